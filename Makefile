@@ -1,0 +1,150 @@
+# mailsim -- build, test, bench, fuzz.
+#
+#   make            build ./mailsim (release, -O2)
+#   make deps       install the Debian packages needed to build and run
+#   make run        deps, build, run the default lesson
+#   make test       deps (incl. test tools), build, run every test under ASan+UBSan
+#   make bench      build with -O2 and print "bench <name> <value> <unit>" lines
+#   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
+#   make lint       layer-boundary check and cppcheck
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Sources are found by wildcard: every sim/<layer>/*.c is part of the library,
+# every tests/<layer>/test_*.c is a cmocka test program, every
+# tests/bench/bench_*.c a benchmark and every tests/fuzz/fuzz_*.c a fuzz target.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+FUZZ_SECONDS ?= 30
+FUZZ_CC ?= clang
+
+PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig
+# Recursively expanded so that 'make deps' works before the packages exist.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wundef -Wwrite-strings \
+        -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition \
+        -Wformat=2 -Wvla
+DEFS := -D_POSIX_C_SOURCE=200809L -DMAILSIM_VERSION='"$(VERSION)"'
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+INC  := -Isim
+
+REL_FLAGS := -O2 -g
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+             -fno-omit-frame-pointer
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+
+LIB_SRC   := $(sort $(wildcard sim/*/*.c))
+MAIN_SRC  := sim/main.c
+TEST_SRC  := $(sort $(wildcard tests/*/test_*.c))
+BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
+
+REL_OBJ  := $(LIB_SRC:%.c=$(BUILD)/rel/%.o)
+SAN_OBJ  := $(LIB_SRC:%.c=$(BUILD)/san/%.o) $(TEST_SUPPORT:%.c=$(BUILD)/san/%.o)
+FUZZ_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
+TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/san/%)
+BENCH_BIN:= $(BENCH_SRC:%.c=$(BUILD)/rel/%)
+FUZZ_BIN := $(FUZZ_SRC:%.c=$(BUILD)/fuzz/%)
+REPLAY_BIN := $(FUZZ_SRC:%.c=$(BUILD)/san/%_replay)
+
+.PHONY: all deps deps-test run test unit-tests test-scripts bench fuzz fuzz-smoke \
+        lint format-check install uninstall clean golden soak
+all: mailsim
+
+# ---- build -----------------------------------------------------------------
+mailsim: $(REL_OBJ) $(BUILD)/rel/$(MAIN_SRC:.c=.o)
+	$(CC) $(REL_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INC) $(REL_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INC) -Itests $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) $(DEFS) $(INC) -Itests $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
+	  $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+# ---- dependencies ----------------------------------------------------------
+deps:
+	@sh scripts/deps.sh run
+deps-test:
+	@sh scripts/deps.sh test
+
+run: deps mailsim
+	./mailsim
+
+# ---- tests -----------------------------------------------------------------
+# Each test program links the whole library built with ASan+UBSan.
+$(BUILD)/san/tests/%: tests/%.c $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INC) -Itests $(SAN_FLAGS) $(PKG_CFLAGS) -o $@ $< $(SAN_OBJ) \
+	  $(PKG_LIBS) $(TEST_LIBS) -lm
+
+# Fuzz targets also build as plain programs that replay their corpus (gcc).
+$(BUILD)/san/tests/fuzz/%_replay: tests/fuzz/%.c tests/fuzz/replay_main.c $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INC) -Itests $(SAN_FLAGS) $(PKG_CFLAGS) -o $@ $< \
+	  tests/fuzz/replay_main.c $(SAN_OBJ) $(PKG_LIBS) -lm
+
+test: deps-test
+	@$(MAKE) --no-print-directory mailsim unit-tests-build
+	@sh scripts/run-tests.sh "$(BUILD)"
+
+unit-tests-build: $(TEST_BIN) $(REPLAY_BIN) $(BUILD)/san/mailsim
+
+$(BUILD)/san/mailsim: $(SAN_OBJ) $(BUILD)/san/$(MAIN_SRC:.c=.o)
+	$(CC) $(SAN_FLAGS) -o $@ $(filter-out $(TEST_SUPPORT:%.c=$(BUILD)/san/%.o),$(SAN_OBJ)) \
+	  $(BUILD)/san/$(MAIN_SRC:.c=.o) $(PKG_LIBS) -lm
+
+# ---- benchmarks --------------------------------------------------------------
+$(BUILD)/rel/tests/bench/%: tests/bench/%.c $(REL_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INC) -Itests $(REL_FLAGS) $(PKG_CFLAGS) -o $@ $< $(REL_OBJ) \
+	  $(PKG_LIBS) -lm
+
+bench: $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+# ---- fuzzing (clang + libFuzzer) -----------------------------------------------
+$(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) $(DEFS) $(INC) -Itests $(FUZZ_FLAGS) -fsanitize=fuzzer \
+	  $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lm
+
+fuzz: $(FUZZ_BIN)
+	@sh scripts/fuzz.sh "$(BUILD)" "$(FUZZ_SECONDS)" $(FUZZ_BIN)
+
+# ---- quality -------------------------------------------------------------------
+lint:
+	@sh scripts/lint-layers.sh
+	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
+	  -D__GNUC__ -Isim sim/
+
+format-check:
+	clang-format --dry-run --Werror $(LIB_SRC) $(wildcard sim/*/*.h)
+
+# ---- install -------------------------------------------------------------------
+install: mailsim
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailsim/scenarios
+	install -m 755 mailsim $(DESTDIR)$(PREFIX)/bin/mailsim
+	install -m 644 scenarios/*.json $(DESTDIR)$(PREFIX)/share/mailsim/scenarios/ 2>/dev/null || true
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/mailsim
+	rm -rf $(DESTDIR)$(PREFIX)/share/mailsim
+
+clean:
+	rm -rf $(BUILD) mailsim
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
