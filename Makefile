@@ -29,8 +29,8 @@ TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wundef -Wwrite-strings \
         -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition \
         -Wformat=2 -Wvla
-DEFS := -D_POSIX_C_SOURCE=200809L -DMAILSIM_VERSION='"$(VERSION)"'
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+DEFS := -D_POSIX_C_SOURCE=200809L -DMAILSIM_VERSION='"$(VERSION)"'
 INC  := -Isim
 
 REL_FLAGS := -O2 -g
