@@ -64,6 +64,12 @@ void mq_free(struct mq *q)
     free(q);
 }
 
+void mq_set_cfg(struct mq *q, sim_us retry_interval, sim_us give_up)
+{
+    if (retry_interval > 0) q->cfg.retry_interval = retry_interval;
+    if (give_up > 0) q->cfg.give_up = give_up;
+}
+
 sim_us mq_retry_interval(const struct mq *q) { return q->cfg.retry_interval; }
 sim_us mq_give_up(const struct mq *q) { return q->cfg.give_up; }
 

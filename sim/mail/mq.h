@@ -67,6 +67,10 @@ void mq_free(struct mq *q);
 sim_us mq_retry_interval(const struct mq *q);
 sim_us mq_give_up(const struct mq *q);
 
+/* Change the retry interval and give-up time (values <= 0 keep the old
+ * one). Entries already deferred keep their next_try. Can't fail. */
+void mq_set_cfg(struct mq *q, sim_us retry_interval, sim_us give_up);
+
 /* Queue (msg_id, rcpt) from sender ("" for <>), due at once. The strings are
  * copied. rcpt must contain '@' (asserted: callers validate addresses).
  * Returns the new entry's id. */
