@@ -43,7 +43,8 @@
     X(MIME_E_BAD_CONTENT_TYPE, "malformed Content-Type")                      \
     X(MIME_E_BAD_HEADER, "malformed header line")                             \
     X(MIME_E_BAD_BOUNDARY, "boundary parameter longer than 70 or empty")      \
-    X(MIME_E_ENCODED_MESSAGE, "message/rfc822 with a transfer encoding")
+    X(MIME_E_ENCODED_MESSAGE, "message/rfc822 with a transfer encoding")       \
+    X(MIME_E_BUILD, "bad input to the MIME builder")
 
 enum mime_error {
 #define MIME_X_ENUM(name, text) name,
@@ -241,6 +242,8 @@ struct mime_node {
     bool is_multipart;
     const char *subtype; /* multipart: "mixed", "alternative", "related" */
     const char *related_type; /* multipart/related: "text/html" (RFC 2387 §3.1) */
+    const char *report_type;  /* multipart/report: "delivery-status" (RFC 6522 §3) */
+    const char *preamble;     /* top multipart only; NULL: a short standard text */
     struct mime_leaf leaf;
     const struct mime_node *children;
     size_t n_children;
