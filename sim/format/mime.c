@@ -586,7 +586,7 @@ enum mime_cte mime_choose_cte(const unsigned char *p, size_t n, bool is_text, bo
     struct mime_scan s;
     mime_scan(p, n, &s);
     if (s.is_7bit) return MIME_CTE_7BIT;
-    if (allow_8bit && s.is_8bit) return MIME_CTE_8BIT;
+    if (allow_8bit && is_text && s.is_8bit) return MIME_CTE_8BIT;
     if (is_text) {
         size_t esc = s.high_bytes + s.nuls + s.ctl + s.bare_cr + s.bare_lf;
         for (size_t i = 0; i < n; i++) esc += p[i] == '=';

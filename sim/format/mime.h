@@ -209,7 +209,8 @@ void mime_scan(const unsigned char *p, size_t n, struct mime_scan *out);
 /* The transfer encoding a body should get to travel over 7-bit SMTP: 7BIT
  * when mime_scan says is_7bit; otherwise QP for text that is mostly ASCII
  * (under 1 in 6 octets needing escapes), else BASE64. With allow_8bit
- * (8BITMIME negotiated) an is_8bit body stays 8BIT. Can't fail. */
+ * (8BITMIME negotiated) an is_8bit text body stays 8BIT; other 8-bit
+ * content is always BASE64. Can't fail. */
 enum mime_cte mime_choose_cte(const unsigned char *p, size_t n, bool is_text, bool allow_8bit);
 
 /* ------------------------------------------------------------------------

@@ -981,14 +981,12 @@ enum msg_error msg_add_received(struct msg_buf *out, const struct msg_received *
                         what, val ? val : "(null)");
     char date[MSG_DATE_SIZE];
     msg_format_date(r->t, r->epoch_unix, date);
-    struct msg_buf v = {0};
-    msg_buf_addf(&v, "from %s (%s [%s]) by %s with %s id %s", r->helo, r->client_host,
-                 r->client_ip, r->by_host, r->with, r->id);
-    if (r->for_addr) msg_buf_addf(&v, " for <%s>", r->for_addr);
-    msg_buf_addf(&v, "; %s", date);
-    enum msg_error e = msg_fold_append(out, "Received", v.data, v.len, err);
-    msg_buf_free(&v);
-    return e;
+    /* Folded the way real servers fold it, one clause per line. */
+    msg_buf_addf(out, "Received: from %s (%s [%s])\r\n\tby %s with %s id %s\r\n\t", r->helo,
+                 r->client_host, r->client_ip, r->by_host, r->with, r->id);
+    if (r->for_addr) msg_buf_addf(out, "for <%s>; ", r->for_addr);
+    msg_buf_addf(out, "%s\r\n", date);
+    return MSG_OK;
 }
 
 enum msg_error msg_add_return_path(struct msg_buf *out, const char *reverse_path, size_t n,
