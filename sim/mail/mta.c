@@ -18,6 +18,7 @@
 
 #define MTA_PORT_SMTP 25
 #define MTA_PORT_SUBMISSION 587
+#define MTA_QUEUE_DELAY SIM_US_PER_S
 #define MTA_IN_MAX (64u * 1024u * 1024u)
 
 struct mta_sess {
@@ -157,7 +158,9 @@ void mta_enqueue(struct mta *m, struct mta_msg *msg, const char *rcpt, uint32_t 
     world_msg_trace(m->w, TR_MSG_QUEUED, msg->id, (uint32_t)m->h, peer, msg->sender, rcpt, 0, 0,
                     -1, NULL);
     mta_trace_queue(m);
-    mta_schedule_run(m, evq_now(m->w->q));
+    /* The queue manager looks a moment later, so that messages arriving
+     * together leave together over one connection. */
+    mta_schedule_run(m, evq_now(m->w->q) + MTA_QUEUE_DELAY);
 }
 
 void mta_schedule_run(struct mta *m, sim_us t)
