@@ -10,7 +10,7 @@
  *     range (SCN_NONE only where the field is documented as optional);
  *   - durations are >= 0 and <= SCN_MAX_TIME, counts are under the SCN_MAX_*
  *     caps, probabilities are in [0, 1];
- *   - the timeline is sorted by time, ties in file order (stable).
+ *   - the timeline is sorted by time (files must list actions in time order).
  * Loading is atomic: on any error nothing is returned and the error names
  * file:line:col and the field path. The file on disk is never written by
  * the loader. Everything in a model is owned by it; scn_free releases all. */
@@ -317,7 +317,6 @@ struct scn_tcp_transfer {
 struct scn_action {
     sim_us at;                /* from the start of the lesson, 0..SCN_MAX_TIME */
     enum scn_action_kind kind;
-    size_t file_index;        /* position in the file's timeline (for messages) */
     union {
         struct scn_send send;                 /* SEND */
         struct scn_check_mail check;          /* CHECK_MAIL */
@@ -394,7 +393,7 @@ struct scn_scenario {
     size_t n_hosts;
     struct scn_link *links;
     size_t n_links;
-    struct scn_action *timeline; /* sorted by at, ties in file order */
+    struct scn_action *timeline; /* in time order (as in the file) */
     size_t n_timeline;
     struct scn_question *questions; /* sorted by at */
     size_t n_questions;
