@@ -12,6 +12,7 @@
 
 #include "proto/pop3_client.h"
 #include "proto/pop3_server.h"
+#include "core/common.h"
 
 #define H_OUT_CAP (1u << 20)
 #define H_MAX_MSGS 16
@@ -40,6 +41,8 @@ static inline void h_server_init(struct h_server *h, const char *ts)
     struct pop3_server_cfg cfg = {.hostname = "dewey", .timestamp = ts};
     h->s = pop3_server_new(&cfg);
 }
+
+static inline void h_server_pump(struct h_server *h);
 
 static inline void h_server_add(struct h_server *h, const char *uid, const char *data)
 {
