@@ -350,6 +350,7 @@ size_t http_server_recv(struct http_server *s, const char *in, size_t len)
             s->body_len += take;
             i += take;
             s->in_total += take;
+            s->line_start = s->in_total; /* errors after the body point past it */
             if (s->body_len == s->body_want) http_request_ready(s);
             continue;
         }
