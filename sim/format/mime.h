@@ -43,7 +43,8 @@
     X(MIME_E_BAD_CONTENT_TYPE, "malformed Content-Type")                      \
     X(MIME_E_BAD_HEADER, "malformed header line")                             \
     X(MIME_E_BAD_BOUNDARY, "boundary parameter longer than 70 or empty")      \
-    X(MIME_E_ENCODED_MESSAGE, "message/rfc822 with a transfer encoding")
+    X(MIME_E_ENCODED_MESSAGE, "message/rfc822 with a transfer encoding")       \
+    X(MIME_E_BUILD, "bad input to the MIME builder")
 
 enum mime_error {
 #define MIME_X_ENUM(name, text) name,
@@ -208,7 +209,8 @@ void mime_scan(const unsigned char *p, size_t n, struct mime_scan *out);
 /* The transfer encoding a body should get to travel over 7-bit SMTP: 7BIT
  * when mime_scan says is_7bit; otherwise QP for text that is mostly ASCII
  * (under 1 in 6 octets needing escapes), else BASE64. With allow_8bit
- * (8BITMIME negotiated) an is_8bit body stays 8BIT. Can't fail. */
+ * (8BITMIME negotiated) an is_8bit text body stays 8BIT; other 8-bit
+ * content is always BASE64. Can't fail. */
 enum mime_cte mime_choose_cte(const unsigned char *p, size_t n, bool is_text, bool allow_8bit);
 
 /* ------------------------------------------------------------------------
@@ -241,6 +243,8 @@ struct mime_node {
     bool is_multipart;
     const char *subtype; /* multipart: "mixed", "alternative", "related" */
     const char *related_type; /* multipart/related: "text/html" (RFC 2387 §3.1) */
+    const char *report_type;  /* multipart/report: "delivery-status" (RFC 6522 §3) */
+    const char *preamble;     /* top multipart only; NULL: a short standard text */
     struct mime_leaf leaf;
     const struct mime_node *children;
     size_t n_children;

@@ -283,10 +283,13 @@ struct msg_received {
     int64_t epoch_unix;
 };
 
-/* Append "Received: from helo (client_host [client_ip]) by by_host with
- * with id id [for <for_addr>]; date CRLF", folded (RFC 5321 §4.4 Time-stamp
- * line). Callers prepend it to the message: write it first, then the
- * message bytes. */
+/* Append the RFC 5321 §4.4 time-stamp line, folded one clause a line:
+ *   Received: from helo (client_host [client_ip])
+ *   <TAB>by by_host with with id id
+ *   <TAB>for <for_addr>; date
+ * ("for" only when for_addr is set). Callers prepend it to the message:
+ * write it first, then the message bytes. Errors: MSG_E_ADDRESS with
+ * `header "Received": bad helo "x y" (never copied into a header)`. */
 enum msg_error msg_add_received(struct msg_buf *out, const struct msg_received *r,
                                 struct ms_error *err);
 
@@ -320,7 +323,7 @@ struct msg_header_spec {
     size_t extra_len;
 };
 
-/* Append the header block Date, From, To, Cc, Subject, Message-ID then the
+/* Append the header block From, To, Cc, Subject, Date, Message-ID, then the
  * extra fields, then the empty line. On error nothing is appended. */
 enum msg_error msg_build_header(struct msg_buf *out, const struct msg_header_spec *h,
                                 struct ms_error *err);
