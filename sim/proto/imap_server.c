@@ -801,7 +801,7 @@ static void imap_cmd_idle(struct imap_server *s, struct imap_cur *c, const char 
 
 static void imap_login_done(struct imap_server *s, const char *tag, const char *user, bool ok)
 {
-    strcpy(s->cur_cmd, s->cur_cmd[0] ? s->cur_cmd : "LOGIN");
+    if (!s->cur_cmd[0]) strcpy(s->cur_cmd, "LOGIN");
     if (!ok) {
         imap_srv_tagged(s, tag, IMAP_NO, "[AUTHENTICATIONFAILED] Invalid credentials");
         return;
