@@ -26,6 +26,7 @@ void imap_cur_init(struct imap_cur *c, char *p, size_t len)
     c->len = len;
     c->pos = 0;
     c->depth = 0;
+    c->max_depth = 0;
     c->err = NULL;
 }
 
@@ -221,7 +222,7 @@ bool imap_cur_nz_number(struct imap_cur *c, uint32_t *v)
 bool imap_cur_open(struct imap_cur *c)
 {
     if (!imap_cur_accept(c, '(')) return imap_cur_fail(c, "Expected (");
-    if (++c->depth > IMAP_DEPTH_MAX) return imap_cur_fail(c, "Too deeply nested");
+    if (++c->depth > (c->max_depth ? c->max_depth : IMAP_DEPTH_MAX)) return imap_cur_fail(c, "Too deeply nested");
     return true;
 }
 

@@ -26,6 +26,7 @@ struct imap_cur {
     char *p;
     size_t len, pos;
     int depth;
+    int max_depth;   /* 0 = IMAP_DEPTH_MAX; clients allow deeper BODYSTRUCTUREs */
     const char *err;
 };
 

@@ -10,6 +10,7 @@ struct mbox_folder {
     uint32_t uidvalidity;
     uint32_t uidnext;
     uint64_t changes;
+    uint64_t id;
     bool ever_used;                /* held a message once */
     struct mbox_msg *msgs;
     size_t n, cap;
@@ -31,6 +32,7 @@ struct mbox_store {
     struct mbox_user **users;     /* sorted by name */
     size_t nu, capu;
     uint32_t next_uidvalidity;
+    uint64_t next_id;
     mbox_hook_fn *hook;
     void *hook_ctx;
 };
@@ -211,6 +213,7 @@ static struct mbox_folder *mbox_folder_make(struct mbox_user *u, const char *can
     f->uidvalidity = u->store->next_uidvalidity++;
     if (u->store->next_uidvalidity == 0) u->store->next_uidvalidity = 1;
     f->uidnext = 1;
+    f->id = ++u->store->next_id;
     if (u->nf == u->capf) {
         u->capf = u->capf ? u->capf * 2 : 8;
         u->folders = ms_xrealloc(u->folders, u->capf * sizeof *u->folders);
@@ -382,6 +385,14 @@ struct mbox_folder *mbox_folder_at(struct mbox_user *u, size_t i)
 const char *mbox_folder_name(const struct mbox_folder *f) { return f->name; }
 struct mbox_user *mbox_folder_user(struct mbox_folder *f) { return f->user; }
 uint32_t mbox_folder_uidvalidity(const struct mbox_folder *f) { return f->uidvalidity; }
+uint64_t mbox_folder_id(const struct mbox_folder *f) { return f->id; }
+
+struct mbox_folder *mbox_folder_by_id(struct mbox_user *u, uint64_t id)
+{
+    for (size_t i = 0; i < u->nf; i++)
+        if (u->folders[i]->id == id) return u->folders[i];
+    return NULL;
+}
 uint32_t mbox_folder_uidnext(const struct mbox_folder *f) { return f->uidnext; }
 uint64_t mbox_folder_changes(const struct mbox_folder *f) { return f->changes; }
 

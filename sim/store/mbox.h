@@ -122,6 +122,11 @@ struct mbox_folder *mbox_folder_at(struct mbox_user *u, size_t i);
 bool mbox_folder_has_children(struct mbox_user *u, const struct mbox_folder *f);
 
 const char *mbox_folder_name(const struct mbox_folder *f);
+/* A number unique to this folder in the store, kept across RENAME: sessions
+ * hold it instead of a pointer that a DELETE elsewhere would leave dangling. */
+uint64_t mbox_folder_id(const struct mbox_folder *f);
+/* The folder of user u with this id, or NULL once it was deleted. */
+struct mbox_folder *mbox_folder_by_id(struct mbox_user *u, uint64_t id);
 struct mbox_user *mbox_folder_user(struct mbox_folder *f);
 uint32_t mbox_folder_uidvalidity(const struct mbox_folder *f);
 uint32_t mbox_folder_uidnext(const struct mbox_folder *f);
