@@ -22,6 +22,7 @@
 #define MTA_IN_MAX (64u * 1024u * 1024u)
 
 struct mta_sess {
+    struct mta_sess *next;
     struct mta *m;
     struct tcp_conn *c;
     struct smtp_server *e;
@@ -326,6 +327,8 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
     cfg.max_message_bytes = m->cfg->size_limit;
     cfg.max_recipients = m->cfg->max_recipients;
     ss->e = smtp_server_new(&cfg);
+    ss->next = m->sessions;
+    m->sessions = ss;
     mta_sess_pump(ss);
     return ss;
 }
@@ -456,7 +459,7 @@ static void mta_sess_flush(struct mta_sess *ss, const char *before)
     struct world *w = ss->m->w;
     world_lines_feed(w, &ss->lout, TR_LINE_SENT, ss->conn, (uint32_t)ss->m->h, ss->peer, 'S',
                      "SMTP", before, smtp_server_state_name(smtp_server_state(ss->e)), out, n);
-    tcp_send(ss->c, out, n);
+    if (ss->c) tcp_send(ss->c, out, n);
     smtp_server_out_done(ss->e, n);
 }
 
@@ -504,7 +507,7 @@ static void mta_sess_pump(struct mta_sess *ss)
         mta_sess_events(ss);
         mta_sess_flush(ss, before);
         if (smtp_server_closed(ss->e)) {
-            tcp_close(ss->c);
+            if (ss->c) tcp_close(ss->c);
             return;
         }
         if (used == 0) return;
@@ -533,14 +536,11 @@ static void mta_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size
     mta_sess_pump(ss);
 }
 
-static void mta_on_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
+static void mta_sess_free(struct mta_sess *ss)
 {
-    (void)c;
-    (void)err;
-    struct mta_sess *ss = ctx;
-    if (!ss) return;
-    smtp_server_hangup(ss->e);
-    mta_sess_events(ss);
+    struct mta_sess **pp = &ss->m->sessions;
+    while (*pp && *pp != ss) pp = &(*pp)->next;
+    if (*pp) *pp = ss->next;
     mta_sess_txn_clear(ss);
     smtp_server_free(ss->e);
     world_lines_free(&ss->lin);
@@ -548,6 +548,18 @@ static void mta_on_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
     free(ss->rcpt);
     free(ss->in);
     free(ss);
+}
+
+static void mta_on_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
+{
+    (void)c;
+    (void)err;
+    struct mta_sess *ss = ctx;
+    if (!ss) return;
+    ss->c = NULL;
+    smtp_server_hangup(ss->e);
+    mta_sess_events(ss);
+    mta_sess_free(ss);
 }
 
 /* ---- life ------------------------------------------------------------------- */
@@ -568,12 +580,17 @@ struct mta *mta_new(struct world *w, size_t h)
     tcp_listen(w->net, (uint32_t)h, MTA_PORT_SMTP, &mta_server_ops, m);
     if (m->cfg->submission)
         tcp_listen(w->net, (uint32_t)h, MTA_PORT_SUBMISSION, &mta_server_ops, m);
+    mta_access_listen(m);
     return m;
 }
 
 void mta_free(struct mta *m)
 {
     if (!m) return;
+    /* The network is gone (no callbacks): drop what is still open. */
+    while (m->sessions) mta_sess_free(m->sessions);
+    while (m->accs) mta_acc_free(m->accs);
+    while (m->outs) mta_out_free(m->outs);
     for (size_t i = 0; i < m->nmsgs; i++) {
         if (!m->msgs[i]) continue;
         struct mta_msg *msg = m->msgs[i];

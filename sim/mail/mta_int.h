@@ -16,7 +16,9 @@ struct mta_msg {
     unsigned refs;    /* queue entries not yet delivered or bounced */
 };
 
-struct mta_out; /* one outgoing connection (mta_out.c) */
+struct mta_out;  /* one outgoing connection (mta_out.c) */
+struct mta_sess; /* one incoming SMTP session (mta.c) */
+struct mta_acc;  /* one POP3 or IMAP session (mta_access.c) */
 
 struct mta {
     struct world *w;
@@ -30,6 +32,8 @@ struct mta {
     evq_handle run_timer;
     sim_us run_at;
     struct mta_out *outs;             /* active outgoing connections */
+    struct mta_sess *sessions;        /* active incoming SMTP sessions */
+    struct mta_acc *accs;             /* active POP3 / IMAP sessions */
     bool up;
 };
 
@@ -51,6 +55,13 @@ void mta_msg_unref(struct mta_msg *msg);
 /* Start delivering a batch of due entries to domain (mta_out.c). Takes the
  * ids (copied). */
 void mta_out_start(struct mta *m, const char *domain, const uint32_t *ids, size_t n);
+/* Listen on 110 (POP3) and 143 (IMAP). */
+void mta_access_listen(struct mta *m);
+/* Free one access session without callbacks (also used at world end). */
+void mta_acc_free(struct mta_acc *a);
+/* Free one outgoing batch without callbacks (world end). */
+void mta_out_free(struct mta_out *o);
+
 /* Abort every outgoing connection (host down); entries are deferred. */
 void mta_out_abort_all(struct mta *m);
 

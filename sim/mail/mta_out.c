@@ -38,7 +38,7 @@ static const struct world_smtpc_ops mta_out_ops = {
     .done = mta_out_done,
 };
 
-static void mta_out_free(struct mta_out *o)
+void mta_out_free(struct mta_out *o)
 {
     struct mta_out **pp = &o->m->outs;
     while (*pp && *pp != o) pp = &(*pp)->next;
@@ -50,6 +50,7 @@ static void mta_out_free(struct mta_out *o)
         free(o->tx[i].decided);
     }
     free(o->tx);
+    world_smtpc_free(o->s);
     free(o);
 }
 
@@ -100,7 +101,7 @@ static void mta_out_outcome(void *ctx, void *txn_user, size_t rcpt_index, enum s
 static void mta_out_done(void *ctx, enum tcp_err err)
 {
     struct mta_out *o = ctx;
-    o->s = NULL;
+    o->s = NULL; /* world_smtpc frees itself after done() */
     mta_out_fail_all(o, false, 0, tcp_strerror(err));
     mta_out_free(o);
 }

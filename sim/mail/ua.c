@@ -5,7 +5,7 @@
  * scenario asks for direct delivery, straight to the recipient's side on
  * port 25. A user agent does not queue: when it cannot hand the message
  * over it tells its user ("not sent"), which is the lesson of lesson 07. */
-#include "mail/world_int.h"
+#include "mail/ua_int.h"
 #include "mail/world_smtpc.h"
 
 #include "format/mime.h"
@@ -31,13 +31,10 @@ struct ua_job {
     bool auth;
     uint16_t port;
     char user[128], pass[128];
+    struct world_smtpc *s; /* while connected */
 };
 
-struct ua {
-    struct world *w;
-    size_t h;
-    struct ua_job *jobs;
-};
+
 
 static void ua_outcome(void *ctx, void *txn_user, size_t rcpt_index, enum smtp_outcome o,
                        int code, const char *text);
@@ -208,6 +205,7 @@ static void ua_job_free(struct ua_job *j)
     free(j->decided);
     free(j->from);
     free(j->data);
+    world_smtpc_free(j->s);
     free(j);
 }
 
@@ -241,6 +239,7 @@ static void ua_outcome(void *ctx, void *txn_user, size_t rcpt_index, enum smtp_o
 static void ua_done(void *ctx, enum tcp_err err)
 {
     struct ua_job *j = ctx;
+    j->s = NULL; /* it frees itself after done() */
     for (size_t i = 0; i < j->nrcpt; i++)
         ua_decide(j, i, SMTP_OUT_TEMPFAIL, 0, tcp_strerror(err));
     ua_job_free(j);
@@ -266,6 +265,7 @@ static void ua_job_connect(struct ua_job *j, uint32_t dst)
     j->t.body_len = j->len;
     j->t.user = j;
     struct world_smtpc *s = world_smtpc_new(w, (uint32_t)j->u->h, dst, j->port, &cfg, &ua_ops, j);
+    j->s = s;
     struct ms_error err;
     if (!world_smtpc_add(s, &j->t, &err)) {
         for (size_t i = 0; i < j->nrcpt; i++) ua_decide(j, i, SMTP_OUT_PERMFAIL, 0, err.msg);
@@ -386,13 +386,6 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
     msg_buf_free(&b);
 }
 
-void ua_check_mail(struct ua *u, const struct scn_check_mail *check)
-{
-    (void)u;
-    (void)check;
-    /* Mail access (POP3 / IMAP) comes with issue 5: see ua_access.c. */
-}
-
 struct ua *ua_new(struct world *w, size_t h)
 {
     struct ua *u = ms_xcalloc(1, sizeof *u);
@@ -404,6 +397,7 @@ struct ua *ua_new(struct world *w, size_t h)
 void ua_free(struct ua *u)
 {
     if (!u) return;
+    ua_access_free_all(u);
     while (u->jobs) {
         world_dns_cancel(u->w, u->jobs);
         ua_job_free(u->jobs);

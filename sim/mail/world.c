@@ -234,12 +234,14 @@ struct world *world_new(const struct scn_scenario *s, struct trace *tr,
 void world_free(struct world *w)
 {
     if (!w) return;
+    /* The network first: it makes no callbacks while it goes, and the
+     * applications then free what they still had open. */
+    net_free(w->net);
     for (size_t i = 0; i < w->s->n_hosts; i++) {
-        mta_free(w->mta[i]);
-        ua_free(w->ua[i]);
+        if (w->mta) mta_free(w->mta[i]);
+        if (w->ua) ua_free(w->ua[i]);
     }
     world_dns_free(w);
-    net_free(w->net);
     evq_free(w->q);
     if (w->ids) {
         for (size_t i = 0; i < w->ids->cap; i++) free(w->ids->key[i]);
