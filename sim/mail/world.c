@@ -325,8 +325,8 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         if (s->hosts[i].kind == SCN_HOST_MAIL_SERVER)
             mq_check_host_cfg(c, (uint32_t)i, s->hosts[i].mail.retry_interval,
                               s->hosts[i].mail.give_up);
-    size_t messages = 0;
-    uint32_t maxmsg = 0;
+    size_t messages = 0; /* composed records of one message are adjacent */
+    uint32_t maxmsg = 0, last_composed = 0;
     size_t n = trace_count(tr);
     for (size_t k = 0; k < n; k++) {
         const struct trace_rec *r = trace_get(tr, k);
@@ -354,7 +354,8 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
             f.kind = MQ_F_COMPOSED;
             f.body_hash = world_text_hash(tbuf, tl);
             mq_check_feed(c, &f);
-            messages++;
+            if (m->msg != last_composed) messages++;
+            last_composed = m->msg;
             if (device) {
                 f.kind = MQ_F_QUEUED; /* the UA holds it until submitted */
                 mq_check_feed(c, &f);

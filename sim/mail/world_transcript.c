@@ -72,7 +72,7 @@ static void world_tx_printable(FILE *f, const uint8_t *p, size_t n)
 {
     while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r')) n--;
     for (size_t i = 0; i < n; i++) {
-        if (p[i] >= 0x20 && p[i] < 0x7f)
+        if ((p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\t')
             fputc(p[i], f);
         else
             fprintf(f, "\\x%02X", p[i]);
@@ -124,7 +124,6 @@ static void world_tx_msg(struct world_tx *x, const struct trace_rec *r)
     const char *rcpt = trace_str(tr, m->rcpt);
     char tb[32];
     world_tx_time(x, r->t);
-    x->cur_conn = 0;
     switch ((enum trace_kind)r->kind) {
     case TR_MSG_COMPOSED:
         fprintf(x->f, "[%s] message %u composed for %s", host, (unsigned)m->msg, rcpt);
@@ -194,7 +193,6 @@ static void world_tx_conn(struct world_tx *x, const struct trace_rec *r)
     }
     if ((r->kind == TR_CONN_REFUSED || r->kind == TR_CONN_TIMEOUT) && c->host == c->client) {
         world_tx_time(x, r->t);
-        x->cur_conn = 0;
         fprintf(x->f, "[%s] connection to %s:%u %s\n", trace_host_name(x->tr, c->client),
                 trace_host_name(x->tr, c->server), (unsigned)c->sport,
                 r->kind == TR_CONN_REFUSED ? "refused" : "timed out");
@@ -235,7 +233,6 @@ int world_transcript(const struct trace *tr, FILE *f)
         case TR_DNS_ANSWER: {
             const struct trace_dns *q = trace_body(r);
             world_tx_time(&x, r->t);
-            x.cur_conn = 0;
             d = trace_data(r, &len);
             if (r->kind == TR_DNS_QUESTION) {
                 fprintf(f, "[%s] DNS: %s %s?", trace_host_name(tr, q->host),
