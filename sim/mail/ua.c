@@ -31,7 +31,21 @@ struct ua_job {
     bool auth;
     uint16_t port;
     char user[128], pass[128];
-    struct world_smtpc *s; /* while connected */
+};
+
+/* One connection carrying the jobs started at the same moment for the same
+ * server: a user agent sending three messages at once opens one session. */
+struct ua_conn {
+    struct ua_conn *next;
+    struct ua *u;
+    uint32_t dst;
+    uint16_t port;
+    bool auth;
+    char user[128], pass[128];
+    struct ua_job **jobs;
+    size_t njobs;
+    struct world_smtpc *s;
+    evq_handle start;
 };
 
 
@@ -205,8 +219,18 @@ static void ua_job_free(struct ua_job *j)
     free(j->decided);
     free(j->from);
     free(j->data);
-    world_smtpc_free(j->s);
     free(j);
+}
+
+static void ua_conn_free(struct ua_conn *c)
+{
+    struct ua_conn **pp = &c->u->conns;
+    while (*pp && *pp != c) pp = &(*pp)->next;
+    if (*pp) *pp = c->next;
+    if (c->start != EVQ_NONE) evq_cancel(c->u->w->q, c->start);
+    world_smtpc_free(c->s);
+    free(c->jobs);
+    free(c);
 }
 
 static void ua_decide(struct ua_job *j, size_t i, enum smtp_outcome o, int code, const char *text)
@@ -232,45 +256,75 @@ static void ua_decide(struct ua_job *j, size_t i, enum smtp_outcome o, int code,
 static void ua_outcome(void *ctx, void *txn_user, size_t rcpt_index, enum smtp_outcome o,
                        int code, const char *text)
 {
-    (void)txn_user;
-    ua_decide(ctx, rcpt_index, o, code, text);
+    (void)ctx;
+    ua_decide(txn_user, rcpt_index, o, code, text);
 }
 
 static void ua_done(void *ctx, enum tcp_err err)
 {
-    struct ua_job *j = ctx;
-    j->s = NULL; /* it frees itself after done() */
-    for (size_t i = 0; i < j->nrcpt; i++)
-        ua_decide(j, i, SMTP_OUT_TEMPFAIL, 0, tcp_strerror(err));
-    ua_job_free(j);
+    struct ua_conn *c = ctx;
+    c->s = NULL; /* it frees itself after done() */
+    for (size_t k = 0; k < c->njobs; k++) {
+        struct ua_job *j = c->jobs[k];
+        for (size_t i = 0; i < j->nrcpt; i++)
+            ua_decide(j, i, SMTP_OUT_TEMPFAIL, 0, tcp_strerror(err));
+        ua_job_free(j);
+    }
+    ua_conn_free(c);
 }
 
-/* Connect and hand the job over. */
-static void ua_job_connect(struct ua_job *j, uint32_t dst)
+static void ua_conn_start(void *ctx, uint64_t arg)
 {
-    struct world *w = j->u->w;
-    j->peer = dst;
+    (void)arg;
+    struct ua_conn *c = ctx;
+    struct world *w = c->u->w;
+    c->start = EVQ_NONE;
     struct smtp_client_cfg cfg;
     smtp_client_cfg_default(&cfg);
-    cfg.helo_name = w->s->hosts[j->u->h].name;
-    if (j->auth) {
+    cfg.helo_name = w->s->hosts[c->u->h].name;
+    if (c->auth) {
         cfg.auth = SMTP_AUTH_PLAIN;
-        cfg.auth_user = j->user;
-        cfg.auth_pass = j->pass;
+        cfg.auth_user = c->user;
+        cfg.auth_pass = c->pass;
     }
+    c->s = world_smtpc_new(w, (uint32_t)c->u->h, c->dst, c->port, &cfg, &ua_ops, c);
+    for (size_t k = 0; k < c->njobs; k++) {
+        struct ua_job *j = c->jobs[k];
+        struct ms_error err;
+        if (!world_smtpc_add(c->s, &j->t, &err))
+            for (size_t i = 0; i < j->nrcpt; i++) ua_decide(j, i, SMTP_OUT_PERMFAIL, 0, err.msg);
+    }
+    world_smtpc_quit(c->s);
+}
+
+static void ua_job_connect(struct ua_job *j, uint32_t dst)
+{
+    struct ua *u = j->u;
+    j->peer = dst;
     j->t.reverse_path = j->from;
     j->t.rcpts = (const char *const *)j->rcpts;
     j->t.nrcpt = j->nrcpt;
     j->t.body = j->data;
     j->t.body_len = j->len;
     j->t.user = j;
-    struct world_smtpc *s = world_smtpc_new(w, (uint32_t)j->u->h, dst, j->port, &cfg, &ua_ops, j);
-    j->s = s;
-    struct ms_error err;
-    if (!world_smtpc_add(s, &j->t, &err)) {
-        for (size_t i = 0; i < j->nrcpt; i++) ua_decide(j, i, SMTP_OUT_PERMFAIL, 0, err.msg);
+    struct ua_conn *c = u->conns;
+    while (c && !(c->start != EVQ_NONE && c->dst == dst && c->port == j->port &&
+                  c->auth == j->auth && strcmp(c->user, j->user) == 0))
+        c = c->next;
+    if (!c) {
+        c = ms_xcalloc(1, sizeof *c);
+        c->u = u;
+        c->dst = dst;
+        c->port = j->port;
+        c->auth = j->auth;
+        snprintf(c->user, sizeof c->user, "%s", j->user);
+        snprintf(c->pass, sizeof c->pass, "%s", j->pass);
+        c->next = u->conns;
+        u->conns = c;
+        c->start = evq_after(u->w->q, 0, ua_conn_start, c, 0, "UA connect");
     }
-    world_smtpc_quit(s);
+    c->jobs = ms_xrealloc(c->jobs, (c->njobs + 1) * sizeof *c->jobs);
+    c->jobs[c->njobs++] = j;
 }
 
 static void ua_resolved(void *ctx, const struct world_mx_result *r)
@@ -398,6 +452,7 @@ void ua_free(struct ua *u)
 {
     if (!u) return;
     ua_access_free_all(u);
+    while (u->conns) ua_conn_free(u->conns);
     while (u->jobs) {
         world_dns_cancel(u->w, u->jobs);
         ua_job_free(u->jobs);

@@ -7,11 +7,13 @@
 
 struct ua_job; /* one message being handed over (ua.c) */
 struct ua_acc; /* one mail access session (ua_access.c) */
+struct ua_conn; /* one submission connection (ua.c) */
 
 struct ua {
     struct world *w;
     size_t h;
     struct ua_job *jobs;
+    struct ua_conn *conns;
     struct ua_acc *accs;
     size_t fetched; /* messages in the device's local inbox */
 };
