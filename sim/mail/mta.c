@@ -362,18 +362,13 @@ static void mta_sess_rcpt(struct mta_sess *ss, const struct smtp_event *ev)
             mta_sess_rcpt_add(ss, ev->arg, ev->arg_len);
             smtp_server_verdict(ss->e, SMTP_V_ACCEPT, NULL);
         } else {
-            char text[320];
-            snprintf(text, sizeof text, "5.1.1 <%s>: Recipient address rejected: User unknown",
-                     r);
-            smtp_server_verdict(ss->e, SMTP_V_UNKNOWN_USER, text);
+            smtp_server_verdict(ss->e, SMTP_V_UNKNOWN_USER, "Recipient address rejected: User unknown");
         }
     } else if (ss->port == MTA_PORT_SUBMISSION && (ss->authed || !m->cfg->auth_required)) {
         mta_sess_rcpt_add(ss, ev->arg, ev->arg_len);
         smtp_server_verdict(ss->e, SMTP_V_ACCEPT, NULL);
     } else {
-        char text[320];
-        snprintf(text, sizeof text, "5.7.1 <%s>: Relay access denied", r);
-        smtp_server_verdict(ss->e, SMTP_V_RELAY_DENIED, text);
+        smtp_server_verdict(ss->e, SMTP_V_RELAY_DENIED, "Relay access denied");
     }
     free(r);
 }

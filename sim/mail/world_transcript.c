@@ -156,10 +156,8 @@ static void world_tx_msg(struct world_tx *x, const struct trace_rec *r)
         }
         break;
     case TR_MSG_BOUNCED:
-        fprintf(x->f, "[%s] message %u for %s %s: ", host, (unsigned)m->msg, rcpt,
-                m->host < trace_host_count(tr) && m->peer == TRACE_NONE && m->attempt == 0
-                    ? "not sent"
-                    : "bounced");
+        fprintf(x->f, "[%s] message %u for %s ", host, (unsigned)m->msg, rcpt);
+        if (!(n >= 8 && memcmp(d, "not sent", 8) == 0)) fprintf(x->f, "bounced: ");
         world_tx_detail(x->f, d, n);
         break;
     case TR_MSG_DUPLICATE:
