@@ -183,7 +183,7 @@ static void mta_run(void *ctx, uint64_t arg)
     m->run_timer = EVQ_NONE;
     if (!m->up) return; /* mta_host_up() restarts the runner */
     sim_us now = evq_now(m->w->q);
-    size_t cap = mq_size(m->q) ? mq_size(m->q) : 1;
+    size_t cap = mq_count(m->q, MQ_S_QUEUED) + 1;
     uint32_t *ids = ms_xmalloc(cap * sizeof *ids);
     const char *domain;
     size_t n;
