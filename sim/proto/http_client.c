@@ -415,7 +415,7 @@ size_t http_client_recv(struct http_client *c, const char *in, size_t len)
 
 size_t http_client_out(struct http_client *c, const char **out)
 {
-    *out = c->out + c->out_off;
+    *out = c->out ? c->out + c->out_off : "";
     return c->out_len - c->out_off;
 }
 

@@ -121,7 +121,7 @@ static void http_out_fmt(struct http_server *s, const char *fmt, ...)
 
 size_t http_server_out(struct http_server *s, const char **out)
 {
-    *out = s->out + s->out_off;
+    *out = s->out ? s->out + s->out_off : "";
     return s->out_len - s->out_off;
 }
 

@@ -117,6 +117,7 @@ static void pop3c_fail(struct pop3_client *c, const char *fmt, ...)
     vsnprintf(q->text, sizeof q->text, fmt, ap);
     va_end(ap);
     q->ev.offset = c->line_start;
+    c->out_len = c->out_off = 0; /* an unsent DELE or QUIT must not go out now */
     pop3c_enter_state(c, POP3_C_FAILED);
     q->ev.to = c->state;
     struct pop3_cqev *d = pop3c_push(c, POP3_CEV_DONE);
