@@ -214,6 +214,13 @@ bool http_client_request(struct http_client *c, const char *method, const char *
     return true;
 }
 
+bool http_client_post_form(struct http_client *c, const char *host, const char *target,
+                           const char *body, size_t body_len)
+{
+    static const struct http_header ct = {"Content-Type", "application/x-www-form-urlencoded"};
+    return http_client_request(c, "POST", host, target, &ct, 1, body, body_len);
+}
+
 static void httpc_response_begin(struct http_client *c)
 {
     http_fields_reset(&c->fields);

@@ -72,6 +72,10 @@ void http_client_free(struct http_client *c);
 bool http_client_request(struct http_client *c, const char *method, const char *host,
                          const char *target, const struct http_header *fields, size_t n_fields,
                          const char *body, size_t body_len);
+/* POST body as application/x-www-form-urlencoded (an HTML form
+ * submission); otherwise as http_client_request. */
+bool http_client_post_form(struct http_client *c, const char *host, const char *target,
+                           const char *body, size_t body_len);
 /* Response bytes from the server; returns bytes consumed (stops after a
  * RESPONSE event until it is pulled). */
 size_t http_client_recv(struct http_client *c, const char *in, size_t len);
