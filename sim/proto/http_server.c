@@ -12,6 +12,7 @@
 
 #define HTTP_METHOD_MAX 16
 #define HTTP_EVQ 8
+#define HTTP_OUT_HIGH 65536 /* stop reading requests while this much is unsent (X5) */
 
 static const char *const http_server_state_names[HTTP_S_COUNT] = {
     [HTTP_S_REQUEST_LINE] = "request-line", [HTTP_S_HEADERS] = "headers",
@@ -343,6 +344,7 @@ size_t http_server_recv(struct http_server *s, const char *in, size_t len)
     size_t i = 0;
     while (i < len) {
         if (s->state == HTTP_S_HANDLER || s->state == HTTP_S_CLOSING || s->state == HTTP_S_CLOSED) break;
+        if (s->state == HTTP_S_REQUEST_LINE && s->out_len - s->out_off > HTTP_OUT_HIGH) break;
         if (s->state == HTTP_S_BODY) {
             size_t take = s->body_want - s->body_len;
             if (take > len - i) take = len - i;

@@ -65,6 +65,9 @@ struct pop3_server {
     bool last_ok;
     /* input position */
     size_t in_total, line_start;
+    bool in_first_line; /* the command being handled is the session's first */
+    const char *close_why; /* CLOSE event owed after the current COMMAND event */
+    enum pop3_state close_from;
     /* events */
     struct pop3_qev evq[POP3_EVQ];
     size_t ev_head, ev_count;
@@ -208,13 +211,19 @@ static void pop3_enter_state(struct pop3_server *s, enum pop3_state to)
     s->state = to;
 }
 
-static void pop3_close(struct pop3_server *s, const char *why)
+static void pop3_push_close(struct pop3_server *s, enum pop3_state from, const char *why)
 {
-    enum pop3_state from = s->state;
-    pop3_enter_state(s, POP3_S_CLOSED);
     struct pop3_qev *q = pop3_push_event(s, POP3_EV_CLOSE);
     q->ev.from = from;
     snprintf(q->text, sizeof q->text, "%s", why);
+}
+
+/* Enter CLOSED. Inside a command the CLOSE event follows its COMMAND event. */
+static void pop3_close(struct pop3_server *s, const char *why)
+{
+    s->close_from = s->state;
+    pop3_enter_state(s, POP3_S_CLOSED);
+    s->close_why = why;
 }
 
 /* Record the COMMAND event for the reply just written. */
@@ -227,6 +236,10 @@ static void pop3_command_done(struct pop3_server *s)
     q->ev.ok = s->last_ok;
     q->ev.offset = s->cmd_offset;
     snprintf(q->text, sizeof q->text, "%s", s->last_reply);
+    if (s->close_why) {
+        pop3_push_close(s, s->close_from, s->close_why);
+        s->close_why = NULL;
+    }
 }
 
 /* ---- maildrop helpers ------------------------------------------------------- */
@@ -549,6 +562,13 @@ static void pop3_dispatch(struct pop3_server *s, char *line, size_t len, bool ba
         }
         if (cmd) memcpy(s->verb, up, sizeof s->verb);
     }
+    if (!cmd && s->in_first_line && strstr(line, " HTTP/")) {
+        /* bad-inputs X8: another protocol's client; answer and close. */
+        pop3_reply(s, false, "this is a POP3 server, not an HTTP server");
+        pop3_close(s, "not a POP3 client");
+        pop3_command_done(s);
+        return;
+    }
     if (!cmd) {
         pop3_reply(s, false, "unknown command");
         pop3_command_done(s);
@@ -589,12 +609,26 @@ static void pop3_dispatch(struct pop3_server *s, char *line, size_t len, bool ba
 
 /* ---- public entry points ---------------------------------------------------- */
 
+/* s is 1..max octets of 0x21..0x7E (0x20 too when spaces). */
+static bool pop3_printable(const char *str, size_t max, bool spaces)
+{
+    if (!str || !*str || strlen(str) > max) return false;
+    for (; *str; str++) {
+        if ((*str < 0x21 && !(spaces && *str == ' ')) || *str > 0x7e) return false;
+    }
+    return true;
+}
+
 struct pop3_server *pop3_server_new(const struct pop3_server_cfg *cfg)
 {
     struct pop3_server *s = ms_xcalloc(1, sizeof *s);
     line_init(&s->rd, POP3_LINE_MAX);
-    s->host = ms_xstrdup(cfg->hostname ? cfg->hostname : "localhost");
-    s->ts = cfg->timestamp ? ms_xstrdup(cfg->timestamp) : NULL;
+    /* Both reach the wire: printable ASCII only (no CRLF injection). */
+    s->host = ms_xstrdup(pop3_printable(cfg->hostname, 64, false) ? cfg->hostname : "localhost");
+    const char *ts = cfg->timestamp;
+    size_t tl = ts ? strlen(ts) : 0;
+    bool ts_ok = tl >= 3 && ts[0] == '<' && ts[tl - 1] == '>' && pop3_printable(ts, 200, false);
+    s->ts = ts_ok ? ms_xstrdup(ts) : NULL;
     s->deleted = ms_xcalloc(1, 1);
     s->upd_uids = ms_xcalloc(1, sizeof *s->upd_uids);
     pop3_enter_state(s, POP3_S_AUTHORIZATION);
@@ -632,6 +666,7 @@ size_t pop3_server_recv(struct pop3_server *s, const char *in, size_t len)
         s->in_total += k;
         if (st == LINE_NONE) continue;
         s->cmd_offset = s->line_start;
+        s->in_first_line = s->line_start == 0;
         s->line_start = s->in_total;
         if (st == LINE_TOO_LONG) { /* RFC 2449 §4, bad-inputs P5 */
             s->cmd_from = s->state;
@@ -654,9 +689,7 @@ void pop3_server_auth_ok(struct pop3_server *s, const struct pop3_msg *msgs, siz
     if (!s->auth_pending || s->state != POP3_S_AUTHORIZATION) return;
     s->auth_pending = false;
     for (size_t i = 0; i < n; i++) {
-        size_t ul = strlen(msgs[i].uid);
-        assert(ul >= 1 && ul <= 70); /* RFC 1939 §7; the store's invariant */
-        (void)ul;
+        assert(pop3_printable(msgs[i].uid, 70, false)); /* RFC 1939 §7; the store's invariant */
     }
     s->msgs = msgs;
     s->n = n;
@@ -698,11 +731,8 @@ void pop3_server_update_done(struct pop3_server *s, bool ok)
     } else {
         pop3_reply(s, true, "%s POP3 server signing off (%zu messages left)", s->host, left);
     }
-    pop3_enter_state(s, POP3_S_CLOSED);
+    pop3_close(s, "QUIT");
     pop3_command_done(s);
-    struct pop3_qev *q = pop3_push_event(s, POP3_EV_CLOSE);
-    q->ev.from = POP3_S_UPDATE;
-    snprintf(q->text, sizeof q->text, "QUIT");
 }
 
 void pop3_server_timeout(struct pop3_server *s)
@@ -712,7 +742,9 @@ void pop3_server_timeout(struct pop3_server *s)
     s->stream = POP3_ST_NONE;
     s->out_len = s->out_off = 0;
     s->auth_pending = false;
-    pop3_close(s, "autologout timer expired");
+    enum pop3_state from = s->state;
+    pop3_enter_state(s, POP3_S_CLOSED);
+    pop3_push_close(s, from, "autologout timer expired");
 }
 
 void pop3_server_closed(struct pop3_server *s)
@@ -723,7 +755,9 @@ void pop3_server_closed(struct pop3_server *s)
     s->auth_pending = false;
     /* §6: a session ended other than by QUIT removes nothing. After QUIT the
      * UPDATE event is already out and stands. */
-    pop3_close(s, "connection closed by client");
+    enum pop3_state from = s->state;
+    pop3_enter_state(s, POP3_S_CLOSED);
+    pop3_push_close(s, from, "connection closed by client");
 }
 
 enum pop3_state pop3_server_state(const struct pop3_server *s)
