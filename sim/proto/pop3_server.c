@@ -18,6 +18,7 @@
 #define POP3_OUT_CHUNK 4096 /* a multi-line response is produced this much at a time */
 #define POP3_OUT_HIGH 2048  /* stop reading commands while this much is unsent */
 #define POP3_EVQ 16
+#define POP3_AUTH_TRIES 3   /* failed logins before the server closes */
 
 static const char *const pop3_state_names[POP3_S_COUNT] = {
     [POP3_S_AUTHORIZATION] = "AUTHORIZATION",
@@ -57,6 +58,7 @@ struct pop3_server {
     char secret[POP3_LINE_MAX + 1];
     enum pop3_auth_method method;
     bool auth_pending, update_pending;
+    int auth_failures;
     /* the command being answered, for its COMMAND event */
     char verb[5];
     enum pop3_state cmd_from;
@@ -712,6 +714,10 @@ void pop3_server_auth_fail(struct pop3_server *s, enum pop3_auth_fail why)
     memset(s->secret, 0, sizeof s->secret);
     if (why == POP3_AUTH_LOCKED) { /* RFC 2449 §8.1 response code */
         pop3_reply(s, false, "[IN-USE] maildrop already locked");
+    } else if (++s->auth_failures >= POP3_AUTH_TRIES) {
+        /* RFC 1939 §13: a server may close after failed logins (guessing). */
+        pop3_reply(s, false, "[AUTH] invalid user name or password, closing");
+        pop3_close(s, "too many failed logins");
     } else {
         pop3_reply(s, false, "[AUTH] invalid user name or password");
     }

@@ -305,6 +305,26 @@ static void test_event_order_and_cfg(void **state)
     pop3_server_free(s);
 }
 
+/* Three failed logins close the session (password guessing). */
+static void test_failed_logins_close(void **state)
+{
+    (void)state;
+    struct h_server h;
+    h_server_init(&h, "<1.2@test>");
+    h_server_pump(&h);
+    h_clear(&h);
+    h_server_send(&h, "USER mrose\r\nPASS a\r\nUSER mrose\r\nPASS b\r\n"
+                      "APOP mrose 0123456789abcdef0123456789abcdef\r\nUSER mrose\r\n");
+    assert_string_equal(h_out(&h), "+OK mrose, send PASS\r\n"
+                                   "-ERR [AUTH] invalid user name or password\r\n"
+                                   "+OK mrose, send PASS\r\n"
+                                   "-ERR [AUTH] invalid user name or password\r\n"
+                                   "-ERR [AUTH] invalid user name or password, closing\r\n");
+    assert_int_equal(pop3_server_state(h.s), POP3_S_CLOSED);
+    assert_int_equal(h.auths, 3);
+    h_server_fini(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_retr_streams_bounded),
         cmocka_unit_test(test_http_client_at_pop3_port),
         cmocka_unit_test(test_event_order_and_cfg),
+        cmocka_unit_test(test_failed_logins_close),
     };
     return cmocka_run_group_tests_name("pop3 server", tests, NULL, NULL);
 }
