@@ -89,6 +89,7 @@ bool http_client_event(struct http_client *c, struct http_client_event *ev);
 void http_client_closed(struct http_client *c);
 /* The caller's timer fired while waiting: give up on outstanding requests. */
 void http_client_timeout(struct http_client *c);
+/* The current state. Can't fail. */
 enum http_client_state http_client_state(const struct http_client *c);
 /* Requests sent and not yet answered. */
 size_t http_client_outstanding(const struct http_client *c);

@@ -776,6 +776,18 @@ bool pop3_server_done(const struct pop3_server *s)
     return s->state == POP3_S_CLOSED && pop3_pending(s) == 0 && s->stream == POP3_ST_NONE;
 }
 
+bool pop3_timestamp(char *out, size_t cap, unsigned long long a, unsigned long long b, const char *host)
+{
+    if (cap > 0) out[0] = '\0';
+    if (!pop3_printable(host, 100, false) || strchr(host, '>') || strchr(host, '<')) return false;
+    int n = snprintf(out, cap, "<%llu.%llu@%s>", a, b, host);
+    if (n < 0 || (size_t)n >= cap) {
+        if (cap > 0) out[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
 void pop3_apop_digest(const char *timestamp, const char *secret, char out[33])
 {
     struct md5_ctx c;

@@ -325,6 +325,19 @@ static void test_failed_logins_close(void **state)
     h_server_fini(&h);
 }
 
+static void test_timestamp_helper(void **state)
+{
+    (void)state;
+    char ts[64];
+    assert_true(pop3_timestamp(ts, sizeof ts, 1896, 697170952, "dbc.mtview.ca.us"));
+    assert_string_equal(ts, "<1896.697170952@dbc.mtview.ca.us>");
+    assert_false(pop3_timestamp(ts, sizeof ts, 1, 2, "a b"));
+    assert_string_equal(ts, "");
+    assert_false(pop3_timestamp(ts, sizeof ts, 1, 2, "x>\r\n"));
+    assert_false(pop3_timestamp(ts, 10, 1896, 697170952, "host"));
+    assert_string_equal(ts, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_http_client_at_pop3_port),
         cmocka_unit_test(test_event_order_and_cfg),
         cmocka_unit_test(test_failed_logins_close),
+        cmocka_unit_test(test_timestamp_helper),
     };
     return cmocka_run_group_tests_name("pop3 server", tests, NULL, NULL);
 }
