@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define HTTP_METHOD_MAX 16
-#define HTTP_EVQ 8
+#define HTTP_EVQ 16
 #define HTTP_OUT_HIGH 65536 /* stop reading requests while this much is unsent (X5) */
 
 static const char *const http_server_state_names[HTTP_S_COUNT] = {
@@ -345,6 +345,7 @@ size_t http_server_recv(struct http_server *s, const char *in, size_t len)
     while (i < len) {
         if (s->state == HTTP_S_HANDLER || s->state == HTTP_S_CLOSING || s->state == HTTP_S_CLOSED) break;
         if (s->state == HTTP_S_REQUEST_LINE && s->out_len - s->out_off > HTTP_OUT_HIGH) break;
+        if (s->ev_count > HTTP_EVQ - 8) break; /* events not pulled yet */
         if (s->state == HTTP_S_BODY) {
             size_t take = s->body_want - s->body_len;
             if (take > len - i) take = len - i;

@@ -17,7 +17,7 @@
 #define POP3_OUT_CAP 8192   /* fixed output buffer */
 #define POP3_OUT_CHUNK 4096 /* a multi-line response is produced this much at a time */
 #define POP3_OUT_HIGH 2048  /* stop reading commands while this much is unsent */
-#define POP3_EVQ 16
+#define POP3_EVQ 32
 #define POP3_AUTH_TRIES 3   /* failed logins before the server closes */
 
 static const char *const pop3_state_names[POP3_S_COUNT] = {
@@ -659,7 +659,7 @@ size_t pop3_server_recv(struct pop3_server *s, const char *in, size_t len)
     while (i < len) {
         if (s->state == POP3_S_CLOSED || s->state == POP3_S_UPDATE || s->auth_pending ||
             s->stream != POP3_ST_NONE || pop3_pending(s) > POP3_OUT_HIGH ||
-            s->ev_count > POP3_EVQ - 4) {
+            s->ev_count > POP3_EVQ - 8) {
             break;
         }
         enum line_status st;
