@@ -320,7 +320,8 @@ static void httpc_on_headers_end(struct http_client *c)
         httpc_fail(c, "response body over %zu octets", c->max_body);
         return;
     }
-    if (!cl) {
+    if (!cl) { /* §6.3 rule 8: the body ends with the connection */
+        c->closing = true;
         httpc_enter_state(c, HTTP_C_BODY_EOF);
         return;
     }
