@@ -27,6 +27,7 @@ for dir in sim/*/; do
         esac
     done
 done
-grep -ln 'sys/socket.h\|[^_]time(' sim/proto/*.c sim/core/*.c 2>/dev/null | while read -r f; do
+grep -lE 'sys/socket\.h|(^|[^a-zA-Z0-9_])time\(|clock_gettime|gettimeofday' \
+    sim/core/*.c sim/format/*.c sim/store/*.c sim/proto/*.c sim/net/*.c 2>/dev/null | while read -r f; do
     echo "lint: $f uses sockets or the machine's clock"; exit 1; done || rc=1
 exit $rc
