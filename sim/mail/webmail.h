@@ -14,11 +14,11 @@
 
 /* One line of the inbox. Plain data, borrowed; strings NUL-terminated. */
 struct webmail_summary {
-    const char *uid;     /* 1..70 printable ASCII octets (POP3/IMAP unique id) */
+    const char *uid; /* 1..70 printable ASCII octets (POP3/IMAP unique id) */
     const char *from;
     const char *subject;
     const char *date;
-    size_t size;         /* octets */
+    size_t size; /* octets */
     bool seen;
 };
 
@@ -49,7 +49,8 @@ enum webmail_route webmail_route(const char *method, const char *target, char *u
 
 /* Pages. Each returns a new NUL-terminated HTML document (the caller frees
  * it) and its length in *len. Abort only if out of memory. */
-char *webmail_render_inbox(const char *user, const struct webmail_summary *msgs, size_t n, size_t *len);
+char *webmail_render_inbox(const char *user, const struct webmail_summary *msgs, size_t n,
+                           size_t *len);
 char *webmail_render_message(const struct webmail_message *m, size_t *len);
 /* The compose form; error (may be NULL) is shown above it, escaped. */
 char *webmail_render_compose(const char *from, const char *error, size_t *len);
@@ -58,7 +59,7 @@ char *webmail_render_compose(const char *from, const char *error, size_t *len);
  * CR and other C0 controls except TAB and LF become U+FFFD. */
 char *webmail_escape(const char *s, size_t len);
 
-#define WEBMAIL_TO_MAX 254      /* RFC 5321 §4.5.3.1.3 path, less the brackets */
+#define WEBMAIL_TO_MAX 254 /* RFC 5321 §4.5.3.1.3 path, less the brackets */
 #define WEBMAIL_SUBJECT_MAX 200
 #define WEBMAIL_BODY_MAX 65536
 
@@ -66,7 +67,7 @@ char *webmail_escape(const char *s, size_t len);
 struct webmail_form {
     char to[WEBMAIL_TO_MAX + 1];
     char subject[WEBMAIL_SUBJECT_MAX + 1];
-    char *body;     /* lines ended by CRLF, NUL-terminated */
+    char *body; /* lines ended by CRLF, NUL-terminated */
     size_t body_len;
 };
 

@@ -18,10 +18,10 @@ enum http_client_state {
     HTTP_C_IDLE,        /* no response expected */
     HTTP_C_STATUS_LINE, /* waiting for a status line */
     HTTP_C_HEADERS,
-    HTTP_C_BODY,        /* Content-Length octets */
-    HTTP_C_BODY_EOF,    /* body until the server closes */
-    HTTP_C_CLOSED,      /* the connection is over (Connection: close, or closed) */
-    HTTP_C_FAILED,      /* protocol error: close the connection */
+    HTTP_C_BODY,     /* Content-Length octets */
+    HTTP_C_BODY_EOF, /* body until the server closes */
+    HTTP_C_CLOSED,   /* the connection is over (Connection: close, or closed) */
+    HTTP_C_FAILED,   /* protocol error: close the connection */
     HTTP_C_COUNT
 };
 

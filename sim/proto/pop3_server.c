@@ -18,7 +18,7 @@
 #define POP3_OUT_CHUNK 4096 /* a multi-line response is produced this much at a time */
 #define POP3_OUT_HIGH 2048  /* stop reading commands while this much is unsent */
 #define POP3_EVQ 32
-#define POP3_AUTH_TRIES 3   /* failed logins before the server closes */
+#define POP3_AUTH_TRIES 3 /* failed logins before the server closes */
 
 static const char *const pop3_state_names[POP3_S_COUNT] = {
     [POP3_S_AUTHORIZATION] = "AUTHORIZATION",
@@ -67,7 +67,7 @@ struct pop3_server {
     bool last_ok;
     /* input position */
     size_t in_total, line_start;
-    bool in_first_line; /* the command being handled is the session's first */
+    bool in_first_line;    /* the command being handled is the session's first */
     const char *close_why; /* CLOSE event owed after the current COMMAND event */
     enum pop3_state close_from;
     /* events */
@@ -124,7 +124,8 @@ static void pop3_reply(struct pop3_server *s, bool ok, const char *fmt, ...)
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     char line[POP3_REPLY_MAX];
-    int n = snprintf(line, sizeof line, "%s%s%s\r\n", ok ? "+OK" : "-ERR", text[0] ? " " : "", text);
+    int n =
+        snprintf(line, sizeof line, "%s%s%s\r\n", ok ? "+OK" : "-ERR", text[0] ? " " : "", text);
     pop3_out_write(s, line, (size_t)n);
     s->last_ok = ok;
     snprintf(s->last_reply, sizeof s->last_reply, "%s", text);
@@ -492,7 +493,8 @@ static void pop3_cmd_rset(struct pop3_server *s, char **argv, size_t argc)
 {
     (void)argv;
     (void)argc;
-    for (size_t i = 0; i < s->n; i++) s->deleted[i] = false;
+    for (size_t i = 0; i < s->n; i++)
+        s->deleted[i] = false;
     size_t c, o;
     pop3_totals(s, &c, &o);
     pop3_reply(s, true, "maildrop has %zu messages (%zu octets)", c, o);
@@ -551,7 +553,8 @@ static void pop3_dispatch(struct pop3_server *s, char *line, size_t len, bool ba
     }
     line[len] = '\0';
     size_t kw = 0;
-    while (kw < len && line[kw] != ' ') kw++;
+    while (kw < len && line[kw] != ' ')
+        kw++;
     const struct pop3_cmd *cmd = NULL;
     if (kw >= 3 && kw <= 4) {
         char up[5] = {0};
@@ -592,11 +595,16 @@ static void pop3_dispatch(struct pop3_server *s, char *line, size_t len, bool ba
         while (*p == ' ' && !err) {
             *p++ = '\0';
             char *a = p;
-            while (*p && *p != ' ') p++;
-            if (p == a) err = "syntax error";
-            else if (argc == cmd->max_args) err = "too many arguments";
-            else if ((size_t)(p - a) > POP3_ARG_MAX) err = "argument too long";
-            else argv[argc++] = a;
+            while (*p && *p != ' ')
+                p++;
+            if (p == a)
+                err = "syntax error";
+            else if (argc == cmd->max_args)
+                err = "too many arguments";
+            else if ((size_t)(p - a) > POP3_ARG_MAX)
+                err = "argument too long";
+            else
+                argv[argc++] = a;
         }
         if (!err && argc < cmd->min_args) err = "missing argument";
     }
@@ -776,7 +784,8 @@ bool pop3_server_done(const struct pop3_server *s)
     return s->state == POP3_S_CLOSED && pop3_pending(s) == 0 && s->stream == POP3_ST_NONE;
 }
 
-bool pop3_timestamp(char *out, size_t cap, unsigned long long a, unsigned long long b, const char *host)
+bool pop3_timestamp(char *out, size_t cap, unsigned long long a, unsigned long long b,
+                    const char *host)
 {
     if (cap > 0) out[0] = '\0';
     if (!pop3_printable(host, 100, false) || strchr(host, '>') || strchr(host, '<')) return false;
