@@ -485,6 +485,35 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
     return ok;
 }
 
+static void webmail_sb_form(struct webmail_sb *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '*' || c == '-' || c == '.' || c == '_') {
+            webmail_sb_put(b, (const char *)&c, 1);
+        } else if (c == ' ') {
+            webmail_sb_put(b, "+", 1);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            webmail_sb_put(b, e, 3);
+        }
+    }
+}
+
+char *webmail_form_encode(const char *to, const char *subject, const char *body, size_t *len)
+{
+    struct webmail_sb b = {0};
+    webmail_sb_put(&b, "to=", 3);
+    webmail_sb_form(&b, to ? to : "");
+    webmail_sb_str(&b, "&subject=");
+    webmail_sb_form(&b, subject ? subject : "");
+    webmail_sb_str(&b, "&body=");
+    webmail_sb_form(&b, body ? body : "");
+    return webmail_sb_done(&b, len);
+}
+
 void webmail_form_free(struct webmail_form *f)
 {
     free(f->body);

@@ -77,6 +77,12 @@ struct webmail_form {
  * body UTF-8 with its line breaks made CRLF. On error returns false, leaves
  * *f empty and fills err (where = field or "form", msg = the reason). */
 bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, struct ms_error *err);
+/* Encode a compose form as a browser submits it (the HTML
+ * application/x-www-form-urlencoded serializer: ALPHA, DIGIT and "*-._" as
+ * they are, space as '+', every other byte %XX): "to=..&subject=..&body=..".
+ * Returns a new NUL-terminated string; *len gets its length. Aborts only if
+ * out of memory. */
+char *webmail_form_encode(const char *to, const char *subject, const char *body, size_t *len);
 /* Release the body; safe on a zeroed or failed form. */
 void webmail_form_free(struct webmail_form *f);
 
