@@ -318,6 +318,38 @@ void mta_entry_failed(struct mta *m, uint32_t id, uint32_t peer, bool permanent,
     mta_trace_queue(m);
 }
 
+/* ---- taking custody ---------------------------------------------------------- */
+
+void mta_accept_rcpts(struct mta *m, uint32_t id, const char *sender, const char *const *rcpts,
+                      size_t n, const char *data, size_t len, uint32_t peer)
+{
+    struct mta_msg *msg = NULL;
+    for (size_t i = 0; i < n; i++) {
+        bool ours;
+        const struct scn_user *u = mta_local_user(m, rcpts[i], &ours);
+        if (u) {
+            mta_deliver_local(m, id, sender, rcpts[i], u->name, data, len, peer);
+            continue;
+        }
+        if (!msg) {
+            msg = ms_xcalloc(1, sizeof *msg);
+            msg->id = id;
+            msg->sender = ms_xstrdup(sender);
+            msg->data = ms_xmemdup(data, len);
+            msg->len = len;
+            msg->refs = 1; /* held while enqueuing */
+        }
+        mta_enqueue(m, msg, rcpts[i], peer);
+    }
+    mta_msg_unref(msg);
+}
+
+void mta_accept_message(struct mta *m, uint32_t id, const char *sender, const char *rcpt,
+                        const char *data, size_t len, uint32_t peer)
+{
+    mta_accept_rcpts(m, id, sender, &rcpt, 1, data, len, peer);
+}
+
 /* ---- receiving ---------------------------------------------------------------- */
 
 static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
@@ -440,25 +472,8 @@ static void mta_sess_message(struct mta_sess *ss, const struct smtp_event *ev)
     }
     msg_buf_add(&b, ev->arg, ev->arg_len);
     const char *sender = ss->sender ? ss->sender : "";
-    struct mta_msg *msg = NULL;
-    for (size_t i = 0; i < ss->nrcpt; i++) {
-        bool ours;
-        const struct scn_user *u = mta_local_user(m, ss->rcpt[i], &ours);
-        if (u) {
-            mta_deliver_local(m, id, sender, ss->rcpt[i], u->name, b.data, b.len, ss->peer);
-            continue;
-        }
-        if (!msg) {
-            msg = ms_xcalloc(1, sizeof *msg);
-            msg->id = id;
-            msg->sender = ms_xstrdup(sender);
-            msg->data = ms_xmemdup(b.data, b.len);
-            msg->len = b.len;
-            msg->refs = 1;
-        }
-        mta_enqueue(m, msg, ss->rcpt[i], ss->peer);
-    }
-    mta_msg_unref(msg);
+    mta_accept_rcpts(m, id, sender, (const char *const *)ss->rcpt, ss->nrcpt, b.data, b.len,
+                     ss->peer);
     msg_buf_free(&b);
     smtp_server_verdict(ss->e, SMTP_V_ACCEPT, NULL);
 }
@@ -594,6 +609,7 @@ struct mta *mta_new(struct world *w, size_t h)
     if (m->cfg->submission)
         tcp_listen(w->net, (uint32_t)h, MTA_PORT_SUBMISSION, &mta_server_ops, m);
     mta_access_listen(m);
+    mta_web_listen(m);
     return m;
 }
 
@@ -603,6 +619,7 @@ void mta_free(struct mta *m)
     /* The network is gone (no callbacks): drop what is still open. */
     while (m->sessions) mta_sess_free(m->sessions);
     while (m->accs) mta_acc_free(m->accs);
+    while (m->webs) mta_web_free(m->webs);
     while (m->outs) mta_out_free(m->outs);
     for (size_t i = 0; i < m->nmsgs; i++) {
         if (!m->msgs[i]) continue;

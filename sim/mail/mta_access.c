@@ -46,7 +46,7 @@ static const struct tcp_app_ops mta_acc_ops = {
 
 /* The scenario user named by a login ("bob" or "bob@example.net") with this
  * password, or NULL. */
-static const struct scn_user *mta_acc_login(struct mta *m, const char *user, const char *pass)
+const struct scn_user *mta_login(struct mta *m, const char *user, const char *pass)
 {
     size_t ul = strlen(user);
     const char *at = strchr(user, '@');
@@ -80,7 +80,7 @@ static void mta_acc_trace_box(struct mta_acc *a)
 static void mta_pop_auth(struct mta_acc *a, const struct pop3_server_event *ev)
 {
     const struct scn_user *u =
-        ev->method == POP3_AUTH_PASS ? mta_acc_login(a->m, ev->user, ev->secret) : NULL;
+        ev->method == POP3_AUTH_PASS ? mta_login(a->m, ev->user, ev->secret) : NULL;
     if (!u) {
         pop3_server_auth_fail(a->pop, POP3_AUTH_BAD);
         return;
@@ -174,7 +174,7 @@ static void mta_imap_events(struct mta_acc *a)
     struct imap_event ev;
     while (imap_server_event(a->im, &ev)) {
         if (ev.kind == IMAP_EV_LOGIN) {
-            const struct scn_user *u = mta_acc_login(a->m, ev.user, ev.pass);
+            const struct scn_user *u = mta_login(a->m, ev.user, ev.pass);
             if (u) snprintf(a->user, sizeof a->user, "%s", u->name);
             imap_server_verdict(a->im, u != NULL);
         } else if (ev.kind == IMAP_EV_CLOSE) {

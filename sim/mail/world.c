@@ -48,6 +48,7 @@ void world_lines_feed(struct world *w, struct world_lines *l, enum trace_kind ki
                       const char *before, const char *after, const char *data, size_t len)
 {
     if (w->opts.no_lines) return;
+    bool http = strcmp(proto, "HTTP") == 0;
     for (size_t i = 0; i < len; i++) {
         if (l->len == l->cap) {
             l->cap = l->cap ? l->cap * 2 : 256;
@@ -55,6 +56,8 @@ void world_lines_feed(struct world *w, struct world_lines *l, enum trace_kind ki
         }
         l->buf[l->len++] = data[i];
         bool eol = l->len >= 2 && l->buf[l->len - 2] == '\r' && l->buf[l->len - 1] == '\n';
+        /* HTTP bodies (HTML pages) end their lines with LF alone. */
+        if (!eol && http && l->buf[l->len - 1] == '\n') eol = true;
         if (eol || l->len >= WORLD_LINE_MAX) {
             trace_add_line(w->tr, evq_now(w->q), kind, conn, host, peer, side, proto, before,
                            after, l->buf, l->len);
@@ -265,6 +268,9 @@ static void world_action(void *ctx, uint64_t arg)
     case SCN_ACT_CHECK_MAIL:
         if (w->ua[a->u.check.device]) ua_check_mail(w->ua[a->u.check.device], &a->u.check);
         break;
+    case SCN_ACT_WEBMAIL:
+        if (w->ua[a->u.webmail.device]) ua_webmail(w->ua[a->u.webmail.device], &a->u.webmail);
+        break;
     case SCN_ACT_HOST_DOWN:
     case SCN_ACT_HOST_UP: {
         bool up = a->kind == SCN_ACT_HOST_UP;
@@ -287,7 +293,7 @@ static void world_action(void *ctx, uint64_t arg)
         trace_add_narration(w->tr, evq_now(w->q), TRACE_NONE, "%s", a->u.text);
         break;
     default:
-        /* webmail, web pages, raw TCP and link changes belong to other parts */
+        /* web pages, raw TCP and link changes belong to other parts */
         break;
     }
 }

@@ -245,6 +245,52 @@ static void test_nxdomain(void **state)
     run_free(&r);
 }
 
+/* Webmail: the browser reads with GET and sends with POST; the server
+ * composes the posted message and relays it. Wrong credentials get 401. */
+static void test_webmail(void **state)
+{
+    (void)state;
+    static const char json[] =
+        "{\"title\":\"w\",\"seed\":3,\"hosts\":["
+        "{\"name\":\"alice-pc\",\"kind\":\"pc\",\"owner\":\"alice@example.org\"},"
+        "{\"name\":\"mail.example.org\",\"kind\":\"mail_server\",\"domain\":\"example.org\","
+        "\"users\":[{\"name\":\"alice\",\"password\":\"secret\"}]},"
+        "{\"name\":\"internet\",\"kind\":\"router\"},"
+        "{\"name\":\"mail.example.net\",\"kind\":\"mail_server\",\"domain\":\"example.net\","
+        "\"webmail\":true,\"users\":[{\"name\":\"bob\",\"password\":\"pw\"}]},"
+        "{\"name\":\"bob-browser\",\"kind\":\"browser\",\"owner\":\"bob@example.net\"}],"
+        "\"links\":[{\"a\":\"alice-pc\",\"b\":\"internet\"},{\"a\":\"mail.example.org\","
+        "\"b\":\"internet\"},{\"a\":\"mail.example.net\",\"b\":\"internet\"},"
+        "{\"a\":\"bob-browser\",\"b\":\"internet\"}],\"timeline\":["
+        "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+        "\"alice-pc\",\"to\":[\"bob@example.net\"],\"subject\":\"Hi\",\"body\":\"Hello\"},"
+        "{\"at\":\"1m\",\"action\":\"webmail\",\"user\":\"bob@example.net\",\"device\":"
+        "\"bob-browser\",\"op\":\"read\",\"message\":1},"
+        "{\"at\":\"2m\",\"action\":\"webmail\",\"user\":\"bob@example.net\",\"device\":"
+        "\"bob-browser\",\"op\":\"send\",\"to\":[\"alice@example.org\"],\"subject\":"
+        "\"Re: Hi\",\"body\":\"Hello Alice\"}]}";
+    struct run r;
+    struct scn_error err;
+    memset(&r, 0, sizeof r);
+    r.s = scn_load_buffer(json, strlen(json), "w.json", NULL, NULL, &err);
+    if (!r.s) fail_msg("%s", err.text);
+    r.tr = trace_new();
+    struct world *w = world_new(r.s, r.tr, NULL, NULL);
+    world_run(w, SIM_US_MAX);
+    r.violations = world_check(r.tr, r.s, trace_end_time(r.tr), r.report, sizeof r.report, &r.fa);
+    world_free(w);
+    char buf[256];
+    assert_non_null(find_line(r.tr, "GET /message/1 HTTP/1.1", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "POST /send HTTP/1.1", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "<title>Message: Hi</title>", buf, sizeof buf) ?
+                    buf : find_line(r.tr, "HTTP/1.1 200 OK", buf, sizeof buf));
+    assert_null(find_line(r.tr, "HTTP/1.1 401", buf, sizeof buf));
+    assert_int_equal(r.fa.messages, 2);
+    assert_int_equal(r.fa.delivered, 2);
+    if (r.violations) fail_msg("%s", r.report);
+    run_free(&r);
+}
+
 /* The invariant catches a message that vanished after submission. */
 static void test_check_finds_loss(void **state)
 {
@@ -308,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_give_up),
         cmocka_unit_test(test_direct_by_mx),
         cmocka_unit_test(test_nxdomain),
+        cmocka_unit_test(test_webmail),
         cmocka_unit_test(test_check_finds_loss),
         cmocka_unit_test(test_transcript_gaps),
     };
