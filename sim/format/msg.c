@@ -830,16 +830,17 @@ static bool msg_word_needs_encoding(const unsigned char *p, size_t n)
 }
 
 /* Unstructured text: ASCII words as they are, runs of words that need
- * encoding as encoded-words (the spaces inside a run are encoded with it,
- * since whitespace between encoded-words is dropped on decoding). */
+ * encoding as encoded-words (the whitespace inside a run is encoded with it,
+ * since whitespace between encoded-words is dropped on decoding, §6.2).
+ * Words are separated by spaces and tabs. */
 static void msg_encode_text(struct msg_buf *out, const unsigned char *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
         size_t ws = i;
-        while (ws < n && p[ws] == ' ') ws++;
+        while (ws < n && msg_is_wsp(p[ws])) ws++;
         size_t we = ws;
-        while (we < n && p[we] != ' ') we++;
+        while (we < n && !msg_is_wsp(p[we])) we++;
         if (!msg_word_needs_encoding(p + ws, we - ws)) {
             msg_buf_add(out, p + i, we - i);
             i = we;
@@ -849,9 +850,9 @@ static void msg_encode_text(struct msg_buf *out, const unsigned char *p, size_t 
         size_t re = we;
         for (;;) {
             size_t a = re;
-            while (a < n && p[a] == ' ') a++;
+            while (a < n && msg_is_wsp(p[a])) a++;
             size_t b = a;
-            while (b < n && p[b] != ' ') b++;
+            while (b < n && !msg_is_wsp(p[b])) b++;
             if (b == a || !msg_word_needs_encoding(p + a, b - a)) break;
             re = b;
         }
@@ -867,6 +868,8 @@ enum msg_error msg_add_text_field(struct msg_buf *out, const char *name, const c
     enum msg_error e = msg_check_name(name, err);
     if (e == MSG_OK) e = msg_check_value(name, v, n, err);
     if (e != MSG_OK) return e;
+    while (n && msg_is_wsp((unsigned char)*v)) v++, n--; /* unfolding drops them anyway */
+    while (n && msg_is_wsp((unsigned char)v[n - 1])) n--;
     const unsigned char *u = (const unsigned char *)v;
     if (!msg_word_needs_encoding(u, n)) return msg_fold_append(out, name, v, n, err);
     if (!msg_utf8_valid(u, n))

@@ -242,7 +242,9 @@ enum msg_error msg_add_field(struct msg_buf *out, const char *name, const char *
  * text): when v holds non-ASCII bytes, which must be valid UTF-8, the value
  * is written as RFC 2047 encoded-words "=?UTF-8?B?...?=", each at most 75
  * characters and never splitting a UTF-8 sequence (§5 (3), §6.3). Pure ASCII
- * is written as msg_add_field does. */
+ * is written as msg_add_field does. Leading and trailing spaces and tabs are
+ * dropped (unfolding would drop them anyway), so decoding the written field
+ * gives back the trimmed value exactly. */
 enum msg_error msg_add_text_field(struct msg_buf *out, const char *name, const char *v, size_t n,
                                   struct ms_error *err);
 
