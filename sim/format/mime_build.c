@@ -302,9 +302,12 @@ void mime_fake_content(unsigned char *out, size_t n, uint64_t seed, const char *
         size_t i = 0, col = 0;
         while (i < n) {
             if (col >= 60) {
-                /* CRLF, or a lone LF if only one byte is left */
-                if (i + 1 < n) out[i++] = '\r';
-                out[i++] = '\n';
+                if (i + 1 < n) { /* CRLF; never a bare CR or LF at the end */
+                    out[i++] = '\r';
+                    out[i++] = '\n';
+                } else {
+                    out[i++] = '.';
+                }
                 col = 0;
                 continue;
             }

@@ -229,12 +229,13 @@ enum msg_error msg_make_message_id(struct msg_buf *out, uint64_t seed, uint64_t 
  * start a new header line)`. */
 enum msg_error msg_check_value(const char *field, const char *v, size_t n, struct ms_error *err);
 
-/* Append "Name: value CRLF" to out, folding at spaces so no line passes 78
- * characters where a space allows it; a run without a space that is too long
- * stays on its line (up to 998, beyond which MSG_E_TOO_LONG). The value is
- * used as it is (no encoding): it must be printable US-ASCII or UTF-8 text
- * without CR/LF/NUL. On error nothing is appended and err (may be NULL) is
- * filled. name must be 1..76 characters of ftext (RFC 5322 §3.6.8). */
+/* Append "Name: value CRLF" to out, folding before spaces and tabs so no
+ * line passes 78 characters where whitespace allows it; a run without
+ * whitespace that is too long stays on its line (up to 998, beyond which
+ * MSG_E_TOO_LONG). The value is used as it is (no encoding; any byte but CR,
+ * LF and NUL, which give MSG_E_INJECTION). On error nothing is appended and
+ * err (may be NULL) is filled. name must be 1..76 characters of ftext
+ * (RFC 5322 §3.6.8), else MSG_E_FIELD_NAME. */
 enum msg_error msg_add_field(struct msg_buf *out, const char *name, const char *v, size_t n,
                              struct ms_error *err);
 
