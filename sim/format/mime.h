@@ -260,6 +260,16 @@ struct mime_node {
 enum mime_error mime_build(struct msg_buf *fields, struct msg_buf *body, const struct mime_node *node,
                            uint64_t seed, struct ms_error *err);
 
+/* Build a whole message: the MIME fields and body of node (mime_build),
+ * then the header of h (msg_build_header, with the MIME fields as its extra
+ * fields; h->extra_fields must be NULL), then the body, appended to out.
+ * Returns MIME_OK, or MIME_E_BUILD with err filled and out unchanged (a
+ * header error from msg_build_header is reported the same way, its text in
+ * err). */
+enum mime_error mime_build_message(struct msg_buf *out, const struct msg_header_spec *h,
+                                   const struct mime_node *node, uint64_t seed,
+                                   struct ms_error *err);
+
 /* ------------------------------------------------------------------------
  * Attachments and the inspector
  * ------------------------------------------------------------------------ */

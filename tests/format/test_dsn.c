@@ -128,6 +128,26 @@ static void test_dsn_failed(void **state)
     free(hdr);
     mime_tree_free(&t);
 
+    /* dsn_read gives the same structure. */
+    struct dsn_report rep;
+    assert_true(dsn_read(out.data, out.len, &rep));
+    assert_string_equal(rep.reporting_mta, "dns; mail.example.org");
+    assert_int_equal(rep.n_rcpts, 2);
+    assert_true(rep.has_headers);
+    assert_string_equal(rep.rcpts[0].final_recipient, "rfc822; bob@example.net");
+    assert_string_equal(rep.rcpts[0].action, "failed");
+    assert_string_equal(rep.rcpts[0].status, "5.1.1");
+    assert_string_equal(rep.rcpts[0].remote_mta, "dns; mail.example.net");
+    assert_string_equal(rep.rcpts[0].diagnostic, "smtp; 550 5.1.1 <bob@example.net>: no such user????");
+    assert_string_equal(rep.rcpts[1].final_recipient, "rfc822; carol@example.net");
+    assert_string_equal(rep.rcpts[1].status, "5.4.7");
+    assert_null(rep.rcpts[1].remote_mta);
+    assert_null(rep.rcpts[1].diagnostic);
+    dsn_report_free(&rep);
+    dsn_report_free(&rep);
+    assert_false(dsn_read(S(original), &rep)); /* not a report */
+    assert_null(rep.rcpts);
+
     /* Deterministic. */
     struct msg_buf again = {0};
     assert_true(dsn_build(&again, &s, &err));

@@ -444,6 +444,38 @@ static void test_enclosed_message(void **state)
     mime_tree_free(&t);
 }
 
+static void test_build_message(void **state)
+{
+    (void)state;
+    struct msg_mailbox to = {"Bob", "bob@example.net"};
+    struct msg_header_spec h = {.from = {"Alice", "alice@example.org"}, .to = &to, .n_to = 1,
+                                .subject = "Hi", .date_t = 0, .epoch_unix = 1767225600,
+                                .message_id = "<1@example.org>"};
+    struct mime_node n = {.leaf = {.type = "text", .subtype = "plain", .cte = MIME_CTE_OTHER,
+                                   .content = (const unsigned char *)"Hello\n", .len = 6}};
+    struct msg_buf out = {0};
+    struct ms_error err = {0};
+    assert_int_equal(mime_build_message(&out, &h, &n, 1, &err), MIME_OK);
+    const char want[] = "From: Alice <alice@example.org>\r\n"
+                        "To: Bob <bob@example.net>\r\n"
+                        "Subject: Hi\r\n"
+                        "Date: Thu, 01 Jan 2026 00:00:00 +0000\r\n"
+                        "Message-ID: <1@example.org>\r\n"
+                        "MIME-Version: 1.0\r\n"
+                        "Content-Type: text/plain; charset=us-ascii\r\n"
+                        "Content-Transfer-Encoding: 7bit\r\n"
+                        "\r\n"
+                        "Hello\r\n";
+    assert_int_equal(out.len, sizeof want - 1);
+    assert_memory_equal(out.data, want, sizeof want - 1);
+    msg_buf_free(&out);
+    h.subject = "Hi\r\nBcc: eve@evil.example";
+    assert_int_equal(mime_build_message(&out, &h, &n, 1, &err), MIME_E_BUILD);
+    assert_string_equal(err.msg, "header \"Subject\": value contains CR at offset 2 (would start "
+                                 "a new header line)");
+    assert_int_equal(out.len, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -455,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_deep_nesting_capped),
         cmocka_unit_test(test_many_parts_capped),
         cmocka_unit_test(test_enclosed_message),
+        cmocka_unit_test(test_build_message),
     };
     return cmocka_run_group_tests_name("mime", tests, NULL, NULL);
 }

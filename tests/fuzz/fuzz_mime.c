@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "format/base64.h"
+#include "format/dsn.h"
 #include "format/mime.h"
 #include "format/qp.h"
 
@@ -53,6 +54,9 @@ static void fuzz_tree(const char *in, size_t size)
         fuzz_check(r >= -1 && r < (int)t.n_parts);
     }
     mime_tree_free(&t);
+    struct dsn_report r;
+    if (dsn_read(in, size, &r)) fuzz_check(r.n_rcpts <= DSN_MAX_RECIPIENTS);
+    dsn_report_free(&r);
 }
 
 static void fuzz_codecs(const unsigned char *in, size_t size)

@@ -2,11 +2,15 @@
  * Oracles: offsets stay inside the input; unfolding never grows a value;
  * address lists respect MSG_ADDR_MAX and point into their own storage;
  * unfold(fold(v)) == v without its outer whitespace; a UTF-8 value written
- * with encoded-words is pure ASCII and decodes back to itself. */
+ * with encoded-words is pure ASCII and decodes back to itself; a bounce
+ * of the input (as original message and as remote reply text) is 7-bit and
+ * reads back with one recipient. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/dsn.h"
+#include "format/mime.h"
 #include "format/msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -100,5 +104,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(u);
     }
     msg_buf_free(&b);
+
+    char *reply = malloc(size + 1);
+    memcpy(reply, in, size);
+    reply[size] = '\0';
+    struct dsn_recipient r = {"bob@example.net", DSN_FAILED, "5.1.1", "mx.example.net", reply,
+                              reply, 0};
+    struct dsn_spec ds = {"mail.example.org", "example.org", "alice@example.org", &r, 1, in,
+                          size, 0, 0, 0, size, 1};
+    fuzz_check(dsn_build(&b, &ds, NULL));
+    struct mime_scan sc;
+    mime_scan((const unsigned char *)b.data, b.len, &sc);
+    fuzz_check(sc.is_7bit);
+    struct dsn_report rep;
+    fuzz_check(dsn_read(b.data, b.len, &rep) && rep.n_rcpts == 1 && rep.has_headers &&
+               rep.rcpts[0].status && !strcmp(rep.rcpts[0].status, "5.1.1"));
+    dsn_report_free(&rep);
+    msg_buf_free(&b);
+    free(reply);
     return 0;
 }
