@@ -212,6 +212,15 @@ char *msg_decode_words(const char *s, size_t n, size_t *out_len);
  * four-digit years). Can't fail. */
 size_t msg_format_date(sim_us t, int64_t epoch_unix, char out[MSG_DATE_SIZE]);
 
+/* Parse an RFC 5322 §3.3 date-time s[0..n) (a Date: value, folded or not)
+ * into Unix seconds (UTC), for IMAP SEARCH SENTBEFORE/SENTON/SENTSINCE.
+ * Accepts the optional day name, comments, 2- and 3-digit years (§4.3:
+ * 00-49 are 2000-2049, 50-999 add 1900), seconds omitted, and the obsolete
+ * zones UT, GMT, EST/EDT, CST/CDT, MST/MDT, PST/PDT and military letters
+ * (taken as +0000). Returns false for anything else (bad month, day 31 in
+ * a 30-day month, hour 24, zone +2400, trailing junk). Can't crash. */
+bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs);
+
 /* Write a Message-ID "<hex16.hex8@domain>" (with the angle brackets) made
  * only from the inputs: a 64-bit hash of (seed, serial, sender) and the
  * serial itself, so the same inputs always give the same id and different

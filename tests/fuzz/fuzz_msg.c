@@ -67,6 +67,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_check(it.pos <= sp.hdr_len);
     char *subj = msg_header_get(in, sp.hdr_len, "subject", NULL);
     free(subj);
+    int64_t secs;
+    if (msg_parse_date(in, size, &secs)) {
+        /* a parsed date formats and parses back to the same second */
+        char d[MSG_DATE_SIZE];
+        size_t dl = msg_format_date(0, secs, d);
+        int64_t again = -1;
+        fuzz_check(secs < 0 || secs > INT64_C(253402300799) ||
+                   (msg_parse_date(d, dl, &again) && again == secs));
+    }
 
     /* Writer oracles on the whole input as one value. */
     struct msg_buf b = {0};
