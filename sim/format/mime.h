@@ -164,6 +164,17 @@ const struct mime_str *mime_param_get(const struct mime_part *p, const char *nam
 /* Same for Content-Disposition parameters ("filename"). */
 const struct mime_str *mime_disp_param_get(const struct mime_part *p, const char *name);
 
+/* The value of parameter name (lowercase C string, e.g. "filename" or
+ * "name") of Content-Disposition (disposition) or Content-Type, decoded for
+ * display and appended to out as UTF-8: a plain value as it is, an RFC 2231
+ * §4 extended value name*=charset'lang'%XX, continuations name*0, name*1*,
+ * ... joined in order (§3; at most MIME_MAX_PARAMS pieces), and RFC 2047
+ * encoded-words inside a plain value (common in practice). UTF-8 and
+ * US-ASCII are copied, ISO-8859-1 converted; other charsets copied as they
+ * are. Returns false, appending nothing, when there is no such parameter. */
+bool mime_param_decoded(const struct mime_part *p, bool disposition, const char *name,
+                        struct msg_buf *out);
+
 /* The part named by an IMAP section path s[0..n) of part numbers "1",
  * "2.1", "3.2.1" (RFC 3501 §6.4.5), or -1 when there is no such part or the
  * path has any other character (the caller strips ".MIME", ".HEADER",

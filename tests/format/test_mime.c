@@ -476,6 +476,49 @@ static void test_build_message(void **state)
     assert_int_equal(out.len, 0);
 }
 
+static void test_param_decoded(void **state)
+{
+    (void)state;
+    const char m[] = "Content-Type: application/pdf; name=\"=?UTF-8?Q?caf=C3=A9?=.pdf\"\r\n"
+                     "Content-Disposition: attachment;\r\n"
+                     " filename*0*=utf-8''Notes%20d%27;\r\n"
+                     " filename*1*=%C3%A9t%C3%A9;\r\n"
+                     " filename*2=\".pdf\"; title*=iso-8859-1'fr'%E9t%E9; plain=x%41\r\n\r\n";
+    struct mime_tree t;
+    mime_parse(&t, S(m));
+    struct msg_buf b = {0};
+    assert_true(mime_param_decoded(&t.parts[0], true, "filename", &b));
+    assert_string_equal(b.data, "Notes d'\xC3\xA9t\xC3\xA9.pdf");
+    msg_buf_free(&b);
+    assert_true(mime_param_decoded(&t.parts[0], true, "title", &b));
+    assert_string_equal(b.data, "\xC3\xA9t\xC3\xA9");
+    msg_buf_free(&b);
+    assert_true(mime_param_decoded(&t.parts[0], true, "plain", &b));
+    assert_string_equal(b.data, "x%41"); /* not extended: no percent-decoding */
+    msg_buf_free(&b);
+    assert_true(mime_param_decoded(&t.parts[0], false, "name", &b));
+    assert_string_equal(b.data, "caf\xC3\xA9.pdf");
+    msg_buf_free(&b);
+    assert_false(mime_param_decoded(&t.parts[0], false, "filename", &b));
+    assert_int_equal(b.len, 0);
+    mime_tree_free(&t);
+    /* What the builder writes for a non-ASCII file name reads back. */
+    struct mime_node n = {.leaf = {.type = "image", .subtype = "png",
+                                   .filename = "\xC3\xA9t\xC3\xA9 \"2026\".png",
+                                   .cte = MIME_CTE_BASE64,
+                                   .content = (const unsigned char *)"x", .len = 1}};
+    struct msg_buf f = {0}, body = {0};
+    assert_int_equal(mime_build(&f, &body, &n, 1, NULL), MIME_OK);
+    msg_buf_add(&f, "\r\n", 2);
+    mime_parse(&t, f.data, f.len);
+    assert_true(mime_param_decoded(&t.parts[0], true, "filename", &b));
+    assert_string_equal(b.data, "\xC3\xA9t\xC3\xA9 \"2026\".png");
+    msg_buf_free(&b);
+    mime_tree_free(&t);
+    msg_buf_free(&f);
+    msg_buf_free(&body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_many_parts_capped),
         cmocka_unit_test(test_enclosed_message),
         cmocka_unit_test(test_build_message),
+        cmocka_unit_test(test_param_decoded),
     };
     return cmocka_run_group_tests_name("mime", tests, NULL, NULL);
 }

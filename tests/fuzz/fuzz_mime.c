@@ -39,6 +39,10 @@ static void fuzz_tree(const char *in, size_t size)
             n++;
         }
         fuzz_check(n == p->n_children && (!p->is_multipart || n > 0));
+        struct msg_buf pb = {0};
+        mime_param_decoded(p, true, "filename", &pb);
+        mime_param_decoded(p, false, "name", &pb);
+        msg_buf_free(&pb);
         size_t dl;
         unsigned char *d = mime_decode_body(&t, p, &dl);
         if (d) fuzz_check(dl <= p->body_len);
