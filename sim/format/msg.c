@@ -520,11 +520,14 @@ static size_t msg_decode_one(struct msg_buf *out, const char *s, size_t n)
     if (q1 == 2 || q1 + 3 >= n || s[q1] != '?' || s[q1 + 2] != '?') return 0;
     char enc = (char)msg_lower((unsigned char)s[q1 + 1]);
     size_t t0 = q1 + 3, t1 = t0;
-    while (t1 + 1 < n && !(s[t1] == '?' && s[t1 + 1] == '=')) {
+    /* An encoded-word is at most 75 characters (§2); we accept up to a line
+     * (998), and never scan further, so decoding stays linear. */
+    size_t lim = n < t0 + MSG_LINE_HARD ? n : t0 + MSG_LINE_HARD;
+    while (t1 + 1 < lim && !(s[t1] == '?' && s[t1 + 1] == '=')) {
         if (msg_is_wsp((unsigned char)s[t1]) || s[t1] == '\r' || s[t1] == '\n') return 0;
         t1++;
     }
-    if (t1 + 1 >= n) return 0;
+    if (t1 + 1 >= lim) return 0;
     /* Charset, without an RFC 2231 "*language" suffix. */
     char cs[32];
     size_t cl = 0;
