@@ -48,6 +48,7 @@ struct smtp_client {
 
     struct smtp_cevent *ev;
     size_t ev_cap, ev_head, ev_n;
+    size_t step_ev0; /* events already queued when the step began */
 
     /* what the server offered after EHLO */
     bool s_pipelining, s_8bit, s_size, s_plain, s_login;
@@ -76,6 +77,8 @@ struct smtp_client {
 };
 
 static void clt_enter_state(struct smtp_client *c, enum smtp_client_state st);
+static void clt_step_begin(struct smtp_client *c);
+static void clt_step_end(struct smtp_client *c);
 static struct smtp_cevent *clt_event(struct smtp_client *c, enum smtp_cevent_kind k);
 static void clt_pump(struct smtp_client *c);
 static void clt_next(struct smtp_client *c);
@@ -215,6 +218,19 @@ static struct smtp_cevent *clt_event(struct smtp_client *c, enum smtp_cevent_kin
     return e;
 }
 
+/* A step is one public call; its events get the state at its end. */
+static void clt_step_begin(struct smtp_client *c)
+{
+    c->step_before = c->st;
+    c->step_ev0 = c->ev_n;
+}
+
+static void clt_step_end(struct smtp_client *c)
+{
+    for (size_t i = c->step_ev0; i < c->ev_n; i++) c->ev[c->ev_head + i].after = c->st;
+    c->step_ev0 = c->ev_n;
+}
+
 bool smtp_client_event(struct smtp_client *c, struct smtp_cevent *ev)
 {
     if (c->ev_n == 0) return false;
@@ -241,8 +257,9 @@ void smtp_client_out_done(struct smtp_client *c, size_t n)
         c->out_tail -= c->out_head;
         c->out_head = 0;
     }
-    c->step_before = c->st;
+    clt_step_begin(c);
     clt_pump(c);
+    clt_step_end(c);
 }
 
 static size_t clt_room(const struct smtp_client *c)
@@ -513,8 +530,9 @@ bool smtp_client_add(struct smtp_client *c, const struct smtp_client_txn *t, str
     slot->eightbit = eightbit;
     slot->seq = c->seq_next++;
     if (c->st == SMTP_CS_READY && !c->have_cur) {
-        c->step_before = c->st;
+        clt_step_begin(c);
         clt_next(c);
+        clt_step_end(c);
     }
     return true;
 }
@@ -523,8 +541,9 @@ void smtp_client_quit(struct smtp_client *c)
 {
     c->quit_requested = true;
     if (c->st == SMTP_CS_READY && !c->have_cur) {
-        c->step_before = c->st;
+        clt_step_begin(c);
         clt_next(c);
+        clt_step_end(c);
     }
 }
 
@@ -860,7 +879,7 @@ size_t smtp_client_recv(struct smtp_client *c, const char *in, size_t len)
 {
     if (c->st == SMTP_CS_DONE) return len; /* the caller closes; ignore */
     if (c->ev_n > 0) return 0;
-    c->step_before = c->st;
+    clt_step_begin(c);
     size_t off = 0;
     while (off < len && c->st != SMTP_CS_DONE) {
         enum line_status ls;
@@ -879,6 +898,7 @@ size_t smtp_client_recv(struct smtp_client *c, const char *in, size_t len)
         }
     }
     clt_pump(c);
+    clt_step_end(c);
     return off;
 }
 
@@ -909,14 +929,16 @@ sim_us smtp_client_timeout_us(const struct smtp_client *c)
 static void clt_lost(struct smtp_client *c, const char *why)
 {
     if (c->st == SMTP_CS_DONE) return;
-    c->step_before = c->st;
+    clt_step_begin(c);
     snprintf(c->note, sizeof c->note, "%s", why);
     if (c->st == SMTP_CS_QUIT) { /* all work was done; only the 221 is missing */
         clt_finish(c, false, c->note, strlen(c->note));
+        clt_step_end(c);
         return;
     }
     clt_fail_all(c, 0, c->note, strlen(c->note), true);
     clt_finish(c, false, c->note, strlen(c->note));
+    clt_step_end(c);
 }
 
 void smtp_client_timeout(struct smtp_client *c)
