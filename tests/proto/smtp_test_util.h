@@ -147,7 +147,11 @@ static inline void tu_server_drain(struct smtp_server *s, struct srv_result *r)
     }
 }
 
-/* Run a server on input delivered in chunks of `chunk` bytes (0 = all). */
+#define TU_PER_LINE ((size_t)-1)
+
+/* Run a server on input delivered in chunks of `chunk` bytes (0 = all at
+ * once, TU_PER_LINE = up to and including each LF, like a client that waits
+ * for every reply). */
 static inline void srv_drive(const struct smtp_server_cfg *cfg, const char *in, size_t len, size_t chunk,
                              struct srv_result *r)
 {
@@ -157,6 +161,10 @@ static inline void srv_drive(const struct smtp_server_cfg *cfg, const char *in, 
     size_t pos = 0;
     while (pos < len) {
         size_t end = chunk ? (pos + chunk < len ? pos + chunk : len) : len;
+        if (chunk == TU_PER_LINE) {
+            const char *lf = memchr(in + pos, '\n', len - pos);
+            end = lf ? (size_t)(lf - in) + 1 : len;
+        }
         while (pos < end) {
             size_t n = smtp_server_recv(s, in + pos, end - pos);
             pos += n;
