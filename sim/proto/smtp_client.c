@@ -291,19 +291,45 @@ static size_t clt_msg_size(const struct smtp_client_txn *t)
 static size_t clt_build_cmd(struct smtp_client *c, size_t idx, char *buf, size_t cap)
 {
     const struct smtp_client_txn *t = &c->cur.t;
-    int n;
-    if (idx == 0) {
-        char size[32] = "";
-        if (c->s_size) snprintf(size, sizeof size, " SIZE=%zu", clt_msg_size(t));
-        /* RFC 6152 §3: BODY=8BITMIME only for 8-bit content the server accepts. */
-        n = snprintf(buf, cap, "MAIL FROM:<%s>%s%s", t->reverse_path, size,
-                     c->cur.eightbit ? " BODY=8BITMIME" : "");
-    } else if (idx <= t->nrcpt) {
-        n = snprintf(buf, cap, "RCPT TO:<%s>", t->rcpts[idx - 1]);
-    } else {
-        n = snprintf(buf, cap, "DATA");
+    if (idx > 0 && idx <= t->nrcpt) {
+        /* the hot path: "RCPT TO:<addr>" without printf */
+        size_t al = strlen(t->rcpts[idx - 1]);
+        if (al + 11 > cap) al = cap - 11;
+        memcpy(buf, "RCPT TO:<", 9);
+        memcpy(buf + 9, t->rcpts[idx - 1], al);
+        buf[9 + al] = '>';
+        return al + 10;
     }
-    return n < 0 ? 0 : (size_t)n;
+    if (idx == 0) {
+        /* "MAIL FROM:<rp>[ SIZE=n][ BODY=8BITMIME]" without printf */
+        size_t rl = strlen(t->reverse_path), o = 0;
+        if (rl > SMTP_PATH_MAX) rl = SMTP_PATH_MAX;
+        memcpy(buf, "MAIL FROM:<", 11);
+        o = 11;
+        memcpy(buf + o, t->reverse_path, rl);
+        o += rl;
+        buf[o++] = '>';
+        if (c->s_size) {
+            char digits[24];
+            size_t v = clt_msg_size(t), nd = 0;
+            do {
+                digits[nd++] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            memcpy(buf + o, " SIZE=", 6);
+            o += 6;
+            while (nd) buf[o++] = digits[--nd];
+        }
+        /* RFC 6152 §3: BODY=8BITMIME only for 8-bit content the server accepts. */
+        if (c->cur.eightbit) {
+            memcpy(buf + o, " BODY=8BITMIME", 14);
+            o += 14;
+        }
+        (void)cap;
+        return o;
+    }
+    memcpy(buf, "DATA", 4);
+    return 4;
 }
 
 static void clt_pump(struct smtp_client *c)
@@ -492,7 +518,11 @@ bool smtp_client_add(struct smtp_client *c, const struct smtp_client_txn *t, str
      * smuggling), nor lines over 1000 octets (§4.5.3.1.6). */
     bool eightbit = false;
     size_t line = 1, line_len = 0;
-    for (size_t i = 0; i < t->body_len; i++) {
+    for (size_t i = 0; i < t->body_len;) {
+        size_t run = smtp_dot_plain_len(t->body + i, t->body_len - i);
+        i += run;
+        line_len += run;
+        if (i >= t->body_len) break;
         unsigned char b = (unsigned char)t->body[i];
         if (b == '\r') {
             if (i + 1 >= t->body_len || t->body[i + 1] != '\n') {
@@ -502,15 +532,16 @@ bool smtp_client_add(struct smtp_client *c, const struct smtp_client_txn *t, str
                 return clt_err(err, "message line %zu is %zu octets; the limit is 1000 with CRLF", line,
                                line_len + 2);
             }
-            i++;
+            i += 2;
             line++;
             line_len = 0;
             continue;
         }
         if (b == '\n') return clt_err(err, "message line %zu has a bare LF; only CRLF may end a line", line);
         if (b == 0) return clt_err(err, "message line %zu has a NUL byte", line);
-        if (b & 0x80) eightbit = true;
+        eightbit = true; /* b & 0x80 */
         line_len++;
+        i++;
     }
     if (line_len + 2 > SMTP_TEXT_LINE_MAX) {
         return clt_err(err, "message line %zu is %zu octets; the limit is 1000 with CRLF", line, line_len + 2);
