@@ -189,12 +189,60 @@ static void test_pipe_auth(void **state)
     }
 }
 
+/* A 60 KB message through a 2 KB client buffer: the body streams across
+ * many out_done calls; then the same message against a 10 KB size limit. */
+static void test_pipe_big_message_small_buffers(void **state)
+{
+    (void)state;
+    static char big[60 * 1024];
+    size_t n = 0;
+    while (n + 64 <= sizeof big) {
+        memcpy(big + n, n % 128 ? "..........stuffed line of sixty-four octets with a dot........\r\n"
+                                : "plain line of sixty-four octets, no dot at its start..........\r\n",
+               64);
+        n += 64;
+    }
+    static const char *const r[] = {"bob@b.example"};
+    struct smtp_client_txn t = {"alice@a.example", r, 1, big, n, NULL};
+    struct smtp_server_cfg scfg;
+    smtp_server_cfg_default(&scfg);
+    scfg.out_max = 2048;
+    struct smtp_client_cfg ccfg;
+    smtp_client_cfg_default(&ccfg);
+    ccfg.out_max = 2048;
+    struct pipe_result a, b;
+    pipe_run(&scfg, &ccfg, &t, 1, NULL, NULL, &a);
+    assert_int_equal(a.outcomes[SMTP_OUT_DELIVERED], 1);
+    assert_int_equal(a.messages.len, n + strlen("\n--END--\n"));
+    assert_memory_equal(a.messages.p, big, n);
+    struct rnd_chunk rc;
+    rng_seed(&rc.r, 7);
+    pipe_run(&scfg, &ccfg, &t, 1, chunk_rand, &rc, &b);
+    expect_same(&a, &b);
+    pipe_result_free(&a);
+    pipe_result_free(&b);
+    /* RFC 1870: the client sees SIZE 10240 and does not even try */
+    scfg.max_message_bytes = 10240;
+    pipe_run(&scfg, &ccfg, &t, 1, NULL, NULL, &a);
+    assert_int_equal(a.outcomes[SMTP_OUT_PERMFAIL], 1);
+    assert_null(strstr(a.c2s.p, "MAIL FROM"));
+    pipe_result_free(&a);
+    /* without SIZE advertised the server reads it all, then 552 */
+    scfg.ext &= ~(unsigned)SMTP_EXT_SIZE;
+    pipe_run(&scfg, &ccfg, &t, 1, NULL, NULL, &a);
+    assert_int_equal(a.outcomes[SMTP_OUT_PERMFAIL], 1);
+    assert_non_null(strstr(a.s2c.p, "552 5.3.4 Message size exceeds fixed maximum message size (10240 bytes)\r\n"));
+    assert_non_null(strstr(a.clog.p, "bob@b.example permanent failure 552 5.3.4"));
+    pipe_result_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipe_pipelining),
         cmocka_unit_test(test_pipe_no_pipelining_helo),
         cmocka_unit_test(test_pipe_auth),
+        cmocka_unit_test(test_pipe_big_message_small_buffers),
     };
     return cmocka_run_group_tests_name("smtp_pipe", tests, NULL, NULL);
 }
