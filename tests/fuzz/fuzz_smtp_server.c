@@ -3,7 +3,7 @@
  * byte stream. Oracles beyond "no crash, no leak, no UB":
  *  - every reply line is "ddd" then SP or "-", ends with CRLF, is at most
  *    512 octets, and the lines of one reply share one code;
- *  - every 250 after DATA follows a message the caller accepted;
+ *  - the 250s after DATA are exactly the messages the caller accepted;
  *  - no message reaches the caller with a bare CR, bare LF or NUL, or with
  *    8-bit octets without BODY=8BITMIME (the smuggling class);
  *  - with unauthorised-pipelining checks off, the replies and events are
@@ -43,6 +43,12 @@ static void fz_drain(struct smtp_server *s, struct fz_run *r)
             tu_log_server_event(&r->log, &ev);
             if (ev.kind == SMTP_EV_MESSAGE) {
                 fz_check_message(&ev);
+                int refused = 0;
+                for (size_t i = 0; i < ev.arg_len; i++) {
+                    if (ev.arg_len - i >= 9 && memcmp(ev.arg + i, "REJECT-ME", 9) == 0) refused = 1;
+                    if (ev.arg_len - i >= 7 && memcmp(ev.arg + i, "LOOP-ME", 7) == 0) refused = 1;
+                }
+                if (!refused) r->accepted_msgs++;
                 tu_server_policy(s, &ev);
                 continue;
             }
@@ -136,6 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fz_run a, b;
     fz_session(&cfg, data + 2, size - 2, 0, &a);
     fz_check_replies(&a.out);
+    if (a.accepted_msgs != a.queued_replies) abort(); /* 250 after DATA only when the caller accepted */
     if (!cfg.forbid_unauth_pipelining) {
         fz_session(&cfg, data + 2, size - 2, seed, &b);
         if (a.out.len != b.out.len || memcmp(a.out.p, b.out.p, a.out.len) != 0) abort();

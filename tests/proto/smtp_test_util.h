@@ -81,9 +81,9 @@ static inline void tu_server_policy(struct smtp_server *s, const struct smtp_eve
         const char *m = ev->arg;
         size_t n = ev->arg_len;
         int reject = 0, loop = 0;
-        for (size_t i = 0; i + 9 <= n; i++) {
-            if (memcmp(m + i, "REJECT-ME", 9) == 0) reject = 1;
-            if (i + 7 <= n && memcmp(m + i, "LOOP-ME", 7) == 0) loop = 1;
+        for (size_t i = 0; i < n; i++) {
+            if (n - i >= 9 && memcmp(m + i, "REJECT-ME", 9) == 0) reject = 1;
+            if (n - i >= 7 && memcmp(m + i, "LOOP-ME", 7) == 0) loop = 1;
         }
         if (reject) {
             smtp_server_verdict(s, SMTP_V_REJECT, NULL);
