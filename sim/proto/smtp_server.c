@@ -405,7 +405,9 @@ static void srv_unauth_pipelining(struct smtp_server *s, const char *what)
 /* Make room in the message buffer for up to n more decoded bytes. */
 static void srv_msg_grow(struct smtp_server *s, size_t n)
 {
+    if (n > s->max_msg) n = (size_t)s->max_msg; /* no overflow below */
     size_t need = s->dec.len + n;
+    if (need > s->max_msg) need = (size_t)s->max_msg;
     if (need <= s->msg_cap || s->msg_cap >= s->max_msg) return;
     size_t cap = s->msg_cap ? s->msg_cap : 4096;
     while (cap < need) cap *= 2;
