@@ -146,11 +146,15 @@ void smtp_server_timeout(struct smtp_server *s);
  * X7), keep completed ones, close. */
 void smtp_server_hangup(struct smtp_server *s);
 
+/* The current state. Can't fail. */
 enum smtp_server_state smtp_server_state(const struct smtp_server *s);
+/* True after 221, 421, an unauthorised-pipelining close or a hang-up: the
+ * caller closes the connection once the output is sent. Can't fail. */
 bool smtp_server_closed(const struct smtp_server *s);
-/* True while an event waits for smtp_server_verdict(). */
+/* True while an event waits for smtp_server_verdict(). Can't fail. */
 bool smtp_server_wants_verdict(const struct smtp_server *s);
-/* Printable name of a state or event kind ("READY", "RCPT_ASKED"). */
+/* Printable name of a state or event kind ("READY", "RCPT_ASKED"); "?" for
+ * values out of range. The strings are static. Can't fail. */
 const char *smtp_server_state_name(enum smtp_server_state st);
 const char *smtp_event_kind_name(enum smtp_event_kind k);
 
