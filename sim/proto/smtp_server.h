@@ -26,6 +26,10 @@ enum smtp_ext {
     SMTP_EXT_ALL = (1u << 5) - 1,
 };
 
+/* RFC 5321 §4.5.3.2.7: wait at least this long for the next command before
+ * calling smtp_server_timeout(). */
+#define SMTP_SERVER_IDLE_TIMEOUT_US (5 * SIM_US_PER_MIN)
+
 /* Server states; smtp_server_state_name() gives the printable names. */
 enum smtp_server_state {
     SMTP_SS_INIT,     /* greeted with 220, waiting for EHLO/HELO */
@@ -67,7 +71,9 @@ enum smtp_event_kind {
     SMTP_EV_RCPT_REFUSED,    /* arg = recipient (or the bad argument); text = reply */
     SMTP_EV_AUTH_ASKED,      /* arg = mechanism; user/pass/authzid; NEEDS A VERDICT */
     SMTP_EV_AUTH_DONE,       /* code 235 or the failure reply */
-    SMTP_EV_MESSAGE,         /* arg = unstuffed message bytes; NEEDS A VERDICT */
+    SMTP_EV_MESSAGE,         /* arg = unstuffed message bytes; NEEDS A VERDICT. The
+                                envelope came earlier (TXN_STARTED, RCPT_ACCEPTED):
+                                the caller copies it when those events arrive. */
     SMTP_EV_MESSAGE_REFUSED, /* the engine refused the data itself; text = reply */
     SMTP_EV_TXN_RESET,       /* RSET, EHLO, timeout or hang-up dropped an open transaction */
     SMTP_EV_REPLY,           /* a reply was queued: arg = the command line it answers
