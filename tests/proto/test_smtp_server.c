@@ -557,6 +557,47 @@ static void test_backpressure(void **state)
     smtp_server_free(s);
 }
 
+/* Custom verdicts: explicit codes, caller texts, enhanced codes kept. */
+static void test_custom_verdicts(void **state)
+{
+    (void)state;
+    struct smtp_server_cfg cfg;
+    smtp_server_cfg_default(&cfg);
+    struct smtp_server *s = smtp_server_new(&cfg);
+    struct srv_result r;
+    memset(&r, 0, sizeof r);
+    struct smtp_event ev;
+    const char *o;
+    while (smtp_server_event(s, &ev)) {
+    }
+    smtp_server_out_done(s, smtp_server_out(s, &o));
+    const char *steps[] = {EHLO_IN, MAIL_IN, RCPT_IN, "RCPT TO:<c@b.example>\r\n", "DATA\r\n", "hi\r\n.\r\n"};
+    for (size_t i = 0; i < MS_ARRAY_LEN(steps); i++) {
+        assert_int_equal(smtp_server_recv(s, steps[i], strlen(steps[i])), strlen(steps[i]));
+        while (smtp_server_event(s, &ev)) {
+            tu_log_server_event(&r.log, &ev);
+            if (ev.kind == SMTP_EV_RCPT_ASKED && ev.arg[0] == 'b') {
+                assert_true(smtp_server_wants_verdict(s));
+                smtp_server_verdict(s, SMTP_V_ACCEPT, "Ok, Bob lives here\r\nInjected: no");
+            } else if (ev.kind == SMTP_EV_RCPT_ASKED) {
+                smtp_server_verdict_code(s, 550, "5.7.26 Policy says no");
+            } else if (ev.kind == SMTP_EV_MESSAGE) {
+                smtp_server_verdict(s, SMTP_V_ACCEPT, "2.0.0 Ok: queued as 1A2B");
+            }
+        }
+        size_t n = smtp_server_out(s, &o);
+        tbuf_add(&r.out, o, n);
+        smtp_server_out_done(s, n);
+    }
+    assert_string_equal(r.out.p, EHLO_OUT MAIL_OK "250 2.1.5 <b@b.example>: Ok, Bob lives here  Injected: no\r\n"
+                                                  "550 5.7.26 Policy says no\r\n" DATA_OK
+                                                  "250 2.0.0 Ok: queued as 1A2B\r\n");
+    assert_non_null(strstr(r.log.p, "RCPT_REFUSED RCPT->RCPT 550 c@b.example\n"));
+    assert_false(smtp_server_wants_verdict(s));
+    smtp_server_free(s);
+    srv_result_free(&r);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -577,7 +618,7 @@ int main(void)
         cmocka_unit_test(test_data_8bit_and_nul), cmocka_unit_test(test_smuggling),
         cmocka_unit_test(test_unauthorised_pipelining), cmocka_unit_test(test_auth),
         cmocka_unit_test(test_timeout_and_hangup), cmocka_unit_test(test_backpressure),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_custom_verdicts),   cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests_name("smtp_server", tests, NULL, NULL);
 }
