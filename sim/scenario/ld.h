@@ -127,6 +127,11 @@ bool scn_ld_read_file(struct scn_ld *L, const cJSON *item, const char *rel, unsi
 int64_t scn_days_from_civil(int64_t y, unsigned m, unsigned d);
 void scn_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 
+/* scn_load_buffer without the file size cap (for the generator's big
+ * benchmark scenarios; len must stay under 4 GiB). */
+struct scn_scenario *scn_load_text(const char *text, size_t len, const char *name, const char *base_dir,
+                                   const struct scn_load_opts *opts, struct scn_error *err);
+
 /* Shared by model.c, load.c and save.c. */
 void scn_action_free_fields(struct scn_action *a);
 

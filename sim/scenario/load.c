@@ -541,7 +541,10 @@ static bool scn_read_hosts(struct scn_ctx *C, const cJSON *item)
     struct scn_scenario *s = C->s;
     size_t n;
     if (!scn_ld_array(L, item, SCN_MAX_HOSTS, &n)) return false;
-    if (n == 0) return scn_ld_err(L, item, false, "a scenario needs at least one host");
+    if (n == 0) {
+        scn_ld_push_key(L, "hosts");
+        return scn_ld_err(L, item, false, "a scenario needs at least one host");
+    }
     s->hosts = ms_xcalloc(n, sizeof *s->hosts);
     const cJSON **fields = ms_xcalloc(n * HK_N, sizeof *fields);
     const cJSON **objs = ms_xcalloc(n, sizeof *objs);
@@ -1448,8 +1451,8 @@ static void scn_map_walk(struct scn_ld *L, const cJSON *it, size_t *next, bool *
     }
 }
 
-static struct scn_scenario *scn_load_text(const char *text, size_t len, const char *name, const char *base_dir,
-                                          const struct scn_load_opts *opts, struct scn_error *err)
+struct scn_scenario *scn_load_text(const char *text, size_t len, const char *name, const char *base_dir,
+                                   const struct scn_load_opts *opts, struct scn_error *err)
 {
     struct scn_ld L;
     memset(&L, 0, sizeof L);
