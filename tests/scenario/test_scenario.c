@@ -497,6 +497,25 @@ static void test_generate(void **state)
     scn_free(s);
 }
 
+/* The schema test (test_schema.py) validates these two files, so they must
+ * stay what the binary embeds and what the saver writes. */
+static void test_files_match_code(void **state)
+{
+    (void)state;
+    char *text = read_all(GOOD_DIR "/default.json", NULL);
+    assert_non_null(text);
+    assert_string_equal(text, scn_default_json());
+    free(text);
+    text = read_all(GOOD_DIR "/generated-7.json", NULL);
+    assert_non_null(text);
+    struct scn_scenario *s = scn_generate(7, NULL);
+    char *json = scn_to_json(s, NULL);
+    assert_string_equal(text, json);
+    free(json);
+    free(text);
+    scn_free(s);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -516,7 +535,7 @@ int main(void)
         cmocka_unit_test(test_default),     cmocka_unit_test(test_derived_mx),
         cmocka_unit_test(test_buffer_errors), cmocka_unit_test(test_file_too_big),
         cmocka_unit_test(test_save),        cmocka_unit_test(test_generate),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_files_match_code), cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
 }
