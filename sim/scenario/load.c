@@ -132,7 +132,38 @@ struct scn_ctx {
     size_t n_servers;
     struct scn_idx **users_by_name; /* per host (NULL unless mail server) */
     const struct scn_variant *variant; /* while reading a variant's timeline */
+    struct scn_pair *pairs;            /* links by (lower, higher) host index */
+    size_t n_pairs;
 };
+
+struct scn_pair {
+    size_t lo, hi, idx;
+};
+
+static int scn_pair_cmp(const void *a, const void *b)
+{
+    const struct scn_pair *x = a, *y = b;
+    if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
+    if (x->hi != y->hi) return x->hi < y->hi ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* The link joining a and b, or SCN_NONE (binary search). */
+static size_t scn_ctx_link(const struct scn_ctx *C, size_t a, size_t b)
+{
+    size_t lo = a < b ? a : b, hi = a < b ? b : a, l = 0, r = C->n_pairs;
+    while (l < r) {
+        size_t m = l + (r - l) / 2;
+        const struct scn_pair *p = &C->pairs[m];
+        if (p->lo < lo || (p->lo == lo && p->hi < hi)) {
+            l = m + 1;
+        } else {
+            r = m;
+        }
+    }
+    if (l < C->n_pairs && C->pairs[l].lo == lo && C->pairs[l].hi == hi) return C->pairs[l].idx;
+    return SCN_NONE;
+}
 
 static int scn_idx_cmp(const void *a, const void *b)
 {
@@ -699,35 +730,26 @@ static bool scn_read_links(struct scn_ctx *C, const cJSON *item)
         }
         scn_ld_pop(L, m2);
     }
-    /* At most one link per pair of hosts. */
-    struct scn_pair { size_t lo, hi, idx; } *pairs = ms_xcalloc(n ? n : 1, sizeof *pairs);
+    /* At most one link per pair of hosts; the sorted pairs also serve the
+     * timeline's link lookups. */
+    struct scn_pair *pairs = ms_xcalloc(n ? n : 1, sizeof *pairs);
     for (i = 0; i < n; i++) {
         size_t a = s->links[i].a, b = s->links[i].b;
         pairs[i] = (struct scn_pair){a < b ? a : b, a < b ? b : a, i};
     }
-    for (i = 1; i < n; i++) { /* insertion sort keeps it simple and stable */
-        struct scn_pair p = pairs[i];
-        size_t j = i;
-        while (j > 0 && (pairs[j - 1].lo > p.lo || (pairs[j - 1].lo == p.lo && pairs[j - 1].hi > p.hi))) {
-            pairs[j] = pairs[j - 1];
-            j--;
-        }
-        pairs[j] = p;
-        if (n > 2000) break; /* large generated files: fall back below */
-    }
+    qsort(pairs, n, sizeof *pairs, scn_pair_cmp);
     size_t dup = SCN_NONE, first = 0;
-    if (n <= 2000) {
-        for (i = 1; i < n; i++) {
-            if (pairs[i].lo == pairs[i - 1].lo && pairs[i].hi == pairs[i - 1].hi) {
-                size_t later = pairs[i].idx > pairs[i - 1].idx ? pairs[i].idx : pairs[i - 1].idx;
-                if (dup == SCN_NONE || later < dup) {
-                    dup = later;
-                    first = pairs[i].idx ^ pairs[i - 1].idx ^ later;
-                }
-            }
+    for (i = 1; i < n; i++) {
+        if (pairs[i].lo == pairs[i - 1].lo && pairs[i].hi == pairs[i - 1].hi &&
+            (dup == SCN_NONE || pairs[i].idx < dup)) {
+            size_t j = i - 1;
+            while (j > 0 && pairs[j - 1].lo == pairs[i].lo && pairs[j - 1].hi == pairs[i].hi) j--;
+            dup = pairs[i].idx;
+            first = pairs[j].idx;
         }
     }
-    free(pairs);
+    C->pairs = pairs;
+    C->n_pairs = n;
     if (dup != SCN_NONE) {
         scn_ld_push_index(L, dup);
         return scn_ld_err(L, cJSON_GetArrayItem(item, (int)dup), false,
@@ -948,7 +970,7 @@ static bool scn_read_link_ref(struct scn_ctx *C, const cJSON *obj, const cJSON *
         !scn_ref_host(C, f[AK_A], 0, "", &a) || !scn_ref_host(C, f[AK_B], 0, "", &b)) {
         return false;
     }
-    *link = scn_find_link(C->s, a, b);
+    *link = scn_ctx_link(C, a, b);
     if (*link == SCN_NONE) {
         return scn_ld_err(L, obj, false, "no link joins %s and %s", C->s->hosts[a].name, C->s->hosts[b].name);
     }
@@ -1497,9 +1519,10 @@ struct scn_scenario *scn_load_text(const char *text, size_t len, const char *nam
         L.n_map = count;
         scn_ld_map_sort(&L);
     }
-    struct scn_ctx C = {&L, s, NULL, NULL, 0, NULL, NULL};
+    struct scn_ctx C = {&L, s, NULL, NULL, 0, NULL, NULL, NULL, 0};
     if (!L.failed) scn_read_top(&C, root);
     free(C.hosts_by_name);
+    free(C.pairs);
     free(C.servers_by_domain);
     if (C.users_by_name) {
         for (size_t i = 0; i < s->n_hosts; i++) free(C.users_by_name[i]);
