@@ -916,3 +916,14 @@ struct scn_scenario *scn_apply_variant(const struct scn_scenario *s, const char 
     free(text);
     return r;
 }
+
+struct scn_scenario *scn_clone(const struct scn_scenario *s, struct scn_error *err)
+{
+    size_t len;
+    char *text = scn_to_json(s, &len);
+    struct scn_load_opts o = {NULL, s->base_dir == NULL};
+    /* The copy may be larger than a file may be (generated benchmarks). */
+    struct scn_scenario *r = scn_load_text(text, len, s->source, s->base_dir, &o, err);
+    free(text);
+    return r;
+}

@@ -516,6 +516,33 @@ static void test_files_match_code(void **state)
     scn_free(s);
 }
 
+static void test_insert_and_clone(void **state)
+{
+    (void)state;
+    struct scn_scenario *s = scn_load_default();
+    size_t net = scn_find_host(s, "mail.example.net");
+    size_t n = s->n_timeline;
+    /* A fault at 1m goes after both actions already at 1m. */
+    struct scn_action down = {.at = SIM_US_PER_MIN, .kind = SCN_ACT_HOST_DOWN, .u.host = net};
+    assert_int_equal(scn_timeline_insert(s, &down), n);
+    struct scn_action early = {.at = 500 * SIM_US_PER_MS, .kind = SCN_ACT_NARRATE};
+    early.u.text = strdup("Half a second in.");
+    assert_int_equal(scn_timeline_insert(s, &early), 1);
+    assert_int_equal(s->n_timeline, n + 2);
+    for (size_t i = 1; i < s->n_timeline; i++) assert_true(s->timeline[i - 1].at <= s->timeline[i].at);
+    assert_int_equal(s->timeline[n + 1].kind, SCN_ACT_HOST_DOWN);
+    assert_round_trip(s);
+    struct scn_error err;
+    struct scn_scenario *c = scn_clone(s, &err);
+    if (!c) fail_msg("%s", err.text);
+    char *a = scn_dump(s), *b = scn_dump(c);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    scn_free(c);
+    scn_free(s);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -535,7 +562,8 @@ int main(void)
         cmocka_unit_test(test_default),     cmocka_unit_test(test_derived_mx),
         cmocka_unit_test(test_buffer_errors), cmocka_unit_test(test_file_too_big),
         cmocka_unit_test(test_save),        cmocka_unit_test(test_generate),
-        cmocka_unit_test(test_files_match_code), cmocka_unit_test(test_names),
+        cmocka_unit_test(test_files_match_code), cmocka_unit_test(test_insert_and_clone),
+        cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
 }
