@@ -101,6 +101,15 @@ bool scn_ld_err_off(struct scn_ld *L, size_t off, const char *fmt, ...)
     return false;
 }
 
+bool scn_ld_content(struct scn_ld *L, const cJSON *item, uint64_t n)
+{
+    if (L->failed) return false;
+    L->content_bytes += n;
+    if (L->content_bytes <= SCN_MAX_TOTAL_BYTES) return true;
+    return scn_ld_err(L, item, false, "attachments, pages and transfers add up to more than %llu bytes (1 GiB)",
+                      (unsigned long long)SCN_MAX_TOTAL_BYTES);
+}
+
 /* ------------------------------------------------------------------ path */
 
 static size_t scn_ld_push_raw(struct scn_ld *L, const char *piece)

@@ -349,6 +349,7 @@ static bool scn_read_pages(struct scn_ld *L, const cJSON *item, struct scn_web_s
             return false;
         }
         if (!pg->title) pg->title = ms_xstrdup("");
+        if (!scn_ld_content(L, p, pg->size)) return false;
         for (size_t j = 0; j < i; j++) {
             if (strcmp(w->pages[j].path, pg->path) == 0) {
                 scn_ld_push_key(L, "path");
@@ -376,6 +377,7 @@ static bool scn_read_pages(struct scn_ld *L, const cJSON *item, struct scn_web_s
                     return false;
                 }
                 if (!ob->type) ob->type = ms_xstrdup("application/octet-stream");
+                if (!scn_ld_content(L, o, ob->size)) return false;
                 scn_ld_pop(L, m4);
             }
             scn_ld_pop(L, m3);

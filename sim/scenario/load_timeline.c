@@ -194,6 +194,18 @@ static bool scn_read_message(struct scn_ld *L, const cJSON *obj, const cJSON *co
         scn_ld_push_key(L, x->string);
         return scn_ld_err(L, x, true, "a message sent from an \"eml\" file takes its subject and body from the file");
     }
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < m->n_attachments; i++) bytes += m->attachments[i].size;
+    if (bytes > SCN_MAX_MESSAGE_BYTES) {
+        scn_ld_push_key(L, "attachments");
+        return scn_ld_err(L, f[AK_ATTACH], false, "attachments add up to %llu bytes; the limit per message is %u (64 MiB)",
+                          (unsigned long long)bytes, (unsigned)SCN_MAX_MESSAGE_BYTES);
+    }
+    if (f[AK_ATTACH]) {
+        size_t mark = scn_ld_push_key(L, "attachments");
+        if (!scn_ld_content(L, f[AK_ATTACH], bytes)) return false;
+        scn_ld_pop(L, mark);
+    }
     if (!m->subject) m->subject = ms_xstrdup("");
     if (!m->body) m->body = ms_xstrdup("");
     return true;
@@ -438,9 +450,9 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
         sim_us iv = x->has_retry_interval ? x->retry_interval : m->retry_interval;
         sim_us gu = x->has_give_up ? x->give_up : m->give_up;
         const cJSON *at = x->has_give_up ? f[AK_GIVEUP] : f[AK_RETRY];
-        scn_ld_push_key(L, at->string);
+        size_t mark = scn_ld_push_key(L, at->string);
         if (!scn_check_giveup(L, at, iv, gu)) return false;
-        scn_ld_pop(L, L->plen - strlen(at->string) - 1);
+        scn_ld_pop(L, mark);
         return true;
     }
     case SCN_ACT_NARRATE:
@@ -456,6 +468,7 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
             return false;
         }
         x->port = (uint16_t)port;
+        if (!scn_ld_content(L, f[AK_BYTES], x->bytes)) return false;
         if (x->from == x->to) {
             scn_ld_push_key(L, "to");
             return scn_ld_err(L, f[AK_TO], false, "a transfer needs two different hosts");

@@ -36,6 +36,9 @@
 #define SCN_MAX_RECIPIENTS   1000                 /* to + cc + bcc of one message */
 #define SCN_MAX_ATTACHMENTS  100
 #define SCN_MAX_ATTACH_BYTES (16u * 1024u * 1024u) /* one attachment (size or file) */
+#define SCN_MAX_MESSAGE_BYTES (64u * 1024u * 1024u) /* attachments of one message */
+#define SCN_MAX_TOTAL_BYTES  (UINT64_C(1) << 30)    /* all attachments, pages and
+                                                   * transfers of a scenario */
 #define SCN_MAX_TEXT_BYTES   (1u * 1024u * 1024u)  /* a body, html or narration */
 #define SCN_MAX_TIME         (366 * SIM_US_PER_DAY) /* latest action, longest give-up */
 
