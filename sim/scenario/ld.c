@@ -190,15 +190,15 @@ void scn_ld_quote(const char *s, char *out, size_t n)
         }
         i++;
     }
-    /* Never end inside a UTF-8 sequence. */
-    while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80) {
-        size_t k = o;
-        while (k > 0 && ((unsigned char)out[k - 1] & 0xC0) == 0x80) k--;
-        if (k == 0) break;
-        unsigned char lead = (unsigned char)out[k - 1];
-        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-        if (o - (k - 1) >= need) break;
-        o = k - 1;
+    /* Never end inside a UTF-8 sequence: drop an incomplete last character. */
+    if (o > 0) {
+        size_t k = o - 1;
+        while (k > 0 && ((unsigned char)out[k] & 0xC0) == 0x80) k--;
+        unsigned char lead = (unsigned char)out[k];
+        if (lead >= 0xC0) {
+            size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+            if (o - k < need) o = k;
+        }
     }
     out[o] = '\0';
 }

@@ -380,6 +380,26 @@ static void test_buffer_errors(void **state)
     assert_null(scn_load_buffer("{", 1, "x", NULL, NULL, NULL));
 }
 
+/* Quoted values in messages are cut at about 60 characters, never inside
+ * a UTF-8 sequence. */
+static void test_quote_cut(void **state)
+{
+    (void)state;
+    char text[400] = "{\"title\": \"t\", \"hosts\": [{\"name\": \"";
+    size_t o = strlen(text);
+    for (int i = 0; i < 40; i++) {
+        memcpy(text + o, "\xc3\xa9", 2); /* é, not a host name character */
+        o += 2;
+    }
+    strcpy(text + o, "\", \"kind\": \"pc\"}]}");
+    struct scn_error err;
+    assert_null(scn_load_buffer(text, strlen(text), "q.json", NULL, NULL, &err));
+    char want[300] = "q.json:1:35: hosts[0].name: \"";
+    for (int i = 0; i < 30; i++) strcat(want, "\xc3\xa9");
+    strcat(want, "...\" is not a host name (letters, digits, '-' and '.' only)");
+    assert_string_equal(err.text, want);
+}
+
 static void test_file_too_big(void **state)
 {
     (void)state;
@@ -560,7 +580,8 @@ int main(void)
         cmocka_unit_test(test_bad_files),   cmocka_unit_test(test_good_files),
         cmocka_unit_test(test_full_model_fields), cmocka_unit_test(test_variants),
         cmocka_unit_test(test_default),     cmocka_unit_test(test_derived_mx),
-        cmocka_unit_test(test_buffer_errors), cmocka_unit_test(test_file_too_big),
+        cmocka_unit_test(test_buffer_errors), cmocka_unit_test(test_quote_cut),
+        cmocka_unit_test(test_file_too_big),
         cmocka_unit_test(test_save),        cmocka_unit_test(test_generate),
         cmocka_unit_test(test_files_match_code), cmocka_unit_test(test_insert_and_clone),
         cmocka_unit_test(test_names),
