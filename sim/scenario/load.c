@@ -186,7 +186,13 @@ bool scn_ref_user(struct scn_ctx *C, const cJSON *item, char **text, size_t *ser
     scn_ld_quote(*text, q, sizeof q);
     size_t h = scn_idx_find(C->servers_by_domain, C->n_servers, at + 1);
     if (h == SCN_NONE) {
-        return scn_ld_err(L, item, false, "\"%s\": no mail server serves the domain \"%s\"", q, at + 1);
+        const char **names = ms_xcalloc(C->n_servers ? C->n_servers : 1, sizeof *names);
+        for (size_t i = 0; i < C->n_servers; i++) names[i] = C->servers_by_domain[i].key;
+        const char *sug = scn_ld_suggest(at + 1, names, C->n_servers, UINT64_MAX);
+        char hint[128] = "";
+        if (sug) snprintf(hint, sizeof hint, " (did you mean \"%s\"?)", sug);
+        free(names);
+        return scn_ld_err(L, item, false, "\"%s\": no mail server serves the domain \"%s\"%s", q, at + 1, hint);
     }
     const struct scn_mail_server *ms = &C->s->hosts[h].mail;
     char local[80];
@@ -195,7 +201,13 @@ bool scn_ref_user(struct scn_ctx *C, const cJSON *item, char **text, size_t *ser
     local[ll] = '\0';
     size_t u = scn_idx_find(C->users_by_name[h], ms->n_users, local);
     if (u == SCN_NONE) {
-        return scn_ld_err(L, item, false, "\"%s\": %s has no user \"%s\"", q, ms->domain, local);
+        const char **names = ms_xcalloc(ms->n_users ? ms->n_users : 1, sizeof *names);
+        for (size_t i = 0; i < ms->n_users; i++) names[i] = ms->users[i].name;
+        const char *sug = scn_ld_suggest(local, names, ms->n_users, UINT64_MAX);
+        char hint[128] = "";
+        if (sug) snprintf(hint, sizeof hint, " (did you mean \"%s\"?)", sug);
+        free(names);
+        return scn_ld_err(L, item, false, "\"%s\": %s has no user \"%s\"%s", q, ms->domain, local, hint);
     }
     *server = h;
     *user = u;
