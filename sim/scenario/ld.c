@@ -127,20 +127,20 @@ static size_t scn_ld_push_raw(struct scn_ld *L, const char *piece)
 
 size_t scn_ld_push_key(struct scn_ld *L, const char *key)
 {
-    char buf[80];
-    char q[64];
-    scn_ld_quote(key, q, sizeof q);
     /* Plain keys as .key; anything odd quoted, so the path stays readable. */
+    size_t n = 0;
     bool plain = key[0] != '\0';
-    for (const char *p = key; *p; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '$')) {
-            plain = false;
-        }
+    for (const char *p = key; *p && plain; p++, n++) {
+        plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+                *p == '$';
     }
-    if (plain && strlen(key) < 60) {
-        snprintf(buf, sizeof buf, ".%s", key);
+    char buf[80];
+    if (plain && n < 60) {
+        buf[0] = '.';
+        memcpy(buf + 1, key, n + 1);
     } else {
+        char q[64];
+        scn_ld_quote(key, q, sizeof q);
         snprintf(buf, sizeof buf, "[\"%s\"]", q);
     }
     return scn_ld_push_raw(L, buf);
