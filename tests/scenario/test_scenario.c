@@ -487,7 +487,7 @@ static void test_generate(void **state)
     scn_free(a);
     scn_free(b);
     /* Bodies carry dot lines and long lines somewhere in a few seeds. */
-    bool dot = false, longline = false, down = false;
+    bool dot = false, longline = false, down = false, eightbit = false;
     for (uint64_t seed = 0; seed < 50; seed++) {
         struct scn_scenario *s = scn_generate(seed, NULL);
         for (size_t i = 0; i < s->n_timeline; i++) {
@@ -495,6 +495,7 @@ static void test_generate(void **state)
             if (x->kind == SCN_ACT_HOST_DOWN) down = true;
             if (x->kind != SCN_ACT_SEND) continue;
             const char *body = x->u.send.msg.body;
+            for (const char *p = body; *p; p++) eightbit |= (unsigned char)*p >= 0x80;
             if (strncmp(body, ".\n", 2) == 0 || strstr(body, "\n.\n")) dot = true;
             size_t run = 0;
             for (const char *p = body; *p; p++) {
@@ -504,7 +505,7 @@ static void test_generate(void **state)
         }
         scn_free(s);
     }
-    assert_true(dot && longline && down);
+    assert_true(dot && longline && down && eightbit);
     /* Options are honoured. */
     struct scn_gen_opts o = scn_gen_opts_default();
     o.domains = 3;
