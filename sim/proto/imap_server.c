@@ -37,7 +37,7 @@ static void imap_push_event(struct imap_server *s, const struct imap_event *ev);
 static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_bytes);
 static void imap_exec(struct imap_server *s);
 static void imap_reject_now(struct imap_server *s, enum imap_result r, const char *text);
-static bool imap_precheck(struct imap_server *s, const char **why);
+static bool imap_precheck(struct imap_server *s, const char **why, enum imap_result *r);
 static const struct imap_cmd_def *imap_find_cmd(const char *name, size_t n);
 static void imap_login_done(struct imap_server *s, const char *tag, const char *user, bool ok);
 static void imap_close_view(struct imap_server *s);
@@ -645,8 +645,9 @@ static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_b
         return;
     }
     const char *why = NULL;
-    if (!imap_precheck(s, &why)) {
-        imap_refuse(s, true, plus, lit, IMAP_BAD, why);
+    enum imap_result rr = IMAP_BAD;
+    if (!imap_precheck(s, &why, &rr)) {
+        imap_refuse(s, true, plus, lit, rr, why);
         return;
     }
     size_t limit = s->state == IMAP_S_NOT_AUTH ? s->cfg.max_literal_preauth : s->cfg.max_literal;
@@ -672,7 +673,7 @@ static const struct imap_cmd_def *imap_find_cmd(const char *name, size_t n)
 
 /* Before asking for a literal: is this a known command valid now (I3)?
  * Only the tag and command name are looked at; the line is not rewritten. */
-static bool imap_precheck(struct imap_server *s, const char **why)
+static bool imap_precheck(struct imap_server *s, const char **why, enum imap_result *r)
 {
     struct imap_cur c;
     const char *tag, *name;
@@ -690,9 +691,21 @@ static bool imap_precheck(struct imap_server *s, const char **why)
                 if (strlen(subs[i]) == nn && strncasecmp(subs[i], name, nn) == 0) found = true;
             if (!found) d = NULL;
         }
-        if (!d || !d->args) *why = "Unknown command or literal where none is allowed";
-        else if (!(d->states & (1u << s->state))) *why = "Command not allowed in this state";
-        else ok = true;
+        const char *mb;
+        size_t ml;
+        *r = IMAP_BAD;
+        if (!d || !d->args) {
+            *why = "Unknown command or literal where none is allowed";
+        } else if (!(d->states & (1u << s->state))) {
+            *why = "Command not allowed in this state";
+        } else if (d->fn == imap_cmd_append && imap_cur_sp(&c) && !imap_cur_peek(&c, '{') &&
+                   imap_cur_astring(&c, &mb, &ml) && !mbox_folder_find(s->user, mb, ml)) {
+            /* RFC 3501 §6.3.11: refuse before the client sends the message */
+            *why = "[TRYCREATE] No such mailbox";
+            *r = IMAP_NO;
+        } else {
+            ok = true;
+        }
     }
     free(copy);
     return ok;

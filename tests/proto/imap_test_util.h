@@ -9,7 +9,7 @@
 
 #include "proto/imap_server.h"
 
-static bool imap_t_login(void *ctx, const char *user, const char *pass)
+static inline bool imap_t_login(void *ctx, const char *user, const char *pass)
 {
     (void)ctx;
     return (strcmp(user, "bob") == 0 && strcmp(pass, "secret") == 0) ||
@@ -22,7 +22,7 @@ struct imap_t_out {
     size_t len, cap;
 };
 
-static void imap_t_add(struct imap_t_out *o, const char *p, size_t n)
+static inline void imap_t_add(struct imap_t_out *o, const char *p, size_t n)
 {
     if (o->len + n + 1 > o->cap) {
         o->cap = (o->len + n + 1) * 2;
@@ -33,7 +33,7 @@ static void imap_t_add(struct imap_t_out *o, const char *p, size_t n)
     o->p[o->len] = '\0';
 }
 
-static void imap_t_drain(struct imap_server *s, struct imap_t_out *o)
+static inline void imap_t_drain(struct imap_server *s, struct imap_t_out *o)
 {
     const char *p;
     size_t n = imap_server_out(s, &p);
@@ -43,7 +43,7 @@ static void imap_t_drain(struct imap_server *s, struct imap_t_out *o)
 
 /* Feed in[0..len) in chunks of at most chunk bytes, draining output as it
  * comes. Returns the bytes consumed. */
-static size_t imap_t_feed(struct imap_server *s, const char *in, size_t len, size_t chunk, struct imap_t_out *o)
+static inline size_t imap_t_feed(struct imap_server *s, const char *in, size_t len, size_t chunk, struct imap_t_out *o)
 {
     size_t pos = 0;
     int stall = 0;
@@ -59,7 +59,7 @@ static size_t imap_t_feed(struct imap_server *s, const char *in, size_t len, siz
     return pos;
 }
 
-static struct imap_server *imap_t_server(struct mbox_store *st)
+static inline struct imap_server *imap_t_server(struct mbox_store *st)
 {
     struct imap_server_cfg cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -70,7 +70,7 @@ static struct imap_server *imap_t_server(struct mbox_store *st)
 }
 
 /* One whole session: returns the output (caller frees). */
-static char *imap_t_session(struct mbox_store *st, const char *in, size_t chunk)
+static inline char *imap_t_session(struct mbox_store *st, const char *in, size_t chunk)
 {
     struct imap_server *s = imap_t_server(st);
     struct imap_t_out o = {0};
@@ -84,7 +84,7 @@ static char *imap_t_session(struct mbox_store *st, const char *in, size_t chunk)
 
 /* The message of RFC 3501 §8 (its header exactly as the RFC shows it for
  * BODY[HEADER]; a body of 92 lines and 3028 octets as its BODY says). */
-static char *imap_t_rfc3501_msg(size_t *len)
+static inline char *imap_t_rfc3501_msg(size_t *len)
 {
     static const char hdr[] =
         "Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\n"
@@ -113,7 +113,7 @@ static char *imap_t_rfc3501_msg(size_t *len)
 
 /* User mrc with the INBOX of RFC 3501 §8: 18 messages, 17 and 18 recent,
  * 1-16 seen, message 12 the one above, UIDVALIDITY 3857529045. */
-static void imap_t_fixture_rfc3501(struct mbox_store *st)
+static inline void imap_t_fixture_rfc3501(struct mbox_store *st)
 {
     struct mbox_user *u = mbox_user_get(st, "mrc", true);
     struct mbox_folder *f = mbox_folder_find(u, "INBOX", 5);
@@ -169,7 +169,7 @@ static const char imap_t_photo[] =
 
 /* User bob: INBOX with a plain message (uid 1) and a multipart photo
  * message (uid 2), both unseen. UIDVALIDITY of INBOX is 1. */
-static void imap_t_fixture_bob(struct mbox_store *st)
+static inline void imap_t_fixture_bob(struct mbox_store *st)
 {
     struct mbox_user *u = mbox_user_get(st, "bob", true);
     struct mbox_folder *f = mbox_folder_find(u, "INBOX", 5);
