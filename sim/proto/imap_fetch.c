@@ -678,6 +678,7 @@ void imap_cmd_store(struct imap_server *s, struct imap_cur *c, const char *tag, 
         imap_srv_tagged(s, tag, IMAP_NO, "%s", ferr ? ferr : "[READ-ONLY] Mailbox is read-only");
         return;
     }
+    imap_srv_flags_news(s, f); /* new keywords: FLAGS before any FETCH using them */
     size_t ri = 0, vi = 0;
     bool started = false;
     while (imap_iter(s, r, nr, uid, &ri, &vi, &started)) {
@@ -1054,7 +1055,9 @@ void imap_cmd_copy(struct imap_server *s, struct imap_cur *c, const char *tag, b
                  * copies already made stay (they are whole messages). */
                 imap_srv_tagged(s, tag, IMAP_NO, "%s", mbox_strerror(e));
             } else {
-                if (move && dst != f) imap_expunge_marked(s, f, del); /* RFC 6851 §3.3 */
+                /* RFC 6851 §3.3: EXPUNGE for each moved message (into the
+                 * same mailbox too: the copies have new UIDs) */
+                if (move) imap_expunge_marked(s, f, del);
                 imap_srv_tagged(s, tag, IMAP_OK, "%s completed", s->cur_cmd);
             }
             free(del);

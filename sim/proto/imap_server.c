@@ -119,6 +119,10 @@ void imap_server_free(struct imap_server *s)
 enum imap_state imap_server_state(const struct imap_server *s) { return s->state; }
 bool imap_server_idling(const struct imap_server *s) { return s->wait == IMAP_W_IDLE; }
 bool imap_server_done(const struct imap_server *s) { return s->done; }
+uint64_t imap_server_literal_pending(const struct imap_server *s)
+{
+    return (s->in == IMAP_IN_LITERAL || s->in == IMAP_IN_DISCARD) ? s->lit_left : 0;
+}
 void imap_server_set_now(struct imap_server *s, sim_us now) { s->now = now; }
 
 sim_us imap_server_timeout_us(const struct imap_server *s)
@@ -412,6 +416,18 @@ static size_t imap_recent_count(const struct imap_server *s)
     return r;
 }
 
+void imap_srv_flags_news(struct imap_server *s, struct mbox_folder *f)
+{
+    /* RFC 3501 §7.2.6: a new keyword means a new FLAGS response */
+    if (mbox_keyword_count(f) == s->sel_nkw) return;
+    struct imap_buf b = {0};
+    imap_srv_flags(&b, f, ~(uint64_t)MBOX_F_RECENT, false);
+    imap_buf_add(&b, "", 1);
+    imap_srv_untagged(s, "FLAGS %s", b.p);
+    imap_buf_free(&b);
+    s->sel_nkw = mbox_keyword_count(f);
+}
+
 void imap_srv_sync(struct imap_server *s, bool allow_expunge)
 {
     struct mbox_folder *f = imap_srv_sel(s);
@@ -420,14 +436,7 @@ void imap_srv_sync(struct imap_server *s, bool allow_expunge)
     bool pending = false;
     for (size_t i = 0; i < s->vn && !pending; i++) pending = s->view[i].gone;
     if (!changed && !(pending && allow_expunge)) return;
-    if (mbox_keyword_count(f) != s->sel_nkw) {
-        struct imap_buf b = {0};
-        imap_srv_flags(&b, f, ~(uint64_t)MBOX_F_RECENT, false);
-        imap_buf_add(&b, "", 1);
-        imap_srv_untagged(s, "FLAGS %s", b.p);
-        imap_buf_free(&b);
-        s->sel_nkw = mbox_keyword_count(f);
-    }
+    imap_srv_flags_news(s, f);
     /* 1. mark what the store no longer has */
     size_t j = 0, n = mbox_count(f);
     for (size_t i = 0; i < s->vn; i++) {

@@ -108,6 +108,9 @@ sim_us imap_server_timeout_us(const struct imap_server *s);
 void imap_server_set_now(struct imap_server *s, sim_us now);
 
 enum imap_state imap_server_state(const struct imap_server *s);
+/* Octets of a literal still expected from the client (accepted or being
+ * discarded); 0 when reading command lines. For display and fuzz oracles. */
+uint64_t imap_server_literal_pending(const struct imap_server *s);
 /* True in IDLE (RFC 2177), waiting for DONE. */
 bool imap_server_idling(const struct imap_server *s);
 /* True once the session has ended (LOGOUT, BYE): stop feeding input. */

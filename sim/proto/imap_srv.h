@@ -112,6 +112,8 @@ void imap_srv_untagged(struct imap_server *s, const char *fmt, ...) MS_PRINTF(2,
 void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r, const char *fmt, ...)
     MS_PRINTF(4, 5);
 struct mbox_folder *imap_srv_sel(struct imap_server *s);
+/* Send "* FLAGS" when the folder gained keywords since last announced. */
+void imap_srv_flags_news(struct imap_server *s, struct mbox_folder *f);
 /* Report changes of the selected folder; expunges only when allowed. */
 void imap_srv_sync(struct imap_server *s, bool allow_expunge);
 void imap_srv_flags(struct imap_buf *b, const struct mbox_folder *f, uint64_t flags, bool recent);
