@@ -404,8 +404,10 @@ static void imap_view_grow(struct imap_server *s, struct mbox_folder *f)
         bool recent = (m->flags & MBOX_F_RECENT) != 0;
         uint32_t uid = m->uid;
         uint64_t flags = m->flags;
-        if (recent && !s->readonly) (void)mbox_flags_set(f, j, flags & ~(uint64_t)MBOX_F_RECENT);
+        /* push first: clearing \Recent calls the store hook, which may
+         * call back into imap_server_notify() */
         imap_view_push(s, uid, flags, recent);
+        if (recent && !s->readonly) (void)mbox_flags_set(f, j, flags & ~(uint64_t)MBOX_F_RECENT);
     }
 }
 
@@ -430,12 +432,17 @@ void imap_srv_flags_news(struct imap_server *s, struct mbox_folder *f)
 
 void imap_srv_sync(struct imap_server *s, bool allow_expunge)
 {
+    if (s->syncing) return; /* re-entered through the store hook */
     struct mbox_folder *f = imap_srv_sel(s);
     if (!f) return;
+    s->syncing = true;
     bool changed = mbox_folder_changes(f) != s->sel_changes;
     bool pending = false;
     for (size_t i = 0; i < s->vn && !pending; i++) pending = s->view[i].gone;
-    if (!changed && !(pending && allow_expunge)) return;
+    if (!changed && !(pending && allow_expunge)) {
+        s->syncing = false;
+        return;
+    }
     imap_srv_flags_news(s, f);
     /* 1. mark what the store no longer has */
     size_t j = 0, n = mbox_count(f);
@@ -480,6 +487,7 @@ void imap_srv_sync(struct imap_server *s, bool allow_expunge)
     if (s->vn != before && rc != s->recent_sent) imap_srv_untagged(s, "%zu RECENT", rc);
     s->recent_sent = rc;
     s->sel_changes = mbox_folder_changes(f);
+    s->syncing = false;
 }
 
 void imap_server_notify(struct imap_server *s)

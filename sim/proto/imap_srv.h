@@ -101,7 +101,8 @@ struct imap_server {
     char wait_tag[IMAP_TAG_MAX + 1];
     char cur_cmd[16];
     char pend_user[MBOX_USER_MAX + 1];
-    bool no_expunge;              /* FETCH, STORE, SEARCH: no EXPUNGE now */
+    bool no_expunge;
+    bool syncing;                 /* inside imap_srv_sync (hook re-entry guard) */              /* FETCH, STORE, SEARCH: no EXPUNGE now */
     uint32_t uid_max;             /* highest UID in the view so far */
     size_t recent_sent;           /* last RECENT count reported */
     struct imap_fetch_job job;

@@ -74,7 +74,9 @@ struct mbox_folder;
 enum mbox_change { MBOX_CH_APPEND, MBOX_CH_EXPUNGE, MBOX_CH_FLAGS, MBOX_CH_FOLDERS };
 
 /* Called after every change to any folder of any user. f is NULL for
- * MBOX_CH_FOLDERS. Must not change the store. */
+ * MBOX_CH_FOLDERS. Must not change the store. It may call
+ * imap_server_notify() on any session, even the one making the change: the
+ * engine ignores a notification that arrives while it is reporting. */
 typedef void mbox_hook_fn(void *ctx, struct mbox_user *u, struct mbox_folder *f,
                           enum mbox_change what);
 

@@ -51,15 +51,15 @@ static char *fz_run(const char *in, size_t len, size_t chunk, bool sentinel)
     return o.p;
 }
 
-/* Does some input line start with tag[0..n)? */
-static bool fz_tag_in_input(const char *in, size_t len, const char *tag, size_t n)
+/* How many input lines start with tag[0..n)? */
+static size_t fz_tag_in_input(const char *in, size_t len, const char *tag, size_t n)
 {
+    size_t k = 0;
     for (size_t i = 0; i + n <= len; i++) {
         if (i > 0 && in[i - 1] != '\n') continue;
-        if (memcmp(in + i, tag, n) == 0 && (i + n == len || in[i + n] == ' ' || in[i + n] == '\r'))
-            return true;
+        if (memcmp(in + i, tag, n) == 0 && (i + n == len || in[i + n] == ' ' || in[i + n] == '\r')) k++;
     }
-    return false;
+    return k;
 }
 
 static void fz_check_grammar(const char *in, size_t len, const char *out)
@@ -67,6 +67,9 @@ static void fz_check_grammar(const char *in, size_t len, const char *out)
     size_t n = strlen(out), i = 0;
     unsigned long exists = 0;
     bool cont = false; /* the line goes on after a literal */
+    static const char *tags[4096];
+    static size_t tag_len[4096];
+    size_t ntags = 0;
     while (i < n) {
         const char *e = strstr(out + i, "\r\n");
         if (!e) abort(); /* every response ends with CRLF */
@@ -92,7 +95,16 @@ static void fz_check_grammar(const char *in, size_t len, const char *out)
             size_t tl = (size_t)(sp - l);
             if (!(strncmp(sp, " OK ", 4) == 0 || strncmp(sp, " NO ", 4) == 0 || strncmp(sp, " BAD ", 5) == 0))
                 abort();
-            if (!(tl == 1 && l[0] == '*') && !fz_tag_in_input(in, len, l, tl)) abort();
+            if (!(tl == 1 && l[0] == '*')) {
+                /* each tag is answered at most as often as it was sent */
+                size_t seen = 1;
+                for (size_t k = 0; k < ntags; k++) seen += tag_len[k] == tl && memcmp(tags[k], l, tl) == 0;
+                if (seen > fz_tag_in_input(in, len, l, tl)) abort();
+                if (ntags < 4096) {
+                    tags[ntags] = l;
+                    tag_len[ntags++] = tl;
+                }
+            }
         }
         i += ll + 2;
         cont = false;

@@ -389,6 +389,43 @@ static void test_selected_deleted_elsewhere(void **state)
     mbox_store_free(st);
 }
 
+static struct imap_server *hook_session;
+static void notify_hook(void *ctx, struct mbox_user *u, struct mbox_folder *f, enum mbox_change what)
+{
+    (void)ctx;
+    (void)u;
+    (void)f;
+    (void)what;
+    if (hook_session) imap_server_notify(hook_session);
+}
+
+static void test_hook_reentry(void **state)
+{
+    (void)state;
+    /* the mail layer notifies from the store hook; the session's own
+     * \Recent bookkeeping changes the store too: no double report */
+    struct mbox_store *st = mbox_store_new(1);
+    imap_t_fixture_bob(st);
+    mbox_store_set_hook(st, notify_hook, NULL);
+    struct imap_server *s = imap_t_server(st);
+    hook_session = s;
+    struct imap_t_out o = {0};
+    const char *in = LOGIN SELECT "i1 IDLE\r\n";
+    imap_t_feed(s, in, strlen(in), 1000, &o);
+    o.len = 0;
+    struct mbox_folder *f = mbox_folder_find(mbox_user_get(st, "bob", false), "INBOX", 5);
+    mbox_append(f, "x\r\n", 3, 0, 0, NULL);
+    mbox_append(f, "y\r\n", 3, 0, 0, NULL);
+    imap_t_feed(s, "DONE\r\nf1 FETCH 1:* UID\r\n", 25, 1000, &o);
+    assert_string_equal(o.p, "* 3 EXISTS\r\n* 3 RECENT\r\n* 4 EXISTS\r\n* 4 RECENT\r\ni1 OK IDLE terminated\r\n"
+                             "* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 2)\r\n* 3 FETCH (UID 3)\r\n* 4 FETCH (UID 4)\r\n"
+                             "f1 OK FETCH completed\r\n");
+    hook_session = NULL;
+    free(o.p);
+    imap_server_free(s);
+    mbox_store_free(st);
+}
+
 static void test_backpressure(void **state)
 {
     (void)state;
@@ -495,7 +532,7 @@ int main(void)
         cmocka_unit_test(test_idle),                 cmocka_unit_test(test_two_sessions),
         cmocka_unit_test(test_concurrent_expunge),   cmocka_unit_test(test_selected_deleted_elsewhere),
         cmocka_unit_test(test_backpressure),         cmocka_unit_test(test_verdict_and_events),
-        cmocka_unit_test(test_list_patterns),
+        cmocka_unit_test(test_list_patterns),        cmocka_unit_test(test_hook_reentry),
     };
     return cmocka_run_group_tests_name("imap_server", tests, NULL, NULL);
 }
