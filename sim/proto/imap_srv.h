@@ -109,6 +109,16 @@ struct imap_server {
 };
 
 /* imap_server.c */
+/* The only place the state changes (style.md); raises IMAP_EV_STATE. */
+void imap_srv_enter_state(struct imap_server *s, enum imap_state st);
+/* Reply BAD (and return false) when the cursor has an error or extra input. */
+bool imap_srv_args_end(struct imap_server *s, struct imap_cur *c, const char *tag);
+/* Forget the selected mailbox's view. */
+void imap_srv_close_view(struct imap_server *s);
+/* Take new messages of f into the view (claiming \Recent when read-write). */
+void imap_srv_view_grow(struct imap_server *s, struct mbox_folder *f);
+/* \Recent messages in the view. */
+size_t imap_srv_recent_count(const struct imap_server *s);
 void imap_srv_untagged(struct imap_server *s, const char *fmt, ...) MS_PRINTF(2, 3);
 void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r, const char *fmt, ...)
     MS_PRINTF(4, 5);
@@ -127,6 +137,19 @@ bool imap_srv_parse_date(const char *s, size_t n, int64_t *days);
  * true returned) when f has no room for one more. \Recent is refused. */
 bool imap_parse_flags(struct imap_cur *c, struct mbox_folder *f, uint64_t *out, bool paren_required,
                       const char **err);
+
+/* imap_mailbox.c: each gets the cursor after the command name and its SP. */
+void imap_cmd_select(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_examine(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_create(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_delete(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_rename(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_subscribe(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_unsubscribe(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_list(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_lsub(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_status(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_append(struct imap_server *s, struct imap_cur *c, const char *tag);
 
 /* imap_fetch.c: each gets the cursor after the command name (and its SP). */
 void imap_cmd_fetch(struct imap_server *s, struct imap_cur *c, const char *tag, bool uid);
