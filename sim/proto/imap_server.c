@@ -236,6 +236,10 @@ void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r,
     snprintf(ev.command, sizeof ev.command, "%s", s->cur_cmd);
     ev.offset = s->cmd_offset;
     imap_push_event(s, &ev);
+    /* a peer that only sends garbage (another protocol, a web page posting
+     * to our port) is sent away (bad-inputs L1) */
+    s->bad_run = r == IMAP_BAD ? s->bad_run + 1 : 0;
+    if (s->bad_run >= IMAP_MAX_BAD && !s->done) imap_logout(s, "Too many invalid commands");
 }
 
 void imap_srv_flags(struct imap_buf *b, const struct mbox_folder *f, uint64_t flags, bool recent)
@@ -636,6 +640,16 @@ static bool imap_precheck(struct imap_server *s, const char **why, enum imap_res
     return ok;
 }
 
+static bool imap_is_http(const char *p, size_t n)
+{
+    static const char *const verbs[] = {"GET ", "POST ", "PUT ", "HEAD ", "CONNECT ", "OPTIONS ", "DELETE /"};
+    for (size_t i = 0; i < MS_ARRAY_LEN(verbs); i++) {
+        size_t l = strlen(verbs[i]);
+        if (n >= l && memcmp(p, verbs[i], l) == 0) return true;
+    }
+    return false;
+}
+
 static void imap_exec(struct imap_server *s)
 {
     struct imap_cur c;
@@ -645,6 +659,11 @@ static void imap_exec(struct imap_server *s)
     imap_cur_init(&c, s->cmd.p, s->cmd.len);
     s->cur_cmd[0] = '\0';
     s->no_expunge = false;
+    if (s->commands++ == 0 && imap_is_http(s->cmd.p, s->cmd.len)) {
+        /* X8: an HTTP request on the IMAP port gets a BYE, not a dialogue */
+        imap_logout(s, "This is an IMAP server, not a web server");
+        goto out;
+    }
     if (s->cmd.len == 0) {
         imap_srv_tagged(s, "*", IMAP_BAD, "Empty command line");
         goto out;

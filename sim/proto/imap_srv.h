@@ -15,6 +15,7 @@
 #define IMAP_FETCH_ITEMS 32
 #define IMAP_FIELDS_MAX 32
 #define IMAP_EVENTS 64
+#define IMAP_MAX_BAD 10           /* consecutive BAD replies before BYE (bad-inputs L1) */
 
 enum imap_in_mode {
     IMAP_IN_LINE,     /* framing command lines */
@@ -102,7 +103,9 @@ struct imap_server {
     char cur_cmd[16];
     char pend_user[MBOX_USER_MAX + 1];
     bool no_expunge;
-    bool syncing;                 /* inside imap_srv_sync (hook re-entry guard) */              /* FETCH, STORE, SEARCH: no EXPUNGE now */
+    bool syncing;
+    unsigned bad_run;             /* consecutive BAD replies */
+    uint64_t commands;            /* command lines executed */                 /* inside imap_srv_sync (hook re-entry guard) */              /* FETCH, STORE, SEARCH: no EXPUNGE now */
     uint32_t uid_max;             /* highest UID in the view so far */
     size_t recent_sent;           /* last RECENT count reported */
     struct imap_fetch_job job;

@@ -52,6 +52,20 @@ static void test_preauth_refusals(void **state)
            "* BYE IMAP4rev1 Server logging out\r\na6 OK LOGOUT completed\r\n");
 }
 
+static void test_other_protocols(void **state)
+{
+    (void)state;
+    /* X8 and L1: an HTTP request gets BYE; a run of garbage ends the session */
+    expect("GET / HTTP/1.1\r\nHost: x\r\n\r\n", GREETING "* BYE This is an IMAP server, not a web server\r\n");
+    /* only the first line is checked: later it is an ordinary bad command */
+    expect("a1 NOOP\r\nDELETE /x HTTP/1.1\r\n", GREETING "a1 OK NOOP completed\r\nDELETE BAD Unknown command\r\n");
+    expect("x\r\nx\r\nx\r\nx\r\nx\r\nx\r\nx\r\nx\r\nx\r\nx\r\nx\r\n",
+           GREETING "x BAD Missing command\r\nx BAD Missing command\r\nx BAD Missing command\r\n"
+           "x BAD Missing command\r\nx BAD Missing command\r\nx BAD Missing command\r\n"
+           "x BAD Missing command\r\nx BAD Missing command\r\nx BAD Missing command\r\n"
+           "x BAD Missing command\r\n* BYE Too many invalid commands\r\n");
+}
+
 static void test_literal_toobig_sync(void **state)
 {
     (void)state;
@@ -523,6 +537,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_preauth_refusals),     cmocka_unit_test(test_literal_toobig_sync),
+        cmocka_unit_test(test_other_protocols),
         cmocka_unit_test(test_literal_toobig_plus),  cmocka_unit_test(test_literal_wrong_command),
         cmocka_unit_test(test_literal_zero_and_plus), cmocka_unit_test(test_quoted_and_bare_eol),
         cmocka_unit_test(test_long_line),            cmocka_unit_test(test_nesting_and_search),
