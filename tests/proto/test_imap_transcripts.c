@@ -50,6 +50,23 @@ static char *imap_t_run(const struct imap_t_script *sc, size_t chunk)
     return out;
 }
 
+/* The input cut once, at offset k: two recv calls. */
+static char *imap_t_run_split(const struct imap_t_script *sc, size_t k)
+{
+    struct mbox_store *st = mbox_store_new(1);
+    if (strcmp(sc->fixture, "rfc3501") == 0) imap_t_fixture_rfc3501(st);
+    else if (strcmp(sc->fixture, "bob") == 0) imap_t_fixture_bob(st);
+    struct imap_server *s = imap_t_server(st);
+    struct imap_t_out o = {0};
+    imap_t_add(&o, "", 0);
+    size_t used = imap_t_feed(s, sc->in.p, k, k ? k : 1, &o);
+    assert_int_equal(used, k);
+    imap_t_feed(s, sc->in.p + k, sc->in.len - k, sc->in.len - k ? sc->in.len - k : 1, &o);
+    imap_server_free(s);
+    mbox_store_free(st);
+    return o.p;
+}
+
 static void test_transcripts(void **state)
 {
     (void)state;
@@ -73,6 +90,11 @@ static void test_transcripts(void **state)
         free(got);
         for (size_t chunk = 1; chunk < 64; chunk++) {
             got = imap_t_run(&sc, chunk);
+            assert_string_equal(got, sc.want.p);
+            free(got);
+        }
+        for (size_t k = 0; k <= sc.in.len; k++) { /* one cut at every offset */
+            got = imap_t_run_split(&sc, k);
             assert_string_equal(got, sc.want.p);
             free(got);
         }
