@@ -107,6 +107,7 @@ sim_us imap_server_timeout_us(const struct imap_server *s);
  * without a date-time argument. */
 void imap_server_set_now(struct imap_server *s, sim_us now);
 
+/* Current RFC 3501 state. Can't fail. */
 enum imap_state imap_server_state(const struct imap_server *s);
 /* Octets of a literal still expected from the client (accepted or being
  * discarded); 0 when reading command lines. For display and fuzz oracles. */
