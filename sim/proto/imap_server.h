@@ -1,5 +1,6 @@
 /* imap_server.h -- IMAP4rev1 server engine, sans-I/O (RFC 3501; RFC 2177 IDLE,
- * RFC 6851 MOVE, RFC 7888 LITERAL+, RFC 4959 SASL-IR, RFC 4616 PLAIN).
+ * RFC 6851 MOVE, RFC 7888 LITERAL+, RFC 4959 SASL-IR, RFC 4616 PLAIN,
+ * RFC 4315 UIDPLUS, RFC 3691 UNSELECT).
  *
  * Bytes in (imap_server_recv), bytes out (imap_server_out), typed events
  * (imap_server_event); mailboxes live in the mbox store given at creation.
