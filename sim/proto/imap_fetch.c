@@ -706,7 +706,7 @@ void imap_cmd_store(struct imap_server *s, struct imap_cur *c, const char *tag, 
 
 enum imap_sk {
     SK_ALL, SK_FLAG, SK_UNFLAG, SK_NEW, SK_OLD, SK_RECENT, SK_KEYWORD, SK_UNKEYWORD, SK_HEADER,
-    SK_BODY, SK_TEXT, SK_SINCE, SK_BEFORE, SK_ON, SK_LARGER, SK_SMALLER, SK_UID, SK_SEQ, SK_NOT,
+    SK_BODY, SK_TEXT, SK_SINCE, SK_BEFORE, SK_ON, SK_SENTSINCE, SK_SENTBEFORE, SK_SENTON, SK_LARGER, SK_SMALLER, SK_UID, SK_SEQ, SK_NOT,
     SK_OR, SK_AND,
 };
 
@@ -830,10 +830,17 @@ static int imap_search_key(struct imap_search *q, struct imap_cur *c, int depth)
         q->n[n].bit = idx < 0 ? 0 : MBOX_KW_BIT(idx);
         return n;
     }
-    if (imap_word_is(w, wl, "SINCE") || imap_word_is(w, wl, "BEFORE") || imap_word_is(w, wl, "ON")) {
+    static const struct { const char *name; enum imap_sk k; } datekeys[] = {
+        {"SINCE", SK_SINCE}, {"BEFORE", SK_BEFORE}, {"ON", SK_ON},
+        {"SENTSINCE", SK_SENTSINCE}, {"SENTBEFORE", SK_SENTBEFORE}, {"SENTON", SK_SENTON},
+    };
+    enum imap_sk dk = SK_ALL;
+    for (size_t i = 0; i < MS_ARRAY_LEN(datekeys); i++)
+        if (imap_word_is(w, wl, datekeys[i].name)) dk = datekeys[i].k;
+    if (dk != SK_ALL) {
         const char *d;
         size_t dl;
-        enum imap_sk k = imap_word_is(w, wl, "SINCE") ? SK_SINCE : imap_word_is(w, wl, "ON") ? SK_ON : SK_BEFORE;
+        enum imap_sk k = dk;
         if ((n = imap_snode_new(q, c, k)) < 0 || !imap_cur_sp(c) || !imap_cur_astring(c, &d, &dl)) return -1;
         if (!imap_srv_parse_date(d, dl, &q->n[n].days)) {
             imap_cur_fail(c, "Invalid date");
@@ -931,6 +938,19 @@ static bool imap_search_eval(const struct imap_search *q, int ni, const struct i
     case SK_SINCE: return day >= n->days;
     case SK_BEFORE: return day < n->days;
     case SK_ON: return day == n->days;
+    case SK_SENTSINCE:
+    case SK_SENTBEFORE:
+    case SK_SENTON: {
+        /* the Date: field, read by format/msg.h, compared as a UTC date */
+        size_t vl;
+        int64_t secs;
+        char *v = msg_header_get(m->raw, x->sp.hdr_len, "Date", &vl);
+        bool okd = v && msg_parse_date(v, vl, &secs);
+        free(v);
+        if (!okd) return false;
+        int64_t sd = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+        return n->k == SK_SENTSINCE ? sd >= n->days : n->k == SK_SENTBEFORE ? sd < n->days : sd == n->days;
+    }
     case SK_LARGER: return m->len > n->num;
     case SK_SMALLER: return m->len < n->num;
     case SK_UID: return imap_seqset_contains(n->set, m->uid, x->star_uid);

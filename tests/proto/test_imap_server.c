@@ -153,7 +153,8 @@ static void test_nesting_and_search(void **state)
            "a6 SEARCH TEXT \"image/jpeg\"\r\na7 SEARCH LARGER 400\r\na8 SEARCH SMALLER 400 UNSEEN\r\n"
            "a9 SEARCH SINCE 5-Jan-2026 BEFORE 6-Jan-2026\r\nb1 SEARCH ON 4-Jan-2026\r\n"
            "b2 UID SEARCH UID 2:*\r\nb3 SEARCH 2:* NEW\r\nb4 SEARCH HEADER Message-ID \"<2@\"\r\n"
-           "b5 SEARCH SINCE 32-Jan-2026\r\nb6 SEARCH FLAGGED\r\nb7 SEARCH WIBBLE\r\nb8 SEARCH\r\n",
+           "b5 SEARCH SINCE 32-Jan-2026\r\nb6 SEARCH FLAGGED\r\nb7 SEARCH WIBBLE\r\nb8 SEARCH\r\n"
+           "b9 SEARCH SENTON 5-Jan-2026\r\nc1 SEARCH SENTBEFORE 5-Jan-2026\r\nc2 SEARCH SENTSINCE 6-Jan-2026\r\n",
            GREETING LOGIN_OK SELECT_OK "a1 BAD Too deeply nested\r\n"
            "* SEARCH 1\r\na2 OK SEARCH completed\r\n* SEARCH 1 2\r\na3 OK SEARCH completed\r\n"
            "* SEARCH 1\r\na4 OK SEARCH completed\r\n* SEARCH 2\r\na5 OK SEARCH completed\r\n"
@@ -162,7 +163,8 @@ static void test_nesting_and_search(void **state)
            "* SEARCH\r\nb1 OK SEARCH completed\r\n* SEARCH 2\r\nb2 OK UID SEARCH completed\r\n"
            "* SEARCH 2\r\nb3 OK SEARCH completed\r\n* SEARCH 2\r\nb4 OK SEARCH completed\r\n"
            "b5 BAD Invalid date\r\n* SEARCH\r\nb6 OK SEARCH completed\r\nb7 BAD Unknown search key\r\n"
-           "b8 BAD Missing arguments\r\n");
+           "b8 BAD Missing arguments\r\n* SEARCH 1 2\r\nb9 OK SEARCH completed\r\n"
+           "* SEARCH\r\nc1 OK SEARCH completed\r\n* SEARCH\r\nc2 OK SEARCH completed\r\n");
 }
 
 static void test_fetch_items(void **state)
