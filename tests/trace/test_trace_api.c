@@ -1,4 +1,6 @@
-/* test_trace.c -- the trace: appending, index, interning, text form, hash. */
+/* test_trace_api.c -- the trace through its public API: appending from net
+ * events, the index, interning, arenas larger than a chunk, the hash.
+ * (The text form is tested in test_trace.c.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,7 +30,6 @@ static void test_header_and_records(void **state)
     const uint8_t *d = trace_data(r, &n);
     assert_int_equal(n, 28);
     assert_memory_equal(d, "220 mail.example.net ESMTP\r\n", 28);
-    assert_null(trace_get(tr, 9));
     trace_free(tr);
 }
 
@@ -61,30 +62,6 @@ static void test_intern_is_deterministic(void **state)
     assert_string_equal(trace_str(tr, 500), "s498");
     assert_string_equal(trace_str(tr, TRACE_NONE), "");
     assert_int_equal(trace_intern_n(tr, "a\0b", 3), 1002);
-    trace_free(tr);
-}
-
-static void test_text_form(void **state)
-{
-    (void)state;
-    struct trace *tr = fixture_trace();
-    char buf[256];
-    trace_format_line(tr, 0, buf, sizeof buf);
-    assert_string_equal(buf, "00:00:00.000  mail.example.org -> mail.example.net  TCP SYN seq=1000 win=65535 mss=1460");
-    trace_format_line(tr, 1, buf, sizeof buf);
-    assert_string_equal(buf, "00:00:00.020  mail.example.net -> mail.example.org  TCP SYN,ACK seq=5000 ack=1001 win=65535 mss=1460");
-    trace_format_line(tr, 4, buf, sizeof buf);
-    assert_string_equal(buf, "00:00:00.041  mail.example.net -> mail.example.org  SMTP S: 220 mail.example.net ESMTP");
-    trace_format_line(tr, 7, buf, sizeof buf);
-    assert_string_equal(buf, "01:30:00.000  mail.example.org  outgoing queue: 1 message, next retry at 02:00:00.000");
-    trace_format_line(tr, 8, buf, sizeof buf);
-    assert_string_equal(buf, "01:30:00.000  *  narration: Bob's server is down; retry");
-    /* snprintf semantics: the full length is returned when cut. */
-    size_t full = trace_format_line(tr, 4, buf, 10);
-    assert_int_equal(full, strlen("00:00:00.041  mail.example.net -> mail.example.org  SMTP S: 220 mail.example.net ESMTP"));
-    assert_string_equal(buf, "00:00:00.");
-    char tb[32];
-    assert_string_equal(trace_format_time(5 * SIM_US_PER_DAY + 3 * SIM_US_PER_H + 7, tb, sizeof tb), "5d 03:00:00.000");
     trace_free(tr);
 }
 
@@ -128,7 +105,6 @@ int main(void)
         cmocka_unit_test(test_header_and_records),
         cmocka_unit_test(test_time_index),
         cmocka_unit_test(test_intern_is_deterministic),
-        cmocka_unit_test(test_text_form),
         cmocka_unit_test(test_hash_identical_and_sensitive),
         cmocka_unit_test(test_many_records_and_long_data),
     };
