@@ -1,0 +1,618 @@
+/* trace.c -- arenas, index, header tables, interning, serialization. */
+#include "trace/trace.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TRACE_CHUNK ((size_t)1 << 20)
+#define TRACE_ALIGN 8
+
+struct trace_chunk {
+    uint8_t *mem;
+    size_t used, cap;
+};
+
+struct trace {
+    struct trace_chunk *chunks;
+    size_t nchunks, chunkcap;
+    uint64_t *index; /* chunk << 32 | offset, per record */
+    size_t n, icap;
+    sim_us last_t;
+    struct trace_host *hosts;
+    size_t nhosts, hostcap;
+    struct trace_link *links;
+    size_t nlinks, linkcap;
+    char **strs;
+    uint32_t *strlens;
+    size_t nstrs, strcap;
+    uint32_t *slots; /* open addressing: string id + 1, 0 = empty */
+    size_t nslots;
+};
+
+/* Body size of each kind, from the X-macro's family column. */
+static const uint8_t trace_kind_fam[TR_KIND_COUNT] = {
+#define TRACE_KIND_FAM(name, fam, text) TRF_##fam,
+    TRACE_KIND_MAP(TRACE_KIND_FAM)
+#undef TRACE_KIND_FAM
+};
+static const char *const trace_kind_names[TR_KIND_COUNT] = {
+#define TRACE_KIND_NAME(name, fam, text) #name,
+    TRACE_KIND_MAP(TRACE_KIND_NAME)
+#undef TRACE_KIND_NAME
+};
+static const char *const trace_kind_texts[TR_KIND_COUNT] = {
+#define TRACE_KIND_TEXT(name, fam, text) text,
+    TRACE_KIND_MAP(TRACE_KIND_TEXT)
+#undef TRACE_KIND_TEXT
+};
+static const uint16_t trace_fam_size[TRF_COUNT] = {
+    [TRF_REF] = sizeof(struct trace_ref),         [TRF_SEG] = sizeof(struct trace_seg),
+    [TRF_CONN] = sizeof(struct trace_conn),       [TRF_STATE] = sizeof(struct trace_state),
+    [TRF_LINE] = sizeof(struct trace_line),       [TRF_MSG] = sizeof(struct trace_msg),
+    [TRF_QUEUE] = sizeof(struct trace_queue),     [TRF_MAILBOX] = sizeof(struct trace_mailbox),
+    [TRF_DNS] = sizeof(struct trace_dns),         [TRF_TIMER] = sizeof(struct trace_timer),
+};
+
+const char *trace_kind_name(enum trace_kind kind)
+{
+    return (unsigned)kind < TR_KIND_COUNT ? trace_kind_names[kind] : "?";
+}
+
+const char *trace_kind_text(enum trace_kind kind)
+{
+    return (unsigned)kind < TR_KIND_COUNT ? trace_kind_texts[kind] : "?";
+}
+
+enum trace_family trace_kind_family(enum trace_kind kind)
+{
+    return (unsigned)kind < TR_KIND_COUNT ? (enum trace_family)trace_kind_fam[kind] : TRF_COUNT;
+}
+
+size_t trace_family_size(enum trace_family fam)
+{
+    return (unsigned)fam < TRF_COUNT ? trace_fam_size[fam] : 0;
+}
+
+struct trace *trace_new(void)
+{
+    struct trace *tr = ms_xcalloc(1, sizeof *tr);
+    return tr;
+}
+
+void trace_free(struct trace *tr)
+{
+    if (!tr) return;
+    for (size_t i = 0; i < tr->nchunks; i++) free(tr->chunks[i].mem);
+    free(tr->chunks);
+    free(tr->index);
+    for (size_t i = 0; i < tr->nhosts; i++) free((char *)tr->hosts[i].name);
+    free(tr->hosts);
+    free(tr->links);
+    for (size_t i = 0; i < tr->nstrs; i++) free(tr->strs[i]);
+    free(tr->strs);
+    free(tr->strlens);
+    free(tr->slots);
+    free(tr);
+}
+
+/* ---- header ---------------------------------------------------------------- */
+
+void trace_host_add(struct trace *tr, uint32_t id, const char *name, uint32_t ipv4, bool router)
+{
+    if (id < tr->nhosts) return;
+    assert(id == tr->nhosts && "hosts must be registered in id order");
+    if (id != tr->nhosts) return;
+    if (tr->nhosts == tr->hostcap) {
+        tr->hostcap = tr->hostcap ? tr->hostcap * 2 : 16;
+        tr->hosts = ms_xrealloc(tr->hosts, tr->hostcap * sizeof *tr->hosts);
+    }
+    tr->hosts[tr->nhosts++] = (struct trace_host){ipv4, router ? 1u : 0u, ms_xstrdup(name)};
+}
+
+size_t trace_host_count(const struct trace *tr)
+{
+    return tr->nhosts;
+}
+
+const char *trace_host_name(const struct trace *tr, uint32_t id)
+{
+    return id < tr->nhosts ? tr->hosts[id].name : "?";
+}
+
+const struct trace_host *trace_host_get(const struct trace *tr, uint32_t id)
+{
+    return id < tr->nhosts ? &tr->hosts[id] : NULL;
+}
+
+void trace_link_add(struct trace *tr, uint32_t id, const struct trace_link *l)
+{
+    if (id < tr->nlinks) return;
+    assert(id == tr->nlinks && "links must be registered in id order");
+    if (id != tr->nlinks) return;
+    if (tr->nlinks == tr->linkcap) {
+        tr->linkcap = tr->linkcap ? tr->linkcap * 2 : 16;
+        tr->links = ms_xrealloc(tr->links, tr->linkcap * sizeof *tr->links);
+    }
+    tr->links[tr->nlinks++] = *l;
+}
+
+size_t trace_link_count(const struct trace *tr)
+{
+    return tr->nlinks;
+}
+
+const struct trace_link *trace_link_get(const struct trace *tr, uint32_t id)
+{
+    return id < tr->nlinks ? &tr->links[id] : NULL;
+}
+
+static uint64_t trace_fnv(const void *p, size_t n, uint64_t h)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+#define TRACE_FNV_INIT 0xcbf29ce484222325ULL
+
+static void trace_rehash(struct trace *tr)
+{
+    size_t ns = tr->nslots ? tr->nslots * 2 : 64;
+    free(tr->slots);
+    tr->slots = ms_xcalloc(ns, sizeof *tr->slots);
+    tr->nslots = ns;
+    for (size_t i = 0; i < tr->nstrs; i++) {
+        size_t s = trace_fnv(tr->strs[i], tr->strlens[i], TRACE_FNV_INIT) & (ns - 1);
+        while (tr->slots[s]) s = (s + 1) & (ns - 1);
+        tr->slots[s] = (uint32_t)i + 1;
+    }
+}
+
+uint32_t trace_intern_n(struct trace *tr, const char *s, size_t len)
+{
+    if (!s) return TRACE_NONE;
+    if (tr->nslots == 0 || (tr->nstrs + 1) * 2 > tr->nslots) trace_rehash(tr);
+    size_t mask = tr->nslots - 1;
+    size_t slot = trace_fnv(s, len, TRACE_FNV_INIT) & mask;
+    while (tr->slots[slot]) {
+        uint32_t id = tr->slots[slot] - 1;
+        if (tr->strlens[id] == len && memcmp(tr->strs[id], s, len) == 0) return id;
+        slot = (slot + 1) & mask;
+    }
+    if (tr->nstrs == tr->strcap) {
+        tr->strcap = tr->strcap ? tr->strcap * 2 : 32;
+        tr->strs = ms_xrealloc(tr->strs, tr->strcap * sizeof *tr->strs);
+        tr->strlens = ms_xrealloc(tr->strlens, tr->strcap * sizeof *tr->strlens);
+    }
+    uint32_t id = (uint32_t)tr->nstrs++;
+    tr->strs[id] = ms_xmemdup(s, len);
+    tr->strlens[id] = (uint32_t)len;
+    tr->slots[slot] = id + 1;
+    return id;
+}
+
+uint32_t trace_intern(struct trace *tr, const char *s)
+{
+    return s ? trace_intern_n(tr, s, strlen(s)) : TRACE_NONE;
+}
+
+const char *trace_str(const struct trace *tr, uint32_t id)
+{
+    return id < tr->nstrs ? tr->strs[id] : "";
+}
+
+size_t trace_str_count(const struct trace *tr)
+{
+    return tr->nstrs;
+}
+
+/* ---- appending ------------------------------------------------------------- */
+
+static uint8_t *trace_reserve(struct trace *tr, size_t need, uint64_t *where)
+{
+    struct trace_chunk *c = tr->nchunks ? &tr->chunks[tr->nchunks - 1] : NULL;
+    if (!c || c->cap - c->used < need) {
+        if (tr->nchunks == tr->chunkcap) {
+            tr->chunkcap = tr->chunkcap ? tr->chunkcap * 2 : 8;
+            tr->chunks = ms_xrealloc(tr->chunks, tr->chunkcap * sizeof *tr->chunks);
+        }
+        c = &tr->chunks[tr->nchunks++];
+        c->cap = need > TRACE_CHUNK ? need : TRACE_CHUNK;
+        c->mem = ms_xmalloc(c->cap);
+        c->used = 0;
+    }
+    uint8_t *p = c->mem + c->used;
+    *where = ((uint64_t)(tr->nchunks - 1) << 32) | c->used;
+    c->used += need;
+    return p;
+}
+
+size_t trace_append(struct trace *tr, sim_us t, enum trace_kind kind, const void *body,
+                    const void *data, size_t len)
+{
+    assert((unsigned)kind < TR_KIND_COUNT);
+    assert(t >= tr->last_t && "trace times must not decrease");
+    size_t bsz = trace_fam_size[trace_kind_fam[kind]];
+    if (len > UINT32_MAX - bsz - 64) len = UINT32_MAX - bsz - 64; /* absurd; clip */
+    size_t total = sizeof(struct trace_rec) + bsz + len;
+    size_t padded = (total + TRACE_ALIGN - 1) & ~(size_t)(TRACE_ALIGN - 1);
+    uint64_t where;
+    uint8_t *p = trace_reserve(tr, padded, &where);
+    struct trace_rec h;
+    memset(&h, 0, sizeof h);
+    h.t = t;
+    h.kind = (uint32_t)kind;
+    h.len = (uint32_t)(bsz + len);
+    memcpy(p, &h, sizeof h);
+    memcpy(p + sizeof h, body, bsz);
+    if (len) memcpy(p + sizeof h + bsz, data, len);
+    memset(p + total, 0, padded - total);
+    if (tr->n == tr->icap) {
+        tr->icap = tr->icap ? tr->icap * 2 : 1024;
+        tr->index = ms_xrealloc(tr->index, tr->icap * sizeof *tr->index);
+    }
+    tr->index[tr->n] = where;
+    if (t > tr->last_t) tr->last_t = t;
+    return tr->n++;
+}
+
+static void trace_seg_from(struct trace_seg *s, const struct netev_seg *e)
+{
+    memset(s, 0, sizeof *s);
+    s->t_depart = e->t_depart;
+    s->t_arrive = e->t_arrive;
+    s->conn = e->conn;
+    s->src = e->src;
+    s->dst = e->dst;
+    s->hop_from = e->hop_from;
+    s->hop_to = e->hop_to;
+    s->link = e->link;
+    s->seq = e->seq;
+    s->ack = e->ack;
+    s->sport = e->sport;
+    s->dport = e->dport;
+    s->window = e->window;
+    s->mss = e->mss;
+    s->flags = e->flags;
+    s->reason = e->reason;
+    s->attempt = e->attempt;
+    s->len = e->len;
+}
+
+void trace_on_netev(void *ctx, sim_us t, const struct netev *ev)
+{
+    struct trace *tr = ctx;
+    struct trace_ref ref;
+    memset(&ref, 0, sizeof ref);
+    switch (ev->kind) {
+    case NETEV_HOST_NEW:
+        trace_host_add(tr, ev->u.host.host, ev->u.host.name, ev->u.host.ipv4,
+                       ev->u.host.router != 0);
+        return;
+    case NETEV_LINK_NEW: {
+        struct trace_link l;
+        memset(&l, 0, sizeof l);
+        l.latency_us = ev->u.link.latency_us;
+        l.bandwidth_bps = ev->u.link.bandwidth_bps;
+        l.loss = ev->u.link.loss;
+        l.a = ev->u.link.a;
+        l.b = ev->u.link.b;
+        l.mtu = ev->u.link.mtu;
+        trace_link_add(tr, ev->u.link.link, &l);
+        return;
+    }
+    case NETEV_HOST_UP:
+    case NETEV_HOST_DOWN:
+        ref.id = ev->u.host.host;
+        trace_append(tr, t, ev->kind == NETEV_HOST_UP ? TR_HOST_UP : TR_HOST_DOWN, &ref, NULL, 0);
+        return;
+    case NETEV_LINK_UP:
+    case NETEV_LINK_DOWN:
+        ref.id = ev->u.link.link;
+        trace_append(tr, t, ev->kind == NETEV_LINK_UP ? TR_LINK_UP : TR_LINK_DOWN, &ref, NULL, 0);
+        return;
+    case NETEV_SEG_SENT:
+    case NETEV_SEG_RETRANS:
+    case NETEV_SEG_FORWARD:
+    case NETEV_SEG_ARRIVED:
+    case NETEV_SEG_LOST:
+    case NETEV_DGRAM_SENT:
+    case NETEV_DGRAM_FORWARD:
+    case NETEV_DGRAM_ARRIVED:
+    case NETEV_DGRAM_LOST: {
+        static const enum trace_kind map[] = {
+            [NETEV_SEG_SENT] = TR_SEG_SENT,         [NETEV_SEG_RETRANS] = TR_SEG_RETRANS,
+            [NETEV_SEG_FORWARD] = TR_SEG_FORWARD,   [NETEV_SEG_ARRIVED] = TR_SEG_ARRIVED,
+            [NETEV_SEG_LOST] = TR_SEG_LOST,         [NETEV_DGRAM_SENT] = TR_DGRAM_SENT,
+            [NETEV_DGRAM_FORWARD] = TR_DGRAM_FORWARD, [NETEV_DGRAM_ARRIVED] = TR_DGRAM_ARRIVED,
+            [NETEV_DGRAM_LOST] = TR_DGRAM_LOST,
+        };
+        struct trace_seg s;
+        trace_seg_from(&s, &ev->u.seg);
+        trace_append(tr, t, map[ev->kind], &s, ev->u.seg.data, ev->u.seg.len);
+        return;
+    }
+    case NETEV_CONN_OPENED:
+    case NETEV_CONN_REFUSED:
+    case NETEV_CONN_TIMEOUT:
+    case NETEV_CONN_CLOSED:
+    case NETEV_CONN_RESET: {
+        static const enum trace_kind map[] = {
+            [NETEV_CONN_OPENED] = TR_CONN_OPENED,   [NETEV_CONN_REFUSED] = TR_CONN_REFUSED,
+            [NETEV_CONN_TIMEOUT] = TR_CONN_TIMEOUT, [NETEV_CONN_CLOSED] = TR_CONN_CLOSED,
+            [NETEV_CONN_RESET] = TR_CONN_RESET,
+        };
+        struct trace_conn c;
+        memset(&c, 0, sizeof c);
+        c.conn = ev->u.conn.conn;
+        c.host = ev->u.conn.host;
+        c.client = ev->u.conn.client;
+        c.server = ev->u.conn.server;
+        c.cport = ev->u.conn.cport;
+        c.sport = ev->u.conn.sport;
+        c.reason = ev->u.conn.reason;
+        trace_append(tr, t, map[ev->kind], &c, NULL, 0);
+        return;
+    }
+    case NETEV_TCP_STATE: {
+        struct trace_state s;
+        memset(&s, 0, sizeof s);
+        s.conn = ev->u.state.conn;
+        s.host = ev->u.state.host;
+        s.from = trace_intern(tr, ev->u.state.from);
+        s.to = trace_intern(tr, ev->u.state.to);
+        trace_append(tr, t, TR_TCP_STATE, &s, NULL, 0);
+        return;
+    }
+    case NETEV_KIND_COUNT:
+        break;
+    }
+}
+
+size_t trace_add_line(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t conn,
+                      uint32_t host, uint32_t peer, char side, const char *proto,
+                      const char *state_before, const char *state_after, const void *line,
+                      size_t len)
+{
+    assert(kind == TR_LINE_SENT || kind == TR_LINE_RECEIVED);
+    struct trace_line l;
+    memset(&l, 0, sizeof l);
+    l.conn = conn;
+    l.host = host;
+    l.peer = peer;
+    l.proto = trace_intern(tr, proto);
+    l.state_before = trace_intern(tr, state_before);
+    l.state_after = trace_intern(tr, state_after);
+    l.side = (uint8_t)side;
+    l.len = (uint32_t)len;
+    return trace_append(tr, t, kind, &l, line, len);
+}
+
+size_t trace_add_msg(struct trace *tr, sim_us t, enum trace_kind kind, const struct trace_msg *m,
+                     const char *text)
+{
+    assert(trace_kind_family(kind) == TRF_MSG);
+    struct trace_msg b;
+    memset(&b, 0, sizeof b);
+    b.next_retry = m->next_retry;
+    b.msg = m->msg;
+    b.host = m->host;
+    b.peer = m->peer;
+    b.attempt = m->attempt;
+    b.code = m->code;
+    b.sender = m->sender;
+    b.rcpt = m->rcpt;
+    b.msgid = m->msgid;
+    return trace_append(tr, t, kind, &b, text, text ? strlen(text) : 0);
+}
+
+size_t trace_add_queue(struct trace *tr, sim_us t, uint32_t host, uint32_t length,
+                       sim_us next_retry)
+{
+    struct trace_queue q;
+    memset(&q, 0, sizeof q);
+    q.next_retry = next_retry;
+    q.host = host;
+    q.length = length;
+    return trace_append(tr, t, TR_QUEUE_CHANGED, &q, NULL, 0);
+}
+
+size_t trace_add_mailbox(struct trace *tr, sim_us t, uint32_t host, const char *user,
+                         const char *folder, uint32_t count, uint32_t unseen)
+{
+    struct trace_mailbox m;
+    memset(&m, 0, sizeof m);
+    m.host = host;
+    m.user = trace_intern(tr, user);
+    m.folder = trace_intern(tr, folder);
+    m.count = count;
+    m.unseen = unseen;
+    return trace_append(tr, t, TR_MAILBOX_CHANGED, &m, NULL, 0);
+}
+
+size_t trace_add_dns(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
+                     uint32_t server, const char *qname, uint16_t qtype, uint16_t rcode,
+                     uint32_t id, const char *answer)
+{
+    assert(kind == TR_DNS_QUESTION || kind == TR_DNS_ANSWER);
+    struct trace_dns d;
+    memset(&d, 0, sizeof d);
+    d.host = host;
+    d.server = server;
+    d.qname = trace_intern(tr, qname);
+    d.qtype = qtype;
+    d.rcode = rcode;
+    d.id = id;
+    return trace_append(tr, t, kind, &d, answer, answer ? strlen(answer) : 0);
+}
+
+size_t trace_add_narration(struct trace *tr, sim_us t, uint32_t host, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0) n = 0;
+    if ((size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
+    struct trace_ref r;
+    memset(&r, 0, sizeof r);
+    r.id = host;
+    return trace_append(tr, t, TR_NARRATION, &r, buf, (size_t)n);
+}
+
+size_t trace_add_timer(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
+                       sim_us due, const char *label)
+{
+    assert(kind == TR_TIMER_SET || kind == TR_TIMER_CANCELLED);
+    struct trace_timer m;
+    memset(&m, 0, sizeof m);
+    m.due = due;
+    m.host = host;
+    m.label = trace_intern(tr, label);
+    return trace_append(tr, t, kind, &m, NULL, 0);
+}
+
+/* ---- reading --------------------------------------------------------------- */
+
+size_t trace_count(const struct trace *tr)
+{
+    return tr->n;
+}
+
+const struct trace_rec *trace_get(const struct trace *tr, size_t k)
+{
+    assert(k < tr->n);
+    uint64_t w = tr->index[k];
+    return (const struct trace_rec *)(const void *)(tr->chunks[w >> 32].mem + (w & 0xffffffffu));
+}
+
+size_t trace_lower_bound(const struct trace *tr, sim_us t)
+{
+    size_t lo = 0, hi = tr->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (trace_get(tr, mid)->t < t) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+size_t trace_upper_bound(const struct trace *tr, sim_us t)
+{
+    size_t lo = 0, hi = tr->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (trace_get(tr, mid)->t <= t) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+sim_us trace_end_time(const struct trace *tr)
+{
+    return tr->n ? trace_get(tr, tr->n - 1)->t : 0;
+}
+
+const void *trace_body(const struct trace_rec *r)
+{
+    return (const uint8_t *)r + sizeof *r;
+}
+
+const uint8_t *trace_data(const struct trace_rec *r, size_t *len)
+{
+    size_t bsz = trace_family_size(trace_kind_family((enum trace_kind)r->kind));
+    *len = r->len - bsz;
+    return (const uint8_t *)r + sizeof *r + bsz;
+}
+
+const struct trace_seg *trace_as_seg(const struct trace_rec *r)
+{
+    return trace_kind_family((enum trace_kind)r->kind) == TRF_SEG ? trace_body(r) : NULL;
+}
+
+const struct trace_conn *trace_as_conn(const struct trace_rec *r)
+{
+    return trace_kind_family((enum trace_kind)r->kind) == TRF_CONN ? trace_body(r) : NULL;
+}
+
+const struct trace_line *trace_as_line(const struct trace_rec *r)
+{
+    return trace_kind_family((enum trace_kind)r->kind) == TRF_LINE ? trace_body(r) : NULL;
+}
+
+const struct trace_msg *trace_as_msg(const struct trace_rec *r)
+{
+    return trace_kind_family((enum trace_kind)r->kind) == TRF_MSG ? trace_body(r) : NULL;
+}
+
+/* ---- serialization --------------------------------------------------------- */
+
+static void trace_put_u32(void (*fn)(void *, const void *, size_t), void *ctx, uint32_t v)
+{
+    fn(ctx, &v, sizeof v);
+}
+
+void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p, size_t n),
+                     void *ctx)
+{
+    static const char magic[] = "MAILSIM-TRACE 1\n";
+    fn(ctx, magic, sizeof magic - 1);
+    trace_put_u32(fn, ctx, (uint32_t)tr->nhosts);
+    for (size_t i = 0; i < tr->nhosts; i++) {
+        const struct trace_host *h = &tr->hosts[i];
+        trace_put_u32(fn, ctx, h->ipv4);
+        trace_put_u32(fn, ctx, h->router);
+        uint32_t nl = (uint32_t)strlen(h->name);
+        trace_put_u32(fn, ctx, nl);
+        fn(ctx, h->name, nl);
+    }
+    trace_put_u32(fn, ctx, (uint32_t)tr->nlinks);
+    for (size_t i = 0; i < tr->nlinks; i++) {
+        const struct trace_link *l = &tr->links[i];
+        fn(ctx, &l->latency_us, sizeof l->latency_us);
+        fn(ctx, &l->bandwidth_bps, sizeof l->bandwidth_bps);
+        fn(ctx, &l->loss, sizeof l->loss);
+        trace_put_u32(fn, ctx, l->a);
+        trace_put_u32(fn, ctx, l->b);
+        trace_put_u32(fn, ctx, l->mtu);
+    }
+    trace_put_u32(fn, ctx, (uint32_t)tr->nstrs);
+    for (size_t i = 0; i < tr->nstrs; i++) {
+        trace_put_u32(fn, ctx, tr->strlens[i]);
+        fn(ctx, tr->strs[i], tr->strlens[i]);
+    }
+    uint64_t n = tr->n;
+    fn(ctx, &n, sizeof n);
+    for (size_t k = 0; k < tr->n; k++) {
+        const struct trace_rec *r = trace_get(tr, k);
+        fn(ctx, r, sizeof *r + r->len);
+    }
+}
+
+static void trace_hash_fn(void *ctx, const void *p, size_t n)
+{
+    uint64_t *h = ctx;
+    *h = trace_fnv(p, n, *h);
+}
+
+uint64_t trace_hash(const struct trace *tr)
+{
+    uint64_t h = TRACE_FNV_INIT;
+    trace_serialize(tr, trace_hash_fn, &h);
+    return h;
+}
+
+size_t trace_memory(const struct trace *tr)
+{
+    size_t m = sizeof *tr + tr->icap * sizeof *tr->index + tr->chunkcap * sizeof *tr->chunks;
+    for (size_t i = 0; i < tr->nchunks; i++) m += tr->chunks[i].cap;
+    m += tr->hostcap * sizeof *tr->hosts + tr->linkcap * sizeof *tr->links;
+    m += tr->nslots * sizeof *tr->slots + tr->strcap * (sizeof *tr->strs + sizeof *tr->strlens);
+    for (size_t i = 0; i < tr->nstrs; i++) m += tr->strlens[i] + 1;
+    return m;
+}
