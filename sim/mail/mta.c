@@ -385,6 +385,10 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
 
 static void mta_sess_rcpt_add(struct mta_sess *ss, const char *r, size_t n)
 {
+    /* RCPT twice for one address: one copy (the second is accepted, as
+     * servers do, but adds nothing). */
+    for (size_t i = 0; i < ss->nrcpt; i++)
+        if (strlen(ss->rcpt[i]) == n && mta_nieq(ss->rcpt[i], r, n)) return;
     if (ss->nrcpt == ss->caprcpt) {
         ss->caprcpt = ss->caprcpt ? ss->caprcpt * 2 : 4;
         ss->rcpt = ms_xrealloc(ss->rcpt, ss->caprcpt * sizeof *ss->rcpt);
