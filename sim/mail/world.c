@@ -331,6 +331,13 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         if (s->hosts[i].kind == SCN_HOST_MAIL_SERVER)
             mq_check_host_cfg(c, (uint32_t)i, s->hosts[i].mail.retry_interval,
                               s->hosts[i].mail.give_up);
+    /* Hosts down at the end of the run are exempt from "queued too long". */
+    for (size_t k = 0; k < trace_count(tr); k++) {
+        const struct trace_rec *r = trace_get(tr, k);
+        if (r->kind != TR_HOST_DOWN && r->kind != TR_HOST_UP) continue;
+        const struct trace_ref *h = trace_body(r);
+        mq_check_host_down(c, h->id, r->kind == TR_HOST_DOWN);
+    }
     size_t messages = 0; /* composed records of one message are adjacent */
     uint32_t maxmsg = 0, last_composed = 0;
     size_t n = trace_count(tr);
