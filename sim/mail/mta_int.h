@@ -3,6 +3,7 @@
 #ifndef MAILSIM_MAIL_MTA_INT_H
 #define MAILSIM_MAIL_MTA_INT_H
 
+#include "core/rng.h"
 #include "mail/mq.h"
 #include "mail/world_int.h"
 #include "store/mbox.h"
@@ -36,6 +37,7 @@ struct mta {
     struct mta_sess *sessions;        /* active incoming SMTP sessions */
     struct mta_acc *accs;             /* active POP3 / IMAP sessions */
     struct mta_web *webs;             /* active webmail sessions */
+    struct rng chaos;                 /* the scenario's chaos draws, own stream */
     bool up;
 };
 

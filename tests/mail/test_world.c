@@ -291,6 +291,39 @@ static void test_webmail(void **state)
     run_free(&r);
 }
 
+/* Chaos after the dot: stored, then the connection dies before the 250.
+ * The sender tries again and the recipient gets a duplicate, which the
+ * invariant allows because the trace records the lost reply. */
+static void test_lost_reply_duplicates(void **state)
+{
+    (void)state;
+    struct run r;
+    /* The chaos is on the receiver: splice it into example.net by hand. */
+    char json[8192];
+    snprintf(json, sizeof json, world_json_fmt, ",\"retry\":{\"interval\":\"30m\",\"give_up\":\"1h\"}",
+             "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+             "\"alice-pc\",\"to\":[\"bob@example.net\"],\"subject\":\"x\",\"body\":\"y\"}");
+    char *p = strstr(json, "\"domain\":\"example.net\",");
+    assert_non_null(p);
+    char fixed[8400];
+    size_t pre = (size_t)(p - json);
+    snprintf(fixed, sizeof fixed, "%.*s\"chaos\":{\"after_dot\":1},%s", (int)pre, json, p);
+    struct scn_error err;
+    memset(&r, 0, sizeof r);
+    r.s = scn_load_buffer(fixed, strlen(fixed), "c.json", NULL, NULL, &err);
+    if (!r.s) fail_msg("%s", err.text);
+    r.tr = trace_new();
+    struct world *w = world_new(r.s, r.tr, NULL, NULL);
+    world_run(w, SIM_US_MAX);
+    r.violations = world_check(r.tr, r.s, trace_end_time(r.tr), r.report, sizeof r.report, &r.fa);
+    world_free(w);
+    char buf[512];
+    assert_non_null(find_msg(r.tr, TR_MSG_DUPLICATE, buf, sizeof buf));
+    if (r.violations) fail_msg("%s", r.report);
+    assert_true(r.fa.duplicates >= 1);
+    run_free(&r);
+}
+
 /* The invariant catches a message that vanished after submission. */
 static void test_check_finds_loss(void **state)
 {
@@ -355,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_direct_by_mx),
         cmocka_unit_test(test_nxdomain),
         cmocka_unit_test(test_webmail),
+        cmocka_unit_test(test_lost_reply_duplicates),
         cmocka_unit_test(test_check_finds_loss),
         cmocka_unit_test(test_transcript_gaps),
     };
