@@ -339,7 +339,7 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         mq_check_host_down(c, h->id, r->kind == TR_HOST_DOWN);
     }
     size_t messages = 0; /* composed records of one message are adjacent */
-    uint32_t maxmsg = 0, last_composed = 0;
+    uint32_t last_composed = 0;
     size_t n = trace_count(tr);
     for (size_t k = 0; k < n; k++) {
         const struct trace_rec *r = trace_get(tr, k);
@@ -359,9 +359,6 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         f.msg = m->msg;
         f.rcpt = trace_str(tr, m->rcpt);
         f.sender = trace_str(tr, m->sender);
-        if (m->msg > maxmsg) {
-            maxmsg = m->msg;
-        }
         switch ((enum trace_kind)r->kind) {
         case TR_MSG_COMPOSED:
             f.kind = MQ_F_COMPOSED;
@@ -413,7 +410,6 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         }
         mq_check_feed(c, &f);
     }
-    (void)maxmsg;
     size_t v = mq_check_finish(c, end, report, cap);
     if (fates) {
         struct mq_check_sum sum = mq_check_summary(c);
