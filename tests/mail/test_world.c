@@ -324,6 +324,29 @@ static void test_lost_reply_duplicates(void **state)
     run_free(&r);
 }
 
+/* IMAP: the user agent logs in, selects, fetches and moves a message. */
+static void test_imap_check_mail(void **state)
+{
+    (void)state;
+    struct run r;
+    run_json(&r, "",
+             "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+             "\"alice-pc\",\"to\":[\"bob@example.net\"],\"subject\":\"x\",\"body\":\"y\"},"
+             "{\"at\":\"1m\",\"action\":\"check_mail\",\"user\":\"bob@example.net\","
+             "\"device\":\"bob-pc\",\"protocol\":\"imap\",\"imap\":["
+             "{\"op\":\"select\",\"mailbox\":\"INBOX\"},{\"op\":\"fetch_part\",\"set\":\"1\","
+             "\"part\":\"1\"},{\"op\":\"create\",\"mailbox\":\"Archive\"},"
+             "{\"op\":\"move\",\"set\":\"1\",\"mailbox\":\"Archive\"}]}");
+    char buf[256];
+    assert_non_null(find_line(r.tr, "a1 LOGIN \"bob\" \"pw\"", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "a1 OK", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "* 1 FETCH (BODY[1] {3}", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "* 1 EXPUNGE", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "a6 OK LOGOUT completed", buf, sizeof buf));
+    assert_int_equal(r.violations, 0);
+    run_free(&r);
+}
+
 /* The invariant catches a message that vanished after submission. */
 static void test_check_finds_loss(void **state)
 {
@@ -388,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_direct_by_mx),
         cmocka_unit_test(test_nxdomain),
         cmocka_unit_test(test_webmail),
+        cmocka_unit_test(test_imap_check_mail),
         cmocka_unit_test(test_lost_reply_duplicates),
         cmocka_unit_test(test_check_finds_loss),
         cmocka_unit_test(test_transcript_gaps),
