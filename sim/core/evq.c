@@ -55,10 +55,10 @@ struct evq {
     int stopped;
 };
 
-/* Non-short-circuit, so the compiler can select without branching. */
 static inline int evq_less(const struct evq_ent *a, const struct evq_ent *b)
 {
-    return (a->t < b->t) | ((a->t == b->t) & (a->seq < b->seq));
+    /* Ties in time are rare: the first test predicts well. */
+    return a->t != b->t ? a->t < b->t : a->seq < b->seq;
 }
 
 EVQ_HOT void evq_sift_up(struct evq_ent *h, size_t i, struct evq_ent e)
@@ -203,7 +203,7 @@ evq_handle evq_at(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg,
     size_t pos = q->n++;
     while (pos > 0) {
         size_t p = (pos - 1) / EVQ_ARITY;
-        if (!((t < h[p].t) | ((t == h[p].t) & (seq < h[p].seq)))) break;
+        if (!(t != h[p].t ? t < h[p].t : seq < h[p].seq)) break;
         h[pos] = h[p];
         pos = p;
     }
