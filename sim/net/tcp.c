@@ -233,6 +233,10 @@ static void tcp_finish(struct tcp_conn *c, enum tcp_err err)
         c->busy++;
         c->ops->on_close(c->ctx, c, err);
         c->busy--;
+        if (c->dead) { /* the application called tcp_abort() in on_close */
+            if (c->busy == 0) tcp_conn_destroy(c);
+            return;
+        }
     }
     c->app_gone = true;
     tcp_conn_kill(c);

@@ -323,6 +323,42 @@ static void test_abort_in_callback(void **state)
     world_free(&w);
 }
 
+static void abort_on_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
+{
+    peer_close(ctx, c, err);
+    tcp_abort(c); /* harmless: the connection is already gone */
+    tcp_close(c);
+}
+
+static const struct tcp_app_ops abort_on_close_ops = {
+    .on_close = abort_on_close,
+};
+
+static void test_calls_inside_on_close(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 1, 0);
+    struct peer refused = {.q = w.q}, timed_out = {.q = w.q}, down = {.q = w.q};
+    tcp_connect(w.n, w.a, w.b, 99, &abort_on_close_ops, &refused);
+    evq_run(w.q, SIM_US_MAX);
+    assert_int_equal(refused.err, TCP_ERR_REFUSED);
+    uint32_t c = host_add(w.n, "off", 0, false, NULL);
+    struct link_cfg cfg = {.latency_us = 1000};
+    link_add(w.n, w.a, c, &cfg, NULL);
+    host_set_up(w.n, c, false);
+    tcp_connect(w.n, w.a, c, 25, &abort_on_close_ops, &timed_out);
+    evq_run(w.q, SIM_US_MAX);
+    assert_int_equal(timed_out.err, TCP_ERR_TIMEOUT);
+    tcp_connect(w.n, w.a, w.b, 25, &abort_on_close_ops, &down);
+    host_set_up(w.n, w.a, false); /* the host of a connecting client goes down */
+    evq_run(w.q, SIM_US_MAX);
+    assert_int_equal(refused.closed + timed_out.closed + down.closed, 3);
+    assert_int_equal(down.err, TCP_ERR_HOST_DOWN);
+    assert_int_equal(tcp_conn_count(w.n), 0);
+    world_free(&w);
+}
+
 static void test_headless_lines(void **state)
 {
     (void)state;
@@ -356,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_connect_timeout_down_host),
         cmocka_unit_test(test_reset_when_host_goes_down),
         cmocka_unit_test(test_abort_in_callback),
+        cmocka_unit_test(test_calls_inside_on_close),
         cmocka_unit_test(test_headless_lines),
     };
     return cmocka_run_group_tests_name("tcp", tests, NULL, NULL);
