@@ -355,6 +355,16 @@ static void test_calls_inside_on_close(void **state)
     evq_run(w.q, SIM_US_MAX);
     assert_int_equal(refused.closed + timed_out.closed + down.closed, 3);
     assert_int_equal(down.err, TCP_ERR_HOST_DOWN);
+    /* No route at all: fails at once, no SYN sent. */
+    host_set_up(w.n, w.a, true);
+    uint32_t island = host_add(w.n, "island", 0, false, NULL);
+    struct peer unreach = {.q = w.q};
+    size_t before = count_kind(w.tr, TR_SEG_SENT);
+    tcp_connect(w.n, w.a, island, 25, &abort_on_close_ops, &unreach);
+    evq_run(w.q, SIM_US_MAX);
+    assert_int_equal(unreach.err, TCP_ERR_UNREACHABLE);
+    assert_string_equal(tcp_strerror(unreach.err), "no route to host");
+    assert_int_equal(count_kind(w.tr, TR_SEG_SENT), before);
     assert_int_equal(tcp_conn_count(w.n), 0);
     world_free(&w);
 }
