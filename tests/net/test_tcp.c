@@ -369,6 +369,62 @@ static void test_calls_inside_on_close(void **state)
     world_free(&w);
 }
 
+static void *greet_close_accept(void *ctx, struct tcp_conn *c)
+{
+    struct peer *p = ctx;
+    p->accepted++;
+    assert_int_equal(tcp_send(c, "220 hi\r\n", 8), 8);
+    tcp_close(c);
+    return p;
+}
+
+static void close_at_once(void *ctx, struct tcp_conn *c)
+{
+    struct peer *p = ctx;
+    p->connected++;
+    assert_int_equal(tcp_send(c, "QUIT\r\n", 6), 6);
+    tcp_close(c);
+}
+
+static const struct tcp_app_ops simul_ops = {
+    .on_accept = greet_close_accept,
+    .on_connected = close_at_once,
+    .on_data = peer_data,
+    .on_eof = peer_eof,
+    .on_close = peer_close,
+};
+
+/* Both ends send and close at once: FINs cross (CLOSING on both sides). */
+static void test_simultaneous_close(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 1, 0);
+    struct peer srv = {.q = w.q}, cli = {.q = w.q};
+    tcp_listen(w.n, w.b, 25, &simul_ops, &srv);
+    /* The client closes before the server's greeting arrives. */
+    tcp_connect(w.n, w.a, w.b, 25, &simul_ops, &cli);
+    evq_run(w.q, SIM_US_MAX);
+    assert_int_equal(srv.ngot, 6);
+    assert_memory_equal(srv.got, "QUIT\r\n", 6);
+    assert_int_equal(cli.ngot, 8);
+    assert_memory_equal(cli.got, "220 hi\r\n", 8);
+    assert_int_equal(cli.err, TCP_ERR_OK);
+    assert_int_equal(srv.err, TCP_ERR_OK);
+    assert_int_equal(cli.closed + srv.closed, 2);
+    int closing = 0;
+    char line[256];
+    for (size_t k = 0; k < trace_count(w.tr); k++) {
+        trace_format_line(w.tr, k, line, sizeof line);
+        if (strstr(line, "TCP FIN-WAIT-1 -> CLOSING")) closing++;
+    }
+    assert_true(closing >= 1);
+    assert_int_equal(tcp_conn_count(w.n), 0);
+    free(srv.got);
+    free(cli.got);
+    world_free(&w);
+}
+
 static void test_headless_lines(void **state)
 {
     (void)state;
@@ -403,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_reset_when_host_goes_down),
         cmocka_unit_test(test_abort_in_callback),
         cmocka_unit_test(test_calls_inside_on_close),
+        cmocka_unit_test(test_simultaneous_close),
         cmocka_unit_test(test_headless_lines),
     };
     return cmocka_run_group_tests_name("tcp", tests, NULL, NULL);
