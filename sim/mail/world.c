@@ -327,10 +327,22 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
                    char *report, size_t cap, struct world_fates *fates)
 {
     struct mq_check *c = mq_check_new(30 * SIM_US_PER_MIN, 5 * SIM_US_PER_DAY);
-    for (size_t i = 0; i < s->n_hosts; i++)
-        if (s->hosts[i].kind == SCN_HOST_MAIL_SERVER)
-            mq_check_host_cfg(c, (uint32_t)i, s->hosts[i].mail.retry_interval,
-                              s->hosts[i].mail.give_up);
+    for (size_t i = 0; i < s->n_hosts; i++) {
+        if (s->hosts[i].kind != SCN_HOST_MAIL_SERVER) continue;
+        /* A server_set action (the window's sliders) may change them during
+         * the run: check against the shortest interval and the longest
+         * give-up the server ever had. */
+        sim_us retry = s->hosts[i].mail.retry_interval, give_up = s->hosts[i].mail.give_up;
+        for (size_t k = 0; k < s->n_timeline; k++) {
+            const struct scn_action *a = &s->timeline[k];
+            if (a->kind != SCN_ACT_SERVER_SET || a->u.server_set.host != i) continue;
+            if (a->u.server_set.has_retry_interval && a->u.server_set.retry_interval < retry)
+                retry = a->u.server_set.retry_interval;
+            if (a->u.server_set.has_give_up && a->u.server_set.give_up > give_up)
+                give_up = a->u.server_set.give_up;
+        }
+        mq_check_host_cfg(c, (uint32_t)i, retry, give_up);
+    }
     /* Hosts down at the end of the run are exempt from "queued too long". */
     for (size_t k = 0; k < trace_count(tr); k++) {
         const struct trace_rec *r = trace_get(tr, k);
