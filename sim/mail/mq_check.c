@@ -230,6 +230,16 @@ static void mq_check_early(struct mq_check *c)
     }
 }
 
+void mq_check_empty_ack(struct mq_check *c, sim_us t, uint32_t host)
+{
+    mq_check_early(c);
+    char tb[32];
+    mq_check_fail(c,
+                  "rule 3 (ack after commit): host %u replied 250 to the end of DATA at %s "
+                  "with nothing stored",
+                  host, dur_format(t, tb, sizeof tb));
+}
+
 void mq_check_feed(struct mq_check *c, const struct mq_fate_rec *r)
 {
     assert(r->t >= c->last_t);

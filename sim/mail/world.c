@@ -350,13 +350,48 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         const struct trace_ref *h = trace_body(r);
         mq_check_host_down(c, h->id, r->kind == TR_HOST_DOWN);
     }
+    /* Rule 3 from the wire: a server's 250 to the end of DATA acknowledges
+     * what that server stored or queued since its previous one. */
+    struct world_pend {
+        uint32_t msg, rcpt;
+    } **pend = ms_xcalloc(s->n_hosts + 1, sizeof *pend);
+    size_t *npend = ms_xcalloc(s->n_hosts + 1, sizeof *npend);
     size_t messages = 0; /* composed records of one message are adjacent */
     uint32_t last_composed = 0;
     size_t n = trace_count(tr);
     for (size_t k = 0; k < n; k++) {
         const struct trace_rec *r = trace_get(tr, k);
+        const struct trace_line *ln = trace_as_line(r);
+        if (ln && r->kind == TR_LINE_SENT && ln->side == 'S' && ln->host < s->n_hosts &&
+            strcmp(trace_str(tr, ln->proto), "SMTP") == 0 &&
+            strcmp(trace_str(tr, ln->state_before), "DATA") == 0) {
+            size_t dl;
+            const uint8_t *d = trace_data(r, &dl);
+            if (dl >= 3 && memcmp(d, "250", 3) == 0) {
+                if (npend[ln->host] == 0) mq_check_empty_ack(c, r->t, ln->host);
+                for (size_t i = 0; i < npend[ln->host]; i++) {
+                    struct mq_fate_rec f;
+                    memset(&f, 0, sizeof f);
+                    f.t = r->t;
+                    f.kind = MQ_F_ACKED;
+                    f.host = ln->host;
+                    f.msg = pend[ln->host][i].msg;
+                    f.rcpt = trace_str(tr, pend[ln->host][i].rcpt);
+                    mq_check_feed(c, &f);
+                }
+                npend[ln->host] = 0;
+            }
+            continue;
+        }
         const struct trace_msg *m = trace_as_msg(r);
         if (!m) continue;
+        if (m->host < s->n_hosts &&
+            (r->kind == TR_MSG_QUEUED || (r->kind == TR_MSG_DELIVERED && m->peer == TRACE_NONE))) {
+            pend[m->host] = ms_xrealloc(pend[m->host], (npend[m->host] + 1) * sizeof **pend);
+            pend[m->host][npend[m->host]].msg = m->msg;
+            pend[m->host][npend[m->host]].rcpt = m->rcpt;
+            npend[m->host]++;
+        }
         size_t tlen;
         const char *text = (const char *)trace_data(r, &tlen);
         char tbuf[512];
@@ -422,6 +457,9 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         }
         mq_check_feed(c, &f);
     }
+    for (size_t i = 0; i <= s->n_hosts; i++) free(pend[i]);
+    free(pend);
+    free(npend);
     size_t v = mq_check_finish(c, end, report, cap);
     if (fates) {
         struct mq_check_sum sum = mq_check_summary(c);

@@ -373,6 +373,23 @@ static void test_check_finds_loss(void **state)
     run_free(&r);
 }
 
+/* Rule 3 from the wire: a 250 to the end of DATA with nothing stored. */
+static void test_check_finds_early_ack(void **state)
+{
+    (void)state;
+    struct run r;
+    run_json(&r, "", "");
+    static const char line[] = "250 2.0.0 Ok: queued\r\n";
+    trace_add_line(r.tr, 5 * SIM_US_PER_S, TR_LINE_SENT, 99, 1, 0, 'S', "SMTP", "DATA", "READY",
+                   line, sizeof line - 1);
+    char rep[512];
+    size_t v = world_check(r.tr, r.s, 10 * SIM_US_PER_S, rep, sizeof rep, NULL);
+    assert_int_equal(v, 1);
+    assert_string_equal(rep, "rule 3 (ack after commit): host 1 replied 250 to the end of DATA "
+                             "at 5s with nothing stored\n");
+    run_free(&r);
+}
+
 /* Long pauses are marked in words. */
 static void test_transcript_gaps(void **state)
 {
@@ -414,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_imap_check_mail),
         cmocka_unit_test(test_lost_reply_duplicates),
         cmocka_unit_test(test_check_finds_loss),
+        cmocka_unit_test(test_check_finds_early_ack),
         cmocka_unit_test(test_transcript_gaps),
     };
     return cmocka_run_group_tests_name("world", tests, NULL, NULL);
