@@ -13,6 +13,8 @@
 
 #include "core/evq.h"
 #include "mail/world.h"
+#include "mail/world_int.h" /* the test drives a raw client on the world's net */
+#include "proto/pop3_server.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"
 
@@ -390,6 +392,68 @@ static void test_check_finds_early_ack(void **state)
     run_free(&r);
 }
 
+/* A raw POP3 client that logs in with APOP (RFC 1939 §7), as curl does. */
+struct apop_client {
+    char got[2048];
+    size_t len;
+    int step;
+    const char *password;
+};
+
+static void apop_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+    struct apop_client *a = ctx;
+    if (a->len + len < sizeof a->got) {
+        memcpy(a->got + a->len, data, len);
+        a->len += len;
+        a->got[a->len] = '\0';
+    }
+    if (a->step == 0 && strstr(a->got, "\r\n")) {
+        const char *lt = strchr(a->got, '<'), *gt = strchr(a->got, '>');
+        assert_non_null(lt);
+        assert_non_null(gt);
+        char ts[256], digest[33], cmd[320];
+        snprintf(ts, sizeof ts, "%.*s", (int)(gt - lt + 1), lt);
+        pop3_apop_digest(ts, a->password, digest);
+        int n = snprintf(cmd, sizeof cmd, "APOP bob %s\r\nQUIT\r\n", digest);
+        tcp_send(c, cmd, (size_t)n);
+        a->step = 1;
+    }
+}
+
+static const struct tcp_app_ops apop_ops = {.on_data = apop_on_data};
+
+static void apop_try(const char *password, const char *want_reply)
+{
+    struct run r;
+    char json[8192];
+    snprintf(json, sizeof json, world_json_fmt, "", "");
+    memset(&r, 0, sizeof r);
+    struct scn_error err;
+    r.s = scn_load_buffer(json, strlen(json), "a.json", NULL, NULL, &err);
+    assert_non_null(r.s);
+    r.tr = trace_new();
+    struct world *w = world_new(r.s, r.tr, NULL, NULL);
+    struct apop_client a;
+    memset(&a, 0, sizeof a);
+    a.password = password;
+    tcp_connect(w->net, 5 /* bob-pc */, 4 /* mail.example.net */, 110, &apop_ops, &a);
+    world_run(w, SIM_US_MAX);
+    world_free(w);
+    /* Second line: the answer to APOP. */
+    const char *l2 = strstr(a.got, "\r\n");
+    assert_non_null(l2);
+    if (strncmp(l2 + 2, want_reply, strlen(want_reply)) != 0) fail_msg("got: %s", a.got);
+    run_free(&r);
+}
+
+static void test_pop3_apop(void **state)
+{
+    (void)state;
+    apop_try("pw", "+OK");
+    apop_try("wrong", "-ERR");
+}
+
 /* Long pauses are marked in words. */
 static void test_transcript_gaps(void **state)
 {
@@ -432,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_lost_reply_duplicates),
         cmocka_unit_test(test_check_finds_loss),
         cmocka_unit_test(test_check_finds_early_ack),
+        cmocka_unit_test(test_pop3_apop),
         cmocka_unit_test(test_transcript_gaps),
     };
     return cmocka_run_group_tests_name("world", tests, NULL, NULL);
