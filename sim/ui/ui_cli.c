@@ -239,6 +239,7 @@ static int ui_cli_transcript(const struct ui_app *app, const struct ui_world *w)
 int ui_cli_main(int argc, char **argv, const struct ui_app *app)
 {
     struct ui_cli c;
+    bool ttf_before = TTF_WasInit() > 0;
     int rc = ui_cli_parse(argc, argv, &c);
     if (rc >= 0)
         return rc;
@@ -283,7 +284,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         }
     }
     trace_free(demo);
-    if (TTF_WasInit())
+    if (!ttf_before && TTF_WasInit())
         TTF_Quit();
     return rc;
 }

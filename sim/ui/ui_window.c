@@ -352,6 +352,13 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
         snprintf(err->msg, sizeof err->msg, "%s", SDL_GetError());
         return 3;
     }
+    const char *drv = SDL_GetCurrentVideoDriver();
+    if (drv && (strcmp(drv, "dummy") == 0 || strcmp(drv, "offscreen") == 0)) {
+        memset(err, 0, sizeof *err);
+        snprintf(err->msg, sizeof err->msg, "SDL video driver \"%s\" shows nothing", drv);
+        SDL_Quit();
+        return 3;
+    }
     struct ui_win w;
     memset(&w, 0, sizeof w);
     w.app = app;
