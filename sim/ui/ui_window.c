@@ -6,6 +6,7 @@
  * here (the environment variable SDL_FRAMEBUFFER_ACCELERATION still wins):
  * under X11 that uses XShm directly instead of a GL texture upload, which
  * cost about 11 ms a frame under Xvfb against about 1 ms (tests/bench). */
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -347,6 +348,12 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
                   const struct ui_view *view, struct ms_error *err)
 {
     SDL_SetHintWithPriority(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0", SDL_HINT_DEFAULT);
+    /* Xlib converts the UTF-8 window title ("mailsim \u2014 ...") through the C
+     * library's character type: without a UTF-8 LC_CTYPE, _NET_WM_NAME is
+     * never updated. Only LC_CTYPE changes; numbers print as before. */
+    const char *ct = setlocale(LC_CTYPE, "");
+    if (!ct || (!strstr(ct, "UTF-8") && !strstr(ct, "utf8") && !strstr(ct, "UTF8")))
+        setlocale(LC_CTYPE, "C.UTF-8");
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         memset(err, 0, sizeof *err);
         snprintf(err->msg, sizeof err->msg, "%s", SDL_GetError());
