@@ -211,6 +211,66 @@ static void ui_d_icon(struct ui_frame *f, enum ui_hkind kind, float cx, float cy
     }
 }
 
+/* The icon through a texture cache: drawn once per (kind, size, down, theme)
+ * into a transparent texture, then copied. Icons use opaque colours only, so
+ * the copy is exactly what drawing directly would give. */
+static void ui_d_icon_cached(struct ui_frame *f, enum ui_hkind kind, float cx, float cy, float sz,
+                             bool down)
+{
+    struct ui_gfx *g = f->g;
+    int isz = (int)lroundf(sz);
+    int key = 1 + ((int)kind | (down ? 16 : 0) | (f->v->theme == UI_THEME_LIGHT ? 32 : 0) |
+                   (isz << 6));
+    int slot = -1;
+    for (int i = 0; i < 64; i++) {
+        if (g->icons[i].key == key) {
+            slot = i;
+            break;
+        }
+        if (!g->icons[i].key && slot < 0)
+            slot = i;
+    }
+    if (slot < 0) { /* full: start over */
+        for (int i = 0; i < 64; i++) {
+            SDL_DestroyTexture(g->icons[i].tex);
+            g->icons[i].tex = NULL;
+            g->icons[i].key = 0;
+        }
+        slot = 0;
+    }
+    if (g->icons[slot].key != key) {
+        int w = (int)ceilf(sz * 1.9f) + 4, h = (int)ceilf(sz * 1.6f) + 4;
+        SDL_Texture *tex = SDL_CreateTexture(g->ren, SDL_PIXELFORMAT_ARGB8888,
+                                             SDL_TEXTUREACCESS_TARGET, w, h);
+        if (!tex) { /* no render targets: draw directly */
+            ui_d_icon(f, kind, cx, cy, sz, down);
+            return;
+        }
+        SDL_Rect clip;
+        SDL_bool clipped = SDL_RenderIsClipEnabled(g->ren);
+        SDL_RenderGetClipRect(g->ren, &clip);
+        SDL_SetRenderTarget(g->ren, tex);
+        g->in_target = true;
+        SDL_SetRenderDrawBlendMode(g->ren, SDL_BLENDMODE_NONE);
+        SDL_SetRenderDrawColor(g->ren, 0, 0, 0, 0);
+        SDL_RenderClear(g->ren);
+        ui_d_icon(f, kind, (float)(w / 2), (float)(h / 2), sz, down);
+        SDL_SetRenderTarget(g->ren, NULL);
+        g->in_target = false;
+        if (clipped)
+            SDL_RenderSetClipRect(g->ren, &clip);
+        SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND);
+        g->icons[slot].key = key;
+        g->icons[slot].tex = tex;
+        g->icons[slot].w = w;
+        g->icons[slot].h = h;
+    }
+    SDL_FRect dst = {floorf(cx) - (float)(g->icons[slot].w / 2),
+                     floorf(cy) - (float)(g->icons[slot].h / 2), (float)g->icons[slot].w,
+                     (float)g->icons[slot].h};
+    SDL_RenderCopyF(g->ren, g->icons[slot].tex, NULL, &dst);
+}
+
 static void ui_d_envelope(struct ui_frame *f, float x, float y, float w, float h, uint32_t fill)
 {
     ui_p_fill(f->g, x, y, w, h, fill);
@@ -290,7 +350,7 @@ static void ui_d_hosts(struct ui_frame *f)
     for (size_t h = 0; h < m->nh; h++) {
         float cx = f->hx[h], cy = f->hy[h], sz = f->icon;
         bool down = f->st.host_down[h];
-        ui_d_icon(f, m->hosts[h].kind, cx, cy, sz, down);
+        ui_d_icon_cached(f, m->hosts[h].kind, cx, cy, sz, down);
         struct ui_hit hit = {UI_HIT_HOST, (uint32_t)h, 0, 0};
         ui_p_hit(g, cx - sz * 0.6f, cy - sz * 0.6f, sz * 1.2f, sz * 1.2f, hit);
         g->stats.hosts++;
@@ -431,14 +491,14 @@ static void ui_d_packets(struct ui_frame *f)
         float y = p->y + p->drop * ui_px(f, 70);
         float hw = ui_px(f, 13), hh = ui_px(f, 9);
         if (p->lost) {
-            ui_p_rrect(g, p->x - hw, y - hh, 2 * hw, 2 * hh, ui_px(f, 3), UI_LOST);
+            ui_p_octo(g, p->x - hw, y - hh, 2 * hw, 2 * hh, ui_px(f, 3), UI_LOST);
             ui_p_line(g, p->x - hw, y - hh, p->x + hw, y + hh, ui_px(f, 3), 0x000000ffu);
             ui_p_line(g, p->x - hw, y + hh, p->x + hw, y - hh, ui_px(f, 3), 0x000000ffu);
             g->stats.packets_lost++;
-        } else if (s->len == 0) {
-            ui_p_circle(g, p->x, y, ui_px(f, 9), ui_proto_fill[UI_P_TCP]);
+        } else if (s->len == 0) { /* control segment: small and plain */
+            ui_p_octo(g, p->x - hh, y - hh, 2 * hh, 2 * hh, ui_px(f, 4), ui_proto_fill[UI_P_TCP]);
         } else {
-            ui_p_rrect(g, p->x - hw, y - hh, 2 * hw, 2 * hh, ui_px(f, 4), ui_proto_fill[p->proto]);
+            ui_p_octo(g, p->x - hw, y - hh, 2 * hw, 2 * hh, ui_px(f, 4), ui_proto_fill[p->proto]);
         }
         struct ui_hit hit = {UI_HIT_PACKET, 0, p->rec, 0};
         ui_p_hit(g, p->x - hw - 4, y - hh - 4, 2 * hw + 8, 2 * hh + 8, hit);
@@ -1261,8 +1321,7 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     f.nar = (SDL_FRect){0, sh + mid + dh, W, nh};
     f.tl = (SDL_FRect){0, H - th, W, th};
 
-    ui_p_fill(g, 0, 0, W, H, f.c->bg);
-    ui_d_topology(&f);
+    ui_d_topology(&f); /* the panels cover the whole frame: no clear */
     ui_d_seq(&f);
     ui_d_dialogue(&f);
     ui_d_event(&f);

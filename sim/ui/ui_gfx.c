@@ -155,6 +155,9 @@ void ui_gfx_free(struct ui_gfx *g)
         ui_gfx_text_flush(g);
     free(g->text);
     free(g->hits);
+    for (int i = 0; i < 64; i++)
+        if (g->icons[i].tex)
+            SDL_DestroyTexture(g->icons[i].tex);
     for (int f = 0; f < UI_F_COUNT; f++)
         for (int i = 0; i < 24; i++)
             if (g->fonts[f][i].font)

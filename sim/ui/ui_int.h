@@ -132,6 +132,13 @@ struct ui_gfx {
     struct ui_hit_rect *hits;
     size_t n_hits;
     double scale;           /* font scale of the frame being drawn */
+    bool in_target;         /* drawing into an icon texture, not the surface */
+    SDL_Rect clip;          /* current clip rectangle (whole frame when none) */
+    struct {
+        int key;            /* kind, size, down, theme packed; 0 = empty */
+        SDL_Texture *tex;
+        int w, h;
+    } icons[64];            /* host icons drawn once per kind and size */
 };
 
 /* ---- primitives (ui_prim.c); colours are 0xRRGGBBAA ------------------------------ */
@@ -146,6 +153,8 @@ void ui_p_circle(struct ui_gfx *g, float cx, float cy, float r, uint32_t c);
 void ui_p_tri(struct ui_gfx *g, float x1, float y1, float x2, float y2, float x3, float y3,
               uint32_t c);
 void ui_p_rrect(struct ui_gfx *g, float x, float y, float w, float h, float r, uint32_t c);
+/* A box with cut corners from two rectangles: cheap, for many packets. */
+void ui_p_octo(struct ui_gfx *g, float x, float y, float w, float h, float cut, uint32_t c);
 /* Draw s (UTF-8) with its top at y; align says where x is. Returns the width
  * drawn. wrap > 0 wraps at that many pixels. */
 int ui_p_text(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y, int align,

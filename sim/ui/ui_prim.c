@@ -14,22 +14,70 @@ static SDL_Color ui_col(uint32_t c)
     return k;
 }
 
-static void ui_p_set(struct ui_gfx *g, uint32_t c)
+/* Which path of SDL's software renderer fills fastest, for the same pixels:
+ * an opaque colour blended (alpha 255) gives exactly the colour, and SDL's
+ * blended fill has a small cost per call but a large one per pixel, while
+ * its plain fill is the other way round (about 10 us a call, measured with
+ * SDL 2.26 in tests/bench/bench_ui.c). So small areas blend, large ones do
+ * not; translucent colours always blend. */
+static void ui_p_set_area(struct ui_gfx *g, uint32_t c, float area)
 {
+    bool plain = (c & 0xffu) == 0xffu && area > 20000.0f;
+    SDL_SetRenderDrawBlendMode(g->ren, plain ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(g->ren, (Uint8)(c >> 24), (Uint8)(c >> 16), (Uint8)(c >> 8), (Uint8)c);
 }
+
+static void ui_p_set(struct ui_gfx *g, uint32_t c) { ui_p_set_area(g, c, 0); }
 
 void ui_p_begin(struct ui_gfx *g)
 {
     g->frame++;
     g->n_hits = 0;
+    g->clip = (SDL_Rect){0, 0, g->w, g->h};
+    SDL_RenderSetClipRect(g->ren, NULL);
     memset(&g->stats, 0, sizeof g->stats);
+}
+
+/* Opaque rectangles straight into the frame's pixels (ARGB8888), clipped:
+ * the same pixels SDL would write, without its cost per call. Everything
+ * opaque on the frame goes this way, so the result is the same however the
+ * frame was reached. Edges are rounded to the nearest pixel. */
+static bool ui_p_direct(struct ui_gfx *g, const SDL_FRect *r, int n, uint32_t c)
+{
+    if (!g->surface || g->in_target || (c & 0xffu) != 0xffu)
+        return false;
+    SDL_RenderFlush(g->ren);
+    uint32_t px = 0xff000000u | (c >> 8);
+    const SDL_Rect *cl = &g->clip;
+    uint8_t *base = g->surface->pixels;
+    int pitch = g->surface->pitch;
+    for (int i = 0; i < n; i++) {
+        int x0 = (int)lroundf(r[i].x), y0 = (int)lroundf(r[i].y);
+        int x1 = (int)lroundf(r[i].x + r[i].w), y1 = (int)lroundf(r[i].y + r[i].h);
+        if (x0 < cl->x)
+            x0 = cl->x;
+        if (y0 < cl->y)
+            y0 = cl->y;
+        if (x1 > cl->x + cl->w)
+            x1 = cl->x + cl->w;
+        if (y1 > cl->y + cl->h)
+            y1 = cl->y + cl->h;
+        for (int y = y0; y < y1; y++) {
+            uint32_t *row = (uint32_t *)(void *)(base + (size_t)y * (size_t)pitch);
+            for (int x = x0; x < x1; x++)
+                row[x] = px;
+        }
+    }
+    return true;
 }
 
 void ui_p_fill(struct ui_gfx *g, float x, float y, float w, float h, uint32_t c)
 {
+    SDL_FRect fr = {x, y, w, h};
+    if (ui_p_direct(g, &fr, 1, c))
+        return;
     SDL_FRect r = {x, y, w, h};
-    ui_p_set(g, c);
+    ui_p_set_area(g, c, w * h);
     SDL_RenderFillRectF(g->ren, &r);
 }
 
@@ -41,18 +89,49 @@ void ui_p_frame(struct ui_gfx *g, float x, float y, float w, float h, float th, 
     ui_p_fill(g, x + w - th, y, th, h, c);
 }
 
-static void ui_p_quad(struct ui_gfx *g, const float *xy, uint32_t c)
+/* Filled shapes are drawn as horizontal spans in one SDL_RenderFillRects call
+ * (SDL_RenderGeometry on the software renderer costs far more). */
+#define UI_MAX_SPANS 1200
+
+static void ui_p_spans(struct ui_gfx *g, const SDL_FRect *r, int n, uint32_t c)
 {
-    SDL_Vertex v[4];
-    SDL_Color k = ui_col(c);
-    for (int i = 0; i < 4; i++) {
-        v[i].position.x = xy[2 * i];
-        v[i].position.y = xy[2 * i + 1];
-        v[i].color = k;
-        v[i].tex_coord.x = v[i].tex_coord.y = 0;
+    if (n <= 0 || ui_p_direct(g, r, n, c))
+        return;
+    ui_p_set(g, c);
+    SDL_RenderFillRectsF(g->ren, r, n);
+}
+
+/* Convex polygon (n <= 8 points) as spans, one per pixel row. */
+static void ui_p_poly(struct ui_gfx *g, const float *xy, int n, uint32_t c)
+{
+    float ymin = xy[1], ymax = xy[1];
+    for (int i = 1; i < n; i++) {
+        ymin = fminf(ymin, xy[2 * i + 1]);
+        ymax = fmaxf(ymax, xy[2 * i + 1]);
     }
-    static const int idx[6] = {0, 1, 2, 0, 2, 3};
-    SDL_RenderGeometry(g->ren, NULL, v, 4, idx, 6);
+    int y0 = (int)floorf(ymin), y1 = (int)ceilf(ymax);
+    if (y1 - y0 > UI_MAX_SPANS)
+        y1 = y0 + UI_MAX_SPANS;
+    static SDL_FRect spans[UI_MAX_SPANS];
+    int ns = 0;
+    for (int y = y0; y < y1; y++) {
+        float yc = (float)y + 0.5f, lo = 1e30f, hi = -1e30f;
+        for (int i = 0; i < n; i++) {
+            float ax = xy[2 * i], ay = xy[2 * i + 1];
+            float bx = xy[2 * ((i + 1) % n)], by = xy[2 * ((i + 1) % n) + 1];
+            if ((ay <= yc && by > yc) || (by <= yc && ay > yc)) {
+                float x = ax + (yc - ay) * (bx - ax) / (by - ay);
+                lo = fminf(lo, x);
+                hi = fmaxf(hi, x);
+            }
+        }
+        if (hi >= lo) {
+            float l = roundf(lo), r = roundf(hi);
+            if (r > l)
+                spans[ns++] = (SDL_FRect){l, (float)y, r - l, 1};
+        }
+    }
+    ui_p_spans(g, spans, ns, c);
 }
 
 void ui_p_line(struct ui_gfx *g, float x1, float y1, float x2, float y2, float th, uint32_t c)
@@ -66,9 +145,17 @@ void ui_p_line(struct ui_gfx *g, float x1, float y1, float x2, float y2, float t
         SDL_RenderDrawLineF(g->ren, x1, y1, x2, y2);
         return;
     }
+    if (fabsf(dy) < 0.01f) { /* horizontal: one rectangle */
+        ui_p_fill(g, fminf(x1, x2), y1 - th / 2, fabsf(dx), th, c);
+        return;
+    }
+    if (fabsf(dx) < 0.01f) {
+        ui_p_fill(g, x1 - th / 2, fminf(y1, y2), th, fabsf(dy), c);
+        return;
+    }
     float nx = -dy / len * th / 2, ny = dx / len * th / 2;
     float q[8] = {x1 + nx, y1 + ny, x2 + nx, y2 + ny, x2 - nx, y2 - ny, x1 - nx, y1 - ny};
-    ui_p_quad(g, q, c);
+    ui_p_poly(g, q, 4, c);
 }
 
 void ui_p_dashed(struct ui_gfx *g, float x1, float y1, float x2, float y2, float th, float dash,
@@ -87,40 +174,27 @@ void ui_p_dashed(struct ui_gfx *g, float x1, float y1, float x2, float y2, float
 
 void ui_p_circle(struct ui_gfx *g, float cx, float cy, float r, uint32_t c)
 {
-    enum { N = 24 };
-    SDL_Vertex v[N + 1];
-    int idx[3 * N];
-    SDL_Color k = ui_col(c);
-    v[0].position.x = cx;
-    v[0].position.y = cy;
-    v[0].color = k;
-    v[0].tex_coord.x = v[0].tex_coord.y = 0;
-    for (int i = 0; i < N; i++) {
-        float a = (float)i * 6.2831853f / N;
-        v[i + 1].position.x = cx + r * cosf(a);
-        v[i + 1].position.y = cy + r * sinf(a);
-        v[i + 1].color = k;
-        v[i + 1].tex_coord.x = v[i + 1].tex_coord.y = 0;
-        idx[3 * i] = 0;
-        idx[3 * i + 1] = i + 1;
-        idx[3 * i + 2] = (i + 1) % N + 1;
+    static SDL_FRect spans[UI_MAX_SPANS];
+    int ns = 0;
+    int y0 = (int)floorf(cy - r), y1 = (int)ceilf(cy + r);
+    for (int y = y0; y < y1 && ns < UI_MAX_SPANS; y++) {
+        float dy = (float)y + 0.5f - cy;
+        float h2 = r * r - dy * dy;
+        if (h2 <= 0)
+            continue;
+        float hw = sqrtf(h2);
+        float l = roundf(cx - hw), rr = roundf(cx + hw);
+        if (rr > l)
+            spans[ns++] = (SDL_FRect){l, (float)y, rr - l, 1};
     }
-    SDL_RenderGeometry(g->ren, NULL, v, N + 1, idx, 3 * N);
+    ui_p_spans(g, spans, ns, c);
 }
 
 void ui_p_tri(struct ui_gfx *g, float x1, float y1, float x2, float y2, float x3, float y3,
               uint32_t c)
 {
-    SDL_Vertex v[3];
-    SDL_Color k = ui_col(c);
     float p[6] = {x1, y1, x2, y2, x3, y3};
-    for (int i = 0; i < 3; i++) {
-        v[i].position.x = p[2 * i];
-        v[i].position.y = p[2 * i + 1];
-        v[i].color = k;
-        v[i].tex_coord.x = v[i].tex_coord.y = 0;
-    }
-    SDL_RenderGeometry(g->ren, NULL, v, 3, NULL, 0);
+    ui_p_poly(g, p, 3, c);
 }
 
 void ui_p_rrect(struct ui_gfx *g, float x, float y, float w, float h, float r, uint32_t c)
@@ -133,14 +207,25 @@ void ui_p_rrect(struct ui_gfx *g, float x, float y, float w, float h, float r, u
         ui_p_fill(g, x, y, w, h, c);
         return;
     }
-    /* Opaque colours only look right here (overlaps would double alpha). */
-    ui_p_fill(g, x + r, y, w - 2 * r, h, c);
-    ui_p_fill(g, x, y + r, r, h - 2 * r, c);
-    ui_p_fill(g, x + w - r, y + r, r, h - 2 * r, c);
-    ui_p_circle(g, x + r, y + r, r, c);
-    ui_p_circle(g, x + w - r, y + r, r, c);
-    ui_p_circle(g, x + r, y + h - r, r, c);
-    ui_p_circle(g, x + w - r, y + h - r, r, c);
+    static SDL_FRect spans[UI_MAX_SPANS];
+    int ns = 0;
+    int y0 = (int)roundf(y), y1 = (int)roundf(y + h);
+    for (int yy = y0; yy < y1 && ns < UI_MAX_SPANS; yy++) {
+        float yc = (float)yy + 0.5f, inset = 0;
+        float d = yc < y + r ? y + r - yc : yc > y + h - r ? yc - (y + h - r) : 0;
+        if (d > 0)
+            inset = r - sqrtf(fmaxf(r * r - d * d, 0));
+        float l = roundf(x + inset), rr = roundf(x + w - inset);
+        if (rr > l)
+            spans[ns++] = (SDL_FRect){l, (float)yy, rr - l, 1};
+    }
+    ui_p_spans(g, spans, ns, c);
+}
+
+void ui_p_octo(struct ui_gfx *g, float x, float y, float w, float h, float cut, uint32_t c)
+{
+    SDL_FRect r[2] = {{x + cut, y, w - 2 * cut, h}, {x, y + cut, w, h - 2 * cut}};
+    ui_p_spans(g, r, 2, c);
 }
 
 /* ---- text ---------------------------------------------------------------------------- */
@@ -223,6 +308,7 @@ int ui_p_text(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, f
         return 0;
     float dx = align == UI_AL_CENTER ? (float)e->w / 2 : align == UI_AL_RIGHT ? (float)e->w : 0;
     SDL_FRect dst = {floorf(x - dx), floorf(y), (float)e->w, (float)e->h};
+    SDL_SetRenderDrawBlendMode(g->ren, SDL_BLENDMODE_BLEND);
     SDL_RenderCopyF(g->ren, e->tex, NULL, &dst);
     g->stats.text_draws++;
     return e->w;
@@ -253,10 +339,16 @@ void ui_p_text_size(struct ui_gfx *g, enum ui_font f, float px, const char *s, i
 void ui_p_clip(struct ui_gfx *g, float x, float y, float w, float h)
 {
     SDL_Rect r = {(int)x, (int)y, (int)w, (int)h};
-    SDL_RenderSetClipRect(g->ren, &r);
+    SDL_Rect all = {0, 0, g->w, g->h};
+    SDL_IntersectRect(&r, &all, &g->clip);
+    SDL_RenderSetClipRect(g->ren, &g->clip);
 }
 
-void ui_p_noclip(struct ui_gfx *g) { SDL_RenderSetClipRect(g->ren, NULL); }
+void ui_p_noclip(struct ui_gfx *g)
+{
+    g->clip = (SDL_Rect){0, 0, g->w, g->h};
+    SDL_RenderSetClipRect(g->ren, NULL);
+}
 
 void ui_p_hit(struct ui_gfx *g, float x, float y, float w, float h, struct ui_hit hit)
 {
