@@ -19,6 +19,16 @@ BUILD   ?= build
 CC      ?= cc
 FUZZ_SECONDS ?= 30
 FUZZ_CC ?= clang
+# V=1 shows whole compiler command lines.
+V ?= 0
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n'
+endif
 
 PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig
 # Recursively expanded so that 'make deps' works before the packages exist.
@@ -60,19 +70,23 @@ all: mailsim
 
 # ---- build -----------------------------------------------------------------
 mailsim: $(REL_OBJ) $(BUILD)/rel/$(MAIN_SRC:.c=.o)
-	$(CC) $(REL_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(say) LINK $@
+	$(Q)$(CC) $(REL_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/rel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) $(INC) $(REL_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(WARN) $(DEFS) $(INC) $(REL_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) $(INC) -Itests $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	$(say) CC-SAN $<
+	$(Q)$(CC) $(WARN) $(DEFS) $(INC) -Itests $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(WARN) $(DEFS) $(INC) -Itests $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
+	$(say) CC-FUZ $<
+	$(Q)$(FUZZ_CC) $(WARN) $(DEFS) $(INC) -Itests $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
 	  $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 # ---- dependencies ----------------------------------------------------------
@@ -88,29 +102,33 @@ run: deps mailsim
 # Each test program links the whole library built with ASan+UBSan.
 $(BUILD)/san/tests/%: tests/%.c $(SAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) $(INC) -Itests $(SAN_FLAGS) $(PKG_CFLAGS) -o $@ $< $(SAN_OBJ) \
+	$(say) TEST $@
+	$(Q)$(CC) $(WARN) $(DEFS) $(INC) -Itests $(SAN_FLAGS) $(PKG_CFLAGS) -o $@ $< $(SAN_OBJ) \
 	  $(PKG_LIBS) $(TEST_LIBS) -lm
 
 # Fuzz targets also build as plain programs that replay their corpus (gcc).
 $(BUILD)/san/tests/fuzz/%_replay: tests/fuzz/%.c tests/fuzz/replay_main.c $(SAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) $(INC) -Itests $(SAN_FLAGS) $(PKG_CFLAGS) -o $@ $< \
+	$(say) REPLAY $@
+	$(Q)$(CC) $(WARN) $(DEFS) $(INC) -Itests $(SAN_FLAGS) $(PKG_CFLAGS) -o $@ $< \
 	  tests/fuzz/replay_main.c $(SAN_OBJ) $(PKG_LIBS) -lm
 
 test: deps-test
-	@$(MAKE) --no-print-directory mailsim unit-tests-build
+	@$(MAKE) --no-print-directory -j$(JOBS) mailsim unit-tests-build
 	@sh scripts/run-tests.sh "$(BUILD)"
 
 unit-tests-build: $(TEST_BIN) $(REPLAY_BIN) $(BUILD)/san/mailsim
 
 $(BUILD)/san/mailsim: $(SAN_OBJ) $(BUILD)/san/$(MAIN_SRC:.c=.o)
-	$(CC) $(SAN_FLAGS) -o $@ $(filter-out $(TEST_SUPPORT:%.c=$(BUILD)/san/%.o),$(SAN_OBJ)) \
+	$(say) LINK $@
+	$(Q)$(CC) $(SAN_FLAGS) -o $@ $(filter-out $(TEST_SUPPORT:%.c=$(BUILD)/san/%.o),$(SAN_OBJ)) \
 	  $(BUILD)/san/$(MAIN_SRC:.c=.o) $(PKG_LIBS) -lm
 
 # ---- benchmarks --------------------------------------------------------------
 $(BUILD)/rel/tests/bench/%: tests/bench/%.c $(REL_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) $(INC) -Itests $(REL_FLAGS) $(PKG_CFLAGS) -o $@ $< $(REL_OBJ) \
+	$(say) BENCH $@
+	$(Q)$(CC) $(WARN) $(DEFS) $(INC) -Itests $(REL_FLAGS) $(PKG_CFLAGS) -o $@ $< $(REL_OBJ) \
 	  $(PKG_LIBS) -lm
 
 bench: $(BENCH_BIN)
@@ -119,7 +137,8 @@ bench: $(BENCH_BIN)
 # ---- fuzzing (clang + libFuzzer) -----------------------------------------------
 $(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(WARN) $(DEFS) $(INC) -Itests $(FUZZ_FLAGS) -fsanitize=fuzzer \
+	$(say) FUZZ $@
+	$(Q)$(FUZZ_CC) $(WARN) $(DEFS) $(INC) -Itests $(FUZZ_FLAGS) -fsanitize=fuzzer \
 	  $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lm
 
 fuzz: $(FUZZ_BIN)

@@ -9,10 +9,10 @@ allowed() {
         store)    echo "core format store" ;;
         proto)    echo "core format store proto" ;;
         net)      echo "core net" ;;
-        trace)    echo "core trace" ;;
+        trace)    echo "core format trace" ;;
         scenario) echo "core scenario format" ;;
         mail)     echo "core format store proto net trace scenario mail" ;;
-        ui)       echo "core trace scenario ui" ;;
+        ui)       echo "core format trace scenario ui" ;;
         bridge)   echo "core format store proto net trace scenario mail bridge" ;;
         *)        echo "" ;;
     esac
@@ -27,6 +27,7 @@ for dir in sim/*/; do
         esac
     done
 done
-grep -ln 'sys/socket.h\|[^_]time(' sim/proto/*.c sim/core/*.c 2>/dev/null | while read -r f; do
+grep -lE 'sys/socket\.h|(^|[^a-zA-Z0-9_])time\(|clock_gettime|gettimeofday' \
+    sim/core/*.c sim/format/*.c sim/store/*.c sim/proto/*.c sim/net/*.c 2>/dev/null | while read -r f; do
     echo "lint: $f uses sockets or the machine's clock"; exit 1; done || rc=1
 exit $rc
