@@ -30,6 +30,8 @@ struct ui_model;
  * timeline. Both are borrowed and must outlive the model; scn may be NULL.
  * Aborts only when memory is exhausted. */
 struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario *scn);
+/* Set the title shown (copied; NULL keeps the scenario's). */
+void ui_model_set_title(struct ui_model *m, const char *title);
 /* Free the model (not the trace). NULL is a no-op. */
 void ui_model_free(struct ui_model *m);
 /* Number of steps N (== trace_count); the view's step runs 0..N. */
@@ -142,6 +144,7 @@ struct ui_hit ui_gfx_hit(const struct ui_gfx *g, int x, int y);
 struct ui_world {
     const struct trace *tr;
     const struct scn_scenario *scn; /* may be NULL */
+    const char *title;              /* NULL: the scenario's title */
 };
 
 enum ui_fault_kind { UI_FAULT_HOST_DOWN, UI_FAULT_HOST_UP, UI_FAULT_LINK_DOWN, UI_FAULT_LINK_UP };

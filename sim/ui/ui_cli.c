@@ -185,6 +185,7 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w)
         return 1;
     }
     struct ui_model *m = ui_model_new(w->tr, w->scn);
+    ui_model_set_title(m, w->title);
     struct ui_view v;
     ui_cli_view(c, m, &v);
     int rc = 0;
@@ -243,7 +244,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
     int rc = ui_cli_parse(argc, argv, &c);
     if (rc >= 0)
         return rc;
-    struct ui_world w = {NULL, NULL};
+    struct ui_world w = {NULL, NULL, NULL};
     struct trace *demo = NULL;
     if (c.demo) {
         if (c.file) {
@@ -252,6 +253,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         }
         demo = ui_demo_trace();
         w.tr = demo;
+        w.title = "Demo: Alice mails Bob (synthetic trace)";
     } else if (app && app->load) {
         struct ms_error err;
         memset(&err, 0, sizeof err);

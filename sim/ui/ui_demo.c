@@ -123,10 +123,13 @@ static sim_us demo_seg(struct demo *d, sim_us t, uint32_t conn, uint32_t src, ui
     size_t np = demo_path(src, dst, path);
     size_t len = payload ? strlen(payload) : 0;
     int side = src < dst ? 0 : 1;
+    uint32_t used = (uint32_t)len + ((flags & (NETEV_SYN | NETEV_FIN)) ? 1 : 0);
     uint32_t seq = d->seq[(conn * 2 + (unsigned)side) % 16];
     uint32_t ack = d->seq[(conn * 2 + (unsigned)!side) % 16];
     if (attempt == 0)
-        d->seq[(conn * 2 + (unsigned)side) % 16] += (uint32_t)len + ((flags & (NETEV_SYN | NETEV_FIN)) ? 1 : 0);
+        d->seq[(conn * 2 + (unsigned)side) % 16] += used;
+    else /* a retransmission repeats the sequence number */
+        seq -= used;
     for (size_t i = 0; i + 1 < np; i++) {
         uint32_t link = demo_link_between(path[i], path[i + 1]);
         sim_us ta = t + demo_link_lat[link] + (sim_us)(len + 40) * 8 / 10; /* 10 Mbit/s */

@@ -481,6 +481,12 @@ size_t ui_model_steps(const struct ui_model *m) { return m->n; }
 const struct trace *ui_model_trace(const struct ui_model *m) { return m->tr; }
 const char *ui_model_title(const struct ui_model *m) { return m->title; }
 
+void ui_model_set_title(struct ui_model *m, const char *title)
+{
+    if (title)
+        snprintf(m->title, sizeof m->title, "%s", title);
+}
+
 /* ---- the view -------------------------------------------------------------------------- */
 
 void ui_view_init(struct ui_view *v)

@@ -80,11 +80,17 @@ static void ui_win_screenshot(struct ui_win *w)
             break;
     }
     struct ms_error err;
+    memset(&err, 0, sizeof err);
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s.part", path);
     ui_draw(w->g, w->m, &w->v, NULL);
-    if (ui_gfx_save_png(w->g, path, &err) == 0)
+    /* Written whole, then renamed: nobody sees half a PNG. */
+    if (ui_gfx_save_png(w->g, tmp, &err) == 0 && rename(tmp, path) == 0) {
         fprintf(stderr, "mailsim: saved %s\n", path);
-    else
-        fprintf(stderr, "mailsim: %s\n", err.msg);
+    } else {
+        fprintf(stderr, "mailsim: cannot save %s: %s\n", path, err.msg);
+        remove(tmp);
+    }
 }
 
 /* Swap in a new world, keeping the step (the trace's prefix is the same). */
@@ -93,6 +99,7 @@ static void ui_win_adopt(struct ui_win *w, const struct ui_world *nw)
     ui_model_free(w->m);
     w->world = *nw;
     w->m = ui_model_new(nw->tr, nw->scn);
+    ui_model_set_title(w->m, nw->title);
     if (w->v.step > ui_model_steps(w->m))
         w->v.step = ui_model_steps(w->m);
     w->v.frac = 0;
@@ -396,6 +403,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
         goto out;
     }
     w.m = ui_model_new(world->tr, world->scn);
+    ui_model_set_title(w.m, world->title);
     if (w.v.step > ui_model_steps(w.m))
         w.v.step = ui_model_steps(w.m);
     SDL_StartTextInput();
