@@ -246,6 +246,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         return rc;
     struct ui_world w = {NULL, NULL, NULL};
     struct trace *demo = NULL;
+    struct scn_scenario *demo_scn = NULL;
     if (c.demo) {
         if (c.file) {
             fprintf(stderr, "mailsim: --demo takes no scenario file\n");
@@ -253,6 +254,9 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         }
         demo = ui_demo_trace();
         w.tr = demo;
+        /* The built-in lesson has the same hosts: take its layout and kinds. */
+        demo_scn = scn_load_default();
+        w.scn = demo_scn;
         w.title = "Demo: Alice mails Bob (synthetic trace)";
     } else if (app && app->load) {
         struct ms_error err;
@@ -286,6 +290,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         }
     }
     trace_free(demo);
+    scn_free(demo_scn);
     if (!ttf_before && TTF_WasInit())
         TTF_Quit();
     return rc;

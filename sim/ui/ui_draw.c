@@ -285,7 +285,7 @@ static void ui_d_positions(struct ui_frame *f)
 {
     const struct ui_model *m = f->m;
     SDL_FRect r = f->topo;
-    float mx = ui_px(f, 120), mtop = ui_px(f, 80), mbot = ui_px(f, 150);
+    float mx = ui_px(f, 120), mtop = ui_px(f, 64), mbot = ui_px(f, 120);
     if (mx > r.w / 4)
         mx = r.w / 4;
     float cx = r.x + r.w / 2, cy = r.y + r.h / 2;
@@ -296,7 +296,7 @@ static void ui_d_positions(struct ui_frame *f)
         f->hx[h] = cx + (x - cx) * (float)z + (float)f->v->pan_x * f->s;
         f->hy[h] = cy + (y - cy) * (float)z + (float)f->v->pan_y * f->s;
     }
-    float icon = ui_px(f, 72) * (float)(z < 0.5 ? 0.5 : z > 2 ? 2 : z);
+    float icon = ui_px(f, 64) * (float)(z < 0.5 ? 0.5 : z > 2 ? 2 : z);
     if (m->nh > 12)
         icon *= 0.6f;
     f->icon = icon;
@@ -330,7 +330,7 @@ static void ui_d_links(struct ui_frame *f)
         if (m->nh <= 12) {
             int tw, th;
             ui_p_text_size(f->g, UI_F_SANS, ui_px(f, 18), lat, &tw, &th);
-            float lx = (x1 + x2) / 2, ly = (y1 + y2) / 2 - ui_px(f, 34);
+            float lx = (x1 + x2) / 2, ly = (y1 + y2) / 2 - (float)th / 2;
             ui_p_rrect(f->g, lx - (float)tw / 2 - ui_px(f, 6), ly, (float)tw + ui_px(f, 12),
                        (float)th, ui_px(f, 6), f->c->panel2);
             ui_p_text(f->g, UI_F_SANS, ui_px(f, 18), f->c->dim, lx, ly, UI_AL_CENTER, lat);
@@ -340,6 +340,17 @@ static void ui_d_links(struct ui_frame *f)
         struct ui_hit hit = {UI_HIT_LINK, (uint32_t)l, 0, 0};
         ui_p_hit(f->g, (x1 + x2) / 2 - hw, (y1 + y2) / 2 - hw, 2 * hw, 2 * hw, hit);
     }
+}
+
+/* Centred text on a plate of the panel's colour, legible over links. */
+static void ui_d_plate(struct ui_frame *f, enum ui_font font, float px, uint32_t col, float cx,
+                       float y, const char *text)
+{
+    int tw, th;
+    ui_p_text_size(f->g, font, px, text, &tw, &th);
+    ui_p_rrect(f->g, cx - (float)tw / 2 - ui_px(f, 4), y, (float)tw + ui_px(f, 8), (float)th,
+               ui_px(f, 4), f->c->panel);
+    ui_p_text(f->g, font, px, col, cx, y, UI_AL_CENTER, text);
 }
 
 static void ui_d_hosts(struct ui_frame *f)
@@ -356,14 +367,13 @@ static void ui_d_hosts(struct ui_frame *f)
         g->stats.hosts++;
         g->stats.hosts_down += down;
         float ty = cy + sz * 0.62f;
-        ui_p_text(g, UI_F_BOLD, ui_px(f, small ? 18 : 22), down ? f->c->dim : f->c->text, cx, ty,
-                  UI_AL_CENTER, m->hosts[h].name);
+        ui_d_plate(f, UI_F_BOLD, ui_px(f, small ? 18 : 22), down ? f->c->dim : f->c->text, cx, ty,
+                   m->hosts[h].name);
         ty += ui_px(f, small ? 22 : 28);
         if (!small) {
             char addr[64];
             snprintf(addr, sizeof addr, "%s%s", m->hosts[h].addr, down ? "  DOWN" : "");
-            ui_p_text(g, UI_F_SANS, ui_px(f, 18), down ? UI_LOST : f->c->dim, cx, ty, UI_AL_CENTER,
-                      addr);
+            ui_d_plate(f, UI_F_SANS, ui_px(f, 18), down ? UI_LOST : f->c->dim, cx, ty, addr);
             ty += ui_px(f, 24);
         }
         /* Mailboxes: one line per user folder. */
@@ -779,8 +789,7 @@ static void ui_d_event(struct ui_frame *f)
                 ui_first_line(d, dlen, first, 60);
             else
                 ui_flags_text(sg->flags, first, sizeof first);
-            snprintf(expl, sizeof expl, "%s%s%s%s", l ? (l->side == 'C' ? "C: " : "S: ") : "",
-                     first, sg ? "  " : "", sg ? trace_kind_name((enum trace_kind)cur->kind) : "");
+            snprintf(expl, sizeof expl, "%s%s", l ? (l->side == 'C' ? "C: " : "S: ") : "", first);
             ui_p_text(g, UI_F_BOLD, ui_px(f, 20), f->c->text, r.x + ui_px(f, 14),
                       r.y + ui_px(f, 48) + (float)h, UI_AL_LEFT, expl);
         }
@@ -1311,7 +1320,7 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     f.hy = ms_xcalloc(m->nh + 1, sizeof *f.hy);
 
     float W = f.W, H = f.H, split = W * 0.6f;
-    float sh = ui_px(&f, 58), nh = ui_px(&f, 96), th = ui_px(&f, 84), dh = H * 0.24f;
+    float sh = ui_px(&f, 58), nh = ui_px(&f, 96), th = ui_px(&f, 84), dh = H * 0.21f;
     float mid = H - sh - nh - th - dh;
     f.status = (SDL_FRect){0, 0, W, sh};
     f.topo = (SDL_FRect){0, sh, split, mid};

@@ -323,6 +323,26 @@ static void test_keyframes_agree_with_replay(void **state)
     trace_free(tr);
 }
 
+static void test_layout_from_scenario(void **state)
+{
+    struct fx *f = *state;
+    struct scn_scenario *scn = scn_load_default();
+    assert_non_null(scn);
+    struct ui_model *m = ui_model_new(f->tr, scn);
+    /* alice-pc is at (0.08, 0.75) in the built-in lesson, dns is a DNS box. */
+    assert_true(m->hosts[0].x > 0.079 && m->hosts[0].x < 0.081);
+    assert_true(m->hosts[0].y > 0.749 && m->hosts[0].y < 0.751);
+    assert_int_equal(m->hosts[0].kind, UI_HK_PC);
+    assert_int_equal(m->hosts[2].kind, UI_HK_ROUTER);
+    assert_int_equal(m->hosts[5].kind, UI_HK_DNS);
+    assert_string_equal(ui_model_title(m), "Alice writes to Bob");
+    struct ui_model *auto_m = f->m; /* without a scenario: laid out by links */
+    assert_true(auto_m->hosts[0].x < auto_m->hosts[1].x);
+    assert_true(auto_m->hosts[1].x < auto_m->hosts[2].x);
+    ui_model_free(m);
+    scn_free(scn);
+}
+
 static void test_rfc_table(void **state)
 {
     (void)state;
@@ -420,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_overlays_draw),
         cmocka_unit_test(test_text_cache),
         cmocka_unit_test(test_keyframes_agree_with_replay),
+        cmocka_unit_test(test_layout_from_scenario),
         cmocka_unit_test(test_rfc_table),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_missing_font_is_a_clear_error),
