@@ -365,10 +365,19 @@ static sim_us demo_smtp(struct demo *d, sim_us t, uint32_t conn, uint32_t c, uin
         "Date: Mon, 2 Mar 2026 09:00:00 +0000",
         "Message-ID: <1.demo@example.org>",
         "MIME-Version: 1.0",
+        "Content-Type: multipart/mixed; boundary=\"b1\"",
+        "",
+        "--b1",
         "Content-Type: text/plain; charset=utf-8",
         "",
-        "Hi Bob, lunch on Friday at noon?",
+        "Hi Bob, lunch on Friday at noon? The map is attached.",
         "Alice",
+        "--b1",
+        "Content-Type: image/png; name=\"map.png\"",
+        "Content-Transfer-Encoding: base64",
+        "",
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk",
+        "--b1--",
         ".",
     };
     t = demo_lines(d, t, conn, c, s, cport, sport, 'C', "SMTP", body, MS_ARRAY_LEN(body),
@@ -454,7 +463,7 @@ struct trace *ui_demo_trace(void)
     t = demo_smtp(&d, t, 1, DEMO_ALICE, DEMO_MSO, 49152, 587, "alice-pc");
     demo_msg(&d, t - 1000, TR_MSG_SUBMITTED, DEMO_MSO, DEMO_ALICE, 0, 250, -1, NULL);
     demo_msg(&d, t - 1000, TR_MSG_QUEUED, DEMO_MSO, TRACE_NONE, 0, 0, -1, NULL);
-    demo_queue(&d, t - 1000, DEMO_MSO, 1, t);
+    demo_queue(&d, t - 1000, DEMO_MSO, 1, -1); /* tried at once */
     t = demo_close(&d, t, 1, DEMO_ALICE, DEMO_MSO, 49152, 587);
 
     /* DNS: where does mail for example.net go? */

@@ -730,7 +730,7 @@ static void ui_d_dialogue(struct ui_frame *f)
              cstate ? cstate : "-");
     float sy = r.y + r.h - ui_px(f, 34);
     ui_p_fill(g, r.x, sy - ui_px(f, 4), r.w, ui_px(f, 38), f->c->panel);
-    ui_p_text(g, UI_F_BOLD, ui_px(f, 20), 0xe69f00ffu, r.x + ui_px(f, 14), sy, UI_AL_LEFT, st);
+    ui_p_text(g, UI_F_BOLD, ui_px(f, 20), f->c->server, r.x + ui_px(f, 14), sy, UI_AL_LEFT, st);
     float lh = ui_px(f, 27), top = r.y + ui_px(f, 40);
     size_t vis = (size_t)((sy - ui_px(f, 6) - top) / lh);
     size_t first = upto > vis ? upto - vis : 0;
@@ -795,7 +795,7 @@ static void ui_d_event(struct ui_frame *f)
         }
         if (proto && ui_rfc_explain(proto, (const char *)d, dlen, &meaning, &rfc)) {
             snprintf(expl, sizeof expl, "%s (%s)", meaning, rfc);
-            ui_p_text_wrap(g, UI_F_SANS, ui_px(f, 20), 0xe69f00ffu, r.x + ui_px(f, 14),
+            ui_p_text_wrap(g, UI_F_SANS, ui_px(f, 20), f->c->server, r.x + ui_px(f, 14),
                            r.y + ui_px(f, 80) + (float)h, (int)(r.w - ui_px(f, 28)), expl, NULL);
         }
     } else {
@@ -1048,7 +1048,7 @@ static void ui_d_inspect(struct ui_frame *f)
     trace_format_time(r->t, tbuf, sizeof tbuf);
     snprintf(title, sizeof title, "Inspector: record %zu, %s at %s", f->v->inspect + 1,
              trace_kind_name((enum trace_kind)r->kind), tbuf);
-    float y = ui_d_box(f, ui_px(f, 1300), ui_px(f, 900), title, &b);
+    float y = ui_d_box(f, ui_px(f, 1300), ui_px(f, 720), title, &b);
     float x = b.x + ui_px(f, 24), maxy = b.y + b.h - ui_px(f, 20);
     size_t dlen;
     const uint8_t *d = trace_data(r, &dlen);
@@ -1153,7 +1153,7 @@ static void ui_d_message(struct ui_frame *f)
     SDL_FRect b;
     char title[160];
     snprintf(title, sizeof title, "Message at %s", trace_host_name(m->tr, h));
-    float y = ui_d_box(f, ui_px(f, 1300), ui_px(f, 920), title, &b);
+    float y = ui_d_box(f, ui_px(f, 1300), ui_px(f, 720), title, &b);
     float x = b.x + ui_px(f, 24), maxy = b.y + b.h - ui_px(f, 30);
     /* The latest message event at this host, then that message's life. */
     size_t k = f->v->step, found = SIZE_MAX;
@@ -1276,13 +1276,16 @@ static void ui_d_message(struct ui_frame *f)
         ui_p_text(f->g, UI_F_BOLD, ui_px(f, 20), f->c->dim, col2, y2, UI_AL_LEFT,
                   "Attachment before base64 decoding");
         y2 += ui_px(f, 28);
-        for (int i = 0; i < n_before; i++, y2 += ui_px(f, 24))
-            ui_p_text(f->g, UI_F_MONO, ui_px(f, 18), f->c->text, col2, y2, UI_AL_LEFT, before[i]);
+        for (int i = 0; i < n_before; i++, y2 += ui_px(f, 24)) {
+            char shown[48];
+            snprintf(shown, sizeof shown, "%.40s%s", before[i], strlen(before[i]) > 40 ? "..." : "");
+            ui_p_text(f->g, UI_F_MONO, ui_px(f, 18), f->c->text, col2, y2, UI_AL_LEFT, shown);
+        }
         uint8_t dec[100];
         size_t n = ui_b64(before[0], dec, 48);
         char hex[200];
         int o = 0;
-        for (size_t i = 0; i < n && i < 24; i++)
+        for (size_t i = 0; i < n && i < 16; i++)
             o += snprintf(hex + o, sizeof hex - (size_t)o, "%02x ", dec[i]);
         hex[o] = '\0';
         y2 += ui_px(f, 8);
