@@ -413,6 +413,8 @@ static void ui_d_hosts(struct ui_frame *f)
             ui_p_text_size(g, UI_F_BOLD, ui_px(f, 18), qt, &tw, &th);
             float rowx = (float)shown * (ew + ui_px(f, 4)) + ui_px(f, 6);
             float qx = cx - (rowx + (float)tw) / 2, qy = ty + ui_px(f, 2);
+            ui_p_rrect(g, qx - ui_px(f, 4), qy - ui_px(f, 2), rowx + (float)tw + ui_px(f, 8),
+                       (float)th + ui_px(f, 2), ui_px(f, 4), f->c->panel);
             for (unsigned i = 0; i < shown; i++) {
                 ui_d_envelope(f, qx + (float)i * (ew + ui_px(f, 4)), qy, ew, eh, 0xf0e442ffu);
                 g->stats.envelopes++;
