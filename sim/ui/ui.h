@@ -172,6 +172,21 @@ struct ui_app {
     int (*transcript)(void *ctx, const struct ui_world *w, FILE *out);
 };
 
+/* The simplest thing a program can provide: a simulator. The window then
+ * loads scenario files itself (scenario layer), and turns a click on a host
+ * or link into a copy of the scenario with one more timeline action (HOST_DOWN,
+ * LINK_UP, ...) at the current simulated time, which it hands back to
+ * simulate. */
+struct ui_sim {
+    void *ctx;
+    /* Run scenario s (borrowed) from the start to the end; a new trace that
+     * the window frees with trace_free, or NULL with *err filled. */
+    struct trace *(*simulate)(void *ctx, const struct scn_scenario *s, struct ms_error *err);
+    /* The textbook transcript of tr to f; 0, or -1 on a write error. May be
+     * NULL (trace_write_text then). */
+    int (*transcript)(const struct trace *tr, FILE *f);
+};
+
 /* ---- the window ------------------------------------------------------------------ */
 
 /* Open the window on app's world and run until Q or close. view is the
@@ -189,6 +204,10 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
  * app may be NULL (only --demo works then). Returns the exit code:
  * 0 success, 1 runtime error, 2 usage error. Prints its errors on stderr. */
 int ui_cli_main(int argc, char **argv, const struct ui_app *app);
+/* ui_cli_main with an app built on sim: FILE (or the built-in lesson) is
+ * loaded with scn_load_file and simulated; faults become timeline actions.
+ * Same options and exit codes. */
+int ui_cli_run(int argc, char **argv, const struct ui_sim *sim);
 /* The usage text of the options above, for mailsim --help. Static. */
 const char *ui_cli_usage(void);
 

@@ -94,7 +94,7 @@ static size_t demo_path(uint32_t a, uint32_t b, uint32_t *path)
     /* Up to the router from each side, then join. */
     static const uint32_t up[DEMO_HOSTS] = {DEMO_MSO, DEMO_NET, TRACE_NONE, DEMO_NET, DEMO_MSN,
                                             DEMO_NET};
-    uint32_t pa[8], pb[8];
+    uint32_t pa[8] = {0}, pb[8] = {0};
     size_t na = 0, nb = 0;
     for (uint32_t h = a; h != TRACE_NONE; h = up[h])
         pa[na++] = h;

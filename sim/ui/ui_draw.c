@@ -582,6 +582,12 @@ static void ui_d_seq(struct ui_frame *f)
         return;
     }
     float head = ui_px(f, 92), pad = ui_px(f, 80);
+    for (size_t c = 0; c < m->n_cols; c += m->n_cols - 1 > 0 ? m->n_cols - 1 : 1) {
+        int tw, th; /* the outer names must fit */
+        ui_p_text_size(g, UI_F_BOLD, ui_px(f, 18), m->hosts[m->col_host[c]].name, &tw, &th);
+        if ((float)tw / 2 + ui_px(f, 10) > pad)
+            pad = (float)tw / 2 + ui_px(f, 10);
+    }
     float colw = m->n_cols > 1 ? (r.w - 2 * pad) / (float)(m->n_cols - 1) : 0;
     float *colx = ms_xmalloc(m->n_cols * sizeof *colx);
     for (size_t c = 0; c < m->n_cols; c++) {

@@ -264,6 +264,65 @@ static void ui_layout_auto(struct ui_model *m)
         }
         return;
     }
+    /* A star around one router (the usual lesson: devices and servers on
+     * "the Internet"): the router in the middle, its neighbours on an
+     * ellipse from the left over the top, the next ring further out. */
+    size_t hub = SIZE_MAX, hub_deg = 0;
+    for (size_t h = 0; h < nh; h++) {
+        if (m->hosts[h].kind != UI_HK_ROUTER)
+            continue;
+        size_t deg = 0;
+        for (size_t l = 0; l < m->nl; l++) {
+            const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+            deg += lk->a == h || lk->b == h;
+        }
+        if (deg > hub_deg) {
+            hub = h;
+            hub_deg = deg;
+        }
+    }
+    if (hub != SIZE_MAX && hub_deg >= 3) {
+        bool *placed = ms_xcalloc(nh, sizeof *placed);
+        m->hosts[hub].x = 0.5;
+        m->hosts[hub].y = 0.5;
+        placed[hub] = true;
+        size_t k = 0;
+        for (size_t h = 0; h < nh; h++) {
+            for (size_t l = 0; l < m->nl; l++) {
+                const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+                if (!placed[h] && ((lk->a == hub && lk->b == h) || (lk->b == hub && lk->a == h))) {
+                    double a = UI_PI - UI_PI * 2 * (double)k / (double)hub_deg;
+                    m->hosts[h].x = 0.5 + 0.46 * cos(a);
+                    m->hosts[h].y = 0.5 - 0.45 * sin(a);
+                    placed[h] = true;
+                    k++;
+                }
+            }
+        }
+        /* Everything else: beside the first placed neighbour, further out. */
+        for (int pass = 0; pass < 4; pass++)
+            for (size_t h = 0; h < nh; h++) {
+                if (placed[h])
+                    continue;
+                for (size_t l = 0; l < m->nl && !placed[h]; l++) {
+                    const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+                    size_t o = lk->a == h ? lk->b : lk->b == h ? lk->a : SIZE_MAX;
+                    if (o < nh && placed[o]) {
+                        double dx = m->hosts[o].x - 0.5, dy = m->hosts[o].y - 0.5;
+                        m->hosts[h].x = fmin(1, fmax(0, m->hosts[o].x + 0.35 * dx));
+                        m->hosts[h].y = fmin(1, fmax(0, m->hosts[o].y + 0.35 * dy + 0.12));
+                        placed[h] = true;
+                    }
+                }
+            }
+        for (size_t h = 0; h < nh; h++)
+            if (!placed[h]) {
+                m->hosts[h].x = 0.05 + 0.9 * (double)h / (double)nh;
+                m->hosts[h].y = 0.95;
+            }
+        free(placed);
+        return;
+    }
     int *depth = ms_xmalloc(nh * sizeof *depth);
     size_t *queue = ms_xmalloc(nh * sizeof *queue);
     for (size_t h = 0; h < nh; h++)
