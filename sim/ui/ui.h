@@ -187,6 +187,12 @@ struct ui_sim {
     int (*transcript)(const struct trace *tr, FILE *f);
 };
 
+/* An app whose load and fault work as described above, on sim (borrowed,
+ * must outlive it). The worlds it hands out belong to it. Can't fail. */
+struct ui_app *ui_app_new(const struct ui_sim *sim);
+/* Free the app and the last world it made. NULL is a no-op. */
+void ui_app_free(struct ui_app *app);
+
 /* ---- the window ------------------------------------------------------------------ */
 
 /* Open the window on app's world and run until Q or close. view is the

@@ -121,14 +121,33 @@ static int ui_app_transcript(void *ctx, const struct ui_world *w, FILE *out)
     return a->sim->transcript ? a->sim->transcript(w->tr, out) : trace_write_text(w->tr, out);
 }
 
+struct ui_app *ui_app_new(const struct ui_sim *sim)
+{
+    struct ui_simapp *a = ms_xcalloc(1, sizeof *a);
+    a->sim = sim;
+    struct ui_app *app = ms_xcalloc(1, sizeof *app);
+    app->ctx = a;
+    app->load = ui_app_load;
+    app->fault = ui_app_fault;
+    app->transcript = ui_app_transcript;
+    return app;
+}
+
+void ui_app_free(struct ui_app *app)
+{
+    if (!app)
+        return;
+    struct ui_simapp *a = app->ctx;
+    trace_free(a->tr);
+    scn_free(a->scn);
+    free(a);
+    free(app);
+}
+
 int ui_cli_run(int argc, char **argv, const struct ui_sim *sim)
 {
-    struct ui_simapp a;
-    memset(&a, 0, sizeof a);
-    a.sim = sim;
-    struct ui_app app = {&a, ui_app_load, ui_app_fault, ui_app_transcript};
-    int rc = ui_cli_main(argc, argv, &app);
-    trace_free(a.tr);
-    scn_free(a.scn);
+    struct ui_app *app = ui_app_new(sim);
+    int rc = ui_cli_main(argc, argv, app);
+    ui_app_free(app);
     return rc;
 }

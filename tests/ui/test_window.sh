@@ -40,6 +40,13 @@ rc=$?
 grep -q "^mailsim: no display" "$tmp/err" || fail "stderr does not say 'no display': $(cat "$tmp/err")"
 [ "$(wc -l <"$tmp/out")" -gt 100 ] || fail "no transcript printed"
 echo "ok: no display -> one line and the transcript ($(wc -l <"$tmp/out") lines)"
+# The built-in lesson, simulated: the textbook dialogue.
+env -u DISPLAY -u WAYLAND_DISPLAY SDL_VIDEODRIVER=x11 "$BIN" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] || fail "no-display run of the lesson exited $rc: $(cat "$tmp/err")"
+grep -q "^mailsim: no display" "$tmp/err" || fail "stderr does not say 'no display': $(cat "$tmp/err")"
+grep -q "C: EHLO" "$tmp/out" || fail "the lesson's transcript has no EHLO line"
+echo "ok: make run without a display prints the lesson's dialogue"
 
 # 2. A free display number.
 d=99
