@@ -72,7 +72,7 @@ static void ui_first_line(const uint8_t *p, size_t len, char *out, size_t max)
             o += 3;
             break;
         }
-        out[o++] = (p[i] >= 32 && p[i] < 127) ? (char)p[i] : '.';
+        out[o++] = p[i] == '\t' ? ' ' : (p[i] >= 32 && p[i] < 127) ? (char)p[i] : '.';
     }
     out[o] = '\0';
 }
@@ -116,6 +116,54 @@ static enum ui_proto ui_seg_proto(const struct trace_rec *r, const struct trace_
     if (r->kind >= TR_DGRAM_SENT && r->kind <= TR_DGRAM_LOST)
         return UI_P_DNS;
     return ui_proto_of_ports(s->sport, s->dport);
+}
+
+/* A DNS message (RFC 1035 §4.1) in a few words: "MX? example.net" for a
+ * query, "answer example.net" for a response; "" when it does not parse. */
+static void ui_dns_text(const uint8_t *p, size_t len, char *out, size_t max)
+{
+    out[0] = '\0';
+    if (len < 17 || max < 16)
+        return;
+    char name[128];
+    size_t o = 0, i = 12;
+    while (i < len && p[i] != 0) {
+        size_t l = p[i++];
+        if (l > 63 || i + l > len || o + l + 2 > sizeof name)
+            return;
+        if (o)
+            name[o++] = '.';
+        for (size_t j = 0; j < l; j++)
+            name[o++] = (p[i + j] > 32 && p[i + j] < 127) ? (char)p[i + j] : '?';
+        i += l;
+    }
+    name[o] = '\0';
+    if (i + 3 > len)
+        return;
+    unsigned qtype = (unsigned)p[i + 1] << 8 | p[i + 2];
+    const char *t = qtype == 15 ? "MX" : qtype == 1 ? "A" : qtype == 28 ? "AAAA" : "?";
+    char tmp[160];
+    if (p[2] & 0x80)
+        snprintf(tmp, sizeof tmp, "%s answer %s", t, name);
+    else
+        snprintf(tmp, sizeof tmp, "%s? %s", t, name);
+    size_t n = strlen(tmp);
+    n = n < max - 1 ? n : max - 1;
+    memcpy(out, tmp, n);
+    out[n] = '\0';
+}
+
+/* The words a packet is labelled with: its first line, or for DNS the
+ * question. */
+static void ui_payload_text(const struct trace_rec *r, const struct trace_seg *s,
+                            const uint8_t *data, size_t dlen, char *out, size_t max)
+{
+    if ((s->sport == 53 || s->dport == 53) && r->kind >= TR_DGRAM_SENT) {
+        ui_dns_text(data, dlen, out, max);
+        if (out[0])
+            return;
+    }
+    ui_first_line(data, dlen, out, max);
 }
 
 static void ui_flags_text(uint8_t fl, char *buf, size_t len)
@@ -529,7 +577,7 @@ static void ui_d_packets(struct ui_frame *f)
             if (r->kind >= TR_DGRAM_SENT)
                 snprintf(text, sizeof text, "UDP");
         } else {
-            ui_first_line(data, dlen, text, 34);
+            ui_payload_text(r, s, data, dlen, text, 34);
         }
         float y = p->y + p->drop * ui_px(f, 70);
         if (p->lost) {
@@ -634,7 +682,7 @@ static void ui_d_seq(struct ui_frame *f)
             proto = ui_seg_proto(tr, s);
             lost = tr->kind == TR_SEG_LOST || tr->kind == TR_DGRAM_LOST;
             if (s->len && dlen) {
-                ui_first_line(data, dlen, text, 34);
+                ui_payload_text(tr, s, data, dlen, text, 34);
             } else {
                 ui_flags_text(s->flags, text, sizeof text);
                 if (proto != UI_P_DNS)
@@ -895,10 +943,16 @@ static void ui_d_timeline(struct ui_frame *f)
         ui_fmt_gap(trace_get(m->tr, i)->t - trace_get(m->tr, i - 1)->t, gap, sizeof gap);
         int tw, tth;
         ui_p_text_size(g, UI_F_SANS, ui_px(f, 18), gap, &tw, &tth);
-        if (x - (float)tw / 2 > last_right + ui_px(f, 10)) {
-            ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->text, x, ty + th + ui_px(f, 6),
-                      UI_AL_CENTER, gap);
-            last_right = x + (float)tw / 2;
+        float lx = x - (float)tw / 2; /* kept inside the timeline */
+        if (lx < r.x + ui_px(f, 4))
+            lx = r.x + ui_px(f, 4);
+        if (lx + (float)tw > r.x + r.w - ui_px(f, 4))
+            lx = r.x + r.w - ui_px(f, 4) - (float)tw;
+        sim_us gap_us = trace_get(m->tr, i)->t - trace_get(m->tr, i - 1)->t;
+        if (gap_us >= 6 * UI_GAP_LABEL_US && lx > last_right + ui_px(f, 10)) {
+            ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->text, lx, ty + th + ui_px(f, 6),
+                      UI_AL_LEFT, gap);
+            last_right = lx + (float)tw;
         }
     }
     /* The cursor. */
