@@ -220,3 +220,71 @@ bool dsn_build(struct msg_buf *out, const struct dsn_spec *s, struct ms_error *e
     msg_buf_free(&msg);
     return ok;
 }
+
+bool dsn_read(const char *msg, size_t len, struct dsn_report *out)
+{
+    memset(out, 0, sizeof *out);
+    struct mime_tree t;
+    mime_parse(&t, msg, len);
+    const struct mime_part *root = &t.parts[0];
+    const struct mime_str *rt = mime_param_get(root, "report-type");
+    bool ok = root->is_multipart && root->subtype.len == 6 && !memcmp(root->subtype.p, "report", 6) &&
+              rt && rt->len == 15 && !strncmp(rt->p, "delivery-status", 15);
+    const struct mime_part *ds = NULL;
+    for (int c = ok ? root->first_child : -1; c >= 0; c = t.parts[c].next_sibling) {
+        const struct mime_part *p = &t.parts[c];
+        if (!strcmp(p->type.p, "message") && !strcmp(p->subtype.p, "delivery-status") && !ds)
+            ds = p;
+        else if (ds && ((!strcmp(p->type.p, "text") && !strcmp(p->subtype.p, "rfc822-headers")) ||
+                        (!strcmp(p->type.p, "message") && !strcmp(p->subtype.p, "rfc822"))))
+            out->has_headers = true;
+    }
+    if (!ds) {
+        mime_tree_free(&t);
+        memset(out, 0, sizeof *out);
+        return false;
+    }
+    const char *b = msg + ds->body_off;
+    size_t n = ds->body_len, pos = 0;
+    bool first = true;
+    out->rcpts = ms_xcalloc(DSN_MAX_RECIPIENTS, sizeof *out->rcpts);
+    while (pos < n) {
+        struct msg_split sp;
+        msg_split(b + pos, n - pos, &sp);
+        const char *g = b + pos;
+        size_t gl = sp.hdr_len;
+        struct msg_field_iter it;
+        struct msg_field f;
+        msg_fields_begin(&it, g, gl);
+        bool empty = !msg_fields_next(&it, &f);
+        if (!empty && first) {
+            out->reporting_mta = msg_header_get(g, gl, "reporting-mta", NULL);
+            first = false;
+        } else if (!empty && out->n_rcpts < DSN_MAX_RECIPIENTS) {
+            struct dsn_report_rcpt *r = &out->rcpts[out->n_rcpts++];
+            r->final_recipient = msg_header_get(g, gl, "final-recipient", NULL);
+            r->action = msg_header_get(g, gl, "action", NULL);
+            r->status = msg_header_get(g, gl, "status", NULL);
+            r->remote_mta = msg_header_get(g, gl, "remote-mta", NULL);
+            r->diagnostic = msg_header_get(g, gl, "diagnostic-code", NULL);
+        }
+        if (sp.body_off == 0) break; /* cannot happen: a group has a line */
+        pos += sp.body_off;
+    }
+    mime_tree_free(&t);
+    return true;
+}
+
+void dsn_report_free(struct dsn_report *r)
+{
+    free(r->reporting_mta);
+    for (size_t i = 0; i < r->n_rcpts; i++) {
+        free(r->rcpts[i].final_recipient);
+        free(r->rcpts[i].action);
+        free(r->rcpts[i].status);
+        free(r->rcpts[i].remote_mta);
+        free(r->rcpts[i].diagnostic);
+    }
+    free(r->rcpts);
+    memset(r, 0, sizeof *r);
+}

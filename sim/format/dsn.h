@@ -69,6 +69,33 @@ struct dsn_spec {
  * class 4 or 5 matching the action, or a name with CR/LF/NUL. */
 bool dsn_build(struct msg_buf *out, const struct dsn_spec *s, struct ms_error *err);
 
+/* One recipient group of a DSN that was read back. Strings are unfolded
+ * field values, NUL-terminated, owned by the report, NULL when absent; the
+ * type prefixes ("rfc822; ", "dns; ", "smtp; ") are kept. */
+struct dsn_report_rcpt {
+    char *final_recipient;
+    char *action;
+    char *status;
+    char *remote_mta;
+    char *diagnostic;
+};
+
+struct dsn_report {
+    char *reporting_mta;
+    struct dsn_report_rcpt *rcpts;
+    size_t n_rcpts; /* at most DSN_MAX_RECIPIENTS */
+    bool has_headers; /* a text/rfc822-headers or message/rfc822 part follows */
+};
+
+/* Read msg[0..len) as a DSN: true when it is a multipart/report with
+ * report-type=delivery-status holding a message/delivery-status part
+ * (RFC 6522 §3, RFC 3464 §2); out is filled (free with dsn_report_free).
+ * False otherwise, with out zeroed. Groups are separated by empty lines;
+ * the first is per-message, each later non-empty one is a recipient. */
+bool dsn_read(const char *msg, size_t len, struct dsn_report *out);
+/* Release a report. Safe on a zeroed report. */
+void dsn_report_free(struct dsn_report *r);
+
 /* Copy s into out as printable ASCII on one line: octets outside 32..126
  * become '?', at most max_len bytes (the rest dropped, "..." appended).
  * Returns bytes written (out needs max_len + 4). Can't fail. */

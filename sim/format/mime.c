@@ -2,6 +2,7 @@
  * part count, and the 7-bit scan. Builders are in mime_build.c. */
 #include "format/mime.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,6 +237,93 @@ const struct mime_str *mime_disp_param_get(const struct mime_part *p, const char
     for (size_t i = 0; i < p->n_disp_params; i++)
         if (mime_str_is(&p->disp_params[i].name, name)) return &p->disp_params[i].value;
     return NULL;
+}
+
+/* Append v (an RFC 2231 extended value without its charset'lang' prefix)
+ * percent-decoded, converted from latin1 when asked. */
+static void mime_add_pct(struct msg_buf *out, const char *v, size_t n, bool latin1);
+
+static void mime_add_pct(struct msg_buf *out, const char *v, size_t n, bool latin1)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c == '%' && i + 2 < n) {
+            const char *h1 = strchr(hex, v[i + 1] | 0x20); /* '\0' | 0x20 is ' ' */
+            const char *h2 = strchr(hex, v[i + 2] | 0x20);
+            if (h1 && h2) {
+                c = (unsigned char)((h1 - hex) << 4 | (h2 - hex));
+                i += 2;
+            }
+        }
+        if (latin1 && c >= 128) {
+            unsigned char u[2] = {(unsigned char)(0xC0 | c >> 6), (unsigned char)(0x80 | (c & 0x3F))};
+            msg_buf_add(out, u, 2);
+        } else {
+            msg_buf_add(out, &c, 1);
+        }
+    }
+}
+
+bool mime_param_decoded(const struct mime_part *p, bool disposition, const char *name,
+                        struct msg_buf *out)
+{
+    const struct mime_param *ps = disposition ? p->disp_params : p->params;
+    size_t np = disposition ? p->n_disp_params : p->n_params;
+    size_t nl = strlen(name);
+    /* 1. A plain value, with encoded-words decoded. */
+    for (size_t i = 0; i < np; i++) {
+        if (mime_str_is(&ps[i].name, name)) {
+            size_t dl;
+            char *d = msg_decode_words(ps[i].value.p, ps[i].value.len, &dl);
+            msg_buf_add(out, d, dl);
+            free(d);
+            return true;
+        }
+    }
+    /* 2. name* or name*0, name*1, ... each with or without a trailing '*'. */
+    bool latin1 = false, any = false;
+    for (size_t k = 0; k <= MIME_MAX_PARAMS; k++) {
+        const struct mime_param *hit = NULL;
+        bool ext = false;
+        for (size_t i = 0; i < np && !hit; i++) {
+            const struct mime_str *pn = &ps[i].name;
+            if (pn->len <= nl || memcmp(pn->p, name, nl) != 0 || pn->p[nl] != '*') continue;
+            const char *rest = pn->p + nl + 1;
+            size_t rl = pn->len - nl - 1;
+            if (k == 0 && rl == 0) { /* name* : one extended value */
+                hit = &ps[i];
+                ext = true;
+                continue;
+            }
+            char num[8];
+            int w = snprintf(num, sizeof num, "%zu", k);
+            if (rl >= (size_t)w && memcmp(rest, num, (size_t)w) == 0 &&
+                (rl == (size_t)w || (rl == (size_t)w + 1 && rest[w] == '*'))) {
+                hit = &ps[i];
+                ext = rl == (size_t)w + 1;
+            }
+        }
+        if (!hit) break;
+        const char *v = hit->value.p;
+        size_t vl = hit->value.len;
+        if (ext && k == 0) { /* charset'language'value (§4) */
+            const char *q1 = memchr(v, '\'', vl);
+            const char *q2 = q1 ? memchr(q1 + 1, '\'', vl - (size_t)(q1 + 1 - v)) : NULL;
+            if (q1 && q2) {
+                size_t cl = (size_t)(q1 - v);
+                latin1 = (cl == 10 && !strncmp(v, "iso-8859-1", 10)) ||
+                         (cl == 10 && !strncmp(v, "ISO-8859-1", 10));
+                vl -= (size_t)(q2 + 1 - v);
+                v = q2 + 1;
+            }
+        }
+        if (ext) mime_add_pct(out, v, vl, latin1);
+        else msg_buf_add(out, v, vl);
+        any = true;
+        if (ext && k == 0 && hit->name.len == nl + 1) break; /* plain name* has no parts */
+    }
+    return any;
 }
 
 /* ------------------------------------------------------------------------

@@ -164,6 +164,17 @@ const struct mime_str *mime_param_get(const struct mime_part *p, const char *nam
 /* Same for Content-Disposition parameters ("filename"). */
 const struct mime_str *mime_disp_param_get(const struct mime_part *p, const char *name);
 
+/* The value of parameter name (lowercase C string, e.g. "filename" or
+ * "name") of Content-Disposition (disposition) or Content-Type, decoded for
+ * display and appended to out as UTF-8: a plain value as it is, an RFC 2231
+ * §4 extended value name*=charset'lang'%XX, continuations name*0, name*1*,
+ * ... joined in order (§3; at most MIME_MAX_PARAMS pieces), and RFC 2047
+ * encoded-words inside a plain value (common in practice). UTF-8 and
+ * US-ASCII are copied, ISO-8859-1 converted; other charsets copied as they
+ * are. Returns false, appending nothing, when there is no such parameter. */
+bool mime_param_decoded(const struct mime_part *p, bool disposition, const char *name,
+                        struct msg_buf *out);
+
 /* The part named by an IMAP section path s[0..n) of part numbers "1",
  * "2.1", "3.2.1" (RFC 3501 §6.4.5), or -1 when there is no such part or the
  * path has any other character (the caller strips ".MIME", ".HEADER",
@@ -259,6 +270,16 @@ struct mime_node {
  * depth over MIME_MAX_DEPTH) fill err and leave the buffers unchanged. */
 enum mime_error mime_build(struct msg_buf *fields, struct msg_buf *body, const struct mime_node *node,
                            uint64_t seed, struct ms_error *err);
+
+/* Build a whole message: the MIME fields and body of node (mime_build),
+ * then the header of h (msg_build_header, with the MIME fields as its extra
+ * fields; h->extra_fields must be NULL), then the body, appended to out.
+ * Returns MIME_OK, or MIME_E_BUILD with err filled and out unchanged (a
+ * header error from msg_build_header is reported the same way, its text in
+ * err). */
+enum mime_error mime_build_message(struct msg_buf *out, const struct msg_header_spec *h,
+                                   const struct mime_node *node, uint64_t seed,
+                                   struct ms_error *err);
 
 /* ------------------------------------------------------------------------
  * Attachments and the inspector

@@ -286,6 +286,31 @@ enum mime_error mime_build(struct msg_buf *fields, struct msg_buf *body, const s
     return e;
 }
 
+enum mime_error mime_build_message(struct msg_buf *out, const struct msg_header_spec *h,
+                                   const struct mime_node *node, uint64_t seed,
+                                   struct ms_error *err)
+{
+    if (h->extra_fields || h->extra_len)
+        return mime_bfail(err, "mime_build_message writes the MIME fields itself "
+                               "(extra_fields must be NULL)");
+    struct msg_buf f = {0}, b = {0}, m = {0};
+    enum mime_error e = mime_build(&f, &b, node, seed, err);
+    if (e == MIME_OK) {
+        struct msg_header_spec hh = *h;
+        hh.extra_fields = f.data;
+        hh.extra_len = f.len;
+        if (msg_build_header(&m, &hh, err) != MSG_OK) e = MIME_E_BUILD;
+    }
+    if (e == MIME_OK) {
+        msg_buf_add(out, m.data, m.len);
+        msg_buf_add(out, b.data, b.len);
+    }
+    msg_buf_free(&f);
+    msg_buf_free(&b);
+    msg_buf_free(&m);
+    return e;
+}
+
 /* ------------------------------------------------------------------------
  * Attachments
  * ------------------------------------------------------------------------ */
@@ -302,9 +327,12 @@ void mime_fake_content(unsigned char *out, size_t n, uint64_t seed, const char *
         size_t i = 0, col = 0;
         while (i < n) {
             if (col >= 60) {
-                /* CRLF, or a lone LF if only one byte is left */
-                if (i + 1 < n) out[i++] = '\r';
-                out[i++] = '\n';
+                if (i + 1 < n) { /* CRLF; never a bare CR or LF at the end */
+                    out[i++] = '\r';
+                    out[i++] = '\n';
+                } else {
+                    out[i++] = '.';
+                }
                 col = 0;
                 continue;
             }

@@ -520,11 +520,14 @@ static size_t msg_decode_one(struct msg_buf *out, const char *s, size_t n)
     if (q1 == 2 || q1 + 3 >= n || s[q1] != '?' || s[q1 + 2] != '?') return 0;
     char enc = (char)msg_lower((unsigned char)s[q1 + 1]);
     size_t t0 = q1 + 3, t1 = t0;
-    while (t1 + 1 < n && !(s[t1] == '?' && s[t1 + 1] == '=')) {
+    /* An encoded-word is at most 75 characters (§2); we accept up to a line
+     * (998), and never scan further, so decoding stays linear. */
+    size_t lim = n < t0 + MSG_LINE_HARD ? n : t0 + MSG_LINE_HARD;
+    while (t1 + 1 < lim && !(s[t1] == '?' && s[t1 + 1] == '=')) {
         if (msg_is_wsp((unsigned char)s[t1]) || s[t1] == '\r' || s[t1] == '\n') return 0;
         t1++;
     }
-    if (t1 + 1 >= n) return 0;
+    if (t1 + 1 >= lim) return 0;
     /* Charset, without an RFC 2231 "*language" suffix. */
     char cs[32];
     size_t cl = 0;
@@ -642,6 +645,152 @@ size_t msg_format_date(sim_us t, int64_t epoch_unix, char out[MSG_DATE_SIZE])
                      (int)d, msg_months[m - 1], (int)y, (int)(rem / 3600), (int)(rem / 60 % 60),
                      (int)(rem % 60));
     return k < 0 ? 0 : (size_t)k;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant). */
+static int64_t msg_days_from_civil(int64_t y, int64_t m, int64_t d);
+
+static int64_t msg_days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Skip whitespace, line ends and (nested) comments. */
+static size_t msg_skip_cfws(const char *s, size_t n, size_t i);
+
+static size_t msg_skip_cfws(const char *s, size_t n, size_t i)
+{
+    while (i < n) {
+        if (msg_is_wsp((unsigned char)s[i]) || s[i] == '\r' || s[i] == '\n') {
+            i++;
+        } else if (s[i] == '(') {
+            size_t depth = 0;
+            while (i < n) {
+                if (s[i] == '\\' && i + 1 < n) {
+                    i += 2;
+                    continue;
+                }
+                if (s[i] == '(') depth++;
+                if (s[i] == ')' && --depth == 0) {
+                    i++;
+                    break;
+                }
+                i++;
+            }
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+/* Up to max digits at s[*i]; false when there are fewer than min. */
+static bool msg_digits(const char *s, size_t n, size_t *i, int min, int max, int *val, int *count);
+
+static bool msg_digits(const char *s, size_t n, size_t *i, int min, int max, int *val, int *count)
+{
+    int v = 0, c = 0;
+    while (*i < n && c < max && s[*i] >= '0' && s[*i] <= '9') {
+        v = v * 10 + (s[*i] - '0');
+        (*i)++;
+        c++;
+    }
+    if (c < min) return false;
+    if (*i < n && s[*i] >= '0' && s[*i] <= '9') return false; /* too many digits */
+    *val = v;
+    if (count) *count = c;
+    return true;
+}
+
+bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs)
+{
+    size_t i = msg_skip_cfws(s, n, 0);
+    /* Optional day-of-week "," (its name is not checked against the date). */
+    if (i + 3 <= n && ((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z'))) {
+        bool found = false;
+        for (int k = 0; k < 7 && !found; k++) {
+            found = true;
+            for (int j = 0; j < 3; j++)
+                if (msg_lower((unsigned char)s[i + j]) != msg_lower((unsigned char)msg_days[k][j]))
+                    found = false;
+        }
+        if (!found) return false;
+        i = msg_skip_cfws(s, n, i + 3);
+        if (i >= n || s[i] != ',') return false;
+        i = msg_skip_cfws(s, n, i + 1);
+    }
+    int day, year, ydigits, hh, mm, ss = 0, month = -1;
+    if (!msg_digits(s, n, &i, 1, 2, &day, NULL)) return false;
+    i = msg_skip_cfws(s, n, i);
+    if (i + 3 > n) return false;
+    for (int k = 0; k < 12 && month < 0; k++) {
+        bool eq = true;
+        for (int j = 0; j < 3; j++)
+            if (msg_lower((unsigned char)s[i + j]) != msg_lower((unsigned char)msg_months[k][j]))
+                eq = false;
+        if (eq) month = k + 1;
+    }
+    if (month < 0) return false;
+    i = msg_skip_cfws(s, n, i + 3);
+    if (!msg_digits(s, n, &i, 2, 4, &year, &ydigits)) return false;
+    if (ydigits == 2) year += year < 50 ? 2000 : 1900; /* RFC 5322 §4.3 */
+    else if (ydigits == 3) year += 1900;
+    i = msg_skip_cfws(s, n, i);
+    if (!msg_digits(s, n, &i, 2, 2, &hh, NULL)) return false;
+    i = msg_skip_cfws(s, n, i);
+    if (i >= n || s[i] != ':') return false;
+    i = msg_skip_cfws(s, n, i + 1);
+    if (!msg_digits(s, n, &i, 2, 2, &mm, NULL)) return false;
+    size_t j = msg_skip_cfws(s, n, i);
+    if (j < n && s[j] == ':') {
+        i = msg_skip_cfws(s, n, j + 1);
+        if (!msg_digits(s, n, &i, 2, 2, &ss, NULL)) return false;
+    }
+    i = msg_skip_cfws(s, n, i);
+    int zone_min = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) {
+        int z;
+        size_t z0 = i + 1;
+        i = z0;
+        if (!msg_digits(s, n, &i, 4, 4, &z, NULL)) return false;
+        if (z / 100 > 23 || z % 100 > 59) return false;
+        zone_min = (z / 100 * 60 + z % 100) * (s[z0 - 1] == '-' ? -1 : 1);
+    } else {
+        static const struct {
+            const char *name;
+            int hours;
+        } zones[] = {{"UT", 0},   {"GMT", 0},  {"EST", -5}, {"EDT", -4}, {"CST", -6},
+                     {"CDT", -5}, {"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7}};
+        size_t z0 = i;
+        while (i < n && ((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z'))) i++;
+        size_t zl = i - z0;
+        bool found = zl == 1; /* military zones: "SHOULD be considered equivalent to -0000" */
+        for (size_t k = 0; k < MS_ARRAY_LEN(zones) && !found; k++) {
+            if (strlen(zones[k].name) != zl) continue;
+            bool eq = true;
+            for (size_t c = 0; c < zl; c++)
+                if (msg_lower((unsigned char)s[z0 + c]) != msg_lower((unsigned char)zones[k].name[c]))
+                    eq = false;
+            if (eq) {
+                found = true;
+                zone_min = zones[k].hours * 60;
+            }
+        }
+        if (!found) return false;
+    }
+    if (msg_skip_cfws(s, n, i) != n) return false;
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (day < 1 || day > mdays[month - 1] || (month == 2 && day == 29 && !leap)) return false;
+    if (year < 1900 || hh > 23 || mm > 59 || ss > 60) return false;
+    int64_t days = msg_days_from_civil(year, month, day);
+    *unix_secs = days * 86400 + hh * 3600 + mm * 60 + ss - (int64_t)zone_min * 60;
+    return true;
 }
 
 static uint64_t msg_fnv1a(uint64_t h, const void *p, size_t n)
@@ -830,16 +979,17 @@ static bool msg_word_needs_encoding(const unsigned char *p, size_t n)
 }
 
 /* Unstructured text: ASCII words as they are, runs of words that need
- * encoding as encoded-words (the spaces inside a run are encoded with it,
- * since whitespace between encoded-words is dropped on decoding). */
+ * encoding as encoded-words (the whitespace inside a run is encoded with it,
+ * since whitespace between encoded-words is dropped on decoding, §6.2).
+ * Words are separated by spaces and tabs. */
 static void msg_encode_text(struct msg_buf *out, const unsigned char *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
         size_t ws = i;
-        while (ws < n && p[ws] == ' ') ws++;
+        while (ws < n && msg_is_wsp(p[ws])) ws++;
         size_t we = ws;
-        while (we < n && p[we] != ' ') we++;
+        while (we < n && !msg_is_wsp(p[we])) we++;
         if (!msg_word_needs_encoding(p + ws, we - ws)) {
             msg_buf_add(out, p + i, we - i);
             i = we;
@@ -849,9 +999,9 @@ static void msg_encode_text(struct msg_buf *out, const unsigned char *p, size_t 
         size_t re = we;
         for (;;) {
             size_t a = re;
-            while (a < n && p[a] == ' ') a++;
+            while (a < n && msg_is_wsp(p[a])) a++;
             size_t b = a;
-            while (b < n && p[b] != ' ') b++;
+            while (b < n && !msg_is_wsp(p[b])) b++;
             if (b == a || !msg_word_needs_encoding(p + a, b - a)) break;
             re = b;
         }
@@ -867,6 +1017,8 @@ enum msg_error msg_add_text_field(struct msg_buf *out, const char *name, const c
     enum msg_error e = msg_check_name(name, err);
     if (e == MSG_OK) e = msg_check_value(name, v, n, err);
     if (e != MSG_OK) return e;
+    while (n && msg_is_wsp((unsigned char)*v)) v++, n--; /* unfolding drops them anyway */
+    while (n && msg_is_wsp((unsigned char)v[n - 1])) n--;
     const unsigned char *u = (const unsigned char *)v;
     if (!msg_word_needs_encoding(u, n)) return msg_fold_append(out, name, v, n, err);
     if (!msg_utf8_valid(u, n))

@@ -212,6 +212,15 @@ char *msg_decode_words(const char *s, size_t n, size_t *out_len);
  * four-digit years). Can't fail. */
 size_t msg_format_date(sim_us t, int64_t epoch_unix, char out[MSG_DATE_SIZE]);
 
+/* Parse an RFC 5322 §3.3 date-time s[0..n) (a Date: value, folded or not)
+ * into Unix seconds (UTC), for IMAP SEARCH SENTBEFORE/SENTON/SENTSINCE.
+ * Accepts the optional day name, comments, 2- and 3-digit years (§4.3:
+ * 00-49 are 2000-2049, 50-999 add 1900), seconds omitted, and the obsolete
+ * zones UT, GMT, EST/EDT, CST/CDT, MST/MDT, PST/PDT and military letters
+ * (taken as +0000). Returns false for anything else (bad month, day 31 in
+ * a 30-day month, hour 24, zone +2400, trailing junk). Can't crash. */
+bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs);
+
 /* Write a Message-ID "<hex16.hex8@domain>" (with the angle brackets) made
  * only from the inputs: a 64-bit hash of (seed, serial, sender) and the
  * serial itself, so the same inputs always give the same id and different
@@ -229,12 +238,13 @@ enum msg_error msg_make_message_id(struct msg_buf *out, uint64_t seed, uint64_t 
  * start a new header line)`. */
 enum msg_error msg_check_value(const char *field, const char *v, size_t n, struct ms_error *err);
 
-/* Append "Name: value CRLF" to out, folding at spaces so no line passes 78
- * characters where a space allows it; a run without a space that is too long
- * stays on its line (up to 998, beyond which MSG_E_TOO_LONG). The value is
- * used as it is (no encoding): it must be printable US-ASCII or UTF-8 text
- * without CR/LF/NUL. On error nothing is appended and err (may be NULL) is
- * filled. name must be 1..76 characters of ftext (RFC 5322 §3.6.8). */
+/* Append "Name: value CRLF" to out, folding before spaces and tabs so no
+ * line passes 78 characters where whitespace allows it; a run without
+ * whitespace that is too long stays on its line (up to 998, beyond which
+ * MSG_E_TOO_LONG). The value is used as it is (no encoding; any byte but CR,
+ * LF and NUL, which give MSG_E_INJECTION). On error nothing is appended and
+ * err (may be NULL) is filled. name must be 1..76 characters of ftext
+ * (RFC 5322 §3.6.8), else MSG_E_FIELD_NAME. */
 enum msg_error msg_add_field(struct msg_buf *out, const char *name, const char *v, size_t n,
                              struct ms_error *err);
 
@@ -242,7 +252,9 @@ enum msg_error msg_add_field(struct msg_buf *out, const char *name, const char *
  * text): when v holds non-ASCII bytes, which must be valid UTF-8, the value
  * is written as RFC 2047 encoded-words "=?UTF-8?B?...?=", each at most 75
  * characters and never splitting a UTF-8 sequence (§5 (3), §6.3). Pure ASCII
- * is written as msg_add_field does. */
+ * is written as msg_add_field does. Leading and trailing spaces and tabs are
+ * dropped (unfolding would drop them anyway), so decoding the written field
+ * gives back the trimmed value exactly. */
 enum msg_error msg_add_text_field(struct msg_buf *out, const char *name, const char *v, size_t n,
                                   struct ms_error *err);
 

@@ -4,8 +4,9 @@
  * The generator writes scenario JSON with cJSON and loads it with the
  * normal loader, so every generated model has passed the same checks as a
  * file, and scn_to_json of it is a replayable file. Bodies hold lines that
- * start with '.', lines that are only ".", and lines longer than 998 octets,
- * so dot-stuffing and line limits are exercised; faults take servers and
+ * start with '.', lines that are only ".", lines longer than 998 octets and
+ * 8-bit (UTF-8) text, so dot-stuffing, line limits and transfer encodings
+ * are exercised; faults take servers and
  * links down and (mostly) back up, and links may lose segments. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,7 @@ static char *scn_gen_body(struct scn_gen *g)
             break;
         }
         case 4: line[0] = '\0'; break;
+        case 5: strcpy(line, "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln \xe2\x80\x94 caf\xc3\xa9 na\xc3\xafve"); break; /* 8-bit text */
         default: scn_gen_words_into(g, line, sizeof line, 3 + (size_t)rng_below(&g->r, 10)); break;
         }
         size_t l = strlen(line);
@@ -224,6 +226,7 @@ struct scn_scenario *scn_generate(uint64_t seed, const struct scn_gen_opts *opts
         }
         char subj[200];
         scn_gen_words_into(&g, subj, sizeof subj, 2 + (size_t)rng_below(&g.r, 5));
+        if (rng_below(&g.r, 6) == 0) strcat(subj, " \xe2\x80\x93 R\xc3\xa9sum\xc3\xa9"); /* non-ASCII subject */
         cJSON_AddStringToObject(a, "subject", subj);
         char *body = scn_gen_body(&g);
         cJSON_AddStringToObject(a, "body", body);

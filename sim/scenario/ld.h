@@ -39,6 +39,7 @@ struct scn_ld {
     const struct scn_load_opts *opts;
     const char *base_dir;      /* for attachment files, or NULL */
     uint64_t file_bytes;       /* attachment bytes read so far */
+    uint64_t content_bytes;    /* attachments, pages, transfers so far */
 };
 
 /* String grammars checked by scn_ld_str. */
@@ -63,6 +64,10 @@ enum scn_strcls {
     SCN_SC_OBJNAME,   /* web object name: letters, digits, '.', '_', '-' */
     SCN_SC_NAME,      /* a variant name: one line, non-empty */
 };
+
+/* Count n more bytes of content the simulation will move; false (error at
+ * item) past SCN_MAX_TOTAL_BYTES. */
+bool scn_ld_content(struct scn_ld *L, const cJSON *item, uint64_t n);
 
 /* Sort L->map by item so positions can be looked up. */
 void scn_ld_map_sort(struct scn_ld *L);

@@ -444,6 +444,81 @@ static void test_enclosed_message(void **state)
     mime_tree_free(&t);
 }
 
+static void test_build_message(void **state)
+{
+    (void)state;
+    struct msg_mailbox to = {"Bob", "bob@example.net"};
+    struct msg_header_spec h = {.from = {"Alice", "alice@example.org"}, .to = &to, .n_to = 1,
+                                .subject = "Hi", .date_t = 0, .epoch_unix = 1767225600,
+                                .message_id = "<1@example.org>"};
+    struct mime_node n = {.leaf = {.type = "text", .subtype = "plain", .cte = MIME_CTE_OTHER,
+                                   .content = (const unsigned char *)"Hello\n", .len = 6}};
+    struct msg_buf out = {0};
+    struct ms_error err = {0};
+    assert_int_equal(mime_build_message(&out, &h, &n, 1, &err), MIME_OK);
+    const char want[] = "From: Alice <alice@example.org>\r\n"
+                        "To: Bob <bob@example.net>\r\n"
+                        "Subject: Hi\r\n"
+                        "Date: Thu, 01 Jan 2026 00:00:00 +0000\r\n"
+                        "Message-ID: <1@example.org>\r\n"
+                        "MIME-Version: 1.0\r\n"
+                        "Content-Type: text/plain; charset=us-ascii\r\n"
+                        "Content-Transfer-Encoding: 7bit\r\n"
+                        "\r\n"
+                        "Hello\r\n";
+    assert_int_equal(out.len, sizeof want - 1);
+    assert_memory_equal(out.data, want, sizeof want - 1);
+    msg_buf_free(&out);
+    h.subject = "Hi\r\nBcc: eve@evil.example";
+    assert_int_equal(mime_build_message(&out, &h, &n, 1, &err), MIME_E_BUILD);
+    assert_string_equal(err.msg, "header \"Subject\": value contains CR at offset 2 (would start "
+                                 "a new header line)");
+    assert_int_equal(out.len, 0);
+}
+
+static void test_param_decoded(void **state)
+{
+    (void)state;
+    const char m[] = "Content-Type: application/pdf; name=\"=?UTF-8?Q?caf=C3=A9?=.pdf\"\r\n"
+                     "Content-Disposition: attachment;\r\n"
+                     " filename*0*=utf-8''Notes%20d%27;\r\n"
+                     " filename*1*=%C3%A9t%C3%A9;\r\n"
+                     " filename*2=\".pdf\"; title*=iso-8859-1'fr'%E9t%E9; plain=x%41\r\n\r\n";
+    struct mime_tree t;
+    mime_parse(&t, S(m));
+    struct msg_buf b = {0};
+    assert_true(mime_param_decoded(&t.parts[0], true, "filename", &b));
+    assert_string_equal(b.data, "Notes d'\xC3\xA9t\xC3\xA9.pdf");
+    msg_buf_free(&b);
+    assert_true(mime_param_decoded(&t.parts[0], true, "title", &b));
+    assert_string_equal(b.data, "\xC3\xA9t\xC3\xA9");
+    msg_buf_free(&b);
+    assert_true(mime_param_decoded(&t.parts[0], true, "plain", &b));
+    assert_string_equal(b.data, "x%41"); /* not extended: no percent-decoding */
+    msg_buf_free(&b);
+    assert_true(mime_param_decoded(&t.parts[0], false, "name", &b));
+    assert_string_equal(b.data, "caf\xC3\xA9.pdf");
+    msg_buf_free(&b);
+    assert_false(mime_param_decoded(&t.parts[0], false, "filename", &b));
+    assert_int_equal(b.len, 0);
+    mime_tree_free(&t);
+    /* What the builder writes for a non-ASCII file name reads back. */
+    struct mime_node n = {.leaf = {.type = "image", .subtype = "png",
+                                   .filename = "\xC3\xA9t\xC3\xA9 \"2026\".png",
+                                   .cte = MIME_CTE_BASE64,
+                                   .content = (const unsigned char *)"x", .len = 1}};
+    struct msg_buf f = {0}, body = {0};
+    assert_int_equal(mime_build(&f, &body, &n, 1, NULL), MIME_OK);
+    msg_buf_add(&f, "\r\n", 2);
+    mime_parse(&t, f.data, f.len);
+    assert_true(mime_param_decoded(&t.parts[0], true, "filename", &b));
+    assert_string_equal(b.data, "\xC3\xA9t\xC3\xA9 \"2026\".png");
+    msg_buf_free(&b);
+    mime_tree_free(&t);
+    msg_buf_free(&f);
+    msg_buf_free(&body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -455,6 +530,8 @@ int main(void)
         cmocka_unit_test(test_deep_nesting_capped),
         cmocka_unit_test(test_many_parts_capped),
         cmocka_unit_test(test_enclosed_message),
+        cmocka_unit_test(test_build_message),
+        cmocka_unit_test(test_param_decoded),
     };
     return cmocka_run_group_tests_name("mime", tests, NULL, NULL);
 }

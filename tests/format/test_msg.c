@@ -318,6 +318,53 @@ static void test_dates(void **state)
     assert_string_equal(d, "Wed, 01 Mar 2000 00:00:00 +0000");
 }
 
+static void test_parse_date(void **state)
+{
+    (void)state;
+    const struct {
+        const char *in;
+        int64_t want;
+    } ok[] = {
+        {"Mon, 05 Jan 2026 09:00:00 +0000", 1767603600},
+        {"5 Jan 2026 09:00 +0000", 1767603600},
+        {"  mon ,  5 jan 2026 10:00:00 +0100 (CET)", 1767603600},
+        {"Mon, 05 Jan 2026\r\n 04:00:00 -0500", 1767603600},
+        {"Mon, 05 Jan 2026 04:00:00 EST", 1767603600},
+        {"Mon, 05 Jan 2026 09:00:00 GMT", 1767603600},
+        {"Mon, 05 Jan 2026 09:00:00 Z", 1767603600},
+        {"05 Jan 26 09:00:00 +0000", 1767603600},
+        {"05 Jan 126 09:00:00 +0000", 1767603600},
+        {"01 Jan 1970 00:00:00 +0000", 0},
+        {"29 Feb 2024 23:59:60 +0000", 1709251200},
+        {"31 Dec 1999 23:59:59 -2359", 946684799 + 23 * 3600 + 59 * 60},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        int64_t t = -1;
+        assert_true(msg_parse_date(ok[i].in, strlen(ok[i].in), &t));
+        assert_int_equal(t, ok[i].want);
+    }
+    const char *bad[] = {"", "Mon", "Mon, 05 Jan 2026", "Mon 05 Jan 2026 09:00:00 +0000",
+                         "Xyz, 05 Jan 2026 09:00:00 +0000", "31 Apr 2026 09:00:00 +0000",
+                         "29 Feb 2025 09:00:00 +0000", "05 Foo 2026 09:00:00 +0000",
+                         "05 Jan 2026 24:00:00 +0000", "05 Jan 2026 09:60:00 +0000",
+                         "05 Jan 2026 09:00:00 +2400", "05 Jan 2026 09:00:00 +000",
+                         "05 Jan 2026 09:00:00 +0000 junk", "05 Jan 2026 09:00:00 XYZ",
+                         "005 Jan 2026 09:00:00 +0000", "05 Jan 20260 09:00:00 +0000",
+                         "0 Jan 2026 09:00:00 +0000", "05 Jan 2026 9:00:00 +0000"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t t = 0;
+        assert_false(msg_parse_date(bad[i], strlen(bad[i]), &t));
+    }
+    /* What msg_format_date writes, msg_parse_date reads. */
+    for (int64_t secs = 0; secs < INT64_C(4102444800); secs += INT64_C(86400) * 37 + 3671) {
+        char d[MSG_DATE_SIZE];
+        size_t dl = msg_format_date(secs * SIM_US_PER_S, 0, d);
+        int64_t t = -1;
+        assert_true(msg_parse_date(d, dl, &t));
+        assert_int_equal(t, secs);
+    }
+}
+
 static void test_message_id(void **state)
 {
     (void)state;
@@ -415,7 +462,8 @@ int main(void)
         cmocka_unit_test(test_unfold),          cmocka_unit_test(test_fold_round_trip),
         cmocka_unit_test(test_injection),       cmocka_unit_test(test_encoded_words),
         cmocka_unit_test(test_addresses_write), cmocka_unit_test(test_addresses_parse),
-        cmocka_unit_test(test_dates),           cmocka_unit_test(test_message_id),
+        cmocka_unit_test(test_dates),           cmocka_unit_test(test_parse_date),
+        cmocka_unit_test(test_message_id),
         cmocka_unit_test(test_trace_fields),    cmocka_unit_test(test_build_header),
     };
     return cmocka_run_group_tests_name("msg", tests, NULL, NULL);

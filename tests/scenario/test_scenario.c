@@ -380,6 +380,26 @@ static void test_buffer_errors(void **state)
     assert_null(scn_load_buffer("{", 1, "x", NULL, NULL, NULL));
 }
 
+/* Quoted values in messages are cut at about 60 characters, never inside
+ * a UTF-8 sequence. */
+static void test_quote_cut(void **state)
+{
+    (void)state;
+    char text[400] = "{\"title\": \"t\", \"hosts\": [{\"name\": \"";
+    size_t o = strlen(text);
+    for (int i = 0; i < 40; i++) {
+        memcpy(text + o, "\xc3\xa9", 2); /* é, not a host name character */
+        o += 2;
+    }
+    strcpy(text + o, "\", \"kind\": \"pc\"}]}");
+    struct scn_error err;
+    assert_null(scn_load_buffer(text, strlen(text), "q.json", NULL, NULL, &err));
+    char want[300] = "q.json:1:35: hosts[0].name: \"";
+    for (int i = 0; i < 30; i++) strcat(want, "\xc3\xa9");
+    strcat(want, "...\" is not a host name (letters, digits, '-' and '.' only)");
+    assert_string_equal(err.text, want);
+}
+
 static void test_file_too_big(void **state)
 {
     (void)state;
@@ -467,7 +487,7 @@ static void test_generate(void **state)
     scn_free(a);
     scn_free(b);
     /* Bodies carry dot lines and long lines somewhere in a few seeds. */
-    bool dot = false, longline = false, down = false;
+    bool dot = false, longline = false, down = false, eightbit = false;
     for (uint64_t seed = 0; seed < 50; seed++) {
         struct scn_scenario *s = scn_generate(seed, NULL);
         for (size_t i = 0; i < s->n_timeline; i++) {
@@ -475,6 +495,7 @@ static void test_generate(void **state)
             if (x->kind == SCN_ACT_HOST_DOWN) down = true;
             if (x->kind != SCN_ACT_SEND) continue;
             const char *body = x->u.send.msg.body;
+            for (const char *p = body; *p; p++) eightbit |= (unsigned char)*p >= 0x80;
             if (strncmp(body, ".\n", 2) == 0 || strstr(body, "\n.\n")) dot = true;
             size_t run = 0;
             for (const char *p = body; *p; p++) {
@@ -484,7 +505,7 @@ static void test_generate(void **state)
         }
         scn_free(s);
     }
-    assert_true(dot && longline && down);
+    assert_true(dot && longline && down && eightbit);
     /* Options are honoured. */
     struct scn_gen_opts o = scn_gen_opts_default();
     o.domains = 3;
@@ -516,6 +537,33 @@ static void test_files_match_code(void **state)
     scn_free(s);
 }
 
+static void test_insert_and_clone(void **state)
+{
+    (void)state;
+    struct scn_scenario *s = scn_load_default();
+    size_t net = scn_find_host(s, "mail.example.net");
+    size_t n = s->n_timeline;
+    /* A fault at 1m goes after both actions already at 1m. */
+    struct scn_action down = {.at = SIM_US_PER_MIN, .kind = SCN_ACT_HOST_DOWN, .u.host = net};
+    assert_int_equal(scn_timeline_insert(s, &down), n);
+    struct scn_action early = {.at = 500 * SIM_US_PER_MS, .kind = SCN_ACT_NARRATE};
+    early.u.text = strdup("Half a second in.");
+    assert_int_equal(scn_timeline_insert(s, &early), 1);
+    assert_int_equal(s->n_timeline, n + 2);
+    for (size_t i = 1; i < s->n_timeline; i++) assert_true(s->timeline[i - 1].at <= s->timeline[i].at);
+    assert_int_equal(s->timeline[n + 1].kind, SCN_ACT_HOST_DOWN);
+    assert_round_trip(s);
+    struct scn_error err;
+    struct scn_scenario *c = scn_clone(s, &err);
+    if (!c) fail_msg("%s", err.text);
+    char *a = scn_dump(s), *b = scn_dump(c);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    scn_free(c);
+    scn_free(s);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -533,9 +581,11 @@ int main(void)
         cmocka_unit_test(test_bad_files),   cmocka_unit_test(test_good_files),
         cmocka_unit_test(test_full_model_fields), cmocka_unit_test(test_variants),
         cmocka_unit_test(test_default),     cmocka_unit_test(test_derived_mx),
-        cmocka_unit_test(test_buffer_errors), cmocka_unit_test(test_file_too_big),
+        cmocka_unit_test(test_buffer_errors), cmocka_unit_test(test_quote_cut),
+        cmocka_unit_test(test_file_too_big),
         cmocka_unit_test(test_save),        cmocka_unit_test(test_generate),
-        cmocka_unit_test(test_files_match_code), cmocka_unit_test(test_names),
+        cmocka_unit_test(test_files_match_code), cmocka_unit_test(test_insert_and_clone),
+        cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
 }

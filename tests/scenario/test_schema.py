@@ -20,9 +20,10 @@ except ImportError:
             and not os.environ.get("SCN_SCHEMA_REEXEC"):
         env = dict(os.environ, SCN_SCHEMA_REEXEC="1")
         sys.exit(subprocess.call(["/usr/bin/python3", os.path.abspath(__file__)], env=env))
-    msg = "test_schema: SKIP: python3-jsonschema is not installed (apt-get install python3-jsonschema)"
-    print(msg)
-    sys.exit(1 if os.environ.get("CI") == "true" else 0)
+    ci = os.environ.get("CI") == "true"
+    print("test_schema: %s: python3-jsonschema is not installed (apt-get install python3-jsonschema)%s"
+          % ("FAIL" if ci else "SKIP", " and CI=true" if ci else ""))
+    sys.exit(1 if ci else 0)
 
 
 def load(path):
