@@ -931,10 +931,13 @@ static void ui_d_timeline(struct ui_frame *f)
         ui_p_fill(g, x0 + (float)x, ty + th - h, 1, h, c);
     }
     double total = (double)(m->ct[m->n - 1] > 0 ? m->ct[m->n - 1] : 1);
-    float last_right = -1e9f;
+    float last_right = -1e9f, last_mark = -1e9f;
     for (size_t j = 0; j < m->n_gaps; j++) {
         size_t i = m->gaps[j];
         float x = x0 + (float)((double)m->ct[i] / total) * w;
+        if (x - last_mark < ui_px(f, 16))
+            continue; /* marks closer than this would be a grey smear */
+        last_mark = x;
         ui_p_line(g, x - ui_px(f, 4), ty + th + ui_px(f, 8), x + ui_px(f, 4), ty, ui_px(f, 2),
                   f->c->text);
         ui_p_line(g, x + ui_px(f, 2), ty + th + ui_px(f, 8), x + ui_px(f, 10), ty, ui_px(f, 2),

@@ -127,5 +127,39 @@ done
 wait "$MPID"
 rc=$?
 MPID=""
+[ $rc -eq 0 ] || fail "mailsim --demo exited $rc: $(cat "$tmp/mailsim.err")"
+echo "ok: Q quit the demo with status 0"
+
+# The built-in lesson, simulated, played to its end at full speed, then Q:
+# under ASan this is the whole-lesson leak check.
+SDL_VIDEODRIVER=x11 "$BIN" >"$tmp/mailsim.out" 2>"$tmp/mailsim.err" &
+MPID=$!
+wid=""
+i=0
+while [ -z "$wid" ]; do
+    wid=$(xdotool search --classname '^mailsim$' 2>/dev/null | head -n 1)
+    i=$((i + 1)); [ $i -gt 200 ] && fail "no window for the lesson: $(cat "$tmp/mailsim.err")"
+    [ -z "$wid" ] && sleep 0.1
+done
+xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid"
+wait_title 'step 0/[0-9]+$'
+total=$(title | sed 's/.*step 0\///')
+xdotool key bracketright bracketright bracketright bracketright bracketright \
+    bracketright bracketright bracketright bracketright bracketright space
+i=0
+until title | grep -q "step $total/$total\$"; do
+    i=$((i + 1)); [ $i -gt 900 ] && fail "the lesson did not play to the end: $(title)"
+    sleep 0.1
+done
+echo "ok: the lesson played to the end: $(title)"
+xdotool key q
+i=0
+while kill -0 "$MPID" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "Q did not quit"
+    sleep 0.1
+done
+wait "$MPID"
+rc=$?
+MPID=""
 [ $rc -eq 0 ] || fail "mailsim exited $rc: $(cat "$tmp/mailsim.err")"
 echo "ok: Q quit with status 0"
