@@ -359,6 +359,32 @@ static void test_layout_from_scenario(void **state)
     scn_free(scn);
 }
 
+static void test_empty_trace(void **state)
+{
+    struct fx *f = *state;
+    struct trace *tr = trace_new();
+    struct ui_model *m = ui_model_new(tr, NULL);
+    struct ui_view v;
+    struct ui_stats st;
+    ui_view_init(&v);
+    assert_int_equal(ui_model_steps(m), 0);
+    ui_view_step(&v, m, 1);
+    ui_view_step_line(&v, m, 1);
+    ui_view_step_message(&v, m, -1);
+    assert_int_equal(v.step, 0);
+    v.playing = true;
+    ui_view_advance(&v, m, 1.0);
+    assert_false(v.playing);
+    for (int o = UI_OV_NONE; o <= UI_OV_MESSAGE; o++) {
+        v.overlay = (enum ui_overlay)o;
+        ui_draw(f->g, m, &v, &st);
+        assert_int_equal(st.hosts, 0);
+        assert_int_equal(st.packets, 0);
+    }
+    ui_model_free(m);
+    trace_free(tr);
+}
+
 static void test_rfc_table(void **state)
 {
     (void)state;
@@ -457,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_text_cache),
         cmocka_unit_test(test_keyframes_agree_with_replay),
         cmocka_unit_test(test_layout_from_scenario),
+        cmocka_unit_test(test_empty_trace),
         cmocka_unit_test(test_rfc_table),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_missing_font_is_a_clear_error),
