@@ -132,7 +132,7 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
             }
             i++;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "mailsim: unknown option %s\n%s", a, ui_usage);
+            fprintf(stderr, "mailsim: unknown argument \"%s\" (try --help)\n", a);
             return 2;
         } else if (c->file) {
             fprintf(stderr, "mailsim: one scenario file at a time (got %s and %s)\n", c->file, a);
