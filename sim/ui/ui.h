@@ -55,19 +55,19 @@ enum ui_overlay {
 #define UI_SPEED_COUNT 11 /* speeds 1/8x .. 128x; index 3 is 1x */
 
 struct ui_view {
-    size_t step;          /* 0..N */
-    double frac;          /* 0 <= frac < 1: part of the way to step + 1 (playing) */
+    size_t step; /* 0..N */
+    double frac; /* 0 <= frac < 1: part of the way to step + 1 (playing) */
     bool playing;
-    int speed;            /* 0..UI_SPEED_COUNT-1 */
-    double zoom;          /* everything: + and - (1.0 = 18 px smallest text at 1080p) */
-    double topo_zoom;     /* topology only: mouse wheel */
-    double pan_x, pan_y;  /* topology only: drag, in pixels at zoom 1 */
+    int speed;           /* 0..UI_SPEED_COUNT-1 */
+    double zoom;         /* everything: + and - (1.0 = 18 px smallest text at 1080p) */
+    double topo_zoom;    /* topology only: mouse wheel */
+    double pan_x, pan_y; /* topology only: drag, in pixels at zoom 1 */
     enum ui_theme theme;
-    bool tcp_detail;      /* show handshakes and bare ACKs (default on) */
+    bool tcp_detail; /* show handshakes and bare ACKs (default on) */
     enum ui_overlay overlay;
-    size_t inspect;       /* UI_OV_INSPECT: the record shown */
-    uint32_t msg_host;    /* UI_OV_MESSAGE: the host whose envelope was clicked */
-    uint32_t conn;        /* dialogue panel: connection shown, 0 = follow the step */
+    size_t inspect;    /* UI_OV_INSPECT: the record shown */
+    uint32_t msg_host; /* UI_OV_MESSAGE: the host whose envelope was clicked */
+    uint32_t conn;     /* dialogue panel: connection shown, 0 = follow the step */
 };
 
 /* Defaults: step 0, paused, 1x, zoom 1, dark theme, TCP detail on. Can't fail. */
@@ -95,28 +95,36 @@ struct ui_gfx;
 
 /* What the last ui_draw drew, for tests and for mapping clicks. */
 struct ui_stats {
-    unsigned hosts;          /* host icons */
-    unsigned hosts_down;     /* of which crossed out */
+    unsigned hosts;      /* host icons */
+    unsigned hosts_down; /* of which crossed out */
     unsigned links;
     unsigned links_down;
-    unsigned packets;        /* packets in flight drawn */
-    unsigned packets_lost;   /* falling, crossed packets */
-    unsigned labels;         /* packets with a text label */
-    unsigned envelopes;      /* queued envelopes */
-    unsigned arrows;         /* sequence diagram arrows */
+    unsigned packets;      /* packets in flight drawn */
+    unsigned packets_lost; /* falling, crossed packets */
+    unsigned labels;       /* packets with a text label */
+    unsigned envelopes;    /* queued envelopes */
+    unsigned arrows;       /* sequence diagram arrows */
     unsigned dialogue_lines;
-    unsigned text_draws;     /* text blits */
-    unsigned text_renders;   /* texts rendered by the font engine this frame (cache misses) */
+    unsigned text_draws;   /* text blits */
+    unsigned text_renders; /* texts rendered by the font engine this frame (cache misses) */
 };
 
 /* What is under a point of the last frame drawn. */
-enum ui_hit_kind { UI_HIT_NONE, UI_HIT_HOST, UI_HIT_LINK, UI_HIT_PACKET, UI_HIT_ARROW,
-                   UI_HIT_ENVELOPE, UI_HIT_TIMELINE, UI_HIT_DIALOGUE };
+enum ui_hit_kind {
+    UI_HIT_NONE,
+    UI_HIT_HOST,
+    UI_HIT_LINK,
+    UI_HIT_PACKET,
+    UI_HIT_ARROW,
+    UI_HIT_ENVELOPE,
+    UI_HIT_TIMELINE,
+    UI_HIT_DIALOGUE
+};
 struct ui_hit {
     enum ui_hit_kind kind;
-    uint32_t id;   /* host, link, or connection (dialogue) */
-    size_t rec;    /* packet / arrow: the record */
-    double where;  /* timeline: 0..1 along it */
+    uint32_t id;  /* host, link, or connection (dialogue) */
+    size_t rec;   /* packet / arrow: the record */
+    double where; /* timeline: 0..1 along it */
 };
 
 /* An offscreen renderer (SDL software renderer on an SDL_Surface), w x h

@@ -108,8 +108,7 @@ static int ui_app_fault(void *ctx, const struct ui_fault *f, struct ui_world *w,
     while (pos < s->n_timeline && s->timeline[pos].at <= act.at)
         pos++;
     s->timeline = ms_xrealloc(s->timeline, (s->n_timeline + 1) * sizeof *s->timeline);
-    memmove(&s->timeline[pos + 1], &s->timeline[pos],
-            (s->n_timeline - pos) * sizeof *s->timeline);
+    memmove(&s->timeline[pos + 1], &s->timeline[pos], (s->n_timeline - pos) * sizeof *s->timeline);
     s->timeline[pos] = act;
     s->n_timeline++;
     return ui_app_adopt(a, s, w, err);
@@ -135,8 +134,7 @@ struct ui_app *ui_app_new(const struct ui_sim *sim)
 
 void ui_app_free(struct ui_app *app)
 {
-    if (!app)
-        return;
+    if (!app) return;
     struct ui_simapp *a = app->ctx;
     trace_free(a->tr);
     scn_free(a->scn);

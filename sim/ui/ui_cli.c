@@ -26,14 +26,17 @@ static const char ui_usage[] =
     "  --message HOST       open the message view at HOST\n"
     "  --text               print the text transcript instead of opening a window\n";
 
-const char *ui_cli_usage(void) { return ui_usage; }
+const char *ui_cli_usage(void)
+{
+    return ui_usage;
+}
 
 struct ui_cli {
     bool demo, text, help_overlay;
     const char *file, *out, *export_dir, *message_host;
     long render_step; /* -1: none */
     long start_step;
-    long inspect;     /* 1-based, 0 none */
+    long inspect; /* 1-based, 0 none */
     int w, h;
     enum ui_theme theme;
     double zoom;
@@ -45,8 +48,7 @@ static bool ui_cli_long(const char *s, long *out)
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 0)
-        return false;
+    if (errno || end == s || *end || v < 0) return false;
     *out = v;
     return true;
 }
@@ -108,8 +110,8 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
         } else if (strcmp(a, "--size") == 0) {
             if (sscanf(val, "%dx%d", &c->w, &c->h) != 2 || c->w < 320 || c->h < 240 ||
                 c->w > 8192 || c->h > 8192) {
-                fprintf(stderr, "mailsim: --size: \"%s\" is not WxH between 320x240 and 8192x8192\n",
-                        val);
+                fprintf(stderr,
+                        "mailsim: --size: \"%s\" is not WxH between 320x240 and 8192x8192\n", val);
                 return 2;
             }
             i++;
@@ -159,8 +161,7 @@ static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct
     v->zoom = c->zoom;
     v->tcp_detail = !c->no_tcp;
     ui_view_seek(v, m, (size_t)c->start_step);
-    if (c->help_overlay)
-        v->overlay = UI_OV_HELP;
+    if (c->help_overlay) v->overlay = UI_OV_HELP;
     if (c->inspect > 0 && (size_t)c->inspect <= ui_model_steps(m)) {
         v->overlay = UI_OV_INSPECT;
         v->inspect = (size_t)c->inspect - 1;
@@ -232,8 +233,7 @@ static int ui_cli_transcript(const struct ui_app *app, const struct ui_world *w)
 {
     int r = app && app->transcript ? app->transcript(app->ctx, w, stdout)
                                    : trace_write_text(w->tr, stdout);
-    if (fflush(stdout) != 0)
-        r = -1;
+    if (fflush(stdout) != 0) r = -1;
     return r == 0 ? 0 : 1;
 }
 
@@ -242,8 +242,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
     struct ui_cli c;
     bool ttf_before = TTF_WasInit() > 0;
     int rc = ui_cli_parse(argc, argv, &c);
-    if (rc >= 0)
-        return rc;
+    if (rc >= 0) return rc;
     struct ui_world w = {NULL, NULL, NULL};
     struct trace *demo = NULL;
     struct scn_scenario *demo_scn = NULL;
@@ -291,7 +290,6 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
     }
     trace_free(demo);
     scn_free(demo_scn);
-    if (!ttf_before && TTF_WasInit())
-        TTF_Quit();
+    if (!ttf_before && TTF_WasInit()) TTF_Quit();
     return rc;
 }

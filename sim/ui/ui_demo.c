@@ -37,7 +37,7 @@ struct demo {
     struct trace *tr;
     struct demo_rec *r;
     size_t n, cap;
-    uint32_t seq[16];  /* next sequence number per connection and side */
+    uint32_t seq[16]; /* next sequence number per connection and side */
     const struct trace_link *links;
 };
 
@@ -74,8 +74,7 @@ static void demo_data(struct demo_rec *r, const char *p, size_t len)
 static int demo_cmp(const void *a, const void *b)
 {
     const struct demo_rec *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
+    if (x->t != y->t) return x->t < y->t ? -1 : 1;
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
@@ -92,8 +91,8 @@ static uint32_t demo_link_between(uint32_t a, uint32_t b)
 static size_t demo_path(uint32_t a, uint32_t b, uint32_t *path)
 {
     /* Up to the router from each side, then join. */
-    static const uint32_t up[DEMO_HOSTS] = {DEMO_MSO, DEMO_NET, TRACE_NONE, DEMO_NET, DEMO_MSN,
-                                            DEMO_NET};
+    static const uint32_t up[DEMO_HOSTS] = {DEMO_MSO, DEMO_NET, TRACE_NONE,
+                                            DEMO_NET, DEMO_MSN, DEMO_NET};
     uint32_t pa[8] = {0}, pb[8] = {0};
     size_t na = 0, nb = 0;
     for (uint32_t h = a; h != TRACE_NONE; h = up[h])
@@ -153,24 +152,20 @@ static sim_us demo_seg(struct demo *d, sim_us t, uint32_t conn, uint32_t src, ui
         s.attempt = attempt;
         s.len = (uint32_t)len;
         enum trace_kind k = i == 0 ? (attempt ? TR_SEG_RETRANS : TR_SEG_SENT) : TR_SEG_FORWARD;
-        if (udp)
-            k = i == 0 ? TR_DGRAM_SENT : TR_DGRAM_FORWARD;
+        if (udp) k = i == 0 ? TR_DGRAM_SENT : TR_DGRAM_FORWARD;
         struct demo_rec *r = demo_push(d, t, k);
         r->b.seg = s;
-        if (len)
-            demo_data(r, payload, len);
+        if (len) demo_data(r, payload, len);
         if ((int)i == lost_at_hop) {
             s.reason = NETEV_R_HOST_DOWN;
             r = demo_push(d, ta, udp ? TR_DGRAM_LOST : TR_SEG_LOST);
             r->b.seg = s;
-            if (len)
-                demo_data(r, payload, len);
+            if (len) demo_data(r, payload, len);
             return ta;
         }
         r = demo_push(d, ta, udp ? TR_DGRAM_ARRIVED : TR_SEG_ARRIVED);
         r->b.seg = s;
-        if (len)
-            demo_data(r, payload, len);
+        if (len) demo_data(r, payload, len);
         t = ta;
     }
     return t;
@@ -206,8 +201,8 @@ static sim_us demo_lines(struct demo *d, sim_us t, uint32_t conn, uint32_t from,
             payload[used] = '\0';
         }
     }
-    sim_us ta = demo_seg(d, t, conn, from, to, sport, dport, NETEV_ACK | NETEV_PSH, payload, -1,
-                         0, false);
+    sim_us ta =
+        demo_seg(d, t, conn, from, to, sport, dport, NETEV_ACK | NETEV_PSH, payload, -1, 0, false);
     for (size_t i = 0; i < n; i++) {
         struct demo_rec *r = demo_push(d, ta, TR_LINE_RECEIVED);
         r->b.line.conn = conn;
@@ -227,9 +222,9 @@ static sim_us demo_lines(struct demo *d, sim_us t, uint32_t conn, uint32_t from,
     return ta;
 }
 
-static void demo_conn_rec(struct demo *d, sim_us t, enum trace_kind k, uint32_t conn,
-                          uint32_t host, uint32_t client, uint32_t server, uint16_t cport,
-                          uint16_t sport, uint32_t reason)
+static void demo_conn_rec(struct demo *d, sim_us t, enum trace_kind k, uint32_t conn, uint32_t host,
+                          uint32_t client, uint32_t server, uint16_t cport, uint16_t sport,
+                          uint32_t reason)
 {
     struct demo_rec *r = demo_push(d, t, k);
     r->b.conn.conn = conn;
@@ -275,8 +270,7 @@ static void demo_msg(struct demo *d, sim_us t, enum trace_kind k, uint32_t host,
     r->b.msg.code = code;
     r->b.msg.sender = r->b.msg.rcpt = r->b.msg.msgid = TRACE_NONE;
     r->proto = "msg"; /* marks: intern sender/rcpt/msgid at flush */
-    if (text)
-        demo_data(r, text, strlen(text));
+    if (text) demo_data(r, text, strlen(text));
 }
 
 static void demo_narrate(struct demo *d, sim_us t, uint32_t host, const char *text)
@@ -313,12 +307,10 @@ static sim_us demo_smtp(struct demo *d, sim_us t, uint32_t conn, uint32_t c, uin
     static const char *const st_ehlo[] = {"greeting received", "EHLO sent", "ready for EHLO",
                                           "greeted"};
     static const char *const st_ehlo_r[] = {"EHLO sent", "ready", "greeted", "greeted"};
-    static const char *const st_mail[] = {"ready", "MAIL sent", "greeted",
-                                          "mail transaction open"};
-    static const char *const st_mail_r[] = {"MAIL sent", "sender accepted",
-                                            "mail transaction open", "mail transaction open"};
-    static const char *const st_rcpt[] = {"sender accepted", "RCPT sent",
-                                          "mail transaction open",
+    static const char *const st_mail[] = {"ready", "MAIL sent", "greeted", "mail transaction open"};
+    static const char *const st_mail_r[] = {"MAIL sent", "sender accepted", "mail transaction open",
+                                            "mail transaction open"};
+    static const char *const st_rcpt[] = {"sender accepted", "RCPT sent", "mail transaction open",
                                           "mail transaction open, 1 recipient"};
     static const char *const st_rcpt_r[] = {"RCPT sent", "recipient accepted",
                                             "mail transaction open, 1 recipient",
@@ -330,8 +322,7 @@ static sim_us demo_smtp(struct demo *d, sim_us t, uint32_t conn, uint32_t c, uin
                                             "waiting for message text", "receiving message text"};
     static const char *const st_body[] = {"sending message text", "message sent",
                                           "receiving message text", "message received"};
-    static const char *const st_done_r[] = {"message sent", "ready", "message received",
-                                            "greeted"};
+    static const char *const st_done_r[] = {"message sent", "ready", "message received", "greeted"};
     static const char *const st_quit[] = {"ready", "QUIT sent", "greeted", "closing"};
     static const char *const st_bye[] = {"QUIT sent", "closed", "closing", "closed"};
     char line[256];
@@ -380,8 +371,7 @@ static sim_us demo_smtp(struct demo *d, sim_us t, uint32_t conn, uint32_t c, uin
         "--b1--",
         ".",
     };
-    t = demo_lines(d, t, conn, c, s, cport, sport, 'C', "SMTP", body, MS_ARRAY_LEN(body),
-                   st_body);
+    t = demo_lines(d, t, conn, c, s, cport, sport, 'C', "SMTP", body, MS_ARRAY_LEN(body), st_body);
     l1[0] = "250 2.0.0 Ok: queued as 1";
     t = demo_lines(d, t, conn, s, c, sport, cport, 'S', "SMTP", l1, 1, st_done_r);
     l1[0] = "QUIT";
@@ -399,19 +389,35 @@ static sim_us demo_pop3(struct demo *d, sim_us t, uint32_t conn, uint32_t c, uin
         const char *line;
         const char *st[4];
     } steps[] = {
-        {'S', "+OK POP3 server ready", {"waiting for greeting", "AUTHORIZATION", "new connection", "AUTHORIZATION"}},
-        {'C', "USER bob", {"AUTHORIZATION", "USER sent", "AUTHORIZATION", "AUTHORIZATION, user given"}},
-        {'S', "+OK", {"USER sent", "user accepted", "AUTHORIZATION, user given", "AUTHORIZATION, user given"}},
-        {'C', "PASS secret", {"user accepted", "PASS sent", "AUTHORIZATION, user given", "TRANSACTION"}},
-        {'S', "+OK maildrop has 1 message (512 octets)", {"PASS sent", "TRANSACTION", "TRANSACTION", "TRANSACTION"}},
+        {'S',
+         "+OK POP3 server ready",
+         {"waiting for greeting", "AUTHORIZATION", "new connection", "AUTHORIZATION"}},
+        {'C',
+         "USER bob",
+         {"AUTHORIZATION", "USER sent", "AUTHORIZATION", "AUTHORIZATION, user given"}},
+        {'S',
+         "+OK",
+         {"USER sent", "user accepted", "AUTHORIZATION, user given", "AUTHORIZATION, user given"}},
+        {'C',
+         "PASS secret",
+         {"user accepted", "PASS sent", "AUTHORIZATION, user given", "TRANSACTION"}},
+        {'S',
+         "+OK maildrop has 1 message (512 octets)",
+         {"PASS sent", "TRANSACTION", "TRANSACTION", "TRANSACTION"}},
         {'C', "STAT", {"TRANSACTION", "STAT sent", "TRANSACTION", "TRANSACTION"}},
         {'S', "+OK 1 512", {"STAT sent", "TRANSACTION", "TRANSACTION", "TRANSACTION"}},
         {'C', "RETR 1", {"TRANSACTION", "RETR sent", "TRANSACTION", "TRANSACTION, sending 1"}},
-        {'S', "+OK 512 octets", {"RETR sent", "reading message", "TRANSACTION, sending 1", "TRANSACTION"}},
-        {'S', "Subject: Lunch on Friday?", {"reading message", "reading message", "TRANSACTION", "TRANSACTION"}},
+        {'S',
+         "+OK 512 octets",
+         {"RETR sent", "reading message", "TRANSACTION, sending 1", "TRANSACTION"}},
+        {'S',
+         "Subject: Lunch on Friday?",
+         {"reading message", "reading message", "TRANSACTION", "TRANSACTION"}},
         {'S', ".", {"reading message", "TRANSACTION", "TRANSACTION", "TRANSACTION"}},
         {'C', "DELE 1", {"TRANSACTION", "DELE sent", "TRANSACTION", "TRANSACTION, 1 deleted"}},
-        {'S', "+OK message 1 deleted", {"DELE sent", "TRANSACTION", "TRANSACTION, 1 deleted", "TRANSACTION, 1 deleted"}},
+        {'S',
+         "+OK message 1 deleted",
+         {"DELE sent", "TRANSACTION", "TRANSACTION, 1 deleted", "TRANSACTION, 1 deleted"}},
         {'C', "QUIT", {"TRANSACTION", "QUIT sent", "TRANSACTION, 1 deleted", "UPDATE"}},
         {'S', "+OK bye, 0 messages left", {"QUIT sent", "closed", "UPDATE", "closed"}},
     };
@@ -421,8 +427,7 @@ static sim_us demo_pop3(struct demo *d, sim_us t, uint32_t conn, uint32_t c, uin
             t = demo_lines(d, t, conn, c, s, cport, 110, 'C', "POP3", l1, 1, steps[i].st);
         else
             t = demo_lines(d, t, conn, s, c, 110, cport, 'S', "POP3", l1, 1, steps[i].st);
-        if (i == 12)
-            demo_mbox(d, t, s, 0, 0);
+        if (i == 12) demo_mbox(d, t, s, 0, 0);
     }
     return t;
 }
@@ -504,8 +509,9 @@ struct trace *ui_demo_trace(void)
     sim_us retry = t0 + 30 * SIM_US_PER_MIN;
     demo_msg(&d, t, TR_MSG_DEFERRED, DEMO_MSO, DEMO_MSN, 1, 0, retry, "connection timed out");
     demo_queue(&d, t, DEMO_MSO, 1, retry);
-    demo_narrate(&d, t, DEMO_MSO,
-                 "No answer. The message stays in the queue; the next attempt is due in 30 minutes.");
+    demo_narrate(
+        &d, t, DEMO_MSO,
+        "No answer. The message stays in the queue; the next attempt is due in 30 minutes.");
 
     t = 12 * SIM_US_PER_MIN;
     r = demo_push(&d, t, TR_HOST_UP);
@@ -527,7 +533,8 @@ struct trace *ui_demo_trace(void)
 
     /* Bob fetches it with POP3. */
     t = 40 * SIM_US_PER_MIN;
-    demo_narrate(&d, t, DEMO_BOB, "Bob checks his mail with POP3 (port 110) and deletes it from the server.");
+    demo_narrate(&d, t, DEMO_BOB,
+                 "Bob checks his mail with POP3 (port 110) and deletes it from the server.");
     t = demo_handshake(&d, t, 4, DEMO_BOB, DEMO_MSN, 49300, 110);
     t = demo_pop3(&d, t, 4, DEMO_BOB, DEMO_MSN, 49300);
     t = demo_close(&d, t, 4, DEMO_BOB, DEMO_MSN, 49300, 110);
@@ -538,8 +545,8 @@ struct trace *ui_demo_trace(void)
         struct demo_rec *x = &d.r[i];
         if (x->kind == TR_LINE_SENT || x->kind == TR_LINE_RECEIVED) {
             const struct trace_line *l = &x->b.line;
-            trace_add_line(d.tr, x->t, x->kind, l->conn, l->host, l->peer, (char)l->side,
-                           x->proto, x->before, x->after, x->data, x->len);
+            trace_add_line(d.tr, x->t, x->kind, l->conn, l->host, l->peer, (char)l->side, x->proto,
+                           x->before, x->after, x->data, x->len);
         } else if (x->kind == TR_MAILBOX_CHANGED) {
             trace_add_mailbox(d.tr, x->t, x->b.mbox.host, "bob", "INBOX", x->b.mbox.count,
                               x->b.mbox.unseen);
@@ -563,10 +570,8 @@ struct trace *ui_demo_trace(void)
 struct trace *ui_demo_big(unsigned hosts, unsigned in_flight, size_t records)
 {
     struct trace *tr = trace_new();
-    if (hosts < 2)
-        hosts = 2;
-    if (in_flight < 1)
-        in_flight = 1;
+    if (hosts < 2) hosts = 2;
+    if (in_flight < 1) in_flight = 1;
     char name[64];
     trace_host_add(tr, 0, "internet", 0xC6336401u, true);
     for (unsigned h = 1; h < hosts; h++) {

@@ -18,14 +18,12 @@ struct ui_colors {
 };
 
 static const struct ui_colors ui_dark = {
-    0x15171cff, 0x1f222aff, 0x2a2e38ff, 0xf2f2f2ff, 0xb4b9c2ff, 0x4a505cff, 0x6a5c00ff,
-    0xffffffff, 0x8a93a3ff, 0x6b6b6bff, 0xc9ced6ff, 0x3b4250ff, 0x56b4e9ff, 0x56b4e9ff,
-    0xe69f00ff, 0x000000c0,
+    0x15171cff, 0x1f222aff, 0x2a2e38ff, 0xf2f2f2ff, 0xb4b9c2ff, 0x4a505cff, 0x6a5c00ff, 0xffffffff,
+    0x8a93a3ff, 0x6b6b6bff, 0xc9ced6ff, 0x3b4250ff, 0x56b4e9ff, 0x56b4e9ff, 0xe69f00ff, 0x000000c0,
 };
 static const struct ui_colors ui_light = {
-    0xf4f4f0ff, 0xffffffff, 0xe9e9e4ff, 0x111111ff, 0x4a4a4aff, 0xb8b8b8ff, 0xffe680ff,
-    0x000000ff, 0x6f7785ff, 0x9a9a9aff, 0xd5d9e0ff, 0x3b4250ff, 0x56b4e9ff, 0x0072b2ff,
-    0xa35f00ff, 0x00000080,
+    0xf4f4f0ff, 0xffffffff, 0xe9e9e4ff, 0x111111ff, 0x4a4a4aff, 0xb8b8b8ff, 0xffe680ff, 0x000000ff,
+    0x6f7785ff, 0x9a9a9aff, 0xd5d9e0ff, 0x3b4250ff, 0x56b4e9ff, 0x0072b2ff, 0xa35f00ff, 0x00000080,
 };
 
 /* Okabe-Ito: TCP grey, SMTP blue, POP3 orange, IMAP bluish green, HTTP
@@ -34,9 +32,8 @@ static const uint32_t ui_proto_fill[UI_P_COUNT] = {0x9aa0a6ff, 0x0072b2ff, 0xe69
                                                    0x009e73ff, 0xcc79a7ff, 0xf0e442ff};
 static const uint32_t ui_proto_ink[UI_P_COUNT] = {0x000000ff, 0xffffffff, 0x000000ff,
                                                   0x000000ff, 0x000000ff, 0x000000ff};
-static const char *const ui_proto_shape[UI_P_COUNT] = {"\xc2\xb7", "\xe2\x96\xa0", "\xe2\x97\x8f",
-                                                       "\xe2\x96\xb2", "\xe2\x97\x86",
-                                                       "\xe2\x98\x85"};
+static const char *const ui_proto_shape[UI_P_COUNT] = {
+    "\xc2\xb7", "\xe2\x96\xa0", "\xe2\x97\x8f", "\xe2\x96\xb2", "\xe2\x97\x86", "\xe2\x98\x85"};
 #define UI_LOST 0xd55e00ffu
 
 /* Labels on packets in flight: the newest this many (more would be noise). */
@@ -51,7 +48,7 @@ struct ui_frame {
     const struct ui_view *v;
     const struct ui_colors *c;
     struct ui_state st;
-    float s;   /* text and icon scale: 1.0 at 1080 lines, zoom 1 */
+    float s; /* text and icon scale: 1.0 at 1080 lines, zoom 1 */
     float W, H;
     sim_us t;
     SDL_FRect status, topo, seq, dia, evp, nar, tl;
@@ -59,7 +56,10 @@ struct ui_frame {
     float icon;     /* icon size */
 };
 
-static float ui_px(const struct ui_frame *f, float base) { return base * f->s; }
+static float ui_px(const struct ui_frame *f, float base)
+{
+    return base * f->s;
+}
 
 /* First line of p as printable ASCII, at most max - 1 bytes with "..." when
  * cut (out holds at least max bytes, max >= 8). */
@@ -87,8 +87,7 @@ static void ui_fmt_clock(sim_us t, char *buf, size_t len)
 
 static void ui_fmt_dur(sim_us d, char *buf, size_t len)
 {
-    if (d < 0)
-        d = 0;
+    if (d < 0) d = 0;
     long long s = (long long)(d / SIM_US_PER_S);
     if (s >= 86400)
         snprintf(buf, len, "%lldd %lldh", s / 86400, s / 3600 % 24);
@@ -113,8 +112,7 @@ static void ui_fmt_gap(sim_us d, char *buf, size_t len)
 
 static enum ui_proto ui_seg_proto(const struct trace_rec *r, const struct trace_seg *s)
 {
-    if (r->kind >= TR_DGRAM_SENT && r->kind <= TR_DGRAM_LOST)
-        return UI_P_DNS;
+    if (r->kind >= TR_DGRAM_SENT && r->kind <= TR_DGRAM_LOST) return UI_P_DNS;
     return ui_proto_of_ports(s->sport, s->dport);
 }
 
@@ -123,23 +121,19 @@ static enum ui_proto ui_seg_proto(const struct trace_rec *r, const struct trace_
 static void ui_dns_text(const uint8_t *p, size_t len, char *out, size_t max)
 {
     out[0] = '\0';
-    if (len < 17 || max < 16)
-        return;
+    if (len < 17 || max < 16) return;
     char name[128];
     size_t o = 0, i = 12;
     while (i < len && p[i] != 0) {
         size_t l = p[i++];
-        if (l > 63 || i + l > len || o + l + 2 > sizeof name)
-            return;
-        if (o)
-            name[o++] = '.';
+        if (l > 63 || i + l > len || o + l + 2 > sizeof name) return;
+        if (o) name[o++] = '.';
         for (size_t j = 0; j < l; j++)
             name[o++] = (p[i + j] > 32 && p[i + j] < 127) ? (char)p[i + j] : '?';
         i += l;
     }
     name[o] = '\0';
-    if (i + 3 > len)
-        return;
+    if (i + 3 > len) return;
     unsigned qtype = (unsigned)p[i + 1] << 8 | p[i + 2];
     const char *t = qtype == 15 ? "MX" : qtype == 1 ? "A" : qtype == 28 ? "AAAA" : "?";
     char tmp[160];
@@ -160,8 +154,7 @@ static void ui_payload_text(const struct trace_rec *r, const struct trace_seg *s
 {
     if ((s->sport == 53 || s->dport == 53) && r->kind >= TR_DGRAM_SENT) {
         ui_dns_text(data, dlen, out, max);
-        if (out[0])
-            return;
+        if (out[0]) return;
     }
     ui_first_line(data, dlen, out, max);
 }
@@ -172,11 +165,13 @@ static void ui_flags_text(uint8_t fl, char *buf, size_t len)
     static const struct {
         uint8_t bit;
         const char *name;
-    } names[] = {{NETEV_SYN, "SYN"}, {NETEV_FIN, "FIN"}, {NETEV_RST, "RST"}, {NETEV_PSH, "PSH"},
+    } names[] = {{NETEV_SYN, "SYN"},
+                 {NETEV_FIN, "FIN"},
+                 {NETEV_RST, "RST"},
+                 {NETEV_PSH, "PSH"},
                  {NETEV_ACK, "ACK"}};
     for (size_t i = 0; i < MS_ARRAY_LEN(names); i++) {
-        if (!(fl & names[i].bit))
-            continue;
+        if (!(fl & names[i].bit)) continue;
         size_t o = strlen(buf);
         snprintf(buf + o, len - o, "%s%s", o ? "+" : "", names[i].name);
     }
@@ -208,7 +203,8 @@ static void ui_d_icon(struct ui_frame *f, enum ui_hkind kind, float cx, float cy
             ui_p_fill(g, cx - sz * 0.3f, y + sh + sz * 0.16f, sz * 0.6f, sz * 0.08f, dark);
         } else { /* laptop base */
             float by = y + sh + sz * 0.04f;
-            SDL_FPoint a = {x - sz * 0.12f, by + sz * 0.16f}, b = {x + w + sz * 0.12f, by + sz * 0.16f};
+            SDL_FPoint a = {x - sz * 0.12f, by + sz * 0.16f},
+                       b = {x + w + sz * 0.12f, by + sz * 0.16f};
             ui_p_tri(g, x, by, x + w, by, b.x, b.y, body);
             ui_p_tri(g, x, by, b.x, b.y, a.x, a.y, body);
         }
@@ -267,16 +263,15 @@ static void ui_d_icon_cached(struct ui_frame *f, enum ui_hkind kind, float cx, f
 {
     struct ui_gfx *g = f->g;
     int isz = (int)lroundf(sz);
-    int key = 1 + ((int)kind | (down ? 16 : 0) | (f->v->theme == UI_THEME_LIGHT ? 32 : 0) |
-                   (isz << 6));
+    int key =
+        1 + ((int)kind | (down ? 16 : 0) | (f->v->theme == UI_THEME_LIGHT ? 32 : 0) | (isz << 6));
     int slot = -1;
     for (int i = 0; i < 64; i++) {
         if (g->icons[i].key == key) {
             slot = i;
             break;
         }
-        if (!g->icons[i].key && slot < 0)
-            slot = i;
+        if (!g->icons[i].key && slot < 0) slot = i;
     }
     if (slot < 0) { /* full: start over */
         for (int i = 0; i < 64; i++) {
@@ -288,8 +283,8 @@ static void ui_d_icon_cached(struct ui_frame *f, enum ui_hkind kind, float cx, f
     }
     if (g->icons[slot].key != key) {
         int w = (int)ceilf(sz * 1.9f) + 4, h = (int)ceilf(sz * 1.6f) + 4;
-        SDL_Texture *tex = SDL_CreateTexture(g->ren, SDL_PIXELFORMAT_ARGB8888,
-                                             SDL_TEXTUREACCESS_TARGET, w, h);
+        SDL_Texture *tex =
+            SDL_CreateTexture(g->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, w, h);
         if (!tex) { /* no render targets: draw directly */
             ui_d_icon(f, kind, cx, cy, sz, down);
             return;
@@ -305,8 +300,7 @@ static void ui_d_icon_cached(struct ui_frame *f, enum ui_hkind kind, float cx, f
         ui_d_icon(f, kind, (float)(w / 2), (float)(h / 2), sz, down);
         SDL_SetRenderTarget(g->ren, NULL);
         g->in_target = false;
-        if (clipped)
-            SDL_RenderSetClipRect(g->ren, &clip);
+        if (clipped) SDL_RenderSetClipRect(g->ren, &clip);
         SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND);
         g->icons[slot].key = key;
         g->icons[slot].tex = tex;
@@ -334,8 +328,7 @@ static void ui_d_positions(struct ui_frame *f)
     const struct ui_model *m = f->m;
     SDL_FRect r = f->topo;
     float mx = ui_px(f, 120), mtop = ui_px(f, 64), mbot = ui_px(f, 120);
-    if (mx > r.w / 4)
-        mx = r.w / 4;
+    if (mx > r.w / 4) mx = r.w / 4;
     float cx = r.x + r.w / 2, cy = r.y + r.h / 2;
     double z = f->v->topo_zoom > 0 ? f->v->topo_zoom : 1;
     for (size_t h = 0; h < m->nh; h++) {
@@ -345,8 +338,7 @@ static void ui_d_positions(struct ui_frame *f)
         f->hy[h] = cy + (y - cy) * (float)z + (float)f->v->pan_y * f->s;
     }
     float icon = ui_px(f, 64) * (float)(z < 0.5 ? 0.5 : z > 2 ? 2 : z);
-    if (m->nh > 12)
-        icon *= 0.6f;
+    if (m->nh > 12) icon *= 0.6f;
     f->icon = icon;
 }
 
@@ -355,8 +347,7 @@ static void ui_d_links(struct ui_frame *f)
     const struct ui_model *m = f->m;
     for (size_t l = 0; l < m->nl; l++) {
         const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
-        if (lk->a >= m->nh || lk->b >= m->nh)
-            continue;
+        if (lk->a >= m->nh || lk->b >= m->nh) continue;
         float x1 = f->hx[lk->a], y1 = f->hy[lk->a], x2 = f->hx[lk->b], y2 = f->hy[lk->b];
         bool down = f->st.link_down[l] || f->st.host_down[lk->a] || f->st.host_down[lk->b];
         if (f->st.link_down[l]) {
@@ -427,8 +418,7 @@ static void ui_d_hosts(struct ui_frame *f)
         /* Mailboxes: one line per user folder. */
         for (size_t i = 0; i < f->st.n_mb; i++) {
             const struct ui_mbox *b = &f->st.mb[i];
-            if (b->host != h)
-                continue;
+            if (b->host != h) continue;
             char line[160];
             snprintf(line, sizeof line, "%s %s: %u%s", trace_str(m->tr, b->user),
                      trace_str(m->tr, b->folder), b->count, b->unseen ? " (new)" : "");
@@ -437,8 +427,8 @@ static void ui_d_hosts(struct ui_frame *f)
             ui_p_text_size(g, UI_F_SANS, ui_px(f, 18), line, &tw, &th);
             float lx = cx - ((float)tw + ew + ui_px(f, 8)) / 2;
             ui_d_envelope(f, lx, ty + ui_px(f, 3), ew, eh, b->count ? 0xf0e442ffu : 0xccccccffu);
-            ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->text, lx + ew + ui_px(f, 8), ty,
-                      UI_AL_LEFT, line);
+            ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->text, lx + ew + ui_px(f, 8), ty, UI_AL_LEFT,
+                      line);
             struct ui_hit eh_hit = {UI_HIT_ENVELOPE, (uint32_t)h, 0, 0};
             ui_p_hit(g, lx, ty, (float)tw + ew + ui_px(f, 8), (float)th, eh_hit);
             ty += ui_px(f, 24);
@@ -487,16 +477,13 @@ static void ui_d_packets(struct ui_frame *f)
     const struct ui_model *m = f->m;
     struct ui_gfx *g = f->g;
     size_t k = f->v->step;
-    if (k == 0)
-        return;
+    if (k == 0) return;
     sim_us t = f->t;
     size_t i0 = trace_lower_bound(m->tr, t - m->max_flight - 1);
-    if (k > UI_FLIGHT_SCAN && i0 < k - UI_FLIGHT_SCAN)
-        i0 = k - UI_FLIGHT_SCAN;
+    if (k > UI_FLIGHT_SCAN && i0 < k - UI_FLIGHT_SCAN) i0 = k - UI_FLIGHT_SCAN;
     /* Lost packets stay visible for a moment after their record. */
     size_t l0 = k > 8 ? k - 8 : 0;
-    if (l0 < i0)
-        i0 = l0;
+    if (l0 < i0) i0 = l0;
     static struct ui_flight fl[UI_MAX_FLIGHT];
     size_t nf = 0;
     for (size_t i = i0; i < k && nf < UI_MAX_FLIGHT; i++) {
@@ -505,19 +492,16 @@ static void ui_d_packets(struct ui_frame *f)
         bool lost = kind == TR_SEG_LOST || kind == TR_DGRAM_LOST;
         bool moving = kind == TR_SEG_SENT || kind == TR_SEG_RETRANS || kind == TR_SEG_FORWARD ||
                       kind == TR_DGRAM_SENT || kind == TR_DGRAM_FORWARD;
-        if (!lost && !moving)
-            continue;
+        if (!lost && !moving) continue;
         const struct trace_seg *s = trace_as_seg(r);
-        if (s->hop_from >= m->nh || s->hop_to >= m->nh)
-            continue;
+        if (s->hop_from >= m->nh || s->hop_to >= m->nh) continue;
         if (!f->v->tcp_detail && s->len == 0 && !(s->flags & NETEV_RST) && !lost &&
             kind < TR_DGRAM_SENT)
             continue;
         float x1 = f->hx[s->hop_from], y1 = f->hy[s->hop_from];
         float x2 = f->hx[s->hop_to], y2 = f->hy[s->hop_to];
         float dx = x2 - x1, dy = y2 - y1, len = sqrtf(dx * dx + dy * dy);
-        if (len < 1)
-            continue;
+        if (len < 1) continue;
         float nx = -dy / len, ny = dx / len, off = ui_px(f, 10);
         struct ui_flight *p = &fl[nf];
         p->rec = i;
@@ -525,19 +509,16 @@ static void ui_d_packets(struct ui_frame *f)
         p->lost = lost;
         if (lost) {
             size_t age = k - 1 - i;
-            if (age >= 8 || t - r->t > 2 * SIM_US_PER_S)
-                continue;
+            if (age >= 8 || t - r->t > 2 * SIM_US_PER_S) continue;
             double frac = 0.6;
             p->x = x1 + dx * (float)frac + nx * off;
             p->y = y1 + dy * (float)frac + ny * off;
             p->drop = (float)(((double)age + f->v->frac + 1) / 8.0);
-            if (p->drop > 1)
-                p->drop = 1;
+            if (p->drop > 1) p->drop = 1;
             nf++;
             continue;
         }
-        if (!(s->t_depart <= t && t < s->t_arrive))
-            continue;
+        if (!(s->t_depart <= t && t < s->t_arrive)) continue;
         double frac = (double)(t - s->t_depart) / (double)(s->t_arrive - s->t_depart);
         p->x = x1 + dx * (float)frac + nx * off;
         p->y = y1 + dy * (float)frac + ny * off;
@@ -574,8 +555,7 @@ static void ui_d_packets(struct ui_frame *f)
         char text[96], label[128];
         if (s->len == 0 || dlen == 0) {
             ui_flags_text(s->flags, text, sizeof text);
-            if (r->kind >= TR_DGRAM_SENT)
-                snprintf(text, sizeof text, "UDP");
+            if (r->kind >= TR_DGRAM_SENT) snprintf(text, sizeof text, "UDP");
         } else {
             ui_payload_text(r, s, data, dlen, text, 34);
         }
@@ -630,11 +610,10 @@ static void ui_d_seq(struct ui_frame *f)
         return;
     }
     float head = ui_px(f, 92), pad = ui_px(f, 80);
-    for (size_t c = 0; c < m->n_cols; c += m->n_cols - 1 > 0 ? m->n_cols - 1 : 1) {
+    for (size_t c = 0; c<m->n_cols; c += m->n_cols - 1> 0 ? m->n_cols - 1 : 1) {
         int tw, th; /* the outer names must fit */
         ui_p_text_size(g, UI_F_BOLD, ui_px(f, 18), m->hosts[m->col_host[c]].name, &tw, &th);
-        if ((float)tw / 2 + ui_px(f, 10) > pad)
-            pad = (float)tw / 2 + ui_px(f, 10);
+        if ((float)tw / 2 + ui_px(f, 10) > pad) pad = (float)tw / 2 + ui_px(f, 10);
     }
     float colw = m->n_cols > 1 ? (r.w - 2 * pad) / (float)(m->n_cols - 1) : 0;
     float *colx = ms_xmalloc(m->n_cols * sizeof *colx);
@@ -644,8 +623,7 @@ static void ui_d_seq(struct ui_frame *f)
         const char *name = m->hosts[m->col_host[c]].name;
         char shortname[24];
         snprintf(shortname, sizeof shortname, "%s", name);
-        if (m->n_cols > 8)
-            shortname[8] = '\0';
+        if (m->n_cols > 8) shortname[8] = '\0';
         int tw, th;
         ui_p_text_size(g, UI_F_BOLD, ui_px(f, 18), shortname, &tw, &th);
         bool crowded = colw > 0 && colw < (float)tw + ui_px(f, 12);
@@ -685,15 +663,13 @@ static void ui_d_seq(struct ui_frame *f)
                 ui_payload_text(tr, s, data, dlen, text, 34);
             } else {
                 ui_flags_text(s->flags, text, sizeof text);
-                if (proto != UI_P_DNS)
-                    proto = UI_P_TCP;
+                if (proto != UI_P_DNS) proto = UI_P_TCP;
             }
             snprintf(label, sizeof label, "%s%s", lost ? "LOST " : "", text);
         } else {
             continue;
         }
-        if (from >= m->nh || to >= m->nh || m->column[from] < 0 || m->column[to] < 0)
-            continue;
+        if (from >= m->nh || to >= m->nh || m->column[from] < 0 || m->column[to] < 0) continue;
         float y = r.y + head + rowh * (float)(i - first) + rowh * 0.72f;
         float x1 = colx[m->column[from]], x2 = colx[m->column[to]];
         bool current = i + 1 == p;
@@ -702,8 +678,7 @@ static void ui_d_seq(struct ui_frame *f)
             g->stats.arrows += 0;
         }
         uint32_t col = lost ? UI_LOST : ui_proto_fill[proto];
-        if (proto == UI_P_TCP && !lost)
-            col = f->c->dim;
+        if (proto == UI_P_TCP && !lost) col = f->c->dim;
         float dir = x2 >= x1 ? 1.0f : -1.0f, ah = ui_px(f, 12);
         if (lost) {
             float xm = x1 + (x2 - x1) * 0.6f;
@@ -722,12 +697,10 @@ static void ui_d_seq(struct ui_frame *f)
         enum ui_font font = current ? UI_F_BOLD : UI_F_SANS;
         ui_p_text_size(g, font, ui_px(f, 18), full, &tw, &th);
         float tx = lx - (float)tw / 2;
-        if (tx + (float)tw > r.x + r.w - ui_px(f, 8))
-            tx = r.x + r.w - ui_px(f, 8) - (float)tw;
-        if (tx < r.x + ui_px(f, 8))
-            tx = r.x + ui_px(f, 8);
-        ui_p_text(g, font, ui_px(f, 18), current ? f->c->hi_text : f->c->text, tx,
-                  y - ui_px(f, 25), UI_AL_LEFT, full);
+        if (tx + (float)tw > r.x + r.w - ui_px(f, 8)) tx = r.x + r.w - ui_px(f, 8) - (float)tw;
+        if (tx < r.x + ui_px(f, 8)) tx = r.x + ui_px(f, 8);
+        ui_p_text(g, font, ui_px(f, 18), current ? f->c->hi_text : f->c->text, tx, y - ui_px(f, 25),
+                  UI_AL_LEFT, full);
         struct ui_hit hit = {UI_HIT_ARROW, 0, rec, 0};
         ui_p_hit(g, r.x, y - rowh * 0.72f, r.w, rowh, hit);
         g->stats.arrows++;
@@ -766,14 +739,11 @@ static void ui_d_dialogue(struct ui_frame *f)
     size_t stop = f->v->step > 20000 ? f->v->step - 20000 : 0;
     for (size_t i = f->v->step; i-- > stop && (!cstate || !sstate);) {
         const struct trace_line *l = trace_as_line(trace_get(m->tr, i));
-        if (!l || l->conn != conn)
-            continue;
+        if (!l || l->conn != conn) continue;
         bool client_engine = l->host == client;
         const char *st = trace_str(m->tr, l->state_after);
-        if (client_engine && !cstate)
-            cstate = st;
-        if (!client_engine && !sstate)
-            sstate = st;
+        if (client_engine && !cstate) cstate = st;
+        if (!client_engine && !sstate) sstate = st;
     }
     char head[256];
     snprintf(head, sizeof head, "Dialogue  %s %s   C: %s   S: %s   (connection %u)",
@@ -800,8 +770,7 @@ static void ui_d_dialogue(struct ui_frame *f)
         snprintf(line, sizeof line, "%c: %s", l->side == 'C' ? 'C' : 'S', text);
         float y = top + lh * (float)(i - first);
         bool current = f->st.last_line == lines[i] + 1;
-        if (current)
-            ui_p_fill(g, r.x, y - ui_px(f, 1), r.w, lh, f->c->hi_bg);
+        if (current) ui_p_fill(g, r.x, y - ui_px(f, 1), r.w, lh, f->c->hi_bg);
         uint32_t col = current ? f->c->hi_text : l->side == 'C' ? f->c->client : f->c->server;
         ui_p_text(g, current ? UI_F_BOLD : UI_F_MONO, ui_px(f, 20), col, r.x + ui_px(f, 14), y,
                   UI_AL_LEFT, line);
@@ -836,8 +805,9 @@ static void ui_d_event(struct ui_frame *f)
         const struct trace_seg *sg = trace_as_seg(cur);
         size_t dlen;
         const uint8_t *d = trace_data(cur, &dlen);
-        const char *proto = l ? trace_str(m->tr, l->proto)
-                          : sg && dlen ? ui_proto_names[ui_seg_proto(cur, sg)] : NULL;
+        const char *proto = l            ? trace_str(m->tr, l->proto)
+                            : sg && dlen ? ui_proto_names[ui_seg_proto(cur, sg)]
+                                         : NULL;
         const char *meaning, *rfc;
         char first[100], expl[400];
         if (l || sg) {
@@ -880,8 +850,7 @@ static void ui_d_narration(struct ui_frame *f)
 {
     SDL_FRect r = f->nar;
     ui_p_fill(f->g, r.x, r.y, r.w, r.h, f->c->bg);
-    if (!f->st.narration)
-        return;
+    if (!f->st.narration) return;
     const struct trace_rec *tr = trace_get(f->m->tr, f->st.narration - 1);
     size_t len;
     const uint8_t *d = trace_data(tr, &len);
@@ -906,8 +875,7 @@ static void ui_d_timeline(struct ui_frame *f)
     float x0 = r.x + ui_px(f, 20), w = r.w - ui_px(f, 40);
     float ty = r.y + ui_px(f, 12), th = ui_px(f, 34);
     ui_p_fill(g, x0, ty + th, w, ui_px(f, 2), f->c->grid);
-    if (m->n == 0)
-        return;
+    if (m->n == 0) return;
     int iw = (int)w;
     if (m->bins_w != iw) {
         free(m->bins);
@@ -918,14 +886,12 @@ static void ui_d_timeline(struct ui_frame *f)
             int x = (int)((double)m->ct[i] / total * (iw - 1));
             const struct trace_rec *tr = trace_get(m->tr, i);
             uint8_t cls = trace_as_msg(tr) ? 3 : tr->kind == TR_LINE_SENT ? 2 : 1;
-            if (cls > m->bins[x])
-                m->bins[x] = cls;
+            if (cls > m->bins[x]) m->bins[x] = cls;
         }
     }
     for (int x = 0; x < iw; x++) {
         uint8_t b = m->bins[x];
-        if (!b)
-            continue;
+        if (!b) continue;
         float h = b == 3 ? th : b == 2 ? th * 0.7f : th * 0.4f;
         uint32_t c = b == 3 ? 0xf0e442ffu : b == 2 ? 0x56b4e9ffu : f->c->dim;
         ui_p_fill(g, x0 + (float)x, ty + th - h, 1, h, c);
@@ -947,14 +913,12 @@ static void ui_d_timeline(struct ui_frame *f)
         int tw, tth;
         ui_p_text_size(g, UI_F_SANS, ui_px(f, 18), gap, &tw, &tth);
         float lx = x - (float)tw / 2; /* kept inside the timeline */
-        if (lx < r.x + ui_px(f, 4))
-            lx = r.x + ui_px(f, 4);
-        if (lx + (float)tw > r.x + r.w - ui_px(f, 4))
-            lx = r.x + r.w - ui_px(f, 4) - (float)tw;
+        if (lx < r.x + ui_px(f, 4)) lx = r.x + ui_px(f, 4);
+        if (lx + (float)tw > r.x + r.w - ui_px(f, 4)) lx = r.x + r.w - ui_px(f, 4) - (float)tw;
         sim_us gap_us = trace_get(m->tr, i)->t - trace_get(m->tr, i - 1)->t;
         if (gap_us >= 6 * UI_GAP_LABEL_US && lx > last_right + ui_px(f, 10)) {
-            ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->text, lx, ty + th + ui_px(f, 6),
-                      UI_AL_LEFT, gap);
+            ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->text, lx, ty + th + ui_px(f, 6), UI_AL_LEFT,
+                      gap);
             last_right = lx + (float)tw;
         }
     }
@@ -1001,10 +965,8 @@ static void ui_d_status(struct ui_frame *f)
 static float ui_d_box(struct ui_frame *f, float w, float h, const char *title, SDL_FRect *out)
 {
     ui_p_fill(f->g, 0, 0, f->W, f->H, f->c->backdrop);
-    if (w > f->W - 40)
-        w = f->W - 40;
-    if (h > f->H - 40)
-        h = f->H - 40;
+    if (w > f->W - 40) w = f->W - 40;
+    if (h > f->H - 40) h = f->H - 40;
     SDL_FRect b = {(f->W - w) / 2, (f->H - h) / 2, w, h};
     ui_p_fill(f->g, b.x, b.y, b.w, b.h, f->c->panel);
     ui_p_frame(f->g, b.x, b.y, b.w, b.h, ui_px(f, 3), f->c->grid);
@@ -1043,8 +1005,8 @@ static const char *const ui_help_rows[][2] = {
 static void ui_d_help(struct ui_frame *f)
 {
     SDL_FRect b;
-    float y = ui_d_box(f, ui_px(f, 1100), ui_px(f, 80 + 36 * MS_ARRAY_LEN(ui_help_rows)),
-                       "Controls", &b);
+    float y =
+        ui_d_box(f, ui_px(f, 1100), ui_px(f, 80 + 36 * MS_ARRAY_LEN(ui_help_rows)), "Controls", &b);
     for (size_t i = 0; i < MS_ARRAY_LEN(ui_help_rows); i++) {
         ui_p_text(f->g, UI_F_BOLD, ui_px(f, 22), f->c->text, b.x + ui_px(f, 24), y, UI_AL_LEFT,
                   ui_help_rows[i][0]);
@@ -1105,8 +1067,7 @@ static float ui_d_payload(struct ui_frame *f, float x, float y, float maxy, cons
 static void ui_d_inspect(struct ui_frame *f)
 {
     const struct ui_model *m = f->m;
-    if (f->v->inspect >= m->n)
-        return;
+    if (f->v->inspect >= m->n) return;
     const struct trace_rec *r = trace_get(m->tr, f->v->inspect);
     SDL_FRect b;
     char title[160], tbuf[40], v1[200];
@@ -1185,8 +1146,7 @@ static void ui_d_inspect(struct ui_frame *f)
             y += ui_px(f, 44);
         }
     }
-    if (dlen && (s || l))
-        ui_d_payload(f, x, y + ui_px(f, 6), maxy, d, dlen);
+    if (dlen && (s || l)) ui_d_payload(f, x, y + ui_px(f, 6), maxy, d, dlen);
     ui_p_noclip(f->g);
 }
 
@@ -1199,8 +1159,7 @@ static size_t ui_b64(const char *in, uint8_t *out, size_t max)
     for (; *in && o < max; in++) {
         const char *al = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         const char *p = strchr(al, *in);
-        if (!p || !*in)
-            continue;
+        if (!p || !*in) continue;
         acc = (acc << 6) | (uint32_t)(p - al);
         bits += 6;
         if (bits >= 8) {
@@ -1244,8 +1203,7 @@ static void ui_d_message(struct ui_frame *f)
     for (size_t i = 0; i < ui_lower(m->msgs, m->n_msgs, k) && y < b.y + ui_px(f, 300); i++) {
         const struct trace_rec *r = trace_get(m->tr, m->msgs[i]);
         const struct trace_msg *ms = trace_as_msg(r);
-        if (ms->msg != mm->msg)
-            continue;
+        if (ms->msg != mm->msg) continue;
         char tb[40];
         size_t dl;
         const uint8_t *dd = trace_data(r, &dl);
@@ -1263,10 +1221,8 @@ static void ui_d_message(struct ui_frame *f)
     for (size_t i = found + 1; i-- > 0 && i + 50000 > found;) {
         const struct trace_rec *r = trace_get(m->tr, i);
         const struct trace_line *l = trace_as_line(r);
-        if (!l || l->side != 'C' || (l->host != h && l->peer != h))
-            continue;
-        if (r->kind != (l->host == h ? TR_LINE_RECEIVED : TR_LINE_SENT))
-            continue;
+        if (!l || l->side != 'C' || (l->host != h && l->peer != h)) continue;
+        if (r->kind != (l->host == h ? TR_LINE_RECEIVED : TR_LINE_SENT)) continue;
         size_t dl;
         const uint8_t *dd = trace_data(r, &dl);
         if (dl >= 1 && dd[0] == '.' && (dl == 1 || dd[1] == '\r' || dd[1] == '\n')) {
@@ -1290,8 +1246,7 @@ static void ui_d_message(struct ui_frame *f)
         if (l && l->conn == conn && r->kind == want && l->side == 'C') {
             size_t dl;
             const uint8_t *dd = trace_data(r, &dl);
-            if (dl >= 4 && memcmp(dd, "DATA", 4) == 0)
-                break;
+            if (dl >= 4 && memcmp(dd, "DATA", 4) == 0) break;
         }
         start--;
     }
@@ -1308,8 +1263,7 @@ static void ui_d_message(struct ui_frame *f)
     for (size_t i = start; i < end && y < maxy; i++) {
         const struct trace_rec *r = trace_get(m->tr, i);
         const struct trace_line *l = trace_as_line(r);
-        if (!l || l->conn != conn || r->kind != want || l->side != 'C')
-            continue;
+        if (!l || l->conn != conn || r->kind != want || l->side != 'C') continue;
         size_t dl;
         const uint8_t *dd = trace_data(r, &dl);
         char line[120];
@@ -1327,8 +1281,7 @@ static void ui_d_message(struct ui_frame *f)
             snprintf(node, sizeof node, "%*s%s", depth * 4, "", line + 14);
             ui_p_text(f->g, UI_F_MONO, ui_px(f, 18), f->c->text, col2, y2, UI_AL_LEFT, node);
             y2 += ui_px(f, 24);
-            if (strncasecmp(line + 14, "multipart/", 10) == 0)
-                depth++;
+            if (strncasecmp(line + 14, "multipart/", 10) == 0) depth++;
         }
         if (strncasecmp(line, "Content-Transfer-Encoding: base64", 33) == 0)
             b64 = true;
@@ -1343,7 +1296,8 @@ static void ui_d_message(struct ui_frame *f)
         y2 += ui_px(f, 28);
         for (int i = 0; i < n_before; i++, y2 += ui_px(f, 24)) {
             char shown[48];
-            snprintf(shown, sizeof shown, "%.40s%s", before[i], strlen(before[i]) > 40 ? "..." : "");
+            snprintf(shown, sizeof shown, "%.40s%s", before[i],
+                     strlen(before[i]) > 40 ? "..." : "");
             ui_p_text(f->g, UI_F_MONO, ui_px(f, 18), f->c->text, col2, y2, UI_AL_LEFT, shown);
         }
         uint8_t dec[100];
@@ -1362,7 +1316,8 @@ static void ui_d_message(struct ui_frame *f)
     ui_p_noclip(f->g);
 }
 
-/* ---- the frame -------------------------------------------------------------------------------- */
+/* ---- the frame --------------------------------------------------------------------------------
+ */
 
 void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v,
              struct ui_stats *stats)
@@ -1424,6 +1379,5 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     free(f.hx);
     free(f.hy);
     ui_state_free(&f.st);
-    if (stats)
-        *stats = g->stats;
+    if (stats) *stats = g->stats;
 }

@@ -20,8 +20,7 @@ static const char *const ui_font_families[UI_F_COUNT] = {"DejaVu Sans", "DejaVu 
 /* Fill err with where and msg (cut to fit). */
 static void ui_err(struct ms_error *err, const char *where, const char *msg)
 {
-    if (!err)
-        return;
+    if (!err) return;
     memset(err, 0, sizeof *err);
     err->code = 1;
     size_t n = strlen(where);
@@ -35,11 +34,9 @@ static void ui_err(struct ms_error *err, const char *where, const char *msg)
 /* The file of family through fontconfig, into out. */
 static bool ui_font_find(const char *family, char *out, size_t outlen)
 {
-    if (!FcInit())
-        return false;
+    if (!FcInit()) return false;
     FcPattern *pat = FcNameParse((const FcChar8 *)family);
-    if (!pat)
-        return false;
+    if (!pat) return false;
     FcConfigSubstitute(NULL, pat, FcMatchPattern);
     FcDefaultSubstitute(pat);
     FcResult res;
@@ -119,13 +116,11 @@ struct ui_gfx *ui_gfx_new_offscreen(int w, int h, struct ms_error *err)
         return NULL;
     }
     struct ui_gfx *g = ui_gfx_alloc(err);
-    if (!g)
-        return NULL;
+    if (!g) return NULL;
     g->w = w;
     g->h = h;
     g->surface = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
-    if (g->surface)
-        g->ren = SDL_CreateSoftwareRenderer(g->surface);
+    if (g->surface) g->ren = SDL_CreateSoftwareRenderer(g->surface);
     if (!g->ren) {
         char msg[600];
         snprintf(msg, sizeof msg, "cannot create the software renderer: %s", SDL_GetError());
@@ -140,8 +135,7 @@ struct ui_gfx *ui_gfx_new_offscreen(int w, int h, struct ms_error *err)
 void ui_gfx_text_flush(struct ui_gfx *g)
 {
     for (size_t i = 0; i < UI_TEXT_SLOTS; i++) {
-        if (g->text[i].tex)
-            SDL_DestroyTexture(g->text[i].tex);
+        if (g->text[i].tex) SDL_DestroyTexture(g->text[i].tex);
         memset(&g->text[i], 0, sizeof g->text[i]);
     }
     g->text_used = 0;
@@ -149,30 +143,23 @@ void ui_gfx_text_flush(struct ui_gfx *g)
 
 void ui_gfx_free(struct ui_gfx *g)
 {
-    if (!g)
-        return;
-    if (g->text)
-        ui_gfx_text_flush(g);
+    if (!g) return;
+    if (g->text) ui_gfx_text_flush(g);
     free(g->text);
     free(g->hits);
     for (int i = 0; i < 64; i++)
-        if (g->icons[i].tex)
-            SDL_DestroyTexture(g->icons[i].tex);
+        if (g->icons[i].tex) SDL_DestroyTexture(g->icons[i].tex);
     for (int f = 0; f < UI_F_COUNT; f++)
         for (int i = 0; i < 24; i++)
-            if (g->fonts[f][i].font)
-                TTF_CloseFont(g->fonts[f][i].font);
-    if (g->ren)
-        SDL_DestroyRenderer(g->ren);
-    if (g->surface)
-        SDL_FreeSurface(g->surface);
+            if (g->fonts[f][i].font) TTF_CloseFont(g->fonts[f][i].font);
+    if (g->ren) SDL_DestroyRenderer(g->ren);
+    if (g->surface) SDL_FreeSurface(g->surface);
     free(g);
 }
 
 const void *ui_gfx_pixels(const struct ui_gfx *g, int *w, int *h, int *pitch)
 {
-    if (!g->surface)
-        return NULL;
+    if (!g->surface) return NULL;
     *w = g->surface->w;
     *h = g->surface->h;
     *pitch = g->surface->pitch;

@@ -53,29 +53,29 @@ struct ui_model {
     size_t n, nh, nl;
     struct ui_hostinfo *hosts;
     char title[256];
-    sim_us *ct;          /* compressed time of each record (idle gaps capped) */
-    size_t *lines;       /* LINE_SENT records, in order */
+    sim_us *ct;    /* compressed time of each record (idle gaps capped) */
+    size_t *lines; /* LINE_SENT records, in order */
     size_t n_lines;
-    size_t *msgs;        /* MSG_* records */
+    size_t *msgs; /* MSG_* records */
     size_t n_msgs;
-    size_t *rows;        /* sequence diagram rows without TCP detail */
+    size_t *rows; /* sequence diagram rows without TCP detail */
     size_t n_rows;
-    size_t *rows_tcp;    /* ... with TCP detail */
+    size_t *rows_tcp; /* ... with TCP detail */
     size_t n_rows_tcp;
-    uint32_t n_conns;    /* connection ids 0 .. n_conns-1 */
-    size_t *conn_off;    /* CSR: LINE_SENT records of conn c are */
-    size_t *conn_lines;  /* conn_lines[conn_off[c] .. conn_off[c+1]) */
-    int *column;         /* host -> sequence diagram column, -1 if none */
-    uint32_t *col_host;  /* column -> host */
+    uint32_t n_conns;   /* connection ids 0 .. n_conns-1 */
+    size_t *conn_off;   /* CSR: LINE_SENT records of conn c are */
+    size_t *conn_lines; /* conn_lines[conn_off[c] .. conn_off[c+1]) */
+    int *column;        /* host -> sequence diagram column, -1 if none */
+    uint32_t *col_host; /* column -> host */
     size_t n_cols;
     struct ui_state *kf; /* state at records k * UI_KF_EVERY */
     size_t n_kf;
-    sim_us max_flight;   /* longest t_arrive - t_depart of any packet */
+    sim_us max_flight; /* longest t_arrive - t_depart of any packet */
     /* Timeline ticks per pixel column, cached for one width (drawing is
      * still a function of the trace: the cache only saves work). */
     uint8_t *bins;
     int bins_w;
-    size_t *gaps;        /* records preceded by a gap >= UI_GAP_LABEL_US */
+    size_t *gaps; /* records preceded by a gap >= UI_GAP_LABEL_US */
     size_t n_gaps;
 };
 
@@ -101,7 +101,7 @@ extern const char *const ui_proto_names[UI_P_COUNT];
 enum ui_font { UI_F_SANS, UI_F_BOLD, UI_F_MONO, UI_F_COUNT };
 
 struct ui_text_entry {
-    uint64_t hash;  /* 0 = empty */
+    uint64_t hash; /* 0 = empty */
     SDL_Texture *tex;
     int w, h;
     unsigned last_frame;
@@ -116,8 +116,8 @@ struct ui_hit_rect {
 };
 
 struct ui_gfx {
-    SDL_Surface *surface;   /* offscreen target, or NULL */
-    SDL_Window *window;     /* window target, or NULL */
+    SDL_Surface *surface; /* offscreen target, or NULL */
+    SDL_Window *window;   /* window target, or NULL */
     SDL_Renderer *ren;
     int w, h;
     char font_path[UI_F_COUNT][512];
@@ -131,14 +131,14 @@ struct ui_gfx {
     struct ui_stats stats;
     struct ui_hit_rect *hits;
     size_t n_hits;
-    double scale;           /* font scale of the frame being drawn */
-    bool in_target;         /* drawing into an icon texture, not the surface */
-    SDL_Rect clip;          /* current clip rectangle (whole frame when none) */
+    double scale;   /* font scale of the frame being drawn */
+    bool in_target; /* drawing into an icon texture, not the surface */
+    SDL_Rect clip;  /* current clip rectangle (whole frame when none) */
     struct {
-        int key;            /* kind, size, down, theme packed; 0 = empty */
+        int key; /* kind, size, down, theme packed; 0 = empty */
         SDL_Texture *tex;
         int w, h;
-    } icons[64];            /* host icons drawn once per kind and size */
+    } icons[64]; /* host icons drawn once per kind and size */
 };
 
 /* ---- primitives (ui_prim.c); colours are 0xRRGGBBAA ------------------------------ */

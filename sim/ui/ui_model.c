@@ -24,8 +24,7 @@ const char *const ui_proto_names[UI_P_COUNT] = {"TCP", "SMTP", "POP3", "IMAP", "
 /* Every step takes at least this long at 1x, so each record is seen. */
 #define UI_MIN_STEP_S 0.12
 
-static const double ui_speeds[UI_SPEED_COUNT] = {0.125, 0.25, 0.5, 1,  2,  4,
-                                                 8,     16,   32,  64, 128};
+static const double ui_speeds[UI_SPEED_COUNT] = {0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128};
 
 enum ui_proto ui_proto_of_ports(uint16_t sport, uint16_t dport)
 {
@@ -58,8 +57,7 @@ enum ui_proto ui_proto_of_ports(uint16_t sport, uint16_t dport)
 enum ui_proto ui_proto_of_name(const char *name)
 {
     for (int i = 1; i < UI_P_COUNT; i++)
-        if (strcasecmp(name, ui_proto_names[i]) == 0)
-            return (enum ui_proto)i;
+        if (strcasecmp(name, ui_proto_names[i]) == 0) return (enum ui_proto)i;
     return UI_P_TCP;
 }
 
@@ -99,7 +97,8 @@ void ui_state_free(struct ui_state *st)
     memset(st, 0, sizeof *st);
 }
 
-static void ui_state_copy(const struct ui_model *m, struct ui_state *dst, const struct ui_state *src)
+static void ui_state_copy(const struct ui_model *m, struct ui_state *dst,
+                          const struct ui_state *src)
 {
     memcpy(dst->host_down, src->host_down, m->nh);
     memcpy(dst->link_down, src->link_down, m->nl);
@@ -109,21 +108,18 @@ static void ui_state_copy(const struct ui_model *m, struct ui_state *dst, const 
         dst->cap_mb = src->n_mb;
         dst->mb = ms_xrealloc(dst->mb, dst->cap_mb * sizeof *dst->mb);
     }
-    if (src->n_mb)
-        memcpy(dst->mb, src->mb, src->n_mb * sizeof *dst->mb);
+    if (src->n_mb) memcpy(dst->mb, src->mb, src->n_mb * sizeof *dst->mb);
     dst->n_mb = src->n_mb;
     dst->narration = src->narration;
     dst->last_line = src->last_line;
 }
 
-static int ui_mbox_cmp(const struct ui_mbox *a, uint32_t host, const char *user,
-                       const char *folder, const struct trace *tr)
+static int ui_mbox_cmp(const struct ui_mbox *a, uint32_t host, const char *user, const char *folder,
+                       const struct trace *tr)
 {
-    if (a->host != host)
-        return a->host < host ? -1 : 1;
+    if (a->host != host) return a->host < host ? -1 : 1;
     int c = strcmp(trace_str(tr, a->user), user);
-    if (c)
-        return c;
+    if (c) return c;
     return strcmp(trace_str(tr, a->folder), folder);
 }
 
@@ -134,13 +130,11 @@ static void ui_state_apply(const struct ui_model *m, struct ui_state *st, size_t
     switch ((enum trace_kind)r->kind) {
     case TR_HOST_UP:
     case TR_HOST_DOWN:
-        if (ref->id < m->nh)
-            st->host_down[ref->id] = r->kind == TR_HOST_DOWN;
+        if (ref->id < m->nh) st->host_down[ref->id] = r->kind == TR_HOST_DOWN;
         break;
     case TR_LINK_UP:
     case TR_LINK_DOWN:
-        if (ref->id < m->nl)
-            st->link_down[ref->id] = r->kind == TR_LINK_DOWN;
+        if (ref->id < m->nl) st->link_down[ref->id] = r->kind == TR_LINK_DOWN;
         break;
     case TR_QUEUE_CHANGED: {
         const struct trace_queue *q = trace_body(r);
@@ -181,11 +175,9 @@ static void ui_state_apply(const struct ui_model *m, struct ui_state *st, size_t
 
 void ui_model_state(const struct ui_model *m, size_t k, struct ui_state *st)
 {
-    if (k > m->n)
-        k = m->n;
+    if (k > m->n) k = m->n;
     size_t kfi = k / UI_KF_EVERY;
-    if (kfi >= m->n_kf)
-        kfi = m->n_kf - 1;
+    if (kfi >= m->n_kf) kfi = m->n_kf - 1;
     ui_state_copy(m, st, &m->kf[kfi]);
     for (size_t i = kfi * UI_KF_EVERY; i < k; i++)
         ui_state_apply(m, st, i);
@@ -220,21 +212,15 @@ static enum ui_hkind ui_kind_of_scn(enum scn_host_kind k)
 static enum ui_hkind ui_kind_guess(const struct trace_host *h)
 {
     const char *n = h->name;
-    if (h->router)
-        return UI_HK_ROUTER;
-    if (strncmp(n, "dns", 3) == 0 || strncmp(n, "ns", 2) == 0)
-        return UI_HK_DNS;
+    if (h->router) return UI_HK_ROUTER;
+    if (strncmp(n, "dns", 3) == 0 || strncmp(n, "ns", 2) == 0) return UI_HK_DNS;
     if (strncmp(n, "mail", 4) == 0 || strncmp(n, "mx", 2) == 0 || strncmp(n, "smtp", 4) == 0 ||
         strncmp(n, "imap", 4) == 0 || strncmp(n, "pop", 3) == 0)
         return UI_HK_SERVER;
-    if (strncmp(n, "www", 3) == 0 || strncmp(n, "web", 3) == 0)
-        return UI_HK_WEB;
-    if (strstr(n, "phone"))
-        return UI_HK_PHONE;
-    if (strstr(n, "browser"))
-        return UI_HK_BROWSER;
-    if (strstr(n, "-pc") || strncmp(n, "pc", 2) == 0)
-        return UI_HK_PC;
+    if (strncmp(n, "www", 3) == 0 || strncmp(n, "web", 3) == 0) return UI_HK_WEB;
+    if (strstr(n, "phone")) return UI_HK_PHONE;
+    if (strstr(n, "browser")) return UI_HK_BROWSER;
+    if (strstr(n, "-pc") || strncmp(n, "pc", 2) == 0) return UI_HK_PC;
     return UI_HK_LAPTOP;
 }
 
@@ -243,8 +229,7 @@ static enum ui_hkind ui_kind_guess(const struct trace_host *h)
 static void ui_layout_auto(struct ui_model *m)
 {
     size_t nh = m->nh;
-    if (nh == 0)
-        return;
+    if (nh == 0) return;
     if (nh > 12) {
         size_t ring = 0, routers = 0;
         for (size_t h = 0; h < nh; h++)
@@ -252,7 +237,8 @@ static void ui_layout_auto(struct ui_model *m)
         size_t ri = 0, ci = 0;
         for (size_t h = 0; h < nh; h++) {
             if (m->hosts[h].kind == UI_HK_ROUTER) {
-                m->hosts[h].x = 0.5 + (routers > 1 ? 0.15 * ((double)ri / (double)(routers - 1) - 0.5) : 0);
+                m->hosts[h].x =
+                    0.5 + (routers > 1 ? 0.15 * ((double)ri / (double)(routers - 1) - 0.5) : 0);
                 m->hosts[h].y = 0.5;
                 ri++;
             } else {
@@ -269,8 +255,7 @@ static void ui_layout_auto(struct ui_model *m)
      * ellipse from the left over the top, the next ring further out. */
     size_t hub = SIZE_MAX, hub_deg = 0;
     for (size_t h = 0; h < nh; h++) {
-        if (m->hosts[h].kind != UI_HK_ROUTER)
-            continue;
+        if (m->hosts[h].kind != UI_HK_ROUTER) continue;
         size_t deg = 0;
         for (size_t l = 0; l < m->nl; l++) {
             const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
@@ -302,8 +287,7 @@ static void ui_layout_auto(struct ui_model *m)
         /* Everything else: beside the first placed neighbour, further out. */
         for (int pass = 0; pass < 4; pass++)
             for (size_t h = 0; h < nh; h++) {
-                if (placed[h])
-                    continue;
+                if (placed[h]) continue;
                 for (size_t l = 0; l < m->nl && !placed[h]; l++) {
                     const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
                     size_t o = lk->a == h ? lk->b : lk->b == h ? lk->a : SIZE_MAX;
@@ -329,15 +313,13 @@ static void ui_layout_auto(struct ui_model *m)
         depth[h] = -1;
     int maxd = 0;
     for (size_t root = 0; root < nh; root++) {
-        if (depth[root] >= 0)
-            continue;
+        if (depth[root] >= 0) continue;
         size_t qh = 0, qt = 0;
         depth[root] = root == 0 ? 0 : maxd + 1;
         queue[qt++] = root;
         while (qh < qt) {
             size_t h = queue[qh++];
-            if (depth[h] > maxd)
-                maxd = depth[h];
+            if (depth[h] > maxd) maxd = depth[h];
             for (size_t l = 0; l < m->nl; l++) {
                 const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
                 size_t o = lk->a == h ? lk->b : lk->b == h ? lk->a : (size_t)-1;
@@ -353,8 +335,7 @@ static void ui_layout_auto(struct ui_model *m)
         for (size_t h = 0; h < nh; h++)
             cnt += depth[h] == d;
         for (size_t h = 0; h < nh; h++) {
-            if (depth[h] != d)
-                continue;
+            if (depth[h] != d) continue;
             m->hosts[h].x = maxd ? (double)d / maxd : 0.5;
             m->hosts[h].y = cnt == 1 ? 0.35 : 0.2 + 0.6 * (double)r / (double)(cnt - 1);
             r++;
@@ -376,18 +357,15 @@ static void ui_layout(struct ui_model *m)
         hi->kind = ui_kind_guess(th);
         const struct scn_host *sh = NULL;
         for (size_t i = 0; m->scn && i < m->scn->n_hosts; i++)
-            if (strcasecmp(m->scn->hosts[i].name, th->name) == 0)
-                sh = &m->scn->hosts[i];
+            if (strcasecmp(m->scn->hosts[i].name, th->name) == 0) sh = &m->scn->hosts[i];
         if (sh) {
             hi->kind = ui_kind_of_scn(sh->kind);
             hi->x = sh->x;
             hi->y = sh->y;
         }
-        if (!sh || !sh->has_pos)
-            all_pos = false;
+        if (!sh || !sh->has_pos) all_pos = false;
     }
-    if (!all_pos)
-        ui_layout_auto(m);
+    if (!all_pos) ui_layout_auto(m);
 }
 
 /* ---- building ------------------------------------------------------------------------ */
@@ -404,8 +382,7 @@ static void ui_push(size_t **a, size_t *n, size_t *cap, size_t v)
 static int ui_col_cmp_ctx_x(const struct ui_model *m, uint32_t a, uint32_t b)
 {
     double xa = m->hosts[a].x, xb = m->hosts[b].x;
-    if (xa != xb)
-        return xa < xb ? -1 : 1;
+    if (xa != xb) return xa < xb ? -1 : 1;
     return a < b ? -1 : a > b;
 }
 
@@ -430,8 +407,7 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
         const struct trace_rec *r = trace_get(tr, i);
         sim_us gap = r->t - prev;
         acc += gap < UI_GAP_CAP_US ? gap : UI_GAP_CAP_US;
-        if (gap >= UI_GAP_LABEL_US)
-            ui_push(&m->gaps, &m->n_gaps, &cap_gaps, i);
+        if (gap >= UI_GAP_LABEL_US) ui_push(&m->gaps, &m->n_gaps, &cap_gaps, i);
         m->ct[i] = acc;
         prev = r->t;
         enum trace_kind k = (enum trace_kind)r->kind;
@@ -442,26 +418,20 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
                 m->max_flight = s->t_arrive - s->t_depart;
             bool first_hop = k == TR_SEG_SENT || k == TR_SEG_RETRANS || k == TR_DGRAM_SENT;
             bool lost = k == TR_SEG_LOST || k == TR_DGRAM_LOST;
-            if (k == TR_DGRAM_SENT || lost)
-                ui_push(&m->rows, &m->n_rows, &cap_rows, i);
+            if (k == TR_DGRAM_SENT || lost) ui_push(&m->rows, &m->n_rows, &cap_rows, i);
             if (k == TR_DGRAM_SENT || lost || (first_hop && s->len == 0))
                 ui_push(&m->rows_tcp, &m->n_rows_tcp, &cap_rows_tcp, i);
             if (first_hop || lost) {
-                if (s->src < m->nh)
-                    endpoint[s->src] = 1;
-                if (s->dst < m->nh)
-                    endpoint[s->dst] = 1;
+                if (s->src < m->nh) endpoint[s->src] = 1;
+                if (s->dst < m->nh) endpoint[s->dst] = 1;
             }
         } else if (l && k == TR_LINE_SENT) {
             ui_push(&m->lines, &m->n_lines, &cap_lines, i);
             ui_push(&m->rows, &m->n_rows, &cap_rows, i);
             ui_push(&m->rows_tcp, &m->n_rows_tcp, &cap_rows_tcp, i);
-            if (l->conn + 1 > max_conn)
-                max_conn = l->conn + 1;
-            if (l->host < m->nh)
-                endpoint[l->host] = 1;
-            if (l->peer < m->nh)
-                endpoint[l->peer] = 1;
+            if (l->conn + 1 > max_conn) max_conn = l->conn + 1;
+            if (l->host < m->nh) endpoint[l->host] = 1;
+            if (l->peer < m->nh) endpoint[l->peer] = 1;
         } else if (trace_as_msg(r)) {
             ui_push(&m->msgs, &m->n_msgs, &cap_msgs, i);
         }
@@ -485,8 +455,7 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     m->col_host = ms_xmalloc((m->nh + 1) * sizeof *m->col_host);
     for (size_t h = 0; h < m->nh; h++) {
         m->column[h] = -1;
-        if (!endpoint[h] || m->hosts[h].kind == UI_HK_ROUTER)
-            continue;
+        if (!endpoint[h] || m->hosts[h].kind == UI_HK_ROUTER) continue;
         size_t pos = m->n_cols;
         while (pos > 0 && ui_col_cmp_ctx_x(m, m->col_host[pos - 1], (uint32_t)h) > 0) {
             m->col_host[pos] = m->col_host[pos - 1];
@@ -516,8 +485,7 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
 
 void ui_model_free(struct ui_model *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     for (size_t f = 0; f < m->n_kf; f++)
         ui_state_free(&m->kf[f]);
     free(m->kf);
@@ -536,14 +504,22 @@ void ui_model_free(struct ui_model *m)
     free(m);
 }
 
-size_t ui_model_steps(const struct ui_model *m) { return m->n; }
-const struct trace *ui_model_trace(const struct ui_model *m) { return m->tr; }
-const char *ui_model_title(const struct ui_model *m) { return m->title; }
+size_t ui_model_steps(const struct ui_model *m)
+{
+    return m->n;
+}
+const struct trace *ui_model_trace(const struct ui_model *m)
+{
+    return m->tr;
+}
+const char *ui_model_title(const struct ui_model *m)
+{
+    return m->title;
+}
 
 void ui_model_set_title(struct ui_model *m, const char *title)
 {
-    if (title)
-        snprintf(m->title, sizeof m->title, "%s", title);
+    if (title) snprintf(m->title, sizeof m->title, "%s", title);
 }
 
 /* ---- the view -------------------------------------------------------------------------- */
@@ -574,17 +550,15 @@ void ui_view_step(struct ui_view *v, const struct ui_model *m, long delta)
 }
 
 /* Step to just after the next (dir > 0) or previous record listed in a. */
-static void ui_view_step_in(struct ui_view *v, const struct ui_model *m, const size_t *a,
-                            size_t n, int dir)
+static void ui_view_step_in(struct ui_view *v, const struct ui_model *m, const size_t *a, size_t n,
+                            int dir)
 {
     if (dir > 0) {
         size_t p = ui_lower(a, n, v->step);
-        if (p < n)
-            ui_view_seek(v, m, a[p] + 1);
+        if (p < n) ui_view_seek(v, m, a[p] + 1);
     } else {
         size_t p = v->step >= 1 ? ui_lower(a, n, v->step - 1) : 0;
-        if (p > 0)
-            ui_view_seek(v, m, a[p - 1] + 1);
+        if (p > 0) ui_view_seek(v, m, a[p - 1] + 1);
     }
 }
 
@@ -610,16 +584,14 @@ static double ui_step_duration(const struct ui_model *m, size_t k)
     double d = UI_MIN_STEP_S;
     if (k >= 1 && k < m->n) {
         double g = (double)(m->ct[k] - m->ct[k - 1]) * UI_REAL_PER_US;
-        if (g > d)
-            d = g;
+        if (g > d) d = g;
     }
     return d;
 }
 
 void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s)
 {
-    if (!v->playing)
-        return;
+    if (!v->playing) return;
     double sp = ui_view_speed_factor(v);
     while (real_s > 0 && v->step < m->n) {
         double dur = ui_step_duration(m, v->step) / sp;
@@ -641,10 +613,8 @@ void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s)
 
 sim_us ui_view_time(const struct ui_view *v, const struct ui_model *m)
 {
-    if (m->n == 0)
-        return 0;
-    if (v->step == 0)
-        return trace_get(m->tr, 0)->t;
+    if (m->n == 0) return 0;
+    if (v->step == 0) return trace_get(m->tr, 0)->t;
     sim_us t = trace_get(m->tr, v->step - 1)->t;
     if (v->step < m->n && v->frac > 0) {
         sim_us t2 = trace_get(m->tr, v->step)->t;
@@ -655,12 +625,9 @@ sim_us ui_view_time(const struct ui_view *v, const struct ui_model *m)
 
 size_t ui_model_step_at_where(const struct ui_model *m, double where)
 {
-    if (m->n == 0)
-        return 0;
-    if (where <= 0)
-        return 0;
-    if (where >= 1)
-        return m->n;
+    if (m->n == 0) return 0;
+    if (where <= 0) return 0;
+    if (where >= 1) return m->n;
     sim_us target = (sim_us)(where * (double)m->ct[m->n - 1]);
     size_t lo = 0, hi = m->n;
     while (lo < hi) {

@@ -27,7 +27,10 @@ static void ui_p_set_area(struct ui_gfx *g, uint32_t c, float area)
     SDL_SetRenderDrawColor(g->ren, (Uint8)(c >> 24), (Uint8)(c >> 16), (Uint8)(c >> 8), (Uint8)c);
 }
 
-static void ui_p_set(struct ui_gfx *g, uint32_t c) { ui_p_set_area(g, c, 0); }
+static void ui_p_set(struct ui_gfx *g, uint32_t c)
+{
+    ui_p_set_area(g, c, 0);
+}
 
 void ui_p_begin(struct ui_gfx *g)
 {
@@ -44,8 +47,7 @@ void ui_p_begin(struct ui_gfx *g)
  * frame was reached. Edges are rounded to the nearest pixel. */
 static bool ui_p_direct(struct ui_gfx *g, const SDL_FRect *r, int n, uint32_t c)
 {
-    if (!g->surface || g->in_target || (c & 0xffu) != 0xffu)
-        return false;
+    if (!g->surface || g->in_target || (c & 0xffu) != 0xffu) return false;
     SDL_RenderFlush(g->ren);
     uint32_t px = 0xff000000u | (c >> 8);
     const SDL_Rect *cl = &g->clip;
@@ -54,14 +56,10 @@ static bool ui_p_direct(struct ui_gfx *g, const SDL_FRect *r, int n, uint32_t c)
     for (int i = 0; i < n; i++) {
         int x0 = (int)lroundf(r[i].x), y0 = (int)lroundf(r[i].y);
         int x1 = (int)lroundf(r[i].x + r[i].w), y1 = (int)lroundf(r[i].y + r[i].h);
-        if (x0 < cl->x)
-            x0 = cl->x;
-        if (y0 < cl->y)
-            y0 = cl->y;
-        if (x1 > cl->x + cl->w)
-            x1 = cl->x + cl->w;
-        if (y1 > cl->y + cl->h)
-            y1 = cl->y + cl->h;
+        if (x0 < cl->x) x0 = cl->x;
+        if (y0 < cl->y) y0 = cl->y;
+        if (x1 > cl->x + cl->w) x1 = cl->x + cl->w;
+        if (y1 > cl->y + cl->h) y1 = cl->y + cl->h;
         for (int y = y0; y < y1; y++) {
             uint32_t *row = (uint32_t *)(void *)(base + (size_t)y * (size_t)pitch);
             for (int x = x0; x < x1; x++)
@@ -74,8 +72,7 @@ static bool ui_p_direct(struct ui_gfx *g, const SDL_FRect *r, int n, uint32_t c)
 void ui_p_fill(struct ui_gfx *g, float x, float y, float w, float h, uint32_t c)
 {
     SDL_FRect fr = {x, y, w, h};
-    if (ui_p_direct(g, &fr, 1, c))
-        return;
+    if (ui_p_direct(g, &fr, 1, c)) return;
     SDL_FRect r = {x, y, w, h};
     ui_p_set_area(g, c, w * h);
     SDL_RenderFillRectF(g->ren, &r);
@@ -95,8 +92,7 @@ void ui_p_frame(struct ui_gfx *g, float x, float y, float w, float h, float th, 
 
 static void ui_p_spans(struct ui_gfx *g, const SDL_FRect *r, int n, uint32_t c)
 {
-    if (n <= 0 || ui_p_direct(g, r, n, c))
-        return;
+    if (n <= 0 || ui_p_direct(g, r, n, c)) return;
     ui_p_set(g, c);
     SDL_RenderFillRectsF(g->ren, r, n);
 }
@@ -110,8 +106,7 @@ static void ui_p_poly(struct ui_gfx *g, const float *xy, int n, uint32_t c)
         ymax = fmaxf(ymax, xy[2 * i + 1]);
     }
     int y0 = (int)floorf(ymin), y1 = (int)ceilf(ymax);
-    if (y1 - y0 > UI_MAX_SPANS)
-        y1 = y0 + UI_MAX_SPANS;
+    if (y1 - y0 > UI_MAX_SPANS) y1 = y0 + UI_MAX_SPANS;
     static SDL_FRect spans[UI_MAX_SPANS];
     int ns = 0;
     for (int y = y0; y < y1; y++) {
@@ -127,8 +122,7 @@ static void ui_p_poly(struct ui_gfx *g, const float *xy, int n, uint32_t c)
         }
         if (hi >= lo) {
             float l = roundf(lo), r = roundf(hi);
-            if (r > l)
-                spans[ns++] = (SDL_FRect){l, (float)y, r - l, 1};
+            if (r > l) spans[ns++] = (SDL_FRect){l, (float)y, r - l, 1};
         }
     }
     ui_p_spans(g, spans, ns, c);
@@ -138,8 +132,7 @@ void ui_p_line(struct ui_gfx *g, float x1, float y1, float x2, float y2, float t
 {
     float dx = x2 - x1, dy = y2 - y1;
     float len = sqrtf(dx * dx + dy * dy);
-    if (len < 0.01f)
-        return;
+    if (len < 0.01f) return;
     if (th <= 1.0f) {
         ui_p_set(g, c);
         SDL_RenderDrawLineF(g->ren, x1, y1, x2, y2);
@@ -163,8 +156,7 @@ void ui_p_dashed(struct ui_gfx *g, float x1, float y1, float x2, float y2, float
 {
     float dx = x2 - x1, dy = y2 - y1;
     float len = sqrtf(dx * dx + dy * dy);
-    if (len < 0.01f || dash < 1)
-        return;
+    if (len < 0.01f || dash < 1) return;
     for (float s = 0; s < len; s += 2 * dash) {
         float e = s + dash < len ? s + dash : len;
         ui_p_line(g, x1 + dx * s / len, y1 + dy * s / len, x1 + dx * e / len, y1 + dy * e / len, th,
@@ -180,12 +172,10 @@ void ui_p_circle(struct ui_gfx *g, float cx, float cy, float r, uint32_t c)
     for (int y = y0; y < y1 && ns < UI_MAX_SPANS; y++) {
         float dy = (float)y + 0.5f - cy;
         float h2 = r * r - dy * dy;
-        if (h2 <= 0)
-            continue;
+        if (h2 <= 0) continue;
         float hw = sqrtf(h2);
         float l = roundf(cx - hw), rr = roundf(cx + hw);
-        if (rr > l)
-            spans[ns++] = (SDL_FRect){l, (float)y, rr - l, 1};
+        if (rr > l) spans[ns++] = (SDL_FRect){l, (float)y, rr - l, 1};
     }
     ui_p_spans(g, spans, ns, c);
 }
@@ -199,10 +189,8 @@ void ui_p_tri(struct ui_gfx *g, float x1, float y1, float x2, float y2, float x3
 
 void ui_p_rrect(struct ui_gfx *g, float x, float y, float w, float h, float r, uint32_t c)
 {
-    if (r * 2 > h)
-        r = h / 2;
-    if (r * 2 > w)
-        r = w / 2;
+    if (r * 2 > h) r = h / 2;
+    if (r * 2 > w) r = w / 2;
     if (r < 1.5f) {
         ui_p_fill(g, x, y, w, h, c);
         return;
@@ -213,11 +201,9 @@ void ui_p_rrect(struct ui_gfx *g, float x, float y, float w, float h, float r, u
     for (int yy = y0; yy < y1 && ns < UI_MAX_SPANS; yy++) {
         float yc = (float)yy + 0.5f, inset = 0;
         float d = yc < y + r ? y + r - yc : yc > y + h - r ? yc - (y + h - r) : 0;
-        if (d > 0)
-            inset = r - sqrtf(fmaxf(r * r - d * d, 0));
+        if (d > 0) inset = r - sqrtf(fmaxf(r * r - d * d, 0));
         float l = roundf(x + inset), rr = roundf(x + w - inset);
-        if (rr > l)
-            spans[ns++] = (SDL_FRect){l, (float)yy, rr - l, 1};
+        if (rr > l) spans[ns++] = (SDL_FRect){l, (float)yy, rr - l, 1};
     }
     ui_p_spans(g, spans, ns, c);
 }
@@ -233,8 +219,7 @@ void ui_p_octo(struct ui_gfx *g, float x, float y, float w, float h, float cut, 
 static TTF_Font *ui_font(struct ui_gfx *g, enum ui_font f, int px)
 {
     for (int i = 0; i < 24; i++) {
-        if (g->fonts[f][i].font && g->fonts[f][i].px == px)
-            return g->fonts[f][i].font;
+        if (g->fonts[f][i].font && g->fonts[f][i].px == px) return g->fonts[f][i].font;
         if (!g->fonts[f][i].font) {
             g->fonts[f][i].font = TTF_OpenFont(g->font_path[f], px);
             g->fonts[f][i].px = px;
@@ -263,11 +248,9 @@ static uint64_t ui_text_hash(enum ui_font f, int px, uint32_t c, int wrap, const
 static struct ui_text_entry *ui_text_get(struct ui_gfx *g, enum ui_font f, float pxf, uint32_t c,
                                          int wrap, const char *s)
 {
-    if (!s || !*s)
-        return NULL;
+    if (!s || !*s) return NULL;
     int px = (int)lroundf(pxf);
-    if (px < 6)
-        px = 6;
+    if (px < 6) px = 6;
     uint64_t h = ui_text_hash(f, px, c, wrap, s);
     size_t i = (size_t)(h % UI_TEXT_SLOTS);
     while (g->text[i].hash) {
@@ -282,12 +265,10 @@ static struct ui_text_entry *ui_text_get(struct ui_gfx *g, enum ui_font f, float
         i = (size_t)(h % UI_TEXT_SLOTS);
     }
     TTF_Font *font = ui_font(g, f, px);
-    if (!font)
-        return NULL;
+    if (!font) return NULL;
     SDL_Surface *surf = wrap > 0 ? TTF_RenderUTF8_Blended_Wrapped(font, s, ui_col(c), (Uint32)wrap)
                                  : TTF_RenderUTF8_Blended(font, s, ui_col(c));
-    if (!surf)
-        return NULL;
+    if (!surf) return NULL;
     g->stats.text_renders++;
     struct ui_text_entry *e = &g->text[i];
     e->hash = h;
@@ -304,8 +285,7 @@ int ui_p_text(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, f
               const char *s)
 {
     struct ui_text_entry *e = ui_text_get(g, f, px, c, 0, s);
-    if (!e || !e->tex)
-        return 0;
+    if (!e || !e->tex) return 0;
     float dx = align == UI_AL_CENTER ? (float)e->w / 2 : align == UI_AL_RIGHT ? (float)e->w : 0;
     SDL_FRect dst = {floorf(x - dx), floorf(y), (float)e->w, (float)e->h};
     SDL_SetRenderDrawBlendMode(g->ren, SDL_BLENDMODE_BLEND);
@@ -318,10 +298,8 @@ int ui_p_text_wrap(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float
                    int wrap, const char *s, int *height)
 {
     struct ui_text_entry *e = ui_text_get(g, f, px, c, wrap < 16 ? 16 : wrap, s);
-    if (height)
-        *height = e ? e->h : 0;
-    if (!e || !e->tex)
-        return 0;
+    if (height) *height = e ? e->h : 0;
+    if (!e || !e->tex) return 0;
     SDL_FRect dst = {floorf(x), floorf(y), (float)e->w, (float)e->h};
     SDL_RenderCopyF(g->ren, e->tex, NULL, &dst);
     g->stats.text_draws++;
@@ -332,8 +310,7 @@ void ui_p_text_size(struct ui_gfx *g, enum ui_font f, float px, const char *s, i
 {
     struct ui_text_entry *e = ui_text_get(g, f, px, 0xffffffffu, 0, s);
     *w = e ? e->w : 0;
-    if (h)
-        *h = e ? e->h : (int)px;
+    if (h) *h = e ? e->h : (int)px;
 }
 
 void ui_p_clip(struct ui_gfx *g, float x, float y, float w, float h)
@@ -352,8 +329,7 @@ void ui_p_noclip(struct ui_gfx *g)
 
 void ui_p_hit(struct ui_gfx *g, float x, float y, float w, float h, struct ui_hit hit)
 {
-    if (g->n_hits >= UI_MAX_HITS)
-        return;
+    if (g->n_hits >= UI_MAX_HITS) return;
     g->hits[g->n_hits].r = (SDL_Rect){(int)x, (int)y, (int)w, (int)h};
     g->hits[g->n_hits].hit = hit;
     g->n_hits++;

@@ -43,14 +43,11 @@ static bool ui_win_gfx(struct ui_win *w, struct ms_error *err)
 {
     int ww, wh;
     SDL_GetWindowSize(w->win, &ww, &wh);
-    if (ww < 320)
-        ww = 320;
-    if (wh < 240)
-        wh = 240;
+    if (ww < 320) ww = 320;
+    if (wh < 240) wh = 240;
     ui_gfx_free(w->g);
     w->g = ui_gfx_new_offscreen(ww, wh, err);
-    if (!w->g)
-        return false;
+    if (!w->g) return false;
     SDL_SetSurfaceBlendMode(w->g->surface, SDL_BLENDMODE_NONE);
     w->dirty = true;
     return true;
@@ -76,8 +73,7 @@ static void ui_win_screenshot(struct ui_win *w)
     for (int n = 0; n < 1000; n++) {
         snprintf(path, sizeof path, "%s%smailsim-step-%zu%s%.0d.png", dir ? dir : "",
                  dir ? "/" : "", w->v.step, n ? "-" : "", n);
-        if (stat(path, &sb) != 0)
-            break;
+        if (stat(path, &sb) != 0) break;
     }
     struct ms_error err;
     memset(&err, 0, sizeof err);
@@ -100,8 +96,7 @@ static void ui_win_adopt(struct ui_win *w, const struct ui_world *nw)
     w->world = *nw;
     w->m = ui_model_new(nw->tr, nw->scn);
     ui_model_set_title(w->m, nw->title);
-    if (w->v.step > ui_model_steps(w->m))
-        w->v.step = ui_model_steps(w->m);
+    if (w->v.step > ui_model_steps(w->m)) w->v.step = ui_model_steps(w->m);
     w->v.frac = 0;
     if (w->v.overlay == UI_OV_INSPECT && w->v.inspect >= ui_model_steps(w->m))
         w->v.overlay = UI_OV_NONE;
@@ -192,16 +187,14 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
     int dir = 0;
     switch (e->keysym.sym) {
     case SDLK_SPACE:
-        if (v->step >= ui_model_steps(w->m))
-            ui_view_seek(v, w->m, 0);
+        if (v->step >= ui_model_steps(w->m)) ui_view_seek(v, w->m, 0);
         v->playing = !v->playing;
         break;
     case SDLK_RIGHT:
         dir = 1;
         /* fall through */
     case SDLK_LEFT:
-        if (!dir)
-            dir = -1;
+        if (!dir) dir = -1;
         v->playing = false;
         if (ctrl)
             ui_view_step_message(v, w->m, dir);
@@ -218,23 +211,19 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
         v->playing = false;
         break;
     case SDLK_LEFTBRACKET:
-        if (v->speed > 0)
-            v->speed--;
+        if (v->speed > 0) v->speed--;
         break;
     case SDLK_RIGHTBRACKET:
-        if (v->speed < UI_SPEED_COUNT - 1)
-            v->speed++;
+        if (v->speed < UI_SPEED_COUNT - 1) v->speed++;
         break;
     case SDLK_PLUS:
     case SDLK_EQUALS:
     case SDLK_KP_PLUS:
-        if (v->zoom < 3)
-            v->zoom *= 1.1;
+        if (v->zoom < 3) v->zoom *= 1.1;
         break;
     case SDLK_MINUS:
     case SDLK_KP_MINUS:
-        if (v->zoom > 0.5)
-            v->zoom /= 1.1;
+        if (v->zoom > 0.5) v->zoom /= 1.1;
         break;
     case SDLK_0:
         v->zoom = 1;
@@ -243,8 +232,8 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
         break;
     case SDLK_f: {
         Uint32 fl = SDL_GetWindowFlags(w->win);
-        SDL_SetWindowFullscreen(w->win, (fl & SDL_WINDOW_FULLSCREEN_DESKTOP) ? 0
-                                                                             : SDL_WINDOW_FULLSCREEN_DESKTOP);
+        SDL_SetWindowFullscreen(
+            w->win, (fl & SDL_WINDOW_FULLSCREEN_DESKTOP) ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
         break;
     }
     case SDLK_t:
@@ -269,8 +258,7 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
         v->overlay = v->overlay == UI_OV_HELP ? UI_OV_NONE : UI_OV_HELP;
         break;
     case SDLK_SLASH:
-        if (shift)
-            v->overlay = v->overlay == UI_OV_HELP ? UI_OV_NONE : UI_OV_HELP;
+        if (shift) v->overlay = v->overlay == UI_OV_HELP ? UI_OV_NONE : UI_OV_HELP;
         break;
     default:
         return;
@@ -301,8 +289,7 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
         w->dirty = true;
         break;
     case SDL_MOUSEBUTTONDOWN:
-        if (e->button.button != SDL_BUTTON_LEFT)
-            break;
+        if (e->button.button != SDL_BUTTON_LEFT) break;
         w->down = true;
         w->down_x = w->last_x = e->button.x;
         w->down_y = w->last_y = e->button.y;
@@ -311,8 +298,7 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
         w->dragging_pan = false;
         break;
     case SDL_MOUSEMOTION:
-        if (!w->down)
-            break;
+        if (!w->down) break;
         if (w->dragging_tl) {
             struct ui_hit h = ui_gfx_hit(w->g, e->motion.x, w->down_y);
             if (h.kind == UI_HIT_TIMELINE) {
@@ -331,17 +317,14 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
         w->last_y = e->motion.y;
         break;
     case SDL_MOUSEBUTTONUP:
-        if (e->button.button != SDL_BUTTON_LEFT || !w->down)
-            break;
+        if (e->button.button != SDL_BUTTON_LEFT || !w->down) break;
         w->down = false;
-        if (!w->dragging_pan)
-            ui_win_click(w, e->button.x, e->button.y);
+        if (!w->dragging_pan) ui_win_click(w, e->button.x, e->button.y);
         w->dragging_tl = w->dragging_pan = false;
         break;
     case SDL_WINDOWEVENT:
         if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
-            if (!ui_win_gfx(w, err))
-                w->quit = true;
+            if (!ui_win_gfx(w, err)) w->quit = true;
         } else if (e->window.event == SDL_WINDOWEVENT_EXPOSED) {
             w->dirty = true;
         }
@@ -385,10 +368,8 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
     int ww = 1920, wh = 1080;
     SDL_Rect usable;
     if (SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 320 && usable.h > 240) {
-        if (ww > usable.w)
-            ww = usable.w;
-        if (wh > usable.h - 40)
-            wh = usable.h - 40;
+        if (ww > usable.w) ww = usable.w;
+        if (wh > usable.h - 40) wh = usable.h - 40;
     }
     w.win = SDL_CreateWindow("mailsim", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, ww, wh,
                              SDL_WINDOW_RESIZABLE);
@@ -404,8 +385,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
     }
     w.m = ui_model_new(world->tr, world->scn);
     ui_model_set_title(w.m, world->title);
-    if (w.v.step > ui_model_steps(w.m))
-        w.v.step = ui_model_steps(w.m);
+    if (w.v.step > ui_model_steps(w.m)) w.v.step = ui_model_steps(w.m);
     SDL_StartTextInput();
     Uint64 last = SDL_GetTicks64();
     while (!w.quit) {
@@ -428,8 +408,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
         if (w.v.playing) {
             /* About 60 frames a second. */
             Uint64 spent = SDL_GetTicks64() - now;
-            if (spent < 16)
-                SDL_Delay((Uint32)(16 - spent));
+            if (spent < 16) SDL_Delay((Uint32)(16 - spent));
         }
     }
     *world = w.world;
