@@ -546,6 +546,7 @@ static void ui_d_packets(struct ui_frame *f)
         g->stats.packets++;
     }
     unsigned labels = 0;
+    SDL_FRect placed[UI_MAX_LABELS];
     for (size_t j = nf; j-- > 0 && labels < UI_MAX_LABELS;) {
         struct ui_flight *p = &fl[j];
         const struct trace_rec *r = trace_get(m->tr, p->rec);
@@ -571,6 +572,17 @@ static void ui_d_packets(struct ui_frame *f)
         int tw, th;
         ui_p_text_size(g, UI_F_SANS, ui_px(f, 18), label, &tw, &th);
         float lx = p->x - (float)tw / 2 - ui_px(f, 6), ly = y - ui_px(f, 14) - (float)th;
+        float lw = (float)tw + ui_px(f, 12);
+        /* Newer labels stay put; an older one that would cover one moves up. */
+        for (int tries = 0; tries < 4; tries++) {
+            bool hit = false;
+            for (unsigned q = 0; q < labels && !hit; q++)
+                hit = lx < placed[q].x + placed[q].w && placed[q].x < lx + lw &&
+                      ly < placed[q].y + placed[q].h && placed[q].y < ly + (float)th;
+            if (!hit) break;
+            ly -= (float)th + ui_px(f, 2);
+        }
+        placed[labels] = (SDL_FRect){lx, ly, lw, (float)th};
         uint32_t bg = p->lost ? UI_LOST : s->len ? ui_proto_fill[p->proto] : f->c->panel2;
         uint32_t ink = p->lost ? 0x000000ffu : s->len ? ui_proto_ink[p->proto] : f->c->text;
         ui_p_rrect(g, lx, ly, (float)tw + ui_px(f, 12), (float)th, ui_px(f, 6), bg);
