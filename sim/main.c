@@ -8,6 +8,8 @@
 #include "net/demo.h"
 #include "net/net.h"
 #include "trace/trace.h"
+#include "mail/world.h" /* mail system CLI: --headless, --transcript (issue 4) */
+#include "ui/ui.h"      /* the window, PNG frames, no-display transcript (issue 6) */
 
 enum { EXIT_OK = 0, EXIT_SIM_FAILED = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
 
@@ -50,6 +52,31 @@ static int run_headless_default(unsigned long long seed)
     return rc;
 }
 
+/* ---- the window (issue 6) ---------------------------------------------------- */
+
+/* The window's simulator: scenario s run to the end, into a new trace. The
+ * window calls it again, with a fault added, when a host or link is clicked. */
+static struct trace *main_simulate(void *ctx, const struct scn_scenario *s, struct ms_error *err)
+{
+    (void)ctx;
+    struct trace *tr = trace_new();
+    struct world *w = world_new(s, tr, NULL, err);
+    if (!w) {
+        trace_free(tr);
+        return NULL;
+    }
+    world_run(w, SIM_US_MAX);
+    world_free(w);
+    return tr;
+}
+
+/* Everything that is not a headless run: the window, --render-step, ... */
+static int main_window(int argc, char **argv)
+{
+    struct ui_sim sim = {NULL, main_simulate, world_transcript};
+    return ui_cli_run(argc, argv, &sim);
+}
+
 int main(int argc, char **argv)
 {
     int mail_rc = world_cli(argc, argv); /* issue 4: -1 when not its options */
@@ -61,6 +88,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
+            fputs(ui_cli_usage(), stdout);
             return EXIT_OK;
         } else if (strcmp(a, "--version") == 0) {
             printf("mailsim %s\n", MAILSIM_VERSION);
@@ -77,17 +105,14 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
         } else {
-            fprintf(stderr, "mailsim: unknown argument \"%s\" (try --help)\n", a);
-            return EXIT_USAGE;
+            return main_window(argc, argv); /* the window's options and FILE */
         }
     }
     if (file) {
         fprintf(stderr, "mailsim: %s: scenario files are not supported yet\n", file);
         return EXIT_INPUT;
     }
-    if (!headless) {
-        fprintf(stderr, "mailsim: the window is not built yet; use --headless\n");
-        return EXIT_USAGE;
-    }
+    if (!headless)
+        return main_window(argc, argv);
     return run_headless_default(seed);
 }
