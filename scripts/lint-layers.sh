@@ -9,10 +9,10 @@ allowed() {
         store)    echo "core format store" ;;
         proto)    echo "core format store proto" ;;
         net)      echo "core net" ;;
-        trace)    echo "core trace" ;;
+        trace)    echo "core format trace" ;;
         scenario) echo "core scenario format" ;;
         mail)     echo "core format store proto net trace scenario mail" ;;
-        ui)       echo "core trace scenario ui" ;;
+        ui)       echo "core format trace scenario ui" ;;
         bridge)   echo "core format store proto net trace scenario mail bridge" ;;
         *)        echo "" ;;
     esac

@@ -1,0 +1,105 @@
+/* evq.h -- the discrete-event queue and the simulated clock.
+ *
+ * Events run in order of (time, insertion sequence): two events at the same
+ * simulated time run in the order they were scheduled, so every run of a
+ * scenario is the same. A 4-ary min-heap holds the hot fields (time, sequence,
+ * node index, generation) inline; callbacks live in a pool of nodes reused
+ * through a free list, so steady-state scheduling allocates nothing.
+ * Handles are (generation, node) pairs: cancelling is O(1) and a stale handle
+ * (already fired, already cancelled) is harmlessly refused. Cancelled heap
+ * entries are skipped when they surface and purged when they outnumber the
+ * live ones, so memory stays proportional to the pending events.
+ * Invariant: evq_now() never decreases; no event is scheduled in the past. */
+#ifndef MAILSIM_CORE_EVQ_H
+#define MAILSIM_CORE_EVQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/common.h"
+
+/* Latest representable simulated time ("run until the queue is empty"). */
+#define SIM_US_MAX INT64_MAX
+
+struct evq;
+
+/* An event's callback: ctx and arg are what was given to evq_at(). */
+typedef void evq_fn(void *ctx, uint64_t arg);
+
+/* A scheduled event. 0 (EVQ_NONE) is never a valid handle, so a zeroed
+ * struct field means "no timer". */
+typedef uint64_t evq_handle;
+#define EVQ_NONE ((evq_handle)0)
+
+/* One pending event, as evq_snapshot() reports it (borrowed label). */
+struct evq_info {
+    sim_us t;          /* when it will run */
+    uint64_t seq;      /* insertion sequence: ties run in this order */
+    evq_handle handle; /* for evq_cancel() */
+    const char *label; /* static text given to evq_at(), e.g. "TCP retransmit" */
+    void *ctx;         /* as given to evq_at() (for "which connection") */
+    uint64_t arg;
+};
+
+/* A new empty queue with the clock at 0. Free with evq_free(). Aborts only
+ * when memory is exhausted. */
+struct evq *evq_new(void);
+/* Free the queue; pending events are dropped without running. NULL is a no-op. */
+void evq_free(struct evq *q);
+
+/* The simulated time: that of the event running now, or of the last one run
+ * (or the limit given to evq_run()). Can't fail. */
+sim_us evq_now(const struct evq *q);
+
+/* Schedule fn(ctx, arg) at absolute time t (t >= evq_now(); an earlier t is a
+ * bug and asserts). label must be a static string: it names the event in the
+ * pending-event view ("SMTP retry timer"). Returns the handle; can't fail
+ * (the node pool grows, aborting only if memory is exhausted). */
+evq_handle evq_at(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg,
+                  const char *label);
+/* Schedule fn(ctx, arg) delay_us after now (delay_us >= 0). As evq_at(). */
+evq_handle evq_after(struct evq *q, sim_us delay_us, evq_fn *fn, void *ctx, uint64_t arg,
+                     const char *label);
+
+/* Cancel a pending event. Returns true if it was pending and will now never
+ * run; false for EVQ_NONE, an event that already ran (or is running), or one
+ * already cancelled. O(1); never scans the queue. */
+bool evq_cancel(struct evq *q, evq_handle h);
+/* True while h is scheduled and has not yet started running. Can't fail. */
+bool evq_pending(const struct evq *q, evq_handle h);
+/* The time h will run, or -1 when it is not pending. Can't fail. */
+sim_us evq_when(const struct evq *q, evq_handle h);
+
+/* Number of pending (not cancelled, not yet run) events. Can't fail. */
+size_t evq_count(const struct evq *q);
+/* Time of the next pending event, or -1 when there is none. */
+sim_us evq_next_time(struct evq *q);
+
+/* Run the next pending event, advancing the clock to its time. Returns false
+ * when there was none. */
+bool evq_step(struct evq *q);
+/* Run events in order while the next one's time is <= until, then set the
+ * clock to until (when until != SIM_US_MAX and the queue was not stopped).
+ * Returns the number of events run. Events scheduled by events run in the
+ * same call if they are due. */
+uint64_t evq_run(struct evq *q, sim_us until);
+/* Make the current evq_run() return after the running event. */
+void evq_stop(struct evq *q);
+/* Events run since evq_new(). Can't fail. */
+uint64_t evq_fired(const struct evq *q);
+
+/* Copy up to max of the pending events, earliest first (ties by sequence),
+ * into out; returns how many were copied. O(n log n) in the pending count:
+ * for views and tests, not for the hot path. */
+size_t evq_snapshot(const struct evq *q, struct evq_info *out, size_t max);
+/* Call fn for every pending event, earliest first. fn must not schedule or
+ * cancel events on q. Allocates a temporary array (aborts on exhaustion). */
+void evq_foreach_pending(const struct evq *q, void (*fn)(void *ctx, const struct evq_info *ev),
+                         void *ctx);
+
+/* Bytes currently held by the queue's arrays (heap and node pool), for the
+ * memory-per-pending-event figure. Can't fail. */
+size_t evq_memory(const struct evq *q);
+
+#endif

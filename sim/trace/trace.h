@@ -1,0 +1,346 @@
+/* trace.h -- the append-only record of everything that happened.
+ *
+ * The simulation appends typed records stamped with simulated time; the window,
+ * the exports and the tests only read them. Records live in flat arenas
+ * (chunks of 1 MiB, no allocation per record): a 16-byte header (time, kind,
+ * length), a fixed-size body per kind (struct trace_seg, ...), then variable
+ * bytes (payload, line, text). An offset index finds record k in O(1) and
+ * the records around a time by binary search. Strings that repeat (protocol
+ * and state names, users, folders) are interned to small ids; host names and
+ * links are registered in the trace header, so a reader needs no simulation
+ * state. Invariants: times never decrease; same scenario and seed, same bytes
+ * (trace_hash); every padding byte is zero. */
+#ifndef MAILSIM_TRACE_TRACE_H
+#define MAILSIM_TRACE_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/common.h"
+#include "core/netev.h"
+
+#define TRACE_NONE UINT32_MAX /* no host / link / string */
+
+/* Record kinds, X-macro: name, family (body struct), short text. The order is
+ * part of the trace format: append new kinds at the end of their group only
+ * before a release. */
+#define TRACE_KIND_MAP(X)                                                       \
+    /* network: hosts and links (struct trace_ref) */                           \
+    X(HOST_UP, REF, "host up")                                                  \
+    X(HOST_DOWN, REF, "host down")                                              \
+    X(LINK_UP, REF, "link up")                                                  \
+    X(LINK_DOWN, REF, "link down")                                              \
+    /* TCP segments, one hop each (struct trace_seg + payload) */               \
+    X(SEG_SENT, SEG, "sent")                                                    \
+    X(SEG_RETRANS, SEG, "retransmitted")                                        \
+    X(SEG_FORWARD, SEG, "forwarded")                                            \
+    X(SEG_ARRIVED, SEG, "arrived")                                              \
+    X(SEG_LOST, SEG, "lost")                                                    \
+    /* UDP datagrams, e.g. DNS (struct trace_seg + payload) */                  \
+    X(DGRAM_SENT, SEG, "sent")                                                  \
+    X(DGRAM_FORWARD, SEG, "forwarded")                                          \
+    X(DGRAM_ARRIVED, SEG, "arrived")                                            \
+    X(DGRAM_LOST, SEG, "lost")                                                  \
+    /* TCP connections (struct trace_conn) */                                   \
+    X(CONN_OPENED, CONN, "connection opened")                                   \
+    X(CONN_REFUSED, CONN, "connection refused")                                 \
+    X(CONN_TIMEOUT, CONN, "connection timed out")                               \
+    X(CONN_CLOSED, CONN, "connection closed")                                   \
+    X(CONN_RESET, CONN, "connection reset")                                     \
+    X(TCP_STATE, STATE, "TCP state")                                            \
+    /* protocol lines (struct trace_line + the line's bytes, CRLF included) */  \
+    X(LINE_SENT, LINE, "line sent")                                             \
+    X(LINE_RECEIVED, LINE, "line received")                                     \
+    /* messages (struct trace_msg + reason text) */                             \
+    X(MSG_COMPOSED, MSG, "composed")                                            \
+    X(MSG_SUBMITTED, MSG, "submitted")                                          \
+    X(MSG_QUEUED, MSG, "queued")                                                \
+    X(MSG_ATTEMPT, MSG, "delivery attempt")                                     \
+    X(MSG_DEFERRED, MSG, "deferred")                                            \
+    X(MSG_DELIVERED, MSG, "delivered")                                          \
+    X(MSG_BOUNCED, MSG, "bounced")                                              \
+    X(MSG_DUPLICATE, MSG, "duplicate after lost reply")                         \
+    /* stores (struct trace_queue, struct trace_mailbox) */                     \
+    X(QUEUE_CHANGED, QUEUE, "queue")                                            \
+    X(MAILBOX_CHANGED, MAILBOX, "mailbox")                                      \
+    /* DNS (struct trace_dns + answer text) */                                  \
+    X(DNS_QUESTION, DNS, "DNS question")                                        \
+    X(DNS_ANSWER, DNS, "DNS answer")                                            \
+    /* words for the audience (struct trace_ref: host or TRACE_NONE + text) */  \
+    X(NARRATION, REF, "narration")                                              \
+    /* timers (struct trace_timer), optional */                                 \
+    X(TIMER_SET, TIMER, "timer set")                                            \
+    X(TIMER_CANCELLED, TIMER, "timer cancelled")
+
+enum trace_kind {
+#define TRACE_KIND_ENUM(name, fam, text) TR_##name,
+    TRACE_KIND_MAP(TRACE_KIND_ENUM)
+#undef TRACE_KIND_ENUM
+    TR_KIND_COUNT
+};
+
+/* Which body struct a kind carries. */
+enum trace_family {
+    TRF_REF,
+    TRF_SEG,
+    TRF_CONN,
+    TRF_STATE,
+    TRF_LINE,
+    TRF_MSG,
+    TRF_QUEUE,
+    TRF_MAILBOX,
+    TRF_DNS,
+    TRF_TIMER,
+    TRF_COUNT
+};
+
+/* Every record starts with this header, 8-byte aligned. len counts the
+ * bytes after the header: the body, then the variable data, unpadded. */
+struct trace_rec {
+    sim_us t;
+    uint32_t kind; /* enum trace_kind */
+    uint32_t len;
+};
+
+/* HOST_UP/DOWN (id = host), LINK_UP/DOWN (id = link), NARRATION (id = host
+ * the words are about, or TRACE_NONE; data = UTF-8 text). */
+struct trace_ref {
+    uint32_t id;
+    uint32_t pad;
+};
+
+/* SEG_* and DGRAM_*: one packet over one hop; data = the payload. */
+struct trace_seg {
+    sim_us t_depart;          /* first bit leaves hop_from */
+    sim_us t_arrive;          /* last bit reaches hop_to (for LOST: when it would have) */
+    uint32_t conn;            /* connection id, 0 if none (datagrams, stray RST) */
+    uint32_t src, dst;        /* end hosts */
+    uint32_t hop_from, hop_to;
+    uint32_t link;            /* TRACE_NONE if none */
+    uint32_t seq, ack;        /* TCP */
+    uint16_t sport, dport;
+    uint16_t window;          /* TCP */
+    uint16_t mss;             /* TCP SYN option, 0 if absent */
+    uint8_t flags;            /* NETEV_FIN | NETEV_SYN | ... */
+    uint8_t reason;           /* enum netev_reason (LOST) */
+    uint8_t attempt;          /* 0 = first transmission */
+    uint8_t pad;
+    uint32_t len;             /* payload bytes (== the record's data length) */
+};
+
+/* CONN_*: reason is enum netev_reason. */
+struct trace_conn {
+    uint32_t conn;
+    uint32_t host;            /* where it was observed */
+    uint32_t client, server;
+    uint16_t cport, sport;
+    uint32_t reason;
+};
+
+/* TCP_STATE: an endpoint of conn on host moved from -> to (interned names). */
+struct trace_state {
+    uint32_t conn;
+    uint32_t host;
+    uint32_t from, to;
+};
+
+/* LINE_SENT / LINE_RECEIVED: one protocol line (command or reply line) as
+ * the engine of `host` wrote or read it. data = the bytes, CRLF included. */
+struct trace_line {
+    uint32_t conn;
+    uint32_t host;            /* the host whose engine sent / received it */
+    uint32_t peer;            /* the other end */
+    uint32_t proto;           /* interned: "SMTP", "POP3", "IMAP", "HTTP" */
+    uint32_t state_before;    /* interned engine state names */
+    uint32_t state_after;
+    uint8_t side;             /* 'C' client or 'S' server: who wrote the line */
+    uint8_t pad[3];
+    uint32_t len;
+};
+
+/* MSG_*: the life of one message. data = reason or detail text (may be empty),
+ * e.g. "450 4.2.0 mailbox busy" or "connection timed out". */
+struct trace_msg {
+    sim_us next_retry;        /* DEFERRED: when the next attempt is due, else -1 */
+    uint32_t msg;             /* simulation-wide message number, from 1 */
+    uint32_t host;            /* where it happened */
+    uint32_t peer;            /* the other host involved, or TRACE_NONE */
+    uint32_t attempt;         /* ATTEMPT/DEFERRED: 1, 2, ...; else 0 */
+    uint32_t code;            /* SMTP reply code that decided it, 0 if none */
+    uint32_t sender;          /* interned envelope sender, or TRACE_NONE */
+    uint32_t rcpt;            /* interned envelope recipient, or TRACE_NONE */
+    uint32_t msgid;           /* interned Message-ID, or TRACE_NONE */
+};
+
+/* QUEUE_CHANGED: the outgoing queue of host now holds length messages. */
+struct trace_queue {
+    sim_us next_retry;        /* earliest due retry, -1 if none */
+    uint32_t host;
+    uint32_t length;
+};
+
+/* MAILBOX_CHANGED: user's folder on host now holds count messages. */
+struct trace_mailbox {
+    uint32_t host;
+    uint32_t user;            /* interned */
+    uint32_t folder;          /* interned, e.g. "INBOX" */
+    uint32_t count;
+    uint32_t unseen;
+    uint32_t pad;
+};
+
+/* DNS_QUESTION / DNS_ANSWER: data = the answer in zone-file style
+ * ("mail.example.org. 300 IN MX 10 mx.example.org."), empty for questions. */
+struct trace_dns {
+    uint32_t host;            /* the resolver asking */
+    uint32_t server;          /* the name server, or TRACE_NONE */
+    uint32_t qname;           /* interned */
+    uint16_t qtype;           /* RFC 1035 type: 1 A, 15 MX, ... */
+    uint16_t rcode;           /* RFC 1035 RCODE: 0 NOERROR, 3 NXDOMAIN */
+    uint32_t id;              /* DNS message id */
+    uint32_t pad;
+};
+
+/* TIMER_SET / TIMER_CANCELLED: label interned ("SMTP retry"). */
+struct trace_timer {
+    sim_us due;
+    uint32_t host;
+    uint32_t label;
+};
+
+/* A host as registered in the header. */
+struct trace_host {
+    uint32_t ipv4;
+    uint32_t router;
+    const char *name;         /* owned by the trace */
+};
+
+/* A link as registered in the header. */
+struct trace_link {
+    sim_us latency_us;
+    uint64_t bandwidth_bps;
+    double loss;
+    uint32_t a, b;
+    uint32_t mtu;
+};
+
+struct trace;
+
+/* ---- life ------------------------------------------------------------------ */
+
+/* A new empty trace. Aborts only when memory is exhausted. */
+struct trace *trace_new(void);
+/* Free it and everything it holds. NULL is a no-op. */
+void trace_free(struct trace *tr);
+
+/* ---- the header: hosts, links, strings ---------------------------------------- */
+
+/* Register host id (ids must be registered in order 0, 1, 2...; a repeat of
+ * an existing id is ignored). name is copied. */
+void trace_host_add(struct trace *tr, uint32_t id, const char *name, uint32_t ipv4, bool router);
+size_t trace_host_count(const struct trace *tr);
+/* The host's name, or "?" for an unknown id (TRACE_NONE included). Borrowed. */
+const char *trace_host_name(const struct trace *tr, uint32_t id);
+/* The registered host, or NULL. Borrowed. */
+const struct trace_host *trace_host_get(const struct trace *tr, uint32_t id);
+/* Register link id (in order, as hosts). */
+void trace_link_add(struct trace *tr, uint32_t id, const struct trace_link *l);
+size_t trace_link_count(const struct trace *tr);
+const struct trace_link *trace_link_get(const struct trace *tr, uint32_t id);
+
+/* The id of string s (len bytes), adding it if new. Ids count from 0 in order
+ * of first use, so they are deterministic. Aborts only if memory is exhausted. */
+uint32_t trace_intern(struct trace *tr, const char *s);
+uint32_t trace_intern_n(struct trace *tr, const char *s, size_t len);
+/* The string of id (NUL-terminated, borrowed), or "" for TRACE_NONE/unknown. */
+const char *trace_str(const struct trace *tr, uint32_t id);
+size_t trace_str_count(const struct trace *tr);
+
+/* ---- appending ------------------------------------------------------------- */
+
+/* The netev_fn that records everything sim/net reports:
+ *   net_set_observer(net, trace_on_netev, tr);
+ * ctx is the struct trace. HOST_NEW and LINK_NEW fill the header. */
+void trace_on_netev(void *ctx, sim_us t, const struct netev *ev);
+
+/* Append a record of kind with body (exactly the size of the kind's body
+ * struct, padding zeroed by the caller) followed by data[0..len). t must not
+ * be earlier than the last record's. Returns the record's index. The typed
+ * helpers below are easier to use. */
+size_t trace_append(struct trace *tr, sim_us t, enum trace_kind kind, const void *body,
+                    const void *data, size_t len);
+
+/* LINE_SENT or LINE_RECEIVED; proto and states are interned here. */
+size_t trace_add_line(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t conn,
+                      uint32_t host, uint32_t peer, char side, const char *proto,
+                      const char *state_before, const char *state_after, const void *line,
+                      size_t len);
+/* MSG_*: m is copied (pad bytes need not be zeroed); text may be NULL. */
+size_t trace_add_msg(struct trace *tr, sim_us t, enum trace_kind kind, const struct trace_msg *m,
+                     const char *text);
+size_t trace_add_queue(struct trace *tr, sim_us t, uint32_t host, uint32_t length,
+                       sim_us next_retry);
+size_t trace_add_mailbox(struct trace *tr, sim_us t, uint32_t host, const char *user,
+                         const char *folder, uint32_t count, uint32_t unseen);
+/* DNS_QUESTION / DNS_ANSWER; answer may be NULL. */
+size_t trace_add_dns(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
+                     uint32_t server, const char *qname, uint16_t qtype, uint16_t rcode,
+                     uint32_t id, const char *answer);
+/* NARRATION about host (or TRACE_NONE), printf-style. */
+size_t trace_add_narration(struct trace *tr, sim_us t, uint32_t host, const char *fmt, ...)
+    MS_PRINTF(4, 5);
+size_t trace_add_timer(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
+                       sim_us due, const char *label);
+
+/* ---- reading --------------------------------------------------------------- */
+
+/* Number of records. */
+size_t trace_count(const struct trace *tr);
+/* Record k (k < trace_count), borrowed: valid as long as the trace. O(1). */
+const struct trace_rec *trace_get(const struct trace *tr, size_t k);
+/* Index of the first record with time >= t (trace_count if none). O(log n). */
+size_t trace_lower_bound(const struct trace *tr, sim_us t);
+/* Index of the first record with time > t (trace_count if none). O(log n). */
+size_t trace_upper_bound(const struct trace *tr, sim_us t);
+/* Time of the last record, 0 when empty. */
+sim_us trace_end_time(const struct trace *tr);
+
+/* The body of r (cast by its family), and the variable data after it. */
+const void *trace_body(const struct trace_rec *r);
+const uint8_t *trace_data(const struct trace_rec *r, size_t *len);
+/* Typed views: NULL when r is not of that family. */
+const struct trace_seg *trace_as_seg(const struct trace_rec *r);
+const struct trace_conn *trace_as_conn(const struct trace_rec *r);
+const struct trace_line *trace_as_line(const struct trace_rec *r);
+const struct trace_msg *trace_as_msg(const struct trace_rec *r);
+
+/* "SEG_SENT", ... for a kind; "?" if out of range. */
+const char *trace_kind_name(enum trace_kind kind);
+/* The family of a kind (TRF_COUNT if out of range), and its body size. */
+enum trace_family trace_kind_family(enum trace_kind kind);
+size_t trace_family_size(enum trace_family fam);
+
+/* Write "HH:MM:SS.mmm" (with "Nd " in front past a day) for t into buf.
+ * Returns buf. Can't fail. */
+char *trace_format_time(sim_us t, char *buf, size_t buflen);
+/* The readable one-line form of record k, without newline, e.g.
+ *   00:00:00.040  alice-pc -> mail.example.org  TCP SYN seq=2596996162 win=65535 mss=1460
+ * Truncated to fit buflen (NUL always written when buflen > 0). Returns the
+ * length the full line would have (like snprintf). */
+size_t trace_format_line(const struct trace *tr, size_t k, char *buf, size_t buflen);
+/* Every record's line, one per line, to f. Returns 0, or -1 on write error. */
+int trace_write_text(const struct trace *tr, FILE *f);
+
+/* Serialize the whole trace (header and records) in the canonical byte form,
+ * handing it to fn in pieces. The form is: "MAILSIM-TRACE 1\n", then hosts,
+ * links, strings and records, little-endian as in memory. */
+void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p, size_t n),
+                     void *ctx);
+/* 64-bit FNV-1a of trace_serialize's bytes: equal traces, equal hashes. */
+uint64_t trace_hash(const struct trace *tr);
+/* Bytes of memory held (arenas, index, header). */
+size_t trace_memory(const struct trace *tr);
+
+#endif

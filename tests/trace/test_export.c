@@ -1,0 +1,150 @@
+/* test_export.c -- pcap bytes and checksums, JSON lines, Mermaid text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace/export.h"
+#include "trace_fixture.h"
+
+/* Run an export into memory. */
+static char *export_mem(struct trace *tr, int which, size_t *len, long *ret)
+{
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    assert_non_null(f);
+    if (which == 0) *ret = pcap_write(tr, f, EXPORT_EPOCH_UNIX);
+    else if (which == 1) *ret = jsonl_write(tr, f);
+    else *ret = mmd_write(tr, f, "Alice; to #Bob");
+    fclose(f);
+    return buf;
+}
+
+static uint32_t rd16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }
+static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+
+static uint32_t csum(uint32_t acc, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i += 2) acc += rd16(p + i);
+    if (n & 1) acc += (uint32_t)p[n - 1] << 8;
+    while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
+    return acc;
+}
+
+static void test_pcap_frames_and_checksums(void **state)
+{
+    (void)state;
+    struct trace *tr = fixture_trace();
+    size_t len;
+    long frames;
+    uint8_t *p = (uint8_t *)export_mem(tr, 0, &len, &frames);
+    assert_int_equal(frames, 5);
+    assert_int_equal(le32(p), 0xa1b2c3d4u);
+    assert_int_equal(le32(p + 20), 1); /* Ethernet */
+    size_t off = 24;
+    for (long i = 0; i < frames; i++) {
+        assert_true(off + 16 <= len);
+        uint32_t incl = le32(p + off + 8);
+        const uint8_t *fr = p + off + 16;
+        assert_int_equal(rd16(fr + 12), 0x0800);
+        const uint8_t *ip = fr + 14;
+        assert_int_equal(ip[0], 0x45);
+        assert_int_equal(csum(0, ip, 20), 0xffff); /* header checksum verifies */
+        size_t iplen = rd16(ip + 2);
+        assert_int_equal(iplen + 14, incl);
+        const uint8_t *tcp = ip + 20;
+        uint8_t ph[12];
+        memcpy(ph, ip + 12, 8);
+        ph[8] = 0;
+        ph[9] = 6;
+        ph[10] = (uint8_t)((iplen - 20) >> 8);
+        ph[11] = (uint8_t)(iplen - 20);
+        assert_int_equal(csum(csum(0, ph, 12), tcp, iplen - 20), 0xffff);
+        if (i == 0) {
+            assert_int_equal(le32(p + off), (uint32_t)EXPORT_EPOCH_UNIX);
+            assert_int_equal(tcp[13], NETEV_SYN);
+            assert_int_equal(tcp[12] >> 4, 6);     /* 24-byte header: MSS option */
+            assert_int_equal(rd16(tcp + 22), 1460);
+            assert_int_equal(rd16(ip + 12), 0xC000); /* 192.0.2.1 */
+        }
+        if (i == 3) {
+            assert_int_equal(le32(p + off + 4), 41000); /* microseconds */
+            assert_memory_equal(tcp + 20, "220 mail.example.net ESMTP\r\n", 28);
+        }
+        off += 16 + incl;
+    }
+    assert_int_equal(off, len);
+    free(p);
+    trace_free(tr);
+}
+
+static void test_jsonl_every_line_parses(void **state)
+{
+    (void)state;
+    struct trace *tr = fixture_trace();
+    /* A line with bytes JSON cannot hold raw. */
+    trace_add_line(tr, trace_end_time(tr), TR_LINE_RECEIVED, 1, 1, 0, 'C', "SMTP", "a", "b",
+                   "X\"\\\x01\xff\xc3\xa9\r\n", 9);
+    size_t len;
+    long n;
+    char *buf = export_mem(tr, 1, &len, &n);
+    assert_int_equal(n, 10);
+    int lines = 0;
+    for (char *line = buf, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+        *nl = '\0';
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "step")->valueint, lines);
+        if (lines == 4) {
+            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "kind")->valuestring, "LINE_SENT");
+            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "line")->valuestring,
+                                "220 mail.example.net ESMTP\r\n");
+            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "host")->valuestring,
+                                "mail.example.net");
+        }
+        if (lines == 9) {
+            /* \xff is invalid UTF-8 and becomes U+00FF; \xc3\xa9 stays é. */
+            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "line")->valuestring,
+                                "X\"\\\x01\xc3\xbf\xc3\xa9\r\n");
+        }
+        cJSON_Delete(j);
+        lines++;
+    }
+    assert_int_equal(lines, 10);
+    free(buf);
+    trace_free(tr);
+}
+
+static void test_mermaid(void **state)
+{
+    (void)state;
+    struct trace *tr = fixture_trace();
+    size_t len;
+    long arrows;
+    char *buf = export_mem(tr, 2, &len, &arrows);
+    assert_int_equal(arrows, 2);
+    assert_non_null(strstr(buf, "```mermaid\nsequenceDiagram\n"));
+    assert_non_null(strstr(buf, "    title Alice#59; to #35;Bob\n"));
+    assert_non_null(strstr(buf, "    participant h0 as mail.example.org\n"));
+    assert_non_null(strstr(buf, "    h1-->>h0: 220 mail.example.net ESMTP\n"));
+    assert_non_null(strstr(buf, "    h0->>h1: MAIL FROM#58;#60;alice@example.org#62;\n"));
+    assert_non_null(strstr(buf, "    Note over h0,h1: Bob's server is down#59; retry\n"));
+    assert_non_null(strstr(buf, "```\n"));
+    free(buf);
+    trace_free(tr);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pcap_frames_and_checksums),
+        cmocka_unit_test(test_jsonl_every_line_parses),
+        cmocka_unit_test(test_mermaid),
+    };
+    return cmocka_run_group_tests_name("export", tests, NULL, NULL);
+}
