@@ -1,0 +1,503 @@
+/* http_server.c -- HTTP/1.1 server engine (RFC 9112); see http_server.h. */
+#include "proto/http_server.h"
+
+#include "core/common.h"
+#include "proto/line.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HTTP_METHOD_MAX 16
+#define HTTP_EVQ 8
+
+static const char *const http_server_state_names[HTTP_S_COUNT] = {
+    [HTTP_S_REQUEST_LINE] = "request-line", [HTTP_S_HEADERS] = "headers",
+    [HTTP_S_BODY] = "body",                 [HTTP_S_HANDLER] = "handler",
+    [HTTP_S_CLOSING] = "closing",           [HTTP_S_CLOSED] = "closed",
+};
+
+struct http_sqev {
+    struct http_server_event ev;
+    char text[160];
+};
+
+struct http_server {
+    enum http_server_state state;
+    size_t max_body;
+    char *server_name;
+    struct line_reader rd;
+    /* the request being read */
+    char method[HTTP_METHOD_MAX + 1];
+    char *target;
+    int minor;
+    struct http_fields fields;
+    size_t header_bytes;
+    char *body;
+    size_t body_len, body_want;
+    bool keep_alive, head;
+    bool partial; /* bytes of a request have arrived */
+    size_t in_total, line_start;
+    /* output */
+    char *out;
+    size_t out_len, out_off, out_cap;
+    /* events */
+    struct http_sqev evq[HTTP_EVQ];
+    size_t ev_head, ev_count;
+    struct http_sqev cur;
+};
+
+static void http_enter_state(struct http_server *s, enum http_server_state to);
+
+const char *http_server_state_name(enum http_server_state st)
+{
+    return (unsigned)st < HTTP_S_COUNT ? http_server_state_names[st] : "?";
+}
+
+static struct http_sqev *http_push(struct http_server *s, enum http_sev_kind kind)
+{
+    assert(s->ev_count < HTTP_EVQ); /* at most 3 per request, read stops after one */
+    struct http_sqev *q = &s->evq[(s->ev_head + s->ev_count++) % HTTP_EVQ];
+    memset(q, 0, sizeof *q);
+    q->ev.kind = kind;
+    q->ev.from = q->ev.to = s->state;
+    return q;
+}
+
+bool http_server_event(struct http_server *s, struct http_server_event *ev)
+{
+    if (s->ev_count == 0) return false;
+    s->cur = s->evq[s->ev_head];
+    s->ev_head = (s->ev_head + 1) % HTTP_EVQ;
+    s->ev_count--;
+    *ev = s->cur.ev;
+    ev->text = s->cur.text;
+    return true;
+}
+
+/* The only place the state changes. */
+static void http_enter_state(struct http_server *s, enum http_server_state to)
+{
+    s->state = to;
+}
+
+/* ---- output ------------------------------------------------------------------ */
+
+static void http_out_reserve(struct http_server *s, size_t n)
+{
+    if (s->out_off > 0) {
+        memmove(s->out, s->out + s->out_off, s->out_len - s->out_off);
+        s->out_len -= s->out_off;
+        s->out_off = 0;
+    }
+    if (s->out_len + n > s->out_cap) {
+        size_t cap = s->out_cap ? s->out_cap : 1024;
+        while (cap < s->out_len + n) cap *= 2;
+        s->out = ms_xrealloc(s->out, cap);
+        s->out_cap = cap;
+    }
+}
+
+static void http_out_write(struct http_server *s, const char *p, size_t n)
+{
+    http_out_reserve(s, n);
+    memcpy(s->out + s->out_len, p, n);
+    s->out_len += n;
+}
+
+static void http_out_fmt(struct http_server *s, const char *fmt, ...) MS_PRINTF(2, 3);
+static void http_out_fmt(struct http_server *s, const char *fmt, ...)
+{
+    char line[HTTP_LINE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    assert(n >= 0 && (size_t)n < sizeof line);
+    http_out_write(s, line, (size_t)n);
+}
+
+size_t http_server_out(struct http_server *s, const char **out)
+{
+    *out = s->out + s->out_off;
+    return s->out_len - s->out_off;
+}
+
+void http_server_out_done(struct http_server *s, size_t n)
+{
+    assert(n <= s->out_len - s->out_off);
+    s->out_off += n;
+    if (s->out_off == s->out_len) s->out_off = s->out_len = 0;
+}
+
+/* ---- request handling ------------------------------------------------------------ */
+
+static void http_request_reset(struct http_server *s)
+{
+    s->method[0] = '\0';
+    free(s->target);
+    s->target = NULL;
+    free(s->body);
+    s->body = NULL;
+    s->body_len = s->body_want = 0;
+    s->header_bytes = 0;
+    s->partial = false;
+    s->head = false;
+    http_fields_reset(&s->fields);
+}
+
+/* Answer with an error of the engine's own and close (RFC 9112 §9.6: after a
+ * framing error the connection cannot be trusted). */
+static void http_fail(struct http_server *s, int status, const char *why)
+{
+    enum http_server_state from = s->state;
+    const char *reason = http_status_reason(status);
+    char body[256];
+    int bl = snprintf(body, sizeof body, "%d %s: %s\n", status, reason, why);
+    http_out_fmt(s, "HTTP/1.1 %d %s\r\n", status, reason);
+    if (s->server_name) http_out_fmt(s, "Server: %s\r\n", s->server_name);
+    if (status == 405) http_out_fmt(s, "Allow: GET, HEAD, POST\r\n");
+    http_out_fmt(s, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n"
+                    "Connection: close\r\n\r\n", bl);
+    if (!s->head) http_out_write(s, body, (size_t)bl);
+    http_enter_state(s, HTTP_S_CLOSING);
+    struct http_sqev *q = http_push(s, HTTP_EV_ERROR);
+    q->ev.from = from;
+    q->ev.to = s->state;
+    q->ev.status = status;
+    q->ev.offset = s->line_start;
+    snprintf(q->text, sizeof q->text, "%s", why);
+    struct http_sqev *c = http_push(s, HTTP_EV_CLOSE);
+    c->ev.from = from;
+    snprintf(c->text, sizeof c->text, "%d %s", status, reason);
+    http_request_reset(s);
+}
+
+/* request-line = method SP request-target SP HTTP-version (RFC 9112 §3). */
+static void http_on_request_line(struct http_server *s, const char *l, size_t len)
+{
+    const char *sp1 = memchr(l, ' ', len);
+    if (!sp1) {
+        http_fail(s, 400, "malformed request line");
+        return;
+    }
+    const char *t = sp1 + 1;
+    const char *sp2 = memchr(t, ' ', len - (size_t)(t - l));
+    if (!sp2 || sp2 == t) {
+        http_fail(s, 400, "malformed request line");
+        return;
+    }
+    const char *v = sp2 + 1;
+    size_t vlen = len - (size_t)(v - l), mlen = (size_t)(sp1 - l), tlen = (size_t)(sp2 - t);
+    if (!http_is_token(l, mlen)) {
+        http_fail(s, 400, "malformed method");
+        return;
+    }
+    for (size_t i = 0; i < tlen; i++) { /* VCHAR only: no SP, CTL, NUL or 8-bit */
+        unsigned char c = (unsigned char)t[i];
+        if (c <= 0x20 || c >= 0x7f) {
+            http_fail(s, 400, "malformed request target");
+            return;
+        }
+    }
+    /* HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3) */
+    if (vlen != 8 || memcmp(v, "HTTP/", 5) != 0 || v[5] < '0' || v[5] > '9' || v[6] != '.' ||
+        v[7] < '0' || v[7] > '9') {
+        http_fail(s, 400, "malformed HTTP version");
+        return;
+    }
+    if (v[5] != '1') {
+        http_fail(s, 505, "only HTTP/1.x is supported");
+        return;
+    }
+    s->minor = v[7] - '0';
+    if (mlen > HTTP_METHOD_MAX) {
+        http_fail(s, 501, "method not implemented");
+        return;
+    }
+    memcpy(s->method, l, mlen);
+    s->method[mlen] = '\0';
+    s->head = strcmp(s->method, "HEAD") == 0;
+    /* Methods are case-sensitive (RFC 9110 §9.1). */
+    static const char *const known[] = {"PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+    bool ours = strcmp(s->method, "GET") == 0 || s->head || strcmp(s->method, "POST") == 0;
+    if (!ours) {
+        for (size_t i = 0; i < MS_ARRAY_LEN(known); i++) {
+            if (strcmp(s->method, known[i]) == 0) {
+                http_fail(s, 405, "method not allowed");
+                return;
+            }
+        }
+        http_fail(s, 501, "method not implemented");
+        return;
+    }
+    /* origin-form or absolute-form (RFC 9112 §3.2.1, §3.2.2) */
+    if (t[0] != '/' && !(tlen > 7 && memcmp(t, "http://", 7) == 0)) {
+        http_fail(s, 400, "malformed request target");
+        return;
+    }
+    s->target = ms_xmemdup(t, tlen);
+    http_enter_state(s, HTTP_S_HEADERS);
+}
+
+static void http_request_ready(struct http_server *s)
+{
+    enum http_server_state from = s->state;
+    http_enter_state(s, HTTP_S_HANDLER);
+    struct http_sqev *q = http_push(s, HTTP_EV_REQUEST);
+    q->ev.from = from;
+    q->ev.to = s->state;
+    q->ev.req.method = s->method;
+    q->ev.req.target = s->target;
+    q->ev.req.version_minor = s->minor;
+    q->ev.req.fields = &s->fields;
+    q->ev.req.body = s->body ? s->body : "";
+    q->ev.req.body_len = s->body_len;
+    q->ev.req.keep_alive = s->keep_alive;
+}
+
+/* The empty line after the fields: decide framing (RFC 9112 §6.3). */
+static void http_on_headers_end(struct http_server *s)
+{
+    size_t n_host, n_cl, n_te;
+    http_fields_get(&s->fields, "Host", &n_host);
+    const char *cl = http_fields_get(&s->fields, "Content-Length", &n_cl);
+    http_fields_get(&s->fields, "Transfer-Encoding", &n_te);
+    if (s->minor >= 1 && n_host != 1) { /* RFC 9112 §3.2 */
+        http_fail(s, 400, n_host ? "more than one Host field" : "missing Host field");
+        return;
+    }
+    if (n_te > 0 && n_cl > 0) { /* §6.1: a smuggling vector, refuse */
+        http_fail(s, 400, "both Transfer-Encoding and Content-Length");
+        return;
+    }
+    if (n_te > 0) {
+        http_fail(s, 501, "Transfer-Encoding not supported");
+        return;
+    }
+    uint64_t want = 0;
+    if (n_cl > 1) {
+        http_fail(s, 400, "more than one Content-Length field");
+        return;
+    }
+    if (cl && !http_parse_length(cl, &want)) { /* §6.3 rule 5 */
+        http_fail(s, 400, "invalid Content-Length");
+        return;
+    }
+    if (want > s->max_body) {
+        http_fail(s, 413, "request body too large");
+        return;
+    }
+    const char *conn = http_fields_get(&s->fields, "Connection", NULL);
+    if (s->minor == 0) { /* §9.3: HTTP/1.0 persists only on request */
+        s->keep_alive = conn && http_list_has(conn, "keep-alive");
+    } else {
+        s->keep_alive = !(conn && http_list_has(conn, "close"));
+    }
+    s->body_want = (size_t)want;
+    if (want > 0) {
+        s->body = ms_xmalloc(s->body_want); /* bounded by max_body above */
+        http_enter_state(s, HTTP_S_BODY);
+        return;
+    }
+    http_request_ready(s);
+}
+
+static void http_on_line(struct http_server *s, const char *l, size_t len, bool bad)
+{
+    if (s->state == HTTP_S_REQUEST_LINE) {
+        if (len == 0 && !bad) return; /* RFC 9112 §2.2: ignore empty lines before */
+        if (bad) {
+            http_fail(s, 400, "bare CR, LF or NUL in request line");
+            return;
+        }
+        http_on_request_line(s, l, len);
+        return;
+    }
+    /* HTTP_S_HEADERS */
+    if (bad) { /* RFC 9112 §2.2: bare CR is invalid; NUL in a field too */
+        http_fail(s, 400, "bare CR, LF or NUL in header field");
+        return;
+    }
+    if (len == 0) {
+        http_on_headers_end(s);
+        return;
+    }
+    s->header_bytes += len + 2;
+    if (s->header_bytes > HTTP_HEADER_BYTES_MAX) {
+        http_fail(s, 431, "header section too large");
+        return;
+    }
+    switch (http_fields_add(&s->fields, l, len)) {
+    case HTTP_FIELD_OK: break;
+    case HTTP_FIELD_SYNTAX: http_fail(s, 400, "malformed header field"); break;
+    case HTTP_FIELD_OBS_FOLD: http_fail(s, 400, "obsolete line folding"); break;
+    case HTTP_FIELD_TOO_MANY: http_fail(s, 431, "too many header fields"); break;
+    }
+}
+
+size_t http_server_recv(struct http_server *s, const char *in, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (s->state == HTTP_S_HANDLER || s->state == HTTP_S_CLOSING || s->state == HTTP_S_CLOSED) break;
+        if (s->state == HTTP_S_BODY) {
+            size_t take = s->body_want - s->body_len;
+            if (take > len - i) take = len - i;
+            memcpy(s->body + s->body_len, in + i, take);
+            s->body_len += take;
+            i += take;
+            s->in_total += take;
+            s->line_start = s->in_total; /* errors after the body point past it */
+            if (s->body_len == s->body_want) http_request_ready(s);
+            continue;
+        }
+        enum line_status st;
+        size_t k = line_feed(&s->rd, in + i, len - i, &st);
+        i += k;
+        s->in_total += k;
+        s->partial = true;
+        if (st == LINE_NONE) continue;
+        size_t start = s->line_start;
+        s->line_start = s->in_total;
+        size_t save = s->line_start;
+        s->line_start = start;
+        if (st == LINE_TOO_LONG) {
+            if (s->state == HTTP_S_REQUEST_LINE) http_fail(s, 414, "request line too long");
+            else http_fail(s, 431, "header field line too long");
+        } else {
+            size_t n;
+            const char *l = line_get(&s->rd, &n);
+            bool bad = line_has_bare_eol(&s->rd) || line_has_nul(&s->rd);
+            http_on_line(s, l, n, bad);
+            if (s->state == HTTP_S_REQUEST_LINE && n == 0) s->partial = false;
+        }
+        s->line_start = save;
+    }
+    return i;
+}
+
+bool http_server_respond(struct http_server *s, int status, const struct http_header *fields,
+                         size_t n_fields, const char *body, size_t body_len)
+{
+    if (s->state != HTTP_S_HANDLER) return false;
+    for (size_t i = 0; i < n_fields; i++) {
+        if (!http_is_token(fields[i].name, strlen(fields[i].name)) ||
+            !http_value_ok(fields[i].value, strlen(fields[i].value))) {
+            static const char msg[] = "500 Internal Server Error: bad response header\n";
+            http_out_fmt(s, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; "
+                            "charset=utf-8\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                         sizeof msg - 1, s->head ? "" : msg);
+            enum http_server_state from = s->state;
+            http_enter_state(s, HTTP_S_CLOSING);
+            struct http_sqev *q = http_push(s, HTTP_EV_RESPONSE);
+            q->ev.from = from;
+            q->ev.to = s->state;
+            q->ev.status = 500;
+            snprintf(q->text, sizeof q->text, "%s", http_status_reason(500));
+            struct http_sqev *c = http_push(s, HTTP_EV_CLOSE);
+            snprintf(c->text, sizeof c->text, "bad response header");
+            http_request_reset(s);
+            return false;
+        }
+    }
+    if (status < 100 || status > 999) status = 500;
+    bool no_body = status == 204 || status == 304 || (status >= 100 && status < 200);
+    http_out_fmt(s, "HTTP/1.1 %d %s\r\n", status, http_status_reason(status));
+    if (s->server_name) http_out_fmt(s, "Server: %s\r\n", s->server_name);
+    for (size_t i = 0; i < n_fields; i++) {
+        const char *nm = fields[i].name;
+        if (http_ieq(nm, "Content-Length") || http_ieq(nm, "Connection") ||
+            http_ieq(nm, "Transfer-Encoding")) {
+            continue;
+        }
+        http_out_write(s, nm, strlen(nm));
+        http_out_write(s, ": ", 2);
+        http_out_write(s, fields[i].value, strlen(fields[i].value));
+        http_out_write(s, "\r\n", 2);
+    }
+    if (!no_body) http_out_fmt(s, "Content-Length: %zu\r\n", body_len);
+    if (!s->keep_alive) http_out_fmt(s, "Connection: close\r\n");
+    http_out_write(s, "\r\n", 2);
+    if (!no_body && !s->head && body_len > 0) http_out_write(s, body, body_len);
+    enum http_server_state from = s->state;
+    bool keep = s->keep_alive;
+    http_request_reset(s);
+    http_enter_state(s, keep ? HTTP_S_REQUEST_LINE : HTTP_S_CLOSING);
+    struct http_sqev *q = http_push(s, HTTP_EV_RESPONSE);
+    q->ev.from = from;
+    q->ev.to = s->state;
+    q->ev.status = status;
+    snprintf(q->text, sizeof q->text, "%s", http_status_reason(status));
+    if (!keep) {
+        struct http_sqev *c = http_push(s, HTTP_EV_CLOSE);
+        c->ev.from = from;
+        snprintf(c->text, sizeof c->text, "Connection: close");
+    }
+    return true;
+}
+
+void http_server_timeout(struct http_server *s)
+{
+    if (s->state == HTTP_S_CLOSED || s->state == HTTP_S_HANDLER) return;
+    if (s->state == HTTP_S_CLOSING) {
+        http_enter_state(s, HTTP_S_CLOSED);
+        return;
+    }
+    if (s->state == HTTP_S_REQUEST_LINE && !s->partial) { /* idle keep-alive */
+        enum http_server_state from = s->state;
+        http_enter_state(s, HTTP_S_CLOSED);
+        struct http_sqev *c = http_push(s, HTTP_EV_CLOSE);
+        c->ev.from = from;
+        snprintf(c->text, sizeof c->text, "idle timeout");
+        return;
+    }
+    s->line_start = s->in_total;
+    http_fail(s, 408, s->state == HTTP_S_BODY ? "request body incomplete" : "request incomplete");
+}
+
+void http_server_closed(struct http_server *s)
+{
+    if (s->state == HTTP_S_CLOSED) return;
+    enum http_server_state from = s->state;
+    http_enter_state(s, HTTP_S_CLOSED);
+    s->out_len = s->out_off = 0;
+    http_request_reset(s);
+    struct http_sqev *c = http_push(s, HTTP_EV_CLOSE);
+    c->ev.from = from;
+    snprintf(c->text, sizeof c->text, "connection closed by client");
+}
+
+enum http_server_state http_server_state(const struct http_server *s)
+{
+    return s->state;
+}
+
+bool http_server_done(const struct http_server *s)
+{
+    return (s->state == HTTP_S_CLOSING || s->state == HTTP_S_CLOSED) && s->out_len == s->out_off;
+}
+
+struct http_server *http_server_new(const struct http_server_cfg *cfg)
+{
+    struct http_server *s = ms_xcalloc(1, sizeof *s);
+    s->max_body = cfg && cfg->max_body ? cfg->max_body : 1024 * 1024;
+    const char *sn = cfg ? cfg->server_name : NULL;
+    if (sn && *sn && strlen(sn) < 128 && http_value_ok(sn, strlen(sn))) s->server_name = ms_xstrdup(sn);
+    line_init(&s->rd, HTTP_LINE_MAX);
+    http_enter_state(s, HTTP_S_REQUEST_LINE);
+    return s;
+}
+
+void http_server_free(struct http_server *s)
+{
+    if (!s) return;
+    line_free(&s->rd);
+    free(s->server_name);
+    free(s->target);
+    free(s->body);
+    free(s->out);
+    free(s);
+}
