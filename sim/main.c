@@ -2,10 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bridge/bridge.h" /* live mode: --serve (issue 7) */
 #include "mail/world.h" /* mail system CLI: --headless, --transcript (issue 4) */
 
 int main(int argc, char **argv)
 {
+    int live_rc = bridge_cli(argc, argv); /* issue 7: -1 when no --serve */
+    if (live_rc >= 0) return live_rc;
     int mail_rc = world_cli(argc, argv); /* issue 4: -1 when not its options */
     if (mail_rc >= 0) return mail_rc;
     if (argc > 1 && strcmp(argv[1], "--version") == 0) {
