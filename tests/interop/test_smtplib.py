@@ -96,10 +96,13 @@ def main():
                 check(code == 530, "RCPT without AUTH answered %d" % code)
 
         # The trace shows the real client's lines and the relay.
-        out = live.output()
-        check("MAIL FROM:<carol@example.org>" in out, "trace lacks the client's MAIL FROM", live)
-        check("real-client" in out, "trace does not name real-client", live)
-        check("RCPT TO:<nobody@example.net>" in out, "trace lacks the refused RCPT", live)
+        out = live.output().lower()  # smtplib writes "mail FROM:"
+        check("real-client -> mail.example.net  smtp c: mail from:<carol@example.org>" in out, "trace lacks the client's MAIL FROM", live)
+        check("mail.example.net -> real-client  smtp s: 550 5.1.1" in out,
+              "trace lacks the server's 550", live)
+        check("mail.example.org -> mail.example.net  smtp c: rcpt to:<bob@example.net>" in out,
+              "trace lacks the relay between the simulated servers", live)
+        check("rcpt to:<nobody@example.net>" in out, "trace lacks the refused RCPT", live)
         rc = live.stop()
         check(rc == 0, "mailsim exited %s after SIGINT" % rc, live)
         check("live: stopping" in live.output(), "no summary after SIGINT", live)
