@@ -14,6 +14,9 @@ struct mq_dest {
     char *domain;
     uint32_t *queued; /* ids of entries in MQ_S_QUEUED, ascending */
     size_t n, cap;
+    bool min_valid;   /* min_t/min_id hold the earliest queued entry */
+    sim_us min_t;
+    uint32_t min_id;
 };
 
 struct mq {
@@ -30,7 +33,7 @@ static const char *const mq_state_names[MQ_S_COUNT] = {
 };
 
 static struct mq_dest *mq_dest_find(struct mq *q, const char *domain, bool create);
-static void mq_dest_push(struct mq_dest *d, uint32_t id);
+static void mq_dest_push(struct mq *q, struct mq_dest *d, uint32_t id);
 static void mq_enter_state(struct mq *q, struct mq_entry *e, enum mq_state st);
 static struct mq_entry *mq_in_flight(struct mq *q, uint32_t id);
 
@@ -100,10 +103,40 @@ static struct mq_dest *mq_dest_find(struct mq *q, const char *domain, bool creat
     return d;
 }
 
-/* Insert keeping ascending order (requeued ids are usually the largest
- * or near the end, so this scans from the back). */
-static void mq_dest_push(struct mq_dest *d, uint32_t id)
+/* The earliest queued entry of d (time, then lowest id); false if none. */
+static bool mq_dest_min(const struct mq *q, struct mq_dest *d, sim_us *t, uint32_t *id)
 {
+    if (d->n == 0) return false;
+    if (!d->min_valid) {
+        d->min_t = q->e[d->queued[0] - 1].next_try;
+        d->min_id = d->queued[0];
+        for (size_t j = 1; j < d->n; j++) {
+            sim_us tj = q->e[d->queued[j] - 1].next_try;
+            if (tj < d->min_t) {
+                d->min_t = tj;
+                d->min_id = d->queued[j];
+            }
+        }
+        d->min_valid = true;
+    }
+    *t = d->min_t;
+    *id = d->min_id;
+    return true;
+}
+
+/* Insert keeping ascending order (requeued ids are usually the largest
+ * or near the end, so this scans from the back); keep the cached minimum. */
+static void mq_dest_push(struct mq *q, struct mq_dest *d, uint32_t id)
+{
+    sim_us t = q->e[id - 1].next_try;
+    if (d->n == 0) {
+        d->min_valid = true;
+        d->min_t = t;
+        d->min_id = id;
+    } else if (d->min_valid && (t < d->min_t || (t == d->min_t && id < d->min_id))) {
+        d->min_t = t;
+        d->min_id = id;
+    }
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 8;
         d->queued = ms_xrealloc(d->queued, d->cap * sizeof *d->queued);
@@ -123,7 +156,7 @@ static void mq_enter_state(struct mq *q, struct mq_entry *e, enum mq_state st)
     q->count[e->state]--;
     e->state = st;
     q->count[st]++;
-    if (st == MQ_S_QUEUED) mq_dest_push(mq_dest_find(q, e->domain, true), e->id);
+    if (st == MQ_S_QUEUED) mq_dest_push(q, mq_dest_find(q, e->domain, true), e->id);
 }
 
 uint32_t mq_add(struct mq *q, uint32_t msg_id, const char *sender, const char *rcpt, sim_us now)
@@ -146,7 +179,7 @@ uint32_t mq_add(struct mq *q, uint32_t msg_id, const char *sender, const char *r
     e->last_try = -1;
     e->state = MQ_S_QUEUED;
     q->count[MQ_S_QUEUED]++;
-    mq_dest_push(mq_dest_find(q, e->domain, true), e->id);
+    mq_dest_push(q, mq_dest_find(q, e->domain, true), e->id);
     return e->id;
 }
 
@@ -167,11 +200,11 @@ sim_us mq_next_wakeup(const struct mq *q)
 {
     sim_us best = -1;
     for (size_t i = 0; i < q->ndest; i++) {
-        const struct mq_dest *d = &q->dest[i];
-        for (size_t j = 0; j < d->n; j++) {
-            sim_us t = q->e[d->queued[j] - 1].next_try;
-            if (best < 0 || t < best) best = t;
-        }
+        sim_us t;
+        uint32_t id;
+        /* The cache is logically const: it only remembers a scan. */
+        if (mq_dest_min(q, (struct mq_dest *)&q->dest[i], &t, &id) && (best < 0 || t < best))
+            best = t;
     }
     return best;
 }
@@ -183,14 +216,13 @@ size_t mq_take_due(struct mq *q, sim_us now, const char **domain, uint32_t *ids,
     uint32_t pick_id = 0;
     for (size_t i = 0; i < q->ndest; i++) {
         struct mq_dest *d = &q->dest[i];
-        for (size_t j = 0; j < d->n; j++) {
-            const struct mq_entry *e = &q->e[d->queued[j] - 1];
-            if (e->next_try > now) continue;
-            if (!pick || e->next_try < pick_t || (e->next_try == pick_t && e->id < pick_id)) {
-                pick = d;
-                pick_t = e->next_try;
-                pick_id = e->id;
-            }
+        sim_us t;
+        uint32_t id;
+        if (!mq_dest_min(q, d, &t, &id) || t > now) continue;
+        if (!pick || t < pick_t || (t == pick_t && id < pick_id)) {
+            pick = d;
+            pick_t = t;
+            pick_id = id;
         }
     }
     if (!pick || max == 0) return 0;
@@ -208,6 +240,7 @@ size_t mq_take_due(struct mq *q, sim_us now, const char **domain, uint32_t *ids,
         }
     }
     pick->n = keep;
+    pick->min_valid = false;
     *domain = pick->domain;
     return got;
 }

@@ -7,6 +7,7 @@
 #include "mail/mta_int.h"
 
 #include "core/dur.h"
+#include "format/dsn.h"
 #include "format/msg.h"
 #include "mail/mq_check.h"
 #include "proto/smtp_server.h"
@@ -183,7 +184,7 @@ static void mta_run(void *ctx, uint64_t arg)
     m->run_timer = EVQ_NONE;
     if (!m->up) return; /* mta_host_up() restarts the runner */
     sim_us now = evq_now(m->w->q);
-    size_t cap = mq_size(m->q) ? mq_size(m->q) : 1;
+    size_t cap = mq_count(m->q, MQ_S_QUEUED) + 1;
     uint32_t *ids = ms_xmalloc(cap * sizeof *ids);
     const char *domain;
     size_t n;
@@ -195,48 +196,65 @@ static void mta_run(void *ctx, uint64_t arg)
 
 /* ---- bounces (RFC 3464) ----------------------------------------------------- */
 
-/* Compose a DSN for (orig, rcpt) to orig's sender, from <>. */
+/* The RFC 3463 status of a failure: the enhanced code of a 5xx reply when
+ * it has one, 5.1.1 for a plain 550, 5.4.7 (delivery time expired) when we
+ * gave up, 5.0.0 otherwise. */
+static void mta_dsn_status(int code, const char *reply, bool gave_up, char *out, size_t cap)
+{
+    unsigned c = 0, sub = 0, det = 0;
+    const char *sp = strchr(reply, ' ');
+    if (sp && sscanf(sp + 1, "%1u.%3u.%3u", &c, &sub, &det) == 3 && c == 5) {
+        snprintf(out, cap, "5.%u.%u", sub, det);
+        return;
+    }
+    snprintf(out, cap, "%s", gave_up ? "5.4.7" : code == 550 ? "5.1.1" : "5.0.0");
+}
+
+/* Compose a DSN (format/dsn.h, RFC 3464) for (orig, rcpt) to orig's sender,
+ * from <>: stored at once when the sender is ours, queued otherwise. */
 static void mta_bounce(struct mta *m, struct mta_msg *orig, const char *rcpt, int code,
-                       const char *reason, uint32_t dsn_id)
+                       const char *reason, bool gave_up, uint32_t peer, sim_us arrival,
+                       uint32_t dsn_id)
 {
     struct world *w = m->w;
     const struct scn_scenario *s = w->s;
     sim_us now = evq_now(w->q);
-    char date[MSG_DATE_SIZE];
-    msg_format_date(now, s->epoch, date);
     char status[16];
-    if (code >= 500 && code < 600)
-        snprintf(status, sizeof status, "%s", code == 550 ? "5.1.1" : "5.0.0");
-    else
-        snprintf(status, sizeof status, "%s", "4.4.7"); /* RFC 3463: delivery time expired */
-    char boundary[64];
-    snprintf(boundary, sizeof boundary, "=_mailsim_dsn_%u", (unsigned)dsn_id);
+    mta_dsn_status(code, reason, gave_up, status, sizeof status);
+    struct dsn_recipient r;
+    memset(&r, 0, sizeof r);
+    r.addr = rcpt;
+    r.action = DSN_FAILED;
+    r.status = status;
+    r.remote_mta = peer != TRACE_NONE ? host_name(w->net, peer) : NULL;
+    r.diagnostic = reason;
+    r.reason = gave_up ? "the recipient's mail server could not be reached before the give-up time"
+               : code == 550 ? "the recipient's mail server says this mailbox does not exist"
+                             : "the recipient's mail server refused the message";
+    r.last_attempt = now;
+    struct dsn_spec sp;
+    memset(&sp, 0, sizeof sp);
+    sp.reporting_mta = m->sh->name;
+    sp.domain = m->cfg->domain;
+    sp.to = orig->sender;
+    sp.rcpts = &r;
+    sp.n_rcpts = 1;
+    sp.original = orig->data;
+    sp.original_len = orig->len;
+    sp.arrival = arrival;
+    sp.now = now;
+    sp.epoch_unix = s->epoch;
+    sp.seed = s->seed;
+    sp.serial = dsn_id;
     struct msg_buf b = {0};
-    msg_buf_addf(&b, "Date: %s\r\n", date);
-    msg_buf_addf(&b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n", m->cfg->domain);
-    msg_buf_addf(&b, "To: <%s>\r\n", orig->sender);
-    msg_buf_addf(&b, "Subject: Undelivered Mail Returned to Sender\r\n");
-    msg_buf_addf(&b, "Message-ID: <dsn%u.%u@%s>\r\n", (unsigned)dsn_id, (unsigned)orig->id,
-                 m->sh->name);
-    msg_buf_addf(&b, "MIME-Version: 1.0\r\n");
-    msg_buf_addf(&b, "Content-Type: multipart/report; report-type=delivery-status;\r\n"
-                     " boundary=\"%s\"\r\n\r\n", boundary);
-    msg_buf_addf(&b, "--%s\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n", boundary);
-    msg_buf_addf(&b, "This is the mail system at host %s.\r\n\r\n", m->sh->name);
-    msg_buf_addf(&b, "I'm sorry to have to inform you that your message could not\r\n"
-                     "be delivered to one or more recipients.\r\n\r\n");
-    msg_buf_addf(&b, "<%s>: %s\r\n\r\n", rcpt, reason);
-    msg_buf_addf(&b, "--%s\r\nContent-Type: message/delivery-status\r\n\r\n", boundary);
-    msg_buf_addf(&b, "Reporting-MTA: dns; %s\r\nArrival-Date: %s\r\n\r\n", m->sh->name, date);
-    msg_buf_addf(&b, "Final-Recipient: rfc822; %s\r\nAction: failed\r\nStatus: %s\r\n", rcpt,
-                 status);
-    msg_buf_addf(&b, "Diagnostic-Code: smtp; %s\r\n\r\n", reason);
-    msg_buf_addf(&b, "--%s\r\nContent-Type: text/rfc822-headers\r\n\r\n", boundary);
-    struct msg_split sp;
-    msg_split(orig->data, orig->len, &sp);
-    msg_buf_add(&b, orig->data, sp.hdr_len);
-    msg_buf_addf(&b, "--%s--\r\n", boundary);
-
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    if (!dsn_build(&b, &sp, &err)) {
+        trace_add_narration(w->tr, now, (uint32_t)m->h, "%s could not write a bounce: %s",
+                            m->sh->name, err.msg);
+        msg_buf_free(&b);
+        return;
+    }
     struct msg_split dsp;
     msg_split(b.data, b.len, &dsp);
     char text[160];
@@ -294,7 +312,7 @@ void mta_entry_failed(struct mta *m, uint32_t id, uint32_t peer, bool permanent,
     snprintf(text, sizeof text, "%s [dsn %u]", e->reason, (unsigned)dsn);
     world_msg_trace(w, TR_MSG_BOUNCED, msg->id, (uint32_t)m->h, peer, msg->sender, e->rcpt,
                     e->attempts, (uint32_t)code, -1, text);
-    if (dsn) mta_bounce(m, msg, e->rcpt, code, e->reason, dsn);
+    if (dsn) mta_bounce(m, msg, e->rcpt, code, e->reason, v.gave_up, peer, e->first_queued, dsn);
     m->msgs[id - 1] = NULL;
     mta_msg_unref(msg);
     mta_trace_queue(m);

@@ -34,7 +34,16 @@ static char *bench_strf(const char *fmt, ...)
     return ms_xstrdup(buf);
 }
 
+/* Machine time: CPU seconds of this process (the build machine is shared,
+ * so wall time says more about the neighbours than about us). */
 static double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double bench_wall(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -169,6 +178,7 @@ int main(int argc, char **argv)
     struct trace *tr = trace_new();
     struct world_opts o = {.no_lines = true, .no_net_trace = true};
     struct ms_error err;
+    double w0 = bench_wall();
     double t0 = bench_now();
     struct world *w = world_new(s, tr, &o, &err);
     if (!w) {
@@ -177,6 +187,7 @@ int main(int argc, char **argv)
     }
     world_run(w, SIM_US_MAX);
     double t1 = bench_now();
+    double w1 = bench_wall();
     struct world_fates fa;
     char report[4096];
     size_t v = world_check(tr, s, trace_end_time(tr), report, sizeof report, &fa);
@@ -186,7 +197,8 @@ int main(int argc, char **argv)
     printf("bench mailday_messages %zu messages\n", messages);
     printf("bench mailday_delivered %zu recipients\n", fa.delivered);
     printf("bench mailday_queued_or_bounced %zu recipients\n", fa.queued + fa.bounced + fa.rejected);
-    printf("bench mailday_run %.3f s\n", t1 - t0);
+    printf("bench mailday_run_cpu %.3f s\n", t1 - t0);
+    printf("bench mailday_run_wall %.3f s\n", w1 - w0);
     printf("bench mailday_check %.3f s\n", t2 - t1);
     printf("bench mailday_delivered_per_s %.0f msg/s\n", (double)fa.delivered / (t1 - t0));
     printf("bench mailday_peak_rss %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);

@@ -129,6 +129,37 @@ static void test_bounce_and_null_sender(void **state)
     mq_free(q);
 }
 
+/* The earliest destination goes first, whatever the order of the ids; the
+ * wakeup follows deferrals and new arrivals. */
+static void test_earliest_first(void **state)
+{
+    (void)state;
+    struct mq *q = mq_new(NULL);
+    uint32_t a = mq_add(q, 1, "a@x.org", "p@one.example", 0);
+    uint32_t b = mq_add(q, 2, "a@x.org", "q@two.example", 0);
+    const char *dom;
+    uint32_t ids[4];
+    assert_int_equal(mq_take_due(q, 0, &dom, ids, 4), 1);
+    assert_string_equal(dom, "one.example");
+    mq_deferred(q, a, 0, "421 busy");          /* one.example: due at 30m */
+    assert_int_equal(mq_take_due(q, 10 * MIN, &dom, ids, 4), 1);
+    assert_string_equal(dom, "two.example");
+    mq_deferred(q, b, 10 * MIN, "421 busy");   /* two.example: due at 40m */
+    assert_int_equal(mq_next_wakeup(q), 30 * MIN);
+    uint32_t c = mq_add(q, 3, "a@x.org", "r@two.example", 20 * MIN);
+    assert_int_equal(mq_next_wakeup(q), 20 * MIN);
+    /* At 45m everything is due: one.example (30m) before two.example (20m
+     * for c, 40m for b): two.example's earliest entry is c at 20m. */
+    assert_int_equal(mq_take_due(q, 45 * MIN, &dom, ids, 4), 2);
+    assert_string_equal(dom, "two.example");
+    assert_int_equal(ids[0], b);
+    assert_int_equal(ids[1], c);
+    assert_int_equal(mq_take_due(q, 45 * MIN, &dom, ids, 4), 1);
+    assert_string_equal(dom, "one.example");
+    assert_int_equal(mq_next_wakeup(q), -1);
+    mq_free(q);
+}
+
 static void test_state_names(void **state)
 {
     (void)state;
@@ -145,6 +176,7 @@ int main(void)
         cmocka_unit_test(test_grouping),
         cmocka_unit_test(test_retry_and_give_up),
         cmocka_unit_test(test_bounce_and_null_sender),
+        cmocka_unit_test(test_earliest_first),
         cmocka_unit_test(test_state_names),
     };
     return cmocka_run_group_tests_name("mq", tests, NULL, NULL);
