@@ -1,5 +1,5 @@
 """Live mode's guards (bad-inputs.md a.5 L1-L3, X8): an HTTP request on a
-mail port is refused and closed; the connection cap turns the next client
+mail port is refused and closed; a streak of bad commands is disconnected; the connection cap turns the next client
 away with the protocol's "too busy" reply; idle clients are disconnected;
 the others carry on; SIGTERM stops cleanly with a summary and exit 0; a
 --listen that is not a literal IP is refused."""
@@ -59,6 +59,26 @@ def http_on_mail_ports(live):
     check("MAIL FROM:<a@b.c>" not in live.output(), "HTTP body reached the SMTP engine", live)
 
 
+def bad_commands(live):
+    s = connect(live.port(NET, "smtp"))
+    check(read_line(s).startswith(b"220 "), "SMTP greeting", live)
+    s.sendall(b"EHLO student.example\r\n")
+    while not read_line(s).startswith(b"250 "):
+        pass
+    for i in range(9):
+        s.sendall(b"XYZZY %d\r\n" % i)
+        check(read_line(s).startswith(b"500 "), "bad command %d not answered 500" % i, live)
+    s.sendall(b"NOOP\r\n")  # a good command ends the streak
+    check(read_line(s).startswith(b"250 "), "NOOP", live)
+    for i in range(10):
+        s.sendall(b"XYZZY %d\r\n" % i)
+        check(read_line(s).startswith(b"500 "), "bad command %d not answered 500" % i, live)
+    rest = read_until_close(s)
+    check(rest == b"421 4.7.0 too many bad commands, closing\r\n",
+          "after 10 bad commands in a row: %r" % rest, live)
+    s.close()
+
+
 def busy(live):
     port = live.port(ORG, "smtp")
     a, b = connect(port), connect(port)
@@ -113,6 +133,8 @@ def main():
     bad_listen()
     with Live(extra=["--max-conns", "2", "--idle-timeout", "2s"]) as live:
         http_on_mail_ports(live)
+        bad_commands(live)
+        time.sleep(0.3)
         busy(live)
         idle(live)
         live.proc.terminate()  # SIGTERM
@@ -121,7 +143,8 @@ def main():
         out = live.output()
         check(rc == 0, "exit %s after SIGTERM" % rc, live)
         m = re.search(r"turned away busy (\d+); HTTP refused (\d+); idle timeouts (\d+);", out)
-        check(m and m.group(1) == "1" and m.group(2) == "3" and int(m.group(3)) >= 1,
+        check(m and m.group(1) == "1" and m.group(2) == "3" and int(m.group(3)) >= 1
+              and "closed for bad commands 1;" in out,
               "summary does not count the guards", live)
     print("ok: HTTP on mail ports refused, busy reply, idle timeout, clean SIGTERM, --listen check")
 

@@ -65,6 +65,21 @@ def main():
         got = wait_until(lambda: "relayed by the simulation" in pop_subjects(live, "bob", "builder"), 40)
         check(got, "the relayed message never reached bob's mailbox", live)
 
+        # 2b. A 3 MB message: the bridge stops reading the socket while the
+        #     simulated TCP is full, and nothing is lost on the way.
+        big = "".join("line %06d of a long message, to fill the buffers\n" % i for i in range(60000))
+        with smtplib.SMTP("127.0.0.1", live.port(NET, "smtp"), timeout=30) as s:
+            refused = s.send_message(message("carol@example.org", "dave@example.net", "big one", big))
+            check(refused == {}, "big message refused: %r" % refused)
+        p = poplib.POP3("127.0.0.1", live.port(NET, "pop3"), timeout=30)
+        p.user("dave")
+        p.pass_("diver")
+        _, lines, _ = p.retr(1)
+        p.quit()
+        body = [l for l in lines if l.startswith(b"line ")]
+        check(len(body) == 60000 and body[0] == b"line 000000 of a long message, to fill the buffers"
+              and body[-1].startswith(b"line 059999 "), "big message came back with %d lines" % len(body), live)
+
         # 3. Unknown user: 550 for the RCPT.
         with smtplib.SMTP("127.0.0.1", live.port(NET, "smtp"), timeout=10) as s:
             try:
