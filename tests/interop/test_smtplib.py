@@ -1,8 +1,10 @@
 """Live mode: Python's smtplib against the simulated servers.
 
 Sends without AUTH (port 25, local recipient) and with AUTH (submission,
-remote recipient, relayed through the simulation), and checks that a send to
-an unknown user and a relay attempt without AUTH fail with the right codes.
+remote recipient, relayed through the simulation; a remote unknown user comes
+back as a bounce), a 3 MB message through the bounded buffers, and checks
+that a send to an unknown user and a relay attempt without AUTH fail with the
+right codes.
 Outcomes are checked through POP3 (the mailbox as another client sees it)
 and in the trace mailsim prints.
 """
@@ -64,6 +66,26 @@ def main():
             check(refused == {}, "recipients refused: %r" % refused)
         got = wait_until(lambda: "relayed by the simulation" in pop_subjects(live, "bob", "builder"), 40)
         check(got, "the relayed message never reached bob's mailbox", live)
+
+        # 2a. Relayed to a user example.net does not have: the simulated
+        #     servers bounce it, and alice reads the bounce with POP3.
+        with smtplib.SMTP("127.0.0.1", live.port(ORG, "submission"), timeout=10) as s:
+            s.login("alice", "wonderland")
+            s.send_message(message("alice@example.org", "ghost@example.net", "to a ghost", "Boo.\n"))
+
+        def bounce():
+            p = poplib.POP3("127.0.0.1", live.port(ORG, "pop3"), timeout=10)
+            try:
+                p.user("alice")
+                p.pass_("wonderland")
+                for i in range(1, p.stat()[0] + 1):
+                    text = b"\n".join(p.retr(i)[1])
+                    if b"delivery-status" in text and b"ghost@example.net" in text:
+                        return text
+            finally:
+                p.quit()
+            return None
+        check(wait_until(bounce, 40), "no bounce for ghost@example.net in alice's mailbox", live)
 
         # 2b. A 3 MB message: the bridge stops reading the socket while the
         #     simulated TCP is full, and nothing is lost on the way.
