@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #define BRIDGE_CLIENT_NAME "real-client"
-#define BRIDGE_LINE_MAX 4096          /* longest line kept whole for the trace */
-#define BRIDGE_LINGER_MS (10 * 1000)  /* a closing session's last bytes: at most this */
-#define BRIDGE_LINK_LATENCY_US 1000   /* real-client <-> server: 1 ms */
-#define BRIDGE_LINK_BPS 100000000ull  /* 100 Mbit/s */
+#define BRIDGE_LINE_MAX 4096         /* longest line kept whole for the trace */
+#define BRIDGE_LINGER_MS (10 * 1000) /* a closing session's last bytes: at most this */
+#define BRIDGE_LINK_LATENCY_US 1000  /* real-client <-> server: 1 ms */
+#define BRIDGE_LINK_BPS 100000000ull /* 100 Mbit/s */
 
 /* Bytes of one direction cut into CRLF lines for the trace. */
 struct bridge_lines {
@@ -41,15 +41,15 @@ struct bridge_listener {
 struct bridge_sess {
     struct bridge *b;
     struct bridge_sess *next;
-    uint32_t id;           /* 1, 2, ... in accept order */
-    int fd;                /* -1 once closed */
+    uint32_t id; /* 1, 2, ... in accept order */
+    int fd;      /* -1 once closed */
     enum bridge_proto p;
     uint32_t host;         /* the simulated server */
     struct tcp_conn *conn; /* NULL once the simulated connection is gone */
     uint32_t conn_id;
     char in[BRIDGE_IN_MAX]; /* from the client, not yet given to the simulated TCP */
     size_t in_len;
-    char *out;              /* for the client, not yet written */
+    char *out; /* for the client, not yet written */
     size_t out_off, out_len, out_cap;
     bool first_checked;     /* the first line passed the HTTP check */
     bool client_eof;        /* the client closed its direction */
@@ -212,7 +212,8 @@ static void bridge_out_append(struct bridge_sess *s, const char *data, size_t le
             s->out_off = 0;
         }
         size_t cap = s->out_cap ? s->out_cap : 4096;
-        while (cap < s->out_len + len) cap *= 2;
+        while (cap < s->out_len + len)
+            cap *= 2;
         if (cap != s->out_cap) {
             s->out = ms_xrealloc(s->out, cap);
             s->out_cap = cap;
@@ -387,7 +388,8 @@ static void bridge_accept(struct bridge *b, struct bridge_listener *l)
         b->sessions = s;
         b->nsess++;
         b->st.accepted++;
-        s->conn = tcp_connect(b->net, b->client, l->host, bridge_sim_port(l->p), &bridge_tcp_ops, s);
+        s->conn =
+            tcp_connect(b->net, b->client, l->host, bridge_sim_port(l->p), &bridge_tcp_ops, s);
         s->conn_id = tcp_conn_id(s->conn);
     }
 }
@@ -485,7 +487,8 @@ sim_us bridge_step(struct bridge *b, int max_wait_ms)
         b->pfd = ms_xrealloc(b->pfd, b->pfd_cap * sizeof *b->pfd);
     }
     size_t np = 0;
-    for (size_t i = 0; i < b->nls; i++) b->pfd[np++] = (struct pollfd){b->ls[i].fd, POLLIN, 0};
+    for (size_t i = 0; i < b->nls; i++)
+        b->pfd[np++] = (struct pollfd){b->ls[i].fd, POLLIN, 0};
     for (struct bridge_sess *s = b->sessions; s; s = s->next) {
         if (s->fd < 0) continue;
         short ev = 0;
@@ -549,8 +552,7 @@ static int bridge_listen_one(const struct bridge_addr *a, uint16_t port, uint16_
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (a->family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    if (!bridge_set_nonblock(fd) || bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
-        listen(fd, 16) < 0)
+    if (!bridge_set_nonblock(fd) || bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 16) < 0)
         goto fail;
     sl = sizeof ss;
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) goto fail;
@@ -560,8 +562,8 @@ static int bridge_listen_one(const struct bridge_addr *a, uint16_t port, uint16_
 fail:
     err->code = errno ? errno : 1;
     snprintf(err->where, sizeof err->where, "port %u", (unsigned)port);
-    snprintf(err->msg, sizeof err->msg, "cannot listen on %s port %u: %s", a->text,
-             (unsigned)port, strerror(errno));
+    snprintf(err->msg, sizeof err->msg, "cannot listen on %s port %u: %s", a->text, (unsigned)port,
+             strerror(errno));
     if (fd >= 0) close(fd);
     return -1;
 }
@@ -640,7 +642,8 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
     b->sim0 = evq_now(b->q);
     return b;
 fail:
-    for (size_t i = 0; i < b->nls; i++) close(b->ls[i].fd);
+    for (size_t i = 0; i < b->nls; i++)
+        close(b->ls[i].fd);
     free(b->ls);
     free(b);
     return NULL;
@@ -667,7 +670,8 @@ void bridge_free(struct bridge *b)
         }
     }
     bridge_reap(b);
-    for (size_t i = 0; i < b->nls; i++) close(b->ls[i].fd);
+    for (size_t i = 0; i < b->nls; i++)
+        close(b->ls[i].fd);
     free(b->ls);
     free(b->pfd);
     free(b);
@@ -704,6 +708,6 @@ void bridge_summary(const struct bridge *b, FILE *f)
             "errors %zu; %llu byte(s) in, %llu byte(s) out\n",
             st->accepted, st->closed_by[BRIDGE_WHY_BUSY], st->closed_by[BRIDGE_WHY_HTTP],
             st->closed_by[BRIDGE_WHY_IDLE], st->closed_by[BRIDGE_WHY_ERRORS],
-            st->closed_by[BRIDGE_WHY_SHUTDOWN], st->client_errors,
-            (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out);
+            st->closed_by[BRIDGE_WHY_SHUTDOWN], st->client_errors, (unsigned long long)st->bytes_in,
+            (unsigned long long)st->bytes_out);
 }

@@ -85,10 +85,10 @@ bool bridge_is_error_reply(enum bridge_proto p, const char *line, size_t len);
 /* A listening address given with --listen: a literal IPv4 or IPv6 address
  * (no host names: they could resolve to anything). */
 struct bridge_addr {
-    int family;         /* AF_INET or AF_INET6 */
+    int family;          /* AF_INET or AF_INET6 */
     unsigned char a[16]; /* network byte order: 4 or 16 bytes */
-    bool loopback;      /* 127.0.0.0/8 or ::1 */
-    char text[64];      /* as printed */
+    bool loopback;       /* 127.0.0.0/8 or ::1 */
+    char text[64];       /* as printed */
 };
 
 /* Parse text as a literal IP address. Returns false with err filled
@@ -97,12 +97,12 @@ struct bridge_addr {
 bool bridge_addr_parse(const char *text, struct bridge_addr *out, struct ms_error *err);
 
 #define BRIDGE_MAX_CONNS_DEFAULT 32
-#define BRIDGE_IDLE_DEFAULT_MS (300 * 1000) /* RFC 5321 §4.5.3.2.7: >= 5 minutes */
-#define BRIDGE_MAX_ERRORS 10                /* consecutive error replies */
-#define BRIDGE_IN_MAX (64 * 1024)           /* bytes read from a client, not yet simulated */
+#define BRIDGE_IDLE_DEFAULT_MS (300 * 1000)  /* RFC 5321 §4.5.3.2.7: >= 5 minutes */
+#define BRIDGE_MAX_ERRORS 10                 /* consecutive error replies */
+#define BRIDGE_IN_MAX (64 * 1024)            /* bytes read from a client, not yet simulated */
 #define BRIDGE_SIM_INFLIGHT_MAX (256 * 1024) /* bytes in the simulated TCP not yet acked */
-#define BRIDGE_OUT_MAX (32 * 1024 * 1024)   /* bytes for a client that it has not read */
-#define BRIDGE_FIRST_LINE_MAX 8192          /* first line held for the HTTP check */
+#define BRIDGE_OUT_MAX (32 * 1024 * 1024)    /* bytes for a client that it has not read */
+#define BRIDGE_FIRST_LINE_MAX 8192           /* first line held for the HTTP check */
 
 struct bridge_cfg {
     struct bridge_addr listen; /* default 127.0.0.1 */
@@ -151,10 +151,10 @@ uint32_t bridge_client_host(const struct bridge *b);
 
 /* Counters for the summary and tests. */
 struct bridge_stats {
-    size_t accepted;                      /* connections taken into the simulation */
-    size_t closed_by[BRIDGE_WHY_COUNT];   /* turned away or ended by the bridge */
-    size_t client_errors;                 /* read/write errors, resets, slow readers */
-    uint64_t bytes_in, bytes_out;         /* from / to real clients */
+    size_t accepted;                    /* connections taken into the simulation */
+    size_t closed_by[BRIDGE_WHY_COUNT]; /* turned away or ended by the bridge */
+    size_t client_errors;               /* read/write errors, resets, slow readers */
+    uint64_t bytes_in, bytes_out;       /* from / to real clients */
 };
 void bridge_stats_get(const struct bridge *b, struct bridge_stats *out);
 /* Print the counters, one short paragraph. Can't fail. */

@@ -33,15 +33,14 @@ static void bridge_cli_usage(FILE *f)
 }
 
 /* Parse a whole decimal number in lo..hi (X9: no atoi, no wrap-around). */
-static bool bridge_cli_number(const char *opt, const char *text, unsigned long lo,
-                              unsigned long hi, unsigned long *out)
+static bool bridge_cli_number(const char *opt, const char *text, unsigned long lo, unsigned long hi,
+                              unsigned long *out)
 {
     char *end = NULL;
     errno = 0;
     unsigned long v = (text[0] >= '0' && text[0] <= '9') ? strtoul(text, &end, 10) : 0;
     if (!end || *end != '\0' || errno || v < lo || v > hi) {
-        fprintf(stderr, "mailsim: %s: \"%s\" is not a number from %lu to %lu\n", opt, text, lo,
-                hi);
+        fprintf(stderr, "mailsim: %s: \"%s\" is not a number from %lu to %lu\n", opt, text, lo, hi);
         return false;
     }
     *out = v;
@@ -154,7 +153,8 @@ int bridge_cli(int argc, char **argv)
     fflush(stdout);
 
     sim_us reached = 0;
-    while (!bridge_cli_stop) reached = bridge_step(b, 1000);
+    while (!bridge_cli_stop)
+        reached = bridge_step(b, 1000);
 
     char when[32];
     printf("live: stopping at simulated time %s\n", trace_format_time(reached, when, sizeof when));

@@ -49,7 +49,8 @@ bool bridge_is_http_request(const char *line, size_t len)
     if (len && line[len - 1] == '\n') len--;
     if (len && line[len - 1] == '\r') len--;
     size_t m = 0;
-    while (m < len && bridge_is_tchar_upper(line[m])) m++;
+    while (m < len && bridge_is_tchar_upper(line[m]))
+        m++;
     if (m == 0 || m > 24 || m >= len || line[m] != ' ') return false;
     /* RFC 9112 §3: method SP request-target SP HTTP-version. */
     if (len >= m + 1 + 1 + 9) {
@@ -134,7 +135,8 @@ bool bridge_is_error_reply(enum bridge_proto p, const char *line, size_t len)
     case BRIDGE_IMAP: {
         /* "tag BAD ..." with a tag that is not "*" or "+". */
         size_t i = 0;
-        while (i < len && line[i] != ' ') i++;
+        while (i < len && line[i] != ' ')
+            i++;
         if (i == 0 || (i == 1 && (line[0] == '*' || line[0] == '+'))) return false;
         return len >= i + 4 && memcmp(line + i, " BAD", 4) == 0 &&
                (len == i + 4 || line[i + 4] == ' ' || line[i + 4] == '\r');

@@ -33,7 +33,7 @@ static void test_ports_default(void **state)
 static void test_ports_edges(void **state)
 {
     (void)state;
-    assert_int_equal(bridge_port(0, 10000, 3, BRIDGE_IMAP), 0); /* system chooses */
+    assert_int_equal(bridge_port(0, 10000, 3, BRIDGE_IMAP), 0);     /* system chooses */
     assert_int_equal(bridge_port(2413, 10000, 0, BRIDGE_POP3), -1); /* 1023 */
     assert_int_equal(bridge_port(2414, 10000, 0, BRIDGE_POP3), 1024);
     assert_int_equal(bridge_port(59955, 10000, 0, BRIDGE_HTTP), 65535);
@@ -61,7 +61,7 @@ static void test_http_detected(void **state)
     assert_true(HTTP("CONNECT mail.example.net:25 HTTP/1.1\r\n"));
     assert_true(HTTP("PROPFIND /dav HTTP/1.1\r\n")); /* any method token */
     assert_true(HTTP("PRI * HTTP/2.0\r\n"));
-    assert_true(HTTP("GET /index.html\r\n"));  /* HTTP/0.9 */
+    assert_true(HTTP("GET /index.html\r\n")); /* HTTP/0.9 */
     assert_true(HTTP("DELETE /x"));           /* cut short */
 }
 
@@ -77,13 +77,13 @@ static void test_http_not_detected(void **state)
     assert_false(HTTP("a1 CAPABILITY\r\n"));
     assert_false(HTTP("AUTH PLAIN AGJvYgBidWlsZGVy\r\n"));
     /* Near misses. */
-    assert_false(HTTP("GET LOGIN a b\r\n"));          /* an IMAP tag "GET" */
-    assert_false(HTTP("get / HTTP/1.1\r\n"));         /* methods are case-sensitive */
+    assert_false(HTTP("GET LOGIN a b\r\n"));  /* an IMAP tag "GET" */
+    assert_false(HTTP("get / HTTP/1.1\r\n")); /* methods are case-sensitive */
     assert_false(HTTP("FOO / http/1.1\r\n"));
     assert_false(HTTP("FOO / HTTP/1.x\r\n"));
-    assert_true(HTTP("GET / HTTP/1.x\r\n")); /* still GET with a path */
-    assert_false(HTTP("GET  HTTP/1.1\r\n"));          /* empty target */
-    assert_false(HTTP("GET a b HTTP/1.1\r\n"));       /* four fields */
+    assert_true(HTTP("GET / HTTP/1.x\r\n"));    /* still GET with a path */
+    assert_false(HTTP("GET  HTTP/1.1\r\n"));    /* empty target */
+    assert_false(HTTP("GET a b HTTP/1.1\r\n")); /* four fields */
     assert_false(HTTP("GET\r\n"));
     assert_false(HTTP(" GET / HTTP/1.1\r\n"));
     assert_false(HTTP("\r\n"));
@@ -96,10 +96,12 @@ static void test_close_replies(void **state)
     (void)state;
     char buf[512];
     size_t n = bridge_close_reply(BRIDGE_SMTP, BRIDGE_WHY_HTTP, buf, sizeof buf);
-    assert_string_equal(buf, "502 5.7.0 this is a mail port, not a web server: HTTP request refused\r\n");
+    assert_string_equal(
+        buf, "502 5.7.0 this is a mail port, not a web server: HTTP request refused\r\n");
     assert_int_equal(n, strlen(buf));
     bridge_close_reply(BRIDGE_SUBMISSION, BRIDGE_WHY_BUSY, buf, sizeof buf);
-    assert_string_equal(buf, "421 4.7.0 too many connections to the simulation, try again later\r\n");
+    assert_string_equal(buf,
+                        "421 4.7.0 too many connections to the simulation, try again later\r\n");
     bridge_close_reply(BRIDGE_SMTP, BRIDGE_WHY_IDLE, buf, sizeof buf);
     assert_string_equal(buf, "421 4.4.2 idle for too long, closing\r\n");
     bridge_close_reply(BRIDGE_SMTP, BRIDGE_WHY_SHUTDOWN, buf, sizeof buf);
@@ -109,7 +111,8 @@ static void test_close_replies(void **state)
     bridge_close_reply(BRIDGE_POP3, BRIDGE_WHY_BUSY, buf, sizeof buf);
     assert_string_equal(buf, "-ERR too many connections to the simulation, try again later\r\n");
     bridge_close_reply(BRIDGE_IMAP, BRIDGE_WHY_HTTP, buf, sizeof buf);
-    assert_string_equal(buf, "* BYE this is a mail port, not a web server: HTTP request refused\r\n");
+    assert_string_equal(buf,
+                        "* BYE this is a mail port, not a web server: HTTP request refused\r\n");
     bridge_close_reply(BRIDGE_HTTP, BRIDGE_WHY_BUSY, buf, sizeof buf);
     assert_string_equal(buf, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
                              "Content-Length: 56\r\nConnection: close\r\n\r\n"
@@ -190,10 +193,10 @@ static void test_cfg_default(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ports_default),  cmocka_unit_test(test_ports_edges),
-        cmocka_unit_test(test_http_detected),  cmocka_unit_test(test_http_not_detected),
-        cmocka_unit_test(test_close_replies),  cmocka_unit_test(test_error_replies),
-        cmocka_unit_test(test_listen_addr),    cmocka_unit_test(test_cfg_default),
+        cmocka_unit_test(test_ports_default), cmocka_unit_test(test_ports_edges),
+        cmocka_unit_test(test_http_detected), cmocka_unit_test(test_http_not_detected),
+        cmocka_unit_test(test_close_replies), cmocka_unit_test(test_error_replies),
+        cmocka_unit_test(test_listen_addr),   cmocka_unit_test(test_cfg_default),
     };
     return cmocka_run_group_tests_name("bridge_util", tests, NULL, NULL);
 }
