@@ -56,6 +56,7 @@ struct bridge_sess {
     bool fin_sent;          /* tcp_close() done */
     bool closing;           /* write what is left, then close the socket */
     unsigned errors;        /* consecutive error replies */
+    bool got_data;          /* the simulated server has sent something */
     int64_t last_ms;        /* wall clock of the last progress */
     int64_t closing_ms;     /* when closing began */
     struct bridge_lines lc; /* client's lines */
@@ -154,6 +155,7 @@ static void bridge_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, s
     struct bridge_sess *s = ctx;
     (void)c;
     if (s->fd < 0) return; /* the client is gone; the simulated side winds down */
+    s->got_data = true;
     bridge_lines_feed(s, &s->ls, TR_LINE_RECEIVED, 'S', (const char *)data, len);
     if (s->out_len - s->out_off + len > BRIDGE_OUT_MAX) {
         bridge_sess_drop(s, "does not read what the server sends (buffer full)");
@@ -183,6 +185,16 @@ static void bridge_on_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
     struct bridge_sess *s = ctx;
     (void)c;
     s->conn = NULL;
+    if (err != TCP_ERR_OK && s->fd >= 0 && !s->got_data && !s->closing) {
+        /* Nothing ever came: tell the real client why instead of a silent close. */
+        trace_add_narration(s->b->tr, evq_now(s->b->q), s->host,
+                            "Live connection %u from a real client to %s (%s) could not reach "
+                            "the simulated server: %s.",
+                            s->id, bridge_server_name(s->b, s->host), bridge_proto_name(s->p),
+                            tcp_strerror(err));
+        bridge_sess_end(s, BRIDGE_WHY_UNREACHABLE);
+        return;
+    }
     if (err != TCP_ERR_OK && s->fd >= 0)
         trace_add_narration(s->b->tr, evq_now(s->b->q), s->host,
                             "Live connection %u from a real client to %s (%s) ended: %s.", s->id,
@@ -705,9 +717,10 @@ void bridge_summary(const struct bridge *b, FILE *f)
     fprintf(f,
             "live: %zu connection(s) from real clients; turned away busy %zu; HTTP refused %zu; "
             "idle timeouts %zu; closed for bad commands %zu; ended at shutdown %zu; client "
-            "errors %zu; %llu byte(s) in, %llu byte(s) out\n",
+            "errors %zu; server unreachable %zu; %llu byte(s) in, %llu byte(s) out\n",
             st->accepted, st->closed_by[BRIDGE_WHY_BUSY], st->closed_by[BRIDGE_WHY_HTTP],
             st->closed_by[BRIDGE_WHY_IDLE], st->closed_by[BRIDGE_WHY_ERRORS],
-            st->closed_by[BRIDGE_WHY_SHUTDOWN], st->client_errors, (unsigned long long)st->bytes_in,
+            st->closed_by[BRIDGE_WHY_SHUTDOWN], st->client_errors,
+            st->closed_by[BRIDGE_WHY_UNREACHABLE], (unsigned long long)st->bytes_in,
             (unsigned long long)st->bytes_out);
 }

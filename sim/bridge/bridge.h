@@ -61,11 +61,12 @@ bool bridge_is_http_request(const char *line, size_t len);
 
 /* Why the bridge itself ends a session (rather than the simulated server). */
 enum bridge_close_why {
-    BRIDGE_WHY_BUSY,     /* the connection cap is reached */
-    BRIDGE_WHY_HTTP,     /* an HTTP request line on a mail port (X8, L1) */
-    BRIDGE_WHY_IDLE,     /* the idle timeout passed */
-    BRIDGE_WHY_ERRORS,   /* too many consecutive error replies */
-    BRIDGE_WHY_SHUTDOWN, /* mailsim is stopping */
+    BRIDGE_WHY_BUSY,        /* the connection cap is reached */
+    BRIDGE_WHY_HTTP,        /* an HTTP request line on a mail port (X8, L1) */
+    BRIDGE_WHY_IDLE,        /* the idle timeout passed */
+    BRIDGE_WHY_ERRORS,      /* too many consecutive error replies */
+    BRIDGE_WHY_SHUTDOWN,    /* mailsim is stopping */
+    BRIDGE_WHY_UNREACHABLE, /* the simulated server refused, timed out or is down */
     BRIDGE_WHY_COUNT
 };
 

@@ -82,6 +82,7 @@ static const char *const bridge_why_text[BRIDGE_WHY_COUNT] = {
     "idle for too long, closing",
     "too many bad commands, closing",
     "mailsim is shutting down",
+    "the simulated server cannot be reached (down, or not listening on this port)",
 };
 
 size_t bridge_close_reply(enum bridge_proto p, enum bridge_close_why why, char *buf, size_t cap)
@@ -100,6 +101,8 @@ size_t bridge_close_reply(enum bridge_proto p, enum bridge_close_why why, char *
             n = snprintf(buf, cap, "421 4.4.2 %s\r\n", text);
         else if (why == BRIDGE_WHY_SHUTDOWN)
             n = snprintf(buf, cap, "421 4.3.2 %s\r\n", text);
+        else if (why == BRIDGE_WHY_UNREACHABLE)
+            n = snprintf(buf, cap, "421 4.4.1 %s\r\n", text);
         else
             n = snprintf(buf, cap, "421 4.7.0 %s\r\n", text);
         break;

@@ -20,6 +20,7 @@
 #include "core/evq.h"
 #include "mail/world_live.h"
 #include "net/net.h"
+#include "net/tcp.h"
 
 struct fixture {
     struct scn_scenario *s;
@@ -161,11 +162,30 @@ static void test_session_and_busy_and_shutdown(void **state)
     close(a);
 }
 
+static void test_unreachable_server(void **state)
+{
+    struct fixture *f = *state;
+    char buf[1024];
+    /* Nothing listens on the simulated IMAP port: the SYN meets a RST. */
+    struct net *n = world_net(f->w);
+    tcp_unlisten(n, host_find(n, "mail.example.org"), 143);
+    int a = dial(bridge_bound_port(f->b, 0, BRIDGE_IMAP));
+    pump_line(f->b, a, buf, sizeof buf);
+    assert_string_equal(buf, "* BYE the simulated server cannot be reached (down, or not "
+                             "listening on this port)\r\n");
+    assert_int_equal(recv(a, buf, sizeof buf, 0), 0); /* then closed */
+    close(a);
+    struct bridge_stats st;
+    bridge_stats_get(f->b, &st);
+    assert_int_equal(st.closed_by[BRIDGE_WHY_UNREACHABLE], 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ports_and_client_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_and_busy_and_shutdown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unreachable_server, setup, teardown),
     };
     return cmocka_run_group_tests_name("bridge_live", tests, NULL, NULL);
 }

@@ -108,6 +108,9 @@ static void test_close_replies(void **state)
     assert_string_equal(buf, "421 4.3.2 mailsim is shutting down\r\n");
     bridge_close_reply(BRIDGE_SMTP, BRIDGE_WHY_ERRORS, buf, sizeof buf);
     assert_string_equal(buf, "421 4.7.0 too many bad commands, closing\r\n");
+    bridge_close_reply(BRIDGE_SMTP, BRIDGE_WHY_UNREACHABLE, buf, sizeof buf);
+    assert_string_equal(buf, "421 4.4.1 the simulated server cannot be reached (down, or not "
+                             "listening on this port)\r\n");
     bridge_close_reply(BRIDGE_POP3, BRIDGE_WHY_BUSY, buf, sizeof buf);
     assert_string_equal(buf, "-ERR too many connections to the simulation, try again later\r\n");
     bridge_close_reply(BRIDGE_IMAP, BRIDGE_WHY_HTTP, buf, sizeof buf);
