@@ -479,7 +479,7 @@ static void bridge_pump_all(struct bridge *b)
     for (struct bridge_sess *s = b->sessions; s; s = s->next) {
         if (s->fd < 0) continue;
         bridge_sess_pump_in(s);
-        if (!s->closing && b->cfg.idle_ms > 0 && now - s->last_ms >= b->cfg.idle_ms)
+        if (!s->closing && now - s->last_ms >= bridge_idle_ms(&b->cfg, s->p))
             bridge_sess_end(s, BRIDGE_WHY_IDLE);
         if (s->closing && s->fd >= 0 && now - s->closing_ms >= BRIDGE_LINGER_MS)
             bridge_sess_close_fd(s);

@@ -98,7 +98,14 @@ struct bridge_addr {
 bool bridge_addr_parse(const char *text, struct bridge_addr *out, struct ms_error *err);
 
 #define BRIDGE_MAX_CONNS_DEFAULT 32
-#define BRIDGE_IDLE_DEFAULT_MS (300 * 1000)  /* RFC 5321 §4.5.3.2.7: >= 5 minutes */
+/* Idle timeouts by protocol, the least each RFC allows: SMTP 5 minutes
+ * (RFC 5321 §4.5.3.2.7), POP3 10 minutes (RFC 1939 §3), IMAP 30 minutes
+ * (RFC 9051 §5.4, so IDLE clients that renew every 29 minutes stay), HTTP
+ * 5 minutes. */
+#define BRIDGE_IDLE_SMTP_MS (5 * 60 * 1000)
+#define BRIDGE_IDLE_POP3_MS (10 * 60 * 1000)
+#define BRIDGE_IDLE_IMAP_MS (30 * 60 * 1000)
+#define BRIDGE_IDLE_HTTP_MS (5 * 60 * 1000)
 #define BRIDGE_MAX_ERRORS 10                 /* consecutive error replies */
 #define BRIDGE_IN_MAX (64 * 1024)            /* bytes read from a client, not yet simulated */
 #define BRIDGE_SIM_INFLIGHT_MAX (256 * 1024) /* bytes in the simulated TCP not yet acked */
@@ -110,12 +117,14 @@ struct bridge_cfg {
     uint32_t port_base;        /* default 2500; 0 = free ports chosen by the system */
     uint32_t port_step;        /* default 10000 */
     size_t max_conns;          /* default 32 */
-    int64_t idle_ms;           /* default 300 s */
+    int64_t idle_ms;           /* 0 (default): by protocol, see above; else for all */
     bool log_all;              /* log segments and TCP states too */
 };
 
 /* The defaults above. Can't fail. */
 void bridge_cfg_default(struct bridge_cfg *cfg);
+/* The idle timeout of protocol p under cfg, in milliseconds. Can't fail. */
+int64_t bridge_idle_ms(const struct bridge_cfg *cfg, enum bridge_proto p);
 
 struct bridge;
 

@@ -29,6 +29,8 @@ static void bridge_cli_usage(FILE *f)
             "with --port-base 2500 (the default) the first mail server is on 2525 (SMTP),\n"
             "2587 (submission), 1110 (POP3), 1143 (IMAP) and 8080 (webmail); the next one\n"
             "--port-step (10000) higher. --port-base 0 lets the system choose free ports.\n"
+            "Idle clients are closed after --idle-timeout (default: SMTP 5m, POP3 10m,\n"
+            "IMAP 30m); at most --max-conns (32) connections at once.\n"
             "Ctrl-C stops it. See docs/live-mode.md.\n");
 }
 

@@ -185,5 +185,20 @@ void bridge_cfg_default(struct bridge_cfg *cfg)
     cfg->port_base = 2500;
     cfg->port_step = 10000;
     cfg->max_conns = BRIDGE_MAX_CONNS_DEFAULT;
-    cfg->idle_ms = BRIDGE_IDLE_DEFAULT_MS;
+    cfg->idle_ms = 0;
+}
+
+int64_t bridge_idle_ms(const struct bridge_cfg *cfg, enum bridge_proto p)
+{
+    if (cfg->idle_ms > 0) return cfg->idle_ms;
+    switch (p) {
+    case BRIDGE_POP3:
+        return BRIDGE_IDLE_POP3_MS;
+    case BRIDGE_IMAP:
+        return BRIDGE_IDLE_IMAP_MS;
+    case BRIDGE_HTTP:
+        return BRIDGE_IDLE_HTTP_MS;
+    default:
+        return BRIDGE_IDLE_SMTP_MS;
+    }
 }

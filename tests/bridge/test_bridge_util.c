@@ -188,7 +188,14 @@ static void test_cfg_default(void **state)
     assert_int_equal(c.port_base, 2500);
     assert_int_equal(c.port_step, 10000);
     assert_int_equal(c.max_conns, 32);
-    assert_int_equal(c.idle_ms, 300000);
+    assert_int_equal(c.idle_ms, 0);
+    assert_int_equal(bridge_idle_ms(&c, BRIDGE_SMTP), 300000);
+    assert_int_equal(bridge_idle_ms(&c, BRIDGE_SUBMISSION), 300000);
+    assert_int_equal(bridge_idle_ms(&c, BRIDGE_POP3), 600000);
+    assert_int_equal(bridge_idle_ms(&c, BRIDGE_IMAP), 1800000);
+    assert_int_equal(bridge_idle_ms(&c, BRIDGE_HTTP), 300000);
+    c.idle_ms = 2000; /* --idle-timeout 2s: for every protocol */
+    assert_int_equal(bridge_idle_ms(&c, BRIDGE_IMAP), 2000);
     assert_true(c.listen.loopback);
     assert_string_equal(c.listen.text, "127.0.0.1");
 }
