@@ -132,6 +132,9 @@ def main():
     bound_test(150)
     bad_listen()
     with Live(extra=["--max-conns", "2", "--idle-timeout", "2s"]) as live:
+        ports = [l for l in live.snapshot() if l.startswith("live: mail.")]
+        check(len(ports) == 8 and all(" 127.0.0.1:" in l for l in ports),
+              "not every port is on 127.0.0.1: %r" % ports, live)
         http_on_mail_ports(live)
         bad_commands(live)
         time.sleep(0.3)
