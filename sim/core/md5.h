@@ -13,7 +13,7 @@ struct md5_ctx {
     uint32_t a, b, c, d; /* chaining state (RFC 1321 §3.3) */
     uint64_t total;      /* bytes fed so far */
     unsigned char block[64];
-    size_t fill;         /* bytes held in block */
+    size_t fill; /* bytes held in block */
 };
 
 /* Start a digest (RFC 1321 §3.3 initial words). Can't fail. */

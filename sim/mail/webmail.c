@@ -17,7 +17,8 @@ static void webmail_sb_put(struct webmail_sb *b, const char *s, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1) cap *= 2;
+        while (cap < b->len + n + 1)
+            cap *= 2;
         b->p = ms_xrealloc(b->p, cap);
         b->cap = cap;
     }
@@ -48,11 +49,21 @@ static void webmail_sb_esc(struct webmail_sb *b, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         switch (c) {
-        case '&': webmail_sb_str(b, "&amp;"); break;
-        case '<': webmail_sb_str(b, "&lt;"); break;
-        case '>': webmail_sb_str(b, "&gt;"); break;
-        case '"': webmail_sb_str(b, "&quot;"); break;
-        case '\'': webmail_sb_str(b, "&#39;"); break;
+        case '&':
+            webmail_sb_str(b, "&amp;");
+            break;
+        case '<':
+            webmail_sb_str(b, "&lt;");
+            break;
+        case '>':
+            webmail_sb_str(b, "&gt;");
+            break;
+        case '"':
+            webmail_sb_str(b, "&quot;");
+            break;
+        case '\'':
+            webmail_sb_str(b, "&#39;");
+            break;
         default:
             if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
                 webmail_sb_str(b, "\xef\xbf\xbd"); /* U+FFFD */
@@ -135,7 +146,8 @@ enum webmail_route webmail_route(const char *method, const char *target, char *u
 
 static void webmail_page_head(struct webmail_sb *b, const char *title)
 {
-    webmail_sb_str(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    webmail_sb_str(
+        b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
     webmail_sb_escs(b, title);
     webmail_sb_str(b, "</title>\n</head>\n<body>\n");
 }
@@ -151,8 +163,8 @@ static void webmail_sb_pct(struct webmail_sb *b, const char *s)
     static const char hex[] = "0123456789ABCDEF";
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-            c == '.' || c == '_' || c == '~') {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
             webmail_sb_put(b, (const char *)&c, 1);
         } else {
             char e[3] = {'%', hex[c >> 4], hex[c & 15]};
@@ -161,7 +173,8 @@ static void webmail_sb_pct(struct webmail_sb *b, const char *s)
     }
 }
 
-char *webmail_render_inbox(const char *user, const struct webmail_summary *msgs, size_t n, size_t *len)
+char *webmail_render_inbox(const char *user, const struct webmail_summary *msgs, size_t n,
+                           size_t *len)
 {
     struct webmail_sb b = {0};
     char title[300];
@@ -173,7 +186,8 @@ char *webmail_render_inbox(const char *user, const struct webmail_summary *msgs,
     if (n == 0) {
         webmail_sb_str(&b, "<p>No messages.</p>\n");
     } else {
-        webmail_sb_str(&b, "<table>\n<tr><th>From</th><th>Subject</th><th>Date</th><th>Size</th></tr>\n");
+        webmail_sb_str(
+            &b, "<table>\n<tr><th>From</th><th>Subject</th><th>Date</th><th>Size</th></tr>\n");
         for (size_t i = 0; i < n; i++) {
             webmail_sb_str(&b, msgs[i].seen ? "<tr>" : "<tr class=\"unseen\">");
             webmail_sb_str(&b, "<td>");
@@ -181,7 +195,8 @@ char *webmail_render_inbox(const char *user, const struct webmail_summary *msgs,
             webmail_sb_str(&b, "</td><td><a href=\"/message/");
             webmail_sb_pct(&b, msgs[i].uid);
             webmail_sb_str(&b, "\">");
-            webmail_sb_escs(&b, msgs[i].subject && *msgs[i].subject ? msgs[i].subject : "(no subject)");
+            webmail_sb_escs(&b,
+                            msgs[i].subject && *msgs[i].subject ? msgs[i].subject : "(no subject)");
             webmail_sb_str(&b, "</a></td><td>");
             webmail_sb_escs(&b, msgs[i].date);
             webmail_sb_fmt(&b, "</td><td>%zu</td></tr>\n", msgs[i].size);
@@ -229,8 +244,9 @@ char *webmail_render_compose(const char *from, const char *error, size_t *len)
     webmail_sb_str(&b, "<form method=\"post\" action=\"/send\" "
                        "enctype=\"application/x-www-form-urlencoded\">\n<p>From: ");
     webmail_sb_escs(&b, from);
-    webmail_sb_fmt(&b, "</p>\n<p><label>To <input name=\"to\" maxlength=\"%d\"></label></p>\n"
-                       "<p><label>Subject <input name=\"subject\" maxlength=\"%d\"></label></p>\n",
+    webmail_sb_fmt(&b,
+                   "</p>\n<p><label>To <input name=\"to\" maxlength=\"%d\"></label></p>\n"
+                   "<p><label>Subject <input name=\"subject\" maxlength=\"%d\"></label></p>\n",
                    WEBMAIL_TO_MAX, WEBMAIL_SUBJECT_MAX);
     webmail_sb_str(&b, "<p><textarea name=\"body\" rows=\"12\" cols=\"72\"></textarea></p>\n"
                        "<p><button type=\"submit\">Send</button></p>\n</form>\n");
@@ -240,7 +256,8 @@ char *webmail_render_compose(const char *from, const char *error, size_t *len)
 
 /* ---- form decoding ------------------------------------------------------------------------ */
 
-static bool webmail_err(struct ms_error *e, int code, const char *where, const char *fmt, ...) MS_PRINTF(4, 5);
+static bool webmail_err(struct ms_error *e, int code, const char *where, const char *fmt, ...)
+    MS_PRINTF(4, 5);
 static bool webmail_err(struct ms_error *e, int code, const char *where, const char *fmt, ...)
 {
     e->code = code;
@@ -260,14 +277,26 @@ static size_t webmail_utf8_len(const unsigned char *s, size_t n)
     if (c < 0x80) return 1;
     size_t need;
     unsigned lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) need = 2;
-    else if (c == 0xe0) { need = 3; lo = 0xa0; }
-    else if (c == 0xed) { need = 3; hi = 0x9f; }
-    else if (c >= 0xe1 && c <= 0xef) need = 3;
-    else if (c == 0xf0) { need = 4; lo = 0x90; }
-    else if (c == 0xf4) { need = 4; hi = 0x8f; }
-    else if (c >= 0xf1 && c <= 0xf3) need = 4;
-    else return 0;
+    if (c >= 0xc2 && c <= 0xdf)
+        need = 2;
+    else if (c == 0xe0) {
+        need = 3;
+        lo = 0xa0;
+    } else if (c == 0xed) {
+        need = 3;
+        hi = 0x9f;
+    } else if (c >= 0xe1 && c <= 0xef)
+        need = 3;
+    else if (c == 0xf0) {
+        need = 4;
+        lo = 0x90;
+    } else if (c == 0xf4) {
+        need = 4;
+        hi = 0x8f;
+    } else if (c >= 0xf1 && c <= 0xf3)
+        need = 4;
+    else
+        return 0;
     if (n < need) return 0;
     if (s[1] < lo || s[1] > hi) return 0;
     for (size_t i = 2; i < need; i++) {
@@ -296,7 +325,8 @@ static bool webmail_address_ok(const char *a)
             label = 0;
             continue;
         }
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+        bool ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
         if (!ok || (label == 0 && c == '-') || ++label > 63) return false;
     }
     return label > 0 && a[strlen(a) - 1] != '-';
@@ -339,7 +369,8 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
         if (c <= 0x20 || c >= 0x7f) {
-            return webmail_err(err, 1, "form", "byte 0x%02X at offset %zu is not allowed in a form", c, i);
+            return webmail_err(err, 1, "form", "byte 0x%02X at offset %zu is not allowed in a form",
+                               c, i);
         }
     }
     char *val[WEBMAIL_F_COUNT] = {0};
@@ -367,12 +398,14 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
         if (nl >= 0) {
             name[nl] = '\0';
             for (int k = 0; k < WEBMAIL_F_COUNT; k++) {
-                if (strlen(name) == (size_t)nl && strcmp(name, webmail_field_names[k]) == 0) which = k;
+                if (strlen(name) == (size_t)nl && strcmp(name, webmail_field_names[k]) == 0)
+                    which = k;
             }
         }
         if (which < 0) {
             char shown[40];
-            snprintf(shown, sizeof shown, "%.*s", (int)((size_t)(eq - pair) > 32 ? 32 : (size_t)(eq - pair)), pair);
+            snprintf(shown, sizeof shown, "%.*s",
+                     (int)((size_t)(eq - pair) > 32 ? 32 : (size_t)(eq - pair)), pair);
             ok = webmail_err(err, 3, "form", "unknown field \"%s\"", shown);
             break;
         }
@@ -383,7 +416,8 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
         }
         size_t cap = webmail_field_max[which];
         val[which] = ms_xmalloc(cap + 1);
-        long vl = webmail_pct_decode(eq + 1, (size_t)(pair + plen - eq - 1), val[which], cap, &bad_at);
+        long vl =
+            webmail_pct_decode(eq + 1, (size_t)(pair + plen - eq - 1), val[which], cap, &bad_at);
         if (vl == -1) {
             ok = webmail_err(err, 5, fname, "bad percent escape at offset %zu",
                              (size_t)(eq + 1 - in) + bad_at);
@@ -446,8 +480,38 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
         f->body[o] = '\0';
         f->body_len = o;
     }
-    for (int k = 0; k < WEBMAIL_F_COUNT; k++) free(val[k]);
+    for (int k = 0; k < WEBMAIL_F_COUNT; k++)
+        free(val[k]);
     return ok;
+}
+
+static void webmail_sb_form(struct webmail_sb *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '*' || c == '-' || c == '.' || c == '_') {
+            webmail_sb_put(b, (const char *)&c, 1);
+        } else if (c == ' ') {
+            webmail_sb_put(b, "+", 1);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            webmail_sb_put(b, e, 3);
+        }
+    }
+}
+
+char *webmail_form_encode(const char *to, const char *subject, const char *body, size_t *len)
+{
+    struct webmail_sb b = {0};
+    webmail_sb_put(&b, "to=", 3);
+    webmail_sb_form(&b, to ? to : "");
+    webmail_sb_str(&b, "&subject=");
+    webmail_sb_form(&b, subject ? subject : "");
+    webmail_sb_str(&b, "&body=");
+    webmail_sb_form(&b, body ? body : "");
+    return webmail_sb_done(&b, len);
 }
 
 void webmail_form_free(struct webmail_form *f)

@@ -14,11 +14,11 @@
 
 /* One line of the inbox. Plain data, borrowed; strings NUL-terminated. */
 struct webmail_summary {
-    const char *uid;     /* 1..70 printable ASCII octets (POP3/IMAP unique id) */
+    const char *uid; /* 1..70 printable ASCII octets (POP3/IMAP unique id) */
     const char *from;
     const char *subject;
     const char *date;
-    size_t size;         /* octets */
+    size_t size; /* octets */
     bool seen;
 };
 
@@ -49,7 +49,8 @@ enum webmail_route webmail_route(const char *method, const char *target, char *u
 
 /* Pages. Each returns a new NUL-terminated HTML document (the caller frees
  * it) and its length in *len. Abort only if out of memory. */
-char *webmail_render_inbox(const char *user, const struct webmail_summary *msgs, size_t n, size_t *len);
+char *webmail_render_inbox(const char *user, const struct webmail_summary *msgs, size_t n,
+                           size_t *len);
 char *webmail_render_message(const struct webmail_message *m, size_t *len);
 /* The compose form; error (may be NULL) is shown above it, escaped. */
 char *webmail_render_compose(const char *from, const char *error, size_t *len);
@@ -58,7 +59,7 @@ char *webmail_render_compose(const char *from, const char *error, size_t *len);
  * CR and other C0 controls except TAB and LF become U+FFFD. */
 char *webmail_escape(const char *s, size_t len);
 
-#define WEBMAIL_TO_MAX 254      /* RFC 5321 §4.5.3.1.3 path, less the brackets */
+#define WEBMAIL_TO_MAX 254 /* RFC 5321 §4.5.3.1.3 path, less the brackets */
 #define WEBMAIL_SUBJECT_MAX 200
 #define WEBMAIL_BODY_MAX 65536
 
@@ -66,7 +67,7 @@ char *webmail_escape(const char *s, size_t len);
 struct webmail_form {
     char to[WEBMAIL_TO_MAX + 1];
     char subject[WEBMAIL_SUBJECT_MAX + 1];
-    char *body;     /* lines ended by CRLF, NUL-terminated */
+    char *body; /* lines ended by CRLF, NUL-terminated */
     size_t body_len;
 };
 
@@ -76,6 +77,12 @@ struct webmail_form {
  * body UTF-8 with its line breaks made CRLF. On error returns false, leaves
  * *f empty and fills err (where = field or "form", msg = the reason). */
 bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, struct ms_error *err);
+/* Encode a compose form as a browser submits it (the HTML
+ * application/x-www-form-urlencoded serializer: ALPHA, DIGIT and "*-._" as
+ * they are, space as '+', every other byte %XX): "to=..&subject=..&body=..".
+ * Returns a new NUL-terminated string; *len gets its length. Aborts only if
+ * out of memory. */
+char *webmail_form_encode(const char *to, const char *subject, const char *body, size_t *len);
 /* Release the body; safe on a zeroed or failed form. */
 void webmail_form_free(struct webmail_form *f);
 

@@ -14,9 +14,12 @@
 #define HTTPC_EVQ 8
 
 static const char *const http_client_state_names[HTTP_C_COUNT] = {
-    [HTTP_C_IDLE] = "idle",         [HTTP_C_STATUS_LINE] = "status-line",
-    [HTTP_C_HEADERS] = "headers",   [HTTP_C_BODY] = "body",
-    [HTTP_C_BODY_EOF] = "body-until-close", [HTTP_C_CLOSED] = "closed",
+    [HTTP_C_IDLE] = "idle",
+    [HTTP_C_STATUS_LINE] = "status-line",
+    [HTTP_C_HEADERS] = "headers",
+    [HTTP_C_BODY] = "body",
+    [HTTP_C_BODY_EOF] = "body-until-close",
+    [HTTP_C_CLOSED] = "closed",
     [HTTP_C_FAILED] = "failed",
 };
 
@@ -104,7 +107,8 @@ static void httpc_out(struct http_client *c, const char *p, size_t n)
     }
     if (c->out_len + n > c->out_cap) {
         size_t cap = c->out_cap ? c->out_cap : 1024;
-        while (cap < c->out_len + n) cap *= 2;
+        while (cap < c->out_len + n)
+            cap *= 2;
         c->out = ms_xrealloc(c->out, cap);
         c->out_cap = cap;
     }
@@ -192,7 +196,8 @@ bool http_client_request(struct http_client *c, const char *method, const char *
         httpc_outs(c, "\r\n");
     }
     for (size_t i = 0; i < n_fields; i++) {
-        if (http_ieq(fields[i].name, "Content-Length") || http_ieq(fields[i].name, "Host")) continue;
+        if (http_ieq(fields[i].name, "Content-Length") || http_ieq(fields[i].name, "Host"))
+            continue;
         httpc_outs(c, fields[i].name);
         httpc_outs(c, ": ");
         httpc_outs(c, fields[i].value);
@@ -212,6 +217,13 @@ bool http_client_request(struct http_client *c, const char *method, const char *
     if (close) c->closing = true;
     if (c->state == HTTP_C_IDLE) httpc_enter_state(c, HTTP_C_STATUS_LINE);
     return true;
+}
+
+bool http_client_post_form(struct http_client *c, const char *host, const char *target,
+                           const char *body, size_t body_len)
+{
+    static const struct http_header ct = {"Content-Type", "application/x-www-form-urlencoded"};
+    return http_client_request(c, "POST", host, target, &ct, 1, body, body_len);
 }
 
 static void httpc_response_begin(struct http_client *c)
@@ -277,8 +289,8 @@ static void httpc_response_done(struct http_client *c)
     if (close) {
         struct http_cqev *d = httpc_push(c, HTTP_CEV_CLOSE);
         d->ev.from = from;
-        snprintf(d->text, sizeof d->text, "%s", c->p_count ? "closed with requests unanswered"
-                                                           : "Connection: close");
+        snprintf(d->text, sizeof d->text, "%s",
+                 c->p_count ? "closed with requests unanswered" : "Connection: close");
         httpc_drop_pending(c);
     }
 }
@@ -313,7 +325,8 @@ static void httpc_on_headers_end(struct http_client *c)
         httpc_fail(c, "response body over %zu octets", c->max_body);
         return;
     }
-    if (!cl) {
+    if (!cl) { /* §6.3 rule 8: the body ends with the connection */
+        c->closing = true;
         httpc_enter_state(c, HTTP_C_BODY_EOF);
         return;
     }
@@ -344,17 +357,21 @@ static void httpc_on_line(struct http_client *c, const char *l, size_t len, bool
         return;
     }
     c->header_bytes += len + 2;
-    enum http_field_err e = c->header_bytes > HTTP_HEADER_BYTES_MAX ? HTTP_FIELD_TOO_MANY
-                                                                     : http_fields_add(&c->fields, l, len);
-    if (e == HTTP_FIELD_TOO_MANY) httpc_fail(c, "header section too large");
-    else if (e != HTTP_FIELD_OK) httpc_fail(c, "malformed header field");
+    enum http_field_err e = c->header_bytes > HTTP_HEADER_BYTES_MAX
+                                ? HTTP_FIELD_TOO_MANY
+                                : http_fields_add(&c->fields, l, len);
+    if (e == HTTP_FIELD_TOO_MANY)
+        httpc_fail(c, "header section too large");
+    else if (e != HTTP_FIELD_OK)
+        httpc_fail(c, "malformed header field");
 }
 
 static void httpc_body_append(struct http_client *c, const char *p, size_t n)
 {
     if (c->body_len + n > c->body_cap) {
         size_t cap = c->body_cap ? c->body_cap : 4096;
-        while (cap < c->body_len + n) cap *= 2;
+        while (cap < c->body_len + n)
+            cap *= 2;
         if (cap > c->max_body) cap = c->max_body;
         c->body = ms_xrealloc(c->body, cap);
         c->body_cap = cap;
@@ -415,7 +432,7 @@ size_t http_client_recv(struct http_client *c, const char *in, size_t len)
 
 size_t http_client_out(struct http_client *c, const char **out)
 {
-    *out = c->out + c->out_off;
+    *out = c->out ? c->out + c->out_off : "";
     return c->out_len - c->out_off;
 }
 
@@ -470,7 +487,8 @@ struct http_client *http_client_new(const struct http_client_cfg *cfg)
     struct http_client *c = ms_xcalloc(1, sizeof *c);
     c->max_body = cfg && cfg->max_body ? cfg->max_body : 16u * 1024 * 1024;
     const char *ua = cfg ? cfg->user_agent : NULL;
-    if (ua && *ua && strlen(ua) < 128 && http_value_ok(ua, strlen(ua))) c->user_agent = ms_xstrdup(ua);
+    if (ua && *ua && strlen(ua) < 128 && http_value_ok(ua, strlen(ua)))
+        c->user_agent = ms_xstrdup(ua);
     line_init(&c->rd, HTTP_LINE_MAX);
     httpc_enter_state(c, HTTP_C_IDLE);
     return c;

@@ -18,10 +18,10 @@ enum http_client_state {
     HTTP_C_IDLE,        /* no response expected */
     HTTP_C_STATUS_LINE, /* waiting for a status line */
     HTTP_C_HEADERS,
-    HTTP_C_BODY,        /* Content-Length octets */
-    HTTP_C_BODY_EOF,    /* body until the server closes */
-    HTTP_C_CLOSED,      /* the connection is over (Connection: close, or closed) */
-    HTTP_C_FAILED,      /* protocol error: close the connection */
+    HTTP_C_BODY,     /* Content-Length octets */
+    HTTP_C_BODY_EOF, /* body until the server closes */
+    HTTP_C_CLOSED,   /* the connection is over (Connection: close, or closed) */
+    HTTP_C_FAILED,   /* protocol error: close the connection */
     HTTP_C_COUNT
 };
 
@@ -72,6 +72,10 @@ void http_client_free(struct http_client *c);
 bool http_client_request(struct http_client *c, const char *method, const char *host,
                          const char *target, const struct http_header *fields, size_t n_fields,
                          const char *body, size_t body_len);
+/* POST body as application/x-www-form-urlencoded (an HTML form
+ * submission); otherwise as http_client_request. */
+bool http_client_post_form(struct http_client *c, const char *host, const char *target,
+                           const char *body, size_t body_len);
 /* Response bytes from the server; returns bytes consumed (stops after a
  * RESPONSE event until it is pulled). */
 size_t http_client_recv(struct http_client *c, const char *in, size_t len);
@@ -85,6 +89,7 @@ bool http_client_event(struct http_client *c, struct http_client_event *ev);
 void http_client_closed(struct http_client *c);
 /* The caller's timer fired while waiting: give up on outstanding requests. */
 void http_client_timeout(struct http_client *c);
+/* The current state. Can't fail. */
 enum http_client_state http_client_state(const struct http_client *c);
 /* Requests sent and not yet answered. */
 size_t http_client_outstanding(const struct http_client *c);

@@ -11,12 +11,16 @@
 #include <string.h>
 
 #define HTTP_METHOD_MAX 16
-#define HTTP_EVQ 8
+#define HTTP_EVQ 16
+#define HTTP_OUT_HIGH 65536 /* stop reading requests while this much is unsent (X5) */
 
 static const char *const http_server_state_names[HTTP_S_COUNT] = {
-    [HTTP_S_REQUEST_LINE] = "request-line", [HTTP_S_HEADERS] = "headers",
-    [HTTP_S_BODY] = "body",                 [HTTP_S_HANDLER] = "handler",
-    [HTTP_S_CLOSING] = "closing",           [HTTP_S_CLOSED] = "closed",
+    [HTTP_S_REQUEST_LINE] = "request-line",
+    [HTTP_S_HEADERS] = "headers",
+    [HTTP_S_BODY] = "body",
+    [HTTP_S_HANDLER] = "handler",
+    [HTTP_S_CLOSING] = "closing",
+    [HTTP_S_CLOSED] = "closed",
 };
 
 struct http_sqev {
@@ -94,7 +98,8 @@ static void http_out_reserve(struct http_server *s, size_t n)
     }
     if (s->out_len + n > s->out_cap) {
         size_t cap = s->out_cap ? s->out_cap : 1024;
-        while (cap < s->out_len + n) cap *= 2;
+        while (cap < s->out_len + n)
+            cap *= 2;
         s->out = ms_xrealloc(s->out, cap);
         s->out_cap = cap;
     }
@@ -121,7 +126,7 @@ static void http_out_fmt(struct http_server *s, const char *fmt, ...)
 
 size_t http_server_out(struct http_server *s, const char **out)
 {
-    *out = s->out + s->out_off;
+    *out = s->out ? s->out + s->out_off : "";
     return s->out_len - s->out_off;
 }
 
@@ -159,8 +164,10 @@ static void http_fail(struct http_server *s, int status, const char *why)
     http_out_fmt(s, "HTTP/1.1 %d %s\r\n", status, reason);
     if (s->server_name) http_out_fmt(s, "Server: %s\r\n", s->server_name);
     if (status == 405) http_out_fmt(s, "Allow: GET, HEAD, POST\r\n");
-    http_out_fmt(s, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n"
-                    "Connection: close\r\n\r\n", bl);
+    http_out_fmt(s,
+                 "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n"
+                 "Connection: close\r\n\r\n",
+                 bl);
     if (!s->head) http_out_write(s, body, (size_t)bl);
     http_enter_state(s, HTTP_S_CLOSING);
     struct http_sqev *q = http_push(s, HTTP_EV_ERROR);
@@ -331,10 +338,17 @@ static void http_on_line(struct http_server *s, const char *l, size_t len, bool 
         return;
     }
     switch (http_fields_add(&s->fields, l, len)) {
-    case HTTP_FIELD_OK: break;
-    case HTTP_FIELD_SYNTAX: http_fail(s, 400, "malformed header field"); break;
-    case HTTP_FIELD_OBS_FOLD: http_fail(s, 400, "obsolete line folding"); break;
-    case HTTP_FIELD_TOO_MANY: http_fail(s, 431, "too many header fields"); break;
+    case HTTP_FIELD_OK:
+        break;
+    case HTTP_FIELD_SYNTAX:
+        http_fail(s, 400, "malformed header field");
+        break;
+    case HTTP_FIELD_OBS_FOLD:
+        http_fail(s, 400, "obsolete line folding");
+        break;
+    case HTTP_FIELD_TOO_MANY:
+        http_fail(s, 431, "too many header fields");
+        break;
     }
 }
 
@@ -342,7 +356,10 @@ size_t http_server_recv(struct http_server *s, const char *in, size_t len)
 {
     size_t i = 0;
     while (i < len) {
-        if (s->state == HTTP_S_HANDLER || s->state == HTTP_S_CLOSING || s->state == HTTP_S_CLOSED) break;
+        if (s->state == HTTP_S_HANDLER || s->state == HTTP_S_CLOSING || s->state == HTTP_S_CLOSED)
+            break;
+        if (s->state == HTTP_S_REQUEST_LINE && s->out_len - s->out_off > HTTP_OUT_HIGH) break;
+        if (s->ev_count > HTTP_EVQ - 8) break; /* events not pulled yet */
         if (s->state == HTTP_S_BODY) {
             size_t take = s->body_want - s->body_len;
             if (take > len - i) take = len - i;
@@ -365,8 +382,10 @@ size_t http_server_recv(struct http_server *s, const char *in, size_t len)
         size_t save = s->line_start;
         s->line_start = start;
         if (st == LINE_TOO_LONG) {
-            if (s->state == HTTP_S_REQUEST_LINE) http_fail(s, 414, "request line too long");
-            else http_fail(s, 431, "header field line too long");
+            if (s->state == HTTP_S_REQUEST_LINE)
+                http_fail(s, 414, "request line too long");
+            else
+                http_fail(s, 431, "header field line too long");
         } else {
             size_t n;
             const char *l = line_get(&s->rd, &n);
@@ -387,8 +406,9 @@ bool http_server_respond(struct http_server *s, int status, const struct http_he
         if (!http_is_token(fields[i].name, strlen(fields[i].name)) ||
             !http_value_ok(fields[i].value, strlen(fields[i].value))) {
             static const char msg[] = "500 Internal Server Error: bad response header\n";
-            http_out_fmt(s, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; "
-                            "charset=utf-8\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+            http_out_fmt(s,
+                         "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; "
+                         "charset=utf-8\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
                          sizeof msg - 1, s->head ? "" : msg);
             enum http_server_state from = s->state;
             http_enter_state(s, HTTP_S_CLOSING);
@@ -485,7 +505,8 @@ struct http_server *http_server_new(const struct http_server_cfg *cfg)
     struct http_server *s = ms_xcalloc(1, sizeof *s);
     s->max_body = cfg && cfg->max_body ? cfg->max_body : 1024 * 1024;
     const char *sn = cfg ? cfg->server_name : NULL;
-    if (sn && *sn && strlen(sn) < 128 && http_value_ok(sn, strlen(sn))) s->server_name = ms_xstrdup(sn);
+    if (sn && *sn && strlen(sn) < 128 && http_value_ok(sn, strlen(sn)))
+        s->server_name = ms_xstrdup(sn);
     line_init(&s->rd, HTTP_LINE_MAX);
     http_enter_state(s, HTTP_S_REQUEST_LINE);
     return s;

@@ -19,8 +19,8 @@ enum http_server_state {
     HTTP_S_REQUEST_LINE, /* waiting for a request (idle between requests) */
     HTTP_S_HEADERS,
     HTTP_S_BODY,
-    HTTP_S_HANDLER,      /* request handed over, waiting for http_server_respond */
-    HTTP_S_CLOSING,      /* last response queued; close once drained */
+    HTTP_S_HANDLER, /* request handed over, waiting for http_server_respond */
+    HTTP_S_CLOSING, /* last response queued; close once drained */
     HTTP_S_CLOSED,
     HTTP_S_COUNT
 };
@@ -35,13 +35,13 @@ struct http_server_cfg {
 
 /* A parsed request; every pointer is borrowed until the next call. */
 struct http_request {
-    const char *method;      /* "GET", "HEAD" or "POST" */
-    const char *target;      /* request-target as sent, NUL-terminated */
-    int version_minor;       /* 0 or 1 (HTTP/1.x) */
+    const char *method; /* "GET", "HEAD" or "POST" */
+    const char *target; /* request-target as sent, NUL-terminated */
+    int version_minor;  /* 0 or 1 (HTTP/1.x) */
     const struct http_fields *fields;
-    const char *body;        /* Content-Length octets (may hold NUL) */
+    const char *body; /* Content-Length octets (may hold NUL) */
     size_t body_len;
-    bool keep_alive;         /* false after Connection: close or HTTP/1.0 */
+    bool keep_alive; /* false after Connection: close or HTTP/1.0 */
 };
 
 enum http_sev_kind {
@@ -88,6 +88,7 @@ bool http_server_respond(struct http_server *s, int status, const struct http_he
 void http_server_timeout(struct http_server *s);
 /* The client closed its side. */
 void http_server_closed(struct http_server *s);
+/* The current state. Can't fail. */
 enum http_server_state http_server_state(const struct http_server *s);
 /* True once closing and every byte of output has been taken. */
 bool http_server_done(const struct http_server *s);

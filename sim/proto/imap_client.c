@@ -545,7 +545,8 @@ static void imapc_response(struct imap_client *c, char *p, size_t n)
     struct imapc_action *a = &c->q[c->qhead];
     bool ok = imapc_is(w, wl, "OK");
     if (ok && strcmp(a->action, "LOGIN") == 0) imapc_enter_state(c, IMAPC_S_AUTH);
-    if (strcmp(a->action, "SELECT") == 0)
+    /* a failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1) */
+    if (strcmp(a->action, "SELECT") == 0 && (ok || c->state == IMAPC_S_SELECTED))
         imapc_enter_state(c, ok ? IMAPC_S_SELECTED : IMAPC_S_AUTH);
     if (strcmp(a->action, "LOGOUT") == 0) imapc_enter_state(c, IMAPC_S_LOGOUT);
     size_t to = k.pos < k.len ? k.pos + 1 : k.len;

@@ -96,7 +96,8 @@ bool imap_cur_word(struct imap_cur *c, const char **s, size_t *n)
 static bool imap_cur_quoted(struct imap_cur *c, const char **s, size_t *n)
 {
     c->pos++; /* DQUOTE */
-    size_t out = c->pos, st = c->pos;
+    size_t st = c->pos;
+    size_t out = st;
     while (c->pos < c->len) {
         unsigned char ch = (unsigned char)c->p[c->pos++];
         if (ch == '"') {

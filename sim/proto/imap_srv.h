@@ -15,6 +15,7 @@
 #define IMAP_FETCH_ITEMS 32
 #define IMAP_FIELDS_MAX 32
 #define IMAP_EVENTS 64
+#define IMAP_MAX_BAD 10           /* consecutive BAD replies before BYE (bad-inputs L1) */
 
 enum imap_in_mode {
     IMAP_IN_LINE,     /* framing command lines */
@@ -101,17 +102,32 @@ struct imap_server {
     char wait_tag[IMAP_TAG_MAX + 1];
     char cur_cmd[16];
     char pend_user[MBOX_USER_MAX + 1];
-    bool no_expunge;              /* FETCH, STORE, SEARCH: no EXPUNGE now */
+    bool no_expunge;
+    bool syncing;
+    unsigned bad_run;             /* consecutive BAD replies */
+    uint64_t commands;            /* command lines executed */                 /* inside imap_srv_sync (hook re-entry guard) */              /* FETCH, STORE, SEARCH: no EXPUNGE now */
     uint32_t uid_max;             /* highest UID in the view so far */
     size_t recent_sent;           /* last RECENT count reported */
     struct imap_fetch_job job;
 };
 
 /* imap_server.c */
+/* The only place the state changes (style.md); raises IMAP_EV_STATE. */
+void imap_srv_enter_state(struct imap_server *s, enum imap_state st);
+/* Reply BAD (and return false) when the cursor has an error or extra input. */
+bool imap_srv_args_end(struct imap_server *s, struct imap_cur *c, const char *tag);
+/* Forget the selected mailbox's view. */
+void imap_srv_close_view(struct imap_server *s);
+/* Take new messages of f into the view (claiming \Recent when read-write). */
+void imap_srv_view_grow(struct imap_server *s, struct mbox_folder *f);
+/* \Recent messages in the view. */
+size_t imap_srv_recent_count(const struct imap_server *s);
 void imap_srv_untagged(struct imap_server *s, const char *fmt, ...) MS_PRINTF(2, 3);
 void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r, const char *fmt, ...)
     MS_PRINTF(4, 5);
 struct mbox_folder *imap_srv_sel(struct imap_server *s);
+/* Send "* FLAGS" when the folder gained keywords since last announced. */
+void imap_srv_flags_news(struct imap_server *s, struct mbox_folder *f);
 /* Report changes of the selected folder; expunges only when allowed. */
 void imap_srv_sync(struct imap_server *s, bool allow_expunge);
 void imap_srv_flags(struct imap_buf *b, const struct mbox_folder *f, uint64_t flags, bool recent);
@@ -125,6 +141,19 @@ bool imap_srv_parse_date(const char *s, size_t n, int64_t *days);
 bool imap_parse_flags(struct imap_cur *c, struct mbox_folder *f, uint64_t *out, bool paren_required,
                       const char **err);
 
+/* imap_mailbox.c: each gets the cursor after the command name and its SP. */
+void imap_cmd_select(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_examine(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_create(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_delete(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_rename(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_subscribe(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_unsubscribe(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_list(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_lsub(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_status(struct imap_server *s, struct imap_cur *c, const char *tag);
+void imap_cmd_append(struct imap_server *s, struct imap_cur *c, const char *tag);
+
 /* imap_fetch.c: each gets the cursor after the command name (and its SP). */
 void imap_cmd_fetch(struct imap_server *s, struct imap_cur *c, const char *tag, bool uid);
 void imap_fetch_continue(struct imap_server *s);
@@ -132,5 +161,9 @@ void imap_cmd_store(struct imap_server *s, struct imap_cur *c, const char *tag, 
 void imap_cmd_search(struct imap_server *s, struct imap_cur *c, const char *tag, bool uid);
 void imap_cmd_copy(struct imap_server *s, struct imap_cur *c, const char *tag, bool uid, bool move);
 void imap_cmd_expunge(struct imap_server *s, const char *tag, bool silent);
+/* UID EXPUNGE set (RFC 4315 §2.1): only \Deleted messages in the set. */
+void imap_cmd_uid_expunge(struct imap_server *s, struct imap_cur *c, const char *tag);
+/* Append a uid-set for the ascending list v[0..n) ("3:5,9"). */
+void imap_srv_uidset(struct imap_buf *b, const uint32_t *v, size_t n);
 
 #endif

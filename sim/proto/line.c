@@ -57,6 +57,18 @@ size_t line_feed(struct line_reader *r, const char *in, size_t len, enum line_st
     }
     *st = LINE_NONE;
     while (i < len) {
+        /* Fast path: ordinary bytes that fit are copied in one run; only
+         * CR, LF, NUL and the limit need the byte-by-byte rules below. */
+        if (!r->discarding && !line_pending_cr(r) && r->len + 2 < r->max) {
+            size_t room = r->max - 2 - r->len, n = 0;
+            size_t lim = len - i < room ? len - i : room;
+            const char *p = in + i;
+            while (n < lim && p[n] != '\r' && p[n] != '\n' && p[n] != '\0') n++;
+            memcpy(r->buf + r->len, p, n);
+            r->len += n;
+            i += n;
+            if (i == len) break;
+        }
         char c = in[i++];
         if (r->discarding) {
             /* Track CR across calls using len as a one-byte memory. */

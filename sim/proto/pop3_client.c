@@ -41,15 +41,15 @@ struct pop3_client {
     char out[POP3C_STATUS_MAX];
     size_t out_len, out_off;
     /* reply framing */
-    bool multi;       /* inside a multi-line response */
+    bool multi; /* inside a multi-line response */
     size_t in_total, line_start;
     /* the maildrop as listed */
-    size_t n;         /* from STAT */
+    size_t n; /* from STAT */
     char (*uids)[POP3C_UID_MAX + 1];
     size_t *sizes;
     bool *listed;
-    size_t cur;       /* message being retrieved (0-based) */
-    char *body;       /* RETR data, unstuffed; grows up to max_msg */
+    size_t cur; /* message being retrieved (0-based) */
+    char *body; /* RETR data, unstuffed; grows up to max_msg */
     size_t body_len, body_cap;
     size_t retrieved, deleted;
     bool failed_soft; /* a refusal: the session ends with DONE ok=false */
@@ -117,6 +117,7 @@ static void pop3c_fail(struct pop3_client *c, const char *fmt, ...)
     vsnprintf(q->text, sizeof q->text, fmt, ap);
     va_end(ap);
     q->ev.offset = c->line_start;
+    c->out_len = c->out_off = 0; /* an unsent DELE or QUIT must not go out now */
     pop3c_enter_state(c, POP3_C_FAILED);
     q->ev.to = c->state;
     struct pop3_cqev *d = pop3c_push(c, POP3_CEV_DONE);
@@ -129,15 +130,32 @@ static void pop3c_enter_state(struct pop3_client *c, enum pop3_client_state to)
 {
     c->state = to;
     switch (to) {
-    case POP3_C_USER: pop3c_send(c, "USER %s\r\n", c->user); break;
-    case POP3_C_PASS: pop3c_send(c, "PASS %s\r\n", c->pass); break;
-    case POP3_C_STAT: pop3c_send(c, "STAT\r\n"); break;
-    case POP3_C_UIDL: pop3c_send(c, "UIDL\r\n"); break;
-    case POP3_C_LIST: pop3c_send(c, "LIST\r\n"); break;
-    case POP3_C_RETR: pop3c_send(c, "RETR %zu\r\n", c->cur + 1); break;
-    case POP3_C_DELE: pop3c_send(c, "DELE %zu\r\n", c->cur + 1); break;
-    case POP3_C_QUIT: pop3c_send(c, "QUIT\r\n"); break;
-    default: break; /* APOP is sent by its caller, the others send nothing */
+    case POP3_C_USER:
+        pop3c_send(c, "USER %s\r\n", c->user);
+        break;
+    case POP3_C_PASS:
+        pop3c_send(c, "PASS %s\r\n", c->pass);
+        break;
+    case POP3_C_STAT:
+        pop3c_send(c, "STAT\r\n");
+        break;
+    case POP3_C_UIDL:
+        pop3c_send(c, "UIDL\r\n");
+        break;
+    case POP3_C_LIST:
+        pop3c_send(c, "LIST\r\n");
+        break;
+    case POP3_C_RETR:
+        pop3c_send(c, "RETR %zu\r\n", c->cur + 1);
+        break;
+    case POP3_C_DELE:
+        pop3c_send(c, "DELE %zu\r\n", c->cur + 1);
+        break;
+    case POP3_C_QUIT:
+        pop3c_send(c, "QUIT\r\n");
+        break;
+    default:
+        break; /* APOP is sent by its caller, the others send nothing */
     }
 }
 
@@ -228,7 +246,8 @@ static void pop3c_data_line(struct pop3_client *c, const char *l, size_t len)
     }
     if (c->body_len + len + 2 > c->body_cap) {
         size_t cap = c->body_cap ? c->body_cap : 4096;
-        while (cap < c->body_len + len + 2) cap *= 2;
+        while (cap < c->body_len + len + 2)
+            cap *= 2;
         if (cap > c->max_msg) cap = c->max_msg;
         c->body = ms_xrealloc(c->body, cap);
         c->body_cap = cap;

@@ -35,9 +35,9 @@ const char *pop3_client_state_name(enum pop3_client_state s);
 enum pop3_client_mode { POP3_MODE_KEEP, POP3_MODE_DELETE };
 
 struct pop3_client_cfg {
-    const char *user;  /* printable ASCII, 1..40 octets */
-    const char *pass;  /* printable ASCII, 1..200 octets */
-    bool apop;         /* use APOP when the greeting carries a timestamp */
+    const char *user; /* printable ASCII, 1..40 octets */
+    const char *pass; /* printable ASCII, 1..200 octets */
+    bool apop;        /* use APOP when the greeting carries a timestamp */
     enum pop3_client_mode mode;
     const char *const *known_uids; /* borrowed until pop3_client_free(); KEEP mode skips these */
     size_t n_known;
@@ -57,8 +57,8 @@ struct pop3_client_event {
     enum pop3_client_state from, to;
     bool ok;
     const char *text;
-    size_t offset; /* ERROR: input offset where the bad line started */
-    size_t msgno;  /* MESSAGE */
+    size_t offset;   /* ERROR: input offset where the bad line started */
+    size_t msgno;    /* MESSAGE */
     const char *uid; /* MESSAGE: "" when the server had no UIDL */
     const char *data;
     size_t len;
@@ -83,6 +83,7 @@ bool pop3_client_event(struct pop3_client *c, struct pop3_client_event *ev);
 void pop3_client_closed(struct pop3_client *c);
 /* The caller's reply timer fired: give up (no QUIT, nothing deleted). */
 void pop3_client_timeout(struct pop3_client *c);
+/* The current state. Can't fail. */
 enum pop3_client_state pop3_client_state(const struct pop3_client *c);
 /* Counts so far: messages retrieved and messages marked with DELE (+OK). */
 size_t pop3_client_retrieved(const struct pop3_client *c);

@@ -17,7 +17,8 @@
 #define POP3_OUT_CAP 8192   /* fixed output buffer */
 #define POP3_OUT_CHUNK 4096 /* a multi-line response is produced this much at a time */
 #define POP3_OUT_HIGH 2048  /* stop reading commands while this much is unsent */
-#define POP3_EVQ 16
+#define POP3_EVQ 32
+#define POP3_AUTH_TRIES 3 /* failed logins before the server closes */
 
 static const char *const pop3_state_names[POP3_S_COUNT] = {
     [POP3_S_AUTHORIZATION] = "AUTHORIZATION",
@@ -57,6 +58,7 @@ struct pop3_server {
     char secret[POP3_LINE_MAX + 1];
     enum pop3_auth_method method;
     bool auth_pending, update_pending;
+    int auth_failures;
     /* the command being answered, for its COMMAND event */
     char verb[5];
     enum pop3_state cmd_from;
@@ -65,6 +67,9 @@ struct pop3_server {
     bool last_ok;
     /* input position */
     size_t in_total, line_start;
+    bool in_first_line;    /* the command being handled is the session's first */
+    const char *close_why; /* CLOSE event owed after the current COMMAND event */
+    enum pop3_state close_from;
     /* events */
     struct pop3_qev evq[POP3_EVQ];
     size_t ev_head, ev_count;
@@ -119,7 +124,8 @@ static void pop3_reply(struct pop3_server *s, bool ok, const char *fmt, ...)
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     char line[POP3_REPLY_MAX];
-    int n = snprintf(line, sizeof line, "%s%s%s\r\n", ok ? "+OK" : "-ERR", text[0] ? " " : "", text);
+    int n =
+        snprintf(line, sizeof line, "%s%s%s\r\n", ok ? "+OK" : "-ERR", text[0] ? " " : "", text);
     pop3_out_write(s, line, (size_t)n);
     s->last_ok = ok;
     snprintf(s->last_reply, sizeof s->last_reply, "%s", text);
@@ -208,13 +214,19 @@ static void pop3_enter_state(struct pop3_server *s, enum pop3_state to)
     s->state = to;
 }
 
-static void pop3_close(struct pop3_server *s, const char *why)
+static void pop3_push_close(struct pop3_server *s, enum pop3_state from, const char *why)
 {
-    enum pop3_state from = s->state;
-    pop3_enter_state(s, POP3_S_CLOSED);
     struct pop3_qev *q = pop3_push_event(s, POP3_EV_CLOSE);
     q->ev.from = from;
     snprintf(q->text, sizeof q->text, "%s", why);
+}
+
+/* Enter CLOSED. Inside a command the CLOSE event follows its COMMAND event. */
+static void pop3_close(struct pop3_server *s, const char *why)
+{
+    s->close_from = s->state;
+    pop3_enter_state(s, POP3_S_CLOSED);
+    s->close_why = why;
 }
 
 /* Record the COMMAND event for the reply just written. */
@@ -227,6 +239,10 @@ static void pop3_command_done(struct pop3_server *s)
     q->ev.ok = s->last_ok;
     q->ev.offset = s->cmd_offset;
     snprintf(q->text, sizeof q->text, "%s", s->last_reply);
+    if (s->close_why) {
+        pop3_push_close(s, s->close_from, s->close_why);
+        s->close_why = NULL;
+    }
 }
 
 /* ---- maildrop helpers ------------------------------------------------------- */
@@ -477,7 +493,8 @@ static void pop3_cmd_rset(struct pop3_server *s, char **argv, size_t argc)
 {
     (void)argv;
     (void)argc;
-    for (size_t i = 0; i < s->n; i++) s->deleted[i] = false;
+    for (size_t i = 0; i < s->n; i++)
+        s->deleted[i] = false;
     size_t c, o;
     pop3_totals(s, &c, &o);
     pop3_reply(s, true, "maildrop has %zu messages (%zu octets)", c, o);
@@ -536,7 +553,8 @@ static void pop3_dispatch(struct pop3_server *s, char *line, size_t len, bool ba
     }
     line[len] = '\0';
     size_t kw = 0;
-    while (kw < len && line[kw] != ' ') kw++;
+    while (kw < len && line[kw] != ' ')
+        kw++;
     const struct pop3_cmd *cmd = NULL;
     if (kw >= 3 && kw <= 4) {
         char up[5] = {0};
@@ -548,6 +566,13 @@ static void pop3_dispatch(struct pop3_server *s, char *line, size_t len, bool ba
             if (strcmp(pop3_cmds[i].verb, up) == 0) cmd = &pop3_cmds[i];
         }
         if (cmd) memcpy(s->verb, up, sizeof s->verb);
+    }
+    if (!cmd && s->in_first_line && strstr(line, " HTTP/")) {
+        /* bad-inputs X8: another protocol's client; answer and close. */
+        pop3_reply(s, false, "this is a POP3 server, not an HTTP server");
+        pop3_close(s, "not a POP3 client");
+        pop3_command_done(s);
+        return;
     }
     if (!cmd) {
         pop3_reply(s, false, "unknown command");
@@ -570,11 +595,16 @@ static void pop3_dispatch(struct pop3_server *s, char *line, size_t len, bool ba
         while (*p == ' ' && !err) {
             *p++ = '\0';
             char *a = p;
-            while (*p && *p != ' ') p++;
-            if (p == a) err = "syntax error";
-            else if (argc == cmd->max_args) err = "too many arguments";
-            else if ((size_t)(p - a) > POP3_ARG_MAX) err = "argument too long";
-            else argv[argc++] = a;
+            while (*p && *p != ' ')
+                p++;
+            if (p == a)
+                err = "syntax error";
+            else if (argc == cmd->max_args)
+                err = "too many arguments";
+            else if ((size_t)(p - a) > POP3_ARG_MAX)
+                err = "argument too long";
+            else
+                argv[argc++] = a;
         }
         if (!err && argc < cmd->min_args) err = "missing argument";
     }
@@ -589,12 +619,26 @@ static void pop3_dispatch(struct pop3_server *s, char *line, size_t len, bool ba
 
 /* ---- public entry points ---------------------------------------------------- */
 
+/* s is 1..max octets of 0x21..0x7E (0x20 too when spaces). */
+static bool pop3_printable(const char *str, size_t max, bool spaces)
+{
+    if (!str || !*str || strlen(str) > max) return false;
+    for (; *str; str++) {
+        if ((*str < 0x21 && !(spaces && *str == ' ')) || *str > 0x7e) return false;
+    }
+    return true;
+}
+
 struct pop3_server *pop3_server_new(const struct pop3_server_cfg *cfg)
 {
     struct pop3_server *s = ms_xcalloc(1, sizeof *s);
     line_init(&s->rd, POP3_LINE_MAX);
-    s->host = ms_xstrdup(cfg->hostname ? cfg->hostname : "localhost");
-    s->ts = cfg->timestamp ? ms_xstrdup(cfg->timestamp) : NULL;
+    /* Both reach the wire: printable ASCII only (no CRLF injection). */
+    s->host = ms_xstrdup(pop3_printable(cfg->hostname, 64, false) ? cfg->hostname : "localhost");
+    const char *ts = cfg->timestamp;
+    size_t tl = ts ? strlen(ts) : 0;
+    bool ts_ok = tl >= 3 && ts[0] == '<' && ts[tl - 1] == '>' && pop3_printable(ts, 200, false);
+    s->ts = ts_ok ? ms_xstrdup(ts) : NULL;
     s->deleted = ms_xcalloc(1, 1);
     s->upd_uids = ms_xcalloc(1, sizeof *s->upd_uids);
     pop3_enter_state(s, POP3_S_AUTHORIZATION);
@@ -623,7 +667,7 @@ size_t pop3_server_recv(struct pop3_server *s, const char *in, size_t len)
     while (i < len) {
         if (s->state == POP3_S_CLOSED || s->state == POP3_S_UPDATE || s->auth_pending ||
             s->stream != POP3_ST_NONE || pop3_pending(s) > POP3_OUT_HIGH ||
-            s->ev_count > POP3_EVQ - 4) {
+            s->ev_count > POP3_EVQ - 8) {
             break;
         }
         enum line_status st;
@@ -632,6 +676,7 @@ size_t pop3_server_recv(struct pop3_server *s, const char *in, size_t len)
         s->in_total += k;
         if (st == LINE_NONE) continue;
         s->cmd_offset = s->line_start;
+        s->in_first_line = s->line_start == 0;
         s->line_start = s->in_total;
         if (st == LINE_TOO_LONG) { /* RFC 2449 §4, bad-inputs P5 */
             s->cmd_from = s->state;
@@ -654,9 +699,7 @@ void pop3_server_auth_ok(struct pop3_server *s, const struct pop3_msg *msgs, siz
     if (!s->auth_pending || s->state != POP3_S_AUTHORIZATION) return;
     s->auth_pending = false;
     for (size_t i = 0; i < n; i++) {
-        size_t ul = strlen(msgs[i].uid);
-        assert(ul >= 1 && ul <= 70); /* RFC 1939 §7; the store's invariant */
-        (void)ul;
+        assert(pop3_printable(msgs[i].uid, 70, false)); /* RFC 1939 §7; the store's invariant */
     }
     s->msgs = msgs;
     s->n = n;
@@ -679,6 +722,10 @@ void pop3_server_auth_fail(struct pop3_server *s, enum pop3_auth_fail why)
     memset(s->secret, 0, sizeof s->secret);
     if (why == POP3_AUTH_LOCKED) { /* RFC 2449 §8.1 response code */
         pop3_reply(s, false, "[IN-USE] maildrop already locked");
+    } else if (++s->auth_failures >= POP3_AUTH_TRIES) {
+        /* RFC 1939 §13: a server may close after failed logins (guessing). */
+        pop3_reply(s, false, "[AUTH] invalid user name or password, closing");
+        pop3_close(s, "too many failed logins");
     } else {
         pop3_reply(s, false, "[AUTH] invalid user name or password");
     }
@@ -698,11 +745,8 @@ void pop3_server_update_done(struct pop3_server *s, bool ok)
     } else {
         pop3_reply(s, true, "%s POP3 server signing off (%zu messages left)", s->host, left);
     }
-    pop3_enter_state(s, POP3_S_CLOSED);
+    pop3_close(s, "QUIT");
     pop3_command_done(s);
-    struct pop3_qev *q = pop3_push_event(s, POP3_EV_CLOSE);
-    q->ev.from = POP3_S_UPDATE;
-    snprintf(q->text, sizeof q->text, "QUIT");
 }
 
 void pop3_server_timeout(struct pop3_server *s)
@@ -712,7 +756,9 @@ void pop3_server_timeout(struct pop3_server *s)
     s->stream = POP3_ST_NONE;
     s->out_len = s->out_off = 0;
     s->auth_pending = false;
-    pop3_close(s, "autologout timer expired");
+    enum pop3_state from = s->state;
+    pop3_enter_state(s, POP3_S_CLOSED);
+    pop3_push_close(s, from, "autologout timer expired");
 }
 
 void pop3_server_closed(struct pop3_server *s)
@@ -723,7 +769,9 @@ void pop3_server_closed(struct pop3_server *s)
     s->auth_pending = false;
     /* §6: a session ended other than by QUIT removes nothing. After QUIT the
      * UPDATE event is already out and stands. */
-    pop3_close(s, "connection closed by client");
+    enum pop3_state from = s->state;
+    pop3_enter_state(s, POP3_S_CLOSED);
+    pop3_push_close(s, from, "connection closed by client");
 }
 
 enum pop3_state pop3_server_state(const struct pop3_server *s)
@@ -734,6 +782,19 @@ enum pop3_state pop3_server_state(const struct pop3_server *s)
 bool pop3_server_done(const struct pop3_server *s)
 {
     return s->state == POP3_S_CLOSED && pop3_pending(s) == 0 && s->stream == POP3_ST_NONE;
+}
+
+bool pop3_timestamp(char *out, size_t cap, unsigned long long a, unsigned long long b,
+                    const char *host)
+{
+    if (cap > 0) out[0] = '\0';
+    if (!pop3_printable(host, 100, false) || strchr(host, '>') || strchr(host, '<')) return false;
+    int n = snprintf(out, cap, "<%llu.%llu@%s>", a, b, host);
+    if (n < 0 || (size_t)n >= cap) {
+        if (cap > 0) out[0] = '\0';
+        return false;
+    }
+    return true;
 }
 
 void pop3_apop_digest(const char *timestamp, const char *secret, char out[33])

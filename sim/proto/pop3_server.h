@@ -48,16 +48,16 @@ enum pop3_auth_method { POP3_AUTH_PASS, POP3_AUTH_APOP };
 /* An event. Pointers are borrowed until the next call on the engine. */
 struct pop3_server_event {
     enum pop3_sev_kind kind;
-    enum pop3_state from, to; /* state before and after */
-    char verb[5];             /* COMMAND: upper-cased keyword ("?" if unparsable) */
-    bool ok;                  /* COMMAND: +OK (true) or -ERR */
-    const char *reason;       /* COMMAND: the reply text after +OK/-ERR; CLOSE: why */
-    size_t offset;            /* COMMAND: input offset of the command's first byte */
-    enum pop3_auth_method method;             /* AUTH */
-    const char *user;                         /* AUTH: NUL-terminated */
-    const char *secret;                       /* AUTH: password, or APOP digest */
-    const char *timestamp;                    /* AUTH APOP: the greeting's timestamp */
-    const char *const *uids;                  /* UPDATE: unique ids to delete */
+    enum pop3_state from, to;     /* state before and after */
+    char verb[5];                 /* COMMAND: upper-cased keyword ("?" if unparsable) */
+    bool ok;                      /* COMMAND: +OK (true) or -ERR */
+    const char *reason;           /* COMMAND: the reply text after +OK/-ERR; CLOSE: why */
+    size_t offset;                /* COMMAND: input offset of the command's first byte */
+    enum pop3_auth_method method; /* AUTH */
+    const char *user;             /* AUTH: NUL-terminated */
+    const char *secret;           /* AUTH: password, or APOP digest */
+    const char *timestamp;        /* AUTH APOP: the greeting's timestamp */
+    const char *const *uids;      /* UPDATE: unique ids to delete */
     size_t n_uids;
 };
 
@@ -95,9 +95,17 @@ void pop3_server_timeout(struct pop3_server *s);
 /* The client went away: close without UPDATE, nothing is deleted (§6). */
 void pop3_server_closed(struct pop3_server *s);
 
+/* The current state. Can't fail. */
 enum pop3_state pop3_server_state(const struct pop3_server *s);
 /* True once the session is over and all output has been taken. */
 bool pop3_server_done(const struct pop3_server *s);
+
+/* Write the greeting timestamp "<a.b@host>" (RFC 1939 §7 suggests process id
+ * and clock; a simulation passes a connection counter and the simulated
+ * time, so every greeting differs and the run stays deterministic). Returns
+ * false, writing "", when host is not printable or out is too small. */
+bool pop3_timestamp(char *out, size_t cap, unsigned long long a, unsigned long long b,
+                    const char *host);
 
 /* The APOP digest of RFC 1939 §7: lowercase hex MD5 of timestamp then secret,
  * for the caller's credential check. Can't fail. */

@@ -48,6 +48,7 @@ struct smtp_client {
 
     struct smtp_cevent *ev;
     size_t ev_cap, ev_head, ev_n;
+    size_t step_ev0; /* events already queued when the step began */
 
     /* what the server offered after EHLO */
     bool s_pipelining, s_8bit, s_size, s_plain, s_login;
@@ -76,6 +77,8 @@ struct smtp_client {
 };
 
 static void clt_enter_state(struct smtp_client *c, enum smtp_client_state st);
+static void clt_step_begin(struct smtp_client *c);
+static void clt_step_end(struct smtp_client *c);
 static struct smtp_cevent *clt_event(struct smtp_client *c, enum smtp_cevent_kind k);
 static void clt_pump(struct smtp_client *c);
 static void clt_next(struct smtp_client *c);
@@ -215,6 +218,19 @@ static struct smtp_cevent *clt_event(struct smtp_client *c, enum smtp_cevent_kin
     return e;
 }
 
+/* A step is one public call; its events get the state at its end. */
+static void clt_step_begin(struct smtp_client *c)
+{
+    c->step_before = c->st;
+    c->step_ev0 = c->ev_n;
+}
+
+static void clt_step_end(struct smtp_client *c)
+{
+    for (size_t i = c->step_ev0; i < c->ev_n; i++) c->ev[c->ev_head + i].after = c->st;
+    c->step_ev0 = c->ev_n;
+}
+
 bool smtp_client_event(struct smtp_client *c, struct smtp_cevent *ev)
 {
     if (c->ev_n == 0) return false;
@@ -241,8 +257,9 @@ void smtp_client_out_done(struct smtp_client *c, size_t n)
         c->out_tail -= c->out_head;
         c->out_head = 0;
     }
-    c->step_before = c->st;
+    clt_step_begin(c);
     clt_pump(c);
+    clt_step_end(c);
 }
 
 static size_t clt_room(const struct smtp_client *c)
@@ -274,19 +291,45 @@ static size_t clt_msg_size(const struct smtp_client_txn *t)
 static size_t clt_build_cmd(struct smtp_client *c, size_t idx, char *buf, size_t cap)
 {
     const struct smtp_client_txn *t = &c->cur.t;
-    int n;
-    if (idx == 0) {
-        char size[32] = "";
-        if (c->s_size) snprintf(size, sizeof size, " SIZE=%zu", clt_msg_size(t));
-        /* RFC 6152 §3: BODY=8BITMIME only for 8-bit content the server accepts. */
-        n = snprintf(buf, cap, "MAIL FROM:<%s>%s%s", t->reverse_path, size,
-                     c->cur.eightbit ? " BODY=8BITMIME" : "");
-    } else if (idx <= t->nrcpt) {
-        n = snprintf(buf, cap, "RCPT TO:<%s>", t->rcpts[idx - 1]);
-    } else {
-        n = snprintf(buf, cap, "DATA");
+    if (idx > 0 && idx <= t->nrcpt) {
+        /* the hot path: "RCPT TO:<addr>" without printf */
+        size_t al = strlen(t->rcpts[idx - 1]);
+        if (al + 11 > cap) al = cap - 11;
+        memcpy(buf, "RCPT TO:<", 9);
+        memcpy(buf + 9, t->rcpts[idx - 1], al);
+        buf[9 + al] = '>';
+        return al + 10;
     }
-    return n < 0 ? 0 : (size_t)n;
+    if (idx == 0) {
+        /* "MAIL FROM:<rp>[ SIZE=n][ BODY=8BITMIME]" without printf */
+        size_t rl = strlen(t->reverse_path), o = 0;
+        if (rl > SMTP_PATH_MAX) rl = SMTP_PATH_MAX;
+        memcpy(buf, "MAIL FROM:<", 11);
+        o = 11;
+        memcpy(buf + o, t->reverse_path, rl);
+        o += rl;
+        buf[o++] = '>';
+        if (c->s_size) {
+            char digits[24];
+            size_t v = clt_msg_size(t), nd = 0;
+            do {
+                digits[nd++] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            memcpy(buf + o, " SIZE=", 6);
+            o += 6;
+            while (nd) buf[o++] = digits[--nd];
+        }
+        /* RFC 6152 §3: BODY=8BITMIME only for 8-bit content the server accepts. */
+        if (c->cur.eightbit) {
+            memcpy(buf + o, " BODY=8BITMIME", 14);
+            o += 14;
+        }
+        (void)cap;
+        return o;
+    }
+    memcpy(buf, "DATA", 4);
+    return 4;
 }
 
 static void clt_pump(struct smtp_client *c)
@@ -475,7 +518,11 @@ bool smtp_client_add(struct smtp_client *c, const struct smtp_client_txn *t, str
      * smuggling), nor lines over 1000 octets (§4.5.3.1.6). */
     bool eightbit = false;
     size_t line = 1, line_len = 0;
-    for (size_t i = 0; i < t->body_len; i++) {
+    for (size_t i = 0; i < t->body_len;) {
+        size_t run = smtp_dot_plain_len(t->body + i, t->body_len - i);
+        i += run;
+        line_len += run;
+        if (i >= t->body_len) break;
         unsigned char b = (unsigned char)t->body[i];
         if (b == '\r') {
             if (i + 1 >= t->body_len || t->body[i + 1] != '\n') {
@@ -485,15 +532,16 @@ bool smtp_client_add(struct smtp_client *c, const struct smtp_client_txn *t, str
                 return clt_err(err, "message line %zu is %zu octets; the limit is 1000 with CRLF", line,
                                line_len + 2);
             }
-            i++;
+            i += 2;
             line++;
             line_len = 0;
             continue;
         }
         if (b == '\n') return clt_err(err, "message line %zu has a bare LF; only CRLF may end a line", line);
         if (b == 0) return clt_err(err, "message line %zu has a NUL byte", line);
-        if (b & 0x80) eightbit = true;
+        eightbit = true; /* b & 0x80 */
         line_len++;
+        i++;
     }
     if (line_len + 2 > SMTP_TEXT_LINE_MAX) {
         return clt_err(err, "message line %zu is %zu octets; the limit is 1000 with CRLF", line, line_len + 2);
@@ -513,8 +561,9 @@ bool smtp_client_add(struct smtp_client *c, const struct smtp_client_txn *t, str
     slot->eightbit = eightbit;
     slot->seq = c->seq_next++;
     if (c->st == SMTP_CS_READY && !c->have_cur) {
-        c->step_before = c->st;
+        clt_step_begin(c);
         clt_next(c);
+        clt_step_end(c);
     }
     return true;
 }
@@ -523,8 +572,9 @@ void smtp_client_quit(struct smtp_client *c)
 {
     c->quit_requested = true;
     if (c->st == SMTP_CS_READY && !c->have_cur) {
-        c->step_before = c->st;
+        clt_step_begin(c);
         clt_next(c);
+        clt_step_end(c);
     }
 }
 
@@ -860,7 +910,7 @@ size_t smtp_client_recv(struct smtp_client *c, const char *in, size_t len)
 {
     if (c->st == SMTP_CS_DONE) return len; /* the caller closes; ignore */
     if (c->ev_n > 0) return 0;
-    c->step_before = c->st;
+    clt_step_begin(c);
     size_t off = 0;
     while (off < len && c->st != SMTP_CS_DONE) {
         enum line_status ls;
@@ -879,6 +929,7 @@ size_t smtp_client_recv(struct smtp_client *c, const char *in, size_t len)
         }
     }
     clt_pump(c);
+    clt_step_end(c);
     return off;
 }
 
@@ -909,14 +960,16 @@ sim_us smtp_client_timeout_us(const struct smtp_client *c)
 static void clt_lost(struct smtp_client *c, const char *why)
 {
     if (c->st == SMTP_CS_DONE) return;
-    c->step_before = c->st;
+    clt_step_begin(c);
     snprintf(c->note, sizeof c->note, "%s", why);
     if (c->st == SMTP_CS_QUIT) { /* all work was done; only the 221 is missing */
         clt_finish(c, false, c->note, strlen(c->note));
+        clt_step_end(c);
         return;
     }
     clt_fail_all(c, 0, c->note, strlen(c->note), true);
     clt_finish(c, false, c->note, strlen(c->note));
+    clt_step_end(c);
 }
 
 void smtp_client_timeout(struct smtp_client *c)

@@ -143,8 +143,13 @@ void smtp_client_timeout(struct smtp_client *c);
 /* The connection was lost: same classification as a timeout. */
 void smtp_client_closed(struct smtp_client *c);
 
+/* The current state. Can't fail. */
 enum smtp_client_state smtp_client_state(const struct smtp_client *c);
+/* True once the session is over (221, 421, protocol error, timeout, lost
+ * connection): every recipient has its outcome. Can't fail. */
 bool smtp_client_done(const struct smtp_client *c);
+/* Printable names of states, event kinds and outcomes; "?" out of range.
+ * The strings are static. Can't fail. */
 const char *smtp_client_state_name(enum smtp_client_state st);
 const char *smtp_cevent_kind_name(enum smtp_cevent_kind k);
 const char *smtp_outcome_name(enum smtp_outcome o);

@@ -42,6 +42,10 @@ bool smtp_dot_enc_done(const struct smtp_dot_enc *e);
 /* Exact size of the whole stuffed output, terminator included. Can't fail. */
 size_t smtp_dot_stuffed_len(const char *body, size_t len);
 
+/* Length of the longest prefix of p[0..n) free of CR, LF, NUL and 8-bit
+ * octets (scanned a word at a time: the hot loop of both engines). */
+size_t smtp_dot_plain_len(const char *p, size_t n);
+
 /* ---- decoder (server side) -------------------------------------------- */
 
 enum smtp_dot_dstate {

@@ -44,6 +44,7 @@ struct smtp_server {
 
     struct smtp_event evq[SRV_EVQ];
     unsigned ev_head, ev_n;
+    unsigned step_ev0; /* events already queued when the step began */
 
     uint64_t in_off;  /* bytes consumed so far */
     uint64_t cmd_off; /* offset where the current command began */
@@ -89,6 +90,8 @@ struct srv_cmd {
 
 static void srv_enter_state(struct smtp_server *s, enum smtp_server_state st);
 static struct smtp_event *srv_event(struct smtp_server *s, enum smtp_event_kind k);
+static void srv_step_begin(struct smtp_server *s);
+static void srv_step_end(struct smtp_server *s);
 static void srv_reply(struct smtp_server *s, int code, const char *enh, const char *text);
 static void srv_replyf(struct smtp_server *s, int code, const char *enh, const char *fmt, ...) MS_PRINTF(4, 5);
 static void srv_commit_reply(struct smtp_server *s);
@@ -180,7 +183,7 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
     s->out = ms_xmalloc(s->out_max);
     line_init(&s->lr, SMTP_CMD_LINE_MAX);
     s->st = cfg->refuse ? SMTP_SS_REFUSING : SMTP_SS_INIT;
-    s->step_before = s->st;
+    srv_step_begin(s);
     struct smtp_event *ev = srv_event(s, SMTP_EV_SESSION_STARTED);
     /* §3.1 and §4.2: 220 greeting, or 554 when no service is offered. */
     if (cfg->refuse) {
@@ -192,6 +195,7 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
     ev->code = s->reply_code;
     ev->text = s->reply;
     ev->text_len = s->reply_len;
+    srv_step_end(s);
     return s;
 }
 
@@ -242,6 +246,20 @@ static struct smtp_event *srv_event(struct smtp_server *s, enum smtp_event_kind 
     ev->authenticated = s->authenticated;
     ev->ehlo = s->ehlo;
     return ev;
+}
+
+/* A step is one public call. Events record the state when the step began
+ * and the state when it ended. */
+static void srv_step_begin(struct smtp_server *s)
+{
+    s->step_before = s->st;
+    s->step_ev0 = s->ev_n;
+}
+
+static void srv_step_end(struct smtp_server *s)
+{
+    for (unsigned i = s->step_ev0; i < s->ev_n; i++) s->evq[(s->ev_head + i) % SRV_EVQ].after = s->st;
+    s->step_ev0 = s->ev_n;
 }
 
 bool smtp_server_event(struct smtp_server *s, struct smtp_event *ev)
@@ -379,6 +397,7 @@ static void srv_unauth_pipelining(struct smtp_server *s, const char *what)
     ev->text_len = s->reply_len;
     srv_txn_reset(s, true);
     srv_close(s);
+    srv_step_end(s);
 }
 
 /* ---- input ---------------------------------------------------------------- */
@@ -386,7 +405,9 @@ static void srv_unauth_pipelining(struct smtp_server *s, const char *what)
 /* Make room in the message buffer for up to n more decoded bytes. */
 static void srv_msg_grow(struct smtp_server *s, size_t n)
 {
+    if (n > s->max_msg) n = (size_t)s->max_msg; /* no overflow below */
     size_t need = s->dec.len + n;
+    if (need > s->max_msg) need = (size_t)s->max_msg;
     if (need <= s->msg_cap || s->msg_cap >= s->max_msg) return;
     size_t cap = s->msg_cap ? s->msg_cap : 4096;
     while (cap < need) cap *= 2;
@@ -404,13 +425,14 @@ size_t smtp_server_recv(struct smtp_server *s, const char *in, size_t len)
     }
     if (s->pend != SRV_PEND_NONE || s->ev_n > 0) return 0;
     size_t off = 0;
-    s->step_before = s->st;
+    srv_step_begin(s);
     if (len > 0 && s->greeting_left > 0 && s->cfg.forbid_unauth_pipelining) {
         /* bad-inputs S16(a): the client talked before it could read 220. */
         s->cmd_off = s->in_off;
         s->cmd_len = 0;
         srv_unauth_pipelining(s, "client sent data before the greeting");
         s->in_off += len;
+        srv_step_end(s);
         return len;
     }
     while (off < len && s->ev_n == 0 && s->pend == SRV_PEND_NONE && s->st != SMTP_SS_CLOSED) {
@@ -453,6 +475,7 @@ size_t smtp_server_recv(struct smtp_server *s, const char *in, size_t len)
         }
         s->cmd_off = s->in_off;
     }
+    srv_step_end(s);
     return off;
 }
 
@@ -1125,7 +1148,7 @@ static void srv_verdict_apply(struct smtp_server *s, int code, const char *enh, 
 {
     enum srv_pending p = s->pend;
     s->pend = SRV_PEND_NONE;
-    s->step_before = s->st;
+    srv_step_begin(s);
     if (s->st == SMTP_SS_CLOSED) return;
     bool ok = code >= 200 && code < 300;
     /* An enhanced code the caller wrote itself is kept as is. */
@@ -1169,6 +1192,7 @@ static void srv_verdict_apply(struct smtp_server *s, int code, const char *enh, 
         break;
     }
     srv_commit_reply(s);
+    srv_step_end(s);
 }
 
 void smtp_server_verdict(struct smtp_server *s, enum smtp_verdict v, const char *text)
@@ -1192,7 +1216,7 @@ void smtp_server_verdict_code(struct smtp_server *s, int code, const char *text)
 void smtp_server_timeout(struct smtp_server *s)
 {
     if (s->st == SMTP_SS_CLOSED) return;
-    s->step_before = s->st;
+    srv_step_begin(s);
     s->pend = SRV_PEND_NONE;
     s->cmd_len = 0;
     if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
@@ -1200,14 +1224,16 @@ void smtp_server_timeout(struct smtp_server *s)
     /* §4.5.3.2.7 and §3.8: the server closes with 421 on idle timeout. */
     srv_replyf(s, 421, "4.4.2", "%s Error: timeout exceeded", s->hostname);
     srv_close(s);
+    srv_step_end(s);
 }
 
 void smtp_server_hangup(struct smtp_server *s)
 {
     if (s->st == SMTP_SS_CLOSED) return;
-    s->step_before = s->st;
+    srv_step_begin(s);
     s->pend = SRV_PEND_NONE; /* a pending verdict is void: no 250 was sent */
     if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
     srv_txn_reset(s, true);
     srv_close(s);
+    srv_step_end(s);
 }

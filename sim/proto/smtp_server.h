@@ -26,6 +26,10 @@ enum smtp_ext {
     SMTP_EXT_ALL = (1u << 5) - 1,
 };
 
+/* RFC 5321 §4.5.3.2.7: wait at least this long for the next command before
+ * calling smtp_server_timeout(). */
+#define SMTP_SERVER_IDLE_TIMEOUT_US (5 * SIM_US_PER_MIN)
+
 /* Server states; smtp_server_state_name() gives the printable names. */
 enum smtp_server_state {
     SMTP_SS_INIT,     /* greeted with 220, waiting for EHLO/HELO */
@@ -67,7 +71,9 @@ enum smtp_event_kind {
     SMTP_EV_RCPT_REFUSED,    /* arg = recipient (or the bad argument); text = reply */
     SMTP_EV_AUTH_ASKED,      /* arg = mechanism; user/pass/authzid; NEEDS A VERDICT */
     SMTP_EV_AUTH_DONE,       /* code 235 or the failure reply */
-    SMTP_EV_MESSAGE,         /* arg = unstuffed message bytes; NEEDS A VERDICT */
+    SMTP_EV_MESSAGE,         /* arg = unstuffed message bytes; NEEDS A VERDICT. The
+                                envelope came earlier (TXN_STARTED, RCPT_ACCEPTED):
+                                the caller copies it when those events arrive. */
     SMTP_EV_MESSAGE_REFUSED, /* the engine refused the data itself; text = reply */
     SMTP_EV_TXN_RESET,       /* RSET, EHLO, timeout or hang-up dropped an open transaction */
     SMTP_EV_REPLY,           /* a reply was queued: arg = the command line it answers
@@ -146,11 +152,15 @@ void smtp_server_timeout(struct smtp_server *s);
  * X7), keep completed ones, close. */
 void smtp_server_hangup(struct smtp_server *s);
 
+/* The current state. Can't fail. */
 enum smtp_server_state smtp_server_state(const struct smtp_server *s);
+/* True after 221, 421, an unauthorised-pipelining close or a hang-up: the
+ * caller closes the connection once the output is sent. Can't fail. */
 bool smtp_server_closed(const struct smtp_server *s);
-/* True while an event waits for smtp_server_verdict(). */
+/* True while an event waits for smtp_server_verdict(). Can't fail. */
 bool smtp_server_wants_verdict(const struct smtp_server *s);
-/* Printable name of a state or event kind ("READY", "RCPT_ASKED"). */
+/* Printable name of a state or event kind ("READY", "RCPT_ASKED"); "?" for
+ * values out of range. The strings are static. Can't fail. */
 const char *smtp_server_state_name(enum smtp_server_state st);
 const char *smtp_event_kind_name(enum smtp_event_kind k);
 

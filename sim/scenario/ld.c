@@ -101,6 +101,15 @@ bool scn_ld_err_off(struct scn_ld *L, size_t off, const char *fmt, ...)
     return false;
 }
 
+bool scn_ld_content(struct scn_ld *L, const cJSON *item, uint64_t n)
+{
+    if (L->failed) return false;
+    L->content_bytes += n;
+    if (L->content_bytes <= SCN_MAX_TOTAL_BYTES) return true;
+    return scn_ld_err(L, item, false, "attachments, pages and transfers add up to more than %llu bytes (1 GiB)",
+                      (unsigned long long)SCN_MAX_TOTAL_BYTES);
+}
+
 /* ------------------------------------------------------------------ path */
 
 static size_t scn_ld_push_raw(struct scn_ld *L, const char *piece)
@@ -118,20 +127,20 @@ static size_t scn_ld_push_raw(struct scn_ld *L, const char *piece)
 
 size_t scn_ld_push_key(struct scn_ld *L, const char *key)
 {
-    char buf[80];
-    char q[64];
-    scn_ld_quote(key, q, sizeof q);
     /* Plain keys as .key; anything odd quoted, so the path stays readable. */
+    size_t n = 0;
     bool plain = key[0] != '\0';
-    for (const char *p = key; *p; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '$')) {
-            plain = false;
-        }
+    for (const char *p = key; *p && plain; p++, n++) {
+        plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+                *p == '$';
     }
-    if (plain && strlen(key) < 60) {
-        snprintf(buf, sizeof buf, ".%s", key);
+    char buf[80];
+    if (plain && n < 60) {
+        buf[0] = '.';
+        memcpy(buf + 1, key, n + 1);
     } else {
+        char q[64];
+        scn_ld_quote(key, q, sizeof q);
         snprintf(buf, sizeof buf, "[\"%s\"]", q);
     }
     return scn_ld_push_raw(L, buf);
@@ -181,15 +190,15 @@ void scn_ld_quote(const char *s, char *out, size_t n)
         }
         i++;
     }
-    /* Never end inside a UTF-8 sequence. */
-    while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80) {
-        size_t k = o;
-        while (k > 0 && ((unsigned char)out[k - 1] & 0xC0) == 0x80) k--;
-        if (k == 0) break;
-        unsigned char lead = (unsigned char)out[k - 1];
-        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-        if (o - (k - 1) >= need) break;
-        o = k - 1;
+    /* Never end inside a UTF-8 sequence: drop an incomplete last character. */
+    if (o > 0) {
+        size_t k = o - 1;
+        while (k > 0 && ((unsigned char)out[k] & 0xC0) == 0x80) k--;
+        unsigned char lead = (unsigned char)out[k];
+        if (lead >= 0xC0) {
+            size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+            if (o - k < need) o = k;
+        }
     }
     out[o] = '\0';
 }

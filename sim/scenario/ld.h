@@ -39,6 +39,7 @@ struct scn_ld {
     const struct scn_load_opts *opts;
     const char *base_dir;      /* for attachment files, or NULL */
     uint64_t file_bytes;       /* attachment bytes read so far */
+    uint64_t content_bytes;    /* attachments, pages, transfers so far */
 };
 
 /* String grammars checked by scn_ld_str. */
@@ -63,6 +64,10 @@ enum scn_strcls {
     SCN_SC_OBJNAME,   /* web object name: letters, digits, '.', '_', '-' */
     SCN_SC_NAME,      /* a variant name: one line, non-empty */
 };
+
+/* Count n more bytes of content the simulation will move; false (error at
+ * item) past SCN_MAX_TOTAL_BYTES. */
+bool scn_ld_content(struct scn_ld *L, const cJSON *item, uint64_t n);
 
 /* Sort L->map by item so positions can be looked up. */
 void scn_ld_map_sort(struct scn_ld *L);
@@ -126,6 +131,11 @@ bool scn_ld_read_file(struct scn_ld *L, const cJSON *item, const char *rel, unsi
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian), and back. */
 int64_t scn_days_from_civil(int64_t y, unsigned m, unsigned d);
 void scn_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+/* scn_load_buffer without the file size cap (for the generator's big
+ * benchmark scenarios; len must stay under 4 GiB). */
+struct scn_scenario *scn_load_text(const char *text, size_t len, const char *name, const char *base_dir,
+                                   const struct scn_load_opts *opts, struct scn_error *err);
 
 /* Shared by model.c, load.c and save.c. */
 void scn_action_free_fields(struct scn_action *a);

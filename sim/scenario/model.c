@@ -228,3 +228,14 @@ size_t scn_mx_lookup(const struct scn_scenario *s, const char *domain)
     }
     return best;
 }
+
+size_t scn_timeline_insert(struct scn_scenario *s, const struct scn_action *a)
+{
+    size_t at = s->n_timeline;
+    while (at > 0 && s->timeline[at - 1].at > a->at) at--;
+    s->timeline = ms_xrealloc(s->timeline, (s->n_timeline + 1) * sizeof *s->timeline);
+    memmove(&s->timeline[at + 1], &s->timeline[at], (s->n_timeline - at) * sizeof *s->timeline);
+    s->timeline[at] = *a;
+    s->n_timeline++;
+    return at;
+}

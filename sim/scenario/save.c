@@ -631,6 +631,13 @@ bool scn_save(const struct scn_scenario *s, const char *path, bool overwrite, st
         if (link(tmp, path) != 0) {
             e = errno;
             ok = false;
+            /* File systems without hard links: check once more, then rename
+             * (a small race, but never over a file that was there before). */
+            struct stat st2;
+            if ((e == EPERM || e == ENOSYS || e == ENOTSUP || e == EOPNOTSUPP) && lstat(path, &st2) != 0 &&
+                rename(tmp, path) == 0) {
+                ok = true;
+            }
         }
         unlink(tmp);
     } else if (ok && rename(tmp, path) != 0) {
@@ -913,6 +920,17 @@ struct scn_scenario *scn_apply_variant(const struct scn_scenario *s, const char 
     char *text = scn_to_json(s, &len);
     struct scn_load_opts o = {name, s->base_dir == NULL};
     struct scn_scenario *r = scn_load_buffer(text, len, s->source, s->base_dir, &o, err);
+    free(text);
+    return r;
+}
+
+struct scn_scenario *scn_clone(const struct scn_scenario *s, struct scn_error *err)
+{
+    size_t len;
+    char *text = scn_to_json(s, &len);
+    struct scn_load_opts o = {NULL, s->base_dir == NULL};
+    /* The copy may be larger than a file may be (generated benchmarks). */
+    struct scn_scenario *r = scn_load_text(text, len, s->source, s->base_dir, &o, err);
     free(text);
     return r;
 }

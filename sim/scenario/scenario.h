@@ -36,6 +36,9 @@
 #define SCN_MAX_RECIPIENTS   1000                 /* to + cc + bcc of one message */
 #define SCN_MAX_ATTACHMENTS  100
 #define SCN_MAX_ATTACH_BYTES (16u * 1024u * 1024u) /* one attachment (size or file) */
+#define SCN_MAX_MESSAGE_BYTES (64u * 1024u * 1024u) /* attachments of one message */
+#define SCN_MAX_TOTAL_BYTES  (UINT64_C(1) << 30)    /* all attachments, pages and
+                                                   * transfers of a scenario */
 #define SCN_MAX_TEXT_BYTES   (1u * 1024u * 1024u)  /* a body, html or narration */
 #define SCN_MAX_TIME         (366 * SIM_US_PER_DAY) /* latest action, longest give-up */
 
@@ -425,7 +428,9 @@ struct scn_error {
 };
 
 struct scn_load_opts {
-    const char *variant;  /* apply this variant (NULL: none) */
+    const char *variant;  /* apply this variant (NULL: none); a name no variant
+                           * has is an error that lists the names. The result
+                           * has .variant set and no .variants */
     bool no_files;        /* do not read attachment files (data stays NULL;
                            * paths still checked); used by the fuzzer */
 };
@@ -458,6 +463,19 @@ const char *scn_default_json(void);
 struct scn_scenario *scn_apply_variant(const struct scn_scenario *s, const char *name,
                                        struct scn_error *err);
 
+/* A deep copy of s (through scn_to_json and the loader, so it is checked
+ * again; attachment files are re-read from s->base_dir). NULL with *err only
+ * if a file changed on disk meanwhile. */
+struct scn_scenario *scn_clone(const struct scn_scenario *s, struct scn_error *err);
+
+/* Insert *a into s's timeline in time order, after every action with the
+ * same time (so a fault injected from the window at the cursor's time runs
+ * after what was already scheduled then). Takes ownership of the strings
+ * and arrays inside *a (they must be malloc'd, as the loader's are); the
+ * indices in *a must be valid for s. Returns the new action's index.
+ * Aborts only on out of memory. */
+size_t scn_timeline_insert(struct scn_scenario *s, const struct scn_action *a);
+
 /* Release a model and everything it owns. scn_free(NULL) is a no-op. */
 void scn_free(struct scn_scenario *s);
 
@@ -471,7 +489,9 @@ char *scn_to_json(const struct scn_scenario *s, size_t *len);
 
 /* Write the model to path: to a temporary file in the same directory, then
  * rename. Refuses (false, *err) when path exists and overwrite is false, so
- * the original is never replaced unless asked (issue 9 --save-scenario). */
+ * the original is never replaced unless asked (issue 9 --save-scenario).
+ * Attachment files are written as their paths relative to the original
+ * scenario's folder: save next to it (or copy the files) to replay. */
 bool scn_save(const struct scn_scenario *s, const char *path, bool overwrite,
               struct scn_error *err);
 

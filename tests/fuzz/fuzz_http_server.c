@@ -1,11 +1,14 @@
 /* fuzz_http_server.c -- HTTP/1.1 server engine from arbitrary client bytes.
  * Byte 0 picks a chunk size. Oracles: two cuts of the same stream give the
- * same output (bad-inputs X1); every response starts with "HTTP/1.1 ". */
+ * same output (bad-inputs X1); every response starts with "HTTP/1.1 ".
+ * Requests go through the webmail router and POST bodies through the form
+ * decoder, whose To and Subject must never hold CR or LF. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail/webmail.h"
 #include "proto/http_server.h"
 
 struct fz_out {
@@ -21,6 +24,23 @@ static void fz_pump(struct http_server *s, struct fz_out *o)
         while (http_server_event(s, &ev)) {
             busy = 1;
             if (ev.kind == HTTP_EV_REQUEST) {
+                char uid[71];
+                enum webmail_route rt = webmail_route(ev.req.method, ev.req.target, uid, sizeof uid);
+                if (rt == WEBMAIL_MESSAGE && strlen(uid) > 70) abort();
+                if (ev.req.body_len > 0) {
+                    struct webmail_form form;
+                    struct ms_error err;
+                    if (webmail_form_decode(ev.req.body, ev.req.body_len, &form, &err)) {
+                        if (strpbrk(form.to, "\r\n") || strpbrk(form.subject, "\r\n")) abort();
+                        if (strlen(form.body) != form.body_len) abort();
+                    } else {
+                        size_t len;
+                        char *page = webmail_render_compose("fuzz@example", err.msg, &len);
+                        if (strstr(page, "<script")) abort();
+                        free(page);
+                    }
+                    webmail_form_free(&form);
+                }
                 char body[128];
                 int n = snprintf(body, sizeof body, "%s %zu", ev.req.method, ev.req.body_len);
                 struct http_header f[] = {{"Content-Type", "text/plain"}};

@@ -259,6 +259,31 @@ static void test_client_gone(void **state)
     hs_fini(&h);
 }
 
+/* bad-inputs X5: a client that sends requests but never reads responses. */
+static void test_backpressure(void **state)
+{
+    (void)state;
+    struct http_server *s = http_server_new(NULL);
+    static const char req[] = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+    static char body[10000];
+    memset(body, 'x', sizeof body);
+    int answered = 0;
+    for (int i = 0; i < 100; i++) {
+        if (http_server_recv(s, req, sizeof req - 1) == 0) break;
+        struct http_server_event ev;
+        while (http_server_event(s, &ev)) {
+            if (ev.kind == HTTP_EV_REQUEST) {
+                http_server_respond(s, 200, NULL, 0, body, sizeof body);
+                answered++;
+            }
+        }
+    }
+    assert_int_equal(answered, 7); /* 7 x ~10 KiB > 64 KiB: reading stops */
+    const char *p;
+    assert_true(http_server_out(s, &p) < 80000);
+    http_server_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_http10_and_head),
         cmocka_unit_test(test_header_injection_refused),
         cmocka_unit_test(test_client_gone),
+        cmocka_unit_test(test_backpressure),
     };
     return cmocka_run_group_tests_name("http server", tests, NULL, NULL);
 }

@@ -260,6 +260,84 @@ static void test_retr_streams_bounded(void **state)
     free(m);
 }
 
+/* bad-inputs X8: a web browser at the POP3 port gets an error and a close. */
+static void test_http_client_at_pop3_port(void **state)
+{
+    (void)state;
+    struct h_server h;
+    h_server_init(&h, "<1.2@test>");
+    h_server_pump(&h);
+    h_clear(&h);
+    h_server_send(&h, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_string_equal(h_out(&h), "-ERR this is a POP3 server, not an HTTP server\r\n");
+    assert_int_equal(pop3_server_state(h.s), POP3_S_CLOSED);
+    assert_string_equal(h.events, "?:err:AUTHORIZATION>CLOSED;");
+    assert_int_equal(h.closes, 1);
+    h_server_fini(&h);
+}
+
+/* The COMMAND event of QUIT comes before the CLOSE event; bad cfg strings
+ * never reach the wire. */
+static void test_event_order_and_cfg(void **state)
+{
+    (void)state;
+    struct pop3_server_cfg cfg = {.hostname = "evil\r\n+OK", .timestamp = "<a\r\nb>"};
+    struct pop3_server *s = pop3_server_new(&cfg);
+    const char *p;
+    size_t n = pop3_server_out(s, &p);
+    assert_int_equal(n, strlen("+OK POP3 server ready\r\n"));
+    assert_memory_equal(p, "+OK POP3 server ready\r\n", n);
+    pop3_server_out_done(s, n);
+    assert_int_equal(pop3_server_recv(s, "QUIT\r\n", 6), 6);
+    n = pop3_server_out(s, &p);
+    assert_memory_equal(p, "+OK localhost POP3 server signing off\r\n", n);
+    struct pop3_server_event ev;
+    assert_true(pop3_server_event(s, &ev));
+    assert_int_equal(ev.kind, POP3_EV_COMMAND);
+    assert_string_equal(ev.verb, "QUIT");
+    assert_string_equal(ev.reason, "localhost POP3 server signing off");
+    assert_true(pop3_server_event(s, &ev));
+    assert_int_equal(ev.kind, POP3_EV_CLOSE);
+    assert_int_equal(ev.from, POP3_S_AUTHORIZATION);
+    assert_int_equal(ev.to, POP3_S_CLOSED);
+    assert_string_equal(ev.reason, "QUIT");
+    assert_false(pop3_server_event(s, &ev));
+    pop3_server_free(s);
+}
+
+/* Three failed logins close the session (password guessing). */
+static void test_failed_logins_close(void **state)
+{
+    (void)state;
+    struct h_server h;
+    h_server_init(&h, "<1.2@test>");
+    h_server_pump(&h);
+    h_clear(&h);
+    h_server_send(&h, "USER mrose\r\nPASS a\r\nUSER mrose\r\nPASS b\r\n"
+                      "APOP mrose 0123456789abcdef0123456789abcdef\r\nUSER mrose\r\n");
+    assert_string_equal(h_out(&h), "+OK mrose, send PASS\r\n"
+                                   "-ERR [AUTH] invalid user name or password\r\n"
+                                   "+OK mrose, send PASS\r\n"
+                                   "-ERR [AUTH] invalid user name or password\r\n"
+                                   "-ERR [AUTH] invalid user name or password, closing\r\n");
+    assert_int_equal(pop3_server_state(h.s), POP3_S_CLOSED);
+    assert_int_equal(h.auths, 3);
+    h_server_fini(&h);
+}
+
+static void test_timestamp_helper(void **state)
+{
+    (void)state;
+    char ts[64];
+    assert_true(pop3_timestamp(ts, sizeof ts, 1896, 697170952, "dbc.mtview.ca.us"));
+    assert_string_equal(ts, "<1896.697170952@dbc.mtview.ca.us>");
+    assert_false(pop3_timestamp(ts, sizeof ts, 1, 2, "a b"));
+    assert_string_equal(ts, "");
+    assert_false(pop3_timestamp(ts, sizeof ts, 1, 2, "x>\r\n"));
+    assert_false(pop3_timestamp(ts, 10, 1896, 697170952, "host"));
+    assert_string_equal(ts, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +352,10 @@ int main(void)
         cmocka_unit_test(test_pass_with_spaces),
         cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_retr_streams_bounded),
+        cmocka_unit_test(test_http_client_at_pop3_port),
+        cmocka_unit_test(test_event_order_and_cfg),
+        cmocka_unit_test(test_failed_logins_close),
+        cmocka_unit_test(test_timestamp_helper),
     };
     return cmocka_run_group_tests_name("pop3 server", tests, NULL, NULL);
 }
