@@ -65,6 +65,9 @@ int bridge_cli(int argc, char **argv)
         bool has_arg = i + 1 < argc;
         if (strcmp(a, "--serve") == 0) {
             continue;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            bridge_cli_usage(stdout);
+            return 0;
         } else if (strcmp(a, "--log-all") == 0) {
             cfg.log_all = true;
         } else if (strcmp(a, "--port-base") == 0 && has_arg) {

@@ -9,8 +9,8 @@
 
 static void world_cli_usage(FILE *f)
 {
-    fprintf(f, "usage: mailsim --headless [--variant NAME] [FILE]\n"
-               "       mailsim --transcript [--variant NAME] [FILE]\n"
+    fprintf(f, "usage: mailsim --headless [--variant NAME] [--seed N] FILE\n"
+               "       mailsim --transcript [--variant NAME] [--seed N] [FILE]\n"
                "Runs the lesson in FILE (default: the built-in lesson) without a window and\n"
                "prints the trace (--headless) or the textbook dialogue (--transcript),\n"
                "then what became of every message and whether nothing was lost.\n");
@@ -32,8 +32,9 @@ static void world_cli_summary(FILE *f, const struct world_fates *fa, size_t viol
 
 int world_cli(int argc, char **argv)
 {
-    bool headless = false, transcript = false;
+    bool headless = false, transcript = false, has_seed = false;
     const char *file = NULL, *variant = NULL;
+    unsigned long long seed = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--headless") == 0) {
             headless = true;
@@ -41,6 +42,16 @@ int world_cli(int argc, char **argv)
             transcript = true;
         } else if (strcmp(argv[i], "--variant") == 0 && i + 1 < argc) {
             variant = argv[++i];
+        } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+            char *end;
+            const char *v = argv[++i];
+            seed = strtoull(v, &end, 10);
+            if (*end || v[0] == '\0' || v[0] == '-') {
+                if (!headless && !transcript) continue; /* main.c reports it */
+                fprintf(stderr, "mailsim: --seed needs a non-negative integer, not \"%s\"\n", v);
+                return 2;
+            }
+            has_seed = true;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             if (!headless && !transcript) return -1;
             fprintf(stderr, "mailsim: unknown option %s\n", argv[i]);
@@ -53,7 +64,8 @@ int world_cli(int argc, char **argv)
             return 2;
         }
     }
-    if (!headless && !transcript) return -1;
+    /* --headless without a file is the network demo of main.c. */
+    if (!transcript && !(headless && file)) return -1;
     struct scn_error err;
     memset(&err, 0, sizeof err);
     struct scn_load_opts lo;
@@ -62,8 +74,9 @@ int world_cli(int argc, char **argv)
     struct scn_scenario *s = file ? scn_load_file(file, &lo, &err) : scn_load_default();
     if (!s) {
         fprintf(stderr, "%s\n", err.text);
-        return 2;
+        return 3; /* main.c: unreadable or invalid scenario file */
     }
+    if (has_seed) s->seed = seed;
     struct trace *tr = trace_new();
     struct ms_error merr;
     memset(&merr, 0, sizeof merr);
