@@ -3,12 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge/bridge.h" /* issue 7: --serve, live mode for real mail clients */
 #include "core/evq.h"
 #include "mail/world.h" /* issue 4: --headless FILE and --transcript run a lesson */
 #include "net/demo.h"
 #include "net/net.h"
 #include "trace/trace.h"
-#include "mail/world.h" /* mail system CLI: --headless, --transcript (issue 4) */
 #include "ui/ui.h"      /* the window, PNG frames, no-display transcript (issue 6) */
 
 enum { EXIT_OK = 0, EXIT_SIM_FAILED = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
@@ -17,6 +17,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: mailsim [--headless [FILE.json]] [--seed N]\n"
+            "       mailsim --serve [FILE.json] [options]  (live mode: mailsim --serve --help)\n"
             "       mailsim --help | --version\n"
             "\n"
             "mailsim simulates Internet e-mail for a lecture: hosts, links, TCP, and the\n"
@@ -24,6 +25,8 @@ static void usage(FILE *f)
             "\n"
             "  --headless [FILE]  run the scenario (default: the built-in one) without a\n"
             "                     window and print its timeline, one line per event\n"
+            "  --serve [FILE]     run the lesson in real time and let real mail clients\n"
+            "                     connect on 127.0.0.1 (docs/live-mode.md)\n"
             "  --seed N           random seed (default 1): same seed, same run\n"
             "  --help             this text\n"
             "  --version          print the version\n"
@@ -79,6 +82,8 @@ static int main_window(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    int live_rc = bridge_cli(argc, argv); /* issue 7: -1 when there is no --serve */
+    if (live_rc >= 0) return live_rc;
     int mail_rc = world_cli(argc, argv); /* issue 4: -1 when not its options */
     if (mail_rc >= 0) return mail_rc;
     int headless = 0;
