@@ -59,12 +59,13 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
 int world_transcript(const struct trace *tr, FILE *f);
 
 /* The command line of the mail system: handles
- *   --headless FILE      run, print the trace, the fates and the invariant
+ *   --headless [FILE]    run, print the trace, the fates and the invariant
  *   --transcript [FILE]  run, print the textbook dialogue (no FILE: the
  *                        built-in lesson)
  * plus --variant NAME and --seed N. Returns the exit status (0 ok, 1
  * invariant violated, 2 bad usage, 3 bad scenario file), or -1 when argv is
- * not for it (--headless without a file is main.c's network demo). */
+ * not for it. Exports: --pcap, --export-mermaid, --export-jsonl OUT (exit 4
+ * when one cannot be written). */
 int world_cli(int argc, char **argv);
 
 #endif

@@ -14,7 +14,7 @@
 
 static void world_cli_usage(FILE *f)
 {
-    fprintf(f, "usage: mailsim --headless [--variant NAME] [--seed N] FILE\n"
+    fprintf(f, "usage: mailsim --headless [--variant NAME] [--seed N] [FILE]\n"
                "       mailsim --transcript [--variant NAME] [--seed N] [FILE]\n"
                "       mailsim [--pcap OUT] [--export-mermaid OUT] [--export-jsonl OUT] [FILE]\n"
                "Runs the lesson in FILE (default: the built-in lesson) without a window and\n"
@@ -115,7 +115,6 @@ int world_cli(int argc, char **argv)
             const char *v = argv[++i];
             seed = strtoull(v, &end, 10);
             if (*end || v[0] == '\0' || v[0] == '-') {
-                if (!headless && !transcript && !any_export) continue; /* main.c reports it */
                 fprintf(stderr, "mailsim: --seed needs a non-negative integer, not \"%s\"\n", v);
                 return 2;
             }
@@ -132,8 +131,7 @@ int world_cli(int argc, char **argv)
             return 2;
         }
     }
-    /* --headless without a file is the network demo of main.c. */
-    if (!transcript && !(headless && file) && !any_export) return -1;
+    if (!transcript && !headless && !any_export) return -1;
     for (int k = 0; k < WX_COUNT; k++) {
         if (exports[k] && file && world_cli_same_file(exports[k], file)) {
             fprintf(stderr, "mailsim: %s %s would overwrite the scenario file itself\n",
