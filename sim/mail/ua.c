@@ -480,6 +480,7 @@ void ua_free(struct ua *u)
     ua_access_free_all(u);
     ua_web_free_all(u);
     ua_imap_free_all(u);
+    ua_page_free_all(u);
     while (u->conns) ua_conn_free(u->conns);
     while (u->jobs) {
         world_dns_cancel(u->w, u->jobs);
