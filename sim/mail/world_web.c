@@ -85,7 +85,15 @@ void world_http_feed(struct world *w, struct world_http_lines *hl, enum trace_ki
                                  data + i, k);
             i += k;
             hl->left -= k;
-            if (hl->left == 0) hl->in_body = false;
+            if (hl->left == 0) {
+                hl->in_body = false;
+                /* A body's last line may have no end (a posted form): it
+                 * ends with the body. */
+                if (hl->text && hl->l.len > 0 && !w->opts.no_lines)
+                    trace_add_line(w->tr, evq_now(w->q), kind, conn, host, peer, side, "HTTP",
+                                   before, after, hl->l.buf, hl->l.len);
+                hl->l.len = 0;
+            }
             continue;
         }
         /* Head: one byte at a time up to the end of a line. */
@@ -103,7 +111,8 @@ void world_http_feed(struct world *w, struct world_http_lines *hl, enum trace_ki
         if (hl->length > 0) {
             hl->in_body = true;
             hl->left = hl->length;
-            hl->text = strncmp(hl->type, "text/", 5) == 0;
+            hl->text = strncmp(hl->type, "text/", 5) == 0 ||
+                       strncmp(hl->type, "application/x-www-form-urlencoded", 33) == 0;
             if (!hl->text && !w->opts.no_lines) {
                 char note[128];
                 int nn = snprintf(note, sizeof note, "[%llu bytes of %s]",
