@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/evq.h"
 #include "mail/world.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"
@@ -103,13 +104,17 @@ static bool mailbox_nth(const struct run *r, const char *host, const char *user,
     return false;
 }
 
-/* Index of the first line `host` received that equals text, or SIZE_MAX. */
-static size_t first_received(const struct run *r, const char *host, const char *text)
+/* Index of the first `proto` line `host` received that equals text, or
+ * SIZE_MAX. */
+static size_t first_received(const struct run *r, const char *host, const char *proto,
+                             const char *text)
 {
     uint32_t h = host_id(r, host);
     for (size_t k = 0; k < trace_count(r->tr); k++) {
         const struct trace_rec *rec = trace_get(r->tr, k);
-        if (rec->kind != TR_LINE_RECEIVED || trace_as_line(rec)->host != h) continue;
+        if (rec->kind != TR_LINE_RECEIVED || trace_as_line(rec)->host != h ||
+            strcmp(trace_str(r->tr, trace_as_line(rec)->proto), proto) != 0)
+            continue;
         size_t n;
         const uint8_t *d = trace_data(rec, &n);
         while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == '\r')) n--;
@@ -151,8 +156,8 @@ static void test_pop3_delete_empties_only_at_quit(void **state)
     run_file(&r, "scenarios/08-pop3-download-and-delete.json");
     char buf[2048];
     assert_int_equal(lines_of(&r, TR_LINE_SENT, "bob-pc", "DELE", buf, sizeof buf), 2);
-    size_t quit = first_received(&r, "mail.example.net", "QUIT");
-    size_t dele2 = first_received(&r, "mail.example.net", "DELE 2");
+    size_t quit = first_received(&r, "mail.example.net", "POP3", "QUIT");
+    size_t dele2 = first_received(&r, "mail.example.net", "POP3", "DELE 2");
     assert_true(quit != SIZE_MAX && dele2 != SIZE_MAX && dele2 < quit);
     /* bob/INBOX: 1, 2 on delivery, then 0, and that change comes after QUIT
      * (UPDATE state), not after either DELE. */
