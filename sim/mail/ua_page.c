@@ -41,7 +41,8 @@ static const struct tcp_app_ops ua_page_ops = {
 static void ua_page_free(struct ua_page *p)
 {
     struct ua_page **pp = &p->u->pages;
-    while (*pp && *pp != p) pp = &(*pp)->next;
+    while (*pp && *pp != p)
+        pp = &(*pp)->next;
     if (*pp) *pp = p->next;
     if (p->timer != EVQ_NONE) evq_cancel(p->u->w->q, p->timer);
     http_client_free(p->e);
@@ -52,7 +53,8 @@ static void ua_page_free(struct ua_page *p)
 
 void ua_page_free_all(struct ua *u)
 {
-    while (u->pages) ua_page_free(u->pages);
+    while (u->pages)
+        ua_page_free(u->pages);
 }
 
 /* Queue the next GET: the page, then its objects; false when all are done. */
@@ -73,8 +75,8 @@ static void ua_page_flush(struct ua_page *p, const char *before)
     size_t n;
     while (p->c && (n = http_client_out(p->e, &out)) > 0) {
         size_t sent = tcp_send(p->c, out, n);
-        world_http_feed(p->u->w, &p->lout, TR_LINE_SENT, p->conn, (uint32_t)p->u->h, p->server,
-                        'C', before, http_client_state_name(http_client_state(p->e)), out, sent);
+        world_http_feed(p->u->w, &p->lout, TR_LINE_SENT, p->conn, (uint32_t)p->u->h, p->server, 'C',
+                        before, http_client_state_name(http_client_state(p->e)), out, sent);
         http_client_out_done(p->e, sent);
         if (sent < n) return;
     }
@@ -116,8 +118,8 @@ static void ua_page_data(void *ctx, struct tcp_conn *c, const uint8_t *data, siz
     (void)c;
     struct ua_page *p = ctx;
     const char *st = http_client_state_name(http_client_state(p->e));
-    world_http_feed(p->u->w, &p->lin, TR_LINE_RECEIVED, p->conn, (uint32_t)p->u->h, p->server,
-                    'S', st, st, (const char *)data, len);
+    world_http_feed(p->u->w, &p->lin, TR_LINE_RECEIVED, p->conn, (uint32_t)p->u->h, p->server, 'S',
+                    st, st, (const char *)data, len);
     ua_page_pump(p, data, len);
 }
 
@@ -130,8 +132,8 @@ static void ua_page_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
     http_client_closed(p->e);
     if (err != TCP_ERR_OK)
         trace_add_narration(w->tr, evq_now(w->q), (uint32_t)p->u->h, "%s could not load %s%s: %s",
-                            w->s->hosts[p->u->h].name, w->s->hosts[p->server].name,
-                            p->page->path, tcp_strerror(err));
+                            w->s->hosts[p->u->h].name, w->s->hosts[p->server].name, p->page->path,
+                            tcp_strerror(err));
     ua_page_free(p);
 }
 

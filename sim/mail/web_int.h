@@ -11,12 +11,12 @@
 /* Splits one direction of an HTTP connection into traced lines. */
 struct world_http_lines {
     struct world_lines l;
-    bool in_body;      /* inside a body of `left` octets */
-    bool text;         /* the body is text/...: traced line by line */
-    uint64_t left;     /* body octets still to come */
-    uint64_t length;   /* Content-Length of the message being read */
-    char type[64];     /* Content-Type of the message being read */
-    char head[256];    /* the field line being read */
+    bool in_body;    /* inside a body of `left` octets */
+    bool text;       /* the body is text/...: traced line by line */
+    uint64_t left;   /* body octets still to come */
+    uint64_t length; /* Content-Length of the message being read */
+    char type[64];   /* Content-Type of the message being read */
+    char head[256];  /* the field line being read */
     size_t head_len;
 };
 

@@ -57,15 +57,18 @@ static void world_http_field(struct world_http_lines *hl)
 {
     const char *s = hl->head;
     size_t n = hl->head_len;
-    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n')) n--;
+    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n'))
+        n--;
     if (world_http_prefix(s, n, "content-length:")) {
         uint64_t v = 0;
         for (size_t i = 15; i < n; i++)
-            if (s[i] >= '0' && s[i] <= '9' && v < UINT64_MAX / 10) v = v * 10 + (uint64_t)(s[i] - '0');
+            if (s[i] >= '0' && s[i] <= '9' && v < UINT64_MAX / 10)
+                v = v * 10 + (uint64_t)(s[i] - '0');
         hl->length = v;
     } else if (world_http_prefix(s, n, "content-type:")) {
         size_t i = 13;
-        while (i < n && s[i] == ' ') i++;
+        while (i < n && s[i] == ' ')
+            i++;
         size_t k = n - i < sizeof hl->type - 1 ? n - i : sizeof hl->type - 1;
         memcpy(hl->type, s + i, k);
         hl->type[k] = '\0';
@@ -116,10 +119,9 @@ void world_http_feed(struct world *w, struct world_http_lines *hl, enum trace_ki
             if (!hl->text && !w->opts.no_lines) {
                 char note[128];
                 int nn = snprintf(note, sizeof note, "[%llu bytes of %s]",
-                                  (unsigned long long)hl->length,
-                                  hl->type[0] ? hl->type : "data");
-                trace_add_line(w->tr, evq_now(w->q), kind, conn, host, peer, side, "HTTP",
-                               before, after, note, (size_t)nn);
+                                  (unsigned long long)hl->length, hl->type[0] ? hl->type : "data");
+                trace_add_line(w->tr, evq_now(w->q), kind, conn, host, peer, side, "HTTP", before,
+                               after, note, (size_t)nn);
             }
         }
         hl->length = 0;
@@ -191,7 +193,8 @@ char *world_web_object_bytes(const struct scn_web_object *o, size_t *len)
     size_t n = (size_t)o->size;
     char *b = ms_xmalloc(n + 1);
     struct rng r = rng_stream(0, o->name);
-    for (size_t i = 0; i < n; i++) b[i] = (char)(rng_next(&r) & 0xff);
+    for (size_t i = 0; i < n; i++)
+        b[i] = (char)(rng_next(&r) & 0xff);
     if (strcmp(o->type, "image/jpeg") == 0 && n >= 3) {
         b[0] = (char)0xff; /* a JPEG's start-of-image marker */
         b[1] = (char)0xd8;
@@ -247,8 +250,10 @@ static void world_web_pump(struct world_web *wb)
         bool closing = false;
         struct http_server_event ev;
         while (http_server_event(wb->e, &ev)) {
-            if (ev.kind == HTTP_EV_REQUEST) world_web_request(wb, &ev.req);
-            else if (ev.kind == HTTP_EV_CLOSE) closing = true;
+            if (ev.kind == HTTP_EV_REQUEST)
+                world_web_request(wb, &ev.req);
+            else if (ev.kind == HTTP_EV_CLOSE)
+                closing = true;
         }
         const char *out;
         size_t n;
@@ -286,7 +291,8 @@ static void *world_web_accept(void *listen_ctx, struct tcp_conn *c)
 static void world_web_free(struct world_web *wb)
 {
     struct world_web **pp = &wb->w->webs;
-    while (*pp && *pp != wb) pp = &(*pp)->next;
+    while (*pp && *pp != wb)
+        pp = &(*pp)->next;
     if (*pp) *pp = wb->next;
     http_server_free(wb->e);
     world_http_lines_free(&wb->lin);
@@ -300,8 +306,8 @@ static void world_web_data(void *ctx, struct tcp_conn *c, const uint8_t *data, s
     (void)c;
     struct world_web *wb = ctx;
     const char *st = http_server_state_name(http_server_state(wb->e));
-    world_http_feed(wb->w, &wb->lin, TR_LINE_RECEIVED, wb->conn, (uint32_t)wb->h, wb->peer, 'C',
-                    st, st, (const char *)data, len);
+    world_http_feed(wb->w, &wb->lin, TR_LINE_RECEIVED, wb->conn, (uint32_t)wb->h, wb->peer, 'C', st,
+                    st, (const char *)data, len);
     if (wb->inlen + len > wb->incap) {
         wb->incap = (wb->inlen + len) * 2;
         wb->in = ms_xrealloc(wb->in, wb->incap);

@@ -36,8 +36,8 @@ static void run_file(struct run *r, const char *path)
     struct world *w = world_new(r->s, r->tr, NULL, NULL);
     assert_non_null(w);
     world_run(w, SIM_US_MAX);
-    r->violations = world_check(r->tr, r->s, trace_end_time(r->tr), r->report, sizeof r->report,
-                                &r->fa);
+    r->violations =
+        world_check(r->tr, r->s, trace_end_time(r->tr), r->report, sizeof r->report, &r->fa);
     world_free(w);
     assert_int_equal(r->violations, 0);
 }
@@ -72,7 +72,8 @@ static size_t lines_of(const struct run *r, enum trace_kind kind, const char *ho
         if (l->host != h) continue;
         size_t n;
         const uint8_t *d = trace_data(rec, &n);
-        while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == '\r')) n--;
+        while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == '\r'))
+            n--;
         if (n < strlen(prefix) || memcmp(d, prefix, strlen(prefix)) != 0) continue;
         count++;
         int w = snprintf(out + o, cap - o, "%u|%.*s\n", (unsigned)l->conn, (int)n, (const char *)d);
@@ -83,8 +84,8 @@ static size_t lines_of(const struct run *r, enum trace_kind kind, const char *ho
 
 /* The k-th MAILBOX_CHANGED record of host's user/folder: its trace index in
  * *at and its count; false when there are fewer. */
-static bool mailbox_nth(const struct run *r, const char *host, const char *user,
-                        const char *folder, size_t nth, size_t *at, uint32_t *count)
+static bool mailbox_nth(const struct run *r, const char *host, const char *user, const char *folder,
+                        size_t nth, size_t *at, uint32_t *count)
 {
     uint32_t h = host_id(r, host);
     size_t seen = 0;
@@ -117,7 +118,8 @@ static size_t first_received(const struct run *r, const char *host, const char *
             continue;
         size_t n;
         const uint8_t *d = trace_data(rec, &n);
-        while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == '\r')) n--;
+        while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == '\r'))
+            n--;
         if (n == strlen(text) && memcmp(d, text, n) == 0) return k;
     }
     return SIZE_MAX;
@@ -138,8 +140,9 @@ static void test_pop3_keep_skips_known_uids(void **state)
     /* Keep mode never deletes; the server still holds both. */
     assert_int_equal(lines_of(&r, TR_LINE_SENT, "bob-laptop", "DELE", buf, sizeof buf), 0);
     assert_int_equal(lines_of(&r, TR_LINE_SENT, "bob-phone", "DELE", buf, sizeof buf), 0);
-    assert_int_equal(lines_of(&r, TR_LINE_SENT, "mail.example.net", "+OK mail.example.net POP3 "
-                                                                     "server signing off (2",
+    assert_int_equal(lines_of(&r, TR_LINE_SENT, "mail.example.net",
+                              "+OK mail.example.net POP3 "
+                              "server signing off (2",
                               buf, sizeof buf),
                      2);
     size_t at;
@@ -182,8 +185,8 @@ static void test_imap_move_persists_across_sessions(void **state)
     /* The laptop created and moved; the phone, in a later session, lists the
      * folder and finds one message in it and one in the INBOX. */
     assert_int_equal(lines_of(&r, TR_LINE_SENT, "bob-laptop", "a7 MOVE", buf, sizeof buf), 1);
-    assert_int_equal(lines_of(&r, TR_LINE_RECEIVED, "bob-phone", "* LIST (\\HasNoChildren) \"/\" Lectures", buf,
-                              sizeof buf),
+    assert_int_equal(lines_of(&r, TR_LINE_RECEIVED, "bob-phone",
+                              "* LIST (\\HasNoChildren) \"/\" Lectures", buf, sizeof buf),
                      1);
     assert_int_equal(lines_of(&r, TR_LINE_RECEIVED, "bob-phone", "* 1 EXISTS", buf, sizeof buf), 2);
     assert_int_equal(lines_of(&r, TR_LINE_RECEIVED, "bob-phone", "Subject: ", buf, sizeof buf), 2);
@@ -244,10 +247,10 @@ static void test_web_page_one_connection_n_plus_1_requests(void **state)
     assert_int_equal(lines_of(&r, TR_LINE_SENT, "bob-browser", "GET ", buf, sizeof buf), 4);
     assert_string_equal(buf, "1|GET /holiday.html HTTP/1.1\n1|GET /photo1.jpg HTTP/1.1\n"
                              "1|GET /photo2.jpg HTTP/1.1\n1|GET /photo3.jpg HTTP/1.1\n");
-    assert_int_equal(lines_of(&r, TR_LINE_RECEIVED, "bob-browser", "HTTP/1.1 200 OK", buf, sizeof buf),
-                     4);
-    assert_int_equal(lines_of(&r, TR_LINE_RECEIVED, "bob-browser", "[1500 bytes of image/jpeg]", buf,
-                              sizeof buf),
+    assert_int_equal(
+        lines_of(&r, TR_LINE_RECEIVED, "bob-browser", "HTTP/1.1 200 OK", buf, sizeof buf), 4);
+    assert_int_equal(lines_of(&r, TR_LINE_RECEIVED, "bob-browser", "[1500 bytes of image/jpeg]",
+                              buf, sizeof buf),
                      3);
     /* One connection opened by the browser. */
     uint32_t b = host_id(&r, "bob-browser");
@@ -260,7 +263,8 @@ static void test_web_page_one_connection_n_plus_1_requests(void **state)
     }
     assert_int_equal(opened, 1);
     /* The e-mail: one message with three embedded parts, one DATA. */
-    assert_int_equal(lines_of(&r, TR_LINE_SENT, "alice-pc", "Content-ID: <photo", buf, sizeof buf), 3);
+    assert_int_equal(lines_of(&r, TR_LINE_SENT, "alice-pc", "Content-ID: <photo", buf, sizeof buf),
+                     3);
     assert_int_equal(lines_of(&r, TR_LINE_SENT, "alice-pc", "DATA", buf, sizeof buf), 1);
     run_free(&r);
 }
