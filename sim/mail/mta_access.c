@@ -63,16 +63,25 @@ const struct scn_user *mta_login(struct mta *m, const char *user, const char *pa
     return NULL;
 }
 
-static void mta_acc_trace_box(struct mta_acc *a)
+static void mta_acc_trace_folder(struct mta_acc *a, struct mbox_folder *f)
+{
+    size_t unseen = 0;
+    for (size_t i = 0; i < mbox_count(f); i++)
+        if (!(mbox_msg_at(f, i)->flags & MBOX_F_SEEN)) unseen++;
+    trace_add_mailbox(a->m->w->tr, evq_now(a->m->w->q), (uint32_t)a->m->h, a->user,
+                      mbox_folder_name(f), (uint32_t)mbox_count(f), (uint32_t)unseen);
+}
+
+/* Record the INBOX; with every_folder, the user's other folders too (after
+ * an IMAP CREATE, MOVE or COPY, which change folders other than INBOX). */
+static void mta_acc_trace_box(struct mta_acc *a, bool every_folder)
 {
     struct mbox_user *u = mbox_user_get(a->m->store, a->user, false);
     struct mbox_folder *f = u ? mbox_folder_find(u, "INBOX", 5) : NULL;
     if (!f) return;
-    size_t unseen = 0;
-    for (size_t i = 0; i < mbox_count(f); i++)
-        if (!(mbox_msg_at(f, i)->flags & MBOX_F_SEEN)) unseen++;
-    trace_add_mailbox(a->m->w->tr, evq_now(a->m->w->q), (uint32_t)a->m->h, a->user, "INBOX",
-                      (uint32_t)mbox_count(f), (uint32_t)unseen);
+    mta_acc_trace_folder(a, f);
+    for (size_t i = 0; every_folder && i < mbox_folder_count(u); i++)
+        if (mbox_folder_at(u, i) != f) mta_acc_trace_folder(a, mbox_folder_at(u, i));
 }
 
 /* ---- POP3 ---------------------------------------------------------------------- */
@@ -151,7 +160,7 @@ static void mta_pop_update(struct mta_acc *a, const struct pop3_server_event *ev
         if (i == SIZE_MAX || !mbox_expunge_at(f, i)) ok = false;
     }
     pop3_server_update_done(a->pop, ok);
-    mta_acc_trace_box(a);
+    mta_acc_trace_box(a, false);
 }
 
 static void mta_pop_events(struct mta_acc *a)
@@ -210,9 +219,11 @@ static void mta_imap_events(struct mta_acc *a)
         } else if (ev.kind == IMAP_EV_CLOSE) {
             a->closing = true;
         } else if (ev.kind == IMAP_EV_COMMAND && a->user[0]) {
-            if (strstr(ev.command, "EXPUNGE") || strstr(ev.command, "MOVE") ||
-                strstr(ev.command, "STORE") || strstr(ev.command, "CLOSE"))
-                mta_acc_trace_box(a);
+            bool folders = strstr(ev.command, "MOVE") || strstr(ev.command, "COPY") ||
+                           strstr(ev.command, "CREATE");
+            if (folders || strstr(ev.command, "EXPUNGE") || strstr(ev.command, "STORE") ||
+                strstr(ev.command, "CLOSE"))
+                mta_acc_trace_box(a, folders);
         }
     }
 }

@@ -9,6 +9,7 @@
 #include "format/mime.h"
 #include "format/msg.h"
 #include "mail/mq_check.h"
+#include "mail/web_int.h"
 #include "mail/webmail.h"
 #include "proto/http_server.h"
 
@@ -26,7 +27,7 @@ struct mta_web {
     struct http_server *e;
     char *in;
     size_t inlen, incap;
-    struct world_lines lin, lout;
+    struct world_http_lines lin, lout;
     bool closing;
 };
 
@@ -276,8 +277,8 @@ static void mta_web_pump(struct mta_web *wb)
         size_t n;
         while (wb->c && (n = http_server_out(wb->e, &out)) > 0) {
             size_t sent = tcp_send(wb->c, out, n);
-            world_lines_feed(w, &wb->lout, TR_LINE_SENT, wb->conn, (uint32_t)wb->m->h, wb->peer,
-                             'S', "HTTP", before,
+            world_http_feed(w, &wb->lout, TR_LINE_SENT, wb->conn, (uint32_t)wb->m->h, wb->peer,
+                             'S', before,
                              http_server_state_name(http_server_state(wb->e)), out, sent);
             http_server_out_done(wb->e, sent);
             if (sent < n) break;
@@ -310,8 +311,8 @@ static void mta_web_data(void *ctx, struct tcp_conn *c, const uint8_t *data, siz
     (void)c;
     struct mta_web *wb = ctx;
     const char *st = http_server_state_name(http_server_state(wb->e));
-    world_lines_feed(wb->m->w, &wb->lin, TR_LINE_RECEIVED, wb->conn, (uint32_t)wb->m->h,
-                     wb->peer, 'C', "HTTP", st, st, (const char *)data, len);
+    world_http_feed(wb->m->w, &wb->lin, TR_LINE_RECEIVED, wb->conn, (uint32_t)wb->m->h,
+                     wb->peer, 'C', st, st, (const char *)data, len);
     if (wb->inlen + len > wb->incap) {
         wb->incap = (wb->inlen + len) * 2;
         wb->in = ms_xrealloc(wb->in, wb->incap);
@@ -327,8 +328,8 @@ void mta_web_free(struct mta_web *wb)
     while (*pp && *pp != wb) pp = &(*pp)->next;
     if (*pp) *pp = wb->next;
     http_server_free(wb->e);
-    world_lines_free(&wb->lin);
-    world_lines_free(&wb->lout);
+    world_http_lines_free(&wb->lin);
+    world_http_lines_free(&wb->lout);
     free(wb->in);
     free(wb);
 }

@@ -12,6 +12,7 @@
 #include "format/msg.h"
 #include "mail/mq_check.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,24 @@ static void ua_crlf(struct msg_buf *b, const char *s)
     }
     if (n > 0 && s[n - 1] != '\n') msg_buf_add(b, "\r\n", 2);
 }
+/* An attachment the HTML embeds: html holds "cid:<name>@<domain>", which
+ * becomes the part's Content-ID <name@domain> (RFC 2392). False when the
+ * HTML does not refer to it. */
+static bool ua_cid_find(const char *html, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    for (const char *p = html ? strstr(html, "cid:") : NULL; p; p = strstr(p + 4, "cid:")) {
+        const char *id = p + 4;
+        if (strncmp(id, name, nl) != 0 || id[nl] != '@') continue;
+        size_t n = nl + 1;
+        while (id[n] && (isalnum((unsigned char)id[n]) || id[n] == '.' || id[n] == '-')) n++;
+        if (n == nl + 1 || n + 3 > cap) continue;
+        snprintf(out, cap, "<%.*s>", (int)n, id);
+        return true;
+    }
+    return false;
+}
+
 
 /* Compose the message of send as msg number id. Returns false with err. */
 static bool ua_compose(struct ua *u, const struct scn_send *send, uint32_t id, struct msg_buf *out,
@@ -139,6 +158,8 @@ static bool ua_compose(struct ua *u, const struct scn_send *send, uint32_t id, s
         struct mime_node *kids = ms_xcalloc(m->n_attachments + 2, sizeof *kids);
         char(*types)[2][64] = ms_xcalloc(m->n_attachments + 1, sizeof *types);
         unsigned char **gen = ms_xcalloc(m->n_attachments + 1, sizeof *gen);
+        char(*cids)[160] = ms_xcalloc(m->n_attachments + 1, sizeof *cids);
+        size_t n_embedded = 0;
         struct mime_node textnode, alt[2];
         memset(&textnode, 0, sizeof textnode);
         memset(alt, 0, sizeof alt);
@@ -186,9 +207,18 @@ static bool ua_compose(struct ua *u, const struct scn_send *send, uint32_t id, s
                     l->content = gen[i];
                 }
                 l->len = a->size;
+                if (ua_cid_find(m->html, a->name, cids[i], sizeof cids[i])) {
+                    l->content_id = cids[i]; /* embedded: the HTML shows it (RFC 2392) */
+                    l->inline_disp = true;
+                    n_embedded++;
+                }
             }
             root.is_multipart = true;
             root.subtype = "mixed";
+            if (n_embedded == m->n_attachments) { /* RFC 2387: HTML and its images */
+                root.subtype = "related";
+                root.related_type = m->html ? "multipart/alternative" : "text/plain";
+            }
             root.children = kids;
             root.n_children = m->n_attachments + 1;
         }
@@ -197,6 +227,7 @@ static bool ua_compose(struct ua *u, const struct scn_send *send, uint32_t id, s
         free(gen);
         free(kids);
         free(types);
+        free(cids);
     }
     if (ok) {
         struct msg_header_spec hs;
@@ -480,6 +511,7 @@ void ua_free(struct ua *u)
     ua_access_free_all(u);
     ua_web_free_all(u);
     ua_imap_free_all(u);
+    ua_page_free_all(u);
     while (u->conns) ua_conn_free(u->conns);
     while (u->jobs) {
         world_dns_cancel(u->w, u->jobs);

@@ -23,6 +23,8 @@ struct ua_acc {
     char user[128];
     evq_handle timer;
     struct world_lines lin, lout;
+    const char **known; /* the device's UIDs for this user, borrowed by the engine */
+    size_t n_known;
 };
 
 static void ua_acc_connected(void *ctx, struct tcp_conn *c);
@@ -44,12 +46,32 @@ static void ua_acc_free(struct ua_acc *a)
     pop3_client_free(a->e);
     world_lines_free(&a->lin);
     world_lines_free(&a->lout);
+    free(a->known);
     free(a);
 }
 
 void ua_access_free_all(struct ua *u)
 {
     while (u->accs) ua_acc_free(u->accs);
+    for (size_t i = 0; i < u->n_uids; i++) free(u->uids[i]);
+    free(u->uids);
+    u->uids = NULL;
+    u->n_uids = u->cap_uids = 0;
+}
+
+/* Remember that this device has the message `uid` of `user` (download and
+ * keep: the next session skips it, RFC 1939 §7 UIDL). */
+static void ua_acc_remember(struct ua *u, const char *user, const char *uid)
+{
+    if (!uid[0]) return;
+    if (u->n_uids == u->cap_uids) {
+        u->cap_uids = u->cap_uids ? 2 * u->cap_uids : 8;
+        u->uids = ms_xrealloc(u->uids, u->cap_uids * sizeof *u->uids);
+    }
+    size_t n = strlen(user) + strlen(uid) + 2;
+    char *s = ms_xmalloc(n);
+    snprintf(s, n, "%s %s", user, uid);
+    u->uids[u->n_uids++] = s;
 }
 
 static void ua_acc_flush(struct ua_acc *a, const char *before)
@@ -69,6 +91,7 @@ static void ua_acc_events(struct ua_acc *a)
     struct pop3_client_event ev;
     while (pop3_client_event(a->e, &ev)) {
         if (ev.kind == POP3_CEV_MESSAGE) {
+            ua_acc_remember(a->u, a->user, ev.uid);
             a->u->fetched++;
             trace_add_mailbox(w->tr, evq_now(w->q), (uint32_t)a->u->h, a->user, "Local Inbox",
                               (uint32_t)a->u->fetched, (uint32_t)a->u->fetched);
@@ -156,6 +179,14 @@ void ua_check_mail(struct ua *u, const struct scn_check_mail *check)
     cfg.user = usr->name;
     cfg.pass = usr->password[0] ? usr->password : "-";
     cfg.mode = check->pop3_mode == SCN_POP3_KEEP ? POP3_MODE_KEEP : POP3_MODE_DELETE;
+    /* What this device already holds for this user: the "user uid" entries. */
+    size_t ulen = strlen(a->user);
+    a->known = ms_xcalloc(u->n_uids + 1, sizeof *a->known);
+    for (size_t i = 0; i < u->n_uids; i++)
+        if (strncmp(u->uids[i], a->user, ulen) == 0 && u->uids[i][ulen] == ' ')
+            a->known[a->n_known++] = u->uids[i] + ulen + 1;
+    cfg.known_uids = a->known;
+    cfg.n_known = a->n_known;
     a->e = pop3_client_new(&cfg);
     if (!a->e) {
         free(a);

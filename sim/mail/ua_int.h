@@ -10,6 +10,7 @@ struct ua_acc; /* one mail access session (ua_access.c) */
 struct ua_conn; /* one submission connection (ua.c) */
 struct ua_web;  /* one webmail visit (ua_web.c) */
 struct ua_imap; /* one IMAP session (ua_imap.c) */
+struct ua_page; /* one web_get visit (ua_page.c) */
 
 struct ua {
     struct world *w;
@@ -20,9 +21,17 @@ struct ua {
     struct ua_imap *imaps;
     struct ua_acc *accs;
     size_t fetched; /* messages in the device's local inbox */
+    /* POP3 download-and-keep: "user@domain uid" of every message this
+     * device has downloaded, kept across sessions (ua_access.c). */
+    char **uids;
+    size_t n_uids, cap_uids;
+    struct ua_page *pages; /* web_get visits (ua_page.c) */
 };
 
-/* Free every access session / webmail visit without callbacks (world end). */
+void ua_page_free_all(struct ua *u);
+
+/* Free every access session / webmail visit without callbacks (world end);
+ * ua_access_free_all also forgets the remembered UIDs. */
 void ua_access_free_all(struct ua *u);
 void ua_web_free_all(struct ua *u);
 void ua_imap_free_all(struct ua *u);

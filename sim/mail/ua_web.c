@@ -6,6 +6,7 @@
 
 #include "format/base64.h"
 #include "mail/mta_int.h"
+#include "mail/web_int.h"
 #include "mail/webmail.h"
 #include "proto/http_client.h"
 
@@ -30,7 +31,7 @@ struct ua_web {
     enum scn_webmail_op op;
     unsigned step;      /* requests queued so far */
     evq_handle timer;
-    struct world_lines lin, lout;
+    struct world_http_lines lin, lout;
 };
 
 static void ua_web_connected(void *ctx, struct tcp_conn *c);
@@ -50,8 +51,8 @@ static void ua_web_free(struct ua_web *b)
     if (*pp) *pp = b->next;
     if (b->timer != EVQ_NONE) evq_cancel(b->u->w->q, b->timer);
     http_client_free(b->e);
-    world_lines_free(&b->lin);
-    world_lines_free(&b->lout);
+    world_http_lines_free(&b->lin);
+    world_http_lines_free(&b->lout);
     free(b->form);
     free(b);
 }
@@ -90,8 +91,8 @@ static void ua_web_flush(struct ua_web *b, const char *before)
     size_t n;
     while (b->c && (n = http_client_out(b->e, &out)) > 0) {
         size_t sent = tcp_send(b->c, out, n);
-        world_lines_feed(b->u->w, &b->lout, TR_LINE_SENT, b->conn, (uint32_t)b->u->h, b->server,
-                         'C', "HTTP", before, http_client_state_name(http_client_state(b->e)),
+        world_http_feed(b->u->w, &b->lout, TR_LINE_SENT, b->conn, (uint32_t)b->u->h, b->server,
+                         'C', before, http_client_state_name(http_client_state(b->e)),
                          out, sent);
         http_client_out_done(b->e, sent);
         if (sent < n) return;
@@ -135,8 +136,8 @@ static void ua_web_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size
     (void)c;
     struct ua_web *b = ctx;
     const char *st = http_client_state_name(http_client_state(b->e));
-    world_lines_feed(b->u->w, &b->lin, TR_LINE_RECEIVED, b->conn, (uint32_t)b->u->h, b->server,
-                     'S', "HTTP", st, st, (const char *)data, len);
+    world_http_feed(b->u->w, &b->lin, TR_LINE_RECEIVED, b->conn, (uint32_t)b->u->h, b->server,
+                     'S', st, st, (const char *)data, len);
     ua_web_pump(b, data, len);
 }
 

@@ -1,5 +1,6 @@
 /* world.c -- build a world from a scenario and run it (see world.h). */
 #include "mail/world_int.h"
+#include "mail/web_int.h"
 
 #include "format/msg.h"
 #include "mail/mq_check.h"
@@ -217,6 +218,8 @@ struct world *world_new(const struct scn_scenario *s, struct trace *tr,
             if (span > longest) longest = span;
         } else if (scn_host_kind_is_device(h->kind)) {
             w->ua[i] = ua_new(w, i);
+        } else if (h->kind == SCN_HOST_WEB_SERVER) {
+            world_web_start(w, i);
         }
     }
     for (size_t i = 0; i < s->n_hosts; i++)
@@ -244,6 +247,7 @@ void world_free(struct world *w)
         if (w->mta) mta_free(w->mta[i]);
         if (w->ua) ua_free(w->ua[i]);
     }
+    world_web_free_all(w);
     world_dns_free(w);
     evq_free(w->q);
     if (w->ids) {
@@ -270,6 +274,9 @@ static void world_action(void *ctx, uint64_t arg)
         break;
     case SCN_ACT_WEBMAIL:
         if (w->ua[a->u.webmail.device]) ua_webmail(w->ua[a->u.webmail.device], &a->u.webmail);
+        break;
+    case SCN_ACT_WEB_GET:
+        if (w->ua[a->u.web_get.device]) ua_web_get(w->ua[a->u.web_get.device], &a->u.web_get);
         break;
     case SCN_ACT_HOST_DOWN:
     case SCN_ACT_HOST_UP: {

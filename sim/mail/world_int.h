@@ -21,6 +21,7 @@ struct ua;
 struct world_dns_lookup;
 struct world_idmap;
 struct mbox_store;
+struct world_web;
 
 struct world {
     const struct scn_scenario *s;
@@ -37,6 +38,7 @@ struct world {
     struct world_dns_lookup *lookups; /* pending, singly linked */
     sim_us horizon;          /* world_run's default limit */
     struct world_idmap *ids; /* Message-ID -> message number */
+    struct world_web *webs;  /* web servers' listeners and connections (world_web.c) */
 };
 
 /* Line tracing: bytes of one direction of a connection, cut into CRLF
@@ -121,5 +123,8 @@ void ua_free(struct ua *u);
 void ua_send(struct ua *u, const struct scn_send *send, size_t action_index);
 void ua_check_mail(struct ua *u, const struct scn_check_mail *check);
 void ua_webmail(struct ua *u, const struct scn_webmail *wm);
+/* A browser fetches a page, then each object it refers to, one request at a
+ * time on one persistent connection (ua_page.c). */
+void ua_web_get(struct ua *u, const struct scn_web_get *g);
 
 #endif

@@ -21,7 +21,7 @@ struct world_tx {
     bool any;
     uint32_t cur_conn;
     /* connection id -> (client, server, server port), from CONN_OPENED */
-    struct world_tx_conn { uint32_t conn, client, server; uint16_t sport; } *conns;
+    struct world_tx_conn { uint32_t conn, client, server, srv_state; uint16_t sport; } *conns;
     size_t nconns, capconns;
     bool err;
 };
@@ -61,7 +61,7 @@ static void world_tx_time(struct world_tx *x, sim_us t)
     fprintf(x->f, "%-13s ", tb);
 }
 
-static const struct world_tx_conn *world_tx_conn_find(const struct world_tx *x, uint32_t conn)
+static struct world_tx_conn *world_tx_conn_find(const struct world_tx *x, uint32_t conn)
 {
     for (size_t i = 0; i < x->nconns; i++)
         if (x->conns[i].conn == conn) return &x->conns[i];
@@ -112,6 +112,17 @@ static void world_tx_line(struct world_tx *x, const struct trace_rec *r)
     fprintf(x->f, "%c: ", l->side);
     world_tx_printable(x->f, d, n);
     fputc('\n', x->f);
+    /* POP3 and IMAP servers: a change of session state is the lesson
+     * (AUTHORIZATION -> TRANSACTION -> UPDATE, RFC 1939 §3; RFC 3501 §3). */
+    const char *proto = trace_str(x->tr, l->proto);
+    struct world_tx_conn *sc = world_tx_conn_find(x, l->conn);
+    if (sc && l->side == 'S' && (strcmp(proto, "POP3") == 0 || strcmp(proto, "IMAP") == 0)) {
+        if (!sc->srv_state) sc->srv_state = l->state_before;
+        if (l->state_after != sc->srv_state)
+            fprintf(x->f, "%-13s [%s server: %s -> %s]\n", "", proto,
+                    trace_str(x->tr, sc->srv_state), trace_str(x->tr, l->state_after));
+        sc->srv_state = l->state_after;
+    }
 }
 
 static void world_tx_msg(struct world_tx *x, const struct trace_rec *r)
@@ -186,6 +197,7 @@ static void world_tx_conn(struct world_tx *x, const struct trace_rec *r)
             n->client = c->client;
             n->server = c->server;
             n->sport = c->sport;
+            n->srv_state = 0;
         }
         return;
     }
@@ -222,6 +234,15 @@ int world_transcript(const struct trace *tr, FILE *f)
         case TR_MSG_DUPLICATE:
             world_tx_msg(&x, r);
             break;
+        case TR_MAILBOX_CHANGED: {
+            /* What a reader of mail changed on the server or the device. */
+            const struct trace_mailbox *mb = trace_body(r);
+            world_tx_time(&x, r->t);
+            fprintf(f, "[%s] mailbox %s/%s: %u message%s\n", trace_host_name(tr, mb->host),
+                    trace_str(tr, mb->user), trace_str(tr, mb->folder), (unsigned)mb->count,
+                    mb->count == 1 ? "" : "s");
+            break;
+        }
         case TR_CONN_OPENED:
         case TR_CONN_REFUSED:
         case TR_CONN_TIMEOUT:

@@ -1,0 +1,352 @@
+/* world_web.c -- the plain web server host kind (scenario "web_server"):
+ * HTTP/1.1 on port 80 (RFC 9112) with the engine of proto/http_server.h,
+ * serving each page of the scenario and the objects it refers to, on
+ * persistent connections (§9.3): one request, one response, the connection
+ * stays open for the next. This is the "pull" side of the SMTP-against-HTTP
+ * lesson: the receiver opens the connection and asks for every object. */
+#include "mail/web_int.h"
+
+#include "proto/http_server.h"
+
+#include "core/rng.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WORLD_WEB_PORT 80
+
+struct world_web {
+    struct world_web *next;
+    struct world *w;
+    size_t h;
+    struct tcp_conn *c; /* NULL for the listener record */
+    uint32_t conn, peer;
+    struct http_server *e;
+    char *in;
+    size_t inlen, incap;
+    struct world_http_lines lin, lout;
+};
+
+static void *world_web_accept(void *listen_ctx, struct tcp_conn *c);
+static void world_web_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len);
+static void world_web_close(void *ctx, struct tcp_conn *c, enum tcp_err err);
+
+static const struct tcp_app_ops world_web_ops = {
+    .on_accept = world_web_accept,
+    .on_data = world_web_data,
+    .on_close = world_web_close,
+};
+
+/* ---- HTTP tracing ------------------------------------------------------------ */
+
+static bool world_http_prefix(const char *s, size_t n, const char *name)
+{
+    size_t k = strlen(name);
+    if (n < k) return false;
+    for (size_t i = 0; i < k; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
+        if (c != name[i]) return false;
+    }
+    return true;
+}
+
+/* A field line of the head: remember Content-Length and Content-Type. */
+static void world_http_field(struct world_http_lines *hl)
+{
+    const char *s = hl->head;
+    size_t n = hl->head_len;
+    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n'))
+        n--;
+    if (world_http_prefix(s, n, "content-length:")) {
+        uint64_t v = 0;
+        for (size_t i = 15; i < n; i++)
+            if (s[i] >= '0' && s[i] <= '9' && v < UINT64_MAX / 10)
+                v = v * 10 + (uint64_t)(s[i] - '0');
+        hl->length = v;
+    } else if (world_http_prefix(s, n, "content-type:")) {
+        size_t i = 13;
+        while (i < n && s[i] == ' ')
+            i++;
+        size_t k = n - i < sizeof hl->type - 1 ? n - i : sizeof hl->type - 1;
+        memcpy(hl->type, s + i, k);
+        hl->type[k] = '\0';
+    }
+}
+
+void world_http_feed(struct world *w, struct world_http_lines *hl, enum trace_kind kind,
+                     uint32_t conn, uint32_t host, uint32_t peer, char side, const char *before,
+                     const char *after, const char *data, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (hl->in_body) {
+            size_t k = (uint64_t)(len - i) < hl->left ? len - i : (size_t)hl->left;
+            if (hl->text)
+                world_lines_feed(w, &hl->l, kind, conn, host, peer, side, "HTTP", before, after,
+                                 data + i, k);
+            i += k;
+            hl->left -= k;
+            if (hl->left == 0) {
+                hl->in_body = false;
+                /* A body's last line may have no end (a posted form): it
+                 * ends with the body. */
+                if (hl->text && hl->l.len > 0 && !w->opts.no_lines)
+                    trace_add_line(w->tr, evq_now(w->q), kind, conn, host, peer, side, "HTTP",
+                                   before, after, hl->l.buf, hl->l.len);
+                hl->l.len = 0;
+            }
+            continue;
+        }
+        /* Head: one byte at a time up to the end of a line. */
+        char c = data[i++];
+        world_lines_feed(w, &hl->l, kind, conn, host, peer, side, "HTTP", before, after, &c, 1);
+        if (hl->head_len < sizeof hl->head) hl->head[hl->head_len++] = c;
+        if (c != '\n') continue;
+        bool blank = hl->head_len <= 2;
+        if (!blank) {
+            world_http_field(hl);
+            hl->head_len = 0;
+            continue;
+        }
+        hl->head_len = 0;
+        if (hl->length > 0) {
+            hl->in_body = true;
+            hl->left = hl->length;
+            hl->text = strncmp(hl->type, "text/", 5) == 0 ||
+                       strncmp(hl->type, "application/x-www-form-urlencoded", 33) == 0;
+            if (!hl->text && !w->opts.no_lines) {
+                char note[128];
+                int nn = snprintf(note, sizeof note, "[%llu bytes of %s]",
+                                  (unsigned long long)hl->length, hl->type[0] ? hl->type : "data");
+                trace_add_line(w->tr, evq_now(w->q), kind, conn, host, peer, side, "HTTP", before,
+                               after, note, (size_t)nn);
+            }
+        }
+        hl->length = 0;
+        hl->type[0] = '\0';
+    }
+}
+
+void world_http_lines_free(struct world_http_lines *hl)
+{
+    world_lines_free(&hl->l);
+    memset(hl, 0, sizeof *hl);
+}
+
+/* ---- content ----------------------------------------------------------------- */
+
+static void world_web_cat(char **buf, size_t *len, size_t *cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (*len + n + 1 > *cap) {
+        *cap = (*len + n + 1) * 2;
+        *buf = ms_xrealloc(*buf, *cap);
+    }
+    memcpy(*buf + *len, s, n + 1);
+    *len += n;
+}
+
+char *world_web_page_html(const struct scn_web_page *p, size_t *len)
+{
+    char *b = NULL;
+    size_t n = 0, cap = 0;
+    char line[512];
+    world_web_cat(&b, &n, &cap, "<!DOCTYPE html>\n");
+    snprintf(line, sizeof line, "<html><head><title>%s</title></head><body>\n", p->title);
+    world_web_cat(&b, &n, &cap, line);
+    snprintf(line, sizeof line, "<h1>%s</h1>\n", p->title);
+    world_web_cat(&b, &n, &cap, line);
+    for (size_t i = 0; i < p->n_objects; i++) {
+        snprintf(line, sizeof line, "<img src=\"/%s\">\n", p->objects[i].name);
+        world_web_cat(&b, &n, &cap, line);
+    }
+    const char *tail = "</body></html>\n";
+    /* Pad to the page's size with text, as a real page has. */
+    while (n + strlen(tail) < p->size) {
+        size_t room = p->size - n - strlen(tail);
+        if (room < 8) {
+            char sp[8];
+            memset(sp, ' ', room - 1);
+            sp[room - 1] = '\n';
+            sp[room] = '\0';
+            world_web_cat(&b, &n, &cap, sp);
+            break;
+        }
+        const char *para = "<p>Photos from the holiday, with a few words about each.</p>\n";
+        if (strlen(para) <= room) {
+            world_web_cat(&b, &n, &cap, para);
+        } else {
+            snprintf(line, sizeof line, "<p>%.*s</p>\n", (int)(room - 8),
+                     "....................................................................");
+            world_web_cat(&b, &n, &cap, line);
+        }
+    }
+    world_web_cat(&b, &n, &cap, tail);
+    *len = n;
+    return b;
+}
+
+char *world_web_object_bytes(const struct scn_web_object *o, size_t *len)
+{
+    size_t n = (size_t)o->size;
+    char *b = ms_xmalloc(n + 1);
+    struct rng r = rng_stream(0, o->name);
+    for (size_t i = 0; i < n; i++)
+        b[i] = (char)(rng_next(&r) & 0xff);
+    if (strcmp(o->type, "image/jpeg") == 0 && n >= 3) {
+        b[0] = (char)0xff; /* a JPEG's start-of-image marker */
+        b[1] = (char)0xd8;
+        b[2] = (char)0xff;
+    }
+    *len = n;
+    return b;
+}
+
+/* ---- the server -------------------------------------------------------------- */
+
+static void world_web_request(struct world_web *wb, const struct http_request *req)
+{
+    const struct scn_web_server *ws = &wb->w->s->hosts[wb->h].web;
+    const char *t = req->target;
+    for (size_t i = 0; i < ws->n_pages; i++) {
+        const struct scn_web_page *p = &ws->pages[i];
+        if (strcmp(p->path, t) == 0) {
+            size_t n;
+            char *html = world_web_page_html(p, &n);
+            struct http_header h[1] = {{"Content-Type", "text/html; charset=utf-8"}};
+            http_server_respond(wb->e, 200, h, 1, html, n);
+            free(html);
+            return;
+        }
+        for (size_t k = 0; k < p->n_objects; k++) {
+            const struct scn_web_object *o = &p->objects[k];
+            if (t[0] == '/' && strcmp(o->name, t + 1) == 0) {
+                size_t n;
+                char *bytes = world_web_object_bytes(o, &n);
+                struct http_header h[1] = {{"Content-Type", o->type}};
+                http_server_respond(wb->e, 200, h, 1, bytes, n);
+                free(bytes);
+                return;
+            }
+        }
+    }
+    const char *nf = "<!DOCTYPE html>\n<p>Not found.</p>\n";
+    struct http_header h[1] = {{"Content-Type", "text/html; charset=utf-8"}};
+    http_server_respond(wb->e, 404, h, 1, nf, strlen(nf));
+}
+
+static void world_web_pump(struct world_web *wb)
+{
+    struct world *w = wb->w;
+    for (;;) {
+        const char *before = http_server_state_name(http_server_state(wb->e));
+        size_t used = wb->inlen ? http_server_recv(wb->e, wb->in, wb->inlen) : 0;
+        if (used) {
+            memmove(wb->in, wb->in + used, wb->inlen - used);
+            wb->inlen -= used;
+        }
+        bool closing = false;
+        struct http_server_event ev;
+        while (http_server_event(wb->e, &ev)) {
+            if (ev.kind == HTTP_EV_REQUEST)
+                world_web_request(wb, &ev.req);
+            else if (ev.kind == HTTP_EV_CLOSE)
+                closing = true;
+        }
+        const char *out;
+        size_t n;
+        while (wb->c && (n = http_server_out(wb->e, &out)) > 0) {
+            size_t sent = tcp_send(wb->c, out, n);
+            world_http_feed(w, &wb->lout, TR_LINE_SENT, wb->conn, (uint32_t)wb->h, wb->peer, 'S',
+                            before, http_server_state_name(http_server_state(wb->e)), out, sent);
+            http_server_out_done(wb->e, sent);
+            if (sent < n) break;
+        }
+        if (closing || http_server_done(wb->e)) {
+            if (wb->c) tcp_close(wb->c);
+            return;
+        }
+        if (used == 0) return;
+    }
+}
+
+static void *world_web_accept(void *listen_ctx, struct tcp_conn *c)
+{
+    struct world_web *l = listen_ctx;
+    struct world_web *wb = ms_xcalloc(1, sizeof *wb);
+    wb->w = l->w;
+    wb->h = l->h;
+    wb->c = c;
+    wb->conn = tcp_conn_id(c);
+    wb->peer = tcp_remote_host(c);
+    struct http_server_cfg cfg = {0, l->w->s->hosts[l->h].name};
+    wb->e = http_server_new(&cfg);
+    wb->next = wb->w->webs;
+    wb->w->webs = wb;
+    return wb;
+}
+
+static void world_web_free(struct world_web *wb)
+{
+    struct world_web **pp = &wb->w->webs;
+    while (*pp && *pp != wb)
+        pp = &(*pp)->next;
+    if (*pp) *pp = wb->next;
+    http_server_free(wb->e);
+    world_http_lines_free(&wb->lin);
+    world_http_lines_free(&wb->lout);
+    free(wb->in);
+    free(wb);
+}
+
+static void world_web_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+    (void)c;
+    struct world_web *wb = ctx;
+    const char *st = http_server_state_name(http_server_state(wb->e));
+    world_http_feed(wb->w, &wb->lin, TR_LINE_RECEIVED, wb->conn, (uint32_t)wb->h, wb->peer, 'C', st,
+                    st, (const char *)data, len);
+    if (wb->inlen + len > wb->incap) {
+        wb->incap = (wb->inlen + len) * 2;
+        wb->in = ms_xrealloc(wb->in, wb->incap);
+    }
+    memcpy(wb->in + wb->inlen, data, len);
+    wb->inlen += len;
+    world_web_pump(wb);
+}
+
+static void world_web_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
+{
+    (void)c;
+    (void)err;
+    struct world_web *wb = ctx;
+    if (!wb || !wb->c) return;
+    wb->c = NULL;
+    http_server_closed(wb->e);
+    world_web_free(wb);
+}
+
+void world_web_start(struct world *w, size_t h)
+{
+    struct world_web *l = ms_xcalloc(1, sizeof *l);
+    l->w = w;
+    l->h = h;
+    l->next = w->webs;
+    w->webs = l;
+    tcp_listen(w->net, (uint32_t)h, WORLD_WEB_PORT, &world_web_ops, l);
+}
+
+void world_web_free_all(struct world *w)
+{
+    while (w->webs) {
+        struct world_web *wb = w->webs;
+        w->webs = wb->next;
+        http_server_free(wb->e);
+        world_http_lines_free(&wb->lin);
+        world_http_lines_free(&wb->lout);
+        free(wb->in);
+        free(wb);
+    }
+}
