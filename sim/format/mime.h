@@ -288,8 +288,10 @@ enum mime_error mime_build_message(struct msg_buf *out, const struct msg_header_
 /* Fill out[0..n) with deterministic bytes from seed (rng_splitmix64): the
  * same (seed, n) always gives the same bytes. For a "text/..." type the
  * bytes are printable lines of words; otherwise they are binary, starting
- * with the magic number of the type when known (image/jpeg FF D8 FF E0,
- * image/png 89 'P' 'N' 'G', application/pdf "%PDF-1.4"). type may be NULL
+ * with the magic number of the type when known (image/png 89 'P' 'N' 'G',
+ * application/pdf "%PDF-1.4"); image/jpeg of 26 bytes or more is a JPEG
+ * whose marker structure is valid (SOI, APP0, COM segments, EOI), so tools
+ * that dissect it find nothing malformed. type may be NULL
  * (binary). Can't fail. */
 void mime_fake_content(unsigned char *out, size_t n, uint64_t seed, const char *type);
 

@@ -9,6 +9,7 @@
 #include "proto/http_server.h"
 
 #include "core/rng.h"
+#include "format/mime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,13 +194,8 @@ char *world_web_object_bytes(const struct scn_web_object *o, size_t *len)
     size_t n = (size_t)o->size;
     char *b = ms_xmalloc(n + 1);
     struct rng r = rng_stream(0, o->name);
-    for (size_t i = 0; i < n; i++)
-        b[i] = (char)(rng_next(&r) & 0xff);
-    if (strcmp(o->type, "image/jpeg") == 0 && n >= 3) {
-        b[0] = (char)0xff; /* a JPEG's start-of-image marker */
-        b[1] = (char)0xd8;
-        b[2] = (char)0xff;
-    }
+    /* The generator attachments use: a JPEG is well formed for tools. */
+    mime_fake_content((unsigned char *)b, n, rng_next(&r), o->type);
     *len = n;
     return b;
 }

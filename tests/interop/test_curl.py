@@ -23,7 +23,8 @@ def main():
                 "\r\nHello Dave, from curl.\r\n")
         f.close()
         smtp, pop, imap = (live.port(NET, p) for p in ("smtp", "pop3", "imap"))
-        rc, out, err = curl("smtp://127.0.0.1:%d" % smtp, "--mail-from", "carol@example.org",
+        rc, out, err = curl("smtp://127.0.0.1:%d/client.example.org" % smtp,  # the path is the EHLO name (RFC 5321 forbids "_")
+                            "--mail-from", "carol@example.org",
                             "--mail-rcpt", "dave@example.net", "--upload-file", f.name)
         os.unlink(f.name)
         check(rc == 0, "curl smtp:// exit %d: %s" % (rc, err), live)
