@@ -50,6 +50,7 @@ enum ui_overlay {
     UI_OV_HELP,    /* H or ? */
     UI_OV_INSPECT, /* a clicked packet or arrow: view.inspect */
     UI_OV_MESSAGE, /* a clicked envelope: view.msg_host */
+    UI_OV_UNTIL,   /* U: the run-until menu (issue 9) */
 };
 
 #define UI_SPEED_COUNT 11 /* speeds 1/8x .. 128x; index 3 is 1x */
@@ -68,6 +69,10 @@ struct ui_view {
     size_t inspect;    /* UI_OV_INSPECT: the record shown */
     uint32_t msg_host; /* UI_OV_MESSAGE: the host whose envelope was clicked */
     uint32_t conn;     /* dialogue panel: connection shown, 0 = follow the step */
+    /* issue 9, lecture features */
+    bool future;         /* E: the future-event panel instead of the current event */
+    int until_sel;       /* UI_OV_UNTIL: the highlighted entry (enum ui_until) */
+    char until_text[32]; /* UI_OV_UNTIL: what is typed for a time or a message */
 };
 
 /* Defaults: step 0, paused, 1x, zoom 1, dark theme, TCP detail on. Can't fail. */
@@ -88,6 +93,59 @@ double ui_view_speed_factor(const struct ui_view *v);
 /* The simulated time shown at the view (record k-1's time, interpolated
  * towards record k's while playing). */
 sim_us ui_view_time(const struct ui_view *v, const struct ui_model *m);
+
+/* ---- lecture features (issue 9) ------------------------------------------------------ */
+
+/* One pending event of the simulation as the trace tells it at a step. */
+struct ui_timer {
+    sim_us due;     /* when it will run */
+    uint32_t host;  /* the host it belongs to, or TRACE_NONE */
+    char label[96]; /* "TCP retransmit", "retry of message 2", "scenario: host_down" */
+};
+
+/* The events pending after records [0, k), earliest first (ties in the
+ * order they were set), at most max of them into out; returns how many
+ * were written. Built from TIMER_SET / TIMER_CANCELLED records (a cancel
+ * removes the earliest pending set of the same due time, host and label;
+ * a timer whose due time has passed has fired). A trace without timer
+ * records still shows its retries (MSG_DEFERRED next_retry, until the
+ * message's next attempt) and the scenario's timeline actions still to come.
+ * A pure function of the trace, the scenario and k. */
+size_t ui_future_at(const struct ui_model *m, size_t k, struct ui_timer *out, size_t max);
+
+/* Targets of "run until". */
+enum ui_until {
+    UI_UNTIL_RETRY,      /* the next delivery attempt after the first (attempt >= 2) */
+    UI_UNTIL_DELIVERY,   /* the next MSG_DELIVERED */
+    UI_UNTIL_CONNECTION, /* the next CONN_OPENED */
+    UI_UNTIL_TIME,       /* arg: a simulated time; every record at or before it */
+    UI_UNTIL_FATE,       /* arg: a message number; its next DELIVERED or BOUNCED */
+    UI_UNTIL_COUNT
+};
+/* Menu texts of the targets ("the next retry", ...). Static. */
+extern const char *const ui_until_names[UI_UNTIL_COUNT];
+
+/* The step that "run until what" from step `from` lands on: the step that
+ * shows the target record as the current one (its index + 1), searching
+ * records from..N-1; for UI_UNTIL_TIME the step after every record with
+ * t <= arg (never before from). Returns from when there is no such record. */
+size_t ui_until_step(const struct ui_model *m, size_t from, enum ui_until what, int64_t arg);
+/* Seek v there (stops playing). Returns false, leaving v alone, when there
+ * is no target ahead. */
+bool ui_view_run_until(struct ui_view *v, const struct ui_model *m, enum ui_until what,
+                       int64_t arg);
+
+/* The run-until menu (U): open it, type into it (digits and letters; a
+ * backspace is "\b"), move the highlight (dir +1 / -1). Can't fail. */
+void ui_until_menu_open(struct ui_view *v);
+void ui_until_menu_text(struct ui_view *v, const char *text);
+void ui_until_menu_move(struct ui_view *v, int dir);
+/* Enter: run until the highlighted target, reading a time ("30m", "2h";
+ * from the start of the lesson) or a message number from what was typed.
+ * Closes the menu and returns true when the view moved; false leaves it
+ * open when what was typed is not understood, closes it when there is no
+ * target ahead. */
+bool ui_until_menu_run(struct ui_view *v, const struct ui_model *m);
 
 /* ---- drawing ------------------------------------------------------------------- */
 

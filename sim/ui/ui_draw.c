@@ -858,6 +858,50 @@ static void ui_d_event(struct ui_frame *f)
     ui_p_noclip(g);
 }
 
+/* The future-event view (E, issue 9): what the simulation has scheduled
+ * next, earliest first, with how long until each is due. */
+static void ui_d_future(struct ui_frame *f)
+{
+    struct ui_gfx *g = f->g;
+    SDL_FRect r = f->evp;
+    ui_p_fill(g, r.x, r.y, r.w, r.h, f->c->panel);
+    ui_p_clip(g, r.x, r.y, r.w, r.h);
+    struct ui_timer tm[24];
+    size_t n = ui_future_at(f->m, f->v->step, tm, MS_ARRAY_LEN(tm));
+    sim_us now = f->v->step ? trace_get(f->m->tr, f->v->step - 1)->t : 0;
+    char head[96];
+    snprintf(head, sizeof head, "Scheduled next (%zu pending)%s", n,
+             n == MS_ARRAY_LEN(tm) ? "+" : "");
+    ui_p_text(g, UI_F_BOLD, ui_px(f, 20), f->c->dim, r.x + ui_px(f, 14), r.y + ui_px(f, 8),
+              UI_AL_LEFT, head);
+    float y = r.y + ui_px(f, 40), row = ui_px(f, 28);
+    if (n == 0)
+        ui_p_text(g, UI_F_SANS, ui_px(f, 20), f->c->text, r.x + ui_px(f, 14), y, UI_AL_LEFT,
+                  "Nothing is scheduled: the simulation would stop here.");
+    for (size_t i = 0; i < n && y + row <= r.y + r.h; i++) {
+        char when[48], in[48], line[200];
+        trace_format_time(tm[i].due, when, sizeof when);
+        sim_us d = tm[i].due - now;
+        if (d < SIM_US_PER_S)
+            snprintf(in, sizeof in, "in %lld ms", (long long)(d / SIM_US_PER_MS));
+        else {
+            char dd[40];
+            ui_fmt_dur(d, dd, sizeof dd);
+            snprintf(in, sizeof in, "in %s", dd);
+        }
+        const char *host = tm[i].host != TRACE_NONE ? trace_host_name(f->m->tr, tm[i].host) : "";
+        snprintf(line, sizeof line, "%s%s%s", host ? host : "", host && *host ? ": " : "",
+                 tm[i].label);
+        uint32_t col = i == 0 ? f->c->server : f->c->text;
+        ui_p_text(g, UI_F_MONO, ui_px(f, 18), col, r.x + ui_px(f, 14), y, UI_AL_LEFT, when);
+        ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->dim, r.x + ui_px(f, 190), y, UI_AL_LEFT, in);
+        ui_p_text(g, i == 0 ? UI_F_BOLD : UI_F_SANS, ui_px(f, 18), col, r.x + ui_px(f, 330), y,
+                  UI_AL_LEFT, line);
+        y += row;
+    }
+    ui_p_noclip(g);
+}
+
 static void ui_d_narration(struct ui_frame *f)
 {
     SDL_FRect r = f->nar;
@@ -1005,6 +1049,8 @@ static const char *const ui_help_rows[][2] = {
     {"D", "dark / light theme"},
     {"S", "save a PNG screenshot"},
     {"R", "reload the scenario from disk, keeping the step"},
+    {"E", "scheduled events: what the simulation will do next"},
+    {"U", "run until: next retry, delivery, connection, a time, a fate"},
     {"Click host / link", "take it down or bring it up (simulates again)"},
     {"Click packet / arrow / line", "inspector: TCP header, payload, meaning, RFC"},
     {"Click envelope", "the message: header, MIME tree, base64"},
@@ -1026,6 +1072,36 @@ static void ui_d_help(struct ui_frame *f)
                   ui_help_rows[i][1]);
         y += ui_px(f, 36);
     }
+    ui_p_noclip(f->g);
+}
+
+/* The run-until menu (U): digits or Up/Down and Enter; a time or a message
+ * number is typed. */
+static void ui_d_until(struct ui_frame *f)
+{
+    SDL_FRect b;
+    float y = ui_d_box(f, ui_px(f, 900), ui_px(f, 120 + 40 * (UI_UNTIL_COUNT + 2)), "Run until",
+                       &b);
+    for (int i = 0; i < UI_UNTIL_COUNT; i++) {
+        char row[160];
+        const char *arg = i == UI_UNTIL_TIME   ? " (type e.g. 30m, 2h, 1d)"
+                          : i == UI_UNTIL_FATE ? " (type its number)"
+                                               : "";
+        snprintf(row, sizeof row, "%d  %s%s", i + 1, ui_until_names[i], arg);
+        if (i == f->v->until_sel)
+            ui_p_fill(f->g, b.x + ui_px(f, 16), y - ui_px(f, 4), b.w - ui_px(f, 32), ui_px(f, 38),
+                      f->c->hi_bg);
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 24),
+                  i == f->v->until_sel ? f->c->hi_text : f->c->text, b.x + ui_px(f, 24), y,
+                  UI_AL_LEFT, row);
+        y += ui_px(f, 40);
+    }
+    char typed[80];
+    snprintf(typed, sizeof typed, "Typed: %s_", f->v->until_text);
+    ui_p_text(f->g, UI_F_MONO, ui_px(f, 24), f->c->text, b.x + ui_px(f, 24), y + ui_px(f, 10),
+              UI_AL_LEFT, typed);
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, 20), f->c->dim, b.x + ui_px(f, 24), y + ui_px(f, 50),
+              UI_AL_LEFT, "Up / Down choose, Enter runs, Esc closes");
     ui_p_noclip(f->g);
 }
 
@@ -1368,7 +1444,10 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     ui_d_topology(&f); /* the panels cover the whole frame: no clear */
     ui_d_seq(&f);
     ui_d_dialogue(&f);
-    ui_d_event(&f);
+    if (v->future)
+        ui_d_future(&f);
+    else
+        ui_d_event(&f);
     ui_d_narration(&f);
     ui_d_timeline(&f);
     ui_d_status(&f);
@@ -1384,6 +1463,9 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
         break;
     case UI_OV_MESSAGE:
         ui_d_message(&f);
+        break;
+    case UI_OV_UNTIL:
+        ui_d_until(&f);
         break;
     case UI_OV_NONE:
         break;

@@ -399,7 +399,8 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     ui_layout(m);
 
     m->ct = ms_xmalloc((m->n + 1) * sizeof *m->ct);
-    size_t cap_lines = 0, cap_msgs = 0, cap_rows = 0, cap_rows_tcp = 0, cap_gaps = 0;
+    size_t cap_lines = 0, cap_msgs = 0, cap_rows = 0, cap_rows_tcp = 0, cap_gaps = 0,
+           cap_timers = 0;
     uint8_t *endpoint = ms_xcalloc(m->nh + 1, 1);
     uint32_t max_conn = 0;
     sim_us prev = m->n ? trace_get(tr, 0)->t : 0, acc = 0;
@@ -434,6 +435,8 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
             if (l->peer < m->nh) endpoint[l->peer] = 1;
         } else if (trace_as_msg(r)) {
             ui_push(&m->msgs, &m->n_msgs, &cap_msgs, i);
+        } else if (k == TR_TIMER_SET || k == TR_TIMER_CANCELLED) {
+            ui_push(&m->timers, &m->n_timers, &cap_timers, i);
         }
     }
     /* Lines per connection (CSR). */
@@ -501,6 +504,7 @@ void ui_model_free(struct ui_model *m)
     free(m->col_host);
     free(m->bins);
     free(m->gaps);
+    free(m->timers);
     free(m);
 }
 

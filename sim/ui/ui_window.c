@@ -26,6 +26,7 @@ struct ui_win {
     bool down, dragging_tl, dragging_pan;
     int down_x, down_y, last_x, last_y;
     char title[512];
+    bool until_skip_text; /* issue 9: drop the text event of the U that opened the menu */
 };
 
 static void ui_win_title(struct ui_win *w)
@@ -185,6 +186,30 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
     struct ui_view *v = &w->v;
     bool shift = mod & KMOD_SHIFT, ctrl = mod & KMOD_CTRL;
     int dir = 0;
+    if (v->overlay == UI_OV_UNTIL) { /* issue 9: the run-until menu has the keys */
+        switch (e->keysym.sym) {
+        case SDLK_UP:
+            ui_until_menu_move(v, -1);
+            break;
+        case SDLK_DOWN:
+            ui_until_menu_move(v, 1);
+            break;
+        case SDLK_BACKSPACE:
+            ui_until_menu_text(v, "\b");
+            break;
+        case SDLK_RETURN:
+        case SDLK_KP_ENTER:
+            ui_until_menu_run(v, w->m);
+            break;
+        case SDLK_ESCAPE:
+            v->overlay = UI_OV_NONE;
+            break;
+        default:
+            return; /* the rest arrives as SDL_TEXTINPUT */
+        }
+        w->dirty = true;
+        return;
+    }
     switch (e->keysym.sym) {
     case SDLK_SPACE:
         if (v->step >= ui_model_steps(w->m)) ui_view_seek(v, w->m, 0);
@@ -248,6 +273,14 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
     case SDLK_r:
         ui_win_reload(w);
         break;
+    case SDLK_e: /* issue 9: the future-event view */
+        v->future = !v->future;
+        break;
+    case SDLK_u: /* issue 9: run until */
+        v->playing = false;
+        ui_until_menu_open(v);
+        w->until_skip_text = true; /* the "u" of this key press */
+        break;
     case SDLK_ESCAPE:
         v->overlay = UI_OV_NONE;
         break;
@@ -276,6 +309,12 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
         ui_win_key(w, &e->key);
         break;
     case SDL_TEXTINPUT:
+        if (w->v.overlay == UI_OV_UNTIL) { /* issue 9 */
+            if (!w->until_skip_text) ui_until_menu_text(&w->v, e->text.text);
+            w->until_skip_text = false;
+            w->dirty = true;
+            break;
+        }
         if (strcmp(e->text.text, "?") == 0 && w->v.overlay != UI_OV_HELP) {
             w->v.overlay = UI_OV_HELP;
             w->dirty = true;
