@@ -51,6 +51,7 @@ enum ui_overlay {
     UI_OV_INSPECT, /* a clicked packet or arrow: view.inspect */
     UI_OV_MESSAGE, /* a clicked envelope: view.msg_host */
     UI_OV_UNTIL,   /* U: the run-until menu (issue 9) */
+    UI_OV_QUIZ,    /* quiz mode paused at a question: view.quiz_step */
 };
 
 #define UI_SPEED_COUNT 11 /* speeds 1/8x .. 128x; index 3 is 1x */
@@ -73,6 +74,12 @@ struct ui_view {
     bool future;         /* E: the future-event panel instead of the current event */
     int until_sel;       /* UI_OV_UNTIL: the highlighted entry (enum ui_until) */
     char until_text[32]; /* UI_OV_UNTIL: what is typed for a time or a message */
+    bool quiz;           /* K (or "quiz": true): playing stops at each question */
+    size_t quiz_step;    /* UI_OV_QUIZ: the step paused at (its record is the answer) */
+    size_t quiz_passed;  /* the question at this step was answered: play on (0 = none) */
+    int quiz_pick;       /* the choice picked, -1 none yet */
+    bool quiz_shown;     /* the answer is revealed */
+    unsigned quiz_asked, quiz_right; /* the score, for self-study */
 };
 
 /* Defaults: step 0, paused, 1x, zoom 1, dark theme, TCP detail on. Can't fail. */
@@ -146,6 +153,34 @@ void ui_until_menu_move(struct ui_view *v, int dir);
  * open when what was typed is not understood, closes it when there is no
  * target ahead. */
 bool ui_until_menu_run(struct ui_view *v, const struct ui_model *m);
+
+/* A question of quiz mode, made from the trace: the engine's real reply (or
+ * the queue's real decision) is one of the choices, the others come from a
+ * table of other real replies to the same command. */
+#define UI_QUIZ_CHOICES 6
+struct ui_quiz {
+    size_t rec;        /* the record that answers it; the quiz pauses at step rec */
+    char question[256];
+    char choices[UI_QUIZ_CHOICES][128];
+    size_t n_choices;
+    size_t answer;     /* index of the right choice */
+    char explain[256]; /* the meaning and RFC section, shown with the answer */
+};
+/* Is there a question before record k (asked at step k)? A server's reply to
+ * a command (its first line: SMTP and POP3), a queue's decision on a
+ * message (MSG_DELIVERED, MSG_DEFERRED, MSG_BOUNCED), or a question written
+ * in the scenario (asked before the first record at or after its time; it
+ * wins over a made one). Fills *q when true. Pure function of trace,
+ * scenario and k. */
+bool ui_quiz_at(const struct ui_model *m, size_t k, struct ui_quiz *q);
+/* The first step >= from with a question, or N when none. */
+size_t ui_quiz_next(const struct ui_model *m, size_t from);
+/* Keys of a paused question: pick choice i (0-based; scores it and reveals
+ * the answer), reveal without picking, or go on (closes the question and
+ * plays on past it). Each returns false when it does nothing. */
+bool ui_quiz_pick(struct ui_view *v, const struct ui_model *m, int i);
+bool ui_quiz_reveal(struct ui_view *v);
+bool ui_quiz_continue(struct ui_view *v, const struct ui_model *m);
 
 /* ---- drawing ------------------------------------------------------------------- */
 

@@ -1051,6 +1051,7 @@ static const char *const ui_help_rows[][2] = {
     {"R", "reload the scenario from disk, keeping the step"},
     {"E", "scheduled events: what the simulation will do next"},
     {"U", "run until: next retry, delivery, connection, a time, a fate"},
+    {"K", "quiz mode: pause before each reply and queue decision"},
     {"Click host / link", "take it down or bring it up (simulates again)"},
     {"Click packet / arrow / line", "inspector: TCP header, payload, meaning, RFC"},
     {"Click envelope", "the message: header, MIME tree, base64"},
@@ -1102,6 +1103,55 @@ static void ui_d_until(struct ui_frame *f)
               UI_AL_LEFT, typed);
     ui_p_text(f->g, UI_F_SANS, ui_px(f, 20), f->c->dim, b.x + ui_px(f, 24), y + ui_px(f, 50),
               UI_AL_LEFT, "Up / Down choose, Enter runs, Esc closes");
+    ui_p_noclip(f->g);
+}
+
+/* Quiz mode (K): the question at the paused step, its choices, and once
+ * revealed the right one (marked with words, not colour alone), what it
+ * means with its RFC section, and the score. */
+static void ui_d_quiz(struct ui_frame *f)
+{
+    struct ui_quiz q;
+    if (!ui_quiz_at(f->m, f->v->quiz_step, &q)) return;
+    SDL_FRect b;
+    float y = ui_d_box(f, ui_px(f, 1300), ui_px(f, 330 + 48 * q.n_choices), "Quiz", &b);
+    int h = 0;
+    float x = b.x + ui_px(f, 24), wrap = b.w - ui_px(f, 48);
+    ui_p_text_wrap(f->g, UI_F_BOLD, ui_px(f, 28), f->c->text, x, y, (int)wrap, q.question, &h);
+    y += (float)h + ui_px(f, 16);
+    for (size_t i = 0; i < q.n_choices; i++) {
+        bool right = f->v->quiz_shown && i == q.answer;
+        bool picked = f->v->quiz_pick >= 0 && (size_t)f->v->quiz_pick == i;
+        if (right)
+            ui_p_fill(f->g, x - ui_px(f, 8), y - ui_px(f, 4), wrap + ui_px(f, 16), ui_px(f, 44),
+                      f->c->hi_bg);
+        char row[200];
+        snprintf(row, sizeof row, "%zu   %s", i + 1, q.choices[i]);
+        float w = (float)ui_p_text(f->g, UI_F_MONO, ui_px(f, 26),
+                                   right ? f->c->hi_text : f->c->text, x, y, UI_AL_LEFT, row);
+        const char *mark = right && picked ? "  \xe2\x9c\x94 right, your answer"
+                           : right         ? "  \xe2\x9c\x94 right"
+                           : picked        ? "  \xe2\x9c\x98 your answer"
+                                           : "";
+        ui_p_text(f->g, UI_F_BOLD, ui_px(f, 24), right ? f->c->hi_text : f->c->server, x + w, y,
+                  UI_AL_LEFT, mark);
+        y += ui_px(f, 48);
+    }
+    y += ui_px(f, 8);
+    if (f->v->quiz_shown && q.explain[0]) {
+        ui_p_text_wrap(f->g, UI_F_SANS, ui_px(f, 24), f->c->server, x, y, (int)wrap, q.explain,
+                       &h);
+        y += (float)h + ui_px(f, 8);
+    }
+    char foot[160];
+    if (f->v->quiz_shown)
+        snprintf(foot, sizeof foot, "Space goes on   Score %u of %u", f->v->quiz_right,
+                 f->v->quiz_asked);
+    else
+        snprintf(foot, sizeof foot, "1-%zu answers, Enter shows the answer   Score %u of %u",
+                 q.n_choices, f->v->quiz_right, f->v->quiz_asked);
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, 22), f->c->dim, x, b.y + b.h - ui_px(f, 44), UI_AL_LEFT,
+              foot);
     ui_p_noclip(f->g);
 }
 
@@ -1466,6 +1516,9 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
         break;
     case UI_OV_UNTIL:
         ui_d_until(&f);
+        break;
+    case UI_OV_QUIZ:
+        ui_d_quiz(&f);
         break;
     case UI_OV_NONE:
         break;

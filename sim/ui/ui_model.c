@@ -537,6 +537,8 @@ void ui_view_init(struct ui_view *v)
     v->theme = UI_THEME_DARK;
     v->tcp_detail = true;
     v->msg_host = TRACE_NONE;
+    v->quiz_passed = SIZE_MAX;
+    v->quiz_pick = -1;
 }
 
 void ui_view_seek(struct ui_view *v, const struct ui_model *m, size_t k)
@@ -597,7 +599,19 @@ void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s)
 {
     if (!v->playing) return;
     double sp = ui_view_speed_factor(v);
+    /* Quiz mode (issue 9): stop before the record that answers a question. */
+    size_t stop = v->quiz ? ui_quiz_next(m, v->step) : m->n;
+    if (stop < m->n && stop == v->quiz_passed) stop = ui_quiz_next(m, stop + 1);
     while (real_s > 0 && v->step < m->n) {
+        if (v->step == stop) {
+            v->frac = 0;
+            v->playing = false;
+            v->overlay = UI_OV_QUIZ;
+            v->quiz_step = stop;
+            v->quiz_pick = -1;
+            v->quiz_shown = false;
+            return;
+        }
         double dur = ui_step_duration(m, v->step) / sp;
         double left = (1.0 - v->frac) * dur;
         if (real_s < left) {
@@ -607,6 +621,7 @@ void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s)
         real_s -= left;
         v->step++;
         v->frac = 0;
+        if (v->quiz && v->step > stop) stop = ui_quiz_next(m, v->step);
     }
     if (v->step >= m->n) {
         v->step = m->n;

@@ -210,6 +210,28 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
         w->dirty = true;
         return;
     }
+    if (v->overlay == UI_OV_QUIZ) { /* issue 9: a question has the keys */
+        SDL_Keycode k = e->keysym.sym;
+        if (k >= SDLK_1 && k <= SDLK_6)
+            ui_quiz_pick(v, w->m, (int)(k - SDLK_1));
+        else if (k >= SDLK_KP_1 && k <= SDLK_KP_6)
+            ui_quiz_pick(v, w->m, (int)(k - SDLK_KP_1));
+        else if (k == SDLK_RETURN || k == SDLK_KP_ENTER)
+            ui_quiz_reveal(v);
+        else if (k == SDLK_SPACE || k == SDLK_RIGHT)
+            ui_quiz_continue(v, w->m);
+        else if (k == SDLK_ESCAPE) {
+            ui_quiz_continue(v, w->m);
+            v->playing = false;
+        } else if (k == SDLK_k)
+            v->quiz = false, v->overlay = UI_OV_NONE;
+        else if (k == SDLK_q)
+            w->quit = true;
+        else
+            return;
+        w->dirty = true;
+        return;
+    }
     switch (e->keysym.sym) {
     case SDLK_SPACE:
         if (v->step >= ui_model_steps(w->m)) ui_view_seek(v, w->m, 0);
@@ -272,6 +294,9 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
         break;
     case SDLK_r:
         ui_win_reload(w);
+        break;
+    case SDLK_k: /* issue 9: quiz mode */
+        v->quiz = !v->quiz;
         break;
     case SDLK_e: /* issue 9: the future-event view */
         v->future = !v->future;
@@ -404,6 +429,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
         w.v = *view;
     else
         ui_view_init(&w.v);
+    if (w.world.scn && w.world.scn->quiz) w.v.quiz = true; /* issue 9: "quiz": true */
     int ww = 1920, wh = 1080;
     SDL_Rect usable;
     if (SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 320 && usable.h > 240) {

@@ -179,12 +179,138 @@ static void test_future_panel_draws(void **state)
     ui_gfx_free(g);
 }
 
+/* An SMTP dialogue whose reply to RCPT is `reply`; conn 1, client host 0. */
+static struct trace *lt_smtp(const char *reply)
+{
+    struct trace *tr = trace_new();
+    trace_host_add(tr, 0, "mail.example.org", 0xc0000201u, false);
+    trace_host_add(tr, 1, "mail.example.net", 0xc6336401u, false);
+    static const struct {
+        char side;
+        const char *line;
+    } d[] = {{'S', "220 mail.example.net ESMTP\r\n"},       /* 0 */
+             {'C', "EHLO mail.example.org\r\n"},            /* 1 */
+             {'S', "250-mail.example.net\r\n"},             /* 2 */
+             {'S', "250 8BITMIME\r\n"},                     /* 3: continuation */
+             {'C', "RCPT TO:<nobody@example.net>\r\n"},     /* 4 */
+             {'S', NULL}};                                   /* 5: the reply */
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s\r\n", reply);
+        const char *l = d[i].line ? d[i].line : buf;
+        uint32_t host = d[i].side == 'S' ? 1 : 0;
+        trace_add_line(tr, (sim_us)i * 1000, TR_LINE_SENT, 1, host, 1 - host, d[i].side, "SMTP",
+                       "a", "b", l, strlen(l));
+    }
+    return tr;
+}
+
+/* The quiz's right answer is the reply in the trace, whatever its text. */
+static void test_quiz_follows_trace(void **state)
+{
+    (void)state;
+    static const char *const replies[] = {"550 5.1.1 nobody here, friend", "250 2.1.5 fine"};
+    for (size_t r = 0; r < 2; r++) {
+        struct trace *tr = lt_smtp(replies[r]);
+        struct ui_model *m = ui_model_new(tr, NULL);
+        struct ui_quiz q;
+        assert_true(ui_quiz_at(m, 5, &q));
+        assert_string_equal(q.question,
+                            "What does mail.example.net answer to RCPT TO:<nobody@example.net>?");
+        assert_int_equal(q.rec, 5);
+        assert_true(q.n_choices >= 3 && q.n_choices <= 4);
+        assert_string_equal(q.choices[q.answer], replies[r]);
+        for (size_t i = 0; i < q.n_choices; i++)
+            if (i != q.answer) assert_memory_not_equal(q.choices[i], replies[r], 3);
+        assert_string_equal(q.explain, r == 0 ? "Mailbox unavailable: permanent failure, the "
+                                                "message bounces (RFC 5321 §4.2.2)"
+                                              : "Requested action okay, completed (RFC 5321 §4.2.2)");
+        /* The greeting and the EHLO reply are questions; the continuation is not. */
+        assert_true(ui_quiz_at(m, 0, &q));
+        assert_string_equal(q.choices[q.answer], "220 mail.example.net ESMTP");
+        assert_true(ui_quiz_at(m, 2, &q));
+        assert_string_equal(q.question, "What does mail.example.net answer to EHLO mail.example.org?");
+        assert_false(ui_quiz_at(m, 1, &q));
+        assert_false(ui_quiz_at(m, 3, &q));
+        assert_int_equal(ui_quiz_next(m, 1), 2);
+        assert_int_equal(ui_quiz_next(m, 3), 5);
+        assert_int_equal(ui_quiz_next(m, 6), 6);
+        ui_model_free(m);
+        trace_free(tr);
+    }
+}
+
+/* Playing in quiz mode stops before each answer; picking scores; going on
+ * passes the question and stops at the next. */
+static void test_quiz_play(void **state)
+{
+    (void)state;
+    struct trace *tr = lt_smtp("550 5.1.1 no");
+    struct ui_model *m = ui_model_new(tr, NULL);
+    struct ui_view v;
+    ui_view_init(&v);
+    v.quiz = true;
+    v.step = 1;
+    v.playing = true;
+    ui_view_advance(&v, m, 1000.0);
+    assert_int_equal(v.step, 2);
+    assert_false(v.playing);
+    assert_int_equal(v.overlay, UI_OV_QUIZ);
+    struct ui_quiz q;
+    assert_true(ui_quiz_at(m, v.quiz_step, &q));
+    assert_false(ui_quiz_pick(&v, m, (int)q.n_choices)); /* no such choice */
+    assert_true(ui_quiz_pick(&v, m, (int)q.answer));
+    assert_false(ui_quiz_pick(&v, m, 0)); /* once */
+    assert_int_equal(v.quiz_right, 1);
+    assert_int_equal(v.quiz_asked, 1);
+    assert_true(ui_quiz_continue(&v, m));
+    assert_true(v.playing);
+    ui_view_advance(&v, m, 1000.0);
+    assert_int_equal(v.step, 5);
+    assert_int_equal(v.overlay, UI_OV_QUIZ);
+    assert_true(ui_quiz_reveal(&v));
+    assert_int_equal(v.quiz_right, 1);
+    assert_int_equal(v.quiz_asked, 2);
+    ui_quiz_continue(&v, m);
+    ui_view_advance(&v, m, 1000.0);
+    assert_int_equal(v.step, 6);
+    assert_false(v.playing);
+    /* Without quiz mode nothing stops. */
+    ui_view_init(&v);
+    v.playing = true;
+    ui_view_advance(&v, m, 1000.0);
+    assert_int_equal(v.step, 6);
+    ui_model_free(m);
+    trace_free(tr);
+}
+
+/* Queue decisions are questions too; the kind of the record is the answer. */
+static void test_quiz_decision(void **state)
+{
+    (void)state;
+    struct trace *tr = lt_trace(false);
+    struct ui_model *m = ui_model_new(tr, NULL);
+    struct ui_quiz q;
+    assert_int_equal(ui_quiz_next(m, 0), 2); /* the DEFERRED */
+    assert_true(ui_quiz_at(m, 2, &q));
+    assert_string_equal(q.question, "What happens to message 1 at mail.example.org now?");
+    assert_string_equal(q.choices[q.answer], "It stays queued and is retried later");
+    assert_string_equal(q.explain, "RFC 5321 §4.5.4.1: retry strategy (4yz reply or no answer). "
+                                   "Reason: 421 busy");
+    assert_int_equal(ui_quiz_next(m, 3), 5); /* the DELIVERED */
+    assert_true(ui_quiz_at(m, 5, &q));
+    assert_string_equal(q.choices[q.answer], "It is delivered");
+    ui_model_free(m);
+    trace_free(tr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_future_from_timers), cmocka_unit_test(test_future_derived),
         cmocka_unit_test(test_until_targets),      cmocka_unit_test(test_until_menu),
-        cmocka_unit_test(test_future_panel_draws),
+        cmocka_unit_test(test_future_panel_draws), cmocka_unit_test(test_quiz_follows_trace),
+        cmocka_unit_test(test_quiz_play),          cmocka_unit_test(test_quiz_decision),
     };
     return cmocka_run_group_tests_name("ui_lecture", tests, NULL, NULL);
 }
