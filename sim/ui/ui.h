@@ -52,7 +52,16 @@ enum ui_overlay {
     UI_OV_MESSAGE, /* a clicked envelope: view.msg_host */
     UI_OV_UNTIL,   /* U: the run-until menu (issue 9) */
     UI_OV_QUIZ,    /* quiz mode paused at a question: view.quiz_step */
+    UI_OV_PINS,    /* P: choose mailboxes and queues to pin to the screen edge */
 };
+
+/* A mailbox (user's folder on a host) or a host's outgoing queue pinned to
+ * the screen edge (issue 9). Ids are the trace's (host id, interned user and
+ * folder); user == TRACE_NONE means the host's queue. */
+struct ui_pin {
+    uint32_t host, user, folder;
+};
+#define UI_MAX_PINS 4
 
 #define UI_SPEED_COUNT 11 /* speeds 1/8x .. 128x; index 3 is 1x */
 
@@ -80,6 +89,9 @@ struct ui_view {
     int quiz_pick;       /* the choice picked, -1 none yet */
     bool quiz_shown;     /* the answer is revealed */
     unsigned quiz_asked, quiz_right; /* the score, for self-study */
+    struct ui_pin pins[UI_MAX_PINS]; /* pinned at the right edge, top down */
+    size_t n_pins;
+    int pin_sel; /* UI_OV_PINS: the highlighted candidate */
 };
 
 /* Defaults: step 0, paused, 1x, zoom 1, dark theme, TCP detail on. Can't fail. */
@@ -153,6 +165,15 @@ void ui_until_menu_move(struct ui_view *v, int dir);
  * open when what was typed is not understood, closes it when there is no
  * target ahead. */
 bool ui_until_menu_run(struct ui_view *v, const struct ui_model *m);
+
+/* What can be pinned: every mailbox the trace ever shows (by host, user,
+ * folder), then the queue of every mail server. Up to max into out; returns
+ * how many there are in all. */
+size_t ui_pin_candidates(const struct ui_model *m, struct ui_pin *out, size_t max);
+/* "bob INBOX on mail.example.net", "queue of mail.example.org". Can't fail. */
+void ui_pin_label(const struct ui_model *m, const struct ui_pin *p, char *buf, size_t len);
+/* Pin p, or unpin it when pinned. Returns false when UI_MAX_PINS are pinned. */
+bool ui_view_pin_toggle(struct ui_view *v, const struct ui_pin *p);
 
 /* A question of quiz mode, made from the trace: the engine's real reply (or
  * the queue's real decision) is one of the choices, the others come from a

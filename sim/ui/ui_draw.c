@@ -52,6 +52,7 @@ struct ui_frame {
     float W, H;
     sim_us t;
     SDL_FRect status, topo, seq, dia, evp, nar, tl;
+    SDL_FRect pinr; /* pinned mailboxes and queues (issue 9); w 0 when none */
     float *hx, *hy; /* host centres on screen */
     float icon;     /* icon size */
 };
@@ -902,6 +903,95 @@ static void ui_d_future(struct ui_frame *f)
     ui_p_noclip(g);
 }
 
+static float ui_d_box(struct ui_frame *f, float w, float h, const char *title, SDL_FRect *out);
+
+/* Pinned mailboxes and queues (P): cards at the right edge of the network
+ * panel, large enough for the back row. */
+static void ui_d_pins(struct ui_frame *f)
+{
+    struct ui_gfx *g = f->g;
+    const struct ui_model *m = f->m;
+    if (f->pinr.w <= 0) return;
+    ui_p_fill(g, f->pinr.x, f->pinr.y, f->pinr.w, f->pinr.h, f->c->bg);
+    float gap = ui_px(f, 10), cw = f->pinr.w - 2 * gap, ch = ui_px(f, 104);
+    float x = f->pinr.x + gap, y = f->pinr.y + gap;
+    for (size_t i = 0; i < f->v->n_pins && y + ch <= f->pinr.y + f->pinr.h; i++) {
+        const struct ui_pin *p = &f->v->pins[i];
+        char title[160], line[160];
+        ui_pin_label(m, p, title, sizeof title);
+        unsigned count = 0;
+        if (p->user == TRACE_NONE) {
+            count = p->host < m->nh ? f->st.q_len[p->host] : 0;
+            sim_us nr = p->host < m->nh ? f->st.q_next[p->host] : -1;
+            char d[32];
+            ui_fmt_dur(nr - f->t, d, sizeof d);
+            if (count == 0)
+                snprintf(line, sizeof line, "empty");
+            else if (nr > f->t)
+                snprintf(line, sizeof line, "%u waiting, retry in %s", count, d);
+            else
+                snprintf(line, sizeof line, "%u waiting", count);
+        } else {
+            unsigned unseen = 0;
+            for (size_t b = 0; b < f->st.n_mb; b++) {
+                const struct ui_mbox *mb = &f->st.mb[b];
+                if (mb->host == p->host && mb->user == p->user && mb->folder == p->folder) {
+                    count = mb->count;
+                    unseen = mb->unseen;
+                }
+            }
+            snprintf(line, sizeof line, "%u message%s%s", count, count == 1 ? "" : "s",
+                     unseen ? ", new mail" : "");
+        }
+        ui_p_rrect(g, x, y, cw, ch, ui_px(f, 8), f->c->panel2);
+        ui_p_frame(g, x, y, cw, ch, ui_px(f, 2), f->c->grid);
+        ui_p_clip(g, x, y, cw, ch);
+        ui_p_text(g, UI_F_BOLD, ui_px(f, 20), f->c->text, x + ui_px(f, 12), y + ui_px(f, 8),
+                  UI_AL_LEFT, title);
+        ui_p_text(g, UI_F_SANS, ui_px(f, 20), f->c->text, x + ui_px(f, 12), y + ui_px(f, 40),
+                  UI_AL_LEFT, line);
+        float ew = ui_px(f, 30), eh = ui_px(f, 20);
+        for (unsigned e = 0; e < count && e < 10; e++)
+            ui_d_envelope(f, x + ui_px(f, 12) + (float)e * (ew + ui_px(f, 6)), y + ui_px(f, 72),
+                          ew, eh, 0xf0e442ffu);
+        ui_p_noclip(g);
+        y += ch + gap;
+    }
+}
+
+/* The pin menu (P). */
+static void ui_d_pin_menu(struct ui_frame *f)
+{
+    struct ui_pin c[12];
+    size_t n = ui_pin_candidates(f->m, c, MS_ARRAY_LEN(c));
+    if (n > MS_ARRAY_LEN(c)) n = MS_ARRAY_LEN(c);
+    SDL_FRect b;
+    float y = ui_d_box(f, ui_px(f, 900), ui_px(f, 150 + 40 * (n ? n : 1)),
+                       "Pin to the screen edge", &b);
+    if (n == 0)
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 24), f->c->text, b.x + ui_px(f, 24), y, UI_AL_LEFT,
+                  "No mailboxes or queues in this lesson.");
+    for (size_t i = 0; i < n; i++) {
+        bool pinned = false;
+        for (size_t p = 0; p < f->v->n_pins; p++)
+            pinned |= f->v->pins[p].host == c[i].host && f->v->pins[p].user == c[i].user &&
+                      f->v->pins[p].folder == c[i].folder;
+        char label[160], row[200];
+        ui_pin_label(f->m, &c[i], label, sizeof label);
+        snprintf(row, sizeof row, "%zu  [%s]  %s", i + 1, pinned ? "pinned" : "      ", label);
+        bool sel = (int)i == f->v->pin_sel;
+        if (sel)
+            ui_p_fill(f->g, b.x + ui_px(f, 16), y - ui_px(f, 4), b.w - ui_px(f, 32), ui_px(f, 38),
+                      f->c->hi_bg);
+        ui_p_text(f->g, UI_F_MONO, ui_px(f, 22), sel ? f->c->hi_text : f->c->text,
+                  b.x + ui_px(f, 24), y, UI_AL_LEFT, row);
+        y += ui_px(f, 40);
+    }
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, 20), f->c->dim, b.x + ui_px(f, 24), y + ui_px(f, 10),
+              UI_AL_LEFT, "Up / Down choose, Enter pins or unpins (at most 4), Esc closes");
+    ui_p_noclip(f->g);
+}
+
 static void ui_d_narration(struct ui_frame *f)
 {
     SDL_FRect r = f->nar;
@@ -1051,6 +1141,7 @@ static const char *const ui_help_rows[][2] = {
     {"R", "reload the scenario from disk, keeping the step"},
     {"E", "scheduled events: what the simulation will do next"},
     {"U", "run until: next retry, delivery, connection, a time, a fate"},
+    {"P", "pin mailboxes and queues to the screen edge"},
     {"K", "quiz mode: pause before each reply and queue decision"},
     {"Click host / link", "take it down or bring it up (simulates again)"},
     {"Click packet / arrow / line", "inspector: TCP header, payload, meaning, RFC"},
@@ -1490,8 +1581,14 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     f.evp = (SDL_FRect){split, sh + mid, W - split, dh};
     f.nar = (SDL_FRect){0, sh + mid + dh, W, nh};
     f.tl = (SDL_FRect){0, H - th, W, th};
+    if (v->n_pins) { /* issue 9: pinned cards get a strip at the edge of the network */
+        float pw = ui_px(&f, 430);
+        f.topo.w -= pw;
+        f.pinr = (SDL_FRect){split - pw, sh, pw, mid};
+    }
 
     ui_d_topology(&f); /* the panels cover the whole frame: no clear */
+    ui_d_pins(&f);
     ui_d_seq(&f);
     ui_d_dialogue(&f);
     if (v->future)
@@ -1519,6 +1616,9 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
         break;
     case UI_OV_QUIZ:
         ui_d_quiz(&f);
+        break;
+    case UI_OV_PINS:
+        ui_d_pin_menu(&f);
         break;
     case UI_OV_NONE:
         break;

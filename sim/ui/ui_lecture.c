@@ -243,3 +243,46 @@ bool ui_until_menu_run(struct ui_view *v, const struct ui_model *m)
     v->overlay = UI_OV_NONE;
     return ui_view_run_until(v, m, what, arg);
 }
+
+/* ---- pinned mailboxes and queues -------------------------------------------------- */
+
+size_t ui_pin_candidates(const struct ui_model *m, struct ui_pin *out, size_t max)
+{
+    struct ui_state st;
+    ui_state_init(m, &st);
+    ui_model_state(m, m->n, &st); /* mailboxes never disappear from the state */
+    size_t n = 0;
+    for (size_t i = 0; i < st.n_mb; i++, n++)
+        if (n < max) out[n] = (struct ui_pin){st.mb[i].host, st.mb[i].user, st.mb[i].folder};
+    ui_state_free(&st);
+    for (size_t h = 0; h < m->nh; h++) {
+        if (m->hosts[h].kind != UI_HK_SERVER) continue;
+        if (n < max) out[n] = (struct ui_pin){(uint32_t)h, TRACE_NONE, TRACE_NONE};
+        n++;
+    }
+    return n;
+}
+
+void ui_pin_label(const struct ui_model *m, const struct ui_pin *p, char *buf, size_t len)
+{
+    if (p->user == TRACE_NONE)
+        snprintf(buf, len, "queue of %s", trace_host_name(m->tr, p->host));
+    else
+        snprintf(buf, len, "%s %s on %s", trace_str(m->tr, p->user), trace_str(m->tr, p->folder),
+                 trace_host_name(m->tr, p->host));
+}
+
+bool ui_view_pin_toggle(struct ui_view *v, const struct ui_pin *p)
+{
+    for (size_t i = 0; i < v->n_pins; i++) {
+        const struct ui_pin *q = &v->pins[i];
+        if (q->host == p->host && q->user == p->user && q->folder == p->folder) {
+            memmove(&v->pins[i], &v->pins[i + 1], (v->n_pins - i - 1) * sizeof *v->pins);
+            v->n_pins--;
+            return true;
+        }
+    }
+    if (v->n_pins >= UI_MAX_PINS) return false;
+    v->pins[v->n_pins++] = *p;
+    return true;
+}

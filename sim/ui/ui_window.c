@@ -210,6 +210,29 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
         w->dirty = true;
         return;
     }
+    if (v->overlay == UI_OV_PINS) { /* issue 9: the pin menu has the keys */
+        struct ui_pin c[12];
+        size_t n = ui_pin_candidates(w->m, c, MS_ARRAY_LEN(c));
+        if (n > MS_ARRAY_LEN(c)) n = MS_ARRAY_LEN(c);
+        SDL_Keycode k = e->keysym.sym;
+        if (k == SDLK_UP && n)
+            v->pin_sel = (v->pin_sel + (int)n - 1) % (int)n;
+        else if (k == SDLK_DOWN && n)
+            v->pin_sel = (v->pin_sel + 1) % (int)n;
+        else if ((k == SDLK_RETURN || k == SDLK_KP_ENTER || k == SDLK_SPACE) &&
+                 (size_t)v->pin_sel < n)
+            ui_view_pin_toggle(v, &c[v->pin_sel]);
+        else if (k >= SDLK_1 && k <= SDLK_9 && (size_t)(k - SDLK_1) < n)
+            ui_view_pin_toggle(v, &c[k - SDLK_1]);
+        else if (k == SDLK_ESCAPE || k == SDLK_p)
+            v->overlay = UI_OV_NONE;
+        else if (k == SDLK_q)
+            w->quit = true;
+        else
+            return;
+        w->dirty = true;
+        return;
+    }
     if (v->overlay == UI_OV_QUIZ) { /* issue 9: a question has the keys */
         SDL_Keycode k = e->keysym.sym;
         if (k >= SDLK_1 && k <= SDLK_6)
@@ -294,6 +317,9 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
         break;
     case SDLK_r:
         ui_win_reload(w);
+        break;
+    case SDLK_p: /* issue 9: pin mailboxes and queues */
+        v->overlay = UI_OV_PINS;
         break;
     case SDLK_k: /* issue 9: quiz mode */
         v->quiz = !v->quiz;

@@ -304,6 +304,47 @@ static void test_quiz_decision(void **state)
     trace_free(tr);
 }
 
+/* Pins: candidates are the trace's mailboxes then the servers' queues;
+ * toggling pins and unpins, at most UI_MAX_PINS; pinned cards are drawn. */
+static void test_pins(void **state)
+{
+    (void)state;
+    struct trace *tr = ui_demo_trace();
+    struct ui_model *m = ui_model_new(tr, NULL);
+    struct ui_pin c[16];
+    size_t n = ui_pin_candidates(m, c, 16);
+    assert_true(n >= 3 && n <= 16);
+    char label[160];
+    ui_pin_label(m, &c[0], label, sizeof label);
+    assert_string_equal(label, "bob INBOX on mail.example.net");
+    ui_pin_label(m, &c[n - 1], label, sizeof label);
+    assert_string_equal(label, "queue of mail.example.net");
+    assert_int_equal(ui_pin_candidates(m, c, 0), n);
+    struct ui_view v;
+    ui_view_init(&v);
+    ui_view_seek(&v, m, ui_model_steps(m));
+    struct ms_error err;
+    struct ui_gfx *g = ui_gfx_new_offscreen(960, 540, &err);
+    assert_non_null(g);
+    struct ui_stats a, b;
+    ui_draw(g, m, &v, &a);
+    assert_true(ui_view_pin_toggle(&v, &c[0]));
+    assert_true(ui_view_pin_toggle(&v, &c[n - 1]));
+    assert_int_equal(v.n_pins, 2);
+    ui_draw(g, m, &v, &b);
+    assert_true(b.text_draws > a.text_draws); /* a title and a line per card */
+    assert_true(ui_view_pin_toggle(&v, &c[0])); /* unpin */
+    assert_int_equal(v.n_pins, 1);
+    assert_int_equal(v.pins[0].user, TRACE_NONE);
+    for (size_t i = 0; i < 3 && i < n - 1; i++) assert_true(ui_view_pin_toggle(&v, &c[i]));
+    assert_int_equal(v.n_pins, n >= 4 ? 4 : n);
+    struct ui_pin other = {99, TRACE_NONE, TRACE_NONE};
+    if (v.n_pins == UI_MAX_PINS) assert_false(ui_view_pin_toggle(&v, &other)); /* full */
+    ui_gfx_free(g);
+    ui_model_free(m);
+    trace_free(tr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_until_targets),      cmocka_unit_test(test_until_menu),
         cmocka_unit_test(test_future_panel_draws), cmocka_unit_test(test_quiz_follows_trace),
         cmocka_unit_test(test_quiz_play),          cmocka_unit_test(test_quiz_decision),
+        cmocka_unit_test(test_pins),
     };
     return cmocka_run_group_tests_name("ui_lecture", tests, NULL, NULL);
 }
