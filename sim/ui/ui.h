@@ -32,6 +32,9 @@ struct ui_model;
 struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario *scn);
 /* Set the title shown (copied; NULL keeps the scenario's). */
 void ui_model_set_title(struct ui_model *m, const char *title);
+/* The variants the variant menu (V) offers (borrowed, must outlive the
+ * model; default: the scenario's). Can't fail. */
+void ui_model_set_variants(struct ui_model *m, const struct scn_variant *v, size_t n);
 /* Free the model (not the trace). NULL is a no-op. */
 void ui_model_free(struct ui_model *m);
 /* Number of steps N (== trace_count); the view's step runs 0..N. */
@@ -53,6 +56,8 @@ enum ui_overlay {
     UI_OV_UNTIL,   /* U: the run-until menu (issue 9) */
     UI_OV_QUIZ,    /* quiz mode paused at a question: view.quiz_step */
     UI_OV_PINS,    /* P: choose mailboxes and queues to pin to the screen edge */
+    UI_OV_CONTROLS, /* L: sliders for links and servers while paused */
+    UI_OV_VARIANTS, /* V: the scenario's variants */
 };
 
 /* A mailbox (user's folder on a host) or a host's outgoing queue pinned to
@@ -92,6 +97,10 @@ struct ui_view {
     struct ui_pin pins[UI_MAX_PINS]; /* pinned at the right edge, top down */
     size_t n_pins;
     int pin_sel; /* UI_OV_PINS: the highlighted candidate */
+    int ctl_sel;       /* UI_OV_CONTROLS: the highlighted slider */
+    int64_t ctl_value; /* its value as moved, not yet applied */
+    bool ctl_moved;    /* ctl_value differs from the scenario's */
+    int var_sel;       /* UI_OV_VARIANTS: the highlighted variant (0 = none) */
 };
 
 /* Defaults: step 0, paused, 1x, zoom 1, dark theme, TCP detail on. Can't fail. */
@@ -174,6 +183,29 @@ size_t ui_pin_candidates(const struct ui_model *m, struct ui_pin *out, size_t ma
 void ui_pin_label(const struct ui_model *m, const struct ui_pin *p, char *buf, size_t len);
 /* Pin p, or unpin it when pinned. Returns false when UI_MAX_PINS are pinned. */
 bool ui_view_pin_toggle(struct ui_view *v, const struct ui_pin *p);
+
+/* Sliders for links and servers (L, issue 9). Values: microseconds, or
+ * for loss thousandths. */
+enum ui_ctl_kind { UI_CTL_LATENCY, UI_CTL_LOSS, UI_CTL_RETRY, UI_CTL_GIVE_UP };
+struct ui_ctl {
+    enum ui_ctl_kind kind;
+    size_t id;     /* link or host index in the scenario */
+    int64_t value; /* in effect at the time asked */
+    char name[128]; /* "latency of mail.example.org - internet" */
+};
+/* The sliders of scenario s with the values in effect at time now (the
+ * file's, changed by LINK_SET / SERVER_SET actions at or before now): a
+ * latency and a loss per link, then a retry interval and a give-up time per
+ * mail server. Up to max into out; returns how many there are in all. */
+size_t ui_controls(const struct scn_scenario *s, sim_us now, struct ui_ctl *out, size_t max);
+/* The next value on the slider's scale above (dir > 0) or below value. */
+int64_t ui_ctl_step(enum ui_ctl_kind kind, int64_t value, int dir);
+/* "120 ms", "5%", "30 min", "5 d". Can't fail. */
+void ui_ctl_format(enum ui_ctl_kind kind, int64_t value, char *buf, size_t len);
+/* The scenario action that sets c to value at time at (LINK_SET or
+ * SERVER_SET; a give-up below the interval is raised to it). */
+void ui_ctl_action(const struct scn_scenario *s, const struct ui_ctl *c, int64_t value, sim_us at,
+                   struct scn_action *a);
 
 /* A question of quiz mode, made from the trace: the engine's real reply (or
  * the queue's real decision) is one of the choices, the others come from a
@@ -292,6 +324,19 @@ struct ui_app {
     /* Print the text transcript of w to out (used without a display).
      * Returns 0, or -1 on write error. May be NULL (trace_write_text then). */
     int (*transcript)(void *ctx, const struct ui_world *w, FILE *out);
+    /* issue 9 (each may be NULL: the window then does without):
+     * Add action a (copied; LINK_SET, SERVER_SET, ...) to the current
+     * scenario at a->at, simulate again, fill *w. As fault. */
+    int (*change)(void *ctx, const struct scn_action *a, struct ui_world *w,
+                  struct ms_error *err);
+    /* Go to variant name of the scenario as loaded (NULL or "": none),
+     * dropping the changes made since; simulate, fill *w. As fault. */
+    int (*variant)(void *ctx, const char *name, struct ui_world *w, struct ms_error *err);
+    /* The names of the loaded scenario's variants (borrowed), *n of them. */
+    const struct scn_variant *(*variants)(void *ctx, size_t *n);
+    /* Write the current scenario, changes included, to path (scn_save:
+     * refuses an existing file unless overwrite). 0, or -1 with *err. */
+    int (*save)(void *ctx, const char *path, bool overwrite, struct ms_error *err);
 };
 
 /* The simplest thing a program can provide: a simulator. The window then

@@ -959,6 +959,74 @@ static void ui_d_pins(struct ui_frame *f)
     }
 }
 
+/* Sliders (L): one row per link latency and loss and per server retry
+ * interval and give-up time, the highlighted one with arrows. */
+static void ui_d_controls(struct ui_frame *f)
+{
+    struct ui_ctl c[64];
+    size_t n = ui_controls(f->m->scn, f->t, c, MS_ARRAY_LEN(c));
+    if (n > MS_ARRAY_LEN(c)) n = MS_ARRAY_LEN(c);
+    size_t rows = n ? n : 1, first = 0, shown = rows < 14 ? rows : 14;
+    if (f->v->ctl_sel >= (int)shown) first = (size_t)f->v->ctl_sel - shown + 1;
+    SDL_FRect b;
+    float y = ui_d_box(f, ui_px(f, 1100), ui_px(f, 170 + 40 * shown),
+                       "Links and servers (changes simulate again from the start)", &b);
+    if (n == 0)
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 24), f->c->text, b.x + ui_px(f, 24), y, UI_AL_LEFT,
+                  "This lesson has no scenario to change.");
+    for (size_t i = first; i < n && i < first + shown; i++) {
+        bool sel = (int)i == f->v->ctl_sel;
+        int64_t val = sel && f->v->ctl_moved ? f->v->ctl_value : c[i].value;
+        char vt[48], row[80];
+        ui_ctl_format(c[i].kind, val, vt, sizeof vt);
+        if (sel)
+            snprintf(row, sizeof row, "\xe2\x97\x80 %s \xe2\x96\xb6%s", vt,
+                     f->v->ctl_moved ? "  (Enter applies)" : "");
+        else
+            snprintf(row, sizeof row, "  %s", vt);
+        if (sel)
+            ui_p_fill(f->g, b.x + ui_px(f, 16), y - ui_px(f, 4), b.w - ui_px(f, 32), ui_px(f, 38),
+                      f->c->hi_bg);
+        uint32_t col = sel ? f->c->hi_text : f->c->text;
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 22), col, b.x + ui_px(f, 24), y, UI_AL_LEFT,
+                  c[i].name);
+        ui_p_text(f->g, UI_F_BOLD, ui_px(f, 22), col, b.x + ui_px(f, 640), y, UI_AL_LEFT, row);
+        y += ui_px(f, 40);
+    }
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, 20), f->c->dim, b.x + ui_px(f, 24),
+              b.y + b.h - ui_px(f, 44), UI_AL_LEFT,
+              "Up / Down choose, Left / Right move the slider, Enter applies, Esc closes");
+    ui_p_noclip(f->g);
+}
+
+/* The variant menu (V). */
+static void ui_d_variants(struct ui_frame *f)
+{
+    size_t n = f->m->n_variants;
+    SDL_FRect b;
+    float y = ui_d_box(f, ui_px(f, 1000), ui_px(f, 170 + 40 * (n + 1)), "Variants of this lesson",
+                       &b);
+    const char *cur = f->m->scn ? f->m->scn->variant : NULL;
+    for (size_t i = 0; i <= n; i++) {
+        const char *name = i ? f->m->variants[i - 1].name : "(the scenario as written)";
+        bool on = i ? cur && strcmp(cur, name) == 0 : !cur;
+        bool sel = (int)i == f->v->var_sel;
+        char row[200];
+        snprintf(row, sizeof row, "%s %s", on ? "\xe2\x97\x8f" : "\xe2\x97\x8b", name);
+        if (sel)
+            ui_p_fill(f->g, b.x + ui_px(f, 16), y - ui_px(f, 4), b.w - ui_px(f, 32), ui_px(f, 38),
+                      f->c->hi_bg);
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 24), sel ? f->c->hi_text : f->c->text,
+                  b.x + ui_px(f, 24), y, UI_AL_LEFT, row);
+        y += ui_px(f, 40);
+    }
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, 20), f->c->dim, b.x + ui_px(f, 24),
+              b.y + b.h - ui_px(f, 44), UI_AL_LEFT,
+              n ? "Up / Down choose, Enter simulates it, Esc closes"
+                : "This scenario has no variants.");
+    ui_p_noclip(f->g);
+}
+
 /* The pin menu (P). */
 static void ui_d_pin_menu(struct ui_frame *f)
 {
@@ -1142,6 +1210,8 @@ static const char *const ui_help_rows[][2] = {
     {"E", "scheduled events: what the simulation will do next"},
     {"U", "run until: next retry, delivery, connection, a time, a fate"},
     {"P", "pin mailboxes and queues to the screen edge"},
+    {"L", "sliders: link latency and loss, server retry and give-up"},
+    {"V", "variants of the scenario"},
     {"K", "quiz mode: pause before each reply and queue decision"},
     {"Click host / link", "take it down or bring it up (simulates again)"},
     {"Click packet / arrow / line", "inspector: TCP header, payload, meaning, RFC"},
@@ -1156,13 +1226,13 @@ static void ui_d_help(struct ui_frame *f)
 {
     SDL_FRect b;
     float y =
-        ui_d_box(f, ui_px(f, 1100), ui_px(f, 80 + 36 * MS_ARRAY_LEN(ui_help_rows)), "Controls", &b);
+        ui_d_box(f, ui_px(f, 1100), ui_px(f, 80 + 34 * MS_ARRAY_LEN(ui_help_rows)), "Controls", &b);
     for (size_t i = 0; i < MS_ARRAY_LEN(ui_help_rows); i++) {
         ui_p_text(f->g, UI_F_BOLD, ui_px(f, 22), f->c->text, b.x + ui_px(f, 24), y, UI_AL_LEFT,
                   ui_help_rows[i][0]);
         ui_p_text(f->g, UI_F_SANS, ui_px(f, 22), f->c->text, b.x + ui_px(f, 400), y, UI_AL_LEFT,
                   ui_help_rows[i][1]);
-        y += ui_px(f, 36);
+        y += ui_px(f, 34);
     }
     ui_p_noclip(f->g);
 }
@@ -1619,6 +1689,12 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
         break;
     case UI_OV_PINS:
         ui_d_pin_menu(&f);
+        break;
+    case UI_OV_CONTROLS:
+        ui_d_controls(&f);
+        break;
+    case UI_OV_VARIANTS:
+        ui_d_variants(&f);
         break;
     case UI_OV_NONE:
         break;

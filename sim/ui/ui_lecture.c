@@ -286,3 +286,156 @@ bool ui_view_pin_toggle(struct ui_view *v, const struct ui_pin *p)
     v->pins[v->n_pins++] = *p;
     return true;
 }
+
+/* ---- sliders -------------------------------------------------------------------- */
+
+#define MIN_US (60 * SIM_US_PER_S)
+#define HOUR_US (60 * MIN_US)
+#define DAY_US (24 * HOUR_US)
+
+static const int64_t ui_scale_latency[] = {
+    1 * SIM_US_PER_MS,   2 * SIM_US_PER_MS,   5 * SIM_US_PER_MS,   10 * SIM_US_PER_MS,
+    20 * SIM_US_PER_MS,  50 * SIM_US_PER_MS,  100 * SIM_US_PER_MS, 200 * SIM_US_PER_MS,
+    500 * SIM_US_PER_MS, 1000 * SIM_US_PER_MS, 2000 * SIM_US_PER_MS};
+static const int64_t ui_scale_loss[] = {0, 10, 20, 50, 100, 200, 300, 500};
+static const int64_t ui_scale_retry[] = {1 * MIN_US,  5 * MIN_US, 10 * MIN_US, 15 * MIN_US,
+                                         30 * MIN_US, 1 * HOUR_US, 2 * HOUR_US, 4 * HOUR_US};
+static const int64_t ui_scale_give_up[] = {10 * MIN_US, 30 * MIN_US, 1 * HOUR_US, 2 * HOUR_US,
+                                           4 * HOUR_US, 12 * HOUR_US, 1 * DAY_US,  2 * DAY_US,
+                                           5 * DAY_US,  7 * DAY_US};
+
+size_t ui_controls(const struct scn_scenario *s, sim_us now, struct ui_ctl *out, size_t max)
+{
+    size_t n = 0;
+    if (!s) return 0;
+    for (size_t l = 0; l < s->n_links; l++) {
+        const struct scn_link *k = &s->links[l];
+        int64_t lat = k->latency, loss = (int64_t)(k->loss * 1000.0 + 0.5);
+        for (size_t i = 0; i < s->n_timeline && s->timeline[i].at <= now; i++) {
+            const struct scn_action *a = &s->timeline[i];
+            if (a->kind != SCN_ACT_LINK_SET || a->u.link_set.link != l) continue;
+            if (a->u.link_set.has_latency) lat = a->u.link_set.latency;
+            if (a->u.link_set.has_loss) loss = (int64_t)(a->u.link_set.loss * 1000.0 + 0.5);
+        }
+        const char *na = s->hosts[k->a].name, *nb = s->hosts[k->b].name;
+        for (int w = 0; w < 2; w++, n++) {
+            if (n >= max) continue;
+            out[n].kind = w ? UI_CTL_LOSS : UI_CTL_LATENCY;
+            out[n].id = l;
+            out[n].value = w ? loss : lat;
+            snprintf(out[n].name, sizeof out[n].name, "%s of %s - %s", w ? "loss" : "latency", na,
+                     nb);
+        }
+    }
+    for (size_t h = 0; h < s->n_hosts; h++) {
+        if (s->hosts[h].kind != SCN_HOST_MAIL_SERVER) continue;
+        int64_t retry = s->hosts[h].mail.retry_interval, give = s->hosts[h].mail.give_up;
+        for (size_t i = 0; i < s->n_timeline && s->timeline[i].at <= now; i++) {
+            const struct scn_action *a = &s->timeline[i];
+            if (a->kind != SCN_ACT_SERVER_SET || a->u.server_set.host != h) continue;
+            if (a->u.server_set.has_retry_interval) retry = a->u.server_set.retry_interval;
+            if (a->u.server_set.has_give_up) give = a->u.server_set.give_up;
+        }
+        for (int w = 0; w < 2; w++, n++) {
+            if (n >= max) continue;
+            out[n].kind = w ? UI_CTL_GIVE_UP : UI_CTL_RETRY;
+            out[n].id = h;
+            out[n].value = w ? give : retry;
+            snprintf(out[n].name, sizeof out[n].name, "%s of %s",
+                     w ? "give-up time" : "retry interval", s->hosts[h].name);
+        }
+    }
+    return n;
+}
+
+int64_t ui_ctl_step(enum ui_ctl_kind kind, int64_t value, int dir)
+{
+    const int64_t *sc;
+    size_t n;
+    switch (kind) {
+    case UI_CTL_LATENCY:
+        sc = ui_scale_latency, n = MS_ARRAY_LEN(ui_scale_latency);
+        break;
+    case UI_CTL_LOSS:
+        sc = ui_scale_loss, n = MS_ARRAY_LEN(ui_scale_loss);
+        break;
+    case UI_CTL_RETRY:
+        sc = ui_scale_retry, n = MS_ARRAY_LEN(ui_scale_retry);
+        break;
+    default:
+        sc = ui_scale_give_up, n = MS_ARRAY_LEN(ui_scale_give_up);
+        break;
+    }
+    if (dir > 0) {
+        for (size_t i = 0; i < n; i++)
+            if (sc[i] > value) return sc[i];
+        return value;
+    }
+    for (size_t i = n; i-- > 0;)
+        if (sc[i] < value) return sc[i];
+    return value;
+}
+
+void ui_ctl_format(enum ui_ctl_kind kind, int64_t value, char *buf, size_t len)
+{
+    if (kind == UI_CTL_LOSS) {
+        snprintf(buf, len, "%lld.%lld%%", (long long)(value / 10), (long long)(value % 10));
+        return;
+    }
+    if (value < SIM_US_PER_S)
+        snprintf(buf, len, "%lld ms", (long long)(value / SIM_US_PER_MS));
+    else if (value < MIN_US)
+        snprintf(buf, len, "%lld s", (long long)(value / SIM_US_PER_S));
+    else if (value < HOUR_US)
+        snprintf(buf, len, "%lld min", (long long)(value / MIN_US));
+    else if (value < DAY_US)
+        snprintf(buf, len, "%lld h", (long long)(value / HOUR_US));
+    else
+        snprintf(buf, len, "%lld d", (long long)(value / DAY_US));
+}
+
+void ui_ctl_action(const struct scn_scenario *s, const struct ui_ctl *c, int64_t value, sim_us at,
+                   struct scn_action *a)
+{
+    memset(a, 0, sizeof *a);
+    a->at = at < 0 ? 0 : at;
+    if (c->kind == UI_CTL_LATENCY || c->kind == UI_CTL_LOSS) {
+        a->kind = SCN_ACT_LINK_SET;
+        a->u.link_set.link = c->id;
+        if (c->kind == UI_CTL_LATENCY) {
+            a->u.link_set.has_latency = true;
+            a->u.link_set.latency = value;
+        } else {
+            a->u.link_set.has_loss = true;
+            a->u.link_set.loss = (double)value / 1000.0;
+        }
+        return;
+    }
+    a->kind = SCN_ACT_SERVER_SET;
+    a->u.server_set.host = c->id;
+    struct ui_ctl all[256];
+    size_t n = ui_controls(s, a->at, all, MS_ARRAY_LEN(all));
+    int64_t retry = 0, give = 0;
+    for (size_t i = 0; i < n && i < MS_ARRAY_LEN(all); i++) {
+        if (all[i].id != c->id) continue;
+        if (all[i].kind == UI_CTL_RETRY) retry = all[i].value;
+        if (all[i].kind == UI_CTL_GIVE_UP) give = all[i].value;
+    }
+    if (c->kind == UI_CTL_RETRY) {
+        a->u.server_set.has_retry_interval = true;
+        a->u.server_set.retry_interval = value;
+        if (give < value) { /* the model requires give-up >= interval */
+            a->u.server_set.has_give_up = true;
+            a->u.server_set.give_up = value;
+        }
+    } else {
+        a->u.server_set.has_give_up = true;
+        a->u.server_set.give_up = value < retry ? retry : value;
+    }
+}
+
+void ui_model_set_variants(struct ui_model *m, const struct scn_variant *v, size_t n)
+{
+    m->variants = v;
+    m->n_variants = v ? n : 0;
+}

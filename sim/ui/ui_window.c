@@ -91,12 +91,25 @@ static void ui_win_screenshot(struct ui_win *w)
 }
 
 /* Swap in a new world, keeping the step (the trace's prefix is the same). */
+/* issue 9: the variant menu lists the loaded file's variants, kept by the app. */
+static void ui_win_variants(struct ui_win *w)
+{
+    if (!w->app || !w->app->variants) return;
+    size_t n = 0;
+    const struct scn_variant *v = w->app->variants(w->app->ctx, &n);
+    ui_model_set_variants(w->m, v, n);
+}
+
+/* issue 9: a slider's value becomes a scenario action at the current time. */
+static void ui_win_change(struct ui_win *w, const struct scn_action *a);
+
 static void ui_win_adopt(struct ui_win *w, const struct ui_world *nw)
 {
     ui_model_free(w->m);
     w->world = *nw;
     w->m = ui_model_new(nw->tr, nw->scn);
     ui_model_set_title(w->m, nw->title);
+    ui_win_variants(w);
     if (w->v.step > ui_model_steps(w->m)) w->v.step = ui_model_steps(w->m);
     w->v.frac = 0;
     if (w->v.overlay == UI_OV_INSPECT && w->v.inspect >= ui_model_steps(w->m))
@@ -146,6 +159,70 @@ static void ui_win_fault(struct ui_win *w, enum ui_hit_kind kind, uint32_t id)
         return;
     }
     ui_win_adopt(w, &nw);
+}
+
+static void ui_win_change(struct ui_win *w, const struct scn_action *a)
+{
+    if (!w->app || !w->app->change) {
+        fprintf(stderr, "mailsim: changes need a scenario (this trace cannot be simulated again)\n");
+        return;
+    }
+    struct ui_world nw;
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    if (w->app->change(w->app->ctx, a, &nw, &err) != 0) {
+        fprintf(stderr, "mailsim: could not simulate the change: %s\n", err.msg);
+        return;
+    }
+    ui_win_adopt(w, &nw);
+}
+
+static void ui_win_variant(struct ui_win *w, const char *name)
+{
+    if (!w->app || !w->app->variant) return;
+    struct ui_world nw;
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    if (w->app->variant(w->app->ctx, name, &nw, &err) != 0) {
+        fprintf(stderr, "mailsim: variant %s: %s\n", name ? name : "(none)", err.msg);
+        return;
+    }
+    ui_win_adopt(w, &nw);
+}
+
+/* Keys of the slider overlay (L): Up/Down choose, Left/Right move, Enter
+ * applies (simulates again), Esc closes. */
+static bool ui_win_controls_key(struct ui_win *w, SDL_Keycode k)
+{
+    struct ui_view *v = &w->v;
+    const struct scn_scenario *s = w->world.scn;
+    struct ui_ctl c[64];
+    size_t n = ui_controls(s, ui_view_time(v, w->m), c, MS_ARRAY_LEN(c));
+    if (n > MS_ARRAY_LEN(c)) n = MS_ARRAY_LEN(c);
+    if (k == SDLK_ESCAPE || k == SDLK_l) {
+        v->overlay = UI_OV_NONE;
+        v->ctl_moved = false;
+        return true;
+    }
+    if (n == 0) return false;
+    if (v->ctl_sel >= (int)n) v->ctl_sel = 0;
+    if (k == SDLK_UP || k == SDLK_DOWN) {
+        v->ctl_sel = (v->ctl_sel + (k == SDLK_UP ? (int)n - 1 : 1)) % (int)n;
+        v->ctl_moved = false;
+    } else if (k == SDLK_LEFT || k == SDLK_RIGHT) {
+        const struct ui_ctl *cc = &c[v->ctl_sel];
+        int64_t cur = v->ctl_moved ? v->ctl_value : cc->value;
+        v->ctl_value = ui_ctl_step(cc->kind, cur, k == SDLK_RIGHT ? 1 : -1);
+        v->ctl_moved = v->ctl_value != cc->value;
+    } else if ((k == SDLK_RETURN || k == SDLK_KP_ENTER) && v->ctl_moved) {
+        struct scn_action a;
+        ui_ctl_action(s, &c[v->ctl_sel], v->ctl_value, ui_view_time(v, w->m), &a);
+        v->ctl_moved = false;
+        ui_win_change(w, &a);
+    } else {
+        return false;
+    }
+    return true;
 }
 
 static void ui_win_click(struct ui_win *w, int x, int y)
@@ -207,6 +284,36 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
         default:
             return; /* the rest arrives as SDL_TEXTINPUT */
         }
+        w->dirty = true;
+        return;
+    }
+    if (v->overlay == UI_OV_CONTROLS) { /* issue 9: sliders */
+        if (ui_win_controls_key(w, e->keysym.sym))
+            w->dirty = true;
+        else if (e->keysym.sym == SDLK_q)
+            w->quit = true;
+        return;
+    }
+    if (v->overlay == UI_OV_VARIANTS) { /* issue 9: the variant menu */
+        size_t n = 0;
+        const struct scn_variant *vs = w->app && w->app->variants
+                                           ? w->app->variants(w->app->ctx, &n)
+                                           : NULL;
+        SDL_Keycode k = e->keysym.sym;
+        int rows = (int)n + 1; /* row 0: no variant */
+        if (k == SDLK_UP)
+            v->var_sel = (v->var_sel + rows - 1) % rows;
+        else if (k == SDLK_DOWN)
+            v->var_sel = (v->var_sel + 1) % rows;
+        else if (k == SDLK_RETURN || k == SDLK_KP_ENTER) {
+            v->overlay = UI_OV_NONE;
+            ui_win_variant(w, v->var_sel > 0 && vs ? vs[v->var_sel - 1].name : NULL);
+        } else if (k == SDLK_ESCAPE || k == SDLK_v)
+            v->overlay = UI_OV_NONE;
+        else if (k == SDLK_q)
+            w->quit = true;
+        else
+            return;
         w->dirty = true;
         return;
     }
@@ -317,6 +424,14 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
         break;
     case SDLK_r:
         ui_win_reload(w);
+        break;
+    case SDLK_l: /* issue 9: sliders for links and servers (pauses) */
+        v->playing = false;
+        v->overlay = UI_OV_CONTROLS;
+        v->ctl_moved = false;
+        break;
+    case SDLK_v: /* issue 9: variants */
+        v->overlay = UI_OV_VARIANTS;
         break;
     case SDLK_p: /* issue 9: pin mailboxes and queues */
         v->overlay = UI_OV_PINS;
@@ -475,6 +590,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
         goto out;
     }
     w.m = ui_model_new(world->tr, world->scn);
+    ui_win_variants(&w); /* issue 9 */
     ui_model_set_title(w.m, world->title);
     if (w.v.step > ui_model_steps(w.m)) w.v.step = ui_model_steps(w.m);
     SDL_StartTextInput();
