@@ -1,38 +1,60 @@
-/* main.c -- mailsim's command line: parse arguments, dispatch. */
+/* main.c -- mailsim's command line: parse the common options, dispatch.
+ *
+ * Each part of the program owns its options and says -1 when argv is not
+ * for it: live mode (bridge_cli: --serve), the headless runs and exports
+ * (world_cli: --headless, --transcript, --pcap, --export-*), and otherwise
+ * the window (ui_cli_run: FILE, --render-step, --export-frames, ...).
+ * main.c itself handles --help, --version and the network demo. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge/bridge.h"
 #include "core/evq.h"
+#include "mail/world.h"
 #include "net/demo.h"
 #include "net/net.h"
 #include "trace/trace.h"
-#include "mail/world.h" /* mail system CLI: --headless, --transcript (issue 4) */
-#include "ui/ui.h"      /* the window, PNG frames, no-display transcript (issue 6) */
+#include "ui/ui.h"
 
-enum { EXIT_OK = 0, EXIT_SIM_FAILED = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
+enum { EXIT_OK = 0, EXIT_SIM_FAILED = 1, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_OUTPUT = 4 };
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: mailsim [--headless [FILE.json]] [--seed N]\n"
+            "usage: mailsim [FILE.json]                      the lecture window\n"
+            "       mailsim --transcript [FILE.json]         the textbook C:/S: dialogue\n"
+            "       mailsim --headless [FILE.json]           every trace record, one per line\n"
+            "       mailsim --pcap OUT.pcap [FILE.json]      exports (also --export-mermaid OUT.md,\n"
+            "                                                --export-jsonl OUT.jsonl)\n"
+            "       mailsim --render-step K --out F.png [FILE.json]   one frame, no display needed\n"
+            "       mailsim --serve [FILE.json]              live mode for real mail clients\n"
+            "       mailsim --net-demo                       two hosts and one TCP transfer\n"
             "       mailsim --help | --version\n"
             "\n"
-            "mailsim simulates Internet e-mail for a lecture: hosts, links, TCP, and the\n"
-            "SMTP, POP3, IMAP and HTTP dialogues between them, recorded in a trace.\n"
+            "mailsim simulates Internet e-mail for a lecture: user agents, mail servers, their\n"
+            "queues and mailboxes, DNS, routers and TCP links, speaking real SMTP, POP3, IMAP\n"
+            "and HTTP. Without FILE it runs the built-in lesson (Alice writes to Bob).\n"
             "\n"
-            "  --headless [FILE]  run the scenario (default: the built-in one) without a\n"
-            "                     window and print its timeline, one line per event\n"
-            "  --seed N           random seed (default 1): same seed, same run\n"
+            "common options:\n"
+            "  --seed N           random seed (default: the scenario's): same seed, same run\n"
+            "  --variant NAME     run the named variant of the scenario\n"
             "  --help             this text\n"
             "  --version          print the version\n"
             "\n"
-            "exit status: 0 success, 1 the simulation failed its own checks,\n"
-            "             2 bad command line, 3 unreadable or invalid scenario file\n");
+            "exit status: 0 success, 1 the simulation failed its own checks (a message lost),\n"
+            "             2 bad command line, 3 unreadable or invalid scenario file,\n"
+            "             4 an output file could not be written\n"
+            "\n"
+            "window options:\n");
+    fputs(ui_cli_usage(), f);
+    fputs("\nlive mode options: mailsim --serve --help\n"
+          "documentation: docs/user-guide.md, docs/scenario-format.md, docs/exports.md\n",
+          f);
 }
 
-/* The built-in world, traced and printed. */
-static int run_headless_default(unsigned long long seed)
+/* The foundation's two-host world, traced and printed. */
+static int run_net_demo(unsigned long long seed)
 {
     struct evq *q = evq_new();
     struct trace *tr = trace_new();
@@ -51,8 +73,6 @@ static int run_headless_default(unsigned long long seed)
     return rc;
 }
 
-/* ---- the window (issue 6) ---------------------------------------------------- */
-
 /* The window's simulator: scenario s run to the end, into a new trace. The
  * window calls it again, with a fault added, when a host or link is clicked. */
 static struct trace *main_simulate(void *ctx, const struct scn_scenario *s, struct ms_error *err)
@@ -69,49 +89,47 @@ static struct trace *main_simulate(void *ctx, const struct scn_scenario *s, stru
     return tr;
 }
 
-/* Everything that is not a headless run: the window, --render-step, ... */
-static int main_window(int argc, char **argv)
+/* Parse "--seed N" for the demo. Returns false with a message when bad. */
+static bool main_seed(const char *v, unsigned long long *seed)
 {
-    struct ui_sim sim = {NULL, main_simulate, world_transcript};
-    return ui_cli_run(argc, argv, &sim);
+    char *end;
+    if (v[0] == '\0' || v[0] == '-' || v[0] == '+') goto bad;
+    *seed = strtoull(v, &end, 10);
+    if (*end == '\0') return true;
+bad:
+    fprintf(stderr, "mailsim: --seed needs a non-negative integer, not \"%s\"\n", v);
+    return false;
 }
 
 int main(int argc, char **argv)
 {
-    int mail_rc = world_cli(argc, argv); /* issue 4: -1 when not its options */
-    if (mail_rc >= 0) return mail_rc;
-    int headless = 0;
-    const char *file = NULL;
+    bool net_demo = false;
     unsigned long long seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            if (i > 1 && strcmp(argv[1], "--serve") == 0) break; /* live mode's own help */
             usage(stdout);
-            fputs(ui_cli_usage(), stdout);
             return EXIT_OK;
         } else if (strcmp(a, "--version") == 0) {
             printf("mailsim %s\n", MAILSIM_VERSION);
             return EXIT_OK;
-        } else if (strcmp(a, "--headless") == 0) {
-            headless = 1;
-            if (i + 1 < argc && argv[i + 1][0] != '-') file = argv[++i];
-        } else if (strcmp(a, "--seed") == 0 && i + 1 < argc) {
-            char *end;
-            seed = strtoull(argv[++i], &end, 10);
-            if (*end || argv[i][0] == '\0' || argv[i][0] == '-') {
-                fprintf(stderr, "mailsim: --seed needs a non-negative integer, not \"%s\"\n",
-                        argv[i]);
+        } else if (strcmp(a, "--net-demo") == 0) {
+            net_demo = true;
+        } else if (strcmp(a, "--seed") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "mailsim: --seed needs a number\n");
                 return EXIT_USAGE;
             }
-        } else {
-            return main_window(argc, argv); /* the window's options and FILE */
+            if (!main_seed(argv[++i], &seed)) return EXIT_USAGE;
         }
     }
-    if (file) {
-        fprintf(stderr, "mailsim: %s: scenario files are not supported yet\n", file);
-        return EXIT_INPUT;
-    }
-    if (!headless)
-        return main_window(argc, argv);
-    return run_headless_default(seed);
+    if (net_demo) return run_net_demo(seed);
+
+    int rc = bridge_cli(argc, argv); /* --serve */
+    if (rc >= 0) return rc;
+    rc = world_cli(argc, argv); /* --headless, --transcript, exports */
+    if (rc >= 0) return rc;
+    struct ui_sim sim = {NULL, main_simulate, world_transcript};
+    return ui_cli_run(argc, argv, &sim); /* the window and its options */
 }

@@ -60,10 +60,12 @@ int world_transcript(const struct trace *tr, FILE *f);
 
 /* The command line of the mail system: handles
  *   --headless [FILE]    run, print the trace, the fates and the invariant
- *   --transcript [FILE]  run, print the textbook dialogue
- * (FILE absent: the built-in lesson), plus --variant NAME. Returns the exit
- * status (0 ok, 1 invariant violated, 2 bad usage or scenario), or -1 when
- * argv holds none of these options (the caller handles it). */
+ *   --transcript [FILE]  run, print the textbook dialogue (no FILE: the
+ *                        built-in lesson)
+ * plus --variant NAME and --seed N. Returns the exit status (0 ok, 1
+ * invariant violated, 2 bad usage, 3 bad scenario file), or -1 when argv is
+ * not for it. Exports: --pcap, --export-mermaid, --export-jsonl OUT (exit 4
+ * when one cannot be written). */
 int world_cli(int argc, char **argv);
 
 #endif

@@ -48,11 +48,16 @@ grep -q "^mailsim: no display" "$tmp/err" || fail "stderr does not say 'no displ
 grep -q "C: EHLO" "$tmp/out" || fail "the lesson's transcript has no EHLO line"
 echo "ok: make run without a display prints the lesson's dialogue"
 
-# 2. A free display number.
-d=99
-while [ -e "/tmp/.X$d-lock" ] || [ -e "/tmp/.X11-unix/X$d" ]; do d=$((d + 1)); done
-Xvfb ":$d" -screen 0 1920x1080x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+# 2. Xvfb picks a free display itself (-displayfd), so parallel runs of this
+# test, or another X server, never collide on a display number.
+Xvfb -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 3>"$tmp/display" >"$tmp/xvfb.log" 2>&1 &
 XPID=$!
+i=0
+until [ -s "$tmp/display" ]; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "Xvfb did not report a display: $(cat "$tmp/xvfb.log")"
+    sleep 0.1
+done
+d=$(head -n 1 "$tmp/display")
 export DISPLAY=":$d"
 i=0
 until xdotool getmouselocation >/dev/null 2>&1; do
