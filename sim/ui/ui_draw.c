@@ -895,8 +895,8 @@ static void ui_d_future(struct ui_frame *f)
                  tm[i].label);
         uint32_t col = i == 0 ? f->c->server : f->c->text;
         ui_p_text(g, UI_F_MONO, ui_px(f, 18), col, r.x + ui_px(f, 14), y, UI_AL_LEFT, when);
-        ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->dim, r.x + ui_px(f, 190), y, UI_AL_LEFT, in);
-        ui_p_text(g, i == 0 ? UI_F_BOLD : UI_F_SANS, ui_px(f, 18), col, r.x + ui_px(f, 330), y,
+        ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->dim, r.x + ui_px(f, 160), y, UI_AL_LEFT, in);
+        ui_p_text(g, i == 0 ? UI_F_BOLD : UI_F_SANS, ui_px(f, 18), col, r.x + ui_px(f, 270), y,
                   UI_AL_LEFT, line);
         y += row;
     }
@@ -1288,14 +1288,11 @@ static void ui_d_quiz(struct ui_frame *f)
                       f->c->hi_bg);
         char row[200];
         snprintf(row, sizeof row, "%zu   %s", i + 1, q.choices[i]);
-        float w = (float)ui_p_text(f->g, UI_F_MONO, ui_px(f, 26),
-                                   right ? f->c->hi_text : f->c->text, x, y, UI_AL_LEFT, row);
-        const char *mark = right && picked ? "  \xe2\x9c\x94 right, your answer"
-                           : right         ? "  \xe2\x9c\x94 right"
-                           : picked        ? "  \xe2\x9c\x98 your answer"
-                                           : "";
-        ui_p_text(f->g, UI_F_BOLD, ui_px(f, 24), right ? f->c->hi_text : f->c->server, x + w, y,
+        const char *mark = right ? "\xe2\x9c\x94" : picked ? "\xe2\x9c\x98" : "";
+        ui_p_text(f->g, UI_F_BOLD, ui_px(f, 26), right ? f->c->hi_text : f->c->server, x, y,
                   UI_AL_LEFT, mark);
+        ui_p_text(f->g, UI_F_MONO, ui_px(f, 26), right ? f->c->hi_text : f->c->text,
+                  x + ui_px(f, 40), y, UI_AL_LEFT, row);
         y += ui_px(f, 48);
     }
     y += ui_px(f, 8);
@@ -1306,8 +1303,10 @@ static void ui_d_quiz(struct ui_frame *f)
     }
     char foot[160];
     if (f->v->quiz_shown)
-        snprintf(foot, sizeof foot, "Space goes on   Score %u of %u", f->v->quiz_right,
-                 f->v->quiz_asked);
+        snprintf(foot, sizeof foot,
+                 "\xe2\x9c\x94 the real answer   \xe2\x9c\x98 your answer   Space goes on   "
+                 "Score %u of %u",
+                 f->v->quiz_right, f->v->quiz_asked);
     else
         snprintf(foot, sizeof foot, "1-%zu answers, Enter shows the answer   Score %u of %u",
                  q.n_choices, f->v->quiz_right, f->v->quiz_asked);

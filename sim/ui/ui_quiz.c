@@ -88,7 +88,7 @@ static const struct ui_quiz_row *ui_quiz_row(const char *proto, const char *cmd)
 static void ui_quiz_choices(struct ui_quiz *q, const char *real, const char *const *wrong,
                             size_t n_wrong)
 {
-    const char *pick[UI_QUIZ_CHOICES];
+    const char *pick[UI_QUIZ_CHOICES] = {NULL};
     size_t n = 0;
     for (size_t i = 0; i < n_wrong && n < 3; i++)
         if (wrong[i] && !ui_quiz_same(real, wrong[i])) pick[n++] = wrong[i];
