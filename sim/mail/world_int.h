@@ -122,4 +122,8 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index);
 void ua_check_mail(struct ua *u, const struct scn_check_mail *check);
 void ua_webmail(struct ua *u, const struct scn_webmail *wm);
 
+/* world_timers.c (issue 9): with opts.timers, record the event queue's
+ * labelled schedules and cancels in the trace. */
+void world_timers_attach(struct world *w);
+
 #endif

@@ -174,12 +174,67 @@ static void test_lesson14_quiz(void **state)
     ui_app_free(app);
 }
 
+/* With world_opts.timers the world records its labelled timers, and the
+ * future-event view shows the queue run that retries a deferred message at
+ * the time the queue announced. */
+static void test_world_records_timers(void **state)
+{
+    (void)state;
+    struct scn_error se;
+    struct scn_scenario *s = scn_load_file("scenarios/03-server-down-two-hours.json", NULL, &se);
+    assert_non_null(s);
+    struct trace *tr = trace_new();
+    struct world_opts o = {0};
+    o.timers = true;
+    struct ms_error err;
+    struct world *w = world_new(s, tr, &o, &err);
+    assert_non_null(w);
+    world_run(w, SIM_US_MAX);
+    world_free(w);
+    assert_true(count_kind(tr, TR_TIMER_SET) > 0);
+    assert_true(count_kind(tr, TR_TIMER_CANCELLED) > 0);
+    struct ui_model *m = ui_model_new(tr, s);
+    size_t k = 0;
+    sim_us due = -1;
+    for (; k < trace_count(tr); k++) {
+        const struct trace_rec *r = trace_get(tr, k);
+        if (r->kind == TR_MSG_DEFERRED) {
+            due = trace_as_msg(r)->next_retry;
+            break;
+        }
+    }
+    assert_true(due > 0);
+    struct ui_timer t[64];
+    /* Once everything at the deferral's time has happened. */
+    size_t n = ui_future_at(m, trace_upper_bound(tr, trace_get(tr, k)->t), t, 64);
+    bool queue_run = false, action = false;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(t[i].label, "SMTP queue run") == 0 && t[i].due == due) queue_run = true;
+        if (strcmp(t[i].label, "scenario action") == 0) action = true;
+    }
+    assert_true(queue_run);
+    assert_true(action); /* host_up at 2h is still to come */
+    for (size_t i = 1; i < n; i++) assert_true(t[i - 1].due <= t[i].due);
+    /* Without the option the trace has no timer records. */
+    struct trace *plain = trace_new();
+    w = world_new(s, plain, NULL, &err);
+    world_run(w, SIM_US_MAX);
+    world_free(w);
+    assert_int_equal(count_kind(plain, TR_TIMER_SET), 0);
+    assert_int_equal(count_kind(plain, TR_MSG_DEFERRED), count_kind(tr, TR_MSG_DEFERRED));
+    trace_free(plain);
+    ui_model_free(m);
+    trace_free(tr);
+    scn_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chaos_deterministic),
         cmocka_unit_test(test_change_save_reload),
         cmocka_unit_test(test_lesson14_quiz),
+        cmocka_unit_test(test_world_records_timers),
     };
     return cmocka_run_group_tests_name("ui_lecture_sim", tests, NULL, NULL);
 }
