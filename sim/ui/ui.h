@@ -50,12 +50,12 @@ enum ui_theme { UI_THEME_DARK, UI_THEME_LIGHT };
 
 enum ui_overlay {
     UI_OV_NONE,
-    UI_OV_HELP,    /* H or ? */
-    UI_OV_INSPECT, /* a clicked packet or arrow: view.inspect */
-    UI_OV_MESSAGE, /* a clicked envelope: view.msg_host */
-    UI_OV_UNTIL,   /* U: the run-until menu (issue 9) */
-    UI_OV_QUIZ,    /* quiz mode paused at a question: view.quiz_step */
-    UI_OV_PINS,    /* P: choose mailboxes and queues to pin to the screen edge */
+    UI_OV_HELP,     /* H or ? */
+    UI_OV_INSPECT,  /* a clicked packet or arrow: view.inspect */
+    UI_OV_MESSAGE,  /* a clicked envelope: view.msg_host */
+    UI_OV_UNTIL,    /* U: the run-until menu (issue 9) */
+    UI_OV_QUIZ,     /* quiz mode paused at a question: view.quiz_step */
+    UI_OV_PINS,     /* P: choose mailboxes and queues to pin to the screen edge */
     UI_OV_CONTROLS, /* L: sliders for links and servers while paused */
     UI_OV_VARIANTS, /* V: the scenario's variants */
 };
@@ -96,7 +96,7 @@ struct ui_view {
     unsigned quiz_asked, quiz_right; /* the score, for self-study */
     struct ui_pin pins[UI_MAX_PINS]; /* pinned at the right edge, top down */
     size_t n_pins;
-    int pin_sel; /* UI_OV_PINS: the highlighted candidate */
+    int pin_sel;       /* UI_OV_PINS: the highlighted candidate */
     int ctl_sel;       /* UI_OV_CONTROLS: the highlighted slider */
     int64_t ctl_value; /* its value as moved, not yet applied */
     bool ctl_moved;    /* ctl_value differs from the scenario's */
@@ -189,8 +189,8 @@ bool ui_view_pin_toggle(struct ui_view *v, const struct ui_pin *p);
 enum ui_ctl_kind { UI_CTL_LATENCY, UI_CTL_LOSS, UI_CTL_RETRY, UI_CTL_GIVE_UP };
 struct ui_ctl {
     enum ui_ctl_kind kind;
-    size_t id;     /* link or host index in the scenario */
-    int64_t value; /* in effect at the time asked */
+    size_t id;      /* link or host index in the scenario */
+    int64_t value;  /* in effect at the time asked */
     char name[128]; /* "latency of mail.example.org - internet" */
 };
 /* The sliders of scenario s with the values in effect at time now (the
@@ -212,7 +212,7 @@ void ui_ctl_action(const struct scn_scenario *s, const struct ui_ctl *c, int64_t
  * table of other real replies to the same command. */
 #define UI_QUIZ_CHOICES 6
 struct ui_quiz {
-    size_t rec;        /* the record that answers it; the quiz pauses at step rec */
+    size_t rec; /* the record that answers it; the quiz pauses at step rec */
     char question[256];
     char choices[UI_QUIZ_CHOICES][128];
     size_t n_choices;
@@ -327,8 +327,7 @@ struct ui_app {
     /* issue 9 (each may be NULL: the window then does without):
      * Add action a (copied; LINK_SET, SERVER_SET, ...) to the current
      * scenario at a->at, simulate again, fill *w. As fault. */
-    int (*change)(void *ctx, const struct scn_action *a, struct ui_world *w,
-                  struct ms_error *err);
+    int (*change)(void *ctx, const struct scn_action *a, struct ui_world *w, struct ms_error *err);
     /* Go to variant name of the scenario as loaded (NULL or "": none),
      * dropping the changes made since; simulate, fill *w. As fault. */
     int (*variant)(void *ctx, const char *name, struct ui_world *w, struct ms_error *err);

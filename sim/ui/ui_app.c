@@ -15,8 +15,8 @@
 struct ui_simapp {
     const struct ui_sim *sim;
     struct scn_scenario *orig; /* as loaded, variants included (issue 9); owned */
-    struct scn_scenario *scn; /* current, faults included; owned */
-    struct trace *tr;         /* its trace; owned */
+    struct scn_scenario *scn;  /* current, faults included; owned */
+    struct trace *tr;          /* its trace; owned */
 };
 
 static void ui_app_err(struct ms_error *err, const char *msg)
@@ -164,8 +164,8 @@ static int ui_app_variant(void *ctx, const char *name, struct ui_world *w, struc
     }
     struct scn_error se;
     memset(&se, 0, sizeof se);
-    struct scn_scenario *s = name && *name ? scn_apply_variant(a->orig, name, &se)
-                                           : scn_clone(a->orig, &se);
+    struct scn_scenario *s =
+        name && *name ? scn_apply_variant(a->orig, name, &se) : scn_clone(a->orig, &se);
     if (!s) {
         ui_app_err(err, se.text);
         return -1;

@@ -246,8 +246,7 @@ static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct
     }
 }
 
-static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w,
-                         const struct ui_app *app)
+static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const struct ui_app *app)
 {
     struct ms_error err;
     memset(&err, 0, sizeof err);

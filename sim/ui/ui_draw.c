@@ -952,8 +952,8 @@ static void ui_d_pins(struct ui_frame *f)
                   UI_AL_LEFT, line);
         float ew = ui_px(f, 30), eh = ui_px(f, 20);
         for (unsigned e = 0; e < count && e < 10; e++)
-            ui_d_envelope(f, x + ui_px(f, 12) + (float)e * (ew + ui_px(f, 6)), y + ui_px(f, 72),
-                          ew, eh, 0xf0e442ffu);
+            ui_d_envelope(f, x + ui_px(f, 12) + (float)e * (ew + ui_px(f, 6)), y + ui_px(f, 72), ew,
+                          eh, 0xf0e442ffu);
         ui_p_noclip(g);
         y += ch + gap;
     }
@@ -988,8 +988,7 @@ static void ui_d_controls(struct ui_frame *f)
             ui_p_fill(f->g, b.x + ui_px(f, 16), y - ui_px(f, 4), b.w - ui_px(f, 32), ui_px(f, 38),
                       f->c->hi_bg);
         uint32_t col = sel ? f->c->hi_text : f->c->text;
-        ui_p_text(f->g, UI_F_SANS, ui_px(f, 22), col, b.x + ui_px(f, 24), y, UI_AL_LEFT,
-                  c[i].name);
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 22), col, b.x + ui_px(f, 24), y, UI_AL_LEFT, c[i].name);
         ui_p_text(f->g, UI_F_BOLD, ui_px(f, 22), col, b.x + ui_px(f, 640), y, UI_AL_LEFT, row);
         y += ui_px(f, 40);
     }
@@ -1004,8 +1003,8 @@ static void ui_d_variants(struct ui_frame *f)
 {
     size_t n = f->m->n_variants;
     SDL_FRect b;
-    float y = ui_d_box(f, ui_px(f, 1000), ui_px(f, 170 + 40 * (n + 1)), "Variants of this lesson",
-                       &b);
+    float y =
+        ui_d_box(f, ui_px(f, 1000), ui_px(f, 170 + 40 * (n + 1)), "Variants of this lesson", &b);
     const char *cur = f->m->scn ? f->m->scn->variant : NULL;
     for (size_t i = 0; i <= n; i++) {
         const char *name = i ? f->m->variants[i - 1].name : "(the scenario as written)";
@@ -1034,8 +1033,8 @@ static void ui_d_pin_menu(struct ui_frame *f)
     size_t n = ui_pin_candidates(f->m, c, MS_ARRAY_LEN(c));
     if (n > MS_ARRAY_LEN(c)) n = MS_ARRAY_LEN(c);
     SDL_FRect b;
-    float y = ui_d_box(f, ui_px(f, 900), ui_px(f, 150 + 40 * (n ? n : 1)),
-                       "Pin to the screen edge", &b);
+    float y =
+        ui_d_box(f, ui_px(f, 900), ui_px(f, 150 + 40 * (n ? n : 1)), "Pin to the screen edge", &b);
     if (n == 0)
         ui_p_text(f->g, UI_F_SANS, ui_px(f, 24), f->c->text, b.x + ui_px(f, 24), y, UI_AL_LEFT,
                   "No mailboxes or queues in this lesson.");
@@ -1242,8 +1241,8 @@ static void ui_d_help(struct ui_frame *f)
 static void ui_d_until(struct ui_frame *f)
 {
     SDL_FRect b;
-    float y = ui_d_box(f, ui_px(f, 900), ui_px(f, 120 + 40 * (UI_UNTIL_COUNT + 2)), "Run until",
-                       &b);
+    float y =
+        ui_d_box(f, ui_px(f, 900), ui_px(f, 120 + 40 * (UI_UNTIL_COUNT + 2)), "Run until", &b);
     for (int i = 0; i < UI_UNTIL_COUNT; i++) {
         char row[160];
         const char *arg = i == UI_UNTIL_TIME   ? " (type e.g. 30m, 2h, 1d)"
@@ -1253,9 +1252,8 @@ static void ui_d_until(struct ui_frame *f)
         if (i == f->v->until_sel)
             ui_p_fill(f->g, b.x + ui_px(f, 16), y - ui_px(f, 4), b.w - ui_px(f, 32), ui_px(f, 38),
                       f->c->hi_bg);
-        ui_p_text(f->g, UI_F_SANS, ui_px(f, 24),
-                  i == f->v->until_sel ? f->c->hi_text : f->c->text, b.x + ui_px(f, 24), y,
-                  UI_AL_LEFT, row);
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 24), i == f->v->until_sel ? f->c->hi_text : f->c->text,
+                  b.x + ui_px(f, 24), y, UI_AL_LEFT, row);
         y += ui_px(f, 40);
     }
     char typed[80];
@@ -1297,8 +1295,7 @@ static void ui_d_quiz(struct ui_frame *f)
     }
     y += ui_px(f, 8);
     if (f->v->quiz_shown && q.explain[0]) {
-        ui_p_text_wrap(f->g, UI_F_SANS, ui_px(f, 24), f->c->server, x, y, (int)wrap, q.explain,
-                       &h);
+        ui_p_text_wrap(f->g, UI_F_SANS, ui_px(f, 24), f->c->server, x, y, (int)wrap, q.explain, &h);
         y += (float)h + ui_px(f, 8);
     }
     char foot[160];

@@ -8,8 +8,8 @@
 #include "ui/ui_int.h"
 
 const char *const ui_until_names[UI_UNTIL_COUNT] = {
-    "the next retry", "the next delivery", "the next connection", "a simulated time",
-    "a message's fate",
+    "the next retry",   "the next delivery", "the next connection",
+    "a simulated time", "a message's fate",
 };
 
 struct ui_pend {
@@ -76,14 +76,13 @@ static void ui_future_timers(const struct ui_model *m, size_t k, struct ui_pends
 
 /* Without timer records: retries from the message records, and the
  * scenario's actions still to come. */
-static void ui_future_derived(const struct ui_model *m, size_t k, sim_us now,
-                              struct ui_pendset *p)
+static void ui_future_derived(const struct ui_model *m, size_t k, sim_us now, struct ui_pendset *p)
 {
     for (size_t i = 0; i < m->n_msgs && m->msgs[i] < k; i++) {
         const struct trace_rec *r = trace_get(m->tr, m->msgs[i]);
         const struct trace_msg *mg = trace_as_msg(r);
-        if (r->kind == TR_MSG_ATTEMPT || r->kind == TR_MSG_DELIVERED ||
-            r->kind == TR_MSG_BOUNCED || r->kind == TR_MSG_DEFERRED) {
+        if (r->kind == TR_MSG_ATTEMPT || r->kind == TR_MSG_DELIVERED || r->kind == TR_MSG_BOUNCED ||
+            r->kind == TR_MSG_DEFERRED) {
             for (size_t j = 0; j < p->n; j++)
                 if (p->a[j].msg == mg->msg && p->a[j].t.host == mg->host) ui_pend_remove(p, j--);
         }
@@ -115,8 +114,8 @@ static void ui_future_derived(const struct ui_model *m, size_t k, sim_us now,
         default:
             break;
         }
-        snprintf(e->t.label, sizeof e->t.label, "scenario: %s%s%s",
-                 scn_action_kind_names[a->kind], what && *what ? " " : "", what ? what : "");
+        snprintf(e->t.label, sizeof e->t.label, "scenario: %s%s%s", scn_action_kind_names[a->kind],
+                 what && *what ? " " : "", what ? what : "");
     }
 }
 
@@ -180,8 +179,7 @@ size_t ui_until_step(const struct ui_model *m, size_t from, enum ui_until what, 
     return from;
 }
 
-bool ui_view_run_until(struct ui_view *v, const struct ui_model *m, enum ui_until what,
-                       int64_t arg)
+bool ui_view_run_until(struct ui_view *v, const struct ui_model *m, enum ui_until what, int64_t arg)
 {
     size_t k = ui_until_step(m, v->step, what, arg);
     if (k == v->step) return false;
@@ -294,13 +292,13 @@ bool ui_view_pin_toggle(struct ui_view *v, const struct ui_pin *p)
 #define DAY_US (24 * HOUR_US)
 
 static const int64_t ui_scale_latency[] = {
-    1 * SIM_US_PER_MS,   2 * SIM_US_PER_MS,   5 * SIM_US_PER_MS,   10 * SIM_US_PER_MS,
-    20 * SIM_US_PER_MS,  50 * SIM_US_PER_MS,  100 * SIM_US_PER_MS, 200 * SIM_US_PER_MS,
+    1 * SIM_US_PER_MS,   2 * SIM_US_PER_MS,    5 * SIM_US_PER_MS,   10 * SIM_US_PER_MS,
+    20 * SIM_US_PER_MS,  50 * SIM_US_PER_MS,   100 * SIM_US_PER_MS, 200 * SIM_US_PER_MS,
     500 * SIM_US_PER_MS, 1000 * SIM_US_PER_MS, 2000 * SIM_US_PER_MS};
 static const int64_t ui_scale_loss[] = {0, 10, 20, 50, 100, 200, 300, 500};
-static const int64_t ui_scale_retry[] = {1 * MIN_US,  5 * MIN_US, 10 * MIN_US, 15 * MIN_US,
+static const int64_t ui_scale_retry[] = {1 * MIN_US,  5 * MIN_US,  10 * MIN_US, 15 * MIN_US,
                                          30 * MIN_US, 1 * HOUR_US, 2 * HOUR_US, 4 * HOUR_US};
-static const int64_t ui_scale_give_up[] = {10 * MIN_US, 30 * MIN_US, 1 * HOUR_US, 2 * HOUR_US,
+static const int64_t ui_scale_give_up[] = {10 * MIN_US, 30 * MIN_US,  1 * HOUR_US, 2 * HOUR_US,
                                            4 * HOUR_US, 12 * HOUR_US, 1 * DAY_US,  2 * DAY_US,
                                            5 * DAY_US,  7 * DAY_US};
 

@@ -23,26 +23,39 @@ struct ui_quiz_row {
 };
 
 static const struct ui_quiz_row ui_quiz_rows[] = {
-    {"SMTP", "", {"220 mail.example.net ESMTP ready", "421 4.3.2 Service not available",
-                  "554 5.3.2 No SMTP service here"}},
-    {"SMTP", "EHLO", {"250-mail.example.net Hello", "502 5.5.1 Command not implemented",
-                      "501 5.5.4 Syntax: EHLO hostname", "421 4.3.2 Shutting down"}},
-    {"SMTP", "HELO", {"250 mail.example.net", "501 5.5.4 Syntax: HELO hostname",
-                      "421 4.3.2 Shutting down"}},
-    {"SMTP", "MAIL", {"250 2.1.0 Ok", "451 4.3.0 Local error, try again later",
-                      "503 5.5.1 Error: nested MAIL command", "553 5.1.8 Bad sender address"}},
-    {"SMTP", "RCPT", {"250 2.1.5 Ok", "550 5.1.1 No such user here",
-                      "450 4.2.1 Mailbox busy, try again later", "452 4.5.3 Too many recipients",
-                      "503 5.5.1 Error: need MAIL command"}},
-    {"SMTP", "DATA", {"354 End data with <CR><LF>.<CR><LF>", "503 5.5.1 Error: need RCPT command",
-                      "554 5.5.1 No valid recipients", "451 4.3.0 Try again later"}},
-    {"SMTP", ".", {"250 2.0.0 Ok: queued", "451 4.3.0 Error in processing, try again later",
-                   "552 5.3.4 Message too big", "554 5.7.1 Rejected as spam"}},
+    {"SMTP",
+     "",
+     {"220 mail.example.net ESMTP ready", "421 4.3.2 Service not available",
+      "554 5.3.2 No SMTP service here"}},
+    {"SMTP",
+     "EHLO",
+     {"250-mail.example.net Hello", "502 5.5.1 Command not implemented",
+      "501 5.5.4 Syntax: EHLO hostname", "421 4.3.2 Shutting down"}},
+    {"SMTP",
+     "HELO",
+     {"250 mail.example.net", "501 5.5.4 Syntax: HELO hostname", "421 4.3.2 Shutting down"}},
+    {"SMTP",
+     "MAIL",
+     {"250 2.1.0 Ok", "451 4.3.0 Local error, try again later",
+      "503 5.5.1 Error: nested MAIL command", "553 5.1.8 Bad sender address"}},
+    {"SMTP",
+     "RCPT",
+     {"250 2.1.5 Ok", "550 5.1.1 No such user here", "450 4.2.1 Mailbox busy, try again later",
+      "452 4.5.3 Too many recipients", "503 5.5.1 Error: need MAIL command"}},
+    {"SMTP",
+     "DATA",
+     {"354 End data with <CR><LF>.<CR><LF>", "503 5.5.1 Error: need RCPT command",
+      "554 5.5.1 No valid recipients", "451 4.3.0 Try again later"}},
+    {"SMTP",
+     ".",
+     {"250 2.0.0 Ok: queued", "451 4.3.0 Error in processing, try again later",
+      "552 5.3.4 Message too big", "554 5.7.1 Rejected as spam"}},
     {"SMTP", "QUIT", {"221 2.0.0 Bye", "250 2.0.0 Ok", "500 5.5.2 Command unrecognized"}},
     {"SMTP", "RSET", {"250 2.0.0 Ok", "500 5.5.2 Command unrecognized", "221 2.0.0 Bye"}},
     {"SMTP", "NOOP", {"250 2.0.0 Ok", "500 5.5.2 Command unrecognized", "221 2.0.0 Bye"}},
-    {"SMTP", "*", {"250 2.0.0 Ok", "500 5.5.2 Command unrecognized",
-                   "502 5.5.1 Command not implemented"}},
+    {"SMTP",
+     "*",
+     {"250 2.0.0 Ok", "500 5.5.2 Command unrecognized", "502 5.5.1 Command not implemented"}},
     {"POP3", "", {"+OK POP3 server ready", "-ERR server busy"}},
     {"POP3", "*", {"+OK", "-ERR"}},
 };
@@ -105,8 +118,8 @@ static void ui_quiz_choices(struct ui_quiz *q, const char *real, const char *con
  * the n-th reply answers the n-th command; lines between a 354 and the lone
  * dot are message text, not commands. POP3: the line before must be the
  * client's. */
-static bool ui_quiz_command(const struct ui_model *m, uint32_t conn, size_t k, bool smtp,
-                            char *cmd, size_t cap)
+static bool ui_quiz_command(const struct ui_model *m, uint32_t conn, size_t k, bool smtp, char *cmd,
+                            size_t cap)
 {
     const size_t *a = m->conn_lines + m->conn_off[conn];
     size_t n = m->conn_off[conn + 1] - m->conn_off[conn];
@@ -204,9 +217,8 @@ static bool ui_quiz_reply(const struct ui_model *m, size_t k, struct ui_quiz *q)
 /* A queue's decision on a message. */
 static bool ui_quiz_decision(const struct ui_model *m, size_t k, struct ui_quiz *q)
 {
-    static const char *const what[] = {
-        "It is delivered", "It stays queued and is retried later",
-        "It bounces: a failure report goes back to the sender"};
+    static const char *const what[] = {"It is delivered", "It stays queued and is retried later",
+                                       "It bounces: a failure report goes back to the sender"};
     static const char *const rfc[] = {"RFC 5321 §6.1: the server has taken responsibility",
                                       "RFC 5321 §4.5.4.1: retry strategy (4yz reply or no answer)",
                                       "RFC 5321 §6.1, RFC 3464: a 5yz reply or the give-up time"};
@@ -228,8 +240,7 @@ static bool ui_quiz_decision(const struct ui_model *m, size_t k, struct ui_quiz 
     q->answer = (size_t)which;
     for (size_t i = 0; i < 3; i++)
         snprintf(q->choices[i], sizeof q->choices[i], "%s", what[i]);
-    snprintf(q->explain, sizeof q->explain, "%s%s%s", rfc[which], why[0] ? ". Reason: " : "",
-             why);
+    snprintf(q->explain, sizeof q->explain, "%s%s%s", rfc[which], why[0] ? ". Reason: " : "", why);
     return true;
 }
 

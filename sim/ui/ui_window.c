@@ -164,7 +164,8 @@ static void ui_win_fault(struct ui_win *w, enum ui_hit_kind kind, uint32_t id)
 static void ui_win_change(struct ui_win *w, const struct scn_action *a)
 {
     if (!w->app || !w->app->change) {
-        fprintf(stderr, "mailsim: changes need a scenario (this trace cannot be simulated again)\n");
+        fprintf(stderr,
+                "mailsim: changes need a scenario (this trace cannot be simulated again)\n");
         return;
     }
     struct ui_world nw;
@@ -296,9 +297,8 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
     }
     if (v->overlay == UI_OV_VARIANTS) { /* issue 9: the variant menu */
         size_t n = 0;
-        const struct scn_variant *vs = w->app && w->app->variants
-                                           ? w->app->variants(w->app->ctx, &n)
-                                           : NULL;
+        const struct scn_variant *vs =
+            w->app && w->app->variants ? w->app->variants(w->app->ctx, &n) : NULL;
         SDL_Keycode k = e->keysym.sym;
         int rows = (int)n + 1; /* row 0: no variant */
         if (k == SDLK_UP)

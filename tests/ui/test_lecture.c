@@ -28,9 +28,9 @@ static struct trace *lt_trace(bool timers)
     m.sender = m.rcpt = m.msgid = TRACE_NONE;
     trace_add_msg(tr, 0, TR_MSG_QUEUED, &m, NULL); /* 0 */
     m.attempt = 1;
-    trace_add_msg(tr, 1 * S, TR_MSG_ATTEMPT, &m, NULL); /* 1 */
+    trace_add_msg(tr, 1 * S, TR_MSG_ATTEMPT, &m, NULL);                               /* 1 */
     if (timers) trace_add_timer(tr, 1 * S, TR_TIMER_SET, 0, 301 * S, "SMTP timeout"); /* 2 */
-    if (timers) trace_add_timer(tr, 1 * S, TR_TIMER_SET, 1, 2 * S, "TCP retransmit");  /* 3 */
+    if (timers) trace_add_timer(tr, 1 * S, TR_TIMER_SET, 1, 2 * S, "TCP retransmit"); /* 3 */
     if (timers) trace_add_timer(tr, 3 * S, TR_TIMER_CANCELLED, 0, 301 * S, "SMTP timeout");
     m.next_retry = 1801 * S;
     trace_add_msg(tr, 3 * S, TR_MSG_DEFERRED, &m, "421 busy");
@@ -188,12 +188,12 @@ static struct trace *lt_smtp(const char *reply)
     static const struct {
         char side;
         const char *line;
-    } d[] = {{'S', "220 mail.example.net ESMTP\r\n"},       /* 0 */
-             {'C', "EHLO mail.example.org\r\n"},            /* 1 */
-             {'S', "250-mail.example.net\r\n"},             /* 2 */
-             {'S', "250 8BITMIME\r\n"},                     /* 3: continuation */
-             {'C', "RCPT TO:<nobody@example.net>\r\n"},     /* 4 */
-             {'S', NULL}};                                   /* 5: the reply */
+    } d[] = {{'S', "220 mail.example.net ESMTP\r\n"},   /* 0 */
+             {'C', "EHLO mail.example.org\r\n"},        /* 1 */
+             {'S', "250-mail.example.net\r\n"},         /* 2 */
+             {'S', "250 8BITMIME\r\n"},                 /* 3: continuation */
+             {'C', "RCPT TO:<nobody@example.net>\r\n"}, /* 4 */
+             {'S', NULL}};                              /* 5: the reply */
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         char buf[128];
         snprintf(buf, sizeof buf, "%s\r\n", reply);
@@ -222,14 +222,16 @@ static void test_quiz_follows_trace(void **state)
         assert_string_equal(q.choices[q.answer], replies[r]);
         for (size_t i = 0; i < q.n_choices; i++)
             if (i != q.answer) assert_memory_not_equal(q.choices[i], replies[r], 3);
-        assert_string_equal(q.explain, r == 0 ? "Mailbox unavailable: permanent failure, the "
-                                                "message bounces (RFC 5321 §4.2.2)"
-                                              : "Requested action okay, completed (RFC 5321 §4.2.2)");
+        assert_string_equal(q.explain, r == 0
+                                           ? "Mailbox unavailable: permanent failure, the "
+                                             "message bounces (RFC 5321 §4.2.2)"
+                                           : "Requested action okay, completed (RFC 5321 §4.2.2)");
         /* The greeting and the EHLO reply are questions; the continuation is not. */
         assert_true(ui_quiz_at(m, 0, &q));
         assert_string_equal(q.choices[q.answer], "220 mail.example.net ESMTP");
         assert_true(ui_quiz_at(m, 2, &q));
-        assert_string_equal(q.question, "What does mail.example.net answer to EHLO mail.example.org?");
+        assert_string_equal(q.question,
+                            "What does mail.example.net answer to EHLO mail.example.org?");
         assert_false(ui_quiz_at(m, 1, &q));
         assert_false(ui_quiz_at(m, 3, &q));
         assert_int_equal(ui_quiz_next(m, 1), 2);
@@ -332,11 +334,12 @@ static void test_pins(void **state)
     assert_true(ui_view_pin_toggle(&v, &c[n - 1]));
     assert_int_equal(v.n_pins, 2);
     ui_draw(g, m, &v, &b);
-    assert_true(b.text_draws > a.text_draws); /* a title and a line per card */
+    assert_true(b.text_draws > a.text_draws);   /* a title and a line per card */
     assert_true(ui_view_pin_toggle(&v, &c[0])); /* unpin */
     assert_int_equal(v.n_pins, 1);
     assert_int_equal(v.pins[0].user, TRACE_NONE);
-    for (size_t i = 0; i < 3 && i < n - 1; i++) assert_true(ui_view_pin_toggle(&v, &c[i]));
+    for (size_t i = 0; i < 3 && i < n - 1; i++)
+        assert_true(ui_view_pin_toggle(&v, &c[i]));
     assert_int_equal(v.n_pins, n >= 4 ? 4 : n);
     struct ui_pin other = {99, TRACE_NONE, TRACE_NONE};
     if (v.n_pins == UI_MAX_PINS) assert_false(ui_view_pin_toggle(&v, &other)); /* full */
@@ -348,10 +351,14 @@ static void test_pins(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_future_from_timers), cmocka_unit_test(test_future_derived),
-        cmocka_unit_test(test_until_targets),      cmocka_unit_test(test_until_menu),
-        cmocka_unit_test(test_future_panel_draws), cmocka_unit_test(test_quiz_follows_trace),
-        cmocka_unit_test(test_quiz_play),          cmocka_unit_test(test_quiz_decision),
+        cmocka_unit_test(test_future_from_timers),
+        cmocka_unit_test(test_future_derived),
+        cmocka_unit_test(test_until_targets),
+        cmocka_unit_test(test_until_menu),
+        cmocka_unit_test(test_future_panel_draws),
+        cmocka_unit_test(test_quiz_follows_trace),
+        cmocka_unit_test(test_quiz_play),
+        cmocka_unit_test(test_quiz_decision),
         cmocka_unit_test(test_pins),
     };
     return cmocka_run_group_tests_name("ui_lecture", tests, NULL, NULL);

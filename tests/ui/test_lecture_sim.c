@@ -214,7 +214,8 @@ static void test_world_records_timers(void **state)
     }
     assert_true(queue_run);
     assert_true(action); /* host_up at 2h is still to come */
-    for (size_t i = 1; i < n; i++) assert_true(t[i - 1].due <= t[i].due);
+    for (size_t i = 1; i < n; i++)
+        assert_true(t[i - 1].due <= t[i].due);
     /* Without the option the trace has no timer records. */
     struct trace *plain = trace_new();
     w = world_new(s, plain, NULL, &err);
