@@ -430,9 +430,17 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
         v->overlay = UI_OV_CONTROLS;
         v->ctl_moved = false;
         break;
-    case SDLK_v: /* issue 9: variants */
+    case SDLK_v: { /* issue 9: variants; the highlight starts on the one in use */
+        size_t n = 0;
+        const struct scn_variant *vs =
+            w->app && w->app->variants ? w->app->variants(w->app->ctx, &n) : NULL;
+        const char *cur = w->world.scn ? w->world.scn->variant : NULL;
+        v->var_sel = 0;
+        for (size_t i = 0; cur && vs && i < n; i++)
+            if (strcmp(vs[i].name, cur) == 0) v->var_sel = (int)i + 1;
         v->overlay = UI_OV_VARIANTS;
         break;
+    }
     case SDLK_p: /* issue 9: pin mailboxes and queues */
         v->overlay = UI_OV_PINS;
         break;
