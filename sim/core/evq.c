@@ -53,6 +53,8 @@ struct evq {
     uint64_t seq;
     uint64_t fired;
     int stopped;
+    evq_observer_fn *obs; /* NULL: nobody watches (the usual case) */
+    void *obs_ctx;
 };
 
 static inline int evq_less(const struct evq_ent *a, const struct evq_ent *b)
@@ -212,7 +214,9 @@ evq_handle evq_at(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg,
     h[pos].node = i;
     h[pos].gen = nd->gen;
     q->live++;
-    return ((uint64_t)nd->gen << 32) | ((uint64_t)i + 1);
+    evq_handle hd = ((uint64_t)nd->gen << 32) | ((uint64_t)i + 1);
+    if (q->obs) q->obs(q->obs_ctx, EVQ_OBS_SET, hd, t, label);
+    return hd;
 }
 
 evq_handle evq_after(struct evq *q, sim_us delay_us, evq_fn *fn, void *ctx, uint64_t arg,
@@ -255,6 +259,7 @@ bool evq_cancel(struct evq *q, evq_handle h)
 {
     struct evq_node *nd = evq_lookup(q, h);
     if (!nd) return false;
+    if (q->obs) q->obs(q->obs_ctx, EVQ_OBS_CANCEL, h, nd->t, nd->label);
     evq_node_release(q, (uint32_t)((h & 0xffffffffu) - 1));
     q->live--;
     q->stale++;
@@ -393,6 +398,12 @@ void evq_foreach_pending(const struct evq *q, void (*fn)(void *ctx, const struct
     struct evq_info *all = evq_sorted(q, &k);
     for (size_t i = 0; i < k; i++) fn(ctx, &all[i]);
     free(all);
+}
+
+void evq_set_observer(struct evq *q, evq_observer_fn *fn, void *ctx)
+{
+    q->obs = fn;
+    q->obs_ctx = fn ? ctx : NULL;
 }
 
 size_t evq_memory(const struct evq *q)

@@ -98,6 +98,19 @@ size_t evq_snapshot(const struct evq *q, struct evq_info *out, size_t max);
 void evq_foreach_pending(const struct evq *q, void (*fn)(void *ctx, const struct evq_info *ev),
                          void *ctx);
 
+/* What an observer is told (issue 9, the future-event view). */
+enum evq_obs_kind { EVQ_OBS_SET, EVQ_OBS_CANCEL };
+
+/* Called on every evq_at() (after scheduling) and on every successful
+ * evq_cancel(): id is the event's handle, t its due time, label as given to
+ * evq_at() (may be NULL). Not called when an event fires. The observer must
+ * not schedule or cancel events on the queue. */
+typedef void evq_observer_fn(void *ctx, enum evq_obs_kind kind, evq_handle id, sim_us t,
+                             const char *label);
+/* Install fn (NULL removes it) with its ctx. Without an observer scheduling
+ * and cancelling cost one predictable branch. Can't fail. */
+void evq_set_observer(struct evq *q, evq_observer_fn *fn, void *ctx);
+
 /* Bytes currently held by the queue's arrays (heap and node pool), for the
  * memory-per-pending-event figure. Can't fail. */
 size_t evq_memory(const struct evq *q);

@@ -32,6 +32,9 @@ struct ui_model;
 struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario *scn);
 /* Set the title shown (copied; NULL keeps the scenario's). */
 void ui_model_set_title(struct ui_model *m, const char *title);
+/* The variants the variant menu (V) offers (borrowed, must outlive the
+ * model; default: the scenario's). Can't fail. */
+void ui_model_set_variants(struct ui_model *m, const struct scn_variant *v, size_t n);
 /* Free the model (not the trace). NULL is a no-op. */
 void ui_model_free(struct ui_model *m);
 /* Number of steps N (== trace_count); the view's step runs 0..N. */
@@ -47,10 +50,23 @@ enum ui_theme { UI_THEME_DARK, UI_THEME_LIGHT };
 
 enum ui_overlay {
     UI_OV_NONE,
-    UI_OV_HELP,    /* H or ? */
-    UI_OV_INSPECT, /* a clicked packet or arrow: view.inspect */
-    UI_OV_MESSAGE, /* a clicked envelope: view.msg_host */
+    UI_OV_HELP,     /* H or ? */
+    UI_OV_INSPECT,  /* a clicked packet or arrow: view.inspect */
+    UI_OV_MESSAGE,  /* a clicked envelope: view.msg_host */
+    UI_OV_UNTIL,    /* U: the run-until menu (issue 9) */
+    UI_OV_QUIZ,     /* quiz mode paused at a question: view.quiz_step */
+    UI_OV_PINS,     /* P: choose mailboxes and queues to pin to the screen edge */
+    UI_OV_CONTROLS, /* L: sliders for links and servers while paused */
+    UI_OV_VARIANTS, /* V: the scenario's variants */
 };
+
+/* A mailbox (user's folder on a host) or a host's outgoing queue pinned to
+ * the screen edge (issue 9). Ids are the trace's (host id, interned user and
+ * folder); user == TRACE_NONE means the host's queue. */
+struct ui_pin {
+    uint32_t host, user, folder;
+};
+#define UI_MAX_PINS 4
 
 #define UI_SPEED_COUNT 11 /* speeds 1/8x .. 128x; index 3 is 1x */
 
@@ -68,6 +84,23 @@ struct ui_view {
     size_t inspect;    /* UI_OV_INSPECT: the record shown */
     uint32_t msg_host; /* UI_OV_MESSAGE: the host whose envelope was clicked */
     uint32_t conn;     /* dialogue panel: connection shown, 0 = follow the step */
+    /* issue 9, lecture features */
+    bool future;         /* E: the future-event panel instead of the current event */
+    int until_sel;       /* UI_OV_UNTIL: the highlighted entry (enum ui_until) */
+    char until_text[32]; /* UI_OV_UNTIL: what is typed for a time or a message */
+    bool quiz;           /* K (or "quiz": true): playing stops at each question */
+    size_t quiz_step;    /* UI_OV_QUIZ: the step paused at (its record is the answer) */
+    size_t quiz_passed;  /* the question at this step was answered: play on (0 = none) */
+    int quiz_pick;       /* the choice picked, -1 none yet */
+    bool quiz_shown;     /* the answer is revealed */
+    unsigned quiz_asked, quiz_right; /* the score, for self-study */
+    struct ui_pin pins[UI_MAX_PINS]; /* pinned at the right edge, top down */
+    size_t n_pins;
+    int pin_sel;       /* UI_OV_PINS: the highlighted candidate */
+    int ctl_sel;       /* UI_OV_CONTROLS: the highlighted slider */
+    int64_t ctl_value; /* its value as moved, not yet applied */
+    bool ctl_moved;    /* ctl_value differs from the scenario's */
+    int var_sel;       /* UI_OV_VARIANTS: the highlighted variant (0 = none) */
 };
 
 /* Defaults: step 0, paused, 1x, zoom 1, dark theme, TCP detail on. Can't fail. */
@@ -88,6 +121,119 @@ double ui_view_speed_factor(const struct ui_view *v);
 /* The simulated time shown at the view (record k-1's time, interpolated
  * towards record k's while playing). */
 sim_us ui_view_time(const struct ui_view *v, const struct ui_model *m);
+
+/* ---- lecture features (issue 9) ------------------------------------------------------ */
+
+/* One pending event of the simulation as the trace tells it at a step. */
+struct ui_timer {
+    sim_us due;     /* when it will run */
+    uint32_t host;  /* the host it belongs to, or TRACE_NONE */
+    char label[96]; /* "TCP retransmit", "retry of message 2", "scenario: host_down" */
+};
+
+/* The events pending after records [0, k), earliest first (ties in the
+ * order they were set), at most max of them into out; returns how many
+ * were written. Built from TIMER_SET / TIMER_CANCELLED records (a cancel
+ * removes the earliest pending set of the same due time, host and label;
+ * a timer whose due time has passed has fired). A trace without timer
+ * records still shows its retries (MSG_DEFERRED next_retry, until the
+ * message's next attempt) and the scenario's timeline actions still to come.
+ * A pure function of the trace, the scenario and k. */
+size_t ui_future_at(const struct ui_model *m, size_t k, struct ui_timer *out, size_t max);
+
+/* Targets of "run until". */
+enum ui_until {
+    UI_UNTIL_RETRY,      /* the next delivery attempt after the first (attempt >= 2) */
+    UI_UNTIL_DELIVERY,   /* the next MSG_DELIVERED */
+    UI_UNTIL_CONNECTION, /* the next CONN_OPENED */
+    UI_UNTIL_TIME,       /* arg: a simulated time; every record at or before it */
+    UI_UNTIL_FATE,       /* arg: a message number; its next DELIVERED or BOUNCED */
+    UI_UNTIL_COUNT
+};
+/* Menu texts of the targets ("the next retry", ...). Static. */
+extern const char *const ui_until_names[UI_UNTIL_COUNT];
+
+/* The step that "run until what" from step `from` lands on: the step that
+ * shows the target record as the current one (its index + 1), searching
+ * records from..N-1; for UI_UNTIL_TIME the step after every record with
+ * t <= arg (never before from). Returns from when there is no such record. */
+size_t ui_until_step(const struct ui_model *m, size_t from, enum ui_until what, int64_t arg);
+/* Seek v there (stops playing). Returns false, leaving v alone, when there
+ * is no target ahead. */
+bool ui_view_run_until(struct ui_view *v, const struct ui_model *m, enum ui_until what,
+                       int64_t arg);
+
+/* The run-until menu (U): open it, type into it (digits and letters; a
+ * backspace is "\b"), move the highlight (dir +1 / -1). Can't fail. */
+void ui_until_menu_open(struct ui_view *v);
+void ui_until_menu_text(struct ui_view *v, const char *text);
+void ui_until_menu_move(struct ui_view *v, int dir);
+/* Enter: run until the highlighted target, reading a time ("30m", "2h";
+ * from the start of the lesson) or a message number from what was typed.
+ * Closes the menu and returns true when the view moved; false leaves it
+ * open when what was typed is not understood, closes it when there is no
+ * target ahead. */
+bool ui_until_menu_run(struct ui_view *v, const struct ui_model *m);
+
+/* What can be pinned: every mailbox the trace ever shows (by host, user,
+ * folder), then the queue of every mail server. Up to max into out; returns
+ * how many there are in all. */
+size_t ui_pin_candidates(const struct ui_model *m, struct ui_pin *out, size_t max);
+/* "bob INBOX on mail.example.net", "queue of mail.example.org". Can't fail. */
+void ui_pin_label(const struct ui_model *m, const struct ui_pin *p, char *buf, size_t len);
+/* Pin p, or unpin it when pinned. Returns false when UI_MAX_PINS are pinned. */
+bool ui_view_pin_toggle(struct ui_view *v, const struct ui_pin *p);
+
+/* Sliders for links and servers (L, issue 9). Values: microseconds, or
+ * for loss thousandths. */
+enum ui_ctl_kind { UI_CTL_LATENCY, UI_CTL_LOSS, UI_CTL_RETRY, UI_CTL_GIVE_UP };
+struct ui_ctl {
+    enum ui_ctl_kind kind;
+    size_t id;      /* link or host index in the scenario */
+    int64_t value;  /* in effect at the time asked */
+    char name[128]; /* "latency of mail.example.org - internet" */
+};
+/* The sliders of scenario s with the values in effect at time now (the
+ * file's, changed by LINK_SET / SERVER_SET actions at or before now): a
+ * latency and a loss per link, then a retry interval and a give-up time per
+ * mail server. Up to max into out; returns how many there are in all. */
+size_t ui_controls(const struct scn_scenario *s, sim_us now, struct ui_ctl *out, size_t max);
+/* The next value on the slider's scale above (dir > 0) or below value. */
+int64_t ui_ctl_step(enum ui_ctl_kind kind, int64_t value, int dir);
+/* "120 ms", "5%", "30 min", "5 d". Can't fail. */
+void ui_ctl_format(enum ui_ctl_kind kind, int64_t value, char *buf, size_t len);
+/* The scenario action that sets c to value at time at (LINK_SET or
+ * SERVER_SET; a give-up below the interval is raised to it). */
+void ui_ctl_action(const struct scn_scenario *s, const struct ui_ctl *c, int64_t value, sim_us at,
+                   struct scn_action *a);
+
+/* A question of quiz mode, made from the trace: the engine's real reply (or
+ * the queue's real decision) is one of the choices, the others come from a
+ * table of other real replies to the same command. */
+#define UI_QUIZ_CHOICES 6
+struct ui_quiz {
+    size_t rec; /* the record that answers it; the quiz pauses at step rec */
+    char question[256];
+    char choices[UI_QUIZ_CHOICES][128];
+    size_t n_choices;
+    size_t answer;     /* index of the right choice */
+    char explain[256]; /* the meaning and RFC section, shown with the answer */
+};
+/* Is there a question before record k (asked at step k)? A server's reply to
+ * a command (its first line: SMTP and POP3), a queue's decision on a
+ * message (MSG_DELIVERED, MSG_DEFERRED, MSG_BOUNCED), or a question written
+ * in the scenario (asked before the first record at or after its time; it
+ * wins over a made one). Fills *q when true. Pure function of trace,
+ * scenario and k. */
+bool ui_quiz_at(const struct ui_model *m, size_t k, struct ui_quiz *q);
+/* The first step >= from with a question, or N when none. */
+size_t ui_quiz_next(const struct ui_model *m, size_t from);
+/* Keys of a paused question: pick choice i (0-based; scores it and reveals
+ * the answer), reveal without picking, or go on (closes the question and
+ * plays on past it). Each returns false when it does nothing. */
+bool ui_quiz_pick(struct ui_view *v, const struct ui_model *m, int i);
+bool ui_quiz_reveal(struct ui_view *v);
+bool ui_quiz_continue(struct ui_view *v, const struct ui_model *m);
 
 /* ---- drawing ------------------------------------------------------------------- */
 
@@ -178,6 +324,18 @@ struct ui_app {
     /* Print the text transcript of w to out (used without a display).
      * Returns 0, or -1 on write error. May be NULL (trace_write_text then). */
     int (*transcript)(void *ctx, const struct ui_world *w, FILE *out);
+    /* issue 9 (each may be NULL: the window then does without):
+     * Add action a (copied; LINK_SET, SERVER_SET, ...) to the current
+     * scenario at a->at, simulate again, fill *w. As fault. */
+    int (*change)(void *ctx, const struct scn_action *a, struct ui_world *w, struct ms_error *err);
+    /* Go to variant name of the scenario as loaded (NULL or "": none),
+     * dropping the changes made since; simulate, fill *w. As fault. */
+    int (*variant)(void *ctx, const char *name, struct ui_world *w, struct ms_error *err);
+    /* The names of the loaded scenario's variants (borrowed), *n of them. */
+    const struct scn_variant *(*variants)(void *ctx, size_t *n);
+    /* Write the current scenario, changes included, to path (scn_save:
+     * refuses an existing file unless overwrite). 0, or -1 with *err. */
+    int (*save)(void *ctx, const char *path, bool overwrite, struct ms_error *err);
 };
 
 /* The simplest thing a program can provide: a simulator. The window then

@@ -14,8 +14,9 @@
 
 struct ui_simapp {
     const struct ui_sim *sim;
-    struct scn_scenario *scn; /* current, faults included; owned */
-    struct trace *tr;         /* its trace; owned */
+    struct scn_scenario *orig; /* as loaded, variants included (issue 9); owned */
+    struct scn_scenario *scn;  /* current, faults included; owned */
+    struct trace *tr;          /* its trace; owned */
 };
 
 static void ui_app_err(struct ms_error *err, const char *msg)
@@ -56,7 +57,19 @@ static int ui_app_load(void *ctx, const char *file, struct ui_world *w, struct m
         ui_app_err(err, se.text);
         return -1;
     }
-    return ui_app_adopt(a, s, w, err);
+    struct scn_scenario *orig = scn_clone(s, &se);
+    if (!orig) {
+        scn_free(s);
+        ui_app_err(err, se.text);
+        return -1;
+    }
+    if (ui_app_adopt(a, s, w, err) != 0) {
+        scn_free(orig);
+        return -1;
+    }
+    scn_free(a->orig);
+    a->orig = orig;
+    return 0;
 }
 
 static int ui_app_fault(void *ctx, const struct ui_fault *f, struct ui_world *w,
@@ -114,6 +127,75 @@ static int ui_app_fault(void *ctx, const struct ui_fault *f, struct ui_world *w,
     return ui_app_adopt(a, s, w, err);
 }
 
+/* issue 9: any timeline action (sliders: LINK_SET, SERVER_SET). */
+static int ui_app_change(void *ctx, const struct scn_action *act, struct ui_world *w,
+                         struct ms_error *err)
+{
+    struct ui_simapp *a = ctx;
+    if (!a->scn) {
+        ui_app_err(err, "no scenario loaded");
+        return -1;
+    }
+    if (act->kind != SCN_ACT_LINK_SET && act->kind != SCN_ACT_SERVER_SET &&
+        act->kind != SCN_ACT_HOST_DOWN && act->kind != SCN_ACT_HOST_UP &&
+        act->kind != SCN_ACT_LINK_DOWN && act->kind != SCN_ACT_LINK_UP) {
+        ui_app_err(err, "the window changes only hosts, links and servers");
+        return -1;
+    }
+    struct scn_error se;
+    memset(&se, 0, sizeof se);
+    struct scn_scenario *s = scn_clone(a->scn, &se);
+    if (!s) {
+        ui_app_err(err, se.text);
+        return -1;
+    }
+    struct scn_action c = *act; /* these kinds own no strings */
+    if (c.at < 0) c.at = 0;
+    scn_timeline_insert(s, &c);
+    return ui_app_adopt(a, s, w, err);
+}
+
+static int ui_app_variant(void *ctx, const char *name, struct ui_world *w, struct ms_error *err)
+{
+    struct ui_simapp *a = ctx;
+    if (!a->orig) {
+        ui_app_err(err, "no scenario loaded");
+        return -1;
+    }
+    struct scn_error se;
+    memset(&se, 0, sizeof se);
+    struct scn_scenario *s =
+        name && *name ? scn_apply_variant(a->orig, name, &se) : scn_clone(a->orig, &se);
+    if (!s) {
+        ui_app_err(err, se.text);
+        return -1;
+    }
+    return ui_app_adopt(a, s, w, err);
+}
+
+static const struct scn_variant *ui_app_variants(void *ctx, size_t *n)
+{
+    struct ui_simapp *a = ctx;
+    *n = a->orig ? a->orig->n_variants : 0;
+    return a->orig ? a->orig->variants : NULL;
+}
+
+static int ui_app_save(void *ctx, const char *path, bool overwrite, struct ms_error *err)
+{
+    struct ui_simapp *a = ctx;
+    if (!a->scn) {
+        ui_app_err(err, "no scenario loaded");
+        return -1;
+    }
+    struct scn_error se;
+    memset(&se, 0, sizeof se);
+    if (!scn_save(a->scn, path, overwrite, &se)) {
+        ui_app_err(err, se.text);
+        return -1;
+    }
+    return 0;
+}
+
 static int ui_app_transcript(void *ctx, const struct ui_world *w, FILE *out)
 {
     struct ui_simapp *a = ctx;
@@ -129,6 +211,10 @@ struct ui_app *ui_app_new(const struct ui_sim *sim)
     app->load = ui_app_load;
     app->fault = ui_app_fault;
     app->transcript = ui_app_transcript;
+    app->change = ui_app_change;
+    app->variant = ui_app_variant;
+    app->variants = ui_app_variants;
+    app->save = ui_app_save;
     return app;
 }
 
@@ -138,6 +224,7 @@ void ui_app_free(struct ui_app *app)
     struct ui_simapp *a = app->ctx;
     trace_free(a->tr);
     scn_free(a->scn);
+    scn_free(a->orig);
     free(a);
     free(app);
 }

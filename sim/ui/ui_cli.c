@@ -24,7 +24,17 @@ static const char ui_usage[] =
     "  --help-overlay       draw the help overlay (for --render-step)\n"
     "  --inspect R          open the inspector on record R (1-based)\n"
     "  --message HOST       open the message view at HOST\n"
-    "  --text               print the text transcript instead of opening a window\n";
+    "  --text               print the text transcript instead of opening a window\n"
+    "  --variant NAME       use the scenario's variant NAME\n"
+    "  --save-scenario OUT  write the scenario, with the window's faults and slider\n"
+    "                       changes, to OUT when the window closes (at once with\n"
+    "                       --text or --render-step); never over a file unless --force\n"
+    "  --force              let --save-scenario replace an existing file\n"
+    "  --future             show the scheduled events (E) instead of the current event\n"
+    "  --pin TEXT           pin the mailbox or queue whose name contains TEXT (P)\n"
+    "  --quiz               quiz mode (K); at --render-step K shows the question there\n"
+    "  --quiz-answer N      with --quiz: choose answer N (1-based) and show the result\n"
+    "  --menu NAME          draw a menu: until, pins, controls or variants\n";
 
 const char *ui_cli_usage(void)
 {
@@ -41,6 +51,12 @@ struct ui_cli {
     enum ui_theme theme;
     double zoom;
     bool no_tcp;
+    /* issue 9 */
+    const char *variant, *save, *menu;
+    bool force, future, quiz;
+    const char *pins[UI_MAX_PINS];
+    size_t n_pins;
+    long quiz_answer; /* 1-based, 0 none */
 };
 
 static bool ui_cli_long(const char *s, long *out)
@@ -67,7 +83,9 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
                      strcmp(a, "--export-frames") == 0 || strcmp(a, "--size") == 0 ||
                      strcmp(a, "--step") == 0 || strcmp(a, "--theme") == 0 ||
                      strcmp(a, "--zoom") == 0 || strcmp(a, "--inspect") == 0 ||
-                     strcmp(a, "--message") == 0;
+                     strcmp(a, "--message") == 0 || strcmp(a, "--variant") == 0 ||
+                     strcmp(a, "--save-scenario") == 0 || strcmp(a, "--pin") == 0 ||
+                     strcmp(a, "--quiz-answer") == 0 || strcmp(a, "--menu") == 0;
         if (takes && !val) {
             fprintf(stderr, "mailsim: %s needs a value\n%s", a, ui_usage);
             return 2;
@@ -78,6 +96,37 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
             c->text = true;
         } else if (strcmp(a, "--no-tcp-detail") == 0) {
             c->no_tcp = true;
+        } else if (strcmp(a, "--variant") == 0) { /* issue 9 */
+            c->variant = argv[++i];
+        } else if (strcmp(a, "--save-scenario") == 0) {
+            c->save = argv[++i];
+        } else if (strcmp(a, "--force") == 0) {
+            c->force = true;
+        } else if (strcmp(a, "--future") == 0) {
+            c->future = true;
+        } else if (strcmp(a, "--quiz") == 0) {
+            c->quiz = true;
+        } else if (strcmp(a, "--quiz-answer") == 0) {
+            if (!ui_cli_long(val, &c->quiz_answer) || c->quiz_answer == 0) {
+                fprintf(stderr, "mailsim: --quiz-answer: \"%s\" is not a choice (1..)\n", val);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--pin") == 0) {
+            if (c->n_pins == UI_MAX_PINS) {
+                fprintf(stderr, "mailsim: --pin: at most %d pins\n", UI_MAX_PINS);
+                return 2;
+            }
+            c->pins[c->n_pins++] = argv[++i];
+        } else if (strcmp(a, "--menu") == 0) {
+            c->menu = argv[++i];
+            if (strcmp(c->menu, "until") != 0 && strcmp(c->menu, "pins") != 0 &&
+                strcmp(c->menu, "controls") != 0 && strcmp(c->menu, "variants") != 0) {
+                fprintf(stderr,
+                        "mailsim: --menu: \"%s\" is not until, pins, controls or variants\n",
+                        c->menu);
+                return 2;
+            }
         } else if (strcmp(a, "--help-overlay") == 0) {
             c->help_overlay = true;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -166,6 +215,27 @@ static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct
         v->overlay = UI_OV_INSPECT;
         v->inspect = (size_t)c->inspect - 1;
     }
+    /* issue 9 */
+    v->future = c->future;
+    v->quiz = c->quiz;
+    for (size_t i = 0; i < c->n_pins; i++) {
+        struct ui_pin cand[64];
+        size_t n = ui_pin_candidates(m, cand, MS_ARRAY_LEN(cand));
+        for (size_t j = 0; j < n && j < MS_ARRAY_LEN(cand); j++) {
+            char label[200];
+            ui_pin_label(m, &cand[j], label, sizeof label);
+            if (strstr(label, c->pins[i])) {
+                ui_view_pin_toggle(v, &cand[j]);
+                break;
+            }
+        }
+    }
+    if (c->menu) {
+        v->overlay = strcmp(c->menu, "until") == 0      ? UI_OV_UNTIL
+                     : strcmp(c->menu, "pins") == 0     ? UI_OV_PINS
+                     : strcmp(c->menu, "controls") == 0 ? UI_OV_CONTROLS
+                                                        : UI_OV_VARIANTS;
+    }
     if (c->message_host) {
         const struct trace *tr = ui_model_trace(m);
         for (size_t h = 0; h < trace_host_count(tr); h++)
@@ -176,7 +246,7 @@ static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct
     }
 }
 
-static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w)
+static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const struct ui_app *app)
 {
     struct ms_error err;
     memset(&err, 0, sizeof err);
@@ -187,6 +257,11 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w)
     }
     struct ui_model *m = ui_model_new(w->tr, w->scn);
     ui_model_set_title(m, w->title);
+    if (app && app->variants) { /* issue 9: the variant menu lists the file's */
+        size_t nv = 0;
+        const struct scn_variant *vs = app->variants(app->ctx, &nv);
+        ui_model_set_variants(m, vs, nv);
+    }
     struct ui_view v;
     ui_cli_view(c, m, &v);
     int rc = 0;
@@ -197,6 +272,11 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w)
             rc = 2;
         } else {
             ui_view_seek(&v, m, (size_t)c->render_step);
+            if (c->quiz && ui_quiz_next(m, v.step) == v.step) { /* issue 9 */
+                v.overlay = UI_OV_QUIZ;
+                v.quiz_step = v.step;
+                if (c->quiz_answer) ui_quiz_pick(&v, m, (int)c->quiz_answer - 1);
+            }
             ui_draw(g, m, &v, NULL);
             if (ui_gfx_save_png(g, c->out, &err) != 0) {
                 fprintf(stderr, "mailsim: %s\n", err.msg);
@@ -237,6 +317,19 @@ static int ui_cli_transcript(const struct ui_app *app, const struct ui_world *w)
     return r == 0 ? 0 : 1;
 }
 
+/* --save-scenario (issue 9): the app's current scenario, changes included. */
+static int ui_cli_save(const struct ui_cli *c, const struct ui_app *app)
+{
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    if (app->save(app->ctx, c->save, c->force, &err) != 0) {
+        fprintf(stderr, "mailsim: --save-scenario: %s\n", err.msg);
+        return -1;
+    }
+    fprintf(stderr, "mailsim: wrote the scenario to %s\n", c->save);
+    return 0;
+}
+
 int ui_cli_main(int argc, char **argv, const struct ui_app *app)
 {
     struct ui_cli c;
@@ -268,10 +361,33 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         fprintf(stderr, "mailsim: this build cannot simulate scenarios yet; try mailsim --demo\n");
         return 1;
     }
+    if (c.variant) { /* issue 9 */
+        struct ms_error err;
+        memset(&err, 0, sizeof err);
+        if (c.demo || !app || !app->variant || app->variant(app->ctx, c.variant, &w, &err) != 0) {
+            fprintf(stderr, "mailsim: --variant %s: %s\n", c.variant,
+                    err.msg[0] ? err.msg : "needs a scenario");
+            trace_free(demo);
+            scn_free(demo_scn);
+            return 2;
+        }
+    }
+    if (c.save && (c.demo || !app || !app->save)) {
+        fprintf(stderr, "mailsim: --save-scenario needs a scenario\n");
+        trace_free(demo);
+        scn_free(demo_scn);
+        return 2;
+    }
+    bool save_now = c.save && (c.text || c.render_step >= 0 || c.export_dir);
+    if (save_now && ui_cli_save(&c, app) != 0) {
+        trace_free(demo);
+        scn_free(demo_scn);
+        return 1;
+    }
     if (c.text) {
         rc = ui_cli_transcript(app, &w);
     } else if (c.render_step >= 0 || c.export_dir) {
-        rc = ui_cli_render(&c, &w);
+        rc = ui_cli_render(&c, &w, c.demo ? NULL : app);
     } else {
         struct ms_error err;
         memset(&err, 0, sizeof err);
@@ -287,6 +403,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         } else if (rc != 0) {
             fprintf(stderr, "mailsim: %s\n", err.msg);
         }
+        if (c.save && ui_cli_save(&c, app) != 0 && rc == 0) rc = 1; /* issue 9 */
     }
     trace_free(demo);
     scn_free(demo_scn);

@@ -52,6 +52,7 @@ struct ui_frame {
     float W, H;
     sim_us t;
     SDL_FRect status, topo, seq, dia, evp, nar, tl;
+    SDL_FRect pinr; /* pinned mailboxes and queues (issue 9); w 0 when none */
     float *hx, *hy; /* host centres on screen */
     float icon;     /* icon size */
 };
@@ -858,6 +859,206 @@ static void ui_d_event(struct ui_frame *f)
     ui_p_noclip(g);
 }
 
+/* The future-event view (E, issue 9): what the simulation has scheduled
+ * next, earliest first, with how long until each is due. */
+static void ui_d_future(struct ui_frame *f)
+{
+    struct ui_gfx *g = f->g;
+    SDL_FRect r = f->evp;
+    ui_p_fill(g, r.x, r.y, r.w, r.h, f->c->panel);
+    ui_p_clip(g, r.x, r.y, r.w, r.h);
+    struct ui_timer tm[24];
+    size_t n = ui_future_at(f->m, f->v->step, tm, MS_ARRAY_LEN(tm));
+    sim_us now = f->v->step ? trace_get(f->m->tr, f->v->step - 1)->t : 0;
+    char head[96];
+    snprintf(head, sizeof head, "Scheduled next (%zu pending)%s", n,
+             n == MS_ARRAY_LEN(tm) ? "+" : "");
+    ui_p_text(g, UI_F_BOLD, ui_px(f, 20), f->c->dim, r.x + ui_px(f, 14), r.y + ui_px(f, 8),
+              UI_AL_LEFT, head);
+    float y = r.y + ui_px(f, 40), row = ui_px(f, 28);
+    if (n == 0)
+        ui_p_text(g, UI_F_SANS, ui_px(f, 20), f->c->text, r.x + ui_px(f, 14), y, UI_AL_LEFT,
+                  "Nothing is scheduled: the simulation would stop here.");
+    for (size_t i = 0; i < n && y + row <= r.y + r.h; i++) {
+        char when[48], in[48], line[200];
+        trace_format_time(tm[i].due, when, sizeof when);
+        sim_us d = tm[i].due - now;
+        if (d < SIM_US_PER_S)
+            snprintf(in, sizeof in, "in %lld ms", (long long)(d / SIM_US_PER_MS));
+        else {
+            char dd[40];
+            ui_fmt_dur(d, dd, sizeof dd);
+            snprintf(in, sizeof in, "in %s", dd);
+        }
+        const char *host = tm[i].host != TRACE_NONE ? trace_host_name(f->m->tr, tm[i].host) : "";
+        snprintf(line, sizeof line, "%s%s%s", host ? host : "", host && *host ? ": " : "",
+                 tm[i].label);
+        uint32_t col = i == 0 ? f->c->server : f->c->text;
+        ui_p_text(g, UI_F_MONO, ui_px(f, 18), col, r.x + ui_px(f, 14), y, UI_AL_LEFT, when);
+        ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->dim, r.x + ui_px(f, 160), y, UI_AL_LEFT, in);
+        ui_p_text(g, i == 0 ? UI_F_BOLD : UI_F_SANS, ui_px(f, 18), col, r.x + ui_px(f, 270), y,
+                  UI_AL_LEFT, line);
+        y += row;
+    }
+    ui_p_noclip(g);
+}
+
+static float ui_d_box(struct ui_frame *f, float w, float h, const char *title, SDL_FRect *out);
+
+/* Pinned mailboxes and queues (P): cards at the right edge of the network
+ * panel, large enough for the back row. */
+static void ui_d_pins(struct ui_frame *f)
+{
+    struct ui_gfx *g = f->g;
+    const struct ui_model *m = f->m;
+    if (f->pinr.w <= 0) return;
+    ui_p_fill(g, f->pinr.x, f->pinr.y, f->pinr.w, f->pinr.h, f->c->bg);
+    float gap = ui_px(f, 10), cw = f->pinr.w - 2 * gap, ch = ui_px(f, 104);
+    float x = f->pinr.x + gap, y = f->pinr.y + gap;
+    for (size_t i = 0; i < f->v->n_pins && y + ch <= f->pinr.y + f->pinr.h; i++) {
+        const struct ui_pin *p = &f->v->pins[i];
+        char title[160], line[160];
+        ui_pin_label(m, p, title, sizeof title);
+        unsigned count = 0;
+        if (p->user == TRACE_NONE) {
+            count = p->host < m->nh ? f->st.q_len[p->host] : 0;
+            sim_us nr = p->host < m->nh ? f->st.q_next[p->host] : -1;
+            char d[32];
+            ui_fmt_dur(nr - f->t, d, sizeof d);
+            if (count == 0)
+                snprintf(line, sizeof line, "empty");
+            else if (nr > f->t)
+                snprintf(line, sizeof line, "%u waiting, retry in %s", count, d);
+            else
+                snprintf(line, sizeof line, "%u waiting", count);
+        } else {
+            unsigned unseen = 0;
+            for (size_t b = 0; b < f->st.n_mb; b++) {
+                const struct ui_mbox *mb = &f->st.mb[b];
+                if (mb->host == p->host && mb->user == p->user && mb->folder == p->folder) {
+                    count = mb->count;
+                    unseen = mb->unseen;
+                }
+            }
+            snprintf(line, sizeof line, "%u message%s%s", count, count == 1 ? "" : "s",
+                     unseen ? ", new mail" : "");
+        }
+        ui_p_rrect(g, x, y, cw, ch, ui_px(f, 8), f->c->panel2);
+        ui_p_frame(g, x, y, cw, ch, ui_px(f, 2), f->c->grid);
+        ui_p_clip(g, x, y, cw, ch);
+        ui_p_text(g, UI_F_BOLD, ui_px(f, 20), f->c->text, x + ui_px(f, 12), y + ui_px(f, 8),
+                  UI_AL_LEFT, title);
+        ui_p_text(g, UI_F_SANS, ui_px(f, 20), f->c->text, x + ui_px(f, 12), y + ui_px(f, 40),
+                  UI_AL_LEFT, line);
+        float ew = ui_px(f, 30), eh = ui_px(f, 20);
+        for (unsigned e = 0; e < count && e < 10; e++)
+            ui_d_envelope(f, x + ui_px(f, 12) + (float)e * (ew + ui_px(f, 6)), y + ui_px(f, 72), ew,
+                          eh, 0xf0e442ffu);
+        ui_p_noclip(g);
+        y += ch + gap;
+    }
+}
+
+/* Sliders (L): one row per link latency and loss and per server retry
+ * interval and give-up time, the highlighted one with arrows. */
+static void ui_d_controls(struct ui_frame *f)
+{
+    struct ui_ctl c[64];
+    size_t n = ui_controls(f->m->scn, f->t, c, MS_ARRAY_LEN(c));
+    if (n > MS_ARRAY_LEN(c)) n = MS_ARRAY_LEN(c);
+    size_t rows = n ? n : 1, first = 0, shown = rows < 14 ? rows : 14;
+    if (f->v->ctl_sel >= (int)shown) first = (size_t)f->v->ctl_sel - shown + 1;
+    SDL_FRect b;
+    float y = ui_d_box(f, ui_px(f, 1100), ui_px(f, 170 + 40 * shown),
+                       "Links and servers (changes simulate again from the start)", &b);
+    if (n == 0)
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 24), f->c->text, b.x + ui_px(f, 24), y, UI_AL_LEFT,
+                  "This lesson has no scenario to change.");
+    for (size_t i = first; i < n && i < first + shown; i++) {
+        bool sel = (int)i == f->v->ctl_sel;
+        int64_t val = sel && f->v->ctl_moved ? f->v->ctl_value : c[i].value;
+        char vt[48], row[80];
+        ui_ctl_format(c[i].kind, val, vt, sizeof vt);
+        if (sel)
+            snprintf(row, sizeof row, "\xe2\x97\x80 %s \xe2\x96\xb6%s", vt,
+                     f->v->ctl_moved ? "  (Enter applies)" : "");
+        else
+            snprintf(row, sizeof row, "  %s", vt);
+        if (sel)
+            ui_p_fill(f->g, b.x + ui_px(f, 16), y - ui_px(f, 4), b.w - ui_px(f, 32), ui_px(f, 38),
+                      f->c->hi_bg);
+        uint32_t col = sel ? f->c->hi_text : f->c->text;
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 22), col, b.x + ui_px(f, 24), y, UI_AL_LEFT, c[i].name);
+        ui_p_text(f->g, UI_F_BOLD, ui_px(f, 22), col, b.x + ui_px(f, 640), y, UI_AL_LEFT, row);
+        y += ui_px(f, 40);
+    }
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, 20), f->c->dim, b.x + ui_px(f, 24),
+              b.y + b.h - ui_px(f, 44), UI_AL_LEFT,
+              "Up / Down choose, Left / Right move the slider, Enter applies, Esc closes");
+    ui_p_noclip(f->g);
+}
+
+/* The variant menu (V). */
+static void ui_d_variants(struct ui_frame *f)
+{
+    size_t n = f->m->n_variants;
+    SDL_FRect b;
+    float y =
+        ui_d_box(f, ui_px(f, 1000), ui_px(f, 170 + 40 * (n + 1)), "Variants of this lesson", &b);
+    const char *cur = f->m->scn ? f->m->scn->variant : NULL;
+    for (size_t i = 0; i <= n; i++) {
+        const char *name = i ? f->m->variants[i - 1].name : "(the scenario as written)";
+        bool on = i ? cur && strcmp(cur, name) == 0 : !cur;
+        bool sel = (int)i == f->v->var_sel;
+        char row[200];
+        snprintf(row, sizeof row, "%s %s", on ? "\xe2\x97\x8f" : "\xe2\x97\x8b", name);
+        if (sel)
+            ui_p_fill(f->g, b.x + ui_px(f, 16), y - ui_px(f, 4), b.w - ui_px(f, 32), ui_px(f, 38),
+                      f->c->hi_bg);
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 24), sel ? f->c->hi_text : f->c->text,
+                  b.x + ui_px(f, 24), y, UI_AL_LEFT, row);
+        y += ui_px(f, 40);
+    }
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, 20), f->c->dim, b.x + ui_px(f, 24),
+              b.y + b.h - ui_px(f, 44), UI_AL_LEFT,
+              n ? "Up / Down choose, Enter simulates it, Esc closes"
+                : "This scenario has no variants.");
+    ui_p_noclip(f->g);
+}
+
+/* The pin menu (P). */
+static void ui_d_pin_menu(struct ui_frame *f)
+{
+    struct ui_pin c[12];
+    size_t n = ui_pin_candidates(f->m, c, MS_ARRAY_LEN(c));
+    if (n > MS_ARRAY_LEN(c)) n = MS_ARRAY_LEN(c);
+    SDL_FRect b;
+    float y =
+        ui_d_box(f, ui_px(f, 900), ui_px(f, 150 + 40 * (n ? n : 1)), "Pin to the screen edge", &b);
+    if (n == 0)
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 24), f->c->text, b.x + ui_px(f, 24), y, UI_AL_LEFT,
+                  "No mailboxes or queues in this lesson.");
+    for (size_t i = 0; i < n; i++) {
+        bool pinned = false;
+        for (size_t p = 0; p < f->v->n_pins; p++)
+            pinned |= f->v->pins[p].host == c[i].host && f->v->pins[p].user == c[i].user &&
+                      f->v->pins[p].folder == c[i].folder;
+        char label[160], row[200];
+        ui_pin_label(f->m, &c[i], label, sizeof label);
+        snprintf(row, sizeof row, "%zu  [%s]  %s", i + 1, pinned ? "pinned" : "      ", label);
+        bool sel = (int)i == f->v->pin_sel;
+        if (sel)
+            ui_p_fill(f->g, b.x + ui_px(f, 16), y - ui_px(f, 4), b.w - ui_px(f, 32), ui_px(f, 38),
+                      f->c->hi_bg);
+        ui_p_text(f->g, UI_F_MONO, ui_px(f, 22), sel ? f->c->hi_text : f->c->text,
+                  b.x + ui_px(f, 24), y, UI_AL_LEFT, row);
+        y += ui_px(f, 40);
+    }
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, 20), f->c->dim, b.x + ui_px(f, 24), y + ui_px(f, 10),
+              UI_AL_LEFT, "Up / Down choose, Enter pins or unpins (at most 4), Esc closes");
+    ui_p_noclip(f->g);
+}
+
 static void ui_d_narration(struct ui_frame *f)
 {
     SDL_FRect r = f->nar;
@@ -1005,6 +1206,12 @@ static const char *const ui_help_rows[][2] = {
     {"D", "dark / light theme"},
     {"S", "save a PNG screenshot"},
     {"R", "reload the scenario from disk, keeping the step"},
+    {"E", "scheduled events: what the simulation will do next"},
+    {"U", "run until: next retry, delivery, connection, a time, a fate"},
+    {"P", "pin mailboxes and queues to the screen edge"},
+    {"L", "sliders: link latency and loss, server retry and give-up"},
+    {"V", "variants of the scenario"},
+    {"K", "quiz mode: pause before each reply and queue decision"},
     {"Click host / link", "take it down or bring it up (simulates again)"},
     {"Click packet / arrow / line", "inspector: TCP header, payload, meaning, RFC"},
     {"Click envelope", "the message: header, MIME tree, base64"},
@@ -1018,14 +1225,90 @@ static void ui_d_help(struct ui_frame *f)
 {
     SDL_FRect b;
     float y =
-        ui_d_box(f, ui_px(f, 1100), ui_px(f, 80 + 36 * MS_ARRAY_LEN(ui_help_rows)), "Controls", &b);
+        ui_d_box(f, ui_px(f, 1100), ui_px(f, 80 + 34 * MS_ARRAY_LEN(ui_help_rows)), "Controls", &b);
     for (size_t i = 0; i < MS_ARRAY_LEN(ui_help_rows); i++) {
         ui_p_text(f->g, UI_F_BOLD, ui_px(f, 22), f->c->text, b.x + ui_px(f, 24), y, UI_AL_LEFT,
                   ui_help_rows[i][0]);
         ui_p_text(f->g, UI_F_SANS, ui_px(f, 22), f->c->text, b.x + ui_px(f, 400), y, UI_AL_LEFT,
                   ui_help_rows[i][1]);
-        y += ui_px(f, 36);
+        y += ui_px(f, 34);
     }
+    ui_p_noclip(f->g);
+}
+
+/* The run-until menu (U): digits or Up/Down and Enter; a time or a message
+ * number is typed. */
+static void ui_d_until(struct ui_frame *f)
+{
+    SDL_FRect b;
+    float y =
+        ui_d_box(f, ui_px(f, 900), ui_px(f, 120 + 40 * (UI_UNTIL_COUNT + 2)), "Run until", &b);
+    for (int i = 0; i < UI_UNTIL_COUNT; i++) {
+        char row[160];
+        const char *arg = i == UI_UNTIL_TIME   ? " (type e.g. 30m, 2h, 1d)"
+                          : i == UI_UNTIL_FATE ? " (type its number)"
+                                               : "";
+        snprintf(row, sizeof row, "%d  %s%s", i + 1, ui_until_names[i], arg);
+        if (i == f->v->until_sel)
+            ui_p_fill(f->g, b.x + ui_px(f, 16), y - ui_px(f, 4), b.w - ui_px(f, 32), ui_px(f, 38),
+                      f->c->hi_bg);
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 24), i == f->v->until_sel ? f->c->hi_text : f->c->text,
+                  b.x + ui_px(f, 24), y, UI_AL_LEFT, row);
+        y += ui_px(f, 40);
+    }
+    char typed[80];
+    snprintf(typed, sizeof typed, "Typed: %s_", f->v->until_text);
+    ui_p_text(f->g, UI_F_MONO, ui_px(f, 24), f->c->text, b.x + ui_px(f, 24), y + ui_px(f, 10),
+              UI_AL_LEFT, typed);
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, 20), f->c->dim, b.x + ui_px(f, 24), y + ui_px(f, 50),
+              UI_AL_LEFT, "Up / Down choose, Enter runs, Esc closes");
+    ui_p_noclip(f->g);
+}
+
+/* Quiz mode (K): the question at the paused step, its choices, and once
+ * revealed the right one (marked with words, not colour alone), what it
+ * means with its RFC section, and the score. */
+static void ui_d_quiz(struct ui_frame *f)
+{
+    struct ui_quiz q;
+    if (!ui_quiz_at(f->m, f->v->quiz_step, &q)) return;
+    SDL_FRect b;
+    float y = ui_d_box(f, ui_px(f, 1300), ui_px(f, 330 + 48 * q.n_choices), "Quiz", &b);
+    int h = 0;
+    float x = b.x + ui_px(f, 24), wrap = b.w - ui_px(f, 48);
+    ui_p_text_wrap(f->g, UI_F_BOLD, ui_px(f, 28), f->c->text, x, y, (int)wrap, q.question, &h);
+    y += (float)h + ui_px(f, 16);
+    for (size_t i = 0; i < q.n_choices; i++) {
+        bool right = f->v->quiz_shown && i == q.answer;
+        bool picked = f->v->quiz_pick >= 0 && (size_t)f->v->quiz_pick == i;
+        if (right)
+            ui_p_fill(f->g, x - ui_px(f, 8), y - ui_px(f, 4), wrap + ui_px(f, 16), ui_px(f, 44),
+                      f->c->hi_bg);
+        char row[200];
+        snprintf(row, sizeof row, "%zu   %s", i + 1, q.choices[i]);
+        const char *mark = right ? "\xe2\x9c\x94" : picked ? "\xe2\x9c\x98" : "";
+        ui_p_text(f->g, UI_F_BOLD, ui_px(f, 26), right ? f->c->hi_text : f->c->server, x, y,
+                  UI_AL_LEFT, mark);
+        ui_p_text(f->g, UI_F_MONO, ui_px(f, 26), right ? f->c->hi_text : f->c->text,
+                  x + ui_px(f, 40), y, UI_AL_LEFT, row);
+        y += ui_px(f, 48);
+    }
+    y += ui_px(f, 8);
+    if (f->v->quiz_shown && q.explain[0]) {
+        ui_p_text_wrap(f->g, UI_F_SANS, ui_px(f, 24), f->c->server, x, y, (int)wrap, q.explain, &h);
+        y += (float)h + ui_px(f, 8);
+    }
+    char foot[160];
+    if (f->v->quiz_shown)
+        snprintf(foot, sizeof foot,
+                 "\xe2\x9c\x94 the real answer   \xe2\x9c\x98 your answer   Space goes on   "
+                 "Score %u of %u",
+                 f->v->quiz_right, f->v->quiz_asked);
+    else
+        snprintf(foot, sizeof foot, "1-%zu answers, Enter shows the answer   Score %u of %u",
+                 q.n_choices, f->v->quiz_right, f->v->quiz_asked);
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, 22), f->c->dim, x, b.y + b.h - ui_px(f, 44), UI_AL_LEFT,
+              foot);
     ui_p_noclip(f->g);
 }
 
@@ -1364,11 +1647,20 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     f.evp = (SDL_FRect){split, sh + mid, W - split, dh};
     f.nar = (SDL_FRect){0, sh + mid + dh, W, nh};
     f.tl = (SDL_FRect){0, H - th, W, th};
+    if (v->n_pins) { /* issue 9: pinned cards get a strip at the edge of the network */
+        float pw = ui_px(&f, 430);
+        f.topo.w -= pw;
+        f.pinr = (SDL_FRect){split - pw, sh, pw, mid};
+    }
 
     ui_d_topology(&f); /* the panels cover the whole frame: no clear */
+    ui_d_pins(&f);
     ui_d_seq(&f);
     ui_d_dialogue(&f);
-    ui_d_event(&f);
+    if (v->future)
+        ui_d_future(&f);
+    else
+        ui_d_event(&f);
     ui_d_narration(&f);
     ui_d_timeline(&f);
     ui_d_status(&f);
@@ -1384,6 +1676,21 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
         break;
     case UI_OV_MESSAGE:
         ui_d_message(&f);
+        break;
+    case UI_OV_UNTIL:
+        ui_d_until(&f);
+        break;
+    case UI_OV_QUIZ:
+        ui_d_quiz(&f);
+        break;
+    case UI_OV_PINS:
+        ui_d_pin_menu(&f);
+        break;
+    case UI_OV_CONTROLS:
+        ui_d_controls(&f);
+        break;
+    case UI_OV_VARIANTS:
+        ui_d_variants(&f);
         break;
     case UI_OV_NONE:
         break;

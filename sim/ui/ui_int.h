@@ -77,6 +77,10 @@ struct ui_model {
     int bins_w;
     size_t *gaps; /* records preceded by a gap >= UI_GAP_LABEL_US */
     size_t n_gaps;
+    size_t *timers; /* TIMER_SET / TIMER_CANCELLED records (issue 9) */
+    size_t n_timers;
+    const struct scn_variant *variants; /* the variant menu (issue 9) */
+    size_t n_variants;
 };
 
 /* Gaps between records longer than this are drawn (and played) as this. */

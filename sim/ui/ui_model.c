@@ -396,10 +396,12 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     m->nl = trace_link_count(tr);
     m->hosts = ms_xcalloc(m->nh + 1, sizeof *m->hosts);
     snprintf(m->title, sizeof m->title, "%s", scn && scn->title ? scn->title : "mailsim");
+    if (scn) ui_model_set_variants(m, scn->variants, scn->n_variants);
     ui_layout(m);
 
     m->ct = ms_xmalloc((m->n + 1) * sizeof *m->ct);
-    size_t cap_lines = 0, cap_msgs = 0, cap_rows = 0, cap_rows_tcp = 0, cap_gaps = 0;
+    size_t cap_lines = 0, cap_msgs = 0, cap_rows = 0, cap_rows_tcp = 0, cap_gaps = 0,
+           cap_timers = 0;
     uint8_t *endpoint = ms_xcalloc(m->nh + 1, 1);
     uint32_t max_conn = 0;
     sim_us prev = m->n ? trace_get(tr, 0)->t : 0, acc = 0;
@@ -434,6 +436,8 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
             if (l->peer < m->nh) endpoint[l->peer] = 1;
         } else if (trace_as_msg(r)) {
             ui_push(&m->msgs, &m->n_msgs, &cap_msgs, i);
+        } else if (k == TR_TIMER_SET || k == TR_TIMER_CANCELLED) {
+            ui_push(&m->timers, &m->n_timers, &cap_timers, i);
         }
     }
     /* Lines per connection (CSR). */
@@ -501,6 +505,7 @@ void ui_model_free(struct ui_model *m)
     free(m->col_host);
     free(m->bins);
     free(m->gaps);
+    free(m->timers);
     free(m);
 }
 
@@ -533,6 +538,8 @@ void ui_view_init(struct ui_view *v)
     v->theme = UI_THEME_DARK;
     v->tcp_detail = true;
     v->msg_host = TRACE_NONE;
+    v->quiz_passed = SIZE_MAX;
+    v->quiz_pick = -1;
 }
 
 void ui_view_seek(struct ui_view *v, const struct ui_model *m, size_t k)
@@ -593,7 +600,19 @@ void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s)
 {
     if (!v->playing) return;
     double sp = ui_view_speed_factor(v);
+    /* Quiz mode (issue 9): stop before the record that answers a question. */
+    size_t stop = v->quiz ? ui_quiz_next(m, v->step) : m->n;
+    if (stop < m->n && stop == v->quiz_passed) stop = ui_quiz_next(m, stop + 1);
     while (real_s > 0 && v->step < m->n) {
+        if (v->step == stop) {
+            v->frac = 0;
+            v->playing = false;
+            v->overlay = UI_OV_QUIZ;
+            v->quiz_step = stop;
+            v->quiz_pick = -1;
+            v->quiz_shown = false;
+            return;
+        }
         double dur = ui_step_duration(m, v->step) / sp;
         double left = (1.0 - v->frac) * dur;
         if (real_s < left) {
@@ -603,6 +622,7 @@ void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s)
         real_s -= left;
         v->step++;
         v->frac = 0;
+        if (v->quiz && v->step > stop) stop = ui_quiz_next(m, v->step);
     }
     if (v->step >= m->n) {
         v->step = m->n;

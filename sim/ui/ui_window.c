@@ -26,6 +26,7 @@ struct ui_win {
     bool down, dragging_tl, dragging_pan;
     int down_x, down_y, last_x, last_y;
     char title[512];
+    bool until_skip_text; /* issue 9: drop the text event of the U that opened the menu */
 };
 
 static void ui_win_title(struct ui_win *w)
@@ -90,12 +91,25 @@ static void ui_win_screenshot(struct ui_win *w)
 }
 
 /* Swap in a new world, keeping the step (the trace's prefix is the same). */
+/* issue 9: the variant menu lists the loaded file's variants, kept by the app. */
+static void ui_win_variants(struct ui_win *w)
+{
+    if (!w->app || !w->app->variants) return;
+    size_t n = 0;
+    const struct scn_variant *v = w->app->variants(w->app->ctx, &n);
+    ui_model_set_variants(w->m, v, n);
+}
+
+/* issue 9: a slider's value becomes a scenario action at the current time. */
+static void ui_win_change(struct ui_win *w, const struct scn_action *a);
+
 static void ui_win_adopt(struct ui_win *w, const struct ui_world *nw)
 {
     ui_model_free(w->m);
     w->world = *nw;
     w->m = ui_model_new(nw->tr, nw->scn);
     ui_model_set_title(w->m, nw->title);
+    ui_win_variants(w);
     if (w->v.step > ui_model_steps(w->m)) w->v.step = ui_model_steps(w->m);
     w->v.frac = 0;
     if (w->v.overlay == UI_OV_INSPECT && w->v.inspect >= ui_model_steps(w->m))
@@ -147,6 +161,71 @@ static void ui_win_fault(struct ui_win *w, enum ui_hit_kind kind, uint32_t id)
     ui_win_adopt(w, &nw);
 }
 
+static void ui_win_change(struct ui_win *w, const struct scn_action *a)
+{
+    if (!w->app || !w->app->change) {
+        fprintf(stderr,
+                "mailsim: changes need a scenario (this trace cannot be simulated again)\n");
+        return;
+    }
+    struct ui_world nw;
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    if (w->app->change(w->app->ctx, a, &nw, &err) != 0) {
+        fprintf(stderr, "mailsim: could not simulate the change: %s\n", err.msg);
+        return;
+    }
+    ui_win_adopt(w, &nw);
+}
+
+static void ui_win_variant(struct ui_win *w, const char *name)
+{
+    if (!w->app || !w->app->variant) return;
+    struct ui_world nw;
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    if (w->app->variant(w->app->ctx, name, &nw, &err) != 0) {
+        fprintf(stderr, "mailsim: variant %s: %s\n", name ? name : "(none)", err.msg);
+        return;
+    }
+    ui_win_adopt(w, &nw);
+}
+
+/* Keys of the slider overlay (L): Up/Down choose, Left/Right move, Enter
+ * applies (simulates again), Esc closes. */
+static bool ui_win_controls_key(struct ui_win *w, SDL_Keycode k)
+{
+    struct ui_view *v = &w->v;
+    const struct scn_scenario *s = w->world.scn;
+    struct ui_ctl c[64];
+    size_t n = ui_controls(s, ui_view_time(v, w->m), c, MS_ARRAY_LEN(c));
+    if (n > MS_ARRAY_LEN(c)) n = MS_ARRAY_LEN(c);
+    if (k == SDLK_ESCAPE || k == SDLK_l) {
+        v->overlay = UI_OV_NONE;
+        v->ctl_moved = false;
+        return true;
+    }
+    if (n == 0) return false;
+    if (v->ctl_sel >= (int)n) v->ctl_sel = 0;
+    if (k == SDLK_UP || k == SDLK_DOWN) {
+        v->ctl_sel = (v->ctl_sel + (k == SDLK_UP ? (int)n - 1 : 1)) % (int)n;
+        v->ctl_moved = false;
+    } else if (k == SDLK_LEFT || k == SDLK_RIGHT) {
+        const struct ui_ctl *cc = &c[v->ctl_sel];
+        int64_t cur = v->ctl_moved ? v->ctl_value : cc->value;
+        v->ctl_value = ui_ctl_step(cc->kind, cur, k == SDLK_RIGHT ? 1 : -1);
+        v->ctl_moved = v->ctl_value != cc->value;
+    } else if ((k == SDLK_RETURN || k == SDLK_KP_ENTER) && v->ctl_moved) {
+        struct scn_action a;
+        ui_ctl_action(s, &c[v->ctl_sel], v->ctl_value, ui_view_time(v, w->m), &a);
+        v->ctl_moved = false;
+        ui_win_change(w, &a);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static void ui_win_click(struct ui_win *w, int x, int y)
 {
     if (w->v.overlay != UI_OV_NONE) {
@@ -185,6 +264,104 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
     struct ui_view *v = &w->v;
     bool shift = mod & KMOD_SHIFT, ctrl = mod & KMOD_CTRL;
     int dir = 0;
+    if (v->overlay == UI_OV_UNTIL) { /* issue 9: the run-until menu has the keys */
+        switch (e->keysym.sym) {
+        case SDLK_UP:
+            ui_until_menu_move(v, -1);
+            break;
+        case SDLK_DOWN:
+            ui_until_menu_move(v, 1);
+            break;
+        case SDLK_BACKSPACE:
+            ui_until_menu_text(v, "\b");
+            break;
+        case SDLK_RETURN:
+        case SDLK_KP_ENTER:
+            ui_until_menu_run(v, w->m);
+            break;
+        case SDLK_ESCAPE:
+            v->overlay = UI_OV_NONE;
+            break;
+        default:
+            return; /* the rest arrives as SDL_TEXTINPUT */
+        }
+        w->dirty = true;
+        return;
+    }
+    if (v->overlay == UI_OV_CONTROLS) { /* issue 9: sliders */
+        if (ui_win_controls_key(w, e->keysym.sym))
+            w->dirty = true;
+        else if (e->keysym.sym == SDLK_q)
+            w->quit = true;
+        return;
+    }
+    if (v->overlay == UI_OV_VARIANTS) { /* issue 9: the variant menu */
+        size_t n = 0;
+        const struct scn_variant *vs =
+            w->app && w->app->variants ? w->app->variants(w->app->ctx, &n) : NULL;
+        SDL_Keycode k = e->keysym.sym;
+        int rows = (int)n + 1; /* row 0: no variant */
+        if (k == SDLK_UP)
+            v->var_sel = (v->var_sel + rows - 1) % rows;
+        else if (k == SDLK_DOWN)
+            v->var_sel = (v->var_sel + 1) % rows;
+        else if (k == SDLK_RETURN || k == SDLK_KP_ENTER) {
+            v->overlay = UI_OV_NONE;
+            ui_win_variant(w, v->var_sel > 0 && vs ? vs[v->var_sel - 1].name : NULL);
+        } else if (k == SDLK_ESCAPE || k == SDLK_v)
+            v->overlay = UI_OV_NONE;
+        else if (k == SDLK_q)
+            w->quit = true;
+        else
+            return;
+        w->dirty = true;
+        return;
+    }
+    if (v->overlay == UI_OV_PINS) { /* issue 9: the pin menu has the keys */
+        struct ui_pin c[12];
+        size_t n = ui_pin_candidates(w->m, c, MS_ARRAY_LEN(c));
+        if (n > MS_ARRAY_LEN(c)) n = MS_ARRAY_LEN(c);
+        SDL_Keycode k = e->keysym.sym;
+        if (k == SDLK_UP && n)
+            v->pin_sel = (v->pin_sel + (int)n - 1) % (int)n;
+        else if (k == SDLK_DOWN && n)
+            v->pin_sel = (v->pin_sel + 1) % (int)n;
+        else if ((k == SDLK_RETURN || k == SDLK_KP_ENTER || k == SDLK_SPACE) &&
+                 (size_t)v->pin_sel < n)
+            ui_view_pin_toggle(v, &c[v->pin_sel]);
+        else if (k >= SDLK_1 && k <= SDLK_9 && (size_t)(k - SDLK_1) < n)
+            ui_view_pin_toggle(v, &c[k - SDLK_1]);
+        else if (k == SDLK_ESCAPE || k == SDLK_p)
+            v->overlay = UI_OV_NONE;
+        else if (k == SDLK_q)
+            w->quit = true;
+        else
+            return;
+        w->dirty = true;
+        return;
+    }
+    if (v->overlay == UI_OV_QUIZ) { /* issue 9: a question has the keys */
+        SDL_Keycode k = e->keysym.sym;
+        if (k >= SDLK_1 && k <= SDLK_6)
+            ui_quiz_pick(v, w->m, (int)(k - SDLK_1));
+        else if (k >= SDLK_KP_1 && k <= SDLK_KP_6)
+            ui_quiz_pick(v, w->m, (int)(k - SDLK_KP_1));
+        else if (k == SDLK_RETURN || k == SDLK_KP_ENTER)
+            ui_quiz_reveal(v);
+        else if (k == SDLK_SPACE || k == SDLK_RIGHT)
+            ui_quiz_continue(v, w->m);
+        else if (k == SDLK_ESCAPE) {
+            ui_quiz_continue(v, w->m);
+            v->playing = false;
+        } else if (k == SDLK_k)
+            v->quiz = false, v->overlay = UI_OV_NONE;
+        else if (k == SDLK_q)
+            w->quit = true;
+        else
+            return;
+        w->dirty = true;
+        return;
+    }
     switch (e->keysym.sym) {
     case SDLK_SPACE:
         if (v->step >= ui_model_steps(w->m)) ui_view_seek(v, w->m, 0);
@@ -248,6 +425,36 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
     case SDLK_r:
         ui_win_reload(w);
         break;
+    case SDLK_l: /* issue 9: sliders for links and servers (pauses) */
+        v->playing = false;
+        v->overlay = UI_OV_CONTROLS;
+        v->ctl_moved = false;
+        break;
+    case SDLK_v: { /* issue 9: variants; the highlight starts on the one in use */
+        size_t n = 0;
+        const struct scn_variant *vs =
+            w->app && w->app->variants ? w->app->variants(w->app->ctx, &n) : NULL;
+        const char *cur = w->world.scn ? w->world.scn->variant : NULL;
+        v->var_sel = 0;
+        for (size_t i = 0; cur && vs && i < n; i++)
+            if (strcmp(vs[i].name, cur) == 0) v->var_sel = (int)i + 1;
+        v->overlay = UI_OV_VARIANTS;
+        break;
+    }
+    case SDLK_p: /* issue 9: pin mailboxes and queues */
+        v->overlay = UI_OV_PINS;
+        break;
+    case SDLK_k: /* issue 9: quiz mode */
+        v->quiz = !v->quiz;
+        break;
+    case SDLK_e: /* issue 9: the future-event view */
+        v->future = !v->future;
+        break;
+    case SDLK_u: /* issue 9: run until */
+        v->playing = false;
+        ui_until_menu_open(v);
+        w->until_skip_text = true; /* the "u" of this key press */
+        break;
     case SDLK_ESCAPE:
         v->overlay = UI_OV_NONE;
         break;
@@ -276,6 +483,12 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
         ui_win_key(w, &e->key);
         break;
     case SDL_TEXTINPUT:
+        if (w->v.overlay == UI_OV_UNTIL) { /* issue 9 */
+            if (!w->until_skip_text) ui_until_menu_text(&w->v, e->text.text);
+            w->until_skip_text = false;
+            w->dirty = true;
+            break;
+        }
         if (strcmp(e->text.text, "?") == 0 && w->v.overlay != UI_OV_HELP) {
             w->v.overlay = UI_OV_HELP;
             w->dirty = true;
@@ -365,6 +578,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
         w.v = *view;
     else
         ui_view_init(&w.v);
+    if (w.world.scn && w.world.scn->quiz) w.v.quiz = true; /* issue 9: "quiz": true */
     int ww = 1920, wh = 1080;
     SDL_Rect usable;
     if (SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 320 && usable.h > 240) {
@@ -384,6 +598,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
         goto out;
     }
     w.m = ui_model_new(world->tr, world->scn);
+    ui_win_variants(&w); /* issue 9 */
     ui_model_set_title(w.m, world->title);
     if (w.v.step > ui_model_steps(w.m)) w.v.step = ui_model_steps(w.m);
     SDL_StartTextInput();

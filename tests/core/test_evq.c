@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/evq.h"
@@ -222,6 +223,42 @@ static void test_memory_bounded(void **state)
     evq_free(q);
 }
 
+struct obs_log {
+    char buf[512];
+    size_t len;
+};
+
+static void obs_fn(void *ctx, enum evq_obs_kind kind, evq_handle id, sim_us t, const char *label)
+{
+    struct obs_log *o = ctx;
+    (void)id;
+    int n = snprintf(o->buf + o->len, sizeof o->buf - o->len, "%s %lld %s;",
+                     kind == EVQ_OBS_SET ? "set" : "cancel", (long long)t, label ? label : "-");
+    if (n > 0) o->len += (size_t)n;
+}
+
+/* The observer sees every schedule and every real cancel (not stale ones,
+ * not firing), with the handle the caller got; removing it stops the calls. */
+static void test_observer(void **state)
+{
+    (void)state;
+    struct evq *q = evq_new();
+    struct obs_log o = {{0}, 0};
+    evq_at(q, 5, nop_fn, NULL, 0, "before");
+    evq_set_observer(q, obs_fn, &o);
+    evq_handle a = evq_at(q, 10, nop_fn, NULL, 0, "SMTP retry");
+    evq_handle b = evq_after(q, 20, nop_fn, NULL, 0, NULL);
+    assert_true(evq_cancel(q, a));
+    assert_false(evq_cancel(q, a)); /* stale: not reported */
+    evq_run(q, SIM_US_MAX);         /* firing: not reported */
+    assert_false(evq_cancel(q, b));
+    assert_string_equal(o.buf, "set 10 SMTP retry;set 20 -;cancel 10 SMTP retry;");
+    evq_set_observer(q, NULL, &o);
+    evq_after(q, 1, nop_fn, NULL, 0, "after");
+    assert_int_equal(o.len, strlen("set 10 SMTP retry;set 20 -;cancel 10 SMTP retry;"));
+    evq_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_random_against_model),
         cmocka_unit_test(test_snapshot_labels),
         cmocka_unit_test(test_memory_bounded),
+        cmocka_unit_test(test_observer),
     };
     return cmocka_run_group_tests_name("evq", tests, NULL, NULL);
 }

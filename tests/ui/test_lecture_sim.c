@@ -1,0 +1,241 @@
+/* test_lecture_sim.c -- lecture features on real simulations (issue 9):
+ * slider changes and variants through ui_app simulate again, a saved
+ * scenario reloads to the same trace (hash), --save-scenario never replaces
+ * a file unless asked, chaos is deterministic under the seed and moves with
+ * it, and the quiz of lesson 14 asks about the real RCPT reply. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/evq.h"
+#include "mail/world.h"
+#include "ui/ui_int.h"
+
+static struct trace *sim_run(void *ctx, const struct scn_scenario *s, struct ms_error *err)
+{
+    (void)ctx;
+    struct trace *tr = trace_new();
+    struct world *w = world_new(s, tr, NULL, err);
+    if (!w) {
+        trace_free(tr);
+        return NULL;
+    }
+    world_run(w, SIM_US_MAX);
+    world_free(w);
+    return tr;
+}
+
+static const struct ui_sim test_sim = {NULL, sim_run, world_transcript};
+
+#define LESSON15 "scenarios/15-chaos-busy-server.json"
+#define LESSON14 "scenarios/14-quiz-smtp-handshake.json"
+
+static size_t count_kind(const struct trace *tr, enum trace_kind k)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < trace_count(tr); i++)
+        n += trace_get(tr, i)->kind == (uint32_t)k;
+    return n;
+}
+
+static uint64_t hash_of(const struct scn_scenario *s)
+{
+    struct ms_error err;
+    struct trace *tr = sim_run(NULL, s, &err);
+    assert_non_null(tr);
+    uint64_t h = trace_hash(tr);
+    trace_free(tr);
+    return h;
+}
+
+/* Chaos: same seed, same trace; another seed, another; retries appear
+ * without a script, and the "calm" variant has none. */
+static void test_chaos_deterministic(void **state)
+{
+    (void)state;
+    struct scn_error se;
+    struct scn_scenario *s = scn_load_file(LESSON15, NULL, &se);
+    assert_non_null(s);
+    uint64_t h1 = hash_of(s), h2 = hash_of(s);
+    assert_true(h1 == h2);
+    s->seed = 16;
+    assert_true(hash_of(s) != h1);
+    scn_free(s);
+
+    struct ui_app *app = ui_app_new(&test_sim);
+    struct ui_world w;
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(app->load(app->ctx, LESSON15, &w, &err), 0);
+    assert_true(trace_hash(w.tr) == h1);
+    assert_true(count_kind(w.tr, TR_MSG_DEFERRED) > 0);
+    size_t nv = 0;
+    const struct scn_variant *v = app->variants(app->ctx, &nv);
+    assert_int_equal(nv, 2);
+    assert_string_equal(v[0].name, "calm");
+    assert_int_equal(app->variant(app->ctx, "calm", &w, &err), 0);
+    assert_string_equal(w.scn->variant, "calm");
+    assert_int_equal(count_kind(w.tr, TR_MSG_DEFERRED), 0);
+    assert_int_equal(count_kind(w.tr, TR_MSG_BOUNCED), 0);
+    assert_int_equal(app->variant(app->ctx, "very busy", &w, &err), 0);
+    uint64_t busy = trace_hash(w.tr);
+    assert_int_equal(app->variant(app->ctx, "very busy", &w, &err), 0);
+    assert_true(trace_hash(w.tr) == busy);
+    assert_int_equal(app->variant(app->ctx, NULL, &w, &err), 0);
+    assert_true(trace_hash(w.tr) == h1);
+    assert_int_equal(app->variant(app->ctx, "nope", &w, &err), -1);
+    assert_non_null(strstr(err.msg, "nope"));
+    ui_app_free(app);
+}
+
+/* A slider change simulates again; the scenario saved with it reloads to
+ * the same trace; saving over a file needs overwrite. */
+static void test_change_save_reload(void **state)
+{
+    (void)state;
+    struct ui_app *app = ui_app_new(&test_sim);
+    struct ui_world w;
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(app->load(app->ctx, "scenarios/03-server-down-two-hours.json", &w, &err), 0);
+    uint64_t before = trace_hash(w.tr);
+    struct ui_ctl c[32];
+    size_t n = ui_controls(w.scn, 0, c, 32);
+    assert_true(n >= 12); /* 5 links x 2 + 2 servers x 2 */
+    size_t retry = n;
+    for (size_t i = 0; i < n; i++)
+        if (c[i].kind == UI_CTL_RETRY && strstr(c[i].name, "mail.example.org")) retry = i;
+    assert_true(retry < n);
+    assert_int_equal(c[retry].value, 30 * 60 * SIM_US_PER_S);
+    int64_t faster = ui_ctl_step(UI_CTL_RETRY, c[retry].value, -1);
+    assert_int_equal(faster, 15 * 60 * SIM_US_PER_S);
+    struct scn_action a;
+    ui_ctl_action(w.scn, &c[retry], faster, 2 * 60 * SIM_US_PER_S, &a);
+    assert_int_equal(a.kind, SCN_ACT_SERVER_SET);
+    assert_int_equal(app->change(app->ctx, &a, &w, &err), 0);
+    uint64_t after = trace_hash(w.tr);
+    assert_true(after != before);
+    /* The slider shows the new value from the change's time on. */
+    n = ui_controls(w.scn, 3 * 60 * SIM_US_PER_S, c, 32);
+    assert_int_equal(c[retry].value, faster);
+    n = ui_controls(w.scn, 60 * SIM_US_PER_S, c, 32);
+    assert_int_equal(c[retry].value, 30 * 60 * SIM_US_PER_S);
+
+    char path[] = "/tmp/mailsim-save-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(app->save(app->ctx, path, false, &err), -1); /* exists */
+    assert_int_equal(app->save(app->ctx, path, true, &err), 0);
+    struct scn_error se;
+    struct scn_scenario *s = scn_load_file(path, NULL, &se);
+    assert_non_null(s);
+    assert_true(hash_of(s) == after);
+    scn_free(s);
+    unlink(path);
+    ui_app_free(app);
+}
+
+/* Lesson 14: the quiz asks about the RCPT of the unknown user, and the
+ * right choice is the 550 the server really sent. */
+static void test_lesson14_quiz(void **state)
+{
+    (void)state;
+    struct ui_app *app = ui_app_new(&test_sim);
+    struct ui_world w;
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(app->load(app->ctx, LESSON14, &w, &err), 0);
+    assert_true(w.scn->quiz);
+    struct ui_model *m = ui_model_new(w.tr, w.scn);
+    bool found = false, written = false;
+    struct ui_quiz q;
+    for (size_t k = ui_quiz_next(m, 0); k < ui_model_steps(m); k = ui_quiz_next(m, k + 1)) {
+        assert_true(ui_quiz_at(m, k, &q));
+        if (strcmp(q.question, "Alice presses Send. Who opens the first SMTP connection?") == 0)
+            written = true;
+        if (strstr(q.question, "mail.example.net answer to RCPT TO:<nobody@example.net>")) {
+            found = true;
+            assert_memory_equal(q.choices[q.answer], "550", 3);
+            size_t len;
+            const uint8_t *d = trace_data(trace_get(w.tr, k), &len);
+            assert_memory_equal(q.choices[q.answer], d, strlen(q.choices[q.answer]));
+        }
+    }
+    assert_true(found);
+    assert_true(written);
+    ui_model_free(m);
+    ui_app_free(app);
+}
+
+/* With world_opts.timers the world records its labelled timers, and the
+ * future-event view shows the queue run that retries a deferred message at
+ * the time the queue announced. */
+static void test_world_records_timers(void **state)
+{
+    (void)state;
+    struct scn_error se;
+    struct scn_scenario *s = scn_load_file("scenarios/03-server-down-two-hours.json", NULL, &se);
+    assert_non_null(s);
+    struct trace *tr = trace_new();
+    struct world_opts o = {0};
+    o.timers = true;
+    struct ms_error err;
+    struct world *w = world_new(s, tr, &o, &err);
+    assert_non_null(w);
+    world_run(w, SIM_US_MAX);
+    world_free(w);
+    assert_true(count_kind(tr, TR_TIMER_SET) > 0);
+    assert_true(count_kind(tr, TR_TIMER_CANCELLED) > 0);
+    struct ui_model *m = ui_model_new(tr, s);
+    size_t k = 0;
+    sim_us due = -1;
+    for (; k < trace_count(tr); k++) {
+        const struct trace_rec *r = trace_get(tr, k);
+        if (r->kind == TR_MSG_DEFERRED) {
+            due = trace_as_msg(r)->next_retry;
+            break;
+        }
+    }
+    assert_true(due > 0);
+    struct ui_timer t[64];
+    /* Once everything at the deferral's time has happened. */
+    size_t n = ui_future_at(m, trace_upper_bound(tr, trace_get(tr, k)->t), t, 64);
+    bool queue_run = false, action = false;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(t[i].label, "SMTP queue run") == 0 && t[i].due == due) queue_run = true;
+        if (strcmp(t[i].label, "scenario action") == 0) action = true;
+    }
+    assert_true(queue_run);
+    assert_true(action); /* host_up at 2h is still to come */
+    for (size_t i = 1; i < n; i++)
+        assert_true(t[i - 1].due <= t[i].due);
+    /* Without the option the trace has no timer records. */
+    struct trace *plain = trace_new();
+    w = world_new(s, plain, NULL, &err);
+    world_run(w, SIM_US_MAX);
+    world_free(w);
+    assert_int_equal(count_kind(plain, TR_TIMER_SET), 0);
+    assert_int_equal(count_kind(plain, TR_MSG_DEFERRED), count_kind(tr, TR_MSG_DEFERRED));
+    trace_free(plain);
+    ui_model_free(m);
+    trace_free(tr);
+    scn_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chaos_deterministic),
+        cmocka_unit_test(test_change_save_reload),
+        cmocka_unit_test(test_lesson14_quiz),
+        cmocka_unit_test(test_world_records_timers),
+    };
+    return cmocka_run_group_tests_name("ui_lecture_sim", tests, NULL, NULL);
+}
