@@ -290,6 +290,16 @@ static void world_action(void *ctx, uint64_t arg)
     case SCN_ACT_LINK_UP:
         link_set_up(w->net, (uint32_t)a->u.link, a->kind == SCN_ACT_LINK_UP);
         break;
+    case SCN_ACT_LINK_SET: {
+        const struct scn_link_set *ls = &a->u.link_set;
+        const struct link_cfg *cur = link_get(w->net, (uint32_t)ls->link);
+        if (!cur) break;
+        /* The loader validated the values; link_change cannot refuse them. */
+        link_change(w->net, (uint32_t)ls->link, ls->has_latency ? ls->latency : cur->latency_us,
+                    ls->has_bandwidth ? ls->bandwidth_bps : cur->bandwidth_bps,
+                    ls->has_loss ? ls->loss : cur->loss, NULL);
+        break;
+    }
     case SCN_ACT_SERVER_SET: {
         const struct scn_server_set *ss = &a->u.server_set;
         if (w->mta[ss->host])
@@ -301,7 +311,7 @@ static void world_action(void *ctx, uint64_t arg)
         trace_add_narration(w->tr, evq_now(w->q), TRACE_NONE, "%s", a->u.text);
         break;
     default:
-        /* web pages, raw TCP and link changes belong to other parts */
+        /* web pages and raw TCP belong to other parts */
         break;
     }
 }

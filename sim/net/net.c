@@ -1,6 +1,7 @@
 /* net.c -- hosts, links, routes, packet forwarding and UDP. */
 #include <assert.h>
 #include <stdarg.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,6 +335,29 @@ void link_set_up(struct net *n, uint32_t id, bool up)
     ev.u.link = (struct netev_link){id, l->a, l->b, l->cfg.latency_us, l->cfg.bandwidth_bps,
                                     l->cfg.loss, l->cfg.mtu};
     net_emit(n, &ev);
+}
+
+bool link_change(struct net *n, uint32_t id, sim_us latency_us, uint64_t bandwidth_bps,
+                 double loss, struct ms_error *err)
+{
+    const char *why = NULL;
+    if (id >= n->nlinks) why = "no such link";
+    else if (latency_us < 0) why = "latency is negative";
+    else if (!(loss >= 0.0 && loss <= 1.0)) why = "loss is not between 0 and 1";
+    if (why) {
+        if (err) {
+            err->code = 1;
+            snprintf(err->where, sizeof err->where, "link %" PRIu32, id);
+            snprintf(err->msg, sizeof err->msg, "link %" PRIu32 ": %s", id, why);
+        }
+        return false;
+    }
+    struct net_link *l = &n->links[id];
+    l->cfg.latency_us = latency_us;
+    l->cfg.bandwidth_bps = bandwidth_bps;
+    l->cfg.loss = loss;
+    net_routes_invalidate(n);
+    return true;
 }
 
 /* ---- routes: Dijkstra by (latency, hops, first hop id), per source --------- */

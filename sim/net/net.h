@@ -110,6 +110,13 @@ bool link_is_up(const struct net *n, uint32_t id);
 /* Bring a link up or down now. Packets on the wire when it goes down are lost
  * (reason link down) on arrival. No-op if already in that state. */
 void link_set_up(struct net *n, uint32_t id, bool up);
+/* Change a link's latency, bandwidth and loss from now on (the window's
+ * sliders). Packets already on the wire keep the timing they were sent with;
+ * routes are recomputed with the new latency. Returns false, with err filled
+ * when not NULL, for an unknown link, a negative latency or a loss outside
+ * 0..1; the link is then unchanged. */
+bool link_change(struct net *n, uint32_t id, sim_us latency_us, uint64_t bandwidth_bps,
+                 double loss, struct ms_error *err);
 
 /* The next host on the current route from host `from` to host `to`, or
  * NET_NONE if unreachable (from == to returns to). For views and tests. */

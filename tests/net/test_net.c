@@ -192,6 +192,21 @@ static void test_udp_and_serialization_through_router(void **state)
     char line[256];
     trace_format_line(tr, 0, line, sizeof line);
     assert_string_equal(line, "00:00:00.000  alice-pc -> internet  UDP 5353 -> 53 len=100 [alice-pc -> dns]");
+    /* The window's latency slider: later datagrams take the new latency. */
+    struct ms_error err;
+    assert_false(link_change(n, 0, -1, 0, 0.0, &err));
+    assert_string_equal(err.msg, "link 0: latency is negative");
+    assert_false(link_change(n, 0, 1000, 0, 1.5, &err));
+    assert_string_equal(err.msg, "link 0: loss is not between 0 and 1");
+    assert_false(link_change(n, 9, 1000, 0, 0.0, &err));
+    assert_string_equal(err.msg, "link 9: no such link");
+    sim_us t0 = evq_now(q);
+    assert_true(link_change(n, 0, 45000, 1000000, 0.0, NULL));
+    assert_int_equal(link_get(n, 0)->latency_us, 45000);
+    assert_true(udp_send(n, a, 5353, d, 53, payload, sizeof payload));
+    evq_run(q, SIM_US_MAX);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.at - t0, 2 * 1024 + 45000 + 5000);
     /* Too big for the MTU: refused when sending is impossible at all. */
     assert_false(udp_send(n, a, 1, d, 53, payload, 70000));
     net_free(n);

@@ -127,6 +127,18 @@ static void test_change_save_reload(void **state)
     n = ui_controls(w.scn, 60 * SIM_US_PER_S, c, 32);
     assert_int_equal(c[retry].value, 30 * 60 * SIM_US_PER_S);
 
+    /* A latency slider changes the run too: the world applies LINK_SET. */
+    size_t lat = n;
+    for (size_t i = 0; i < n; i++)
+        if (c[i].kind == UI_CTL_LATENCY && lat == n) lat = i;
+    assert_true(lat < n);
+    struct scn_action la;
+    ui_ctl_action(w.scn, &c[lat], c[lat].value * 4 + SIM_US_PER_MS, 0, &la);
+    assert_int_equal(la.kind, SCN_ACT_LINK_SET);
+    assert_int_equal(app->change(app->ctx, &la, &w, &err), 0);
+    assert_true(trace_hash(w.tr) != after);
+    after = trace_hash(w.tr);
+
     char path[] = "/tmp/mailsim-save-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
