@@ -105,6 +105,38 @@ done
 head -c 8 "$tmp/mailsim-step-2.png" | od -An -c | grep -q 'P   N   G' || fail "screenshot is not a PNG"
 echo "ok: S saved mailsim-step-2.png"
 
+# Zoom, wheel, drag-to-pan each change the picture; 0 resets; R reloads the
+# scenario and keeps the step; F toggles fullscreen and back.
+shot() { # the n-th extra screenshot of step 2
+    xdotool key s
+    i=0
+    until [ -f "$tmp/mailsim-step-2-$1.png" ]; do
+        i=$((i + 1)); [ $i -gt 100 ] && fail "S saved no screenshot $1"
+        sleep 0.1
+    done
+}
+xdotool key plus
+shot 1
+cmp -s "$tmp/mailsim-step-2.png" "$tmp/mailsim-step-2-1.png" && fail "+ did not zoom"
+xdotool key 0
+xdotool mousemove --window "$wid" 300 700 click 4
+shot 2
+cmp -s "$tmp/mailsim-step-2.png" "$tmp/mailsim-step-2-2.png" && fail "the wheel did not zoom"
+xdotool key 0
+xdotool mousemove --window "$wid" 300 700 mousedown 1 mousemove --window "$wid" 340 720 \
+    mousemove --window "$wid" 420 760 mouseup 1
+shot 3
+cmp -s "$tmp/mailsim-step-2.png" "$tmp/mailsim-step-2-3.png" && fail "dragging did not pan"
+wait_title "step 2/$total\$" # a drag is not a click: no fault was injected
+xdotool key 0 r
+sleep 0.5
+wait_title "step 2/$total\$"
+xdotool key f
+sleep 0.3
+xdotool key f
+wait_title "step 2/$total\$"
+echo "ok: +, wheel and drag change the view; 0 resets; R reloads at the same step; F"
+
 xdotool key shift+Right
 wait_title "step [0-9]+/$total\$"
 xdotool key End
