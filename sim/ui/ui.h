@@ -111,6 +111,10 @@ void ui_view_seek(struct ui_view *v, const struct ui_model *m, size_t k);
 void ui_view_step(struct ui_view *v, const struct ui_model *m, long delta);
 /* Next (dir > 0) or previous protocol line; stays put when there is none. */
 void ui_view_step_line(struct ui_view *v, const struct ui_model *m, int dir);
+/* The dialogue panel's connection: the next connection (by id) that has
+ * sent a protocol line before step v->step, after v->conn; past the last
+ * one, back to 0 (follow the step). Returns the new v->conn. */
+uint32_t ui_view_cycle_conn(struct ui_view *v, const struct ui_model *m);
 /* Next or previous message event (queued, attempt, deferred, delivered, ...). */
 void ui_view_step_message(struct ui_view *v, const struct ui_model *m, int dir);
 /* While playing, advance by real_s seconds of wall time (compressed: idle

@@ -759,9 +759,9 @@ static void ui_d_dialogue(struct ui_frame *f)
         if (!client_engine && !sstate) sstate = st;
     }
     char head[256];
-    snprintf(head, sizeof head, "Dialogue  %s %s   C: %s   S: %s   (connection %u)",
+    snprintf(head, sizeof head, "Dialogue  %s %s   C: %s   S: %s   (connection %u%s)",
              ui_proto_shape[ui_proto_of_name(proto)], proto, trace_host_name(m->tr, client),
-             trace_host_name(m->tr, server), conn);
+             trace_host_name(m->tr, server), conn, f->v->conn ? ", chosen: C for the next" : "");
     ui_p_text(g, UI_F_BOLD, ui_px(f, 20), f->c->text, r.x + ui_px(f, 14), r.y + ui_px(f, 8),
               UI_AL_LEFT, head);
     char st[256];
@@ -1202,6 +1202,7 @@ static const char *const ui_help_rows[][2] = {
     {"+  -", "zoom everything (0 resets)"},
     {"Mouse wheel, drag", "zoom and pan the network"},
     {"F", "fullscreen"},
+    {"C", "dialogue: next connection (then back to following the step)"},
     {"T", "show / hide TCP detail (handshakes, bare ACKs)"},
     {"D", "dark / light theme"},
     {"S", "save a PNG screenshot"},

@@ -574,6 +574,19 @@ void ui_view_step_line(struct ui_view *v, const struct ui_model *m, int dir)
     ui_view_step_in(v, m, m->lines, m->n_lines, dir);
 }
 
+uint32_t ui_view_cycle_conn(struct ui_view *v, const struct ui_model *m)
+{
+    for (uint32_t c = v->conn + 1; c < m->n_conns; c++) {
+        /* conn_lines are in step order: the first tells when it began. */
+        if (m->conn_off[c] < m->conn_off[c + 1] && m->conn_lines[m->conn_off[c]] < v->step) {
+            v->conn = c;
+            return c;
+        }
+    }
+    v->conn = 0;
+    return 0;
+}
+
 void ui_view_step_message(struct ui_view *v, const struct ui_model *m, int dir)
 {
     ui_view_step_in(v, m, m->msgs, m->n_msgs, dir);

@@ -240,10 +240,17 @@ static void ui_win_click(struct ui_win *w, int x, int y)
         ui_win_fault(w, h.kind, h.id);
         break;
     case UI_HIT_PACKET:
-    case UI_HIT_ARROW:
+    case UI_HIT_ARROW: {
         w->v.overlay = UI_OV_INSPECT;
         w->v.inspect = h.rec;
+        /* The dialogue panel shows the clicked connection from now on. */
+        const struct trace_rec *r = h.rec < ui_model_steps(w->m) ? trace_get(ui_model_trace(w->m), h.rec) : NULL;
+        const struct trace_line *l = trace_as_line(r);
+        const struct trace_seg *sg = trace_as_seg(r);
+        uint32_t conn = l ? l->conn : sg ? sg->conn : 0;
+        if (conn) w->v.conn = conn;
         break;
+    }
     case UI_HIT_ENVELOPE:
         w->v.overlay = UI_OV_MESSAGE;
         w->v.msg_host = h.id;
@@ -424,6 +431,9 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
         break;
     case SDLK_r:
         ui_win_reload(w);
+        break;
+    case SDLK_c: /* the dialogue panel: next connection, then back to following */
+        ui_view_cycle_conn(v, w->m);
         break;
     case SDLK_l: /* issue 9: sliders for links and servers (pauses) */
         v->playing = false;

@@ -258,6 +258,49 @@ static void test_navigation(void **state)
     assert_true(mid > 0 && mid < ui_model_steps(f->m));
 }
 
+/* C chooses the dialogue's connection among those that have spoken by the
+ * current step, then goes back to following the step; the panel's header
+ * names the chosen connection, and a chosen connection changes the frame. */
+static void test_dialogue_connection_choice(void **state)
+{
+    struct fx *f = *state;
+    const struct trace *tr = f->tr;
+    struct ui_view v;
+    ui_view_init(&v);
+    assert_int_equal(ui_view_cycle_conn(&v, f->m), 0); /* nothing has spoken at step 0 */
+    ui_view_seek(&v, f->m, ui_model_steps(f->m));
+    uint32_t seen[64];
+    size_t n = 0;
+    for (uint32_t c = ui_view_cycle_conn(&v, f->m); c != 0; c = ui_view_cycle_conn(&v, f->m)) {
+        assert_true(n < 64);
+        if (n) assert_true(c > seen[n - 1]); /* increasing ids, each once */
+        seen[n++] = c;
+    }
+    assert_int_equal(v.conn, 0);
+    /* Every connection that sent a line is offered. */
+    size_t with_lines = 0;
+    for (uint32_t c = 1; c < 64; c++) {
+        for (size_t k = 0; k < trace_count(tr); k++) {
+            const struct trace_line *l = trace_as_line(trace_get(tr, k));
+            if (l && trace_get(tr, k)->kind == TR_LINE_SENT && l->conn == c) {
+                with_lines++;
+                break;
+            }
+        }
+    }
+    assert_int_equal(n, with_lines);
+    assert_true(n >= 2);
+    /* Showing the first connection at the end differs from following the step
+     * (the demo's last lines are on a later connection). */
+    uint8_t *follow = frame(f, &v, NULL);
+    ui_view_cycle_conn(&v, f->m);
+    assert_int_equal(v.conn, seen[0]);
+    uint8_t *chosen = frame(f, &v, NULL);
+    assert_true(memcmp(follow, chosen, frame_bytes(f)) != 0);
+    free(follow);
+    free(chosen);
+}
+
 static void test_hits(void **state)
 {
     struct fx *f = *state;
@@ -478,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_step_back_equals_step_forward),
         cmocka_unit_test(test_playing_lands_on_the_same_frame),
         cmocka_unit_test(test_navigation),
+        cmocka_unit_test(test_dialogue_connection_choice),
         cmocka_unit_test(test_hits),
         cmocka_unit_test(test_overlays_draw),
         cmocka_unit_test(test_text_cache),
