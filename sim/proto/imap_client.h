@@ -1,0 +1,100 @@
+/* imap_client.h -- IMAP4rev1 client engine, sans-I/O (RFC 3501; RFC 6851 MOVE,
+ * RFC 7888 LITERAL+).
+ *
+ * The caller queues actions (log in, LIST, SELECT, SEARCH, fetch a header,
+ * fetch one MIME part, MOVE, STORE, CREATE, LOGOUT); the engine sends them
+ * one at a time, tagged A001, A002, ..., and reports what the server said as
+ * typed events. Invariants: user text is sent as an atom, a quoted string or
+ * a literal, never raw (bad-inputs IC2); responses are parsed by length,
+ * literals included, within fixed ceilings (IC1); a synchronising literal is
+ * sent only after the server's "+" (RFC 3501 §7.5). */
+#ifndef MAILSIM_PROTO_IMAP_CLIENT_H
+#define MAILSIM_PROTO_IMAP_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum imap_client_state {
+    IMAPC_S_GREETING,   /* waiting for the server's greeting */
+    IMAPC_S_NOT_AUTH,
+    IMAPC_S_AUTH,
+    IMAPC_S_SELECTED,
+    IMAPC_S_LOGOUT,     /* LOGOUT sent or BYE received */
+    IMAPC_S_CLOSED,     /* protocol error or the server said goodbye */
+    IMAPC_S_COUNT
+};
+/* "greeting", "not authenticated", ... Can't fail. */
+const char *imap_client_state_name(enum imap_client_state st);
+
+struct imap_client_cfg {
+    size_t max_line;     /* longest response line; 0 = 64 KiB */
+    size_t max_literal;  /* largest literal accepted; 0 = 16 MiB */
+};
+
+enum imap_client_event_kind {
+    IMAPC_EV_STATE,    /* from -> to */
+    IMAPC_EV_DONE,     /* an action finished: tag, action, result ("OK"/"NO"/"BAD"), text */
+    IMAPC_EV_LIST,     /* a LIST/LSUB line: name (decoded), text = attributes */
+    IMAPC_EV_SEARCH,   /* text = the numbers, space separated */
+    IMAPC_EV_EXISTS,   /* number */
+    IMAPC_EV_EXPUNGE,  /* number */
+    IMAPC_EV_FETCH,    /* number = message, name = item ("BODY[2]"), data = value */
+    IMAPC_EV_UNTAGGED, /* any other untagged line: text */
+    IMAPC_EV_ERROR,    /* protocol error: text; the client is closed */
+};
+
+struct imap_client_event {
+    enum imap_client_event_kind kind;
+    enum imap_client_state from, to;
+    char tag[8];
+    char action[16];       /* "LOGIN", "FETCH", ... */
+    char result[4];
+    char name[256];
+    char text[256];        /* truncated copy; data has the full bytes */
+    uint32_t number;
+    const char *data;      /* borrowed until the next imap_client_event() */
+    size_t data_len;
+};
+
+struct imap_client;
+
+/* New client waiting for the greeting. Can't fail. */
+struct imap_client *imap_client_new(const struct imap_client_cfg *cfg);
+/* Free the client. NULL is a no-op. */
+void imap_client_free(struct imap_client *c);
+
+/* Queue actions. Strings are copied and quoted as needed. Each returns the
+ * number of queued actions, or -1 when the queue (32) is full or an argument
+ * holds NUL, CR or LF where the protocol cannot carry them. */
+int imap_client_login(struct imap_client *c, const char *user, const char *pass);
+int imap_client_list(struct imap_client *c, const char *ref, const char *pattern);
+int imap_client_select(struct imap_client *c, const char *mailbox);
+int imap_client_create(struct imap_client *c, const char *mailbox);
+/* SEARCH key [arg], e.g. ("FROM", "alice"), ("UNSEEN", NULL). key must be
+ * an atom; arg is quoted. */
+int imap_client_search(struct imap_client *c, const char *key, const char *arg);
+/* FETCH seq BODY.PEEK[HEADER]: the header only, \Seen untouched. */
+int imap_client_fetch_header(struct imap_client *c, uint32_t seq);
+/* FETCH seq BODY[section], e.g. section "2" for the second MIME part. */
+int imap_client_fetch_part(struct imap_client *c, uint32_t seq, const char *section);
+/* MOVE set mailbox (RFC 6851); set like "1" or "2:4". */
+int imap_client_move(struct imap_client *c, const char *set, const char *mailbox);
+/* STORE set op (flags): op "+FLAGS", "-FLAGS" or "FLAGS"; flags like
+ * "\\Seen \\Flagged". */
+int imap_client_store(struct imap_client *c, const char *set, const char *op, const char *flags);
+int imap_client_logout(struct imap_client *c);
+
+/* Feed server bytes; returns how many were consumed (all, unless closed). */
+size_t imap_client_recv(struct imap_client *c, const char *in, size_t len);
+/* Bytes to send, borrowed until the next call on c. */
+size_t imap_client_out(const struct imap_client *c, const char **out);
+void imap_client_out_done(struct imap_client *c, size_t n);
+/* Pull the next event; false when none. */
+bool imap_client_event(struct imap_client *c, struct imap_client_event *ev);
+
+enum imap_client_state imap_client_state(const struct imap_client *c);
+/* True when nothing is queued or in flight. */
+bool imap_client_idle(const struct imap_client *c);
+
+#endif
