@@ -254,6 +254,56 @@ static void test_x7_hangup_mid_data(void **state)
     srv_result_free(&r);
 }
 
+/* C5: SASL challenges. The client's LOGIN mechanism never decodes the
+ * server's prompts, so garbage is harmless; an oversized challenge is a
+ * protocol error and the message stays queued (temporary failure). */
+static void client_feed(struct smtp_client *c, struct tbuf *out, struct tbuf *log, const char *in)
+{
+    size_t pos = 0, len = strlen(in);
+    for (int guard = 0; guard < 100; guard++) {
+        size_t n = pos < len ? smtp_client_recv(c, in + pos, len - pos) : 0;
+        pos += n;
+        struct smtp_cevent e;
+        while (smtp_client_event(c, &e)) tu_log_client_event(log, &e);
+        const char *o;
+        size_t k = smtp_client_out(c, &o);
+        if (k) {
+            tbuf_add(out, o, k);
+            smtp_client_out_done(c, k);
+        }
+        while (smtp_client_event(c, &e)) tu_log_client_event(log, &e);
+        if (pos == len && !k) break;
+    }
+}
+
+static void test_c5_sasl_challenges(void **state)
+{
+    (void)state;
+    struct smtp_client_cfg cfg;
+    smtp_client_cfg_default(&cfg);
+    cfg.auth = SMTP_AUTH_LOGIN;
+    cfg.auth_user = "alice";
+    cfg.auth_pass = "secret";
+    static const char *const r[] = {"b@b.example"};
+    struct smtp_client_txn t = {"a@a.example", r, 1, "Subject: x\r\n\r\nhi\r\n", 18, NULL};
+    struct smtp_client *c = smtp_client_new(&cfg);
+    assert_true(smtp_client_add(c, &t, NULL));
+    struct tbuf out = {0}, log = {0};
+    client_feed(c, &out, &log, "220 mx\r\n250-mx\r\n250 AUTH LOGIN PLAIN\r\n334 !!not base64\r\n");
+    assert_string_equal(out.p, "EHLO client.example.org\r\nAUTH LOGIN\r\nYWxpY2U=\r\n");
+    char big[700];
+    memcpy(big, "334 ", 4);
+    memset(big + 4, 'A', 600);
+    memcpy(big + 604, "\r\n", 3);
+    client_feed(c, &out, &log, big);
+    assert_true(smtp_client_done(c));
+    assert_non_null(strstr(log.p, "RCPT_OUTCOME AUTH->DONE 0 b@b.example temporary failure protocol error: reply "
+                                  "line longer than 512 octets (RFC 5321 4.5.3.1.5)\n"));
+    smtp_client_free(c);
+    tbuf_free(&out);
+    tbuf_free(&log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_s18_starttls_not_offered),
         cmocka_unit_test(test_s23_postmaster_and_empty_quoted),
         cmocka_unit_test(test_x7_hangup_mid_data),
+        cmocka_unit_test(test_c5_sasl_challenges),
     };
     return cmocka_run_group_tests_name("bad_smtp", tests, NULL, NULL);
 }
