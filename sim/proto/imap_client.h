@@ -89,10 +89,12 @@ int imap_client_logout(struct imap_client *c);
 size_t imap_client_recv(struct imap_client *c, const char *in, size_t len);
 /* Bytes to send, borrowed until the next call on c. */
 size_t imap_client_out(const struct imap_client *c, const char **out);
+/* n bytes of the output were sent. */
 void imap_client_out_done(struct imap_client *c, size_t n);
 /* Pull the next event; false when none. */
 bool imap_client_event(struct imap_client *c, struct imap_client_event *ev);
 
+/* Current state. Can't fail. */
 enum imap_client_state imap_client_state(const struct imap_client *c);
 /* True when nothing is queued or in flight. */
 bool imap_client_idle(const struct imap_client *c);

@@ -706,7 +706,7 @@ void imap_cmd_store(struct imap_server *s, struct imap_cur *c, const char *tag, 
 
 enum imap_sk {
     SK_ALL, SK_FLAG, SK_UNFLAG, SK_NEW, SK_OLD, SK_RECENT, SK_KEYWORD, SK_UNKEYWORD, SK_HEADER,
-    SK_BODY, SK_TEXT, SK_SINCE, SK_BEFORE, SK_ON, SK_LARGER, SK_SMALLER, SK_UID, SK_SEQ, SK_NOT,
+    SK_BODY, SK_TEXT, SK_SINCE, SK_BEFORE, SK_ON, SK_SENTSINCE, SK_SENTBEFORE, SK_SENTON, SK_LARGER, SK_SMALLER, SK_UID, SK_SEQ, SK_NOT,
     SK_OR, SK_AND,
 };
 
@@ -830,10 +830,17 @@ static int imap_search_key(struct imap_search *q, struct imap_cur *c, int depth)
         q->n[n].bit = idx < 0 ? 0 : MBOX_KW_BIT(idx);
         return n;
     }
-    if (imap_word_is(w, wl, "SINCE") || imap_word_is(w, wl, "BEFORE") || imap_word_is(w, wl, "ON")) {
+    static const struct { const char *name; enum imap_sk k; } datekeys[] = {
+        {"SINCE", SK_SINCE}, {"BEFORE", SK_BEFORE}, {"ON", SK_ON},
+        {"SENTSINCE", SK_SENTSINCE}, {"SENTBEFORE", SK_SENTBEFORE}, {"SENTON", SK_SENTON},
+    };
+    enum imap_sk dk = SK_ALL;
+    for (size_t i = 0; i < MS_ARRAY_LEN(datekeys); i++)
+        if (imap_word_is(w, wl, datekeys[i].name)) dk = datekeys[i].k;
+    if (dk != SK_ALL) {
         const char *d;
         size_t dl;
-        enum imap_sk k = imap_word_is(w, wl, "SINCE") ? SK_SINCE : imap_word_is(w, wl, "ON") ? SK_ON : SK_BEFORE;
+        enum imap_sk k = dk;
         if ((n = imap_snode_new(q, c, k)) < 0 || !imap_cur_sp(c) || !imap_cur_astring(c, &d, &dl)) return -1;
         if (!imap_srv_parse_date(d, dl, &q->n[n].days)) {
             imap_cur_fail(c, "Invalid date");
@@ -931,6 +938,19 @@ static bool imap_search_eval(const struct imap_search *q, int ni, const struct i
     case SK_SINCE: return day >= n->days;
     case SK_BEFORE: return day < n->days;
     case SK_ON: return day == n->days;
+    case SK_SENTSINCE:
+    case SK_SENTBEFORE:
+    case SK_SENTON: {
+        /* the Date: field, read by format/msg.h, compared as a UTC date */
+        size_t vl;
+        int64_t secs;
+        char *v = msg_header_get(m->raw, x->sp.hdr_len, "Date", &vl);
+        bool okd = v && msg_parse_date(v, vl, &secs);
+        free(v);
+        if (!okd) return false;
+        int64_t sd = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+        return n->k == SK_SENTSINCE ? sd >= n->days : n->k == SK_SENTBEFORE ? sd < n->days : sd == n->days;
+    }
     case SK_LARGER: return m->len > n->num;
     case SK_SMALLER: return m->len < n->num;
     case SK_UID: return imap_seqset_contains(n->set, m->uid, x->star_uid);
@@ -1041,29 +1061,88 @@ void imap_cmd_copy(struct imap_server *s, struct imap_cur *c, const char *tag, b
             imap_srv_tagged(s, tag, IMAP_NO, "[TRYCREATE] No such mailbox");
         } else {
             bool *del = ms_xcalloc(s->vn ? s->vn : 1, sizeof *del);
-            size_t ri = 0, vi = 0;
+            uint32_t *from = ms_xcalloc(s->vn ? s->vn : 1, sizeof *from);
+            uint32_t *to = ms_xcalloc(s->vn ? s->vn : 1, sizeof *to);
+            size_t ri = 0, vi = 0, nc = 0;
             bool started = false;
             enum mbox_err e = MBOX_OK;
             while (e == MBOX_OK && imap_iter(s, r, nr, uid, &ri, &vi, &started)) {
                 size_t mi = mbox_find_uid(f, s->view[vi].uid);
                 if (mi == SIZE_MAX) continue;
-                e = mbox_copy(f, mi, dst, NULL);
+                e = mbox_copy(f, mi, dst, &to[nc]);
+                if (e != MBOX_OK) break;
+                from[nc++] = s->view[vi].uid;
                 del[vi] = true;
             }
-            if (e != MBOX_OK) {
-                /* RFC 3501 §6.4.7: on failure nothing should be left half done;
-                 * copies already made stay (they are whole messages). */
-                imap_srv_tagged(s, tag, IMAP_NO, "%s", mbox_strerror(e));
-            } else {
-                /* RFC 6851 §3.3: EXPUNGE for each moved message (into the
-                 * same mailbox too: the copies have new UIDs) */
-                if (move) imap_expunge_marked(s, f, del);
-                imap_srv_tagged(s, tag, IMAP_OK, "%s completed", s->cur_cmd);
+            /* RFC 4315 §3 COPYUID: UIDVALIDITY of the target, source and
+             * target UIDs in the same order */
+            struct imap_buf code = {0};
+            if (nc) {
+                imap_buf_printf(&code, "[COPYUID %u ", (unsigned)mbox_folder_uidvalidity(dst));
+                imap_srv_uidset(&code, from, nc);
+                imap_buf_add(&code, " ", 1);
+                imap_srv_uidset(&code, to, nc);
+                imap_buf_add(&code, "] ", 2);
             }
+            imap_buf_add(&code, "", 1);
+            if (e != MBOX_OK) {
+                /* RFC 3501 §6.4.7: copies already made stay (whole messages) */
+                imap_srv_tagged(s, tag, IMAP_NO, "%s", mbox_strerror(e));
+            } else if (move) {
+                /* RFC 6851 §3.3, §4.3: COPYUID in an untagged OK, then one
+                 * EXPUNGE per moved message (into the same mailbox too: the
+                 * copies have new UIDs) */
+                if (nc) imap_srv_untagged(s, "OK %sMoved", code.p);
+                imap_expunge_marked(s, f, del);
+                imap_srv_tagged(s, tag, IMAP_OK, "%s completed", s->cur_cmd);
+            } else {
+                imap_srv_tagged(s, tag, IMAP_OK, "%s%s completed", code.p, s->cur_cmd);
+            }
+            imap_buf_free(&code);
+            free(from);
+            free(to);
             free(del);
         }
     }
     free(r);
+}
+
+void imap_srv_uidset(struct imap_buf *b, const uint32_t *v, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && v[j + 1] == v[j] + 1) j++;
+        if (i) imap_buf_add(b, ",", 1);
+        if (j == i) imap_buf_printf(b, "%u", (unsigned)v[i]);
+        else imap_buf_printf(b, "%u:%u", (unsigned)v[i], (unsigned)v[j]);
+        i = j + 1;
+    }
+}
+
+void imap_cmd_uid_expunge(struct imap_server *s, struct imap_cur *c, const char *tag)
+{
+    struct mbox_folder *f = imap_srv_sel(s);
+    struct imap_seqset *set = ms_xmalloc(sizeof *set);
+    bool ok = imap_cur_seqset(c, set) && imap_cur_eol(c);
+    if (!f) {
+        imap_srv_tagged(s, tag, IMAP_NO, "No mailbox selected");
+    } else if (!ok) {
+        imap_srv_tagged(s, tag, IMAP_BAD, "%s", c->err ? c->err : "Unexpected extra arguments");
+    } else if (s->readonly) {
+        imap_srv_tagged(s, tag, IMAP_NO, "[READ-ONLY] Mailbox is read-only");
+    } else {
+        uint32_t star = s->vn ? s->view[s->vn - 1].uid : 0;
+        bool *del = ms_xcalloc(s->vn ? s->vn : 1, sizeof *del);
+        for (size_t i = 0; i < s->vn; i++) {
+            size_t mi = mbox_find_uid(f, s->view[i].uid);
+            del[i] = mi != SIZE_MAX && (mbox_msg_at(f, mi)->flags & MBOX_F_DELETED) &&
+                     imap_seqset_contains(set, s->view[i].uid, star);
+        }
+        imap_expunge_marked(s, f, del);
+        free(del);
+        imap_srv_tagged(s, tag, IMAP_OK, "UID EXPUNGE completed");
+    }
+    free(set);
 }
 
 void imap_cmd_expunge(struct imap_server *s, const char *tag, bool silent)

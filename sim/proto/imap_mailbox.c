@@ -474,7 +474,10 @@ void imap_cmd_append(struct imap_server *s, struct imap_cur *c, const char *tag)
         imap_srv_tagged(s, tag, IMAP_NO, "%s", ferr);
         return;
     }
-    enum mbox_err e = mbox_append(f, msg, ml, flags, when, NULL);
+    uint32_t uid;
+    enum mbox_err e = mbox_append(f, msg, ml, flags, when, &uid);
     if (e) imap_srv_tagged(s, tag, IMAP_NO, "%s", imap_mbox_err(e));
-    else imap_srv_tagged(s, tag, IMAP_OK, "APPEND completed");
+    else /* RFC 4315 §3 */
+        imap_srv_tagged(s, tag, IMAP_OK, "[APPENDUID %u %u] APPEND completed",
+                        (unsigned)mbox_folder_uidvalidity(f), (unsigned)uid);
 }

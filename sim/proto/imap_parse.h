@@ -99,15 +99,21 @@ size_t imap_seqset_resolve(const struct imap_seqset *set, uint32_t star, struct 
 bool imap_seqset_contains(const struct imap_seqset *set, uint32_t v, uint32_t star);
 
 /* ---- output buffer ------------------------------------------------------ */
+/* A growable byte buffer owned by its user; zero-initialise ({0}) before use.
+ * Its ceiling is the caller's business (the engines check theirs first). */
 struct imap_buf {
     char *p;
     size_t len, cap;
 };
+/* Release the bytes; the buffer is empty and reusable. Safe on a zeroed buffer. */
 void imap_buf_free(struct imap_buf *b);
+/* Append n bytes (n may be 0). Aborts only when memory is exhausted. */
 void imap_buf_add(struct imap_buf *b, const void *s, size_t n);
+/* Append a C string. */
 void imap_buf_adds(struct imap_buf *b, const char *s);
+/* Append printf-formatted text (any length). */
 void imap_buf_printf(struct imap_buf *b, const char *fmt, ...) MS_PRINTF(2, 3);
-/* Drop the first n bytes. */
+/* Drop the first n bytes (all of them when n >= len). Can't fail. */
 void imap_buf_consume(struct imap_buf *b, size_t n);
 /* Write s as a quoted string when it can be one (no CR, LF, NUL or 8-bit,
  * RFC 3501 §4.3), else as a literal "{n}CRLF" + bytes; with plus the

@@ -11,7 +11,7 @@
 
 #include "format/base64.h"
 
-#define IMAP_CAPS "IMAP4rev1 LITERAL+ SASL-IR IDLE MOVE UNSELECT AUTH=PLAIN"
+#define IMAP_CAPS "IMAP4rev1 LITERAL+ SASL-IR IDLE MOVE UNSELECT UIDPLUS AUTH=PLAIN"
 
 static const char *const imap_state_names[IMAP_S_COUNT] = {
     "not authenticated", "authenticated", "selected", "logout",
@@ -226,9 +226,20 @@ void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r,
     memset(&ev, 0, sizeof ev);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(ev.text, sizeof ev.text, fmt, ap);
+    int k = vsnprintf(ev.text, sizeof ev.text, fmt, ap);
     va_end(ap);
-    imap_buf_printf(&s->out, "%s %s %s\r\n", tag, imap_result_name(r), ev.text);
+    imap_buf_printf(&s->out, "%s %s ", tag, imap_result_name(r));
+    if (k >= 0 && (size_t)k >= sizeof ev.text) { /* the event keeps a prefix, the wire all */
+        char *big = ms_xmalloc((size_t)k + 1);
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)k + 1, fmt, ap);
+        va_end(ap);
+        imap_buf_add(&s->out, big, (size_t)k);
+        free(big);
+    } else {
+        imap_buf_adds(&s->out, ev.text);
+    }
+    imap_buf_add(&s->out, "\r\n", 2);
     ev.kind = IMAP_EV_COMMAND;
     ev.from = ev.to = s->state;
     ev.result = r;
@@ -927,7 +938,7 @@ static void imap_cmd_uid(struct imap_server *s, struct imap_cur *c, const char *
 {
     const char *sub;
     size_t sl;
-    if (!imap_cur_atom(c, &sub, &sl) || !imap_cur_sp(c)) {
+    if (!imap_cur_atom(c, &sub, &sl) || !imap_cur_sp(c)) { /* every UID command takes a set */
         imap_srv_args_end(s, c, tag);
         return;
     }
@@ -950,6 +961,9 @@ static void imap_cmd_uid(struct imap_server *s, struct imap_cur *c, const char *
     } else if (IS("MOVE")) {
         strcpy(s->cur_cmd, "UID MOVE");
         imap_cmd_copy(s, c, tag, true, true);
+    } else if (IS("EXPUNGE")) {
+        strcpy(s->cur_cmd, "UID EXPUNGE");
+        imap_cmd_uid_expunge(s, c, tag);
     } else {
         imap_srv_tagged(s, tag, IMAP_BAD, "Unknown UID command");
     }

@@ -1,5 +1,6 @@
 /* imap_server.h -- IMAP4rev1 server engine, sans-I/O (RFC 3501; RFC 2177 IDLE,
- * RFC 6851 MOVE, RFC 7888 LITERAL+, RFC 4959 SASL-IR, RFC 4616 PLAIN).
+ * RFC 6851 MOVE, RFC 7888 LITERAL+, RFC 4959 SASL-IR, RFC 4616 PLAIN,
+ * RFC 4315 UIDPLUS, RFC 3691 UNSELECT).
  *
  * Bytes in (imap_server_recv), bytes out (imap_server_out), typed events
  * (imap_server_event); mailboxes live in the mbox store given at creation.
@@ -107,6 +108,7 @@ sim_us imap_server_timeout_us(const struct imap_server *s);
  * without a date-time argument. */
 void imap_server_set_now(struct imap_server *s, sim_us now);
 
+/* Current RFC 3501 state. Can't fail. */
 enum imap_state imap_server_state(const struct imap_server *s);
 /* Octets of a literal still expected from the client (accepted or being
  * discarded); 0 when reading command lines. For display and fuzz oracles. */

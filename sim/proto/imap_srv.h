@@ -161,5 +161,9 @@ void imap_cmd_store(struct imap_server *s, struct imap_cur *c, const char *tag, 
 void imap_cmd_search(struct imap_server *s, struct imap_cur *c, const char *tag, bool uid);
 void imap_cmd_copy(struct imap_server *s, struct imap_cur *c, const char *tag, bool uid, bool move);
 void imap_cmd_expunge(struct imap_server *s, const char *tag, bool silent);
+/* UID EXPUNGE set (RFC 4315 §2.1): only \Deleted messages in the set. */
+void imap_cmd_uid_expunge(struct imap_server *s, struct imap_cur *c, const char *tag);
+/* Append a uid-set for the ascending list v[0..n) ("3:5,9"). */
+void imap_srv_uidset(struct imap_buf *b, const uint32_t *v, size_t n);
 
 #endif

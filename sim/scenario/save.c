@@ -631,6 +631,13 @@ bool scn_save(const struct scn_scenario *s, const char *path, bool overwrite, st
         if (link(tmp, path) != 0) {
             e = errno;
             ok = false;
+            /* File systems without hard links: check once more, then rename
+             * (a small race, but never over a file that was there before). */
+            struct stat st2;
+            if ((e == EPERM || e == ENOSYS || e == ENOTSUP || e == EOPNOTSUPP) && lstat(path, &st2) != 0 &&
+                rename(tmp, path) == 0) {
+                ok = true;
+            }
         }
         unlink(tmp);
     } else if (ok && rename(tmp, path) != 0) {

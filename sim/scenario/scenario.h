@@ -428,7 +428,9 @@ struct scn_error {
 };
 
 struct scn_load_opts {
-    const char *variant;  /* apply this variant (NULL: none) */
+    const char *variant;  /* apply this variant (NULL: none); a name no variant
+                           * has is an error that lists the names. The result
+                           * has .variant set and no .variants */
     bool no_files;        /* do not read attachment files (data stays NULL;
                            * paths still checked); used by the fuzzer */
 };

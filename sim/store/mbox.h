@@ -61,7 +61,7 @@ enum mbox_err { MBOX_ERRORS(MBOX_ERR_ENUM) MBOX_ERR_COUNT };
 struct mbox_msg {
     uint32_t uid;
     uint64_t flags;        /* enum mbox_flag | MBOX_KW_BIT(i) */
-    sim_us internal_date;  /* when the server received it (RFC 3501 §2.3.3) */
+    sim_us internal_date;  /* simulated time the server received it (RFC 3501 §2.3.3) */
     char *raw;             /* the RFC 5322 bytes, owned */
     size_t len;
 };
@@ -94,6 +94,7 @@ const char *mbox_strerror(enum mbox_err e);
  * exactly). With create, a missing user is made with an empty INBOX.
  * Returns NULL when missing (and !create) or the name is invalid. */
 struct mbox_user *mbox_user_get(struct mbox_store *st, const char *name, bool create);
+/* The user's name and store. Can't fail. */
 const char *mbox_user_name(const struct mbox_user *u);
 struct mbox_store *mbox_user_store(struct mbox_user *u);
 
@@ -123,12 +124,14 @@ struct mbox_folder *mbox_folder_at(struct mbox_user *u, size_t i);
 /* True when some folder lies below f in the hierarchy. */
 bool mbox_folder_has_children(struct mbox_user *u, const struct mbox_folder *f);
 
+/* The folder's canonical name (borrowed; changes on RENAME). Can't fail. */
 const char *mbox_folder_name(const struct mbox_folder *f);
 /* A number unique to this folder in the store, kept across RENAME: sessions
  * hold it instead of a pointer that a DELETE elsewhere would leave dangling. */
 uint64_t mbox_folder_id(const struct mbox_folder *f);
 /* The folder of user u with this id, or NULL once it was deleted. */
 struct mbox_folder *mbox_folder_by_id(struct mbox_user *u, uint64_t id);
+/* Owner, UIDVALIDITY and UIDNEXT (RFC 3501 §2.3.1.1). Can't fail. */
 struct mbox_user *mbox_folder_user(struct mbox_folder *f);
 uint32_t mbox_folder_uidvalidity(const struct mbox_folder *f);
 uint32_t mbox_folder_uidnext(const struct mbox_folder *f);
@@ -141,11 +144,13 @@ bool mbox_folder_set_uidvalidity(struct mbox_folder *f, uint32_t v);
 /* Subscriptions (RFC 3501 §6.3.6): a set of names, independent of whether
  * the folder exists. Errors: EBADNAME. */
 enum mbox_err mbox_subscribe(struct mbox_user *u, const char *name, size_t len, bool on);
+/* How many names are subscribed. */
 size_t mbox_sub_count(const struct mbox_user *u);
 /* The i-th subscribed name, in name order. */
 const char *mbox_sub_at(const struct mbox_user *u, size_t i);
 
-/* Messages, in UID order, index 0..count-1. */
+/* Messages, in UID order, index 0..count-1; mbox_msg_at returns NULL out
+ * of range. */
 size_t mbox_count(const struct mbox_folder *f);
 const struct mbox_msg *mbox_msg_at(const struct mbox_folder *f, size_t i);
 /* Index of the message with this UID, or SIZE_MAX. O(log n). */
@@ -182,7 +187,9 @@ const char *mbox_keyword_at(const struct mbox_folder *f, size_t i);
 /* The per-folder lock held by a POP3 session (RFC 1939 §4). Returns false
  * when someone else holds it. owner is an opaque non-NULL token. */
 bool mbox_lock(struct mbox_folder *f, const void *owner);
+/* Release the lock if owner holds it (otherwise nothing happens). */
 void mbox_unlock(struct mbox_folder *f, const void *owner);
+/* The holder of the lock, or NULL. */
 const void *mbox_lock_owner(const struct mbox_folder *f);
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+
 #include "proto/imap_test_util.h"
 
 #define GREETING "* OK IMAP4rev1 Service Ready\r\n"
@@ -151,7 +153,8 @@ static void test_nesting_and_search(void **state)
            "a6 SEARCH TEXT \"image/jpeg\"\r\na7 SEARCH LARGER 400\r\na8 SEARCH SMALLER 400 UNSEEN\r\n"
            "a9 SEARCH SINCE 5-Jan-2026 BEFORE 6-Jan-2026\r\nb1 SEARCH ON 4-Jan-2026\r\n"
            "b2 UID SEARCH UID 2:*\r\nb3 SEARCH 2:* NEW\r\nb4 SEARCH HEADER Message-ID \"<2@\"\r\n"
-           "b5 SEARCH SINCE 32-Jan-2026\r\nb6 SEARCH FLAGGED\r\nb7 SEARCH WIBBLE\r\nb8 SEARCH\r\n",
+           "b5 SEARCH SINCE 32-Jan-2026\r\nb6 SEARCH FLAGGED\r\nb7 SEARCH WIBBLE\r\nb8 SEARCH\r\n"
+           "b9 SEARCH SENTON 5-Jan-2026\r\nc1 SEARCH SENTBEFORE 5-Jan-2026\r\nc2 SEARCH SENTSINCE 6-Jan-2026\r\n",
            GREETING LOGIN_OK SELECT_OK "a1 BAD Too deeply nested\r\n"
            "* SEARCH 1\r\na2 OK SEARCH completed\r\n* SEARCH 1 2\r\na3 OK SEARCH completed\r\n"
            "* SEARCH 1\r\na4 OK SEARCH completed\r\n* SEARCH 2\r\na5 OK SEARCH completed\r\n"
@@ -160,7 +163,8 @@ static void test_nesting_and_search(void **state)
            "* SEARCH\r\nb1 OK SEARCH completed\r\n* SEARCH 2\r\nb2 OK UID SEARCH completed\r\n"
            "* SEARCH 2\r\nb3 OK SEARCH completed\r\n* SEARCH 2\r\nb4 OK SEARCH completed\r\n"
            "b5 BAD Invalid date\r\n* SEARCH\r\nb6 OK SEARCH completed\r\nb7 BAD Unknown search key\r\n"
-           "b8 BAD Missing arguments\r\n");
+           "b8 BAD Missing arguments\r\n* SEARCH 1 2\r\nb9 OK SEARCH completed\r\n"
+           "* SEARCH\r\nc1 OK SEARCH completed\r\n* SEARCH\r\nc2 OK SEARCH completed\r\n");
 }
 
 static void test_fetch_items(void **state)
@@ -225,9 +229,9 @@ static void test_append(void **state)
     expect(LOGIN "c1 APPEND nope {1}\r\nc2 APPEND INBOX (\\Seen) \" 7-Jan-2026 10:00:00 +0100\" {2+}\r\nhi\r\n"
            "c3 STATUS INBOX (MESSAGES UNSEEN RECENT UIDNEXT)\r\nc4 APPEND INBOX (\\Recent) {2+}\r\nhi\r\n"
            "c5 APPEND INBOX \"31-Feb-2026 10:00:00 +0100\" {2+}\r\nhi\r\nc6 SELECT INBOX\r\nc7 FETCH 3 (FLAGS INTERNALDATE)\r\n",
-           GREETING LOGIN_OK "c1 NO [TRYCREATE] No such mailbox\r\nc2 OK APPEND completed\r\n"
+           GREETING LOGIN_OK "c1 NO [TRYCREATE] No such mailbox\r\nc2 OK [APPENDUID 1 3] APPEND completed\r\n"
            "* STATUS INBOX (MESSAGES 3 UNSEEN 2 RECENT 3 UIDNEXT 4)\r\nc3 OK STATUS completed\r\n"
-           "c4 BAD Invalid system flag\r\nc5 OK APPEND completed\r\n"
+           "c4 BAD Invalid system flag\r\nc5 OK [APPENDUID 1 4] APPEND completed\r\n"
            "* 4 EXISTS\r\n* FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)\r\n* 4 RECENT\r\n"
            "* OK [UNSEEN 1] Message 1 is the first unseen message\r\n"
            "* OK [PERMANENTFLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft \\*)] Limited\r\n"
@@ -254,6 +258,33 @@ static void test_store_expunge_close(void **state)
            "* 1 FETCH (FLAGS (\\Answered \\Deleted \\Recent $Later))\r\nb1 OK +FLAGS completed\r\n"
            "b2 OK CLOSE completed\r\n* STATUS INBOX (MESSAGES 0)\r\nb3 OK STATUS completed\r\n"
            "b4 BAD Command not allowed in the authenticated state\r\n");
+}
+
+static void test_uidplus(void **state)
+{
+    (void)state;
+    expect(LOGIN SELECT "u1 CREATE L\r\nu2 COPY 1:2 L\r\nu3 UID MOVE 2 L\r\nu4 STORE 1 +FLAGS.SILENT (\\Deleted)\r\n"
+           "u5 UID EXPUNGE 5:9\r\nu6 UID EXPUNGE 1\r\nu7 UID EXPUNGE x\r\nu8 APPEND L {1+}\r\nx\r\n",
+           GREETING LOGIN_OK SELECT_OK "u1 OK CREATE completed\r\nu2 OK [COPYUID 2 1:2 1:2] COPY completed\r\n"
+           "* OK [COPYUID 2 2 3] Moved\r\n* 2 EXPUNGE\r\nu3 OK UID MOVE completed\r\nu4 OK +FLAGS completed\r\n"
+           "u5 OK UID EXPUNGE completed\r\n* 1 EXPUNGE\r\nu6 OK UID EXPUNGE completed\r\n"
+           "u7 BAD Invalid sequence set\r\nu8 OK [APPENDUID 2 4] APPEND completed\r\n");
+    /* a COPYUID longer than the event text still goes out whole */
+    struct mbox_store *st = mbox_store_new(1);
+    struct mbox_user *u = mbox_user_get(st, "bob", true);
+    struct mbox_folder *f = mbox_folder_find(u, "INBOX", 5);
+    for (int i = 0; i < 200; i++) mbox_append(f, "x\r\n", 3, 0, 0, NULL);
+    mbox_folder_create(u, "L", 1);
+    char cmd[2048];
+    size_t n = (size_t)sprintf(cmd, LOGIN SELECT "c1 COPY 1");
+    for (int i = 3; i < 200; i += 2) n += (size_t)sprintf(cmd + n, ",%d", i);
+    sprintf(cmd + n, " L\r\n");
+    char *out = imap_t_session(st, cmd, 4096);
+    const char *t = strstr(out, "c1 OK [COPYUID 2 1,3,5,7,");
+    assert_non_null(t);
+    assert_non_null(strstr(t, ",197,199 1:100] COPY completed\r\n"));
+    free(out);
+    mbox_store_free(st);
 }
 
 static void test_authenticate_plain(void **state)
@@ -543,7 +574,7 @@ int main(void)
         cmocka_unit_test(test_long_line),            cmocka_unit_test(test_nesting_and_search),
         cmocka_unit_test(test_fetch_items),          cmocka_unit_test(test_mailbox_commands),
         cmocka_unit_test(test_append),               cmocka_unit_test(test_store_expunge_close),
-        cmocka_unit_test(test_authenticate_plain),   cmocka_unit_test(test_seqset_ranges),
+        cmocka_unit_test(test_authenticate_plain),   cmocka_unit_test(test_uidplus),   cmocka_unit_test(test_seqset_ranges),
         cmocka_unit_test(test_idle),                 cmocka_unit_test(test_two_sessions),
         cmocka_unit_test(test_concurrent_expunge),   cmocka_unit_test(test_selected_deleted_elsewhere),
         cmocka_unit_test(test_backpressure),         cmocka_unit_test(test_verdict_and_events),
