@@ -82,8 +82,9 @@ bool dur_parse(const char *text, size_t len, sim_us *out, char *err, size_t errl
         sim_us n = 0;
         size_t d0 = i;
         while (i < len && text[i] >= '0' && text[i] <= '9') {
-            if (n > (INT64_MAX - 9) / 10) goto bad;
-            n = n * 10 + (text[i] - '0');
+            int digit = text[i] - '0';
+            if (n > (INT64_MAX - digit) / 10) goto bad;
+            n = n * 10 + digit;
             i++;
         }
         if (i == d0 || i == len) goto bad;

@@ -16,7 +16,8 @@
 
 /* Parse text[0..len) into *out. On failure returns false and, when err is
  * not NULL, writes a one-line reason quoting the text into err[errlen]:
- *   "30 min" is not a duration (try "30m"; e.g. 250ms, 20s, 30m, 1h30m, 5d) */
+ *   "30 min" is not a duration (try "30m")
+ *   "1.5h" is not a duration (e.g. 250ms, 20s, 30m, 1h30m, 5d) */
 bool dur_parse(const char *text, size_t len, sim_us *out, char *err, size_t errlen);
 
 /* Format d as the shortest dur_parse-able text ("1h30m", "0s", "250ms").

@@ -1,0 +1,296 @@
+/* mta_access.c -- mail access on the mail server: POP3 on port 110
+ * (RFC 1939: the maildrop is the user's INBOX, locked for the session,
+ * changed only in the UPDATE state) and IMAP on port 143 (RFC 3501, on the
+ * same mailbox store), each engine joined to the simulated TCP connection
+ * with every line traced. */
+#include "mail/mta_int.h"
+
+#include "proto/imap_server.h"
+#include "proto/pop3_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MTA_PORT_POP3 110
+#define MTA_PORT_IMAP 143
+
+struct mta_acc {
+    struct mta_acc *next_acc;
+    struct mta *m;
+    struct tcp_conn *c;
+    uint32_t conn, peer;
+    bool imap;
+    struct pop3_server *pop;
+    struct imap_server *im;
+    struct mbox_folder *locked;
+    char user[MBOX_USER_MAX + 1];
+    struct pop3_msg *snap;
+    char (*uids)[24];
+    size_t nsnap;
+    char *in;
+    size_t inlen, incap;
+    struct world_lines lin, lout;
+    bool closing;
+};
+
+static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c);
+static void mta_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len);
+static void mta_acc_close(void *ctx, struct tcp_conn *c, enum tcp_err err);
+
+static const struct tcp_app_ops mta_acc_ops = {
+    .on_accept = mta_acc_accept,
+    .on_data = mta_acc_data,
+    .on_close = mta_acc_close,
+};
+
+/* The scenario user named by a login ("bob" or "bob@example.net") with this
+ * password, or NULL. */
+static const struct scn_user *mta_acc_login(struct mta *m, const char *user, const char *pass)
+{
+    size_t ul = strlen(user);
+    const char *at = strchr(user, '@');
+    if (at) {
+        if (strcmp(at + 1, m->cfg->domain) != 0) return NULL;
+        ul = (size_t)(at - user);
+    }
+    for (size_t i = 0; i < m->cfg->n_users; i++) {
+        const struct scn_user *u = &m->cfg->users[i];
+        if (strlen(u->name) == ul && strncmp(u->name, user, ul) == 0 &&
+            strcmp(u->password, pass) == 0)
+            return u;
+    }
+    return NULL;
+}
+
+static void mta_acc_trace_box(struct mta_acc *a)
+{
+    struct mbox_user *u = mbox_user_get(a->m->store, a->user, false);
+    struct mbox_folder *f = u ? mbox_folder_find(u, "INBOX", 5) : NULL;
+    if (!f) return;
+    size_t unseen = 0;
+    for (size_t i = 0; i < mbox_count(f); i++)
+        if (!(mbox_msg_at(f, i)->flags & MBOX_F_SEEN)) unseen++;
+    trace_add_mailbox(a->m->w->tr, evq_now(a->m->w->q), (uint32_t)a->m->h, a->user, "INBOX",
+                      (uint32_t)mbox_count(f), (uint32_t)unseen);
+}
+
+/* ---- POP3 ---------------------------------------------------------------------- */
+
+static void mta_pop_auth(struct mta_acc *a, const struct pop3_server_event *ev)
+{
+    const struct scn_user *u =
+        ev->method == POP3_AUTH_PASS ? mta_acc_login(a->m, ev->user, ev->secret) : NULL;
+    if (!u) {
+        pop3_server_auth_fail(a->pop, POP3_AUTH_BAD);
+        return;
+    }
+    struct mbox_user *mu = mbox_user_get(a->m->store, u->name, true);
+    struct mbox_folder *f = mu ? mbox_folder_find(mu, "INBOX", 5) : NULL;
+    if (!f || !mbox_lock(f, a)) {
+        pop3_server_auth_fail(a->pop, POP3_AUTH_LOCKED);
+        return;
+    }
+    a->locked = f;
+    snprintf(a->user, sizeof a->user, "%s", u->name);
+    a->nsnap = mbox_count(f);
+    a->snap = ms_xcalloc(a->nsnap + 1, sizeof *a->snap);
+    a->uids = ms_xcalloc(a->nsnap + 1, sizeof *a->uids);
+    for (size_t i = 0; i < a->nsnap; i++) {
+        const struct mbox_msg *msg = mbox_msg_at(f, i);
+        snprintf(a->uids[i], sizeof a->uids[i], "%u.%u", (unsigned)mbox_folder_uidvalidity(f),
+                 (unsigned)msg->uid);
+        a->snap[i].uid = a->uids[i];
+        a->snap[i].data = msg->raw;
+        a->snap[i].len = msg->len;
+    }
+    pop3_server_auth_ok(a->pop, a->snap, a->nsnap);
+}
+
+static void mta_pop_update(struct mta_acc *a, const struct pop3_server_event *ev)
+{
+    struct mbox_folder *f = a->locked;
+    bool ok = f != NULL;
+    for (size_t k = 0; f && k < ev->n_uids; k++) {
+        unsigned long v = 0, uid = 0;
+        if (sscanf(ev->uids[k], "%lu.%lu", &v, &uid) != 2) {
+            ok = false;
+            continue;
+        }
+        size_t i = mbox_find_uid(f, (uint32_t)uid);
+        if (i == SIZE_MAX || !mbox_expunge_at(f, i)) ok = false;
+    }
+    pop3_server_update_done(a->pop, ok);
+    mta_acc_trace_box(a);
+}
+
+static void mta_pop_events(struct mta_acc *a)
+{
+    struct pop3_server_event ev;
+    while (pop3_server_event(a->pop, &ev)) {
+        switch (ev.kind) {
+        case POP3_EV_AUTH:
+            mta_pop_auth(a, &ev);
+            break;
+        case POP3_EV_UPDATE:
+            mta_pop_update(a, &ev);
+            break;
+        case POP3_EV_CLOSE:
+            a->closing = true;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* ---- both ----------------------------------------------------------------------- */
+
+static const char *mta_acc_state(const struct mta_acc *a)
+{
+    return a->imap ? imap_state_name(imap_server_state(a->im))
+                   : pop3_state_name(pop3_server_state(a->pop));
+}
+
+static void mta_acc_flush(struct mta_acc *a, const char *before)
+{
+    for (int guard = 0; guard < 10000; guard++) {
+        const char *out;
+        size_t n = a->imap ? imap_server_out(a->im, &out) : pop3_server_out(a->pop, &out);
+        if (n == 0 || !a->c) return;
+        size_t sent = tcp_send(a->c, out, n);
+        world_lines_feed(a->m->w, &a->lout, TR_LINE_SENT, a->conn, (uint32_t)a->m->h, a->peer,
+                         'S', a->imap ? "IMAP" : "POP3", before, mta_acc_state(a), out, sent);
+        if (a->imap)
+            imap_server_out_done(a->im, sent);
+        else
+            pop3_server_out_done(a->pop, sent);
+        if (sent < n) return;
+    }
+}
+
+static void mta_imap_events(struct mta_acc *a)
+{
+    struct imap_event ev;
+    while (imap_server_event(a->im, &ev)) {
+        if (ev.kind == IMAP_EV_LOGIN) {
+            const struct scn_user *u = mta_acc_login(a->m, ev.user, ev.pass);
+            if (u) snprintf(a->user, sizeof a->user, "%s", u->name);
+            imap_server_verdict(a->im, u != NULL);
+        } else if (ev.kind == IMAP_EV_CLOSE) {
+            a->closing = true;
+        } else if (ev.kind == IMAP_EV_COMMAND && a->user[0]) {
+            if (strstr(ev.command, "EXPUNGE") || strstr(ev.command, "MOVE") ||
+                strstr(ev.command, "STORE") || strstr(ev.command, "CLOSE"))
+                mta_acc_trace_box(a);
+        }
+    }
+}
+
+static void mta_acc_pump(struct mta_acc *a)
+{
+    for (;;) {
+        const char *before = mta_acc_state(a);
+        size_t used = 0;
+        if (a->inlen) {
+            if (a->imap) {
+                imap_server_set_now(a->im, evq_now(a->m->w->q));
+                used = imap_server_recv(a->im, a->in, a->inlen);
+            } else {
+                used = pop3_server_recv(a->pop, a->in, a->inlen);
+            }
+        }
+        if (used) {
+            memmove(a->in, a->in + used, a->inlen - used);
+            a->inlen -= used;
+        }
+        if (a->imap)
+            mta_imap_events(a);
+        else
+            mta_pop_events(a);
+        mta_acc_flush(a, before);
+        if (a->closing && a->c) {
+            tcp_close(a->c);
+            return;
+        }
+        if (used == 0) return;
+    }
+}
+
+static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c)
+{
+    struct mta *m = listen_ctx;
+    struct mta_acc *a = ms_xcalloc(1, sizeof *a);
+    a->m = m;
+    a->c = c;
+    a->conn = tcp_conn_id(c);
+    a->peer = tcp_remote_host(c);
+    a->imap = tcp_local_port(c) == MTA_PORT_IMAP;
+    if (a->imap) {
+        struct imap_server_cfg cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.store = m->store;
+        cfg.host = m->sh->name;
+        cfg.epoch_unix = m->w->s->epoch;
+        a->im = imap_server_new(&cfg);
+    } else {
+        char ts[96];
+        snprintf(ts, sizeof ts, "<%u.%u@%s>", (unsigned)a->conn, (unsigned)(evq_now(m->w->q) / SIM_US_PER_S),
+                 m->sh->name);
+        struct pop3_server_cfg cfg = {m->sh->name, ts};
+        a->pop = pop3_server_new(&cfg);
+    }
+    a->next_acc = m->accs;
+    m->accs = a;
+    mta_acc_pump(a);
+    return a;
+}
+
+static void mta_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+    (void)c;
+    struct mta_acc *a = ctx;
+    const char *st = mta_acc_state(a);
+    world_lines_feed(a->m->w, &a->lin, TR_LINE_RECEIVED, a->conn, (uint32_t)a->m->h, a->peer, 'C',
+                     a->imap ? "IMAP" : "POP3", st, st, (const char *)data, len);
+    if (a->inlen + len > a->incap) {
+        a->incap = (a->inlen + len) * 2;
+        a->in = ms_xrealloc(a->in, a->incap);
+    }
+    memcpy(a->in + a->inlen, data, len);
+    a->inlen += len;
+    mta_acc_pump(a);
+}
+
+void mta_acc_free(struct mta_acc *a)
+{
+    struct mta_acc **pp = &a->m->accs;
+    while (*pp && *pp != a) pp = &(*pp)->next_acc;
+    if (*pp) *pp = a->next_acc;
+    if (a->locked) mbox_unlock(a->locked, a);
+    pop3_server_free(a->pop);
+    imap_server_free(a->im);
+    world_lines_free(&a->lin);
+    world_lines_free(&a->lout);
+    free(a->snap);
+    free(a->uids);
+    free(a->in);
+    free(a);
+}
+
+static void mta_acc_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
+{
+    (void)c;
+    (void)err;
+    struct mta_acc *a = ctx;
+    if (!a) return;
+    a->c = NULL;
+    if (a->pop) pop3_server_closed(a->pop);
+    mta_acc_free(a);
+}
+
+void mta_access_listen(struct mta *m)
+{
+    tcp_listen(m->w->net, (uint32_t)m->h, MTA_PORT_POP3, &mta_acc_ops, m);
+    tcp_listen(m->w->net, (uint32_t)m->h, MTA_PORT_IMAP, &mta_acc_ops, m);
+}

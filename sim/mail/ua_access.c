@@ -1,0 +1,173 @@
+/* ua_access.c -- a user agent fetching mail: POP3 (RFC 1939) from the
+ * user's mail server on port 110, USER/PASS, then LIST, RETR and, in
+ * "delete" mode, DELE and QUIT (the server removes the messages only in
+ * the UPDATE state). Messages land in the device's local inbox, which the
+ * trace shows as a mailbox change on the device. IMAP access from the user
+ * agent waits for an IMAP client engine (the server side is in
+ * mta_access.c); a check_mail with protocol "imap" is narrated instead. */
+#include "mail/ua_int.h"
+
+#include "proto/pop3_client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UA_POP3_PORT 110
+#define UA_ACC_TIMEOUT (10 * SIM_US_PER_MIN)
+
+struct ua_acc {
+    struct ua_acc *next;
+    struct ua *u;
+    struct tcp_conn *c;
+    struct pop3_client *e;
+    uint32_t conn, server;
+    char user[128];
+    evq_handle timer;
+    struct world_lines lin, lout;
+};
+
+static void ua_acc_connected(void *ctx, struct tcp_conn *c);
+static void ua_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len);
+static void ua_acc_close(void *ctx, struct tcp_conn *c, enum tcp_err err);
+
+static const struct tcp_app_ops ua_acc_ops = {
+    .on_connected = ua_acc_connected,
+    .on_data = ua_acc_data,
+    .on_close = ua_acc_close,
+};
+
+static void ua_acc_free(struct ua_acc *a)
+{
+    struct ua_acc **pp = &a->u->accs;
+    while (*pp && *pp != a) pp = &(*pp)->next;
+    if (*pp) *pp = a->next;
+    if (a->timer != EVQ_NONE) evq_cancel(a->u->w->q, a->timer);
+    pop3_client_free(a->e);
+    world_lines_free(&a->lin);
+    world_lines_free(&a->lout);
+    free(a);
+}
+
+void ua_access_free_all(struct ua *u)
+{
+    while (u->accs) ua_acc_free(u->accs);
+}
+
+static void ua_acc_flush(struct ua_acc *a, const char *before)
+{
+    const char *out;
+    size_t n = pop3_client_out(a->e, &out);
+    if (n == 0 || !a->c) return;
+    size_t sent = tcp_send(a->c, out, n);
+    world_lines_feed(a->u->w, &a->lout, TR_LINE_SENT, a->conn, (uint32_t)a->u->h, a->server, 'C',
+                     "POP3", before, pop3_client_state_name(pop3_client_state(a->e)), out, sent);
+    pop3_client_out_done(a->e, sent);
+}
+
+static void ua_acc_events(struct ua_acc *a)
+{
+    struct world *w = a->u->w;
+    struct pop3_client_event ev;
+    while (pop3_client_event(a->e, &ev)) {
+        if (ev.kind == POP3_CEV_MESSAGE) {
+            a->u->fetched++;
+            trace_add_mailbox(w->tr, evq_now(w->q), (uint32_t)a->u->h, a->user, "Local Inbox",
+                              (uint32_t)a->u->fetched, (uint32_t)a->u->fetched);
+        }
+    }
+}
+
+static void ua_acc_timeout(void *ctx, uint64_t arg)
+{
+    (void)arg;
+    struct ua_acc *a = ctx;
+    a->timer = EVQ_NONE;
+    pop3_client_timeout(a->e);
+    ua_acc_events(a);
+    if (a->c) tcp_close(a->c);
+}
+
+static void ua_acc_pump(struct ua_acc *a, const uint8_t *in, size_t len)
+{
+    size_t off = 0;
+    for (;;) {
+        const char *before = pop3_client_state_name(pop3_client_state(a->e));
+        size_t used = off < len ? pop3_client_recv(a->e, (const char *)in + off, len - off) : 0;
+        off += used;
+        ua_acc_events(a);
+        ua_acc_flush(a, before);
+        enum pop3_client_state st = pop3_client_state(a->e);
+        if (st == POP3_C_DONE || st == POP3_C_FAILED) {
+            if (a->c) tcp_close(a->c);
+            return;
+        }
+        if (used == 0 && off >= len) return;
+        if (used == 0) return;
+    }
+}
+
+static void ua_acc_connected(void *ctx, struct tcp_conn *c)
+{
+    (void)c;
+    ua_acc_pump(ctx, NULL, 0);
+}
+
+static void ua_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+    (void)c;
+    struct ua_acc *a = ctx;
+    const char *st = pop3_client_state_name(pop3_client_state(a->e));
+    world_lines_feed(a->u->w, &a->lin, TR_LINE_RECEIVED, a->conn, (uint32_t)a->u->h, a->server,
+                     'S', "POP3", st, st, (const char *)data, len);
+    ua_acc_pump(a, data, len);
+}
+
+static void ua_acc_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
+{
+    (void)c;
+    struct ua_acc *a = ctx;
+    struct world *w = a->u->w;
+    a->c = NULL;
+    if (pop3_client_state(a->e) != POP3_C_DONE) {
+        pop3_client_closed(a->e);
+        ua_acc_events(a);
+        if (err != TCP_ERR_OK)
+            trace_add_narration(w->tr, evq_now(w->q), (uint32_t)a->u->h,
+                                "%s could not fetch mail from %s: %s",
+                                w->s->hosts[a->u->h].name, w->s->hosts[a->server].name,
+                                tcp_strerror(err));
+    }
+    ua_acc_free(a);
+}
+
+void ua_check_mail(struct ua *u, const struct scn_check_mail *check)
+{
+    struct world *w = u->w;
+    const struct scn_user *usr = &w->s->hosts[check->server].mail.users[check->user_index];
+    if (check->proto != SCN_PROTO_POP3) {
+        trace_add_narration(w->tr, evq_now(w->q), (uint32_t)u->h,
+                            "%s would now read %s's mail with IMAP (not simulated yet)",
+                            w->s->hosts[u->h].name, check->user);
+        return;
+    }
+    struct ua_acc *a = ms_xcalloc(1, sizeof *a);
+    a->u = u;
+    a->server = (uint32_t)check->server;
+    snprintf(a->user, sizeof a->user, "%s", check->user);
+    struct pop3_client_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.user = usr->name;
+    cfg.pass = usr->password[0] ? usr->password : "-";
+    cfg.mode = check->pop3_mode == SCN_POP3_KEEP ? POP3_MODE_KEEP : POP3_MODE_DELETE;
+    a->e = pop3_client_new(&cfg);
+    if (!a->e) {
+        free(a);
+        return;
+    }
+    a->next = u->accs;
+    u->accs = a;
+    a->c = tcp_connect(w->net, (uint32_t)u->h, a->server, UA_POP3_PORT, &ua_acc_ops, a);
+    a->conn = tcp_conn_id(a->c);
+    a->timer = evq_after(w->q, UA_ACC_TIMEOUT, ua_acc_timeout, a, 0, "POP3 timeout");
+}

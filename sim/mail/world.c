@@ -1,0 +1,418 @@
+/* world.c -- build a world from a scenario and run it (see world.h). */
+#include "mail/world_int.h"
+
+#include "format/msg.h"
+#include "mail/mq_check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WORLD_LINE_MAX 4096 /* longest line kept whole for the trace */
+
+struct world_idmap {
+    char **key;
+    uint32_t *val;
+    size_t cap, n;
+};
+
+static void world_action(void *ctx, uint64_t arg);
+
+/* ---- trace helpers ------------------------------------------------------------ */
+
+uint32_t world_msg_new(struct world *w)
+{
+    return ++w->next_msg;
+}
+
+void world_msg_trace(struct world *w, enum trace_kind kind, uint32_t msg, uint32_t host,
+                     uint32_t peer, const char *sender, const char *rcpt, uint32_t attempt,
+                     uint32_t code, sim_us next_retry, const char *text)
+{
+    struct trace_msg m;
+    memset(&m, 0, sizeof m);
+    m.next_retry = next_retry;
+    m.msg = msg;
+    m.host = host;
+    m.peer = peer;
+    m.attempt = attempt;
+    m.code = code;
+    m.sender = sender ? trace_intern(w->tr, sender) : TRACE_NONE;
+    m.rcpt = rcpt ? trace_intern(w->tr, rcpt) : TRACE_NONE;
+    m.msgid = TRACE_NONE;
+    trace_add_msg(w->tr, evq_now(w->q), kind, &m, text);
+}
+
+void world_lines_feed(struct world *w, struct world_lines *l, enum trace_kind kind,
+                      uint32_t conn, uint32_t host, uint32_t peer, char side, const char *proto,
+                      const char *before, const char *after, const char *data, size_t len)
+{
+    if (w->opts.no_lines) return;
+    for (size_t i = 0; i < len; i++) {
+        if (l->len == l->cap) {
+            l->cap = l->cap ? l->cap * 2 : 256;
+            l->buf = ms_xrealloc(l->buf, l->cap);
+        }
+        l->buf[l->len++] = data[i];
+        bool eol = l->len >= 2 && l->buf[l->len - 2] == '\r' && l->buf[l->len - 1] == '\n';
+        if (eol || l->len >= WORLD_LINE_MAX) {
+            trace_add_line(w->tr, evq_now(w->q), kind, conn, host, peer, side, proto, before,
+                           after, l->buf, l->len);
+            l->len = 0;
+        }
+    }
+}
+
+void world_lines_free(struct world_lines *l)
+{
+    free(l->buf);
+    memset(l, 0, sizeof *l);
+}
+
+/* ---- Message-ID map ------------------------------------------------------------ */
+
+static uint64_t world_idmap_hash(const char *s)
+{
+    return mq_check_hash(s, strlen(s));
+}
+
+static void world_idmap_put(struct world_idmap *m, char *key, uint32_t val);
+
+static void world_idmap_grow(struct world_idmap *m)
+{
+    struct world_idmap old = *m;
+    m->cap = old.cap ? old.cap * 2 : 64;
+    m->n = 0;
+    m->key = ms_xcalloc(m->cap, sizeof *m->key);
+    m->val = ms_xcalloc(m->cap, sizeof *m->val);
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.key[i]) world_idmap_put(m, old.key[i], old.val[i]);
+    free(old.key);
+    free(old.val);
+}
+
+/* Takes ownership of key. */
+static void world_idmap_put(struct world_idmap *m, char *key, uint32_t val)
+{
+    if ((m->n + 1) * 2 > m->cap) world_idmap_grow(m);
+    size_t i = (size_t)(world_idmap_hash(key) & (m->cap - 1));
+    while (m->key[i]) {
+        if (strcmp(m->key[i], key) == 0) {
+            m->val[i] = val;
+            free(key);
+            return;
+        }
+        i = (i + 1) & (m->cap - 1);
+    }
+    m->key[i] = key;
+    m->val[i] = val;
+    m->n++;
+}
+
+static bool world_idmap_get(const struct world_idmap *m, const char *key, uint32_t *val)
+{
+    if (!m->cap) return false;
+    size_t i = (size_t)(world_idmap_hash(key) & (m->cap - 1));
+    while (m->key[i]) {
+        if (strcmp(m->key[i], key) == 0) {
+            *val = m->val[i];
+            return true;
+        }
+        i = (i + 1) & (m->cap - 1);
+    }
+    return false;
+}
+
+void world_msgid_register(struct world *w, const char *data, size_t len, uint32_t msg)
+{
+    struct msg_split sp;
+    msg_split(data, len, &sp);
+    char *id = msg_header_get(data, sp.hdr_len, "Message-ID", NULL);
+    if (id) world_idmap_put(w->ids, id, msg);
+}
+
+uint32_t world_msgid_lookup(struct world *w, const char *data, size_t len)
+{
+    struct msg_split sp;
+    msg_split(data, len, &sp);
+    char *id = msg_header_get(data, sp.hdr_len, "Message-ID", NULL);
+    uint32_t v;
+    if (id && world_idmap_get(w->ids, id, &v)) {
+        free(id);
+        return v;
+    }
+    v = world_msg_new(w);
+    if (id) world_idmap_put(w->ids, id, v);
+    return v;
+}
+
+/* ---- building ------------------------------------------------------------------- */
+
+/* Record what the net reports, minus packets when asked (benchmarks). */
+static void world_on_netev(void *ctx, sim_us t, const struct netev *ev)
+{
+    struct world *w = ctx;
+    if (w->opts.no_net_trace) {
+        switch (ev->kind) {
+        case NETEV_HOST_NEW:
+        case NETEV_LINK_NEW:
+        case NETEV_HOST_UP:
+        case NETEV_HOST_DOWN:
+        case NETEV_LINK_UP:
+        case NETEV_LINK_DOWN:
+            break;
+        default:
+            return;
+        }
+    }
+    trace_on_netev(w->tr, t, ev);
+}
+
+struct world *world_new(const struct scn_scenario *s, struct trace *tr,
+                        const struct world_opts *opts, struct ms_error *err)
+{
+    struct world *w = ms_xcalloc(1, sizeof *w);
+    w->s = s;
+    w->tr = tr;
+    if (opts) w->opts = *opts;
+    w->q = evq_new();
+    w->net = net_new(w->q, s->seed, NULL);
+    w->ids = ms_xcalloc(1, sizeof *w->ids);
+    net_set_observer(w->net, world_on_netev, w);
+    w->mta = ms_xcalloc(s->n_hosts ? s->n_hosts : 1, sizeof *w->mta);
+    w->ua = ms_xcalloc(s->n_hosts ? s->n_hosts : 1, sizeof *w->ua);
+    for (size_t i = 0; i < s->n_hosts; i++) {
+        const struct scn_host *h = &s->hosts[i];
+        uint32_t id = host_add(w->net, h->name, h->has_ipv4 ? h->ipv4 : 0,
+                               h->kind == SCN_HOST_ROUTER, err);
+        if (id != (uint32_t)i) {
+            world_free(w);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < s->n_links; i++) {
+        const struct scn_link *l = &s->links[i];
+        struct link_cfg lc;
+        memset(&lc, 0, sizeof lc);
+        lc.latency_us = l->latency;
+        lc.bandwidth_bps = l->bandwidth_bps;
+        lc.loss = l->loss;
+        lc.mtu = l->mtu;
+        lc.down = !l->up;
+        if (link_add(w->net, (uint32_t)l->a, (uint32_t)l->b, &lc, err) == NET_NONE) {
+            world_free(w);
+            return NULL;
+        }
+    }
+    world_dns_start(w);
+    sim_us longest = 0;
+    for (size_t i = 0; i < s->n_hosts; i++) {
+        const struct scn_host *h = &s->hosts[i];
+        if (h->kind == SCN_HOST_MAIL_SERVER) {
+            w->mta[i] = mta_new(w, i);
+            sim_us span = h->mail.give_up + 2 * h->mail.retry_interval;
+            if (span > longest) longest = span;
+        } else if (scn_host_kind_is_device(h->kind)) {
+            w->ua[i] = ua_new(w, i);
+        }
+    }
+    for (size_t i = 0; i < s->n_hosts; i++)
+        if (!s->hosts[i].up) host_set_up(w->net, (uint32_t)i, false);
+    sim_us last = 0;
+    for (size_t i = 0; i < s->n_timeline; i++) {
+        const struct scn_action *a = &s->timeline[i];
+        evq_at(w->q, a->at, world_action, w, i, "scenario action");
+        if (a->at > last) last = a->at;
+        if (a->kind == SCN_ACT_SERVER_SET && a->u.server_set.has_give_up &&
+            a->u.server_set.give_up + 2 * SIM_US_PER_H > longest)
+            longest = a->u.server_set.give_up + 2 * SIM_US_PER_H;
+    }
+    w->horizon = last + longest + SIM_US_PER_H;
+    return w;
+}
+
+void world_free(struct world *w)
+{
+    if (!w) return;
+    /* The network first: it makes no callbacks while it goes, and the
+     * applications then free what they still had open. */
+    net_free(w->net);
+    for (size_t i = 0; i < w->s->n_hosts; i++) {
+        if (w->mta) mta_free(w->mta[i]);
+        if (w->ua) ua_free(w->ua[i]);
+    }
+    world_dns_free(w);
+    evq_free(w->q);
+    if (w->ids) {
+        for (size_t i = 0; i < w->ids->cap; i++) free(w->ids->key[i]);
+        free(w->ids->key);
+        free(w->ids->val);
+        free(w->ids);
+    }
+    free(w->mta);
+    free(w->ua);
+    free(w);
+}
+
+static void world_action(void *ctx, uint64_t arg)
+{
+    struct world *w = ctx;
+    const struct scn_action *a = &w->s->timeline[arg];
+    switch (a->kind) {
+    case SCN_ACT_SEND:
+        if (w->ua[a->u.send.device]) ua_send(w->ua[a->u.send.device], &a->u.send, (size_t)arg);
+        break;
+    case SCN_ACT_CHECK_MAIL:
+        if (w->ua[a->u.check.device]) ua_check_mail(w->ua[a->u.check.device], &a->u.check);
+        break;
+    case SCN_ACT_HOST_DOWN:
+    case SCN_ACT_HOST_UP: {
+        bool up = a->kind == SCN_ACT_HOST_UP;
+        host_set_up(w->net, (uint32_t)a->u.host, up);
+        if (w->mta[a->u.host]) mta_host_up(w->mta[a->u.host], up);
+        break;
+    }
+    case SCN_ACT_LINK_DOWN:
+    case SCN_ACT_LINK_UP:
+        link_set_up(w->net, (uint32_t)a->u.link, a->kind == SCN_ACT_LINK_UP);
+        break;
+    case SCN_ACT_SERVER_SET: {
+        const struct scn_server_set *ss = &a->u.server_set;
+        if (w->mta[ss->host])
+            mta_set_queue(w->mta[ss->host], ss->has_retry_interval ? ss->retry_interval : 0,
+                          ss->has_give_up ? ss->give_up : 0);
+        break;
+    }
+    case SCN_ACT_NARRATE:
+        trace_add_narration(w->tr, evq_now(w->q), TRACE_NONE, "%s", a->u.text);
+        break;
+    default:
+        /* webmail, web pages, raw TCP and link changes belong to other parts */
+        break;
+    }
+}
+
+sim_us world_run(struct world *w, sim_us until)
+{
+    if (until == SIM_US_MAX || until > w->horizon) until = w->horizon;
+    while (evq_next_time(w->q) >= 0 && evq_next_time(w->q) <= until) evq_step(w->q);
+    return evq_now(w->q);
+}
+
+/* ---- the invariant, from the trace ---------------------------------------------- */
+
+static uint64_t world_text_hash(const char *text, size_t len)
+{
+    const char *p = NULL;
+    for (size_t i = 0; i + 7 <= len; i++)
+        if (memcmp(text + i, "[body ", 6) == 0) p = text + i + 6;
+    return p ? strtoull(p, NULL, 16) : 0;
+}
+
+static uint32_t world_text_dsn(const char *text, size_t len)
+{
+    const char *p = NULL;
+    for (size_t i = 0; i + 6 <= len; i++)
+        if (memcmp(text + i, "[dsn ", 5) == 0) p = text + i + 5;
+    return p ? (uint32_t)strtoul(p, NULL, 10) : 0;
+}
+
+size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us end,
+                   char *report, size_t cap, struct world_fates *fates)
+{
+    struct mq_check *c = mq_check_new(30 * SIM_US_PER_MIN, 5 * SIM_US_PER_DAY);
+    for (size_t i = 0; i < s->n_hosts; i++)
+        if (s->hosts[i].kind == SCN_HOST_MAIL_SERVER)
+            mq_check_host_cfg(c, (uint32_t)i, s->hosts[i].mail.retry_interval,
+                              s->hosts[i].mail.give_up);
+    size_t messages = 0; /* composed records of one message are adjacent */
+    uint32_t maxmsg = 0, last_composed = 0;
+    size_t n = trace_count(tr);
+    for (size_t k = 0; k < n; k++) {
+        const struct trace_rec *r = trace_get(tr, k);
+        const struct trace_msg *m = trace_as_msg(r);
+        if (!m) continue;
+        size_t tlen;
+        const char *text = (const char *)trace_data(r, &tlen);
+        char tbuf[512];
+        size_t tl = tlen < sizeof tbuf - 1 ? tlen : sizeof tbuf - 1;
+        memcpy(tbuf, text, tl);
+        tbuf[tl] = '\0';
+        bool device = m->host < s->n_hosts && scn_host_kind_is_device(s->hosts[m->host].kind);
+        struct mq_fate_rec f;
+        memset(&f, 0, sizeof f);
+        f.t = r->t;
+        f.host = m->host;
+        f.msg = m->msg;
+        f.rcpt = trace_str(tr, m->rcpt);
+        f.sender = trace_str(tr, m->sender);
+        if (m->msg > maxmsg) {
+            maxmsg = m->msg;
+        }
+        switch ((enum trace_kind)r->kind) {
+        case TR_MSG_COMPOSED:
+            f.kind = MQ_F_COMPOSED;
+            f.body_hash = world_text_hash(tbuf, tl);
+            mq_check_feed(c, &f);
+            if (m->msg != last_composed) messages++;
+            last_composed = m->msg;
+            if (device) {
+                f.kind = MQ_F_QUEUED; /* the UA holds it until submitted */
+                mq_check_feed(c, &f);
+            }
+            continue;
+        case TR_MSG_SUBMITTED:
+            f.kind = MQ_F_DEQUEUED;
+            break;
+        case TR_MSG_QUEUED:
+            f.kind = MQ_F_QUEUED;
+            break;
+        case TR_MSG_ATTEMPT:
+            f.kind = MQ_F_ATTEMPT;
+            break;
+        case TR_MSG_DEFERRED:
+            f.kind = MQ_F_DEFERRED;
+            break;
+        case TR_MSG_DELIVERED:
+            if (m->peer == TRACE_NONE) {
+                f.kind = MQ_F_DELIVERED;
+                f.body_hash = world_text_hash(tbuf, tl);
+            } else {
+                f.kind = MQ_F_DEQUEUED;
+            }
+            break;
+        case TR_MSG_BOUNCED:
+            if (device) {
+                f.kind = MQ_F_REJECTED;
+                mq_check_feed(c, &f);
+                f.kind = MQ_F_DEQUEUED;
+            } else {
+                f.kind = MQ_F_BOUNCED;
+                f.dsn = world_text_dsn(tbuf, tl);
+                f.gave_up = strncmp(tbuf, "gave up", 7) == 0;
+            }
+            break;
+        case TR_MSG_DUPLICATE:
+            f.kind = MQ_F_LOST_REPLY;
+            break;
+        default:
+            continue;
+        }
+        mq_check_feed(c, &f);
+    }
+    (void)maxmsg;
+    size_t v = mq_check_finish(c, end, report, cap);
+    if (fates) {
+        struct mq_check_sum sum = mq_check_summary(c);
+        memset(fates, 0, sizeof *fates);
+        fates->composed = sum.pairs;
+        fates->delivered = sum.delivered;
+        fates->queued = sum.queued;
+        fates->bounced = sum.bounced;
+        fates->rejected = sum.rejected;
+        fates->duplicates = sum.duplicates;
+        fates->messages = messages;
+    }
+    mq_check_free(c);
+    return v;
+}

@@ -1,0 +1,69 @@
+/* world.h -- a scenario brought to life: hosts, links, DNS, mail servers and
+ * user agents on the simulated network, the timeline scheduled as events,
+ * everything recorded in a trace.
+ *
+ * world_new() builds the network from a validated scenario model (host ids
+ * equal scenario host indices), starts every application (mail servers
+ * listen on 25 and 587, the DNS host on UDP 53) and schedules the timeline.
+ * world_run() runs the event queue. The trace then tells the whole story;
+ * world_check() replays its message-fate records through the invariant
+ * checker (mq_check.h). Deterministic: same scenario, same trace bytes. */
+#ifndef MAILSIM_MAIL_WORLD_H
+#define MAILSIM_MAIL_WORLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/common.h"
+#include "scenario/scenario.h"
+#include "trace/trace.h"
+
+struct world;
+
+struct world_opts {
+    bool no_lines;  /* do not record protocol lines (benchmarks) */
+    bool no_net_trace; /* do not record segments and connections (benchmarks) */
+};
+
+/* Build the world of scenario s (borrowed: must outlive the world), recording
+ * into tr (borrowed). opts may be NULL. Returns NULL with err filled when the
+ * scenario cannot be built (e.g. a host name the network refuses). */
+struct world *world_new(const struct scn_scenario *s, struct trace *tr,
+                        const struct world_opts *opts, struct ms_error *err);
+/* Free the world (not the scenario or trace). NULL is a no-op. */
+void world_free(struct world *w);
+
+/* Run events up to time until (SIM_US_MAX: until nothing is left to do, but
+ * at most the last timeline action plus the longest give-up time plus one
+ * retry interval). Returns the simulated time reached. */
+sim_us world_run(struct world *w, sim_us until);
+
+/* Counts of (message, recipient) fates at the end of a run. */
+struct world_fates {
+    size_t composed, delivered, queued, bounced, rejected, duplicates;
+    size_t messages;   /* messages composed (DSNs included) */
+};
+
+/* Check the invariants (mq_check.h) over the trace of a finished run.
+ * Returns the number of violations; the report (one line each) goes to
+ * report[cap] when not NULL; fates (may be NULL) gets the counts. */
+size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us end,
+                   char *report, size_t cap, struct world_fates *fates);
+
+/* Print the textbook dialogue of a trace: protocol lines as "C:" / "S:" with
+ * time and hosts, connection headers, DNS questions and answers, message
+ * fates, narration, and idle gaps of a minute or more as
+ * "... 30 minutes later ...". Returns 0, or -1 on a write error. */
+int world_transcript(const struct trace *tr, FILE *f);
+
+/* The command line of the mail system: handles
+ *   --headless [FILE]    run, print the trace, the fates and the invariant
+ *   --transcript [FILE]  run, print the textbook dialogue
+ * (FILE absent: the built-in lesson), plus --variant NAME. Returns the exit
+ * status (0 ok, 1 invariant violated, 2 bad usage or scenario), or -1 when
+ * argv holds none of these options (the caller handles it). */
+int world_cli(int argc, char **argv);
+
+#endif

@@ -1,0 +1,124 @@
+/* world_int.h -- what the mail applications of one world share (private to
+ * sim/mail: world.c, world_dns.c, mta.c, ua.c). Not an API for other layers. */
+#ifndef MAILSIM_MAIL_WORLD_INT_H
+#define MAILSIM_MAIL_WORLD_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/common.h"
+#include "core/evq.h"
+#include "mail/world.h"
+#include "net/net.h"
+#include "net/tcp.h"
+#include "proto/dns_wire.h"
+#include "scenario/scenario.h"
+#include "trace/trace.h"
+
+struct mta;
+struct ua;
+struct world_dns_lookup;
+struct world_idmap;
+struct mbox_store;
+
+struct world {
+    const struct scn_scenario *s;
+    struct trace *tr;
+    struct evq *q;
+    struct net *net;
+    struct world_opts opts;
+    struct mta **mta;        /* per host index; NULL unless a mail server */
+    struct ua **ua;          /* per host index; NULL unless a device */
+    struct dns_zone *zone;
+    size_t dns_host;         /* the name server's host index, or SCN_NONE */
+    uint32_t next_msg;       /* message numbers, from 1 */
+    uint32_t next_dns_id;    /* DNS ids and resolver ports */
+    struct world_dns_lookup *lookups; /* pending, singly linked */
+    sim_us horizon;          /* world_run's default limit */
+    struct world_idmap *ids; /* Message-ID -> message number */
+};
+
+/* Line tracing: bytes of one direction of a connection, cut into CRLF
+ * lines; a partial line waits for the rest. */
+struct world_lines {
+    char *buf;
+    size_t len, cap;
+};
+/* Feed bytes; each complete line becomes a LINE_SENT/LINE_RECEIVED record
+ * (unless opts.no_lines). */
+void world_lines_feed(struct world *w, struct world_lines *l, enum trace_kind kind,
+                      uint32_t conn, uint32_t host, uint32_t peer, char side, const char *proto,
+                      const char *before, const char *after, const char *data, size_t len);
+void world_lines_free(struct world_lines *l);
+
+/* Message numbers follow a message from hop to hop through its Message-ID:
+ * register binds the Message-ID field of data to msg; lookup returns the
+ * number bound to data's Message-ID, or binds a new number. */
+void world_msgid_register(struct world *w, const char *data, size_t len, uint32_t msg);
+uint32_t world_msgid_lookup(struct world *w, const char *data, size_t len);
+
+/* A new simulation-wide message number. Can't fail. */
+uint32_t world_msg_new(struct world *w);
+
+/* Record a message-fate record (trace MSG_*). rcpt/sender may be NULL;
+ * text may be NULL. */
+void world_msg_trace(struct world *w, enum trace_kind kind, uint32_t msg, uint32_t host,
+                     uint32_t peer, const char *sender, const char *rcpt, uint32_t attempt,
+                     uint32_t code, sim_us next_retry, const char *text);
+
+/* Record one protocol line written by `host` to `peer` on conn (LINE_SENT)
+ * and, at the peer, when read (LINE_RECEIVED). No-op with opts.no_lines. */
+void world_line_trace(struct world *w, enum trace_kind kind, uint32_t conn, uint32_t host,
+                      uint32_t peer, char side, const char *proto, const char *before,
+                      const char *after, const char *line, size_t len);
+
+/* Result of an MX lookup: ok with the chosen exchange's name and host id, or
+ * not ok with a reason ("DNS server not responding", "NXDOMAIN: no such
+ * domain example.invalid"). permanent: the domain does not exist (bounce)
+ * rather than a temporary failure (retry). */
+struct world_mx_result {
+    bool ok;
+    bool permanent;
+    uint32_t host;          /* net host id of the exchange */
+    char exchange[DNS_NAME_TEXT_MAX];
+    char reason[160];
+};
+typedef void world_mx_fn(void *ctx, const struct world_mx_result *r);
+
+/* Resolve domain's mail exchanger for `host`, over UDP to the scenario's DNS
+ * host (MX, then A when the answer has no address). Without a DNS host the
+ * answer comes from the zone at once (still traced). The callback runs
+ * later, from an event, exactly once, unless world_dns_cancel(ctx) is
+ * called first. */
+void world_dns_resolve_mx(struct world *w, uint32_t host, const char *domain, world_mx_fn *cb,
+                          void *ctx);
+/* Forget every pending lookup whose callback ctx is ctx. */
+void world_dns_cancel(struct world *w, void *ctx);
+/* Start the name server on the DNS host and fill w->zone. */
+void world_dns_start(struct world *w);
+/* Free pending lookups. */
+void world_dns_free(struct world *w);
+
+/* ---- mail server (mta.c) ---- */
+
+/* Start a mail server on host index h (listens on 25 and 587). */
+struct mta *mta_new(struct world *w, size_t h);
+void mta_free(struct mta *m);
+/* Apply a SERVER_SET action. */
+void mta_set_queue(struct mta *m, sim_us retry_interval, sim_us give_up);
+/* The host went down (queue kept: a durable queue) or came up again (the
+ * queue runner restarts). */
+void mta_host_up(struct mta *m, bool up);
+/* The server's mailbox store (for POP3, IMAP and webmail). */
+struct mbox_store *mta_store(struct mta *m);
+
+/* ---- user agent (ua.c) ---- */
+
+struct ua *ua_new(struct world *w, size_t h);
+void ua_free(struct ua *u);
+/* Timeline actions for this device. */
+void ua_send(struct ua *u, const struct scn_send *send, size_t action_index);
+void ua_check_mail(struct ua *u, const struct scn_check_mail *check);
+
+#endif

@@ -1,0 +1,276 @@
+/* world_transcript.c -- the textbook dialogue of a trace (see world.h):
+ *
+ *   --- connection 3: mail.example.org -> mail.example.net:25 ---
+ *   00:00:01.031  S: 220 mail.example.net ESMTP
+ *   00:00:01.042  C: EHLO mail.example.org
+ *                 ... 30 minutes later ...
+ *
+ * Only lines as their writer sent them are printed (LINE_SENT), so each line
+ * appears once; bytes outside printable ASCII are shown as \xNN. */
+#include "mail/world.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define WORLD_GAP_MIN SIM_US_PER_MIN /* shorter pauses are not marked */
+
+struct world_tx {
+    const struct trace *tr;
+    FILE *f;
+    sim_us last_t;
+    bool any;
+    uint32_t cur_conn;
+    /* connection id -> (client, server, server port), from CONN_OPENED */
+    struct world_tx_conn { uint32_t conn, client, server; uint16_t sport; } *conns;
+    size_t nconns, capconns;
+    bool err;
+};
+
+/* "30 minutes", "2 hours", "1 hour 30 minutes", "5 days 2 hours". */
+static void world_tx_human(sim_us d, char *buf, size_t cap)
+{
+    sim_us days = d / SIM_US_PER_DAY, hours = (d % SIM_US_PER_DAY) / SIM_US_PER_H;
+    sim_us mins = (d % SIM_US_PER_H) / SIM_US_PER_MIN;
+    size_t o = 0;
+    buf[0] = '\0';
+#define WTX_PART(v, unit)                                                                    \
+    if ((v) > 0 && o < cap)                                                                  \
+        o += (size_t)snprintf(buf + o, cap - o, "%s%lld %s%s", o ? " " : "", (long long)(v), \
+                              unit, (v) == 1 ? "" : "s");
+    WTX_PART(days, "day")
+    WTX_PART(hours, "hour")
+    if (days == 0) {
+        WTX_PART(mins, "minute")
+    }
+#undef WTX_PART
+    if (o == 0) snprintf(buf, cap, "a moment");
+}
+
+/* Print the time column, marking a long pause first. */
+static void world_tx_time(struct world_tx *x, sim_us t)
+{
+    char tb[32];
+    if (x->any && t - x->last_t >= WORLD_GAP_MIN) {
+        char hb[64];
+        world_tx_human(t - x->last_t, hb, sizeof hb);
+        fprintf(x->f, "              ... %s later ...\n", hb);
+    }
+    x->any = true;
+    x->last_t = t;
+    trace_format_time(t, tb, sizeof tb);
+    fprintf(x->f, "%-13s ", tb);
+}
+
+static const struct world_tx_conn *world_tx_conn_find(const struct world_tx *x, uint32_t conn)
+{
+    for (size_t i = 0; i < x->nconns; i++)
+        if (x->conns[i].conn == conn) return &x->conns[i];
+    return NULL;
+}
+
+static void world_tx_printable(FILE *f, const uint8_t *p, size_t n)
+{
+    while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r')) n--;
+    for (size_t i = 0; i < n; i++) {
+        if ((p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\t')
+            fputc(p[i], f);
+        else
+            fprintf(f, "\\x%02X", p[i]);
+    }
+}
+
+/* Print a message record's detail without the checker's bracketed tags. */
+static void world_tx_detail(FILE *f, const uint8_t *p, size_t n)
+{
+    size_t cut = n;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (p[i] == ' ' && p[i + 1] == '[') {
+            cut = i;
+            break;
+        }
+    }
+    world_tx_printable(f, p, cut);
+}
+
+static void world_tx_line(struct world_tx *x, const struct trace_rec *r)
+{
+    const struct trace_line *l = trace_as_line(r);
+    if (l->conn != x->cur_conn) {
+        const struct world_tx_conn *c = world_tx_conn_find(x, l->conn);
+        if (c)
+            fprintf(x->f, "--- connection %u: %s -> %s:%u (%s) ---\n", (unsigned)l->conn,
+                    trace_host_name(x->tr, c->client), trace_host_name(x->tr, c->server),
+                    (unsigned)c->sport, trace_str(x->tr, l->proto));
+        else
+            fprintf(x->f, "--- connection %u (%s) ---\n", (unsigned)l->conn,
+                    trace_str(x->tr, l->proto));
+        x->cur_conn = l->conn;
+    }
+    size_t n;
+    const uint8_t *d = trace_data(r, &n);
+    world_tx_time(x, r->t);
+    fprintf(x->f, "%c: ", l->side);
+    world_tx_printable(x->f, d, n);
+    fputc('\n', x->f);
+}
+
+static void world_tx_msg(struct world_tx *x, const struct trace_rec *r)
+{
+    const struct trace_msg *m = trace_as_msg(r);
+    const struct trace *tr = x->tr;
+    size_t n;
+    const uint8_t *d = trace_data(r, &n);
+    const char *host = trace_host_name(tr, m->host);
+    const char *rcpt = trace_str(tr, m->rcpt);
+    char tb[32];
+    world_tx_time(x, r->t);
+    switch ((enum trace_kind)r->kind) {
+    case TR_MSG_COMPOSED:
+        fprintf(x->f, "[%s] message %u composed for %s", host, (unsigned)m->msg, rcpt);
+        if (m->sender != TRACE_NONE && trace_str(tr, m->sender)[0] == '\0')
+            fprintf(x->f, " from <>");
+        break;
+    case TR_MSG_SUBMITTED:
+        fprintf(x->f, "[%s] message %u for %s handed to %s", host, (unsigned)m->msg, rcpt,
+                trace_host_name(tr, m->peer));
+        break;
+    case TR_MSG_QUEUED:
+        fprintf(x->f, "[%s] message %u for %s queued", host, (unsigned)m->msg, rcpt);
+        break;
+    case TR_MSG_ATTEMPT:
+        fprintf(x->f, "[%s] message %u for %s: delivery attempt %u", host, (unsigned)m->msg,
+                rcpt, (unsigned)m->attempt);
+        break;
+    case TR_MSG_DEFERRED:
+        fprintf(x->f, "[%s] message %u for %s deferred (", host, (unsigned)m->msg, rcpt);
+        world_tx_detail(x->f, d, n);
+        fprintf(x->f, "); next try at %s", trace_format_time(m->next_retry, tb, sizeof tb));
+        break;
+    case TR_MSG_DELIVERED:
+        if (m->peer == TRACE_NONE) {
+            fprintf(x->f, "[%s] message %u for %s delivered ", host, (unsigned)m->msg, rcpt);
+            world_tx_detail(x->f, d, n);
+        } else {
+            fprintf(x->f, "[%s] message %u for %s accepted by %s", host, (unsigned)m->msg, rcpt,
+                    trace_host_name(tr, m->peer));
+        }
+        break;
+    case TR_MSG_BOUNCED:
+        fprintf(x->f, "[%s] message %u for %s ", host, (unsigned)m->msg, rcpt);
+        if (!(n >= 8 && memcmp(d, "not sent", 8) == 0)) fprintf(x->f, "bounced: ");
+        world_tx_detail(x->f, d, n);
+        break;
+    case TR_MSG_DUPLICATE:
+        fprintf(x->f, "[%s] message %u for %s: connection lost after the final dot; it may "
+                      "arrive twice",
+                host, (unsigned)m->msg, rcpt);
+        break;
+    default:
+        break;
+    }
+    fputc('\n', x->f);
+}
+
+static void world_tx_conn(struct world_tx *x, const struct trace_rec *r)
+{
+    const struct trace_conn *c = trace_as_conn(r);
+    if (r->kind == TR_CONN_OPENED) {
+        if (!world_tx_conn_find(x, c->conn)) {
+            if (x->nconns == x->capconns) {
+                x->capconns = x->capconns ? x->capconns * 2 : 16;
+                x->conns = realloc(x->conns, x->capconns * sizeof *x->conns);
+                if (!x->conns) abort();
+            }
+            struct world_tx_conn *n = &x->conns[x->nconns++];
+            n->conn = c->conn;
+            n->client = c->client;
+            n->server = c->server;
+            n->sport = c->sport;
+        }
+        return;
+    }
+    if ((r->kind == TR_CONN_REFUSED || r->kind == TR_CONN_TIMEOUT) && c->host == c->client) {
+        world_tx_time(x, r->t);
+        fprintf(x->f, "[%s] connection to %s:%u %s\n", trace_host_name(x->tr, c->client),
+                trace_host_name(x->tr, c->server), (unsigned)c->sport,
+                r->kind == TR_CONN_REFUSED ? "refused" : "timed out");
+    }
+}
+
+int world_transcript(const struct trace *tr, FILE *f)
+{
+    struct world_tx x;
+    memset(&x, 0, sizeof x);
+    x.tr = tr;
+    x.f = f;
+    size_t n = trace_count(tr);
+    for (size_t k = 0; k < n; k++) {
+        const struct trace_rec *r = trace_get(tr, k);
+        size_t len;
+        const uint8_t *d;
+        switch ((enum trace_kind)r->kind) {
+        case TR_LINE_SENT:
+            world_tx_line(&x, r);
+            break;
+        case TR_MSG_COMPOSED:
+        case TR_MSG_SUBMITTED:
+        case TR_MSG_QUEUED:
+        case TR_MSG_ATTEMPT:
+        case TR_MSG_DEFERRED:
+        case TR_MSG_DELIVERED:
+        case TR_MSG_BOUNCED:
+        case TR_MSG_DUPLICATE:
+            world_tx_msg(&x, r);
+            break;
+        case TR_CONN_OPENED:
+        case TR_CONN_REFUSED:
+        case TR_CONN_TIMEOUT:
+            world_tx_conn(&x, r);
+            break;
+        case TR_DNS_QUESTION:
+        case TR_DNS_ANSWER: {
+            const struct trace_dns *q = trace_body(r);
+            world_tx_time(&x, r->t);
+            d = trace_data(r, &len);
+            if (r->kind == TR_DNS_QUESTION) {
+                fprintf(f, "[%s] DNS: %s %s?", trace_host_name(tr, q->host),
+                        q->qtype == 15 ? "MX" : q->qtype == 1 ? "A" : "?",
+                        trace_str(tr, q->qname));
+                if (q->server != TRACE_NONE) fprintf(f, " (asking %s)", trace_host_name(tr, q->server));
+            } else {
+                fprintf(f, "[%s] DNS answer: ", trace_host_name(tr, q->host));
+                world_tx_printable(f, d, len);
+            }
+            fputc('\n', f);
+            break;
+        }
+        case TR_NARRATION:
+            world_tx_time(&x, r->t);
+            x.cur_conn = 0;
+            d = trace_data(r, &len);
+            fputs("* ", f);
+            /* Narration may span lines: indent the rest under the text. */
+            for (size_t i = 0; i < len; i++) {
+                if (d[i] == '\n')
+                    fputs("\n                ", f);
+                else if (d[i] >= 0x20 || d[i] >= 0x80)
+                    fputc(d[i], f);
+            }
+            fputc('\n', f);
+            break;
+        case TR_HOST_UP:
+        case TR_HOST_DOWN: {
+            const struct trace_ref *h = trace_body(r);
+            world_tx_time(&x, r->t);
+            x.cur_conn = 0;
+            fprintf(f, "*** %s is %s ***\n", trace_host_name(tr, h->id),
+                    r->kind == TR_HOST_UP ? "up" : "down");
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    free(x.conns);
+    return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,210 @@
+/* bench_mailday.c -- a generated "mail day": 1,000 users on 10 domains send
+ * 100,000 messages over 24 simulated hours through their mail servers,
+ * across one Internet router, with DNS; two servers are down for four hours
+ * (their mail waits in the queues and goes out at the 30-minute retries).
+ * Prints messages delivered per second of machine time, the whole run's
+ * machine time and the peak resident memory. Targets: under 10 s, under
+ * 1 GB. Protocol lines and packets are not recorded (world_opts), message
+ * fates are, and the invariant is checked on them.
+ * Usage: bench_mailday [messages] */
+#include "core/evq.h"
+#include "core/rng.h"
+#include "mail/world.h"
+#include "scenario/scenario.h"
+#include "trace/trace.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#define BENCH_DOMAINS 10
+#define BENCH_USERS 100 /* per domain */
+
+MS_PRINTF(1, 2)
+static char *bench_strf(const char *fmt, ...)
+{
+    va_list ap;
+    char buf[128];
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return ms_xstrdup(buf);
+}
+
+/* Machine time: CPU seconds of this process (the build machine is shared,
+ * so wall time says more about the neighbours than about us). */
+static double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double bench_wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Hosts: 0 the router, 1 the DNS, then per domain d: server 2+2d, PC 3+2d. */
+static struct scn_scenario *bench_model(size_t messages)
+{
+    struct scn_scenario *s = ms_xcalloc(1, sizeof *s);
+    s->source = ms_xstrdup("<mailday>");
+    s->title = ms_xstrdup("A mail day");
+    s->description = ms_xstrdup("");
+    s->seed = 42;
+    s->epoch = 1767600000;
+    s->n_hosts = 2 + 2 * BENCH_DOMAINS;
+    s->hosts = ms_xcalloc(s->n_hosts, sizeof *s->hosts);
+    s->hosts[0].name = ms_xstrdup("internet");
+    s->hosts[0].kind = SCN_HOST_ROUTER;
+    s->hosts[1].name = ms_xstrdup("ns.example.com");
+    s->hosts[1].kind = SCN_HOST_DNS;
+    s->n_mx = BENCH_DOMAINS;
+    s->mx = ms_xcalloc(BENCH_DOMAINS, sizeof *s->mx);
+    s->mx_derived = true;
+    for (int d = 0; d < BENCH_DOMAINS; d++) {
+        struct scn_host *h = &s->hosts[2 + 2 * d];
+        h->name = bench_strf("mail.domain%d.example", d);
+        h->kind = SCN_HOST_MAIL_SERVER;
+        h->mail.domain = bench_strf("domain%d.example", d);
+        h->mail.n_users = BENCH_USERS;
+        h->mail.users = ms_xcalloc(BENCH_USERS, sizeof *h->mail.users);
+        for (int u = 0; u < BENCH_USERS; u++) {
+            h->mail.users[u].name = bench_strf("user%d", u);
+            h->mail.users[u].password = ms_xstrdup("");
+            h->mail.users[u].display_name = ms_xstrdup("");
+        }
+        h->mail.submission = true;
+        h->mail.eightbitmime = true;
+        h->mail.pipelining = true;
+        h->mail.size_limit = 10u << 20;
+        h->mail.max_recipients = 100;
+        h->mail.retry_interval = 30 * SIM_US_PER_MIN;
+        h->mail.give_up = 5 * SIM_US_PER_DAY;
+        s->mx[d].domain = ms_xstrdup(h->mail.domain);
+        s->mx[d].host = ms_xstrdup(h->name);
+        s->mx[d].host_index = 2 + 2 * (size_t)d;
+        s->mx[d].preference = 10;
+        struct scn_host *pc = &s->hosts[3 + 2 * d];
+        pc->name = bench_strf("pc%d", d);
+        pc->kind = SCN_HOST_PC;
+        pc->owner_server = SCN_NONE;
+        pc->owner_user = SCN_NONE;
+    }
+    for (size_t i = 0; i < s->n_hosts; i++) s->hosts[i].up = true;
+    s->n_links = s->n_hosts - 1;
+    s->links = ms_xcalloc(s->n_links, sizeof *s->links);
+    for (size_t i = 1; i < s->n_hosts; i++) {
+        struct scn_link *l = &s->links[i - 1];
+        l->a = i;
+        l->b = 0;
+        l->latency = 10 * SIM_US_PER_MS;
+        l->bandwidth_bps = 100000000;
+        l->mtu = 1500;
+        l->up = true;
+    }
+    /* Two servers down from 06:00 to 10:00. */
+    size_t nact = messages + 4;
+    s->timeline = ms_xcalloc(nact, sizeof *s->timeline);
+    struct rng r = rng_stream(s->seed, "mailday");
+    sim_us day = 24 * SIM_US_PER_H;
+    sim_us *times = ms_xcalloc(messages ? messages : 1, sizeof *times);
+    for (size_t i = 0; i < messages; i++) times[i] = (sim_us)rng_below(&r, (uint64_t)day);
+    /* sort the send times (insertion would be slow: counting by minute) */
+    size_t nmin = (size_t)(day / SIM_US_PER_MIN);
+    size_t *cnt = ms_xcalloc(nmin + 1, sizeof *cnt);
+    for (size_t i = 0; i < messages; i++) cnt[times[i] / SIM_US_PER_MIN + 1]++;
+    for (size_t i = 1; i <= nmin; i++) cnt[i] += cnt[i - 1];
+    sim_us *sorted = ms_xcalloc(messages ? messages : 1, sizeof *sorted);
+    for (size_t i = 0; i < messages; i++) sorted[cnt[times[i] / SIM_US_PER_MIN]++] = times[i];
+    size_t k = 0;
+    bool down_done = false, up_done = false;
+    for (size_t i = 0; i < messages; i++) {
+        sim_us t = sorted[i];
+        if (!down_done && t >= 6 * SIM_US_PER_H) {
+            for (int j = 0; j < 2; j++) {
+                s->timeline[k].at = 6 * SIM_US_PER_H;
+                s->timeline[k].kind = SCN_ACT_HOST_DOWN;
+                s->timeline[k].u.host = 2 + 2 * (size_t)(3 + 4 * j);
+                k++;
+            }
+            down_done = true;
+        }
+        if (!up_done && t >= 10 * SIM_US_PER_H) {
+            for (int j = 0; j < 2; j++) {
+                s->timeline[k].at = 10 * SIM_US_PER_H;
+                s->timeline[k].kind = SCN_ACT_HOST_UP;
+                s->timeline[k].u.host = 2 + 2 * (size_t)(3 + 4 * j);
+                k++;
+            }
+            up_done = true;
+        }
+        struct scn_action *a = &s->timeline[k++];
+        a->at = t;
+        a->kind = SCN_ACT_SEND;
+        int fd = (int)rng_below(&r, BENCH_DOMAINS), fu = (int)rng_below(&r, BENCH_USERS);
+        int td = (int)rng_below(&r, BENCH_DOMAINS), tu = (int)rng_below(&r, BENCH_USERS);
+        char buf[96];
+        snprintf(buf, sizeof buf, "user%d@domain%d.example", fu, fd);
+        a->u.send.from = ms_xstrdup(buf);
+        a->u.send.from_server = 2 + 2 * (size_t)fd;
+        a->u.send.from_user = (size_t)fu;
+        a->u.send.device = 3 + 2 * (size_t)fd;
+        a->u.send.direct_host = SCN_NONE;
+        a->u.send.msg.n_to = 1;
+        a->u.send.msg.to = ms_xcalloc(1, sizeof(char *));
+        snprintf(buf, sizeof buf, "user%d@domain%d.example", tu, td);
+        a->u.send.msg.to[0] = ms_xstrdup(buf);
+        a->u.send.msg.subject = ms_xstrdup("Status");
+        a->u.send.msg.body = ms_xstrdup("Hello,\n\nall is well here.\n\n-- \nuser\n");
+    }
+    s->n_timeline = k;
+    free(times);
+    free(sorted);
+    free(cnt);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    size_t messages = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 100000;
+    struct scn_scenario *s = bench_model(messages);
+    struct trace *tr = trace_new();
+    struct world_opts o = {.no_lines = true, .no_net_trace = true};
+    struct ms_error err;
+    double w0 = bench_wall();
+    double t0 = bench_now();
+    struct world *w = world_new(s, tr, &o, &err);
+    if (!w) {
+        fprintf(stderr, "bench_mailday: %s\n", err.msg);
+        return 1;
+    }
+    world_run(w, SIM_US_MAX);
+    double t1 = bench_now();
+    double w1 = bench_wall();
+    struct world_fates fa;
+    char report[4096];
+    size_t v = world_check(tr, s, trace_end_time(tr), report, sizeof report, &fa);
+    double t2 = bench_now();
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("bench mailday_messages %zu messages\n", messages);
+    printf("bench mailday_delivered %zu recipients\n", fa.delivered);
+    printf("bench mailday_queued_or_bounced %zu recipients\n", fa.queued + fa.bounced + fa.rejected);
+    printf("bench mailday_run_cpu %.3f s\n", t1 - t0);
+    printf("bench mailday_run_wall %.3f s\n", w1 - w0);
+    printf("bench mailday_check %.3f s\n", t2 - t1);
+    printf("bench mailday_delivered_per_s %.0f msg/s\n", (double)fa.delivered / (t1 - t0));
+    printf("bench mailday_peak_rss %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
+    printf("bench mailday_invariant_violations %zu count\n", v);
+    if (v) fprintf(stderr, "%s", report);
+    world_free(w);
+    trace_free(tr);
+    return v ? 1 : 0;
+}

@@ -1,0 +1,315 @@
+/* test_world.c -- the mail world end to end: lessons run and keep the
+ * invariant, runs are deterministic, no open relay, AUTH on submission,
+ * give-up bounces, direct delivery by MX, and the invariant and transcript
+ * on hand-made traces. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/evq.h"
+#include "mail/world.h"
+#include "scenario/scenario.h"
+#include "trace/trace.h"
+
+/* Two servers, a router, DNS, two PCs; %s is spliced into the mail server
+ * example.org's object, %s into the timeline. */
+static const char *const world_json_fmt =
+    "{\"title\":\"t\",\"seed\":7,\"hosts\":["
+    "{\"name\":\"alice-pc\",\"kind\":\"pc\",\"owner\":\"alice@example.org\"},"
+    "{\"name\":\"mail.example.org\",\"kind\":\"mail_server\",\"domain\":\"example.org\","
+    "\"users\":[{\"name\":\"alice\",\"password\":\"secret\"}]%s},"
+    "{\"name\":\"internet\",\"kind\":\"router\"},"
+    "{\"name\":\"ns.example.com\",\"kind\":\"dns\"},"
+    "{\"name\":\"mail.example.net\",\"kind\":\"mail_server\",\"domain\":\"example.net\","
+    "\"users\":[{\"name\":\"bob\",\"password\":\"pw\"}]},"
+    "{\"name\":\"bob-pc\",\"kind\":\"pc\",\"owner\":\"bob@example.net\"}],"
+    "\"links\":[{\"a\":\"alice-pc\",\"b\":\"internet\"},{\"a\":\"mail.example.org\",\"b\":\"internet\"},"
+    "{\"a\":\"ns.example.com\",\"b\":\"internet\"},{\"a\":\"mail.example.net\",\"b\":\"internet\"},"
+    "{\"a\":\"bob-pc\",\"b\":\"internet\"}],"
+    "\"timeline\":[%s]}";
+
+struct run {
+    struct scn_scenario *s;
+    struct trace *tr;
+    struct world_fates fa;
+    size_t violations;
+    char report[4096];
+};
+
+static void run_json(struct run *r, const char *server_extra, const char *timeline)
+{
+    char json[8192];
+    snprintf(json, sizeof json, world_json_fmt, server_extra, timeline);
+    struct scn_error err;
+    memset(r, 0, sizeof *r);
+    r->s = scn_load_buffer(json, strlen(json), "test.json", NULL, NULL, &err);
+    if (!r->s) fail_msg("%s", err.text);
+    r->tr = trace_new();
+    struct ms_error merr;
+    struct world *w = world_new(r->s, r->tr, NULL, &merr);
+    assert_non_null(w);
+    world_run(w, SIM_US_MAX);
+    r->violations = world_check(r->tr, r->s, trace_end_time(r->tr), r->report, sizeof r->report,
+                                &r->fa);
+    world_free(w);
+}
+
+static void run_file(struct run *r, const char *path)
+{
+    struct scn_error err;
+    memset(r, 0, sizeof *r);
+    r->s = scn_load_file(path, NULL, &err);
+    if (!r->s) fail_msg("%s", err.text);
+    r->tr = trace_new();
+    struct world *w = world_new(r->s, r->tr, NULL, NULL);
+    assert_non_null(w);
+    world_run(w, SIM_US_MAX);
+    r->violations = world_check(r->tr, r->s, trace_end_time(r->tr), r->report, sizeof r->report,
+                                &r->fa);
+    world_free(w);
+}
+
+static void run_free(struct run *r)
+{
+    trace_free(r->tr);
+    scn_free(r->s);
+}
+
+/* The first sent protocol line starting with prefix, or NULL. */
+static const char *find_line(const struct trace *tr, const char *prefix, char *buf, size_t cap)
+{
+    for (size_t k = 0; k < trace_count(tr); k++) {
+        const struct trace_rec *rec = trace_get(tr, k);
+        if (rec->kind != TR_LINE_SENT) continue;
+        size_t n;
+        const uint8_t *d = trace_data(rec, &n);
+        if (n >= strlen(prefix) && memcmp(d, prefix, strlen(prefix)) == 0) {
+            size_t m = n < cap - 1 ? n : cap - 1;
+            memcpy(buf, d, m);
+            while (m > 0 && (buf[m - 1] == '\n' || buf[m - 1] == '\r')) m--;
+            buf[m] = '\0';
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+/* The detail text of the first message record of kind, or NULL. */
+static const char *find_msg(const struct trace *tr, enum trace_kind kind, char *buf, size_t cap)
+{
+    for (size_t k = 0; k < trace_count(tr); k++) {
+        const struct trace_rec *rec = trace_get(tr, k);
+        if (rec->kind != (uint32_t)kind) continue;
+        size_t n;
+        const uint8_t *d = trace_data(rec, &n);
+        size_t m = n < cap - 1 ? n : cap - 1;
+        memcpy(buf, d, m);
+        buf[m] = '\0';
+        return buf;
+    }
+    return NULL;
+}
+
+static void test_lessons_keep_the_invariant(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path;
+        size_t delivered, bounced, rejected, messages;
+    } want[] = {
+        {"scenarios/01-alice-to-bob.json", 1, 0, 0, 1},
+        {"scenarios/02-three-messages.json", 3, 0, 0, 3},
+        {"scenarios/03-server-down-two-hours.json", 1, 0, 0, 1},
+        {"scenarios/04-server-gone-a-week.json", 1, 1, 0, 2},
+        {"scenarios/05-photo-attachment.json", 1, 0, 0, 1},
+        {"scenarios/06-unknown-user.json", 1, 1, 0, 2},
+        {"scenarios/07-direct-to-pc-off.json", 0, 0, 1, 1},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        struct run r;
+        run_file(&r, want[i].path);
+        if (r.violations) fail_msg("%s: %s", want[i].path, r.report);
+        assert_int_equal(r.fa.delivered, want[i].delivered);
+        assert_int_equal(r.fa.bounced, want[i].bounced);
+        assert_int_equal(r.fa.rejected, want[i].rejected);
+        assert_int_equal(r.fa.messages, want[i].messages);
+        assert_int_equal(r.fa.queued, 0);
+        run_free(&r);
+    }
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    struct run a, b;
+    run_file(&a, "scenarios/03-server-down-two-hours.json");
+    run_file(&b, "scenarios/03-server-down-two-hours.json");
+    assert_int_equal(trace_count(a.tr), trace_count(b.tr));
+    assert_true(trace_hash(a.tr) == trace_hash(b.tr));
+    run_free(&a);
+    run_free(&b);
+}
+
+/* Port 25 accepts only our own domain: no open relay. */
+static void test_no_open_relay(void **state)
+{
+    (void)state;
+    struct run r;
+    run_json(&r, "",
+             "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+             "\"alice-pc\",\"to\":[\"carol@example.com\"],\"subject\":\"x\",\"body\":\"y\","
+             "\"direct_delivery\":true,\"direct_host\":\"mail.example.net\"}");
+    char buf[256];
+    assert_non_null(find_line(r.tr, "554", buf, sizeof buf));
+    assert_non_null(strstr(buf, "Relay access denied"));
+    assert_non_null(find_msg(r.tr, TR_MSG_BOUNCED, buf, sizeof buf));
+    assert_int_equal(strncmp(buf, "not sent: 554", 13), 0);
+    assert_int_equal(r.fa.rejected, 1);
+    assert_int_equal(r.violations, 0);
+    run_free(&r);
+}
+
+/* auth_required: the user agent logs in with AUTH PLAIN first. */
+static void test_auth_submission(void **state)
+{
+    (void)state;
+    struct run r;
+    run_json(&r, ",\"smtp\":{\"auth_required\":true}",
+             "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+             "\"alice-pc\",\"to\":[\"bob@example.net\"],\"subject\":\"x\",\"body\":\"y\"}");
+    char buf[256];
+    assert_non_null(find_line(r.tr, "AUTH PLAIN", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "235", buf, sizeof buf));
+    assert_int_equal(r.fa.delivered, 1);
+    assert_int_equal(r.violations, 0);
+    run_free(&r);
+}
+
+/* A short give-up time: bounced with "gave up after", DSN to Alice. */
+static void test_give_up(void **state)
+{
+    (void)state;
+    struct run r;
+    run_json(&r, ",\"retry\":{\"interval\":\"10m\",\"give_up\":\"1h\"}",
+             "{\"at\":\"0s\",\"action\":\"host_down\",\"host\":\"mail.example.net\"},"
+             "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+             "\"alice-pc\",\"to\":[\"bob@example.net\"],\"subject\":\"x\",\"body\":\"y\"}");
+    char buf[512];
+    assert_non_null(find_msg(r.tr, TR_MSG_BOUNCED, buf, sizeof buf));
+    assert_int_equal(strncmp(buf, "gave up after 1h", 16), 0);
+    assert_int_equal(r.fa.bounced, 1);
+    assert_int_equal(r.fa.delivered, 1); /* the DSN, into Alice's mailbox */
+    assert_int_equal(r.violations, 0);
+    run_free(&r);
+}
+
+/* Direct delivery without a host: the user agent asks the DNS itself. */
+static void test_direct_by_mx(void **state)
+{
+    (void)state;
+    struct run r;
+    run_json(&r, "",
+             "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+             "\"alice-pc\",\"to\":[\"bob@example.net\"],\"subject\":\"x\",\"body\":\"y\","
+             "\"direct_delivery\":true}");
+    bool asked = false;
+    for (size_t k = 0; k < trace_count(r.tr); k++) {
+        const struct trace_rec *rec = trace_get(r.tr, k);
+        if (rec->kind != TR_DNS_QUESTION) continue;
+        const struct trace_dns *d = trace_body(rec);
+        if (d->host == 0 && strcmp(trace_str(r.tr, d->qname), "example.net") == 0) asked = true;
+    }
+    assert_true(asked);
+    assert_int_equal(r.fa.delivered, 1);
+    assert_int_equal(r.violations, 0);
+    run_free(&r);
+}
+
+/* A domain that does not exist: NXDOMAIN is permanent, bounce at once. */
+static void test_nxdomain(void **state)
+{
+    (void)state;
+    struct run r;
+    run_json(&r, "",
+             "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+             "\"alice-pc\",\"to\":[\"x@nowhere.example\"],\"subject\":\"x\",\"body\":\"y\"}");
+    char buf[512];
+    assert_non_null(find_msg(r.tr, TR_MSG_BOUNCED, buf, sizeof buf));
+    assert_string_equal(buf, "DNS: no such domain nowhere.example (NXDOMAIN) [dsn 2]");
+    assert_int_equal(r.violations, 0);
+    run_free(&r);
+}
+
+/* The invariant catches a message that vanished after submission. */
+static void test_check_finds_loss(void **state)
+{
+    (void)state;
+    struct run r;
+    run_json(&r, "", "");
+    struct trace_msg m;
+    memset(&m, 0, sizeof m);
+    m.msg = 9;
+    m.host = 0;
+    m.peer = 1;
+    m.sender = trace_intern(r.tr, "alice@example.org");
+    m.rcpt = trace_intern(r.tr, "bob@example.net");
+    m.msgid = TRACE_NONE;
+    m.next_retry = -1;
+    trace_add_msg(r.tr, 5 * SIM_US_PER_S, TR_MSG_COMPOSED, &m, "[body 0000000000000001]");
+    trace_add_msg(r.tr, 6 * SIM_US_PER_S, TR_MSG_SUBMITTED, &m, "250 ok");
+    char rep[512];
+    struct world_fates fa;
+    size_t v = world_check(r.tr, r.s, 10 * SIM_US_PER_S, rep, sizeof rep, &fa);
+    assert_int_equal(v, 1);
+    assert_string_equal(rep, "rule 1 (conservation): message 9 to bob@example.net: lost "
+                             "(neither delivered, queued, bounced nor rejected)\n");
+    run_free(&r);
+}
+
+/* Long pauses are marked in words. */
+static void test_transcript_gaps(void **state)
+{
+    (void)state;
+    struct trace *tr = trace_new();
+    trace_add_narration(tr, 0, TRACE_NONE, "first");
+    trace_add_narration(tr, 30 * SIM_US_PER_MIN, TRACE_NONE, "second");
+    trace_add_narration(tr, 30 * SIM_US_PER_MIN + 5 * SIM_US_PER_DAY + 2 * SIM_US_PER_H,
+                        TRACE_NONE, "third");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(world_transcript(tr, f), 0);
+    fclose(f);
+    char t1[32], t2[32], t3[32], want[512];
+    trace_format_time(0, t1, sizeof t1);
+    trace_format_time(30 * SIM_US_PER_MIN, t2, sizeof t2);
+    trace_format_time(30 * SIM_US_PER_MIN + 5 * SIM_US_PER_DAY + 2 * SIM_US_PER_H, t3, sizeof t3);
+    snprintf(want, sizeof want,
+             "%-13s * first\n              ... 30 minutes later ...\n%-13s * second\n"
+             "              ... 5 days 2 hours later ...\n%-13s * third\n",
+             t1, t2, t3);
+    assert_string_equal(buf, want);
+    free(buf);
+    trace_free(tr);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lessons_keep_the_invariant),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_no_open_relay),
+        cmocka_unit_test(test_auth_submission),
+        cmocka_unit_test(test_give_up),
+        cmocka_unit_test(test_direct_by_mx),
+        cmocka_unit_test(test_nxdomain),
+        cmocka_unit_test(test_check_finds_loss),
+        cmocka_unit_test(test_transcript_gaps),
+    };
+    return cmocka_run_group_tests_name("world", tests, NULL, NULL);
+}
