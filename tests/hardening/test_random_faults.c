@@ -9,8 +9,9 @@
  *      only where the trace records a reply lost after the end of DATA, and
  *      mailboxes match the trace's message fates;
  *   2. every connection the trace opened was closed, reset or timed out;
- *   3. running the world again past its end adds nothing (no event left
- *      dangling that would fire later);
+ *   3. calling world_run() again adds no trace record (the run stopped at a
+ *      quiescent point; world.h exposes no event count, so a timer beyond
+ *      the run's horizon is not seen);
  *   4. the same seed gives the same trace hash (a second, fresh run).
  * A failure prints the seed and the command that replays it.
  *
