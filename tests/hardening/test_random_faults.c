@@ -12,7 +12,9 @@
  *   3. calling world_run() again adds no trace record (the run stopped at a
  *      quiescent point; world.h exposes no event count, so a timer beyond
  *      the run's horizon is not seen);
- *   4. the same seed gives the same trace hash (a second, fresh run).
+ *   4. the same seed gives the same trace hash (a second, fresh run);
+ *   5. mailboxes match the trace: each INBOX count equals the deliveries
+ *      the trace recorded for that user so far.
  * A failure prints the seed and the command that replays it.
  *
  * Usage: test_random_faults [FIRST_SEED [COUNT]]   (default 1 300)
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/evq.h"
 #include "mail/world.h"
@@ -88,6 +91,64 @@ static void check_connections(const struct trace *tr, struct outcome *o)
     free(st);
 }
 
+/* Check 5: mailboxes match the trace. Generated scenarios never fetch mail
+ * (no POP3/IMAP actions in scn_generate), so an INBOX changes only by
+ * delivery: every MAILBOX_CHANGED record of an INBOX must show exactly as
+ * many messages as final MSG_DELIVERED records (no peer: into a mailbox, not
+ * handed to the next hop) so far for that host and user. */
+struct box {
+    uint32_t host;
+    char user[128];
+    uint32_t delivered;
+};
+
+static struct box *box_find(struct box **v, size_t *n, size_t *cap, uint32_t host, const char *user, size_t ulen)
+{
+    for (size_t i = 0; i < *n; i++) {
+        if ((*v)[i].host == host && strlen((*v)[i].user) == ulen && strncasecmp((*v)[i].user, user, ulen) == 0)
+            return &(*v)[i];
+    }
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        struct box *nv = realloc(*v, *cap * sizeof **v);
+        if (!nv) abort();
+        *v = nv;
+    }
+    struct box *b = &(*v)[(*n)++];
+    memset(b, 0, sizeof *b);
+    b->host = host;
+    snprintf(b->user, sizeof b->user, "%.*s", (int)(ulen < 127 ? ulen : 127), user);
+    return b;
+}
+
+static void check_mailboxes(const struct trace *tr, struct outcome *o)
+{
+    struct box *v = NULL;
+    size_t n = 0, cap = 0, count = trace_count(tr);
+    for (size_t k = 0; k < count && !o->why[0]; k++) {
+        const struct trace_rec *r = trace_get(tr, k);
+        if (r->kind == TR_MSG_DELIVERED) {
+            const struct trace_msg *m = trace_as_msg(r);
+            if (m->peer != TRACE_NONE) continue; /* a relay's "delivered #n" (handed on), not a mailbox */
+            const char *rcpt = trace_str(tr, m->rcpt);
+            const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
+            if (!at) continue;
+            box_find(&v, &n, &cap, m->host, rcpt, (size_t)(at - rcpt))->delivered++;
+        } else if (r->kind == TR_MAILBOX_CHANGED) {
+            const struct trace_mailbox *mb = trace_body(r);
+            const char *user = trace_str(tr, mb->user), *folder = trace_str(tr, mb->folder);
+            if (!user || !folder || strcmp(folder, "INBOX") != 0) continue;
+            struct box *b = box_find(&v, &n, &cap, mb->host, user, strlen(user));
+            if (b->delivered != mb->count) {
+                snprintf(o->why, sizeof o->why,
+                         "mailbox %s's INBOX on host %u shows %u messages, the trace delivered %u", user,
+                         (unsigned)mb->host, (unsigned)mb->count, (unsigned)b->delivered);
+            }
+        }
+    }
+    free(v);
+}
+
 static int run_seed(uint64_t seed, struct outcome *o)
 {
     memset(o, 0, sizeof *o);
@@ -110,6 +171,7 @@ static int run_seed(uint64_t seed, struct outcome *o)
     o->records = trace_count(tr);
     o->violations = world_check(tr, s, end, o->report, sizeof o->report, &o->fates);
     check_connections(tr, o);
+    check_mailboxes(tr, o);
     /* Check 3: nothing left to happen after the end. */
     sim_us again = world_run(w, SIM_US_MAX);
     if (!o->why[0] && trace_count(tr) != o->records) {
