@@ -134,6 +134,10 @@ $(BUILD)/rel/tests/bench/%: tests/bench/%.c $(REL_OBJ)
 bench: $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 
+# ---- golden transcripts of the lessons (tests/golden), rewritten for review --
+golden:
+	@sh scripts/golden.sh
+
 # ---- fuzzing (clang + libFuzzer) -----------------------------------------------
 $(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)

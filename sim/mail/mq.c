@@ -269,8 +269,10 @@ struct mq_verdict mq_deferred(struct mq *q, uint32_t id, sim_us now, const char 
     struct mq_verdict v = {MQ_S_QUEUED, false, false, -1};
     if (now - e->first_queued >= q->cfg.give_up) {
         char d[32];
+        sim_us held = now - e->first_queued;
+        held -= held % SIM_US_PER_MIN; /* "5d1m", not "5d1m4s60ms244us" */
         snprintf(e->reason, sizeof e->reason, "gave up after %s: %s",
-                 dur_format(now - e->first_queued, d, sizeof d), reason);
+                 dur_format(held, d, sizeof d), reason);
         mq_enter_state(q, e, MQ_S_BOUNCED);
         v.state = MQ_S_BOUNCED;
         v.gave_up = true;
@@ -278,7 +280,11 @@ struct mq_verdict mq_deferred(struct mq *q, uint32_t id, sim_us now, const char 
         return v;
     }
     snprintf(e->reason, sizeof e->reason, "%s", reason);
-    e->next_try = now + q->cfg.retry_interval;
+    /* The interval runs from the start of the attempt (RFC 5321 §4.5.4.1
+     * "retry interval" between attempts), so a 63-second connect timeout
+     * does not push every later attempt back. */
+    e->next_try = (e->last_try >= 0 ? e->last_try : now) + q->cfg.retry_interval;
+    if (e->next_try < now) e->next_try = now;
     mq_enter_state(q, e, MQ_S_QUEUED);
     v.next_try = e->next_try;
     return v;

@@ -97,8 +97,8 @@ size_t mq_take_due(struct mq *q, sim_us now, const char **domain, uint32_t *ids,
 /* Outcomes for an in-flight entry (asserted). reason/reply is copied
  * (truncated to MQ_REASON_MAX-1 bytes). */
 struct mq_verdict mq_delivered(struct mq *q, uint32_t id, sim_us now);
-/* A temporary failure: refused, timed out, 4xx. Requeued for now + retry
- * interval, unless the entry has been queued for the give-up time, then
+/* A temporary failure: refused, timed out, 4xx. Requeued for the start of
+ * this attempt + retry interval (never before now), unless the entry has been queued for the give-up time, then
  * bounced with "gave up after <dur>: <reason>". */
 struct mq_verdict mq_deferred(struct mq *q, uint32_t id, sim_us now, const char *reason);
 /* A permanent failure (5xx): bounced at once. */

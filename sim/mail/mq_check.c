@@ -39,6 +39,7 @@ struct mq_check_bounce {
 struct mq_check_hostcfg {
     uint32_t host;
     sim_us retry, give_up;
+    bool down;
 };
 
 struct mq_check {
@@ -112,20 +113,36 @@ void mq_check_free(struct mq_check *c)
     free(c);
 }
 
+static struct mq_check_hostcfg *mq_check_hcfg(struct mq_check *c, uint32_t host)
+{
+    for (size_t i = 0; i < c->nhcfg; i++)
+        if (c->hcfg[i].host == host) return &c->hcfg[i];
+    c->hcfg = ms_xrealloc(c->hcfg, (c->nhcfg + 1) * sizeof *c->hcfg);
+    struct mq_check_hostcfg *h = &c->hcfg[c->nhcfg++];
+    h->host = host;
+    h->retry = c->retry;
+    h->give_up = c->give_up;
+    h->down = false;
+    return h;
+}
+
+void mq_check_host_down(struct mq_check *c, uint32_t host, bool down)
+{
+    mq_check_hcfg(c, host)->down = down;
+}
+
+static bool mq_check_is_down(const struct mq_check *c, uint32_t host)
+{
+    for (size_t i = 0; i < c->nhcfg; i++)
+        if (c->hcfg[i].host == host) return c->hcfg[i].down;
+    return false;
+}
+
 void mq_check_host_cfg(struct mq_check *c, uint32_t host, sim_us retry_interval, sim_us give_up)
 {
-    for (size_t i = 0; i < c->nhcfg; i++) {
-        if (c->hcfg[i].host == host) {
-            c->hcfg[i].retry = retry_interval;
-            c->hcfg[i].give_up = give_up;
-            return;
-        }
-    }
-    c->hcfg = ms_xrealloc(c->hcfg, (c->nhcfg + 1) * sizeof *c->hcfg);
-    c->hcfg[c->nhcfg].host = host;
-    c->hcfg[c->nhcfg].retry = retry_interval;
-    c->hcfg[c->nhcfg].give_up = give_up;
-    c->nhcfg++;
+    struct mq_check_hostcfg *h = mq_check_hcfg(c, host);
+    h->retry = retry_interval;
+    h->give_up = give_up;
 }
 
 static void mq_check_cfg(const struct mq_check *c, uint32_t host, sim_us *retry, sim_us *give_up)
@@ -211,6 +228,16 @@ static void mq_check_early(struct mq_check *c)
         c->repcap = 16384;
         c->rep = ms_xcalloc(1, c->repcap);
     }
+}
+
+void mq_check_empty_ack(struct mq_check *c, sim_us t, uint32_t host)
+{
+    mq_check_early(c);
+    char tb[32];
+    mq_check_fail(c,
+                  "rule 3 (ack after commit): host %u replied 250 to the end of DATA at %s "
+                  "with nothing stored",
+                  host, dur_format(t, tb, sizeof tb));
 }
 
 void mq_check_feed(struct mq_check *c, const struct mq_fate_rec *r)
@@ -326,7 +353,7 @@ size_t mq_check_finish(struct mq_check *c, sim_us end, char *report, size_t cap)
             queued = true;
             sim_us retry, give_up;
             mq_check_cfg(c, h->host, &retry, &give_up);
-            if (end - h->queued_since > give_up + retry)
+            if (end - h->queued_since > give_up + retry && !mq_check_is_down(c, h->host))
                 mq_check_fail(c,
                               "rule 5 (retry schedule): message %u to %s: still queued on "
                               "host %u after %s",

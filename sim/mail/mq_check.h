@@ -54,6 +54,12 @@ struct mq_check *mq_check_new(sim_us retry_interval, sim_us give_up);
 void mq_check_free(struct mq_check *c);
 /* Per-host queue settings. */
 void mq_check_host_cfg(struct mq_check *c, uint32_t host, sim_us retry_interval, sim_us give_up);
+/* Whether host is down at the end of the run: a stopped server cannot
+ * retry or bounce, so the "queued too long" part of rule 5 skips it. */
+void mq_check_host_down(struct mq_check *c, uint32_t host, bool down);
+/* A server replied 250 to the end of DATA at time t while nothing had been
+ * stored or queued since its previous such reply: a rule 3 violation. */
+void mq_check_empty_ack(struct mq_check *c, sim_us t, uint32_t host);
 /* Feed one record (copied). Records must come in time order (asserted). */
 void mq_check_feed(struct mq_check *c, const struct mq_fate_rec *r);
 /* End of run at time end: check everything. Returns the number of

@@ -37,12 +37,14 @@ struct mta_sess {
     size_t inlen, incap;
     struct world_lines lin, lout;
     bool authed;
+    bool chaos_drop; /* abort before the 250 after DATA goes out */
 };
 
 static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c);
 static void mta_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len);
 static void mta_on_close(void *ctx, struct tcp_conn *c, enum tcp_err err);
 static void mta_sess_pump(struct mta_sess *ss);
+static void mta_sess_free(struct mta_sess *ss);
 static void mta_run(void *ctx, uint64_t arg);
 
 static const struct tcp_app_ops mta_server_ops = {
@@ -318,11 +320,48 @@ void mta_entry_failed(struct mta *m, uint32_t id, uint32_t peer, bool permanent,
     mta_trace_queue(m);
 }
 
+/* ---- taking custody ---------------------------------------------------------- */
+
+void mta_accept_rcpts(struct mta *m, uint32_t id, const char *sender, const char *const *rcpts,
+                      size_t n, const char *data, size_t len, uint32_t peer)
+{
+    struct mta_msg *msg = NULL;
+    for (size_t i = 0; i < n; i++) {
+        bool ours;
+        const struct scn_user *u = mta_local_user(m, rcpts[i], &ours);
+        if (u) {
+            mta_deliver_local(m, id, sender, rcpts[i], u->name, data, len, peer);
+            continue;
+        }
+        if (!msg) {
+            msg = ms_xcalloc(1, sizeof *msg);
+            msg->id = id;
+            msg->sender = ms_xstrdup(sender);
+            msg->data = ms_xmemdup(data, len);
+            msg->len = len;
+            msg->refs = 1; /* held while enqueuing */
+        }
+        mta_enqueue(m, msg, rcpts[i], peer);
+    }
+    mta_msg_unref(msg);
+}
+
+void mta_accept_message(struct mta *m, uint32_t id, const char *sender, const char *rcpt,
+                        const char *data, size_t len, uint32_t peer)
+{
+    mta_accept_rcpts(m, id, sender, &rcpt, 1, data, len, peer);
+}
+
 /* ---- receiving ---------------------------------------------------------------- */
 
 static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
 {
     struct mta *m = listen_ctx;
+    /* Chaos "connect": reset the connection at once. */
+    if (rng_chance(&m->chaos, m->cfg->chaos.connect)) {
+        tcp_abort(c);
+        return NULL;
+    }
     struct mta_sess *ss = ms_xcalloc(1, sizeof *ss);
     ss->m = m;
     ss->c = c;
@@ -344,6 +383,8 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
     }
     cfg.max_message_bytes = m->cfg->size_limit;
     cfg.max_recipients = m->cfg->max_recipients;
+    /* Chaos "greeting": 554 instead of 220 (RFC 5321 §3.1), then only QUIT. */
+    if (rng_chance(&m->chaos, m->cfg->chaos.greeting)) cfg.refuse = true;
     ss->e = smtp_server_new(&cfg);
     ss->next = m->sessions;
     m->sessions = ss;
@@ -353,6 +394,10 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
 
 static void mta_sess_rcpt_add(struct mta_sess *ss, const char *r, size_t n)
 {
+    /* RCPT twice for one address: one copy (the second is accepted, as
+     * servers do, but adds nothing). */
+    for (size_t i = 0; i < ss->nrcpt; i++)
+        if (strlen(ss->rcpt[i]) == n && mta_nieq(ss->rcpt[i], r, n)) return;
     if (ss->nrcpt == ss->caprcpt) {
         ss->caprcpt = ss->caprcpt ? ss->caprcpt * 2 : 4;
         ss->rcpt = ms_xrealloc(ss->rcpt, ss->caprcpt * sizeof *ss->rcpt);
@@ -372,6 +417,11 @@ static void mta_sess_txn_clear(struct mta_sess *ss)
 static void mta_sess_rcpt(struct mta_sess *ss, const struct smtp_event *ev)
 {
     struct mta *m = ss->m;
+    /* Chaos (scenario "chaos.rcpt"): a temporary failure, 451. */
+    if (rng_chance(&m->chaos, m->cfg->chaos.rcpt)) {
+        smtp_server_verdict(ss->e, SMTP_V_TEMPFAIL, NULL);
+        return;
+    }
     char *r = ms_xmemdup(ev->arg, ev->arg_len);
     bool ours;
     const struct scn_user *u = mta_local_user(m, r, &ours);
@@ -417,6 +467,11 @@ static void mta_sess_message(struct mta_sess *ss, const struct smtp_event *ev)
 {
     struct mta *m = ss->m;
     struct world *w = m->w;
+    /* Chaos "data": refuse the message for now, 451, nothing kept. */
+    if (rng_chance(&m->chaos, m->cfg->chaos.data)) {
+        smtp_server_verdict(ss->e, SMTP_V_TEMPFAIL, NULL);
+        return;
+    }
     uint32_t id = world_msgid_lookup(w, ev->arg, ev->arg_len);
     char qid[32];
     snprintf(qid, sizeof qid, "M%u", (unsigned)id);
@@ -440,26 +495,17 @@ static void mta_sess_message(struct mta_sess *ss, const struct smtp_event *ev)
     }
     msg_buf_add(&b, ev->arg, ev->arg_len);
     const char *sender = ss->sender ? ss->sender : "";
-    struct mta_msg *msg = NULL;
-    for (size_t i = 0; i < ss->nrcpt; i++) {
-        bool ours;
-        const struct scn_user *u = mta_local_user(m, ss->rcpt[i], &ours);
-        if (u) {
-            mta_deliver_local(m, id, sender, ss->rcpt[i], u->name, b.data, b.len, ss->peer);
-            continue;
-        }
-        if (!msg) {
-            msg = ms_xcalloc(1, sizeof *msg);
-            msg->id = id;
-            msg->sender = ms_xstrdup(sender);
-            msg->data = ms_xmemdup(b.data, b.len);
-            msg->len = b.len;
-            msg->refs = 1;
-        }
-        mta_enqueue(m, msg, ss->rcpt[i], ss->peer);
-    }
-    mta_msg_unref(msg);
+    mta_accept_rcpts(m, id, sender, (const char *const *)ss->rcpt, ss->nrcpt, b.data, b.len,
+                     ss->peer);
     msg_buf_free(&b);
+    /* Chaos "after_dot": the message is stored, then the connection dies
+     * before the 250 goes out. The sender cannot know: it will send again
+     * and the recipient gets it twice (RFC 5321 §6.1, the lesson of custody). */
+    if (rng_chance(&m->chaos, m->cfg->chaos.after_dot)) {
+        ss->chaos_drop = true;
+        smtp_server_verdict(ss->e, SMTP_V_ACCEPT, NULL);
+        return;
+    }
     smtp_server_verdict(ss->e, SMTP_V_ACCEPT, NULL);
 }
 
@@ -518,6 +564,14 @@ static void mta_sess_pump(struct mta_sess *ss)
             ss->inlen -= used;
         }
         mta_sess_events(ss);
+        if (ss->chaos_drop && ss->c) {
+            struct tcp_conn *c = ss->c;
+            ss->c = NULL;
+            tcp_abort(c); /* no callback: free the session ourselves */
+            smtp_server_hangup(ss->e);
+            mta_sess_free(ss);
+            return;
+        }
         mta_sess_flush(ss, before);
         if (smtp_server_closed(ss->e)) {
             if (ss->c) tcp_close(ss->c);
@@ -586,6 +640,9 @@ struct mta *mta_new(struct world *w, size_t h)
     m->cfg = &m->sh->mail;
     m->up = m->sh->up;
     m->store = mbox_store_new(1);
+    char key[96];
+    snprintf(key, sizeof key, "chaos:%s", m->sh->name);
+    m->chaos = rng_stream(w->s->seed, key);
     for (size_t i = 0; i < m->cfg->n_users; i++)
         mbox_user_get(m->store, m->cfg->users[i].name, true);
     struct mq_cfg qc = {m->cfg->retry_interval, m->cfg->give_up};
@@ -594,6 +651,7 @@ struct mta *mta_new(struct world *w, size_t h)
     if (m->cfg->submission)
         tcp_listen(w->net, (uint32_t)h, MTA_PORT_SUBMISSION, &mta_server_ops, m);
     mta_access_listen(m);
+    mta_web_listen(m);
     return m;
 }
 
@@ -603,6 +661,7 @@ void mta_free(struct mta *m)
     /* The network is gone (no callbacks): drop what is still open. */
     while (m->sessions) mta_sess_free(m->sessions);
     while (m->accs) mta_acc_free(m->accs);
+    while (m->webs) mta_web_free(m->webs);
     while (m->outs) mta_out_free(m->outs);
     for (size_t i = 0; i < m->nmsgs; i++) {
         if (!m->msgs[i]) continue;

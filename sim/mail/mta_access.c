@@ -46,7 +46,7 @@ static const struct tcp_app_ops mta_acc_ops = {
 
 /* The scenario user named by a login ("bob" or "bob@example.net") with this
  * password, or NULL. */
-static const struct scn_user *mta_acc_login(struct mta *m, const char *user, const char *pass)
+const struct scn_user *mta_login(struct mta *m, const char *user, const char *pass)
 {
     size_t ul = strlen(user);
     const char *at = strchr(user, '@');
@@ -77,10 +77,40 @@ static void mta_acc_trace_box(struct mta_acc *a)
 
 /* ---- POP3 ---------------------------------------------------------------------- */
 
+/* APOP (RFC 1939 §7): the user whose digest of the greeting's timestamp
+ * and password equals the client's. */
+static const struct scn_user *mta_pop_apop(struct mta *m, const char *user, const char *ts,
+                                           const char *digest)
+{
+    size_t ul = strlen(user);
+    const char *at = strchr(user, '@');
+    if (at) {
+        if (strcmp(at + 1, m->cfg->domain) != 0) return NULL;
+        ul = (size_t)(at - user);
+    }
+    for (size_t i = 0; i < m->cfg->n_users; i++) {
+        const struct scn_user *u = &m->cfg->users[i];
+        if (strlen(u->name) != ul || strncmp(u->name, user, ul) != 0) continue;
+        char want[33];
+        pop3_apop_digest(ts, u->password, want);
+        size_t dl = strlen(digest);
+        bool same = dl == 32;
+        for (size_t k = 0; same && k < 32; k++) {
+            char c = digest[k];
+            if (c >= 'A' && c <= 'F') c = (char)(c - 'A' + 'a');
+            same = c == want[k];
+        }
+        return same ? u : NULL;
+    }
+    return NULL;
+}
+
 static void mta_pop_auth(struct mta_acc *a, const struct pop3_server_event *ev)
 {
     const struct scn_user *u =
-        ev->method == POP3_AUTH_PASS ? mta_acc_login(a->m, ev->user, ev->secret) : NULL;
+        ev->method == POP3_AUTH_PASS
+            ? mta_login(a->m, ev->user, ev->secret)
+            : mta_pop_apop(a->m, ev->user, ev->timestamp ? ev->timestamp : "", ev->secret);
     if (!u) {
         pop3_server_auth_fail(a->pop, POP3_AUTH_BAD);
         return;
@@ -174,7 +204,7 @@ static void mta_imap_events(struct mta_acc *a)
     struct imap_event ev;
     while (imap_server_event(a->im, &ev)) {
         if (ev.kind == IMAP_EV_LOGIN) {
-            const struct scn_user *u = mta_acc_login(a->m, ev.user, ev.pass);
+            const struct scn_user *u = mta_login(a->m, ev.user, ev.pass);
             if (u) snprintf(a->user, sizeof a->user, "%s", u->name);
             imap_server_verdict(a->im, u != NULL);
         } else if (ev.kind == IMAP_EV_CLOSE) {

@@ -3,6 +3,7 @@
 #ifndef MAILSIM_MAIL_MTA_INT_H
 #define MAILSIM_MAIL_MTA_INT_H
 
+#include "core/rng.h"
 #include "mail/mq.h"
 #include "mail/world_int.h"
 #include "store/mbox.h"
@@ -19,6 +20,7 @@ struct mta_msg {
 struct mta_out;  /* one outgoing connection (mta_out.c) */
 struct mta_sess; /* one incoming SMTP session (mta.c) */
 struct mta_acc;  /* one POP3 or IMAP session (mta_access.c) */
+struct mta_web;  /* one webmail HTTP session (mta_web.c) */
 
 struct mta {
     struct world *w;
@@ -34,6 +36,8 @@ struct mta {
     struct mta_out *outs;             /* active outgoing connections */
     struct mta_sess *sessions;        /* active incoming SMTP sessions */
     struct mta_acc *accs;             /* active POP3 / IMAP sessions */
+    struct mta_web *webs;             /* active webmail sessions */
+    struct rng chaos;                 /* the scenario's chaos draws, own stream */
     bool up;
 };
 
@@ -55,6 +59,19 @@ void mta_msg_unref(struct mta_msg *msg);
 /* Start delivering a batch of due entries to domain (mta_out.c). Takes the
  * ids (copied). */
 void mta_out_start(struct mta *m, const char *domain, const uint32_t *ids, size_t n);
+/* Take custody of message id (data with our trace fields on top) for each
+ * recipient: our users' mailboxes, or the queue. */
+void mta_accept_rcpts(struct mta *m, uint32_t id, const char *sender, const char *const *rcpts,
+                      size_t n, const char *data, size_t len, uint32_t peer);
+void mta_accept_message(struct mta *m, uint32_t id, const char *sender, const char *rcpt,
+                        const char *data, size_t len, uint32_t peer);
+/* The scenario user with this login ("bob" or "bob@our.domain") and
+ * password, or NULL. */
+const struct scn_user *mta_login(struct mta *m, const char *user, const char *pass);
+/* Webmail on port 80 when the scenario turns it on (mta_web.c). */
+void mta_web_listen(struct mta *m);
+void mta_web_free(struct mta_web *wb);
+
 /* Listen on 110 (POP3) and 143 (IMAP). */
 void mta_access_listen(struct mta *m);
 /* Free one access session without callbacks (also used at world end). */

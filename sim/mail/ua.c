@@ -75,6 +75,21 @@ static const char *ua_display_name(const struct scn_scenario *s, const char *add
     return NULL;
 }
 
+/* Addresses compare exactly in the local part and without regard to case
+ * in the domain (RFC 5321 §2.4). */
+static bool ua_addr_eq(const char *a, const char *b)
+{
+    const char *aa = strrchr(a, '@'), *ba = strrchr(b, '@');
+    if (!aa || !ba || aa - a != ba - b || strncmp(a, b, (size_t)(aa - a)) != 0) return false;
+    for (aa++, ba++; *aa && *ba; aa++, ba++) {
+        char x = *aa, y = *ba;
+        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return *aa == *ba;
+}
+
 static bool ua_is_ascii(const char *s)
 {
     for (; *s; s++)
@@ -356,6 +371,9 @@ static struct ua_job *ua_job_new(struct ua *u, uint32_t msg, const char *from, c
 
 static void ua_job_rcpt(struct ua_job *j, const char *r)
 {
+    /* One envelope recipient per address, however often To/Cc/Bcc name it. */
+    for (size_t i = 0; i < j->nrcpt; i++)
+        if (ua_addr_eq(j->rcpts[i], r)) return;
     j->rcpts = ms_xrealloc(j->rcpts, (j->nrcpt + 1) * sizeof *j->rcpts);
     j->decided = ms_xrealloc(j->decided, (j->nrcpt + 1) * sizeof *j->decided);
     j->rcpts[j->nrcpt] = ms_xstrdup(r);
@@ -388,6 +406,14 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
     }
     snprintf(text, sizeof text, "%zu bytes, %s [body %016llx]", b.len,
              m->n_attachments ? "with attachments" : "text", (unsigned long long)hash);
+    /* Drop repeated addresses: each recipient gets the message once. */
+    size_t uniq = 0;
+    for (size_t i = 0; i < nr; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < uniq && !seen; k++) seen = ua_addr_eq(all[k], all[i]);
+        if (!seen) all[uniq++] = all[i];
+    }
+    nr = uniq;
     for (size_t i = 0; i < nr; i++)
         world_msg_trace(w, TR_MSG_COMPOSED, id, (uint32_t)u->h, TRACE_NONE, send->from, all[i], 0,
                         0, -1, text);
@@ -452,6 +478,8 @@ void ua_free(struct ua *u)
 {
     if (!u) return;
     ua_access_free_all(u);
+    ua_web_free_all(u);
+    ua_imap_free_all(u);
     while (u->conns) ua_conn_free(u->conns);
     while (u->jobs) {
         world_dns_cancel(u->w, u->jobs);

@@ -2,9 +2,7 @@
  * user's mail server on port 110, USER/PASS, then LIST, RETR and, in
  * "delete" mode, DELE and QUIT (the server removes the messages only in
  * the UPDATE state). Messages land in the device's local inbox, which the
- * trace shows as a mailbox change on the device. IMAP access from the user
- * agent waits for an IMAP client engine (the server side is in
- * mta_access.c); a check_mail with protocol "imap" is narrated instead. */
+ * trace shows as a mailbox change on the device. IMAP is in ua_imap.c. */
 #include "mail/ua_int.h"
 
 #include "proto/pop3_client.h"
@@ -145,10 +143,8 @@ void ua_check_mail(struct ua *u, const struct scn_check_mail *check)
 {
     struct world *w = u->w;
     const struct scn_user *usr = &w->s->hosts[check->server].mail.users[check->user_index];
-    if (check->proto != SCN_PROTO_POP3) {
-        trace_add_narration(w->tr, evq_now(w->q), (uint32_t)u->h,
-                            "%s would now read %s's mail with IMAP (not simulated yet)",
-                            w->s->hosts[u->h].name, check->user);
+    if (check->proto == SCN_PROTO_IMAP) {
+        ua_imap_start(u, check);
         return;
     }
     struct ua_acc *a = ms_xcalloc(1, sizeof *a);

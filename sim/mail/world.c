@@ -48,6 +48,7 @@ void world_lines_feed(struct world *w, struct world_lines *l, enum trace_kind ki
                       const char *before, const char *after, const char *data, size_t len)
 {
     if (w->opts.no_lines) return;
+    bool http = strcmp(proto, "HTTP") == 0;
     for (size_t i = 0; i < len; i++) {
         if (l->len == l->cap) {
             l->cap = l->cap ? l->cap * 2 : 256;
@@ -55,6 +56,8 @@ void world_lines_feed(struct world *w, struct world_lines *l, enum trace_kind ki
         }
         l->buf[l->len++] = data[i];
         bool eol = l->len >= 2 && l->buf[l->len - 2] == '\r' && l->buf[l->len - 1] == '\n';
+        /* HTTP bodies (HTML pages) end their lines with LF alone. */
+        if (!eol && http && l->buf[l->len - 1] == '\n') eol = true;
         if (eol || l->len >= WORLD_LINE_MAX) {
             trace_add_line(w->tr, evq_now(w->q), kind, conn, host, peer, side, proto, before,
                            after, l->buf, l->len);
@@ -265,6 +268,9 @@ static void world_action(void *ctx, uint64_t arg)
     case SCN_ACT_CHECK_MAIL:
         if (w->ua[a->u.check.device]) ua_check_mail(w->ua[a->u.check.device], &a->u.check);
         break;
+    case SCN_ACT_WEBMAIL:
+        if (w->ua[a->u.webmail.device]) ua_webmail(w->ua[a->u.webmail.device], &a->u.webmail);
+        break;
     case SCN_ACT_HOST_DOWN:
     case SCN_ACT_HOST_UP: {
         bool up = a->kind == SCN_ACT_HOST_UP;
@@ -287,7 +293,7 @@ static void world_action(void *ctx, uint64_t arg)
         trace_add_narration(w->tr, evq_now(w->q), TRACE_NONE, "%s", a->u.text);
         break;
     default:
-        /* webmail, web pages, raw TCP and link changes belong to other parts */
+        /* web pages, raw TCP and link changes belong to other parts */
         break;
     }
 }
@@ -321,17 +327,71 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
                    char *report, size_t cap, struct world_fates *fates)
 {
     struct mq_check *c = mq_check_new(30 * SIM_US_PER_MIN, 5 * SIM_US_PER_DAY);
-    for (size_t i = 0; i < s->n_hosts; i++)
-        if (s->hosts[i].kind == SCN_HOST_MAIL_SERVER)
-            mq_check_host_cfg(c, (uint32_t)i, s->hosts[i].mail.retry_interval,
-                              s->hosts[i].mail.give_up);
+    for (size_t i = 0; i < s->n_hosts; i++) {
+        if (s->hosts[i].kind != SCN_HOST_MAIL_SERVER) continue;
+        /* A server_set action (the window's sliders) may change them during
+         * the run: check against the shortest interval and the longest
+         * give-up the server ever had. */
+        sim_us retry = s->hosts[i].mail.retry_interval, give_up = s->hosts[i].mail.give_up;
+        for (size_t k = 0; k < s->n_timeline; k++) {
+            const struct scn_action *a = &s->timeline[k];
+            if (a->kind != SCN_ACT_SERVER_SET || a->u.server_set.host != i) continue;
+            if (a->u.server_set.has_retry_interval && a->u.server_set.retry_interval < retry)
+                retry = a->u.server_set.retry_interval;
+            if (a->u.server_set.has_give_up && a->u.server_set.give_up > give_up)
+                give_up = a->u.server_set.give_up;
+        }
+        mq_check_host_cfg(c, (uint32_t)i, retry, give_up);
+    }
+    /* Hosts down at the end of the run are exempt from "queued too long". */
+    for (size_t k = 0; k < trace_count(tr); k++) {
+        const struct trace_rec *r = trace_get(tr, k);
+        if (r->kind != TR_HOST_DOWN && r->kind != TR_HOST_UP) continue;
+        const struct trace_ref *h = trace_body(r);
+        mq_check_host_down(c, h->id, r->kind == TR_HOST_DOWN);
+    }
+    /* Rule 3 from the wire: a server's 250 to the end of DATA acknowledges
+     * what that server stored or queued since its previous one. */
+    struct world_pend {
+        uint32_t msg, rcpt;
+    } **pend = ms_xcalloc(s->n_hosts + 1, sizeof *pend);
+    size_t *npend = ms_xcalloc(s->n_hosts + 1, sizeof *npend);
     size_t messages = 0; /* composed records of one message are adjacent */
-    uint32_t maxmsg = 0, last_composed = 0;
+    uint32_t last_composed = 0;
     size_t n = trace_count(tr);
     for (size_t k = 0; k < n; k++) {
         const struct trace_rec *r = trace_get(tr, k);
+        const struct trace_line *ln = trace_as_line(r);
+        if (ln && r->kind == TR_LINE_SENT && ln->side == 'S' && ln->host < s->n_hosts &&
+            strcmp(trace_str(tr, ln->proto), "SMTP") == 0 &&
+            strcmp(trace_str(tr, ln->state_before), "DATA") == 0) {
+            size_t dl;
+            const uint8_t *d = trace_data(r, &dl);
+            if (dl >= 3 && memcmp(d, "250", 3) == 0) {
+                if (npend[ln->host] == 0) mq_check_empty_ack(c, r->t, ln->host);
+                for (size_t i = 0; i < npend[ln->host]; i++) {
+                    struct mq_fate_rec f;
+                    memset(&f, 0, sizeof f);
+                    f.t = r->t;
+                    f.kind = MQ_F_ACKED;
+                    f.host = ln->host;
+                    f.msg = pend[ln->host][i].msg;
+                    f.rcpt = trace_str(tr, pend[ln->host][i].rcpt);
+                    mq_check_feed(c, &f);
+                }
+                npend[ln->host] = 0;
+            }
+            continue;
+        }
         const struct trace_msg *m = trace_as_msg(r);
         if (!m) continue;
+        if (m->host < s->n_hosts &&
+            (r->kind == TR_MSG_QUEUED || (r->kind == TR_MSG_DELIVERED && m->peer == TRACE_NONE))) {
+            pend[m->host] = ms_xrealloc(pend[m->host], (npend[m->host] + 1) * sizeof **pend);
+            pend[m->host][npend[m->host]].msg = m->msg;
+            pend[m->host][npend[m->host]].rcpt = m->rcpt;
+            npend[m->host]++;
+        }
         size_t tlen;
         const char *text = (const char *)trace_data(r, &tlen);
         char tbuf[512];
@@ -346,9 +406,6 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         f.msg = m->msg;
         f.rcpt = trace_str(tr, m->rcpt);
         f.sender = trace_str(tr, m->sender);
-        if (m->msg > maxmsg) {
-            maxmsg = m->msg;
-        }
         switch ((enum trace_kind)r->kind) {
         case TR_MSG_COMPOSED:
             f.kind = MQ_F_COMPOSED;
@@ -400,7 +457,9 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         }
         mq_check_feed(c, &f);
     }
-    (void)maxmsg;
+    for (size_t i = 0; i <= s->n_hosts; i++) free(pend[i]);
+    free(pend);
+    free(npend);
     size_t v = mq_check_finish(c, end, report, cap);
     if (fates) {
         struct mq_check_sum sum = mq_check_summary(c);

@@ -59,11 +59,12 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
 int world_transcript(const struct trace *tr, FILE *f);
 
 /* The command line of the mail system: handles
- *   --headless [FILE]    run, print the trace, the fates and the invariant
- *   --transcript [FILE]  run, print the textbook dialogue
- * (FILE absent: the built-in lesson), plus --variant NAME. Returns the exit
- * status (0 ok, 1 invariant violated, 2 bad usage or scenario), or -1 when
- * argv holds none of these options (the caller handles it). */
+ *   --headless FILE      run, print the trace, the fates and the invariant
+ *   --transcript [FILE]  run, print the textbook dialogue (no FILE: the
+ *                        built-in lesson)
+ * plus --variant NAME and --seed N. Returns the exit status (0 ok, 1
+ * invariant violated, 2 bad usage, 3 bad scenario file), or -1 when argv is
+ * not for it (--headless without a file is main.c's network demo). */
 int world_cli(int argc, char **argv);
 
 #endif

@@ -2,6 +2,11 @@
 #include "mail/world.h"
 
 #include "core/evq.h"
+#include "trace/export.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +14,15 @@
 
 static void world_cli_usage(FILE *f)
 {
-    fprintf(f, "usage: mailsim --headless [--variant NAME] [FILE]\n"
-               "       mailsim --transcript [--variant NAME] [FILE]\n"
+    fprintf(f, "usage: mailsim --headless [--variant NAME] [--seed N] FILE\n"
+               "       mailsim --transcript [--variant NAME] [--seed N] [FILE]\n"
+               "       mailsim [--pcap OUT] [--export-mermaid OUT] [--export-jsonl OUT] [FILE]\n"
                "Runs the lesson in FILE (default: the built-in lesson) without a window and\n"
                "prints the trace (--headless) or the textbook dialogue (--transcript),\n"
-               "then what became of every message and whether nothing was lost.\n");
+               "then what became of every message and whether nothing was lost.\n"
+               "The export options write the run as a pcap capture, a Mermaid sequence\n"
+               "diagram or JSON lines (docs/exports.md); an existing file is replaced,\n"
+               "never the scenario file itself.\n");
 }
 
 static void world_cli_summary(FILE *f, const struct world_fates *fa, size_t violations,
@@ -30,19 +39,89 @@ static void world_cli_summary(FILE *f, const struct world_fates *fa, size_t viol
         fprintf(f, "invariant: %zu violation(s)\n%s", violations, report);
 }
 
+enum world_export { WX_PCAP, WX_MERMAID, WX_JSONL, WX_COUNT };
+static const char *const world_export_opt[WX_COUNT] = {"--pcap", "--export-mermaid",
+                                                       "--export-jsonl"};
+
+/* True when a and b name the same existing file. */
+static bool world_cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Write one export to path through a temporary file in the same folder and a
+ * rename, so a failed write never leaves half a file. Returns 0 or 4. */
+static int world_cli_export(enum world_export which, const char *path, const struct trace *tr,
+                            const char *title)
+{
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 16);
+    if (!tmp) abort();
+    snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd >= 0) fchmod(fd, 0644); /* mkstemp made it private; an export is a plain file */
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        fprintf(stderr, "mailsim: %s: cannot write: %s\n", path, strerror(errno));
+        if (fd >= 0) close(fd), unlink(tmp);
+        free(tmp);
+        return 4;
+    }
+    long count = which == WX_PCAP      ? pcap_write(tr, f, EXPORT_EPOCH_UNIX)
+                 : which == WX_MERMAID ? mmd_write(tr, f, title)
+                                       : jsonl_write(tr, f);
+    int bad = count < 0 || ferror(f);
+    if (fclose(f) != 0) bad = 1;
+    if (bad || rename(tmp, path) != 0) {
+        fprintf(stderr, "mailsim: %s: cannot write: %s\n", path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return 4;
+    }
+    free(tmp);
+    static const char *const what[WX_COUNT] = {"frames", "arrows", "records"};
+    fprintf(stderr, "mailsim: wrote %s (%ld %s)\n", path, count, what[which]);
+    return 0;
+}
+
 int world_cli(int argc, char **argv)
 {
-    bool headless = false, transcript = false;
+    bool headless = false, transcript = false, has_seed = false;
     const char *file = NULL, *variant = NULL;
+    unsigned long long seed = 0;
+    const char *exports[WX_COUNT] = {NULL, NULL, NULL};
+    bool any_export = false;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--headless") == 0) {
+        int wx = -1;
+        for (int k = 0; k < WX_COUNT; k++)
+            if (strcmp(argv[i], world_export_opt[k]) == 0) wx = k;
+        if (wx >= 0) {
+            if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+                fprintf(stderr, "mailsim: %s needs an output file name\n", argv[i]);
+                return 2;
+            }
+            exports[wx] = argv[++i];
+            any_export = true;
+        } else if (strcmp(argv[i], "--headless") == 0) {
             headless = true;
         } else if (strcmp(argv[i], "--transcript") == 0) {
             transcript = true;
         } else if (strcmp(argv[i], "--variant") == 0 && i + 1 < argc) {
             variant = argv[++i];
+        } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+            char *end;
+            const char *v = argv[++i];
+            seed = strtoull(v, &end, 10);
+            if (*end || v[0] == '\0' || v[0] == '-') {
+                if (!headless && !transcript && !any_export) continue; /* main.c reports it */
+                fprintf(stderr, "mailsim: --seed needs a non-negative integer, not \"%s\"\n", v);
+                return 2;
+            }
+            has_seed = true;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            if (!headless && !transcript) return -1;
+            if (!headless && !transcript && !any_export) return -1;
             fprintf(stderr, "mailsim: unknown option %s\n", argv[i]);
             world_cli_usage(stderr);
             return 2;
@@ -53,7 +132,15 @@ int world_cli(int argc, char **argv)
             return 2;
         }
     }
-    if (!headless && !transcript) return -1;
+    /* --headless without a file is the network demo of main.c. */
+    if (!transcript && !(headless && file) && !any_export) return -1;
+    for (int k = 0; k < WX_COUNT; k++) {
+        if (exports[k] && file && world_cli_same_file(exports[k], file)) {
+            fprintf(stderr, "mailsim: %s %s would overwrite the scenario file itself\n",
+                    world_export_opt[k], exports[k]);
+            return 2;
+        }
+    }
     struct scn_error err;
     memset(&err, 0, sizeof err);
     struct scn_load_opts lo;
@@ -62,8 +149,9 @@ int world_cli(int argc, char **argv)
     struct scn_scenario *s = file ? scn_load_file(file, &lo, &err) : scn_load_default();
     if (!s) {
         fprintf(stderr, "%s\n", err.text);
-        return 2;
+        return 3; /* main.c: unreadable or invalid scenario file */
     }
+    if (has_seed) s->seed = seed;
     struct trace *tr = trace_new();
     struct ms_error merr;
     memset(&merr, 0, sizeof merr);
@@ -81,15 +169,24 @@ int world_cli(int argc, char **argv)
     report[0] = '\0';
     struct world_fates fa;
     size_t v = world_check(tr, s, trace_end_time(tr), report, 65536, &fa);
-    printf("mailsim: %s\n", s->title);
-    if (transcript)
-        world_transcript(tr, stdout);
-    else
-        trace_write_text(tr, stdout);
-    world_cli_summary(stdout, &fa, v, report);
+    int rc = v == 0 ? 0 : 1;
+    for (int k = 0; k < WX_COUNT; k++) {
+        if (exports[k] && world_cli_export((enum world_export)k, exports[k], tr, s->title) != 0)
+            rc = 4;
+    }
+    if (transcript || headless) {
+        printf("mailsim: %s\n", s->title);
+        if (transcript)
+            world_transcript(tr, stdout);
+        else
+            trace_write_text(tr, stdout);
+        world_cli_summary(stdout, &fa, v, report);
+    } else if (v != 0) {
+        world_cli_summary(stderr, &fa, v, report);
+    }
     free(report);
     world_free(w);
     trace_free(tr);
     scn_free(s);
-    return v == 0 ? 0 : 1;
+    return rc;
 }

@@ -120,5 +120,6 @@ void ua_free(struct ua *u);
 /* Timeline actions for this device. */
 void ua_send(struct ua *u, const struct scn_send *send, size_t action_index);
 void ua_check_mail(struct ua *u, const struct scn_check_mail *check);
+void ua_webmail(struct ua *u, const struct scn_webmail *wm);
 
 #endif

@@ -129,10 +129,11 @@ typedef void udp_recv_fn(void *ctx, struct net *n, uint32_t host, uint16_t port,
 bool udp_bind(struct net *n, uint32_t host, uint16_t port, udp_recv_fn *fn, void *ctx);
 /* Stop delivering host:port; later datagrams are dropped (NETEV_R_NO_PORT). */
 void udp_unbind(struct net *n, uint32_t host, uint16_t port);
-/* Send len bytes (len + 28 must fit the first link's MTU, and len <= 65507)
- * from host:sport to dst:dport. Delivery is best effort: loss, down hosts or
- * links and unbound ports drop it silently (the observer sees why). Returns
- * false only for bad arguments (unknown host, too big). Copies data. */
+/* Send len bytes (len <= 65507) from host:sport to dst:dport. Delivery is
+ * best effort: loss, down hosts or links, no route, a link MTU smaller than
+ * len + 28 (no fragmentation) and unbound ports drop it silently (the
+ * observer sees why). Returns false only for bad arguments (unknown host,
+ * len > 65507). Copies data. */
 bool udp_send(struct net *n, uint32_t host, uint16_t sport, uint32_t dst, uint16_t dport,
               const void *data, size_t len);
 

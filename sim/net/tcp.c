@@ -233,6 +233,10 @@ static void tcp_finish(struct tcp_conn *c, enum tcp_err err)
         c->busy++;
         c->ops->on_close(c->ctx, c, err);
         c->busy--;
+        if (c->dead) { /* the application called tcp_abort() in on_close */
+            if (c->busy == 0) tcp_conn_destroy(c);
+            return;
+        }
     }
     c->app_gone = true;
     tcp_conn_kill(c);
@@ -503,8 +507,9 @@ struct tcp_conn *tcp_connect(struct net *n, uint32_t host, uint32_t dst, uint16_
     c->ops = ops;
     c->ctx = ctx;
     c->app_seen = true;
-    if (!h->up) {
-        c->fail_err = TCP_ERR_HOST_DOWN;
+    if (!h->up || net_next_hop(n, host, dst) == NET_NONE) {
+        /* As a local stack does: no SYN leaves, connect() fails at once. */
+        c->fail_err = h->up ? TCP_ERR_UNREACHABLE : TCP_ERR_HOST_DOWN;
         c->fail_timer = evq_after(n->q, 0, tcp_fail_fire, c, 0, "TCP connect failure report");
         return c;
     }

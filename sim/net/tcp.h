@@ -114,8 +114,11 @@ bool tcp_listen(struct net *n, uint32_t host, uint16_t port, const struct tcp_ap
 void tcp_unlisten(struct net *n, uint32_t host, uint16_t port);
 
 /* Open a connection from host (an ephemeral port 49152..65535) to dst:port.
- * Sends the SYN now. Never returns NULL: every failure (host down, no route,
- * refused, timeout) arrives later through ops->on_close with the reason.
+ * Sends the SYN now. Never returns NULL: every failure arrives later through
+ * ops->on_close with the reason: TCP_ERR_HOST_DOWN (our host is down) or
+ * TCP_ERR_UNREACHABLE (no route now) at once, without a SYN; TCP_ERR_REFUSED
+ * when RST answers; TCP_ERR_TIMEOUT after the SYN retries (peer down, link
+ * down, route lost on the way).
  * ops (static storage) and ctx are borrowed. */
 struct tcp_conn *tcp_connect(struct net *n, uint32_t host, uint32_t dst, uint16_t port,
                              const struct tcp_app_ops *ops, void *ctx);

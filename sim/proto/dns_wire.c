@@ -56,7 +56,7 @@ static uint16_t dns_get16(const uint8_t *p);
 static enum dns_err dns_read_name(const uint8_t *msg, size_t len, size_t *pos, char *out,
                                   size_t *err_off);
 static enum dns_err dns_read_rr(const uint8_t *msg, size_t len, size_t *pos,
-                                struct dns_rr *rr, bool keep, size_t *err_off);
+                                struct dns_rr *rr, size_t *err_off);
 
 const char *dns_strerror(enum dns_err e)
 {
@@ -250,11 +250,13 @@ static enum dns_err dns_read_name(const uint8_t *msg, size_t len, size_t *pos, c
     }
 }
 
+/* Read one record into rr (NULL: read and check it, keep nothing). */
 static enum dns_err dns_read_rr(const uint8_t *msg, size_t len, size_t *pos,
-                                struct dns_rr *rr, bool keep, size_t *err_off)
+                                struct dns_rr *rr, size_t *err_off)
 {
     struct dns_rr tmp;
-    struct dns_rr *r = keep ? rr : &tmp;
+    memset(&tmp, 0, sizeof tmp);
+    struct dns_rr *r = rr != NULL ? rr : &tmp;
     memset(r, 0, sizeof *r);
     enum dns_err e = dns_read_name(msg, len, pos, r->name, err_off);
     if (e != DNS_E_OK) return e;
@@ -346,17 +348,17 @@ enum dns_err dns_parse(const uint8_t *msg, size_t len, struct dns_msg *m, size_t
     m->qclass = dns_get16(msg + pos + 2);
     pos += 4;
     for (size_t i = 0; i < an; i++) {
-        e = dns_read_rr(msg, len, &pos, &m->an[i], true, err_off);
+        e = dns_read_rr(msg, len, &pos, &m->an[i], err_off);
         if (e != DNS_E_OK) return e;
     }
     m->an_count = an;
     for (size_t i = 0; i < ns; i++) {
-        e = dns_read_rr(msg, len, &pos, NULL, false, err_off);
+        e = dns_read_rr(msg, len, &pos, NULL, err_off);
         if (e != DNS_E_OK) return e;
     }
     m->ns_count = ns;
     for (size_t i = 0; i < ar; i++) {
-        e = dns_read_rr(msg, len, &pos, &m->ar[i], true, err_off);
+        e = dns_read_rr(msg, len, &pos, &m->ar[i], err_off);
         if (e != DNS_E_OK) return e;
     }
     m->ar_count = ar;

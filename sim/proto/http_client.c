@@ -112,6 +112,7 @@ static void httpc_out(struct http_client *c, const char *p, size_t n)
         c->out = ms_xrealloc(c->out, cap);
         c->out_cap = cap;
     }
+    if (n == 0) return; /* memcpy with a NULL source is undefined even for 0 bytes */
     memcpy(c->out + c->out_len, p, n);
     c->out_len += n;
 }

@@ -1,53 +1,53 @@
-/* trace.c -- the append-only record: arenas, index, header, text form. */
+/* trace.c -- arenas, index, header tables, interning, serialization. */
 #include "trace/trace.h"
 
-#include <inttypes.h>
+#include <assert.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/common.h"
-
-#define TRACE_CHUNK ((size_t)1 << 20) /* arena chunk, bytes */
+#define TRACE_CHUNK ((size_t)1 << 20)
 #define TRACE_ALIGN 8
 
 struct trace_chunk {
-    struct trace_chunk *next;
+    uint8_t *mem;
     size_t used, cap;
-    _Alignas(8) unsigned char mem[];
 };
 
 struct trace {
-    struct trace_chunk *head, *tail;
-    const struct trace_rec **index; /* record k -> its bytes */
-    size_t count, index_cap;
+    struct trace_chunk *chunks;
+    size_t nchunks, chunkcap;
+    uint64_t *index; /* chunk << 32 | offset, per record */
+    size_t n, icap;
     sim_us last_t;
-
     struct trace_host *hosts;
-    size_t nhosts, hosts_cap;
+    size_t nhosts, hostcap;
     struct trace_link *links;
-    size_t nlinks, links_cap;
-
-    char **strs; /* id -> string (owned) */
-    size_t *str_lens;
-    size_t nstrs, strs_cap;
-    uint32_t *str_table; /* open addressing: id + 1, 0 = empty */
-    size_t str_table_cap;
-    size_t str_bytes;
+    size_t nlinks, linkcap;
+    char **strs;
+    uint32_t *strlens;
+    size_t nstrs, strcap;
+    uint32_t *slots; /* open addressing: string id + 1, 0 = empty */
+    size_t nslots;
 };
 
-struct trace_kind_info {
-    const char *name;
-    enum trace_family fam;
+/* Body size of each kind, from the X-macro's family column. */
+static const uint8_t trace_kind_fam[TR_KIND_COUNT] = {
+#define TRACE_KIND_FAM(name, fam, text) TRF_##fam,
+    TRACE_KIND_MAP(TRACE_KIND_FAM)
+#undef TRACE_KIND_FAM
 };
-
-static const struct trace_kind_info trace_kinds[TR_KIND_COUNT] = {
-#define TRACE_KIND_INFO(name, fam, text) {#name, TRF_##fam},
-    TRACE_KIND_MAP(TRACE_KIND_INFO)
-#undef TRACE_KIND_INFO
+static const char *const trace_kind_names[TR_KIND_COUNT] = {
+#define TRACE_KIND_NAME(name, fam, text) #name,
+    TRACE_KIND_MAP(TRACE_KIND_NAME)
+#undef TRACE_KIND_NAME
 };
-
-static const size_t trace_family_sizes[TRF_COUNT] = {
+static const char *const trace_kind_texts[TR_KIND_COUNT] = {
+#define TRACE_KIND_TEXT(name, fam, text) text,
+    TRACE_KIND_MAP(TRACE_KIND_TEXT)
+#undef TRACE_KIND_TEXT
+};
+static const uint16_t trace_fam_size[TRF_COUNT] = {
     [TRF_REF] = sizeof(struct trace_ref),         [TRF_SEG] = sizeof(struct trace_seg),
     [TRF_CONN] = sizeof(struct trace_conn),       [TRF_STATE] = sizeof(struct trace_state),
     [TRF_LINE] = sizeof(struct trace_line),       [TRF_MSG] = sizeof(struct trace_msg),
@@ -55,48 +55,60 @@ static const size_t trace_family_sizes[TRF_COUNT] = {
     [TRF_DNS] = sizeof(struct trace_dns),         [TRF_TIMER] = sizeof(struct trace_timer),
 };
 
-/* ---- life ------------------------------------------------------------------ */
+const char *trace_kind_name(enum trace_kind kind)
+{
+    return (unsigned)kind < TR_KIND_COUNT ? trace_kind_names[kind] : "?";
+}
+
+const char *trace_kind_text(enum trace_kind kind)
+{
+    return (unsigned)kind < TR_KIND_COUNT ? trace_kind_texts[kind] : "?";
+}
+
+enum trace_family trace_kind_family(enum trace_kind kind)
+{
+    return (unsigned)kind < TR_KIND_COUNT ? (enum trace_family)trace_kind_fam[kind] : TRF_COUNT;
+}
+
+size_t trace_family_size(enum trace_family fam)
+{
+    return (unsigned)fam < TRF_COUNT ? trace_fam_size[fam] : 0;
+}
 
 struct trace *trace_new(void)
 {
     struct trace *tr = ms_xcalloc(1, sizeof *tr);
-    tr->str_table_cap = 64;
-    tr->str_table = ms_xcalloc(tr->str_table_cap, sizeof *tr->str_table);
     return tr;
 }
 
 void trace_free(struct trace *tr)
 {
     if (!tr) return;
-    for (struct trace_chunk *c = tr->head, *n; c; c = n) {
-        n = c->next;
-        free(c);
-    }
+    for (size_t i = 0; i < tr->nchunks; i++) free(tr->chunks[i].mem);
+    free(tr->chunks);
     free(tr->index);
     for (size_t i = 0; i < tr->nhosts; i++) free((char *)tr->hosts[i].name);
     free(tr->hosts);
     free(tr->links);
     for (size_t i = 0; i < tr->nstrs; i++) free(tr->strs[i]);
     free(tr->strs);
-    free(tr->str_lens);
-    free(tr->str_table);
+    free(tr->strlens);
+    free(tr->slots);
     free(tr);
 }
 
-/* ---- header -------------------------------------------------------------------- */
+/* ---- header ---------------------------------------------------------------- */
 
 void trace_host_add(struct trace *tr, uint32_t id, const char *name, uint32_t ipv4, bool router)
 {
     if (id < tr->nhosts) return;
-    if (id != tr->nhosts) ms_fatal("trace: host %" PRIu32 " registered out of order", id);
-    if (tr->nhosts == tr->hosts_cap) {
-        tr->hosts_cap = tr->hosts_cap ? tr->hosts_cap * 2 : 16;
-        tr->hosts = ms_xrealloc(tr->hosts, tr->hosts_cap * sizeof *tr->hosts);
+    assert(id == tr->nhosts && "hosts must be registered in id order");
+    if (id != tr->nhosts) return;
+    if (tr->nhosts == tr->hostcap) {
+        tr->hostcap = tr->hostcap ? tr->hostcap * 2 : 16;
+        tr->hosts = ms_xrealloc(tr->hosts, tr->hostcap * sizeof *tr->hosts);
     }
-    struct trace_host *h = &tr->hosts[tr->nhosts++];
-    h->ipv4 = ipv4;
-    h->router = router ? 1 : 0;
-    h->name = ms_xstrdup(name ? name : "?");
+    tr->hosts[tr->nhosts++] = (struct trace_host){ipv4, router ? 1u : 0u, ms_xstrdup(name)};
 }
 
 size_t trace_host_count(const struct trace *tr)
@@ -117,10 +129,11 @@ const struct trace_host *trace_host_get(const struct trace *tr, uint32_t id)
 void trace_link_add(struct trace *tr, uint32_t id, const struct trace_link *l)
 {
     if (id < tr->nlinks) return;
-    if (id != tr->nlinks) ms_fatal("trace: link %" PRIu32 " registered out of order", id);
-    if (tr->nlinks == tr->links_cap) {
-        tr->links_cap = tr->links_cap ? tr->links_cap * 2 : 16;
-        tr->links = ms_xrealloc(tr->links, tr->links_cap * sizeof *tr->links);
+    assert(id == tr->nlinks && "links must be registered in id order");
+    if (id != tr->nlinks) return;
+    if (tr->nlinks == tr->linkcap) {
+        tr->linkcap = tr->linkcap ? tr->linkcap * 2 : 16;
+        tr->links = ms_xrealloc(tr->links, tr->linkcap * sizeof *tr->links);
     }
     tr->links[tr->nlinks++] = *l;
 }
@@ -135,53 +148,50 @@ const struct trace_link *trace_link_get(const struct trace *tr, uint32_t id)
     return id < tr->nlinks ? &tr->links[id] : NULL;
 }
 
-/* ---- interned strings ------------------------------------------------------------ */
-
 static uint64_t trace_fnv(const void *p, size_t n, uint64_t h)
 {
-    const unsigned char *s = p;
+    const uint8_t *b = p;
     for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
+        h ^= b[i];
         h *= 0x100000001b3ULL;
     }
     return h;
 }
+#define TRACE_FNV_INIT 0xcbf29ce484222325ULL
 
-static void trace_str_rehash(struct trace *tr)
+static void trace_rehash(struct trace *tr)
 {
-    size_t cap = tr->str_table_cap * 2;
-    uint32_t *t = ms_xcalloc(cap, sizeof *t);
-    for (size_t id = 0; id < tr->nstrs; id++) {
-        size_t i = trace_fnv(tr->strs[id], tr->str_lens[id], 0xcbf29ce484222325ULL) & (cap - 1);
-        while (t[i]) i = (i + 1) & (cap - 1);
-        t[i] = (uint32_t)id + 1;
+    size_t ns = tr->nslots ? tr->nslots * 2 : 64;
+    free(tr->slots);
+    tr->slots = ms_xcalloc(ns, sizeof *tr->slots);
+    tr->nslots = ns;
+    for (size_t i = 0; i < tr->nstrs; i++) {
+        size_t s = trace_fnv(tr->strs[i], tr->strlens[i], TRACE_FNV_INIT) & (ns - 1);
+        while (tr->slots[s]) s = (s + 1) & (ns - 1);
+        tr->slots[s] = (uint32_t)i + 1;
     }
-    free(tr->str_table);
-    tr->str_table = t;
-    tr->str_table_cap = cap;
 }
 
 uint32_t trace_intern_n(struct trace *tr, const char *s, size_t len)
 {
     if (!s) return TRACE_NONE;
-    size_t mask = tr->str_table_cap - 1;
-    size_t i = trace_fnv(s, len, 0xcbf29ce484222325ULL) & mask;
-    while (tr->str_table[i]) {
-        uint32_t id = tr->str_table[i] - 1;
-        if (tr->str_lens[id] == len && memcmp(tr->strs[id], s, len) == 0) return id;
-        i = (i + 1) & mask;
+    if (tr->nslots == 0 || (tr->nstrs + 1) * 2 > tr->nslots) trace_rehash(tr);
+    size_t mask = tr->nslots - 1;
+    size_t slot = trace_fnv(s, len, TRACE_FNV_INIT) & mask;
+    while (tr->slots[slot]) {
+        uint32_t id = tr->slots[slot] - 1;
+        if (tr->strlens[id] == len && memcmp(tr->strs[id], s, len) == 0) return id;
+        slot = (slot + 1) & mask;
     }
-    if (tr->nstrs == tr->strs_cap) {
-        tr->strs_cap = tr->strs_cap ? tr->strs_cap * 2 : 32;
-        tr->strs = ms_xrealloc(tr->strs, tr->strs_cap * sizeof *tr->strs);
-        tr->str_lens = ms_xrealloc(tr->str_lens, tr->strs_cap * sizeof *tr->str_lens);
+    if (tr->nstrs == tr->strcap) {
+        tr->strcap = tr->strcap ? tr->strcap * 2 : 32;
+        tr->strs = ms_xrealloc(tr->strs, tr->strcap * sizeof *tr->strs);
+        tr->strlens = ms_xrealloc(tr->strlens, tr->strcap * sizeof *tr->strlens);
     }
     uint32_t id = (uint32_t)tr->nstrs++;
     tr->strs[id] = ms_xmemdup(s, len);
-    tr->str_lens[id] = len;
-    tr->str_bytes += len + 1;
-    tr->str_table[i] = id + 1;
-    if (tr->nstrs * 2 > tr->str_table_cap) trace_str_rehash(tr);
+    tr->strlens[id] = (uint32_t)len;
+    tr->slots[slot] = id + 1;
     return id;
 }
 
@@ -200,48 +210,54 @@ size_t trace_str_count(const struct trace *tr)
     return tr->nstrs;
 }
 
-/* ---- appending ------------------------------------------------------------------ */
+/* ---- appending ------------------------------------------------------------- */
 
-static size_t trace_padded(size_t n)
+static uint8_t *trace_reserve(struct trace *tr, size_t need, uint64_t *where)
 {
-    return (n + TRACE_ALIGN - 1) & ~(size_t)(TRACE_ALIGN - 1);
+    struct trace_chunk *c = tr->nchunks ? &tr->chunks[tr->nchunks - 1] : NULL;
+    if (!c || c->cap - c->used < need) {
+        if (tr->nchunks == tr->chunkcap) {
+            tr->chunkcap = tr->chunkcap ? tr->chunkcap * 2 : 8;
+            tr->chunks = ms_xrealloc(tr->chunks, tr->chunkcap * sizeof *tr->chunks);
+        }
+        c = &tr->chunks[tr->nchunks++];
+        c->cap = need > TRACE_CHUNK ? need : TRACE_CHUNK;
+        c->mem = ms_xmalloc(c->cap);
+        c->used = 0;
+    }
+    uint8_t *p = c->mem + c->used;
+    *where = ((uint64_t)(tr->nchunks - 1) << 32) | c->used;
+    c->used += need;
+    return p;
 }
 
 size_t trace_append(struct trace *tr, sim_us t, enum trace_kind kind, const void *body,
                     const void *data, size_t len)
 {
-    if ((unsigned)kind >= TR_KIND_COUNT) ms_fatal("trace: bad record kind %d", (int)kind);
-    if (t < tr->last_t) ms_fatal("trace: time went backwards (%" PRId64 " < %" PRId64 ")", t, tr->last_t);
-    size_t bsize = trace_family_sizes[trace_kinds[kind].fam];
-    if (len > UINT32_MAX - bsize) ms_fatal("trace: record of %zu bytes is too large", len);
-    size_t need = trace_padded(sizeof(struct trace_rec) + bsize + len);
-    struct trace_chunk *c = tr->tail;
-    if (!c || c->cap - c->used < need) {
-        size_t cap = need > TRACE_CHUNK ? need : TRACE_CHUNK;
-        c = ms_xmalloc(sizeof *c + cap);
-        c->next = NULL;
-        c->used = 0;
-        c->cap = cap;
-        if (tr->tail) tr->tail->next = c;
-        else tr->head = c;
-        tr->tail = c;
+    assert((unsigned)kind < TR_KIND_COUNT);
+    assert(t >= tr->last_t && "trace times must not decrease");
+    size_t bsz = trace_fam_size[trace_kind_fam[kind]];
+    if (len > UINT32_MAX - bsz - 64) len = UINT32_MAX - bsz - 64; /* absurd; clip */
+    size_t total = sizeof(struct trace_rec) + bsz + len;
+    size_t padded = (total + TRACE_ALIGN - 1) & ~(size_t)(TRACE_ALIGN - 1);
+    uint64_t where;
+    uint8_t *p = trace_reserve(tr, padded, &where);
+    struct trace_rec h;
+    memset(&h, 0, sizeof h);
+    h.t = t;
+    h.kind = (uint32_t)kind;
+    h.len = (uint32_t)(bsz + len);
+    memcpy(p, &h, sizeof h);
+    memcpy(p + sizeof h, body, bsz);
+    if (len) memcpy(p + sizeof h + bsz, data, len);
+    memset(p + total, 0, padded - total);
+    if (tr->n == tr->icap) {
+        tr->icap = tr->icap ? tr->icap * 2 : 1024;
+        tr->index = ms_xrealloc(tr->index, tr->icap * sizeof *tr->index);
     }
-    unsigned char *p = c->mem + c->used;
-    memset(p, 0, need); /* every padding byte is zero */
-    struct trace_rec *r = (struct trace_rec *)p;
-    r->t = t;
-    r->kind = (uint32_t)kind;
-    r->len = (uint32_t)(bsize + len);
-    if (bsize) memcpy(p + sizeof *r, body, bsize);
-    if (len) memcpy(p + sizeof *r + bsize, data, len);
-    c->used += need;
-    if (tr->count == tr->index_cap) {
-        tr->index_cap = tr->index_cap ? tr->index_cap * 2 : 1024;
-        tr->index = ms_xrealloc(tr->index, tr->index_cap * sizeof *tr->index);
-    }
-    tr->index[tr->count] = r;
-    tr->last_t = t;
-    return tr->count++;
+    tr->index[tr->n] = where;
+    if (t > tr->last_t) tr->last_t = t;
+    return tr->n++;
 }
 
 static void trace_seg_from(struct trace_seg *s, const struct netev_seg *e)
@@ -270,10 +286,12 @@ static void trace_seg_from(struct trace_seg *s, const struct netev_seg *e)
 void trace_on_netev(void *ctx, sim_us t, const struct netev *ev)
 {
     struct trace *tr = ctx;
-    struct trace_ref ref = {0, 0};
+    struct trace_ref ref;
+    memset(&ref, 0, sizeof ref);
     switch (ev->kind) {
     case NETEV_HOST_NEW:
-        trace_host_add(tr, ev->u.host.host, ev->u.host.name, ev->u.host.ipv4, ev->u.host.router);
+        trace_host_add(tr, ev->u.host.host, ev->u.host.name, ev->u.host.ipv4,
+                       ev->u.host.router != 0);
         return;
     case NETEV_LINK_NEW: {
         struct trace_link l;
@@ -360,6 +378,7 @@ size_t trace_add_line(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t
                       const char *state_before, const char *state_after, const void *line,
                       size_t len)
 {
+    assert(kind == TR_LINE_SENT || kind == TR_LINE_RECEIVED);
     struct trace_line l;
     memset(&l, 0, sizeof l);
     l.conn = conn;
@@ -376,18 +395,19 @@ size_t trace_add_line(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t
 size_t trace_add_msg(struct trace *tr, sim_us t, enum trace_kind kind, const struct trace_msg *m,
                      const char *text)
 {
-    struct trace_msg c;
-    memset(&c, 0, sizeof c);
-    c.next_retry = m->next_retry;
-    c.msg = m->msg;
-    c.host = m->host;
-    c.peer = m->peer;
-    c.attempt = m->attempt;
-    c.code = m->code;
-    c.sender = m->sender;
-    c.rcpt = m->rcpt;
-    c.msgid = m->msgid;
-    return trace_append(tr, t, kind, &c, text, text ? strlen(text) : 0);
+    assert(trace_kind_family(kind) == TRF_MSG);
+    struct trace_msg b;
+    memset(&b, 0, sizeof b);
+    b.next_retry = m->next_retry;
+    b.msg = m->msg;
+    b.host = m->host;
+    b.peer = m->peer;
+    b.attempt = m->attempt;
+    b.code = m->code;
+    b.sender = m->sender;
+    b.rcpt = m->rcpt;
+    b.msgid = m->msgid;
+    return trace_append(tr, t, kind, &b, text, text ? strlen(text) : 0);
 }
 
 size_t trace_add_queue(struct trace *tr, sim_us t, uint32_t host, uint32_t length,
@@ -395,9 +415,9 @@ size_t trace_add_queue(struct trace *tr, sim_us t, uint32_t host, uint32_t lengt
 {
     struct trace_queue q;
     memset(&q, 0, sizeof q);
+    q.next_retry = next_retry;
     q.host = host;
     q.length = length;
-    q.next_retry = next_retry;
     return trace_append(tr, t, TR_QUEUE_CHANGED, &q, NULL, 0);
 }
 
@@ -418,6 +438,7 @@ size_t trace_add_dns(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t 
                      uint32_t server, const char *qname, uint16_t qtype, uint16_t rcode,
                      uint32_t id, const char *answer)
 {
+    assert(kind == TR_DNS_QUESTION || kind == TR_DNS_ANSWER);
     struct trace_dns d;
     memset(&d, 0, sizeof d);
     d.host = host;
@@ -431,54 +452,51 @@ size_t trace_add_dns(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t 
 
 size_t trace_add_narration(struct trace *tr, sim_us t, uint32_t host, const char *fmt, ...)
 {
-    char small[512];
+    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     if (n < 0) n = 0;
-    char *text = small;
-    if ((size_t)n >= sizeof small) {
-        text = ms_xmalloc((size_t)n + 1);
-        va_start(ap, fmt);
-        vsnprintf(text, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
-    struct trace_ref ref = {host, 0};
-    size_t k = trace_append(tr, t, TR_NARRATION, &ref, text, (size_t)n);
-    if (text != small) free(text);
-    return k;
+    if ((size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
+    struct trace_ref r;
+    memset(&r, 0, sizeof r);
+    r.id = host;
+    return trace_append(tr, t, TR_NARRATION, &r, buf, (size_t)n);
 }
 
 size_t trace_add_timer(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
                        sim_us due, const char *label)
 {
-    struct trace_timer x;
-    memset(&x, 0, sizeof x);
-    x.due = due;
-    x.host = host;
-    x.label = trace_intern(tr, label);
-    return trace_append(tr, t, kind, &x, NULL, 0);
+    assert(kind == TR_TIMER_SET || kind == TR_TIMER_CANCELLED);
+    struct trace_timer m;
+    memset(&m, 0, sizeof m);
+    m.due = due;
+    m.host = host;
+    m.label = trace_intern(tr, label);
+    return trace_append(tr, t, kind, &m, NULL, 0);
 }
 
-/* ---- reading ------------------------------------------------------------------ */
+/* ---- reading --------------------------------------------------------------- */
 
 size_t trace_count(const struct trace *tr)
 {
-    return tr->count;
+    return tr->n;
 }
 
 const struct trace_rec *trace_get(const struct trace *tr, size_t k)
 {
-    return k < tr->count ? tr->index[k] : NULL;
+    assert(k < tr->n);
+    uint64_t w = tr->index[k];
+    return (const struct trace_rec *)(const void *)(tr->chunks[w >> 32].mem + (w & 0xffffffffu));
 }
 
 size_t trace_lower_bound(const struct trace *tr, sim_us t)
 {
-    size_t lo = 0, hi = tr->count;
+    size_t lo = 0, hi = tr->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (tr->index[mid]->t < t) lo = mid + 1;
+        if (trace_get(tr, mid)->t < t) lo = mid + 1;
         else hi = mid;
     }
     return lo;
@@ -486,10 +504,10 @@ size_t trace_lower_bound(const struct trace *tr, sim_us t)
 
 size_t trace_upper_bound(const struct trace *tr, sim_us t)
 {
-    size_t lo = 0, hi = tr->count;
+    size_t lo = 0, hi = tr->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (tr->index[mid]->t <= t) lo = mid + 1;
+        if (trace_get(tr, mid)->t <= t) lo = mid + 1;
         else hi = mid;
     }
     return lo;
@@ -497,73 +515,42 @@ size_t trace_upper_bound(const struct trace *tr, sim_us t)
 
 sim_us trace_end_time(const struct trace *tr)
 {
-    return tr->count ? tr->index[tr->count - 1]->t : 0;
+    return tr->n ? trace_get(tr, tr->n - 1)->t : 0;
 }
 
 const void *trace_body(const struct trace_rec *r)
 {
-    return (const unsigned char *)r + sizeof *r;
+    return (const uint8_t *)r + sizeof *r;
 }
 
 const uint8_t *trace_data(const struct trace_rec *r, size_t *len)
 {
-    size_t b = r->kind < TR_KIND_COUNT ? trace_family_sizes[trace_kinds[r->kind].fam] : 0;
-    *len = r->len > b ? r->len - b : 0;
-    return (const uint8_t *)r + sizeof *r + b;
-}
-
-static const void *trace_as(const struct trace_rec *r, enum trace_family fam)
-{
-    if (!r || r->kind >= TR_KIND_COUNT || trace_kinds[r->kind].fam != fam) return NULL;
-    return trace_body(r);
+    size_t bsz = trace_family_size(trace_kind_family((enum trace_kind)r->kind));
+    *len = r->len - bsz;
+    return (const uint8_t *)r + sizeof *r + bsz;
 }
 
 const struct trace_seg *trace_as_seg(const struct trace_rec *r)
 {
-    return trace_as(r, TRF_SEG);
+    return trace_kind_family((enum trace_kind)r->kind) == TRF_SEG ? trace_body(r) : NULL;
 }
 
 const struct trace_conn *trace_as_conn(const struct trace_rec *r)
 {
-    return trace_as(r, TRF_CONN);
+    return trace_kind_family((enum trace_kind)r->kind) == TRF_CONN ? trace_body(r) : NULL;
 }
 
 const struct trace_line *trace_as_line(const struct trace_rec *r)
 {
-    return trace_as(r, TRF_LINE);
+    return trace_kind_family((enum trace_kind)r->kind) == TRF_LINE ? trace_body(r) : NULL;
 }
 
 const struct trace_msg *trace_as_msg(const struct trace_rec *r)
 {
-    return trace_as(r, TRF_MSG);
+    return trace_kind_family((enum trace_kind)r->kind) == TRF_MSG ? trace_body(r) : NULL;
 }
 
-const char *trace_kind_name(enum trace_kind kind)
-{
-    return (unsigned)kind < TR_KIND_COUNT ? trace_kinds[kind].name : "?";
-}
-
-enum trace_family trace_kind_family(enum trace_kind kind)
-{
-    return (unsigned)kind < TR_KIND_COUNT ? trace_kinds[kind].fam : TRF_COUNT;
-}
-
-size_t trace_family_size(enum trace_family fam)
-{
-    return (unsigned)fam < TRF_COUNT ? trace_family_sizes[fam] : 0;
-}
-
-size_t trace_memory(const struct trace *tr)
-{
-    size_t m = sizeof *tr + tr->index_cap * sizeof *tr->index;
-    for (const struct trace_chunk *c = tr->head; c; c = c->next) m += sizeof *c + c->cap;
-    m += tr->hosts_cap * sizeof *tr->hosts + tr->links_cap * sizeof *tr->links;
-    m += tr->strs_cap * (sizeof *tr->strs + sizeof *tr->str_lens) + tr->str_bytes;
-    m += tr->str_table_cap * sizeof *tr->str_table;
-    return m;
-}
-
-/* ---- serialisation and hash -------------------------------------------------------- */
+/* ---- serialization --------------------------------------------------------- */
 
 static void trace_put_u32(void (*fn)(void *, const void *, size_t), void *ctx, uint32_t v)
 {
@@ -580,8 +567,9 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
         const struct trace_host *h = &tr->hosts[i];
         trace_put_u32(fn, ctx, h->ipv4);
         trace_put_u32(fn, ctx, h->router);
-        trace_put_u32(fn, ctx, (uint32_t)strlen(h->name));
-        fn(ctx, h->name, strlen(h->name));
+        uint32_t nl = (uint32_t)strlen(h->name);
+        trace_put_u32(fn, ctx, nl);
+        fn(ctx, h->name, nl);
     }
     trace_put_u32(fn, ctx, (uint32_t)tr->nlinks);
     for (size_t i = 0; i < tr->nlinks; i++) {
@@ -595,10 +583,15 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
     }
     trace_put_u32(fn, ctx, (uint32_t)tr->nstrs);
     for (size_t i = 0; i < tr->nstrs; i++) {
-        trace_put_u32(fn, ctx, (uint32_t)tr->str_lens[i]);
-        fn(ctx, tr->strs[i], tr->str_lens[i]);
+        trace_put_u32(fn, ctx, tr->strlens[i]);
+        fn(ctx, tr->strs[i], tr->strlens[i]);
     }
-    for (const struct trace_chunk *c = tr->head; c; c = c->next) fn(ctx, c->mem, c->used);
+    uint64_t n = tr->n;
+    fn(ctx, &n, sizeof n);
+    for (size_t k = 0; k < tr->n; k++) {
+        const struct trace_rec *r = trace_get(tr, k);
+        fn(ctx, r, sizeof *r + r->len);
+    }
 }
 
 static void trace_hash_fn(void *ctx, const void *p, size_t n)
@@ -609,7 +602,17 @@ static void trace_hash_fn(void *ctx, const void *p, size_t n)
 
 uint64_t trace_hash(const struct trace *tr)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = TRACE_FNV_INIT;
     trace_serialize(tr, trace_hash_fn, &h);
     return h;
+}
+
+size_t trace_memory(const struct trace *tr)
+{
+    size_t m = sizeof *tr + tr->icap * sizeof *tr->index + tr->chunkcap * sizeof *tr->chunks;
+    for (size_t i = 0; i < tr->nchunks; i++) m += tr->chunks[i].cap;
+    m += tr->hostcap * sizeof *tr->hosts + tr->linkcap * sizeof *tr->links;
+    m += tr->nslots * sizeof *tr->slots + tr->strcap * (sizeof *tr->strs + sizeof *tr->strlens);
+    for (size_t i = 0; i < tr->nstrs; i++) m += tr->strlens[i] + 1;
+    return m;
 }

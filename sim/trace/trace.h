@@ -318,6 +318,8 @@ const struct trace_msg *trace_as_msg(const struct trace_rec *r);
 
 /* "SEG_SENT", ... for a kind; "?" if out of range. */
 const char *trace_kind_name(enum trace_kind kind);
+/* The kind's short text for people: "arrived", "queued"; "?" if out of range. */
+const char *trace_kind_text(enum trace_kind kind);
 /* The family of a kind (TRF_COUNT if out of range), and its body size. */
 enum trace_family trace_kind_family(enum trace_kind kind);
 size_t trace_family_size(enum trace_family fam);

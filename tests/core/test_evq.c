@@ -193,6 +193,35 @@ static void test_snapshot_labels(void **state)
     evq_free(NULL);
 }
 
+static void rearm_fn(void *ctx, uint64_t arg)
+{
+    struct evq *q = ctx;
+    (void)arg;
+    evq_after(q, 10, rearm_fn, q, 0, "again");
+}
+
+/* Steady state allocates nothing, and cancelled entries do not pile up. */
+static void test_memory_bounded(void **state)
+{
+    (void)state;
+    struct evq *q = evq_new();
+    for (int i = 0; i < 100; i++) evq_at(q, i, rearm_fn, q, 0, "hold");
+    evq_run(q, 1000);
+    size_t mem = evq_memory(q);
+    evq_run(q, 1000000);
+    assert_int_equal(evq_memory(q), mem);
+    assert_int_equal(evq_count(q), 100);
+    /* A retransmission timer re-armed a million times, far in the future. */
+    evq_handle h = EVQ_NONE;
+    for (int i = 0; i < 1000000; i++) {
+        evq_cancel(q, h);
+        h = evq_after(q, 3 * SIM_US_PER_S, nop_fn, NULL, 0, "timeout");
+    }
+    assert_int_equal(evq_count(q), 101);
+    assert_true(evq_memory(q) < 4 * mem + 16384);
+    evq_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_run_until_and_stop),
         cmocka_unit_test(test_random_against_model),
         cmocka_unit_test(test_snapshot_labels),
+        cmocka_unit_test(test_memory_bounded),
     };
     return cmocka_run_group_tests_name("evq", tests, NULL, NULL);
 }

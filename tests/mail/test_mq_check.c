@@ -178,6 +178,7 @@ static void test_retry_schedule(void **state)
     bounce(c, 60 * MIN, 1, 3, "y@example.net", 9, true);
     compose(c, 60 * MIN, 9, "", ALICE, 1);
     deliver(c, 60 * MIN, 1, 9, ALICE, 1);
+    mq_check_host_down(c, 9, true); /* another host: no effect on host 1 */
     assert_int_equal(mq_check_finish(c, 5 * SIM_US_PER_H, rep, sizeof rep), 4);
     assert_string_equal(rep,
                         "rule 5 (retry schedule): message 1 to bob@example.net: host 1 tried "
@@ -188,6 +189,20 @@ static void test_retry_schedule(void **state)
                         "on host 1 after 5h\n"
                         "rule 5 (retry schedule): message 2 to x@example.net: still queued on "
                         "host 1 after 4h30m\n");
+    mq_check_free(c);
+}
+
+/* A server that is down at the end cannot retry or bounce: not flagged. */
+static void test_down_at_end(void **state)
+{
+    (void)state;
+    struct mq_check *c = mq_check_new(30 * MIN, SIM_US_PER_H);
+    char rep[512];
+    compose(c, 0, 1, ALICE, BOB, 42);
+    feed(c, 0, MQ_F_QUEUED, 1, 1, BOB);
+    mq_check_host_down(c, 1, true);
+    assert_int_equal(mq_check_finish(c, 10 * SIM_US_PER_H, rep, sizeof rep), 0);
+    assert_int_equal(mq_check_summary(c).queued, 1);
     mq_check_free(c);
 }
 
@@ -213,7 +228,7 @@ int main(void)
         cmocka_unit_test(test_clean_relay),     cmocka_unit_test(test_lost),
         cmocka_unit_test(test_duplicates),      cmocka_unit_test(test_ack_before_commit),
         cmocka_unit_test(test_bounces),         cmocka_unit_test(test_retry_schedule),
-        cmocka_unit_test(test_integrity),
+        cmocka_unit_test(test_down_at_end),     cmocka_unit_test(test_integrity),
     };
     return cmocka_run_group_tests_name("mq_check", tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 
 #include "core/evq.h"
 #include "mail/world.h"
+#include "mail/world_int.h" /* the test drives a raw client on the world's net */
+#include "proto/pop3_server.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"
 
@@ -245,6 +247,108 @@ static void test_nxdomain(void **state)
     run_free(&r);
 }
 
+/* Webmail: the browser reads with GET and sends with POST; the server
+ * composes the posted message and relays it. Wrong credentials get 401. */
+static void test_webmail(void **state)
+{
+    (void)state;
+    static const char json[] =
+        "{\"title\":\"w\",\"seed\":3,\"hosts\":["
+        "{\"name\":\"alice-pc\",\"kind\":\"pc\",\"owner\":\"alice@example.org\"},"
+        "{\"name\":\"mail.example.org\",\"kind\":\"mail_server\",\"domain\":\"example.org\","
+        "\"users\":[{\"name\":\"alice\",\"password\":\"secret\"}]},"
+        "{\"name\":\"internet\",\"kind\":\"router\"},"
+        "{\"name\":\"mail.example.net\",\"kind\":\"mail_server\",\"domain\":\"example.net\","
+        "\"webmail\":true,\"users\":[{\"name\":\"bob\",\"password\":\"pw\"}]},"
+        "{\"name\":\"bob-browser\",\"kind\":\"browser\",\"owner\":\"bob@example.net\"}],"
+        "\"links\":[{\"a\":\"alice-pc\",\"b\":\"internet\"},{\"a\":\"mail.example.org\","
+        "\"b\":\"internet\"},{\"a\":\"mail.example.net\",\"b\":\"internet\"},"
+        "{\"a\":\"bob-browser\",\"b\":\"internet\"}],\"timeline\":["
+        "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+        "\"alice-pc\",\"to\":[\"bob@example.net\"],\"subject\":\"Hi\",\"body\":\"Hello\"},"
+        "{\"at\":\"1m\",\"action\":\"webmail\",\"user\":\"bob@example.net\",\"device\":"
+        "\"bob-browser\",\"op\":\"read\",\"message\":1},"
+        "{\"at\":\"2m\",\"action\":\"webmail\",\"user\":\"bob@example.net\",\"device\":"
+        "\"bob-browser\",\"op\":\"send\",\"to\":[\"alice@example.org\"],\"subject\":"
+        "\"Re: Hi\",\"body\":\"Hello Alice\"}]}";
+    struct run r;
+    struct scn_error err;
+    memset(&r, 0, sizeof r);
+    r.s = scn_load_buffer(json, strlen(json), "w.json", NULL, NULL, &err);
+    if (!r.s) fail_msg("%s", err.text);
+    r.tr = trace_new();
+    struct world *w = world_new(r.s, r.tr, NULL, NULL);
+    world_run(w, SIM_US_MAX);
+    r.violations = world_check(r.tr, r.s, trace_end_time(r.tr), r.report, sizeof r.report, &r.fa);
+    world_free(w);
+    char buf[256];
+    assert_non_null(find_line(r.tr, "GET /message/1 HTTP/1.1", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "POST /send HTTP/1.1", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "<title>Message: Hi</title>", buf, sizeof buf) ?
+                    buf : find_line(r.tr, "HTTP/1.1 200 OK", buf, sizeof buf));
+    assert_null(find_line(r.tr, "HTTP/1.1 401", buf, sizeof buf));
+    assert_int_equal(r.fa.messages, 2);
+    assert_int_equal(r.fa.delivered, 2);
+    if (r.violations) fail_msg("%s", r.report);
+    run_free(&r);
+}
+
+/* Chaos after the dot: stored, then the connection dies before the 250.
+ * The sender tries again and the recipient gets a duplicate, which the
+ * invariant allows because the trace records the lost reply. */
+static void test_lost_reply_duplicates(void **state)
+{
+    (void)state;
+    struct run r;
+    /* The chaos is on the receiver: splice it into example.net by hand. */
+    char json[8192];
+    snprintf(json, sizeof json, world_json_fmt, ",\"retry\":{\"interval\":\"30m\",\"give_up\":\"1h\"}",
+             "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+             "\"alice-pc\",\"to\":[\"bob@example.net\"],\"subject\":\"x\",\"body\":\"y\"}");
+    char *p = strstr(json, "\"domain\":\"example.net\",");
+    assert_non_null(p);
+    char fixed[8400];
+    size_t pre = (size_t)(p - json);
+    snprintf(fixed, sizeof fixed, "%.*s\"chaos\":{\"after_dot\":1},%s", (int)pre, json, p);
+    struct scn_error err;
+    memset(&r, 0, sizeof r);
+    r.s = scn_load_buffer(fixed, strlen(fixed), "c.json", NULL, NULL, &err);
+    if (!r.s) fail_msg("%s", err.text);
+    r.tr = trace_new();
+    struct world *w = world_new(r.s, r.tr, NULL, NULL);
+    world_run(w, SIM_US_MAX);
+    r.violations = world_check(r.tr, r.s, trace_end_time(r.tr), r.report, sizeof r.report, &r.fa);
+    world_free(w);
+    char buf[512];
+    assert_non_null(find_msg(r.tr, TR_MSG_DUPLICATE, buf, sizeof buf));
+    if (r.violations) fail_msg("%s", r.report);
+    assert_true(r.fa.duplicates >= 1);
+    run_free(&r);
+}
+
+/* IMAP: the user agent logs in, selects, fetches and moves a message. */
+static void test_imap_check_mail(void **state)
+{
+    (void)state;
+    struct run r;
+    run_json(&r, "",
+             "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+             "\"alice-pc\",\"to\":[\"bob@example.net\"],\"subject\":\"x\",\"body\":\"y\"},"
+             "{\"at\":\"1m\",\"action\":\"check_mail\",\"user\":\"bob@example.net\","
+             "\"device\":\"bob-pc\",\"protocol\":\"imap\",\"imap\":["
+             "{\"op\":\"select\",\"mailbox\":\"INBOX\"},{\"op\":\"fetch_part\",\"set\":\"1\","
+             "\"part\":\"1\"},{\"op\":\"create\",\"mailbox\":\"Archive\"},"
+             "{\"op\":\"move\",\"set\":\"1\",\"mailbox\":\"Archive\"}]}");
+    char buf[256];
+    assert_non_null(find_line(r.tr, "a1 LOGIN \"bob\" \"pw\"", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "a1 OK", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "* 1 FETCH (BODY[1] {3}", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "* 1 EXPUNGE", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "a6 OK LOGOUT completed", buf, sizeof buf));
+    assert_int_equal(r.violations, 0);
+    run_free(&r);
+}
+
 /* The invariant catches a message that vanished after submission. */
 static void test_check_finds_loss(void **state)
 {
@@ -269,6 +373,85 @@ static void test_check_finds_loss(void **state)
     assert_string_equal(rep, "rule 1 (conservation): message 9 to bob@example.net: lost "
                              "(neither delivered, queued, bounced nor rejected)\n");
     run_free(&r);
+}
+
+/* Rule 3 from the wire: a 250 to the end of DATA with nothing stored. */
+static void test_check_finds_early_ack(void **state)
+{
+    (void)state;
+    struct run r;
+    run_json(&r, "", "");
+    static const char line[] = "250 2.0.0 Ok: queued\r\n";
+    trace_add_line(r.tr, 5 * SIM_US_PER_S, TR_LINE_SENT, 99, 1, 0, 'S', "SMTP", "DATA", "READY",
+                   line, sizeof line - 1);
+    char rep[512];
+    size_t v = world_check(r.tr, r.s, 10 * SIM_US_PER_S, rep, sizeof rep, NULL);
+    assert_int_equal(v, 1);
+    assert_string_equal(rep, "rule 3 (ack after commit): host 1 replied 250 to the end of DATA "
+                             "at 5s with nothing stored\n");
+    run_free(&r);
+}
+
+/* A raw POP3 client that logs in with APOP (RFC 1939 §7), as curl does. */
+struct apop_client {
+    char got[2048];
+    size_t len;
+    int step;
+    const char *password;
+};
+
+static void apop_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+    struct apop_client *a = ctx;
+    if (a->len + len < sizeof a->got) {
+        memcpy(a->got + a->len, data, len);
+        a->len += len;
+        a->got[a->len] = '\0';
+    }
+    if (a->step == 0 && strstr(a->got, "\r\n")) {
+        const char *lt = strchr(a->got, '<'), *gt = strchr(a->got, '>');
+        assert_non_null(lt);
+        assert_non_null(gt);
+        char ts[256], digest[33], cmd[320];
+        snprintf(ts, sizeof ts, "%.*s", (int)(gt - lt + 1), lt);
+        pop3_apop_digest(ts, a->password, digest);
+        int n = snprintf(cmd, sizeof cmd, "APOP bob %s\r\nQUIT\r\n", digest);
+        tcp_send(c, cmd, (size_t)n);
+        a->step = 1;
+    }
+}
+
+static const struct tcp_app_ops apop_ops = {.on_data = apop_on_data};
+
+static void apop_try(const char *password, const char *want_reply)
+{
+    struct run r;
+    char json[8192];
+    snprintf(json, sizeof json, world_json_fmt, "", "");
+    memset(&r, 0, sizeof r);
+    struct scn_error err;
+    r.s = scn_load_buffer(json, strlen(json), "a.json", NULL, NULL, &err);
+    assert_non_null(r.s);
+    r.tr = trace_new();
+    struct world *w = world_new(r.s, r.tr, NULL, NULL);
+    struct apop_client a;
+    memset(&a, 0, sizeof a);
+    a.password = password;
+    tcp_connect(w->net, 5 /* bob-pc */, 4 /* mail.example.net */, 110, &apop_ops, &a);
+    world_run(w, SIM_US_MAX);
+    world_free(w);
+    /* Second line: the answer to APOP. */
+    const char *l2 = strstr(a.got, "\r\n");
+    assert_non_null(l2);
+    if (strncmp(l2 + 2, want_reply, strlen(want_reply)) != 0) fail_msg("got: %s", a.got);
+    run_free(&r);
+}
+
+static void test_pop3_apop(void **state)
+{
+    (void)state;
+    apop_try("pw", "+OK");
+    apop_try("wrong", "-ERR");
 }
 
 /* Long pauses are marked in words. */
@@ -308,7 +491,12 @@ int main(void)
         cmocka_unit_test(test_give_up),
         cmocka_unit_test(test_direct_by_mx),
         cmocka_unit_test(test_nxdomain),
+        cmocka_unit_test(test_webmail),
+        cmocka_unit_test(test_imap_check_mail),
+        cmocka_unit_test(test_lost_reply_duplicates),
         cmocka_unit_test(test_check_finds_loss),
+        cmocka_unit_test(test_check_finds_early_ack),
+        cmocka_unit_test(test_pop3_apop),
         cmocka_unit_test(test_transcript_gaps),
     };
     return cmocka_run_group_tests_name("world", tests, NULL, NULL);

@@ -323,6 +323,108 @@ static void test_abort_in_callback(void **state)
     world_free(&w);
 }
 
+static void abort_on_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
+{
+    peer_close(ctx, c, err);
+    tcp_abort(c); /* harmless: the connection is already gone */
+    tcp_close(c);
+}
+
+static const struct tcp_app_ops abort_on_close_ops = {
+    .on_close = abort_on_close,
+};
+
+static void test_calls_inside_on_close(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 1, 0);
+    struct peer refused = {.q = w.q}, timed_out = {.q = w.q}, down = {.q = w.q};
+    tcp_connect(w.n, w.a, w.b, 99, &abort_on_close_ops, &refused);
+    evq_run(w.q, SIM_US_MAX);
+    assert_int_equal(refused.err, TCP_ERR_REFUSED);
+    uint32_t c = host_add(w.n, "off", 0, false, NULL);
+    struct link_cfg cfg = {.latency_us = 1000};
+    link_add(w.n, w.a, c, &cfg, NULL);
+    host_set_up(w.n, c, false);
+    tcp_connect(w.n, w.a, c, 25, &abort_on_close_ops, &timed_out);
+    evq_run(w.q, SIM_US_MAX);
+    assert_int_equal(timed_out.err, TCP_ERR_TIMEOUT);
+    tcp_connect(w.n, w.a, w.b, 25, &abort_on_close_ops, &down);
+    host_set_up(w.n, w.a, false); /* the host of a connecting client goes down */
+    evq_run(w.q, SIM_US_MAX);
+    assert_int_equal(refused.closed + timed_out.closed + down.closed, 3);
+    assert_int_equal(down.err, TCP_ERR_HOST_DOWN);
+    /* No route at all: fails at once, no SYN sent. */
+    host_set_up(w.n, w.a, true);
+    uint32_t island = host_add(w.n, "island", 0, false, NULL);
+    struct peer unreach = {.q = w.q};
+    size_t before = count_kind(w.tr, TR_SEG_SENT);
+    tcp_connect(w.n, w.a, island, 25, &abort_on_close_ops, &unreach);
+    evq_run(w.q, SIM_US_MAX);
+    assert_int_equal(unreach.err, TCP_ERR_UNREACHABLE);
+    assert_string_equal(tcp_strerror(unreach.err), "no route to host");
+    assert_int_equal(count_kind(w.tr, TR_SEG_SENT), before);
+    assert_int_equal(tcp_conn_count(w.n), 0);
+    world_free(&w);
+}
+
+static void *greet_close_accept(void *ctx, struct tcp_conn *c)
+{
+    struct peer *p = ctx;
+    p->accepted++;
+    assert_int_equal(tcp_send(c, "220 hi\r\n", 8), 8);
+    tcp_close(c);
+    return p;
+}
+
+static void close_at_once(void *ctx, struct tcp_conn *c)
+{
+    struct peer *p = ctx;
+    p->connected++;
+    assert_int_equal(tcp_send(c, "QUIT\r\n", 6), 6);
+    tcp_close(c);
+}
+
+static const struct tcp_app_ops simul_ops = {
+    .on_accept = greet_close_accept,
+    .on_connected = close_at_once,
+    .on_data = peer_data,
+    .on_eof = peer_eof,
+    .on_close = peer_close,
+};
+
+/* Both ends send and close at once: FINs cross (CLOSING on both sides). */
+static void test_simultaneous_close(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 1, 0);
+    struct peer srv = {.q = w.q}, cli = {.q = w.q};
+    tcp_listen(w.n, w.b, 25, &simul_ops, &srv);
+    /* The client closes before the server's greeting arrives. */
+    tcp_connect(w.n, w.a, w.b, 25, &simul_ops, &cli);
+    evq_run(w.q, SIM_US_MAX);
+    assert_int_equal(srv.ngot, 6);
+    assert_memory_equal(srv.got, "QUIT\r\n", 6);
+    assert_int_equal(cli.ngot, 8);
+    assert_memory_equal(cli.got, "220 hi\r\n", 8);
+    assert_int_equal(cli.err, TCP_ERR_OK);
+    assert_int_equal(srv.err, TCP_ERR_OK);
+    assert_int_equal(cli.closed + srv.closed, 2);
+    int closing = 0;
+    char line[256];
+    for (size_t k = 0; k < trace_count(w.tr); k++) {
+        trace_format_line(w.tr, k, line, sizeof line);
+        if (strstr(line, "TCP FIN-WAIT-1 -> CLOSING")) closing++;
+    }
+    assert_true(closing >= 1);
+    assert_int_equal(tcp_conn_count(w.n), 0);
+    free(srv.got);
+    free(cli.got);
+    world_free(&w);
+}
+
 static void test_headless_lines(void **state)
 {
     (void)state;
@@ -356,6 +458,8 @@ int main(void)
         cmocka_unit_test(test_connect_timeout_down_host),
         cmocka_unit_test(test_reset_when_host_goes_down),
         cmocka_unit_test(test_abort_in_callback),
+        cmocka_unit_test(test_calls_inside_on_close),
+        cmocka_unit_test(test_simultaneous_close),
         cmocka_unit_test(test_headless_lines),
     };
     return cmocka_run_group_tests_name("tcp", tests, NULL, NULL);

@@ -1,0 +1,726 @@
+/* bridge.c -- live mode: listening sockets, sessions that join a real socket
+ * to a simulated TCP connection from "real-client", and the loop that keeps
+ * simulated time on the wall clock (see bridge.h). */
+#include "bridge/bridge.h"
+
+#include "core/evq.h"
+#include "mail/world_live.h"
+#include "net/net.h"
+#include "net/tcp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BRIDGE_CLIENT_NAME "real-client"
+#define BRIDGE_LINE_MAX 4096         /* longest line kept whole for the trace */
+#define BRIDGE_LINGER_MS (10 * 1000) /* a closing session's last bytes: at most this */
+#define BRIDGE_LINK_LATENCY_US 1000  /* real-client <-> server: 1 ms */
+#define BRIDGE_LINK_BPS 100000000ull /* 100 Mbit/s */
+
+/* Bytes of one direction cut into CRLF lines for the trace. */
+struct bridge_lines {
+    char buf[BRIDGE_LINE_MAX];
+    size_t len;
+};
+
+struct bridge_listener {
+    int fd;
+    size_t k;      /* mail server number */
+    uint32_t host; /* its net host id */
+    enum bridge_proto p;
+    uint16_t port; /* bound real port */
+};
+
+struct bridge_sess {
+    struct bridge *b;
+    struct bridge_sess *next;
+    uint32_t id; /* 1, 2, ... in accept order */
+    int fd;      /* -1 once closed */
+    enum bridge_proto p;
+    uint32_t host;         /* the simulated server */
+    struct tcp_conn *conn; /* NULL once the simulated connection is gone */
+    uint32_t conn_id;
+    char in[BRIDGE_IN_MAX]; /* from the client, not yet given to the simulated TCP */
+    size_t in_len;
+    char *out; /* for the client, not yet written */
+    size_t out_off, out_len, out_cap;
+    bool first_checked;     /* the first line passed the HTTP check */
+    bool client_eof;        /* the client closed its direction */
+    bool fin_sent;          /* tcp_close() done */
+    bool closing;           /* write what is left, then close the socket */
+    unsigned errors;        /* consecutive error replies */
+    bool got_data;          /* the simulated server has sent something */
+    int64_t last_ms;        /* wall clock of the last progress */
+    int64_t closing_ms;     /* when closing began */
+    struct bridge_lines lc; /* client's lines */
+    struct bridge_lines ls; /* server's lines */
+};
+
+struct bridge {
+    struct world *w;
+    const struct scn_scenario *s;
+    struct trace *tr;
+    struct net *net;
+    struct evq *q;
+    struct bridge_cfg cfg;
+    FILE *log;
+    uint32_t client;
+    struct bridge_listener *ls;
+    size_t nls;
+    struct bridge_sess *sessions;
+    size_t nsess;
+    uint32_t next_id;
+    int64_t wall0_us;
+    sim_us sim0;
+    size_t logged; /* trace records already printed */
+    struct bridge_stats st;
+    struct pollfd *pfd;
+    size_t pfd_cap;
+};
+
+static int64_t bridge_wall_us(void);
+static void bridge_advance(struct bridge *b);
+static void bridge_sess_pump_in(struct bridge_sess *s);
+static void bridge_sess_end(struct bridge_sess *s, enum bridge_close_why why);
+static void bridge_sess_drop(struct bridge_sess *s, const char *why);
+static void bridge_out_append(struct bridge_sess *s, const char *data, size_t len);
+
+static const char *const bridge_trace_proto[BRIDGE_PROTO_COUNT] = {
+    "SMTP", "SMTP", "POP3", "IMAP", "HTTP",
+};
+#define BRIDGE_STATE "real client"
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static int64_t bridge_wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t bridge_wall_ms(void)
+{
+    return bridge_wall_us() / 1000;
+}
+
+static bool bridge_set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) return false;
+    int fdfl = fcntl(fd, F_GETFD);
+    if (fdfl >= 0) fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC);
+    return true;
+}
+
+static const char *bridge_server_name(const struct bridge *b, uint32_t host)
+{
+    return host_name(b->net, host);
+}
+
+/* Record the complete lines of data as `kind` records of the real client. */
+static void bridge_lines_feed(struct bridge_sess *s, struct bridge_lines *l, enum trace_kind kind,
+                              char side, const char *data, size_t len)
+{
+    struct bridge *b = s->b;
+    for (size_t i = 0; i < len; i++) {
+        l->buf[l->len++] = data[i];
+        bool eol = l->len >= 2 && l->buf[l->len - 2] == '\r' && l->buf[l->len - 1] == '\n';
+        if (eol || l->len == BRIDGE_LINE_MAX) {
+            trace_add_line(b->tr, evq_now(b->q), kind, s->conn_id, b->client, s->host, side,
+                           bridge_trace_proto[s->p], BRIDGE_STATE, BRIDGE_STATE, l->buf, l->len);
+            if (kind == TR_LINE_RECEIVED && !s->closing) {
+                /* L1: a client that keeps sending bad commands is shown the door. */
+                if (bridge_is_error_reply(s->p, l->buf, l->len))
+                    s->errors++;
+                else if (!(s->p == BRIDGE_IMAP && (l->buf[0] == '*' || l->buf[0] == '+')))
+                    s->errors = 0;
+            }
+            l->len = 0;
+        }
+    }
+}
+
+/* ---- the simulated side ------------------------------------------------------ */
+
+static void bridge_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+    struct bridge_sess *s = ctx;
+    (void)c;
+    if (s->fd < 0) return; /* the client is gone; the simulated side winds down */
+    s->got_data = true;
+    bridge_lines_feed(s, &s->ls, TR_LINE_RECEIVED, 'S', (const char *)data, len);
+    if (s->out_len - s->out_off + len > BRIDGE_OUT_MAX) {
+        bridge_sess_drop(s, "does not read what the server sends (buffer full)");
+        return;
+    }
+    bridge_out_append(s, (const char *)data, len);
+    if (s->errors >= BRIDGE_MAX_ERRORS) bridge_sess_end(s, BRIDGE_WHY_ERRORS);
+}
+
+static void bridge_on_eof(void *ctx, struct tcp_conn *c)
+{
+    struct bridge_sess *s = ctx;
+    /* The server closed (after QUIT, or on its own error): so do we, once the
+     * client has everything. */
+    if (!s->fin_sent) {
+        s->fin_sent = true;
+        tcp_close(c);
+    }
+    if (!s->closing) {
+        s->closing = true;
+        s->closing_ms = bridge_wall_ms();
+    }
+}
+
+static void bridge_on_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
+{
+    struct bridge_sess *s = ctx;
+    (void)c;
+    s->conn = NULL;
+    if (err != TCP_ERR_OK && s->fd >= 0 && !s->got_data && !s->closing) {
+        /* Nothing ever came: tell the real client why instead of a silent close. */
+        trace_add_narration(s->b->tr, evq_now(s->b->q), s->host,
+                            "Live connection %u from a real client to %s (%s) could not reach "
+                            "the simulated server: %s.",
+                            s->id, bridge_server_name(s->b, s->host), bridge_proto_name(s->p),
+                            tcp_strerror(err));
+        bridge_sess_end(s, BRIDGE_WHY_UNREACHABLE);
+        return;
+    }
+    if (err != TCP_ERR_OK && s->fd >= 0)
+        trace_add_narration(s->b->tr, evq_now(s->b->q), s->host,
+                            "Live connection %u from a real client to %s (%s) ended: %s.", s->id,
+                            bridge_server_name(s->b, s->host), bridge_proto_name(s->p),
+                            tcp_strerror(err));
+    if (!s->closing) {
+        s->closing = true;
+        s->closing_ms = bridge_wall_ms();
+    }
+}
+
+static const struct tcp_app_ops bridge_tcp_ops = {
+    .on_data = bridge_on_data,
+    .on_eof = bridge_on_eof,
+    .on_close = bridge_on_close,
+};
+
+/* ---- sessions -------------------------------------------------------------- */
+
+static void bridge_out_append(struct bridge_sess *s, const char *data, size_t len)
+{
+    if (s->out_off && s->out_off == s->out_len) s->out_off = s->out_len = 0;
+    if (s->out_len + len > s->out_cap) {
+        if (s->out_off) { /* compact before growing */
+            memmove(s->out, s->out + s->out_off, s->out_len - s->out_off);
+            s->out_len -= s->out_off;
+            s->out_off = 0;
+        }
+        size_t cap = s->out_cap ? s->out_cap : 4096;
+        while (cap < s->out_len + len)
+            cap *= 2;
+        if (cap != s->out_cap) {
+            s->out = ms_xrealloc(s->out, cap);
+            s->out_cap = cap;
+        }
+    }
+    memcpy(s->out + s->out_len, data, len);
+    s->out_len += len;
+}
+
+static void bridge_sess_close_fd(struct bridge_sess *s)
+{
+    if (s->fd >= 0) close(s->fd);
+    s->fd = -1;
+    s->b->nsess--;
+}
+
+/* The bridge ends the session for reason why: the client gets the
+ * protocol's closing line, the simulated server sees the connection close. */
+static void bridge_sess_end(struct bridge_sess *s, enum bridge_close_why why)
+{
+    struct bridge *b = s->b;
+    if (s->closing || s->fd < 0) return;
+    b->st.closed_by[why]++;
+    char reply[512];
+    size_t n = bridge_close_reply(s->p, why, reply, sizeof reply);
+    bridge_out_append(s, reply, n);
+    trace_add_narration(b->tr, evq_now(b->q), s->host,
+                        "Live connection %u from a real client to %s (%s) closed by the bridge: "
+                        "%.*s",
+                        s->id, bridge_server_name(b, s->host), bridge_proto_name(s->p),
+                        (int)(n >= 2 ? n - 2 : n), reply);
+    s->closing = true;
+    s->closing_ms = bridge_wall_ms();
+    s->in_len = 0;
+    if (s->conn && !s->fin_sent) {
+        s->fin_sent = true;
+        tcp_close(s->conn);
+    }
+}
+
+/* The client misbehaved at the socket level (reset, slow reader): close the
+ * socket now and reset the simulated connection. */
+static void bridge_sess_drop(struct bridge_sess *s, const char *why)
+{
+    struct bridge *b = s->b;
+    b->st.client_errors++;
+    trace_add_narration(b->tr, evq_now(b->q), s->host,
+                        "Live connection %u from a real client to %s (%s) dropped: the client %s.",
+                        s->id, bridge_server_name(b, s->host), bridge_proto_name(s->p), why);
+    if (s->fd >= 0) bridge_sess_close_fd(s);
+    s->in_len = 0;
+    s->out_off = s->out_len = 0;
+    s->closing = true;
+    if (s->conn) {
+        struct tcp_conn *c = s->conn;
+        s->conn = NULL;
+        tcp_abort(c);
+    }
+}
+
+/* Give what the client sent to the simulated TCP, as far as it has room. */
+static void bridge_sess_pump_in(struct bridge_sess *s)
+{
+    if (s->fd < 0 || s->closing) return;
+    if (!s->first_checked && s->in_len) {
+        /* X8, L1: hold the first line until it is complete, then make sure it
+         * is not an HTTP request from a web page. */
+        const char *lf = memchr(s->in, '\n', s->in_len);
+        if (!lf && s->in_len < BRIDGE_FIRST_LINE_MAX && !s->client_eof) return;
+        size_t n = lf ? (size_t)(lf - s->in) + 1 : s->in_len;
+        if (bridge_is_http_request(s->in, n)) {
+            bridge_sess_end(s, BRIDGE_WHY_HTTP);
+            return;
+        }
+        s->first_checked = true;
+    }
+    if (!s->first_checked || !s->conn) return;
+    while (s->in_len) {
+        size_t unacked = tcp_unacked(s->conn);
+        if (unacked >= BRIDGE_SIM_INFLIGHT_MAX) break;
+        size_t room = tcp_send_space(s->conn);
+        if (room > BRIDGE_SIM_INFLIGHT_MAX - unacked) room = BRIDGE_SIM_INFLIGHT_MAX - unacked;
+        size_t n = s->in_len < room ? s->in_len : room;
+        if (n == 0) break;
+        n = tcp_send(s->conn, s->in, n);
+        if (n == 0) break;
+        bridge_lines_feed(s, &s->lc, TR_LINE_SENT, 'C', s->in, n);
+        memmove(s->in, s->in + n, s->in_len - n);
+        s->in_len -= n;
+    }
+    if (s->client_eof && s->in_len == 0 && s->conn && !s->fin_sent) {
+        s->fin_sent = true;
+        tcp_close(s->conn);
+    }
+}
+
+static void bridge_sess_read(struct bridge_sess *s)
+{
+    while (s->fd >= 0 && !s->client_eof && !s->closing && s->in_len < BRIDGE_IN_MAX) {
+        ssize_t n = recv(s->fd, s->in + s->in_len, BRIDGE_IN_MAX - s->in_len, 0);
+        if (n > 0) {
+            s->in_len += (size_t)n;
+            s->b->st.bytes_in += (uint64_t)n;
+            s->last_ms = bridge_wall_ms();
+        } else if (n == 0) {
+            s->client_eof = true;
+        } else if (errno == EINTR) {
+            continue;
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            break;
+        } else {
+            bridge_sess_drop(s, "reset the connection");
+            return;
+        }
+    }
+    bridge_sess_pump_in(s);
+}
+
+static void bridge_sess_write(struct bridge_sess *s)
+{
+    while (s->fd >= 0 && s->out_off < s->out_len) {
+        ssize_t n = send(s->fd, s->out + s->out_off, s->out_len - s->out_off, MSG_NOSIGNAL);
+        if (n > 0) {
+            s->out_off += (size_t)n;
+            s->b->st.bytes_out += (uint64_t)n;
+            s->last_ms = bridge_wall_ms();
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return;
+        } else {
+            bridge_sess_drop(s, "went away");
+            return;
+        }
+    }
+    if (s->out_off == s->out_len) s->out_off = s->out_len = 0;
+    /* Everything written: a closing session (server closed, bridge ended
+     * it, or the client closed and the server finished) lets the socket go. */
+    if (s->fd >= 0 && s->out_len == 0 && (s->closing || (s->client_eof && !s->conn)))
+        bridge_sess_close_fd(s);
+}
+
+static void bridge_accept(struct bridge *b, struct bridge_listener *l)
+{
+    for (;;) {
+        int fd = accept(l->fd, NULL, NULL);
+        if (fd < 0) return; /* EAGAIN, or a connection that died in the backlog */
+        bridge_set_nonblock(fd);
+        bridge_advance(b);
+        if (b->nsess >= b->cfg.max_conns) {
+            char reply[512];
+            size_t n = bridge_close_reply(l->p, BRIDGE_WHY_BUSY, reply, sizeof reply);
+            ssize_t w = send(fd, reply, n, MSG_NOSIGNAL); /* best effort */
+            (void)w;
+            close(fd);
+            b->st.closed_by[BRIDGE_WHY_BUSY]++;
+            trace_add_narration(b->tr, evq_now(b->q), l->host,
+                                "A real client was turned away from %s (%s): %zu live "
+                                "connections are open, the most allowed.",
+                                bridge_server_name(b, l->host), bridge_proto_name(l->p), b->nsess);
+            continue;
+        }
+        struct bridge_sess *s = ms_xcalloc(1, sizeof *s);
+        s->b = b;
+        s->id = ++b->next_id;
+        s->fd = fd;
+        s->p = l->p;
+        s->host = l->host;
+        s->first_checked = l->p == BRIDGE_HTTP; /* the HTTP port expects HTTP */
+        s->last_ms = bridge_wall_ms();
+        s->next = b->sessions;
+        b->sessions = s;
+        b->nsess++;
+        b->st.accepted++;
+        s->conn =
+            tcp_connect(b->net, b->client, l->host, bridge_sim_port(l->p), &bridge_tcp_ops, s);
+        s->conn_id = tcp_conn_id(s->conn);
+    }
+}
+
+/* Free the sessions that are over on both sides. */
+static void bridge_reap(struct bridge *b)
+{
+    struct bridge_sess **pp = &b->sessions;
+    while (*pp) {
+        struct bridge_sess *s = *pp;
+        if (s->fd < 0 && !s->conn) {
+            *pp = s->next;
+            free(s->out);
+            free(s);
+        } else {
+            pp = &s->next;
+        }
+    }
+}
+
+/* ---- the loop ---------------------------------------------------------------- */
+
+static sim_us bridge_sim_target(const struct bridge *b)
+{
+    return b->sim0 + (bridge_wall_us() - b->wall0_us);
+}
+
+static void bridge_advance(struct bridge *b)
+{
+    sim_us target = bridge_sim_target(b);
+    if (target > evq_now(b->q)) evq_run(b->q, target);
+}
+
+static bool bridge_log_kind(const struct bridge *b, enum trace_kind k)
+{
+    if (b->cfg.log_all) return true;
+    switch (k) {
+    case TR_SEG_SENT:
+    case TR_SEG_RETRANS:
+    case TR_SEG_FORWARD:
+    case TR_SEG_ARRIVED:
+    case TR_DGRAM_SENT:
+    case TR_DGRAM_FORWARD:
+    case TR_DGRAM_ARRIVED:
+    case TR_TCP_STATE:
+    case TR_LINE_RECEIVED:
+    case TR_TIMER_SET:
+    case TR_TIMER_CANCELLED:
+        return false;
+    default:
+        return true;
+    }
+}
+
+static void bridge_log_new(struct bridge *b)
+{
+    size_t n = trace_count(b->tr);
+    if (!b->log) {
+        b->logged = n;
+        return;
+    }
+    char line[1024];
+    for (; b->logged < n; b->logged++) {
+        const struct trace_rec *r = trace_get(b->tr, b->logged);
+        if (!bridge_log_kind(b, (enum trace_kind)r->kind)) continue;
+        trace_format_line(b->tr, b->logged, line, sizeof line);
+        fprintf(b->log, "%s\n", line);
+    }
+    fflush(b->log);
+}
+
+static void bridge_pump_all(struct bridge *b)
+{
+    int64_t now = bridge_wall_ms();
+    for (struct bridge_sess *s = b->sessions; s; s = s->next) {
+        if (s->fd < 0) continue;
+        bridge_sess_pump_in(s);
+        if (!s->closing && now - s->last_ms >= bridge_idle_ms(&b->cfg, s->p))
+            bridge_sess_end(s, BRIDGE_WHY_IDLE);
+        if (s->closing && s->fd >= 0 && now - s->closing_ms >= BRIDGE_LINGER_MS)
+            bridge_sess_close_fd(s);
+        bridge_sess_write(s);
+    }
+}
+
+sim_us bridge_step(struct bridge *b, int max_wait_ms)
+{
+    bridge_advance(b);
+    bridge_pump_all(b);
+    bridge_reap(b);
+
+    size_t want = b->nls + b->nsess + 1;
+    if (want > b->pfd_cap) {
+        b->pfd_cap = want * 2;
+        b->pfd = ms_xrealloc(b->pfd, b->pfd_cap * sizeof *b->pfd);
+    }
+    size_t np = 0;
+    for (size_t i = 0; i < b->nls; i++)
+        b->pfd[np++] = (struct pollfd){b->ls[i].fd, POLLIN, 0};
+    for (struct bridge_sess *s = b->sessions; s; s = s->next) {
+        if (s->fd < 0) continue;
+        short ev = 0;
+        if (!s->client_eof && !s->closing && s->in_len < BRIDGE_IN_MAX) ev |= POLLIN;
+        if (s->out_off < s->out_len) ev |= POLLOUT;
+        b->pfd[np++] = (struct pollfd){s->fd, ev, 0};
+    }
+    int timeout = max_wait_ms < 0 ? 0 : max_wait_ms;
+    sim_us next = evq_next_time(b->q);
+    if (next >= 0) {
+        sim_us gap = next - bridge_sim_target(b);
+        int ms = gap <= 0 ? 0 : (int)((gap + 999) / 1000 > 3600000 ? 3600000 : (gap + 999) / 1000);
+        if (ms < timeout) timeout = ms;
+    }
+    if (b->nsess && timeout > 1000) timeout = 1000; /* idle and linger checks */
+    int rc = poll(b->pfd, (nfds_t)np, timeout);
+    bridge_advance(b);
+    if (rc > 0) {
+        for (size_t i = 0; i < b->nls; i++)
+            if (b->pfd[i].revents & POLLIN) bridge_accept(b, &b->ls[i]);
+        for (size_t i = b->nls; i < np; i++) {
+            if (!b->pfd[i].revents) continue;
+            for (struct bridge_sess *s = b->sessions; s; s = s->next) {
+                if (s->fd != b->pfd[i].fd) continue;
+                if (b->pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) bridge_sess_read(s);
+                if (s->fd >= 0 && (b->pfd[i].revents & POLLOUT)) bridge_sess_write(s);
+                break;
+            }
+        }
+    }
+    bridge_advance(b);
+    bridge_pump_all(b);
+    bridge_reap(b);
+    bridge_log_new(b);
+    return evq_now(b->q);
+}
+
+/* ---- opening and closing ------------------------------------------------------ */
+
+static int bridge_listen_one(const struct bridge_addr *a, uint16_t port, uint16_t *bound,
+                             struct ms_error *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    memset(&ss, 0, sizeof ss);
+    if (a->family == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(port);
+        memcpy(&s6->sin6_addr, a->a, 16);
+        sl = sizeof *s6;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(port);
+        memcpy(&s4->sin_addr, a->a, 4);
+        sl = sizeof *s4;
+    }
+    int fd = socket(a->family, SOCK_STREAM, 0);
+    if (fd < 0) goto fail;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (a->family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (!bridge_set_nonblock(fd) || bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 16) < 0)
+        goto fail;
+    sl = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) goto fail;
+    *bound = ntohs(a->family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                         : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+fail:
+    err->code = errno ? errno : 1;
+    snprintf(err->where, sizeof err->where, "port %u", (unsigned)port);
+    snprintf(err->msg, sizeof err->msg, "cannot listen on %s port %u: %s", a->text, (unsigned)port,
+             strerror(errno));
+    if (fd >= 0) close(fd);
+    return -1;
+}
+
+struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct trace *tr,
+                          const struct bridge_cfg *cfg, FILE *log, struct ms_error *err)
+{
+    struct ms_error dummy;
+    if (!err) err = &dummy;
+    memset(err, 0, sizeof *err);
+    struct bridge *b = ms_xcalloc(1, sizeof *b);
+    b->w = w;
+    b->s = s;
+    b->tr = tr;
+    b->net = world_net(w);
+    b->q = world_evq(w);
+    b->cfg = *cfg;
+    if (b->cfg.max_conns == 0) b->cfg.max_conns = 1;
+    b->log = log;
+    b->client = host_add(b->net, BRIDGE_CLIENT_NAME, 0, false, err);
+    if (b->client == NET_NONE) {
+        free(b);
+        return NULL;
+    }
+    size_t k = 0, cap = 0;
+    for (size_t h = 0; h < s->n_hosts; h++) {
+        const struct scn_host *sh = &s->hosts[h];
+        if (sh->kind != SCN_HOST_MAIL_SERVER) continue;
+        struct link_cfg lc;
+        memset(&lc, 0, sizeof lc);
+        lc.latency_us = BRIDGE_LINK_LATENCY_US;
+        lc.bandwidth_bps = BRIDGE_LINK_BPS;
+        if (link_add(b->net, b->client, (uint32_t)h, &lc, err) == NET_NONE) goto fail;
+        for (int p = 0; p < BRIDGE_PROTO_COUNT; p++) {
+            if (p == BRIDGE_SUBMISSION && !sh->mail.submission) continue;
+            if (p == BRIDGE_HTTP && !sh->mail.webmail) continue;
+            int32_t port = bridge_port(b->cfg.port_base, b->cfg.port_step, k, (enum bridge_proto)p);
+            if (port < 0) {
+                err->code = 1;
+                snprintf(err->where, sizeof err->where, "--port-base");
+                snprintf(err->msg, sizeof err->msg,
+                         "the %s port of mail server %s (number %zu) would fall outside "
+                         "1024..65535 with --port-base %u --port-step %u",
+                         bridge_proto_name((enum bridge_proto)p), sh->name, k + 1,
+                         (unsigned)b->cfg.port_base, (unsigned)b->cfg.port_step);
+                goto fail;
+            }
+            if (b->nls == cap) {
+                cap = cap ? cap * 2 : 8;
+                b->ls = ms_xrealloc(b->ls, cap * sizeof *b->ls);
+            }
+            struct bridge_listener *l = &b->ls[b->nls];
+            l->k = k;
+            l->host = (uint32_t)h;
+            l->p = (enum bridge_proto)p;
+            errno = 0;
+            l->fd = bridge_listen_one(&b->cfg.listen, (uint16_t)port, &l->port, err);
+            if (l->fd < 0) goto fail;
+            b->nls++;
+        }
+        k++;
+    }
+    if (log) {
+        for (size_t i = 0; i < b->nls; i++) {
+            const struct bridge_listener *l = &b->ls[i];
+            bool v6 = b->cfg.listen.family == AF_INET6;
+            char where[96];
+            snprintf(where, sizeof where, "%s%s%s:%u", v6 ? "[" : "", b->cfg.listen.text,
+                     v6 ? "]" : "", (unsigned)l->port);
+            fprintf(log, "live: %s %s %s -> simulated port %u\n", s->hosts[l->host].name,
+                    bridge_proto_name(l->p), where, (unsigned)bridge_sim_port(l->p));
+        }
+        fflush(log);
+    }
+    b->wall0_us = bridge_wall_us();
+    b->sim0 = evq_now(b->q);
+    return b;
+fail:
+    for (size_t i = 0; i < b->nls; i++)
+        close(b->ls[i].fd);
+    free(b->ls);
+    free(b);
+    return NULL;
+}
+
+void bridge_free(struct bridge *b)
+{
+    if (!b) return;
+    for (struct bridge_sess *s = b->sessions; s; s = s->next) {
+        if (s->fd >= 0) {
+            if (!s->closing) {
+                b->st.closed_by[BRIDGE_WHY_SHUTDOWN]++;
+                char reply[512];
+                size_t n = bridge_close_reply(s->p, BRIDGE_WHY_SHUTDOWN, reply, sizeof reply);
+                bridge_out_append(s, reply, n);
+            }
+            bridge_sess_write(s); /* best effort: the socket is non-blocking */
+            if (s->fd >= 0) bridge_sess_close_fd(s);
+        }
+        if (s->conn) {
+            struct tcp_conn *c = s->conn;
+            s->conn = NULL;
+            tcp_abort(c);
+        }
+    }
+    bridge_reap(b);
+    for (size_t i = 0; i < b->nls; i++)
+        close(b->ls[i].fd);
+    free(b->ls);
+    free(b->pfd);
+    free(b);
+}
+
+size_t bridge_session_count(const struct bridge *b)
+{
+    return b->nsess;
+}
+
+uint16_t bridge_bound_port(const struct bridge *b, size_t k, enum bridge_proto p)
+{
+    for (size_t i = 0; i < b->nls; i++)
+        if (b->ls[i].k == k && b->ls[i].p == p) return b->ls[i].port;
+    return 0;
+}
+
+uint32_t bridge_client_host(const struct bridge *b)
+{
+    return b->client;
+}
+
+void bridge_stats_get(const struct bridge *b, struct bridge_stats *out)
+{
+    *out = b->st;
+}
+
+void bridge_summary(const struct bridge *b, FILE *f)
+{
+    const struct bridge_stats *st = &b->st;
+    fprintf(f,
+            "live: %zu connection(s) from real clients; turned away busy %zu; HTTP refused %zu; "
+            "idle timeouts %zu; closed for bad commands %zu; ended at shutdown %zu; client "
+            "errors %zu; server unreachable %zu; %llu byte(s) in, %llu byte(s) out\n",
+            st->accepted, st->closed_by[BRIDGE_WHY_BUSY], st->closed_by[BRIDGE_WHY_HTTP],
+            st->closed_by[BRIDGE_WHY_IDLE], st->closed_by[BRIDGE_WHY_ERRORS],
+            st->closed_by[BRIDGE_WHY_SHUTDOWN], st->client_errors,
+            st->closed_by[BRIDGE_WHY_UNREACHABLE], (unsigned long long)st->bytes_in,
+            (unsigned long long)st->bytes_out);
+}

@@ -1,0 +1,181 @@
+/* bridge.h -- live mode: real sockets on 127.0.0.1 joined to the simulated
+ * mail servers, so real mail clients (Thunderbird, curl, Python's smtplib,
+ * poplib, imaplib) talk to the same engines the simulation uses.
+ *
+ * Each mail server of the scenario gets a listening socket per service (SMTP
+ * 25, submission 587, POP3 110, IMAP 143, and HTTP 80 when it offers
+ * webmail). A real connection becomes a simulated TCP connection from the
+ * host "real-client" (added to the world, with a link to every mail server),
+ * so the trace records its lines like any other. Simulated time follows the
+ * wall clock. Guards (docs/live-mode.md, bad-inputs.md a.5 and X8): loopback
+ * only unless an address is named, a cap on concurrent connections (the next
+ * one gets the protocol's "too busy" reply), idle timeouts, bounded buffers
+ * both ways (a socket is not read while the simulated side is full), an HTTP
+ * request line on a mail port is refused and closed (L1), and a client that
+ * keeps sending bad commands is disconnected. Invariant: the bridge never
+ * opens a connection to anything outside the simulation. */
+#ifndef MAILSIM_BRIDGE_BRIDGE_H
+#define MAILSIM_BRIDGE_BRIDGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/common.h"
+#include "mail/world.h"
+#include "scenario/scenario.h"
+#include "trace/trace.h"
+
+/* The services a mail server offers through the bridge. */
+enum bridge_proto {
+    BRIDGE_SMTP,       /* simulated port 25 */
+    BRIDGE_SUBMISSION, /* simulated port 587 */
+    BRIDGE_POP3,       /* simulated port 110 */
+    BRIDGE_IMAP,       /* simulated port 143 */
+    BRIDGE_HTTP,       /* simulated port 80 (webmail) */
+    BRIDGE_PROTO_COUNT
+};
+
+/* Name as printed at start: "smtp", "submission", "pop3", "imap", "http";
+ * "?" when out of range. Can't fail. */
+const char *bridge_proto_name(enum bridge_proto p);
+/* The simulated port of p (25, 587, 110, 143, 80); 0 when out of range. */
+uint16_t bridge_sim_port(enum bridge_proto p);
+
+/* The real port of service p of the k-th mail server (0-based, scenario
+ * order): base + offset(p) + k * step, with offsets +25, +87, -1390, -1357
+ * and +5580, so base 2500 gives 2525, 2587, 1110, 1143, 8080 and step 10000
+ * puts the second server at 12525, 12587, 11110, 11143, 18080. Returns -1
+ * when the port falls outside 1024..65535. base 0 means "any free port"
+ * and gives 0. Can't fail otherwise. */
+int32_t bridge_port(uint32_t base, uint32_t step, size_t k, enum bridge_proto p);
+
+/* True if line[0..len) (with or without its CRLF or LF) looks like an HTTP
+ * request line: a method token of capital letters, a space, a target, a
+ * space and "HTTP/<digit>.<digit>" at the end (RFC 9112 §3), or one of the
+ * common methods (GET, POST, PUT, HEAD, OPTIONS, CONNECT, DELETE, PATCH,
+ * TRACE) followed by a space and a target starting with '/' (HTTP/0.9 and
+ * cut-short lines). Can't fail. */
+bool bridge_is_http_request(const char *line, size_t len);
+
+/* Why the bridge itself ends a session (rather than the simulated server). */
+enum bridge_close_why {
+    BRIDGE_WHY_BUSY,        /* the connection cap is reached */
+    BRIDGE_WHY_HTTP,        /* an HTTP request line on a mail port (X8, L1) */
+    BRIDGE_WHY_IDLE,        /* the idle timeout passed */
+    BRIDGE_WHY_ERRORS,      /* too many consecutive error replies */
+    BRIDGE_WHY_SHUTDOWN,    /* mailsim is stopping */
+    BRIDGE_WHY_UNREACHABLE, /* the simulated server refused, timed out or is down */
+    BRIDGE_WHY_COUNT
+};
+
+/* Write into buf[cap] the line the bridge sends before closing for reason
+ * why on a connection of protocol p, CRLF included:
+ *   SMTP/submission "421 4.7.0 ..." (X8: "502 5.7.0 ..." as chasquid),
+ *   POP3 "-ERR ...", IMAP "* BYE ...", HTTP "HTTP/1.1 503 ..." with headers.
+ * Returns the length (truncated to cap - 1; buf is always NUL-terminated
+ * when cap > 0). Can't fail. */
+size_t bridge_close_reply(enum bridge_proto p, enum bridge_close_why why, char *buf, size_t cap);
+
+/* True if a reply line from the simulated server (CRLF included or not)
+ * means "your command was bad": SMTP 500..504, POP3 -ERR, IMAP tagged BAD.
+ * Used to disconnect a client after BRIDGE_MAX_ERRORS in a row (L1). */
+bool bridge_is_error_reply(enum bridge_proto p, const char *line, size_t len);
+
+/* A listening address given with --listen: a literal IPv4 or IPv6 address
+ * (no host names: they could resolve to anything). */
+struct bridge_addr {
+    int family;          /* AF_INET or AF_INET6 */
+    unsigned char a[16]; /* network byte order: 4 or 16 bytes */
+    bool loopback;       /* 127.0.0.0/8 or ::1 */
+    char text[64];       /* as printed */
+};
+
+/* Parse text as a literal IP address. Returns false with err filled
+ * ("--listen: \"localhost\" is not a literal IP address (e.g. 127.0.0.1,
+ * ::1)") otherwise. */
+bool bridge_addr_parse(const char *text, struct bridge_addr *out, struct ms_error *err);
+
+#define BRIDGE_MAX_CONNS_DEFAULT 32
+/* Idle timeouts by protocol, the least each RFC allows: SMTP 5 minutes
+ * (RFC 5321 §4.5.3.2.7), POP3 10 minutes (RFC 1939 §3), IMAP 30 minutes
+ * (RFC 9051 §5.4, so IDLE clients that renew every 29 minutes stay), HTTP
+ * 5 minutes. */
+#define BRIDGE_IDLE_SMTP_MS (5 * 60 * 1000)
+#define BRIDGE_IDLE_POP3_MS (10 * 60 * 1000)
+#define BRIDGE_IDLE_IMAP_MS (30 * 60 * 1000)
+#define BRIDGE_IDLE_HTTP_MS (5 * 60 * 1000)
+#define BRIDGE_MAX_ERRORS 10                 /* consecutive error replies */
+#define BRIDGE_IN_MAX (64 * 1024)            /* bytes read from a client, not yet simulated */
+#define BRIDGE_SIM_INFLIGHT_MAX (256 * 1024) /* bytes in the simulated TCP not yet acked */
+#define BRIDGE_OUT_MAX (32 * 1024 * 1024)    /* bytes for a client that it has not read */
+#define BRIDGE_FIRST_LINE_MAX 8192           /* first line held for the HTTP check */
+
+struct bridge_cfg {
+    struct bridge_addr listen; /* default 127.0.0.1 */
+    uint32_t port_base;        /* default 2500; 0 = free ports chosen by the system */
+    uint32_t port_step;        /* default 10000 */
+    size_t max_conns;          /* default 32 */
+    int64_t idle_ms;           /* 0 (default): by protocol, see above; else for all */
+    bool log_all;              /* log segments and TCP states too */
+};
+
+/* The defaults above. Can't fail. */
+void bridge_cfg_default(struct bridge_cfg *cfg);
+/* The idle timeout of protocol p under cfg, in milliseconds. Can't fail. */
+int64_t bridge_idle_ms(const struct bridge_cfg *cfg, enum bridge_proto p);
+
+struct bridge;
+
+/* Open the bridge on world w (built from s, recording into tr; all
+ * borrowed, must outlive the bridge; w must not have run yet): adds the
+ * host "real-client" and a link to every mail server, opens the listening
+ * sockets and prints one line per port to log ("live: mail.example.org smtp
+ * 127.0.0.1:2525 -> port 25"). log may be NULL. Returns NULL with err filled
+ * when a socket cannot be opened (port in use, address not local) or a port
+ * is out of range; nothing is left open then. */
+struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct trace *tr,
+                          const struct bridge_cfg *cfg, FILE *log, struct ms_error *err);
+
+/* Close every session (each client gets the protocol's "shutting down"
+ * line, best effort) and listener, and free the bridge. Not the world.
+ * NULL is a no-op. */
+void bridge_free(struct bridge *b);
+
+/* One turn of the live loop: run the simulation up to the simulated time the
+ * wall clock maps to, wait at most max_wait_ms (0: do not wait) for socket
+ * readiness or the next simulated event, move bytes both ways, run again,
+ * and log the new trace records. A window calls it with 0 once per frame
+ * and draws in between; the headless loop calls it with a long wait.
+ * Returns the simulated time reached. Errors on one connection end that
+ * connection only. */
+sim_us bridge_step(struct bridge *b, int max_wait_ms);
+
+/* Sessions open now. Can't fail. */
+size_t bridge_session_count(const struct bridge *b);
+/* The real port bound for service p of the k-th mail server, 0 if none. */
+uint16_t bridge_bound_port(const struct bridge *b, size_t k, enum bridge_proto p);
+/* The net host id of "real-client". */
+uint32_t bridge_client_host(const struct bridge *b);
+
+/* Counters for the summary and tests. */
+struct bridge_stats {
+    size_t accepted;                    /* connections taken into the simulation */
+    size_t closed_by[BRIDGE_WHY_COUNT]; /* turned away or ended by the bridge */
+    size_t client_errors;               /* read/write errors, resets, slow readers */
+    uint64_t bytes_in, bytes_out;       /* from / to real clients */
+};
+void bridge_stats_get(const struct bridge *b, struct bridge_stats *out);
+/* Print the counters, one short paragraph. Can't fail. */
+void bridge_summary(const struct bridge *b, FILE *f);
+
+/* The command line of live mode:
+ *   --serve [FILE] [--port-base N] [--port-step N] [--listen ADDR]
+ *           [--max-conns N] [--idle-timeout DUR] [--log-all] [--variant NAME]
+ * Runs until SIGINT or SIGTERM, then closes everything, prints the summary
+ * and returns 0. Returns 2 on bad usage or when it cannot start, or -1 when
+ * argv holds no --serve (the caller handles it). */
+int bridge_cli(int argc, char **argv);
+
+#endif

@@ -1,0 +1,178 @@
+/* bridge_cli.c -- mailsim --serve: live mode from the command line (see
+ * bridge.h). Runs the headless live loop until SIGINT or SIGTERM. */
+#include "bridge/bridge.h"
+
+#include "core/dur.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Set by the signal handler; the only state shared with it. */
+static volatile sig_atomic_t bridge_cli_stop;
+
+static void bridge_cli_on_signal(int sig)
+{
+    (void)sig;
+    bridge_cli_stop = 1;
+}
+
+static void bridge_cli_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: mailsim --serve [FILE] [--port-base N] [--port-step N] [--listen ADDR]\n"
+            "                       [--max-conns N] [--idle-timeout DUR] [--log-all]\n"
+            "                       [--variant NAME]\n"
+            "Runs the lesson in FILE (default: the built-in lesson) in real time and lets real\n"
+            "mail clients connect to its mail servers on 127.0.0.1. Ports are printed at start:\n"
+            "with --port-base 2500 (the default) the first mail server is on 2525 (SMTP),\n"
+            "2587 (submission), 1110 (POP3), 1143 (IMAP) and 8080 (webmail); the next one\n"
+            "--port-step (10000) higher. --port-base 0 lets the system choose free ports.\n"
+            "Idle clients are closed after --idle-timeout (default: SMTP 5m, POP3 10m,\n"
+            "IMAP 30m); at most --max-conns (32) connections at once.\n"
+            "Ctrl-C stops it. See docs/live-mode.md.\n");
+}
+
+/* Parse a whole decimal number in lo..hi (X9: no atoi, no wrap-around). */
+static bool bridge_cli_number(const char *opt, const char *text, unsigned long lo, unsigned long hi,
+                              unsigned long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = (text[0] >= '0' && text[0] <= '9') ? strtoul(text, &end, 10) : 0;
+    if (!end || *end != '\0' || errno || v < lo || v > hi) {
+        fprintf(stderr, "mailsim: %s: \"%s\" is not a number from %lu to %lu\n", opt, text, lo, hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+int bridge_cli(int argc, char **argv)
+{
+    bool serve = false;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--serve") == 0) serve = true;
+    if (!serve) return -1;
+
+    struct bridge_cfg cfg;
+    bridge_cfg_default(&cfg);
+    const char *file = NULL, *variant = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        unsigned long v;
+        bool has_arg = i + 1 < argc;
+        if (strcmp(a, "--serve") == 0) {
+            continue;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            bridge_cli_usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--log-all") == 0) {
+            cfg.log_all = true;
+        } else if (strcmp(a, "--port-base") == 0 && has_arg) {
+            if (!bridge_cli_number(a, argv[++i], 0, 65535, &v)) return 2;
+            cfg.port_base = (uint32_t)v;
+        } else if (strcmp(a, "--port-step") == 0 && has_arg) {
+            if (!bridge_cli_number(a, argv[++i], 1, 65535, &v)) return 2;
+            cfg.port_step = (uint32_t)v;
+        } else if (strcmp(a, "--max-conns") == 0 && has_arg) {
+            if (!bridge_cli_number(a, argv[++i], 1, 10000, &v)) return 2;
+            cfg.max_conns = v;
+        } else if (strcmp(a, "--idle-timeout") == 0 && has_arg) {
+            const char *t = argv[++i];
+            sim_us d;
+            char why[160];
+            if (!dur_parse(t, strlen(t), &d, why, sizeof why)) {
+                fprintf(stderr, "mailsim: --idle-timeout: %s\n", why);
+                return 2;
+            }
+            if (d < SIM_US_PER_S) {
+                fprintf(stderr, "mailsim: --idle-timeout: \"%s\" is too short (at least 1s)\n", t);
+                return 2;
+            }
+            cfg.idle_ms = d / 1000;
+        } else if (strcmp(a, "--listen") == 0 && has_arg) {
+            struct ms_error err;
+            if (!bridge_addr_parse(argv[++i], &cfg.listen, &err)) {
+                fprintf(stderr, "mailsim: %s: %s\n", err.where, err.msg);
+                return 2;
+            }
+        } else if (strcmp(a, "--variant") == 0 && has_arg) {
+            variant = argv[++i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "mailsim: %s: unknown option or missing value\n", a);
+            bridge_cli_usage(stderr);
+            return 2;
+        } else if (!file) {
+            file = a;
+        } else {
+            bridge_cli_usage(stderr);
+            return 2;
+        }
+    }
+
+    struct scn_error serr;
+    memset(&serr, 0, sizeof serr);
+    struct scn_load_opts lo;
+    memset(&lo, 0, sizeof lo);
+    lo.variant = variant;
+    struct scn_scenario *s = file ? scn_load_file(file, &lo, &serr) : scn_load_default();
+    if (!s) {
+        fprintf(stderr, "%s\n", serr.text);
+        return 2;
+    }
+    struct trace *tr = trace_new();
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    struct world *w = world_new(s, tr, NULL, &err);
+    if (!w) {
+        fprintf(stderr, "mailsim: %s: cannot build the world: %s\n", s->source, err.msg);
+        trace_free(tr);
+        scn_free(s);
+        return 2;
+    }
+    printf("mailsim: %s (live)\n", s->title);
+    if (!cfg.listen.loopback)
+        printf("live: warning: listening on %s, not loopback: other machines can connect. The "
+               "simulated servers still never send anything outside the simulation.\n",
+               cfg.listen.text);
+    struct bridge *b = bridge_new(w, s, tr, &cfg, stdout, &err);
+    if (!b) {
+        fprintf(stderr, "mailsim: %s\n", err.msg);
+        world_free(w);
+        trace_free(tr);
+        scn_free(s);
+        return 2;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = bridge_cli_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    printf("live: ready; simulated time follows the wall clock. Ctrl-C stops.\n");
+    fflush(stdout);
+
+    sim_us reached = 0;
+    while (!bridge_cli_stop)
+        reached = bridge_step(b, 1000);
+
+    char when[32];
+    printf("live: stopping at simulated time %s\n", trace_format_time(reached, when, sizeof when));
+    bridge_summary(b, stdout);
+    bridge_free(b);
+    struct world_fates fa;
+    memset(&fa, 0, sizeof fa);
+    world_check(tr, s, trace_end_time(tr), NULL, 0, &fa);
+    printf("fates: %zu delivered, %zu still queued, %zu bounced\n", fa.delivered, fa.queued,
+           fa.bounced);
+    fflush(stdout);
+    world_free(w);
+    trace_free(tr);
+    scn_free(s);
+    return 0;
+}

@@ -1,0 +1,18 @@
+/* world_live.h -- the small hook live mode (sim/bridge) needs into a world:
+ * its network, to add the "real-client" host and its links before the world
+ * runs, and its event queue, so simulated time can follow the wall clock
+ * (world_run() stops at the lesson's horizon; live mode must not).
+ * Nothing here changes how a world behaves. */
+#ifndef MAILSIM_MAIL_WORLD_LIVE_H
+#define MAILSIM_MAIL_WORLD_LIVE_H
+
+#include "core/evq.h"
+#include "mail/world.h"
+#include "net/net.h"
+
+/* The world's network (borrowed; lives as long as the world). Can't fail. */
+struct net *world_net(struct world *w);
+/* The world's event queue (borrowed; lives as long as the world). Can't fail. */
+struct evq *world_evq(struct world *w);
+
+#endif

@@ -1,0 +1,251 @@
+/* ui.h -- the lecture window: view state, the model derived from a trace,
+ * drawing, the window loop and the command line of the window.
+ *
+ * The window reads only the trace (trace/trace.h) and the scenario model
+ * (scenario/scenario.h); it never runs or changes the simulation. Input
+ * changes only a struct ui_view (raylib's update/draw split, applied to a
+ * cursor). Drawing is a pure function of (trace, scenario, view): the frame
+ * at step k is pixel-identical however the view got there (forward, backward
+ * or by seeking), which tests/ui/test_ui.c checks. Step k means "records
+ * 0 .. k-1 have happened"; k runs from 0 to N = trace_count. */
+#ifndef MAILSIM_UI_UI_H
+#define MAILSIM_UI_UI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/common.h"
+#include "scenario/scenario.h"
+#include "trace/trace.h"
+
+/* ---- the model: what the window derives from a trace, once ------------------- */
+
+struct ui_model;
+
+/* Index tr for drawing: host layout (from scn when given, else automatic),
+ * keyframes of host/link/queue/mailbox state every 1024 records, the rows of
+ * the sequence diagram, lines per connection, compressed time for the
+ * timeline. Both are borrowed and must outlive the model; scn may be NULL.
+ * Aborts only when memory is exhausted. */
+struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario *scn);
+/* Set the title shown (copied; NULL keeps the scenario's). */
+void ui_model_set_title(struct ui_model *m, const char *title);
+/* Free the model (not the trace). NULL is a no-op. */
+void ui_model_free(struct ui_model *m);
+/* Number of steps N (== trace_count); the view's step runs 0..N. */
+size_t ui_model_steps(const struct ui_model *m);
+/* The trace and scenario the model reads. Borrowed. */
+const struct trace *ui_model_trace(const struct ui_model *m);
+/* The title shown in the window's title bar ("mailsim" when there is none). */
+const char *ui_model_title(const struct ui_model *m);
+
+/* ---- the view: everything input may change -------------------------------------- */
+
+enum ui_theme { UI_THEME_DARK, UI_THEME_LIGHT };
+
+enum ui_overlay {
+    UI_OV_NONE,
+    UI_OV_HELP,    /* H or ? */
+    UI_OV_INSPECT, /* a clicked packet or arrow: view.inspect */
+    UI_OV_MESSAGE, /* a clicked envelope: view.msg_host */
+};
+
+#define UI_SPEED_COUNT 11 /* speeds 1/8x .. 128x; index 3 is 1x */
+
+struct ui_view {
+    size_t step; /* 0..N */
+    double frac; /* 0 <= frac < 1: part of the way to step + 1 (playing) */
+    bool playing;
+    int speed;           /* 0..UI_SPEED_COUNT-1 */
+    double zoom;         /* everything: + and - (1.0 = 18 px smallest text at 1080p) */
+    double topo_zoom;    /* topology only: mouse wheel */
+    double pan_x, pan_y; /* topology only: drag, in pixels at zoom 1 */
+    enum ui_theme theme;
+    bool tcp_detail; /* show handshakes and bare ACKs (default on) */
+    enum ui_overlay overlay;
+    size_t inspect;    /* UI_OV_INSPECT: the record shown */
+    uint32_t msg_host; /* UI_OV_MESSAGE: the host whose envelope was clicked */
+    uint32_t conn;     /* dialogue panel: connection shown, 0 = follow the step */
+};
+
+/* Defaults: step 0, paused, 1x, zoom 1, dark theme, TCP detail on. Can't fail. */
+void ui_view_init(struct ui_view *v);
+/* Go to step k (clamped to 0..N), frac 0. */
+void ui_view_seek(struct ui_view *v, const struct ui_model *m, size_t k);
+/* One record forward (+1) or back (-1), or any delta; clamped. */
+void ui_view_step(struct ui_view *v, const struct ui_model *m, long delta);
+/* Next (dir > 0) or previous protocol line; stays put when there is none. */
+void ui_view_step_line(struct ui_view *v, const struct ui_model *m, int dir);
+/* Next or previous message event (queued, attempt, deferred, delivered, ...). */
+void ui_view_step_message(struct ui_view *v, const struct ui_model *m, int dir);
+/* While playing, advance by real_s seconds of wall time (compressed: idle
+ * gaps take at most a moment, see ui_model.c). Stops at the end. */
+void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s);
+/* The speed factor of v->speed, e.g. 1.0, 0.5, 4.0. */
+double ui_view_speed_factor(const struct ui_view *v);
+/* The simulated time shown at the view (record k-1's time, interpolated
+ * towards record k's while playing). */
+sim_us ui_view_time(const struct ui_view *v, const struct ui_model *m);
+
+/* ---- drawing ------------------------------------------------------------------- */
+
+struct ui_gfx;
+
+/* What the last ui_draw drew, for tests and for mapping clicks. */
+struct ui_stats {
+    unsigned hosts;      /* host icons */
+    unsigned hosts_down; /* of which crossed out */
+    unsigned links;
+    unsigned links_down;
+    unsigned packets;      /* packets in flight drawn */
+    unsigned packets_lost; /* falling, crossed packets */
+    unsigned labels;       /* packets with a text label */
+    unsigned envelopes;    /* queued envelopes */
+    unsigned arrows;       /* sequence diagram arrows */
+    unsigned dialogue_lines;
+    unsigned text_draws;   /* text blits */
+    unsigned text_renders; /* texts rendered by the font engine this frame (cache misses) */
+};
+
+/* What is under a point of the last frame drawn. */
+enum ui_hit_kind {
+    UI_HIT_NONE,
+    UI_HIT_HOST,
+    UI_HIT_LINK,
+    UI_HIT_PACKET,
+    UI_HIT_ARROW,
+    UI_HIT_ENVELOPE,
+    UI_HIT_TIMELINE,
+    UI_HIT_DIALOGUE
+};
+struct ui_hit {
+    enum ui_hit_kind kind;
+    uint32_t id;  /* host, link, or connection (dialogue) */
+    size_t rec;   /* packet / arrow: the record */
+    double where; /* timeline: 0..1 along it */
+};
+
+/* An offscreen renderer (SDL software renderer on an SDL_Surface), w x h
+ * pixels. Finds the font through MAILSIM_FONT or fontconfig ("DejaVu Sans").
+ * Returns NULL with *err filled when SDL, the font or memory fail. Needs no
+ * display. */
+struct ui_gfx *ui_gfx_new_offscreen(int w, int h, struct ms_error *err);
+/* Free it. NULL is a no-op. */
+void ui_gfx_free(struct ui_gfx *g);
+/* Draw the frame of (m, v) into g. stats may be NULL. */
+void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v,
+             struct ui_stats *stats);
+/* The pixels of the offscreen frame (ARGB8888, rows of *pitch bytes), or
+ * NULL for a window renderer. Borrowed. */
+const void *ui_gfx_pixels(const struct ui_gfx *g, int *w, int *h, int *pitch);
+/* Save what was last drawn as a PNG (SDL2_image IMG_SavePNG). Returns 0, or
+ * -1 with *err filled. */
+int ui_gfx_save_png(struct ui_gfx *g, const char *path, struct ms_error *err);
+/* What the last frame drew at pixel (x, y). */
+struct ui_hit ui_gfx_hit(const struct ui_gfx *g, int x, int y);
+
+/* ---- the program's side: loading, simulating, faults ----------------------------- */
+
+/* A simulated lesson as the window sees it. Borrowed from the program. */
+struct ui_world {
+    const struct trace *tr;
+    const struct scn_scenario *scn; /* may be NULL */
+    const char *title;              /* NULL: the scenario's title */
+};
+
+enum ui_fault_kind { UI_FAULT_HOST_DOWN, UI_FAULT_HOST_UP, UI_FAULT_LINK_DOWN, UI_FAULT_LINK_UP };
+
+/* A fault the lecturer injected by clicking: a new scenario event at `at`. */
+struct ui_fault {
+    enum ui_fault_kind kind;
+    uint32_t id; /* host or link id (trace ids == scenario indices) */
+    sim_us at;
+};
+
+/* What the program provides; the window never calls the simulation itself.
+ * Worlds handed to the window stay valid until the next call of load or
+ * fault (the program frees the previous one then), or the end of ui_cli_main. */
+struct ui_app {
+    void *ctx;
+    /* Load the scenario in file (NULL: the built-in lesson) and simulate it.
+     * Returns 0 and fills *w, or -1 with *err filled. */
+    int (*load)(void *ctx, const char *file, struct ui_world *w, struct ms_error *err);
+    /* Add fault to the current scenario, simulate again, fill *w. Returns 0,
+     * or -1 with *err (the previous world then stays valid). May be NULL. */
+    int (*fault)(void *ctx, const struct ui_fault *f, struct ui_world *w, struct ms_error *err);
+    /* Print the text transcript of w to out (used without a display).
+     * Returns 0, or -1 on write error. May be NULL (trace_write_text then). */
+    int (*transcript)(void *ctx, const struct ui_world *w, FILE *out);
+};
+
+/* The simplest thing a program can provide: a simulator. The window then
+ * loads scenario files itself (scenario layer), and turns a click on a host
+ * or link into a copy of the scenario with one more timeline action (HOST_DOWN,
+ * LINK_UP, ...) at the current simulated time, which it hands back to
+ * simulate. */
+struct ui_sim {
+    void *ctx;
+    /* Run scenario s (borrowed) from the start to the end; a new trace that
+     * the window frees with trace_free, or NULL with *err filled. */
+    struct trace *(*simulate)(void *ctx, const struct scn_scenario *s, struct ms_error *err);
+    /* The textbook transcript of tr to f; 0, or -1 on a write error. May be
+     * NULL (trace_write_text then). */
+    int (*transcript)(const struct trace *tr, FILE *f);
+};
+
+/* An app whose load and fault work as described above, on sim (borrowed,
+ * must outlive it). The worlds it hands out belong to it. Can't fail. */
+struct ui_app *ui_app_new(const struct ui_sim *sim);
+/* Free the app and the last world it made. NULL is a no-op. */
+void ui_app_free(struct ui_app *app);
+
+/* ---- the window ------------------------------------------------------------------ */
+
+/* Open the window on app's world and run until Q or close. view is the
+ * starting view (may be NULL). Returns 0, 1 on error, or 3 when there is no
+ * display (SDL cannot initialise video; *err says why and nothing was printed). */
+int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w,
+                  const struct ui_view *view, struct ms_error *err);
+
+/* ---- the command line --------------------------------------------------------------- */
+
+/* mailsim's window options, parsed and run:
+ *   mailsim [--demo] [--size WxH] [--theme dark|light] [--step K] [--zoom Z]
+ *           [--no-tcp-detail] [--render-step K --out FILE.png]
+ *           [--export-frames DIR] [--text] [FILE]
+ * app may be NULL (only --demo works then). Returns the exit code:
+ * 0 success, 1 runtime error, 2 usage error. Prints its errors on stderr. */
+int ui_cli_main(int argc, char **argv, const struct ui_app *app);
+/* ui_cli_main with an app built on sim: FILE (or the built-in lesson) is
+ * loaded with scn_load_file and simulated; faults become timeline actions.
+ * Same options and exit codes. */
+int ui_cli_run(int argc, char **argv, const struct ui_sim *sim);
+/* The usage text of the options above, for mailsim --help. Static. */
+const char *ui_cli_usage(void);
+
+/* ---- the built-in demonstration trace ---------------------------------------------- */
+
+/* A synthetic lesson built through the trace API alone: alice-pc,
+ * mail.example.org, internet, mail.example.net, bob-pc and a DNS server;
+ * handshakes, SMTP lines, a retry while a host is down, queue and mailbox
+ * changes, narration. For tests, screenshots and `mailsim --demo` while no
+ * simulation exists. Caller frees with trace_free. Can't fail. */
+struct trace *ui_demo_trace(void);
+/* A large synthetic trace for benchmarks: hosts hosts in a ring around one
+ * router, at least records records, with about in_flight data segments in
+ * the air at every moment of its middle. Caller frees. Can't fail. */
+struct trace *ui_demo_big(unsigned hosts, unsigned in_flight, size_t records);
+
+/* ---- what protocol lines mean ------------------------------------------------------- */
+
+/* The meaning and RFC section of a protocol line ("MAIL FROM:<a@b>",
+ * "250 2.1.0 Ok", "+OK", "a1 SELECT INBOX") of proto ("SMTP", "POP3",
+ * "IMAP", "HTTP"): e.g. "Starts a mail transaction: the envelope sender",
+ * "RFC 5321 §4.1.1.2". Returns false when the line is not in the table
+ * (then *meaning and *rfc are set to ""). Static strings. */
+bool ui_rfc_explain(const char *proto, const char *line, size_t len, const char **meaning,
+                    const char **rfc);
+
+#endif

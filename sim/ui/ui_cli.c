@@ -1,0 +1,295 @@
+/* ui_cli.c -- the window's part of mailsim's command line: open the window,
+ * render one step or every step to PNG, or print the transcript when there
+ * is no display. main() dispatches here; loading and simulating are the
+ * program's callbacks (struct ui_app), never called from ui/ directly. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ui/ui_int.h"
+
+static const char ui_usage[] =
+    "usage: mailsim [options] [FILE]\n"
+    "  FILE                 scenario to simulate and show (default: the built-in lesson)\n"
+    "  --demo               show the built-in synthetic demonstration trace\n"
+    "  --render-step K      draw step K offscreen (no display needed); needs --out\n"
+    "  --out FILE.png       where --render-step writes\n"
+    "  --export-frames DIR  write DIR/step-000000.png ... one PNG per step\n"
+    "  --size WxH           frame size for --render-step/--export-frames (1920x1080)\n"
+    "  --step K             start the window at step K\n"
+    "  --theme dark|light   colour theme (dark)\n"
+    "  --zoom Z             scale all text and drawings (1.0)\n"
+    "  --no-tcp-detail      hide handshakes and bare ACKs\n"
+    "  --help-overlay       draw the help overlay (for --render-step)\n"
+    "  --inspect R          open the inspector on record R (1-based)\n"
+    "  --message HOST       open the message view at HOST\n"
+    "  --text               print the text transcript instead of opening a window\n";
+
+const char *ui_cli_usage(void)
+{
+    return ui_usage;
+}
+
+struct ui_cli {
+    bool demo, text, help_overlay;
+    const char *file, *out, *export_dir, *message_host;
+    long render_step; /* -1: none */
+    long start_step;
+    long inspect; /* 1-based, 0 none */
+    int w, h;
+    enum ui_theme theme;
+    double zoom;
+    bool no_tcp;
+};
+
+static bool ui_cli_long(const char *s, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 0) return false;
+    *out = v;
+    return true;
+}
+
+static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
+{
+    memset(c, 0, sizeof *c);
+    c->render_step = -1;
+    c->w = 1920;
+    c->h = 1080;
+    c->zoom = 1.0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        bool takes = strcmp(a, "--render-step") == 0 || strcmp(a, "--out") == 0 ||
+                     strcmp(a, "--export-frames") == 0 || strcmp(a, "--size") == 0 ||
+                     strcmp(a, "--step") == 0 || strcmp(a, "--theme") == 0 ||
+                     strcmp(a, "--zoom") == 0 || strcmp(a, "--inspect") == 0 ||
+                     strcmp(a, "--message") == 0;
+        if (takes && !val) {
+            fprintf(stderr, "mailsim: %s needs a value\n%s", a, ui_usage);
+            return 2;
+        }
+        if (strcmp(a, "--demo") == 0) {
+            c->demo = true;
+        } else if (strcmp(a, "--text") == 0) {
+            c->text = true;
+        } else if (strcmp(a, "--no-tcp-detail") == 0) {
+            c->no_tcp = true;
+        } else if (strcmp(a, "--help-overlay") == 0) {
+            c->help_overlay = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(ui_usage, stdout);
+            return 0;
+        } else if (strcmp(a, "--render-step") == 0) {
+            if (!ui_cli_long(val, &c->render_step)) {
+                fprintf(stderr, "mailsim: --render-step: \"%s\" is not a step number\n", val);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--step") == 0) {
+            if (!ui_cli_long(val, &c->start_step)) {
+                fprintf(stderr, "mailsim: --step: \"%s\" is not a step number\n", val);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--inspect") == 0) {
+            if (!ui_cli_long(val, &c->inspect) || c->inspect == 0) {
+                fprintf(stderr, "mailsim: --inspect: \"%s\" is not a record number (1..N)\n", val);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--out") == 0) {
+            c->out = argv[++i];
+        } else if (strcmp(a, "--export-frames") == 0) {
+            c->export_dir = argv[++i];
+        } else if (strcmp(a, "--message") == 0) {
+            c->message_host = argv[++i];
+        } else if (strcmp(a, "--size") == 0) {
+            if (sscanf(val, "%dx%d", &c->w, &c->h) != 2 || c->w < 320 || c->h < 240 ||
+                c->w > 8192 || c->h > 8192) {
+                fprintf(stderr,
+                        "mailsim: --size: \"%s\" is not WxH between 320x240 and 8192x8192\n", val);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--theme") == 0) {
+            if (strcmp(val, "dark") == 0)
+                c->theme = UI_THEME_DARK;
+            else if (strcmp(val, "light") == 0)
+                c->theme = UI_THEME_LIGHT;
+            else {
+                fprintf(stderr, "mailsim: --theme: \"%s\" is not dark or light\n", val);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--zoom") == 0) {
+            char *end;
+            c->zoom = strtod(val, &end);
+            if (end == val || *end || !(c->zoom >= 0.5 && c->zoom <= 3)) {
+                fprintf(stderr, "mailsim: --zoom: \"%s\" is not a number from 0.5 to 3\n", val);
+                return 2;
+            }
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "mailsim: unknown argument \"%s\" (try --help)\n", a);
+            return 2;
+        } else if (c->file) {
+            fprintf(stderr, "mailsim: one scenario file at a time (got %s and %s)\n", c->file, a);
+            return 2;
+        } else {
+            c->file = a;
+        }
+    }
+    if (c->render_step >= 0 && !c->out) {
+        fprintf(stderr, "mailsim: --render-step needs --out FILE.png\n");
+        return 2;
+    }
+    if (c->out && c->render_step < 0) {
+        fprintf(stderr, "mailsim: --out needs --render-step K\n");
+        return 2;
+    }
+    return -1;
+}
+
+static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct ui_view *v)
+{
+    ui_view_init(v);
+    v->theme = c->theme;
+    v->zoom = c->zoom;
+    v->tcp_detail = !c->no_tcp;
+    ui_view_seek(v, m, (size_t)c->start_step);
+    if (c->help_overlay) v->overlay = UI_OV_HELP;
+    if (c->inspect > 0 && (size_t)c->inspect <= ui_model_steps(m)) {
+        v->overlay = UI_OV_INSPECT;
+        v->inspect = (size_t)c->inspect - 1;
+    }
+    if (c->message_host) {
+        const struct trace *tr = ui_model_trace(m);
+        for (size_t h = 0; h < trace_host_count(tr); h++)
+            if (strcmp(trace_host_name(tr, (uint32_t)h), c->message_host) == 0) {
+                v->overlay = UI_OV_MESSAGE;
+                v->msg_host = (uint32_t)h;
+            }
+    }
+}
+
+static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w)
+{
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    struct ui_gfx *g = ui_gfx_new_offscreen(c->w, c->h, &err);
+    if (!g) {
+        fprintf(stderr, "mailsim: %s\n", err.msg);
+        return 1;
+    }
+    struct ui_model *m = ui_model_new(w->tr, w->scn);
+    ui_model_set_title(m, w->title);
+    struct ui_view v;
+    ui_cli_view(c, m, &v);
+    int rc = 0;
+    if (c->render_step >= 0) {
+        if ((size_t)c->render_step > ui_model_steps(m)) {
+            fprintf(stderr, "mailsim: --render-step %ld: the trace has steps 0..%zu\n",
+                    c->render_step, ui_model_steps(m));
+            rc = 2;
+        } else {
+            ui_view_seek(&v, m, (size_t)c->render_step);
+            ui_draw(g, m, &v, NULL);
+            if (ui_gfx_save_png(g, c->out, &err) != 0) {
+                fprintf(stderr, "mailsim: %s\n", err.msg);
+                rc = 1;
+            }
+        }
+    }
+    if (rc == 0 && c->export_dir) {
+        if (mkdir(c->export_dir, 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, "mailsim: --export-frames: cannot create %s: %s\n", c->export_dir,
+                    strerror(errno));
+            rc = 1;
+        }
+        for (size_t k = 0; rc == 0 && k <= ui_model_steps(m); k++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/step-%06zu.png", c->export_dir, k);
+            ui_view_seek(&v, m, k);
+            ui_draw(g, m, &v, NULL);
+            if (ui_gfx_save_png(g, path, &err) != 0) {
+                fprintf(stderr, "mailsim: %s\n", err.msg);
+                rc = 1;
+            }
+        }
+        if (rc == 0)
+            fprintf(stderr, "mailsim: wrote %zu frames to %s\n", ui_model_steps(m) + 1,
+                    c->export_dir);
+    }
+    ui_model_free(m);
+    ui_gfx_free(g);
+    return rc;
+}
+
+static int ui_cli_transcript(const struct ui_app *app, const struct ui_world *w)
+{
+    int r = app && app->transcript ? app->transcript(app->ctx, w, stdout)
+                                   : trace_write_text(w->tr, stdout);
+    if (fflush(stdout) != 0) r = -1;
+    return r == 0 ? 0 : 1;
+}
+
+int ui_cli_main(int argc, char **argv, const struct ui_app *app)
+{
+    struct ui_cli c;
+    bool ttf_before = TTF_WasInit() > 0;
+    int rc = ui_cli_parse(argc, argv, &c);
+    if (rc >= 0) return rc;
+    struct ui_world w = {NULL, NULL, NULL};
+    struct trace *demo = NULL;
+    struct scn_scenario *demo_scn = NULL;
+    if (c.demo) {
+        if (c.file) {
+            fprintf(stderr, "mailsim: --demo takes no scenario file\n");
+            return 2;
+        }
+        demo = ui_demo_trace();
+        w.tr = demo;
+        /* The built-in lesson has the same hosts: take its layout and kinds. */
+        demo_scn = scn_load_default();
+        w.scn = demo_scn;
+        w.title = "Demo: Alice mails Bob (synthetic trace)";
+    } else if (app && app->load) {
+        struct ms_error err;
+        memset(&err, 0, sizeof err);
+        if (app->load(app->ctx, c.file, &w, &err) != 0) {
+            fprintf(stderr, "mailsim: %s\n", err.msg);
+            return 1;
+        }
+    } else {
+        fprintf(stderr, "mailsim: this build cannot simulate scenarios yet; try mailsim --demo\n");
+        return 1;
+    }
+    if (c.text) {
+        rc = ui_cli_transcript(app, &w);
+    } else if (c.render_step >= 0 || c.export_dir) {
+        rc = ui_cli_render(&c, &w);
+    } else {
+        struct ms_error err;
+        memset(&err, 0, sizeof err);
+        struct ui_model *m = ui_model_new(w.tr, w.scn);
+        struct ui_view v;
+        ui_cli_view(&c, m, &v);
+        ui_model_free(m);
+        rc = ui_window_run(c.demo ? NULL : app, c.file, &w, &v, &err);
+        if (rc == 3) {
+            fprintf(stderr, "mailsim: no display (%s); printing the transcript instead\n",
+                    err.msg[0] ? err.msg : "SDL cannot open video");
+            rc = ui_cli_transcript(app, &w);
+        } else if (rc != 0) {
+            fprintf(stderr, "mailsim: %s\n", err.msg);
+        }
+    }
+    trace_free(demo);
+    scn_free(demo_scn);
+    if (!ttf_before && TTF_WasInit()) TTF_Quit();
+    return rc;
+}

@@ -1,0 +1,193 @@
+/* ui_gfx.c -- the renderer: an SDL software renderer drawing into an
+ * SDL_Surface, fonts found through fontconfig, and a cache of text textures.
+ *
+ * Every frame, in a window or offscreen, is drawn into the same kind of
+ * surface by the same code, so a screenshot is exactly what the room sees.
+ * PNG files are written with SDL2_image's IMG_SavePNG: SDL2_image is one
+ * Debian package that pulls in libpng, and saves an SDL_Surface in one call.
+ * Text is rendered by SDL2_ttf once per (font, size, colour, string) and kept
+ * as a texture; a frame that shows the same words again only copies pixels. */
+#include <fontconfig/fontconfig.h>
+#include <SDL_image.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/ui_int.h"
+
+static const char *const ui_font_families[UI_F_COUNT] = {"DejaVu Sans", "DejaVu Sans:bold",
+                                                         "DejaVu Sans Mono"};
+
+/* Fill err with where and msg (cut to fit). */
+static void ui_err(struct ms_error *err, const char *where, const char *msg)
+{
+    if (!err) return;
+    memset(err, 0, sizeof *err);
+    err->code = 1;
+    size_t n = strlen(where);
+    n = n < sizeof err->where - 1 ? n : sizeof err->where - 1;
+    memcpy(err->where, where, n);
+    n = strlen(msg);
+    n = n < sizeof err->msg - 1 ? n : sizeof err->msg - 1;
+    memcpy(err->msg, msg, n);
+}
+
+/* The file of family through fontconfig, into out. */
+static bool ui_font_find(const char *family, char *out, size_t outlen)
+{
+    if (!FcInit()) return false;
+    FcPattern *pat = FcNameParse((const FcChar8 *)family);
+    if (!pat) return false;
+    FcConfigSubstitute(NULL, pat, FcMatchPattern);
+    FcDefaultSubstitute(pat);
+    FcResult res;
+    FcPattern *match = FcFontMatch(NULL, pat, &res);
+    bool ok = false;
+    if (match) {
+        FcChar8 *file = NULL;
+        if (FcPatternGetString(match, FC_FILE, 0, &file) == FcResultMatch && file) {
+            snprintf(out, outlen, "%s", (const char *)file);
+            ok = true;
+        }
+        FcPatternDestroy(match);
+    }
+    FcPatternDestroy(pat);
+    return ok;
+}
+
+static bool ui_fonts_setup(struct ui_gfx *g, struct ms_error *err)
+{
+    const char *env = getenv("MAILSIM_FONT");
+    for (int f = 0; f < UI_F_COUNT; f++) {
+        if (env && *env && f != UI_F_MONO) {
+            snprintf(g->font_path[f], sizeof g->font_path[f], "%s", env);
+        } else if (!ui_font_find(ui_font_families[f], g->font_path[f], sizeof g->font_path[f])) {
+            if (f > 0) {
+                memcpy(g->font_path[f], g->font_path[0], sizeof g->font_path[f]);
+                continue;
+            }
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     "no font found: install fonts-dejavu-core (fontconfig found no \"%s\") "
+                     "or set MAILSIM_FONT to a .ttf file",
+                     ui_font_families[f]);
+            ui_err(err, "font", msg);
+            return false;
+        }
+        /* Check now that the file opens, so the error is clear and early. */
+        TTF_Font *probe = TTF_OpenFont(g->font_path[f], 18);
+        if (!probe) {
+            if (f > 0 && !(env && *env)) {
+                memcpy(g->font_path[f], g->font_path[0], sizeof g->font_path[f]);
+                continue;
+            }
+            char msg[1200];
+            snprintf(msg, sizeof msg, "cannot open font %s (%s); set MAILSIM_FONT to a .ttf file",
+                     g->font_path[f], TTF_GetError());
+            ui_err(err, "font", msg);
+            return false;
+        }
+        TTF_CloseFont(probe);
+    }
+    return true;
+}
+
+static struct ui_gfx *ui_gfx_alloc(struct ms_error *err)
+{
+    if (!TTF_WasInit() && TTF_Init() != 0) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "cannot initialise SDL_ttf: %s", TTF_GetError());
+        ui_err(err, "SDL_ttf", msg);
+        return NULL;
+    }
+    struct ui_gfx *g = ms_xcalloc(1, sizeof *g);
+    g->text = ms_xcalloc(UI_TEXT_SLOTS, sizeof *g->text);
+    g->hits = ms_xcalloc(UI_MAX_HITS, sizeof *g->hits);
+    if (!ui_fonts_setup(g, err)) {
+        ui_gfx_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+struct ui_gfx *ui_gfx_new_offscreen(int w, int h, struct ms_error *err)
+{
+    if (w < 320 || h < 240 || w > 8192 || h > 8192) {
+        ui_err(err, "size", "frame size is out of range (320x240 .. 8192x8192)");
+        return NULL;
+    }
+    struct ui_gfx *g = ui_gfx_alloc(err);
+    if (!g) return NULL;
+    g->w = w;
+    g->h = h;
+    g->surface = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (g->surface) g->ren = SDL_CreateSoftwareRenderer(g->surface);
+    if (!g->ren) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "cannot create the software renderer: %s", SDL_GetError());
+        ui_err(err, "SDL", msg);
+        ui_gfx_free(g);
+        return NULL;
+    }
+    SDL_SetRenderDrawBlendMode(g->ren, SDL_BLENDMODE_BLEND);
+    return g;
+}
+
+void ui_gfx_text_flush(struct ui_gfx *g)
+{
+    for (size_t i = 0; i < UI_TEXT_SLOTS; i++) {
+        if (g->text[i].tex) SDL_DestroyTexture(g->text[i].tex);
+        memset(&g->text[i], 0, sizeof g->text[i]);
+    }
+    g->text_used = 0;
+}
+
+void ui_gfx_free(struct ui_gfx *g)
+{
+    if (!g) return;
+    if (g->text) ui_gfx_text_flush(g);
+    free(g->text);
+    free(g->hits);
+    for (int i = 0; i < 64; i++)
+        if (g->icons[i].tex) SDL_DestroyTexture(g->icons[i].tex);
+    for (int f = 0; f < UI_F_COUNT; f++)
+        for (int i = 0; i < 24; i++)
+            if (g->fonts[f][i].font) TTF_CloseFont(g->fonts[f][i].font);
+    if (g->ren) SDL_DestroyRenderer(g->ren);
+    if (g->surface) SDL_FreeSurface(g->surface);
+    free(g);
+}
+
+const void *ui_gfx_pixels(const struct ui_gfx *g, int *w, int *h, int *pitch)
+{
+    if (!g->surface) return NULL;
+    *w = g->surface->w;
+    *h = g->surface->h;
+    *pitch = g->surface->pitch;
+    return g->surface->pixels;
+}
+
+int ui_gfx_save_png(struct ui_gfx *g, const char *path, struct ms_error *err)
+{
+    if (IMG_SavePNG(g->surface, path) != 0) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "cannot write %s: %s", path, IMG_GetError());
+        ui_err(err, "png", msg);
+        return -1;
+    }
+    return 0;
+}
+
+struct ui_hit ui_gfx_hit(const struct ui_gfx *g, int x, int y)
+{
+    /* Last drawn is on top. */
+    for (size_t i = g->n_hits; i-- > 0;) {
+        const SDL_Rect *r = &g->hits[i].r;
+        if (x >= r->x && y >= r->y && x < r->x + r->w && y < r->y + r->h) {
+            struct ui_hit h = g->hits[i].hit;
+            h.where = (double)(x - r->x) / (double)(r->w > 1 ? r->w - 1 : 1);
+            return h;
+        }
+    }
+    struct ui_hit none = {UI_HIT_NONE, 0, 0, 0};
+    return none;
+}

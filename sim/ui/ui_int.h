@@ -1,0 +1,179 @@
+/* ui_int.h -- what the files of sim/ui share and nobody else sees: the
+ * model's insides, the state at a step, the renderer with its font and text
+ * cache. Not part of the public API (that is ui.h). */
+#ifndef MAILSIM_UI_UI_INT_H
+#define MAILSIM_UI_UI_INT_H
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+
+#include "ui/ui.h"
+
+/* How a host is drawn. */
+enum ui_hkind {
+    UI_HK_LAPTOP,
+    UI_HK_PC,
+    UI_HK_PHONE,
+    UI_HK_BROWSER,
+    UI_HK_SERVER,
+    UI_HK_ROUTER,
+    UI_HK_DNS,
+    UI_HK_WEB,
+};
+
+struct ui_hostinfo {
+    enum ui_hkind kind;
+    double x, y;      /* 0..1 in the topology panel */
+    char addr[32];    /* "192.0.2.10" */
+    const char *name; /* borrowed from the trace */
+};
+
+/* A user's folder on a host, as the last MAILBOX_CHANGED said. */
+struct ui_mbox {
+    uint32_t host, user, folder, count, unseen;
+};
+
+/* Host, link, queue and mailbox state after records [0, k). */
+struct ui_state {
+    uint8_t *host_down;
+    uint8_t *link_down;
+    uint32_t *q_len;
+    sim_us *q_next;
+    struct ui_mbox *mb; /* sorted by host, user, folder */
+    size_t n_mb, cap_mb;
+    size_t narration; /* last NARRATION record + 1, 0 if none */
+    size_t last_line; /* last LINE_SENT record + 1, 0 if none */
+};
+
+#define UI_KF_EVERY 1024
+
+struct ui_model {
+    const struct trace *tr;
+    const struct scn_scenario *scn;
+    size_t n, nh, nl;
+    struct ui_hostinfo *hosts;
+    char title[256];
+    sim_us *ct;    /* compressed time of each record (idle gaps capped) */
+    size_t *lines; /* LINE_SENT records, in order */
+    size_t n_lines;
+    size_t *msgs; /* MSG_* records */
+    size_t n_msgs;
+    size_t *rows; /* sequence diagram rows without TCP detail */
+    size_t n_rows;
+    size_t *rows_tcp; /* ... with TCP detail */
+    size_t n_rows_tcp;
+    uint32_t n_conns;   /* connection ids 0 .. n_conns-1 */
+    size_t *conn_off;   /* CSR: LINE_SENT records of conn c are */
+    size_t *conn_lines; /* conn_lines[conn_off[c] .. conn_off[c+1]) */
+    int *column;        /* host -> sequence diagram column, -1 if none */
+    uint32_t *col_host; /* column -> host */
+    size_t n_cols;
+    struct ui_state *kf; /* state at records k * UI_KF_EVERY */
+    size_t n_kf;
+    sim_us max_flight; /* longest t_arrive - t_depart of any packet */
+    /* Timeline ticks per pixel column, cached for one width (drawing is
+     * still a function of the trace: the cache only saves work). */
+    uint8_t *bins;
+    int bins_w;
+    size_t *gaps; /* records preceded by a gap >= UI_GAP_LABEL_US */
+    size_t n_gaps;
+};
+
+/* Gaps between records longer than this are drawn (and played) as this. */
+#define UI_GAP_CAP_US (40 * SIM_US_PER_MS)
+/* Gaps this long get a "30 min later" label on the timeline. */
+#define UI_GAP_LABEL_US (10 * SIM_US_PER_S)
+
+void ui_state_init(const struct ui_model *m, struct ui_state *st);
+void ui_state_free(struct ui_state *st);
+/* Fill st with the state after records [0, k) (keyframe + replay). */
+void ui_model_state(const struct ui_model *m, size_t k, struct ui_state *st);
+/* The index of the first element of a (sorted, n) that is >= key. */
+size_t ui_lower(const size_t *a, size_t n, size_t key);
+/* Which protocol a packet or line belongs to. */
+enum ui_proto { UI_P_TCP, UI_P_SMTP, UI_P_POP3, UI_P_IMAP, UI_P_HTTP, UI_P_DNS, UI_P_COUNT };
+enum ui_proto ui_proto_of_ports(uint16_t sport, uint16_t dport);
+enum ui_proto ui_proto_of_name(const char *name);
+extern const char *const ui_proto_names[UI_P_COUNT];
+
+/* ---- the renderer --------------------------------------------------------------- */
+
+enum ui_font { UI_F_SANS, UI_F_BOLD, UI_F_MONO, UI_F_COUNT };
+
+struct ui_text_entry {
+    uint64_t hash; /* 0 = empty */
+    SDL_Texture *tex;
+    int w, h;
+    unsigned last_frame;
+};
+
+#define UI_TEXT_SLOTS 4096
+#define UI_MAX_HITS 4096
+
+struct ui_hit_rect {
+    SDL_Rect r;
+    struct ui_hit hit;
+};
+
+struct ui_gfx {
+    SDL_Surface *surface; /* offscreen target, or NULL */
+    SDL_Window *window;   /* window target, or NULL */
+    SDL_Renderer *ren;
+    int w, h;
+    char font_path[UI_F_COUNT][512];
+    struct {
+        int px;
+        TTF_Font *font;
+    } fonts[UI_F_COUNT][24];
+    struct ui_text_entry *text; /* UI_TEXT_SLOTS, open addressing */
+    size_t text_used;
+    unsigned frame;
+    struct ui_stats stats;
+    struct ui_hit_rect *hits;
+    size_t n_hits;
+    double scale;   /* font scale of the frame being drawn */
+    bool in_target; /* drawing into an icon texture, not the surface */
+    SDL_Rect clip;  /* current clip rectangle (whole frame when none) */
+    struct {
+        int key; /* kind, size, down, theme packed; 0 = empty */
+        SDL_Texture *tex;
+        int w, h;
+    } icons[64]; /* host icons drawn once per kind and size */
+};
+
+/* ---- primitives (ui_prim.c); colours are 0xRRGGBBAA ------------------------------ */
+
+enum { UI_AL_LEFT, UI_AL_CENTER, UI_AL_RIGHT };
+void ui_p_fill(struct ui_gfx *g, float x, float y, float w, float h, uint32_t c);
+void ui_p_frame(struct ui_gfx *g, float x, float y, float w, float h, float th, uint32_t c);
+void ui_p_line(struct ui_gfx *g, float x1, float y1, float x2, float y2, float th, uint32_t c);
+void ui_p_dashed(struct ui_gfx *g, float x1, float y1, float x2, float y2, float th, float dash,
+                 uint32_t c);
+void ui_p_circle(struct ui_gfx *g, float cx, float cy, float r, uint32_t c);
+void ui_p_tri(struct ui_gfx *g, float x1, float y1, float x2, float y2, float x3, float y3,
+              uint32_t c);
+void ui_p_rrect(struct ui_gfx *g, float x, float y, float w, float h, float r, uint32_t c);
+/* A box with cut corners from two rectangles: cheap, for many packets. */
+void ui_p_octo(struct ui_gfx *g, float x, float y, float w, float h, float cut, uint32_t c);
+/* Draw s (UTF-8) with its top at y; align says where x is. Returns the width
+ * drawn. wrap > 0 wraps at that many pixels. */
+int ui_p_text(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y, int align,
+              const char *s);
+int ui_p_text_wrap(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y,
+                   int wrap, const char *s, int *height);
+/* Size of s without drawing (renders into the cache if needed). */
+void ui_p_text_size(struct ui_gfx *g, enum ui_font f, float px, const char *s, int *w, int *h);
+void ui_p_clip(struct ui_gfx *g, float x, float y, float w, float h);
+void ui_p_noclip(struct ui_gfx *g);
+void ui_p_hit(struct ui_gfx *g, float x, float y, float w, float h, struct ui_hit hit);
+/* Start a frame: new generation for the text cache, no hits, stats zeroed. */
+void ui_p_begin(struct ui_gfx *g);
+
+/* The step of a point `where` (0..1) along the timeline. */
+size_t ui_model_step_at_where(const struct ui_model *m, double where);
+
+/* Forget all cached text (after a theme change nothing is needed, texts are
+ * keyed by colour; after a renderer change this is required). */
+void ui_gfx_text_flush(struct ui_gfx *g);
+
+#endif

@@ -1,0 +1,641 @@
+/* ui_model.c -- what the window derives from a trace, once, and the view's
+ * movements over it.
+ *
+ * State at step k (hosts and links up or down, queue lengths, mailbox counts,
+ * the narration and the protocol line of the moment) comes from a keyframe
+ * every UI_KF_EVERY records plus a replay of at most that many records, so
+ * seeking anywhere in a million records costs microseconds. Playing maps
+ * wall time to steps through compressed time: a gap between two records
+ * counts at most UI_GAP_CAP_US, so "30 minutes later" passes in a moment. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ui/ui_int.h"
+
+const char *const ui_proto_names[UI_P_COUNT] = {"TCP", "SMTP", "POP3", "IMAP", "HTTP", "DNS"};
+
+#define UI_PI 3.14159265358979323846
+
+/* Wall seconds per microsecond of compressed simulated time at 1x: 10 ms of
+ * latency takes half a second, so a packet can be followed by eye. */
+#define UI_REAL_PER_US 5e-5
+/* Every step takes at least this long at 1x, so each record is seen. */
+#define UI_MIN_STEP_S 0.12
+
+static const double ui_speeds[UI_SPEED_COUNT] = {0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128};
+
+enum ui_proto ui_proto_of_ports(uint16_t sport, uint16_t dport)
+{
+    uint16_t p[2] = {dport, sport};
+    for (int i = 0; i < 2; i++) {
+        switch (p[i]) {
+        case 25:
+        case 587:
+        case 465:
+            return UI_P_SMTP;
+        case 110:
+        case 995:
+            return UI_P_POP3;
+        case 143:
+        case 993:
+            return UI_P_IMAP;
+        case 80:
+        case 8080:
+        case 443:
+            return UI_P_HTTP;
+        case 53:
+            return UI_P_DNS;
+        default:
+            break;
+        }
+    }
+    return UI_P_TCP;
+}
+
+enum ui_proto ui_proto_of_name(const char *name)
+{
+    for (int i = 1; i < UI_P_COUNT; i++)
+        if (strcasecmp(name, ui_proto_names[i]) == 0) return (enum ui_proto)i;
+    return UI_P_TCP;
+}
+
+size_t ui_lower(const size_t *a, size_t n, size_t key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* ---- state ------------------------------------------------------------------------ */
+
+void ui_state_init(const struct ui_model *m, struct ui_state *st)
+{
+    memset(st, 0, sizeof *st);
+    st->host_down = ms_xcalloc(m->nh + 1, 1);
+    st->link_down = ms_xcalloc(m->nl + 1, 1);
+    st->q_len = ms_xcalloc(m->nh + 1, sizeof *st->q_len);
+    st->q_next = ms_xcalloc(m->nh + 1, sizeof *st->q_next);
+    for (size_t i = 0; i < m->nh; i++)
+        st->q_next[i] = -1;
+}
+
+void ui_state_free(struct ui_state *st)
+{
+    free(st->host_down);
+    free(st->link_down);
+    free(st->q_len);
+    free(st->q_next);
+    free(st->mb);
+    memset(st, 0, sizeof *st);
+}
+
+static void ui_state_copy(const struct ui_model *m, struct ui_state *dst,
+                          const struct ui_state *src)
+{
+    memcpy(dst->host_down, src->host_down, m->nh);
+    memcpy(dst->link_down, src->link_down, m->nl);
+    memcpy(dst->q_len, src->q_len, m->nh * sizeof *dst->q_len);
+    memcpy(dst->q_next, src->q_next, m->nh * sizeof *dst->q_next);
+    if (dst->cap_mb < src->n_mb) {
+        dst->cap_mb = src->n_mb;
+        dst->mb = ms_xrealloc(dst->mb, dst->cap_mb * sizeof *dst->mb);
+    }
+    if (src->n_mb) memcpy(dst->mb, src->mb, src->n_mb * sizeof *dst->mb);
+    dst->n_mb = src->n_mb;
+    dst->narration = src->narration;
+    dst->last_line = src->last_line;
+}
+
+static int ui_mbox_cmp(const struct ui_mbox *a, uint32_t host, const char *user, const char *folder,
+                       const struct trace *tr)
+{
+    if (a->host != host) return a->host < host ? -1 : 1;
+    int c = strcmp(trace_str(tr, a->user), user);
+    if (c) return c;
+    return strcmp(trace_str(tr, a->folder), folder);
+}
+
+static void ui_state_apply(const struct ui_model *m, struct ui_state *st, size_t i)
+{
+    const struct trace_rec *r = trace_get(m->tr, i);
+    const struct trace_ref *ref = trace_body(r);
+    switch ((enum trace_kind)r->kind) {
+    case TR_HOST_UP:
+    case TR_HOST_DOWN:
+        if (ref->id < m->nh) st->host_down[ref->id] = r->kind == TR_HOST_DOWN;
+        break;
+    case TR_LINK_UP:
+    case TR_LINK_DOWN:
+        if (ref->id < m->nl) st->link_down[ref->id] = r->kind == TR_LINK_DOWN;
+        break;
+    case TR_QUEUE_CHANGED: {
+        const struct trace_queue *q = trace_body(r);
+        if (q->host < m->nh) {
+            st->q_len[q->host] = q->length;
+            st->q_next[q->host] = q->next_retry;
+        }
+        break;
+    }
+    case TR_MAILBOX_CHANGED: {
+        const struct trace_mailbox *b = trace_body(r);
+        const char *user = trace_str(m->tr, b->user), *folder = trace_str(m->tr, b->folder);
+        size_t pos = 0;
+        int c = 1;
+        while (pos < st->n_mb && (c = ui_mbox_cmp(&st->mb[pos], b->host, user, folder, m->tr)) < 0)
+            pos++;
+        if (pos == st->n_mb || c != 0) {
+            if (st->n_mb == st->cap_mb) {
+                st->cap_mb = st->cap_mb ? 2 * st->cap_mb : 8;
+                st->mb = ms_xrealloc(st->mb, st->cap_mb * sizeof *st->mb);
+            }
+            memmove(&st->mb[pos + 1], &st->mb[pos], (st->n_mb - pos) * sizeof *st->mb);
+            st->n_mb++;
+        }
+        st->mb[pos] = (struct ui_mbox){b->host, b->user, b->folder, b->count, b->unseen};
+        break;
+    }
+    case TR_NARRATION:
+        st->narration = i + 1;
+        break;
+    case TR_LINE_SENT:
+        st->last_line = i + 1;
+        break;
+    default:
+        break;
+    }
+}
+
+void ui_model_state(const struct ui_model *m, size_t k, struct ui_state *st)
+{
+    if (k > m->n) k = m->n;
+    size_t kfi = k / UI_KF_EVERY;
+    if (kfi >= m->n_kf) kfi = m->n_kf - 1;
+    ui_state_copy(m, st, &m->kf[kfi]);
+    for (size_t i = kfi * UI_KF_EVERY; i < k; i++)
+        ui_state_apply(m, st, i);
+}
+
+/* ---- layout ------------------------------------------------------------------------ */
+
+static enum ui_hkind ui_kind_of_scn(enum scn_host_kind k)
+{
+    switch (k) {
+    case SCN_HOST_PC:
+        return UI_HK_PC;
+    case SCN_HOST_LAPTOP:
+        return UI_HK_LAPTOP;
+    case SCN_HOST_PHONE:
+        return UI_HK_PHONE;
+    case SCN_HOST_BROWSER:
+        return UI_HK_BROWSER;
+    case SCN_HOST_MAIL_SERVER:
+        return UI_HK_SERVER;
+    case SCN_HOST_ROUTER:
+        return UI_HK_ROUTER;
+    case SCN_HOST_DNS:
+        return UI_HK_DNS;
+    case SCN_HOST_WEB_SERVER:
+        return UI_HK_WEB;
+    default:
+        return UI_HK_LAPTOP;
+    }
+}
+
+static enum ui_hkind ui_kind_guess(const struct trace_host *h)
+{
+    const char *n = h->name;
+    if (h->router) return UI_HK_ROUTER;
+    if (strncmp(n, "dns", 3) == 0 || strncmp(n, "ns", 2) == 0) return UI_HK_DNS;
+    if (strncmp(n, "mail", 4) == 0 || strncmp(n, "mx", 2) == 0 || strncmp(n, "smtp", 4) == 0 ||
+        strncmp(n, "imap", 4) == 0 || strncmp(n, "pop", 3) == 0)
+        return UI_HK_SERVER;
+    if (strncmp(n, "www", 3) == 0 || strncmp(n, "web", 3) == 0) return UI_HK_WEB;
+    if (strstr(n, "phone")) return UI_HK_PHONE;
+    if (strstr(n, "browser")) return UI_HK_BROWSER;
+    if (strstr(n, "-pc") || strncmp(n, "pc", 2) == 0) return UI_HK_PC;
+    return UI_HK_LAPTOP;
+}
+
+/* Breadth-first layers from host 0: layer = column, rank in layer = row. Many
+ * hosts: a circle with the routers in the middle. */
+static void ui_layout_auto(struct ui_model *m)
+{
+    size_t nh = m->nh;
+    if (nh == 0) return;
+    if (nh > 12) {
+        size_t ring = 0, routers = 0;
+        for (size_t h = 0; h < nh; h++)
+            *(m->hosts[h].kind == UI_HK_ROUTER ? &routers : &ring) += 1;
+        size_t ri = 0, ci = 0;
+        for (size_t h = 0; h < nh; h++) {
+            if (m->hosts[h].kind == UI_HK_ROUTER) {
+                m->hosts[h].x =
+                    0.5 + (routers > 1 ? 0.15 * ((double)ri / (double)(routers - 1) - 0.5) : 0);
+                m->hosts[h].y = 0.5;
+                ri++;
+            } else {
+                double a = 2 * UI_PI * (double)ci / (double)(ring ? ring : 1);
+                m->hosts[h].x = 0.5 + 0.45 * cos(a);
+                m->hosts[h].y = 0.5 + 0.42 * sin(a);
+                ci++;
+            }
+        }
+        return;
+    }
+    /* A star around one router (the usual lesson: devices and servers on
+     * "the Internet"): the router in the middle, its neighbours on an
+     * ellipse from the left over the top, the next ring further out. */
+    size_t hub = SIZE_MAX, hub_deg = 0;
+    for (size_t h = 0; h < nh; h++) {
+        if (m->hosts[h].kind != UI_HK_ROUTER) continue;
+        size_t deg = 0;
+        for (size_t l = 0; l < m->nl; l++) {
+            const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+            deg += lk->a == h || lk->b == h;
+        }
+        if (deg > hub_deg) {
+            hub = h;
+            hub_deg = deg;
+        }
+    }
+    if (hub != SIZE_MAX && hub_deg >= 3) {
+        bool *placed = ms_xcalloc(nh, sizeof *placed);
+        m->hosts[hub].x = 0.5;
+        m->hosts[hub].y = 0.5;
+        placed[hub] = true;
+        size_t k = 0;
+        for (size_t h = 0; h < nh; h++) {
+            for (size_t l = 0; l < m->nl; l++) {
+                const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+                if (!placed[h] && ((lk->a == hub && lk->b == h) || (lk->b == hub && lk->a == h))) {
+                    double a = UI_PI - UI_PI * 2 * (double)k / (double)hub_deg;
+                    m->hosts[h].x = 0.5 + 0.46 * cos(a);
+                    m->hosts[h].y = 0.5 - 0.45 * sin(a);
+                    placed[h] = true;
+                    k++;
+                }
+            }
+        }
+        /* Everything else: beside the first placed neighbour, further out. */
+        for (int pass = 0; pass < 4; pass++)
+            for (size_t h = 0; h < nh; h++) {
+                if (placed[h]) continue;
+                for (size_t l = 0; l < m->nl && !placed[h]; l++) {
+                    const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+                    size_t o = lk->a == h ? lk->b : lk->b == h ? lk->a : SIZE_MAX;
+                    if (o < nh && placed[o]) {
+                        double dx = m->hosts[o].x - 0.5, dy = m->hosts[o].y - 0.5;
+                        m->hosts[h].x = fmin(1, fmax(0, m->hosts[o].x + 0.35 * dx));
+                        m->hosts[h].y = fmin(1, fmax(0, m->hosts[o].y + 0.35 * dy + 0.12));
+                        placed[h] = true;
+                    }
+                }
+            }
+        for (size_t h = 0; h < nh; h++)
+            if (!placed[h]) {
+                m->hosts[h].x = 0.05 + 0.9 * (double)h / (double)nh;
+                m->hosts[h].y = 0.95;
+            }
+        free(placed);
+        return;
+    }
+    int *depth = ms_xmalloc(nh * sizeof *depth);
+    size_t *queue = ms_xmalloc(nh * sizeof *queue);
+    for (size_t h = 0; h < nh; h++)
+        depth[h] = -1;
+    int maxd = 0;
+    for (size_t root = 0; root < nh; root++) {
+        if (depth[root] >= 0) continue;
+        size_t qh = 0, qt = 0;
+        depth[root] = root == 0 ? 0 : maxd + 1;
+        queue[qt++] = root;
+        while (qh < qt) {
+            size_t h = queue[qh++];
+            if (depth[h] > maxd) maxd = depth[h];
+            for (size_t l = 0; l < m->nl; l++) {
+                const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+                size_t o = lk->a == h ? lk->b : lk->b == h ? lk->a : (size_t)-1;
+                if (o < nh && depth[o] < 0) {
+                    depth[o] = depth[h] + 1;
+                    queue[qt++] = o;
+                }
+            }
+        }
+    }
+    for (int d = 0; d <= maxd; d++) {
+        size_t cnt = 0, r = 0;
+        for (size_t h = 0; h < nh; h++)
+            cnt += depth[h] == d;
+        for (size_t h = 0; h < nh; h++) {
+            if (depth[h] != d) continue;
+            m->hosts[h].x = maxd ? (double)d / maxd : 0.5;
+            m->hosts[h].y = cnt == 1 ? 0.35 : 0.2 + 0.6 * (double)r / (double)(cnt - 1);
+            r++;
+        }
+    }
+    free(depth);
+    free(queue);
+}
+
+static void ui_layout(struct ui_model *m)
+{
+    bool all_pos = m->scn != NULL;
+    for (size_t h = 0; h < m->nh; h++) {
+        const struct trace_host *th = trace_host_get(m->tr, (uint32_t)h);
+        struct ui_hostinfo *hi = &m->hosts[h];
+        hi->name = th->name;
+        snprintf(hi->addr, sizeof hi->addr, "%u.%u.%u.%u", th->ipv4 >> 24, (th->ipv4 >> 16) & 255,
+                 (th->ipv4 >> 8) & 255, th->ipv4 & 255);
+        hi->kind = ui_kind_guess(th);
+        const struct scn_host *sh = NULL;
+        for (size_t i = 0; m->scn && i < m->scn->n_hosts; i++)
+            if (strcasecmp(m->scn->hosts[i].name, th->name) == 0) sh = &m->scn->hosts[i];
+        if (sh) {
+            hi->kind = ui_kind_of_scn(sh->kind);
+            hi->x = sh->x;
+            hi->y = sh->y;
+        }
+        if (!sh || !sh->has_pos) all_pos = false;
+    }
+    if (!all_pos) ui_layout_auto(m);
+}
+
+/* ---- building ------------------------------------------------------------------------ */
+
+static void ui_push(size_t **a, size_t *n, size_t *cap, size_t v)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        *a = ms_xrealloc(*a, *cap * sizeof **a);
+    }
+    (*a)[(*n)++] = v;
+}
+
+static int ui_col_cmp_ctx_x(const struct ui_model *m, uint32_t a, uint32_t b)
+{
+    double xa = m->hosts[a].x, xb = m->hosts[b].x;
+    if (xa != xb) return xa < xb ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario *scn)
+{
+    struct ui_model *m = ms_xcalloc(1, sizeof *m);
+    m->tr = tr;
+    m->scn = scn;
+    m->n = trace_count(tr);
+    m->nh = trace_host_count(tr);
+    m->nl = trace_link_count(tr);
+    m->hosts = ms_xcalloc(m->nh + 1, sizeof *m->hosts);
+    snprintf(m->title, sizeof m->title, "%s", scn && scn->title ? scn->title : "mailsim");
+    ui_layout(m);
+
+    m->ct = ms_xmalloc((m->n + 1) * sizeof *m->ct);
+    size_t cap_lines = 0, cap_msgs = 0, cap_rows = 0, cap_rows_tcp = 0, cap_gaps = 0;
+    uint8_t *endpoint = ms_xcalloc(m->nh + 1, 1);
+    uint32_t max_conn = 0;
+    sim_us prev = m->n ? trace_get(tr, 0)->t : 0, acc = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct trace_rec *r = trace_get(tr, i);
+        sim_us gap = r->t - prev;
+        acc += gap < UI_GAP_CAP_US ? gap : UI_GAP_CAP_US;
+        if (gap >= UI_GAP_LABEL_US) ui_push(&m->gaps, &m->n_gaps, &cap_gaps, i);
+        m->ct[i] = acc;
+        prev = r->t;
+        enum trace_kind k = (enum trace_kind)r->kind;
+        const struct trace_seg *s = trace_as_seg(r);
+        const struct trace_line *l = trace_as_line(r);
+        if (s) {
+            if (s->t_arrive - s->t_depart > m->max_flight)
+                m->max_flight = s->t_arrive - s->t_depart;
+            bool first_hop = k == TR_SEG_SENT || k == TR_SEG_RETRANS || k == TR_DGRAM_SENT;
+            bool lost = k == TR_SEG_LOST || k == TR_DGRAM_LOST;
+            if (k == TR_DGRAM_SENT || lost) ui_push(&m->rows, &m->n_rows, &cap_rows, i);
+            if (k == TR_DGRAM_SENT || lost || (first_hop && s->len == 0))
+                ui_push(&m->rows_tcp, &m->n_rows_tcp, &cap_rows_tcp, i);
+            if (first_hop || lost) {
+                if (s->src < m->nh) endpoint[s->src] = 1;
+                if (s->dst < m->nh) endpoint[s->dst] = 1;
+            }
+        } else if (l && k == TR_LINE_SENT) {
+            ui_push(&m->lines, &m->n_lines, &cap_lines, i);
+            ui_push(&m->rows, &m->n_rows, &cap_rows, i);
+            ui_push(&m->rows_tcp, &m->n_rows_tcp, &cap_rows_tcp, i);
+            if (l->conn + 1 > max_conn) max_conn = l->conn + 1;
+            if (l->host < m->nh) endpoint[l->host] = 1;
+            if (l->peer < m->nh) endpoint[l->peer] = 1;
+        } else if (trace_as_msg(r)) {
+            ui_push(&m->msgs, &m->n_msgs, &cap_msgs, i);
+        }
+    }
+    /* Lines per connection (CSR). */
+    m->n_conns = max_conn;
+    m->conn_off = ms_xcalloc((size_t)max_conn + 2, sizeof *m->conn_off);
+    m->conn_lines = ms_xmalloc((m->n_lines + 1) * sizeof *m->conn_lines);
+    for (size_t i = 0; i < m->n_lines; i++)
+        m->conn_off[trace_as_line(trace_get(tr, m->lines[i]))->conn + 1]++;
+    for (uint32_t c = 0; c < max_conn; c++)
+        m->conn_off[c + 1] += m->conn_off[c];
+    size_t *fill = ms_xcalloc((size_t)max_conn + 1, sizeof *fill);
+    for (size_t i = 0; i < m->n_lines; i++) {
+        uint32_t c = trace_as_line(trace_get(tr, m->lines[i]))->conn;
+        m->conn_lines[m->conn_off[c] + fill[c]++] = m->lines[i];
+    }
+    free(fill);
+    /* Lifelines: end hosts of lines and packets, left to right as on the map. */
+    m->column = ms_xmalloc((m->nh + 1) * sizeof *m->column);
+    m->col_host = ms_xmalloc((m->nh + 1) * sizeof *m->col_host);
+    for (size_t h = 0; h < m->nh; h++) {
+        m->column[h] = -1;
+        if (!endpoint[h] || m->hosts[h].kind == UI_HK_ROUTER) continue;
+        size_t pos = m->n_cols;
+        while (pos > 0 && ui_col_cmp_ctx_x(m, m->col_host[pos - 1], (uint32_t)h) > 0) {
+            m->col_host[pos] = m->col_host[pos - 1];
+            pos--;
+        }
+        m->col_host[pos] = (uint32_t)h;
+        m->n_cols++;
+    }
+    for (size_t c = 0; c < m->n_cols; c++)
+        m->column[m->col_host[c]] = (int)c;
+    free(endpoint);
+    /* Keyframes. */
+    m->n_kf = m->n / UI_KF_EVERY + 1;
+    m->kf = ms_xcalloc(m->n_kf, sizeof *m->kf);
+    struct ui_state cur;
+    ui_state_init(m, &cur);
+    for (size_t f = 0; f < m->n_kf; f++) {
+        if (f > 0)
+            for (size_t i = (f - 1) * UI_KF_EVERY; i < f * UI_KF_EVERY; i++)
+                ui_state_apply(m, &cur, i);
+        ui_state_init(m, &m->kf[f]);
+        ui_state_copy(m, &m->kf[f], &cur);
+    }
+    ui_state_free(&cur);
+    return m;
+}
+
+void ui_model_free(struct ui_model *m)
+{
+    if (!m) return;
+    for (size_t f = 0; f < m->n_kf; f++)
+        ui_state_free(&m->kf[f]);
+    free(m->kf);
+    free(m->hosts);
+    free(m->ct);
+    free(m->lines);
+    free(m->msgs);
+    free(m->rows);
+    free(m->rows_tcp);
+    free(m->conn_off);
+    free(m->conn_lines);
+    free(m->column);
+    free(m->col_host);
+    free(m->bins);
+    free(m->gaps);
+    free(m);
+}
+
+size_t ui_model_steps(const struct ui_model *m)
+{
+    return m->n;
+}
+const struct trace *ui_model_trace(const struct ui_model *m)
+{
+    return m->tr;
+}
+const char *ui_model_title(const struct ui_model *m)
+{
+    return m->title;
+}
+
+void ui_model_set_title(struct ui_model *m, const char *title)
+{
+    if (title) snprintf(m->title, sizeof m->title, "%s", title);
+}
+
+/* ---- the view -------------------------------------------------------------------------- */
+
+void ui_view_init(struct ui_view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->speed = 3;
+    v->zoom = 1.0;
+    v->topo_zoom = 1.0;
+    v->theme = UI_THEME_DARK;
+    v->tcp_detail = true;
+    v->msg_host = TRACE_NONE;
+}
+
+void ui_view_seek(struct ui_view *v, const struct ui_model *m, size_t k)
+{
+    v->step = k > m->n ? m->n : k;
+    v->frac = 0;
+}
+
+void ui_view_step(struct ui_view *v, const struct ui_model *m, long delta)
+{
+    if (delta < 0 && (size_t)(-delta) > v->step)
+        ui_view_seek(v, m, 0);
+    else
+        ui_view_seek(v, m, (size_t)((long)v->step + delta));
+}
+
+/* Step to just after the next (dir > 0) or previous record listed in a. */
+static void ui_view_step_in(struct ui_view *v, const struct ui_model *m, const size_t *a, size_t n,
+                            int dir)
+{
+    if (dir > 0) {
+        size_t p = ui_lower(a, n, v->step);
+        if (p < n) ui_view_seek(v, m, a[p] + 1);
+    } else {
+        size_t p = v->step >= 1 ? ui_lower(a, n, v->step - 1) : 0;
+        if (p > 0) ui_view_seek(v, m, a[p - 1] + 1);
+    }
+}
+
+void ui_view_step_line(struct ui_view *v, const struct ui_model *m, int dir)
+{
+    ui_view_step_in(v, m, m->lines, m->n_lines, dir);
+}
+
+void ui_view_step_message(struct ui_view *v, const struct ui_model *m, int dir)
+{
+    ui_view_step_in(v, m, m->msgs, m->n_msgs, dir);
+}
+
+double ui_view_speed_factor(const struct ui_view *v)
+{
+    int s = v->speed < 0 ? 0 : v->speed >= UI_SPEED_COUNT ? UI_SPEED_COUNT - 1 : v->speed;
+    return ui_speeds[s];
+}
+
+/* Wall seconds the move from step k to k+1 takes at 1x. */
+static double ui_step_duration(const struct ui_model *m, size_t k)
+{
+    double d = UI_MIN_STEP_S;
+    if (k >= 1 && k < m->n) {
+        double g = (double)(m->ct[k] - m->ct[k - 1]) * UI_REAL_PER_US;
+        if (g > d) d = g;
+    }
+    return d;
+}
+
+void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s)
+{
+    if (!v->playing) return;
+    double sp = ui_view_speed_factor(v);
+    while (real_s > 0 && v->step < m->n) {
+        double dur = ui_step_duration(m, v->step) / sp;
+        double left = (1.0 - v->frac) * dur;
+        if (real_s < left) {
+            v->frac += real_s / dur;
+            return;
+        }
+        real_s -= left;
+        v->step++;
+        v->frac = 0;
+    }
+    if (v->step >= m->n) {
+        v->step = m->n;
+        v->frac = 0;
+        v->playing = false;
+    }
+}
+
+sim_us ui_view_time(const struct ui_view *v, const struct ui_model *m)
+{
+    if (m->n == 0) return 0;
+    if (v->step == 0) return trace_get(m->tr, 0)->t;
+    sim_us t = trace_get(m->tr, v->step - 1)->t;
+    if (v->step < m->n && v->frac > 0) {
+        sim_us t2 = trace_get(m->tr, v->step)->t;
+        t += (sim_us)((double)(t2 - t) * v->frac);
+    }
+    return t;
+}
+
+size_t ui_model_step_at_where(const struct ui_model *m, double where)
+{
+    if (m->n == 0) return 0;
+    if (where <= 0) return 0;
+    if (where >= 1) return m->n;
+    sim_us target = (sim_us)(where * (double)m->ct[m->n - 1]);
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->ct[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo + 1 > m->n ? m->n : lo + 1;
+}

@@ -1,0 +1,421 @@
+/* ui_window.c -- the window: events change the view, then the frame is drawn
+ * offscreen (ui_draw) and copied to the window's framebuffer.
+ *
+ * Presenting: the frame is blitted to SDL_GetWindowSurface and shown with
+ * SDL_UpdateWindowSurface. SDL_HINT_FRAMEBUFFER_ACCELERATION defaults to "0"
+ * here (the environment variable SDL_FRAMEBUFFER_ACCELERATION still wins):
+ * under X11 that uses XShm directly instead of a GL texture upload, which
+ * cost about 11 ms a frame under Xvfb against about 1 ms (tests/bench). */
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ui/ui_int.h"
+
+struct ui_win {
+    const struct ui_app *app;
+    const char *file;
+    struct ui_world world;
+    struct ui_model *m;
+    struct ui_view v;
+    SDL_Window *win;
+    struct ui_gfx *g;
+    bool dirty, quit;
+    /* Mouse. */
+    bool down, dragging_tl, dragging_pan;
+    int down_x, down_y, last_x, last_y;
+    char title[512];
+};
+
+static void ui_win_title(struct ui_win *w)
+{
+    char t[512];
+    snprintf(t, sizeof t, "mailsim \xe2\x80\x94 %s \xe2\x80\x94 step %zu/%zu", ui_model_title(w->m),
+             w->v.step, ui_model_steps(w->m));
+    if (strcmp(t, w->title) != 0) {
+        memcpy(w->title, t, sizeof t);
+        SDL_SetWindowTitle(w->win, t);
+    }
+}
+
+static bool ui_win_gfx(struct ui_win *w, struct ms_error *err)
+{
+    int ww, wh;
+    SDL_GetWindowSize(w->win, &ww, &wh);
+    if (ww < 320) ww = 320;
+    if (wh < 240) wh = 240;
+    ui_gfx_free(w->g);
+    w->g = ui_gfx_new_offscreen(ww, wh, err);
+    if (!w->g) return false;
+    SDL_SetSurfaceBlendMode(w->g->surface, SDL_BLENDMODE_NONE);
+    w->dirty = true;
+    return true;
+}
+
+static void ui_win_present(struct ui_win *w)
+{
+    ui_draw(w->g, w->m, &w->v, NULL);
+    SDL_Surface *ws = SDL_GetWindowSurface(w->win);
+    if (ws) {
+        SDL_BlitSurface(w->g->surface, NULL, ws, NULL);
+        SDL_UpdateWindowSurface(w->win);
+    }
+    ui_win_title(w);
+    w->dirty = false;
+}
+
+static void ui_win_screenshot(struct ui_win *w)
+{
+    char path[512];
+    const char *dir = getenv("MAILSIM_SHOT_DIR");
+    struct stat sb;
+    for (int n = 0; n < 1000; n++) {
+        snprintf(path, sizeof path, "%s%smailsim-step-%zu%s%.0d.png", dir ? dir : "",
+                 dir ? "/" : "", w->v.step, n ? "-" : "", n);
+        if (stat(path, &sb) != 0) break;
+    }
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s.part", path);
+    ui_draw(w->g, w->m, &w->v, NULL);
+    /* Written whole, then renamed: nobody sees half a PNG. */
+    if (ui_gfx_save_png(w->g, tmp, &err) == 0 && rename(tmp, path) == 0) {
+        fprintf(stderr, "mailsim: saved %s\n", path);
+    } else {
+        fprintf(stderr, "mailsim: cannot save %s: %s\n", path, err.msg);
+        remove(tmp);
+    }
+}
+
+/* Swap in a new world, keeping the step (the trace's prefix is the same). */
+static void ui_win_adopt(struct ui_win *w, const struct ui_world *nw)
+{
+    ui_model_free(w->m);
+    w->world = *nw;
+    w->m = ui_model_new(nw->tr, nw->scn);
+    ui_model_set_title(w->m, nw->title);
+    if (w->v.step > ui_model_steps(w->m)) w->v.step = ui_model_steps(w->m);
+    w->v.frac = 0;
+    if (w->v.overlay == UI_OV_INSPECT && w->v.inspect >= ui_model_steps(w->m))
+        w->v.overlay = UI_OV_NONE;
+    w->dirty = true;
+}
+
+static void ui_win_reload(struct ui_win *w)
+{
+    if (!w->app || !w->app->load) {
+        fprintf(stderr, "mailsim: nothing to reload (no scenario file)\n");
+        return;
+    }
+    struct ui_world nw;
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    /* The old world may be freed by load: drop the model's view of it first. */
+    if (w->app->load(w->app->ctx, w->file, &nw, &err) != 0) {
+        fprintf(stderr, "mailsim: reload failed: %s\n", err.msg);
+        return;
+    }
+    ui_win_adopt(w, &nw);
+}
+
+static void ui_win_fault(struct ui_win *w, enum ui_hit_kind kind, uint32_t id)
+{
+    if (!w->app || !w->app->fault) {
+        fprintf(stderr, "mailsim: faults need a scenario (this trace cannot be simulated again)\n");
+        return;
+    }
+    struct ui_state st;
+    ui_state_init(w->m, &st);
+    ui_model_state(w->m, w->v.step, &st);
+    struct ui_fault f;
+    f.id = id;
+    f.at = ui_view_time(&w->v, w->m);
+    if (kind == UI_HIT_HOST)
+        f.kind = st.host_down[id] ? UI_FAULT_HOST_UP : UI_FAULT_HOST_DOWN;
+    else
+        f.kind = st.link_down[id] ? UI_FAULT_LINK_UP : UI_FAULT_LINK_DOWN;
+    ui_state_free(&st);
+    struct ui_world nw;
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    if (w->app->fault(w->app->ctx, &f, &nw, &err) != 0) {
+        fprintf(stderr, "mailsim: could not simulate the fault: %s\n", err.msg);
+        return;
+    }
+    ui_win_adopt(w, &nw);
+}
+
+static void ui_win_click(struct ui_win *w, int x, int y)
+{
+    if (w->v.overlay != UI_OV_NONE) {
+        w->v.overlay = UI_OV_NONE;
+        w->dirty = true;
+        return;
+    }
+    struct ui_hit h = ui_gfx_hit(w->g, x, y);
+    switch (h.kind) {
+    case UI_HIT_HOST:
+    case UI_HIT_LINK:
+        ui_win_fault(w, h.kind, h.id);
+        break;
+    case UI_HIT_PACKET:
+    case UI_HIT_ARROW:
+        w->v.overlay = UI_OV_INSPECT;
+        w->v.inspect = h.rec;
+        break;
+    case UI_HIT_ENVELOPE:
+        w->v.overlay = UI_OV_MESSAGE;
+        w->v.msg_host = h.id;
+        break;
+    case UI_HIT_TIMELINE:
+        ui_view_seek(&w->v, w->m, ui_model_step_at_where(w->m, h.where));
+        w->v.playing = false;
+        break;
+    default:
+        break;
+    }
+    w->dirty = true;
+}
+
+static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
+{
+    SDL_Keymod mod = (SDL_Keymod)e->keysym.mod;
+    struct ui_view *v = &w->v;
+    bool shift = mod & KMOD_SHIFT, ctrl = mod & KMOD_CTRL;
+    int dir = 0;
+    switch (e->keysym.sym) {
+    case SDLK_SPACE:
+        if (v->step >= ui_model_steps(w->m)) ui_view_seek(v, w->m, 0);
+        v->playing = !v->playing;
+        break;
+    case SDLK_RIGHT:
+        dir = 1;
+        /* fall through */
+    case SDLK_LEFT:
+        if (!dir) dir = -1;
+        v->playing = false;
+        if (ctrl)
+            ui_view_step_message(v, w->m, dir);
+        else if (shift)
+            ui_view_step_line(v, w->m, dir);
+        else
+            ui_view_step(v, w->m, dir);
+        break;
+    case SDLK_HOME:
+        ui_view_seek(v, w->m, 0);
+        break;
+    case SDLK_END:
+        ui_view_seek(v, w->m, ui_model_steps(w->m));
+        v->playing = false;
+        break;
+    case SDLK_LEFTBRACKET:
+        if (v->speed > 0) v->speed--;
+        break;
+    case SDLK_RIGHTBRACKET:
+        if (v->speed < UI_SPEED_COUNT - 1) v->speed++;
+        break;
+    case SDLK_PLUS:
+    case SDLK_EQUALS:
+    case SDLK_KP_PLUS:
+        if (v->zoom < 3) v->zoom *= 1.1;
+        break;
+    case SDLK_MINUS:
+    case SDLK_KP_MINUS:
+        if (v->zoom > 0.5) v->zoom /= 1.1;
+        break;
+    case SDLK_0:
+        v->zoom = 1;
+        v->topo_zoom = 1;
+        v->pan_x = v->pan_y = 0;
+        break;
+    case SDLK_f: {
+        Uint32 fl = SDL_GetWindowFlags(w->win);
+        SDL_SetWindowFullscreen(
+            w->win, (fl & SDL_WINDOW_FULLSCREEN_DESKTOP) ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
+        break;
+    }
+    case SDLK_t:
+        v->tcp_detail = !v->tcp_detail;
+        break;
+    case SDLK_d:
+        v->theme = v->theme == UI_THEME_DARK ? UI_THEME_LIGHT : UI_THEME_DARK;
+        break;
+    case SDLK_s:
+        ui_win_screenshot(w);
+        break;
+    case SDLK_r:
+        ui_win_reload(w);
+        break;
+    case SDLK_ESCAPE:
+        v->overlay = UI_OV_NONE;
+        break;
+    case SDLK_q:
+        w->quit = true;
+        break;
+    case SDLK_h:
+        v->overlay = v->overlay == UI_OV_HELP ? UI_OV_NONE : UI_OV_HELP;
+        break;
+    case SDLK_SLASH:
+        if (shift) v->overlay = v->overlay == UI_OV_HELP ? UI_OV_NONE : UI_OV_HELP;
+        break;
+    default:
+        return;
+    }
+    w->dirty = true;
+}
+
+static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *err)
+{
+    switch (e->type) {
+    case SDL_QUIT:
+        w->quit = true;
+        break;
+    case SDL_KEYDOWN:
+        ui_win_key(w, &e->key);
+        break;
+    case SDL_TEXTINPUT:
+        if (strcmp(e->text.text, "?") == 0 && w->v.overlay != UI_OV_HELP) {
+            w->v.overlay = UI_OV_HELP;
+            w->dirty = true;
+        }
+        break;
+    case SDL_MOUSEWHEEL:
+        if (e->wheel.y > 0 && w->v.topo_zoom < 4)
+            w->v.topo_zoom *= 1.1;
+        else if (e->wheel.y < 0 && w->v.topo_zoom > 0.3)
+            w->v.topo_zoom /= 1.1;
+        w->dirty = true;
+        break;
+    case SDL_MOUSEBUTTONDOWN:
+        if (e->button.button != SDL_BUTTON_LEFT) break;
+        w->down = true;
+        w->down_x = w->last_x = e->button.x;
+        w->down_y = w->last_y = e->button.y;
+        w->dragging_tl = ui_gfx_hit(w->g, e->button.x, e->button.y).kind == UI_HIT_TIMELINE &&
+                         w->v.overlay == UI_OV_NONE;
+        w->dragging_pan = false;
+        break;
+    case SDL_MOUSEMOTION:
+        if (!w->down) break;
+        if (w->dragging_tl) {
+            struct ui_hit h = ui_gfx_hit(w->g, e->motion.x, w->down_y);
+            if (h.kind == UI_HIT_TIMELINE) {
+                ui_view_seek(&w->v, w->m, ui_model_step_at_where(w->m, h.where));
+                w->v.playing = false;
+                w->dirty = true;
+            }
+        } else if (abs(e->motion.x - w->down_x) + abs(e->motion.y - w->down_y) > 4) {
+            w->dragging_pan = true;
+            double s = w->g->scale > 0 ? w->g->scale : 1;
+            w->v.pan_x += (e->motion.x - w->last_x) / s;
+            w->v.pan_y += (e->motion.y - w->last_y) / s;
+            w->dirty = true;
+        }
+        w->last_x = e->motion.x;
+        w->last_y = e->motion.y;
+        break;
+    case SDL_MOUSEBUTTONUP:
+        if (e->button.button != SDL_BUTTON_LEFT || !w->down) break;
+        w->down = false;
+        if (!w->dragging_pan) ui_win_click(w, e->button.x, e->button.y);
+        w->dragging_tl = w->dragging_pan = false;
+        break;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
+            if (!ui_win_gfx(w, err)) w->quit = true;
+        } else if (e->window.event == SDL_WINDOWEVENT_EXPOSED) {
+            w->dirty = true;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *world,
+                  const struct ui_view *view, struct ms_error *err)
+{
+    SDL_SetHintWithPriority(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0", SDL_HINT_DEFAULT);
+    /* Xlib converts the UTF-8 window title ("mailsim \u2014 ...") through the C
+     * library's character type: without a UTF-8 LC_CTYPE, _NET_WM_NAME is
+     * never updated. Only LC_CTYPE changes; numbers print as before. */
+    const char *ct = setlocale(LC_CTYPE, "");
+    if (!ct || (!strstr(ct, "UTF-8") && !strstr(ct, "utf8") && !strstr(ct, "UTF8")))
+        setlocale(LC_CTYPE, "C.UTF-8");
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        memset(err, 0, sizeof *err);
+        snprintf(err->msg, sizeof err->msg, "%s", SDL_GetError());
+        return 3;
+    }
+    const char *drv = SDL_GetCurrentVideoDriver();
+    if (drv && (strcmp(drv, "dummy") == 0 || strcmp(drv, "offscreen") == 0)) {
+        memset(err, 0, sizeof *err);
+        snprintf(err->msg, sizeof err->msg, "SDL video driver \"%s\" shows nothing", drv);
+        SDL_Quit();
+        return 3;
+    }
+    struct ui_win w;
+    memset(&w, 0, sizeof w);
+    w.app = app;
+    w.file = file;
+    w.world = *world;
+    if (view)
+        w.v = *view;
+    else
+        ui_view_init(&w.v);
+    int ww = 1920, wh = 1080;
+    SDL_Rect usable;
+    if (SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 320 && usable.h > 240) {
+        if (ww > usable.w) ww = usable.w;
+        if (wh > usable.h - 40) wh = usable.h - 40;
+    }
+    w.win = SDL_CreateWindow("mailsim", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, ww, wh,
+                             SDL_WINDOW_RESIZABLE);
+    if (!w.win) {
+        snprintf(err->msg, sizeof err->msg, "cannot open a window: %s", SDL_GetError());
+        SDL_Quit();
+        return 3;
+    }
+    int rc = 0;
+    if (!ui_win_gfx(&w, err)) {
+        rc = 1;
+        goto out;
+    }
+    w.m = ui_model_new(world->tr, world->scn);
+    ui_model_set_title(w.m, world->title);
+    if (w.v.step > ui_model_steps(w.m)) w.v.step = ui_model_steps(w.m);
+    SDL_StartTextInput();
+    Uint64 last = SDL_GetTicks64();
+    while (!w.quit) {
+        SDL_Event e;
+        if (w.v.playing ? SDL_PollEvent(&e) : SDL_WaitEventTimeout(&e, 100)) {
+            do
+                ui_win_event(&w, &e, err);
+            while (!w.quit && SDL_PollEvent(&e));
+        }
+        Uint64 now = SDL_GetTicks64();
+        if (w.v.playing) {
+            ui_view_advance(&w.v, w.m, (double)(now - last) / 1000.0);
+            w.dirty = true;
+        }
+        last = now;
+        if (w.dirty && !w.quit)
+            ui_win_present(&w);
+        else if (!w.v.playing)
+            SDL_Delay(1);
+        if (w.v.playing) {
+            /* About 60 frames a second. */
+            Uint64 spent = SDL_GetTicks64() - now;
+            if (spent < 16) SDL_Delay((Uint32)(16 - spent));
+        }
+    }
+    *world = w.world;
+out:
+    ui_model_free(w.m);
+    ui_gfx_free(w.g);
+    SDL_DestroyWindow(w.win);
+    SDL_Quit();
+    return rc;
+}

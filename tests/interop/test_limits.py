@@ -1,0 +1,156 @@
+"""Live mode's guards (bad-inputs.md a.5 L1-L3, X8): an HTTP request on a
+mail port is refused and closed; a streak of bad commands is disconnected; the connection cap turns the next client
+away with the protocol's "too busy" reply; idle clients are disconnected;
+the others carry on; SIGTERM stops cleanly with a summary and exit 0; a
+--listen that is not a literal IP is refused."""
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from livehelp import BIN, NET, ORG, Live, bound_test, check  # noqa: E402
+
+
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.settimeout(10)
+    return s
+
+
+def read_until_close(s, limit=65536):
+    data = b""
+    while len(data) < limit:
+        try:
+            chunk = s.recv(4096)
+        except socket.timeout:
+            raise AssertionError("connection still open; got %r" % data)
+        if not chunk:
+            return data
+        data += chunk
+    return data
+
+
+def read_line(s):
+    data = b""
+    while not data.endswith(b"\r\n"):
+        chunk = s.recv(1)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def http_on_mail_ports(live):
+    req = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 20\r\n\r\nMAIL FROM:<a@b.c>\r\n"
+    for proto, greet, reply in (("smtp", b"220 ", b"502 5.7.0 "), ("pop3", b"+OK", b"-ERR "),
+                                ("imap", b"* OK", b"* BYE ")):
+        s = connect(live.port(NET, proto))
+        first = read_line(s)
+        check(first.startswith(greet), "%s greeting %r" % (proto, first), live)
+        s.sendall(req)
+        rest = read_until_close(s)
+        check(rest.startswith(reply) and rest.count(b"\r\n") == 1,
+              "%s answered an HTTP request with %r" % (proto, rest), live)
+        s.close()
+    live.wait_for(r"closed by the bridge: 502 5\.7\.0", 10)
+    check("MAIL FROM:<a@b.c>" not in live.output(), "HTTP body reached the SMTP engine", live)
+
+
+def bad_commands(live):
+    s = connect(live.port(NET, "smtp"))
+    check(read_line(s).startswith(b"220 "), "SMTP greeting", live)
+    s.sendall(b"EHLO student.example\r\n")
+    while not read_line(s).startswith(b"250 "):
+        pass
+    for i in range(9):
+        s.sendall(b"XYZZY %d\r\n" % i)
+        check(read_line(s).startswith(b"500 "), "bad command %d not answered 500" % i, live)
+    s.sendall(b"NOOP\r\n")  # a good command ends the streak
+    check(read_line(s).startswith(b"250 "), "NOOP", live)
+    for i in range(10):
+        s.sendall(b"XYZZY %d\r\n" % i)
+        check(read_line(s).startswith(b"500 "), "bad command %d not answered 500" % i, live)
+    rest = read_until_close(s)
+    check(rest == b"421 4.7.0 too many bad commands, closing\r\n",
+          "after 10 bad commands in a row: %r" % rest, live)
+    s.close()
+
+
+def busy(live):
+    port = live.port(ORG, "smtp")
+    a, b = connect(port), connect(port)
+    check(read_line(a).startswith(b"220 "), "first client not greeted", live)
+    check(read_line(b).startswith(b"220 "), "second client not greeted", live)
+    c = connect(live.port(ORG, "imap"))
+    got = read_until_close(c)
+    check(got.startswith(b"* BYE ") and b"too many connections" in got,
+          "third connection got %r" % got, live)
+    c.close()
+    # The others carry on.
+    a.sendall(b"NOOP\r\n")
+    check(read_line(a).startswith(b"250 "), "first client stopped working", live)
+    a.sendall(b"QUIT\r\n")
+    check(read_line(a).startswith(b"221 "), "QUIT not answered", live)
+    check(read_until_close(a) == b"", "bytes after 221", live)
+    a.close()
+    b.close()
+    live.wait_for(r"turned away from mail\.example\.org \(imap\)", 10)
+    # Room again once they are gone.
+    time.sleep(0.5)
+    d = connect(port)
+    check(read_line(d).startswith(b"220 "), "no room after the others left", live)
+    d.sendall(b"QUIT\r\n")
+    check(read_line(d).startswith(b"221 "), "QUIT not answered", live)
+    read_until_close(d)
+    d.close()
+    time.sleep(0.5)  # the bridge lets the session go once the simulated side is closed
+
+
+def idle(live):
+    s = connect(live.port(NET, "pop3"))
+    check(read_line(s).startswith(b"+OK"), "POP3 greeting", live)
+    t0 = time.time()
+    got = read_until_close(s)
+    waited = time.time() - t0
+    check(got.startswith(b"-ERR ") and b"idle" in got, "idle client got %r" % got, live)
+    check(1.5 <= waited <= 8, "idle timeout after %.1f s (configured 2s)" % waited, live)
+
+
+def bad_listen():
+    for addr in ("localhost", "example.com", "127.0.0.1.5", ""):
+        r = subprocess.run([BIN, "--serve", "--listen", addr, "--port-base", "0"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        err = r.stderr.decode()
+        check(r.returncode == 2 and "is not a literal IP address" in err,
+              "--listen %r: exit %d, %r" % (addr, r.returncode, err))
+
+
+def main():
+    bound_test(150)
+    bad_listen()
+    with Live(extra=["--max-conns", "2", "--idle-timeout", "2s"]) as live:
+        ports = [l for l in live.snapshot() if l.startswith("live: mail.")]
+        check(len(ports) == 8 and all(" 127.0.0.1:" in l for l in ports),
+              "not every port is on 127.0.0.1: %r" % ports, live)
+        http_on_mail_ports(live)
+        bad_commands(live)
+        time.sleep(0.3)
+        busy(live)
+        idle(live)
+        live.proc.terminate()  # SIGTERM
+        rc = live.proc.wait(30)
+        time.sleep(0.2)
+        out = live.output()
+        check(rc == 0, "exit %s after SIGTERM" % rc, live)
+        m = re.search(r"turned away busy (\d+); HTTP refused (\d+); idle timeouts (\d+);", out)
+        check(m and m.group(1) == "1" and m.group(2) == "3" and int(m.group(3)) >= 1
+              and "closed for bad commands 1;" in out,
+              "summary does not count the guards", live)
+    print("ok: HTTP on mail ports refused, busy reply, idle timeout, clean SIGTERM, --listen check")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,492 @@
+/* test_ui.c -- the lecture window offscreen: frames are not blank, draw the
+ * hosts they should, are pixel-identical however the step was reached, and
+ * the model's keyframes agree with a plain replay. Uses the synthetic demo
+ * trace (ui_demo_trace) and a large generated one (ui_demo_big). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <SDL_image.h>
+
+#include "ui/ui_int.h"
+
+#define W 960
+#define H 540
+
+struct fx {
+    struct trace *tr;
+    struct ui_model *m;
+    struct ui_gfx *g;
+};
+
+static int fx_setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    struct ms_error err;
+    f->tr = ui_demo_trace();
+    f->m = ui_model_new(f->tr, NULL);
+    f->g = ui_gfx_new_offscreen(W, H, &err);
+    if (!f->g) {
+        fprintf(stderr, "offscreen renderer: %s\n", err.msg);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    ui_gfx_free(f->g);
+    ui_model_free(f->m);
+    trace_free(f->tr);
+    free(f);
+    TTF_Quit();
+    return 0;
+}
+
+/* A copy of the frame of view v. */
+static uint8_t *frame(struct fx *f, const struct ui_view *v, struct ui_stats *st)
+{
+    ui_draw(f->g, f->m, v, st);
+    int w, h, pitch;
+    const void *px = ui_gfx_pixels(f->g, &w, &h, &pitch);
+    assert_non_null(px);
+    assert_int_equal(w, W);
+    assert_int_equal(h, H);
+    uint8_t *copy = malloc((size_t)pitch * (size_t)h);
+    memcpy(copy, px, (size_t)pitch * (size_t)h);
+    return copy;
+}
+
+static size_t frame_bytes(struct fx *f)
+{
+    int w, h, pitch;
+    ui_gfx_pixels(f->g, &w, &h, &pitch);
+    return (size_t)pitch * (size_t)h;
+}
+
+/* Distinct colours in a frame (up to 64 counted). */
+static int colours(const uint8_t *px, size_t bytes)
+{
+    uint32_t seen[64];
+    int n = 0;
+    for (size_t i = 0; i + 4 <= bytes && n < 64; i += 4 * 7) {
+        uint32_t c;
+        memcpy(&c, px + i, 4);
+        int j = 0;
+        while (j < n && seen[j] != c)
+            j++;
+        if (j == n)
+            seen[n++] = c;
+    }
+    return n;
+}
+
+static void test_frames_not_blank_and_hosts_drawn(void **state)
+{
+    struct fx *f = *state;
+    size_t n = ui_model_steps(f->m);
+    assert_true(n > 300);
+    size_t steps[] = {0, 1, 60, 130, 150, n / 2, n};
+    for (size_t i = 0; i < MS_ARRAY_LEN(steps); i++) {
+        struct ui_view v;
+        ui_view_init(&v);
+        ui_view_seek(&v, f->m, steps[i]);
+        struct ui_stats st;
+        uint8_t *px = frame(f, &v, &st);
+        assert_true(colours(px, frame_bytes(f)) > 10);
+        assert_int_equal(st.hosts, 6);
+        assert_int_equal(st.links, 5);
+        assert_true(st.text_draws > 20);
+        free(px);
+    }
+}
+
+/* Index of the n-th (from 0) record of kind, or SIZE_MAX. */
+static size_t find_kind(const struct trace *tr, enum trace_kind kind, int n)
+{
+    for (size_t i = 0; i < trace_count(tr); i++)
+        if (trace_get(tr, i)->kind == (uint32_t)kind && n-- == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+static void test_down_host_and_queue(void **state)
+{
+    struct fx *f = *state;
+    struct ui_view v;
+    struct ui_stats st;
+    ui_view_init(&v);
+    size_t down = find_kind(f->tr, TR_HOST_DOWN, 0), up = find_kind(f->tr, TR_HOST_UP, 0);
+    assert_int_equal(down, 1);
+    assert_true(up != SIZE_MAX);
+    ui_view_seek(&v, f->m, down);
+    free(frame(f, &v, &st));
+    assert_int_equal(st.hosts_down, 0);
+    ui_view_seek(&v, f->m, down + 1);
+    free(frame(f, &v, &st));
+    assert_int_equal(st.hosts_down, 1);
+    ui_view_seek(&v, f->m, up);
+    free(frame(f, &v, &st));
+    assert_int_equal(st.hosts_down, 1);
+    assert_int_equal(st.envelopes, 1); /* the deferred message waits */
+    ui_view_seek(&v, f->m, up + 1);
+    free(frame(f, &v, &st));
+    assert_int_equal(st.hosts_down, 0);
+}
+
+static void test_packets_in_flight(void **state)
+{
+    struct fx *f = *state;
+    struct ui_view v;
+    struct ui_stats st;
+    ui_view_init(&v);
+    /* Just after the first SYN leaves alice-pc. */
+    size_t syn = find_kind(f->tr, TR_SEG_SENT, 0);
+    ui_view_seek(&v, f->m, syn + 1);
+    free(frame(f, &v, &st));
+    assert_int_equal(st.packets, 1);
+    assert_int_equal(st.labels, 1);
+    /* With TCP detail off, the bare SYN is hidden. */
+    v.tcp_detail = false;
+    free(frame(f, &v, &st));
+    assert_int_equal(st.packets, 0);
+    /* A lost SYN falls, for a moment. */
+    v.tcp_detail = true;
+    size_t lost = find_kind(f->tr, TR_SEG_LOST, 0);
+    ui_view_seek(&v, f->m, lost + 1);
+    free(frame(f, &v, &st));
+    assert_int_equal(st.packets_lost, 1);
+    ui_view_seek(&v, f->m, find_kind(f->tr, TR_HOST_UP, 0) + 1); /* minutes later */
+    free(frame(f, &v, &st));
+    assert_int_equal(st.packets_lost, 0);
+}
+
+static void test_step_back_equals_step_forward(void **state)
+{
+    struct fx *f = *state;
+    size_t n = ui_model_steps(f->m);
+    size_t targets[] = {7, 61, 118, 151, 300};
+    for (size_t t = 0; t < MS_ARRAY_LEN(targets); t++) {
+        size_t k = targets[t];
+        struct ui_view v;
+        ui_view_init(&v);
+        ui_view_seek(&v, f->m, k);
+        uint8_t *seek = frame(f, &v, NULL);
+        /* Forward, drawing every step on the way (warms the text cache). */
+        ui_view_seek(&v, f->m, k > 12 ? k - 12 : 0);
+        while (v.step < k) {
+            free(frame(f, &v, NULL));
+            ui_view_step(&v, f->m, 1);
+        }
+        uint8_t *fwd = frame(f, &v, NULL);
+        /* Backward from further on. */
+        ui_view_seek(&v, f->m, k + 12 < n ? k + 12 : n);
+        while (v.step > k) {
+            free(frame(f, &v, NULL));
+            ui_view_step(&v, f->m, -1);
+        }
+        uint8_t *back = frame(f, &v, NULL);
+        assert_memory_equal(seek, fwd, frame_bytes(f));
+        assert_memory_equal(seek, back, frame_bytes(f));
+        free(seek);
+        free(fwd);
+        free(back);
+    }
+}
+
+static void test_playing_lands_on_the_same_frame(void **state)
+{
+    struct fx *f = *state;
+    struct ui_view v, w;
+    ui_view_init(&v);
+    v.playing = true;
+    /* Play in small wall-time slices until step 40 is reached. */
+    while (v.step < 40)
+        ui_view_advance(&v, f->m, 0.01);
+    v.playing = false;
+    v.frac = 0;
+    ui_view_init(&w);
+    ui_view_seek(&w, f->m, v.step);
+    uint8_t *a = frame(f, &v, NULL);
+    uint8_t *b = frame(f, &w, NULL);
+    assert_memory_equal(a, b, frame_bytes(f));
+    free(a);
+    free(b);
+    /* Playing to the end stops there. */
+    v.playing = true;
+    ui_view_advance(&v, f->m, 1e6);
+    assert_int_equal(v.step, ui_model_steps(f->m));
+    assert_false(v.playing);
+}
+
+static void test_navigation(void **state)
+{
+    struct fx *f = *state;
+    const struct trace *tr = f->tr;
+    struct ui_view v;
+    ui_view_init(&v);
+    ui_view_step_line(&v, f->m, 1);
+    assert_int_equal(trace_get(tr, v.step - 1)->kind, TR_LINE_SENT);
+    size_t first = v.step;
+    ui_view_step_line(&v, f->m, 1);
+    assert_true(v.step > first);
+    assert_int_equal(trace_get(tr, v.step - 1)->kind, TR_LINE_SENT);
+    ui_view_step_line(&v, f->m, -1);
+    assert_int_equal(v.step, first);
+    ui_view_step_line(&v, f->m, -1); /* nothing before: stays */
+    assert_int_equal(v.step, first);
+    ui_view_seek(&v, f->m, 0);
+    ui_view_step_message(&v, f->m, 1);
+    assert_int_equal(trace_get(tr, v.step - 1)->kind, TR_MSG_COMPOSED);
+    ui_view_step_message(&v, f->m, 1);
+    assert_int_equal(trace_get(tr, v.step - 1)->kind, TR_MSG_SUBMITTED);
+    ui_view_step(&v, f->m, -100000);
+    assert_int_equal(v.step, 0);
+    ui_view_step(&v, f->m, 100000);
+    assert_int_equal(v.step, ui_model_steps(f->m));
+    assert_int_equal(ui_model_step_at_where(f->m, 0.0), 0);
+    assert_int_equal(ui_model_step_at_where(f->m, 1.0), ui_model_steps(f->m));
+    size_t mid = ui_model_step_at_where(f->m, 0.5);
+    assert_true(mid > 0 && mid < ui_model_steps(f->m));
+}
+
+static void test_hits(void **state)
+{
+    struct fx *f = *state;
+    struct ui_view v;
+    ui_view_init(&v);
+    ui_view_seek(&v, f->m, 129);
+    free(frame(f, &v, NULL));
+    /* Find each host by scanning the topology for host hits. */
+    bool found[6] = {false};
+    for (int y = 40; y < H / 2; y += 4)
+        for (int x = 0; x < W * 6 / 10; x += 4) {
+            struct ui_hit h = ui_gfx_hit(f->g, x, y);
+            if (h.kind == UI_HIT_HOST && h.id < 6)
+                found[h.id] = true;
+        }
+    for (int i = 0; i < 6; i++)
+        assert_true(found[i]);
+    struct ui_hit tl = ui_gfx_hit(f->g, W / 2, H - 10);
+    assert_int_equal(tl.kind, UI_HIT_TIMELINE);
+    assert_true(tl.where > 0.4 && tl.where < 0.6);
+}
+
+static void test_overlays_draw(void **state)
+{
+    struct fx *f = *state;
+    struct ui_view v;
+    struct ui_stats st;
+    ui_view_init(&v);
+    ui_view_seek(&v, f->m, 200);
+    free(frame(f, &v, &st));
+    unsigned base = st.text_draws;
+    v.overlay = UI_OV_HELP;
+    free(frame(f, &v, &st));
+    assert_true(st.text_draws >= base + 40); /* 20 rows of key and meaning */
+    v.overlay = UI_OV_INSPECT;
+    v.inspect = find_kind(f->tr, TR_SEG_SENT, 0); /* the first SYN */
+    free(frame(f, &v, &st));
+    assert_true(st.text_draws > base);
+    v.overlay = UI_OV_MESSAGE;
+    v.msg_host = 1;
+    free(frame(f, &v, &st));
+    assert_true(st.text_draws > base);
+}
+
+static void test_text_cache(void **state)
+{
+    struct fx *f = *state;
+    struct ui_view v;
+    struct ui_stats st;
+    ui_view_init(&v);
+    ui_view_seek(&v, f->m, 222);
+    free(frame(f, &v, &st));
+    free(frame(f, &v, &st));
+    assert_int_equal(st.text_renders, 0); /* the same frame again renders no text */
+    assert_true(st.text_draws > 20);
+}
+
+static void test_keyframes_agree_with_replay(void **state)
+{
+    (void)state;
+    struct trace *tr = ui_demo_big(12, 50, 5000);
+    struct ui_model *m = ui_model_new(tr, NULL);
+    struct ui_state st;
+    ui_state_init(m, &st);
+    uint32_t qlen[16] = {0};
+    for (size_t k = 0; k <= trace_count(tr); k++) {
+        if (k % 97 == 0 || k % UI_KF_EVERY == 0 || k % UI_KF_EVERY == 1 || k == trace_count(tr)) {
+            ui_model_state(m, k, &st);
+            for (uint32_t h = 0; h < 12; h++)
+                assert_int_equal(st.q_len[h], qlen[h]);
+        }
+        if (k < trace_count(tr) && trace_get(tr, k)->kind == TR_QUEUE_CHANGED) {
+            const struct trace_queue *q = trace_body(trace_get(tr, k));
+            qlen[q->host] = q->length;
+        }
+    }
+    ui_state_free(&st);
+    ui_model_free(m);
+    trace_free(tr);
+}
+
+static void test_layout_from_scenario(void **state)
+{
+    struct fx *f = *state;
+    struct scn_scenario *scn = scn_load_default();
+    assert_non_null(scn);
+    struct ui_model *m = ui_model_new(f->tr, scn);
+    /* alice-pc is at (0.08, 0.75) in the built-in lesson, dns is a DNS box. */
+    assert_true(m->hosts[0].x > 0.079 && m->hosts[0].x < 0.081);
+    assert_true(m->hosts[0].y > 0.749 && m->hosts[0].y < 0.751);
+    assert_int_equal(m->hosts[0].kind, UI_HK_PC);
+    assert_int_equal(m->hosts[2].kind, UI_HK_ROUTER);
+    assert_int_equal(m->hosts[5].kind, UI_HK_DNS);
+    assert_string_equal(ui_model_title(m), "Alice writes to Bob");
+    struct ui_model *auto_m = f->m; /* without a scenario: laid out by links */
+    assert_true(auto_m->hosts[0].x < auto_m->hosts[1].x);
+    assert_true(auto_m->hosts[1].x < auto_m->hosts[2].x);
+    ui_model_free(m);
+    scn_free(scn);
+}
+
+static void test_empty_trace(void **state)
+{
+    struct fx *f = *state;
+    struct trace *tr = trace_new();
+    struct ui_model *m = ui_model_new(tr, NULL);
+    struct ui_view v;
+    struct ui_stats st;
+    ui_view_init(&v);
+    assert_int_equal(ui_model_steps(m), 0);
+    ui_view_step(&v, m, 1);
+    ui_view_step_line(&v, m, 1);
+    ui_view_step_message(&v, m, -1);
+    assert_int_equal(v.step, 0);
+    v.playing = true;
+    ui_view_advance(&v, m, 1.0);
+    assert_false(v.playing);
+    for (int o = UI_OV_NONE; o <= UI_OV_MESSAGE; o++) {
+        v.overlay = (enum ui_overlay)o;
+        ui_draw(f->g, m, &v, &st);
+        assert_int_equal(st.hosts, 0);
+        assert_int_equal(st.packets, 0);
+    }
+    ui_model_free(m);
+    trace_free(tr);
+}
+
+static void test_rfc_table(void **state)
+{
+    (void)state;
+    const char *mean, *rfc;
+    assert_true(ui_rfc_explain("SMTP", "MAIL FROM:<a@b>\r\n", 17, &mean, &rfc));
+    assert_string_equal(rfc, "RFC 5321 §4.1.1.2");
+    assert_true(ui_rfc_explain("SMTP", "250-PIPELINING", 14, &mean, &rfc));
+    assert_string_equal(mean, "Requested action okay, completed");
+    assert_true(ui_rfc_explain("SMTP", ".\r\n", 3, &mean, &rfc));
+    assert_string_equal(rfc, "RFC 5321 §4.1.1.4");
+    assert_true(ui_rfc_explain("SMTP", "421 4.3.2 shutting down", 23, &mean, &rfc));
+    assert_string_equal(mean, "Service not available, closing (try again later)");
+    assert_true(ui_rfc_explain("SMTP", "458 odd", 7, &mean, &rfc));
+    assert_string_equal(rfc, "RFC 5321 §4.2.1");
+    assert_true(ui_rfc_explain("IMAP", "a1 SELECT INBOX", 15, &mean, &rfc));
+    assert_string_equal(rfc, "RFC 9051 §6.3.2");
+    assert_true(ui_rfc_explain("IMAP", "* 3 EXISTS", 10, &mean, &rfc));
+    assert_string_equal(rfc, "RFC 9051 §7");
+    assert_true(ui_rfc_explain("POP3", "-ERR no such message", 20, &mean, &rfc));
+    assert_string_equal(mean, "Negative reply");
+    assert_true(ui_rfc_explain("HTTP", "HTTP/1.1 404 Not Found", 22, &mean, &rfc));
+    assert_string_equal(rfc, "RFC 9110 §15.5.5");
+    assert_false(ui_rfc_explain("SMTP", "MAILX", 5, &mean, &rfc));
+    assert_string_equal(mean, "");
+    assert_string_equal(rfc, "");
+    assert_false(ui_rfc_explain("SMTP", "Hi Bob", 6, &mean, &rfc));
+}
+
+/* ui_cli_main on a NULL-terminated list of arguments (copied: argv is char **). */
+static int run_cli(const char *const *args)
+{
+    char *argv[16];
+    int n = 0;
+    for (; args[n]; n++)
+        argv[n] = strdup(args[n]);
+    argv[n] = NULL;
+    int rc = ui_cli_main(n, argv, NULL);
+    for (int i = 0; i < n; i++)
+        free(argv[i]);
+    return rc;
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    char out[256];
+    snprintf(out, sizeof out, "/tmp/mailsim-test-ui-%d.png", (int)getpid());
+    const char *ok[] = {"mailsim", "--demo", "--size", "640x360", "--render-step", "40", "--out", out,
+                  NULL};
+    assert_int_equal(run_cli(ok), 0);
+    SDL_Surface *s = IMG_Load(out);
+    assert_non_null(s);
+    assert_int_equal(s->w, 640);
+    assert_int_equal(s->h, 360);
+    SDL_FreeSurface(s);
+    unlink(out);
+    const char *bad1[] = {"mailsim", "--demo", "--render-step", "x", "--out", out, NULL};
+    assert_int_equal(run_cli(bad1), 2);
+    const char *bad2[] = {"mailsim", "--demo", "--render-step", "3", NULL};
+    assert_int_equal(run_cli(bad2), 2);
+    const char *bad3[] = {"mailsim", "--demo", "--render-step", "999999", "--out", out, NULL};
+    assert_int_equal(run_cli(bad3), 2);
+    const char *bad4[] = {"mailsim", "--bogus", NULL};
+    assert_int_equal(run_cli(bad4), 2);
+    const char *bad5[] = {"mailsim", "--demo", "--size", "10x10", "--render-step", "1", "--out", out,
+                    NULL};
+    assert_int_equal(run_cli(bad5), 2);
+    const char *nosim[] = {"mailsim", "lesson.json", NULL};
+    assert_int_equal(run_cli(nosim), 1);
+    assert_int_equal(access(out, F_OK), -1);
+}
+
+static void test_missing_font_is_a_clear_error(void **state)
+{
+    (void)state;
+    setenv("MAILSIM_FONT", "/nonexistent/font.ttf", 1);
+    struct ms_error err;
+    struct ui_gfx *g = ui_gfx_new_offscreen(640, 360, &err);
+    unsetenv("MAILSIM_FONT");
+    assert_null(g);
+    assert_non_null(strstr(err.msg, "cannot open font /nonexistent/font.ttf"));
+    assert_non_null(strstr(err.msg, "MAILSIM_FONT"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_frames_not_blank_and_hosts_drawn),
+        cmocka_unit_test(test_down_host_and_queue),
+        cmocka_unit_test(test_packets_in_flight),
+        cmocka_unit_test(test_step_back_equals_step_forward),
+        cmocka_unit_test(test_playing_lands_on_the_same_frame),
+        cmocka_unit_test(test_navigation),
+        cmocka_unit_test(test_hits),
+        cmocka_unit_test(test_overlays_draw),
+        cmocka_unit_test(test_text_cache),
+        cmocka_unit_test(test_keyframes_agree_with_replay),
+        cmocka_unit_test(test_layout_from_scenario),
+        cmocka_unit_test(test_empty_trace),
+        cmocka_unit_test(test_rfc_table),
+        cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_missing_font_is_a_clear_error),
+    };
+    return cmocka_run_group_tests_name("ui", tests, fx_setup, fx_teardown);
+}

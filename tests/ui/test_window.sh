@@ -1,0 +1,165 @@
+#!/bin/sh
+# test_window.sh -- a real window under Xvfb, driven by xdotool:
+#   - keys step the view (the step counter in the window title changes),
+#   - S saves a PNG screenshot, End and playing reach the last step,
+#   - Q quits with exit status 0 (and, in the ASan build, without leaks),
+#   - with no display, mailsim says so in one line and prints the transcript.
+# Skips (exit 0, with a message) only when Xvfb or xdotool is missing and CI
+# is not set; under CI a missing tool is a failure.
+set -u
+BUILD=${MAILSIM_BUILD:-build}
+BIN=$BUILD/san/mailsim
+[ -x "$BIN" ] || BIN=./mailsim
+[ -x "$BIN" ] || { echo "FAIL: no mailsim binary (run make first)"; exit 1; }
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0}"
+
+for tool in Xvfb xdotool; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        if [ -n "${CI:-}" ]; then
+            echo "FAIL: $tool is not installed (make deps-test installs it)"; exit 1
+        fi
+        echo "SKIP: $tool is not installed (make deps-test installs it)"; exit 0
+    fi
+done
+
+fail() { echo "FAIL: $*"; exit 1; }
+tmp=$(mktemp -d)
+XPID=""; MPID=""
+cleanup() {
+    [ -n "$MPID" ] && kill "$MPID" 2>/dev/null
+    [ -n "$XPID" ] && kill "$XPID" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+# 1. No display: one line saying so, then the transcript on stdout.
+env -u DISPLAY -u WAYLAND_DISPLAY SDL_VIDEODRIVER=x11 "$BIN" --demo >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] || fail "no-display run exited $rc: $(cat "$tmp/err")"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "expected one line on stderr, got: $(cat "$tmp/err")"
+grep -q "^mailsim: no display" "$tmp/err" || fail "stderr does not say 'no display': $(cat "$tmp/err")"
+[ "$(wc -l <"$tmp/out")" -gt 100 ] || fail "no transcript printed"
+echo "ok: no display -> one line and the transcript ($(wc -l <"$tmp/out") lines)"
+# The built-in lesson, simulated: the textbook dialogue.
+env -u DISPLAY -u WAYLAND_DISPLAY SDL_VIDEODRIVER=x11 "$BIN" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] || fail "no-display run of the lesson exited $rc: $(cat "$tmp/err")"
+grep -q "^mailsim: no display" "$tmp/err" || fail "stderr does not say 'no display': $(cat "$tmp/err")"
+grep -q "C: EHLO" "$tmp/out" || fail "the lesson's transcript has no EHLO line"
+echo "ok: make run without a display prints the lesson's dialogue"
+
+# 2. A free display number.
+d=99
+while [ -e "/tmp/.X$d-lock" ] || [ -e "/tmp/.X11-unix/X$d" ]; do d=$((d + 1)); done
+Xvfb ":$d" -screen 0 1920x1080x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+XPID=$!
+export DISPLAY=":$d"
+i=0
+until xdotool getmouselocation >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "Xvfb did not start: $(cat "$tmp/xvfb.log")"
+    sleep 0.1
+done
+
+MAILSIM_SHOT_DIR="$tmp" SDL_VIDEODRIVER=x11 "$BIN" --demo >"$tmp/mailsim.out" 2>"$tmp/mailsim.err" &
+MPID=$!
+wid=""
+i=0
+while [ -z "$wid" ]; do
+    wid=$(xdotool search --classname '^mailsim$' 2>/dev/null | head -n 1)
+    i=$((i + 1)); [ $i -gt 200 ] && fail "no mailsim window appeared: $(cat "$tmp/mailsim.err")"
+    [ -z "$wid" ] && sleep 0.1
+done
+xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid"
+
+title() { xdotool getwindowname "$wid"; }
+# Wait until the title matches a pattern (grep -E), up to 10 s.
+wait_title() {
+    i=0
+    until title | grep -Eq "$1"; do
+        i=$((i + 1)); [ $i -gt 100 ] && fail "title is '$(title)', expected /$1/"
+        sleep 0.1
+    done
+}
+
+wait_title 'step 0/[0-9]+$'
+total=$(title | sed 's/.*step 0\///')
+echo "ok: window open: $(title)"
+
+xdotool key Right Right Right
+wait_title "step 3/$total\$"
+xdotool key Left
+wait_title "step 2/$total\$"
+echo "ok: Right x3, Left -> $(title)"
+
+xdotool key s
+i=0
+until [ -f "$tmp/mailsim-step-2.png" ]; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "S saved no screenshot: $(cat "$tmp/mailsim.err")"
+    sleep 0.1
+done
+head -c 8 "$tmp/mailsim-step-2.png" | od -An -c | grep -q 'P   N   G' || fail "screenshot is not a PNG"
+echo "ok: S saved mailsim-step-2.png"
+
+xdotool key shift+Right
+wait_title "step [0-9]+/$total\$"
+xdotool key End
+wait_title "step $total/$total\$"
+xdotool key Home
+wait_title "step 0/$total\$"
+echo "ok: Shift+Right, End, Home"
+
+# Play the whole trace at the highest speed (] ten times, then Space).
+xdotool key bracketright bracketright bracketright bracketright bracketright \
+    bracketright bracketright bracketright bracketright bracketright space
+i=0
+until title | grep -q "step $total/$total\$"; do
+    i=$((i + 1)); [ $i -gt 600 ] && fail "playing did not reach the end: $(title)"
+    sleep 0.1
+done
+echo "ok: played to the end: $(title)"
+
+xdotool key h t d Escape q
+i=0
+while kill -0 "$MPID" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "Q did not quit"
+    sleep 0.1
+done
+wait "$MPID"
+rc=$?
+MPID=""
+[ $rc -eq 0 ] || fail "mailsim --demo exited $rc: $(cat "$tmp/mailsim.err")"
+echo "ok: Q quit the demo with status 0"
+
+# The built-in lesson, simulated, played to its end at full speed, then Q:
+# under ASan this is the whole-lesson leak check.
+SDL_VIDEODRIVER=x11 "$BIN" >"$tmp/mailsim.out" 2>"$tmp/mailsim.err" &
+MPID=$!
+wid=""
+i=0
+while [ -z "$wid" ]; do
+    wid=$(xdotool search --classname '^mailsim$' 2>/dev/null | head -n 1)
+    i=$((i + 1)); [ $i -gt 200 ] && fail "no window for the lesson: $(cat "$tmp/mailsim.err")"
+    [ -z "$wid" ] && sleep 0.1
+done
+xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid"
+wait_title 'step 0/[0-9]+$'
+total=$(title | sed 's/.*step 0\///')
+xdotool key bracketright bracketright bracketright bracketright bracketright \
+    bracketright bracketright bracketright bracketright bracketright space
+i=0
+until title | grep -q "step $total/$total\$"; do
+    i=$((i + 1)); [ $i -gt 900 ] && fail "the lesson did not play to the end: $(title)"
+    sleep 0.1
+done
+echo "ok: the lesson played to the end: $(title)"
+xdotool key q
+i=0
+while kill -0 "$MPID" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "Q did not quit"
+    sleep 0.1
+done
+wait "$MPID"
+rc=$?
+MPID=""
+[ $rc -eq 0 ] || fail "mailsim exited $rc: $(cat "$tmp/mailsim.err")"
+echo "ok: Q quit with status 0"
