@@ -148,6 +148,10 @@ $(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 fuzz: $(FUZZ_BIN)
 	@sh scripts/fuzz.sh "$(BUILD)" "$(FUZZ_SECONDS)" $(FUZZ_BIN)
 
+# ---- soak: thousands of random scenarios with faults (SOAK_RUNS=N) ----------
+soak:
+	@sh scripts/soak.sh "$(BUILD)"
+
 # ---- quality -------------------------------------------------------------------
 lint:
 	@sh scripts/lint-layers.sh

@@ -13,6 +13,7 @@ for bin in "$@"; do
     mkdir -p "$corpus" "$work"
     dict=""
     [ -f "tests/fuzz/${name#fuzz_}.dict" ] && dict="-dict=tests/fuzz/${name#fuzz_}.dict"
+    [ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
     echo "fuzz: $name for ${SECONDS_EACH}s"
     "$bin" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
         -artifact_prefix=tests/fuzz/crashes/"$name"- $dict "$work" "$corpus" \

@@ -1,0 +1,60 @@
+#!/bin/sh
+# test_fuzz_smoke.sh -- run every libFuzzer target briefly (FUZZ_SMOKE_SECONDS,
+# default 5 s each) from its seed corpus, so 'make test' catches a crash that
+# the corpus replay alone would not find. New inputs go to a scratch
+# directory, never into tests/fuzz/corpus.
+#
+# Skips (exit 0) only when clang with libFuzzer is missing AND CI is not set;
+# under CI a missing clang is a failure. Run from the repository root.
+set -u
+BUILD=${MAILSIM_BUILD:-build}
+SECS=${FUZZ_SMOKE_SECONDS:-5}
+CLANG=${FUZZ_CC:-clang}
+
+missing() {
+    if [ -n "${CI:-}" ]; then
+        echo "FAIL: $1 (CI is set, so the fuzz smoke test may not be skipped)"
+        exit 1
+    fi
+    echo "SKIP: $1"
+    exit 0
+}
+
+command -v "$CLANG" >/dev/null 2>&1 || missing "$CLANG not found"
+probe=$(mktemp -d)
+trap 'rm -rf "$probe"' EXIT
+printf '#include <stdint.h>\n#include <stddef.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' \
+    >"$probe/p.c"
+"$CLANG" -fsanitize=fuzzer -o "$probe/p" "$probe/p.c" >/dev/null 2>&1 || missing "$CLANG has no libFuzzer (-fsanitize=fuzzer)"
+
+targets=""
+for src in tests/fuzz/fuzz_*.c; do
+    [ -f "$src" ] || continue
+    targets="$targets $BUILD/fuzz/${src%.c}"
+done
+[ -n "$targets" ] || { echo "FAIL: no fuzz targets found"; exit 1; }
+# One make call, so the library is compiled once for all targets.
+make --no-print-directory BUILD="$BUILD" FUZZ_CC="$CLANG" $targets || { echo "FAIL: fuzz build"; exit 1; }
+
+rc=0
+for bin in $targets; do
+    name=$(basename "$bin")
+    short=${name#fuzz_}
+    work="$BUILD/fuzz-smoke/$short"
+    rm -rf "$work"; mkdir -p "$work"
+    dict=""
+    for d in "tests/fuzz/$short.dict" "tests/fuzz/$name.dict"; do
+        [ -f "$d" ] && dict="-dict=$d"
+    done
+    log="$BUILD/fuzz-smoke/$name.log"
+    if "$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$BUILD/fuzz-smoke/$name-" $dict "$work" "tests/fuzz/corpus/$short" >"$log" 2>&1; then
+        execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
+        echo "ok   $name ${SECS}s ${execs:-?} runs"
+    else
+        echo "FAIL $name (log: $log)"
+        grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -5
+        rc=1
+    fi
+done
+exit $rc
