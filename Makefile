@@ -145,6 +145,10 @@ $(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	$(Q)$(FUZZ_CC) $(WARN) $(DEFS) $(INC) -Itests $(FUZZ_FLAGS) -fsanitize=fuzzer \
 	  $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lm
 
+# Keep the clang objects between fuzz builds (make would delete them as
+# intermediates and recompile the library for every target).
+.SECONDARY: $(FUZZ_OBJ)
+
 fuzz: $(FUZZ_BIN)
 	@sh scripts/fuzz.sh "$(BUILD)" "$(FUZZ_SECONDS)" $(FUZZ_BIN)
 

@@ -65,12 +65,24 @@ until xdotool getmouselocation >/dev/null 2>&1; do
     sleep 0.1
 done
 
-MAILSIM_SHOT_DIR="$tmp" SDL_VIDEODRIVER=x11 "$BIN" --demo >"$tmp/mailsim.out" 2>"$tmp/mailsim.err" &
-MPID=$!
+# Start mailsim on the Xvfb display. On a loaded machine a fresh Xvfb has
+# refused SDL's first connection now and then (SDL: "x11 not available")
+# although xdotool already got in; such a start is retried, twice at most.
+start_demo() {
+    MAILSIM_SHOT_DIR="$tmp" SDL_VIDEODRIVER=x11 "$BIN" --demo >"$tmp/mailsim.out" 2>"$tmp/mailsim.err" &
+    MPID=$!
+}
+start_demo
+tries=1
 wid=""
 i=0
 while [ -z "$wid" ]; do
-    wid=$(xdotool search --classname '^mailsim$' 2>/dev/null | head -n 1)
+    wid=$(xdotool search --pid "$MPID" --classname '^mailsim$' 2>/dev/null | head -n 1)
+    if [ -z "$wid" ] && ! kill -0 "$MPID" 2>/dev/null && grep -q "no display" "$tmp/mailsim.err" &&
+        [ $tries -lt 3 ]; then
+        echo "note: SDL could not open the display ($(cat "$tmp/mailsim.err")); retrying"
+        tries=$((tries + 1)); sleep 1; start_demo; i=0; continue
+    fi
     i=$((i + 1)); [ $i -gt 200 ] && fail "no mailsim window appeared: $(cat "$tmp/mailsim.err")"
     [ -z "$wid" ] && sleep 0.1
 done
@@ -174,7 +186,7 @@ MPID=$!
 wid=""
 i=0
 while [ -z "$wid" ]; do
-    wid=$(xdotool search --classname '^mailsim$' 2>/dev/null | head -n 1)
+    wid=$(xdotool search --pid "$MPID" --classname '^mailsim$' 2>/dev/null | head -n 1)
     i=$((i + 1)); [ $i -gt 200 ] && fail "no window for the lesson: $(cat "$tmp/mailsim.err")"
     [ -z "$wid" ] && sleep 0.1
 done
