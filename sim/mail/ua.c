@@ -426,6 +426,29 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
     const struct scn_attachment *eml = ua_eml_of(m); /* a real message file, as it is */
     bool ok = eml ? ua_eml_prepare(eml->data, eml->size, &b, &err)
                   : ua_compose(u, send, id, &b, &err);
+    if (ok && eml) {
+        /* The world follows a message by its Message-ID, which RFC 5322
+         * §3.6.4 says every message SHOULD have: a file without one gets
+         * one on top, as a sending user agent would add it. */
+        struct msg_split sp;
+        struct msg_field f;
+        msg_split(b.data, b.len, &sp);
+        if (!msg_field_find(b.data, sp.hdr_len, "Message-ID", 10, 0, &f)) {
+            const char *at = strrchr(send->from, '@');
+            const char *domain = at ? at + 1 : "localhost";
+            struct msg_buf mid = {0}, nb = {0};
+            msg_make_message_id(&mid, s->seed, id, send->from, strlen(send->from), domain,
+                                strlen(domain));
+            if (mid.len && msg_add_field(&nb, "Message-ID", mid.data, mid.len, NULL) == MSG_OK) {
+                msg_buf_add(&nb, b.data, b.len);
+                msg_buf_free(&b);
+                b = nb;
+            } else {
+                msg_buf_free(&nb);
+            }
+            msg_buf_free(&mid);
+        }
+    }
     size_t nr = m->n_to + m->n_cc + m->n_bcc;
     const char **all = ms_xcalloc(nr + 1, sizeof *all);
     for (size_t i = 0; i < m->n_to; i++) all[i] = m->to[i];

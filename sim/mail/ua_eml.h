@@ -6,7 +6,9 @@
  * body) that SMTP can carry unchanged: no NUL octets and no line longer
  * than 998 octets (RFC 5321 §4.5.3.1.6, RFC 5322 §2.1.1). Bare LF line ends
  * become CRLF (§2.3); nothing else is changed: the headers, Message-ID and
- * MIME structure travel exactly as written. 8-bit octets are allowed here:
+ * MIME structure travel exactly as written. Only a file without a
+ * Message-ID gets one on top (ua.c), since the world follows each message
+ * by it (RFC 5322 §3.6.4: every message SHOULD have one). 8-bit octets are allowed here:
  * the SMTP client sends BODY=8BITMIME when the server offers it (RFC 6152)
  * and refuses the message otherwise. */
 #ifndef MAILSIM_MAIL_UA_EML_H
@@ -40,7 +42,9 @@ bool ua_eml_import(struct scn_scenario *s, const char *name, const unsigned char
                    size_t len, struct ms_error *err);
 
 /* ua_eml_import with the file at path (read whole, at most
- * SCN_MAX_MESSAGE_BYTES). Errors as ua_eml_import, or "cannot read: ...". */
+ * SCN_MAX_MESSAGE_BYTES). Errors as ua_eml_import, or "cannot read it:
+ * <strerror>", "it is larger than the limit of N bytes"; err->msg never
+ * names the path (the caller does). */
 bool ua_eml_import_file(struct scn_scenario *s, const char *path, struct ms_error *err);
 
 #endif
