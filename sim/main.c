@@ -11,6 +11,7 @@
 
 #include "bridge/bridge.h"
 #include "core/evq.h"
+#include "mail/ua_eml.h"
 #include "mail/world.h"
 #include "net/demo.h"
 #include "net/net.h"
@@ -29,6 +30,7 @@ static void usage(FILE *f)
             "                                                --export-jsonl OUT.jsonl)\n"
             "       mailsim --render-step K --out F.png [FILE.json]   one frame, no display needed\n"
             "       mailsim --serve [FILE.json]              live mode for real mail clients\n"
+            "       mailsim --import-eml MSG.eml [...]       Alice's first message is the file MSG.eml\n"
             "       mailsim --net-demo                       two hosts and one TCP transfer\n"
             "       mailsim --help | --version\n"
             "\n"
@@ -77,15 +79,34 @@ static int run_net_demo(unsigned long long seed)
  * window calls it again, with a fault added, when a host or link is clicked. */
 static struct trace *main_simulate(void *ctx, const struct scn_scenario *s, struct ms_error *err)
 {
-    (void)ctx;
+    /* ctx: the --import-eml file, sent in place of Alice's first message. */
+    struct scn_scenario *copy = NULL;
+    if (ctx) {
+        struct scn_error serr;
+        copy = scn_clone(s, &serr);
+        if (!copy) {
+            snprintf(err->msg, sizeof err->msg, "%.180s", serr.text);
+            return NULL;
+        }
+        if (!ua_eml_import_file(copy, ctx, err)) {
+            char m[sizeof err->msg];
+            snprintf(m, sizeof m, "--import-eml %.40s: %.130s", (const char *)ctx, err->msg);
+            memcpy(err->msg, m, sizeof m);
+            scn_free(copy);
+            return NULL;
+        }
+        s = copy;
+    }
     struct trace *tr = trace_new();
     struct world *w = world_new(s, tr, NULL, err);
-    if (!w) {
+    if (w) {
+        world_run(w, SIM_US_MAX);
+        world_free(w);
+    } else {
         trace_free(tr);
-        return NULL;
+        tr = NULL;
     }
-    world_run(w, SIM_US_MAX);
-    world_free(w);
+    scn_free(copy);
     return tr;
 }
 
@@ -130,6 +151,17 @@ int main(int argc, char **argv)
     if (rc >= 0) return rc;
     rc = world_cli(argc, argv); /* --headless, --transcript, exports */
     if (rc >= 0) return rc;
-    struct ui_sim sim = {NULL, main_simulate, world_transcript};
-    return ui_cli_run(argc, argv, &sim); /* the window and its options */
+    /* --import-eml is world_cli's; for the window it changes what is simulated. */
+    const char *eml = NULL;
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && strcmp(argv[i], "--import-eml") == 0 && i + 1 < argc) {
+            eml = argv[++i];
+            continue;
+        }
+        argv[n++] = argv[i];
+    }
+    argv[n] = NULL;
+    struct ui_sim sim = {(void *)eml, main_simulate, world_transcript};
+    return ui_cli_run(n, argv, &sim); /* the window and its options */
 }

@@ -11,6 +11,7 @@
 #include "format/mime.h"
 #include "format/msg.h"
 #include "mail/mq_check.h"
+#include "mail/ua_eml.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -422,7 +423,32 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
     struct msg_buf b = {0};
     struct ms_error err;
     memset(&err, 0, sizeof err);
-    bool ok = ua_compose(u, send, id, &b, &err);
+    const struct scn_attachment *eml = ua_eml_of(m); /* a real message file, as it is */
+    bool ok = eml ? ua_eml_prepare(eml->data, eml->size, &b, &err)
+                  : ua_compose(u, send, id, &b, &err);
+    if (ok && eml) {
+        /* The world follows a message by its Message-ID, which RFC 5322
+         * §3.6.4 says every message SHOULD have: a file without one gets
+         * one on top, as a sending user agent would add it. */
+        struct msg_split sp;
+        struct msg_field f;
+        msg_split(b.data, b.len, &sp);
+        if (!msg_field_find(b.data, sp.hdr_len, "Message-ID", 10, 0, &f)) {
+            const char *at = strrchr(send->from, '@');
+            const char *domain = at ? at + 1 : "localhost";
+            struct msg_buf mid = {0}, nb = {0};
+            msg_make_message_id(&mid, s->seed, id, send->from, strlen(send->from), domain,
+                                strlen(domain));
+            if (mid.len && msg_add_field(&nb, "Message-ID", mid.data, mid.len, NULL) == MSG_OK) {
+                msg_buf_add(&nb, b.data, b.len);
+                msg_buf_free(&b);
+                b = nb;
+            } else {
+                msg_buf_free(&nb);
+            }
+            msg_buf_free(&mid);
+        }
+    }
     size_t nr = m->n_to + m->n_cc + m->n_bcc;
     const char **all = ms_xcalloc(nr + 1, sizeof *all);
     for (size_t i = 0; i < m->n_to; i++) all[i] = m->to[i];
@@ -435,8 +461,12 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
         msg_split(b.data, b.len, &sp);
         hash = mq_check_hash(b.data + sp.body_off, sp.body_len);
     }
-    snprintf(text, sizeof text, "%zu bytes, %s [body %016llx]", b.len,
-             m->n_attachments ? "with attachments" : "text", (unsigned long long)hash);
+    if (eml)
+        snprintf(text, sizeof text, "%zu bytes, from file %.80s [body %016llx]", b.len, eml->name,
+                 (unsigned long long)hash);
+    else
+        snprintf(text, sizeof text, "%zu bytes, %s [body %016llx]", b.len,
+                 m->n_attachments ? "with attachments" : "text", (unsigned long long)hash);
     /* Drop repeated addresses: each recipient gets the message once. */
     size_t uniq = 0;
     for (size_t i = 0; i < nr; i++) {
@@ -449,8 +479,12 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
         world_msg_trace(w, TR_MSG_COMPOSED, id, (uint32_t)u->h, TRACE_NONE, send->from, all[i], 0,
                         0, -1, text);
     if (!ok) {
-        char why[300];
-        snprintf(why, sizeof why, "not sent: cannot compose: %s", err.msg);
+        char why[400];
+        if (eml)
+            snprintf(why, sizeof why, "not sent: %.80s is not a message SMTP can send: %s",
+                     eml->name, err.msg);
+        else
+            snprintf(why, sizeof why, "not sent: cannot compose: %s", err.msg);
         for (size_t i = 0; i < nr; i++)
             world_msg_trace(w, TR_MSG_BOUNCED, id, (uint32_t)u->h, TRACE_NONE, send->from, all[i],
                             0, 0, -1, why);

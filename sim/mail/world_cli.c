@@ -1,5 +1,6 @@
 /* world_cli.c -- mailsim --headless / --transcript (see world.h). */
 #include "mail/world.h"
+#include "mail/ua_eml.h"
 
 #include "core/evq.h"
 #include "trace/export.h"
@@ -17,6 +18,7 @@ static void world_cli_usage(FILE *f)
     fprintf(f, "usage: mailsim --headless [--variant NAME] [--seed N] [FILE]\n"
                "       mailsim --transcript [--variant NAME] [--seed N] [FILE]\n"
                "       mailsim [--pcap OUT] [--export-mermaid OUT] [--export-jsonl OUT] [FILE]\n"
+               "  --import-eml MSG   Alice's first message is the message file MSG, as it is\n"
                "Runs the lesson in FILE (default: the built-in lesson) without a window and\n"
                "prints the trace (--headless) or the textbook dialogue (--transcript),\n"
                "then what became of every message and whether nothing was lost.\n"
@@ -89,7 +91,7 @@ static int world_cli_export(enum world_export which, const char *path, const str
 int world_cli(int argc, char **argv)
 {
     bool headless = false, transcript = false, has_seed = false;
-    const char *file = NULL, *variant = NULL;
+    const char *file = NULL, *variant = NULL, *eml = NULL;
     unsigned long long seed = 0;
     const char *exports[WX_COUNT] = {NULL, NULL, NULL};
     bool any_export = false;
@@ -108,6 +110,12 @@ int world_cli(int argc, char **argv)
             headless = true;
         } else if (strcmp(argv[i], "--transcript") == 0) {
             transcript = true;
+        } else if (strcmp(argv[i], "--import-eml") == 0) { /* issue 9 */
+            if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+                fprintf(stderr, "mailsim: --import-eml needs a message file\n");
+                return 2;
+            }
+            eml = argv[++i];
         } else if (strcmp(argv[i], "--variant") == 0 && i + 1 < argc) {
             variant = argv[++i];
         } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
@@ -150,6 +158,13 @@ int world_cli(int argc, char **argv)
         return 3; /* main.c: unreadable or invalid scenario file */
     }
     if (has_seed) s->seed = seed;
+    struct ms_error ierr;
+    memset(&ierr, 0, sizeof ierr);
+    if (eml && !ua_eml_import_file(s, eml, &ierr)) {
+        fprintf(stderr, "mailsim: --import-eml %s: %s\n", eml, ierr.msg);
+        scn_free(s);
+        return 3;
+    }
     struct trace *tr = trace_new();
     struct ms_error merr;
     memset(&merr, 0, sizeof merr);
