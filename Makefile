@@ -169,7 +169,7 @@ format-check:
 install: mailsim
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailsim/scenarios
 	install -m 755 mailsim $(DESTDIR)$(PREFIX)/bin/mailsim
-	install -m 644 scenarios/*.json $(DESTDIR)$(PREFIX)/share/mailsim/scenarios/ 2>/dev/null || true
+	install -m 644 scenarios/*.json $(DESTDIR)$(PREFIX)/share/mailsim/scenarios/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mailsim
