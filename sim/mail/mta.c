@@ -11,6 +11,11 @@
 #include "format/msg.h"
 #include "mail/mq_check.h"
 #include "proto/smtp_server.h"
+#include "proto/smtp_syntax.h"
+
+/* Received: fields at which a message counts as looping (RFC 5321 §6.3
+ * suggests at least 100 as the limit). */
+#define MTA_MAX_RECEIVED 100
 
 #include <assert.h>
 #include <stdio.h>
@@ -470,6 +475,12 @@ static void mta_sess_message(struct mta_sess *ss, const struct smtp_event *ev)
     /* Chaos "data": refuse the message for now, 451, nothing kept. */
     if (rng_chance(&m->chaos, m->cfg->chaos.data)) {
         smtp_server_verdict(ss->e, SMTP_V_TEMPFAIL, NULL);
+        return;
+    }
+    /* RFC 5321 §6.3: a message that has passed through this many relays is
+     * looping; refuse it (554 5.4.6) rather than pass it on for ever. */
+    if (smtp_count_received(ev->arg, ev->arg_len) >= MTA_MAX_RECEIVED) {
+        smtp_server_verdict(ss->e, SMTP_V_LOOP, NULL);
         return;
     }
     uint32_t id = world_msgid_lookup(w, ev->arg, ev->arg_len);

@@ -320,6 +320,36 @@ static void test_eightbit(void **state)
     run_free(&r);
 }
 
+/* A message that already carries 100 Received: fields is a mail loop
+ * (RFC 5321 §6.3, bad-inputs S20): Alice's own server refuses it with
+ * 554 5.4.6 at the end of DATA, and nothing is lost (it is "not sent"). */
+static void test_mail_loop_refused(void **state)
+{
+    (void)state;
+    size_t cap = 100 * 64 + 256, n = 0;
+    char *msg = malloc(cap);
+    assert_non_null(msg);
+    for (int i = 0; i < 100; i++)
+        n += (size_t)snprintf(msg + n, cap - n, "Received: from relay%d.example by x; hop %d\n", i, i);
+    n += (size_t)snprintf(msg + n, cap - n, "From: alice@example.org\nSubject: loop\n\nround\n");
+    struct run r;
+    run_eml(&r, "", msg, n);
+    char buf[256];
+    assert_string_equal(find_line(r.tr, "554 ", buf, sizeof buf),
+                        "554 5.4.6 Too many Received: header fields: mail loop (RFC 5321 6.3)");
+    assert_int_equal(r.fa.delivered, 0);
+    assert_int_equal(r.violations, 0);
+    run_free(&r);
+    /* 99 hops are still fine. */
+    n = (size_t)(strstr(msg, "Received: from relay99") - msg);
+    n += (size_t)snprintf(msg + n, cap - n, "From: alice@example.org\nSubject: ok\n\nround\n");
+    run_eml(&r, "", msg, n);
+    assert_int_equal(r.fa.delivered, 1);
+    assert_int_equal(r.violations, 0);
+    run_free(&r);
+    free(msg);
+}
+
 /* Run world_cli with argv; its stdout into out. Returns the exit status. */
 static int cli(int argc, char **argv, char **out)
 {
@@ -369,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_refused_in_the_simulation),
         cmocka_unit_test(test_eightbit),
+        cmocka_unit_test(test_mail_loop_refused),
         cmocka_unit_test(test_cli_import),
     };
     return cmocka_run_group_tests_name("eml", tests, NULL, NULL);
