@@ -67,6 +67,7 @@ static void fz_check_grammar(const char *in, size_t len, const char *out)
     size_t n = strlen(out), i = 0;
     unsigned long exists = 0;
     bool cont = false; /* the line goes on after a literal */
+    bool block_start = true; /* the first line after a tagged reply */
     static const char *tags[4096];
     static size_t tag_len[4096];
     size_t ntags = 0;
@@ -75,6 +76,23 @@ static void fz_check_grammar(const char *in, size_t len, const char *out)
         if (!e) abort(); /* every response ends with CRLF */
         size_t ll = (size_t)(e - (out + i));
         const char *l = out + i;
+        if (block_start && !cont) {
+            /* SELECT and EXAMINE open another mailbox: its EXISTS may be
+             * lower than the last one's (RFC 3501 §6.3.1). Within one
+             * selection it never decreases. A selection's responses carry
+             * [UIDVALIDITY] before the command's tagged reply. */
+            for (const char *q = out + i; *q;) {
+                if (strncmp(q, "* OK [UIDVALIDITY ", 18) == 0) {
+                    exists = 0;
+                    break;
+                }
+                if (!((q[0] == '*' || q[0] == '+') && q[1] == ' ')) break; /* tagged */
+                const char *nl = strstr(q, "\r\n");
+                if (!nl) break;
+                q = nl + 2;
+            }
+        }
+        block_start = false;
         if (cont) {
             /* rest of a response after a literal: nothing to check here */
         } else if (ll >= 2 && l[0] == '*' && l[1] == ' ') {
@@ -96,6 +114,7 @@ static void fz_check_grammar(const char *in, size_t len, const char *out)
             if (!(strncmp(sp, " OK ", 4) == 0 || strncmp(sp, " NO ", 4) == 0 || strncmp(sp, " BAD ", 5) == 0))
                 abort();
             if (!(tl == 1 && l[0] == '*')) {
+                block_start = true;
                 /* each tag is answered at most as often as it was sent */
                 size_t seen = 1;
                 for (size_t k = 0; k < ntags; k++) seen += tag_len[k] == tl && memcmp(tags[k], l, tl) == 0;
