@@ -20,6 +20,7 @@
 #include "scenario/scenario.h"
 #include "store/mbox.h"
 #include "trace/trace.h"
+#include "trace_find.h"
 
 #define SAMPLE "tests/mail/data/alternative.eml"
 
@@ -86,40 +87,6 @@ static char *read_all(const char *path, size_t *len)
     return b;
 }
 
-/* The first sent protocol line starting with prefix, or NULL. */
-static const char *find_line(const struct trace *tr, const char *prefix, char *buf, size_t cap)
-{
-    for (size_t k = 0; k < trace_count(tr); k++) {
-        const struct trace_rec *rec = trace_get(tr, k);
-        if (rec->kind != TR_LINE_SENT) continue;
-        size_t n;
-        const uint8_t *d = trace_data(rec, &n);
-        if (n >= strlen(prefix) && memcmp(d, prefix, strlen(prefix)) == 0) {
-            size_t m = n < cap - 1 ? n : cap - 1;
-            memcpy(buf, d, m);
-            while (m > 0 && (buf[m - 1] == '\n' || buf[m - 1] == '\r')) m--;
-            buf[m] = '\0';
-            return buf;
-        }
-    }
-    return NULL;
-}
-
-/* The detail text of the first record of kind, or NULL. */
-static const char *find_msg(const struct trace *tr, enum trace_kind kind, char *buf, size_t cap)
-{
-    for (size_t k = 0; k < trace_count(tr); k++) {
-        const struct trace_rec *rec = trace_get(tr, k);
-        if (rec->kind != (uint32_t)kind) continue;
-        size_t n;
-        const uint8_t *d = trace_data(rec, &n);
-        size_t m = n < cap - 1 ? n : cap - 1;
-        memcpy(buf, d, m);
-        buf[m] = '\0';
-        return buf;
-    }
-    return NULL;
-}
 
 /* LF -> CRLF, as the user agent must do it. */
 static char *crlf(const char *s, size_t len, size_t *out_len)

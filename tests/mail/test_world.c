@@ -17,6 +17,7 @@
 #include "proto/pop3_server.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"
+#include "trace_find.h"
 
 /* Two servers, a router, DNS, two PCs; %s is spliced into the mail server
  * example.org's object, %s into the timeline. */
@@ -82,40 +83,6 @@ static void run_free(struct run *r)
     scn_free(r->s);
 }
 
-/* The first sent protocol line starting with prefix, or NULL. */
-static const char *find_line(const struct trace *tr, const char *prefix, char *buf, size_t cap)
-{
-    for (size_t k = 0; k < trace_count(tr); k++) {
-        const struct trace_rec *rec = trace_get(tr, k);
-        if (rec->kind != TR_LINE_SENT) continue;
-        size_t n;
-        const uint8_t *d = trace_data(rec, &n);
-        if (n >= strlen(prefix) && memcmp(d, prefix, strlen(prefix)) == 0) {
-            size_t m = n < cap - 1 ? n : cap - 1;
-            memcpy(buf, d, m);
-            while (m > 0 && (buf[m - 1] == '\n' || buf[m - 1] == '\r')) m--;
-            buf[m] = '\0';
-            return buf;
-        }
-    }
-    return NULL;
-}
-
-/* The detail text of the first message record of kind, or NULL. */
-static const char *find_msg(const struct trace *tr, enum trace_kind kind, char *buf, size_t cap)
-{
-    for (size_t k = 0; k < trace_count(tr); k++) {
-        const struct trace_rec *rec = trace_get(tr, k);
-        if (rec->kind != (uint32_t)kind) continue;
-        size_t n;
-        const uint8_t *d = trace_data(rec, &n);
-        size_t m = n < cap - 1 ? n : cap - 1;
-        memcpy(buf, d, m);
-        buf[m] = '\0';
-        return buf;
-    }
-    return NULL;
-}
 
 static void test_lessons_keep_the_invariant(void **state)
 {
