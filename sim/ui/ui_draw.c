@@ -1072,8 +1072,17 @@ static void ui_d_narration(struct ui_frame *f)
     memcpy(text, d, n);
     text[n] = '\0';
     ui_p_clip(f->g, r.x, r.y, r.w, r.h);
-    ui_p_text_wrap(f->g, UI_F_BOLD, ui_px(f, 30), f->c->text, r.x + ui_px(f, 20),
-                   r.y + ui_px(f, 10), (int)(r.w - ui_px(f, 40)), text, NULL);
+    /* Large, but never cut off: a long narration steps down in size (never
+     * below 22 px at 1080p, well over the 18 px floor) until it fits. */
+    int wrap = (int)(r.w - ui_px(f, 40));
+    float px = ui_px(f, 30);
+    for (int size = 30; size > 22; size -= 4) {
+        px = ui_px(f, (float)size);
+        if (ui_p_text_wrap_height(f->g, UI_F_BOLD, px, wrap, text) <= r.h - ui_px(f, 12)) break;
+        px = ui_px(f, (float)(size - 4));
+    }
+    ui_p_text_wrap(f->g, UI_F_BOLD, px, f->c->text, r.x + ui_px(f, 20), r.y + ui_px(f, 6), wrap,
+                   text, NULL);
     ui_p_noclip(f->g);
 }
 

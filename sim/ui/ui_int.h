@@ -165,6 +165,8 @@ int ui_p_text(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, f
               const char *s);
 int ui_p_text_wrap(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y,
                    int wrap, const char *s, int *height);
+/* Height of s wrapped at wrap pixels, without drawing (cached like text). */
+int ui_p_text_wrap_height(struct ui_gfx *g, enum ui_font f, float px, int wrap, const char *s);
 /* Size of s without drawing (renders into the cache if needed). */
 void ui_p_text_size(struct ui_gfx *g, enum ui_font f, float px, const char *s, int *w, int *h);
 void ui_p_clip(struct ui_gfx *g, float x, float y, float w, float h);

@@ -306,6 +306,12 @@ int ui_p_text_wrap(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float
     return e->w;
 }
 
+int ui_p_text_wrap_height(struct ui_gfx *g, enum ui_font f, float px, int wrap, const char *s)
+{
+    struct ui_text_entry *e = ui_text_get(g, f, px, 0xffffffffu, wrap < 16 ? 16 : wrap, s);
+    return e ? e->h : (int)px;
+}
+
 void ui_p_text_size(struct ui_gfx *g, enum ui_font f, float px, const char *s, int *w, int *h)
 {
     struct ui_text_entry *e = ui_text_get(g, f, px, 0xffffffffu, 0, s);
