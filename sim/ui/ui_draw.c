@@ -574,6 +574,11 @@ static void ui_d_packets(struct ui_frame *f)
         ui_p_text_size(g, UI_F_SANS, ui_px(f, 18), label, &tw, &th);
         float lx = p->x - (float)tw / 2 - ui_px(f, 6), ly = y - ui_px(f, 14) - (float)th;
         float lw = (float)tw + ui_px(f, 12);
+        /* Keep the label inside the network panel: near its edge, a label
+         * centred on the packet would be cut off. */
+        float px0 = f->topo.x + ui_px(f, 4), px1 = f->topo.x + f->topo.w - ui_px(f, 4);
+        if (lx + lw > px1) lx = px1 - lw;
+        if (lx < px0) lx = px0;
         /* Newer labels stay put; an older one that would cover one moves up. */
         for (int tries = 0; tries < 4; tries++) {
             bool hit = false;
@@ -587,7 +592,7 @@ static void ui_d_packets(struct ui_frame *f)
         uint32_t bg = p->lost ? UI_LOST : s->len ? ui_proto_fill[p->proto] : f->c->panel2;
         uint32_t ink = p->lost ? 0x000000ffu : s->len ? ui_proto_ink[p->proto] : f->c->text;
         ui_p_rrect(g, lx, ly, (float)tw + ui_px(f, 12), (float)th, ui_px(f, 6), bg);
-        ui_p_text(g, UI_F_SANS, ui_px(f, 18), ink, p->x, ly, UI_AL_CENTER, label);
+        ui_p_text(g, UI_F_SANS, ui_px(f, 18), ink, lx + lw / 2, ly, UI_AL_CENTER, label);
         labels++;
     }
     g->stats.labels = labels;
