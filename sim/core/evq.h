@@ -2,10 +2,9 @@
  *
  * Events run in order of (time, insertion sequence): two events at the same
  * simulated time run in the order they were scheduled, so every run of a
- * scenario is the same. A 4-ary min-heap holds the hot fields (time, sequence,
- * node index, generation) inline; callbacks live in a pool of nodes reused
- * through a free list, so steady-state scheduling allocates nothing.
- * Handles are (generation, node) pairs: cancelling is O(1) and a stale handle
+ * scenario is the same. A 4-ary min-heap holds whole events; steady-state
+ * scheduling allocates nothing. A handle is the event's key (time, sequence),
+ * unique for the life of the queue: cancelling is O(1) and a stale handle
  * (already fired, already cancelled) is harmlessly refused. Cancelled heap
  * entries are skipped when they surface and purged when they outnumber the
  * live ones, so memory stays proportional to the pending events.
@@ -24,13 +23,31 @@
 
 struct evq;
 
+/* The one field every event reads, public only so that evq_now() inlines
+ * (it is called on nearly every event). It is the first member of struct
+ * evq; nothing outside evq.c may write it. */
+struct evq_clock {
+    sim_us now;
+};
+
 /* An event's callback: ctx and arg are what was given to evq_at(). */
 typedef void evq_fn(void *ctx, uint64_t arg);
 
-/* A scheduled event. 0 (EVQ_NONE) is never a valid handle, so a zeroed
+/* A scheduled event, named by its key: due time and insertion sequence.
+ * Sequences start at 1 and never repeat, so a handle names one event for
+ * the life of the queue; a zeroed handle (EVQ_NONE) names none, so a zeroed
  * struct field means "no timer". */
-typedef uint64_t evq_handle;
-#define EVQ_NONE ((evq_handle)0)
+typedef struct evq_handle {
+    sim_us t;
+    uint64_t seq;
+} evq_handle;
+#define EVQ_NONE ((evq_handle){0, 0})
+
+/* True if h names an event (pending or not): false only for EVQ_NONE. */
+static inline bool evq_is_set(evq_handle h)
+{
+    return h.seq != 0;
+}
 
 /* One pending event, as evq_snapshot() reports it (borrowed label). */
 struct evq_info {
@@ -50,12 +67,15 @@ void evq_free(struct evq *q);
 
 /* The simulated time: that of the event running now, or of the last one run
  * (or the limit given to evq_run()). Can't fail. */
-sim_us evq_now(const struct evq *q);
+static inline sim_us evq_now(const struct evq *q)
+{
+    return ((const struct evq_clock *)(const void *)q)->now;
+}
 
 /* Schedule fn(ctx, arg) at absolute time t (t >= evq_now(); an earlier t is a
  * bug and asserts). label must be a static string: it names the event in the
  * pending-event view ("SMTP retry timer"). Returns the handle; can't fail
- * (the node pool grows, aborting only if memory is exhausted). */
+ * (the heap grows, aborting only if memory is exhausted). */
 evq_handle evq_at(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg,
                   const char *label);
 /* Schedule fn(ctx, arg) delay_us after now (delay_us >= 0). As evq_at(). */
@@ -111,7 +131,7 @@ typedef void evq_observer_fn(void *ctx, enum evq_obs_kind kind, evq_handle id, s
  * and cancelling cost one predictable branch. Can't fail. */
 void evq_set_observer(struct evq *q, evq_observer_fn *fn, void *ctx);
 
-/* Bytes currently held by the queue's arrays (heap and node pool), for the
+/* Bytes currently held by the queue's arrays (heap and cancellation sets), for the
  * memory-per-pending-event figure. Can't fail. */
 size_t evq_memory(const struct evq *q);
 

@@ -274,7 +274,7 @@ static void ua_conn_free(struct ua_conn *c)
     struct ua_conn **pp = &c->u->conns;
     while (*pp && *pp != c) pp = &(*pp)->next;
     if (*pp) *pp = c->next;
-    if (c->start != EVQ_NONE) evq_cancel(c->u->w->q, c->start);
+    if (evq_is_set(c->start)) evq_cancel(c->u->w->q, c->start);
     world_smtpc_free(c->s);
     free(c->jobs);
     free(c);
@@ -355,7 +355,7 @@ static void ua_job_connect(struct ua_job *j, uint32_t dst)
     j->t.body_len = j->len;
     j->t.user = j;
     struct ua_conn *c = u->conns;
-    while (c && !(c->start != EVQ_NONE && c->dst == dst && c->port == j->port &&
+    while (c && !(evq_is_set(c->start) && c->dst == dst && c->port == j->port &&
                   c->auth == j->auth && strcmp(c->user, j->user) == 0))
         c = c->next;
     if (!c) {

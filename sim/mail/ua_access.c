@@ -42,7 +42,7 @@ static void ua_acc_free(struct ua_acc *a)
     struct ua_acc **pp = &a->u->accs;
     while (*pp && *pp != a) pp = &(*pp)->next;
     if (*pp) *pp = a->next;
-    if (a->timer != EVQ_NONE) evq_cancel(a->u->w->q, a->timer);
+    if (evq_is_set(a->timer)) evq_cancel(a->u->w->q, a->timer);
     pop3_client_free(a->e);
     world_lines_free(&a->lin);
     world_lines_free(&a->lout);

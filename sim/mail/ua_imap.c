@@ -136,7 +136,7 @@ static void ua_imap_free(struct ua_imap *m)
     struct ua_imap **pp = &m->u->imaps;
     while (*pp && *pp != m) pp = &(*pp)->next;
     if (*pp) *pp = m->next;
-    if (m->timer != EVQ_NONE) evq_cancel(m->u->w->q, m->timer);
+    if (evq_is_set(m->timer)) evq_cancel(m->u->w->q, m->timer);
     for (size_t i = 0; i < m->ncmds; i++) free(m->cmds[i]);
     free(m->cmds);
     free(m->line);

@@ -44,7 +44,7 @@ static void ua_page_free(struct ua_page *p)
     while (*pp && *pp != p)
         pp = &(*pp)->next;
     if (*pp) *pp = p->next;
-    if (p->timer != EVQ_NONE) evq_cancel(p->u->w->q, p->timer);
+    if (evq_is_set(p->timer)) evq_cancel(p->u->w->q, p->timer);
     http_client_free(p->e);
     world_http_lines_free(&p->lin);
     world_http_lines_free(&p->lout);

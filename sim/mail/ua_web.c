@@ -49,7 +49,7 @@ static void ua_web_free(struct ua_web *b)
     struct ua_web **pp = &b->u->webs;
     while (*pp && *pp != b) pp = &(*pp)->next;
     if (*pp) *pp = b->next;
-    if (b->timer != EVQ_NONE) evq_cancel(b->u->w->q, b->timer);
+    if (evq_is_set(b->timer)) evq_cancel(b->u->w->q, b->timer);
     http_client_free(b->e);
     world_http_lines_free(&b->lin);
     world_http_lines_free(&b->lout);

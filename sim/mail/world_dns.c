@@ -102,7 +102,7 @@ static void world_dns_unlink(struct world_dns_lookup *l)
     while (*pp && *pp != l) pp = &(*pp)->next;
     if (*pp) *pp = l->next;
     if (!l->local) udp_unbind(l->w->net, l->host, l->port);
-    if (l->timer != EVQ_NONE) evq_cancel(l->w->q, l->timer);
+    if (evq_is_set(l->timer)) evq_cancel(l->w->q, l->timer);
 }
 
 static void world_dns_finish(struct world_dns_lookup *l, const struct world_mx_result *r)
@@ -317,7 +317,7 @@ void world_dns_free(struct world *w)
     while (w->lookups) {
         struct world_dns_lookup *l = w->lookups;
         w->lookups = l->next;
-        if (l->timer != EVQ_NONE) evq_cancel(w->q, l->timer);
+        if (evq_is_set(l->timer)) evq_cancel(w->q, l->timer);
         free(l);
     }
     dns_zone_free(w->zone);

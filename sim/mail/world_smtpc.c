@@ -70,7 +70,7 @@ static void world_smtpc_timeout(void *ctx, uint64_t arg)
 static void world_smtpc_arm(struct world_smtpc *s)
 {
     struct evq *q = s->w->q;
-    if (s->timer != EVQ_NONE) evq_cancel(q, s->timer);
+    if (evq_is_set(s->timer)) evq_cancel(q, s->timer);
     s->timer = EVQ_NONE;
     sim_us d = smtp_client_timeout_us(s->e);
     if (d > 0 && !s->finished) s->timer = evq_after(q, d, world_smtpc_timeout, s, 0, "SMTP timeout");
@@ -138,7 +138,7 @@ static void world_smtpc_on_close(void *ctx, struct tcp_conn *c, enum tcp_err err
         smtp_client_closed(s->e);
         world_smtpc_events(s);
     }
-    if (s->timer != EVQ_NONE) evq_cancel(s->w->q, s->timer);
+    if (evq_is_set(s->timer)) evq_cancel(s->w->q, s->timer);
     s->timer = EVQ_NONE;
     const struct world_smtpc_ops *ops = s->ops;
     void *octx = s->ctx;

@@ -362,7 +362,7 @@ static void tcp_output(struct tcp_conn *c)
         if (len > wnd - inflight) len = wnd - inflight;
         size_t off = c->soff + (c->snd_nxt - c->sbuf_seq);
         uint8_t flags = NETEV_ACK | (len == unsent ? NETEV_PSH : 0);
-        if (!c->rto_timer || !evq_pending(n->q, c->rto_timer)) tcp_rto_arm(c);
+        if (!evq_pending(n->q, c->rto_timer)) tcp_rto_arm(c);
         if (!c->timing) {
             c->timing = true;
             c->timed_seq = c->snd_nxt + (uint32_t)len;

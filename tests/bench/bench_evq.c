@@ -181,21 +181,31 @@ static double run_evq(evq_fn *fn, size_t pending, size_t *peak_mem)
     return secs;
 }
 
-/* Best of three, to damp noise from other processes on the machine. */
-static double best3_base(base_fn *fn, size_t pending)
+/* Rounds alternate baseline and evq, and each reports its best round:
+ * load from other processes on a shared machine drifts over seconds, and
+ * alternating exposes both queues to the same drift. */
+#define ROUNDS 5
+
+static void compare(const char *name, base_fn *bfn, evq_fn *efn, size_t pending)
 {
-    double best = 1e30;
-    for (int r = 0; r < 3; r++) {
-        double s = run_base(fn, pending);
-        if (s < best) best = s;
+    double best_b = 1e30, best_e = 1e30;
+    for (int r = 0; r < ROUNDS; r++) {
+        double sb = run_base(bfn, pending);
+        double se = run_evq(efn, pending, NULL);
+        if (sb < best_b) best_b = sb;
+        if (se < best_e) best_e = se;
     }
-    return best;
+    char label[64];
+    snprintf(label, sizeof label, "%s_baseline_binheap", name);
+    report(label, N_EVENTS, best_b);
+    report(name, N_EVENTS, best_e);
+    printf("bench %s_vs_baseline %.2f x\n", name, best_b / best_e);
 }
 
-static double best3_evq(evq_fn *fn, size_t pending)
+static double best_evq(evq_fn *fn, size_t pending)
 {
     double best = 1e30;
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < ROUNDS; r++) {
         double s = run_evq(fn, pending, NULL);
         if (s < best) best = s;
     }
@@ -204,11 +214,9 @@ static double best3_evq(evq_fn *fn, size_t pending)
 
 int main(void)
 {
-    report("evq_chain_baseline_binheap", N_EVENTS, best3_base(base_chain_fn, 1));
-    report("evq_chain", N_EVENTS, best3_evq(evq_chain_fn, 1));
-    report("evq_hold1000_baseline_binheap", N_EVENTS, best3_base(base_hold_fn, HOLD));
-    report("evq_hold1000", N_EVENTS, best3_evq(evq_hold_fn, HOLD));
-    report("evq_hold1000_cancel", N_EVENTS, best3_evq(evq_cancel_fn, HOLD));
+    compare("evq_chain", base_chain_fn, evq_chain_fn, 1);
+    compare("evq_hold1000", base_hold_fn, evq_hold_fn, HOLD);
+    report("evq_hold1000_cancel", N_EVENTS, best_evq(evq_cancel_fn, HOLD));
 
     /* Memory per pending event: a million pending, bytes held by the queue. */
     struct evq *q = evq_new();

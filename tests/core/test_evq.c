@@ -71,11 +71,11 @@ static void test_cancel(void **state)
     assert_int_equal(evq_when(l.q, b), -1);
     assert_false(evq_cancel(l.q, b)); /* double cancel */
     assert_false(evq_cancel(l.q, EVQ_NONE));
-    assert_false(evq_cancel(l.q, 0xdeadbeef00000007ULL)); /* never issued */
+    assert_false(evq_cancel(l.q, (evq_handle){30, 0xdeadbeef})); /* never issued */
     assert_int_equal(evq_count(l.q), 2);
     assert_true(evq_step(l.q));
     assert_false(evq_cancel(l.q, a)); /* already fired */
-    /* The freed node is reused; the old handle must not cancel the new event. */
+    /* Handles are never reused: an old one does not cancel a new event. */
     evq_handle d = evq_at(l.q, 40, log_fn, &l, 'd', "d");
     assert_false(evq_cancel(l.q, a));
     assert_false(evq_cancel(l.q, b));
@@ -166,6 +166,91 @@ static void test_random_against_model(void **state)
     assert_false(evq_step(q));
     test_free(snap);
     evq_free(q);
+}
+
+/* Scheduling, cancelling, stepping and running to a time, interleaved at
+ * random (many events at the very time of the clock), against a model:
+ * after every operation each handle is pending exactly when the model says
+ * so, and events fire in (time, scheduling order). This is what lets the
+ * queue tell a run event from a pending one by its key alone. */
+struct model {
+    struct evq *q;
+    int fired[4000];
+    size_t nfired;
+};
+
+static void model_fn(void *ctx, uint64_t arg)
+{
+    struct model *m = ctx;
+    m->fired[m->nfired++] = (int)arg;
+}
+
+static void test_interleaved_against_model(void **state)
+{
+    (void)state;
+    enum { N = 4000 };
+    static struct model m;
+    static evq_handle h[N];
+    static sim_us when[N];
+    static int st[N]; /* 0 pending, 1 fired, 2 cancelled */
+    memset(&m, 0, sizeof m);
+    m.q = evq_new();
+    struct rng r = rng_stream(11, "evq-interleaved");
+    int n = 0;
+    size_t checked = 0;
+    while (n < N) {
+        /* Alternate build-up phases (schedule and cancel only, so that the
+         * heap is purged with many live entries) with mixed ones. */
+        uint64_t op = rng_below(&r, 10);
+        if ((n / 250) % 2 == 0 && op >= 8) op = rng_below(&r, 8);
+        if (op < 5) { /* schedule, often at the current time */
+            sim_us d = rng_below(&r, 3) == 0 ? 0 : (sim_us)rng_below(&r, 40);
+            when[n] = evq_now(m.q) + d;
+            h[n] = evq_at(m.q, when[n], model_fn, &m, (uint64_t)n, "m");
+            st[n++] = 0;
+        } else if (op < 8 && n > 0) { /* cancel a handle, stale or not */
+            /* Mostly recent ones, so that cancelled entries pile up and
+             * the heap is purged many times in the run. */
+            int j = rng_below(&r, 4) == 0 || n < 64 ? (int)rng_below(&r, (uint64_t)n)
+                                                    : n - 1 - (int)rng_below(&r, 64);
+            assert_int_equal(evq_cancel(m.q, h[j]), st[j] == 0);
+            if (st[j] == 0) st[j] = 2;
+        } else if (op < 9) { /* one step */
+            size_t before = m.nfired;
+            bool any = false;
+            for (int i = 0; i < n; i++) any = any || st[i] == 0;
+            assert_int_equal(evq_step(m.q), any);
+            if (any) {
+                assert_int_equal(m.nfired, before + 1);
+                st[m.fired[before]] = 1;
+            }
+        } else { /* run to a time, maybe the current one */
+            sim_us until = evq_now(m.q) + (sim_us)rng_below(&r, 30);
+            size_t before = m.nfired;
+            evq_run(m.q, until);
+            for (size_t k = before; k < m.nfired; k++) st[m.fired[k]] = 1;
+            for (int i = 0; i < n; i++) {
+                if (st[i] == 0) assert_true(when[i] > until);
+            }
+            assert_int_equal(evq_now(m.q), until);
+        }
+        /* Fired in order: each no earlier than the one before it. */
+        for (size_t k = 1; k < m.nfired; k++) {
+            int a = m.fired[k - 1], b = m.fired[k];
+            assert_true(when[a] < when[b] || (when[a] == when[b] && a < b));
+        }
+        for (int i = (n > 50 ? n - 50 : 0); i < n; i++) {
+            assert_int_equal(evq_pending(m.q, h[i]), st[i] == 0);
+            assert_int_equal(evq_when(m.q, h[i]), st[i] == 0 ? when[i] : -1);
+            checked++;
+        }
+        size_t live = 0;
+        for (int i = 0; i < n; i++) live += st[i] == 0;
+        assert_int_equal(evq_count(m.q), live);
+        assert_int_equal(evq_fired(m.q), m.nfired);
+    }
+    assert_true(checked > 100000);
+    evq_free(m.q);
 }
 
 static void count_fn(void *ctx, const struct evq_info *ev)
@@ -268,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_cancel_from_callback),
         cmocka_unit_test(test_run_until_and_stop),
         cmocka_unit_test(test_random_against_model),
+        cmocka_unit_test(test_interleaved_against_model),
         cmocka_unit_test(test_snapshot_labels),
         cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_observer),
