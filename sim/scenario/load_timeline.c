@@ -581,7 +581,9 @@ static bool scn_read_override(struct scn_ctx *C, const cJSON *o, struct scn_host
     ov->up = h->up;
     ov->retry_interval = h->mail.retry_interval;
     ov->give_up = h->mail.give_up;
-    ov->chaos = h->mail.chaos;
+    /* A chaos object is the whole setting, as on the host itself: what it
+     * leaves out is 0, so "chaos": {} turns chaos off. */
+    ov->chaos = (struct scn_chaos){0, 0, 0, 0, 0};
     ov->lenient_data = h->mail.lenient_data;
     ov->webmail = h->mail.webmail;
     bool hi = false, hg = false;

@@ -289,6 +289,34 @@ static void test_variants(void **state)
     size_t org = scn_find_host(w, "mail.example.org");
     assert_true(w->hosts[org].mail.chaos.connect == 0.5);
     assert_true(w->hosts[org].mail.lenient_data);
+    scn_free(w);
+
+    /* A variant's chaos object is the whole setting: what it leaves out is
+     * 0, and "chaos": {} turns the host's chaos off. */
+    w = scn_apply_variant(base, "server down two hours", &err);
+    if (!w) fail_msg("%s", err.text);
+    assert_true(w->hosts[net].mail.chaos.data == 0.2); /* not written: kept */
+    scn_free(w);
+    static const char calm[] =
+        "{\"title\": \"calm\", \"hosts\": [{\"name\": \"a\", \"kind\": \"mail_server\",\n"
+        "  \"domain\": \"a.example\",\n"
+        "  \"users\": [{\"name\": \"u\"}], \"chaos\": {\"connect\": 0.1, \"data\": 0.2}}],\n"
+        " \"variants\": [{\"name\": \"calm\", \"hosts\": [{\"host\": \"a\", \"chaos\": {}}]},\n"
+        "              {\"name\": \"rcpt\", \"hosts\": [{\"host\": \"a\", \"chaos\": {\"rcpt\": 0.5}}]}]}";
+    struct scn_scenario *c = scn_load_buffer(calm, strlen(calm), "calm.json", NULL, NULL, &err);
+    if (!c) fail_msg("%s", err.text);
+    w = scn_apply_variant(c, "calm", &err);
+    if (!w) fail_msg("%s", err.text);
+    assert_true(w->hosts[0].mail.chaos.connect == 0 && w->hosts[0].mail.chaos.data == 0);
+    assert_round_trip(w);
+    scn_free(w);
+    w = scn_apply_variant(c, "rcpt", &err);
+    if (!w) fail_msg("%s", err.text);
+    assert_true(w->hosts[0].mail.chaos.rcpt == 0.5 && w->hosts[0].mail.chaos.connect == 0);
+    scn_free(w);
+    scn_free(c);
+    w = scn_apply_variant(base, "only narration", &err);
+    if (!w) fail_msg("%s", err.text);
     assert_int_equal(w->hosts[org].mail.give_up, 3 * SIM_US_PER_DAY);
     scn_free(w);
 
