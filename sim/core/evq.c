@@ -259,7 +259,10 @@ EVQ_COLD evq_handle evq_at_slow(struct evq *q, sim_us t, evq_fn *fn, void *ctx, 
     if (t < q->clk.now) t = q->clk.now;
     if (q->n == q->cap) evq_heap_grow(q);
     evq_handle hd = evq_put(q, t, fn, ctx, arg, label);
-    if (q->obs) q->obs(q->obs_ctx, EVQ_OBS_SET, hd, t, label);
+    if (q->obs) {
+        struct evq_info ev = {fn, t, hd.seq, hd, label, ctx, arg};
+        q->obs(q->obs_ctx, EVQ_OBS_SET, &ev);
+    }
     return hd;
 }
 
@@ -324,11 +327,13 @@ bool evq_cancel(struct evq *q, evq_handle h)
 {
     if (!evq_pending(q, h)) return false;
     if (q->obs) {
-        const char *label = NULL;
         for (size_t i = 0; i < q->n; i++) { /* only when observed: views, tests */
-            if (q->heap[i].seq == h.seq) label = q->heap[i].label;
+            const struct evq_ent *e = &q->heap[i];
+            if (e->seq != h.seq) continue;
+            struct evq_info ev = {e->fn, e->t, e->seq, h, e->label, e->ctx, e->arg};
+            q->obs(q->obs_ctx, EVQ_OBS_CANCEL, &ev);
+            break;
         }
-        q->obs(q->obs_ctx, EVQ_OBS_CANCEL, h, h.t, label);
     }
     evq_set_put(&q->gone, h.seq);
     q->stale++;
@@ -431,6 +436,7 @@ static struct evq_info *evq_sorted(const struct evq *q, size_t *count)
     for (size_t i = 0; i < q->n; i++) {
         const struct evq_ent *e = &q->heap[i];
         if (q->stale && evq_set_has(&q->gone, e->seq)) continue;
+        all[k].fn = e->fn;
         all[k].t = e->t;
         all[k].seq = e->seq;
         all[k].handle = (evq_handle){e->t, e->seq};

@@ -51,6 +51,7 @@ static inline bool evq_is_set(evq_handle h)
 
 /* One pending event, as evq_snapshot() reports it (borrowed label). */
 struct evq_info {
+    evq_fn *fn;        /* as given to evq_at(): tells whose event it is */
     sim_us t;          /* when it will run */
     uint64_t seq;      /* insertion sequence: ties run in this order */
     evq_handle handle; /* for evq_cancel() */
@@ -122,11 +123,11 @@ void evq_foreach_pending(const struct evq *q, void (*fn)(void *ctx, const struct
 enum evq_obs_kind { EVQ_OBS_SET, EVQ_OBS_CANCEL };
 
 /* Called on every evq_at() (after scheduling) and on every successful
- * evq_cancel(): id is the event's handle, t its due time, label as given to
- * evq_at() (may be NULL). Not called when an event fires. The observer must
- * not schedule or cancel events on the queue. */
-typedef void evq_observer_fn(void *ctx, enum evq_obs_kind kind, evq_handle id, sim_us t,
-                             const char *label);
+ * evq_cancel() with the event (its label may be NULL). Not called when an
+ * event fires. The observer must not schedule or cancel events on the
+ * queue. With an observer installed a cancel costs a scan of the heap (to
+ * report the event): observers are for views and tests. */
+typedef void evq_observer_fn(void *ctx, enum evq_obs_kind kind, const struct evq_info *ev);
 /* Install fn (NULL removes it) with its ctx. Without an observer scheduling
  * and cancelling cost one predictable branch. Can't fail. */
 void evq_set_observer(struct evq *q, evq_observer_fn *fn, void *ctx);

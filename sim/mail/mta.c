@@ -184,6 +184,13 @@ void mta_schedule_run(struct mta *m, sim_us t)
     m->run_timer = evq_at(q, t, mta_run, m, 0, "SMTP queue run");
 }
 
+bool mta_event_host(const struct evq_info *ev, uint32_t *host)
+{
+    if (ev->fn != mta_run) return false;
+    *host = (uint32_t)((const struct mta *)ev->ctx)->h;
+    return true;
+}
+
 static void mta_run(void *ctx, uint64_t arg)
 {
     (void)arg;

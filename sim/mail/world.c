@@ -262,6 +262,16 @@ void world_free(struct world *w)
     free(w);
 }
 
+bool world_action_event(const struct world *w, const struct evq_info *ev, bool *shown,
+                        char *label, size_t n)
+{
+    if (ev->fn != world_action || ev->ctx != w) return false;
+    const struct scn_action *a = &w->s->timeline[ev->arg];
+    *shown = a->kind != SCN_ACT_NARRATE;
+    scn_action_describe(w->s, a, label, n);
+    return true;
+}
+
 static void world_action(void *ctx, uint64_t arg)
 {
     struct world *w = ctx;

@@ -130,5 +130,11 @@ void ua_web_get(struct ua *u, const struct scn_web_get *g);
 /* world_timers.c (issue 9): with opts.timers, record the event queue's
  * labelled schedules and cancels in the trace. */
 void world_timers_attach(struct world *w);
+/* For the future-event view: if ev is a mail server's queue run, its host
+ * (mta.c); if it is a scenario action, its description, or false for a
+ * narration, which the view leaves out (world.c). */
+bool mta_event_host(const struct evq_info *ev, uint32_t *host);
+bool world_action_event(const struct world *w, const struct evq_info *ev, bool *shown,
+                        char *label, size_t n);
 
 #endif

@@ -67,6 +67,13 @@ static void world_smtpc_timeout(void *ctx, uint64_t arg)
     world_smtpc_on_close(s, NULL, TCP_ERR_TIMEOUT);
 }
 
+bool world_smtpc_event_host(const struct evq_info *ev, uint32_t *host)
+{
+    if (ev->fn != world_smtpc_timeout) return false;
+    *host = ((const struct world_smtpc *)ev->ctx)->host;
+    return true;
+}
+
 static void world_smtpc_arm(struct world_smtpc *s)
 {
     struct evq *q = s->w->q;

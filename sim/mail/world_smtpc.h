@@ -32,4 +32,8 @@ void world_smtpc_abort(struct world_smtpc *s);
 /* Free without callbacks (used internally after done()). */
 void world_smtpc_free(struct world_smtpc *s);
 
+/* If ev is an SMTP client's inactivity timer, the client's host into *host
+ * (for the future-event view). Can't fail. */
+bool world_smtpc_event_host(const struct evq_info *ev, uint32_t *host);
+
 #endif

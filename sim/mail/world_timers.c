@@ -4,20 +4,32 @@
  * appends TIMER_SET when a labelled event is scheduled and TIMER_CANCELLED
  * when one is cancelled, stamped with the current simulated time and
  * carrying the event's due time and label. The window rebuilds the pending
- * set at any step from these records (ui_future_at). Unlabelled events are
- * internal and left out. The host is not known to the queue: TRACE_NONE. */
+ * set at any step from these records (ui_future_at). Unlabelled events and
+ * narrations are left out. The module that scheduled an event says whose it
+ * is: TCP names its connection's host, the mail server and the SMTP client
+ * their own; a scenario action is described ("scenario: host_down
+ * mail.example.net"); other events carry no host (TRACE_NONE). */
 #include "mail/world_int.h"
 
 #include "core/evq.h"
+#include "mail/world_smtpc.h"
 
-static void world_timers_obs(void *ctx, enum evq_obs_kind kind, evq_handle id, sim_us t,
-                             const char *label)
+static void world_timers_obs(void *ctx, enum evq_obs_kind kind, const struct evq_info *ev)
 {
     struct world *w = ctx;
-    (void)id;
-    if (!label) return;
+    if (!ev->label) return;
+    uint32_t host = TRACE_NONE;
+    const char *label = ev->label;
+    char text[96];
+    bool shown = true;
+    if (world_action_event(w, ev, &shown, text, sizeof text)) {
+        if (!shown) return;
+        label = text;
+    } else if (!tcp_event_host(ev, &host) && !mta_event_host(ev, &host)) {
+        world_smtpc_event_host(ev, &host);
+    }
     trace_add_timer(w->tr, evq_now(w->q), kind == EVQ_OBS_SET ? TR_TIMER_SET : TR_TIMER_CANCELLED,
-                    TRACE_NONE, t, label);
+                    host, ev->t, label);
 }
 
 void world_timers_attach(struct world *w)

@@ -586,6 +586,14 @@ void tcp_set_app(struct tcp_conn *c, const struct tcp_app_ops *ops, void *ctx)
 uint32_t tcp_conn_id(const struct tcp_conn *c) { return c->id; }
 uint32_t tcp_local_host(const struct tcp_conn *c) { return c->host; }
 uint32_t tcp_remote_host(const struct tcp_conn *c) { return c->peer; }
+
+bool tcp_event_host(const struct evq_info *ev, uint32_t *host)
+{
+    if (ev->fn != tcp_rto_fire && ev->fn != tcp_time_wait_fire && ev->fn != tcp_fail_fire)
+        return false;
+    *host = ((const struct tcp_conn *)ev->ctx)->host;
+    return true;
+}
 uint16_t tcp_local_port(const struct tcp_conn *c) { return c->lport; }
 uint16_t tcp_remote_port(const struct tcp_conn *c) { return c->rport; }
 enum tcp_state tcp_state(const struct tcp_conn *c) { return c->state; }

@@ -142,6 +142,10 @@ void tcp_set_app(struct tcp_conn *c, const struct tcp_app_ops *ops, void *ctx);
 uint32_t tcp_conn_id(const struct tcp_conn *c);    /* the trace's connection id */
 uint32_t tcp_local_host(const struct tcp_conn *c);
 uint32_t tcp_remote_host(const struct tcp_conn *c);
+/* If ev is one of TCP's own timers (retransmission, TIME-WAIT, connect
+ * failure report), the host whose connection it serves, into *host; else
+ * false. For the future-event view. Can't fail. */
+bool tcp_event_host(const struct evq_info *ev, uint32_t *host);
 uint16_t tcp_local_port(const struct tcp_conn *c);
 uint16_t tcp_remote_port(const struct tcp_conn *c);
 enum tcp_state tcp_state(const struct tcp_conn *c);

@@ -1,4 +1,5 @@
 /* model.c -- name tables, lookups and release of the scenario model. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -238,4 +239,23 @@ size_t scn_timeline_insert(struct scn_scenario *s, const struct scn_action *a)
     s->timeline[at] = *a;
     s->n_timeline++;
     return at;
+}
+
+void scn_action_describe(const struct scn_scenario *s, const struct scn_action *a, char *buf,
+                         size_t n)
+{
+    const char *what = "";
+    switch (a->kind) {
+    case SCN_ACT_HOST_DOWN:
+    case SCN_ACT_HOST_UP:
+        if (a->u.host < s->n_hosts) what = s->hosts[a->u.host].name;
+        break;
+    case SCN_ACT_SEND:
+        what = a->u.send.from;
+        break;
+    default:
+        break;
+    }
+    if (!what) what = "";
+    snprintf(buf, n, "scenario: %s%s%s", scn_action_kind_names[a->kind], *what ? " " : "", what);
 }

@@ -412,6 +412,13 @@ struct scn_scenario {
     bool mx_derived;
 };
 
+/* "scenario: host_down mail.example.net", "scenario: send alice@example.org":
+ * an action as the future-event view lists it, into buf (always
+ * terminated). Can't fail. */
+void scn_action_describe(const struct scn_scenario *s, const struct scn_action *a, char *buf,
+                         size_t n);
+
+
 /* ---------------------------------------------------------------- loading */
 
 /* One error, fully formatted in text:

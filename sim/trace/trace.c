@@ -29,6 +29,9 @@ struct trace {
     size_t nstrs, strcap;
     uint32_t *slots; /* open addressing: string id + 1, 0 = empty */
     size_t nslots;
+    bool timers_aside;
+    struct trace_timer_note *notes; /* timers beside the records (issue 9) */
+    size_t nnotes, notecap;
 };
 
 /* Body size of each kind, from the X-macro's family column. */
@@ -94,6 +97,7 @@ void trace_free(struct trace *tr)
     free(tr->strs);
     free(tr->strlens);
     free(tr->slots);
+    free(tr->notes);
     free(tr);
 }
 
@@ -474,7 +478,34 @@ size_t trace_add_timer(struct trace *tr, sim_us t, enum trace_kind kind, uint32_
     m.due = due;
     m.host = host;
     m.label = trace_intern(tr, label);
-    return trace_append(tr, t, kind, &m, NULL, 0);
+    if (!tr->timers_aside) return trace_append(tr, t, kind, &m, NULL, 0);
+    if (tr->nnotes == tr->notecap) {
+        tr->notecap = tr->notecap ? tr->notecap * 2 : 64;
+        tr->notes = ms_xrealloc(tr->notes, tr->notecap * sizeof *tr->notes);
+    }
+    struct trace_timer_note *nt = &tr->notes[tr->nnotes++];
+    memset(nt, 0, sizeof *nt);
+    nt->before = tr->n;
+    nt->t = t;
+    nt->kind = kind;
+    nt->timer = m;
+    return tr->n;
+}
+
+void trace_timers_aside(struct trace *tr, bool on)
+{
+    tr->timers_aside = on;
+}
+
+size_t trace_timer_note_count(const struct trace *tr)
+{
+    return tr->nnotes;
+}
+
+const struct trace_timer_note *trace_timer_note_get(const struct trace *tr, size_t i)
+{
+    assert(i < tr->nnotes);
+    return &tr->notes[i];
 }
 
 /* ---- reading --------------------------------------------------------------- */
@@ -592,6 +623,21 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
         const struct trace_rec *r = trace_get(tr, k);
         fn(ctx, r, sizeof *r + r->len);
     }
+    /* Timer notes only when there are any, so traces without them keep the
+     * bytes (and hashes) they always had. */
+    if (tr->nnotes == 0) return;
+    static const char notes[] = "TIMER-NOTES\n";
+    fn(ctx, notes, sizeof notes - 1);
+    uint64_t nn = tr->nnotes;
+    fn(ctx, &nn, sizeof nn);
+    for (size_t i = 0; i < tr->nnotes; i++) {
+        const struct trace_timer_note *nt = &tr->notes[i];
+        uint64_t before = nt->before;
+        fn(ctx, &before, sizeof before);
+        fn(ctx, &nt->t, sizeof nt->t);
+        trace_put_u32(fn, ctx, (uint32_t)nt->kind);
+        fn(ctx, &nt->timer, sizeof nt->timer);
+    }
 }
 
 static void trace_hash_fn(void *ctx, const void *p, size_t n)
@@ -614,5 +660,6 @@ size_t trace_memory(const struct trace *tr)
     m += tr->hostcap * sizeof *tr->hosts + tr->linkcap * sizeof *tr->links;
     m += tr->nslots * sizeof *tr->slots + tr->strcap * (sizeof *tr->strs + sizeof *tr->strlens);
     for (size_t i = 0; i < tr->nstrs; i++) m += tr->strlens[i] + 1;
+    m += tr->notecap * sizeof *tr->notes;
     return m;
 }

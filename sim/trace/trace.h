@@ -291,8 +291,31 @@ size_t trace_add_dns(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t 
 /* NARRATION about host (or TRACE_NONE), printf-style. */
 size_t trace_add_narration(struct trace *tr, sim_us t, uint32_t host, const char *fmt, ...)
     MS_PRINTF(4, 5);
+/* TIMER_SET / TIMER_CANCELLED about host (or TRACE_NONE). A record, or a
+ * note when trace_timers_aside() is on; returns the record's index, or, for a
+ * note, the number of records so far. */
 size_t trace_add_timer(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
                        sim_us due, const char *label);
+
+/* ---- timer notes: the event queue's future beside the records (issue 9) ------ */
+
+/* A timer set or cancelled between records: it came after records
+ * [0, before) and before record `before`. */
+struct trace_timer_note {
+    size_t before;
+    sim_us t;               /* when it was set or cancelled */
+    enum trace_kind kind;   /* TR_TIMER_SET or TR_TIMER_CANCELLED */
+    struct trace_timer timer;
+};
+
+/* With on, trace_add_timer() keeps timers as notes beside the records
+ * instead of as records, so that a view which steps through records (the
+ * window) can show the queue's future without every timer becoming a step.
+ * Set it before anything is recorded. Can't fail. */
+void trace_timers_aside(struct trace *tr, bool on);
+/* Number of timer notes, and note i (i < count; valid until the next add). */
+size_t trace_timer_note_count(const struct trace *tr);
+const struct trace_timer_note *trace_timer_note_get(const struct trace *tr, size_t i);
 
 /* ---- reading --------------------------------------------------------------- */
 

@@ -137,7 +137,9 @@ struct ui_timer {
 
 /* The events pending after records [0, k), earliest first (ties in the
  * order they were set), at most max of them into out; returns how many
- * were written. Built from TIMER_SET / TIMER_CANCELLED records (a cancel
+ * were written. Built from TIMER_SET / TIMER_CANCELLED records or the
+ * trace's timer notes (those after at most k records and no later than
+ * record k-1's time; the window's runs keep timers as notes) (a cancel
  * removes the earliest pending set of the same due time, host and label;
  * a timer whose due time has passed has fired). A trace without timer
  * records still shows its retries (MSG_DEFERRED next_retry, until the

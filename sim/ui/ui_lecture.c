@@ -50,27 +50,41 @@ static int ui_pend_cmp(const void *pa, const void *pb)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* From TIMER_SET / TIMER_CANCELLED records before k. */
-static void ui_future_timers(const struct ui_model *m, size_t k, struct ui_pendset *p)
+/* One timer set or cancelled: a cancel removes the earliest pending set of
+ * the same due time, host and label. */
+static void ui_future_timer(const struct ui_model *m, enum trace_kind kind,
+                            const struct trace_timer *tm, struct ui_pendset *p)
+{
+    if (kind == TR_TIMER_SET) {
+        struct ui_pend *e = ui_pend_push(p);
+        e->t.due = tm->due;
+        e->t.host = tm->host;
+        e->label = tm->label;
+        snprintf(e->t.label, sizeof e->t.label, "%s", trace_str(m->tr, tm->label));
+        return;
+    }
+    for (size_t j = 0; j < p->n; j++) {
+        if (p->a[j].t.due == tm->due && p->a[j].t.host == tm->host && p->a[j].label == tm->label) {
+            ui_pend_remove(p, j);
+            return;
+        }
+    }
+}
+
+/* From TIMER_SET / TIMER_CANCELLED records before k, or from the timer
+ * notes kept beside the records (the window's runs): those that came after
+ * fewer than k records and no later than now. */
+static void ui_future_timers(const struct ui_model *m, size_t k, sim_us now, struct ui_pendset *p)
 {
     for (size_t i = 0; i < m->n_timers && m->timers[i] < k; i++) {
         const struct trace_rec *r = trace_get(m->tr, m->timers[i]);
-        const struct trace_timer *tm = trace_body(r);
-        if (r->kind == TR_TIMER_SET) {
-            struct ui_pend *e = ui_pend_push(p);
-            e->t.due = tm->due;
-            e->t.host = tm->host;
-            e->label = tm->label;
-            snprintf(e->t.label, sizeof e->t.label, "%s", trace_str(m->tr, tm->label));
-            continue;
-        }
-        for (size_t j = 0; j < p->n; j++) {
-            if (p->a[j].t.due == tm->due && p->a[j].t.host == tm->host &&
-                p->a[j].label == tm->label) {
-                ui_pend_remove(p, j);
-                break;
-            }
-        }
+        ui_future_timer(m, r->kind, trace_body(r), p);
+    }
+    size_t nn = trace_timer_note_count(m->tr);
+    for (size_t i = 0; i < nn; i++) {
+        const struct trace_timer_note *nt = trace_timer_note_get(m->tr, i);
+        if (nt->before > k || nt->t > now) break;
+        ui_future_timer(m, nt->kind, &nt->timer, p);
     }
 }
 
@@ -102,20 +116,7 @@ static void ui_future_derived(const struct ui_model *m, size_t k, sim_us now, st
         struct ui_pend *e = ui_pend_push(p);
         e->t.due = a->at;
         e->t.host = TRACE_NONE;
-        const char *what = "";
-        switch (a->kind) {
-        case SCN_ACT_HOST_DOWN:
-        case SCN_ACT_HOST_UP:
-            if (a->u.host < s->n_hosts) what = s->hosts[a->u.host].name;
-            break;
-        case SCN_ACT_SEND:
-            what = a->u.send.from;
-            break;
-        default:
-            break;
-        }
-        snprintf(e->t.label, sizeof e->t.label, "scenario: %s%s%s", scn_action_kind_names[a->kind],
-                 what && *what ? " " : "", what ? what : "");
+        scn_action_describe(s, a, e->t.label, sizeof e->t.label);
     }
 }
 
@@ -124,8 +125,8 @@ size_t ui_future_at(const struct ui_model *m, size_t k, struct ui_timer *out, si
     if (k > m->n) k = m->n;
     sim_us now = k ? trace_get(m->tr, k - 1)->t : -1;
     struct ui_pendset p = {NULL, 0, 0};
-    if (m->n_timers)
-        ui_future_timers(m, k, &p);
+    if (m->n_timers || trace_timer_note_count(m->tr))
+        ui_future_timers(m, k, now, &p);
     else
         ui_future_derived(m, k, now, &p);
     size_t w = 0;

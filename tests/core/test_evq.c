@@ -313,17 +313,18 @@ struct obs_log {
     size_t len;
 };
 
-static void obs_fn(void *ctx, enum evq_obs_kind kind, evq_handle id, sim_us t, const char *label)
+static void obs_fn(void *ctx, enum evq_obs_kind kind, const struct evq_info *ev)
 {
     struct obs_log *o = ctx;
-    (void)id;
-    int n = snprintf(o->buf + o->len, sizeof o->buf - o->len, "%s %lld %s;",
-                     kind == EVQ_OBS_SET ? "set" : "cancel", (long long)t, label ? label : "-");
+    /* The event is reported whole: whose it is (fn, ctx, arg) and its key. */
+    assert_ptr_equal(ev->fn, nop_fn);
+    assert_int_equal(ev->handle.t, ev->t);
+    assert_int_equal(ev->handle.seq, ev->seq);
+    int n = snprintf(o->buf + o->len, sizeof o->buf - o->len, "%s %lld %s %llu;",
+                     kind == EVQ_OBS_SET ? "set" : "cancel", (long long)ev->t,
+                     ev->label ? ev->label : "-", (unsigned long long)ev->arg);
     if (n > 0) o->len += (size_t)n;
 }
-
-/* The observer sees every schedule and every real cancel (not stale ones,
- * not firing), with the handle the caller got; removing it stops the calls. */
 static void test_observer(void **state)
 {
     (void)state;
@@ -331,16 +332,16 @@ static void test_observer(void **state)
     struct obs_log o = {{0}, 0};
     evq_at(q, 5, nop_fn, NULL, 0, "before");
     evq_set_observer(q, obs_fn, &o);
-    evq_handle a = evq_at(q, 10, nop_fn, NULL, 0, "SMTP retry");
+    evq_handle a = evq_at(q, 10, nop_fn, NULL, 7, "SMTP retry");
     evq_handle b = evq_after(q, 20, nop_fn, NULL, 0, NULL);
     assert_true(evq_cancel(q, a));
     assert_false(evq_cancel(q, a)); /* stale: not reported */
     evq_run(q, SIM_US_MAX);         /* firing: not reported */
     assert_false(evq_cancel(q, b));
-    assert_string_equal(o.buf, "set 10 SMTP retry;set 20 -;cancel 10 SMTP retry;");
+    assert_string_equal(o.buf, "set 10 SMTP retry 7;set 20 - 0;cancel 10 SMTP retry 7;");
     evq_set_observer(q, NULL, &o);
     evq_after(q, 1, nop_fn, NULL, 0, "after");
-    assert_int_equal(o.len, strlen("set 10 SMTP retry;set 20 -;cancel 10 SMTP retry;"));
+    assert_int_equal(o.len, strlen("set 10 SMTP retry 7;set 20 - 0;cancel 10 SMTP retry 7;"));
     evq_free(q);
 }
 

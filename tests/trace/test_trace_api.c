@@ -99,6 +99,55 @@ static void test_many_records_and_long_data(void **state)
     trace_free(tr);
 }
 
+/* Timers kept aside become notes between records, not records: stepping
+ * through the records is unchanged, each note knows where it fell, and the
+ * notes count in the hash only when there are any. */
+static void test_timer_notes(void **state)
+{
+    (void)state;
+    struct trace *plain = fixture_trace();
+    struct trace *tr = trace_new();
+    trace_timers_aside(tr, true);
+    struct trace *rec = trace_new();
+    size_t at = trace_add_timer(tr, 5, TR_TIMER_SET, 1, 900, "TCP retransmission timer");
+    trace_add_timer(rec, 5, TR_TIMER_SET, 1, 900, "TCP retransmission timer");
+    assert_int_equal(at, 0);
+    assert_int_equal(trace_count(tr), 0);
+    assert_int_equal(trace_count(rec), 1);
+    trace_add_narration(tr, 10, TRACE_NONE, "one");
+    trace_add_narration(tr, 20, TRACE_NONE, "two");
+    at = trace_add_timer(tr, 20, TR_TIMER_CANCELLED, 1, 900, "TCP retransmission timer");
+    assert_int_equal(at, 2);
+    assert_int_equal(trace_count(tr), 2);
+    assert_int_equal(trace_timer_note_count(tr), 2);
+    const struct trace_timer_note *a = trace_timer_note_get(tr, 0);
+    const struct trace_timer_note *b = trace_timer_note_get(tr, 1);
+    assert_int_equal(a->before, 0);
+    assert_int_equal(a->kind, TR_TIMER_SET);
+    assert_int_equal(a->t, 5);
+    assert_int_equal(a->timer.due, 900);
+    assert_int_equal(a->timer.host, 1);
+    assert_string_equal(trace_str(tr, a->timer.label), "TCP retransmission timer");
+    assert_int_equal(b->before, 2);
+    assert_int_equal(b->kind, TR_TIMER_CANCELLED);
+    /* The same records without the notes hash differently... */
+    struct trace *bare = trace_new();
+    trace_intern(bare, "TCP retransmission timer");
+    trace_add_narration(bare, 10, TRACE_NONE, "one");
+    trace_add_narration(bare, 20, TRACE_NONE, "two");
+    assert_int_not_equal(trace_hash(bare), trace_hash(tr));
+    /* ...and a trace with none keeps the hash it always had. */
+    struct trace *again = fixture_trace();
+    trace_timers_aside(again, true);
+    assert_int_equal(trace_hash(again), trace_hash(plain));
+    assert_int_equal(trace_timer_note_count(plain), 0);
+    trace_free(again);
+    trace_free(bare);
+    trace_free(rec);
+    trace_free(tr);
+    trace_free(plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -107,6 +156,7 @@ int main(void)
         cmocka_unit_test(test_intern_is_deterministic),
         cmocka_unit_test(test_hash_identical_and_sensitive),
         cmocka_unit_test(test_many_records_and_long_data),
+        cmocka_unit_test(test_timer_notes),
     };
     return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
 }

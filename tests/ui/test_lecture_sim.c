@@ -221,8 +221,12 @@ static void test_world_records_timers(void **state)
     size_t n = ui_future_at(m, trace_upper_bound(tr, trace_get(tr, k)->t), t, 64);
     bool queue_run = false, action = false;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(t[i].label, "SMTP queue run") == 0 && t[i].due == due) queue_run = true;
-        if (strcmp(t[i].label, "scenario action") == 0) action = true;
+        if (strcmp(t[i].label, "SMTP queue run") == 0 && t[i].due == due &&
+            strcmp(trace_host_name(tr, t[i].host), "mail.example.org") == 0)
+            queue_run = true;
+        if (strcmp(t[i].label, "scenario: host_up mail.example.net") == 0 &&
+            t[i].host == TRACE_NONE && t[i].due == 2 * SIM_US_PER_H)
+            action = true;
     }
     assert_true(queue_run);
     assert_true(action); /* host_up at 2h is still to come */
@@ -241,6 +245,82 @@ static void test_world_records_timers(void **state)
     scn_free(s);
 }
 
+/* The window's runs keep timers beside the records (trace_timers_aside):
+ * the same records step for step as a run without timers, and the
+ * future-event view shows each side's TCP retransmission timer while a
+ * handshake is under way, and the mail server's queue run after a deferral. */
+static uint32_t host_id(const struct trace *tr, const char *name)
+{
+    for (uint32_t i = 0; i < trace_host_count(tr); i++)
+        if (strcmp(trace_host_name(tr, i), name) == 0) return i;
+    fail_msg("no host %s", name);
+    return TRACE_NONE;
+}
+
+static void test_window_run_keeps_timers_aside(void **state)
+{
+    (void)state;
+    struct scn_error se;
+    struct scn_scenario *s = scn_load_file("scenarios/03-server-down-two-hours.json", NULL, &se);
+    assert_non_null(s);
+    struct ms_error err;
+    struct trace *tr = trace_new();
+    trace_timers_aside(tr, true);
+    struct world_opts o = {0};
+    o.timers = true;
+    struct world *w = world_new(s, tr, &o, &err);
+    assert_non_null(w);
+    world_run(w, SIM_US_MAX);
+    world_free(w);
+    struct trace *plain = trace_new();
+    w = world_new(s, plain, NULL, &err);
+    world_run(w, SIM_US_MAX);
+    world_free(w);
+    /* Step for step the same records. */
+    assert_int_equal(count_kind(tr, TR_TIMER_SET), 0);
+    assert_int_equal(trace_count(tr), trace_count(plain));
+    for (size_t k = 0; k < trace_count(tr); k++) {
+        const struct trace_rec *a = trace_get(tr, k), *b = trace_get(plain, k);
+        assert_int_equal(a->kind, b->kind);
+        assert_int_equal(a->t, b->t);
+        assert_int_equal(a->len, b->len);
+    }
+    assert_true(trace_timer_note_count(tr) > 100);
+    struct ui_model *m = ui_model_new(tr, s);
+    struct ui_timer t[64];
+    uint32_t org = host_id(tr, "mail.example.org"), net = host_id(tr, "mail.example.net");
+    /* Just after mail.example.org's first SYN to the server that is down. */
+    size_t k = 0;
+    for (; k < trace_count(tr); k++) {
+        const struct trace_rec *r = trace_get(tr, k);
+        const struct trace_seg *sg = trace_as_seg(r);
+        if (r->kind == TR_SEG_SENT && sg && sg->src == org && sg->dst == net) break;
+    }
+    assert_true(k < trace_count(tr));
+    size_t n = ui_future_at(m, trace_upper_bound(tr, trace_get(tr, k)->t), t, 64);
+    bool rto = false;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t[i].label, "TCP retransmission timer") == 0 && t[i].host == org) rto = true;
+    assert_true(rto);
+    /* After the deferral: the queue run, when the message record says. */
+    for (k = 0; k < trace_count(tr); k++)
+        if (trace_get(tr, k)->kind == TR_MSG_DEFERRED) break;
+    assert_true(k < trace_count(tr));
+    sim_us due = trace_as_msg(trace_get(tr, k))->next_retry;
+    n = ui_future_at(m, k + 1, t, 64);
+    bool run = false;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t[i].label, "SMTP queue run") == 0 && t[i].due == due && t[i].host == org)
+            run = true;
+    assert_true(run);
+    /* A step never shows a timer set after it: at step 0 nothing is known. */
+    assert_int_equal(ui_future_at(m, 0, t, 64), 0);
+    ui_model_free(m);
+    trace_free(plain);
+    trace_free(tr);
+    scn_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_change_save_reload),
         cmocka_unit_test(test_lesson14_quiz),
         cmocka_unit_test(test_world_records_timers),
+        cmocka_unit_test(test_window_run_keeps_timers_aside),
     };
     return cmocka_run_group_tests_name("ui_lecture_sim", tests, NULL, NULL);
 }
