@@ -101,6 +101,10 @@ struct ui_view {
     int64_t ctl_value; /* its value as moved, not yet applied */
     bool ctl_moved;    /* ctl_value differs from the scenario's */
     int var_sel;       /* UI_OV_VARIANTS: the highlighted variant (0 = none) */
+    /* What the window has to say (a failed reload, a saved file): shown in
+     * the narration bar until the next key; "" when nothing. */
+    char notice[240];
+    bool notice_bad; /* an error: drawn in the warning colour */
 };
 
 /* Defaults: step 0, paused, 1x, zoom 1, dark theme, TCP detail on. Can't fail. */

@@ -1067,15 +1067,23 @@ static void ui_d_pin_menu(struct ui_frame *f)
 static void ui_d_narration(struct ui_frame *f)
 {
     SDL_FRect r = f->nar;
-    ui_p_fill(f->g, r.x, r.y, r.w, r.h, f->c->bg);
-    if (!f->st.narration) return;
-    const struct trace_rec *tr = trace_get(f->m->tr, f->st.narration - 1);
-    size_t len;
-    const uint8_t *d = trace_data(tr, &len);
     char text[1024];
-    size_t n = len < sizeof text - 1 ? len : sizeof text - 1;
-    memcpy(text, d, n);
-    text[n] = '\0';
+    uint32_t ink = f->c->text;
+    if (f->v->notice[0]) { /* what the window says takes the bar until a key */
+        uint32_t bg = f->v->notice_bad ? UI_LOST : f->c->hi_bg;
+        ink = f->v->notice_bad ? 0x000000ffu : f->c->hi_text;
+        ui_p_fill(f->g, r.x, r.y, r.w, r.h, bg);
+        snprintf(text, sizeof text, "%s   (any key)", f->v->notice);
+    } else {
+        ui_p_fill(f->g, r.x, r.y, r.w, r.h, f->c->bg);
+        if (!f->st.narration) return;
+        const struct trace_rec *tr = trace_get(f->m->tr, f->st.narration - 1);
+        size_t len;
+        const uint8_t *d = trace_data(tr, &len);
+        size_t n = len < sizeof text - 1 ? len : sizeof text - 1;
+        memcpy(text, d, n);
+        text[n] = '\0';
+    }
     ui_p_clip(f->g, r.x, r.y, r.w, r.h);
     /* Large, but never cut off: a long narration steps down in size (never
      * below 22 px at 1080p, well over the 18 px floor) until it fits. */
@@ -1086,8 +1094,8 @@ static void ui_d_narration(struct ui_frame *f)
         if (ui_p_text_wrap_height(f->g, UI_F_BOLD, px, wrap, text) <= r.h - ui_px(f, 12)) break;
         px = ui_px(f, (float)(size - 4));
     }
-    ui_p_text_wrap(f->g, UI_F_BOLD, px, f->c->text, r.x + ui_px(f, 20), r.y + ui_px(f, 6), wrap,
-                   text, NULL);
+    ui_p_text_wrap(f->g, UI_F_BOLD, px, ink, r.x + ui_px(f, 20), r.y + ui_px(f, 6), wrap, text,
+                   NULL);
     ui_p_noclip(f->g);
 }
 

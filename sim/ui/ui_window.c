@@ -7,6 +7,8 @@
  * under X11 that uses XShm directly instead of a GL texture upload, which
  * cost about 11 ms a frame under Xvfb against about 1 ms (tests/bench). */
 #include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -66,6 +68,20 @@ static void ui_win_present(struct ui_win *w)
     w->dirty = false;
 }
 
+/* Say something to the lecturer: on stderr, and in the window's narration
+ * bar until the next key, since nobody in a lecture hall reads a terminal. */
+static void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...) MS_PRINTF(3, 4);
+static void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->v.notice, sizeof w->v.notice, fmt, ap);
+    va_end(ap);
+    w->v.notice_bad = bad;
+    fprintf(stderr, "mailsim: %s\n", w->v.notice);
+    w->dirty = true;
+}
+
 static void ui_win_screenshot(struct ui_win *w)
 {
     char path[512];
@@ -80,12 +96,14 @@ static void ui_win_screenshot(struct ui_win *w)
     memset(&err, 0, sizeof err);
     char tmp[600];
     snprintf(tmp, sizeof tmp, "%s.part", path);
-    ui_draw(w->g, w->m, &w->v, NULL);
+    struct ui_view shot = w->v;
+    shot.notice[0] = '\0'; /* for slides: what the window said is not part of it */
+    ui_draw(w->g, w->m, &shot, NULL);
     /* Written whole, then renamed: nobody sees half a PNG. */
     if (ui_gfx_save_png(w->g, tmp, &err) == 0 && rename(tmp, path) == 0) {
-        fprintf(stderr, "mailsim: saved %s\n", path);
+        ui_win_say(w, false, "saved %s", path);
     } else {
-        fprintf(stderr, "mailsim: cannot save %s: %s\n", path, err.msg);
+        ui_win_say(w, true, "cannot save %s: %s", path, err.msg);
         remove(tmp);
     }
 }
@@ -120,7 +138,7 @@ static void ui_win_adopt(struct ui_win *w, const struct ui_world *nw)
 static void ui_win_reload(struct ui_win *w)
 {
     if (!w->app || !w->app->load) {
-        fprintf(stderr, "mailsim: nothing to reload (no scenario file)\n");
+        ui_win_say(w, true, "nothing to reload: this window shows no scenario file");
         return;
     }
     struct ui_world nw;
@@ -128,16 +146,17 @@ static void ui_win_reload(struct ui_win *w)
     memset(&err, 0, sizeof err);
     /* The old world may be freed by load: drop the model's view of it first. */
     if (w->app->load(w->app->ctx, w->file, &nw, &err) != 0) {
-        fprintf(stderr, "mailsim: reload failed: %s\n", err.msg);
+        ui_win_say(w, true, "reload failed, the old scenario stays: %s", err.msg);
         return;
     }
     ui_win_adopt(w, &nw);
+    ui_win_say(w, false, "reloaded %s", w->file ? w->file : "the built-in lesson");
 }
 
 static void ui_win_fault(struct ui_win *w, enum ui_hit_kind kind, uint32_t id)
 {
     if (!w->app || !w->app->fault) {
-        fprintf(stderr, "mailsim: faults need a scenario (this trace cannot be simulated again)\n");
+        ui_win_say(w, true, "faults need a scenario (this trace cannot be simulated again)");
         return;
     }
     struct ui_state st;
@@ -155,7 +174,7 @@ static void ui_win_fault(struct ui_win *w, enum ui_hit_kind kind, uint32_t id)
     struct ms_error err;
     memset(&err, 0, sizeof err);
     if (w->app->fault(w->app->ctx, &f, &nw, &err) != 0) {
-        fprintf(stderr, "mailsim: could not simulate the fault: %s\n", err.msg);
+        ui_win_say(w, true, "could not simulate the fault: %s", err.msg);
         return;
     }
     ui_win_adopt(w, &nw);
@@ -164,15 +183,14 @@ static void ui_win_fault(struct ui_win *w, enum ui_hit_kind kind, uint32_t id)
 static void ui_win_change(struct ui_win *w, const struct scn_action *a)
 {
     if (!w->app || !w->app->change) {
-        fprintf(stderr,
-                "mailsim: changes need a scenario (this trace cannot be simulated again)\n");
+        ui_win_say(w, true, "changes need a scenario (this trace cannot be simulated again)");
         return;
     }
     struct ui_world nw;
     struct ms_error err;
     memset(&err, 0, sizeof err);
     if (w->app->change(w->app->ctx, a, &nw, &err) != 0) {
-        fprintf(stderr, "mailsim: could not simulate the change: %s\n", err.msg);
+        ui_win_say(w, true, "could not simulate the change: %s", err.msg);
         return;
     }
     ui_win_adopt(w, &nw);
@@ -185,7 +203,7 @@ static void ui_win_variant(struct ui_win *w, const char *name)
     struct ms_error err;
     memset(&err, 0, sizeof err);
     if (w->app->variant(w->app->ctx, name, &nw, &err) != 0) {
-        fprintf(stderr, "mailsim: variant %s: %s\n", name ? name : "(none)", err.msg);
+        ui_win_say(w, true, "variant %s: %s", name ? name : "(none)", err.msg);
         return;
     }
     ui_win_adopt(w, &nw);
@@ -271,6 +289,10 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
     struct ui_view *v = &w->v;
     bool shift = mod & KMOD_SHIFT, ctrl = mod & KMOD_CTRL;
     int dir = 0;
+    if (v->notice[0]) { /* any key dismisses what the window said */
+        v->notice[0] = '\0';
+        w->dirty = true;
+    }
     if (v->overlay == UI_OV_UNTIL) { /* issue 9: the run-until menu has the keys */
         switch (e->keysym.sym) {
         case SDLK_UP:

@@ -321,11 +321,77 @@ static void test_window_run_keeps_timers_aside(void **state)
     scn_free(s);
 }
 
+/* Bad-input J10: reloading a file that has gone bad (R in the window) is
+ * refused with the loader's message naming the file and the place; the
+ * world on screen stays as it was, nothing half-applied, and the file on
+ * disk is not touched. Fixing the file and reloading then works. */
+static void test_reload_bad_file_keeps_world(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mailsim-reload-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *in = fopen("scenarios/01-alice-to-bob.json", "rb");
+    assert_non_null(in);
+    char good[65536];
+    size_t len = fread(good, 1, sizeof good, in);
+    fclose(in);
+    assert_true(len > 0 && len < sizeof good);
+    assert_int_equal(write(fd, good, len), (ssize_t)len);
+    close(fd);
+
+    struct ui_app *app = ui_app_new(&test_sim);
+    struct ui_world w;
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(app->load(app->ctx, path, &w, &err), 0);
+    const struct trace *tr = w.tr;
+    const struct scn_scenario *scn = w.scn;
+    uint64_t h = trace_hash(tr);
+
+    /* The lecturer's editor leaves the file half-written. */
+    static const char broken[] = "{\n  \"title\": \"half\",\n  \"hosts\": [\n";
+    FILE *out = fopen(path, "wb");
+    assert_non_null(out);
+    fwrite(broken, 1, sizeof broken - 1, out);
+    fclose(out);
+    struct ui_world nw = w;
+    assert_int_equal(app->load(app->ctx, path, &nw, &err), -1);
+    assert_non_null(strstr(err.msg, path));
+    assert_non_null(strstr(err.msg, ":4:"));
+    /* The old world is intact and still the app's. */
+    assert_ptr_equal(nw.tr, tr);
+    assert_ptr_equal(nw.scn, scn);
+    assert_true(trace_hash(tr) == h);
+    size_t nv = 0;
+    app->variants(app->ctx, &nv);
+    assert_int_equal(app->variant(app->ctx, NULL, &nw, &err), 0); /* still simulates */
+    assert_true(trace_hash(nw.tr) == h);
+    /* The file is as the editor left it. */
+    char back[256];
+    in = fopen(path, "rb");
+    assert_non_null(in);
+    size_t got = fread(back, 1, sizeof back, in);
+    fclose(in);
+    assert_int_equal(got, sizeof broken - 1);
+    assert_memory_equal(back, broken, got);
+    /* Fixed again: the reload works. */
+    out = fopen(path, "wb");
+    assert_non_null(out);
+    fwrite(good, 1, len, out);
+    fclose(out);
+    assert_int_equal(app->load(app->ctx, path, &nw, &err), 0);
+    assert_true(trace_hash(nw.tr) == h);
+    unlink(path);
+    ui_app_free(app);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chaos_deterministic),
         cmocka_unit_test(test_change_save_reload),
+        cmocka_unit_test(test_reload_bad_file_keeps_world),
         cmocka_unit_test(test_lesson14_quiz),
         cmocka_unit_test(test_world_records_timers),
         cmocka_unit_test(test_window_run_keeps_timers_aside),

@@ -402,6 +402,39 @@ static void test_layout_from_scenario(void **state)
     scn_free(scn);
 }
 
+/* What the window says (a failed reload) takes the narration bar, in the
+ * warning colour, until a key clears it; without it the bar is as before. */
+static void test_notice_in_narration_bar(void **state)
+{
+    struct fx *f = *state;
+    struct ui_view v;
+    ui_view_init(&v);
+    ui_view_seek(&v, f->m, 5);
+    uint8_t *plain = frame(f, &v, NULL);
+    snprintf(v.notice, sizeof v.notice, "reload failed, the old scenario stays: x.json:4:1: "
+                                         "expected a value");
+    v.notice_bad = true;
+    uint8_t *bad = frame(f, &v, NULL);
+    int w, h, pitch;
+    ui_gfx_pixels(f->g, &w, &h, &pitch);
+    /* The bar sits just above the timeline: 96 and 84 px tall at 1080p. */
+    int y = H - (84 + 48) * H / 1080;
+    uint32_t a, b;
+    memcpy(&a, plain + (size_t)y * (size_t)pitch + 4 * 4, 4);
+    memcpy(&b, bad + (size_t)y * (size_t)pitch + 4 * 4, 4);
+    assert_int_equal(b & 0xffffff, 0xd55e00);
+    assert_int_not_equal(a & 0xffffff, 0xd55e00);
+    /* Only the bar changed. */
+    size_t top = (size_t)(H - (84 + 96) * H / 1080 - 2) * (size_t)pitch;
+    assert_memory_equal(plain, bad, top);
+    v.notice[0] = '\0';
+    uint8_t *back = frame(f, &v, NULL);
+    assert_memory_equal(plain, back, frame_bytes(f));
+    free(back);
+    free(bad);
+    free(plain);
+}
+
 static void test_empty_trace(void **state)
 {
     struct fx *f = *state;
@@ -528,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_keyframes_agree_with_replay),
         cmocka_unit_test(test_layout_from_scenario),
         cmocka_unit_test(test_empty_trace),
+        cmocka_unit_test(test_notice_in_narration_bar),
         cmocka_unit_test(test_rfc_table),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_missing_font_is_a_clear_error),
