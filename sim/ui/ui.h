@@ -263,6 +263,7 @@ struct ui_stats {
     unsigned dialogue_lines;
     unsigned text_draws;   /* text blits */
     unsigned text_renders; /* texts rendered by the font engine this frame (cache misses) */
+    unsigned label_cover;  /* share of the worst-placed link label over a host or a label, % */
 };
 
 /* What is under a point of the last frame drawn. */

@@ -54,6 +54,7 @@ struct ui_frame {
     SDL_FRect status, topo, seq, dia, evp, nar, tl;
     SDL_FRect pinr; /* pinned mailboxes and queues (issue 9); w 0 when none */
     float *hx, *hy; /* host centres on screen */
+    SDL_FRect *hbox; /* each host's icon and the text under it, as drawn */
     float icon;     /* icon size */
 };
 
@@ -361,20 +362,6 @@ static void ui_d_links(struct ui_frame *f)
             ui_p_line(f->g, x1, y1, x2, y2, ui_px(f, 4), down ? f->c->down : f->c->link);
         }
         f->g->stats.links++;
-        char lat[32];
-        double ms = (double)lk->latency_us / 1000.0;
-        if (ms >= 1 && ms == floor(ms))
-            snprintf(lat, sizeof lat, "%.0f ms", ms);
-        else
-            snprintf(lat, sizeof lat, "%.1f ms", ms);
-        if (m->nh <= 12) {
-            int tw, th;
-            ui_p_text_size(f->g, UI_F_SANS, ui_px(f, 18), lat, &tw, &th);
-            float lx = (x1 + x2) / 2, ly = (y1 + y2) / 2 - (float)th / 2;
-            ui_p_rrect(f->g, lx - (float)tw / 2 - ui_px(f, 6), ly, (float)tw + ui_px(f, 12),
-                       (float)th, ui_px(f, 6), f->c->panel2);
-            ui_p_text(f->g, UI_F_SANS, ui_px(f, 18), f->c->dim, lx, ly, UI_AL_CENTER, lat);
-        }
         /* Click target: a box around the middle of the link. */
         float hw = ui_px(f, 26);
         struct ui_hit hit = {UI_HIT_LINK, (uint32_t)l, 0, 0};
@@ -382,12 +369,88 @@ static void ui_d_links(struct ui_frame *f)
     }
 }
 
-/* Centred text on a plate of the panel's colour, legible over links. */
+/* Area shared by two rectangles. */
+static float ui_overlap(SDL_FRect a, SDL_FRect b)
+{
+    float w = fminf(a.x + a.w, b.x + b.w) - fmaxf(a.x, b.x);
+    float h = fminf(a.y + a.h, b.y + b.h) - fmaxf(a.y, b.y);
+    return w > 0 && h > 0 ? w * h : 0;
+}
+
+/* Each link's latency, on a plate on or beside the link, drawn after the
+ * hosts so that it is never hidden: of the points along the link (the
+ * middle first, then out from it), on the line or half a plate to either
+ * side, the first that covers no host's icon or text and no other link's
+ * label, else the one that covers least (the queue line under a server
+ * used to hide its link's "20 ms", or the other way round). */
+static void ui_d_link_labels(struct ui_frame *f)
+{
+    const struct ui_model *m = f->m;
+    if (m->nh > 12 || m->nl == 0) return;
+    static const float along[] = {0.5f, 0.42f, 0.58f, 0.34f, 0.66f, 0.26f, 0.74f};
+    static const float side[] = {0.0f, 1.0f, -1.0f, 2.0f, -2.0f};
+    SDL_FRect *placed = ms_xcalloc(m->nl, sizeof *placed);
+    size_t np = 0;
+    for (size_t l = 0; l < m->nl; l++) {
+        const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+        if (lk->a >= m->nh || lk->b >= m->nh) continue;
+        float x1 = f->hx[lk->a], y1 = f->hy[lk->a], x2 = f->hx[lk->b], y2 = f->hy[lk->b];
+        char lat[32];
+        double ms = (double)lk->latency_us / 1000.0;
+        if (ms >= 1 && ms == floor(ms))
+            snprintf(lat, sizeof lat, "%.0f ms", ms);
+        else
+            snprintf(lat, sizeof lat, "%.1f ms", ms);
+        int tw, th;
+        ui_p_text_size(f->g, UI_F_SANS, ui_px(f, 18), lat, &tw, &th);
+        float bw = (float)tw + ui_px(f, 12), bh = (float)th;
+        /* The unit normal of the link, for "beside". */
+        float dx = x2 - x1, dy = y2 - y1, len = sqrtf(dx * dx + dy * dy);
+        float nx = len > 0 ? -dy / len : 0, ny = len > 0 ? dx / len : 1;
+        float reach = 0.5f * fabsf(nx) * bw + 0.5f * fabsf(ny) * bh + ui_px(f, 4);
+        SDL_FRect best = {0, 0, bw, bh};
+        float best_cost = INFINITY;
+        for (size_t i = 0; i < MS_ARRAY_LEN(along) && best_cost > 0; i++) {
+            for (size_t j = 0; j < MS_ARRAY_LEN(side) && best_cost > 0; j++) {
+                float cx = x1 + dx * along[i] + nx * side[j] * reach;
+                float cy = y1 + dy * along[i] + ny * side[j] * reach;
+                SDL_FRect box = {cx - bw / 2, cy - bh / 2, bw, bh};
+                float cost = 0;
+                for (size_t h = 0; h < m->nh; h++) cost += ui_overlap(box, f->hbox[h]);
+                for (size_t k = 0; k < np; k++) cost += ui_overlap(box, placed[k]);
+                if (cost < best_cost) {
+                    best_cost = cost;
+                    best = box;
+                }
+            }
+        }
+        placed[np++] = best;
+        /* The worst label's covered share, in percent. */
+        unsigned pct = (unsigned)(best_cost * 100 / (bw * bh));
+        if (pct > f->g->stats.label_cover) f->g->stats.label_cover = pct;
+        ui_p_rrect(f->g, best.x, best.y, bw, bh, ui_px(f, 6), f->c->panel2);
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 18), f->c->dim, best.x + bw / 2, best.y, UI_AL_CENTER,
+                  lat);
+    }
+    free(placed);
+}
+
+static void ui_grow(SDL_FRect *r, float x, float y, float w, float h)
+{
+    float x2 = r->x + r->w > x + w ? r->x + r->w : x + w;
+    float y2 = r->y + r->h > y + h ? r->y + r->h : y + h;
+    if (x < r->x) r->x = x;
+    if (y < r->y) r->y = y;
+    r->w = x2 - r->x;
+    r->h = y2 - r->y;
+}
+
 static void ui_d_plate(struct ui_frame *f, enum ui_font font, float px, uint32_t col, float cx,
-                       float y, const char *text)
+                       float y, const char *text, SDL_FRect *box)
 {
     int tw, th;
     ui_p_text_size(f->g, font, px, text, &tw, &th);
+    ui_grow(box, cx - (float)tw / 2 - ui_px(f, 4), y, (float)tw + ui_px(f, 8), (float)th);
     ui_p_rrect(f->g, cx - (float)tw / 2 - ui_px(f, 4), y, (float)tw + ui_px(f, 8), (float)th,
                ui_px(f, 4), f->c->panel);
     ui_p_text(f->g, font, px, col, cx, y, UI_AL_CENTER, text);
@@ -401,6 +464,8 @@ static void ui_d_hosts(struct ui_frame *f)
     for (size_t h = 0; h < m->nh; h++) {
         float cx = f->hx[h], cy = f->hy[h], sz = f->icon;
         bool down = f->st.host_down[h];
+        SDL_FRect *box = &f->hbox[h];
+        *box = (SDL_FRect){cx - sz * 0.6f, cy - sz * 0.6f, sz * 1.2f, sz * 1.2f};
         ui_d_icon_cached(f, m->hosts[h].kind, cx, cy, sz, down);
         struct ui_hit hit = {UI_HIT_HOST, (uint32_t)h, 0, 0};
         ui_p_hit(g, cx - sz * 0.6f, cy - sz * 0.6f, sz * 1.2f, sz * 1.2f, hit);
@@ -408,12 +473,12 @@ static void ui_d_hosts(struct ui_frame *f)
         g->stats.hosts_down += down;
         float ty = cy + sz * 0.62f;
         ui_d_plate(f, UI_F_BOLD, ui_px(f, small ? 18 : 22), down ? f->c->dim : f->c->text, cx, ty,
-                   m->hosts[h].name);
+                   m->hosts[h].name, box);
         ty += ui_px(f, small ? 22 : 28);
         if (!small) {
             char addr[64];
             snprintf(addr, sizeof addr, "%s%s", m->hosts[h].addr, down ? "  DOWN" : "");
-            ui_d_plate(f, UI_F_SANS, ui_px(f, 18), down ? UI_LOST : f->c->dim, cx, ty, addr);
+            ui_d_plate(f, UI_F_SANS, ui_px(f, 18), down ? UI_LOST : f->c->dim, cx, ty, addr, box);
             ty += ui_px(f, 24);
         }
         /* Mailboxes: one line per user folder. */
@@ -432,6 +497,7 @@ static void ui_d_hosts(struct ui_frame *f)
                       line);
             struct ui_hit eh_hit = {UI_HIT_ENVELOPE, (uint32_t)h, 0, 0};
             ui_p_hit(g, lx, ty, (float)tw + ew + ui_px(f, 8), (float)th, eh_hit);
+            ui_grow(box, lx, ty, (float)tw + ew + ui_px(f, 8), (float)th);
             ty += ui_px(f, 24);
         }
         /* Outgoing queue: a row of envelopes and the retry countdown. */
@@ -461,6 +527,8 @@ static void ui_d_hosts(struct ui_frame *f)
             ui_p_text(g, UI_F_BOLD, ui_px(f, 18), f->c->text, qx + rowx, qy, UI_AL_LEFT, qt);
             struct ui_hit qh = {UI_HIT_ENVELOPE, (uint32_t)h, 0, 0};
             ui_p_hit(g, qx, qy, rowx + (float)tw, eh, qh);
+            ui_grow(box, qx - ui_px(f, 4), qy - ui_px(f, 2), rowx + (float)tw + ui_px(f, 8),
+                    (float)th + ui_px(f, 2));
         }
     }
 }
@@ -606,6 +674,7 @@ static void ui_d_topology(struct ui_frame *f)
     ui_d_positions(f);
     ui_d_links(f);
     ui_d_hosts(f);
+    ui_d_link_labels(f);
     ui_d_packets(f);
     ui_p_text(f->g, UI_F_BOLD, ui_px(f, 20), f->c->dim, r.x + ui_px(f, 14), r.y + ui_px(f, 8),
               UI_AL_LEFT, "Network");
@@ -1659,6 +1728,7 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     ui_model_state(m, v->step, &f.st);
     f.hx = ms_xcalloc(m->nh + 1, sizeof *f.hx);
     f.hy = ms_xcalloc(m->nh + 1, sizeof *f.hy);
+    f.hbox = ms_xcalloc(m->nh + 1, sizeof *f.hbox);
 
     float W = f.W, H = f.H, split = W * 0.6f;
     float sh = ui_px(&f, 58), nh = ui_px(&f, 96), th = ui_px(&f, 84), dh = H * 0.21f;
@@ -1720,6 +1790,7 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     }
     free(f.hx);
     free(f.hy);
+    free(f.hbox);
     ui_state_free(&f.st);
     if (stats) *stats = g->stats;
 }
