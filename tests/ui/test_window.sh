@@ -98,6 +98,55 @@ wait_title() {
     done
 }
 
+# Open mailsim with arguments "$@" and wait for its window and step 0; sets
+# MPID, wid and total. (The demo above retries a refused first connection.)
+open_window() {
+    SDL_VIDEODRIVER=x11 "$BIN" "$@" >"$tmp/mailsim.out" 2>"$tmp/mailsim.err" &
+    MPID=$!
+    wid=""
+    i=0
+    while [ -z "$wid" ]; do
+        wid=$(xdotool search --pid "$MPID" --classname '^mailsim$' 2>/dev/null | head -n 1)
+        i=$((i + 1)); [ $i -gt 200 ] && fail "no window for mailsim $*: $(cat "$tmp/mailsim.err")"
+        [ -z "$wid" ] && sleep 0.1
+    done
+    xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid"
+    wait_title 'step 0/[0-9]+$'
+    total=$(title | sed 's/.*step 0\///')
+}
+# Play at the highest speed (] ten times, then Space) until the last step,
+# waiting up to $1 tenths of a second.
+play_to_end() {
+    xdotool key bracketright bracketright bracketright bracketright bracketright \
+        bracketright bracketright bracketright bracketright bracketright space
+    i=0
+    until title | grep -q "step $total/$total\$"; do
+        i=$((i + 1)); [ $i -gt "$1" ] && fail "playing did not reach the end: $(title)"
+        sleep 0.1
+    done
+}
+# Wait until mailsim's stderr matches $1 (grep), up to 10 s; else fail with $2.
+wait_err() {
+    i=0
+    until grep -q "$1" "$tmp/mailsim.err"; do
+        i=$((i + 1)); [ $i -gt 100 ] && fail "$2: $(cat "$tmp/mailsim.err")"
+        sleep 0.1
+    done
+}
+# Press the keys "$@" (ending in q) and expect mailsim to quit with status 0.
+quit_window() {
+    xdotool key "$@"
+    i=0
+    while kill -0 "$MPID" 2>/dev/null; do
+        i=$((i + 1)); [ $i -gt 100 ] && fail "Q did not quit"
+        sleep 0.1
+    done
+    wait "$MPID"
+    rc=$?
+    MPID=""
+    [ $rc -eq 0 ] || fail "mailsim exited $rc: $(cat "$tmp/mailsim.err")"
+}
+
 wait_title 'step 0/[0-9]+$'
 total=$(title | sed 's/.*step 0\///')
 echo "ok: window open: $(title)"
@@ -157,60 +206,19 @@ xdotool key Home
 wait_title "step 0/$total\$"
 echo "ok: Shift+Right, End, Home"
 
-# Play the whole trace at the highest speed (] ten times, then Space).
-xdotool key bracketright bracketright bracketright bracketright bracketright \
-    bracketright bracketright bracketright bracketright bracketright space
-i=0
-until title | grep -q "step $total/$total\$"; do
-    i=$((i + 1)); [ $i -gt 600 ] && fail "playing did not reach the end: $(title)"
-    sleep 0.1
-done
+# Play the whole trace at the highest speed.
+play_to_end 600
 echo "ok: played to the end: $(title)"
 
-xdotool key h t d Escape q
-i=0
-while kill -0 "$MPID" 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 100 ] && fail "Q did not quit"
-    sleep 0.1
-done
-wait "$MPID"
-rc=$?
-MPID=""
-[ $rc -eq 0 ] || fail "mailsim --demo exited $rc: $(cat "$tmp/mailsim.err")"
+quit_window h t d Escape q
 echo "ok: Q quit the demo with status 0"
 
 # The built-in lesson, simulated, played to its end at full speed, then Q:
 # under ASan this is the whole-lesson leak check.
-SDL_VIDEODRIVER=x11 "$BIN" >"$tmp/mailsim.out" 2>"$tmp/mailsim.err" &
-MPID=$!
-wid=""
-i=0
-while [ -z "$wid" ]; do
-    wid=$(xdotool search --pid "$MPID" --classname '^mailsim$' 2>/dev/null | head -n 1)
-    i=$((i + 1)); [ $i -gt 200 ] && fail "no window for the lesson: $(cat "$tmp/mailsim.err")"
-    [ -z "$wid" ] && sleep 0.1
-done
-xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid"
-wait_title 'step 0/[0-9]+$'
-total=$(title | sed 's/.*step 0\///')
-xdotool key bracketright bracketright bracketright bracketright bracketright \
-    bracketright bracketright bracketright bracketright bracketright space
-i=0
-until title | grep -q "step $total/$total\$"; do
-    i=$((i + 1)); [ $i -gt 900 ] && fail "the lesson did not play to the end: $(title)"
-    sleep 0.1
-done
+open_window
+play_to_end 900
 echo "ok: the lesson played to the end: $(title)"
-xdotool key q
-i=0
-while kill -0 "$MPID" 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 100 ] && fail "Q did not quit"
-    sleep 0.1
-done
-wait "$MPID"
-rc=$?
-MPID=""
-[ $rc -eq 0 ] || fail "mailsim exited $rc: $(cat "$tmp/mailsim.err")"
+quit_window q
 echo "ok: Q quit with status 0"
 
 # Bad-input J10 in the window: the lecturer's file goes bad and R is pressed.
@@ -218,28 +226,13 @@ echo "ok: Q quit with status 0"
 # window and on stderr), the old scenario stays at the same step, the file
 # is not touched; fixed again, R reloads it.
 cp scenarios/01-alice-to-bob.json "$tmp/lesson.json"
-SDL_VIDEODRIVER=x11 "$BIN" "$tmp/lesson.json" >"$tmp/mailsim.out" 2>"$tmp/mailsim.err" &
-MPID=$!
-wid=""
-i=0
-while [ -z "$wid" ]; do
-    wid=$(xdotool search --pid "$MPID" --classname '^mailsim$' 2>/dev/null | head -n 1)
-    i=$((i + 1)); [ $i -gt 200 ] && fail "no window for the scenario file: $(cat "$tmp/mailsim.err")"
-    [ -z "$wid" ] && sleep 0.1
-done
-xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid"
-wait_title 'step 0/[0-9]+$'
-total=$(title | sed 's/.*step 0\///')
+open_window "$tmp/lesson.json"
 xdotool key Right Right Right Right
 wait_title "step 4/$total\$"
 printf '{\n  "title": "half written",\n  "hosts": [\n' >"$tmp/lesson.json"
 cp "$tmp/lesson.json" "$tmp/broken.json"
 xdotool key r
-i=0
-until grep -q "reload failed" "$tmp/mailsim.err"; do
-    i=$((i + 1)); [ $i -gt 100 ] && fail "R on a broken file said nothing: $(cat "$tmp/mailsim.err")"
-    sleep 0.1
-done
+wait_err "reload failed" "R on a broken file said nothing"
 grep -q "reload failed, the old scenario stays: $tmp/lesson.json:[0-9]*:[0-9]*: " "$tmp/mailsim.err" ||
     fail "the reload error does not name the file and place: $(cat "$tmp/mailsim.err")"
 wait_title "step 4/$total\$"
@@ -249,21 +242,8 @@ xdotool key Right
 wait_title "step 5/$total\$"
 cp scenarios/01-alice-to-bob.json "$tmp/lesson.json"
 xdotool key r
-i=0
-until grep -q "reloaded $tmp/lesson.json" "$tmp/mailsim.err"; do
-    i=$((i + 1)); [ $i -gt 100 ] && fail "R on the fixed file did not reload: $(cat "$tmp/mailsim.err")"
-    sleep 0.1
-done
+wait_err "reloaded $tmp/lesson.json" "R on the fixed file did not reload"
 wait_title "step 5/$total\$"
 echo "ok: R on a broken file keeps the old scenario and says where the file is wrong"
-xdotool key q
-i=0
-while kill -0 "$MPID" 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 100 ] && fail "Q did not quit"
-    sleep 0.1
-done
-wait "$MPID"
-rc=$?
-MPID=""
-[ $rc -eq 0 ] || fail "mailsim exited $rc after the reloads: $(cat "$tmp/mailsim.err")"
+quit_window q
 echo "ok: Q quit with status 0"
