@@ -333,6 +333,12 @@ sim_us world_run(struct world *w, sim_us until)
     return evq_now(w->q);
 }
 
+size_t world_pending(const struct world *w, struct evq_info *out, size_t max, size_t *total)
+{
+    if (total) *total = evq_count(w->q);
+    return evq_snapshot(w->q, out, max);
+}
+
 /* ---- the invariant, from the trace ---------------------------------------------- */
 
 static uint64_t world_text_hash(const char *text, size_t len)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "core/common.h"
+#include "core/evq.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"
 
@@ -41,6 +42,12 @@ void world_free(struct world *w);
  * at most the last timeline action plus the longest give-up time plus one
  * retry interval). Returns the simulated time reached. */
 sim_us world_run(struct world *w, sim_us until);
+
+/* What is still scheduled, earliest first, up to max into out (the event
+ * queue's own view, evq_snapshot); returns how many. With the whole count
+ * when more than max are pending: *total (may be NULL). For the hardening
+ * tests' "nothing left dangling". Can't fail. */
+size_t world_pending(const struct world *w, struct evq_info *out, size_t max, size_t *total);
 
 /* Counts of (message, recipient) fates at the end of a run. */
 struct world_fates {
