@@ -1721,6 +1721,11 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     f.s = (float)(f.H / 1080.0 * zoom);
     if (f.W / 1920.0f * (float)zoom < f.s)
         f.s = f.W / 1920.0f * (float)zoom > f.s * 0.75f ? f.W / 1920.0f * (float)zoom : f.s * 0.75f;
+    /* On a 1080p screen the window is a little shorter than the screen
+     * (title bar, panels: 1040 px or so). Scaled down with it, the smallest
+     * text would fall to 17 px; the back row gets 18, and the panels give
+     * up the few pixels instead. */
+    if (f.H >= 1000 && f.W >= 1800 && f.s < (float)zoom) f.s = (float)zoom;
     g->scale = f.s;
     f.t = ui_view_time(v, m);
     ui_p_begin(g);

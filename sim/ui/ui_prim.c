@@ -281,9 +281,17 @@ static struct ui_text_entry *ui_text_get(struct ui_gfx *g, enum ui_font f, float
     return e;
 }
 
+/* The smallest text drawn this frame (ui_stats.min_text_px). */
+static void ui_note_px(struct ui_gfx *g, float pxf)
+{
+    unsigned px = (unsigned)lroundf(pxf);
+    if (g->stats.min_text_px == 0 || px < g->stats.min_text_px) g->stats.min_text_px = px;
+}
+
 int ui_p_text(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y, int align,
               const char *s)
 {
+    if (s && *s) ui_note_px(g, px);
     struct ui_text_entry *e = ui_text_get(g, f, px, c, 0, s);
     if (!e || !e->tex) return 0;
     float dx = align == UI_AL_CENTER ? (float)e->w / 2 : align == UI_AL_RIGHT ? (float)e->w : 0;
@@ -297,6 +305,7 @@ int ui_p_text(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, f
 int ui_p_text_wrap(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y,
                    int wrap, const char *s, int *height)
 {
+    if (s && *s) ui_note_px(g, px);
     struct ui_text_entry *e = ui_text_get(g, f, px, c, wrap < 16 ? 16 : wrap, s);
     if (height) *height = e ? e->h : 0;
     if (!e || !e->tex) return 0;

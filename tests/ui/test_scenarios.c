@@ -202,10 +202,59 @@ static void test_fault_keeps_the_prefix(void **state)
     ui_app_free(app);
 }
 
+/* Legible from the back row: no text under 18 px at 1920x1080, nor in the
+ * 1920x1040 window a 1080p screen leaves room for, in any panel or overlay,
+ * on lessons with a queue, quiz and chaos. */
+static void test_no_text_under_18px(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"scenarios/03-server-down-two-hours.json",
+                                        "scenarios/14-quiz-smtp-handshake.json",
+                                        "scenarios/15-chaos-busy-server.json"};
+    static const int heights[] = {1080, 1040};
+    for (size_t hi = 0; hi < MS_ARRAY_LEN(heights); hi++) {
+        struct ms_error err;
+        struct ui_gfx *g = ui_gfx_new_offscreen(1920, heights[hi], &err);
+        assert_non_null(g);
+        for (size_t fi = 0; fi < MS_ARRAY_LEN(files); fi++) {
+            struct ui_app *app = ui_app_new(&test_sim);
+            struct ui_world w;
+            memset(&err, 0, sizeof err);
+            if (app->load(app->ctx, files[fi], &w, &err) != 0) fail_msg("%s: %s", files[fi], err.msg);
+            struct ui_model *m = ui_model_new(w.tr, w.scn);
+            size_t n = ui_model_steps(m);
+            for (int ov = UI_OV_NONE; ov <= UI_OV_VARIANTS; ov++) {
+                for (int future = 0; future < 2; future++) {
+                    struct ui_view v;
+                    struct ui_stats st;
+                    ui_view_init(&v);
+                    ui_view_seek(&v, m, n / 3);
+                    v.overlay = (enum ui_overlay)ov;
+                    v.future = future;
+                    v.inspect = n / 3 - 1;
+                    v.quiz_step = n / 3;
+                    v.msg_host = 1;
+                    v.pins[0] = (struct ui_pin){1, TRACE_NONE, TRACE_NONE};
+                    v.n_pins = (size_t)future;
+                    ui_draw(g, m, &v, &st);
+                    if (st.min_text_px < 18)
+                        fail_msg("%s at 1920x%d, overlay %d%s: text of %u px", files[fi],
+                                 heights[hi], ov, future ? ", future view, a pin" : "",
+                                 st.min_text_px);
+                }
+            }
+            ui_model_free(m);
+            ui_app_free(app);
+        }
+        ui_gfx_free(g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_shipped_scenario),
+        cmocka_unit_test(test_no_text_under_18px),
         cmocka_unit_test(test_fault_keeps_the_prefix),
     };
     int rc = cmocka_run_group_tests_name("ui_scenarios", tests, NULL, NULL);
