@@ -195,8 +195,16 @@ void ui_pin_label(const struct ui_model *m, const struct ui_pin *p, char *buf, s
 bool ui_view_pin_toggle(struct ui_view *v, const struct ui_pin *p);
 
 /* Sliders for links and servers (L, issue 9). Values: microseconds, or
- * for loss thousandths. */
-enum ui_ctl_kind { UI_CTL_LATENCY, UI_CTL_LOSS, UI_CTL_RETRY, UI_CTL_GIVE_UP };
+ * for loss thousandths, or for HOST_UP / LINK_UP 1 (up) and 0 (down): the
+ * keyboard's way to what a click on a host or link does. */
+enum ui_ctl_kind {
+    UI_CTL_LATENCY,
+    UI_CTL_LOSS,
+    UI_CTL_RETRY,
+    UI_CTL_GIVE_UP,
+    UI_CTL_HOST_UP,
+    UI_CTL_LINK_UP
+};
 struct ui_ctl {
     enum ui_ctl_kind kind;
     size_t id;      /* link or host index in the scenario */
@@ -204,16 +212,19 @@ struct ui_ctl {
     char name[128]; /* "latency of mail.example.org - internet" */
 };
 /* The sliders of scenario s with the values in effect at time now (the
- * file's, changed by LINK_SET / SERVER_SET actions at or before now): a
- * latency and a loss per link, then a retry interval and a give-up time per
- * mail server. Up to max into out; returns how many there are in all. */
+ * file's, changed by LINK_SET / SERVER_SET / *_DOWN / *_UP actions at or
+ * before now): a latency and a loss per link, a retry interval and a
+ * give-up time per mail server, then up or down for every host and every
+ * link. Up to max into out; returns how many there are in all. */
 size_t ui_controls(const struct scn_scenario *s, sim_us now, struct ui_ctl *out, size_t max);
-/* The next value on the slider's scale above (dir > 0) or below value. */
+/* The next value on the slider's scale above (dir > 0) or below value; an
+ * up/down switch flips. */
 int64_t ui_ctl_step(enum ui_ctl_kind kind, int64_t value, int dir);
-/* "120 ms", "5%", "30 min", "5 d". Can't fail. */
+/* "120 ms", "5%", "30 min", "5 d", "up", "down". Can't fail. */
 void ui_ctl_format(enum ui_ctl_kind kind, int64_t value, char *buf, size_t len);
-/* The scenario action that sets c to value at time at (LINK_SET or
- * SERVER_SET; a give-up below the interval is raised to it). */
+/* The scenario action that sets c to value at time at (LINK_SET,
+ * SERVER_SET, HOST_DOWN/UP or LINK_DOWN/UP; a give-up below the interval
+ * is raised to it). */
 void ui_ctl_action(const struct scn_scenario *s, const struct ui_ctl *c, int64_t value, sim_us at,
                    struct scn_action *a);
 

@@ -1068,7 +1068,8 @@ static void ui_d_controls(struct ui_frame *f)
     }
     ui_p_text(f->g, UI_F_SANS, ui_px(f, 20), f->c->dim, b.x + ui_px(f, 24),
               b.y + b.h - ui_px(f, 44), UI_AL_LEFT,
-              "Up / Down choose, Left / Right move the slider, Enter applies, Esc closes");
+              "Up / Down choose, Left / Right move the slider or switch up / down, Enter applies, "
+              "Esc closes");
     ui_p_noclip(f->g);
 }
 
@@ -1301,12 +1302,12 @@ static const char *const ui_help_rows[][2] = {
     {"E", "scheduled events: what the simulation will do next"},
     {"U", "run until: next retry, delivery, connection, a time, a fate"},
     {"P", "pin mailboxes and queues to the screen edge"},
-    {"L", "sliders: link latency and loss, server retry and give-up"},
+    {"L", "sliders: latency, loss, retry, give-up; hosts and links up / down"},
     {"V", "variants of the scenario"},
     {"K", "quiz mode: pause before each reply and queue decision"},
-    {"Click host / link", "take it down or bring it up (simulates again)"},
-    {"Click packet / arrow / line", "inspector: TCP header, payload, meaning, RFC"},
-    {"Click envelope", "the message: header, MIME tree, base64"},
+    {"Click host / link", "take it down or bring it up (simulates again; or L)"},
+    {"Click packet / arrow, or I", "inspector: header, payload, meaning, RFC (I: this step)"},
+    {"Click envelope, or M", "the messages at a host: header, MIME tree, base64"},
     {"Click / drag timeline", "seek"},
     {"Esc", "close this window"},
     {"Q", "quit"},

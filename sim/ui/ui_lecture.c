@@ -344,6 +344,33 @@ size_t ui_controls(const struct scn_scenario *s, sim_us now, struct ui_ctl *out,
                      w ? "give-up time" : "retry interval", s->hosts[h].name);
         }
     }
+    for (size_t h = 0; h < s->n_hosts; h++, n++) {
+        bool up = s->hosts[h].up;
+        for (size_t i = 0; i < s->n_timeline && s->timeline[i].at <= now; i++) {
+            const struct scn_action *a = &s->timeline[i];
+            if ((a->kind == SCN_ACT_HOST_DOWN || a->kind == SCN_ACT_HOST_UP) && a->u.host == h)
+                up = a->kind == SCN_ACT_HOST_UP;
+        }
+        if (n >= max) continue;
+        out[n].kind = UI_CTL_HOST_UP;
+        out[n].id = h;
+        out[n].value = up;
+        snprintf(out[n].name, sizeof out[n].name, "host %s", s->hosts[h].name);
+    }
+    for (size_t l = 0; l < s->n_links; l++, n++) {
+        bool up = s->links[l].up;
+        for (size_t i = 0; i < s->n_timeline && s->timeline[i].at <= now; i++) {
+            const struct scn_action *a = &s->timeline[i];
+            if ((a->kind == SCN_ACT_LINK_DOWN || a->kind == SCN_ACT_LINK_UP) && a->u.link == l)
+                up = a->kind == SCN_ACT_LINK_UP;
+        }
+        if (n >= max) continue;
+        out[n].kind = UI_CTL_LINK_UP;
+        out[n].id = l;
+        out[n].value = up;
+        snprintf(out[n].name, sizeof out[n].name, "link %s - %s", s->hosts[s->links[l].a].name,
+                 s->hosts[s->links[l].b].name);
+    }
     return n;
 }
 
@@ -351,6 +378,7 @@ int64_t ui_ctl_step(enum ui_ctl_kind kind, int64_t value, int dir)
 {
     const int64_t *sc;
     size_t n;
+    if (kind == UI_CTL_HOST_UP || kind == UI_CTL_LINK_UP) return !value;
     switch (kind) {
     case UI_CTL_LATENCY:
         sc = ui_scale_latency, n = MS_ARRAY_LEN(ui_scale_latency);
@@ -377,6 +405,10 @@ int64_t ui_ctl_step(enum ui_ctl_kind kind, int64_t value, int dir)
 
 void ui_ctl_format(enum ui_ctl_kind kind, int64_t value, char *buf, size_t len)
 {
+    if (kind == UI_CTL_HOST_UP || kind == UI_CTL_LINK_UP) {
+        snprintf(buf, len, "%s", value ? "up" : "down");
+        return;
+    }
     if (kind == UI_CTL_LOSS) {
         snprintf(buf, len, "%lld.%lld%%", (long long)(value / 10), (long long)(value % 10));
         return;
@@ -398,6 +430,16 @@ void ui_ctl_action(const struct scn_scenario *s, const struct ui_ctl *c, int64_t
 {
     memset(a, 0, sizeof *a);
     a->at = at < 0 ? 0 : at;
+    if (c->kind == UI_CTL_HOST_UP) {
+        a->kind = value ? SCN_ACT_HOST_UP : SCN_ACT_HOST_DOWN;
+        a->u.host = c->id;
+        return;
+    }
+    if (c->kind == UI_CTL_LINK_UP) {
+        a->kind = value ? SCN_ACT_LINK_UP : SCN_ACT_LINK_DOWN;
+        a->u.link = c->id;
+        return;
+    }
     if (c->kind == UI_CTL_LATENCY || c->kind == UI_CTL_LOSS) {
         a->kind = SCN_ACT_LINK_SET;
         a->u.link_set.link = c->id;

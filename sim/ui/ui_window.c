@@ -153,6 +153,29 @@ static void ui_win_reload(struct ui_win *w)
     ui_win_say(w, false, "reloaded %s", w->file ? w->file : "the built-in lesson");
 }
 
+/* M: the message view (what clicking an envelope shows) at the next host,
+ * after the one shown, that holds a message at this step. */
+static void ui_win_next_envelope(struct ui_win *w)
+{
+    struct ui_state st;
+    ui_state_init(w->m, &st);
+    ui_model_state(w->m, w->v.step, &st);
+    size_t nh = trace_host_count(ui_model_trace(w->m));
+    uint32_t from = w->v.overlay == UI_OV_MESSAGE ? w->v.msg_host + 1 : 0;
+    bool found = false;
+    for (size_t k = 0; k < nh && !found; k++) {
+        uint32_t h = (uint32_t)((from + k) % nh);
+        bool has = st.q_len[h] > 0;
+        for (size_t i = 0; i < st.n_mb && !has; i++) has = st.mb[i].host == h && st.mb[i].count > 0;
+        if (!has) continue;
+        w->v.overlay = UI_OV_MESSAGE;
+        w->v.msg_host = h;
+        found = true;
+    }
+    ui_state_free(&st);
+    if (!found) ui_win_say(w, false, "no host holds a message at this step");
+}
+
 static void ui_win_fault(struct ui_win *w, enum ui_hit_kind kind, uint32_t id)
 {
     if (!w->app || !w->app->fault) {
@@ -408,6 +431,18 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
             ui_view_step_line(v, w->m, dir);
         else
             ui_view_step(v, w->m, dir);
+        if (v->overlay == UI_OV_INSPECT && v->step > 0) v->inspect = v->step - 1;
+        break;
+    case SDLK_i: /* the inspector on the current record: a click's keyboard twin */
+        if (v->overlay == UI_OV_INSPECT)
+            v->overlay = UI_OV_NONE;
+        else if (v->step > 0) {
+            v->overlay = UI_OV_INSPECT;
+            v->inspect = v->step - 1;
+        }
+        break;
+    case SDLK_m: /* the messages at a host with a queue or a mailbox, one host after another */
+        ui_win_next_envelope(w);
         break;
     case SDLK_HOME:
         ui_view_seek(v, w->m, 0);

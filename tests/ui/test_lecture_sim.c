@@ -139,6 +139,33 @@ static void test_change_save_reload(void **state)
     assert_true(trace_hash(w.tr) != after);
     after = trace_hash(w.tr);
 
+    /* Up and down from the keyboard: the last rows switch hosts and links,
+     * their state read from the timeline at the time asked. */
+    n = ui_controls(w.scn, 60 * SIM_US_PER_S, c, 32);
+    size_t net = n;
+    for (size_t i = 0; i < n && i < 32; i++)
+        if (c[i].kind == UI_CTL_HOST_UP && strcmp(c[i].name, "host mail.example.net") == 0) net = i;
+    assert_true(net < n);
+    assert_int_equal(c[net].value, 0); /* down until 2h in this lesson */
+    char vt[16];
+    ui_ctl_format(UI_CTL_HOST_UP, c[net].value, vt, sizeof vt);
+    assert_string_equal(vt, "down");
+    assert_int_equal(ui_ctl_step(UI_CTL_HOST_UP, 0, -1), 1);
+    struct ui_ctl late[32];
+    ui_controls(w.scn, 3 * 60 * 60 * SIM_US_PER_S, late, 32);
+    assert_int_equal(late[net].value, 1);
+    struct scn_action ha;
+    ui_ctl_action(w.scn, &c[net], 1, 60 * SIM_US_PER_S, &ha);
+    assert_int_equal(ha.kind, SCN_ACT_HOST_UP);
+    assert_int_equal(app->change(app->ctx, &ha, &w, &err), 0);
+    assert_true(trace_hash(w.tr) != after); /* up after a minute: delivered sooner */
+    size_t delivered_at = 0;
+    for (size_t k = 0; k < trace_count(w.tr) && !delivered_at; k++)
+        if (trace_get(w.tr, k)->kind == TR_MSG_DELIVERED) delivered_at = k;
+    assert_true(delivered_at > 0);
+    assert_true(trace_get(w.tr, delivered_at)->t < 60 * 60 * SIM_US_PER_S);
+    after = trace_hash(w.tr);
+
     char path[] = "/tmp/mailsim-save-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);

@@ -226,6 +226,8 @@ echo "ok: Q quit with status 0"
 # window and on stderr), the old scenario stays at the same step, the file
 # is not touched; fixed again, R reloads it.
 cp scenarios/01-alice-to-bob.json "$tmp/lesson.json"
+export MAILSIM_SHOT_DIR="$tmp/keys"
+mkdir -p "$MAILSIM_SHOT_DIR"
 open_window "$tmp/lesson.json"
 xdotool key Right Right Right Right
 wait_title "step 4/$total\$"
@@ -245,5 +247,46 @@ xdotool key r
 wait_err "reloaded $tmp/lesson.json" "R on the fixed file did not reload"
 wait_title "step 5/$total\$"
 echo "ok: R on a broken file keeps the old scenario and says where the file is wrong"
+
+# Everything a click does, the keyboard does too: I opens the inspector on
+# the current record and follows Left / Right; M shows the messages at a
+# host that holds one (or says there is none); in L the last row switches a
+# link down, and Enter simulates again.
+keyshot() { # $1: name; the screenshot of the current view, as $tmp/$1.png
+    rm -f "$MAILSIM_SHOT_DIR"/*.png
+    xdotool key s
+    i=0
+    until shot=$(ls "$MAILSIM_SHOT_DIR"/*.png 2>/dev/null | head -n 1) && [ -n "$shot" ]; do
+        i=$((i + 1)); [ $i -gt 100 ] && fail "S saved no screenshot for $1"
+        sleep 0.1
+    done
+    mv "$shot" "$tmp/$1.png" || fail "cannot keep the screenshot for $1"
+}
+keyshot plain
+xdotool key i
+keyshot inspect
+cmp -s "$tmp/plain.png" "$tmp/inspect.png" && fail "I did not open the inspector"
+xdotool key Right
+wait_title "step 6/$total\$"
+keyshot inspect6
+cmp -s "$tmp/inspect.png" "$tmp/inspect6.png" && fail "the inspector did not follow Right"
+xdotool key Escape m
+wait_err "no host holds a message at this step" "M at step 6 said nothing"
+xdotool key End
+wait_title "step $total/$total\$"
+keyshot end
+xdotool key m
+keyshot message
+cmp -s "$tmp/end.png" "$tmp/message.png" && fail "M did not show a host's messages"
+xdotool key Escape Home
+wait_title "step 0/$total\$"
+xdotool key l Up Left Return
+wait_title 'step 0/[0-9]+$'
+i=0
+while title | grep -q "step 0/$total\$"; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "L, Up, Left, Enter did not cut the last link"
+    sleep 0.1
+done
+echo "ok: I, M and the up / down rows of L do from the keyboard what clicks do: $(title)"
 quit_window q
 echo "ok: Q quit with status 0"
