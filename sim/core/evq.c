@@ -1,7 +1,7 @@
 /* evq.c -- a 4-ary min-heap of (time, sequence), with cancellation by key.
  *
  * Each heap entry is the whole event (time, sequence, callback, context,
- * argument, label), as in a plain binary heap: firing an event reads only
+ * argument), as in a plain binary heap: firing an event reads only
  * the top entry, and scheduling writes only the new one. There is no node
  * pool and no generation counter. A handle is the event's key (t, seq);
  * sequences start at 1 and never repeat, so a handle names one event for
@@ -49,7 +49,6 @@ struct evq_ent {
     evq_fn *fn;
     void *ctx;
     uint64_t arg;
-    const char *label;
 };
 
 /* A set of sequences: open addressing with linear probing, 0 marking an
@@ -57,6 +56,12 @@ struct evq_ent {
  * emptied whole, so there is no deletion and no tombstone. */
 struct evq_set {
     uint64_t *slot;
+    size_t cap; /* a power of two, or 0 */
+    size_t count;
+};
+
+struct evq_seen {
+    struct evq_info *slot;
     size_t cap; /* a power of two, or 0 */
     size_t count;
 };
@@ -73,9 +78,10 @@ struct evq {
     uint64_t alive_below; /* ... issued before it: seq < alive_below */
     uint64_t cancelled;   /* events ever cancelled (fired is derived) */
     int stopped;
-    int attn;             /* stopped || stale: the firing loop's one test */
+    int attn;             /* stopped || stale || obs: the firing loop's one test */
     evq_observer_fn *obs; /* NULL: nobody watches (the usual case) */
     void *obs_ctx;
+    struct evq_seen seen; /* with an observer: the events it was told of */
 };
 
 /* ---- the cancelled set ---------------------------------------------------- */
@@ -122,6 +128,72 @@ static void evq_set_clear(struct evq_set *s)
 {
     if (s->count) memset(s->slot, 0, s->cap * sizeof *s->slot);
     s->count = 0;
+}
+
+/* ---- what an observer was told ------------------------------------------------- */
+
+/* With an observer installed, each event scheduled is kept here by its
+ * sequence until it runs or is cancelled, so that a cancel can report the
+ * whole event in O(1) (a scan of the heap made a 100,000-message day with
+ * the window's timer notes take 255 s instead of 10), and a snapshot can
+ * name it: labels live only here, never in the heap (40-byte entries
+ * instead of 48 made the mail day about 5% faster). Open addressing,
+ * linear probing, seq 0 marking an empty slot, deletion by shifting. */
+static size_t evq_seen_home(const struct evq_seen *m, uint64_t seq)
+{
+    return (size_t)((seq * 0x9e3779b97f4a7c15u) >> 32) & (m->cap - 1);
+}
+
+static void evq_seen_put(struct evq_seen *m, const struct evq_info *ev)
+{
+    if (2 * (m->count + 1) > m->cap) {
+        struct evq_seen old = *m;
+        m->cap = old.cap ? old.cap * 2 : 64;
+        m->slot = ms_xcalloc(m->cap, sizeof *m->slot);
+        m->count = 0;
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.slot[i].seq) evq_seen_put(m, &old.slot[i]);
+        free(old.slot);
+    }
+    size_t i = evq_seen_home(m, ev->seq);
+    while (m->slot[i].seq != 0) i = (i + 1) & (m->cap - 1);
+    m->slot[i] = *ev;
+    m->count++;
+}
+
+/* seq's event, or NULL if it is not there. */
+static const struct evq_info *evq_seen_get(const struct evq_seen *m, uint64_t seq)
+{
+    if (m->count == 0) return NULL;
+    for (size_t i = evq_seen_home(m, seq);; i = (i + 1) & (m->cap - 1)) {
+        if (m->slot[i].seq == seq) return &m->slot[i];
+        if (m->slot[i].seq == 0) return NULL;
+    }
+}
+
+/* Take seq's event out into *ev; false if it is not there. */
+static bool evq_seen_take(struct evq_seen *m, uint64_t seq, struct evq_info *ev)
+{
+    if (m->count == 0) return false;
+    size_t mask = m->cap - 1, i = evq_seen_home(m, seq);
+    while (m->slot[i].seq != seq) {
+        if (m->slot[i].seq == 0) return false;
+        i = (i + 1) & mask;
+    }
+    if (ev) *ev = m->slot[i];
+    /* Shift later members of the cluster back over the hole when their
+     * home does not lie cyclically in (hole, j]. */
+    size_t hole = i;
+    for (size_t j = (i + 1) & mask; m->slot[j].seq != 0; j = (j + 1) & mask) {
+        size_t home = evq_seen_home(m, m->slot[j].seq);
+        if (((j - home) & mask) >= ((j - hole) & mask)) {
+            m->slot[hole] = m->slot[j];
+            hole = j;
+        }
+    }
+    m->slot[hole].seq = 0;
+    m->count--;
+    return true;
 }
 
 /* ---- the heap --------------------------------------------------------------- */
@@ -212,6 +284,7 @@ void evq_free(struct evq *q)
     free(q->heap);
     free(q->gone.slot);
     free(q->alive.slot);
+    free(q->seen.slot);
     free(q);
 }
 
@@ -225,8 +298,7 @@ EVQ_COLD void evq_heap_grow(struct evq *q)
 
 /* Schedule, the heap having room: no call, so the fast path of evq_at()
  * needs no stack frame. */
-EVQ_HOT evq_handle evq_put(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg,
-                           const char *label)
+EVQ_HOT evq_handle evq_put(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg)
 {
     /* Sift up by fields, storing the entry's fields in place at the end:
      * building it on the stack and copying it whole stalls store
@@ -245,7 +317,6 @@ EVQ_HOT evq_handle evq_put(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint6
     h[pos].fn = fn;
     h[pos].ctx = ctx;
     h[pos].arg = arg;
-    h[pos].label = label;
     return (evq_handle){t, seq};
 }
 
@@ -258,9 +329,10 @@ EVQ_COLD evq_handle evq_at_slow(struct evq *q, sim_us t, evq_fn *fn, void *ctx, 
     assert(fn != NULL);
     if (t < q->clk.now) t = q->clk.now;
     if (q->n == q->cap) evq_heap_grow(q);
-    evq_handle hd = evq_put(q, t, fn, ctx, arg, label);
+    evq_handle hd = evq_put(q, t, fn, ctx, arg);
     if (q->obs) {
         struct evq_info ev = {fn, t, hd.seq, hd, label, ctx, arg};
+        evq_seen_put(&q->seen, &ev);
         q->obs(q->obs_ctx, EVQ_OBS_SET, &ev);
     }
     return hd;
@@ -271,7 +343,8 @@ evq_handle evq_at(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg,
 {
     if (t < q->clk.now || !fn || q->n >= q->fast_max)
         return evq_at_slow(q, t, fn, ctx, arg, label);
-    return evq_put(q, t, fn, ctx, arg, label);
+    (void)label; /* kept only for an observer: the slow path */
+    return evq_put(q, t, fn, ctx, arg);
 }
 
 evq_handle evq_after(struct evq *q, sim_us delay_us, evq_fn *fn, void *ctx, uint64_t arg,
@@ -314,7 +387,7 @@ static void evq_purge(struct evq *q)
     assert(q->n - w == q->stale);
     q->n = w;
     q->stale = 0;
-    q->attn = q->stopped;
+    q->attn = q->stopped || q->obs;
     q->alive_below = q->seq;
     evq_set_clear(&q->gone);
     if (w < 2) return;
@@ -327,13 +400,18 @@ bool evq_cancel(struct evq *q, evq_handle h)
 {
     if (!evq_pending(q, h)) return false;
     if (q->obs) {
-        for (size_t i = 0; i < q->n; i++) { /* only when observed: views, tests */
-            const struct evq_ent *e = &q->heap[i];
-            if (e->seq != h.seq) continue;
-            struct evq_info ev = {e->fn, e->t, e->seq, h, e->label, e->ctx, e->arg};
-            q->obs(q->obs_ctx, EVQ_OBS_CANCEL, &ev);
-            break;
+        struct evq_info ev;
+        if (!evq_seen_take(&q->seen, h.seq, &ev)) {
+            /* Scheduled before the observer came: look for it (once). */
+            memset(&ev, 0, sizeof ev);
+            for (size_t i = 0; i < q->n; i++) {
+                const struct evq_ent *e = &q->heap[i];
+                if (e->seq != h.seq) continue;
+                ev = (struct evq_info){e->fn, e->t, e->seq, h, NULL, e->ctx, e->arg};
+                break;
+            }
         }
+        q->obs(q->obs_ctx, EVQ_OBS_CANCEL, &ev);
     }
     evq_set_put(&q->gone, h.seq);
     q->stale++;
@@ -355,7 +433,7 @@ static bool evq_settle(struct evq *q)
         if (q->stale == 0 || !evq_set_has(&q->gone, q->heap[0].seq)) return true;
         evq_pop_top(q);
         q->stale--;
-        q->attn = q->stopped || q->stale;
+        q->attn = q->stopped || q->stale || q->obs;
     }
     return false;
 }
@@ -382,31 +460,45 @@ EVQ_HOT void evq_fire_top(struct evq *q)
 bool evq_step(struct evq *q)
 {
     if (!evq_settle(q)) return false;
+    if (q->obs) evq_seen_take(&q->seen, q->heap[0].seq, NULL);
     evq_fire_top(q);
     return true;
 }
 
-uint64_t evq_run(struct evq *q, sim_us until)
+/* The firing loop of evq_run() and evq_run_due(). */
+EVQ_HOT uint64_t evq_loop(struct evq *q, sim_us until, bool advance)
 {
     uint64_t ran = 0;
     q->stopped = 0;
-    q->attn = q->stale != 0;
+    q->attn = q->stale || q->obs;
     while (q->n > 0) {
-        /* One test covers a stop and cancelled entries, both rare. */
+        /* One test covers a stop, cancelled entries and an observer, all
+         * rare: without them the loop does nothing but fire. */
         if (q->attn) {
             if (q->stopped) break;
             if (q->stale && !evq_settle(q)) break;
+            if (q->obs && q->heap[0].t <= until) evq_seen_take(&q->seen, q->heap[0].seq, NULL);
         }
         if (q->heap[0].t > until) break;
         evq_fire_top(q);
         ran++;
     }
-    if (!q->stopped && until != SIM_US_MAX && until > q->clk.now) {
+    if (advance && !q->stopped && until != SIM_US_MAX && until > q->clk.now) {
         q->clk.now = until; /* every event due by then has run */
     }
     q->stopped = 0;
-    q->attn = q->stale != 0;
+    q->attn = q->stale || q->obs;
     return ran;
+}
+
+uint64_t evq_run(struct evq *q, sim_us until)
+{
+    return evq_loop(q, until, true);
+}
+
+uint64_t evq_run_due(struct evq *q, sim_us until)
+{
+    return evq_loop(q, until, false);
 }
 
 void evq_stop(struct evq *q)
@@ -440,7 +532,8 @@ static struct evq_info *evq_sorted(const struct evq *q, size_t *count)
         all[k].t = e->t;
         all[k].seq = e->seq;
         all[k].handle = (evq_handle){e->t, e->seq};
-        all[k].label = e->label;
+        const struct evq_info *seen = evq_seen_get(&q->seen, e->seq);
+        all[k].label = seen ? seen->label : NULL;
         all[k].ctx = e->ctx;
         all[k].arg = e->arg;
         k++;
@@ -475,10 +568,15 @@ void evq_set_observer(struct evq *q, evq_observer_fn *fn, void *ctx)
     q->obs = fn;
     q->obs_ctx = fn ? ctx : NULL;
     q->fast_max = fn ? 0 : q->cap;
+    q->attn = q->stopped || q->stale || fn;
+    if (!fn) { /* nothing more to tell */
+        free(q->seen.slot);
+        memset(&q->seen, 0, sizeof q->seen);
+    }
 }
 
 size_t evq_memory(const struct evq *q)
 {
     return sizeof *q + q->cap * sizeof *q->heap +
-           (q->gone.cap + q->alive.cap) * sizeof *q->gone.slot;
+           (q->gone.cap + q->alive.cap) * sizeof *q->gone.slot + q->seen.cap * sizeof *q->seen.slot;
 }

@@ -55,7 +55,8 @@ struct evq_info {
     sim_us t;          /* when it will run */
     uint64_t seq;      /* insertion sequence: ties run in this order */
     evq_handle handle; /* for evq_cancel() */
-    const char *label; /* static text given to evq_at(), e.g. "TCP retransmit" */
+    const char *label; /* as given to evq_at() ("TCP retransmit") if the queue was
+                        * observed then (see evq_set_observer()), else NULL */
     void *ctx;         /* as given to evq_at() (for "which connection") */
     uint64_t arg;
 };
@@ -75,7 +76,9 @@ static inline sim_us evq_now(const struct evq *q)
 
 /* Schedule fn(ctx, arg) at absolute time t (t >= evq_now(); an earlier t is a
  * bug and asserts). label must be a static string: it names the event in the
- * pending-event view ("SMTP retry timer"). Returns the handle; can't fail
+ * pending-event view ("SMTP retry timer"); the queue keeps it only while an
+ * observer is installed (the hot path carries no label). Returns the
+ * handle; can't fail
  * (the heap grows, aborting only if memory is exhausted). */
 evq_handle evq_at(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg,
                   const char *label);
@@ -105,6 +108,9 @@ bool evq_step(struct evq *q);
  * Returns the number of events run. Events scheduled by events run in the
  * same call if they are due. */
 uint64_t evq_run(struct evq *q, sim_us until);
+/* As evq_run(), but the clock stays at the last event run: "run what is
+ * due by until" for a caller that reports how far the simulation got. */
+uint64_t evq_run_due(struct evq *q, sim_us until);
 /* Make the current evq_run() return after the running event. */
 void evq_stop(struct evq *q);
 /* Events run since evq_new(). Can't fail. */

@@ -176,7 +176,7 @@ void mta_schedule_run(struct mta *m, sim_us t)
 {
     struct evq *q = m->w->q;
     if (t < evq_now(q)) t = evq_now(q);
-    if (evq_is_set(m->run_timer) && evq_pending(q, m->run_timer)) {
+    if (evq_is_set(m->run_timer)) { /* pending: mta_run() clears it */
         if (m->run_at <= t) return;
         evq_cancel(q, m->run_timer);
     }

@@ -329,7 +329,7 @@ static void world_action(void *ctx, uint64_t arg)
 sim_us world_run(struct world *w, sim_us until)
 {
     if (until == SIM_US_MAX || until > w->horizon) until = w->horizon;
-    while (evq_next_time(w->q) >= 0 && evq_next_time(w->q) <= until) evq_step(w->q);
+    evq_run_due(w->q, until);
     return evq_now(w->q);
 }
 

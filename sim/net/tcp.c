@@ -58,6 +58,8 @@ struct tcp_conn {
     size_t ooo_bytes;
     bool ack_owed;
     /* timers */
+    /* EVQ_NONE whenever not pending: cleared when they fire or stop, so
+     * evq_is_set() is the cheap "armed?" test. */
     evq_handle rto_timer, tw_timer, fail_timer;
     sim_us rto, srtt, rttvar;
     bool rtt_valid, timing;
@@ -362,7 +364,7 @@ static void tcp_output(struct tcp_conn *c)
         if (len > wnd - inflight) len = wnd - inflight;
         size_t off = c->soff + (c->snd_nxt - c->sbuf_seq);
         uint8_t flags = NETEV_ACK | (len == unsent ? NETEV_PSH : 0);
-        if (!evq_pending(n->q, c->rto_timer)) tcp_rto_arm(c);
+        if (!evq_is_set(c->rto_timer)) tcp_rto_arm(c);
         if (!c->timing) {
             c->timing = true;
             c->timed_seq = c->snd_nxt + (uint32_t)len;
@@ -377,7 +379,7 @@ static void tcp_output(struct tcp_conn *c)
         c->fin_seq = c->snd_nxt;
         c->snd_nxt++;
         tcp_enter_state(c, s == TCP_S_ESTABLISHED ? TCP_S_FIN_WAIT_1 : TCP_S_LAST_ACK);
-        if (!evq_pending(n->q, c->rto_timer)) tcp_rto_arm(c);
+        if (!evq_is_set(c->rto_timer)) tcp_rto_arm(c);
         tcp_send_seg(c, NETEV_FIN | NETEV_ACK, c->fin_seq, NULL, 0, 0);
     }
 }

@@ -260,19 +260,34 @@ static void count_fn(void *ctx, const struct evq_info *ev)
     strcat(s, ";");
 }
 
+static void snap_obs_fn(void *ctx, enum evq_obs_kind kind, const struct evq_info *ev)
+{
+    (void)ctx;
+    (void)kind;
+    (void)ev;
+}
+
+/* Snapshots list pending events in run order; their labels are kept while
+ * an observer is installed (a view installs one), never on the hot path. */
 static void test_snapshot_labels(void **state)
 {
     (void)state;
     struct log l = {.q = evq_new()};
+    evq_at(l.q, 50, log_fn, &l, 0, "unobserved");
+    evq_set_observer(l.q, snap_obs_fn, NULL);
     evq_at(l.q, 300, log_fn, &l, 0, "SMTP retry");
     evq_handle c = evq_at(l.q, 100, log_fn, &l, 0, "cancelled");
     evq_at(l.q, 200, log_fn, &l, 0, "TCP retransmit");
     evq_cancel(l.q, c);
     struct evq_info snap[4];
-    assert_int_equal(evq_snapshot(l.q, snap, 1), 1);
-    assert_string_equal(snap[0].label, "TCP retransmit");
-    assert_int_equal(snap[0].t, 200);
+    assert_int_equal(evq_snapshot(l.q, snap, 2), 2);
+    assert_null(snap[0].label); /* scheduled before the observer */
+    assert_int_equal(snap[0].t, 50);
+    assert_string_equal(snap[1].label, "TCP retransmit");
+    assert_int_equal(snap[1].t, 200);
+    assert_ptr_equal(snap[1].fn, log_fn);
     char s[128] = "";
+    evq_step(l.q);
     evq_foreach_pending(l.q, count_fn, s);
     assert_string_equal(s, "TCP retransmit;SMTP retry;");
     evq_free(l.q);
@@ -345,6 +360,60 @@ static void test_observer(void **state)
     evq_free(q);
 }
 
+/* An observer is told every cancel with the whole event, whether it was
+ * scheduled before the observer came or after, and what the queue keeps
+ * for it goes when the events run: a long observed run of re-armed timers
+ * ends with the queue as small as it started. */
+struct obs_check {
+    uint64_t cancels, bad, unlabelled;
+};
+
+static void obs_check_fn(void *ctx, enum evq_obs_kind kind, const struct evq_info *ev)
+{
+    struct obs_check *o = ctx;
+    if (kind != EVQ_OBS_CANCEL) return;
+    o->cancels++;
+    /* Each timer's arg is its due time; its label says it is a timer (the
+     * queue keeps labels only while observed). */
+    if (ev->fn != nop_fn || (sim_us)ev->arg != ev->t || (ev->label && strcmp(ev->label, "timer") != 0))
+        o->bad++;
+    if (!ev->label) o->unlabelled++;
+}
+
+static void rearm_obs_fn(void *ctx, uint64_t arg)
+{
+    struct evq *q = ctx;
+    (void)arg;
+    static evq_handle timer;
+    evq_cancel(q, timer);
+    sim_us due = evq_now(q) + 3 * SIM_US_PER_S;
+    timer = evq_at(q, due, nop_fn, NULL, (uint64_t)due, "timer");
+    if (evq_now(q) < 200000) evq_after(q, 10, rearm_obs_fn, q, 0, "tick");
+}
+
+static void test_observer_cancel_whole_event(void **state)
+{
+    (void)state;
+    struct evq *q = evq_new();
+    evq_handle early = evq_at(q, 50, nop_fn, NULL, 50, "timer"); /* before the observer */
+    struct obs_check o = {0, 0, 0};
+    evq_set_observer(q, obs_check_fn, &o);
+    size_t base = evq_memory(q);
+    assert_true(evq_cancel(q, early));
+    assert_int_equal(o.cancels, 1);
+    assert_int_equal(o.unlabelled, 1); /* scheduled unobserved: no label kept */
+    evq_at(q, 0, rearm_obs_fn, q, 0, "tick");
+    evq_run(q, SIM_US_MAX);
+    assert_true(o.cancels > 19000);
+    assert_int_equal(o.bad, 0);
+    assert_int_equal(o.unlabelled, 1);
+    assert_int_equal(evq_count(q), 0);
+    /* Everything it was told of has run or been cancelled: nothing kept but
+     * the arrays' capacity (which a purge may have grown a little). */
+    assert_true(evq_memory(q) < base + 64 * 1024);
+    evq_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_snapshot_labels),
         cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_observer),
+        cmocka_unit_test(test_observer_cancel_whole_event),
     };
     return cmocka_run_group_tests_name("evq", tests, NULL, NULL);
 }
