@@ -303,6 +303,22 @@ static const int64_t ui_scale_give_up[] = {10 * MIN_US, 30 * MIN_US,  1 * HOUR_U
                                            4 * HOUR_US, 12 * HOUR_US, 1 * DAY_US,  2 * DAY_US,
                                            5 * DAY_US,  7 * DAY_US};
 
+/* Whether host or link id (kind HOST_UP or LINK_UP) is up at time now:
+ * as the file says, then as the timeline's downs and ups before now say. */
+static bool ui_up_at(const struct scn_scenario *s, sim_us now, enum ui_ctl_kind kind, size_t id)
+{
+    bool host = kind == UI_CTL_HOST_UP;
+    bool up = host ? s->hosts[id].up : s->links[id].up;
+    for (size_t i = 0; i < s->n_timeline && s->timeline[i].at <= now; i++) {
+        const struct scn_action *a = &s->timeline[i];
+        enum scn_action_kind on = host ? SCN_ACT_HOST_UP : SCN_ACT_LINK_UP;
+        enum scn_action_kind off = host ? SCN_ACT_HOST_DOWN : SCN_ACT_LINK_DOWN;
+        if ((a->kind == on || a->kind == off) && (host ? a->u.host : a->u.link) == id)
+            up = a->kind == on;
+    }
+    return up;
+}
+
 size_t ui_controls(const struct scn_scenario *s, sim_us now, struct ui_ctl *out, size_t max)
 {
     size_t n = 0;
@@ -345,29 +361,17 @@ size_t ui_controls(const struct scn_scenario *s, sim_us now, struct ui_ctl *out,
         }
     }
     for (size_t h = 0; h < s->n_hosts; h++, n++) {
-        bool up = s->hosts[h].up;
-        for (size_t i = 0; i < s->n_timeline && s->timeline[i].at <= now; i++) {
-            const struct scn_action *a = &s->timeline[i];
-            if ((a->kind == SCN_ACT_HOST_DOWN || a->kind == SCN_ACT_HOST_UP) && a->u.host == h)
-                up = a->kind == SCN_ACT_HOST_UP;
-        }
         if (n >= max) continue;
         out[n].kind = UI_CTL_HOST_UP;
         out[n].id = h;
-        out[n].value = up;
+        out[n].value = ui_up_at(s, now, UI_CTL_HOST_UP, h);
         snprintf(out[n].name, sizeof out[n].name, "host %s", s->hosts[h].name);
     }
     for (size_t l = 0; l < s->n_links; l++, n++) {
-        bool up = s->links[l].up;
-        for (size_t i = 0; i < s->n_timeline && s->timeline[i].at <= now; i++) {
-            const struct scn_action *a = &s->timeline[i];
-            if ((a->kind == SCN_ACT_LINK_DOWN || a->kind == SCN_ACT_LINK_UP) && a->u.link == l)
-                up = a->kind == SCN_ACT_LINK_UP;
-        }
         if (n >= max) continue;
         out[n].kind = UI_CTL_LINK_UP;
         out[n].id = l;
-        out[n].value = up;
+        out[n].value = ui_up_at(s, now, UI_CTL_LINK_UP, l);
         snprintf(out[n].name, sizeof out[n].name, "link %s - %s", s->hosts[s->links[l].a].name,
                  s->hosts[s->links[l].b].name);
     }
