@@ -276,6 +276,7 @@ struct ui_stats {
     unsigned text_renders; /* texts rendered by the font engine this frame (cache misses) */
     unsigned label_cover;  /* share of the worst-placed link label over a host or a label, % */
     unsigned min_text_px;  /* the smallest text drawn, in pixels (0: no text) */
+    unsigned day_marks;    /* "Day N" marks on the timeline */
 };
 
 /* What is under a point of the last frame drawn. */

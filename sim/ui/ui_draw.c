@@ -1202,6 +1202,30 @@ static void ui_d_timeline(struct ui_frame *f)
         ui_p_fill(g, x0 + (float)x, ty + th - h, 1, h, c);
     }
     double total = (double)(m->ct[m->n - 1] > 0 ? m->ct[m->n - 1] : 1);
+    /* A lesson of several days gets its days named where they begin, before
+     * any gap: "Day 3" says more than the fiftieth "29 min later". */
+    enum { UI_MAX_DAYS = 64 };
+    float day_l[UI_MAX_DAYS], day_r[UI_MAX_DAYS];
+    size_t ndays = 0;
+    sim_us end = trace_get(m->tr, m->n - 1)->t;
+    for (sim_us d = 1; d * SIM_US_PER_DAY <= end && ndays < UI_MAX_DAYS; d++) {
+        size_t i = trace_lower_bound(m->tr, d * SIM_US_PER_DAY);
+        if (i >= m->n) break;
+        float x = x0 + (float)((double)m->ct[i] / total) * w;
+        char day[24];
+        snprintf(day, sizeof day, "Day %lld", (long long)d + 1);
+        int tw, tth;
+        ui_p_text_size(g, UI_F_BOLD, ui_px(f, 18), day, &tw, &tth);
+        float lx = x + ui_px(f, 4);
+        if (lx + (float)tw > r.x + r.w - ui_px(f, 4)) lx = r.x + r.w - ui_px(f, 4) - (float)tw;
+        if (ndays && lx < day_r[ndays - 1] + ui_px(f, 10)) continue; /* no room: skip */
+        ui_p_fill(g, x - ui_px(f, 1), ty - ui_px(f, 4), ui_px(f, 3), th + ui_px(f, 26), f->c->text);
+        ui_p_text(g, UI_F_BOLD, ui_px(f, 18), f->c->text, lx, ty + th + ui_px(f, 6), UI_AL_LEFT,
+                  day);
+        day_l[ndays] = x - ui_px(f, 2);
+        day_r[ndays++] = lx + (float)tw;
+        g->stats.day_marks++;
+    }
     float last_right = -1e9f, last_mark = -1e9f;
     for (size_t j = 0; j < m->n_gaps; j++) {
         size_t i = m->gaps[j];
@@ -1221,7 +1245,10 @@ static void ui_d_timeline(struct ui_frame *f)
         if (lx < r.x + ui_px(f, 4)) lx = r.x + ui_px(f, 4);
         if (lx + (float)tw > r.x + r.w - ui_px(f, 4)) lx = r.x + r.w - ui_px(f, 4) - (float)tw;
         sim_us gap_us = trace_get(m->tr, i)->t - trace_get(m->tr, i - 1)->t;
-        if (gap_us >= 6 * UI_GAP_LABEL_US && lx > last_right + ui_px(f, 10)) {
+        bool clear = true;
+        for (size_t k = 0; k < ndays && clear; k++)
+            clear = lx + (float)tw + ui_px(f, 10) < day_l[k] || lx > day_r[k] + ui_px(f, 10);
+        if (clear && gap_us >= 6 * UI_GAP_LABEL_US && lx > last_right + ui_px(f, 10)) {
             ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->text, lx, ty + th + ui_px(f, 6), UI_AL_LEFT,
                       gap);
             last_right = lx + (float)tw;

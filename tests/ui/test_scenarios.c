@@ -86,6 +86,12 @@ static void check_one(struct ui_gfx *g, const char *path)
         /* No link's latency sits on a host's name, address, mailboxes or
          * queue, or on another link's (placed at the middle, every lesson
          * had one 38-100% covered). */
+        /* A lesson of several days names its days on the timeline (lesson
+         * 04 runs six: Day 2 to Day 6), a shorter one has none. */
+        sim_us days = trace_end_time(w.tr) / SIM_US_PER_DAY;
+        if ((days > 0) != (st.day_marks > 0) || st.day_marks > (unsigned)days)
+            fail_msg("%s step %zu: %u day marks for %lld whole days", path, steps[i],
+                     st.day_marks, (long long)days);
         if (st.label_cover != 0)
             fail_msg("%s step %zu: a link label is %u%% covered", path, steps[i], st.label_cover);
         if (steps[i] > 0 && steps[i] < n) {
