@@ -344,6 +344,16 @@ static void ua_conn_start(void *ctx, uint64_t arg)
     world_smtpc_quit(c->s);
 }
 
+bool ua_event_host(const struct evq_info *ev, uint32_t *host)
+{
+    if (ev->fn == ua_conn_start) {
+        *host = (uint32_t)((const struct ua_conn *)ev->ctx)->u->h;
+        return true;
+    }
+    return ua_acc_event_host(ev, host) || ua_imap_event_host(ev, host) ||
+           ua_page_event_host(ev, host) || ua_web_event_host(ev, host);
+}
+
 static void ua_job_connect(struct ua_job *j, uint32_t dst)
 {
     struct ua *u = j->u;

@@ -109,6 +109,13 @@ static void ua_acc_timeout(void *ctx, uint64_t arg)
     if (a->c) tcp_close(a->c);
 }
 
+bool ua_acc_event_host(const struct evq_info *ev, uint32_t *host)
+{
+    if (ev->fn != ua_acc_timeout) return false;
+    *host = (uint32_t)((const struct ua_acc *)ev->ctx)->u->h;
+    return true;
+}
+
 static void ua_acc_pump(struct ua_acc *a, const uint8_t *in, size_t len)
 {
     size_t off = 0;

@@ -269,6 +269,13 @@ static void ua_imap_timeout(void *ctx, uint64_t arg)
     if (m->c) tcp_close(m->c);
 }
 
+bool ua_imap_event_host(const struct evq_info *ev, uint32_t *host)
+{
+    if (ev->fn != ua_imap_timeout) return false;
+    *host = (uint32_t)((const struct ua_imap *)ev->ctx)->u->h;
+    return true;
+}
+
 void ua_imap_start(struct ua *u, const struct scn_check_mail *ck)
 {
     struct world *w = u->w;

@@ -38,4 +38,13 @@ void ua_imap_free_all(struct ua *u);
 /* Read mail with IMAP as the check_mail action says (ua_imap.c). */
 void ua_imap_start(struct ua *u, const struct scn_check_mail *ck);
 
+/* For the future-event view: if ev is one of a user agent's timers
+ * (connect, POP3, IMAP or HTTP timeout), its device's host into *host. The
+ * first covers them all (ua.c); the others each one file's own. */
+bool ua_event_host(const struct evq_info *ev, uint32_t *host);
+bool ua_acc_event_host(const struct evq_info *ev, uint32_t *host);
+bool ua_imap_event_host(const struct evq_info *ev, uint32_t *host);
+bool ua_page_event_host(const struct evq_info *ev, uint32_t *host);
+bool ua_web_event_host(const struct evq_info *ev, uint32_t *host);
+
 #endif

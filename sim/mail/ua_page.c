@@ -146,6 +146,13 @@ static void ua_page_timeout(void *ctx, uint64_t arg)
     if (p->c) tcp_close(p->c);
 }
 
+bool ua_page_event_host(const struct evq_info *ev, uint32_t *host)
+{
+    if (ev->fn != ua_page_timeout) return false;
+    *host = (uint32_t)((const struct ua_page *)ev->ctx)->u->h;
+    return true;
+}
+
 void ua_web_get(struct ua *u, const struct scn_web_get *g)
 {
     struct world *w = u->w;

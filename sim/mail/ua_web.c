@@ -164,6 +164,13 @@ static void ua_web_timeout(void *ctx, uint64_t arg)
     if (b->c) tcp_close(b->c);
 }
 
+bool ua_web_event_host(const struct evq_info *ev, uint32_t *host)
+{
+    if (ev->fn != ua_web_timeout) return false;
+    *host = (uint32_t)((const struct ua_web *)ev->ctx)->u->h;
+    return true;
+}
+
 void ua_webmail(struct ua *u, const struct scn_webmail *wm)
 {
     struct world *w = u->w;

@@ -253,6 +253,13 @@ static void world_dns_local(void *ctx, uint64_t arg)
     free(m);
 }
 
+bool world_dns_event_host(const struct evq_info *ev, uint32_t *host)
+{
+    if (ev->fn != world_dns_timeout && ev->fn != world_dns_local) return false;
+    *host = ((const struct world_dns_lookup *)ev->ctx)->host;
+    return true;
+}
+
 static void world_dns_send(struct world_dns_lookup *l)
 {
     struct world *w = l->w;

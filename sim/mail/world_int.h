@@ -134,6 +134,8 @@ void world_timers_attach(struct world *w);
  * (mta.c); if it is a scenario action, its description, or false for a
  * narration, which the view leaves out (world.c). */
 bool mta_event_host(const struct evq_info *ev, uint32_t *host);
+/* ... and a DNS lookup's timer, the resolving host (world_dns.c). */
+bool world_dns_event_host(const struct evq_info *ev, uint32_t *host);
 bool world_action_event(const struct world *w, const struct evq_info *ev, bool *shown,
                         char *label, size_t n);
 

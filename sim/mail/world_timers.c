@@ -6,12 +6,14 @@
  * carrying the event's due time and label. The window rebuilds the pending
  * set at any step from these records (ui_future_at). Unlabelled events and
  * narrations are left out. The module that scheduled an event says whose it
- * is: TCP names its connection's host, the mail server and the SMTP client
+ * is: TCP names its connection's host, the net the host a packet arrives
+ * at, the mail server, the SMTP client, the resolver and the user agents
  * their own; a scenario action is described ("scenario: host_down
- * mail.example.net"); other events carry no host (TRACE_NONE). */
+ * mail.example.net"). */
 #include "mail/world_int.h"
 
 #include "core/evq.h"
+#include "mail/ua_int.h"
 #include "mail/world_smtpc.h"
 
 static void world_timers_obs(void *ctx, enum evq_obs_kind kind, const struct evq_info *ev)
@@ -25,8 +27,10 @@ static void world_timers_obs(void *ctx, enum evq_obs_kind kind, const struct evq
     if (world_action_event(w, ev, &shown, text, sizeof text)) {
         if (!shown) return;
         label = text;
-    } else if (!tcp_event_host(ev, &host) && !mta_event_host(ev, &host)) {
-        world_smtpc_event_host(ev, &host);
+    } else if (!tcp_event_host(ev, &host) && !net_event_host(ev, &host) &&
+               !mta_event_host(ev, &host) && !world_smtpc_event_host(ev, &host) &&
+               !world_dns_event_host(ev, &host)) {
+        ua_event_host(ev, &host);
     }
     trace_add_timer(w->tr, evq_now(w->q), kind == EVQ_OBS_SET ? TR_TIMER_SET : TR_TIMER_CANCELLED,
                     host, ev->t, label);

@@ -573,7 +573,7 @@ void net_pkt_send(struct net *n, struct net_pkt *p, uint32_t from)
     net_pkt_report(n, p, k);
     p->lost = lost;
     evq_at(n->q, p->t_arrive, net_pkt_arrive, p, 0,
-           p->proto == NET_PROTO_TCP ? "TCP segment in flight" : "UDP datagram in flight");
+           p->proto == NET_PROTO_TCP ? "TCP segment arriving" : "UDP datagram arriving");
 }
 
 static void udp_input(struct net *n, struct net_pkt *p);
@@ -604,6 +604,13 @@ static void net_pkt_arrive(void *ctx, uint64_t arg)
         return;
     }
     net_pkt_send(n, p, p->hop_to);
+}
+
+bool net_event_host(const struct evq_info *ev, uint32_t *host)
+{
+    if (ev->fn != net_pkt_arrive) return false;
+    *host = ((const struct net_pkt *)ev->ctx)->hop_to;
+    return true;
 }
 
 /* ---- UDP --------------------------------------------------------------------- */

@@ -144,4 +144,9 @@ void udp_unbind(struct net *n, uint32_t host, uint16_t port);
 bool udp_send(struct net *n, uint32_t host, uint16_t sport, uint32_t dst, uint16_t dport,
               const void *data, size_t len);
 
+/* If ev is a packet's arrival at the end of a link, the host it arrives at
+ * (the link's far end) into *host; else false. For the future-event view.
+ * Can't fail. */
+bool net_event_host(const struct evq_info *ev, uint32_t *host);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +314,7 @@ static void test_window_run_keeps_timers_aside(void **state)
         assert_int_equal(a->len, b->len);
     }
     assert_true(trace_timer_note_count(tr) > 100);
+
     struct ui_model *m = ui_model_new(tr, s);
     struct ui_timer t[64];
     uint32_t org = host_id(tr, "mail.example.org"), net = host_id(tr, "mail.example.net");
@@ -413,6 +415,49 @@ static void test_reload_bad_file_keeps_world(void **state)
     ui_app_free(app);
 }
 
+/* In every shipped lesson, as the window runs it, every timer says whose it
+ * is (TCP, packets arriving, servers, SMTP clients, the resolver, user
+ * agents), but the scenario's own actions, which say what they do. */
+static void test_every_timer_has_its_host(void **state)
+{
+    (void)state;
+    DIR *d = opendir("scenarios");
+    assert_non_null(d);
+    struct dirent *e;
+    size_t lessons = 0;
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l < 6 || strcmp(e->d_name + l - 5, ".json") != 0) continue;
+        char path[512];
+        snprintf(path, sizeof path, "scenarios/%s", e->d_name);
+        struct scn_error se;
+        struct scn_scenario *s = scn_load_file(path, NULL, &se);
+        if (!s) fail_msg("%s", se.text);
+        struct trace *tr = trace_new();
+        trace_timers_aside(tr, true);
+        struct world_opts o = {0};
+        o.timers = true;
+        struct ms_error err;
+        struct world *w = world_new(s, tr, &o, &err);
+        if (!w) fail_msg("%s: %s", path, err.msg);
+        world_run(w, SIM_US_MAX);
+        world_free(w);
+        assert_true(trace_timer_note_count(tr) > 0);
+        for (size_t i = 0; i < trace_timer_note_count(tr); i++) {
+            const struct trace_timer_note *nt = trace_timer_note_get(tr, i);
+            const char *label = trace_str(tr, nt->timer.label);
+            bool scripted = strncmp(label, "scenario: ", 10) == 0;
+            if (scripted != (nt->timer.host == TRACE_NONE))
+                fail_msg("%s: timer \"%s\" has host %u", path, label, nt->timer.host);
+        }
+        trace_free(tr);
+        scn_free(s);
+        lessons++;
+    }
+    closedir(d);
+    assert_true(lessons >= 15);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_lesson14_quiz),
         cmocka_unit_test(test_world_records_timers),
         cmocka_unit_test(test_window_run_keeps_timers_aside),
+        cmocka_unit_test(test_every_timer_has_its_host),
     };
     return cmocka_run_group_tests_name("ui_lecture_sim", tests, NULL, NULL);
 }
