@@ -97,20 +97,8 @@ static struct trace *main_simulate(void *ctx, const struct scn_scenario *s, stru
         }
         s = copy;
     }
-    /* Every labelled timer, kept beside the records so that stepping still
-     * goes record by record: the future-event view (E) lists them. */
-    struct trace *tr = trace_new();
-    trace_timers_aside(tr, true);
-    struct world_opts opts = {0};
-    opts.timers = true;
-    struct world *w = world_new(s, tr, &opts, err);
-    if (w) {
-        world_run(w, SIM_US_MAX);
-        world_free(w);
-    } else {
-        trace_free(tr);
-        tr = NULL;
-    }
+    /* Every labelled timer noted, for the future-event view (E). */
+    struct trace *tr = world_simulate(s, true, err);
     scn_free(copy);
     return tr;
 }

@@ -333,6 +333,23 @@ sim_us world_run(struct world *w, sim_us until)
     return evq_now(w->q);
 }
 
+struct trace *world_simulate(const struct scn_scenario *s, bool timers_aside,
+                             struct ms_error *err)
+{
+    struct trace *tr = trace_new();
+    trace_timers_aside(tr, timers_aside);
+    struct world_opts o = {0};
+    o.timers = timers_aside;
+    struct world *w = world_new(s, tr, &o, err);
+    if (!w) {
+        trace_free(tr);
+        return NULL;
+    }
+    world_run(w, SIM_US_MAX);
+    world_free(w);
+    return tr;
+}
+
 size_t world_pending(const struct world *w, struct evq_info *out, size_t max, size_t *total)
 {
     if (total) *total = evq_count(w->q);

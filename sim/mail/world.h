@@ -43,6 +43,14 @@ void world_free(struct world *w);
  * retry interval). Returns the simulated time reached. */
 sim_us world_run(struct world *w, sim_us until);
 
+/* Run scenario s to its end into a new trace (free it with trace_free()),
+ * or NULL with err set when the world refuses the scenario. With
+ * timers_aside, every labelled timer is noted beside the records
+ * (trace_timers_aside, world_opts.timers): the window's runs, whose
+ * future-event view lists them while stepping stays record by record. */
+struct trace *world_simulate(const struct scn_scenario *s, bool timers_aside,
+                             struct ms_error *err);
+
 /* What is still scheduled, earliest first, up to max into out (the event
  * queue's own view, evq_snapshot); returns how many. With the whole count
  * when more than max are pending: *total (may be NULL). For the hardening

@@ -140,20 +140,7 @@ static void bench_seek(void)
 static struct trace *bench_simulate(void *ctx, const struct scn_scenario *s, struct ms_error *err)
 {
     (void)ctx;
-    /* As the window's own runs (sim/main.c): every timer noted beside the
-     * records for the future-event view. */
-    struct trace *tr = trace_new();
-    trace_timers_aside(tr, true);
-    struct world_opts o = {0};
-    o.timers = true;
-    struct world *w = world_new(s, tr, &o, err);
-    if (!w) {
-        trace_free(tr);
-        return NULL;
-    }
-    world_run(w, SIM_US_MAX);
-    world_free(w);
-    return tr;
+    return world_simulate(s, true, err); /* as the window's own runs */
 }
 
 /* From nothing to the first frame of the built-in lesson: load the scenario,

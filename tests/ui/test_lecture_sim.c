@@ -21,15 +21,7 @@
 static struct trace *sim_run(void *ctx, const struct scn_scenario *s, struct ms_error *err)
 {
     (void)ctx;
-    struct trace *tr = trace_new();
-    struct world *w = world_new(s, tr, NULL, err);
-    if (!w) {
-        trace_free(tr);
-        return NULL;
-    }
-    world_run(w, SIM_US_MAX);
-    world_free(w);
-    return tr;
+    return world_simulate(s, false, err);
 }
 
 static const struct ui_sim test_sim = {NULL, sim_run, world_transcript};
@@ -261,10 +253,8 @@ static void test_world_records_timers(void **state)
     for (size_t i = 1; i < n; i++)
         assert_true(t[i - 1].due <= t[i].due);
     /* Without the option the trace has no timer records. */
-    struct trace *plain = trace_new();
-    w = world_new(s, plain, NULL, &err);
-    world_run(w, SIM_US_MAX);
-    world_free(w);
+    struct trace *plain = world_simulate(s, false, &err);
+    assert_non_null(plain);
     assert_int_equal(count_kind(plain, TR_TIMER_SET), 0);
     assert_int_equal(count_kind(plain, TR_MSG_DEFERRED), count_kind(tr, TR_MSG_DEFERRED));
     trace_free(plain);
@@ -292,18 +282,10 @@ static void test_window_run_keeps_timers_aside(void **state)
     struct scn_scenario *s = scn_load_file("scenarios/03-server-down-two-hours.json", NULL, &se);
     assert_non_null(s);
     struct ms_error err;
-    struct trace *tr = trace_new();
-    trace_timers_aside(tr, true);
-    struct world_opts o = {0};
-    o.timers = true;
-    struct world *w = world_new(s, tr, &o, &err);
-    assert_non_null(w);
-    world_run(w, SIM_US_MAX);
-    world_free(w);
-    struct trace *plain = trace_new();
-    w = world_new(s, plain, NULL, &err);
-    world_run(w, SIM_US_MAX);
-    world_free(w);
+    struct trace *tr = world_simulate(s, true, &err);
+    struct trace *plain = world_simulate(s, false, &err);
+    assert_non_null(tr);
+    assert_non_null(plain);
     /* Step for step the same records. */
     assert_int_equal(count_kind(tr, TR_TIMER_SET), 0);
     assert_int_equal(trace_count(tr), trace_count(plain));
@@ -433,15 +415,9 @@ static void test_every_timer_has_its_host(void **state)
         struct scn_error se;
         struct scn_scenario *s = scn_load_file(path, NULL, &se);
         if (!s) fail_msg("%s", se.text);
-        struct trace *tr = trace_new();
-        trace_timers_aside(tr, true);
-        struct world_opts o = {0};
-        o.timers = true;
         struct ms_error err;
-        struct world *w = world_new(s, tr, &o, &err);
-        if (!w) fail_msg("%s: %s", path, err.msg);
-        world_run(w, SIM_US_MAX);
-        world_free(w);
+        struct trace *tr = world_simulate(s, true, &err);
+        if (!tr) fail_msg("%s: %s", path, err.msg);
         assert_true(trace_timer_note_count(tr) > 0);
         for (size_t i = 0; i < trace_timer_note_count(tr); i++) {
             const struct trace_timer_note *nt = trace_timer_note_get(tr, i);

@@ -20,15 +20,7 @@
 static struct trace *sim_run(void *ctx, const struct scn_scenario *s, struct ms_error *err)
 {
     (void)ctx;
-    struct trace *tr = trace_new();
-    struct world *w = world_new(s, tr, NULL, err);
-    if (!w) {
-        trace_free(tr);
-        return NULL;
-    }
-    world_run(w, SIM_US_MAX);
-    world_free(w);
-    return tr;
+    return world_simulate(s, false, err);
 }
 
 static const struct ui_sim test_sim = {NULL, sim_run, world_transcript};
