@@ -40,7 +40,9 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wundef -Wwrite-strings \
         -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition \
         -Wformat=2 -Wvla
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-DEFS := -D_POSIX_C_SOURCE=200809L -DMAILSIM_VERSION='"$(VERSION)"'
+DATADIR := $(PREFIX)/share/mailsim
+DEFS := -D_POSIX_C_SOURCE=200809L -DMAILSIM_VERSION='"$(VERSION)"' \
+        -DMAILSIM_DATADIR='"$(DATADIR)"'
 INC  := -Isim
 
 REL_FLAGS := -O2 -g
@@ -170,6 +172,9 @@ install: mailsim
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailsim/scenarios
 	install -m 755 mailsim $(DESTDIR)$(PREFIX)/bin/mailsim
 	install -m 644 scenarios/*.json $(DESTDIR)$(PREFIX)/share/mailsim/scenarios/
+	install -d $(DESTDIR)$(PREFIX)/share/mailsim/assets/fonts
+	install -m 644 assets/fonts/*.ttf assets/fonts/LICENSE.dejavu \
+	  $(DESTDIR)$(PREFIX)/share/mailsim/assets/fonts/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mailsim

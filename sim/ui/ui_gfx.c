@@ -1,5 +1,6 @@
 /* ui_gfx.c -- the renderer: an SDL software renderer drawing into an
- * SDL_Surface, fonts found through fontconfig, and a cache of text textures.
+ * SDL_Surface, the fonts bundled in assets/fonts (fontconfig only when the
+ * bundle cannot be found), and a cache of text textures.
  *
  * Every frame, in a window or offscreen, is drawn into the same kind of
  * surface by the same code, so a screenshot is exactly what the room sees.
@@ -11,11 +12,21 @@
 #include <SDL_image.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ui/ui_int.h"
 
 static const char *const ui_font_families[UI_F_COUNT] = {"DejaVu Sans", "DejaVu Sans:bold",
                                                          "DejaVu Sans Mono"};
+/* The same faces as shipped in assets/fonts, so that every machine renders
+ * the same pixels whatever fonts it has installed (docs/architecture.md). */
+static const char *const ui_font_files[UI_F_COUNT] = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
+                                                      "DejaVuSansMono.ttf"};
+
+#ifndef MAILSIM_DATADIR
+#define MAILSIM_DATADIR "/usr/local/share/mailsim"
+#endif
 
 /* Fill err with where and msg (cut to fit). */
 static void ui_err(struct ms_error *err, const char *where, const char *msg)
@@ -54,12 +65,51 @@ static bool ui_font_find(const char *family, char *out, size_t outlen)
     return ok;
 }
 
+static bool ui_is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The bundled copy of font f, into out: $MAILSIM_ASSETS, then assets/ beside
+ * the executable (a build tree), then ../share/mailsim/assets beside it (an
+ * installed tree, wherever PREFIX was), then the compiled-in data directory. */
+static bool ui_font_bundled(int f, char *out, size_t outlen)
+{
+    char exe[480] = "";
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = '\0';
+    } else {
+        exe[0] = '\0';
+    }
+    const char *env = getenv("MAILSIM_ASSETS");
+    const char *dirs[4] = {env && *env ? env : NULL, NULL, NULL, MAILSIM_DATADIR "/assets"};
+    char beside[512], shared[512];
+    if (exe[0]) {
+        snprintf(beside, sizeof beside, "%s/assets", exe);
+        snprintf(shared, sizeof shared, "%s/../share/mailsim/assets", exe);
+        dirs[1] = beside;
+        dirs[2] = shared;
+    }
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        if (!dirs[i]) continue;
+        int w = snprintf(out, outlen, "%s/fonts/%s", dirs[i], ui_font_files[f]);
+        if (w > 0 && (size_t)w < outlen && ui_is_file(out)) return true;
+    }
+    return false;
+}
+
 static bool ui_fonts_setup(struct ui_gfx *g, struct ms_error *err)
 {
     const char *env = getenv("MAILSIM_FONT");
     for (int f = 0; f < UI_F_COUNT; f++) {
         if (env && *env && f != UI_F_MONO) {
             snprintf(g->font_path[f], sizeof g->font_path[f], "%s", env);
+        } else if (ui_font_bundled(f, g->font_path[f], sizeof g->font_path[f])) {
+            /* found in assets/fonts */
         } else if (!ui_font_find(ui_font_families[f], g->font_path[f], sizeof g->font_path[f])) {
             if (f > 0) {
                 memcpy(g->font_path[f], g->font_path[0], sizeof g->font_path[f]);

@@ -7,6 +7,9 @@ make --no-print-directory -s install PREFIX=/opt/ms DESTDIR="$tmp" >/dev/null
 [ -x "$tmp/opt/ms/bin/mailsim" ] || { echo "no $tmp/opt/ms/bin/mailsim"; exit 1; }
 n=$(ls "$tmp/opt/ms/share/mailsim/scenarios/"*.json | wc -l)
 [ "$n" -eq "$(ls scenarios/*.json | wc -l)" ] || { echo "installed $n lessons"; exit 1; }
+for f in DejaVuSans.ttf DejaVuSans-Bold.ttf DejaVuSansMono.ttf LICENSE.dejavu; do
+    [ -f "$tmp/opt/ms/share/mailsim/assets/fonts/$f" ] || { echo "no assets/fonts/$f installed"; exit 1; }
+done
 "$tmp/opt/ms/bin/mailsim" --version | grep -q '^mailsim [0-9]'
 "$tmp/opt/ms/bin/mailsim" --transcript "$tmp/opt/ms/share/mailsim/scenarios/01-alice-to-bob.json" |
     grep -q 'C: EHLO'
