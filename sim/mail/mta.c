@@ -40,7 +40,6 @@ struct mta_sess {
     size_t nrcpt, caprcpt;
     char *in;          /* bytes the engine has not consumed yet */
     size_t inlen, incap;
-    struct world_lines lin, lout;
     bool authed;
     bool chaos_drop; /* abort before the 250 after DATA goes out */
 };
@@ -136,10 +135,10 @@ static void mta_deliver_local(struct mta *m, uint32_t msg, const char *sender, c
     struct msg_split sp;
     msg_split(data, len, &sp);
     char text[200];
-    snprintf(text, sizeof text, "into %s's INBOX [body %016llx]", user,
-             (unsigned long long)mq_check_hash(data + sp.body_off, sp.body_len));
-    world_msg_trace(w, TR_MSG_DELIVERED, msg, (uint32_t)m->h, TRACE_NONE, sender, rcpt, 0, 0, -1,
-                    text);
+    snprintf(text, sizeof text, "into %s's INBOX", user);
+    struct world_msg_facts mf = {mq_check_hash(data + sp.body_off, sp.body_len), 0, false};
+    world_msg_trace_facts(w, TR_MSG_DELIVERED, msg, (uint32_t)m->h, TRACE_NONE, sender, rcpt, 0,
+                          0, -1, text, &mf);
     (void)peer;
     if (f) {
         size_t unseen = 0;
@@ -271,11 +270,9 @@ static void mta_bounce(struct mta *m, struct mta_msg *orig, const char *rcpt, in
     }
     struct msg_split dsp;
     msg_split(b.data, b.len, &dsp);
-    char text[160];
-    snprintf(text, sizeof text, "delivery status notification [body %016llx]",
-             (unsigned long long)mq_check_hash(b.data + dsp.body_off, dsp.body_len));
-    world_msg_trace(w, TR_MSG_COMPOSED, dsn_id, (uint32_t)m->h, TRACE_NONE, "", orig->sender, 0,
-                    0, -1, text);
+    struct world_msg_facts mf = {mq_check_hash(b.data + dsp.body_off, dsp.body_len), 0, false};
+    world_msg_trace_facts(w, TR_MSG_COMPOSED, dsn_id, (uint32_t)m->h, TRACE_NONE, "",
+                          orig->sender, 0, 0, -1, "delivery status notification", &mf);
     world_msgid_register(w, b.data, b.len, dsn_id);
     bool ours;
     const struct scn_user *u = mta_local_user(m, orig->sender, &ours);
@@ -322,10 +319,9 @@ void mta_entry_failed(struct mta *m, uint32_t id, uint32_t peer, bool permanent,
         return;
     }
     uint32_t dsn = v.send_dsn ? world_msg_new(w) : 0;
-    char text[MQ_REASON_MAX + 32];
-    snprintf(text, sizeof text, "%s [dsn %u]", e->reason, (unsigned)dsn);
-    world_msg_trace(w, TR_MSG_BOUNCED, msg->id, (uint32_t)m->h, peer, msg->sender, e->rcpt,
-                    e->attempts, (uint32_t)code, -1, text);
+    struct world_msg_facts mf = {0, dsn, v.gave_up};
+    world_msg_trace_facts(w, TR_MSG_BOUNCED, msg->id, (uint32_t)m->h, peer, msg->sender, e->rcpt,
+                          e->attempts, (uint32_t)code, -1, e->reason, &mf);
     if (dsn) mta_bounce(m, msg, e->rcpt, code, e->reason, v.gave_up, peer, e->first_queued, dsn);
     m->msgs[id - 1] = NULL;
     mta_msg_unref(msg);
@@ -527,17 +523,22 @@ static void mta_sess_message(struct mta_sess *ss, const struct smtp_event *ev)
     smtp_server_verdict(ss->e, SMTP_V_ACCEPT, NULL);
 }
 
+/* Trace the lines the engine read and sent so far, with its states. */
+static void mta_sess_log(struct mta_sess *ss)
+{
+    world_trace_log(ss->m->w, smtp_server_log(ss->e), ss->conn, (uint32_t)ss->m->h, ss->peer,
+                    'S', "SMTP");
+}
+
 /* Send the engine's output, tracing each line. */
-static void mta_sess_flush(struct mta_sess *ss, const char *before)
+static void mta_sess_flush(struct mta_sess *ss)
 {
     const char *out;
     size_t n = smtp_server_out(ss->e, &out);
     if (n == 0) return;
-    struct world *w = ss->m->w;
-    world_lines_feed(w, &ss->lout, TR_LINE_SENT, ss->conn, (uint32_t)ss->m->h, ss->peer, 'S',
-                     "SMTP", before, smtp_server_state_name(smtp_server_state(ss->e)), out, n);
     if (ss->c) tcp_send(ss->c, out, n);
     smtp_server_out_done(ss->e, n);
+    mta_sess_log(ss);
 }
 
 static void mta_sess_events(struct mta_sess *ss)
@@ -575,12 +576,12 @@ static void mta_sess_events(struct mta_sess *ss)
 static void mta_sess_pump(struct mta_sess *ss)
 {
     for (;;) {
-        const char *before = smtp_server_state_name(smtp_server_state(ss->e));
         size_t used = ss->inlen ? smtp_server_recv(ss->e, ss->in, ss->inlen) : 0;
         if (used) {
             memmove(ss->in, ss->in + used, ss->inlen - used);
             ss->inlen -= used;
         }
+        mta_sess_log(ss);
         mta_sess_events(ss);
         if (ss->chaos_drop && ss->c) {
             struct tcp_conn *c = ss->c;
@@ -590,7 +591,7 @@ static void mta_sess_pump(struct mta_sess *ss)
             mta_sess_free(ss);
             return;
         }
-        mta_sess_flush(ss, before);
+        mta_sess_flush(ss);
         if (smtp_server_closed(ss->e)) {
             if (ss->c) tcp_close(ss->c);
             return;
@@ -603,10 +604,6 @@ static void mta_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size
 {
     (void)c;
     struct mta_sess *ss = ctx;
-    struct world *w = ss->m->w;
-    const char *st = smtp_server_state_name(smtp_server_state(ss->e));
-    world_lines_feed(w, &ss->lin, TR_LINE_RECEIVED, ss->conn, (uint32_t)ss->m->h, ss->peer, 'C',
-                     "SMTP", st, st, (const char *)data, len);
     if (ss->inlen + len > MTA_IN_MAX) {
         smtp_server_hangup(ss->e);
         tcp_close(ss->c);
@@ -628,8 +625,6 @@ static void mta_sess_free(struct mta_sess *ss)
     if (*pp) *pp = ss->next;
     mta_sess_txn_clear(ss);
     smtp_server_free(ss->e);
-    world_lines_free(&ss->lin);
-    world_lines_free(&ss->lout);
     free(ss->rcpt);
     free(ss->in);
     free(ss);

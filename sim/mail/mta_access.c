@@ -30,7 +30,6 @@ struct mta_acc {
     size_t nsnap;
     char *in;
     size_t inlen, incap;
-    struct world_lines lin, lout;
     bool closing;
 };
 
@@ -185,25 +184,25 @@ static void mta_pop_events(struct mta_acc *a)
 
 /* ---- both ----------------------------------------------------------------------- */
 
-static const char *mta_acc_state(const struct mta_acc *a)
+/* Trace the lines the engine read and sent so far, with its states. */
+static void mta_acc_log(struct mta_acc *a)
 {
-    return a->imap ? imap_state_name(imap_server_state(a->im))
-                   : pop3_state_name(pop3_server_state(a->pop));
+    struct line_log *g = a->imap ? imap_server_log(a->im) : pop3_server_log(a->pop);
+    world_trace_log(a->m->w, g, a->conn, (uint32_t)a->m->h, a->peer, 'S', a->imap ? "IMAP" : "POP3");
 }
 
-static void mta_acc_flush(struct mta_acc *a, const char *before)
+static void mta_acc_flush(struct mta_acc *a)
 {
     for (int guard = 0; guard < 10000; guard++) {
         const char *out;
         size_t n = a->imap ? imap_server_out(a->im, &out) : pop3_server_out(a->pop, &out);
         if (n == 0 || !a->c) return;
         size_t sent = tcp_send(a->c, out, n);
-        world_lines_feed(a->m->w, &a->lout, TR_LINE_SENT, a->conn, (uint32_t)a->m->h, a->peer,
-                         'S', a->imap ? "IMAP" : "POP3", before, mta_acc_state(a), out, sent);
         if (a->imap)
             imap_server_out_done(a->im, sent);
         else
             pop3_server_out_done(a->pop, sent);
+        mta_acc_log(a);
         if (sent < n) return;
     }
 }
@@ -231,7 +230,6 @@ static void mta_imap_events(struct mta_acc *a)
 static void mta_acc_pump(struct mta_acc *a)
 {
     for (;;) {
-        const char *before = mta_acc_state(a);
         size_t used = 0;
         if (a->inlen) {
             if (a->imap) {
@@ -245,11 +243,12 @@ static void mta_acc_pump(struct mta_acc *a)
             memmove(a->in, a->in + used, a->inlen - used);
             a->inlen -= used;
         }
+        mta_acc_log(a);
         if (a->imap)
             mta_imap_events(a);
         else
             mta_pop_events(a);
-        mta_acc_flush(a, before);
+        mta_acc_flush(a);
         if (a->closing && a->c) {
             tcp_close(a->c);
             return;
@@ -291,9 +290,6 @@ static void mta_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, siz
 {
     (void)c;
     struct mta_acc *a = ctx;
-    const char *st = mta_acc_state(a);
-    world_lines_feed(a->m->w, &a->lin, TR_LINE_RECEIVED, a->conn, (uint32_t)a->m->h, a->peer, 'C',
-                     a->imap ? "IMAP" : "POP3", st, st, (const char *)data, len);
     if (a->inlen + len > a->incap) {
         a->incap = (a->inlen + len) * 2;
         a->in = ms_xrealloc(a->in, a->incap);
@@ -311,8 +307,6 @@ void mta_acc_free(struct mta_acc *a)
     if (a->locked) mbox_unlock(a->locked, a);
     pop3_server_free(a->pop);
     imap_server_free(a->im);
-    world_lines_free(&a->lin);
-    world_lines_free(&a->lout);
     free(a->snap);
     free(a->uids);
     free(a->in);

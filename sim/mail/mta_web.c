@@ -203,10 +203,10 @@ static void mta_web_send(struct mta_web *wb, const struct scn_user *u, const cha
     struct msg_split sp;
     msg_split(b.data, b.len, &sp);
     char text[160];
-    snprintf(text, sizeof text, "%zu bytes, written in webmail [body %016llx]", b.len,
-             (unsigned long long)mq_check_hash(b.data + sp.body_off, sp.body_len));
-    world_msg_trace(w, TR_MSG_COMPOSED, id, (uint32_t)m->h, wb->peer, addr, form.to, 0, 0, -1,
-                    text);
+    snprintf(text, sizeof text, "%zu bytes, written in webmail", b.len);
+    struct world_msg_facts mf = {mq_check_hash(b.data + sp.body_off, sp.body_len), 0, false};
+    world_msg_trace_facts(w, TR_MSG_COMPOSED, id, (uint32_t)m->h, wb->peer, addr, form.to, 0, 0,
+                          -1, text, &mf);
     world_msgid_register(w, b.data, b.len, id);
     mta_accept_message(m, id, addr, form.to, b.data, b.len, wb->peer);
     msg_buf_free(&b);

@@ -472,11 +472,11 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
         hash = mq_check_hash(b.data + sp.body_off, sp.body_len);
     }
     if (eml)
-        snprintf(text, sizeof text, "%zu bytes, from file %.80s [body %016llx]", b.len, eml->name,
-                 (unsigned long long)hash);
+        snprintf(text, sizeof text, "%zu bytes, from file %.80s", b.len, eml->name);
     else
-        snprintf(text, sizeof text, "%zu bytes, %s [body %016llx]", b.len,
-                 m->n_attachments ? "with attachments" : "text", (unsigned long long)hash);
+        snprintf(text, sizeof text, "%zu bytes, %s", b.len,
+                 m->n_attachments ? "with attachments" : "text");
+    struct world_msg_facts mf = {hash, 0, false};
     /* Drop repeated addresses: each recipient gets the message once. */
     size_t uniq = 0;
     for (size_t i = 0; i < nr; i++) {
@@ -486,8 +486,8 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
     }
     nr = uniq;
     for (size_t i = 0; i < nr; i++)
-        world_msg_trace(w, TR_MSG_COMPOSED, id, (uint32_t)u->h, TRACE_NONE, send->from, all[i], 0,
-                        0, -1, text);
+        world_msg_trace_facts(w, TR_MSG_COMPOSED, id, (uint32_t)u->h, TRACE_NONE, send->from,
+                              all[i], 0, 0, -1, text, &mf);
     if (!ok) {
         char why[400];
         if (eml)

@@ -22,7 +22,6 @@ struct ua_acc {
     uint32_t conn, server;
     char user[128];
     evq_handle timer;
-    struct world_lines lin, lout;
     const char **known; /* the device's UIDs for this user, borrowed by the engine */
     size_t n_known;
 };
@@ -44,8 +43,6 @@ static void ua_acc_free(struct ua_acc *a)
     if (*pp) *pp = a->next;
     if (evq_is_set(a->timer)) evq_cancel(a->u->w->q, a->timer);
     pop3_client_free(a->e);
-    world_lines_free(&a->lin);
-    world_lines_free(&a->lout);
     free(a->known);
     free(a);
 }
@@ -74,15 +71,21 @@ static void ua_acc_remember(struct ua *u, const char *user, const char *uid)
     u->uids[u->n_uids++] = s;
 }
 
-static void ua_acc_flush(struct ua_acc *a, const char *before)
+/* Trace the lines the engine read and sent so far, with its states. */
+static void ua_acc_log(struct ua_acc *a)
+{
+    world_trace_log(a->u->w, pop3_client_log(a->e), a->conn, (uint32_t)a->u->h, a->server, 'C',
+                    "POP3");
+}
+
+static void ua_acc_flush(struct ua_acc *a)
 {
     const char *out;
     size_t n = pop3_client_out(a->e, &out);
     if (n == 0 || !a->c) return;
     size_t sent = tcp_send(a->c, out, n);
-    world_lines_feed(a->u->w, &a->lout, TR_LINE_SENT, a->conn, (uint32_t)a->u->h, a->server, 'C',
-                     "POP3", before, pop3_client_state_name(pop3_client_state(a->e)), out, sent);
     pop3_client_out_done(a->e, sent);
+    ua_acc_log(a);
 }
 
 static void ua_acc_events(struct ua_acc *a)
@@ -120,11 +123,11 @@ static void ua_acc_pump(struct ua_acc *a, const uint8_t *in, size_t len)
 {
     size_t off = 0;
     for (;;) {
-        const char *before = pop3_client_state_name(pop3_client_state(a->e));
         size_t used = off < len ? pop3_client_recv(a->e, (const char *)in + off, len - off) : 0;
         off += used;
+        ua_acc_log(a);
         ua_acc_events(a);
-        ua_acc_flush(a, before);
+        ua_acc_flush(a);
         enum pop3_client_state st = pop3_client_state(a->e);
         if (st == POP3_C_DONE || st == POP3_C_FAILED) {
             if (a->c) tcp_close(a->c);
@@ -144,11 +147,7 @@ static void ua_acc_connected(void *ctx, struct tcp_conn *c)
 static void ua_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len)
 {
     (void)c;
-    struct ua_acc *a = ctx;
-    const char *st = pop3_client_state_name(pop3_client_state(a->e));
-    world_lines_feed(a->u->w, &a->lin, TR_LINE_RECEIVED, a->conn, (uint32_t)a->u->h, a->server,
-                     'S', "POP3", st, st, (const char *)data, len);
-    ua_acc_pump(a, data, len);
+    ua_acc_pump(ctx, data, len);
 }
 
 static void ua_acc_close(void *ctx, struct tcp_conn *c, enum tcp_err err)

@@ -30,6 +30,15 @@ void world_msg_trace(struct world *w, enum trace_kind kind, uint32_t msg, uint32
                      uint32_t peer, const char *sender, const char *rcpt, uint32_t attempt,
                      uint32_t code, sim_us next_retry, const char *text)
 {
+    world_msg_trace_facts(w, kind, msg, host, peer, sender, rcpt, attempt, code, next_retry, text,
+                          NULL);
+}
+
+void world_msg_trace_facts(struct world *w, enum trace_kind kind, uint32_t msg, uint32_t host,
+                           uint32_t peer, const char *sender, const char *rcpt, uint32_t attempt,
+                           uint32_t code, sim_us next_retry, const char *text,
+                           const struct world_msg_facts *facts)
+{
     struct trace_msg m;
     memset(&m, 0, sizeof m);
     m.next_retry = next_retry;
@@ -41,6 +50,11 @@ void world_msg_trace(struct world *w, enum trace_kind kind, uint32_t msg, uint32
     m.sender = sender ? trace_intern(w->tr, sender) : TRACE_NONE;
     m.rcpt = rcpt ? trace_intern(w->tr, rcpt) : TRACE_NONE;
     m.msgid = TRACE_NONE;
+    if (facts) {
+        m.body_hash = facts->body_hash;
+        m.dsn = facts->dsn;
+        m.flags = facts->gave_up ? TRACE_MF_GAVE_UP : 0;
+    }
     trace_add_msg(w->tr, evq_now(w->q), kind, &m, text);
 }
 
@@ -64,6 +78,25 @@ void world_lines_feed(struct world *w, struct world_lines *l, enum trace_kind ki
                            after, l->buf, l->len);
             l->len = 0;
         }
+    }
+}
+
+void world_trace_log(struct world *w, struct line_log *g, uint32_t conn, uint32_t host,
+                     uint32_t peer, char side, const char *proto)
+{
+    struct line_fact f;
+    char other = side == 'C' ? 'S' : 'C';
+    while (line_log_next(g, &f)) {
+        if (f.kind == LINE_FACT_STATE || w->opts.no_lines) continue;
+        struct trace_line_facts tf = {f.verb, f.code, 0};
+        if (f.flags & LINE_F_DATA) tf.flags |= TRACE_LF_DATA;
+        if (f.flags & LINE_F_OK) tf.flags |= TRACE_LF_OK;
+        if (f.flags & LINE_F_ERR) tf.flags |= TRACE_LF_ERR;
+        if (f.flags & LINE_F_DATA_END) tf.flags |= TRACE_LF_DATA_END;
+        bool out = f.kind == LINE_FACT_OUT;
+        trace_add_line_facts(w->tr, evq_now(w->q), out ? TR_LINE_SENT : TR_LINE_RECEIVED, conn,
+                             host, peer, out ? side : other, proto, f.from, f.to, &tf, f.bytes,
+                             f.len);
     }
 }
 
@@ -358,22 +391,6 @@ size_t world_pending(const struct world *w, struct evq_info *out, size_t max, si
 
 /* ---- the invariant, from the trace ---------------------------------------------- */
 
-static uint64_t world_text_hash(const char *text, size_t len)
-{
-    const char *p = NULL;
-    for (size_t i = 0; i + 7 <= len; i++)
-        if (memcmp(text + i, "[body ", 6) == 0) p = text + i + 6;
-    return p ? strtoull(p, NULL, 16) : 0;
-}
-
-static uint32_t world_text_dsn(const char *text, size_t len)
-{
-    const char *p = NULL;
-    for (size_t i = 0; i + 6 <= len; i++)
-        if (memcmp(text + i, "[dsn ", 5) == 0) p = text + i + 5;
-    return p ? (uint32_t)strtoul(p, NULL, 10) : 0;
-}
-
 size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us end,
                    char *report, size_t cap, struct world_fates *fates)
 {
@@ -414,11 +431,8 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         const struct trace_rec *r = trace_get(tr, k);
         const struct trace_line *ln = trace_as_line(r);
         if (ln && r->kind == TR_LINE_SENT && ln->side == 'S' && ln->host < s->n_hosts &&
-            strcmp(trace_str(tr, ln->proto), "SMTP") == 0 &&
-            strcmp(trace_str(tr, ln->state_before), "DATA") == 0) {
-            size_t dl;
-            const uint8_t *d = trace_data(r, &dl);
-            if (dl >= 3 && memcmp(d, "250", 3) == 0) {
+            (ln->flags & TRACE_LF_DATA_END)) {
+            if (ln->code == 250) {
                 if (npend[ln->host] == 0) mq_check_empty_ack(c, r->t, ln->host);
                 for (size_t i = 0; i < npend[ln->host]; i++) {
                     struct mq_fate_rec f;
@@ -443,12 +457,6 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
             pend[m->host][npend[m->host]].rcpt = m->rcpt;
             npend[m->host]++;
         }
-        size_t tlen;
-        const char *text = (const char *)trace_data(r, &tlen);
-        char tbuf[512];
-        size_t tl = tlen < sizeof tbuf - 1 ? tlen : sizeof tbuf - 1;
-        memcpy(tbuf, text, tl);
-        tbuf[tl] = '\0';
         bool device = m->host < s->n_hosts && scn_host_kind_is_device(s->hosts[m->host].kind);
         struct mq_fate_rec f;
         memset(&f, 0, sizeof f);
@@ -460,7 +468,7 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         switch ((enum trace_kind)r->kind) {
         case TR_MSG_COMPOSED:
             f.kind = MQ_F_COMPOSED;
-            f.body_hash = world_text_hash(tbuf, tl);
+            f.body_hash = m->body_hash;
             mq_check_feed(c, &f);
             if (m->msg != last_composed) messages++;
             last_composed = m->msg;
@@ -484,7 +492,7 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         case TR_MSG_DELIVERED:
             if (m->peer == TRACE_NONE) {
                 f.kind = MQ_F_DELIVERED;
-                f.body_hash = world_text_hash(tbuf, tl);
+                f.body_hash = m->body_hash;
             } else {
                 f.kind = MQ_F_DEQUEUED;
             }
@@ -496,8 +504,8 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
                 f.kind = MQ_F_DEQUEUED;
             } else {
                 f.kind = MQ_F_BOUNCED;
-                f.dsn = world_text_dsn(tbuf, tl);
-                f.gave_up = strncmp(tbuf, "gave up", 7) == 0;
+                f.dsn = m->dsn;
+                f.gave_up = (m->flags & TRACE_MF_GAVE_UP) != 0;
             }
             break;
         case TR_MSG_DUPLICATE:

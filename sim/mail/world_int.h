@@ -13,6 +13,7 @@
 #include "net/net.h"
 #include "net/tcp.h"
 #include "proto/dns_wire.h"
+#include "proto/line.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"
 
@@ -54,11 +55,29 @@ void world_lines_feed(struct world *w, struct world_lines *l, enum trace_kind ki
                       const char *before, const char *after, const char *data, size_t len);
 void world_lines_free(struct world_lines *l);
 
+/* Record what an engine's session log holds so far: each line it read or
+ * wrote (and sent) becomes a LINE_RECEIVED / LINE_SENT record with the
+ * engine's states and the line's facts. side is the engine's: 'C' or 'S'. */
+void world_trace_log(struct world *w, struct line_log *g, uint32_t conn, uint32_t host,
+                     uint32_t peer, char side, const char *proto);
+
 /* Message numbers follow a message from hop to hop through its Message-ID:
  * register binds the Message-ID field of data to msg; lookup returns the
  * number bound to data's Message-ID, or binds a new number. */
 void world_msgid_register(struct world *w, const char *data, size_t len, uint32_t msg);
 uint32_t world_msgid_lookup(struct world *w, const char *data, size_t len);
+
+/* The typed facts of a message record (trace_msg's body_hash, dsn, flags). */
+struct world_msg_facts {
+    uint64_t body_hash;
+    uint32_t dsn;
+    bool gave_up;
+};
+/* world_msg_trace with typed facts (NULL: none). */
+void world_msg_trace_facts(struct world *w, enum trace_kind kind, uint32_t msg, uint32_t host,
+                           uint32_t peer, const char *sender, const char *rcpt, uint32_t attempt,
+                           uint32_t code, sim_us next_retry, const char *text,
+                           const struct world_msg_facts *facts);
 
 /* A new simulation-wide message number. Can't fail. */
 uint32_t world_msg_new(struct world *w);

@@ -16,7 +16,6 @@ struct world_smtpc {
     const struct world_smtpc_ops *ops;
     void *ctx;
     evq_handle timer;
-    struct world_lines lin, lout;
     bool connected;
     bool finished;
     enum tcp_err err;
@@ -83,16 +82,21 @@ static void world_smtpc_arm(struct world_smtpc *s)
     if (d > 0 && !s->finished) s->timer = evq_after(q, d, world_smtpc_timeout, s, 0, "SMTP timeout");
 }
 
-static void world_smtpc_flush(struct world_smtpc *s, const char *before)
+/* Trace the lines the engine read and sent so far, with its states. */
+static void world_smtpc_log(struct world_smtpc *s)
+{
+    world_trace_log(s->w, smtp_client_log(s->e), s->conn, s->host, s->dst, 'C', "SMTP");
+}
+
+static void world_smtpc_flush(struct world_smtpc *s)
 {
     for (;;) {
         const char *out;
         size_t n = smtp_client_out(s->e, &out);
         if (n == 0 || !s->c) return;
         size_t sent = tcp_send(s->c, out, n);
-        world_lines_feed(s->w, &s->lout, TR_LINE_SENT, s->conn, s->host, s->dst, 'C', "SMTP",
-                         before, smtp_client_state_name(smtp_client_state(s->e)), out, sent);
         smtp_client_out_done(s->e, sent);
+        world_smtpc_log(s);
         if (sent < n) return;
     }
 }
@@ -101,11 +105,11 @@ static void world_smtpc_pump(struct world_smtpc *s, const uint8_t *in, size_t le
 {
     size_t off = 0;
     for (;;) {
-        const char *before = smtp_client_state_name(smtp_client_state(s->e));
         size_t used = off < len ? smtp_client_recv(s->e, (const char *)in + off, len - off) : 0;
         off += used;
+        world_smtpc_log(s);
         world_smtpc_events(s);
-        world_smtpc_flush(s, before);
+        world_smtpc_flush(s);
         if (smtp_client_done(s->e)) {
             if (s->c) tcp_close(s->c);
             break;
@@ -127,9 +131,6 @@ static void world_smtpc_on_data(void *ctx, struct tcp_conn *c, const uint8_t *da
 {
     (void)c;
     struct world_smtpc *s = ctx;
-    const char *st = smtp_client_state_name(smtp_client_state(s->e));
-    world_lines_feed(s->w, &s->lin, TR_LINE_RECEIVED, s->conn, s->host, s->dst, 'S', "SMTP", st,
-                     st, (const char *)data, len);
     world_smtpc_pump(s, data, len);
 }
 
@@ -194,7 +195,5 @@ void world_smtpc_free(struct world_smtpc *s)
 {
     if (!s) return;
     smtp_client_free(s->e);
-    world_lines_free(&s->lin);
-    world_lines_free(&s->lout);
     free(s);
 }

@@ -21,7 +21,7 @@ struct world_tx {
     bool any;
     uint32_t cur_conn;
     /* connection id -> (client, server, server port), from CONN_OPENED */
-    struct world_tx_conn { uint32_t conn, client, server, srv_state; uint16_t sport; } *conns;
+    struct world_tx_conn { uint32_t conn, client, server; uint16_t sport; } *conns;
     size_t nconns, capconns;
     bool err;
 };
@@ -79,17 +79,26 @@ static void world_tx_printable(FILE *f, const uint8_t *p, size_t n)
     }
 }
 
-/* Print a message record's detail without the checker's bracketed tags. */
+/* Print a message record's detail text. */
 static void world_tx_detail(FILE *f, const uint8_t *p, size_t n)
 {
-    size_t cut = n;
-    for (size_t i = 0; i + 1 < n; i++) {
-        if (p[i] == ' ' && p[i + 1] == '[') {
-            cut = i;
-            break;
-        }
-    }
-    world_tx_printable(f, p, cut);
+    world_tx_printable(f, p, n);
+}
+
+/* POP3 and IMAP servers: a change of session state is the lesson
+ * (AUTHORIZATION -> TRANSACTION -> UPDATE, RFC 1939 §3; RFC 9051 §3). The
+ * server's engine reports it on the line that caused it: a command it read
+ * (QUIT enters UPDATE) or a reply it wrote (the verdict on PASS). */
+static void world_tx_server_state(struct world_tx *x, const struct trace_rec *r)
+{
+    const struct trace_line *l = trace_as_line(r);
+    bool server_rec = (r->kind == TR_LINE_SENT && l->side == 'S') ||
+                      (r->kind == TR_LINE_RECEIVED && l->side == 'C');
+    if (!server_rec || l->state_before == l->state_after) return;
+    const char *proto = trace_str(x->tr, l->proto);
+    if (strcmp(proto, "POP3") != 0 && strcmp(proto, "IMAP") != 0) return;
+    fprintf(x->f, "%-13s [%s server: %s -> %s]\n", "", proto, trace_str(x->tr, l->state_before),
+            trace_str(x->tr, l->state_after));
 }
 
 static void world_tx_line(struct world_tx *x, const struct trace_rec *r)
@@ -112,17 +121,7 @@ static void world_tx_line(struct world_tx *x, const struct trace_rec *r)
     fprintf(x->f, "%c: ", l->side);
     world_tx_printable(x->f, d, n);
     fputc('\n', x->f);
-    /* POP3 and IMAP servers: a change of session state is the lesson
-     * (AUTHORIZATION -> TRANSACTION -> UPDATE, RFC 1939 §3; RFC 3501 §3). */
-    const char *proto = trace_str(x->tr, l->proto);
-    struct world_tx_conn *sc = world_tx_conn_find(x, l->conn);
-    if (sc && l->side == 'S' && (strcmp(proto, "POP3") == 0 || strcmp(proto, "IMAP") == 0)) {
-        if (!sc->srv_state) sc->srv_state = l->state_before;
-        if (l->state_after != sc->srv_state)
-            fprintf(x->f, "%-13s [%s server: %s -> %s]\n", "", proto,
-                    trace_str(x->tr, sc->srv_state), trace_str(x->tr, l->state_after));
-        sc->srv_state = l->state_after;
-    }
+    world_tx_server_state(x, r);
 }
 
 static void world_tx_msg(struct world_tx *x, const struct trace_rec *r)
@@ -197,7 +196,6 @@ static void world_tx_conn(struct world_tx *x, const struct trace_rec *r)
             n->client = c->client;
             n->server = c->server;
             n->sport = c->sport;
-            n->srv_state = 0;
         }
         return;
     }
@@ -223,6 +221,9 @@ int world_transcript(const struct trace *tr, FILE *f)
         switch ((enum trace_kind)r->kind) {
         case TR_LINE_SENT:
             world_tx_line(&x, r);
+            break;
+        case TR_LINE_RECEIVED:
+            world_tx_server_state(&x, r);
             break;
         case TR_MSG_COMPOSED:
         case TR_MSG_SUBMITTED:

@@ -99,6 +99,7 @@ struct imap_server *imap_server_new(const struct imap_server_cfg *cfg)
     if (!s->cfg.out_high_water) s->cfg.out_high_water = 64 * 1024;
     line_init(&s->lr, IMAP_LINE_MAX);
     s->state = IMAP_S_NOT_AUTH;
+    line_log_init(&s->log, imap_state_names, IMAP_S_COUNT, IMAP_S_NOT_AUTH);
     if (cfg->host) imap_srv_untagged(s, "OK %s IMAP4rev1 Service Ready", cfg->host);
     else imap_srv_untagged(s, "OK IMAP4rev1 Service Ready");
     return s;
@@ -108,6 +109,7 @@ void imap_server_free(struct imap_server *s)
 {
     if (!s) return;
     line_free(&s->lr);
+    line_log_free(&s->log);
     imap_buf_free(&s->cmd);
     imap_buf_free(&s->out);
     free(s->view);
@@ -138,8 +140,31 @@ size_t imap_server_out(const struct imap_server *s, const char **out)
 
 void imap_server_out_done(struct imap_server *s, size_t n)
 {
+    imap_srv_log_sync(s);
+    if (n > s->out.len) n = s->out.len;
     imap_buf_consume(&s->out, n);
+    s->out_logged -= n;
+    line_log_sent(&s->log, n);
     if (s->wait == IMAP_W_FETCH && s->out.len < s->cfg.out_high_water) imap_fetch_continue(s);
+    imap_srv_log_sync(s);
+    line_log_settle(&s->log);
+}
+
+void imap_srv_log_sync(struct imap_server *s)
+{
+    if (s->out.len > s->out_logged) {
+        line_log_out(&s->log, s->out.p + s->out_logged, s->out.len - s->out_logged);
+        s->out_logged = s->out.len;
+    }
+}
+
+struct line_log *imap_server_log(struct imap_server *s)
+{
+    if (!s->log.on) {
+        line_log_enable(&s->log, s->out.p, s->out.len);
+        s->out_logged = s->out.len;
+    }
+    return &s->log;
 }
 
 bool imap_server_event(struct imap_server *s, struct imap_event *ev)
@@ -170,6 +195,8 @@ void imap_srv_enter_state(struct imap_server *s, enum imap_state st)
     ev.from = s->state;
     ev.to = st;
     ev.offset = s->cmd_offset;
+    imap_srv_log_sync(s);
+    line_log_state(&s->log, (int)st, NULL);
     s->state = st;
     imap_push_event(s, &ev);
 }
@@ -192,6 +219,8 @@ void imap_server_timeout(struct imap_server *s)
 {
     if (s->done) return;
     imap_logout(s, "Autologout; idle for too long");
+    imap_srv_log_sync(s);
+    line_log_settle(&s->log);
 }
 
 /* ---- output ------------------------------------------------------------------- */
@@ -228,6 +257,8 @@ void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r,
     va_start(ap, fmt);
     int k = vsnprintf(ev.text, sizeof ev.text, fmt, ap);
     va_end(ap);
+    imap_srv_log_sync(s);
+    line_log_mark_out(&s->log, r == IMAP_OK ? LINE_F_OK : LINE_F_ERR, 0, s->cur_cmd);
     imap_buf_printf(&s->out, "%s %s ", tag, imap_result_name(r));
     if (k >= 0 && (size_t)k >= sizeof ev.text) { /* the event keeps a prefix, the wire all */
         char *big = ms_xmalloc((size_t)k + 1);
@@ -240,6 +271,8 @@ void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r,
         imap_buf_adds(&s->out, ev.text);
     }
     imap_buf_add(&s->out, "\r\n", 2);
+    imap_srv_log_sync(s);
+    line_log_mark_out(&s->log, 0, 0, "");
     ev.kind = IMAP_EV_COMMAND;
     ev.from = ev.to = s->state;
     ev.result = r;
@@ -417,6 +450,8 @@ void imap_server_notify(struct imap_server *s)
 {
     /* RFC 2177 §3: while idling the server sends EXISTS/EXPUNGE at once */
     if (s->wait == IMAP_W_IDLE) imap_srv_sync(s, true);
+    imap_srv_log_sync(s);
+    line_log_settle(&s->log);
 }
 
 /* ---- input framing ---------------------------------------------------------------- */
@@ -430,6 +465,10 @@ size_t imap_server_recv(struct imap_server *s, const char *in, size_t len)
         if (s->in == IMAP_IN_LITERAL || s->in == IMAP_IN_DISCARD) {
             size_t k = len - used;
             if (k > s->lit_left) k = (size_t)s->lit_left;
+            imap_srv_log_sync(s);
+            line_log_mark_in(&s->log, LINE_F_DATA, 0, NULL);
+            line_log_in(&s->log, in + used, k);
+            line_log_mark_in(&s->log, 0, 0, NULL);
             if (s->in == IMAP_IN_LITERAL) imap_buf_add(&s->cmd, in + used, k);
             used += k;
             s->in_offset += k;
@@ -440,6 +479,8 @@ size_t imap_server_recv(struct imap_server *s, const char *in, size_t len)
         if (s->cmd.len == 0 && s->in == IMAP_IN_LINE) s->cmd_offset = s->in_offset;
         enum line_status st;
         size_t k = line_feed(&s->lr, in + used, len - used, &st);
+        imap_srv_log_sync(s);
+        line_log_in(&s->log, in + used, k);
         used += k;
         s->in_offset += k;
         if (st == LINE_TOO_LONG) {
@@ -459,6 +500,8 @@ size_t imap_server_recv(struct imap_server *s, const char *in, size_t len)
             imap_on_line(s, (char *)(uintptr_t)line, n, bad);
         }
     }
+    imap_srv_log_sync(s);
+    line_log_settle(&s->log);
     return used;
 }
 
@@ -695,6 +738,7 @@ static void imap_exec(struct imap_server *s)
         goto out;
     }
     snprintf(s->cur_cmd, sizeof s->cur_cmd, "%s", d->name);
+    line_log_note_in(&s->log, d->name, strlen(d->name), 0);
     if (!(d->states & (1u << s->state))) {
         /* I9: a BAD never changes state */
         imap_srv_tagged(s, t, IMAP_BAD, "Command not allowed in the %s state", imap_state_name(s->state));
@@ -821,6 +865,8 @@ void imap_server_verdict(struct imap_server *s, bool ok)
     imap_login_done(s, tag, s->pend_user, ok);
     s->cmd.len = 0;
     s->cmd_lit_total = 0;
+    imap_srv_log_sync(s);
+    line_log_settle(&s->log);
 }
 
 static void imap_cmd_login(struct imap_server *s, struct imap_cur *c, const char *tag)

@@ -109,6 +109,10 @@ sim_us imap_server_timeout_us(const struct imap_server *s);
 void imap_server_set_now(struct imap_server *s, sim_us now);
 
 /* Current RFC 3501 state. Can't fail. */
+/* The session log (proto/line.h), kept from this call on: every line read
+ * and written, with the state before and after it. Can't fail. */
+struct line_log;
+struct line_log *imap_server_log(struct imap_server *s);
 enum imap_state imap_server_state(const struct imap_server *s);
 /* Octets of a literal still expected from the client (accepted or being
  * discarded); 0 when reading command lines. For display and fuzz oracles. */

@@ -88,6 +88,8 @@ struct imap_server {
     enum imap_result reject_result;
 
     struct imap_buf out;
+    size_t out_logged;            /* bytes of out already handed to the session log */
+    struct line_log log;
     struct imap_event ev[IMAP_EVENTS];
     size_t ev_head, ev_n;
 
@@ -114,6 +116,8 @@ struct imap_server {
 /* imap_server.c */
 /* The only place the state changes (style.md); raises IMAP_EV_STATE. */
 void imap_srv_enter_state(struct imap_server *s, enum imap_state st);
+/* Hand the output written since the last call to the session log. */
+void imap_srv_log_sync(struct imap_server *s);
 /* Reply BAD (and return false) when the cursor has an error or extra input. */
 bool imap_srv_args_end(struct imap_server *s, struct imap_cur *c, const char *tag);
 /* Forget the selected mailbox's view. */

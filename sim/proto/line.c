@@ -3,6 +3,7 @@
 
 #include "core/common.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,4 +124,228 @@ bool line_has_bare_eol(const struct line_reader *r)
 bool line_has_nul(const struct line_reader *r)
 {
     return r->nuls > 0;
+}
+
+/* ---- the session log ------------------------------------------------------ */
+
+#define LINE_LOG_CUT 4096 /* a line longer than this is logged in pieces */
+
+struct line_log_ent {
+    struct line_fact f; /* bytes is an arena offset until handed out */
+    size_t off;
+    int from, to;
+    uint64_t end;       /* OUT: output offset just past the line */
+    bool dropped;       /* OUT: never sent */
+    const char *why;
+};
+
+void line_log_init(struct line_log *g, const char *const *names, int n_names, int initial)
+{
+    memset(g, 0, sizeof *g);
+    g->names = names;
+    g->n_names = n_names;
+    g->cur = g->reported = initial;
+}
+
+void line_log_free(struct line_log *g)
+{
+    free(g->ents);
+    free(g->arena);
+    free(g->part[0]);
+    free(g->part[1]);
+    g->ents = NULL;
+    g->arena = NULL;
+    g->part[0] = g->part[1] = NULL;
+    g->n = g->head = g->cap = 0;
+    g->arena_len = g->arena_cap = 0;
+    g->part_len[0] = g->part_len[1] = g->part_cap[0] = g->part_cap[1] = 0;
+}
+
+void line_log_enable(struct line_log *g, const char *unsent, size_t n)
+{
+    if (g->on) return;
+    g->on = true;
+    g->out_total -= n < g->out_total ? n : g->out_total;
+    line_log_out(g, unsent, n);
+}
+
+void line_log_drop_unsent(struct line_log *g)
+{
+    for (size_t i = g->head; i < g->n; i++) {
+        struct line_log_ent *e = &g->ents[i];
+        if (e->f.kind == LINE_FACT_OUT && e->end > g->out_sent) e->dropped = true;
+    }
+    if (g->open && g->ents[g->open_at].dropped) {
+        g->open = false;
+        g->reported = g->cur;
+    }
+    g->part_len[1] = 0;
+    g->out_total = g->out_sent;
+}
+
+static const char *line_log_name(const struct line_log *g, int st)
+{
+    return st >= 0 && st < g->n_names && g->names[st] ? g->names[st] : "?";
+}
+
+/* Close the open line: its "after" is the state now. */
+static void line_log_close(struct line_log *g)
+{
+    if (!g->open) return;
+    g->ents[g->open_at].to = g->cur;
+    g->reported = g->cur;
+    g->open = false;
+}
+
+static struct line_log_ent *line_log_push(struct line_log *g)
+{
+    if (g->head == g->n) g->head = g->n = g->arena_len = 0; /* all taken: start over */
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 32;
+        g->ents = ms_xrealloc(g->ents, g->cap * sizeof *g->ents);
+    }
+    struct line_log_ent *e = &g->ents[g->n++];
+    memset(e, 0, sizeof *e);
+    return e;
+}
+
+void line_log_state(struct line_log *g, int to, const char *why)
+{
+    int from = g->cur;
+    g->cur = to;
+    if (!g->on || from == to) return;
+    struct line_log_ent *e = line_log_push(g);
+    e->f.kind = LINE_FACT_STATE;
+    e->from = from;
+    e->to = to;
+    e->why = why ? why : "";
+}
+
+/* One line of direction d is complete in part[d]: make it a fact. */
+static void line_log_emit(struct line_log *g, int d)
+{
+    /* A line written while a line read is being handled belongs to that
+     * handling: the line read is the cause of any change of state. */
+    bool under_cause = d == 1 && g->open && g->ents[g->open_at].f.kind == LINE_FACT_IN;
+    if (!under_cause) line_log_close(g);
+    size_t len = g->part_len[d];
+    if (g->arena_len + len > g->arena_cap) {
+        size_t cap = g->arena_cap ? g->arena_cap : 1024;
+        while (cap < g->arena_len + len) cap *= 2;
+        g->arena = ms_xrealloc(g->arena, cap);
+        g->arena_cap = cap;
+    }
+    struct line_log_ent *e = line_log_push(g);
+    memcpy(g->arena + g->arena_len, g->part[d], len);
+    e->off = g->arena_len;
+    g->arena_len += len;
+    e->f.kind = d == 0 ? LINE_FACT_IN : LINE_FACT_OUT;
+    e->f.flags = g->mark_flags[d];
+    e->f.code = g->mark_code[d];
+    memcpy(e->f.verb, g->mark_verb[d], LINE_VERB_MAX);
+    e->f.len = len;
+    e->end = g->out_total;
+    if (under_cause) {
+        e->from = e->to = g->cur;
+    } else {
+        e->from = g->reported;
+        g->open = true;
+        g->open_at = g->n - 1;
+    }
+    g->part_len[d] = 0;
+}
+
+static void line_log_bytes(struct line_log *g, int d, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (d == 1) g->out_total++;
+        if (g->part_len[d] == g->part_cap[d]) {
+            g->part_cap[d] = g->part_cap[d] ? g->part_cap[d] * 2 : 128;
+            g->part[d] = ms_xrealloc(g->part[d], g->part_cap[d]);
+        }
+        char c = p[i];
+        g->part[d][g->part_len[d]++] = c;
+        size_t l = g->part_len[d];
+        bool eol = c == '\n' && (g->lf_ends || (l >= 2 && g->part[d][l - 2] == '\r'));
+        if (eol || l >= LINE_LOG_CUT) line_log_emit(g, d);
+    }
+}
+
+void line_log_in(struct line_log *g, const char *p, size_t n)
+{
+    if (g->on) line_log_bytes(g, 0, p, n);
+}
+
+void line_log_out(struct line_log *g, const char *p, size_t n)
+{
+    if (g->on)
+        line_log_bytes(g, 1, p, n);
+    else
+        g->out_total += n;
+}
+
+void line_log_sent(struct line_log *g, size_t n)
+{
+    g->out_sent += n;
+}
+
+static void line_log_mark(struct line_log *g, int d, unsigned flags, unsigned code, const char *verb)
+{
+    g->mark_flags[d] = flags;
+    g->mark_code[d] = code;
+    if (verb) snprintf(g->mark_verb[d], LINE_VERB_MAX, "%s", verb);
+}
+
+void line_log_mark_in(struct line_log *g, unsigned flags, unsigned code, const char *verb)
+{
+    line_log_mark(g, 0, flags, code, verb);
+}
+
+void line_log_mark_out(struct line_log *g, unsigned flags, unsigned code, const char *verb)
+{
+    line_log_mark(g, 1, flags, code, verb);
+}
+
+void line_log_note_in(struct line_log *g, const char *verb, size_t verb_len, unsigned flags)
+{
+    if (!g->on || !g->open) return;
+    struct line_log_ent *e = &g->ents[g->open_at];
+    if (e->f.kind != LINE_FACT_IN) return;
+    if (verb_len >= LINE_VERB_MAX) verb_len = LINE_VERB_MAX - 1;
+    for (size_t i = 0; i < verb_len; i++) {
+        char c = verb[i];
+        e->f.verb[i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+    }
+    e->f.verb[verb_len] = '\0';
+    e->f.flags |= flags;
+}
+
+void line_log_note_reply(struct line_log *g, unsigned code, unsigned flags)
+{
+    if (!g->on || !g->open) return;
+    struct line_log_ent *e = &g->ents[g->open_at];
+    if (e->f.kind != LINE_FACT_IN) return;
+    e->f.code = code;
+    e->f.flags |= flags;
+}
+
+void line_log_settle(struct line_log *g)
+{
+    line_log_close(g);
+}
+
+bool line_log_next(struct line_log *g, struct line_fact *f)
+{
+    while (g->head < g->n && g->ents[g->head].dropped) g->head++;
+    if (g->head == g->n) return false;
+    struct line_log_ent *e = &g->ents[g->head];
+    if (g->open && g->head == g->open_at) return false; /* its "after" is not known yet */
+    if (e->f.kind == LINE_FACT_OUT && e->end > g->out_sent) return false; /* not sent yet */
+    *f = e->f;
+    f->from = line_log_name(g, e->from);
+    f->to = line_log_name(g, e->to);
+    f->why = e->why ? e->why : "";
+    f->bytes = e->f.kind == LINE_FACT_STATE ? "" : g->arena + e->off;
+    g->head++;
+    return true;
 }

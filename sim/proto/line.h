@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum line_status {
     LINE_NONE,     /* all input consumed, no complete line yet */
@@ -54,5 +55,105 @@ const char *line_get(const struct line_reader *r, size_t *len);
 /* True when the framed line holds a bare CR, bare LF or NUL. */
 bool line_has_bare_eol(const struct line_reader *r);
 bool line_has_nul(const struct line_reader *r);
+
+/* ---- the session log: what an engine read, wrote and became ----------------
+ *
+ * Every engine keeps one log beside its reader. The engine hands it every byte
+ * it consumes and every byte it writes, and calls line_log_state() from its
+ * one enter_state(); the log cuts both streams into lines (CRLF, or LF alone
+ * when lf_ends) and gives each line the engine's state before and after it.
+ * A state change is reported once, at the line that caused it: a line read
+ * is the cause of every change until the engine has handled it (the next line
+ * read, or the end of the public call: QUIT, TRANSACTION -> UPDATE; SELECT,
+ * authenticated -> selected), and the lines written meanwhile show the state
+ * they were written in. A line written with no line read being handled (a
+ * reply written with the caller's verdict, a greeting) is the cause of the
+ * changes until the next line or the end of the call. A written line is
+ * handed out only once the caller has marked its bytes sent.
+ * Off by default: an engine without a reader of its log pays one branch per
+ * call. Facts are kept until line_log_next() takes them. */
+
+enum line_fact_kind {
+    LINE_FACT_IN,    /* a line the engine consumed */
+    LINE_FACT_OUT,   /* a line the engine wrote, now sent */
+    LINE_FACT_STATE, /* the engine entered a state */
+};
+
+#define LINE_F_DATA 1u     /* a line of message content (DATA, RETR, a literal) */
+#define LINE_F_OK 2u       /* a positive reply: +OK, IMAP OK, SMTP 2xx/3xx */
+#define LINE_F_ERR 4u      /* a negative reply: -ERR, IMAP NO/BAD, SMTP 4xx/5xx */
+#define LINE_F_DATA_END 8u /* the reply that answers a whole message (end of DATA) */
+
+#define LINE_VERB_MAX 16
+
+/* One fact, borrowed until the next line_log_next(). */
+struct line_fact {
+    enum line_fact_kind kind;
+    unsigned flags;           /* LINE_F_* */
+    unsigned code;            /* a numeric reply code the line carries (SMTP, HTTP), or 0 */
+    char verb[LINE_VERB_MAX]; /* the command verb the line is or answers, or "" */
+    const char *from, *to;    /* state names before and after */
+    const char *why;          /* STATE: the cause (static text), or "" */
+    const char *bytes;        /* IN/OUT: the line, its end of line included */
+    size_t len;
+};
+
+struct line_log_ent; /* internal */
+
+struct line_log {
+    bool on;
+    bool lf_ends;             /* a bare LF also ends a line (HTTP bodies) */
+    const char *const *names; /* state names, borrowed */
+    int n_names;
+    int cur;                  /* the engine's state now */
+    int reported;             /* the state at the end of the last closed line */
+    /* facts: ents[head, n); bytes in arena */
+    struct line_log_ent *ents;
+    size_t head, n, cap;
+    char *arena;
+    size_t arena_len, arena_cap;
+    bool open;                /* ents[open_at] is a line whose "after" is not known yet */
+    size_t open_at;
+    /* partial lines, and their marks */
+    char *part[2];
+    size_t part_len[2], part_cap[2];
+    unsigned mark_flags[2], mark_code[2];
+    char mark_verb[2][LINE_VERB_MAX];
+    uint64_t out_total, out_sent; /* written and sent bytes of the output stream */
+};
+
+/* Set up a log for an engine whose states are names[0..n_names), now in
+ * state `initial`. names is borrowed for the log's life. Can't fail. */
+void line_log_init(struct line_log *g, const char *const *names, int n_names, int initial);
+/* Release what the log holds. Safe on a zeroed log. */
+void line_log_free(struct line_log *g);
+/* Start keeping facts. unsent[0..n) is the engine's output written but not
+ * yet sent (a greeting queued at creation); it is logged now. Can't fail. */
+void line_log_enable(struct line_log *g, const char *unsent, size_t n);
+/* The engine dropped its unsent output (a timeout, a reset): those lines
+ * were never sent and are forgotten. Can't fail. */
+void line_log_drop_unsent(struct line_log *g);
+
+/* The engine entered state `to`; why is static text or NULL. Can't fail. */
+void line_log_state(struct line_log *g, int to, const char *why);
+/* Bytes the engine consumed (in) or wrote to its output (out). */
+void line_log_in(struct line_log *g, const char *p, size_t n);
+void line_log_out(struct line_log *g, const char *p, size_t n);
+/* The caller sent n more bytes of the output. */
+void line_log_sent(struct line_log *g, size_t n);
+/* Marks for the lines of one direction that end from now on: flags, a reply
+ * code, a verb (NULL keeps the current verb). */
+void line_log_mark_in(struct line_log *g, unsigned flags, unsigned code, const char *verb);
+void line_log_mark_out(struct line_log *g, unsigned flags, unsigned code, const char *verb);
+/* Name the last line consumed: its verb and flags (a command is known only
+ * once its line is parsed). No-op when the last fact is not an input line. */
+void line_log_note_in(struct line_log *g, const char *verb, size_t verb_len, unsigned flags);
+/* Name the last line consumed as a reply: its code (0 if none) and flags. */
+void line_log_note_reply(struct line_log *g, unsigned code, unsigned flags);
+/* End of a public call: the open line takes the state now as its "after". */
+void line_log_settle(struct line_log *g);
+
+/* Take the next fact; false when none is ready. */
+bool line_log_next(struct line_log *g, struct line_fact *f);
 
 #endif

@@ -32,6 +32,7 @@ struct pop3_cqev {
 struct pop3_client {
     enum pop3_client_state state;
     struct line_reader rd;
+    struct line_log log; /* the lines read and written, with the states around them */
     char *user, *pass;
     bool apop;
     enum pop3_client_mode mode;
@@ -103,6 +104,13 @@ static void pop3c_send(struct pop3_client *c, const char *fmt, ...)
     int n = vsnprintf(c->out + c->out_len, sizeof c->out - c->out_len, fmt, ap);
     va_end(ap);
     assert(n > 0 && (size_t)n < sizeof c->out - c->out_len); /* cfg was checked */
+    if (c->log.on) {
+        char verb[LINE_VERB_MAX] = "";
+        const char *p = c->out + c->out_len;
+        for (size_t i = 0; i + 1 < sizeof verb && p[i] >= 'A' && p[i] <= 'Z'; i++) verb[i] = p[i];
+        line_log_mark_out(&c->log, 0, 0, verb);
+    }
+    line_log_out(&c->log, c->out + c->out_len, (size_t)n);
     c->out_len += (size_t)n;
 }
 
@@ -118,6 +126,7 @@ static void pop3c_fail(struct pop3_client *c, const char *fmt, ...)
     va_end(ap);
     q->ev.offset = c->line_start;
     c->out_len = c->out_off = 0; /* an unsent DELE or QUIT must not go out now */
+    line_log_drop_unsent(&c->log);
     pop3c_enter_state(c, POP3_C_FAILED);
     q->ev.to = c->state;
     struct pop3_cqev *d = pop3c_push(c, POP3_CEV_DONE);
@@ -128,6 +137,7 @@ static void pop3c_fail(struct pop3_client *c, const char *fmt, ...)
 /* The only place the state changes; entering a state sends its command. */
 static void pop3c_enter_state(struct pop3_client *c, enum pop3_client_state to)
 {
+    line_log_state(&c->log, (int)to, NULL);
     c->state = to;
     switch (to) {
     case POP3_C_USER:
@@ -425,6 +435,7 @@ struct pop3_client *pop3_client_new(const struct pop3_client_cfg *cfg)
     c->n_known = cfg->known_uids ? cfg->n_known : 0;
     c->max_msg = cfg->max_msg_bytes ? cfg->max_msg_bytes : 10u * 1024 * 1024;
     c->state = POP3_C_GREETING;
+    line_log_init(&c->log, pop3_client_state_names, POP3_C_COUNT, POP3_C_GREETING);
     return c;
 }
 
@@ -432,6 +443,7 @@ void pop3_client_free(struct pop3_client *c)
 {
     if (!c) return;
     line_free(&c->rd);
+    line_log_free(&c->log);
     free(c->user);
     free(c->pass);
     free(c->uids);
@@ -451,6 +463,7 @@ size_t pop3_client_recv(struct pop3_client *c, const char *in, size_t len)
         }
         enum line_status st;
         size_t k = line_feed(&c->rd, in + i, len - i, &st);
+        line_log_in(&c->log, in + i, k);
         i += k;
         c->in_total += k;
         if (st == LINE_NONE) continue;
@@ -465,6 +478,10 @@ size_t pop3_client_recv(struct pop3_client *c, const char *in, size_t len)
         const char *l = line_get(&c->rd, &n);
         size_t save = c->line_start;
         c->line_start = start; /* errors point at the line's first byte */
+        if (!c->multi)
+            line_log_note_reply(&c->log, 0, n >= 3 && memcmp(l, "+OK", 3) == 0 ? LINE_F_OK : LINE_F_ERR);
+        else if (c->state == POP3_C_RETR)
+            line_log_note_reply(&c->log, 0, LINE_F_DATA);
         if (!c->multi) {
             pop3c_status(c, l, n);
         } else if (n == 1 && l[0] == '.') {
@@ -476,6 +493,7 @@ size_t pop3_client_recv(struct pop3_client *c, const char *in, size_t len)
         }
         c->line_start = save;
     }
+    line_log_settle(&c->log);
     return i;
 }
 
@@ -490,6 +508,14 @@ void pop3_client_out_done(struct pop3_client *c, size_t n)
     assert(n <= c->out_len - c->out_off);
     c->out_off += n;
     if (c->out_off == c->out_len) c->out_off = c->out_len = 0;
+    line_log_sent(&c->log, n);
+    line_log_settle(&c->log);
+}
+
+struct line_log *pop3_client_log(struct pop3_client *c)
+{
+    line_log_enable(&c->log, c->out + c->out_off, c->out_len - c->out_off);
+    return &c->log;
 }
 
 void pop3_client_closed(struct pop3_client *c)
@@ -500,11 +526,13 @@ void pop3_client_closed(struct pop3_client *c)
         pop3c_fail(c, "connection closed by the server in state %s",
                    pop3_client_state_name(c->state));
     }
+    line_log_settle(&c->log);
 }
 
 void pop3_client_timeout(struct pop3_client *c)
 {
     pop3c_fail(c, "no reply from the server in state %s", pop3_client_state_name(c->state));
+    line_log_settle(&c->log);
 }
 
 enum pop3_client_state pop3_client_state(const struct pop3_client *c)

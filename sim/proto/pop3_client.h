@@ -83,6 +83,11 @@ bool pop3_client_event(struct pop3_client *c, struct pop3_client_event *ev);
 void pop3_client_closed(struct pop3_client *c);
 /* The caller's reply timer fired: give up (no QUIT, nothing deleted). */
 void pop3_client_timeout(struct pop3_client *c);
+/* The session log (proto/line.h), kept from this call on: every line read
+ * and written, with the state before and after it. Can't fail. */
+struct line_log;
+struct line_log *pop3_client_log(struct pop3_client *c);
+
 /* The current state. Can't fail. */
 enum pop3_client_state pop3_client_state(const struct pop3_client *c);
 /* Counts so far: messages retrieved and messages marked with DELE (+OK). */

@@ -37,6 +37,7 @@ struct pop3_qev {
 struct pop3_server {
     enum pop3_state state;
     struct line_reader rd;
+    struct line_log log; /* the lines read and written, with the states around them */
     char *host, *ts;
     /* output */
     char out[POP3_OUT_CAP];
@@ -107,6 +108,7 @@ static void pop3_out_write(struct pop3_server *s, const char *p, size_t n)
     assert(s->out_len + n <= POP3_OUT_CAP);
     memcpy(s->out + s->out_len, p, n);
     s->out_len += n;
+    line_log_out(&s->log, p, n);
 }
 
 static void pop3_out_str(struct pop3_server *s, const char *str)
@@ -126,7 +128,9 @@ static void pop3_reply(struct pop3_server *s, bool ok, const char *fmt, ...)
     char line[POP3_REPLY_MAX];
     int n =
         snprintf(line, sizeof line, "%s%s%s\r\n", ok ? "+OK" : "-ERR", text[0] ? " " : "", text);
+    line_log_mark_out(&s->log, ok ? LINE_F_OK : LINE_F_ERR, 0, s->verb);
     pop3_out_write(s, line, (size_t)n);
+    line_log_mark_out(&s->log, 0, 0, NULL); /* the lines of a multi-line response */
     s->last_ok = ok;
     snprintf(s->last_reply, sizeof s->last_reply, "%s", text);
 }
@@ -139,6 +143,7 @@ static void pop3_stream_fill(struct pop3_server *s)
     while (s->stream != POP3_ST_NONE && s->out_len < POP3_OUT_CHUNK) {
         if (s->stream == POP3_ST_MSG) {
             const char *d = s->msgs[s->st_idx].data;
+            size_t from = s->out_len;
             while (s->st_pos < s->st_end && s->out_len < POP3_OUT_CHUNK) {
                 char c = d[s->st_pos++];
                 if (s->st_bol && c == '.') s->out[s->out_len++] = '.';
@@ -146,6 +151,8 @@ static void pop3_stream_fill(struct pop3_server *s)
                 s->st_bol = (s->st_prev == '\r' && c == '\n');
                 s->st_prev = c;
             }
+            line_log_mark_out(&s->log, LINE_F_DATA, 0, NULL);
+            line_log_out(&s->log, s->out + from, s->out_len - from);
             if (s->st_pos < s->st_end) return;
             if (!s->st_bol) pop3_out_str(s, "\r\n"); /* last line lacked its CRLF */
         } else {
@@ -164,6 +171,7 @@ static void pop3_stream_fill(struct pop3_server *s)
             if (s->st_idx < s->n) return;
         }
         pop3_out_str(s, ".\r\n");
+        line_log_mark_out(&s->log, 0, 0, NULL);
         s->stream = POP3_ST_NONE;
     }
 }
@@ -183,6 +191,8 @@ void pop3_server_out_done(struct pop3_server *s, size_t n)
     assert(n <= pop3_pending(s));
     s->out_off += n;
     if (s->out_off == s->out_len) s->out_off = s->out_len = 0;
+    line_log_sent(&s->log, n);
+    line_log_settle(&s->log);
 }
 
 /* ---- events and states ------------------------------------------------------ */
@@ -208,9 +218,10 @@ bool pop3_server_event(struct pop3_server *s, struct pop3_server_event *ev)
     return true;
 }
 
-/* The only place the state changes. */
+/* The only place the state changes; the session log reports it. */
 static void pop3_enter_state(struct pop3_server *s, enum pop3_state to)
 {
+    line_log_state(&s->log, (int)to, NULL);
     s->state = to;
 }
 
@@ -566,6 +577,7 @@ static void pop3_dispatch(struct pop3_server *s, char *line, size_t len, bool ba
             if (strcmp(pop3_cmds[i].verb, up) == 0) cmd = &pop3_cmds[i];
         }
         if (cmd) memcpy(s->verb, up, sizeof s->verb);
+        line_log_note_in(&s->log, up, kw, 0);
     }
     if (!cmd && s->in_first_line && strstr(line, " HTTP/")) {
         /* bad-inputs X8: another protocol's client; answer and close. */
@@ -641,6 +653,7 @@ struct pop3_server *pop3_server_new(const struct pop3_server_cfg *cfg)
     s->ts = ts_ok ? ms_xstrdup(ts) : NULL;
     s->deleted = ms_xcalloc(1, 1);
     s->upd_uids = ms_xcalloc(1, sizeof *s->upd_uids);
+    line_log_init(&s->log, pop3_state_names, POP3_S_COUNT, POP3_S_AUTHORIZATION);
     pop3_enter_state(s, POP3_S_AUTHORIZATION);
     if (s->ts) {
         pop3_reply(s, true, "POP3 server ready %s", s->ts);
@@ -654,6 +667,7 @@ void pop3_server_free(struct pop3_server *s)
 {
     if (!s) return;
     line_free(&s->rd);
+    line_log_free(&s->log);
     free(s->host);
     free(s->ts);
     free(s->deleted);
@@ -672,6 +686,7 @@ size_t pop3_server_recv(struct pop3_server *s, const char *in, size_t len)
         }
         enum line_status st;
         size_t k = line_feed(&s->rd, in + i, len - i, &st);
+        line_log_in(&s->log, in + i, k);
         i += k;
         s->in_total += k;
         if (st == LINE_NONE) continue;
@@ -691,6 +706,7 @@ size_t pop3_server_recv(struct pop3_server *s, const char *in, size_t len)
         memcpy(buf, l, n);
         pop3_dispatch(s, buf, n, line_has_bare_eol(&s->rd) || line_has_nul(&s->rd));
     }
+    line_log_settle(&s->log);
     return i;
 }
 
@@ -713,6 +729,7 @@ void pop3_server_auth_ok(struct pop3_server *s, const struct pop3_msg *msgs, siz
     pop3_totals(s, &c, &o);
     pop3_reply(s, true, "%s's maildrop has %zu messages (%zu octets)", s->user, c, o);
     pop3_command_done(s);
+    line_log_settle(&s->log);
 }
 
 void pop3_server_auth_fail(struct pop3_server *s, enum pop3_auth_fail why)
@@ -730,6 +747,7 @@ void pop3_server_auth_fail(struct pop3_server *s, enum pop3_auth_fail why)
         pop3_reply(s, false, "[AUTH] invalid user name or password");
     }
     pop3_command_done(s);
+    line_log_settle(&s->log);
 }
 
 void pop3_server_update_done(struct pop3_server *s, bool ok)
@@ -747,6 +765,7 @@ void pop3_server_update_done(struct pop3_server *s, bool ok)
     }
     pop3_close(s, "QUIT");
     pop3_command_done(s);
+    line_log_settle(&s->log);
 }
 
 void pop3_server_timeout(struct pop3_server *s)
@@ -755,10 +774,12 @@ void pop3_server_timeout(struct pop3_server *s)
     /* §3: an autologout timer ends the session without entering UPDATE. */
     s->stream = POP3_ST_NONE;
     s->out_len = s->out_off = 0;
+    line_log_drop_unsent(&s->log);
     s->auth_pending = false;
     enum pop3_state from = s->state;
     pop3_enter_state(s, POP3_S_CLOSED);
     pop3_push_close(s, from, "autologout timer expired");
+    line_log_settle(&s->log);
 }
 
 void pop3_server_closed(struct pop3_server *s)
@@ -766,12 +787,20 @@ void pop3_server_closed(struct pop3_server *s)
     if (s->state == POP3_S_CLOSED) return;
     s->stream = POP3_ST_NONE;
     s->out_len = s->out_off = 0;
+    line_log_drop_unsent(&s->log);
     s->auth_pending = false;
     /* §6: a session ended other than by QUIT removes nothing. After QUIT the
      * UPDATE event is already out and stands. */
     enum pop3_state from = s->state;
     pop3_enter_state(s, POP3_S_CLOSED);
     pop3_push_close(s, from, "connection closed by client");
+    line_log_settle(&s->log);
+}
+
+struct line_log *pop3_server_log(struct pop3_server *s)
+{
+    line_log_enable(&s->log, s->out + s->out_off, pop3_pending(s));
+    return &s->log;
 }
 
 enum pop3_state pop3_server_state(const struct pop3_server *s)

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "proto/line.h"
+
 enum pop3_state {
     POP3_S_AUTHORIZATION,
     POP3_S_TRANSACTION,
@@ -94,6 +96,10 @@ void pop3_server_update_done(struct pop3_server *s, bool ok);
 void pop3_server_timeout(struct pop3_server *s);
 /* The client went away: close without UPDATE, nothing is deleted (§6). */
 void pop3_server_closed(struct pop3_server *s);
+
+/* The session log (proto/line.h), kept from this call on: every line read
+ * and written, with the state before and after it. Can't fail. */
+struct line_log *pop3_server_log(struct pop3_server *s);
 
 /* The current state. Can't fail. */
 enum pop3_state pop3_server_state(const struct pop3_server *s);

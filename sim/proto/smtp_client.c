@@ -35,6 +35,7 @@ struct smtp_client {
     char *helo_name, *user, *pass;
     enum smtp_client_state st, step_before;
     struct line_reader lr;
+    struct line_log log; /* the lines read and written, with the states around them */
 
     char reply[CLT_REPLY_MAX];
     size_t reply_len;
@@ -157,6 +158,7 @@ struct smtp_client *smtp_client_new(const struct smtp_client_cfg *cfg)
     c->out = ms_xmalloc(c->out_max);
     line_init(&c->lr, SMTP_REPLY_LINE_MAX);
     c->st = c->step_before = SMTP_CS_GREETING;
+    line_log_init(&c->log, smtp_client_state_names, SMTP_CS_COUNT, SMTP_CS_GREETING);
     return c;
 }
 
@@ -164,6 +166,7 @@ void smtp_client_free(struct smtp_client *c)
 {
     if (!c) return;
     line_free(&c->lr);
+    line_log_free(&c->log);
     free(c->out);
     free(c->ev);
     free(c->q);
@@ -173,6 +176,12 @@ void smtp_client_free(struct smtp_client *c)
     if (c->pass) memset(c->pass, 0, strlen(c->pass));
     free(c->pass);
     free(c);
+}
+
+struct line_log *smtp_client_log(struct smtp_client *c)
+{
+    line_log_enable(&c->log, c->out + c->out_head, c->out_tail - c->out_head);
+    return &c->log;
 }
 
 enum smtp_client_state smtp_client_state(const struct smtp_client *c)
@@ -187,9 +196,10 @@ bool smtp_client_done(const struct smtp_client *c)
 
 /* ---- events and output ------------------------------------------------------- */
 
-/* The only place the state changes. */
+/* The only place the state changes; the session log reports it. */
 static void clt_enter_state(struct smtp_client *c, enum smtp_client_state st)
 {
+    line_log_state(&c->log, (int)st, NULL);
     c->st = st;
 }
 
@@ -229,6 +239,7 @@ static void clt_step_end(struct smtp_client *c)
 {
     for (size_t i = c->step_ev0; i < c->ev_n; i++) c->ev[c->ev_head + i].after = c->st;
     c->step_ev0 = c->ev_n;
+    line_log_settle(&c->log);
 }
 
 bool smtp_client_event(struct smtp_client *c, struct smtp_cevent *ev)
@@ -250,6 +261,7 @@ void smtp_client_out_done(struct smtp_client *c, size_t n)
     assert(n <= c->out_tail - c->out_head);
     c->out_head += n;
     c->out_abs_sent += n;
+    line_log_sent(&c->log, n);
     if (c->out_head == c->out_tail) {
         c->out_head = c->out_tail = 0;
     } else if (c->out_head >= c->out_max / 2) {
@@ -274,6 +286,14 @@ static void clt_write_line(struct smtp_client *c, const char *p, size_t n)
     memcpy(dst, p, n);
     dst[n] = '\r';
     dst[n + 1] = '\n';
+    if (c->log.on) {
+        size_t vl = 0; /* the verb: a word of letters; none for a SASL response */
+        while (vl < n && vl < 8 && ((p[vl] >= 'A' && p[vl] <= 'Z') || (p[vl] >= 'a' && p[vl] <= 'z'))) vl++;
+        char verb[LINE_VERB_MAX] = "";
+        if (vl >= 4 && (vl == n || p[vl] == ' ')) memcpy(verb, p, vl);
+        line_log_mark_out(&c->log, 0, 0, verb);
+    }
+    line_log_out(&c->log, dst, n + 2);
     c->out_tail += n + 2;
     c->out_abs_written += n + 2;
     struct smtp_cevent *e = clt_event(c, SMTP_CEV_COMMAND);
@@ -347,6 +367,8 @@ static void clt_pump(struct smtp_client *c)
     }
     if (c->st == SMTP_CS_BODY) {
         size_t n = smtp_dot_enc_run(&c->enc, c->out + c->out_tail, clt_room(c));
+        line_log_mark_out(&c->log, LINE_F_DATA, 0, "");
+        line_log_out(&c->log, c->out + c->out_tail, n);
         c->out_tail += n;
         c->out_abs_written += n;
         if (smtp_dot_enc_done(&c->enc)) {
@@ -914,7 +936,9 @@ size_t smtp_client_recv(struct smtp_client *c, const char *in, size_t len)
     size_t off = 0;
     while (off < len && c->st != SMTP_CS_DONE) {
         enum line_status ls;
-        off += line_feed(&c->lr, in + off, len - off, &ls);
+        size_t k = line_feed(&c->lr, in + off, len - off, &ls);
+        line_log_in(&c->log, in + off, k);
+        off += k;
         if (ls == LINE_NONE) continue;
         if (ls == LINE_TOO_LONG) {
             clt_protocol_error(c, "reply line longer than 512 octets (RFC 5321 4.5.3.1.5)");
@@ -922,6 +946,13 @@ size_t smtp_client_recv(struct smtp_client *c, const char *in, size_t len)
         }
         size_t n;
         const char *l = line_get(&c->lr, &n);
+        if (c->log.on && n >= 3 && l[0] >= '1' && l[0] <= '5' && l[1] >= '0' && l[1] <= '9' &&
+            l[2] >= '0' && l[2] <= '9') {
+            unsigned code = (unsigned)((l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0'));
+            unsigned fl = code < 400 ? LINE_F_OK : LINE_F_ERR;
+            if (c->st == SMTP_CS_DOT) fl |= LINE_F_DATA_END;
+            line_log_note_reply(&c->log, code, fl);
+        }
         if (clt_reply_line(c, l, n)) {
             clt_on_reply(c);
             c->reply_lines = 0;

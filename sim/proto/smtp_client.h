@@ -143,6 +143,11 @@ void smtp_client_timeout(struct smtp_client *c);
 /* The connection was lost: same classification as a timeout. */
 void smtp_client_closed(struct smtp_client *c);
 
+/* The session log (proto/line.h), kept from this call on: every line read
+ * and written, with the state before and after it. Can't fail. */
+struct line_log;
+struct line_log *smtp_client_log(struct smtp_client *c);
+
 /* The current state. Can't fail. */
 enum smtp_client_state smtp_client_state(const struct smtp_client *c);
 /* True once the session is over (221, 421, protocol error, timeout, lost

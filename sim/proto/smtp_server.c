@@ -37,6 +37,9 @@ struct smtp_server {
     enum smtp_server_state st;
     enum smtp_server_state step_before; /* state when the current step began */
     struct line_reader lr;
+    struct line_log log;            /* the lines read and written, with the states around them */
+    char verb[LINE_VERB_MAX];       /* the command the next reply answers */
+    bool data_reply;                /* the next reply answers a whole message */
 
     char *out; /* [out_head, out_tail) waits to be sent */
     size_t out_head, out_tail, out_max;
@@ -183,6 +186,7 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
     s->out = ms_xmalloc(s->out_max);
     line_init(&s->lr, SMTP_CMD_LINE_MAX);
     s->st = cfg->refuse ? SMTP_SS_REFUSING : SMTP_SS_INIT;
+    line_log_init(&s->log, smtp_server_state_names, SMTP_SS_COUNT, (int)s->st);
     srv_step_begin(s);
     struct smtp_event *ev = srv_event(s, SMTP_EV_SESSION_STARTED);
     /* §3.1 and §4.2: 220 greeting, or 554 when no service is offered. */
@@ -203,6 +207,7 @@ void smtp_server_free(struct smtp_server *s)
 {
     if (!s) return;
     line_free(&s->lr);
+    line_log_free(&s->log);
     free(s->out);
     free(s->msg);
     free(s->hostname);
@@ -227,9 +232,10 @@ bool smtp_server_wants_verdict(const struct smtp_server *s)
 
 /* ---- state, events, output ---------------------------------------------- */
 
-/* The only place the state changes. */
+/* The only place the state changes; the session log reports it. */
 static void srv_enter_state(struct smtp_server *s, enum smtp_server_state st)
 {
+    line_log_state(&s->log, (int)st, NULL);
     s->st = st;
 }
 
@@ -260,6 +266,7 @@ static void srv_step_end(struct smtp_server *s)
 {
     for (unsigned i = s->step_ev0; i < s->ev_n; i++) s->evq[(s->ev_head + i) % SRV_EVQ].after = s->st;
     s->step_ev0 = s->ev_n;
+    line_log_settle(&s->log);
 }
 
 bool smtp_server_event(struct smtp_server *s, struct smtp_event *ev)
@@ -283,6 +290,14 @@ void smtp_server_out_done(struct smtp_server *s, size_t n)
     s->out_head += n;
     s->greeting_left = n >= s->greeting_left ? 0 : s->greeting_left - n;
     if (s->out_head == s->out_tail) s->out_head = s->out_tail = 0;
+    line_log_sent(&s->log, n);
+    line_log_settle(&s->log);
+}
+
+struct line_log *smtp_server_log(struct smtp_server *s)
+{
+    line_log_enable(&s->log, s->out + s->out_head, s->out_tail - s->out_head);
+    return &s->log;
 }
 
 static size_t srv_out_room(const struct smtp_server *s)
@@ -302,6 +317,7 @@ static void srv_out_write(struct smtp_server *s, const char *p, size_t n)
     if (n > s->out_max - s->out_tail) n = s->out_max - s->out_tail;
     memcpy(s->out + s->out_tail, p, n);
     s->out_tail += n;
+    line_log_out(&s->log, p, n);
 }
 
 /* Start a reply in s->reply: "ddd " plus the enhanced code when on. */
@@ -360,6 +376,11 @@ static void srv_commit_reply(struct smtp_server *s)
 {
     s->reply[s->reply_len] = '\r';
     s->reply[s->reply_len + 1] = '\n';
+    int c = s->reply_code;
+    unsigned flags = c < 400 ? LINE_F_OK : LINE_F_ERR;
+    if (s->data_reply) flags |= LINE_F_DATA_END;
+    line_log_mark_out(&s->log, flags, (unsigned)c, s->data_reply ? "DATA" : s->verb);
+    s->data_reply = false;
     srv_out_write(s, s->reply, s->reply_len + 2);
     struct smtp_event *ev = srv_event(s, SMTP_EV_REPLY);
     ev->code = s->reply_code;
@@ -440,6 +461,9 @@ size_t smtp_server_recv(struct smtp_server *s, const char *in, size_t len)
         if (s->st == SMTP_SS_DATA) {
             srv_msg_grow(s, len - off);
             size_t n = smtp_dot_dec_run(&s->dec, in + off, len - off);
+            line_log_mark_in(&s->log, LINE_F_DATA, 0, "");
+            line_log_in(&s->log, in + off, n);
+            line_log_mark_in(&s->log, 0, 0, "");
             off += n;
             s->in_off += n;
             if (smtp_dot_dec_done(&s->dec)) srv_data_end(s);
@@ -448,6 +472,7 @@ size_t smtp_server_recv(struct smtp_server *s, const char *in, size_t len)
         if (srv_out_room(s) < SRV_REPLY_RESERVE) break; /* backpressure (X5) */
         enum line_status ls;
         size_t n = line_feed(&s->lr, in + off, len - off, &ls);
+        line_log_in(&s->log, in + off, n);
         off += n;
         s->in_off += n;
         if (ls == LINE_NONE) continue;
@@ -506,6 +531,8 @@ static void srv_command(struct smtp_server *s, const char *line, size_t len, boo
             break;
         }
     }
+    snprintf(s->verb, sizeof s->verb, "%s", cmd ? cmd->verb : "");
+    if (cmd) line_log_note_in(&s->log, cmd->verb, strlen(cmd->verb), 0);
     if (s->st == SMTP_SS_REFUSING && !(cmd && cmd->fn == srv_cmd_quit)) {
         /* §3.1: after a 554 greeting, 503 to everything but QUIT. */
         srv_reply(s, 503, "5.5.1", "Error: no SMTP service here; send QUIT");
@@ -1065,6 +1092,7 @@ static void srv_data_end(struct smtp_server *s)
 {
     const struct smtp_dot_dec *d = &s->dec;
     s->cmd_len = 0;
+    s->data_reply = true; /* the reply, now or with the verdict, answers the message */
     /* Checks in order of severity. The data was read to its real end in
      * every case, so the session stays in step (§4.5.3.1.9, S2, S5). */
     if (d->total > s->max_msg) {
@@ -1218,6 +1246,7 @@ void smtp_server_timeout(struct smtp_server *s)
     if (s->st == SMTP_SS_CLOSED) return;
     srv_step_begin(s);
     s->pend = SRV_PEND_NONE;
+    s->data_reply = false;
     s->cmd_len = 0;
     if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
     srv_txn_reset(s, true);

@@ -152,6 +152,11 @@ void smtp_server_timeout(struct smtp_server *s);
  * X7), keep completed ones, close. */
 void smtp_server_hangup(struct smtp_server *s);
 
+/* The session log (proto/line.h), kept from this call on: every line read
+ * and written, with the state before and after it. Can't fail. */
+struct line_log;
+struct line_log *smtp_server_log(struct smtp_server *s);
+
 /* The current state. Can't fail. */
 enum smtp_server_state smtp_server_state(const struct smtp_server *s);
 /* True after 221, 421, an unauthorised-pipelining close or a hang-up: the

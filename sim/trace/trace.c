@@ -382,6 +382,15 @@ size_t trace_add_line(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t
                       const char *state_before, const char *state_after, const void *line,
                       size_t len)
 {
+    return trace_add_line_facts(tr, t, kind, conn, host, peer, side, proto, state_before,
+                                state_after, NULL, line, len);
+}
+
+size_t trace_add_line_facts(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t conn,
+                            uint32_t host, uint32_t peer, char side, const char *proto,
+                            const char *state_before, const char *state_after,
+                            const struct trace_line_facts *facts, const void *line, size_t len)
+{
     assert(kind == TR_LINE_SENT || kind == TR_LINE_RECEIVED);
     struct trace_line l;
     memset(&l, 0, sizeof l);
@@ -392,6 +401,9 @@ size_t trace_add_line(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t
     l.state_before = trace_intern(tr, state_before);
     l.state_after = trace_intern(tr, state_after);
     l.side = (uint8_t)side;
+    l.verb = trace_intern(tr, facts && facts->verb ? facts->verb : "");
+    l.code = facts ? (uint16_t)facts->code : 0;
+    l.flags = facts ? (uint8_t)facts->flags : 0;
     l.len = (uint32_t)len;
     return trace_append(tr, t, kind, &l, line, len);
 }
@@ -411,6 +423,9 @@ size_t trace_add_msg(struct trace *tr, sim_us t, enum trace_kind kind, const str
     b.sender = m->sender;
     b.rcpt = m->rcpt;
     b.msgid = m->msgid;
+    b.dsn = m->dsn;
+    b.body_hash = m->body_hash;
+    b.flags = m->flags;
     return trace_append(tr, t, kind, &b, text, text ? strlen(text) : 0);
 }
 
@@ -591,7 +606,7 @@ static void trace_put_u32(void (*fn)(void *, const void *, size_t), void *ctx, u
 void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p, size_t n),
                      void *ctx)
 {
-    static const char magic[] = "MAILSIM-TRACE 1\n";
+    static const char magic[] = "MAILSIM-TRACE 2\n";
     fn(ctx, magic, sizeof magic - 1);
     trace_put_u32(fn, ctx, (uint32_t)tr->nhosts);
     for (size_t i = 0; i < tr->nhosts; i++) {

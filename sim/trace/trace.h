@@ -147,7 +147,10 @@ struct trace_state {
 };
 
 /* LINE_SENT / LINE_RECEIVED: one protocol line (command or reply line) as
- * the engine of `host` wrote or read it. data = the bytes, CRLF included. */
+ * the engine of `host` wrote or read it. data = the bytes, CRLF included.
+ * The states are that engine's own, as it reported them: a change is on the
+ * line that caused it (the command a server read, the reply a client read,
+ * or the reply a server wrote once the caller's verdict came). */
 struct trace_line {
     uint32_t conn;
     uint32_t host;            /* the host whose engine sent / received it */
@@ -155,10 +158,19 @@ struct trace_line {
     uint32_t proto;           /* interned: "SMTP", "POP3", "IMAP", "HTTP" */
     uint32_t state_before;    /* interned engine state names */
     uint32_t state_after;
+    uint32_t verb;            /* interned command verb the line is or answers ("MAIL"), or "" */
+    uint16_t code;            /* numeric reply code (SMTP 250, HTTP 200), 0 if none */
     uint8_t side;             /* 'C' client or 'S' server: who wrote the line */
-    uint8_t pad[3];
+    uint8_t flags;            /* TRACE_LF_* */
     uint32_t len;
+    uint32_t pad;
 };
+
+/* trace_line.flags */
+#define TRACE_LF_DATA 1u     /* a line of message content (SMTP DATA, POP3 RETR, IMAP literal) */
+#define TRACE_LF_OK 2u       /* a positive reply (+OK, IMAP OK, SMTP 2xx/3xx) */
+#define TRACE_LF_ERR 4u      /* a negative reply (-ERR, IMAP NO/BAD, SMTP 4xx/5xx) */
+#define TRACE_LF_DATA_END 8u /* the reply that answers a whole message (after DATA's dot) */
 
 /* MSG_*: the life of one message. data = reason or detail text (may be empty),
  * e.g. "450 4.2.0 mailbox busy" or "connection timed out". */
@@ -172,7 +184,14 @@ struct trace_msg {
     uint32_t sender;          /* interned envelope sender, or TRACE_NONE */
     uint32_t rcpt;            /* interned envelope recipient, or TRACE_NONE */
     uint32_t msgid;           /* interned Message-ID, or TRACE_NONE */
+    uint32_t dsn;             /* BOUNCED: number of the bounce message sent, 0 if none */
+    uint64_t body_hash;       /* COMPOSED, DELIVERED into a mailbox: FNV-1a of the body, else 0 */
+    uint32_t flags;           /* TRACE_MF_* */
+    uint32_t pad;
 };
+
+/* trace_msg.flags */
+#define TRACE_MF_GAVE_UP 1u /* BOUNCED: the queue gave up retrying (not a permanent reply) */
 
 /* QUEUE_CHANGED: the outgoing queue of host now holds length messages. */
 struct trace_queue {
@@ -277,6 +296,17 @@ size_t trace_add_line(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t
                       uint32_t host, uint32_t peer, char side, const char *proto,
                       const char *state_before, const char *state_after, const void *line,
                       size_t len);
+/* The typed facts of one protocol line, for trace_add_line_facts(). */
+struct trace_line_facts {
+    const char *verb; /* NULL or "" when none */
+    unsigned code;
+    unsigned flags;   /* TRACE_LF_* */
+};
+/* As trace_add_line, with the line's verb, reply code and flags. */
+size_t trace_add_line_facts(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t conn,
+                            uint32_t host, uint32_t peer, char side, const char *proto,
+                            const char *state_before, const char *state_after,
+                            const struct trace_line_facts *facts, const void *line, size_t len);
 /* MSG_*: m is copied (pad bytes need not be zeroed); text may be NULL. */
 size_t trace_add_msg(struct trace *tr, sim_us t, enum trace_kind kind, const struct trace_msg *m,
                      const char *text);
@@ -359,7 +389,7 @@ size_t trace_format_line(const struct trace *tr, size_t k, char *buf, size_t buf
 int trace_write_text(const struct trace *tr, FILE *f);
 
 /* Serialize the whole trace (header and records) in the canonical byte form,
- * handing it to fn in pieces. The form is: "MAILSIM-TRACE 1\n", then hosts,
+ * handing it to fn in pieces. The form is: "MAILSIM-TRACE 2\n", then hosts,
  * links, strings and records, little-endian as in memory. */
 void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p, size_t n),
                      void *ctx);

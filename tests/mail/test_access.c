@@ -176,6 +176,67 @@ static void test_pop3_delete_empties_only_at_quit(void **state)
     run_free(&r);
 }
 
+/* The first line record of kind on host whose bytes start with prefix. */
+static const struct trace_line *line_rec(const struct run *r, enum trace_kind kind,
+                                         const char *proto, const char *host, const char *prefix)
+{
+    uint32_t h = host_id(r, host);
+    for (size_t k = 0; k < trace_count(r->tr); k++) {
+        const struct trace_rec *rec = trace_get(r->tr, k);
+        if (rec->kind != (uint32_t)kind) continue;
+        const struct trace_line *l = trace_as_line(rec);
+        size_t n;
+        const uint8_t *d = trace_data(rec, &n);
+        if (strcmp(trace_str(r->tr, l->proto), proto) != 0) continue;
+        if (l->host == h && n >= strlen(prefix) && memcmp(d, prefix, strlen(prefix)) == 0) return l;
+    }
+    fail_msg("no line %s on %s", prefix, host);
+    return NULL;
+}
+
+/* Typed facts: each engine reports its own state at the line that caused the
+ * change (RFC 1939 §6: QUIT enters UPDATE, the sign-off leaves it), the verb
+ * of each command, reply codes and the end-of-DATA acknowledgement. */
+static void test_line_facts_states_at_cause(void **state)
+{
+    (void)state;
+    struct run r;
+    run_file(&r, "scenarios/08-pop3-download-and-delete.json");
+    const struct trace *tr = r.tr;
+    const struct trace_line *q = line_rec(&r, TR_LINE_RECEIVED, "POP3", "mail.example.net", "QUIT");
+    assert_string_equal(trace_str(tr, q->proto), "POP3");
+    assert_string_equal(trace_str(tr, q->verb), "QUIT");
+    assert_string_equal(trace_str(tr, q->state_before), "TRANSACTION");
+    assert_string_equal(trace_str(tr, q->state_after), "UPDATE");
+    const struct trace_line *bye = line_rec(&r, TR_LINE_SENT, "POP3", "mail.example.net", "+OK mail.example.net POP3 server signing off");
+    assert_string_equal(trace_str(tr, bye->state_before), "UPDATE");
+    assert_string_equal(trace_str(tr, bye->state_after), "CLOSED");
+    assert_true(bye->flags & TRACE_LF_OK);
+    assert_string_equal(trace_str(tr, bye->verb), "QUIT");
+    /* The verdict on PASS: the reply written with it carries the change. */
+    const struct trace_line *pass = line_rec(&r, TR_LINE_RECEIVED, "POP3", "mail.example.net", "PASS");
+    assert_string_equal(trace_str(tr, pass->state_after), "AUTHORIZATION");
+    const struct trace_line *ok = line_rec(&r, TR_LINE_SENT, "POP3", "mail.example.net", "+OK bob's maildrop");
+    assert_string_equal(trace_str(tr, ok->state_before), "AUTHORIZATION");
+    assert_string_equal(trace_str(tr, ok->state_after), "TRANSACTION");
+    /* The client's own states, on the lines it read. */
+    const struct trace_line *c = line_rec(&r, TR_LINE_SENT, "POP3", "bob-pc", "RETR 1");
+    assert_string_equal(trace_str(tr, c->verb), "RETR");
+    /* SMTP: the relay's 250 to the final dot is flagged, from both ends. */
+    const struct trace_line *ack = line_rec(&r, TR_LINE_SENT, "SMTP", "mail.example.net", "250 2.0.0 Ok: queued");
+    assert_int_equal(ack->code, 250);
+    assert_true(ack->flags & TRACE_LF_DATA_END);
+    assert_string_equal(trace_str(tr, ack->verb), "DATA");
+    const struct trace_line *got = line_rec(&r, TR_LINE_RECEIVED, "SMTP", "mail.example.org", "250 2.0.0 Ok: queued");
+    assert_true(got->flags & TRACE_LF_DATA_END);
+    assert_string_equal(trace_str(tr, got->state_before), "DOT");
+    const struct trace_line *data = line_rec(&r, TR_LINE_RECEIVED, "SMTP", "mail.example.net", "DATA");
+    assert_string_equal(trace_str(tr, data->state_after), "DATA");
+    const struct trace_line *body = line_rec(&r, TR_LINE_RECEIVED, "SMTP", "mail.example.net", "Subject:");
+    assert_true(body->flags & TRACE_LF_DATA);
+    run_free(&r);
+}
+
 static void test_imap_move_persists_across_sessions(void **state)
 {
     (void)state;
@@ -274,6 +335,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pop3_keep_skips_known_uids),
         cmocka_unit_test(test_pop3_delete_empties_only_at_quit),
+        cmocka_unit_test(test_line_facts_states_at_cause),
         cmocka_unit_test(test_imap_move_persists_across_sessions),
         cmocka_unit_test(test_imap_partial_fetch),
         cmocka_unit_test(test_webmail_compose_reaches_mailbox),

@@ -171,6 +171,8 @@ static void test_give_up(void **state)
     char buf[512];
     assert_non_null(find_msg(r.tr, TR_MSG_BOUNCED, buf, sizeof buf));
     assert_int_equal(strncmp(buf, "gave up after 1h", 16), 0);
+    assert_true(find_msg_rec(r.tr, TR_MSG_BOUNCED)->flags & TRACE_MF_GAVE_UP);
+    assert_true(find_msg_rec(r.tr, TR_MSG_BOUNCED)->dsn != 0);
     assert_int_equal(r.fa.bounced, 1);
     assert_int_equal(r.fa.delivered, 1); /* the DSN, into Alice's mailbox */
     assert_int_equal(r.violations, 0);
@@ -209,7 +211,10 @@ static void test_nxdomain(void **state)
              "\"alice-pc\",\"to\":[\"x@nowhere.example\"],\"subject\":\"x\",\"body\":\"y\"}");
     char buf[512];
     assert_non_null(find_msg(r.tr, TR_MSG_BOUNCED, buf, sizeof buf));
-    assert_string_equal(buf, "DNS: no such domain nowhere.example (NXDOMAIN) [dsn 2]");
+    assert_string_equal(buf, "DNS: no such domain nowhere.example (NXDOMAIN)");
+    const struct trace_msg *b = find_msg_rec(r.tr, TR_MSG_BOUNCED);
+    assert_int_equal(b->dsn, 2);
+    assert_false(b->flags & TRACE_MF_GAVE_UP);
     assert_int_equal(r.violations, 0);
     run_free(&r);
 }
@@ -331,7 +336,8 @@ static void test_check_finds_loss(void **state)
     m.rcpt = trace_intern(r.tr, "bob@example.net");
     m.msgid = TRACE_NONE;
     m.next_retry = -1;
-    trace_add_msg(r.tr, 5 * SIM_US_PER_S, TR_MSG_COMPOSED, &m, "[body 0000000000000001]");
+    m.body_hash = 1;
+    trace_add_msg(r.tr, 5 * SIM_US_PER_S, TR_MSG_COMPOSED, &m, "text");
     trace_add_msg(r.tr, 6 * SIM_US_PER_S, TR_MSG_SUBMITTED, &m, "250 ok");
     char rep[512];
     struct world_fates fa;
@@ -349,8 +355,9 @@ static void test_check_finds_early_ack(void **state)
     struct run r;
     run_json(&r, "", "");
     static const char line[] = "250 2.0.0 Ok: queued\r\n";
-    trace_add_line(r.tr, 5 * SIM_US_PER_S, TR_LINE_SENT, 99, 1, 0, 'S', "SMTP", "DATA", "READY",
-                   line, sizeof line - 1);
+    struct trace_line_facts lf = {"DATA", 250, TRACE_LF_OK | TRACE_LF_DATA_END};
+    trace_add_line_facts(r.tr, 5 * SIM_US_PER_S, TR_LINE_SENT, 99, 1, 0, 'S', "SMTP", "DATA",
+                         "READY", &lf, line, sizeof line - 1);
     char rep[512];
     size_t v = world_check(r.tr, r.s, 10 * SIM_US_PER_S, rep, sizeof rep, NULL);
     assert_int_equal(v, 1);

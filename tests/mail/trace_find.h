@@ -47,4 +47,14 @@ static inline const char *find_msg(const struct trace *tr, enum trace_kind kind,
     return NULL;
 }
 
+/* The body of the first message record of kind, or NULL. */
+static inline const struct trace_msg *find_msg_rec(const struct trace *tr, enum trace_kind kind)
+{
+    for (size_t k = 0; k < trace_count(tr); k++) {
+        const struct trace_rec *rec = trace_get(tr, k);
+        if (rec->kind == (uint32_t)kind) return trace_as_msg(rec);
+    }
+    return NULL;
+}
+
 #endif
