@@ -100,7 +100,7 @@ bool bridge_addr_parse(const char *text, struct bridge_addr *out, struct ms_erro
 #define BRIDGE_MAX_CONNS_DEFAULT 32
 /* Idle timeouts by protocol, the least each RFC allows: SMTP 5 minutes
  * (RFC 5321 §4.5.3.2.7), POP3 10 minutes (RFC 1939 §3), IMAP 30 minutes
- * (RFC 9051 §5.4, so IDLE clients that renew every 29 minutes stay), HTTP
+ * (RFC 3501 §5.4, so IDLE clients that renew every 29 minutes stay), HTTP
  * 5 minutes. */
 #define BRIDGE_IDLE_SMTP_MS (5 * 60 * 1000)
 #define BRIDGE_IDLE_POP3_MS (10 * 60 * 1000)

@@ -110,7 +110,7 @@ size_t bridge_close_reply(enum bridge_proto p, enum bridge_close_why why, char *
         n = snprintf(buf, cap, "-ERR %s\r\n", text); /* RFC 1939 §3 */
         break;
     case BRIDGE_IMAP:
-        n = snprintf(buf, cap, "* BYE %s\r\n", text); /* RFC 9051 §7.1.5 */
+        n = snprintf(buf, cap, "* BYE %s\r\n", text); /* RFC 3501 §7.1.5 */
         break;
     case BRIDGE_HTTP:
     default:

@@ -86,7 +86,7 @@ static void world_tx_detail(FILE *f, const uint8_t *p, size_t n)
 }
 
 /* POP3 and IMAP servers: a change of session state is the lesson
- * (AUTHORIZATION -> TRANSACTION -> UPDATE, RFC 1939 §3; RFC 9051 §3). The
+ * (AUTHORIZATION -> TRANSACTION -> UPDATE, RFC 1939 §3; RFC 3501 §3). The
  * server's engine reports it on the line that caused it: a command it read
  * (QUIT enters UPDATE) or a reply it wrote (the verdict on PASS). */
 static void world_tx_server_state(struct world_tx *x, const struct trace_rec *r)

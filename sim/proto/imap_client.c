@@ -45,6 +45,11 @@ struct imap_client {
     size_t cur_split;
     unsigned next_tag;
     bool literal_plus;
+    bool uid;                     /* the next commands are UID commands */
+    char tag_prefix[4];
+    unsigned tag_digits;
+    struct line_log log;          /* the lines read and written, with the states around them */
+    size_t out_logged;            /* bytes of out already handed to the log */
     struct imapc_ev *evs;
     size_t ev_head, ev_n, ev_cap;
     char *last_data;
@@ -77,6 +82,12 @@ struct imap_client *imap_client_new(const struct imap_client_cfg *cfg)
     line_init(&c->lr, c->cfg.max_line);
     c->state = IMAPC_S_GREETING;
     c->next_tag = 1;
+    snprintf(c->tag_prefix, sizeof c->tag_prefix, "%s", c->cfg.tag_prefix ? c->cfg.tag_prefix : "A");
+    for (char *p = c->tag_prefix; *p; p++)
+        if (!imap_is_atom_char((unsigned char)*p) || *p == '+') *p = 'A';
+    c->tag_digits = c->cfg.tag_digits ? c->cfg.tag_digits : 3;
+    if (c->tag_digits > 3) c->tag_digits = 3;
+    line_log_init(&c->log, imapc_state_names, IMAPC_S_COUNT, IMAPC_S_GREETING);
     return c;
 }
 
@@ -84,6 +95,7 @@ void imap_client_free(struct imap_client *c)
 {
     if (!c) return;
     line_free(&c->lr);
+    line_log_free(&c->log);
     imap_buf_free(&c->resp);
     imap_buf_free(&c->out);
     for (size_t i = 0; i < c->qn; i++) free(c->q[(c->qhead + i) % IMAPC_QUEUE].text);
@@ -102,7 +114,35 @@ size_t imap_client_out(const struct imap_client *c, const char **out)
     return c->out.len;
 }
 
-void imap_client_out_done(struct imap_client *c, size_t n) { imap_buf_consume(&c->out, n); }
+/* Hand the output written since the last call to the session log. */
+static void imapc_log_sync(struct imap_client *c)
+{
+    if (c->out.len > c->out_logged) {
+        line_log_out(&c->log, c->out.p + c->out_logged, c->out.len - c->out_logged);
+        c->out_logged = c->out.len;
+    }
+}
+
+void imap_client_out_done(struct imap_client *c, size_t n)
+{
+    imapc_log_sync(c);
+    if (n > c->out.len) n = c->out.len;
+    imap_buf_consume(&c->out, n);
+    c->out_logged -= n;
+    line_log_sent(&c->log, n);
+    line_log_settle(&c->log);
+}
+
+struct line_log *imap_client_log(struct imap_client *c)
+{
+    if (!c->log.on) {
+        line_log_enable(&c->log, c->out.p, c->out.len);
+        c->out_logged = c->out.len;
+    }
+    return &c->log;
+}
+
+void imap_client_use_uid(struct imap_client *c, bool on) { c->uid = on; }
 
 /* ---- events ------------------------------------------------------------------ */
 
@@ -156,6 +196,8 @@ static void imapc_enter_state(struct imap_client *c, enum imap_client_state st)
 {
     if (c->state == st) return;
     enum imap_client_state from = c->state;
+    imapc_log_sync(c);
+    line_log_state(&c->log, (int)st, NULL);
     c->state = st;
     struct imap_client_event *e = imapc_push(c, IMAPC_EV_STATE, NULL, 0);
     e->from = from;
@@ -268,7 +310,7 @@ int imap_client_search(struct imap_client *c, const char *key, const char *arg)
     for (const char *p = key; p && *p; p++)
         if (!imap_is_atom_char((unsigned char)*p)) return -1;
     if (!key || !*key) return -1;
-    imapc_word(&b, "SEARCH");
+    imapc_word(&b, c->uid ? "UID SEARCH" : "SEARCH");
     imapc_word(&b, key);
     if (arg) imapc_text(c, &b, arg, false);
     return imapc_queue(c, "SEARCH", &b);
@@ -279,7 +321,7 @@ int imap_client_fetch_header(struct imap_client *c, uint32_t seq)
     struct imapc_build b = {0};
     char tmp[64];
     if (!seq) return -1;
-    snprintf(tmp, sizeof tmp, "FETCH %u BODY.PEEK[HEADER]", (unsigned)seq);
+    snprintf(tmp, sizeof tmp, "%sFETCH %u BODY.PEEK[HEADER]", c->uid ? "UID " : "", (unsigned)seq);
     imapc_word(&b, tmp);
     return imapc_queue(c, "FETCH", &b);
 }
@@ -291,7 +333,7 @@ int imap_client_fetch_part(struct imap_client *c, uint32_t seq, const char *sect
     if (!seq || !section || strlen(section) > 64) return -1;
     for (const char *p = section; *p; p++)
         if (!((*p >= '0' && *p <= '9') || *p == '.' || (*p >= 'A' && *p <= 'Z'))) return -1;
-    snprintf(tmp, sizeof tmp, "FETCH %u BODY[%s]", (unsigned)seq, section);
+    snprintf(tmp, sizeof tmp, "%sFETCH %u BODY[%s]", c->uid ? "UID " : "", (unsigned)seq, section);
     imapc_word(&b, tmp);
     return imapc_queue(c, "FETCH", &b);
 }
@@ -301,7 +343,7 @@ int imap_client_move(struct imap_client *c, const char *set, const char *mailbox
     struct imapc_build b = {0};
     struct imap_seqset ss;
     if (!set || !imap_seqset_parse(set, strlen(set), &ss)) return -1;
-    imapc_word(&b, "MOVE");
+    imapc_word(&b, c->uid ? "UID MOVE" : "MOVE");
     imapc_word(&b, set);
     imapc_text(c, &b, mailbox, true);
     return imapc_queue(c, "MOVE", &b);
@@ -315,13 +357,47 @@ int imap_client_store(struct imap_client *c, const char *set, const char *op, co
     if (!op || !(strcmp(op, "+FLAGS") == 0 || strcmp(op, "-FLAGS") == 0 || strcmp(op, "FLAGS") == 0))
         return -1;
     if (!imapc_atomish(flags) || strchr(flags, '(') || strchr(flags, ')')) return -1;
-    imapc_word(&b, "STORE");
+    imapc_word(&b, c->uid ? "UID STORE" : "STORE");
     imapc_word(&b, set);
     imapc_word(&b, op);
     imap_buf_adds(&b.b, " (");
     imap_buf_adds(&b.b, flags);
     imap_buf_adds(&b.b, ")");
     return imapc_queue(c, "STORE", &b);
+}
+
+int imap_client_capability(struct imap_client *c)
+{
+    struct imapc_build b = {0};
+    imapc_word(&b, "CAPABILITY");
+    return imapc_queue(c, "CAPABILITY", &b);
+}
+
+int imap_client_search_criteria(struct imap_client *c, const char *criteria)
+{
+    struct imapc_build b = {0};
+    if (!criteria || !*criteria) return -1;
+    for (const char *p = criteria; *p; p++) /* IC2: nothing that ends or breaks a line */
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) return -1;
+    imapc_word(&b, c->uid ? "UID SEARCH" : "SEARCH");
+    imapc_word(&b, criteria);
+    return imapc_queue(c, "SEARCH", &b);
+}
+
+int imap_client_fetch_set(struct imap_client *c, const char *set, const char *section)
+{
+    struct imapc_build b = {0};
+    struct imap_seqset ss;
+    if (!set || !imap_seqset_parse(set, strlen(set), &ss)) return -1;
+    if (section) {
+        if (!*section || strlen(section) > 64) return -1;
+        for (const char *p = section; *p; p++)
+            if (!((*p >= '0' && *p <= '9') || *p == '.' || (*p >= 'A' && *p <= 'Z'))) return -1;
+    }
+    imapc_word(&b, c->uid ? "UID FETCH" : "FETCH");
+    imapc_word(&b, set);
+    imap_buf_printf(&b.b, section ? " BODY[%s]" : " BODY.PEEK[HEADER]", section ? section : "");
+    return imapc_queue(c, "FETCH", &b);
 }
 
 int imap_client_logout(struct imap_client *c)
@@ -337,7 +413,10 @@ static void imapc_send_next(struct imap_client *c)
     if (c->inflight || !c->qn) return;
     if (c->state == IMAPC_S_GREETING || c->state == IMAPC_S_CLOSED) return;
     struct imapc_action *a = &c->q[c->qhead];
-    snprintf(c->cur_tag, sizeof c->cur_tag, "A%03u", c->next_tag++ % 1000);
+    snprintf(c->cur_tag, sizeof c->cur_tag, "%s%0*u", c->tag_prefix, (int)c->tag_digits,
+             c->next_tag++ % 1000);
+    imapc_log_sync(c);
+    line_log_mark_out(&c->log, 0, 0, a->action);
     imap_buf_printf(&c->out, "%s ", c->cur_tag);
     size_t end = a->nsplit ? a->splits[0] : a->len;
     imap_buf_add(&c->out, a->text, end);
@@ -353,13 +432,20 @@ size_t imap_client_recv(struct imap_client *c, const char *in, size_t len)
     while (used < len && c->state != IMAPC_S_CLOSED) {
         if (c->lit_left) {
             size_t k = len - used < c->lit_left ? len - used : (size_t)c->lit_left;
+            imapc_log_sync(c);
+            line_log_mark_in(&c->log, LINE_F_DATA, 0, NULL);
+            line_log_in(&c->log, in + used, k);
+            line_log_mark_in(&c->log, 0, 0, NULL);
             imap_buf_add(&c->resp, in + used, k);
             used += k;
             c->lit_left -= k;
             continue;
         }
         enum line_status st;
-        used += line_feed(&c->lr, in + used, len - used, &st);
+        size_t k = line_feed(&c->lr, in + used, len - used, &st);
+        imapc_log_sync(c);
+        line_log_in(&c->log, in + used, k);
+        used += k;
         if (st == LINE_TOO_LONG) {
             imapc_error(c, "response line too long");
             break;
@@ -392,6 +478,8 @@ size_t imap_client_recv(struct imap_client *c, const char *in, size_t len)
         imapc_response(c, c->resp.p, c->resp.len);
         c->resp.len = 0;
     }
+    imapc_log_sync(c);
+    line_log_settle(&c->log);
     return used;
 }
 
@@ -544,6 +632,8 @@ static void imapc_response(struct imap_client *c, char *p, size_t n)
     }
     struct imapc_action *a = &c->q[c->qhead];
     bool ok = imapc_is(w, wl, "OK");
+    line_log_note_in(&c->log, a->action, strlen(a->action), 0);
+    line_log_note_reply(&c->log, 0, ok ? LINE_F_OK : LINE_F_ERR);
     if (ok && strcmp(a->action, "LOGIN") == 0) imapc_enter_state(c, IMAPC_S_AUTH);
     /* a failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1) */
     if (strcmp(a->action, "SELECT") == 0 && (ok || c->state == IMAPC_S_SELECTED))

@@ -30,6 +30,8 @@ const char *imap_client_state_name(enum imap_client_state st);
 struct imap_client_cfg {
     size_t max_line;     /* longest response line; 0 = 64 KiB */
     size_t max_literal;  /* largest literal accepted; 0 = 16 MiB */
+    const char *tag_prefix; /* tags are prefix + number: NULL = "A" */
+    unsigned tag_digits;    /* the number's width, zero-padded: 0 = 3 ("A001") */
 };
 
 enum imap_client_event_kind {
@@ -84,6 +86,23 @@ int imap_client_move(struct imap_client *c, const char *set, const char *mailbox
  * "\\Seen \\Flagged". */
 int imap_client_store(struct imap_client *c, const char *set, const char *op, const char *flags);
 int imap_client_logout(struct imap_client *c);
+/* CAPABILITY (RFC 3501 §6.1.1): what the server offers; LITERAL+ is used
+ * when offered. */
+int imap_client_capability(struct imap_client *c);
+/* SEARCH with criteria as the user wrote them (RFC 3501 §6.4.4), e.g.
+ * "SUBJECT Lecture" or "FROM alice UNSEEN": printable ASCII only. */
+int imap_client_search_criteria(struct imap_client *c, const char *criteria);
+/* FETCH set item for a set like "1:*": section NULL fetches
+ * BODY.PEEK[HEADER], else BODY[section]. */
+int imap_client_fetch_set(struct imap_client *c, const char *set, const char *section);
+/* With on, the FETCH, SEARCH, STORE and MOVE commands queued next are UID
+ * commands (RFC 3501 §6.4.8): their sets are UIDs. Can't fail. */
+void imap_client_use_uid(struct imap_client *c, bool on);
+
+/* The session log (proto/line.h), kept from this call on: every line read
+ * and written, with the state before and after it. Can't fail. */
+struct line_log;
+struct line_log *imap_client_log(struct imap_client *c);
 
 /* Feed server bytes; returns how many were consumed (all, unless closed). */
 size_t imap_client_recv(struct imap_client *c, const char *in, size_t len);

@@ -1,6 +1,6 @@
 /* imap_parse.h -- IMAP syntax shared by the server and client engines.
  *
- * RFC 3501 §4 and §9 (RFC 9051 §4, §9; RFC 7888 literals): a cursor over one
+ * RFC 3501 §4 and §9 (RFC 7888 literals): a cursor over one
  * complete command or response held in memory (literals included as
  * "{n}CRLF" + n octets), sequence sets, and an output buffer with quoting.
  * Invariants: parsers work on (pointer, length) and never read past it; every
@@ -58,7 +58,7 @@ bool imap_cur_list_mailbox(struct imap_cur *c, const char **s, size_t *n);
 /* number = 1*DIGIT fitting 32 bits; nz_number also refuses 0. */
 bool imap_cur_number(struct imap_cur *c, uint32_t *v);
 bool imap_cur_nz_number(struct imap_cur *c, uint32_t *v);
-/* number64 (RFC 9051 §9) for partial offsets: up to 2^63-1. */
+/* number64 (RFC 9051 §9, as IMAP4rev1 servers accept) for partial offsets: up to 2^63-1. */
 bool imap_cur_number64(struct imap_cur *c, uint64_t *v);
 /* "(" with the depth cap, and ")". */
 bool imap_cur_open(struct imap_cur *c);
@@ -73,7 +73,7 @@ bool imap_cur_fail(struct imap_cur *c, const char *why);
  * with *n (UINT64_MAX when it overflows) and *plus. Otherwise false. */
 bool imap_literal_at_end(const char *line, size_t len, uint64_t *n, bool *plus);
 
-/* ---- sequence sets (RFC 3501 §9 sequence-set; RFC 9051 §9) -------------- */
+/* ---- sequence sets (RFC 3501 §9 sequence-set) -------------- */
 struct imap_range {
     uint32_t lo, hi; /* as written; 0 stands for "*" */
 };

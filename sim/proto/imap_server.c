@@ -329,7 +329,7 @@ struct mbox_folder *imap_srv_sel(struct imap_server *s)
     if (s->state != IMAP_S_SELECTED) return NULL;
     struct mbox_folder *f = mbox_folder_by_id(s->user, s->sel_id);
     if (!f) {
-        /* deleted by another session (RFC 9051 §7.1 CLOSED) */
+        /* deleted by another session (RFC 5162 CLOSED) */
         imap_srv_untagged(s, "OK [CLOSED] Selected mailbox was deleted");
         imap_srv_close_view(s);
         imap_srv_enter_state(s, IMAP_S_AUTH);
@@ -635,7 +635,7 @@ static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_b
     }
     size_t limit = s->state == IMAP_S_NOT_AUTH ? s->cfg.max_literal_preauth : s->cfg.max_literal;
     if (lit > limit || lit > limit - s->cmd_lit_total) {
-        /* RFC 7888 §4, RFC 9051 §7.1 TOOBIG; never allocate n (I1, I2) */
+        /* RFC 7888 §4, RFC 4469 TOOBIG; never allocate n (I1, I2) */
         imap_refuse(s, true, plus, lit, plus ? IMAP_BAD : IMAP_NO, "[TOOBIG] Literal too large");
         return;
     }

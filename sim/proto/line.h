@@ -1,6 +1,6 @@
 /* line.h -- the one line framer under SMTP, POP3 and IMAP (curl's pingpong).
  *
- * Only CRLF ends a line (RFC 5321 §2.3.8, RFC 1939 §3, RFC 9051 §9): a bare CR
+ * Only CRLF ends a line (RFC 5321 §2.3.8, RFC 1939 §3, RFC 3501 §9): a bare CR
  * or bare LF is an ordinary byte of the line, and the reader counts them so the
  * protocol can refuse such lines (the SMTP smuggling class, CVE-2023-51764).
  * NUL bytes are kept; lines are (pointer, length), never C strings.

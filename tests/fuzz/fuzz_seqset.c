@@ -1,4 +1,4 @@
-/* fuzz_seqset.c -- sequence sets (RFC 9051 §9, bad-inputs I7). Oracles:
+/* fuzz_seqset.c -- sequence sets (RFC 3501 §9, bad-inputs I7). Oracles:
  * parse -> print -> parse gives the same text; resolving never expands a
  * range and yields sorted, disjoint ranges; membership agrees with them. */
 #include <stdint.h>

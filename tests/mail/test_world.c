@@ -312,11 +312,12 @@ static void test_imap_check_mail(void **state)
              "\"part\":\"1\"},{\"op\":\"create\",\"mailbox\":\"Archive\"},"
              "{\"op\":\"move\",\"set\":\"1\",\"mailbox\":\"Archive\"}]}");
     char buf[256];
-    assert_non_null(find_line(r.tr, "a1 LOGIN \"bob\" \"pw\"", buf, sizeof buf));
-    assert_non_null(find_line(r.tr, "a1 OK", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "a1 CAPABILITY", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "a2 LOGIN bob pw", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "a2 OK", buf, sizeof buf));
     assert_non_null(find_line(r.tr, "* 1 FETCH (BODY[1] {3}", buf, sizeof buf));
     assert_non_null(find_line(r.tr, "* 1 EXPUNGE", buf, sizeof buf));
-    assert_non_null(find_line(r.tr, "a6 OK LOGOUT completed", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "a7 OK LOGOUT completed", buf, sizeof buf));
     assert_int_equal(r.violations, 0);
     run_free(&r);
 }
