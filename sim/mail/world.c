@@ -93,6 +93,7 @@ void world_trace_log(struct world *w, struct line_log *g, uint32_t conn, uint32_
         if (f.flags & LINE_F_OK) tf.flags |= TRACE_LF_OK;
         if (f.flags & LINE_F_ERR) tf.flags |= TRACE_LF_ERR;
         if (f.flags & LINE_F_DATA_END) tf.flags |= TRACE_LF_DATA_END;
+        if (f.flags & LINE_F_CONT) tf.flags |= TRACE_LF_CONT;
         bool out = f.kind == LINE_FACT_OUT;
         trace_add_line_facts(w->tr, evq_now(w->q), out ? TR_LINE_SENT : TR_LINE_RECEIVED, conn,
                              host, peer, out ? side : other, proto, f.from, f.to, &tf, f.bytes,

@@ -145,9 +145,9 @@ static void world_dns_on_answer(struct world_dns_lookup *l, const struct dns_msg
     struct world *w = l->w;
     char text[600];
     world_dns_answer_text(m, text, sizeof text);
-    trace_add_dns(w->tr, evq_now(w->q), TR_DNS_ANSWER, l->host,
-                  l->local ? TRACE_NONE : (uint32_t)w->dns_host, l->qname, l->qtype, m->rcode,
-                  l->id, text);
+    trace_add_dns_port(w->tr, evq_now(w->q), TR_DNS_ANSWER, l->host, l->local ? 0 : l->port,
+                       l->local ? TRACE_NONE : (uint32_t)w->dns_host, l->qname, l->qtype,
+                       m->rcode, l->id, text);
     if (m->rcode == DNS_R_NXDOMAIN) {
         world_dns_fail(l, true, "DNS: no such domain %s (NXDOMAIN)", l->qname);
         return;
@@ -263,9 +263,9 @@ bool world_dns_event_host(const struct evq_info *ev, uint32_t *host)
 static void world_dns_send(struct world_dns_lookup *l)
 {
     struct world *w = l->w;
-    trace_add_dns(w->tr, evq_now(w->q), TR_DNS_QUESTION, l->host,
-                  l->local ? TRACE_NONE : (uint32_t)w->dns_host, l->qname, l->qtype, 0, l->id,
-                  NULL);
+    trace_add_dns_port(w->tr, evq_now(w->q), TR_DNS_QUESTION, l->host, l->local ? 0 : l->port,
+                       l->local ? TRACE_NONE : (uint32_t)w->dns_host, l->qname, l->qtype, 0,
+                       l->id, NULL);
     l->tries++;
     if (l->local) {
         l->timer = evq_after(w->q, 0, world_dns_local, l, 0, "DNS lookup");

@@ -241,6 +241,10 @@ static void line_log_emit(struct line_log *g, int d)
     g->arena_len += len;
     e->f.kind = d == 0 ? LINE_FACT_IN : LINE_FACT_OUT;
     e->f.flags = g->mark_flags[d];
+    if (d == 1) {
+        if (!g->out_first && (e->f.flags & (LINE_F_OK | LINE_F_ERR))) e->f.flags |= LINE_F_CONT;
+        g->out_first = false;
+    }
     e->f.code = g->mark_code[d];
     memcpy(e->f.verb, g->mark_verb[d], LINE_VERB_MAX);
     e->f.len = len;
@@ -304,6 +308,7 @@ void line_log_mark_in(struct line_log *g, unsigned flags, unsigned code, const c
 void line_log_mark_out(struct line_log *g, unsigned flags, unsigned code, const char *verb)
 {
     line_log_mark(g, 1, flags, code, verb);
+    g->out_first = true;
 }
 
 void line_log_note_in(struct line_log *g, const char *verb, size_t verb_len, unsigned flags)

@@ -83,6 +83,8 @@ enum line_fact_kind {
 #define LINE_F_OK 2u       /* a positive reply: +OK, IMAP OK, SMTP 2xx/3xx */
 #define LINE_F_ERR 4u      /* a negative reply: -ERR, IMAP NO/BAD, SMTP 4xx/5xx */
 #define LINE_F_DATA_END 8u /* the reply that answers a whole message (end of DATA) */
+#define LINE_F_CONT 16u    /* a further line of a reply whose first line came before; set
+                            * by itself on the later lines written under one OK/ERR mark */
 
 #define LINE_VERB_MAX 16
 
@@ -118,6 +120,7 @@ struct line_log {
     char *part[2];
     size_t part_len[2], part_cap[2];
     unsigned mark_flags[2], mark_code[2];
+    bool out_first;           /* the next line written is the first under the mark */
     char mark_verb[2][LINE_VERB_MAX];
     uint64_t out_total, out_sent; /* written and sent bytes of the output stream */
 };

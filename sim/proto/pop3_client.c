@@ -480,8 +480,8 @@ size_t pop3_client_recv(struct pop3_client *c, const char *in, size_t len)
         c->line_start = start; /* errors point at the line's first byte */
         if (!c->multi)
             line_log_note_reply(&c->log, 0, n >= 3 && memcmp(l, "+OK", 3) == 0 ? LINE_F_OK : LINE_F_ERR);
-        else if (c->state == POP3_C_RETR)
-            line_log_note_reply(&c->log, 0, LINE_F_DATA);
+        else
+            line_log_note_reply(&c->log, 0, LINE_F_CONT | (c->state == POP3_C_RETR ? LINE_F_DATA : 0));
         if (!c->multi) {
             pop3c_status(c, l, n);
         } else if (n == 1 && l[0] == '.') {

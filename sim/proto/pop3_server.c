@@ -130,7 +130,7 @@ static void pop3_reply(struct pop3_server *s, bool ok, const char *fmt, ...)
         snprintf(line, sizeof line, "%s%s%s\r\n", ok ? "+OK" : "-ERR", text[0] ? " " : "", text);
     line_log_mark_out(&s->log, ok ? LINE_F_OK : LINE_F_ERR, 0, s->verb);
     pop3_out_write(s, line, (size_t)n);
-    line_log_mark_out(&s->log, 0, 0, NULL); /* the lines of a multi-line response */
+    line_log_mark_out(&s->log, LINE_F_CONT, 0, NULL); /* the lines of a multi-line response */
     s->last_ok = ok;
     snprintf(s->last_reply, sizeof s->last_reply, "%s", text);
 }
@@ -151,7 +151,7 @@ static void pop3_stream_fill(struct pop3_server *s)
                 s->st_bol = (s->st_prev == '\r' && c == '\n');
                 s->st_prev = c;
             }
-            line_log_mark_out(&s->log, LINE_F_DATA, 0, NULL);
+            line_log_mark_out(&s->log, LINE_F_DATA | LINE_F_CONT, 0, NULL);
             line_log_out(&s->log, s->out + from, s->out_len - from);
             if (s->st_pos < s->st_end) return;
             if (!s->st_bol) pop3_out_str(s, "\r\n"); /* last line lacked its CRLF */
@@ -170,8 +170,8 @@ static void pop3_stream_fill(struct pop3_server *s)
             }
             if (s->st_idx < s->n) return;
         }
+        line_log_mark_out(&s->log, LINE_F_CONT, 0, NULL);
         pop3_out_str(s, ".\r\n");
-        line_log_mark_out(&s->log, 0, 0, NULL);
         s->stream = POP3_ST_NONE;
     }
 }

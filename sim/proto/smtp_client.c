@@ -951,6 +951,7 @@ size_t smtp_client_recv(struct smtp_client *c, const char *in, size_t len)
             unsigned code = (unsigned)((l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0'));
             unsigned fl = code < 400 ? LINE_F_OK : LINE_F_ERR;
             if (c->st == SMTP_CS_DOT) fl |= LINE_F_DATA_END;
+            if (c->reply_lines > 0) fl |= LINE_F_CONT; /* after "ddd-" (RFC 5321 §4.2.1) */
             line_log_note_reply(&c->log, code, fl);
         }
         if (clt_reply_line(c, l, n)) {

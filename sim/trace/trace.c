@@ -457,6 +457,13 @@ size_t trace_add_dns(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t 
                      uint32_t server, const char *qname, uint16_t qtype, uint16_t rcode,
                      uint32_t id, const char *answer)
 {
+    return trace_add_dns_port(tr, t, kind, host, 0, server, qname, qtype, rcode, id, answer);
+}
+
+size_t trace_add_dns_port(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
+                          uint16_t port, uint32_t server, const char *qname, uint16_t qtype,
+                          uint16_t rcode, uint32_t id, const char *answer)
+{
     assert(kind == TR_DNS_QUESTION || kind == TR_DNS_ANSWER);
     struct trace_dns d;
     memset(&d, 0, sizeof d);
@@ -466,6 +473,7 @@ size_t trace_add_dns(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t 
     d.qtype = qtype;
     d.rcode = rcode;
     d.id = id;
+    d.port = port;
     return trace_append(tr, t, kind, &d, answer, answer ? strlen(answer) : 0);
 }
 

@@ -171,6 +171,7 @@ struct trace_line {
 #define TRACE_LF_OK 2u       /* a positive reply (+OK, IMAP OK, SMTP 2xx/3xx) */
 #define TRACE_LF_ERR 4u      /* a negative reply (-ERR, IMAP NO/BAD, SMTP 4xx/5xx) */
 #define TRACE_LF_DATA_END 8u /* the reply that answers a whole message (after DATA's dot) */
+#define TRACE_LF_CONT 16u    /* a further line of a multi-line reply (not its first line) */
 
 /* MSG_*: the life of one message. data = reason or detail text (may be empty),
  * e.g. "450 4.2.0 mailbox busy" or "connection timed out". */
@@ -219,7 +220,8 @@ struct trace_dns {
     uint16_t qtype;           /* RFC 1035 type: 1 A, 15 MX, ... */
     uint16_t rcode;           /* RFC 1035 RCODE: 0 NOERROR, 3 NXDOMAIN */
     uint32_t id;              /* DNS message id */
-    uint32_t pad;
+    uint16_t port;            /* the resolver's UDP port: its datagrams carry it */
+    uint16_t pad;
 };
 
 /* TIMER_SET / TIMER_CANCELLED: label interned ("SMTP retry"). */
@@ -314,7 +316,13 @@ size_t trace_add_queue(struct trace *tr, sim_us t, uint32_t host, uint32_t lengt
                        sim_us next_retry);
 size_t trace_add_mailbox(struct trace *tr, sim_us t, uint32_t host, const char *user,
                          const char *folder, uint32_t count, uint32_t unseen);
-/* DNS_QUESTION / DNS_ANSWER; answer may be NULL. */
+/* DNS_QUESTION / DNS_ANSWER; answer may be NULL. port is the resolver's UDP
+ * port (0 when the lookup sent no datagram), so a reader can tell which
+ * datagrams carry this question without decoding them. */
+size_t trace_add_dns_port(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
+                          uint16_t port, uint32_t server, const char *qname, uint16_t qtype,
+                          uint16_t rcode, uint32_t id, const char *answer);
+/* DNS_QUESTION / DNS_ANSWER without a port; answer may be NULL. */
 size_t trace_add_dns(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
                      uint32_t server, const char *qname, uint16_t qtype, uint16_t rcode,
                      uint32_t id, const char *answer);

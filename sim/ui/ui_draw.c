@@ -118,45 +118,17 @@ static enum ui_proto ui_seg_proto(const struct trace_rec *r, const struct trace_
     return ui_proto_of_ports(s->sport, s->dport);
 }
 
-/* A DNS message (RFC 1035 §4.1) in a few words: "MX? example.net" for a
- * query, "answer example.net" for a response; "" when it does not parse. */
-static void ui_dns_text(const uint8_t *p, size_t len, char *out, size_t max)
-{
-    out[0] = '\0';
-    if (len < 17 || max < 16) return;
-    char name[128];
-    size_t o = 0, i = 12;
-    while (i < len && p[i] != 0) {
-        size_t l = p[i++];
-        if (l > 63 || i + l > len || o + l + 2 > sizeof name) return;
-        if (o) name[o++] = '.';
-        for (size_t j = 0; j < l; j++)
-            name[o++] = (p[i + j] > 32 && p[i + j] < 127) ? (char)p[i + j] : '?';
-        i += l;
-    }
-    name[o] = '\0';
-    if (i + 3 > len) return;
-    unsigned qtype = (unsigned)p[i + 1] << 8 | p[i + 2];
-    const char *t = qtype == 15 ? "MX" : qtype == 1 ? "A" : qtype == 28 ? "AAAA" : "?";
-    char tmp[160];
-    if (p[2] & 0x80)
-        snprintf(tmp, sizeof tmp, "%s answer %s", t, name);
-    else
-        snprintf(tmp, sizeof tmp, "%s? %s", t, name);
-    size_t n = strlen(tmp);
-    n = n < max - 1 ? n : max - 1;
-    memcpy(out, tmp, n);
-    out[n] = '\0';
-}
-
 /* The words a packet is labelled with: its first line, or for DNS the
- * question. */
-static void ui_payload_text(const struct trace_rec *r, const struct trace_seg *s,
+ * question the trace recorded ("MX? example.net", "MX answer example.net"). */
+static void ui_payload_text(const struct ui_model *m, size_t k, const struct trace_seg *s,
                             const uint8_t *data, size_t dlen, char *out, size_t max)
 {
-    if ((s->sport == 53 || s->dport == 53) && r->kind >= TR_DGRAM_SENT) {
-        ui_dns_text(data, dlen, out, max);
-        if (out[0]) return;
+    size_t q = ui_model_dns_question(m, k);
+    if (q != SIZE_MAX) {
+        const struct trace_dns *d = trace_body(trace_get(m->tr, q));
+        const char *t = d->qtype == 15 ? "MX" : d->qtype == 1 ? "A" : d->qtype == 28 ? "AAAA" : "?";
+        snprintf(out, max, s->dport == 53 ? "%s? %s" : "%s answer %s", t, trace_str(m->tr, d->qname));
+        return;
     }
     ui_first_line(data, dlen, out, max);
 }
@@ -627,7 +599,7 @@ static void ui_d_packets(struct ui_frame *f)
             ui_flags_text(s->flags, text, sizeof text);
             if (r->kind >= TR_DGRAM_SENT) snprintf(text, sizeof text, "UDP");
         } else {
-            ui_payload_text(r, s, data, dlen, text, 34);
+            ui_payload_text(m, p->rec, s, data, dlen, text, 34);
         }
         float y = p->y + p->drop * ui_px(f, 70);
         if (p->lost) {
@@ -747,7 +719,7 @@ static void ui_d_seq(struct ui_frame *f)
             proto = ui_seg_proto(tr, s);
             lost = tr->kind == TR_SEG_LOST || tr->kind == TR_DGRAM_LOST;
             if (s->len && dlen) {
-                ui_payload_text(tr, s, data, dlen, text, 34);
+                ui_payload_text(m, rec, s, data, dlen, text, 34);
             } else {
                 ui_flags_text(s->flags, text, sizeof text);
                 if (proto != UI_P_DNS) proto = UI_P_TCP;

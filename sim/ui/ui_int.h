@@ -79,6 +79,8 @@ struct ui_model {
     size_t n_gaps;
     size_t *timers; /* TIMER_SET / TIMER_CANCELLED records (issue 9) */
     size_t n_timers;
+    size_t *dns_q; /* DNS_QUESTION records */
+    size_t n_dns_q;
     const struct scn_variant *variants; /* the variant menu (issue 9) */
     size_t n_variants;
 };
@@ -94,6 +96,19 @@ void ui_state_free(struct ui_state *st);
 void ui_model_state(const struct ui_model *m, size_t k, struct ui_state *st);
 /* The index of the first element of a (sorted, n) that is >= key. */
 size_t ui_lower(const size_t *a, size_t n, size_t key);
+/* The window's one pairing of replies with commands, from the trace's typed
+ * line facts (no protocol bytes are read): for the server line k (a
+ * LINE_SENT record), the client's command it answers. The first line of
+ * each reply answers the oldest command not yet answered (RFC 2920 §3.1,
+ * pipelining; RFC 1939 §3); the reply flagged as the end of DATA answers the
+ * message's last line, the lone dot; further lines of a reply (TRACE_LF_CONT)
+ * answer nothing. *cmd is the command's record, or SIZE_MAX for a greeting.
+ * False when k is not the first line of a reply or nothing pairs. */
+bool ui_model_reply_command(const struct ui_model *m, size_t k, size_t *cmd);
+/* The DNS_QUESTION record that datagram k (a DGRAM_* record) asks or
+ * answers, found by the resolver's host and UDP port the trace recorded with
+ * the question, not by decoding the datagram; SIZE_MAX when none. */
+size_t ui_model_dns_question(const struct ui_model *m, size_t k);
 /* Which protocol a packet or line belongs to. */
 enum ui_proto { UI_P_TCP, UI_P_SMTP, UI_P_POP3, UI_P_IMAP, UI_P_HTTP, UI_P_DNS, UI_P_COUNT };
 enum ui_proto ui_proto_of_ports(uint16_t sport, uint16_t dport);

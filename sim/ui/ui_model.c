@@ -74,6 +74,70 @@ size_t ui_lower(const size_t *a, size_t n, size_t key)
     return lo;
 }
 
+size_t ui_model_dns_question(const struct ui_model *m, size_t k)
+{
+    const struct trace_rec *r = trace_get(m->tr, k);
+    const struct trace_seg *s = trace_as_seg(r);
+    if (!s || r->kind < TR_DGRAM_SENT || r->kind > TR_DGRAM_LOST) return SIZE_MAX;
+    bool query = s->dport == 53; /* RFC 1035 §4.2.1: the server listens on 53 */
+    uint32_t host = query ? s->src : s->dst;
+    uint16_t port = query ? s->sport : s->dport;
+    for (size_t i = ui_lower(m->dns_q, m->n_dns_q, k + 1); i-- > 0;) {
+        const struct trace_dns *d = trace_body(trace_get(m->tr, m->dns_q[i]));
+        if (d->host == host && d->port == port && d->port != 0) return m->dns_q[i];
+    }
+    return SIZE_MAX;
+}
+
+bool ui_model_reply_command(const struct ui_model *m, size_t k, size_t *cmd)
+{
+    *cmd = SIZE_MAX;
+    const struct trace_line *lk = trace_as_line(trace_get(m->tr, k));
+    if (!lk || trace_get(m->tr, k)->kind != TR_LINE_SENT || lk->side != 'S' || lk->conn >= m->n_conns)
+        return false;
+    const size_t *a = m->conn_lines + m->conn_off[lk->conn];
+    size_t n = m->conn_off[lk->conn + 1] - m->conn_off[lk->conn];
+    size_t pos = ui_lower(a, n, k);
+    if (pos >= n || a[pos] != k) return false;
+    size_t cmds[64]; /* commands not answered yet: their records, a ring */
+    size_t head = 0, count = 0, last_data = SIZE_MAX;
+    bool greeted = false;
+    for (size_t i = 0; i <= pos; i++) {
+        const struct trace_line *l = trace_as_line(trace_get(m->tr, a[i]));
+        if (l->side == 'C') {
+            if (l->flags & TRACE_LF_DATA)
+                last_data = a[i]; /* message text; its last line, the dot, is answered once */
+            else if (count < MS_ARRAY_LEN(cmds))
+                cmds[(head + count++) % MS_ARRAY_LEN(cmds)] = a[i];
+            continue;
+        }
+        if (l->flags & (TRACE_LF_CONT | TRACE_LF_DATA)) {
+            if (i == pos) return false; /* not the first line of a reply */
+            continue;
+        }
+        size_t which = SIZE_MAX;
+        bool ok = true;
+        if (l->flags & TRACE_LF_DATA_END) {
+            which = last_data;
+            ok = which != SIZE_MAX;
+        } else if (!greeted && l->verb != TRACE_NONE && trace_str(m->tr, l->verb)[0] == '\0') {
+            which = SIZE_MAX; /* the greeting answers no command */
+        } else if (count) {
+            which = cmds[head];
+            head = (head + 1) % MS_ARRAY_LEN(cmds);
+            count--;
+        } else {
+            ok = false; /* a reply with no command left */
+        }
+        greeted = true;
+        if (i == pos) {
+            *cmd = which;
+            return ok;
+        }
+    }
+    return false;
+}
+
 /* ---- state ------------------------------------------------------------------------ */
 
 void ui_state_init(const struct ui_model *m, struct ui_state *st)
@@ -401,7 +465,7 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
 
     m->ct = ms_xmalloc((m->n + 1) * sizeof *m->ct);
     size_t cap_lines = 0, cap_msgs = 0, cap_rows = 0, cap_rows_tcp = 0, cap_gaps = 0,
-           cap_timers = 0;
+           cap_timers = 0, cap_dns_q = 0;
     uint8_t *endpoint = ms_xcalloc(m->nh + 1, 1);
     uint32_t max_conn = 0;
     sim_us prev = m->n ? trace_get(tr, 0)->t : 0, acc = 0;
@@ -438,6 +502,8 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
             ui_push(&m->msgs, &m->n_msgs, &cap_msgs, i);
         } else if (k == TR_TIMER_SET || k == TR_TIMER_CANCELLED) {
             ui_push(&m->timers, &m->n_timers, &cap_timers, i);
+        } else if (k == TR_DNS_QUESTION) {
+            ui_push(&m->dns_q, &m->n_dns_q, &cap_dns_q, i);
         }
     }
     /* Lines per connection (CSR). */
@@ -506,6 +572,7 @@ void ui_model_free(struct ui_model *m)
     free(m->bins);
     free(m->gaps);
     free(m->timers);
+    free(m->dns_q);
     free(m);
 }
 

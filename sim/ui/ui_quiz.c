@@ -80,18 +80,16 @@ static bool ui_quiz_same(const char *a, const char *b)
     return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == ' ' || b[n] == '-');
 }
 
-static const struct ui_quiz_row *ui_quiz_row(const char *proto, const char *cmd)
+/* The row for a command verb ("" for the greeting, "." for the end of the
+ * message text), or the protocol's row for any other command. */
+static const struct ui_quiz_row *ui_quiz_row_verb(const char *proto, const char *verb)
 {
     const struct ui_quiz_row *any = NULL;
     for (size_t i = 0; i < MS_ARRAY_LEN(ui_quiz_rows); i++) {
         const struct ui_quiz_row *r = &ui_quiz_rows[i];
         if (strcasecmp(r->proto, proto) != 0) continue;
         if (strcmp(r->cmd, "*") == 0) any = r;
-        size_t wl = strlen(r->cmd);
-        if (wl == 0 ? cmd[0] == '\0'
-                    : strncasecmp(cmd, r->cmd, wl) == 0 &&
-                          (cmd[wl] == '\0' || cmd[wl] == ' ' || cmd[wl] == ':'))
-            return r;
+        if (strcasecmp(r->cmd, verb) == 0) return r;
     }
     return any;
 }
@@ -112,69 +110,6 @@ static void ui_quiz_choices(struct ui_quiz *q, const char *real, const char *con
         snprintf(q->choices[i], sizeof q->choices[i], "%s", i == q->answer ? real : pick[w++]);
 }
 
-/* The command that server line k of conn answers, into cmd ("" for the
- * greeting); false when k is not the first line of a reply. SMTP replies
- * are paired with commands in order, as pipelining needs (RFC 2920 §3.1):
- * the n-th reply answers the n-th command; lines between a 354 and the lone
- * dot are message text, not commands. POP3: the line before must be the
- * client's. */
-static bool ui_quiz_command(const struct ui_model *m, uint32_t conn, size_t k, bool smtp, char *cmd,
-                            size_t cap)
-{
-    const size_t *a = m->conn_lines + m->conn_off[conn];
-    size_t n = m->conn_off[conn + 1] - m->conn_off[conn];
-    size_t pos = ui_lower(a, n, k);
-    cmd[0] = '\0';
-    if (!smtp) {
-        if (pos == 0) return true;
-        const struct trace_rec *pr = trace_get(m->tr, a[pos - 1]);
-        if (trace_as_line(pr)->side != 'C') return false;
-        size_t plen;
-        const uint8_t *pd = trace_data(pr, &plen);
-        ui_quiz_line(pd, plen, cmd, cap);
-        return true;
-    }
-    size_t cmds[64]; /* pending commands: their record indices, a ring */
-    size_t head = 0, count = 0, greeted = 0;
-    bool in_data = false, in_reply = false;
-    for (size_t i = 0; i <= pos && i < n; i++) {
-        const struct trace_rec *r = trace_get(m->tr, a[i]);
-        const struct trace_line *l = trace_as_line(r);
-        size_t len;
-        const uint8_t *d = trace_data(r, &len);
-        if (l->side == 'C') {
-            bool dot = len >= 1 && d[0] == '.' && (len == 1 || d[1] == '\r' || d[1] == '\n');
-            if (in_data && !dot) continue;
-            if (dot) in_data = false;
-            if (count < MS_ARRAY_LEN(cmds)) cmds[(head + count++) % MS_ARRAY_LEN(cmds)] = a[i];
-            continue;
-        }
-        bool first = !in_reply;
-        in_reply = len >= 4 && d[3] == '-';
-        if (!first) {
-            if (i == pos) return false;
-            continue;
-        }
-        size_t which = SIZE_MAX; /* the command answered, SIZE_MAX: greeting */
-        if (greeted++ && count) {
-            which = cmds[head];
-            head = (head + 1) % MS_ARRAY_LEN(cmds);
-            count--;
-        }
-        if (len >= 3 && memcmp(d, "354", 3) == 0) in_data = true;
-        if (i != pos) continue;
-        if (which != SIZE_MAX) {
-            size_t clen;
-            const uint8_t *cd = trace_data(trace_get(m->tr, which), &clen);
-            ui_quiz_line(cd, clen, cmd, cap);
-        } else if (greeted > 1) {
-            return false; /* a reply with no command left: not a question */
-        }
-        return true;
-    }
-    return false;
-}
-
 /* A server's first reply line to a command (or its greeting). */
 static bool ui_quiz_reply(const struct ui_model *m, size_t k, struct ui_quiz *q)
 {
@@ -184,9 +119,21 @@ static bool ui_quiz_reply(const struct ui_model *m, size_t k, struct ui_quiz *q)
     const char *proto = trace_str(m->tr, l->proto);
     if (strcasecmp(proto, "SMTP") != 0 && strcasecmp(proto, "POP3") != 0) return false;
     char cmd[128] = "";
-    if (!ui_quiz_command(m, l->conn, k, strcasecmp(proto, "SMTP") == 0, cmd, sizeof cmd))
-        return false;
-    const struct ui_quiz_row *row = ui_quiz_row(proto, cmd);
+    size_t which;
+    if (!ui_model_reply_command(m, k, &which)) return false;
+    bool dot = false;
+    const char *verb = "";
+    if (which != SIZE_MAX) {
+        const struct trace_rec *cr = trace_get(m->tr, which);
+        const struct trace_line *cl = trace_as_line(cr);
+        size_t clen;
+        const uint8_t *cd = trace_data(cr, &clen);
+        ui_quiz_line(cd, clen, cmd, sizeof cmd); /* shown in the question */
+        dot = (cl->flags & TRACE_LF_DATA) != 0;
+        verb = dot ? "." : trace_str(m->tr, cl->verb);
+        if (!dot && !verb[0]) verb = "?"; /* a command without a verb: the generic row */
+    }
+    const struct ui_quiz_row *row = ui_quiz_row_verb(proto, verb);
     if (!row) return false;
     size_t len;
     const uint8_t *d = trace_data(r, &len);
@@ -198,7 +145,7 @@ static bool ui_quiz_reply(const struct ui_model *m, size_t k, struct ui_quiz *q)
         snprintf(q->question, sizeof q->question,
                  "%s has accepted the connection. What does its %s server say first?", server,
                  proto);
-    else if (strcmp(cmd, ".") == 0)
+    else if (dot)
         snprintf(q->question, sizeof q->question,
                  "The client sent the lone dot that ends the message. What does %s answer?",
                  server);

@@ -185,22 +185,27 @@ static struct trace *lt_smtp(const char *reply)
     struct trace *tr = trace_new();
     trace_host_add(tr, 0, "mail.example.org", 0xc0000201u, false);
     trace_host_add(tr, 1, "mail.example.net", 0xc6336401u, false);
+    /* The typed facts the engines record: verb, and CONT on the later lines
+     * of a multi-line reply; the window pairs by these, not by the bytes. */
     static const struct {
         char side;
         const char *line;
-    } d[] = {{'S', "220 mail.example.net ESMTP\r\n"},   /* 0 */
-             {'C', "EHLO mail.example.org\r\n"},        /* 1 */
-             {'S', "250-mail.example.net\r\n"},         /* 2 */
-             {'S', "250 8BITMIME\r\n"},                 /* 3: continuation */
-             {'C', "RCPT TO:<nobody@example.net>\r\n"}, /* 4 */
-             {'S', NULL}};                              /* 5: the reply */
+        const char *verb;
+        unsigned flags;
+    } d[] = {{'S', "220 mail.example.net ESMTP\r\n", "", TRACE_LF_OK},                /* 0 */
+             {'C', "EHLO mail.example.org\r\n", "EHLO", 0},                         /* 1 */
+             {'S', "250-mail.example.net\r\n", "EHLO", TRACE_LF_OK},                /* 2 */
+             {'S', "250 8BITMIME\r\n", "EHLO", TRACE_LF_OK | TRACE_LF_CONT},        /* 3 */
+             {'C', "RCPT TO:<nobody@example.net>\r\n", "RCPT", 0},                  /* 4 */
+             {'S', NULL, "RCPT", 0}};                                               /* 5 */
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         char buf[128];
         snprintf(buf, sizeof buf, "%s\r\n", reply);
         const char *l = d[i].line ? d[i].line : buf;
         uint32_t host = d[i].side == 'S' ? 1 : 0;
-        trace_add_line(tr, (sim_us)i * 1000, TR_LINE_SENT, 1, host, 1 - host, d[i].side, "SMTP",
-                       "a", "b", l, strlen(l));
+        struct trace_line_facts lf = {d[i].verb, 0, d[i].flags};
+        trace_add_line_facts(tr, (sim_us)i * 1000, TR_LINE_SENT, 1, host, 1 - host, d[i].side,
+                             "SMTP", "a", "b", &lf, l, strlen(l));
     }
     return tr;
 }

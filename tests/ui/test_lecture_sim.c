@@ -434,10 +434,68 @@ static void test_every_timer_has_its_host(void **state)
     assert_true(lessons >= 15);
 }
 
+/* The first LINE_SENT record of host whose bytes start with prefix. */
+static size_t sent_line(const struct trace *tr, const char *host, const char *prefix)
+{
+    for (size_t k = 0; k < trace_count(tr); k++) {
+        const struct trace_rec *r = trace_get(tr, k);
+        const struct trace_line *l = trace_as_line(r);
+        if (!l || r->kind != TR_LINE_SENT || strcmp(trace_host_name(tr, l->host), host) != 0)
+            continue;
+        size_t n;
+        const uint8_t *d = trace_data(r, &n);
+        if (n >= strlen(prefix) && memcmp(d, prefix, strlen(prefix)) == 0) return k;
+    }
+    fail_msg("no line %s from %s", prefix, host);
+    return 0;
+}
+
+/* The window's one pairing of replies with commands, on a real lesson: the
+ * 354 answers DATA, the 250 after the message answers the lone dot, the
+ * EHLO reply's later lines answer nothing, the greeting answers no command. */
+static void test_reply_pairing_from_facts(void **state)
+{
+    (void)state;
+    struct scn_error se;
+    struct scn_scenario *s = scn_load_file("scenarios/01-alice-to-bob.json", NULL, &se);
+    assert_non_null(s);
+    struct ms_error err;
+    struct trace *tr = world_simulate(s, false, &err);
+    assert_non_null(tr);
+    struct ui_model *m = ui_model_new(tr, s);
+    size_t cmd;
+    assert_true(ui_model_reply_command(m, sent_line(tr, "mail.example.org", "354 "), &cmd));
+    size_t n;
+    const uint8_t *d = trace_data(trace_get(tr, cmd), &n);
+    assert_memory_equal(d, "DATA\r\n", 6);
+    assert_true(ui_model_reply_command(m, sent_line(tr, "mail.example.org", "250 2.0.0 Ok: queued"),
+                                       &cmd));
+    d = trace_data(trace_get(tr, cmd), &n);
+    assert_memory_equal(d, ".\r\n", 3);
+    assert_true(ui_model_reply_command(m, sent_line(tr, "mail.example.org", "220 "), &cmd));
+    assert_int_equal(cmd, SIZE_MAX);
+    assert_true(ui_model_reply_command(m, sent_line(tr, "mail.example.org", "250-mail"), &cmd));
+    d = trace_data(trace_get(tr, cmd), &n);
+    assert_memory_equal(d, "EHLO ", 5);
+    assert_false(ui_model_reply_command(m, sent_line(tr, "mail.example.org", "250-PIPELINING"), &cmd));
+    /* DNS packets are labelled from the question the trace recorded. */
+    size_t q = SIZE_MAX;
+    for (size_t k = 0; k < trace_count(tr) && q == SIZE_MAX; k++)
+        if (trace_get(tr, k)->kind == TR_DGRAM_SENT) q = ui_model_dns_question(m, k);
+    assert_true(q != SIZE_MAX);
+    const struct trace_dns *dq = trace_body(trace_get(tr, q));
+    assert_string_equal(trace_str(tr, dq->qname), "example.net");
+    assert_int_equal(dq->qtype, 15);
+    ui_model_free(m);
+    trace_free(tr);
+    scn_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chaos_deterministic),
+        cmocka_unit_test(test_reply_pairing_from_facts),
         cmocka_unit_test(test_change_save_reload),
         cmocka_unit_test(test_reload_bad_file_keeps_world),
         cmocka_unit_test(test_lesson14_quiz),
