@@ -7,6 +7,7 @@
 #include "mail/world_live.h"
 #include "net/net.h"
 #include "net/tcp.h"
+#include "proto/line.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,16 +20,9 @@
 #include <unistd.h>
 
 #define BRIDGE_CLIENT_NAME "real-client"
-#define BRIDGE_LINE_MAX 4096         /* longest line kept whole for the trace */
 #define BRIDGE_LINGER_MS (10 * 1000) /* a closing session's last bytes: at most this */
 #define BRIDGE_LINK_LATENCY_US 1000  /* real-client <-> server: 1 ms */
 #define BRIDGE_LINK_BPS 100000000ull /* 100 Mbit/s */
-
-/* Bytes of one direction cut into CRLF lines for the trace. */
-struct bridge_lines {
-    char buf[BRIDGE_LINE_MAX];
-    size_t len;
-};
 
 struct bridge_listener {
     int fd;
@@ -59,8 +53,7 @@ struct bridge_sess {
     bool got_data;          /* the simulated server has sent something */
     int64_t last_ms;        /* wall clock of the last progress */
     int64_t closing_ms;     /* when closing began */
-    struct bridge_lines lc; /* client's lines */
-    struct bridge_lines ls; /* server's lines */
+    struct line_log lines;  /* the real client's side: what it wrote (out), what it read (in) */
 };
 
 struct bridge {
@@ -95,7 +88,9 @@ static void bridge_out_append(struct bridge_sess *s, const char *data, size_t le
 static const char *const bridge_trace_proto[BRIDGE_PROTO_COUNT] = {
     "SMTP", "SMTP", "POP3", "IMAP", "HTTP",
 };
-#define BRIDGE_STATE "real client"
+/* The real client has no engine here: the session layer frames its lines
+ * (proto/line.h) in one state. */
+static const char *const bridge_state_names[1] = {"real client"};
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -125,25 +120,25 @@ static const char *bridge_server_name(const struct bridge *b, uint32_t host)
     return host_name(b->net, host);
 }
 
-/* Record the complete lines of data as `kind` records of the real client. */
-static void bridge_lines_feed(struct bridge_sess *s, struct bridge_lines *l, enum trace_kind kind,
-                              char side, const char *data, size_t len)
+/* Record the real client's complete lines: those it wrote (LINE_SENT) and
+ * those it read from the simulated server (LINE_RECEIVED). */
+static void bridge_lines_trace(struct bridge_sess *s)
 {
     struct bridge *b = s->b;
-    for (size_t i = 0; i < len; i++) {
-        l->buf[l->len++] = data[i];
-        bool eol = l->len >= 2 && l->buf[l->len - 2] == '\r' && l->buf[l->len - 1] == '\n';
-        if (eol || l->len == BRIDGE_LINE_MAX) {
-            trace_add_line(b->tr, evq_now(b->q), kind, s->conn_id, b->client, s->host, side,
-                           bridge_trace_proto[s->p], BRIDGE_STATE, BRIDGE_STATE, l->buf, l->len);
-            if (kind == TR_LINE_RECEIVED && !s->closing) {
-                /* L1: a client that keeps sending bad commands is shown the door. */
-                if (bridge_is_error_reply(s->p, l->buf, l->len))
-                    s->errors++;
-                else if (!(s->p == BRIDGE_IMAP && (l->buf[0] == '*' || l->buf[0] == '+')))
-                    s->errors = 0;
-            }
-            l->len = 0;
+    struct line_fact f;
+    line_log_settle(&s->lines); /* one state: every complete line is final */
+    while (line_log_next(&s->lines, &f)) {
+        if (f.kind == LINE_FACT_STATE) continue;
+        bool in = f.kind == LINE_FACT_IN;
+        trace_add_line(b->tr, evq_now(b->q), in ? TR_LINE_RECEIVED : TR_LINE_SENT, s->conn_id,
+                       b->client, s->host, in ? 'S' : 'C', bridge_trace_proto[s->p], f.from, f.to,
+                       f.bytes, f.len);
+        if (in && !s->closing) {
+            /* L1: a client that keeps sending bad commands is shown the door. */
+            if (bridge_is_error_reply(s->p, f.bytes, f.len))
+                s->errors++;
+            else if (!(s->p == BRIDGE_IMAP && f.len && (f.bytes[0] == '*' || f.bytes[0] == '+')))
+                s->errors = 0;
         }
     }
 }
@@ -156,7 +151,8 @@ static void bridge_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, s
     (void)c;
     if (s->fd < 0) return; /* the client is gone; the simulated side winds down */
     s->got_data = true;
-    bridge_lines_feed(s, &s->ls, TR_LINE_RECEIVED, 'S', (const char *)data, len);
+    line_log_in(&s->lines, (const char *)data, len);
+    bridge_lines_trace(s);
     if (s->out_len - s->out_off + len > BRIDGE_OUT_MAX) {
         bridge_sess_drop(s, "does not read what the server sends (buffer full)");
         return;
@@ -312,7 +308,9 @@ static void bridge_sess_pump_in(struct bridge_sess *s)
         if (n == 0) break;
         n = tcp_send(s->conn, s->in, n);
         if (n == 0) break;
-        bridge_lines_feed(s, &s->lc, TR_LINE_SENT, 'C', s->in, n);
+        line_log_out(&s->lines, s->in, n);
+        line_log_sent(&s->lines, n);
+        bridge_lines_trace(s);
         memmove(s->in, s->in + n, s->in_len - n);
         s->in_len -= n;
     }
@@ -395,6 +393,8 @@ static void bridge_accept(struct bridge *b, struct bridge_listener *l)
         s->p = l->p;
         s->host = l->host;
         s->first_checked = l->p == BRIDGE_HTTP; /* the HTTP port expects HTTP */
+        line_log_init(&s->lines, bridge_state_names, 1, 0);
+        line_log_enable(&s->lines, NULL, 0);
         s->last_ms = bridge_wall_ms();
         s->next = b->sessions;
         b->sessions = s;
@@ -415,6 +415,7 @@ static void bridge_reap(struct bridge *b)
         if (s->fd < 0 && !s->conn) {
             *pp = s->next;
             free(s->out);
+            line_log_free(&s->lines);
             free(s);
         } else {
             pp = &s->next;

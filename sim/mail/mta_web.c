@@ -27,7 +27,6 @@ struct mta_web {
     struct http_server *e;
     char *in;
     size_t inlen, incap;
-    struct world_http_lines lin, lout;
     bool closing;
 };
 
@@ -258,16 +257,22 @@ static void mta_web_request(struct mta_web *wb, const struct http_request *req)
     }
 }
 
+/* Trace the lines the engine read and sent so far, with its states. */
+static void mta_web_log(struct mta_web *wb)
+{
+    world_trace_log(wb->m->w, http_server_log(wb->e), wb->conn, (uint32_t)wb->m->h, wb->peer, 'S',
+                    "HTTP");
+}
+
 static void mta_web_pump(struct mta_web *wb)
 {
-    struct world *w = wb->m->w;
     for (;;) {
-        const char *before = http_server_state_name(http_server_state(wb->e));
         size_t used = wb->inlen ? http_server_recv(wb->e, wb->in, wb->inlen) : 0;
         if (used) {
             memmove(wb->in, wb->in + used, wb->inlen - used);
             wb->inlen -= used;
         }
+        mta_web_log(wb);
         struct http_server_event ev;
         while (http_server_event(wb->e, &ev)) {
             if (ev.kind == HTTP_EV_REQUEST) mta_web_request(wb, &ev.req);
@@ -277,10 +282,8 @@ static void mta_web_pump(struct mta_web *wb)
         size_t n;
         while (wb->c && (n = http_server_out(wb->e, &out)) > 0) {
             size_t sent = tcp_send(wb->c, out, n);
-            world_http_feed(w, &wb->lout, TR_LINE_SENT, wb->conn, (uint32_t)wb->m->h, wb->peer,
-                             'S', before,
-                             http_server_state_name(http_server_state(wb->e)), out, sent);
             http_server_out_done(wb->e, sent);
+            mta_web_log(wb);
             if (sent < n) break;
         }
         if (wb->closing || http_server_done(wb->e)) {
@@ -301,6 +304,7 @@ static void *mta_web_accept(void *listen_ctx, struct tcp_conn *c)
     wb->peer = tcp_remote_host(c);
     struct http_server_cfg cfg = {0, m->sh->name};
     wb->e = http_server_new(&cfg);
+    (void)http_server_log(wb->e); /* trace from the first line on */
     wb->next = m->webs;
     m->webs = wb;
     return wb;
@@ -310,9 +314,6 @@ static void mta_web_data(void *ctx, struct tcp_conn *c, const uint8_t *data, siz
 {
     (void)c;
     struct mta_web *wb = ctx;
-    const char *st = http_server_state_name(http_server_state(wb->e));
-    world_http_feed(wb->m->w, &wb->lin, TR_LINE_RECEIVED, wb->conn, (uint32_t)wb->m->h,
-                     wb->peer, 'C', st, st, (const char *)data, len);
     if (wb->inlen + len > wb->incap) {
         wb->incap = (wb->inlen + len) * 2;
         wb->in = ms_xrealloc(wb->in, wb->incap);
@@ -328,8 +329,6 @@ void mta_web_free(struct mta_web *wb)
     while (*pp && *pp != wb) pp = &(*pp)->next;
     if (*pp) *pp = wb->next;
     http_server_free(wb->e);
-    world_http_lines_free(&wb->lin);
-    world_http_lines_free(&wb->lout);
     free(wb->in);
     free(wb);
 }

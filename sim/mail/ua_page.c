@@ -25,7 +25,6 @@ struct ua_page {
     const struct scn_web_page *page;
     size_t step; /* requests queued so far: 0 page, then objects */
     evq_handle timer;
-    struct world_http_lines lin, lout;
 };
 
 static void ua_page_connected(void *ctx, struct tcp_conn *c);
@@ -46,8 +45,6 @@ static void ua_page_free(struct ua_page *p)
     if (*pp) *pp = p->next;
     if (evq_is_set(p->timer)) evq_cancel(p->u->w->q, p->timer);
     http_client_free(p->e);
-    world_http_lines_free(&p->lin);
-    world_http_lines_free(&p->lout);
     free(p);
 }
 
@@ -69,15 +66,21 @@ static bool ua_page_next(struct ua_page *p)
     return http_client_request(p->e, "GET", host, target, NULL, 0, NULL, 0);
 }
 
-static void ua_page_flush(struct ua_page *p, const char *before)
+/* Trace the lines the engine read and sent so far, with its states. */
+static void ua_page_log(struct ua_page *p)
+{
+    world_trace_log(p->u->w, http_client_log(p->e), p->conn, (uint32_t)p->u->h, p->server, 'C',
+                    "HTTP");
+}
+
+static void ua_page_flush(struct ua_page *p)
 {
     const char *out;
     size_t n;
     while (p->c && (n = http_client_out(p->e, &out)) > 0) {
         size_t sent = tcp_send(p->c, out, n);
-        world_http_feed(p->u->w, &p->lout, TR_LINE_SENT, p->conn, (uint32_t)p->u->h, p->server, 'C',
-                        before, http_client_state_name(http_client_state(p->e)), out, sent);
         http_client_out_done(p->e, sent);
+        ua_page_log(p);
         if (sent < n) return;
     }
 }
@@ -87,9 +90,9 @@ static void ua_page_pump(struct ua_page *p, const uint8_t *in, size_t len)
     size_t off = 0;
     bool done = false;
     for (;;) {
-        const char *before = http_client_state_name(http_client_state(p->e));
         size_t used = off < len ? http_client_recv(p->e, (const char *)in + off, len - off) : 0;
         off += used;
+        ua_page_log(p);
         struct http_client_event ev;
         while (http_client_event(p->e, &ev)) {
             if (ev.kind == HTTP_CEV_RESPONSE) {
@@ -98,7 +101,7 @@ static void ua_page_pump(struct ua_page *p, const uint8_t *in, size_t len)
                 done = true;
             }
         }
-        ua_page_flush(p, before);
+        ua_page_flush(p);
         if (used == 0) break;
     }
     if (done && http_client_outstanding(p->e) == 0 && p->c) tcp_close(p->c);
@@ -108,18 +111,14 @@ static void ua_page_connected(void *ctx, struct tcp_conn *c)
 {
     (void)c;
     struct ua_page *p = ctx;
-    const char *before = http_client_state_name(http_client_state(p->e));
     ua_page_next(p);
-    ua_page_flush(p, before);
+    ua_page_flush(p);
 }
 
 static void ua_page_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len)
 {
     (void)c;
     struct ua_page *p = ctx;
-    const char *st = http_client_state_name(http_client_state(p->e));
-    world_http_feed(p->u->w, &p->lin, TR_LINE_RECEIVED, p->conn, (uint32_t)p->u->h, p->server, 'S',
-                    st, st, (const char *)data, len);
     ua_page_pump(p, data, len);
 }
 
@@ -162,6 +161,7 @@ void ua_web_get(struct ua *u, const struct scn_web_get *g)
     p->page = &w->s->hosts[g->server].web.pages[g->page];
     struct http_client_cfg cfg = {0, "mailsim-browser"};
     p->e = http_client_new(&cfg);
+    (void)http_client_log(p->e); /* trace from the first request on */
     p->next = u->pages;
     u->pages = p;
     p->c = tcp_connect(w->net, (uint32_t)u->h, p->server, UA_PAGE_PORT, &ua_page_ops, p);

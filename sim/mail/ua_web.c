@@ -31,7 +31,6 @@ struct ua_web {
     enum scn_webmail_op op;
     unsigned step;      /* requests queued so far */
     evq_handle timer;
-    struct world_http_lines lin, lout;
 };
 
 static void ua_web_connected(void *ctx, struct tcp_conn *c);
@@ -51,8 +50,6 @@ static void ua_web_free(struct ua_web *b)
     if (*pp) *pp = b->next;
     if (evq_is_set(b->timer)) evq_cancel(b->u->w->q, b->timer);
     http_client_free(b->e);
-    world_http_lines_free(&b->lin);
-    world_http_lines_free(&b->lout);
     free(b->form);
     free(b);
 }
@@ -85,16 +82,21 @@ static bool ua_web_next(struct ua_web *b)
     }
 }
 
-static void ua_web_flush(struct ua_web *b, const char *before)
+/* Trace the lines the engine read and sent so far, with its states. */
+static void ua_web_log(struct ua_web *b)
+{
+    world_trace_log(b->u->w, http_client_log(b->e), b->conn, (uint32_t)b->u->h, b->server, 'C',
+                    "HTTP");
+}
+
+static void ua_web_flush(struct ua_web *b)
 {
     const char *out;
     size_t n;
     while (b->c && (n = http_client_out(b->e, &out)) > 0) {
         size_t sent = tcp_send(b->c, out, n);
-        world_http_feed(b->u->w, &b->lout, TR_LINE_SENT, b->conn, (uint32_t)b->u->h, b->server,
-                         'C', before, http_client_state_name(http_client_state(b->e)),
-                         out, sent);
         http_client_out_done(b->e, sent);
+        ua_web_log(b);
         if (sent < n) return;
     }
 }
@@ -105,9 +107,9 @@ static void ua_web_pump(struct ua_web *b, const uint8_t *in, size_t len)
     size_t off = 0;
     bool done = false;
     for (;;) {
-        const char *before = http_client_state_name(http_client_state(b->e));
         size_t used = off < len ? http_client_recv(b->e, (const char *)in + off, len - off) : 0;
         off += used;
+        ua_web_log(b);
         struct http_client_event ev;
         while (http_client_event(b->e, &ev)) {
             if (ev.kind == HTTP_CEV_RESPONSE) {
@@ -116,7 +118,7 @@ static void ua_web_pump(struct ua_web *b, const uint8_t *in, size_t len)
                 done = true;
             }
         }
-        ua_web_flush(b, before);
+        ua_web_flush(b);
         if (used == 0) break;
     }
     if (done && http_client_outstanding(b->e) == 0 && b->c) tcp_close(b->c);
@@ -126,18 +128,14 @@ static void ua_web_connected(void *ctx, struct tcp_conn *c)
 {
     (void)c;
     struct ua_web *b = ctx;
-    const char *before = http_client_state_name(http_client_state(b->e));
     ua_web_next(b);
-    ua_web_flush(b, before);
+    ua_web_flush(b);
 }
 
 static void ua_web_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len)
 {
     (void)c;
     struct ua_web *b = ctx;
-    const char *st = http_client_state_name(http_client_state(b->e));
-    world_http_feed(b->u->w, &b->lin, TR_LINE_RECEIVED, b->conn, (uint32_t)b->u->h, b->server,
-                     'S', st, st, (const char *)data, len);
     ua_web_pump(b, data, len);
 }
 
@@ -203,6 +201,7 @@ void ua_webmail(struct ua *u, const struct scn_webmail *wm)
     }
     struct http_client_cfg cfg = {0, "mailsim-browser"};
     b->e = http_client_new(&cfg);
+    (void)http_client_log(b->e); /* trace from the first request on */
     b->next = u->webs;
     u->webs = b;
     b->c = tcp_connect(w->net, (uint32_t)u->h, b->server, UA_HTTP_PORT, &ua_web_ops, b);

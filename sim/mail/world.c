@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WORLD_LINE_MAX 4096 /* longest line kept whole for the trace */
 
 struct world_idmap {
     char **key;
@@ -58,28 +57,6 @@ void world_msg_trace_facts(struct world *w, enum trace_kind kind, uint32_t msg, 
     trace_add_msg(w->tr, evq_now(w->q), kind, &m, text);
 }
 
-void world_lines_feed(struct world *w, struct world_lines *l, enum trace_kind kind,
-                      uint32_t conn, uint32_t host, uint32_t peer, char side, const char *proto,
-                      const char *before, const char *after, const char *data, size_t len)
-{
-    if (w->opts.no_lines) return;
-    bool http = strcmp(proto, "HTTP") == 0;
-    for (size_t i = 0; i < len; i++) {
-        if (l->len == l->cap) {
-            l->cap = l->cap ? l->cap * 2 : 256;
-            l->buf = ms_xrealloc(l->buf, l->cap);
-        }
-        l->buf[l->len++] = data[i];
-        bool eol = l->len >= 2 && l->buf[l->len - 2] == '\r' && l->buf[l->len - 1] == '\n';
-        /* HTTP bodies (HTML pages) end their lines with LF alone. */
-        if (!eol && http && l->buf[l->len - 1] == '\n') eol = true;
-        if (eol || l->len >= WORLD_LINE_MAX) {
-            trace_add_line(w->tr, evq_now(w->q), kind, conn, host, peer, side, proto, before,
-                           after, l->buf, l->len);
-            l->len = 0;
-        }
-    }
-}
 
 void world_trace_log(struct world *w, struct line_log *g, uint32_t conn, uint32_t host,
                      uint32_t peer, char side, const char *proto)
@@ -101,11 +78,6 @@ void world_trace_log(struct world *w, struct line_log *g, uint32_t conn, uint32_
     }
 }
 
-void world_lines_free(struct world_lines *l)
-{
-    free(l->buf);
-    memset(l, 0, sizeof *l);
-}
 
 /* ---- Message-ID map ------------------------------------------------------------ */
 

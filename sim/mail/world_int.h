@@ -42,18 +42,6 @@ struct world {
     struct world_web *webs;  /* web servers' listeners and connections (world_web.c) */
 };
 
-/* Line tracing: bytes of one direction of a connection, cut into CRLF
- * lines; a partial line waits for the rest. */
-struct world_lines {
-    char *buf;
-    size_t len, cap;
-};
-/* Feed bytes; each complete line becomes a LINE_SENT/LINE_RECEIVED record
- * (unless opts.no_lines). */
-void world_lines_feed(struct world *w, struct world_lines *l, enum trace_kind kind,
-                      uint32_t conn, uint32_t host, uint32_t peer, char side, const char *proto,
-                      const char *before, const char *after, const char *data, size_t len);
-void world_lines_free(struct world_lines *l);
 
 /* Record what an engine's session log holds so far: each line it read or
  * wrote (and sent) becomes a LINE_RECEIVED / LINE_SENT record with the

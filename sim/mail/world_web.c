@@ -26,7 +26,6 @@ struct world_web {
     struct http_server *e;
     char *in;
     size_t inlen, incap;
-    struct world_http_lines lin, lout;
 };
 
 static void *world_web_accept(void *listen_ctx, struct tcp_conn *c);
@@ -39,102 +38,8 @@ static const struct tcp_app_ops world_web_ops = {
     .on_close = world_web_close,
 };
 
-/* ---- HTTP tracing ------------------------------------------------------------ */
 
-static bool world_http_prefix(const char *s, size_t n, const char *name)
-{
-    size_t k = strlen(name);
-    if (n < k) return false;
-    for (size_t i = 0; i < k; i++) {
-        char c = s[i];
-        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
-        if (c != name[i]) return false;
-    }
-    return true;
-}
 
-/* A field line of the head: remember Content-Length and Content-Type. */
-static void world_http_field(struct world_http_lines *hl)
-{
-    const char *s = hl->head;
-    size_t n = hl->head_len;
-    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n'))
-        n--;
-    if (world_http_prefix(s, n, "content-length:")) {
-        uint64_t v = 0;
-        for (size_t i = 15; i < n; i++)
-            if (s[i] >= '0' && s[i] <= '9' && v < UINT64_MAX / 10)
-                v = v * 10 + (uint64_t)(s[i] - '0');
-        hl->length = v;
-    } else if (world_http_prefix(s, n, "content-type:")) {
-        size_t i = 13;
-        while (i < n && s[i] == ' ')
-            i++;
-        size_t k = n - i < sizeof hl->type - 1 ? n - i : sizeof hl->type - 1;
-        memcpy(hl->type, s + i, k);
-        hl->type[k] = '\0';
-    }
-}
-
-void world_http_feed(struct world *w, struct world_http_lines *hl, enum trace_kind kind,
-                     uint32_t conn, uint32_t host, uint32_t peer, char side, const char *before,
-                     const char *after, const char *data, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        if (hl->in_body) {
-            size_t k = (uint64_t)(len - i) < hl->left ? len - i : (size_t)hl->left;
-            if (hl->text)
-                world_lines_feed(w, &hl->l, kind, conn, host, peer, side, "HTTP", before, after,
-                                 data + i, k);
-            i += k;
-            hl->left -= k;
-            if (hl->left == 0) {
-                hl->in_body = false;
-                /* A body's last line may have no end (a posted form): it
-                 * ends with the body. */
-                if (hl->text && hl->l.len > 0 && !w->opts.no_lines)
-                    trace_add_line(w->tr, evq_now(w->q), kind, conn, host, peer, side, "HTTP",
-                                   before, after, hl->l.buf, hl->l.len);
-                hl->l.len = 0;
-            }
-            continue;
-        }
-        /* Head: one byte at a time up to the end of a line. */
-        char c = data[i++];
-        world_lines_feed(w, &hl->l, kind, conn, host, peer, side, "HTTP", before, after, &c, 1);
-        if (hl->head_len < sizeof hl->head) hl->head[hl->head_len++] = c;
-        if (c != '\n') continue;
-        bool blank = hl->head_len <= 2;
-        if (!blank) {
-            world_http_field(hl);
-            hl->head_len = 0;
-            continue;
-        }
-        hl->head_len = 0;
-        if (hl->length > 0) {
-            hl->in_body = true;
-            hl->left = hl->length;
-            hl->text = strncmp(hl->type, "text/", 5) == 0 ||
-                       strncmp(hl->type, "application/x-www-form-urlencoded", 33) == 0;
-            if (!hl->text && !w->opts.no_lines) {
-                char note[128];
-                int nn = snprintf(note, sizeof note, "[%llu bytes of %s]",
-                                  (unsigned long long)hl->length, hl->type[0] ? hl->type : "data");
-                trace_add_line(w->tr, evq_now(w->q), kind, conn, host, peer, side, "HTTP", before,
-                               after, note, (size_t)nn);
-            }
-        }
-        hl->length = 0;
-        hl->type[0] = '\0';
-    }
-}
-
-void world_http_lines_free(struct world_http_lines *hl)
-{
-    world_lines_free(&hl->l);
-    memset(hl, 0, sizeof *hl);
-}
 
 /* ---- content ----------------------------------------------------------------- */
 
@@ -233,16 +138,22 @@ static void world_web_request(struct world_web *wb, const struct http_request *r
     http_server_respond(wb->e, 404, h, 1, nf, strlen(nf));
 }
 
+/* Trace the lines the engine read and sent so far, with its states. */
+static void world_web_log(struct world_web *wb)
+{
+    world_trace_log(wb->w, http_server_log(wb->e), wb->conn, (uint32_t)wb->h, wb->peer, 'S',
+                    "HTTP");
+}
+
 static void world_web_pump(struct world_web *wb)
 {
-    struct world *w = wb->w;
     for (;;) {
-        const char *before = http_server_state_name(http_server_state(wb->e));
         size_t used = wb->inlen ? http_server_recv(wb->e, wb->in, wb->inlen) : 0;
         if (used) {
             memmove(wb->in, wb->in + used, wb->inlen - used);
             wb->inlen -= used;
         }
+        world_web_log(wb);
         bool closing = false;
         struct http_server_event ev;
         while (http_server_event(wb->e, &ev)) {
@@ -255,9 +166,8 @@ static void world_web_pump(struct world_web *wb)
         size_t n;
         while (wb->c && (n = http_server_out(wb->e, &out)) > 0) {
             size_t sent = tcp_send(wb->c, out, n);
-            world_http_feed(w, &wb->lout, TR_LINE_SENT, wb->conn, (uint32_t)wb->h, wb->peer, 'S',
-                            before, http_server_state_name(http_server_state(wb->e)), out, sent);
             http_server_out_done(wb->e, sent);
+            world_web_log(wb);
             if (sent < n) break;
         }
         if (closing || http_server_done(wb->e)) {
@@ -279,6 +189,7 @@ static void *world_web_accept(void *listen_ctx, struct tcp_conn *c)
     wb->peer = tcp_remote_host(c);
     struct http_server_cfg cfg = {0, l->w->s->hosts[l->h].name};
     wb->e = http_server_new(&cfg);
+    (void)http_server_log(wb->e); /* trace from the first line on */
     wb->next = wb->w->webs;
     wb->w->webs = wb;
     return wb;
@@ -291,8 +202,6 @@ static void world_web_free(struct world_web *wb)
         pp = &(*pp)->next;
     if (*pp) *pp = wb->next;
     http_server_free(wb->e);
-    world_http_lines_free(&wb->lin);
-    world_http_lines_free(&wb->lout);
     free(wb->in);
     free(wb);
 }
@@ -301,9 +210,6 @@ static void world_web_data(void *ctx, struct tcp_conn *c, const uint8_t *data, s
 {
     (void)c;
     struct world_web *wb = ctx;
-    const char *st = http_server_state_name(http_server_state(wb->e));
-    world_http_feed(wb->w, &wb->lin, TR_LINE_RECEIVED, wb->conn, (uint32_t)wb->h, wb->peer, 'C', st,
-                    st, (const char *)data, len);
     if (wb->inlen + len > wb->incap) {
         wb->incap = (wb->inlen + len) * 2;
         wb->in = ms_xrealloc(wb->in, wb->incap);
@@ -340,8 +246,6 @@ void world_web_free_all(struct world *w)
         struct world_web *wb = w->webs;
         w->webs = wb->next;
         http_server_free(wb->e);
-        world_http_lines_free(&wb->lin);
-        world_http_lines_free(&wb->lout);
         free(wb->in);
         free(wb);
     }

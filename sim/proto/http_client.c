@@ -39,6 +39,7 @@ struct http_client {
     size_t max_body;
     char *user_agent;
     struct line_reader rd;
+    struct line_log log; /* the lines read and written, with the states around them */
     /* outstanding requests, oldest first */
     struct http_pending pend[HTTPC_PENDING];
     size_t p_head, p_count;
@@ -95,6 +96,7 @@ bool http_client_event(struct http_client *c, struct http_client_event *ev)
 /* The only place the state changes. */
 static void httpc_enter_state(struct http_client *c, enum http_client_state to)
 {
+    line_log_state(&c->log, (int)to, NULL);
     c->state = to;
 }
 
@@ -115,6 +117,7 @@ static void httpc_out(struct http_client *c, const char *p, size_t n)
     if (n == 0) return; /* memcpy with a NULL source is undefined even for 0 bytes */
     memcpy(c->out + c->out_len, p, n);
     c->out_len += n;
+    line_log_out(&c->log, p, n);
 }
 
 static void httpc_outs(struct http_client *c, const char *s)
@@ -185,6 +188,7 @@ bool http_client_request(struct http_client *c, const char *method, const char *
             close = true;
         }
     }
+    line_log_mark_out(&c->log, 0, 0, method);
     httpc_outs(c, method);
     httpc_outs(c, " ");
     httpc_outs(c, target);
@@ -210,13 +214,16 @@ bool http_client_request(struct http_client *c, const char *method, const char *
         httpc_outs(c, cl);
     }
     httpc_outs(c, "\r\n");
+    line_log_mark_out(&c->log, LINE_F_DATA, 0, NULL); /* a form: text */
     if (body_len > 0) httpc_out(c, body, body_len);
+    line_log_cut(&c->log, 1);
     struct http_pending *p = &c->pend[(c->p_head + c->p_count++) % HTTPC_PENDING];
     memcpy(p->method, method, ml + 1);
     p->target = ms_xstrdup(target);
     p->close = close;
     if (close) c->closing = true;
     if (c->state == HTTP_C_IDLE) httpc_enter_state(c, HTTP_C_STATUS_LINE);
+    line_log_settle(&c->log);
     return true;
 }
 
@@ -257,12 +264,17 @@ static void httpc_on_status_line(struct http_client *c, const char *l, size_t le
     memcpy(c->reason, rp, rl);
     c->reason[rl] = '\0';
     httpc_response_begin(c);
+    line_log_note_in(&c->log, c->pend[c->p_head].method, strlen(c->pend[c->p_head].method), 0);
+    line_log_note_reply(&c->log, (unsigned)c->status, c->status < 400 ? LINE_F_OK : LINE_F_ERR);
+    line_log_mark_in(&c->log, LINE_F_CONT, 0, NULL); /* the fields */
     httpc_enter_state(c, HTTP_C_HEADERS);
 }
 
 static void httpc_response_done(struct http_client *c)
 {
     enum http_client_state from = c->state;
+    line_log_cut(&c->log, 0); /* a body's last line may have no end */
+    line_log_mark_in(&c->log, 0, 0, NULL);
     free(c->answered.target);
     c->answered = c->pend[c->p_head];
     c->pend[c->p_head].target = NULL;
@@ -325,6 +337,15 @@ static void httpc_on_headers_end(struct http_client *c)
     if (want > c->max_body) {
         httpc_fail(c, "response body over %zu octets", c->max_body);
         return;
+    }
+    const char *type = http_fields_get(&c->fields, "Content-Type", NULL);
+    bool text = type && strncmp(type, "text/", 5) == 0;
+    line_log_mark_in(&c->log, LINE_F_DATA | LINE_F_CONT, 0, NULL);
+    if (!text && want > 0) {
+        char note[96];
+        snprintf(note, sizeof note, "[%llu bytes of %.60s]", (unsigned long long)want,
+                 type && *type ? type : "data");
+        line_log_opaque(&c->log, 0, want, note);
     }
     if (!cl) { /* §6.3 rule 8: the body ends with the connection */
         c->closing = true;
@@ -404,6 +425,7 @@ size_t http_client_recv(struct http_client *c, const char *in, size_t len)
                 httpc_fail(c, "response body over %zu octets", c->max_body);
                 break;
             }
+            line_log_in(&c->log, in + i, take);
             httpc_body_append(c, in + i, take);
             i += take;
             c->in_total += take;
@@ -412,6 +434,7 @@ size_t http_client_recv(struct http_client *c, const char *in, size_t len)
         }
         enum line_status st;
         size_t k = line_feed(&c->rd, in + i, len - i, &st);
+        line_log_in(&c->log, in + i, k);
         i += k;
         c->in_total += k;
         if (st == LINE_NONE) continue;
@@ -428,6 +451,7 @@ size_t http_client_recv(struct http_client *c, const char *in, size_t len)
         }
         c->line_start = save;
     }
+    line_log_settle(&c->log);
     return i;
 }
 
@@ -442,6 +466,14 @@ void http_client_out_done(struct http_client *c, size_t n)
     assert(n <= c->out_len - c->out_off);
     c->out_off += n;
     if (c->out_off == c->out_len) c->out_off = c->out_len = 0;
+    line_log_sent(&c->log, n);
+    line_log_settle(&c->log);
+}
+
+struct line_log *http_client_log(struct http_client *c)
+{
+    line_log_enable(&c->log, c->out ? c->out + c->out_off : "", c->out_len - c->out_off);
+    return &c->log;
 }
 
 void http_client_closed(struct http_client *c)
@@ -449,6 +481,7 @@ void http_client_closed(struct http_client *c)
     if (c->state == HTTP_C_FAILED || c->state == HTTP_C_CLOSED) return;
     if (c->state == HTTP_C_BODY_EOF) { /* §6.3 rule 8: the close ends the body */
         httpc_response_done(c);
+        line_log_settle(&c->log);
         return;
     }
     if (c->state == HTTP_C_IDLE) {
@@ -464,6 +497,7 @@ void http_client_closed(struct http_client *c)
     } else {
         httpc_fail(c, "connection closed with %zu requests unanswered", c->p_count);
     }
+    line_log_settle(&c->log);
 }
 
 void http_client_timeout(struct http_client *c)
@@ -471,6 +505,7 @@ void http_client_timeout(struct http_client *c)
     if (c->state == HTTP_C_IDLE || c->state == HTTP_C_CLOSED || c->state == HTTP_C_FAILED) return;
     c->line_start = c->in_total;
     httpc_fail(c, "no response in state %s", http_client_state_name(c->state));
+    line_log_settle(&c->log);
 }
 
 enum http_client_state http_client_state(const struct http_client *c)
@@ -491,6 +526,8 @@ struct http_client *http_client_new(const struct http_client_cfg *cfg)
     if (ua && *ua && strlen(ua) < 128 && http_value_ok(ua, strlen(ua)))
         c->user_agent = ms_xstrdup(ua);
     line_init(&c->rd, HTTP_LINE_MAX);
+    line_log_init(&c->log, http_client_state_names, HTTP_C_COUNT, HTTP_C_IDLE);
+    c->log.lf_ends = true; /* a text body's lines may end with LF alone */
     httpc_enter_state(c, HTTP_C_IDLE);
     return c;
 }
@@ -499,6 +536,7 @@ void http_client_free(struct http_client *c)
 {
     if (!c) return;
     line_free(&c->rd);
+    line_log_free(&c->log);
     httpc_drop_pending(c);
     free(c->answered.target);
     free(c->user_agent);

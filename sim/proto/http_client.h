@@ -89,6 +89,11 @@ bool http_client_event(struct http_client *c, struct http_client_event *ev);
 void http_client_closed(struct http_client *c);
 /* The caller's timer fired while waiting: give up on outstanding requests. */
 void http_client_timeout(struct http_client *c);
+/* The session log (proto/line.h), kept from this call on: every line read
+ * and written, with the state before and after it. Can't fail. */
+struct line_log;
+struct line_log *http_client_log(struct http_client *c);
+
 /* The current state. Can't fail. */
 enum http_client_state http_client_state(const struct http_client *c);
 /* Requests sent and not yet answered. */

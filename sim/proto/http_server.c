@@ -33,6 +33,7 @@ struct http_server {
     size_t max_body;
     char *server_name;
     struct line_reader rd;
+    struct line_log log; /* the lines read and written, with the states around them */
     /* the request being read */
     char method[HTTP_METHOD_MAX + 1];
     char *target;
@@ -84,6 +85,7 @@ bool http_server_event(struct http_server *s, struct http_server_event *ev)
 /* The only place the state changes. */
 static void http_enter_state(struct http_server *s, enum http_server_state to)
 {
+    line_log_state(&s->log, (int)to, NULL);
     s->state = to;
 }
 
@@ -110,6 +112,28 @@ static void http_out_write(struct http_server *s, const char *p, size_t n)
     http_out_reserve(s, n);
     memcpy(s->out + s->out_len, p, n);
     s->out_len += n;
+    line_log_out(&s->log, p, n);
+}
+
+/* Mark the response about to be written: its status line and fields. */
+static void http_log_response(struct http_server *s, int status)
+{
+    line_log_mark_out(&s->log, status < 400 ? LINE_F_OK : LINE_F_ERR, (unsigned)status, s->method);
+}
+
+/* Write a response body: text as lines, anything else as one note. */
+static void http_out_body(struct http_server *s, const char *type, const char *body, size_t n)
+{
+    bool text = type && (strncmp(type, "text/", 5) == 0 ||
+                         strncmp(type, "application/x-www-form-urlencoded", 33) == 0);
+    if (s->log.on && !text) {
+        char note[96];
+        snprintf(note, sizeof note, "[%zu bytes of %.60s]", n, type && *type ? type : "data");
+        line_log_opaque(&s->log, 1, n, note);
+    }
+    line_log_mark_out(&s->log, LINE_F_DATA | LINE_F_CONT, 0, NULL);
+    http_out_write(s, body, n);
+    line_log_cut(&s->log, 1);
 }
 
 static void http_out_fmt(struct http_server *s, const char *fmt, ...) MS_PRINTF(2, 3);
@@ -135,6 +159,14 @@ void http_server_out_done(struct http_server *s, size_t n)
     assert(n <= s->out_len - s->out_off);
     s->out_off += n;
     if (s->out_off == s->out_len) s->out_off = s->out_len = 0;
+    line_log_sent(&s->log, n);
+    line_log_settle(&s->log);
+}
+
+struct line_log *http_server_log(struct http_server *s)
+{
+    line_log_enable(&s->log, s->out ? s->out + s->out_off : "", s->out_len - s->out_off);
+    return &s->log;
 }
 
 /* ---- request handling ------------------------------------------------------------ */
@@ -161,6 +193,7 @@ static void http_fail(struct http_server *s, int status, const char *why)
     const char *reason = http_status_reason(status);
     char body[256];
     int bl = snprintf(body, sizeof body, "%d %s: %s\n", status, reason, why);
+    http_log_response(s, status);
     http_out_fmt(s, "HTTP/1.1 %d %s\r\n", status, reason);
     if (s->server_name) http_out_fmt(s, "Server: %s\r\n", s->server_name);
     if (status == 405) http_out_fmt(s, "Allow: GET, HEAD, POST\r\n");
@@ -168,7 +201,7 @@ static void http_fail(struct http_server *s, int status, const char *why)
                  "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n"
                  "Connection: close\r\n\r\n",
                  bl);
-    if (!s->head) http_out_write(s, body, (size_t)bl);
+    if (!s->head) http_out_body(s, "text/plain", body, (size_t)bl);
     http_enter_state(s, HTTP_S_CLOSING);
     struct http_sqev *q = http_push(s, HTTP_EV_ERROR);
     q->ev.from = from;
@@ -321,6 +354,7 @@ static void http_on_line(struct http_server *s, const char *l, size_t len, bool 
             return;
         }
         http_on_request_line(s, l, len);
+        if (s->method[0]) line_log_note_in(&s->log, s->method, strlen(s->method), 0);
         return;
     }
     /* HTTP_S_HEADERS */
@@ -363,6 +397,10 @@ size_t http_server_recv(struct http_server *s, const char *in, size_t len)
         if (s->state == HTTP_S_BODY) {
             size_t take = s->body_want - s->body_len;
             if (take > len - i) take = len - i;
+            line_log_mark_in(&s->log, LINE_F_DATA, 0, NULL);
+            line_log_in(&s->log, in + i, take);
+            line_log_mark_in(&s->log, 0, 0, NULL);
+            if (s->body_len + take == s->body_want) line_log_cut(&s->log, 0);
             memcpy(s->body + s->body_len, in + i, take);
             s->body_len += take;
             i += take;
@@ -373,6 +411,7 @@ size_t http_server_recv(struct http_server *s, const char *in, size_t len)
         }
         enum line_status st;
         size_t k = line_feed(&s->rd, in + i, len - i, &st);
+        line_log_in(&s->log, in + i, k);
         i += k;
         s->in_total += k;
         s->partial = true;
@@ -395,6 +434,7 @@ size_t http_server_recv(struct http_server *s, const char *in, size_t len)
         }
         s->line_start = save;
     }
+    line_log_settle(&s->log);
     return i;
 }
 
@@ -406,6 +446,7 @@ bool http_server_respond(struct http_server *s, int status, const struct http_he
         if (!http_is_token(fields[i].name, strlen(fields[i].name)) ||
             !http_value_ok(fields[i].value, strlen(fields[i].value))) {
             static const char msg[] = "500 Internal Server Error: bad response header\n";
+            http_log_response(s, 500);
             http_out_fmt(s,
                          "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; "
                          "charset=utf-8\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
@@ -420,11 +461,14 @@ bool http_server_respond(struct http_server *s, int status, const struct http_he
             struct http_sqev *c = http_push(s, HTTP_EV_CLOSE);
             snprintf(c->text, sizeof c->text, "bad response header");
             http_request_reset(s);
+            line_log_cut(&s->log, 1);
+            line_log_settle(&s->log);
             return false;
         }
     }
     if (status < 100 || status > 999) status = 500;
     bool no_body = status == 204 || status == 304 || (status >= 100 && status < 200);
+    http_log_response(s, status);
     http_out_fmt(s, "HTTP/1.1 %d %s\r\n", status, http_status_reason(status));
     if (s->server_name) http_out_fmt(s, "Server: %s\r\n", s->server_name);
     for (size_t i = 0; i < n_fields; i++) {
@@ -441,7 +485,12 @@ bool http_server_respond(struct http_server *s, int status, const struct http_he
     if (!no_body) http_out_fmt(s, "Content-Length: %zu\r\n", body_len);
     if (!s->keep_alive) http_out_fmt(s, "Connection: close\r\n");
     http_out_write(s, "\r\n", 2);
-    if (!no_body && !s->head && body_len > 0) http_out_write(s, body, body_len);
+    if (!no_body && !s->head && body_len > 0) {
+        const char *type = NULL;
+        for (size_t i = 0; i < n_fields; i++)
+            if (http_ieq(fields[i].name, "Content-Type")) type = fields[i].value;
+        http_out_body(s, type, body, body_len);
+    }
     enum http_server_state from = s->state;
     bool keep = s->keep_alive;
     http_request_reset(s);
@@ -456,6 +505,7 @@ bool http_server_respond(struct http_server *s, int status, const struct http_he
         c->ev.from = from;
         snprintf(c->text, sizeof c->text, "Connection: close");
     }
+    line_log_settle(&s->log);
     return true;
 }
 
@@ -464,6 +514,7 @@ void http_server_timeout(struct http_server *s)
     if (s->state == HTTP_S_CLOSED || s->state == HTTP_S_HANDLER) return;
     if (s->state == HTTP_S_CLOSING) {
         http_enter_state(s, HTTP_S_CLOSED);
+        line_log_settle(&s->log);
         return;
     }
     if (s->state == HTTP_S_REQUEST_LINE && !s->partial) { /* idle keep-alive */
@@ -472,10 +523,12 @@ void http_server_timeout(struct http_server *s)
         struct http_sqev *c = http_push(s, HTTP_EV_CLOSE);
         c->ev.from = from;
         snprintf(c->text, sizeof c->text, "idle timeout");
+        line_log_settle(&s->log);
         return;
     }
     s->line_start = s->in_total;
     http_fail(s, 408, s->state == HTTP_S_BODY ? "request body incomplete" : "request incomplete");
+    line_log_settle(&s->log);
 }
 
 void http_server_closed(struct http_server *s)
@@ -484,10 +537,12 @@ void http_server_closed(struct http_server *s)
     enum http_server_state from = s->state;
     http_enter_state(s, HTTP_S_CLOSED);
     s->out_len = s->out_off = 0;
+    line_log_drop_unsent(&s->log);
     http_request_reset(s);
     struct http_sqev *c = http_push(s, HTTP_EV_CLOSE);
     c->ev.from = from;
     snprintf(c->text, sizeof c->text, "connection closed by client");
+    line_log_settle(&s->log);
 }
 
 enum http_server_state http_server_state(const struct http_server *s)
@@ -508,6 +563,8 @@ struct http_server *http_server_new(const struct http_server_cfg *cfg)
     if (sn && *sn && strlen(sn) < 128 && http_value_ok(sn, strlen(sn)))
         s->server_name = ms_xstrdup(sn);
     line_init(&s->rd, HTTP_LINE_MAX);
+    line_log_init(&s->log, http_server_state_names, HTTP_S_COUNT, HTTP_S_REQUEST_LINE);
+    s->log.lf_ends = true; /* a text body's lines may end with LF alone */
     http_enter_state(s, HTTP_S_REQUEST_LINE);
     return s;
 }
@@ -516,6 +573,7 @@ void http_server_free(struct http_server *s)
 {
     if (!s) return;
     line_free(&s->rd);
+    line_log_free(&s->log);
     free(s->server_name);
     free(s->target);
     free(s->body);

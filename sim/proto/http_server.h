@@ -88,6 +88,11 @@ bool http_server_respond(struct http_server *s, int status, const struct http_he
 void http_server_timeout(struct http_server *s);
 /* The client closed its side. */
 void http_server_closed(struct http_server *s);
+/* The session log (proto/line.h), kept from this call on: every line read
+ * and written, with the state before and after it. Can't fail. */
+struct line_log;
+struct line_log *http_server_log(struct http_server *s);
+
 /* The current state. Can't fail. */
 enum http_server_state http_server_state(const struct http_server *s);
 /* True once closing and every byte of output has been taken. */

@@ -180,6 +180,7 @@ void line_log_drop_unsent(struct line_log *g)
         g->reported = g->cur;
     }
     g->part_len[1] = 0;
+    g->opaque_left[1] = 0;
     g->out_total = g->out_sent;
 }
 
@@ -259,8 +260,43 @@ static void line_log_emit(struct line_log *g, int d)
     g->part_len[d] = 0;
 }
 
+static void line_log_put(struct line_log *g, int d, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (g->part_len[d] == g->part_cap[d]) {
+            g->part_cap[d] = g->part_cap[d] ? g->part_cap[d] * 2 : 128;
+            g->part[d] = ms_xrealloc(g->part[d], g->part_cap[d]);
+        }
+        g->part[d][g->part_len[d]++] = p[i];
+    }
+}
+
+void line_log_cut(struct line_log *g, int d)
+{
+    if (g->on && g->part_len[d] > 0) line_log_emit(g, d);
+}
+
+void line_log_opaque(struct line_log *g, int d, uint64_t n, const char *note)
+{
+    if (!g->on || n == 0) return;
+    line_log_cut(g, d);
+    g->opaque_left[d] = n;
+    snprintf(g->opaque_note[d], sizeof g->opaque_note[d], "%s", note);
+}
+
 static void line_log_bytes(struct line_log *g, int d, const char *p, size_t n)
 {
+    while (n > 0 && g->opaque_left[d] > 0) {
+        size_t k = n < g->opaque_left[d] ? n : (size_t)g->opaque_left[d];
+        if (d == 1) g->out_total += k;
+        g->opaque_left[d] -= k;
+        p += k;
+        n -= k;
+        if (g->opaque_left[d] == 0) {
+            line_log_put(g, d, g->opaque_note[d], strlen(g->opaque_note[d]));
+            line_log_emit(g, d);
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         if (d == 1) g->out_total++;
         if (g->part_len[d] == g->part_cap[d]) {

@@ -123,6 +123,8 @@ struct line_log {
     bool out_first;           /* the next line written is the first under the mark */
     char mark_verb[2][LINE_VERB_MAX];
     uint64_t out_total, out_sent; /* written and sent bytes of the output stream */
+    uint64_t opaque_left[2];      /* bytes still to count, not frame */
+    char opaque_note[2][96];
 };
 
 /* Set up a log for an engine whose states are names[0..n_names), now in
@@ -153,6 +155,12 @@ void line_log_mark_out(struct line_log *g, unsigned flags, unsigned code, const 
 void line_log_note_in(struct line_log *g, const char *verb, size_t verb_len, unsigned flags);
 /* Name the last line consumed as a reply: its code (0 if none) and flags. */
 void line_log_note_reply(struct line_log *g, unsigned code, unsigned flags);
+/* End the partial line of direction d (0 in, 1 out) here, as a line of
+ * its own: a body whose last line has no end (RFC 9112 §6). */
+void line_log_cut(struct line_log *g, int d);
+/* The next n bytes of direction d are not text (an image): they become one
+ * fact whose bytes are note (copied, e.g. "[5120 bytes of image/png]"). */
+void line_log_opaque(struct line_log *g, int d, uint64_t n, const char *note);
 /* End of a public call: the open line takes the state now as its "after". */
 void line_log_settle(struct line_log *g);
 

@@ -110,6 +110,99 @@ static void test_stops_after_line(void **state)
     line_free(&r);
 }
 
+/* ---- the session log ----------------------------------------------------- */
+
+static const char *const lg_names[] = {"A", "B", "C"};
+
+static void lg_expect(struct line_log *g, enum line_fact_kind k, const char *bytes,
+                      const char *from, const char *to)
+{
+    struct line_fact f;
+    assert_true(line_log_next(g, &f));
+    assert_int_equal(f.kind, k);
+    if (bytes) {
+        assert_int_equal(f.len, strlen(bytes));
+        assert_memory_equal(f.bytes, bytes, f.len);
+    }
+    assert_string_equal(f.from, from);
+    assert_string_equal(f.to, to);
+}
+
+/* A line read causes the changes made while it is handled; lines written
+ * meanwhile show their own state; a written line is out only once sent. */
+static void test_log_states_at_cause(void **state)
+{
+    (void)state;
+    struct line_log g;
+    line_log_init(&g, lg_names, 3, 0);
+    line_log_enable(&g, "hi\r\n", 4); /* a greeting written before */
+    line_log_in(&g, "QUIT\r\n", 6);
+    line_log_state(&g, 1, "QUIT read");
+    line_log_mark_out(&g, LINE_F_OK, 0, "QUIT");
+    line_log_out(&g, "+OK bye\r\n+more\r\n", 16);
+    line_log_settle(&g);
+    struct line_fact f;
+    assert_false(line_log_next(&g, &f)); /* the greeting is not sent yet */
+    line_log_sent(&g, 4);
+    lg_expect(&g, LINE_FACT_OUT, "hi\r\n", "A", "A");
+    lg_expect(&g, LINE_FACT_IN, "QUIT\r\n", "A", "B");
+    lg_expect(&g, LINE_FACT_STATE, NULL, "A", "B");
+    assert_false(line_log_next(&g, &f));
+    line_log_sent(&g, 16);
+    assert_true(line_log_next(&g, &f));
+    assert_string_equal(f.from, "B");
+    assert_string_equal(f.verb, "QUIT");
+    assert_true(f.flags & LINE_F_OK);
+    assert_false(f.flags & LINE_F_CONT);
+    assert_true(line_log_next(&g, &f));
+    assert_true(f.flags & LINE_F_CONT); /* the reply's second line */
+    /* A reply written with a verdict, no line being handled: it carries the change. */
+    line_log_state(&g, 2, "verdict");
+    line_log_out(&g, "+OK in\r\n", 8);
+    line_log_sent(&g, 8);
+    line_log_settle(&g);
+    lg_expect(&g, LINE_FACT_STATE, NULL, "B", "C");
+    lg_expect(&g, LINE_FACT_OUT, "+OK in\r\n", "B", "C");
+    line_log_free(&g);
+}
+
+/* A body without a last line end is cut; a binary body is one note; unsent
+ * output that is dropped never appears. */
+static void test_log_cut_opaque_drop(void **state)
+{
+    (void)state;
+    struct line_log g;
+    line_log_init(&g, lg_names, 3, 0);
+    line_log_enable(&g, NULL, 0);
+    line_log_in(&g, "a=1", 3);
+    line_log_cut(&g, 0);
+    line_log_opaque(&g, 0, 5, "[5 bytes of image/png]");
+    line_log_in(&g, "\x89PNG\r", 5);
+    line_log_out(&g, "never sent\r\n", 12);
+    line_log_drop_unsent(&g);
+    line_log_settle(&g);
+    lg_expect(&g, LINE_FACT_IN, "a=1", "A", "A");
+    lg_expect(&g, LINE_FACT_IN, "[5 bytes of image/png]", "A", "A");
+    struct line_fact f;
+    assert_false(line_log_next(&g, &f));
+    line_log_free(&g);
+}
+
+/* Off, the log keeps nothing. */
+static void test_log_off(void **state)
+{
+    (void)state;
+    struct line_log g;
+    line_log_init(&g, lg_names, 3, 0);
+    line_log_in(&g, "QUIT\r\n", 6);
+    line_log_out(&g, "x\r\n", 3);
+    line_log_sent(&g, 3);
+    line_log_settle(&g);
+    struct line_fact f;
+    assert_false(line_log_next(&g, &f));
+    line_log_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -118,6 +211,9 @@ int main(void)
         cmocka_unit_test(test_limit_boundary),
         cmocka_unit_test(test_flags),
         cmocka_unit_test(test_stops_after_line),
+        cmocka_unit_test(test_log_states_at_cause),
+        cmocka_unit_test(test_log_cut_opaque_drop),
+        cmocka_unit_test(test_log_off),
     };
     return cmocka_run_group_tests_name("line", tests, NULL, NULL);
 }
