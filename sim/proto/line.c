@@ -333,7 +333,11 @@ static void line_log_mark(struct line_log *g, int d, unsigned flags, unsigned co
 {
     g->mark_flags[d] = flags;
     g->mark_code[d] = code;
-    if (verb) snprintf(g->mark_verb[d], LINE_VERB_MAX, "%s", verb);
+    if (verb) { /* on every reply, even with the log off: no printf here */
+        size_t i = 0;
+        for (; i + 1 < LINE_VERB_MAX && verb[i]; i++) g->mark_verb[d][i] = verb[i];
+        g->mark_verb[d][i] = '\0';
+    }
 }
 
 void line_log_mark_in(struct line_log *g, unsigned flags, unsigned code, const char *verb)

@@ -89,6 +89,8 @@ struct srv_cmd {
     const char *verb;
     srv_cmd_fn *fn;
     bool last_in_group; /* RFC 2920 §3.1: may only end a pipelined group */
+    unsigned states;    /* the states the command is legal in (1u << state) */
+    unsigned ext;       /* the extension it needs offered (SMTP_EXT_*), or 0 */
 };
 
 static void srv_enter_state(struct smtp_server *s, enum smtp_server_state st);
@@ -124,19 +126,54 @@ static const char *const smtp_event_kind_names[SMTP_EV_COUNT] = {
     [SMTP_EV_PROTOCOL_ERROR] = "PROTOCOL_ERROR",   [SMTP_EV_SESSION_CLOSED] = "SESSION_CLOSED",
 };
 
-/* The command table (OpenSMTPD): verb, handler, RFC 2920 "last in group". */
+/* States a command line can arrive in (AUTH and DATA read other lines). */
+#define SRV_IN_INIT (1u << SMTP_SS_INIT)
+#define SRV_IN_READY (1u << SMTP_SS_READY)
+#define SRV_IN_TXN ((1u << SMTP_SS_MAIL) | (1u << SMTP_SS_RCPT))
+#define SRV_IN_REFUSING (1u << SMTP_SS_REFUSING)
+#define SRV_IN_ANY (SRV_IN_INIT | SRV_IN_READY | SRV_IN_TXN)
+
+/* The command table (OpenSMTPD): verb, handler, RFC 2920 "last in group",
+ * the states the command is legal in (RFC 5321 §4.1.4: MAIL needs a
+ * session and no open transaction, RCPT and DATA need MAIL; §3.1: after a
+ * 554 greeting only QUIT), and the extension it needs. */
 static const struct srv_cmd srv_cmds[] = {
-    {"EHLO", srv_cmd_ehlo, true},      {"HELO", srv_cmd_helo, true},
-    {"MAIL", srv_cmd_mail, false},     {"RCPT", srv_cmd_rcpt, false},
-    {"DATA", srv_cmd_data, true},      {"RSET", srv_cmd_rset, false},
-    {"NOOP", srv_cmd_noop, true},      {"QUIT", srv_cmd_quit, true},
-    {"VRFY", srv_cmd_vrfy, true},      {"EXPN", srv_cmd_expn, true},
-    {"HELP", srv_cmd_help, true},      {"AUTH", srv_cmd_auth, true},
-    {"STARTTLS", srv_cmd_notimpl, true}, {"BDAT", srv_cmd_notimpl, true},
-    {"ETRN", srv_cmd_notimpl, true},   {"TURN", srv_cmd_notimpl, true},
-    {"SEND", srv_cmd_notimpl, true},   {"SOML", srv_cmd_notimpl, true},
-    {"SAML", srv_cmd_notimpl, true},
+    {"EHLO", srv_cmd_ehlo, true, SRV_IN_ANY, 0},
+    {"HELO", srv_cmd_helo, true, SRV_IN_ANY, 0},
+    {"MAIL", srv_cmd_mail, false, SRV_IN_READY, 0},
+    {"RCPT", srv_cmd_rcpt, false, SRV_IN_TXN, 0},
+    {"DATA", srv_cmd_data, true, SRV_IN_TXN, 0},
+    {"RSET", srv_cmd_rset, false, SRV_IN_ANY, 0},
+    {"NOOP", srv_cmd_noop, true, SRV_IN_ANY, 0},
+    {"QUIT", srv_cmd_quit, true, SRV_IN_ANY | SRV_IN_REFUSING, 0},
+    {"VRFY", srv_cmd_vrfy, true, SRV_IN_ANY, 0},
+    {"EXPN", srv_cmd_expn, true, SRV_IN_ANY, 0},
+    {"HELP", srv_cmd_help, true, SRV_IN_ANY, 0},
+    {"AUTH", srv_cmd_auth, true, SRV_IN_READY, SMTP_EXT_AUTH},
+    {"STARTTLS", srv_cmd_notimpl, true, SRV_IN_ANY, 0},
+    {"BDAT", srv_cmd_notimpl, true, SRV_IN_ANY, 0},
+    {"ETRN", srv_cmd_notimpl, true, SRV_IN_ANY, 0},
+    {"TURN", srv_cmd_notimpl, true, SRV_IN_ANY, 0},
+    {"SEND", srv_cmd_notimpl, true, SRV_IN_ANY, 0},
+    {"SOML", srv_cmd_notimpl, true, SRV_IN_ANY, 0},
+    {"SAML", srv_cmd_notimpl, true, SRV_IN_ANY, 0},
 };
+
+/* The 503 for a command in a state its table row does not list: "bad
+ * sequence of commands" (RFC 5321 §4.2.4), worded for the student. */
+static void srv_refuse_state(struct smtp_server *s, const struct srv_cmd *cmd)
+{
+    const char *why = "Error: bad sequence of commands";
+    if (s->st == SMTP_SS_REFUSING)
+        why = "Error: no SMTP service here; send QUIT";
+    else if (cmd->fn == srv_cmd_mail)
+        why = s->st == SMTP_SS_INIT ? "Error: send HELO/EHLO first" : "Error: nested MAIL command";
+    else if (cmd->fn == srv_cmd_rcpt || cmd->fn == srv_cmd_data)
+        why = "Error: need MAIL command";
+    else if (cmd->fn == srv_cmd_auth)
+        why = s->st == SMTP_SS_INIT ? "Error: send EHLO first" : "Error: MAIL transaction in progress";
+    srv_reply(s, 503, "5.5.1", why);
+}
 
 const char *smtp_server_state_name(enum smtp_server_state st)
 {
@@ -531,9 +568,10 @@ static void srv_command(struct smtp_server *s, const char *line, size_t len, boo
             break;
         }
     }
-    snprintf(s->verb, sizeof s->verb, "%s", cmd ? cmd->verb : "");
+    s->verb[0] = '\0';
+    if (cmd) memcpy(s->verb, cmd->verb, strlen(cmd->verb) + 1); /* verbs are 4 letters */
     if (cmd) line_log_note_in(&s->log, cmd->verb, strlen(cmd->verb), 0);
-    if (s->st == SMTP_SS_REFUSING && !(cmd && cmd->fn == srv_cmd_quit)) {
+    if (s->st == SMTP_SS_REFUSING && !(cmd && (cmd->states & SRV_IN_REFUSING))) {
         /* §3.1: after a 554 greeting, 503 to everything but QUIT. */
         srv_reply(s, 503, "5.5.1", "Error: no SMTP service here; send QUIT");
         return;
@@ -566,6 +604,14 @@ static void srv_command(struct smtp_server *s, const char *line, size_t len, boo
             srv_unauth_pipelining(s, what);
             return;
         }
+    }
+    if (cmd->ext && !(s->cfg.ext & cmd->ext)) { /* not offered in the EHLO reply */
+        srv_reply(s, 502, "5.5.1", "Error: authentication not enabled");
+        return;
+    }
+    if (!(cmd->states & (1u << s->st))) {
+        srv_refuse_state(s, cmd);
+        return;
     }
     cmd->fn(s, arg, arg_len, has_arg);
 }
@@ -645,14 +691,6 @@ static bool srv_prefix(const char *arg, size_t arg_len, const char *word)
 static void srv_cmd_mail(struct smtp_server *s, const char *arg, size_t arg_len, bool has_arg)
 {
     (void)has_arg;
-    if (s->st == SMTP_SS_INIT) {
-        srv_reply(s, 503, "5.5.1", "Error: send HELO/EHLO first");
-        return;
-    }
-    if (s->st == SMTP_SS_MAIL || s->st == SMTP_SS_RCPT) {
-        srv_reply(s, 503, "5.5.1", "Error: nested MAIL command");
-        return;
-    }
     if (s->cfg.auth_required && !s->authenticated) {
         srv_reply(s, 530, "5.7.0", "Authentication required");
         return;
@@ -742,12 +780,7 @@ static void srv_rcpt_refuse(struct smtp_server *s, const char *a, size_t al, int
 
 static void srv_cmd_rcpt(struct smtp_server *s, const char *arg, size_t arg_len, bool has_arg)
 {
-    (void)has_arg;
-    if (s->st != SMTP_SS_MAIL && s->st != SMTP_SS_RCPT) {
-        /* §4.1.4: RCPT before MAIL MUST get 503 and leave the state alone. */
-        srv_reply(s, 503, "5.5.1", "Error: need MAIL command");
-        return;
-    }
+    (void)has_arg; /* §4.1.4: RCPT before MAIL gets 503 from the table, state unchanged */
     if (!srv_prefix(arg, arg_len, "TO:")) {
         srv_rcpt_refuse(s, arg, arg_len, 501, "5.5.4", "Syntax: RCPT TO:<address>");
         return;
@@ -798,10 +831,6 @@ static void srv_cmd_data(struct smtp_server *s, const char *arg, size_t arg_len,
 {
     (void)arg;
     (void)arg_len;
-    if (s->st != SMTP_SS_MAIL && s->st != SMTP_SS_RCPT) {
-        srv_reply(s, 503, "5.5.1", "Error: need MAIL command");
-        return;
-    }
     if (s->st == SMTP_SS_MAIL) {
         /* §3.3: no accepted recipient: 503 or 554 "no valid recipients". */
         srv_reply(s, 554, "5.5.1", "Error: no valid recipients");
@@ -1007,20 +1036,12 @@ static void srv_login_step(struct smtp_server *s, size_t n)
 static void srv_cmd_auth(struct smtp_server *s, const char *arg, size_t arg_len, bool has_arg)
 {
     (void)has_arg;
-    if (!(s->cfg.ext & SMTP_EXT_AUTH)) {
-        srv_reply(s, 502, "5.5.1", "Error: authentication not enabled");
-        return;
-    }
-    if (s->st == SMTP_SS_INIT || !s->ehlo) {
+    if (!s->ehlo) { /* RFC 4954 §4: AUTH is an ESMTP extension */
         srv_reply(s, 503, "5.5.1", "Error: send EHLO first");
         return;
     }
     if (s->authenticated) {
         srv_reply(s, 503, "5.5.1", "Error: already authenticated");
-        return;
-    }
-    if (s->st != SMTP_SS_READY) {
-        srv_reply(s, 503, "5.5.1", "Error: MAIL transaction in progress");
         return;
     }
     srv_auth_clear(s);
