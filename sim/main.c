@@ -16,6 +16,7 @@
 #include "net/demo.h"
 #include "net/net.h"
 #include "trace/trace.h"
+#include "trace/transcript.h"
 #include "ui/ui.h"
 
 enum { EXIT_OK = 0, EXIT_SIM_FAILED = 1, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_OUTPUT = 4 };
@@ -155,6 +156,6 @@ int main(int argc, char **argv)
         argv[n++] = argv[i];
     }
     argv[n] = NULL;
-    struct ui_sim sim = {(void *)eml, main_simulate, world_transcript};
+    struct ui_sim sim = {(void *)eml, main_simulate, trace_transcript};
     return ui_cli_run(n, argv, &sim); /* the window and its options */
 }

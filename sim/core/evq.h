@@ -125,14 +125,16 @@ size_t evq_snapshot(const struct evq *q, struct evq_info *out, size_t max);
 void evq_foreach_pending(const struct evq *q, void (*fn)(void *ctx, const struct evq_info *ev),
                          void *ctx);
 
-/* What an observer is told (issue 9, the future-event view). */
+/* What an observer is told (the window's view of the events to come). */
 enum evq_obs_kind { EVQ_OBS_SET, EVQ_OBS_CANCEL };
 
 /* Called on every evq_at() (after scheduling) and on every successful
  * evq_cancel() with the event (its label may be NULL). Not called when an
  * event fires. The observer must not schedule or cancel events on the
- * queue. With an observer installed a cancel costs a scan of the heap (to
- * report the event): observers are for views and tests. */
+ * queue. With an observer installed the queue keeps a map of the events it
+ * reported, so a cancel still finds its event in O(1) (an event scheduled
+ * before the observer came is looked for once, with a scan of the heap);
+ * scheduling takes the slow path. Observers are for views and tests. */
 typedef void evq_observer_fn(void *ctx, enum evq_obs_kind kind, const struct evq_info *ev);
 /* Install fn (NULL removes it) with its ctx. Without an observer scheduling
  * and cancelling cost one predictable branch. Can't fail. */

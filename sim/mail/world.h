@@ -69,11 +69,6 @@ struct world_fates {
 size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us end,
                    char *report, size_t cap, struct world_fates *fates);
 
-/* Print the textbook dialogue of a trace: protocol lines as "C:" / "S:" with
- * time and hosts, connection headers, DNS questions and answers, message
- * fates, narration, and idle gaps of a minute or more as
- * "... 30 minutes later ...". Returns 0, or -1 on a write error. */
-int world_transcript(const struct trace *tr, FILE *f);
 
 /* The command line of the mail system: handles
  *   --headless [FILE]    run, print the trace, the fates and the invariant

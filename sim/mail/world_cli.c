@@ -1,5 +1,6 @@
 /* world_cli.c -- mailsim --headless / --transcript (see world.h). */
 #include "mail/world.h"
+#include "trace/transcript.h"
 #include "mail/ua_eml.h"
 
 #include "core/evq.h"
@@ -190,7 +191,7 @@ int world_cli(int argc, char **argv)
     if (transcript || headless) {
         printf("mailsim: %s\n", s->title);
         if (transcript)
-            world_transcript(tr, stdout);
+            trace_transcript(tr, stdout);
         else
             trace_write_text(tr, stdout);
         world_cli_summary(stdout, &fa, v, report);

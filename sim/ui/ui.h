@@ -412,8 +412,9 @@ const char *ui_cli_usage(void);
 /* A synthetic lesson built through the trace API alone: alice-pc,
  * mail.example.org, internet, mail.example.net, bob-pc and a DNS server;
  * handshakes, SMTP lines, a retry while a host is down, queue and mailbox
- * changes, narration. For tests, screenshots and `mailsim --demo` while no
- * simulation exists. Caller frees with trace_free. Can't fail. */
+ * changes, narration, written through the trace API without any engine: it
+ * shows the window's drawing, not what the engines do (`mailsim --demo`).
+ * Caller frees with trace_free. Can't fail. */
 struct trace *ui_demo_trace(void);
 /* A large synthetic trace for benchmarks: hosts hosts in a ring around one
  * router, at least records records, with about in_flight data segments in

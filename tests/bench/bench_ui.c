@@ -27,6 +27,7 @@
 
 #include "core/evq.h"
 #include "mail/world.h"
+#include "trace/transcript.h"
 #include "ui/ui_int.h"
 
 static double now_ms(void)
@@ -147,7 +148,7 @@ static struct trace *bench_simulate(void *ctx, const struct scn_scenario *s, str
  * simulate it, index the trace, open the renderer (fonts), draw step 0. */
 static void bench_start(void)
 {
-    struct ui_sim sim = {NULL, bench_simulate, world_transcript};
+    struct ui_sim sim = {NULL, bench_simulate, trace_transcript};
     double a = now_ms();
     struct ui_app *app = ui_app_new(&sim);
     struct ui_world w;

@@ -13,6 +13,7 @@
 
 #include "core/evq.h"
 #include "mail/world.h"
+#include "trace/transcript.h"
 #include "mail/world_int.h" /* the test drives a raw client on the world's net */
 #include "proto/pop3_server.h"
 #include "scenario/scenario.h"
@@ -441,7 +442,7 @@ static void test_transcript_gaps(void **state)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(world_transcript(tr, f), 0);
+    assert_int_equal(trace_transcript(tr, f), 0);
     fclose(f);
     char t1[32], t2[32], t3[32], want[512];
     trace_format_time(0, t1, sizeof t1);

@@ -16,6 +16,7 @@
 
 #include "core/evq.h"
 #include "mail/world.h"
+#include "trace/transcript.h"
 #include "ui/ui_int.h"
 
 static struct trace *sim_run(void *ctx, const struct scn_scenario *s, struct ms_error *err)
@@ -24,7 +25,7 @@ static struct trace *sim_run(void *ctx, const struct scn_scenario *s, struct ms_
     return world_simulate(s, false, err);
 }
 
-static const struct ui_sim test_sim = {NULL, sim_run, world_transcript};
+static const struct ui_sim test_sim = {NULL, sim_run, trace_transcript};
 
 #define LESSON15 "scenarios/15-chaos-busy-server.json"
 #define LESSON14 "scenarios/14-quiz-smtp-handshake.json"

@@ -1,4 +1,4 @@
-/* world_transcript.c -- the textbook dialogue of a trace (see world.h):
+/* trace_transcript.c -- the textbook dialogue of a trace (see transcript.h):
  *
  *   --- connection 3: mail.example.org -> mail.example.net:25 ---
  *   00:00:01.031  S: 220 mail.example.net ESMTP
@@ -7,52 +7,52 @@
  *
  * Only lines as their writer sent them are printed (LINE_SENT), so each line
  * appears once; bytes outside printable ASCII are shown as \xNN. */
-#include "mail/world.h"
+#include "trace/transcript.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define WORLD_GAP_MIN SIM_US_PER_MIN /* shorter pauses are not marked */
+#define TRACE_TX_GAP_MIN SIM_US_PER_MIN /* shorter pauses are not marked */
 
-struct world_tx {
+struct trace_tx {
     const struct trace *tr;
     FILE *f;
     sim_us last_t;
     bool any;
     uint32_t cur_conn;
     /* connection id -> (client, server, server port), from CONN_OPENED */
-    struct world_tx_conn { uint32_t conn, client, server; uint16_t sport; } *conns;
+    struct trace_tx_conn { uint32_t conn, client, server; uint16_t sport; } *conns;
     size_t nconns, capconns;
     bool err;
 };
 
 /* "30 minutes", "2 hours", "1 hour 30 minutes", "5 days 2 hours". */
-static void world_tx_human(sim_us d, char *buf, size_t cap)
+static void trace_tx_human(sim_us d, char *buf, size_t cap)
 {
     sim_us days = d / SIM_US_PER_DAY, hours = (d % SIM_US_PER_DAY) / SIM_US_PER_H;
     sim_us mins = (d % SIM_US_PER_H) / SIM_US_PER_MIN;
     size_t o = 0;
     buf[0] = '\0';
-#define WTX_PART(v, unit)                                                                    \
+#define TRACE_TX_PART(v, unit)                                                                    \
     if ((v) > 0 && o < cap)                                                                  \
         o += (size_t)snprintf(buf + o, cap - o, "%s%lld %s%s", o ? " " : "", (long long)(v), \
                               unit, (v) == 1 ? "" : "s");
-    WTX_PART(days, "day")
-    WTX_PART(hours, "hour")
+    TRACE_TX_PART(days, "day")
+    TRACE_TX_PART(hours, "hour")
     if (days == 0) {
-        WTX_PART(mins, "minute")
+        TRACE_TX_PART(mins, "minute")
     }
-#undef WTX_PART
+#undef TRACE_TX_PART
     if (o == 0) snprintf(buf, cap, "a moment");
 }
 
 /* Print the time column, marking a long pause first. */
-static void world_tx_time(struct world_tx *x, sim_us t)
+static void trace_tx_time(struct trace_tx *x, sim_us t)
 {
     char tb[32];
-    if (x->any && t - x->last_t >= WORLD_GAP_MIN) {
+    if (x->any && t - x->last_t >= TRACE_TX_GAP_MIN) {
         char hb[64];
-        world_tx_human(t - x->last_t, hb, sizeof hb);
+        trace_tx_human(t - x->last_t, hb, sizeof hb);
         fprintf(x->f, "              ... %s later ...\n", hb);
     }
     x->any = true;
@@ -61,14 +61,14 @@ static void world_tx_time(struct world_tx *x, sim_us t)
     fprintf(x->f, "%-13s ", tb);
 }
 
-static struct world_tx_conn *world_tx_conn_find(const struct world_tx *x, uint32_t conn)
+static struct trace_tx_conn *trace_tx_conn_find(const struct trace_tx *x, uint32_t conn)
 {
     for (size_t i = 0; i < x->nconns; i++)
         if (x->conns[i].conn == conn) return &x->conns[i];
     return NULL;
 }
 
-static void world_tx_printable(FILE *f, const uint8_t *p, size_t n)
+static void trace_tx_printable(FILE *f, const uint8_t *p, size_t n)
 {
     while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r')) n--;
     for (size_t i = 0; i < n; i++) {
@@ -80,16 +80,16 @@ static void world_tx_printable(FILE *f, const uint8_t *p, size_t n)
 }
 
 /* Print a message record's detail text. */
-static void world_tx_detail(FILE *f, const uint8_t *p, size_t n)
+static void trace_tx_detail(FILE *f, const uint8_t *p, size_t n)
 {
-    world_tx_printable(f, p, n);
+    trace_tx_printable(f, p, n);
 }
 
 /* POP3 and IMAP servers: a change of session state is the lesson
  * (AUTHORIZATION -> TRANSACTION -> UPDATE, RFC 1939 §3; RFC 3501 §3). The
  * server's engine reports it on the line that caused it: a command it read
  * (QUIT enters UPDATE) or a reply it wrote (the verdict on PASS). */
-static void world_tx_server_state(struct world_tx *x, const struct trace_rec *r)
+static void trace_tx_server_state(struct trace_tx *x, const struct trace_rec *r)
 {
     const struct trace_line *l = trace_as_line(r);
     bool server_rec = (r->kind == TR_LINE_SENT && l->side == 'S') ||
@@ -101,11 +101,11 @@ static void world_tx_server_state(struct world_tx *x, const struct trace_rec *r)
             trace_str(x->tr, l->state_after));
 }
 
-static void world_tx_line(struct world_tx *x, const struct trace_rec *r)
+static void trace_tx_line(struct trace_tx *x, const struct trace_rec *r)
 {
     const struct trace_line *l = trace_as_line(r);
     if (l->conn != x->cur_conn) {
-        const struct world_tx_conn *c = world_tx_conn_find(x, l->conn);
+        const struct trace_tx_conn *c = trace_tx_conn_find(x, l->conn);
         if (c)
             fprintf(x->f, "--- connection %u: %s -> %s:%u (%s) ---\n", (unsigned)l->conn,
                     trace_host_name(x->tr, c->client), trace_host_name(x->tr, c->server),
@@ -117,14 +117,14 @@ static void world_tx_line(struct world_tx *x, const struct trace_rec *r)
     }
     size_t n;
     const uint8_t *d = trace_data(r, &n);
-    world_tx_time(x, r->t);
+    trace_tx_time(x, r->t);
     fprintf(x->f, "%c: ", l->side);
-    world_tx_printable(x->f, d, n);
+    trace_tx_printable(x->f, d, n);
     fputc('\n', x->f);
-    world_tx_server_state(x, r);
+    trace_tx_server_state(x, r);
 }
 
-static void world_tx_msg(struct world_tx *x, const struct trace_rec *r)
+static void trace_tx_msg(struct trace_tx *x, const struct trace_rec *r)
 {
     const struct trace_msg *m = trace_as_msg(r);
     const struct trace *tr = x->tr;
@@ -133,7 +133,7 @@ static void world_tx_msg(struct world_tx *x, const struct trace_rec *r)
     const char *host = trace_host_name(tr, m->host);
     const char *rcpt = trace_str(tr, m->rcpt);
     char tb[32];
-    world_tx_time(x, r->t);
+    trace_tx_time(x, r->t);
     switch ((enum trace_kind)r->kind) {
     case TR_MSG_COMPOSED:
         fprintf(x->f, "[%s] message %u composed for %s", host, (unsigned)m->msg, rcpt);
@@ -153,13 +153,13 @@ static void world_tx_msg(struct world_tx *x, const struct trace_rec *r)
         break;
     case TR_MSG_DEFERRED:
         fprintf(x->f, "[%s] message %u for %s deferred (", host, (unsigned)m->msg, rcpt);
-        world_tx_detail(x->f, d, n);
+        trace_tx_detail(x->f, d, n);
         fprintf(x->f, "); next try at %s", trace_format_time(m->next_retry, tb, sizeof tb));
         break;
     case TR_MSG_DELIVERED:
         if (m->peer == TRACE_NONE) {
             fprintf(x->f, "[%s] message %u for %s delivered ", host, (unsigned)m->msg, rcpt);
-            world_tx_detail(x->f, d, n);
+            trace_tx_detail(x->f, d, n);
         } else {
             fprintf(x->f, "[%s] message %u for %s accepted by %s", host, (unsigned)m->msg, rcpt,
                     trace_host_name(tr, m->peer));
@@ -168,7 +168,7 @@ static void world_tx_msg(struct world_tx *x, const struct trace_rec *r)
     case TR_MSG_BOUNCED:
         fprintf(x->f, "[%s] message %u for %s ", host, (unsigned)m->msg, rcpt);
         if (!(n >= 8 && memcmp(d, "not sent", 8) == 0)) fprintf(x->f, "bounced: ");
-        world_tx_detail(x->f, d, n);
+        trace_tx_detail(x->f, d, n);
         break;
     case TR_MSG_DUPLICATE:
         fprintf(x->f, "[%s] message %u for %s: connection lost after the final dot; it may "
@@ -181,17 +181,17 @@ static void world_tx_msg(struct world_tx *x, const struct trace_rec *r)
     fputc('\n', x->f);
 }
 
-static void world_tx_conn(struct world_tx *x, const struct trace_rec *r)
+static void trace_tx_conn(struct trace_tx *x, const struct trace_rec *r)
 {
     const struct trace_conn *c = trace_as_conn(r);
     if (r->kind == TR_CONN_OPENED) {
-        if (!world_tx_conn_find(x, c->conn)) {
+        if (!trace_tx_conn_find(x, c->conn)) {
             if (x->nconns == x->capconns) {
                 x->capconns = x->capconns ? x->capconns * 2 : 16;
                 x->conns = realloc(x->conns, x->capconns * sizeof *x->conns);
                 if (!x->conns) abort();
             }
-            struct world_tx_conn *n = &x->conns[x->nconns++];
+            struct trace_tx_conn *n = &x->conns[x->nconns++];
             n->conn = c->conn;
             n->client = c->client;
             n->server = c->server;
@@ -200,16 +200,16 @@ static void world_tx_conn(struct world_tx *x, const struct trace_rec *r)
         return;
     }
     if ((r->kind == TR_CONN_REFUSED || r->kind == TR_CONN_TIMEOUT) && c->host == c->client) {
-        world_tx_time(x, r->t);
+        trace_tx_time(x, r->t);
         fprintf(x->f, "[%s] connection to %s:%u %s\n", trace_host_name(x->tr, c->client),
                 trace_host_name(x->tr, c->server), (unsigned)c->sport,
                 r->kind == TR_CONN_REFUSED ? "refused" : "timed out");
     }
 }
 
-int world_transcript(const struct trace *tr, FILE *f)
+int trace_transcript(const struct trace *tr, FILE *f)
 {
-    struct world_tx x;
+    struct trace_tx x;
     memset(&x, 0, sizeof x);
     x.tr = tr;
     x.f = f;
@@ -220,10 +220,10 @@ int world_transcript(const struct trace *tr, FILE *f)
         const uint8_t *d;
         switch ((enum trace_kind)r->kind) {
         case TR_LINE_SENT:
-            world_tx_line(&x, r);
+            trace_tx_line(&x, r);
             break;
         case TR_LINE_RECEIVED:
-            world_tx_server_state(&x, r);
+            trace_tx_server_state(&x, r);
             break;
         case TR_MSG_COMPOSED:
         case TR_MSG_SUBMITTED:
@@ -233,12 +233,12 @@ int world_transcript(const struct trace *tr, FILE *f)
         case TR_MSG_DELIVERED:
         case TR_MSG_BOUNCED:
         case TR_MSG_DUPLICATE:
-            world_tx_msg(&x, r);
+            trace_tx_msg(&x, r);
             break;
         case TR_MAILBOX_CHANGED: {
             /* What a reader of mail changed on the server or the device. */
             const struct trace_mailbox *mb = trace_body(r);
-            world_tx_time(&x, r->t);
+            trace_tx_time(&x, r->t);
             fprintf(f, "[%s] mailbox %s/%s: %u message%s\n", trace_host_name(tr, mb->host),
                     trace_str(tr, mb->user), trace_str(tr, mb->folder), (unsigned)mb->count,
                     mb->count == 1 ? "" : "s");
@@ -247,12 +247,12 @@ int world_transcript(const struct trace *tr, FILE *f)
         case TR_CONN_OPENED:
         case TR_CONN_REFUSED:
         case TR_CONN_TIMEOUT:
-            world_tx_conn(&x, r);
+            trace_tx_conn(&x, r);
             break;
         case TR_DNS_QUESTION:
         case TR_DNS_ANSWER: {
             const struct trace_dns *q = trace_body(r);
-            world_tx_time(&x, r->t);
+            trace_tx_time(&x, r->t);
             d = trace_data(r, &len);
             if (r->kind == TR_DNS_QUESTION) {
                 fprintf(f, "[%s] DNS: %s %s?", trace_host_name(tr, q->host),
@@ -261,13 +261,13 @@ int world_transcript(const struct trace *tr, FILE *f)
                 if (q->server != TRACE_NONE) fprintf(f, " (asking %s)", trace_host_name(tr, q->server));
             } else {
                 fprintf(f, "[%s] DNS answer: ", trace_host_name(tr, q->host));
-                world_tx_printable(f, d, len);
+                trace_tx_printable(f, d, len);
             }
             fputc('\n', f);
             break;
         }
         case TR_NARRATION:
-            world_tx_time(&x, r->t);
+            trace_tx_time(&x, r->t);
             x.cur_conn = 0;
             d = trace_data(r, &len);
             fputs("* ", f);
@@ -283,7 +283,7 @@ int world_transcript(const struct trace *tr, FILE *f)
         case TR_HOST_UP:
         case TR_HOST_DOWN: {
             const struct trace_ref *h = trace_body(r);
-            world_tx_time(&x, r->t);
+            trace_tx_time(&x, r->t);
             x.cur_conn = 0;
             fprintf(f, "*** %s is %s ***\n", trace_host_name(tr, h->id),
                     r->kind == TR_HOST_UP ? "up" : "down");
