@@ -59,9 +59,7 @@ struct http_client {
     char *out;
     size_t out_len, out_off, out_cap;
     /* events */
-    struct http_cqev evq[HTTPC_EVQ];
-    size_t ev_head, ev_count;
-    struct http_cqev cur;
+    struct line_evq evq; /* of struct http_cqev */
 };
 
 static void httpc_enter_state(struct http_client *c, enum http_client_state to);
@@ -73,9 +71,7 @@ const char *http_client_state_name(enum http_client_state s)
 
 static struct http_cqev *httpc_push(struct http_client *c, enum http_cev_kind kind)
 {
-    assert(c->ev_count < HTTPC_EVQ);
-    struct http_cqev *q = &c->evq[(c->ev_head + c->ev_count++) % HTTPC_EVQ];
-    memset(q, 0, sizeof *q);
+    struct http_cqev *q = line_evq_push(&c->evq);
     q->ev.kind = kind;
     q->ev.from = q->ev.to = c->state;
     return q;
@@ -83,12 +79,10 @@ static struct http_cqev *httpc_push(struct http_client *c, enum http_cev_kind ki
 
 bool http_client_event(struct http_client *c, struct http_client_event *ev)
 {
-    if (c->ev_count == 0) return false;
-    c->cur = c->evq[c->ev_head];
-    c->ev_head = (c->ev_head + 1) % HTTPC_EVQ;
-    c->ev_count--;
-    *ev = c->cur.ev;
-    ev->text = c->cur.text;
+    const struct http_cqev *q = line_evq_take(&c->evq);
+    if (!q) return false;
+    *ev = q->ev;
+    ev->text = q->text;
     if (ev->kind == HTTP_CEV_RESPONSE) c->resp_unpulled = false;
     return true;
 }
@@ -407,7 +401,7 @@ size_t http_client_recv(struct http_client *c, const char *in, size_t len)
     size_t i = 0;
     while (i < len) {
         if (c->state == HTTP_C_FAILED || c->state == HTTP_C_CLOSED || c->resp_unpulled ||
-            c->ev_count > HTTPC_EVQ - 4) {
+            line_evq_count(&c->evq) > HTTPC_EVQ - 4) {
             break;
         }
         if (c->state == HTTP_C_IDLE) {
@@ -527,6 +521,7 @@ struct http_client *http_client_new(const struct http_client_cfg *cfg)
         c->user_agent = ms_xstrdup(ua);
     line_init(&c->rd, HTTP_LINE_MAX);
     line_log_init(&c->log, http_client_state_names, HTTP_C_COUNT, HTTP_C_IDLE);
+    line_evq_init(&c->evq, sizeof(struct http_cqev), HTTPC_EVQ);
     c->log.lf_ends = true; /* a text body's lines may end with LF alone */
     httpc_enter_state(c, HTTP_C_IDLE);
     return c;
@@ -537,6 +532,7 @@ void http_client_free(struct http_client *c)
     if (!c) return;
     line_free(&c->rd);
     line_log_free(&c->log);
+    line_evq_free(&c->evq);
     httpc_drop_pending(c);
     free(c->answered.target);
     free(c->user_agent);

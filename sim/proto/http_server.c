@@ -49,9 +49,7 @@ struct http_server {
     char *out;
     size_t out_len, out_off, out_cap;
     /* events */
-    struct http_sqev evq[HTTP_EVQ];
-    size_t ev_head, ev_count;
-    struct http_sqev cur;
+    struct line_evq evq; /* of struct http_sqev */
 };
 
 static void http_enter_state(struct http_server *s, enum http_server_state to);
@@ -63,9 +61,7 @@ const char *http_server_state_name(enum http_server_state st)
 
 static struct http_sqev *http_push(struct http_server *s, enum http_sev_kind kind)
 {
-    assert(s->ev_count < HTTP_EVQ); /* at most 3 per request, read stops after one */
-    struct http_sqev *q = &s->evq[(s->ev_head + s->ev_count++) % HTTP_EVQ];
-    memset(q, 0, sizeof *q);
+    struct http_sqev *q = line_evq_push(&s->evq); /* at most 3 per request */
     q->ev.kind = kind;
     q->ev.from = q->ev.to = s->state;
     return q;
@@ -73,12 +69,10 @@ static struct http_sqev *http_push(struct http_server *s, enum http_sev_kind kin
 
 bool http_server_event(struct http_server *s, struct http_server_event *ev)
 {
-    if (s->ev_count == 0) return false;
-    s->cur = s->evq[s->ev_head];
-    s->ev_head = (s->ev_head + 1) % HTTP_EVQ;
-    s->ev_count--;
-    *ev = s->cur.ev;
-    ev->text = s->cur.text;
+    const struct http_sqev *q = line_evq_take(&s->evq);
+    if (!q) return false;
+    *ev = q->ev;
+    ev->text = q->text;
     return true;
 }
 
@@ -393,7 +387,7 @@ size_t http_server_recv(struct http_server *s, const char *in, size_t len)
         if (s->state == HTTP_S_HANDLER || s->state == HTTP_S_CLOSING || s->state == HTTP_S_CLOSED)
             break;
         if (s->state == HTTP_S_REQUEST_LINE && s->out_len - s->out_off > HTTP_OUT_HIGH) break;
-        if (s->ev_count > HTTP_EVQ - 8) break; /* events not pulled yet */
+        if (line_evq_count(&s->evq) > HTTP_EVQ - 8) break; /* events not pulled yet */
         if (s->state == HTTP_S_BODY) {
             size_t take = s->body_want - s->body_len;
             if (take > len - i) take = len - i;
@@ -564,6 +558,7 @@ struct http_server *http_server_new(const struct http_server_cfg *cfg)
         s->server_name = ms_xstrdup(sn);
     line_init(&s->rd, HTTP_LINE_MAX);
     line_log_init(&s->log, http_server_state_names, HTTP_S_COUNT, HTTP_S_REQUEST_LINE);
+    line_evq_init(&s->evq, sizeof(struct http_sqev), HTTP_EVQ);
     s->log.lf_ends = true; /* a text body's lines may end with LF alone */
     http_enter_state(s, HTTP_S_REQUEST_LINE);
     return s;
@@ -574,6 +569,7 @@ void http_server_free(struct http_server *s)
     if (!s) return;
     line_free(&s->rd);
     line_log_free(&s->log);
+    line_evq_free(&s->evq);
     free(s->server_name);
     free(s->target);
     free(s->body);

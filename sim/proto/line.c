@@ -3,6 +3,7 @@
 
 #include "core/common.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,41 @@ bool line_has_bare_eol(const struct line_reader *r)
 bool line_has_nul(const struct line_reader *r)
 {
     return r->nuls > 0;
+}
+
+/* ---- the event ring ------------------------------------------------------- */
+
+void line_evq_init(struct line_evq *q, size_t slot_size, size_t cap)
+{
+    memset(q, 0, sizeof *q);
+    q->size = slot_size;
+    q->cap = cap;
+    q->slots = ms_xcalloc(cap + 1, slot_size);
+}
+
+void line_evq_free(struct line_evq *q)
+{
+    free(q->slots);
+    q->slots = NULL;
+    q->count = q->head = 0;
+}
+
+void *line_evq_push(struct line_evq *q)
+{
+    assert(q->count < q->cap); /* the engine stops reading well before this */
+    unsigned char *p = q->slots + ((q->head + q->count++) % q->cap) * q->size;
+    memset(p, 0, q->size);
+    return p;
+}
+
+void *line_evq_take(struct line_evq *q)
+{
+    if (q->count == 0) return NULL;
+    unsigned char *borrowed = q->slots + q->cap * q->size;
+    memcpy(borrowed, q->slots + q->head * q->size, q->size);
+    q->head = (q->head + 1) % q->cap;
+    q->count--;
+    return borrowed;
 }
 
 /* ---- the session log ------------------------------------------------------ */

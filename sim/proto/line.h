@@ -56,6 +56,31 @@ const char *line_get(const struct line_reader *r, size_t *len);
 bool line_has_bare_eol(const struct line_reader *r);
 bool line_has_nul(const struct line_reader *r);
 
+/* ---- the event ring ------------------------------------------------------------
+ *
+ * Every engine hands its caller typed events; this is the one ring they sit
+ * in: fixed-size slots, a fixed capacity (the engine stops reading input
+ * before it fills: a full ring is the engine's bug, never the peer's), and a
+ * borrowed slot: the event last taken stays valid, with every pointer into
+ * it, until the next take. */
+struct line_evq {
+    unsigned char *slots; /* cap slots, then the borrowed one */
+    size_t size, cap, head, count;
+};
+
+/* A ring of cap events of slot_size bytes. Aborts only if memory is
+ * exhausted. */
+void line_evq_init(struct line_evq *q, size_t slot_size, size_t cap);
+/* Release the slots. Safe on a zeroed ring. */
+void line_evq_free(struct line_evq *q);
+/* A new zeroed event at the tail. The ring must not be full. */
+void *line_evq_push(struct line_evq *q);
+/* Take the head event into the borrowed slot and return it (valid until the
+ * next take); NULL when the ring is empty. */
+void *line_evq_take(struct line_evq *q);
+/* Events waiting. Can't fail. */
+static inline size_t line_evq_count(const struct line_evq *q) { return q->count; }
+
 /* ---- the session log: what an engine read, wrote and became ----------------
  *
  * Every engine keeps one log beside its reader. The engine hands it every byte

@@ -56,9 +56,7 @@ struct pop3_client {
     bool failed_soft; /* a refusal: the session ends with DONE ok=false */
     bool msg_unpulled;
     /* events */
-    struct pop3_cqev evq[POP3C_EVQ];
-    size_t ev_head, ev_count;
-    struct pop3_cqev cur_ev;
+    struct line_evq evq; /* of struct pop3_cqev */
 };
 
 static void pop3c_enter_state(struct pop3_client *c, enum pop3_client_state to);
@@ -71,9 +69,7 @@ const char *pop3_client_state_name(enum pop3_client_state s)
 
 static struct pop3_cqev *pop3c_push(struct pop3_client *c, enum pop3_cev_kind kind)
 {
-    assert(c->ev_count < POP3C_EVQ);
-    struct pop3_cqev *q = &c->evq[(c->ev_head + c->ev_count++) % POP3C_EVQ];
-    memset(q, 0, sizeof *q);
+    struct pop3_cqev *q = line_evq_push(&c->evq);
     q->ev.kind = kind;
     q->ev.from = q->ev.to = c->state;
     return q;
@@ -81,12 +77,10 @@ static struct pop3_cqev *pop3c_push(struct pop3_client *c, enum pop3_cev_kind ki
 
 bool pop3_client_event(struct pop3_client *c, struct pop3_client_event *ev)
 {
-    if (c->ev_count == 0) return false;
-    c->cur_ev = c->evq[c->ev_head];
-    c->ev_head = (c->ev_head + 1) % POP3C_EVQ;
-    c->ev_count--;
-    *ev = c->cur_ev.ev;
-    ev->text = c->cur_ev.text;
+    const struct pop3_cqev *q = line_evq_take(&c->evq);
+    if (!q) return false;
+    *ev = q->ev;
+    ev->text = q->text;
     if (ev->kind == POP3_CEV_MESSAGE) c->msg_unpulled = false;
     return true;
 }
@@ -436,6 +430,7 @@ struct pop3_client *pop3_client_new(const struct pop3_client_cfg *cfg)
     c->max_msg = cfg->max_msg_bytes ? cfg->max_msg_bytes : 10u * 1024 * 1024;
     c->state = POP3_C_GREETING;
     line_log_init(&c->log, pop3_client_state_names, POP3_C_COUNT, POP3_C_GREETING);
+    line_evq_init(&c->evq, sizeof(struct pop3_cqev), POP3C_EVQ);
     return c;
 }
 
@@ -444,6 +439,7 @@ void pop3_client_free(struct pop3_client *c)
     if (!c) return;
     line_free(&c->rd);
     line_log_free(&c->log);
+    line_evq_free(&c->evq);
     free(c->user);
     free(c->pass);
     free(c->uids);
@@ -458,7 +454,7 @@ size_t pop3_client_recv(struct pop3_client *c, const char *in, size_t len)
     size_t i = 0;
     while (i < len) {
         if (c->state == POP3_C_DONE || c->state == POP3_C_FAILED || c->msg_unpulled ||
-            c->ev_count > POP3C_EVQ - 4) {
+            line_evq_count(&c->evq) > POP3C_EVQ - 4) {
             break;
         }
         enum line_status st;

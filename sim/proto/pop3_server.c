@@ -72,9 +72,7 @@ struct pop3_server {
     const char *close_why; /* CLOSE event owed after the current COMMAND event */
     enum pop3_state close_from;
     /* events */
-    struct pop3_qev evq[POP3_EVQ];
-    size_t ev_head, ev_count;
-    struct pop3_qev cur; /* the event last handed out, so its pointers stay valid */
+    struct line_evq evq; /* of struct pop3_qev */
 };
 
 typedef void pop3_cmd_fn(struct pop3_server *s, char **argv, size_t argc);
@@ -199,9 +197,7 @@ void pop3_server_out_done(struct pop3_server *s, size_t n)
 
 static struct pop3_qev *pop3_push_event(struct pop3_server *s, enum pop3_sev_kind kind)
 {
-    assert(s->ev_count < POP3_EVQ); /* recv stops reading well before this */
-    struct pop3_qev *q = &s->evq[(s->ev_head + s->ev_count++) % POP3_EVQ];
-    memset(q, 0, sizeof *q);
+    struct pop3_qev *q = line_evq_push(&s->evq);
     q->ev.kind = kind;
     q->ev.from = q->ev.to = s->state;
     return q;
@@ -209,12 +205,10 @@ static struct pop3_qev *pop3_push_event(struct pop3_server *s, enum pop3_sev_kin
 
 bool pop3_server_event(struct pop3_server *s, struct pop3_server_event *ev)
 {
-    if (s->ev_count == 0) return false;
-    s->cur = s->evq[s->ev_head];
-    s->ev_head = (s->ev_head + 1) % POP3_EVQ;
-    s->ev_count--;
-    *ev = s->cur.ev;
-    ev->reason = s->cur.text;
+    const struct pop3_qev *q = line_evq_take(&s->evq);
+    if (!q) return false;
+    *ev = q->ev;
+    ev->reason = q->text;
     return true;
 }
 
@@ -654,6 +648,7 @@ struct pop3_server *pop3_server_new(const struct pop3_server_cfg *cfg)
     s->deleted = ms_xcalloc(1, 1);
     s->upd_uids = ms_xcalloc(1, sizeof *s->upd_uids);
     line_log_init(&s->log, pop3_state_names, POP3_S_COUNT, POP3_S_AUTHORIZATION);
+    line_evq_init(&s->evq, sizeof(struct pop3_qev), POP3_EVQ);
     pop3_enter_state(s, POP3_S_AUTHORIZATION);
     if (s->ts) {
         pop3_reply(s, true, "POP3 server ready %s", s->ts);
@@ -668,6 +663,7 @@ void pop3_server_free(struct pop3_server *s)
     if (!s) return;
     line_free(&s->rd);
     line_log_free(&s->log);
+    line_evq_free(&s->evq);
     free(s->host);
     free(s->ts);
     free(s->deleted);
@@ -681,7 +677,7 @@ size_t pop3_server_recv(struct pop3_server *s, const char *in, size_t len)
     while (i < len) {
         if (s->state == POP3_S_CLOSED || s->state == POP3_S_UPDATE || s->auth_pending ||
             s->stream != POP3_ST_NONE || pop3_pending(s) > POP3_OUT_HIGH ||
-            s->ev_count > POP3_EVQ - 8) {
+            line_evq_count(&s->evq) > POP3_EVQ - 8) {
             break;
         }
         enum line_status st;

@@ -29,7 +29,7 @@ static void fz_add(struct fz_out *o, const char *p, size_t n)
 
 static struct fz_out fz_run(const char *in, size_t len, size_t chunk)
 {
-    struct imap_client_cfg cfg = {4096, 65536};
+    struct imap_client_cfg cfg = {4096, 65536, NULL, 0};
     struct imap_client *c = imap_client_new(&cfg);
     struct fz_out o = {0};
     imap_client_login(c, "bob", "se\"cret");

@@ -605,7 +605,7 @@ static void ic_events(void *e)
 static void test_imap_client_10mb_line(void **state)
 {
     (void)state;
-    struct imap_client_cfg cfg = {0, 0};
+    struct imap_client_cfg cfg = {0, 0, NULL, 0};
     struct eng g = {imap_client_new(&cfg), ic_recv, ic_out, ic_done, ic_events, ic_fin};
     struct flood f = {0};
     feed(&g, &f, "* OK ready\r\n* ", "a", 1, 10u * MB, 1);
