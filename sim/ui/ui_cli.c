@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "scenario/lesson.h"
 #include "ui/ui_int.h"
 
 static const char ui_usage[] =
@@ -339,6 +340,8 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
     struct ui_world w = {NULL, NULL, NULL};
     struct trace *demo = NULL;
     struct scn_scenario *demo_scn = NULL;
+    char lesson[SCN_LESSON_PATH_MAX]; /* "03" -> .../scenarios/03-....json */
+    struct scn_error lerr;
     if (c.demo) {
         if (c.file) {
             fprintf(stderr, "mailsim: --demo takes no scenario file\n");
@@ -351,6 +354,11 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         w.scn = demo_scn;
         w.title = "Demo: Alice mails Bob (synthetic trace)";
     } else if (app && app->load) {
+        if (c.file && !scn_lesson_resolve(c.file, lesson, sizeof lesson, &lerr)) {
+            fprintf(stderr, "mailsim: %s\n", lerr.text); /* a lesson name not found */
+            return 3;
+        }
+        if (c.file) c.file = lesson;
         struct ms_error err;
         memset(&err, 0, sizeof err);
         if (app->load(app->ctx, c.file, &w, &err) != 0) {
