@@ -60,7 +60,8 @@ static void usage(FILE *f)
             "window options:\n");
     fputs(ui_cli_usage(), f);
     fputs("\nlive mode options: mailsim --serve --help\n"
-          "documentation: docs/user-guide.md, docs/scenario-format.md, docs/exports.md\n",
+          "documentation: man mailsim, man mailsim-scenario; docs/user-guide.md,\n"
+          "docs/scenario-format.md, docs/exports.md\n",
           f);
 }
 
