@@ -3,8 +3,10 @@
  * The executable's folder is read from /proc/self/exe (Linux): an installed
  * tree found that way works from any PREFIX or DESTDIR without rebuilding,
  * which is what the install test and the Debian package rely on. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "core/datadir.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +54,9 @@ size_t datadir_list(struct datadir *out, size_t max)
         if (slash) {
             *slash = '\0';
             n = datadir_add(out, n, max, exe, "beside the program");
-            n = datadir_add2(out, n, max, exe, "../share/mailsim", "installed");
+            char up[DATADIR_PATH_MAX + 20], real[PATH_MAX];
+            snprintf(up, sizeof up, "%s/../share/mailsim", exe);
+            if (realpath(up, real)) n = datadir_add(out, n, max, real, "installed");
         }
     }
     n = datadir_add(out, n, max, MAILSIM_DATADIR, "installed");
