@@ -89,7 +89,7 @@ struct scn_lessons *scn_lessons_scan(const char *const *dirs, const char *const 
 
 struct scn_lessons *scn_lessons_find(void)
 {
-    static char bufs[SCN_LESSON_DIRS_MAX][SCN_LESSON_PATH_MAX];
+    char bufs[SCN_LESSON_DIRS_MAX][SCN_LESSON_PATH_MAX]; /* scratch: the scan copies them */
     const char *dirs[SCN_LESSON_DIRS_MAX];
     const char *origins[SCN_LESSON_DIRS_MAX];
     size_t n = 0;

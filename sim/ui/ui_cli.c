@@ -12,7 +12,8 @@
 
 static const char ui_usage[] =
     "usage: mailsim [options] [FILE]\n"
-    "  FILE                 scenario to simulate and show (default: the built-in lesson)\n"
+    "  FILE                 scenario to simulate and show, or a lesson's number or name\n"
+    "                       (mailsim --list; default: the built-in lesson)\n"
     "  --demo               show the built-in synthetic demonstration trace\n"
     "  --render-step K      draw step K offscreen (no display needed); needs --out\n"
     "  --out FILE.png       where --render-step writes\n"
