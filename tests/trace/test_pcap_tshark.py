@@ -1,4 +1,4 @@
-"""The pcap export as Wireshark sees it (issue 7).
+"""The pcap export as Wireshark sees it.
 
 For every shipped lesson: tshark reads the capture without an error and
 finds no malformed packet, and lessons without loss or faults show no
