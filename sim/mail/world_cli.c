@@ -4,6 +4,7 @@
 #include "mail/ua_eml.h"
 
 #include "core/evq.h"
+#include "scenario/lesson.h"
 #include "trace/export.h"
 
 #include <errno.h>
@@ -111,7 +112,7 @@ int world_cli(int argc, char **argv)
             headless = true;
         } else if (strcmp(argv[i], "--transcript") == 0) {
             transcript = true;
-        } else if (strcmp(argv[i], "--import-eml") == 0) { /* issue 9 */
+        } else if (strcmp(argv[i], "--import-eml") == 0) {
             if (i + 1 >= argc || argv[i + 1][0] == '\0') {
                 fprintf(stderr, "mailsim: --import-eml needs a message file\n");
                 return 2;
@@ -153,7 +154,7 @@ int world_cli(int argc, char **argv)
     struct scn_load_opts lo;
     memset(&lo, 0, sizeof lo);
     lo.variant = variant;
-    struct scn_scenario *s = file ? scn_load_file(file, &lo, &err) : scn_load_default();
+    struct scn_scenario *s = file ? scn_load_lesson(file, &lo, &err) : scn_load_default();
     if (!s) {
         fprintf(stderr, "%s\n", err.text);
         return 3; /* main.c: unreadable or invalid scenario file */
