@@ -202,7 +202,7 @@ void line_log_enable(struct line_log *g, const char *unsent, size_t n)
     if (g->on) return;
     g->on = true;
     g->out_total -= n < g->out_total ? n : g->out_total;
-    line_log_out(g, unsent, n);
+    line_log_bytes_slow(g, 1, unsent, n);
 }
 
 void line_log_drop_unsent(struct line_log *g)
@@ -246,11 +246,8 @@ static struct line_log_ent *line_log_push(struct line_log *g)
     return e;
 }
 
-void line_log_state(struct line_log *g, int to, const char *why)
+void line_log_state_slow(struct line_log *g, int from, int to, const char *why)
 {
-    int from = g->cur;
-    g->cur = to;
-    if (!g->on || from == to) return;
     struct line_log_ent *e = line_log_push(g);
     e->f.kind = LINE_FACT_STATE;
     e->from = from;
@@ -347,49 +344,14 @@ static void line_log_bytes(struct line_log *g, int d, const char *p, size_t n)
     }
 }
 
-void line_log_in(struct line_log *g, const char *p, size_t n)
+void line_log_bytes_slow(struct line_log *g, int d, const char *p, size_t n)
 {
-    if (g->on) line_log_bytes(g, 0, p, n);
+    line_log_bytes(g, d, p, n);
 }
 
-void line_log_out(struct line_log *g, const char *p, size_t n)
+void line_log_note_in_slow(struct line_log *g, const char *verb, size_t verb_len, unsigned flags)
 {
-    if (g->on)
-        line_log_bytes(g, 1, p, n);
-    else
-        g->out_total += n;
-}
-
-void line_log_sent(struct line_log *g, size_t n)
-{
-    g->out_sent += n;
-}
-
-static void line_log_mark(struct line_log *g, int d, unsigned flags, unsigned code, const char *verb)
-{
-    g->mark_flags[d] = flags;
-    g->mark_code[d] = code;
-    if (verb) { /* on every reply, even with the log off: no printf here */
-        size_t i = 0;
-        for (; i + 1 < LINE_VERB_MAX && verb[i]; i++) g->mark_verb[d][i] = verb[i];
-        g->mark_verb[d][i] = '\0';
-    }
-}
-
-void line_log_mark_in(struct line_log *g, unsigned flags, unsigned code, const char *verb)
-{
-    line_log_mark(g, 0, flags, code, verb);
-}
-
-void line_log_mark_out(struct line_log *g, unsigned flags, unsigned code, const char *verb)
-{
-    line_log_mark(g, 1, flags, code, verb);
-    g->out_first = true;
-}
-
-void line_log_note_in(struct line_log *g, const char *verb, size_t verb_len, unsigned flags)
-{
-    if (!g->on || !g->open) return;
+    if (!g->open) return;
     struct line_log_ent *e = &g->ents[g->open_at];
     if (e->f.kind != LINE_FACT_IN) return;
     if (verb_len >= LINE_VERB_MAX) verb_len = LINE_VERB_MAX - 1;
@@ -401,16 +363,16 @@ void line_log_note_in(struct line_log *g, const char *verb, size_t verb_len, uns
     e->f.flags |= flags;
 }
 
-void line_log_note_reply(struct line_log *g, unsigned code, unsigned flags)
+void line_log_note_reply_slow(struct line_log *g, unsigned code, unsigned flags)
 {
-    if (!g->on || !g->open) return;
+    if (!g->open) return;
     struct line_log_ent *e = &g->ents[g->open_at];
     if (e->f.kind != LINE_FACT_IN) return;
     e->f.code = code;
     e->f.flags |= flags;
 }
 
-void line_log_settle(struct line_log *g)
+void line_log_settle_slow(struct line_log *g)
 {
     line_log_close(g);
 }
