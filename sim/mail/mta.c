@@ -526,6 +526,7 @@ static void mta_sess_message(struct mta_sess *ss, const struct smtp_event *ev)
 /* Trace the lines the engine read and sent so far, with its states. */
 static void mta_sess_log(struct mta_sess *ss)
 {
+    if (ss->m->w->opts.no_lines) return; /* nothing to trace: keep the log off */
     world_trace_log(ss->m->w, smtp_server_log(ss->e), ss->conn, (uint32_t)ss->m->h, ss->peer,
                     'S', "SMTP");
 }

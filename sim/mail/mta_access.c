@@ -187,6 +187,7 @@ static void mta_pop_events(struct mta_acc *a)
 /* Trace the lines the engine read and sent so far, with its states. */
 static void mta_acc_log(struct mta_acc *a)
 {
+    if (a->m->w->opts.no_lines) return; /* nothing to trace: keep the log off */
     struct line_log *g = a->imap ? imap_server_log(a->im) : pop3_server_log(a->pop);
     world_trace_log(a->m->w, g, a->conn, (uint32_t)a->m->h, a->peer, 'S', a->imap ? "IMAP" : "POP3");
 }

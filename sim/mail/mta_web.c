@@ -260,6 +260,7 @@ static void mta_web_request(struct mta_web *wb, const struct http_request *req)
 /* Trace the lines the engine read and sent so far, with its states. */
 static void mta_web_log(struct mta_web *wb)
 {
+    if (wb->m->w->opts.no_lines) return; /* nothing to trace: keep the log off */
     world_trace_log(wb->m->w, http_server_log(wb->e), wb->conn, (uint32_t)wb->m->h, wb->peer, 'S',
                     "HTTP");
 }
@@ -304,7 +305,7 @@ static void *mta_web_accept(void *listen_ctx, struct tcp_conn *c)
     wb->peer = tcp_remote_host(c);
     struct http_server_cfg cfg = {0, m->sh->name};
     wb->e = http_server_new(&cfg);
-    (void)http_server_log(wb->e); /* trace from the first line on */
+    if (!wb->m->w->opts.no_lines) (void)http_server_log(wb->e); /* trace from the first line on */
     wb->next = m->webs;
     m->webs = wb;
     return wb;

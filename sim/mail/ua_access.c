@@ -74,6 +74,7 @@ static void ua_acc_remember(struct ua *u, const char *user, const char *uid)
 /* Trace the lines the engine read and sent so far, with its states. */
 static void ua_acc_log(struct ua_acc *a)
 {
+    if (a->u->w->opts.no_lines) return; /* nothing to trace: keep the log off */
     world_trace_log(a->u->w, pop3_client_log(a->e), a->conn, (uint32_t)a->u->h, a->server, 'C',
                     "POP3");
 }

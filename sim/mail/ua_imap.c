@@ -136,6 +136,7 @@ void ua_imap_free_all(struct ua *u)
 /* Trace the lines the engine read and sent so far, with its states. */
 static void ua_imap_log(struct ua_imap *m)
 {
+    if (m->u->w->opts.no_lines) return; /* nothing to trace: keep the log off */
     world_trace_log(m->u->w, imap_client_log(m->e), m->conn, (uint32_t)m->u->h, m->server, 'C',
                     "IMAP");
 }

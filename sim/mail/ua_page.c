@@ -69,6 +69,7 @@ static bool ua_page_next(struct ua_page *p)
 /* Trace the lines the engine read and sent so far, with its states. */
 static void ua_page_log(struct ua_page *p)
 {
+    if (p->u->w->opts.no_lines) return; /* nothing to trace: keep the log off */
     world_trace_log(p->u->w, http_client_log(p->e), p->conn, (uint32_t)p->u->h, p->server, 'C',
                     "HTTP");
 }
@@ -161,7 +162,7 @@ void ua_web_get(struct ua *u, const struct scn_web_get *g)
     p->page = &w->s->hosts[g->server].web.pages[g->page];
     struct http_client_cfg cfg = {0, "mailsim-browser"};
     p->e = http_client_new(&cfg);
-    (void)http_client_log(p->e); /* trace from the first request on */
+    if (!p->u->w->opts.no_lines) (void)http_client_log(p->e); /* trace from the first request on */
     p->next = u->pages;
     u->pages = p;
     p->c = tcp_connect(w->net, (uint32_t)u->h, p->server, UA_PAGE_PORT, &ua_page_ops, p);

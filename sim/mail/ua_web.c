@@ -85,6 +85,7 @@ static bool ua_web_next(struct ua_web *b)
 /* Trace the lines the engine read and sent so far, with its states. */
 static void ua_web_log(struct ua_web *b)
 {
+    if (b->u->w->opts.no_lines) return; /* nothing to trace: keep the log off */
     world_trace_log(b->u->w, http_client_log(b->e), b->conn, (uint32_t)b->u->h, b->server, 'C',
                     "HTTP");
 }
@@ -201,7 +202,7 @@ void ua_webmail(struct ua *u, const struct scn_webmail *wm)
     }
     struct http_client_cfg cfg = {0, "mailsim-browser"};
     b->e = http_client_new(&cfg);
-    (void)http_client_log(b->e); /* trace from the first request on */
+    if (!b->u->w->opts.no_lines) (void)http_client_log(b->e); /* trace from the first request on */
     b->next = u->webs;
     u->webs = b;
     b->c = tcp_connect(w->net, (uint32_t)u->h, b->server, UA_HTTP_PORT, &ua_web_ops, b);

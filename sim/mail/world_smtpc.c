@@ -85,6 +85,7 @@ static void world_smtpc_arm(struct world_smtpc *s)
 /* Trace the lines the engine read and sent so far, with its states. */
 static void world_smtpc_log(struct world_smtpc *s)
 {
+    if (s->w->opts.no_lines) return; /* nothing to trace: keep the log off */
     world_trace_log(s->w, smtp_client_log(s->e), s->conn, s->host, s->dst, 'C', "SMTP");
 }
 

@@ -141,6 +141,7 @@ static void world_web_request(struct world_web *wb, const struct http_request *r
 /* Trace the lines the engine read and sent so far, with its states. */
 static void world_web_log(struct world_web *wb)
 {
+    if (wb->w->opts.no_lines) return; /* nothing to trace: keep the log off */
     world_trace_log(wb->w, http_server_log(wb->e), wb->conn, (uint32_t)wb->h, wb->peer, 'S',
                     "HTTP");
 }
@@ -189,7 +190,7 @@ static void *world_web_accept(void *listen_ctx, struct tcp_conn *c)
     wb->peer = tcp_remote_host(c);
     struct http_server_cfg cfg = {0, l->w->s->hosts[l->h].name};
     wb->e = http_server_new(&cfg);
-    (void)http_server_log(wb->e); /* trace from the first line on */
+    if (!wb->w->opts.no_lines) (void)http_server_log(wb->e); /* trace from the first line on */
     wb->next = wb->w->webs;
     wb->w->webs = wb;
     return wb;
