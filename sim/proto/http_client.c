@@ -72,6 +72,8 @@ const char *http_client_state_name(enum http_client_state s)
 static struct http_cqev *httpc_push(struct http_client *c, enum http_cev_kind kind)
 {
     struct http_cqev *q = line_evq_push(&c->evq);
+    assert(line_evq_count(&c->evq) <= HTTPC_EVQ); /* recv stops reading well before */
+    memset(q, 0, sizeof *q);
     q->ev.kind = kind;
     q->ev.from = q->ev.to = c->state;
     return q;

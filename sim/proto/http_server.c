@@ -62,6 +62,8 @@ const char *http_server_state_name(enum http_server_state st)
 static struct http_sqev *http_push(struct http_server *s, enum http_sev_kind kind)
 {
     struct http_sqev *q = line_evq_push(&s->evq); /* at most 3 per request */
+    assert(line_evq_count(&s->evq) <= HTTP_EVQ); /* recv stops reading well before */
+    memset(q, 0, sizeof *q);
     q->ev.kind = kind;
     q->ev.from = q->ev.to = s->state;
     return q;

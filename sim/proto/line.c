@@ -131,6 +131,7 @@ bool line_has_nul(const struct line_reader *r)
 
 void line_evq_init(struct line_evq *q, size_t slot_size, size_t cap)
 {
+    assert(cap > 0 && (cap & (cap - 1)) == 0); /* indices wrap with a mask */
     memset(q, 0, sizeof *q);
     q->size = slot_size;
     q->cap = cap;
@@ -144,12 +145,13 @@ void line_evq_free(struct line_evq *q)
     q->count = q->head = 0;
 }
 
-void *line_evq_push(struct line_evq *q)
+
+
+void line_evq_unpush(struct line_evq *q, void *out)
 {
-    assert(q->count < q->cap); /* the engine stops reading well before this */
-    unsigned char *p = q->slots + ((q->head + q->count++) % q->cap) * q->size;
-    memset(p, 0, q->size);
-    return p;
+    assert(q->count > 0);
+    memcpy(out, line_evq_at(q, q->count - 1), q->size);
+    q->count--;
 }
 
 void *line_evq_take(struct line_evq *q)
@@ -157,7 +159,7 @@ void *line_evq_take(struct line_evq *q)
     if (q->count == 0) return NULL;
     unsigned char *borrowed = q->slots + q->cap * q->size;
     memcpy(borrowed, q->slots + q->head * q->size, q->size);
-    q->head = (q->head + 1) % q->cap;
+    q->head = (q->head + 1) & (q->cap - 1);
     q->count--;
     return borrowed;
 }

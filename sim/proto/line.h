@@ -68,16 +68,31 @@ struct line_evq {
     size_t size, cap, head, count;
 };
 
-/* A ring of cap events of slot_size bytes. Aborts only if memory is
- * exhausted. */
+/* A ring of cap events (a power of two) of slot_size bytes. Aborts only if
+ * memory is exhausted. */
 void line_evq_init(struct line_evq *q, size_t slot_size, size_t cap);
 /* Release the slots. Safe on a zeroed ring. */
 void line_evq_free(struct line_evq *q);
-/* A new zeroed event at the tail. The ring must not be full. */
-void *line_evq_push(struct line_evq *q);
+/* The slot of a new event at the tail, not cleared: the caller fills it
+ * (with a memset of its own constant size, which the compiler inlines). The
+ * ring must not be full: the engine stops reading input well before. */
+static inline void *line_evq_push(struct line_evq *q)
+{
+    size_t i = (q->head + q->count++) & (q->cap - 1);
+    return q->slots + i * q->size;
+}
 /* Take the head event into the borrowed slot and return it (valid until the
  * next take); NULL when the ring is empty. */
 void *line_evq_take(struct line_evq *q);
+/* Event i of those waiting (0 = the head), for an engine that completes the
+ * events of its current call; i < count. */
+static inline void *line_evq_at(struct line_evq *q, size_t i)
+{
+    return q->slots + ((q->head + i) & (q->cap - 1)) * q->size;
+}
+/* Remove the newest event, copying it to out (to queue another before it).
+ * The ring must not be empty. */
+void line_evq_unpush(struct line_evq *q, void *out);
 /* Events waiting. Can't fail. */
 static inline size_t line_evq_count(const struct line_evq *q) { return q->count; }
 

@@ -70,6 +70,8 @@ const char *pop3_client_state_name(enum pop3_client_state s)
 static struct pop3_cqev *pop3c_push(struct pop3_client *c, enum pop3_cev_kind kind)
 {
     struct pop3_cqev *q = line_evq_push(&c->evq);
+    assert(line_evq_count(&c->evq) <= POP3C_EVQ); /* recv stops reading well before */
+    memset(q, 0, sizeof *q);
     q->ev.kind = kind;
     q->ev.from = q->ev.to = c->state;
     return q;

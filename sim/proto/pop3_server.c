@@ -198,6 +198,8 @@ void pop3_server_out_done(struct pop3_server *s, size_t n)
 static struct pop3_qev *pop3_push_event(struct pop3_server *s, enum pop3_sev_kind kind)
 {
     struct pop3_qev *q = line_evq_push(&s->evq);
+    assert(line_evq_count(&s->evq) <= POP3_EVQ); /* recv stops reading well before */
+    memset(q, 0, sizeof *q);
     q->ev.kind = kind;
     q->ev.from = q->ev.to = s->state;
     return q;

@@ -35,7 +35,6 @@ struct smtp_client {
     char *helo_name, *user, *pass;
     enum smtp_client_state st, step_before;
     struct line_reader lr;
-    struct line_log log; /* the lines read and written, with the states around them */
 
     char reply[CLT_REPLY_MAX];
     size_t reply_len;
@@ -75,6 +74,8 @@ struct smtp_client {
     size_t single_len;
     bool single_pending;
     int auth_step;
+
+    struct line_log log; /* the lines read and written, with the states around them (cold) */
 };
 
 static void clt_enter_state(struct smtp_client *c, enum smtp_client_state st);

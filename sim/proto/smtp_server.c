@@ -37,7 +37,6 @@ struct smtp_server {
     enum smtp_server_state st;
     enum smtp_server_state step_before; /* state when the current step began */
     struct line_reader lr;
-    struct line_log log;            /* the lines read and written, with the states around them */
     char verb[LINE_VERB_MAX];       /* the command the next reply answers */
     bool data_reply;                /* the next reply answers a whole message */
 
@@ -81,6 +80,8 @@ struct smtp_server {
     uint64_t max_msg;
     struct smtp_dot_dec dec;
     uint64_t data_off;
+
+    struct line_log log; /* the lines read and written, with the states around them (cold) */
 };
 
 typedef void srv_cmd_fn(struct smtp_server *s, const char *arg, size_t arg_len, bool has_arg);
