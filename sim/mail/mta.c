@@ -42,6 +42,7 @@ struct mta_sess {
     size_t inlen, incap;
     struct world_lines lin, lout;
     bool authed;
+    bool ehlo;       /* the client greeted with EHLO (Received: "with ESMTP") */
     bool chaos_drop; /* abort before the 250 after DATA goes out */
 };
 
@@ -513,7 +514,9 @@ static void mta_sess_message(struct mta_sess *ss, const struct smtp_event *ev)
         .client_host = host_name(w->net, ss->peer),
         .client_ip = ip,
         .by_host = m->sh->name,
-        .with = ss->authed ? "ESMTPA" : "ESMTP",
+        /* RFC 3848 §2 (the "with" protocol of RFC 5321 §4.4): SMTP after
+         * HELO, ESMTP after EHLO, ESMTPA when the client authenticated. */
+        .with = ss->authed ? "ESMTPA" : ss->ehlo ? "ESMTP" : "SMTP",
         .id = qid,
         .for_addr = ss->nrcpt == 1 ? ss->rcpt[0] : NULL,
         .t = evq_now(w->q),
@@ -560,6 +563,7 @@ static void mta_sess_events(struct mta_sess *ss)
         switch (ev.kind) {
         case SMTP_EV_HELO:
             snprintf(ss->helo, sizeof ss->helo, "%.*s", (int)ev.arg_len, ev.arg);
+            ss->ehlo = ev.ehlo;
             break;
         case SMTP_EV_TXN_STARTED:
             mta_sess_txn_clear(ss);

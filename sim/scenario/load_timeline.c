@@ -14,12 +14,12 @@
 enum { AK_AT, AK_ACTION, AK_FROM, AK_DEVICE, AK_TO, AK_CC, AK_BCC, AK_SUBJECT, AK_BODY, AK_HTML,
        AK_ATTACH, AK_DIRECT, AK_DIRECT_HOST, AK_USER, AK_PROTOCOL, AK_MODE, AK_IMAP, AK_OP,
        AK_MESSAGE, AK_SERVER, AK_PATH, AK_HOST, AK_A, AK_B, AK_LATENCY, AK_BW, AK_LOSS,
-       AK_RETRY, AK_GIVEUP, AK_TEXT, AK_PORT, AK_BYTES, AK_AUTH, AK_RAW, AK_PASSWORD, AK_N };
+       AK_RETRY, AK_GIVEUP, AK_TEXT, AK_PORT, AK_BYTES, AK_AUTH, AK_RAW, AK_PASSWORD, AK_RETR_DELE, AK_N };
 static const char *const act_keys[AK_N] = {
     "at", "action", "from", "device", "to", "cc", "bcc", "subject", "body", "html",
     "attachments", "direct_delivery", "direct_host", "user", "protocol", "mode", "imap", "op",
     "message", "server", "path", "host", "a", "b", "latency", "bandwidth", "loss",
-    "retry_interval", "give_up", "text", "port", "bytes", "auth", "raw_body", "password"};
+    "retry_interval", "give_up", "text", "port", "bytes", "auth", "raw_body", "password", "retr_after_dele"};
 #define AM(k) (UINT64_C(1) << (k))
 #define AM_MSG (AM(AK_TO) | AM(AK_CC) | AM(AK_BCC) | AM(AK_SUBJECT) | AM(AK_BODY) | AM(AK_HTML) | \
                 AM(AK_ATTACH))
@@ -27,7 +27,7 @@ static const uint64_t act_allowed[SCN_ACT_KIND_COUNT] = {
     [SCN_ACT_SEND] = AM(AK_FROM) | AM(AK_DEVICE) | AM_MSG | AM(AK_DIRECT) | AM(AK_DIRECT_HOST) | AM(AK_AUTH) |
                      AM(AK_RAW),
     [SCN_ACT_CHECK_MAIL] = AM(AK_USER) | AM(AK_DEVICE) | AM(AK_PROTOCOL) | AM(AK_MODE) | AM(AK_IMAP) |
-                           AM(AK_PASSWORD),
+                           AM(AK_PASSWORD) | AM(AK_RETR_DELE),
     [SCN_ACT_WEBMAIL] = AM(AK_USER) | AM(AK_DEVICE) | AM(AK_OP) | AM(AK_MESSAGE) | AM_MSG,
     [SCN_ACT_WEB_GET] = AM(AK_DEVICE) | AM(AK_SERVER) | AM(AK_PATH),
     [SCN_ACT_HOST_DOWN] = AM(AK_HOST),
@@ -367,8 +367,13 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
             return scn_ld_err(L, f[AK_MODE], true, "\"mode\" is for POP3 (IMAP keeps mail on the server)");
         }
         if (!scn_ld_enum(L, f[AK_MODE], pop3_mode_names, SCN_POP3_MODE_COUNT, "a POP3 mode", &mode) ||
-            !scn_ld_str(L, f[AK_PASSWORD], SCN_SC_PASSWORD, &x->password)) {
+            !scn_ld_str(L, f[AK_PASSWORD], SCN_SC_PASSWORD, &x->password) ||
+            !scn_ld_bool(L, f[AK_RETR_DELE], &x->retr_after_dele)) {
             return false;
+        }
+        if (proto == SCN_PROTO_IMAP && f[AK_RETR_DELE]) {
+            scn_ld_push_key(L, "retr_after_dele");
+            return scn_ld_err(L, f[AK_RETR_DELE], true, "\"retr_after_dele\" is for POP3");
         }
         x->pop3_mode = (enum scn_pop3_mode)mode;
         return !f[AK_IMAP] || scn_read_imap(C, f[AK_IMAP], x);

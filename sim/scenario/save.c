@@ -345,6 +345,7 @@ static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s, const 
         scn_jw_str(w, "protocol", c->proto == SCN_PROTO_POP3 ? "pop3" : "imap");
         if (c->proto == SCN_PROTO_POP3) scn_jw_str(w, "mode", c->pop3_mode == SCN_POP3_KEEP ? "keep" : "delete");
         if (c->password) scn_jw_str(w, "password", c->password);
+        if (c->retr_after_dele) scn_jw_b(w, "retr_after_dele", true);
         if (c->proto != SCN_PROTO_IMAP || c->n_imap == 0) break;
         scn_jw_key(w, "imap");
         scn_jw_open(w, '[');
@@ -782,6 +783,7 @@ static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct s
             scn_dump_str(b, k, x->user);
             scn_buf_printf(b, "%s server=%zu user_index=%zu device=%zu proto=%d pop3_mode=%d n_imap=%zu\n", p,
                            x->server, x->user_index, x->device, (int)x->proto, (int)x->pop3_mode, x->n_imap);
+            if (x->retr_after_dele) scn_buf_printf(b, "%s retr_after_dele=1\n", p);
             if (x->password) {
                 snprintf(k, sizeof k, "%s.password", p);
                 scn_dump_str(b, k, x->password);

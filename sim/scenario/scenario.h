@@ -301,6 +301,8 @@ struct scn_check_mail {
     size_t device;             /* host index of a device */
     enum scn_access_proto proto;
     enum scn_pop3_mode pop3_mode;          /* POP3 (default DELETE) */
+    bool retr_after_dele;                  /* POP3: RETR the first message again
+                                            * after its DELE (-ERR, RFC 1939 5) */
     char *password;                        /* what the user types, or NULL for
                                             * the right one (a wrong one: -ERR / NO) */
     struct scn_imap_action *imap;          /* IMAP: in order; empty means
