@@ -402,8 +402,9 @@ size_t mq_check_finish(struct mq_check *c, sim_us end, char *report, size_t cap)
                           "rule 1 (conservation): message %u to %s: lost (neither "
                           "delivered, queued, bounced nor rejected)",
                           p->msg, p->rcpt);
+        if (p->delivered > 1) c->sum.duplicates += p->delivered - 1;
+        if (p->delivered && (p->bounced || p->rejected)) c->sum.delivered_and_bounced++;
         if (fates > 1) {
-            c->sum.duplicates += fates - 1;
             if (fates - 1 > p->lost_replies)
                 mq_check_fail(c,
                               "rule 2 (custody): message %u to %s: %u fates (delivered %u, "

@@ -79,6 +79,9 @@ struct mq_check_sum {
     /* At a host marked lenient (mq_check_host_lenient): messages that no
      * user agent composed (smuggled in) and composed ones cut short there. */
     size_t forged, cut;
+    /* Pairs delivered more than once (the extra copies are duplicates), and
+     * pairs both delivered and bounced: the sender was told it failed. */
+    size_t delivered_and_bounced;
 };
 struct mq_check_sum mq_check_summary(const struct mq_check *c);
 

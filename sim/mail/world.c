@@ -523,6 +523,7 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         fates->rejected = sum.rejected;
         fates->duplicates = sum.duplicates;
         fates->forged = sum.forged;
+        fates->delivered_and_bounced = sum.delivered_and_bounced;
         fates->cut = sum.cut;
         fates->messages = messages;
     }

@@ -736,6 +736,7 @@ void scn_apply_in_place(struct scn_scenario *s, size_t vi)
         struct scn_variant *w = &s->variants[i];
         free(w->name);
         free(w->description);
+        for (j = 0; j < w->n_hosts; j++) scn_smtp_texts_free(&w->hosts[j].smtp.texts);
         free(w->hosts);
         for (j = 0; j < w->n_timeline; j++) scn_action_free_fields(&w->timeline[j]);
         free(w->timeline);
