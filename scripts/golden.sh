@@ -4,7 +4,7 @@
 set -eu
 make --no-print-directory mailsim >/dev/null
 mkdir -p tests/golden
-for f in scenarios/[01][0-9]-*.json; do
+for f in scenarios/[0-9][0-9]-*.json; do
     name=$(basename "$f" .json)
     if ./mailsim --transcript "$f" >"tests/golden/$name.txt"; then
         echo "wrote tests/golden/$name.txt"
