@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_golden.sh -- every shipped lesson (scenarios/[0-9][0-9]-*.json: every numbered lesson) runs
+# test_golden.sh -- every shipped lesson (scenarios/[0-9][0-9]-*.json) runs
 # headless, its textbook transcript equals tests/golden/<name>.txt byte for
 # byte, and the nothing-is-lost invariant holds (exit status 0).
 # Rewrite the golden files for review with: sh scripts/golden.sh
