@@ -133,6 +133,9 @@ static void test_textbook_dialogue(void **state)
     assert_non_null(strstr(d, "C:How about pickles?\nC:..\n"));
     assert_non_null(strstr(d, "S:250 Message accepted for delivery\nC:QUIT\nS:221 hamburger.edu closing connection\n"));
     assert_int_equal(l.fa.delivered, 1);
+    /* RFC 1939 §3: POP3 stuffs the same line when Bob fetches it. */
+    dialogue(&l, "bob-pc", "hamburger.edu", d, sizeof d);
+    assert_non_null(strstr(d, "S:How about pickles?\nS:..\n"));
     lesson_free(&l);
     /* Lesson 01's variant: the same shape between its own servers. */
     lesson_run(&l, "scenarios/01-alice-to-bob.json", "textbook");
@@ -313,6 +316,7 @@ static void test_busy_server(void **state)
     assert_int_equal(l.fa.duplicates, 1);
     assert_int_equal(l.fa.bounced, 0);
     assert_int_equal(l.fa.delivered, 6);
+    assert_int_equal(l.fa.messages, 6); /* no bounce among them: message N is Report N */
     lesson_free(&l);
 }
 
