@@ -233,7 +233,8 @@ void ua_imap_start(struct ua *u, const struct scn_check_mail *ck)
     m->e = imap_client_new(&cfg);
     /* RFC 3501 §6.1.1: ask what the server offers (MOVE, LITERAL+) first. */
     imap_client_capability(m->e);
-    if (imap_client_login(m->e, usr->name, usr->password) < 0) m->done = true;
+    if (imap_client_login(m->e, usr->name, ck->password ? ck->password : usr->password) < 0)
+        m->done = true;
     m->next = u->imaps;
     u->imaps = m;
     m->c = tcp_connect(w->net, (uint32_t)u->h, m->server, UA_IMAP_PORT, &ua_imap_ops, m);
