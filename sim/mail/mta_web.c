@@ -205,9 +205,10 @@ static void mta_web_send(struct mta_web *wb, const struct scn_user *u, const cha
     char text[160];
     snprintf(text, sizeof text, "%zu bytes, written in webmail [body %016llx]", b.len,
              (unsigned long long)mq_check_hash(b.data + sp.body_off, sp.body_len));
+    world_msgid_register(w, b.data, b.len, id);
+    world_msg_copy(w, id, (uint32_t)m->h, b.data, b.len);
     world_msg_trace(w, TR_MSG_COMPOSED, id, (uint32_t)m->h, wb->peer, addr, form.to, 0, 0, -1,
                     text);
-    world_msgid_register(w, b.data, b.len, id);
     mta_accept_message(m, id, addr, form.to, b.data, b.len, wb->peer);
     msg_buf_free(&b);
     msg_buf_free(&mid);

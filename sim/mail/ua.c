@@ -485,6 +485,7 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
         if (!seen) all[uniq++] = all[i];
     }
     nr = uniq;
+    if (ok) world_msg_copy(w, id, (uint32_t)u->h, b.data, b.len);
     for (size_t i = 0; i < nr; i++)
         world_msg_trace(w, TR_MSG_COMPOSED, id, (uint32_t)u->h, TRACE_NONE, send->from, all[i], 0,
                         0, -1, text);

@@ -40,7 +40,8 @@ void world_msg_trace(struct world *w, enum trace_kind kind, uint32_t msg, uint32
     m.code = code;
     m.sender = sender ? trace_intern(w->tr, sender) : TRACE_NONE;
     m.rcpt = rcpt ? trace_intern(w->tr, rcpt) : TRACE_NONE;
-    m.msgid = TRACE_NONE;
+    const char *id = world_msgid_of(w, msg);
+    m.msgid = id ? trace_intern(w->tr, id) : TRACE_NONE;
     trace_add_msg(w->tr, evq_now(w->q), kind, &m, text);
 }
 
@@ -133,6 +134,17 @@ void world_msgid_register(struct world *w, const char *data, size_t len, uint32_
     msg_split(data, len, &sp);
     char *id = msg_header_get(data, sp.hdr_len, "Message-ID", NULL);
     if (id) world_idmap_put(w->ids, id, msg);
+}
+
+uint32_t world_msgid_find(struct world *w, const char *data, size_t len)
+{
+    struct msg_split sp;
+    msg_split(data, len, &sp);
+    char *id = msg_header_get(data, sp.hdr_len, "Message-ID", NULL);
+    uint32_t v = 0;
+    if (id && !world_idmap_get(w->ids, id, &v)) v = 0;
+    free(id);
+    return v;
 }
 
 uint32_t world_msgid_lookup(struct world *w, const char *data, size_t len)
@@ -257,6 +269,7 @@ void world_free(struct world *w)
         free(w->ids->val);
         free(w->ids);
     }
+    world_msgid_free_all(w);
     free(w->mta);
     free(w->ua);
     free(w);

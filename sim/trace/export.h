@@ -35,8 +35,10 @@ long mmd_write(const struct trace *tr, FILE *f, const char *title);
 long jsonl_write(const struct trace *tr, FILE *f);
 
 /* Write s[0..len) as a JSON string literal with quotes: control characters,
- * '"' and '\\' escaped; valid UTF-8 kept; each byte of invalid UTF-8 written
- * as \u00XX (its Latin-1 code point). Returns 0, or -1 on a write error. */
+ * '"' and '\\' escaped; valid UTF-8 kept; each byte that is not part of
+ * valid UTF-8 written as the lone surrogate \udcXX (PEP 383
+ * "surrogateescape"), so it never reads as the character U+00XX. Returns 0,
+ * or -1 on a write error. */
 int jsonl_write_string(FILE *f, const void *s, size_t len);
 
 #endif

@@ -32,6 +32,10 @@ struct trace {
     bool timers_aside;
     struct trace_timer_note *notes; /* timers beside the records (issue 9) */
     size_t nnotes, notecap;
+    struct trace_msg_copy *copies; /* message copies beside the records */
+    size_t ncopies, copycap;
+    struct trace_mime_part *parts;
+    size_t nparts, partcap;
 };
 
 /* Body size of each kind, from the X-macro's family column. */
@@ -98,6 +102,8 @@ void trace_free(struct trace *tr)
     free(tr->strlens);
     free(tr->slots);
     free(tr->notes);
+    free(tr->copies);
+    free(tr->parts);
     free(tr);
 }
 
@@ -508,6 +514,63 @@ const struct trace_timer_note *trace_timer_note_get(const struct trace *tr, size
     return &tr->notes[i];
 }
 
+size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t host,
+                          uint32_t msgid, const char *header, size_t header_len, uint64_t size,
+                          const struct trace_mime_part *parts, size_t n)
+{
+    if (tr->ncopies == tr->copycap) {
+        tr->copycap = tr->copycap ? tr->copycap * 2 : 16;
+        tr->copies = ms_xrealloc(tr->copies, tr->copycap * sizeof *tr->copies);
+    }
+    while (tr->nparts + n > tr->partcap) {
+        tr->partcap = tr->partcap ? tr->partcap * 2 : 32;
+        tr->parts = ms_xrealloc(tr->parts, tr->partcap * sizeof *tr->parts);
+    }
+    struct trace_msg_copy *c = &tr->copies[tr->ncopies++];
+    memset(c, 0, sizeof *c);
+    c->before = tr->n;
+    c->t = t;
+    c->msg = msg;
+    c->host = host;
+    c->msgid = msgid;
+    c->header = trace_intern_n(tr, header ? header : "", header ? header_len : 0);
+    c->size = size;
+    c->first_part = (uint32_t)tr->nparts;
+    c->n_parts = (uint32_t)n;
+    for (size_t i = 0; i < n; i++) {
+        struct trace_mime_part *p = &tr->parts[tr->nparts++];
+        memset(p, 0, sizeof *p);
+        p->off = parts[i].off;
+        p->hdr_len = parts[i].hdr_len;
+        p->body_len = parts[i].body_len;
+        p->decoded_len = parts[i].decoded_len;
+        p->path = parts[i].path;
+        p->type = parts[i].type;
+        p->filename = parts[i].filename;
+        p->cte = parts[i].cte;
+        p->preview = parts[i].preview;
+        p->depth = parts[i].depth;
+    }
+    return tr->n;
+}
+
+size_t trace_msg_copy_count(const struct trace *tr)
+{
+    return tr->ncopies;
+}
+
+const struct trace_msg_copy *trace_msg_copy_get(const struct trace *tr, size_t i)
+{
+    assert(i < tr->ncopies);
+    return &tr->copies[i];
+}
+
+const struct trace_mime_part *trace_msg_part(const struct trace *tr, size_t j)
+{
+    assert(j < tr->nparts);
+    return &tr->parts[j];
+}
+
 /* ---- reading --------------------------------------------------------------- */
 
 size_t trace_count(const struct trace *tr)
@@ -623,6 +686,28 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
         const struct trace_rec *r = trace_get(tr, k);
         fn(ctx, r, sizeof *r + r->len);
     }
+    /* Message copies, then timer notes, each only when there are any. */
+    if (tr->ncopies) {
+        static const char copies[] = "MSG-COPIES\n";
+        fn(ctx, copies, sizeof copies - 1);
+        uint64_t nc = tr->ncopies, np = tr->nparts;
+        fn(ctx, &nc, sizeof nc);
+        for (size_t i = 0; i < tr->ncopies; i++) {
+            const struct trace_msg_copy *c = &tr->copies[i];
+            uint64_t before = c->before;
+            fn(ctx, &before, sizeof before);
+            fn(ctx, &c->t, sizeof c->t);
+            trace_put_u32(fn, ctx, c->msg);
+            trace_put_u32(fn, ctx, c->host);
+            trace_put_u32(fn, ctx, c->msgid);
+            trace_put_u32(fn, ctx, c->header);
+            fn(ctx, &c->size, sizeof c->size);
+            trace_put_u32(fn, ctx, c->first_part);
+            trace_put_u32(fn, ctx, c->n_parts);
+        }
+        fn(ctx, &np, sizeof np);
+        fn(ctx, tr->parts, tr->nparts * sizeof *tr->parts); /* no padding: 4x8 + 6x4 */
+    }
     /* Timer notes only when there are any, so traces without them keep the
      * bytes (and hashes) they always had. */
     if (tr->nnotes == 0) return;
@@ -661,5 +746,6 @@ size_t trace_memory(const struct trace *tr)
     m += tr->nslots * sizeof *tr->slots + tr->strcap * (sizeof *tr->strs + sizeof *tr->strlens);
     for (size_t i = 0; i < tr->nstrs; i++) m += tr->strlens[i] + 1;
     m += tr->notecap * sizeof *tr->notes;
+    m += tr->copycap * sizeof *tr->copies + tr->partcap * sizeof *tr->parts;
     return m;
 }

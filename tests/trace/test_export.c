@@ -97,20 +97,24 @@ static void test_jsonl_every_line_parses(void **state)
     int lines = 0;
     for (char *line = buf, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
         *nl = '\0';
+        if (lines == 9) {
+            /* \xff is not UTF-8: the lone surrogate U+DCFF (PEP 383), never
+             * the character U+00FF; \xc3\xa9 stays é. (cJSON refuses lone
+             * surrogates; Python and jq read them.) */
+            assert_non_null(strstr(line, "\"line\":\"X\\\"\\\\\\u0001\\udcff\xc3\xa9\\r\\n\""));
+            lines++;
+            continue;
+        }
         cJSON *j = cJSON_Parse(line);
         assert_non_null(j);
-        assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "step")->valueint, lines);
+        /* Record k is the window's step k + 1. */
+        assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "step")->valueint, lines + 1);
         if (lines == 4) {
             assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "kind")->valuestring, "LINE_SENT");
             assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "line")->valuestring,
                                 "220 mail.example.net ESMTP\r\n");
             assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "host")->valuestring,
                                 "mail.example.net");
-        }
-        if (lines == 9) {
-            /* \xff is invalid UTF-8 and becomes U+00FF; \xc3\xa9 stays é. */
-            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "line")->valuestring,
-                                "X\"\\\x01\xc3\xbf\xc3\xa9\r\n");
         }
         cJSON_Delete(j);
         lines++;
