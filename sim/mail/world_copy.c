@@ -89,6 +89,8 @@ void world_msg_copy(struct world *w, uint32_t msg, uint32_t host, const char *da
                           ? trace_intern_n(w->tr, fn.data ? fn.data : "", fn.len)
                           : TRACE_NONE;
         msg_buf_free(&fn);
+        size_t rl = p->body_len < TRACE_MIME_RAW ? p->body_len : TRACE_MIME_RAW;
+        o->raw = trace_intern_n(w->tr, data + p->body_off, rl);
         if (p->is_multipart || p->is_message) {
             o->decoded_len = p->body_len;
             o->preview = trace_intern(w->tr, "");
@@ -97,9 +99,9 @@ void world_msg_copy(struct world *w, uint32_t msg, uint32_t host, const char *da
         size_t dlen = 0;
         unsigned char *dec = mime_decode_body(&t, p, &dlen);
         o->decoded_len = dec ? dlen : UINT64_MAX;
-        o->preview = trace_intern_n(w->tr, dec ? (const char *)dec : "",
-                                    dec ? (dlen < TRACE_MIME_PREVIEW ? dlen : TRACE_MIME_PREVIEW)
-                                        : 0);
+        size_t pl = dec ? (dlen < TRACE_MIME_PREVIEW ? dlen : TRACE_MIME_PREVIEW) : 0;
+        o->preview = trace_intern_n(w->tr, dec ? (const char *)dec : "", pl);
+        o->preview_len = (uint32_t)pl;
         free(dec);
     }
     const char *mid = world_msgid_of(w, msg);

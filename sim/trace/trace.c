@@ -514,6 +514,9 @@ const struct trace_timer_note *trace_timer_note_get(const struct trace *tr, size
     return &tr->notes[i];
 }
 
+/* Serialized as raw bytes: no padding may hide in it. */
+_Static_assert(sizeof(struct trace_mime_part) == 4 * 8 + 8 * 4, "trace_mime_part has padding");
+
 size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t host,
                           uint32_t msgid, const char *header, size_t header_len, uint64_t size,
                           const struct trace_mime_part *parts, size_t n)
@@ -549,6 +552,8 @@ size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t hos
         p->filename = parts[i].filename;
         p->cte = parts[i].cte;
         p->preview = parts[i].preview;
+        p->raw = parts[i].raw;
+        p->preview_len = parts[i].preview_len;
         p->depth = parts[i].depth;
     }
     return tr->n;
@@ -706,7 +711,7 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
             trace_put_u32(fn, ctx, c->n_parts);
         }
         fn(ctx, &np, sizeof np);
-        fn(ctx, tr->parts, tr->nparts * sizeof *tr->parts); /* no padding: 4x8 + 6x4 */
+        fn(ctx, tr->parts, tr->nparts * sizeof *tr->parts); /* no padding: 4x8 + 8x4 */
     }
     /* Timer notes only when there are any, so traces without them keep the
      * bytes (and hashes) they always had. */

@@ -331,8 +331,11 @@ struct trace_mime_part {
     uint32_t filename;     /* decoded filename or name parameter, or TRACE_NONE */
     uint32_t cte;          /* "7bit", "base64", "quoted-printable", ... */
     uint32_t preview;      /* the first decoded bytes (at most TRACE_MIME_PREVIEW) */
+    uint32_t raw;          /* the first bytes of the body as it travels (TRACE_MIME_RAW) */
     uint32_t depth;        /* 0 for the message */
+    uint32_t preview_len;  /* bytes in preview: 0 for a multipart or an undecodable body */
 };
+#define TRACE_MIME_RAW 64
 #define TRACE_MIME_PREVIEW 48
 
 /* A host holds a copy of message msg from this point on (composed, queued,

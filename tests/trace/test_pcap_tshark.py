@@ -80,8 +80,8 @@ def trace_streams(jsonl):
         if r["kind"] != "LINE_SENT":
             continue
         c = conns.setdefault(r["conn"], [bytearray(), bytearray()])
-        data = r["line"].encode("latin-1", errors="strict") if all(ord(ch) < 256 for ch in r["line"]) \
-            else r["line"].encode("utf-8")
+        # Bytes that are not UTF-8 come as PEP 383 surrogates (docs/exports.md).
+        data = r["line"].encode("utf-8", "surrogateescape")
         c[0 if r["side"] == "C" else 1] += data
     return sorted((bytes(a), bytes(b)) for a, b in conns.values())
 
