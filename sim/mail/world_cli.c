@@ -56,7 +56,7 @@ static bool world_cli_same_file(const char *a, const char *b)
 /* Write one export to path through a temporary file in the same folder and a
  * rename, so a failed write never leaves half a file. Returns 0 or 4. */
 static int world_cli_export(enum world_export which, const char *path, const struct trace *tr,
-                            const char *title)
+                            const char *title, int64_t epoch_unix)
 {
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);
@@ -71,7 +71,7 @@ static int world_cli_export(enum world_export which, const char *path, const str
         free(tmp);
         return 4;
     }
-    long count = which == WX_PCAP      ? pcap_write(tr, f, EXPORT_EPOCH_UNIX)
+    long count = which == WX_PCAP      ? pcap_write(tr, f, epoch_unix)
                  : which == WX_MERMAID ? mmd_write(tr, f, title)
                                        : jsonl_write(tr, f);
     int bad = count < 0 || ferror(f);
@@ -184,7 +184,7 @@ int world_cli(int argc, char **argv)
     size_t v = world_check(tr, s, trace_end_time(tr), report, 65536, &fa);
     int rc = v == 0 ? 0 : 1;
     for (int k = 0; k < WX_COUNT; k++) {
-        if (exports[k] && world_cli_export((enum world_export)k, exports[k], tr, s->title) != 0)
+        if (exports[k] && world_cli_export((enum world_export)k, exports[k], tr, s->title, s->epoch) != 0)
             rc = 4;
     }
     if (transcript || headless) {

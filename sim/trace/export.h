@@ -16,7 +16,9 @@
 
 #include "trace/trace.h"
 
-/* Default epoch of the exports: Monday 5 January 2026, 09:00:00 UTC. */
+/* An epoch for traces without a scenario (tests): Monday 5 January 2026,
+ * 09:00:00 UTC. mailsim's exports use the scenario's start instead, the
+ * clock of the messages' Date: and Received: fields. */
 #define EXPORT_EPOCH_UNIX INT64_C(1767603600)
 
 /* Write a classic pcap file (microsecond timestamps, LINKTYPE_ETHERNET) of
