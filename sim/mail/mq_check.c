@@ -375,7 +375,11 @@ size_t mq_check_finish(struct mq_check *c, sim_us end, char *report, size_t cap)
                           "delivered, queued, bounced nor rejected)",
                           p->msg, p->rcpt);
         if (fates > 1) {
-            c->sum.duplicates += fates - 1;
+            /* Two stories have more than one fate: the recipient got a
+             * second copy, or got the only one while the sender, whose
+             * reply was lost, was told it failed (bounce or "not sent"). */
+            c->sum.duplicates += p->delivered > 1 ? p->delivered - 1 : 0;
+            if (p->delivered >= 1 && (p->bounced || p->rejected)) c->sum.told_failed++;
             if (fates - 1 > p->lost_replies)
                 mq_check_fail(c,
                               "rule 2 (custody): message %u to %s: %u fates (delivered %u, "

@@ -69,7 +69,9 @@ size_t mq_check_finish(struct mq_check *c, sim_us end, char *report, size_t cap)
 
 /* Counters after mq_check_finish, for summaries. */
 struct mq_check_sum {
-    size_t pairs, delivered, queued, bounced, rejected, duplicates;
+    size_t pairs, delivered, queued, bounced, rejected;
+    size_t duplicates;  /* deliveries beyond the first (a lost reply, then a retry) */
+    size_t told_failed; /* pairs delivered although the sender was told it failed */
 };
 struct mq_check_sum mq_check_summary(const struct mq_check *c);
 

@@ -516,6 +516,11 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         case TR_MSG_DUPLICATE:
             f.kind = MQ_F_LOST_REPLY;
             break;
+        case TR_MSG_NOT_SENT: /* a user agent gave up: it never had custody */
+            f.kind = MQ_F_REJECTED;
+            mq_check_feed(c, &f);
+            f.kind = MQ_F_DEQUEUED;
+            break;
         default:
             continue;
         }
@@ -534,6 +539,7 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         fates->bounced = sum.bounced;
         fates->rejected = sum.rejected;
         fates->duplicates = sum.duplicates;
+        fates->told_failed = sum.told_failed;
         fates->messages = messages;
     }
     mq_check_free(c);

@@ -61,7 +61,8 @@
     X(MSG_DEFERRED, MSG, "deferred")                                            \
     X(MSG_DELIVERED, MSG, "delivered")                                          \
     X(MSG_BOUNCED, MSG, "bounced")                                              \
-    X(MSG_DUPLICATE, MSG, "duplicate after lost reply")                         \
+    X(MSG_DUPLICATE, MSG, "reply lost after the final dot")                     \
+    X(MSG_NOT_SENT, MSG, "not sent")                                            \
     /* stores (struct trace_queue, struct trace_mailbox) */                     \
     X(QUEUE_CHANGED, QUEUE, "queue")                                            \
     X(MAILBOX_CHANGED, MAILBOX, "mailbox")                                      \

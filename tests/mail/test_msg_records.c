@@ -2,7 +2,8 @@
  * record names its Message-ID, the queue says "retry" only after an attempt,
  * a store holds the message at the step that tells of it, every Received:
  * field has its ";" before the date (RFC 5322 §3.6.7), and each copy a host
- * takes is recorded with its MIME outline (what the message view shows). */
+ * takes is recorded with its MIME outline (what the message view shows);
+ * the run summary tells a lost reply from a duplicate. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -221,6 +222,54 @@ static void test_copies_and_outline(void **state)
     run_free(&r);
 }
 
+/* Lesson 15: message 5 reached Bob, the reply to its final dot was lost,
+ * and Alice got a bounce: one message delivered but reported failed, and no
+ * copy delivered twice. */
+static void test_summary_lost_reply(void **state)
+{
+    (void)state;
+    struct run r;
+    run_file(&r, "scenarios/15-chaos-busy-server.json");
+    struct world_fates fa;
+    char report[2048];
+    size_t v = world_check(r.tr, r.s, trace_end_time(r.tr), report, sizeof report, &fa);
+    if (v) fail_msg("%s", report);
+    assert_int_equal(fa.told_failed, 1);
+    assert_int_equal(fa.duplicates, 0);
+    run_free(&r);
+}
+
+/* A body line over 998 octets (RFC 5322 §2.1.1): the user agent sends the
+ * body quoted-printable (RFC 2045 §6.7), says so, and the message arrives. */
+static void test_long_line_quoted_printable(void **state)
+{
+    (void)state;
+    struct run r;
+    run_file(&r, "tests/trace/scenarios/long-line.json");
+    struct world_fates fa;
+    char report[2048];
+    size_t v = world_check(r.tr, r.s, trace_end_time(r.tr), report, sizeof report, &fa);
+    if (v) fail_msg("%s", report);
+    assert_int_equal(fa.delivered, 1);
+    assert_int_equal(fa.rejected, 0);
+    bool said = false;
+    for (size_t k = 0; k < trace_count(r.tr); k++) {
+        const struct trace_rec *rec = trace_get(r.tr, k);
+        if (rec->kind != TR_MSG_COMPOSED) continue;
+        size_t n;
+        const char *d = (const char *)trace_data(rec, &n);
+        char text[256];
+        snprintf(text, sizeof text, "%.*s", (int)n, d);
+        said = strstr(text, "quoted-printable") != NULL;
+    }
+    assert_true(said);
+    const struct trace_msg_copy *c = trace_msg_copy_get(r.tr, 0);
+    assert_int_equal(c->n_parts, 1);
+    assert_string_equal(trace_str(r.tr, trace_msg_part(r.tr, c->first_part)->cte),
+                        "quoted-printable");
+    run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +278,8 @@ int main(void)
         cmocka_unit_test(test_store_before_fate),
         cmocka_unit_test(test_received_has_semicolon),
         cmocka_unit_test(test_copies_and_outline),
+        cmocka_unit_test(test_summary_lost_reply),
+        cmocka_unit_test(test_long_line_quoted_printable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
