@@ -165,7 +165,7 @@ static void ui_win_next_envelope(struct ui_win *w)
     bool found = false;
     for (size_t k = 0; k < nh && !found; k++) {
         uint32_t h = (uint32_t)((from + k) % nh);
-        bool has = st.q_len[h] > 0;
+        bool has = st.q_len[h] > 0 || ui_msgview_holds(w->m, w->v.step, h);
         for (size_t i = 0; i < st.n_mb && !has; i++) has = st.mb[i].host == h && st.mb[i].count > 0;
         if (!has) continue;
         w->v.overlay = UI_OV_MESSAGE;
