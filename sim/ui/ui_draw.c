@@ -1588,7 +1588,8 @@ static void ui_d_message(struct ui_frame *f)
         return;
     }
     char v1[400];
-    snprintf(v1, sizeof v1, "from %s   to %s   %s", trace_str(m->tr, mv.sender),
+    const char *from = trace_str(m->tr, mv.sender);
+    snprintf(v1, sizeof v1, "from %s   to %s   %s", from[0] ? from : "<> (a bounce)",
              trace_str(m->tr, mv.rcpt), trace_str(m->tr, mv.msgid));
     ui_p_text(f->g, UI_F_BOLD, ui_px(f, 20), f->c->text, x, y, UI_AL_LEFT, v1);
     y += ui_px(f, 32);
