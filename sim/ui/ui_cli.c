@@ -327,8 +327,12 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const
                 fprintf(stderr, "mailsim: %s\n", err.msg);
                 rc = 1;
             }
-            if (rc == 0 && c->dump_messages)
+            if (rc == 0 && c->dump_messages && v.msg_host == TRACE_NONE) {
+                fprintf(stderr, "mailsim: --message %s: no host of that name\n", c->message_host);
+                rc = 2;
+            } else if (rc == 0 && c->dump_messages) {
                 rc = ui_cli_dump_messages(c->dump_messages, m, (long)v.step, v.msg_host);
+            }
         }
     }
     if (rc == 0 && c->export_dir) {

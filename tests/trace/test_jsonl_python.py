@@ -91,6 +91,16 @@ def main():
             fail("lesson 01: the message view at bob-pc after POP3 stored the message: %r" % v)
         print("ok lesson 01: the view at bob-pc shows message 1 after POP3")
 
+        for args, rc, words in (
+                (["--message", "no-such-host"], 2, "--message no-such-host: no host of that name"),
+                ([], 2, "--dump-messages with --render-step needs --message HOST")):
+            r = subprocess.run([MAILSIM, "--render-step", "3", "--out", os.path.join(tmp, "g.png"),
+                                "--dump-messages", os.path.join(tmp, "g.json"), *args, sc],
+                               capture_output=True, text=True, timeout=300)
+            if r.returncode != rc or words not in r.stderr:
+                fail("--dump-messages %r: exit %d, %r" % (args, r.returncode, r.stderr[-300:]))
+        print("ok --dump-messages refuses a missing or unknown host with exit status 2")
+
         eml = os.path.join(tmp, "latin1.eml")
         with open(eml, "wb") as f:
             f.write(b"From: Alice <alice@example.org>\r\nTo: Bob <bob@example.net>\r\n"
