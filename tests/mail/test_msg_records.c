@@ -42,14 +42,28 @@ static void run_free(struct run *r)
 }
 
 static const char *const lessons[] = {
-    "scenarios/01-alice-to-bob.json",       "scenarios/02-three-messages.json",
-    "scenarios/03-server-down-two-hours.json", "scenarios/04-server-gone-a-week.json",
-    "scenarios/05-photo-attachment.json",   "scenarios/06-unknown-user.json",
-    "scenarios/07-direct-to-pc-off.json",   "scenarios/08-pop3-download-and-delete.json",
-    "scenarios/09-pop3-download-and-keep.json", "scenarios/10-imap-folders.json",
-    "scenarios/11-imap-partial-fetch.json", "scenarios/12-webmail.json",
-    "scenarios/13-smtp-vs-http.json",       "scenarios/14-quiz-smtp-handshake.json",
+    "scenarios/01-alice-to-bob.json",
+    "scenarios/02-three-messages.json",
+    "scenarios/03-server-down-two-hours.json",
+    "scenarios/04-server-gone-a-week.json",
+    "scenarios/05-photo-attachment.json",
+    "scenarios/06-unknown-user.json",
+    "scenarios/07-direct-to-pc-off.json",
+    "scenarios/08-pop3-download-and-delete.json",
+    "scenarios/09-pop3-download-and-keep.json",
+    "scenarios/10-imap-folders.json",
+    "scenarios/11-imap-partial-fetch.json",
+    "scenarios/12-webmail.json",
+    "scenarios/13-smtp-vs-http.json",
+    "scenarios/14-quiz-smtp-handshake.json",
     "scenarios/15-chaos-busy-server.json",
+    "scenarios/16-textbook-dialogue.json",
+    "scenarios/17-pop3-errors.json",
+    "scenarios/18-imap-errors.json",
+    "scenarios/19-relay-and-auth.json",
+    "scenarios/20-smtp-smuggling.json",
+    "scenarios/21-duplicate-after-lost-reply.json",
+    "scenarios/22-asynchronous-mail.json",
 };
 
 /* Every record about a message that was composed names its Message-ID. */
@@ -222,9 +236,9 @@ static void test_copies_and_outline(void **state)
     run_free(&r);
 }
 
-/* Lesson 15: message 5 reached Bob, the reply to its final dot was lost,
- * and Alice got a bounce: one message delivered but reported failed, and no
- * copy delivered twice. */
+/* Lesson 15: message 4 reached Bob, the reply to its final dot was lost,
+ * and the retry delivered it again: one copy delivered twice, counted as a
+ * duplicate and not as "delivered but reported failed". */
 static void test_summary_lost_reply(void **state)
 {
     (void)state;
@@ -234,39 +248,8 @@ static void test_summary_lost_reply(void **state)
     char report[2048];
     size_t v = world_check(r.tr, r.s, trace_end_time(r.tr), report, sizeof report, &fa);
     if (v) fail_msg("%s", report);
-    assert_int_equal(fa.told_failed, 1);
-    assert_int_equal(fa.duplicates, 0);
-    run_free(&r);
-}
-
-/* A body line over 998 octets (RFC 5322 §2.1.1): the user agent sends the
- * body quoted-printable (RFC 2045 §6.7), says so, and the message arrives. */
-static void test_long_line_quoted_printable(void **state)
-{
-    (void)state;
-    struct run r;
-    run_file(&r, "tests/trace/scenarios/long-line.json");
-    struct world_fates fa;
-    char report[2048];
-    size_t v = world_check(r.tr, r.s, trace_end_time(r.tr), report, sizeof report, &fa);
-    if (v) fail_msg("%s", report);
-    assert_int_equal(fa.delivered, 1);
-    assert_int_equal(fa.rejected, 0);
-    bool said = false;
-    for (size_t k = 0; k < trace_count(r.tr); k++) {
-        const struct trace_rec *rec = trace_get(r.tr, k);
-        if (rec->kind != TR_MSG_COMPOSED) continue;
-        size_t n;
-        const char *d = (const char *)trace_data(rec, &n);
-        char text[256];
-        snprintf(text, sizeof text, "%.*s", (int)n, d);
-        said = strstr(text, "quoted-printable") != NULL;
-    }
-    assert_true(said);
-    const struct trace_msg_copy *c = trace_msg_copy_get(r.tr, 0);
-    assert_int_equal(c->n_parts, 1);
-    assert_string_equal(trace_str(r.tr, trace_msg_part(r.tr, c->first_part)->cte),
-                        "quoted-printable");
+    assert_int_equal(fa.duplicates, 1);
+    assert_int_equal(fa.delivered_and_bounced, 0);
     run_free(&r);
 }
 
