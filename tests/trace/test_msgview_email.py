@@ -78,6 +78,18 @@ def wire_messages(records):
     return out
 
 
+def lenient(raw):
+    """raw as a server that takes a bare LF for a line end reads it: lines
+    end at LF (CR before it dropped), the data at the first "." line."""
+    out = []
+    for line in raw.split(b"\n"):
+        line = line[:-1] if line.endswith(b"\r") else line
+        if line == b".":
+            break
+        out.append(line[1:] if line.startswith(b"..") else line)
+    return b"\r\n".join(out)
+
+
 def outline(raw):
     """[(type, filename, cte, decoded size, first bytes)] in depth-first order."""
     msg = email.message_from_bytes(raw, policy=email.policy.default)
@@ -118,29 +130,35 @@ def check(scenario, tmp):
         if not v.get("parts"):
             fail("%s: the view of message %d at %s has no MIME tree" % (scenario, v["msg"], v["host"]))
         mid = v["message_id"]
+        hdr = email.message_from_string(v["header"], policy=email.policy.default)
+        if hdr.get("Message-ID") is None and mid is None:
+            continue  # a message without the field (smuggled in): nothing to match it by
         if not mid or not mid.startswith("<"):
             fail("%s: the view of message %d at %s names no Message-ID" % (scenario, v["msg"], v["host"]))
         shown.add(mid)
-        hdr = email.message_from_string(v["header"], policy=email.policy.default)
         if str(hdr.get("Message-ID", "")).strip() != mid:
             fail("%s: the view's header of message %d has Message-ID %r, the title %r"
                  % (scenario, v["msg"], hdr.get("Message-ID"), mid))
         if mid not in wire:
             continue  # composed but never sent (not sent, or still queued)
-        _, want = outline(wire[mid][0])
+        # What a strict server read, or what a lenient one (bare LF as a line
+        # end, RFC 5321 §2.3.8 says not to) read: SMTP smuggling's two views.
+        wants = [outline(raw)[1] for raw in wire[mid]] + \
+                [outline(lenient(raw))[1] for raw in wire[mid]]
         got = []
         for p in v["parts"]:
             leaf = not (p["type"].startswith("multipart/") or p["type"].startswith("message/"))
             got.append((p["type"], p["filename"], p["cte"],
                         p["decoded_len"] if leaf else None,
                         p["preview_hex"] if leaf else None))
-        if got != want:
+        if got not in wants:
+            want = wants[0]
             fail("%s: message %d at %s (step %d): the view's MIME outline differs from Python's "
                  "email package:\n view:   %r\n python: %r" % (scenario, v["msg"], v["host"],
                                                                v["step"], got, want))
         compared += 1
     for mid in wire:
-        if mid not in shown:
+        if mid and mid not in shown:
             fail("%s: message %s crossed the wire but no message view shows it" % (scenario, mid))
     if wire and compared == 0:
         fail("%s: nothing compared" % scenario)
