@@ -26,7 +26,7 @@ missing() {
         exit 1
     fi
     echo "SKIP: $1"
-    exit 0
+    exit 77
 }
 
 command -v "$CLANG" >/dev/null 2>&1 || missing "$CLANG not found"

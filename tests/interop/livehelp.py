@@ -33,14 +33,14 @@ def bound_test(seconds=120):
 
 
 def skip_unless_tool(name):
-    """Skip (exit 0 with a message) when a tool is missing, unless CI is set."""
+    """Skip (exit 77 with a message) when a tool is missing, unless CI is set."""
     if shutil.which(name):
         return
     if os.environ.get("CI"):
         print("FAIL: %s is not installed (make deps-test installs it)" % name)
         sys.exit(1)
     print("SKIP: %s is not installed (make deps-test installs it)" % name)
-    sys.exit(0)
+    sys.exit(77)
 
 
 class Live:

@@ -4,7 +4,7 @@
 #   - S saves a PNG screenshot, End and playing reach the last step,
 #   - Q quits with exit status 0 (and, in the ASan build, without leaks),
 #   - with no display, mailsim says so in one line and prints the transcript.
-# Skips (exit 0, with a message) only when Xvfb or xdotool is missing and CI
+# Skips (exit 77, with a message) only when Xvfb or xdotool is missing and CI
 # is not set; under CI a missing tool is a failure.
 set -u
 BUILD=${MAILSIM_BUILD:-build}
@@ -18,7 +18,7 @@ for tool in Xvfb xdotool; do
         if [ -n "${CI:-}" ]; then
             echo "FAIL: $tool is not installed (make deps-test installs it)"; exit 1
         fi
-        echo "SKIP: $tool is not installed (make deps-test installs it)"; exit 0
+        echo "SKIP: $tool is not installed (make deps-test installs it)"; exit 77
     fi
 done
 
