@@ -9,7 +9,8 @@
 #   make lint       layer-boundary check and cppcheck
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps-web   install what the browser build and its test need (Debian)
-#   make web        the browser build: build/web/ is a static site (docs/web.md)
+#   make web        deps-web, then the browser build: build/web/ is a static
+#                   site (docs/web.md)
 #
 # Sources are found by wildcard: every sim/<layer>/*.c is part of the library,
 # every tests/<layer>/test_*.c is a cmocka test program, every
@@ -122,7 +123,6 @@ $(BUILD)/san/tests/fuzz/%_replay: tests/fuzz/%.c tests/fuzz/replay_main.c $(SAN_
 # toolchain is installed (otherwise tests/web/test_web.py says SKIP).
 test: deps-test
 	@$(MAKE) --no-print-directory -j$(JOBS) mailsim unit-tests-build
-	@if [ -n "$${CI:-}" ]; then $(MAKE) --no-print-directory deps-web; fi
 	@if [ -n "$${CI:-}" ] || sh scripts/deps-web.sh --check >/dev/null 2>&1; then \
 	  $(MAKE) --no-print-directory web; fi
 	@sh scripts/run-tests.sh "$(BUILD)"
@@ -150,7 +150,7 @@ bench-web:
 	@python3 tests/bench/bench_web.py "$(BUILD)"
 
 # ---- the browser build (docs/web.md) ------------------------------------------
-# scripts/web-deps.sh builds SDL2, FreeType, SDL2_ttf and cJSON from Debian's
+# scripts/web-deps.sh builds SDL2, FreeType, HarfBuzz, SDL2_ttf and cJSON from Debian's
 # source packages with emcc, into a cache outside build/ (kept across 'make
 # clean'), and writes where they are to $(WEB_OBJ)/deps.mk; then the library
 # (without live mode, sim/bridge) and web/*.c are compiled with emcc and the
@@ -164,14 +164,14 @@ WEB_DEFS := -D_POSIX_C_SOURCE=200809L -DMAILSIM_VERSION='"$(VERSION)"' \
 -include $(WEB_OBJ)/deps.mk
 WEB_ENV   = EM_CACHE='$(EM_CACHE)' EM_FROZEN_CACHE=0 NODE_PATH=/usr/share/nodejs
 WEB_INC   = $(foreach d,$(WEB_DEPS),-I$(d)/include -I$(d)/include/SDL2)
-WEB_LIBS  = $(foreach d,$(WEB_DEPS),-L$(d)/lib) -lSDL2_ttf -lfreetype -lSDL2 -lcjson
+WEB_LIBS  = $(foreach d,$(WEB_DEPS),-L$(d)/lib) -lSDL2_ttf -lharfbuzz -lfreetype -lSDL2 -lcjson
 WEB_LDFLAGS := -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=web -sEXIT_RUNTIME=0 \
                -sEXPORTED_RUNTIME_METHODS=ccall,cwrap,FS,addRunDependency,removeRunDependency
 
 deps-web:
 	@sh scripts/deps-web.sh
 
-web:
+web: deps-web
 	@mkdir -p $(WEB_OBJ)
 	@nice sh scripts/web-deps.sh >$(WEB_OBJ)/deps.mk.new
 	@cmp -s $(WEB_OBJ)/deps.mk.new $(WEB_OBJ)/deps.mk || mv $(WEB_OBJ)/deps.mk.new $(WEB_OBJ)/deps.mk
@@ -186,7 +186,7 @@ $(WEB_OBJ)/%.o: %.c $(WEB_OBJ)/deps.mk
 $(WEB)/mailsim.js: $(WEB_OBJS)
 	@mkdir -p $(dir $@)
 	$(say) EMLINK $@
-	$(Q)$(WEB_ENV) emcc -O2 -o $@ $(WEB_OBJS) $(WEB_LIBS) $(WEB_LDFLAGS)
+	$(Q)$(WEB_ENV) em++ -O2 -o $@ $(WEB_OBJS) $(WEB_LIBS) $(WEB_LDFLAGS)
 
 web-page: $(WEB)/mailsim.js
 	@sh scripts/web-page.sh $(WEB)

@@ -1,10 +1,10 @@
 #!/bin/sh
-# Build the libraries the browser build links -- SDL2, FreeType, SDL2_ttf and
-# cJSON -- from their Debian source packages with Debian's emcc, into a cache
-# that 'make clean' and 'git clean' leave alone:
+# Build the libraries the browser build links -- SDL2, FreeType, HarfBuzz,
+# SDL2_ttf and cJSON -- from their Debian source packages with Debian's emcc,
+# into a cache that 'make clean' and 'git clean' leave alone:
 #
 #   $MAILSIM_WEB_CACHE (default ~/.cache/mailsim-web)/emcc-<emcc version>/
-#       <source package>-<Debian version>/{include,lib}   one per library
+#       <source package>-<Debian version>[-<how>]/{include,lib}   one per library
 #       emcache/                                          emcc's own cache
 #
 # A library is rebuilt only when Debian's version of it (or emcc's) changes.
@@ -95,11 +95,22 @@ build_freetype() {
         -DFT_DISABLE_BZIP2=ON -DFT_DISABLE_ZLIB=ON -DFT_DISABLE_BROTLI=ON
 }
 
+# HarfBuzz shapes SDL2_ttf's text in Debian's native build, so it does here
+# too: kerning then places every glyph where the native window places it.
+# Its single-file build (src/harfbuzz.cc) with FreeType is all SDL2_ttf uses.
+build_harfbuzz() {
+    mkdir -p "$1/include/harfbuzz" "$1/lib"
+    em++ -O2 -std=c++11 -fno-exceptions -fno-rtti -fno-threadsafe-statics -DHAVE_FREETYPE=1 \
+        -I"$dir_freetype/include/freetype2" -c "$src/src/harfbuzz.cc" -o "$src/harfbuzz.o"
+    emar rcs "$1/lib/libharfbuzz.a" "$src/harfbuzz.o"
+    cp "$src"/src/hb.h "$src"/src/hb-*.h "$1/include/harfbuzz/"
+}
+
 build_libsdl2_ttf() {
     cmake_build "$1" -DSDL2TTF_SAMPLES=OFF -DSDL2TTF_VENDORED=OFF \
-        -DSDL2TTF_HARFBUZZ=OFF \
-        -DCMAKE_PREFIX_PATH="$dir_libsdl2;$dir_freetype" \
-        -DCMAKE_FIND_ROOT_PATH="$dir_libsdl2;$dir_freetype" \
+        -DSDL2TTF_HARFBUZZ=ON \
+        -DCMAKE_PREFIX_PATH="$dir_libsdl2;$dir_freetype;$dir_harfbuzz" \
+        -DCMAKE_FIND_ROOT_PATH="$dir_libsdl2;$dir_freetype;$dir_harfbuzz" \
         -DSDL2_DIR="$dir_libsdl2/lib/cmake/SDL2"
 }
 
@@ -110,16 +121,20 @@ build_cjson() { # one file: no need for its CMake
     cp "$src/cJSON.h" "$1/include/cjson/"
 }
 
-for pkg in libsdl2 freetype libsdl2-ttf cjson; do
+# Package, and how it is built when that changes what it is (part of the key).
+for spec in libsdl2 freetype harfbuzz libsdl2-ttf:hb cjson; do
+    pkg=${spec%%:*}
+    how=${spec#"$pkg"}
+    how=${how#:}
     ver=$(src_version "$pkg")
-    dir="$root/$pkg-$ver"
+    dir="$root/$pkg-$ver${how:+-$how}"
     var=$(echo "$pkg" | tr - _)
     eval "dir_$var=\$dir"
     if [ -f "$dir/.built" ]; then
         continue
     fi
     work="$root/work-$pkg"
-    logf="$root/$pkg-$ver.log"
+    logf="$dir.log"
     log "building $pkg $ver with emcc $emver (log: $logf)"
     t0=$(date +%s)
     fetch "$pkg" "$ver"
@@ -136,4 +151,4 @@ for pkg in libsdl2 freetype libsdl2-ttf cjson; do
 done
 
 echo "EM_CACHE=$EM_CACHE"
-echo "WEB_DEPS=$dir_libsdl2 $dir_freetype $dir_libsdl2_ttf $dir_cjson"
+echo "WEB_DEPS=$dir_libsdl2 $dir_freetype $dir_harfbuzz $dir_libsdl2_ttf $dir_cjson"

@@ -20,6 +20,8 @@ const state = {
   frames: 0,           /* turns of the window's loop */
   firstFrameMs: null,  /* performance.now() at the first frame */
   error: "",           /* the error shown, "" when none */
+  loopMs: [],          /* the last turns of the loop, in ms (tests/bench/bench_web.py) */
+  turnStart: 0,
   lastUrl: "",
 };
 let api = null;        /* the program's functions, after it started */
@@ -84,8 +86,11 @@ var Module = {
     };
     start();
   }],
+  preMainLoop: () => { state.turnStart = performance.now(); },
   postMainLoop: () => {
     state.frames++;
+    if (state.loopMs.length >= 600) state.loopMs.shift();
+    state.loopMs.push(performance.now() - state.turnStart);
     if (state.firstFrameMs === null) {
       state.firstFrameMs = performance.now();
       state.ready = true;

@@ -3,9 +3,10 @@
 headless Chromium driven by Selenium, against the native program:
 
   1. ?lesson=01&step=K opens lesson 01 at step K; the canvas's pixels equal
-     the native `mailsim --render-step K --size WxH` frame of the same size,
-     exactly (same C code, same bundled fonts, same library versions built
-     from the same Debian sources);
+     the native `mailsim --render-step K --size WxH` frame of the same size
+     (same C code, same bundled fonts, same versions of SDL2, FreeType,
+     HarfBuzz and SDL2_ttf built from the same Debian sources: every glyph
+     and every line in the same place), within TOLERANCE (below);
   2. Right, Shift+Right and Left move the step as in the native window, and
      each frame equals the native frame of that step; the address bar
      follows the step;
@@ -31,6 +32,16 @@ webhelp.reexec_with_debian_python(__file__)
 
 LESSON01 = "scenarios/01-alice-to-bob.json"
 K = 30
+# Why not zero: text is blended onto the frame by SDL2's blitter for
+# ARGB pixels with alpha. On x86-64 the native SDL2 uses its MMX routine,
+# (src*a >> 8) + (dst*(255-a) >> 8); WebAssembly has no MMX, so the same
+# SDL2 uses its portable C routine, dst + ((src-dst)*a >> 8). The two round
+# apart by at most 2 levels of 255 per blend (checked over every src, dst
+# and alpha), so by at most 4 where text lies on a blended highlight. Only
+# the antialiased edges of text differ; a glyph or a line out of place
+# differs by far more than 4, and so does the next step's frame (checked).
+TOLERANCE = 4          # largest difference of a channel, of 255
+MAX_SHARE = 0.05       # of the pixels, at most this many may differ at all
 failures = []
 LOGS = os.path.join(webhelp.BUILD, "test-logs", "web")
 
@@ -47,14 +58,16 @@ def same_frame(d, step, what, tmp):
     page = webhelp.rgb(webhelp.canvas_png(d))
     native = webhelp.rgb(webhelp.native_frame(LESSON01, step, w, h, tmp))
     n, worst, total = webhelp.compare(page, native)
-    if n:
+    ok = worst <= TOLERANCE and n <= MAX_SHARE * total
+    if not ok:
         os.makedirs(LOGS, exist_ok=True)
         base = os.path.join(LOGS, "step-%d-%dx%d" % (step, w, h))
         page.save(base + "-page.png")
         native.save(base + "-native.png")
-    check(n == 0, "%s: step %d at %dx%d equals the native frame (%d of %d pixels differ, "
-          "largest difference %d%s)" % (what, step, w, h, n, total, worst,
-                                         "; both saved under " + LOGS if n else ""))
+    check(ok, "%s: step %d at %dx%d equals the native frame (%d of %d pixels differ, "
+          "by at most %d of 255; tolerance %d%s)" % (what, step, w, h, n, total, worst, TOLERANCE,
+                                                     "" if ok else "; both saved under " + LOGS))
+    return native
 
 
 def step_now(d):
@@ -135,13 +148,17 @@ def run(d, srv, tmp):
     check(n_opts == n_files, "the picker lists every shipped lesson (%d of %d)" % (n_opts, n_files))
     line = d.execute_script("return document.getElementById('line').textContent")
     check(len(line) > 20, "the bar shows the lesson's one-line description: %r" % line[:60])
-    same_frame(d, K, "?lesson=01&step=%d" % K, tmp)
+    native_k = same_frame(d, K, "?lesson=01&step=%d" % K, tmp)
 
     # 2. Keys, as in the native window.
     press(d, "ARROW_RIGHT")
     s1 = wait_step(d, K, "Right")
     check(s1 == K + 1, "Right: step %d -> %d" % (K, s1))
-    same_frame(d, s1, "after Right", tmp)
+    native_k1 = same_frame(d, s1, "after Right", tmp)
+    # The comparison can fail: two neighbouring steps differ beyond the tolerance.
+    n, worst, total = webhelp.compare(native_k, native_k1)
+    check(worst > TOLERANCE and n > 0, "steps %d and %d differ by %d in %d pixels: the comparison "
+          "tells frames apart" % (K, s1, worst, n))
     press(d, "shift", "ARROW_RIGHT")
     s2 = wait_step(d, s1, "Shift+Right")
     check(s2 > s1, "Shift+Right: to the next protocol line, step %d -> %d" % (s1, s2))
