@@ -22,7 +22,8 @@ run_one() { # name, command...
     if [ $rc -eq 0 ]; then
         pass=$((pass + 1)); echo "PASS $name"
     elif [ $rc -eq 77 ]; then
-        skip=$((skip + 1)); echo "SKIP $name: $(grep -m1 'SKIP' "$log" || tail -n 1 "$log")"
+        why=$(grep -m1 'SKIP' "$log" | sed 's/^.*SKIP:\{0,1\} *//')
+        skip=$((skip + 1)); echo "SKIP $name: ${why:-$(tail -n 1 "$log")}"
     else
         fail=$((fail + 1)); failed="$failed $name"; echo "FAIL $name (log: $log)"
         tail -n 30 "$log" | sed 's/^/    /'
