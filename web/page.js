@@ -82,6 +82,7 @@ var Module = {
       step: Module.cwrap("web_step", "number", []),
       steps: Module.cwrap("web_steps", "number", []),
       variant: Module.cwrap("web_variant", "string", []),
+      notice: Module.cwrap("web_notice", "string", []),
       bench: Module.cwrap("web_bench_frame_ms", "number", ["number", "number", "number"]),
     };
     start();
@@ -327,6 +328,7 @@ window.mailsim = {
   step: () => (api ? api.step() : -1),
   steps: () => (api ? api.steps() : -1),
   variant: () => (api ? api.variant() : ""),
+  notice: () => (api ? api.notice() : ""),
   seek: (k) => api && api.seek(k),
   openLesson: (id, v, k) => openLesson(findLesson(id), v, k),
   openFiles,

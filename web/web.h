@@ -19,6 +19,9 @@ int web_steps(void);
 int web_playing(void);
 /* The variant in use, "" when none. */
 const char *web_variant(void);
+/* What the window says in its narration bar ("saved ...", an error), "" when
+ * nothing. */
+const char *web_notice(void);
 /* Median milliseconds to draw one w x h frame of the workload of
  * tests/bench/bench_ui.c (ui_frame_median_ms), over n frames; -1 when the
  * renderer cannot be made. */

@@ -90,6 +90,12 @@ EMSCRIPTEN_KEEPALIVE const char *web_variant(void)
     return ui_window_state(&st) && st.variant ? st.variant : "";
 }
 
+EMSCRIPTEN_KEEPALIVE const char *web_notice(void)
+{
+    struct ui_window_state st;
+    return ui_window_state(&st) && st.notice ? st.notice : "";
+}
+
 int main(void)
 {
     web_app = ui_app_new(&web_sim);

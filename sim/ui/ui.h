@@ -397,10 +397,11 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
  * page closes; *w stays the window's. The page reaches the window through
  * these (each does nothing when no window is open). */
 struct ui_window_state {
-    size_t step, steps;  /* the view's step, and N */
+    size_t step, steps; /* the view's step, and N */
     bool playing;
     const char *variant; /* the scenario's variant in use, or NULL (borrowed) */
     const char *file;    /* the scenario file shown, or NULL (borrowed) */
+    const char *notice;  /* what the window says in its narration bar, or "" */
 };
 /* Show world nw (the app's, as load or variant left it) at step k (clamped),
  * paused, overlays closed; file is what R reloads (copied; NULL: the

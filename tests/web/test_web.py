@@ -15,6 +15,7 @@ headless Chromium driven by Selenium, against the native program:
      and the lesson stays;
   4. ?lesson=03&step=120 opens that moment; the picker names lesson 03;
   5. resizing the browser window resizes the frame (again equal to native);
+     F enters and leaves full screen, the frame following;
   6. once loaded, the page works with its server gone (offline).
 
 Skipped (exit 77, saying so) only when the web toolchain or build is missing
@@ -167,6 +168,11 @@ def run(d, srv, tmp):
     s3 = wait_step(d, s2, "Left")
     check(s3 == s2 - 1, "Left: step %d -> %d" % (s2, s3))
     same_frame(d, s3, "after Left", tmp)
+    # S saves a PNG natively; the page says where that is done instead.
+    press(d, "s")
+    said = wait(d, "mailsim.notice()", 10, "what S says")
+    check("--render-step" in said and "PNG" in said, "S says PNG files come from native mailsim: %r" % said)
+    check(step_now(d) == s3, "S keeps the step")
     url = wait(d, "location.search.indexOf('step=%d') >= 0 && location.search" % s3, 10,
                "the address bar following the step")
     check(url == "?lesson=01&step=%d" % s3, "the address bar follows the step: %s" % url)
@@ -229,6 +235,16 @@ def run(d, srv, tmp):
     wait(d, "mailsim.state.frames > %d + 2" % frames, 20, "frames after the resize")
     check(w1 < w0, "resizing the browser window resizes the frame (%d -> %d px wide)" % (w0, w1))
     same_frame(d, K, "after resizing", tmp)
+    # F: full screen (the canvas fills the screen), F again: back.
+    press(d, "f")
+    fs = wait(d, "document.fullscreenElement && document.getElementById('canvas').width === innerWidth"
+                 " && document.getElementById('canvas').height === innerHeight && [innerWidth, innerHeight]",
+              20, "full screen")
+    check(bool(fs), "F: full screen, the frame is the screen's size %s" % fs)
+    press(d, "f")
+    wait(d, "!document.fullscreenElement && document.getElementById('canvas').width === %d" % w1, 20,
+         "leaving full screen")
+    check(step_now(d) == K, "F again leaves full screen; the step stays %d" % K)
 
     # 6. Offline: the service worker serves the page with the server gone.
     ok = d.execute_async_script("""
