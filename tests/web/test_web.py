@@ -202,6 +202,10 @@ def run(d, srv, tmp):
     got = wait(d, "mailsim.state.error", 30, "the error of a dropped file")
     check(got == want.replace("broken.json", "dropped.json", 1),
           "drag and drop: the same error for dropped.json (%r)" % got)
+    sent = d.execute_script("return performance.getEntriesByType('resource').map(e => e.name)"
+                            ".filter(n => !/\\/(lessons|fonts)\\/|\\.(js|wasm|css|json)$/.test(n) ||"
+                            " /broken|dropped/.test(n))")
+    check(sent == [], "opening files made no request beyond the page's own files: %r" % sent)
     # A good file opens the same way.
     with open(LESSON01) as f:
         good = f.read()
