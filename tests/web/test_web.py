@@ -14,6 +14,8 @@ headless Chromium driven by Selenium, against the native program:
      the page, shows the native loader's error (file:line:col) on the page,
      and the lesson stays;
   4. ?lesson=03&step=120 opens that moment; the picker names lesson 03;
+     every shipped lesson opens in the page with as many steps as the
+     native run has (the same simulation, record for record, in WebAssembly);
   5. resizing the browser window resizes the frame (again equal to native);
      F enters and leaves full screen, the frame following;
   6. once loaded, the page works with its server gone (offline).
@@ -103,6 +105,19 @@ def native_error(path):
                        capture_output=True, text=True, cwd=d, env=env)
     line = r.stderr.strip().splitlines()[0] if r.stderr.strip() else ""
     return r.returncode, line[len("mailsim: "):] if line.startswith("mailsim: ") else line
+
+
+def native_steps(scenario):
+    """N of the native run, from the native program's own range message."""
+    import re
+    import subprocess
+    r = subprocess.run([webhelp.native_bin(), "--render-step", "99999999", "--out", "/dev/null",
+                        scenario], capture_output=True, text=True,
+                       env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
+    m = re.search(r"the trace has steps 0\.\.(\d+)", r.stderr)
+    if not m:
+        raise AssertionError("native mailsim gave no step range for %s: %s" % (scenario, r.stderr))
+    return int(m.group(1))
 
 
 BROKEN = """{
@@ -227,6 +242,15 @@ def run(d, srv, tmp):
           "?lesson=03&step=120 opens lesson 03 at step 120")
     check(d.execute_script("return document.title").startswith("mailsim"),
           "the tab's title is the window's: %r" % d.execute_script("return document.title"))
+
+    for name in sorted(f for f in os.listdir("scenarios") if f.endswith(".json")):
+        want = native_steps(os.path.join("scenarios", name))
+        got = d.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            mailsim.openLesson(arguments[0], '', 0).then(
+                () => done([mailsim.state.error, mailsim.steps()]));""", name.split("-")[0])
+        check(got == ["", want], "lesson %s opens in the page: %d steps as natively (page: %r)"
+              % (name, want, got))
 
     # 5. The frame follows the browser window's size.
     d.get(srv.url + "?lesson=01&step=%d" % K)
