@@ -194,6 +194,10 @@ const MAX_FILE_BYTES = 64 << 20;
 async function openFiles(files) {
   files = Array.from(files);
   if (!files.length) return;
+  if (!api) {
+    showError("mailsim is still starting; open the file again in a moment");
+    return;
+  }
   const scenario = files.find((f) => /\.json$/i.test(f.name)) || files[0];
   const big = files.find((f) => f.size > MAX_FILE_BYTES);
   if (big) {
