@@ -1,6 +1,6 @@
 /* web_main.c -- mailsim in a web page: the program side of the window (load
  * a scenario and simulate it, as sim/main.c does for the native window) and
- * the functions the page's script (web/mailsim.js) calls.
+ * the functions the page's script (web/page.js) calls.
  *
  * Built by 'make web' only (Emscripten). Scenario files live in the page's
  * in-memory file system: the script writes a lesson it fetched, or a file
