@@ -2,6 +2,8 @@
 # Install the Debian packages mailsim needs, only those that are missing.
 #   sh scripts/deps.sh run    what building and running mailsim needs
 #   sh scripts/deps.sh test   that, plus what 'make test' uses
+# The browser build and its test have their own: scripts/deps-web.sh
+# (make deps-web; 'make test' runs it under CI).
 # Runs 'apt-get update' once, before the first install, and uses sudo when
 # not root. Prints a clear message and fails where apt-get is not available.
 set -eu
