@@ -98,6 +98,7 @@ struct imap_server *imap_server_new(const struct imap_server_cfg *cfg)
     if (!s->cfg.max_literal_preauth) s->cfg.max_literal_preauth = 1024;
     if (!s->cfg.out_high_water) s->cfg.out_high_water = 64 * 1024;
     line_init(&s->lr, IMAP_LINE_MAX);
+    line_set_lf_ends(&s->lr, true); /* a hand-typed line gets BAD, not silence */
     s->state = IMAP_S_NOT_AUTH;
     if (cfg->host) imap_srv_untagged(s, "OK %s IMAP4rev1 Service Ready", cfg->host);
     else imap_srv_untagged(s, "OK IMAP4rev1 Service Ready");
@@ -456,6 +457,7 @@ size_t imap_server_recv(struct imap_server *s, const char *in, size_t len)
             size_t n;
             const char *line = line_get(&s->lr, &n);
             bool bad = line_has_bare_eol(&s->lr) || line_has_nul(&s->lr);
+            s->bare_lf_line = line_ended_by_lf(&s->lr);
             imap_on_line(s, (char *)(uintptr_t)line, n, bad);
         }
     }
@@ -497,6 +499,14 @@ static void imap_refuse(struct imap_server *s, bool lit, bool plus, uint64_t n, 
     imap_reject_now(s, r, text);
 }
 
+/* The BAD text for a line with NUL, bare CR or bare LF (RFC 9051 §2.2: only
+ * CRLF ends a line); a line ended by a bare LF, as a hand-typed `nc` sends,
+ * gets a hint. */
+#define IMAP_BARE_TEXT(s)                                                                  \
+    ((s)->bare_lf_line ? "Bare LF received; end each line with CRLF (RFC 9051 2.2; with nc, " \
+                         "use nc -C)"                                                       \
+                       : "Invalid characters in command (NUL, bare CR or LF)")
+
 static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_bytes)
 {
     uint64_t lit = 0;
@@ -514,7 +524,9 @@ static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_b
         s->wait = IMAP_W_NONE;
         s->cur_cmd[0] = '\0';
         strcpy(s->cur_cmd, "IDLE");
-        if (n == 4 && strncasecmp(line, "DONE", 4) == 0)
+        if (bad_bytes)
+            imap_srv_tagged(s, s->wait_tag, IMAP_BAD, IMAP_BARE_TEXT(s));
+        else if (n == 4 && strncasecmp(line, "DONE", 4) == 0)
             imap_srv_tagged(s, s->wait_tag, IMAP_OK, "IDLE terminated");
         else
             imap_srv_tagged(s, s->wait_tag, IMAP_BAD, "Expected DONE"); /* hoodiecrow idle.js */
@@ -577,7 +589,7 @@ static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_b
     imap_buf_add(&s->cmd, line, n);
     if (bad_bytes) {
         /* X2, X3, I15: a bare CR/LF is not a line end, NUL is never valid */
-        imap_refuse(s, has_lit, plus, lit, IMAP_BAD, "Invalid characters in command (NUL, bare CR or LF)");
+        imap_refuse(s, has_lit, plus, lit, IMAP_BAD, IMAP_BARE_TEXT(s));
         return;
     }
     if (!has_lit) {

@@ -633,6 +633,7 @@ struct pop3_server *pop3_server_new(const struct pop3_server_cfg *cfg)
 {
     struct pop3_server *s = ms_xcalloc(1, sizeof *s);
     line_init(&s->rd, POP3_LINE_MAX);
+    line_set_lf_ends(&s->rd, true); /* a hand-typed line gets -ERR, not silence */
     /* Both reach the wire: printable ASCII only (no CRLF injection). */
     s->host = ms_xstrdup(pop3_printable(cfg->hostname, 64, false) ? cfg->hostname : "localhost");
     const char *ts = cfg->timestamp;
@@ -689,6 +690,13 @@ size_t pop3_server_recv(struct pop3_server *s, const char *in, size_t len)
         const char *l = line_get(&s->rd, &n);
         char buf[POP3_LINE_MAX + 1];
         memcpy(buf, l, n);
+        if (line_ended_by_lf(&s->rd)) { /* RFC 1939 §3: commands end with CRLF */
+            s->cmd_from = s->state;
+            snprintf(s->verb, sizeof s->verb, "?");
+            pop3_reply(s, false, "bare LF received; end each command with CRLF (RFC 1939 3; with nc, use nc -C)");
+            pop3_command_done(s);
+            continue;
+        }
         pop3_dispatch(s, buf, n, line_has_bare_eol(&s->rd) || line_has_nul(&s->rd));
     }
     return i;

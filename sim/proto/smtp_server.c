@@ -182,6 +182,7 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
     if (s->out_max < 2 * SRV_REPLY_RESERVE) s->out_max = 2 * SRV_REPLY_RESERVE;
     s->out = ms_xmalloc(s->out_max);
     line_init(&s->lr, SMTP_CMD_LINE_MAX);
+    line_set_lf_ends(&s->lr, true); /* a hand-typed line gets 500, not silence */
     s->st = cfg->refuse ? SMTP_SS_REFUSING : SMTP_SS_INIT;
     srv_step_begin(s);
     struct smtp_event *ev = srv_event(s, SMTP_EV_SESSION_STARTED);
@@ -457,6 +458,12 @@ size_t smtp_server_recv(struct smtp_server *s, const char *in, size_t len)
             if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
             /* §4.5.3.1.4 and §4.5.3.1.9: 500, the line is dropped, same state. */
             srv_reply(s, 500, "5.5.2", "Error: line too long (the limit is 512 octets with CRLF, RFC 5321 4.5.3.1.4)");
+        } else if (line_ended_by_lf(&s->lr)) {
+            s->cmd_len = 0;
+            if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
+            /* §2.3.8: only CRLF ends a line; the line is refused, same state. */
+            srv_reply(s, 500, "5.5.2",
+                      "Error: bare <LF> received; end each line with <CRLF> (RFC 5321 2.3.8; with nc, use nc -C)");
         } else {
             size_t ll;
             const char *line = line_get(&s->lr, &ll);

@@ -113,7 +113,8 @@ static void test_quoted_and_bare_eol(void **state)
 {
     (void)state;
     /* I5, I15, X3: quoted strings refuse CR/LF/NUL and bad escapes; a bare
-     * LF does not end a command */
+     * LF ends a hand-typed command with BAD and a hint, and the next line is
+     * a command again */
     static const char in[] = LOGIN "a1 CREATE \"a\\b\"\r\na2 CREATE \"abc\r\na3 NOOP\na4 NOOP\r\n"
                              "a5 CREATE \"x\0y\"\r\na6 CREATE \"q\\\"x\"\r\n";
     struct mbox_store *st = mbox_store_new(1);
@@ -122,7 +123,8 @@ static void test_quoted_and_bare_eol(void **state)
     imap_t_feed(s, in, sizeof in - 1, 7, &o);
     assert_string_equal(o.p, GREETING LOGIN_OK "a1 BAD Invalid escape in quoted string\r\n"
                         "a2 BAD Unterminated quoted string\r\n"
-                        "a3 BAD Invalid characters in command (NUL, bare CR or LF)\r\n"
+                        "a3 BAD Bare LF received; end each line with CRLF (RFC 9051 2.2; with nc, use nc -C)\r\n"
+                        "a4 OK NOOP completed\r\n"
                         "a5 BAD Invalid characters in command (NUL, bare CR or LF)\r\n"
                         "a6 NO [CANNOT] Invalid mailbox name\r\n");
     free(o.p);

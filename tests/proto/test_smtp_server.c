@@ -205,15 +205,20 @@ static void test_rcpt(void **state)
 static void test_injection(void **state)
 {
     (void)state;
-    /* S13: control characters in envelopes -> 501, never copied anywhere */
+    /* S13: control characters in envelopes -> 501 (a bare LF -> 500), never
+     * copied anywhere */
     const char lf[] = EHLO_IN MAIL_IN "RCPT TO:<b@b.example\nDATA>\r\n";
     const char cr[] = EHLO_IN "MAIL FROM:<a@a.example>\rRCPT TO:<x@y.example>\r\n";
     const char tab[] = EHLO_IN "MAIL FROM:<a\t@a.example>\r\n";
     const char hi[] = EHLO_IN "MAIL FROM:<j\xc3\xb6rg@a.example>\r\n";
     struct smtp_server_cfg cfg;
     smtp_server_cfg_default(&cfg);
+    /* A bare LF ends the command as typed by hand (nc without -C): 500 with
+     * a hint, and the rest is a line of its own (RFC 5321 2.3.8). */
     expect_cfg(&cfg, lf, sizeof lf - 1,
-               EHLO_OUT MAIL_OK "501 5.1.3 Bad recipient address syntax: control character in address\r\n");
+               EHLO_OUT MAIL_OK "500 5.5.2 Error: bare <LF> received; end each line with <CRLF> (RFC 5321 2.3.8; "
+                                "with nc, use nc -C)\r\n"
+                                "500 5.5.2 Error: command not recognized\r\n");
     expect_cfg(&cfg, cr, sizeof cr - 1, EHLO_OUT "501 5.1.7 Bad sender address syntax: control character in address\r\n");
     expect_cfg(&cfg, tab, sizeof tab - 1, EHLO_OUT "501 5.1.7 Bad sender address syntax: control character in address\r\n");
     expect_cfg(&cfg, hi, sizeof hi - 1,
