@@ -47,6 +47,10 @@ struct bridge_sess {
     uint32_t host;         /* the simulated server */
     struct tcp_conn *conn; /* NULL once the simulated connection is gone */
     uint32_t conn_id;
+    struct sockaddr_storage peer; /* the client's address (per-address limit) */
+    bool slot;                    /* counts against --max-conns and the address limit */
+    int64_t pending_ms;           /* first client byte the server has not answered; 0 none */
+    uint64_t pending_bytes;       /* client bytes since pending_ms */
     char in[BRIDGE_IN_MAX]; /* from the client, not yet given to the simulated TCP */
     size_t in_len;
     char *out; /* for the client, not yet written */
@@ -156,6 +160,8 @@ static void bridge_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, s
     (void)c;
     if (s->fd < 0) return; /* the client is gone; the simulated side winds down */
     s->got_data = true;
+    s->pending_ms = 0; /* the server answered: the client owes nothing now */
+    s->pending_bytes = 0;
     bridge_lines_feed(s, &s->ls, TR_LINE_RECEIVED, 'S', (const char *)data, len);
     if (s->out_len - s->out_off + len > BRIDGE_OUT_MAX) {
         bridge_sess_drop(s, "does not read what the server sends (buffer full)");
@@ -235,11 +241,20 @@ static void bridge_out_append(struct bridge_sess *s, const char *data, size_t le
     s->out_len += len;
 }
 
+/* The session stops counting against the connection limits: its client
+ * has closed, or the socket is closed. */
+static void bridge_sess_release_slot(struct bridge_sess *s)
+{
+    if (!s->slot) return;
+    s->slot = false;
+    s->b->nsess--;
+}
+
 static void bridge_sess_close_fd(struct bridge_sess *s)
 {
     if (s->fd >= 0) close(s->fd);
     s->fd = -1;
-    s->b->nsess--;
+    bridge_sess_release_slot(s);
 }
 
 /* The bridge ends the session for reason why: the client gets the
@@ -290,6 +305,10 @@ static void bridge_sess_drop(struct bridge_sess *s, const char *why)
 static void bridge_sess_pump_in(struct bridge_sess *s)
 {
     if (s->fd < 0 || s->closing) return;
+    if (!s->first_checked && s->in_len == 0 && s->client_eof) {
+        /* closed without a byte: nothing to check, the server sees the FIN */
+        s->first_checked = true;
+    }
     if (!s->first_checked && s->in_len) {
         /* X8, L1: hold the first line until it is complete, then make sure it
          * is not an HTTP request from a web page. */
@@ -330,8 +349,16 @@ static void bridge_sess_read(struct bridge_sess *s)
             s->in_len += (size_t)n;
             s->b->st.bytes_in += (uint64_t)n;
             s->last_ms = bridge_wall_ms();
+            if (!s->pending_ms) s->pending_ms = s->last_ms;
+            s->pending_bytes += (uint64_t)n;
         } else if (n == 0) {
+            /* The client closed: its slot is free at once, whatever the
+             * dialogue's state; its last bytes still reach the server and
+             * the server's last replies are still written, for at most
+             * BRIDGE_LINGER_MS. */
             s->client_eof = true;
+            s->closing_ms = bridge_wall_ms();
+            bridge_sess_release_slot(s);
         } else if (errno == EINTR) {
             continue;
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -368,24 +395,69 @@ static void bridge_sess_write(struct bridge_sess *s)
         bridge_sess_close_fd(s);
 }
 
+/* Same client address (port ignored). */
+static bool bridge_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family) return false;
+    if (a->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    if (a->ss_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+    return false;
+}
+
+static size_t bridge_addr_slots(const struct bridge *b, const struct sockaddr_storage *a)
+{
+    size_t n = 0;
+    for (const struct bridge_sess *s = b->sessions; s; s = s->next)
+        if (s->slot && bridge_same_addr(&s->peer, a)) n++;
+    return n;
+}
+
+static void bridge_turn_away(struct bridge *b, struct bridge_listener *l, int fd,
+                             enum bridge_close_why why, size_t open)
+{
+    char reply[512];
+    size_t n = bridge_close_reply(l->p, why, reply, sizeof reply);
+    ssize_t w = send(fd, reply, n, MSG_NOSIGNAL); /* best effort */
+    (void)w;
+    close(fd);
+    b->st.closed_by[why]++;
+    trace_add_narration(b->tr, evq_now(b->q), l->host,
+                        why == BRIDGE_WHY_BUSY
+                            ? "A real client was turned away from %s (%s): %zu live connections "
+                              "are open, the most allowed."
+                            : "A real client was turned away from %s (%s): %zu live connections "
+                              "are open from its address, the most allowed.",
+                        bridge_server_name(b, l->host), bridge_proto_name(l->p), open);
+}
+
 static void bridge_accept(struct bridge *b, struct bridge_listener *l)
 {
     for (;;) {
-        int fd = accept(l->fd, NULL, NULL);
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof peer;
+        memset(&peer, 0, sizeof peer);
+        int fd = accept(l->fd, (struct sockaddr *)&peer, &pl);
         if (fd < 0) return; /* EAGAIN, or a connection that died in the backlog */
         bridge_set_nonblock(fd);
         bridge_advance(b);
+        if (b->nsess >= b->cfg.max_conns || bridge_addr_slots(b, &peer) >= b->cfg.max_per_addr) {
+            /* Full: first collect clients that closed since the last poll
+             * (one that connects and closes at once is still in the accept
+             * queue ahead of the clients behind it). */
+            for (struct bridge_sess *s = b->sessions; s; s = s->next)
+                if (s->slot && !s->client_eof && !s->closing) bridge_sess_read(s);
+        }
         if (b->nsess >= b->cfg.max_conns) {
-            char reply[512];
-            size_t n = bridge_close_reply(l->p, BRIDGE_WHY_BUSY, reply, sizeof reply);
-            ssize_t w = send(fd, reply, n, MSG_NOSIGNAL); /* best effort */
-            (void)w;
-            close(fd);
-            b->st.closed_by[BRIDGE_WHY_BUSY]++;
-            trace_add_narration(b->tr, evq_now(b->q), l->host,
-                                "A real client was turned away from %s (%s): %zu live "
-                                "connections are open, the most allowed.",
-                                bridge_server_name(b, l->host), bridge_proto_name(l->p), b->nsess);
+            bridge_turn_away(b, l, fd, BRIDGE_WHY_BUSY, b->nsess);
+            continue;
+        }
+        size_t from_addr = bridge_addr_slots(b, &peer);
+        if (from_addr >= b->cfg.max_per_addr) {
+            bridge_turn_away(b, l, fd, BRIDGE_WHY_PER_ADDR, from_addr);
             continue;
         }
         struct bridge_sess *s = ms_xcalloc(1, sizeof *s);
@@ -396,6 +468,8 @@ static void bridge_accept(struct bridge *b, struct bridge_listener *l)
         s->host = l->host;
         s->first_checked = l->p == BRIDGE_HTTP; /* the HTTP port expects HTTP */
         s->last_ms = bridge_wall_ms();
+        s->peer = peer;
+        s->slot = true;
         s->next = b->sessions;
         b->sessions = s;
         b->nsess++;
@@ -479,9 +553,15 @@ static void bridge_pump_all(struct bridge *b)
     for (struct bridge_sess *s = b->sessions; s; s = s->next) {
         if (s->fd < 0) continue;
         bridge_sess_pump_in(s);
-        if (!s->closing && now - s->last_ms >= bridge_idle_ms(&b->cfg, s->p))
+        if (!s->closing && !s->client_eof && now - s->last_ms >= bridge_idle_ms(&b->cfg, s->p))
             bridge_sess_end(s, BRIDGE_WHY_IDLE);
-        if (s->closing && s->fd >= 0 && now - s->closing_ms >= BRIDGE_LINGER_MS)
+        /* A trickle cannot keep a session: what the server has not answered
+         * must come at BRIDGE_MIN_RATE once it is BRIDGE_PENDING_MS old. */
+        if (!s->closing && !s->client_eof && s->pending_ms &&
+            now - s->pending_ms >= b->cfg.pending_ms &&
+            s->pending_bytes * 1000 < (uint64_t)BRIDGE_MIN_RATE * (uint64_t)(now - s->pending_ms))
+            bridge_sess_end(s, BRIDGE_WHY_SLOW);
+        if ((s->closing || s->client_eof) && s->fd >= 0 && now - s->closing_ms >= BRIDGE_LINGER_MS)
             bridge_sess_close_fd(s);
         bridge_sess_write(s);
     }
@@ -493,7 +573,8 @@ sim_us bridge_step(struct bridge *b, int max_wait_ms)
     bridge_pump_all(b);
     bridge_reap(b);
 
-    size_t want = b->nls + b->nsess + 1;
+    size_t want = b->nls + 1;
+    for (const struct bridge_sess *s = b->sessions; s; s = s->next) want += s->fd >= 0;
     if (want > b->pfd_cap) {
         b->pfd_cap = want * 2;
         b->pfd = ms_xrealloc(b->pfd, b->pfd_cap * sizeof *b->pfd);
@@ -515,12 +596,12 @@ sim_us bridge_step(struct bridge *b, int max_wait_ms)
         int ms = gap <= 0 ? 0 : (int)((gap + 999) / 1000 > 3600000 ? 3600000 : (gap + 999) / 1000);
         if (ms < timeout) timeout = ms;
     }
-    if (b->nsess && timeout > 1000) timeout = 1000; /* idle and linger checks */
+    if (b->sessions && timeout > 1000) timeout = 1000; /* idle, deadline and linger checks */
     int rc = poll(b->pfd, (nfds_t)np, timeout);
     bridge_advance(b);
     if (rc > 0) {
-        for (size_t i = 0; i < b->nls; i++)
-            if (b->pfd[i].revents & POLLIN) bridge_accept(b, &b->ls[i]);
+        /* Sessions first: a client that closed frees its slot before the
+         * connections waiting in the same turn are counted against it. */
         for (size_t i = b->nls; i < np; i++) {
             if (!b->pfd[i].revents) continue;
             for (struct bridge_sess *s = b->sessions; s; s = s->next) {
@@ -530,6 +611,8 @@ sim_us bridge_step(struct bridge *b, int max_wait_ms)
                 break;
             }
         }
+        for (size_t i = 0; i < b->nls; i++)
+            if (b->pfd[i].revents & POLLIN) bridge_accept(b, &b->ls[i]);
     }
     bridge_advance(b);
     bridge_pump_all(b);
@@ -717,10 +800,12 @@ void bridge_summary(const struct bridge *b, FILE *f)
     fprintf(f,
             "live: %zu connection(s) from real clients; turned away busy %zu; HTTP refused %zu; "
             "idle timeouts %zu; closed for bad commands %zu; ended at shutdown %zu; client "
-            "errors %zu; server unreachable %zu; %llu byte(s) in, %llu byte(s) out\n",
+            "errors %zu; server unreachable %zu; too slow %zu; too many from one address %zu; "
+            "%llu byte(s) in, %llu byte(s) out\n",
             st->accepted, st->closed_by[BRIDGE_WHY_BUSY], st->closed_by[BRIDGE_WHY_HTTP],
             st->closed_by[BRIDGE_WHY_IDLE], st->closed_by[BRIDGE_WHY_ERRORS],
             st->closed_by[BRIDGE_WHY_SHUTDOWN], st->client_errors,
-            st->closed_by[BRIDGE_WHY_UNREACHABLE], (unsigned long long)st->bytes_in,
+            st->closed_by[BRIDGE_WHY_UNREACHABLE], st->closed_by[BRIDGE_WHY_SLOW],
+            st->closed_by[BRIDGE_WHY_PER_ADDR], (unsigned long long)st->bytes_in,
             (unsigned long long)st->bytes_out);
 }

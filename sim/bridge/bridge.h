@@ -67,6 +67,8 @@ enum bridge_close_why {
     BRIDGE_WHY_ERRORS,      /* too many consecutive error replies */
     BRIDGE_WHY_SHUTDOWN,    /* mailsim is stopping */
     BRIDGE_WHY_UNREACHABLE, /* the simulated server refused, timed out or is down */
+    BRIDGE_WHY_SLOW,        /* a command line or data arrived too slowly (a trickle) */
+    BRIDGE_WHY_PER_ADDR,    /* too many connections from the client's address */
     BRIDGE_WHY_COUNT
 };
 
@@ -106,6 +108,17 @@ bool bridge_addr_parse(const char *text, struct bridge_addr *out, struct ms_erro
 #define BRIDGE_IDLE_POP3_MS (10 * 60 * 1000)
 #define BRIDGE_IDLE_IMAP_MS (30 * 60 * 1000)
 #define BRIDGE_IDLE_HTTP_MS (5 * 60 * 1000)
+#define BRIDGE_MAX_PER_ADDR_DEFAULT 16
+/* Deadlines a trickle cannot reset. Bytes the client sends that the server
+ * has not answered yet (a command line still without its CRLF, a message
+ * in DATA, an IMAP literal) are "pending" from their first byte: once they
+ * have been pending BRIDGE_PENDING_MS, the client must have sent them at
+ * BRIDGE_MIN_RATE bytes per second or more on average, else the session is
+ * ended. So a whole command line must arrive within 30 s, and DATA and
+ * literals at 1 KiB/s at least; one byte a second keeps nothing open. Any
+ * byte from the server ends the pending run. */
+#define BRIDGE_PENDING_MS (30 * 1000)
+#define BRIDGE_MIN_RATE 1024
 #define BRIDGE_MAX_ERRORS 10                 /* consecutive error replies */
 #define BRIDGE_IN_MAX (64 * 1024)            /* bytes read from a client, not yet simulated */
 #define BRIDGE_SIM_INFLIGHT_MAX (256 * 1024) /* bytes in the simulated TCP not yet acked */
@@ -117,7 +130,9 @@ struct bridge_cfg {
     uint32_t port_base;        /* default 2500; 0 = free ports chosen by the system */
     uint32_t port_step;        /* default 10000 */
     size_t max_conns;          /* default 32 */
+    size_t max_per_addr;       /* default 16: open connections from one client address */
     int64_t idle_ms;           /* 0 (default): by protocol, see above; else for all */
+    int64_t pending_ms;        /* default BRIDGE_PENDING_MS (--line-timeout) */
     bool log_all;              /* log segments and TCP states too */
 };
 
@@ -152,7 +167,8 @@ void bridge_free(struct bridge *b);
  * connection only. */
 sim_us bridge_step(struct bridge *b, int max_wait_ms);
 
-/* Sessions open now. Can't fail. */
+/* Sessions holding a slot now (a session whose client has closed holds
+ * none, even while its last replies drain). Can't fail. */
 size_t bridge_session_count(const struct bridge *b);
 /* The real port bound for service p of the k-th mail server, 0 if none. */
 uint16_t bridge_bound_port(const struct bridge *b, size_t k, enum bridge_proto p);
@@ -172,7 +188,8 @@ void bridge_summary(const struct bridge *b, FILE *f);
 
 /* The command line of live mode:
  *   --serve [FILE] [--port-base N] [--port-step N] [--listen ADDR]
- *           [--max-conns N] [--idle-timeout DUR] [--log-all] [--variant NAME]
+ *           [--max-conns N] [--max-conns-per-addr N] [--idle-timeout DUR]
+ *           [--line-timeout DUR] [--log-all] [--variant NAME]
  * Runs until SIGINT or SIGTERM, then closes everything, prints the summary
  * and returns 0. Returns 2 on bad usage or when it cannot start, or -1 when
  * argv holds no --serve (the caller handles it). */

@@ -83,6 +83,8 @@ static const char *const bridge_why_text[BRIDGE_WHY_COUNT] = {
     "too many bad commands, closing",
     "mailsim is shutting down",
     "the simulated server cannot be reached (down, or not listening on this port)",
+    "data arrived too slowly (a command line must arrive whole in time, data at 1 KiB/s)",
+    "too many connections from your address, try again later",
 };
 
 size_t bridge_close_reply(enum bridge_proto p, enum bridge_close_why why, char *buf, size_t cap)
@@ -97,7 +99,7 @@ size_t bridge_close_reply(enum bridge_proto p, enum bridge_close_why why, char *
          * transmission channel". X8: the wrong-protocol answer of chasquid. */
         if (why == BRIDGE_WHY_HTTP)
             n = snprintf(buf, cap, "502 5.7.0 %s\r\n", text);
-        else if (why == BRIDGE_WHY_IDLE)
+        else if (why == BRIDGE_WHY_IDLE || why == BRIDGE_WHY_SLOW)
             n = snprintf(buf, cap, "421 4.4.2 %s\r\n", text);
         else if (why == BRIDGE_WHY_SHUTDOWN)
             n = snprintf(buf, cap, "421 4.3.2 %s\r\n", text);
@@ -185,6 +187,8 @@ void bridge_cfg_default(struct bridge_cfg *cfg)
     cfg->port_base = 2500;
     cfg->port_step = 10000;
     cfg->max_conns = BRIDGE_MAX_CONNS_DEFAULT;
+    cfg->max_per_addr = BRIDGE_MAX_PER_ADDR_DEFAULT;
+    cfg->pending_ms = BRIDGE_PENDING_MS;
     cfg->idle_ms = 0;
 }
 

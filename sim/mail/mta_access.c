@@ -32,9 +32,11 @@ struct mta_acc {
     size_t inlen, incap;
     struct world_lines lin, lout;
     bool closing;
+    bool busy; /* inside mta_acc_pump: its own output is flushed there */
 };
 
 static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c);
+static void mta_acc_pump_run(struct mta_acc *a);
 static void mta_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len);
 static void mta_acc_close(void *ctx, struct tcp_conn *c, enum tcp_err err);
 
@@ -230,6 +232,13 @@ static void mta_imap_events(struct mta_acc *a)
 
 static void mta_acc_pump(struct mta_acc *a)
 {
+    a->busy = true;
+    mta_acc_pump_run(a);
+    a->busy = false;
+}
+
+static void mta_acc_pump_run(struct mta_acc *a)
+{
     for (;;) {
         const char *before = mta_acc_state(a);
         size_t used = 0;
@@ -330,8 +339,30 @@ static void mta_acc_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
     mta_acc_free(a);
 }
 
+/* The store changed (a delivery, another session's EXPUNGE or STORE, a POP3
+ * UPDATE): every other IMAP session learns it now, so one that is idling
+ * sends EXISTS, EXPUNGE or FETCH FLAGS at once (RFC 2177 §3); the others
+ * report it at their next command (RFC 3501 §7.3-7.4, NOOP and CHECK
+ * included). The session whose command made the change reports it in that
+ * command's own reply. */
+static void mta_acc_store_changed(void *ctx, struct mbox_user *u, struct mbox_folder *f,
+                                  enum mbox_change what)
+{
+    struct mta *m = ctx;
+    (void)u;
+    (void)f;
+    (void)what;
+    for (struct mta_acc *a = m->accs; a; a = a->next_acc) {
+        if (!a->imap || a->busy || !a->c) continue;
+        const char *before = mta_acc_state(a);
+        imap_server_notify(a->im);
+        mta_acc_flush(a, before);
+    }
+}
+
 void mta_access_listen(struct mta *m)
 {
+    mbox_store_set_hook(m->store, mta_acc_store_changed, m);
     tcp_listen(m->w->net, (uint32_t)m->h, MTA_PORT_POP3, &mta_acc_ops, m);
     tcp_listen(m->w->net, (uint32_t)m->h, MTA_PORT_IMAP, &mta_acc_ops, m);
 }
