@@ -733,6 +733,22 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
         }
         fflush(log);
     }
+    /* Webmail's form tokens keyed with random bytes, not the public seed,
+     * so a web page elsewhere cannot compute them. */
+    unsigned char secret[32];
+    size_t got = 0;
+    int rfd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (rfd >= 0) {
+        ssize_t r = read(rfd, secret, sizeof secret);
+        got = r > 0 ? (size_t)r : 0;
+        close(rfd);
+    }
+    if (got < sizeof secret) { /* no urandom: the clock still beats the seed */
+        int64_t t = bridge_wall_us() ^ (int64_t)getpid() << 20;
+        memcpy(secret, &t, sizeof t);
+        got = sizeof t;
+    }
+    world_live_web_secret(w, secret, got);
     b->wall0_us = bridge_wall_us();
     b->sim0 = evq_now(b->q);
     return b;

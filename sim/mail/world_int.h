@@ -39,6 +39,7 @@ struct world {
     sim_us horizon;          /* world_run's default limit */
     struct world_idmap *ids; /* Message-ID -> message number */
     struct world_web *webs;  /* web servers' listeners and connections (world_web.c) */
+    char web_secret[33];     /* webmail's form-token key: from the seed, or random live */
 };
 
 /* Line tracing: bytes of one direction of a connection, cut into CRLF

@@ -15,4 +15,9 @@ struct net *world_net(struct world *w);
 /* The world's event queue (borrowed; lives as long as the world). Can't fail. */
 struct evq *world_evq(struct world *w);
 
+/* Key webmail's form tokens with secret[0..n) instead of the scenario's
+ * seed, so a page elsewhere cannot compute them (live mode passes random
+ * bytes). Call before the world runs. Can't fail. */
+void world_live_web_secret(struct world *w, const unsigned char *secret, size_t n);
+
 #endif
