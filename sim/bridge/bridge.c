@@ -23,6 +23,7 @@
 #define BRIDGE_LINGER_MS (10 * 1000) /* a closing session's last bytes: at most this */
 #define BRIDGE_LINK_LATENCY_US 1000  /* real-client <-> server: 1 ms */
 #define BRIDGE_LINK_BPS 100000000ull /* 100 Mbit/s */
+#define BRIDGE_MSGIDS_MAX 20000      /* Message-IDs remembered (world_msgid_trim) */
 
 /* Bytes of one direction cut into CRLF lines for the trace. */
 struct bridge_lines {
@@ -84,6 +85,8 @@ struct bridge {
     int64_t wall0_us;
     sim_us sim0;
     size_t logged; /* trace records already printed */
+    uint32_t *queue_len; /* per host: the last QUEUE_CHANGED length */
+    size_t nhosts;
     struct bridge_stats st;
     struct pollfd *pfd;
     size_t pfd_cap;
@@ -530,21 +533,39 @@ static bool bridge_log_kind(const struct bridge *b, enum trace_kind k)
     }
 }
 
+/* Count the message fates of record r, as the trace goes by (older records
+ * are forgotten, so the summary cannot read them back). */
+static void bridge_count_fate(struct bridge *b, const struct trace_rec *r)
+{
+    if (r->kind == TR_QUEUE_CHANGED) {
+        const struct trace_queue *q = trace_body(r);
+        if (q->host < b->nhosts) b->queue_len[q->host] = q->length;
+        return;
+    }
+    const struct trace_msg *m = trace_as_msg(r);
+    if (!m) return;
+    if (r->kind == TR_MSG_DELIVERED && m->peer == TRACE_NONE) b->st.delivered++;
+    if (r->kind == TR_MSG_BOUNCED) b->st.bounced++;
+}
+
 static void bridge_log_new(struct bridge *b)
 {
     size_t n = trace_count(b->tr);
-    if (!b->log) {
-        b->logged = n;
-        return;
-    }
     char line[1024];
     for (; b->logged < n; b->logged++) {
         const struct trace_rec *r = trace_get(b->tr, b->logged);
-        if (!bridge_log_kind(b, (enum trace_kind)r->kind)) continue;
+        bridge_count_fate(b, r);
+        if (!b->log || !bridge_log_kind(b, (enum trace_kind)r->kind)) continue;
         trace_format_line(b->tr, b->logged, line, sizeof line);
         fprintf(b->log, "%s\n", line);
     }
-    fflush(b->log);
+    if (b->log) fflush(b->log);
+    /* Bounded memory: what has been printed and counted may go, beyond
+     * the most recent cfg.trace_keep bytes of records. */
+    if (b->cfg.trace_keep) {
+        trace_forget(b->tr, b->logged, b->cfg.trace_keep);
+        world_msgid_trim(b->w, BRIDGE_MSGIDS_MAX);
+    }
 }
 
 static void bridge_pump_all(struct bridge *b)
@@ -683,6 +704,8 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
         free(b);
         return NULL;
     }
+    b->nhosts = (size_t)b->client + 1;
+    b->queue_len = ms_xcalloc(b->nhosts, sizeof *b->queue_len);
     size_t k = 0, cap = 0;
     for (size_t h = 0; h < s->n_hosts; h++) {
         const struct scn_host *sh = &s->hosts[h];
@@ -756,6 +779,7 @@ fail:
     for (size_t i = 0; i < b->nls; i++)
         close(b->ls[i].fd);
     free(b->ls);
+    free(b->queue_len);
     free(b);
     return NULL;
 }
@@ -785,6 +809,7 @@ void bridge_free(struct bridge *b)
         close(b->ls[i].fd);
     free(b->ls);
     free(b->pfd);
+    free(b->queue_len);
     free(b);
 }
 
@@ -808,6 +833,8 @@ uint32_t bridge_client_host(const struct bridge *b)
 void bridge_stats_get(const struct bridge *b, struct bridge_stats *out)
 {
     *out = b->st;
+    out->queued = 0;
+    for (size_t i = 0; i < b->nhosts; i++) out->queued += b->queue_len[i];
 }
 
 void bridge_summary(const struct bridge *b, FILE *f)

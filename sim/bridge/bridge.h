@@ -100,6 +100,11 @@ struct bridge_addr {
 bool bridge_addr_parse(const char *text, struct bridge_addr *out, struct ms_error *err);
 
 #define BRIDGE_MAX_CONNS_DEFAULT 32
+/* Live mode runs for hours: the trace keeps the most recent records, about
+ * this many bytes (whole 1 MiB chunks), and forgets older ones once they
+ * are printed and counted (trace_forget). A window drawing the live trace
+ * reads records from trace_first() on. */
+#define BRIDGE_TRACE_KEEP_DEFAULT ((size_t)8 << 20)
 /* Idle timeouts by protocol, the least each RFC allows: SMTP 5 minutes
  * (RFC 5321 §4.5.3.2.7), POP3 10 minutes (RFC 1939 §3), IMAP 30 minutes
  * (RFC 9051 §5.4, so IDLE clients that renew every 29 minutes stay), HTTP
@@ -134,6 +139,7 @@ struct bridge_cfg {
     int64_t idle_ms;           /* 0 (default): by protocol, see above; else for all */
     int64_t pending_ms;        /* default BRIDGE_PENDING_MS (--line-timeout) */
     bool log_all;              /* log segments and TCP states too */
+    size_t trace_keep;         /* bytes of trace records kept (default 8 MiB); 0 = all */
 };
 
 /* The defaults above. Can't fail. */
@@ -181,6 +187,8 @@ struct bridge_stats {
     size_t closed_by[BRIDGE_WHY_COUNT]; /* turned away or ended by the bridge */
     size_t client_errors;               /* read/write errors, resets, slow readers */
     uint64_t bytes_in, bytes_out;       /* from / to real clients */
+    size_t delivered, bounced;          /* message fates seen in the trace */
+    size_t queued;                      /* in the servers' queues now */
 };
 void bridge_stats_get(const struct bridge *b, struct bridge_stats *out);
 /* Print the counters, one short paragraph. Can't fail. */

@@ -174,12 +174,11 @@ int bridge_cli(int argc, char **argv)
     char when[32];
     printf("live: stopping at simulated time %s\n", trace_format_time(reached, when, sizeof when));
     bridge_summary(b, stdout);
+    struct bridge_stats st;
+    bridge_stats_get(b, &st);
     bridge_free(b);
-    struct world_fates fa;
-    memset(&fa, 0, sizeof fa);
-    world_check(tr, s, trace_end_time(tr), NULL, 0, &fa);
-    printf("fates: %zu delivered, %zu still queued, %zu bounced\n", fa.delivered, fa.queued,
-           fa.bounced);
+    printf("fates: %zu delivered, %zu still queued, %zu bounced\n", st.delivered, st.queued,
+           st.bounced);
     fflush(stdout);
     world_free(w);
     trace_free(tr);

@@ -189,6 +189,7 @@ void bridge_cfg_default(struct bridge_cfg *cfg)
     cfg->max_conns = BRIDGE_MAX_CONNS_DEFAULT;
     cfg->max_per_addr = BRIDGE_MAX_PER_ADDR_DEFAULT;
     cfg->pending_ms = BRIDGE_PENDING_MS;
+    cfg->trace_keep = BRIDGE_TRACE_KEEP_DEFAULT;
     cfg->idle_ms = 0;
 }
 

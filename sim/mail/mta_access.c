@@ -8,6 +8,7 @@
 #include "proto/imap_server.h"
 #include "proto/pop3_server.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +143,13 @@ static void mta_pop_auth(struct mta_acc *a, const struct pop3_server_event *ev)
         snprintf(a->uids[i], sizeof a->uids[i], "%u.%u", (unsigned)mbox_folder_uidvalidity(f),
                  (unsigned)msg->uid);
         a->snap[i].uid = a->uids[i];
-        a->snap[i].data = msg->raw;
+        /* A copy: the maildrop lock keeps other POP3 sessions out, but an
+         * IMAP session may expunge (and free) a message while this session
+         * still lists and retrieves it (RFC 1939 §8 lets the server keep
+         * such a snapshot). */
+        char *copy = ms_xmalloc(msg->len ? msg->len : 1);
+        memcpy(copy, msg->raw, msg->len);
+        a->snap[i].data = copy;
         a->snap[i].len = msg->len;
     }
     pop3_server_auth_ok(a->pop, a->snap, a->nsnap);
@@ -322,6 +329,7 @@ void mta_acc_free(struct mta_acc *a)
     imap_server_free(a->im);
     world_lines_free(&a->lin);
     world_lines_free(&a->lout);
+    for (size_t i = 0; a->snap && i < a->nsnap; i++) free((char *)(uintptr_t)a->snap[i].data);
     free(a->snap);
     free(a->uids);
     free(a->in);

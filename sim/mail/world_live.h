@@ -20,4 +20,10 @@ struct evq *world_evq(struct world *w);
  * bytes). Call before the world runs. Can't fail. */
 void world_live_web_secret(struct world *w, const unsigned char *secret, size_t n);
 
+/* Bounded memory: when more than max Message-IDs are remembered (they
+ * follow a message from hop to hop as one message number), forget them
+ * all; a copy still in flight then gets a new number in the trace. Returns
+ * how many are remembered now. Can't fail. */
+size_t world_msgid_trim(struct world *w, size_t max);
+
 #endif
