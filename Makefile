@@ -6,6 +6,7 @@
 #   make test       deps (incl. test tools), build, run every test under ASan+UBSan
 #   make bench      build with -O2 and print "bench <name> <value> <unit>" lines
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
+#   make soak-live  an hour of bounded load on live mode; prints RSS start/peak/end
 #   make lint       layer-boundary check and cppcheck
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -67,7 +68,7 @@ FUZZ_BIN := $(FUZZ_SRC:%.c=$(BUILD)/fuzz/%)
 REPLAY_BIN := $(FUZZ_SRC:%.c=$(BUILD)/san/%_replay)
 
 .PHONY: all deps deps-test run test unit-tests test-scripts bench fuzz fuzz-smoke \
-        lint format-check install uninstall clean golden soak
+        lint format-check install uninstall clean golden soak soak-live
 all: mailsim
 
 # ---- build -----------------------------------------------------------------
@@ -157,6 +158,11 @@ fuzz: $(FUZZ_BIN)
 # ---- soak: thousands of random scenarios with faults (SOAK_RUNS=N) ----------
 soak:
 	@sh scripts/soak.sh "$(BUILD)"
+
+# ---- soak-live: an hour of bounded load on live mode, RSS at start, peak, end ---
+SOAK_LIVE_SECONDS ?= 3600
+soak-live: mailsim
+	@python3 scripts/soak-live.py --seconds $(SOAK_LIVE_SECONDS) --max-rss-mb 128
 
 # ---- quality -------------------------------------------------------------------
 lint:
