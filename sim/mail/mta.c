@@ -5,6 +5,7 @@
  * (RFC 3464 multipart/report, sent from the null reverse path <>, §6.1).
  * Open relay refused: on port 25 only local domains are accepted. */
 #include "mail/mta_int.h"
+#include "mail/world_live.h"
 
 #include "core/dur.h"
 #include "format/dsn.h"
@@ -389,6 +390,7 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
     if (m->cfg->eightbitmime) cfg.ext |= SMTP_EXT_8BITMIME;
     if (m->cfg->size_limit) cfg.ext |= SMTP_EXT_SIZE;
     cfg.ext |= SMTP_EXT_ENHANCEDSTATUSCODES;
+    if (world_live_tls_for(m->w, ss->peer)) cfg.ext |= SMTP_EXT_STARTTLS;
     if (ss->port == MTA_PORT_SUBMISSION && m->cfg->auth_required) {
         cfg.ext |= SMTP_EXT_AUTH;
         cfg.auth_required = true;

@@ -5,6 +5,7 @@
  * with every line traced. */
 #include "mail/mta_int.h"
 
+#include "mail/world_live.h"
 #include "proto/imap_server.h"
 #include "proto/pop3_server.h"
 
@@ -289,12 +290,13 @@ static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c)
         cfg.store = m->store;
         cfg.host = m->sh->name;
         cfg.epoch_unix = m->w->s->epoch;
+        cfg.starttls = world_live_tls_for(m->w, a->peer);
         a->im = imap_server_new(&cfg);
     } else {
         char ts[96];
         snprintf(ts, sizeof ts, "<%u.%u@%s>", (unsigned)a->conn, (unsigned)(evq_now(m->w->q) / SIM_US_PER_S),
                  m->sh->name);
-        struct pop3_server_cfg cfg = {m->sh->name, ts};
+        struct pop3_server_cfg cfg = {m->sh->name, ts, world_live_tls_for(m->w, a->peer)};
         a->pop = pop3_server_new(&cfg);
     }
     a->next_acc = m->accs;

@@ -40,6 +40,8 @@ struct world {
     struct world_idmap *ids; /* Message-ID -> message number */
     struct world_web *webs;  /* web servers' listeners and connections (world_web.c) */
     char web_secret[33];     /* webmail's form-token key: from the seed, or random live */
+    bool live_tls;           /* live mode with --tls: servers offer STARTTLS ... */
+    uint32_t live_tls_peer;  /* ... to this host (the real clients) */
 };
 
 /* Line tracing: bytes of one direction of a connection, cut into CRLF

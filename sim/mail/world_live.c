@@ -19,3 +19,14 @@ void world_live_web_secret(struct world *w, const unsigned char *secret, size_t 
 {
     md5_hex(secret, n, w->web_secret);
 }
+
+void world_live_tls(struct world *w, uint32_t peer)
+{
+    w->live_tls = true;
+    w->live_tls_peer = peer;
+}
+
+bool world_live_tls_for(const struct world *w, uint32_t peer)
+{
+    return w->live_tls && w->live_tls_peer == peer;
+}

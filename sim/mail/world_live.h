@@ -20,6 +20,14 @@ struct evq *world_evq(struct world *w);
  * bytes). Call before the world runs. Can't fail. */
 void world_live_web_secret(struct world *w, const unsigned char *secret, size_t n);
 
+/* Live mode with --tls: the mail servers offer STARTTLS (SMTP), STLS (POP3)
+ * and STARTTLS (IMAP) on connections from host peer, whose real ends the
+ * bridge encrypts; simulated clients never see the offer. Call before the
+ * world runs. Can't fail. */
+void world_live_tls(struct world *w, uint32_t peer);
+/* True when connections from host peer are offered STARTTLS. */
+bool world_live_tls_for(const struct world *w, uint32_t peer);
+
 /* Bounded memory: when more than max Message-IDs are remembered (they
  * follow a message from hop to hop as one message number), forget them
  * all; a copy still in flight then gets a new number in the trace. Returns

@@ -46,7 +46,7 @@ static void imap_logout(struct imap_server *s, const char *bye);
 static imap_cmd_fn imap_cmd_capability, imap_cmd_noop, imap_cmd_logout, imap_cmd_login,
     imap_cmd_authenticate, imap_cmd_check, imap_cmd_close, imap_cmd_unselect, imap_cmd_expunge_c,
     imap_cmd_search_c, imap_cmd_fetch_c, imap_cmd_store_c, imap_cmd_copy_c, imap_cmd_move_c,
-    imap_cmd_uid, imap_cmd_idle;
+    imap_cmd_uid, imap_cmd_idle, imap_cmd_starttls;
 
 static const struct imap_cmd_def imap_cmds[] = {
     {"CAPABILITY", ST_ANY, false, imap_cmd_capability},
@@ -54,6 +54,7 @@ static const struct imap_cmd_def imap_cmds[] = {
     {"LOGOUT", ST_ANY, false, imap_cmd_logout},
     {"LOGIN", ST_N, true, imap_cmd_login},
     {"AUTHENTICATE", ST_N, true, imap_cmd_authenticate},
+    {"STARTTLS", ST_N, false, imap_cmd_starttls},
     {"SELECT", ST_A | ST_S, true, imap_cmd_select},
     {"EXAMINE", ST_A | ST_S, true, imap_cmd_examine},
     {"CREATE", ST_A | ST_S, true, imap_cmd_create},
@@ -459,6 +460,13 @@ size_t imap_server_recv(struct imap_server *s, const char *in, size_t len)
             bool bad = line_has_bare_eol(&s->lr) || line_has_nul(&s->lr);
             s->bare_lf_line = line_ended_by_lf(&s->lr);
             imap_on_line(s, (char *)(uintptr_t)line, n, bad);
+            if (s->discard_rest) {
+                /* RFC 3501 §6.2.1 (CVE-2011-0411): plaintext after STARTTLS
+                 * in the same flight is never a command. */
+                s->discard_rest = false;
+                s->in_offset += len - used;
+                used = len;
+            }
         }
     }
     return used;
@@ -743,8 +751,27 @@ bool imap_srv_args_end(struct imap_server *s, struct imap_cur *c, const char *ta
 static void imap_cmd_capability(struct imap_server *s, struct imap_cur *c, const char *tag)
 {
     (void)c;
-    imap_srv_untagged(s, "CAPABILITY " IMAP_CAPS);
+    imap_srv_untagged(s, "CAPABILITY " IMAP_CAPS "%s",
+                      s->cfg.starttls && !s->tls ? " STARTTLS" : "");
     imap_srv_tagged(s, tag, IMAP_OK, "CAPABILITY completed");
+}
+
+/* RFC 3501 §6.2.1: OK, then TLS; the client asks CAPABILITY again. Only in
+ * the not-authenticated state (the table), once, and only when offered. */
+static void imap_cmd_starttls(struct imap_server *s, struct imap_cur *c, const char *tag)
+{
+    (void)c;
+    if (!s->cfg.starttls) {
+        imap_srv_tagged(s, tag, IMAP_BAD, "Unknown command");
+        return;
+    }
+    if (s->tls) {
+        imap_srv_tagged(s, tag, IMAP_BAD, "TLS already active");
+        return;
+    }
+    s->tls = true;
+    s->discard_rest = true;
+    imap_srv_tagged(s, tag, IMAP_OK, "Begin TLS negotiation now");
 }
 
 static void imap_cmd_noop(struct imap_server *s, struct imap_cur *c, const char *tag)

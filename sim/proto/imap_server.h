@@ -51,6 +51,7 @@ struct imap_server_cfg {
     size_t max_literal_preauth;   /* before login; 0 = 1024 */
     size_t out_high_water;        /* stop reading above this; 0 = 64 KiB */
     int64_t epoch_unix;           /* Unix seconds at simulated time 0 (INTERNALDATE) */
+    bool starttls;                /* offer STARTTLS (RFC 3501 §6.2.1): the caller encrypts */
 };
 
 enum imap_event_kind {

@@ -34,6 +34,7 @@ struct pop3_msg {
 struct pop3_server_cfg {
     const char *hostname;  /* in the sign-off, e.g. "dewey" */
     const char *timestamp; /* APOP timestamp "<...>", unique per greeting (§7) */
+    bool stls;             /* offer STLS (RFC 2595 §4): the caller can encrypt */
 };
 
 enum pop3_sev_kind {

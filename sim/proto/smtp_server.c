@@ -57,6 +57,8 @@ struct smtp_server {
     bool ehlo;          /* the session began with EHLO */
     bool pipelining_ok; /* EHLO and PIPELINING advertised (RFC 2920) */
     bool authenticated;
+    bool tls;          /* STARTTLS done: from here the caller encrypts (RFC 3207) */
+    bool discard_rest; /* STARTTLS accepted: drop what followed it in the flight */
 
     /* the mail transaction */
     unsigned rcpts;
@@ -101,6 +103,7 @@ static void srv_unauth_pipelining(struct smtp_server *s, const char *what);
 static void srv_command(struct smtp_server *s, const char *line, size_t len, bool more);
 static void srv_sasl_line(struct smtp_server *s, const char *line, size_t len);
 static void srv_data_end(struct smtp_server *s);
+static srv_cmd_fn srv_cmd_starttls;
 static srv_cmd_fn srv_cmd_helo, srv_cmd_ehlo, srv_cmd_mail, srv_cmd_rcpt, srv_cmd_data, srv_cmd_rset,
     srv_cmd_noop, srv_cmd_vrfy, srv_cmd_expn, srv_cmd_help, srv_cmd_quit, srv_cmd_auth,
     srv_cmd_notimpl;
@@ -129,7 +132,7 @@ static const struct srv_cmd srv_cmds[] = {
     {"NOOP", srv_cmd_noop, true},      {"QUIT", srv_cmd_quit, true},
     {"VRFY", srv_cmd_vrfy, true},      {"EXPN", srv_cmd_expn, true},
     {"HELP", srv_cmd_help, true},      {"AUTH", srv_cmd_auth, true},
-    {"STARTTLS", srv_cmd_notimpl, true}, {"BDAT", srv_cmd_notimpl, true},
+    {"STARTTLS", srv_cmd_starttls, true}, {"BDAT", srv_cmd_notimpl, true},
     {"ETRN", srv_cmd_notimpl, true},   {"TURN", srv_cmd_notimpl, true},
     {"SEND", srv_cmd_notimpl, true},   {"SOML", srv_cmd_notimpl, true},
     {"SAML", srv_cmd_notimpl, true},
@@ -480,6 +483,13 @@ size_t smtp_server_recv(struct smtp_server *s, const char *in, size_t len)
                 srv_command(s, s->cmd, s->cmd_len, more);
             }
         }
+        if (s->discard_rest) {
+            /* RFC 3207 §4.2 (CVE-2011-0411): plaintext sent after STARTTLS
+             * in the same flight is never a command. */
+            s->discard_rest = false;
+            s->in_off += len - off;
+            off = len;
+        }
         s->cmd_off = s->in_off;
     }
     srv_step_end(s);
@@ -576,7 +586,7 @@ static void srv_helo_common(struct smtp_server *s, const char *arg, size_t arg_l
         return;
     }
     /* §4.1.1.1: "250-domain greeting", then one extension per line. */
-    const char *ext_lines[6];
+    const char *ext_lines[7];
     char size_line[40];
     size_t ne = 0;
     if (s->cfg.ext & SMTP_EXT_PIPELINING) ext_lines[ne++] = "PIPELINING";
@@ -587,6 +597,7 @@ static void srv_helo_common(struct smtp_server *s, const char *arg, size_t arg_l
     if (s->cfg.ext & SMTP_EXT_AUTH) ext_lines[ne++] = "AUTH PLAIN LOGIN";
     if (s->cfg.ext & SMTP_EXT_ENHANCEDSTATUSCODES) ext_lines[ne++] = "ENHANCEDSTATUSCODES";
     if (s->cfg.ext & SMTP_EXT_8BITMIME) ext_lines[ne++] = "8BITMIME";
+    if ((s->cfg.ext & SMTP_EXT_STARTTLS) && !s->tls) ext_lines[ne++] = "STARTTLS";
     size_t n = srv_reply_head(s, 250, NULL, ne ? '-' : ' ');
     n = srv_reply_text(s, n, 0, s->hostname, strlen(s->hostname));
     n = srv_reply_text(s, n, 0, " Hello ", 7);
@@ -807,6 +818,36 @@ static void srv_cmd_rset(struct smtp_server *s, const char *arg, size_t arg_len,
     }
     srv_txn_reset(s, true);
     srv_reply(s, 250, "2.0.0", "Ok");
+}
+
+/* RFC 3207 §4: 220, then TLS; §4.2: the server forgets what it learned
+ * (EHLO, AUTH) and the client starts over with EHLO. */
+static void srv_cmd_starttls(struct smtp_server *s, const char *arg, size_t arg_len, bool has_arg)
+{
+    if (!(s->cfg.ext & SMTP_EXT_STARTTLS)) {
+        srv_cmd_notimpl(s, arg, arg_len, has_arg);
+        return;
+    }
+    if (has_arg) {
+        srv_reply(s, 501, "5.5.4", "Syntax: STARTTLS (no arguments)");
+        return;
+    }
+    if (s->tls) {
+        srv_reply(s, 503, "5.5.1", "Error: TLS already active");
+        return;
+    }
+    if (s->st == SMTP_SS_MAIL || s->st == SMTP_SS_RCPT) {
+        srv_reply(s, 503, "5.5.1", "Error: MAIL transaction in progress");
+        return;
+    }
+    srv_txn_reset(s, true);
+    s->tls = true;
+    s->ehlo = false;
+    s->pipelining_ok = false;
+    s->authenticated = false;
+    s->discard_rest = true;
+    srv_reply(s, 220, "2.0.0", "Ready to start TLS");
+    if (s->st != SMTP_SS_INIT) srv_enter_state(s, SMTP_SS_INIT);
 }
 
 static void srv_cmd_noop(struct smtp_server *s, const char *arg, size_t arg_len, bool has_arg)

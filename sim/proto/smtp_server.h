@@ -23,7 +23,10 @@ enum smtp_ext {
     SMTP_EXT_8BITMIME = 1u << 2,            /* RFC 6152 */
     SMTP_EXT_ENHANCEDSTATUSCODES = 1u << 3, /* RFC 2034 */
     SMTP_EXT_AUTH = 1u << 4,                /* RFC 4954: PLAIN and LOGIN */
-    SMTP_EXT_ALL = (1u << 5) - 1,
+    SMTP_EXT_STARTTLS = 1u << 5,            /* RFC 3207: offered when the caller can
+                                             * encrypt (live mode with --tls); the
+                                             * engine says 220 and starts afresh */
+    SMTP_EXT_ALL = (1u << 6) - 1,
 };
 
 /* RFC 5321 §4.5.3.2.7: wait at least this long for the next command before

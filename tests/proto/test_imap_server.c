@@ -132,6 +132,41 @@ static void test_quoted_and_bare_eol(void **state)
     mbox_store_free(st);
 }
 
+/* RFC 3501 §6.2.1: STARTTLS only when offered (CAPABILITY lists it until
+ * it is done), only before login, once; plaintext after it in the same
+ * flight is dropped. */
+static void test_starttls(void **state)
+{
+    (void)state;
+    struct mbox_store *st = mbox_store_new(1);
+    char *out = imap_t_session(st, "a1 STARTTLS\r\n", 7);
+    assert_string_equal(out, GREETING "a1 BAD Unknown command\r\n");
+    free(out);
+    struct imap_server_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.store = st;
+    cfg.check_login = imap_t_login;
+    cfg.starttls = true;
+    struct imap_server *s = imap_server_new(&cfg);
+    struct imap_t_out o = {0};
+    static const char in[] = "a1 CAPABILITY\r\na2 STARTTLS\r\na3 LOGIN bob secret\r\n";
+    imap_t_feed(s, in, sizeof in - 1, SIZE_MAX, &o); /* one flight */
+    assert_string_equal(o.p, GREETING "* CAPABILITY " "IMAP4rev1 LITERAL+ SASL-IR IDLE MOVE UNSELECT "
+                             "UIDPLUS AUTH=PLAIN STARTTLS\r\na1 OK CAPABILITY completed\r\n"
+                             "a2 OK Begin TLS negotiation now\r\n");
+    free(o.p);
+    memset(&o, 0, sizeof o);
+    static const char in2[] = "a4 CAPABILITY\r\na5 STARTTLS\r\n" LOGIN "a6 STARTTLS\r\n";
+    imap_t_feed(s, in2, sizeof in2 - 1, 7, &o);
+    assert_string_equal(o.p, "* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE MOVE UNSELECT UIDPLUS "
+                             "AUTH=PLAIN\r\na4 OK CAPABILITY completed\r\n"
+                             "a5 BAD TLS already active\r\n" LOGIN_OK
+                             "a6 BAD Command not allowed in the authenticated state\r\n");
+    free(o.p);
+    imap_server_free(s);
+    mbox_store_free(st);
+}
+
 static void test_long_line(void **state)
 {
     (void)state;
@@ -573,7 +608,7 @@ int main(void)
         cmocka_unit_test(test_other_protocols),
         cmocka_unit_test(test_literal_toobig_plus),  cmocka_unit_test(test_literal_wrong_command),
         cmocka_unit_test(test_literal_zero_and_plus), cmocka_unit_test(test_quoted_and_bare_eol),
-        cmocka_unit_test(test_long_line),            cmocka_unit_test(test_nesting_and_search),
+        cmocka_unit_test(test_long_line), cmocka_unit_test(test_starttls),            cmocka_unit_test(test_nesting_and_search),
         cmocka_unit_test(test_fetch_items),          cmocka_unit_test(test_mailbox_commands),
         cmocka_unit_test(test_append),               cmocka_unit_test(test_store_expunge_close),
         cmocka_unit_test(test_authenticate_plain),   cmocka_unit_test(test_uidplus),   cmocka_unit_test(test_seqset_ranges),

@@ -181,6 +181,43 @@ static void test_bad_bytes(void **state)
     h_server_fini(&h);
 }
 
+/* RFC 2595 §4: STLS only when offered (CAPA lists it), only in
+ * AUTHORIZATION, once; a USER before it is forgotten; plaintext after it in
+ * the same flight is dropped. */
+static void test_stls(void **state)
+{
+    (void)state;
+    struct h_server h;
+    h_server_init(&h, NULL);
+    h_server_pump(&h);
+    h_clear(&h);
+    h_server_send(&h, "STLS\r\n");
+    assert_string_equal(h_out(&h), "-ERR unknown command\r\n");
+    h_server_fini(&h);
+
+    h_server_init(&h, NULL);
+    pop3_server_free(h.s);
+    struct pop3_server_cfg cfg = {.hostname = "dewey", .stls = true};
+    h.s = pop3_server_new(&cfg);
+    h_server_pump(&h);
+    h_clear(&h);
+    h_server_send(&h, "CAPA\r\n");
+    assert_non_null(strstr(h_out(&h), "\r\nSTLS\r\n"));
+    h_clear(&h);
+    static const char in[] = "USER mrose\r\nSTLS\r\nPASS injected\r\n";
+    h_server_send_step(&h, in, sizeof in - 1, 0);
+    assert_string_equal(h_out(&h), "+OK mrose, send PASS\r\n+OK Begin TLS negotiation\r\n");
+    h_clear(&h);
+    h_server_send(&h, "PASS tanstaaf\r\n");
+    assert_string_equal(h_out(&h), "-ERR send USER first\r\n");
+    h_clear(&h);
+    h_server_send(&h, "STLS\r\nCAPA\r\n");
+    assert_string_equal(h_out(&h), "-ERR TLS already active\r\n+OK Capability list follows\r\n"
+                                   "TOP\r\nUSER\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\n"
+                                   "IMPLEMENTATION mailsim\r\n.\r\n");
+    h_server_fini(&h);
+}
+
 static void test_pass_with_spaces(void **state)
 {
     (void)state;
@@ -354,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_line_limits),
         cmocka_unit_test(test_bad_bytes),
         cmocka_unit_test(test_pass_with_spaces),
+        cmocka_unit_test(test_stls),
         cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_retr_streams_bounded),
         cmocka_unit_test(test_http_client_at_pop3_port),

@@ -229,6 +229,38 @@ static void test_injection(void **state)
                             "500 5.5.2 Error: command not recognized\r\n");
 }
 
+/* RFC 3207: STARTTLS is offered only when the caller can encrypt; 220,
+ * then the session starts afresh (EHLO again, no STARTTLS in it, AUTH
+ * forgotten); a second STARTTLS, arguments, or one inside a transaction are
+ * refused; plaintext after STARTTLS in the same flight is dropped (§4.2). */
+static void test_starttls(void **state)
+{
+    (void)state;
+    struct smtp_server_cfg cfg;
+    smtp_server_cfg_default(&cfg);
+    expect_cfg(&cfg, "STARTTLS\r\n", 10, "502 5.5.1 Error: command not implemented\r\n");
+    cfg.ext |= SMTP_EXT_STARTTLS;
+    static const char again[] = EHLO_IN "STARTTLS\r\n" EHLO_IN "STARTTLS\r\nSTARTTLS x\r\n";
+    expect_cfg(&cfg, again, sizeof again - 1,
+               "250-mx.example.org Hello c.example\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n"
+               "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 STARTTLS\r\n"
+               "220 2.0.0 Ready to start TLS\r\n" EHLO_OUT
+               "503 5.5.1 Error: TLS already active\r\n"
+               "501 5.5.4 Syntax: STARTTLS (no arguments)\r\n");
+    expect_cfg(&cfg, "STARTTLS\r\nMAIL FROM:<a@a.example>\r\n",
+               sizeof "STARTTLS\r\nMAIL FROM:<a@a.example>\r\n" - 1,
+               "220 2.0.0 Ready to start TLS\r\n503 5.5.1 Error: send HELO/EHLO first\r\n");
+    /* one write: the MAIL after STARTTLS is injected plaintext, never run */
+    cfg.forbid_unauth_pipelining = false;
+    struct srv_result r;
+    static const char inj[] = "STARTTLS\r\nMAIL FROM:<evil@x.example>\r\n";
+    srv_drive(&cfg, inj, sizeof inj - 1, 0, &r);
+    assert_non_null(strstr(r.out.p, "220 2.0.0 Ready to start TLS\r\n"));
+    assert_null(strstr(r.out.p, "503"));
+    assert_null(strstr(r.out.p, "250 2.1.0"));
+    srv_result_free(&r);
+}
+
 static void test_too_many_recipients(void **state)
 {
     (void)state;
@@ -618,7 +650,7 @@ int main(void)
         cmocka_unit_test(test_greeting_and_ehlo), cmocka_unit_test(test_simple_commands),
         cmocka_unit_test(test_line_limits),       cmocka_unit_test(test_sequence_errors),
         cmocka_unit_test(test_mail_syntax),       cmocka_unit_test(test_rcpt),
-        cmocka_unit_test(test_injection),         cmocka_unit_test(test_too_many_recipients),
+        cmocka_unit_test(test_injection), cmocka_unit_test(test_starttls),         cmocka_unit_test(test_too_many_recipients),
         cmocka_unit_test(test_data_ok_and_unstuffing), cmocka_unit_test(test_data_limits),
         cmocka_unit_test(test_data_8bit_and_nul), cmocka_unit_test(test_smuggling),
         cmocka_unit_test(test_unauthorised_pipelining), cmocka_unit_test(test_auth),
