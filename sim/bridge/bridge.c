@@ -2,6 +2,7 @@
  * to a simulated TCP connection from "real-client", and the loop that keeps
  * simulated time on the wall clock (see bridge.h). */
 #include "bridge/bridge.h"
+#include "bridge/bridge_tls.h"
 
 #include "core/evq.h"
 #include "mail/world_live.h"
@@ -64,6 +65,11 @@ struct bridge_sess {
     bool got_data;          /* the simulated server has sent something */
     int64_t last_ms;        /* wall clock of the last progress */
     int64_t closing_ms;     /* when closing began */
+    struct ssl_st *ssl;     /* TLS on the real socket (--tls), else NULL */
+    bool tls_hs;            /* the TLS handshake is under way */
+    int tls_want;           /* POLLIN / POLLOUT the TLS session waits for */
+    bool stls_wait;         /* the client asked STARTTLS: hold its bytes until the reply */
+    bool stls_go;           /* the server said yes: TLS starts once the reply is written */
     struct bridge_lines lc; /* client's lines */
     struct bridge_lines ls; /* server's lines */
 };
@@ -90,6 +96,7 @@ struct bridge {
     struct bridge_stats st;
     struct pollfd *pfd;
     size_t pfd_cap;
+    struct bridge_tls *tls; /* --tls, else NULL */
 };
 
 static int64_t bridge_wall_us(void);
@@ -100,9 +107,11 @@ static void bridge_sess_drop(struct bridge_sess *s, const char *why);
 static void bridge_out_append(struct bridge_sess *s, const char *data, size_t len);
 
 static const char *const bridge_trace_proto[BRIDGE_PROTO_COUNT] = {
-    "SMTP", "SMTP", "POP3", "IMAP", "HTTP",
+    "SMTP", "SMTP", "POP3", "IMAP", "HTTP", "SMTP", "POP3", "IMAP",
 };
 #define BRIDGE_STATE "real client"
+/* The client's lines once TLS is on: only the two endpoints see them. */
+#define BRIDGE_STATE_TLS "real client, inside TLS"
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -141,8 +150,23 @@ static void bridge_lines_feed(struct bridge_sess *s, struct bridge_lines *l, enu
         l->buf[l->len++] = data[i];
         bool eol = l->len >= 2 && l->buf[l->len - 2] == '\r' && l->buf[l->len - 1] == '\n';
         if (eol || l->len == BRIDGE_LINE_MAX) {
+            const char *st = s->ssl ? BRIDGE_STATE_TLS : BRIDGE_STATE;
             trace_add_line(b->tr, evq_now(b->q), kind, s->conn_id, b->client, s->host, side,
-                           bridge_trace_proto[s->p], BRIDGE_STATE, BRIDGE_STATE, l->buf, l->len);
+                           bridge_trace_proto[s->p], st, st, l->buf, l->len);
+            if (kind == TR_LINE_SENT && b->tls && !s->ssl &&
+                bridge_is_starttls(s->p, l->buf, l->len))
+                s->stls_wait = true; /* hold what follows until the reply */
+            if (kind == TR_LINE_RECEIVED && s->stls_wait && !s->stls_go) {
+                int r = bridge_starttls_reply(s->p, l->buf, l->len);
+                if (r == 1) {
+                    /* RFC 3207 §4.2, RFC 2595 §4 (CVE-2011-0411): plaintext the
+                     * client sent after STARTTLS is dropped, never relayed. */
+                    s->stls_go = true;
+                    s->in_len = 0;
+                } else if (r == 0) {
+                    s->stls_wait = false;
+                }
+            }
             if (kind == TR_LINE_RECEIVED && !s->closing) {
                 /* L1: a client that keeps sending bad commands is shown the door. */
                 if (bridge_is_error_reply(s->p, l->buf, l->len))
@@ -255,6 +279,10 @@ static void bridge_sess_release_slot(struct bridge_sess *s)
 
 static void bridge_sess_close_fd(struct bridge_sess *s)
 {
+    if (s->ssl) {
+        bridge_tls_end(s->ssl);
+        s->ssl = NULL;
+    }
     if (s->fd >= 0) close(s->fd);
     s->fd = -1;
     bridge_sess_release_slot(s);
@@ -325,12 +353,17 @@ static void bridge_sess_pump_in(struct bridge_sess *s)
         s->first_checked = true;
     }
     if (!s->first_checked || !s->conn) return;
-    while (s->in_len) {
+    /* Before TLS (with --tls), one line at a time, so that nothing the
+     * client sends after STARTTLS reaches the server before its reply. */
+    bool by_line = s->b->tls && !s->ssl && bridge_proto_plain(s->p) != BRIDGE_HTTP;
+    while (s->in_len && !s->stls_wait) {
         size_t unacked = tcp_unacked(s->conn);
         if (unacked >= BRIDGE_SIM_INFLIGHT_MAX) break;
         size_t room = tcp_send_space(s->conn);
         if (room > BRIDGE_SIM_INFLIGHT_MAX - unacked) room = BRIDGE_SIM_INFLIGHT_MAX - unacked;
         size_t n = s->in_len < room ? s->in_len : room;
+        const char *lf = by_line ? memchr(s->in, '\n', n) : NULL;
+        if (lf) n = (size_t)(lf - s->in) + 1;
         if (n == 0) break;
         n = tcp_send(s->conn, s->in, n);
         if (n == 0) break;
@@ -344,24 +377,94 @@ static void bridge_sess_pump_in(struct bridge_sess *s)
     }
 }
 
+/* The client closed: its slot is free at once, whatever the dialogue's
+ * state; its last bytes still reach the server and the server's last
+ * replies are still written, for at most BRIDGE_LINGER_MS. */
+static void bridge_sess_client_closed(struct bridge_sess *s)
+{
+    s->client_eof = true;
+    s->closing_ms = bridge_wall_ms();
+    bridge_sess_release_slot(s);
+}
+
+static void bridge_sess_got(struct bridge_sess *s, size_t n)
+{
+    s->in_len += n;
+    s->b->st.bytes_in += (uint64_t)n;
+    s->last_ms = bridge_wall_ms();
+    if (!s->pending_ms) s->pending_ms = s->last_ms;
+    s->pending_bytes += (uint64_t)n;
+}
+
+/* The TLS handshake moved on; true when the session may go on. */
+static bool bridge_sess_handshake(struct bridge_sess *s)
+{
+    struct bridge *b = s->b;
+    enum bridge_tls_rc rc = bridge_tls_handshake(s->ssl);
+    s->tls_want = rc == BRIDGE_TLS_WANT_READ ? POLLIN : rc == BRIDGE_TLS_WANT_WRITE ? POLLOUT : 0;
+    if (rc == BRIDGE_TLS_WANT_READ || rc == BRIDGE_TLS_WANT_WRITE) return true;
+    if (rc != BRIDGE_TLS_OK) {
+        char why[300];
+        snprintf(why, sizeof why, "failed the TLS handshake (%s)", bridge_tls_last_error());
+        bridge_sess_drop(s, why);
+        return false;
+    }
+    s->tls_hs = false;
+    s->last_ms = bridge_wall_ms();
+    char what[96];
+    bridge_tls_describe(s->ssl, what, sizeof what);
+    trace_add_narration(b->tr, evq_now(b->q), s->host,
+                        "%s on live connection %u (%s): from here the connection is encrypted "
+                        "(%s). On the wire between the real client and the bridge there are only "
+                        "TLS records now; the lines that follow are the plaintext only the two "
+                        "endpoints see.",
+                        bridge_proto_is_tls(s->p) ? "Implicit TLS" : "STARTTLS", s->id,
+                        bridge_proto_name(s->p), what);
+    return true;
+}
+
+static void bridge_sess_read_tls(struct bridge_sess *s)
+{
+    if (s->tls_hs && !bridge_sess_handshake(s)) return;
+    while (!s->tls_hs && s->fd >= 0 && !s->client_eof && !s->closing && s->in_len < BRIDGE_IN_MAX) {
+        size_t got = 0;
+        enum bridge_tls_rc rc =
+            bridge_tls_read(s->ssl, s->in + s->in_len, BRIDGE_IN_MAX - s->in_len, &got);
+        s->tls_want = 0;
+        if (rc == BRIDGE_TLS_OK) {
+            bridge_sess_got(s, got);
+        } else if (rc == BRIDGE_TLS_WANT_READ) {
+            break;
+        } else if (rc == BRIDGE_TLS_WANT_WRITE) {
+            s->tls_want = POLLOUT;
+            break;
+        } else if (rc == BRIDGE_TLS_CLOSED) {
+            bridge_sess_client_closed(s);
+        } else {
+            char why[300];
+            snprintf(why, sizeof why, "sent a bad TLS record (%s)", bridge_tls_last_error());
+            bridge_sess_drop(s, why);
+            return;
+        }
+    }
+    bridge_sess_pump_in(s);
+}
+
 static void bridge_sess_read(struct bridge_sess *s)
 {
+    /* Between STARTTLS and the handshake the socket is not read as
+     * plaintext: the next bytes are the client's TLS ClientHello. */
+    if (s->stls_wait || s->stls_go) return;
+    if (s->ssl) {
+        bridge_sess_read_tls(s);
+        return;
+    }
     while (s->fd >= 0 && !s->client_eof && !s->closing && s->in_len < BRIDGE_IN_MAX) {
         ssize_t n = recv(s->fd, s->in + s->in_len, BRIDGE_IN_MAX - s->in_len, 0);
         if (n > 0) {
-            s->in_len += (size_t)n;
-            s->b->st.bytes_in += (uint64_t)n;
-            s->last_ms = bridge_wall_ms();
-            if (!s->pending_ms) s->pending_ms = s->last_ms;
-            s->pending_bytes += (uint64_t)n;
+            bridge_sess_got(s, (size_t)n);
         } else if (n == 0) {
-            /* The client closed: its slot is free at once, whatever the
-             * dialogue's state; its last bytes still reach the server and
-             * the server's last replies are still written, for at most
-             * BRIDGE_LINGER_MS. */
-            s->client_eof = true;
-            s->closing_ms = bridge_wall_ms();
-            bridge_sess_release_slot(s);
+            bridge_sess_client_closed(s);
         } else if (errno == EINTR) {
             continue;
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -376,7 +479,28 @@ static void bridge_sess_read(struct bridge_sess *s)
 
 static void bridge_sess_write(struct bridge_sess *s)
 {
-    while (s->fd >= 0 && s->out_off < s->out_len) {
+    if (s->ssl && s->tls_hs) {
+        bridge_sess_handshake(s);
+        return;
+    }
+    while (s->ssl && s->fd >= 0 && s->out_off < s->out_len) {
+        size_t put = 0;
+        enum bridge_tls_rc rc =
+            bridge_tls_write(s->ssl, s->out + s->out_off, s->out_len - s->out_off, &put);
+        s->tls_want = 0;
+        if (rc == BRIDGE_TLS_OK) {
+            s->out_off += put;
+            s->b->st.bytes_out += (uint64_t)put;
+            s->last_ms = bridge_wall_ms();
+        } else if (rc == BRIDGE_TLS_WANT_WRITE || rc == BRIDGE_TLS_WANT_READ) {
+            s->tls_want = rc == BRIDGE_TLS_WANT_READ ? POLLIN : POLLOUT;
+            return;
+        } else {
+            bridge_sess_drop(s, "went away");
+            return;
+        }
+    }
+    while (!s->ssl && s->fd >= 0 && s->out_off < s->out_len) {
         ssize_t n = send(s->fd, s->out + s->out_off, s->out_len - s->out_off, MSG_NOSIGNAL);
         if (n > 0) {
             s->out_off += (size_t)n;
@@ -392,6 +516,14 @@ static void bridge_sess_write(struct bridge_sess *s)
         }
     }
     if (s->out_off == s->out_len) s->out_off = s->out_len = 0;
+    if (s->stls_go && s->out_len == 0 && s->fd >= 0 && !s->closing) {
+        /* The server's "go ahead" is on its way: TLS starts now (RFC 3207
+         * §4, RFC 2595 §4, RFC 3501 §6.2.1). */
+        s->stls_go = s->stls_wait = false;
+        s->ssl = bridge_tls_session(s->b->tls, s->fd);
+        s->tls_hs = true;
+        s->tls_want = POLLIN;
+    }
     /* Everything written: a closing session (server closed, bridge ended
      * it, or the client closed and the server finished) lets the socket go. */
     if (s->fd >= 0 && s->out_len == 0 && (s->closing || (s->client_eof && !s->conn)))
@@ -424,8 +556,10 @@ static void bridge_turn_away(struct bridge *b, struct bridge_listener *l, int fd
 {
     char reply[512];
     size_t n = bridge_close_reply(l->p, why, reply, sizeof reply);
-    ssize_t w = send(fd, reply, n, MSG_NOSIGNAL); /* best effort */
-    (void)w;
+    if (!bridge_proto_is_tls(l->p)) { /* a TLS client could not read it */
+        ssize_t w = send(fd, reply, n, MSG_NOSIGNAL); /* best effort */
+        (void)w;
+    }
     close(fd);
     b->st.closed_by[why]++;
     trace_add_narration(b->tr, evq_now(b->q), l->host,
@@ -470,6 +604,11 @@ static void bridge_accept(struct bridge *b, struct bridge_listener *l)
         s->p = l->p;
         s->host = l->host;
         s->first_checked = l->p == BRIDGE_HTTP; /* the HTTP port expects HTTP */
+        if (bridge_proto_is_tls(l->p)) { /* RFC 8314: TLS from the first byte */
+            s->ssl = bridge_tls_session(b->tls, fd);
+            s->tls_hs = true;
+            s->tls_want = POLLIN;
+        }
         s->last_ms = bridge_wall_ms();
         s->peer = peer;
         s->slot = true;
@@ -573,6 +712,9 @@ static void bridge_pump_all(struct bridge *b)
     int64_t now = bridge_wall_ms();
     for (struct bridge_sess *s = b->sessions; s; s = s->next) {
         if (s->fd < 0) continue;
+        if (s->ssl && !s->tls_hs && bridge_tls_pending(s->ssl) && s->in_len < BRIDGE_IN_MAX)
+            bridge_sess_read(s); /* decrypted bytes wait inside the TLS session */
+        if (s->fd < 0) continue;
         bridge_sess_pump_in(s);
         if (!s->closing && !s->client_eof && now - s->last_ms >= bridge_idle_ms(&b->cfg, s->p))
             bridge_sess_end(s, BRIDGE_WHY_IDLE);
@@ -606,8 +748,11 @@ sim_us bridge_step(struct bridge *b, int max_wait_ms)
     for (struct bridge_sess *s = b->sessions; s; s = s->next) {
         if (s->fd < 0) continue;
         short ev = 0;
-        if (!s->client_eof && !s->closing && s->in_len < BRIDGE_IN_MAX) ev |= POLLIN;
+        if (!s->client_eof && !s->closing && s->in_len < BRIDGE_IN_MAX && !s->stls_wait &&
+            !s->stls_go)
+            ev |= POLLIN;
         if (s->out_off < s->out_len) ev |= POLLOUT;
+        if (s->ssl) ev |= (short)(s->tls_want | (s->tls_hs ? POLLIN : 0));
         b->pfd[np++] = (struct pollfd){s->fd, ev, 0};
     }
     int timeout = max_wait_ms < 0 ? 0 : max_wait_ms;
@@ -627,6 +772,11 @@ sim_us bridge_step(struct bridge *b, int max_wait_ms)
             if (!b->pfd[i].revents) continue;
             for (struct bridge_sess *s = b->sessions; s; s = s->next) {
                 if (s->fd != b->pfd[i].fd) continue;
+                if (s->ssl) { /* TLS may need a read to write or a write to read */
+                    bridge_sess_read(s);
+                    if (s->fd >= 0) bridge_sess_write(s);
+                    break;
+                }
                 if (b->pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) bridge_sess_read(s);
                 if (s->fd >= 0 && (b->pfd[i].revents & POLLOUT)) bridge_sess_write(s);
                 break;
@@ -706,6 +856,11 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
     }
     b->nhosts = (size_t)b->client + 1;
     b->queue_len = ms_xcalloc(b->nhosts, sizeof *b->queue_len);
+    if (b->cfg.tls) {
+        b->tls = bridge_tls_new(b->cfg.tls_cert, b->cfg.tls_key, &b->cfg.listen, err);
+        if (!b->tls) goto fail;
+        world_live_tls(w, b->client); /* the servers offer STARTTLS to real clients */
+    }
     size_t k = 0, cap = 0;
     for (size_t h = 0; h < s->n_hosts; h++) {
         const struct scn_host *sh = &s->hosts[h];
@@ -716,7 +871,9 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
         lc.bandwidth_bps = BRIDGE_LINK_BPS;
         if (link_add(b->net, b->client, (uint32_t)h, &lc, err) == NET_NONE) goto fail;
         for (int p = 0; p < BRIDGE_PROTO_COUNT; p++) {
-            if (p == BRIDGE_SUBMISSION && !sh->mail.submission) continue;
+            if (bridge_proto_is_tls((enum bridge_proto)p) && !b->cfg.tls) continue;
+            if ((p == BRIDGE_SUBMISSION || p == BRIDGE_SUBMISSIONS) && !sh->mail.submission)
+                continue;
             if (p == BRIDGE_HTTP && !sh->mail.webmail) continue;
             int32_t port = bridge_port(b->cfg.port_base, b->cfg.port_step, k, (enum bridge_proto)p);
             if (port < 0) {
@@ -744,6 +901,13 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
         }
         k++;
     }
+    if (log && b->tls)
+        fprintf(log,
+                "live: TLS: STARTTLS offered on smtp, submission, pop3 and imap; implicit TLS on "
+                "submissions, pop3s and imaps; certificate %s (%s), SHA-256 %s\n",
+                bridge_tls_cert_path(b->tls),
+                b->cfg.tls_cert ? "given" : "self-signed, made now: trust this file",
+                bridge_tls_fingerprint(b->tls));
     if (log) {
         for (size_t i = 0; i < b->nls; i++) {
             const struct bridge_listener *l = &b->ls[i];
@@ -780,6 +944,7 @@ fail:
         close(b->ls[i].fd);
     free(b->ls);
     free(b->queue_len);
+    bridge_tls_free(b->tls);
     free(b);
     return NULL;
 }
@@ -810,6 +975,7 @@ void bridge_free(struct bridge *b)
     free(b->ls);
     free(b->pfd);
     free(b->queue_len);
+    bridge_tls_free(b->tls);
     free(b);
 }
 

@@ -34,18 +34,28 @@ enum bridge_proto {
     BRIDGE_POP3,       /* simulated port 110 */
     BRIDGE_IMAP,       /* simulated port 143 */
     BRIDGE_HTTP,       /* simulated port 80 (webmail) */
+    BRIDGE_SUBMISSIONS, /* implicit TLS (RFC 8314), --tls only: to simulated port 587 */
+    BRIDGE_POP3S,       /* implicit TLS, --tls only: to simulated port 110 */
+    BRIDGE_IMAPS,       /* implicit TLS, --tls only: to simulated port 143 */
     BRIDGE_PROTO_COUNT
 };
 
-/* Name as printed at start: "smtp", "submission", "pop3", "imap", "http";
- * "?" when out of range. Can't fail. */
+/* Name as printed at start: "smtp", "submission", "pop3", "imap", "http",
+ * "submissions", "pop3s", "imaps"; "?" when out of range. Can't fail. */
 const char *bridge_proto_name(enum bridge_proto p);
-/* The simulated port of p (25, 587, 110, 143, 80); 0 when out of range. */
+/* The simulated port of p (25, 587, 110, 143, 80, and 587, 110, 143 for
+ * the implicit-TLS services); 0 when out of range. */
 uint16_t bridge_sim_port(enum bridge_proto p);
+/* The plain service an implicit-TLS one carries (SUBMISSIONS -> SUBMISSION,
+ * POP3S -> POP3, IMAPS -> IMAP); p itself otherwise. */
+enum bridge_proto bridge_proto_plain(enum bridge_proto p);
+/* True for the implicit-TLS services. */
+bool bridge_proto_is_tls(enum bridge_proto p);
 
 /* The real port of service p of the k-th mail server (0-based, scenario
- * order): base + offset(p) + k * step, with offsets +25, +87, -1390, -1357
- * and +5580, so base 2500 gives 2525, 2587, 1110, 1143, 8080 and step 10000
+ * order): base + offset(p) + k * step, with offsets +25, +87, -1390, -1357,
+ * +5580, and -35, -505, -507 for the implicit-TLS ports, so base 2500 gives
+ * 2525, 2587, 1110, 1143, 8080 (2465, 1995, 1993 with --tls) and step 10000
  * puts the second server at 12525, 12587, 11110, 11143, 18080. Returns -1
  * when the port falls outside 1024..65535. base 0 means "any free port"
  * and gives 0. Can't fail otherwise. */
@@ -58,6 +68,14 @@ int32_t bridge_port(uint32_t base, uint32_t step, size_t k, enum bridge_proto p)
  * TRACE) followed by a space and a target starting with '/' (HTTP/0.9 and
  * cut-short lines). Can't fail. */
 bool bridge_is_http_request(const char *line, size_t len);
+
+/* True if line (a client's command line, CRLF or not) asks to start TLS in
+ * protocol p: SMTP "STARTTLS", POP3 "STLS", IMAP "tag STARTTLS" (any case). */
+bool bridge_is_starttls(enum bridge_proto p, const char *line, size_t len);
+/* What the server's reply line to that command says: 1 go ahead (SMTP 220,
+ * POP3 +OK, IMAP tagged OK), 0 refused (another final reply), -1 not the
+ * reply yet (an SMTP continuation line, an IMAP untagged line). */
+int bridge_starttls_reply(enum bridge_proto p, const char *line, size_t len);
 
 /* Why the bridge itself ends a session (rather than the simulated server). */
 enum bridge_close_why {
@@ -140,6 +158,9 @@ struct bridge_cfg {
     int64_t pending_ms;        /* default BRIDGE_PENDING_MS (--line-timeout) */
     bool log_all;              /* log segments and TCP states too */
     size_t trace_keep;         /* bytes of trace records kept (default 8 MiB); 0 = all */
+    bool tls;                  /* --tls: STARTTLS and the implicit-TLS ports */
+    const char *tls_cert;      /* --tls-cert FILE (PEM; with tls_key); NULL: made at start */
+    const char *tls_key;       /* --tls-key FILE (PEM) */
 };
 
 /* The defaults above. Can't fail. */

@@ -24,6 +24,7 @@ static void bridge_cli_usage(FILE *f)
             "usage: mailsim --serve [FILE] [--port-base N] [--port-step N] [--listen ADDR]\n"
             "                       [--max-conns N] [--max-conns-per-addr N]\n"
             "                       [--idle-timeout DUR] [--line-timeout DUR] [--log-all]\n"
+            "                       [--tls [--tls-cert FILE --tls-key FILE]]\n"
             "                       [--variant NAME]\n"
             "Runs the lesson in FILE (default: the built-in lesson) in real time and lets real\n"
             "mail clients connect to its mail servers on 127.0.0.1. Ports are printed at start:\n"
@@ -34,6 +35,8 @@ static void bridge_cli_usage(FILE *f)
             "IMAP 30m); at most --max-conns (32) connections at once, --max-conns-per-addr\n"
             "(16) from one client address. A command line must arrive whole within\n"
             "--line-timeout (30s), and data (DATA, literals) at 1 KiB/s at least.\n"
+            "--tls offers STARTTLS and opens implicit-TLS ports (2465 submissions, 1995\n"
+            "pop3s, 1993 imaps) with a certificate made at start (or the given PEM files).\n"
             "Ctrl-C stops it. See docs/live-mode.md.\n");
 }
 
@@ -102,6 +105,12 @@ int bridge_cli(int argc, char **argv)
                 cfg.idle_ms = d / 1000;
             else
                 cfg.pending_ms = d / 1000;
+        } else if (strcmp(a, "--tls") == 0) {
+            cfg.tls = true;
+        } else if (strcmp(a, "--tls-cert") == 0 && has_arg) {
+            cfg.tls_cert = argv[++i];
+        } else if (strcmp(a, "--tls-key") == 0 && has_arg) {
+            cfg.tls_key = argv[++i];
         } else if (strcmp(a, "--listen") == 0 && has_arg) {
             struct ms_error err;
             if (!bridge_addr_parse(argv[++i], &cfg.listen, &err)) {
@@ -122,6 +131,10 @@ int bridge_cli(int argc, char **argv)
         }
     }
 
+    if ((cfg.tls_cert != NULL) != (cfg.tls_key != NULL) || (cfg.tls_cert && !cfg.tls)) {
+        fprintf(stderr, "mailsim: --tls-cert and --tls-key go together, with --tls\n");
+        return 2;
+    }
     struct scn_error serr;
     memset(&serr, 0, sizeof serr);
     struct scn_load_opts lo;
