@@ -70,6 +70,7 @@ struct bridge_sess {
     int tls_want;           /* POLLIN / POLLOUT the TLS session waits for */
     bool stls_wait;         /* the client asked STARTTLS: hold its bytes until the reply */
     bool stls_go;           /* the server said yes: TLS starts once the reply is written */
+    bool timing_out;        /* the server's engine was told to time the session out */
     struct bridge_lines lc; /* client's lines */
     struct bridge_lines ls; /* server's lines */
 };
@@ -312,6 +313,39 @@ static void bridge_sess_end(struct bridge_sess *s, enum bridge_close_why why)
     }
 }
 
+/* The client was idle too long, or too slow: the simulated server's own
+ * engine times the session out with its own reply (SMTP 421 4.4.2, IMAP
+ * "* BYE"; POP3 closes without one, RFC 1939 §3), which reaches the client
+ * like any reply; the bridge writes nothing of its own. When no engine
+ * session exists on the connection (webmail, or one still connecting), the
+ * socket is closed without a line. */
+static void bridge_sess_timeout(struct bridge_sess *s, enum bridge_close_why why)
+{
+    struct bridge *b = s->b;
+    if (s->closing || s->timing_out || s->fd < 0) return;
+    b->st.closed_by[why]++;
+    s->timing_out = true;
+    trace_add_narration(b->tr, evq_now(b->q), s->host,
+                        "Live connection %u from a real client to %s (%s): %s; the server's "
+                        "inactivity timer ends the session.",
+                        s->id, bridge_server_name(b, s->host), bridge_proto_name(s->p),
+                        why == BRIDGE_WHY_SLOW
+                            ? "what the client sent arrived too slowly (a trickle)"
+                            : "idle for too long");
+    s->closing_ms = bridge_wall_ms(); /* the linger bound applies from now */
+    s->in_len = 0;
+    /* Not "closing" yet: the engine's reply is still on its way; the
+     * session closes when the server does. */
+    if (s->conn && world_live_timeout(b->w, s->host, s->conn_id)) return;
+    s->closing = true;
+    if (s->conn && !s->fin_sent) {
+        s->fin_sent = true;
+        tcp_close(s->conn);
+    }
+    s->out_off = s->out_len = 0;
+    bridge_sess_close_fd(s);
+}
+
 /* The client misbehaved at the socket level (reset, slow reader): close the
  * socket now and reset the simulated connection. */
 static void bridge_sess_drop(struct bridge_sess *s, const char *why)
@@ -335,7 +369,7 @@ static void bridge_sess_drop(struct bridge_sess *s, const char *why)
 /* Give what the client sent to the simulated TCP, as far as it has room. */
 static void bridge_sess_pump_in(struct bridge_sess *s)
 {
-    if (s->fd < 0 || s->closing) return;
+    if (s->fd < 0 || s->closing || s->timing_out) return;
     if (!s->first_checked && s->in_len == 0 && s->client_eof) {
         /* closed without a byte: nothing to check, the server sees the FIN */
         s->first_checked = true;
@@ -716,15 +750,17 @@ static void bridge_pump_all(struct bridge *b)
             bridge_sess_read(s); /* decrypted bytes wait inside the TLS session */
         if (s->fd < 0) continue;
         bridge_sess_pump_in(s);
-        if (!s->closing && !s->client_eof && now - s->last_ms >= bridge_idle_ms(&b->cfg, s->p))
-            bridge_sess_end(s, BRIDGE_WHY_IDLE);
+        if (!s->closing && !s->timing_out && !s->client_eof &&
+            now - s->last_ms >= bridge_idle_ms(&b->cfg, s->p))
+            bridge_sess_timeout(s, BRIDGE_WHY_IDLE);
         /* A trickle cannot keep a session: what the server has not answered
          * must come at BRIDGE_MIN_RATE once it is BRIDGE_PENDING_MS old. */
-        if (!s->closing && !s->client_eof && s->pending_ms &&
+        if (!s->closing && !s->timing_out && !s->client_eof && s->pending_ms &&
             now - s->pending_ms >= b->cfg.pending_ms &&
             s->pending_bytes * 1000 < (uint64_t)BRIDGE_MIN_RATE * (uint64_t)(now - s->pending_ms))
-            bridge_sess_end(s, BRIDGE_WHY_SLOW);
-        if ((s->closing || s->client_eof) && s->fd >= 0 && now - s->closing_ms >= BRIDGE_LINGER_MS)
+            bridge_sess_timeout(s, BRIDGE_WHY_SLOW);
+        if ((s->closing || s->client_eof || s->timing_out) && s->fd >= 0 &&
+            now - s->closing_ms >= BRIDGE_LINGER_MS)
             bridge_sess_close_fd(s);
         bridge_sess_write(s);
     }
@@ -748,7 +784,8 @@ sim_us bridge_step(struct bridge *b, int max_wait_ms)
     for (struct bridge_sess *s = b->sessions; s; s = s->next) {
         if (s->fd < 0) continue;
         short ev = 0;
-        if (!s->client_eof && !s->closing && s->in_len < BRIDGE_IN_MAX && !s->stls_wait &&
+        if (!s->client_eof && !s->closing && !s->timing_out && s->in_len < BRIDGE_IN_MAX &&
+            !s->stls_wait &&
             !s->stls_go)
             ev |= POLLIN;
         if (s->out_off < s->out_len) ev |= POLLOUT;

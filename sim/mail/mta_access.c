@@ -321,6 +321,26 @@ static void mta_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, siz
     mta_acc_pump(a);
 }
 
+bool mta_acc_timeout_conn(struct mta *m, uint32_t conn)
+{
+    for (struct mta_acc *a = m->accs; a; a = a->next_acc) {
+        if (a->conn != conn || !a->c) continue;
+        const char *before = mta_acc_state(a);
+        if (a->imap)
+            imap_server_timeout(a->im); /* RFC 3501 §5.4: "* BYE", then close */
+        else
+            pop3_server_timeout(a->pop); /* RFC 1939 §3: autologout, no UPDATE */
+        if (a->imap)
+            mta_imap_events(a);
+        else
+            mta_pop_events(a);
+        mta_acc_flush(a, before);
+        if (a->c) tcp_close(a->c);
+        return true;
+    }
+    return false;
+}
+
 void mta_acc_free(struct mta_acc *a)
 {
     struct mta_acc **pp = &a->m->accs;

@@ -4,6 +4,7 @@
 #include "mail/world_int.h"
 
 #include "core/md5.h"
+#include "mail/mta_int.h"
 
 struct net *world_net(struct world *w)
 {
@@ -29,4 +30,10 @@ void world_live_tls(struct world *w, uint32_t peer)
 bool world_live_tls_for(const struct world *w, uint32_t peer)
 {
     return w->live_tls && w->live_tls_peer == peer;
+}
+
+bool world_live_timeout(struct world *w, uint32_t host, uint32_t conn)
+{
+    if (host >= w->s->n_hosts || !w->mta[host]) return false;
+    return mta_timeout_conn(w->mta[host], conn);
 }

@@ -28,6 +28,13 @@ void world_live_tls(struct world *w, uint32_t peer);
 /* True when connections from host peer are offered STARTTLS. */
 bool world_live_tls_for(const struct world *w, uint32_t peer);
 
+/* Live mode's inactivity and slow-client timers: the session on connection
+ * conn of mail server host times out through its own engine, which sends
+ * its own closing reply (SMTP 421 4.4.2, IMAP "* BYE"; POP3 closes without
+ * one, RFC 1939 §3) and closes. False when host has no SMTP, POP3 or IMAP
+ * session on conn. */
+bool world_live_timeout(struct world *w, uint32_t host, uint32_t conn);
+
 /* Bounded memory: when more than max Message-IDs are remembered (they
  * follow a message from hop to hop as one message number), forget them
  * all; a copy still in flight then gets a new number in the trace. Returns
