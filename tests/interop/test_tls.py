@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from livehelp import NET, ORG, Live, bound_test, check, skip_unless_tool, wait_until  # noqa: E402
+from livehelp import NET, ORG, Live, bound_test, check, require_tool, wait_until  # noqa: E402
 
 
 def delivered(live, user, n):
@@ -140,7 +140,7 @@ def with_curl(live, cert):
 
 
 def main():
-    skip_unless_tool("curl")
+    require_tool("curl")
     bound_test(150)
     with Live(extra=["--tls"]) as live:
         m = re.search(r"certificate (\S+-cert\.pem) \(self-signed", live.output())
