@@ -169,11 +169,16 @@ static void bridge_lines_feed(struct bridge_sess *s, struct bridge_lines *l, enu
                 }
             }
             if (kind == TR_LINE_RECEIVED && !s->closing) {
-                /* L1: a client that keeps sending bad commands is shown the door. */
-                if (bridge_is_error_reply(s->p, l->buf, l->len))
-                    s->errors++;
-                else if (!(s->p == BRIDGE_IMAP && (l->buf[0] == '*' || l->buf[0] == '+')))
+                /* L1: the engines themselves close after BRIDGE_MAX_ERRORS bad
+                 * commands in a row (SMTP 421, IMAP * BYE, POP3 closes); the
+                 * bridge only counts the streaks for the summary. */
+                bool imap_untagged = bridge_proto_plain(s->p) == BRIDGE_IMAP &&
+                                     (l->buf[0] == '*' || l->buf[0] == '+');
+                if (bridge_is_error_reply(s->p, l->buf, l->len)) {
+                    if (++s->errors == BRIDGE_MAX_ERRORS) b->st.closed_by[BRIDGE_WHY_ERRORS]++;
+                } else if (!imap_untagged) {
                     s->errors = 0;
+                }
             }
             l->len = 0;
         }
@@ -196,7 +201,6 @@ static void bridge_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, s
         return;
     }
     bridge_out_append(s, (const char *)data, len);
-    if (s->errors >= BRIDGE_MAX_ERRORS) bridge_sess_end(s, BRIDGE_WHY_ERRORS);
 }
 
 static void bridge_on_eof(void *ctx, struct tcp_conn *c)

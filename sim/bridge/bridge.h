@@ -142,7 +142,7 @@ bool bridge_addr_parse(const char *text, struct bridge_addr *out, struct ms_erro
  * byte from the server ends the pending run. */
 #define BRIDGE_PENDING_MS (30 * 1000)
 #define BRIDGE_MIN_RATE 1024
-#define BRIDGE_MAX_ERRORS 10                 /* consecutive error replies */
+#define BRIDGE_MAX_ERRORS 10 /* consecutive error replies: the engines close (SMTP_SERVER_MAX_BAD, ...) */
 #define BRIDGE_IN_MAX (64 * 1024)            /* bytes read from a client, not yet simulated */
 #define BRIDGE_SIM_INFLIGHT_MAX (256 * 1024) /* bytes in the simulated TCP not yet acked */
 #define BRIDGE_OUT_MAX (32 * 1024 * 1024)    /* bytes for a client that it has not read */

@@ -56,6 +56,7 @@ struct pop3_server {
     char user[POP3_ARG_MAX + 1];
     bool have_user;
     bool stls_offer, tls;   /* STLS offered; done (RFC 2595 §4) */
+    unsigned bad_run;       /* -ERR replies in a row */
     bool discard_rest;      /* STLS accepted: drop what followed it in the flight */
     char secret[POP3_LINE_MAX + 1];
     enum pop3_auth_method method;
@@ -234,6 +235,12 @@ static void pop3_close(struct pop3_server *s, const char *why)
 /* Record the COMMAND event for the reply just written. */
 static void pop3_command_done(struct pop3_server *s)
 {
+    /* A client that sends nothing but failing commands is let go: after
+     * POP3_MAX_BAD -ERR replies in a row the server closes (RFC 1939 §3
+     * lets the server end the session; there is no unsolicited reply). */
+    s->bad_run = s->last_ok ? 0 : s->bad_run + 1;
+    if (s->bad_run >= POP3_MAX_BAD && s->state != POP3_S_CLOSED && !s->close_why)
+        pop3_close(s, "too many bad commands");
     struct pop3_qev *q = pop3_push_event(s, POP3_EV_COMMAND);
     memcpy(q->ev.verb, s->verb, sizeof q->ev.verb);
     q->ev.from = s->cmd_from;

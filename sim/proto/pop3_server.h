@@ -31,6 +31,9 @@ struct pop3_msg {
     size_t len;
 };
 
+/* -ERR replies in a row after which the server closes the session. */
+#define POP3_MAX_BAD 10
+
 struct pop3_server_cfg {
     const char *hostname;  /* in the sign-off, e.g. "dewey" */
     const char *timestamp; /* APOP timestamp "<...>", unique per greeting (§7) */

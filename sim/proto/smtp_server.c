@@ -58,6 +58,8 @@ struct smtp_server {
     bool pipelining_ok; /* EHLO and PIPELINING advertised (RFC 2920) */
     bool authenticated;
     bool tls;          /* STARTTLS done: from here the caller encrypts (RFC 3207) */
+    unsigned bad_run;  /* consecutive 500-504 replies */
+    uint64_t replies;  /* replies sent so far */
     bool discard_rest; /* STARTTLS accepted: drop what followed it in the flight */
 
     /* the mail transaction */
@@ -98,6 +100,7 @@ static void srv_reply(struct smtp_server *s, int code, const char *enh, const ch
 static void srv_replyf(struct smtp_server *s, int code, const char *enh, const char *fmt, ...) MS_PRINTF(4, 5);
 static void srv_commit_reply(struct smtp_server *s);
 static void srv_close(struct smtp_server *s);
+static void srv_count_bad(struct smtp_server *s, uint64_t replies_before);
 static void srv_txn_reset(struct smtp_server *s, bool emit);
 static void srv_unauth_pipelining(struct smtp_server *s, const char *what);
 static void srv_command(struct smtp_server *s, const char *line, size_t len, bool more);
@@ -365,6 +368,7 @@ static void srv_commit_reply(struct smtp_server *s)
     s->reply[s->reply_len] = '\r';
     s->reply[s->reply_len + 1] = '\n';
     srv_out_write(s, s->reply, s->reply_len + 2);
+    s->replies++;
     struct smtp_event *ev = srv_event(s, SMTP_EV_REPLY);
     ev->code = s->reply_code;
     ev->text = s->reply;
@@ -456,6 +460,7 @@ size_t smtp_server_recv(struct smtp_server *s, const char *in, size_t len)
         s->in_off += n;
         if (ls == LINE_NONE) continue;
         bool more = off < len; /* bytes of a later command in this flight */
+        uint64_t replies_before = s->replies;
         if (ls == LINE_TOO_LONG) {
             s->cmd_len = 0;
             if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
@@ -483,6 +488,7 @@ size_t smtp_server_recv(struct smtp_server *s, const char *in, size_t len)
                 srv_command(s, s->cmd, s->cmd_len, more);
             }
         }
+        srv_count_bad(s, replies_before);
         if (s->discard_rest) {
             /* RFC 3207 §4.2 (CVE-2011-0411): plaintext sent after STARTTLS
              * in the same flight is never a command. */
@@ -494,6 +500,20 @@ size_t smtp_server_recv(struct smtp_server *s, const char *in, size_t len)
     }
     srv_step_end(s);
     return off;
+}
+
+/* A client that sends nothing but bad commands is shown the door, as
+ * Postfix does (smtpd_hard_error_limit): after SMTP_SERVER_MAX_BAD syntax
+ * or sequence errors (500-504) in a row, 421 and close (RFC 5321 §3.8
+ * lets a server send 421 at any time). */
+static void srv_count_bad(struct smtp_server *s, uint64_t replies_before)
+{
+    if (s->replies == replies_before || s->st == SMTP_SS_CLOSED) return; /* no verdict yet */
+    bool bad = s->reply_code >= 500 && s->reply_code <= 504;
+    s->bad_run = bad ? s->bad_run + 1 : 0;
+    if (s->bad_run < SMTP_SERVER_MAX_BAD) return;
+    srv_replyf(s, 421, "4.7.0", "%s Error: too many bad commands, closing", s->hostname);
+    srv_close(s);
 }
 
 static bool srv_has_ctl(const char *p, size_t n)

@@ -32,6 +32,9 @@ enum smtp_ext {
 /* RFC 5321 §4.5.3.2.7: wait at least this long for the next command before
  * calling smtp_server_timeout(). */
 #define SMTP_SERVER_IDLE_TIMEOUT_US (5 * SIM_US_PER_MIN)
+/* Syntax or sequence errors (500-504) in a row after which the server
+ * says 421 and closes (as Postfix's smtpd_hard_error_limit). */
+#define SMTP_SERVER_MAX_BAD 10
 
 /* Server states; smtp_server_state_name() gives the printable names. */
 enum smtp_server_state {

@@ -74,7 +74,7 @@ def bad_commands(live):
         s.sendall(b"XYZZY %d\r\n" % i)
         check(read_line(s).startswith(b"500 "), "bad command %d not answered 500" % i, live)
     rest = read_until_close(s)
-    check(rest == b"421 4.7.0 too many bad commands, closing\r\n",
+    check(rest == b"421 4.7.0 mail.example.net Error: too many bad commands, closing\r\n",
           "after 10 bad commands in a row: %r" % rest, live)
     s.close()
 

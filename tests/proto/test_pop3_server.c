@@ -218,6 +218,22 @@ static void test_stls(void **state)
     h_server_fini(&h);
 }
 
+/* POP3_MAX_BAD -ERR replies in a row: the server closes after the last. */
+static void test_bad_command_limit(void **state)
+{
+    (void)state;
+    struct h_server h;
+    h_server_init(&h, NULL);
+    h_server_pump(&h);
+    h_clear(&h);
+    for (int i = 0; i < POP3_MAX_BAD - 1; i++) h_server_send(&h, "XYZZY\r\n");
+    h_server_send(&h, "CAPA\r\n"); /* a good one: the count starts again */
+    assert_int_equal(pop3_server_state(h.s), POP3_S_AUTHORIZATION);
+    for (int i = 0; i < POP3_MAX_BAD; i++) h_server_send(&h, "XYZZY\r\n");
+    assert_int_equal(pop3_server_state(h.s), POP3_S_CLOSED);
+    h_server_fini(&h);
+}
+
 static void test_pass_with_spaces(void **state)
 {
     (void)state;
@@ -392,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_bad_bytes),
         cmocka_unit_test(test_pass_with_spaces),
         cmocka_unit_test(test_stls),
+        cmocka_unit_test(test_bad_command_limit),
         cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_retr_streams_bounded),
         cmocka_unit_test(test_http_client_at_pop3_port),

@@ -261,6 +261,33 @@ static void test_starttls(void **state)
     srv_result_free(&r);
 }
 
+/* SMTP_SERVER_MAX_BAD syntax errors in a row: 421 and close (as Postfix);
+ * a good command in between starts the count again. */
+static void test_bad_command_limit(void **state)
+{
+    (void)state;
+    struct tbuf in = {0}, want = {0};
+    tbuf_str(&in, EHLO_IN);
+    tbuf_str(&want, EHLO_OUT);
+    for (int i = 0; i < 9; i++) {
+        tbuf_str(&in, "XYZZY\r\n");
+        tbuf_str(&want, "500 5.5.2 Error: command not recognized\r\n");
+    }
+    tbuf_str(&in, "NOOP\r\n");
+    tbuf_str(&want, "250 2.0.0 Ok\r\n");
+    for (int i = 0; i < 10; i++) {
+        tbuf_str(&in, "XYZZY\r\n");
+        tbuf_str(&want, "500 5.5.2 Error: command not recognized\r\n");
+    }
+    tbuf_str(&in, "NOOP\r\n");
+    tbuf_str(&want, "421 4.7.0 mx.example.org Error: too many bad commands, closing\r\n");
+    struct smtp_server_cfg cfg;
+    smtp_server_cfg_default(&cfg);
+    expect_cfg(&cfg, in.p, in.len, want.p);
+    free(in.p);
+    free(want.p);
+}
+
 static void test_too_many_recipients(void **state)
 {
     (void)state;
@@ -650,7 +677,8 @@ int main(void)
         cmocka_unit_test(test_greeting_and_ehlo), cmocka_unit_test(test_simple_commands),
         cmocka_unit_test(test_line_limits),       cmocka_unit_test(test_sequence_errors),
         cmocka_unit_test(test_mail_syntax),       cmocka_unit_test(test_rcpt),
-        cmocka_unit_test(test_injection), cmocka_unit_test(test_starttls),         cmocka_unit_test(test_too_many_recipients),
+        cmocka_unit_test(test_injection), cmocka_unit_test(test_starttls),
+        cmocka_unit_test(test_bad_command_limit),         cmocka_unit_test(test_too_many_recipients),
         cmocka_unit_test(test_data_ok_and_unstuffing), cmocka_unit_test(test_data_limits),
         cmocka_unit_test(test_data_8bit_and_nul), cmocka_unit_test(test_smuggling),
         cmocka_unit_test(test_unauthorised_pipelining), cmocka_unit_test(test_auth),
