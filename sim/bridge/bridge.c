@@ -98,6 +98,7 @@ struct bridge {
     struct pollfd *pfd;
     size_t pfd_cap;
     struct bridge_tls *tls; /* --tls, else NULL */
+    bool shut;              /* bridge_shutdown() ran */
 };
 
 static int64_t bridge_wall_us(void);
@@ -990,17 +991,44 @@ fail:
     return NULL;
 }
 
+void bridge_shutdown(struct bridge *b, int max_wait_ms)
+{
+    if (!b || b->shut) return;
+    b->shut = true;
+    for (size_t i = 0; i < b->nls; i++) /* no new clients */
+        close(b->ls[i].fd);
+    b->nls = 0;
+    for (struct bridge_sess *s = b->sessions; s; s = s->next) {
+        if (s->fd < 0 || s->closing || s->timing_out) continue;
+        b->st.closed_by[BRIDGE_WHY_SHUTDOWN]++;
+        s->timing_out = true;
+        s->closing_ms = bridge_wall_ms();
+        s->in_len = 0;
+        if (!(s->conn && world_live_shutdown(b->w, s->host, s->conn_id))) {
+            s->closing = true; /* no engine session to say goodbye: just close */
+            if (s->conn && !s->fin_sent) {
+                s->fin_sent = true;
+                tcp_close(s->conn);
+            }
+        }
+    }
+    /* The engines' goodbyes cross the simulated links (a few ms) and are
+     * written; then each server closes and so does its socket. */
+    int64_t until = bridge_wall_ms() + max_wait_ms;
+    for (;;) {
+        bool open = false;
+        for (struct bridge_sess *s = b->sessions; s && !open; s = s->next) open = s->fd >= 0;
+        if (!open || bridge_wall_ms() >= until) break;
+        bridge_step(b, 10);
+    }
+}
+
 void bridge_free(struct bridge *b)
 {
     if (!b) return;
+    bridge_shutdown(b, 1000);
     for (struct bridge_sess *s = b->sessions; s; s = s->next) {
         if (s->fd >= 0) {
-            if (!s->closing) {
-                b->st.closed_by[BRIDGE_WHY_SHUTDOWN]++;
-                char reply[512];
-                size_t n = bridge_close_reply(s->p, BRIDGE_WHY_SHUTDOWN, reply, sizeof reply);
-                bridge_out_append(s, reply, n);
-            }
             bridge_sess_write(s); /* best effort: the socket is non-blocking */
             if (s->fd >= 0) bridge_sess_close_fd(s);
         }

@@ -180,9 +180,14 @@ struct bridge;
 struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct trace *tr,
                           const struct bridge_cfg *cfg, FILE *log, struct ms_error *err);
 
-/* Close every session (each client gets the protocol's "shutting down"
- * line, best effort) and listener, and free the bridge. Not the world.
- * NULL is a no-op. */
+/* Stop: close the listeners and ask each session's simulated server to
+ * shut down with its own goodbye (SMTP "421 4.3.2 ... shutting down",
+ * IMAP "* BYE Server shutting down"; POP3 and webmail just close), then
+ * run the live loop up to max_wait_ms while the goodbyes reach the clients
+ * and the sockets close. A second call does nothing. */
+void bridge_shutdown(struct bridge *b, int max_wait_ms);
+/* bridge_shutdown(b, 1000) if not done, close what is left, and free the
+ * bridge. Not the world. NULL is a no-op. */
 void bridge_free(struct bridge *b);
 
 /* One turn of the live loop: run the simulation up to the simulated time the

@@ -185,6 +185,7 @@ int bridge_cli(int argc, char **argv)
         reached = bridge_step(b, 1000);
 
     char when[32];
+    bridge_shutdown(b, 1000);
     printf("live: stopping at simulated time %s\n", trace_format_time(reached, when, sizeof when));
     bridge_summary(b, stdout);
     struct bridge_stats st;

@@ -716,14 +716,17 @@ struct mbox_store *mta_store(struct mta *m)
     return m->store;
 }
 
-bool mta_timeout_conn(struct mta *m, uint32_t conn)
+bool mta_timeout_conn(struct mta *m, uint32_t conn, bool shutdown)
 {
     for (struct mta_sess *ss = m->sessions; ss; ss = ss->next) {
         if (ss->conn != conn || !ss->c) continue;
         /* RFC 5321 §4.5.3.2.7: the engine's own 421, then it closes. */
-        smtp_server_timeout(ss->e);
+        if (shutdown)
+            smtp_server_shutdown(ss->e);
+        else
+            smtp_server_timeout(ss->e);
         mta_sess_pump(ss);
         return true;
     }
-    return mta_acc_timeout_conn(m, conn);
+    return mta_acc_timeout_conn(m, conn, shutdown);
 }

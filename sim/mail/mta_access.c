@@ -321,12 +321,14 @@ static void mta_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, siz
     mta_acc_pump(a);
 }
 
-bool mta_acc_timeout_conn(struct mta *m, uint32_t conn)
+bool mta_acc_timeout_conn(struct mta *m, uint32_t conn, bool shutdown)
 {
     for (struct mta_acc *a = m->accs; a; a = a->next_acc) {
         if (a->conn != conn || !a->c) continue;
         const char *before = mta_acc_state(a);
-        if (a->imap)
+        if (a->imap && shutdown)
+            imap_server_shutdown(a->im); /* RFC 3501 §7.1.5 */
+        else if (a->imap)
             imap_server_timeout(a->im); /* RFC 3501 §5.4: "* BYE", then close */
         else
             pop3_server_timeout(a->pop); /* RFC 1939 §3: autologout, no UPDATE */

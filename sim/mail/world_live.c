@@ -35,5 +35,11 @@ bool world_live_tls_for(const struct world *w, uint32_t peer)
 bool world_live_timeout(struct world *w, uint32_t host, uint32_t conn)
 {
     if (host >= w->s->n_hosts || !w->mta[host]) return false;
-    return mta_timeout_conn(w->mta[host], conn);
+    return mta_timeout_conn(w->mta[host], conn, false);
+}
+
+bool world_live_shutdown(struct world *w, uint32_t host, uint32_t conn)
+{
+    if (host >= w->s->n_hosts || !w->mta[host]) return false;
+    return mta_timeout_conn(w->mta[host], conn, true);
 }

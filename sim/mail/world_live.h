@@ -34,6 +34,9 @@ bool world_live_tls_for(const struct world *w, uint32_t peer);
  * one, RFC 1939 §3) and closes. False when host has no SMTP, POP3 or IMAP
  * session on conn. */
 bool world_live_timeout(struct world *w, uint32_t host, uint32_t conn);
+/* The same when live mode stops: SMTP "421 4.3.2 ... shutting down", IMAP
+ * "* BYE Server shutting down", POP3 closes (RFC 1939 has no such reply). */
+bool world_live_shutdown(struct world *w, uint32_t host, uint32_t conn);
 
 /* Bounded memory: when more than max Message-IDs are remembered (they
  * follow a message from hop to hop as one message number), forget them

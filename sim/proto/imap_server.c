@@ -190,6 +190,12 @@ static void imap_logout(struct imap_server *s, const char *bye)
     imap_push_event(s, &ev);
 }
 
+void imap_server_shutdown(struct imap_server *s)
+{
+    if (s->done) return;
+    imap_logout(s, "Server shutting down");
+}
+
 void imap_server_timeout(struct imap_server *s)
 {
     if (s->done) return;

@@ -102,6 +102,9 @@ void imap_server_notify(struct imap_server *s);
 /* The caller's inactivity timer (imap_server_timeout_us) fired: autologout
  * with "* BYE" (RFC 3501 §5.4). */
 void imap_server_timeout(struct imap_server *s);
+/* The server is going away (live mode stopping): "* BYE Server shutting
+ * down" (RFC 3501 §7.1.5), then the session ends. Can't fail. */
+void imap_server_shutdown(struct imap_server *s);
 /* How long the session may stay silent: 30 minutes once authenticated
  * (RFC 3501 §5.4; IDLE included), 1 minute before. */
 sim_us imap_server_timeout_us(const struct imap_server *s);

@@ -1295,6 +1295,20 @@ void smtp_server_timeout(struct smtp_server *s)
     srv_step_end(s);
 }
 
+void smtp_server_shutdown(struct smtp_server *s)
+{
+    if (s->st == SMTP_SS_CLOSED) return;
+    srv_step_begin(s);
+    s->pend = SRV_PEND_NONE;
+    s->cmd_len = 0;
+    if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
+    srv_txn_reset(s, true);
+    /* §3.8: 421 when the service must shut down. */
+    srv_replyf(s, 421, "4.3.2", "%s Service shutting down, closing transmission channel", s->hostname);
+    srv_close(s);
+    srv_step_end(s);
+}
+
 void smtp_server_hangup(struct smtp_server *s)
 {
     if (s->st == SMTP_SS_CLOSED) return;

@@ -154,6 +154,10 @@ void smtp_server_verdict_code(struct smtp_server *s, int code, const char *text)
 /* The caller's idle timer fired (RFC 5321 §4.5.3.2.7, at least 5 minutes
  * waiting for a command): queue 421, cancel any open transaction, close. */
 void smtp_server_timeout(struct smtp_server *s);
+/* The server is going away (live mode stopping): "421 4.3.2 <host> Service
+ * shutting down, closing transmission channel" (RFC 5321 §3.8), then
+ * closed. Can't fail. */
+void smtp_server_shutdown(struct smtp_server *s);
 /* The connection was lost: cancel any open transaction (§4.1.1.10, bad-inputs
  * X7), keep completed ones, close. */
 void smtp_server_hangup(struct smtp_server *s);
