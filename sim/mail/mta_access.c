@@ -296,7 +296,8 @@ static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c)
         char ts[96];
         snprintf(ts, sizeof ts, "<%u.%u@%s>", (unsigned)a->conn, (unsigned)(evq_now(m->w->q) / SIM_US_PER_S),
                  m->sh->name);
-        struct pop3_server_cfg cfg = {m->sh->name, ts, world_live_tls_for(m->w, a->peer)};
+        struct pop3_server_cfg cfg = {m->sh->name, ts, world_live_tls_for(m->w, a->peer),
+                                      POP3_MAX_BAD};
         a->pop = pop3_server_new(&cfg);
     }
     a->next_acc = m->accs;

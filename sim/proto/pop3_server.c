@@ -56,7 +56,7 @@ struct pop3_server {
     char user[POP3_ARG_MAX + 1];
     bool have_user;
     bool stls_offer, tls;   /* STLS offered; done (RFC 2595 §4) */
-    unsigned bad_run;       /* -ERR replies in a row */
+    unsigned bad_run, max_bad; /* -ERR replies in a row; the limit (0: none) */
     bool discard_rest;      /* STLS accepted: drop what followed it in the flight */
     char secret[POP3_LINE_MAX + 1];
     enum pop3_auth_method method;
@@ -236,10 +236,10 @@ static void pop3_close(struct pop3_server *s, const char *why)
 static void pop3_command_done(struct pop3_server *s)
 {
     /* A client that sends nothing but failing commands is let go: after
-     * POP3_MAX_BAD -ERR replies in a row the server closes (RFC 1939 §3
+     * cfg.max_bad -ERR replies in a row the server closes (RFC 1939 §3
      * lets the server end the session; there is no unsolicited reply). */
     s->bad_run = s->last_ok ? 0 : s->bad_run + 1;
-    if (s->bad_run >= POP3_MAX_BAD && s->state != POP3_S_CLOSED && !s->close_why)
+    if (s->max_bad && s->bad_run >= s->max_bad && s->state != POP3_S_CLOSED && !s->close_why)
         pop3_close(s, "too many bad commands");
     struct pop3_qev *q = pop3_push_event(s, POP3_EV_COMMAND);
     memcpy(q->ev.verb, s->verb, sizeof q->ev.verb);
@@ -672,6 +672,7 @@ struct pop3_server *pop3_server_new(const struct pop3_server_cfg *cfg)
     bool ts_ok = tl >= 3 && ts[0] == '<' && ts[tl - 1] == '>' && pop3_printable(ts, 200, false);
     s->ts = ts_ok ? ms_xstrdup(ts) : NULL;
     s->stls_offer = cfg->stls;
+    s->max_bad = cfg->max_bad;
     s->deleted = ms_xcalloc(1, 1);
     s->upd_uids = ms_xcalloc(1, sizeof *s->upd_uids);
     pop3_enter_state(s, POP3_S_AUTHORIZATION);

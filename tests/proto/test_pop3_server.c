@@ -218,12 +218,15 @@ static void test_stls(void **state)
     h_server_fini(&h);
 }
 
-/* POP3_MAX_BAD -ERR replies in a row: the server closes after the last. */
+/* cfg.max_bad -ERR replies in a row: the server closes after the last. */
 static void test_bad_command_limit(void **state)
 {
     (void)state;
     struct h_server h;
     h_server_init(&h, NULL);
+    pop3_server_free(h.s);
+    struct pop3_server_cfg cfg = {.hostname = "dewey", .max_bad = POP3_MAX_BAD};
+    h.s = pop3_server_new(&cfg);
     h_server_pump(&h);
     h_clear(&h);
     for (int i = 0; i < POP3_MAX_BAD - 1; i++) h_server_send(&h, "XYZZY\r\n");
