@@ -395,20 +395,25 @@ static void bridge_sess_pump_in(struct bridge_sess *s)
     /* Before TLS (with --tls), one line at a time, so that nothing the
      * client sends after STARTTLS reaches the server before its reply. */
     bool by_line = s->b->tls && !s->ssl && bridge_proto_plain(s->p) != BRIDGE_HTTP;
-    while (s->in_len && !s->stls_wait) {
+    size_t off = 0; /* sent so far; the rest moves to the front once */
+    while (off < s->in_len && !s->stls_wait) {
         size_t unacked = tcp_unacked(s->conn);
         if (unacked >= BRIDGE_SIM_INFLIGHT_MAX) break;
         size_t room = tcp_send_space(s->conn);
         if (room > BRIDGE_SIM_INFLIGHT_MAX - unacked) room = BRIDGE_SIM_INFLIGHT_MAX - unacked;
-        size_t n = s->in_len < room ? s->in_len : room;
-        const char *lf = by_line ? memchr(s->in, '\n', n) : NULL;
-        if (lf) n = (size_t)(lf - s->in) + 1;
+        const char *p = s->in + off;
+        size_t n = s->in_len - off < room ? s->in_len - off : room;
+        const char *lf = by_line ? memchr(p, '\n', n) : NULL;
+        if (lf) n = (size_t)(lf - p) + 1;
         if (n == 0) break;
-        n = tcp_send(s->conn, s->in, n);
+        n = tcp_send(s->conn, p, n);
         if (n == 0) break;
-        bridge_lines_feed(s, &s->lc, TR_LINE_SENT, 'C', s->in, n);
-        memmove(s->in, s->in + n, s->in_len - n);
-        s->in_len -= n;
+        bridge_lines_feed(s, &s->lc, TR_LINE_SENT, 'C', p, n);
+        off += n;
+    }
+    if (off) {
+        memmove(s->in, s->in + off, s->in_len - off);
+        s->in_len -= off;
     }
     if (s->client_eof && s->in_len == 0 && s->conn && !s->fin_sent) {
         s->fin_sent = true;
