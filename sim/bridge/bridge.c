@@ -458,12 +458,12 @@ static bool bridge_sess_handshake(struct bridge_sess *s)
     char what[96];
     bridge_tls_describe(s->ssl, what, sizeof what);
     trace_add_narration(b->tr, evq_now(b->q), s->host,
-                        "%s on live connection %u (%s): from here the connection is encrypted "
-                        "(%s). On the wire between the real client and the bridge there are only "
-                        "TLS records now; the lines that follow are the plaintext only the two "
-                        "endpoints see.",
-                        bridge_proto_is_tls(s->p) ? "Implicit TLS" : "STARTTLS", s->id,
-                        bridge_proto_name(s->p), what);
+                        "%s the connection is encrypted (live connection %u, %s, %s). On the "
+                        "wire between the real client and the bridge there are only TLS records "
+                        "now; the lines that follow are the plaintext only the two endpoints see.",
+                        bridge_proto_is_tls(s->p) ? "Implicit TLS - from the first byte"
+                                                  : "STARTTLS - from here",
+                        s->id, bridge_proto_name(s->p), what);
     return true;
 }
 

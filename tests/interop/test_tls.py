@@ -151,8 +151,9 @@ def main():
         injection_and_plaintext(live)
         with_curl(live, cert)
         out = live.output()
-        check("STARTTLS on live connection" in out and "Implicit TLS on live connection" in out
-              and "from here the connection is encrypted" in out, "no TLS narration", live)
+        check("STARTTLS - from here the connection is encrypted (live connection" in out
+              and "Implicit TLS - from the first byte the connection is encrypted" in out,
+              "no TLS narration", live)
         check("[sent real client, inside TLS -> real client, inside TLS]" in out,
               "client lines inside TLS are not marked", live)
         check(live.stop() == 0, "exit status", live)
