@@ -8,12 +8,17 @@
  * host "real-client" (added to the world, with a link to every mail server),
  * so the trace records its lines like any other. Simulated time follows the
  * wall clock. Guards (docs/live-mode.md, bad-inputs.md a.5 and X8): loopback
- * only unless an address is named, a cap on concurrent connections (the next
- * one gets the protocol's "too busy" reply), idle timeouts, bounded buffers
- * both ways (a socket is not read while the simulated side is full), an HTTP
- * request line on a mail port is refused and closed (L1), and a client that
- * keeps sending bad commands is disconnected. Invariant: the bridge never
- * opens a connection to anything outside the simulation. */
+ * only unless an address is named, caps on concurrent connections in all and
+ * per client address (the next one gets the protocol's "too busy" reply; a
+ * slot is free the moment its client closes), idle and trickle deadlines
+ * (the simulated server's own engine times the session out), bounded
+ * buffers both ways (a socket is not read while the simulated side is
+ * full), an HTTP request line on a mail port is refused and closed (L1), a
+ * trace that forgets its oldest records (bounded memory). With --tls the
+ * bridge terminates TLS on the real socket (bridge_tls.h) after the
+ * engine's own answer to STARTTLS, or from the first byte on the implicit-
+ * TLS ports. Invariant: the bridge never opens a connection to anything
+ * outside the simulation. */
 #ifndef MAILSIM_BRIDGE_BRIDGE_H
 #define MAILSIM_BRIDGE_BRIDGE_H
 
