@@ -6,6 +6,7 @@
 #   make test       deps (incl. test tools), build, run every test under ASan+UBSan
 #   make bench      build with -O2 and print "bench <name> <value> <unit>" lines
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
+#   make soak-live  an hour of bounded load on live mode; prints RSS start/peak/end
 #   make lint       layer-boundary check and cppcheck
 #   make install    PREFIX=/usr/local DESTDIR= (make uninstall removes it again)
 #   make deb        a Debian package, build/mailsim_VERSION_ARCH.deb
@@ -34,7 +35,7 @@ Q := @
 say = @printf '  %-6s %s\n'
 endif
 
-PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig
+PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig openssl
 # Recursively expanded so that 'make deps' works before the packages exist.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -72,7 +73,7 @@ REPLAY_BIN := $(FUZZ_SRC:%.c=$(BUILD)/san/%_replay)
 
 .PHONY: all deps deps-test run test unit-tests test-scripts bench fuzz fuzz-smoke \
         lint format-check install uninstall icons deb clean golden soak deps-web web \
-        web-page bench-web
+        web-page bench-web soak-live
 all: mailsim
 
 # ---- build -----------------------------------------------------------------
@@ -213,6 +214,11 @@ fuzz: $(FUZZ_BIN)
 # ---- soak: thousands of random scenarios with faults (SOAK_RUNS=N) ----------
 soak:
 	@sh scripts/soak.sh "$(BUILD)"
+
+# ---- soak-live: an hour of bounded load on live mode, RSS at start, peak, end ---
+SOAK_LIVE_SECONDS ?= 3600
+soak-live: mailsim
+	@python3 scripts/soak-live.py --seconds $(SOAK_LIVE_SECONDS) --max-rss-mb 128
 
 # ---- quality -------------------------------------------------------------------
 lint:

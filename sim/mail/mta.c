@@ -5,6 +5,7 @@
  * (RFC 3464 multipart/report, sent from the null reverse path <>, §6.1).
  * Open relay refused: on port 25 only local domains are accepted. */
 #include "mail/mta_int.h"
+#include "mail/world_live.h"
 
 #include "core/dur.h"
 #include "format/dsn.h"
@@ -398,6 +399,7 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
     if (m->cfg->eightbitmime) cfg.ext |= SMTP_EXT_8BITMIME;
     if (m->cfg->size_limit) cfg.ext |= SMTP_EXT_SIZE;
     cfg.ext |= SMTP_EXT_ENHANCEDSTATUSCODES;
+    if (world_live_tls_for(m->w, ss->peer)) cfg.ext |= SMTP_EXT_STARTTLS;
     if (ss->port == MTA_PORT_SUBMISSION && m->cfg->auth_required) {
         cfg.ext |= SMTP_EXT_AUTH;
         cfg.auth_required = true;
@@ -738,4 +740,19 @@ void mta_host_up(struct mta *m, bool up)
 struct mbox_store *mta_store(struct mta *m)
 {
     return m->store;
+}
+
+bool mta_timeout_conn(struct mta *m, uint32_t conn, bool shutdown)
+{
+    for (struct mta_sess *ss = m->sessions; ss; ss = ss->next) {
+        if (ss->conn != conn || !ss->c) continue;
+        /* RFC 5321 §4.5.3.2.7: the engine's own 421, then it closes. */
+        if (shutdown)
+            smtp_server_shutdown(ss->e);
+        else
+            smtp_server_timeout(ss->e);
+        mta_sess_pump(ss);
+        return true;
+    }
+    return mta_acc_timeout_conn(m, conn, shutdown);
 }

@@ -1,5 +1,6 @@
 /* world.c -- build a world from a scenario and run it (see world.h). */
 #include "mail/world_int.h"
+#include "mail/world_live.h"
 #include "mail/web_int.h"
 
 #include "format/msg.h"
@@ -160,6 +161,17 @@ uint32_t world_msgid_lookup(struct world *w, const char *data, size_t len)
     v = world_msg_new(w);
     if (id) world_idmap_put(w->ids, id, v);
     return v;
+}
+
+size_t world_msgid_trim(struct world *w, size_t max)
+{
+    struct world_idmap *m = w->ids;
+    if (m->n <= max) return m->n;
+    for (size_t i = 0; i < m->cap; i++) free(m->key[i]);
+    free(m->key);
+    free(m->val);
+    memset(m, 0, sizeof *m);
+    return 0;
 }
 
 /* ---- building ------------------------------------------------------------------- */

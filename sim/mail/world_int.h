@@ -41,6 +41,9 @@ struct world {
     struct world_web *webs;  /* web servers' listeners and connections (world_web.c) */
     char **msgid_of;         /* message number -> Message-ID (world_copy.c) */
     size_t n_msgid_of;
+    char web_secret[33];     /* webmail's form-token key: from the seed, or random live */
+    bool live_tls;           /* live mode with --tls: servers offer STARTTLS ... */
+    uint32_t live_tls_peer;  /* ... to this host (the real clients) */
 };
 
 /* Line tracing: bytes of one direction of a connection, cut into CRLF

@@ -17,8 +17,10 @@ struct trace_chunk {
 struct trace {
     struct trace_chunk *chunks;
     size_t nchunks, chunkcap;
-    uint64_t *index; /* chunk << 32 | offset, per record */
+    uint64_t *index; /* chunk << 32 | offset, per record from first */
     size_t n, icap;
+    size_t first;    /* records before it were forgotten (trace_forget) */
+    size_t chunk0;   /* chunks forgotten: chunk numbers in index are absolute */
     sim_us last_t;
     struct trace_host *hosts;
     size_t nhosts, hostcap;
@@ -236,7 +238,7 @@ static uint8_t *trace_reserve(struct trace *tr, size_t need, uint64_t *where)
         c->used = 0;
     }
     uint8_t *p = c->mem + c->used;
-    *where = ((uint64_t)(tr->nchunks - 1) << 32) | c->used;
+    *where = ((uint64_t)(tr->chunk0 + tr->nchunks - 1) << 32) | c->used;
     c->used += need;
     return p;
 }
@@ -261,11 +263,11 @@ size_t trace_append(struct trace *tr, sim_us t, enum trace_kind kind, const void
     memcpy(p + sizeof h, body, bsz);
     if (len) memcpy(p + sizeof h + bsz, data, len);
     memset(p + total, 0, padded - total);
-    if (tr->n == tr->icap) {
+    if (tr->n - tr->first == tr->icap) {
         tr->icap = tr->icap ? tr->icap * 2 : 1024;
         tr->index = ms_xrealloc(tr->index, tr->icap * sizeof *tr->index);
     }
-    tr->index[tr->n] = where;
+    tr->index[tr->n - tr->first] = where;
     if (t > tr->last_t) tr->last_t = t;
     return tr->n++;
 }
@@ -585,14 +587,47 @@ size_t trace_count(const struct trace *tr)
 
 const struct trace_rec *trace_get(const struct trace *tr, size_t k)
 {
-    assert(k < tr->n);
-    uint64_t w = tr->index[k];
-    return (const struct trace_rec *)(const void *)(tr->chunks[w >> 32].mem + (w & 0xffffffffu));
+    assert(k >= tr->first && k < tr->n);
+    uint64_t w = tr->index[k - tr->first];
+    return (const struct trace_rec *)(const void *)(tr->chunks[(w >> 32) - tr->chunk0].mem +
+                                                    (w & 0xffffffffu));
+}
+
+size_t trace_first(const struct trace *tr)
+{
+    return tr->first;
+}
+
+size_t trace_forget(struct trace *tr, size_t before, size_t keep_bytes)
+{
+    if (before > tr->n) before = tr->n;
+    size_t held = 0;
+    for (size_t i = 0; i < tr->nchunks; i++) held += tr->chunks[i].cap;
+    /* Whole chunks only, oldest first, never the one being filled, and
+     * only while every record in the chunk is before `before`. */
+    size_t drop = 0, k = tr->first;
+    while (drop + 1 < tr->nchunks && held > keep_bytes) {
+        size_t chunk = tr->chunk0 + drop;
+        size_t j = k;
+        while (j < tr->n && (tr->index[j - tr->first] >> 32) == chunk) j++;
+        if (j > before) break;
+        held -= tr->chunks[drop].cap;
+        free(tr->chunks[drop].mem);
+        drop++;
+        k = j;
+    }
+    if (drop == 0) return tr->first;
+    memmove(tr->chunks, tr->chunks + drop, (tr->nchunks - drop) * sizeof *tr->chunks);
+    tr->nchunks -= drop;
+    tr->chunk0 += drop;
+    memmove(tr->index, tr->index + (k - tr->first), (tr->n - k) * sizeof *tr->index);
+    tr->first = k;
+    return k;
 }
 
 size_t trace_lower_bound(const struct trace *tr, sim_us t)
 {
-    size_t lo = 0, hi = tr->n;
+    size_t lo = tr->first, hi = tr->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (trace_get(tr, mid)->t < t) lo = mid + 1;
@@ -603,7 +638,7 @@ size_t trace_lower_bound(const struct trace *tr, sim_us t)
 
 size_t trace_upper_bound(const struct trace *tr, sim_us t)
 {
-    size_t lo = 0, hi = tr->n;
+    size_t lo = tr->first, hi = tr->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (trace_get(tr, mid)->t <= t) lo = mid + 1;
@@ -614,7 +649,7 @@ size_t trace_upper_bound(const struct trace *tr, sim_us t)
 
 sim_us trace_end_time(const struct trace *tr)
 {
-    return tr->n ? trace_get(tr, tr->n - 1)->t : 0;
+    return tr->n > tr->first ? trace_get(tr, tr->n - 1)->t : 0;
 }
 
 const void *trace_body(const struct trace_rec *r)
@@ -685,9 +720,9 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
         trace_put_u32(fn, ctx, tr->strlens[i]);
         fn(ctx, tr->strs[i], tr->strlens[i]);
     }
-    uint64_t n = tr->n;
+    uint64_t n = tr->n - tr->first;
     fn(ctx, &n, sizeof n);
-    for (size_t k = 0; k < tr->n; k++) {
+    for (size_t k = tr->first; k < tr->n; k++) {
         const struct trace_rec *r = trace_get(tr, k);
         fn(ctx, r, sizeof *r + r->len);
     }

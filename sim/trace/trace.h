@@ -370,8 +370,18 @@ const struct trace_mime_part *trace_msg_part(const struct trace *tr, size_t j);
 
 /* Number of records. */
 size_t trace_count(const struct trace *tr);
-/* Record k (k < trace_count), borrowed: valid as long as the trace. O(1). */
+/* Record k (trace_first <= k < trace_count), borrowed: valid as long as the
+ * trace, or until trace_forget drops it. O(1). */
 const struct trace_rec *trace_get(const struct trace *tr, size_t k);
+/* The oldest record still held: 0 unless trace_forget dropped some. Record
+ * numbers never change; searches and serialization start here. */
+size_t trace_first(const struct trace *tr);
+/* Bounded memory for a trace that never ends (live mode): free the oldest
+ * records, whole storage chunks at a time, while the chunks hold more than
+ * keep_bytes, dropping only records numbered below `before` (those the
+ * caller has finished with). Interned strings, hosts and links stay.
+ * Returns the new trace_first. Can't fail. */
+size_t trace_forget(struct trace *tr, size_t before, size_t keep_bytes);
 /* Index of the first record with time >= t (trace_count if none). O(log n). */
 size_t trace_lower_bound(const struct trace *tr, sim_us t);
 /* Index of the first record with time > t (trace_count if none). O(log n). */
