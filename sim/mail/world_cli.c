@@ -235,7 +235,9 @@ int world_cli(int argc, char **argv)
             rc = 4;
     }
     if (transcript || headless) {
-        printf("mailsim: %s\n", s->title);
+        char title[512];
+        scn_display_title(s, title, sizeof title);
+        printf("mailsim: %s\n", title);
         if (transcript)
             world_transcript(tr, stdout);
         else

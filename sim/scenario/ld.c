@@ -589,6 +589,14 @@ const char *scn_ld_check(const char *s, enum scn_strcls cls, char *buf, size_t n
             return "contains \"..\"";
         }
         return NULL;
+    case SCN_SC_ID:
+        if (len == 0 || len > 64) return "must be 1 to 64 characters";
+        for (const char *p = s; *p; p++) {
+            if (!scn_is_alnum(*p) && !strchr("._-", *p)) {
+                return "is not an id (letters, digits, '.', '_', '-')";
+            }
+        }
+        return NULL;
     case SCN_SC_OBJNAME:
         if (len == 0 || len > 100) return "must be 1 to 100 characters";
         for (const char *p = s; *p; p++) {

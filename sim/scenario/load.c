@@ -729,6 +729,13 @@ static bool scn_read_top(struct scn_ctx *C, const cJSON *root)
     }
     s->seed = seed;
     if (!s->description) s->description = ms_xstrdup("");
+    /* "$schema" is only for editors; kept so that saving writes it back. */
+    const cJSON *sch = cJSON_GetObjectItemCaseSensitive(root, "$schema");
+    if (sch) {
+        size_t m = scn_ld_push_key(L, "$schema");
+        if (!scn_ld_str(L, sch, SCN_SC_TEXT, &s->schema)) return false;
+        scn_ld_pop(L, m);
+    }
     if (f[TK_VARIANT] && f[TK_VARIANTS]) {
         scn_ld_push_key(L, "variants");
         return scn_ld_err(L, f[TK_VARIANTS], true,

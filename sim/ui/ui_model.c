@@ -395,7 +395,10 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     m->nh = trace_host_count(tr);
     m->nl = trace_link_count(tr);
     m->hosts = ms_xcalloc(m->nh + 1, sizeof *m->hosts);
-    snprintf(m->title, sizeof m->title, "%s", scn && scn->title ? scn->title : "mailsim");
+    if (scn && scn->title)
+        scn_display_title(scn, m->title, sizeof m->title);
+    else
+        snprintf(m->title, sizeof m->title, "mailsim");
     if (scn) ui_model_set_variants(m, scn->variants, scn->n_variants);
     ui_layout(m);
 
