@@ -14,7 +14,7 @@
  * used only when a scenario has more hosts than those ten. */
 #define UI_PL_COLS 5
 #define UI_PL_ROWS 4
-static const double ui_place_x[UI_PL_COLS] = {0.06, 0.28, 0.5, 0.72, 0.94};
+static const double ui_place_x[UI_PL_COLS] = {0.05, 0.23, 0.5, 0.77, 0.95};
 static const double ui_place_y[UI_PL_ROWS] = {0.07, 0.37, 0.65, 0.93};
 
 static bool ui_place_is_device(enum scn_host_kind k)
@@ -119,8 +119,6 @@ struct ui_place_cell {
 static const struct ui_place_cell ui_place_pref_server[] = {{1, 0}, {0, 1}, {1, 2}, {2, 0}, {0, 0}};
 static const struct ui_place_cell ui_place_pref_router[] = {{2, 1}, {3, 0}, {1, 0}, {2, 2}};
 static const struct ui_place_cell ui_place_pref_device[] = {{0, 3}, {0, 1}, {1, 2}, {0, 2}, {1, 3}};
-static const struct ui_place_cell ui_place_pref_bottom1[] = {{2, 3}, {1, 3}, {3, 3}, {2, 2}};
-static const struct ui_place_cell ui_place_pref_bottom2[] = {{1, 3}, {3, 3}, {2, 3}, {2, 2}};
 
 /* Take the first free cell of prefs (mirrored when right), else the free
  * cell nearest to the first preference (odd cells first). */
@@ -176,15 +174,19 @@ void ui_place_hosts(const struct scn_scenario *s, double *x, double *y)
     for (size_t h = 0; h < n; h++)
         if (s->hosts[h].kind == SCN_HOST_ROUTER)
             ui_place_take(taken, ui_place_pref_router, UI_PL_N(ui_place_pref_router), false, &x[h], &y[h]);
-    size_t bottom = 0;
+    /* DNS and web servers share the bottom of the middle, between the two
+     * sides' devices (two long names fit side by side there, not on the
+     * grid's narrower cells). */
+    size_t bottom = 0, b = 0;
     for (size_t h = 0; h < n; h++)
         bottom += s->hosts[h].kind == SCN_HOST_DNS || s->hosts[h].kind == SCN_HOST_WEB_SERVER;
+    if (bottom) taken[UI_PL_ROWS - 1][1] = taken[UI_PL_ROWS - 1][2] = taken[UI_PL_ROWS - 1][3] = true;
     for (size_t h = 0; h < n; h++) {
         if (s->hosts[h].kind != SCN_HOST_DNS && s->hosts[h].kind != SCN_HOST_WEB_SERVER) continue;
-        if (bottom == 1)
-            ui_place_take(taken, ui_place_pref_bottom1, UI_PL_N(ui_place_pref_bottom1), false, &x[h], &y[h]);
-        else
-            ui_place_take(taken, ui_place_pref_bottom2, UI_PL_N(ui_place_pref_bottom2), false, &x[h], &y[h]);
+        double span = bottom == 2 ? 0.28 : 0.4;
+        x[h] = bottom == 1 ? 0.5 : 0.5 - span / 2 + span * (double)b / (double)(bottom - 1);
+        y[h] = ui_place_y[UI_PL_ROWS - 1] - (bottom > 2 && (b & 1) ? 0.26 : 0);
+        b++;
     }
     for (size_t h = 0; h < n; h++)
         if (ui_place_is_device(s->hosts[h].kind))
