@@ -3,6 +3,7 @@
 #include "mail/ua_eml.h"
 
 #include "core/evq.h"
+#include "scenario/lesson.h"
 #include "trace/export.h"
 
 #include <errno.h>
@@ -199,7 +200,7 @@ int world_cli(int argc, char **argv)
     struct scn_load_opts lo;
     memset(&lo, 0, sizeof lo);
     lo.variant = variant;
-    struct scn_scenario *s = file ? scn_load_file(file, &lo, &err) : scn_load_default();
+    struct scn_scenario *s = file ? scn_load_lesson(file, &lo, &err) : scn_load_default();
     if (!s) {
         fprintf(stderr, "%s\n", err.text);
         return 3; /* main.c: unreadable or invalid scenario file */
