@@ -38,6 +38,13 @@ static void world_cli_summary(FILE *f, const struct world_fates *fa, size_t viol
                "%zu bounced, %zu not sent",
             fa->messages, fa->composed, fa->delivered, fa->queued, fa->bounced, fa->rejected);
     if (fa->duplicates) fprintf(f, ", %zu duplicate(s) after a lost reply", fa->duplicates);
+    if (fa->delivered_and_bounced)
+        fprintf(f, ", %zu delivered although the sender was told it failed (a lost reply)",
+                fa->delivered_and_bounced);
+    if (fa->forged || fa->cut)
+        fprintf(f, "; SMTP smuggling at a lenient_data server: %zu message(s) no user agent composed, "
+                   "%zu cut short",
+                fa->forged, fa->cut);
     fprintf(f, "\n");
     if (violations == 0)
         fprintf(f, "invariant: every message delivered, queued or bounced exactly once\n");
