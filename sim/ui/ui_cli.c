@@ -429,7 +429,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         memset(&err, 0, sizeof err);
         if (app->load(app->ctx, c.file, &w, &err) != 0) {
             fprintf(stderr, "mailsim: %s\n", err.msg);
-            return 1;
+            return err.code == 3 ? 3 : 1;
         }
     } else {
         fprintf(stderr, "mailsim: this build cannot simulate scenarios yet; try mailsim --demo\n");
