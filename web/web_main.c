@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mail/world.h"
+#include "trace/transcript.h"
 #include "ui/ui.h"
 #include "web/web.h"
 
@@ -27,7 +28,7 @@ static struct trace *web_simulate(void *ctx, const struct scn_scenario *s, struc
     return world_simulate(s, true, err); /* timers kept as notes, for the future view (E) */
 }
 
-static const struct ui_sim web_sim = {NULL, web_simulate, world_transcript};
+static const struct ui_sim web_sim = {NULL, web_simulate, trace_transcript};
 
 EMSCRIPTEN_KEEPALIVE const char *web_open(const char *path, const char *variant, int k)
 {
