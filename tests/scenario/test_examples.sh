@@ -41,8 +41,9 @@ grep -q 'next try at 00:30:' "$tmp/t" || fail "the default does not retry after 
 # One mailbox, two devices: the phone finds INBOX empty and the message in
 # the folder the laptop moved it to.
 "$BIN" --transcript $ex/phone-and-laptop.json >"$tmp/t"
-grep -q 'C: a4 MOVE 1 "Lectures"' "$tmp/t" || fail "the laptop does not move the message"
-grep -A1 'C: a3 SELECT "INBOX"' "$tmp/t" | tail -n 1 | grep -q '^.*S: \* 0 EXISTS' ||
+grep -q 'C: a5 MOVE 1 Lectures' "$tmp/t" || fail "the laptop does not move the message"
+grep -A2 'C: a4 SELECT INBOX' "$tmp/t" | grep -q '^.*S: \* 0 EXISTS' ||
     grep -q 'S: \* 0 EXISTS' "$tmp/t" || fail "the phone does not find INBOX empty"
-grep -A1 'SELECT "Lectures"' "$tmp/t" | grep -q 'S: \* 1 EXISTS' || fail "the phone does not find the message in Lectures"
+# (the IMAP client engine sends names as atoms; a state note may follow the C: line)
+grep -A2 'SELECT Lectures' "$tmp/t" | grep -q 'S: \* 1 EXISTS' || fail "the phone does not find the message in Lectures"
 echo ok
