@@ -142,11 +142,8 @@ static void mta_deliver_local(struct mta *m, uint32_t msg, const char *sender, c
                     text);
     (void)peer;
     if (f) {
-        size_t unseen = 0;
-        for (size_t i = 0; i < mbox_count(f); i++)
-            if (!(mbox_msg_at(f, i)->flags & MBOX_F_SEEN)) unseen++;
         trace_add_mailbox(w->tr, evq_now(w->q), (uint32_t)m->h, user, "INBOX",
-                          (uint32_t)mbox_count(f), (uint32_t)unseen);
+                          (uint32_t)mbox_count(f), (uint32_t)mbox_unseen(f));
     }
     msg_buf_free(&b);
 }
