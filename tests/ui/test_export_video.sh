@@ -3,8 +3,7 @@
 # that ffprobe decodes to the right number of frames at the right size; a
 # step range exports only those steps; without ffmpeg on PATH the error says
 # what to install and no file is left behind.
-# Skips (exit 0, with a message) only when ffmpeg/ffprobe is missing and CI
-# is not set; under CI a missing tool is a failure.
+# A missing ffmpeg or ffprobe fails the test with the command that installs it.
 set -u
 BUILD=${MAILSIM_BUILD:-build}
 BIN=$BUILD/san/mailsim
@@ -16,10 +15,7 @@ export SDL_VIDEODRIVER=dummy
 
 for tool in ffmpeg ffprobe; do
     if ! command -v "$tool" >/dev/null 2>&1; then
-        if [ -n "${CI:-}" ]; then
-            echo "FAIL: $tool is not installed (make deps-test installs ffmpeg)"; exit 1
-        fi
-        echo "SKIP: $tool is not installed (make deps-test installs ffmpeg)"; exit 0
+        echo "FAIL: $tool is not installed (make deps-test installs ffmpeg)"; exit 1
     fi
 done
 
