@@ -225,7 +225,7 @@ struct world *world_new(const struct scn_scenario *s, struct trace *tr,
     w->tr = tr;
     if (opts) w->opts = *opts;
     w->q = evq_new();
-    if (w->opts.timers) world_timers_attach(w); /* issue 9 */
+    if (w->opts.timers) world_timers_attach(w);
     w->net = net_new(w->q, s->seed, NULL);
     w->ids = ms_xcalloc(1, sizeof *w->ids);
     net_set_observer(w->net, world_on_netev, w);

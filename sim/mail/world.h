@@ -27,7 +27,7 @@ struct world_opts {
     bool no_lines;  /* do not record protocol lines (benchmarks) */
     bool no_net_trace; /* do not record segments and connections (benchmarks) */
     bool timers; /* record TIMER_SET / TIMER_CANCELLED for every labelled event
-                  * scheduled or cancelled (the window's future-event view, issue 9) */
+                  * scheduled or cancelled (the window's future-event view) */
 };
 
 /* Build the world of scenario s (borrowed: must outlive the world), recording

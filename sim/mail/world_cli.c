@@ -110,7 +110,7 @@ int world_cli(int argc, char **argv)
             headless = true;
         } else if (strcmp(argv[i], "--transcript") == 0) {
             transcript = true;
-        } else if (strcmp(argv[i], "--import-eml") == 0) { /* issue 9 */
+        } else if (strcmp(argv[i], "--import-eml") == 0) {
             if (i + 1 >= argc || argv[i + 1][0] == '\0') {
                 fprintf(stderr, "mailsim: --import-eml needs a message file\n");
                 return 2;

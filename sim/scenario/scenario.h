@@ -69,8 +69,8 @@ struct scn_user {
     char *display_name; /* for From:/To: headers; "" when not given */
 };
 
-/* Per-stage failure probabilities of a server's SMTP sessions (issue 9
- * "chaos"), drawn from the seeded RNG; all 0 by default. */
+/* Per-stage failure probabilities of a server's SMTP sessions
+ * ("chaos"), drawn from the seeded RNG; all 0 by default. */
 struct scn_chaos {
     double connect;   /* refuse the TCP connection */
     double greeting;  /* answer 421 instead of 220 */
@@ -168,7 +168,7 @@ enum scn_attach_kind {
     SCN_ATTACH_FILE,      /* "file": bytes read from a file next to the scenario */
     SCN_ATTACH_EML,       /* "file" with kind "eml": the file IS the whole message
                            * (RFC 5322); the send then has no subject, body, html
-                           * or other attachments (--import-eml, issue 9) */
+                           * or other attachments (--import-eml) */
     SCN_ATTACH_KIND_COUNT
 };
 extern const char *const scn_attach_kind_names[SCN_ATTACH_KIND_COUNT];
@@ -336,7 +336,7 @@ struct scn_action {
 
 /* ------------------------------------------------------------------ quiz */
 
-/* A question written in the scenario (issue 9), shown when the lesson
+/* A question written in the scenario, shown when the lesson
  * reaches time at. */
 struct scn_question {
     sim_us at;
@@ -368,7 +368,7 @@ struct scn_host_override {
     bool lenient_data, webmail;
 };
 
-/* A named variant of the same topology (issue 9, --variant NAME). Applying
+/* A named variant of the same topology (--variant NAME). Applying
  * it changes the listed host settings and adds (or, with replace_timeline,
  * replaces) timeline actions. */
 struct scn_variant {
@@ -496,7 +496,7 @@ char *scn_to_json(const struct scn_scenario *s, size_t *len);
 
 /* Write the model to path: to a temporary file in the same directory, then
  * rename. Refuses (false, *err) when path exists and overwrite is false, so
- * the original is never replaced unless asked (issue 9 --save-scenario).
+ * the original is never replaced unless asked (--save-scenario).
  * Attachment files are written as their paths relative to the original
  * scenario's folder: save next to it (or copy the files) to replay. */
 bool scn_save(const struct scn_scenario *s, const char *path, bool overwrite,
@@ -529,7 +529,7 @@ struct scn_gen_opts {
 /* Default generator options: everything chosen from the seed, faults on. */
 struct scn_gen_opts scn_gen_opts_default(void);
 
-/* A random but valid scenario from seed (issue 8): mail servers with users,
+/* A random but valid scenario from seed: mail servers with users,
  * devices, routers, DNS, links with loss, messages whose bodies hold '.'
  * lines and long lines, hosts and links going down and up. Same seed and
  * opts, same model. opts may be NULL. scn_to_json gives a replayable file. */
