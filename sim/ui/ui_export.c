@@ -7,10 +7,11 @@
  * level and spends about 90% of an export in zlib at its default level. A
  * frame is written as 8-bit RGBA, the surface's own channels, so a file
  * holds exactly what was drawn (alpha included, as IMG_SavePNG wrote it).
- * Level 1 without row filters is the default: on a lesson frame (large flat
- * areas, which zlib's matches already catch) it was the fastest of the
- * filters and levels tried (19 ms against 84 ms for IMG_SavePNG, files 20%
- * larger; bench_ui). Level 9 with every filter tried gives the smallest.
+ * Rows are not filtered: on lesson frames (large flat areas, which zlib's
+ * matches already catch) every filter made files larger and slower at every
+ * level tried. Level 1 is the default (a 1080p frame in about 20 ms of CPU
+ * against 84 for IMG_SavePNG, files a fifth larger); level 9 gives the
+ * smallest files (about 40% smaller than level 1, 6x slower; bench_ui).
  *
  * Video: the ffmpeg program (Debian's ffmpeg package), not its libraries:
  * one pipe of BGRA frames at a constant rate, and the container and codec
@@ -96,10 +97,7 @@ int ui_png_write(const char *path, const void *pixels, int w, int h, int pitch, 
     }
     png_init_io(png, io.f);
     png_set_compression_level(png, level);
-    /* The adaptive filter choice tries all five filters on every row: worth
-     * it only when the smallest file is wanted. */
-    png_set_filter(png, PNG_FILTER_TYPE_BASE,
-                   level >= UI_PNG_SMALL ? PNG_ALL_FILTERS : PNG_FILTER_NONE);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
     png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB_ALPHA,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
     png_write_info(png, info);

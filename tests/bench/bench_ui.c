@@ -311,7 +311,7 @@ static void bench_export(void)
     const void *px = ui_gfx_pixels(g, &pw, &ph, &pitch);
     SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormatFrom((void *)px, pw, ph, 32, pitch,
                                                            SDL_PIXELFORMAT_ARGB8888);
-    /* one frame: 0 = IMG_SavePNG, 1..3 = libpng at levels 1, 6, 9 */
+    /* one frame: 0 = IMG_SavePNG, 1..3 = libpng (no row filters) at levels 1, 6, 9 */
     static const int level[4] = {-1, 1, 6, 9};
     static const char *const name[4] = {"sdl_image", "level1", "level6", "level9"};
     enum { R = 5 };
