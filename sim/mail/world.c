@@ -467,6 +467,7 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
                 give_up = a->u.server_set.give_up;
         }
         mq_check_host_cfg(c, (uint32_t)i, retry, give_up);
+        if (s->hosts[i].mail.lenient_data) mq_check_host_lenient(c, (uint32_t)i);
     }
     /* Hosts down at the end of the run are exempt from "queued too long". */
     for (size_t k = 0; k < trace_count(tr); k++) {
@@ -595,6 +596,9 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         fates->bounced = sum.bounced;
         fates->rejected = sum.rejected;
         fates->duplicates = sum.duplicates;
+        fates->forged = sum.forged;
+        fates->delivered_and_bounced = sum.delivered_and_bounced;
+        fates->cut = sum.cut;
         fates->messages = messages;
     }
     mq_check_free(c);

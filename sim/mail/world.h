@@ -61,6 +61,8 @@ size_t world_pending(const struct world *w, struct evq_info *out, size_t max, si
 /* Counts of (message, recipient) fates at the end of a run. */
 struct world_fates {
     size_t composed, delivered, queued, bounced, rejected, duplicates;
+    size_t delivered_and_bounced; /* delivered, yet the sender was told it failed */
+    size_t forged, cut; /* SMTP smuggling at a lenient_data server (mq_check_host_lenient) */
     size_t messages;   /* messages composed (DSNs included) */
 };
 

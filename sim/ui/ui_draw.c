@@ -1326,6 +1326,7 @@ static const char *const ui_help_rows[][2] = {
     {"D", "dark / light theme"},
     {"S", "save a PNG screenshot"},
     {"R", "reload the scenario from disk, keeping the step"},
+    {"O", "open another lesson: the lesson picker"},
     {"E", "scheduled events: what the simulation will do next"},
     {"U", "run until: next retry, delivery, connection, a time, a fate"},
     {"P", "pin mailboxes and queues to the screen edge"},

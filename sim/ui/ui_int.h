@@ -213,4 +213,43 @@ int ui_export_frame(struct ui_export *x, const struct ui_gfx *g, size_t step,
  * Returns 0, or -1 with *err (err may be NULL). NULL is a no-op. */
 int ui_export_close(struct ui_export *x, struct ms_error *err);
 
+/* ---- the lesson picker (ui_picker.c): O, --pick, the desktop entry ------------------ */
+
+struct scn_lessons;
+
+/* Every lesson found (scenario/lesson.h) with its title and summary, and
+ * "Open a file..." with a field to type a path into. The window owns one
+ * while it is open and draws it over the frame. */
+struct ui_picker {
+    struct scn_lessons *ls;
+    int sel;           /* 0 .. ls->n: a lesson, or ls->n for "Open a file..." */
+    int top;           /* the first row shown (scrolling) */
+    int shown;         /* how many rows the last draw had room for */
+    bool typing;       /* the file name field has the keys */
+    char text[1024];   /* what was typed */
+    SDL_Rect rows[64]; /* where the last draw put rows top .. top + shown - 1 */
+    unsigned min_px;   /* the smallest text of the last draw, in pixels */
+};
+
+enum ui_pick { UI_PICK_NONE, UI_PICK_REDRAW, UI_PICK_CLOSE, UI_PICK_LOAD };
+
+/* Scan the lessons now (titles read from the files). Can't fail: with no
+ * lessons, only "Open a file..." is offered. */
+struct ui_picker *ui_picker_new(void);
+/* Free it. NULL is a no-op. */
+void ui_picker_free(struct ui_picker *p);
+/* A key: Up / Down / Page Up / Page Down / Home / End choose, Enter opens
+ * (LOAD, with *path the file, borrowed from p), Esc closes (or leaves the
+ * file name field), a digit jumps to the lesson of that number. */
+enum ui_pick ui_picker_key(struct ui_picker *p, SDL_Keycode k, const char **path);
+/* Text typed (SDL_TEXTINPUT), into the file name field when it is open. */
+enum ui_pick ui_picker_text(struct ui_picker *p, const char *utf8);
+/* A click at (x, y) of the last frame: a row opens its lesson (or the file
+ * name field); outside the box closes. */
+enum ui_pick ui_picker_click(struct ui_picker *p, int x, int y, const char **path);
+/* The mouse wheel: scroll by dy rows (negative: up). */
+enum ui_pick ui_picker_wheel(struct ui_picker *p, int dy);
+/* Draw the picker over whatever g holds (theme and zoom as the window's). */
+void ui_picker_draw(struct ui_gfx *g, struct ui_picker *p, enum ui_theme theme, double zoom);
+
 #endif
