@@ -31,6 +31,9 @@ static const char ui_usage[] =
     "  --help-overlay       draw the help overlay (for --render-step)\n"
     "  --inspect R          open the inspector on record R (1-based)\n"
     "  --message HOST       open the message view at HOST\n"
+    "  --dump-messages OUT  write what the message view shows, as JSON lines: at\n"
+    "                       --render-step K for --message HOST, else for every\n"
+    "                       copy of a message a host takes, just after it is taken\n"
     "  --text               print the text transcript instead of opening a window\n"
     "  --variant NAME       use the scenario's variant NAME\n"
     "  --save-scenario OUT  write the scenario, with the window's faults and slider\n"
@@ -52,7 +55,7 @@ const char *ui_cli_usage(void)
 
 struct ui_cli {
     bool demo, text, help_overlay;
-    const char *file, *out, *export_dir, *message_host;
+    const char *file, *out, *export_dir, *message_host, *dump_messages;
     const char *export_video;
     long first_step, last_step; /* --steps; last -1: to the end */
     double video_rate;
@@ -101,6 +104,7 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
                      strcmp(a, "--step") == 0 || strcmp(a, "--theme") == 0 ||
                      strcmp(a, "--zoom") == 0 || strcmp(a, "--inspect") == 0 ||
                      strcmp(a, "--message") == 0 || strcmp(a, "--variant") == 0 ||
+                     strcmp(a, "--dump-messages") == 0 ||
                      strcmp(a, "--save-scenario") == 0 || strcmp(a, "--pin") == 0 ||
                      strcmp(a, "--quiz-answer") == 0 || strcmp(a, "--menu") == 0 ||
                      strcmp(a, "--export-video") == 0 || strcmp(a, "--steps") == 0 ||
@@ -212,6 +216,8 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
             i++;
         } else if (strcmp(a, "--message") == 0) {
             c->message_host = argv[++i];
+        } else if (strcmp(a, "--dump-messages") == 0) {
+            c->dump_messages = argv[++i];
         } else if (strcmp(a, "--size") == 0) {
             if (sscanf(val, "%dx%d", &c->w, &c->h) != 2 || c->w < 320 || c->h < 240 ||
                 c->w > 8192 || c->h > 8192) {
@@ -254,6 +260,10 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
     }
     if (c->out && c->render_step < 0) {
         fprintf(stderr, "mailsim: --out needs --render-step K\n");
+        return 2;
+    }
+    if (c->dump_messages && c->render_step >= 0 && !c->message_host) {
+        fprintf(stderr, "mailsim: --dump-messages with --render-step needs --message HOST\n");
         return 2;
     }
     return -1;
@@ -348,6 +358,41 @@ static int ui_cli_export(const struct ui_cli *c, const struct ui_model *m, struc
     return 0;
 }
 
+/* --dump-messages: the message view as data, for tests and scripts. With
+ * step >= 0, the view at (step, view's host); else the view of every copy
+ * of a message at the step it was taken. Returns 0, or 4 when OUT cannot
+ * be written. */
+static int ui_cli_dump_messages(const char *path, const struct ui_model *m, long step,
+                                uint32_t host)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "mailsim: --dump-messages: cannot write %s: %s\n", path, strerror(errno));
+        return 4;
+    }
+    const struct trace *tr = ui_model_trace(m);
+    struct ui_msgview mv;
+    int bad = 0;
+    if (step >= 0) {
+        ui_msgview_at(m, (size_t)step, host, &mv);
+        bad |= ui_msgview_write_json(f, m, &mv);
+    } else {
+        for (size_t i = 0; i < trace_msg_copy_count(tr); i++) {
+            const struct trace_msg_copy *c = trace_msg_copy_get(tr, i);
+            /* The step after the copy's record: the one that tells of it. */
+            size_t k = c->before < ui_model_steps(m) ? c->before + 1 : ui_model_steps(m);
+            ui_msgview_at(m, k, c->host, &mv);
+            bad |= ui_msgview_write_json(f, m, &mv);
+        }
+    }
+    if (fclose(f) != 0) bad = -1;
+    if (bad) {
+        fprintf(stderr, "mailsim: --dump-messages: cannot write %s\n", path);
+        return 4;
+    }
+    return 0;
+}
+
 static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const struct ui_app *app)
 {
     struct ms_error err;
@@ -388,6 +433,12 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const
             if (ui_gfx_save_png_level(g, c->out, (int)c->png_level, &err) != 0) {
                 fprintf(stderr, "mailsim: %s\n", err.msg);
                 rc = 1;
+            }
+            if (rc == 0 && c->dump_messages && v.msg_host == TRACE_NONE) {
+                fprintf(stderr, "mailsim: --message %s: no host of that name\n", c->message_host);
+                rc = 2;
+            } else if (rc == 0 && c->dump_messages) {
+                rc = ui_cli_dump_messages(c->dump_messages, m, (long)v.step, v.msg_host);
             }
         }
     }
@@ -450,7 +501,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         memset(&err, 0, sizeof err);
         if (app->load(app->ctx, c.file, &w, &err) != 0) {
             fprintf(stderr, "mailsim: %s\n", err.msg);
-            return 1;
+            return err.code == 3 ? 3 : 1;
         }
     } else {
         fprintf(stderr, "mailsim: this build cannot simulate scenarios yet; try mailsim --demo\n");
@@ -479,7 +530,11 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         scn_free(demo_scn);
         return 1;
     }
-    if (c.text) {
+    if (c.dump_messages && c.render_step < 0) {
+        struct ui_model *m = ui_model_new(w.tr, w.scn);
+        rc = ui_cli_dump_messages(c.dump_messages, m, -1, TRACE_NONE);
+        ui_model_free(m);
+    } else if (c.text) {
         rc = ui_cli_transcript(app, &w);
     } else if (c.render_step >= 0 || c.export_dir || c.export_video) {
         rc = ui_cli_render(&c, &w, c.demo ? NULL : app);

@@ -15,7 +15,13 @@
  *
  * Video: the ffmpeg program (Debian's ffmpeg package), not its libraries:
  * one pipe of BGRA frames at a constant rate, and the container and codec
- * follow from the file name. */
+ * follow from the file name.
+ *
+ * In a web page (Emscripten) there is no libpng, no ffmpeg and no second
+ * process: every function refuses with a message (docs/web.md). */
+#include "ui/ui_int.h"
+
+#ifndef __EMSCRIPTEN__
 #include <errno.h>
 #include <png.h>
 #include <pthread.h>
@@ -26,8 +32,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include "ui/ui_int.h"
 
 /* Fill err with where and msg. */
 static void ui_export_err(struct ms_error *err, const char *where, const char *msg)
@@ -415,3 +419,56 @@ int ui_export_close(struct ui_export *x, struct ms_error *err)
     free(x);
     return rc;
 }
+
+#else /* __EMSCRIPTEN__ */
+
+#include <string.h>
+
+static void ui_export_web_err(struct ms_error *err)
+{
+    if (!err) return;
+    memset(err, 0, sizeof *err);
+    err->code = 1;
+    memcpy(err->where, "export", 7);
+    static const char msg[] = "frames and videos are written by mailsim on a computer, "
+                              "not in a browser";
+    memcpy(err->msg, msg, sizeof msg < sizeof err->msg ? sizeof msg : sizeof err->msg - 1);
+}
+
+int ui_png_write(const char *path, const void *pixels, int w, int h, int pitch, int level,
+                 struct ms_error *err)
+{
+    (void)path, (void)pixels, (void)w, (void)h, (void)pitch, (void)level;
+    ui_export_web_err(err);
+    return -1;
+}
+
+struct ui_export *ui_export_frames(const char *dir, int w, int h, int level, struct ms_error *err)
+{
+    (void)dir, (void)w, (void)h, (void)level;
+    ui_export_web_err(err);
+    return NULL;
+}
+
+struct ui_export *ui_export_video(const char *path, int w, int h, double rate,
+                                  struct ms_error *err)
+{
+    (void)path, (void)w, (void)h, (void)rate;
+    ui_export_web_err(err);
+    return NULL;
+}
+
+int ui_export_frame(struct ui_export *x, const struct ui_gfx *g, size_t step, struct ms_error *err)
+{
+    (void)x, (void)g, (void)step;
+    ui_export_web_err(err);
+    return -1;
+}
+
+int ui_export_close(struct ui_export *x, struct ms_error *err)
+{
+    (void)x, (void)err;
+    return 0;
+}
+
+#endif

@@ -6,8 +6,13 @@
  * surface by the same code, so a screenshot is exactly what the room sees.
  * PNG files are written with libpng (ui_export.c), at a fast zlib level.
  * Text is rendered by SDL2_ttf once per (font, size, colour, string) and kept
- * as a texture; a frame that shows the same words again only copies pixels. */
+ * as a texture; a frame that shows the same words again only copies pixels.
+ * In a web page (Emscripten) there is neither fontconfig nor libpng: the
+ * page puts the bundled fonts where MAILSIM_ASSETS says, and PNG files are
+ * written by the native program only (docs/web.md). */
+#ifndef __EMSCRIPTEN__
 #include <fontconfig/fontconfig.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,6 +45,10 @@ static void ui_err(struct ms_error *err, const char *where, const char *msg)
 /* The file of family through fontconfig, into out. */
 static bool ui_font_find(const char *family, char *out, size_t outlen)
 {
+#ifdef __EMSCRIPTEN__
+    (void)family, (void)out, (void)outlen;
+    return false;
+#else
     if (!FcInit()) return false;
     FcPattern *pat = FcNameParse((const FcChar8 *)family);
     if (!pat) return false;
@@ -58,6 +67,7 @@ static bool ui_font_find(const char *family, char *out, size_t outlen)
     }
     FcPatternDestroy(pat);
     return ok;
+#endif
 }
 
 static bool ui_is_file(const char *path)
@@ -203,6 +213,13 @@ int ui_gfx_save_png(struct ui_gfx *g, const char *path, struct ms_error *err)
 
 int ui_gfx_save_png_level(struct ui_gfx *g, const char *path, int level, struct ms_error *err)
 {
+#ifdef __EMSCRIPTEN__
+    (void)g, (void)path, (void)level;
+    ui_err(err, "png",
+           "PNG files are written by mailsim on a computer (mailsim --render-step K --out "
+           "F.png); in a browser, use its screenshot");
+    return -1;
+#else
     if (!g->surface) {
         ui_err(err, "png", "nothing drawn to save");
         return -1;
@@ -212,6 +229,7 @@ int ui_gfx_save_png_level(struct ui_gfx *g, const char *path, int level, struct 
                           g->surface->pitch, level, err);
     if (SDL_MUSTLOCK(g->surface)) SDL_UnlockSurface(g->surface);
     return rc;
+#endif
 }
 
 struct ui_hit ui_gfx_hit(const struct ui_gfx *g, int x, int y)

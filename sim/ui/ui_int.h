@@ -213,6 +213,35 @@ int ui_export_frame(struct ui_export *x, const struct ui_gfx *g, size_t step,
  * Returns 0, or -1 with *err (err may be NULL). NULL is a no-op. */
 int ui_export_close(struct ui_export *x, struct ms_error *err);
 
+/* ---- the message view's content (ui_msgview.c) ------------------------------ */
+
+#define UI_MSGVIEW_EVENTS 24
+
+/* What the message view shows at host and step: the message (the latest
+ * one a record or a copy puts at the host), its MSG_* records so far, and
+ * the copy whose header and MIME outline are shown (the host's own, else
+ * the latest copy anywhere). */
+struct ui_msgview {
+    uint32_t host;
+    size_t step;
+    bool found;             /* false: no message has been at the host yet */
+    uint32_t msg;
+    uint32_t sender, rcpt, msgid; /* interned, or TRACE_NONE */
+    size_t events[UI_MSGVIEW_EVENTS]; /* MSG_* records of msg before the step */
+    size_t n_events;        /* all of them (may exceed UI_MSGVIEW_EVENTS) */
+    const struct trace_msg_copy *copy; /* or NULL */
+    bool copy_here;         /* the copy is the host's own */
+};
+void ui_msgview_at(const struct ui_model *m, size_t step, uint32_t host, struct ui_msgview *mv);
+/* Does host hold a copy of some message at step? */
+bool ui_msgview_holds(const struct ui_model *m, size_t step, uint32_t host);
+/* Part i of the copy shown (depth-first, 0 = the message), or NULL. */
+const struct trace_mime_part *ui_msgview_part(const struct ui_model *m, const struct ui_msgview *mv,
+                                              size_t i);
+/* The view as one JSON object and a newline (what --dump-messages writes).
+ * Returns 0, or -1 on a write error. */
+int ui_msgview_write_json(FILE *f, const struct ui_model *m, const struct ui_msgview *mv);
+
 /* ---- the lesson picker (ui_picker.c): O, --pick, the desktop entry ------------------ */
 
 struct scn_lessons;
