@@ -46,7 +46,19 @@ const char *ui_model_title(const struct ui_model *m);
 
 /* ---- the view: everything input may change -------------------------------------- */
 
-enum ui_theme { UI_THEME_DARK, UI_THEME_LIGHT };
+/* Colour themes (D cycles): dark, light, and a high-contrast one for
+ * projectors that wash colours out. */
+enum ui_theme { UI_THEME_DARK, UI_THEME_LIGHT, UI_THEME_PROJECTOR, UI_THEME_COUNT };
+extern const char *const ui_theme_names[UI_THEME_COUNT];
+
+/* A presenter's focus (keys 1-4): one panel fills the window above the
+ * narration bar, with larger text; the same key returns. */
+enum ui_focus { UI_FOCUS_NONE, UI_FOCUS_NET, UI_FOCUS_SEQ, UI_FOCUS_DIALOGUE, UI_FOCUS_EVENT };
+
+/* The grain of Right / Left (G switches): a protocol line or message event
+ * (what a lecturer teaches), or every trace record (TCP segments at every
+ * hop; with TCP detail hidden, the hidden records are skipped). */
+enum ui_grain { UI_GRAIN_LINE, UI_GRAIN_TCP, UI_GRAIN_COUNT };
 
 enum ui_overlay {
     UI_OV_NONE,
@@ -80,6 +92,11 @@ struct ui_view {
     double pan_x, pan_y; /* topology only: drag, in pixels at zoom 1 */
     enum ui_theme theme;
     bool tcp_detail; /* show handshakes and bare ACKs (default on) */
+    enum ui_focus focus; /* 1-4: one panel fills the window */
+    enum ui_grain grain; /* G: what Right / Left step by */
+    bool seq_flat;       /* A: sequence-diagram arrows flat, not slanted by latency */
+    size_t seq_back;     /* PageUp / PageDown: sequence-diagram rows scrolled back */
+    size_t dia_back;     /* Up / Down: dialogue lines scrolled back */
     enum ui_overlay overlay;
     size_t inspect;    /* UI_OV_INSPECT: the record shown */
     uint32_t msg_host; /* UI_OV_MESSAGE: the host whose envelope was clicked */
@@ -121,6 +138,16 @@ void ui_view_step_line(struct ui_view *v, const struct ui_model *m, int dir);
 uint32_t ui_view_cycle_conn(struct ui_view *v, const struct ui_model *m);
 /* Next or previous message event (queued, attempt, deferred, delivered, ...). */
 void ui_view_step_message(struct ui_view *v, const struct ui_model *m, int dir);
+/* One step at v->grain: UI_GRAIN_LINE to the next (dir > 0) or previous
+ * protocol line, message event, DNS question or answer, lost packet, host
+ * or link change, connection failure or narration; UI_GRAIN_TCP one record,
+ * skipping handshakes and bare ACKs while v->tcp_detail is off. Stays put
+ * when there is none. */
+void ui_view_step_grain(struct ui_view *v, const struct ui_model *m, int dir);
+/* Where step v->step is in its grain: *pos steps of *total ("line 12 of 80").
+ * Can't fail. */
+void ui_view_grain_pos(const struct ui_view *v, const struct ui_model *m, size_t *pos,
+                       size_t *total);
 /* While playing, advance by real_s seconds of wall time (compressed: idle
  * gaps take at most a moment, see ui_model.c). Stops at the end. */
 void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s);

@@ -18,7 +18,7 @@ static const char ui_usage[] =
     "  --export-frames DIR  write DIR/step-000000.png ... one PNG per step\n"
     "  --size WxH           frame size for --render-step/--export-frames (1920x1080)\n"
     "  --step K             start the window at step K\n"
-    "  --theme dark|light   colour theme (dark)\n"
+    "  --theme NAME         colour theme: dark, light or projector (dark)\n"
     "  --zoom Z             scale all text and drawings (1.0)\n"
     "  --no-tcp-detail      hide handshakes and bare ACKs\n"
     "  --help-overlay       draw the help overlay (for --render-step)\n"
@@ -165,14 +165,14 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
             }
             i++;
         } else if (strcmp(a, "--theme") == 0) {
-            if (strcmp(val, "dark") == 0)
-                c->theme = UI_THEME_DARK;
-            else if (strcmp(val, "light") == 0)
-                c->theme = UI_THEME_LIGHT;
-            else {
-                fprintf(stderr, "mailsim: --theme: \"%s\" is not dark or light\n", val);
+            int t = 0;
+            while (t < UI_THEME_COUNT && strcmp(val, ui_theme_names[t]) != 0) t++;
+            if (t == UI_THEME_COUNT) {
+                fprintf(stderr, "mailsim: --theme: \"%s\" is not dark, light or projector\n",
+                        val);
                 return 2;
             }
+            c->theme = (enum ui_theme)t;
             i++;
         } else if (strcmp(a, "--zoom") == 0) {
             char *end;

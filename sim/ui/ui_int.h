@@ -77,6 +77,10 @@ struct ui_model {
     int bins_w;
     size_t *gaps; /* records preceded by a gap >= UI_GAP_LABEL_US */
     size_t n_gaps;
+    size_t *teach; /* records a step at the line grain lands on */
+    size_t n_teach;
+    size_t *quiet; /* records hidden without TCP detail (handshakes, bare ACKs) */
+    size_t n_quiet;
     size_t *timers; /* TIMER_SET / TIMER_CANCELLED records (issue 9) */
     size_t n_timers;
     const struct scn_variant *variants; /* the variant menu (issue 9) */
@@ -163,6 +167,10 @@ void ui_p_octo(struct ui_gfx *g, float x, float y, float w, float h, float cut, 
  * drawn. wrap > 0 wraps at that many pixels. */
 int ui_p_text(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y, int align,
               const char *s);
+/* Draw s left-aligned in at most maxw pixels: cut with "…" when wider
+ * (then the full text must be one key or click away). Returns the width. */
+int ui_p_text_fit(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y,
+                  float maxw, const char *s);
 int ui_p_text_wrap(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y,
                    int wrap, const char *s, int *height);
 /* Height of s wrapped at wrap pixels, without drawing (cached like text). */
@@ -181,5 +189,132 @@ size_t ui_model_step_at_where(const struct ui_model *m, double where);
 /* Forget all cached text (after a theme change nothing is needed, texts are
  * keyed by colour; after a renderer change this is required). */
 void ui_gfx_text_flush(struct ui_gfx *g);
+
+/* ---- drawing one frame (ui_draw*.c: one file per panel) -------------------------- */
+
+/* The colours of a theme; texts on their backgrounds reach 4.5:1. */
+struct ui_colors {
+    uint32_t bg, panel, panel2, text, dim, grid, hi_bg, hi_text, link, down, body, dark, screen,
+        client, server, backdrop;
+};
+extern const struct ui_colors ui_dark, ui_light, ui_projector;
+extern const struct ui_colors *const ui_themes[UI_THEME_COUNT];
+/* Okabe-Ito fill, the ink on it, and a shape per protocol. */
+extern const uint32_t ui_proto_fill[UI_P_COUNT];
+extern const uint32_t ui_proto_ink[UI_P_COUNT];
+extern const char *const ui_proto_shape[UI_P_COUNT];
+#define UI_LOST 0xd55e00ffu
+
+/* Labels on packets in flight: the newest this many (more would be noise). */
+#define UI_MAX_LABELS 40
+#define UI_MAX_FLIGHT 4096
+/* Look back at most this many records for packets still in the air. */
+#define UI_FLIGHT_SCAN 200000
+
+/* One frame being drawn: its inputs, the state at the step and the panels. */
+struct ui_frame {
+    struct ui_gfx *g;
+    const struct ui_model *m;
+    const struct ui_view *v;
+    const struct ui_colors *c;
+    struct ui_state st;
+    float s; /* text and icon scale: 1.0 at 1080 lines, zoom 1 */
+    float W, H;
+    sim_us t;
+    SDL_FRect status, topo, seq, dia, evp, nar, tl;
+    SDL_FRect pinr;  /* pinned mailboxes and queues; w 0 when none */
+    float *hx, *hy;  /* host centres on screen */
+    SDL_FRect *hbox; /* each host's icon and the text under it, as drawn */
+    float icon;      /* icon size */
+};
+
+/* Helpers shared by the panels (ui_draw.c). */
+float ui_px(const struct ui_frame *f, float base);
+/* First line of p as printable ASCII, cut with "..." (max >= 8). */
+void ui_first_line(const uint8_t *p, size_t len, char *out, size_t max);
+void ui_fmt_clock(sim_us t, char *buf, size_t len);
+void ui_fmt_dur(sim_us d, char *buf, size_t len);
+void ui_fmt_gap(sim_us d, char *buf, size_t len);
+enum ui_proto ui_seg_proto(const struct trace_rec *r, const struct trace_seg *s);
+/* The words a packet is labelled with: its first line, or the DNS question. */
+void ui_payload_text(const struct trace_rec *r, const struct trace_seg *s, const uint8_t *data,
+                     size_t dlen, char *out, size_t max);
+void ui_flags_text(uint8_t fl, char *buf, size_t len);
+/* An overlay box of w x h centred, with a title; returns the y of its first row. */
+float ui_d_box(struct ui_frame *f, float w, float h, const char *title, SDL_FRect *out);
+void ui_d_envelope(struct ui_frame *f, float x, float y, float w, float h, uint32_t fill);
+
+/* The panels, each in its own file. */
+void ui_d_topology(struct ui_frame *f); /* ui_draw_net.c */
+void ui_d_seq(struct ui_frame *f);      /* ui_draw_seq.c */
+void ui_d_dialogue(struct ui_frame *f); /* ui_draw_dialogue.c */
+void ui_d_event(struct ui_frame *f);    /* ui_draw_event.c */
+void ui_d_future(struct ui_frame *f);
+void ui_d_pins(struct ui_frame *f);      /* ui_draw_pins.c */
+void ui_d_narration(struct ui_frame *f); /* ui_draw_bars.c */
+void ui_d_timeline(struct ui_frame *f);
+void ui_d_status(struct ui_frame *f);
+void ui_d_help(struct ui_frame *f); /* ui_draw_menus.c */
+void ui_d_controls(struct ui_frame *f);
+void ui_d_variants(struct ui_frame *f);
+void ui_d_pin_menu(struct ui_frame *f);
+void ui_d_until(struct ui_frame *f);
+void ui_d_quiz(struct ui_frame *f);
+void ui_d_inspect(struct ui_frame *f); /* ui_draw_inspect.c */
+void ui_d_message(struct ui_frame *f); /* ui_draw_message.c */
+
+/* ---- the window (ui_window.c) and its keys (ui_keys.c) ---------------------------- */
+
+struct ui_win {
+    const struct ui_app *app;
+    const char *file;
+    struct ui_world world;
+    struct ui_model *m;
+    struct ui_view v;
+    SDL_Window *win;
+    struct ui_gfx *g;
+    bool dirty, quit;
+    /* Mouse. */
+    bool down, dragging_tl, dragging_pan;
+    int down_x, down_y, last_x, last_y;
+    char title[512];
+    bool until_skip_text;
+    bool fullscreen;   /* F: what the window was last asked to be */
+    bool help_resume;  /* H paused playing: Esc or H plays on */ /* issue 9: drop the text event of the U that opened the menu */
+};
+
+/* Say something to the lecturer: stderr and the narration bar. */
+void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...) MS_PRINTF(3, 4);
+void ui_win_screenshot(struct ui_win *w);
+void ui_win_reload(struct ui_win *w);
+void ui_win_next_envelope(struct ui_win *w);
+void ui_win_change(struct ui_win *w, const struct scn_action *a);
+void ui_win_variant(struct ui_win *w, const char *name);
+bool ui_win_controls_key(struct ui_win *w, SDL_Keycode k);
+
+/* Which keys mean what: the overlay that has the keys. */
+enum ui_mode { UI_MODE_MAIN, UI_MODE_UNTIL, UI_MODE_CONTROLS, UI_MODE_VARIANTS, UI_MODE_PINS,
+               UI_MODE_QUIZ, UI_MODE_COUNT };
+/* Modifiers a key entry asks for (0: any). */
+enum { UI_KM_SHIFT = 1, UI_KM_CTRL = 2 };
+typedef void ui_key_fn(struct ui_win *w, int arg);
+/* One row of the key table: keys key .. key_last (arg grows with the key)
+ * in mode, with mods held. keys and help are the help overlay's row (NULL:
+ * no row of its own); an entry with key 0 is a row for the mouse only. */
+struct ui_key {
+    enum ui_mode mode;
+    SDL_Keycode key, key_last;
+    unsigned mods;
+    ui_key_fn *act;
+    int arg;
+    const char *keys, *help;
+};
+extern const struct ui_key ui_keys[];
+extern const size_t ui_n_keys;
+/* The mode of a view: which overlay has the keys. */
+enum ui_mode ui_key_mode(const struct ui_view *v);
+/* Run the entry of the table for key k with modifiers mod in w's mode.
+ * Returns false when no entry matches. */
+bool ui_key_dispatch(struct ui_win *w, SDL_Keycode k, uint16_t mod);
 
 #endif

@@ -386,6 +386,38 @@ static int ui_col_cmp_ctx_x(const struct ui_model *m, uint32_t a, uint32_t b)
     return a < b ? -1 : a > b;
 }
 
+/* Does a step at the line grain stop at a record of kind k? What a lecturer
+ * teaches: lines, message events, DNS, losses, hosts and links, failures. */
+static bool ui_model_teaches(enum trace_kind k)
+{
+    switch (k) {
+    case TR_HOST_UP:
+    case TR_HOST_DOWN:
+    case TR_LINK_UP:
+    case TR_LINK_DOWN:
+    case TR_SEG_LOST:
+    case TR_DGRAM_SENT:
+    case TR_DGRAM_LOST:
+    case TR_CONN_REFUSED:
+    case TR_CONN_TIMEOUT:
+    case TR_CONN_RESET:
+    case TR_LINE_SENT:
+    case TR_MSG_COMPOSED:
+    case TR_MSG_SUBMITTED:
+    case TR_MSG_QUEUED:
+    case TR_MSG_ATTEMPT:
+    case TR_MSG_DEFERRED:
+    case TR_MSG_DELIVERED:
+    case TR_MSG_BOUNCED:
+    case TR_MSG_DUPLICATE:
+    case TR_DNS_ANSWER:
+    case TR_NARRATION:
+        return true;
+    default:
+        return false;
+    }
+}
+
 struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario *scn)
 {
     struct ui_model *m = ms_xcalloc(1, sizeof *m);
@@ -401,7 +433,7 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
 
     m->ct = ms_xmalloc((m->n + 1) * sizeof *m->ct);
     size_t cap_lines = 0, cap_msgs = 0, cap_rows = 0, cap_rows_tcp = 0, cap_gaps = 0,
-           cap_timers = 0;
+           cap_timers = 0, cap_teach = 0, cap_quiet = 0;
     uint8_t *endpoint = ms_xcalloc(m->nh + 1, 1);
     uint32_t max_conn = 0;
     sim_us prev = m->n ? trace_get(tr, 0)->t : 0, acc = 0;
@@ -415,6 +447,9 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
         enum trace_kind k = (enum trace_kind)r->kind;
         const struct trace_seg *s = trace_as_seg(r);
         const struct trace_line *l = trace_as_line(r);
+        if (ui_model_teaches(k)) ui_push(&m->teach, &m->n_teach, &cap_teach, i);
+        if (s && k < TR_DGRAM_SENT && s->len == 0 && !(s->flags & NETEV_RST) && k != TR_SEG_LOST)
+            ui_push(&m->quiet, &m->n_quiet, &cap_quiet, i);
         if (s) {
             if (s->t_arrive - s->t_depart > m->max_flight)
                 m->max_flight = s->t_arrive - s->t_depart;
@@ -506,6 +541,8 @@ void ui_model_free(struct ui_model *m)
     free(m->bins);
     free(m->gaps);
     free(m->timers);
+    free(m->teach);
+    free(m->quiet);
     free(m);
 }
 
@@ -590,6 +627,52 @@ uint32_t ui_view_cycle_conn(struct ui_view *v, const struct ui_model *m)
 void ui_view_step_message(struct ui_view *v, const struct ui_model *m, int dir)
 {
     ui_view_step_in(v, m, m->msgs, m->n_msgs, dir);
+}
+
+void ui_view_step_grain(struct ui_view *v, const struct ui_model *m, int dir)
+{
+    if (v->grain == UI_GRAIN_LINE) {
+        ui_view_step_in(v, m, m->teach, m->n_teach, dir);
+        return;
+    }
+    if (v->tcp_detail) {
+        ui_view_step(v, m, dir > 0 ? 1 : -1);
+        return;
+    }
+    /* Every record but the hidden ones: the records after step k - 1 are
+     * k, k + 1, ...; skip those in m->quiet. */
+    size_t k = v->step;
+    if (dir > 0) {
+        while (k < m->n) {
+            k++;
+            size_t p = ui_lower(m->quiet, m->n_quiet, k - 1);
+            if (p >= m->n_quiet || m->quiet[p] != k - 1) break;
+        }
+    } else {
+        while (k > 0) {
+            k--;
+            if (k == 0) break;
+            size_t p = ui_lower(m->quiet, m->n_quiet, k - 1);
+            if (p >= m->n_quiet || m->quiet[p] != k - 1) break;
+        }
+    }
+    ui_view_seek(v, m, k);
+}
+
+void ui_view_grain_pos(const struct ui_view *v, const struct ui_model *m, size_t *pos,
+                       size_t *total)
+{
+    if (v->grain == UI_GRAIN_LINE) {
+        *pos = ui_lower(m->teach, m->n_teach, v->step);
+        *total = m->n_teach;
+    } else if (v->tcp_detail) {
+        *pos = v->step;
+        *total = m->n;
+    } else {
+        size_t q = ui_lower(m->quiet, m->n_quiet, v->step);
+        *pos = v->step - q;
+        *total = m->n - m->n_quiet;
+    }
 }
 
 double ui_view_speed_factor(const struct ui_view *v)

@@ -349,3 +349,32 @@ void ui_p_hit(struct ui_gfx *g, float x, float y, float w, float h, struct ui_hi
     g->hits[g->n_hits].hit = hit;
     g->n_hits++;
 }
+
+int ui_p_text_fit(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y,
+                  float maxw, const char *s)
+{
+    int w, h;
+    ui_p_text_size(g, f, px, s, &w, &h);
+    if ((float)w <= maxw || !s) return ui_p_text(g, f, px, c, x, y, UI_AL_LEFT, s);
+    /* The longest prefix (whole UTF-8 characters) that fits with "…". */
+    char buf[512];
+    size_t n = strlen(s), lo = 0, hi = n < sizeof buf - 4 ? n : sizeof buf - 4;
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        while (mid > 0 && ((unsigned char)s[mid] & 0xc0) == 0x80) mid--;
+        if (mid <= lo) {
+            break;
+        }
+        memcpy(buf, s, mid);
+        memcpy(buf + mid, "\xe2\x80\xa6", 4);
+        ui_p_text_size(g, f, px, buf, &w, &h);
+        if ((float)w <= maxw)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    while (lo > 0 && s[lo - 1] == ' ') lo--;
+    memcpy(buf, s, lo);
+    memcpy(buf + lo, "\xe2\x80\xa6", 4);
+    return ui_p_text(g, f, px, c, x, y, UI_AL_LEFT, buf);
+}

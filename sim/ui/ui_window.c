@@ -15,21 +15,6 @@
 
 #include "ui/ui_int.h"
 
-struct ui_win {
-    const struct ui_app *app;
-    const char *file;
-    struct ui_world world;
-    struct ui_model *m;
-    struct ui_view v;
-    SDL_Window *win;
-    struct ui_gfx *g;
-    bool dirty, quit;
-    /* Mouse. */
-    bool down, dragging_tl, dragging_pan;
-    int down_x, down_y, last_x, last_y;
-    char title[512];
-    bool until_skip_text; /* issue 9: drop the text event of the U that opened the menu */
-};
 
 static void ui_win_title(struct ui_win *w)
 {
@@ -70,8 +55,8 @@ static void ui_win_present(struct ui_win *w)
 
 /* Say something to the lecturer: on stderr, and in the window's narration
  * bar until the next key, since nobody in a lecture hall reads a terminal. */
-static void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...) MS_PRINTF(3, 4);
-static void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...)
+void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...) MS_PRINTF(3, 4);
+void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -82,7 +67,7 @@ static void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...)
     w->dirty = true;
 }
 
-static void ui_win_screenshot(struct ui_win *w)
+void ui_win_screenshot(struct ui_win *w)
 {
     char path[512];
     const char *dir = getenv("MAILSIM_SHOT_DIR");
@@ -119,7 +104,7 @@ static void ui_win_variants(struct ui_win *w)
 }
 
 /* issue 9: a slider's value becomes a scenario action at the current time. */
-static void ui_win_change(struct ui_win *w, const struct scn_action *a);
+void ui_win_change(struct ui_win *w, const struct scn_action *a);
 
 static void ui_win_adopt(struct ui_win *w, const struct ui_world *nw)
 {
@@ -135,7 +120,7 @@ static void ui_win_adopt(struct ui_win *w, const struct ui_world *nw)
     w->dirty = true;
 }
 
-static void ui_win_reload(struct ui_win *w)
+void ui_win_reload(struct ui_win *w)
 {
     if (!w->app || !w->app->load) {
         ui_win_say(w, true, "nothing to reload: this window shows no scenario file");
@@ -155,7 +140,7 @@ static void ui_win_reload(struct ui_win *w)
 
 /* M: the message view (what clicking an envelope shows) at the next host,
  * after the one shown, that holds a message at this step. */
-static void ui_win_next_envelope(struct ui_win *w)
+void ui_win_next_envelope(struct ui_win *w)
 {
     struct ui_state st;
     ui_state_init(w->m, &st);
@@ -203,7 +188,7 @@ static void ui_win_fault(struct ui_win *w, enum ui_hit_kind kind, uint32_t id)
     ui_win_adopt(w, &nw);
 }
 
-static void ui_win_change(struct ui_win *w, const struct scn_action *a)
+void ui_win_change(struct ui_win *w, const struct scn_action *a)
 {
     if (!w->app || !w->app->change) {
         ui_win_say(w, true, "changes need a scenario (this trace cannot be simulated again)");
@@ -219,7 +204,7 @@ static void ui_win_change(struct ui_win *w, const struct scn_action *a)
     ui_win_adopt(w, &nw);
 }
 
-static void ui_win_variant(struct ui_win *w, const char *name)
+void ui_win_variant(struct ui_win *w, const char *name)
 {
     if (!w->app || !w->app->variant) return;
     struct ui_world nw;
@@ -234,7 +219,7 @@ static void ui_win_variant(struct ui_win *w, const char *name)
 
 /* Keys of the slider overlay (L): Up/Down choose, Left/Right move, Enter
  * applies (simulates again), Esc closes. */
-static bool ui_win_controls_key(struct ui_win *w, SDL_Keycode k)
+bool ui_win_controls_key(struct ui_win *w, SDL_Keycode k)
 {
     struct ui_view *v = &w->v;
     const struct scn_scenario *s = w->world.scn;
@@ -306,238 +291,15 @@ static void ui_win_click(struct ui_win *w, int x, int y)
     w->dirty = true;
 }
 
+/* A key: what the window said goes away, then the key table (ui_keys.c)
+ * says what the key does in the current mode. */
 static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
 {
-    SDL_Keymod mod = (SDL_Keymod)e->keysym.mod;
-    struct ui_view *v = &w->v;
-    bool shift = mod & KMOD_SHIFT, ctrl = mod & KMOD_CTRL;
-    int dir = 0;
-    if (v->notice[0]) { /* any key dismisses what the window said */
-        v->notice[0] = '\0';
+    if (w->v.notice[0]) { /* any key dismisses what the window said */
+        w->v.notice[0] = '\0';
         w->dirty = true;
     }
-    if (v->overlay == UI_OV_UNTIL) { /* issue 9: the run-until menu has the keys */
-        switch (e->keysym.sym) {
-        case SDLK_UP:
-            ui_until_menu_move(v, -1);
-            break;
-        case SDLK_DOWN:
-            ui_until_menu_move(v, 1);
-            break;
-        case SDLK_BACKSPACE:
-            ui_until_menu_text(v, "\b");
-            break;
-        case SDLK_RETURN:
-        case SDLK_KP_ENTER:
-            ui_until_menu_run(v, w->m);
-            break;
-        case SDLK_ESCAPE:
-            v->overlay = UI_OV_NONE;
-            break;
-        default:
-            return; /* the rest arrives as SDL_TEXTINPUT */
-        }
-        w->dirty = true;
-        return;
-    }
-    if (v->overlay == UI_OV_CONTROLS) { /* issue 9: sliders */
-        if (ui_win_controls_key(w, e->keysym.sym))
-            w->dirty = true;
-        else if (e->keysym.sym == SDLK_q)
-            w->quit = true;
-        return;
-    }
-    if (v->overlay == UI_OV_VARIANTS) { /* issue 9: the variant menu */
-        size_t n = 0;
-        const struct scn_variant *vs =
-            w->app && w->app->variants ? w->app->variants(w->app->ctx, &n) : NULL;
-        SDL_Keycode k = e->keysym.sym;
-        int rows = (int)n + 1; /* row 0: no variant */
-        if (k == SDLK_UP)
-            v->var_sel = (v->var_sel + rows - 1) % rows;
-        else if (k == SDLK_DOWN)
-            v->var_sel = (v->var_sel + 1) % rows;
-        else if (k == SDLK_RETURN || k == SDLK_KP_ENTER) {
-            v->overlay = UI_OV_NONE;
-            ui_win_variant(w, v->var_sel > 0 && vs ? vs[v->var_sel - 1].name : NULL);
-        } else if (k == SDLK_ESCAPE || k == SDLK_v)
-            v->overlay = UI_OV_NONE;
-        else if (k == SDLK_q)
-            w->quit = true;
-        else
-            return;
-        w->dirty = true;
-        return;
-    }
-    if (v->overlay == UI_OV_PINS) { /* issue 9: the pin menu has the keys */
-        struct ui_pin c[12];
-        size_t n = ui_pin_candidates(w->m, c, MS_ARRAY_LEN(c));
-        if (n > MS_ARRAY_LEN(c)) n = MS_ARRAY_LEN(c);
-        SDL_Keycode k = e->keysym.sym;
-        if (k == SDLK_UP && n)
-            v->pin_sel = (v->pin_sel + (int)n - 1) % (int)n;
-        else if (k == SDLK_DOWN && n)
-            v->pin_sel = (v->pin_sel + 1) % (int)n;
-        else if ((k == SDLK_RETURN || k == SDLK_KP_ENTER || k == SDLK_SPACE) &&
-                 (size_t)v->pin_sel < n)
-            ui_view_pin_toggle(v, &c[v->pin_sel]);
-        else if (k >= SDLK_1 && k <= SDLK_9 && (size_t)(k - SDLK_1) < n)
-            ui_view_pin_toggle(v, &c[k - SDLK_1]);
-        else if (k == SDLK_ESCAPE || k == SDLK_p)
-            v->overlay = UI_OV_NONE;
-        else if (k == SDLK_q)
-            w->quit = true;
-        else
-            return;
-        w->dirty = true;
-        return;
-    }
-    if (v->overlay == UI_OV_QUIZ) { /* issue 9: a question has the keys */
-        SDL_Keycode k = e->keysym.sym;
-        if (k >= SDLK_1 && k <= SDLK_6)
-            ui_quiz_pick(v, w->m, (int)(k - SDLK_1));
-        else if (k >= SDLK_KP_1 && k <= SDLK_KP_6)
-            ui_quiz_pick(v, w->m, (int)(k - SDLK_KP_1));
-        else if (k == SDLK_RETURN || k == SDLK_KP_ENTER)
-            ui_quiz_reveal(v);
-        else if (k == SDLK_SPACE || k == SDLK_RIGHT)
-            ui_quiz_continue(v, w->m);
-        else if (k == SDLK_ESCAPE) {
-            ui_quiz_continue(v, w->m);
-            v->playing = false;
-        } else if (k == SDLK_k)
-            v->quiz = false, v->overlay = UI_OV_NONE;
-        else if (k == SDLK_q)
-            w->quit = true;
-        else
-            return;
-        w->dirty = true;
-        return;
-    }
-    switch (e->keysym.sym) {
-    case SDLK_SPACE:
-        if (v->step >= ui_model_steps(w->m)) ui_view_seek(v, w->m, 0);
-        v->playing = !v->playing;
-        break;
-    case SDLK_RIGHT:
-        dir = 1;
-        /* fall through */
-    case SDLK_LEFT:
-        if (!dir) dir = -1;
-        v->playing = false;
-        if (ctrl)
-            ui_view_step_message(v, w->m, dir);
-        else if (shift)
-            ui_view_step_line(v, w->m, dir);
-        else
-            ui_view_step(v, w->m, dir);
-        if (v->overlay == UI_OV_INSPECT && v->step > 0) v->inspect = v->step - 1;
-        break;
-    case SDLK_i: /* the inspector on the current record: a click's keyboard twin */
-        if (v->overlay == UI_OV_INSPECT)
-            v->overlay = UI_OV_NONE;
-        else if (v->step > 0) {
-            v->overlay = UI_OV_INSPECT;
-            v->inspect = v->step - 1;
-        }
-        break;
-    case SDLK_m: /* the messages at a host with a queue or a mailbox, one host after another */
-        ui_win_next_envelope(w);
-        break;
-    case SDLK_HOME:
-        ui_view_seek(v, w->m, 0);
-        break;
-    case SDLK_END:
-        ui_view_seek(v, w->m, ui_model_steps(w->m));
-        v->playing = false;
-        break;
-    case SDLK_LEFTBRACKET:
-        if (v->speed > 0) v->speed--;
-        break;
-    case SDLK_RIGHTBRACKET:
-        if (v->speed < UI_SPEED_COUNT - 1) v->speed++;
-        break;
-    case SDLK_PLUS:
-    case SDLK_EQUALS:
-    case SDLK_KP_PLUS:
-        if (v->zoom < 3) v->zoom *= 1.1;
-        break;
-    case SDLK_MINUS:
-    case SDLK_KP_MINUS:
-        if (v->zoom > 0.5) v->zoom /= 1.1;
-        break;
-    case SDLK_0:
-        v->zoom = 1;
-        v->topo_zoom = 1;
-        v->pan_x = v->pan_y = 0;
-        break;
-    case SDLK_f: {
-        Uint32 fl = SDL_GetWindowFlags(w->win);
-        SDL_SetWindowFullscreen(
-            w->win, (fl & SDL_WINDOW_FULLSCREEN_DESKTOP) ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
-        break;
-    }
-    case SDLK_t:
-        v->tcp_detail = !v->tcp_detail;
-        break;
-    case SDLK_d:
-        v->theme = v->theme == UI_THEME_DARK ? UI_THEME_LIGHT : UI_THEME_DARK;
-        break;
-    case SDLK_s:
-        ui_win_screenshot(w);
-        break;
-    case SDLK_r:
-        ui_win_reload(w);
-        break;
-    case SDLK_c: /* the dialogue panel: next connection, then back to following */
-        ui_view_cycle_conn(v, w->m);
-        break;
-    case SDLK_l: /* issue 9: sliders for links and servers (pauses) */
-        v->playing = false;
-        v->overlay = UI_OV_CONTROLS;
-        v->ctl_moved = false;
-        break;
-    case SDLK_v: { /* issue 9: variants; the highlight starts on the one in use */
-        size_t n = 0;
-        const struct scn_variant *vs =
-            w->app && w->app->variants ? w->app->variants(w->app->ctx, &n) : NULL;
-        const char *cur = w->world.scn ? w->world.scn->variant : NULL;
-        v->var_sel = 0;
-        for (size_t i = 0; cur && vs && i < n; i++)
-            if (strcmp(vs[i].name, cur) == 0) v->var_sel = (int)i + 1;
-        v->overlay = UI_OV_VARIANTS;
-        break;
-    }
-    case SDLK_p: /* issue 9: pin mailboxes and queues */
-        v->overlay = UI_OV_PINS;
-        break;
-    case SDLK_k: /* issue 9: quiz mode */
-        v->quiz = !v->quiz;
-        break;
-    case SDLK_e: /* issue 9: the future-event view */
-        v->future = !v->future;
-        break;
-    case SDLK_u: /* issue 9: run until */
-        v->playing = false;
-        ui_until_menu_open(v);
-        w->until_skip_text = true; /* the "u" of this key press */
-        break;
-    case SDLK_ESCAPE:
-        v->overlay = UI_OV_NONE;
-        break;
-    case SDLK_q:
-        w->quit = true;
-        break;
-    case SDLK_h:
-        v->overlay = v->overlay == UI_OV_HELP ? UI_OV_NONE : UI_OV_HELP;
-        break;
-    case SDLK_SLASH:
-        if (shift) v->overlay = v->overlay == UI_OV_HELP ? UI_OV_NONE : UI_OV_HELP;
-        break;
-    default:
-        return;
-    }
-    w->dirty = true;
+    if (ui_key_dispatch(w, e->keysym.sym, e->keysym.mod)) w->dirty = true;
 }
 
 static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *err)
@@ -556,8 +318,10 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
             w->dirty = true;
             break;
         }
-        if (strcmp(e->text.text, "?") == 0 && w->v.overlay != UI_OV_HELP) {
-            w->v.overlay = UI_OV_HELP;
+        if (strcmp(e->text.text, "?") == 0 && w->v.overlay == UI_OV_NONE) {
+            w->v.overlay = UI_OV_HELP; /* as H: paused while open */
+            w->help_resume = w->v.playing;
+            w->v.playing = false;
             w->dirty = true;
         }
         break;

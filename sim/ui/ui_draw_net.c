@@ -1,0 +1,511 @@
+/* ui_draw_net.c -- the network panel: host icons with their names, addresses,
+ * mailboxes and queues, links with their latencies, packets in flight. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/ui_int.h"
+
+/* ---- icons ------------------------------------------------------------------------------ */
+
+static void ui_d_icon(struct ui_frame *f, enum ui_hkind kind, float cx, float cy, float sz,
+                      bool down)
+{
+    struct ui_gfx *g = f->g;
+    uint32_t body = down ? f->c->down : f->c->body;
+    uint32_t dark = down ? 0x505050ffu : f->c->dark;
+    uint32_t screen = down ? 0x808080ffu : f->c->screen;
+    float h = sz;
+    switch (kind) {
+    case UI_HK_LAPTOP:
+    case UI_HK_BROWSER:
+    case UI_HK_PC: {
+        float w = sz * 1.1f, sh = h * 0.62f;
+        float x = cx - w / 2, y = cy - h / 2;
+        ui_p_rrect(g, x, y, w, sh, sz * 0.06f, dark);
+        ui_p_fill(g, x + sz * 0.07f, y + sz * 0.07f, w - sz * 0.14f, sh - sz * 0.14f, screen);
+        if (kind == UI_HK_BROWSER) {
+            ui_p_fill(g, x + sz * 0.07f, y + sz * 0.07f, w - sz * 0.14f, sz * 0.09f, body);
+        }
+        if (kind == UI_HK_PC) { /* monitor on a stand */
+            ui_p_fill(g, cx - sz * 0.06f, y + sh, sz * 0.12f, sz * 0.18f, dark);
+            ui_p_fill(g, cx - sz * 0.3f, y + sh + sz * 0.16f, sz * 0.6f, sz * 0.08f, dark);
+        } else { /* laptop base */
+            float by = y + sh + sz * 0.04f;
+            SDL_FPoint a = {x - sz * 0.12f, by + sz * 0.16f},
+                       b = {x + w + sz * 0.12f, by + sz * 0.16f};
+            ui_p_tri(g, x, by, x + w, by, b.x, b.y, body);
+            ui_p_tri(g, x, by, b.x, b.y, a.x, a.y, body);
+        }
+        break;
+    }
+    case UI_HK_PHONE: {
+        float w = sz * 0.55f;
+        ui_p_rrect(g, cx - w / 2, cy - h / 2, w, h, sz * 0.08f, dark);
+        ui_p_fill(g, cx - w / 2 + sz * 0.05f, cy - h / 2 + sz * 0.1f, w - sz * 0.1f, h - sz * 0.22f,
+                  screen);
+        ui_p_circle(g, cx, cy + h / 2 - sz * 0.06f, sz * 0.035f, body);
+        break;
+    }
+    case UI_HK_SERVER:
+    case UI_HK_WEB:
+    case UI_HK_DNS: {
+        float w = sz * 0.8f, x = cx - w / 2, y = cy - h / 2;
+        ui_p_rrect(g, x, y, w, h, sz * 0.05f, dark);
+        int slots = kind == UI_HK_DNS ? 2 : 4;
+        for (int i = 0; i < slots; i++) {
+            float sy = y + sz * 0.08f + (float)i * sz * 0.2f;
+            ui_p_fill(g, x + sz * 0.07f, sy, w - sz * 0.14f, sz * 0.14f, body);
+            ui_p_circle(g, x + w - sz * 0.16f, sy + sz * 0.07f, sz * 0.03f,
+                        down ? 0x404040ffu : 0x009e73ffu);
+        }
+        if (kind == UI_HK_DNS)
+            ui_p_text(g, UI_F_BOLD, ui_px(f, 20), 0xffffffffu, cx, y + h * 0.55f, UI_AL_CENTER,
+                      "DNS");
+        if (kind == UI_HK_WEB)
+            ui_p_text(g, UI_F_BOLD, ui_px(f, 18), 0xffffffffu, cx, y + h * 0.82f, UI_AL_CENTER,
+                      "WWW");
+        break;
+    }
+    case UI_HK_ROUTER: {
+        uint32_t cl = down ? f->c->down : 0x9fb3c8ffu;
+        ui_p_circle(g, cx - sz * 0.42f, cy + sz * 0.08f, sz * 0.28f, cl);
+        ui_p_circle(g, cx + sz * 0.42f, cy + sz * 0.08f, sz * 0.28f, cl);
+        ui_p_circle(g, cx - sz * 0.12f, cy - sz * 0.12f, sz * 0.36f, cl);
+        ui_p_circle(g, cx + sz * 0.2f, cy - sz * 0.06f, sz * 0.32f, cl);
+        ui_p_fill(g, cx - sz * 0.42f, cy + sz * 0.02f, sz * 0.84f, sz * 0.34f, cl);
+        break;
+    }
+    }
+    if (down) {
+        float r = sz * 0.7f;
+        ui_p_line(g, cx - r, cy - r, cx + r, cy + r, ui_px(f, 7), UI_LOST);
+        ui_p_line(g, cx - r, cy + r, cx + r, cy - r, ui_px(f, 7), UI_LOST);
+    }
+}
+
+/* The icon through a texture cache: drawn once per (kind, size, down, theme)
+ * into a transparent texture, then copied. Icons use opaque colours only, so
+ * the copy is exactly what drawing directly would give. */
+static void ui_d_icon_cached(struct ui_frame *f, enum ui_hkind kind, float cx, float cy, float sz,
+                             bool down)
+{
+    struct ui_gfx *g = f->g;
+    int isz = (int)lroundf(sz);
+    int key =
+        1 + ((int)kind | (down ? 16 : 0) | ((int)f->v->theme << 5) | (isz << 7));
+    int slot = -1;
+    for (int i = 0; i < 64; i++) {
+        if (g->icons[i].key == key) {
+            slot = i;
+            break;
+        }
+        if (!g->icons[i].key && slot < 0) slot = i;
+    }
+    if (slot < 0) { /* full: start over */
+        for (int i = 0; i < 64; i++) {
+            SDL_DestroyTexture(g->icons[i].tex);
+            g->icons[i].tex = NULL;
+            g->icons[i].key = 0;
+        }
+        slot = 0;
+    }
+    if (g->icons[slot].key != key) {
+        int w = (int)ceilf(sz * 1.9f) + 4, h = (int)ceilf(sz * 1.6f) + 4;
+        SDL_Texture *tex =
+            SDL_CreateTexture(g->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, w, h);
+        if (!tex) { /* no render targets: draw directly */
+            ui_d_icon(f, kind, cx, cy, sz, down);
+            return;
+        }
+        SDL_Rect clip;
+        SDL_bool clipped = SDL_RenderIsClipEnabled(g->ren);
+        SDL_RenderGetClipRect(g->ren, &clip);
+        SDL_SetRenderTarget(g->ren, tex);
+        g->in_target = true;
+        SDL_SetRenderDrawBlendMode(g->ren, SDL_BLENDMODE_NONE);
+        SDL_SetRenderDrawColor(g->ren, 0, 0, 0, 0);
+        SDL_RenderClear(g->ren);
+        ui_d_icon(f, kind, (float)(w / 2), (float)(h / 2), sz, down);
+        SDL_SetRenderTarget(g->ren, NULL);
+        g->in_target = false;
+        if (clipped) SDL_RenderSetClipRect(g->ren, &clip);
+        SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND);
+        g->icons[slot].key = key;
+        g->icons[slot].tex = tex;
+        g->icons[slot].w = w;
+        g->icons[slot].h = h;
+    }
+    SDL_FRect dst = {floorf(cx) - (float)(g->icons[slot].w / 2),
+                     floorf(cy) - (float)(g->icons[slot].h / 2), (float)g->icons[slot].w,
+                     (float)g->icons[slot].h};
+    SDL_RenderCopyF(g->ren, g->icons[slot].tex, NULL, &dst);
+}
+
+void ui_d_envelope(struct ui_frame *f, float x, float y, float w, float h, uint32_t fill)
+{
+    ui_p_fill(f->g, x, y, w, h, fill);
+    ui_p_frame(f->g, x, y, w, h, ui_px(f, 2), 0x333333ffu);
+    ui_p_line(f->g, x, y, x + w / 2, y + h * 0.55f, ui_px(f, 2), 0x333333ffu);
+    ui_p_line(f->g, x + w, y, x + w / 2, y + h * 0.55f, ui_px(f, 2), 0x333333ffu);
+}
+
+/* ---- topology ------------------------------------------------------------------------------ */
+
+static void ui_d_positions(struct ui_frame *f)
+{
+    const struct ui_model *m = f->m;
+    SDL_FRect r = f->topo;
+    float mx = ui_px(f, 120), mtop = ui_px(f, 64), mbot = ui_px(f, 120);
+    if (mx > r.w / 4) mx = r.w / 4;
+    float cx = r.x + r.w / 2, cy = r.y + r.h / 2;
+    double z = f->v->topo_zoom > 0 ? f->v->topo_zoom : 1;
+    for (size_t h = 0; h < m->nh; h++) {
+        float x = r.x + mx + (float)m->hosts[h].x * (r.w - 2 * mx);
+        float y = r.y + mtop + (float)m->hosts[h].y * (r.h - mtop - mbot);
+        f->hx[h] = cx + (x - cx) * (float)z + (float)f->v->pan_x * f->s;
+        f->hy[h] = cy + (y - cy) * (float)z + (float)f->v->pan_y * f->s;
+    }
+    float icon = ui_px(f, 64) * (float)(z < 0.5 ? 0.5 : z > 2 ? 2 : z);
+    if (m->nh > 12) icon *= 0.6f;
+    f->icon = icon;
+}
+
+static void ui_d_links(struct ui_frame *f)
+{
+    const struct ui_model *m = f->m;
+    for (size_t l = 0; l < m->nl; l++) {
+        const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+        if (lk->a >= m->nh || lk->b >= m->nh) continue;
+        float x1 = f->hx[lk->a], y1 = f->hy[lk->a], x2 = f->hx[lk->b], y2 = f->hy[lk->b];
+        bool down = f->st.link_down[l] || f->st.host_down[lk->a] || f->st.host_down[lk->b];
+        if (f->st.link_down[l]) {
+            ui_p_dashed(f->g, x1, y1, x2, y2, ui_px(f, 4), ui_px(f, 14), f->c->down);
+            float mxp = (x1 + x2) / 2, myp = (y1 + y2) / 2, r = ui_px(f, 16);
+            ui_p_line(f->g, mxp - r, myp - r, mxp + r, myp + r, ui_px(f, 6), UI_LOST);
+            ui_p_line(f->g, mxp - r, myp + r, mxp + r, myp - r, ui_px(f, 6), UI_LOST);
+            f->g->stats.links_down++;
+        } else {
+            ui_p_line(f->g, x1, y1, x2, y2, ui_px(f, 4), down ? f->c->down : f->c->link);
+        }
+        f->g->stats.links++;
+        /* Click target: a box around the middle of the link. */
+        float hw = ui_px(f, 26);
+        struct ui_hit hit = {UI_HIT_LINK, (uint32_t)l, 0, 0};
+        ui_p_hit(f->g, (x1 + x2) / 2 - hw, (y1 + y2) / 2 - hw, 2 * hw, 2 * hw, hit);
+    }
+}
+
+/* Area shared by two rectangles. */
+static float ui_overlap(SDL_FRect a, SDL_FRect b)
+{
+    float w = fminf(a.x + a.w, b.x + b.w) - fmaxf(a.x, b.x);
+    float h = fminf(a.y + a.h, b.y + b.h) - fmaxf(a.y, b.y);
+    return w > 0 && h > 0 ? w * h : 0;
+}
+
+/* Each link's latency, on a plate on or beside the link, drawn after the
+ * hosts so that it is never hidden: of the points along the link (the
+ * middle first, then out from it), on the line or half a plate to either
+ * side, the first that covers no host's icon or text and no other link's
+ * label, else the one that covers least (the queue line under a server
+ * used to hide its link's "20 ms", or the other way round). */
+static void ui_d_link_labels(struct ui_frame *f)
+{
+    const struct ui_model *m = f->m;
+    if (m->nh > 12 || m->nl == 0) return;
+    static const float along[] = {0.5f, 0.42f, 0.58f, 0.34f, 0.66f, 0.26f, 0.74f};
+    static const float side[] = {0.0f, 1.0f, -1.0f, 2.0f, -2.0f};
+    SDL_FRect *placed = ms_xcalloc(m->nl, sizeof *placed);
+    size_t np = 0;
+    for (size_t l = 0; l < m->nl; l++) {
+        const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+        if (lk->a >= m->nh || lk->b >= m->nh) continue;
+        float x1 = f->hx[lk->a], y1 = f->hy[lk->a], x2 = f->hx[lk->b], y2 = f->hy[lk->b];
+        char lat[32];
+        double ms = (double)lk->latency_us / 1000.0;
+        if (ms >= 1 && ms == floor(ms))
+            snprintf(lat, sizeof lat, "%.0f ms", ms);
+        else
+            snprintf(lat, sizeof lat, "%.1f ms", ms);
+        int tw, th;
+        ui_p_text_size(f->g, UI_F_SANS, ui_px(f, 18), lat, &tw, &th);
+        float bw = (float)tw + ui_px(f, 12), bh = (float)th;
+        /* The unit normal of the link, for "beside". */
+        float dx = x2 - x1, dy = y2 - y1, len = sqrtf(dx * dx + dy * dy);
+        float nx = len > 0 ? -dy / len : 0, ny = len > 0 ? dx / len : 1;
+        float reach = 0.5f * fabsf(nx) * bw + 0.5f * fabsf(ny) * bh + ui_px(f, 4);
+        SDL_FRect best = {0, 0, bw, bh};
+        float best_cost = INFINITY;
+        for (size_t i = 0; i < MS_ARRAY_LEN(along) && best_cost > 0; i++) {
+            for (size_t j = 0; j < MS_ARRAY_LEN(side) && best_cost > 0; j++) {
+                float cx = x1 + dx * along[i] + nx * side[j] * reach;
+                float cy = y1 + dy * along[i] + ny * side[j] * reach;
+                SDL_FRect box = {cx - bw / 2, cy - bh / 2, bw, bh};
+                float cost = 0;
+                for (size_t h = 0; h < m->nh; h++)
+                    cost += ui_overlap(box, f->hbox[h]);
+                for (size_t k = 0; k < np; k++)
+                    cost += ui_overlap(box, placed[k]);
+                if (cost < best_cost) {
+                    best_cost = cost;
+                    best = box;
+                }
+            }
+        }
+        placed[np++] = best;
+        /* The worst label's covered share, in percent. */
+        unsigned pct = (unsigned)(best_cost * 100 / (bw * bh));
+        if (pct > f->g->stats.label_cover) f->g->stats.label_cover = pct;
+        ui_p_rrect(f->g, best.x, best.y, bw, bh, ui_px(f, 6), f->c->panel2);
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, 18), f->c->dim, best.x + bw / 2, best.y, UI_AL_CENTER,
+                  lat);
+    }
+    free(placed);
+}
+
+static void ui_grow(SDL_FRect *r, float x, float y, float w, float h)
+{
+    float x2 = r->x + r->w > x + w ? r->x + r->w : x + w;
+    float y2 = r->y + r->h > y + h ? r->y + r->h : y + h;
+    if (x < r->x) r->x = x;
+    if (y < r->y) r->y = y;
+    r->w = x2 - r->x;
+    r->h = y2 - r->y;
+}
+
+static void ui_d_plate(struct ui_frame *f, enum ui_font font, float px, uint32_t col, float cx,
+                       float y, const char *text, SDL_FRect *box)
+{
+    int tw, th;
+    ui_p_text_size(f->g, font, px, text, &tw, &th);
+    ui_grow(box, cx - (float)tw / 2 - ui_px(f, 4), y, (float)tw + ui_px(f, 8), (float)th);
+    ui_p_rrect(f->g, cx - (float)tw / 2 - ui_px(f, 4), y, (float)tw + ui_px(f, 8), (float)th,
+               ui_px(f, 4), f->c->panel);
+    ui_p_text(f->g, font, px, col, cx, y, UI_AL_CENTER, text);
+}
+
+static void ui_d_hosts(struct ui_frame *f)
+{
+    const struct ui_model *m = f->m;
+    struct ui_gfx *g = f->g;
+    bool small = m->nh > 12;
+    for (size_t h = 0; h < m->nh; h++) {
+        float cx = f->hx[h], cy = f->hy[h], sz = f->icon;
+        bool down = f->st.host_down[h];
+        SDL_FRect *box = &f->hbox[h];
+        *box = (SDL_FRect){cx - sz * 0.6f, cy - sz * 0.6f, sz * 1.2f, sz * 1.2f};
+        ui_d_icon_cached(f, m->hosts[h].kind, cx, cy, sz, down);
+        struct ui_hit hit = {UI_HIT_HOST, (uint32_t)h, 0, 0};
+        ui_p_hit(g, cx - sz * 0.6f, cy - sz * 0.6f, sz * 1.2f, sz * 1.2f, hit);
+        g->stats.hosts++;
+        g->stats.hosts_down += down;
+        float ty = cy + sz * 0.62f;
+        ui_d_plate(f, UI_F_BOLD, ui_px(f, small ? 18 : 22), down ? f->c->dim : f->c->text, cx, ty,
+                   m->hosts[h].name, box);
+        ty += ui_px(f, small ? 22 : 28);
+        if (!small) {
+            char addr[64];
+            snprintf(addr, sizeof addr, "%s%s", m->hosts[h].addr, down ? "  DOWN" : "");
+            ui_d_plate(f, UI_F_SANS, ui_px(f, 18), down ? UI_LOST : f->c->dim, cx, ty, addr, box);
+            ty += ui_px(f, 24);
+        }
+        /* Mailboxes: one line per user folder. */
+        for (size_t i = 0; i < f->st.n_mb; i++) {
+            const struct ui_mbox *b = &f->st.mb[i];
+            if (b->host != h) continue;
+            char line[160];
+            snprintf(line, sizeof line, "%s %s: %u%s", trace_str(m->tr, b->user),
+                     trace_str(m->tr, b->folder), b->count, b->unseen ? " (new)" : "");
+            float ew = ui_px(f, 26), eh = ui_px(f, 18);
+            int tw, th;
+            ui_p_text_size(g, UI_F_SANS, ui_px(f, 18), line, &tw, &th);
+            float lx = cx - ((float)tw + ew + ui_px(f, 8)) / 2;
+            ui_d_envelope(f, lx, ty + ui_px(f, 3), ew, eh, b->count ? 0xf0e442ffu : 0xccccccffu);
+            ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->text, lx + ew + ui_px(f, 8), ty, UI_AL_LEFT,
+                      line);
+            struct ui_hit eh_hit = {UI_HIT_ENVELOPE, (uint32_t)h, 0, 0};
+            ui_p_hit(g, lx, ty, (float)tw + ew + ui_px(f, 8), (float)th, eh_hit);
+            ui_grow(box, lx, ty, (float)tw + ew + ui_px(f, 8), (float)th);
+            ty += ui_px(f, 24);
+        }
+        /* Outgoing queue: a row of envelopes and the retry countdown. */
+        uint32_t q = f->st.q_len[h];
+        if (q > 0) {
+            float ew = ui_px(f, 34), eh = ui_px(f, 22);
+            unsigned shown = q > 5 ? 5 : q;
+            char qt[96], d[32];
+            sim_us nr = f->st.q_next[h];
+            ui_fmt_dur(nr - f->t, d, sizeof d);
+            if (nr < 0)
+                snprintf(qt, sizeof qt, "queue: %u", q);
+            else if (nr > f->t)
+                snprintf(qt, sizeof qt, "queue: %u, retry in %s", q, d);
+            else
+                snprintf(qt, sizeof qt, "queue: %u, retrying", q);
+            int tw, th;
+            ui_p_text_size(g, UI_F_BOLD, ui_px(f, 18), qt, &tw, &th);
+            float rowx = (float)shown * (ew + ui_px(f, 4)) + ui_px(f, 6);
+            float qx = cx - (rowx + (float)tw) / 2, qy = ty + ui_px(f, 2);
+            ui_p_rrect(g, qx - ui_px(f, 4), qy - ui_px(f, 2), rowx + (float)tw + ui_px(f, 8),
+                       (float)th + ui_px(f, 2), ui_px(f, 4), f->c->panel);
+            for (unsigned i = 0; i < shown; i++) {
+                ui_d_envelope(f, qx + (float)i * (ew + ui_px(f, 4)), qy, ew, eh, 0xf0e442ffu);
+                g->stats.envelopes++;
+            }
+            ui_p_text(g, UI_F_BOLD, ui_px(f, 18), f->c->text, qx + rowx, qy, UI_AL_LEFT, qt);
+            struct ui_hit qh = {UI_HIT_ENVELOPE, (uint32_t)h, 0, 0};
+            ui_p_hit(g, qx, qy, rowx + (float)tw, eh, qh);
+            ui_grow(box, qx - ui_px(f, 4), qy - ui_px(f, 2), rowx + (float)tw + ui_px(f, 8),
+                    (float)th + ui_px(f, 2));
+        }
+    }
+}
+
+struct ui_flight {
+    size_t rec;
+    float x, y;
+    enum ui_proto proto;
+    bool lost;
+    float drop; /* 0..1 of the fall of a lost packet */
+};
+
+static void ui_d_packets(struct ui_frame *f)
+{
+    const struct ui_model *m = f->m;
+    struct ui_gfx *g = f->g;
+    size_t k = f->v->step;
+    if (k == 0) return;
+    sim_us t = f->t;
+    size_t i0 = trace_lower_bound(m->tr, t - m->max_flight - 1);
+    if (k > UI_FLIGHT_SCAN && i0 < k - UI_FLIGHT_SCAN) i0 = k - UI_FLIGHT_SCAN;
+    /* Lost packets stay visible for a moment after their record. */
+    size_t l0 = k > 8 ? k - 8 : 0;
+    if (l0 < i0) i0 = l0;
+    static struct ui_flight fl[UI_MAX_FLIGHT];
+    size_t nf = 0;
+    for (size_t i = i0; i < k && nf < UI_MAX_FLIGHT; i++) {
+        const struct trace_rec *r = trace_get(m->tr, i);
+        enum trace_kind kind = (enum trace_kind)r->kind;
+        bool lost = kind == TR_SEG_LOST || kind == TR_DGRAM_LOST;
+        bool moving = kind == TR_SEG_SENT || kind == TR_SEG_RETRANS || kind == TR_SEG_FORWARD ||
+                      kind == TR_DGRAM_SENT || kind == TR_DGRAM_FORWARD;
+        if (!lost && !moving) continue;
+        const struct trace_seg *s = trace_as_seg(r);
+        if (s->hop_from >= m->nh || s->hop_to >= m->nh) continue;
+        if (!f->v->tcp_detail && s->len == 0 && !(s->flags & NETEV_RST) && !lost &&
+            kind < TR_DGRAM_SENT)
+            continue;
+        float x1 = f->hx[s->hop_from], y1 = f->hy[s->hop_from];
+        float x2 = f->hx[s->hop_to], y2 = f->hy[s->hop_to];
+        float dx = x2 - x1, dy = y2 - y1, len = sqrtf(dx * dx + dy * dy);
+        if (len < 1) continue;
+        float nx = -dy / len, ny = dx / len, off = ui_px(f, 10);
+        struct ui_flight *p = &fl[nf];
+        p->rec = i;
+        p->proto = ui_seg_proto(r, s);
+        p->lost = lost;
+        if (lost) {
+            size_t age = k - 1 - i;
+            if (age >= 8 || t - r->t > 2 * SIM_US_PER_S) continue;
+            double frac = 0.6;
+            p->x = x1 + dx * (float)frac + nx * off;
+            p->y = y1 + dy * (float)frac + ny * off;
+            p->drop = (float)(((double)age + f->v->frac + 1) / 8.0);
+            if (p->drop > 1) p->drop = 1;
+            nf++;
+            continue;
+        }
+        if (!(s->t_depart <= t && t < s->t_arrive)) continue;
+        double frac = (double)(t - s->t_depart) / (double)(s->t_arrive - s->t_depart);
+        p->x = x1 + dx * (float)frac + nx * off;
+        p->y = y1 + dy * (float)frac + ny * off;
+        p->drop = 0;
+        nf++;
+    }
+    /* Shapes first (oldest below), then labels for the newest. */
+    for (size_t j = 0; j < nf; j++) {
+        struct ui_flight *p = &fl[j];
+        const struct trace_seg *s = trace_as_seg(trace_get(m->tr, p->rec));
+        float y = p->y + p->drop * ui_px(f, 70);
+        float hw = ui_px(f, 13), hh = ui_px(f, 9);
+        if (p->lost) {
+            ui_p_octo(g, p->x - hw, y - hh, 2 * hw, 2 * hh, ui_px(f, 3), UI_LOST);
+            ui_p_line(g, p->x - hw, y - hh, p->x + hw, y + hh, ui_px(f, 3), 0x000000ffu);
+            ui_p_line(g, p->x - hw, y + hh, p->x + hw, y - hh, ui_px(f, 3), 0x000000ffu);
+            g->stats.packets_lost++;
+        } else if (s->len == 0) { /* control segment: small and plain */
+            ui_p_octo(g, p->x - hh, y - hh, 2 * hh, 2 * hh, ui_px(f, 4), ui_proto_fill[UI_P_TCP]);
+        } else {
+            ui_p_octo(g, p->x - hw, y - hh, 2 * hw, 2 * hh, ui_px(f, 4), ui_proto_fill[p->proto]);
+        }
+        struct ui_hit hit = {UI_HIT_PACKET, 0, p->rec, 0};
+        ui_p_hit(g, p->x - hw - 4, y - hh - 4, 2 * hw + 8, 2 * hh + 8, hit);
+        g->stats.packets++;
+    }
+    unsigned labels = 0;
+    SDL_FRect placed[UI_MAX_LABELS];
+    for (size_t j = nf; j-- > 0 && labels < UI_MAX_LABELS;) {
+        struct ui_flight *p = &fl[j];
+        const struct trace_rec *r = trace_get(m->tr, p->rec);
+        const struct trace_seg *s = trace_as_seg(r);
+        size_t dlen;
+        const uint8_t *data = trace_data(r, &dlen);
+        char text[96], label[128];
+        if (s->len == 0 || dlen == 0) {
+            ui_flags_text(s->flags, text, sizeof text);
+            if (r->kind >= TR_DGRAM_SENT) snprintf(text, sizeof text, "UDP");
+        } else {
+            ui_payload_text(r, s, data, dlen, text, 34);
+        }
+        float y = p->y + p->drop * ui_px(f, 70);
+        if (p->lost) {
+            snprintf(label, sizeof label, "LOST: %s", text);
+        } else if (s->len == 0) {
+            snprintf(label, sizeof label, "%s", text);
+        } else {
+            snprintf(label, sizeof label, "%s %s %s", ui_proto_shape[p->proto],
+                     ui_proto_names[p->proto], text);
+        }
+        int tw, th;
+        ui_p_text_size(g, UI_F_SANS, ui_px(f, 18), label, &tw, &th);
+        float lx = p->x - (float)tw / 2 - ui_px(f, 6), ly = y - ui_px(f, 14) - (float)th;
+        float lw = (float)tw + ui_px(f, 12);
+        /* Keep the label inside the network panel: near its edge, a label
+         * centred on the packet would be cut off. */
+        float px0 = f->topo.x + ui_px(f, 4), px1 = f->topo.x + f->topo.w - ui_px(f, 4);
+        if (lx + lw > px1) lx = px1 - lw;
+        if (lx < px0) lx = px0;
+        /* Newer labels stay put; an older one that would cover one moves up. */
+        for (int tries = 0; tries < 4; tries++) {
+            bool hit = false;
+            for (unsigned q = 0; q < labels && !hit; q++)
+                hit = lx < placed[q].x + placed[q].w && placed[q].x < lx + lw &&
+                      ly < placed[q].y + placed[q].h && placed[q].y < ly + (float)th;
+            if (!hit) break;
+            ly -= (float)th + ui_px(f, 2);
+        }
+        placed[labels] = (SDL_FRect){lx, ly, lw, (float)th};
+        uint32_t bg = p->lost ? UI_LOST : s->len ? ui_proto_fill[p->proto] : f->c->panel2;
+        uint32_t ink = p->lost ? 0x000000ffu : s->len ? ui_proto_ink[p->proto] : f->c->text;
+        ui_p_rrect(g, lx, ly, (float)tw + ui_px(f, 12), (float)th, ui_px(f, 6), bg);
+        ui_p_text(g, UI_F_SANS, ui_px(f, 18), ink, lx + lw / 2, ly, UI_AL_CENTER, label);
+        labels++;
+    }
+    g->stats.labels = labels;
+}
+
+void ui_d_topology(struct ui_frame *f)
+{
+    SDL_FRect r = f->topo;
+    ui_p_fill(f->g, r.x, r.y, r.w, r.h, f->c->panel);
+    ui_p_clip(f->g, r.x, r.y, r.w, r.h);
+    ui_d_positions(f);
+    ui_d_links(f);
+    ui_d_hosts(f);
+    ui_d_link_labels(f);
+    ui_d_packets(f);
+    ui_p_text(f->g, UI_F_BOLD, ui_px(f, 20), f->c->dim, r.x + ui_px(f, 14), r.y + ui_px(f, 8),
+              UI_AL_LEFT, "Network");
+    ui_p_noclip(f->g);
+}
