@@ -306,6 +306,28 @@ struct ui_stats {
     unsigned day_marks;    /* "Day N" marks on the timeline */
 };
 
+/* What a frame drew where, for the layout test and --layout-json: one box
+ * per text (its ink: from the top of its capitals to the bottom of its
+ * descenders) and per icon (host, envelope, packet). */
+enum ui_box_kind { UI_BOX_TEXT, UI_BOX_ICON, UI_BOX_PACKET };
+struct ui_box {
+    enum ui_box_kind kind;
+    float x, y, w, h;
+    int cap_px;              /* text: height of its capitals and digits as rendered */
+    int clip_x, clip_y, clip_w, clip_h; /* the clip it was drawn in (its panel) */
+    const char *role;        /* the panel or part: "dialogue", "seq", "packet", ... */
+    bool ellipsis;           /* the text was cut on purpose and ends in "..." */
+    char text[96];           /* the text, or the icon's name */
+};
+/* Record boxes from the next ui_draw on (off: stop; each ui_draw starts a
+ * new list). Can't fail. */
+void ui_gfx_record(struct ui_gfx *g, bool on);
+/* The boxes of the last frame drawn while recording. Borrowed. */
+const struct ui_box *ui_gfx_boxes(const struct ui_gfx *g, size_t *n);
+/* Write them as JSON ({"w":..,"h":..,"boxes":[...]}). 0, or -1 on a write
+ * error. */
+int ui_gfx_write_layout(const struct ui_gfx *g, FILE *f);
+
 /* What is under a point of the last frame drawn. */
 enum ui_hit_kind {
     UI_HIT_NONE,
@@ -315,7 +337,8 @@ enum ui_hit_kind {
     UI_HIT_ARROW,
     UI_HIT_ENVELOPE,
     UI_HIT_TIMELINE,
-    UI_HIT_DIALOGUE
+    UI_HIT_DIALOGUE,
+    UI_HIT_PANEL /* a panel's background: id is its enum ui_focus */
 };
 struct ui_hit {
     enum ui_hit_kind kind;

@@ -15,6 +15,9 @@ static const char ui_usage[] =
     "  --demo               show the built-in synthetic demonstration trace\n"
     "  --render-step K      draw step K offscreen (no display needed); needs --out\n"
     "  --out FILE.png       where --render-step writes\n"
+    "  --layout-json FILE   with --render-step: write the box of every text and icon\n"
+    "                       drawn (and its rendered capital height) as JSON\n"
+    "  --focus PANEL        one panel fills the window: network, seq, dialogue, step\n"
     "  --export-frames DIR  write DIR/step-000000.png ... one PNG per step\n"
     "  --size WxH           frame size for --render-step/--export-frames (1920x1080)\n"
     "  --step K             start the window at step K\n"
@@ -43,7 +46,8 @@ const char *ui_cli_usage(void)
 
 struct ui_cli {
     bool demo, text, help_overlay;
-    const char *file, *out, *export_dir, *message_host;
+    const char *file, *out, *export_dir, *message_host, *layout_json;
+    int focus;
     long render_step; /* -1: none */
     long start_step;
     long inspect; /* 1-based, 0 none */
@@ -85,7 +89,8 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
                      strcmp(a, "--zoom") == 0 || strcmp(a, "--inspect") == 0 ||
                      strcmp(a, "--message") == 0 || strcmp(a, "--variant") == 0 ||
                      strcmp(a, "--save-scenario") == 0 || strcmp(a, "--pin") == 0 ||
-                     strcmp(a, "--quiz-answer") == 0 || strcmp(a, "--menu") == 0;
+                     strcmp(a, "--quiz-answer") == 0 || strcmp(a, "--menu") == 0 ||
+                     strcmp(a, "--layout-json") == 0 || strcmp(a, "--focus") == 0;
         if (takes && !val) {
             fprintf(stderr, "mailsim: %s needs a value\n%s", a, ui_usage);
             return 2;
@@ -150,6 +155,19 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
                 return 2;
             }
             i++;
+        } else if (strcmp(a, "--layout-json") == 0) {
+            c->layout_json = argv[++i];
+        } else if (strcmp(a, "--focus") == 0) {
+            static const char *const names[] = {"", "network", "seq", "dialogue", "step"};
+            int k = 1;
+            while (k < 5 && strcmp(val, names[k]) != 0) k++;
+            if (k == 5) {
+                fprintf(stderr, "mailsim: --focus: \"%s\" is not network, seq, dialogue or step\n",
+                        val);
+                return 2;
+            }
+            c->focus = k;
+            i++;
         } else if (strcmp(a, "--out") == 0) {
             c->out = argv[++i];
         } else if (strcmp(a, "--export-frames") == 0) {
@@ -196,6 +214,10 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
         fprintf(stderr, "mailsim: --render-step needs --out FILE.png\n");
         return 2;
     }
+    if (c->layout_json && c->render_step < 0) {
+        fprintf(stderr, "mailsim: --layout-json needs --render-step K\n");
+        return 2;
+    }
     if (c->out && c->render_step < 0) {
         fprintf(stderr, "mailsim: --out needs --render-step K\n");
         return 2;
@@ -207,6 +229,7 @@ static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct
 {
     ui_view_init(v);
     v->theme = c->theme;
+    v->focus = (enum ui_focus)c->focus;
     v->zoom = c->zoom;
     v->tcp_detail = !c->no_tcp;
     ui_view_seek(v, m, (size_t)c->start_step);
@@ -277,10 +300,19 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const
                 v.quiz_step = v.step;
                 if (c->quiz_answer) ui_quiz_pick(&v, m, (int)c->quiz_answer - 1);
             }
+            ui_gfx_record(g, c->layout_json != NULL);
             ui_draw(g, m, &v, NULL);
             if (ui_gfx_save_png(g, c->out, &err) != 0) {
                 fprintf(stderr, "mailsim: %s\n", err.msg);
                 rc = 1;
+            }
+            if (rc == 0 && c->layout_json) {
+                FILE *lf = fopen(c->layout_json, "w");
+                if (!lf || ui_gfx_write_layout(g, lf) != 0 || fclose(lf) != 0) {
+                    fprintf(stderr, "mailsim: --layout-json: cannot write %s: %s\n",
+                            c->layout_json, strerror(errno));
+                    rc = 1;
+                }
             }
         }
     }

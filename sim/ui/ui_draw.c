@@ -173,7 +173,7 @@ float ui_d_box(struct ui_frame *f, float w, float h, const char *title, SDL_FRec
     ui_p_frame(f->g, b.x, b.y, b.w, b.h, ui_px(f, 3), f->c->grid);
     ui_p_text(f->g, UI_F_BOLD, ui_px(f, 28), f->c->text, b.x + ui_px(f, 24), b.y + ui_px(f, 16),
               UI_AL_LEFT, title);
-    ui_p_text(f->g, UI_F_SANS, ui_px(f, 18), f->c->dim, b.x + b.w - ui_px(f, 24),
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, b.x + b.w - ui_px(f, 24),
               b.y + ui_px(f, 22), UI_AL_RIGHT, "Esc closes");
     *out = b;
     ui_p_clip(f->g, b.x, b.y, b.w, b.h);
@@ -181,6 +181,74 @@ float ui_d_box(struct ui_frame *f, float w, float h, const char *title, SDL_FRec
 }
 /* ---- the frame --------------------------------------------------------------------------------
  */
+
+/* The panels of the frame, in pixels. Three layouts:
+ *  - wide (1920x1080 and up, zoom 1): network over the current step on the
+ *    left; sequence diagram over the dialogue (12 lines and more) on the
+ *    right;
+ *  - compact (a frame of fewer than 950 lines at the text scale, e.g.
+ *    1280x720): network on the left, dialogue over the current step on the
+ *    right; the sequence diagram takes its turn with key 2;
+ *  - focus (keys 1-4): one panel above the narration, its text larger.
+ * The status line, the narration bar and the timeline are always there. */
+static void ui_layout_frame(struct ui_frame *f)
+{
+    float W = f->W, H = f->H;
+    float sh = ui_px(f, 50), nh = ui_px(f, 132), th = ui_px(f, 80);
+    float top = sh, mid = H - sh - nh - th;
+    if (mid < ui_px(f, 120)) mid = ui_px(f, 120);
+    f->status = (SDL_FRect){0, 0, W, sh};
+    f->nar = (SDL_FRect){0, top + mid, W, nh};
+    f->tl = (SDL_FRect){0, H - th, W, th};
+    for (int i = 0; i < 4; i++) f->panel_zoom[i] = 1;
+    SDL_FRect zero = {0, 0, 0, 0};
+    f->topo = f->seq = f->dia = f->evp = f->pinr = zero;
+    SDL_FRect all = {0, top, W, mid};
+    switch (f->v->focus) {
+    case UI_FOCUS_NET:
+        f->topo = all;
+        f->panel_zoom[0] = 1.25f;
+        break;
+    case UI_FOCUS_SEQ:
+        f->seq = all;
+        f->panel_zoom[1] = 1.35f;
+        break;
+    case UI_FOCUS_DIALOGUE:
+        f->dia = all;
+        f->panel_zoom[2] = 1.5f;
+        break;
+    case UI_FOCUS_EVENT:
+        f->evp = all;
+        f->panel_zoom[3] = 1.5f;
+        break;
+    case UI_FOCUS_NONE:
+    default:
+        f->compact = H / f->s < 950 || W / f->s < 1700;
+        if (!f->compact) {
+            float split = W * 0.57f;
+            float dh = ui_px(f, 480), eh = ui_px(f, 250);
+            if (dh > mid * 0.6f) dh = mid * 0.6f;
+            if (eh > mid * 0.4f) eh = mid * 0.4f;
+            f->topo = (SDL_FRect){0, top, split, mid - eh};
+            f->evp = (SDL_FRect){0, top + mid - eh, split, eh};
+            f->seq = (SDL_FRect){split, top, W - split, mid - dh};
+            f->dia = (SDL_FRect){split, top + mid - dh, W - split, dh};
+        } else {
+            float split = W * 0.52f, eh = ui_px(f, 200);
+            if (eh > mid * 0.4f) eh = mid * 0.4f;
+            f->topo = (SDL_FRect){0, top, split, mid};
+            f->dia = (SDL_FRect){split, top, W - split, mid - eh};
+            f->evp = (SDL_FRect){split, top + mid - eh, W - split, eh};
+        }
+        break;
+    }
+    if (f->v->n_pins && f->topo.w > 0) { /* pinned cards: a strip at the network's edge */
+        float pw = ui_px(f, 430);
+        if (pw > f->topo.w / 2) pw = f->topo.w / 2;
+        f->topo.w -= pw;
+        f->pinr = (SDL_FRect){f->topo.x + f->topo.w, f->topo.y, pw, f->topo.h};
+    }
+}
 
 void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v,
              struct ui_stats *stats)
@@ -193,15 +261,16 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     f.c = ui_themes[v->theme < UI_THEME_COUNT ? v->theme : UI_THEME_DARK];
     f.W = (float)g->w;
     f.H = (float)g->h;
-    double zoom = v->zoom > 0.25 ? v->zoom : 0.25;
-    f.s = (float)(f.H / 1080.0 * zoom);
-    if (f.W / 1920.0f * (float)zoom < f.s)
-        f.s = f.W / 1920.0f * (float)zoom > f.s * 0.75f ? f.W / 1920.0f * (float)zoom : f.s * 0.75f;
-    /* On a 1080p screen the window is a little shorter than the screen
-     * (title bar, panels: 1040 px or so). Scaled down with it, the smallest
-     * text would fall to 17 px; the back row gets 18, and the panels give
-     * up the few pixels instead. */
-    if (f.H >= 1000 && f.W >= 1800 && f.s < (float)zoom) f.s = (float)zoom;
+    double zoom = v->zoom < 0.5 ? 0.5 : v->zoom > 3 ? 3 : v->zoom;
+    /* Text and drawing scale together: 1 at 1080 lines. A smaller frame
+     * does not shrink text below 0.875 (the smallest text keeps 14 px
+     * capitals at 720 lines); the layout changes instead. On a 1080p screen
+     * the window is a little shorter than the screen (title bar, panels:
+     * 1040 px or so): the panels give up those pixels, not the text. */
+    float geo = fminf(f.H / 1080.0f, f.W / 1920.0f);
+    float base = geo < 0.875f ? 0.875f : geo;
+    if (f.H >= 1000 && f.W >= 1800 && base < 1) base = 1;
+    f.s = base * (float)zoom;
     g->scale = f.s;
     f.t = ui_view_time(v, m);
     ui_p_begin(g);
@@ -210,37 +279,52 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     f.hx = ms_xcalloc(m->nh + 1, sizeof *f.hx);
     f.hy = ms_xcalloc(m->nh + 1, sizeof *f.hy);
     f.hbox = ms_xcalloc(m->nh + 1, sizeof *f.hbox);
+    ui_layout_frame(&f);
 
-    float W = f.W, H = f.H, split = W * 0.6f;
-    float sh = ui_px(&f, 58), nh = ui_px(&f, 96), th = ui_px(&f, 84), dh = H * 0.21f;
-    float mid = H - sh - nh - th - dh;
-    f.status = (SDL_FRect){0, 0, W, sh};
-    f.topo = (SDL_FRect){0, sh, split, mid};
-    f.seq = (SDL_FRect){split, sh, W - split, mid};
-    f.dia = (SDL_FRect){0, sh + mid, split, dh};
-    f.evp = (SDL_FRect){split, sh + mid, W - split, dh};
-    f.nar = (SDL_FRect){0, sh + mid + dh, W, nh};
-    f.tl = (SDL_FRect){0, H - th, W, th};
-    if (v->n_pins) { /* issue 9: pinned cards get a strip at the edge of the network */
-        float pw = ui_px(&f, 430);
-        f.topo.w -= pw;
-        f.pinr = (SDL_FRect){split - pw, sh, pw, mid};
+    SDL_FRect none = {0, 0, 0, 0};
+    float s_all = f.s;
+    if (f.topo.w > 0) {
+        g->role = "net";
+        f.s = s_all * f.panel_zoom[0];
+        ui_d_topology(&f);
+        g->role = "pins";
+        ui_d_pins(&f);
     }
-
-    ui_d_topology(&f); /* the panels cover the whole frame: no clear */
-    ui_d_pins(&f);
-    ui_d_seq(&f);
-    ui_d_dialogue(&f);
-    if (v->future)
-        ui_d_future(&f);
-    else
-        ui_d_event(&f);
+    if (f.seq.w > 0) {
+        g->role = "seq";
+        f.s = s_all * f.panel_zoom[1];
+        ui_d_seq(&f);
+    }
+    if (f.dia.w > 0) {
+        g->role = "dialogue";
+        f.s = s_all * f.panel_zoom[2];
+        ui_d_dialogue(&f);
+    }
+    if (f.evp.w > 0) {
+        g->role = "event";
+        f.s = s_all * f.panel_zoom[3];
+        if (v->future)
+            ui_d_future(&f);
+        else
+            ui_d_event(&f);
+    }
+    f.s = s_all;
+    (void)none;
+    g->role = "narration";
     ui_d_narration(&f);
+    g->role = "timeline";
     ui_d_timeline(&f);
+    g->role = "status";
     ui_d_status(&f);
     /* Panel borders. */
-    ui_p_fill(g, split - 1, sh, 2, mid + dh, f.c->grid);
-    ui_p_fill(g, 0, sh + mid - 1, W, 2, f.c->grid);
+    const SDL_FRect *panels[] = {&f.topo, &f.seq, &f.dia, &f.evp};
+    for (size_t i = 0; i < 4; i++) {
+        const SDL_FRect *r = panels[i];
+        if (r->w <= 0) continue;
+        ui_p_fill(g, r->x + r->w - 1, r->y, 2, r->h, f.c->grid);
+        ui_p_fill(g, r->x, r->y + r->h - 1, r->w, 2, f.c->grid);
+    }
+    g->role = "overlay";
     switch (v->overlay) {
     case UI_OV_HELP:
         ui_d_help(&f);
@@ -272,6 +356,7 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     free(f.hx);
     free(f.hy);
     free(f.hbox);
+    free(f.lab);
     ui_state_free(&f.st);
     if (stats) *stats = g->stats;
 }

@@ -27,16 +27,17 @@ void ui_d_narration(struct ui_frame *f)
         text[n] = '\0';
     }
     ui_p_clip(f->g, r.x, r.y, r.w, r.h);
-    /* Large, but never cut off: a long narration steps down in size (never
-     * below 22 px at 1080p, well over the 18 px floor) until it fits. */
+    /* Large: 38 px, a long narration steps down to 34 (24 px capitals at
+     * 1080 lines) to fit the bar. */
     int wrap = (int)(r.w - ui_px(f, 40));
-    float px = ui_px(f, 30);
-    for (int size = 30; size > 22; size -= 4) {
-        px = ui_px(f, (float)size);
-        if (ui_p_text_wrap_height(f->g, UI_F_BOLD, px, wrap, text) <= r.h - ui_px(f, 12)) break;
-        px = ui_px(f, (float)(size - 4));
+    float px = ui_px(f, UI_PX_NARR);
+    /* A small frame (14 px floor) may go further down. */
+    float least = f->H >= 1000 ? UI_PX_NARR : UI_PX_SMALL;
+    for (float size = UI_PX_NARR + 4; size >= least; size -= 2) {
+        px = ui_px(f, size);
+        if (ui_p_text_wrap_height(f->g, UI_F_BOLD, px, wrap, text) <= r.h - ui_px(f, 8)) break;
     }
-    ui_p_text_wrap(f->g, UI_F_BOLD, px, ink, r.x + ui_px(f, 20), r.y + ui_px(f, 6), wrap, text,
+    ui_p_text_wrap(f->g, UI_F_BOLD, px, ink, r.x + ui_px(f, 20), r.y + ui_px(f, 4), wrap, text,
                    NULL);
     ui_p_noclip(f->g);
 }
@@ -87,12 +88,12 @@ void ui_d_timeline(struct ui_frame *f)
         char day[24];
         snprintf(day, sizeof day, "Day %lld", (long long)d + 1);
         int tw, tth;
-        ui_p_text_size(g, UI_F_BOLD, ui_px(f, 18), day, &tw, &tth);
+        ui_p_text_size(g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), day, &tw, &tth);
         float lx = x + ui_px(f, 4);
         if (lx + (float)tw > r.x + r.w - ui_px(f, 4)) lx = r.x + r.w - ui_px(f, 4) - (float)tw;
         if (ndays && lx < day_r[ndays - 1] + ui_px(f, 10)) continue; /* no room: skip */
         ui_p_fill(g, x - ui_px(f, 1), ty - ui_px(f, 4), ui_px(f, 3), th + ui_px(f, 26), f->c->text);
-        ui_p_text(g, UI_F_BOLD, ui_px(f, 18), f->c->text, lx, ty + th + ui_px(f, 6), UI_AL_LEFT,
+        ui_p_text(g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->text, lx, ty + th + ui_px(f, 6), UI_AL_LEFT,
                   day);
         day_l[ndays] = x - ui_px(f, 2);
         day_r[ndays++] = lx + (float)tw;
@@ -112,7 +113,7 @@ void ui_d_timeline(struct ui_frame *f)
         char gap[48];
         ui_fmt_gap(trace_get(m->tr, i)->t - trace_get(m->tr, i - 1)->t, gap, sizeof gap);
         int tw, tth;
-        ui_p_text_size(g, UI_F_SANS, ui_px(f, 18), gap, &tw, &tth);
+        ui_p_text_size(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), gap, &tw, &tth);
         float lx = x - (float)tw / 2; /* kept inside the timeline */
         if (lx < r.x + ui_px(f, 4)) lx = r.x + ui_px(f, 4);
         if (lx + (float)tw > r.x + r.w - ui_px(f, 4)) lx = r.x + r.w - ui_px(f, 4) - (float)tw;
@@ -121,7 +122,7 @@ void ui_d_timeline(struct ui_frame *f)
         for (size_t k = 0; k < ndays && clear; k++)
             clear = lx + (float)tw + ui_px(f, 10) < day_l[k] || lx > day_r[k] + ui_px(f, 10);
         if (clear && gap_us >= 6 * UI_GAP_LABEL_US && lx > last_right + ui_px(f, 10)) {
-            ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->text, lx, ty + th + ui_px(f, 6), UI_AL_LEFT,
+            ui_p_text(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->text, lx, ty + th + ui_px(f, 6), UI_AL_LEFT,
                       gap);
             last_right = lx + (float)tw;
         }
@@ -160,9 +161,14 @@ void ui_d_status(struct ui_frame *f)
              f->v->playing ? "\xe2\x96\xb6 playing" : "\xe2\x9d\x9a\xe2\x9d\x9a paused", clock,
              f->v->grain == UI_GRAIN_LINE ? "line" : "segment", pos, total, spd,
              f->v->tcp_detail ? "" : "   TCP detail hidden (T)");
-    ui_p_text(g, UI_F_BOLD, ui_px(f, 24), f->c->text, r.x + ui_px(f, 16), r.y + ui_px(f, 12),
-              UI_AL_LEFT, left);
-    snprintf(right, sizeof right, "%s    H: help", f->m->title);
-    ui_p_text(g, UI_F_SANS, ui_px(f, 22), f->c->dim, r.x + r.w - ui_px(f, 16), r.y + ui_px(f, 14),
-              UI_AL_RIGHT, right);
+    int lw = ui_p_text(g, UI_F_BOLD, ui_px(f, 24), f->c->text, r.x + ui_px(f, 16),
+                       r.y + ui_px(f, 10), UI_AL_LEFT, left);
+    snprintf(right, sizeof right, "%s%s   H: help", f->v->quiz ? "QUIZ   " : "", f->m->title);
+    int rw, rh;
+    ui_p_text_size(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), right, &rw, &rh);
+    float avail = r.w - (float)lw - ui_px(f, 64);
+    float w = (float)rw < avail ? (float)rw : avail;
+    if (avail > ui_px(f, 80))
+        ui_p_text_fit(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->v->quiz ? f->c->server : f->c->dim,
+                      r.x + r.w - ui_px(f, 16) - w, r.y + ui_px(f, 12), w, right);
 }

@@ -8,9 +8,9 @@
 
 static float ui_d_kv(struct ui_frame *f, float x, float y, const char *k, const char *v)
 {
-    ui_p_text(f->g, UI_F_BOLD, ui_px(f, 20), f->c->dim, x, y, UI_AL_LEFT, k);
-    ui_p_text(f->g, UI_F_MONO, ui_px(f, 20), f->c->text, x + ui_px(f, 300), y, UI_AL_LEFT, v);
-    return y + ui_px(f, 28);
+    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, x, y, UI_AL_LEFT, k);
+    ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x + ui_px(f, 300), y, UI_AL_LEFT, v);
+    return y + ui_px(f, 32);
 }
 
 /* Payload as text lines (CRLF shown as \r\n) and as hex, 16 bytes a row. */
@@ -18,8 +18,8 @@ static float ui_d_payload(struct ui_frame *f, float x, float y, float maxy, cons
                           size_t len)
 {
     char line[200];
-    ui_p_text(f->g, UI_F_BOLD, ui_px(f, 20), f->c->dim, x, y, UI_AL_LEFT, "Payload as text");
-    y += ui_px(f, 28);
+    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, x, y, UI_AL_LEFT, "Payload as text");
+    y += ui_px(f, 32);
     size_t i = 0;
     for (int rows = 0; i < len && rows < 6 && y < maxy; rows++) {
         size_t o = 0;
@@ -37,18 +37,18 @@ static float ui_d_payload(struct ui_frame *f, float x, float y, float maxy, cons
             }
         }
         line[o] = '\0';
-        ui_p_text(f->g, UI_F_MONO, ui_px(f, 20), f->c->text, x, y, UI_AL_LEFT, line);
-        y += ui_px(f, 26);
+        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT, line);
+        y += ui_px(f, 32);
     }
     y += ui_px(f, 8);
-    ui_p_text(f->g, UI_F_BOLD, ui_px(f, 20), f->c->dim, x, y, UI_AL_LEFT, "Payload as hex");
-    y += ui_px(f, 28);
+    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, x, y, UI_AL_LEFT, "Payload as hex");
+    y += ui_px(f, 32);
     for (size_t off = 0; off < len && off < 16 * 6 && y < maxy; off += 16) {
         int o = snprintf(line, sizeof line, "%04zx  ", off);
         for (size_t j = off; j < off + 16 && j < len; j++)
             o += snprintf(line + o, sizeof line - (size_t)o, "%02x ", d[j]);
-        ui_p_text(f->g, UI_F_MONO, ui_px(f, 20), f->c->text, x, y, UI_AL_LEFT, line);
-        y += ui_px(f, 26);
+        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT, line);
+        y += ui_px(f, 32);
     }
     return y;
 }
@@ -118,7 +118,7 @@ void ui_d_inspect(struct ui_frame *f)
         char line[600];
         trace_format_line(m->tr, f->v->inspect, line, sizeof line);
         int h = 0;
-        ui_p_text_wrap(f->g, UI_F_MONO, ui_px(f, 20), f->c->text, x, y, (int)(b.w - ui_px(f, 48)),
+        ui_p_text_wrap(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x, y, (int)(b.w - ui_px(f, 48)),
                        line, &h);
         y += (float)h + ui_px(f, 10);
     }
@@ -131,7 +131,7 @@ void ui_d_inspect(struct ui_frame *f)
             snprintf(v1, sizeof v1, "%s (%s)", meaning, rfc);
             ui_p_fill(f->g, x - ui_px(f, 8), y - ui_px(f, 4), b.w - ui_px(f, 32), ui_px(f, 36),
                       f->c->hi_bg);
-            ui_p_text(f->g, UI_F_BOLD, ui_px(f, 22), f->c->hi_text, x, y, UI_AL_LEFT, v1);
+            ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->hi_text, x, y, UI_AL_LEFT, v1);
             y += ui_px(f, 44);
         }
     }

@@ -45,7 +45,7 @@ void ui_d_message(struct ui_frame *f)
         }
     }
     if (found == SIZE_MAX) {
-        ui_p_text(f->g, UI_F_SANS, ui_px(f, 22), f->c->text, x, y, UI_AL_LEFT,
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT,
                   "No message has been here yet.");
         ui_p_noclip(f->g);
         return;
@@ -54,7 +54,7 @@ void ui_d_message(struct ui_frame *f)
     char v1[300];
     snprintf(v1, sizeof v1, "message %u   from %s   to %s   %s", mm->msg,
              trace_str(m->tr, mm->sender), trace_str(m->tr, mm->rcpt), trace_str(m->tr, mm->msgid));
-    ui_p_text(f->g, UI_F_BOLD, ui_px(f, 20), f->c->text, x, y, UI_AL_LEFT, v1);
+    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT, v1);
     y += ui_px(f, 32);
     for (size_t i = 0; i < ui_lower(m->msgs, m->n_msgs, k) && y < b.y + ui_px(f, 300); i++) {
         const struct trace_rec *r = trace_get(m->tr, m->msgs[i]);
@@ -68,8 +68,8 @@ void ui_d_message(struct ui_frame *f)
         snprintf(v1, sizeof v1, "%s  %-16s at %s%s%s", trace_format_time(r->t, tb, sizeof tb),
                  trace_kind_name((enum trace_kind)r->kind), trace_host_name(m->tr, ms->host),
                  dl ? ": " : "", detail);
-        ui_p_text(f->g, UI_F_MONO, ui_px(f, 18), f->c->text, x, y, UI_AL_LEFT, v1);
-        y += ui_px(f, 24);
+        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT, v1);
+        y += ui_px(f, 32);
     }
     /* The message text: the DATA lines the host received (or sent) last. */
     size_t end = SIZE_MAX;
@@ -89,7 +89,7 @@ void ui_d_message(struct ui_frame *f)
     }
     y += ui_px(f, 10);
     if (end == SIZE_MAX) {
-        ui_p_text(f->g, UI_F_SANS, ui_px(f, 20), f->c->dim, x, y, UI_AL_LEFT,
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, x, y, UI_AL_LEFT,
                   "(the trace holds no DATA lines for it)");
         ui_p_noclip(f->g);
         return;
@@ -107,10 +107,10 @@ void ui_d_message(struct ui_frame *f)
         start--;
     }
     float col2 = b.x + b.w / 2 + ui_px(f, 10);
-    ui_p_text(f->g, UI_F_BOLD, ui_px(f, 20), f->c->dim, x, y, UI_AL_LEFT,
+    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, x, y, UI_AL_LEFT,
               "RFC 5322 header (as sent in DATA)");
-    ui_p_text(f->g, UI_F_BOLD, ui_px(f, 20), f->c->dim, col2, y, UI_AL_LEFT, "MIME tree");
-    y += ui_px(f, 28);
+    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, col2, y, UI_AL_LEFT, "MIME tree");
+    y += ui_px(f, 32);
     float y2 = y;
     bool in_header = true, b64 = false;
     int depth = 0;
@@ -129,13 +129,13 @@ void ui_d_message(struct ui_frame *f)
             continue;
         }
         if (in_header) {
-            ui_p_text(f->g, UI_F_MONO, ui_px(f, 18), f->c->text, x, y, UI_AL_LEFT, line);
-            y += ui_px(f, 24);
+            ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT, line);
+            y += ui_px(f, 32);
         }
         if (strncasecmp(line, "Content-Type:", 13) == 0 && y2 < maxy) {
             char node[160];
             snprintf(node, sizeof node, "%*s%s", depth * 4, "", line + 14);
-            ui_p_text(f->g, UI_F_MONO, ui_px(f, 18), f->c->text, col2, y2, UI_AL_LEFT, node);
+            ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, col2, y2, UI_AL_LEFT, node);
             y2 += ui_px(f, 24);
             if (strncasecmp(line + 14, "multipart/", 10) == 0) depth++;
         }
@@ -147,14 +147,14 @@ void ui_d_message(struct ui_frame *f)
     }
     if (n_before && y2 + ui_px(f, 120) < maxy) {
         y2 += ui_px(f, 12);
-        ui_p_text(f->g, UI_F_BOLD, ui_px(f, 20), f->c->dim, col2, y2, UI_AL_LEFT,
+        ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, col2, y2, UI_AL_LEFT,
                   "Attachment before base64 decoding");
         y2 += ui_px(f, 28);
         for (int i = 0; i < n_before; i++, y2 += ui_px(f, 24)) {
             char shown[48];
             snprintf(shown, sizeof shown, "%.40s%s", before[i],
                      strlen(before[i]) > 40 ? "..." : "");
-            ui_p_text(f->g, UI_F_MONO, ui_px(f, 18), f->c->text, col2, y2, UI_AL_LEFT, shown);
+            ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, col2, y2, UI_AL_LEFT, shown);
         }
         uint8_t dec[100];
         size_t n = ui_b64(before[0], dec, 48);
@@ -164,10 +164,10 @@ void ui_d_message(struct ui_frame *f)
             o += snprintf(hex + o, sizeof hex - (size_t)o, "%02x ", dec[i]);
         hex[o] = '\0';
         y2 += ui_px(f, 8);
-        ui_p_text(f->g, UI_F_BOLD, ui_px(f, 20), f->c->dim, col2, y2, UI_AL_LEFT,
+        ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, col2, y2, UI_AL_LEFT,
                   "... and after (bytes)");
         y2 += ui_px(f, 28);
-        ui_p_text(f->g, UI_F_MONO, ui_px(f, 18), f->c->text, col2, y2, UI_AL_LEFT, hex);
+        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, col2, y2, UI_AL_LEFT, hex);
     }
     ui_p_noclip(f->g);
 }

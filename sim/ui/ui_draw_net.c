@@ -144,6 +144,7 @@ static void ui_d_icon_cached(struct ui_frame *f, enum ui_hkind kind, float cx, f
 
 void ui_d_envelope(struct ui_frame *f, float x, float y, float w, float h, uint32_t fill)
 {
+    ui_p_mark(f->g, UI_BOX_ICON, x, y, w, h, "envelope");
     ui_p_fill(f->g, x, y, w, h, fill);
     ui_p_frame(f->g, x, y, w, h, ui_px(f, 2), 0x333333ffu);
     ui_p_line(f->g, x, y, x + w / 2, y + h * 0.55f, ui_px(f, 2), 0x333333ffu);
@@ -156,7 +157,7 @@ static void ui_d_positions(struct ui_frame *f)
 {
     const struct ui_model *m = f->m;
     SDL_FRect r = f->topo;
-    float mx = ui_px(f, 120), mtop = ui_px(f, 64), mbot = ui_px(f, 120);
+    float mx = ui_px(f, 140), mtop = ui_px(f, 80), mbot = ui_px(f, 150);
     if (mx > r.w / 4) mx = r.w / 4;
     float cx = r.x + r.w / 2, cy = r.y + r.h / 2;
     double z = f->v->topo_zoom > 0 ? f->v->topo_zoom : 1;
@@ -217,6 +218,7 @@ static void ui_d_link_labels(struct ui_frame *f)
     static const float along[] = {0.5f, 0.42f, 0.58f, 0.34f, 0.66f, 0.26f, 0.74f};
     static const float side[] = {0.0f, 1.0f, -1.0f, 2.0f, -2.0f};
     SDL_FRect *placed = ms_xcalloc(m->nl, sizeof *placed);
+    f->lab = placed; /* the frame frees it */
     size_t np = 0;
     for (size_t l = 0; l < m->nl; l++) {
         const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
@@ -229,7 +231,7 @@ static void ui_d_link_labels(struct ui_frame *f)
         else
             snprintf(lat, sizeof lat, "%.1f ms", ms);
         int tw, th;
-        ui_p_text_size(f->g, UI_F_SANS, ui_px(f, 18), lat, &tw, &th);
+        ui_p_text_size(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), lat, &tw, &th);
         float bw = (float)tw + ui_px(f, 12), bh = (float)th;
         /* The unit normal of the link, for "beside". */
         float dx = x2 - x1, dy = y2 - y1, len = sqrtf(dx * dx + dy * dy);
@@ -254,14 +256,14 @@ static void ui_d_link_labels(struct ui_frame *f)
             }
         }
         placed[np++] = best;
+        f->n_lab = np;
         /* The worst label's covered share, in percent. */
         unsigned pct = (unsigned)(best_cost * 100 / (bw * bh));
         if (pct > f->g->stats.label_cover) f->g->stats.label_cover = pct;
         ui_p_rrect(f->g, best.x, best.y, bw, bh, ui_px(f, 6), f->c->panel2);
-        ui_p_text(f->g, UI_F_SANS, ui_px(f, 18), f->c->dim, best.x + bw / 2, best.y, UI_AL_CENTER,
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, best.x + bw / 2, best.y, UI_AL_CENTER,
                   lat);
     }
-    free(placed);
 }
 
 static void ui_grow(SDL_FRect *r, float x, float y, float w, float h)
@@ -274,92 +276,176 @@ static void ui_grow(SDL_FRect *r, float x, float y, float w, float h)
     r->h = y2 - r->y;
 }
 
-static void ui_d_plate(struct ui_frame *f, enum ui_font font, float px, uint32_t col, float cx,
-                       float y, const char *text, SDL_FRect *box)
+/* The lines of text under (or over) a host: name, address, one per
+ * mailbox, the queue. */
+struct ui_hosttext {
+    char line[8][160];
+    enum ui_font font[8];
+    uint32_t col[8];
+    int w[8], h[8];
+    int kind[8]; /* 0 plate, 1 mailbox (envelope before it), 2 queue (envelopes before it) */
+    unsigned queue;
+    int n;
+    float width, height;
+};
+
+static void ui_host_add(struct ui_frame *f, struct ui_hosttext *t, enum ui_font font, uint32_t col,
+                        int kind, const char *s)
 {
-    int tw, th;
-    ui_p_text_size(f->g, font, px, text, &tw, &th);
-    ui_grow(box, cx - (float)tw / 2 - ui_px(f, 4), y, (float)tw + ui_px(f, 8), (float)th);
-    ui_p_rrect(f->g, cx - (float)tw / 2 - ui_px(f, 4), y, (float)tw + ui_px(f, 8), (float)th,
-               ui_px(f, 4), f->c->panel);
-    ui_p_text(f->g, font, px, col, cx, y, UI_AL_CENTER, text);
+    if (t->n >= 8) return;
+    int i = t->n++;
+    snprintf(t->line[i], sizeof t->line[i], "%s", s);
+    t->font[i] = font;
+    t->col[i] = col;
+    t->kind[i] = kind;
+    ui_p_text_size(f->g, font, ui_px(f, UI_PX_SMALL), s, &t->w[i], &t->h[i]);
+    float w = (float)t->w[i] + ui_px(f, 8);
+    if (kind == 1) w += ui_px(f, 34);
+    if (kind == 2) w += (float)(t->queue > 5 ? 5 : t->queue) * ui_px(f, 38) + ui_px(f, 6);
+    if (w > t->width) t->width = w;
+    t->height += (float)t->h[i];
 }
 
+static void ui_host_text(struct ui_frame *f, size_t h, struct ui_hosttext *t)
+{
+    const struct ui_model *m = f->m;
+    bool down = f->st.host_down[h];
+    memset(t, 0, sizeof *t);
+    ui_host_add(f, t, UI_F_BOLD, down ? f->c->dim : f->c->text, 0, m->hosts[h].name);
+    if (m->nh <= 12 && (!f->compact || down)) { /* small frames: the inspector has it */
+        char addr[64];
+        snprintf(addr, sizeof addr, "%s%s", m->hosts[h].addr, down ? "  DOWN" : "");
+        ui_host_add(f, t, UI_F_SANS, down ? UI_LOST : f->c->dim, 0, addr);
+    }
+    for (size_t i = 0; i < f->st.n_mb; i++) { /* one line per user folder */
+        const struct ui_mbox *b = &f->st.mb[i];
+        if (b->host != h) continue;
+        char line[160];
+        snprintf(line, sizeof line, "%s %s: %u%s", trace_str(m->tr, b->user),
+                 trace_str(m->tr, b->folder), b->count, b->unseen ? " (new)" : "");
+        ui_host_add(f, t, UI_F_SANS, f->c->text, 1, line);
+        t->kind[t->n - 1] = b->count ? 1 : 3;
+    }
+    uint32_t q = f->st.q_len[h];
+    if (q > 0) { /* the outgoing queue: a row of envelopes and the retry countdown */
+        char qt[96], d[32];
+        sim_us nr = f->st.q_next[h];
+        ui_fmt_dur(nr - f->t, d, sizeof d);
+        if (nr < 0)
+            snprintf(qt, sizeof qt, "queue: %u", q);
+        else if (nr > f->t)
+            snprintf(qt, sizeof qt, "queue: %u, retry in %s", q, d);
+        else
+            snprintf(qt, sizeof qt, "queue: %u, retrying", q);
+        t->queue = q;
+        ui_host_add(f, t, UI_F_BOLD, f->c->text, 2, qt);
+    }
+}
+
+/* Hosts: icons first, then each host's text below its icon, or above it
+ * when below would cover an icon or text already placed (a host's text is
+ * never drawn over another's). */
 static void ui_d_hosts(struct ui_frame *f)
 {
     const struct ui_model *m = f->m;
     struct ui_gfx *g = f->g;
-    bool small = m->nh > 12;
+    float px = ui_px(f, UI_PX_SMALL);
     for (size_t h = 0; h < m->nh; h++) {
         float cx = f->hx[h], cy = f->hy[h], sz = f->icon;
         bool down = f->st.host_down[h];
-        SDL_FRect *box = &f->hbox[h];
-        *box = (SDL_FRect){cx - sz * 0.6f, cy - sz * 0.6f, sz * 1.2f, sz * 1.2f};
+        f->hbox[h] = (SDL_FRect){cx - sz * 0.6f, cy - sz * 0.55f, sz * 1.2f, sz * 1.1f};
         ui_d_icon_cached(f, m->hosts[h].kind, cx, cy, sz, down);
+        ui_p_mark(g, UI_BOX_ICON, cx - sz * 0.55f, cy - sz * 0.5f, sz * 1.1f, sz, m->hosts[h].name);
         struct ui_hit hit = {UI_HIT_HOST, (uint32_t)h, 0, 0};
         ui_p_hit(g, cx - sz * 0.6f, cy - sz * 0.6f, sz * 1.2f, sz * 1.2f, hit);
         g->stats.hosts++;
         g->stats.hosts_down += down;
-        float ty = cy + sz * 0.62f;
-        ui_d_plate(f, UI_F_BOLD, ui_px(f, small ? 18 : 22), down ? f->c->dim : f->c->text, cx, ty,
-                   m->hosts[h].name, box);
-        ty += ui_px(f, small ? 22 : 28);
-        if (!small) {
-            char addr[64];
-            snprintf(addr, sizeof addr, "%s%s", m->hosts[h].addr, down ? "  DOWN" : "");
-            ui_d_plate(f, UI_F_SANS, ui_px(f, 18), down ? UI_LOST : f->c->dim, cx, ty, addr, box);
-            ty += ui_px(f, 24);
+    }
+    SDL_FRect *placed = ms_xcalloc(m->nh + 1, sizeof *placed);
+    for (size_t h = 0; h < m->nh; h++) {
+        struct ui_hosttext t;
+        ui_host_text(f, h, &t);
+        float cx = f->hx[h], cy = f->hy[h], sz = f->icon;
+        SDL_FRect cand[8] = {
+            {cx - t.width / 2, cy + sz * 0.58f, t.width, t.height},            /* below */
+            {cx - t.width / 2, cy - sz * 0.6f - t.height, t.width, t.height},  /* above */
+            {cx + sz * 0.62f, cy - t.height / 2, t.width, t.height},           /* right */
+            {cx - sz * 0.62f - t.width, cy - t.height / 2, t.width, t.height}, /* left */
+            {cx - sz * 0.3f, cy + sz * 0.58f, t.width, t.height},            /* below, right */
+            {cx + sz * 0.3f - t.width, cy + sz * 0.58f, t.width, t.height},  /* below, left */
+            {cx - sz * 0.3f, cy - sz * 0.6f - t.height, t.width, t.height},  /* above, right */
+            {cx + sz * 0.3f - t.width, cy - sz * 0.6f - t.height, t.width, t.height},
+        };
+        /* Kept inside the panel (under its title). */
+        float px0 = f->topo.x + ui_px(f, 4), px1 = f->topo.x + f->topo.w - ui_px(f, 4);
+        float py0 = f->topo.y + ui_px(f, 36), py1 = f->topo.y + f->topo.h - ui_px(f, 4);
+        for (int c = 0; c < 8; c++) {
+            if (cand[c].x + cand[c].w > px1) cand[c].x = px1 - cand[c].w;
+            if (cand[c].x < px0) cand[c].x = px0;
+            if (cand[c].y + cand[c].h > py1) cand[c].y = py1 - cand[c].h;
+            if (cand[c].y < py0) cand[c].y = py0;
         }
-        /* Mailboxes: one line per user folder. */
-        for (size_t i = 0; i < f->st.n_mb; i++) {
-            const struct ui_mbox *b = &f->st.mb[i];
-            if (b->host != h) continue;
-            char line[160];
-            snprintf(line, sizeof line, "%s %s: %u%s", trace_str(m->tr, b->user),
-                     trace_str(m->tr, b->folder), b->count, b->unseen ? " (new)" : "");
-            float ew = ui_px(f, 26), eh = ui_px(f, 18);
-            int tw, th;
-            ui_p_text_size(g, UI_F_SANS, ui_px(f, 18), line, &tw, &th);
-            float lx = cx - ((float)tw + ew + ui_px(f, 8)) / 2;
-            ui_d_envelope(f, lx, ty + ui_px(f, 3), ew, eh, b->count ? 0xf0e442ffu : 0xccccccffu);
-            ui_p_text(g, UI_F_SANS, ui_px(f, 18), f->c->text, lx + ew + ui_px(f, 8), ty, UI_AL_LEFT,
-                      line);
-            struct ui_hit eh_hit = {UI_HIT_ENVELOPE, (uint32_t)h, 0, 0};
-            ui_p_hit(g, lx, ty, (float)tw + ew + ui_px(f, 8), (float)th, eh_hit);
-            ui_grow(box, lx, ty, (float)tw + ew + ui_px(f, 8), (float)th);
-            ty += ui_px(f, 24);
-        }
-        /* Outgoing queue: a row of envelopes and the retry countdown. */
-        uint32_t q = f->st.q_len[h];
-        if (q > 0) {
-            float ew = ui_px(f, 34), eh = ui_px(f, 22);
-            unsigned shown = q > 5 ? 5 : q;
-            char qt[96], d[32];
-            sim_us nr = f->st.q_next[h];
-            ui_fmt_dur(nr - f->t, d, sizeof d);
-            if (nr < 0)
-                snprintf(qt, sizeof qt, "queue: %u", q);
-            else if (nr > f->t)
-                snprintf(qt, sizeof qt, "queue: %u, retry in %s", q, d);
-            else
-                snprintf(qt, sizeof qt, "queue: %u, retrying", q);
-            int tw, th;
-            ui_p_text_size(g, UI_F_BOLD, ui_px(f, 18), qt, &tw, &th);
-            float rowx = (float)shown * (ew + ui_px(f, 4)) + ui_px(f, 6);
-            float qx = cx - (rowx + (float)tw) / 2, qy = ty + ui_px(f, 2);
-            ui_p_rrect(g, qx - ui_px(f, 4), qy - ui_px(f, 2), rowx + (float)tw + ui_px(f, 8),
-                       (float)th + ui_px(f, 2), ui_px(f, 4), f->c->panel);
-            for (unsigned i = 0; i < shown; i++) {
-                ui_d_envelope(f, qx + (float)i * (ew + ui_px(f, 4)), qy, ew, eh, 0xf0e442ffu);
-                g->stats.envelopes++;
+        float best = INFINITY;
+        SDL_FRect at = cand[0];
+        for (int c = 0; c < 8 && best > 0; c++) {
+            float cost = c * 0.01f; /* below is the usual place */
+            for (size_t o = 0; o < m->nh; o++) {
+                if (o == h) continue;
+                SDL_FRect ic = {f->hx[o] - sz * 0.6f, f->hy[o] - sz * 0.55f, sz * 1.2f, sz * 1.1f};
+                cost += ui_overlap(cand[c], ic) + (o < h ? ui_overlap(cand[c], placed[o]) : 0);
             }
-            ui_p_text(g, UI_F_BOLD, ui_px(f, 18), f->c->text, qx + rowx, qy, UI_AL_LEFT, qt);
-            struct ui_hit qh = {UI_HIT_ENVELOPE, (uint32_t)h, 0, 0};
-            ui_p_hit(g, qx, qy, rowx + (float)tw, eh, qh);
-            ui_grow(box, qx - ui_px(f, 4), qy - ui_px(f, 2), rowx + (float)tw + ui_px(f, 8),
-                    (float)th + ui_px(f, 2));
+            cost += ui_overlap(cand[c], (SDL_FRect){cx - sz * 0.6f, cy - sz * 0.55f, sz * 1.2f,
+                                                    sz * 1.1f}); /* its own icon */
+            SDL_FRect in = {f->topo.x, f->topo.y + ui_px(f, 34), f->topo.w,
+                            f->topo.h - ui_px(f, 34)};
+            cost += cand[c].w * cand[c].h - ui_overlap(cand[c], in); /* outside the panel */
+            if (cost < best) {
+                best = cost;
+                at = cand[c];
+            }
+        }
+        cx = at.x + at.w / 2; /* the text block's own centre */
+        placed[h] = at;
+        SDL_FRect *box = &f->hbox[h];
+        ui_grow(box, at.x, at.y, at.w, at.h);
+        float ty = at.y;
+        for (int i = 0; i < t.n; i++) {
+            float tw = (float)t.w[i];
+            if (t.kind[i] == 0) {
+                ui_p_rrect(g, cx - tw / 2 - ui_px(f, 4), ty, tw + ui_px(f, 8), (float)t.h[i],
+                           ui_px(f, 4), f->c->panel);
+                ui_p_text(g, t.font[i], px, t.col[i], cx, ty, UI_AL_CENTER, t.line[i]);
+            } else if (t.kind[i] == 1 || t.kind[i] == 3) {
+                float ew = ui_px(f, 26), eh = ui_px(f, 18);
+                float lx = cx - (tw + ew + ui_px(f, 8)) / 2;
+                ui_p_rrect(g, lx - ui_px(f, 4), ty, tw + ew + ui_px(f, 16), (float)t.h[i],
+                           ui_px(f, 4), f->c->panel);
+                ui_d_envelope(f, lx, ty + ((float)t.h[i] - eh) / 2, ew, eh,
+                              t.kind[i] == 1 ? 0xf0e442ffu : 0xccccccffu);
+                ui_p_text(g, t.font[i], px, t.col[i], lx + ew + ui_px(f, 8), ty, UI_AL_LEFT,
+                          t.line[i]);
+                struct ui_hit eh_hit = {UI_HIT_ENVELOPE, (uint32_t)h, 0, 0};
+                ui_p_hit(g, lx, ty, tw + ew + ui_px(f, 8), (float)t.h[i], eh_hit);
+            } else {
+                float ew = ui_px(f, 34), eh = ui_px(f, 22);
+                unsigned shown = t.queue > 5 ? 5 : t.queue;
+                float rowx = (float)shown * (ew + ui_px(f, 4)) + ui_px(f, 6);
+                float qx = cx - (rowx + tw) / 2;
+                ui_p_rrect(g, qx - ui_px(f, 4), ty, rowx + tw + ui_px(f, 8), (float)t.h[i],
+                           ui_px(f, 4), f->c->panel);
+                for (unsigned e = 0; e < shown; e++) {
+                    ui_d_envelope(f, qx + (float)e * (ew + ui_px(f, 4)),
+                                  ty + ((float)t.h[i] - eh) / 2, ew, eh, 0xf0e442ffu);
+                    g->stats.envelopes++;
+                }
+                ui_p_text(g, t.font[i], px, t.col[i], qx + rowx, ty, UI_AL_LEFT, t.line[i]);
+                struct ui_hit qh = {UI_HIT_ENVELOPE, (uint32_t)h, 0, 0};
+                ui_p_hit(g, qx, ty, rowx + tw, (float)t.h[i], qh);
+            }
+            ty += (float)t.h[i];
         }
     }
+    free(placed);
 }
 
 struct ui_flight {
@@ -439,6 +525,7 @@ static void ui_d_packets(struct ui_frame *f)
         } else {
             ui_p_octo(g, p->x - hw, y - hh, 2 * hw, 2 * hh, ui_px(f, 4), ui_proto_fill[p->proto]);
         }
+        ui_p_mark(g, UI_BOX_PACKET, p->x - hw, y - hh, 2 * hw, 2 * hh, "packet");
         struct ui_hit hit = {UI_HIT_PACKET, 0, p->rec, 0};
         ui_p_hit(g, p->x - hw - 4, y - hh - 4, 2 * hw + 8, 2 * hh + 8, hit);
         g->stats.packets++;
@@ -456,7 +543,7 @@ static void ui_d_packets(struct ui_frame *f)
             ui_flags_text(s->flags, text, sizeof text);
             if (r->kind >= TR_DGRAM_SENT) snprintf(text, sizeof text, "UDP");
         } else {
-            ui_payload_text(r, s, data, dlen, text, 34);
+            ui_payload_text(r, s, data, dlen, text, 26);
         }
         float y = p->y + p->drop * ui_px(f, 70);
         if (p->lost) {
@@ -468,7 +555,7 @@ static void ui_d_packets(struct ui_frame *f)
                      ui_proto_names[p->proto], text);
         }
         int tw, th;
-        ui_p_text_size(g, UI_F_SANS, ui_px(f, 18), label, &tw, &th);
+        ui_p_text_size(g, UI_F_SANS, ui_px(f, UI_PX_LABEL), label, &tw, &th);
         float lx = p->x - (float)tw / 2 - ui_px(f, 6), ly = y - ui_px(f, 14) - (float)th;
         float lw = (float)tw + ui_px(f, 12);
         /* Keep the label inside the network panel: near its edge, a label
@@ -476,20 +563,35 @@ static void ui_d_packets(struct ui_frame *f)
         float px0 = f->topo.x + ui_px(f, 4), px1 = f->topo.x + f->topo.w - ui_px(f, 4);
         if (lx + lw > px1) lx = px1 - lw;
         if (lx < px0) lx = px0;
-        /* Newer labels stay put; an older one that would cover one moves up. */
-        for (int tries = 0; tries < 4; tries++) {
-            bool hit = false;
-            for (unsigned q = 0; q < labels && !hit; q++)
-                hit = lx < placed[q].x + placed[q].w && placed[q].x < lx + lw &&
-                      ly < placed[q].y + placed[q].h && placed[q].y < ly + (float)th;
-            if (!hit) break;
-            ly -= (float)th + ui_px(f, 2);
+        /* A clear place: above the packet, higher, or below it; newer labels
+         * are placed first. Hosts, their text, link labels and the labels
+         * already placed are in the way; the panel's edges too. */
+        static const float rows[] = {0, -1, 1.6f, -2, 2.6f, -3, 3.6f};
+        float best_ly = ly, best_cost = INFINITY;
+        float top = f->topo.y + ui_px(f, 34), bot = f->topo.y + f->topo.h - (float)th - 2;
+        for (size_t ri = 0; ri < MS_ARRAY_LEN(rows) && best_cost > 0; ri++) {
+            float cy = ly + rows[ri] * ((float)th + ui_px(f, 4));
+            if (rows[ri] > 0) cy = y + ui_px(f, 14) + (rows[ri] - 1.6f) * ((float)th + ui_px(f, 4));
+            if (cy < top || cy > bot) continue;
+            SDL_FRect cand = {lx, cy, lw, (float)th};
+            float cost = 0;
+            for (size_t h = 0; h < m->nh; h++) cost += ui_overlap(cand, f->hbox[h]);
+            for (size_t q = 0; q < f->n_lab; q++) cost += ui_overlap(cand, f->lab[q]);
+            for (unsigned q = 0; q < labels; q++) cost += ui_overlap(cand, placed[q]);
+            if (cost < best_cost) {
+                best_cost = cost;
+                best_ly = cy;
+            }
         }
+        if (best_cost > 0) continue; /* no clear place: the shape alone says enough */
+        ly = best_ly;
         placed[labels] = (SDL_FRect){lx, ly, lw, (float)th};
         uint32_t bg = p->lost ? UI_LOST : s->len ? ui_proto_fill[p->proto] : f->c->panel2;
         uint32_t ink = p->lost ? 0x000000ffu : s->len ? ui_proto_ink[p->proto] : f->c->text;
         ui_p_rrect(g, lx, ly, (float)tw + ui_px(f, 12), (float)th, ui_px(f, 6), bg);
-        ui_p_text(g, UI_F_SANS, ui_px(f, 18), ink, lx + lw / 2, ly, UI_AL_CENTER, label);
+        g->role = "packet";
+        ui_p_text(g, UI_F_SANS, ui_px(f, UI_PX_LABEL), ink, lx + lw / 2, ly, UI_AL_CENTER, label);
+        g->role = "net";
         labels++;
     }
     g->stats.labels = labels;
@@ -505,7 +607,7 @@ void ui_d_topology(struct ui_frame *f)
     ui_d_hosts(f);
     ui_d_link_labels(f);
     ui_d_packets(f);
-    ui_p_text(f->g, UI_F_BOLD, ui_px(f, 20), f->c->dim, r.x + ui_px(f, 14), r.y + ui_px(f, 8),
-              UI_AL_LEFT, "Network");
+    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, r.x + ui_px(f, 14),
+              r.y + ui_px(f, 6), UI_AL_LEFT, "Network");
     ui_p_noclip(f->g);
 }

@@ -62,12 +62,15 @@ struct ui_model {
     size_t n_rows;
     size_t *rows_tcp; /* ... with TCP detail */
     size_t n_rows_tcp;
+    struct ui_dline *dl; /* the pairing of each line of lines[] */
     uint32_t n_conns;   /* connection ids 0 .. n_conns-1 */
     size_t *conn_off;   /* CSR: LINE_SENT records of conn c are */
     size_t *conn_lines; /* conn_lines[conn_off[c] .. conn_off[c+1]) */
     int *column;        /* host -> sequence diagram column, -1 if none */
     uint32_t *col_host; /* column -> host */
     size_t n_cols;
+    sim_us *lat;       /* nh x nh one-way latencies, or NULL (many hosts) */
+    sim_us max_lat;    /* the largest of them */
     struct ui_state *kf; /* state at records k * UI_KF_EVERY */
     size_t n_kf;
     sim_us max_flight; /* longest t_arrive - t_depart of any packet */
@@ -86,6 +89,26 @@ struct ui_model {
     const struct scn_variant *variants; /* the variant menu (issue 9) */
     size_t n_variants;
 };
+
+/* What a protocol line is in its dialogue (ui_pairs.c). */
+enum ui_dl_kind {
+    UI_DL_OTHER,
+    UI_DL_CMD,      /* a client's command; pair: its number in the connection */
+    UI_DL_REPLY,    /* the first line of the reply to command pair (0: none) */
+    UI_DL_MORE,     /* a further line of the reply to pair */
+    UI_DL_GREETING, /* the server's first words */
+    UI_DL_DATA      /* message text (SMTP DATA), a request's header or body */
+};
+struct ui_dline {
+    uint8_t kind; /* enum ui_dl_kind */
+    uint16_t pair;
+};
+/* Which command each line of connection conn answers: out[i] for the i-th
+ * line of the connection (m->conn_lines order). The one place that pairs
+ * replies with commands. Can't fail. */
+void ui_pairs(const struct ui_model *m, uint32_t conn, struct ui_dline *out);
+/* The pairing of record rec (a LINE_SENT record), or NULL. */
+const struct ui_dline *ui_model_dline(const struct ui_model *m, size_t rec);
 
 /* Gaps between records longer than this are drawn (and played) as this. */
 #define UI_GAP_CAP_US (40 * SIM_US_PER_MS)
@@ -142,6 +165,11 @@ struct ui_gfx {
     double scale;   /* font scale of the frame being drawn */
     bool in_target; /* drawing into an icon texture, not the surface */
     SDL_Rect clip;  /* current clip rectangle (whole frame when none) */
+    /* Layout recording (ui_gfx_record). */
+    bool record;
+    const char *role; /* what is being drawn, for the boxes */
+    struct ui_box *boxes;
+    size_t n_boxes, cap_boxes;
     struct {
         int key; /* kind, size, down, theme packed; 0 = empty */
         SDL_Texture *tex;
@@ -180,6 +208,9 @@ void ui_p_text_size(struct ui_gfx *g, enum ui_font f, float px, const char *s, i
 void ui_p_clip(struct ui_gfx *g, float x, float y, float w, float h);
 void ui_p_noclip(struct ui_gfx *g);
 void ui_p_hit(struct ui_gfx *g, float x, float y, float w, float h, struct ui_hit hit);
+/* Note an icon's box for the layout record (a no-op when not recording). */
+void ui_p_mark(struct ui_gfx *g, enum ui_box_kind kind, float x, float y, float w, float h,
+               const char *name);
 /* Start a frame: new generation for the text cache, no hits, stats zeroed. */
 void ui_p_begin(struct ui_gfx *g);
 
@@ -226,7 +257,17 @@ struct ui_frame {
     float *hx, *hy;  /* host centres on screen */
     SDL_FRect *hbox; /* each host's icon and the text under it, as drawn */
     float icon;      /* icon size */
+    SDL_FRect *lab;  /* link latency labels, as placed */
+    size_t n_lab;
+    bool compact;    /* a small frame: the sequence diagram takes turns (key 2) */
+    float panel_zoom[4]; /* network, sequence, dialogue, step: larger when focused */
 };
+
+/* Text sizes at scale 1 (1080 lines), in pixels of the font: DejaVu's
+ * capitals are 0.73 of it, so these give 16.8, 19 and 24.8 px capitals. */
+#define UI_PX_SMALL 23.0f /* the smallest text anywhere */
+#define UI_PX_LABEL 26.0f /* dialogue lines, diagram labels, packet labels */
+#define UI_PX_NARR 34.0f  /* the narration */
 
 /* Helpers shared by the panels (ui_draw.c). */
 float ui_px(const struct ui_frame *f, float base);
