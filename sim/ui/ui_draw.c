@@ -234,7 +234,7 @@ static void ui_layout_frame(struct ui_frame *f)
             f->seq = (SDL_FRect){split, top, W - split, mid - dh};
             f->dia = (SDL_FRect){split, top + mid - dh, W - split, dh};
         } else {
-            float split = W * 0.52f, eh = ui_px(f, 200);
+            float split = W * 0.56f, eh = ui_px(f, 200);
             if (eh > mid * 0.4f) eh = mid * 0.4f;
             f->topo = (SDL_FRect){0, top, split, mid};
             f->dia = (SDL_FRect){split, top, W - split, mid - eh};

@@ -60,7 +60,9 @@ void ui_d_event(struct ui_frame *f)
     char line[600], first[160], expl[400];
     int th = hh;
     if (l || sg) { /* what was said, large */
-        if (dlen)
+        if (dlen && sg)
+            ui_payload_text(cur, sg, d, dlen, first, 150);
+        else if (dlen)
             ui_first_line(d, dlen, first, 150);
         else
             ui_flags_text(sg->flags, first, sizeof first);

@@ -157,7 +157,7 @@ static void ui_d_positions(struct ui_frame *f)
 {
     const struct ui_model *m = f->m;
     SDL_FRect r = f->topo;
-    float mx = ui_px(f, 140), mtop = ui_px(f, 80), mbot = ui_px(f, 150);
+    float mx = ui_px(f, 140), mtop = ui_px(f, 84), mbot = ui_px(f, 110);
     if (mx > r.w / 4) mx = r.w / 4;
     float cx = r.x + r.w / 2, cy = r.y + r.h / 2;
     double z = f->v->topo_zoom > 0 ? f->v->topo_zoom : 1;
@@ -215,8 +215,9 @@ static void ui_d_link_labels(struct ui_frame *f)
 {
     const struct ui_model *m = f->m;
     if (m->nh > 12 || m->nl == 0) return;
-    static const float along[] = {0.5f, 0.42f, 0.58f, 0.34f, 0.66f, 0.26f, 0.74f};
-    static const float side[] = {0.0f, 1.0f, -1.0f, 2.0f, -2.0f};
+    static const float along[] = {0.5f,  0.42f, 0.58f, 0.34f, 0.66f, 0.26f,
+                                  0.74f, 0.2f,  0.8f,  0.14f, 0.86f};
+    static const float side[] = {0.0f, 0.6f, -0.6f, 1.2f, -1.2f};
     SDL_FRect *placed = ms_xcalloc(m->nl, sizeof *placed);
     f->lab = placed; /* the frame frees it */
     size_t np = 0;
@@ -249,6 +250,21 @@ static void ui_d_link_labels(struct ui_frame *f)
                     cost += ui_overlap(box, f->hbox[h]);
                 for (size_t k = 0; k < np; k++)
                     cost += ui_overlap(box, placed[k]);
+                if (cost < best_cost) {
+                    best_cost = cost;
+                    best = box;
+                }
+            }
+        }
+        /* Nothing clear: a finer search along the link and further aside. */
+        for (int i = 1; i < 20 && best_cost > 0; i++) {
+            for (int j = -8; j <= 8 && best_cost > 0; j++) {
+                float cx = x1 + dx * (float)i / 20.0f + nx * (float)j * 0.5f * reach;
+                float cy = y1 + dy * (float)i / 20.0f + ny * (float)j * 0.5f * reach;
+                SDL_FRect box = {cx - bw / 2, cy - bh / 2, bw, bh};
+                float cost = 0;
+                for (size_t h = 0; h < m->nh; h++) cost += ui_overlap(box, f->hbox[h]);
+                for (size_t k = 0; k < np; k++) cost += ui_overlap(box, placed[k]);
                 if (cost < best_cost) {
                     best_cost = cost;
                     best = box;
@@ -306,23 +322,42 @@ static void ui_host_add(struct ui_frame *f, struct ui_hosttext *t, enum ui_font 
     t->height += (float)t->h[i];
 }
 
-static void ui_host_text(struct ui_frame *f, size_t h, struct ui_hosttext *t)
+static void ui_host_text(struct ui_frame *f, size_t h, struct ui_hosttext *t, bool brief)
 {
     const struct ui_model *m = f->m;
     bool down = f->st.host_down[h];
     memset(t, 0, sizeof *t);
     ui_host_add(f, t, UI_F_BOLD, down ? f->c->dim : f->c->text, 0, m->hosts[h].name);
-    if (m->nh <= 12 && (!f->compact || down)) { /* small frames: the inspector has it */
+    if (m->nh <= 12 && ((!f->compact && !brief) || down)) { /* else the inspector has it */
         char addr[64];
         snprintf(addr, sizeof addr, "%s%s", m->hosts[h].addr, down ? "  DOWN" : "");
         ui_host_add(f, t, UI_F_SANS, down ? UI_LOST : f->c->dim, 0, addr);
     }
-    for (size_t i = 0; i < f->st.n_mb; i++) { /* one line per user folder */
+    unsigned folders = 0, msgs = 0, unseen = 0;
+    for (size_t i = 0; i < f->st.n_mb; i++) {
         const struct ui_mbox *b = &f->st.mb[i];
         if (b->host != h) continue;
+        folders++;
+        msgs += b->count;
+        unseen += b->unseen;
+    }
+    if (brief && folders > 1) { /* no room for a line each: one for all */
         char line[160];
-        snprintf(line, sizeof line, "%s %s: %u%s", trace_str(m->tr, b->user),
-                 trace_str(m->tr, b->folder), b->count, b->unseen ? " (new)" : "");
+        snprintf(line, sizeof line, "%u folders: %u%s", folders, msgs, unseen ? " (new)" : "");
+        ui_host_add(f, t, UI_F_SANS, f->c->text, 1, line);
+        folders = 0;
+    }
+    for (size_t i = 0; folders && i < f->st.n_mb; i++) { /* one line per user folder */
+        const struct ui_mbox *b = &f->st.mb[i];
+        if (b->host != h) continue;
+        char line[160], user[64];
+        /* "bob" for bob@example.net: the host says where (the message view,
+         * M, names the whole address). */
+        snprintf(user, sizeof user, "%s", trace_str(m->tr, b->user));
+        char *at = strchr(user, '@');
+        if (at && at != user) *at = '\0';
+        snprintf(line, sizeof line, "%s %s: %u%s", user, trace_str(m->tr, b->folder), b->count,
+                 b->unseen ? " (new)" : "");
         ui_host_add(f, t, UI_F_SANS, f->c->text, 1, line);
         t->kind[t->n - 1] = b->count ? 1 : 3;
     }
@@ -340,6 +375,71 @@ static void ui_host_text(struct ui_frame *f, size_t h, struct ui_hosttext *t)
         t->queue = q;
         ui_host_add(f, t, UI_F_BOLD, f->c->text, 2, qt);
     }
+}
+
+/* Where the text block t of host h goes: the place that covers least
+ * (0: nothing) of the icons and of the texts placed[0 .. h-1]. Returns that
+ * cost. */
+static float ui_host_place(struct ui_frame *f, size_t h, const struct ui_hosttext *t,
+                           const SDL_FRect *placed, SDL_FRect *out)
+{
+    const struct ui_model *m = f->m;
+    float cx = f->hx[h], cy = f->hy[h], sz = f->icon;
+        /* Candidates: below the icon (the usual place), above it, beside
+         * it; each slid sideways in steps; kept inside the panel (under its
+         * title). The first that covers nothing wins, nearest first; else
+         * the one that covers least. */
+        float px0 = f->topo.x + ui_px(f, 4), px1 = f->topo.x + f->topo.w - ui_px(f, 4);
+        float py0 = f->topo.y + ui_px(f, 36), py1 = f->topo.y + f->topo.h - ui_px(f, 4);
+    /* Slid at most so far that the text still touches its icon's column. */
+    static const float slide[] = {0, 0.2f, -0.2f, 0.4f, -0.4f, 0.6f, -0.6f, 1, -1};
+        float ys[5] = {cy + sz * 0.58f, cy - sz * 0.6f - t->height, cy - t->height / 2,
+                       cy + sz * 0.9f, cy - sz * 0.9f - t->height};
+        SDL_FRect own = {cx - sz * 0.6f, cy - sz * 0.55f, sz * 1.2f, sz * 1.1f};
+        float best = INFINITY;
+        SDL_FRect at = {cx - t->width / 2, ys[0], t->width, t->height};
+        for (size_t si = 0; si < MS_ARRAY_LEN(slide) && best > 0; si++) {
+            for (int yi = 0; yi < 5 && best > 0; yi++) {
+                float reach = fminf(t->width / 2, sz * 0.55f) + sz * 0.62f;
+                float x = cx - t->width / 2 + slide[si] * (slide[si] * slide[si] >= 1 ? t->width / 2 + sz * 0.62f : reach);
+                if (yi == 2 && slide[si] > -0.99f && slide[si] < 0.99f) continue; /* on the icon */
+                SDL_FRect c = {x, ys[yi], t->width, t->height};
+                if (c.x + c.w > px1) c.x = px1 - c.w;
+                if (c.x < px0) c.x = px0;
+                if (c.y + c.h > py1) c.y = py1 - c.h;
+                if (c.y < py0) c.y = py0;
+                float cost = ui_overlap(c, own) + (float)si * 0.001f + (float)yi * 0.0001f;
+                /* Room for each link's latency at its middle. */
+                for (size_t l = 0; l < m->nl && m->nh <= 12; l++) {
+                    const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+                    if (lk->a >= m->nh || lk->b >= m->nh) continue;
+                    float mx = (f->hx[lk->a] + f->hx[lk->b]) / 2;
+                    float my = (f->hy[lk->a] + f->hy[lk->b]) / 2;
+                    SDL_FRect lab = {mx - ui_px(f, 36), my - ui_px(f, 14), ui_px(f, 72),
+                                     ui_px(f, 28)};
+                    cost += 0.5f * ui_overlap(c, lab);
+                }
+                for (size_t o = 0; o < m->nh; o++) {
+                    if (o == h) continue;
+                    SDL_FRect ic = {f->hx[o] - sz * 0.6f, f->hy[o] - sz * 0.55f, sz * 1.2f,
+                                    sz * 1.1f};
+                    SDL_FRect po = placed[o];
+                    float gap = ui_px(f, 8); /* a little air between hosts' texts */
+                    po.x -= gap;
+                    po.y -= gap;
+                    po.w += 2 * gap;
+                    po.h += 2 * gap;
+                    cost += ui_overlap(c, ic) + (o < h ? ui_overlap(c, po) : 0);
+                }
+                if (cost < best) {
+                    best = cost;
+                    at = c;
+                }
+                if (best < 0.01f) best = 0;
+            }
+        }
+    *out = at;
+    return best;
 }
 
 /* Hosts: icons first, then each host's text below its icon, or above it
@@ -364,44 +464,16 @@ static void ui_d_hosts(struct ui_frame *f)
     SDL_FRect *placed = ms_xcalloc(m->nh + 1, sizeof *placed);
     for (size_t h = 0; h < m->nh; h++) {
         struct ui_hosttext t;
-        ui_host_text(f, h, &t);
-        float cx = f->hx[h], cy = f->hy[h], sz = f->icon;
-        SDL_FRect cand[8] = {
-            {cx - t.width / 2, cy + sz * 0.58f, t.width, t.height},            /* below */
-            {cx - t.width / 2, cy - sz * 0.6f - t.height, t.width, t.height},  /* above */
-            {cx + sz * 0.62f, cy - t.height / 2, t.width, t.height},           /* right */
-            {cx - sz * 0.62f - t.width, cy - t.height / 2, t.width, t.height}, /* left */
-            {cx - sz * 0.3f, cy + sz * 0.58f, t.width, t.height},            /* below, right */
-            {cx + sz * 0.3f - t.width, cy + sz * 0.58f, t.width, t.height},  /* below, left */
-            {cx - sz * 0.3f, cy - sz * 0.6f - t.height, t.width, t.height},  /* above, right */
-            {cx + sz * 0.3f - t.width, cy - sz * 0.6f - t.height, t.width, t.height},
-        };
-        /* Kept inside the panel (under its title). */
-        float px0 = f->topo.x + ui_px(f, 4), px1 = f->topo.x + f->topo.w - ui_px(f, 4);
-        float py0 = f->topo.y + ui_px(f, 36), py1 = f->topo.y + f->topo.h - ui_px(f, 4);
-        for (int c = 0; c < 8; c++) {
-            if (cand[c].x + cand[c].w > px1) cand[c].x = px1 - cand[c].w;
-            if (cand[c].x < px0) cand[c].x = px0;
-            if (cand[c].y + cand[c].h > py1) cand[c].y = py1 - cand[c].h;
-            if (cand[c].y < py0) cand[c].y = py0;
-        }
-        float best = INFINITY;
-        SDL_FRect at = cand[0];
-        for (int c = 0; c < 8 && best > 0; c++) {
-            float cost = c * 0.01f; /* below is the usual place */
-            for (size_t o = 0; o < m->nh; o++) {
-                if (o == h) continue;
-                SDL_FRect ic = {f->hx[o] - sz * 0.6f, f->hy[o] - sz * 0.55f, sz * 1.2f, sz * 1.1f};
-                cost += ui_overlap(cand[c], ic) + (o < h ? ui_overlap(cand[c], placed[o]) : 0);
-            }
-            cost += ui_overlap(cand[c], (SDL_FRect){cx - sz * 0.6f, cy - sz * 0.55f, sz * 1.2f,
-                                                    sz * 1.1f}); /* its own icon */
-            SDL_FRect in = {f->topo.x, f->topo.y + ui_px(f, 34), f->topo.w,
-                            f->topo.h - ui_px(f, 34)};
-            cost += cand[c].w * cand[c].h - ui_overlap(cand[c], in); /* outside the panel */
-            if (cost < best) {
-                best = cost;
-                at = cand[c];
+        ui_host_text(f, h, &t, false);
+        float cx = f->hx[h];
+        SDL_FRect at;
+        if (ui_host_place(f, h, &t, placed, &at) > 0) { /* crowded: the brief form */
+            struct ui_hosttext tb;
+            SDL_FRect atb;
+            ui_host_text(f, h, &tb, true);
+            if (ui_host_place(f, h, &tb, placed, &atb) < ui_host_place(f, h, &t, placed, &at)) {
+                t = tb;
+                at = atb;
             }
         }
         cx = at.x + at.w / 2; /* the text block's own centre */

@@ -30,6 +30,22 @@ static void ui_seq_message(const struct ui_model *m, size_t rec, char *out, size
         snprintf(out, cap, "message, %zu lines, %zu bytes", lines, bytes);
 }
 
+/* How many further lines the reply that starts at rec has. */
+static size_t ui_seq_more(const struct ui_model *m, size_t rec)
+{
+    const struct trace_line *l = trace_as_line(trace_get(m->tr, rec));
+    size_t c0 = m->conn_off[l->conn], cn = m->conn_off[l->conn + 1] - c0, n = 0;
+    for (size_t p = ui_lower(m->conn_lines + c0, cn, rec) + 1; p < cn; p++) {
+        size_t r = m->conn_lines[c0 + p];
+        const struct trace_line *lr = trace_as_line(trace_get(m->tr, r));
+        if (lr->side != l->side) continue; /* the other side's lines in between */
+        const struct ui_dline *d = ui_model_dline(m, r);
+        if (!d || d->kind != UI_DL_MORE) break;
+        n++;
+    }
+    return n;
+}
+
 void ui_d_seq(struct ui_frame *f)
 {
     const struct ui_model *m = f->m;
@@ -106,10 +122,17 @@ void ui_d_seq(struct ui_frame *f)
             to = l->peer;
             proto = ui_proto_of_name(trace_str(m->tr, l->proto));
             const struct ui_dline *dl = ui_model_dline(m, rec);
-            if (dl && dl->kind == UI_DL_DATA)
+            if (dl && dl->kind == UI_DL_DATA) {
                 ui_seq_message(m, rec, text, sizeof text);
-            else
+            } else {
                 ui_first_line(data, dlen, text, 150);
+                size_t more = ui_seq_more(m, rec);
+                if (more) {
+                    size_t o = strlen(text);
+                    snprintf(text + o, sizeof text - o, "  (+%zu line%s)", more,
+                             more == 1 ? "" : "s");
+                }
+            }
             if (!text[0]) snprintf(text, sizeof text, "(empty line)");
             snprintf(label, sizeof label, "%s %s", ui_proto_shape[proto], text);
         } else if (s) {

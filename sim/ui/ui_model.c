@@ -410,12 +410,13 @@ const struct ui_dline *ui_model_dline(const struct ui_model *m, size_t rec)
 }
 
 /* Drop from a (sorted records) every line of message text but the first
- * of each message. */
+ * of each message, and every further line of a reply. */
 static void ui_model_drop_body(const struct ui_model *m, size_t *a, size_t *n)
 {
     size_t o = 0;
     for (size_t i = 0; i < *n; i++) {
         const struct ui_dline *d = ui_model_dline(m, a[i]);
+        if (d && d->kind == UI_DL_MORE) continue; /* the reply's first line stands for it */
         if (d && d->kind == UI_DL_DATA) {
             const struct trace_line *l = trace_as_line(trace_get(m->tr, a[i]));
             size_t c0 = m->conn_off[l->conn];
