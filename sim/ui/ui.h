@@ -444,10 +444,10 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
 /* ---- the command line --------------------------------------------------------------- */
 
 /* mailsim's window options, parsed and run:
- *   mailsim [--demo] [--size WxH] [--theme dark|light] [--step K] [--zoom Z]
+ *   mailsim [--size WxH] [--theme NAME] [--step K] [--zoom Z]
  *           [--no-tcp-detail] [--render-step K --out FILE.png]
  *           [--export-frames DIR] [--text] [FILE]
- * app may be NULL (only --demo works then). Returns the exit code:
+ * app may be NULL (then nothing can be loaded: exit 1). Returns the exit code:
  * 0 success, 1 runtime error, 2 usage error. Prints its errors on stderr. */
 int ui_cli_main(int argc, char **argv, const struct ui_app *app);
 /* ui_cli_main with an app built on sim: FILE (or the built-in lesson) is
@@ -457,18 +457,12 @@ int ui_cli_run(int argc, char **argv, const struct ui_sim *sim);
 /* The usage text of the options above, for mailsim --help. Static. */
 const char *ui_cli_usage(void);
 
-/* ---- the built-in demonstration trace ---------------------------------------------- */
+/* ---- a load for the benchmark --------------------------------------------------- */
 
-/* A synthetic lesson built through the trace API alone: alice-pc,
- * mail.example.org, internet, mail.example.net, bob-pc and a DNS server;
- * handshakes, SMTP lines, a retry while a host is down, queue and mailbox
- * changes, narration. For tests, screenshots and `mailsim --demo` while no
- * simulation exists. Caller frees with trace_free. Can't fail. */
-struct trace *ui_demo_trace(void);
 /* A large synthetic trace for benchmarks: hosts hosts in a ring around one
  * router, at least records records, with about in_flight data segments in
  * the air at every moment of its middle. Caller frees. Can't fail. */
-struct trace *ui_demo_big(unsigned hosts, unsigned in_flight, size_t records);
+struct trace *ui_bench_trace(unsigned hosts, unsigned in_flight, size_t records);
 
 /* ---- what protocol lines mean ------------------------------------------------------- */
 

@@ -12,7 +12,7 @@
 static const char ui_usage[] =
     "usage: mailsim [options] [FILE]\n"
     "  FILE                 scenario to simulate and show (default: the built-in lesson)\n"
-    "  --demo               show the built-in synthetic demonstration trace\n"
+
     "  --render-step K      draw step K offscreen (no display needed); needs --out\n"
     "  --out FILE.png       where --render-step writes\n"
     "  --layout-json FILE   with --render-step: write the box of every text and icon\n"
@@ -45,7 +45,7 @@ const char *ui_cli_usage(void)
 }
 
 struct ui_cli {
-    bool demo, text, help_overlay;
+    bool text, help_overlay;
     const char *file, *out, *export_dir, *message_host, *layout_json;
     int focus;
     long render_step; /* -1: none */
@@ -95,9 +95,7 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
             fprintf(stderr, "mailsim: %s needs a value\n%s", a, ui_usage);
             return 2;
         }
-        if (strcmp(a, "--demo") == 0) {
-            c->demo = true;
-        } else if (strcmp(a, "--text") == 0) {
+        if (strcmp(a, "--text") == 0) {
             c->text = true;
         } else if (strcmp(a, "--no-tcp-detail") == 0) {
             c->no_tcp = true;
@@ -369,20 +367,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
     int rc = ui_cli_parse(argc, argv, &c);
     if (rc >= 0) return rc;
     struct ui_world w = {NULL, NULL, NULL};
-    struct trace *demo = NULL;
-    struct scn_scenario *demo_scn = NULL;
-    if (c.demo) {
-        if (c.file) {
-            fprintf(stderr, "mailsim: --demo takes no scenario file\n");
-            return 2;
-        }
-        demo = ui_demo_trace();
-        w.tr = demo;
-        /* The built-in lesson has the same hosts: take its layout and kinds. */
-        demo_scn = scn_load_default();
-        w.scn = demo_scn;
-        w.title = "Demo: Alice mails Bob (synthetic trace)";
-    } else if (app && app->load) {
+    if (app && app->load) {
         struct ms_error err;
         memset(&err, 0, sizeof err);
         if (app->load(app->ctx, c.file, &w, &err) != 0) {
@@ -390,36 +375,30 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
             return 1;
         }
     } else {
-        fprintf(stderr, "mailsim: this build cannot simulate scenarios yet; try mailsim --demo\n");
+        fprintf(stderr, "mailsim: this build cannot simulate scenarios\n");
         return 1;
     }
     if (c.variant) { /* issue 9 */
         struct ms_error err;
         memset(&err, 0, sizeof err);
-        if (c.demo || !app || !app->variant || app->variant(app->ctx, c.variant, &w, &err) != 0) {
+        if (!app->variant || app->variant(app->ctx, c.variant, &w, &err) != 0) {
             fprintf(stderr, "mailsim: --variant %s: %s\n", c.variant,
                     err.msg[0] ? err.msg : "needs a scenario");
-            trace_free(demo);
-            scn_free(demo_scn);
             return 2;
         }
     }
-    if (c.save && (c.demo || !app || !app->save)) {
+    if (c.save && !app->save) {
         fprintf(stderr, "mailsim: --save-scenario needs a scenario\n");
-        trace_free(demo);
-        scn_free(demo_scn);
         return 2;
     }
     bool save_now = c.save && (c.text || c.render_step >= 0 || c.export_dir);
     if (save_now && ui_cli_save(&c, app) != 0) {
-        trace_free(demo);
-        scn_free(demo_scn);
         return 1;
     }
     if (c.text) {
         rc = ui_cli_transcript(app, &w);
     } else if (c.render_step >= 0 || c.export_dir) {
-        rc = ui_cli_render(&c, &w, c.demo ? NULL : app);
+        rc = ui_cli_render(&c, &w, app);
     } else {
         struct ms_error err;
         memset(&err, 0, sizeof err);
@@ -427,7 +406,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         struct ui_view v;
         ui_cli_view(&c, m, &v);
         ui_model_free(m);
-        rc = ui_window_run(c.demo ? NULL : app, c.file, &w, &v, &err);
+        rc = ui_window_run(app, c.file, &w, &v, &err);
         if (rc == 3) {
             fprintf(stderr, "mailsim: no display (%s); printing the transcript instead\n",
                     err.msg[0] ? err.msg : "SDL cannot open video");
@@ -437,8 +416,6 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         }
         if (c.save && ui_cli_save(&c, app) != 0 && rc == 0) rc = 1; /* issue 9 */
     }
-    trace_free(demo);
-    scn_free(demo_scn);
     if (!ttf_before && TTF_WasInit()) TTF_Quit();
     return rc;
 }

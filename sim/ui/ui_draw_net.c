@@ -466,12 +466,14 @@ static void ui_d_hosts(struct ui_frame *f)
         struct ui_hosttext t;
         ui_host_text(f, h, &t, false);
         float cx = f->hx[h];
-        SDL_FRect at;
-        if (ui_host_place(f, h, &t, placed, &at) > 0) { /* crowded: the brief form */
+        SDL_FRect at = {cx - t.width / 2, f->hy[h] + f->icon * 0.58f, t.width, t.height};
+        /* Many hosts (a big network draws names only): below, no search. */
+        float cost = m->nh > 12 ? 0 : ui_host_place(f, h, &t, placed, &at);
+        if (cost > 0) { /* crowded: the brief form, if it does better */
             struct ui_hosttext tb;
             SDL_FRect atb;
             ui_host_text(f, h, &tb, true);
-            if (ui_host_place(f, h, &tb, placed, &atb) < ui_host_place(f, h, &t, placed, &at)) {
+            if (ui_host_place(f, h, &tb, placed, &atb) < cost) {
                 t = tb;
                 at = atb;
             }
@@ -604,7 +606,11 @@ static void ui_d_packets(struct ui_frame *f)
     }
     unsigned labels = 0;
     SDL_FRect placed[UI_MAX_LABELS];
-    for (size_t j = nf; j-- > 0 && labels < UI_MAX_LABELS;) {
+    /* The newest packets are tried, at most twice as many as get a label:
+     * each try measures a text. */
+    unsigned tries = 0;
+    for (size_t j = nf; j-- > 0 && labels < UI_MAX_LABELS && tries < 2 * UI_MAX_LABELS;) {
+        tries++;
         struct ui_flight *p = &fl[j];
         const struct trace_rec *r = trace_get(m->tr, p->rec);
         const struct trace_seg *s = trace_as_seg(r);

@@ -1,12 +1,14 @@
 /* test_ui.c -- the lecture window offscreen: frames are not blank, draw the
  * hosts they should, are pixel-identical however the step was reached, and
- * the model's keyframes agree with a plain replay. Uses the synthetic demo
- * trace (ui_demo_trace) and a large generated one (ui_demo_big). */
+ * the model's keyframes agree with a plain replay. Uses lesson 03 as the
+ * engines simulate it (a server down for a while, a retry, a lost SYN) and a
+ * large generated trace (ui_bench_trace). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +16,14 @@
 
 #include <SDL_image.h>
 
+#include "mail/world.h"
 #include "ui/ui_int.h"
 
 #define W 960
 #define H 540
 
 struct fx {
+    struct scn_scenario *scn;
     struct trace *tr;
     struct ui_model *m;
     struct ui_gfx *g;
@@ -29,8 +33,18 @@ static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     struct ms_error err;
-    f->tr = ui_demo_trace();
-    f->m = ui_model_new(f->tr, NULL);
+    struct scn_error se;
+    f->scn = scn_load_file("scenarios/03-server-down-two-hours.json", NULL, &se);
+    if (!f->scn) {
+        fprintf(stderr, "lesson 03: %s\n", se.text);
+        return -1;
+    }
+    f->tr = world_simulate(f->scn, false, &err);
+    if (!f->tr) {
+        fprintf(stderr, "lesson 03: %s\n", err.msg);
+        return -1;
+    }
+    f->m = ui_model_new(f->tr, f->scn);
     f->g = ui_gfx_new_offscreen(W, H, &err);
     if (!f->g) {
         fprintf(stderr, "offscreen renderer: %s\n", err.msg);
@@ -46,6 +60,7 @@ static int fx_teardown(void **state)
     ui_gfx_free(f->g);
     ui_model_free(f->m);
     trace_free(f->tr);
+    scn_free(f->scn);
     free(f);
     TTF_Quit();
     return 0;
@@ -246,8 +261,10 @@ static void test_navigation(void **state)
     ui_view_seek(&v, f->m, 0);
     ui_view_step_message(&v, f->m, 1);
     assert_int_equal(trace_get(tr, v.step - 1)->kind, TR_MSG_COMPOSED);
-    ui_view_step_message(&v, f->m, 1);
-    assert_int_equal(trace_get(tr, v.step - 1)->kind, TR_MSG_SUBMITTED);
+    size_t composed = v.step;
+    ui_view_step_message(&v, f->m, 1); /* queued at the server, then submitted */
+    assert_true(v.step > composed);
+    assert_non_null(trace_as_msg(trace_get(tr, v.step - 1)));
     ui_view_step(&v, f->m, -100000);
     assert_int_equal(v.step, 0);
     ui_view_step(&v, f->m, 100000);
@@ -361,7 +378,7 @@ static void test_text_cache(void **state)
 static void test_keyframes_agree_with_replay(void **state)
 {
     (void)state;
-    struct trace *tr = ui_demo_big(12, 50, 5000);
+    struct trace *tr = ui_bench_trace(12, 50, 5000);
     struct ui_model *m = ui_model_new(tr, NULL);
     struct ui_state st;
     ui_state_init(m, &st);
@@ -385,21 +402,28 @@ static void test_keyframes_agree_with_replay(void **state)
 static void test_layout_from_scenario(void **state)
 {
     struct fx *f = *state;
-    struct scn_scenario *scn = scn_load_default();
-    assert_non_null(scn);
-    struct ui_model *m = ui_model_new(f->tr, scn);
-    /* alice-pc is at (0.08, 0.75) in the built-in lesson, dns is a DNS box. */
-    assert_true(m->hosts[0].x > 0.079 && m->hosts[0].x < 0.081);
-    assert_true(m->hosts[0].y > 0.749 && m->hosts[0].y < 0.751);
-    assert_int_equal(m->hosts[0].kind, UI_HK_PC);
-    assert_int_equal(m->hosts[2].kind, UI_HK_ROUTER);
-    assert_int_equal(m->hosts[5].kind, UI_HK_DNS);
-    assert_string_equal(ui_model_title(m), "Alice writes to Bob");
-    struct ui_model *auto_m = f->m; /* without a scenario: laid out by links */
-    assert_true(auto_m->hosts[0].x < auto_m->hosts[1].x);
-    assert_true(auto_m->hosts[1].x < auto_m->hosts[2].x);
-    ui_model_free(m);
-    scn_free(scn);
+    const struct scn_scenario *scn = f->scn;
+    struct ui_model *m = f->m;
+    /* Each host where the lesson's "pos" puts it (else laid out in the panel). */
+    assert_true(scn->n_hosts >= 6);
+    size_t matched = 0;
+    for (size_t h = 0; h < m->nh; h++)
+        for (size_t i = 0; i < scn->n_hosts; i++) {
+            if (strcmp(scn->hosts[i].name, m->hosts[h].name) != 0) continue;
+            if (scn->hosts[i].has_pos) {
+                assert_true(fabs(m->hosts[h].x - scn->hosts[i].x) < 1e-6);
+                assert_true(fabs(m->hosts[h].y - scn->hosts[i].y) < 1e-6);
+            } else { /* laid out automatically, inside the panel */
+                assert_true(m->hosts[h].x >= 0 && m->hosts[h].x <= 1);
+                assert_true(m->hosts[h].y >= 0 && m->hosts[h].y <= 1);
+            }
+            matched++;
+        }
+    assert_int_equal(matched, scn->n_hosts);
+    assert_string_equal(ui_model_title(m), scn->title);
+    struct ui_model *auto_m = ui_model_new(f->tr, NULL); /* without a scenario: by links */
+    assert_true(auto_m->hosts[0].x != auto_m->hosts[1].x || auto_m->hosts[0].y != auto_m->hosts[1].y);
+    ui_model_free(auto_m);
 }
 
 /* What the window says (a failed reload) takes the narration bar, in the
@@ -417,15 +441,16 @@ static void test_notice_in_narration_bar(void **state)
     uint8_t *bad = frame(f, &v, NULL);
     int w, h, pitch;
     ui_gfx_pixels(f->g, &w, &h, &pitch);
-    /* The bar sits just above the timeline: 96 and 84 px tall at 1080p. */
-    int y = H - (84 + 48) * H / 1080;
+    /* The bar sits just above the timeline: 132 and 80 px tall at scale 1. */
+    double sc = f->g->scale;
+    int y = H - (int)((80 + 66) * sc);
     uint32_t a, b;
     memcpy(&a, plain + (size_t)y * (size_t)pitch + 4 * 4, 4);
     memcpy(&b, bad + (size_t)y * (size_t)pitch + 4 * 4, 4);
     assert_int_equal(b & 0xffffff, 0xd55e00);
     assert_int_not_equal(a & 0xffffff, 0xd55e00);
     /* Only the bar changed. */
-    size_t top = (size_t)(H - (84 + 96) * H / 1080 - 2) * (size_t)pitch;
+    size_t top = (size_t)(H - (int)((80 + 132) * sc) - 2) * (size_t)pitch;
     assert_memory_equal(plain, bad, top);
     v.notice[0] = '\0';
     uint8_t *back = frame(f, &v, NULL);
@@ -489,7 +514,13 @@ static void test_rfc_table(void **state)
     assert_false(ui_rfc_explain("SMTP", "Hi Bob", 6, &mean, &rfc));
 }
 
-/* ui_cli_main on a NULL-terminated list of arguments (copied: argv is char **). */
+static struct trace *cli_sim(void *ctx, const struct scn_scenario *s, struct ms_error *err)
+{
+    (void)ctx;
+    return world_simulate(s, true, err);
+}
+
+/* ui_cli_run on a NULL-terminated list of arguments (copied: argv is char **). */
 static int run_cli(const char *const *args)
 {
     char *argv[16];
@@ -497,7 +528,8 @@ static int run_cli(const char *const *args)
     for (; args[n]; n++)
         argv[n] = strdup(args[n]);
     argv[n] = NULL;
-    int rc = ui_cli_main(n, argv, NULL);
+    static const struct ui_sim sim = {NULL, cli_sim, world_transcript};
+    int rc = ui_cli_run(n, argv, &sim);
     for (int i = 0; i < n; i++)
         free(argv[i]);
     return rc;
@@ -508,7 +540,7 @@ static void test_cli(void **state)
     (void)state;
     char out[256];
     snprintf(out, sizeof out, "/tmp/mailsim-test-ui-%d.png", (int)getpid());
-    const char *ok[] = {"mailsim", "--demo", "--size", "640x360", "--render-step", "40", "--out", out,
+    const char *ok[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--size", "640x360", "--render-step", "40", "--out", out,
                   NULL};
     assert_int_equal(run_cli(ok), 0);
     SDL_Surface *s = IMG_Load(out);
@@ -517,19 +549,19 @@ static void test_cli(void **state)
     assert_int_equal(s->h, 360);
     SDL_FreeSurface(s);
     unlink(out);
-    const char *bad1[] = {"mailsim", "--demo", "--render-step", "x", "--out", out, NULL};
+    const char *bad1[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--render-step", "x", "--out", out, NULL};
     assert_int_equal(run_cli(bad1), 2);
-    const char *bad2[] = {"mailsim", "--demo", "--render-step", "3", NULL};
+    const char *bad2[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--render-step", "3", NULL};
     assert_int_equal(run_cli(bad2), 2);
-    const char *bad3[] = {"mailsim", "--demo", "--render-step", "999999", "--out", out, NULL};
+    const char *bad3[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--render-step", "999999", "--out", out, NULL};
     assert_int_equal(run_cli(bad3), 2);
     const char *bad4[] = {"mailsim", "--bogus", NULL};
     assert_int_equal(run_cli(bad4), 2);
-    const char *bad5[] = {"mailsim", "--demo", "--size", "10x10", "--render-step", "1", "--out", out,
+    const char *bad5[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--size", "10x10", "--render-step", "1", "--out", out,
                     NULL};
     assert_int_equal(run_cli(bad5), 2);
-    const char *nosim[] = {"mailsim", "lesson.json", NULL};
-    assert_int_equal(run_cli(nosim), 1);
+    char *nosim[] = {(char *)"mailsim", (char *)"lesson.json", NULL};
+    assert_int_equal(ui_cli_main(2, nosim, NULL), 1); /* nothing to simulate with */
     assert_int_equal(access(out, F_OK), -1);
 }
 
