@@ -67,19 +67,39 @@ void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...)
     w->dirty = true;
 }
 
+/* Where S saves: $MAILSIM_SHOT_DIR, else the pictures folder
+ * ($XDG_PICTURES_DIR, else ~/Pictures when it exists), else the home
+ * folder; never the current folder (a source checkout, often). */
+static void ui_win_shot_dir(char *out, size_t cap)
+{
+    const char *env = getenv("MAILSIM_SHOT_DIR");
+    const char *pics = getenv("XDG_PICTURES_DIR");
+    const char *home = getenv("HOME");
+    struct stat sb;
+    if (env && *env)
+        snprintf(out, cap, "%s", env);
+    else if (pics && *pics && stat(pics, &sb) == 0 && S_ISDIR(sb.st_mode))
+        snprintf(out, cap, "%s", pics);
+    else if (home && *home) {
+        snprintf(out, cap, "%s/Pictures", home);
+        if (stat(out, &sb) != 0 || !S_ISDIR(sb.st_mode)) snprintf(out, cap, "%s", home);
+    } else
+        snprintf(out, cap, "/tmp");
+}
+
 void ui_win_screenshot(struct ui_win *w)
 {
-    char path[512];
-    const char *dir = getenv("MAILSIM_SHOT_DIR");
+    char path[1024], dir[800];
+    ui_win_shot_dir(dir, sizeof dir);
     struct stat sb;
     for (int n = 0; n < 1000; n++) {
-        snprintf(path, sizeof path, "%s%smailsim-step-%zu%s%.0d.png", dir ? dir : "",
-                 dir ? "/" : "", w->v.step, n ? "-" : "", n);
+        snprintf(path, sizeof path, "%s/mailsim-step-%zu%s%.0d.png", dir, w->v.step, n ? "-" : "",
+                 n);
         if (stat(path, &sb) != 0) break;
     }
     struct ms_error err;
     memset(&err, 0, sizeof err);
-    char tmp[600];
+    char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.part", path);
     struct ui_view shot = w->v;
     shot.notice[0] = '\0'; /* for slides: what the window said is not part of it */
@@ -325,13 +345,34 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
             w->dirty = true;
         }
         break;
-    case SDL_MOUSEWHEEL:
+    case SDL_MOUSEWHEEL: {
+        /* Over the sequence diagram or the dialogue: scroll back (up) and
+         * forward; over the network: zoom. */
+        int mx, my;
+        SDL_GetMouseState(&mx, &my);
+        struct ui_hit h = ui_gfx_hit(w->g, mx, my);
+        size_t *back = NULL;
+        if (h.kind == UI_HIT_PANEL || h.kind == UI_HIT_ARROW) {
+            if (h.id == UI_FOCUS_SEQ || (h.kind == UI_HIT_ARROW && h.id == 0))
+                back = &w->v.seq_back;
+            else
+                back = &w->v.dia_back;
+        }
+        if (back) {
+            if (e->wheel.y > 0)
+                *back += 3;
+            else if (e->wheel.y < 0)
+                *back = *back > 3 ? *back - 3 : 0;
+            w->dirty = true;
+            break;
+        }
         if (e->wheel.y > 0 && w->v.topo_zoom < 4)
             w->v.topo_zoom *= 1.1;
         else if (e->wheel.y < 0 && w->v.topo_zoom > 0.3)
             w->v.topo_zoom /= 1.1;
         w->dirty = true;
         break;
+    }
     case SDL_MOUSEBUTTONDOWN:
         if (e->button.button != SDL_BUTTON_LEFT) break;
         w->down = true;
@@ -388,6 +429,17 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
     const char *ct = setlocale(LC_CTYPE, "");
     if (!ct || (!strstr(ct, "UTF-8") && !strstr(ct, "utf8") && !strstr(ct, "UTF8")))
         setlocale(LC_CTYPE, "C.UTF-8");
+    /* No display at all: say so without asking SDL, whose video back ends
+     * print their own complaints (Wayland's "XDG_RUNTIME_DIR is invalid")
+     * before giving up. */
+    const char *disp = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+    const char *forced = getenv("SDL_VIDEODRIVER");
+    if ((!disp || !*disp) && (!wl || !*wl) &&
+        (!forced || strcmp(forced, "x11") == 0 || strcmp(forced, "wayland") == 0)) {
+        memset(err, 0, sizeof *err);
+        snprintf(err->msg, sizeof err->msg, "neither DISPLAY nor WAYLAND_DISPLAY is set");
+        return 3;
+    }
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         memset(err, 0, sizeof *err);
         snprintf(err->msg, sizeof err->msg, "%s", SDL_GetError());
