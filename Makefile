@@ -7,7 +7,8 @@
 #   make bench      build with -O2 and print "bench <name> <value> <unit>" lines
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
 #   make lint       layer-boundary check and cppcheck
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (make uninstall removes it again)
+#   make deb        a Debian package, build/mailsim_VERSION_ARCH.deb
 #
 # Sources are found by wildcard: every sim/<layer>/*.c is part of the library,
 # every tests/<layer>/test_*.c is a cmocka test program, every
@@ -67,7 +68,7 @@ FUZZ_BIN := $(FUZZ_SRC:%.c=$(BUILD)/fuzz/%)
 REPLAY_BIN := $(FUZZ_SRC:%.c=$(BUILD)/san/%_replay)
 
 .PHONY: all deps deps-test run test unit-tests test-scripts bench fuzz fuzz-smoke \
-        lint format-check install uninstall clean golden soak
+        lint format-check install uninstall icons deb clean golden soak
 all: mailsim
 
 # ---- build -----------------------------------------------------------------
@@ -168,17 +169,58 @@ format-check:
 	clang-format --dry-run --Werror $(LIB_SRC) $(wildcard sim/*/*.h)
 
 # ---- install -------------------------------------------------------------------
+# The program, the lessons, the fonts, the man pages, the desktop entry (which
+# opens the lesson picker), the icon in the hicolor theme's sizes and the bash
+# completion, under DESTDIR/PREFIX. The data directory is compiled into
+# core/datadir.o, which is rebuilt when PREFIX changes (the stamp below); an
+# installed tree is also found from the program's own place (../share/mailsim).
+DATADIR_STAMP := $(BUILD)/datadir.stamp
+$(shell mkdir -p $(BUILD) && (echo '$(DATADIR)' | cmp -s - $(DATADIR_STAMP) || \
+  echo '$(DATADIR)' >$(DATADIR_STAMP)))
+$(BUILD)/rel/sim/core/datadir.o $(BUILD)/san/sim/core/datadir.o \
+  $(BUILD)/fuzz/sim/core/datadir.o: $(DATADIR_STAMP)
+
+ICON_SIZES := 16 22 24 32 48 64 128 256
+SHARE := $(DESTDIR)$(PREFIX)/share
+MANDIR ?= $(PREFIX)/share/man
+
 install: mailsim
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailsim/scenarios
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/mailsim/scenarios $(SHARE)/mailsim/assets/fonts
 	install -m 755 mailsim $(DESTDIR)$(PREFIX)/bin/mailsim
-	install -m 644 scenarios/*.json $(DESTDIR)$(PREFIX)/share/mailsim/scenarios/
-	install -d $(DESTDIR)$(PREFIX)/share/mailsim/assets/fonts
-	install -m 644 assets/fonts/*.ttf assets/fonts/LICENSE.dejavu \
-	  $(DESTDIR)$(PREFIX)/share/mailsim/assets/fonts/
+	install -m 644 scenarios/*.json $(SHARE)/mailsim/scenarios/
+	install -m 644 assets/fonts/*.ttf assets/fonts/LICENSE.dejavu $(SHARE)/mailsim/assets/fonts/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	sed 's|/usr/share/mailsim|$(DATADIR)|g' man/mailsim.1 >$(DESTDIR)$(MANDIR)/man1/mailsim.1
+	sed 's|/usr/share/mailsim|$(DATADIR)|g' man/mailsim-scenario.5 \
+	  >$(DESTDIR)$(MANDIR)/man5/mailsim-scenario.5
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/mailsim.1 $(DESTDIR)$(MANDIR)/man5/mailsim-scenario.5
+	install -d $(SHARE)/applications $(SHARE)/bash-completion/completions \
+	  $(SHARE)/icons/hicolor/scalable/apps
+	install -m 644 assets/mailsim.desktop $(SHARE)/applications/mailsim.desktop
+	install -m 644 assets/completion/mailsim $(SHARE)/bash-completion/completions/mailsim
+	install -m 644 assets/icons/mailsim.svg $(SHARE)/icons/hicolor/scalable/apps/mailsim.svg
+	for s in $(ICON_SIZES); do \
+	  install -d $(SHARE)/icons/hicolor/$${s}x$${s}/apps && \
+	  install -m 644 assets/icons/mailsim-$$s.png $(SHARE)/icons/hicolor/$${s}x$${s}/apps/mailsim.png \
+	  || exit 1; done
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mailsim
-	rm -rf $(DESTDIR)$(PREFIX)/share/mailsim
+	rm -rf $(SHARE)/mailsim
+	rm -f $(DESTDIR)$(MANDIR)/man1/mailsim.1 $(DESTDIR)$(MANDIR)/man5/mailsim-scenario.5
+	rm -f $(SHARE)/applications/mailsim.desktop $(SHARE)/bash-completion/completions/mailsim
+	rm -f $(SHARE)/icons/hicolor/scalable/apps/mailsim.svg
+	for s in $(ICON_SIZES); do rm -f $(SHARE)/icons/hicolor/$${s}x$${s}/apps/mailsim.png; done
+
+# The icon's PNG sizes, made from the SVG (committed; run after changing it).
+icons:
+	for s in $(ICON_SIZES); do \
+	  rsvg-convert -w $$s -h $$s assets/icons/mailsim.svg -o assets/icons/mailsim-$$s.png \
+	  || exit 1; done
+
+# A Debian package of mailsim, built for PREFIX=/usr (scripts/deb.sh).
+deb:
+	@sh scripts/deb.sh "$(BUILD)" "$(VERSION)"
 
 clean:
 	rm -rf $(BUILD) mailsim

@@ -1,5 +1,5 @@
 #!/bin/sh
-# soak.sh -- long random-fault campaign (issue 8): SOAK_RUNS random scenarios
+# soak.sh -- long random-fault campaign: SOAK_RUNS random scenarios
 # from seed SOAK_FIRST on (defaults 3000 and 301, past the 300 seeds that
 # 'make test' runs), each run headless under ASan+UBSan and checked by
 # tests/hardening/test_random_faults (mq_check invariants, no dangling

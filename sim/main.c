@@ -15,6 +15,7 @@
 #include "mail/world.h"
 #include "net/demo.h"
 #include "net/net.h"
+#include "scenario/lesson.h"
 #include "trace/trace.h"
 #include "ui/ui.h"
 
@@ -23,7 +24,9 @@ enum { EXIT_OK = 0, EXIT_SIM_FAILED = 1, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_OU
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: mailsim [FILE.json]                      the lecture window\n"
+            "usage: mailsim [LESSON | FILE.json]             the lecture window\n"
+            "       mailsim --pick                           the window, choosing a lesson first\n"
+            "       mailsim --list                           every lesson: number, name, title\n"
             "       mailsim --transcript [FILE.json]         the textbook C:/S: dialogue\n"
             "       mailsim --headless [FILE.json]           every trace record, one per line\n"
             "       mailsim --pcap OUT.pcap [FILE.json]      exports (also --export-mermaid OUT.md,\n"
@@ -37,21 +40,28 @@ static void usage(FILE *f)
             "mailsim simulates Internet e-mail for a lecture: user agents, mail servers, their\n"
             "queues and mailboxes, DNS, routers and TCP links, speaking real SMTP, POP3, IMAP\n"
             "and HTTP. Without FILE it runs the built-in lesson (Alice writes to Bob).\n"
+            "LESSON is a lesson's number or name (03, server-down): it is looked for in\n"
+            "./scenarios, then in the directories of MAILSIM_PATH, then where mailsim is\n"
+            "installed (mailsim --list shows what is found where).\n"
             "\n"
             "common options:\n"
             "  --seed N           random seed (default: the scenario's): same seed, same run\n"
             "  --variant NAME     run the named variant of the scenario\n"
+            "  --list             every lesson found: number, name, title, summary, folder\n"
+            "  --list-names       the lessons' names only, one a line (shell completion)\n"
             "  --help             this text\n"
             "  --version          print the version\n"
             "\n"
             "exit status: 0 success, 1 the simulation failed its own checks (a message lost),\n"
-            "             2 bad command line, 3 unreadable or invalid scenario file,\n"
+            "             2 bad command line, 3 unreadable or invalid scenario file, or no\n"
+            "             lesson of that name,\n"
             "             4 an output file could not be written\n"
             "\n"
             "window options:\n");
     fputs(ui_cli_usage(), f);
     fputs("\nlive mode options: mailsim --serve --help\n"
-          "documentation: docs/user-guide.md, docs/scenario-format.md, docs/exports.md\n",
+          "documentation: man mailsim, man mailsim-scenario; docs/user-guide.md,\n"
+          "docs/scenario-format.md, docs/exports.md\n",
           f);
 }
 
@@ -128,6 +138,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--version") == 0) {
             printf("mailsim %s\n", MAILSIM_VERSION);
             return EXIT_OK;
+        } else if (strcmp(a, "--list") == 0 || strcmp(a, "--list-names") == 0) {
+            bool names = strcmp(a, "--list-names") == 0;
+            return scn_lessons_print(stdout, names) == 0 ? EXIT_OK : EXIT_OUTPUT;
         } else if (strcmp(a, "--net-demo") == 0) {
             net_demo = true;
         } else if (strcmp(a, "--seed") == 0) {

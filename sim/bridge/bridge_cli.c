@@ -3,6 +3,7 @@
 #include "bridge/bridge.h"
 
 #include "core/dur.h"
+#include "scenario/lesson.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -117,7 +118,7 @@ int bridge_cli(int argc, char **argv)
     struct scn_load_opts lo;
     memset(&lo, 0, sizeof lo);
     lo.variant = variant;
-    struct scn_scenario *s = file ? scn_load_file(file, &lo, &serr) : scn_load_default();
+    struct scn_scenario *s = file ? scn_load_lesson(file, &lo, &serr) : scn_load_default();
     if (!s) {
         fprintf(stderr, "%s\n", serr.text);
         return 2;

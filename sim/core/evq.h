@@ -125,7 +125,7 @@ size_t evq_snapshot(const struct evq *q, struct evq_info *out, size_t max);
 void evq_foreach_pending(const struct evq *q, void (*fn)(void *ctx, const struct evq_info *ev),
                          void *ctx);
 
-/* What an observer is told (issue 9, the future-event view). */
+/* What an observer is told (the window's future-event view). */
 enum evq_obs_kind { EVQ_OBS_SET, EVQ_OBS_CANCEL };
 
 /* Called on every evq_at() (after scheduling) and on every successful

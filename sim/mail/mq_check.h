@@ -60,6 +60,12 @@ void mq_check_host_down(struct mq_check *c, uint32_t host, bool down);
 /* A server replied 250 to the end of DATA at time t while nothing had been
  * stored or queued since its previous such reply: a rule 3 violation. */
 void mq_check_empty_ack(struct mq_check *c, sim_us t, uint32_t host);
+/* The scenario runs host with the UNSAFE lenient_data switch of the SMTP
+ * smuggling lesson: a delivery there that no user agent composed is counted
+ * as forged, and a composed message whose body arrives cut short as cut,
+ * instead of as rule 1 and rule 6 violations. That is the lesson's point,
+ * and the summary says so. */
+void mq_check_host_lenient(struct mq_check *c, uint32_t host);
 /* Feed one record (copied). Records must come in time order (asserted). */
 void mq_check_feed(struct mq_check *c, const struct mq_fate_rec *r);
 /* End of run at time end: check everything. Returns the number of
@@ -70,6 +76,12 @@ size_t mq_check_finish(struct mq_check *c, sim_us end, char *report, size_t cap)
 /* Counters after mq_check_finish, for summaries. */
 struct mq_check_sum {
     size_t pairs, delivered, queued, bounced, rejected, duplicates;
+    /* At a host marked lenient (mq_check_host_lenient): messages that no
+     * user agent composed (smuggled in) and composed ones cut short there. */
+    size_t forged, cut;
+    /* Pairs delivered more than once (the extra copies are duplicates), and
+     * pairs both delivered and bounced: the sender was told it failed. */
+    size_t delivered_and_bounced;
 };
 struct mq_check_sum mq_check_summary(const struct mq_check *c);
 

@@ -42,6 +42,7 @@ struct mta_sess {
     size_t inlen, incap;
     struct world_lines lin, lout;
     bool authed;
+    bool ehlo;       /* the client greeted with EHLO (Received: "with ESMTP") */
     bool chaos_drop; /* abort before the 250 after DATA goes out */
 };
 
@@ -395,8 +396,21 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
     }
     cfg.max_message_bytes = m->cfg->size_limit;
     cfg.max_recipients = m->cfg->max_recipients;
-    /* Chaos "greeting": 554 instead of 220 (RFC 5321 §3.1), then only QUIT. */
-    if (rng_chance(&m->chaos, m->cfg->chaos.greeting)) cfg.refuse = true;
+    /* Chaos "greeting": a busy server, 421 instead of 220 and the connection
+     * closed (RFC 5321 §3.8): the client tries again later. Chaos "refuse":
+     * 554 instead of 220 (§3.1), then only QUIT: no service for this client,
+     * a permanent refusal. */
+    if (rng_chance(&m->chaos, m->cfg->chaos.greeting)) cfg.busy = true;
+    if (rng_chance(&m->chaos, m->cfg->chaos.refuse)) cfg.refuse = true;
+    const struct scn_smtp_texts *tx = &m->cfg->texts;
+    cfg.texts = (struct smtp_server_texts){tx->greeting, tx->helo, tx->mail, tx->rcpt, tx->data, tx->queued, tx->quit};
+    /* The UNSAFE legacy switches of the SMTP smuggling lesson. A lenient
+     * server also predates RFC 2920's checks on pipelining. */
+    cfg.unsafe_accept_bare_lf = m->cfg->accept_bare_lf;
+    if (m->cfg->lenient_data) {
+        cfg.unsafe_lenient_data_end = true;
+        cfg.forbid_unauth_pipelining = false;
+    }
     ss->e = smtp_server_new(&cfg);
     ss->next = m->sessions;
     m->sessions = ss;
@@ -500,7 +514,9 @@ static void mta_sess_message(struct mta_sess *ss, const struct smtp_event *ev)
         .client_host = host_name(w->net, ss->peer),
         .client_ip = ip,
         .by_host = m->sh->name,
-        .with = ss->authed ? "ESMTPA" : "ESMTP",
+        /* RFC 3848 §2 (the "with" protocol of RFC 5321 §4.4): SMTP after
+         * HELO, ESMTP after EHLO, ESMTPA when the client authenticated. */
+        .with = ss->authed ? "ESMTPA" : ss->ehlo ? "ESMTP" : "SMTP",
         .id = qid,
         .for_addr = ss->nrcpt == 1 ? ss->rcpt[0] : NULL,
         .t = evq_now(w->q),
@@ -547,6 +563,7 @@ static void mta_sess_events(struct mta_sess *ss)
         switch (ev.kind) {
         case SMTP_EV_HELO:
             snprintf(ss->helo, sizeof ss->helo, "%.*s", (int)ev.arg_len, ev.arg);
+            ss->ehlo = ev.ehlo;
             break;
         case SMTP_EV_TXN_STARTED:
             mta_sess_txn_clear(ss);

@@ -120,6 +120,12 @@ static void mta_out_resolved(void *ctx, const struct world_mx_result *r)
     struct smtp_client_cfg cfg;
     smtp_client_cfg_default(&cfg);
     cfg.helo_name = m->sh->name;
+    /* RFC 5321 §4.1.1.1: a HELO client uses no extension, so it sends each
+     * command after the reply to the previous one (no PIPELINING, SIZE=). */
+    cfg.start_with_helo = m->cfg->helo_client;
+    cfg.no_pipelining = m->cfg->helo_client;
+    /* UNSAFE: a legacy relay passes a bare LF on as it came (smuggling lesson). */
+    cfg.unsafe_allow_bare_lf = m->cfg->accept_bare_lf;
     o->s = world_smtpc_new(w, (uint32_t)m->h, r->host, 25, &cfg, &mta_out_ops, o);
     for (size_t i = 0; i < o->ntx; i++) {
         struct mta_out_txn *t = &o->tx[i];

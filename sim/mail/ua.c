@@ -31,6 +31,7 @@ struct ua_job {
     uint32_t peer;
     struct smtp_client_txn t;
     bool auth;
+    bool raw;          /* the body may hold a bare LF (raw_body) */
     uint16_t port;
     char user[128], pass[128];
 };
@@ -43,6 +44,7 @@ struct ua_conn {
     uint32_t dst;
     uint16_t port;
     bool auth;
+    bool raw;
     char user[128], pass[128];
     struct ua_job **jobs;
     size_t njobs;
@@ -153,7 +155,11 @@ static bool ua_compose(struct ua *u, const struct scn_send *send, uint32_t id, s
     struct msg_buf fields = {0}, body = {0};
     bool plain = m->n_attachments == 0 && !m->html && ua_is_ascii(m->body);
     bool ok = true;
-    if (plain) {
+    if (send->raw_body) {
+        /* UNSAFE (the smuggling lesson's attacker): the body as written, a
+         * lone LF included; the header above it is composed as always. */
+        msg_buf_add(&body, m->body, strlen(m->body));
+    } else if (plain) {
         ua_crlf(&body, m->body);
     } else {
         struct mime_node *kids = ms_xcalloc(m->n_attachments + 2, sizeof *kids);
@@ -329,6 +335,7 @@ static void ua_conn_start(void *ctx, uint64_t arg)
     struct smtp_client_cfg cfg;
     smtp_client_cfg_default(&cfg);
     cfg.helo_name = w->s->hosts[c->u->h].name;
+    cfg.unsafe_allow_bare_lf = c->raw;
     if (c->auth) {
         cfg.auth = SMTP_AUTH_PLAIN;
         cfg.auth_user = c->user;
@@ -366,7 +373,7 @@ static void ua_job_connect(struct ua_job *j, uint32_t dst)
     j->t.user = j;
     struct ua_conn *c = u->conns;
     while (c && !(evq_is_set(c->start) && c->dst == dst && c->port == j->port &&
-                  c->auth == j->auth && strcmp(c->user, j->user) == 0))
+                  c->auth == j->auth && c->raw == j->raw && strcmp(c->user, j->user) == 0))
         c = c->next;
     if (!c) {
         c = ms_xcalloc(1, sizeof *c);
@@ -374,6 +381,7 @@ static void ua_job_connect(struct ua_job *j, uint32_t dst)
         c->dst = dst;
         c->port = j->port;
         c->auth = j->auth;
+        c->raw = j->raw;
         snprintf(c->user, sizeof c->user, "%s", j->user);
         snprintf(c->pass, sizeof c->pass, "%s", j->pass);
         c->next = u->conns;
@@ -505,10 +513,11 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
     world_msgid_register(w, b.data, b.len, id);
     if (!send->direct_delivery) {
         struct ua_job *j = ua_job_new(u, id, send->from, b.data, b.len);
+        j->raw = send->raw_body;
         for (size_t i = 0; i < nr; i++) ua_job_rcpt(j, all[i]);
         const struct scn_mail_server *ms = &s->hosts[send->from_server].mail;
         j->port = ms->submission ? 587 : 25;
-        if (ms->submission && ms->auth_required) {
+        if (ms->submission && ms->auth_required && !send->no_auth) {
             const struct scn_user *usr = &ms->users[send->from_user];
             j->auth = true;
             snprintf(j->user, sizeof j->user, "%s", usr->name);
@@ -517,6 +526,7 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
         ua_job_connect(j, (uint32_t)send->from_server);
     } else if (send->direct_host != SCN_NONE) {
         struct ua_job *j = ua_job_new(u, id, send->from, b.data, b.len);
+        j->raw = send->raw_body;
         for (size_t i = 0; i < nr; i++) ua_job_rcpt(j, all[i]);
         ua_job_connect(j, (uint32_t)send->direct_host);
     } else {
@@ -526,6 +536,7 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
             if (done[i]) continue;
             const char *d = strrchr(all[i], '@');
             struct ua_job *j = ua_job_new(u, id, send->from, b.data, b.len);
+            j->raw = send->raw_body;
             for (size_t k = i; k < nr; k++) {
                 const char *dk = strrchr(all[k], '@');
                 if (!done[k] && d && dk && strcmp(d, dk) == 0) {

@@ -184,8 +184,11 @@ void ua_check_mail(struct ua *u, const struct scn_check_mail *check)
     struct pop3_client_cfg cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.user = usr->name;
-    cfg.pass = usr->password[0] ? usr->password : "-";
+    /* A lesson may have the user type a wrong password (RFC 1939 §7: -ERR). */
+    const char *pw = check->password ? check->password : usr->password;
+    cfg.pass = pw[0] ? pw : "-";
     cfg.mode = check->pop3_mode == SCN_POP3_KEEP ? POP3_MODE_KEEP : POP3_MODE_DELETE;
+    cfg.retr_after_dele = check->retr_after_dele;
     /* What this device already holds for this user: the "user uid" entries. */
     size_t ulen = strlen(a->user);
     a->known = ms_xcalloc(u->n_uids + 1, sizeof *a->known);

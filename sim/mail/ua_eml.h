@@ -1,4 +1,4 @@
-/* ua_eml.h -- a real message file sent as it is (issue 9, "Import").
+/* ua_eml.h -- a real message file sent as it is.
  *
  * A scenario "send" whose only attachment has kind "eml" submits that file's
  * bytes instead of a composed message. The file must be an RFC 5322 message

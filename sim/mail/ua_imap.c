@@ -285,7 +285,7 @@ void ua_imap_start(struct ua *u, const struct scn_check_mail *ck)
     m->server = (uint32_t)ck->server;
     char qu[300], qp[300];
     ua_imap_quote(usr->name, qu, sizeof qu);
-    ua_imap_quote(usr->password, qp, sizeof qp);
+    ua_imap_quote(ck->password ? ck->password : usr->password, qp, sizeof qp);
     ua_imap_cmd(m, "LOGIN %s %s", qu, qp);
     ua_imap_plan(m, ck);
     m->next = u->imaps;

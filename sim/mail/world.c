@@ -180,7 +180,7 @@ struct world *world_new(const struct scn_scenario *s, struct trace *tr,
     w->tr = tr;
     if (opts) w->opts = *opts;
     w->q = evq_new();
-    if (w->opts.timers) world_timers_attach(w); /* issue 9 */
+    if (w->opts.timers) world_timers_attach(w);
     w->net = net_new(w->q, s->seed, NULL);
     w->ids = ms_xcalloc(1, sizeof *w->ids);
     net_set_observer(w->net, world_on_netev, w);
@@ -393,6 +393,7 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
                 give_up = a->u.server_set.give_up;
         }
         mq_check_host_cfg(c, (uint32_t)i, retry, give_up);
+        if (s->hosts[i].mail.lenient_data) mq_check_host_lenient(c, (uint32_t)i);
     }
     /* Hosts down at the end of the run are exempt from "queued too long". */
     for (size_t k = 0; k < trace_count(tr); k++) {
@@ -521,6 +522,9 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
         fates->bounced = sum.bounced;
         fates->rejected = sum.rejected;
         fates->duplicates = sum.duplicates;
+        fates->forged = sum.forged;
+        fates->delivered_and_bounced = sum.delivered_and_bounced;
+        fates->cut = sum.cut;
         fates->messages = messages;
     }
     mq_check_free(c);

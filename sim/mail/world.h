@@ -27,7 +27,7 @@ struct world_opts {
     bool no_lines;  /* do not record protocol lines (benchmarks) */
     bool no_net_trace; /* do not record segments and connections (benchmarks) */
     bool timers; /* record TIMER_SET / TIMER_CANCELLED for every labelled event
-                  * scheduled or cancelled (the window's future-event view, issue 9) */
+                  * scheduled or cancelled (the window's future-event view) */
 };
 
 /* Build the world of scenario s (borrowed: must outlive the world), recording
@@ -60,6 +60,8 @@ size_t world_pending(const struct world *w, struct evq_info *out, size_t max, si
 /* Counts of (message, recipient) fates at the end of a run. */
 struct world_fates {
     size_t composed, delivered, queued, bounced, rejected, duplicates;
+    size_t delivered_and_bounced; /* delivered, yet the sender was told it failed */
+    size_t forged, cut; /* SMTP smuggling at a lenient_data server (mq_check_host_lenient) */
     size_t messages;   /* messages composed (DSNs included) */
 };
 

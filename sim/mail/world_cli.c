@@ -3,6 +3,7 @@
 #include "mail/ua_eml.h"
 
 #include "core/evq.h"
+#include "scenario/lesson.h"
 #include "trace/export.h"
 
 #include <errno.h>
@@ -34,6 +35,13 @@ static void world_cli_summary(FILE *f, const struct world_fates *fa, size_t viol
                "%zu bounced, %zu not sent",
             fa->messages, fa->composed, fa->delivered, fa->queued, fa->bounced, fa->rejected);
     if (fa->duplicates) fprintf(f, ", %zu duplicate(s) after a lost reply", fa->duplicates);
+    if (fa->delivered_and_bounced)
+        fprintf(f, ", %zu delivered although the sender was told it failed (a lost reply)",
+                fa->delivered_and_bounced);
+    if (fa->forged || fa->cut)
+        fprintf(f, "; SMTP smuggling at a lenient_data server: %zu message(s) no user agent composed, "
+                   "%zu cut short",
+                fa->forged, fa->cut);
     fprintf(f, "\n");
     if (violations == 0)
         fprintf(f, "invariant: every message delivered, queued or bounced exactly once\n");
@@ -110,7 +118,7 @@ int world_cli(int argc, char **argv)
             headless = true;
         } else if (strcmp(argv[i], "--transcript") == 0) {
             transcript = true;
-        } else if (strcmp(argv[i], "--import-eml") == 0) { /* issue 9 */
+        } else if (strcmp(argv[i], "--import-eml") == 0) {
             if (i + 1 >= argc || argv[i + 1][0] == '\0') {
                 fprintf(stderr, "mailsim: --import-eml needs a message file\n");
                 return 2;
@@ -152,7 +160,7 @@ int world_cli(int argc, char **argv)
     struct scn_load_opts lo;
     memset(&lo, 0, sizeof lo);
     lo.variant = variant;
-    struct scn_scenario *s = file ? scn_load_file(file, &lo, &err) : scn_load_default();
+    struct scn_scenario *s = file ? scn_load_lesson(file, &lo, &err) : scn_load_default();
     if (!s) {
         fprintf(stderr, "%s\n", err.text);
         return 3; /* main.c: unreadable or invalid scenario file */

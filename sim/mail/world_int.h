@@ -127,7 +127,7 @@ void ua_webmail(struct ua *u, const struct scn_webmail *wm);
  * time on one persistent connection (ua_page.c). */
 void ua_web_get(struct ua *u, const struct scn_web_get *g);
 
-/* world_timers.c (issue 9): with opts.timers, record the event queue's
+/* world_timers.c: with opts.timers, record the event queue's
  * labelled schedules and cancels in the trace. */
 void world_timers_attach(struct world *w);
 /* For the future-event view: if ev is a mail server's queue run, its host

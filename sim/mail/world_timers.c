@@ -1,4 +1,4 @@
-/* world_timers.c -- the event queue's future, recorded (issue 9).
+/* world_timers.c -- the event queue's future, recorded.
  *
  * With world_opts.timers the world installs an event-queue observer that
  * appends TIMER_SET when a labelled event is scheduled and TIMER_CANCELLED

@@ -53,6 +53,7 @@ struct pop3_client {
     size_t body_len, body_cap;
     size_t retrieved, deleted;
     bool failed_soft; /* a refusal: the session ends with DONE ok=false */
+    bool retr_after_dele, retr_again_done; /* the teaching switch, used once */
     bool msg_unpulled;
     /* events */
     struct pop3_cqev evq[POP3C_EVQ];
@@ -385,6 +386,11 @@ static void pop3c_status(struct pop3_client *c, const char *l, size_t len)
         break;
     case POP3_C_DELE:
         if (ok) c->deleted++;
+        if (ok && c->retr_after_dele && !c->retr_again_done) {
+            c->retr_again_done = true; /* RETR the same number: -ERR (§5) */
+            pop3c_enter_state(c, POP3_C_RETR);
+            break;
+        }
         c->cur++;
         pop3c_next_message(c);
         break;
@@ -421,6 +427,7 @@ struct pop3_client *pop3_client_new(const struct pop3_client_cfg *cfg)
     c->pass = ms_xstrdup(cfg->pass);
     c->apop = cfg->apop;
     c->mode = cfg->mode;
+    c->retr_after_dele = cfg->retr_after_dele;
     c->known = cfg->known_uids;
     c->n_known = cfg->known_uids ? cfg->n_known : 0;
     c->max_msg = cfg->max_msg_bytes ? cfg->max_msg_bytes : 10u * 1024 * 1024;

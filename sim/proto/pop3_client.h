@@ -42,6 +42,11 @@ struct pop3_client_cfg {
     const char *const *known_uids; /* borrowed until pop3_client_free(); KEEP mode skips these */
     size_t n_known;
     size_t max_msg_bytes; /* 0: 10 MiB */
+    /* A teaching switch: right after the first DELE, ask for the same message
+     * again with RETR. RFC 1939 §5 (DELE): any later reference to a message
+     * marked as deleted is an error, so the server answers -ERR and the
+     * client goes on with the next message. */
+    bool retr_after_dele;
 };
 
 enum pop3_cev_kind {

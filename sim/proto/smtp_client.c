@@ -537,6 +537,11 @@ bool smtp_client_add(struct smtp_client *c, const struct smtp_client_txn *t, str
             line_len = 0;
             continue;
         }
+        if (b == '\n' && c->cfg.unsafe_allow_bare_lf) {
+            line_len++;
+            i++;
+            continue;
+        }
         if (b == '\n') return clt_err(err, "message line %zu has a bare LF; only CRLF may end a line", line);
         if (b == 0) return clt_err(err, "message line %zu has a NUL byte", line);
         eightbit = true; /* b & 0x80 */

@@ -55,6 +55,11 @@ struct smtp_client_cfg {
     const char *auth_pass;   /* copied */
     struct smtp_client_timeouts to;
     size_t out_max;          /* output buffer; 0 = 16 KiB; min 2 KiB */
+    /* UNSAFE, for the SMTP smuggling lesson only: send a bare LF in message
+     * data as it is (dot-stuffing still only after CRLF), as the outbound
+     * servers of CVE-2023-51764 did. Off by default: smtp_client_add refuses
+     * such a body. */
+    bool unsafe_allow_bare_lf;
 };
 
 /* Defaults: the RFC timeouts above, no AUTH. Can't fail. */

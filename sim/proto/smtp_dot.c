@@ -177,6 +177,15 @@ static void smtp_dot_bare_cr(struct smtp_dot_dec *d)
     smtp_dot_put(d, '\r');
 }
 
+static void smtp_dot_line_end(struct smtp_dot_dec *d);
+
+/* Lenient mode only: a bare LF ended a line (recorded, then a line end). */
+static void smtp_dot_lenient_lf(struct smtp_dot_dec *d)
+{
+    if (!d->bare_lf_line) d->bare_lf_line = d->line_no;
+    smtp_dot_line_end(d);
+}
+
 static void smtp_dot_line_end(struct smtp_dot_dec *d)
 {
     /* §4.5.3.1.6: 1000 octets including CRLF, not counting a stuffed dot. */
@@ -203,6 +212,8 @@ size_t smtp_dot_dec_run(struct smtp_dot_dec *d, const char *in, size_t len)
                 d->st = SMTP_DOT_BOL_DOT; /* stuffing or the terminator */
             } else if (c == '\r') {
                 d->st = SMTP_DOT_CR;
+            } else if (c == '\n' && d->lenient_lf) {
+                smtp_dot_lenient_lf(d);
             } else {
                 d->st = SMTP_DOT_MID;
                 smtp_dot_content(d, c);
@@ -212,6 +223,9 @@ size_t smtp_dot_dec_run(struct smtp_dot_dec *d, const char *in, size_t len)
             i++;
             if (c == '\r') {
                 d->st = SMTP_DOT_BOL_DOT_CR;
+            } else if (c == '\n' && d->lenient_lf) {
+                if (!d->bare_lf_line) d->bare_lf_line = d->line_no;
+                d->st = SMTP_DOT_END; /* LF "." LF: the unsafe legacy end */
             } else {
                 /* ".x": the leading dot was stuffing (§4.5.2), drop it. A
                  * bare LF here (".\n") is data, never an end (smuggling). */
@@ -257,6 +271,8 @@ size_t smtp_dot_dec_run(struct smtp_dot_dec *d, const char *in, size_t len)
             i++;
             if (c == '\r') {
                 d->st = SMTP_DOT_CR;
+            } else if (c == '\n' && d->lenient_lf) {
+                smtp_dot_lenient_lf(d);
             } else {
                 smtp_dot_content(d, c); /* bare LF, NUL or an 8-bit byte */
             }

@@ -73,6 +73,10 @@ struct smtp_dot_dec {
     uint64_t bare_lf_line, bare_cr_line, nul_line, long_line, eightbit_line;
     size_t long_line_len; /* length (with CRLF) of the first over-long line */
     uint8_t eightbit_byte;
+    /* UNSAFE (set after init, for the SMTP smuggling lesson): a bare LF ends
+     * a line too, so LF "." CR LF and LF "." LF end the data, as legacy
+     * servers did. bare_lf_line still records the first one. */
+    bool lenient_lf;
 };
 
 /* Start decoding right after the 354 reply (so at the start of a line) into

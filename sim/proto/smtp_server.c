@@ -55,6 +55,10 @@ struct smtp_server {
     int reply_code;
 
     bool ehlo;          /* the session began with EHLO */
+    bool helo;          /* the last greeting was HELO: no extension is in use */
+    char *texts[7];     /* copies of cfg.texts (NULL: the default wording) */
+    char client[256];   /* HELO/EHLO argument, for {client} */
+    char sender[SMTP_CMD_LINE_MAX]; /* MAIL FROM mailbox, for {sender} */
     bool pipelining_ok; /* EHLO and PIPELINING advertised (RFC 2920) */
     bool authenticated;
 
@@ -167,6 +171,43 @@ static char *srv_clean_dup(const char *s, const char *dflt)
     return d;
 }
 
+enum { SRV_T_GREETING, SRV_T_HELO, SRV_T_MAIL, SRV_T_RCPT, SRV_T_DATA, SRV_T_QUEUED, SRV_T_QUIT };
+
+/* Expand template t ({host}, {client}, {sender}, {rcpt}) into buf[cap];
+ * rcpt may be NULL. An unknown "{word}" is copied as it is. */
+static const char *srv_expand(const struct smtp_server *s, const char *t, const char *rcpt, size_t rcpt_len,
+                              char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = t; *p && n + 1 < cap;) {
+        const char *v = NULL;
+        size_t vl = 0, skip = 0;
+        if (*p == '{') {
+            if (strncmp(p, "{host}", 6) == 0) v = s->hostname, vl = strlen(v), skip = 6;
+            else if (strncmp(p, "{client}", 8) == 0) v = s->client, vl = strlen(v), skip = 8;
+            else if (strncmp(p, "{sender}", 8) == 0) v = s->sender, vl = strlen(v), skip = 8;
+            else if (strncmp(p, "{rcpt}", 6) == 0) v = rcpt ? rcpt : "", vl = rcpt ? rcpt_len : 0, skip = 6;
+        }
+        if (skip) {
+            if (vl > cap - 1 - n) vl = cap - 1 - n;
+            memcpy(buf + n, v, vl);
+            n += vl;
+            p += skip;
+        } else {
+            buf[n++] = *p++;
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* The scenario's wording for reply k, expanded, or dflt. */
+static const char *srv_text(const struct smtp_server *s, int k, const char *dflt, const char *rcpt, size_t rl,
+                            char *buf, size_t cap)
+{
+    return s->texts[k] ? srv_expand(s, s->texts[k], rcpt, rl, buf, cap) : dflt;
+}
+
 struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
 {
     struct smtp_server *s = ms_xcalloc(1, sizeof *s);
@@ -175,6 +216,11 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
     s->banner = srv_clean_dup(cfg->banner, "ESMTP mailsim");
     s->cfg.hostname = s->hostname;
     s->cfg.banner = s->banner;
+    const char *const tx[7] = {cfg->texts.greeting, cfg->texts.helo, cfg->texts.mail, cfg->texts.rcpt,
+                               cfg->texts.data,     cfg->texts.queued, cfg->texts.quit};
+    for (int k = 0; k < 7; k++) s->texts[k] = tx[k] ? srv_clean_dup(tx[k], "") : NULL;
+    memset(&s->cfg.texts, 0, sizeof s->cfg.texts);
+    if (s->cfg.unsafe_lenient_data_end) s->cfg.unsafe_accept_bare_lf = true;
     s->max_msg = cfg->max_message_bytes ? cfg->max_message_bytes : SRV_DEFAULT_MAX_MSG;
     if (s->max_msg > (uint64_t)SIZE_MAX / 2) s->max_msg = (uint64_t)SIZE_MAX / 2;
     if (!s->cfg.max_recipients) s->cfg.max_recipients = 100;
@@ -185,13 +231,21 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
     s->st = cfg->refuse ? SMTP_SS_REFUSING : SMTP_SS_INIT;
     srv_step_begin(s);
     struct smtp_event *ev = srv_event(s, SMTP_EV_SESSION_STARTED);
-    /* §3.1 and §4.2: 220 greeting, or 554 when no service is offered. */
+    /* §3.1 and §4.2: 220 greeting, or 554 when no service is offered; a
+     * busy server may greet with 421 and close (§3.8, §4.2.2: "<domain>
+     * Service not available, closing transmission channel"). */
     if (cfg->refuse) {
         srv_replyf(s, 554, NULL, "%s ESMTP service not available", s->hostname);
+    } else if (cfg->busy) {
+        srv_replyf(s, 421, NULL, "%s Service not available, closing transmission channel", s->hostname);
+    } else if (s->texts[SRV_T_GREETING]) {
+        char buf[SRV_REPLY_MAX];
+        srv_reply(s, 220, NULL, srv_text(s, SRV_T_GREETING, "", NULL, 0, buf, sizeof buf));
     } else {
         srv_replyf(s, 220, NULL, "%s %s", s->hostname, s->banner);
     }
     s->greeting_left = s->out_tail;
+    if (cfg->busy && !cfg->refuse) srv_close(s);
     ev->code = s->reply_code;
     ev->text = s->reply;
     ev->text_len = s->reply_len;
@@ -207,6 +261,7 @@ void smtp_server_free(struct smtp_server *s)
     free(s->msg);
     free(s->hostname);
     free(s->banner);
+    for (int k = 0; k < 7; k++) free(s->texts[k]);
     free(s);
 }
 
@@ -315,7 +370,9 @@ static size_t srv_reply_head(struct smtp_server *s, int code, const char *enh, c
     size_t n = 4;
     /* RFC 2034 §3: enhanced codes only when advertised, never in the
      * greeting or the EHLO/HELO reply (callers pass enh = NULL there). */
-    if (enh && (s->cfg.ext & SMTP_EXT_ENHANCEDSTATUSCODES)) {
+    /* RFC 5321 §2.2.1 and §4.1.1.1: extensions are negotiated by EHLO; a
+     * client that greeted with HELO uses none, so it gets plain replies. */
+    if (enh && (s->cfg.ext & SMTP_EXT_ENHANCEDSTATUSCODES) && !s->helo) {
         size_t el = strlen(enh);
         memcpy(r + n, enh, el);
         n += el;
@@ -560,12 +617,18 @@ static void srv_helo_common(struct smtp_server *s, const char *arg, size_t arg_l
     srv_txn_reset(s, true); /* §4.1.4: a later EHLO resets like RSET */
     if (s->st == SMTP_SS_INIT) srv_enter_state(s, SMTP_SS_READY);
     s->ehlo = ehlo;
+    s->helo = !ehlo;
     s->pipelining_ok = ehlo && (s->cfg.ext & SMTP_EXT_PIPELINING);
+    size_t cl = arg_len < sizeof s->client - 1 ? arg_len : sizeof s->client - 1;
+    memcpy(s->client, arg, cl);
+    s->client[cl] = '\0';
     struct smtp_event *ev = srv_event(s, SMTP_EV_HELO);
     ev->arg = arg;
     ev->arg_len = arg_len;
+    char tb[SRV_REPLY_MAX];
     if (!ehlo) {
-        srv_reply(s, 250, NULL, s->hostname);
+        /* §4.1.1.1: a HELO reply is one line and offers no extension. */
+        srv_reply(s, 250, NULL, srv_text(s, SRV_T_HELO, s->hostname, NULL, 0, tb, sizeof tb));
         return;
     }
     /* §4.1.1.1: "250-domain greeting", then one extension per line. */
@@ -581,9 +644,14 @@ static void srv_helo_common(struct smtp_server *s, const char *arg, size_t arg_l
     if (s->cfg.ext & SMTP_EXT_ENHANCEDSTATUSCODES) ext_lines[ne++] = "ENHANCEDSTATUSCODES";
     if (s->cfg.ext & SMTP_EXT_8BITMIME) ext_lines[ne++] = "8BITMIME";
     size_t n = srv_reply_head(s, 250, NULL, ne ? '-' : ' ');
-    n = srv_reply_text(s, n, 0, s->hostname, strlen(s->hostname));
-    n = srv_reply_text(s, n, 0, " Hello ", 7);
-    n = srv_reply_text(s, n, 0, arg, arg_len);
+    if (s->texts[SRV_T_HELO]) {
+        srv_text(s, SRV_T_HELO, "", NULL, 0, tb, sizeof tb);
+        n = srv_reply_text(s, n, 0, tb, strlen(tb));
+    } else {
+        n = srv_reply_text(s, n, 0, s->hostname, strlen(s->hostname));
+        n = srv_reply_text(s, n, 0, " Hello ", 7);
+        n = srv_reply_text(s, n, 0, arg, arg_len);
+    }
     for (size_t i = 0; i < ne; i++) {
         s->reply[n++] = '\r';
         s->reply[n++] = '\n';
@@ -649,15 +717,17 @@ static void srv_cmd_mail(struct smtp_server *s, const char *arg, size_t arg_len,
     int r;
     bool seen_size = false, seen_body = false, body8 = false;
     uint64_t size = 0;
+    /* §4.1.1.11: parameters come from extensions, which HELO does not enable. */
+    unsigned ext = s->helo ? 0u : s->cfg.ext;
     while ((r = smtp_param_next(&rest, &rl, &kw, &kl, &val, &vl)) == 1) {
-        if ((s->cfg.ext & SMTP_EXT_SIZE) && smtp_word_eq(kw, kl, "SIZE")) {
+        if ((ext & SMTP_EXT_SIZE) && smtp_word_eq(kw, kl, "SIZE")) {
             /* RFC 1870 §6: SIZE=<decimal octets>. */
             if (seen_size || !val || !smtp_parse_u64(val, vl, &size)) {
                 srv_reply(s, 501, "5.5.4", "Bad SIZE= parameter");
                 return;
             }
             seen_size = true;
-        } else if ((s->cfg.ext & SMTP_EXT_8BITMIME) && smtp_word_eq(kw, kl, "BODY")) {
+        } else if ((ext & SMTP_EXT_8BITMIME) && smtp_word_eq(kw, kl, "BODY")) {
             /* RFC 6152 §3: BODY=7BIT or BODY=8BITMIME. */
             if (seen_body || !val || !(smtp_word_eq(val, vl, "7BIT") || smtp_word_eq(val, vl, "8BITMIME"))) {
                 srv_reply(s, 501, "5.5.4", "Bad BODY= parameter (7BIT or 8BITMIME)");
@@ -665,7 +735,7 @@ static void srv_cmd_mail(struct smtp_server *s, const char *arg, size_t arg_len,
             }
             body8 = smtp_word_eq(val, vl, "8BITMIME");
             seen_body = true;
-        } else if ((s->cfg.ext & SMTP_EXT_AUTH) && smtp_word_eq(kw, kl, "AUTH") && val) {
+        } else if ((ext & SMTP_EXT_AUTH) && smtp_word_eq(kw, kl, "AUTH") && val) {
             /* RFC 4954 §5: accepted; mailsim does not trust or use it. */
         } else {
             /* §4.1.1.11: unrecognised or unimplemented parameter. */
@@ -689,7 +759,11 @@ static void srv_cmd_mail(struct smtp_server *s, const char *arg, size_t arg_len,
     ev->arg = path.mailbox;
     ev->arg_len = path.mailbox_len;
     ev->eightbit = body8;
-    srv_reply(s, 250, "2.1.0", "Ok");
+    size_t sl = path.mailbox_len < sizeof s->sender - 1 ? path.mailbox_len : sizeof s->sender - 1;
+    memcpy(s->sender, path.mailbox, sl);
+    s->sender[sl] = '\0';
+    char tb[SRV_REPLY_MAX];
+    srv_reply(s, 250, "2.1.0", srv_text(s, SRV_T_MAIL, "Ok", NULL, 0, tb, sizeof tb));
 }
 
 static void srv_rcpt_refused_event(struct smtp_server *s, const char *a, size_t al)
@@ -786,8 +860,10 @@ static void srv_cmd_data(struct smtp_server *s, const char *arg, size_t arg_len,
     }
     srv_enter_state(s, SMTP_SS_DATA);
     smtp_dot_dec_init(&s->dec, s->msg, s->msg_cap < s->max_msg ? s->msg_cap : (size_t)s->max_msg);
+    s->dec.lenient_lf = s->cfg.unsafe_lenient_data_end;
     s->data_off = s->in_off;
-    srv_reply(s, 354, NULL, "End data with <CR><LF>.<CR><LF>");
+    char tb[SRV_REPLY_MAX];
+    srv_reply(s, 354, NULL, srv_text(s, SRV_T_DATA, "End data with <CR><LF>.<CR><LF>", NULL, 0, tb, sizeof tb));
 }
 
 static void srv_cmd_rset(struct smtp_server *s, const char *arg, size_t arg_len, bool has_arg)
@@ -857,7 +933,12 @@ static void srv_cmd_quit(struct smtp_server *s, const char *arg, size_t arg_len,
     /* §4.1.1.10: cancel a pending transaction, keep completed ones. */
     srv_txn_reset(s, true);
     srv_enter_state(s, SMTP_SS_CLOSED);
-    srv_replyf(s, 221, "2.0.0", "%s Service closing transmission channel", s->hostname);
+    if (s->texts[SRV_T_QUIT]) {
+        char tb[SRV_REPLY_MAX];
+        srv_reply(s, 221, "2.0.0", srv_text(s, SRV_T_QUIT, "", NULL, 0, tb, sizeof tb));
+    } else {
+        srv_replyf(s, 221, "2.0.0", "%s Service closing transmission channel", s->hostname);
+    }
     s->pend = SRV_PEND_NONE;
     srv_event(s, SMTP_EV_SESSION_CLOSED);
 }
@@ -1072,10 +1153,11 @@ static void srv_data_end(struct smtp_server *s)
                            (unsigned long long)s->max_msg);
         return;
     }
-    if (d->bare_lf_line || d->bare_cr_line) {
+    bool bare_lf = d->bare_lf_line && !s->cfg.unsafe_accept_bare_lf;
+    if (bare_lf || d->bare_cr_line) {
         /* Strict mode against SMTP smuggling (CVE-2023-51764): only CRLF
          * ends a line (RFC 5321 §2.3.8), so we refuse instead of guessing. */
-        bool lf = d->bare_lf_line && (!d->bare_cr_line || d->bare_lf_line <= d->bare_cr_line);
+        bool lf = bare_lf && (!d->bare_cr_line || d->bare_lf_line <= d->bare_cr_line);
         srv_message_refuse(s, 550, "5.5.2",
                            "Message refused: bare <%s> in line %llu of the data; only <CRLF> ends a line "
                            "(RFC 5321 2.3.8)",
@@ -1201,7 +1283,13 @@ void smtp_server_verdict(struct smtp_server *s, enum smtp_verdict v, const char 
     if (s->pend == SRV_PEND_NONE) return;
     struct srv_vinfo vi = srv_verdict_info(s->pend, v);
     bool addr = s->pend == SRV_PEND_RCPT && v != SMTP_V_NO_STORAGE;
-    srv_verdict_apply(s, vi.code, vi.enh, text ? text : vi.text, addr && !(v == SMTP_V_ACCEPT && !text));
+    char tb[SRV_REPLY_MAX];
+    bool dflt = text == NULL;
+    if (!text && v == SMTP_V_ACCEPT && s->pend == SRV_PEND_RCPT)
+        text = srv_text(s, SRV_T_RCPT, NULL, s->pend_arg, s->pend_arg_len, tb, sizeof tb);
+    else if (!text && v == SMTP_V_ACCEPT && s->pend == SRV_PEND_MSG)
+        text = srv_text(s, SRV_T_QUEUED, NULL, NULL, 0, tb, sizeof tb);
+    srv_verdict_apply(s, vi.code, vi.enh, text ? text : vi.text, addr && !(v == SMTP_V_ACCEPT && dflt));
 }
 
 void smtp_server_verdict_code(struct smtp_server *s, int code, const char *text)

@@ -56,6 +56,33 @@ struct smtp_server_cfg {
      * smtpd_forbid_unauth_pipelining): bytes before the greeting was sent,
      * commands sent ahead without PIPELINING, body sent with DATA. */
     bool forbid_unauth_pipelining;
+    /* Greet with "421 <host> Service not available, closing transmission
+     * channel" and close at once: a busy server (RFC 5321 §3.8, §4.2.2). */
+    bool busy;
+    /* The server's own wording of its positive replies (the code, and the
+     * enhanced code in an EHLO session, stay the engine's). NULL keeps the
+     * default. Placeholders: {host} this server's name, {client} the
+     * HELO/EHLO argument, {sender} the MAIL FROM mailbox, {rcpt} the RCPT TO
+     * mailbox. Control characters become spaces; a reply line is cut at 512
+     * octets (§4.5.3.1.5). */
+    struct smtp_server_texts {
+        const char *greeting; /* 220: default "{host} " + banner */
+        const char *helo;     /* 250 to HELO, first line of the EHLO reply: "{host} Hello {client}" */
+        const char *mail;     /* 250 to MAIL: "Ok" */
+        const char *rcpt;     /* 250 to an accepted RCPT: "Ok" */
+        const char *data;     /* 354: "End data with <CR><LF>.<CR><LF>" */
+        const char *queued;   /* 250 after the final dot: "Ok: queued" */
+        const char *quit;     /* 221: "{host} Service closing transmission channel" */
+    } texts;
+    /* UNSAFE, for the SMTP smuggling lesson only (CVE-2023-51764 class).
+     * unsafe_accept_bare_lf: a bare LF in message data is kept as data
+     * instead of refusing the message (RFC 5321 §2.3.8 says only CRLF ends a
+     * line); a relay built on it passes the bytes on unchanged.
+     * unsafe_lenient_data_end: a bare LF also ends a line in message data,
+     * so LF "." CRLF (or LF "." LF) ends DATA, and what follows is read as
+     * new commands; implies unsafe_accept_bare_lf. Both off by default. */
+    bool unsafe_accept_bare_lf;
+    bool unsafe_lenient_data_end;
 };
 
 /* Fill cfg with the defaults above, all extensions but AUTH advertised and

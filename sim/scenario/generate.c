@@ -1,5 +1,5 @@
-/* generate.c -- random but valid scenarios from a seed (issue 8, "Faults
- * and the invariant"; bad-inputs d.3).
+/* generate.c -- random but valid scenarios from a seed, for the random
+ * fault runs that check the simulation invariants (bad-inputs d.3).
  *
  * The generator writes scenario JSON with cJSON and loads it with the
  * normal loader, so every generated model has passed the same checks as a

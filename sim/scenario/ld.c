@@ -448,6 +448,15 @@ const char *scn_ld_check(const char *s, enum scn_strcls cls, char *buf, size_t n
     case SCN_SC_MULTILINE:
         if (len > SCN_MAX_TEXT_BYTES) return "is longer than 1 MiB";
         return scn_check_controls(s, true, buf, n);
+    case SCN_SC_RAWTEXT:
+        if (len > SCN_MAX_TEXT_BYTES) return "is longer than 1 MiB";
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+            if ((*p < 0x20 && *p != '\t' && *p != '\r' && *p != '\n') || *p == 0x7f) {
+                snprintf(buf, n, "contains the control character 0x%02X", *p);
+                return buf;
+            }
+        }
+        return NULL;
     case SCN_SC_HOSTNAME:
     case SCN_SC_DOMAIN:
         return scn_check_hostname(s);
@@ -512,6 +521,22 @@ const char *scn_ld_check(const char *s, enum scn_strcls cls, char *buf, size_t n
             if ((unsigned char)*p >= 0x80) return "must be ASCII (8-bit text needs a CHARSET)";
         }
         return NULL;
+    case SCN_SC_REPLY: {
+        /* RFC 5321 §4.2: reply text is printable US-ASCII on one line; the
+         * whole line, code and CRLF included, is at most 512 octets
+         * (§4.5.3.1.5), so a template has room for its placeholders. */
+        if ((why = scn_check_controls(s, false, buf, n)) != NULL) return why;
+        if (len > 200) return "is longer than 200 characters (a reply line is at most 512 octets, RFC 5321 4.5.3.1.5)";
+        for (const char *p = s; *p; p++) {
+            if ((unsigned char)*p >= 0x80) return "must be printable ASCII (RFC 5321 4.2)";
+            if (*p != '{') continue;
+            static const char *const ph[] = {"{host}", "{client}", "{sender}", "{rcpt}"};
+            size_t k = 0;
+            while (k < 4 && strncmp(p, ph[k], strlen(ph[k])) != 0) k++;
+            if (k == 4) return "has an unknown placeholder (use {host}, {client}, {sender} or {rcpt})";
+        }
+        return NULL;
+    }
     case SCN_SC_SEQSET:
         if (len > 200) return "is longer than 200 characters";
         return scn_check_seqset(s);

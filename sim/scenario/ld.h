@@ -63,6 +63,8 @@ enum scn_strcls {
     SCN_SC_URLPATH,   /* "/..." printable ASCII, no spaces, no ".." */
     SCN_SC_OBJNAME,   /* web object name: letters, digits, '.', '_', '-' */
     SCN_SC_NAME,      /* a variant name: one line, non-empty */
+    SCN_SC_RAWTEXT,   /* as MULTILINE, and CR allowed too (a raw body) */
+    SCN_SC_REPLY,     /* SMTP reply text: printable ASCII, <= 200, known {placeholders} */
 };
 
 /* Count n more bytes of content the simulation will move; false (error at

@@ -29,24 +29,26 @@ static const char *const top_keys[TK_N] = {"title", "description", "seed", "epoc
                                            "links", "timeline", "questions", "variants", "variant"};
 
 enum { HK_NAME, HK_KIND, HK_IP, HK_POS, HK_UP, HK_OWNER, HK_DOMAIN, HK_USERS, HK_SMTP, HK_RETRY,
-       HK_LENIENT, HK_WEBMAIL, HK_CHAOS, HK_MX, HK_PAGES, HK_N };
+       HK_LENIENT, HK_WEBMAIL, HK_CHAOS, HK_MX, HK_PAGES, HK_BARELF, HK_N };
 static const char *const host_keys[HK_N] = {"name", "kind", "ip", "pos", "up", "owner", "domain",
                                             "users", "smtp", "retry", "lenient_data", "webmail",
-                                            "chaos", "mx", "pages"};
+                                            "chaos", "mx", "pages", "accept_bare_lf"};
 #define HM(k) (UINT64_C(1) << (k))
 #define HM_COMMON (HM(HK_NAME) | HM(HK_KIND) | HM(HK_IP) | HM(HK_POS) | HM(HK_UP))
 #define HM_MAIL (HM(HK_DOMAIN) | HM(HK_USERS) | HM(HK_SMTP) | HM(HK_RETRY) | HM(HK_LENIENT) | \
-                 HM(HK_WEBMAIL) | HM(HK_CHAOS))
+                 HM(HK_WEBMAIL) | HM(HK_CHAOS) | HM(HK_BARELF))
 
 enum { UK_NAME, UK_PASSWORD, UK_DISPLAY, UK_N };
 static const char *const user_keys[UK_N] = {"name", "password", "display_name"};
-enum { SK_SUBMISSION, SK_AUTH, SK_8BIT, SK_PIPE, SK_SIZE, SK_MAXRCPT, SK_N };
+enum { SK_SUBMISSION, SK_AUTH, SK_8BIT, SK_PIPE, SK_SIZE, SK_MAXRCPT, SK_HELO, SK_REPLIES, SK_N };
 static const char *const smtp_keys[SK_N] = {"submission", "auth_required", "8bitmime", "pipelining",
-                                            "size_limit", "max_recipients"};
+                                            "size_limit", "max_recipients", "helo", "replies"};
+enum { RT_GREETING, RT_HELO, RT_MAIL, RT_RCPT, RT_DATA, RT_QUEUED, RT_QUIT, RT_N };
+static const char *const reply_keys[RT_N] = {"greeting", "helo", "mail", "rcpt", "data", "queued", "quit"};
 enum { RK_INTERVAL, RK_GIVEUP, RK_N };
 static const char *const retry_keys[RK_N] = {"interval", "give_up"};
-enum { CK_CONNECT, CK_GREETING, CK_RCPT, CK_DATA, CK_AFTERDOT, CK_N };
-static const char *const chaos_keys[CK_N] = {"connect", "greeting", "rcpt", "data", "after_dot"};
+enum { CK_CONNECT, CK_GREETING, CK_RCPT, CK_DATA, CK_AFTERDOT, CK_REFUSE, CK_N };
+static const char *const chaos_keys[CK_N] = {"connect", "greeting", "rcpt", "data", "after_dot", "refuse"};
 enum { PK_X, PK_Y, PK_N };
 static const char *const pos_keys[PK_N] = {"x", "y"};
 enum { MK_DOMAIN, MK_HOST, MK_PREF, MK_N };
@@ -244,7 +246,8 @@ bool scn_read_chaos(struct scn_ld *L, const cJSON *item, struct scn_chaos *c)
               scn_ld_double(L, f[CK_GREETING], 0, 1, false, &c->greeting) &&
               scn_ld_double(L, f[CK_RCPT], 0, 1, false, &c->rcpt) &&
               scn_ld_double(L, f[CK_DATA], 0, 1, false, &c->data) &&
-              scn_ld_double(L, f[CK_AFTERDOT], 0, 1, false, &c->after_dot);
+              scn_ld_double(L, f[CK_AFTERDOT], 0, 1, false, &c->after_dot) &&
+              scn_ld_double(L, f[CK_REFUSE], 0, 1, false, &c->refuse);
     scn_ld_pop(L, mark);
     return ok;
 }
@@ -272,6 +275,81 @@ bool scn_check_giveup(struct scn_ld *L, const cJSON *at, sim_us interval, sim_us
     dur_format(give_up, a, sizeof a);
     dur_format(interval, b, sizeof b);
     return scn_ld_err(L, at, false, "give-up time %s is shorter than the retry interval %s", a, b);
+}
+
+void scn_smtp_opts_default(struct scn_smtp_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->submission = true;
+    o->eightbitmime = true;
+    o->pipelining = true;
+    o->size_limit = 10u * 1024u * 1024u;
+    o->max_recipients = 100;
+}
+
+void scn_smtp_texts_free(struct scn_smtp_texts *t)
+{
+    free(t->greeting);
+    free(t->helo);
+    free(t->mail);
+    free(t->rcpt);
+    free(t->data);
+    free(t->queued);
+    free(t->quit);
+    memset(t, 0, sizeof *t);
+}
+
+static char *scn_dup_or_null(const char *s)
+{
+    return s ? ms_xstrdup(s) : NULL;
+}
+
+void scn_smtp_opts_apply(struct scn_mail_server *m, const struct scn_smtp_opts *o)
+{
+    m->submission = o->submission;
+    m->auth_required = o->auth_required;
+    m->eightbitmime = o->eightbitmime;
+    m->pipelining = o->pipelining;
+    m->size_limit = o->size_limit;
+    m->max_recipients = o->max_recipients;
+    m->helo_client = o->helo_client;
+    scn_smtp_texts_free(&m->texts);
+    m->texts.greeting = scn_dup_or_null(o->texts.greeting);
+    m->texts.helo = scn_dup_or_null(o->texts.helo);
+    m->texts.mail = scn_dup_or_null(o->texts.mail);
+    m->texts.rcpt = scn_dup_or_null(o->texts.rcpt);
+    m->texts.data = scn_dup_or_null(o->texts.data);
+    m->texts.queued = scn_dup_or_null(o->texts.queued);
+    m->texts.quit = scn_dup_or_null(o->texts.quit);
+}
+
+bool scn_read_smtp(struct scn_ld *L, const cJSON *item, struct scn_smtp_opts *o)
+{
+    if (!item) return true;
+    const cJSON *g[SK_N];
+    size_t mark = scn_ld_push_key(L, "smtp");
+    uint64_t size = o->size_limit, maxr = o->max_recipients;
+    if (!scn_ld_object(L, item, smtp_keys, SK_N, ALL_KEYS, "smtp", g) ||
+        !scn_ld_bool(L, g[SK_SUBMISSION], &o->submission) || !scn_ld_bool(L, g[SK_AUTH], &o->auth_required) ||
+        !scn_ld_bool(L, g[SK_8BIT], &o->eightbitmime) || !scn_ld_bool(L, g[SK_PIPE], &o->pipelining) ||
+        !scn_ld_size(L, g[SK_SIZE], 0, UINT64_C(1) << 32, &size) ||
+        !scn_ld_uint(L, g[SK_MAXRCPT], 1, 100000, &maxr) || !scn_ld_bool(L, g[SK_HELO], &o->helo_client)) {
+        return false;
+    }
+    o->size_limit = size;
+    o->max_recipients = (uint32_t)maxr;
+    if (g[SK_REPLIES]) {
+        const cJSON *r[RT_N];
+        size_t m2 = scn_ld_push_key(L, "replies");
+        char **dst[RT_N] = {&o->texts.greeting, &o->texts.helo, &o->texts.mail, &o->texts.rcpt,
+                            &o->texts.data,     &o->texts.queued, &o->texts.quit};
+        if (!scn_ld_object(L, g[SK_REPLIES], reply_keys, RT_N, ALL_KEYS, "replies", r)) return false;
+        for (int k = 0; k < RT_N; k++)
+            if (!scn_ld_str(L, r[k], SCN_SC_REPLY, dst[k])) return false;
+        scn_ld_pop(L, m2);
+    }
+    scn_ld_pop(L, mark);
+    return true;
 }
 
 static bool scn_read_mail(struct scn_ctx *C, const cJSON *const *f, struct scn_host *h)
@@ -311,21 +389,12 @@ static bool scn_read_mail(struct scn_ctx *C, const cJSON *const *f, struct scn_h
         scn_ld_pop(L, mark);
     }
     if (f[HK_SMTP]) {
-        const cJSON *g[SK_N];
-        size_t mark = scn_ld_push_key(L, "smtp");
-        uint64_t size = m->size_limit, maxr = m->max_recipients;
-        if (!scn_ld_object(L, f[HK_SMTP], smtp_keys, SK_N, ALL_KEYS, "smtp", g) ||
-            !scn_ld_bool(L, g[SK_SUBMISSION], &m->submission) ||
-            !scn_ld_bool(L, g[SK_AUTH], &m->auth_required) ||
-            !scn_ld_bool(L, g[SK_8BIT], &m->eightbitmime) ||
-            !scn_ld_bool(L, g[SK_PIPE], &m->pipelining) ||
-            !scn_ld_size(L, g[SK_SIZE], 0, UINT64_C(1) << 32, &size) ||
-            !scn_ld_uint(L, g[SK_MAXRCPT], 1, 100000, &maxr)) {
-            return false;
-        }
-        m->size_limit = size;
-        m->max_recipients = (uint32_t)maxr;
-        scn_ld_pop(L, mark);
+        struct scn_smtp_opts o;
+        scn_smtp_opts_default(&o);
+        bool ok = scn_read_smtp(L, f[HK_SMTP], &o);
+        if (ok) scn_smtp_opts_apply(m, &o);
+        scn_smtp_texts_free(&o.texts);
+        if (!ok) return false;
     }
     if (!scn_read_retry(L, f[HK_RETRY], &m->retry_interval, &m->give_up, NULL, NULL)) return false;
     if (f[HK_RETRY]) {
@@ -336,6 +405,7 @@ static bool scn_read_mail(struct scn_ctx *C, const cJSON *const *f, struct scn_h
         scn_ld_pop(L, mark);
     }
     return scn_ld_bool(L, f[HK_LENIENT], &m->lenient_data) && scn_ld_bool(L, f[HK_WEBMAIL], &m->webmail) &&
+           scn_ld_bool(L, f[HK_BARELF], &m->accept_bare_lf) &&
            scn_read_chaos(L, f[HK_CHAOS], &m->chaos);
 }
 

@@ -51,6 +51,13 @@ bool scn_check_allowed(struct scn_ld *L, const cJSON *obj, const char *const *ke
 size_t scn_ctx_link(const struct scn_ctx *C, size_t a, size_t b);
 /* chaos {connect, greeting, rcpt, data, after_dot}. */
 bool scn_read_chaos(struct scn_ld *L, const cJSON *item, struct scn_chaos *c);
+/* The "smtp" object of a mail server into o (defaults first). */
+void scn_smtp_opts_default(struct scn_smtp_opts *o);
+bool scn_read_smtp(struct scn_ld *L, const cJSON *item, struct scn_smtp_opts *o);
+/* Free the texts of o (not o). */
+void scn_smtp_texts_free(struct scn_smtp_texts *t);
+/* Copy o onto the smtp fields of m (texts duplicated, old ones freed). */
+void scn_smtp_opts_apply(struct scn_mail_server *m, const struct scn_smtp_opts *o);
 /* retry {interval, give_up}; has_i / has_g (may be NULL) say which were given. */
 bool scn_read_retry(struct scn_ld *L, const cJSON *item, sim_us *interval, sim_us *give_up, bool *has_i,
                     bool *has_g);

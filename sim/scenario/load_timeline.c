@@ -14,18 +14,20 @@
 enum { AK_AT, AK_ACTION, AK_FROM, AK_DEVICE, AK_TO, AK_CC, AK_BCC, AK_SUBJECT, AK_BODY, AK_HTML,
        AK_ATTACH, AK_DIRECT, AK_DIRECT_HOST, AK_USER, AK_PROTOCOL, AK_MODE, AK_IMAP, AK_OP,
        AK_MESSAGE, AK_SERVER, AK_PATH, AK_HOST, AK_A, AK_B, AK_LATENCY, AK_BW, AK_LOSS,
-       AK_RETRY, AK_GIVEUP, AK_TEXT, AK_PORT, AK_BYTES, AK_N };
+       AK_RETRY, AK_GIVEUP, AK_TEXT, AK_PORT, AK_BYTES, AK_AUTH, AK_RAW, AK_PASSWORD, AK_RETR_DELE, AK_N };
 static const char *const act_keys[AK_N] = {
     "at", "action", "from", "device", "to", "cc", "bcc", "subject", "body", "html",
     "attachments", "direct_delivery", "direct_host", "user", "protocol", "mode", "imap", "op",
     "message", "server", "path", "host", "a", "b", "latency", "bandwidth", "loss",
-    "retry_interval", "give_up", "text", "port", "bytes"};
+    "retry_interval", "give_up", "text", "port", "bytes", "auth", "raw_body", "password", "retr_after_dele"};
 #define AM(k) (UINT64_C(1) << (k))
 #define AM_MSG (AM(AK_TO) | AM(AK_CC) | AM(AK_BCC) | AM(AK_SUBJECT) | AM(AK_BODY) | AM(AK_HTML) | \
                 AM(AK_ATTACH))
 static const uint64_t act_allowed[SCN_ACT_KIND_COUNT] = {
-    [SCN_ACT_SEND] = AM(AK_FROM) | AM(AK_DEVICE) | AM_MSG | AM(AK_DIRECT) | AM(AK_DIRECT_HOST),
-    [SCN_ACT_CHECK_MAIL] = AM(AK_USER) | AM(AK_DEVICE) | AM(AK_PROTOCOL) | AM(AK_MODE) | AM(AK_IMAP),
+    [SCN_ACT_SEND] = AM(AK_FROM) | AM(AK_DEVICE) | AM_MSG | AM(AK_DIRECT) | AM(AK_DIRECT_HOST) | AM(AK_AUTH) |
+                     AM(AK_RAW),
+    [SCN_ACT_CHECK_MAIL] = AM(AK_USER) | AM(AK_DEVICE) | AM(AK_PROTOCOL) | AM(AK_MODE) | AM(AK_IMAP) |
+                           AM(AK_PASSWORD) | AM(AK_RETR_DELE),
     [SCN_ACT_WEBMAIL] = AM(AK_USER) | AM(AK_DEVICE) | AM(AK_OP) | AM(AK_MESSAGE) | AM_MSG,
     [SCN_ACT_WEB_GET] = AM(AK_DEVICE) | AM(AK_SERVER) | AM(AK_PATH),
     [SCN_ACT_HOST_DOWN] = AM(AK_HOST),
@@ -60,12 +62,12 @@ static const uint64_t imap_allowed[SCN_IMAP_OP_COUNT] = {
 
 enum { QK_AT, QK_QUESTION, QK_CHOICES, QK_ANSWER, QK_EXPLAIN, QK_N };
 static const char *const question_keys[QK_N] = {"at", "question", "choices", "answer", "explain"};
-enum { VK_NAME, VK_DESC, VK_HOSTS, VK_TIMELINE, VK_REPLACE, VK_N };
+enum { VK_NAME, VK_DESC, VK_HOSTS, VK_TIMELINE, VK_REPLACE, VK_SEED, VK_N };
 static const char *const variant_keys[VK_N] = {"name", "description", "hosts", "timeline",
-                                               "replace_timeline"};
-enum { OV_HOST, OV_UP, OV_RETRY, OV_CHAOS, OV_LENIENT, OV_WEBMAIL, OV_N };
+                                               "replace_timeline", "seed"};
+enum { OV_HOST, OV_UP, OV_RETRY, OV_CHAOS, OV_LENIENT, OV_WEBMAIL, OV_SMTP, OV_N };
 static const char *const override_keys[OV_N] = {"host", "up", "retry", "chaos", "lenient_data",
-                                                "webmail"};
+                                                "webmail", "smtp"};
 
 static const char *const protocol_names[SCN_PROTO_COUNT] = {"pop3", "imap"};
 static const char *const pop3_mode_names[SCN_POP3_MODE_COUNT] = {"delete", "keep"};
@@ -171,14 +173,15 @@ static bool scn_read_attachments(struct scn_ld *L, const cJSON *item, struct scn
     return true;
 }
 
-static bool scn_read_message(struct scn_ld *L, const cJSON *obj, const cJSON *const *f, struct scn_message *m)
+static bool scn_read_message(struct scn_ld *L, const cJSON *obj, const cJSON *const *f, struct scn_message *m,
+                             bool raw)
 {
     bool eml = false;
     if (!scn_read_addr_list(L, f[AK_TO], &m->to, &m->n_to) ||
         !scn_read_addr_list(L, f[AK_CC], &m->cc, &m->n_cc) ||
         !scn_read_addr_list(L, f[AK_BCC], &m->bcc, &m->n_bcc) ||
         !scn_ld_str(L, f[AK_SUBJECT], SCN_SC_TEXT, &m->subject) ||
-        !scn_ld_str(L, f[AK_BODY], SCN_SC_MULTILINE, &m->body) ||
+        !scn_ld_str(L, f[AK_BODY], raw ? SCN_SC_RAWTEXT : SCN_SC_MULTILINE, &m->body) ||
         !scn_ld_str(L, f[AK_HTML], SCN_SC_MULTILINE, &m->html) ||
         !scn_read_attachments(L, f[AK_ATTACH], m, &eml)) {
         return false;
@@ -327,8 +330,16 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
             !scn_ref_host(C, f[AK_DEVICE], KIND_DEVICES, "a device (pc, laptop, phone or browser)", &x->device) ||
             !scn_ld_bool(L, f[AK_DIRECT], &x->direct_delivery) ||
             (f[AK_DIRECT_HOST] && !scn_ref_host(C, f[AK_DIRECT_HOST], 0, "", &x->direct_host)) ||
-            !scn_read_message(L, o, f, &x->msg)) {
+            !scn_ld_bool(L, f[AK_RAW], &x->raw_body) || !scn_read_message(L, o, f, &x->msg, x->raw_body)) {
             return false;
+        }
+        bool auth = true;
+        if (!scn_ld_bool(L, f[AK_AUTH], &auth)) return false;
+        x->no_auth = !auth;
+        if (x->raw_body && (f[AK_HTML] || f[AK_ATTACH])) {
+            const cJSON *k = f[AK_HTML] ? f[AK_HTML] : f[AK_ATTACH];
+            scn_ld_push_key(L, k->string);
+            return scn_ld_err(L, k, true, "a \"raw_body\" message is plain text: no html, no attachments");
         }
         if (f[AK_DIRECT_HOST] && !x->direct_delivery) {
             scn_ld_push_key(L, "direct_host");
@@ -355,7 +366,15 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
             scn_ld_push_key(L, "mode");
             return scn_ld_err(L, f[AK_MODE], true, "\"mode\" is for POP3 (IMAP keeps mail on the server)");
         }
-        if (!scn_ld_enum(L, f[AK_MODE], pop3_mode_names, SCN_POP3_MODE_COUNT, "a POP3 mode", &mode)) return false;
+        if (!scn_ld_enum(L, f[AK_MODE], pop3_mode_names, SCN_POP3_MODE_COUNT, "a POP3 mode", &mode) ||
+            !scn_ld_str(L, f[AK_PASSWORD], SCN_SC_PASSWORD, &x->password) ||
+            !scn_ld_bool(L, f[AK_RETR_DELE], &x->retr_after_dele)) {
+            return false;
+        }
+        if (proto == SCN_PROTO_IMAP && f[AK_RETR_DELE]) {
+            scn_ld_push_key(L, "retr_after_dele");
+            return scn_ld_err(L, f[AK_RETR_DELE], true, "\"retr_after_dele\" is for POP3");
+        }
         x->pop3_mode = (enum scn_pop3_mode)mode;
         return !f[AK_IMAP] || scn_read_imap(C, f[AK_IMAP], x);
     }
@@ -385,7 +404,7 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
             return scn_ld_err(L, f[AK_USER], false, "%s has webmail off (set \"webmail\": true on that host)",
                               s->hosts[x->server].name);
         }
-        return op != SCN_WEBMAIL_SEND || scn_read_message(L, o, f, &x->msg);
+        return op != SCN_WEBMAIL_SEND || scn_read_message(L, o, f, &x->msg, false);
     }
     case SCN_ACT_WEB_GET: {
         struct scn_web_get *x = &a->u.web_get;
@@ -583,7 +602,10 @@ static bool scn_read_override(struct scn_ctx *C, const cJSON *o, struct scn_host
     ov->give_up = h->mail.give_up;
     /* A chaos object is the whole setting, as on the host itself: what it
      * leaves out is 0, so "chaos": {} turns chaos off. */
-    ov->chaos = (struct scn_chaos){0, 0, 0, 0, 0};
+    ov->chaos = (struct scn_chaos){0, 0, 0, 0, 0, 0};
+    scn_smtp_opts_default(&ov->smtp);
+    if (!scn_read_smtp(L, g[OV_SMTP], &ov->smtp)) return false;
+    if (g[OV_SMTP]) ov->set |= SCN_OVR_SMTP;
     ov->lenient_data = h->mail.lenient_data;
     ov->webmail = h->mail.webmail;
     bool hi = false, hg = false;
@@ -607,7 +629,7 @@ static bool scn_read_override(struct scn_ctx *C, const cJSON *o, struct scn_host
     if (!(ov->set & SCN_OVR_UP)) ov->up = false;
     if (!(ov->set & SCN_OVR_RETRY_INTERVAL)) ov->retry_interval = 0;
     if (!(ov->set & SCN_OVR_GIVE_UP)) ov->give_up = 0;
-    if (!(ov->set & SCN_OVR_CHAOS)) ov->chaos = (struct scn_chaos){0, 0, 0, 0, 0};
+    if (!(ov->set & SCN_OVR_CHAOS)) ov->chaos = (struct scn_chaos){0, 0, 0, 0, 0, 0};
     if (!(ov->set & SCN_OVR_LENIENT_DATA)) ov->lenient_data = false;
     if (!(ov->set & SCN_OVR_WEBMAIL)) ov->webmail = false;
     return true;
@@ -631,9 +653,11 @@ bool scn_read_variants(struct scn_ctx *C, const cJSON *item)
         if (!scn_ld_object(L, o, variant_keys, VK_N, ALL_KEYS, "a variant", g) ||
             !scn_ld_require(L, o, g[VK_NAME], "name") || !scn_ld_str(L, g[VK_NAME], SCN_SC_NAME, &v->name) ||
             !scn_ld_str(L, g[VK_DESC], SCN_SC_MULTILINE, &v->description) ||
-            !scn_ld_bool(L, g[VK_REPLACE], &v->replace_timeline)) {
+            !scn_ld_bool(L, g[VK_REPLACE], &v->replace_timeline) ||
+            !scn_ld_uint(L, g[VK_SEED], 0, (UINT64_C(1) << 53) - 1, &v->seed)) {
             return false;
         }
+        v->has_seed = g[VK_SEED] != NULL;
         if (!v->description) v->description = ms_xstrdup("");
         for (size_t j = 0; j < i; j++) {
             if (strcmp(s->variants[j].name, v->name) == 0) {
@@ -685,7 +709,9 @@ void scn_apply_in_place(struct scn_scenario *s, size_t vi)
         if (o->set & SCN_OVR_CHAOS) h->mail.chaos = o->chaos;
         if (o->set & SCN_OVR_LENIENT_DATA) h->mail.lenient_data = o->lenient_data;
         if (o->set & SCN_OVR_WEBMAIL) h->mail.webmail = o->webmail;
+        if (o->set & SCN_OVR_SMTP) scn_smtp_opts_apply(&h->mail, &o->smtp);
     }
+    if (v->has_seed) s->seed = v->seed;
     size_t nb = v->replace_timeline ? 0 : s->n_timeline;
     struct scn_action *m = ms_xcalloc(nb + v->n_timeline + 1, sizeof *m);
     size_t i = 0, j = 0, k = 0;
@@ -710,6 +736,7 @@ void scn_apply_in_place(struct scn_scenario *s, size_t vi)
         struct scn_variant *w = &s->variants[i];
         free(w->name);
         free(w->description);
+        for (j = 0; j < w->n_hosts; j++) scn_smtp_texts_free(&w->hosts[j].smtp.texts);
         free(w->hosts);
         for (j = 0; j < w->n_timeline; j++) scn_action_free_fields(&w->timeline[j]);
         free(w->timeline);

@@ -95,6 +95,7 @@ void scn_action_free_fields(struct scn_action *a)
         break;
     case SCN_ACT_CHECK_MAIL:
         free(a->u.check.user);
+        free(a->u.check.password);
         for (size_t i = 0; i < a->u.check.n_imap; i++) {
             struct scn_imap_action *m = &a->u.check.imap[i];
             free(m->mailbox);
@@ -136,6 +137,17 @@ static void scn_free_mx(struct scn_mx *mx, size_t n)
     free(mx);
 }
 
+static void scn_free_texts(struct scn_smtp_texts *t)
+{
+    free(t->greeting);
+    free(t->helo);
+    free(t->mail);
+    free(t->rcpt);
+    free(t->data);
+    free(t->queued);
+    free(t->quit);
+}
+
 void scn_free(struct scn_scenario *s)
 {
     if (!s) return;
@@ -154,6 +166,7 @@ void scn_free(struct scn_scenario *s)
             free(h->mail.users[u].display_name);
         }
         free(h->mail.users);
+        scn_free_texts(&h->mail.texts);
         scn_free_mx(h->dns.mx, h->dns.n_mx);
         for (size_t p = 0; p < h->web.n_pages; p++) {
             struct scn_web_page *pg = &h->web.pages[p];
@@ -179,6 +192,7 @@ void scn_free(struct scn_scenario *s)
     for (size_t i = 0; i < s->n_variants; i++) {
         free(s->variants[i].name);
         free(s->variants[i].description);
+        for (size_t k = 0; k < s->variants[i].n_hosts; k++) scn_free_texts(&s->variants[i].hosts[k].smtp.texts);
         free(s->variants[i].hosts);
         scn_free_timeline(s->variants[i].timeline, s->variants[i].n_timeline);
     }

@@ -231,12 +231,43 @@ static void scn_jw_chaos(struct scn_jw *w, const char *k, const struct scn_chaos
     scn_jw_d(w, "rcpt", c->rcpt);
     scn_jw_d(w, "data", c->data);
     scn_jw_d(w, "after_dot", c->after_dot);
+    if (c->refuse != 0) scn_jw_d(w, "refuse", c->refuse);
+    scn_jw_close(w, '}');
+}
+
+/* The "smtp" object of a mail server or a variant's override. */
+static void scn_jw_smtp(struct scn_jw *w, bool submission, bool auth_required, bool eightbitmime, bool pipelining,
+                        uint64_t size_limit, uint32_t max_recipients, bool helo,
+                        const struct scn_smtp_texts *t)
+{
+    scn_jw_key(w, "smtp");
+    scn_jw_open(w, '{');
+    scn_jw_b(w, "submission", submission);
+    scn_jw_b(w, "auth_required", auth_required);
+    scn_jw_b(w, "8bitmime", eightbitmime);
+    scn_jw_b(w, "pipelining", pipelining);
+    scn_jw_u(w, "size_limit", size_limit);
+    scn_jw_u(w, "max_recipients", max_recipients);
+    if (helo) scn_jw_b(w, "helo", true);
+    if (t->greeting || t->helo || t->mail || t->rcpt || t->data || t->queued || t->quit) {
+        scn_jw_key(w, "replies");
+        scn_jw_open(w, '{');
+        if (t->greeting) scn_jw_str(w, "greeting", t->greeting);
+        if (t->helo) scn_jw_str(w, "helo", t->helo);
+        if (t->mail) scn_jw_str(w, "mail", t->mail);
+        if (t->rcpt) scn_jw_str(w, "rcpt", t->rcpt);
+        if (t->data) scn_jw_str(w, "data", t->data);
+        if (t->queued) scn_jw_str(w, "queued", t->queued);
+        if (t->quit) scn_jw_str(w, "quit", t->quit);
+        scn_jw_close(w, '}');
+    }
     scn_jw_close(w, '}');
 }
 
 static bool scn_chaos_zero(const struct scn_chaos *c)
 {
-    return c->connect == 0 && c->greeting == 0 && c->rcpt == 0 && c->data == 0 && c->after_dot == 0;
+    return c->connect == 0 && c->greeting == 0 && c->rcpt == 0 && c->data == 0 && c->after_dot == 0 &&
+           c->refuse == 0;
 }
 
 static void scn_jw_epoch(struct scn_jw *w, int64_t epoch, int32_t tz)
@@ -303,6 +334,8 @@ static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s, const 
         scn_jw_str(w, "device", H[a->u.send.device].name);
         if (a->u.send.direct_delivery) scn_jw_b(w, "direct_delivery", true);
         if (a->u.send.direct_host != SCN_NONE) scn_jw_str(w, "direct_host", H[a->u.send.direct_host].name);
+        if (a->u.send.no_auth) scn_jw_b(w, "auth", false);
+        if (a->u.send.raw_body) scn_jw_b(w, "raw_body", true);
         scn_jw_message(w, &a->u.send.msg);
         break;
     case SCN_ACT_CHECK_MAIL: {
@@ -311,6 +344,8 @@ static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s, const 
         scn_jw_str(w, "device", H[c->device].name);
         scn_jw_str(w, "protocol", c->proto == SCN_PROTO_POP3 ? "pop3" : "imap");
         if (c->proto == SCN_PROTO_POP3) scn_jw_str(w, "mode", c->pop3_mode == SCN_POP3_KEEP ? "keep" : "delete");
+        if (c->password) scn_jw_str(w, "password", c->password);
+        if (c->retr_after_dele) scn_jw_b(w, "retr_after_dele", true);
         if (c->proto != SCN_PROTO_IMAP || c->n_imap == 0) break;
         scn_jw_key(w, "imap");
         scn_jw_open(w, '[');
@@ -426,21 +461,15 @@ static void scn_jw_host(struct scn_jw *w, const struct scn_scenario *s, const st
             scn_jw_close(w, '}');
         }
         scn_jw_close(w, ']');
-        scn_jw_key(w, "smtp");
-        scn_jw_open(w, '{');
-        scn_jw_b(w, "submission", m->submission);
-        scn_jw_b(w, "auth_required", m->auth_required);
-        scn_jw_b(w, "8bitmime", m->eightbitmime);
-        scn_jw_b(w, "pipelining", m->pipelining);
-        scn_jw_u(w, "size_limit", m->size_limit);
-        scn_jw_u(w, "max_recipients", m->max_recipients);
-        scn_jw_close(w, '}');
+        scn_jw_smtp(w, m->submission, m->auth_required, m->eightbitmime, m->pipelining, m->size_limit,
+                    m->max_recipients, m->helo_client, &m->texts);
         scn_jw_key(w, "retry");
         scn_jw_open_inline(w);
         scn_jw_dur(w, "interval", m->retry_interval);
         scn_jw_dur(w, "give_up", m->give_up);
         scn_jw_close(w, '}');
         if (m->lenient_data) scn_jw_b(w, "lenient_data", true);
+        if (m->accept_bare_lf) scn_jw_b(w, "accept_bare_lf", true);
         if (m->webmail) scn_jw_b(w, "webmail", true);
         if (!scn_chaos_zero(&m->chaos)) scn_jw_chaos(w, "chaos", &m->chaos);
     }
@@ -544,6 +573,7 @@ char *scn_to_json(const struct scn_scenario *s, size_t *len)
             scn_jw_str(&w, "name", v->name);
             scn_jw_opt_str(&w, "description", v->description);
             if (v->replace_timeline) scn_jw_b(&w, "replace_timeline", true);
+            if (v->has_seed) scn_jw_u(&w, "seed", v->seed);
             if (v->n_hosts) {
                 scn_jw_key(&w, "hosts");
                 scn_jw_open(&w, '[');
@@ -563,6 +593,10 @@ char *scn_to_json(const struct scn_scenario *s, size_t *len)
                     if (o->set & SCN_OVR_CHAOS) scn_jw_chaos(&w, "chaos", &o->chaos);
                     if (o->set & SCN_OVR_LENIENT_DATA) scn_jw_b(&w, "lenient_data", o->lenient_data);
                     if (o->set & SCN_OVR_WEBMAIL) scn_jw_b(&w, "webmail", o->webmail);
+                    if (o->set & SCN_OVR_SMTP)
+                        scn_jw_smtp(&w, o->smtp.submission, o->smtp.auth_required, o->smtp.eightbitmime,
+                                    o->smtp.pipelining, o->smtp.size_limit, o->smtp.max_recipients,
+                                    o->smtp.helo_client, &o->smtp.texts);
                     scn_jw_close(&w, '}');
                 }
                 scn_jw_close(&w, ']');
@@ -704,6 +738,23 @@ static void scn_dump_chaos(struct scn_buf *b, const char *p, const struct scn_ch
 {
     scn_buf_printf(b, "%s.chaos=%.17g,%.17g,%.17g,%.17g,%.17g\n", p, c->connect, c->greeting, c->rcpt, c->data,
                    c->after_dot);
+    if (c->refuse != 0) scn_buf_printf(b, "%s.chaos.refuse=%.17g\n", p, c->refuse);
+}
+
+static void scn_dump_str(struct scn_buf *b, const char *key, const char *v);
+
+/* Only what differs from the defaults, so models without it dump as before. */
+static void scn_dump_smtp_extra(struct scn_buf *b, const char *p, bool helo, const struct scn_smtp_texts *t)
+{
+    char k[160];
+    if (helo) scn_buf_printf(b, "%s.smtp.helo=1\n", p);
+    const char *const names[7] = {"greeting", "helo", "mail", "rcpt", "data", "queued", "quit"};
+    const char *const v[7] = {t->greeting, t->helo, t->mail, t->rcpt, t->data, t->queued, t->quit};
+    for (int i = 0; i < 7; i++) {
+        if (!v[i]) continue;
+        snprintf(k, sizeof k, "%s.smtp.replies.%s", p, names[i]);
+        scn_dump_str(b, k, v[i]);
+    }
 }
 
 static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct scn_action *t, size_t n)
@@ -721,6 +772,8 @@ static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct s
             scn_buf_printf(b, "%s from_server=%zu from_user=%zu device=%zu direct=%d direct_host=%lld\n", p,
                            x->from_server, x->from_user, x->device, x->direct_delivery,
                            x->direct_host == SCN_NONE ? -1LL : (long long)x->direct_host);
+            if (x->no_auth || x->raw_body)
+                scn_buf_printf(b, "%s no_auth=%d raw_body=%d\n", p, x->no_auth, x->raw_body);
             scn_dump_message(b, p, &x->msg);
             break;
         }
@@ -730,6 +783,11 @@ static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct s
             scn_dump_str(b, k, x->user);
             scn_buf_printf(b, "%s server=%zu user_index=%zu device=%zu proto=%d pop3_mode=%d n_imap=%zu\n", p,
                            x->server, x->user_index, x->device, (int)x->proto, (int)x->pop3_mode, x->n_imap);
+            if (x->retr_after_dele) scn_buf_printf(b, "%s retr_after_dele=1\n", p);
+            if (x->password) {
+                snprintf(k, sizeof k, "%s.password", p);
+                scn_dump_str(b, k, x->password);
+            }
             for (size_t j = 0; j < x->n_imap; j++) {
                 const struct scn_imap_action *m = &x->imap[j];
                 scn_buf_printf(b, "%s.imap[%zu] op=%s uid=%d mode=%d\n", p, j, scn_imap_op_names[m->op], m->uid,
@@ -842,6 +900,8 @@ char *scn_dump(const struct scn_scenario *s)
                            (unsigned long long)m->size_limit, m->max_recipients, (long long)m->retry_interval,
                            (long long)m->give_up, m->lenient_data, m->webmail);
             scn_dump_chaos(&b, p, &m->chaos);
+            scn_dump_smtp_extra(&b, p, m->helo_client, &m->texts);
+            if (m->accept_bare_lf) scn_buf_printf(&b, "%s accept_bare_lf=1\n", p);
         }
         for (size_t r = 0; r < h->dns.n_mx; r++) {
             snprintf(k, sizeof k, "%s.mx[%zu].domain", p, r);
@@ -895,6 +955,7 @@ char *scn_dump(const struct scn_scenario *s)
         snprintf(k, sizeof k, "%s.description", p);
         scn_dump_str(&b, k, v->description);
         scn_buf_printf(&b, "%s replace_timeline=%d\n", p, v->replace_timeline);
+        if (v->has_seed) scn_buf_printf(&b, "%s seed=%llu\n", p, (unsigned long long)v->seed);
         for (size_t h = 0; h < v->n_hosts; h++) {
             const struct scn_host_override *o = &v->hosts[h];
             scn_buf_printf(&b, "%s.hosts[%zu] host=%zu set=%x up=%d retry=%lld give_up=%lld lenient=%d webmail=%d\n",
@@ -902,6 +963,12 @@ char *scn_dump(const struct scn_scenario *s)
                            o->lenient_data, o->webmail);
             snprintf(k, sizeof k, "%s.hosts[%zu]", p, h);
             scn_dump_chaos(&b, k, &o->chaos);
+            if (o->set & SCN_OVR_SMTP) {
+                scn_buf_printf(&b, "%s.smtp submission=%d auth=%d 8bitmime=%d pipelining=%d size=%llu max_rcpt=%u\n",
+                               k, o->smtp.submission, o->smtp.auth_required, o->smtp.eightbitmime,
+                               o->smtp.pipelining, (unsigned long long)o->smtp.size_limit, o->smtp.max_recipients);
+                scn_dump_smtp_extra(&b, k, o->smtp.helo_client, &o->smtp.texts);
+            }
         }
         snprintf(k, sizeof k, "%s.timeline", p);
         scn_dump_timeline(&b, k, v->timeline, v->n_timeline);

@@ -69,14 +69,33 @@ struct scn_user {
     char *display_name; /* for From:/To: headers; "" when not given */
 };
 
-/* Per-stage failure probabilities of a server's SMTP sessions (issue 9
- * "chaos"), drawn from the seeded RNG; all 0 by default. */
+/* Per-stage failure probabilities of a server's SMTP sessions
+ * ("chaos"), drawn from the seeded RNG; all 0 by default. */
 struct scn_chaos {
     double connect;   /* refuse the TCP connection */
     double greeting;  /* answer 421 instead of 220 */
     double rcpt;      /* answer 451 to RCPT */
     double data;      /* answer 451 to DATA */
     double after_dot; /* drop the connection after the final dot, before 250 */
+    double refuse;    /* greet with 554: no service for this client (permanent) */
+};
+
+/* A mail server's own wording of its positive SMTP replies ("smtp":
+ * {"replies": {...}}): the text after the code; NULL keeps the engine's.
+ * Printable ASCII, at most SCN_MAX_REPLY_TEXT characters; placeholders
+ * {host}, {client}, {sender}, {rcpt} (struct smtp_server_texts). */
+#define SCN_MAX_REPLY_TEXT 200
+struct scn_smtp_texts {
+    char *greeting, *helo, *mail, *rcpt, *data, *queued, *quit;
+};
+
+/* The "smtp" object of a mail server, as a variant may replace it whole. */
+struct scn_smtp_opts {
+    bool submission, auth_required, eightbitmime, pipelining;
+    uint64_t size_limit;
+    uint32_t max_recipients;
+    bool helo_client;
+    struct scn_smtp_texts texts;
 };
 
 struct scn_mail_server {
@@ -90,11 +109,16 @@ struct scn_mail_server {
     bool pipelining;         /* advertises PIPELINING (default true) */
     uint64_t size_limit;     /* SIZE in bytes; 0 = no limit advertised (default 10 MiB) */
     uint32_t max_recipients; /* per transaction, >= 1 (default 100) */
+    bool helo_client;        /* its SMTP client greets with HELO, never EHLO
+                              * (RFC 5321 4.1.1.1): no extension, lock-step */
+    struct scn_smtp_texts texts; /* reply wording; NULL members: the engine's */
     /* Queue. */
     sim_us retry_interval;   /* > 0 (default 30m) */
     sim_us give_up;          /* >= retry_interval (default 5d) */
     /* Teaching switches. */
-    bool lenient_data;       /* legacy server: bare-LF dot ends DATA (smuggling lesson) */
+    bool lenient_data;       /* UNSAFE legacy server: LF "." CRLF ends DATA (smuggling lesson) */
+    bool accept_bare_lf;     /* UNSAFE legacy server: keeps a bare LF in message data and
+                              * relays it unchanged (the smuggling lesson's outbound half) */
     bool webmail;            /* serves webmail over HTTP on port 80 (default false) */
     struct scn_chaos chaos;
 };
@@ -168,7 +192,7 @@ enum scn_attach_kind {
     SCN_ATTACH_FILE,      /* "file": bytes read from a file next to the scenario */
     SCN_ATTACH_EML,       /* "file" with kind "eml": the file IS the whole message
                            * (RFC 5322); the send then has no subject, body, html
-                           * or other attachments (--import-eml, issue 9) */
+                           * or other attachments (--import-eml) */
     SCN_ATTACH_KIND_COUNT
 };
 extern const char *const scn_attach_kind_names[SCN_ATTACH_KIND_COUNT];
@@ -224,6 +248,11 @@ struct scn_send {
     size_t from_server;   /* host index of the sender's mail server */
     size_t from_user;     /* index into its users */
     size_t device;        /* host index of the device (pc/laptop/phone/browser) */
+    bool no_auth;         /* the user agent does not authenticate even when its
+                           * server requires it ("auth": false; gets 530) */
+    bool raw_body;        /* UNSAFE: the body goes on the wire byte for byte
+                           * ("\r\n" and a lone "\n" as written): the smuggling
+                           * lesson's attacker; plain text only */
     bool direct_delivery; /* skip the own server: the UA connects to the
                            * recipient's side itself (lesson 07) */
     size_t direct_host;   /* with direct_delivery: the host to connect to, or
@@ -272,6 +301,10 @@ struct scn_check_mail {
     size_t device;             /* host index of a device */
     enum scn_access_proto proto;
     enum scn_pop3_mode pop3_mode;          /* POP3 (default DELETE) */
+    bool retr_after_dele;                  /* POP3: RETR the first message again
+                                            * after its DELE (-ERR, RFC 1939 5) */
+    char *password;                        /* what the user types, or NULL for
+                                            * the right one (a wrong one: -ERR / NO) */
     struct scn_imap_action *imap;          /* IMAP: in order; empty means
                                             * select INBOX, fetch headers */
     size_t n_imap;
@@ -336,7 +369,7 @@ struct scn_action {
 
 /* ------------------------------------------------------------------ quiz */
 
-/* A question written in the scenario (issue 9), shown when the lesson
+/* A question written in the scenario, shown when the lesson
  * reaches time at. */
 struct scn_question {
     sim_us at;
@@ -357,6 +390,7 @@ enum {
     SCN_OVR_CHAOS = 1u << 3,
     SCN_OVR_LENIENT_DATA = 1u << 4,
     SCN_OVR_WEBMAIL = 1u << 5,
+    SCN_OVR_SMTP = 1u << 6,
 };
 
 struct scn_host_override {
@@ -366,9 +400,10 @@ struct scn_host_override {
     sim_us retry_interval, give_up;
     struct scn_chaos chaos;
     bool lenient_data, webmail;
+    struct scn_smtp_opts smtp; /* SCN_OVR_SMTP: replaces the whole smtp object */
 };
 
-/* A named variant of the same topology (issue 9, --variant NAME). Applying
+/* A named variant of the same topology (--variant NAME). Applying
  * it changes the listed host settings and adds (or, with replace_timeline,
  * replaces) timeline actions. */
 struct scn_variant {
@@ -377,6 +412,8 @@ struct scn_variant {
     struct scn_host_override *hosts;
     size_t n_hosts;
     bool replace_timeline;
+    bool has_seed;                    /* the variant runs with its own seed */
+    uint64_t seed;
     struct scn_action *timeline;      /* sorted like the main timeline */
     size_t n_timeline;
 };
@@ -496,7 +533,7 @@ char *scn_to_json(const struct scn_scenario *s, size_t *len);
 
 /* Write the model to path: to a temporary file in the same directory, then
  * rename. Refuses (false, *err) when path exists and overwrite is false, so
- * the original is never replaced unless asked (issue 9 --save-scenario).
+ * the original is never replaced unless asked (--save-scenario).
  * Attachment files are written as their paths relative to the original
  * scenario's folder: save next to it (or copy the files) to replay. */
 bool scn_save(const struct scn_scenario *s, const char *path, bool overwrite,
@@ -529,7 +566,7 @@ struct scn_gen_opts {
 /* Default generator options: everything chosen from the seed, faults on. */
 struct scn_gen_opts scn_gen_opts_default(void);
 
-/* A random but valid scenario from seed (issue 8): mail servers with users,
+/* A random but valid scenario from seed: mail servers with users,
  * devices, routers, DNS, links with loss, messages whose bodies hold '.'
  * lines and long lines, hosts and links going down and up. Same seed and
  * opts, same model. opts may be NULL. scn_to_json gives a replayable file. */

@@ -30,7 +30,7 @@ struct trace {
     uint32_t *slots; /* open addressing: string id + 1, 0 = empty */
     size_t nslots;
     bool timers_aside;
-    struct trace_timer_note *notes; /* timers beside the records (issue 9) */
+    struct trace_timer_note *notes; /* timers beside the records */
     size_t nnotes, notecap;
 };
 

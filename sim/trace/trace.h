@@ -297,7 +297,7 @@ size_t trace_add_narration(struct trace *tr, sim_us t, uint32_t host, const char
 size_t trace_add_timer(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
                        sim_us due, const char *label);
 
-/* ---- timer notes: the event queue's future beside the records (issue 9) ------ */
+/* ---- timer notes: the event queue's future beside the records ------ */
 
 /* A timer set or cancelled between records: it came after records
  * [0, before) and before record `before`. */

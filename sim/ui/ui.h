@@ -122,6 +122,9 @@ struct ui_view {
      * the narration bar until the next key; "" when nothing. */
     char notice[240];
     bool notice_bad; /* an error: drawn in the warning colour */
+    /* The lesson picker (O; ui_picker.c) is open: drawn over the frame by
+     * the window (or by --render-step with --menu lessons). */
+    bool pick_lesson;
 };
 
 /* Defaults: step 0, paused, 1x, zoom 1, dark theme, TCP detail on. Can't fail. */

@@ -7,12 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "scenario/lesson.h"
 #include "ui/ui_int.h"
 
 static const char ui_usage[] =
     "usage: mailsim [options] [FILE]\n"
-    "  FILE                 scenario to simulate and show (default: the built-in lesson)\n"
-
+    "  FILE                 scenario to simulate and show, or a lesson's number or name\n"
+    "                       (mailsim --list; default: the built-in lesson)\n"
     "  --render-step K      draw step K offscreen (no display needed); needs --out\n"
     "  --out FILE.png       where --render-step writes\n"
     "  --layout-json FILE   with --render-step: write the box of every text and icon\n"
@@ -37,7 +38,9 @@ static const char ui_usage[] =
     "  --pin TEXT           pin the mailbox or queue whose name contains TEXT (P)\n"
     "  --quiz               quiz mode (K); at --render-step K shows the question there\n"
     "  --quiz-answer N      with --quiz: choose answer N (1-based) and show the result\n"
-    "  --menu NAME          draw a menu: until, pins, controls or variants\n";
+    "  --menu NAME          draw a menu: until, pins, controls, variants or lessons\n"
+    "  --pick               open the window with the lesson picker (O) when no FILE\n"
+    "                       is given (the desktop entry's start screen)\n";
 
 const char *ui_cli_usage(void)
 {
@@ -58,6 +61,7 @@ struct ui_cli {
     /* issue 9 */
     const char *variant, *save, *menu;
     bool force, future, quiz;
+    bool pick; /* --pick, or --menu lessons: the lesson picker */
     const char *pins[UI_MAX_PINS];
     size_t n_pins;
     long quiz_answer; /* 1-based, 0 none */
@@ -124,12 +128,16 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
         } else if (strcmp(a, "--menu") == 0) {
             c->menu = argv[++i];
             if (strcmp(c->menu, "until") != 0 && strcmp(c->menu, "pins") != 0 &&
-                strcmp(c->menu, "controls") != 0 && strcmp(c->menu, "variants") != 0) {
+                strcmp(c->menu, "controls") != 0 && strcmp(c->menu, "variants") != 0 &&
+                strcmp(c->menu, "lessons") != 0) {
                 fprintf(stderr,
-                        "mailsim: --menu: \"%s\" is not until, pins, controls or variants\n",
+                        "mailsim: --menu: \"%s\" is not until, pins, controls, variants or "
+                        "lessons\n",
                         c->menu);
                 return 2;
             }
+        } else if (strcmp(a, "--pick") == 0) {
+            c->pick = true;
         } else if (strcmp(a, "--help-overlay") == 0) {
             c->help_overlay = true;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -251,7 +259,9 @@ static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct
             }
         }
     }
-    if (c->menu) {
+    if (c->menu && strcmp(c->menu, "lessons") == 0) {
+        v->pick_lesson = true; /* drawn over the frame by the window or ui_cli_render */
+    } else if (c->menu) {
         v->overlay = strcmp(c->menu, "until") == 0      ? UI_OV_UNTIL
                      : strcmp(c->menu, "pins") == 0     ? UI_OV_PINS
                      : strcmp(c->menu, "controls") == 0 ? UI_OV_CONTROLS
@@ -300,6 +310,11 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const
             }
             ui_gfx_record(g, c->layout_json != NULL);
             ui_draw(g, m, &v, NULL);
+            if (v.pick_lesson) { /* --menu lessons */
+                struct ui_picker *pk = ui_picker_new();
+                ui_picker_draw(g, pk, v.theme, v.zoom);
+                ui_picker_free(pk);
+            }
             if (ui_gfx_save_png(g, c->out, &err) != 0) {
                 fprintf(stderr, "mailsim: %s\n", err.msg);
                 rc = 1;
@@ -367,7 +382,14 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
     int rc = ui_cli_parse(argc, argv, &c);
     if (rc >= 0) return rc;
     struct ui_world w = {NULL, NULL, NULL};
+    char lesson[SCN_LESSON_PATH_MAX]; /* "03" -> .../scenarios/03-....json */
+    struct scn_error lerr;
     if (app && app->load) {
+        if (c.file && !scn_lesson_resolve(c.file, lesson, sizeof lesson, &lerr)) {
+            fprintf(stderr, "mailsim: %s\n", lerr.text); /* a lesson name not found */
+            return 3;
+        }
+        if (c.file) c.file = lesson;
         struct ms_error err;
         memset(&err, 0, sizeof err);
         if (app->load(app->ctx, c.file, &w, &err) != 0) {
@@ -405,6 +427,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         struct ui_model *m = ui_model_new(w.tr, w.scn);
         struct ui_view v;
         ui_cli_view(&c, m, &v);
+        if (c.pick && !c.file) v.pick_lesson = true;
         ui_model_free(m);
         rc = ui_window_run(app, c.file, &w, &v, &err);
         if (rc == 3) {

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "ui/ui_int.h"
 
 static const char *const ui_font_families[UI_F_COUNT] = {"DejaVu Sans", "DejaVu Sans:bold",
@@ -23,10 +24,6 @@ static const char *const ui_font_families[UI_F_COUNT] = {"DejaVu Sans", "DejaVu 
  * the same pixels whatever fonts it has installed (docs/architecture.md). */
 static const char *const ui_font_files[UI_F_COUNT] = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
                                                       "DejaVuSansMono.ttf"};
-
-#ifndef MAILSIM_DATADIR
-#define MAILSIM_DATADIR "/usr/local/share/mailsim"
-#endif
 
 /* Fill err with where and msg (cut to fit). */
 static void ui_err(struct ms_error *err, const char *where, const char *msg)
@@ -71,35 +68,20 @@ static bool ui_is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The bundled copy of font f, into out: $MAILSIM_ASSETS, then assets/ beside
- * the executable (a build tree), then ../share/mailsim/assets beside it (an
- * installed tree, wherever PREFIX was), then the compiled-in data directory. */
+/* The bundled copy of font f, into out: $MAILSIM_ASSETS/fonts, then
+ * assets/fonts in mailsim's data directories (core/datadir.h: beside the
+ * executable, an installed tree wherever PREFIX was, the compiled-in data
+ * directory, the XDG data directories). */
 static bool ui_font_bundled(int f, char *out, size_t outlen)
 {
-    char exe[480] = "";
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) *slash = '\0';
-    } else {
-        exe[0] = '\0';
-    }
     const char *env = getenv("MAILSIM_ASSETS");
-    const char *dirs[4] = {env && *env ? env : NULL, NULL, NULL, MAILSIM_DATADIR "/assets"};
-    char beside[512], shared[512];
-    if (exe[0]) {
-        snprintf(beside, sizeof beside, "%s/assets", exe);
-        snprintf(shared, sizeof shared, "%s/../share/mailsim/assets", exe);
-        dirs[1] = beside;
-        dirs[2] = shared;
-    }
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        if (!dirs[i]) continue;
-        int w = snprintf(out, outlen, "%s/fonts/%s", dirs[i], ui_font_files[f]);
+    if (env && *env) {
+        int w = snprintf(out, outlen, "%s/fonts/%s", env, ui_font_files[f]);
         if (w > 0 && (size_t)w < outlen && ui_is_file(out)) return true;
     }
-    return false;
+    char rel[128];
+    snprintf(rel, sizeof rel, "assets/fonts/%s", ui_font_files[f]);
+    return datadir_find(rel, out, outlen);
 }
 
 static bool ui_fonts_setup(struct ui_gfx *g, struct ms_error *err)

@@ -7,7 +7,10 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 
+#include "scenario/lesson.h"
 #include "ui/ui.h"
+
+struct ui_picker;
 
 /* How a host is drawn. */
 enum ui_hkind {
@@ -320,6 +323,8 @@ struct ui_win {
     int down_x, down_y, last_x, last_y;
     char title[512];
     bool until_skip_text;
+    struct ui_picker *picker;           /* the lesson picker (O), NULL when closed */
+    char file_buf[SCN_LESSON_PATH_MAX]; /* w->file after a lesson was opened in place */
     bool fullscreen;   /* F: what the window was last asked to be */
     bool help_resume;  /* H paused playing: Esc or H plays on */ /* issue 9: drop the text event of the U that opened the menu */
 };
@@ -357,5 +362,43 @@ enum ui_mode ui_key_mode(const struct ui_view *v);
 /* Run the entry of the table for key k with modifiers mod in w's mode.
  * Returns false when no entry matches. */
 bool ui_key_dispatch(struct ui_win *w, SDL_Keycode k, uint16_t mod);
+/* ---- the lesson picker (ui_picker.c): O, --pick, the desktop entry ------------------ */
+
+struct scn_lessons;
+
+/* Every lesson found (scenario/lesson.h) with its title and summary, and
+ * "Open a file..." with a field to type a path into. The window owns one
+ * while it is open and draws it over the frame. */
+struct ui_picker {
+    struct scn_lessons *ls;
+    int sel;           /* 0 .. ls->n: a lesson, or ls->n for "Open a file..." */
+    int top;           /* the first row shown (scrolling) */
+    int shown;         /* how many rows the last draw had room for */
+    bool typing;       /* the file name field has the keys */
+    char text[1024];   /* what was typed */
+    SDL_Rect rows[64]; /* where the last draw put rows top .. top + shown - 1 */
+    unsigned min_px;   /* the smallest text of the last draw, in pixels */
+};
+
+enum ui_pick { UI_PICK_NONE, UI_PICK_REDRAW, UI_PICK_CLOSE, UI_PICK_LOAD };
+
+/* Scan the lessons now (titles read from the files). Can't fail: with no
+ * lessons, only "Open a file..." is offered. */
+struct ui_picker *ui_picker_new(void);
+/* Free it. NULL is a no-op. */
+void ui_picker_free(struct ui_picker *p);
+/* A key: Up / Down / Page Up / Page Down / Home / End choose, Enter opens
+ * (LOAD, with *path the file, borrowed from p), Esc closes (or leaves the
+ * file name field), a digit jumps to the lesson of that number. */
+enum ui_pick ui_picker_key(struct ui_picker *p, SDL_Keycode k, const char **path);
+/* Text typed (SDL_TEXTINPUT), into the file name field when it is open. */
+enum ui_pick ui_picker_text(struct ui_picker *p, const char *utf8);
+/* A click at (x, y) of the last frame: a row opens its lesson (or the file
+ * name field); outside the box closes. */
+enum ui_pick ui_picker_click(struct ui_picker *p, int x, int y, const char **path);
+/* The mouse wheel: scroll by dy rows (negative: up). */
+enum ui_pick ui_picker_wheel(struct ui_picker *p, int dy);
+/* Draw the picker over whatever g holds (theme and zoom as the window's). */
+void ui_picker_draw(struct ui_gfx *g, struct ui_picker *p, enum ui_theme theme, double zoom);
 
 #endif

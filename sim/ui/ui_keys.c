@@ -217,6 +217,14 @@ static void ui_k_escape(struct ui_win *w, int arg)
         v->focus = UI_FOCUS_NONE;
 }
 
+/* O: the lesson picker (ui_picker.c) takes the keys until it closes. */
+static void ui_k_picker(struct ui_win *w, int arg)
+{
+    (void)arg;
+    w->v.playing = false;
+    if (!w->picker) w->picker = ui_picker_new();
+}
+
 static void ui_k_quit(struct ui_win *w, int arg)
 {
     (void)arg;
@@ -379,6 +387,7 @@ const struct ui_key ui_keys[] = {
     {M, SDLK_d, 0, 0, ui_k_theme, 0, "D", "theme: dark, light, projector"},
     {M, SDLK_s, 0, 0, ui_k_shot, 0, "S", "save a PNG screenshot (in Pictures)"},
     {M, SDLK_r, 0, 0, ui_k_reload, 0, "R", "reload the scenario from disk, keeping the step"},
+    {M, SDLK_o, 0, 0, ui_k_picker, 0, "O", "open another lesson: the lesson picker"},
     {M, SDLK_e, 0, 0, ui_k_future, 0, "E", "scheduled events: what the simulation does next"},
     {M, SDLK_u, 0, 0, ui_k_until, 0, "U", "run until: retry, delivery, connection, time, fate"},
     {M, SDLK_p, 0, 0, ui_k_pins, 0, "P", "pin mailboxes and queues to the screen edge"},

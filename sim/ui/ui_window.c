@@ -13,14 +13,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "scenario/lesson.h"
 #include "ui/ui_int.h"
 
 
 static void ui_win_title(struct ui_win *w)
 {
     char t[512];
-    snprintf(t, sizeof t, "mailsim \xe2\x80\x94 %s \xe2\x80\x94 step %zu/%zu", ui_model_title(w->m),
-             w->v.step, ui_model_steps(w->m));
+    snprintf(t, sizeof t, "mailsim \xe2\x80\x94 %s%s \xe2\x80\x94 step %zu/%zu",
+             w->picker ? "choose a lesson \xe2\x80\x94 " : "", ui_model_title(w->m), w->v.step,
+             ui_model_steps(w->m));
     if (strcmp(t, w->title) != 0) {
         memcpy(w->title, t, sizeof t);
         SDL_SetWindowTitle(w->win, t);
@@ -44,6 +46,7 @@ static bool ui_win_gfx(struct ui_win *w, struct ms_error *err)
 static void ui_win_present(struct ui_win *w)
 {
     ui_draw(w->g, w->m, &w->v, NULL);
+    if (w->picker) ui_picker_draw(w->g, w->picker, w->v.theme, w->v.zoom);
     SDL_Surface *ws = SDL_GetWindowSurface(w->win);
     if (ws) {
         SDL_BlitSurface(w->g->surface, NULL, ws, NULL);
@@ -156,6 +159,58 @@ void ui_win_reload(struct ui_win *w)
     }
     ui_win_adopt(w, &nw);
     ui_win_say(w, false, "reloaded %s", w->file ? w->file : "the built-in lesson");
+}
+
+/* Open another lesson in place (the picker, a dropped file): a file name or
+ * a lesson's name. As R: when it does not load, the current lesson stays
+ * and the window says why. The new lesson starts at step 0. */
+static void ui_win_open(struct ui_win *w, const char *name)
+{
+    char path[SCN_LESSON_PATH_MAX];
+    struct scn_error se;
+    struct ui_world nw;
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    ui_picker_free(w->picker);
+    w->picker = NULL;
+    if (!w->app || !w->app->load) {
+        ui_win_say(w, true, "this window cannot load lessons");
+        return;
+    }
+    if (!scn_lesson_resolve(name, path, sizeof path, &se)) {
+        ui_win_say(w, true, "cannot open it, the current lesson stays: %.200s", se.text);
+        return;
+    }
+    if (w->app->load(w->app->ctx, path, &nw, &err) != 0) {
+        ui_win_say(w, true, "cannot open it, the current lesson stays: %s", err.msg);
+        return;
+    }
+    memcpy(w->file_buf, path, sizeof path);
+    w->file = w->file_buf; /* R reloads this one from now on */
+    struct ui_view fresh;
+    ui_view_init(&fresh);
+    fresh.theme = w->v.theme;
+    fresh.zoom = w->v.zoom;
+    fresh.tcp_detail = w->v.tcp_detail;
+    fresh.speed = w->v.speed;
+    w->v = fresh;
+    ui_win_adopt(w, &nw);
+    if (nw.scn && nw.scn->quiz) w->v.quiz = true;
+    ui_win_say(w, false, "opened %s", path);
+}
+
+/* What a key, click or wheel turn in the picker asks for. */
+static void ui_win_pick(struct ui_win *w, enum ui_pick what, const char *path)
+{
+    if (what == UI_PICK_LOAD && path) {
+        char name[SCN_LESSON_PATH_MAX];
+        snprintf(name, sizeof name, "%s", path); /* path lives in the picker */
+        ui_win_open(w, name);
+    } else if (what == UI_PICK_CLOSE) {
+        ui_picker_free(w->picker);
+        w->picker = NULL;
+    }
+    if (what != UI_PICK_NONE) w->dirty = true;
 }
 
 /* M: the message view (what clicking an envelope shows) at the next host,
@@ -319,6 +374,13 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
         w->v.notice[0] = '\0';
         w->dirty = true;
     }
+    if (w->picker) { /* the lesson picker has the keys */
+        const char *path = NULL;
+        if (e->keysym.sym == SDLK_q && !w->picker->typing) w->quit = true;
+        enum ui_pick what = ui_picker_key(w->picker, e->keysym.sym, &path);
+        ui_win_pick(w, what, path); /* path is set by the call before */
+        return;
+    }
     if (ui_key_dispatch(w, e->keysym.sym, e->keysym.mod)) w->dirty = true;
 }
 
@@ -332,6 +394,10 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
         ui_win_key(w, &e->key);
         break;
     case SDL_TEXTINPUT:
+        if (w->picker) {
+            ui_win_pick(w, ui_picker_text(w->picker, e->text.text), NULL);
+            break;
+        }
         if (w->v.overlay == UI_OV_UNTIL) { /* issue 9 */
             if (!w->until_skip_text) ui_until_menu_text(&w->v, e->text.text);
             w->until_skip_text = false;
@@ -345,7 +411,15 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
             w->dirty = true;
         }
         break;
+    case SDL_DROPFILE: /* a scenario file dropped on the window opens in place */
+        ui_win_open(w, e->drop.file);
+        SDL_free(e->drop.file);
+        break;
     case SDL_MOUSEWHEEL: {
+        if (w->picker) {
+            ui_win_pick(w, ui_picker_wheel(w->picker, e->wheel.y > 0 ? -1 : 1), NULL);
+            break;
+        }
         /* Over the sequence diagram or the dialogue: scroll back (up) and
          * forward; over the network: zoom. */
         int mx, my;
@@ -375,6 +449,12 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
     }
     case SDL_MOUSEBUTTONDOWN:
         if (e->button.button != SDL_BUTTON_LEFT) break;
+        if (w->picker) {
+            const char *path = NULL;
+            enum ui_pick what = ui_picker_click(w->picker, e->button.x, e->button.y, &path);
+            ui_win_pick(w, what, path); /* path is set by the call before */
+            break;
+        }
         w->down = true;
         w->down_x = w->last_x = e->button.x;
         w->down_y = w->last_y = e->button.y;
@@ -484,6 +564,8 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
     ui_win_variants(&w); /* issue 9 */
     ui_model_set_title(w.m, world->title);
     if (w.v.step > ui_model_steps(w.m)) w.v.step = ui_model_steps(w.m);
+    if (w.v.pick_lesson) w.picker = ui_picker_new(); /* --pick: choose a lesson first */
+    w.v.pick_lesson = false;
     SDL_StartTextInput();
     Uint64 last = SDL_GetTicks64();
     while (!w.quit) {
@@ -511,6 +593,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
     }
     *world = w.world;
 out:
+    ui_picker_free(w.picker);
     ui_model_free(w.m);
     ui_gfx_free(w.g);
     SDL_DestroyWindow(w.win);

@@ -1,6 +1,6 @@
 /* bench_smtp.c -- SMTP transactions per second between the client engine
  * and the server engine in memory: one persistent session, each transaction
- * one 2 KB message to three recipients (issue 3 target: >= 200,000/s on one
+ * one 2 KB message to three recipients (target: >= 200,000/s on one
  * core). A malloc wrapper counts heap allocations in the steady state,
  * which must be zero (no allocation per line). Prints
  *   bench smtp_txn_per_s <value> txn/s

@@ -1,6 +1,8 @@
 /* replay_main.c -- run a libFuzzer target over its corpus without libFuzzer,
  * so gcc builds under ASan+UBSan replay every seed and every past crash in
- * 'make test'. Usage: fuzz_x_replay DIR|FILE... */
+ * 'make test'. Usage: fuzz_x_replay DIR|FILE...
+ * A path that does not exist, or a run that replays no input at all, fails:
+ * a missing corpus must not pass as a replayed one. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,23 +42,36 @@ int main(int argc, char **argv)
     int files = 0, rc = 0;
     for (int i = 1; i < argc; i++) {
         struct stat st;
-        if (stat(argv[i], &st) != 0) continue;
+        if (stat(argv[i], &st) != 0) {
+            fprintf(stderr, "replay: %s does not exist\n", argv[i]);
+            rc = 1;
+            continue;
+        }
         if (S_ISDIR(st.st_mode)) {
             DIR *d = opendir(argv[i]);
+            if (!d) {
+                fprintf(stderr, "replay: cannot open folder %s\n", argv[i]);
+                rc = 1;
+                continue;
+            }
             struct dirent *e;
-            while (d && (e = readdir(d)) != NULL) {
+            while ((e = readdir(d)) != NULL) {
                 if (e->d_name[0] == '.') continue;
                 char path[4096];
                 snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name);
                 rc |= replay_file(path);
                 files++;
             }
-            if (d) closedir(d);
+            closedir(d);
         } else {
             rc |= replay_file(argv[i]);
             files++;
         }
     }
     printf("replayed %d inputs\n", files);
+    if (files == 0) {
+        fprintf(stderr, "replay: no input to replay (is the corpus folder empty?)\n");
+        return 1;
+    }
     return rc;
 }

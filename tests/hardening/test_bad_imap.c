@@ -1,4 +1,4 @@
-/* test_bad_imap.c -- the IMAP items of issue 8's list that the engine's own
+/* test_bad_imap.c -- the IMAP rows of docs/bad-inputs.md that the engine's own
  * tests did not spell out: 4000 nested parentheses before login (I6, Dovecot
  * CVE-2026-27857), mailbox names with "..", "/", "*", "%", quotes, CTL and
  * 8-bit octets (I11), SELECT of a traversal path. Exact replies; each input

@@ -1,5 +1,5 @@
 /* test_bounded.c -- every engine keeps its memory bounded under a long hostile
- * stream (bad-inputs X4, X5, C1, L3; issue 8 "memory stays bounded").
+ * stream (bad-inputs X4, X5, C1, L3).
  *
  * Each case feeds an engine megabytes of hostile input through its public
  * sans-I/O API -- a 10 MB line without CRLF, 100,000 pipelined commands from a

@@ -1,6 +1,6 @@
 /* test_random_faults.c -- random scenarios with faults, run headless, checked
- * against the simulation invariants (issue 8 "Faults and the invariant";
- * bad-inputs.md d.2 and d.3).
+ * against the simulation invariants (docs/bad-inputs.md d.2
+ * and d.3).
  *
  * For each seed: scn_generate() makes a valid scenario with hosts and links
  * going down and up and lossy links; the world runs it to the end; then

@@ -32,15 +32,12 @@ def bound_test(seconds=120):
     signal.alarm(seconds)
 
 
-def skip_unless_tool(name):
-    """Skip (exit 0 with a message) when a tool is missing, unless CI is set."""
+def require_tool(name):
+    """Fail, naming the command that installs it, when a tool is missing."""
     if shutil.which(name):
         return
-    if os.environ.get("CI"):
-        print("FAIL: %s is not installed (make deps-test installs it)" % name)
-        sys.exit(1)
-    print("SKIP: %s is not installed (make deps-test installs it)" % name)
-    sys.exit(0)
+    print("FAIL: %s is not installed (make deps-test installs it)" % name)
+    sys.exit(1)
 
 
 class Live:

@@ -6,7 +6,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from livehelp import NET, Live, bound_test, check, skip_unless_tool  # noqa: E402
+from livehelp import NET, Live, bound_test, check, require_tool  # noqa: E402
 
 
 def curl(*args):
@@ -16,7 +16,7 @@ def curl(*args):
 
 
 def main():
-    skip_unless_tool("curl")
+    require_tool("curl")
     bound_test(120)
     with Live() as live, tempfile.NamedTemporaryFile("w", suffix=".eml", delete=False) as f:
         f.write("From: carol@example.org\r\nTo: dave@example.net\r\nSubject: sent by curl\r\n"

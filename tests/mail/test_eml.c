@@ -1,4 +1,4 @@
-/* test_eml.c -- a real message file sent as it is (issue 9, "Import"):
+/* test_eml.c -- a real message file sent as it is:
  * it arrives in Bob's mailbox byte for byte (CRLF, plus the servers'
  * Return-Path and Received), non-messages are refused with exact reasons
  * and no loss, 8-bit bodies need 8BITMIME, and --import-eml prints the

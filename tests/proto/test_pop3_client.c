@@ -108,6 +108,28 @@ static void test_bad_password(void **state)
     h_server_fini(&h);
 }
 
+/* RFC 1939 §5 (DELE): a message marked as deleted cannot be referred to
+ * again in the session; the teaching switch asks for it once, gets -ERR,
+ * and the session goes on to the next message and QUIT. */
+static void test_retr_after_dele(void **state)
+{
+    (void)state;
+    struct h_server h;
+    rfc_server(&h);
+    struct pop3_client_cfg cfg = {.user = "mrose", .pass = "tanstaaf", .mode = POP3_MODE_DELETE,
+                                  .retr_after_dele = true};
+    struct pop3_client *c = pop3_client_new(&cfg);
+    assert_non_null(c);
+    struct h_pipe_result r;
+    h_pipe_run(&h, c, 0, &r);
+    assert_string_equal(r.got, "uid-1=44;uid-2=54;");
+    assert_string_equal(h.deleted, "uid-1 uid-2");
+    assert_int_equal(pop3_client_retrieved(c), 2);
+    assert_int_equal(pop3_client_state(c), POP3_C_DONE);
+    pop3_client_free(c);
+    h_server_fini(&h);
+}
+
 /* Byte-stuffing round trip: a message whose every line starts with dots. */
 static void test_stuffing_round_trip(void **state)
 {
@@ -231,7 +253,7 @@ int main(void)
         cmocka_unit_test(test_apop_download_and_delete),
         cmocka_unit_test(test_keep_mode_skips_known),
         cmocka_unit_test(test_every_split_same_result),
-        cmocka_unit_test(test_bad_password),
+        cmocka_unit_test(test_bad_password), cmocka_unit_test(test_retr_after_dele),
         cmocka_unit_test(test_stuffing_round_trip),
         cmocka_unit_test(test_malformed_server_output),
         cmocka_unit_test(test_bad_config),

@@ -375,6 +375,36 @@ static void test_add_refuses(void **state)
     smtp_client_free(c);
 }
 
+/* The UNSAFE switch of the smuggling lesson: a bare LF goes out as it is,
+ * and dot-stuffing still happens only after CRLF (RFC 5321 §4.5.2), so
+ * LF "." CRLF reaches the server unstuffed: the outbound half of the
+ * CVE-2023-51764 class. Without the switch the same body is refused. */
+static void test_unsafe_bare_lf(void **state)
+{
+    (void)state;
+    static const char body[] = "Hi\r\n\n.\r\nMAIL FROM:<x@y.example>\r\n";
+    struct smtp_client_cfg cfg;
+    smtp_client_cfg_default(&cfg);
+    cfg.unsafe_allow_bare_lf = true;
+    struct script s;
+    sc_start(&s, &cfg);
+    add(&s, one_rcpt, 1, body);
+    smtp_client_quit(s.c);
+    sc_feed(&s, "220 mx\r\n");
+    sc_feed(&s, EHLO_PIPE);
+    sc_feed(&s, "250 ok\r\n250 ok\r\n");
+    const char *out = sc_feed(&s, "354 go\r\n");
+    assert_string_equal(out, "Hi\r\n\n.\r\nMAIL FROM:<x@y.example>\r\n.\r\n");
+    sc_end(&s);
+    smtp_client_cfg_default(&cfg);
+    struct smtp_client *c = smtp_client_new(&cfg);
+    struct smtp_client_txn t = {"alice@a.example", one_rcpt, 1, body, strlen(body), NULL};
+    struct ms_error err;
+    assert_false(smtp_client_add(c, &t, &err));
+    assert_string_equal(err.msg, "message line 2 has a bare LF; only CRLF may end a line");
+    smtp_client_free(c);
+}
+
 static void test_auth_not_offered(void **state)
 {
     (void)state;
@@ -415,7 +445,7 @@ int main(void)
         cmocka_unit_test(test_unsolicited),             cmocka_unit_test(test_data_refused_sends_no_data),
         cmocka_unit_test(test_all_refused_pipelined_dummy_dot), cmocka_unit_test(test_lost_after_dot),
         cmocka_unit_test(test_timeouts),                cmocka_unit_test(test_421_and_554_greeting),
-        cmocka_unit_test(test_8bit_and_size),           cmocka_unit_test(test_add_refuses),
+        cmocka_unit_test(test_8bit_and_size),           cmocka_unit_test(test_add_refuses), cmocka_unit_test(test_unsafe_bare_lf),
         cmocka_unit_test(test_auth_not_offered),        cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests_name("smtp_client", tests, NULL, NULL);

@@ -417,7 +417,7 @@ static void test_unauthorised_pipelining(void **state)
     smtp_server_recv(s, two, strlen(two));
     tu_server_drain(s, &r);
     assert_string_equal(r.out.p, GREET "250 mx.example.org\r\n"
-                        "554 5.5.0 Error: unauthorised pipelining: commands sent before the reply, but PIPELINING is "
+                        "554 Error: unauthorised pipelining: commands sent before the reply, but PIPELINING is "
                         "not in use (RFC 2920 3.1); closing\r\n");
     smtp_server_free(s);
     srv_result_free(&r);
@@ -474,7 +474,7 @@ static void test_auth(void **state)
         {EHLO_IN "AUTH PLAIN\r\n*\r\n", EHLO_AUTH "334 \r\n501 5.7.0 Authentication cancelled\r\n"},
         {EHLO_IN "AUTH CRAM-MD5\r\n", EHLO_AUTH "504 5.5.4 Unrecognized authentication type\r\n"},
         {EHLO_IN "AUTH\r\n", EHLO_AUTH "501 5.5.4 Syntax: AUTH mechanism [initial-response]\r\n"},
-        {"HELO c.example\r\n" PLAIN_OK, "250 mx.example.org\r\n503 5.5.1 Error: send EHLO first\r\n"},
+        {"HELO c.example\r\n" PLAIN_OK, "250 mx.example.org\r\n503 Error: send EHLO first\r\n"},
         {EHLO_IN "AUTH LOGIN\r\nYWxpY2U=\r\nc2VjcmV0\r\n",
          EHLO_AUTH "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n235 2.7.0 Authentication successful\r\n"},
         /* S19: a failed LOGIN then PLAIN starts from a fresh state */
@@ -607,6 +607,99 @@ static void test_names(void **state)
     for (int i = 0; i < SMTP_EV_COUNT; i++) assert_string_not_equal(smtp_event_kind_name((enum smtp_event_kind)i), "?");
 }
 
+/* RFC 5321 §4.1.1.1 and §2.2.1: a client that greets with HELO uses no
+ * extension, so the reply is one line and no reply carries an enhanced
+ * status code (RFC 2034 codes are an extension); MAIL parameters, which only
+ * extensions define (§4.1.1.11), are refused. The scenario's own wording
+ * replaces the text after each positive code. */
+static void test_helo_session_and_texts(void **state)
+{
+    (void)state;
+    struct smtp_server_cfg cfg;
+    smtp_server_cfg_default(&cfg);
+    cfg.hostname = "hamburger.edu";
+    cfg.texts.greeting = "{host}";
+    cfg.texts.helo = "Hello {client}, pleased to meet you";
+    cfg.texts.mail = "{sender} ... Sender ok";
+    cfg.texts.rcpt = "{rcpt} ... Recipient ok";
+    cfg.texts.data = "Enter mail, end with \".\" on a line by itself";
+    cfg.texts.queued = "Message accepted for delivery";
+    cfg.texts.quit = "{host} closing connection";
+    const char in[] = "HELO crepes.fr\r\nMAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\n"
+                      "DATA\r\nDo you like ketchup?\r\n..How about pickles?\r\n.\r\nQUIT\r\n";
+    struct srv_result r;
+    srv_drive(&cfg, in, strlen(in), TU_PER_LINE, &r);
+    assert_string_equal(r.out.p, "220 hamburger.edu\r\n"
+                                 "250 Hello crepes.fr, pleased to meet you\r\n"
+                                 "250 alice@crepes.fr ... Sender ok\r\n"
+                                 "250 bob@hamburger.edu ... Recipient ok\r\n"
+                                 "354 Enter mail, end with \".\" on a line by itself\r\n"
+                                 "250 Message accepted for delivery\r\n"
+                                 "221 hamburger.edu closing connection\r\n");
+    assert_string_equal(r.messages.p, "Do you like ketchup?\r\n.How about pickles?\r\n\n--END--\n");
+    srv_result_free(&r);
+    /* The same server after EHLO: extensions and enhanced codes, same wording. */
+    const char in2[] = "EHLO crepes.fr\r\nMAIL FROM:<alice@crepes.fr>\r\n";
+    srv_drive(&cfg, in2, strlen(in2), TU_PER_LINE, &r);
+    assert_non_null(strstr(r.out.p, "250-Hello crepes.fr, pleased to meet you\r\n250-PIPELINING\r\n"));
+    assert_non_null(strstr(r.out.p, "250 2.1.0 alice@crepes.fr ... Sender ok\r\n"));
+    srv_result_free(&r);
+    /* After HELO, SIZE= is not a parameter the client may use. */
+    smtp_server_cfg_default(&cfg);
+    expect("HELO c.example\r\nMAIL FROM:<a@a.example> SIZE=10\r\n",
+           "250 mx.example.org\r\n555 Unsupported MAIL parameter SIZE\r\n");
+}
+
+/* RFC 5321 §3.8 and §4.2.2: a busy server greets with 421 and closes. */
+static void test_busy_greeting(void **state)
+{
+    (void)state;
+    struct smtp_server_cfg cfg;
+    smtp_server_cfg_default(&cfg);
+    cfg.busy = true;
+    struct smtp_server *s = smtp_server_new(&cfg);
+    const char *out;
+    size_t n = smtp_server_out(s, &out);
+    assert_int_equal(n, strlen("421 mx.example.org Service not available, closing transmission channel\r\n"));
+    assert_memory_equal(out, "421 mx.example.org Service not available, closing transmission channel\r\n", n);
+    assert_true(smtp_server_closed(s));
+    smtp_server_free(s);
+}
+
+/* The UNSAFE switches of the smuggling lesson (CVE-2023-51764 class). With
+ * unsafe_lenient_data_end, LF "." CRLF ends the data, so the bytes after it
+ * become a second, forged transaction; with unsafe_accept_bare_lf alone the
+ * same bytes are one message holding a bare LF; by default (RFC 5321 §2.3.8)
+ * the message is refused. */
+static void test_unsafe_bare_lf_switches(void **state)
+{
+    (void)state;
+    struct tbuf b = {0};
+    tbuf_str(&b, EHLO_IN MAIL_IN RCPT_IN "DATA\r\nhello\r\n\n.\r\n"
+                 "MAIL FROM:<ceo@bank.example>\r\nRCPT TO:<b@b.example>\r\nDATA\r\nforged\r\n.\r\nQUIT\r\n");
+    struct smtp_server_cfg cfg;
+    smtp_server_cfg_default(&cfg);
+    cfg.unsafe_lenient_data_end = true;
+    cfg.forbid_unauth_pipelining = false;
+    struct srv_result r;
+    srv_drive(&cfg, b.p, b.len, TU_PER_LINE, &r);
+    assert_string_equal(r.messages.p, "hello\r\n\r\n\n--END--\nforged\r\n\n--END--\n");
+    assert_non_null(strstr(r.out.p, QUEUED MAIL_OK RCPT_OK DATA_OK QUEUED));
+    srv_result_free(&r);
+    smtp_server_cfg_default(&cfg);
+    cfg.unsafe_accept_bare_lf = true;
+    srv_drive(&cfg, b.p, b.len, TU_PER_LINE, &r);
+    assert_string_equal(r.messages.p, "hello\r\n\n.\r\nMAIL FROM:<ceo@bank.example>\r\nRCPT TO:<b@b.example>\r\n"
+                                      "DATA\r\nforged\r\n\n--END--\n");
+    srv_result_free(&r);
+    smtp_server_cfg_default(&cfg);
+    srv_drive(&cfg, b.p, b.len, TU_PER_LINE, &r);
+    assert_string_equal(r.messages.p ? r.messages.p : "", "");
+    assert_non_null(strstr(r.out.p, "550 5.5.2 Message refused: bare <LF> in line 2"));
+    srv_result_free(&r);
+    tbuf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -619,6 +712,8 @@ int main(void)
         cmocka_unit_test(test_unauthorised_pipelining), cmocka_unit_test(test_auth),
         cmocka_unit_test(test_timeout_and_hangup), cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_custom_verdicts),   cmocka_unit_test(test_names),
+        cmocka_unit_test(test_helo_session_and_texts), cmocka_unit_test(test_busy_greeting),
+        cmocka_unit_test(test_unsafe_bare_lf_switches),
     };
     return cmocka_run_group_tests_name("smtp_server", tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* test_lecture.c -- lecture features of the window (issue 9) as pure
+/* test_lecture.c -- lecture features of the window as pure
  * functions of a trace: the pending-event set at a step, run-until targets
  * and the run-until menu, and the future-event panel drawn offscreen. */
 #include <setjmp.h>

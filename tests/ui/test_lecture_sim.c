@@ -1,4 +1,4 @@
-/* test_lecture_sim.c -- lecture features on real simulations (issue 9):
+/* test_lecture_sim.c -- lecture features on real simulations:
  * slider changes and variants through ui_app simulate again, a saved
  * scenario reloads to the same trace (hash), --save-scenario never replaces
  * a file unless asked, chaos is deterministic under the seed and moves with
