@@ -195,6 +195,22 @@ static void ui_layout_frame(struct ui_frame *f)
 {
     float W = f->W, H = f->H;
     float sh = ui_px(f, 50), nh = ui_px(f, 132), th = ui_px(f, 80);
+    /* The narration bar is as tall as the lesson's longest narration needs
+     * at the narration's least size (the same for every step of a lesson,
+     * so panels do not jump), at most a third of the window. */
+    if (f->m->narr_longest != SIZE_MAX) {
+        char text[1024];
+        size_t len;
+        const uint8_t *d = trace_data(trace_get(f->m->tr, f->m->narr_longest), &len);
+        size_t n = len < sizeof text - 1 ? len : sizeof text - 1;
+        memcpy(text, d, n);
+        text[n] = '\0';
+        float least = H >= 1000 ? UI_PX_NARR : UI_PX_SMALL;
+        float need = (float)ui_p_text_wrap_height(f->g, UI_F_BOLD, ui_px(f, least),
+                                                  (int)(W - ui_px(f, 40)), text) +
+                     ui_px(f, 10);
+        if (need > nh) nh = need < H / 3 ? need : H / 3;
+    }
     float top = sh, mid = H - sh - nh - th;
     if (mid < ui_px(f, 120)) mid = ui_px(f, 120);
     f->status = (SDL_FRect){0, 0, W, sh};

@@ -150,11 +150,19 @@ void ui_d_status(struct ui_frame *f)
     char clock[64], left[200], right[300];
     ui_fmt_clock(f->t, clock, sizeof clock);
     double sp = ui_view_speed_factor(f->v);
-    char spd[32];
-    if (sp < 1)
-        snprintf(spd, sizeof spd, "1/%.0f\xc3\x97", 1 / sp);
+    char spd[64];
+    /* What the speed means: at 1x one millisecond of network time takes 50
+     * ms on screen (UI_REAL_PER_US in ui_model.c; idle gaps are squeezed). */
+    double per = 50.0 / sp;
+    char unit[24];
+    if (per >= 1)
+        snprintf(unit, sizeof unit, "%.0f ms", per);
     else
-        snprintf(spd, sizeof spd, "%.0f\xc3\x97", sp);
+        snprintf(unit, sizeof unit, "%.1f ms", per);
+    if (sp < 1)
+        snprintf(spd, sizeof spd, "1/%.0f\xc3\x97 (1 ms = %s)", 1 / sp, unit);
+    else
+        snprintf(spd, sizeof spd, "%.0f\xc3\x97 (1 ms = %s)", sp, unit);
     size_t pos, total;
     ui_view_grain_pos(f->v, f->m, &pos, &total);
     snprintf(left, sizeof left, "%s   %s   %s %zu / %zu   speed %s%s",

@@ -39,6 +39,13 @@ void ui_d_controls(struct ui_frame *f)
         ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), col, b.x + ui_px(f, 640), y, UI_AL_LEFT, row);
         y += ui_px(f, 40);
     }
+    if (n > shown) { /* the list scrolls: a bar says where the rows shown are */
+        float top = b.y + ui_px(f, 64), bh = ui_px(f, 40) * (float)shown;
+        float bx = b.x + b.w - ui_px(f, 14);
+        ui_p_fill(f->g, bx, top, ui_px(f, 4), bh, f->c->grid);
+        ui_p_fill(f->g, bx - ui_px(f, 1), top + bh * (float)first / (float)n, ui_px(f, 6),
+                  bh * (float)shown / (float)n, f->c->dim);
+    }
     ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, b.x + ui_px(f, 24),
               b.y + b.h - ui_px(f, 44), UI_AL_LEFT,
               "Up / Down choose, Left / Right move the slider or switch up / down, Enter applies, "

@@ -441,7 +441,8 @@ static void test_notice_in_narration_bar(void **state)
     uint8_t *bad = frame(f, &v, NULL);
     int w, h, pitch;
     ui_gfx_pixels(f->g, &w, &h, &pitch);
-    /* The bar sits just above the timeline: 132 and 80 px tall at scale 1. */
+    /* The bar sits just above the timeline (80 px tall at scale 1): at
+     * least 132 px, at most a third of the frame. */
     double sc = f->g->scale;
     int y = H - (int)((80 + 66) * sc);
     uint32_t a, b;
@@ -450,7 +451,7 @@ static void test_notice_in_narration_bar(void **state)
     assert_int_equal(b & 0xffffff, 0xd55e00);
     assert_int_not_equal(a & 0xffffff, 0xd55e00);
     /* Only the bar changed. */
-    size_t top = (size_t)(H - (int)((80 + 132) * sc) - 2) * (size_t)pitch;
+    size_t top = (size_t)(H - (int)(80 * sc) - H / 3 - 2) * (size_t)pitch; /* bar <= H/3 */
     assert_memory_equal(plain, bad, top);
     v.notice[0] = '\0';
     uint8_t *back = frame(f, &v, NULL);
@@ -577,6 +578,70 @@ static void test_missing_font_is_a_clear_error(void **state)
     assert_non_null(strstr(err.msg, "MAILSIM_FONT"));
 }
 
+/* The grains of Right / Left: the line grain lands only on what a lecturer
+ * teaches and skips message text after its first line; the TCP grain with
+ * TCP detail hidden never lands on a hidden record; at every grain a step
+ * back shows the very frame seen on the way forward. The pairing numbers
+ * each SMTP reply with its command, pipelined ones too. */
+static void test_grains_and_pairs(void **state)
+{
+    struct fx *f = *state;
+    const struct trace *tr = f->tr;
+    for (int grain = 0; grain < UI_GRAIN_COUNT; grain++) {
+        for (int detail = 0; detail < 2; detail++) {
+            struct ui_view v;
+            ui_view_init(&v);
+            v.grain = (enum ui_grain)grain;
+            v.tcp_detail = detail;
+            size_t prev = 0;
+            for (int i = 0; i < 60; i++) {
+                ui_view_step_grain(&v, f->m, 1);
+                assert_true(v.step > prev);
+                const struct trace_rec *r = trace_get(tr, v.step - 1);
+                const struct trace_seg *s = trace_as_seg(r);
+                if (grain == UI_GRAIN_LINE) /* never a bare TCP segment */
+                    assert_true(!s || r->kind == TR_SEG_LOST || r->kind >= TR_DGRAM_SENT);
+                if (grain == UI_GRAIN_TCP && !detail && s && r->kind < TR_DGRAM_SENT)
+                    assert_true(s->len > 0 || (s->flags & NETEV_RST) || r->kind == TR_SEG_LOST);
+                prev = v.step;
+            }
+            uint8_t *a = frame(f, &v, NULL);
+            size_t at = v.step;
+            ui_view_step_grain(&v, f->m, 1);
+            ui_view_step_grain(&v, f->m, -1);
+            assert_int_equal(v.step, at);
+            uint8_t *b = frame(f, &v, NULL);
+            assert_memory_equal(a, b, frame_bytes(f));
+            free(a);
+            free(b);
+            size_t pos, total;
+            ui_view_grain_pos(&v, f->m, &pos, &total);
+            assert_true(pos > 0 && pos <= total && total <= ui_model_steps(f->m));
+        }
+    }
+    /* Pairs: in the first SMTP connection, EHLO is command 1 and its reply
+     * (after the greeting) carries 1; MAIL, RCPT, DATA (pipelined) are 2, 3,
+     * 4 and their replies come back 2, 3, 4 in order. */
+    const struct ui_model *m = f->m;
+    uint32_t conn = 0;
+    for (uint32_t c = 1; c < m->n_conns && !conn; c++)
+        if (m->conn_off[c + 1] > m->conn_off[c]) conn = c;
+    assert_true(conn > 0);
+    size_t n = m->conn_off[conn + 1] - m->conn_off[conn];
+    struct ui_dline *dl = calloc(n, sizeof *dl);
+    ui_pairs(m, conn, dl);
+    char seen[256] = "";
+    for (size_t i = 0; i < n && strlen(seen) < 200; i++) {
+        if (dl[i].kind != UI_DL_CMD && dl[i].kind != UI_DL_REPLY && dl[i].kind != UI_DL_GREETING)
+            continue;
+        size_t o = strlen(seen);
+        snprintf(seen + o, sizeof seen - o, "%s%u ",
+                 dl[i].kind == UI_DL_CMD ? "C" : dl[i].kind == UI_DL_REPLY ? "S" : "G", dl[i].pair);
+    }
+    assert_string_equal(seen, "G0 C1 S1 C2 C3 C4 S2 S3 S4 C5 S5 C6 S6 ");
+    free(dl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -586,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_step_back_equals_step_forward),
         cmocka_unit_test(test_playing_lands_on_the_same_frame),
         cmocka_unit_test(test_navigation),
+        cmocka_unit_test(test_grains_and_pairs),
         cmocka_unit_test(test_dialogue_connection_choice),
         cmocka_unit_test(test_hits),
         cmocka_unit_test(test_overlays_draw),
