@@ -195,17 +195,18 @@ static void ui_layout_frame(struct ui_frame *f)
 {
     float W = f->W, H = f->H;
     float sh = ui_px(f, 50), nh = ui_px(f, 132), th = ui_px(f, 80);
-    /* The narration bar is as tall as the lesson's longest narration needs
+    /* The narration bar is as tall as the lesson's tallest narration needs
      * at the narration's least size (the same for every step of a lesson,
-     * so panels do not jump), at most a third of the window. */
-    if (f->m->narr_longest != SIZE_MAX) {
+     * so panels do not jump), at most a third of the window. Texts are
+     * measured through the text cache: after the first frame, lookups. */
+    float least = H >= 1000 ? UI_PX_NARR : UI_PX_SMALL;
+    for (size_t i = 0; i < f->m->n_narrs && i < 256; i++) {
         char text[1024];
         size_t len;
-        const uint8_t *d = trace_data(trace_get(f->m->tr, f->m->narr_longest), &len);
+        const uint8_t *d = trace_data(trace_get(f->m->tr, f->m->narrs[i]), &len);
         size_t n = len < sizeof text - 1 ? len : sizeof text - 1;
         memcpy(text, d, n);
         text[n] = '\0';
-        float least = H >= 1000 ? UI_PX_NARR : UI_PX_SMALL;
         float need = (float)ui_p_text_wrap_height(f->g, UI_F_BOLD, ui_px(f, least),
                                                   (int)(W - ui_px(f, 40)), text) +
                      ui_px(f, 10);

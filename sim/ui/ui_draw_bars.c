@@ -33,8 +33,10 @@ void ui_d_narration(struct ui_frame *f)
     float px = ui_px(f, UI_PX_NARR);
     /* A small frame (14 px floor) may go further down. */
     float least = f->H >= 1000 ? UI_PX_NARR : UI_PX_SMALL;
-    for (float size = UI_PX_NARR + 4; size >= least; size -= 2) {
+    for (float size = UI_PX_NARR + 4;; size -= 2) {
+        if (size < least) size = least; /* the bar is sized for this one */
         px = ui_px(f, size);
+        if (size <= least) break;
         if (ui_p_text_wrap_height(f->g, UI_F_BOLD, px, wrap, text) <= r.h - ui_px(f, 8)) break;
     }
     ui_p_text_wrap(f->g, UI_F_BOLD, px, ink, r.x + ui_px(f, 20), r.y + ui_px(f, 4), wrap, text,

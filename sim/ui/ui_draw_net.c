@@ -393,13 +393,14 @@ static float ui_host_place(struct ui_frame *f, size_t h, const struct ui_hosttex
         float py0 = f->topo.y + ui_px(f, 36), py1 = f->topo.y + f->topo.h - ui_px(f, 4);
     /* Slid at most so far that the text still touches its icon's column. */
     static const float slide[] = {0, 0.2f, -0.2f, 0.4f, -0.4f, 0.6f, -0.6f, 1, -1};
-        float ys[5] = {cy + sz * 0.58f, cy - sz * 0.6f - t->height, cy - t->height / 2,
-                       cy + sz * 0.9f, cy - sz * 0.9f - t->height};
+        float ys[7] = {cy + sz * 0.58f, cy - sz * 0.6f - t->height, cy - t->height / 2,
+                       cy + sz * 0.9f, cy - sz * 0.9f - t->height, cy + sz * 1.2f,
+                       cy - sz * 1.2f - t->height};
         SDL_FRect own = {cx - sz * 0.6f, cy - sz * 0.55f, sz * 1.2f, sz * 1.1f};
         float best = INFINITY;
         SDL_FRect at = {cx - t->width / 2, ys[0], t->width, t->height};
         for (size_t si = 0; si < MS_ARRAY_LEN(slide) && best > 0; si++) {
-            for (int yi = 0; yi < 5 && best > 0; yi++) {
+            for (int yi = 0; yi < 7 && best > 0; yi++) {
                 float reach = fminf(t->width / 2, sz * 0.55f) + sz * 0.62f;
                 float x = cx - t->width / 2 + slide[si] * (slide[si] * slide[si] >= 1 ? t->width / 2 + sz * 0.62f : reach);
                 if (yi == 2 && slide[si] > -0.99f && slide[si] < 0.99f) continue; /* on the icon */
@@ -421,8 +422,8 @@ static float ui_host_place(struct ui_frame *f, size_t h, const struct ui_hosttex
                 }
                 for (size_t o = 0; o < m->nh; o++) {
                     if (o == h) continue;
-                    SDL_FRect ic = {f->hx[o] - sz * 0.6f, f->hy[o] - sz * 0.55f, sz * 1.2f,
-                                    sz * 1.1f};
+                    SDL_FRect ic = {f->hx[o] - sz * 0.65f, f->hy[o] - sz * 0.6f, sz * 1.3f,
+                                    sz * 1.2f}; /* with a little air */
                     SDL_FRect po = placed[o];
                     float gap = ui_px(f, 8); /* a little air between hosts' texts */
                     po.x -= gap;
@@ -473,9 +474,21 @@ static void ui_d_hosts(struct ui_frame *f)
             struct ui_hosttext tb;
             SDL_FRect atb;
             ui_host_text(f, h, &tb, true);
-            if (ui_host_place(f, h, &tb, placed, &atb) < cost) {
+            float cb = ui_host_place(f, h, &tb, placed, &atb);
+            if (cb < cost) {
                 t = tb;
                 at = atb;
+                cost = cb;
+            }
+            if (cost > 0) { /* still no room: the name alone (M and P show the rest) */
+                tb.n = 1;
+                tb.width = (float)tb.w[0] + ui_px(f, 8);
+                tb.height = (float)tb.h[0];
+                cb = ui_host_place(f, h, &tb, placed, &atb);
+                if (cb < cost) {
+                    t = tb;
+                    at = atb;
+                }
             }
         }
         cx = at.x + at.w / 2; /* the text block's own centre */

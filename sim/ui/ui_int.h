@@ -83,7 +83,8 @@ struct ui_model {
     int bins_w;
     size_t *gaps; /* records preceded by a gap >= UI_GAP_LABEL_US */
     size_t n_gaps;
-    size_t narr_longest; /* the longest NARRATION record (sizes the bar), or SIZE_MAX */
+    size_t *narrs; /* NARRATION records (the tallest sizes the narration bar) */
+    size_t n_narrs;
     size_t *teach; /* records a step at the line grain lands on */
     size_t n_teach;
     size_t *quiet; /* records hidden without TCP detail (handshakes, bare ACKs) */

@@ -479,8 +479,7 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     size_t cap_lines = 0, cap_msgs = 0, cap_rows = 0, cap_rows_tcp = 0, cap_gaps = 0,
            cap_timers = 0, cap_teach = 0, cap_quiet = 0;
     uint8_t *endpoint = ms_xcalloc(m->nh + 1, 1);
-    size_t narr_len = 0;
-    m->narr_longest = SIZE_MAX;
+    size_t cap_narrs = 0;
     uint32_t max_conn = 0;
     sim_us prev = m->n ? trace_get(tr, 0)->t : 0, acc = 0;
     for (size_t i = 0; i < m->n; i++) {
@@ -494,10 +493,7 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
         const struct trace_seg *s = trace_as_seg(r);
         const struct trace_line *l = trace_as_line(r);
         if (ui_model_teaches(k)) ui_push(&m->teach, &m->n_teach, &cap_teach, i);
-        if (k == TR_NARRATION && r->len > narr_len) {
-            narr_len = r->len;
-            m->narr_longest = i;
-        }
+        if (k == TR_NARRATION) ui_push(&m->narrs, &m->n_narrs, &cap_narrs, i);
         if (s && k < TR_DGRAM_SENT && s->len == 0 && !(s->flags & NETEV_RST) && k != TR_SEG_LOST)
             ui_push(&m->quiet, &m->n_quiet, &cap_quiet, i);
         if (s) {
@@ -624,6 +620,7 @@ void ui_model_free(struct ui_model *m)
     free(m->timers);
     free(m->teach);
     free(m->dl);
+    free(m->narrs);
     free(m->lat);
     free(m->quiet);
     free(m);
