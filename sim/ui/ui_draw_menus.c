@@ -119,9 +119,14 @@ void ui_d_pin_menu(struct ui_frame *f)
 void ui_d_help(struct ui_frame *f)
 {
     size_t rows = 0;
-    for (size_t i = 0; i < ui_n_keys; i++)
-        rows += ui_keys[i].mode == UI_MODE_MAIN && ui_keys[i].keys != NULL;
-    float px = ui_px(f, 24), rowh = ui_px(f, 34), keyw = ui_px(f, 250);
+    float px = ui_px(f, 24), rowh = ui_px(f, 34), keyw = 0;
+    for (size_t i = 0; i < ui_n_keys; i++) {
+        if (ui_keys[i].mode != UI_MODE_MAIN || !ui_keys[i].keys) continue;
+        rows++;
+        int kw, kh; /* the key column as wide as its widest entry */
+        ui_p_text_size(f->g, UI_F_BOLD, px, ui_keys[i].keys, &kw, &kh);
+        if ((float)kw + ui_px(f, 16) > keyw) keyw = (float)kw + ui_px(f, 16);
+    }
     float avail = f->H - ui_px(f, 140);
     size_t per_col = (size_t)(avail / rowh);
     if (per_col < 1) per_col = 1;

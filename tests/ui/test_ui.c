@@ -19,8 +19,8 @@
 #include "mail/world.h"
 #include "ui/ui_int.h"
 
-#define W 960
-#define H 540
+#define W 1280
+#define H 720
 
 struct fx {
     struct scn_scenario *scn;
@@ -327,7 +327,7 @@ static void test_hits(void **state)
     free(frame(f, &v, NULL));
     /* Find each host by scanning the topology for host hits. */
     bool found[6] = {false};
-    for (int y = 40; y < H / 2; y += 4)
+    for (int y = 40; y < H * 3 / 4; y += 4)
         for (int x = 0; x < W * 6 / 10; x += 4) {
             struct ui_hit h = ui_gfx_hit(f->g, x, y);
             if (h.kind == UI_HIT_HOST && h.id < 6)
