@@ -6,9 +6,13 @@
 #   make test       deps (incl. test tools), build, run every test under ASan+UBSan
 #   make bench      build with -O2 and print "bench <name> <value> <unit>" lines
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
+#   make soak-live  an hour of bounded load on live mode; prints RSS start/peak/end
 #   make lint       layer-boundary check and cppcheck
 #   make install    PREFIX=/usr/local DESTDIR= (make uninstall removes it again)
 #   make deb        a Debian package, build/mailsim_VERSION_ARCH.deb
+#   make deps-web   install what the browser build and its test need (Debian)
+#   make web        deps-web, then the browser build: build/web/ is a static
+#                   site (docs/web.md)
 #
 # Sources are found by wildcard: every sim/<layer>/*.c is part of the library,
 # every tests/<layer>/test_*.c is a cmocka test program, every
@@ -31,7 +35,7 @@ Q := @
 say = @printf '  %-6s %s\n'
 endif
 
-PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig
+PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig openssl
 # Recursively expanded so that 'make deps' works before the packages exist.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -68,7 +72,8 @@ FUZZ_BIN := $(FUZZ_SRC:%.c=$(BUILD)/fuzz/%)
 REPLAY_BIN := $(FUZZ_SRC:%.c=$(BUILD)/san/%_replay)
 
 .PHONY: all deps deps-test run test unit-tests test-scripts bench fuzz fuzz-smoke \
-        lint format-check install uninstall icons deb clean golden soak
+        lint format-check install uninstall icons deb clean golden soak deps-web web \
+        web-page bench-web soak-live
 all: mailsim
 
 # ---- build -----------------------------------------------------------------
@@ -116,8 +121,12 @@ $(BUILD)/san/tests/fuzz/%_replay: tests/fuzz/%.c tests/fuzz/replay_main.c $(SAN_
 	$(Q)$(CC) $(WARN) $(DEFS) $(INC) -Itests $(SAN_FLAGS) $(PKG_CFLAGS) -o $@ $< \
 	  tests/fuzz/replay_main.c $(SAN_OBJ) $(PKG_LIBS) -lm
 
+# The browser test needs the web build: always in CI, elsewhere when the web
+# toolchain is installed (otherwise tests/web/test_web.py says SKIP).
 test: deps-test
 	@$(MAKE) --no-print-directory -j$(JOBS) mailsim unit-tests-build
+	@if [ -n "$${CI:-}" ] || sh scripts/deps-web.sh --check >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory web; fi
 	@sh scripts/run-tests.sh "$(BUILD)"
 
 unit-tests-build: $(TEST_BIN) $(REPLAY_BIN) $(BUILD)/san/mailsim
@@ -136,6 +145,53 @@ $(BUILD)/rel/tests/bench/%: tests/bench/%.c $(REL_OBJ)
 
 bench: $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
+	@python3 tests/bench/bench_web.py "$(BUILD)"
+
+# The page's own figures only (needs 'make web' first).
+bench-web:
+	@python3 tests/bench/bench_web.py "$(BUILD)"
+
+# ---- the browser build (docs/web.md) ------------------------------------------
+# scripts/web-deps.sh builds SDL2, FreeType, HarfBuzz, SDL2_ttf and cJSON from Debian's
+# source packages with emcc, into a cache outside build/ (kept across 'make
+# clean'), and writes where they are to $(WEB_OBJ)/deps.mk; then the library
+# (without live mode, sim/bridge) and web/*.c are compiled with emcc and the
+# page is assembled by scripts/web-page.sh.
+WEB      := $(BUILD)/web
+WEB_OBJ  := $(BUILD)/wasm
+WEB_SRC  := $(filter-out sim/bridge/%,$(LIB_SRC)) $(sort $(wildcard web/*.c))
+WEB_OBJS := $(WEB_SRC:%.c=$(WEB_OBJ)/%.o)
+WEB_DEFS := -D_POSIX_C_SOURCE=200809L -DMAILSIM_VERSION='"$(VERSION)"' \
+            -DMAILSIM_DATADIR='"/mailsim"'
+-include $(WEB_OBJ)/deps.mk
+WEB_ENV   = EM_CACHE='$(EM_CACHE)' EM_FROZEN_CACHE=0 NODE_PATH=/usr/share/nodejs
+WEB_INC   = $(foreach d,$(WEB_DEPS),-I$(d)/include -I$(d)/include/SDL2)
+WEB_LIBS  = $(foreach d,$(WEB_DEPS),-L$(d)/lib) -lSDL2_ttf -lharfbuzz -lfreetype -lSDL2 -lcjson
+WEB_LDFLAGS := -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=web -sEXIT_RUNTIME=0 \
+               -sEXPORTED_RUNTIME_METHODS=ccall,cwrap,FS,addRunDependency,removeRunDependency
+
+deps-web:
+	@sh scripts/deps-web.sh
+
+web: deps-web
+	@mkdir -p $(WEB_OBJ)
+	@nice sh scripts/web-deps.sh >$(WEB_OBJ)/deps.mk.new
+	@cmp -s $(WEB_OBJ)/deps.mk.new $(WEB_OBJ)/deps.mk || mv $(WEB_OBJ)/deps.mk.new $(WEB_OBJ)/deps.mk
+	@rm -f $(WEB_OBJ)/deps.mk.new
+	@$(MAKE) --no-print-directory -j$(JOBS) web-page
+
+$(WEB_OBJ)/%.o: %.c $(WEB_OBJ)/deps.mk
+	@mkdir -p $(dir $@)
+	$(say) EMCC $<
+	$(Q)$(WEB_ENV) emcc $(WARN) $(WEB_DEFS) $(INC) -I. -O2 $(WEB_INC) -MMD -MP -c -o $@ $<
+
+$(WEB)/mailsim.js: $(WEB_OBJS)
+	@mkdir -p $(dir $@)
+	$(say) EMLINK $@
+	$(Q)$(WEB_ENV) em++ -O2 -o $@ $(WEB_OBJS) $(WEB_LIBS) $(WEB_LDFLAGS)
+
+web-page: $(WEB)/mailsim.js
+	@sh scripts/web-page.sh $(WEB)
 
 # ---- golden transcripts of the lessons (tests/golden), rewritten for review --
 golden:
@@ -158,6 +214,11 @@ fuzz: $(FUZZ_BIN)
 # ---- soak: thousands of random scenarios with faults (SOAK_RUNS=N) ----------
 soak:
 	@sh scripts/soak.sh "$(BUILD)"
+
+# ---- soak-live: an hour of bounded load on live mode, RSS at start, peak, end ---
+SOAK_LIVE_SECONDS ?= 3600
+soak-live: mailsim
+	@python3 scripts/soak-live.py --seconds $(SOAK_LIVE_SECONDS) --max-rss-mb 128
 
 # ---- quality -------------------------------------------------------------------
 lint:

@@ -2,12 +2,14 @@
 # Install the Debian packages mailsim needs, only those that are missing.
 #   sh scripts/deps.sh run    what building and running mailsim needs
 #   sh scripts/deps.sh test   that, plus what 'make test' uses
+# The browser build and its test have their own: scripts/deps-web.sh
+# (make deps-web; 'make test' runs it under CI).
 # Runs 'apt-get update' once, before the first install, and uses sudo when
 # not root. Prints a clear message and fails where apt-get is not available.
 set -eu
 
 RUN_PKGS="build-essential pkg-config libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev
-libcjson-dev libfontconfig-dev fontconfig fonts-dejavu-core"
+libcjson-dev libfontconfig-dev fontconfig fonts-dejavu-core libssl-dev"
 TEST_PKGS="libcmocka-dev clang libclang-rt-14-dev xvfb xauth xdotool python3
 python3-jsonschema curl tshark cppcheck valgrind mandoc groff-base desktop-file-utils
 dpkg-dev lintian"

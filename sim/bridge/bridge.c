@@ -2,6 +2,7 @@
  * to a simulated TCP connection from "real-client", and the loop that keeps
  * simulated time on the wall clock (see bridge.h). */
 #include "bridge/bridge.h"
+#include "bridge/bridge_tls.h"
 
 #include "core/evq.h"
 #include "mail/world_live.h"
@@ -23,6 +24,7 @@
 #define BRIDGE_LINGER_MS (10 * 1000) /* a closing session's last bytes: at most this */
 #define BRIDGE_LINK_LATENCY_US 1000  /* real-client <-> server: 1 ms */
 #define BRIDGE_LINK_BPS 100000000ull /* 100 Mbit/s */
+#define BRIDGE_MSGIDS_MAX 20000      /* Message-IDs remembered (world_msgid_trim) */
 
 /* Bytes of one direction cut into CRLF lines for the trace. */
 struct bridge_lines {
@@ -47,6 +49,10 @@ struct bridge_sess {
     uint32_t host;         /* the simulated server */
     struct tcp_conn *conn; /* NULL once the simulated connection is gone */
     uint32_t conn_id;
+    struct sockaddr_storage peer; /* the client's address (per-address limit) */
+    bool slot;                    /* counts against --max-conns and the address limit */
+    int64_t pending_ms;           /* first client byte the server has not answered; 0 none */
+    uint64_t pending_bytes;       /* client bytes since pending_ms */
     char in[BRIDGE_IN_MAX]; /* from the client, not yet given to the simulated TCP */
     size_t in_len;
     char *out; /* for the client, not yet written */
@@ -59,6 +65,12 @@ struct bridge_sess {
     bool got_data;          /* the simulated server has sent something */
     int64_t last_ms;        /* wall clock of the last progress */
     int64_t closing_ms;     /* when closing began */
+    struct ssl_st *ssl;     /* TLS on the real socket (--tls), else NULL */
+    bool tls_hs;            /* the TLS handshake is under way */
+    int tls_want;           /* POLLIN / POLLOUT the TLS session waits for */
+    bool stls_wait;         /* the client asked STARTTLS: hold its bytes until the reply */
+    bool stls_go;           /* the server said yes: TLS starts once the reply is written */
+    bool timing_out;        /* the server's engine was told to time the session out */
     struct bridge_lines lc; /* client's lines */
     struct bridge_lines ls; /* server's lines */
 };
@@ -80,9 +92,13 @@ struct bridge {
     int64_t wall0_us;
     sim_us sim0;
     size_t logged; /* trace records already printed */
+    uint32_t *queue_len; /* per host: the last QUEUE_CHANGED length */
+    size_t nhosts;
     struct bridge_stats st;
     struct pollfd *pfd;
     size_t pfd_cap;
+    struct bridge_tls *tls; /* --tls, else NULL */
+    bool shut;              /* bridge_shutdown() ran */
 };
 
 static int64_t bridge_wall_us(void);
@@ -93,9 +109,11 @@ static void bridge_sess_drop(struct bridge_sess *s, const char *why);
 static void bridge_out_append(struct bridge_sess *s, const char *data, size_t len);
 
 static const char *const bridge_trace_proto[BRIDGE_PROTO_COUNT] = {
-    "SMTP", "SMTP", "POP3", "IMAP", "HTTP",
+    "SMTP", "SMTP", "POP3", "IMAP", "HTTP", "SMTP", "POP3", "IMAP",
 };
 #define BRIDGE_STATE "real client"
+/* The client's lines once TLS is on: only the two endpoints see them. */
+#define BRIDGE_STATE_TLS "real client, inside TLS"
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -134,14 +152,34 @@ static void bridge_lines_feed(struct bridge_sess *s, struct bridge_lines *l, enu
         l->buf[l->len++] = data[i];
         bool eol = l->len >= 2 && l->buf[l->len - 2] == '\r' && l->buf[l->len - 1] == '\n';
         if (eol || l->len == BRIDGE_LINE_MAX) {
+            const char *st = s->ssl ? BRIDGE_STATE_TLS : BRIDGE_STATE;
             trace_add_line(b->tr, evq_now(b->q), kind, s->conn_id, b->client, s->host, side,
-                           bridge_trace_proto[s->p], BRIDGE_STATE, BRIDGE_STATE, l->buf, l->len);
+                           bridge_trace_proto[s->p], st, st, l->buf, l->len);
+            if (kind == TR_LINE_SENT && b->tls && !s->ssl &&
+                bridge_is_starttls(s->p, l->buf, l->len))
+                s->stls_wait = true; /* hold what follows until the reply */
+            if (kind == TR_LINE_RECEIVED && s->stls_wait && !s->stls_go) {
+                int r = bridge_starttls_reply(s->p, l->buf, l->len);
+                if (r == 1) {
+                    /* RFC 3207 §4.2, RFC 2595 §4 (CVE-2011-0411): plaintext the
+                     * client sent after STARTTLS is dropped, never relayed. */
+                    s->stls_go = true;
+                    s->in_len = 0;
+                } else if (r == 0) {
+                    s->stls_wait = false;
+                }
+            }
             if (kind == TR_LINE_RECEIVED && !s->closing) {
-                /* L1: a client that keeps sending bad commands is shown the door. */
-                if (bridge_is_error_reply(s->p, l->buf, l->len))
-                    s->errors++;
-                else if (!(s->p == BRIDGE_IMAP && (l->buf[0] == '*' || l->buf[0] == '+')))
+                /* L1: the engines themselves close after BRIDGE_MAX_ERRORS bad
+                 * commands in a row (SMTP 421, IMAP * BYE, POP3 closes); the
+                 * bridge only counts the streaks for the summary. */
+                bool imap_untagged = bridge_proto_plain(s->p) == BRIDGE_IMAP &&
+                                     (l->buf[0] == '*' || l->buf[0] == '+');
+                if (bridge_is_error_reply(s->p, l->buf, l->len)) {
+                    if (++s->errors == BRIDGE_MAX_ERRORS) b->st.closed_by[BRIDGE_WHY_ERRORS]++;
+                } else if (!imap_untagged) {
                     s->errors = 0;
+                }
             }
             l->len = 0;
         }
@@ -156,13 +194,14 @@ static void bridge_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, s
     (void)c;
     if (s->fd < 0) return; /* the client is gone; the simulated side winds down */
     s->got_data = true;
+    s->pending_ms = 0; /* the server answered: the client owes nothing now */
+    s->pending_bytes = 0;
     bridge_lines_feed(s, &s->ls, TR_LINE_RECEIVED, 'S', (const char *)data, len);
     if (s->out_len - s->out_off + len > BRIDGE_OUT_MAX) {
         bridge_sess_drop(s, "does not read what the server sends (buffer full)");
         return;
     }
     bridge_out_append(s, (const char *)data, len);
-    if (s->errors >= BRIDGE_MAX_ERRORS) bridge_sess_end(s, BRIDGE_WHY_ERRORS);
 }
 
 static void bridge_on_eof(void *ctx, struct tcp_conn *c)
@@ -235,11 +274,24 @@ static void bridge_out_append(struct bridge_sess *s, const char *data, size_t le
     s->out_len += len;
 }
 
+/* The session stops counting against the connection limits: its client
+ * has closed, or the socket is closed. */
+static void bridge_sess_release_slot(struct bridge_sess *s)
+{
+    if (!s->slot) return;
+    s->slot = false;
+    s->b->nsess--;
+}
+
 static void bridge_sess_close_fd(struct bridge_sess *s)
 {
+    if (s->ssl) {
+        bridge_tls_end(s->ssl);
+        s->ssl = NULL;
+    }
     if (s->fd >= 0) close(s->fd);
     s->fd = -1;
-    s->b->nsess--;
+    bridge_sess_release_slot(s);
 }
 
 /* The bridge ends the session for reason why: the client gets the
@@ -266,6 +318,39 @@ static void bridge_sess_end(struct bridge_sess *s, enum bridge_close_why why)
     }
 }
 
+/* The client was idle too long, or too slow: the simulated server's own
+ * engine times the session out with its own reply (SMTP 421 4.4.2, IMAP
+ * "* BYE"; POP3 closes without one, RFC 1939 §3), which reaches the client
+ * like any reply; the bridge writes nothing of its own. When no engine
+ * session exists on the connection (webmail, or one still connecting), the
+ * socket is closed without a line. */
+static void bridge_sess_timeout(struct bridge_sess *s, enum bridge_close_why why)
+{
+    struct bridge *b = s->b;
+    if (s->closing || s->timing_out || s->fd < 0) return;
+    b->st.closed_by[why]++;
+    s->timing_out = true;
+    trace_add_narration(b->tr, evq_now(b->q), s->host,
+                        "Live connection %u from a real client to %s (%s): %s; the server's "
+                        "inactivity timer ends the session.",
+                        s->id, bridge_server_name(b, s->host), bridge_proto_name(s->p),
+                        why == BRIDGE_WHY_SLOW
+                            ? "what the client sent arrived too slowly (a trickle)"
+                            : "idle for too long");
+    s->closing_ms = bridge_wall_ms(); /* the linger bound applies from now */
+    s->in_len = 0;
+    /* Not "closing" yet: the engine's reply is still on its way; the
+     * session closes when the server does. */
+    if (s->conn && world_live_timeout(b->w, s->host, s->conn_id)) return;
+    s->closing = true;
+    if (s->conn && !s->fin_sent) {
+        s->fin_sent = true;
+        tcp_close(s->conn);
+    }
+    s->out_off = s->out_len = 0;
+    bridge_sess_close_fd(s);
+}
+
 /* The client misbehaved at the socket level (reset, slow reader): close the
  * socket now and reset the simulated connection. */
 static void bridge_sess_drop(struct bridge_sess *s, const char *why)
@@ -289,7 +374,11 @@ static void bridge_sess_drop(struct bridge_sess *s, const char *why)
 /* Give what the client sent to the simulated TCP, as far as it has room. */
 static void bridge_sess_pump_in(struct bridge_sess *s)
 {
-    if (s->fd < 0 || s->closing) return;
+    if (s->fd < 0 || s->closing || s->timing_out) return;
+    if (!s->first_checked && s->in_len == 0 && s->client_eof) {
+        /* closed without a byte: nothing to check, the server sees the FIN */
+        s->first_checked = true;
+    }
     if (!s->first_checked && s->in_len) {
         /* X8, L1: hold the first line until it is complete, then make sure it
          * is not an HTTP request from a web page. */
@@ -303,18 +392,28 @@ static void bridge_sess_pump_in(struct bridge_sess *s)
         s->first_checked = true;
     }
     if (!s->first_checked || !s->conn) return;
-    while (s->in_len) {
+    /* Before TLS (with --tls), one line at a time, so that nothing the
+     * client sends after STARTTLS reaches the server before its reply. */
+    bool by_line = s->b->tls && !s->ssl && bridge_proto_plain(s->p) != BRIDGE_HTTP;
+    size_t off = 0; /* sent so far; the rest moves to the front once */
+    while (off < s->in_len && !s->stls_wait) {
         size_t unacked = tcp_unacked(s->conn);
         if (unacked >= BRIDGE_SIM_INFLIGHT_MAX) break;
         size_t room = tcp_send_space(s->conn);
         if (room > BRIDGE_SIM_INFLIGHT_MAX - unacked) room = BRIDGE_SIM_INFLIGHT_MAX - unacked;
-        size_t n = s->in_len < room ? s->in_len : room;
+        const char *p = s->in + off;
+        size_t n = s->in_len - off < room ? s->in_len - off : room;
+        const char *lf = by_line ? memchr(p, '\n', n) : NULL;
+        if (lf) n = (size_t)(lf - p) + 1;
         if (n == 0) break;
-        n = tcp_send(s->conn, s->in, n);
+        n = tcp_send(s->conn, p, n);
         if (n == 0) break;
-        bridge_lines_feed(s, &s->lc, TR_LINE_SENT, 'C', s->in, n);
-        memmove(s->in, s->in + n, s->in_len - n);
-        s->in_len -= n;
+        bridge_lines_feed(s, &s->lc, TR_LINE_SENT, 'C', p, n);
+        off += n;
+    }
+    if (off) {
+        memmove(s->in, s->in + off, s->in_len - off);
+        s->in_len -= off;
     }
     if (s->client_eof && s->in_len == 0 && s->conn && !s->fin_sent) {
         s->fin_sent = true;
@@ -322,16 +421,94 @@ static void bridge_sess_pump_in(struct bridge_sess *s)
     }
 }
 
+/* The client closed: its slot is free at once, whatever the dialogue's
+ * state; its last bytes still reach the server and the server's last
+ * replies are still written, for at most BRIDGE_LINGER_MS. */
+static void bridge_sess_client_closed(struct bridge_sess *s)
+{
+    s->client_eof = true;
+    s->closing_ms = bridge_wall_ms();
+    bridge_sess_release_slot(s);
+}
+
+static void bridge_sess_got(struct bridge_sess *s, size_t n)
+{
+    s->in_len += n;
+    s->b->st.bytes_in += (uint64_t)n;
+    s->last_ms = bridge_wall_ms();
+    if (!s->pending_ms) s->pending_ms = s->last_ms;
+    s->pending_bytes += (uint64_t)n;
+}
+
+/* The TLS handshake moved on; true when the session may go on. */
+static bool bridge_sess_handshake(struct bridge_sess *s)
+{
+    struct bridge *b = s->b;
+    enum bridge_tls_rc rc = bridge_tls_handshake(s->ssl);
+    s->tls_want = rc == BRIDGE_TLS_WANT_READ ? POLLIN : rc == BRIDGE_TLS_WANT_WRITE ? POLLOUT : 0;
+    if (rc == BRIDGE_TLS_WANT_READ || rc == BRIDGE_TLS_WANT_WRITE) return true;
+    if (rc != BRIDGE_TLS_OK) {
+        char why[300];
+        snprintf(why, sizeof why, "failed the TLS handshake (%s)", bridge_tls_last_error());
+        bridge_sess_drop(s, why);
+        return false;
+    }
+    s->tls_hs = false;
+    s->last_ms = bridge_wall_ms();
+    char what[96];
+    bridge_tls_describe(s->ssl, what, sizeof what);
+    trace_add_narration(b->tr, evq_now(b->q), s->host,
+                        "%s the connection is encrypted (live connection %u, %s, %s). On the "
+                        "wire between the real client and the bridge there are only TLS records "
+                        "now; the lines that follow are the plaintext only the two endpoints see.",
+                        bridge_proto_is_tls(s->p) ? "Implicit TLS - from the first byte"
+                                                  : "STARTTLS - from here",
+                        s->id, bridge_proto_name(s->p), what);
+    return true;
+}
+
+static void bridge_sess_read_tls(struct bridge_sess *s)
+{
+    if (s->tls_hs && !bridge_sess_handshake(s)) return;
+    while (!s->tls_hs && s->fd >= 0 && !s->client_eof && !s->closing && s->in_len < BRIDGE_IN_MAX) {
+        size_t got = 0;
+        enum bridge_tls_rc rc =
+            bridge_tls_read(s->ssl, s->in + s->in_len, BRIDGE_IN_MAX - s->in_len, &got);
+        s->tls_want = 0;
+        if (rc == BRIDGE_TLS_OK) {
+            bridge_sess_got(s, got);
+        } else if (rc == BRIDGE_TLS_WANT_READ) {
+            break;
+        } else if (rc == BRIDGE_TLS_WANT_WRITE) {
+            s->tls_want = POLLOUT;
+            break;
+        } else if (rc == BRIDGE_TLS_CLOSED) {
+            bridge_sess_client_closed(s);
+        } else {
+            char why[300];
+            snprintf(why, sizeof why, "sent a bad TLS record (%s)", bridge_tls_last_error());
+            bridge_sess_drop(s, why);
+            return;
+        }
+    }
+    bridge_sess_pump_in(s);
+}
+
 static void bridge_sess_read(struct bridge_sess *s)
 {
+    /* Between STARTTLS and the handshake the socket is not read as
+     * plaintext: the next bytes are the client's TLS ClientHello. */
+    if (s->stls_wait || s->stls_go) return;
+    if (s->ssl) {
+        bridge_sess_read_tls(s);
+        return;
+    }
     while (s->fd >= 0 && !s->client_eof && !s->closing && s->in_len < BRIDGE_IN_MAX) {
         ssize_t n = recv(s->fd, s->in + s->in_len, BRIDGE_IN_MAX - s->in_len, 0);
         if (n > 0) {
-            s->in_len += (size_t)n;
-            s->b->st.bytes_in += (uint64_t)n;
-            s->last_ms = bridge_wall_ms();
+            bridge_sess_got(s, (size_t)n);
         } else if (n == 0) {
-            s->client_eof = true;
+            bridge_sess_client_closed(s);
         } else if (errno == EINTR) {
             continue;
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -346,7 +523,28 @@ static void bridge_sess_read(struct bridge_sess *s)
 
 static void bridge_sess_write(struct bridge_sess *s)
 {
-    while (s->fd >= 0 && s->out_off < s->out_len) {
+    if (s->ssl && s->tls_hs) {
+        bridge_sess_handshake(s);
+        return;
+    }
+    while (s->ssl && s->fd >= 0 && s->out_off < s->out_len) {
+        size_t put = 0;
+        enum bridge_tls_rc rc =
+            bridge_tls_write(s->ssl, s->out + s->out_off, s->out_len - s->out_off, &put);
+        s->tls_want = 0;
+        if (rc == BRIDGE_TLS_OK) {
+            s->out_off += put;
+            s->b->st.bytes_out += (uint64_t)put;
+            s->last_ms = bridge_wall_ms();
+        } else if (rc == BRIDGE_TLS_WANT_WRITE || rc == BRIDGE_TLS_WANT_READ) {
+            s->tls_want = rc == BRIDGE_TLS_WANT_READ ? POLLIN : POLLOUT;
+            return;
+        } else {
+            bridge_sess_drop(s, "went away");
+            return;
+        }
+    }
+    while (!s->ssl && s->fd >= 0 && s->out_off < s->out_len) {
         ssize_t n = send(s->fd, s->out + s->out_off, s->out_len - s->out_off, MSG_NOSIGNAL);
         if (n > 0) {
             s->out_off += (size_t)n;
@@ -362,30 +560,85 @@ static void bridge_sess_write(struct bridge_sess *s)
         }
     }
     if (s->out_off == s->out_len) s->out_off = s->out_len = 0;
+    if (s->stls_go && s->out_len == 0 && s->fd >= 0 && !s->closing) {
+        /* The server's "go ahead" is on its way: TLS starts now (RFC 3207
+         * §4, RFC 2595 §4, RFC 3501 §6.2.1). */
+        s->stls_go = s->stls_wait = false;
+        s->ssl = bridge_tls_session(s->b->tls, s->fd);
+        s->tls_hs = true;
+        s->tls_want = POLLIN;
+    }
     /* Everything written: a closing session (server closed, bridge ended
      * it, or the client closed and the server finished) lets the socket go. */
     if (s->fd >= 0 && s->out_len == 0 && (s->closing || (s->client_eof && !s->conn)))
         bridge_sess_close_fd(s);
 }
 
+/* Same client address (port ignored). */
+static bool bridge_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family) return false;
+    if (a->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    if (a->ss_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+    return false;
+}
+
+static size_t bridge_addr_slots(const struct bridge *b, const struct sockaddr_storage *a)
+{
+    size_t n = 0;
+    for (const struct bridge_sess *s = b->sessions; s; s = s->next)
+        if (s->slot && bridge_same_addr(&s->peer, a)) n++;
+    return n;
+}
+
+static void bridge_turn_away(struct bridge *b, struct bridge_listener *l, int fd,
+                             enum bridge_close_why why, size_t open)
+{
+    char reply[512];
+    size_t n = bridge_close_reply(l->p, why, reply, sizeof reply);
+    if (!bridge_proto_is_tls(l->p)) { /* a TLS client could not read it */
+        ssize_t w = send(fd, reply, n, MSG_NOSIGNAL); /* best effort */
+        (void)w;
+    }
+    close(fd);
+    b->st.closed_by[why]++;
+    trace_add_narration(b->tr, evq_now(b->q), l->host,
+                        why == BRIDGE_WHY_BUSY
+                            ? "A real client was turned away from %s (%s): %zu live connections "
+                              "are open, the most allowed."
+                            : "A real client was turned away from %s (%s): %zu live connections "
+                              "are open from its address, the most allowed.",
+                        bridge_server_name(b, l->host), bridge_proto_name(l->p), open);
+}
+
 static void bridge_accept(struct bridge *b, struct bridge_listener *l)
 {
     for (;;) {
-        int fd = accept(l->fd, NULL, NULL);
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof peer;
+        memset(&peer, 0, sizeof peer);
+        int fd = accept(l->fd, (struct sockaddr *)&peer, &pl);
         if (fd < 0) return; /* EAGAIN, or a connection that died in the backlog */
         bridge_set_nonblock(fd);
         bridge_advance(b);
+        if (b->nsess >= b->cfg.max_conns || bridge_addr_slots(b, &peer) >= b->cfg.max_per_addr) {
+            /* Full: first collect clients that closed since the last poll
+             * (one that connects and closes at once is still in the accept
+             * queue ahead of the clients behind it). */
+            for (struct bridge_sess *s = b->sessions; s; s = s->next)
+                if (s->slot && !s->client_eof && !s->closing) bridge_sess_read(s);
+        }
         if (b->nsess >= b->cfg.max_conns) {
-            char reply[512];
-            size_t n = bridge_close_reply(l->p, BRIDGE_WHY_BUSY, reply, sizeof reply);
-            ssize_t w = send(fd, reply, n, MSG_NOSIGNAL); /* best effort */
-            (void)w;
-            close(fd);
-            b->st.closed_by[BRIDGE_WHY_BUSY]++;
-            trace_add_narration(b->tr, evq_now(b->q), l->host,
-                                "A real client was turned away from %s (%s): %zu live "
-                                "connections are open, the most allowed.",
-                                bridge_server_name(b, l->host), bridge_proto_name(l->p), b->nsess);
+            bridge_turn_away(b, l, fd, BRIDGE_WHY_BUSY, b->nsess);
+            continue;
+        }
+        size_t from_addr = bridge_addr_slots(b, &peer);
+        if (from_addr >= b->cfg.max_per_addr) {
+            bridge_turn_away(b, l, fd, BRIDGE_WHY_PER_ADDR, from_addr);
             continue;
         }
         struct bridge_sess *s = ms_xcalloc(1, sizeof *s);
@@ -395,7 +648,14 @@ static void bridge_accept(struct bridge *b, struct bridge_listener *l)
         s->p = l->p;
         s->host = l->host;
         s->first_checked = l->p == BRIDGE_HTTP; /* the HTTP port expects HTTP */
+        if (bridge_proto_is_tls(l->p)) { /* RFC 8314: TLS from the first byte */
+            s->ssl = bridge_tls_session(b->tls, fd);
+            s->tls_hs = true;
+            s->tls_want = POLLIN;
+        }
         s->last_ms = bridge_wall_ms();
+        s->peer = peer;
+        s->slot = true;
         s->next = b->sessions;
         b->sessions = s;
         b->nsess++;
@@ -456,21 +716,39 @@ static bool bridge_log_kind(const struct bridge *b, enum trace_kind k)
     }
 }
 
+/* Count the message fates of record r, as the trace goes by (older records
+ * are forgotten, so the summary cannot read them back). */
+static void bridge_count_fate(struct bridge *b, const struct trace_rec *r)
+{
+    if (r->kind == TR_QUEUE_CHANGED) {
+        const struct trace_queue *q = trace_body(r);
+        if (q->host < b->nhosts) b->queue_len[q->host] = q->length;
+        return;
+    }
+    const struct trace_msg *m = trace_as_msg(r);
+    if (!m) return;
+    if (r->kind == TR_MSG_DELIVERED && m->peer == TRACE_NONE) b->st.delivered++;
+    if (r->kind == TR_MSG_BOUNCED) b->st.bounced++;
+}
+
 static void bridge_log_new(struct bridge *b)
 {
     size_t n = trace_count(b->tr);
-    if (!b->log) {
-        b->logged = n;
-        return;
-    }
     char line[1024];
     for (; b->logged < n; b->logged++) {
         const struct trace_rec *r = trace_get(b->tr, b->logged);
-        if (!bridge_log_kind(b, (enum trace_kind)r->kind)) continue;
+        bridge_count_fate(b, r);
+        if (!b->log || !bridge_log_kind(b, (enum trace_kind)r->kind)) continue;
         trace_format_line(b->tr, b->logged, line, sizeof line);
         fprintf(b->log, "%s\n", line);
     }
-    fflush(b->log);
+    if (b->log) fflush(b->log);
+    /* Bounded memory: what has been printed and counted may go, beyond
+     * the most recent cfg.trace_keep bytes of records. */
+    if (b->cfg.trace_keep) {
+        trace_forget(b->tr, b->logged, b->cfg.trace_keep);
+        world_msgid_trim(b->w, BRIDGE_MSGIDS_MAX);
+    }
 }
 
 static void bridge_pump_all(struct bridge *b)
@@ -478,10 +756,21 @@ static void bridge_pump_all(struct bridge *b)
     int64_t now = bridge_wall_ms();
     for (struct bridge_sess *s = b->sessions; s; s = s->next) {
         if (s->fd < 0) continue;
+        if (s->ssl && !s->tls_hs && bridge_tls_pending(s->ssl) && s->in_len < BRIDGE_IN_MAX)
+            bridge_sess_read(s); /* decrypted bytes wait inside the TLS session */
+        if (s->fd < 0) continue;
         bridge_sess_pump_in(s);
-        if (!s->closing && now - s->last_ms >= bridge_idle_ms(&b->cfg, s->p))
-            bridge_sess_end(s, BRIDGE_WHY_IDLE);
-        if (s->closing && s->fd >= 0 && now - s->closing_ms >= BRIDGE_LINGER_MS)
+        if (!s->closing && !s->timing_out && !s->client_eof &&
+            now - s->last_ms >= bridge_idle_ms(&b->cfg, s->p))
+            bridge_sess_timeout(s, BRIDGE_WHY_IDLE);
+        /* A trickle cannot keep a session: what the server has not answered
+         * must come at BRIDGE_MIN_RATE once it is BRIDGE_PENDING_MS old. */
+        if (!s->closing && !s->timing_out && !s->client_eof && s->pending_ms &&
+            now - s->pending_ms >= b->cfg.pending_ms &&
+            s->pending_bytes * 1000 < (uint64_t)BRIDGE_MIN_RATE * (uint64_t)(now - s->pending_ms))
+            bridge_sess_timeout(s, BRIDGE_WHY_SLOW);
+        if ((s->closing || s->client_eof || s->timing_out) && s->fd >= 0 &&
+            now - s->closing_ms >= BRIDGE_LINGER_MS)
             bridge_sess_close_fd(s);
         bridge_sess_write(s);
     }
@@ -493,7 +782,8 @@ sim_us bridge_step(struct bridge *b, int max_wait_ms)
     bridge_pump_all(b);
     bridge_reap(b);
 
-    size_t want = b->nls + b->nsess + 1;
+    size_t want = b->nls + 1;
+    for (const struct bridge_sess *s = b->sessions; s; s = s->next) want += s->fd >= 0;
     if (want > b->pfd_cap) {
         b->pfd_cap = want * 2;
         b->pfd = ms_xrealloc(b->pfd, b->pfd_cap * sizeof *b->pfd);
@@ -504,8 +794,12 @@ sim_us bridge_step(struct bridge *b, int max_wait_ms)
     for (struct bridge_sess *s = b->sessions; s; s = s->next) {
         if (s->fd < 0) continue;
         short ev = 0;
-        if (!s->client_eof && !s->closing && s->in_len < BRIDGE_IN_MAX) ev |= POLLIN;
+        if (!s->client_eof && !s->closing && !s->timing_out && s->in_len < BRIDGE_IN_MAX &&
+            !s->stls_wait &&
+            !s->stls_go)
+            ev |= POLLIN;
         if (s->out_off < s->out_len) ev |= POLLOUT;
+        if (s->ssl) ev |= (short)(s->tls_want | (s->tls_hs ? POLLIN : 0));
         b->pfd[np++] = (struct pollfd){s->fd, ev, 0};
     }
     int timeout = max_wait_ms < 0 ? 0 : max_wait_ms;
@@ -515,21 +809,28 @@ sim_us bridge_step(struct bridge *b, int max_wait_ms)
         int ms = gap <= 0 ? 0 : (int)((gap + 999) / 1000 > 3600000 ? 3600000 : (gap + 999) / 1000);
         if (ms < timeout) timeout = ms;
     }
-    if (b->nsess && timeout > 1000) timeout = 1000; /* idle and linger checks */
+    if (b->sessions && timeout > 1000) timeout = 1000; /* idle, deadline and linger checks */
     int rc = poll(b->pfd, (nfds_t)np, timeout);
     bridge_advance(b);
     if (rc > 0) {
-        for (size_t i = 0; i < b->nls; i++)
-            if (b->pfd[i].revents & POLLIN) bridge_accept(b, &b->ls[i]);
+        /* Sessions first: a client that closed frees its slot before the
+         * connections waiting in the same turn are counted against it. */
         for (size_t i = b->nls; i < np; i++) {
             if (!b->pfd[i].revents) continue;
             for (struct bridge_sess *s = b->sessions; s; s = s->next) {
                 if (s->fd != b->pfd[i].fd) continue;
+                if (s->ssl) { /* TLS may need a read to write or a write to read */
+                    bridge_sess_read(s);
+                    if (s->fd >= 0) bridge_sess_write(s);
+                    break;
+                }
                 if (b->pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) bridge_sess_read(s);
                 if (s->fd >= 0 && (b->pfd[i].revents & POLLOUT)) bridge_sess_write(s);
                 break;
             }
         }
+        for (size_t i = 0; i < b->nls; i++)
+            if (b->pfd[i].revents & POLLIN) bridge_accept(b, &b->ls[i]);
     }
     bridge_advance(b);
     bridge_pump_all(b);
@@ -600,6 +901,13 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
         free(b);
         return NULL;
     }
+    b->nhosts = (size_t)b->client + 1;
+    b->queue_len = ms_xcalloc(b->nhosts, sizeof *b->queue_len);
+    if (b->cfg.tls) {
+        b->tls = bridge_tls_new(b->cfg.tls_cert, b->cfg.tls_key, &b->cfg.listen, err);
+        if (!b->tls) goto fail;
+        world_live_tls(w, b->client); /* the servers offer STARTTLS to real clients */
+    }
     size_t k = 0, cap = 0;
     for (size_t h = 0; h < s->n_hosts; h++) {
         const struct scn_host *sh = &s->hosts[h];
@@ -610,7 +918,9 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
         lc.bandwidth_bps = BRIDGE_LINK_BPS;
         if (link_add(b->net, b->client, (uint32_t)h, &lc, err) == NET_NONE) goto fail;
         for (int p = 0; p < BRIDGE_PROTO_COUNT; p++) {
-            if (p == BRIDGE_SUBMISSION && !sh->mail.submission) continue;
+            if (bridge_proto_is_tls((enum bridge_proto)p) && !b->cfg.tls) continue;
+            if ((p == BRIDGE_SUBMISSION || p == BRIDGE_SUBMISSIONS) && !sh->mail.submission)
+                continue;
             if (p == BRIDGE_HTTP && !sh->mail.webmail) continue;
             int32_t port = bridge_port(b->cfg.port_base, b->cfg.port_step, k, (enum bridge_proto)p);
             if (port < 0) {
@@ -638,6 +948,13 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
         }
         k++;
     }
+    if (log && b->tls)
+        fprintf(log,
+                "live: TLS: STARTTLS offered on smtp, submission, pop3 and imap; implicit TLS on "
+                "submissions, pop3s and imaps; certificate %s (%s), SHA-256 %s\n",
+                bridge_tls_cert_path(b->tls),
+                b->cfg.tls_cert ? "given" : "self-signed, made now: trust this file",
+                bridge_tls_fingerprint(b->tls));
     if (log) {
         for (size_t i = 0; i < b->nls; i++) {
             const struct bridge_listener *l = &b->ls[i];
@@ -650,6 +967,22 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
         }
         fflush(log);
     }
+    /* Webmail's form tokens keyed with random bytes, not the public seed,
+     * so a web page elsewhere cannot compute them. */
+    unsigned char secret[32];
+    size_t got = 0;
+    int rfd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (rfd >= 0) {
+        ssize_t r = read(rfd, secret, sizeof secret);
+        got = r > 0 ? (size_t)r : 0;
+        close(rfd);
+    }
+    if (got < sizeof secret) { /* no urandom: the clock still beats the seed */
+        int64_t t = bridge_wall_us() ^ (int64_t)getpid() << 20;
+        memcpy(secret, &t, sizeof t);
+        got = sizeof t;
+    }
+    world_live_web_secret(w, secret, got);
     b->wall0_us = bridge_wall_us();
     b->sim0 = evq_now(b->q);
     return b;
@@ -657,21 +990,50 @@ fail:
     for (size_t i = 0; i < b->nls; i++)
         close(b->ls[i].fd);
     free(b->ls);
+    free(b->queue_len);
+    bridge_tls_free(b->tls);
     free(b);
     return NULL;
+}
+
+void bridge_shutdown(struct bridge *b, int max_wait_ms)
+{
+    if (!b || b->shut) return;
+    b->shut = true;
+    for (size_t i = 0; i < b->nls; i++) /* no new clients */
+        close(b->ls[i].fd);
+    b->nls = 0;
+    for (struct bridge_sess *s = b->sessions; s; s = s->next) {
+        if (s->fd < 0 || s->closing || s->timing_out) continue;
+        b->st.closed_by[BRIDGE_WHY_SHUTDOWN]++;
+        s->timing_out = true;
+        s->closing_ms = bridge_wall_ms();
+        s->in_len = 0;
+        if (!(s->conn && world_live_shutdown(b->w, s->host, s->conn_id))) {
+            s->closing = true; /* no engine session to say goodbye: just close */
+            if (s->conn && !s->fin_sent) {
+                s->fin_sent = true;
+                tcp_close(s->conn);
+            }
+        }
+    }
+    /* The engines' goodbyes cross the simulated links (a few ms) and are
+     * written; then each server closes and so does its socket. */
+    int64_t until = bridge_wall_ms() + max_wait_ms;
+    for (;;) {
+        bool open = false;
+        for (struct bridge_sess *s = b->sessions; s && !open; s = s->next) open = s->fd >= 0;
+        if (!open || bridge_wall_ms() >= until) break;
+        bridge_step(b, 10);
+    }
 }
 
 void bridge_free(struct bridge *b)
 {
     if (!b) return;
+    bridge_shutdown(b, 1000);
     for (struct bridge_sess *s = b->sessions; s; s = s->next) {
         if (s->fd >= 0) {
-            if (!s->closing) {
-                b->st.closed_by[BRIDGE_WHY_SHUTDOWN]++;
-                char reply[512];
-                size_t n = bridge_close_reply(s->p, BRIDGE_WHY_SHUTDOWN, reply, sizeof reply);
-                bridge_out_append(s, reply, n);
-            }
             bridge_sess_write(s); /* best effort: the socket is non-blocking */
             if (s->fd >= 0) bridge_sess_close_fd(s);
         }
@@ -686,6 +1048,8 @@ void bridge_free(struct bridge *b)
         close(b->ls[i].fd);
     free(b->ls);
     free(b->pfd);
+    free(b->queue_len);
+    bridge_tls_free(b->tls);
     free(b);
 }
 
@@ -709,6 +1073,8 @@ uint32_t bridge_client_host(const struct bridge *b)
 void bridge_stats_get(const struct bridge *b, struct bridge_stats *out)
 {
     *out = b->st;
+    out->queued = 0;
+    for (size_t i = 0; i < b->nhosts; i++) out->queued += b->queue_len[i];
 }
 
 void bridge_summary(const struct bridge *b, FILE *f)
@@ -717,10 +1083,12 @@ void bridge_summary(const struct bridge *b, FILE *f)
     fprintf(f,
             "live: %zu connection(s) from real clients; turned away busy %zu; HTTP refused %zu; "
             "idle timeouts %zu; closed for bad commands %zu; ended at shutdown %zu; client "
-            "errors %zu; server unreachable %zu; %llu byte(s) in, %llu byte(s) out\n",
+            "errors %zu; server unreachable %zu; too slow %zu; too many from one address %zu; "
+            "%llu byte(s) in, %llu byte(s) out\n",
             st->accepted, st->closed_by[BRIDGE_WHY_BUSY], st->closed_by[BRIDGE_WHY_HTTP],
             st->closed_by[BRIDGE_WHY_IDLE], st->closed_by[BRIDGE_WHY_ERRORS],
             st->closed_by[BRIDGE_WHY_SHUTDOWN], st->client_errors,
-            st->closed_by[BRIDGE_WHY_UNREACHABLE], (unsigned long long)st->bytes_in,
+            st->closed_by[BRIDGE_WHY_UNREACHABLE], st->closed_by[BRIDGE_WHY_SLOW],
+            st->closed_by[BRIDGE_WHY_PER_ADDR], (unsigned long long)st->bytes_in,
             (unsigned long long)st->bytes_out);
 }

@@ -8,12 +8,17 @@
  * host "real-client" (added to the world, with a link to every mail server),
  * so the trace records its lines like any other. Simulated time follows the
  * wall clock. Guards (docs/live-mode.md, bad-inputs.md a.5 and X8): loopback
- * only unless an address is named, a cap on concurrent connections (the next
- * one gets the protocol's "too busy" reply), idle timeouts, bounded buffers
- * both ways (a socket is not read while the simulated side is full), an HTTP
- * request line on a mail port is refused and closed (L1), and a client that
- * keeps sending bad commands is disconnected. Invariant: the bridge never
- * opens a connection to anything outside the simulation. */
+ * only unless an address is named, caps on concurrent connections in all and
+ * per client address (the next one gets the protocol's "too busy" reply; a
+ * slot is free the moment its client closes), idle and trickle deadlines
+ * (the simulated server's own engine times the session out), bounded
+ * buffers both ways (a socket is not read while the simulated side is
+ * full), an HTTP request line on a mail port is refused and closed (L1), a
+ * trace that forgets its oldest records (bounded memory). With --tls the
+ * bridge terminates TLS on the real socket (bridge_tls.h) after the
+ * engine's own answer to STARTTLS, or from the first byte on the implicit-
+ * TLS ports. Invariant: the bridge never opens a connection to anything
+ * outside the simulation. */
 #ifndef MAILSIM_BRIDGE_BRIDGE_H
 #define MAILSIM_BRIDGE_BRIDGE_H
 
@@ -34,18 +39,28 @@ enum bridge_proto {
     BRIDGE_POP3,       /* simulated port 110 */
     BRIDGE_IMAP,       /* simulated port 143 */
     BRIDGE_HTTP,       /* simulated port 80 (webmail) */
+    BRIDGE_SUBMISSIONS, /* implicit TLS (RFC 8314), --tls only: to simulated port 587 */
+    BRIDGE_POP3S,       /* implicit TLS, --tls only: to simulated port 110 */
+    BRIDGE_IMAPS,       /* implicit TLS, --tls only: to simulated port 143 */
     BRIDGE_PROTO_COUNT
 };
 
-/* Name as printed at start: "smtp", "submission", "pop3", "imap", "http";
- * "?" when out of range. Can't fail. */
+/* Name as printed at start: "smtp", "submission", "pop3", "imap", "http",
+ * "submissions", "pop3s", "imaps"; "?" when out of range. Can't fail. */
 const char *bridge_proto_name(enum bridge_proto p);
-/* The simulated port of p (25, 587, 110, 143, 80); 0 when out of range. */
+/* The simulated port of p (25, 587, 110, 143, 80, and 587, 110, 143 for
+ * the implicit-TLS services); 0 when out of range. */
 uint16_t bridge_sim_port(enum bridge_proto p);
+/* The plain service an implicit-TLS one carries (SUBMISSIONS -> SUBMISSION,
+ * POP3S -> POP3, IMAPS -> IMAP); p itself otherwise. */
+enum bridge_proto bridge_proto_plain(enum bridge_proto p);
+/* True for the implicit-TLS services. */
+bool bridge_proto_is_tls(enum bridge_proto p);
 
 /* The real port of service p of the k-th mail server (0-based, scenario
- * order): base + offset(p) + k * step, with offsets +25, +87, -1390, -1357
- * and +5580, so base 2500 gives 2525, 2587, 1110, 1143, 8080 and step 10000
+ * order): base + offset(p) + k * step, with offsets +25, +87, -1390, -1357,
+ * +5580, and -35, -505, -507 for the implicit-TLS ports, so base 2500 gives
+ * 2525, 2587, 1110, 1143, 8080 (2465, 1995, 1993 with --tls) and step 10000
  * puts the second server at 12525, 12587, 11110, 11143, 18080. Returns -1
  * when the port falls outside 1024..65535. base 0 means "any free port"
  * and gives 0. Can't fail otherwise. */
@@ -59,6 +74,14 @@ int32_t bridge_port(uint32_t base, uint32_t step, size_t k, enum bridge_proto p)
  * cut-short lines). Can't fail. */
 bool bridge_is_http_request(const char *line, size_t len);
 
+/* True if line (a client's command line, CRLF or not) asks to start TLS in
+ * protocol p: SMTP "STARTTLS", POP3 "STLS", IMAP "tag STARTTLS" (any case). */
+bool bridge_is_starttls(enum bridge_proto p, const char *line, size_t len);
+/* What the server's reply line to that command says: 1 go ahead (SMTP 220,
+ * POP3 +OK, IMAP tagged OK), 0 refused (another final reply), -1 not the
+ * reply yet (an SMTP continuation line, an IMAP untagged line). */
+int bridge_starttls_reply(enum bridge_proto p, const char *line, size_t len);
+
 /* Why the bridge itself ends a session (rather than the simulated server). */
 enum bridge_close_why {
     BRIDGE_WHY_BUSY,        /* the connection cap is reached */
@@ -67,6 +90,8 @@ enum bridge_close_why {
     BRIDGE_WHY_ERRORS,      /* too many consecutive error replies */
     BRIDGE_WHY_SHUTDOWN,    /* mailsim is stopping */
     BRIDGE_WHY_UNREACHABLE, /* the simulated server refused, timed out or is down */
+    BRIDGE_WHY_SLOW,        /* a command line or data arrived too slowly (a trickle) */
+    BRIDGE_WHY_PER_ADDR,    /* too many connections from the client's address */
     BRIDGE_WHY_COUNT
 };
 
@@ -98,6 +123,11 @@ struct bridge_addr {
 bool bridge_addr_parse(const char *text, struct bridge_addr *out, struct ms_error *err);
 
 #define BRIDGE_MAX_CONNS_DEFAULT 32
+/* Live mode runs for hours: the trace keeps the most recent records, about
+ * this many bytes (whole 1 MiB chunks), and forgets older ones once they
+ * are printed and counted (trace_forget). A window drawing the live trace
+ * reads records from trace_first() on. */
+#define BRIDGE_TRACE_KEEP_DEFAULT ((size_t)8 << 20)
 /* Idle timeouts by protocol, the least each RFC allows: SMTP 5 minutes
  * (RFC 5321 §4.5.3.2.7), POP3 10 minutes (RFC 1939 §3), IMAP 30 minutes
  * (RFC 9051 §5.4, so IDLE clients that renew every 29 minutes stay), HTTP
@@ -106,7 +136,18 @@ bool bridge_addr_parse(const char *text, struct bridge_addr *out, struct ms_erro
 #define BRIDGE_IDLE_POP3_MS (10 * 60 * 1000)
 #define BRIDGE_IDLE_IMAP_MS (30 * 60 * 1000)
 #define BRIDGE_IDLE_HTTP_MS (5 * 60 * 1000)
-#define BRIDGE_MAX_ERRORS 10                 /* consecutive error replies */
+#define BRIDGE_MAX_PER_ADDR_DEFAULT 16
+/* Deadlines a trickle cannot reset. Bytes the client sends that the server
+ * has not answered yet (a command line still without its CRLF, a message
+ * in DATA, an IMAP literal) are "pending" from their first byte: once they
+ * have been pending BRIDGE_PENDING_MS, the client must have sent them at
+ * BRIDGE_MIN_RATE bytes per second or more on average, else the session is
+ * ended. So a whole command line must arrive within 30 s, and DATA and
+ * literals at 1 KiB/s at least; one byte a second keeps nothing open. Any
+ * byte from the server ends the pending run. */
+#define BRIDGE_PENDING_MS (30 * 1000)
+#define BRIDGE_MIN_RATE 1024
+#define BRIDGE_MAX_ERRORS 10 /* consecutive error replies: the engines close (SMTP_SERVER_MAX_BAD, ...) */
 #define BRIDGE_IN_MAX (64 * 1024)            /* bytes read from a client, not yet simulated */
 #define BRIDGE_SIM_INFLIGHT_MAX (256 * 1024) /* bytes in the simulated TCP not yet acked */
 #define BRIDGE_OUT_MAX (32 * 1024 * 1024)    /* bytes for a client that it has not read */
@@ -117,8 +158,14 @@ struct bridge_cfg {
     uint32_t port_base;        /* default 2500; 0 = free ports chosen by the system */
     uint32_t port_step;        /* default 10000 */
     size_t max_conns;          /* default 32 */
+    size_t max_per_addr;       /* default 16: open connections from one client address */
     int64_t idle_ms;           /* 0 (default): by protocol, see above; else for all */
+    int64_t pending_ms;        /* default BRIDGE_PENDING_MS (--line-timeout) */
     bool log_all;              /* log segments and TCP states too */
+    size_t trace_keep;         /* bytes of trace records kept (default 8 MiB); 0 = all */
+    bool tls;                  /* --tls: STARTTLS and the implicit-TLS ports */
+    const char *tls_cert;      /* --tls-cert FILE (PEM; with tls_key); NULL: made at start */
+    const char *tls_key;       /* --tls-key FILE (PEM) */
 };
 
 /* The defaults above. Can't fail. */
@@ -138,9 +185,14 @@ struct bridge;
 struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct trace *tr,
                           const struct bridge_cfg *cfg, FILE *log, struct ms_error *err);
 
-/* Close every session (each client gets the protocol's "shutting down"
- * line, best effort) and listener, and free the bridge. Not the world.
- * NULL is a no-op. */
+/* Stop: close the listeners and ask each session's simulated server to
+ * shut down with its own goodbye (SMTP "421 4.3.2 ... shutting down",
+ * IMAP "* BYE Server shutting down"; POP3 and webmail just close), then
+ * run the live loop up to max_wait_ms while the goodbyes reach the clients
+ * and the sockets close. A second call does nothing. */
+void bridge_shutdown(struct bridge *b, int max_wait_ms);
+/* bridge_shutdown(b, 1000) if not done, close what is left, and free the
+ * bridge. Not the world. NULL is a no-op. */
 void bridge_free(struct bridge *b);
 
 /* One turn of the live loop: run the simulation up to the simulated time the
@@ -152,7 +204,8 @@ void bridge_free(struct bridge *b);
  * connection only. */
 sim_us bridge_step(struct bridge *b, int max_wait_ms);
 
-/* Sessions open now. Can't fail. */
+/* Sessions holding a slot now (a session whose client has closed holds
+ * none, even while its last replies drain). Can't fail. */
 size_t bridge_session_count(const struct bridge *b);
 /* The real port bound for service p of the k-th mail server, 0 if none. */
 uint16_t bridge_bound_port(const struct bridge *b, size_t k, enum bridge_proto p);
@@ -165,6 +218,8 @@ struct bridge_stats {
     size_t closed_by[BRIDGE_WHY_COUNT]; /* turned away or ended by the bridge */
     size_t client_errors;               /* read/write errors, resets, slow readers */
     uint64_t bytes_in, bytes_out;       /* from / to real clients */
+    size_t delivered, bounced;          /* message fates seen in the trace */
+    size_t queued;                      /* in the servers' queues now */
 };
 void bridge_stats_get(const struct bridge *b, struct bridge_stats *out);
 /* Print the counters, one short paragraph. Can't fail. */
@@ -172,7 +227,8 @@ void bridge_summary(const struct bridge *b, FILE *f);
 
 /* The command line of live mode:
  *   --serve [FILE] [--port-base N] [--port-step N] [--listen ADDR]
- *           [--max-conns N] [--idle-timeout DUR] [--log-all] [--variant NAME]
+ *           [--max-conns N] [--max-conns-per-addr N] [--idle-timeout DUR]
+ *           [--line-timeout DUR] [--log-all] [--variant NAME]
  * Runs until SIGINT or SIGTERM, then closes everything, prints the summary
  * and returns 0. Returns 2 on bad usage or when it cannot start, or -1 when
  * argv holds no --serve (the caller handles it). */

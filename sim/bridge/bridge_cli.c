@@ -23,7 +23,9 @@ static void bridge_cli_usage(FILE *f)
 {
     fprintf(f,
             "usage: mailsim --serve [FILE] [--port-base N] [--port-step N] [--listen ADDR]\n"
-            "                       [--max-conns N] [--idle-timeout DUR] [--log-all]\n"
+            "                       [--max-conns N] [--max-conns-per-addr N]\n"
+            "                       [--idle-timeout DUR] [--line-timeout DUR] [--log-all]\n"
+            "                       [--tls [--tls-cert FILE --tls-key FILE]]\n"
             "                       [--variant NAME]\n"
             "Runs the lesson in FILE (default: the built-in lesson) in real time and lets real\n"
             "mail clients connect to its mail servers on 127.0.0.1. Ports are printed at start:\n"
@@ -31,7 +33,11 @@ static void bridge_cli_usage(FILE *f)
             "2587 (submission), 1110 (POP3), 1143 (IMAP) and 8080 (webmail); the next one\n"
             "--port-step (10000) higher. --port-base 0 lets the system choose free ports.\n"
             "Idle clients are closed after --idle-timeout (default: SMTP 5m, POP3 10m,\n"
-            "IMAP 30m); at most --max-conns (32) connections at once.\n"
+            "IMAP 30m); at most --max-conns (32) connections at once, --max-conns-per-addr\n"
+            "(16) from one client address. A command line must arrive whole within\n"
+            "--line-timeout (30s), and data (DATA, literals) at 1 KiB/s at least.\n"
+            "--tls offers STARTTLS and opens implicit-TLS ports (2465 submissions, 1995\n"
+            "pop3s, 1993 imaps) with a certificate made at start (or the given PEM files).\n"
             "Ctrl-C stops it. See docs/live-mode.md.\n");
 }
 
@@ -80,19 +86,32 @@ int bridge_cli(int argc, char **argv)
         } else if (strcmp(a, "--max-conns") == 0 && has_arg) {
             if (!bridge_cli_number(a, argv[++i], 1, 10000, &v)) return 2;
             cfg.max_conns = v;
-        } else if (strcmp(a, "--idle-timeout") == 0 && has_arg) {
+        } else if (strcmp(a, "--max-conns-per-addr") == 0 && has_arg) {
+            if (!bridge_cli_number(a, argv[++i], 1, 10000, &v)) return 2;
+            cfg.max_per_addr = v;
+        } else if ((strcmp(a, "--idle-timeout") == 0 || strcmp(a, "--line-timeout") == 0) &&
+                   has_arg) {
             const char *t = argv[++i];
             sim_us d;
             char why[160];
             if (!dur_parse(t, strlen(t), &d, why, sizeof why)) {
-                fprintf(stderr, "mailsim: --idle-timeout: %s\n", why);
+                fprintf(stderr, "mailsim: %s: %s\n", a, why);
                 return 2;
             }
             if (d < SIM_US_PER_S) {
-                fprintf(stderr, "mailsim: --idle-timeout: \"%s\" is too short (at least 1s)\n", t);
+                fprintf(stderr, "mailsim: %s: \"%s\" is too short (at least 1s)\n", a, t);
                 return 2;
             }
-            cfg.idle_ms = d / 1000;
+            if (a[2] == 'i')
+                cfg.idle_ms = d / 1000;
+            else
+                cfg.pending_ms = d / 1000;
+        } else if (strcmp(a, "--tls") == 0) {
+            cfg.tls = true;
+        } else if (strcmp(a, "--tls-cert") == 0 && has_arg) {
+            cfg.tls_cert = argv[++i];
+        } else if (strcmp(a, "--tls-key") == 0 && has_arg) {
+            cfg.tls_key = argv[++i];
         } else if (strcmp(a, "--listen") == 0 && has_arg) {
             struct ms_error err;
             if (!bridge_addr_parse(argv[++i], &cfg.listen, &err)) {
@@ -113,6 +132,10 @@ int bridge_cli(int argc, char **argv)
         }
     }
 
+    if ((cfg.tls_cert != NULL) != (cfg.tls_key != NULL) || (cfg.tls_cert && !cfg.tls)) {
+        fprintf(stderr, "mailsim: --tls-cert and --tls-key go together, with --tls\n");
+        return 2;
+    }
     struct scn_error serr;
     memset(&serr, 0, sizeof serr);
     struct scn_load_opts lo;
@@ -163,14 +186,14 @@ int bridge_cli(int argc, char **argv)
         reached = bridge_step(b, 1000);
 
     char when[32];
+    bridge_shutdown(b, 1000);
     printf("live: stopping at simulated time %s\n", trace_format_time(reached, when, sizeof when));
     bridge_summary(b, stdout);
+    struct bridge_stats st;
+    bridge_stats_get(b, &st);
     bridge_free(b);
-    struct world_fates fa;
-    memset(&fa, 0, sizeof fa);
-    world_check(tr, s, trace_end_time(tr), NULL, 0, &fa);
-    printf("fates: %zu delivered, %zu still queued, %zu bounced\n", fa.delivered, fa.queued,
-           fa.bounced);
+    printf("fates: %zu delivered, %zu still queued, %zu bounced\n", st.delivered, st.queued,
+           st.bounced);
     fflush(stdout);
     world_free(w);
     trace_free(tr);

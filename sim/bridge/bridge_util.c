@@ -10,11 +10,87 @@
 #include <sys/socket.h>
 
 static const char *const bridge_proto_names[BRIDGE_PROTO_COUNT] = {
-    "smtp", "submission", "pop3", "imap", "http",
+    "smtp", "submission", "pop3", "imap", "http", "submissions", "pop3s", "imaps",
 };
-static const uint16_t bridge_sim_ports[BRIDGE_PROTO_COUNT] = {25, 587, 110, 143, 80};
+static const uint16_t bridge_sim_ports[BRIDGE_PROTO_COUNT] = {25, 587, 110, 143, 80, 587, 110, 143};
 /* Real port = base + offset + k * step (see bridge_port()). */
-static const int32_t bridge_port_offsets[BRIDGE_PROTO_COUNT] = {25, 87, -1390, -1357, 5580};
+static const int32_t bridge_port_offsets[BRIDGE_PROTO_COUNT] = {25,   87,   -1390, -1357,
+                                                                 5580, -35, -505,  -507};
+
+enum bridge_proto bridge_proto_plain(enum bridge_proto p)
+{
+    switch (p) {
+    case BRIDGE_SUBMISSIONS:
+        return BRIDGE_SUBMISSION;
+    case BRIDGE_POP3S:
+        return BRIDGE_POP3;
+    case BRIDGE_IMAPS:
+        return BRIDGE_IMAP;
+    default:
+        return p;
+    }
+}
+
+bool bridge_proto_is_tls(enum bridge_proto p)
+{
+    return p == BRIDGE_SUBMISSIONS || p == BRIDGE_POP3S || p == BRIDGE_IMAPS;
+}
+
+static bool bridge_word_ieq(const char *p, size_t n, const char *word)
+{
+    size_t wl = strlen(word);
+    if (n != wl) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c >= 'a' && c <= 'z') c = (char)(c - 32);
+        if (c != word[i]) return false;
+    }
+    return true;
+}
+
+bool bridge_is_starttls(enum bridge_proto p, const char *line, size_t len)
+{
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
+    switch (bridge_proto_plain(p)) {
+    case BRIDGE_SMTP:
+    case BRIDGE_SUBMISSION:
+        return bridge_word_ieq(line, len, "STARTTLS");
+    case BRIDGE_POP3:
+        return bridge_word_ieq(line, len, "STLS");
+    case BRIDGE_IMAP: {
+        const char *sp = memchr(line, ' ', len);
+        if (!sp || sp == line) return false;
+        size_t rest = len - (size_t)(sp + 1 - line);
+        return bridge_word_ieq(sp + 1, rest, "STARTTLS");
+    }
+    default:
+        return false;
+    }
+}
+
+int bridge_starttls_reply(enum bridge_proto p, const char *line, size_t len)
+{
+    switch (bridge_proto_plain(p)) {
+    case BRIDGE_SMTP:
+    case BRIDGE_SUBMISSION:
+        if (len >= 4 && line[3] == '-') return -1; /* more lines follow */
+        return len >= 3 && memcmp(line, "220", 3) == 0 ? 1 : 0;
+    case BRIDGE_POP3:
+        return len >= 3 && memcmp(line, "+OK", 3) == 0 ? 1 : 0;
+    case BRIDGE_IMAP: {
+        if (len && (line[0] == '*' || line[0] == '+')) return -1;
+        const char *sp = memchr(line, ' ', len);
+        if (!sp) return 0;
+        size_t rest = len - (size_t)(sp + 1 - line);
+        return rest >= 2 && (sp[1] == 'O' || sp[1] == 'o') && (sp[2] == 'K' || sp[2] == 'k') &&
+                       (rest == 2 || sp[3] == ' ' || sp[3] == '\r')
+                   ? 1
+                   : 0;
+    }
+    default:
+        return 0;
+    }
+}
 
 const char *bridge_proto_name(enum bridge_proto p)
 {
@@ -83,11 +159,14 @@ static const char *const bridge_why_text[BRIDGE_WHY_COUNT] = {
     "too many bad commands, closing",
     "mailsim is shutting down",
     "the simulated server cannot be reached (down, or not listening on this port)",
+    "data arrived too slowly (a command line must arrive whole in time, data at 1 KiB/s)",
+    "too many connections from your address, try again later",
 };
 
 size_t bridge_close_reply(enum bridge_proto p, enum bridge_close_why why, char *buf, size_t cap)
 {
     if (!cap) return 0;
+    p = bridge_proto_plain(p);
     const char *text = (unsigned)why < BRIDGE_WHY_COUNT ? bridge_why_text[why] : "closing";
     int n;
     switch (p) {
@@ -97,7 +176,7 @@ size_t bridge_close_reply(enum bridge_proto p, enum bridge_close_why why, char *
          * transmission channel". X8: the wrong-protocol answer of chasquid. */
         if (why == BRIDGE_WHY_HTTP)
             n = snprintf(buf, cap, "502 5.7.0 %s\r\n", text);
-        else if (why == BRIDGE_WHY_IDLE)
+        else if (why == BRIDGE_WHY_IDLE || why == BRIDGE_WHY_SLOW)
             n = snprintf(buf, cap, "421 4.4.2 %s\r\n", text);
         else if (why == BRIDGE_WHY_SHUTDOWN)
             n = snprintf(buf, cap, "421 4.3.2 %s\r\n", text);
@@ -126,7 +205,7 @@ size_t bridge_close_reply(enum bridge_proto p, enum bridge_close_why why, char *
 
 bool bridge_is_error_reply(enum bridge_proto p, const char *line, size_t len)
 {
-    switch (p) {
+    switch (bridge_proto_plain(p)) {
     case BRIDGE_SMTP:
     case BRIDGE_SUBMISSION:
         /* 500 syntax, 501 arguments, 502 not implemented, 503 sequence,
@@ -185,6 +264,9 @@ void bridge_cfg_default(struct bridge_cfg *cfg)
     cfg->port_base = 2500;
     cfg->port_step = 10000;
     cfg->max_conns = BRIDGE_MAX_CONNS_DEFAULT;
+    cfg->max_per_addr = BRIDGE_MAX_PER_ADDR_DEFAULT;
+    cfg->pending_ms = BRIDGE_PENDING_MS;
+    cfg->trace_keep = BRIDGE_TRACE_KEEP_DEFAULT;
     cfg->idle_ms = 0;
 }
 

@@ -36,6 +36,7 @@ static void dur_suggest(const char *t, size_t len, char *out, size_t outlen)
         {"day", "d"}, {"days", "d"}, {"msec", "ms"}, {"millis", "ms"},
         {"milliseconds", "ms"}, {"", "s"},
         {"M", "m"}, {"H", "h"}, {"S", "s"}, {"D", "d"}, {"MS", "ms"},
+        {"d", "d"}, {"h", "h"}, {"m", "m"}, {"s", "s"}, {"ms", "ms"}, {"us", "us"},
     };
     for (size_t k = 0; k < MS_ARRAY_LEN(words); k++) {
         if (strlen(words[k].word) == wl && strncmp(words[k].word, w, wl) == 0) {
@@ -43,6 +44,8 @@ static void dur_suggest(const char *t, size_t len, char *out, size_t outlen)
             memcpy(out, t + d0, ndig);
             o = ndig;
             strcpy(out + o, words[k].unit);
+            /* The text itself (a number too large, say) suggests nothing. */
+            if (strlen(out) == len && memcmp(out, t, len) == 0) out[0] = '\0';
             return;
         }
     }
@@ -110,6 +113,35 @@ bool dur_parse(const char *text, size_t len, sim_us *out, char *err, size_t errl
 bad:
     dur_error(text, len, err, errlen);
     return false;
+}
+
+bool dur_is_canonical(const char *text, size_t len)
+{
+    size_t i = 0, segments = 0;
+    while (i < len) {
+        uint64_t n = 0;
+        while (i < len && text[i] >= '0' && text[i] <= '9') {
+            if (n < UINT64_C(1000000000000000000)) n = n * 10 + (uint64_t)(text[i] - '0');
+            i++;
+        }
+        size_t k, best = MS_ARRAY_LEN(dur_units);
+        for (k = 0; k < MS_ARRAY_LEN(dur_units); k++) {
+            size_t ul = strlen(dur_units[k].name);
+            if (len - i >= ul && memcmp(text + i, dur_units[k].name, ul) == 0 &&
+                !(ul == 1 && text[i] == 'm' && i + 1 < len && text[i + 1] == 's')) {
+                best = k;
+                break;
+            }
+        }
+        if (best == MS_ARRAY_LEN(dur_units)) return false;
+        if (segments > 0 && best > 0 &&
+            n >= (uint64_t)(dur_units[best - 1].us / dur_units[best].us)) {
+            return false;
+        }
+        i += strlen(dur_units[best].name);
+        segments++;
+    }
+    return segments > 0;
 }
 
 char *dur_format(sim_us d, char *buf, size_t buflen)

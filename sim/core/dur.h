@@ -20,6 +20,12 @@
  *   "1.5h" is not a duration (e.g. 250ms, 20s, 30m, 1h30m, 5d) */
 bool dur_parse(const char *text, size_t len, sim_us *out, char *err, size_t errlen);
 
+/* True when text[0..len), which dur_parse accepts, is in canonical form:
+ * every unit after the first is below the next larger unit's size ("1h30m",
+ * "90m", "1d23h"; not "1h90m" or "1s1500ms"). Scenario files require it, so
+ * that the JSON Schema can state the same ranges as the loader. */
+bool dur_is_canonical(const char *text, size_t len);
+
 /* Format d as the shortest dur_parse-able text ("1h30m", "0s", "250ms").
  * Writes at most buflen bytes including the NUL; returns buf. Negative d is
  * written with a leading '-' (not parseable; for display only). */

@@ -1133,11 +1133,16 @@ enum msg_error msg_add_received(struct msg_buf *out, const struct msg_received *
                         what, val ? val : "(null)");
     char date[MSG_DATE_SIZE];
     msg_format_date(r->t, r->epoch_unix, date);
-    /* Folded the way real servers fold it, one clause per line. */
-    msg_buf_addf(out, "Received: from %s (%s [%s])\r\n\tby %s with %s id %s\r\n\t", r->helo,
+    /* Folded the way real servers fold it, one clause per line. The ";"
+     * before the date is mandatory (RFC 5322 §3.6.7: received =
+     * "Received:" [1*received-token / CFWS] ";" date-time), also when no
+     * "for" clause names a single recipient. */
+    msg_buf_addf(out, "Received: from %s (%s [%s])\r\n\tby %s with %s id %s", r->helo,
                  r->client_host, r->client_ip, r->by_host, r->with, r->id);
-    if (r->for_addr) msg_buf_addf(out, "for <%s>; ", r->for_addr);
-    msg_buf_addf(out, "%s\r\n", date);
+    if (r->for_addr)
+        msg_buf_addf(out, "\r\n\tfor <%s>; %s\r\n", r->for_addr, date);
+    else
+        msg_buf_addf(out, ";\r\n\t%s\r\n", date);
     return MSG_OK;
 }
 

@@ -299,7 +299,8 @@ struct msg_received {
  *   Received: from helo (client_host [client_ip])
  *   <TAB>by by_host with with id id
  *   <TAB>for <for_addr>; date
- * ("for" only when for_addr is set). Callers prepend it to the message:
+ * ("for" only when for_addr is set; without it the mandatory ";" ends the
+ * "by" line and the date goes on a line of its own, RFC 5322 §3.6.7). Callers prepend it to the message:
  * write it first, then the message bytes. Errors: MSG_E_ADDRESS with
  * `header "Received": bad helo "x y" (never copied into a header)`. */
 enum msg_error msg_add_received(struct msg_buf *out, const struct msg_received *r,

@@ -209,6 +209,19 @@ sim_us mq_next_wakeup(const struct mq *q)
     return best;
 }
 
+sim_us mq_next_retry(const struct mq *q)
+{
+    sim_us best = -1;
+    for (size_t i = 0; i < q->ndest; i++) {
+        const struct mq_dest *d = &q->dest[i];
+        for (size_t j = 0; j < d->n; j++) {
+            const struct mq_entry *e = &q->e[d->queued[j] - 1];
+            if (e->attempts > 0 && (best < 0 || e->next_try < best)) best = e->next_try;
+        }
+    }
+    return best;
+}
+
 size_t mq_take_due(struct mq *q, sim_us now, const char **domain, uint32_t *ids, size_t max)
 {
     struct mq_dest *pick = NULL;

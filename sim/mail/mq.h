@@ -83,6 +83,10 @@ size_t mq_count(const struct mq *q, enum mq_state st);
 /* Total entries ever added. */
 size_t mq_size(const struct mq *q);
 
+/* Earliest next_try of a queued entry that was tried before (a retry), or
+ * -1 when none: a message waiting for its first attempt is not retrying.
+ * Linear in the queued entries. */
+sim_us mq_next_retry(const struct mq *q);
 /* Earliest next_try of any queued entry, or -1 when nothing is queued. */
 sim_us mq_next_wakeup(const struct mq *q);
 

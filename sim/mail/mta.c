@@ -5,6 +5,7 @@
  * (RFC 3464 multipart/report, sent from the null reverse path <>, §6.1).
  * Open relay refused: on port 25 only local domains are accepted. */
 #include "mail/mta_int.h"
+#include "mail/world_live.h"
 
 #include "core/dur.h"
 #include "format/dsn.h"
@@ -116,8 +117,10 @@ void mta_msg_unref(struct mta_msg *msg)
 void mta_trace_queue(struct mta *m)
 {
     size_t n = mq_count(m->q, MQ_S_QUEUED) + mq_count(m->q, MQ_S_IN_FLIGHT);
+    /* The next *retry*: a message waiting for its first attempt is not
+     * retrying, so the window never says "retrying" before any attempt. */
     trace_add_queue(m->w->tr, evq_now(m->w->q), (uint32_t)m->h, (uint32_t)n,
-                    mq_next_wakeup(m->q));
+                    mq_next_retry(m->q));
 }
 
 /* ---- local delivery --------------------------------------------------------- */
@@ -139,9 +142,10 @@ static void mta_deliver_local(struct mta *m, uint32_t msg, const char *sender, c
     char text[200];
     snprintf(text, sizeof text, "into %s's INBOX [body %016llx]", user,
              (unsigned long long)mq_check_hash(data + sp.body_off, sp.body_len));
-    world_msg_trace(w, TR_MSG_DELIVERED, msg, (uint32_t)m->h, TRACE_NONE, sender, rcpt, 0, 0, -1,
-                    text);
     (void)peer;
+    /* The mailbox first, then the fate: at the step that says "delivered"
+     * the mailbox already holds the message. */
+    world_msg_copy(w, msg, (uint32_t)m->h, b.data, b.len);
     if (f) {
         size_t unseen = 0;
         for (size_t i = 0; i < mbox_count(f); i++)
@@ -149,6 +153,8 @@ static void mta_deliver_local(struct mta *m, uint32_t msg, const char *sender, c
         trace_add_mailbox(w->tr, evq_now(w->q), (uint32_t)m->h, user, "INBOX",
                           (uint32_t)mbox_count(f), (uint32_t)unseen);
     }
+    world_msg_trace(w, TR_MSG_DELIVERED, msg, (uint32_t)m->h, TRACE_NONE, sender, rcpt, 0, 0, -1,
+                    text);
     msg_buf_free(&b);
 }
 
@@ -165,9 +171,11 @@ void mta_enqueue(struct mta *m, struct mta_msg *msg, const char *rcpt, uint32_t 
     assert(id == m->nmsgs);
     (void)id;
     msg->refs++;
+    /* The queue first, then the fate: at the step that says "queued" the
+     * queue already holds the message. */
+    mta_trace_queue(m);
     world_msg_trace(m->w, TR_MSG_QUEUED, msg->id, (uint32_t)m->h, peer, msg->sender, rcpt, 0, 0,
                     -1, NULL);
-    mta_trace_queue(m);
     /* The queue manager looks a moment later, so that messages arriving
      * together leave together over one connection. */
     mta_schedule_run(m, evq_now(m->w->q) + MTA_QUEUE_DELAY);
@@ -275,9 +283,10 @@ static void mta_bounce(struct mta *m, struct mta_msg *orig, const char *rcpt, in
     char text[160];
     snprintf(text, sizeof text, "delivery status notification [body %016llx]",
              (unsigned long long)mq_check_hash(b.data + dsp.body_off, dsp.body_len));
+    world_msgid_register(w, b.data, b.len, dsn_id);
+    world_msg_copy(w, dsn_id, (uint32_t)m->h, b.data, b.len);
     world_msg_trace(w, TR_MSG_COMPOSED, dsn_id, (uint32_t)m->h, TRACE_NONE, "", orig->sender, 0,
                     0, -1, text);
-    world_msgid_register(w, b.data, b.len, dsn_id);
     bool ours;
     const struct scn_user *u = mta_local_user(m, orig->sender, &ours);
     if (u) {
@@ -390,6 +399,7 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
     if (m->cfg->eightbitmime) cfg.ext |= SMTP_EXT_8BITMIME;
     if (m->cfg->size_limit) cfg.ext |= SMTP_EXT_SIZE;
     cfg.ext |= SMTP_EXT_ENHANCEDSTATUSCODES;
+    if (world_live_tls_for(m->w, ss->peer)) cfg.ext |= SMTP_EXT_STARTTLS;
     if (ss->port == MTA_PORT_SUBMISSION && m->cfg->auth_required) {
         cfg.ext |= SMTP_EXT_AUTH;
         cfg.auth_required = true;
@@ -528,6 +538,7 @@ static void mta_sess_message(struct mta_sess *ss, const struct smtp_event *ev)
         msg_add_received(&b, &rc, NULL);
     }
     msg_buf_add(&b, ev->arg, ev->arg_len);
+    world_msg_copy(w, id, (uint32_t)m->h, b.data, b.len);
     const char *sender = ss->sender ? ss->sender : "";
     mta_accept_rcpts(m, id, sender, (const char *const *)ss->rcpt, ss->nrcpt, b.data, b.len,
                      ss->peer);
@@ -729,4 +740,19 @@ void mta_host_up(struct mta *m, bool up)
 struct mbox_store *mta_store(struct mta *m)
 {
     return m->store;
+}
+
+bool mta_timeout_conn(struct mta *m, uint32_t conn, bool shutdown)
+{
+    for (struct mta_sess *ss = m->sessions; ss; ss = ss->next) {
+        if (ss->conn != conn || !ss->c) continue;
+        /* RFC 5321 §4.5.3.2.7: the engine's own 421, then it closes. */
+        if (shutdown)
+            smtp_server_shutdown(ss->e);
+        else
+            smtp_server_timeout(ss->e);
+        mta_sess_pump(ss);
+        return true;
+    }
+    return mta_acc_timeout_conn(m, conn, shutdown);
 }

@@ -5,9 +5,11 @@
  * with every line traced. */
 #include "mail/mta_int.h"
 
+#include "mail/world_live.h"
 #include "proto/imap_server.h"
 #include "proto/pop3_server.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +34,11 @@ struct mta_acc {
     size_t inlen, incap;
     struct world_lines lin, lout;
     bool closing;
+    bool busy; /* inside mta_acc_pump: its own output is flushed there */
 };
 
 static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c);
+static void mta_acc_pump_run(struct mta_acc *a);
 static void mta_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len);
 static void mta_acc_close(void *ctx, struct tcp_conn *c, enum tcp_err err);
 
@@ -140,7 +144,13 @@ static void mta_pop_auth(struct mta_acc *a, const struct pop3_server_event *ev)
         snprintf(a->uids[i], sizeof a->uids[i], "%u.%u", (unsigned)mbox_folder_uidvalidity(f),
                  (unsigned)msg->uid);
         a->snap[i].uid = a->uids[i];
-        a->snap[i].data = msg->raw;
+        /* A copy: the maildrop lock keeps other POP3 sessions out, but an
+         * IMAP session may expunge (and free) a message while this session
+         * still lists and retrieves it (RFC 1939 §8 lets the server keep
+         * such a snapshot). */
+        char *copy = ms_xmalloc(msg->len ? msg->len : 1);
+        memcpy(copy, msg->raw, msg->len);
+        a->snap[i].data = copy;
         a->snap[i].len = msg->len;
     }
     pop3_server_auth_ok(a->pop, a->snap, a->nsnap);
@@ -230,6 +240,13 @@ static void mta_imap_events(struct mta_acc *a)
 
 static void mta_acc_pump(struct mta_acc *a)
 {
+    a->busy = true;
+    mta_acc_pump_run(a);
+    a->busy = false;
+}
+
+static void mta_acc_pump_run(struct mta_acc *a)
+{
     for (;;) {
         const char *before = mta_acc_state(a);
         size_t used = 0;
@@ -273,12 +290,14 @@ static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c)
         cfg.store = m->store;
         cfg.host = m->sh->name;
         cfg.epoch_unix = m->w->s->epoch;
+        cfg.starttls = world_live_tls_for(m->w, a->peer);
         a->im = imap_server_new(&cfg);
     } else {
         char ts[96];
         snprintf(ts, sizeof ts, "<%u.%u@%s>", (unsigned)a->conn, (unsigned)(evq_now(m->w->q) / SIM_US_PER_S),
                  m->sh->name);
-        struct pop3_server_cfg cfg = {m->sh->name, ts};
+        struct pop3_server_cfg cfg = {m->sh->name, ts, world_live_tls_for(m->w, a->peer),
+                                      POP3_MAX_BAD};
         a->pop = pop3_server_new(&cfg);
     }
     a->next_acc = m->accs;
@@ -303,6 +322,28 @@ static void mta_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, siz
     mta_acc_pump(a);
 }
 
+bool mta_acc_timeout_conn(struct mta *m, uint32_t conn, bool shutdown)
+{
+    for (struct mta_acc *a = m->accs; a; a = a->next_acc) {
+        if (a->conn != conn || !a->c) continue;
+        const char *before = mta_acc_state(a);
+        if (a->imap && shutdown)
+            imap_server_shutdown(a->im); /* RFC 3501 §7.1.5 */
+        else if (a->imap)
+            imap_server_timeout(a->im); /* RFC 3501 §5.4: "* BYE", then close */
+        else
+            pop3_server_timeout(a->pop); /* RFC 1939 §3: autologout, no UPDATE */
+        if (a->imap)
+            mta_imap_events(a);
+        else
+            mta_pop_events(a);
+        mta_acc_flush(a, before);
+        if (a->c) tcp_close(a->c);
+        return true;
+    }
+    return false;
+}
+
 void mta_acc_free(struct mta_acc *a)
 {
     struct mta_acc **pp = &a->m->accs;
@@ -313,6 +354,7 @@ void mta_acc_free(struct mta_acc *a)
     imap_server_free(a->im);
     world_lines_free(&a->lin);
     world_lines_free(&a->lout);
+    for (size_t i = 0; a->snap && i < a->nsnap; i++) free((char *)(uintptr_t)a->snap[i].data);
     free(a->snap);
     free(a->uids);
     free(a->in);
@@ -330,8 +372,30 @@ static void mta_acc_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
     mta_acc_free(a);
 }
 
+/* The store changed (a delivery, another session's EXPUNGE or STORE, a POP3
+ * UPDATE): every other IMAP session learns it now, so one that is idling
+ * sends EXISTS, EXPUNGE or FETCH FLAGS at once (RFC 2177 §3); the others
+ * report it at their next command (RFC 3501 §7.3-7.4, NOOP and CHECK
+ * included). The session whose command made the change reports it in that
+ * command's own reply. */
+static void mta_acc_store_changed(void *ctx, struct mbox_user *u, struct mbox_folder *f,
+                                  enum mbox_change what)
+{
+    struct mta *m = ctx;
+    (void)u;
+    (void)f;
+    (void)what;
+    for (struct mta_acc *a = m->accs; a; a = a->next_acc) {
+        if (!a->imap || a->busy || !a->c) continue;
+        const char *before = mta_acc_state(a);
+        imap_server_notify(a->im);
+        mta_acc_flush(a, before);
+    }
+}
+
 void mta_access_listen(struct mta *m)
 {
+    mbox_store_set_hook(m->store, mta_acc_store_changed, m);
     tcp_listen(m->w->net, (uint32_t)m->h, MTA_PORT_POP3, &mta_acc_ops, m);
     tcp_listen(m->w->net, (uint32_t)m->h, MTA_PORT_IMAP, &mta_acc_ops, m);
 }

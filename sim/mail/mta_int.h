@@ -74,6 +74,13 @@ void mta_web_free(struct mta_web *wb);
 
 /* Listen on 110 (POP3) and 143 (IMAP). */
 void mta_access_listen(struct mta *m);
+/* The caller's inactivity timer for connection conn fired, or with
+ * shutdown the server is going away (live mode):
+ * the session's engine times out with its own reply (SMTP 421, IMAP
+ * "* BYE", POP3 a silent autologout, RFC 1939 §3) and closes. False when no
+ * SMTP, POP3 or IMAP session of m has that connection. */
+bool mta_timeout_conn(struct mta *m, uint32_t conn, bool shutdown);
+bool mta_acc_timeout_conn(struct mta *m, uint32_t conn, bool shutdown);
 /* Free one access session without callbacks (also used at world end). */
 void mta_acc_free(struct mta_acc *a);
 /* Free one outgoing batch without callbacks (world end). */

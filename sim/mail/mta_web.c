@@ -5,6 +5,7 @@
  * is composed here and goes straight to a local mailbox or the queue. */
 #include "mail/mta_int.h"
 
+#include "core/md5.h"
 #include "format/base64.h"
 #include "format/mime.h"
 #include "format/msg.h"
@@ -152,10 +153,66 @@ static void mta_web_message_page(struct mta_web *wb, const struct scn_user *u, c
     mta_web_respond(wb, 200, page, len);
 }
 
-/* The compose form was posted: the server writes the message and takes it. */
-static void mta_web_send(struct mta_web *wb, const struct scn_user *u, const char *body,
-                         size_t body_len)
+/* The user's form token: md5(secret ":" server ":" user) in hex. The secret
+ * comes from the scenario's seed in a lesson (the same run gives the same
+ * bytes) and from random bytes in live mode (world_live_web_secret), so only
+ * a page this server served carries it. */
+static void mta_web_token(struct mta *m, const struct scn_user *u, char out[33])
 {
+    struct world *w = m->w;
+    if (!w->web_secret[0]) {
+        char seed[64];
+        int n = snprintf(seed, sizeof seed, "mailsim-webmail:%llu", (unsigned long long)w->s->seed);
+        md5_hex(seed, n > 0 ? (size_t)n : 0, w->web_secret);
+    }
+    struct md5_ctx c;
+    unsigned char d[16];
+    md5_init(&c);
+    md5_update(&c, w->web_secret, strlen(w->web_secret));
+    md5_update(&c, ":", 1);
+    md5_update(&c, m->sh->name, strlen(m->sh->name));
+    md5_update(&c, ":", 1);
+    md5_update(&c, u->name, strlen(u->name));
+    md5_final(&c, d);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = hex[d[i] >> 4];
+        out[2 * i + 1] = hex[d[i] & 15];
+    }
+    out[32] = '\0';
+}
+
+/* A POST must come from a page of this server (RFC 6454 §7, OWASP CSRF
+ * cheat sheet "verifying origin with standard headers"): its Origin is
+ * "http://" Host, or, without Origin, its Referer starts with "http://"
+ * Host "/". NULL when it does; otherwise why not. */
+static const char *mta_web_cross_origin(const struct http_request *req)
+{
+    const char *host = http_fields_get(req->fields, "Host", NULL);
+    const char *origin = http_fields_get(req->fields, "Origin", NULL);
+    const char *referer = http_fields_get(req->fields, "Referer", NULL);
+    if (!host || !host[0]) return "the request has no Host";
+    size_t hl = strlen(host);
+    if (origin) {
+        if (strncmp(origin, "http://", 7) == 0 && strncmp(origin + 7, host, hl) == 0 &&
+            origin[7 + hl] == '\0')
+            return NULL;
+        return "it comes from a page of another site (Origin)";
+    }
+    if (referer) {
+        if (strncmp(referer, "http://", 7) == 0 && strncmp(referer + 7, host, hl) == 0 &&
+            (referer[7 + hl] == '/' || referer[7 + hl] == '\0'))
+            return NULL;
+        return "it comes from a page of another site (Referer)";
+    }
+    return "it names no Origin or Referer";
+}
+
+/* The compose form was posted: the server writes the message and takes it. */
+static void mta_web_send(struct mta_web *wb, const struct scn_user *u, const struct http_request *req)
+{
+    const char *body = req->body;
+    size_t body_len = req->body_len;
     struct mta *m = wb->m;
     struct world *w = m->w;
     char addr[200];
@@ -164,11 +221,32 @@ static void mta_web_send(struct mta_web *wb, const struct scn_user *u, const cha
     memset(&form, 0, sizeof form);
     struct ms_error err;
     memset(&err, 0, sizeof err);
+    char token[33];
+    mta_web_token(m, u, token);
+    const char *cross = mta_web_cross_origin(req);
+    if (cross) {
+        char why[160];
+        snprintf(why, sizeof why, "Not sent: %s. Send mail from this server's own compose page.",
+                 cross);
+        size_t len;
+        char *page = webmail_render_compose(addr, token, why, &len);
+        mta_web_respond(wb, 403, page, len);
+        return;
+    }
     if (!webmail_form_decode(body, body_len, &form, &err)) {
         size_t len;
-        char *page = webmail_render_compose(addr, err.msg, &len);
+        char *page = webmail_render_compose(addr, token, err.msg, &len);
         webmail_form_free(&form);
         mta_web_respond(wb, 400, page, len);
+        return;
+    }
+    if (strcmp(form.token, token) != 0) {
+        size_t len;
+        char *page = webmail_render_compose(
+            addr, token, "Not sent: the form's token is missing or wrong. Send mail from this "
+                         "server's own compose page.", &len);
+        webmail_form_free(&form);
+        mta_web_respond(wb, 403, page, len);
         return;
     }
     uint32_t id = world_msg_new(w);
@@ -186,16 +264,31 @@ static void mta_web_send(struct mta_web *wb, const struct scn_user *u, const cha
     hs.date_t = evq_now(w->q);
     hs.epoch_unix = w->s->epoch;
     hs.message_id = mid.data;
-    if (msg_build_header(&b, &hs, &err) != MSG_OK || !strchr(form.to, '@')) {
+    /* RFC 2045/2046: a text/plain part in UTF-8 (what the browser posted),
+     * 7bit when it is plain ASCII, else quoted-printable (RFC 2045 §6.7),
+     * which keeps the text readable and passes any 7-bit SMTP hop, so the
+     * message never depends on the next server offering 8BITMIME. */
+    struct mime_scan sc;
+    mime_scan((const unsigned char *)form.body, form.body_len, &sc);
+    struct mime_node node;
+    memset(&node, 0, sizeof node);
+    node.leaf.type = "text";
+    node.leaf.subtype = "plain";
+    node.leaf.charset = "utf-8";
+    node.leaf.cte = sc.is_7bit ? MIME_CTE_7BIT : MIME_CTE_QP;
+    node.leaf.content = (const unsigned char *)form.body;
+    node.leaf.len = form.body_len;
+    if (!strchr(form.to, '@') ||
+        mime_build_message(&b, &hs, &node, w->s->seed ^ id, &err) != MIME_OK) {
         size_t len;
-        char *page = webmail_render_compose(addr, err.msg[0] ? err.msg : "bad address", &len);
+        char *page =
+            webmail_render_compose(addr, token, err.msg[0] ? err.msg : "bad address", &len);
         msg_buf_free(&b);
         msg_buf_free(&mid);
         webmail_form_free(&form);
         mta_web_respond(wb, 400, page, len);
         return;
     }
-    msg_buf_add(&b, form.body, form.body_len);
     /* A message is lines: end the last one (SMTP would add it on the way,
      * and the body must arrive as it was composed). */
     if (b.len < 2 || b.data[b.len - 2] != '\r' || b.data[b.len - 1] != '\n')
@@ -205,9 +298,10 @@ static void mta_web_send(struct mta_web *wb, const struct scn_user *u, const cha
     char text[160];
     snprintf(text, sizeof text, "%zu bytes, written in webmail [body %016llx]", b.len,
              (unsigned long long)mq_check_hash(b.data + sp.body_off, sp.body_len));
+    world_msgid_register(w, b.data, b.len, id);
+    world_msg_copy(w, id, (uint32_t)m->h, b.data, b.len);
     world_msg_trace(w, TR_MSG_COMPOSED, id, (uint32_t)m->h, wb->peer, addr, form.to, 0, 0, -1,
                     text);
-    world_msgid_register(w, b.data, b.len, id);
     mta_accept_message(m, id, addr, form.to, b.data, b.len, wb->peer);
     msg_buf_free(&b);
     msg_buf_free(&mid);
@@ -245,13 +339,15 @@ static void mta_web_request(struct mta_web *wb, const struct http_request *req)
     case WEBMAIL_COMPOSE: {
         char addr[200];
         snprintf(addr, sizeof addr, "%s@%s", u->name, wb->m->cfg->domain);
+        char token[33];
+        mta_web_token(wb->m, u, token);
         size_t len;
-        char *page = webmail_render_compose(addr, NULL, &len);
+        char *page = webmail_render_compose(addr, token, NULL, &len);
         mta_web_respond(wb, 200, page, len);
         break;
     }
     case WEBMAIL_SEND:
-        mta_web_send(wb, u, req->body, req->body_len);
+        mta_web_send(wb, u, req);
         break;
     default:
         break;

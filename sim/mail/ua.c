@@ -101,6 +101,23 @@ static bool ua_is_ascii(const char *s)
     return true;
 }
 
+/* Does s have a line longer than RFC 5322 §2.1.1 allows (998 octets
+ * without its CRLF)? Such a body cannot travel as it is: a user agent sends
+ * it quoted-printable, whose soft line breaks keep lines short (RFC 2045
+ * §6.7 rule 5), as real mail programs do. */
+static bool ua_has_long_line(const char *s)
+{
+    size_t run = 0;
+    for (; *s; s++) {
+        if (*s == '\n' || *s == '\r') {
+            run = 0;
+        } else if (++run > 998) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Text with LF line ends as CRLF text (CRLF kept). */
 static void ua_crlf(struct msg_buf *b, const char *s)
 {
@@ -153,7 +170,8 @@ static bool ua_compose(struct ua *u, const struct scn_send *send, uint32_t id, s
         cc[i].name = ua_display_name(s, m->cc[i]);
     }
     struct msg_buf fields = {0}, body = {0};
-    bool plain = m->n_attachments == 0 && !m->html && ua_is_ascii(m->body);
+    bool plain = m->n_attachments == 0 && !m->html && ua_is_ascii(m->body) &&
+                 !ua_has_long_line(m->body);
     bool ok = true;
     if (send->raw_body) {
         /* UNSAFE (the smuggling lesson's attacker): the body as written, a
@@ -300,10 +318,9 @@ static void ua_decide(struct ua_job *j, size_t i, enum smtp_outcome o, int code,
     if (o == SMTP_OUT_UNKNOWN)
         world_msg_trace(w, TR_MSG_DUPLICATE, j->msg, host, j->peer, j->from, j->rcpts[i], 1, 0,
                         -1, text);
-    char why[600];
-    snprintf(why, sizeof why, "not sent: %s", text && text[0] ? text : "no reply");
-    world_msg_trace(w, TR_MSG_BOUNCED, j->msg, host, j->peer, j->from, j->rcpts[i], 1,
-                    (uint32_t)code, -1, why);
+    /* Never handed over: a user agent has no queue, nothing bounces. */
+    world_msg_trace(w, TR_MSG_NOT_SENT, j->msg, host, j->peer, j->from, j->rcpts[i], 1,
+                    (uint32_t)code, -1, text && text[0] ? text : "no reply");
 }
 
 static void ua_outcome(void *ctx, void *txn_user, size_t rcpt_index, enum smtp_outcome o,
@@ -484,7 +501,10 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
                  (unsigned long long)hash);
     else
         snprintf(text, sizeof text, "%zu bytes, %s [body %016llx]", b.len,
-                 m->n_attachments ? "with attachments" : "text", (unsigned long long)hash);
+                 m->n_attachments              ? "with attachments"
+                 : ua_has_long_line(m->body) ? "text, quoted-printable: a line is over 998 octets"
+                                               : "text",
+                 (unsigned long long)hash);
     /* Drop repeated addresses: each recipient gets the message once. */
     size_t uniq = 0;
     for (size_t i = 0; i < nr; i++) {
@@ -493,18 +513,19 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
         if (!seen) all[uniq++] = all[i];
     }
     nr = uniq;
+    if (ok) world_msg_copy(w, id, (uint32_t)u->h, b.data, b.len);
     for (size_t i = 0; i < nr; i++)
         world_msg_trace(w, TR_MSG_COMPOSED, id, (uint32_t)u->h, TRACE_NONE, send->from, all[i], 0,
                         0, -1, text);
     if (!ok) {
         char why[400];
         if (eml)
-            snprintf(why, sizeof why, "not sent: %.80s is not a message SMTP can send: %s",
-                     eml->name, err.msg);
+            snprintf(why, sizeof why, "%.80s is not a message SMTP can send: %s", eml->name,
+                     err.msg);
         else
-            snprintf(why, sizeof why, "not sent: cannot compose: %s", err.msg);
+            snprintf(why, sizeof why, "cannot compose: %s", err.msg);
         for (size_t i = 0; i < nr; i++)
-            world_msg_trace(w, TR_MSG_BOUNCED, id, (uint32_t)u->h, TRACE_NONE, send->from, all[i],
+            world_msg_trace(w, TR_MSG_NOT_SENT, id, (uint32_t)u->h, TRACE_NONE, send->from, all[i],
                             0, 0, -1, why);
         free(all);
         msg_buf_free(&b);

@@ -93,6 +93,8 @@ static void ua_acc_events(struct ua_acc *a)
         if (ev.kind == POP3_CEV_MESSAGE) {
             ua_acc_remember(a->u, a->user, ev.uid);
             a->u->fetched++;
+            uint32_t msg = world_msgid_find(w, ev.data, ev.len);
+            if (msg) world_msg_copy(w, msg, (uint32_t)a->u->h, ev.data, ev.len);
             trace_add_mailbox(w->tr, evq_now(w->q), (uint32_t)a->u->h, a->user, "Local Inbox",
                               (uint32_t)a->u->fetched, (uint32_t)a->u->fetched);
         }

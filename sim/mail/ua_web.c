@@ -26,8 +26,11 @@ struct ua_web {
     char host[64];
     char auth[300];
     char target[96];    /* READ: /message/<uid> */
-    char *form;         /* SEND: the encoded form */
+    char *form;         /* SEND: the encoded form, made once the compose page came */
     size_t form_len;
+    const struct scn_message *msg; /* SEND: what the user types (the scenario's) */
+    char token[WEBMAIL_TOKEN_MAX + 1]; /* SEND: the compose page's hidden token */
+    char origin[80];    /* "http://" host: the page the form is on */
     enum scn_webmail_op op;
     unsigned step;      /* requests queued so far */
     evq_handle timer;
@@ -65,8 +68,9 @@ void ua_web_free_all(struct ua *u)
 /* Queue the next request of the visit; false when the visit is over. */
 static bool ua_web_next(struct ua_web *b)
 {
-    struct http_header h[2] = {{"Authorization", b->auth},
-                               {"Content-Type", "application/x-www-form-urlencoded"}};
+    struct http_header h[3] = {{"Authorization", b->auth},
+                               {"Content-Type", "application/x-www-form-urlencoded"},
+                               {"Origin", b->origin}};
     switch (b->step++) {
     case 0:
         return http_client_request(b->e, "GET", b->host, "/inbox", h, 1, NULL, 0);
@@ -77,8 +81,16 @@ static bool ua_web_next(struct ua_web *b)
             return http_client_request(b->e, "GET", b->host, "/compose", h, 1, NULL, 0);
         return false;
     case 2:
-        if (b->op == SCN_WEBMAIL_SEND)
-            return http_client_request(b->e, "POST", b->host, "/send", h, 2, b->form, b->form_len);
+        if (b->op == SCN_WEBMAIL_SEND) {
+            /* The browser posts the form of the page it loaded: its fields
+             * in page order, the hidden token included, from its origin. */
+            const struct scn_message *m = b->msg;
+            const char *to = m->n_to ? m->to[0] : m->n_cc ? m->cc[0] : m->n_bcc ? m->bcc[0] : "";
+            free(b->form);
+            b->form = webmail_form_encode(b->token[0] ? b->token : NULL, to, m->subject, m->body,
+                                          &b->form_len);
+            return http_client_request(b->e, "POST", b->host, "/send", h, 3, b->form, b->form_len);
+        }
         return false;
     default:
         return false;
@@ -111,6 +123,8 @@ static void ua_web_pump(struct ua_web *b, const uint8_t *in, size_t len)
         struct http_client_event ev;
         while (http_client_event(b->e, &ev)) {
             if (ev.kind == HTTP_CEV_RESPONSE) {
+                if (ev.resp.target && strcmp(ev.resp.target, "/compose") == 0)
+                    webmail_page_token(ev.resp.body, ev.resp.body_len, b->token, sizeof b->token);
                 if (!ua_web_next(b)) done = true;
             } else {
                 done = true;
@@ -196,11 +210,8 @@ void ua_webmail(struct ua *u, const struct scn_webmail *wm)
             snprintf(b->target, sizeof b->target, "/message/%u",
                      (unsigned)mbox_msg_at(f, wm->message - 1)->uid);
     }
-    if (wm->op == SCN_WEBMAIL_SEND) {
-        const struct scn_message *m = &wm->msg;
-        const char *to = m->n_to ? m->to[0] : m->n_cc ? m->cc[0] : m->n_bcc ? m->bcc[0] : "";
-        b->form = webmail_form_encode(to, m->subject, m->body, &b->form_len);
-    }
+    if (wm->op == SCN_WEBMAIL_SEND) b->msg = &wm->msg;
+    snprintf(b->origin, sizeof b->origin, "http://%s", sh->name);
     struct http_client_cfg cfg = {0, "mailsim-browser"};
     b->e = http_client_new(&cfg);
     b->next = u->webs;

@@ -231,7 +231,7 @@ char *webmail_render_message(const struct webmail_message *m, size_t *len)
     return webmail_sb_done(&b, len);
 }
 
-char *webmail_render_compose(const char *from, const char *error, size_t *len)
+char *webmail_render_compose(const char *from, const char *token, const char *error, size_t *len)
 {
     struct webmail_sb b = {0};
     webmail_page_head(&b, "New message");
@@ -242,7 +242,15 @@ char *webmail_render_compose(const char *from, const char *error, size_t *len)
         webmail_sb_str(&b, "</p>\n");
     }
     webmail_sb_str(&b, "<form method=\"post\" action=\"/send\" "
-                       "enctype=\"application/x-www-form-urlencoded\">\n<p>From: ");
+                       "enctype=\"application/x-www-form-urlencoded\">\n");
+    if (token) {
+        /* Only a page of this origin can read it: a cross-site form cannot
+         * send it (the synchronizer token pattern, OWASP CSRF cheat sheet). */
+        webmail_sb_str(&b, "<input type=\"hidden\" name=\"token\" value=\"");
+        webmail_sb_escs(&b, token);
+        webmail_sb_str(&b, "\">\n");
+    }
+    webmail_sb_str(&b, "<p>From: ");
     webmail_sb_escs(&b, from);
     webmail_sb_fmt(&b,
                    "</p>\n<p><label>To <input name=\"to\" maxlength=\"%d\"></label></p>\n"
@@ -332,10 +340,10 @@ static bool webmail_address_ok(const char *a)
     return label > 0 && a[strlen(a) - 1] != '-';
 }
 
-enum { WEBMAIL_F_TO, WEBMAIL_F_SUBJECT, WEBMAIL_F_BODY, WEBMAIL_F_COUNT };
-static const char *const webmail_field_names[WEBMAIL_F_COUNT] = {"to", "subject", "body"};
+enum { WEBMAIL_F_TO, WEBMAIL_F_SUBJECT, WEBMAIL_F_BODY, WEBMAIL_F_TOKEN, WEBMAIL_F_COUNT };
+static const char *const webmail_field_names[WEBMAIL_F_COUNT] = {"to", "subject", "body", "token"};
 static const size_t webmail_field_max[WEBMAIL_F_COUNT] = {WEBMAIL_TO_MAX, WEBMAIL_SUBJECT_MAX,
-                                                          WEBMAIL_BODY_MAX};
+                                                          WEBMAIL_BODY_MAX, WEBMAIL_TOKEN_MAX};
 
 /* Percent-decode in[0..n) into out (capacity cap); -1 bad escape, -2 too long. */
 static long webmail_pct_decode(const char *in, size_t n, char *out, size_t cap, size_t *bad_at)
@@ -434,6 +442,7 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
     }
     for (int k = 0; ok && k < WEBMAIL_F_COUNT; k++) {
         const char *fname = webmail_field_names[k];
+        if (!val[k] && k == WEBMAIL_F_TOKEN) continue; /* optional here; the server checks */
         if (!val[k]) {
             ok = webmail_err(err, 7, fname, "missing field \"%s\"", fname);
             break;
@@ -463,6 +472,7 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
     if (ok) {
         memcpy(f->to, val[WEBMAIL_F_TO], vlen[WEBMAIL_F_TO] + 1);
         memcpy(f->subject, val[WEBMAIL_F_SUBJECT], vlen[WEBMAIL_F_SUBJECT] + 1);
+        if (val[WEBMAIL_F_TOKEN]) memcpy(f->token, val[WEBMAIL_F_TOKEN], vlen[WEBMAIL_F_TOKEN] + 1);
         /* Line breaks to CRLF: CRLF, bare CR and bare LF each become one CRLF. */
         const char *s = val[WEBMAIL_F_BODY];
         size_t n = vlen[WEBMAIL_F_BODY];
@@ -502,9 +512,15 @@ static void webmail_sb_form(struct webmail_sb *b, const char *s)
     }
 }
 
-char *webmail_form_encode(const char *to, const char *subject, const char *body, size_t *len)
+char *webmail_form_encode(const char *token, const char *to, const char *subject, const char *body,
+                          size_t *len)
 {
     struct webmail_sb b = {0};
+    if (token) {
+        webmail_sb_str(&b, "token=");
+        webmail_sb_form(&b, token);
+        webmail_sb_put(&b, "&", 1);
+    }
     webmail_sb_put(&b, "to=", 3);
     webmail_sb_form(&b, to ? to : "");
     webmail_sb_str(&b, "&subject=");
@@ -519,4 +535,23 @@ void webmail_form_free(struct webmail_form *f)
     free(f->body);
     f->body = NULL;
     f->body_len = 0;
+}
+
+bool webmail_page_token(const char *page, size_t len, char *out, size_t cap)
+{
+    static const char key[] = "name=\"token\" value=\"";
+    size_t kl = sizeof key - 1;
+    if (cap) out[0] = '\0';
+    for (size_t i = 0; i + kl <= len; i++) {
+        if (memcmp(page + i, key, kl) != 0) continue;
+        size_t j = i + kl, o = 0;
+        while (j < len && page[j] != '"' && o + 1 < cap) out[o++] = page[j++];
+        if (j >= len || page[j] != '"') {
+            if (cap) out[0] = '\0';
+            return false;
+        }
+        out[o] = '\0';
+        return o > 0;
+    }
+    return false;
 }

@@ -1,5 +1,6 @@
 /* world.c -- build a world from a scenario and run it (see world.h). */
 #include "mail/world_int.h"
+#include "mail/world_live.h"
 #include "mail/web_int.h"
 
 #include "format/msg.h"
@@ -40,7 +41,8 @@ void world_msg_trace(struct world *w, enum trace_kind kind, uint32_t msg, uint32
     m.code = code;
     m.sender = sender ? trace_intern(w->tr, sender) : TRACE_NONE;
     m.rcpt = rcpt ? trace_intern(w->tr, rcpt) : TRACE_NONE;
-    m.msgid = TRACE_NONE;
+    const char *id = world_msgid_of(w, msg);
+    m.msgid = id ? trace_intern(w->tr, id) : TRACE_NONE;
     trace_add_msg(w->tr, evq_now(w->q), kind, &m, text);
 }
 
@@ -135,6 +137,17 @@ void world_msgid_register(struct world *w, const char *data, size_t len, uint32_
     if (id) world_idmap_put(w->ids, id, msg);
 }
 
+uint32_t world_msgid_find(struct world *w, const char *data, size_t len)
+{
+    struct msg_split sp;
+    msg_split(data, len, &sp);
+    char *id = msg_header_get(data, sp.hdr_len, "Message-ID", NULL);
+    uint32_t v = 0;
+    if (id && !world_idmap_get(w->ids, id, &v)) v = 0;
+    free(id);
+    return v;
+}
+
 uint32_t world_msgid_lookup(struct world *w, const char *data, size_t len)
 {
     struct msg_split sp;
@@ -148,6 +161,17 @@ uint32_t world_msgid_lookup(struct world *w, const char *data, size_t len)
     v = world_msg_new(w);
     if (id) world_idmap_put(w->ids, id, v);
     return v;
+}
+
+size_t world_msgid_trim(struct world *w, size_t max)
+{
+    struct world_idmap *m = w->ids;
+    if (m->n <= max) return m->n;
+    for (size_t i = 0; i < m->cap; i++) free(m->key[i]);
+    free(m->key);
+    free(m->val);
+    memset(m, 0, sizeof *m);
+    return 0;
 }
 
 /* ---- building ------------------------------------------------------------------- */
@@ -257,6 +281,7 @@ void world_free(struct world *w)
         free(w->ids->val);
         free(w->ids);
     }
+    world_msgid_free_all(w);
     free(w->mta);
     free(w->ua);
     free(w);
@@ -503,6 +528,11 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
             break;
         case TR_MSG_DUPLICATE:
             f.kind = MQ_F_LOST_REPLY;
+            break;
+        case TR_MSG_NOT_SENT: /* a user agent gave up: it never had custody */
+            f.kind = MQ_F_REJECTED;
+            mq_check_feed(c, &f);
+            f.kind = MQ_F_DEQUEUED;
             break;
         default:
             continue;

@@ -16,13 +16,16 @@
 
 static void world_cli_usage(FILE *f)
 {
-    fprintf(f, "usage: mailsim --headless [--variant NAME] [--seed N] [FILE]\n"
+    fprintf(f, "usage: mailsim --check FILE...\n"
+               "       mailsim --headless [--variant NAME] [--seed N] [FILE]\n"
                "       mailsim --transcript [--variant NAME] [--seed N] [FILE]\n"
                "       mailsim [--pcap OUT] [--export-mermaid OUT] [--export-jsonl OUT] [FILE]\n"
                "  --import-eml MSG   Alice's first message is the message file MSG, as it is\n"
                "Runs the lesson in FILE (default: the built-in lesson) without a window and\n"
                "prints the trace (--headless) or the textbook dialogue (--transcript),\n"
                "then what became of every message and whether nothing was lost.\n"
+               "--check only loads and validates each FILE and each of its variants, and\n"
+               "prints \"FILE: ok\" or the first error as file:line:col (exit status 3).\n"
                "The export options write the run as a pcap capture, a Mermaid sequence\n"
                "diagram or JSON lines (docs/exports.md); an existing file is replaced,\n"
                "never the scenario file itself.\n");
@@ -64,7 +67,7 @@ static bool world_cli_same_file(const char *a, const char *b)
 /* Write one export to path through a temporary file in the same folder and a
  * rename, so a failed write never leaves half a file. Returns 0 or 4. */
 static int world_cli_export(enum world_export which, const char *path, const struct trace *tr,
-                            const char *title)
+                            const char *title, int64_t epoch_unix)
 {
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);
@@ -79,7 +82,7 @@ static int world_cli_export(enum world_export which, const char *path, const str
         free(tmp);
         return 4;
     }
-    long count = which == WX_PCAP      ? pcap_write(tr, f, EXPORT_EPOCH_UNIX)
+    long count = which == WX_PCAP      ? pcap_write(tr, f, epoch_unix)
                  : which == WX_MERMAID ? mmd_write(tr, f, title)
                                        : jsonl_write(tr, f);
     int bad = count < 0 || ferror(f);
@@ -96,8 +99,52 @@ static int world_cli_export(enum world_export which, const char *path, const str
     return 0;
 }
 
+/* --check FILE...: load each file and apply each of its variants; print
+ * "FILE: ok (...)" or the error. Returns 0, or 3 when any file is invalid. */
+static int world_cli_check(int argc, char **argv)
+{
+    int rc = 0, files = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--check") == 0) continue;
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "mailsim: --check takes only scenario files, not %s\n", argv[i]);
+            return 2;
+        }
+        files++;
+        struct scn_error err;
+        memset(&err, 0, sizeof err);
+        struct scn_scenario *s = scn_load_file(argv[i], NULL, &err);
+        if (!s) {
+            fprintf(stderr, "%s\n", err.text);
+            rc = 3;
+            continue;
+        }
+        bool ok = true;
+        for (size_t v = 0; v < s->n_variants && ok; v++) {
+            struct scn_scenario *sv = scn_apply_variant(s, s->variants[v].name, &err);
+            if (!sv) {
+                fprintf(stderr, "%s\n", err.text);
+                ok = false;
+                rc = 3;
+            }
+            scn_free(sv);
+        }
+        if (ok)
+            printf("%s: ok (%zu hosts, %zu links, %zu timeline actions, %zu variants)\n", argv[i],
+                   s->n_hosts, s->n_links, s->n_timeline, s->n_variants);
+        scn_free(s);
+    }
+    if (files == 0) {
+        fprintf(stderr, "mailsim: --check needs at least one scenario file\n");
+        return 2;
+    }
+    return rc;
+}
+
 int world_cli(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--check") == 0) return world_cli_check(argc, argv);
     bool headless = false, transcript = false, has_seed = false;
     const char *file = NULL, *variant = NULL, *eml = NULL;
     unsigned long long seed = 0;
@@ -192,11 +239,13 @@ int world_cli(int argc, char **argv)
     size_t v = world_check(tr, s, trace_end_time(tr), report, 65536, &fa);
     int rc = v == 0 ? 0 : 1;
     for (int k = 0; k < WX_COUNT; k++) {
-        if (exports[k] && world_cli_export((enum world_export)k, exports[k], tr, s->title) != 0)
+        if (exports[k] && world_cli_export((enum world_export)k, exports[k], tr, s->title, s->epoch) != 0)
             rc = 4;
     }
     if (transcript || headless) {
-        printf("mailsim: %s\n", s->title);
+        char title[512];
+        scn_display_title(s, title, sizeof title);
+        printf("mailsim: %s\n", title);
         if (transcript)
             world_transcript(tr, stdout);
         else

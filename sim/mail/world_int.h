@@ -39,6 +39,11 @@ struct world {
     sim_us horizon;          /* world_run's default limit */
     struct world_idmap *ids; /* Message-ID -> message number */
     struct world_web *webs;  /* web servers' listeners and connections (world_web.c) */
+    char **msgid_of;         /* message number -> Message-ID (world_copy.c) */
+    size_t n_msgid_of;
+    char web_secret[33];     /* webmail's form-token key: from the seed, or random live */
+    bool live_tls;           /* live mode with --tls: servers offer STARTTLS ... */
+    uint32_t live_tls_peer;  /* ... to this host (the real clients) */
 };
 
 /* Line tracing: bytes of one direction of a connection, cut into CRLF
@@ -58,6 +63,18 @@ void world_lines_free(struct world_lines *l);
  * register binds the Message-ID field of data to msg; lookup returns the
  * number bound to data's Message-ID, or binds a new number. */
 void world_msgid_register(struct world *w, const char *data, size_t len, uint32_t msg);
+/* The number bound to data's Message-ID, or 0 (binds nothing). */
+uint32_t world_msgid_find(struct world *w, const char *data, size_t len);
+
+/* Host takes a copy of message msg (data[0..len), as the host holds it):
+ * remembers the message's Message-ID for its MSG_* records and records the
+ * copy's header and MIME outline in the trace (world_copy.c). Call it
+ * before the record that tells of the copy (composed, queued, delivered,
+ * fetched). */
+void world_msg_copy(struct world *w, uint32_t msg, uint32_t host, const char *data, size_t len);
+/* The Message-ID of msg as its first copy had it, or NULL. Borrowed. */
+const char *world_msgid_of(const struct world *w, uint32_t msg);
+void world_msgid_free_all(struct world *w);
 uint32_t world_msgid_lookup(struct world *w, const char *data, size_t len);
 
 /* A new simulation-wide message number. Can't fail. */

@@ -3,6 +3,9 @@
 
 #include "mail/world_int.h"
 
+#include "core/md5.h"
+#include "mail/mta_int.h"
+
 struct net *world_net(struct world *w)
 {
     return w->net;
@@ -11,4 +14,32 @@ struct net *world_net(struct world *w)
 struct evq *world_evq(struct world *w)
 {
     return w->q;
+}
+
+void world_live_web_secret(struct world *w, const unsigned char *secret, size_t n)
+{
+    md5_hex(secret, n, w->web_secret);
+}
+
+void world_live_tls(struct world *w, uint32_t peer)
+{
+    w->live_tls = true;
+    w->live_tls_peer = peer;
+}
+
+bool world_live_tls_for(const struct world *w, uint32_t peer)
+{
+    return w->live_tls && w->live_tls_peer == peer;
+}
+
+bool world_live_timeout(struct world *w, uint32_t host, uint32_t conn)
+{
+    if (host >= w->s->n_hosts || !w->mta[host]) return false;
+    return mta_timeout_conn(w->mta[host], conn, false);
+}
+
+bool world_live_shutdown(struct world *w, uint32_t host, uint32_t conn)
+{
+    if (host >= w->s->n_hosts || !w->mta[host]) return false;
+    return mta_timeout_conn(w->mta[host], conn, true);
 }

@@ -15,4 +15,33 @@ struct net *world_net(struct world *w);
 /* The world's event queue (borrowed; lives as long as the world). Can't fail. */
 struct evq *world_evq(struct world *w);
 
+/* Key webmail's form tokens with secret[0..n) instead of the scenario's
+ * seed, so a page elsewhere cannot compute them (live mode passes random
+ * bytes). Call before the world runs. Can't fail. */
+void world_live_web_secret(struct world *w, const unsigned char *secret, size_t n);
+
+/* Live mode with --tls: the mail servers offer STARTTLS (SMTP), STLS (POP3)
+ * and STARTTLS (IMAP) on connections from host peer, whose real ends the
+ * bridge encrypts; simulated clients never see the offer. Call before the
+ * world runs. Can't fail. */
+void world_live_tls(struct world *w, uint32_t peer);
+/* True when connections from host peer are offered STARTTLS. */
+bool world_live_tls_for(const struct world *w, uint32_t peer);
+
+/* Live mode's inactivity and slow-client timers: the session on connection
+ * conn of mail server host times out through its own engine, which sends
+ * its own closing reply (SMTP 421 4.4.2, IMAP "* BYE"; POP3 closes without
+ * one, RFC 1939 §3) and closes. False when host has no SMTP, POP3 or IMAP
+ * session on conn. */
+bool world_live_timeout(struct world *w, uint32_t host, uint32_t conn);
+/* The same when live mode stops: SMTP "421 4.3.2 ... shutting down", IMAP
+ * "* BYE Server shutting down", POP3 closes (RFC 1939 has no such reply). */
+bool world_live_shutdown(struct world *w, uint32_t host, uint32_t conn);
+
+/* Bounded memory: when more than max Message-IDs are remembered (they
+ * follow a message from hop to hop as one message number), forget them
+ * all; a copy still in flight then gets a new number in the trace. Returns
+ * how many are remembered now. Can't fail. */
+size_t world_msgid_trim(struct world *w, size_t max);
+
 #endif

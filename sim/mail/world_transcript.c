@@ -167,8 +167,11 @@ static void world_tx_msg(struct world_tx *x, const struct trace_rec *r)
         }
         break;
     case TR_MSG_BOUNCED:
-        fprintf(x->f, "[%s] message %u for %s ", host, (unsigned)m->msg, rcpt);
-        if (!(n >= 8 && memcmp(d, "not sent", 8) == 0)) fprintf(x->f, "bounced: ");
+        fprintf(x->f, "[%s] message %u for %s bounced: ", host, (unsigned)m->msg, rcpt);
+        world_tx_detail(x->f, d, n);
+        break;
+    case TR_MSG_NOT_SENT:
+        fprintf(x->f, "[%s] message %u for %s not sent: ", host, (unsigned)m->msg, rcpt);
         world_tx_detail(x->f, d, n);
         break;
     case TR_MSG_DUPLICATE:
@@ -232,6 +235,7 @@ int world_transcript(const struct trace *tr, FILE *f)
         case TR_MSG_DELIVERED:
         case TR_MSG_BOUNCED:
         case TR_MSG_DUPLICATE:
+        case TR_MSG_NOT_SENT:
             world_tx_msg(&x, r);
             break;
         case TR_MAILBOX_CHANGED: {

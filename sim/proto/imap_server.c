@@ -46,7 +46,7 @@ static void imap_logout(struct imap_server *s, const char *bye);
 static imap_cmd_fn imap_cmd_capability, imap_cmd_noop, imap_cmd_logout, imap_cmd_login,
     imap_cmd_authenticate, imap_cmd_check, imap_cmd_close, imap_cmd_unselect, imap_cmd_expunge_c,
     imap_cmd_search_c, imap_cmd_fetch_c, imap_cmd_store_c, imap_cmd_copy_c, imap_cmd_move_c,
-    imap_cmd_uid, imap_cmd_idle;
+    imap_cmd_uid, imap_cmd_idle, imap_cmd_starttls;
 
 static const struct imap_cmd_def imap_cmds[] = {
     {"CAPABILITY", ST_ANY, false, imap_cmd_capability},
@@ -54,6 +54,7 @@ static const struct imap_cmd_def imap_cmds[] = {
     {"LOGOUT", ST_ANY, false, imap_cmd_logout},
     {"LOGIN", ST_N, true, imap_cmd_login},
     {"AUTHENTICATE", ST_N, true, imap_cmd_authenticate},
+    {"STARTTLS", ST_N, false, imap_cmd_starttls},
     {"SELECT", ST_A | ST_S, true, imap_cmd_select},
     {"EXAMINE", ST_A | ST_S, true, imap_cmd_examine},
     {"CREATE", ST_A | ST_S, true, imap_cmd_create},
@@ -98,6 +99,7 @@ struct imap_server *imap_server_new(const struct imap_server_cfg *cfg)
     if (!s->cfg.max_literal_preauth) s->cfg.max_literal_preauth = 1024;
     if (!s->cfg.out_high_water) s->cfg.out_high_water = 64 * 1024;
     line_init(&s->lr, IMAP_LINE_MAX);
+    line_set_lf_ends(&s->lr, true); /* a hand-typed line gets BAD, not silence */
     s->state = IMAP_S_NOT_AUTH;
     if (cfg->host) imap_srv_untagged(s, "OK %s IMAP4rev1 Service Ready", cfg->host);
     else imap_srv_untagged(s, "OK IMAP4rev1 Service Ready");
@@ -186,6 +188,12 @@ static void imap_logout(struct imap_server *s, const char *bye)
     ev.kind = IMAP_EV_CLOSE;
     ev.from = ev.to = s->state;
     imap_push_event(s, &ev);
+}
+
+void imap_server_shutdown(struct imap_server *s)
+{
+    if (s->done) return;
+    imap_logout(s, "Server shutting down");
 }
 
 void imap_server_timeout(struct imap_server *s)
@@ -456,7 +464,15 @@ size_t imap_server_recv(struct imap_server *s, const char *in, size_t len)
             size_t n;
             const char *line = line_get(&s->lr, &n);
             bool bad = line_has_bare_eol(&s->lr) || line_has_nul(&s->lr);
+            s->bare_lf_line = line_ended_by_lf(&s->lr);
             imap_on_line(s, (char *)(uintptr_t)line, n, bad);
+            if (s->discard_rest) {
+                /* RFC 3501 §6.2.1 (CVE-2011-0411): plaintext after STARTTLS
+                 * in the same flight is never a command. */
+                s->discard_rest = false;
+                s->in_offset += len - used;
+                used = len;
+            }
         }
     }
     return used;
@@ -497,6 +513,14 @@ static void imap_refuse(struct imap_server *s, bool lit, bool plus, uint64_t n, 
     imap_reject_now(s, r, text);
 }
 
+/* The BAD text for a line with NUL, bare CR or bare LF (RFC 9051 §2.2: only
+ * CRLF ends a line); a line ended by a bare LF, as a hand-typed `nc` sends,
+ * gets a hint. */
+#define IMAP_BARE_TEXT(s)                                                                  \
+    ((s)->bare_lf_line ? "Bare LF received; end each line with CRLF (RFC 9051 2.2; with nc, " \
+                         "use nc -C)"                                                       \
+                       : "Invalid characters in command (NUL, bare CR or LF)")
+
 static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_bytes)
 {
     uint64_t lit = 0;
@@ -514,7 +538,9 @@ static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_b
         s->wait = IMAP_W_NONE;
         s->cur_cmd[0] = '\0';
         strcpy(s->cur_cmd, "IDLE");
-        if (n == 4 && strncasecmp(line, "DONE", 4) == 0)
+        if (bad_bytes)
+            imap_srv_tagged(s, s->wait_tag, IMAP_BAD, IMAP_BARE_TEXT(s));
+        else if (n == 4 && strncasecmp(line, "DONE", 4) == 0)
             imap_srv_tagged(s, s->wait_tag, IMAP_OK, "IDLE terminated");
         else
             imap_srv_tagged(s, s->wait_tag, IMAP_BAD, "Expected DONE"); /* hoodiecrow idle.js */
@@ -577,7 +603,7 @@ static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_b
     imap_buf_add(&s->cmd, line, n);
     if (bad_bytes) {
         /* X2, X3, I15: a bare CR/LF is not a line end, NUL is never valid */
-        imap_refuse(s, has_lit, plus, lit, IMAP_BAD, "Invalid characters in command (NUL, bare CR or LF)");
+        imap_refuse(s, has_lit, plus, lit, IMAP_BAD, IMAP_BARE_TEXT(s));
         return;
     }
     if (!has_lit) {
@@ -731,8 +757,27 @@ bool imap_srv_args_end(struct imap_server *s, struct imap_cur *c, const char *ta
 static void imap_cmd_capability(struct imap_server *s, struct imap_cur *c, const char *tag)
 {
     (void)c;
-    imap_srv_untagged(s, "CAPABILITY " IMAP_CAPS);
+    imap_srv_untagged(s, "CAPABILITY " IMAP_CAPS "%s",
+                      s->cfg.starttls && !s->tls ? " STARTTLS" : "");
     imap_srv_tagged(s, tag, IMAP_OK, "CAPABILITY completed");
+}
+
+/* RFC 3501 §6.2.1: OK, then TLS; the client asks CAPABILITY again. Only in
+ * the not-authenticated state (the table), once, and only when offered. */
+static void imap_cmd_starttls(struct imap_server *s, struct imap_cur *c, const char *tag)
+{
+    (void)c;
+    if (!s->cfg.starttls) {
+        imap_srv_tagged(s, tag, IMAP_BAD, "Unknown command");
+        return;
+    }
+    if (s->tls) {
+        imap_srv_tagged(s, tag, IMAP_BAD, "TLS already active");
+        return;
+    }
+    s->tls = true;
+    s->discard_rest = true;
+    imap_srv_tagged(s, tag, IMAP_OK, "Begin TLS negotiation now");
 }
 
 static void imap_cmd_noop(struct imap_server *s, struct imap_cur *c, const char *tag)

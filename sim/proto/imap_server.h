@@ -51,6 +51,7 @@ struct imap_server_cfg {
     size_t max_literal_preauth;   /* before login; 0 = 1024 */
     size_t out_high_water;        /* stop reading above this; 0 = 64 KiB */
     int64_t epoch_unix;           /* Unix seconds at simulated time 0 (INTERNALDATE) */
+    bool starttls;                /* offer STARTTLS (RFC 3501 §6.2.1): the caller encrypts */
 };
 
 enum imap_event_kind {
@@ -101,6 +102,9 @@ void imap_server_notify(struct imap_server *s);
 /* The caller's inactivity timer (imap_server_timeout_us) fired: autologout
  * with "* BYE" (RFC 3501 §5.4). */
 void imap_server_timeout(struct imap_server *s);
+/* The server is going away (live mode stopping): "* BYE Server shutting
+ * down" (RFC 3501 §7.1.5), then the session ends. Can't fail. */
+void imap_server_shutdown(struct imap_server *s);
 /* How long the session may stay silent: 30 minutes once authenticated
  * (RFC 3501 §5.4; IDLE included), 1 minute before. */
 sim_us imap_server_timeout_us(const struct imap_server *s);

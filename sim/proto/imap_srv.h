@@ -104,6 +104,9 @@ struct imap_server {
     char pend_user[MBOX_USER_MAX + 1];
     bool no_expunge;
     bool syncing;
+    bool bare_lf_line;            /* the line being handled ended with a bare LF */
+    bool tls;                     /* STARTTLS done (RFC 3501 §6.2.1) */
+    bool discard_rest;            /* STARTTLS accepted: drop what followed it in the flight */
     unsigned bad_run;             /* consecutive BAD replies */
     uint64_t commands;            /* command lines executed */                 /* inside imap_srv_sync (hook re-entry guard) */              /* FETCH, STORE, SEARCH: no EXPUNGE now */
     uint32_t uid_max;             /* highest UID in the view so far */

@@ -26,6 +26,7 @@ void line_reset(struct line_reader *r)
     r->bare_cr = r->bare_lf = r->nuls = 0;
     r->discarding = false;
     r->ready = false;
+    r->lf_ended = false;
 }
 
 void line_set_max(struct line_reader *r, size_t max)
@@ -41,6 +42,11 @@ void line_set_max(struct line_reader *r, size_t max)
     free(r->buf);
     r->buf = nb;
     r->max = max;
+}
+
+void line_set_lf_ends(struct line_reader *r, bool on)
+{
+    r->lf_ends = on;
 }
 
 /* A held CR is "pending": it is a bare CR unless the next byte is LF. */
@@ -72,7 +78,7 @@ size_t line_feed(struct line_reader *r, const char *in, size_t len, enum line_st
         char c = in[i++];
         if (r->discarding) {
             /* Track CR across calls using len as a one-byte memory. */
-            if (c == '\n' && r->len == 1) {
+            if (c == '\n' && (r->len == 1 || r->lf_ends)) {
                 r->discarding = false;
                 r->len = 0;
                 r->bare_cr = r->bare_lf = r->nuls = 0;
@@ -90,6 +96,12 @@ size_t line_feed(struct line_reader *r, const char *in, size_t len, enum line_st
                 return i;
             }
             r->bare_lf++;
+            if (r->lf_ends) { /* a hand-typed line: ends here, still marked bare */
+                r->ready = true;
+                r->lf_ended = true;
+                *st = LINE_OK;
+                return i;
+            }
         } else if (line_pending_cr(r)) {
             r->bare_cr++; /* the held CR was not followed by LF */
         }
@@ -123,4 +135,9 @@ bool line_has_bare_eol(const struct line_reader *r)
 bool line_has_nul(const struct line_reader *r)
 {
     return r->nuls > 0;
+}
+
+bool line_ended_by_lf(const struct line_reader *r)
+{
+    return r->ready && r->lf_ended;
 }

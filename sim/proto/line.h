@@ -29,6 +29,8 @@ struct line_reader {
     size_t nuls;     /* NUL bytes in the current line */
     bool discarding; /* over the limit: dropping until CRLF */
     bool ready;      /* a line is framed and not yet taken */
+    bool lf_ends;    /* a bare LF also ends a line (counted in bare_lf) */
+    bool lf_ended;   /* the framed line was ended by a bare LF */
 };
 
 /* Set up a reader for lines of at most max octets including CRLF (max >= 2).
@@ -42,6 +44,15 @@ void line_reset(struct line_reader *r);
  * otherwise it is dropped and the line reported as too long. */
 void line_set_max(struct line_reader *r, size_t max);
 
+/* With on, a bare LF ends the line as CRLF would, and the line is still
+ * counted as holding a bare LF, so line_has_bare_eol() is true: a server
+ * answers it with its syntax-error reply and the session goes on, instead of
+ * waiting silently for a CRLF that a hand-typed `nc` never sends. A bare LF
+ * also ends the discarding of an over-long line. Off by default. Never used
+ * for SMTP message data (smtp_dot.c frames that), so the smuggling defence,
+ * which refuses bare LF in DATA, is untouched. */
+void line_set_lf_ends(struct line_reader *r, bool on);
+
 /* Consume bytes from in until one line is framed or the input is exhausted.
  * Returns the number of bytes consumed; *st says whether a line (or an
  * over-long line) ended. Call line_get() after LINE_OK, before feeding again. */
@@ -54,5 +65,7 @@ const char *line_get(const struct line_reader *r, size_t *len);
 /* True when the framed line holds a bare CR, bare LF or NUL. */
 bool line_has_bare_eol(const struct line_reader *r);
 bool line_has_nul(const struct line_reader *r);
+/* True when the framed line was ended by a bare LF (line_set_lf_ends). */
+bool line_ended_by_lf(const struct line_reader *r);
 
 #endif

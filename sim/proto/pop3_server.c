@@ -55,6 +55,9 @@ struct pop3_server {
     /* authorization */
     char user[POP3_ARG_MAX + 1];
     bool have_user;
+    bool stls_offer, tls;   /* STLS offered; done (RFC 2595 §4) */
+    unsigned bad_run, max_bad; /* -ERR replies in a row; the limit (0: none) */
+    bool discard_rest;      /* STLS accepted: drop what followed it in the flight */
     char secret[POP3_LINE_MAX + 1];
     enum pop3_auth_method method;
     bool auth_pending, update_pending;
@@ -232,6 +235,12 @@ static void pop3_close(struct pop3_server *s, const char *why)
 /* Record the COMMAND event for the reply just written. */
 static void pop3_command_done(struct pop3_server *s)
 {
+    /* A client that sends nothing but failing commands is let go: after
+     * cfg.max_bad -ERR replies in a row the server closes (RFC 1939 §3
+     * lets the server end the session; there is no unsolicited reply). */
+    s->bad_run = s->last_ok ? 0 : s->bad_run + 1;
+    if (s->max_bad && s->bad_run >= s->max_bad && s->state != POP3_S_CLOSED && !s->close_why)
+        pop3_close(s, "too many bad commands");
     struct pop3_qev *q = pop3_push_event(s, POP3_EV_COMMAND);
     memcpy(q->ev.verb, s->verb, sizeof q->ev.verb);
     q->ev.from = s->cmd_from;
@@ -506,8 +515,29 @@ static void pop3_cmd_capa(struct pop3_server *s, char **argv, size_t argc)
     (void)argc;
     /* RFC 2449 §5, capabilities of §6. */
     pop3_reply(s, true, "Capability list follows");
-    pop3_out_str(s, "TOP\r\nUSER\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\n"
-                    "IMPLEMENTATION mailsim\r\n.\r\n");
+    pop3_out_str(s, "TOP\r\nUSER\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\n");
+    if (s->stls_offer && !s->tls && s->state == POP3_S_AUTHORIZATION) pop3_out_str(s, "STLS\r\n");
+    pop3_out_str(s, "IMPLEMENTATION mailsim\r\n.\r\n");
+}
+
+/* RFC 2595 §4: STLS in AUTHORIZATION, "+OK", then TLS; the session stays in
+ * AUTHORIZATION and forgets a USER given before it. */
+static void pop3_cmd_stls(struct pop3_server *s, char **argv, size_t argc)
+{
+    (void)argv;
+    (void)argc;
+    if (!s->stls_offer) {
+        pop3_reply(s, false, "unknown command");
+        return;
+    }
+    if (s->tls) {
+        pop3_reply(s, false, "TLS already active");
+        return;
+    }
+    s->tls = true;
+    s->have_user = false;
+    s->discard_rest = true;
+    pop3_reply(s, true, "Begin TLS negotiation");
 }
 
 #define POP3_IN_AUTH (1u << POP3_S_AUTHORIZATION)
@@ -525,6 +555,7 @@ static const struct pop3_cmd {
     {"APOP", POP3_IN_AUTH, 2, 2, pop3_cmd_apop},
     {"QUIT", POP3_IN_AUTH | POP3_IN_TRANS, 0, 0, pop3_cmd_quit},
     {"CAPA", POP3_IN_AUTH | POP3_IN_TRANS, 0, 0, pop3_cmd_capa},
+    {"STLS", POP3_IN_AUTH, 0, 0, pop3_cmd_stls},
     {"STAT", POP3_IN_TRANS, 0, 0, pop3_cmd_stat},
     {"LIST", POP3_IN_TRANS, 0, 1, pop3_cmd_list},
     {"RETR", POP3_IN_TRANS, 1, 1, pop3_cmd_retr},
@@ -633,12 +664,15 @@ struct pop3_server *pop3_server_new(const struct pop3_server_cfg *cfg)
 {
     struct pop3_server *s = ms_xcalloc(1, sizeof *s);
     line_init(&s->rd, POP3_LINE_MAX);
+    line_set_lf_ends(&s->rd, true); /* a hand-typed line gets -ERR, not silence */
     /* Both reach the wire: printable ASCII only (no CRLF injection). */
     s->host = ms_xstrdup(pop3_printable(cfg->hostname, 64, false) ? cfg->hostname : "localhost");
     const char *ts = cfg->timestamp;
     size_t tl = ts ? strlen(ts) : 0;
     bool ts_ok = tl >= 3 && ts[0] == '<' && ts[tl - 1] == '>' && pop3_printable(ts, 200, false);
     s->ts = ts_ok ? ms_xstrdup(ts) : NULL;
+    s->stls_offer = cfg->stls;
+    s->max_bad = cfg->max_bad;
     s->deleted = ms_xcalloc(1, 1);
     s->upd_uids = ms_xcalloc(1, sizeof *s->upd_uids);
     pop3_enter_state(s, POP3_S_AUTHORIZATION);
@@ -689,7 +723,22 @@ size_t pop3_server_recv(struct pop3_server *s, const char *in, size_t len)
         const char *l = line_get(&s->rd, &n);
         char buf[POP3_LINE_MAX + 1];
         memcpy(buf, l, n);
+        if (line_ended_by_lf(&s->rd)) { /* RFC 1939 §3: commands end with CRLF */
+            s->cmd_from = s->state;
+            snprintf(s->verb, sizeof s->verb, "?");
+            pop3_reply(s, false, "bare LF received; end each command with CRLF (RFC 1939 3; with nc, use nc -C)");
+            pop3_command_done(s);
+            continue;
+        }
         pop3_dispatch(s, buf, n, line_has_bare_eol(&s->rd) || line_has_nul(&s->rd));
+        if (s->discard_rest) {
+            /* RFC 2595 §4 (CVE-2011-0411): plaintext after STLS in the same
+             * flight is never a command. */
+            s->discard_rest = false;
+            s->in_total += len - i;
+            s->line_start = s->in_total;
+            i = len;
+        }
     }
     return i;
 }

@@ -31,9 +31,14 @@ struct pop3_msg {
     size_t len;
 };
 
+/* A sensible max_bad: -ERR replies in a row after which the server closes. */
+#define POP3_MAX_BAD 10
+
 struct pop3_server_cfg {
     const char *hostname;  /* in the sign-off, e.g. "dewey" */
     const char *timestamp; /* APOP timestamp "<...>", unique per greeting (§7) */
+    bool stls;             /* offer STLS (RFC 2595 §4): the caller can encrypt */
+    unsigned max_bad;      /* close after this many -ERR in a row; 0: never */
 };
 
 enum pop3_sev_kind {

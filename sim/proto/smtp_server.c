@@ -61,6 +61,10 @@ struct smtp_server {
     char sender[SMTP_CMD_LINE_MAX]; /* MAIL FROM mailbox, for {sender} */
     bool pipelining_ok; /* EHLO and PIPELINING advertised (RFC 2920) */
     bool authenticated;
+    bool tls;          /* STARTTLS done: from here the caller encrypts (RFC 3207) */
+    unsigned bad_run;  /* consecutive 500-504 replies */
+    uint64_t replies;  /* replies sent so far */
+    bool discard_rest; /* STARTTLS accepted: drop what followed it in the flight */
 
     /* the mail transaction */
     unsigned rcpts;
@@ -100,11 +104,13 @@ static void srv_reply(struct smtp_server *s, int code, const char *enh, const ch
 static void srv_replyf(struct smtp_server *s, int code, const char *enh, const char *fmt, ...) MS_PRINTF(4, 5);
 static void srv_commit_reply(struct smtp_server *s);
 static void srv_close(struct smtp_server *s);
+static void srv_count_bad(struct smtp_server *s, uint64_t replies_before);
 static void srv_txn_reset(struct smtp_server *s, bool emit);
 static void srv_unauth_pipelining(struct smtp_server *s, const char *what);
 static void srv_command(struct smtp_server *s, const char *line, size_t len, bool more);
 static void srv_sasl_line(struct smtp_server *s, const char *line, size_t len);
 static void srv_data_end(struct smtp_server *s);
+static srv_cmd_fn srv_cmd_starttls;
 static srv_cmd_fn srv_cmd_helo, srv_cmd_ehlo, srv_cmd_mail, srv_cmd_rcpt, srv_cmd_data, srv_cmd_rset,
     srv_cmd_noop, srv_cmd_vrfy, srv_cmd_expn, srv_cmd_help, srv_cmd_quit, srv_cmd_auth,
     srv_cmd_notimpl;
@@ -133,7 +139,7 @@ static const struct srv_cmd srv_cmds[] = {
     {"NOOP", srv_cmd_noop, true},      {"QUIT", srv_cmd_quit, true},
     {"VRFY", srv_cmd_vrfy, true},      {"EXPN", srv_cmd_expn, true},
     {"HELP", srv_cmd_help, true},      {"AUTH", srv_cmd_auth, true},
-    {"STARTTLS", srv_cmd_notimpl, true}, {"BDAT", srv_cmd_notimpl, true},
+    {"STARTTLS", srv_cmd_starttls, true}, {"BDAT", srv_cmd_notimpl, true},
     {"ETRN", srv_cmd_notimpl, true},   {"TURN", srv_cmd_notimpl, true},
     {"SEND", srv_cmd_notimpl, true},   {"SOML", srv_cmd_notimpl, true},
     {"SAML", srv_cmd_notimpl, true},
@@ -228,6 +234,7 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
     if (s->out_max < 2 * SRV_REPLY_RESERVE) s->out_max = 2 * SRV_REPLY_RESERVE;
     s->out = ms_xmalloc(s->out_max);
     line_init(&s->lr, SMTP_CMD_LINE_MAX);
+    line_set_lf_ends(&s->lr, true); /* a hand-typed line gets 500, not silence */
     s->st = cfg->refuse ? SMTP_SS_REFUSING : SMTP_SS_INIT;
     srv_step_begin(s);
     struct smtp_event *ev = srv_event(s, SMTP_EV_SESSION_STARTED);
@@ -418,6 +425,7 @@ static void srv_commit_reply(struct smtp_server *s)
     s->reply[s->reply_len] = '\r';
     s->reply[s->reply_len + 1] = '\n';
     srv_out_write(s, s->reply, s->reply_len + 2);
+    s->replies++;
     struct smtp_event *ev = srv_event(s, SMTP_EV_REPLY);
     ev->code = s->reply_code;
     ev->text = s->reply;
@@ -509,11 +517,18 @@ size_t smtp_server_recv(struct smtp_server *s, const char *in, size_t len)
         s->in_off += n;
         if (ls == LINE_NONE) continue;
         bool more = off < len; /* bytes of a later command in this flight */
+        uint64_t replies_before = s->replies;
         if (ls == LINE_TOO_LONG) {
             s->cmd_len = 0;
             if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
             /* §4.5.3.1.4 and §4.5.3.1.9: 500, the line is dropped, same state. */
             srv_reply(s, 500, "5.5.2", "Error: line too long (the limit is 512 octets with CRLF, RFC 5321 4.5.3.1.4)");
+        } else if (line_ended_by_lf(&s->lr)) {
+            s->cmd_len = 0;
+            if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
+            /* §2.3.8: only CRLF ends a line; the line is refused, same state. */
+            srv_reply(s, 500, "5.5.2",
+                      "Error: bare <LF> received; end each line with <CRLF> (RFC 5321 2.3.8; with nc, use nc -C)");
         } else {
             size_t ll;
             const char *line = line_get(&s->lr, &ll);
@@ -530,10 +545,32 @@ size_t smtp_server_recv(struct smtp_server *s, const char *in, size_t len)
                 srv_command(s, s->cmd, s->cmd_len, more);
             }
         }
+        srv_count_bad(s, replies_before);
+        if (s->discard_rest) {
+            /* RFC 3207 §4.2 (CVE-2011-0411): plaintext sent after STARTTLS
+             * in the same flight is never a command. */
+            s->discard_rest = false;
+            s->in_off += len - off;
+            off = len;
+        }
         s->cmd_off = s->in_off;
     }
     srv_step_end(s);
     return off;
+}
+
+/* A client that sends nothing but bad commands is shown the door, as
+ * Postfix does (smtpd_hard_error_limit): after SMTP_SERVER_MAX_BAD syntax
+ * or sequence errors (500-504) in a row, 421 and close (RFC 5321 §3.8
+ * lets a server send 421 at any time). */
+static void srv_count_bad(struct smtp_server *s, uint64_t replies_before)
+{
+    if (s->replies == replies_before || s->st == SMTP_SS_CLOSED) return; /* no verdict yet */
+    bool bad = s->reply_code >= 500 && s->reply_code <= 504;
+    s->bad_run = bad ? s->bad_run + 1 : 0;
+    if (s->bad_run < SMTP_SERVER_MAX_BAD) return;
+    srv_replyf(s, 421, "4.7.0", "%s Error: too many bad commands, closing", s->hostname);
+    srv_close(s);
 }
 
 static bool srv_has_ctl(const char *p, size_t n)
@@ -632,7 +669,7 @@ static void srv_helo_common(struct smtp_server *s, const char *arg, size_t arg_l
         return;
     }
     /* §4.1.1.1: "250-domain greeting", then one extension per line. */
-    const char *ext_lines[6];
+    const char *ext_lines[7];
     char size_line[40];
     size_t ne = 0;
     if (s->cfg.ext & SMTP_EXT_PIPELINING) ext_lines[ne++] = "PIPELINING";
@@ -643,6 +680,7 @@ static void srv_helo_common(struct smtp_server *s, const char *arg, size_t arg_l
     if (s->cfg.ext & SMTP_EXT_AUTH) ext_lines[ne++] = "AUTH PLAIN LOGIN";
     if (s->cfg.ext & SMTP_EXT_ENHANCEDSTATUSCODES) ext_lines[ne++] = "ENHANCEDSTATUSCODES";
     if (s->cfg.ext & SMTP_EXT_8BITMIME) ext_lines[ne++] = "8BITMIME";
+    if ((s->cfg.ext & SMTP_EXT_STARTTLS) && !s->tls) ext_lines[ne++] = "STARTTLS";
     size_t n = srv_reply_head(s, 250, NULL, ne ? '-' : ' ');
     if (s->texts[SRV_T_HELO]) {
         srv_text(s, SRV_T_HELO, "", NULL, 0, tb, sizeof tb);
@@ -876,6 +914,36 @@ static void srv_cmd_rset(struct smtp_server *s, const char *arg, size_t arg_len,
     }
     srv_txn_reset(s, true);
     srv_reply(s, 250, "2.0.0", "Ok");
+}
+
+/* RFC 3207 §4: 220, then TLS; §4.2: the server forgets what it learned
+ * (EHLO, AUTH) and the client starts over with EHLO. */
+static void srv_cmd_starttls(struct smtp_server *s, const char *arg, size_t arg_len, bool has_arg)
+{
+    if (!(s->cfg.ext & SMTP_EXT_STARTTLS)) {
+        srv_cmd_notimpl(s, arg, arg_len, has_arg);
+        return;
+    }
+    if (has_arg) {
+        srv_reply(s, 501, "5.5.4", "Syntax: STARTTLS (no arguments)");
+        return;
+    }
+    if (s->tls) {
+        srv_reply(s, 503, "5.5.1", "Error: TLS already active");
+        return;
+    }
+    if (s->st == SMTP_SS_MAIL || s->st == SMTP_SS_RCPT) {
+        srv_reply(s, 503, "5.5.1", "Error: MAIL transaction in progress");
+        return;
+    }
+    srv_txn_reset(s, true);
+    s->tls = true;
+    s->ehlo = false;
+    s->pipelining_ok = false;
+    s->authenticated = false;
+    s->discard_rest = true;
+    srv_reply(s, 220, "2.0.0", "Ready to start TLS");
+    if (s->st != SMTP_SS_INIT) srv_enter_state(s, SMTP_SS_INIT);
 }
 
 static void srv_cmd_noop(struct smtp_server *s, const char *arg, size_t arg_len, bool has_arg)
@@ -1311,6 +1379,20 @@ void smtp_server_timeout(struct smtp_server *s)
     srv_txn_reset(s, true);
     /* §4.5.3.2.7 and §3.8: the server closes with 421 on idle timeout. */
     srv_replyf(s, 421, "4.4.2", "%s Error: timeout exceeded", s->hostname);
+    srv_close(s);
+    srv_step_end(s);
+}
+
+void smtp_server_shutdown(struct smtp_server *s)
+{
+    if (s->st == SMTP_SS_CLOSED) return;
+    srv_step_begin(s);
+    s->pend = SRV_PEND_NONE;
+    s->cmd_len = 0;
+    if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
+    srv_txn_reset(s, true);
+    /* §3.8: 421 when the service must shut down. */
+    srv_replyf(s, 421, "4.3.2", "%s Service shutting down, closing transmission channel", s->hostname);
     srv_close(s);
     srv_step_end(s);
 }

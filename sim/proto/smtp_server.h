@@ -23,12 +23,18 @@ enum smtp_ext {
     SMTP_EXT_8BITMIME = 1u << 2,            /* RFC 6152 */
     SMTP_EXT_ENHANCEDSTATUSCODES = 1u << 3, /* RFC 2034 */
     SMTP_EXT_AUTH = 1u << 4,                /* RFC 4954: PLAIN and LOGIN */
-    SMTP_EXT_ALL = (1u << 5) - 1,
+    SMTP_EXT_STARTTLS = 1u << 5,            /* RFC 3207: offered when the caller can
+                                             * encrypt (live mode with --tls); the
+                                             * engine says 220 and starts afresh */
+    SMTP_EXT_ALL = (1u << 6) - 1,
 };
 
 /* RFC 5321 §4.5.3.2.7: wait at least this long for the next command before
  * calling smtp_server_timeout(). */
 #define SMTP_SERVER_IDLE_TIMEOUT_US (5 * SIM_US_PER_MIN)
+/* Syntax or sequence errors (500-504) in a row after which the server
+ * says 421 and closes (as Postfix's smtpd_hard_error_limit). */
+#define SMTP_SERVER_MAX_BAD 10
 
 /* Server states; smtp_server_state_name() gives the printable names. */
 enum smtp_server_state {
@@ -175,6 +181,10 @@ void smtp_server_verdict_code(struct smtp_server *s, int code, const char *text)
 /* The caller's idle timer fired (RFC 5321 §4.5.3.2.7, at least 5 minutes
  * waiting for a command): queue 421, cancel any open transaction, close. */
 void smtp_server_timeout(struct smtp_server *s);
+/* The server is going away (live mode stopping): "421 4.3.2 <host> Service
+ * shutting down, closing transmission channel" (RFC 5321 §3.8), then
+ * closed. Can't fail. */
+void smtp_server_shutdown(struct smtp_server *s);
 /* The connection was lost: cancel any open transaction (§4.1.1.10, bad-inputs
  * X7), keep completed ones, close. */
 void smtp_server_hangup(struct smtp_server *s);

@@ -358,7 +358,9 @@ void scn_jscan_linecol(const char *text, size_t len, size_t off, unsigned *line,
 {
     unsigned l = 1, c = 1;
     if (off > len) off = len;
-    for (size_t i = 0; i < off; i++) {
+    /* A UTF-8 byte order mark is invisible in every editor: no column. */
+    size_t i0 = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 && off >= 3 ? 3 : 0;
+    for (size_t i = i0; i < off; i++) {
         unsigned char ch = (unsigned char)text[i];
         if (ch == '\n') {
             l++;

@@ -433,6 +433,19 @@ static const char *scn_check_seqset(const char *s)
     }
 }
 
+/* The number of characters (UTF-8 code points) in s, which the loader has
+ * already checked is valid UTF-8. */
+static size_t scn_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Limits are in characters where a person reads the text (names, titles,
+ * questions), as JSON Schema's maxLength counts them; in bytes only where
+ * the wire or the file system counts bytes (a header line's 998, a path's
+ * 255). docs/scenario-format.md lists which is which. */
 const char *scn_ld_check(const char *s, enum scn_strcls cls, char *buf, size_t n)
 {
     size_t len = strlen(s);
@@ -443,7 +456,7 @@ const char *scn_ld_check(const char *s, enum scn_strcls cls, char *buf, size_t n
         return scn_check_controls(s, false, buf, n);
     case SCN_SC_NAME:
         if (len == 0) return "is empty";
-        if (len > 200) return "is longer than 200 bytes";
+        if (scn_chars(s) > 200) return "is longer than 200 characters";
         return scn_check_controls(s, false, buf, n);
     case SCN_SC_MULTILINE:
         if (len > SCN_MAX_TEXT_BYTES) return "is longer than 1 MiB";
@@ -485,7 +498,7 @@ const char *scn_ld_check(const char *s, enum scn_strcls cls, char *buf, size_t n
         return NULL;
     case SCN_SC_MAILBOX:
         if (len == 0) return "is an empty mailbox name";
-        if (len > 200) return "is longer than 200 bytes";
+        if (scn_chars(s) > 200) return "is longer than 200 characters";
         if ((why = scn_check_controls(s, false, buf, n)) != NULL) return why;
         if (strpbrk(s, "*%")) return "contains '*' or '%', which are LIST wildcards";
         if (s[0] == '/' || s[0] == '~') return "must not start with '/' or '~'";
@@ -568,7 +581,7 @@ const char *scn_ld_check(const char *s, enum scn_strcls cls, char *buf, size_t n
     }
     case SCN_SC_FILENAME:
         if (len == 0) return "is an empty file name";
-        if (len > 200) return "is longer than 200 bytes";
+        if (scn_chars(s) > 200) return "is longer than 200 characters";
         if ((why = scn_check_controls(s, false, buf, n)) != NULL) return why;
         if (strpbrk(s, "/\\\"")) return "must not contain '/', '\\' or '\"'";
         return NULL;
@@ -599,6 +612,14 @@ const char *scn_ld_check(const char *s, enum scn_strcls cls, char *buf, size_t n
         }
         if (strstr(s, "/../") || (len >= 3 && strcmp(s + len - 3, "/..") == 0)) {
             return "contains \"..\"";
+        }
+        return NULL;
+    case SCN_SC_ID:
+        if (len == 0 || len > 64) return "must be 1 to 64 characters";
+        for (const char *p = s; *p; p++) {
+            if (!scn_is_alnum(*p) && !strchr("._-", *p)) {
+                return "is not an id (letters, digits, '.', '_', '-')";
+            }
         }
         return NULL;
     case SCN_SC_OBJNAME:
@@ -727,6 +748,12 @@ bool scn_ld_dur(struct scn_ld *L, const cJSON *item, sim_us lo, sim_us hi, sim_u
     sim_us v;
     if (!dur_parse(t, strlen(t), &v, why, sizeof why)) {
         return scn_ld_err(L, item, false, "%s", why);
+    }
+    if (!dur_is_canonical(t, strlen(t))) {
+        return scn_ld_err(L, item, false,
+                          "\"%s\" has a unit over its carry (24h, 60m, 60s, 1000ms, 1000us after a "
+                          "larger unit): write \"%s\"",
+                          q, dur_format(v, a, sizeof a));
     }
     if (v < lo) {
         if (lo == 1) return scn_ld_err(L, item, false, "\"%s\" must be more than 0s", q);

@@ -62,6 +62,7 @@ enum scn_strcls {
     SCN_SC_RELPATH,   /* file next to the scenario: relative, no "..", no '\\' */
     SCN_SC_URLPATH,   /* "/..." printable ASCII, no spaces, no ".." */
     SCN_SC_OBJNAME,   /* web object name: letters, digits, '.', '_', '-' */
+    SCN_SC_ID,        /* a narration id: letters, digits, '.', '_', '-'; 1 to 64 */
     SCN_SC_NAME,      /* a variant name: one line, non-empty */
     SCN_SC_RAWTEXT,   /* as MULTILINE, and CR allowed too (a raw body) */
     SCN_SC_REPLY,     /* SMTP reply text: printable ASCII, <= 200, known {placeholders} */

@@ -142,7 +142,17 @@ static void scn_name_suggest_hosts(struct scn_ctx *C, const char *name, char *bu
     if (sug) {
         snprintf(buf, n, " (did you mean \"%s\"?)", sug);
     } else {
-        buf[0] = '\0';
+        /* No near spelling: list the hosts there are (the first ones). */
+        size_t o = (size_t)snprintf(buf, n, " (the hosts are ");
+        for (size_t i = 0; i < s->n_hosts && o < n; i++) {
+            if (i == 8) {
+                o += (size_t)snprintf(buf + o, n - o, ", and %zu more", s->n_hosts - i);
+                break;
+            }
+            o += (size_t)snprintf(buf + o, n - o, "%s%s", i ? ", " : "", names[i]);
+        }
+        if (o < n) snprintf(buf + o, n - o, ")");
+        if (s->n_hosts == 0) buf[0] = '\0';
     }
     free(names);
 }
@@ -159,7 +169,7 @@ bool scn_ref_host(struct scn_ctx *C, const cJSON *item, unsigned kinds, const ch
     char q[96];
     scn_ld_quote(name, q, sizeof q);
     if (h == SCN_NONE) {
-        char sug[128];
+        char sug[512];
         scn_name_suggest_hosts(C, name, sug, sizeof sug);
         free(name);
         return scn_ld_err(L, item, false, "no host is called \"%s\"%s", q, sug);
@@ -789,6 +799,13 @@ static bool scn_read_top(struct scn_ctx *C, const cJSON *root)
     }
     s->seed = seed;
     if (!s->description) s->description = ms_xstrdup("");
+    /* "$schema" is only for editors; kept so that saving writes it back. */
+    const cJSON *sch = cJSON_GetObjectItemCaseSensitive(root, "$schema");
+    if (sch) {
+        size_t m = scn_ld_push_key(L, "$schema");
+        if (!scn_ld_str(L, sch, SCN_SC_TEXT, &s->schema)) return false;
+        scn_ld_pop(L, m);
+    }
     if (f[TK_VARIANT] && f[TK_VARIANTS]) {
         scn_ld_push_key(L, "variants");
         return scn_ld_err(L, f[TK_VARIANTS], true,

@@ -14,12 +14,14 @@
 enum { AK_AT, AK_ACTION, AK_FROM, AK_DEVICE, AK_TO, AK_CC, AK_BCC, AK_SUBJECT, AK_BODY, AK_HTML,
        AK_ATTACH, AK_DIRECT, AK_DIRECT_HOST, AK_USER, AK_PROTOCOL, AK_MODE, AK_IMAP, AK_OP,
        AK_MESSAGE, AK_SERVER, AK_PATH, AK_HOST, AK_A, AK_B, AK_LATENCY, AK_BW, AK_LOSS,
-       AK_RETRY, AK_GIVEUP, AK_TEXT, AK_PORT, AK_BYTES, AK_AUTH, AK_RAW, AK_PASSWORD, AK_RETR_DELE, AK_N };
+       AK_RETRY, AK_GIVEUP, AK_TEXT, AK_PORT, AK_BYTES, AK_AUTH, AK_RAW, AK_PASSWORD, AK_RETR_DELE,
+       AK_ID, AK_REPLACE, AK_N };
 static const char *const act_keys[AK_N] = {
     "at", "action", "from", "device", "to", "cc", "bcc", "subject", "body", "html",
     "attachments", "direct_delivery", "direct_host", "user", "protocol", "mode", "imap", "op",
     "message", "server", "path", "host", "a", "b", "latency", "bandwidth", "loss",
-    "retry_interval", "give_up", "text", "port", "bytes", "auth", "raw_body", "password", "retr_after_dele"};
+    "retry_interval", "give_up", "text", "port", "bytes", "auth", "raw_body", "password", "retr_after_dele",
+    "id", "replace"};
 #define AM(k) (UINT64_C(1) << (k))
 #define AM_MSG (AM(AK_TO) | AM(AK_CC) | AM(AK_BCC) | AM(AK_SUBJECT) | AM(AK_BODY) | AM(AK_HTML) | \
                 AM(AK_ATTACH))
@@ -36,7 +38,7 @@ static const uint64_t act_allowed[SCN_ACT_KIND_COUNT] = {
     [SCN_ACT_LINK_UP] = AM(AK_A) | AM(AK_B),
     [SCN_ACT_LINK_SET] = AM(AK_A) | AM(AK_B) | AM(AK_LATENCY) | AM(AK_BW) | AM(AK_LOSS),
     [SCN_ACT_SERVER_SET] = AM(AK_HOST) | AM(AK_RETRY) | AM(AK_GIVEUP),
-    [SCN_ACT_NARRATE] = AM(AK_TEXT),
+    [SCN_ACT_NARRATE] = AM(AK_TEXT) | AM(AK_ID) | AM(AK_REPLACE),
     [SCN_ACT_TCP_TRANSFER] = AM(AK_FROM) | AM(AK_TO) | AM(AK_PORT) | AM(AK_BYTES),
 };
 
@@ -303,6 +305,74 @@ static bool scn_read_link_ref(struct scn_ctx *C, const cJSON *obj, const cJSON *
     return true;
 }
 
+/* A narration in a variant's timeline that names a narration of the main
+ * timeline (by "id", or with "replace": true the one at the same time)
+ * replaces it; in the main timeline an id only names it, and "replace" is
+ * an error. */
+static bool scn_narrate_target(struct scn_ctx *C, const cJSON *o, const cJSON *id,
+                               const cJSON *replace, struct scn_action *a)
+{
+    struct scn_ld *L = C->L;
+    const struct scn_scenario *s = C->s;
+    if (!C->variant) {
+        if (replace) {
+            scn_ld_push_key(L, "replace");
+            return scn_ld_err(L, replace, false,
+                              "\"replace\" is for a variant's narration (it replaces one of the main timeline's)");
+        }
+        for (size_t i = 0; a->id && i < s->n_timeline; i++) {
+            if (&s->timeline[i] != a && s->timeline[i].id && strcmp(s->timeline[i].id, a->id) == 0) {
+                scn_ld_push_key(L, "id");
+                return scn_ld_err(L, id, false, "duplicate narration id \"%s\" (also timeline[%zu])", a->id, i);
+            }
+        }
+        return true;
+    }
+    if (a->replace_by_time && a->id) {
+        scn_ld_push_key(L, "replace");
+        return scn_ld_err(L, replace, false, "give \"id\" or \"replace\": true, not both");
+    }
+    if (a->id) {
+        char ids[400] = "";
+        size_t o2 = 0;
+        for (size_t i = 0; i < s->n_timeline; i++) {
+            const struct scn_action *m = &s->timeline[i];
+            if (m->kind != SCN_ACT_NARRATE || !m->id) continue;
+            if (strcmp(m->id, a->id) == 0) {
+                a->replaces = true;
+                a->replaced = i;
+                return true;
+            }
+            if (o2 < sizeof ids)
+                o2 += (size_t)snprintf(ids + o2, sizeof ids - o2, "%s\"%s\"", o2 ? ", " : "", m->id);
+        }
+        scn_ld_push_key(L, "id");
+        return scn_ld_err(L, id, false, "no narration of the main timeline has the id \"%s\" (%s%s)", a->id,
+                          ids[0] ? "the ids are " : "none has an id", ids);
+    }
+    if (!a->replace_by_time) return true; /* a narration the variant adds */
+    size_t found = SCN_NONE, count = 0;
+    for (size_t i = 0; i < s->n_timeline; i++) {
+        if (s->timeline[i].kind == SCN_ACT_NARRATE && s->timeline[i].at == a->at) {
+            if (found == SCN_NONE) found = i;
+            count++;
+        }
+    }
+    if (count != 1) {
+        char t[32];
+        scn_ld_push_key(L, "replace");
+        dur_format(a->at, t, sizeof t);
+        if (count == 0)
+            return scn_ld_err(L, replace, false, "no narration of the main timeline is at %s to replace", t);
+        return scn_ld_err(L, replace, false,
+                          "%zu narrations of the main timeline are at %s: name one by its \"id\"", count, t);
+    }
+    (void)o;
+    a->replaces = true;
+    a->replaced = found;
+    return true;
+}
+
 static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action *a)
 {
     struct scn_ld *L = C->L;
@@ -475,7 +545,13 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
         return true;
     }
     case SCN_ACT_NARRATE:
-        return scn_ld_require(L, o, f[AK_TEXT], "text") && scn_ld_str(L, f[AK_TEXT], SCN_SC_MULTILINE, &a->u.text);
+        if (!scn_ld_require(L, o, f[AK_TEXT], "text") ||
+            !scn_ld_str(L, f[AK_TEXT], SCN_SC_MULTILINE, &a->u.text) ||
+            !scn_ld_str(L, f[AK_ID], SCN_SC_ID, &a->id) ||
+            !scn_ld_bool(L, f[AK_REPLACE], &a->replace_by_time)) {
+            return false;
+        }
+        return scn_narrate_target(C, o, f[AK_ID], f[AK_REPLACE], a);
     case SCN_ACT_TCP_TRANSFER: {
         struct scn_tcp_transfer *x = &a->u.tcp;
         uint64_t port = 0;
@@ -714,13 +790,44 @@ void scn_apply_in_place(struct scn_scenario *s, size_t vi)
     if (v->has_seed) s->seed = v->seed;
     size_t nb = v->replace_timeline ? 0 : s->n_timeline;
     struct scn_action *m = ms_xcalloc(nb + v->n_timeline + 1, sizeof *m);
+    /* A narration the variant replaces leaves the main timeline; at the
+     * same time, its replacement takes its place in the order. */
+    size_t *by = ms_xmalloc((nb + 1) * sizeof *by);
+    bool *placed = ms_xcalloc(v->n_timeline + 1, sizeof *placed);
+    for (size_t r = 0; r < nb; r++) by[r] = SCN_NONE;
+    for (size_t r = 0; r < v->n_timeline; r++) {
+        struct scn_action *va = &v->timeline[r];
+        if (va->replaces && va->replaced < nb) {
+            by[va->replaced] = r;
+            /* The replacement keeps the name, so a saved file still has it. */
+            if (!va->id && s->timeline[va->replaced].id)
+                va->id = ms_xstrdup(s->timeline[va->replaced].id);
+        }
+        va->replaces = false; /* applied: in the result it is a plain narration */
+        va->replace_by_time = false;
+    }
     size_t i = 0, j = 0, k = 0;
     while (i < nb || j < v->n_timeline) {
-        if (j == v->n_timeline || (i < nb && s->timeline[i].at <= v->timeline[j].at)) {
+        if (j < v->n_timeline && placed[j]) {
+            j++;
+        } else if (i < nb && by[i] != SCN_NONE) {
+            size_t r = by[i];
+            if (v->timeline[r].at == s->timeline[i].at) {
+                m[k++] = v->timeline[r];
+                placed[r] = true;
+            }
+            scn_action_free_fields(&s->timeline[i++]);
+        } else if (j == v->n_timeline || (i < nb && s->timeline[i].at <= v->timeline[j].at)) {
             m[k++] = s->timeline[i++];
         } else {
             m[k++] = v->timeline[j++];
         }
+    }
+    free(by);
+    free(placed);
+    if (v->description && v->description[0]) {
+        free(s->description);
+        s->description = ms_xstrdup(v->description);
     }
     if (v->replace_timeline) {
         for (i = 0; i < s->n_timeline; i++) scn_action_free_fields(&s->timeline[i]);

@@ -86,8 +86,19 @@ static void scn_free_message(struct scn_message *m)
     free(m->attachments);
 }
 
+void scn_display_title(const struct scn_scenario *s, char *buf, size_t n)
+{
+    if (n == 0) return;
+    if (s->variant)
+        snprintf(buf, n, "%s \u2014 variant \"%s\"", s->title, s->variant);
+    else
+        snprintf(buf, n, "%s", s->title);
+}
+
 void scn_action_free_fields(struct scn_action *a)
 {
+    free(a->id);
+    a->id = NULL;
     switch (a->kind) {
     case SCN_ACT_SEND:
         free(a->u.send.from);
@@ -153,6 +164,7 @@ void scn_free(struct scn_scenario *s)
     if (!s) return;
     free(s->source);
     free(s->base_dir);
+    free(s->schema);
     free(s->title);
     free(s->description);
     for (size_t i = 0; i < s->n_hosts; i++) {

@@ -404,6 +404,8 @@ static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s, const 
         if (a->u.server_set.has_give_up) scn_jw_dur(w, "give_up", a->u.server_set.give_up);
         break;
     case SCN_ACT_NARRATE:
+        if (a->id) scn_jw_str(w, "id", a->id);
+        if (a->replace_by_time) scn_jw_b(w, "replace", true);
         scn_jw_str(w, "text", a->u.text);
         break;
     case SCN_ACT_TCP_TRANSFER:
@@ -520,6 +522,7 @@ char *scn_to_json(const struct scn_scenario *s, size_t *len)
     memset(&w, 0, sizeof w);
     w.first[0] = true;
     scn_jw_open(&w, '{');
+    if (s->schema) scn_jw_str(&w, "$schema", s->schema);
     scn_jw_str(&w, "title", s->title);
     scn_jw_opt_str(&w, "description", s->description);
     scn_jw_u(&w, "seed", s->seed);
@@ -848,6 +851,10 @@ static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct s
         case SCN_ACT_NARRATE:
             snprintf(k, sizeof k, "%s.text", p);
             scn_dump_str(b, k, a->u.text);
+            snprintf(k, sizeof k, "%s.id", p);
+            scn_dump_str(b, k, a->id);
+            scn_buf_printf(b, "%s.replaces=%d,%d,%zu\n", p, a->replaces, a->replace_by_time,
+                           a->replaces ? a->replaced : (size_t)0);
             break;
         case SCN_ACT_TCP_TRANSFER:
             scn_buf_printf(b, "%s from=%zu to=%zu port=%u bytes=%llu\n", p, a->u.tcp.from, a->u.tcp.to,
@@ -864,6 +871,7 @@ char *scn_dump(const struct scn_scenario *s)
     struct scn_buf b = {NULL, 0, 0};
     char p[64], k[128];
     scn_buf_add(&b, "", 0);
+    scn_dump_str(&b, "$schema", s->schema);
     scn_dump_str(&b, "title", s->title);
     scn_dump_str(&b, "description", s->description);
     scn_buf_printf(&b, "seed=%llu epoch=%lld tz=%d quiz=%d\n", (unsigned long long)s->seed, (long long)s->epoch,

@@ -353,6 +353,13 @@ struct scn_tcp_transfer {
 struct scn_action {
     sim_us at;                /* from the start of the lesson, 0..SCN_MAX_TIME */
     enum scn_action_kind kind;
+    /* NARRATE only: an optional name a variant can replace it by, and, in
+     * a variant's timeline, the main timeline's narration this one replaces
+     * (by that id, or with "replace": true the one at the same time). */
+    char *id;                 /* NULL when not given */
+    bool replaces;            /* in a variant: replaces main timeline[replaced] */
+    bool replace_by_time;     /* ... written as "replace": true (not by id) */
+    size_t replaced;
     union {
         struct scn_send send;                 /* SEND */
         struct scn_check_mail check;          /* CHECK_MAIL */
@@ -423,8 +430,9 @@ struct scn_variant {
 struct scn_scenario {
     char *source;        /* file name as given, or "<default>"/"<buffer>" */
     char *base_dir;      /* directory attachment files were read from, or NULL */
+    char *schema;        /* the file's "$schema", kept for saving; NULL when absent */
     char *title;
-    char *description;   /* "" when not given */
+    char *description;   /* "" when not given; a variant's own once applied */
     uint64_t seed;       /* 0..2^53-1 (default 1) */
     int64_t epoch;       /* start of the lesson, Unix seconds UTC (for Date:) */
     int32_t epoch_tz_min; /* zone offset to print in Date:, minutes east of UTC */
@@ -448,6 +456,11 @@ struct scn_scenario {
     size_t n_mx;
     bool mx_derived;
 };
+
+/* The lesson's title as every view shows it: the title, and the variant
+ * running when one is ("Server down — variant \"a week\""), into buf (always
+ * terminated). Can't fail. */
+void scn_display_title(const struct scn_scenario *s, char *buf, size_t n);
 
 /* "scenario: host_down mail.example.net", "scenario: send alice@example.org":
  * an action as the future-event view lists it, into buf (always

@@ -16,7 +16,9 @@
 
 #include "trace/trace.h"
 
-/* Default epoch of the exports: Monday 5 January 2026, 09:00:00 UTC. */
+/* An epoch for traces without a scenario (tests): Monday 5 January 2026,
+ * 09:00:00 UTC. mailsim's exports use the scenario's start instead, the
+ * clock of the messages' Date: and Received: fields. */
 #define EXPORT_EPOCH_UNIX INT64_C(1767603600)
 
 /* Write a classic pcap file (microsecond timestamps, LINKTYPE_ETHERNET) of
@@ -35,8 +37,10 @@ long mmd_write(const struct trace *tr, FILE *f, const char *title);
 long jsonl_write(const struct trace *tr, FILE *f);
 
 /* Write s[0..len) as a JSON string literal with quotes: control characters,
- * '"' and '\\' escaped; valid UTF-8 kept; each byte of invalid UTF-8 written
- * as \u00XX (its Latin-1 code point). Returns 0, or -1 on a write error. */
+ * '"' and '\\' escaped; valid UTF-8 kept; each byte that is not part of
+ * valid UTF-8 written as the lone surrogate \udcXX (PEP 383
+ * "surrogateescape"), so it never reads as the character U+00XX. Returns 0,
+ * or -1 on a write error. */
 int jsonl_write_string(FILE *f, const void *s, size_t len);
 
 #endif

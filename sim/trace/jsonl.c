@@ -60,7 +60,12 @@ int jsonl_write_string(FILE *f, const void *sv, size_t len)
         } else {
             size_t n = jsonl_utf8_len(s + i, len - i);
             if (n == 0) {
-                rc = fprintf(f, "\\u%04x", c); /* invalid: the byte as Latin-1 */
+                /* A byte that is not UTF-8 (a Latin-1 "é" is 0xE9) becomes
+                 * the lone surrogate U+DC00 + byte, as Python's
+                 * "surrogateescape" (PEP 383) writes it: never confused
+                 * with the character U+00E9, and
+                 * s.encode("utf-8", "surrogateescape") gives the bytes back. */
+                rc = fprintf(f, "\\udc%02x", c);
                 i++;
             } else {
                 rc = fwrite(s + i, 1, n, f) == n ? 0 : EOF;
@@ -70,6 +75,20 @@ int jsonl_write_string(FILE *f, const void *sv, size_t len)
         if (rc < 0) return -1;
     }
     return fputc('"', f) == EOF ? -1 : 0;
+}
+
+/* Names of enum netev_reason, for the "reason" field. */
+static const char *const jsonl_reason_names[NETEV_R_COUNT] = {
+    [NETEV_R_NONE] = "none",           [NETEV_R_LOSS] = "loss",
+    [NETEV_R_LINK_DOWN] = "link_down", [NETEV_R_HOST_DOWN] = "host_down",
+    [NETEV_R_NO_ROUTE] = "no_route",   [NETEV_R_NO_PORT] = "no_port",
+    [NETEV_R_TOO_BIG] = "too_big",     [NETEV_R_RST] = "rst",
+    [NETEV_R_ABORT] = "abort",
+};
+
+static const char *jsonl_reason(uint32_t r)
+{
+    return r < NETEV_R_COUNT ? jsonl_reason_names[r] : "unknown";
 }
 
 static int jsonl_b64(FILE *f, const uint8_t *p, size_t n)
@@ -124,10 +143,10 @@ static int jsonl_body(FILE *f, const struct trace *tr, const struct trace_rec *r
         if (fprintf(f,
                     ",\"conn\":%" PRIu32 ",\"sport\":%u,\"dport\":%u,\"seq\":%" PRIu32
                     ",\"ack\":%" PRIu32 ",\"flags\":%u,\"window\":%u,\"mss\":%u"
-                    ",\"attempt\":%u,\"reason\":%u,\"t_depart_us\":%" PRId64
+                    ",\"attempt\":%u,\"reason\":\"%s\",\"t_depart_us\":%" PRId64
                     ",\"t_arrive_us\":%" PRId64 ",\"len\":%" PRIu32 ",\"payload_b64\":",
                     x->conn, x->sport, x->dport, x->seq, x->ack, x->flags, x->window, x->mss,
-                    x->attempt, x->reason, x->t_depart, x->t_arrive, x->len) < 0)
+                    x->attempt, jsonl_reason(x->reason), x->t_depart, x->t_arrive, x->len) < 0)
             return -1;
         return jsonl_b64(f, data, dlen);
     }
@@ -136,8 +155,8 @@ static int jsonl_body(FILE *f, const struct trace *tr, const struct trace_rec *r
         if (jsonl_host(f, "host", tr, x->host) < 0 || jsonl_host(f, "client", tr, x->client) < 0 ||
             jsonl_host(f, "server", tr, x->server) < 0)
             return -1;
-        return fprintf(f, ",\"conn\":%" PRIu32 ",\"cport\":%u,\"sport\":%u,\"reason\":%" PRIu32,
-                       x->conn, x->cport, x->sport, x->reason) < 0 ? -1 : 0;
+        return fprintf(f, ",\"conn\":%" PRIu32 ",\"cport\":%u,\"sport\":%u,\"reason\":\"%s\"",
+                       x->conn, x->cport, x->sport, jsonl_reason(x->reason)) < 0 ? -1 : 0;
     }
     case TRF_STATE: {
         const struct trace_state *x = b;
@@ -219,7 +238,9 @@ long jsonl_write(const struct trace *tr, FILE *f)
     long n = 0;
     for (size_t k = 0; k < trace_count(tr); k++) {
         const struct trace_rec *r = trace_get(tr, k);
-        if (fprintf(f, "{\"step\":%zu,\"t_us\":%" PRId64 ",\"time\":\"%s\",\"kind\":\"%s\"", k,
+        /* The window's step K shows the state after records 0..K-1, with
+         * record K-1 as its event: record k is step k + 1. */
+        if (fprintf(f, "{\"step\":%zu,\"t_us\":%" PRId64 ",\"time\":\"%s\",\"kind\":\"%s\"", k + 1,
                     r->t, trace_format_time(r->t, tbuf, sizeof tbuf),
                     trace_kind_name((enum trace_kind)r->kind)) < 0)
             goto fail;

@@ -17,8 +17,10 @@ struct trace_chunk {
 struct trace {
     struct trace_chunk *chunks;
     size_t nchunks, chunkcap;
-    uint64_t *index; /* chunk << 32 | offset, per record */
+    uint64_t *index; /* chunk << 32 | offset, per record from first */
     size_t n, icap;
+    size_t first;    /* records before it were forgotten (trace_forget) */
+    size_t chunk0;   /* chunks forgotten: chunk numbers in index are absolute */
     sim_us last_t;
     struct trace_host *hosts;
     size_t nhosts, hostcap;
@@ -32,6 +34,10 @@ struct trace {
     bool timers_aside;
     struct trace_timer_note *notes; /* timers beside the records */
     size_t nnotes, notecap;
+    struct trace_msg_copy *copies; /* message copies beside the records */
+    size_t ncopies, copycap;
+    struct trace_mime_part *parts;
+    size_t nparts, partcap;
 };
 
 /* Body size of each kind, from the X-macro's family column. */
@@ -98,6 +104,8 @@ void trace_free(struct trace *tr)
     free(tr->strlens);
     free(tr->slots);
     free(tr->notes);
+    free(tr->copies);
+    free(tr->parts);
     free(tr);
 }
 
@@ -230,7 +238,7 @@ static uint8_t *trace_reserve(struct trace *tr, size_t need, uint64_t *where)
         c->used = 0;
     }
     uint8_t *p = c->mem + c->used;
-    *where = ((uint64_t)(tr->nchunks - 1) << 32) | c->used;
+    *where = ((uint64_t)(tr->chunk0 + tr->nchunks - 1) << 32) | c->used;
     c->used += need;
     return p;
 }
@@ -255,11 +263,11 @@ size_t trace_append(struct trace *tr, sim_us t, enum trace_kind kind, const void
     memcpy(p + sizeof h, body, bsz);
     if (len) memcpy(p + sizeof h + bsz, data, len);
     memset(p + total, 0, padded - total);
-    if (tr->n == tr->icap) {
+    if (tr->n - tr->first == tr->icap) {
         tr->icap = tr->icap ? tr->icap * 2 : 1024;
         tr->index = ms_xrealloc(tr->index, tr->icap * sizeof *tr->index);
     }
-    tr->index[tr->n] = where;
+    tr->index[tr->n - tr->first] = where;
     if (t > tr->last_t) tr->last_t = t;
     return tr->n++;
 }
@@ -508,6 +516,68 @@ const struct trace_timer_note *trace_timer_note_get(const struct trace *tr, size
     return &tr->notes[i];
 }
 
+/* Serialized as raw bytes: no padding may hide in it. */
+_Static_assert(sizeof(struct trace_mime_part) == 4 * 8 + 8 * 4, "trace_mime_part has padding");
+
+size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t host,
+                          uint32_t msgid, const char *header, size_t header_len, uint64_t size,
+                          const struct trace_mime_part *parts, size_t n)
+{
+    if (tr->ncopies == tr->copycap) {
+        tr->copycap = tr->copycap ? tr->copycap * 2 : 16;
+        tr->copies = ms_xrealloc(tr->copies, tr->copycap * sizeof *tr->copies);
+    }
+    while (tr->nparts + n > tr->partcap) {
+        tr->partcap = tr->partcap ? tr->partcap * 2 : 32;
+        tr->parts = ms_xrealloc(tr->parts, tr->partcap * sizeof *tr->parts);
+    }
+    struct trace_msg_copy *c = &tr->copies[tr->ncopies++];
+    memset(c, 0, sizeof *c);
+    c->before = tr->n;
+    c->t = t;
+    c->msg = msg;
+    c->host = host;
+    c->msgid = msgid;
+    c->header = trace_intern_n(tr, header ? header : "", header ? header_len : 0);
+    c->size = size;
+    c->first_part = (uint32_t)tr->nparts;
+    c->n_parts = (uint32_t)n;
+    for (size_t i = 0; i < n; i++) {
+        struct trace_mime_part *p = &tr->parts[tr->nparts++];
+        memset(p, 0, sizeof *p);
+        p->off = parts[i].off;
+        p->hdr_len = parts[i].hdr_len;
+        p->body_len = parts[i].body_len;
+        p->decoded_len = parts[i].decoded_len;
+        p->path = parts[i].path;
+        p->type = parts[i].type;
+        p->filename = parts[i].filename;
+        p->cte = parts[i].cte;
+        p->preview = parts[i].preview;
+        p->raw = parts[i].raw;
+        p->preview_len = parts[i].preview_len;
+        p->depth = parts[i].depth;
+    }
+    return tr->n;
+}
+
+size_t trace_msg_copy_count(const struct trace *tr)
+{
+    return tr->ncopies;
+}
+
+const struct trace_msg_copy *trace_msg_copy_get(const struct trace *tr, size_t i)
+{
+    assert(i < tr->ncopies);
+    return &tr->copies[i];
+}
+
+const struct trace_mime_part *trace_msg_part(const struct trace *tr, size_t j)
+{
+    assert(j < tr->nparts);
+    return &tr->parts[j];
+}
+
 /* ---- reading --------------------------------------------------------------- */
 
 size_t trace_count(const struct trace *tr)
@@ -517,14 +587,47 @@ size_t trace_count(const struct trace *tr)
 
 const struct trace_rec *trace_get(const struct trace *tr, size_t k)
 {
-    assert(k < tr->n);
-    uint64_t w = tr->index[k];
-    return (const struct trace_rec *)(const void *)(tr->chunks[w >> 32].mem + (w & 0xffffffffu));
+    assert(k >= tr->first && k < tr->n);
+    uint64_t w = tr->index[k - tr->first];
+    return (const struct trace_rec *)(const void *)(tr->chunks[(w >> 32) - tr->chunk0].mem +
+                                                    (w & 0xffffffffu));
+}
+
+size_t trace_first(const struct trace *tr)
+{
+    return tr->first;
+}
+
+size_t trace_forget(struct trace *tr, size_t before, size_t keep_bytes)
+{
+    if (before > tr->n) before = tr->n;
+    size_t held = 0;
+    for (size_t i = 0; i < tr->nchunks; i++) held += tr->chunks[i].cap;
+    /* Whole chunks only, oldest first, never the one being filled, and
+     * only while every record in the chunk is before `before`. */
+    size_t drop = 0, k = tr->first;
+    while (drop + 1 < tr->nchunks && held > keep_bytes) {
+        size_t chunk = tr->chunk0 + drop;
+        size_t j = k;
+        while (j < tr->n && (tr->index[j - tr->first] >> 32) == chunk) j++;
+        if (j > before) break;
+        held -= tr->chunks[drop].cap;
+        free(tr->chunks[drop].mem);
+        drop++;
+        k = j;
+    }
+    if (drop == 0) return tr->first;
+    memmove(tr->chunks, tr->chunks + drop, (tr->nchunks - drop) * sizeof *tr->chunks);
+    tr->nchunks -= drop;
+    tr->chunk0 += drop;
+    memmove(tr->index, tr->index + (k - tr->first), (tr->n - k) * sizeof *tr->index);
+    tr->first = k;
+    return k;
 }
 
 size_t trace_lower_bound(const struct trace *tr, sim_us t)
 {
-    size_t lo = 0, hi = tr->n;
+    size_t lo = tr->first, hi = tr->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (trace_get(tr, mid)->t < t) lo = mid + 1;
@@ -535,7 +638,7 @@ size_t trace_lower_bound(const struct trace *tr, sim_us t)
 
 size_t trace_upper_bound(const struct trace *tr, sim_us t)
 {
-    size_t lo = 0, hi = tr->n;
+    size_t lo = tr->first, hi = tr->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (trace_get(tr, mid)->t <= t) lo = mid + 1;
@@ -546,7 +649,7 @@ size_t trace_upper_bound(const struct trace *tr, sim_us t)
 
 sim_us trace_end_time(const struct trace *tr)
 {
-    return tr->n ? trace_get(tr, tr->n - 1)->t : 0;
+    return tr->n > tr->first ? trace_get(tr, tr->n - 1)->t : 0;
 }
 
 const void *trace_body(const struct trace_rec *r)
@@ -617,11 +720,33 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
         trace_put_u32(fn, ctx, tr->strlens[i]);
         fn(ctx, tr->strs[i], tr->strlens[i]);
     }
-    uint64_t n = tr->n;
+    uint64_t n = tr->n - tr->first;
     fn(ctx, &n, sizeof n);
-    for (size_t k = 0; k < tr->n; k++) {
+    for (size_t k = tr->first; k < tr->n; k++) {
         const struct trace_rec *r = trace_get(tr, k);
         fn(ctx, r, sizeof *r + r->len);
+    }
+    /* Message copies, then timer notes, each only when there are any. */
+    if (tr->ncopies) {
+        static const char copies[] = "MSG-COPIES\n";
+        fn(ctx, copies, sizeof copies - 1);
+        uint64_t nc = tr->ncopies, np = tr->nparts;
+        fn(ctx, &nc, sizeof nc);
+        for (size_t i = 0; i < tr->ncopies; i++) {
+            const struct trace_msg_copy *c = &tr->copies[i];
+            uint64_t before = c->before;
+            fn(ctx, &before, sizeof before);
+            fn(ctx, &c->t, sizeof c->t);
+            trace_put_u32(fn, ctx, c->msg);
+            trace_put_u32(fn, ctx, c->host);
+            trace_put_u32(fn, ctx, c->msgid);
+            trace_put_u32(fn, ctx, c->header);
+            fn(ctx, &c->size, sizeof c->size);
+            trace_put_u32(fn, ctx, c->first_part);
+            trace_put_u32(fn, ctx, c->n_parts);
+        }
+        fn(ctx, &np, sizeof np);
+        fn(ctx, tr->parts, tr->nparts * sizeof *tr->parts); /* no padding: 4x8 + 8x4 */
     }
     /* Timer notes only when there are any, so traces without them keep the
      * bytes (and hashes) they always had. */
@@ -661,5 +786,6 @@ size_t trace_memory(const struct trace *tr)
     m += tr->nslots * sizeof *tr->slots + tr->strcap * (sizeof *tr->strs + sizeof *tr->strlens);
     for (size_t i = 0; i < tr->nstrs; i++) m += tr->strlens[i] + 1;
     m += tr->notecap * sizeof *tr->notes;
+    m += tr->copycap * sizeof *tr->copies + tr->partcap * sizeof *tr->parts;
     return m;
 }

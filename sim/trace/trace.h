@@ -61,7 +61,8 @@
     X(MSG_DEFERRED, MSG, "deferred")                                            \
     X(MSG_DELIVERED, MSG, "delivered")                                          \
     X(MSG_BOUNCED, MSG, "bounced")                                              \
-    X(MSG_DUPLICATE, MSG, "duplicate after lost reply")                         \
+    X(MSG_DUPLICATE, MSG, "reply lost after the final dot")                     \
+    X(MSG_NOT_SENT, MSG, "not sent")                                            \
     /* stores (struct trace_queue, struct trace_mailbox) */                     \
     X(QUEUE_CHANGED, QUEUE, "queue")                                            \
     X(MAILBOX_CHANGED, MAILBOX, "mailbox")                                      \
@@ -176,7 +177,7 @@ struct trace_msg {
 
 /* QUEUE_CHANGED: the outgoing queue of host now holds length messages. */
 struct trace_queue {
-    sim_us next_retry;        /* earliest due retry, -1 if none */
+    sim_us next_retry;        /* earliest retry of a message tried before, -1 if none */
     uint32_t host;
     uint32_t length;
 };
@@ -317,12 +318,70 @@ void trace_timers_aside(struct trace *tr, bool on);
 size_t trace_timer_note_count(const struct trace *tr);
 const struct trace_timer_note *trace_timer_note_get(const struct trace *tr, size_t i);
 
+/* ---- message copies: the MIME outline of each copy a host holds ------------ */
+
+/* One MIME part of a copy, in depth-first order (part 0 is the message).
+ * Strings are interned; offsets are into the copy's bytes. */
+struct trace_mime_part {
+    uint64_t off;          /* first byte of the part's header in the copy */
+    uint64_t hdr_len;      /* the header block, its empty line included */
+    uint64_t body_len;     /* the body as it travels (still encoded) */
+    uint64_t decoded_len;  /* the body after transfer decoding; UINT64_MAX: undecodable */
+    uint32_t path;         /* IMAP section path: "" for the message, "1", "2.1" */
+    uint32_t type;         /* "multipart/mixed", "image/png" (lowercase) */
+    uint32_t filename;     /* decoded filename or name parameter, or TRACE_NONE */
+    uint32_t cte;          /* "7bit", "base64", "quoted-printable", ... */
+    uint32_t preview;      /* the first decoded bytes (at most TRACE_MIME_PREVIEW) */
+    uint32_t raw;          /* the first bytes of the body as it travels (TRACE_MIME_RAW) */
+    uint32_t depth;        /* 0 for the message */
+    uint32_t preview_len;  /* bytes in preview: 0 for a multipart or an undecodable body */
+};
+#define TRACE_MIME_RAW 64
+#define TRACE_MIME_PREVIEW 48
+
+/* A host holds a copy of message msg from this point on (composed, queued,
+ * stored in a mailbox, fetched): recorded beside the records, like timer
+ * notes, so that it adds no step. */
+struct trace_msg_copy {
+    size_t before;         /* recorded after records [0, before) */
+    sim_us t;
+    uint32_t msg;
+    uint32_t host;
+    uint32_t msgid;        /* interned Message-ID, or TRACE_NONE */
+    uint32_t header;       /* interned: the copy's header block (first 4 KiB) */
+    uint64_t size;         /* bytes of the copy */
+    uint32_t first_part;   /* its parts: trace_msg_part(tr, first_part + i) */
+    uint32_t n_parts;
+};
+
+/* Record that host holds a copy of msg: the header and the MIME outline
+ * (parts[0..n), strings already interned) are copied. Returns the number of
+ * records so far (the copy's `before`). */
+size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t host,
+                          uint32_t msgid, const char *header, size_t header_len, uint64_t size,
+                          const struct trace_mime_part *parts, size_t n);
+/* Number of copies, copy i (in order of recording) and part j of the whole
+ * part table. Borrowed: valid until the next add. */
+size_t trace_msg_copy_count(const struct trace *tr);
+const struct trace_msg_copy *trace_msg_copy_get(const struct trace *tr, size_t i);
+const struct trace_mime_part *trace_msg_part(const struct trace *tr, size_t j);
+
 /* ---- reading --------------------------------------------------------------- */
 
 /* Number of records. */
 size_t trace_count(const struct trace *tr);
-/* Record k (k < trace_count), borrowed: valid as long as the trace. O(1). */
+/* Record k (trace_first <= k < trace_count), borrowed: valid as long as the
+ * trace, or until trace_forget drops it. O(1). */
 const struct trace_rec *trace_get(const struct trace *tr, size_t k);
+/* The oldest record still held: 0 unless trace_forget dropped some. Record
+ * numbers never change; searches and serialization start here. */
+size_t trace_first(const struct trace *tr);
+/* Bounded memory for a trace that never ends (live mode): free the oldest
+ * records, whole storage chunks at a time, while the chunks hold more than
+ * keep_bytes, dropping only records numbered below `before` (those the
+ * caller has finished with). Interned strings, hosts and links stay.
+ * Returns the new trace_first. Can't fail. */
+size_t trace_forget(struct trace *tr, size_t before, size_t keep_bytes);
 /* Index of the first record with time >= t (trace_count if none). O(log n). */
 size_t trace_lower_bound(const struct trace *tr, sim_us t);
 /* Index of the first record with time > t (trace_count if none). O(log n). */

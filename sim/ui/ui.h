@@ -444,6 +444,28 @@ void ui_app_free(struct ui_app *app);
 int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w,
                   const struct ui_view *view, struct ms_error *err);
 
+#ifdef __EMSCRIPTEN__
+/* In a web page (Emscripten) ui_window_run returns 0 as soon as the window is
+ * open: the browser runs its loop, one turn per animation frame, until the
+ * page closes; *w stays the window's. The page reaches the window through
+ * these (each does nothing when no window is open). */
+struct ui_window_state {
+    size_t step, steps; /* the view's step, and N */
+    bool playing;
+    const char *variant; /* the scenario's variant in use, or NULL (borrowed) */
+    const char *file;    /* the scenario file shown, or NULL (borrowed) */
+    const char *notice;  /* what the window says in its narration bar, or "" */
+};
+/* Show world nw (the app's, as load or variant left it) at step k (clamped),
+ * paused, overlays closed; file is what R reloads (copied; NULL: the
+ * built-in lesson). */
+void ui_window_show(const struct ui_world *nw, const char *file, size_t k);
+/* Go to step k (clamped), paused. */
+void ui_window_seek(size_t k);
+/* What the window shows; false when no window is open. */
+bool ui_window_state(struct ui_window_state *st);
+#endif
+
 /* ---- the command line --------------------------------------------------------------- */
 
 /* mailsim's window options, parsed and run:

@@ -55,6 +55,7 @@ static int ui_app_load(void *ctx, const char *file, struct ui_world *w, struct m
     struct scn_scenario *s = file ? scn_load_file(file, NULL, &se) : scn_load_default();
     if (!s) {
         ui_app_err(err, se.text);
+        err->code = 3; /* main.c's exit status for an invalid scenario file */
         return -1;
     }
     struct scn_scenario *orig = scn_clone(s, &se);

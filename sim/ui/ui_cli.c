@@ -28,6 +28,9 @@ static const char ui_usage[] =
     "  --help-overlay       draw the help overlay (for --render-step)\n"
     "  --inspect R          open the inspector on record R (1-based)\n"
     "  --message HOST       open the message view at HOST\n"
+    "  --dump-messages OUT  write what the message view shows, as JSON lines: at\n"
+    "                       --render-step K for --message HOST, else for every\n"
+    "                       copy of a message a host takes, just after it is taken\n"
     "  --text               print the text transcript instead of opening a window\n"
     "  --variant NAME       use the scenario's variant NAME\n"
     "  --save-scenario OUT  write the scenario, with the window's faults and slider\n"
@@ -49,7 +52,7 @@ const char *ui_cli_usage(void)
 
 struct ui_cli {
     bool text, help_overlay;
-    const char *file, *out, *export_dir, *message_host, *layout_json;
+    const char *file, *out, *export_dir, *message_host, *layout_json, *dump_messages;
     int focus;
     long render_step; /* -1: none */
     long start_step;
@@ -92,6 +95,7 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
                      strcmp(a, "--step") == 0 || strcmp(a, "--theme") == 0 ||
                      strcmp(a, "--zoom") == 0 || strcmp(a, "--inspect") == 0 ||
                      strcmp(a, "--message") == 0 || strcmp(a, "--variant") == 0 ||
+                     strcmp(a, "--dump-messages") == 0 ||
                      strcmp(a, "--save-scenario") == 0 || strcmp(a, "--pin") == 0 ||
                      strcmp(a, "--quiz-answer") == 0 || strcmp(a, "--menu") == 0 ||
                      strcmp(a, "--layout-json") == 0 || strcmp(a, "--focus") == 0;
@@ -180,6 +184,8 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
             c->export_dir = argv[++i];
         } else if (strcmp(a, "--message") == 0) {
             c->message_host = argv[++i];
+        } else if (strcmp(a, "--dump-messages") == 0) {
+            c->dump_messages = argv[++i];
         } else if (strcmp(a, "--size") == 0) {
             if (sscanf(val, "%dx%d", &c->w, &c->h) != 2 || c->w < 320 || c->h < 240 ||
                 c->w > 8192 || c->h > 8192) {
@@ -226,6 +232,10 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
     }
     if (c->out && c->render_step < 0) {
         fprintf(stderr, "mailsim: --out needs --render-step K\n");
+        return 2;
+    }
+    if (c->dump_messages && c->render_step >= 0 && !c->message_host) {
+        fprintf(stderr, "mailsim: --dump-messages with --render-step needs --message HOST\n");
         return 2;
     }
     return -1;
@@ -277,6 +287,41 @@ static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct
     }
 }
 
+/* --dump-messages: the message view as data, for tests and scripts. With
+ * step >= 0, the view at (step, view's host); else the view of every copy
+ * of a message at the step it was taken. Returns 0, or 4 when OUT cannot
+ * be written. */
+static int ui_cli_dump_messages(const char *path, const struct ui_model *m, long step,
+                                uint32_t host)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "mailsim: --dump-messages: cannot write %s: %s\n", path, strerror(errno));
+        return 4;
+    }
+    const struct trace *tr = ui_model_trace(m);
+    struct ui_msgview mv;
+    int bad = 0;
+    if (step >= 0) {
+        ui_msgview_at(m, (size_t)step, host, &mv);
+        bad |= ui_msgview_write_json(f, m, &mv);
+    } else {
+        for (size_t i = 0; i < trace_msg_copy_count(tr); i++) {
+            const struct trace_msg_copy *c = trace_msg_copy_get(tr, i);
+            /* The step after the copy's record: the one that tells of it. */
+            size_t k = c->before < ui_model_steps(m) ? c->before + 1 : ui_model_steps(m);
+            ui_msgview_at(m, k, c->host, &mv);
+            bad |= ui_msgview_write_json(f, m, &mv);
+        }
+    }
+    if (fclose(f) != 0) bad = -1;
+    if (bad) {
+        fprintf(stderr, "mailsim: --dump-messages: cannot write %s\n", path);
+        return 4;
+    }
+    return 0;
+}
+
 static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const struct ui_app *app)
 {
     struct ms_error err;
@@ -326,6 +371,12 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const
                             c->layout_json, strerror(errno));
                     rc = 1;
                 }
+            }
+            if (rc == 0 && c->dump_messages && v.msg_host == TRACE_NONE) {
+                fprintf(stderr, "mailsim: --message %s: no host of that name\n", c->message_host);
+                rc = 2;
+            } else if (rc == 0 && c->dump_messages) {
+                rc = ui_cli_dump_messages(c->dump_messages, m, (long)v.step, v.msg_host);
             }
         }
     }
@@ -394,7 +445,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         memset(&err, 0, sizeof err);
         if (app->load(app->ctx, c.file, &w, &err) != 0) {
             fprintf(stderr, "mailsim: %s\n", err.msg);
-            return 1;
+            return err.code == 3 ? 3 : 1;
         }
     } else {
         fprintf(stderr, "mailsim: this build cannot simulate scenarios\n");
@@ -417,7 +468,11 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
     if (save_now && ui_cli_save(&c, app) != 0) {
         return 1;
     }
-    if (c.text) {
+    if (c.dump_messages && c.render_step < 0) {
+        struct ui_model *m = ui_model_new(w.tr, w.scn);
+        rc = ui_cli_dump_messages(c.dump_messages, m, -1, TRACE_NONE);
+        ui_model_free(m);
+    } else if (c.text) {
         rc = ui_cli_transcript(app, &w);
     } else if (c.render_step >= 0 || c.export_dir) {
         rc = ui_cli_render(&c, &w, app);

@@ -7,9 +7,14 @@
  * PNG files are written with SDL2_image's IMG_SavePNG: SDL2_image is one
  * Debian package that pulls in libpng, and saves an SDL_Surface in one call.
  * Text is rendered by SDL2_ttf once per (font, size, colour, string) and kept
- * as a texture; a frame that shows the same words again only copies pixels. */
+ * as a texture; a frame that shows the same words again only copies pixels.
+ * In a web page (Emscripten) there is neither fontconfig nor SDL2_image: the
+ * page puts the bundled fonts where MAILSIM_ASSETS says, and PNG files are
+ * written by the native program only (docs/web.md). */
+#ifndef __EMSCRIPTEN__
 #include <fontconfig/fontconfig.h>
 #include <SDL_image.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,6 +47,10 @@ static void ui_err(struct ms_error *err, const char *where, const char *msg)
 /* The file of family through fontconfig, into out. */
 static bool ui_font_find(const char *family, char *out, size_t outlen)
 {
+#ifdef __EMSCRIPTEN__
+    (void)family, (void)out, (void)outlen;
+    return false;
+#else
     if (!FcInit()) return false;
     FcPattern *pat = FcNameParse((const FcChar8 *)family);
     if (!pat) return false;
@@ -60,6 +69,7 @@ static bool ui_font_find(const char *family, char *out, size_t outlen)
     }
     FcPatternDestroy(pat);
     return ok;
+#endif
 }
 
 static bool ui_is_file(const char *path)
@@ -201,6 +211,13 @@ const void *ui_gfx_pixels(const struct ui_gfx *g, int *w, int *h, int *pitch)
 
 int ui_gfx_save_png(struct ui_gfx *g, const char *path, struct ms_error *err)
 {
+#ifdef __EMSCRIPTEN__
+    (void)g, (void)path;
+    ui_err(err, "png",
+           "PNG files are written by mailsim on a computer (mailsim --render-step K --out "
+           "F.png); in a browser, use its screenshot");
+    return -1;
+#else
     if (IMG_SavePNG(g->surface, path) != 0) {
         char msg[1200];
         snprintf(msg, sizeof msg, "cannot write %s: %s", path, IMG_GetError());
@@ -208,6 +225,7 @@ int ui_gfx_save_png(struct ui_gfx *g, const char *path, struct ms_error *err)
         return -1;
     }
     return 0;
+#endif
 }
 
 struct ui_hit ui_gfx_hit(const struct ui_gfx *g, int x, int y)

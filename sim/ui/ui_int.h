@@ -320,6 +320,7 @@ struct ui_win {
     SDL_Window *win;
     struct ui_gfx *g;
     bool dirty, quit;
+    Uint64 last; /* SDL_GetTicks64 at the last turn of the loop */
     /* Mouse. */
     bool down, dragging_tl, dragging_pan;
     int down_x, down_y, last_x, last_y;
@@ -364,6 +365,36 @@ enum ui_mode ui_key_mode(const struct ui_view *v);
 /* Run the entry of the table for key k with modifiers mod in w's mode.
  * Returns false when no entry matches. */
 bool ui_key_dispatch(struct ui_win *w, SDL_Keycode k, uint16_t mod);
+
+/* ---- the message view's content (ui_msgview.c) ------------------------------ */
+
+#define UI_MSGVIEW_EVENTS 24
+
+/* What the message view shows at host and step: the message (the latest
+ * one a record or a copy puts at the host), its MSG_* records so far, and
+ * the copy whose header and MIME outline are shown (the host's own, else
+ * the latest copy anywhere). */
+struct ui_msgview {
+    uint32_t host;
+    size_t step;
+    bool found;             /* false: no message has been at the host yet */
+    uint32_t msg;
+    uint32_t sender, rcpt, msgid; /* interned, or TRACE_NONE */
+    size_t events[UI_MSGVIEW_EVENTS]; /* MSG_* records of msg before the step */
+    size_t n_events;        /* all of them (may exceed UI_MSGVIEW_EVENTS) */
+    const struct trace_msg_copy *copy; /* or NULL */
+    bool copy_here;         /* the copy is the host's own */
+};
+void ui_msgview_at(const struct ui_model *m, size_t step, uint32_t host, struct ui_msgview *mv);
+/* Does host hold a copy of some message at step? */
+bool ui_msgview_holds(const struct ui_model *m, size_t step, uint32_t host);
+/* Part i of the copy shown (depth-first, 0 = the message), or NULL. */
+const struct trace_mime_part *ui_msgview_part(const struct ui_model *m, const struct ui_msgview *mv,
+                                              size_t i);
+/* The view as one JSON object and a newline (what --dump-messages writes).
+ * Returns 0, or -1 on a write error. */
+int ui_msgview_write_json(FILE *f, const struct ui_model *m, const struct ui_msgview *mv);
+
 /* ---- the lesson picker (ui_picker.c): O, --pick, the desktop entry ------------------ */
 
 struct scn_lessons;

@@ -96,7 +96,7 @@ static void ui_future_derived(const struct ui_model *m, size_t k, sim_us now, st
         const struct trace_rec *r = trace_get(m->tr, m->msgs[i]);
         const struct trace_msg *mg = trace_as_msg(r);
         if (r->kind == TR_MSG_ATTEMPT || r->kind == TR_MSG_DELIVERED || r->kind == TR_MSG_BOUNCED ||
-            r->kind == TR_MSG_DEFERRED) {
+            r->kind == TR_MSG_DEFERRED || r->kind == TR_MSG_NOT_SENT) {
             for (size_t j = 0; j < p->n; j++)
                 if (p->a[j].msg == mg->msg && p->a[j].t.host == mg->host) ui_pend_remove(p, j--);
         }
@@ -154,7 +154,8 @@ static bool ui_until_match(const struct trace_rec *r, enum ui_until what, int64_
     case UI_UNTIL_CONNECTION:
         return r->kind == TR_CONN_OPENED;
     case UI_UNTIL_FATE:
-        return (r->kind == TR_MSG_DELIVERED || r->kind == TR_MSG_BOUNCED) &&
+        return (r->kind == TR_MSG_DELIVERED || r->kind == TR_MSG_BOUNCED ||
+                r->kind == TR_MSG_NOT_SENT) &&
                (int64_t)mg->msg == arg;
     case UI_UNTIL_TIME:
     case UI_UNTIL_COUNT:

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "ui/ui_int.h"
+#include "ui/ui_place.h"
 
 const char *const ui_proto_names[UI_P_COUNT] = {"TCP", "SMTP", "POP3", "IMAP", "HTTP", "DNS"};
 
@@ -347,7 +348,15 @@ static void ui_layout_auto(struct ui_model *m)
 
 static void ui_layout(struct ui_model *m)
 {
-    bool all_pos = m->scn != NULL;
+    /* With a scenario, hosts stand by role and mail path (ui_place.c), and
+     * a "pos" in the file wins; without one, the trace's graph decides. */
+    double *ax = NULL, *ay = NULL;
+    if (m->scn && m->scn->n_hosts) {
+        ax = ms_xcalloc(m->scn->n_hosts, sizeof *ax);
+        ay = ms_xcalloc(m->scn->n_hosts, sizeof *ay);
+        ui_place_hosts(m->scn, ax, ay);
+    }
+    bool all_placed = m->scn != NULL;
     for (size_t h = 0; h < m->nh; h++) {
         const struct trace_host *th = trace_host_get(m->tr, (uint32_t)h);
         struct ui_hostinfo *hi = &m->hosts[h];
@@ -359,13 +368,17 @@ static void ui_layout(struct ui_model *m)
         for (size_t i = 0; m->scn && i < m->scn->n_hosts; i++)
             if (strcasecmp(m->scn->hosts[i].name, th->name) == 0) sh = &m->scn->hosts[i];
         if (sh) {
+            size_t si = (size_t)(sh - m->scn->hosts);
             hi->kind = ui_kind_of_scn(sh->kind);
-            hi->x = sh->x;
-            hi->y = sh->y;
+            hi->x = sh->has_pos ? sh->x : ax[si];
+            hi->y = sh->has_pos ? sh->y : ay[si];
+        } else {
+            all_placed = false;
         }
-        if (!sh || !sh->has_pos) all_pos = false;
     }
-    if (!all_pos) ui_layout_auto(m);
+    if (!all_placed) ui_layout_auto(m);
+    free(ax);
+    free(ay);
 }
 
 /* ---- building ------------------------------------------------------------------------ */
@@ -471,7 +484,10 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     m->nh = trace_host_count(tr);
     m->nl = trace_link_count(tr);
     m->hosts = ms_xcalloc(m->nh + 1, sizeof *m->hosts);
-    snprintf(m->title, sizeof m->title, "%s", scn && scn->title ? scn->title : "mailsim");
+    if (scn && scn->title)
+        scn_display_title(scn, m->title, sizeof m->title);
+    else
+        snprintf(m->title, sizeof m->title, "mailsim");
     if (scn) ui_model_set_variants(m, scn->variants, scn->n_variants);
     ui_layout(m);
 

@@ -16,6 +16,9 @@
 #include "scenario/lesson.h"
 #include "ui/ui_int.h"
 
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+#endif
 
 static void ui_win_title(struct ui_win *w)
 {
@@ -225,7 +228,7 @@ void ui_win_next_envelope(struct ui_win *w)
     bool found = false;
     for (size_t k = 0; k < nh && !found; k++) {
         uint32_t h = (uint32_t)((from + k) % nh);
-        bool has = st.q_len[h] > 0;
+        bool has = st.q_len[h] > 0 || ui_msgview_holds(w->m, w->v.step, h);
         for (size_t i = 0; i < st.n_mb && !has; i++) has = st.mb[i].host == h && st.mb[i].count > 0;
         if (!has) continue;
         w->v.overlay = UI_OV_MESSAGE;
@@ -499,6 +502,39 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
     }
 }
 
+/* One turn of the loop: the events that arrived, time while playing, the
+ * frame when something changed. wait: block up to 100 ms for an event while
+ * paused and pace playing at about 60 frames a second (the native loop; in
+ * the browser, the page's animation frames pace it). */
+static void ui_win_turn(struct ui_win *w, bool wait, struct ms_error *err)
+{
+    SDL_Event e;
+    if (w->v.playing || !wait ? SDL_PollEvent(&e) : SDL_WaitEventTimeout(&e, 100)) {
+        do
+            ui_win_event(w, &e, err);
+        while (!w->quit && SDL_PollEvent(&e));
+    }
+    Uint64 now = SDL_GetTicks64();
+    if (w->v.playing) {
+        ui_view_advance(&w->v, w->m, (double)(now - w->last) / 1000.0);
+        w->dirty = true;
+    }
+    w->last = now;
+    if (w->dirty && !w->quit)
+        ui_win_present(w);
+    else if (!w->v.playing && wait)
+        SDL_Delay(1);
+    if (w->v.playing && wait) {
+        /* About 60 frames a second. */
+        Uint64 spent = SDL_GetTicks64() - now;
+        if (spent < 16) SDL_Delay((Uint32)(16 - spent));
+    }
+}
+
+#ifdef __EMSCRIPTEN__
+#include "ui/ui_window_web.inc"
+#endif
+
 int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *world,
                   const struct ui_view *view, struct ms_error *err)
 {
@@ -567,30 +603,12 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
     if (w.v.pick_lesson) w.picker = ui_picker_new(); /* --pick: choose a lesson first */
     w.v.pick_lesson = false;
     SDL_StartTextInput();
-    Uint64 last = SDL_GetTicks64();
-    while (!w.quit) {
-        SDL_Event e;
-        if (w.v.playing ? SDL_PollEvent(&e) : SDL_WaitEventTimeout(&e, 100)) {
-            do
-                ui_win_event(&w, &e, err);
-            while (!w.quit && SDL_PollEvent(&e));
-        }
-        Uint64 now = SDL_GetTicks64();
-        if (w.v.playing) {
-            ui_view_advance(&w.v, w.m, (double)(now - last) / 1000.0);
-            w.dirty = true;
-        }
-        last = now;
-        if (w.dirty && !w.quit)
-            ui_win_present(&w);
-        else if (!w.v.playing)
-            SDL_Delay(1);
-        if (w.v.playing) {
-            /* About 60 frames a second. */
-            Uint64 spent = SDL_GetTicks64() - now;
-            if (spent < 16) SDL_Delay((Uint32)(16 - spent));
-        }
-    }
+    w.last = SDL_GetTicks64();
+#ifdef __EMSCRIPTEN__
+    return ui_win_web_start(&w); /* the browser runs the loop from here on */
+#endif
+    while (!w.quit)
+        ui_win_turn(&w, true, err);
     *world = w.world;
 out:
     ui_picker_free(w.picker);

@@ -1,7 +1,7 @@
 /* test_bridge_live.c -- the bridge through its C API, as a window would use
  * it: bridge_step(b, 0) between frames, real loopback sockets, the
  * real-client host in the trace, and a shutdown with a session still open
- * (the client gets 421 4.3.2 and nothing leaks). */
+ * (the client gets the engine's 421 4.3.2 and nothing leaks). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,7 +148,8 @@ static void test_session_and_busy_and_shutdown(void **state)
     assert_int_equal(st.closed_by[BRIDGE_WHY_BUSY], 1);
     assert_int_equal(st.bytes_in, 6);
 
-    /* Shutdown with the session open: the client is told, then closed. */
+    /* Shutdown with the session open: the simulated server's engine says
+     * goodbye (RFC 5321 §3.8), then the socket closes. */
     bridge_free(f->b);
     f->b = NULL;
     size_t n = 0;
@@ -158,7 +159,8 @@ static void test_session_and_busy_and_shutdown(void **state)
         n += (size_t)r;
     }
     buf[n] = '\0';
-    assert_string_equal(buf, "421 4.3.2 mailsim is shutting down\r\n");
+    assert_string_equal(buf, "421 4.3.2 mail.example.net Service shutting down, closing transmission "
+                             "channel\r\n");
     close(a);
 }
 

@@ -200,9 +200,43 @@ static void test_cfg_default(void **state)
     assert_string_equal(c.listen.text, "127.0.0.1");
 }
 
+/* --tls: the implicit-TLS ports and services, STARTTLS requests and the
+ * server's answers as the bridge reads them. */
+static void test_tls_services(void **state)
+{
+    (void)state;
+    assert_int_equal(bridge_port(2500, 10000, 0, BRIDGE_SUBMISSIONS), 2465);
+    assert_int_equal(bridge_port(2500, 10000, 0, BRIDGE_POP3S), 1995);
+    assert_int_equal(bridge_port(2500, 10000, 1, BRIDGE_IMAPS), 11993);
+    assert_int_equal(bridge_sim_port(BRIDGE_SUBMISSIONS), 587);
+    assert_int_equal(bridge_proto_plain(BRIDGE_IMAPS), BRIDGE_IMAP);
+    assert_int_equal(bridge_proto_plain(BRIDGE_SMTP), BRIDGE_SMTP);
+    assert_true(bridge_proto_is_tls(BRIDGE_POP3S));
+    assert_false(bridge_proto_is_tls(BRIDGE_POP3));
+    assert_string_equal(bridge_proto_name(BRIDGE_SUBMISSIONS), "submissions");
+    assert_true(bridge_is_starttls(BRIDGE_SMTP, "starttls\r\n", 10));
+    assert_false(bridge_is_starttls(BRIDGE_SMTP, "STARTTLS x\r\n", 12));
+    assert_true(bridge_is_starttls(BRIDGE_POP3, "STLS\r\n", 6));
+    assert_true(bridge_is_starttls(BRIDGE_IMAP, "a1 StartTLS\r\n", 13));
+    assert_false(bridge_is_starttls(BRIDGE_IMAP, "STARTTLS\r\n", 10));
+    assert_false(bridge_is_starttls(BRIDGE_HTTP, "STARTTLS\r\n", 10));
+    assert_int_equal(bridge_starttls_reply(BRIDGE_SUBMISSION, "220 2.0.0 Ready\r\n", 17), 1);
+    assert_int_equal(bridge_starttls_reply(BRIDGE_SMTP, "502 5.5.1 no\r\n", 14), 0);
+    assert_int_equal(bridge_starttls_reply(BRIDGE_SMTP, "220-more\r\n", 10), -1);
+    assert_int_equal(bridge_starttls_reply(BRIDGE_POP3, "+OK Begin\r\n", 11), 1);
+    assert_int_equal(bridge_starttls_reply(BRIDGE_POP3, "-ERR no\r\n", 9), 0);
+    assert_int_equal(bridge_starttls_reply(BRIDGE_IMAP, "* OK still\r\n", 12), -1);
+    assert_int_equal(bridge_starttls_reply(BRIDGE_IMAP, "a1 OK Begin\r\n", 13), 1);
+    assert_int_equal(bridge_starttls_reply(BRIDGE_IMAP, "a1 BAD Unknown\r\n", 16), 0);
+    char buf[256];
+    bridge_close_reply(BRIDGE_IMAPS, BRIDGE_WHY_IDLE, buf, sizeof buf);
+    assert_string_equal(buf, "* BYE idle for too long, closing\r\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tls_services),
         cmocka_unit_test(test_ports_default), cmocka_unit_test(test_ports_edges),
         cmocka_unit_test(test_http_detected), cmocka_unit_test(test_http_not_detected),
         cmocka_unit_test(test_close_replies), cmocka_unit_test(test_error_replies),

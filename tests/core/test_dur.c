@@ -78,6 +78,24 @@ static void test_bad(void **state)
     assert_false(dur_parse("x", 1, &d, NULL, 0));
 }
 
+/* Canonical form: every unit after the first is below its carry, which is
+ * what scenario files require (so the schema can state the same ranges). */
+static void test_canonical(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {"0s", "90m", "1h30m", "1d23h59m59s999ms999us", "8784h",
+                                      "1h5s", "1m500ms", "007s", "61540ms"};
+    static const char *const no[] = {"1h90m", "1d24h", "1m60s", "1s1000ms", "1ms1000us",
+                                     "1d0h60m"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        assert_true(dur_is_canonical(yes[i], strlen(yes[i])));
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        assert_false(dur_is_canonical(no[i], strlen(no[i])));
+    /* "40 ms" and "5 m" suggest the unit written next to the digits. */
+    expect_bad("40 ms", 5, "\"40 ms\" is not a duration (try \"40ms\")");
+    expect_bad("5 m", 3, "\"5 m\" is not a duration (try \"5m\")");
+}
+
 static void test_overflow(void **state)
 {
     (void)state;
@@ -127,6 +145,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),
         cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_canonical),
         cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_format),
     };

@@ -35,7 +35,7 @@ static void fz_pump(struct http_server *s, struct fz_out *o)
                         if (strlen(form.body) != form.body_len) abort();
                     } else {
                         size_t len;
-                        char *page = webmail_render_compose("fuzz@example", err.msg, &len);
+                        char *page = webmail_render_compose("fuzz@example", NULL, err.msg, &len);
                         if (strstr(page, "<script")) abort();
                         free(page);
                     }

@@ -51,13 +51,16 @@ static char *fz_run(const char *in, size_t len, size_t chunk, bool sentinel)
     return o.p;
 }
 
-/* How many input lines start with tag[0..n)? */
+/* How many input lines start with tag[0..n)? A line ends at CRLF or, as
+ * the server frames a hand-typed line, at a bare LF. */
 static size_t fz_tag_in_input(const char *in, size_t len, const char *tag, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i + n <= len; i++) {
         if (i > 0 && in[i - 1] != '\n') continue;
-        if (memcmp(in + i, tag, n) == 0 && (i + n == len || in[i + n] == ' ' || in[i + n] == '\r')) k++;
+        if (memcmp(in + i, tag, n) == 0 &&
+            (i + n == len || in[i + n] == ' ' || in[i + n] == '\r' || in[i + n] == '\n'))
+            k++;
     }
     return k;
 }

@@ -67,12 +67,16 @@ static void test_p4_twenty_digit_numbers(void **state)
            "+OK top of message follows\r\nSubject: one\r\n\r\nbody one\r\n.\r\n");
 }
 
-/* X2: a bare LF or CR does not end a command; the line that holds it is one
- * malformed command. */
+/* X2: a bare LF or CR never ends a command as CRLF does. A line ended by a
+ * bare LF (hand-typed with nc) gets -ERR with a hint and the next line is a
+ * command again; a bare CR stays inside one malformed command. */
 static void test_x2_bare_lf_cr(void **state)
 {
     (void)state;
-    expect("NOOP\nNOOP\r\nQUIT\r\n", "-ERR invalid characters in command\r\n+OK dewey POP3 server signing off\r\n");
+    expect("NOOP\nNOOP\r\nQUIT\r\n",
+           "-ERR bare LF received; end each command with CRLF (RFC 1939 3; with nc, use nc -C)\r\n"
+           "-ERR command not valid in this state\r\n+OK dewey POP3 server signing off\r\n");
+    expect("NO\rOP\r\nQUIT\r\n", "-ERR invalid characters in command\r\n+OK dewey POP3 server signing off\r\n");
 }
 
 int main(void)

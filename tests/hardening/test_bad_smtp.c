@@ -51,13 +51,16 @@ static void expect(const char *in, const char *want)
     expect_n(in, strlen(in), want, NULL);
 }
 
-/* X2: a bare LF or bare CR never ends a command line; the line that holds it
- * is one (bad) command, and the session stays in sync at the next CRLF. */
+/* X2: a bare LF or bare CR never ends a command line as CRLF does. A line
+ * ended by a bare LF (hand-typed with nc) is refused with 500 and a hint and
+ * the next line is a command again; a bare CR stays inside one (bad) command,
+ * and the session stays in sync at the next CRLF. */
 static void test_x2_bare_lf_cr_in_commands(void **state)
 {
     (void)state;
     expect("EHLO c.example\nNOOP\r\nNOOP\r\n",
-           "501 5.5.2 Invalid EHLO argument: expected a domain name or address literal\r\n250 2.0.0 Ok\r\n");
+           "500 5.5.2 Error: bare <LF> received; end each line with <CRLF> (RFC 5321 2.3.8; with nc, use nc -C)\r\n"
+           "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n");
     expect("NOOP\rNOOP\r\nNOOP\r\n", "500 5.5.2 Error: command not recognized\r\n250 2.0.0 Ok\r\n");
 }
 

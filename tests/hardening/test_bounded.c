@@ -360,7 +360,7 @@ static void ps_events(void *e)
 
 static struct eng pop3_server_eng(void)
 {
-    struct pop3_server_cfg cfg = {"dewey", "<1896.697170952@dbc.mtview.ca.us>"};
+    struct pop3_server_cfg cfg = {.hostname = "dewey", .timestamp = "<1896.697170952@dbc.mtview.ca.us>"};
     struct eng g = {pop3_server_new(&cfg), ps_recv, ps_out, ps_done, ps_events, ps_fin};
     return g;
 }

@@ -250,8 +250,8 @@ static void test_refused_in_the_simulation(void **state)
     assert_int_equal(world_check(tr, s, trace_end_time(tr), report, sizeof report, &fa), 0);
     assert_int_equal(fa.rejected, 1);
     char buf[256];
-    assert_string_equal(find_msg(tr, TR_MSG_BOUNCED, buf, sizeof buf),
-                        "not sent: bad.eml is not a message SMTP can send: line 3 has a NUL byte "
+    assert_string_equal(find_msg(tr, TR_MSG_NOT_SENT, buf, sizeof buf),
+                        "bad.eml is not a message SMTP can send: line 3 has a NUL byte "
                         "(SMTP cannot carry it)");
     world_free(w);
     trace_free(tr);
@@ -278,8 +278,8 @@ static void test_eightbit(void **state)
     run_free(&r);
     run_eml(&r, ",\"smtp\":{\"8bitmime\":false}", msg8, sizeof msg8 - 1);
     assert_null(find_line(r.tr, "MAIL FROM:", buf, sizeof buf));
-    assert_string_equal(find_msg(r.tr, TR_MSG_BOUNCED, buf, sizeof buf),
-                        "not sent: the message has 8-bit octets but the server does not offer "
+    assert_string_equal(find_msg(r.tr, TR_MSG_NOT_SENT, buf, sizeof buf),
+                        "the message has 8-bit octets but the server does not offer "
                         "8BITMIME (SMTP carries 7-bit ASCII; encode it as base64 or "
                         "quoted-printable)");
     assert_int_equal(r.fa.rejected, 1);

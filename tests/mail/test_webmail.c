@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mail/webmail.h"
@@ -60,14 +61,14 @@ static void test_compose_page(void **state)
 {
     (void)state;
     size_t len;
-    char *p = webmail_render_compose("alice@example.org", "\"to\" is <bad>", &len);
+    char *p = webmail_render_compose("alice@example.org", NULL, "\"to\" is <bad>", &len);
     assert_non_null(strstr(p, "<p class=\"error\">&quot;to&quot; is &lt;bad&gt;</p>\n"));
     assert_non_null(strstr(p, "<form method=\"post\" action=\"/send\" "
                               "enctype=\"application/x-www-form-urlencoded\">\n<p>From: alice@example.org</p>\n"));
     assert_non_null(strstr(p, "<input name=\"to\" maxlength=\"254\">"));
     assert_non_null(strstr(p, "<textarea name=\"body\""));
     free(p);
-    p = webmail_render_compose("a", NULL, &len);
+    p = webmail_render_compose("a", NULL, NULL, &len);
     assert_null(strstr(p, "class=\"error\""));
     free(p);
 }
@@ -203,7 +204,7 @@ static void test_form_round_trip(void **state)
 {
     (void)state;
     size_t len;
-    char *enc = webmail_form_encode("bob@example.org", "Caf\xc3\xa9 & <tea> 100%",
+    char *enc = webmail_form_encode(NULL, "bob@example.org", "Caf\xc3\xa9 & <tea> 100%",
                                     "Hi Bob,\r\n.\r\nsee you+later\r\n", &len);
     assert_string_equal(enc, "to=bob%40example.org&subject=Caf%C3%A9+%26+%3Ctea%3E+100%25"
                              "&body=Hi+Bob%2C%0D%0A.%0D%0Asee+you%2Blater%0D%0A");
@@ -217,10 +218,44 @@ static void test_form_round_trip(void **state)
     webmail_form_free(&f);
     free(enc);
     /* a subject with CRLF encodes fine but never decodes into a header */
-    enc = webmail_form_encode("a@b", "x\r\nBcc: eve@evil", "", &len);
+    enc = webmail_form_encode(NULL, "a@b", "x\r\nBcc: eve@evil", "", &len);
     assert_false(webmail_form_decode(enc, len, &f, &e));
     assert_string_equal(e.msg, "line break in subject");
     free(enc);
+}
+
+/* The compose page carries the token in a hidden field; the browser reads
+ * it back and posts it first; the decoder returns it; a second token field
+ * and an over-long one are refused. */
+static void test_form_token(void **state)
+{
+    (void)state;
+    size_t len;
+    char *page = webmail_render_compose("alice@example.org", "0123abcd", NULL, &len);
+    assert_non_null(strstr(page, "<input type=\"hidden\" name=\"token\" value=\"0123abcd\">"));
+    char tok[WEBMAIL_TOKEN_MAX + 1];
+    assert_true(webmail_page_token(page, len, tok, sizeof tok));
+    assert_string_equal(tok, "0123abcd");
+    free(page);
+    page = webmail_render_compose("alice@example.org", NULL, NULL, &len);
+    assert_null(strstr(page, "token"));
+    assert_false(webmail_page_token(page, len, tok, sizeof tok));
+    free(page);
+    char *enc = webmail_form_encode(tok[0] ? tok : "0123abcd", "bob@example.org", "s", "b", &len);
+    assert_string_equal(enc, "token=0123abcd&to=bob%40example.org&subject=s&body=b");
+    struct webmail_form f;
+    struct ms_error e;
+    assert_true(webmail_form_decode(enc, len, &f, &e));
+    assert_string_equal(f.token, "0123abcd");
+    webmail_form_free(&f);
+    free(enc);
+    static const char twice[] = "token=a&token=b&to=b%40c.d&subject=&body=";
+    assert_false(webmail_form_decode(twice, sizeof twice - 1, &f, &e));
+    assert_string_equal(e.msg, "field \"token\" given twice");
+    char longer[200];
+    snprintf(longer, sizeof longer, "token=%065d&to=b%%40c.d&subject=&body=", 0);
+    assert_false(webmail_form_decode(longer, strlen(longer), &f, &e));
+    assert_string_equal(e.where, "token");
 }
 
 int main(void)
@@ -234,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_form_bad),
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_form_round_trip),
+        cmocka_unit_test(test_form_token),
     };
     return cmocka_run_group_tests_name("webmail", tests, NULL, NULL);
 }

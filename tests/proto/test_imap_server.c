@@ -113,7 +113,8 @@ static void test_quoted_and_bare_eol(void **state)
 {
     (void)state;
     /* I5, I15, X3: quoted strings refuse CR/LF/NUL and bad escapes; a bare
-     * LF does not end a command */
+     * LF ends a hand-typed command with BAD and a hint, and the next line is
+     * a command again */
     static const char in[] = LOGIN "a1 CREATE \"a\\b\"\r\na2 CREATE \"abc\r\na3 NOOP\na4 NOOP\r\n"
                              "a5 CREATE \"x\0y\"\r\na6 CREATE \"q\\\"x\"\r\n";
     struct mbox_store *st = mbox_store_new(1);
@@ -122,9 +123,45 @@ static void test_quoted_and_bare_eol(void **state)
     imap_t_feed(s, in, sizeof in - 1, 7, &o);
     assert_string_equal(o.p, GREETING LOGIN_OK "a1 BAD Invalid escape in quoted string\r\n"
                         "a2 BAD Unterminated quoted string\r\n"
-                        "a3 BAD Invalid characters in command (NUL, bare CR or LF)\r\n"
+                        "a3 BAD Bare LF received; end each line with CRLF (RFC 9051 2.2; with nc, use nc -C)\r\n"
+                        "a4 OK NOOP completed\r\n"
                         "a5 BAD Invalid characters in command (NUL, bare CR or LF)\r\n"
                         "a6 NO [CANNOT] Invalid mailbox name\r\n");
+    free(o.p);
+    imap_server_free(s);
+    mbox_store_free(st);
+}
+
+/* RFC 3501 §6.2.1: STARTTLS only when offered (CAPABILITY lists it until
+ * it is done), only before login, once; plaintext after it in the same
+ * flight is dropped. */
+static void test_starttls(void **state)
+{
+    (void)state;
+    struct mbox_store *st = mbox_store_new(1);
+    char *out = imap_t_session(st, "a1 STARTTLS\r\n", 7);
+    assert_string_equal(out, GREETING "a1 BAD Unknown command\r\n");
+    free(out);
+    struct imap_server_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.store = st;
+    cfg.check_login = imap_t_login;
+    cfg.starttls = true;
+    struct imap_server *s = imap_server_new(&cfg);
+    struct imap_t_out o = {0};
+    static const char in[] = "a1 CAPABILITY\r\na2 STARTTLS\r\na3 LOGIN bob secret\r\n";
+    imap_t_feed(s, in, sizeof in - 1, SIZE_MAX, &o); /* one flight */
+    assert_string_equal(o.p, GREETING "* CAPABILITY " "IMAP4rev1 LITERAL+ SASL-IR IDLE MOVE UNSELECT "
+                             "UIDPLUS AUTH=PLAIN STARTTLS\r\na1 OK CAPABILITY completed\r\n"
+                             "a2 OK Begin TLS negotiation now\r\n");
+    free(o.p);
+    memset(&o, 0, sizeof o);
+    static const char in2[] = "a4 CAPABILITY\r\na5 STARTTLS\r\n" LOGIN "a6 STARTTLS\r\n";
+    imap_t_feed(s, in2, sizeof in2 - 1, 7, &o);
+    assert_string_equal(o.p, "* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE MOVE UNSELECT UIDPLUS "
+                             "AUTH=PLAIN\r\na4 OK CAPABILITY completed\r\n"
+                             "a5 BAD TLS already active\r\n" LOGIN_OK
+                             "a6 BAD Command not allowed in the authenticated state\r\n");
     free(o.p);
     imap_server_free(s);
     mbox_store_free(st);
@@ -571,7 +608,7 @@ int main(void)
         cmocka_unit_test(test_other_protocols),
         cmocka_unit_test(test_literal_toobig_plus),  cmocka_unit_test(test_literal_wrong_command),
         cmocka_unit_test(test_literal_zero_and_plus), cmocka_unit_test(test_quoted_and_bare_eol),
-        cmocka_unit_test(test_long_line),            cmocka_unit_test(test_nesting_and_search),
+        cmocka_unit_test(test_long_line), cmocka_unit_test(test_starttls),            cmocka_unit_test(test_nesting_and_search),
         cmocka_unit_test(test_fetch_items),          cmocka_unit_test(test_mailbox_commands),
         cmocka_unit_test(test_append),               cmocka_unit_test(test_store_expunge_close),
         cmocka_unit_test(test_authenticate_plain),   cmocka_unit_test(test_uidplus),   cmocka_unit_test(test_seqset_ranges),

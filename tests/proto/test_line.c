@@ -97,6 +97,40 @@ static void test_flags(void **state)
     line_free(&r);
 }
 
+/* With line_set_lf_ends, a bare LF ends a (hand-typed) line and marks it;
+ * CRLF lines are framed as before, and an over-long line ends at a bare LF. */
+static void test_lf_ends(void **state)
+{
+    (void)state;
+    static const char in[] = "NOOP\nQUIT\r\nA\rB\nxxxxxxxxxx\nOK\r\n";
+    struct line_reader r;
+    line_init(&r, 8);
+    line_set_lf_ends(&r, true);
+    const char *want[] = {"NOOP", "QUIT", "A\rB", NULL, "OK"};
+    const bool lf[] = {true, false, true, false, false};
+    size_t off = 0, k = 0;
+    while (off < sizeof in - 1) {
+        enum line_status st;
+        off += line_feed(&r, in + off, sizeof in - 1 - off, &st);
+        if (st == LINE_NONE) continue;
+        assert_true(k < 5);
+        if (!want[k]) {
+            assert_int_equal(st, LINE_TOO_LONG);
+        } else {
+            assert_int_equal(st, LINE_OK);
+            size_t l;
+            const char *p = line_get(&r, &l);
+            assert_int_equal(l, strlen(want[k]));
+            assert_memory_equal(p, want[k], l);
+            assert_int_equal(line_ended_by_lf(&r), lf[k]);
+            assert_int_equal(line_has_bare_eol(&r), lf[k] || k == 2);
+        }
+        k++;
+    }
+    assert_int_equal(k, 5);
+    line_free(&r);
+}
+
 static void test_stops_after_line(void **state)
 {
     (void)state;
@@ -117,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_every_split_same),
         cmocka_unit_test(test_limit_boundary),
         cmocka_unit_test(test_flags),
+        cmocka_unit_test(test_lf_ends),
         cmocka_unit_test(test_stops_after_line),
     };
     return cmocka_run_group_tests_name("line", tests, NULL, NULL);

@@ -169,11 +169,71 @@ static void test_bad_bytes(void **state)
     login(&h);
     static const char in[] = "NO\0OP\r\nNOOP\nSTAT\r\nNOOP\rX\r\nNOOP \x80\r\nNOOP\r\n";
     h_server_send_step(&h, in, sizeof in - 1, 0);
+    /* "NOOP\n" is a line of its own (a hand-typed nc line), refused with a
+     * hint; STAT after it is a command again. */
     assert_string_equal(h_out(&h), "-ERR invalid characters in command\r\n"
-                                   "-ERR invalid characters in command\r\n"
+                                   "-ERR bare LF received; end each command with CRLF (RFC 1939 3; with nc, "
+                                   "use nc -C)\r\n"
+                                   "+OK 2 52\r\n"
                                    "-ERR invalid characters in command\r\n"
                                    "-ERR invalid characters in command\r\n"
                                    "+OK\r\n");
+    h_server_fini(&h);
+}
+
+/* RFC 2595 §4: STLS only when offered (CAPA lists it), only in
+ * AUTHORIZATION, once; a USER before it is forgotten; plaintext after it in
+ * the same flight is dropped. */
+static void test_stls(void **state)
+{
+    (void)state;
+    struct h_server h;
+    h_server_init(&h, NULL);
+    h_server_pump(&h);
+    h_clear(&h);
+    h_server_send(&h, "STLS\r\n");
+    assert_string_equal(h_out(&h), "-ERR unknown command\r\n");
+    h_server_fini(&h);
+
+    h_server_init(&h, NULL);
+    pop3_server_free(h.s);
+    struct pop3_server_cfg cfg = {.hostname = "dewey", .stls = true};
+    h.s = pop3_server_new(&cfg);
+    h_server_pump(&h);
+    h_clear(&h);
+    h_server_send(&h, "CAPA\r\n");
+    assert_non_null(strstr(h_out(&h), "\r\nSTLS\r\n"));
+    h_clear(&h);
+    static const char in[] = "USER mrose\r\nSTLS\r\nPASS injected\r\n";
+    h_server_send_step(&h, in, sizeof in - 1, 0);
+    assert_string_equal(h_out(&h), "+OK mrose, send PASS\r\n+OK Begin TLS negotiation\r\n");
+    h_clear(&h);
+    h_server_send(&h, "PASS tanstaaf\r\n");
+    assert_string_equal(h_out(&h), "-ERR send USER first\r\n");
+    h_clear(&h);
+    h_server_send(&h, "STLS\r\nCAPA\r\n");
+    assert_string_equal(h_out(&h), "-ERR TLS already active\r\n+OK Capability list follows\r\n"
+                                   "TOP\r\nUSER\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\n"
+                                   "IMPLEMENTATION mailsim\r\n.\r\n");
+    h_server_fini(&h);
+}
+
+/* cfg.max_bad -ERR replies in a row: the server closes after the last. */
+static void test_bad_command_limit(void **state)
+{
+    (void)state;
+    struct h_server h;
+    h_server_init(&h, NULL);
+    pop3_server_free(h.s);
+    struct pop3_server_cfg cfg = {.hostname = "dewey", .max_bad = POP3_MAX_BAD};
+    h.s = pop3_server_new(&cfg);
+    h_server_pump(&h);
+    h_clear(&h);
+    for (int i = 0; i < POP3_MAX_BAD - 1; i++) h_server_send(&h, "XYZZY\r\n");
+    h_server_send(&h, "CAPA\r\n"); /* a good one: the count starts again */
+    assert_int_equal(pop3_server_state(h.s), POP3_S_AUTHORIZATION);
+    for (int i = 0; i < POP3_MAX_BAD; i++) h_server_send(&h, "XYZZY\r\n");
+    assert_int_equal(pop3_server_state(h.s), POP3_S_CLOSED);
     h_server_fini(&h);
 }
 
@@ -350,6 +410,8 @@ int main(void)
         cmocka_unit_test(test_line_limits),
         cmocka_unit_test(test_bad_bytes),
         cmocka_unit_test(test_pass_with_spaces),
+        cmocka_unit_test(test_stls),
+        cmocka_unit_test(test_bad_command_limit),
         cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_retr_streams_bounded),
         cmocka_unit_test(test_http_client_at_pop3_port),

@@ -205,15 +205,20 @@ static void test_rcpt(void **state)
 static void test_injection(void **state)
 {
     (void)state;
-    /* S13: control characters in envelopes -> 501, never copied anywhere */
+    /* S13: control characters in envelopes -> 501 (a bare LF -> 500), never
+     * copied anywhere */
     const char lf[] = EHLO_IN MAIL_IN "RCPT TO:<b@b.example\nDATA>\r\n";
     const char cr[] = EHLO_IN "MAIL FROM:<a@a.example>\rRCPT TO:<x@y.example>\r\n";
     const char tab[] = EHLO_IN "MAIL FROM:<a\t@a.example>\r\n";
     const char hi[] = EHLO_IN "MAIL FROM:<j\xc3\xb6rg@a.example>\r\n";
     struct smtp_server_cfg cfg;
     smtp_server_cfg_default(&cfg);
+    /* A bare LF ends the command as typed by hand (nc without -C): 500 with
+     * a hint, and the rest is a line of its own (RFC 5321 2.3.8). */
     expect_cfg(&cfg, lf, sizeof lf - 1,
-               EHLO_OUT MAIL_OK "501 5.1.3 Bad recipient address syntax: control character in address\r\n");
+               EHLO_OUT MAIL_OK "500 5.5.2 Error: bare <LF> received; end each line with <CRLF> (RFC 5321 2.3.8; "
+                                "with nc, use nc -C)\r\n"
+                                "500 5.5.2 Error: command not recognized\r\n");
     expect_cfg(&cfg, cr, sizeof cr - 1, EHLO_OUT "501 5.1.7 Bad sender address syntax: control character in address\r\n");
     expect_cfg(&cfg, tab, sizeof tab - 1, EHLO_OUT "501 5.1.7 Bad sender address syntax: control character in address\r\n");
     expect_cfg(&cfg, hi, sizeof hi - 1,
@@ -222,6 +227,65 @@ static void test_injection(void **state)
     expect(EHLO_IN MAIL_IN "RCPT TO:<b@b.example\r\nDATA>\r\n",
            EHLO_OUT MAIL_OK "501 5.1.3 Bad recipient address syntax: path must be enclosed in <> with no space before it\r\n"
                             "500 5.5.2 Error: command not recognized\r\n");
+}
+
+/* RFC 3207: STARTTLS is offered only when the caller can encrypt; 220,
+ * then the session starts afresh (EHLO again, no STARTTLS in it, AUTH
+ * forgotten); a second STARTTLS, arguments, or one inside a transaction are
+ * refused; plaintext after STARTTLS in the same flight is dropped (§4.2). */
+static void test_starttls(void **state)
+{
+    (void)state;
+    struct smtp_server_cfg cfg;
+    smtp_server_cfg_default(&cfg);
+    expect_cfg(&cfg, "STARTTLS\r\n", 10, "502 5.5.1 Error: command not implemented\r\n");
+    cfg.ext |= SMTP_EXT_STARTTLS;
+    static const char again[] = EHLO_IN "STARTTLS\r\n" EHLO_IN "STARTTLS\r\nSTARTTLS x\r\n";
+    expect_cfg(&cfg, again, sizeof again - 1,
+               "250-mx.example.org Hello c.example\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n"
+               "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 STARTTLS\r\n"
+               "220 2.0.0 Ready to start TLS\r\n" EHLO_OUT
+               "503 5.5.1 Error: TLS already active\r\n"
+               "501 5.5.4 Syntax: STARTTLS (no arguments)\r\n");
+    expect_cfg(&cfg, "STARTTLS\r\nMAIL FROM:<a@a.example>\r\n",
+               sizeof "STARTTLS\r\nMAIL FROM:<a@a.example>\r\n" - 1,
+               "220 2.0.0 Ready to start TLS\r\n503 5.5.1 Error: send HELO/EHLO first\r\n");
+    /* one write: the MAIL after STARTTLS is injected plaintext, never run */
+    cfg.forbid_unauth_pipelining = false;
+    struct srv_result r;
+    static const char inj[] = "STARTTLS\r\nMAIL FROM:<evil@x.example>\r\n";
+    srv_drive(&cfg, inj, sizeof inj - 1, 0, &r);
+    assert_non_null(strstr(r.out.p, "220 2.0.0 Ready to start TLS\r\n"));
+    assert_null(strstr(r.out.p, "503"));
+    assert_null(strstr(r.out.p, "250 2.1.0"));
+    srv_result_free(&r);
+}
+
+/* SMTP_SERVER_MAX_BAD syntax errors in a row: 421 and close (as Postfix);
+ * a good command in between starts the count again. */
+static void test_bad_command_limit(void **state)
+{
+    (void)state;
+    struct tbuf in = {0}, want = {0};
+    tbuf_str(&in, EHLO_IN);
+    tbuf_str(&want, EHLO_OUT);
+    for (int i = 0; i < 9; i++) {
+        tbuf_str(&in, "XYZZY\r\n");
+        tbuf_str(&want, "500 5.5.2 Error: command not recognized\r\n");
+    }
+    tbuf_str(&in, "NOOP\r\n");
+    tbuf_str(&want, "250 2.0.0 Ok\r\n");
+    for (int i = 0; i < 10; i++) {
+        tbuf_str(&in, "XYZZY\r\n");
+        tbuf_str(&want, "500 5.5.2 Error: command not recognized\r\n");
+    }
+    tbuf_str(&in, "NOOP\r\n");
+    tbuf_str(&want, "421 4.7.0 mx.example.org Error: too many bad commands, closing\r\n");
+    struct smtp_server_cfg cfg;
+    smtp_server_cfg_default(&cfg);
+    expect_cfg(&cfg, in.p, in.len, want.p);
+    free(in.p);
+    free(want.p);
 }
 
 static void test_too_many_recipients(void **state)
@@ -706,7 +770,8 @@ int main(void)
         cmocka_unit_test(test_greeting_and_ehlo), cmocka_unit_test(test_simple_commands),
         cmocka_unit_test(test_line_limits),       cmocka_unit_test(test_sequence_errors),
         cmocka_unit_test(test_mail_syntax),       cmocka_unit_test(test_rcpt),
-        cmocka_unit_test(test_injection),         cmocka_unit_test(test_too_many_recipients),
+        cmocka_unit_test(test_injection), cmocka_unit_test(test_starttls),
+        cmocka_unit_test(test_bad_command_limit),         cmocka_unit_test(test_too_many_recipients),
         cmocka_unit_test(test_data_ok_and_unstuffing), cmocka_unit_test(test_data_limits),
         cmocka_unit_test(test_data_8bit_and_nul), cmocka_unit_test(test_smuggling),
         cmocka_unit_test(test_unauthorised_pipelining), cmocka_unit_test(test_auth),

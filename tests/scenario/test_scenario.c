@@ -248,7 +248,7 @@ static void test_full_model_fields(void **state)
     assert_int_equal(s->n_questions, 2);
     assert_int_equal(s->questions[0].at, 0);
     assert_int_equal(s->questions[1].answer, 1);
-    assert_int_equal(s->n_variants, 3);
+    assert_int_equal(s->n_variants, 4);
     scn_free(s);
 }
 
@@ -322,9 +322,56 @@ static void test_variants(void **state)
 
     assert_null(scn_apply_variant(base, "no such", &err));
     assert_string_equal(err.text, "tests/scenarios/good/full.json: no variant called \"no such\" (variants: "
-                                  "\"server down two hours\", \"only narration\", \"empty\")");
+                                  "\"server down two hours\", \"only narration\", \"empty\", "
+                                  "\"narration by time\")");
     scn_free(base);
     scn_free(v);
+}
+
+/* A variant replaces one narration of the main timeline by its id or by its
+ * time, adds others, and brings its own description; saving keeps
+ * "$schema". */
+static void test_variant_narration(void **state)
+{
+    (void)state;
+    struct scn_error err;
+    struct scn_scenario *base = scn_load_file(GOOD_DIR "/full.json", NULL, &err);
+    if (!base) fail_msg("%s", err.text);
+    assert_string_equal(base->timeline[0].id, "intro");
+    assert_string_equal(base->schema, "../../../docs/scenario.schema.json");
+    size_t n = base->n_timeline;
+
+    struct scn_scenario *w = scn_apply_variant(base, "server down two hours", &err);
+    if (!w) fail_msg("%s", err.text);
+    assert_int_equal(w->n_timeline, n + 1); /* one replaced, one host_up added */
+    size_t narrations = 0;
+    for (size_t i = 0; i < w->n_timeline; i++) {
+        if (w->timeline[i].kind != SCN_ACT_NARRATE) continue;
+        narrations++;
+        assert_string_not_equal(w->timeline[i].u.text, "Every action once.\n\tIndented line.");
+    }
+    assert_int_equal(narrations, 1);
+    assert_string_equal(w->timeline[0].u.text, "The same lesson with the server down.");
+    assert_string_equal(w->timeline[0].id, "intro");
+    assert_string_equal(w->description, "Bob's server is off for two hours.");
+    char title[256];
+    scn_display_title(w, title, sizeof title);
+    assert_string_equal(title, "Every field once \u2014 variant \"server down two hours\"");
+    size_t len;
+    char *json = scn_to_json(w, &len);
+    assert_non_null(strstr(json, "\"$schema\": \"../../../docs/scenario.schema.json\""));
+    free(json);
+    assert_round_trip(w);
+    scn_free(w);
+
+    w = scn_apply_variant(base, "narration by time", &err);
+    if (!w) fail_msg("%s", err.text);
+    assert_int_equal(w->n_timeline, n);
+    assert_string_equal(w->timeline[0].u.text, "Replaced by time.");
+    assert_string_equal(w->timeline[0].id, "intro"); /* the name stays */
+    assert_string_equal(w->description, base->description); /* the variant has none */
+    scn_free(w);
+    scn_free(base);
 }
 
 static void test_default(void **state)
@@ -608,6 +655,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_files),   cmocka_unit_test(test_good_files),
         cmocka_unit_test(test_full_model_fields), cmocka_unit_test(test_variants),
+        cmocka_unit_test(test_variant_narration),
         cmocka_unit_test(test_default),     cmocka_unit_test(test_derived_mx),
         cmocka_unit_test(test_buffer_errors), cmocka_unit_test(test_quote_cut),
         cmocka_unit_test(test_file_too_big),

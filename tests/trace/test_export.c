@@ -97,20 +97,24 @@ static void test_jsonl_every_line_parses(void **state)
     int lines = 0;
     for (char *line = buf, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
         *nl = '\0';
+        if (lines == 9) {
+            /* \xff is not UTF-8: the lone surrogate U+DCFF (PEP 383), never
+             * the character U+00FF; \xc3\xa9 stays é. (cJSON refuses lone
+             * surrogates; Python and jq read them.) */
+            assert_non_null(strstr(line, "\"line\":\"X\\\"\\\\\\u0001\\udcff\xc3\xa9\\r\\n\""));
+            lines++;
+            continue;
+        }
         cJSON *j = cJSON_Parse(line);
         assert_non_null(j);
-        assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "step")->valueint, lines);
+        /* Record k is the window's step k + 1. */
+        assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "step")->valueint, lines + 1);
         if (lines == 4) {
             assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "kind")->valuestring, "LINE_SENT");
             assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "line")->valuestring,
                                 "220 mail.example.net ESMTP\r\n");
             assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "host")->valuestring,
                                 "mail.example.net");
-        }
-        if (lines == 9) {
-            /* \xff is invalid UTF-8 and becomes U+00FF; \xc3\xa9 stays é. */
-            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "line")->valuestring,
-                                "X\"\\\x01\xc3\xbf\xc3\xa9\r\n");
         }
         cJSON_Delete(j);
         lines++;
@@ -133,8 +137,61 @@ static void test_mermaid(void **state)
     assert_non_null(strstr(buf, "    participant h0 as mail.example.org\n"));
     assert_non_null(strstr(buf, "    h1-->>h0: 220 mail.example.net ESMTP\n"));
     assert_non_null(strstr(buf, "    h0->>h1: MAIL FROM#58;#60;alice@example.org#62;\n"));
-    assert_non_null(strstr(buf, "    Note over h0,h1: Bob's server is down#59; retry\n"));
+    /* Participants in order of first appearance: mail.example.net speaks first. */
+    char *p1 = strstr(buf, "    participant h1 as mail.example.net\n");
+    char *p0 = strstr(buf, "    participant h0 as mail.example.org\n");
+    assert_non_null(p1);
+    assert_true(p0 > p1);
+    assert_non_null(strstr(buf, "    Note over h1,h0: Bob's server is down#59; retry\n"));
     assert_non_null(strstr(buf, "```\n"));
+    free(buf);
+    trace_free(tr);
+}
+
+/* An empty line is labelled, an idle gap is said the way people say it,
+ * and a run without protocol lines (a message never sent) still has its
+ * narration and its fate. */
+static void test_mermaid_gaps_blank_lines_and_no_lines(void **state)
+{
+    (void)state;
+    struct trace *tr = fixture_trace();
+    sim_us t = 90 * SIM_US_PER_MIN;
+    trace_add_line(tr, t, TR_LINE_SENT, 1, 0, 1, 'C', "SMTP", "a", "b", "\r\n", 2);
+    t += 2 * SIM_US_PER_H + SIM_US_PER_S + 130262;
+    trace_add_line(tr, t, TR_LINE_SENT, 1, 0, 1, 'C', "SMTP", "a", "b", "QUIT\r\n", 6);
+    size_t len;
+    long arrows;
+    char *buf = export_mem(tr, 2, &len, &arrows);
+    assert_int_equal(arrows, 4);
+    assert_non_null(strstr(buf, "    h0->>h1: (blank line)\n"));
+    assert_non_null(strstr(buf, "    Note over h1,h0: ... 2h later ...\n"));
+    assert_non_null(strstr(buf, "    Note over h1,h0: ... 1h 29m later ...\n"));
+    assert_null(strstr(buf, "ms"));
+    free(buf);
+    trace_free(tr);
+
+    tr = trace_new();
+    trace_host_add(tr, 0, "alice-pc", 0xC0000201u, false);
+    trace_host_add(tr, 1, "bob-pc", 0xC0000202u, false);
+    trace_add_narration(tr, 0, TRACE_NONE, "Bob's PC is off.");
+    struct trace_msg m;
+    memset(&m, 0, sizeof m);
+    m.msg = 1;
+    m.host = 0;
+    m.peer = TRACE_NONE;
+    m.sender = m.rcpt = m.msgid = TRACE_NONE;
+    m.next_retry = -1;
+    trace_add_msg(tr, SIM_US_PER_S, TR_MSG_COMPOSED, &m, "227 bytes");
+    m.peer = 1;
+    trace_add_msg(tr, 64 * SIM_US_PER_S, TR_MSG_NOT_SENT, &m, "connection timed out");
+    trace_add_narration(tr, 120 * SIM_US_PER_S, TRACE_NONE, "Nothing was sent.");
+    buf = export_mem(tr, 2, &len, &arrows);
+    assert_int_equal(arrows, 0);
+    assert_non_null(strstr(buf, "    participant h0 as alice-pc\n    participant h1 as bob-pc\n"));
+    assert_non_null(strstr(buf, "    Note over h0,h1: Bob's PC is off.\n"));
+    assert_non_null(strstr(buf, "    Note right of h0: message 1 not sent#58; connection timed out\n"));
+    assert_non_null(strstr(buf, "    Note over h0,h1: Nothing was sent.\n"));
+    assert_null(strstr(buf, "bounced"));
     free(buf);
     trace_free(tr);
 }
@@ -145,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_pcap_frames_and_checksums),
         cmocka_unit_test(test_jsonl_every_line_parses),
         cmocka_unit_test(test_mermaid),
+        cmocka_unit_test(test_mermaid_gaps_blank_lines_and_no_lines),
     };
     return cmocka_run_group_tests_name("export", tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@ out-of-order segment. For lesson 01: tshark decodes the SMTP commands, and
 "follow tcp stream" of every connection equals, byte for byte, the protocol
 lines the trace recorded for it (so the capture and the transcript agree).
 Skips only when tshark is missing and CI is not set."""
+import email.utils
 import glob
 import json
 import os
@@ -80,8 +81,8 @@ def trace_streams(jsonl):
         if r["kind"] != "LINE_SENT":
             continue
         c = conns.setdefault(r["conn"], [bytearray(), bytearray()])
-        data = r["line"].encode("latin-1", errors="strict") if all(ord(ch) < 256 for ch in r["line"]) \
-            else r["line"].encode("utf-8")
+        # Bytes that are not UTF-8 come as PEP 383 surrogates (docs/exports.md).
+        data = r["line"].encode("utf-8", "surrogateescape")
         c[0 if r["side"] == "C" else 1] += data
     return sorted((bytes(a), bytes(b)) for a, b in conns.values())
 
@@ -121,6 +122,25 @@ def main():
                 fail("lesson 01: a followed TCP stream differs from the recorded lines:\n%r\n%r"
                      % (g[0][:200] + g[1][:200], e[0][:200] + e[1][:200]))
         print("ok lesson 01: %d streams equal the transcript, SMTP decoded" % len(got))
+        # The capture's clock is the messages' clock: the frame that carries
+        # a Date: field was sent within a minute after that date.
+        for sc in ("scenarios/01-alice-to-bob.json", "scenarios/04-server-gone-a-week.json"):
+            pcap, jsonl = export(sc, tmp)
+            rows = tshark("-r", pcap, "-Y", "tcp.len > 0", "-T", "fields", "-e", "frame.time_epoch",
+                          "-e", "tcp.payload")
+            dated = 0
+            for row in rows.splitlines():
+                t, _, payload = row.partition("\t")
+                data = bytes.fromhex(payload.replace(":", ""))
+                for line in data.split(b"\r\n"):
+                    if line.startswith(b"Date: "):
+                        d = email.utils.parsedate_to_datetime(line[6:].decode()).timestamp()
+                        if not d <= float(t) < d + 60:
+                            fail("%s: a frame at %s carries %s" % (sc, t, line.decode()))
+                        dated += 1
+            if dated == 0:
+                fail("%s: no frame carries a Date: field" % sc)
+            print("ok %s: %d Date: fields agree with the capture's timestamps" % (sc, dated))
 
 
 main()

@@ -276,8 +276,13 @@ xdotool key Right
 wait_title "step 6/$total\$"
 keyshot inspect6
 cmp -s "$tmp/inspect.png" "$tmp/inspect6.png" && fail "the inspector did not follow Right"
-xdotool key Escape m
-wait_err "no host holds a message at this step" "M at step 6 said nothing"
+xdotool key Escape
+keyshot plain6
+xdotool key m
+keyshot message6
+# At step 6 Alice's user agent holds the message she composed.
+cmp -s "$tmp/plain6.png" "$tmp/message6.png" && fail "M at step 6 did not show Alice's message"
+xdotool key Escape
 xdotool key End
 wait_title "step $total/$total\$"
 keyshot end
@@ -286,6 +291,8 @@ keyshot message
 cmp -s "$tmp/end.png" "$tmp/message.png" && fail "M did not show a host's messages"
 xdotool key Escape Home
 wait_title "step 0/$total\$"
+xdotool key m
+wait_err "no host holds a message at this step" "M at step 0 said nothing"
 xdotool key l Up Left Return
 wait_title 'step 0/[0-9]+$'
 i=0
