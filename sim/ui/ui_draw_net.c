@@ -220,6 +220,8 @@ static void ui_d_link_labels(struct ui_frame *f)
     static const float side[] = {0.0f, 0.6f, -0.6f, 1.2f, -1.2f};
     SDL_FRect *placed = ms_xcalloc(m->nl, sizeof *placed);
     f->lab = placed; /* the frame frees it */
+    SDL_FRect inner = {f->topo.x + ui_px(f, 2), f->topo.y + ui_px(f, 34), f->topo.w - ui_px(f, 4),
+                       f->topo.h - ui_px(f, 36)};
     size_t np = 0;
     for (size_t l = 0; l < m->nl; l++) {
         const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
@@ -245,7 +247,7 @@ static void ui_d_link_labels(struct ui_frame *f)
                 float cx = x1 + dx * along[i] + nx * side[j] * reach;
                 float cy = y1 + dy * along[i] + ny * side[j] * reach;
                 SDL_FRect box = {cx - bw / 2, cy - bh / 2, bw, bh};
-                float cost = 0;
+                float cost = bw * bh - ui_overlap(box, inner); /* inside the panel */
                 for (size_t h = 0; h < m->nh; h++)
                     cost += ui_overlap(box, f->hbox[h]);
                 for (size_t k = 0; k < np; k++)
@@ -262,7 +264,8 @@ static void ui_d_link_labels(struct ui_frame *f)
                 float cx = x1 + dx * (float)i / 20.0f + nx * (float)j * 0.5f * reach;
                 float cy = y1 + dy * (float)i / 20.0f + ny * (float)j * 0.5f * reach;
                 SDL_FRect box = {cx - bw / 2, cy - bh / 2, bw, bh};
-                float cost = 0;
+                /* Inside the panel, under its title. */
+                float cost = bw * bh - ui_overlap(box, inner);
                 for (size_t h = 0; h < m->nh; h++) cost += ui_overlap(box, f->hbox[h]);
                 for (size_t k = 0; k < np; k++) cost += ui_overlap(box, placed[k]);
                 if (cost < best_cost) {
