@@ -69,6 +69,7 @@ Architecture: $ARCH
 Maintainer: mailsim <mailsim@example.org>
 Installed-Size: $size
 Depends: $deps, fonts-dejavu-core
+Suggests: ffmpeg
 Section: education
 Priority: optional
 Description: educational simulator of Internet e-mail

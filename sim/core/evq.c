@@ -73,6 +73,7 @@ struct evq {
     size_t fast_max;      /* cap, or 0 with an observer: evq_at()'s one test */
     size_t stale;         /* cancelled entries still in the heap */
     uint64_t seq;         /* the next sequence to hand out */
+    uint64_t unplaced;    /* sequences reserved and not yet scheduled */
     struct evq_set gone;  /* sequences cancelled since the last purge */
     struct evq_set alive; /* sequences pending at the last purge */
     uint64_t alive_below; /* ... issued before it: seq < alive_below */
@@ -298,12 +299,12 @@ EVQ_COLD void evq_heap_grow(struct evq *q)
 
 /* Schedule, the heap having room: no call, so the fast path of evq_at()
  * needs no stack frame. */
-EVQ_HOT evq_handle evq_put(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg)
+EVQ_HOT evq_handle evq_put_seq(struct evq *q, sim_us t, uint64_t seq, evq_fn *fn, void *ctx,
+                               uint64_t arg)
 {
     /* Sift up by fields, storing the entry's fields in place at the end:
      * building it on the stack and copying it whole stalls store
      * forwarding (measured: 70% of the chain benchmark's time). */
-    uint64_t seq = q->seq++;
     struct evq_ent *h = q->heap;
     size_t pos = q->n++;
     while (pos > 0) {
@@ -318,6 +319,11 @@ EVQ_HOT evq_handle evq_put(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint6
     h[pos].ctx = ctx;
     h[pos].arg = arg;
     return (evq_handle){t, seq};
+}
+
+EVQ_HOT evq_handle evq_put(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg)
+{
+    return evq_put_seq(q, t, q->seq++, fn, ctx, arg);
 }
 
 /* Everything evq_at() does not expect on every event: a bad time, growing
@@ -354,6 +360,42 @@ evq_handle evq_after(struct evq *q, sim_us delay_us, evq_fn *fn, void *ctx, uint
     if (delay_us < 0) delay_us = 0;
     sim_us t = q->clk.now > SIM_US_MAX - delay_us ? SIM_US_MAX : q->clk.now + delay_us;
     return evq_at(q, t, fn, ctx, arg, label);
+}
+
+uint64_t evq_reserve(struct evq *q, size_t n)
+{
+    uint64_t first = q->seq;
+    q->seq += n;
+    q->unplaced += n;
+    return first;
+}
+
+void evq_announce(struct evq *q, sim_us t, uint64_t seq, evq_fn *fn, void *ctx, uint64_t arg,
+                  const char *label)
+{
+    assert(seq > 0 && seq < q->seq);
+    if (!q->obs || evq_seen_get(&q->seen, seq)) return;
+    struct evq_info ev = {fn, t, seq, {t, seq}, label, ctx, arg};
+    evq_seen_put(&q->seen, &ev);
+    q->obs(q->obs_ctx, EVQ_OBS_SET, &ev);
+}
+
+evq_handle evq_at_seq(struct evq *q, sim_us t, uint64_t seq, evq_fn *fn, void *ctx,
+                      uint64_t arg, const char *label)
+{
+    assert(seq > 0 && seq < q->seq && q->unplaced > 0 && "sequence not reserved");
+    assert(t >= q->clk.now && "event scheduled in the past");
+    assert(fn != NULL);
+    if (t < q->clk.now) t = q->clk.now;
+    if (q->n == q->cap) evq_heap_grow(q);
+    evq_handle hd = evq_put_seq(q, t, seq, fn, ctx, arg);
+    q->unplaced--;
+    /* Issued before the last purge: it must be in the set of those pending
+     * (see the file comment, point 3). */
+    if (seq < q->alive_below) evq_set_put(&q->alive, seq);
+    /* An observer hears of it once: now, unless evq_announce() told it. */
+    evq_announce(q, t, seq, fn, ctx, arg, label);
+    return hd;
 }
 
 /* True while h has neither run nor been cancelled (see the file comment). */
@@ -509,7 +551,7 @@ void evq_stop(struct evq *q)
 
 uint64_t evq_fired(const struct evq *q)
 {
-    return (q->seq - 1) - evq_count(q) - q->cancelled;
+    return (q->seq - 1) - q->unplaced - evq_count(q) - q->cancelled;
 }
 
 static int evq_info_cmp(const void *pa, const void *pb)

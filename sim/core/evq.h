@@ -86,6 +86,28 @@ evq_handle evq_at(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg,
 evq_handle evq_after(struct evq *q, sim_us delay_us, evq_fn *fn, void *ctx, uint64_t arg,
                      const char *label);
 
+/* Reserve n consecutive sequences (the first is returned) for events that
+ * will be scheduled later with evq_at_seq(): each then runs among events due
+ * at the same time exactly where it would have run had it been scheduled
+ * now. For a long, known list of future events (a scenario's timeline) that
+ * enters the queue one at a time instead of all at the start, keeping the
+ * heap small. Can't fail. */
+uint64_t evq_reserve(struct evq *q, size_t n);
+/* Schedule fn(ctx, arg) at t with seq, a sequence reserved by evq_reserve()
+ * and not used yet. (t, seq) must come after the key of the event running
+ * now (or the last one run): an event from a list kept in key order,
+ * scheduled when the one before it runs, satisfies this. With an observer,
+ * it is told unless evq_announce() already told it of seq. As evq_at()
+ * otherwise. */
+evq_handle evq_at_seq(struct evq *q, sim_us t, uint64_t seq, evq_fn *fn, void *ctx,
+                      uint64_t arg, const char *label);
+/* Tell the observer (if any) now of the event that evq_at_seq() will later
+ * schedule with the reserved seq, as evq_at() would have told it, so that a
+ * future-event view lists the whole list from the start. Without an
+ * observer, does nothing. Can't fail. */
+void evq_announce(struct evq *q, sim_us t, uint64_t seq, evq_fn *fn, void *ctx, uint64_t arg,
+                  const char *label);
+
 /* Cancel a pending event. Returns true if it was pending and will now never
  * run; false for EVQ_NONE, an event that already ran (or is running), or one
  * already cancelled. O(1); never scans the queue. */

@@ -6,6 +6,7 @@
 #include "core/dur.h"
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,12 +52,33 @@ struct mq *mq_new(const struct mq_cfg *cfg)
     return q;
 }
 
+static char mq_no_reason[] = "";
+
+static void mq_reason_clear(struct mq_entry *e)
+{
+    if (e->reason != mq_no_reason) free(e->reason);
+    e->reason = mq_no_reason;
+}
+
+MS_PRINTF(2, 3)
+static void mq_reason_set(struct mq_entry *e, const char *fmt, ...)
+{
+    char buf[MQ_REASON_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    mq_reason_clear(e);
+    e->reason = ms_xstrdup(buf);
+}
+
 void mq_free(struct mq *q)
 {
     if (!q) return;
     for (size_t i = 0; i < q->n; i++) {
         free(q->e[i].sender);
         free(q->e[i].rcpt);
+        mq_reason_clear(&q->e[i]);
     }
     for (size_t i = 0; i < q->ndest; i++) {
         free(q->dest[i].domain);
@@ -173,6 +195,7 @@ uint32_t mq_add(struct mq *q, uint32_t msg_id, const char *sender, const char *r
     e->msg_id = msg_id;
     e->sender = ms_xstrdup(sender ? sender : "");
     e->rcpt = ms_xstrdup(rcpt);
+    e->reason = mq_no_reason;
     e->domain = e->rcpt + (at - rcpt) + 1;
     e->first_queued = now;
     e->next_try = now;
@@ -271,7 +294,7 @@ struct mq_verdict mq_delivered(struct mq *q, uint32_t id, sim_us now)
     (void)now;
     struct mq_entry *e = mq_in_flight(q, id);
     mq_enter_state(q, e, MQ_S_DELIVERED);
-    e->reason[0] = '\0';
+    mq_reason_clear(e);
     struct mq_verdict v = {MQ_S_DELIVERED, false, false, -1};
     return v;
 }
@@ -284,15 +307,14 @@ struct mq_verdict mq_deferred(struct mq *q, uint32_t id, sim_us now, const char 
         char d[32];
         sim_us held = now - e->first_queued;
         held -= held % SIM_US_PER_MIN; /* "5d1m", not "5d1m4s60ms244us" */
-        snprintf(e->reason, sizeof e->reason, "gave up after %s: %s",
-                 dur_format(held, d, sizeof d), reason);
+        mq_reason_set(e, "gave up after %s: %s", dur_format(held, d, sizeof d), reason);
         mq_enter_state(q, e, MQ_S_BOUNCED);
         v.state = MQ_S_BOUNCED;
         v.gave_up = true;
         v.send_dsn = e->sender[0] != '\0';
         return v;
     }
-    snprintf(e->reason, sizeof e->reason, "%s", reason);
+    mq_reason_set(e, "%s", reason);
     /* The interval runs from the start of the attempt (RFC 5321 §4.5.4.1
      * "retry interval" between attempts), so a 63-second connect timeout
      * does not push every later attempt back. */
@@ -307,7 +329,7 @@ struct mq_verdict mq_bounced(struct mq *q, uint32_t id, sim_us now, const char *
 {
     (void)now;
     struct mq_entry *e = mq_in_flight(q, id);
-    snprintf(e->reason, sizeof e->reason, "%s", reply);
+    mq_reason_set(e, "%s", reply);
     mq_enter_state(q, e, MQ_S_BOUNCED);
     /* Never bounce a bounce: RFC 5321 §4.5.5 / §6.1. */
     struct mq_verdict v = {MQ_S_BOUNCED, e->sender[0] != '\0', false, -1};

@@ -46,7 +46,9 @@ struct mq_entry {
     sim_us first_queued;
     sim_us next_try;
     sim_us last_try;
-    char reason[MQ_REASON_MAX]; /* last deferral or bounce reason */
+    char *reason;       /* last deferral or bounce reason (at most MQ_REASON_MAX - 1
+                         * bytes), "" when none: kept only when there is one,
+                         * so a day of delivered mail holds no reason buffers */
 };
 
 /* What an outcome did to the entry, and what the caller must do next. */

@@ -147,11 +147,8 @@ static void mta_deliver_local(struct mta *m, uint32_t msg, const char *sender, c
      * the mailbox already holds the message. */
     world_msg_copy(w, msg, (uint32_t)m->h, b.data, b.len);
     if (f) {
-        size_t unseen = 0;
-        for (size_t i = 0; i < mbox_count(f); i++)
-            if (!(mbox_msg_at(f, i)->flags & MBOX_F_SEEN)) unseen++;
         trace_add_mailbox(w->tr, evq_now(w->q), (uint32_t)m->h, user, "INBOX",
-                          (uint32_t)mbox_count(f), (uint32_t)unseen);
+                          (uint32_t)mbox_count(f), (uint32_t)mbox_unseen(f));
     }
     world_msg_trace(w, TR_MSG_DELIVERED, msg, (uint32_t)m->h, TRACE_NONE, sender, rcpt, 0, 0, -1,
                     text);

@@ -69,11 +69,8 @@ const struct scn_user *mta_login(struct mta *m, const char *user, const char *pa
 
 static void mta_acc_trace_folder(struct mta_acc *a, struct mbox_folder *f)
 {
-    size_t unseen = 0;
-    for (size_t i = 0; i < mbox_count(f); i++)
-        if (!(mbox_msg_at(f, i)->flags & MBOX_F_SEEN)) unseen++;
     trace_add_mailbox(a->m->w->tr, evq_now(a->m->w->q), (uint32_t)a->m->h, a->user,
-                      mbox_folder_name(f), (uint32_t)mbox_count(f), (uint32_t)unseen);
+                      mbox_folder_name(f), (uint32_t)mbox_count(f), (uint32_t)mbox_unseen(f));
 }
 
 /* Record the INBOX; with every_folder, the user's other folders too (after

@@ -20,6 +20,51 @@ struct world_idmap {
 
 static void world_action(void *ctx, uint64_t arg);
 
+#define WORLD_ACTION_LABEL "scenario action"
+
+/* ---- the timeline, one action at a time ------------------------------------------ */
+
+static int world_act_cmp(const void *pa, const void *pb, const void *ctx)
+{
+    const struct scn_scenario *s = ctx;
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    if (s->timeline[a].at != s->timeline[b].at) return s->timeline[a].at < s->timeline[b].at ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+/* Action indices in key order: time, then index (= queue sequence). An
+ * insertion sort would be quadratic on a shuffled day: merge sort. */
+static size_t *world_act_sort(const struct scn_scenario *s)
+{
+    size_t n = s->n_timeline;
+    size_t *a = ms_xmalloc(n * sizeof *a), *tmp = ms_xmalloc(n * sizeof *tmp);
+    for (size_t i = 0; i < n; i++) a[i] = i;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) tmp[k++] = world_act_cmp(&a[j], &a[i], s) < 0 ? a[j++] : a[i++];
+            while (i < mid) tmp[k++] = a[i++];
+            while (j < hi) tmp[k++] = a[j++];
+        }
+        size_t *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    free(tmp);
+    return a;
+}
+
+/* Queue the next action of the timeline (in time order), if any is left. */
+static void world_act_queue_next(struct world *w)
+{
+    if (w->act_next >= w->s->n_timeline) return;
+    size_t i = w->act_order ? w->act_order[w->act_next] : w->act_next;
+    w->act_next++;
+    evq_at_seq(w->q, w->s->timeline[i].at, w->act_seq + i, world_action, w, i, WORLD_ACTION_LABEL);
+}
+
 /* ---- trace helpers ------------------------------------------------------------ */
 
 uint32_t world_msg_new(struct world *w)
@@ -249,16 +294,22 @@ struct world *world_new(const struct scn_scenario *s, struct trace *tr,
     }
     for (size_t i = 0; i < s->n_hosts; i++)
         if (!s->hosts[i].up) host_set_up(w->net, (uint32_t)i, false);
+    /* Each action keeps the queue sequence it had when the whole timeline
+     * was queued here at once, so it runs among same-time events exactly
+     * there; an observer (the future-event view) hears of every action now. */
     sim_us last = 0;
+    w->act_seq = evq_reserve(w->q, s->n_timeline);
     for (size_t i = 0; i < s->n_timeline; i++) {
         const struct scn_action *a = &s->timeline[i];
-        evq_at(w->q, a->at, world_action, w, i, "scenario action");
+        evq_announce(w->q, a->at, w->act_seq + i, world_action, w, i, WORLD_ACTION_LABEL);
+        if (i > 0 && a->at < s->timeline[i - 1].at && !w->act_order) w->act_order = world_act_sort(s);
         if (a->at > last) last = a->at;
         if (a->kind == SCN_ACT_SERVER_SET && a->u.server_set.has_give_up &&
             a->u.server_set.give_up + 2 * SIM_US_PER_H > longest)
             longest = a->u.server_set.give_up + 2 * SIM_US_PER_H;
     }
     w->horizon = last + longest + SIM_US_PER_H;
+    world_act_queue_next(w);
     return w;
 }
 
@@ -275,6 +326,7 @@ void world_free(struct world *w)
     world_web_free_all(w);
     world_dns_free(w);
     evq_free(w->q);
+    free(w->act_order);
     if (w->ids) {
         for (size_t i = 0; i < w->ids->cap; i++) free(w->ids->key[i]);
         free(w->ids->key);
@@ -301,6 +353,7 @@ static void world_action(void *ctx, uint64_t arg)
 {
     struct world *w = ctx;
     const struct scn_action *a = &w->s->timeline[arg];
+    world_act_queue_next(w);
     switch (a->kind) {
     case SCN_ACT_SEND:
         if (w->ua[a->u.send.device]) ua_send(w->ua[a->u.send.device], &a->u.send, (size_t)arg);
@@ -375,10 +428,31 @@ struct trace *world_simulate(const struct scn_scenario *s, bool timers_aside,
     return tr;
 }
 
+static int world_info_cmp(const void *pa, const void *pb)
+{
+    const struct evq_info *a = pa, *b = pb;
+    if (a->t != b->t) return a->t < b->t ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
 size_t world_pending(const struct world *w, struct evq_info *out, size_t max, size_t *total)
 {
-    if (total) *total = evq_count(w->q);
-    return evq_snapshot(w->q, out, max);
+    /* The queue's events and the actions not yet queued. */
+    size_t nq = evq_count(w->q), n = nq + (w->s->n_timeline - w->act_next);
+    if (total) *total = n;
+    struct evq_info *all = ms_xmalloc((n ? n : 1) * sizeof *all);
+    size_t k = evq_snapshot(w->q, all, nq);
+    for (size_t j = w->act_next; j < w->s->n_timeline; j++) {
+        size_t i = w->act_order ? w->act_order[j] : j;
+        sim_us t = w->s->timeline[i].at;
+        uint64_t seq = w->act_seq + i;
+        all[k++] = (struct evq_info){world_action, t, seq, {t, seq}, WORLD_ACTION_LABEL, (void *)w, i};
+    }
+    qsort(all, k, sizeof *all, world_info_cmp);
+    if (k > max) k = max;
+    if (k) memcpy(out, all, k * sizeof *out);
+    free(all);
+    return k;
 }
 
 /* ---- the invariant, from the trace ---------------------------------------------- */

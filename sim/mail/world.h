@@ -52,7 +52,8 @@ struct trace *world_simulate(const struct scn_scenario *s, bool timers_aside,
                              struct ms_error *err);
 
 /* What is still scheduled, earliest first, up to max into out (the event
- * queue's own view, evq_snapshot); returns how many. With the whole count
+ * queue's own view, evq_snapshot, and the timeline's actions not yet in the
+ * queue); returns how many. With the whole count
  * when more than max are pending: *total (may be NULL). For the hardening
  * tests' "nothing left dangling". Can't fail. */
 size_t world_pending(const struct world *w, struct evq_info *out, size_t max, size_t *total);

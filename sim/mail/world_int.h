@@ -39,6 +39,12 @@ struct world {
     sim_us horizon;          /* world_run's default limit */
     struct world_idmap *ids; /* Message-ID -> message number */
     struct world_web *webs;  /* web servers' listeners and connections (world_web.c) */
+    /* The timeline enters the event queue one action at a time, in time
+     * order: the next when the one before it runs (world_action). */
+    uint64_t act_seq;        /* action i's reserved queue sequence: act_seq + i */
+    size_t *act_order;       /* action indices in time order, or NULL when the
+                              * timeline already is (the loader's order) */
+    size_t act_next;         /* how many actions, in that order, are queued */
     char **msgid_of;         /* message number -> Message-ID (world_copy.c) */
     size_t n_msgid_of;
     char web_secret[33];     /* webmail's form-token key: from the seed, or random live */

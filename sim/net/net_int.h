@@ -57,6 +57,7 @@ struct udp_binding {
 };
 
 struct tcp_listener;
+struct tcp_port_use;
 
 struct net {
     struct evq *q;
@@ -80,6 +81,10 @@ struct net {
     struct tcp_conn *conns;         /* doubly linked, in creation order */
     struct tcp_conn *conns_tail;
     size_t nconns;
+    struct tcp_conn **conn_tab;     /* by 4-tuple: chained, each chain in creation order */
+    size_t conn_tab_cap;            /* a power of two, or 0 */
+    struct tcp_port_use *ports;     /* (host, local port) -> connections using it */
+    size_t ports_cap, nports;       /* open addressing, a power of two, or 0 */
     uint32_t next_conn_id;
     struct rng isn_rng;
 };

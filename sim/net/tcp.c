@@ -27,6 +27,7 @@ struct tcp_ooo { /* an out-of-order segment waiting for the gap before it */
 
 struct tcp_conn {
     struct tcp_conn *next, *prev;
+    struct tcp_conn *hnext; /* the next in its 4-tuple chain */
     struct net *net;
     uint32_t id;
     uint32_t host, peer;
@@ -126,6 +127,121 @@ void tcp_net_init(struct net *n)
     n->next_conn_id = 1;
 }
 
+/* ---- finding connections --------------------------------------------------- */
+
+/* Every packet finds its connection by its 4-tuple and every connect looks
+ * for a free local port, so both are hash lookups, O(1) however many
+ * connections a busy day holds open. The 4-tuple table chains connections
+ * in creation order, so a lookup finds what a scan of the list in creation
+ * order would. The port table counts, per (host, local port), the
+ * connections using it. */
+struct tcp_port_use {
+    uint64_t key; /* (host << 16 | port) + 1; 0 marks an empty slot */
+    uint32_t count;
+};
+
+static uint64_t tcp_mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdu;
+    x ^= x >> 33;
+    return x;
+}
+
+static size_t tcp_tuple_slot(const struct net *n, uint32_t host, uint16_t lport, uint32_t peer,
+                             uint16_t rport)
+{
+    uint64_t k = ((uint64_t)host << 32 | peer) * 0x9e3779b97f4a7c15u;
+    k ^= (uint64_t)lport << 16 | rport;
+    return (size_t)tcp_mix(k) & (n->conn_tab_cap - 1);
+}
+
+static void tcp_tab_append(struct net *n, struct tcp_conn *c)
+{
+    struct tcp_conn **pp = &n->conn_tab[tcp_tuple_slot(n, c->host, c->lport, c->peer, c->rport)];
+    while (*pp) pp = &(*pp)->hnext;
+    c->hnext = NULL;
+    *pp = c;
+}
+
+/* Add c (already on the list, at its tail) to the 4-tuple table. */
+static void tcp_tab_add(struct net *n, struct tcp_conn *c)
+{
+    if (n->nconns > n->conn_tab_cap) { /* load at most 1: rehash in creation order */
+        free(n->conn_tab);
+        n->conn_tab_cap = n->conn_tab_cap ? n->conn_tab_cap * 2 : 64;
+        n->conn_tab = ms_xcalloc(n->conn_tab_cap, sizeof *n->conn_tab);
+        for (struct tcp_conn *o = n->conns; o; o = o->next) tcp_tab_append(n, o);
+        return;
+    }
+    tcp_tab_append(n, c);
+}
+
+static void tcp_tab_remove(struct net *n, struct tcp_conn *c)
+{
+    struct tcp_conn **pp = &n->conn_tab[tcp_tuple_slot(n, c->host, c->lport, c->peer, c->rport)];
+    while (*pp != c) pp = &(*pp)->hnext;
+    *pp = c->hnext;
+}
+
+static size_t tcp_port_home(const struct net *n, uint64_t key)
+{
+    return (size_t)tcp_mix(key) & (n->ports_cap - 1);
+}
+
+/* The slot holding key, or the empty one where it would go. */
+static size_t tcp_port_find(const struct net *n, uint64_t key)
+{
+    size_t i = tcp_port_home(n, key);
+    while (n->ports[i].key != 0 && n->ports[i].key != key) i = (i + 1) & (n->ports_cap - 1);
+    return i;
+}
+
+static uint64_t tcp_port_key(uint32_t host, uint16_t port)
+{
+    return ((uint64_t)host << 16 | port) + 1;
+}
+
+static void tcp_port_take(struct net *n, uint32_t host, uint16_t port)
+{
+    if (2 * (n->nports + 1) > n->ports_cap) {
+        struct tcp_port_use *old = n->ports;
+        size_t oldcap = n->ports_cap;
+        n->ports_cap = oldcap ? oldcap * 2 : 64;
+        n->ports = ms_xcalloc(n->ports_cap, sizeof *n->ports);
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i].key) n->ports[tcp_port_find(n, old[i].key)] = old[i];
+        free(old);
+    }
+    uint64_t key = tcp_port_key(host, port);
+    size_t i = tcp_port_find(n, key);
+    if (n->ports[i].key == 0) {
+        n->ports[i].key = key;
+        n->nports++;
+    }
+    n->ports[i].count++;
+}
+
+static void tcp_port_release(struct net *n, uint32_t host, uint16_t port)
+{
+    size_t mask = n->ports_cap - 1, i = tcp_port_find(n, tcp_port_key(host, port));
+    assert(n->ports[i].key != 0);
+    if (--n->ports[i].count > 0) return;
+    /* Delete by shifting later members of the cluster back over the hole
+     * when their home does not lie cyclically in (hole, j]. */
+    size_t hole = i;
+    for (size_t j = (i + 1) & mask; n->ports[j].key != 0; j = (j + 1) & mask) {
+        size_t home = tcp_port_home(n, n->ports[j].key);
+        if (((j - home) & mask) >= ((j - hole) & mask)) {
+            n->ports[hole] = n->ports[j];
+            hole = j;
+        }
+    }
+    n->ports[hole].key = 0;
+    n->ports[hole].count = 0;
+    n->nports--;
+}
+
 /* ---- connection objects -------------------------------------------------- */
 
 static struct tcp_conn *tcp_conn_new(struct net *n, uint32_t host, uint32_t peer, uint16_t lport,
@@ -156,6 +272,8 @@ static struct tcp_conn *tcp_conn_new(struct net *n, uint32_t host, uint32_t peer
     else n->conns = c;
     n->conns_tail = c;
     n->nconns++;
+    tcp_tab_add(n, c);
+    tcp_port_take(n, host, lport);
     return c;
 }
 
@@ -185,6 +303,8 @@ static void tcp_conn_kill(struct tcp_conn *c)
     if (c->next) c->next->prev = c->prev;
     else n->conns_tail = c->prev;
     n->nconns--;
+    tcp_tab_remove(n, c);
+    tcp_port_release(n, c->host, c->lport);
     if (c->busy == 0) tcp_conn_destroy(c);
 }
 
@@ -197,6 +317,12 @@ void tcp_net_free(struct net *n)
     }
     n->conns_tail = NULL;
     n->nconns = 0;
+    free(n->conn_tab);
+    n->conn_tab = NULL;
+    n->conn_tab_cap = 0;
+    free(n->ports);
+    n->ports = NULL;
+    n->ports_cap = n->nports = 0;
     while (n->listeners) {
         struct tcp_listener *l = n->listeners;
         n->listeners = l->next;
@@ -473,7 +599,9 @@ void tcp_unlisten(struct net *n, uint32_t host, uint16_t port)
 static struct tcp_conn *tcp_lookup(const struct net *n, uint32_t host, uint16_t lport,
                                    uint32_t peer, uint16_t rport)
 {
-    for (struct tcp_conn *c = n->conns; c; c = c->next) {
+    if (n->nconns == 0) return NULL;
+    for (struct tcp_conn *c = n->conn_tab[tcp_tuple_slot(n, host, lport, peer, rport)]; c;
+         c = c->hnext) {
         if (c->host == host && c->lport == lport && c->peer == peer && c->rport == rport)
             return c;
     }
@@ -482,9 +610,7 @@ static struct tcp_conn *tcp_lookup(const struct net *n, uint32_t host, uint16_t 
 
 static bool tcp_port_used(const struct net *n, uint32_t host, uint16_t port)
 {
-    for (struct tcp_conn *c = n->conns; c; c = c->next) {
-        if (c->host == host && c->lport == port) return true;
-    }
+    if (n->nports && n->ports[tcp_port_find(n, tcp_port_key(host, port))].key != 0) return true;
     return tcp_find_listener(n, host, port) != NULL;
 }
 

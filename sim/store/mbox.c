@@ -14,6 +14,7 @@ struct mbox_folder {
     bool ever_used;                /* held a message once */
     struct mbox_msg *msgs;
     size_t n, cap;
+    size_t unseen;                 /* messages without \\Seen, kept up to date */
     char kw[MBOX_KEYWORDS][MBOX_KEYWORD_MAX + 1];
     size_t nkw;
     const void *lock_owner;
@@ -446,6 +447,8 @@ const struct mbox_msg *mbox_msg_at(const struct mbox_folder *f, size_t i)
     return i < f->n ? &f->msgs[i] : NULL;
 }
 
+size_t mbox_unseen(const struct mbox_folder *f) { return f->unseen; }
+
 size_t mbox_lower_bound(const struct mbox_folder *f, uint32_t uid)
 {
     size_t lo = 0, hi = f->n;
@@ -483,6 +486,7 @@ static enum mbox_err mbox_add(struct mbox_folder *f, char *raw, size_t len, uint
     struct mbox_msg *m = &f->msgs[f->n++];
     m->uid = f->uidnext++;
     m->flags = flags | MBOX_F_RECENT;
+    if (!(m->flags & MBOX_F_SEEN)) f->unseen++;
     m->internal_date = date;
     m->raw = raw;
     m->len = len;
@@ -522,6 +526,7 @@ enum mbox_err mbox_copy(struct mbox_folder *src, size_t i, struct mbox_folder *d
 bool mbox_expunge_at(struct mbox_folder *f, size_t i)
 {
     if (i >= f->n) return false;
+    if (!(f->msgs[i].flags & MBOX_F_SEEN)) f->unseen--;
     free(f->msgs[i].raw);
     memmove(f->msgs + i, f->msgs + i + 1, (f->n - i - 1) * sizeof *f->msgs);
     f->n--;
@@ -535,6 +540,10 @@ bool mbox_flags_set(struct mbox_folder *f, size_t i, uint64_t flags)
     uint64_t keep = flags & MBOX_F_SYSTEM;
     for (size_t k = 0; k < f->nkw; k++) keep |= flags & MBOX_KW_BIT(k);
     if (f->msgs[i].flags == keep) return true;
+    if ((f->msgs[i].flags ^ keep) & MBOX_F_SEEN) {
+        if (keep & MBOX_F_SEEN) f->unseen--;
+        else f->unseen++;
+    }
     f->msgs[i].flags = keep;
     mbox_notify(f->user, f, MBOX_CH_FLAGS);
     return true;

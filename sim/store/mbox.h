@@ -153,6 +153,8 @@ const char *mbox_sub_at(const struct mbox_user *u, size_t i);
  * of range. */
 size_t mbox_count(const struct mbox_folder *f);
 const struct mbox_msg *mbox_msg_at(const struct mbox_folder *f, size_t i);
+/* Messages without \\Seen (kept as they change: O(1)). Can't fail. */
+size_t mbox_unseen(const struct mbox_folder *f);
 /* Index of the message with this UID, or SIZE_MAX. O(log n). */
 size_t mbox_find_uid(const struct mbox_folder *f, uint32_t uid);
 /* Index of the first message with UID >= uid (== count when none). */

@@ -20,7 +20,12 @@ static const char ui_usage[] =
     "                       drawn (and its rendered capital height) as JSON\n"
     "  --focus PANEL        one panel fills the window: network, seq, dialogue, step\n"
     "  --export-frames DIR  write DIR/step-000000.png ... one PNG per step\n"
-    "  --size WxH           frame size for --render-step/--export-frames (1920x1080)\n"
+    "  --export-video FILE  write the lesson as a video: FILE ends in .mp4, .webm or\n"
+    "                       .gif (needs the ffmpeg program)\n"
+    "  --steps A-B          export only steps A to B (--export-frames/--export-video)\n"
+    "  --video-rate R       steps per second of video (2)\n"
+    "  --png-level N        PNG compression 0-9: 1 (default) is fast, 9 the smallest\n"
+    "  --size WxH           frame size for --render-step and the exports (1920x1080)\n"
     "  --step K             start the window at step K\n"
     "  --theme NAME         colour theme: dark, light or projector (dark)\n"
     "  --zoom Z             scale all text and drawings (1.0)\n"
@@ -54,6 +59,10 @@ struct ui_cli {
     bool text, help_overlay;
     const char *file, *out, *export_dir, *message_host, *layout_json, *dump_messages;
     int focus;
+    const char *export_video;
+    long first_step, last_step; /* --steps; last -1: to the end */
+    double video_rate;
+    long png_level;
     long render_step; /* -1: none */
     long start_step;
     long inspect; /* 1-based, 0 none */
@@ -87,6 +96,9 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
     c->w = 1920;
     c->h = 1080;
     c->zoom = 1.0;
+    c->last_step = -1;
+    c->video_rate = 2.0;
+    c->png_level = UI_PNG_FAST;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -98,7 +110,9 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
                      strcmp(a, "--dump-messages") == 0 ||
                      strcmp(a, "--save-scenario") == 0 || strcmp(a, "--pin") == 0 ||
                      strcmp(a, "--quiz-answer") == 0 || strcmp(a, "--menu") == 0 ||
-                     strcmp(a, "--layout-json") == 0 || strcmp(a, "--focus") == 0;
+                     strcmp(a, "--layout-json") == 0 || strcmp(a, "--focus") == 0 ||
+                     strcmp(a, "--export-video") == 0 || strcmp(a, "--steps") == 0 ||
+                     strcmp(a, "--video-rate") == 0 || strcmp(a, "--png-level") == 0;
         if (takes && !val) {
             fprintf(stderr, "mailsim: %s needs a value\n%s", a, ui_usage);
             return 2;
@@ -182,6 +196,39 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
             c->out = argv[++i];
         } else if (strcmp(a, "--export-frames") == 0) {
             c->export_dir = argv[++i];
+        } else if (strcmp(a, "--export-video") == 0) {
+            c->export_video = argv[++i];
+        } else if (strcmp(a, "--steps") == 0) {
+            char *end;
+            errno = 0;
+            c->first_step = strtol(val, &end, 10);
+            bool ok = !errno && end != val && *end == '-' && c->first_step >= 0;
+            if (ok) {
+                const char *b = end + 1;
+                c->last_step = strtol(b, &end, 10);
+                ok = !errno && end != b && !*end && c->last_step >= c->first_step;
+            }
+            if (!ok) {
+                fprintf(stderr, "mailsim: --steps: \"%s\" is not a range A-B of steps (A <= B)\n",
+                        val);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--video-rate") == 0) {
+            char *end;
+            c->video_rate = strtod(val, &end);
+            if (end == val || *end || !(c->video_rate >= 0.1 && c->video_rate <= 60)) {
+                fprintf(stderr, "mailsim: --video-rate: \"%s\" is not a number from 0.1 to 60\n",
+                        val);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--png-level") == 0) {
+            if (!ui_cli_long(val, &c->png_level) || c->png_level > 9) {
+                fprintf(stderr, "mailsim: --png-level: \"%s\" is not a level from 0 to 9\n", val);
+                return 2;
+            }
+            i++;
         } else if (strcmp(a, "--message") == 0) {
             c->message_host = argv[++i];
         } else if (strcmp(a, "--dump-messages") == 0) {
@@ -287,6 +334,50 @@ static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct
     }
 }
 
+/* --export-frames and --export-video: every step of the range, each frame
+ * encoded on a second thread while the next is drawn. */
+static int ui_cli_export(const struct ui_cli *c, const struct ui_model *m, struct ui_view *v,
+                         struct ui_gfx *g)
+{
+    size_t last = ui_model_steps(m);
+    if (c->last_step >= 0 && (size_t)c->last_step < last) last = (size_t)c->last_step;
+    if ((size_t)c->first_step > last) {
+        fprintf(stderr, "mailsim: --steps %ld-%ld: the trace has steps 0..%zu\n", c->first_step,
+                c->last_step, ui_model_steps(m));
+        return 2;
+    }
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    struct ui_export *x[2] = {NULL, NULL};
+    const char *what[2] = {c->export_dir, c->export_video};
+    if (c->export_dir) x[0] = ui_export_frames(c->export_dir, c->w, c->h, (int)c->png_level, &err);
+    if (c->export_video && (!c->export_dir || x[0]))
+        x[1] = ui_export_video(c->export_video, c->w, c->h, c->video_rate, &err);
+    int rc = (c->export_dir && !x[0]) || (c->export_video && !x[1]) ? 1 : 0;
+    for (size_t k = (size_t)c->first_step; rc == 0 && k <= last; k++) {
+        ui_view_seek(v, m, k);
+        ui_draw(g, m, v, NULL);
+        for (int i = 0; i < 2 && rc == 0; i++)
+            if (x[i] && ui_export_frame(x[i], g, k, &err) != 0) rc = 1;
+    }
+    for (int i = 0; i < 2; i++) {
+        struct ms_error e;
+        memset(&e, 0, sizeof e);
+        if (x[i] && ui_export_close(x[i], &e) != 0 && rc == 0) {
+            err = e;
+            rc = 1;
+        }
+    }
+    if (rc != 0) {
+        fprintf(stderr, "mailsim: %s\n", err.msg);
+        return rc;
+    }
+    size_t n = last - (size_t)c->first_step + 1;
+    for (int i = 0; i < 2; i++)
+        if (what[i]) fprintf(stderr, "mailsim: wrote %zu frames to %s\n", n, what[i]);
+    return 0;
+}
+
 /* --dump-messages: the message view as data, for tests and scripts. With
  * step >= 0, the view at (step, view's host); else the view of every copy
  * of a message at the step it was taken. Returns 0, or 4 when OUT cannot
@@ -360,7 +451,7 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const
                 ui_picker_draw(g, pk, v.theme, v.zoom);
                 ui_picker_free(pk);
             }
-            if (ui_gfx_save_png(g, c->out, &err) != 0) {
+            if (ui_gfx_save_png_level(g, c->out, (int)c->png_level, &err) != 0) {
                 fprintf(stderr, "mailsim: %s\n", err.msg);
                 rc = 1;
             }
@@ -380,26 +471,7 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const
             }
         }
     }
-    if (rc == 0 && c->export_dir) {
-        if (mkdir(c->export_dir, 0777) != 0 && errno != EEXIST) {
-            fprintf(stderr, "mailsim: --export-frames: cannot create %s: %s\n", c->export_dir,
-                    strerror(errno));
-            rc = 1;
-        }
-        for (size_t k = 0; rc == 0 && k <= ui_model_steps(m); k++) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/step-%06zu.png", c->export_dir, k);
-            ui_view_seek(&v, m, k);
-            ui_draw(g, m, &v, NULL);
-            if (ui_gfx_save_png(g, path, &err) != 0) {
-                fprintf(stderr, "mailsim: %s\n", err.msg);
-                rc = 1;
-            }
-        }
-        if (rc == 0)
-            fprintf(stderr, "mailsim: wrote %zu frames to %s\n", ui_model_steps(m) + 1,
-                    c->export_dir);
-    }
+    if (rc == 0 && (c->export_dir || c->export_video)) rc = ui_cli_export(c, m, &v, g);
     ui_model_free(m);
     ui_gfx_free(g);
     return rc;
@@ -464,7 +536,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         fprintf(stderr, "mailsim: --save-scenario needs a scenario\n");
         return 2;
     }
-    bool save_now = c.save && (c.text || c.render_step >= 0 || c.export_dir);
+    bool save_now = c.save && (c.text || c.render_step >= 0 || c.export_dir || c.export_video);
     if (save_now && ui_cli_save(&c, app) != 0) {
         return 1;
     }
@@ -474,7 +546,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         ui_model_free(m);
     } else if (c.text) {
         rc = ui_cli_transcript(app, &w);
-    } else if (c.render_step >= 0 || c.export_dir) {
+    } else if (c.render_step >= 0 || c.export_dir || c.export_video) {
         rc = ui_cli_render(&c, &w, app);
     } else {
         struct ms_error err;

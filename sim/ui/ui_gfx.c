@@ -4,16 +4,14 @@
  *
  * Every frame, in a window or offscreen, is drawn into the same kind of
  * surface by the same code, so a screenshot is exactly what the room sees.
- * PNG files are written with SDL2_image's IMG_SavePNG: SDL2_image is one
- * Debian package that pulls in libpng, and saves an SDL_Surface in one call.
+ * PNG files are written with libpng (ui_export.c), at a fast zlib level.
  * Text is rendered by SDL2_ttf once per (font, size, colour, string) and kept
  * as a texture; a frame that shows the same words again only copies pixels.
- * In a web page (Emscripten) there is neither fontconfig nor SDL2_image: the
+ * In a web page (Emscripten) there is neither fontconfig nor libpng: the
  * page puts the bundled fonts where MAILSIM_ASSETS says, and PNG files are
  * written by the native program only (docs/web.md). */
 #ifndef __EMSCRIPTEN__
 #include <fontconfig/fontconfig.h>
-#include <SDL_image.h>
 #endif
 #include <stdlib.h>
 #include <string.h>
@@ -211,20 +209,27 @@ const void *ui_gfx_pixels(const struct ui_gfx *g, int *w, int *h, int *pitch)
 
 int ui_gfx_save_png(struct ui_gfx *g, const char *path, struct ms_error *err)
 {
+    return ui_gfx_save_png_level(g, path, UI_PNG_FAST, err);
+}
+
+int ui_gfx_save_png_level(struct ui_gfx *g, const char *path, int level, struct ms_error *err)
+{
 #ifdef __EMSCRIPTEN__
-    (void)g, (void)path;
+    (void)g, (void)path, (void)level;
     ui_err(err, "png",
            "PNG files are written by mailsim on a computer (mailsim --render-step K --out "
            "F.png); in a browser, use its screenshot");
     return -1;
 #else
-    if (IMG_SavePNG(g->surface, path) != 0) {
-        char msg[1200];
-        snprintf(msg, sizeof msg, "cannot write %s: %s", path, IMG_GetError());
-        ui_err(err, "png", msg);
+    if (!g->surface) {
+        ui_err(err, "png", "nothing drawn to save");
         return -1;
     }
-    return 0;
+    if (SDL_MUSTLOCK(g->surface)) SDL_LockSurface(g->surface);
+    int rc = ui_png_write(path, g->surface->pixels, g->surface->w, g->surface->h,
+                          g->surface->pitch, level, err);
+    if (SDL_MUSTLOCK(g->surface)) SDL_UnlockSurface(g->surface);
+    return rc;
 #endif
 }
 

@@ -366,6 +366,37 @@ enum ui_mode ui_key_mode(const struct ui_view *v);
  * Returns false when no entry matches. */
 bool ui_key_dispatch(struct ui_win *w, SDL_Keycode k, uint16_t mod);
 
+/* ---- frames out (ui_export.c) ------------------------------------------------------ */
+
+/* zlib levels for PNG files: fast (the default: about 4x faster to write than
+ * IMG_SavePNG, files about a fifth larger) and small (the smallest files). */
+#define UI_PNG_FAST 1
+#define UI_PNG_SMALL 9
+
+/* Write w x h ARGB8888 pixels (rows of pitch bytes) to path as an 8-bit RGBA
+ * PNG at zlib level (0..9). Returns 0, or -1 with *err naming the file. */
+int ui_png_write(const char *path, const void *pixels, int w, int h, int pitch, int level,
+                 struct ms_error *err);
+
+/* An export in progress: each frame is copied and encoded on a second
+ * thread while the caller draws the next. */
+struct ui_export;
+/* Frames as dir/step-NNNNNN.png (dir created if missing) at PNG level. */
+struct ui_export *ui_export_frames(const char *dir, int w, int h, int level,
+                                   struct ms_error *err);
+/* A video (path ends in .mp4, .webm or .gif) at rate frames per second,
+ * through the ffmpeg program. NULL with *err when the name is not one of
+ * those, ffmpeg is not on PATH or cannot be started. */
+struct ui_export *ui_export_video(const char *path, int w, int h, double rate,
+                                  struct ms_error *err);
+/* Hand over what g last drew as frame `step`. Returns 0, or -1 with *err
+ * when an earlier frame failed (the export is then useless: close it). */
+int ui_export_frame(struct ui_export *x, const struct ui_gfx *g, size_t step,
+                    struct ms_error *err);
+/* Finish: wait for the last frame, let ffmpeg finish the file, free x.
+ * Returns 0, or -1 with *err (err may be NULL). NULL is a no-op. */
+int ui_export_close(struct ui_export *x, struct ms_error *err);
+
 /* ---- the message view's content (ui_msgview.c) ------------------------------ */
 
 #define UI_MSGVIEW_EVENTS 24

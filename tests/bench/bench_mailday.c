@@ -1,12 +1,23 @@
 /* bench_mailday.c -- a generated "mail day": 1,000 users on 10 domains send
- * 100,000 messages over 24 simulated hours through their mail servers,
- * across one Internet router, with DNS; two servers are down for four hours
- * (their mail waits in the queues and goes out at the 30-minute retries).
- * Prints messages delivered per second of machine time, the whole run's
- * machine time and the peak resident memory. Targets: under 10 s, under
- * 1 GB. Protocol lines and packets are not recorded (world_opts), message
- * fates are, and the invariant is checked on them.
- * Usage: bench_mailday [messages] */
+ * N messages over 24 simulated hours through their mail servers, across one
+ * Internet router, with DNS; two servers are down for four hours (their mail
+ * waits in the queues and goes out at the 30-minute retries). Protocol lines
+ * and packets are not recorded (world_opts), message fates are, and the
+ * invariant is checked on them.
+ *
+ * Each day size runs in a child process of its own (so its peak resident
+ * memory is its own) and prints its CPU seconds, microseconds of CPU per
+ * message and peak RSS (MiB and bytes per message); then the CPU per message
+ * of each size against the smallest. Targets: per-message CPU at 1,000,000
+ * messages within 1.15x that at 10,000; the 1,000,000-message day under 60 s
+ * of CPU and 1.5 KB of peak memory per message.
+ *
+ * Usage: bench_mailday [--full-trace] [MESSAGES...]  (default:
+ * $BENCH_MAILDAY_SIZES, else 10000 100000 300000; the 1,000,000-message day
+ * takes about a minute: BENCH_MAILDAY_SIZES="10000 100000 300000 1000000"
+ * make bench). --full-trace records everything the window needs (protocol
+ * lines, segments, connections, timer notes) and reports its bytes per
+ * message: the baseline for a compact trace. */
 #include "core/evq.h"
 #include "core/rng.h"
 #include "mail/world.h"
@@ -18,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 
 #define BENCH_DOMAINS 10
@@ -171,12 +184,29 @@ static struct scn_scenario *bench_model(size_t messages)
     return s;
 }
 
-int main(int argc, char **argv)
+/* A short name for a size: 10k, 1M. */
+static void bench_label(size_t n, char *buf, size_t cap)
 {
-    size_t messages = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 100000;
+    if (n >= 1000000 && n % 1000000 == 0) snprintf(buf, cap, "%zuM", n / 1000000);
+    else if (n >= 1000 && n % 1000 == 0) snprintf(buf, cap, "%zuk", n / 1000);
+    else snprintf(buf, cap, "%zu", n);
+}
+
+/* Run one day of the given size in this process; print its lines and write
+ * its CPU microseconds per message to fd. Returns the exit status. */
+static bool bench_full_trace;
+
+static int bench_day(size_t messages, int fd)
+{
+    char lb[32];
+    bench_label(messages, lb, sizeof lb);
     struct scn_scenario *s = bench_model(messages);
     struct trace *tr = trace_new();
     struct world_opts o = {.no_lines = true, .no_net_trace = true};
+    if (bench_full_trace) { /* as the window's runs: world_simulate(s, true) */
+        o = (struct world_opts){.timers = true};
+        trace_timers_aside(tr, true);
+    }
     struct ms_error err;
     double w0 = bench_wall();
     double t0 = bench_now();
@@ -194,17 +224,79 @@ int main(int argc, char **argv)
     double t2 = bench_now();
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("bench mailday_messages %zu messages\n", messages);
-    printf("bench mailday_delivered %zu recipients\n", fa.delivered);
-    printf("bench mailday_queued_or_bounced %zu recipients\n", fa.queued + fa.bounced + fa.rejected);
-    printf("bench mailday_run_cpu %.3f s\n", t1 - t0);
-    printf("bench mailday_run_wall %.3f s\n", w1 - w0);
-    printf("bench mailday_check %.3f s\n", t2 - t1);
-    printf("bench mailday_delivered_per_s %.0f msg/s\n", (double)fa.delivered / (t1 - t0));
-    printf("bench mailday_peak_rss %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
-    printf("bench mailday_invariant_violations %zu count\n", v);
+    double us = (t1 - t0) * 1e6 / (double)(messages ? messages : 1);
+    double rss = (double)ru.ru_maxrss * 1024.0;
+    printf("bench mailday_%s_messages %zu messages\n", lb, messages);
+    printf("bench mailday_%s_delivered %zu recipients\n", lb, fa.delivered);
+    printf("bench mailday_%s_queued_or_bounced %zu recipients\n", lb,
+           fa.queued + fa.bounced + fa.rejected);
+    printf("bench mailday_%s_run_cpu %.3f s\n", lb, t1 - t0);
+    printf("bench mailday_%s_run_wall %.3f s\n", lb, w1 - w0);
+    printf("bench mailday_%s_us_per_msg %.2f us\n", lb, us);
+    printf("bench mailday_%s_check_cpu %.3f s\n", lb, t2 - t1);
+    printf("bench mailday_%s_peak_rss %.1f MiB\n", lb, rss / 1048576.0);
+    printf("bench mailday_%s_peak_rss_per_msg %.0f bytes\n", lb,
+           rss / (double)(messages ? messages : 1));
+    printf("bench mailday_%s_%s_per_msg %.0f bytes\n", lb, bench_full_trace ? "full_trace" : "trace",
+           (double)trace_memory(tr) / (double)(messages ? messages : 1));
+    printf("bench mailday_%s_invariant_violations %zu count\n", lb, v);
+    fflush(stdout);
     if (v) fprintf(stderr, "%s", report);
+    if (write(fd, &us, sizeof us) != (ssize_t)sizeof us) return 1;
     world_free(w);
     trace_free(tr);
     return v ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    size_t sizes[16], n = 0;
+    const char *env = getenv("BENCH_MAILDAY_SIZES");
+    int first_arg = 1;
+    if (argc > 1 && strcmp(argv[1], "--full-trace") == 0) {
+        bench_full_trace = true;
+        first_arg = 2;
+    }
+    if (argc > first_arg) {
+        for (int i = first_arg; i < argc && n < 16; i++)
+            sizes[n++] = (size_t)strtoul(argv[i], NULL, 10);
+    } else {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", env && *env ? env : "10000 100000 300000");
+        for (char *t = strtok(buf, " ,"); t && n < 16; t = strtok(NULL, " ,"))
+            sizes[n++] = (size_t)strtoul(t, NULL, 10);
+    }
+    double first = 0;
+    char first_lb[32] = "";
+    int status = 0;
+    for (size_t i = 0; i < n; i++) {
+        int pfd[2];
+        if (pipe(pfd) != 0) return 1;
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid < 0) return 1;
+        if (pid == 0) {
+            close(pfd[0]);
+            _exit(bench_day(sizes[i], pfd[1]));
+        }
+        close(pfd[1]);
+        double us = 0;
+        ssize_t got = read(pfd[0], &us, sizeof us);
+        close(pfd[0]);
+        int ws = 0;
+        waitpid(pid, &ws, 0);
+        if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0 || got != (ssize_t)sizeof us) {
+            status = 1;
+            continue;
+        }
+        char lb[32];
+        bench_label(sizes[i], lb, sizeof lb);
+        if (i == 0) {
+            first = us;
+            snprintf(first_lb, sizeof first_lb, "%s", lb);
+        } else if (first > 0) {
+            printf("bench mailday_%s_vs_%s_us_per_msg %.2f ratio\n", lb, first_lb, us / first);
+        }
+    }
+    return status;
 }

@@ -3,7 +3,7 @@
 # with the project's warning flags, under gcc and (when installed) clang.
 set -u
 fail=0; n=0
-CFLAGS="-std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -D_POSIX_C_SOURCE=200809L -Isim $(pkg-config --cflags sdl2 SDL2_ttf SDL2_image libcjson fontconfig 2>/dev/null)"
+CFLAGS="-std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -D_POSIX_C_SOURCE=200809L -Isim $(pkg-config --cflags sdl2 SDL2_ttf SDL2_image libcjson fontconfig libpng 2>/dev/null)"
 for cc in cc clang; do
     command -v "$cc" >/dev/null 2>&1 || continue
     for h in sim/*/*.h; do

@@ -414,6 +414,105 @@ static void test_observer_cancel_whole_event(void **state)
     evq_free(q);
 }
 
+/* A list entering the queue one entry at a time, on reserved sequences. */
+struct chain {
+    struct log l;
+    uint64_t base;
+    sim_us at[3];
+    size_t next;
+};
+
+static void chain_fn(void *ctx, uint64_t arg)
+{
+    struct chain *c = ctx;
+    if (c->next < 3) { /* the next entry, before this one's work */
+        evq_at_seq(c->l.q, c->at[c->next], c->base + c->next, chain_fn, c, 'a' + c->next, "chain");
+        c->next++;
+    }
+    log_fn(&c->l, arg);
+}
+
+static void test_reserved_sequences_keep_order(void **state)
+{
+    (void)state;
+    struct chain c = {.l = {.q = evq_new()}, .at = {5, 5, 7}};
+    c.base = evq_reserve(c.l.q, 3);
+    evq_at(c.l.q, 5, log_fn, &c.l, 'x', "x");
+    evq_at(c.l.q, 5, log_fn, &c.l, 'y', "y");
+    evq_at(c.l.q, 7, log_fn, &c.l, 'w', "w");
+    evq_at_seq(c.l.q, c.at[0], c.base, chain_fn, &c, 'a', "chain");
+    c.next = 1;
+    assert_int_equal(evq_count(c.l.q), 4);
+    assert_int_equal(evq_fired(c.l.q), 0); /* reserved, unscheduled: not fired */
+    evq_run(c.l.q, SIM_US_MAX);
+    /* As if all three had been scheduled before x, y and w. */
+    assert_string_equal(c.l.buf, "abxycw");
+    assert_int_equal(evq_fired(c.l.q), 6);
+    evq_free(c.l.q);
+}
+
+static void test_reserved_after_purge(void **state)
+{
+    (void)state;
+    struct evq *q = evq_new();
+    uint64_t base = evq_reserve(q, 2);
+    evq_handle h[400];
+    for (int i = 0; i < 400; i++) h[i] = evq_at(q, 100 + i, nop_fn, NULL, 0, "t");
+    for (int i = 0; i < 300; i++) assert_true(evq_cancel(q, h[i])); /* purges */
+    evq_handle r = evq_at_seq(q, 50, base, nop_fn, NULL, 0, "r");
+    assert_true(evq_pending(q, r));
+    assert_int_equal(evq_when(q, r), 50);
+    assert_int_equal(evq_count(q), 101);
+    assert_true(evq_cancel(q, r));
+    assert_false(evq_pending(q, r));
+    evq_handle r2 = evq_at_seq(q, 60, base + 1, nop_fn, NULL, 0, "r2");
+    assert_int_equal(evq_run(q, SIM_US_MAX), 101);
+    assert_false(evq_pending(q, r2));
+    assert_int_equal(evq_fired(q), 101);
+    evq_free(q);
+}
+
+struct told {
+    int sets, cancels;
+    sim_us last_t;
+};
+
+static void told_fn(void *ctx, enum evq_obs_kind kind, const struct evq_info *ev)
+{
+    struct told *t = ctx;
+    if (kind == EVQ_OBS_SET) t->sets++;
+    else t->cancels++;
+    t->last_t = ev->t;
+}
+
+static void test_announce_tells_once(void **state)
+{
+    (void)state;
+    struct evq *q = evq_new();
+    struct told t = {0, 0, 0};
+    evq_set_observer(q, told_fn, &t);
+    uint64_t base = evq_reserve(q, 2);
+    evq_announce(q, 30, base, nop_fn, NULL, 0, "later");
+    evq_announce(q, 40, base + 1, nop_fn, NULL, 1, "later still");
+    assert_int_equal(t.sets, 2);
+    assert_int_equal(t.last_t, 40);
+    evq_at_seq(q, 30, base, nop_fn, NULL, 0, "later"); /* already told */
+    assert_int_equal(t.sets, 2);
+    struct evq_info snap[2];
+    assert_int_equal(evq_snapshot(q, snap, 2), 1);
+    assert_string_equal(snap[0].label, "later");
+    evq_run(q, SIM_US_MAX);
+    evq_at_seq(q, 40, base + 1, nop_fn, NULL, 1, "later still");
+    assert_int_equal(t.sets, 2);
+    assert_int_equal(evq_run(q, SIM_US_MAX), 1);
+    /* Without an announcement, scheduling tells the observer. */
+    uint64_t b2 = evq_reserve(q, 1);
+    evq_at_seq(q, 50, b2, nop_fn, NULL, 0, "unannounced");
+    assert_int_equal(t.sets, 3);
+    assert_int_equal(t.cancels, 0);
+    evq_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +527,9 @@ int main(void)
         cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_observer),
         cmocka_unit_test(test_observer_cancel_whole_event),
+        cmocka_unit_test(test_reserved_sequences_keep_order),
+        cmocka_unit_test(test_reserved_after_purge),
+        cmocka_unit_test(test_announce_tells_once),
     };
     return cmocka_run_group_tests_name("evq", tests, NULL, NULL);
 }

@@ -449,6 +449,53 @@ static void test_transcript_gaps(void **state)
     trace_free(tr);
 }
 
+static size_t count_actions(const struct evq_info *ev, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].label && strcmp(ev[i].label, "scenario action") == 0) k++;
+    return k;
+}
+
+/* The timeline enters the queue one action at a time, yet what is pending
+ * (world_pending) lists every action still to come. */
+static void test_timeline_one_at_a_time(void **state)
+{
+    (void)state;
+    char json[8192];
+    snprintf(json, sizeof json, world_json_fmt, "",
+             "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+             "\"alice-pc\",\"to\":[\"bob@example.net\"],\"subject\":\"a\",\"body\":\"y\"},"
+             "{\"at\":\"2s\",\"action\":\"host_down\",\"host\":\"mail.example.net\"},"
+             "{\"at\":\"3s\",\"action\":\"host_up\",\"host\":\"mail.example.net\"},"
+             "{\"at\":\"4s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+             "\"alice-pc\",\"to\":[\"bob@example.net\"],\"subject\":\"b\",\"body\":\"y\"}");
+    struct scn_error err;
+    struct scn_scenario *s = scn_load_buffer(json, strlen(json), "test.json", NULL, NULL, &err);
+    assert_non_null(s);
+    struct trace *tr = trace_new();
+    struct world_opts o = {.timers = true};
+    struct ms_error merr;
+    struct world *w = world_new(s, tr, &o, &merr);
+    assert_non_null(w);
+    struct evq_info ev[64];
+    size_t total = 0, n = world_pending(w, ev, 64, &total);
+    assert_int_equal(n, total);
+    assert_int_equal(count_actions(ev, n), 4);
+    assert_int_equal(total - evq_count(w->q), 3); /* one action queued */
+    for (size_t i = 1; i < n; i++) assert_true(ev[i - 1].t <= ev[i].t);
+    world_run(w, 2500 * SIM_US_PER_MS);
+    n = world_pending(w, ev, 64, &total);
+    assert_int_equal(count_actions(ev, n), 2);
+    assert_int_equal(total - evq_count(w->q), 1);
+    world_run(w, SIM_US_MAX);
+    n = world_pending(w, ev, 64, &total);
+    assert_int_equal(total, 0);
+    world_free(w);
+    trace_free(tr);
+    scn_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_check_finds_early_ack),
         cmocka_unit_test(test_pop3_apop),
         cmocka_unit_test(test_transcript_gaps),
+        cmocka_unit_test(test_timeline_one_at_a_time),
     };
     return cmocka_run_group_tests_name("world", tests, NULL, NULL);
 }

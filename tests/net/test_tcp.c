@@ -449,6 +449,84 @@ static void test_headless_lines(void **state)
     world_free(&w);
 }
 
+/* Thousands of connections open at once between the same two hosts: every
+ * segment finds its own connection (by its 4-tuple), every client gets its
+ * own local port, and all close cleanly. */
+#define MANY 3000
+struct many {
+    struct peer cli[MANY], srv[MANY];
+    size_t nsrv;
+};
+
+static void *many_accept(void *ctx, struct tcp_conn *c)
+{
+    struct many *m = ctx;
+    assert_true(m->nsrv < MANY);
+    struct peer *p = &m->srv[m->nsrv++];
+    p->q = m->cli[0].q;
+    p->conn = c;
+    return p;
+}
+
+static const struct tcp_app_ops many_srv_ops = {
+    .on_accept = many_accept,
+    .on_data = peer_data,
+    .on_eof = peer_eof,
+    .on_close = peer_close,
+};
+
+static int size_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void test_many_connections(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 5, 0.0);
+    struct many *m = calloc(1, sizeof *m);
+    for (size_t i = 0; i < MANY; i++) {
+        m->cli[i].q = w.q;
+        m->cli[i].to_send = 1 + (i * 37) % 2000;
+    }
+    assert_true(tcp_listen(w.n, w.b, 25, &many_srv_ops, m));
+    uint8_t *port_seen = calloc(65536, 1);
+    for (size_t i = 0; i < MANY; i++) {
+        struct tcp_conn *c = tcp_connect(w.n, w.a, w.b, 25, &peer_ops, &m->cli[i]);
+        uint16_t lp = tcp_local_port(c);
+        assert_int_equal(port_seen[lp], 0);
+        port_seen[lp] = 1;
+    }
+    assert_int_equal(tcp_conn_count(w.n), MANY);
+    evq_run(w.q, SIM_US_MAX);
+    assert_int_equal(m->nsrv, MANY);
+    size_t *want = calloc(MANY, sizeof *want), *got = calloc(MANY, sizeof *got);
+    for (size_t i = 0; i < MANY; i++) {
+        assert_int_equal(m->cli[i].connected, 1);
+        assert_int_equal(m->cli[i].closed, 1);
+        assert_int_equal(m->cli[i].err, TCP_ERR_OK);
+        assert_int_equal(m->srv[i].closed, 1);
+        assert_int_equal(m->srv[i].err, TCP_ERR_OK);
+        for (size_t k = 0; k < m->srv[i].ngot; k++)
+            if (m->srv[i].got[k] != pattern(k)) fail_msg("server conn %zu byte %zu differs", i, k);
+        want[i] = m->cli[i].to_send;
+        got[i] = m->srv[i].ngot;
+        free(m->srv[i].got);
+    }
+    qsort(want, MANY, sizeof *want, size_cmp);
+    qsort(got, MANY, sizeof *got, size_cmp);
+    assert_memory_equal(want, got, MANY * sizeof *want);
+    assert_int_equal(tcp_conn_count(w.n), 0);
+    assert_int_equal(count_kind(w.tr, TR_CONN_RESET), 0);
+    free(want);
+    free(got);
+    free(port_seen);
+    free(m);
+    world_free(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -461,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_calls_inside_on_close),
         cmocka_unit_test(test_simultaneous_close),
         cmocka_unit_test(test_headless_lines),
+        cmocka_unit_test(test_many_connections),
     };
     return cmocka_run_group_tests_name("tcp", tests, NULL, NULL);
 }

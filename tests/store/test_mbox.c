@@ -157,11 +157,43 @@ static void test_lock(void **state)
     mbox_store_free(st);
 }
 
+/* The unseen count follows appends, flag changes, expunges and renames. */
+static size_t count_unseen(const struct mbox_folder *f)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < mbox_count(f); i++) n += !(mbox_msg_at(f, i)->flags & MBOX_F_SEEN);
+    return n;
+}
+
+static void test_unseen(void **state)
+{
+    (void)state;
+    struct mbox_store *st = mbox_store_new(1);
+    struct mbox_user *u = mbox_user_get(st, "bob", true);
+    struct mbox_folder *in = mbox_folder_find(u, S("INBOX"));
+    assert_non_null(in);
+    for (int i = 0; i < 6; i++) mbox_append(in, S("m"), i % 3 == 0 ? MBOX_F_SEEN : 0, 0, NULL);
+    assert_int_equal(mbox_unseen(in), 4);
+    assert_true(mbox_flags_set(in, 1, MBOX_F_SEEN));
+    assert_true(mbox_flags_set(in, 1, MBOX_F_SEEN | MBOX_F_FLAGGED)); /* no change to \Seen */
+    assert_true(mbox_flags_set(in, 0, 0));
+    assert_int_equal(mbox_unseen(in), count_unseen(in));
+    assert_true(mbox_expunge_at(in, 2));
+    assert_true(mbox_expunge_at(in, 0));
+    assert_int_equal(mbox_unseen(in), count_unseen(in));
+    size_t before = mbox_unseen(in);
+    assert_int_equal(mbox_folder_rename(u, S("INBOX"), S("Old")), MBOX_OK);
+    assert_int_equal(mbox_unseen(mbox_folder_find(u, S("INBOX"))), 0);
+    assert_int_equal(mbox_unseen(mbox_folder_find(u, S("Old"))), before);
+    mbox_store_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names), cmocka_unit_test(test_folders),
         cmocka_unit_test(test_messages), cmocka_unit_test(test_lock),
+        cmocka_unit_test(test_unseen),
     };
     return cmocka_run_group_tests_name("mbox", tests, NULL, NULL);
 }
