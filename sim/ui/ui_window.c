@@ -548,6 +548,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
     /* No display at all: say so without asking SDL, whose video back ends
      * print their own complaints (Wayland's "XDG_RUNTIME_DIR is invalid")
      * before giving up. */
+#ifndef __EMSCRIPTEN__ /* a web page is its own display */
     const char *disp = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
     const char *forced = getenv("SDL_VIDEODRIVER");
     if ((!disp || !*disp) && (!wl || !*wl) &&
@@ -556,6 +557,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
         snprintf(err->msg, sizeof err->msg, "neither DISPLAY nor WAYLAND_DISPLAY is set");
         return 3;
     }
+#endif
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         memset(err, 0, sizeof *err);
         snprintf(err->msg, sizeof err->msg, "%s", SDL_GetError());
