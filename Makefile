@@ -104,7 +104,7 @@ deps-test:
 	@sh scripts/deps.sh test
 
 run: deps mailsim
-	./mailsim
+	./mailsim scenarios/01-alice-to-bob.json
 
 # ---- tests -----------------------------------------------------------------
 # Each test program links the whole library built with ASan+UBSan.

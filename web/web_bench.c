@@ -21,7 +21,7 @@ EMSCRIPTEN_KEEPALIVE double web_bench_frame_ms(int w, int h, int n)
     struct ms_error err;
     struct ui_gfx *g = ui_gfx_new_offscreen(w, h, &err);
     if (!g) return -1;
-    struct trace *tr = ui_demo_big(50, 1000, 60000);
+    struct trace *tr = ui_bench_trace(50, 1000, 60000);
     struct ui_model *m = ui_model_new(tr, NULL);
     struct ui_view v;
     ui_view_init(&v);

@@ -46,7 +46,19 @@ const char *ui_model_title(const struct ui_model *m);
 
 /* ---- the view: everything input may change -------------------------------------- */
 
-enum ui_theme { UI_THEME_DARK, UI_THEME_LIGHT };
+/* Colour themes (D cycles): dark, light, and a high-contrast one for
+ * projectors that wash colours out. */
+enum ui_theme { UI_THEME_DARK, UI_THEME_LIGHT, UI_THEME_PROJECTOR, UI_THEME_COUNT };
+extern const char *const ui_theme_names[UI_THEME_COUNT];
+
+/* A presenter's focus (keys 1-4): one panel fills the window above the
+ * narration bar, with larger text; the same key returns. */
+enum ui_focus { UI_FOCUS_NONE, UI_FOCUS_NET, UI_FOCUS_SEQ, UI_FOCUS_DIALOGUE, UI_FOCUS_EVENT };
+
+/* The grain of Right / Left (G switches): a protocol line or message event
+ * (what a lecturer teaches), or every trace record (TCP segments at every
+ * hop; with TCP detail hidden, the hidden records are skipped). */
+enum ui_grain { UI_GRAIN_LINE, UI_GRAIN_TCP, UI_GRAIN_COUNT };
 
 enum ui_overlay {
     UI_OV_NONE,
@@ -80,6 +92,11 @@ struct ui_view {
     double pan_x, pan_y; /* topology only: drag, in pixels at zoom 1 */
     enum ui_theme theme;
     bool tcp_detail; /* show handshakes and bare ACKs (default on) */
+    enum ui_focus focus; /* 1-4: one panel fills the window */
+    enum ui_grain grain; /* G: what Right / Left step by */
+    bool seq_flat;       /* A: sequence-diagram arrows flat, not slanted by latency */
+    size_t seq_back;     /* PageUp / PageDown: sequence-diagram rows scrolled back */
+    size_t dia_back;     /* Up / Down: dialogue lines scrolled back */
     enum ui_overlay overlay;
     size_t inspect;    /* UI_OV_INSPECT: the record shown */
     uint32_t msg_host; /* UI_OV_MESSAGE: the host whose envelope was clicked */
@@ -124,6 +141,16 @@ void ui_view_step_line(struct ui_view *v, const struct ui_model *m, int dir);
 uint32_t ui_view_cycle_conn(struct ui_view *v, const struct ui_model *m);
 /* Next or previous message event (queued, attempt, deferred, delivered, ...). */
 void ui_view_step_message(struct ui_view *v, const struct ui_model *m, int dir);
+/* One step at v->grain: UI_GRAIN_LINE to the next (dir > 0) or previous
+ * protocol line, message event, DNS question or answer, lost packet, host
+ * or link change, connection failure or narration; UI_GRAIN_TCP one record,
+ * skipping handshakes and bare ACKs while v->tcp_detail is off. Stays put
+ * when there is none. */
+void ui_view_step_grain(struct ui_view *v, const struct ui_model *m, int dir);
+/* Where step v->step is in its grain: *pos steps of *total ("line 12 of 80").
+ * Can't fail. */
+void ui_view_grain_pos(const struct ui_view *v, const struct ui_model *m, size_t *pos,
+                       size_t *total);
 /* While playing, advance by real_s seconds of wall time (compressed: idle
  * gaps take at most a moment, see ui_model.c). Stops at the end. */
 void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s);
@@ -282,6 +309,28 @@ struct ui_stats {
     unsigned day_marks;    /* "Day N" marks on the timeline */
 };
 
+/* What a frame drew where, for the layout test and --layout-json: one box
+ * per text (its ink: from the top of its capitals to the bottom of its
+ * descenders) and per icon (host, envelope, packet). */
+enum ui_box_kind { UI_BOX_TEXT, UI_BOX_ICON, UI_BOX_PACKET };
+struct ui_box {
+    enum ui_box_kind kind;
+    float x, y, w, h;
+    int cap_px;              /* text: height of its capitals and digits as rendered */
+    int clip_x, clip_y, clip_w, clip_h; /* the clip it was drawn in (its panel) */
+    const char *role;        /* the panel or part: "dialogue", "seq", "packet", ... */
+    bool ellipsis;           /* the text was cut on purpose and ends in "..." */
+    char text[96];           /* the text, or the icon's name */
+};
+/* Record boxes from the next ui_draw on (off: stop; each ui_draw starts a
+ * new list). Can't fail. */
+void ui_gfx_record(struct ui_gfx *g, bool on);
+/* The boxes of the last frame drawn while recording. Borrowed. */
+const struct ui_box *ui_gfx_boxes(const struct ui_gfx *g, size_t *n);
+/* Write them as JSON ({"w":..,"h":..,"boxes":[...]}). 0, or -1 on a write
+ * error. */
+int ui_gfx_write_layout(const struct ui_gfx *g, FILE *f);
+
 /* What is under a point of the last frame drawn. */
 enum ui_hit_kind {
     UI_HIT_NONE,
@@ -291,7 +340,8 @@ enum ui_hit_kind {
     UI_HIT_ARROW,
     UI_HIT_ENVELOPE,
     UI_HIT_TIMELINE,
-    UI_HIT_DIALOGUE
+    UI_HIT_DIALOGUE,
+    UI_HIT_PANEL /* a panel's background: id is its enum ui_focus */
 };
 struct ui_hit {
     enum ui_hit_kind kind;
@@ -421,10 +471,10 @@ bool ui_window_state(struct ui_window_state *st);
 /* ---- the command line --------------------------------------------------------------- */
 
 /* mailsim's window options, parsed and run:
- *   mailsim [--demo] [--size WxH] [--theme dark|light] [--step K] [--zoom Z]
+ *   mailsim [--size WxH] [--theme NAME] [--step K] [--zoom Z]
  *           [--no-tcp-detail] [--render-step K --out FILE.png]
  *           [--export-frames DIR] [--text] [FILE]
- * app may be NULL (only --demo works then). Returns the exit code:
+ * app may be NULL (then nothing can be loaded: exit 1). Returns the exit code:
  * 0 success, 1 runtime error, 2 usage error. Prints its errors on stderr. */
 int ui_cli_main(int argc, char **argv, const struct ui_app *app);
 /* ui_cli_main with an app built on sim: FILE (or the built-in lesson) is
@@ -434,19 +484,12 @@ int ui_cli_run(int argc, char **argv, const struct ui_sim *sim);
 /* The usage text of the options above, for mailsim --help. Static. */
 const char *ui_cli_usage(void);
 
-/* ---- the built-in demonstration trace ---------------------------------------------- */
+/* ---- a load for the benchmark --------------------------------------------------- */
 
-/* A synthetic lesson built through the trace API alone: alice-pc,
- * mail.example.org, internet, mail.example.net, bob-pc and a DNS server;
- * handshakes, SMTP lines, a retry while a host is down, queue and mailbox
- * changes, narration, written through the trace API without any engine: it
- * shows the window's drawing, not what the engines do (`mailsim --demo`).
- * Caller frees with trace_free. Can't fail. */
-struct trace *ui_demo_trace(void);
 /* A large synthetic trace for benchmarks: hosts hosts in a ring around one
  * router, at least records records, with about in_flight data segments in
  * the air at every moment of its middle. Caller frees. Can't fail. */
-struct trace *ui_demo_big(unsigned hosts, unsigned in_flight, size_t records);
+struct trace *ui_bench_trace(unsigned hosts, unsigned in_flight, size_t records);
 
 /* ---- what protocol lines mean ------------------------------------------------------- */
 

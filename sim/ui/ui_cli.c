@@ -14,9 +14,11 @@ static const char ui_usage[] =
     "usage: mailsim [options] [FILE]\n"
     "  FILE                 scenario to simulate and show, or a lesson's number or name\n"
     "                       (mailsim --list; default: the built-in lesson)\n"
-    "  --demo               show the built-in synthetic demonstration trace\n"
     "  --render-step K      draw step K offscreen (no display needed); needs --out\n"
     "  --out FILE.png       where --render-step writes\n"
+    "  --layout-json FILE   with --render-step: write the box of every text and icon\n"
+    "                       drawn (and its rendered capital height) as JSON\n"
+    "  --focus PANEL        one panel fills the window: network, seq, dialogue, step\n"
     "  --export-frames DIR  write DIR/step-000000.png ... one PNG per step\n"
     "  --export-video FILE  write the lesson as a video: FILE ends in .mp4, .webm or\n"
     "                       .gif (needs the ffmpeg program)\n"
@@ -25,7 +27,7 @@ static const char ui_usage[] =
     "  --png-level N        PNG compression 0-9: 1 (default) is fast, 9 the smallest\n"
     "  --size WxH           frame size for --render-step and the exports (1920x1080)\n"
     "  --step K             start the window at step K\n"
-    "  --theme dark|light   colour theme (dark)\n"
+    "  --theme NAME         colour theme: dark, light or projector (dark)\n"
     "  --zoom Z             scale all text and drawings (1.0)\n"
     "  --no-tcp-detail      hide handshakes and bare ACKs\n"
     "  --help-overlay       draw the help overlay (for --render-step)\n"
@@ -54,8 +56,9 @@ const char *ui_cli_usage(void)
 }
 
 struct ui_cli {
-    bool demo, text, help_overlay;
-    const char *file, *out, *export_dir, *message_host, *dump_messages;
+    bool text, help_overlay;
+    const char *file, *out, *export_dir, *message_host, *layout_json, *dump_messages;
+    int focus;
     const char *export_video;
     long first_step, last_step; /* --steps; last -1: to the end */
     double video_rate;
@@ -107,15 +110,14 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
                      strcmp(a, "--dump-messages") == 0 ||
                      strcmp(a, "--save-scenario") == 0 || strcmp(a, "--pin") == 0 ||
                      strcmp(a, "--quiz-answer") == 0 || strcmp(a, "--menu") == 0 ||
+                     strcmp(a, "--layout-json") == 0 || strcmp(a, "--focus") == 0 ||
                      strcmp(a, "--export-video") == 0 || strcmp(a, "--steps") == 0 ||
                      strcmp(a, "--video-rate") == 0 || strcmp(a, "--png-level") == 0;
         if (takes && !val) {
             fprintf(stderr, "mailsim: %s needs a value\n%s", a, ui_usage);
             return 2;
         }
-        if (strcmp(a, "--demo") == 0) {
-            c->demo = true;
-        } else if (strcmp(a, "--text") == 0) {
+        if (strcmp(a, "--text") == 0) {
             c->text = true;
         } else if (strcmp(a, "--no-tcp-detail") == 0) {
             c->no_tcp = true;
@@ -177,6 +179,19 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
                 return 2;
             }
             i++;
+        } else if (strcmp(a, "--layout-json") == 0) {
+            c->layout_json = argv[++i];
+        } else if (strcmp(a, "--focus") == 0) {
+            static const char *const names[] = {"", "network", "seq", "dialogue", "step"};
+            int k = 1;
+            while (k < 5 && strcmp(val, names[k]) != 0) k++;
+            if (k == 5) {
+                fprintf(stderr, "mailsim: --focus: \"%s\" is not network, seq, dialogue or step\n",
+                        val);
+                return 2;
+            }
+            c->focus = k;
+            i++;
         } else if (strcmp(a, "--out") == 0) {
             c->out = argv[++i];
         } else if (strcmp(a, "--export-frames") == 0) {
@@ -227,14 +242,14 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
             }
             i++;
         } else if (strcmp(a, "--theme") == 0) {
-            if (strcmp(val, "dark") == 0)
-                c->theme = UI_THEME_DARK;
-            else if (strcmp(val, "light") == 0)
-                c->theme = UI_THEME_LIGHT;
-            else {
-                fprintf(stderr, "mailsim: --theme: \"%s\" is not dark or light\n", val);
+            int t = 0;
+            while (t < UI_THEME_COUNT && strcmp(val, ui_theme_names[t]) != 0) t++;
+            if (t == UI_THEME_COUNT) {
+                fprintf(stderr, "mailsim: --theme: \"%s\" is not dark, light or projector\n",
+                        val);
                 return 2;
             }
+            c->theme = (enum ui_theme)t;
             i++;
         } else if (strcmp(a, "--zoom") == 0) {
             char *end;
@@ -258,6 +273,10 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
         fprintf(stderr, "mailsim: --render-step needs --out FILE.png\n");
         return 2;
     }
+    if (c->layout_json && c->render_step < 0) {
+        fprintf(stderr, "mailsim: --layout-json needs --render-step K\n");
+        return 2;
+    }
     if (c->out && c->render_step < 0) {
         fprintf(stderr, "mailsim: --out needs --render-step K\n");
         return 2;
@@ -273,6 +292,7 @@ static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct
 {
     ui_view_init(v);
     v->theme = c->theme;
+    v->focus = (enum ui_focus)c->focus;
     v->zoom = c->zoom;
     v->tcp_detail = !c->no_tcp;
     ui_view_seek(v, m, (size_t)c->start_step);
@@ -424,6 +444,7 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const
                 v.quiz_step = v.step;
                 if (c->quiz_answer) ui_quiz_pick(&v, m, (int)c->quiz_answer - 1);
             }
+            ui_gfx_record(g, c->layout_json != NULL);
             ui_draw(g, m, &v, NULL);
             if (v.pick_lesson) { /* --menu lessons */
                 struct ui_picker *pk = ui_picker_new();
@@ -433,6 +454,14 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const
             if (ui_gfx_save_png_level(g, c->out, (int)c->png_level, &err) != 0) {
                 fprintf(stderr, "mailsim: %s\n", err.msg);
                 rc = 1;
+            }
+            if (rc == 0 && c->layout_json) {
+                FILE *lf = fopen(c->layout_json, "w");
+                if (!lf || ui_gfx_write_layout(g, lf) != 0 || fclose(lf) != 0) {
+                    fprintf(stderr, "mailsim: --layout-json: cannot write %s: %s\n",
+                            c->layout_json, strerror(errno));
+                    rc = 1;
+                }
             }
             if (rc == 0 && c->dump_messages && v.msg_host == TRACE_NONE) {
                 fprintf(stderr, "mailsim: --message %s: no host of that name\n", c->message_host);
@@ -476,22 +505,9 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
     int rc = ui_cli_parse(argc, argv, &c);
     if (rc >= 0) return rc;
     struct ui_world w = {NULL, NULL, NULL};
-    struct trace *demo = NULL;
-    struct scn_scenario *demo_scn = NULL;
     char lesson[SCN_LESSON_PATH_MAX]; /* "03" -> .../scenarios/03-....json */
     struct scn_error lerr;
-    if (c.demo) {
-        if (c.file) {
-            fprintf(stderr, "mailsim: --demo takes no scenario file\n");
-            return 2;
-        }
-        demo = ui_demo_trace();
-        w.tr = demo;
-        /* The built-in lesson has the same hosts: take its layout and kinds. */
-        demo_scn = scn_load_default();
-        w.scn = demo_scn;
-        w.title = "Demo: Alice mails Bob (synthetic trace)";
-    } else if (app && app->load) {
+    if (app && app->load) {
         if (c.file && !scn_lesson_resolve(c.file, lesson, sizeof lesson, &lerr)) {
             fprintf(stderr, "mailsim: %s\n", lerr.text); /* a lesson name not found */
             return 3;
@@ -504,30 +520,24 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
             return err.code == 3 ? 3 : 1;
         }
     } else {
-        fprintf(stderr, "mailsim: this build cannot simulate scenarios yet; try mailsim --demo\n");
+        fprintf(stderr, "mailsim: this build cannot simulate scenarios\n");
         return 1;
     }
     if (c.variant) { /* issue 9 */
         struct ms_error err;
         memset(&err, 0, sizeof err);
-        if (c.demo || !app || !app->variant || app->variant(app->ctx, c.variant, &w, &err) != 0) {
+        if (!app->variant || app->variant(app->ctx, c.variant, &w, &err) != 0) {
             fprintf(stderr, "mailsim: --variant %s: %s\n", c.variant,
                     err.msg[0] ? err.msg : "needs a scenario");
-            trace_free(demo);
-            scn_free(demo_scn);
             return 2;
         }
     }
-    if (c.save && (c.demo || !app || !app->save)) {
+    if (c.save && !app->save) {
         fprintf(stderr, "mailsim: --save-scenario needs a scenario\n");
-        trace_free(demo);
-        scn_free(demo_scn);
         return 2;
     }
     bool save_now = c.save && (c.text || c.render_step >= 0 || c.export_dir || c.export_video);
     if (save_now && ui_cli_save(&c, app) != 0) {
-        trace_free(demo);
-        scn_free(demo_scn);
         return 1;
     }
     if (c.dump_messages && c.render_step < 0) {
@@ -537,16 +547,16 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
     } else if (c.text) {
         rc = ui_cli_transcript(app, &w);
     } else if (c.render_step >= 0 || c.export_dir || c.export_video) {
-        rc = ui_cli_render(&c, &w, c.demo ? NULL : app);
+        rc = ui_cli_render(&c, &w, app);
     } else {
         struct ms_error err;
         memset(&err, 0, sizeof err);
         struct ui_model *m = ui_model_new(w.tr, w.scn);
         struct ui_view v;
         ui_cli_view(&c, m, &v);
-        if (c.pick && !c.file && !c.demo) v.pick_lesson = true;
+        if (c.pick && !c.file) v.pick_lesson = true;
         ui_model_free(m);
-        rc = ui_window_run(c.demo ? NULL : app, c.file, &w, &v, &err);
+        rc = ui_window_run(app, c.file, &w, &v, &err);
         if (rc == 3) {
             fprintf(stderr, "mailsim: no display (%s); printing the transcript instead\n",
                     err.msg[0] ? err.msg : "SDL cannot open video");
@@ -556,8 +566,6 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         }
         if (c.save && ui_cli_save(&c, app) != 0 && rc == 0) rc = 1; /* issue 9 */
     }
-    trace_free(demo);
-    scn_free(demo_scn);
     if (!ttf_before && TTF_WasInit()) TTF_Quit();
     return rc;
 }

@@ -187,6 +187,7 @@ void ui_gfx_free(struct ui_gfx *g)
     if (g->text) ui_gfx_text_flush(g);
     free(g->text);
     free(g->hits);
+    free(g->boxes);
     for (int i = 0; i < 64; i++)
         if (g->icons[i].tex) SDL_DestroyTexture(g->icons[i].tex);
     for (int f = 0; f < UI_F_COUNT; f++)
@@ -245,4 +246,50 @@ struct ui_hit ui_gfx_hit(const struct ui_gfx *g, int x, int y)
     }
     struct ui_hit none = {UI_HIT_NONE, 0, 0, 0};
     return none;
+}
+
+void ui_gfx_record(struct ui_gfx *g, bool on)
+{
+    g->record = on;
+    g->n_boxes = 0;
+}
+
+const struct ui_box *ui_gfx_boxes(const struct ui_gfx *g, size_t *n)
+{
+    *n = g->n_boxes;
+    return g->boxes;
+}
+
+static void ui_json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+int ui_gfx_write_layout(const struct ui_gfx *g, FILE *f)
+{
+    static const char *const kinds[] = {"text", "icon", "packet"};
+    fprintf(f, "{\"w\": %d, \"h\": %d, \"boxes\": [\n", g->w, g->h);
+    for (size_t i = 0; i < g->n_boxes; i++) {
+        const struct ui_box *b = &g->boxes[i];
+        fprintf(f, "  {\"kind\": \"%s\", \"role\": ", kinds[b->kind]);
+        ui_json_str(f, b->role);
+        fprintf(f,
+                ", \"x\": %.1f, \"y\": %.1f, \"w\": %.1f, \"h\": %.1f, \"cap\": %d, "
+                "\"clip\": [%d, %d, %d, %d], \"ellipsis\": %s, \"text\": ",
+                (double)b->x, (double)b->y, (double)b->w, (double)b->h, b->cap_px, b->clip_x,
+                b->clip_y, b->clip_w, b->clip_h, b->ellipsis ? "true" : "false");
+        ui_json_str(f, b->text);
+        fprintf(f, "}%s\n", i + 1 < g->n_boxes ? "," : "");
+    }
+    fprintf(f, "]}\n");
+    return ferror(f) ? -1 : 0;
 }

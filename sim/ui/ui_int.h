@@ -7,7 +7,10 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 
+#include "scenario/lesson.h"
 #include "ui/ui.h"
+
+struct ui_picker;
 
 /* How a host is drawn. */
 enum ui_hkind {
@@ -62,12 +65,15 @@ struct ui_model {
     size_t n_rows;
     size_t *rows_tcp; /* ... with TCP detail */
     size_t n_rows_tcp;
+    struct ui_dline *dl; /* the pairing of each line of lines[] */
     uint32_t n_conns;   /* connection ids 0 .. n_conns-1 */
     size_t *conn_off;   /* CSR: LINE_SENT records of conn c are */
     size_t *conn_lines; /* conn_lines[conn_off[c] .. conn_off[c+1]) */
     int *column;        /* host -> sequence diagram column, -1 if none */
     uint32_t *col_host; /* column -> host */
     size_t n_cols;
+    sim_us *lat;       /* nh x nh one-way latencies, or NULL (many hosts) */
+    sim_us max_lat;    /* the largest of them */
     struct ui_state *kf; /* state at records k * UI_KF_EVERY */
     size_t n_kf;
     sim_us max_flight; /* longest t_arrive - t_depart of any packet */
@@ -77,6 +83,12 @@ struct ui_model {
     int bins_w;
     size_t *gaps; /* records preceded by a gap >= UI_GAP_LABEL_US */
     size_t n_gaps;
+    size_t *narrs; /* NARRATION records (the tallest sizes the narration bar) */
+    size_t n_narrs;
+    size_t *teach; /* records a step at the line grain lands on */
+    size_t n_teach;
+    size_t *quiet; /* records hidden without TCP detail (handshakes, bare ACKs) */
+    size_t n_quiet;
     size_t *timers; /* TIMER_SET / TIMER_CANCELLED records (issue 9) */
     size_t n_timers;
     size_t *dns_q; /* DNS_QUESTION records */
@@ -84,6 +96,26 @@ struct ui_model {
     const struct scn_variant *variants; /* the variant menu (issue 9) */
     size_t n_variants;
 };
+
+/* What a protocol line is in its dialogue (ui_pairs.c). */
+enum ui_dl_kind {
+    UI_DL_OTHER,
+    UI_DL_CMD,      /* a client's command; pair: its number in the connection */
+    UI_DL_REPLY,    /* the first line of the reply to command pair (0: none) */
+    UI_DL_MORE,     /* a further line of the reply to pair */
+    UI_DL_GREETING, /* the server's first words */
+    UI_DL_DATA      /* message text (SMTP DATA), a request's header or body */
+};
+struct ui_dline {
+    uint8_t kind; /* enum ui_dl_kind */
+    uint16_t pair;
+};
+/* Which command each line of connection conn answers: out[i] for the i-th
+ * line of the connection (m->conn_lines order). The one place that pairs
+ * replies with commands. Can't fail. */
+void ui_pairs(const struct ui_model *m, uint32_t conn, struct ui_dline *out);
+/* The pairing of record rec (a LINE_SENT record), or NULL. */
+const struct ui_dline *ui_model_dline(const struct ui_model *m, size_t rec);
 
 /* Gaps between records longer than this are drawn (and played) as this. */
 #define UI_GAP_CAP_US (40 * SIM_US_PER_MS)
@@ -153,6 +185,11 @@ struct ui_gfx {
     double scale;   /* font scale of the frame being drawn */
     bool in_target; /* drawing into an icon texture, not the surface */
     SDL_Rect clip;  /* current clip rectangle (whole frame when none) */
+    /* Layout recording (ui_gfx_record). */
+    bool record;
+    const char *role; /* what is being drawn, for the boxes */
+    struct ui_box *boxes;
+    size_t n_boxes, cap_boxes;
     struct {
         int key; /* kind, size, down, theme packed; 0 = empty */
         SDL_Texture *tex;
@@ -178,6 +215,10 @@ void ui_p_octo(struct ui_gfx *g, float x, float y, float w, float h, float cut, 
  * drawn. wrap > 0 wraps at that many pixels. */
 int ui_p_text(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y, int align,
               const char *s);
+/* Draw s left-aligned in at most maxw pixels: cut with "…" when wider
+ * (then the full text must be one key or click away). Returns the width. */
+int ui_p_text_fit(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y,
+                  float maxw, const char *s);
 int ui_p_text_wrap(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y,
                    int wrap, const char *s, int *height);
 /* Height of s wrapped at wrap pixels, without drawing (cached like text). */
@@ -187,6 +228,9 @@ void ui_p_text_size(struct ui_gfx *g, enum ui_font f, float px, const char *s, i
 void ui_p_clip(struct ui_gfx *g, float x, float y, float w, float h);
 void ui_p_noclip(struct ui_gfx *g);
 void ui_p_hit(struct ui_gfx *g, float x, float y, float w, float h, struct ui_hit hit);
+/* Note an icon's box for the layout record (a no-op when not recording). */
+void ui_p_mark(struct ui_gfx *g, enum ui_box_kind kind, float x, float y, float w, float h,
+               const char *name);
 /* Start a frame: new generation for the text cache, no hits, stats zeroed. */
 void ui_p_begin(struct ui_gfx *g);
 
@@ -196,6 +240,147 @@ size_t ui_model_step_at_where(const struct ui_model *m, double where);
 /* Forget all cached text (after a theme change nothing is needed, texts are
  * keyed by colour; after a renderer change this is required). */
 void ui_gfx_text_flush(struct ui_gfx *g);
+
+/* ---- drawing one frame (ui_draw*.c: one file per panel) -------------------------- */
+
+/* The colours of a theme; texts on their backgrounds reach 4.5:1. */
+struct ui_colors {
+    uint32_t bg, panel, panel2, text, dim, grid, hi_bg, hi_text, link, down, body, dark, screen,
+        client, server, backdrop;
+};
+extern const struct ui_colors ui_dark, ui_light, ui_projector;
+extern const struct ui_colors *const ui_themes[UI_THEME_COUNT];
+/* Okabe-Ito fill, the ink on it, and a shape per protocol. */
+extern const uint32_t ui_proto_fill[UI_P_COUNT];
+extern const uint32_t ui_proto_ink[UI_P_COUNT];
+extern const char *const ui_proto_shape[UI_P_COUNT];
+#define UI_LOST 0xd55e00ffu
+
+/* Labels on packets in flight: the newest this many (more would be noise). */
+#define UI_MAX_LABELS 40
+#define UI_MAX_FLIGHT 4096
+/* Look back at most this many records for packets still in the air. */
+#define UI_FLIGHT_SCAN 200000
+
+/* One frame being drawn: its inputs, the state at the step and the panels. */
+struct ui_frame {
+    struct ui_gfx *g;
+    const struct ui_model *m;
+    const struct ui_view *v;
+    const struct ui_colors *c;
+    struct ui_state st;
+    float s; /* text and icon scale: 1.0 at 1080 lines, zoom 1 */
+    float W, H;
+    sim_us t;
+    SDL_FRect status, topo, seq, dia, evp, nar, tl;
+    SDL_FRect pinr;  /* pinned mailboxes and queues; w 0 when none */
+    float *hx, *hy;  /* host centres on screen */
+    SDL_FRect *hbox; /* each host's icon and the text under it, as drawn */
+    float icon;      /* icon size */
+    SDL_FRect *lab;  /* link latency labels, as placed */
+    size_t n_lab;
+    bool compact;    /* a small frame: the sequence diagram takes turns (key 2) */
+    float panel_zoom[4]; /* network, sequence, dialogue, step: larger when focused */
+};
+
+/* Text sizes at scale 1 (1080 lines), in pixels of the font: DejaVu's
+ * capitals are 0.73 of it, so these give 16.8, 19 and 24.8 px capitals. */
+#define UI_PX_SMALL 23.0f /* the smallest text anywhere */
+#define UI_PX_LABEL 26.0f /* dialogue lines, diagram labels, packet labels */
+#define UI_PX_NARR 34.0f  /* the narration */
+
+/* Helpers shared by the panels (ui_draw.c). */
+float ui_px(const struct ui_frame *f, float base);
+/* First line of p as printable ASCII, cut with "..." (max >= 8). */
+void ui_first_line(const uint8_t *p, size_t len, char *out, size_t max);
+void ui_fmt_clock(sim_us t, char *buf, size_t len);
+void ui_fmt_dur(sim_us d, char *buf, size_t len);
+void ui_fmt_gap(sim_us d, char *buf, size_t len);
+enum ui_proto ui_seg_proto(const struct trace_rec *r, const struct trace_seg *s);
+/* The words record k's packet is labelled with: its first line, or the DNS
+ * question the trace recorded for it. */
+void ui_payload_text(const struct ui_model *m, size_t k, const struct trace_seg *s,
+                     const uint8_t *data, size_t dlen, char *out, size_t max);
+void ui_flags_text(uint8_t fl, char *buf, size_t len);
+/* An overlay box of w x h centred, with a title; returns the y of its first row. */
+float ui_d_box(struct ui_frame *f, float w, float h, const char *title, SDL_FRect *out);
+void ui_d_envelope(struct ui_frame *f, float x, float y, float w, float h, uint32_t fill);
+
+/* The panels, each in its own file. */
+void ui_d_topology(struct ui_frame *f); /* ui_draw_net.c */
+void ui_d_seq(struct ui_frame *f);      /* ui_draw_seq.c */
+void ui_d_dialogue(struct ui_frame *f); /* ui_draw_dialogue.c */
+void ui_d_event(struct ui_frame *f);    /* ui_draw_event.c */
+void ui_d_future(struct ui_frame *f);
+void ui_d_pins(struct ui_frame *f);      /* ui_draw_pins.c */
+void ui_d_narration(struct ui_frame *f); /* ui_draw_bars.c */
+void ui_d_timeline(struct ui_frame *f);
+void ui_d_status(struct ui_frame *f);
+void ui_d_help(struct ui_frame *f); /* ui_draw_menus.c */
+void ui_d_controls(struct ui_frame *f);
+void ui_d_variants(struct ui_frame *f);
+void ui_d_pin_menu(struct ui_frame *f);
+void ui_d_until(struct ui_frame *f);
+void ui_d_quiz(struct ui_frame *f);
+void ui_d_inspect(struct ui_frame *f); /* ui_draw_inspect.c */
+void ui_d_message(struct ui_frame *f); /* ui_draw_message.c */
+
+/* ---- the window (ui_window.c) and its keys (ui_keys.c) ---------------------------- */
+
+struct ui_win {
+    const struct ui_app *app;
+    const char *file;
+    struct ui_world world;
+    struct ui_model *m;
+    struct ui_view v;
+    SDL_Window *win;
+    struct ui_gfx *g;
+    bool dirty, quit;
+    Uint64 last; /* SDL_GetTicks64 at the last turn of the loop */
+    /* Mouse. */
+    bool down, dragging_tl, dragging_pan;
+    int down_x, down_y, last_x, last_y;
+    char title[512];
+    bool until_skip_text;
+    struct ui_picker *picker;           /* the lesson picker (O), NULL when closed */
+    char file_buf[SCN_LESSON_PATH_MAX]; /* w->file after a lesson was opened in place */
+    bool fullscreen;   /* F: what the window was last asked to be */
+    bool help_resume;  /* H paused playing: Esc or H plays on */ /* issue 9: drop the text event of the U that opened the menu */
+};
+
+/* Say something to the lecturer: stderr and the narration bar. */
+void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...) MS_PRINTF(3, 4);
+void ui_win_screenshot(struct ui_win *w);
+void ui_win_reload(struct ui_win *w);
+void ui_win_next_envelope(struct ui_win *w);
+void ui_win_change(struct ui_win *w, const struct scn_action *a);
+void ui_win_variant(struct ui_win *w, const char *name);
+bool ui_win_controls_key(struct ui_win *w, SDL_Keycode k);
+
+/* Which keys mean what: the overlay that has the keys. */
+enum ui_mode { UI_MODE_MAIN, UI_MODE_UNTIL, UI_MODE_CONTROLS, UI_MODE_VARIANTS, UI_MODE_PINS,
+               UI_MODE_QUIZ, UI_MODE_COUNT };
+/* Modifiers a key entry asks for (0: any). */
+enum { UI_KM_SHIFT = 1, UI_KM_CTRL = 2 };
+typedef void ui_key_fn(struct ui_win *w, int arg);
+/* One row of the key table: keys key .. key_last (arg grows with the key)
+ * in mode, with mods held. keys and help are the help overlay's row (NULL:
+ * no row of its own); an entry with key 0 is a row for the mouse only. */
+struct ui_key {
+    enum ui_mode mode;
+    SDL_Keycode key, key_last;
+    unsigned mods;
+    ui_key_fn *act;
+    int arg;
+    const char *keys, *help;
+};
+extern const struct ui_key ui_keys[];
+extern const size_t ui_n_keys;
+/* The mode of a view: which overlay has the keys. */
+enum ui_mode ui_key_mode(const struct ui_view *v);
+/* Run the entry of the table for key k with modifiers mod in w's mode.
+ * Returns false when no entry matches. */
+bool ui_key_dispatch(struct ui_win *w, SDL_Keycode k, uint16_t mod);
 
 /* ---- frames out (ui_export.c) ------------------------------------------------------ */
 

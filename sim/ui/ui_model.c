@@ -456,11 +456,87 @@ static void ui_push(size_t **a, size_t *n, size_t *cap, size_t v)
     (*a)[(*n)++] = v;
 }
 
-static int ui_col_cmp_ctx_x(const struct ui_model *m, uint32_t a, uint32_t b)
+/* One-way latency between every two lifelines: the shortest path over the
+ * links (Floyd-Warshall; only for lessons of up to 64 hosts). */
+static void ui_model_latencies(struct ui_model *m)
 {
-    double xa = m->hosts[a].x, xb = m->hosts[b].x;
-    if (xa != xb) return xa < xb ? -1 : 1;
-    return a < b ? -1 : a > b;
+    size_t nh = m->nh;
+    if (nh == 0 || nh > 64) return;
+    sim_us *d = ms_xmalloc(nh * nh * sizeof *d);
+    for (size_t i = 0; i < nh * nh; i++) d[i] = i % (nh + 1) == 0 ? 0 : INT64_MAX / 4;
+    for (size_t l = 0; l < m->nl; l++) {
+        const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+        if (lk->a >= nh || lk->b >= nh) continue;
+        sim_us v = lk->latency_us > 0 ? lk->latency_us : 1;
+        if (v < d[lk->a * nh + lk->b]) d[lk->a * nh + lk->b] = d[lk->b * nh + lk->a] = v;
+    }
+    for (size_t k = 0; k < nh; k++)
+        for (size_t i = 0; i < nh; i++)
+            for (size_t j = 0; j < nh; j++)
+                if (d[i * nh + k] + d[k * nh + j] < d[i * nh + j])
+                    d[i * nh + j] = d[i * nh + k] + d[k * nh + j];
+    m->lat = d;
+    for (size_t i = 0; i < nh * nh; i++)
+        if (d[i] < INT64_MAX / 4 && d[i] > m->max_lat) m->max_lat = d[i];
+}
+
+const struct ui_dline *ui_model_dline(const struct ui_model *m, size_t rec)
+{
+    size_t p = ui_lower(m->lines, m->n_lines, rec);
+    return p < m->n_lines && m->lines[p] == rec ? &m->dl[p] : NULL;
+}
+
+/* Drop from a (sorted records) every line of message text but the first
+ * of each message, and every further line of a reply. */
+static void ui_model_drop_body(const struct ui_model *m, size_t *a, size_t *n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < *n; i++) {
+        const struct ui_dline *d = ui_model_dline(m, a[i]);
+        if (d && d->kind == UI_DL_MORE) continue; /* the reply's first line stands for it */
+        if (d && d->kind == UI_DL_DATA) {
+            const struct trace_line *l = trace_as_line(trace_get(m->tr, a[i]));
+            size_t c0 = m->conn_off[l->conn];
+            /* the line before it in its connection */
+            size_t p = c0 + ui_lower(m->conn_lines + c0, m->conn_off[l->conn + 1] - c0, a[i]);
+            const struct ui_dline *prev = p > c0 ? ui_model_dline(m, m->conn_lines[p - 1]) : NULL;
+            if (prev && prev->kind == UI_DL_DATA) continue;
+        }
+        a[o++] = a[i];
+    }
+    *n = o;
+}
+
+/* Does a step at the line grain stop at a record of kind k? What a lecturer
+ * teaches: lines, message events, DNS, losses, hosts and links, failures. */
+static bool ui_model_teaches(enum trace_kind k)
+{
+    switch (k) {
+    case TR_HOST_UP:
+    case TR_HOST_DOWN:
+    case TR_LINK_UP:
+    case TR_LINK_DOWN:
+    case TR_SEG_LOST:
+    case TR_DGRAM_SENT:
+    case TR_DGRAM_LOST:
+    case TR_CONN_REFUSED:
+    case TR_CONN_TIMEOUT:
+    case TR_CONN_RESET:
+    case TR_LINE_SENT:
+    case TR_MSG_COMPOSED:
+    case TR_MSG_SUBMITTED:
+    case TR_MSG_QUEUED:
+    case TR_MSG_ATTEMPT:
+    case TR_MSG_DEFERRED:
+    case TR_MSG_DELIVERED:
+    case TR_MSG_BOUNCED:
+    case TR_MSG_DUPLICATE:
+    case TR_DNS_ANSWER:
+    case TR_NARRATION:
+        return true;
+    default:
+        return false;
+    }
 }
 
 struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario *scn)
@@ -481,8 +557,9 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
 
     m->ct = ms_xmalloc((m->n + 1) * sizeof *m->ct);
     size_t cap_lines = 0, cap_msgs = 0, cap_rows = 0, cap_rows_tcp = 0, cap_gaps = 0,
-           cap_timers = 0, cap_dns_q = 0;
+           cap_timers = 0, cap_dns_q = 0, cap_teach = 0, cap_quiet = 0;
     uint8_t *endpoint = ms_xcalloc(m->nh + 1, 1);
+    size_t cap_narrs = 0;
     uint32_t max_conn = 0;
     sim_us prev = m->n ? trace_get(tr, 0)->t : 0, acc = 0;
     for (size_t i = 0; i < m->n; i++) {
@@ -495,6 +572,10 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
         enum trace_kind k = (enum trace_kind)r->kind;
         const struct trace_seg *s = trace_as_seg(r);
         const struct trace_line *l = trace_as_line(r);
+        if (ui_model_teaches(k)) ui_push(&m->teach, &m->n_teach, &cap_teach, i);
+        if (k == TR_NARRATION) ui_push(&m->narrs, &m->n_narrs, &cap_narrs, i);
+        if (s && k < TR_DGRAM_SENT && s->len == 0 && !(s->flags & NETEV_RST) && k != TR_SEG_LOST)
+            ui_push(&m->quiet, &m->n_quiet, &cap_quiet, i);
         if (s) {
             if (s->t_arrive - s->t_depart > m->max_flight)
                 m->max_flight = s->t_arrive - s->t_depart;
@@ -536,22 +617,53 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
         m->conn_lines[m->conn_off[c] + fill[c]++] = m->lines[i];
     }
     free(fill);
-    /* Lifelines: end hosts of lines and packets, left to right as on the map. */
+    /* Replies paired with commands; message text off the diagram and the
+     * line grain but for its first line (drawn as one arrow). */
+    m->dl = ms_xcalloc(m->n_lines + 1, sizeof *m->dl);
+    struct ui_dline *tmp = ms_xcalloc(m->n_lines + 1, sizeof *tmp);
+    for (uint32_t c = 0; c < max_conn; c++) {
+        size_t o = m->conn_off[c], cn = m->conn_off[c + 1] - o;
+        if (!cn) continue;
+        ui_pairs(m, c, tmp);
+        for (size_t i = 0; i < cn; i++)
+            m->dl[ui_lower(m->lines, m->n_lines, m->conn_lines[o + i])] = tmp[i];
+    }
+    free(tmp);
+    ui_model_drop_body(m, m->rows, &m->n_rows);
+    ui_model_drop_body(m, m->rows_tcp, &m->n_rows_tcp);
+    ui_model_drop_body(m, m->teach, &m->n_teach);
+    /* Lifelines in the order the traffic meets the hosts: the first
+     * packet's sender, its receiver, then each new end host as it first
+     * sends or receives (sender's agent, its server, the DNS, the
+     * recipient's server, the recipient's agents), so the mail's arrows
+     * run left to right without a hint in the scenario. */
     m->column = ms_xmalloc((m->nh + 1) * sizeof *m->column);
     m->col_host = ms_xmalloc((m->nh + 1) * sizeof *m->col_host);
-    for (size_t h = 0; h < m->nh; h++) {
-        m->column[h] = -1;
-        if (!endpoint[h] || m->hosts[h].kind == UI_HK_ROUTER) continue;
-        size_t pos = m->n_cols;
-        while (pos > 0 && ui_col_cmp_ctx_x(m, m->col_host[pos - 1], (uint32_t)h) > 0) {
-            m->col_host[pos] = m->col_host[pos - 1];
-            pos--;
+    for (size_t h = 0; h < m->nh; h++) m->column[h] = -1;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct trace_rec *r = trace_get(tr, i);
+        enum trace_kind k = (enum trace_kind)r->kind;
+        const struct trace_seg *s = trace_as_seg(r);
+        const struct trace_line *l = trace_as_line(r);
+        uint32_t ends[2];
+        if (s && (k == TR_SEG_SENT || k == TR_SEG_RETRANS || k == TR_DGRAM_SENT ||
+                  k == TR_SEG_LOST || k == TR_DGRAM_LOST)) {
+            ends[0] = s->src;
+            ends[1] = s->dst;
+        } else if (l && k == TR_LINE_SENT) {
+            ends[0] = l->host;
+            ends[1] = l->peer;
+        } else {
+            continue;
         }
-        m->col_host[pos] = (uint32_t)h;
-        m->n_cols++;
+        for (int e = 0; e < 2; e++) {
+            uint32_t h = ends[e];
+            if (h >= m->nh || m->column[h] >= 0 || m->hosts[h].kind == UI_HK_ROUTER) continue;
+            m->column[h] = (int)m->n_cols;
+            m->col_host[m->n_cols++] = h;
+        }
     }
-    for (size_t c = 0; c < m->n_cols; c++)
-        m->column[m->col_host[c]] = (int)c;
+    ui_model_latencies(m);
     free(endpoint);
     /* Keyframes. */
     m->n_kf = m->n / UI_KF_EVERY + 1;
@@ -589,6 +701,11 @@ void ui_model_free(struct ui_model *m)
     free(m->gaps);
     free(m->timers);
     free(m->dns_q);
+    free(m->teach);
+    free(m->dl);
+    free(m->narrs);
+    free(m->lat);
+    free(m->quiet);
     free(m);
 }
 
@@ -673,6 +790,52 @@ uint32_t ui_view_cycle_conn(struct ui_view *v, const struct ui_model *m)
 void ui_view_step_message(struct ui_view *v, const struct ui_model *m, int dir)
 {
     ui_view_step_in(v, m, m->msgs, m->n_msgs, dir);
+}
+
+void ui_view_step_grain(struct ui_view *v, const struct ui_model *m, int dir)
+{
+    if (v->grain == UI_GRAIN_LINE) {
+        ui_view_step_in(v, m, m->teach, m->n_teach, dir);
+        return;
+    }
+    if (v->tcp_detail) {
+        ui_view_step(v, m, dir > 0 ? 1 : -1);
+        return;
+    }
+    /* Every record but the hidden ones: the records after step k - 1 are
+     * k, k + 1, ...; skip those in m->quiet. */
+    size_t k = v->step;
+    if (dir > 0) {
+        while (k < m->n) {
+            k++;
+            size_t p = ui_lower(m->quiet, m->n_quiet, k - 1);
+            if (p >= m->n_quiet || m->quiet[p] != k - 1) break;
+        }
+    } else {
+        while (k > 0) {
+            k--;
+            if (k == 0) break;
+            size_t p = ui_lower(m->quiet, m->n_quiet, k - 1);
+            if (p >= m->n_quiet || m->quiet[p] != k - 1) break;
+        }
+    }
+    ui_view_seek(v, m, k);
+}
+
+void ui_view_grain_pos(const struct ui_view *v, const struct ui_model *m, size_t *pos,
+                       size_t *total)
+{
+    if (v->grain == UI_GRAIN_LINE) {
+        *pos = ui_lower(m->teach, m->n_teach, v->step);
+        *total = m->n_teach;
+    } else if (v->tcp_detail) {
+        *pos = v->step;
+        *total = m->n;
+    } else {
+        size_t q = ui_lower(m->quiet, m->n_quiet, v->step);
+        *pos = v->step - q;
+        *total = m->n - m->n_quiet;
+    }
 }
 
 double ui_view_speed_factor(const struct ui_view *v)

@@ -36,6 +36,8 @@ void ui_p_begin(struct ui_gfx *g)
 {
     g->frame++;
     g->n_hits = 0;
+    g->n_boxes = 0;
+    g->role = NULL;
     g->clip = (SDL_Rect){0, 0, g->w, g->h};
     SDL_RenderSetClipRect(g->ren, NULL);
     memset(&g->stats, 0, sizeof g->stats);
@@ -288,6 +290,76 @@ static void ui_note_px(struct ui_gfx *g, float pxf)
     if (g->stats.min_text_px == 0 || px < g->stats.min_text_px) g->stats.min_text_px = px;
 }
 
+static struct ui_box *ui_p_box(struct ui_gfx *g, enum ui_box_kind kind, const char *s)
+{
+    if (g->n_boxes == g->cap_boxes) {
+        g->cap_boxes = g->cap_boxes ? 2 * g->cap_boxes : 256;
+        g->boxes = ms_xrealloc(g->boxes, g->cap_boxes * sizeof *g->boxes);
+    }
+    struct ui_box *b = &g->boxes[g->n_boxes++];
+    memset(b, 0, sizeof *b);
+    b->kind = kind;
+    b->role = g->role ? g->role : "";
+    b->clip_x = g->clip.x;
+    b->clip_y = g->clip.y;
+    b->clip_w = g->clip.w;
+    b->clip_h = g->clip.h;
+    size_t n = strlen(s);
+    if (n >= sizeof b->text) {
+        n = sizeof b->text - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80) n--;
+    }
+    memcpy(b->text, s, n);
+    b->text[n] = '\0';
+    size_t l = strlen(s);
+    b->ellipsis = (l >= 3 && strcmp(s + l - 3, "\xe2\x80\xa6") == 0) ||
+                  (l >= 3 && strcmp(s + l - 3, "...") == 0);
+    return b;
+}
+
+void ui_p_mark(struct ui_gfx *g, enum ui_box_kind kind, float x, float y, float w, float h,
+               const char *name)
+{
+    if (!g->record || g->in_target) return;
+    struct ui_box *b = ui_p_box(g, kind, name);
+    b->x = x;
+    b->y = y;
+    b->w = w;
+    b->h = h;
+}
+
+/* The rendered height of capitals and digits of font f at px: the glyph
+ * metrics of "H" and "0" in the face that draws the text. */
+static int ui_cap_px(struct ui_gfx *g, enum ui_font f, int px)
+{
+    TTF_Font *font = ui_font(g, f, px);
+    int minx, maxx, miny, maxy, adv, cap = px;
+    if (font && TTF_GlyphMetrics(font, 'H', &minx, &maxx, &miny, &maxy, &adv) == 0) cap = maxy;
+    if (font && TTF_GlyphMetrics(font, '0', &minx, &maxx, &miny, &maxy, &adv) == 0 && maxy < cap)
+        cap = maxy;
+    return cap;
+}
+
+/* Record the ink box of text e drawn with its top-left at (x, y). */
+static void ui_p_note_text(struct ui_gfx *g, enum ui_font f, float pxf, float x, float y,
+                           const struct ui_text_entry *e, const char *s)
+{
+    if (!g->record || g->in_target) return;
+    int px = (int)lroundf(pxf);
+    if (px < 6) px = 6;
+    TTF_Font *font = ui_font(g, f, px);
+    int asc = font ? TTF_FontAscent(font) : px, desc = font ? TTF_FontDescent(font) : 0;
+    int cap = ui_cap_px(g, f, px);
+    struct ui_box *b = ui_p_box(g, UI_BOX_TEXT, s);
+    b->cap_px = cap;
+    b->x = x;
+    b->y = y + (float)(asc - cap);
+    b->w = (float)e->w;
+    /* One line: capitals' top to descenders' bottom; wrapped: all lines. */
+    float bottom = e->h > asc - desc + 4 ? y + (float)e->h : y + (float)(asc - desc);
+    b->h = bottom - b->y;
+}
+
 int ui_p_text(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y, int align,
               const char *s)
 {
@@ -296,6 +368,7 @@ int ui_p_text(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, f
     if (!e || !e->tex) return 0;
     float dx = align == UI_AL_CENTER ? (float)e->w / 2 : align == UI_AL_RIGHT ? (float)e->w : 0;
     SDL_FRect dst = {floorf(x - dx), floorf(y), (float)e->w, (float)e->h};
+    ui_p_note_text(g, f, px, dst.x, dst.y, e, s);
     SDL_SetRenderDrawBlendMode(g->ren, SDL_BLENDMODE_BLEND);
     SDL_RenderCopyF(g->ren, e->tex, NULL, &dst);
     g->stats.text_draws++;
@@ -310,6 +383,7 @@ int ui_p_text_wrap(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float
     if (height) *height = e ? e->h : 0;
     if (!e || !e->tex) return 0;
     SDL_FRect dst = {floorf(x), floorf(y), (float)e->w, (float)e->h};
+    ui_p_note_text(g, f, px, dst.x, dst.y, e, s);
     SDL_RenderCopyF(g->ren, e->tex, NULL, &dst);
     g->stats.text_draws++;
     return e->w;
@@ -348,4 +422,33 @@ void ui_p_hit(struct ui_gfx *g, float x, float y, float w, float h, struct ui_hi
     g->hits[g->n_hits].r = (SDL_Rect){(int)x, (int)y, (int)w, (int)h};
     g->hits[g->n_hits].hit = hit;
     g->n_hits++;
+}
+
+int ui_p_text_fit(struct ui_gfx *g, enum ui_font f, float px, uint32_t c, float x, float y,
+                  float maxw, const char *s)
+{
+    int w, h;
+    ui_p_text_size(g, f, px, s, &w, &h);
+    if ((float)w <= maxw || !s) return ui_p_text(g, f, px, c, x, y, UI_AL_LEFT, s);
+    /* The longest prefix (whole UTF-8 characters) that fits with "…". */
+    char buf[512];
+    size_t n = strlen(s), lo = 0, hi = n < sizeof buf - 4 ? n : sizeof buf - 4;
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        while (mid > 0 && ((unsigned char)s[mid] & 0xc0) == 0x80) mid--;
+        if (mid <= lo) {
+            break;
+        }
+        memcpy(buf, s, mid);
+        memcpy(buf + mid, "\xe2\x80\xa6", 4);
+        ui_p_text_size(g, f, px, buf, &w, &h);
+        if ((float)w <= maxw)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    while (lo > 0 && s[lo - 1] == ' ') lo--;
+    memcpy(buf, s, lo);
+    memcpy(buf + lo, "\xe2\x80\xa6", 4);
+    return ui_p_text(g, f, px, c, x, y, UI_AL_LEFT, buf);
 }

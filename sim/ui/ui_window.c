@@ -20,25 +20,6 @@
 #include <emscripten.h>
 #endif
 
-struct ui_win {
-    const struct ui_app *app;
-    const char *file;
-    struct ui_world world;
-    struct ui_model *m;
-    struct ui_view v;
-    SDL_Window *win;
-    struct ui_gfx *g;
-    bool dirty, quit;
-    Uint64 last; /* SDL_GetTicks64 at the last turn of the loop */
-    /* Mouse. */
-    bool down, dragging_tl, dragging_pan;
-    int down_x, down_y, last_x, last_y;
-    char title[512];
-    bool until_skip_text; /* issue 9: drop the text event of the U that opened the menu */
-    struct ui_picker *picker;             /* the lesson picker (O), NULL when closed */
-    char file_buf[SCN_LESSON_PATH_MAX];   /* w->file after a lesson was opened in place */
-};
-
 static void ui_win_title(struct ui_win *w)
 {
     char t[512];
@@ -80,8 +61,8 @@ static void ui_win_present(struct ui_win *w)
 
 /* Say something to the lecturer: on stderr, and in the window's narration
  * bar until the next key, since nobody in a lecture hall reads a terminal. */
-static void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...) MS_PRINTF(3, 4);
-static void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...)
+void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...) MS_PRINTF(3, 4);
+void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -92,19 +73,39 @@ static void ui_win_say(struct ui_win *w, bool bad, const char *fmt, ...)
     w->dirty = true;
 }
 
-static void ui_win_screenshot(struct ui_win *w)
+/* Where S saves: $MAILSIM_SHOT_DIR, else the pictures folder
+ * ($XDG_PICTURES_DIR, else ~/Pictures when it exists), else the home
+ * folder; never the current folder (a source checkout, often). */
+static void ui_win_shot_dir(char *out, size_t cap)
 {
-    char path[512];
-    const char *dir = getenv("MAILSIM_SHOT_DIR");
+    const char *env = getenv("MAILSIM_SHOT_DIR");
+    const char *pics = getenv("XDG_PICTURES_DIR");
+    const char *home = getenv("HOME");
+    struct stat sb;
+    if (env && *env)
+        snprintf(out, cap, "%s", env);
+    else if (pics && *pics && stat(pics, &sb) == 0 && S_ISDIR(sb.st_mode))
+        snprintf(out, cap, "%s", pics);
+    else if (home && *home) {
+        snprintf(out, cap, "%s/Pictures", home);
+        if (stat(out, &sb) != 0 || !S_ISDIR(sb.st_mode)) snprintf(out, cap, "%s", home);
+    } else
+        snprintf(out, cap, "/tmp");
+}
+
+void ui_win_screenshot(struct ui_win *w)
+{
+    char path[1024], dir[800];
+    ui_win_shot_dir(dir, sizeof dir);
     struct stat sb;
     for (int n = 0; n < 1000; n++) {
-        snprintf(path, sizeof path, "%s%smailsim-step-%zu%s%.0d.png", dir ? dir : "",
-                 dir ? "/" : "", w->v.step, n ? "-" : "", n);
+        snprintf(path, sizeof path, "%s/mailsim-step-%zu%s%.0d.png", dir, w->v.step, n ? "-" : "",
+                 n);
         if (stat(path, &sb) != 0) break;
     }
     struct ms_error err;
     memset(&err, 0, sizeof err);
-    char tmp[600];
+    char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.part", path);
     struct ui_view shot = w->v;
     shot.notice[0] = '\0'; /* for slides: what the window said is not part of it */
@@ -129,7 +130,7 @@ static void ui_win_variants(struct ui_win *w)
 }
 
 /* issue 9: a slider's value becomes a scenario action at the current time. */
-static void ui_win_change(struct ui_win *w, const struct scn_action *a);
+void ui_win_change(struct ui_win *w, const struct scn_action *a);
 
 static void ui_win_adopt(struct ui_win *w, const struct ui_world *nw)
 {
@@ -145,7 +146,7 @@ static void ui_win_adopt(struct ui_win *w, const struct ui_world *nw)
     w->dirty = true;
 }
 
-static void ui_win_reload(struct ui_win *w)
+void ui_win_reload(struct ui_win *w)
 {
     if (!w->app || !w->app->load) {
         ui_win_say(w, true, "nothing to reload: this window shows no scenario file");
@@ -217,7 +218,7 @@ static void ui_win_pick(struct ui_win *w, enum ui_pick what, const char *path)
 
 /* M: the message view (what clicking an envelope shows) at the next host,
  * after the one shown, that holds a message at this step. */
-static void ui_win_next_envelope(struct ui_win *w)
+void ui_win_next_envelope(struct ui_win *w)
 {
     struct ui_state st;
     ui_state_init(w->m, &st);
@@ -265,7 +266,7 @@ static void ui_win_fault(struct ui_win *w, enum ui_hit_kind kind, uint32_t id)
     ui_win_adopt(w, &nw);
 }
 
-static void ui_win_change(struct ui_win *w, const struct scn_action *a)
+void ui_win_change(struct ui_win *w, const struct scn_action *a)
 {
     if (!w->app || !w->app->change) {
         ui_win_say(w, true, "changes need a scenario (this trace cannot be simulated again)");
@@ -281,7 +282,7 @@ static void ui_win_change(struct ui_win *w, const struct scn_action *a)
     ui_win_adopt(w, &nw);
 }
 
-static void ui_win_variant(struct ui_win *w, const char *name)
+void ui_win_variant(struct ui_win *w, const char *name)
 {
     if (!w->app || !w->app->variant) return;
     struct ui_world nw;
@@ -296,7 +297,7 @@ static void ui_win_variant(struct ui_win *w, const char *name)
 
 /* Keys of the slider overlay (L): Up/Down choose, Left/Right move, Enter
  * applies (simulates again), Esc closes. */
-static bool ui_win_controls_key(struct ui_win *w, SDL_Keycode k)
+bool ui_win_controls_key(struct ui_win *w, SDL_Keycode k)
 {
     struct ui_view *v = &w->v;
     const struct scn_scenario *s = w->world.scn;
@@ -368,14 +369,12 @@ static void ui_win_click(struct ui_win *w, int x, int y)
     w->dirty = true;
 }
 
+/* A key: what the window said goes away, then the key table (ui_keys.c)
+ * says what the key does in the current mode. */
 static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
 {
-    SDL_Keymod mod = (SDL_Keymod)e->keysym.mod;
-    struct ui_view *v = &w->v;
-    bool shift = mod & KMOD_SHIFT, ctrl = mod & KMOD_CTRL;
-    int dir = 0;
-    if (v->notice[0]) { /* any key dismisses what the window said */
-        v->notice[0] = '\0';
+    if (w->v.notice[0]) { /* any key dismisses what the window said */
+        w->v.notice[0] = '\0';
         w->dirty = true;
     }
     if (w->picker) { /* the lesson picker has the keys */
@@ -385,232 +384,7 @@ static void ui_win_key(struct ui_win *w, const SDL_KeyboardEvent *e)
         ui_win_pick(w, what, path); /* path is set by the call before */
         return;
     }
-    if (v->overlay == UI_OV_UNTIL) { /* issue 9: the run-until menu has the keys */
-        switch (e->keysym.sym) {
-        case SDLK_UP:
-            ui_until_menu_move(v, -1);
-            break;
-        case SDLK_DOWN:
-            ui_until_menu_move(v, 1);
-            break;
-        case SDLK_BACKSPACE:
-            ui_until_menu_text(v, "\b");
-            break;
-        case SDLK_RETURN:
-        case SDLK_KP_ENTER:
-            ui_until_menu_run(v, w->m);
-            break;
-        case SDLK_ESCAPE:
-            v->overlay = UI_OV_NONE;
-            break;
-        default:
-            return; /* the rest arrives as SDL_TEXTINPUT */
-        }
-        w->dirty = true;
-        return;
-    }
-    if (v->overlay == UI_OV_CONTROLS) { /* issue 9: sliders */
-        if (ui_win_controls_key(w, e->keysym.sym))
-            w->dirty = true;
-        else if (e->keysym.sym == SDLK_q)
-            w->quit = true;
-        return;
-    }
-    if (v->overlay == UI_OV_VARIANTS) { /* issue 9: the variant menu */
-        size_t n = 0;
-        const struct scn_variant *vs =
-            w->app && w->app->variants ? w->app->variants(w->app->ctx, &n) : NULL;
-        SDL_Keycode k = e->keysym.sym;
-        int rows = (int)n + 1; /* row 0: no variant */
-        if (k == SDLK_UP)
-            v->var_sel = (v->var_sel + rows - 1) % rows;
-        else if (k == SDLK_DOWN)
-            v->var_sel = (v->var_sel + 1) % rows;
-        else if (k == SDLK_RETURN || k == SDLK_KP_ENTER) {
-            v->overlay = UI_OV_NONE;
-            ui_win_variant(w, v->var_sel > 0 && vs ? vs[v->var_sel - 1].name : NULL);
-        } else if (k == SDLK_ESCAPE || k == SDLK_v)
-            v->overlay = UI_OV_NONE;
-        else if (k == SDLK_q)
-            w->quit = true;
-        else
-            return;
-        w->dirty = true;
-        return;
-    }
-    if (v->overlay == UI_OV_PINS) { /* issue 9: the pin menu has the keys */
-        struct ui_pin c[12];
-        size_t n = ui_pin_candidates(w->m, c, MS_ARRAY_LEN(c));
-        if (n > MS_ARRAY_LEN(c)) n = MS_ARRAY_LEN(c);
-        SDL_Keycode k = e->keysym.sym;
-        if (k == SDLK_UP && n)
-            v->pin_sel = (v->pin_sel + (int)n - 1) % (int)n;
-        else if (k == SDLK_DOWN && n)
-            v->pin_sel = (v->pin_sel + 1) % (int)n;
-        else if ((k == SDLK_RETURN || k == SDLK_KP_ENTER || k == SDLK_SPACE) &&
-                 (size_t)v->pin_sel < n)
-            ui_view_pin_toggle(v, &c[v->pin_sel]);
-        else if (k >= SDLK_1 && k <= SDLK_9 && (size_t)(k - SDLK_1) < n)
-            ui_view_pin_toggle(v, &c[k - SDLK_1]);
-        else if (k == SDLK_ESCAPE || k == SDLK_p)
-            v->overlay = UI_OV_NONE;
-        else if (k == SDLK_q)
-            w->quit = true;
-        else
-            return;
-        w->dirty = true;
-        return;
-    }
-    if (v->overlay == UI_OV_QUIZ) { /* issue 9: a question has the keys */
-        SDL_Keycode k = e->keysym.sym;
-        if (k >= SDLK_1 && k <= SDLK_6)
-            ui_quiz_pick(v, w->m, (int)(k - SDLK_1));
-        else if (k >= SDLK_KP_1 && k <= SDLK_KP_6)
-            ui_quiz_pick(v, w->m, (int)(k - SDLK_KP_1));
-        else if (k == SDLK_RETURN || k == SDLK_KP_ENTER)
-            ui_quiz_reveal(v);
-        else if (k == SDLK_SPACE || k == SDLK_RIGHT)
-            ui_quiz_continue(v, w->m);
-        else if (k == SDLK_ESCAPE) {
-            ui_quiz_continue(v, w->m);
-            v->playing = false;
-        } else if (k == SDLK_k)
-            v->quiz = false, v->overlay = UI_OV_NONE;
-        else if (k == SDLK_q)
-            w->quit = true;
-        else
-            return;
-        w->dirty = true;
-        return;
-    }
-    switch (e->keysym.sym) {
-    case SDLK_SPACE:
-        if (v->step >= ui_model_steps(w->m)) ui_view_seek(v, w->m, 0);
-        v->playing = !v->playing;
-        break;
-    case SDLK_RIGHT:
-        dir = 1;
-        /* fall through */
-    case SDLK_LEFT:
-        if (!dir) dir = -1;
-        v->playing = false;
-        if (ctrl)
-            ui_view_step_message(v, w->m, dir);
-        else if (shift)
-            ui_view_step_line(v, w->m, dir);
-        else
-            ui_view_step(v, w->m, dir);
-        if (v->overlay == UI_OV_INSPECT && v->step > 0) v->inspect = v->step - 1;
-        break;
-    case SDLK_i: /* the inspector on the current record: a click's keyboard twin */
-        if (v->overlay == UI_OV_INSPECT)
-            v->overlay = UI_OV_NONE;
-        else if (v->step > 0) {
-            v->overlay = UI_OV_INSPECT;
-            v->inspect = v->step - 1;
-        }
-        break;
-    case SDLK_m: /* the messages at a host with a queue or a mailbox, one host after another */
-        ui_win_next_envelope(w);
-        break;
-    case SDLK_HOME:
-        ui_view_seek(v, w->m, 0);
-        break;
-    case SDLK_END:
-        ui_view_seek(v, w->m, ui_model_steps(w->m));
-        v->playing = false;
-        break;
-    case SDLK_LEFTBRACKET:
-        if (v->speed > 0) v->speed--;
-        break;
-    case SDLK_RIGHTBRACKET:
-        if (v->speed < UI_SPEED_COUNT - 1) v->speed++;
-        break;
-    case SDLK_PLUS:
-    case SDLK_EQUALS:
-    case SDLK_KP_PLUS:
-        if (v->zoom < 3) v->zoom *= 1.1;
-        break;
-    case SDLK_MINUS:
-    case SDLK_KP_MINUS:
-        if (v->zoom > 0.5) v->zoom /= 1.1;
-        break;
-    case SDLK_0:
-        v->zoom = 1;
-        v->topo_zoom = 1;
-        v->pan_x = v->pan_y = 0;
-        break;
-    case SDLK_f: {
-        Uint32 fl = SDL_GetWindowFlags(w->win);
-        SDL_SetWindowFullscreen(
-            w->win, (fl & SDL_WINDOW_FULLSCREEN_DESKTOP) ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
-        break;
-    }
-    case SDLK_t:
-        v->tcp_detail = !v->tcp_detail;
-        break;
-    case SDLK_d:
-        v->theme = v->theme == UI_THEME_DARK ? UI_THEME_LIGHT : UI_THEME_DARK;
-        break;
-    case SDLK_s:
-        ui_win_screenshot(w);
-        break;
-    case SDLK_r:
-        ui_win_reload(w);
-        break;
-    case SDLK_c: /* the dialogue panel: next connection, then back to following */
-        ui_view_cycle_conn(v, w->m);
-        break;
-    case SDLK_l: /* issue 9: sliders for links and servers (pauses) */
-        v->playing = false;
-        v->overlay = UI_OV_CONTROLS;
-        v->ctl_moved = false;
-        break;
-    case SDLK_v: { /* issue 9: variants; the highlight starts on the one in use */
-        size_t n = 0;
-        const struct scn_variant *vs =
-            w->app && w->app->variants ? w->app->variants(w->app->ctx, &n) : NULL;
-        const char *cur = w->world.scn ? w->world.scn->variant : NULL;
-        v->var_sel = 0;
-        for (size_t i = 0; cur && vs && i < n; i++)
-            if (strcmp(vs[i].name, cur) == 0) v->var_sel = (int)i + 1;
-        v->overlay = UI_OV_VARIANTS;
-        break;
-    }
-    case SDLK_p: /* issue 9: pin mailboxes and queues */
-        v->overlay = UI_OV_PINS;
-        break;
-    case SDLK_k: /* issue 9: quiz mode */
-        v->quiz = !v->quiz;
-        break;
-    case SDLK_e: /* issue 9: the future-event view */
-        v->future = !v->future;
-        break;
-    case SDLK_u: /* issue 9: run until */
-        v->playing = false;
-        ui_until_menu_open(v);
-        w->until_skip_text = true; /* the "u" of this key press */
-        break;
-    case SDLK_ESCAPE:
-        v->overlay = UI_OV_NONE;
-        break;
-    case SDLK_q:
-        w->quit = true;
-        break;
-    case SDLK_o: /* the lesson picker */
-        v->playing = false;
-        w->picker = ui_picker_new();
-        break;
-    case SDLK_h:
-        v->overlay = v->overlay == UI_OV_HELP ? UI_OV_NONE : UI_OV_HELP;
-        break;
-    case SDLK_SLASH:
-        if (shift) v->overlay = v->overlay == UI_OV_HELP ? UI_OV_NONE : UI_OV_HELP;
-        break;
-    default:
-        return;
-    }
-    w->dirty = true;
+    if (ui_key_dispatch(w, e->keysym.sym, e->keysym.mod)) w->dirty = true;
 }
 
 static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *err)
@@ -633,8 +407,10 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
             w->dirty = true;
             break;
         }
-        if (strcmp(e->text.text, "?") == 0 && w->v.overlay != UI_OV_HELP) {
-            w->v.overlay = UI_OV_HELP;
+        if (strcmp(e->text.text, "?") == 0 && w->v.overlay == UI_OV_NONE) {
+            w->v.overlay = UI_OV_HELP; /* as H: paused while open */
+            w->help_resume = w->v.playing;
+            w->v.playing = false;
             w->dirty = true;
         }
         break;
@@ -642,9 +418,29 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
         ui_win_open(w, e->drop.file);
         SDL_free(e->drop.file);
         break;
-    case SDL_MOUSEWHEEL:
+    case SDL_MOUSEWHEEL: {
         if (w->picker) {
             ui_win_pick(w, ui_picker_wheel(w->picker, e->wheel.y > 0 ? -1 : 1), NULL);
+            break;
+        }
+        /* Over the sequence diagram or the dialogue: scroll back (up) and
+         * forward; over the network: zoom. */
+        int mx, my;
+        SDL_GetMouseState(&mx, &my);
+        struct ui_hit h = ui_gfx_hit(w->g, mx, my);
+        size_t *back = NULL;
+        if (h.kind == UI_HIT_PANEL || h.kind == UI_HIT_ARROW) {
+            if (h.id == UI_FOCUS_SEQ || (h.kind == UI_HIT_ARROW && h.id == 0))
+                back = &w->v.seq_back;
+            else
+                back = &w->v.dia_back;
+        }
+        if (back) {
+            if (e->wheel.y > 0)
+                *back += 3;
+            else if (e->wheel.y < 0)
+                *back = *back > 3 ? *back - 3 : 0;
+            w->dirty = true;
             break;
         }
         if (e->wheel.y > 0 && w->v.topo_zoom < 4)
@@ -653,6 +449,7 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
             w->v.topo_zoom /= 1.1;
         w->dirty = true;
         break;
+    }
     case SDL_MOUSEBUTTONDOWN:
         if (e->button.button != SDL_BUTTON_LEFT) break;
         if (w->picker) {
@@ -748,6 +545,19 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
     const char *ct = setlocale(LC_CTYPE, "");
     if (!ct || (!strstr(ct, "UTF-8") && !strstr(ct, "utf8") && !strstr(ct, "UTF8")))
         setlocale(LC_CTYPE, "C.UTF-8");
+    /* No display at all: say so without asking SDL, whose video back ends
+     * print their own complaints (Wayland's "XDG_RUNTIME_DIR is invalid")
+     * before giving up. */
+#ifndef __EMSCRIPTEN__ /* a web page is its own display */
+    const char *disp = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+    const char *forced = getenv("SDL_VIDEODRIVER");
+    if ((!disp || !*disp) && (!wl || !*wl) &&
+        (!forced || strcmp(forced, "x11") == 0 || strcmp(forced, "wayland") == 0)) {
+        memset(err, 0, sizeof *err);
+        snprintf(err->msg, sizeof err->msg, "neither DISPLAY nor WAYLAND_DISPLAY is set");
+        return 3;
+    }
+#endif
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         memset(err, 0, sizeof *err);
         snprintf(err->msg, sizeof err->msg, "%s", SDL_GetError());

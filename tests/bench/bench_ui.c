@@ -91,7 +91,7 @@ static double pct(double *v, size_t n, double p)
 static void bench_frames(void)
 {
     struct ms_error err;
-    struct trace *tr = ui_demo_big(50, 1000, 60000);
+    struct trace *tr = ui_bench_trace(50, 1000, 60000);
     struct ui_model *m = ui_model_new(tr, NULL);
     struct ui_gfx *g = ui_gfx_new_offscreen(1920, 1080, &err);
     if (!g) {
@@ -128,7 +128,7 @@ static void bench_frames(void)
 static void bench_seek(void)
 {
     struct ms_error err;
-    struct trace *tr = ui_demo_big(20, 200, 1000000);
+    struct trace *tr = ui_bench_trace(20, 200, 1000000);
     double a = now_ms();
     struct ui_model *m = ui_model_new(tr, NULL);
     double b = now_ms();

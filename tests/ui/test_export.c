@@ -15,12 +15,14 @@
 
 #include <SDL_image.h>
 
+#include "mail/world.h"
 #include "ui/ui_int.h"
 
 #define W 640
 #define H 360
 
 struct fx {
+    struct scn_scenario *scn;
     struct trace *tr;
     struct ui_model *m;
     struct ui_gfx *g;
@@ -31,8 +33,12 @@ static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     struct ms_error err;
-    f->tr = ui_demo_trace();
-    f->m = ui_model_new(f->tr, NULL);
+    struct scn_error se;
+    f->scn = scn_load_file("scenarios/01-alice-to-bob.json", NULL, &se); /* as the engines run it */
+    if (!f->scn) return -1;
+    f->tr = world_simulate(f->scn, false, &err);
+    if (!f->tr) return -1;
+    f->m = ui_model_new(f->tr, f->scn);
     f->g = ui_gfx_new_offscreen(W, H, &err);
     if (!f->g) {
         fprintf(stderr, "offscreen renderer: %s\n", err.msg);
@@ -53,6 +59,7 @@ static int fx_teardown(void **state)
     ui_gfx_free(f->g);
     ui_model_free(f->m);
     trace_free(f->tr);
+    scn_free(f->scn);
     free(f);
     TTF_Quit();
     return 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail/world.h"
 #include "ui/ui.h"
 
 #define S SIM_US_PER_S
@@ -316,8 +317,14 @@ static void test_quiz_decision(void **state)
 static void test_pins(void **state)
 {
     (void)state;
-    struct trace *tr = ui_demo_trace();
-    struct ui_model *m = ui_model_new(tr, NULL);
+    /* Lesson 01 as the engines run it. */
+    struct scn_error se;
+    struct scn_scenario *scn = scn_load_file("scenarios/01-alice-to-bob.json", NULL, &se);
+    assert_non_null(scn);
+    struct ms_error werr;
+    struct trace *tr = world_simulate(scn, false, &werr);
+    assert_non_null(tr);
+    struct ui_model *m = ui_model_new(tr, scn);
     struct ui_pin c[16];
     size_t n = ui_pin_candidates(m, c, 16);
     assert_true(n >= 3 && n <= 16);
@@ -351,6 +358,7 @@ static void test_pins(void **state)
     ui_gfx_free(g);
     ui_model_free(m);
     trace_free(tr);
+    scn_free(scn);
 }
 
 int main(void)

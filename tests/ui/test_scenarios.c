@@ -114,7 +114,8 @@ static void test_every_shipped_scenario(void **state)
 {
     (void)state;
     struct ms_error err;
-    struct ui_gfx *g = ui_gfx_new_offscreen(960, 540, &err);
+    /* 1280x720: the smallest frame the text floors are made for. */
+    struct ui_gfx *g = ui_gfx_new_offscreen(1280, 720, &err);
     assert_non_null(g);
     DIR *d = opendir("scenarios");
     assert_non_null(d);

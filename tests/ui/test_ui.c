@@ -1,12 +1,14 @@
 /* test_ui.c -- the lecture window offscreen: frames are not blank, draw the
  * hosts they should, are pixel-identical however the step was reached, and
- * the model's keyframes agree with a plain replay. Uses the synthetic demo
- * trace (ui_demo_trace) and a large generated one (ui_demo_big). */
+ * the model's keyframes agree with a plain replay. Uses lesson 03 as the
+ * engines simulate it (a server down for a while, a retry, a lost SYN) and a
+ * large generated trace (ui_bench_trace). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +16,15 @@
 
 #include <SDL_image.h>
 
+#include "mail/world.h"
+#include "trace/transcript.h"
 #include "ui/ui_int.h"
 
-#define W 960
-#define H 540
+#define W 1280
+#define H 720
 
 struct fx {
+    struct scn_scenario *scn;
     struct trace *tr;
     struct ui_model *m;
     struct ui_gfx *g;
@@ -29,8 +34,18 @@ static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     struct ms_error err;
-    f->tr = ui_demo_trace();
-    f->m = ui_model_new(f->tr, NULL);
+    struct scn_error se;
+    f->scn = scn_load_file("scenarios/03-server-down-two-hours.json", NULL, &se);
+    if (!f->scn) {
+        fprintf(stderr, "lesson 03: %s\n", se.text);
+        return -1;
+    }
+    f->tr = world_simulate(f->scn, false, &err);
+    if (!f->tr) {
+        fprintf(stderr, "lesson 03: %s\n", err.msg);
+        return -1;
+    }
+    f->m = ui_model_new(f->tr, f->scn);
     f->g = ui_gfx_new_offscreen(W, H, &err);
     if (!f->g) {
         fprintf(stderr, "offscreen renderer: %s\n", err.msg);
@@ -46,6 +61,7 @@ static int fx_teardown(void **state)
     ui_gfx_free(f->g);
     ui_model_free(f->m);
     trace_free(f->tr);
+    scn_free(f->scn);
     free(f);
     TTF_Quit();
     return 0;
@@ -246,8 +262,10 @@ static void test_navigation(void **state)
     ui_view_seek(&v, f->m, 0);
     ui_view_step_message(&v, f->m, 1);
     assert_int_equal(trace_get(tr, v.step - 1)->kind, TR_MSG_COMPOSED);
-    ui_view_step_message(&v, f->m, 1);
-    assert_int_equal(trace_get(tr, v.step - 1)->kind, TR_MSG_SUBMITTED);
+    size_t composed = v.step;
+    ui_view_step_message(&v, f->m, 1); /* queued at the server, then submitted */
+    assert_true(v.step > composed);
+    assert_non_null(trace_as_msg(trace_get(tr, v.step - 1)));
     ui_view_step(&v, f->m, -100000);
     assert_int_equal(v.step, 0);
     ui_view_step(&v, f->m, 100000);
@@ -310,7 +328,7 @@ static void test_hits(void **state)
     free(frame(f, &v, NULL));
     /* Find each host by scanning the topology for host hits. */
     bool found[6] = {false};
-    for (int y = 40; y < H / 2; y += 4)
+    for (int y = 40; y < H * 3 / 4; y += 4)
         for (int x = 0; x < W * 6 / 10; x += 4) {
             struct ui_hit h = ui_gfx_hit(f->g, x, y);
             if (h.kind == UI_HIT_HOST && h.id < 6)
@@ -361,7 +379,7 @@ static void test_text_cache(void **state)
 static void test_keyframes_agree_with_replay(void **state)
 {
     (void)state;
-    struct trace *tr = ui_demo_big(12, 50, 5000);
+    struct trace *tr = ui_bench_trace(12, 50, 5000);
     struct ui_model *m = ui_model_new(tr, NULL);
     struct ui_state st;
     ui_state_init(m, &st);
@@ -385,21 +403,28 @@ static void test_keyframes_agree_with_replay(void **state)
 static void test_layout_from_scenario(void **state)
 {
     struct fx *f = *state;
-    struct scn_scenario *scn = scn_load_default();
-    assert_non_null(scn);
-    struct ui_model *m = ui_model_new(f->tr, scn);
-    /* alice-pc is at (0.08, 0.75) in the built-in lesson, dns is a DNS box. */
-    assert_true(m->hosts[0].x > 0.079 && m->hosts[0].x < 0.081);
-    assert_true(m->hosts[0].y > 0.749 && m->hosts[0].y < 0.751);
-    assert_int_equal(m->hosts[0].kind, UI_HK_PC);
-    assert_int_equal(m->hosts[2].kind, UI_HK_ROUTER);
-    assert_int_equal(m->hosts[5].kind, UI_HK_DNS);
-    assert_string_equal(ui_model_title(m), "Alice writes to Bob");
-    struct ui_model *auto_m = f->m; /* without a scenario: laid out by links */
-    assert_true(auto_m->hosts[0].x < auto_m->hosts[1].x);
-    assert_true(auto_m->hosts[1].x < auto_m->hosts[2].x);
-    ui_model_free(m);
-    scn_free(scn);
+    const struct scn_scenario *scn = f->scn;
+    struct ui_model *m = f->m;
+    /* Each host where the lesson's "pos" puts it (else laid out in the panel). */
+    assert_true(scn->n_hosts >= 6);
+    size_t matched = 0;
+    for (size_t h = 0; h < m->nh; h++)
+        for (size_t i = 0; i < scn->n_hosts; i++) {
+            if (strcmp(scn->hosts[i].name, m->hosts[h].name) != 0) continue;
+            if (scn->hosts[i].has_pos) {
+                assert_true(fabs(m->hosts[h].x - scn->hosts[i].x) < 1e-6);
+                assert_true(fabs(m->hosts[h].y - scn->hosts[i].y) < 1e-6);
+            } else { /* laid out automatically, inside the panel */
+                assert_true(m->hosts[h].x >= 0 && m->hosts[h].x <= 1);
+                assert_true(m->hosts[h].y >= 0 && m->hosts[h].y <= 1);
+            }
+            matched++;
+        }
+    assert_int_equal(matched, scn->n_hosts);
+    assert_string_equal(ui_model_title(m), scn->title);
+    struct ui_model *auto_m = ui_model_new(f->tr, NULL); /* without a scenario: by links */
+    assert_true(auto_m->hosts[0].x != auto_m->hosts[1].x || auto_m->hosts[0].y != auto_m->hosts[1].y);
+    ui_model_free(auto_m);
 }
 
 /* What the window says (a failed reload) takes the narration bar, in the
@@ -417,15 +442,17 @@ static void test_notice_in_narration_bar(void **state)
     uint8_t *bad = frame(f, &v, NULL);
     int w, h, pitch;
     ui_gfx_pixels(f->g, &w, &h, &pitch);
-    /* The bar sits just above the timeline: 96 and 84 px tall at 1080p. */
-    int y = H - (84 + 48) * H / 1080;
+    /* The bar sits just above the timeline (80 px tall at scale 1): at
+     * least 132 px, at most a third of the frame. */
+    double sc = f->g->scale;
+    int y = H - (int)((80 + 66) * sc);
     uint32_t a, b;
     memcpy(&a, plain + (size_t)y * (size_t)pitch + 4 * 4, 4);
     memcpy(&b, bad + (size_t)y * (size_t)pitch + 4 * 4, 4);
     assert_int_equal(b & 0xffffff, 0xd55e00);
     assert_int_not_equal(a & 0xffffff, 0xd55e00);
     /* Only the bar changed. */
-    size_t top = (size_t)(H - (84 + 96) * H / 1080 - 2) * (size_t)pitch;
+    size_t top = (size_t)(H - (int)(80 * sc) - H / 3 - 2) * (size_t)pitch; /* bar <= H/3 */
     assert_memory_equal(plain, bad, top);
     v.notice[0] = '\0';
     uint8_t *back = frame(f, &v, NULL);
@@ -489,7 +516,13 @@ static void test_rfc_table(void **state)
     assert_false(ui_rfc_explain("SMTP", "Hi Bob", 6, &mean, &rfc));
 }
 
-/* ui_cli_main on a NULL-terminated list of arguments (copied: argv is char **). */
+static struct trace *cli_sim(void *ctx, const struct scn_scenario *s, struct ms_error *err)
+{
+    (void)ctx;
+    return world_simulate(s, true, err);
+}
+
+/* ui_cli_run on a NULL-terminated list of arguments (copied: argv is char **). */
 static int run_cli(const char *const *args)
 {
     char *argv[16];
@@ -497,7 +530,8 @@ static int run_cli(const char *const *args)
     for (; args[n]; n++)
         argv[n] = strdup(args[n]);
     argv[n] = NULL;
-    int rc = ui_cli_main(n, argv, NULL);
+    static const struct ui_sim sim = {NULL, cli_sim, trace_transcript};
+    int rc = ui_cli_run(n, argv, &sim);
     for (int i = 0; i < n; i++)
         free(argv[i]);
     return rc;
@@ -508,7 +542,7 @@ static void test_cli(void **state)
     (void)state;
     char out[256];
     snprintf(out, sizeof out, "/tmp/mailsim-test-ui-%d.png", (int)getpid());
-    const char *ok[] = {"mailsim", "--demo", "--size", "640x360", "--render-step", "40", "--out", out,
+    const char *ok[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--size", "640x360", "--render-step", "40", "--out", out,
                   NULL};
     assert_int_equal(run_cli(ok), 0);
     SDL_Surface *s = IMG_Load(out);
@@ -517,19 +551,19 @@ static void test_cli(void **state)
     assert_int_equal(s->h, 360);
     SDL_FreeSurface(s);
     unlink(out);
-    const char *bad1[] = {"mailsim", "--demo", "--render-step", "x", "--out", out, NULL};
+    const char *bad1[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--render-step", "x", "--out", out, NULL};
     assert_int_equal(run_cli(bad1), 2);
-    const char *bad2[] = {"mailsim", "--demo", "--render-step", "3", NULL};
+    const char *bad2[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--render-step", "3", NULL};
     assert_int_equal(run_cli(bad2), 2);
-    const char *bad3[] = {"mailsim", "--demo", "--render-step", "999999", "--out", out, NULL};
+    const char *bad3[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--render-step", "999999", "--out", out, NULL};
     assert_int_equal(run_cli(bad3), 2);
     const char *bad4[] = {"mailsim", "--bogus", NULL};
     assert_int_equal(run_cli(bad4), 2);
-    const char *bad5[] = {"mailsim", "--demo", "--size", "10x10", "--render-step", "1", "--out", out,
+    const char *bad5[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--size", "10x10", "--render-step", "1", "--out", out,
                     NULL};
     assert_int_equal(run_cli(bad5), 2);
-    const char *nosim[] = {"mailsim", "lesson.json", NULL};
-    assert_int_equal(run_cli(nosim), 1);
+    char *nosim[] = {(char *)"mailsim", (char *)"lesson.json", NULL};
+    assert_int_equal(ui_cli_main(2, nosim, NULL), 1); /* nothing to simulate with */
     assert_int_equal(access(out, F_OK), -1);
 }
 
@@ -545,6 +579,70 @@ static void test_missing_font_is_a_clear_error(void **state)
     assert_non_null(strstr(err.msg, "MAILSIM_FONT"));
 }
 
+/* The grains of Right / Left: the line grain lands only on what a lecturer
+ * teaches and skips message text after its first line; the TCP grain with
+ * TCP detail hidden never lands on a hidden record; at every grain a step
+ * back shows the very frame seen on the way forward. The pairing numbers
+ * each SMTP reply with its command, pipelined ones too. */
+static void test_grains_and_pairs(void **state)
+{
+    struct fx *f = *state;
+    const struct trace *tr = f->tr;
+    for (int grain = 0; grain < UI_GRAIN_COUNT; grain++) {
+        for (int detail = 0; detail < 2; detail++) {
+            struct ui_view v;
+            ui_view_init(&v);
+            v.grain = (enum ui_grain)grain;
+            v.tcp_detail = detail;
+            size_t prev = 0;
+            for (int i = 0; i < 60; i++) {
+                ui_view_step_grain(&v, f->m, 1);
+                assert_true(v.step > prev);
+                const struct trace_rec *r = trace_get(tr, v.step - 1);
+                const struct trace_seg *s = trace_as_seg(r);
+                if (grain == UI_GRAIN_LINE) /* never a bare TCP segment */
+                    assert_true(!s || r->kind == TR_SEG_LOST || r->kind >= TR_DGRAM_SENT);
+                if (grain == UI_GRAIN_TCP && !detail && s && r->kind < TR_DGRAM_SENT)
+                    assert_true(s->len > 0 || (s->flags & NETEV_RST) || r->kind == TR_SEG_LOST);
+                prev = v.step;
+            }
+            uint8_t *a = frame(f, &v, NULL);
+            size_t at = v.step;
+            ui_view_step_grain(&v, f->m, 1);
+            ui_view_step_grain(&v, f->m, -1);
+            assert_int_equal(v.step, at);
+            uint8_t *b = frame(f, &v, NULL);
+            assert_memory_equal(a, b, frame_bytes(f));
+            free(a);
+            free(b);
+            size_t pos, total;
+            ui_view_grain_pos(&v, f->m, &pos, &total);
+            assert_true(pos > 0 && pos <= total && total <= ui_model_steps(f->m));
+        }
+    }
+    /* Pairs: in the first SMTP connection, EHLO is command 1 and its reply
+     * (after the greeting) carries 1; MAIL, RCPT, DATA (pipelined) are 2, 3,
+     * 4 and their replies come back 2, 3, 4 in order. */
+    const struct ui_model *m = f->m;
+    uint32_t conn = 0;
+    for (uint32_t c = 1; c < m->n_conns && !conn; c++)
+        if (m->conn_off[c + 1] > m->conn_off[c]) conn = c;
+    assert_true(conn > 0);
+    size_t n = m->conn_off[conn + 1] - m->conn_off[conn];
+    struct ui_dline *dl = calloc(n, sizeof *dl);
+    ui_pairs(m, conn, dl);
+    char seen[256] = "";
+    for (size_t i = 0; i < n && strlen(seen) < 200; i++) {
+        if (dl[i].kind != UI_DL_CMD && dl[i].kind != UI_DL_REPLY && dl[i].kind != UI_DL_GREETING)
+            continue;
+        size_t o = strlen(seen);
+        snprintf(seen + o, sizeof seen - o, "%s%u ",
+                 dl[i].kind == UI_DL_CMD ? "C" : dl[i].kind == UI_DL_REPLY ? "S" : "G", dl[i].pair);
+    }
+    assert_string_equal(seen, "G0 C1 S1 C2 C3 C4 S2 S3 S4 C5 S5 C6 S6 ");
+    free(dl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_step_back_equals_step_forward),
         cmocka_unit_test(test_playing_lands_on_the_same_frame),
         cmocka_unit_test(test_navigation),
+        cmocka_unit_test(test_grains_and_pairs),
         cmocka_unit_test(test_dialogue_connection_choice),
         cmocka_unit_test(test_hits),
         cmocka_unit_test(test_overlays_draw),

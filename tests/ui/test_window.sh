@@ -29,7 +29,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # 1. No display: one line saying so, then the transcript on stdout.
-env -u DISPLAY -u WAYLAND_DISPLAY SDL_VIDEODRIVER=x11 "$BIN" --demo >"$tmp/out" 2>"$tmp/err"
+LESSON=scenarios/01-alice-to-bob.json
+env -u DISPLAY -u WAYLAND_DISPLAY SDL_VIDEODRIVER=x11 "$BIN" "$LESSON" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 0 ] || fail "no-display run exited $rc: $(cat "$tmp/err")"
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "expected one line on stderr, got: $(cat "$tmp/err")"
@@ -65,7 +66,7 @@ done
 # refused SDL's first connection now and then (SDL: "x11 not available")
 # although xdotool already got in; such a start is retried, twice at most.
 start_demo() {
-    MAILSIM_SHOT_DIR="$tmp" SDL_VIDEODRIVER=x11 "$BIN" --demo >"$tmp/mailsim.out" 2>"$tmp/mailsim.err" &
+    MAILSIM_SHOT_DIR="$tmp" SDL_VIDEODRIVER=x11 "$BIN" "$LESSON" >"$tmp/mailsim.out" 2>"$tmp/mailsim.err" &
     MPID=$!
 }
 start_demo
@@ -147,11 +148,12 @@ wait_title 'step 0/[0-9]+$'
 total=$(title | sed 's/.*step 0\///')
 echo "ok: window open: $(title)"
 
-xdotool key Right Right Right
+# G: the TCP grain, one record a step.
+xdotool key g Right Right Right
 wait_title "step 3/$total\$"
 xdotool key Left
 wait_title "step 2/$total\$"
-echo "ok: Right x3, Left -> $(title)"
+echo "ok: G, Right x3, Left -> $(title)"
 
 xdotool key s
 i=0
@@ -196,6 +198,14 @@ echo "ok: +, wheel and drag change the view; 0 resets; R reloads at the same ste
 
 xdotool key shift+Right
 wait_title "step [0-9]+/$total\$"
+# G again: the line grain; five steps from the start pass many records.
+xdotool key Home g Right Right Right Right Right
+i=0
+while title | grep -Eq "step [0-5]/$total\$"; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "the line grain did not pass the TCP records: $(title)"
+    sleep 0.1
+done
+echo "ok: five steps at the line grain reach $(title)"
 xdotool key End
 wait_title "step $total/$total\$"
 xdotool key Home
@@ -207,7 +217,7 @@ play_to_end 600
 echo "ok: played to the end: $(title)"
 
 quit_window h t d Escape q
-echo "ok: Q quit the demo with status 0"
+echo "ok: Q quit the lesson with status 0"
 
 # The built-in lesson, simulated, played to its end at full speed, then Q:
 # under ASan this is the whole-lesson leak check.
@@ -225,7 +235,7 @@ cp scenarios/01-alice-to-bob.json "$tmp/lesson.json"
 export MAILSIM_SHOT_DIR="$tmp/keys"
 mkdir -p "$MAILSIM_SHOT_DIR"
 open_window "$tmp/lesson.json"
-xdotool key Right Right Right Right
+xdotool key g Right Right Right Right
 wait_title "step 4/$total\$"
 printf '{\n  "title": "half written",\n  "hosts": [\n' >"$tmp/lesson.json"
 cp "$tmp/lesson.json" "$tmp/broken.json"
@@ -291,5 +301,48 @@ while title | grep -q "step 0/$total\$"; do
     sleep 0.1
 done
 echo "ok: I, M and the up / down rows of L do from the keyboard what clicks do: $(title)"
+quit_window q
+echo "ok: Q quit with status 0"
+
+# A presenter's keys: 1-4 give a panel the window and the same key gives it
+# back (the frame is the same pixels again); PageUp scrolls the sequence
+# diagram back and PageDown returns; Up scrolls the dialogue back and Down
+# returns; A flattens the arrows.
+open_window "$LESSON"
+xdotool key End
+wait_title "step $total/$total\$"
+xdotool key Home
+wait_title "step 0/$total\$"
+xdotool key g
+i=0
+while [ $i -lt 260 ]; do xdotool key Right; i=$((i + 1)); done
+wait_title "step 260/$total\$"
+keyshot base
+for k in 1 2 3 4; do
+    xdotool key "$k"
+    keyshot "focus$k"
+    cmp -s "$tmp/base.png" "$tmp/focus$k.png" && fail "key $k did not focus a panel"
+    xdotool key "$k"
+    keyshot "back$k"
+    cmp -s "$tmp/base.png" "$tmp/back$k.png" || fail "key $k again did not give the panel back"
+done
+echo "ok: 1 2 3 4 focus a panel and give it back, pixel for pixel"
+xdotool key Prior
+keyshot seqback
+cmp -s "$tmp/base.png" "$tmp/seqback.png" && fail "PageUp did not scroll the sequence diagram"
+xdotool key Next
+keyshot seqfwd
+cmp -s "$tmp/base.png" "$tmp/seqfwd.png" || fail "PageDown did not scroll back to the step"
+xdotool key Up Up Up
+keyshot diaback
+cmp -s "$tmp/base.png" "$tmp/diaback.png" && fail "Up did not scroll the dialogue"
+xdotool key Down Down Down
+keyshot diafwd
+cmp -s "$tmp/base.png" "$tmp/diafwd.png" || fail "Down did not scroll the dialogue back"
+xdotool key a
+keyshot flat
+cmp -s "$tmp/base.png" "$tmp/flat.png" && fail "A did not flatten the arrows"
+xdotool key a
+echo "ok: PageUp / PageDown, Up / Down scroll and return; A flattens the arrows"
 quit_window q
 echo "ok: Q quit with status 0"

@@ -1,0 +1,117 @@
+/* ui_draw_message.c -- the message view (M): a message's header, MIME tree
+ * and body at a host. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/ui_int.h"
+
+/* The message view: the content comes from ui_msgview_at (the trace's
+ * message copies and their MIME outlines); this only lays it out. */
+void ui_d_message(struct ui_frame *f)
+{
+    const struct ui_model *m = f->m;
+    uint32_t h = f->v->msg_host;
+    struct ui_msgview mv;
+    ui_msgview_at(m, f->v->step, h, &mv);
+    SDL_FRect b;
+    char title[200];
+    if (mv.found)
+        snprintf(title, sizeof title, "Message %u at %s", mv.msg, trace_host_name(m->tr, h));
+    else
+        snprintf(title, sizeof title, "Message at %s", trace_host_name(m->tr, h));
+    float y = ui_d_box(f, ui_px(f, 1300), ui_px(f, 720), title, &b);
+    float x = b.x + ui_px(f, 24), maxy = b.y + b.h - ui_px(f, 30);
+    if (!mv.found) {
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT,
+                  "No message has been here yet.");
+        ui_p_noclip(f->g);
+        return;
+    }
+    char v1[400];
+    const char *from = trace_str(m->tr, mv.sender);
+    snprintf(v1, sizeof v1, "from %s   to %s   %s", from[0] ? from : "<> (a bounce)",
+             trace_str(m->tr, mv.rcpt), trace_str(m->tr, mv.msgid));
+    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT, v1);
+    y += ui_px(f, 32);
+    for (size_t i = 0; i < mv.n_events && i < UI_MSGVIEW_EVENTS && y < b.y + ui_px(f, 300); i++) {
+        const struct trace_rec *r = trace_get(m->tr, mv.events[i]);
+        const struct trace_msg *ms = trace_as_msg(r);
+        char tb[40], detail[120];
+        size_t dl;
+        const uint8_t *dd = trace_data(r, &dl);
+        ui_first_line(dd, dl, detail, 80);
+        snprintf(v1, sizeof v1, "%s  %-16s at %s%s%s", trace_format_time(r->t, tb, sizeof tb),
+                 trace_kind_name((enum trace_kind)r->kind), trace_host_name(m->tr, ms->host),
+                 dl ? ": " : "", detail);
+        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT, v1);
+        y += ui_px(f, 32);
+    }
+    y += ui_px(f, 10);
+    if (!mv.copy) {
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, x, y, UI_AL_LEFT,
+                  "(the trace holds no copy of it yet)");
+        ui_p_noclip(f->g);
+        return;
+    }
+    float col2 = b.x + b.w / 2 + ui_px(f, 10);
+    snprintf(v1, sizeof v1, "RFC 5322 header (the copy at %s)",
+             trace_host_name(m->tr, mv.copy->host));
+    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, x, y, UI_AL_LEFT, v1);
+    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, col2, y, UI_AL_LEFT, "MIME tree");
+    y += ui_px(f, 32);
+    float y2 = y;
+    const char *hdr = trace_str(m->tr, mv.copy->header);
+    for (const char *p = hdr; *p && y < maxy;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
+        char line[120];
+        ui_first_line((const uint8_t *)p, n, line, 54);
+        p += n;
+        if (!line[0]) continue;
+        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT, line);
+        y += ui_px(f, 32);
+    }
+    const struct trace_mime_part *enc = NULL;
+    for (size_t i = 0; i < mv.copy->n_parts && y2 < maxy; i++) {
+        const struct trace_mime_part *p = ui_msgview_part(m, &mv, i);
+        const char *path = trace_str(m->tr, p->path), *cte = trace_str(m->tr, p->cte);
+        char node[200];
+        int o = snprintf(node, sizeof node, "%*s%s%s%s", (int)p->depth * 3, "", path,
+                         path[0] ? "  " : "", trace_str(m->tr, p->type));
+        if (p->filename != TRACE_NONE && o > 0 && (size_t)o < sizeof node)
+            o += snprintf(node + o, sizeof node - (size_t)o, " \"%.40s\"",
+                          trace_str(m->tr, p->filename));
+        if (strcmp(cte, "7bit") != 0 && o > 0 && (size_t)o < sizeof node)
+            snprintf(node + o, sizeof node - (size_t)o, "  %s", cte);
+        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, col2, y2, UI_AL_LEFT, node);
+        y2 += ui_px(f, 32);
+        if (!enc && p->preview_len > 0 &&
+            (strcmp(cte, "base64") == 0 || strcmp(cte, "quoted-printable") == 0))
+            enc = p;
+    }
+    if (enc && y2 + ui_px(f, 120) < maxy) {
+        y2 += ui_px(f, 12);
+        snprintf(v1, sizeof v1, "Part %s before %s decoding", trace_str(m->tr, enc->path),
+                 trace_str(m->tr, enc->cte));
+        ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, col2, y2, UI_AL_LEFT, v1);
+        y2 += ui_px(f, 32);
+        char shown[48];
+        ui_first_line((const uint8_t *)trace_str(m->tr, enc->raw),
+                      strlen(trace_str(m->tr, enc->raw)), shown, 40);
+        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, col2, y2, UI_AL_LEFT, shown);
+        y2 += ui_px(f, 32);
+        snprintf(v1, sizeof v1, "... and after: %" PRIu64 " bytes, starting", enc->decoded_len);
+        ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, col2, y2, UI_AL_LEFT, v1);
+        y2 += ui_px(f, 32);
+        const uint8_t *pv = (const uint8_t *)trace_str(m->tr, enc->preview);
+        size_t n = enc->preview_len < 16 ? enc->preview_len : 16;
+        char hex[64];
+        int o = 0;
+        for (size_t i = 0; i < n; i++) o += snprintf(hex + o, sizeof hex - (size_t)o, "%02x ", pv[i]);
+        hex[o] = '\0';
+        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, col2, y2, UI_AL_LEFT, hex);
+    }
+    ui_p_noclip(f->g);
+}

@@ -1,0 +1,231 @@
+/* test_layout.c -- the window as the back row of a lecture hall sees it.
+ * Every shipped lesson (every .json in scenarios/) is simulated and drawn at
+ * every 10th step, at 1920x1080 and at 1280x720, with the layout recorded
+ * (ui_gfx_record: the box of every text and icon drawn, and the height of
+ * its capitals and digits as the font renders them). Each frame must have:
+ *   - no text smaller than the floor: at 1920x1080 16 px capitals, 18 px for
+ *     dialogue lines, sequence-diagram and packet labels, 24 px for the
+ *     narration; at 1280x720 14 px for everything;
+ *   - no text cut off by its panel unless it ends in an ellipsis;
+ *   - no text over another text or over an icon.
+ * A failure names the lesson, the size, the step and the two texts.
+ * The capital heights are checked against the pixels once: a text drawn
+ * alone on a frame is scanned for its ink rows. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mail/world.h"
+#include "trace/transcript.h"
+#include "ui/ui_int.h"
+
+static struct trace *sim_run(void *ctx, const struct scn_scenario *s, struct ms_error *err)
+{
+    (void)ctx;
+    return world_simulate(s, true, err);
+}
+
+static const struct ui_sim test_sim = {NULL, sim_run, trace_transcript};
+
+/* Room for a few problems per lesson, printed together. */
+static char problems[8192];
+static size_t n_problems;
+
+static void problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void problem(const char *fmt, ...)
+{
+    n_problems++;
+    if (getenv("MAILSIM_LAYOUT_ALL")) { /* every problem, for working on the layout */
+        va_list aq;
+        va_start(aq, fmt);
+        vfprintf(stderr, fmt, aq);
+        va_end(aq);
+        fputc('\n', stderr);
+    }
+    size_t o = strlen(problems);
+    if (n_problems > 30 || o + 400 > sizeof problems) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(problems + o, sizeof problems - o, fmt, ap);
+    va_end(ap);
+    o = strlen(problems);
+    snprintf(problems + o, sizeof problems - o, "\n");
+}
+
+static int floor_px(const struct ui_box *b, bool big)
+{
+    if (!big) return 14;
+    if (strcmp(b->role, "narration") == 0) return 24;
+    if (strcmp(b->role, "dialogue") == 0 || strcmp(b->role, "seq") == 0 ||
+        strcmp(b->role, "packet") == 0)
+        return 18;
+    return 16;
+}
+
+/* Shared area of two boxes, each shrunk by a pixel (touching is fine). */
+static bool boxes_meet(const struct ui_box *a, const struct ui_box *b)
+{
+    float w = fminf(a->x + a->w, b->x + b->w) - fmaxf(a->x, b->x);
+    float h = fminf(a->y + a->h, b->y + b->h) - fmaxf(a->y, b->y);
+    return w > 1.5f && h > 1.5f;
+}
+
+/* Is the box at least partly inside its clip? (Wholly outside: not drawn.) */
+static bool visible(const struct ui_box *b)
+{
+    return b->x < (float)(b->clip_x + b->clip_w) && b->x + b->w > (float)b->clip_x &&
+           b->y < (float)(b->clip_y + b->clip_h) && b->y + b->h > (float)b->clip_y;
+}
+
+static bool cut(const struct ui_box *b)
+{
+    return b->x < (float)b->clip_x - 1 || b->x + b->w > (float)(b->clip_x + b->clip_w) + 1 ||
+           b->y < (float)b->clip_y - 1 || b->y + b->h > (float)(b->clip_y + b->clip_h) + 1;
+}
+
+static void check_frame(struct ui_gfx *g, const char *lesson, const char *size, size_t step,
+                        bool big)
+{
+    size_t n;
+    const struct ui_box *bx = ui_gfx_boxes(g, &n);
+    for (size_t i = 0; i < n; i++) {
+        const struct ui_box *a = &bx[i];
+        if (a->kind != UI_BOX_TEXT || !visible(a)) continue;
+        if (a->cap_px < floor_px(a, big))
+            problem("%s %s step %zu: \"%s\" (%s) has %d px capitals, under %d", lesson, size, step,
+                    a->text, a->role, a->cap_px, floor_px(a, big));
+        if (cut(a) && !a->ellipsis)
+            problem("%s %s step %zu: \"%s\" (%s) is cut off by its panel", lesson, size, step,
+                    a->text, a->role);
+        for (size_t j = 0; j < n; j++) {
+            const struct ui_box *b = &bx[j];
+            if (j == i || b->kind == UI_BOX_PACKET || !visible(b)) continue;
+            if (b->kind == UI_BOX_TEXT && j < i) continue; /* each pair once */
+            if (!boxes_meet(a, b)) continue;
+            if (b->kind == UI_BOX_TEXT)
+                problem("%s %s step %zu: \"%s\" (%s) overlaps \"%s\" (%s)", lesson, size, step,
+                        a->text, a->role, b->text, b->role);
+            else
+                problem("%s %s step %zu: \"%s\" (%s) lies on the icon of %s", lesson, size, step,
+                        a->text, a->role, b->text);
+        }
+    }
+}
+
+static void check_lesson(const char *path)
+{
+    struct ui_app *app = ui_app_new(&test_sim);
+    struct ui_world w;
+    struct ms_error err;
+    memset(&err, 0, sizeof err);
+    if (app->load(app->ctx, path, &w, &err) != 0) fail_msg("%s: %s", path, err.msg);
+    struct ui_model *m = ui_model_new(w.tr, w.scn);
+    static const struct {
+        int w, h;
+        const char *name;
+    } sizes[] = {{1920, 1080, "1920x1080"}, {1280, 720, "1280x720"}};
+    const char *lesson = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    for (size_t s = 0; s < MS_ARRAY_LEN(sizes); s++) {
+        struct ui_gfx *g = ui_gfx_new_offscreen(sizes[s].w, sizes[s].h, &err);
+        assert_non_null(g);
+        ui_gfx_record(g, true);
+        struct ui_view v;
+        ui_view_init(&v);
+        for (size_t k = 0; k <= ui_model_steps(m); k += 10) {
+            ui_view_seek(&v, m, k);
+            ui_draw(g, m, &v, NULL);
+            check_frame(g, lesson, sizes[s].name, k, sizes[s].h >= 1080);
+        }
+        ui_gfx_free(g);
+    }
+    ui_model_free(m);
+    ui_app_free(app);
+}
+
+static void test_every_lesson_at_both_sizes(void **state)
+{
+    (void)state;
+    DIR *d = opendir("scenarios");
+    assert_non_null(d);
+    char *names[64];
+    size_t nn = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && nn < 64) {
+        size_t l = strlen(e->d_name);
+        if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0) names[nn++] = strdup(e->d_name);
+    }
+    closedir(d);
+    assert_true(nn >= 15);
+    /* MAILSIM_LAYOUT_ONLY=05 checks the lessons whose name contains 05. */
+    const char *only = getenv("MAILSIM_LAYOUT_ONLY");
+    for (size_t i = 0; i < nn; i++) {
+        char path[512];
+        if (only && *only && !strstr(names[i], only)) {
+            free(names[i]);
+            continue;
+        }
+        snprintf(path, sizeof path, "scenarios/%s", names[i]);
+        check_lesson(path);
+        free(names[i]);
+    }
+    if (n_problems) {
+        fprintf(stderr, "%s", problems);
+        fail_msg("%zu layout problems (the first 30 above)", n_problems);
+    }
+}
+
+/* The recorded capital height is what the pixels show: "H0" drawn alone in
+ * white on black, its rows with ink counted. */
+static void test_cap_height_matches_pixels(void **state)
+{
+    (void)state;
+    struct ms_error err;
+    struct ui_gfx *g = ui_gfx_new_offscreen(400, 300, &err);
+    assert_non_null(g);
+    static const float sizes[] = {20, 23, 26, 34};
+    for (size_t i = 0; i < MS_ARRAY_LEN(sizes); i++) {
+        ui_gfx_record(g, true);
+        ui_p_begin(g);
+        ui_p_fill(g, 0, 0, 400, 300, 0x000000ffu);
+        ui_p_text(g, UI_F_BOLD, sizes[i], 0xffffffffu, 20, 20, UI_AL_LEFT, "H0");
+        size_t n;
+        const struct ui_box *b = ui_gfx_boxes(g, &n);
+        assert_int_equal(n, 1);
+        int w, h, pitch;
+        const uint8_t *px = ui_gfx_pixels(g, &w, &h, &pitch);
+        int top = -1, bottom = -1;
+        for (int y = 0; y < h; y++) {
+            const uint32_t *row = (const uint32_t *)(const void *)(px + (size_t)y * (size_t)pitch);
+            bool ink = false;
+            for (int x = 0; x < w && !ink; x++) ink = (row[x] & 0xffu) > 0x80;
+            if (ink) {
+                if (top < 0) top = y;
+                bottom = y;
+            }
+        }
+        int measured = bottom - top + 1;
+        if (abs(measured - b[0].cap_px) > 1)
+            fail_msg("%.0f px text: recorded %d px capitals, the pixels show %d", (double)sizes[i],
+                     b[0].cap_px, measured);
+        if (fabsf((float)top - b[0].y) > 1.5f)
+            fail_msg("%.0f px text: recorded top %.1f, the pixels start at %d", (double)sizes[i],
+                     (double)b[0].y, top);
+    }
+    ui_gfx_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cap_height_matches_pixels),
+        cmocka_unit_test(test_every_lesson_at_both_sizes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
