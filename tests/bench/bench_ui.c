@@ -49,6 +49,7 @@
 #include "core/evq.h"
 #include "mail/world.h"
 #include "trace/transcript.h"
+#include "trace/transcript.h"
 #include "ui/ui_int.h"
 
 static double now_ms(void)
@@ -284,7 +285,7 @@ static long file_size(const char *path)
 /* PNG writers on one lesson frame, and whole exports, old against new. */
 static void bench_export(void)
 {
-    struct ui_sim sim = {NULL, bench_simulate, world_transcript};
+    struct ui_sim sim = {NULL, bench_simulate, trace_transcript};
     struct ui_app *app = ui_app_new(&sim);
     struct ui_world w;
     struct ms_error err;
