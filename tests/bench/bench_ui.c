@@ -284,7 +284,7 @@ static long file_size(const char *path)
 /* PNG writers on one lesson frame, and whole exports, old against new. */
 static void bench_export(void)
 {
-    struct ui_sim sim = {NULL, bench_simulate, world_transcript};
+    struct ui_sim sim = {NULL, bench_simulate, trace_transcript};
     struct ui_app *app = ui_app_new(&sim);
     struct ui_world w;
     struct ms_error err;
