@@ -1,7 +1,9 @@
 /* ua_imap.c -- a user agent reading mail with IMAP4rev1 (RFC 3501) on port
  * 143, on the IMAP client engine (proto/imap_client.h): CAPABILITY, LOGIN,
  * then the scenario's steps one command at a time (LIST, SELECT, SEARCH,
- * FETCH header or part, MOVE (RFC 6851), STORE flags, CREATE), then LOGOUT.
+ * FETCH header or part, MOVE (RFC 6851), STORE flags, CREATE, NOOP, IDLE
+ * (RFC 2177) until an update or a time, a pause with no command), then
+ * LOGOUT, unless the scenario keeps the session logged in.
  * The engine frames the responses, literals included, and reports its own
  * states; this file only plans the steps and joins the engine to TCP.
  * Without steps it selects INBOX and fetches every header. */
@@ -25,12 +27,20 @@ struct ua_imap {
     const struct scn_check_mail *ck; /* the steps, borrowed from the scenario */
     size_t step;                     /* next step to queue */
     bool logout_queued, done;
-    evq_handle timer;
+    bool waiting;                    /* a "wait" step: no command until step_timer */
+    bool stayed;                     /* steps done, logged in on purpose ("logout": false) */
+    sim_us idle_for;                 /* the running IDLE's longest time */
+    evq_handle timer;                /* the session's timeout */
+    evq_handle step_timer;           /* the end of a "wait" or an IDLE */
 };
 
 static void ua_imap_connected(void *ctx, struct tcp_conn *c);
 static void ua_imap_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len);
 static void ua_imap_close(void *ctx, struct tcp_conn *c, enum tcp_err err);
+
+static void ua_imap_step_timer(void *ctx, uint64_t arg);
+static void ua_imap_timeout(void *ctx, uint64_t arg);
+static void ua_imap_pump(struct ua_imap *m, const uint8_t *in, size_t len);
 
 static const struct tcp_app_ops ua_imap_ops = {
     .on_connected = ua_imap_connected,
@@ -84,6 +94,24 @@ static bool ua_imap_queue_step(struct ua_imap *m, const struct scn_imap_action *
         r = imap_client_logout(e);
         m->logout_queued = true;
         break;
+    case SCN_IMAP_NOOP:
+        r = imap_client_noop(e);
+        break;
+    case SCN_IMAP_IDLE:
+        m->idle_for = a->wait;
+        r = imap_client_idle_start(e);
+        break;
+    case SCN_IMAP_WAIT: {
+        /* The user reads: no command, the connection stays open. The
+         * session's timeout starts again when the pause ends. */
+        struct world *w = m->u->w;
+        if (evq_is_set(m->timer)) evq_cancel(w->q, m->timer);
+        m->timer = EVQ_NONE;
+        m->waiting = true;
+        m->step_timer = evq_after(w->q, a->wait, ua_imap_step_timer, m, 0, "IMAP user reads (wait)");
+        r = 0;
+        break;
+    }
     default:
         break;
     }
@@ -95,7 +123,7 @@ static bool ua_imap_queue_step(struct ua_imap *m, const struct scn_imap_action *
  * refused step (a failed SELECT) is answered before the next goes out. */
 static void ua_imap_next(struct ua_imap *m)
 {
-    if (m->done || !imap_client_idle(m->e)) return;
+    if (m->done || m->waiting || m->stayed || !imap_client_idle(m->e)) return;
     enum imap_client_state st = imap_client_state(m->e);
     if (st == IMAPC_S_LOGOUT || st == IMAPC_S_CLOSED) return;
     const struct scn_check_mail *ck = m->ck;
@@ -111,6 +139,13 @@ static void ua_imap_next(struct ua_imap *m)
         } else if (m->step < ck->n_imap) {
             if (ua_imap_queue_step(m, &ck->imap[m->step++])) return;
             continue;
+        } else if (ck->stay) {
+            /* Logged in on purpose: no LOGOUT and no timeout of our own; the
+             * server's autologout ends the session (RFC 3501 §5.4). */
+            m->stayed = true;
+            if (evq_is_set(m->timer)) evq_cancel(m->u->w->q, m->timer);
+            m->timer = EVQ_NONE;
+            return;
         }
         m->logout_queued = true;
         imap_client_logout(m->e);
@@ -124,6 +159,7 @@ static void ua_imap_free(struct ua_imap *m)
     while (*pp && *pp != m) pp = &(*pp)->next;
     if (*pp) *pp = m->next;
     if (evq_is_set(m->timer)) evq_cancel(m->u->w->q, m->timer);
+    if (evq_is_set(m->step_timer)) evq_cancel(m->u->w->q, m->step_timer);
     imap_client_free(m->e);
     free(m);
 }
@@ -141,6 +177,14 @@ static void ua_imap_log(struct ua_imap *m)
                     "IMAP");
 }
 
+/* The session's own timeout, again after a pause or an IDLE. */
+static void ua_imap_rearm(struct ua_imap *m)
+{
+    struct world *w = m->u->w;
+    if (evq_is_set(m->timer) || m->stayed || m->done) return;
+    m->timer = evq_after(w->q, UA_IMAP_TIMEOUT, ua_imap_timeout, m, 0, "IMAP timeout");
+}
+
 static void ua_imap_events(struct ua_imap *m)
 {
     struct imap_client_event ev;
@@ -152,6 +196,20 @@ static void ua_imap_events(struct ua_imap *m)
             m->done = true; /* refused: nothing more to do on this server */
         } else if (ev.kind == IMAPC_EV_DONE && strcmp(ev.action, "LOGOUT") == 0) {
             m->done = true;
+        } else if (ev.kind == IMAPC_EV_UNTAGGED && strcmp(ev.text, "idling") == 0) {
+            /* The server idles: end it after idle_for at the latest. */
+            struct world *w = m->u->w;
+            if (evq_is_set(m->timer)) evq_cancel(w->q, m->timer);
+            m->timer = EVQ_NONE;
+            m->step_timer = evq_after(w->q, m->idle_for, ua_imap_step_timer, m, 1, "IMAP IDLE ends (DONE)");
+        } else if (imap_client_idling(m->e) &&
+                   (ev.kind == IMAPC_EV_EXISTS || ev.kind == IMAPC_EV_EXPUNGE || ev.kind == IMAPC_EV_FETCH)) {
+            /* An update arrived while idling: the user agent has news and
+             * ends the IDLE to act on it (RFC 2177 §3). */
+            if (evq_is_set(m->step_timer)) evq_cancel(m->u->w->q, m->step_timer);
+            m->step_timer = EVQ_NONE;
+            imap_client_idle_done(m->e);
+            ua_imap_rearm(m);
         }
     }
 }
@@ -213,9 +271,22 @@ static void ua_imap_timeout(void *ctx, uint64_t arg)
     if (m->c) tcp_close(m->c);
 }
 
+/* A "wait" step's pause is over (arg 0), or an IDLE ran its longest (arg 1). */
+static void ua_imap_step_timer(void *ctx, uint64_t arg)
+{
+    struct ua_imap *m = ctx;
+    m->step_timer = EVQ_NONE;
+    if (arg == 0)
+        m->waiting = false;
+    else
+        imap_client_idle_done(m->e);
+    ua_imap_rearm(m);
+    ua_imap_pump(m, NULL, 0);
+}
+
 bool ua_imap_event_host(const struct evq_info *ev, uint32_t *host)
 {
-    if (ev->fn != ua_imap_timeout) return false;
+    if (ev->fn != ua_imap_timeout && ev->fn != ua_imap_step_timer) return false;
     *host = (uint32_t)((const struct ua_imap *)ev->ctx)->u->h;
     return true;
 }

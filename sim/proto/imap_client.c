@@ -46,6 +46,7 @@ struct imap_client {
     unsigned next_tag;
     bool literal_plus;
     bool uid;                     /* the next commands are UID commands */
+    bool idling;                  /* IDLE answered by "+", DONE not yet sent (RFC 2177) */
     char tag_prefix[4];
     unsigned tag_digits;
     struct line_log log;          /* the lines read and written, with the states around them */
@@ -407,6 +408,33 @@ int imap_client_logout(struct imap_client *c)
     return imapc_queue(c, "LOGOUT", &b);
 }
 
+int imap_client_noop(struct imap_client *c)
+{
+    struct imapc_build b = {0};
+    imapc_word(&b, "NOOP");
+    return imapc_queue(c, "NOOP", &b);
+}
+
+int imap_client_idle_start(struct imap_client *c)
+{
+    struct imapc_build b = {0};
+    imapc_word(&b, "IDLE");
+    return imapc_queue(c, "IDLE", &b);
+}
+
+bool imap_client_idling(const struct imap_client *c) { return c->idling; }
+
+bool imap_client_idle_done(struct imap_client *c)
+{
+    if (!c->idling) return false;
+    /* RFC 2177 §3: "DONE" alone on a line, untagged, ends the IDLE. */
+    imapc_log_sync(c);
+    line_log_mark_out(&c->log, 0, 0, "DONE");
+    imap_buf_add(&c->out, "DONE\r\n", 6);
+    c->idling = false;
+    return true;
+}
+
 /* Send the next queued action once the previous one is answered. */
 static void imapc_send_next(struct imap_client *c)
 {
@@ -607,6 +635,14 @@ static void imapc_response(struct imap_client *c, char *p, size_t n)
         /* continuation: send the next part of a command with literals */
         if (!c->inflight || !c->qn) return;
         struct imapc_action *a = &c->q[c->qhead];
+        if (strcmp(a->action, "IDLE") == 0) {
+            /* RFC 2177 §3: the server is idling; updates may come now. */
+            if (!c->idling) {
+                c->idling = true;
+                imapc_push(c, IMAPC_EV_UNTAGGED, "idling", 6);
+            }
+            return;
+        }
         if (c->cur_split >= a->nsplit) return;
         size_t from = a->splits[c->cur_split++];
         size_t to = c->cur_split < a->nsplit ? a->splits[c->cur_split] : a->len;
@@ -632,6 +668,7 @@ static void imapc_response(struct imap_client *c, char *p, size_t n)
     }
     struct imapc_action *a = &c->q[c->qhead];
     bool ok = imapc_is(w, wl, "OK");
+    c->idling = false; /* a tagged reply ends an IDLE however it ends */
     line_log_note_in(&c->log, a->action, strlen(a->action), 0);
     line_log_note_reply(&c->log, 0, ok ? LINE_F_OK : LINE_F_ERR);
     if (ok && strcmp(a->action, "LOGIN") == 0) imapc_enter_state(c, IMAPC_S_AUTH);

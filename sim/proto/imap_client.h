@@ -86,6 +86,18 @@ int imap_client_move(struct imap_client *c, const char *set, const char *mailbox
  * "\\Seen \\Flagged". */
 int imap_client_store(struct imap_client *c, const char *set, const char *op, const char *flags);
 int imap_client_logout(struct imap_client *c);
+/* NOOP (RFC 3501 §6.1.2): nothing, but the server's untagged updates since
+ * the last command come back. Returns the queue length, or -1 when full. */
+int imap_client_noop(struct imap_client *c);
+/* IDLE (RFC 2177): once the server answers "+", the engine is idling and
+ * reports the server's untagged updates as they come (an IMAPC_EV_UNTAGGED
+ * event with text "idling" marks the start); imap_client_idle_done() sends
+ * DONE, and the tagged OK ends the IDLE action. Returns as noop does. */
+int imap_client_idle_start(struct imap_client *c);
+/* True while an IDLE command is answered by "+" and DONE is not yet sent. */
+bool imap_client_idling(const struct imap_client *c);
+/* Send DONE to end IDLE. Returns false when the engine is not idling. */
+bool imap_client_idle_done(struct imap_client *c);
 /* CAPABILITY (RFC 3501 §6.1.1): what the server offers; LITERAL+ is used
  * when offered. */
 int imap_client_capability(struct imap_client *c);

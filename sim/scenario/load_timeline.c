@@ -15,13 +15,13 @@ enum { AK_AT, AK_ACTION, AK_FROM, AK_DEVICE, AK_TO, AK_CC, AK_BCC, AK_SUBJECT, A
        AK_ATTACH, AK_DIRECT, AK_DIRECT_HOST, AK_USER, AK_PROTOCOL, AK_MODE, AK_IMAP, AK_OP,
        AK_MESSAGE, AK_SERVER, AK_PATH, AK_HOST, AK_A, AK_B, AK_LATENCY, AK_BW, AK_LOSS,
        AK_RETRY, AK_GIVEUP, AK_TEXT, AK_PORT, AK_BYTES, AK_AUTH, AK_RAW, AK_PASSWORD, AK_RETR_DELE,
-       AK_ID, AK_REPLACE, AK_N };
+       AK_ID, AK_REPLACE, AK_LOGOUT, AK_N };
 static const char *const act_keys[AK_N] = {
     "at", "action", "from", "device", "to", "cc", "bcc", "subject", "body", "html",
     "attachments", "direct_delivery", "direct_host", "user", "protocol", "mode", "imap", "op",
     "message", "server", "path", "host", "a", "b", "latency", "bandwidth", "loss",
     "retry_interval", "give_up", "text", "port", "bytes", "auth", "raw_body", "password", "retr_after_dele",
-    "id", "replace"};
+    "id", "replace", "logout"};
 #define AM(k) (UINT64_C(1) << (k))
 #define AM_MSG (AM(AK_TO) | AM(AK_CC) | AM(AK_BCC) | AM(AK_SUBJECT) | AM(AK_BODY) | AM(AK_HTML) | \
                 AM(AK_ATTACH))
@@ -29,7 +29,7 @@ static const uint64_t act_allowed[SCN_ACT_KIND_COUNT] = {
     [SCN_ACT_SEND] = AM(AK_FROM) | AM(AK_DEVICE) | AM_MSG | AM(AK_DIRECT) | AM(AK_DIRECT_HOST) | AM(AK_AUTH) |
                      AM(AK_RAW),
     [SCN_ACT_CHECK_MAIL] = AM(AK_USER) | AM(AK_DEVICE) | AM(AK_PROTOCOL) | AM(AK_MODE) | AM(AK_IMAP) |
-                           AM(AK_PASSWORD) | AM(AK_RETR_DELE),
+                           AM(AK_PASSWORD) | AM(AK_RETR_DELE) | AM(AK_LOGOUT),
     [SCN_ACT_WEBMAIL] = AM(AK_USER) | AM(AK_DEVICE) | AM(AK_OP) | AM(AK_MESSAGE) | AM_MSG,
     [SCN_ACT_WEB_GET] = AM(AK_DEVICE) | AM(AK_SERVER) | AM(AK_PATH),
     [SCN_ACT_HOST_DOWN] = AM(AK_HOST),
@@ -45,9 +45,10 @@ static const uint64_t act_allowed[SCN_ACT_KIND_COUNT] = {
 enum { XK_NAME, XK_TYPE, XK_SIZE, XK_FILE, XK_KIND, XK_N };
 static const char *const att_keys[XK_N] = {"name", "type", "size", "file", "kind"};
 
-enum { IK_OP, IK_MAILBOX, IK_PATTERN, IK_CRITERIA, IK_SET, IK_UID, IK_PART, IK_FLAGS, IK_MODE, IK_N };
+enum { IK_OP, IK_MAILBOX, IK_PATTERN, IK_CRITERIA, IK_SET, IK_UID, IK_PART, IK_FLAGS, IK_MODE, IK_FOR,
+       IK_N };
 static const char *const imap_keys[IK_N] = {"op", "mailbox", "pattern", "criteria", "set", "uid",
-                                            "part", "flags", "mode"};
+                                            "part", "flags", "mode", "for"};
 #define IM(k) (UINT64_C(1) << (k))
 #define IM_SET (IM(IK_SET) | IM(IK_UID))
 static const uint64_t imap_allowed[SCN_IMAP_OP_COUNT] = {
@@ -60,6 +61,9 @@ static const uint64_t imap_allowed[SCN_IMAP_OP_COUNT] = {
     [SCN_IMAP_STORE_FLAGS] = IM_SET | IM(IK_FLAGS) | IM(IK_MODE),
     [SCN_IMAP_CREATE] = IM(IK_MAILBOX),
     [SCN_IMAP_LOGOUT] = 0,
+    [SCN_IMAP_NOOP] = 0,
+    [SCN_IMAP_IDLE] = IM(IK_FOR),
+    [SCN_IMAP_WAIT] = IM(IK_FOR),
 };
 
 enum { QK_AT, QK_QUESTION, QK_CHOICES, QK_ANSWER, QK_EXPLAIN, QK_N };
@@ -257,6 +261,8 @@ static bool scn_read_imap(struct scn_ctx *C, const cJSON *item, struct scn_check
         if ((needs_mailbox && !scn_ld_require(L, o, g[IK_MAILBOX], "mailbox")) ||
             (op == SCN_IMAP_FETCH_PART && !scn_ld_require(L, o, g[IK_PART], "part")) ||
             (op == SCN_IMAP_STORE_FLAGS && !scn_ld_require(L, o, g[IK_FLAGS], "flags")) ||
+            (op == SCN_IMAP_WAIT && !scn_ld_require(L, o, g[IK_FOR], "for")) ||
+            !scn_ld_dur(L, g[IK_FOR], 1, SCN_IMAP_MAX_WAIT, &a->wait) ||
             !scn_ld_str(L, g[IK_MAILBOX], SCN_SC_MAILBOX, &a->mailbox) ||
             !scn_ld_str(L, g[IK_PATTERN], SCN_SC_TEXT, &a->pattern) ||
             !scn_ld_str(L, g[IK_CRITERIA], SCN_SC_CRITERIA, &a->criteria) ||
@@ -266,6 +272,7 @@ static bool scn_read_imap(struct scn_ctx *C, const cJSON *item, struct scn_check
             return false;
         }
         a->store_mode = (enum scn_store_mode)mode;
+        if (op == SCN_IMAP_IDLE && !g[IK_FOR]) a->wait = 30 * SIM_US_PER_MIN;
         if (op == SCN_IMAP_LIST && !a->pattern) a->pattern = ms_xstrdup("*");
         if (op == SCN_IMAP_SEARCH && !a->criteria) a->criteria = ms_xstrdup("ALL");
         if ((imap_allowed[op] & IM(IK_SET)) && !a->set) a->set = ms_xstrdup("1:*");
@@ -441,6 +448,14 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
             !scn_ld_bool(L, f[AK_RETR_DELE], &x->retr_after_dele)) {
             return false;
         }
+        bool logout = true;
+        if (!scn_ld_bool(L, f[AK_LOGOUT], &logout)) return false;
+        if (proto != SCN_PROTO_IMAP && f[AK_LOGOUT]) {
+            scn_ld_push_key(L, "logout");
+            return scn_ld_err(L, f[AK_LOGOUT], true,
+                              "\"logout\" is for IMAP (a POP3 session ends with QUIT, RFC 1939 6)");
+        }
+        x->stay = !logout;
         if (proto == SCN_PROTO_IMAP && f[AK_RETR_DELE]) {
             scn_ld_push_key(L, "retr_after_dele");
             return scn_ld_err(L, f[AK_RETR_DELE], true, "\"retr_after_dele\" is for POP3");

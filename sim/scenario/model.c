@@ -49,6 +49,9 @@ const char *const scn_imap_op_names[SCN_IMAP_OP_COUNT] = {
     [SCN_IMAP_STORE_FLAGS] = "store_flags",
     [SCN_IMAP_CREATE] = "create",
     [SCN_IMAP_LOGOUT] = "logout",
+    [SCN_IMAP_NOOP] = "noop",
+    [SCN_IMAP_IDLE] = "idle",
+    [SCN_IMAP_WAIT] = "wait",
 };
 
 const char *const scn_webmail_op_names[SCN_WEBMAIL_OP_COUNT] = {

@@ -346,6 +346,7 @@ static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s, const 
         if (c->proto == SCN_PROTO_POP3) scn_jw_str(w, "mode", c->pop3_mode == SCN_POP3_KEEP ? "keep" : "delete");
         if (c->password) scn_jw_str(w, "password", c->password);
         if (c->retr_after_dele) scn_jw_b(w, "retr_after_dele", true);
+        if (c->stay) scn_jw_b(w, "logout", false);
         if (c->proto != SCN_PROTO_IMAP || c->n_imap == 0) break;
         scn_jw_key(w, "imap");
         scn_jw_open(w, '[');
@@ -361,6 +362,10 @@ static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s, const 
             if (m->set) scn_jw_str(w, "set", m->set);
             if (m->uid) scn_jw_b(w, "uid", true);
             if (m->part) scn_jw_str(w, "part", m->part);
+            if (m->op == SCN_IMAP_IDLE || m->op == SCN_IMAP_WAIT) {
+                char d[32];
+                scn_jw_str(w, "for", dur_format(m->wait, d, sizeof d));
+            }
             if (m->n_flags) {
                 scn_jw_strv(w, "flags", m->flags, m->n_flags);
                 scn_jw_str(w, "mode", modes[m->store_mode]);
@@ -787,14 +792,15 @@ static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct s
             scn_buf_printf(b, "%s server=%zu user_index=%zu device=%zu proto=%d pop3_mode=%d n_imap=%zu\n", p,
                            x->server, x->user_index, x->device, (int)x->proto, (int)x->pop3_mode, x->n_imap);
             if (x->retr_after_dele) scn_buf_printf(b, "%s retr_after_dele=1\n", p);
+            if (x->stay) scn_buf_printf(b, "%s stay=1\n", p);
             if (x->password) {
                 snprintf(k, sizeof k, "%s.password", p);
                 scn_dump_str(b, k, x->password);
             }
             for (size_t j = 0; j < x->n_imap; j++) {
                 const struct scn_imap_action *m = &x->imap[j];
-                scn_buf_printf(b, "%s.imap[%zu] op=%s uid=%d mode=%d\n", p, j, scn_imap_op_names[m->op], m->uid,
-                               (int)m->store_mode);
+                scn_buf_printf(b, "%s.imap[%zu] op=%s uid=%d mode=%d wait=%lld\n", p, j, scn_imap_op_names[m->op],
+                               m->uid, (int)m->store_mode, (long long)m->wait);
                 snprintf(k, sizeof k, "%s.imap[%zu].mailbox", p, j);
                 scn_dump_str(b, k, m->mailbox);
                 snprintf(k, sizeof k, "%s.imap[%zu].pattern", p, j);

@@ -41,6 +41,7 @@
                                                    * transfers of a scenario */
 #define SCN_MAX_TEXT_BYTES   (1u * 1024u * 1024u)  /* a body, html or narration */
 #define SCN_MAX_TIME         (366 * SIM_US_PER_DAY) /* latest action, longest give-up */
+#define SCN_IMAP_MAX_WAIT    SIM_US_PER_DAY         /* an IMAP "idle" or "wait" step */
 
 /* ------------------------------------------------------------------ hosts */
 
@@ -273,6 +274,9 @@ enum scn_imap_op {
     SCN_IMAP_STORE_FLAGS,  /* STORE set +FLAGS/-FLAGS/FLAGS (flags) */
     SCN_IMAP_CREATE,       /* CREATE mailbox */
     SCN_IMAP_LOGOUT,       /* LOGOUT (also implied at the end of the list) */
+    SCN_IMAP_NOOP,         /* NOOP: the server's updates since the last command */
+    SCN_IMAP_IDLE,         /* IDLE until an update arrives or "for" has passed (RFC 2177) */
+    SCN_IMAP_WAIT,         /* no command for "for": the user reads, the session stays */
     SCN_IMAP_OP_COUNT
 };
 extern const char *const scn_imap_op_names[SCN_IMAP_OP_COUNT];
@@ -292,6 +296,8 @@ struct scn_imap_action {
     char **flags;    /* STORE_FLAGS: e.g. "\\Seen", "\\Flagged", "$Lecture" */
     size_t n_flags;
     enum scn_store_mode store_mode; /* STORE_FLAGS (default ADD) */
+    sim_us wait;     /* IDLE: longest time idling (default 30m, RFC 2177 §3's
+                      * re-issue bound); WAIT: how long (required) */
 };
 
 struct scn_check_mail {
@@ -308,6 +314,9 @@ struct scn_check_mail {
     struct scn_imap_action *imap;          /* IMAP: in order; empty means
                                             * select INBOX, fetch headers */
     size_t n_imap;
+    bool stay;                             /* IMAP "logout": false: no LOGOUT after
+                                            * the steps; the session stays until
+                                            * the server's autologout */
 };
 
 enum scn_webmail_op { SCN_WEBMAIL_INBOX, SCN_WEBMAIL_READ, SCN_WEBMAIL_SEND, SCN_WEBMAIL_OP_COUNT };

@@ -169,10 +169,65 @@ static void test_hostile_server(void **state)
     imap_client_free(c);
 }
 
+/* IDLE (RFC 2177) against the server engine: "+ idling", an update while
+ * idling reported as it comes, DONE, the tagged OK; NOOP answered. */
+static void test_idle_and_noop(void **state)
+{
+    (void)state;
+    struct mbox_store *st = mbox_store_new(1);
+    imap_t_fixture_bob(st);
+    struct imap_server *s = imap_t_server(st);
+    struct imap_client *c = imap_client_new(NULL);
+    imap_client_login(c, "bob", "secret");
+    imap_client_select(c, "INBOX");
+    imap_client_idle_start(c);
+    struct imap_t_out ev = {0}, wire = {0};
+    imap_t_add(&ev, "", 0);
+    imap_t_add(&wire, "", 0);
+    bool done_sent = false, noop_sent = false;
+    for (int round = 0; round < 1000; round++) {
+        const char *p;
+        size_t n = imap_server_out(s, &p);
+        if (n) {
+            imap_client_recv(c, p, n);
+            imap_server_out_done(s, n);
+        }
+        n = imap_client_out(c, &p);
+        if (n) {
+            size_t used = imap_server_recv(s, p, n);
+            imap_t_add(&wire, p, used);
+            imap_client_out_done(c, used);
+        }
+        dump_events(c, &ev);
+        if (imap_client_idling(c) && !done_sent) {
+            assert_false(imap_client_idle(c)); /* IDLE is still in flight */
+            assert_true(imap_client_idle_done(c));
+            assert_false(imap_client_idle_done(c)); /* once only */
+            done_sent = true;
+        }
+        if (done_sent && !noop_sent && imap_client_idle(c)) {
+            assert_int_equal(imap_client_noop(c), 1);
+            noop_sent = true;
+        }
+    }
+    assert_true(done_sent && noop_sent);
+    assert_non_null(strstr(wire.p, "A003 IDLE\r\nDONE\r\nA004 NOOP\r\n"));
+    assert_non_null(strstr(ev.p, "|idling|"));
+    assert_non_null(strstr(ev.p, "|IDLE|OK|"));
+    assert_non_null(strstr(ev.p, "|NOOP|OK|"));
+    assert_false(imap_client_idling(c));
+    free(ev.p);
+    free(wire.p);
+    imap_client_free(c);
+    imap_server_free(s);
+    mbox_store_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipe_every_split),
+        cmocka_unit_test(test_idle_and_noop),
         cmocka_unit_test(test_quoting_ic2),
         cmocka_unit_test(test_hostile_server),
     };
