@@ -238,9 +238,18 @@ static void test_full_model_fields(void **state)
     a = &s->timeline[16];
     assert_int_equal(a->kind, SCN_ACT_CHECK_MAIL);
     assert_int_equal(a->u.check.proto, SCN_PROTO_IMAP);
-    assert_int_equal(a->u.check.n_imap, 13);
+    assert_int_equal(a->u.check.n_imap, 17);
     assert_string_equal(a->u.check.imap[0].pattern, "*");
     assert_string_equal(a->u.check.imap[5].criteria, "ALL");
+    /* noop, idle (default 30m), idle for 2m, wait 30s, then logout. */
+    assert_int_equal(a->u.check.imap[12].op, SCN_IMAP_NOOP);
+    assert_int_equal(a->u.check.imap[13].op, SCN_IMAP_IDLE);
+    assert_int_equal(a->u.check.imap[13].wait, 30 * SIM_US_PER_MIN);
+    assert_int_equal(a->u.check.imap[14].wait, 2 * SIM_US_PER_MIN);
+    assert_int_equal(a->u.check.imap[15].op, SCN_IMAP_WAIT);
+    assert_int_equal(a->u.check.imap[15].wait, 30 * SIM_US_PER_S);
+    assert_false(a->u.check.stay);
+    assert_true(s->timeline[17].u.check.stay); /* "logout": false */
     assert_string_equal(a->u.check.imap[10].set, "1:*");
     assert_int_equal(a->u.check.imap[10].store_mode, SCN_STORE_REMOVE);
     assert_true(a->u.check.imap[8].uid);
