@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "mail/world.h"
+#include "scenario/scenario.h"
 #include "trace/transcript.h"
 #include "ui/ui_int.h"
 
@@ -181,6 +182,73 @@ static void test_every_lesson_at_both_sizes(void **state)
     }
 }
 
+/* Scenarios nobody positioned by hand: random but valid ones of 2 to 12
+ * hosts (scn_generate), placed by role (ui_place.c), drawn at 1920x1080 at
+ * their first step and halfway. In the network panel no host text may meet
+ * another, or an icon, or be cut off. */
+static void test_generated_networks(void **state)
+{
+    (void)state;
+    size_t checked = 0;
+    for (uint64_t seed = 1; seed <= 400 && checked < 24; seed++) {
+        struct scn_gen_opts o = scn_gen_opts_default();
+        o.domains = 1 + (unsigned)(seed % 3);
+        o.users = 1 + (unsigned)(seed / 3 % 2);
+        o.messages = 2;
+        o.faults = false;
+        struct scn_scenario *s = scn_generate(seed, &o);
+        assert_non_null(s);
+        if (s->n_hosts < 2 || s->n_hosts > 12) {
+            scn_free(s);
+            continue;
+        }
+        struct ms_error err;
+        memset(&err, 0, sizeof err);
+        struct trace *tr = world_simulate(s, true, &err);
+        if (!tr) fail_msg("generated seed %llu: %s", (unsigned long long)seed, err.msg);
+        struct ui_model *m = ui_model_new(tr, s);
+        struct ui_gfx *g = ui_gfx_new_offscreen(1920, 1080, &err);
+        assert_non_null(g);
+        ui_gfx_record(g, true);
+        struct ui_view v;
+        ui_view_init(&v);
+        char name[64];
+        snprintf(name, sizeof name, "generated seed %llu (%zu hosts)", (unsigned long long)seed,
+                 s->n_hosts);
+        size_t steps[2] = {0, ui_model_steps(m) / 2};
+        for (size_t i = 0; i < 2; i++) {
+            ui_view_seek(&v, m, steps[i]);
+            ui_draw(g, m, &v, NULL);
+            size_t n;
+            const struct ui_box *bx = ui_gfx_boxes(g, &n);
+            for (size_t a = 0; a < n; a++) {
+                const struct ui_box *A = &bx[a];
+                if (A->kind != UI_BOX_TEXT || !visible(A) || strcmp(A->role, "net") != 0) continue;
+                if (cut(A) && !A->ellipsis)
+                    problem("%s step %zu: \"%s\" is cut off by the network panel", name, steps[i], A->text);
+                for (size_t b = 0; b < n; b++) {
+                    const struct ui_box *B = &bx[b];
+                    if (b == a || B->kind == UI_BOX_PACKET || !visible(B)) continue;
+                    if (B->kind == UI_BOX_TEXT && (strcmp(B->role, "net") != 0 || b < a)) continue;
+                    if (boxes_meet(A, B))
+                        problem("%s step %zu: \"%s\" meets %s\"%s\"", name, steps[i], A->text,
+                                B->kind == UI_BOX_TEXT ? "" : "the icon of ", B->text);
+                }
+            }
+        }
+        ui_gfx_free(g);
+        ui_model_free(m);
+        trace_free(tr);
+        scn_free(s);
+        checked++;
+    }
+    assert_true(checked >= 12);
+    if (n_problems) {
+        fprintf(stderr, "%s", problems);
+        fail_msg("%zu layout problems in generated networks (the first 30 above)", n_problems);
+    }
+}
+
 /* The recorded capital height is what the pixels show: "H0" drawn alone in
  * white on black, its rows with ink counted. */
 static void test_cap_height_matches_pixels(void **state)
@@ -226,6 +294,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cap_height_matches_pixels),
         cmocka_unit_test(test_every_lesson_at_both_sizes),
+        cmocka_unit_test(test_generated_networks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
