@@ -33,20 +33,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Fill err with where and msg. */
-static void ui_export_err(struct ms_error *err, const char *where, const char *msg)
-{
-    if (!err) return;
-    memset(err, 0, sizeof *err);
-    err->code = 1;
-    size_t n = strlen(where);
-    n = n < sizeof err->where - 1 ? n : sizeof err->where - 1;
-    memcpy(err->where, where, n);
-    n = strlen(msg);
-    n = n < sizeof err->msg - 1 ? n : sizeof err->msg - 1;
-    memcpy(err->msg, msg, n);
-}
-
 /* ---- PNG ------------------------------------------------------------------- */
 
 struct ui_png_io {
@@ -76,7 +62,7 @@ int ui_png_write(const char *path, const void *pixels, int w, int h, int pitch, 
     io.f = fopen(path, "wb");
     if (!io.f) {
         snprintf(msg, sizeof msg, "cannot write %s: %s", path, strerror(errno));
-        ui_export_err(err, "png", msg);
+        ui_err(err, "png", msg);
         return -1;
     }
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &io, ui_png_error,
@@ -86,7 +72,7 @@ int ui_png_write(const char *path, const void *pixels, int w, int h, int pitch, 
         png_destroy_write_struct(&png, NULL);
         fclose(io.f);
         snprintf(msg, sizeof msg, "cannot write %s: out of memory", path);
-        ui_export_err(err, "png", msg);
+        ui_err(err, "png", msg);
         return -1;
     }
     /* volatile: read after a longjmp from libpng. */
@@ -96,7 +82,7 @@ int ui_png_write(const char *path, const void *pixels, int w, int h, int pitch, 
         free(rows);
         fclose(io.f);
         snprintf(msg, sizeof msg, "cannot write %s: %s", path, io.why[0] ? io.why : "libpng failed");
-        ui_export_err(err, "png", msg);
+        ui_err(err, "png", msg);
         return -1;
     }
     png_init_io(png, io.f);
@@ -115,7 +101,7 @@ int ui_png_write(const char *path, const void *pixels, int w, int h, int pitch, 
     free(rows);
     if (fclose(io.f) != 0) {
         snprintf(msg, sizeof msg, "cannot write %s: %s", path, strerror(errno));
-        ui_export_err(err, "png", msg);
+        ui_err(err, "png", msg);
         return -1;
     }
     return 0;
@@ -186,14 +172,14 @@ static pid_t ui_ffmpeg_start(const char *ffmpeg, const char *path, int w, int h,
     argv[n] = NULL;
     int fds[2];
     if (pipe(fds) != 0) {
-        ui_export_err(err, "video", "cannot create a pipe to ffmpeg");
+        ui_err(err, "video", "cannot create a pipe to ffmpeg");
         return -1;
     }
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
         close(fds[1]);
-        ui_export_err(err, "video", "cannot start ffmpeg (fork failed)");
+        ui_err(err, "video", "cannot start ffmpeg (fork failed)");
         return -1;
     }
     if (pid == 0) {
@@ -245,7 +231,7 @@ static int ui_export_encode(struct ui_export *x, struct ms_error *err)
             char msg[3200];
             snprintf(msg, sizeof msg, "ffmpeg stopped reading frames for %s (see its message above)",
                      x->path);
-            ui_export_err(err, "video", msg);
+            ui_err(err, "video", msg);
             return -1;
         }
         off += (size_t)k;
@@ -288,7 +274,7 @@ static struct ui_export *ui_export_new(int w, int h, struct ms_error *err)
     pthread_mutex_init(&x->mu, NULL);
     pthread_cond_init(&x->cv, NULL);
     if (pthread_create(&x->thread, NULL, ui_export_main, x) != 0) {
-        ui_export_err(err, "export", "cannot start the encoding thread");
+        ui_err(err, "export", "cannot start the encoding thread");
         pthread_mutex_destroy(&x->mu);
         pthread_cond_destroy(&x->cv);
         free(x->buf);
@@ -304,11 +290,11 @@ struct ui_export *ui_export_frames(const char *dir, int w, int h, int level, str
     char msg[3200];
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         snprintf(msg, sizeof msg, "--export-frames: cannot create %s: %s", dir, strerror(errno));
-        ui_export_err(err, "export", msg);
+        ui_err(err, "export", msg);
         return NULL;
     }
     if (strlen(dir) >= sizeof ((struct ui_export *)0)->dir) {
-        ui_export_err(err, "export", "--export-frames: the folder name is too long");
+        ui_err(err, "export", "--export-frames: the folder name is too long");
         return NULL;
     }
     struct ui_export *x = ui_export_new(w, h, err);
@@ -325,15 +311,15 @@ struct ui_export *ui_export_video(const char *path, int w, int h, double rate,
     if (ui_video_kind(path) < 0) {
         snprintf(msg, sizeof msg, "--export-video: %s: the name must end in .mp4, .webm or .gif",
                  path);
-        ui_export_err(err, "video", msg);
+        ui_err(err, "video", msg);
         return NULL;
     }
     if (strlen(path) >= sizeof ((struct ui_export *)0)->path) {
-        ui_export_err(err, "video", "--export-video: the file name is too long");
+        ui_err(err, "video", "--export-video: the file name is too long");
         return NULL;
     }
     if (!ui_ffmpeg_find(ffmpeg, sizeof ffmpeg)) {
-        ui_export_err(err, "video",
+        ui_err(err, "video",
                       "--export-video needs the ffmpeg program, which is not on PATH: install "
                       "Debian's ffmpeg package (apt-get install ffmpeg)");
         return NULL;
@@ -359,7 +345,7 @@ int ui_export_frame(struct ui_export *x, const struct ui_gfx *g, size_t step, st
     int w, h, pitch;
     const unsigned char *px = ui_gfx_pixels(g, &w, &h, &pitch);
     if (!px || w != x->w || h != x->h) {
-        ui_export_err(err, "export", "the frame's size changed during the export");
+        ui_err(err, "export", "the frame's size changed during the export");
         return -1;
     }
     pthread_mutex_lock(&x->mu);
@@ -408,7 +394,7 @@ int ui_export_close(struct ui_export *x, struct ms_error *err)
             else
                 snprintf(msg, sizeof msg, "--export-video: ffmpeg failed to write %s (exit %d)",
                          x->path, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-            ui_export_err(err, "video", msg);
+            ui_err(err, "video", msg);
             rc = -1;
         }
     }

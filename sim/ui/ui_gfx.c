@@ -28,8 +28,7 @@ static const char *const ui_font_families[UI_F_COUNT] = {"DejaVu Sans", "DejaVu 
 static const char *const ui_font_files[UI_F_COUNT] = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
                                                       "DejaVuSansMono.ttf"};
 
-/* Fill err with where and msg (cut to fit). */
-static void ui_err(struct ms_error *err, const char *where, const char *msg)
+void ui_err(struct ms_error *err, const char *where, const char *msg)
 {
     if (!err) return;
     memset(err, 0, sizeof *err);

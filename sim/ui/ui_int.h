@@ -382,6 +382,9 @@ enum ui_mode ui_key_mode(const struct ui_view *v);
  * Returns false when no entry matches. */
 bool ui_key_dispatch(struct ui_win *w, SDL_Keycode k, uint16_t mod);
 
+/* Fill err (when not NULL) with where and msg, cut to fit. Can't fail. */
+void ui_err(struct ms_error *err, const char *where, const char *msg);
+
 /* ---- frames out (ui_export.c) ------------------------------------------------------ */
 
 /* zlib levels for PNG files: fast (the default: about 4x faster to write than
