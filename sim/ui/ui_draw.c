@@ -50,13 +50,24 @@ float ui_px(const struct ui_frame *f, float base)
 void ui_first_line(const uint8_t *p, size_t len, char *out, size_t max)
 {
     size_t o = 0;
-    for (size_t i = 0; i < len && p[i] != '\r' && p[i] != '\n'; i++) {
-        if (o + 4 >= max) {
+    for (size_t i = 0; i < len; i++) {
+        /* The line ends at CRLF, or at a LF that ends the bytes; a bare CR
+         * or LF inside is shown as the transcript shows it (\x0A): the
+         * bytes that smuggle a second message must be visible. */
+        if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n') break;
+        if ((p[i] == '\n' || p[i] == '\r') && i + 1 == len) break;
+        if (o + 8 >= max) {
             memcpy(out + o, "...", 3);
             o += 3;
             break;
         }
-        out[o++] = p[i] == '\t' ? ' ' : (p[i] >= 32 && p[i] < 127) ? (char)p[i] : '.';
+        if (p[i] == '\t') {
+            out[o++] = ' ';
+        } else if (p[i] < 32 || p[i] == 127) {
+            o += (size_t)snprintf(out + o, max - o, "\\x%02X", p[i]);
+        } else {
+            out[o++] = p[i] < 127 ? (char)p[i] : '.';
+        }
     }
     out[o] = '\0';
 }
