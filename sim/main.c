@@ -28,6 +28,7 @@ static void usage(FILE *f)
             "usage: mailsim [LESSON | FILE.json]             the lecture window\n"
             "       mailsim --pick                           the window, choosing a lesson first\n"
             "       mailsim --list                           every lesson: number, name, title\n"
+            "       mailsim --check FILE.json...             load and check lessons, run nothing\n"
             "       mailsim --transcript [FILE.json]         the textbook C:/S: dialogue\n"
             "       mailsim --headless [FILE.json]           every trace record, one per line\n"
             "       mailsim --pcap OUT.pcap [FILE.json]      exports (also --export-mermaid OUT.md,\n"
