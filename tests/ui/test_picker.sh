@@ -12,27 +12,7 @@
 # the PNGs are kept in $BUILD/test-logs for a look.
 # A missing Xvfb or xdotool fails the test with the command that installs it.
 set -u
-BUILD=${MAILSIM_BUILD:-build}
-BIN=$BUILD/san/mailsim
-[ -x "$BIN" ] || BIN=./mailsim
-[ -x "$BIN" ] || { echo "FAIL: no mailsim binary (run make first)"; exit 1; }
-export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0}"
-
-for tool in Xvfb xdotool; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "FAIL: $tool is not installed (make deps-test installs it)"; exit 1
-    fi
-done
-
-fail() { echo "FAIL: $*"; exit 1; }
-tmp=$(mktemp -d)
-XPID=""; MPID=""
-cleanup() {
-    [ -n "$MPID" ] && kill "$MPID" 2>/dev/null
-    [ -n "$XPID" ] && kill "$XPID" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+. tests/ui/xvfb.inc.sh
 
 # Rendered frames of the picker (no display needed).
 mkdir -p "$BUILD/test-logs"
@@ -44,19 +24,7 @@ for size in 1920x1080 1280x720; do
 done
 echo "ok: the picker rendered at 1920x1080 and 1280x720 ($BUILD/test-logs/picker-*.png)"
 
-Xvfb -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 3>"$tmp/display" >"$tmp/xvfb.log" 2>&1 &
-XPID=$!
-i=0
-until [ -s "$tmp/display" ]; do
-    i=$((i + 1)); [ $i -gt 100 ] && fail "Xvfb did not report a display: $(cat "$tmp/xvfb.log")"
-    sleep 0.1
-done
-export DISPLAY=":$(head -n 1 "$tmp/display")"
-i=0
-until xdotool getmouselocation >/dev/null 2>&1; do
-    i=$((i + 1)); [ $i -gt 100 ] && fail "Xvfb did not start: $(cat "$tmp/xvfb.log")"
-    sleep 0.1
-done
+xvfb_start
 
 title() { xdotool getwindowname "$wid"; }
 wait_title() { # a pattern (grep -E), up to 10 s

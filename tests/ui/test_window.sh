@@ -6,27 +6,7 @@
 #   - with no display, mailsim says so in one line and prints the transcript.
 # A missing Xvfb or xdotool fails the test with the command that installs it.
 set -u
-BUILD=${MAILSIM_BUILD:-build}
-BIN=$BUILD/san/mailsim
-[ -x "$BIN" ] || BIN=./mailsim
-[ -x "$BIN" ] || { echo "FAIL: no mailsim binary (run make first)"; exit 1; }
-export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0}"
-
-for tool in Xvfb xdotool; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "FAIL: $tool is not installed (make deps-test installs it)"; exit 1
-    fi
-done
-
-fail() { echo "FAIL: $*"; exit 1; }
-tmp=$(mktemp -d)
-XPID=""; MPID=""
-cleanup() {
-    [ -n "$MPID" ] && kill "$MPID" 2>/dev/null
-    [ -n "$XPID" ] && kill "$XPID" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+. tests/ui/xvfb.inc.sh
 
 # 1. No display: one line saying so, then the transcript on stdout.
 LESSON=scenarios/01-alice-to-bob.json
@@ -45,22 +25,8 @@ grep -q "^mailsim: no display" "$tmp/err" || fail "stderr does not say 'no displ
 grep -q "C: EHLO" "$tmp/out" || fail "the lesson's transcript has no EHLO line"
 echo "ok: make run without a display prints the lesson's dialogue"
 
-# 2. Xvfb picks a free display itself (-displayfd), so parallel runs of this
-# test, or another X server, never collide on a display number.
-Xvfb -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 3>"$tmp/display" >"$tmp/xvfb.log" 2>&1 &
-XPID=$!
-i=0
-until [ -s "$tmp/display" ]; do
-    i=$((i + 1)); [ $i -gt 100 ] && fail "Xvfb did not report a display: $(cat "$tmp/xvfb.log")"
-    sleep 0.1
-done
-d=$(head -n 1 "$tmp/display")
-export DISPLAY=":$d"
-i=0
-until xdotool getmouselocation >/dev/null 2>&1; do
-    i=$((i + 1)); [ $i -gt 100 ] && fail "Xvfb did not start: $(cat "$tmp/xvfb.log")"
-    sleep 0.1
-done
+# 2. A virtual display, then the window on it.
+xvfb_start
 
 # Start mailsim on the Xvfb display. On a loaded machine a fresh Xvfb has
 # refused SDL's first connection now and then (SDL: "x11 not available")
