@@ -605,6 +605,10 @@ struct scn_gen_opts {
     unsigned messages;  /* send actions (default 1..12) */
     bool faults;        /* hosts and links going down and up, loss (default on
                          * via scn_gen_opts_default) */
+    bool fetch;         /* every device then fetches its owner's mail: even
+                         * users with POP3, keeping it on the server (a local
+                         * inbox on the device beside the server's mailbox),
+                         * odd users with IMAP (default off) */
 };
 /* Default generator options: everything chosen from the seed, faults on. */
 struct scn_gen_opts scn_gen_opts_default(void);
