@@ -14,12 +14,14 @@
  * alone for want of room). The test also asserts that the
  * scenarios drew what it is about: laptop inbox cards beside their
  * server's, and queue cards. A failure names the seed, size, step and the
- * two things that meet; MAILSIM_LAYOUT_ALL=1 prints every one. */
+ * two things that meet; MAILSIM_LAYOUT_ALL=1 prints every one. The example
+ * lessons of docs/authoring.md get the same checks at every 10th step. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,10 +258,62 @@ static void test_generated_cards(void **state)
            checked, sn.frames, sn.cards, sn.local_inbox_beside_server, sn.queues, n_dropped);
 }
 
+/* The example lessons of docs/authoring.md (every .json in docs/examples), drawn
+ * like the generated ones at every 10th step: cards inside the panel, off
+ * every other text and icon, and at 1920x1080 never dropped. */
+static void test_example_cards(void **state)
+{
+    (void)state;
+    glob_t gl;
+    assert_int_equal(glob("docs/examples/*.json", 0, NULL, &gl), 0);
+    assert_true(gl.gl_pathc >= 5);
+    struct seen sn = {0};
+    n_problems = 0;
+    problems[0] = '\0';
+    for (size_t i = 0; i < gl.gl_pathc; i++) {
+        struct scn_error serr;
+        struct scn_scenario *s = scn_load_file(gl.gl_pathv[i], NULL, &serr);
+        if (!s) fail_msg("%s", serr.text);
+        struct ms_error err;
+        memset(&err, 0, sizeof err);
+        struct trace *tr = world_simulate(s, true, &err);
+        if (!tr) fail_msg("%s: %s", gl.gl_pathv[i], err.msg);
+        struct ui_model *m = ui_model_new(tr, s);
+        static const struct {
+            int w, h;
+            const char *name;
+        } sizes[] = {{1920, 1080, "1920x1080"}, {1280, 720, "1280x720"}};
+        for (size_t z = 0; z < MS_ARRAY_LEN(sizes); z++) {
+            struct ui_gfx *g = ui_gfx_new_offscreen(sizes[z].w, sizes[z].h, &err);
+            assert_non_null(g);
+            ui_gfx_record(g, true);
+            struct ui_view v;
+            ui_view_init(&v);
+            for (size_t k = 0; k <= ui_model_steps(m); k += 10) {
+                ui_view_seek(&v, m, k);
+                ui_draw(g, m, &v, NULL);
+                check_frame(g, gl.gl_pathv[i], sizes[z].name, k, &sn);
+                check_shown(g, m, k, gl.gl_pathv[i], sizes[z].name, sizes[z].h >= 1080);
+            }
+            ui_gfx_free(g);
+        }
+        ui_model_free(m);
+        trace_free(tr);
+        scn_free(s);
+    }
+    globfree(&gl);
+    if (n_problems) {
+        fprintf(stderr, "%s", problems);
+        fail_msg("%zu card layout problems in the examples (the first 30 above)", n_problems);
+    }
+    if (sn.local_inbox_beside_server == 0) fail_msg("no example showed a Local Inbox beside a server's INBOX");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generated_cards),
+        cmocka_unit_test(test_example_cards),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
