@@ -94,6 +94,10 @@ static inline void *line_evq_push(struct line_evq *q)
     size_t i = (q->head + q->count++) & (q->cap - 1);
     return q->slots + i * q->size;
 }
+/* Double the capacity, keeping the events in order and the borrowed slot
+ * (for an engine whose events per call grow with the work, such as an SMTP
+ * client's recipients). Aborts only if memory is exhausted. */
+void line_evq_grow(struct line_evq *q);
 /* Take the head event into the borrowed slot and return it (valid until the
  * next take); NULL when the ring is empty. */
 void *line_evq_take(struct line_evq *q);

@@ -119,6 +119,20 @@ static inline size_t line_sess_write(struct line_sess *ss, const char *p, size_t
     line_sess_commit(ss, n);
     return n;
 }
+/* Room at the tail without moving what waits (line_sess_reserve() may
+ * compact; an engine whose events point into its output uses this room). */
+static inline size_t line_sess_tail_room(const struct line_sess *ss)
+{
+    return ss->out_cap - ss->out_tail;
+}
+/* Move what waits to the start of the buffer. Can't fail. */
+static inline void line_sess_compact(struct line_sess *ss)
+{
+    if (ss->out_head == 0) return;
+    memmove(ss->out, ss->out + ss->out_head, line_sess_pending(ss));
+    ss->out_tail -= ss->out_head;
+    ss->out_head = 0;
+}
 /* Append formatted text (cut at the ceiling). Returns the bytes written. */
 size_t line_sess_printf(struct line_sess *ss, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 size_t line_sess_vprintf(struct line_sess *ss, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -128,12 +142,17 @@ static inline size_t line_sess_out(const struct line_sess *ss, const char **out)
     *out = ss->out ? ss->out + ss->out_head : "";
     return line_sess_pending(ss);
 }
-/* The caller sent n of them. Ends a public call: settles the session log. */
-static inline void line_sess_out_done(struct line_sess *ss, size_t n)
+/* The caller sent n of them (n <= line_sess_pending()). Can't fail. */
+static inline void line_sess_sent(struct line_sess *ss, size_t n)
 {
     ss->out_head += n;
     if (ss->out_head == ss->out_tail) ss->out_head = ss->out_tail = 0;
     line_log_sent(&ss->log, n);
+}
+/* line_sess_sent(), ending the public call: settles the session log. */
+static inline void line_sess_out_done(struct line_sess *ss, size_t n)
+{
+    line_sess_sent(ss, n);
     line_log_settle(&ss->log);
 }
 /* Forget the output not yet sent (a timeout, a protocol failure): it never
@@ -177,9 +196,9 @@ static inline void line_sess_raw(struct line_sess *ss, const char *p, size_t n, 
 }
 
 /* The one recv loop: feed in[0..len) to the engine eng through p, line by
- * line, while p->can_read(eng). Returns the bytes consumed; ends the public
- * call (settles the session log). Inline so each engine's callbacks are
- * called directly. */
+ * line, while p->can_read(eng). Returns the bytes consumed. The engine ends
+ * its public call with line_log_settle() (after any output it adds). Inline
+ * so each engine's callbacks are called directly. */
 static inline size_t line_sess_recv(struct line_sess *ss, const struct line_proto *p, void *eng,
                                     const char *in, size_t len)
 {
@@ -209,16 +228,17 @@ static inline size_t line_sess_recv(struct line_sess *ss, const struct line_prot
             off = len;
         }
     }
-    line_log_settle(&ss->log);
     return off;
 }
 
 /* ---- events ------------------------------------------------------------------ */
 
 /* A cleared event slot at the tail of the ring, of size (the engine's
- * constant slot size, so the clear is inlined). The ring must not be full. */
+ * constant slot size, so the clear is inlined). A full ring doubles (a
+ * server asserts first that its ring never fills: its recv stops reading). */
 static inline void *line_sess_event(struct line_sess *ss, size_t size)
 {
+    if (ss->evq.count == ss->evq.cap) line_evq_grow(&ss->evq);
     void *e = line_evq_push(&ss->evq);
     memset(e, 0, size);
     return e;
@@ -235,6 +255,11 @@ static inline void *line_sess_take(struct line_sess *ss, size_t size)
     q->head = (q->head + 1) & (q->cap - 1);
     q->count--;
     return borrowed;
+}
+/* Event i of those waiting (0 = the head); size as for line_sess_event(). */
+static inline void *line_sess_event_at(struct line_sess *ss, size_t i, size_t size)
+{
+    return ss->evq.slots + ((ss->evq.head + i) & (ss->evq.cap - 1)) * size;
 }
 /* Take the head event in place: its slot, valid only until the next event
  * is pushed, for an engine that copies it out at once; NULL when none waits. */

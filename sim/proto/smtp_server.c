@@ -361,7 +361,7 @@ static void srv_step_begin(struct smtp_server *s)
 static void srv_step_end(struct smtp_server *s)
 {
     size_t n = line_sess_events(&s->ss);
-    for (size_t i = s->step_ev0; i < n; i++) ((struct smtp_event *)line_evq_at(&s->ss.evq, i))->after = s->st;
+    for (size_t i = s->step_ev0; i < n; i++) ((struct smtp_event *)line_sess_event_at(&s->ss, i, sizeof(struct smtp_event)))->after = s->st;
     s->step_ev0 = n;
     line_log_settle(&s->ss.log);
 }
