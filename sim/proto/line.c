@@ -423,3 +423,8 @@ bool line_ended_by_lf(const struct line_reader *r)
 {
     return r->ready && r->lf_ended;
 }
+
+bool line_partial(const struct line_reader *r)
+{
+    return !r->ready && (r->len > 0 || r->discarding);
+}

@@ -66,6 +66,8 @@ const char *line_get(const struct line_reader *r, size_t *len);
 /* True when the framed line holds a bare CR, bare LF or NUL. */
 bool line_has_bare_eol(const struct line_reader *r);
 bool line_has_nul(const struct line_reader *r);
+/* True when bytes of a line not yet ended are held. */
+bool line_partial(const struct line_reader *r);
 /* True when the framed line was ended by a bare LF (line_set_lf_ends). */
 bool line_ended_by_lf(const struct line_reader *r);
 
