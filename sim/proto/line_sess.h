@@ -115,7 +115,7 @@ static inline size_t line_sess_write(struct line_sess *ss, const char *p, size_t
     size_t room;
     char *t = line_sess_reserve(ss, n, &room);
     if (n > room) n = room;
-    memcpy(t, p, n);
+    if (n) memcpy(t, p, n); /* memcpy with a NULL source is undefined even for 0 bytes */
     line_sess_commit(ss, n);
     return n;
 }
