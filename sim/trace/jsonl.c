@@ -115,6 +115,38 @@ static int jsonl_str(FILE *f, const char *key, const char *s)
     return jsonl_write_string(f, s, strlen(s));
 }
 
+/* Names of the TRACE_LF_* bits, for the "flags" array of a line. */
+static const struct {
+    unsigned bit;
+    const char *name;
+} jsonl_line_flags[] = {
+    {TRACE_LF_DATA, "data"}, {TRACE_LF_OK, "ok"},     {TRACE_LF_ERR, "err"},
+    {TRACE_LF_DATA_END, "data_end"}, {TRACE_LF_CONT, "cont"},
+};
+
+/* A protocol line's typed fields: "verb" (or null), "code" (or null),
+ * "flags" (names, in bit order) and "data" (a line of message content). */
+static int jsonl_line_fields(FILE *f, const struct trace *tr, const struct trace_line *x)
+{
+    const char *verb = trace_str(tr, x->verb);
+    if (fputs(",\"verb\":", f) == EOF) return -1;
+    if (!verb || !*verb) {
+        if (fputs("null", f) == EOF) return -1;
+    } else if (jsonl_write_string(f, verb, strlen(verb)) < 0) {
+        return -1;
+    }
+    if ((x->code ? fprintf(f, ",\"code\":%u", (unsigned)x->code) : fprintf(f, ",\"code\":null")) < 0)
+        return -1;
+    if (fputs(",\"flags\":[", f) == EOF) return -1;
+    bool first = true;
+    for (size_t i = 0; i < sizeof jsonl_line_flags / sizeof jsonl_line_flags[0]; i++) {
+        if (!(x->flags & jsonl_line_flags[i].bit)) continue;
+        if (fprintf(f, "%s\"%s\"", first ? "" : ",", jsonl_line_flags[i].name) < 0) return -1;
+        first = false;
+    }
+    return fprintf(f, "],\"data\":%s", (x->flags & TRACE_LF_DATA) ? "true" : "false") < 0 ? -1 : 0;
+}
+
 static int jsonl_body(FILE *f, const struct trace *tr, const struct trace_rec *r)
 {
     size_t dlen;
@@ -174,6 +206,7 @@ static int jsonl_body(FILE *f, const struct trace *tr, const struct trace_rec *r
             jsonl_str(f, "state_before", trace_str(tr, x->state_before)) < 0 ||
             jsonl_str(f, "state_after", trace_str(tr, x->state_after)) < 0)
             return -1;
+        if (jsonl_line_fields(f, tr, x) < 0) return -1;
         if (fputs(",\"line\":", f) == EOF) return -1;
         return jsonl_write_string(f, data, dlen);
     }
