@@ -105,7 +105,7 @@ struct imap_server *imap_server_new(const struct imap_server_cfg *cfg)
         .out_init = 4096,
         .out_max = IMAP_OUT_MAX,
         .ev_size = sizeof(struct imap_event),
-        .ev_cap = IMAP_EVENTS,
+        .ev_cap = 8, /* doubles up to IMAP_EVENTS while the caller lags */
         .state_names = imap_state_names,
         .n_states = IMAP_S_COUNT,
         .initial = IMAP_S_NOT_AUTH,
