@@ -740,7 +740,7 @@ static void trace_put_u32(void (*fn)(void *, const void *, size_t), void *ctx, u
 void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p, size_t n),
                      void *ctx)
 {
-    static const char magic[] = "MAILSIM-TRACE 2\n";
+    static const char magic[] = "MAILSIM-TRACE 3\n";
     fn(ctx, magic, sizeof magic - 1);
     trace_put_u32(fn, ctx, (uint32_t)tr->nhosts);
     for (size_t i = 0; i < tr->nhosts; i++) {

@@ -493,7 +493,7 @@ size_t trace_format_line(const struct trace *tr, size_t k, char *buf, size_t buf
 int trace_write_text(const struct trace *tr, FILE *f);
 
 /* Serialize the whole trace (header and records) in the canonical byte form,
- * handing it to fn in pieces. The form is: "MAILSIM-TRACE 2\n", then hosts,
+ * handing it to fn in pieces. The form is: "MAILSIM-TRACE 3\n", then hosts,
  * links, strings and records, little-endian as in memory. */
 void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p, size_t n),
                      void *ctx);
