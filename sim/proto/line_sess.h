@@ -10,7 +10,11 @@
  * the session log reports as from -> to at the line that caused it.
  * Output never grows past its ceiling: a write beyond it is cut (a peer that
  * never reads, the X5 class) and the engine's recv loop stops reading first.
- * The hot calls are inline; none allocates once the session is set up. */
+ * The hot calls are inline; none allocates once the session is set up.
+ * Events are cleared and copied with the engine's constant slot size: an
+ * out-of-line take that copied each SMTP event twice (into the borrowed slot,
+ * then out) cost 1.9% more instructions in bench_smtp (callgrind), which is
+ * why an engine that copies its event out at once uses line_sess_pop(). */
 #ifndef MAILSIM_PROTO_LINE_SESS_H
 #define MAILSIM_PROTO_LINE_SESS_H
 
