@@ -545,7 +545,7 @@ bool pop3_client_noop(struct pop3_client *c)
 {
     if (c->state != POP3_C_READY) return false;
     pop3c_enter_state(c, POP3_C_NOOP);
-    line_log_settle(&c->log);
+    line_log_settle(&c->ss.log);
     return true;
 }
 
@@ -553,7 +553,7 @@ bool pop3_client_quit(struct pop3_client *c)
 {
     if (c->state != POP3_C_READY) return false;
     pop3c_enter_state(c, POP3_C_QUIT);
-    line_log_settle(&c->log);
+    line_log_settle(&c->ss.log);
     return true;
 }
 
