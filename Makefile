@@ -35,7 +35,7 @@ Q := @
 say = @printf '  %-6s %s\n'
 endif
 
-PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig libpng openssl
+PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig libpng openssl libzstd
 # Recursively expanded so that 'make deps' works before the packages exist.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
