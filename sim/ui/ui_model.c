@@ -3,8 +3,9 @@
  *
  * State at step k (hosts and links up or down, queue lengths, mailbox counts,
  * the narration and the protocol line of the moment) comes from a keyframe
- * every UI_KF_EVERY records plus a replay of at most that many records, so
- * seeking anywhere in a million records costs microseconds. Playing maps
+ * every UI_KF_EVERY records (more in a trace of many millions, see
+ * UI_KF_MAX) plus a replay of at most that many records, so seeking anywhere
+ * in a million records costs microseconds. Playing maps
  * wall time to steps through compressed time: a gap between two records
  * counts at most UI_GAP_CAP_US, so "30 minutes later" passes in a moment. */
 #include <math.h>
@@ -241,10 +242,10 @@ static void ui_state_apply(const struct ui_model *m, struct ui_state *st, size_t
 void ui_model_state(const struct ui_model *m, size_t k, struct ui_state *st)
 {
     if (k > m->n) k = m->n;
-    size_t kfi = k / UI_KF_EVERY;
+    size_t kfi = k / m->kf_every;
     if (kfi >= m->n_kf) kfi = m->n_kf - 1;
     ui_state_copy(m, st, &m->kf[kfi]);
-    for (size_t i = kfi * UI_KF_EVERY; i < k; i++)
+    for (size_t i = kfi * m->kf_every; i < k; i++)
         ui_state_apply(m, st, i);
 }
 
@@ -557,7 +558,7 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
 
     m->ct = ms_xmalloc((m->n + 1) * sizeof *m->ct);
     size_t cap_lines = 0, cap_msgs = 0, cap_rows = 0, cap_rows_tcp = 0, cap_gaps = 0,
-           cap_timers = 0, cap_dns_q = 0, cap_teach = 0, cap_quiet = 0;
+           cap_timers = 0, cap_dns_q = 0, cap_teach = 0, cap_quiet = 0, cap_gap_us = 0;
     uint8_t *endpoint = ms_xcalloc(m->nh + 1, 1);
     size_t cap_narrs = 0;
     uint32_t max_conn = 0;
@@ -566,7 +567,11 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
         const struct trace_rec *r = trace_get(tr, i);
         sim_us gap = r->t - prev;
         acc += gap < UI_GAP_CAP_US ? gap : UI_GAP_CAP_US;
-        if (gap >= UI_GAP_LABEL_US) ui_push(&m->gaps, &m->n_gaps, &cap_gaps, i);
+        if (gap >= UI_GAP_LABEL_US) {
+            size_t n_gap_us = m->n_gaps;
+            ui_push(&m->gap_us, &n_gap_us, &cap_gap_us, (size_t)gap);
+            ui_push(&m->gaps, &m->n_gaps, &cap_gaps, i);
+        }
         m->ct[i] = acc;
         prev = r->t;
         enum trace_kind k = (enum trace_kind)r->kind;
@@ -666,13 +671,18 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     ui_model_latencies(m);
     free(endpoint);
     /* Keyframes. */
-    m->n_kf = m->n / UI_KF_EVERY + 1;
+    /* Keyframes: every UI_KF_EVERY records, or for a trace so long that
+     * there would be more than UI_KF_MAX (each holds every mailbox: a busy
+     * day's would take gigabytes), every 2, 4, ... times that. */
+    m->kf_every = UI_KF_EVERY;
+    while (m->n / m->kf_every + 1 > UI_KF_MAX) m->kf_every *= 2;
+    m->n_kf = m->n / m->kf_every + 1;
     m->kf = ms_xcalloc(m->n_kf, sizeof *m->kf);
     struct ui_state cur;
     ui_state_init(m, &cur);
     for (size_t f = 0; f < m->n_kf; f++) {
         if (f > 0)
-            for (size_t i = (f - 1) * UI_KF_EVERY; i < f * UI_KF_EVERY; i++)
+            for (size_t i = (f - 1) * m->kf_every; i < f * m->kf_every; i++)
                 ui_state_apply(m, &cur, i);
         ui_state_init(m, &m->kf[f]);
         ui_state_copy(m, &m->kf[f], &cur);
@@ -699,6 +709,7 @@ void ui_model_free(struct ui_model *m)
     free(m->col_host);
     free(m->bins);
     free(m->gaps);
+    free(m->gap_us);
     free(m->timers);
     free(m->dns_q);
     free(m->teach);
