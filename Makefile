@@ -162,7 +162,7 @@ WEB_OBJ  := $(BUILD)/wasm
 WEB_SRC  := $(filter-out sim/bridge/%,$(LIB_SRC)) $(sort $(wildcard web/*.c))
 WEB_OBJS := $(WEB_SRC:%.c=$(WEB_OBJ)/%.o)
 WEB_DEFS := -D_POSIX_C_SOURCE=200809L -DMAILSIM_VERSION='"$(VERSION)"' \
-            -DMAILSIM_DATADIR='"/mailsim"'
+            -DMAILSIM_DATADIR='"/mailsim"' -DMAILSIM_NO_ZSTD
 -include $(WEB_OBJ)/deps.mk
 WEB_ENV   = EM_CACHE='$(EM_CACHE)' EM_FROZEN_CACHE=0 NODE_PATH=/usr/share/nodejs
 WEB_INC   = $(foreach d,$(WEB_DEPS),-I$(d)/include -I$(d)/include/SDL2)

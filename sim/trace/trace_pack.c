@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef MAILSIM_NO_ZSTD
 #include <zstd.h>
+#endif
 
 /* On a busy day's records level 5 packs a quarter smaller than zstd's
  * default (3) at a third of its speed (270 MB/s here); higher levels gain
@@ -56,8 +58,8 @@ struct trace_pack {
     /* scratch for sealing and decoding */
     uint8_t *scratch;
     size_t scratch_cap;
-    ZSTD_CCtx *cctx;
-    ZSTD_DCtx *dctx;
+    void *cctx;        /* ZSTD_CCtx */
+    void *dctx;        /* ZSTD_DCtx */
 };
 
 /* The blocks are our own bytes in memory: zstd fails on them only when
@@ -94,8 +96,10 @@ void trace_pack_free(struct trace_pack *p)
     free(p->tail);
     free(p->tail_off);
     free(p->scratch);
+#ifndef MAILSIM_NO_ZSTD
     ZSTD_freeCCtx(p->cctx);
     ZSTD_freeDCtx(p->dctx);
+#endif
     free(p);
 }
 
@@ -150,6 +154,54 @@ _Static_assert(sizeof(struct trace_seg) <= TRACE_PACK_BODY_MAX, "trace_seg too l
 _Static_assert(sizeof(struct trace_msg) <= TRACE_PACK_BODY_MAX, "trace_msg too large to pack");
 _Static_assert(sizeof(struct trace_line) <= TRACE_PACK_BODY_MAX, "trace_line too large to pack");
 
+/* ---- compression -------------------------------------------------------------- */
+
+/* The browser build (MAILSIM_NO_ZSTD: its libraries are built from Debian
+ * sources, zstd not among them) keeps the differences uncompressed. */
+static size_t trace_pack_bound(size_t raw)
+{
+#ifndef MAILSIM_NO_ZSTD
+    return ZSTD_compressBound(raw);
+#else
+    return raw;
+#endif
+}
+
+/* src[0..raw) into dst (trace_pack_bound(raw) bytes); returns the length. */
+static size_t trace_pack_compress(struct trace_pack *p, uint8_t *dst, const uint8_t *src,
+                                  size_t raw)
+{
+#ifndef MAILSIM_NO_ZSTD
+    if (!p->cctx) p->cctx = ZSTD_createCCtx();
+    if (!p->cctx) trace_pack_fail("cannot make a zstd compressor");
+    size_t zlen = ZSTD_compressCCtx(p->cctx, dst, ZSTD_compressBound(raw), src, raw,
+                                    TRACE_PACK_LEVEL);
+    if (ZSTD_isError(zlen)) trace_pack_fail(ZSTD_getErrorName(zlen));
+    return zlen;
+#else
+    (void)p;
+    memcpy(dst, src, raw);
+    return raw;
+#endif
+}
+
+/* z[0..zlen) back into dst[0..raw). */
+static void trace_pack_decompress(struct trace_pack *p, uint8_t *dst, size_t raw,
+                                  const uint8_t *z, size_t zlen)
+{
+#ifndef MAILSIM_NO_ZSTD
+    if (!p->dctx) p->dctx = ZSTD_createDCtx();
+    if (!p->dctx) trace_pack_fail("cannot make a zstd decompressor");
+    size_t got = ZSTD_decompressDCtx(p->dctx, dst, raw, z, zlen);
+    if (ZSTD_isError(got) || got != raw)
+        trace_pack_fail(ZSTD_isError(got) ? ZSTD_getErrorName(got) : "a block's size changed");
+#else
+    (void)p;
+    if (zlen != raw) trace_pack_fail("a block's size changed");
+    memcpy(dst, z, raw);
+#endif
+}
+
 /* ---- the cache ---------------------------------------------------------------- */
 
 static void trace_pack_slot_clear(struct trace_pack *p, struct trace_pack_slot *s)
@@ -196,15 +248,11 @@ static void trace_pack_seal(struct trace_pack *p)
 {
     if (p->tail_n == 0) return;
     size_t raw = p->tail_used;
-    trace_pack_scratch(p, raw + ZSTD_compressBound(raw));
+    trace_pack_scratch(p, raw + trace_pack_bound(raw));
     uint8_t *diff = p->scratch, *z = p->scratch + raw;
     memcpy(diff, p->tail, raw);
     trace_pack_diff(p, diff, p->tail_off, p->tail_n, raw, 0);
-    if (!p->cctx) p->cctx = ZSTD_createCCtx();
-    if (!p->cctx) trace_pack_fail("cannot make a zstd compressor");
-    size_t zlen = ZSTD_compressCCtx(p->cctx, z, ZSTD_compressBound(raw), diff, raw,
-                                    TRACE_PACK_LEVEL);
-    if (ZSTD_isError(zlen)) trace_pack_fail(ZSTD_getErrorName(zlen));
+    size_t zlen = trace_pack_compress(p, z, diff, raw);
     if (p->nblocks == p->blockcap) {
         p->blockcap = p->blockcap ? p->blockcap * 2 : 64;
         p->blocks = ms_xrealloc(p->blocks, p->blockcap * sizeof *p->blocks);
@@ -241,12 +289,7 @@ static struct trace_pack_slot *trace_pack_decode(struct trace_pack *p, size_t b)
     bl = &p->blocks[b - p->b0];
     s->raw = ms_xmalloc(bl->raw ? bl->raw : 1);
     s->off = ms_xmalloc((bl->n ? bl->n : 1) * sizeof *s->off);
-    if (!p->dctx) p->dctx = ZSTD_createDCtx();
-    if (!p->dctx) trace_pack_fail("cannot make a zstd decompressor");
-    size_t got = ZSTD_decompressDCtx(p->dctx, s->raw, bl->raw, bl->z, bl->zlen);
-    assert(!ZSTD_isError(got) && got == bl->raw && "trace block decodes to its size");
-    if (ZSTD_isError(got) || got != bl->raw)
-        trace_pack_fail(ZSTD_isError(got) ? ZSTD_getErrorName(got) : "a block's size changed");
+    trace_pack_decompress(p, s->raw, bl->raw, bl->z, bl->zlen);
     /* Item offsets: records carry their length, fixed-size items don't. */
     size_t o = 0;
     for (uint32_t i = 0; i < bl->n; i++) {
