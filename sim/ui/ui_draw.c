@@ -286,7 +286,7 @@ double ui_zoom_next(double zoom, int dir, int w, int h)
         if (zoom >= max - 1e-9) return zoom;
         return zoom * UI_ZOOM_STEP > max ? max : zoom * UI_ZOOM_STEP;
     }
-    double z = zoom / UI_ZOOM_STEP;
+    double z = (zoom > max ? max : zoom) / UI_ZOOM_STEP; /* the window may have shrunk */
     return z < UI_ZOOM_MIN ? zoom : z;
 }
 

@@ -322,6 +322,12 @@ static void test_zoom_keys(void **state)
     for (int i = 0; i < 10; i++) ui_key_dispatch(&w, SDLK_PLUS, 0);
     assert_true(w.v.zoom == max);
     assert_string_not_equal(w.v.notice, ""); /* says why it stops */
+    /* The window shrinks to 1280x720: - zooms out from what it shows (1). */
+    ui_gfx_free(w.g);
+    w.g = ui_gfx_new_offscreen(1280, 720, &err);
+    assert_non_null(w.g);
+    ui_key_dispatch(&w, SDLK_MINUS, 0);
+    assert_true(w.v.zoom > 0.9 && w.v.zoom < 0.91);
     ui_key_dispatch(&w, SDLK_0, 0);
     assert_true(w.v.zoom == 1);
     ui_key_dispatch(&w, SDLK_MINUS, 0);
