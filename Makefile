@@ -48,7 +48,7 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 DATADIR := $(PREFIX)/share/mailsim
 DEFS := -D_POSIX_C_SOURCE=200809L -DMAILSIM_VERSION='"$(VERSION)"' \
         -DMAILSIM_DATADIR='"$(DATADIR)"'
-INC  := -Isim
+INC  := -Isim -I$(BUILD)/gen
 
 REL_FLAGS := -O2 -g
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -96,6 +96,15 @@ $(BUILD)/fuzz/%.o: %.c
 	$(say) CC-FUZ $<
 	$(Q)$(FUZZ_CC) $(WARN) $(DEFS) $(INC) -Itests $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
 	  $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The built-in lesson (`mailsim` with no file) is lesson 01's file itself,
+# compiled in as a string literal (sim/scenario/default.c).
+DEFAULT_LESSON := scenarios/01-alice-to-bob.json
+$(BUILD)/gen/default_lesson.inc: $(DEFAULT_LESSON) scripts/embed-text.sh
+	@mkdir -p $(dir $@)
+	$(say) GEN $@
+	$(Q)sh scripts/embed-text.sh $(DEFAULT_LESSON) >$@.tmp && mv $@.tmp $@
+$(foreach t,rel san fuzz wasm,$(BUILD)/$(t)/sim/scenario/default.o): $(BUILD)/gen/default_lesson.inc
 
 # ---- dependencies ----------------------------------------------------------
 deps:

@@ -31,8 +31,9 @@ void ui_d_narration(struct ui_frame *f)
      * 1080 lines) to fit the bar. */
     int wrap = (int)(r.w - ui_px(f, 40));
     float px = ui_px(f, UI_PX_NARR);
-    /* A small frame (14 px floor) may go further down. */
-    float least = f->H >= 1000 ? UI_PX_NARR : UI_PX_SMALL;
+    /* A small frame (14 px floor) may go further down, and zoomed in, a
+     * narration that does not fit gives its zoom back. */
+    float least = (f->H >= 1000 ? UI_PX_NARR : UI_PX_SMALL) / f->z;
     for (float size = UI_PX_NARR + 4;; size -= 2) {
         if (size < least) size = least; /* the bar is sized for this one */
         px = ui_px(f, size);
@@ -169,7 +170,9 @@ void ui_d_status(struct ui_frame *f)
         snprintf(unit, sizeof unit, "%.0f ms", per);
     else
         snprintf(unit, sizeof unit, "%.1f ms", per);
-    if (sp < 1)
+    if (f->v->realtime) /* W: no compression, no speed factor */
+        snprintf(spd, sizeof spd, "real time (1 s = 1 s)");
+    else if (sp < 1)
         snprintf(spd, sizeof spd, "1/%.0f\xc3\x97 (1 ms = %s)", 1 / sp, unit);
     else
         snprintf(spd, sizeof spd, "%.0f\xc3\x97 (1 ms = %s)", sp, unit);

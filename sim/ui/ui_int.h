@@ -273,6 +273,7 @@ struct ui_frame {
     const struct ui_colors *c;
     struct ui_state st;
     float s; /* text and icon scale: 1.0 at 1080 lines, zoom 1 */
+    float z; /* the zoom (+ / -) in s */
     float W, H;
     sim_us t;
     SDL_FRect status, topo, seq, dia, evp, nar, tl;

@@ -882,9 +882,14 @@ double ui_view_speed_factor(const struct ui_view *v)
     return ui_speeds[s];
 }
 
-/* Wall seconds the move from step k to k+1 takes at 1x. */
-static double ui_step_duration(const struct ui_model *m, size_t k)
+/* Wall seconds the move from step k to k+1 takes at 1x, or in real time
+ * the simulated seconds between records k-1 and k. */
+static double ui_step_duration(const struct ui_model *m, size_t k, bool realtime)
 {
+    if (realtime)
+        return k >= 1 && k < m->n
+                   ? (double)(trace_get(m->tr, k)->t - trace_get(m->tr, k - 1)->t) / SIM_US_PER_S
+                   : 0;
     double d = UI_MIN_STEP_S;
     if (k >= 1 && k < m->n) {
         double g = (double)(m->ct[k] - m->ct[k - 1]) * UI_REAL_PER_US;
@@ -896,7 +901,7 @@ static double ui_step_duration(const struct ui_model *m, size_t k)
 void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s)
 {
     if (!v->playing) return;
-    double sp = ui_view_speed_factor(v);
+    double sp = v->realtime ? 1 : ui_view_speed_factor(v);
     /* Quiz mode (issue 9): stop before the record that answers a question. */
     size_t stop = v->quiz ? ui_quiz_next(m, v->step) : m->n;
     if (stop < m->n && stop == v->quiz_passed) stop = ui_quiz_next(m, stop + 1);
@@ -910,9 +915,9 @@ void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s)
             v->quiz_shown = false;
             return;
         }
-        double dur = ui_step_duration(m, v->step) / sp;
+        double dur = ui_step_duration(m, v->step, v->realtime) / sp;
         double left = (1.0 - v->frac) * dur;
-        if (real_s < left) {
+        if (real_s < left) { /* never true for a step of no time */
             v->frac += real_s / dur;
             return;
         }
