@@ -405,6 +405,7 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
      * a permanent refusal. */
     if (rng_chance(&m->chaos, m->cfg->chaos.greeting)) cfg.busy = true;
     if (rng_chance(&m->chaos, m->cfg->chaos.refuse)) cfg.refuse = true;
+    if (world_live_busy_take(m->w, ss->conn)) cfg.busy = true; /* live mode's caps */
     const struct scn_smtp_texts *tx = &m->cfg->texts;
     cfg.texts = (struct smtp_server_texts){tx->greeting, tx->helo, tx->mail, tx->rcpt, tx->data, tx->queued, tx->quit};
     /* The UNSAFE legacy switches of the SMTP smuggling lesson. A lenient

@@ -289,6 +289,7 @@ static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c)
         cfg.epoch_unix = m->w->s->epoch;
         cfg.starttls = world_live_tls_for(m->w, a->peer);
         a->im = imap_server_new(&cfg);
+        if (world_live_busy_take(m->w, a->conn)) imap_server_busy(a->im); /* live mode's caps */
     } else {
         char ts[96];
         snprintf(ts, sizeof ts, "<%u.%u@%s>", (unsigned)a->conn, (unsigned)(evq_now(m->w->q) / SIM_US_PER_S),
@@ -296,6 +297,7 @@ static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c)
         struct pop3_server_cfg cfg = {m->sh->name, ts, world_live_tls_for(m->w, a->peer),
                                       POP3_MAX_BAD};
         a->pop = pop3_server_new(&cfg);
+        if (world_live_busy_take(m->w, a->conn)) pop3_server_busy(a->pop); /* live mode's caps */
     }
     a->next_acc = m->accs;
     m->accs = a;

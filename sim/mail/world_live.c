@@ -43,3 +43,29 @@ bool world_live_shutdown(struct world *w, uint32_t host, uint32_t conn)
     if (host >= w->s->n_hosts || !w->mta[host]) return false;
     return mta_timeout_conn(w->mta[host], conn, true);
 }
+
+void world_live_tap(struct world *w, uint32_t peer, world_live_tap_fn *fn, void *ctx)
+{
+    w->live_tap = fn;
+    w->live_ctx = ctx;
+    w->live_peer = peer;
+}
+
+void world_live_busy(struct world *w, uint32_t conn)
+{
+    if (w->n_live_busy == w->cap_live_busy) {
+        w->cap_live_busy = w->cap_live_busy ? 2 * w->cap_live_busy : 8;
+        w->live_busy = ms_xrealloc(w->live_busy, w->cap_live_busy * sizeof *w->live_busy);
+    }
+    w->live_busy[w->n_live_busy++] = conn;
+}
+
+bool world_live_busy_take(struct world *w, uint32_t conn)
+{
+    for (size_t i = 0; i < w->n_live_busy; i++) {
+        if (w->live_busy[i] != conn) continue;
+        w->live_busy[i] = w->live_busy[--w->n_live_busy];
+        return true;
+    }
+    return false;
+}

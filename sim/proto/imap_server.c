@@ -223,6 +223,17 @@ void imap_server_shutdown(struct imap_server *s)
     imap_logout(s, "Server shutting down");
 }
 
+void imap_server_busy(struct imap_server *s)
+{
+    if (s->done || s->out_logged > 0) return; /* only before the greeting is logged or sent */
+    s->out.len = 0;                             /* instead of the greeting: */
+    /* RFC 3501 §7.1.5: BYE as the greeting refuses the connection; RFC 5530
+     * §3: [UNAVAILABLE], try again later. */
+    imap_logout(s, "[UNAVAILABLE] Too many connections, try again later");
+    imap_srv_log_sync(s);
+    line_log_settle(&s->log);
+}
+
 void imap_server_timeout(struct imap_server *s)
 {
     if (s->done) return;
@@ -822,6 +833,7 @@ static void imap_cmd_starttls(struct imap_server *s, struct imap_cur *c, const c
     s->tls = true;
     s->discard_rest = true;
     imap_srv_tagged(s, tag, IMAP_OK, "Begin TLS negotiation now");
+    line_log_tls_begins(&s->log);
 }
 
 static void imap_cmd_noop(struct imap_server *s, struct imap_cur *c, const char *tag)

@@ -1000,6 +1000,7 @@ static void srv_cmd_starttls(struct smtp_server *s, const char *arg, size_t arg_
     s->authenticated = false;
     s->discard_rest = true;
     srv_reply(s, 220, "2.0.0", "Ready to start TLS");
+    line_log_tls_begins(&s->log);
     if (s->st != SMTP_SS_INIT) srv_enter_state(s, SMTP_SS_INIT);
 }
 
