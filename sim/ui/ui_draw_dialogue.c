@@ -44,7 +44,8 @@ static size_t ui_dia_current(const struct ui_frame *f, uint32_t conn, const size
 /* TLS (live mode's STARTTLS and implicit-TLS ports): the engine's typed
  * facts say where encryption begins (TRACE_LF_TLS_START) and which lines
  * travel inside it (TRACE_LF_TLS). A bar at the left marks a line only the
- * two endpoints see; a rule under the reply that starts TLS is the border. */
+ * two endpoints see; a rule under the reply that starts TLS is the border.
+ * The step panel's record line says it in words. */
 static void ui_dia_tls_mark(struct ui_frame *f, unsigned flags, SDL_FRect r, float y, float lh)
 {
     if (flags & TRACE_LF_TLS)
@@ -52,14 +53,6 @@ static void ui_dia_tls_mark(struct ui_frame *f, unsigned flags, SDL_FRect r, flo
     if (flags & TRACE_LF_TLS_START)
         ui_p_dashed(f->g, r.x, y + lh - ui_px(f, 2), r.x + r.w, y + lh - ui_px(f, 2), ui_px(f, 3),
                     ui_px(f, 10), f->c->link);
-}
-
-static bool ui_dia_has_tls(const struct ui_model *m, const size_t *lines, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (trace_as_line(trace_get(m->tr, lines[i]))->flags & (TRACE_LF_TLS | TRACE_LF_TLS_START))
-            return true;
-    return false;
 }
 
 void ui_d_dialogue(struct ui_frame *f)
@@ -105,10 +98,9 @@ void ui_d_dialogue(struct ui_frame *f)
     int hw, hh;
     ui_p_text_size(g, UI_F_BOLD, px, head, &hw, &hh);
     ui_p_text_fit(g, UI_F_BOLD, px, f->c->text, r.x + pad, r.y + ui_px(f, 4), r.w - 2 * pad, head);
-    char st[320];
-    snprintf(st, sizeof st, "%s server: %s    client: %s%s", proto, sstate ? sstate : "-",
-             cstate ? cstate : "-",
-             ui_dia_has_tls(m, lines, nl) ? "    | = inside TLS: only the two endpoints see it" : "");
+    char st[256];
+    snprintf(st, sizeof st, "%s server: %s    client: %s", proto, sstate ? sstate : "-",
+             cstate ? cstate : "-");
     float sy = r.y + r.h - (float)hh - ui_px(f, 8);
     ui_p_fill(g, r.x, sy - ui_px(f, 4), r.w, r.y + r.h - sy + ui_px(f, 4), f->c->panel);
     ui_p_text_fit(g, UI_F_BOLD, px, f->c->server, r.x + pad, sy, r.w - 2 * pad, st);
@@ -139,7 +131,7 @@ void ui_d_dialogue(struct ui_frame *f)
         char text[200], line[260];
         ui_first_line(data, dlen, text, 190);
         snprintf(line, sizeof line, "%c: %s%s", l->side == 'C' ? 'C' : 'S', text,
-                 (l->flags & TRACE_LF_TLS_START) ? "   [STARTTLS: from here encrypted]" : "");
+                 (l->flags & TRACE_LF_TLS_START) ? "   [TLS from here]" : "");
         float y = top + lh * (float)(i - first);
         bool current = i == cur;
         if (current) ui_p_fill(g, r.x, y - ui_px(f, 1), r.w, lh, f->c->hi_bg);
