@@ -730,7 +730,7 @@ static void bridge_turn_away(struct bridge *b, struct bridge_listener *l, int fd
         s->turned_away = true;
         s->first_checked = true;
         b->n_away++;
-        world_live_busy(b->w, s->conn_id);
+        world_live_mark(b->w, s->conn_id, WORLD_LIVE_BUSY);
     } else {
         if (l->p == BRIDGE_HTTP) {
             char reply[512];
@@ -781,6 +781,7 @@ static void bridge_accept(struct bridge *b, struct bridge_listener *l)
             s->ssl = bridge_tls_session(b->tls, fd);
             s->tls_hs = true;
             s->tls_want = POLLIN;
+            world_live_mark(b->w, s->conn_id, WORLD_LIVE_TLS); /* no STARTTLS offered */
         }
         s->slot = true;
         b->nsess++;
@@ -816,10 +817,8 @@ static void bridge_reap(struct bridge *b)
         struct bridge_sess *s = *pp;
         if (s->fd < 0 && !s->conn) {
             *pp = s->next;
-            if (s->turned_away) {
-                b->n_away--;
-                world_live_busy_take(b->w, s->conn_id); /* when never accepted */
-            }
+            if (s->turned_away) b->n_away--;
+            world_live_take(b->w, s->conn_id); /* its marks, when never accepted */
             bridge_facts_free(s);
             free(s->out);
             free(s);

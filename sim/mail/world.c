@@ -336,7 +336,7 @@ void world_free(struct world *w)
     world_dns_free(w);
     evq_free(w->q);
     free(w->act_order);
-    free(w->live_busy);
+    free(w->live_marks);
     if (w->ids) {
         for (size_t i = 0; i < w->ids->cap; i++) free(w->ids->key[i]);
         free(w->ids->key);

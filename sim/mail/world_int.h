@@ -56,8 +56,8 @@ struct world {
     world_live_tap_fn *live_tap;
     void *live_ctx;
     uint32_t live_peer;
-    uint32_t *live_busy;     /* connections to greet "busy" (world_live_busy) */
-    size_t n_live_busy, cap_live_busy;
+    struct world_live_marks { uint32_t conn; unsigned marks; } *live_marks; /* world_live_mark */
+    size_t n_live_marks, cap_live_marks;
 };
 
 

@@ -51,21 +51,28 @@ void world_live_tap(struct world *w, uint32_t peer, world_live_tap_fn *fn, void 
     w->live_peer = peer;
 }
 
-void world_live_busy(struct world *w, uint32_t conn)
+void world_live_mark(struct world *w, uint32_t conn, unsigned marks)
 {
-    if (w->n_live_busy == w->cap_live_busy) {
-        w->cap_live_busy = w->cap_live_busy ? 2 * w->cap_live_busy : 8;
-        w->live_busy = ms_xrealloc(w->live_busy, w->cap_live_busy * sizeof *w->live_busy);
+    for (size_t i = 0; i < w->n_live_marks; i++) {
+        if (w->live_marks[i].conn != conn) continue;
+        w->live_marks[i].marks |= marks;
+        return;
     }
-    w->live_busy[w->n_live_busy++] = conn;
+    if (w->n_live_marks == w->cap_live_marks) {
+        w->cap_live_marks = w->cap_live_marks ? 2 * w->cap_live_marks : 8;
+        w->live_marks = ms_xrealloc(w->live_marks, w->cap_live_marks * sizeof *w->live_marks);
+    }
+    w->live_marks[w->n_live_marks].conn = conn;
+    w->live_marks[w->n_live_marks++].marks = marks;
 }
 
-bool world_live_busy_take(struct world *w, uint32_t conn)
+unsigned world_live_take(struct world *w, uint32_t conn)
 {
-    for (size_t i = 0; i < w->n_live_busy; i++) {
-        if (w->live_busy[i] != conn) continue;
-        w->live_busy[i] = w->live_busy[--w->n_live_busy];
-        return true;
+    for (size_t i = 0; i < w->n_live_marks; i++) {
+        if (w->live_marks[i].conn != conn) continue;
+        unsigned marks = w->live_marks[i].marks;
+        w->live_marks[i] = w->live_marks[--w->n_live_marks];
+        return marks;
     }
-    return false;
+    return 0;
 }
