@@ -225,7 +225,7 @@ void imap_server_shutdown(struct imap_server *s)
 
 void imap_server_busy(struct imap_server *s)
 {
-    if (s->done || s->out_logged > 0) return; /* only before the greeting is logged or sent */
+    if (s->done || s->out_logged > 0 || s->log.out_sent > 0) return; /* only before any output */
     s->out.len = 0;                             /* instead of the greeting: */
     /* RFC 3501 §7.1.5: BYE as the greeting refuses the connection; RFC 5530
      * §3: [UNAVAILABLE], try again later. */
