@@ -492,7 +492,7 @@ static void bridge_sess_pump_in(struct bridge_sess *s)
         }
         s->first_checked = true;
     }
-    if (s->turned_away) { /* nothing of the client's reaches the server */
+    if (s->turned_away && s->p != BRIDGE_HTTP) { /* the greeting says it all */
         if (s->client_eof && s->conn && !s->fin_sent) {
             s->fin_sent = true;
             tcp_close(s->conn);
@@ -620,7 +620,7 @@ static void bridge_sess_read(struct bridge_sess *s)
     }
     while (s->fd >= 0 && !s->client_eof && !s->closing && s->in_len < BRIDGE_IN_MAX) {
         ssize_t n = recv(s->fd, s->in + s->in_len, BRIDGE_IN_MAX - s->in_len, 0);
-        if (n > 0 && s->turned_away) {
+        if (n > 0 && s->turned_away && s->p != BRIDGE_HTTP) {
             continue; /* only the busy greeting is due: what it sends is not read */
         } else if (n > 0) {
             bridge_sess_got(s, (size_t)n);
@@ -715,29 +715,23 @@ static size_t bridge_addr_slots(const struct bridge *b, const struct sockaddr_st
 static struct bridge_sess *bridge_sess_new(struct bridge *b, struct bridge_listener *l, int fd,
                                           const struct sockaddr_storage *peer);
 
-/* Over a connection cap. On an SMTP, POP3 or IMAP port the client gets the
- * simulated server's own "busy" greeting (world_live_busy: SMTP 421, POP3
- * -ERR [SYS/TEMP], IMAP * BYE [UNAVAILABLE]), over a simulated connection
- * that does not count against the caps, traced like any other. An HTTP
- * port gets the bridge's 503; an implicit-TLS port, or a flood beyond
- * max_conns such sessions at once, is just closed. */
+/* Over a connection cap. The client gets the simulated server's own "busy"
+ * reply (world_live_mark: SMTP 421, POP3 -ERR [SYS/TEMP], IMAP * BYE
+ * [UNAVAILABLE] as the greeting; webmail 503 to its request), over a
+ * simulated connection that does not count against the caps, traced like
+ * any other. An implicit-TLS port, or a flood beyond max_conns such
+ * sessions at once, is just closed. */
 static void bridge_turn_away(struct bridge *b, struct bridge_listener *l, int fd,
                              const struct sockaddr_storage *peer, enum bridge_close_why why,
                              size_t open)
 {
-    if (!bridge_proto_is_tls(l->p) && l->p != BRIDGE_HTTP && b->n_away < b->cfg.max_conns) {
+    if (!bridge_proto_is_tls(l->p) && b->n_away < b->cfg.max_conns) {
         struct bridge_sess *s = bridge_sess_new(b, l, fd, peer);
         s->turned_away = true;
         s->first_checked = true;
         b->n_away++;
         world_live_mark(b->w, s->conn_id, WORLD_LIVE_BUSY);
     } else {
-        if (l->p == BRIDGE_HTTP) {
-            char reply[512];
-            size_t n = bridge_close_reply(l->p, why, reply, sizeof reply);
-            ssize_t w = send(fd, reply, n, MSG_NOSIGNAL); /* best effort */
-            (void)w;
-        }
         close(fd);
     }
     b->st.closed_by[why]++;

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "proto/http_server.h"
 #include "proto/imap_server.h"
 #include "proto/line.h"
 #include "proto/pop3_server.h"
@@ -196,12 +197,38 @@ static void test_imap_busy(void **state)
     imap_server_free(s);
 }
 
+static void test_http_busy(void **state)
+{
+    (void)state;
+    struct http_server_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    struct http_server *s = http_server_new(&cfg);
+    http_server_busy(s);
+    const char *req = "GET / HTTP/1.1\r\nHost: mail.example\r\n\r\n";
+    http_server_recv(s, req, strlen(req));
+    struct http_server_event ev;
+    bool request = false, closed = false;
+    while (http_server_event(s, &ev)) {
+        request |= ev.kind == HTTP_EV_REQUEST;
+        closed |= ev.kind == HTTP_EV_CLOSE;
+    }
+    assert_false(request); /* the handler never sees it */
+    assert_true(closed);
+    const char *out;
+    size_t n = http_server_out(s, &out);
+    const char *want = "HTTP/1.1 503 Service Unavailable\r\n";
+    assert_true(n > strlen(want));
+    assert_memory_equal(out, want, strlen(want));
+    http_server_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_log_marks_the_border),  cmocka_unit_test(test_smtp_starttls_fact),
         cmocka_unit_test(test_smtp_refused_starttls_no_fact), cmocka_unit_test(test_pop3_stls_fact),
         cmocka_unit_test(test_pop3_busy),             cmocka_unit_test(test_imap_busy),
+        cmocka_unit_test(test_http_busy),
     };
     return cmocka_run_group_tests_name("live_engine", tests, NULL, NULL);
 }
