@@ -251,12 +251,18 @@ static unsigned bridge_tap(void *ctx, uint32_t conn, const struct line_fact *f)
 }
 
 /* The server's bytes up to s->rx_total have arrived: its lines among them
- * are received by the real client. */
+ * are received by the real client (when it is still there: gone, they are
+ * only forgotten). */
 static void bridge_facts_arrived(struct bridge_sess *s)
 {
     struct bridge *b = s->b;
     while (s->fact_head < s->n_facts && s->facts[s->fact_head].end <= s->rx_total) {
         struct bridge_fact *q = &s->facts[s->fact_head++];
+        if (s->fd < 0) {
+            free(q->bytes);
+            q->bytes = NULL;
+            continue;
+        }
         bridge_trace_client(s, TR_LINE_RECEIVED, q->verb, q->code, q->flags, q->bytes, q->len);
         if ((q->flags & TRACE_LF_TLS_START) && s->stls_wait && !s->stls_go) {
             s->stls_go = true; /* TLS starts once this reply is written */
@@ -292,12 +298,12 @@ static void bridge_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, s
 {
     struct bridge_sess *s = ctx;
     (void)c;
+    s->rx_total += len;
+    bridge_facts_arrived(s);
     if (s->fd < 0) return; /* the client is gone; the simulated side winds down */
     s->got_data = true;
     s->pending_ms = 0; /* the server answered: the client owes nothing now */
     s->pending_bytes = 0;
-    s->rx_total += len;
-    bridge_facts_arrived(s);
     if (s->out_len - s->out_off + len > BRIDGE_OUT_MAX) {
         bridge_sess_drop(s, "does not read what the server sends (buffer full)");
         return;
