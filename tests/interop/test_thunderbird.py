@@ -99,6 +99,7 @@ def user_js(path, imap_port, smtp_port, tls):
 class Thunderbird:
     def __init__(self, display, profile, home, args=()):
         self.env = dict(os.environ, DISPLAY=display, HOME=home, MOZ_DISABLE_AUTO_SAFE_MODE="1")
+        self.seen, self.answered = {}, set()
         self.log = open(os.path.join(home, "thunderbird.log"), "a")
         self.proc = subprocess.Popen(["thunderbird", "--no-remote", "--profile", profile]
                                      + list(args), env=self.env, stdout=self.log,
@@ -115,12 +116,18 @@ class Thunderbird:
         return None
 
     def type_password(self, password):
-        """Answer the password prompt if it is open (keyboard focus is on it)."""
-        if self.window("Enter your password"):
+        """Answer the password prompt once it has been open a while (the
+        keyboard focus is then on its field); True while one is open."""
+        w = self.window("Enter your password")
+        if not w:
+            return False
+        seen = self.seen.setdefault(w, time.time())
+        if time.time() - seen >= 1.5 and w not in self.answered:
+            self.xdo("key", "ctrl+a")
             self.xdo("type", "--delay", "40", password)
             self.xdo("key", "Return")
-            return True
-        return False
+            self.answered.add(w)
+        return True
 
     def stop(self):
         if self.proc.poll() is None:
@@ -175,11 +182,15 @@ def one_run(display, tls, tmp):
         pressed = []
         try:
             def sent():
-                tb.type_password("builder")
-                if not pressed and (tb.window("Reply from Thunderbird") or tb.window("Write:")):
-                    time.sleep(2)  # the window takes the keyboard once drawn
+                prompt = tb.type_password("builder")
+                compose = tb.window("Reply from Thunderbird") or tb.window("Write:")
+                # Ctrl+Return once the window has the keyboard (no prompt over
+                # it); again if it is still open 15 s later (the keys went
+                # elsewhere: a sent message closes it).
+                if compose and not prompt and (not pressed or time.time() - pressed[-1] > 15):
+                    time.sleep(2)
                     tb.xdo("key", "ctrl+Return")
-                    pressed.append(True)
+                    pressed.append(time.time())
                 return re.search(r"delivered <bob@example\.net> -> <alice@example\.org>: into "
                                  r"alice's INBOX", live.output())
             ok = wait_until(sent, 90, 2)
