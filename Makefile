@@ -35,7 +35,7 @@ Q := @
 say = @printf '  %-6s %s\n'
 endif
 
-PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig libpng openssl
+PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig libpng openssl libzstd
 # Recursively expanded so that 'make deps' works before the packages exist.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -162,7 +162,7 @@ WEB_OBJ  := $(BUILD)/wasm
 WEB_SRC  := $(filter-out sim/bridge/%,$(LIB_SRC)) $(sort $(wildcard web/*.c))
 WEB_OBJS := $(WEB_SRC:%.c=$(WEB_OBJ)/%.o)
 WEB_DEFS := -D_POSIX_C_SOURCE=200809L -DMAILSIM_VERSION='"$(VERSION)"' \
-            -DMAILSIM_DATADIR='"/mailsim"'
+            -DMAILSIM_DATADIR='"/mailsim"' -DMAILSIM_NO_ZSTD
 -include $(WEB_OBJ)/deps.mk
 WEB_ENV   = EM_CACHE='$(EM_CACHE)' EM_FROZEN_CACHE=0 NODE_PATH=/usr/share/nodejs
 WEB_INC   = $(foreach d,$(WEB_DEPS),-I$(d)/include -I$(d)/include/SDL2)

@@ -62,11 +62,19 @@ void ui_d_timeline(struct ui_frame *f)
         m->bins = ms_xcalloc((size_t)iw + 1, 1);
         m->bins_w = iw;
         double total = (double)(m->ct[m->n - 1] > 0 ? m->ct[m->n - 1] : 1);
+        /* Every record 1, a line sent 2, a message event 3: from the
+         * model's indexes, so that no record is read. */
         for (size_t i = 0; i < m->n; i++) {
             int x = (int)((double)m->ct[i] / total * (iw - 1));
-            const struct trace_rec *tr = trace_get(m->tr, i);
-            uint8_t cls = trace_as_msg(tr) ? 3 : tr->kind == TR_LINE_SENT ? 2 : 1;
-            if (cls > m->bins[x]) m->bins[x] = cls;
+            if (m->bins[x] < 1) m->bins[x] = 1;
+        }
+        for (size_t j = 0; j < m->n_lines; j++) {
+            int x = (int)((double)m->ct[m->lines[j]] / total * (iw - 1));
+            if (m->bins[x] < 2) m->bins[x] = 2;
+        }
+        for (size_t j = 0; j < m->n_msgs; j++) {
+            int x = (int)((double)m->ct[m->msgs[j]] / total * (iw - 1));
+            m->bins[x] = 3;
         }
     }
     for (int x = 0; x < iw; x++) {
@@ -113,13 +121,13 @@ void ui_d_timeline(struct ui_frame *f)
         ui_p_line(g, x + ui_px(f, 2), ty + th + ui_px(f, 8), x + ui_px(f, 10), ty, ui_px(f, 2),
                   f->c->text);
         char gap[48];
-        ui_fmt_gap(trace_get(m->tr, i)->t - trace_get(m->tr, i - 1)->t, gap, sizeof gap);
+        sim_us gap_us = (sim_us)m->gap_us[j];
+        ui_fmt_gap(gap_us, gap, sizeof gap);
         int tw, tth;
         ui_p_text_size(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), gap, &tw, &tth);
         float lx = x - (float)tw / 2; /* kept inside the timeline */
         if (lx < r.x + ui_px(f, 4)) lx = r.x + ui_px(f, 4);
         if (lx + (float)tw > r.x + r.w - ui_px(f, 4)) lx = r.x + r.w - ui_px(f, 4) - (float)tw;
-        sim_us gap_us = trace_get(m->tr, i)->t - trace_get(m->tr, i - 1)->t;
         bool clear = true;
         for (size_t k = 0; k < ndays && clear; k++)
             clear = lx + (float)tw + ui_px(f, 10) < day_l[k] || lx > day_r[k] + ui_px(f, 10);
