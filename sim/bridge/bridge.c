@@ -20,15 +20,19 @@
 #include <unistd.h>
 
 #define BRIDGE_CLIENT_NAME "real-client"
-#define BRIDGE_LINE_MAX 4096         /* longest line kept whole for the trace */
 #define BRIDGE_LINGER_MS (10 * 1000) /* a closing session's last bytes: at most this */
 #define BRIDGE_LINK_LATENCY_US 1000  /* real-client <-> server: 1 ms */
 #define BRIDGE_LINK_BPS 100000000ull /* 100 Mbit/s */
 #define BRIDGE_MSGIDS_MAX 20000      /* Message-IDs remembered (world_msgid_trim) */
 
-/* Bytes of one direction cut into CRLF lines for the trace. */
-struct bridge_lines {
-    char buf[BRIDGE_LINE_MAX];
+/* A line the server's engine wrote and sent, on its way to the real
+ * client: recorded as received once the bytes up to `end` have arrived. */
+struct bridge_fact {
+    uint64_t end;      /* the engine's output offset just past the line */
+    unsigned flags;    /* TRACE_LF_* */
+    unsigned code;
+    char verb[LINE_VERB_MAX];
+    char *bytes;       /* owned copy of the engine's line */
     size_t len;
 };
 
@@ -71,8 +75,18 @@ struct bridge_sess {
     bool stls_wait;         /* the client asked STARTTLS: hold its bytes until the reply */
     bool stls_go;           /* the server said yes: TLS starts once the reply is written */
     bool timing_out;        /* the server's engine was told to time the session out */
-    struct bridge_lines lc; /* client's lines */
-    struct bridge_lines ls; /* server's lines */
+    bool turned_away;       /* over a connection cap: the engine greets it "busy" */
+    /* The real client's side of the trace, from the server engine's lines
+     * (bridge_tap): what it read is what the client sent; what it wrote is
+     * received once its bytes arrive here. */
+    struct bridge_fact *facts; /* written, not yet arrived: [fact_head, n_facts) */
+    size_t fact_head, n_facts, cap_facts;
+    uint64_t rx_total;         /* bytes from the simulated server so far */
+    uint64_t sent_total;       /* client bytes given to the simulated TCP */
+    uint64_t sent_lines_end;   /* sent_total just past the last CRLF given */
+    uint64_t seen_total;       /* client bytes the engine has read as lines */
+    bool data_flow;            /* the engine reads message data (DATA, a literal) */
+    bool sent_cr;              /* the last byte given was CR */
 };
 
 struct bridge {
@@ -99,6 +113,7 @@ struct bridge {
     size_t pfd_cap;
     struct bridge_tls *tls; /* --tls, else NULL */
     bool shut;              /* bridge_shutdown() ran */
+    size_t n_away;          /* turned-away sessions still open */
 };
 
 static int64_t bridge_wall_us(void);
@@ -111,9 +126,9 @@ static void bridge_out_append(struct bridge_sess *s, const char *data, size_t le
 static const char *const bridge_trace_proto[BRIDGE_PROTO_COUNT] = {
     "SMTP", "SMTP", "POP3", "IMAP", "HTTP", "SMTP", "POP3", "IMAP",
 };
+/* The real client has no engine in the simulation: its lines carry this
+ * state; TRACE_LF_TLS says which of them only the two endpoints see. */
 #define BRIDGE_STATE "real client"
-/* The client's lines once TLS is on: only the two endpoints see them. */
-#define BRIDGE_STATE_TLS "real client, inside TLS"
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -143,47 +158,138 @@ static const char *bridge_server_name(const struct bridge *b, uint32_t host)
     return host_name(b->net, host);
 }
 
-/* Record the complete lines of data as `kind` records of the real client. */
-static void bridge_lines_feed(struct bridge_sess *s, struct bridge_lines *l, enum trace_kind kind,
-                              char side, const char *data, size_t len)
+static struct bridge_sess *bridge_sess_of_conn(struct bridge *b, uint32_t conn)
+{
+    for (struct bridge_sess *s = b->sessions; s; s = s->next)
+        if (s->conn_id == conn && s->conn) return s;
+    return NULL;
+}
+
+static unsigned bridge_trace_flags(unsigned line_flags)
+{
+    unsigned t = 0;
+    if (line_flags & LINE_F_DATA) t |= TRACE_LF_DATA;
+    if (line_flags & LINE_F_OK) t |= TRACE_LF_OK;
+    if (line_flags & LINE_F_ERR) t |= TRACE_LF_ERR;
+    if (line_flags & LINE_F_DATA_END) t |= TRACE_LF_DATA_END;
+    if (line_flags & LINE_F_CONT) t |= TRACE_LF_CONT;
+    if (line_flags & LINE_F_TLS_START) t |= TRACE_LF_TLS_START;
+    if (line_flags & LINE_F_TLS) t |= TRACE_LF_TLS;
+    return t;
+}
+
+/* One line of the real client's side, with the engine's facts. */
+static void bridge_trace_client(struct bridge_sess *s, enum trace_kind kind, const char *verb,
+                                unsigned code, unsigned flags, const char *bytes, size_t len)
 {
     struct bridge *b = s->b;
-    for (size_t i = 0; i < len; i++) {
-        l->buf[l->len++] = data[i];
-        bool eol = l->len >= 2 && l->buf[l->len - 2] == '\r' && l->buf[l->len - 1] == '\n';
-        if (eol || l->len == BRIDGE_LINE_MAX) {
-            const char *st = s->ssl ? BRIDGE_STATE_TLS : BRIDGE_STATE;
-            trace_add_line(b->tr, evq_now(b->q), kind, s->conn_id, b->client, s->host, side,
-                           bridge_trace_proto[s->p], st, st, l->buf, l->len);
-            if (kind == TR_LINE_SENT && b->tls && !s->ssl &&
-                bridge_is_starttls(s->p, l->buf, l->len))
-                s->stls_wait = true; /* hold what follows until the reply */
-            if (kind == TR_LINE_RECEIVED && s->stls_wait && !s->stls_go) {
-                int r = bridge_starttls_reply(s->p, l->buf, l->len);
-                if (r == 1) {
-                    /* RFC 3207 §4.2, RFC 2595 §4 (CVE-2011-0411): plaintext the
-                     * client sent after STARTTLS is dropped, never relayed. */
-                    s->stls_go = true;
-                    s->in_len = 0;
-                } else if (r == 0) {
-                    s->stls_wait = false;
-                }
-            }
-            if (kind == TR_LINE_RECEIVED && !s->closing) {
-                /* L1: the engines themselves close after BRIDGE_MAX_ERRORS bad
-                 * commands in a row (SMTP 421, IMAP * BYE, POP3 closes); the
-                 * bridge only counts the streaks for the summary. */
-                bool imap_untagged = bridge_proto_plain(s->p) == BRIDGE_IMAP &&
-                                     (l->buf[0] == '*' || l->buf[0] == '+');
-                if (bridge_is_error_reply(s->p, l->buf, l->len)) {
-                    if (++s->errors == BRIDGE_MAX_ERRORS) b->st.closed_by[BRIDGE_WHY_ERRORS]++;
-                } else if (!imap_untagged) {
-                    s->errors = 0;
-                }
-            }
-            l->len = 0;
+    struct trace_line_facts tf = {verb, code, flags};
+    trace_add_line_facts(b->tr, evq_now(b->q), kind, s->conn_id, b->client, s->host,
+                         kind == TR_LINE_SENT ? 'C' : 'S', bridge_trace_proto[s->p], BRIDGE_STATE,
+                         BRIDGE_STATE, &tf, bytes, len);
+}
+
+static bool bridge_verb_is(const char *verb, const char *word)
+{
+    return strcmp(verb, word) == 0;
+}
+
+/* world_live_tap: the server's engine read or wrote (and sent) line f on
+ * conn. A line it read is the line the real client sent: recorded now, just
+ * before the engine's own record, with the engine's verb and flags. A line it
+ * wrote waits in s->facts until its bytes reach the bridge. The engine's
+ * STARTTLS verb and its TLS_START reply are what start TLS on the real socket
+ * (RFC 3207 §4, RFC 2595 §4, RFC 3501 §6.2.1): nothing scans the bytes. */
+static unsigned bridge_tap(void *ctx, uint32_t conn, const struct line_fact *f)
+{
+    struct bridge *b = ctx;
+    struct bridge_sess *s = bridge_sess_of_conn(b, conn);
+    if (!s) return 0;
+    unsigned extra = bridge_proto_is_tls(s->p) ? TRACE_LF_TLS : 0; /* RFC 8314 */
+    unsigned flags = bridge_trace_flags(f->flags) | extra;
+    if (f->kind == LINE_FACT_IN) {
+        bridge_trace_client(s, TR_LINE_SENT, f->verb, f->code, flags, f->bytes, f->len);
+        s->seen_total += f->len;
+        s->data_flow = (f->flags & LINE_F_DATA) != 0;
+        if (b->tls && !s->ssl && !(f->flags & LINE_F_TLS) &&
+            (bridge_verb_is(f->verb, "STARTTLS") || bridge_verb_is(f->verb, "STLS")))
+            s->stls_wait = true; /* hold what follows until the engine's verdict */
+        return extra;
+    }
+    if (f->kind != LINE_FACT_OUT) return extra;
+    if (s->stls_wait && !s->stls_go && (f->flags & (LINE_F_OK | LINE_F_ERR)) &&
+        !(f->flags & LINE_F_CONT)) {
+        if (f->flags & LINE_F_TLS_START) {
+            /* RFC 3207 §4.2, RFC 2595 §4 (CVE-2011-0411): plaintext the
+             * client sent after STARTTLS is dropped, never relayed. */
+            s->in_len = 0;
+        } else {
+            s->stls_wait = false; /* refused: the session goes on in plaintext */
         }
     }
+    if (s->n_facts == s->cap_facts) {
+        if (s->fact_head > 0) {
+            memmove(s->facts, s->facts + s->fact_head,
+                    (s->n_facts - s->fact_head) * sizeof *s->facts);
+            s->n_facts -= s->fact_head;
+            s->fact_head = 0;
+        }
+        if (s->n_facts == s->cap_facts) {
+            s->cap_facts = s->cap_facts ? 2 * s->cap_facts : 16;
+            s->facts = ms_xrealloc(s->facts, s->cap_facts * sizeof *s->facts);
+        }
+    }
+    struct bridge_fact *q = &s->facts[s->n_facts++];
+    q->end = f->end;
+    q->flags = flags;
+    q->code = f->code;
+    memcpy(q->verb, f->verb, sizeof q->verb);
+    q->bytes = ms_xmalloc(f->len ? f->len : 1);
+    memcpy(q->bytes, f->bytes, f->len);
+    q->len = f->len;
+    return extra;
+}
+
+/* The server's bytes up to s->rx_total have arrived: its lines among them
+ * are received by the real client (when it is still there: gone, they are
+ * only forgotten). */
+static void bridge_facts_arrived(struct bridge_sess *s)
+{
+    struct bridge *b = s->b;
+    while (s->fact_head < s->n_facts && s->facts[s->fact_head].end <= s->rx_total) {
+        struct bridge_fact *q = &s->facts[s->fact_head++];
+        if (s->fd < 0) {
+            free(q->bytes);
+            q->bytes = NULL;
+            continue;
+        }
+        bridge_trace_client(s, TR_LINE_RECEIVED, q->verb, q->code, q->flags, q->bytes, q->len);
+        if ((q->flags & TRACE_LF_TLS_START) && s->stls_wait && !s->stls_go) {
+            s->stls_go = true; /* TLS starts once this reply is written */
+            s->in_len = 0;
+        }
+        if (!s->closing && !(q->flags & TRACE_LF_CONT)) {
+            /* The engines themselves close after BRIDGE_MAX_ERRORS bad
+             * commands in a row (SMTP 421, IMAP * BYE, POP3 closes); the
+             * bridge only counts the streaks for the summary. */
+            if (bridge_is_error_reply(s->p, q->bytes, q->len)) {
+                if (++s->errors == BRIDGE_MAX_ERRORS) b->st.closed_by[BRIDGE_WHY_ERRORS]++;
+            } else if (q->flags & TRACE_LF_OK) {
+                s->errors = 0;
+            }
+        }
+        free(q->bytes);
+        q->bytes = NULL;
+    }
+    if (s->fact_head == s->n_facts) s->fact_head = s->n_facts = 0;
+}
+
+static void bridge_facts_free(struct bridge_sess *s)
+{
+    for (size_t i = s->fact_head; i < s->n_facts; i++) free(s->facts[i].bytes);
+    free(s->facts);
+    s->facts = NULL;
+    s->fact_head = s->n_facts = s->cap_facts = 0;
 }
 
 /* ---- the simulated side ------------------------------------------------------ */
@@ -192,11 +298,12 @@ static void bridge_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, s
 {
     struct bridge_sess *s = ctx;
     (void)c;
+    s->rx_total += len;
+    bridge_facts_arrived(s);
     if (s->fd < 0) return; /* the client is gone; the simulated side winds down */
     s->got_data = true;
     s->pending_ms = 0; /* the server answered: the client owes nothing now */
     s->pending_bytes = 0;
-    bridge_lines_feed(s, &s->ls, TR_LINE_RECEIVED, 'S', (const char *)data, len);
     if (s->out_len - s->out_off + len > BRIDGE_OUT_MAX) {
         bridge_sess_drop(s, "does not read what the server sends (buffer full)");
         return;
@@ -391,24 +498,38 @@ static void bridge_sess_pump_in(struct bridge_sess *s)
         }
         s->first_checked = true;
     }
+    if (s->turned_away && s->p != BRIDGE_HTTP) { /* the greeting says it all */
+        if (s->client_eof && s->conn && !s->fin_sent) {
+            s->fin_sent = true;
+            tcp_close(s->conn);
+        }
+        return;
+    }
     if (!s->first_checked || !s->conn) return;
-    /* Before TLS (with --tls), one line at a time, so that nothing the
-     * client sends after STARTTLS reaches the server before its reply. */
-    bool by_line = s->b->tls && !s->ssl && bridge_proto_plain(s->p) != BRIDGE_HTTP;
+    /* Before TLS (with --tls), a command line goes only once the engine has
+     * read the one before (its own line facts say so), so nothing the client
+     * sends after STARTTLS reaches the server before its verdict; message
+     * data (DATA, literals: the engine marks it) flows freely. */
+    bool gated = s->b->tls && !s->ssl && bridge_proto_plain(s->p) != BRIDGE_HTTP;
     size_t off = 0; /* sent so far; the rest moves to the front once */
     while (off < s->in_len && !s->stls_wait) {
+        if (gated && !s->data_flow && s->seen_total < s->sent_lines_end) break;
         size_t unacked = tcp_unacked(s->conn);
         if (unacked >= BRIDGE_SIM_INFLIGHT_MAX) break;
         size_t room = tcp_send_space(s->conn);
         if (room > BRIDGE_SIM_INFLIGHT_MAX - unacked) room = BRIDGE_SIM_INFLIGHT_MAX - unacked;
         const char *p = s->in + off;
         size_t n = s->in_len - off < room ? s->in_len - off : room;
-        const char *lf = by_line ? memchr(p, '\n', n) : NULL;
+        const char *lf = gated && !s->data_flow ? memchr(p, '\n', n) : NULL;
         if (lf) n = (size_t)(lf - p) + 1;
         if (n == 0) break;
         n = tcp_send(s->conn, p, n);
         if (n == 0) break;
-        bridge_lines_feed(s, &s->lc, TR_LINE_SENT, 'C', p, n);
+        s->sent_total += n;
+        /* CRLF ends a line (RFC 5321 §2.3.8): the engine's log frames the same */
+        if (gated && p[n - 1] == '\n' && (n >= 2 ? p[n - 2] == '\r' : s->sent_cr))
+            s->sent_lines_end = s->sent_total;
+        s->sent_cr = p[n - 1] == '\r';
         off += n;
     }
     if (off) {
@@ -505,7 +626,9 @@ static void bridge_sess_read(struct bridge_sess *s)
     }
     while (s->fd >= 0 && !s->client_eof && !s->closing && s->in_len < BRIDGE_IN_MAX) {
         ssize_t n = recv(s->fd, s->in + s->in_len, BRIDGE_IN_MAX - s->in_len, 0);
-        if (n > 0) {
+        if (n > 0 && s->turned_away && s->p != BRIDGE_HTTP) {
+            continue; /* only the busy greeting is due: what it sends is not read */
+        } else if (n > 0) {
             bridge_sess_got(s, (size_t)n);
         } else if (n == 0) {
             bridge_sess_client_closed(s);
@@ -595,16 +718,28 @@ static size_t bridge_addr_slots(const struct bridge *b, const struct sockaddr_st
     return n;
 }
 
+static struct bridge_sess *bridge_sess_new(struct bridge *b, struct bridge_listener *l, int fd,
+                                          const struct sockaddr_storage *peer);
+
+/* Over a connection cap. The client gets the simulated server's own "busy"
+ * reply (world_live_mark: SMTP 421, POP3 -ERR [SYS/TEMP], IMAP * BYE
+ * [UNAVAILABLE] as the greeting; webmail 503 to its request), over a
+ * simulated connection that does not count against the caps, traced like
+ * any other. An implicit-TLS port, or a flood beyond max_conns such
+ * sessions at once, is just closed. */
 static void bridge_turn_away(struct bridge *b, struct bridge_listener *l, int fd,
-                             enum bridge_close_why why, size_t open)
+                             const struct sockaddr_storage *peer, enum bridge_close_why why,
+                             size_t open)
 {
-    char reply[512];
-    size_t n = bridge_close_reply(l->p, why, reply, sizeof reply);
-    if (!bridge_proto_is_tls(l->p)) { /* a TLS client could not read it */
-        ssize_t w = send(fd, reply, n, MSG_NOSIGNAL); /* best effort */
-        (void)w;
+    if (!bridge_proto_is_tls(l->p) && b->n_away < b->cfg.max_conns) {
+        struct bridge_sess *s = bridge_sess_new(b, l, fd, peer);
+        s->turned_away = true;
+        s->first_checked = true;
+        b->n_away++;
+        world_live_mark(b->w, s->conn_id, WORLD_LIVE_BUSY);
+    } else {
+        close(fd);
     }
-    close(fd);
     b->st.closed_by[why]++;
     trace_add_narration(b->tr, evq_now(b->q), l->host,
                         why == BRIDGE_WHY_BUSY
@@ -633,37 +768,45 @@ static void bridge_accept(struct bridge *b, struct bridge_listener *l)
                 if (s->slot && !s->client_eof && !s->closing) bridge_sess_read(s);
         }
         if (b->nsess >= b->cfg.max_conns) {
-            bridge_turn_away(b, l, fd, BRIDGE_WHY_BUSY, b->nsess);
+            bridge_turn_away(b, l, fd, &peer, BRIDGE_WHY_BUSY, b->nsess);
             continue;
         }
         size_t from_addr = bridge_addr_slots(b, &peer);
         if (from_addr >= b->cfg.max_per_addr) {
-            bridge_turn_away(b, l, fd, BRIDGE_WHY_PER_ADDR, from_addr);
+            bridge_turn_away(b, l, fd, &peer, BRIDGE_WHY_PER_ADDR, from_addr);
             continue;
         }
-        struct bridge_sess *s = ms_xcalloc(1, sizeof *s);
-        s->b = b;
-        s->id = ++b->next_id;
-        s->fd = fd;
-        s->p = l->p;
-        s->host = l->host;
-        s->first_checked = l->p == BRIDGE_HTTP; /* the HTTP port expects HTTP */
+        struct bridge_sess *s = bridge_sess_new(b, l, fd, &peer);
         if (bridge_proto_is_tls(l->p)) { /* RFC 8314: TLS from the first byte */
             s->ssl = bridge_tls_session(b->tls, fd);
             s->tls_hs = true;
             s->tls_want = POLLIN;
+            world_live_mark(b->w, s->conn_id, WORLD_LIVE_TLS); /* no STARTTLS offered */
         }
-        s->last_ms = bridge_wall_ms();
-        s->peer = peer;
         s->slot = true;
-        s->next = b->sessions;
-        b->sessions = s;
         b->nsess++;
         b->st.accepted++;
-        s->conn =
-            tcp_connect(b->net, b->client, l->host, bridge_sim_port(l->p), &bridge_tcp_ops, s);
-        s->conn_id = tcp_conn_id(s->conn);
     }
+}
+
+/* A session joining socket fd to a new simulated connection. */
+static struct bridge_sess *bridge_sess_new(struct bridge *b, struct bridge_listener *l, int fd,
+                                          const struct sockaddr_storage *peer)
+{
+    struct bridge_sess *s = ms_xcalloc(1, sizeof *s);
+    s->b = b;
+    s->id = ++b->next_id;
+    s->fd = fd;
+    s->p = l->p;
+    s->host = l->host;
+    s->first_checked = l->p == BRIDGE_HTTP; /* the HTTP port expects HTTP */
+    s->last_ms = bridge_wall_ms();
+    s->peer = *peer;
+    s->next = b->sessions;
+    b->sessions = s;
+    s->conn = tcp_connect(b->net, b->client, l->host, bridge_sim_port(l->p), &bridge_tcp_ops, s);
+    s->conn_id = tcp_conn_id(s->conn);
+    return s;
 }
 
 /* Free the sessions that are over on both sides. */
@@ -674,6 +817,9 @@ static void bridge_reap(struct bridge *b)
         struct bridge_sess *s = *pp;
         if (s->fd < 0 && !s->conn) {
             *pp = s->next;
+            if (s->turned_away) b->n_away--;
+            world_live_take(b->w, s->conn_id); /* its marks, when never accepted */
+            bridge_facts_free(s);
             free(s->out);
             free(s);
         } else {
@@ -908,6 +1054,7 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
         if (!b->tls) goto fail;
         world_live_tls(w, b->client); /* the servers offer STARTTLS to real clients */
     }
+    world_live_tap(w, b->client, bridge_tap, b); /* the real clients' side of the trace */
     size_t k = 0, cap = 0;
     for (size_t h = 0; h < s->n_hosts; h++) {
         const struct scn_host *sh = &s->hosts[h];

@@ -74,14 +74,6 @@ int32_t bridge_port(uint32_t base, uint32_t step, size_t k, enum bridge_proto p)
  * cut-short lines). Can't fail. */
 bool bridge_is_http_request(const char *line, size_t len);
 
-/* True if line (a client's command line, CRLF or not) asks to start TLS in
- * protocol p: SMTP "STARTTLS", POP3 "STLS", IMAP "tag STARTTLS" (any case). */
-bool bridge_is_starttls(enum bridge_proto p, const char *line, size_t len);
-/* What the server's reply line to that command says: 1 go ahead (SMTP 220,
- * POP3 +OK, IMAP tagged OK), 0 refused (another final reply), -1 not the
- * reply yet (an SMTP continuation line, an IMAP untagged line). */
-int bridge_starttls_reply(enum bridge_proto p, const char *line, size_t len);
-
 /* Why the bridge itself ends a session (rather than the simulated server). */
 enum bridge_close_why {
     BRIDGE_WHY_BUSY,        /* the connection cap is reached */

@@ -53,11 +53,11 @@ static bool bridge_tls_fail(struct ms_error *err, const char *what)
     return false;
 }
 
-static bool bridge_tls_add_ext(X509 *x, int nid, const char *value)
+static bool bridge_tls_add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 {
     X509V3_CTX v3;
     X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+    X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
     X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
     if (!ext) return false;
     int ok = X509_add_ext(x, ext, -1);
@@ -65,16 +65,14 @@ static bool bridge_tls_add_ext(X509 *x, int nid, const char *value)
     return ok == 1;
 }
 
-/* A P-256 key and a self-signed certificate for the names a loopback (or
- * --listen) client uses: it is its own trust anchor (CA:TRUE, as
- * `openssl req -x509` makes), so `curl --cacert FILE` and Python's
- * ssl.create_default_context(cafile=FILE) verify it. */
-static bool bridge_tls_generate(struct bridge_tls *t, const struct bridge_addr *listen,
-                                struct ms_error *err)
+/* A certificate for key: a CA when issuer is NULL (self-signed), else a
+ * server certificate for the names in san, signed by issuer / issuer_key.
+ * NULL on failure. */
+static X509 *bridge_tls_make_cert(EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
+                                  const char *cn, const char *san)
 {
-    EVP_PKEY *key = EVP_EC_gen("P-256");
     X509 *x = X509_new();
-    bool ok = key && x;
+    bool ok = x != NULL;
     unsigned char serial[16];
     if (ok) ok = RAND_bytes(serial, sizeof serial) == 1;
     if (ok) {
@@ -91,27 +89,64 @@ static bool bridge_tls_generate(struct bridge_tls *t, const struct bridge_addr *
         X509_NAME *n = X509_get_subject_name(x);
         ok = X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
                                         (const unsigned char *)"mailsim live mode", -1, -1, 0) == 1 &&
-             X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"localhost",
-                                        -1, -1, 0) == 1 &&
-             X509_set_issuer_name(x, n) == 1;
+             X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1,
+                                        0) == 1 &&
+             X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n) == 1;
     }
+    X509 *iss = issuer ? issuer : x;
+    if (ok && !issuer)
+        ok = bridge_tls_add_ext(x, iss, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") &&
+             bridge_tls_add_ext(x, iss, NID_key_usage, "critical,keyCertSign,cRLSign") &&
+             bridge_tls_add_ext(x, iss, NID_subject_key_identifier, "hash");
+    if (ok && issuer)
+        ok = bridge_tls_add_ext(x, iss, NID_basic_constraints, "critical,CA:FALSE") &&
+             bridge_tls_add_ext(x, iss, NID_key_usage, "critical,digitalSignature") &&
+             bridge_tls_add_ext(x, iss, NID_ext_key_usage, "serverAuth") &&
+             bridge_tls_add_ext(x, iss, NID_subject_key_identifier, "hash") &&
+             bridge_tls_add_ext(x, iss, NID_authority_key_identifier, "keyid:always") &&
+             bridge_tls_add_ext(x, iss, NID_subject_alt_name, san);
+    if (ok) ok = X509_sign(x, issuer ? issuer_key : key, EVP_sha256()) > 0;
+    if (!ok) {
+        X509_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+/* P-256 keys, a CA made now and a server certificate it signs for the
+ * names a loopback (or --listen) client uses. The CA is what the file
+ * holds: `curl --cacert FILE`, Python's ssl.create_default_context(cafile=
+ * FILE) and Thunderbird (NSS, which refuses a CA certificate as a server's
+ * own: MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY) all trust it as an
+ * authority; its key is forgotten once the server certificate is signed. */
+static bool bridge_tls_generate(struct bridge_tls *t, const struct bridge_addr *listen,
+                                struct ms_error *err)
+{
     char san[160];
     snprintf(san, sizeof san, "DNS:localhost,IP:127.0.0.1,IP:::1%s%s",
              listen && !listen->loopback ? ",IP:" : "", listen && !listen->loopback ? listen->text : "");
-    if (ok)
-        ok = bridge_tls_add_ext(x, NID_basic_constraints, "critical,CA:TRUE") &&
-             bridge_tls_add_ext(x, NID_key_usage, "critical,digitalSignature,keyCertSign") &&
-             bridge_tls_add_ext(x, NID_ext_key_usage, "serverAuth") &&
-             bridge_tls_add_ext(x, NID_subject_key_identifier, "hash") &&
-             bridge_tls_add_ext(x, NID_authority_key_identifier, "keyid:always") &&
-             bridge_tls_add_ext(x, NID_subject_alt_name, san);
-    if (ok) ok = X509_sign(x, key, EVP_sha256()) > 0;
+    EVP_PKEY *ca_key = EVP_EC_gen("P-256");
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *ca = ca_key ? bridge_tls_make_cert(ca_key, NULL, NULL, "mailsim live mode CA", NULL) : NULL;
+    X509 *x = ca && key ? bridge_tls_make_cert(key, ca, ca_key, "localhost", san) : NULL;
+    EVP_PKEY_free(ca_key);
+    bool ok = x != NULL;
     if (ok) ok = SSL_CTX_use_certificate(t->ctx, x) == 1 && SSL_CTX_use_PrivateKey(t->ctx, key) == 1;
+    if (ok) { /* the chain the server sends: its certificate, then the CA */
+        X509_up_ref(ca);
+        ok = SSL_CTX_add1_chain_cert(t->ctx, ca) == 1;
+        X509_free(ca);
+    }
     if (!ok) {
         EVP_PKEY_free(key);
         X509_free(x);
+        X509_free(ca);
         return bridge_tls_fail(err, "cannot make a certificate");
     }
+    EVP_PKEY_free(key);
+    key = NULL;
+    X509_free(x);
+    x = ca; /* what the file holds */
     /* The certificate (public) goes where clients can be pointed at it. */
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir) dir = "/tmp";
@@ -159,6 +194,12 @@ struct bridge_tls *bridge_tls_new(const char *cert_file, const char *key_file,
     if (ok) {
         SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
         SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+        /* Clients (Thunderbird, curl) often close without close_notify: a
+         * close, not a bad record. SMTP, POP3 and IMAP frame their own ends,
+         * so a truncation cannot pass for a whole command (RFC 8446 §6.1). */
+        SSL_CTX_set_options(t->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
     }
     if (ok && cert_file) {
         snprintf(t->cert_path, sizeof t->cert_path, "%s", cert_file);

@@ -36,62 +36,6 @@ bool bridge_proto_is_tls(enum bridge_proto p)
     return p == BRIDGE_SUBMISSIONS || p == BRIDGE_POP3S || p == BRIDGE_IMAPS;
 }
 
-static bool bridge_word_ieq(const char *p, size_t n, const char *word)
-{
-    size_t wl = strlen(word);
-    if (n != wl) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (c >= 'a' && c <= 'z') c = (char)(c - 32);
-        if (c != word[i]) return false;
-    }
-    return true;
-}
-
-bool bridge_is_starttls(enum bridge_proto p, const char *line, size_t len)
-{
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
-    switch (bridge_proto_plain(p)) {
-    case BRIDGE_SMTP:
-    case BRIDGE_SUBMISSION:
-        return bridge_word_ieq(line, len, "STARTTLS");
-    case BRIDGE_POP3:
-        return bridge_word_ieq(line, len, "STLS");
-    case BRIDGE_IMAP: {
-        const char *sp = memchr(line, ' ', len);
-        if (!sp || sp == line) return false;
-        size_t rest = len - (size_t)(sp + 1 - line);
-        return bridge_word_ieq(sp + 1, rest, "STARTTLS");
-    }
-    default:
-        return false;
-    }
-}
-
-int bridge_starttls_reply(enum bridge_proto p, const char *line, size_t len)
-{
-    switch (bridge_proto_plain(p)) {
-    case BRIDGE_SMTP:
-    case BRIDGE_SUBMISSION:
-        if (len >= 4 && line[3] == '-') return -1; /* more lines follow */
-        return len >= 3 && memcmp(line, "220", 3) == 0 ? 1 : 0;
-    case BRIDGE_POP3:
-        return len >= 3 && memcmp(line, "+OK", 3) == 0 ? 1 : 0;
-    case BRIDGE_IMAP: {
-        if (len && (line[0] == '*' || line[0] == '+')) return -1;
-        const char *sp = memchr(line, ' ', len);
-        if (!sp) return 0;
-        size_t rest = len - (size_t)(sp + 1 - line);
-        return rest >= 2 && (sp[1] == 'O' || sp[1] == 'o') && (sp[2] == 'K' || sp[2] == 'k') &&
-                       (rest == 2 || sp[3] == ' ' || sp[3] == '\r')
-                   ? 1
-                   : 0;
-    }
-    default:
-        return 0;
-    }
-}
-
 const char *bridge_proto_name(enum bridge_proto p)
 {
     return (unsigned)p < BRIDGE_PROTO_COUNT ? bridge_proto_names[p] : "?";

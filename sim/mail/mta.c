@@ -392,7 +392,9 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
     if (m->cfg->eightbitmime) cfg.ext |= SMTP_EXT_8BITMIME;
     if (m->cfg->size_limit) cfg.ext |= SMTP_EXT_SIZE;
     cfg.ext |= SMTP_EXT_ENHANCEDSTATUSCODES;
-    if (world_live_tls_for(m->w, ss->peer)) cfg.ext |= SMTP_EXT_STARTTLS;
+    unsigned live = world_live_take(m->w, ss->conn); /* live mode's marks, else 0 */
+    if (world_live_tls_for(m->w, ss->peer) && !(live & WORLD_LIVE_TLS))
+        cfg.ext |= SMTP_EXT_STARTTLS;
     if (ss->port == MTA_PORT_SUBMISSION && m->cfg->auth_required) {
         cfg.ext |= SMTP_EXT_AUTH;
         cfg.auth_required = true;
@@ -405,6 +407,7 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
      * a permanent refusal. */
     if (rng_chance(&m->chaos, m->cfg->chaos.greeting)) cfg.busy = true;
     if (rng_chance(&m->chaos, m->cfg->chaos.refuse)) cfg.refuse = true;
+    if (live & WORLD_LIVE_BUSY) cfg.busy = true; /* live mode's caps */
     const struct scn_smtp_texts *tx = &m->cfg->texts;
     cfg.texts = (struct smtp_server_texts){tx->greeting, tx->helo, tx->mail, tx->rcpt, tx->data, tx->queued, tx->quit};
     /* The UNSAFE legacy switches of the SMTP smuggling lesson. A lenient

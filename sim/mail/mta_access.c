@@ -287,21 +287,24 @@ static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c)
     a->conn = tcp_conn_id(c);
     a->peer = tcp_remote_host(c);
     a->imap = tcp_local_port(c) == MTA_PORT_IMAP;
+    unsigned live = world_live_take(m->w, a->conn); /* live mode's marks, else 0 */
+    bool offer_tls = world_live_tls_for(m->w, a->peer) && !(live & WORLD_LIVE_TLS);
     if (a->imap) {
         struct imap_server_cfg cfg;
         memset(&cfg, 0, sizeof cfg);
         cfg.store = m->store;
         cfg.host = m->sh->name;
         cfg.epoch_unix = m->w->s->epoch;
-        cfg.starttls = world_live_tls_for(m->w, a->peer);
+        cfg.starttls = offer_tls;
         a->im = imap_server_new(&cfg);
+        if (live & WORLD_LIVE_BUSY) imap_server_busy(a->im); /* live mode's caps */
     } else {
         char ts[96];
         snprintf(ts, sizeof ts, "<%u.%u@%s>", (unsigned)a->conn, (unsigned)(evq_now(m->w->q) / SIM_US_PER_S),
                  m->sh->name);
-        struct pop3_server_cfg cfg = {m->sh->name, ts, world_live_tls_for(m->w, a->peer),
-                                      POP3_MAX_BAD};
+        struct pop3_server_cfg cfg = {m->sh->name, ts, offer_tls, POP3_MAX_BAD};
         a->pop = pop3_server_new(&cfg);
+        if (live & WORLD_LIVE_BUSY) pop3_server_busy(a->pop); /* live mode's caps */
         a->last_in = evq_now(m->w->q);
         a->autologout = evq_after(m->w->q, MTA_POP3_AUTOLOGOUT, mta_pop_autologout, a, 0, "POP3 autologout");
     }

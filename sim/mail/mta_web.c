@@ -401,6 +401,7 @@ static void *mta_web_accept(void *listen_ctx, struct tcp_conn *c)
     wb->peer = tcp_remote_host(c);
     struct http_server_cfg cfg = {0, m->sh->name};
     wb->e = http_server_new(&cfg);
+    if (world_live_take(m->w, wb->conn) & WORLD_LIVE_BUSY) http_server_busy(wb->e); /* live caps */
     if (!wb->m->w->opts.no_lines) (void)http_server_log(wb->e); /* trace from the first line on */
     wb->next = m->webs;
     m->webs = wb;

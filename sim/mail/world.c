@@ -118,6 +118,9 @@ void world_trace_log(struct world *w, struct line_log *g, uint32_t conn, uint32_
         if (f.flags & LINE_F_ERR) tf.flags |= TRACE_LF_ERR;
         if (f.flags & LINE_F_DATA_END) tf.flags |= TRACE_LF_DATA_END;
         if (f.flags & LINE_F_CONT) tf.flags |= TRACE_LF_CONT;
+        if (f.flags & LINE_F_TLS_START) tf.flags |= TRACE_LF_TLS_START;
+        if (f.flags & LINE_F_TLS) tf.flags |= TRACE_LF_TLS;
+        if (w->live_tap && peer == w->live_peer) tf.flags |= w->live_tap(w->live_ctx, conn, &f);
         bool out = f.kind == LINE_FACT_OUT;
         trace_add_line_facts(w->tr, evq_now(w->q), out ? TR_LINE_SENT : TR_LINE_RECEIVED, conn,
                              host, peer, out ? side : other, proto, f.from, f.to, &tf, f.bytes,
@@ -333,6 +336,7 @@ void world_free(struct world *w)
     world_dns_free(w);
     evq_free(w->q);
     free(w->act_order);
+    free(w->live_marks);
     if (w->ids) {
         for (size_t i = 0; i < w->ids->cap; i++) free(w->ids->key[i]);
         free(w->ids->key);

@@ -10,6 +10,7 @@
 #include "core/common.h"
 #include "core/evq.h"
 #include "mail/world.h"
+#include "mail/world_live.h"
 #include "net/net.h"
 #include "net/tcp.h"
 #include "proto/dns_wire.h"
@@ -51,6 +52,12 @@ struct world {
     char web_secret[33];     /* webmail's form-token key: from the seed, or random live */
     bool live_tls;           /* live mode with --tls: servers offer STARTTLS ... */
     uint32_t live_tls_peer;  /* ... to this host (the real clients) */
+    /* live mode: the lines of sessions with live_peer go to live_tap too */
+    world_live_tap_fn *live_tap;
+    void *live_ctx;
+    uint32_t live_peer;
+    struct world_live_marks { uint32_t conn; unsigned marks; } *live_marks; /* world_live_mark */
+    size_t n_live_marks, cap_live_marks;
 };
 
 

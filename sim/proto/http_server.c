@@ -44,6 +44,7 @@ struct http_server {
     size_t body_len, body_want;
     bool keep_alive, head;
     bool partial; /* a line of a request has arrived (a partial one is in ss.rd) */
+    bool busy;    /* http_server_busy(): the next request gets 503 */
 };
 
 static void http_enter_state(struct http_server *s, enum http_server_state to);
@@ -249,6 +250,10 @@ static void http_on_request_line(struct http_server *s, const char *l, size_t le
 
 static void http_request_ready(struct http_server *s)
 {
+    if (s->busy) { /* RFC 9110 §15.6.4: temporarily unable to handle it */
+        http_fail(s, 503, "too many connections, try again later");
+        return;
+    }
     enum http_server_state from = s->state;
     http_enter_state(s, HTTP_S_HANDLER);
     struct http_sqev *q = http_push(s, HTTP_EV_REQUEST);
@@ -549,4 +554,9 @@ void http_server_free(struct http_server *s)
     free(s->target);
     free(s->body);
     free(s);
+}
+
+void http_server_busy(struct http_server *s)
+{
+    s->busy = true;
 }

@@ -88,6 +88,10 @@ bool http_server_respond(struct http_server *s, int status, const struct http_he
 void http_server_timeout(struct http_server *s);
 /* The client closed its side. */
 void http_server_closed(struct http_server *s);
+/* The caller cannot serve this client now (live mode's connection caps):
+ * its next request is answered "503 Service Unavailable" (RFC 9110 §15.6.4)
+ * and the connection closed. Can't fail. */
+void http_server_busy(struct http_server *s);
 /* The session log (proto/line.h), kept from this call on: every line read
  * and written, with the state before and after it. Can't fail. */
 struct line_log;

@@ -228,6 +228,18 @@ void imap_server_shutdown(struct imap_server *s)
     imap_srv_log_sync(s);
 }
 
+void imap_server_busy(struct imap_server *s)
+{
+    if (s->done || s->ss.log.out_sent > 0) return; /* only before any byte is sent */
+    s->stage.len = 0;
+    line_sess_out_drop(&s->ss); /* instead of the greeting: */
+    /* RFC 3501 §7.1.5: BYE as the greeting refuses the connection; RFC 5530
+     * §3: [UNAVAILABLE], try again later. */
+    imap_logout(s, "[UNAVAILABLE] Too many connections, try again later");
+    imap_srv_log_sync(s);
+    line_log_settle(&s->ss.log);
+}
+
 void imap_server_timeout(struct imap_server *s)
 {
     if (s->done) return;
@@ -825,6 +837,8 @@ static void imap_cmd_starttls(struct imap_server *s, struct imap_cur *c, const c
     s->tls = true;
     s->ss.discard_rest = true;
     imap_srv_tagged(s, tag, IMAP_OK, "Begin TLS negotiation now");
+    imap_srv_log_sync(s); /* the OK is in the log */
+    line_log_tls_begins(&s->ss.log);
 }
 
 static void imap_cmd_noop(struct imap_server *s, struct imap_cur *c, const char *tag)

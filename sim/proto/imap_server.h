@@ -102,6 +102,11 @@ void imap_server_notify(struct imap_server *s);
 /* The caller's inactivity timer (imap_server_timeout_us) fired: autologout
  * with "* BYE" (RFC 3501 §5.4). */
 void imap_server_timeout(struct imap_server *s);
+/* The caller cannot serve this client now (live mode's connection caps):
+ * instead of the greeting, "* BYE [UNAVAILABLE] Too many connections, try
+ * again later" (RFC 3501 §7.1.5, RFC 5530 §3), then the session is over.
+ * Call right after imap_server_new(), before its log is read. Can't fail. */
+void imap_server_busy(struct imap_server *s);
 /* The server is going away (live mode stopping): "* BYE Server shutting
  * down" (RFC 3501 §7.1.5), then the session ends. Can't fail. */
 void imap_server_shutdown(struct imap_server *s);

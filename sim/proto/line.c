@@ -305,6 +305,7 @@ static void line_log_emit(struct line_log *g, int d)
         if (!g->out_first && (e->f.flags & (LINE_F_OK | LINE_F_ERR))) e->f.flags |= LINE_F_CONT;
         g->out_first = false;
     }
+    if (g->tls) e->f.flags |= LINE_F_TLS;
     e->f.code = g->mark_code[d];
     memcpy(e->f.verb, g->mark_verb[d], LINE_VERB_MAX);
     e->f.len = len;
@@ -415,8 +416,19 @@ bool line_log_next(struct line_log *g, struct line_fact *f)
     f->to = line_log_name(g, e->to);
     f->why = e->why ? e->why : "";
     f->bytes = e->f.kind == LINE_FACT_STATE ? "" : g->arena + e->off;
+    f->end = e->end;
     g->head++;
     return true;
+}
+
+void line_log_tls_begins(struct line_log *g)
+{
+    g->tls = true;
+    for (size_t i = g->n; i-- > g->head;) {
+        if (g->ents[i].f.kind != LINE_FACT_OUT) continue;
+        g->ents[i].f.flags |= LINE_F_TLS_START;
+        return;
+    }
 }
 
 bool line_ended_by_lf(const struct line_reader *r)

@@ -144,6 +144,9 @@ enum line_fact_kind {
 #define LINE_F_DATA_END 8u /* the reply that answers a whole message (end of DATA) */
 #define LINE_F_CONT 16u    /* a further line of a reply whose first line came before; set
                             * by itself on the later lines written under one OK/ERR mark */
+#define LINE_F_TLS_START 32u /* the reply accepting STARTTLS / STLS: the connection is
+                              * encrypted from the byte after it (line_log_tls_begins) */
+#define LINE_F_TLS 64u       /* a line carried inside TLS: only the two endpoints see it */
 
 #define LINE_VERB_MAX 16
 
@@ -157,6 +160,8 @@ struct line_fact {
     const char *why;          /* STATE: the cause (static text), or "" */
     const char *bytes;        /* IN/OUT: the line, its end of line included */
     size_t len;
+    uint64_t end;             /* OUT: the output stream's offset just past the line (an
+                               * opaque fact counts its raw bytes) */
 };
 
 struct line_log_ent; /* internal */
@@ -184,6 +189,7 @@ struct line_log {
     uint64_t out_total, out_sent; /* written and sent bytes of the output stream */
     uint64_t opaque_left[2];      /* bytes still to count, not frame */
     char opaque_note[2][96];
+    bool tls;                     /* line_log_tls_begins(): later lines are LINE_F_TLS */
 };
 
 /* Set up a log for an engine whose states are names[0..n_names), now in
@@ -277,6 +283,13 @@ static inline void line_log_settle(struct line_log *g)
 {
     if (g->open) line_log_settle_slow(g);
 }
+
+/* The engine accepted STARTTLS (RFC 3207 §4, RFC 2595 §4, RFC 3501 §6.2.1):
+ * the line it wrote last (its "go ahead" reply) is marked LINE_F_TLS_START and
+ * every later line LINE_F_TLS. Call right after writing that reply. The
+ * engine says it, so no reader scans bytes to find where encryption begins.
+ * Can't fail. */
+void line_log_tls_begins(struct line_log *g);
 
 /* Take the next fact; false when none is ready. */
 bool line_log_next(struct line_log *g, struct line_fact *f);

@@ -524,6 +524,7 @@ static void pop3_cmd_stls(struct pop3_server *s, char **argv, size_t argc)
     s->have_user = false;
     s->ss.discard_rest = true;
     pop3_reply(s, true, "Begin TLS negotiation");
+    line_log_tls_begins(&s->ss.log);
 }
 
 #define POP3_IN_AUTH (1u << POP3_S_AUTHORIZATION)
@@ -803,6 +804,19 @@ void pop3_server_timeout(struct pop3_server *s)
     enum pop3_state from = s->state;
     pop3_enter_state(s, POP3_S_CLOSED);
     pop3_push_close(s, from, "autologout timer expired");
+    line_log_settle(&s->ss.log);
+}
+
+void pop3_server_busy(struct pop3_server *s)
+{
+    if (s->state != POP3_S_AUTHORIZATION || s->ss.log.out_sent > 0) return; /* before any byte */
+    line_sess_out_drop(&s->ss); /* the greeting, never sent */
+    /* RFC 1939 §3 has only +OK greetings; a server that will not serve says
+     * -ERR and closes, with RFC 2449 §8.1.2's [SYS/TEMP]: try again later. */
+    pop3_reply(s, false, "[SYS/TEMP] %s has too many connections, try again later", s->host);
+    enum pop3_state from = s->state;
+    pop3_enter_state(s, POP3_S_CLOSED);
+    pop3_push_close(s, from, "too many connections");
     line_log_settle(&s->ss.log);
 }
 

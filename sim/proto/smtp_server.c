@@ -970,6 +970,7 @@ static void srv_cmd_starttls(struct smtp_server *s, const char *arg, size_t arg_
     s->authenticated = false;
     s->ss.discard_rest = true;
     srv_reply(s, 220, "2.0.0", "Ready to start TLS");
+    line_log_tls_begins(&s->ss.log);
     if (s->st != SMTP_SS_INIT) srv_enter_state(s, SMTP_SS_INIT);
 }
 

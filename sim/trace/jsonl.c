@@ -122,6 +122,7 @@ static const struct {
 } jsonl_line_flags[] = {
     {TRACE_LF_DATA, "data"}, {TRACE_LF_OK, "ok"},     {TRACE_LF_ERR, "err"},
     {TRACE_LF_DATA_END, "data_end"}, {TRACE_LF_CONT, "cont"},
+    {TRACE_LF_TLS_START, "tls_start"}, {TRACE_LF_TLS, "tls"},
 };
 
 /* A protocol line's typed fields: "verb" (or null), "code" (or null),

@@ -176,6 +176,8 @@ struct trace_line {
 #define TRACE_LF_ERR 4u      /* a negative reply (-ERR, IMAP NO/BAD, SMTP 4xx/5xx) */
 #define TRACE_LF_DATA_END 8u /* the reply that answers a whole message (after DATA's dot) */
 #define TRACE_LF_CONT 16u    /* a further line of a multi-line reply (not its first line) */
+#define TRACE_LF_TLS_START 32u /* the reply accepting STARTTLS: encrypted from the next byte */
+#define TRACE_LF_TLS 64u       /* carried inside TLS: plaintext only the two endpoints see */
 
 /* MSG_*: the life of one message. data = reason or detail text (may be empty),
  * e.g. "450 4.2.0 mailbox busy" or "connection timed out". */

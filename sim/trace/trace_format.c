@@ -216,6 +216,9 @@ size_t trace_format_line(const struct trace *tr, size_t k, char *buf, size_t buf
         tf_bytes(&o, data, dlen, 200);
         tf_printf(&o, "  [%s %s -> %s]", kind == TR_LINE_SENT ? "sent" : "received",
                   trace_str(tr, l->state_before), trace_str(tr, l->state_after));
+        if (l->flags & TRACE_LF_TLS_START)
+            tf_printf(&o, " (STARTTLS accepted: encrypted from the next byte)");
+        if (l->flags & TRACE_LF_TLS) tf_printf(&o, " (inside TLS: only the endpoints see this)");
         break;
     }
     case TRF_MSG: {

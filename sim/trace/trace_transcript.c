@@ -20,6 +20,7 @@ struct trace_tx {
     sim_us last_t;
     bool any;
     uint32_t cur_conn;
+    uint32_t tls_conn;  /* the connection whose encrypted part was announced, or 0 */
     /* connection id -> (client, server, server port), from CONN_OPENED */
     struct trace_tx_conn { uint32_t conn, client, server; uint16_t sport; } *conns;
     size_t nconns, capconns;
@@ -117,11 +118,24 @@ static void trace_tx_line(struct trace_tx *x, const struct trace_rec *r)
     }
     size_t n;
     const uint8_t *d = trace_data(r, &n);
+    if ((l->flags & TRACE_LF_TLS) && x->tls_conn != l->conn) {
+        /* Implicit TLS (RFC 8314): encrypted from the first byte. */
+        fprintf(x->f, "%-13s -- TLS: the connection is encrypted; below is the plaintext only "
+                      "the two endpoints see --\n", "");
+        x->tls_conn = l->conn;
+    }
     trace_tx_time(x, r->t);
     fprintf(x->f, "%c: ", l->side);
     trace_tx_printable(x->f, d, n);
+    if (l->flags & TRACE_LF_TLS) fputs("  (inside TLS)", x->f);
     fputc('\n', x->f);
     trace_tx_server_state(x, r);
+    if (l->flags & TRACE_LF_TLS_START) {
+        /* RFC 3207 §4, RFC 2595 §4, RFC 3501 §6.2.1 */
+        fprintf(x->f, "%-13s -- STARTTLS: from here the connection is encrypted; below is the "
+                      "plaintext only the two endpoints see --\n", "");
+        x->tls_conn = l->conn;
+    }
 }
 
 static void trace_tx_msg(struct trace_tx *x, const struct trace_rec *r)

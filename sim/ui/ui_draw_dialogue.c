@@ -41,6 +41,20 @@ static size_t ui_dia_current(const struct ui_frame *f, uint32_t conn, const size
     return n;
 }
 
+/* TLS (live mode's STARTTLS and implicit-TLS ports): the engine's typed
+ * facts say where encryption begins (TRACE_LF_TLS_START) and which lines
+ * travel inside it (TRACE_LF_TLS). A bar at the left marks a line only the
+ * two endpoints see; a rule under the reply that starts TLS is the border.
+ * The step panel's record line says it in words. */
+static void ui_dia_tls_mark(struct ui_frame *f, unsigned flags, SDL_FRect r, float y, float lh)
+{
+    if (flags & TRACE_LF_TLS)
+        ui_p_fill(f->g, r.x + ui_px(f, 2), y - ui_px(f, 1), ui_px(f, 6), lh, f->c->link);
+    if (flags & TRACE_LF_TLS_START)
+        ui_p_dashed(f->g, r.x, y + lh - ui_px(f, 2), r.x + r.w, y + lh - ui_px(f, 2), ui_px(f, 3),
+                    ui_px(f, 10), f->c->link);
+}
+
 void ui_d_dialogue(struct ui_frame *f)
 {
     const struct ui_model *m = f->m;
@@ -114,12 +128,14 @@ void ui_d_dialogue(struct ui_frame *f)
         const struct ui_dline *dl = ui_model_dline(m, lines[i]);
         size_t dlen;
         const uint8_t *data = trace_data(tr, &dlen);
-        char text[200], line[220];
+        char text[200], line[260];
         ui_first_line(data, dlen, text, 190);
-        snprintf(line, sizeof line, "%c: %s", l->side == 'C' ? 'C' : 'S', text);
+        snprintf(line, sizeof line, "%c: %s%s", l->side == 'C' ? 'C' : 'S', text,
+                 (l->flags & TRACE_LF_TLS_START) ? "   [TLS from here]" : "");
         float y = top + lh * (float)(i - first);
         bool current = i == cur;
         if (current) ui_p_fill(g, r.x, y - ui_px(f, 1), r.w, lh, f->c->hi_bg);
+        ui_dia_tls_mark(f, l->flags, r, y, lh);
         uint32_t col = current ? f->c->hi_text : l->side == 'C' ? f->c->client : f->c->server;
         if (dl && dl->pair && (dl->kind == UI_DL_CMD || dl->kind == UI_DL_REPLY)) {
             char num[16];

@@ -110,7 +110,7 @@ void ui_d_seq(struct ui_frame *f)
         size_t rec = rows[i];
         const struct trace_rec *tr = trace_get(m->tr, rec);
         uint32_t from, to;
-        char text[160], label[200];
+        char text[160], label[260];
         enum ui_proto proto;
         bool lost = false;
         const struct trace_line *l = trace_as_line(tr);
@@ -134,7 +134,10 @@ void ui_d_seq(struct ui_frame *f)
                 }
             }
             if (!text[0]) snprintf(text, sizeof text, "(empty line)");
-            snprintf(label, sizeof label, "%s %s", ui_proto_shape[proto], text);
+            /* TLS (live mode): the engine's typed facts, see ui_draw_dialogue.c */
+            snprintf(label, sizeof label, "%s %s%s%s", ui_proto_shape[proto],
+                     (l->flags & TRACE_LF_TLS) ? "[TLS] " : "", text,
+                     (l->flags & TRACE_LF_TLS_START) ? "  [STARTTLS: from here encrypted]" : "");
         } else if (s) {
             from = s->src;
             to = s->dst;
@@ -198,6 +201,9 @@ void ui_d_seq(struct ui_frame *f)
                       ytop + ui_px(f, 1), maxw, label);
         struct ui_hit hit = {UI_HIT_ARROW, 0, rec, 0};
         ui_p_hit(g, r.x, ytop, r.w, rowh, hit);
+        if (l && (l->flags & TRACE_LF_TLS_START)) /* the border: encrypted below */
+            ui_p_dashed(g, r.x, ytop + rowh - ui_px(f, 2), r.x + r.w, ytop + rowh - ui_px(f, 2),
+                        ui_px(f, 3), ui_px(f, 10), f->c->link);
         g->stats.arrows++;
     }
     if (nrows > vis) { /* a scroll bar: the rows shown in the whole run */

@@ -121,10 +121,12 @@ static void test_session_and_busy_and_shutdown(void **state)
     assert_string_equal(buf, "220 mail.example.net ESMTP\r\n");
     assert_int_equal(bridge_session_count(f->b), 1);
 
-    /* max_conns 1: the next one is turned away with the POP3 "too busy". */
+    /* max_conns 1: the next one is turned away by the POP3 server's own
+     * engine, with its busy greeting (RFC 2449 §8.1.2). */
     int c = dial(bridge_bound_port(f->b, 0, BRIDGE_POP3));
     pump_line(f->b, c, buf, sizeof buf);
-    assert_string_equal(buf, "-ERR too many connections to the simulation, try again later\r\n");
+    assert_string_equal(buf, "-ERR [SYS/TEMP] mail.example.org has too many connections, try again "
+                             "later\r\n");
     close(c);
 
     assert_int_equal(send(a, "NOOP\r\n", 6, 0), 6);
@@ -132,15 +134,17 @@ static void test_session_and_busy_and_shutdown(void **state)
     assert_string_equal(buf, "250 2.0.0 Ok\r\n");
 
     /* The trace has the real client's line, as real-client's. */
-    bool seen = false;
+    bool seen = false, busy = false;
     char line[512];
     for (size_t k = 0; k < trace_count(f->tr); k++) {
         const struct trace_rec *r = trace_get(f->tr, k);
         if (r->kind != TR_LINE_SENT) continue;
         trace_format_line(f->tr, k, line, sizeof line);
         if (strstr(line, "real-client -> mail.example.net  SMTP C: NOOP")) seen = true;
+        if (strstr(line, "mail.example.org -> real-client  POP3 S: -ERR [SYS/TEMP]")) busy = true;
     }
     assert_true(seen);
+    assert_true(busy); /* traced like any line: the engine's own record */
 
     struct bridge_stats st;
     bridge_stats_get(f->b, &st);

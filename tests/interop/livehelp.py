@@ -8,6 +8,7 @@ does not exit in time. Every test is bounded by an alarm.
 import os
 import re
 import shutil
+import socket
 import signal
 import subprocess
 import sys
@@ -131,3 +132,61 @@ def wait_until(fn, timeout=30, step=0.25):
             return last
         time.sleep(step)
     return last
+
+
+# ---- raw sockets: what the tests that speak the protocols by hand share ----
+
+def connect(port, addr=None):
+    """A TCP connection to 127.0.0.1:port (from local address addr if given),
+    with a 10 s timeout on every operation."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(10)
+    if addr:
+        s.bind((addr, 0))
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def read_line(s, closed_ok=True):
+    """One line up to CRLF, read a byte at a time (nothing past it is
+    consumed). On close: what came so far, or AssertionError when not
+    closed_ok."""
+    data = b""
+    while not data.endswith(b"\r\n"):
+        chunk = s.recv(1)
+        if not chunk:
+            if not closed_ok:
+                raise AssertionError("connection closed; got %r" % data)
+            break
+        data += chunk
+    return data
+
+
+def read_line_open(s):
+    """read_line() that fails when the server closes first."""
+    return read_line(s, closed_ok=False)
+
+
+def read_reply(s):
+    """An SMTP reply, multi-line included."""
+    lines = []
+    while True:
+        line = read_line(s)
+        lines.append(line)
+        if len(line) < 4 or line[3:4] != b"-":
+            return b"".join(lines)
+
+
+def read_until_close(s, limit=65536):
+    """Everything until the server closes (AssertionError if it does not
+    within the socket's timeout)."""
+    data = b""
+    while len(data) < limit:
+        try:
+            chunk = s.recv(4096)
+        except socket.timeout:
+            raise AssertionError("connection still open; got %r" % data)
+        if not chunk:
+            return data
+        data += chunk
+    return data

@@ -4,21 +4,13 @@ BAD) instead of silence, and the session goes on with CRLF lines. In DATA a
 bare LF is still never a line end (the smuggling defence): the message is
 refused as before."""
 import os
-import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from livehelp import NET, Live, bound_test, check  # noqa: E402
+from livehelp import NET, Live, bound_test, check, connect  # noqa: E402
+from livehelp import read_line_open as read_line  # noqa: E402
 
 
-def read_line(s):
-    data = b""
-    while not data.endswith(b"\r\n"):
-        chunk = s.recv(1)
-        if not chunk:
-            raise AssertionError("closed; got %r" % data)
-        data += chunk
-    return data
 
 
 def ask(s, line, prefix, live):
@@ -33,7 +25,7 @@ def ask(s, line, prefix, live):
 def main():
     bound_test(60)
     with Live() as live:
-        s = socket.create_connection(("127.0.0.1", live.port(NET, "smtp")), timeout=10)
+        s = connect(live.port(NET, "smtp"))
         read_line(s)
         got = ask(s, b"HELO student.example\n", b"500 5.5.2 ", live)
         check(b"CRLF" in got and b"nc -C" in got, "SMTP reply has no hint: %r" % got, live)
@@ -49,7 +41,7 @@ def main():
         ask(s, b"QUIT\r\n", b"221 ", live)
         s.close()
 
-        p = socket.create_connection(("127.0.0.1", live.port(NET, "pop3")), timeout=10)
+        p = connect(live.port(NET, "pop3"))
         read_line(p)
         got = ask(p, b"USER bob\n", b"-ERR ", live)
         check(b"CRLF" in got, "POP3 reply has no hint: %r" % got, live)
@@ -58,7 +50,7 @@ def main():
         ask(p, b"QUIT\r\n", b"+OK", live)
         p.close()
 
-        m = socket.create_connection(("127.0.0.1", live.port(NET, "imap")), timeout=10)
+        m = connect(live.port(NET, "imap"))
         read_line(m)
         got = ask(m, b"a1 NOOP\n", b"a1 BAD ", live)
         check(b"CRLF" in got, "IMAP reply has no hint: %r" % got, live)

@@ -13,17 +13,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from livehelp import NET, Live, bound_test, check  # noqa: E402
+from livehelp import NET, Live, bound_test, check, connect  # noqa: E402
+from livehelp import read_line_open as read_line  # noqa: E402
 
 
-def read_line(s):
-    data = b""
-    while not data.endswith(b"\r\n"):
-        chunk = s.recv(1)
-        if not chunk:
-            raise AssertionError("connection closed; got %r" % data)
-        data += chunk
-    return data
 
 
 def command(s, tag, line):
@@ -58,7 +51,7 @@ def deliver(live, subject):
 
 
 def raw_idle(live):
-    s = socket.create_connection(("127.0.0.1", live.port(NET, "imap")), timeout=10)
+    s = connect(live.port(NET, "imap"))
     read_line(s)
     command(s, b"a1", b"LOGIN dave diver")
     sel = command(s, b"a2", b"SELECT INBOX")

@@ -9,33 +9,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from livehelp import NET, ORG, Live, bound_test, check  # noqa: E402
+from livehelp import NET, ORG, Live, bound_test, check, connect, read_line, read_reply  # noqa: E402
 
 
-def connect(port):
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.settimeout(10)
-    return s
 
 
-def read_line(s):
-    data = b""
-    while not data.endswith(b"\r\n"):
-        chunk = s.recv(1)
-        if not chunk:
-            break
-        data += chunk
-    return data
 
 
-def read_reply(s):
-    """An SMTP reply, multi-line included."""
-    lines = []
-    while True:
-        line = read_line(s)
-        lines.append(line)
-        if len(line) < 4 or line[3:4] != b"-":
-            return b"".join(lines)
 
 
 def send_expect(s, cmd, prefix, live, reader=read_line):

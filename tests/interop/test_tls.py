@@ -10,14 +10,13 @@ import os
 import poplib
 import re
 import smtplib
-import socket
 import ssl
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from livehelp import NET, ORG, Live, bound_test, check, require_tool, wait_until  # noqa: E402
+from livehelp import NET, ORG, Live, bound_test, check, connect, read_line, require_tool, wait_until  # noqa: E402
 
 
 def delivered(live, user, n):
@@ -33,14 +32,6 @@ def curl(*args):
     return r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
 
 
-def read_line(s):
-    data = b""
-    while not data.endswith(b"\r\n"):
-        chunk = s.recv(1)
-        if not chunk:
-            break
-        data += chunk
-    return data
 
 
 def python_clients(live, ctx):
@@ -54,6 +45,8 @@ def python_clients(live, ctx):
         s.login("alice", "wonderland")
         s.sendmail("alice@example.org", ["bob@example.net"], "Subject: one\r\n\r\nby STARTTLS\r\n")
     with smtplib.SMTP_SSL("localhost", live.port(ORG, "submissions"), context=ctx, timeout=10) as s:
+        s.ehlo()
+        check(not s.has_extn("starttls"), "STARTTLS offered on an implicit-TLS port", live)
         s.login("alice", "wonderland")
         s.sendmail("alice@example.org", ["bob@example.net"], "Subject: two\r\n\r\nby SMTPS\r\n")
     delivered(live, "bob", 2)
@@ -65,6 +58,7 @@ def python_clients(live, ctx):
     p.pass_("builder")
     p.quit()
     p = poplib.POP3_SSL("localhost", live.port(NET, "pop3s"), context=ctx, timeout=10)
+    check("STLS" not in p.capa(), "STLS offered on an implicit-TLS port", live)
     p.user("bob")
     p.pass_("builder")
     check(p.stat()[0] >= 1, "POP3S sees no mail", live)
@@ -76,6 +70,7 @@ def python_clients(live, ctx):
     m.login("bob", "builder")
     m.logout()
     m = imaplib.IMAP4_SSL("localhost", live.port(NET, "imaps"), ssl_context=ctx, timeout=10)
+    check("STARTTLS" not in m.capabilities, "STARTTLS offered on an implicit-TLS port", live)
     m.login("bob", "builder")
     m.select("INBOX")
     typ, data = m.search(None, "BODY", "SMTPS")
@@ -85,7 +80,7 @@ def python_clients(live, ctx):
 
 def injection_and_plaintext(live):
     # Plaintext pipelined after STARTTLS is dropped, never a command.
-    s = socket.create_connection(("127.0.0.1", live.port(NET, "smtp")), timeout=10)
+    s = connect(live.port(NET, "smtp"))
     read_line(s)
     s.sendall(b"EHLO x.example\r\n")
     while not read_line(s).startswith(b"250 "):
@@ -94,7 +89,7 @@ def injection_and_plaintext(live):
     check(read_line(s).startswith(b"220 "), "STARTTLS not answered 220", live)
     s.close()
     # Plaintext on an implicit-TLS port: the handshake fails, the client is dropped.
-    s = socket.create_connection(("127.0.0.1", live.port(NET, "imaps")), timeout=10)
+    s = connect(live.port(NET, "imaps"))
     s.sendall(b"a1 LOGIN bob builder\r\n")
     try:
         got = s.recv(4096)
@@ -154,8 +149,20 @@ def main():
         check("STARTTLS - from here the connection is encrypted (live connection" in out
               and "Implicit TLS - from the first byte the connection is encrypted" in out,
               "no TLS narration", live)
-        check("[sent real client, inside TLS -> real client, inside TLS]" in out,
-              "client lines inside TLS are not marked", live)
+        # The engines' typed facts: the reply accepting STARTTLS, then every
+        # line inside TLS, the client's (bridge) and the server's (engine).
+        check(re.search(r"S: 220 2\.0\.0 Ready to start TLS  \[sent [^]]*\] \(STARTTLS accepted: "
+                        r"encrypted from the next byte\)", out)
+              and re.search(r"S: \+OK Begin TLS negotiation  \[sent [^]]*\] \(STARTTLS accepted", out)
+              and re.search(r"S: \S+ OK Begin TLS negotiation now  \[sent [^]]*\] \(STARTTLS accepted", out),
+              "a STARTTLS reply is not marked as where TLS starts", live)
+        check(re.search(r"real-client -> mail\.example\.org  SMTP C: EHLO \S+  \[sent real client -> "
+                        r"real client\] \(inside TLS: only the endpoints see this\)", out)
+              and re.search(r"mail\.example\.org -> real-client  SMTP S: 235 .*\(inside TLS: only the "
+                            r"endpoints see this\)", out),
+              "lines inside TLS are not marked", live)
+        check(not re.search(r"C: STARTTLS  \[sent real client -> real client\] \(inside TLS", out),
+              "the STARTTLS command itself is marked as inside TLS", live)
         check(live.stop() == 0, "exit status", live)
         check(not os.path.exists(cert), "the certificate file was left behind", live)
     # Without --tls: no offer, no TLS port.

@@ -16,7 +16,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from livehelp import HERE, ORG, Live, bound_test, check  # noqa: E402
+from livehelp import HERE, ORG, Live, bound_test, check, connect, read_line  # noqa: E402
 
 AUTH = "Basic " + base64.b64encode(b"alice:wonderland").decode()
 BODY = "Grüße aus Köln, naïve café — 10 €.\nSecond line.\n"
@@ -100,7 +100,18 @@ def main():
               "body came back as %r" % msg.get_content(), live)
         m.logout()
         check(live.stop() == 0, "exit status", live)
-    print("ok: webmail MIME (text/plain utf-8, %s); 5 forged POSTs refused with 403"
+    # Over the connection cap, webmail's own engine answers 503 (RFC 9110
+    # 15.6.4), traced like any line.
+    with Live(scenario=os.path.join(HERE, "live-webmail.json"), extra=["--max-conns", "1"]) as live:
+        hold = connect(live.port(ORG, "imap"))
+        check(read_line(hold).startswith(b"* OK"), "IMAP greeting", live)
+        status, page = request(live.port(ORG, "http"), "GET", "/compose")
+        check(status == 503 and "too many connections" in page, "over the cap: %d %r" % (status, page),
+              live)
+        live.wait_for(r"mail\.example\.org -> real-client  HTTP S: HTTP/1\.1 503 Service Unavailable", 10)
+        hold.close()
+        check(live.stop() == 0, "exit status", live)
+    print("ok: webmail MIME (text/plain utf-8, %s); 5 forged POSTs refused with 403; 503 over the cap"
           % msg["Content-Transfer-Encoding"])
 
 

@@ -1,0 +1,224 @@
+"""Live mode with Thunderbird (optional: SKIP, exit 77, without thunderbird,
+Xvfb, xdotool or certutil; Thunderbird is too big for scripts/deps.sh).
+
+Under Xvfb, with a profile made here (user.js: an IMAP account for bob and
+an SMTP server on mail.example.net's submission port), without and with
+--tls (STARTTLS, the certificate mailsim made trusted in the profile's NSS
+database with certutil), Thunderbird logs in (AUTHENTICATE PLAIN, the
+password typed into its prompt with xdotool), selects INBOX and fetches the
+message smtplib delivered (its header fields, BODY.PEEK[HEADER.FIELDS ...],
+for the message list; the body, BODY.PEEK[], comes when Thunderbird's offline
+sync gets to it, which under load can be minutes, so it is not waited for); started again with -compose, it
+sends a message (Ctrl+Return) that is delivered to alice. Every check reads
+the live trace: the real client's lines as the server's engine read them."""
+import os
+import re
+import shutil
+import signal
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from livehelp import NET, ORG, Live, bound_test, check, wait_until  # noqa: E402
+
+TOOLS = ("thunderbird", "Xvfb", "xdotool", "certutil")
+
+
+def skip_without_tools():
+    missing = [t for t in TOOLS if not shutil.which(t)]
+    if missing:
+        print("SKIP: %s not installed (optional: apt-get install thunderbird xvfb xdotool "
+              "libnss3-tools)" % ", ".join(missing))
+        sys.exit(77)
+
+
+def start_xvfb():
+    """Xvfb on a free display; returns (process, ":N")."""
+    r, w = os.pipe()
+    xv = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x800x24",
+                           "-nolisten", "tcp"], pass_fds=(w,), stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    os.close(w)
+    with os.fdopen(r) as f:
+        num = f.readline().strip()
+    if not num:
+        xv.kill()
+        raise AssertionError("Xvfb did not start")
+    return xv, ":" + num
+
+
+def user_js(path, imap_port, smtp_port, tls):
+    host = "localhost" if tls else "127.0.0.1"  # the certificate names localhost
+    sock = 2 if tls else 0                      # 0 plain, 2 STARTTLS
+    prefs = {
+        "mail.accountmanager.accounts": "account1,account2",
+        "mail.accountmanager.defaultaccount": "account1",
+        "mail.accountmanager.localfoldersserver": "server2",
+        "mail.account.account1.server": "server1",
+        "mail.account.account1.identities": "id1",
+        "mail.account.account2.server": "server2",
+        "mail.server.server2.type": "none",
+        "mail.server.server2.hostname": "Local Folders",
+        "mail.server.server2.userName": "nobody",
+        "mail.server.server1.type": "imap",
+        "mail.server.server1.hostname": host,
+        "mail.server.server1.port": imap_port,
+        "mail.server.server1.userName": "bob",
+        "mail.server.server1.name": "bob@example.net",
+        "mail.server.server1.socketType": sock,
+        "mail.server.server1.authMethod": 3,  # "Normal password"
+        "mail.server.server1.login_at_startup": True,
+        "mail.server.server1.check_new_mail": True,
+        "mail.server.server1.offline_download": True,
+        "mail.identity.id1.fullName": "Bob Smith",
+        "mail.identity.id1.useremail": "bob@example.net",
+        "mail.identity.id1.smtpServer": "smtp1",
+        "mail.identity.id1.valid": True,
+        "mail.smtpservers": "smtp1",
+        "mail.smtp.defaultserver": "smtp1",
+        "mail.smtpserver.smtp1.hostname": host,
+        "mail.smtpserver.smtp1.port": smtp_port,
+        "mail.smtpserver.smtp1.authMethod": 1,  # no AUTH: example.net does not ask for it
+        "mail.smtpserver.smtp1.try_ssl": sock,
+        "mail.shell.checkDefaultClient": False,
+        "mailnews.start_page.enabled": False,
+        "mail.provider.suppress_dialog_on_startup": True,
+        "mail.warn_on_send_accel_key": False,
+        "datareporting.policy.dataSubmissionEnabled": False,
+        "app.update.enabled": False,
+        "mail.rights.version": 1,
+    }
+    with open(os.path.join(path, "user.js"), "w") as f:
+        for k, v in prefs.items():
+            val = ("true" if v else "false") if isinstance(v, bool) else (
+                str(v) if isinstance(v, int) else '"%s"' % v)
+            f.write('user_pref("%s", %s);\n' % (k, val))
+
+
+class Thunderbird:
+    def __init__(self, display, profile, home, args=()):
+        self.env = dict(os.environ, DISPLAY=display, HOME=home, MOZ_DISABLE_AUTO_SAFE_MODE="1")
+        self.seen, self.answered = {}, set()
+        self.log = open(os.path.join(home, "thunderbird.log"), "a")
+        self.proc = subprocess.Popen(["thunderbird", "--no-remote", "--profile", profile]
+                                     + list(args), env=self.env, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+    def xdo(self, *args):
+        return subprocess.run(["xdotool"] + list(args), env=self.env, capture_output=True,
+                              text=True).stdout
+
+    def window(self, prefix):
+        for w in self.xdo("search", "--name", ".").split():
+            if self.xdo("getwindowname", w).startswith(prefix):
+                return w
+        return None
+
+    def type_password(self, password):
+        """Answer the password prompt once it has been open a while (the
+        keyboard focus is then on its field); True while one is open."""
+        w = self.window("Enter your password")
+        if not w:
+            return False
+        seen = self.seen.setdefault(w, time.time())
+        if time.time() - seen >= 1.5 and w not in self.answered:
+            self.xdo("key", "ctrl+a")
+            self.xdo("type", "--delay", "40", password)
+            self.xdo("key", "Return")
+            self.answered.add(w)
+        return True
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+def one_run(display, tls, tmp):
+    mode = "tls" if tls else "plain"
+    with Live(extra=["--tls"] if tls else []) as live:
+        with smtplib.SMTP("127.0.0.1", live.port(ORG, "submission"), timeout=10) as s:
+            s.login("alice", "wonderland")
+            s.sendmail("alice@example.org", ["bob@example.net"],
+                       "From: Alice <alice@example.org>\r\nTo: bob@example.net\r\n"
+                       "Subject: Hello from smtplib\r\n\r\nThunderbird, read me.\r\n")
+        live.wait_for(r"delivered <alice@example\.org> -> <bob@example\.net>: into bob's INBOX", 20)
+        profile, home = os.path.join(tmp, mode, "profile"), os.path.join(tmp, mode, "home")
+        os.makedirs(profile)
+        os.makedirs(home)
+        user_js(profile, live.port(NET, "imap"), live.port(NET, "submission"), tls)
+        if tls:
+            cert = re.search(r"certificate (\S+-cert\.pem) \(self-signed", live.output()).group(1)
+            for args in (["-N", "--empty-password"], ["-A", "-n", "mailsim live", "-t", "C,,", "-i", cert]):
+                subprocess.run(["certutil", "-d", "sql:" + profile] + args, check=True,
+                               stdout=subprocess.DEVNULL)
+        c = r"real-client -> mail\.example\.net  IMAP C: "
+        inside = (r"[^\n]*\[sent real client -> real client\] \(inside TLS: only the endpoints "
+                  r"see this\)" if tls else r"[^\n]*\[sent real client -> real client\]\n")
+        tb = Thunderbird(display, profile, home)
+        try:
+            fetched = wait_until(lambda: (tb.type_password("builder") and False) or re.search(
+                c + r"\S+ UID fetch 1 \([^\n]*BODY\.PEEK\[(?:\]|HEADER\.FIELDS)" + inside, live.output()), 90, 1)
+        finally:
+            tb.stop()
+        out = live.output()
+        check(fetched, "%s: Thunderbird fetched nothing of the message" % mode, live)
+        check(re.search(c + r"\S+ authenticate PLAIN" + inside, out, re.I)
+              and re.search(c + r"\S+ select \"INBOX\"" + inside, out, re.I),
+              "%s: no login or SELECT INBOX from Thunderbird" % mode, live)
+        if tls:
+            check(re.search(r"IMAP S: \S+ OK Begin TLS negotiation now .*\(STARTTLS accepted", out),
+                  "tls: Thunderbird did not use STARTTLS", live)
+        # Send: -compose fills the window, Ctrl+Return sends it.
+        tb = Thunderbird(display, profile, home, ["-compose", "to='alice@example.org',"
+                                                  "subject='Reply from Thunderbird',"
+                                                  "body='Sent by Thunderbird through mailsim.'"])
+        pressed = []
+        try:
+            def sent():
+                prompt = tb.type_password("builder")
+                compose = tb.window("Reply from Thunderbird") or tb.window("Write:")
+                # Ctrl+Return once the window has the keyboard (no prompt over
+                # it); again if it is still open 15 s later (the keys went
+                # elsewhere: a sent message closes it).
+                if compose and not prompt and (not pressed or time.time() - pressed[-1] > 15):
+                    time.sleep(2)
+                    tb.xdo("key", "ctrl+Return")
+                    pressed.append(time.time())
+                return re.search(r"delivered <bob@example\.net> -> <alice@example\.org>: into "
+                                 r"alice's INBOX", live.output())
+            ok = wait_until(sent, 90, 2)
+        finally:
+            tb.stop()
+        out = live.output()
+        check(ok, "%s: the message Thunderbird sent was not delivered" % mode, live)
+        check(re.search(r"real-client -> mail\.example\.net  SMTP C: MAIL FROM:<bob@example\.net>"
+                        + inside, out), "%s: no MAIL FROM from Thunderbird" % mode, live)
+        check(live.stop() == 0, "%s: exit status" % mode, live)
+
+
+def main():
+    skip_without_tools()
+    bound_test(420)
+    xv, display = start_xvfb()
+    tmp = tempfile.mkdtemp(prefix="mailsim-tb-")
+    try:
+        one_run(display, False, tmp)
+        one_run(display, True, tmp)
+    finally:
+        xv.terminate()
+        xv.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("ok: Thunderbird reads (IMAP) and sends (submission), without and with --tls (STARTTLS)")
+
+
+if __name__ == "__main__":
+    main()
