@@ -2,6 +2,7 @@
  * HTTP request-line detection (X8, L1), the bridge's own closing replies,
  * error-reply detection and --listen address parsing (L2). */
 #include "bridge/bridge.h"
+#include "core/ascii.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -38,14 +39,7 @@ bool bridge_proto_is_tls(enum bridge_proto p)
 
 static bool bridge_word_ieq(const char *p, size_t n, const char *word)
 {
-    size_t wl = strlen(word);
-    if (n != wl) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (c >= 'a' && c <= 'z') c = (char)(c - 32);
-        if (c != word[i]) return false;
-    }
-    return true;
+    return n == strlen(word) && ascii_memcasecmp(p, word, n) == 0;
 }
 
 bool bridge_is_starttls(enum bridge_proto p, const char *line, size_t len)

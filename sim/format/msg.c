@@ -1,6 +1,7 @@
 /* msg.c -- RFC 5322 header fields: reading, folding, encoded-words, trace
  * fields. See msg.h for the contract. */
 #include "format/msg.h"
+#include "core/ascii.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +18,6 @@ static const char *const msg_error_texts[MSG_E_COUNT] = {
 };
 
 static bool msg_is_wsp(unsigned char c);
-static unsigned char msg_lower(unsigned char c);
 static size_t msg_line_end(const char *p, size_t len, size_t pos, size_t *next);
 static enum msg_error msg_fail(struct ms_error *err, enum msg_error code, const char *field,
                                const char *fmt, ...) MS_PRINTF(4, 5);
@@ -106,11 +106,6 @@ const char *msg_strerror(enum msg_error e)
 static bool msg_is_wsp(unsigned char c)
 {
     return c == ' ' || c == '\t';
-}
-
-static unsigned char msg_lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
 /* End of the line starting at pos: returns the index of its CR (of a CRLF)
@@ -203,11 +198,7 @@ bool msg_fields_next(struct msg_field_iter *it, struct msg_field *f)
 
 bool msg_field_is(const char *hdr, const struct msg_field *f, const char *name, size_t n)
 {
-    if (f->name_len != n) return false;
-    for (size_t i = 0; i < n; i++)
-        if (msg_lower((unsigned char)hdr[f->off + i]) != msg_lower((unsigned char)name[i]))
-            return false;
-    return true;
+    return f->name_len == n && ascii_memcasecmp(hdr + f->off, name, n) == 0;
 }
 
 bool msg_field_find(const char *hdr, size_t len, const char *name, size_t name_len, size_t idx,
@@ -518,7 +509,7 @@ static size_t msg_decode_one(struct msg_buf *out, const char *s, size_t n)
     size_t q1 = 2;
     while (q1 < n && s[q1] != '?' && !msg_is_wsp((unsigned char)s[q1])) q1++;
     if (q1 == 2 || q1 + 3 >= n || s[q1] != '?' || s[q1 + 2] != '?') return 0;
-    char enc = (char)msg_lower((unsigned char)s[q1 + 1]);
+    char enc = (char)ascii_lower((unsigned char)s[q1 + 1]);
     size_t t0 = q1 + 3, t1 = t0;
     /* An encoded-word is at most 75 characters (§2); we accept up to a line
      * (998), and never scan further, so decoding stays linear. */
@@ -533,7 +524,7 @@ static size_t msg_decode_one(struct msg_buf *out, const char *s, size_t n)
     size_t cl = 0;
     for (size_t i = 2; i < q1 && s[i] != '*'; i++) {
         if (cl + 1 >= sizeof cs) return 0;
-        cs[cl++] = (char)msg_lower((unsigned char)s[i]);
+        cs[cl++] = (char)ascii_lower((unsigned char)s[i]);
     }
     cs[cl] = '\0';
     bool latin1 = !strcmp(cs, "iso-8859-1") || !strcmp(cs, "latin1");
@@ -716,7 +707,7 @@ bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs)
         for (int k = 0; k < 7 && !found; k++) {
             found = true;
             for (int j = 0; j < 3; j++)
-                if (msg_lower((unsigned char)s[i + j]) != msg_lower((unsigned char)msg_days[k][j]))
+                if (ascii_lower((unsigned char)s[i + j]) != ascii_lower((unsigned char)msg_days[k][j]))
                     found = false;
         }
         if (!found) return false;
@@ -731,7 +722,7 @@ bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs)
     for (int k = 0; k < 12 && month < 0; k++) {
         bool eq = true;
         for (int j = 0; j < 3; j++)
-            if (msg_lower((unsigned char)s[i + j]) != msg_lower((unsigned char)msg_months[k][j]))
+            if (ascii_lower((unsigned char)s[i + j]) != ascii_lower((unsigned char)msg_months[k][j]))
                 eq = false;
         if (eq) month = k + 1;
     }
@@ -774,7 +765,7 @@ bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs)
             if (strlen(zones[k].name) != zl) continue;
             bool eq = true;
             for (size_t c = 0; c < zl; c++)
-                if (msg_lower((unsigned char)s[z0 + c]) != msg_lower((unsigned char)zones[k].name[c]))
+                if (ascii_lower((unsigned char)s[z0 + c]) != ascii_lower((unsigned char)zones[k].name[c]))
                     eq = false;
             if (eq) {
                 found = true;

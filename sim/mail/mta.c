@@ -7,6 +7,7 @@
 #include "mail/mta_int.h"
 #include "mail/world_live.h"
 
+#include "core/ascii.h"
 #include "core/dur.h"
 #include "format/dsn.h"
 #include "format/msg.h"
@@ -61,27 +62,6 @@ static const struct tcp_app_ops mta_server_ops = {
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static bool mta_nieq(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
-static bool mta_ieq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = *a, y = *b;
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return *a == *b;
-}
 
 /* The user of this server that addr names, or NULL (not our domain, or no
  * such user). *ours says whether the domain is ours. */
@@ -90,11 +70,11 @@ static const struct scn_user *mta_local_user(const struct mta *m, const char *ad
     const char *at = strrchr(addr, '@');
     *ours = false;
     if (!at) return NULL;
-    if (!mta_ieq(at + 1, m->cfg->domain)) return NULL;
+    if (ascii_casecmp(at + 1, m->cfg->domain) != 0) return NULL;
     *ours = true;
     for (size_t i = 0; i < m->cfg->n_users; i++) {
         const char *u = m->cfg->users[i].name;
-        if (strlen(u) == (size_t)(at - addr) && mta_nieq(u, addr, (size_t)(at - addr)))
+        if (strlen(u) == (size_t)(at - addr) && ascii_memcasecmp(u, addr, (size_t)(at - addr)) == 0)
             return &m->cfg->users[i];
     }
     return NULL;
@@ -426,7 +406,7 @@ static void mta_sess_rcpt_add(struct mta_sess *ss, const char *r, size_t n)
     /* RCPT twice for one address: one copy (the second is accepted, as
      * servers do, but adds nothing). */
     for (size_t i = 0; i < ss->nrcpt; i++)
-        if (strlen(ss->rcpt[i]) == n && mta_nieq(ss->rcpt[i], r, n)) return;
+        if (strlen(ss->rcpt[i]) == n && ascii_memcasecmp(ss->rcpt[i], r, n) == 0) return;
     if (ss->nrcpt == ss->caprcpt) {
         ss->caprcpt = ss->caprcpt ? ss->caprcpt * 2 : 4;
         ss->rcpt = ms_xrealloc(ss->rcpt, ss->caprcpt * sizeof *ss->rcpt);
@@ -481,7 +461,7 @@ static void mta_sess_auth(struct mta_sess *ss, const struct smtp_event *ev)
         /* Accept "bob" and "bob@example.net" as the user name. */
         const char *at = memchr(user, '@', user_len);
         if (at) user_len = (size_t)(at - user);
-        if (user_len == ul && mta_nieq(u->name, user, ul) &&
+        if (user_len == ul && ascii_memcasecmp(u->name, user, ul) == 0 &&
             ev->pass_len == strlen(u->password) && memcmp(ev->pass, u->password, ev->pass_len) == 0) {
             ss->authed = true;
             smtp_server_verdict(ss->e, SMTP_V_ACCEPT, NULL);
