@@ -2,6 +2,7 @@
  * fields. See msg.h for the contract. */
 #include "format/msg.h"
 #include "core/ascii.h"
+#include "core/hash.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,7 +33,6 @@ static void msg_encode_text(struct msg_buf *out, const unsigned char *p, size_t 
 static enum msg_error msg_format_mailbox(struct msg_buf *out, const char *field,
                                          const struct msg_mailbox *m, struct ms_error *err);
 static bool msg_check_token(const char *s, const char *extra);
-static uint64_t msg_fnv1a(uint64_t h, const void *p, size_t n);
 
 /* ------------------------------------------------------------------------
  * Buffer
@@ -784,16 +784,6 @@ bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs)
     return true;
 }
 
-static uint64_t msg_fnv1a(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
 enum msg_error msg_make_message_id(struct msg_buf *out, uint64_t seed, uint64_t serial,
                                    const char *sender, size_t sender_len, const char *domain,
                                    size_t domain_len)
@@ -805,10 +795,10 @@ enum msg_error msg_make_message_id(struct msg_buf *out, uint64_t seed, uint64_t 
               c == '-' || c == '.'))
             return MSG_E_ADDRESS;
     }
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    h = msg_fnv1a(h, &seed, sizeof seed);
-    h = msg_fnv1a(h, &serial, sizeof serial);
-    h = msg_fnv1a(h, sender, sender_len);
+    uint64_t h = HASH_FNV1A_BASIS;
+    h = hash_fnv1a(h, &seed, sizeof seed);
+    h = hash_fnv1a(h, &serial, sizeof serial);
+    h = hash_fnv1a(h, sender, sender_len);
     msg_buf_addf(out, "<%016llx.%08llx@", (unsigned long long)h, (unsigned long long)serial);
     msg_buf_add(out, domain, domain_len);
     msg_buf_add(out, ">", 1);
