@@ -72,13 +72,9 @@ const char *mq_fate_name(enum mq_fate f)
     return (unsigned)f < MQ_F_COUNT ? mq_fate_names[f] : "?";
 }
 
-/* One digit short of FNV's offset basis (HASH_FNV1A_BASIS); kept so that
- * body hashes stay as recorded. */
-#define MQ_CHECK_HASH_BASIS UINT64_C(1469598103934665603)
-
 uint64_t mq_check_hash(const void *data, size_t len)
 {
-    return hash_fnv1a(MQ_CHECK_HASH_BASIS, data, len);
+    return hash_fnv1a(HASH_FNV1A_BASIS, data, len);
 }
 
 static uint64_t mq_check_key(uint32_t msg, const char *rcpt)
