@@ -8,6 +8,7 @@
 #include "mail/world_live.h"
 
 #include "core/ascii.h"
+#include "core/buf.h"
 #include "core/dur.h"
 #include "format/dsn.h"
 #include "format/msg.h"
@@ -40,8 +41,7 @@ struct mta_sess {
     char *sender;
     char **rcpt;
     size_t nrcpt, caprcpt;
-    char *in;          /* bytes the engine has not consumed yet */
-    size_t inlen, incap;
+    struct buf in; /* bytes the engine has not consumed yet */
     bool authed;
     bool ehlo;       /* the client greeted with EHLO (Received: "with ESMTP") */
     bool chaos_drop; /* abort before the 250 after DATA goes out */
@@ -358,6 +358,7 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
         return NULL;
     }
     struct mta_sess *ss = ms_xcalloc(1, sizeof *ss);
+    buf_init(&ss->in, MTA_IN_MAX);
     ss->m = m;
     ss->c = c;
     ss->conn = tcp_conn_id(c);
@@ -582,10 +583,9 @@ static void mta_sess_events(struct mta_sess *ss)
 static void mta_sess_pump(struct mta_sess *ss)
 {
     for (;;) {
-        size_t used = ss->inlen ? smtp_server_recv(ss->e, ss->in, ss->inlen) : 0;
+        size_t used = ss->in.len ? smtp_server_recv(ss->e, ss->in.data, ss->in.len) : 0;
         if (used) {
-            memmove(ss->in, ss->in + used, ss->inlen - used);
-            ss->inlen -= used;
+            buf_drop(&ss->in, used);
         }
         mta_sess_log(ss);
         mta_sess_events(ss);
@@ -610,17 +610,11 @@ static void mta_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size
 {
     (void)c;
     struct mta_sess *ss = ctx;
-    if (ss->inlen + len > MTA_IN_MAX) {
+    if (!buf_add(&ss->in, data, len)) { /* over MTA_IN_MAX */
         smtp_server_hangup(ss->e);
         tcp_close(ss->c);
         return;
     }
-    if (ss->inlen + len > ss->incap) {
-        ss->incap = (ss->inlen + len) * 2;
-        ss->in = ms_xrealloc(ss->in, ss->incap);
-    }
-    memcpy(ss->in + ss->inlen, data, len);
-    ss->inlen += len;
     mta_sess_pump(ss);
 }
 
@@ -632,7 +626,7 @@ static void mta_sess_free(struct mta_sess *ss)
     mta_sess_txn_clear(ss);
     smtp_server_free(ss->e);
     free(ss->rcpt);
-    free(ss->in);
+    buf_free(&ss->in);
     free(ss);
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/ascii.h"
+#include "core/buf.h"
 #include "core/dur.h"
 #include "scenario/ld.h"
 #include "scenario/load.h"
@@ -974,33 +975,30 @@ struct scn_scenario *scn_load_file(const char *path, const struct scn_load_opts 
         return scn_file_error(err, path, "scenario is %llu bytes; the limit is %u (8 MiB)",
                               (unsigned long long)st.st_size, (unsigned)SCN_MAX_FILE_BYTES);
     }
-    /* Read up to the cap + 1 so a file that grows while we read is caught. */
-    size_t cap = (size_t)st.st_size + 1, got = 0;
-    char *buf = ms_xmalloc(cap + 1);
+    /* The ceiling also catches a file that grows while we read it. */
+    struct buf b;
+    buf_init(&b, SCN_MAX_FILE_BYTES);
+    char chunk[16384];
     for (;;) {
-        ssize_t r = read(fd, buf + got, cap - got);
+        ssize_t r = read(fd, chunk, sizeof chunk);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
             int e = errno;
             close(fd);
-            free(buf);
+            buf_free(&b);
             return scn_file_error(err, path, "cannot read: %s", strerror(e));
         }
         if (r == 0) break;
-        got += (size_t)r;
-        if (got == cap) {
-            if (cap > SCN_MAX_FILE_BYTES) {
-                close(fd);
-                free(buf);
-                return scn_file_error(err, path, "scenario is more than %u bytes (8 MiB)",
-                                      (unsigned)SCN_MAX_FILE_BYTES);
-            }
-            cap = cap * 2 > SCN_MAX_FILE_BYTES + 1 ? SCN_MAX_FILE_BYTES + 1 : cap * 2;
-            buf = ms_xrealloc(buf, cap + 1);
+        if (!buf_add(&b, chunk, (size_t)r)) {
+            close(fd);
+            buf_free(&b);
+            return scn_file_error(err, path, "scenario is more than %u bytes (8 MiB)",
+                                  (unsigned)SCN_MAX_FILE_BYTES);
         }
     }
     close(fd);
-    buf[got] = '\0';
+    size_t got = b.len;
+    char *buf = buf_take(&b, NULL);
     /* Attachments are read next to the file. */
     const char *slash = strrchr(path, '/');
     char *dir = slash ? ms_xmemdup(path, (size_t)(slash - path) + (slash == path)) : ms_xstrdup(".");
