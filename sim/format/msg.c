@@ -598,14 +598,10 @@ char *msg_decode_words(const char *s, size_t n, size_t *out_len)
 static enum msg_error msg_fail(struct ms_error *err, enum msg_error code, const char *field,
                                const char *fmt, ...)
 {
-    if (err) {
-        err->code = (int)code;
-        snprintf(err->where, sizeof err->where, "%s", field ? field : "");
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    ms_error_vset(err, (int)code, field, fmt, ap);
+    va_end(ap);
     return code;
 }
 

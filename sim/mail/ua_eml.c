@@ -19,13 +19,9 @@ static bool ua_eml_fail(struct ms_error *err, const char *fmt, ...) MS_PRINTF(2,
 
 static bool ua_eml_fail(struct ms_error *err, const char *fmt, ...)
 {
-    if (!err) return false;
-    memset(err, 0, sizeof *err);
-    err->code = 1;
-    snprintf(err->where, sizeof err->where, "message file");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    ms_error_vset(err, 1, "message file", fmt, ap);
     va_end(ap);
     return false;
 }

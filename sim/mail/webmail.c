@@ -222,19 +222,6 @@ char *webmail_render_compose(const char *from, const char *token, const char *er
 
 /* ---- form decoding ------------------------------------------------------------------------ */
 
-static bool webmail_err(struct ms_error *e, int code, const char *where, const char *fmt, ...)
-    MS_PRINTF(4, 5);
-static bool webmail_err(struct ms_error *e, int code, const char *where, const char *fmt, ...)
-{
-    e->code = code;
-    snprintf(e->where, sizeof e->where, "%s", where);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid
  * (overlongs, surrogates and values above U+10FFFF included; RFC 3629 §4). */
 static size_t webmail_utf8_len(const unsigned char *s, size_t n)
@@ -335,7 +322,7 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
         if (c <= 0x20 || c >= 0x7f) {
-            return webmail_err(err, 1, "form", "byte 0x%02X at offset %zu is not allowed in a form",
+            return ms_error_set(err, 1, "form", "byte 0x%02X at offset %zu is not allowed in a form",
                                c, i);
         }
     }
@@ -349,12 +336,12 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
         const char *pair = in + pos;
         size_t plen = end - pos;
         if (plen == 0) {
-            ok = webmail_err(err, 2, "form", "empty field at offset %zu", pos);
+            ok = ms_error_set(err, 2, "form", "empty field at offset %zu", pos);
             break;
         }
         const char *eq = memchr(pair, '=', plen);
         if (!eq) {
-            ok = webmail_err(err, 2, "form", "field without '=' at offset %zu", pos);
+            ok = ms_error_set(err, 2, "form", "field without '=' at offset %zu", pos);
             break;
         }
         char name[16];
@@ -372,12 +359,12 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
             char shown[40];
             snprintf(shown, sizeof shown, "%.*s",
                      (int)((size_t)(eq - pair) > 32 ? 32 : (size_t)(eq - pair)), pair);
-            ok = webmail_err(err, 3, "form", "unknown field \"%s\"", shown);
+            ok = ms_error_set(err, 3, "form", "unknown field \"%s\"", shown);
             break;
         }
         const char *fname = webmail_field_names[which];
         if (val[which]) {
-            ok = webmail_err(err, 4, fname, "field \"%s\" given twice", fname);
+            ok = ms_error_set(err, 4, fname, "field \"%s\" given twice", fname);
             break;
         }
         size_t cap = webmail_field_max[which];
@@ -385,12 +372,12 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
         long vl =
             webmail_pct_decode(eq + 1, (size_t)(pair + plen - eq - 1), val[which], cap, &bad_at);
         if (vl == -1) {
-            ok = webmail_err(err, 5, fname, "bad percent escape at offset %zu",
+            ok = ms_error_set(err, 5, fname, "bad percent escape at offset %zu",
                              (size_t)(eq + 1 - in) + bad_at);
             break;
         }
         if (vl == -2) {
-            ok = webmail_err(err, 6, fname, "%s longer than %zu octets", fname, cap);
+            ok = ms_error_set(err, 6, fname, "%s longer than %zu octets", fname, cap);
             break;
         }
         vlen[which] = (size_t)vl;
@@ -402,30 +389,30 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
         const char *fname = webmail_field_names[k];
         if (!val[k] && k == WEBMAIL_F_TOKEN) continue; /* optional here; the server checks */
         if (!val[k]) {
-            ok = webmail_err(err, 7, fname, "missing field \"%s\"", fname);
+            ok = ms_error_set(err, 7, fname, "missing field \"%s\"", fname);
             break;
         }
         const unsigned char *v = (const unsigned char *)val[k];
         for (size_t i = 0; ok && i < vlen[k];) {
             unsigned char c = v[i];
             if (c == 0) {
-                ok = webmail_err(err, 8, fname, "NUL byte in %s", fname);
+                ok = ms_error_set(err, 8, fname, "NUL byte in %s", fname);
             } else if ((c == '\r' || c == '\n') && k != WEBMAIL_F_BODY) {
                 /* header injection: CRLF must never reach To: or Subject: */
-                ok = webmail_err(err, 9, fname, "line break in %s", fname);
+                ok = ms_error_set(err, 9, fname, "line break in %s", fname);
             } else if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f ||
                        (c == '\t' && k == WEBMAIL_F_TO)) {
-                ok = webmail_err(err, 10, fname, "control character 0x%02X in %s", c, fname);
+                ok = ms_error_set(err, 10, fname, "control character 0x%02X in %s", c, fname);
             } else {
                 size_t u = webmail_utf8_len(v + i, vlen[k] - i);
-                if (u == 0) ok = webmail_err(err, 11, fname, "invalid UTF-8 in %s", fname);
+                if (u == 0) ok = ms_error_set(err, 11, fname, "invalid UTF-8 in %s", fname);
                 i += u ? u : 1;
             }
         }
     }
-    if (ok && vlen[WEBMAIL_F_TO] == 0) ok = webmail_err(err, 7, "to", "missing field \"to\"");
+    if (ok && vlen[WEBMAIL_F_TO] == 0) ok = ms_error_set(err, 7, "to", "missing field \"to\"");
     if (ok && !webmail_address_ok(val[WEBMAIL_F_TO])) {
-        ok = webmail_err(err, 12, "to", "\"to\" is not an address of the form local@domain");
+        ok = ms_error_set(err, 12, "to", "\"to\" is not an address of the form local@domain");
     }
     if (ok) {
         memcpy(f->to, val[WEBMAIL_F_TO], vlen[WEBMAIL_F_TO] + 1);

@@ -21,11 +21,7 @@ struct ui_simapp {
 
 static void ui_app_err(struct ms_error *err, const char *msg)
 {
-    memset(err, 0, sizeof *err);
-    err->code = 1;
-    size_t n = strlen(msg);
-    n = n < sizeof err->msg - 1 ? n : sizeof err->msg - 1;
-    memcpy(err->msg, msg, n);
+    ms_error_set(err, 1, NULL, "%s", msg);
 }
 
 /* Simulate s; on success adopt it (and free the previous world). */
