@@ -226,10 +226,10 @@ void ui_app_free(struct ui_app *app)
     free(app);
 }
 
-int ui_cli_run(int argc, char **argv, const struct ui_sim *sim)
+int ui_cli_run(const struct ui_cli *c, const struct ui_sim *sim)
 {
     struct ui_app *app = ui_app_new(sim);
-    int rc = ui_cli_main(argc, argv, app);
+    int rc = ui_cli_main(c, app);
     ui_app_free(app);
     return rc;
 }
