@@ -44,23 +44,32 @@ bool buf_adds(struct buf *b, const char *s)
     return buf_add(b, s, strlen(s));
 }
 
-bool buf_addf(struct buf *b, const char *fmt, ...)
+bool buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
     char small[256];
+    va_list again;
+    va_copy(again, ap);
+    int k = vsnprintf(small, sizeof small, fmt, ap);
+    bool ok = false;
+    size_t ceiling = buf_ceiling(b);
+    if (k >= 0 && (size_t)k < sizeof small) {
+        ok = buf_add(b, small, (size_t)k);
+    } else if (k >= 0 && (size_t)k <= ceiling && b->len <= ceiling - (size_t)k) {
+        char *big = ms_xmalloc((size_t)k + 1);
+        vsnprintf(big, (size_t)k + 1, fmt, again);
+        ok = buf_add(b, big, (size_t)k);
+        free(big);
+    }
+    va_end(again);
+    return ok;
+}
+
+bool buf_addf(struct buf *b, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    int k = vsnprintf(small, sizeof small, fmt, ap);
+    bool ok = buf_vaddf(b, fmt, ap);
     va_end(ap);
-    if (k < 0) return false;
-    if ((size_t)k < sizeof small) return buf_add(b, small, (size_t)k);
-    size_t ceiling = buf_ceiling(b);
-    if ((size_t)k > ceiling || b->len > ceiling - (size_t)k) return false;
-    char *big = ms_xmalloc((size_t)k + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)k + 1, fmt, ap);
-    va_end(ap);
-    bool ok = buf_add(b, big, (size_t)k);
-    free(big);
     return ok;
 }
 

@@ -6,6 +6,7 @@
 #ifndef MAILSIM_CORE_BUF_H
 #define MAILSIM_CORE_BUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -33,6 +34,8 @@ bool buf_adds(struct buf *b, const char *s);
 
 /* Append printf-formatted text; as buf_add (false also on a format error). */
 bool buf_addf(struct buf *b, const char *fmt, ...) MS_PRINTF(2, 3);
+/* buf_addf with a va_list. */
+bool buf_vaddf(struct buf *b, const char *fmt, va_list ap) MS_PRINTF(2, 0);
 
 /* Remove the first n bytes (all of them when n >= len), moving the rest to
  * the front: for input an engine has consumed. This function can't fail. */

@@ -2,6 +2,7 @@
  * fields. See msg.h for the contract. */
 #include "format/msg.h"
 #include "core/ascii.h"
+#include "core/buf.h"
 #include "core/hash.h"
 
 #include <stdarg.h>
@@ -38,17 +39,25 @@ static bool msg_check_token(const char *s, const char *extra);
  * Buffer
  * ------------------------------------------------------------------------ */
 
+/* msg_buf is core's buffer (core/buf.h) without a ceiling, under format's
+ * names: each call works on a struct buf view of the three fields. */
+static struct buf msg_buf_view(const struct msg_buf *b)
+{
+    return (struct buf){b->data, b->len, b->cap, 0};
+}
+
+static void msg_buf_keep(struct msg_buf *b, const struct buf *t)
+{
+    b->data = t->data;
+    b->len = t->len;
+    b->cap = t->cap;
+}
+
 void msg_buf_add(struct msg_buf *b, const void *p, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        b->data = ms_xrealloc(b->data, cap);
-        b->cap = cap;
-    }
-    if (n) memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    struct buf t = msg_buf_view(b);
+    buf_add(&t, p, n);
+    msg_buf_keep(b, &t);
 }
 
 void msg_buf_adds(struct msg_buf *b, const char *s)
@@ -58,39 +67,27 @@ void msg_buf_adds(struct msg_buf *b, const char *s)
 
 void msg_buf_addf(struct msg_buf *b, const char *fmt, ...)
 {
+    struct buf t = msg_buf_view(b);
     va_list ap;
     va_start(ap, fmt);
-    char small[256];
-    int k = vsnprintf(small, sizeof small, fmt, ap);
+    buf_vaddf(&t, fmt, ap);
     va_end(ap);
-    if (k < 0) return;
-    if ((size_t)k < sizeof small) {
-        msg_buf_add(b, small, (size_t)k);
-        return;
-    }
-    char *big = ms_xmalloc((size_t)k + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)k + 1, fmt, ap);
-    va_end(ap);
-    msg_buf_add(b, big, (size_t)k);
-    free(big);
+    msg_buf_keep(b, &t);
 }
 
 char *msg_buf_take(struct msg_buf *b, size_t *len)
 {
-    if (!b->data) msg_buf_add(b, "", 0);
-    char *p = b->data;
-    if (len) *len = b->len;
-    b->data = NULL;
-    b->len = b->cap = 0;
+    struct buf t = msg_buf_view(b);
+    char *p = buf_take(&t, len);
+    msg_buf_keep(b, &t);
     return p;
 }
 
 void msg_buf_free(struct msg_buf *b)
 {
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
+    struct buf t = msg_buf_view(b);
+    buf_free(&t);
+    msg_buf_keep(b, &t);
 }
 
 const char *msg_strerror(enum msg_error e)

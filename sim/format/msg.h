@@ -27,8 +27,8 @@
 #define MSG_FIELD_MAX 65536
 
 /* ------------------------------------------------------------------------
- * Growable output buffer without a ceiling, for text format builds itself
- * (core/buf.h is the general buffer, with one).
+ * Growable output buffer: core's (core/buf.h) without a ceiling, under
+ * format's names.
  * ------------------------------------------------------------------------ */
 
 /* A byte buffer owned by its user. Zero-initialise ({0}) before use. The
