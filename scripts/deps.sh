@@ -12,7 +12,7 @@ RUN_PKGS="build-essential pkg-config libsdl2-dev libsdl2-ttf-dev libsdl2-image-d
 libcjson-dev libfontconfig-dev fontconfig fonts-dejavu-core libpng-dev libssl-dev"
 TEST_PKGS="libcmocka-dev clang libclang-rt-14-dev xvfb xauth xdotool python3
 python3-jsonschema curl tshark cppcheck valgrind mandoc groff-base desktop-file-utils
-dpkg-dev lintian ffmpeg"
+dpkg-dev lintian ffmpeg clang-format"
 
 want="$RUN_PKGS"
 [ "${1:-run}" = test ] && want="$RUN_PKGS $TEST_PKGS"
