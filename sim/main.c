@@ -282,7 +282,9 @@ static int main_read(int argc, char **argv, struct main_cmd *c)
         } else if (ch == 0 && k >= 0) {
             size_t o = (size_t)k;
             const char *name = main_opt_names[o];
-            if (optarg && optarg[0] == '\0') {
+            /* An empty file name; other values are checked by their owner. */
+            bool file_opt = main_opt_owner[o] == OWN_WORLD || strcmp(name, "--import-eml") == 0;
+            if (file_opt && optarg && optarg[0] == '\0') {
                 fprintf(stderr, "mailsim: %s needs a value, not \"\"\n", name);
                 return EXIT_USAGE;
             }
