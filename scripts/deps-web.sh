@@ -16,12 +16,9 @@ set -eu
 WEB_PKGS="emscripten cmake dpkg-dev xz-utils chromium chromium-driver
 python3-selenium python3-pil python3"
 
-missing=""
-for p in $WEB_PKGS; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-        missing="$missing $p"
-    fi
-done
+. "$(dirname "$0")/apt-lib.sh"
+# shellcheck disable=SC2086
+apt_missing $WEB_PKGS
 
 # deb-src entries: one-line style (sources.list) or deb822 (*.sources).
 have_src() {
@@ -37,20 +34,7 @@ if [ "${1:-}" = --check ]; then
     exit $ok
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "mailsim: apt-get is not available; the browser build needs Debian's" >&2
-    echo "mailsim: emscripten and source packages:$missing" >&2
-    exit 1
-fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "mailsim: not root and sudo is not installed; run 'make deps-web' as root" >&2
-        exit 1
-    fi
-fi
+apt_sudo "make deps-web"
 
 update=0
 if ! have_src; then
@@ -87,7 +71,6 @@ if ! have_src; then
     update=1
 fi
 
-export DEBIAN_FRONTEND=noninteractive
 if [ $update = 1 ] || [ -n "$missing" ]; then
     $SUDO apt-get update -q
 fi

@@ -2,6 +2,7 @@
  * whole trace plain, with the window's timer notes aside, and with timer
  * records inline, for showing that a change meant for speed leaves every
  * trace identical. Built and run by scripts/trace-hashes.sh. */
+#include "core/hash.h"
 #include "mail/world.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"
@@ -9,13 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) { h ^= b[i]; h *= 0x100000001b3ull; }
-    return h;
-}
 
 static void run(const char *name, const struct scn_scenario *s0, const char *variant, uint64_t seed)
 {
@@ -33,10 +27,10 @@ static void run(const char *name, const struct scn_scenario *s0, const char *var
     struct evq_info ev[2]; size_t total = 0;
     world_pending(w, ev, 2, &total);
     world_free(w);
-    uint64_t hn = 0xcbf29ce484222325ull;
+    uint64_t hn = HASH_FNV1A_BASIS;
     for (size_t i = 0; i < trace_timer_note_count(b); i++) {
         const struct trace_timer_note *nt = trace_timer_note_get(b, i);
-        hn = fnv(hn, nt, sizeof *nt);
+        hn = hash_fnv1a(hn, nt, sizeof *nt);
     }
     printf("%s %s seed=%" PRIu64 " plain=%016" PRIx64 " n=%zu aside=%016" PRIx64 " notes=%016" PRIx64
            " inline=%016" PRIx64 " n=%zu end=%" PRId64 " left=%zu\n",

@@ -1071,9 +1071,7 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
             if (p == BRIDGE_HTTP && !sh->mail.webmail) continue;
             int32_t port = bridge_port(b->cfg.port_base, b->cfg.port_step, k, (enum bridge_proto)p);
             if (port < 0) {
-                err->code = 1;
-                snprintf(err->where, sizeof err->where, "--port-base");
-                snprintf(err->msg, sizeof err->msg,
+                ms_error_set(err, 1, "--port-base",
                          "the %s port of mail server %s (number %zu) would fall outside "
                          "1024..65535 with --port-base %u --port-step %u",
                          bridge_proto_name((enum bridge_proto)p), sh->name, k + 1,

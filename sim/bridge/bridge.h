@@ -217,13 +217,30 @@ void bridge_stats_get(const struct bridge *b, struct bridge_stats *out);
 /* Print the counters, one short paragraph. Can't fail. */
 void bridge_summary(const struct bridge *b, FILE *f);
 
-/* The command line of live mode:
+/* The command line of live mode, as main.c's option table parsed it:
  *   --serve [FILE] [--port-base N] [--port-step N] [--listen ADDR]
  *           [--max-conns N] [--max-conns-per-addr N] [--idle-timeout DUR]
- *           [--line-timeout DUR] [--log-all] [--variant NAME]
- * Runs until SIGINT or SIGTERM, then closes everything, prints the summary
- * and returns 0. Returns 2 on bad usage or when it cannot start, or -1 when
- * argv holds no --serve (the caller handles it). */
-int bridge_cli(int argc, char **argv);
+ *           [--line-timeout DUR] [--log-all] [--tls [--tls-cert F --tls-key F]]
+ *           [--variant NAME] [--seed N]
+ * Filled by bridge_cli_init, then bridge_cli_opt once per option. */
+struct bridge_cli {
+    struct bridge_cfg cfg;
+    const char *file, *variant;
+    bool has_seed;
+    unsigned long long seed;
+};
+/* Defaults. This function can't fail. */
+void bridge_cli_init(struct bridge_cli *c);
+/* Take one live-mode option (opt: its name with the dashes, "--port-base")
+ * and its value (NULL for a flag). Returns 0, or 2 with a message on stderr
+ * that names the option and the bad value; -1 when opt is not live mode's. */
+int bridge_cli_opt(struct bridge_cli *c, const char *opt, const char *val);
+/* Run live mode until SIGINT or SIGTERM, then close everything, print the
+ * summary and return 0. Returns 2 on a bad combination of options, 3 when
+ * the scenario cannot be loaded, 1 when live mode cannot start (a port in
+ * use). */
+int bridge_cli_run(const struct bridge_cli *c);
+/* The usage text of live mode (mailsim --serve --help). */
+void bridge_cli_usage(FILE *f);
 
 #endif

@@ -19,14 +19,14 @@ static void bridge_cli_on_signal(int sig)
     bridge_cli_stop = 1;
 }
 
-static void bridge_cli_usage(FILE *f)
+void bridge_cli_usage(FILE *f)
 {
     fprintf(f,
             "usage: mailsim --serve [FILE] [--port-base N] [--port-step N] [--listen ADDR]\n"
             "                       [--max-conns N] [--max-conns-per-addr N]\n"
             "                       [--idle-timeout DUR] [--line-timeout DUR] [--log-all]\n"
             "                       [--tls [--tls-cert FILE --tls-key FILE]]\n"
-            "                       [--variant NAME]\n"
+            "                       [--variant NAME] [--seed N]\n"
             "Runs the lesson in FILE (default: the built-in lesson) in real time and lets real\n"
             "mail clients connect to its mail servers on 127.0.0.1. Ports are printed at start:\n"
             "with --port-base 2500 (the default) the first mail server is on 2525 (SMTP),\n"
@@ -56,82 +56,67 @@ static bool bridge_cli_number(const char *opt, const char *text, unsigned long l
     return true;
 }
 
-int bridge_cli(int argc, char **argv)
+void bridge_cli_init(struct bridge_cli *c)
 {
-    bool serve = false;
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--serve") == 0) serve = true;
-    if (!serve) return -1;
+    memset(c, 0, sizeof *c);
+    bridge_cfg_default(&c->cfg);
+}
 
-    struct bridge_cfg cfg;
-    bridge_cfg_default(&cfg);
-    const char *file = NULL, *variant = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        unsigned long v;
-        bool has_arg = i + 1 < argc;
-        if (strcmp(a, "--serve") == 0) {
-            continue;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            bridge_cli_usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--log-all") == 0) {
-            cfg.log_all = true;
-        } else if (strcmp(a, "--port-base") == 0 && has_arg) {
-            if (!bridge_cli_number(a, argv[++i], 0, 65535, &v)) return 2;
-            cfg.port_base = (uint32_t)v;
-        } else if (strcmp(a, "--port-step") == 0 && has_arg) {
-            if (!bridge_cli_number(a, argv[++i], 1, 65535, &v)) return 2;
-            cfg.port_step = (uint32_t)v;
-        } else if (strcmp(a, "--max-conns") == 0 && has_arg) {
-            if (!bridge_cli_number(a, argv[++i], 1, 10000, &v)) return 2;
-            cfg.max_conns = v;
-        } else if (strcmp(a, "--max-conns-per-addr") == 0 && has_arg) {
-            if (!bridge_cli_number(a, argv[++i], 1, 10000, &v)) return 2;
-            cfg.max_per_addr = v;
-        } else if ((strcmp(a, "--idle-timeout") == 0 || strcmp(a, "--line-timeout") == 0) &&
-                   has_arg) {
-            const char *t = argv[++i];
-            sim_us d;
-            char why[160];
-            if (!dur_parse(t, strlen(t), &d, why, sizeof why)) {
-                fprintf(stderr, "mailsim: %s: %s\n", a, why);
-                return 2;
-            }
-            if (d < SIM_US_PER_S) {
-                fprintf(stderr, "mailsim: %s: \"%s\" is too short (at least 1s)\n", a, t);
-                return 2;
-            }
-            if (a[2] == 'i')
-                cfg.idle_ms = d / 1000;
-            else
-                cfg.pending_ms = d / 1000;
-        } else if (strcmp(a, "--tls") == 0) {
-            cfg.tls = true;
-        } else if (strcmp(a, "--tls-cert") == 0 && has_arg) {
-            cfg.tls_cert = argv[++i];
-        } else if (strcmp(a, "--tls-key") == 0 && has_arg) {
-            cfg.tls_key = argv[++i];
-        } else if (strcmp(a, "--listen") == 0 && has_arg) {
-            struct ms_error err;
-            if (!bridge_addr_parse(argv[++i], &cfg.listen, &err)) {
-                fprintf(stderr, "mailsim: %s: %s\n", err.where, err.msg);
-                return 2;
-            }
-        } else if (strcmp(a, "--variant") == 0 && has_arg) {
-            variant = argv[++i];
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "mailsim: %s: unknown option or missing value\n", a);
-            bridge_cli_usage(stderr);
-            return 2;
-        } else if (!file) {
-            file = a;
-        } else {
-            bridge_cli_usage(stderr);
+int bridge_cli_opt(struct bridge_cli *c, const char *a, const char *val)
+{
+    struct bridge_cfg *cfg = &c->cfg;
+    unsigned long v;
+    if (strcmp(a, "--log-all") == 0) {
+        cfg->log_all = true;
+    } else if (strcmp(a, "--port-base") == 0) {
+        if (!bridge_cli_number(a, val, 0, 65535, &v)) return 2;
+        cfg->port_base = (uint32_t)v;
+    } else if (strcmp(a, "--port-step") == 0) {
+        if (!bridge_cli_number(a, val, 1, 65535, &v)) return 2;
+        cfg->port_step = (uint32_t)v;
+    } else if (strcmp(a, "--max-conns") == 0) {
+        if (!bridge_cli_number(a, val, 1, 10000, &v)) return 2;
+        cfg->max_conns = v;
+    } else if (strcmp(a, "--max-conns-per-addr") == 0) {
+        if (!bridge_cli_number(a, val, 1, 10000, &v)) return 2;
+        cfg->max_per_addr = v;
+    } else if (strcmp(a, "--idle-timeout") == 0 || strcmp(a, "--line-timeout") == 0) {
+        sim_us d;
+        char why[160];
+        if (!dur_parse(val, strlen(val), &d, why, sizeof why)) {
+            fprintf(stderr, "mailsim: %s: %s\n", a, why);
             return 2;
         }
+        if (d < SIM_US_PER_S) {
+            fprintf(stderr, "mailsim: %s: \"%s\" is too short (at least 1s)\n", a, val);
+            return 2;
+        }
+        if (a[2] == 'i')
+            cfg->idle_ms = d / 1000;
+        else
+            cfg->pending_ms = d / 1000;
+    } else if (strcmp(a, "--tls") == 0) {
+        cfg->tls = true;
+    } else if (strcmp(a, "--tls-cert") == 0) {
+        cfg->tls_cert = val;
+    } else if (strcmp(a, "--tls-key") == 0) {
+        cfg->tls_key = val;
+    } else if (strcmp(a, "--listen") == 0) {
+        struct ms_error err;
+        if (!bridge_addr_parse(val, &cfg->listen, &err)) {
+            fprintf(stderr, "mailsim: %s: %s\n", err.where, err.msg);
+            return 2;
+        }
+    } else {
+        return -1;
     }
+    return 0;
+}
 
+int bridge_cli_run(const struct bridge_cli *c)
+{
+    struct bridge_cfg cfg = c->cfg;
+    const char *file = c->file, *variant = c->variant;
     if ((cfg.tls_cert != NULL) != (cfg.tls_key != NULL) || (cfg.tls_cert && !cfg.tls)) {
         fprintf(stderr, "mailsim: --tls-cert and --tls-key go together, with --tls\n");
         return 2;
@@ -144,8 +129,9 @@ int bridge_cli(int argc, char **argv)
     struct scn_scenario *s = file ? scn_load_lesson(file, &lo, &serr) : scn_load_default();
     if (!s) {
         fprintf(stderr, "%s\n", serr.text);
-        return 2;
+        return 3; /* unreadable or invalid scenario file */
     }
+    if (c->has_seed) s->seed = c->seed;
     struct trace *tr = trace_new();
     struct ms_error err;
     memset(&err, 0, sizeof err);
@@ -154,7 +140,7 @@ int bridge_cli(int argc, char **argv)
         fprintf(stderr, "mailsim: %s: cannot build the world: %s\n", s->source, err.msg);
         trace_free(tr);
         scn_free(s);
-        return 2;
+        return 3;
     }
     printf("mailsim: %s (live)\n", s->title);
     if (!cfg.listen.loopback)
@@ -167,7 +153,7 @@ int bridge_cli(int argc, char **argv)
         world_free(w);
         trace_free(tr);
         scn_free(s);
-        return 2;
+        return err.where[0] == '-' ? 2 : 1; /* an option's value, or a port in use */
     }
 
     struct sigaction sa;

@@ -47,10 +47,7 @@ static void bridge_tls_take_error(const char *what)
 static bool bridge_tls_fail(struct ms_error *err, const char *what)
 {
     bridge_tls_take_error(what);
-    err->code = 1;
-    snprintf(err->where, sizeof err->where, "--tls");
-    snprintf(err->msg, sizeof err->msg, "%.180s", bridge_tls_err_text);
-    return false;
+    return ms_error_set(err, 1, "--tls", "%s", bridge_tls_err_text);
 }
 
 static bool bridge_tls_add_ext(X509 *x, X509 *issuer, int nid, const char *value)
@@ -157,10 +154,7 @@ static bool bridge_tls_generate(struct bridge_tls *t, const struct bridge_addr *
         if (fd >= 0) close(fd);
         EVP_PKEY_free(key);
         X509_free(x);
-        err->code = 1;
-        snprintf(err->where, sizeof err->where, "--tls");
-        snprintf(err->msg, sizeof err->msg, "cannot write the certificate to %.150s", t->cert_path);
-        return false;
+        return ms_error_set(err, 1, "--tls", "cannot write the certificate to %.150s", t->cert_path);
     }
     ok = PEM_write_X509(f, x) == 1;
     ok = fclose(f) == 0 && ok;

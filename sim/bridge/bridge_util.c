@@ -2,6 +2,7 @@
  * HTTP request-line detection (X8, L1), the bridge's own closing replies,
  * error-reply detection and --listen address parsing (L2). */
 #include "bridge/bridge.h"
+#include "core/ascii.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -190,15 +191,10 @@ bool bridge_addr_parse(const char *text, struct bridge_addr *out, struct ms_erro
             return true;
         }
     }
-    if (err) {
-        err->code = 1;
-        snprintf(err->where, sizeof err->where, "--listen");
-        snprintf(err->msg, sizeof err->msg,
-                 "\"%.64s\" is not a literal IP address (e.g. 127.0.0.1, ::1); host names are "
-                 "refused",
-                 text ? text : "");
-    }
-    return false;
+    return ms_error_set(err, 1, "--listen",
+                        "\"%.64s\" is not a literal IP address (e.g. 127.0.0.1, ::1); host names "
+                        "are refused",
+                        text ? text : "");
 }
 
 void bridge_cfg_default(struct bridge_cfg *cfg)

@@ -6,6 +6,8 @@
 #ifndef MAILSIM_CORE_COMMON_H
 #define MAILSIM_CORE_COMMON_H
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +36,16 @@ struct ms_error {
     char where[64];
     char msg[192];
 };
+
+/* Fill *err, when err is not NULL: code, where (a C string, cut to fit) and
+ * the printf-formatted msg (cut to fit); nothing of an earlier error is left.
+ * Returns false, so a failing function can end with
+ * `return ms_error_set(err, ...);`. This function can't fail. */
+bool ms_error_set(struct ms_error *err, int code, const char *where, const char *fmt, ...)
+    MS_PRINTF(4, 5);
+/* ms_error_set with a va_list. */
+bool ms_error_vset(struct ms_error *err, int code, const char *where, const char *fmt, va_list ap)
+    MS_PRINTF(4, 0);
 
 /* Allocate or abort with a message naming the size: out of memory is the only
  * condition mailsim treats as fatal. ms_xmalloc(0) returns a unique pointer. */

@@ -1,6 +1,9 @@
 /* rng.c -- xoshiro256** and splitmix64 (public-domain algorithms by
  * David Blackman and Sebastiano Vigna). */
+#include "core/hash.h"
 #include "core/rng.h"
+
+#include <string.h>
 
 uint64_t rng_splitmix64(uint64_t *state)
 {
@@ -18,11 +21,7 @@ void rng_seed(struct rng *r, uint64_t seed)
 
 struct rng rng_stream(uint64_t seed, const char *key)
 {
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a offset basis */
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ULL;
-    }
+    uint64_t h = hash_fnv1a(HASH_FNV1A_BASIS, key, strlen(key));
     struct rng r;
     uint64_t mix = seed ^ h;
     rng_seed(&r, rng_splitmix64(&mix) ^ seed);

@@ -15,14 +15,10 @@ static void dsn_add_clean(struct msg_buf *b, const char *s, size_t max_len);
 
 static bool dsn_fail(struct ms_error *err, const char *fmt, ...)
 {
-    if (err) {
-        err->code = 1;
-        snprintf(err->where, sizeof err->where, "dsn");
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    ms_error_vset(err, 1, "dsn", fmt, ap);
+    va_end(ap);
     return false;
 }
 

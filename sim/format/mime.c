@@ -1,6 +1,7 @@
 /* mime.c -- MIME parse tree (RFC 2045, 2046, 2183) with bounded depth and
  * part count, and the 7-bit scan. Builders are in mime_build.c. */
 #include "format/mime.h"
+#include "core/ascii.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +85,7 @@ static struct mime_str mime_store(struct mime_tree *t, const char *p, size_t n, 
     char *d = mime_alloc(t, n + 1);
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
-        d[i] = lower && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+        d[i] = lower ? (char)ascii_lower((unsigned char)c) : c;
     }
     d[n] = '\0';
     return (struct mime_str){d, n};

@@ -25,14 +25,10 @@ static void mime_encode_body(struct msg_buf *body, const unsigned char *p, size_
 
 static enum mime_error mime_bfail(struct ms_error *err, const char *fmt, ...)
 {
-    if (err) {
-        err->code = MIME_E_BUILD;
-        snprintf(err->where, sizeof err->where, "mime");
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    ms_error_vset(err, MIME_E_BUILD, "mime", fmt, ap);
+    va_end(ap);
     return MIME_E_BUILD;
 }
 

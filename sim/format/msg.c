@@ -1,6 +1,9 @@
 /* msg.c -- RFC 5322 header fields: reading, folding, encoded-words, trace
  * fields. See msg.h for the contract. */
 #include "format/msg.h"
+#include "core/ascii.h"
+#include "core/buf.h"
+#include "core/hash.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +20,6 @@ static const char *const msg_error_texts[MSG_E_COUNT] = {
 };
 
 static bool msg_is_wsp(unsigned char c);
-static unsigned char msg_lower(unsigned char c);
 static size_t msg_line_end(const char *p, size_t len, size_t pos, size_t *next);
 static enum msg_error msg_fail(struct ms_error *err, enum msg_error code, const char *field,
                                const char *fmt, ...) MS_PRINTF(4, 5);
@@ -32,23 +34,30 @@ static void msg_encode_text(struct msg_buf *out, const unsigned char *p, size_t 
 static enum msg_error msg_format_mailbox(struct msg_buf *out, const char *field,
                                          const struct msg_mailbox *m, struct ms_error *err);
 static bool msg_check_token(const char *s, const char *extra);
-static uint64_t msg_fnv1a(uint64_t h, const void *p, size_t n);
 
 /* ------------------------------------------------------------------------
  * Buffer
  * ------------------------------------------------------------------------ */
 
+/* msg_buf is core's buffer (core/buf.h) without a ceiling, under format's
+ * names: each call works on a struct buf view of the three fields. */
+static struct buf msg_buf_view(const struct msg_buf *b)
+{
+    return (struct buf){b->data, b->len, b->cap, 0};
+}
+
+static void msg_buf_keep(struct msg_buf *b, const struct buf *t)
+{
+    b->data = t->data;
+    b->len = t->len;
+    b->cap = t->cap;
+}
+
 void msg_buf_add(struct msg_buf *b, const void *p, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        b->data = ms_xrealloc(b->data, cap);
-        b->cap = cap;
-    }
-    if (n) memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    struct buf t = msg_buf_view(b);
+    buf_add(&t, p, n);
+    msg_buf_keep(b, &t);
 }
 
 void msg_buf_adds(struct msg_buf *b, const char *s)
@@ -58,39 +67,27 @@ void msg_buf_adds(struct msg_buf *b, const char *s)
 
 void msg_buf_addf(struct msg_buf *b, const char *fmt, ...)
 {
+    struct buf t = msg_buf_view(b);
     va_list ap;
     va_start(ap, fmt);
-    char small[256];
-    int k = vsnprintf(small, sizeof small, fmt, ap);
+    buf_vaddf(&t, fmt, ap);
     va_end(ap);
-    if (k < 0) return;
-    if ((size_t)k < sizeof small) {
-        msg_buf_add(b, small, (size_t)k);
-        return;
-    }
-    char *big = ms_xmalloc((size_t)k + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)k + 1, fmt, ap);
-    va_end(ap);
-    msg_buf_add(b, big, (size_t)k);
-    free(big);
+    msg_buf_keep(b, &t);
 }
 
 char *msg_buf_take(struct msg_buf *b, size_t *len)
 {
-    if (!b->data) msg_buf_add(b, "", 0);
-    char *p = b->data;
-    if (len) *len = b->len;
-    b->data = NULL;
-    b->len = b->cap = 0;
+    struct buf t = msg_buf_view(b);
+    char *p = buf_take(&t, len);
+    msg_buf_keep(b, &t);
     return p;
 }
 
 void msg_buf_free(struct msg_buf *b)
 {
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
+    struct buf t = msg_buf_view(b);
+    buf_free(&t);
+    msg_buf_keep(b, &t);
 }
 
 const char *msg_strerror(enum msg_error e)
@@ -106,11 +103,6 @@ const char *msg_strerror(enum msg_error e)
 static bool msg_is_wsp(unsigned char c)
 {
     return c == ' ' || c == '\t';
-}
-
-static unsigned char msg_lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
 /* End of the line starting at pos: returns the index of its CR (of a CRLF)
@@ -203,11 +195,7 @@ bool msg_fields_next(struct msg_field_iter *it, struct msg_field *f)
 
 bool msg_field_is(const char *hdr, const struct msg_field *f, const char *name, size_t n)
 {
-    if (f->name_len != n) return false;
-    for (size_t i = 0; i < n; i++)
-        if (msg_lower((unsigned char)hdr[f->off + i]) != msg_lower((unsigned char)name[i]))
-            return false;
-    return true;
+    return f->name_len == n && ascii_memcasecmp(hdr + f->off, name, n) == 0;
 }
 
 bool msg_field_find(const char *hdr, size_t len, const char *name, size_t name_len, size_t idx,
@@ -518,7 +506,7 @@ static size_t msg_decode_one(struct msg_buf *out, const char *s, size_t n)
     size_t q1 = 2;
     while (q1 < n && s[q1] != '?' && !msg_is_wsp((unsigned char)s[q1])) q1++;
     if (q1 == 2 || q1 + 3 >= n || s[q1] != '?' || s[q1 + 2] != '?') return 0;
-    char enc = (char)msg_lower((unsigned char)s[q1 + 1]);
+    char enc = (char)ascii_lower((unsigned char)s[q1 + 1]);
     size_t t0 = q1 + 3, t1 = t0;
     /* An encoded-word is at most 75 characters (§2); we accept up to a line
      * (998), and never scan further, so decoding stays linear. */
@@ -533,7 +521,7 @@ static size_t msg_decode_one(struct msg_buf *out, const char *s, size_t n)
     size_t cl = 0;
     for (size_t i = 2; i < q1 && s[i] != '*'; i++) {
         if (cl + 1 >= sizeof cs) return 0;
-        cs[cl++] = (char)msg_lower((unsigned char)s[i]);
+        cs[cl++] = (char)ascii_lower((unsigned char)s[i]);
     }
     cs[cl] = '\0';
     bool latin1 = !strcmp(cs, "iso-8859-1") || !strcmp(cs, "latin1");
@@ -607,14 +595,10 @@ char *msg_decode_words(const char *s, size_t n, size_t *out_len)
 static enum msg_error msg_fail(struct ms_error *err, enum msg_error code, const char *field,
                                const char *fmt, ...)
 {
-    if (err) {
-        err->code = (int)code;
-        snprintf(err->where, sizeof err->where, "%s", field ? field : "");
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    ms_error_vset(err, (int)code, field, fmt, ap);
+    va_end(ap);
     return code;
 }
 
@@ -716,7 +700,7 @@ bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs)
         for (int k = 0; k < 7 && !found; k++) {
             found = true;
             for (int j = 0; j < 3; j++)
-                if (msg_lower((unsigned char)s[i + j]) != msg_lower((unsigned char)msg_days[k][j]))
+                if (ascii_lower((unsigned char)s[i + j]) != ascii_lower((unsigned char)msg_days[k][j]))
                     found = false;
         }
         if (!found) return false;
@@ -731,7 +715,7 @@ bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs)
     for (int k = 0; k < 12 && month < 0; k++) {
         bool eq = true;
         for (int j = 0; j < 3; j++)
-            if (msg_lower((unsigned char)s[i + j]) != msg_lower((unsigned char)msg_months[k][j]))
+            if (ascii_lower((unsigned char)s[i + j]) != ascii_lower((unsigned char)msg_months[k][j]))
                 eq = false;
         if (eq) month = k + 1;
     }
@@ -774,7 +758,7 @@ bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs)
             if (strlen(zones[k].name) != zl) continue;
             bool eq = true;
             for (size_t c = 0; c < zl; c++)
-                if (msg_lower((unsigned char)s[z0 + c]) != msg_lower((unsigned char)zones[k].name[c]))
+                if (ascii_lower((unsigned char)s[z0 + c]) != ascii_lower((unsigned char)zones[k].name[c]))
                     eq = false;
             if (eq) {
                 found = true;
@@ -793,16 +777,6 @@ bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs)
     return true;
 }
 
-static uint64_t msg_fnv1a(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
 enum msg_error msg_make_message_id(struct msg_buf *out, uint64_t seed, uint64_t serial,
                                    const char *sender, size_t sender_len, const char *domain,
                                    size_t domain_len)
@@ -814,10 +788,10 @@ enum msg_error msg_make_message_id(struct msg_buf *out, uint64_t seed, uint64_t 
               c == '-' || c == '.'))
             return MSG_E_ADDRESS;
     }
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    h = msg_fnv1a(h, &seed, sizeof seed);
-    h = msg_fnv1a(h, &serial, sizeof serial);
-    h = msg_fnv1a(h, sender, sender_len);
+    uint64_t h = HASH_FNV1A_BASIS;
+    h = hash_fnv1a(h, &seed, sizeof seed);
+    h = hash_fnv1a(h, &serial, sizeof serial);
+    h = hash_fnv1a(h, sender, sender_len);
     msg_buf_addf(out, "<%016llx.%08llx@", (unsigned long long)h, (unsigned long long)serial);
     msg_buf_add(out, domain, domain_len);
     msg_buf_add(out, ">", 1);

@@ -27,7 +27,8 @@
 #define MSG_FIELD_MAX 65536
 
 /* ------------------------------------------------------------------------
- * Growable output buffer (format's own; core has none yet).
+ * Growable output buffer: core's (core/buf.h) without a ceiling, under
+ * format's names.
  * ------------------------------------------------------------------------ */
 
 /* A byte buffer owned by its user. Zero-initialise ({0}) before use. The

@@ -3,6 +3,7 @@
  * out a batch costs O(destinations + entries of that destination). */
 #include "mail/mq.h"
 
+#include "core/ascii.h"
 #include "core/dur.h"
 
 #include <assert.h>
@@ -101,13 +102,7 @@ sim_us mq_give_up(const struct mq *q) { return q->cfg.give_up; }
 /* Destinations compare without regard to ASCII case (RFC 5321 §2.4). */
 static bool mq_domain_eq(const char *a, const char *b)
 {
-    for (; *a && *b; a++, b++) {
-        char x = *a, y = *b;
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return *a == *b;
+    return ascii_casecmp(a, b) == 0;
 }
 
 static struct mq_dest *mq_dest_find(struct mq *q, const char *domain, bool create)

@@ -3,6 +3,7 @@
 #include "mail/mq_check.h"
 
 #include "core/dur.h"
+#include "core/hash.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -73,13 +74,7 @@ const char *mq_fate_name(enum mq_fate f)
 
 uint64_t mq_check_hash(const void *data, size_t len)
 {
-    const unsigned char *s = data;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    return hash_fnv1a(HASH_FNV1A_BASIS, data, len);
 }
 
 static uint64_t mq_check_key(uint32_t msg, const char *rcpt)

@@ -7,6 +7,8 @@
 #include "mail/mta_int.h"
 #include "mail/world_live.h"
 
+#include "core/ascii.h"
+#include "core/buf.h"
 #include "core/dur.h"
 #include "format/dsn.h"
 #include "format/msg.h"
@@ -39,8 +41,7 @@ struct mta_sess {
     char *sender;
     char **rcpt;
     size_t nrcpt, caprcpt;
-    char *in;          /* bytes the engine has not consumed yet */
-    size_t inlen, incap;
+    struct buf in; /* bytes the engine has not consumed yet */
     bool authed;
     bool ehlo;       /* the client greeted with EHLO (Received: "with ESMTP") */
     bool chaos_drop; /* abort before the 250 after DATA goes out */
@@ -61,27 +62,6 @@ static const struct tcp_app_ops mta_server_ops = {
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static bool mta_nieq(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
-static bool mta_ieq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = *a, y = *b;
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return *a == *b;
-}
 
 /* The user of this server that addr names, or NULL (not our domain, or no
  * such user). *ours says whether the domain is ours. */
@@ -90,11 +70,11 @@ static const struct scn_user *mta_local_user(const struct mta *m, const char *ad
     const char *at = strrchr(addr, '@');
     *ours = false;
     if (!at) return NULL;
-    if (!mta_ieq(at + 1, m->cfg->domain)) return NULL;
+    if (ascii_casecmp(at + 1, m->cfg->domain) != 0) return NULL;
     *ours = true;
     for (size_t i = 0; i < m->cfg->n_users; i++) {
         const char *u = m->cfg->users[i].name;
-        if (strlen(u) == (size_t)(at - addr) && mta_nieq(u, addr, (size_t)(at - addr)))
+        if (strlen(u) == (size_t)(at - addr) && ascii_memcasecmp(u, addr, (size_t)(at - addr)) == 0)
             return &m->cfg->users[i];
     }
     return NULL;
@@ -378,6 +358,7 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
         return NULL;
     }
     struct mta_sess *ss = ms_xcalloc(1, sizeof *ss);
+    buf_init(&ss->in, MTA_IN_MAX);
     ss->m = m;
     ss->c = c;
     ss->conn = tcp_conn_id(c);
@@ -429,7 +410,7 @@ static void mta_sess_rcpt_add(struct mta_sess *ss, const char *r, size_t n)
     /* RCPT twice for one address: one copy (the second is accepted, as
      * servers do, but adds nothing). */
     for (size_t i = 0; i < ss->nrcpt; i++)
-        if (strlen(ss->rcpt[i]) == n && mta_nieq(ss->rcpt[i], r, n)) return;
+        if (strlen(ss->rcpt[i]) == n && ascii_memcasecmp(ss->rcpt[i], r, n) == 0) return;
     if (ss->nrcpt == ss->caprcpt) {
         ss->caprcpt = ss->caprcpt ? ss->caprcpt * 2 : 4;
         ss->rcpt = ms_xrealloc(ss->rcpt, ss->caprcpt * sizeof *ss->rcpt);
@@ -484,7 +465,7 @@ static void mta_sess_auth(struct mta_sess *ss, const struct smtp_event *ev)
         /* Accept "bob" and "bob@example.net" as the user name. */
         const char *at = memchr(user, '@', user_len);
         if (at) user_len = (size_t)(at - user);
-        if (user_len == ul && mta_nieq(u->name, user, ul) &&
+        if (user_len == ul && ascii_memcasecmp(u->name, user, ul) == 0 &&
             ev->pass_len == strlen(u->password) && memcmp(ev->pass, u->password, ev->pass_len) == 0) {
             ss->authed = true;
             smtp_server_verdict(ss->e, SMTP_V_ACCEPT, NULL);
@@ -605,10 +586,9 @@ static void mta_sess_events(struct mta_sess *ss)
 static void mta_sess_pump(struct mta_sess *ss)
 {
     for (;;) {
-        size_t used = ss->inlen ? smtp_server_recv(ss->e, ss->in, ss->inlen) : 0;
+        size_t used = ss->in.len ? smtp_server_recv(ss->e, ss->in.data, ss->in.len) : 0;
         if (used) {
-            memmove(ss->in, ss->in + used, ss->inlen - used);
-            ss->inlen -= used;
+            buf_drop(&ss->in, used);
         }
         mta_sess_log(ss);
         mta_sess_events(ss);
@@ -633,17 +613,11 @@ static void mta_on_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size
 {
     (void)c;
     struct mta_sess *ss = ctx;
-    if (ss->inlen + len > MTA_IN_MAX) {
+    if (!buf_add(&ss->in, data, len)) { /* over MTA_IN_MAX */
         smtp_server_hangup(ss->e);
         tcp_close(ss->c);
         return;
     }
-    if (ss->inlen + len > ss->incap) {
-        ss->incap = (ss->inlen + len) * 2;
-        ss->in = ms_xrealloc(ss->in, ss->incap);
-    }
-    memcpy(ss->in + ss->inlen, data, len);
-    ss->inlen += len;
     mta_sess_pump(ss);
 }
 
@@ -655,7 +629,7 @@ static void mta_sess_free(struct mta_sess *ss)
     mta_sess_txn_clear(ss);
     smtp_server_free(ss->e);
     free(ss->rcpt);
-    free(ss->in);
+    buf_free(&ss->in);
     free(ss);
 }
 

@@ -4,6 +4,7 @@
  * same mailbox store), each engine joined to the simulated TCP connection
  * with every line traced. */
 #include "mail/mta_int.h"
+#include "core/buf.h"
 
 #include "mail/world_live.h"
 #include "proto/imap_server.h"
@@ -33,8 +34,7 @@ struct mta_acc {
     struct pop3_msg *snap;
     char (*uids)[24];
     size_t nsnap;
-    char *in;
-    size_t inlen, incap;
+    struct buf in;
     bool closing;
     bool busy; /* inside mta_acc_pump: its own output is flushed there */
     sim_us last_in;            /* POP3: when the client last sent bytes */
@@ -252,17 +252,16 @@ static void mta_acc_pump_run(struct mta_acc *a)
 {
     for (;;) {
         size_t used = 0;
-        if (a->inlen) {
+        if (a->in.len) {
             if (a->imap) {
                 imap_server_set_now(a->im, evq_now(a->m->w->q));
-                used = imap_server_recv(a->im, a->in, a->inlen);
+                used = imap_server_recv(a->im, a->in.data, a->in.len);
             } else {
-                used = pop3_server_recv(a->pop, a->in, a->inlen);
+                used = pop3_server_recv(a->pop, a->in.data, a->in.len);
             }
         }
         if (used) {
-            memmove(a->in, a->in + used, a->inlen - used);
-            a->inlen -= used;
+            buf_drop(&a->in, used);
         }
         mta_acc_log(a);
         if (a->imap)
@@ -318,12 +317,7 @@ static void mta_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, siz
 {
     (void)c;
     struct mta_acc *a = ctx;
-    if (a->inlen + len > a->incap) {
-        a->incap = (a->inlen + len) * 2;
-        a->in = ms_xrealloc(a->in, a->incap);
-    }
-    memcpy(a->in + a->inlen, data, len);
-    a->inlen += len;
+    buf_add(&a->in, data, len);
     a->last_in = evq_now(a->m->w->q);
     mta_acc_pump(a);
 }
@@ -396,7 +390,7 @@ void mta_acc_free(struct mta_acc *a)
     for (size_t i = 0; a->snap && i < a->nsnap; i++) free((char *)(uintptr_t)a->snap[i].data);
     free(a->snap);
     free(a->uids);
-    free(a->in);
+    buf_free(&a->in);
     free(a);
 }
 

@@ -5,6 +5,7 @@
  * is composed here and goes straight to a local mailbox or the queue. */
 #include "mail/mta_int.h"
 
+#include "core/buf.h"
 #include "core/md5.h"
 #include "format/base64.h"
 #include "format/mime.h"
@@ -26,8 +27,7 @@ struct mta_web {
     struct tcp_conn *c;
     uint32_t conn, peer;
     struct http_server *e;
-    char *in;
-    size_t inlen, incap;
+    struct buf in;
     bool closing;
 };
 
@@ -364,10 +364,9 @@ static void mta_web_log(struct mta_web *wb)
 static void mta_web_pump(struct mta_web *wb)
 {
     for (;;) {
-        size_t used = wb->inlen ? http_server_recv(wb->e, wb->in, wb->inlen) : 0;
+        size_t used = wb->in.len ? http_server_recv(wb->e, wb->in.data, wb->in.len) : 0;
         if (used) {
-            memmove(wb->in, wb->in + used, wb->inlen - used);
-            wb->inlen -= used;
+            buf_drop(&wb->in, used);
         }
         mta_web_log(wb);
         struct http_server_event ev;
@@ -412,12 +411,7 @@ static void mta_web_data(void *ctx, struct tcp_conn *c, const uint8_t *data, siz
 {
     (void)c;
     struct mta_web *wb = ctx;
-    if (wb->inlen + len > wb->incap) {
-        wb->incap = (wb->inlen + len) * 2;
-        wb->in = ms_xrealloc(wb->in, wb->incap);
-    }
-    memcpy(wb->in + wb->inlen, data, len);
-    wb->inlen += len;
+    buf_add(&wb->in, data, len);
     mta_web_pump(wb);
 }
 
@@ -427,7 +421,7 @@ void mta_web_free(struct mta_web *wb)
     while (*pp && *pp != wb) pp = &(*pp)->next;
     if (*pp) *pp = wb->next;
     http_server_free(wb->e);
-    free(wb->in);
+    buf_free(&wb->in);
     free(wb);
 }
 

@@ -6,6 +6,7 @@
  * port 25. A user agent does not queue: when it cannot hand the message
  * over it tells its user ("not sent"), which is the lesson of lesson 07. */
 #include "mail/ua_int.h"
+#include "core/ascii.h"
 #include "mail/world_smtpc.h"
 
 #include "format/mime.h"
@@ -85,13 +86,7 @@ static bool ua_addr_eq(const char *a, const char *b)
 {
     const char *aa = strrchr(a, '@'), *ba = strrchr(b, '@');
     if (!aa || !ba || aa - a != ba - b || strncmp(a, b, (size_t)(aa - a)) != 0) return false;
-    for (aa++, ba++; *aa && *ba; aa++, ba++) {
-        char x = *aa, y = *ba;
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return *aa == *ba;
+    return ascii_casecmp(aa + 1, ba + 1) == 0;
 }
 
 static bool ua_is_ascii(const char *s)

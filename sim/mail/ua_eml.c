@@ -1,5 +1,6 @@
 /* ua_eml.c -- a real message file sent as it is (see ua_eml.h). */
 #include "mail/ua_eml.h"
+#include "core/buf.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -18,13 +19,9 @@ static bool ua_eml_fail(struct ms_error *err, const char *fmt, ...) MS_PRINTF(2,
 
 static bool ua_eml_fail(struct ms_error *err, const char *fmt, ...)
 {
-    if (!err) return false;
-    memset(err, 0, sizeof *err);
-    err->code = 1;
-    snprintf(err->where, sizeof err->where, "message file");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    ms_error_vset(err, 1, "message file", fmt, ap);
     va_end(ap);
     return false;
 }
@@ -128,24 +125,22 @@ bool ua_eml_import_file(struct scn_scenario *s, const char *path, struct ms_erro
 {
     FILE *f = fopen(path, "rb");
     if (!f) return ua_eml_fail(err, "cannot read it: %s", strerror(errno));
-    size_t cap = 65536, len = 0;
-    unsigned char *data = ms_xmalloc(cap);
+    struct buf b;
+    buf_init(&b, SCN_MAX_MESSAGE_BYTES);
+    char chunk[16384];
     size_t got;
-    while ((got = fread(data + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len > SCN_MAX_MESSAGE_BYTES) break;
-        if (len == cap) data = ms_xrealloc(data, cap *= 2);
-    }
+    bool fits = true;
+    while (fits && (got = fread(chunk, 1, sizeof chunk, f)) > 0) fits = buf_add(&b, chunk, got);
     bool bad = ferror(f) != 0;
     fclose(f);
     bool ok;
     if (bad)
         ok = ua_eml_fail(err, "cannot read it: %s", strerror(errno));
-    else if (len > SCN_MAX_MESSAGE_BYTES)
+    else if (!fits)
         ok = ua_eml_fail(err, "it is larger than the limit of %llu bytes",
                          (unsigned long long)SCN_MAX_MESSAGE_BYTES);
     else
-        ok = ua_eml_import(s, path, data, len, err);
-    free(data);
+        ok = ua_eml_import(s, path, (const unsigned char *)b.data, b.len, err);
+    buf_free(&b);
     return ok;
 }

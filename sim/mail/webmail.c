@@ -1,5 +1,6 @@
 /* webmail.c -- webmail pages and form decoding, pure functions (see webmail.h). */
 #include "mail/webmail.h"
+#include "core/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,89 +9,46 @@
 
 /* ---- a growing string ----------------------------------------------------------- */
 
-struct webmail_sb {
-    char *p;
-    size_t len, cap;
-};
-
-static void webmail_sb_put(struct webmail_sb *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->p = ms_xrealloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void webmail_sb_str(struct webmail_sb *b, const char *s)
-{
-    webmail_sb_put(b, s, strlen(s));
-}
-
-static void webmail_sb_fmt(struct webmail_sb *b, const char *fmt, ...) MS_PRINTF(2, 3);
-static void webmail_sb_fmt(struct webmail_sb *b, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    webmail_sb_put(b, tmp, n < 0 ? 0 : (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-/* Append s escaped for HTML text and attribute values. */
-static void webmail_sb_esc(struct webmail_sb *b, const char *s, size_t n)
+static void webmail_sb_esc(struct buf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         switch (c) {
         case '&':
-            webmail_sb_str(b, "&amp;");
+            buf_adds(b, "&amp;");
             break;
         case '<':
-            webmail_sb_str(b, "&lt;");
+            buf_adds(b, "&lt;");
             break;
         case '>':
-            webmail_sb_str(b, "&gt;");
+            buf_adds(b, "&gt;");
             break;
         case '"':
-            webmail_sb_str(b, "&quot;");
+            buf_adds(b, "&quot;");
             break;
         case '\'':
-            webmail_sb_str(b, "&#39;");
+            buf_adds(b, "&#39;");
             break;
         default:
             if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
-                webmail_sb_str(b, "\xef\xbf\xbd"); /* U+FFFD */
+                buf_adds(b, "\xef\xbf\xbd"); /* U+FFFD */
             } else {
-                webmail_sb_put(b, (const char *)&c, 1);
+                buf_add(b, (const char *)&c, 1);
             }
         }
     }
 }
 
-static void webmail_sb_escs(struct webmail_sb *b, const char *s)
+static void webmail_sb_escs(struct buf *b, const char *s)
 {
     if (s) webmail_sb_esc(b, s, strlen(s));
 }
 
 char *webmail_escape(const char *s, size_t len)
 {
-    struct webmail_sb b = {0};
-    webmail_sb_put(&b, "", 0);
+    struct buf b = {0};
     webmail_sb_esc(&b, s, len);
-    return b.p;
-}
-
-static char *webmail_sb_done(struct webmail_sb *b, size_t *len)
-{
-    *len = b->len;
-    return b->p;
+    return buf_take(&b, NULL);
 }
 
 /* ---- routing ---------------------------------------------------------------------- */
@@ -144,31 +102,31 @@ enum webmail_route webmail_route(const char *method, const char *target, char *u
 
 /* ---- pages -------------------------------------------------------------------------- */
 
-static void webmail_page_head(struct webmail_sb *b, const char *title)
+static void webmail_page_head(struct buf *b, const char *title)
 {
-    webmail_sb_str(
+    buf_adds(
         b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
     webmail_sb_escs(b, title);
-    webmail_sb_str(b, "</title>\n</head>\n<body>\n");
+    buf_adds(b, "</title>\n</head>\n<body>\n");
 }
 
-static void webmail_page_tail(struct webmail_sb *b)
+static void webmail_page_tail(struct buf *b)
 {
-    webmail_sb_str(b, "</body>\n</html>\n");
+    buf_adds(b, "</body>\n</html>\n");
 }
 
 /* A link target: unreserved bytes as they are, the rest %XX (RFC 3986 §2). */
-static void webmail_sb_pct(struct webmail_sb *b, const char *s)
+static void webmail_sb_pct(struct buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
             c == '-' || c == '.' || c == '_' || c == '~') {
-            webmail_sb_put(b, (const char *)&c, 1);
+            buf_add(b, (const char *)&c, 1);
         } else {
             char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            webmail_sb_put(b, e, 3);
+            buf_add(b, e, 3);
         }
     }
 }
@@ -176,106 +134,93 @@ static void webmail_sb_pct(struct webmail_sb *b, const char *s)
 char *webmail_render_inbox(const char *user, const struct webmail_summary *msgs, size_t n,
                            size_t *len)
 {
-    struct webmail_sb b = {0};
+    struct buf b = {0};
     char title[300];
     snprintf(title, sizeof title, "Inbox of %s", user);
     webmail_page_head(&b, title);
-    webmail_sb_str(&b, "<h1>");
+    buf_adds(&b, "<h1>");
     webmail_sb_escs(&b, title);
-    webmail_sb_str(&b, "</h1>\n<p><a href=\"/compose\">Write a message</a></p>\n");
+    buf_adds(&b, "</h1>\n<p><a href=\"/compose\">Write a message</a></p>\n");
     if (n == 0) {
-        webmail_sb_str(&b, "<p>No messages.</p>\n");
+        buf_adds(&b, "<p>No messages.</p>\n");
     } else {
-        webmail_sb_str(
+        buf_adds(
             &b, "<table>\n<tr><th>From</th><th>Subject</th><th>Date</th><th>Size</th></tr>\n");
         for (size_t i = 0; i < n; i++) {
-            webmail_sb_str(&b, msgs[i].seen ? "<tr>" : "<tr class=\"unseen\">");
-            webmail_sb_str(&b, "<td>");
+            buf_adds(&b, msgs[i].seen ? "<tr>" : "<tr class=\"unseen\">");
+            buf_adds(&b, "<td>");
             webmail_sb_escs(&b, msgs[i].from);
-            webmail_sb_str(&b, "</td><td><a href=\"/message/");
+            buf_adds(&b, "</td><td><a href=\"/message/");
             webmail_sb_pct(&b, msgs[i].uid);
-            webmail_sb_str(&b, "\">");
+            buf_adds(&b, "\">");
             webmail_sb_escs(&b,
                             msgs[i].subject && *msgs[i].subject ? msgs[i].subject : "(no subject)");
-            webmail_sb_str(&b, "</a></td><td>");
+            buf_adds(&b, "</a></td><td>");
             webmail_sb_escs(&b, msgs[i].date);
-            webmail_sb_fmt(&b, "</td><td>%zu</td></tr>\n", msgs[i].size);
+            buf_addf(&b, "</td><td>%zu</td></tr>\n", msgs[i].size);
         }
-        webmail_sb_str(&b, "</table>\n");
+        buf_adds(&b, "</table>\n");
     }
     webmail_page_tail(&b);
-    return webmail_sb_done(&b, len);
+    return buf_take(&b, len);
 }
 
 char *webmail_render_message(const struct webmail_message *m, size_t *len)
 {
-    struct webmail_sb b = {0};
+    struct buf b = {0};
     const char *subj = m->subject && *m->subject ? m->subject : "(no subject)";
     webmail_page_head(&b, subj);
-    webmail_sb_str(&b, "<p><a href=\"/inbox\">Back to the inbox</a></p>\n<h1>");
+    buf_adds(&b, "<p><a href=\"/inbox\">Back to the inbox</a></p>\n<h1>");
     webmail_sb_escs(&b, subj);
-    webmail_sb_str(&b, "</h1>\n<dl>\n<dt>From</dt><dd>");
+    buf_adds(&b, "</h1>\n<dl>\n<dt>From</dt><dd>");
     webmail_sb_escs(&b, m->from);
-    webmail_sb_str(&b, "</dd>\n<dt>To</dt><dd>");
+    buf_adds(&b, "</dd>\n<dt>To</dt><dd>");
     webmail_sb_escs(&b, m->to);
-    webmail_sb_str(&b, "</dd>\n<dt>Date</dt><dd>");
+    buf_adds(&b, "</dd>\n<dt>Date</dt><dd>");
     webmail_sb_escs(&b, m->date);
-    webmail_sb_str(&b, "</dd>\n</dl>\n<pre>");
+    buf_adds(&b, "</dd>\n</dl>\n<pre>");
     /* CRLF in the text part shows as LF; a lone CR is a control. */
     for (size_t i = 0; i < m->text_len; i++) {
         if (m->text[i] == '\r' && i + 1 < m->text_len && m->text[i + 1] == '\n') continue;
         webmail_sb_esc(&b, m->text + i, 1);
     }
-    webmail_sb_str(&b, "</pre>\n");
+    buf_adds(&b, "</pre>\n");
     webmail_page_tail(&b);
-    return webmail_sb_done(&b, len);
+    return buf_take(&b, len);
 }
 
 char *webmail_render_compose(const char *from, const char *token, const char *error, size_t *len)
 {
-    struct webmail_sb b = {0};
+    struct buf b = {0};
     webmail_page_head(&b, "New message");
-    webmail_sb_str(&b, "<p><a href=\"/inbox\">Back to the inbox</a></p>\n<h1>New message</h1>\n");
+    buf_adds(&b, "<p><a href=\"/inbox\">Back to the inbox</a></p>\n<h1>New message</h1>\n");
     if (error) {
-        webmail_sb_str(&b, "<p class=\"error\">");
+        buf_adds(&b, "<p class=\"error\">");
         webmail_sb_escs(&b, error);
-        webmail_sb_str(&b, "</p>\n");
+        buf_adds(&b, "</p>\n");
     }
-    webmail_sb_str(&b, "<form method=\"post\" action=\"/send\" "
+    buf_adds(&b, "<form method=\"post\" action=\"/send\" "
                        "enctype=\"application/x-www-form-urlencoded\">\n");
     if (token) {
         /* Only a page of this origin can read it: a cross-site form cannot
          * send it (the synchronizer token pattern, OWASP CSRF cheat sheet). */
-        webmail_sb_str(&b, "<input type=\"hidden\" name=\"token\" value=\"");
+        buf_adds(&b, "<input type=\"hidden\" name=\"token\" value=\"");
         webmail_sb_escs(&b, token);
-        webmail_sb_str(&b, "\">\n");
+        buf_adds(&b, "\">\n");
     }
-    webmail_sb_str(&b, "<p>From: ");
+    buf_adds(&b, "<p>From: ");
     webmail_sb_escs(&b, from);
-    webmail_sb_fmt(&b,
+    buf_addf(&b,
                    "</p>\n<p><label>To <input name=\"to\" maxlength=\"%d\"></label></p>\n"
                    "<p><label>Subject <input name=\"subject\" maxlength=\"%d\"></label></p>\n",
                    WEBMAIL_TO_MAX, WEBMAIL_SUBJECT_MAX);
-    webmail_sb_str(&b, "<p><textarea name=\"body\" rows=\"12\" cols=\"72\"></textarea></p>\n"
+    buf_adds(&b, "<p><textarea name=\"body\" rows=\"12\" cols=\"72\"></textarea></p>\n"
                        "<p><button type=\"submit\">Send</button></p>\n</form>\n");
     webmail_page_tail(&b);
-    return webmail_sb_done(&b, len);
+    return buf_take(&b, len);
 }
 
 /* ---- form decoding ------------------------------------------------------------------------ */
-
-static bool webmail_err(struct ms_error *e, int code, const char *where, const char *fmt, ...)
-    MS_PRINTF(4, 5);
-static bool webmail_err(struct ms_error *e, int code, const char *where, const char *fmt, ...)
-{
-    e->code = code;
-    snprintf(e->where, sizeof e->where, "%s", where);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-    return false;
-}
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid
  * (overlongs, surrogates and values above U+10FFFF included; RFC 3629 §4). */
@@ -377,7 +322,7 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
         if (c <= 0x20 || c >= 0x7f) {
-            return webmail_err(err, 1, "form", "byte 0x%02X at offset %zu is not allowed in a form",
+            return ms_error_set(err, 1, "form", "byte 0x%02X at offset %zu is not allowed in a form",
                                c, i);
         }
     }
@@ -391,12 +336,12 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
         const char *pair = in + pos;
         size_t plen = end - pos;
         if (plen == 0) {
-            ok = webmail_err(err, 2, "form", "empty field at offset %zu", pos);
+            ok = ms_error_set(err, 2, "form", "empty field at offset %zu", pos);
             break;
         }
         const char *eq = memchr(pair, '=', plen);
         if (!eq) {
-            ok = webmail_err(err, 2, "form", "field without '=' at offset %zu", pos);
+            ok = ms_error_set(err, 2, "form", "field without '=' at offset %zu", pos);
             break;
         }
         char name[16];
@@ -414,12 +359,12 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
             char shown[40];
             snprintf(shown, sizeof shown, "%.*s",
                      (int)((size_t)(eq - pair) > 32 ? 32 : (size_t)(eq - pair)), pair);
-            ok = webmail_err(err, 3, "form", "unknown field \"%s\"", shown);
+            ok = ms_error_set(err, 3, "form", "unknown field \"%s\"", shown);
             break;
         }
         const char *fname = webmail_field_names[which];
         if (val[which]) {
-            ok = webmail_err(err, 4, fname, "field \"%s\" given twice", fname);
+            ok = ms_error_set(err, 4, fname, "field \"%s\" given twice", fname);
             break;
         }
         size_t cap = webmail_field_max[which];
@@ -427,12 +372,12 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
         long vl =
             webmail_pct_decode(eq + 1, (size_t)(pair + plen - eq - 1), val[which], cap, &bad_at);
         if (vl == -1) {
-            ok = webmail_err(err, 5, fname, "bad percent escape at offset %zu",
+            ok = ms_error_set(err, 5, fname, "bad percent escape at offset %zu",
                              (size_t)(eq + 1 - in) + bad_at);
             break;
         }
         if (vl == -2) {
-            ok = webmail_err(err, 6, fname, "%s longer than %zu octets", fname, cap);
+            ok = ms_error_set(err, 6, fname, "%s longer than %zu octets", fname, cap);
             break;
         }
         vlen[which] = (size_t)vl;
@@ -444,30 +389,30 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
         const char *fname = webmail_field_names[k];
         if (!val[k] && k == WEBMAIL_F_TOKEN) continue; /* optional here; the server checks */
         if (!val[k]) {
-            ok = webmail_err(err, 7, fname, "missing field \"%s\"", fname);
+            ok = ms_error_set(err, 7, fname, "missing field \"%s\"", fname);
             break;
         }
         const unsigned char *v = (const unsigned char *)val[k];
         for (size_t i = 0; ok && i < vlen[k];) {
             unsigned char c = v[i];
             if (c == 0) {
-                ok = webmail_err(err, 8, fname, "NUL byte in %s", fname);
+                ok = ms_error_set(err, 8, fname, "NUL byte in %s", fname);
             } else if ((c == '\r' || c == '\n') && k != WEBMAIL_F_BODY) {
                 /* header injection: CRLF must never reach To: or Subject: */
-                ok = webmail_err(err, 9, fname, "line break in %s", fname);
+                ok = ms_error_set(err, 9, fname, "line break in %s", fname);
             } else if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f ||
                        (c == '\t' && k == WEBMAIL_F_TO)) {
-                ok = webmail_err(err, 10, fname, "control character 0x%02X in %s", c, fname);
+                ok = ms_error_set(err, 10, fname, "control character 0x%02X in %s", c, fname);
             } else {
                 size_t u = webmail_utf8_len(v + i, vlen[k] - i);
-                if (u == 0) ok = webmail_err(err, 11, fname, "invalid UTF-8 in %s", fname);
+                if (u == 0) ok = ms_error_set(err, 11, fname, "invalid UTF-8 in %s", fname);
                 i += u ? u : 1;
             }
         }
     }
-    if (ok && vlen[WEBMAIL_F_TO] == 0) ok = webmail_err(err, 7, "to", "missing field \"to\"");
+    if (ok && vlen[WEBMAIL_F_TO] == 0) ok = ms_error_set(err, 7, "to", "missing field \"to\"");
     if (ok && !webmail_address_ok(val[WEBMAIL_F_TO])) {
-        ok = webmail_err(err, 12, "to", "\"to\" is not an address of the form local@domain");
+        ok = ms_error_set(err, 12, "to", "\"to\" is not an address of the form local@domain");
     }
     if (ok) {
         memcpy(f->to, val[WEBMAIL_F_TO], vlen[WEBMAIL_F_TO] + 1);
@@ -495,19 +440,19 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
     return ok;
 }
 
-static void webmail_sb_form(struct webmail_sb *b, const char *s)
+static void webmail_sb_form(struct buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
             c == '*' || c == '-' || c == '.' || c == '_') {
-            webmail_sb_put(b, (const char *)&c, 1);
+            buf_add(b, (const char *)&c, 1);
         } else if (c == ' ') {
-            webmail_sb_put(b, "+", 1);
+            buf_add(b, "+", 1);
         } else {
             char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            webmail_sb_put(b, e, 3);
+            buf_add(b, e, 3);
         }
     }
 }
@@ -515,19 +460,19 @@ static void webmail_sb_form(struct webmail_sb *b, const char *s)
 char *webmail_form_encode(const char *token, const char *to, const char *subject, const char *body,
                           size_t *len)
 {
-    struct webmail_sb b = {0};
+    struct buf b = {0};
     if (token) {
-        webmail_sb_str(&b, "token=");
+        buf_adds(&b, "token=");
         webmail_sb_form(&b, token);
-        webmail_sb_put(&b, "&", 1);
+        buf_add(&b, "&", 1);
     }
-    webmail_sb_put(&b, "to=", 3);
+    buf_add(&b, "to=", 3);
     webmail_sb_form(&b, to ? to : "");
-    webmail_sb_str(&b, "&subject=");
+    buf_adds(&b, "&subject=");
     webmail_sb_form(&b, subject ? subject : "");
-    webmail_sb_str(&b, "&body=");
+    buf_adds(&b, "&body=");
     webmail_sb_form(&b, body ? body : "");
-    return webmail_sb_done(&b, len);
+    return buf_take(&b, len);
 }
 
 void webmail_form_free(struct webmail_form *f)

@@ -73,14 +73,30 @@ size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us 
                    char *report, size_t cap, struct world_fates *fates);
 
 
-/* The command line of the mail system: handles
- *   --headless [FILE]    run, print the trace, the fates and the invariant
- *   --transcript [FILE]  run, print the textbook dialogue (no FILE: the
+/* The command line of the runs without a window, as main.c's option table
+ * parsed it:
+ *   --check FILE...      load and validate each file and its variants
+ *   --headless [FILE]    run, print every trace record (no FILE: the
  *                        built-in lesson)
- * plus --variant NAME and --seed N. Returns the exit status (0 ok, 1
- * invariant violated, 2 bad usage, 3 bad scenario file), or -1 when argv is
- * not for it. Exports: --pcap, --export-mermaid, --export-jsonl OUT (exit 4
- * when one cannot be written). */
-int world_cli(int argc, char **argv);
+ *   --transcript [FILE]  run, print the textbook dialogue
+ *   --pcap, --export-mermaid, --export-jsonl OUT   write the run (exit 4
+ *                        when one cannot be written)
+ * plus --variant NAME, --seed N and --import-eml MSG. */
+enum world_export { WX_PCAP, WX_MERMAID, WX_JSONL, WX_COUNT };
+struct world_cli {
+    bool headless, transcript;
+    const char *file, *variant, *eml;
+    bool has_seed;
+    unsigned long long seed;
+    const char *exports[WX_COUNT]; /* NULL: not written */
+};
+/* Run as c says. Returns the exit status: 0 ok, 1 invariant violated, 2 an
+ * export over the scenario file, 3 bad scenario file (or message file), 4 an
+ * export that cannot be written. */
+int world_cli_run(const struct world_cli *c);
+/* --check: load each of the n files and apply each of its variants; print
+ * "FILE: ok (...)" or the error. Returns 0, 3 when any file is invalid, or 2
+ * when n is 0. */
+int world_cli_check(char *const *files, int n);
 
 #endif

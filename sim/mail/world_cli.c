@@ -15,23 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void world_cli_usage(FILE *f)
-{
-    fprintf(f, "usage: mailsim --check FILE...\n"
-               "       mailsim --headless [--variant NAME] [--seed N] [FILE]\n"
-               "       mailsim --transcript [--variant NAME] [--seed N] [FILE]\n"
-               "       mailsim [--pcap OUT] [--export-mermaid OUT] [--export-jsonl OUT] [FILE]\n"
-               "  --import-eml MSG   Alice's first message is the message file MSG, as it is\n"
-               "Runs the lesson in FILE (default: the built-in lesson) without a window and\n"
-               "prints the trace (--headless) or the textbook dialogue (--transcript),\n"
-               "then what became of every message and whether nothing was lost.\n"
-               "--check only loads and validates each FILE and each of its variants, and\n"
-               "prints \"FILE: ok\" or the first error as file:line:col (exit status 3).\n"
-               "The export options write the run as a pcap capture, a Mermaid sequence\n"
-               "diagram or JSON lines (docs/exports.md); an existing file is replaced,\n"
-               "never the scenario file itself.\n");
-}
-
 static void world_cli_summary(FILE *f, const struct world_fates *fa, size_t violations,
                               const char *report)
 {
@@ -53,7 +36,6 @@ static void world_cli_summary(FILE *f, const struct world_fates *fa, size_t viol
         fprintf(f, "invariant: %zu violation(s)\n%s", violations, report);
 }
 
-enum world_export { WX_PCAP, WX_MERMAID, WX_JSONL, WX_COUNT };
 static const char *const world_export_opt[WX_COUNT] = {"--pcap", "--export-mermaid",
                                                        "--export-jsonl"};
 
@@ -102,16 +84,10 @@ static int world_cli_export(enum world_export which, const char *path, const str
 
 /* --check FILE...: load each file and apply each of its variants; print
  * "FILE: ok (...)" or the error. Returns 0, or 3 when any file is invalid. */
-static int world_cli_check(int argc, char **argv)
+int world_cli_check(char *const *argv, int n)
 {
-    int rc = 0, files = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--check") == 0) continue;
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "mailsim: --check takes only scenario files, not %s\n", argv[i]);
-            return 2;
-        }
-        files++;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
         struct scn_error err;
         memset(&err, 0, sizeof err);
         struct scn_scenario *s = scn_load_file(argv[i], NULL, &err);
@@ -135,67 +111,17 @@ static int world_cli_check(int argc, char **argv)
                    s->n_hosts, s->n_links, s->n_timeline, s->n_variants);
         scn_free(s);
     }
-    if (files == 0) {
+    if (n == 0) {
         fprintf(stderr, "mailsim: --check needs at least one scenario file\n");
         return 2;
     }
     return rc;
 }
 
-int world_cli(int argc, char **argv)
+int world_cli_run(const struct world_cli *c)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--check") == 0) return world_cli_check(argc, argv);
-    bool headless = false, transcript = false, has_seed = false;
-    const char *file = NULL, *variant = NULL, *eml = NULL;
-    unsigned long long seed = 0;
-    const char *exports[WX_COUNT] = {NULL, NULL, NULL};
-    bool any_export = false;
-    for (int i = 1; i < argc; i++) {
-        int wx = -1;
-        for (int k = 0; k < WX_COUNT; k++)
-            if (strcmp(argv[i], world_export_opt[k]) == 0) wx = k;
-        if (wx >= 0) {
-            if (i + 1 >= argc || argv[i + 1][0] == '\0') {
-                fprintf(stderr, "mailsim: %s needs an output file name\n", argv[i]);
-                return 2;
-            }
-            exports[wx] = argv[++i];
-            any_export = true;
-        } else if (strcmp(argv[i], "--headless") == 0) {
-            headless = true;
-        } else if (strcmp(argv[i], "--transcript") == 0) {
-            transcript = true;
-        } else if (strcmp(argv[i], "--import-eml") == 0) {
-            if (i + 1 >= argc || argv[i + 1][0] == '\0') {
-                fprintf(stderr, "mailsim: --import-eml needs a message file\n");
-                return 2;
-            }
-            eml = argv[++i];
-        } else if (strcmp(argv[i], "--variant") == 0 && i + 1 < argc) {
-            variant = argv[++i];
-        } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
-            char *end;
-            const char *v = argv[++i];
-            seed = strtoull(v, &end, 10);
-            if (*end || v[0] == '\0' || v[0] == '-') {
-                fprintf(stderr, "mailsim: --seed needs a non-negative integer, not \"%s\"\n", v);
-                return 2;
-            }
-            has_seed = true;
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            if (!headless && !transcript && !any_export) return -1;
-            fprintf(stderr, "mailsim: unknown option %s\n", argv[i]);
-            world_cli_usage(stderr);
-            return 2;
-        } else if (!file) {
-            file = argv[i];
-        } else {
-            world_cli_usage(stderr);
-            return 2;
-        }
-    }
-    if (!transcript && !headless && !any_export) return -1;
+    const char *file = c->file, *eml = c->eml;
+    const char *const *exports = c->exports;
     for (int k = 0; k < WX_COUNT; k++) {
         if (exports[k] && file && world_cli_same_file(exports[k], file)) {
             fprintf(stderr, "mailsim: %s %s would overwrite the scenario file itself\n",
@@ -207,13 +133,13 @@ int world_cli(int argc, char **argv)
     memset(&err, 0, sizeof err);
     struct scn_load_opts lo;
     memset(&lo, 0, sizeof lo);
-    lo.variant = variant;
+    lo.variant = c->variant;
     struct scn_scenario *s = file ? scn_load_lesson(file, &lo, &err) : scn_load_default();
     if (!s) {
         fprintf(stderr, "%s\n", err.text);
         return 3; /* main.c: unreadable or invalid scenario file */
     }
-    if (has_seed) s->seed = seed;
+    if (c->has_seed) s->seed = c->seed;
     struct ms_error ierr;
     memset(&ierr, 0, sizeof ierr);
     if (eml && !ua_eml_import_file(s, eml, &ierr)) {
@@ -229,7 +155,7 @@ int world_cli(int argc, char **argv)
         fprintf(stderr, "mailsim: %s: cannot build the world: %s\n", s->source, merr.msg);
         trace_free(tr);
         scn_free(s);
-        return 2;
+        return 3;
     }
     sim_us end = world_run(w, SIM_US_MAX);
     (void)end;
@@ -243,11 +169,11 @@ int world_cli(int argc, char **argv)
         if (exports[k] && world_cli_export((enum world_export)k, exports[k], tr, s->title, s->epoch) != 0)
             rc = 4;
     }
-    if (transcript || headless) {
+    if (c->transcript || c->headless) {
         char title[512];
         scn_display_title(s, title, sizeof title);
         printf("mailsim: %s\n", title);
-        if (transcript)
+        if (c->transcript)
             trace_transcript(tr, stdout);
         else
             trace_write_text(tr, stdout);

@@ -7,6 +7,7 @@
  * lowest-preference exchange (RFC 5321 §5.1); when the answer carries no
  * address for it, it asks for the A record. */
 #include "mail/world_int.h"
+#include "core/ascii.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -131,13 +132,7 @@ static void world_dns_fail(struct world_dns_lookup *l, bool permanent, const cha
 /* DNS names compare without regard to ASCII case (RFC 1035 §2.3.3). */
 static bool world_dns_name_eq(const char *a, const char *b)
 {
-    for (; *a && *b; a++, b++) {
-        char x = *a, y = *b;
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return *a == *b;
+    return ascii_casecmp(a, b) == 0;
 }
 
 /* Handle a parsed answer; returns after finishing or sending the next query. */

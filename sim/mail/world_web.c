@@ -8,6 +8,7 @@
 
 #include "proto/http_server.h"
 
+#include "core/buf.h"
 #include "core/rng.h"
 #include "format/mime.h"
 
@@ -24,8 +25,7 @@ struct world_web {
     struct tcp_conn *c; /* NULL for the listener record */
     uint32_t conn, peer;
     struct http_server *e;
-    char *in;
-    size_t inlen, incap;
+    struct buf in;
 };
 
 static void *world_web_accept(void *listen_ctx, struct tcp_conn *c);
@@ -43,55 +43,35 @@ static const struct tcp_app_ops world_web_ops = {
 
 /* ---- content ----------------------------------------------------------------- */
 
-static void world_web_cat(char **buf, size_t *len, size_t *cap, const char *s)
-{
-    size_t n = strlen(s);
-    if (*len + n + 1 > *cap) {
-        *cap = (*len + n + 1) * 2;
-        *buf = ms_xrealloc(*buf, *cap);
-    }
-    memcpy(*buf + *len, s, n + 1);
-    *len += n;
-}
-
 char *world_web_page_html(const struct scn_web_page *p, size_t *len)
 {
-    char *b = NULL;
-    size_t n = 0, cap = 0;
-    char line[512];
-    world_web_cat(&b, &n, &cap, "<!DOCTYPE html>\n");
-    snprintf(line, sizeof line, "<html><head><title>%s</title></head><body>\n", p->title);
-    world_web_cat(&b, &n, &cap, line);
-    snprintf(line, sizeof line, "<h1>%s</h1>\n", p->title);
-    world_web_cat(&b, &n, &cap, line);
-    for (size_t i = 0; i < p->n_objects; i++) {
-        snprintf(line, sizeof line, "<img src=\"/%s\">\n", p->objects[i].name);
-        world_web_cat(&b, &n, &cap, line);
-    }
+    struct buf b = {0};
+    buf_adds(&b, "<!DOCTYPE html>\n");
+    buf_addf(&b, "<html><head><title>%s</title></head><body>\n", p->title);
+    buf_addf(&b, "<h1>%s</h1>\n", p->title);
+    for (size_t i = 0; i < p->n_objects; i++) buf_addf(&b, "<img src=\"/%s\">\n", p->objects[i].name);
     const char *tail = "</body></html>\n";
     /* Pad to the page's size with text, as a real page has. */
-    while (n + strlen(tail) < p->size) {
-        size_t room = p->size - n - strlen(tail);
+    while (b.len + strlen(tail) < p->size) {
+        size_t room = p->size - b.len - strlen(tail);
         if (room < 8) {
             char sp[8];
             memset(sp, ' ', room - 1);
             sp[room - 1] = '\n';
             sp[room] = '\0';
-            world_web_cat(&b, &n, &cap, sp);
+            buf_adds(&b, sp);
             break;
         }
         const char *para = "<p>Photos from the holiday, with a few words about each.</p>\n";
         if (strlen(para) <= room) {
-            world_web_cat(&b, &n, &cap, para);
+            buf_adds(&b, para);
         } else {
-            snprintf(line, sizeof line, "<p>%.*s</p>\n", (int)(room - 8),
+            buf_addf(&b, "<p>%.*s</p>\n", (int)(room - 8),
                      "....................................................................");
-            world_web_cat(&b, &n, &cap, line);
         }
     }
-    world_web_cat(&b, &n, &cap, tail);
-    *len = n;
-    return b;
+    buf_adds(&b, tail);
+    return buf_take(&b, len);
 }
 
 char *world_web_object_bytes(const struct scn_web_object *o, size_t *len)
@@ -149,10 +129,9 @@ static void world_web_log(struct world_web *wb)
 static void world_web_pump(struct world_web *wb)
 {
     for (;;) {
-        size_t used = wb->inlen ? http_server_recv(wb->e, wb->in, wb->inlen) : 0;
+        size_t used = wb->in.len ? http_server_recv(wb->e, wb->in.data, wb->in.len) : 0;
         if (used) {
-            memmove(wb->in, wb->in + used, wb->inlen - used);
-            wb->inlen -= used;
+            buf_drop(&wb->in, used);
         }
         world_web_log(wb);
         bool closing = false;
@@ -203,7 +182,7 @@ static void world_web_free(struct world_web *wb)
         pp = &(*pp)->next;
     if (*pp) *pp = wb->next;
     http_server_free(wb->e);
-    free(wb->in);
+    buf_free(&wb->in);
     free(wb);
 }
 
@@ -211,12 +190,7 @@ static void world_web_data(void *ctx, struct tcp_conn *c, const uint8_t *data, s
 {
     (void)c;
     struct world_web *wb = ctx;
-    if (wb->inlen + len > wb->incap) {
-        wb->incap = (wb->inlen + len) * 2;
-        wb->in = ms_xrealloc(wb->in, wb->incap);
-    }
-    memcpy(wb->in + wb->inlen, data, len);
-    wb->inlen += len;
+    buf_add(&wb->in, data, len);
     world_web_pump(wb);
 }
 
@@ -247,7 +221,7 @@ void world_web_free_all(struct world *w)
         struct world_web *wb = w->webs;
         w->webs = wb->next;
         http_server_free(wb->e);
-        free(wb->in);
+        buf_free(&wb->in);
         free(wb);
     }
 }

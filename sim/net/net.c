@@ -101,20 +101,6 @@ bool net_ip_parse(const char *text, size_t len, uint32_t *out)
 
 /* ---- hosts ------------------------------------------------------------------- */
 
-static void net_err(struct ms_error *err, int code, const char *where, const char *fmt, ...)
-    MS_PRINTF(4, 5);
-
-static void net_err(struct ms_error *err, int code, const char *where, const char *fmt, ...)
-{
-    if (!err) return;
-    err->code = code;
-    snprintf(err->where, sizeof err->where, "%s", where);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-}
-
 static uint32_t net_assign_ip(const struct net *n)
 {
     static const uint32_t nets[] = {0xC0000200u, 0xC6336400u, 0xCB007100u}; /* RFC 5737 */
@@ -131,7 +117,7 @@ uint32_t host_add(struct net *n, const char *name, uint32_t ipv4, bool router,
 {
     size_t len = name ? strlen(name) : 0;
     if (len == 0 || len > NET_NAME_MAX) {
-        net_err(err, 1, "host", "host name \"%.64s\" must be 1 to %d characters", name ? name : "",
+        ms_error_set(err, 1, "host", "host name \"%.64s\" must be 1 to %d characters", name ? name : "",
                 NET_NAME_MAX);
         return NET_NONE;
     }
@@ -139,25 +125,25 @@ uint32_t host_add(struct net *n, const char *name, uint32_t ipv4, bool router,
         char c = name[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '-' || c == '.')) {
-            net_err(err, 1, name, "host name \"%s\" may contain only letters, digits, '-' and '.'",
+            ms_error_set(err, 1, name, "host name \"%s\" may contain only letters, digits, '-' and '.'",
                     name);
             return NET_NONE;
         }
     }
     if (host_find(n, name) != NET_NONE) {
-        net_err(err, 2, name, "duplicate host name \"%s\"", name);
+        ms_error_set(err, 2, name, "duplicate host name \"%s\"", name);
         return NET_NONE;
     }
     if (ipv4 == 0) {
         ipv4 = net_assign_ip(n);
         if (ipv4 == 0) {
-            net_err(err, 3, name, "no free address left in the documentation ranges for \"%s\"",
+            ms_error_set(err, 3, name, "no free address left in the documentation ranges for \"%s\"",
                     name);
             return NET_NONE;
         }
     } else if (host_find_ip(n, ipv4) != NET_NONE) {
         char ip[16];
-        net_err(err, 2, name, "address %s of \"%s\" is already used by \"%s\"",
+        ms_error_set(err, 2, name, "address %s of \"%s\" is already used by \"%s\"",
                 net_ip_format(ipv4, ip, sizeof ip), name, host_name(n, host_find_ip(n, ipv4)));
         return NET_NONE;
     }
@@ -238,31 +224,31 @@ uint32_t link_add(struct net *n, uint32_t a, uint32_t b, const struct link_cfg *
                   struct ms_error *err)
 {
     if (a >= n->nhosts || b >= n->nhosts) {
-        net_err(err, 1, "link", "link between unknown hosts (%u, %u)", a, b);
+        ms_error_set(err, 1, "link", "link between unknown hosts (%u, %u)", a, b);
         return NET_NONE;
     }
     if (a == b) {
-        net_err(err, 1, "link", "link from \"%s\" to itself", host_name(n, a));
+        ms_error_set(err, 1, "link", "link from \"%s\" to itself", host_name(n, a));
         return NET_NONE;
     }
     if (!(cfg->loss >= 0.0 && cfg->loss <= 1.0)) {
-        net_err(err, 1, "link", "loss %g of link %s--%s is not between 0 and 1", cfg->loss,
+        ms_error_set(err, 1, "link", "loss %g of link %s--%s is not between 0 and 1", cfg->loss,
                 host_name(n, a), host_name(n, b));
         return NET_NONE;
     }
     if (cfg->latency_us < 0) {
-        net_err(err, 1, "link", "negative latency on link %s--%s", host_name(n, a),
+        ms_error_set(err, 1, "link", "negative latency on link %s--%s", host_name(n, a),
                 host_name(n, b));
         return NET_NONE;
     }
     uint32_t mtu = cfg->mtu ? cfg->mtu : NET_MTU_DEFAULT;
     if (mtu < NET_MTU_MIN || mtu > 65535) {
-        net_err(err, 1, "link", "MTU %u of link %s--%s is not between %d and 65535", mtu,
+        ms_error_set(err, 1, "link", "MTU %u of link %s--%s is not between %d and 65535", mtu,
                 host_name(n, a), host_name(n, b), NET_MTU_MIN);
         return NET_NONE;
     }
     if (link_find(n, a, b) != NET_NONE) {
-        net_err(err, 2, "link", "duplicate link %s--%s", host_name(n, a), host_name(n, b));
+        ms_error_set(err, 2, "link", "duplicate link %s--%s", host_name(n, a), host_name(n, b));
         return NET_NONE;
     }
     if (n->nlinks == n->linkcap) {
@@ -345,12 +331,9 @@ bool link_change(struct net *n, uint32_t id, sim_us latency_us, uint64_t bandwid
     else if (latency_us < 0) why = "latency is negative";
     else if (!(loss >= 0.0 && loss <= 1.0)) why = "loss is not between 0 and 1";
     if (why) {
-        if (err) {
-            err->code = 1;
-            snprintf(err->where, sizeof err->where, "link %" PRIu32, id);
-            snprintf(err->msg, sizeof err->msg, "link %" PRIu32 ": %s", id, why);
-        }
-        return false;
+        char where[24];
+        snprintf(where, sizeof where, "link %" PRIu32, id);
+        return ms_error_set(err, 1, where, "link %" PRIu32 ": %s", id, why);
     }
     struct net_link *l = &n->links[id];
     l->cfg.latency_us = latency_us;

@@ -1,6 +1,7 @@
 /* dns_wire.c -- RFC 1035 messages: build queries and answers, parse strictly. */
 #include "proto/dns_wire.h"
 
+#include "core/ascii.h"
 #include "core/common.h"
 
 #include <stdio.h>
@@ -106,13 +107,7 @@ bool dns_name_valid(const char *name)
 /* RFC 1035 §2.3.3: compare without regard to ASCII case. */
 static bool dns_name_eq(const char *a, const char *b)
 {
-    for (; *a && *b; a++, b++) {
-        char x = *a, y = *b;
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return *a == *b;
+    return ascii_casecmp(a, b) == 0;
 }
 
 static void dns_put8(struct dns_out *o, uint8_t v)

@@ -1,5 +1,6 @@
 /* http_msg.c -- HTTP/1.1 header fields and small grammar helpers (see http_msg.h). */
 #include "proto/http_msg.h"
+#include "core/ascii.h"
 
 #include <string.h>
 
@@ -69,13 +70,7 @@ enum http_field_err http_fields_add(struct http_fields *h, const char *line, siz
 
 bool http_ieq(const char *a, const char *b)
 {
-    for (; *a && *b; a++, b++) {
-        char x = *a, y = *b;
-        if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
-        if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
-        if (x != y) return false;
-    }
-    return *a == *b;
+    return ascii_casecmp(a, b) == 0;
 }
 
 const char *http_fields_get(const struct http_fields *h, const char *name, size_t *count)
@@ -105,16 +100,7 @@ bool http_list_has(const char *value, const char *token)
         const char *e = p;
         while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
             e--;
-        if ((size_t)(e - s) == tl) {
-            bool eq = true;
-            for (size_t i = 0; i < tl && eq; i++) {
-                char x = s[i], y = token[i];
-                if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
-                if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
-                eq = x == y;
-            }
-            if (eq) return true;
-        }
+        if ((size_t)(e - s) == tl && ascii_memcasecmp(s, token, tl) == 0) return true;
     }
     return false;
 }

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "core/ascii.h"
 #include "core/common.h"
 #include "proto/imap_parse.h"
 #include "proto/line_sess.h"
@@ -485,13 +485,13 @@ size_t imap_client_recv(struct imap_client *c, const char *in, size_t len)
 
 static bool imapc_is(const char *w, size_t n, const char *lit)
 {
-    return strlen(lit) == n && strncasecmp(w, lit, n) == 0;
+    return strlen(lit) == n && ascii_ncasecmp(w, lit, n) == 0;
 }
 
 static void imapc_caps(struct imap_client *c, const char *p, size_t n)
 {
     for (size_t i = 0; i + 8 <= n; i++)
-        if (strncasecmp(p + i, "LITERAL+", 8) == 0 && (i == 0 || p[i - 1] == ' ')) c->literal_plus = true;
+        if (ascii_ncasecmp(p + i, "LITERAL+", 8) == 0 && (i == 0 || p[i - 1] == ' ')) c->literal_plus = true;
 }
 
 static void imapc_fetch(struct imap_client *c, struct imap_cur *k, uint32_t num)
@@ -521,7 +521,7 @@ static void imapc_fetch(struct imap_client *c, struct imap_cur *k, uint32_t num)
             while (k->pos < k->len && k->p[k->pos] != ' ' && k->p[k->pos] != ')') k->pos++;
             v = k->p + vs;
             vl = k->pos - vs;
-            if (vl == 3 && strncasecmp(v, "NIL", 3) == 0) v = NULL, vl = 0;
+            if (vl == 3 && ascii_ncasecmp(v, "NIL", 3) == 0) v = NULL, vl = 0;
         }
         struct imap_client_event *e = imapc_push(c, IMAPC_EV_FETCH, v ? v : "", vl);
         e->number = num;

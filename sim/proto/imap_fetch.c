@@ -2,11 +2,11 @@
  * SEARCH (§6.4.4), COPY (§6.4.7), MOVE (RFC 6851), EXPUNGE (§6.4.3).
  * MIME structure comes from format/mime.h; headers from format/msg.h. */
 #include "proto/imap_srv.h"
+#include "core/ascii.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "format/mime.h"
 #include "format/msg.h"
@@ -22,7 +22,7 @@ static void imap_bodystructure(struct imap_buf *b, const struct mime_tree *t, in
 
 static bool imap_word_is(const char *w, size_t n, const char *lit)
 {
-    return strlen(lit) == n && strncasecmp(w, lit, n) == 0;
+    return strlen(lit) == n && ascii_ncasecmp(w, lit, n) == 0;
 }
 
 /* Resolve a set against the view. Message numbers above EXISTS, or "*" in
@@ -270,7 +270,7 @@ static void imap_put_data(struct imap_buf *b, const char *p, size_t n, const str
 static bool imap_field_listed(const struct imap_fetch_item *it, const char *name, size_t n)
 {
     for (size_t i = 0; i < it->nfields; i++)
-        if (it->field_len[i] == n && strncasecmp(it->fields[i], name, n) == 0) return true;
+        if (it->field_len[i] == n && ascii_ncasecmp(it->fields[i], name, n) == 0) return true;
     return false;
 }
 
@@ -619,7 +619,7 @@ static void imap_bodystructure(struct imap_buf *b, const struct mime_tree *t, in
     imap_buf_add(b, " ", 1);
     imap_upper_string(b, &p->cte_raw);
     imap_buf_printf(b, " %zu", p->body_len);
-    bool text = p->type.p && p->type.len == 4 && strncasecmp(p->type.p, "text", 4) == 0;
+    bool text = p->type.p && p->type.len == 4 && ascii_ncasecmp(p->type.p, "text", 4) == 0;
     if (p->is_message && p->message >= 0) {
         const struct mime_part *r = &t->parts[p->message];
         imap_buf_add(b, " ", 1);
@@ -886,15 +886,7 @@ static bool imap_contains(const char *h, size_t hl, const char *nd, size_t nl)
 {
     if (nl == 0) return true;
     for (size_t i = 0; i + nl <= hl; i++) {
-        size_t k = 0;
-        while (k < nl) {
-            char x = h[i + k], y = nd[k];
-            if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
-            if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
-            if (x != y) break;
-            k++;
-        }
-        if (k == nl) return true;
+        if (ascii_memcasecmp(h + i, nd, nl) == 0) return true;
     }
     return false;
 }

@@ -3,11 +3,11 @@
  * LSUB, STATUS, APPEND; and the date syntax of §9. Part of the engine in
  * imap_server.c (see imap_srv.h). */
 #include "proto/imap_srv.h"
+#include "core/ascii.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static const char *const imap_months[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -74,7 +74,7 @@ bool imap_srv_parse_date(const char *s, size_t n, int64_t *days)
     if (!imap_parse_uint(s, (size_t)(a - s), &d) || a - s > 2) return false;
     if (!imap_parse_uint(b + 1, n - (size_t)(b + 1 - s), &y) || n - (size_t)(b + 1 - s) != 4) return false;
     for (unsigned i = 0; i < 12; i++)
-        if (strncasecmp(a + 1, imap_months[i], 3) == 0) m = i + 1;
+        if (ascii_ncasecmp(a + 1, imap_months[i], 3) == 0) m = i + 1;
     if (!m || d < 1 || d > 31) return false;
     *days = imap_days_from_civil((int)y, m, d);
     return true;
@@ -292,7 +292,7 @@ static void imap_list(struct imap_server *s, struct imap_cur *c, const char *tag
     memcpy(full, ref, rl);
     memcpy(full + rl, pat, pl);
     size_t fl = rl + pl;
-    if (fl >= 5 && strncasecmp(full, "INBOX", 5) == 0 &&
+    if (fl >= 5 && ascii_ncasecmp(full, "INBOX", 5) == 0 &&
         (fl == 5 || full[5] == MBOX_DELIM || full[5] == '*' || full[5] == '%'))
         memcpy(full, "INBOX", 5);
     size_t count = lsub ? mbox_sub_count(s->user) : mbox_folder_count(s->user);
@@ -340,7 +340,7 @@ void imap_cmd_status(struct imap_server *s, struct imap_cur *c, const char *tag)
         if (!imap_cur_atom(c, &a, &al)) break;
         size_t k = MS_ARRAY_LEN(items);
         for (size_t i = 0; i < MS_ARRAY_LEN(items); i++)
-            if (strlen(items[i]) == al && strncasecmp(items[i], a, al) == 0) k = i;
+            if (strlen(items[i]) == al && ascii_ncasecmp(items[i], a, al) == 0) k = i;
         if (k == MS_ARRAY_LEN(items)) {
             imap_cur_fail(c, "Unknown STATUS item");
             break;
@@ -402,7 +402,7 @@ bool imap_parse_flags(struct imap_cur *c, struct mbox_folder *f, uint64_t *out, 
         if (sysflag) {
             uint64_t bit = 0;
             for (size_t i = 0; i < MS_ARRAY_LEN(sys); i++)
-                if (strlen(sys[i].name) == al + 1 && strncasecmp(sys[i].name + 1, a, al) == 0) bit = sys[i].bit;
+                if (strlen(sys[i].name) == al + 1 && ascii_ncasecmp(sys[i].name + 1, a, al) == 0) bit = sys[i].bit;
             if (!bit) return imap_cur_fail(c, "Invalid system flag");
             *out |= bit;
         } else {

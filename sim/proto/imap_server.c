@@ -2,12 +2,12 @@
  * (see imap_server.h). FETCH, STORE, SEARCH, COPY/MOVE and EXPUNGE are in
  * imap_fetch.c. */
 #include "proto/imap_srv.h"
+#include "core/ascii.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "format/base64.h"
 
@@ -598,7 +598,7 @@ static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_b
         strcpy(s->cur_cmd, "IDLE");
         if (bad_bytes)
             imap_srv_tagged(s, s->wait_tag, IMAP_BAD, IMAP_BARE_TEXT(s));
-        else if (n == 4 && strncasecmp(line, "DONE", 4) == 0)
+        else if (n == 4 && ascii_ncasecmp(line, "DONE", 4) == 0)
             imap_srv_tagged(s, s->wait_tag, IMAP_OK, "IDLE terminated");
         else
             imap_srv_tagged(s, s->wait_tag, IMAP_BAD, "Expected DONE"); /* hoodiecrow idle.js */
@@ -690,7 +690,7 @@ static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_b
 static const struct imap_cmd_def *imap_find_cmd(const char *name, size_t n)
 {
     for (size_t i = 0; i < MS_ARRAY_LEN(imap_cmds); i++)
-        if (strlen(imap_cmds[i].name) == n && strncasecmp(imap_cmds[i].name, name, n) == 0)
+        if (strlen(imap_cmds[i].name) == n && ascii_ncasecmp(imap_cmds[i].name, name, n) == 0)
             return &imap_cmds[i];
     return NULL;
 }
@@ -712,7 +712,7 @@ static bool imap_precheck(struct imap_server *s, const char **why, enum imap_res
             static const char *const subs[] = {"FETCH", "STORE", "COPY", "MOVE", "SEARCH"};
             bool found = false;
             for (size_t i = 0; i < MS_ARRAY_LEN(subs); i++)
-                if (strlen(subs[i]) == nn && strncasecmp(subs[i], name, nn) == 0) found = true;
+                if (strlen(subs[i]) == nn && ascii_ncasecmp(subs[i], name, nn) == 0) found = true;
             if (!found) d = NULL;
         }
         const char *mb;
@@ -957,7 +957,7 @@ static void imap_cmd_authenticate(struct imap_server *s, struct imap_cur *c, con
         }
     }
     if (!imap_srv_args_end(s, c, tag)) return;
-    if (!(ml == 5 && strncasecmp(mech, "PLAIN", 5) == 0)) {
+    if (!(ml == 5 && ascii_ncasecmp(mech, "PLAIN", 5) == 0)) {
         imap_srv_tagged(s, tag, IMAP_NO, "Unsupported authentication mechanism");
         return;
     }
@@ -1050,7 +1050,7 @@ static void imap_cmd_uid(struct imap_server *s, struct imap_cur *c, const char *
         imap_srv_args_end(s, c, tag);
         return;
     }
-#define IS(w) (sl == sizeof(w) - 1 && strncasecmp(sub, w, sl) == 0)
+#define IS(w) (sl == sizeof(w) - 1 && ascii_ncasecmp(sub, w, sl) == 0)
     if (IS("FETCH")) {
         strcpy(s->cur_cmd, "UID FETCH");
         s->no_expunge = true;

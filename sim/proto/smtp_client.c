@@ -485,14 +485,10 @@ static bool clt_err(struct ms_error *err, const char *fmt, ...) MS_PRINTF(2, 3);
 
 static bool clt_err(struct ms_error *err, const char *fmt, ...)
 {
-    if (err) {
-        err->code = 1;
-        snprintf(err->where, sizeof err->where, "smtp_client_add");
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    ms_error_vset(err, 1, "smtp_client_add", fmt, ap);
+    va_end(ap);
     return false;
 }
 

@@ -1,6 +1,7 @@
 /* smtp_syntax.c -- RFC 5321 §4.1.2 paths, domains and ESMTP parameters
  * (see smtp_syntax.h). */
 #include "proto/smtp_syntax.h"
+#include "core/ascii.h"
 
 #include <string.h>
 
@@ -33,15 +34,7 @@ const char *smtp_syntax_strerror(enum smtp_syntax_err e)
 
 bool smtp_word_eq(const char *s, size_t len, const char *word)
 {
-    size_t wl = strlen(word);
-    if (len != wl) return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char a = (unsigned char)s[i], b = (unsigned char)word[i];
-        if (a >= 'A' && a <= 'Z') a = (unsigned char)(a + 32);
-        if (b >= 'A' && b <= 'Z') b = (unsigned char)(b + 32);
-        if (a != b) return false;
-    }
-    return true;
+    return len == strlen(word) && ascii_memcasecmp(s, word, len) == 0;
 }
 
 /* Length of a Domain (not a literal) starting at s, or 0 if none. */

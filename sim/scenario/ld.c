@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/ascii.h"
 #include "core/dur.h"
 
 static const char *scn_ld_typename(const cJSON *it)
@@ -230,21 +231,10 @@ static size_t scn_ld_distance(const char *a, const char *b)
     return d[la][lb];
 }
 
-static bool scn_ld_caseeq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = *a, y = *b;
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return *a == *b;
-}
-
 const char *scn_ld_suggest(const char *word, const char *const *names, size_t n, uint64_t allowed)
 {
     for (size_t i = 0; i < n; i++) {
-        if (SCN_ALLOWED(allowed, i) && scn_ld_caseeq(word, names[i])) return names[i];
+        if (SCN_ALLOWED(allowed, i) && ascii_casecmp(word, names[i]) == 0) return names[i];
     }
     const char *best = NULL;
     size_t bestd = SIZE_MAX;
@@ -293,7 +283,7 @@ bool scn_ld_object(struct scn_ld *L, const cJSON *obj, const char *const *keys, 
             const char *sug = scn_ld_suggest(k, keys, n, allowed);
             char q[64];
             scn_ld_quote(k, q, sizeof q);
-            if (sug && scn_ld_caseeq(sug, k)) {
+            if (sug && ascii_casecmp(sug, k) == 0) {
                 return scn_ld_err(L, m, true, "unknown key \"%s\" (did you mean \"%s\"? keys are case-sensitive)",
                                   q, sug);
             }

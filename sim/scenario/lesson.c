@@ -9,9 +9,9 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
+#include "core/ascii.h"
 #include "core/datadir.h"
 
 static bool scn_lesson_is_file(const char *path)
@@ -183,14 +183,14 @@ static bool scn_lesson_same_number(const char *a, const char *b)
 
 static bool scn_lesson_prefix(const char *s, const char *q)
 {
-    return strncasecmp(s, q, strlen(q)) == 0;
+    return ascii_ncasecmp(s, q, strlen(q)) == 0;
 }
 
 static bool scn_lesson_contains(const char *s, const char *q)
 {
     size_t ql = strlen(q);
     for (; *s; s++)
-        if (strncasecmp(s, q, ql) == 0) return true;
+        if (ascii_ncasecmp(s, q, ql) == 0) return true;
     return false;
 }
 
@@ -199,11 +199,11 @@ static bool scn_lesson_level(const struct scn_lesson *L, const char *q, int lvl)
 {
     switch (lvl) {
     case 0:
-        return strcasecmp(L->stem, q) == 0;
+        return ascii_casecmp(L->stem, q) == 0;
     case 1:
         return scn_lesson_same_number(q, L->number);
     case 2:
-        return strcasecmp(L->name, q) == 0;
+        return ascii_casecmp(L->name, q) == 0;
     case 3:
         return scn_lesson_prefix(L->stem, q) || scn_lesson_prefix(L->name, q);
     default:

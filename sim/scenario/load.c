@@ -12,10 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/ascii.h"
+#include "core/buf.h"
 #include "core/dur.h"
 #include "scenario/ld.h"
 #include "scenario/load.h"
@@ -94,14 +95,14 @@ size_t scn_ctx_link(const struct scn_ctx *C, size_t a, size_t b)
 static int scn_idx_cmp(const void *a, const void *b)
 {
     const struct scn_idx *x = a, *y = b;
-    int c = strcasecmp(x->key, y->key);
+    int c = ascii_casecmp(x->key, y->key);
     if (c) return c;
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
 static int scn_idx_key_cmp(const void *k, const void *e)
 {
-    return strcasecmp(k, ((const struct scn_idx *)e)->key);
+    return ascii_casecmp(k, ((const struct scn_idx *)e)->key);
 }
 
 /* First entry with key, or SCN_NONE. */
@@ -109,7 +110,7 @@ static size_t scn_idx_find(const struct scn_idx *v, size_t n, const char *key)
 {
     const struct scn_idx *hit = bsearch(key, v, n, sizeof *v, scn_idx_key_cmp);
     if (!hit) return SCN_NONE;
-    while (hit > v && strcasecmp(hit[-1].key, key) == 0) hit--;
+    while (hit > v && ascii_casecmp(hit[-1].key, key) == 0) hit--;
     return hit->idx;
 }
 
@@ -121,11 +122,11 @@ static size_t scn_idx_sort_dups(struct scn_idx *v, size_t n, size_t *first)
     qsort(v, n, sizeof *v, scn_idx_cmp);
     size_t best = SCN_NONE;
     for (size_t i = 1; i < n; i++) {
-        if (strcasecmp(v[i - 1].key, v[i].key) == 0 && (best == SCN_NONE || v[i].idx < best)) {
+        if (ascii_casecmp(v[i - 1].key, v[i].key) == 0 && (best == SCN_NONE || v[i].idx < best)) {
             /* v[i-1] is the earliest of its run only at the run's start;
              * the run is sorted by idx, so pair with the run's first. */
             size_t j = i - 1;
-            while (j > 0 && strcasecmp(v[j - 1].key, v[i].key) == 0) j--;
+            while (j > 0 && ascii_casecmp(v[j - 1].key, v[i].key) == 0) j--;
             best = v[i].idx;
             *first = v[j].idx;
         }
@@ -530,10 +531,10 @@ static bool scn_read_host(struct scn_ctx *C, const cJSON *obj, struct scn_host *
 static int scn_mx_cmp(const void *a, const void *b)
 {
     const struct scn_mx *x = a, *y = b;
-    int c = strcasecmp(x->domain, y->domain);
+    int c = ascii_casecmp(x->domain, y->domain);
     if (c) return c;
     if (x->preference != y->preference) return x->preference < y->preference ? -1 : 1;
-    return strcasecmp(x->host, y->host);
+    return ascii_casecmp(x->host, y->host);
 }
 
 static bool scn_read_mx(struct scn_ctx *C, const cJSON *item, struct scn_host *h)
@@ -562,14 +563,14 @@ static bool scn_read_mx(struct scn_ctx *C, const cJSON *item, struct scn_host *h
         mx->preference = (uint16_t)pref;
         mx->host = ms_xstrdup(C->s->hosts[mx->host_index].name);
         const char *served = C->s->hosts[mx->host_index].mail.domain;
-        if (strcasecmp(served, mx->domain) != 0) {
+        if (ascii_casecmp(served, mx->domain) != 0) {
             scn_ld_push_key(L, "host");
             return scn_ld_err(L, g[MK_HOST], false,
                               "%s serves %s, not %s: it would pass %s's mail on again (a mail loop)",
                               mx->host, served, mx->domain, mx->domain);
         }
         for (size_t j = 0; j < i; j++) {
-            if (strcasecmp(h->dns.mx[j].domain, mx->domain) == 0 &&
+            if (ascii_casecmp(h->dns.mx[j].domain, mx->domain) == 0 &&
                 h->dns.mx[j].host_index == mx->host_index) {
                 return scn_ld_err(L, r, false, "duplicate MX record %s -> %s (also mx[%zu])", mx->domain,
                                   mx->host, j);
@@ -699,7 +700,7 @@ static void scn_build_mx(struct scn_scenario *s)
             const struct scn_mx *m = &h->dns.mx[r];
             bool seen = false;
             for (size_t k = 0; k < s->n_mx && !seen; k++) {
-                seen = strcasecmp(s->mx[k].domain, m->domain) == 0 && s->mx[k].host_index == m->host_index;
+                seen = ascii_casecmp(s->mx[k].domain, m->domain) == 0 && s->mx[k].host_index == m->host_index;
             }
             if (!seen) {
                 s->mx[s->n_mx++] =
@@ -974,33 +975,30 @@ struct scn_scenario *scn_load_file(const char *path, const struct scn_load_opts 
         return scn_file_error(err, path, "scenario is %llu bytes; the limit is %u (8 MiB)",
                               (unsigned long long)st.st_size, (unsigned)SCN_MAX_FILE_BYTES);
     }
-    /* Read up to the cap + 1 so a file that grows while we read is caught. */
-    size_t cap = (size_t)st.st_size + 1, got = 0;
-    char *buf = ms_xmalloc(cap + 1);
+    /* The ceiling also catches a file that grows while we read it. */
+    struct buf b;
+    buf_init(&b, SCN_MAX_FILE_BYTES);
+    char chunk[16384];
     for (;;) {
-        ssize_t r = read(fd, buf + got, cap - got);
+        ssize_t r = read(fd, chunk, sizeof chunk);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
             int e = errno;
             close(fd);
-            free(buf);
+            buf_free(&b);
             return scn_file_error(err, path, "cannot read: %s", strerror(e));
         }
         if (r == 0) break;
-        got += (size_t)r;
-        if (got == cap) {
-            if (cap > SCN_MAX_FILE_BYTES) {
-                close(fd);
-                free(buf);
-                return scn_file_error(err, path, "scenario is more than %u bytes (8 MiB)",
-                                      (unsigned)SCN_MAX_FILE_BYTES);
-            }
-            cap = cap * 2 > SCN_MAX_FILE_BYTES + 1 ? SCN_MAX_FILE_BYTES + 1 : cap * 2;
-            buf = ms_xrealloc(buf, cap + 1);
+        if (!buf_add(&b, chunk, (size_t)r)) {
+            close(fd);
+            buf_free(&b);
+            return scn_file_error(err, path, "scenario is more than %u bytes (8 MiB)",
+                                  (unsigned)SCN_MAX_FILE_BYTES);
         }
     }
     close(fd);
-    buf[got] = '\0';
+    size_t got = b.len;
+    char *buf = buf_take(&b, NULL);
     /* Attachments are read next to the file. */
     const char *slash = strrchr(path, '/');
     char *dir = slash ? ms_xmemdup(path, (size_t)(slash - path) + (slash == path)) : ms_xstrdup(".");

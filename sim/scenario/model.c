@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "scenario/ld.h"
+#include "core/ascii.h"
 #include "scenario/scenario.h"
 
 const char *const scn_host_kind_names[SCN_HOST_KIND_COUNT] = {
@@ -226,7 +226,7 @@ void scn_free(struct scn_scenario *s)
 size_t scn_find_host(const struct scn_scenario *s, const char *name)
 {
     for (size_t i = 0; i < s->n_hosts; i++) {
-        if (strcasecmp(s->hosts[i].name, name) == 0) return i;
+        if (ascii_casecmp(s->hosts[i].name, name) == 0) return i;
     }
     return SCN_NONE;
 }
@@ -234,7 +234,7 @@ size_t scn_find_host(const struct scn_scenario *s, const char *name)
 size_t scn_find_domain(const struct scn_scenario *s, const char *domain)
 {
     for (size_t i = 0; i < s->n_hosts; i++) {
-        if (s->hosts[i].kind == SCN_HOST_MAIL_SERVER && strcasecmp(s->hosts[i].mail.domain, domain) == 0) {
+        if (s->hosts[i].kind == SCN_HOST_MAIL_SERVER && ascii_casecmp(s->hosts[i].mail.domain, domain) == 0) {
             return i;
         }
     }
@@ -256,7 +256,7 @@ size_t scn_mx_lookup(const struct scn_scenario *s, const char *domain)
     size_t best = SCN_NONE;
     unsigned pref = 0;
     for (size_t i = 0; i < s->n_mx; i++) {
-        if (strcasecmp(s->mx[i].domain, domain) != 0) continue;
+        if (ascii_casecmp(s->mx[i].domain, domain) != 0) continue;
         if (best == SCN_NONE || s->mx[i].preference < pref) {
             best = s->mx[i].host_index;
             pref = s->mx[i].preference;

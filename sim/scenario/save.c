@@ -15,58 +15,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/dur.h"
 #include "scenario/ld.h"
 #include "scenario/scenario.h"
 
 /* ------------------------------------------------------------ text buffer */
 
-struct scn_buf {
-    char *p;
-    size_t len, cap;
-};
-
-static void scn_buf_add(struct scn_buf *b, const char *s, size_t n)
+static void scn_buf_jstr(struct buf *b, const char *s)
 {
-    if (b->len + n + 1 > b->cap) {
-        while (b->len + n + 1 > b->cap) b->cap = b->cap ? b->cap * 2 : 4096;
-        b->p = ms_xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void scn_buf_printf(struct scn_buf *b, const char *fmt, ...) MS_PRINTF(2, 3);
-static void scn_buf_printf(struct scn_buf *b, const char *fmt, ...)
-{
-    char small[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < sizeof small) {
-        scn_buf_add(b, small, (size_t)n);
-        return;
-    }
-    char *big = ms_xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    scn_buf_add(b, big, (size_t)n);
-    free(big);
-}
-
-/* A JSON string literal; UTF-8 passes through, controls are escaped. */
-static void scn_buf_jstr(struct scn_buf *b, const char *s)
-{
-    scn_buf_add(b, "\"", 1);
+    buf_add(b, "\"", 1);
     const char *run = s;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
-        scn_buf_add(b, run, (size_t)(s - run));
+        buf_add(b, run, (size_t)(s - run));
         char esc[8];
         if (c == '"' || c == '\\') {
             esc[0] = '\\';
@@ -79,11 +42,11 @@ static void scn_buf_jstr(struct scn_buf *b, const char *s)
         } else {
             snprintf(esc, sizeof esc, "\\u%04x", c);
         }
-        scn_buf_add(b, esc, strlen(esc));
+        buf_add(b, esc, strlen(esc));
         run = s + 1;
     }
-    scn_buf_add(b, run, (size_t)(s - run));
-    scn_buf_add(b, "\"", 1);
+    buf_add(b, run, (size_t)(s - run));
+    buf_add(b, "\"", 1);
 }
 
 /* Shortest %g form that reads back to the same double. */
@@ -98,7 +61,7 @@ static void scn_fmt_double(double v, char *out, size_t n)
 /* ------------------------------------------------------------ JSON writer */
 
 struct scn_jw {
-    struct scn_buf b;
+    struct buf b;
     int depth;
     int inl; /* depth from which members stay on one line, 0: none */
     bool first[SCN_MAX_DEPTH + 8];
@@ -107,16 +70,16 @@ struct scn_jw {
 static void scn_jw_nl(struct scn_jw *w)
 {
     if (w->inl && w->depth >= w->inl) {
-        scn_buf_add(&w->b, " ", 1);
+        buf_add(&w->b, " ", 1);
         return;
     }
-    scn_buf_add(&w->b, "\n", 1);
-    for (int i = 0; i < w->depth; i++) scn_buf_add(&w->b, "  ", 2);
+    buf_add(&w->b, "\n", 1);
+    for (int i = 0; i < w->depth; i++) buf_add(&w->b, "  ", 2);
 }
 
 static void scn_jw_sep(struct scn_jw *w)
 {
-    if (!w->first[w->depth]) scn_buf_add(&w->b, ",", 1);
+    if (!w->first[w->depth]) buf_add(&w->b, ",", 1);
     w->first[w->depth] = false;
     scn_jw_nl(w);
 }
@@ -125,12 +88,12 @@ static void scn_jw_key(struct scn_jw *w, const char *k)
 {
     scn_jw_sep(w);
     scn_buf_jstr(&w->b, k);
-    scn_buf_add(&w->b, ": ", 2);
+    buf_add(&w->b, ": ", 2);
 }
 
 static void scn_jw_open(struct scn_jw *w, char c)
 {
-    scn_buf_add(&w->b, &c, 1);
+    buf_add(&w->b, &c, 1);
     w->depth++;
     w->first[w->depth] = true;
 }
@@ -143,12 +106,12 @@ static void scn_jw_close(struct scn_jw *w, char c)
     w->depth--;
     if (!empty) {
         if (inl) {
-            scn_buf_add(&w->b, " ", 1);
+            buf_add(&w->b, " ", 1);
         } else {
             scn_jw_nl(w);
         }
     }
-    scn_buf_add(&w->b, &c, 1);
+    buf_add(&w->b, &c, 1);
 }
 
 /* Open an object whose members stay on one line (small records). */
@@ -172,7 +135,7 @@ static void scn_jw_opt_str(struct scn_jw *w, const char *k, const char *v)
 static void scn_jw_u(struct scn_jw *w, const char *k, uint64_t v)
 {
     scn_jw_key(w, k);
-    scn_buf_printf(&w->b, "%llu", (unsigned long long)v);
+    buf_addf(&w->b, "%llu", (unsigned long long)v);
 }
 
 static void scn_jw_d(struct scn_jw *w, const char *k, double v)
@@ -180,13 +143,13 @@ static void scn_jw_d(struct scn_jw *w, const char *k, double v)
     char num[40];
     scn_fmt_double(v, num, sizeof num);
     scn_jw_key(w, k);
-    scn_buf_add(&w->b, num, strlen(num));
+    buf_add(&w->b, num, strlen(num));
 }
 
 static void scn_jw_b(struct scn_jw *w, const char *k, bool v)
 {
     scn_jw_key(w, k);
-    scn_buf_printf(&w->b, "%s", v ? "true" : "false");
+    buf_addf(&w->b, "%s", v ? "true" : "false");
 }
 
 static void scn_jw_dur(struct scn_jw *w, const char *k, sim_us v)
@@ -214,12 +177,12 @@ static void scn_jw_bw(struct scn_jw *w, const char *k, uint64_t bps)
 static void scn_jw_strv(struct scn_jw *w, const char *k, char *const *v, size_t n)
 {
     scn_jw_key(w, k);
-    scn_buf_add(&w->b, "[", 1);
+    buf_add(&w->b, "[", 1);
     for (size_t i = 0; i < n; i++) {
-        if (i) scn_buf_add(&w->b, ", ", 2);
+        if (i) buf_add(&w->b, ", ", 2);
         scn_buf_jstr(&w->b, v[i]);
     }
-    scn_buf_add(&w->b, "]", 1);
+    buf_add(&w->b, "]", 1);
 }
 
 static void scn_jw_chaos(struct scn_jw *w, const char *k, const struct scn_chaos *c)
@@ -630,9 +593,8 @@ char *scn_to_json(const struct scn_scenario *s, size_t *len)
         scn_jw_close(&w, ']');
     }
     scn_jw_close(&w, '}');
-    scn_buf_add(&w.b, "\n", 1);
-    if (len) *len = w.b.len;
-    return w.b.p;
+    buf_add(&w.b, "\n", 1);
+    return buf_take(&w.b, len);
 }
 
 static bool scn_save_error(struct scn_error *err, const char *path, const char *what, int e)
@@ -712,18 +674,18 @@ bool scn_save(const struct scn_scenario *s, const char *path, bool overwrite, st
 
 /* ------------------------------------------------------------------ dump */
 
-static void scn_dump_str(struct scn_buf *b, const char *key, const char *v)
+static void scn_dump_str(struct buf *b, const char *key, const char *v)
 {
-    scn_buf_printf(b, "%s=", key);
+    buf_addf(b, "%s=", key);
     if (!v) {
-        scn_buf_add(b, "(null)\n", 7);
+        buf_add(b, "(null)\n", 7);
         return;
     }
     scn_buf_jstr(b, v);
-    scn_buf_add(b, "\n", 1);
+    buf_add(b, "\n", 1);
 }
 
-static void scn_dump_message(struct scn_buf *b, const char *p, const struct scn_message *m)
+static void scn_dump_message(struct buf *b, const char *p, const struct scn_message *m)
 {
     char k[96];
     for (size_t i = 0; i < m->n_to; i++) {
@@ -746,7 +708,7 @@ static void scn_dump_message(struct scn_buf *b, const char *p, const struct scn_
     scn_dump_str(b, k, m->html);
     for (size_t i = 0; i < m->n_attachments; i++) {
         const struct scn_attachment *a = &m->attachments[i];
-        scn_buf_printf(b, "%s.attachments[%zu] kind=%s size=%llu data=%s\n", p, i, scn_attach_kind_names[a->kind],
+        buf_addf(b, "%s.attachments[%zu] kind=%s size=%llu data=%s\n", p, i, scn_attach_kind_names[a->kind],
                        (unsigned long long)a->size, a->data ? "loaded" : "none");
         snprintf(k, sizeof k, "%s.attachments[%zu].name", p, i);
         scn_dump_str(b, k, a->name);
@@ -757,20 +719,20 @@ static void scn_dump_message(struct scn_buf *b, const char *p, const struct scn_
     }
 }
 
-static void scn_dump_chaos(struct scn_buf *b, const char *p, const struct scn_chaos *c)
+static void scn_dump_chaos(struct buf *b, const char *p, const struct scn_chaos *c)
 {
-    scn_buf_printf(b, "%s.chaos=%.17g,%.17g,%.17g,%.17g,%.17g\n", p, c->connect, c->greeting, c->rcpt, c->data,
+    buf_addf(b, "%s.chaos=%.17g,%.17g,%.17g,%.17g,%.17g\n", p, c->connect, c->greeting, c->rcpt, c->data,
                    c->after_dot);
-    if (c->refuse != 0) scn_buf_printf(b, "%s.chaos.refuse=%.17g\n", p, c->refuse);
+    if (c->refuse != 0) buf_addf(b, "%s.chaos.refuse=%.17g\n", p, c->refuse);
 }
 
-static void scn_dump_str(struct scn_buf *b, const char *key, const char *v);
+static void scn_dump_str(struct buf *b, const char *key, const char *v);
 
 /* Only what differs from the defaults, so models without it dump as before. */
-static void scn_dump_smtp_extra(struct scn_buf *b, const char *p, bool helo, const struct scn_smtp_texts *t)
+static void scn_dump_smtp_extra(struct buf *b, const char *p, bool helo, const struct scn_smtp_texts *t)
 {
     char k[160];
-    if (helo) scn_buf_printf(b, "%s.smtp.helo=1\n", p);
+    if (helo) buf_addf(b, "%s.smtp.helo=1\n", p);
     const char *const names[7] = {"greeting", "helo", "mail", "rcpt", "data", "queued", "quit"};
     const char *const v[7] = {t->greeting, t->helo, t->mail, t->rcpt, t->data, t->queued, t->quit};
     for (int i = 0; i < 7; i++) {
@@ -780,23 +742,23 @@ static void scn_dump_smtp_extra(struct scn_buf *b, const char *p, bool helo, con
     }
 }
 
-static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct scn_action *t, size_t n)
+static void scn_dump_timeline(struct buf *b, const char *pre, const struct scn_action *t, size_t n)
 {
     char p[64], k[128];
     for (size_t i = 0; i < n; i++) {
         const struct scn_action *a = &t[i];
         snprintf(p, sizeof p, "%s[%zu]", pre, i);
-        scn_buf_printf(b, "%s at=%lld kind=%s\n", p, (long long)a->at, scn_action_kind_names[a->kind]);
+        buf_addf(b, "%s at=%lld kind=%s\n", p, (long long)a->at, scn_action_kind_names[a->kind]);
         switch (a->kind) {
         case SCN_ACT_SEND: {
             const struct scn_send *x = &a->u.send;
             snprintf(k, sizeof k, "%s.from", p);
             scn_dump_str(b, k, x->from);
-            scn_buf_printf(b, "%s from_server=%zu from_user=%zu device=%zu direct=%d direct_host=%lld\n", p,
+            buf_addf(b, "%s from_server=%zu from_user=%zu device=%zu direct=%d direct_host=%lld\n", p,
                            x->from_server, x->from_user, x->device, x->direct_delivery,
                            x->direct_host == SCN_NONE ? -1LL : (long long)x->direct_host);
             if (x->no_auth || x->raw_body)
-                scn_buf_printf(b, "%s no_auth=%d raw_body=%d\n", p, x->no_auth, x->raw_body);
+                buf_addf(b, "%s no_auth=%d raw_body=%d\n", p, x->no_auth, x->raw_body);
             scn_dump_message(b, p, &x->msg);
             break;
         }
@@ -804,12 +766,12 @@ static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct s
             const struct scn_check_mail *x = &a->u.check;
             snprintf(k, sizeof k, "%s.user", p);
             scn_dump_str(b, k, x->user);
-            scn_buf_printf(b, "%s server=%zu user_index=%zu device=%zu proto=%d pop3_mode=%d n_imap=%zu\n", p,
+            buf_addf(b, "%s server=%zu user_index=%zu device=%zu proto=%d pop3_mode=%d n_imap=%zu\n", p,
                            x->server, x->user_index, x->device, (int)x->proto, (int)x->pop3_mode, x->n_imap);
-            if (x->retr_after_dele) scn_buf_printf(b, "%s retr_after_dele=1\n", p);
-            if (x->stay) scn_buf_printf(b, "%s stay=1\n", p);
+            if (x->retr_after_dele) buf_addf(b, "%s retr_after_dele=1\n", p);
+            if (x->stay) buf_addf(b, "%s stay=1\n", p);
             for (size_t j = 0; j < x->n_pop3; j++)
-                scn_buf_printf(b, "%s.pop3[%zu] op=%s wait=%lld\n", p, j, scn_pop3_op_names[x->pop3[j].op],
+                buf_addf(b, "%s.pop3[%zu] op=%s wait=%lld\n", p, j, scn_pop3_op_names[x->pop3[j].op],
                                (long long)x->pop3[j].wait);
             if (x->password) {
                 snprintf(k, sizeof k, "%s.password", p);
@@ -817,7 +779,7 @@ static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct s
             }
             for (size_t j = 0; j < x->n_imap; j++) {
                 const struct scn_imap_action *m = &x->imap[j];
-                scn_buf_printf(b, "%s.imap[%zu] op=%s uid=%d mode=%d wait=%lld\n", p, j, scn_imap_op_names[m->op],
+                buf_addf(b, "%s.imap[%zu] op=%s uid=%d mode=%d wait=%lld\n", p, j, scn_imap_op_names[m->op],
                                m->uid, (int)m->store_mode, (long long)m->wait);
                 snprintf(k, sizeof k, "%s.imap[%zu].mailbox", p, j);
                 scn_dump_str(b, k, m->mailbox);
@@ -840,7 +802,7 @@ static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct s
             const struct scn_webmail *x = &a->u.webmail;
             snprintf(k, sizeof k, "%s.user", p);
             scn_dump_str(b, k, x->user);
-            scn_buf_printf(b, "%s server=%zu user_index=%zu device=%zu op=%s message=%u\n", p, x->server,
+            buf_addf(b, "%s server=%zu user_index=%zu device=%zu op=%s message=%u\n", p, x->server,
                            x->user_index, x->device, scn_webmail_op_names[x->op], x->message);
             if (x->op == SCN_WEBMAIL_SEND) scn_dump_message(b, p, &x->msg);
             break;
@@ -848,27 +810,27 @@ static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct s
         case SCN_ACT_WEB_GET:
             snprintf(k, sizeof k, "%s.path", p);
             scn_dump_str(b, k, a->u.web_get.path);
-            scn_buf_printf(b, "%s device=%zu server=%zu page=%zu\n", p, a->u.web_get.device, a->u.web_get.server,
+            buf_addf(b, "%s device=%zu server=%zu page=%zu\n", p, a->u.web_get.device, a->u.web_get.server,
                            a->u.web_get.page);
             break;
         case SCN_ACT_HOST_DOWN:
         case SCN_ACT_HOST_UP:
-            scn_buf_printf(b, "%s host=%zu\n", p, a->u.host);
+            buf_addf(b, "%s host=%zu\n", p, a->u.host);
             break;
         case SCN_ACT_LINK_DOWN:
         case SCN_ACT_LINK_UP:
-            scn_buf_printf(b, "%s link=%zu\n", p, a->u.link);
+            buf_addf(b, "%s link=%zu\n", p, a->u.link);
             break;
         case SCN_ACT_LINK_SET: {
             const struct scn_link_set *x = &a->u.link_set;
-            scn_buf_printf(b, "%s link=%zu latency=%d:%lld bandwidth=%d:%llu loss=%d:%.17g\n", p, x->link,
+            buf_addf(b, "%s link=%zu latency=%d:%lld bandwidth=%d:%llu loss=%d:%.17g\n", p, x->link,
                            x->has_latency, (long long)x->latency, x->has_bandwidth,
                            (unsigned long long)x->bandwidth_bps, x->has_loss, x->loss);
             break;
         }
         case SCN_ACT_SERVER_SET: {
             const struct scn_server_set *x = &a->u.server_set;
-            scn_buf_printf(b, "%s host=%zu retry=%d:%lld give_up=%d:%lld\n", p, x->host, x->has_retry_interval,
+            buf_addf(b, "%s host=%zu retry=%d:%lld give_up=%d:%lld\n", p, x->host, x->has_retry_interval,
                            (long long)x->retry_interval, x->has_give_up, (long long)x->give_up);
             break;
         }
@@ -877,11 +839,11 @@ static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct s
             scn_dump_str(b, k, a->u.text);
             snprintf(k, sizeof k, "%s.id", p);
             scn_dump_str(b, k, a->id);
-            scn_buf_printf(b, "%s.replaces=%d,%d,%zu\n", p, a->replaces, a->replace_by_time,
+            buf_addf(b, "%s.replaces=%d,%d,%zu\n", p, a->replaces, a->replace_by_time,
                            a->replaces ? a->replaced : (size_t)0);
             break;
         case SCN_ACT_TCP_TRANSFER:
-            scn_buf_printf(b, "%s from=%zu to=%zu port=%u bytes=%llu\n", p, a->u.tcp.from, a->u.tcp.to,
+            buf_addf(b, "%s from=%zu to=%zu port=%u bytes=%llu\n", p, a->u.tcp.from, a->u.tcp.to,
                            a->u.tcp.port, (unsigned long long)a->u.tcp.bytes);
             break;
         case SCN_ACT_KIND_COUNT:
@@ -892,13 +854,13 @@ static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct s
 
 char *scn_dump(const struct scn_scenario *s)
 {
-    struct scn_buf b = {NULL, 0, 0};
+    struct buf b = {0};
     char p[64], k[128];
-    scn_buf_add(&b, "", 0);
+    buf_add(&b, "", 0);
     scn_dump_str(&b, "$schema", s->schema);
     scn_dump_str(&b, "title", s->title);
     scn_dump_str(&b, "description", s->description);
-    scn_buf_printf(&b, "seed=%llu epoch=%lld tz=%d quiz=%d\n", (unsigned long long)s->seed, (long long)s->epoch,
+    buf_addf(&b, "seed=%llu epoch=%lld tz=%d quiz=%d\n", (unsigned long long)s->seed, (long long)s->epoch,
                    (int)s->epoch_tz_min, s->quiz);
     scn_dump_str(&b, "variant", s->variant);
     for (size_t i = 0; i < s->n_hosts; i++) {
@@ -906,11 +868,11 @@ char *scn_dump(const struct scn_scenario *s)
         snprintf(p, sizeof p, "hosts[%zu]", i);
         snprintf(k, sizeof k, "%s.name", p);
         scn_dump_str(&b, k, h->name);
-        scn_buf_printf(&b, "%s kind=%s ip=%d:%08x pos=%d:%.17g,%.17g up=%d\n", p, scn_host_kind_names[h->kind],
+        buf_addf(&b, "%s kind=%s ip=%d:%08x pos=%d:%.17g,%.17g up=%d\n", p, scn_host_kind_names[h->kind],
                        h->has_ipv4, h->ipv4, h->has_pos, h->x, h->y, h->up);
         snprintf(k, sizeof k, "%s.owner", p);
         scn_dump_str(&b, k, h->owner);
-        scn_buf_printf(&b, "%s owner_server=%lld owner_user=%lld\n", p,
+        buf_addf(&b, "%s owner_server=%lld owner_user=%lld\n", p,
                        h->owner_server == SCN_NONE ? -1LL : (long long)h->owner_server,
                        h->owner_user == SCN_NONE ? -1LL : (long long)h->owner_user);
         if (h->kind == SCN_HOST_MAIL_SERVER) {
@@ -925,7 +887,7 @@ char *scn_dump(const struct scn_scenario *s)
                 snprintf(k, sizeof k, "%s.users[%zu].display_name", p, u);
                 scn_dump_str(&b, k, m->users[u].display_name);
             }
-            scn_buf_printf(&b,
+            buf_addf(&b,
                            "%s submission=%d auth=%d 8bitmime=%d pipelining=%d size=%llu max_rcpt=%u retry=%lld "
                            "give_up=%lld lenient=%d webmail=%d\n",
                            p, m->submission, m->auth_required, m->eightbitmime, m->pipelining,
@@ -933,14 +895,14 @@ char *scn_dump(const struct scn_scenario *s)
                            (long long)m->give_up, m->lenient_data, m->webmail);
             scn_dump_chaos(&b, p, &m->chaos);
             scn_dump_smtp_extra(&b, p, m->helo_client, &m->texts);
-            if (m->accept_bare_lf) scn_buf_printf(&b, "%s accept_bare_lf=1\n", p);
+            if (m->accept_bare_lf) buf_addf(&b, "%s accept_bare_lf=1\n", p);
         }
         for (size_t r = 0; r < h->dns.n_mx; r++) {
             snprintf(k, sizeof k, "%s.mx[%zu].domain", p, r);
             scn_dump_str(&b, k, h->dns.mx[r].domain);
             snprintf(k, sizeof k, "%s.mx[%zu].host", p, r);
             scn_dump_str(&b, k, h->dns.mx[r].host);
-            scn_buf_printf(&b, "%s.mx[%zu] host_index=%zu preference=%u\n", p, r, h->dns.mx[r].host_index,
+            buf_addf(&b, "%s.mx[%zu] host_index=%zu preference=%u\n", p, r, h->dns.mx[r].host_index,
                            h->dns.mx[r].preference);
         }
         for (size_t g = 0; g < h->web.n_pages; g++) {
@@ -949,27 +911,27 @@ char *scn_dump(const struct scn_scenario *s)
             scn_dump_str(&b, k, pg->path);
             snprintf(k, sizeof k, "%s.pages[%zu].title", p, g);
             scn_dump_str(&b, k, pg->title);
-            scn_buf_printf(&b, "%s.pages[%zu] size=%llu\n", p, g, (unsigned long long)pg->size);
+            buf_addf(&b, "%s.pages[%zu] size=%llu\n", p, g, (unsigned long long)pg->size);
             for (size_t o = 0; o < pg->n_objects; o++) {
                 snprintf(k, sizeof k, "%s.pages[%zu].objects[%zu].name", p, g, o);
                 scn_dump_str(&b, k, pg->objects[o].name);
                 snprintf(k, sizeof k, "%s.pages[%zu].objects[%zu].type", p, g, o);
                 scn_dump_str(&b, k, pg->objects[o].type);
-                scn_buf_printf(&b, "%s.pages[%zu].objects[%zu] size=%llu\n", p, g, o,
+                buf_addf(&b, "%s.pages[%zu].objects[%zu] size=%llu\n", p, g, o,
                                (unsigned long long)pg->objects[o].size);
             }
         }
     }
     for (size_t i = 0; i < s->n_links; i++) {
         const struct scn_link *l = &s->links[i];
-        scn_buf_printf(&b, "links[%zu] a=%zu b=%zu latency=%lld bw=%llu loss=%.17g mtu=%u up=%d\n", i, l->a, l->b,
+        buf_addf(&b, "links[%zu] a=%zu b=%zu latency=%lld bw=%llu loss=%.17g mtu=%u up=%d\n", i, l->a, l->b,
                        (long long)l->latency, (unsigned long long)l->bandwidth_bps, l->loss, l->mtu, l->up);
     }
     scn_dump_timeline(&b, "timeline", s->timeline, s->n_timeline);
     for (size_t i = 0; i < s->n_questions; i++) {
         const struct scn_question *q = &s->questions[i];
         snprintf(p, sizeof p, "questions[%zu]", i);
-        scn_buf_printf(&b, "%s at=%lld answer=%zu\n", p, (long long)q->at, q->answer);
+        buf_addf(&b, "%s at=%lld answer=%zu\n", p, (long long)q->at, q->answer);
         snprintf(k, sizeof k, "%s.text", p);
         scn_dump_str(&b, k, q->text);
         for (size_t c = 0; c < q->n_choices; c++) {
@@ -986,17 +948,17 @@ char *scn_dump(const struct scn_scenario *s)
         scn_dump_str(&b, k, v->name);
         snprintf(k, sizeof k, "%s.description", p);
         scn_dump_str(&b, k, v->description);
-        scn_buf_printf(&b, "%s replace_timeline=%d\n", p, v->replace_timeline);
-        if (v->has_seed) scn_buf_printf(&b, "%s seed=%llu\n", p, (unsigned long long)v->seed);
+        buf_addf(&b, "%s replace_timeline=%d\n", p, v->replace_timeline);
+        if (v->has_seed) buf_addf(&b, "%s seed=%llu\n", p, (unsigned long long)v->seed);
         for (size_t h = 0; h < v->n_hosts; h++) {
             const struct scn_host_override *o = &v->hosts[h];
-            scn_buf_printf(&b, "%s.hosts[%zu] host=%zu set=%x up=%d retry=%lld give_up=%lld lenient=%d webmail=%d\n",
+            buf_addf(&b, "%s.hosts[%zu] host=%zu set=%x up=%d retry=%lld give_up=%lld lenient=%d webmail=%d\n",
                            p, h, o->host, o->set, o->up, (long long)o->retry_interval, (long long)o->give_up,
                            o->lenient_data, o->webmail);
             snprintf(k, sizeof k, "%s.hosts[%zu]", p, h);
             scn_dump_chaos(&b, k, &o->chaos);
             if (o->set & SCN_OVR_SMTP) {
-                scn_buf_printf(&b, "%s.smtp submission=%d auth=%d 8bitmime=%d pipelining=%d size=%llu max_rcpt=%u\n",
+                buf_addf(&b, "%s.smtp submission=%d auth=%d 8bitmime=%d pipelining=%d size=%llu max_rcpt=%u\n",
                                k, o->smtp.submission, o->smtp.auth_required, o->smtp.eightbitmime,
                                o->smtp.pipelining, (unsigned long long)o->smtp.size_limit, o->smtp.max_recipients);
                 scn_dump_smtp_extra(&b, k, o->smtp.helo_client, &o->smtp.texts);
@@ -1005,12 +967,12 @@ char *scn_dump(const struct scn_scenario *s)
         snprintf(k, sizeof k, "%s.timeline", p);
         scn_dump_timeline(&b, k, v->timeline, v->n_timeline);
     }
-    scn_buf_printf(&b, "mx_derived=%d\n", s->mx_derived);
+    buf_addf(&b, "mx_derived=%d\n", s->mx_derived);
     for (size_t i = 0; i < s->n_mx; i++) {
-        scn_buf_printf(&b, "mx[%zu] %s -> %s (%zu) pref=%u\n", i, s->mx[i].domain, s->mx[i].host, s->mx[i].host_index,
+        buf_addf(&b, "mx[%zu] %s -> %s (%zu) pref=%u\n", i, s->mx[i].domain, s->mx[i].host, s->mx[i].host_index,
                        s->mx[i].preference);
     }
-    return b.p;
+    return buf_take(&b, NULL);
 }
 
 struct scn_scenario *scn_apply_variant(const struct scn_scenario *s, const char *name, struct scn_error *err)

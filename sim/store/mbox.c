@@ -1,5 +1,6 @@
 /* mbox.c -- the in-memory mailbox store (see mbox.h). */
 #include "store/mbox.h"
+#include "core/ascii.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -553,14 +554,7 @@ bool mbox_flags_set(struct mbox_folder *f, size_t i, uint64_t flags)
 
 static bool mbox_kw_eq(const char *a, const char *b, size_t len)
 {
-    if (strlen(a) != len) return false;
-    for (size_t i = 0; i < len; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
-        if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
-        if (x != y) return false;
-    }
-    return true;
+    return strlen(a) == len && ascii_memcasecmp(a, b, len) == 0;
 }
 
 int mbox_keyword_find(const struct mbox_folder *f, const char *kw, size_t len)

@@ -1,6 +1,7 @@
 /* trace.c -- records and notes (in packed storage), header tables,
  * interning, serialization. */
 #include "trace/trace.h"
+#include "core/hash.h"
 
 #include "trace/trace_pack.h"
 
@@ -176,17 +177,6 @@ const struct trace_link *trace_link_get(const struct trace *tr, uint32_t id)
     return id < tr->nlinks ? &tr->links[id] : NULL;
 }
 
-static uint64_t trace_fnv(const void *p, size_t n, uint64_t h)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-#define TRACE_FNV_INIT 0xcbf29ce484222325ULL
-
 static void trace_rehash(struct trace *tr)
 {
     size_t ns = tr->nslots ? tr->nslots * 2 : 64;
@@ -194,7 +184,7 @@ static void trace_rehash(struct trace *tr)
     tr->slots = ms_xcalloc(ns, sizeof *tr->slots);
     tr->nslots = ns;
     for (size_t i = 0; i < tr->nstrs; i++) {
-        size_t s = trace_fnv(tr->strs[i], tr->strlens[i], TRACE_FNV_INIT) & (ns - 1);
+        size_t s = hash_fnv1a(HASH_FNV1A_BASIS, tr->strs[i], tr->strlens[i]) & (ns - 1);
         while (tr->slots[s]) s = (s + 1) & (ns - 1);
         tr->slots[s] = (uint32_t)i + 1;
     }
@@ -225,7 +215,7 @@ uint32_t trace_intern_n(struct trace *tr, const char *s, size_t len)
     if (!s) return TRACE_NONE;
     if (tr->nslots == 0 || (tr->nstrs + 1) * 2 > tr->nslots) trace_rehash(tr);
     size_t mask = tr->nslots - 1;
-    size_t slot = trace_fnv(s, len, TRACE_FNV_INIT) & mask;
+    size_t slot = hash_fnv1a(HASH_FNV1A_BASIS, s, len) & mask;
     while (tr->slots[slot]) {
         uint32_t id = tr->slots[slot] - 1;
         if (tr->strlens[id] == len && memcmp(tr->strs[id], s, len) == 0) return id;
@@ -802,12 +792,12 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
 static void trace_hash_fn(void *ctx, const void *p, size_t n)
 {
     uint64_t *h = ctx;
-    *h = trace_fnv(p, n, *h);
+    *h = hash_fnv1a(*h, p, n);
 }
 
 uint64_t trace_hash(const struct trace *tr)
 {
-    uint64_t h = TRACE_FNV_INIT;
+    uint64_t h = HASH_FNV1A_BASIS;
     trace_serialize(tr, trace_hash_fn, &h);
     return h;
 }

@@ -483,17 +483,50 @@ bool ui_window_state(struct ui_window_state *st);
 
 /* ---- the command line --------------------------------------------------------------- */
 
-/* mailsim's window options, parsed and run:
- *   mailsim [--size WxH] [--theme NAME] [--step K] [--zoom Z]
- *           [--no-tcp-detail] [--render-step K --out FILE.png]
- *           [--export-frames DIR] [--text] [FILE]
- * app may be NULL (then nothing can be loaded: exit 1). Returns the exit code:
- * 0 success, 1 runtime error, 2 usage error. Prints its errors on stderr. */
-int ui_cli_main(int argc, char **argv, const struct ui_app *app);
+/* The window's options, as main.c's option table parsed them (see
+ * ui_cli_usage). The body is here because the program fills one on its
+ * stack: ui_cli_init, then ui_cli_opt once per option, and file. */
+struct ui_cli {
+    bool text, help_overlay;
+    const char *file, *out, *export_dir, *message_host, *layout_json, *dump_messages;
+    int focus;
+    const char *export_video;
+    long first_step, last_step; /* --steps; last -1: to the end */
+    double video_rate;
+    long png_level;
+    long render_step; /* -1: none */
+    long start_step;
+    long inspect; /* 1-based, 0 none */
+    int w, h;
+    enum ui_theme theme;
+    double zoom;
+    bool no_tcp;
+    const char *variant, *save, *menu;
+    bool force, future, quiz;
+    bool pick; /* --pick, or --menu lessons: the lesson picker */
+    const char *pins[UI_MAX_PINS];
+    size_t n_pins;
+    long quiz_answer; /* 1-based, 0 none */
+};
+/* Defaults: no file, window at step 0, 1920x1080, dark theme. Can't fail. */
+void ui_cli_init(struct ui_cli *c);
+/* Take one window option (opt: its name with the dashes, "--size") and its
+ * value (NULL for a flag). Returns 0, or 2 with a message on stderr that
+ * names the option and the bad value; -1 when opt is not the window's. */
+int ui_cli_opt(struct ui_cli *c, const char *opt, const char *val);
+/* Options that need each other (--render-step and --out, ...): 0, or 2 with
+ * a message on stderr. */
+int ui_cli_finish(const struct ui_cli *c);
+/* Open the window, render offscreen or print the transcript as c says. app
+ * may be NULL (then nothing can be loaded: exit 1). Returns the exit code:
+ * 0 success, 1 runtime error, 2 usage error, 3 a scenario or lesson that
+ * cannot be loaded, 4 an output that cannot be written. Prints its errors on
+ * stderr. */
+int ui_cli_main(const struct ui_cli *c, const struct ui_app *app);
 /* ui_cli_main with an app built on sim: FILE (or the built-in lesson) is
  * loaded with scn_load_file and simulated; faults become timeline actions.
- * Same options and exit codes. */
-int ui_cli_run(int argc, char **argv, const struct ui_sim *sim);
+ * Same exit codes. */
+int ui_cli_run(const struct ui_cli *c, const struct ui_sim *sim);
 /* The usage text of the options above, for mailsim --help. Static. */
 const char *ui_cli_usage(void);
 

@@ -21,11 +21,7 @@ struct ui_simapp {
 
 static void ui_app_err(struct ms_error *err, const char *msg)
 {
-    memset(err, 0, sizeof *err);
-    err->code = 1;
-    size_t n = strlen(msg);
-    n = n < sizeof err->msg - 1 ? n : sizeof err->msg - 1;
-    memcpy(err->msg, msg, n);
+    ms_error_set(err, 1, NULL, "%s", msg);
 }
 
 /* Simulate s; on success adopt it (and free the previous world). */
@@ -230,10 +226,10 @@ void ui_app_free(struct ui_app *app)
     free(app);
 }
 
-int ui_cli_run(int argc, char **argv, const struct ui_sim *sim)
+int ui_cli_run(const struct ui_cli *c, const struct ui_sim *sim)
 {
     struct ui_app *app = ui_app_new(sim);
-    int rc = ui_cli_main(argc, argv, app);
+    int rc = ui_cli_main(c, app);
     ui_app_free(app);
     return rc;
 }

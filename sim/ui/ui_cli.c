@@ -56,30 +56,6 @@ const char *ui_cli_usage(void)
     return ui_usage;
 }
 
-struct ui_cli {
-    bool text, help_overlay;
-    const char *file, *out, *export_dir, *message_host, *layout_json, *dump_messages;
-    int focus;
-    const char *export_video;
-    long first_step, last_step; /* --steps; last -1: to the end */
-    double video_rate;
-    long png_level;
-    long render_step; /* -1: none */
-    long start_step;
-    long inspect; /* 1-based, 0 none */
-    int w, h;
-    enum ui_theme theme;
-    double zoom;
-    bool no_tcp;
-    /* issue 9 */
-    const char *variant, *save, *menu;
-    bool force, future, quiz;
-    bool pick; /* --pick, or --menu lessons: the lesson picker */
-    const char *pins[UI_MAX_PINS];
-    size_t n_pins;
-    long quiz_answer; /* 1-based, 0 none */
-};
-
 static bool ui_cli_long(const char *s, long *out)
 {
     char *end;
@@ -90,7 +66,7 @@ static bool ui_cli_long(const char *s, long *out)
     return true;
 }
 
-static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
+void ui_cli_init(struct ui_cli *c)
 {
     memset(c, 0, sizeof *c);
     c->render_step = -1;
@@ -100,176 +76,146 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
     c->last_step = -1;
     c->video_rate = 2.0;
     c->png_level = UI_PNG_FAST;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = strcmp(a, "--render-step") == 0 || strcmp(a, "--out") == 0 ||
-                     strcmp(a, "--export-frames") == 0 || strcmp(a, "--size") == 0 ||
-                     strcmp(a, "--step") == 0 || strcmp(a, "--theme") == 0 ||
-                     strcmp(a, "--zoom") == 0 || strcmp(a, "--inspect") == 0 ||
-                     strcmp(a, "--message") == 0 || strcmp(a, "--variant") == 0 ||
-                     strcmp(a, "--dump-messages") == 0 ||
-                     strcmp(a, "--save-scenario") == 0 || strcmp(a, "--pin") == 0 ||
-                     strcmp(a, "--quiz-answer") == 0 || strcmp(a, "--menu") == 0 ||
-                     strcmp(a, "--layout-json") == 0 || strcmp(a, "--focus") == 0 ||
-                     strcmp(a, "--export-video") == 0 || strcmp(a, "--steps") == 0 ||
-                     strcmp(a, "--video-rate") == 0 || strcmp(a, "--png-level") == 0;
-        if (takes && !val) {
-            fprintf(stderr, "mailsim: %s needs a value\n%s", a, ui_usage);
+}
+
+int ui_cli_opt(struct ui_cli *c, const char *a, const char *val)
+{
+    if (strcmp(a, "--text") == 0) {
+        c->text = true;
+    } else if (strcmp(a, "--no-tcp-detail") == 0) {
+        c->no_tcp = true;
+    } else if (strcmp(a, "--variant") == 0) {
+        c->variant = val;
+    } else if (strcmp(a, "--save-scenario") == 0) {
+        c->save = val;
+    } else if (strcmp(a, "--force") == 0) {
+        c->force = true;
+    } else if (strcmp(a, "--future") == 0) {
+        c->future = true;
+    } else if (strcmp(a, "--quiz") == 0) {
+        c->quiz = true;
+    } else if (strcmp(a, "--quiz-answer") == 0) {
+        if (!ui_cli_long(val, &c->quiz_answer) || c->quiz_answer == 0) {
+            fprintf(stderr, "mailsim: --quiz-answer: \"%s\" is not a choice (1..)\n", val);
             return 2;
         }
-        if (strcmp(a, "--text") == 0) {
-            c->text = true;
-        } else if (strcmp(a, "--no-tcp-detail") == 0) {
-            c->no_tcp = true;
-        } else if (strcmp(a, "--variant") == 0) { /* issue 9 */
-            c->variant = argv[++i];
-        } else if (strcmp(a, "--save-scenario") == 0) {
-            c->save = argv[++i];
-        } else if (strcmp(a, "--force") == 0) {
-            c->force = true;
-        } else if (strcmp(a, "--future") == 0) {
-            c->future = true;
-        } else if (strcmp(a, "--quiz") == 0) {
-            c->quiz = true;
-        } else if (strcmp(a, "--quiz-answer") == 0) {
-            if (!ui_cli_long(val, &c->quiz_answer) || c->quiz_answer == 0) {
-                fprintf(stderr, "mailsim: --quiz-answer: \"%s\" is not a choice (1..)\n", val);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--pin") == 0) {
-            if (c->n_pins == UI_MAX_PINS) {
-                fprintf(stderr, "mailsim: --pin: at most %d pins\n", UI_MAX_PINS);
-                return 2;
-            }
-            c->pins[c->n_pins++] = argv[++i];
-        } else if (strcmp(a, "--menu") == 0) {
-            c->menu = argv[++i];
-            if (strcmp(c->menu, "until") != 0 && strcmp(c->menu, "pins") != 0 &&
-                strcmp(c->menu, "controls") != 0 && strcmp(c->menu, "variants") != 0 &&
-                strcmp(c->menu, "lessons") != 0) {
-                fprintf(stderr,
-                        "mailsim: --menu: \"%s\" is not until, pins, controls, variants or "
-                        "lessons\n",
-                        c->menu);
-                return 2;
-            }
-        } else if (strcmp(a, "--pick") == 0) {
-            c->pick = true;
-        } else if (strcmp(a, "--help-overlay") == 0) {
-            c->help_overlay = true;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(ui_usage, stdout);
-            return 0;
-        } else if (strcmp(a, "--render-step") == 0) {
-            if (!ui_cli_long(val, &c->render_step)) {
-                fprintf(stderr, "mailsim: --render-step: \"%s\" is not a step number\n", val);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--step") == 0) {
-            if (!ui_cli_long(val, &c->start_step)) {
-                fprintf(stderr, "mailsim: --step: \"%s\" is not a step number\n", val);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--inspect") == 0) {
-            if (!ui_cli_long(val, &c->inspect) || c->inspect == 0) {
-                fprintf(stderr, "mailsim: --inspect: \"%s\" is not a record number (1..N)\n", val);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--layout-json") == 0) {
-            c->layout_json = argv[++i];
-        } else if (strcmp(a, "--focus") == 0) {
-            static const char *const names[] = {"", "network", "seq", "dialogue", "step"};
-            int k = 1;
-            while (k < 5 && strcmp(val, names[k]) != 0) k++;
-            if (k == 5) {
-                fprintf(stderr, "mailsim: --focus: \"%s\" is not network, seq, dialogue or step\n",
-                        val);
-                return 2;
-            }
-            c->focus = k;
-            i++;
-        } else if (strcmp(a, "--out") == 0) {
-            c->out = argv[++i];
-        } else if (strcmp(a, "--export-frames") == 0) {
-            c->export_dir = argv[++i];
-        } else if (strcmp(a, "--export-video") == 0) {
-            c->export_video = argv[++i];
-        } else if (strcmp(a, "--steps") == 0) {
-            char *end;
-            errno = 0;
-            c->first_step = strtol(val, &end, 10);
-            bool ok = !errno && end != val && *end == '-' && c->first_step >= 0;
-            if (ok) {
-                const char *b = end + 1;
-                c->last_step = strtol(b, &end, 10);
-                ok = !errno && end != b && !*end && c->last_step >= c->first_step;
-            }
-            if (!ok) {
-                fprintf(stderr, "mailsim: --steps: \"%s\" is not a range A-B of steps (A <= B)\n",
-                        val);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--video-rate") == 0) {
-            char *end;
-            c->video_rate = strtod(val, &end);
-            if (end == val || *end || !(c->video_rate >= 0.1 && c->video_rate <= 60)) {
-                fprintf(stderr, "mailsim: --video-rate: \"%s\" is not a number from 0.1 to 60\n",
-                        val);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--png-level") == 0) {
-            if (!ui_cli_long(val, &c->png_level) || c->png_level > 9) {
-                fprintf(stderr, "mailsim: --png-level: \"%s\" is not a level from 0 to 9\n", val);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--message") == 0) {
-            c->message_host = argv[++i];
-        } else if (strcmp(a, "--dump-messages") == 0) {
-            c->dump_messages = argv[++i];
-        } else if (strcmp(a, "--size") == 0) {
-            if (sscanf(val, "%dx%d", &c->w, &c->h) != 2 || c->w < 320 || c->h < 240 ||
-                c->w > 8192 || c->h > 8192) {
-                fprintf(stderr,
-                        "mailsim: --size: \"%s\" is not WxH between 320x240 and 8192x8192\n", val);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--theme") == 0) {
-            int t = 0;
-            while (t < UI_THEME_COUNT && strcmp(val, ui_theme_names[t]) != 0) t++;
-            if (t == UI_THEME_COUNT) {
-                fprintf(stderr, "mailsim: --theme: \"%s\" is not dark, light or projector\n",
-                        val);
-                return 2;
-            }
-            c->theme = (enum ui_theme)t;
-            i++;
-        } else if (strcmp(a, "--zoom") == 0) {
-            char *end;
-            c->zoom = strtod(val, &end);
-            if (end == val || *end || !(c->zoom >= 0.5 && c->zoom <= 3)) {
-                fprintf(stderr, "mailsim: --zoom: \"%s\" is not a number from 0.5 to 3\n", val);
-                return 2;
-            }
-            i++;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "mailsim: unknown argument \"%s\" (try --help)\n", a);
+    } else if (strcmp(a, "--pin") == 0) {
+        if (c->n_pins == UI_MAX_PINS) {
+            fprintf(stderr, "mailsim: --pin: at most %d pins\n", UI_MAX_PINS);
             return 2;
-        } else if (c->file) {
-            fprintf(stderr, "mailsim: one scenario file at a time (got %s and %s)\n", c->file, a);
-            return 2;
-        } else {
-            c->file = a;
         }
+        c->pins[c->n_pins++] = val;
+    } else if (strcmp(a, "--menu") == 0) {
+        c->menu = val;
+        if (strcmp(c->menu, "until") != 0 && strcmp(c->menu, "pins") != 0 &&
+            strcmp(c->menu, "controls") != 0 && strcmp(c->menu, "variants") != 0 &&
+            strcmp(c->menu, "lessons") != 0) {
+            fprintf(stderr,
+                    "mailsim: --menu: \"%s\" is not until, pins, controls, variants or "
+                    "lessons\n",
+                    c->menu);
+            return 2;
+        }
+    } else if (strcmp(a, "--pick") == 0) {
+        c->pick = true;
+    } else if (strcmp(a, "--help-overlay") == 0) {
+        c->help_overlay = true;
+    } else if (strcmp(a, "--render-step") == 0) {
+        if (!ui_cli_long(val, &c->render_step)) {
+            fprintf(stderr, "mailsim: --render-step: \"%s\" is not a step number\n", val);
+            return 2;
+        }
+    } else if (strcmp(a, "--step") == 0) {
+        if (!ui_cli_long(val, &c->start_step)) {
+            fprintf(stderr, "mailsim: --step: \"%s\" is not a step number\n", val);
+            return 2;
+        }
+    } else if (strcmp(a, "--inspect") == 0) {
+        if (!ui_cli_long(val, &c->inspect) || c->inspect == 0) {
+            fprintf(stderr, "mailsim: --inspect: \"%s\" is not a record number (1..N)\n", val);
+            return 2;
+        }
+    } else if (strcmp(a, "--layout-json") == 0) {
+        c->layout_json = val;
+    } else if (strcmp(a, "--focus") == 0) {
+        static const char *const names[] = {"", "network", "seq", "dialogue", "step"};
+        int k = 1;
+        while (k < 5 && strcmp(val, names[k]) != 0) k++;
+        if (k == 5) {
+            fprintf(stderr, "mailsim: --focus: \"%s\" is not network, seq, dialogue or step\n",
+                    val);
+            return 2;
+        }
+        c->focus = k;
+    } else if (strcmp(a, "--out") == 0) {
+        c->out = val;
+    } else if (strcmp(a, "--export-frames") == 0) {
+        c->export_dir = val;
+    } else if (strcmp(a, "--export-video") == 0) {
+        c->export_video = val;
+    } else if (strcmp(a, "--steps") == 0) {
+        char *end;
+        errno = 0;
+        c->first_step = strtol(val, &end, 10);
+        bool ok = !errno && end != val && *end == '-' && c->first_step >= 0;
+        if (ok) {
+            const char *b = end + 1;
+            c->last_step = strtol(b, &end, 10);
+            ok = !errno && end != b && !*end && c->last_step >= c->first_step;
+        }
+        if (!ok) {
+            fprintf(stderr, "mailsim: --steps: \"%s\" is not a range A-B of steps (A <= B)\n",
+                    val);
+            return 2;
+        }
+    } else if (strcmp(a, "--video-rate") == 0) {
+        char *end;
+        c->video_rate = strtod(val, &end);
+        if (end == val || *end || !(c->video_rate >= 0.1 && c->video_rate <= 60)) {
+            fprintf(stderr, "mailsim: --video-rate: \"%s\" is not a number from 0.1 to 60\n",
+                    val);
+            return 2;
+        }
+    } else if (strcmp(a, "--png-level") == 0) {
+        if (!ui_cli_long(val, &c->png_level) || c->png_level > 9) {
+            fprintf(stderr, "mailsim: --png-level: \"%s\" is not a level from 0 to 9\n", val);
+            return 2;
+        }
+    } else if (strcmp(a, "--message") == 0) {
+        c->message_host = val;
+    } else if (strcmp(a, "--dump-messages") == 0) {
+        c->dump_messages = val;
+    } else if (strcmp(a, "--size") == 0) {
+        if (sscanf(val, "%dx%d", &c->w, &c->h) != 2 || c->w < 320 || c->h < 240 ||
+            c->w > 8192 || c->h > 8192) {
+            fprintf(stderr,
+                    "mailsim: --size: \"%s\" is not WxH between 320x240 and 8192x8192\n", val);
+            return 2;
+        }
+    } else if (strcmp(a, "--theme") == 0) {
+        int t = 0;
+        while (t < UI_THEME_COUNT && strcmp(val, ui_theme_names[t]) != 0) t++;
+        if (t == UI_THEME_COUNT) {
+            fprintf(stderr, "mailsim: --theme: \"%s\" is not dark, light or projector\n",
+                    val);
+            return 2;
+        }
+        c->theme = (enum ui_theme)t;
+    } else if (strcmp(a, "--zoom") == 0) {
+        char *end;
+        c->zoom = strtod(val, &end);
+        if (end == val || *end || !(c->zoom >= 0.5 && c->zoom <= 3)) {
+            fprintf(stderr, "mailsim: --zoom: \"%s\" is not a number from 0.5 to 3\n", val);
+            return 2;
+        }
+    } else {
+        return -1;
     }
+    return 0;
+}
+
+int ui_cli_finish(const struct ui_cli *c)
+{
     if (c->render_step >= 0 && !c->out) {
         fprintf(stderr, "mailsim: --render-step needs --out FILE.png\n");
         return 2;
@@ -286,7 +232,7 @@ static int ui_cli_parse(int argc, char **argv, struct ui_cli *c)
         fprintf(stderr, "mailsim: --dump-messages with --render-step needs --message HOST\n");
         return 2;
     }
-    return -1;
+    return 0;
 }
 
 static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct ui_view *v)
@@ -302,7 +248,7 @@ static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct
         v->overlay = UI_OV_INSPECT;
         v->inspect = (size_t)c->inspect - 1;
     }
-    /* issue 9 */
+   
     v->future = c->future;
     v->quiz = c->quiz;
     for (size_t i = 0; i < c->n_pins; i++) {
@@ -440,7 +386,7 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const
             rc = 2;
         } else {
             ui_view_seek(&v, m, (size_t)c->render_step);
-            if (c->quiz && ui_quiz_next(m, v.step) == v.step) { /* issue 9 */
+            if (c->quiz && ui_quiz_next(m, v.step) == v.step) {
                 v.overlay = UI_OV_QUIZ;
                 v.quiz_step = v.step;
                 if (c->quiz_answer) ui_quiz_pick(&v, m, (int)c->quiz_answer - 1);
@@ -454,14 +400,14 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const
             }
             if (ui_gfx_save_png_level(g, c->out, (int)c->png_level, &err) != 0) {
                 fprintf(stderr, "mailsim: %s\n", err.msg);
-                rc = 1;
+                rc = 4; /* an output file could not be written */
             }
             if (rc == 0 && c->layout_json) {
                 FILE *lf = fopen(c->layout_json, "w");
                 if (!lf || ui_gfx_write_layout(g, lf) != 0 || fclose(lf) != 0) {
                     fprintf(stderr, "mailsim: --layout-json: cannot write %s: %s\n",
                             c->layout_json, strerror(errno));
-                    rc = 1;
+                    rc = 4;
                 }
             }
             if (rc == 0 && c->dump_messages && v.msg_host == TRACE_NONE) {
@@ -499,12 +445,12 @@ static int ui_cli_save(const struct ui_cli *c, const struct ui_app *app)
     return 0;
 }
 
-int ui_cli_main(int argc, char **argv, const struct ui_app *app)
+int ui_cli_main(const struct ui_cli *cli, const struct ui_app *app)
 {
-    struct ui_cli c;
+    struct ui_cli c = *cli;
     bool ttf_before = TTF_WasInit() > 0;
-    int rc = ui_cli_parse(argc, argv, &c);
-    if (rc >= 0) return rc;
+    int rc = ui_cli_finish(&c);
+    if (rc != 0) return rc;
     struct ui_world w = {NULL, NULL, NULL};
     char lesson[SCN_LESSON_PATH_MAX]; /* "03" -> .../scenarios/03-....json */
     struct scn_error lerr;
@@ -524,7 +470,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         fprintf(stderr, "mailsim: this build cannot simulate scenarios\n");
         return 1;
     }
-    if (c.variant) { /* issue 9 */
+    if (c.variant) {
         struct ms_error err;
         memset(&err, 0, sizeof err);
         if (!app->variant || app->variant(app->ctx, c.variant, &w, &err) != 0) {
@@ -539,7 +485,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
     }
     bool save_now = c.save && (c.text || c.render_step >= 0 || c.export_dir || c.export_video);
     if (save_now && ui_cli_save(&c, app) != 0) {
-        return 1;
+        return 4; /* the scenario could not be written */
     }
     if (c.dump_messages && c.render_step < 0) {
         struct ui_model *m = ui_model_new(w.tr, w.scn);
@@ -565,7 +511,7 @@ int ui_cli_main(int argc, char **argv, const struct ui_app *app)
         } else if (rc != 0) {
             fprintf(stderr, "mailsim: %s\n", err.msg);
         }
-        if (c.save && ui_cli_save(&c, app) != 0 && rc == 0) rc = 1; /* issue 9 */
+        if (c.save && ui_cli_save(&c, app) != 0 && rc == 0) rc = 4;
     }
     if (!ttf_before && TTF_WasInit()) TTF_Quit();
     return rc;

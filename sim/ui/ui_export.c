@@ -412,13 +412,8 @@ int ui_export_close(struct ui_export *x, struct ms_error *err)
 
 static void ui_export_web_err(struct ms_error *err)
 {
-    if (!err) return;
-    memset(err, 0, sizeof *err);
-    err->code = 1;
-    memcpy(err->where, "export", 7);
-    static const char msg[] = "frames and videos are written by mailsim on a computer, "
-                              "not in a browser";
-    memcpy(err->msg, msg, sizeof msg < sizeof err->msg ? sizeof msg : sizeof err->msg - 1);
+    ms_error_set(err, 1, "export", "%s",
+                 "frames and videos are written by mailsim on a computer, not in a browser");
 }
 
 int ui_png_write(const char *path, const void *pixels, int w, int h, int pitch, int level,

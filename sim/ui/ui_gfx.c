@@ -30,15 +30,7 @@ static const char *const ui_font_files[UI_F_COUNT] = {"DejaVuSans.ttf", "DejaVuS
 
 void ui_err(struct ms_error *err, const char *where, const char *msg)
 {
-    if (!err) return;
-    memset(err, 0, sizeof *err);
-    err->code = 1;
-    size_t n = strlen(where);
-    n = n < sizeof err->where - 1 ? n : sizeof err->where - 1;
-    memcpy(err->where, where, n);
-    n = strlen(msg);
-    n = n < sizeof err->msg - 1 ? n : sizeof err->msg - 1;
-    memcpy(err->msg, msg, n);
+    ms_error_set(err, 1, where, "%s", msg);
 }
 
 /* The file of family through fontconfig, into out. */

@@ -11,9 +11,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ui/ui_int.h"
+#include "core/ascii.h"
 #include "ui/ui_place.h"
 
 const char *const ui_proto_names[UI_P_COUNT] = {"TCP", "SMTP", "POP3", "IMAP", "HTTP", "DNS"};
@@ -59,7 +59,7 @@ enum ui_proto ui_proto_of_ports(uint16_t sport, uint16_t dport)
 enum ui_proto ui_proto_of_name(const char *name)
 {
     for (int i = 1; i < UI_P_COUNT; i++)
-        if (strcasecmp(name, ui_proto_names[i]) == 0) return (enum ui_proto)i;
+        if (ascii_casecmp(name, ui_proto_names[i]) == 0) return (enum ui_proto)i;
     return UI_P_TCP;
 }
 
@@ -431,7 +431,7 @@ static void ui_layout(struct ui_model *m)
         hi->kind = ui_kind_guess(th);
         const struct scn_host *sh = NULL;
         for (size_t i = 0; m->scn && i < m->scn->n_hosts; i++)
-            if (strcasecmp(m->scn->hosts[i].name, th->name) == 0) sh = &m->scn->hosts[i];
+            if (ascii_casecmp(m->scn->hosts[i].name, th->name) == 0) sh = &m->scn->hosts[i];
         if (sh) {
             size_t si = (size_t)(sh - m->scn->hosts);
             hi->kind = ui_kind_of_scn(sh->kind);

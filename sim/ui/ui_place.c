@@ -4,8 +4,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "core/ascii.h"
 #include "core/common.h"
 
 /* The panel as a grid of 5 columns and 4 rows. Hosts stand on the cells
@@ -29,7 +29,7 @@ static size_t ui_place_server_of(const struct scn_scenario *s, const char *addr)
     if (!at) return SCN_NONE;
     for (size_t h = 0; h < s->n_hosts; h++) {
         const struct scn_host *H = &s->hosts[h];
-        if (H->kind == SCN_HOST_MAIL_SERVER && H->mail.domain && strcasecmp(H->mail.domain, at + 1) == 0)
+        if (H->kind == SCN_HOST_MAIL_SERVER && H->mail.domain && ascii_casecmp(H->mail.domain, at + 1) == 0)
             return h;
     }
     return SCN_NONE;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ui/ui_int.h"
+#include "core/hash.h"
 
 static SDL_Color ui_col(uint32_t c)
 {
@@ -237,13 +238,9 @@ static TTF_Font *ui_font(struct ui_gfx *g, enum ui_font f, int px)
 
 static uint64_t ui_text_hash(enum ui_font f, int px, uint32_t c, int wrap, const char *s)
 {
-    uint64_t h = 14695981039346656037ULL;
     uint32_t parts[4] = {(uint32_t)f, (uint32_t)px, c, (uint32_t)wrap};
-    const unsigned char *p = (const unsigned char *)parts;
-    for (size_t i = 0; i < sizeof parts; i++)
-        h = (h ^ p[i]) * 1099511628211ULL;
-    for (p = (const unsigned char *)s; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
+    uint64_t h = hash_fnv1a(HASH_FNV1A_BASIS, parts, sizeof parts);
+    h = hash_fnv1a(h, s, strlen(s));
     return h ? h : 1;
 }
 

@@ -10,9 +10,9 @@
  * rerun show the same quiz. */
 #include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ui/ui_int.h"
+#include "core/ascii.h"
 
 /* Other real replies to a command (RFC 5321 §4.3.2 lists which codes each
  * command may get). "" as the command: the greeting. */
@@ -87,9 +87,9 @@ static const struct ui_quiz_row *ui_quiz_row_verb(const char *proto, const char 
     const struct ui_quiz_row *any = NULL;
     for (size_t i = 0; i < MS_ARRAY_LEN(ui_quiz_rows); i++) {
         const struct ui_quiz_row *r = &ui_quiz_rows[i];
-        if (strcasecmp(r->proto, proto) != 0) continue;
+        if (ascii_casecmp(r->proto, proto) != 0) continue;
         if (strcmp(r->cmd, "*") == 0) any = r;
-        if (strcasecmp(r->cmd, verb) == 0) return r;
+        if (ascii_casecmp(r->cmd, verb) == 0) return r;
     }
     return any;
 }
@@ -117,7 +117,7 @@ static bool ui_quiz_reply(const struct ui_model *m, size_t k, struct ui_quiz *q)
     const struct trace_line *l = trace_as_line(r);
     if (!l || r->kind != TR_LINE_SENT || l->side != 'S' || l->conn >= m->n_conns) return false;
     const char *proto = trace_str(m->tr, l->proto);
-    if (strcasecmp(proto, "SMTP") != 0 && strcasecmp(proto, "POP3") != 0) return false;
+    if (ascii_casecmp(proto, "SMTP") != 0 && ascii_casecmp(proto, "POP3") != 0) return false;
     char cmd[128] = "";
     size_t which;
     if (!ui_model_reply_command(m, k, &which)) return false;

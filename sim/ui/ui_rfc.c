@@ -4,9 +4,9 @@
  * reply code, or IMAP command after the tag), case-insensitively. */
 #include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ui/ui.h"
+#include "core/ascii.h"
 
 struct ui_rfc_row {
     const char *proto;
@@ -115,7 +115,7 @@ static const struct ui_rfc_row ui_rfc_rows[] = {
 static bool ui_rfc_starts(const char *line, size_t len, const char *word)
 {
     size_t wl = strlen(word);
-    if (len < wl || strncasecmp(line, word, wl) != 0) return false;
+    if (len < wl || ascii_ncasecmp(line, word, wl) != 0) return false;
     if (len == wl || word[wl - 1] == ':') return true;
     char c = line[wl];
     return c == ' ' || c == '-' || c == '\r' || c == '\n' || c == ':';
@@ -128,7 +128,7 @@ bool ui_rfc_explain(const char *proto, const char *line, size_t len, const char 
     *rfc = "";
     if (!proto || !line) return false;
     /* IMAP: skip the tag of a tagged command or reply. */
-    if (strcasecmp(proto, "IMAP") == 0 && len > 0 && line[0] != '*' && line[0] != '+') {
+    if (ascii_casecmp(proto, "IMAP") == 0 && len > 0 && line[0] != '*' && line[0] != '+') {
         size_t i = 0;
         while (i < len && line[i] != ' ')
             i++;
@@ -137,7 +137,7 @@ bool ui_rfc_explain(const char *proto, const char *line, size_t len, const char 
             len -= i + 1;
         }
     }
-    if (strcasecmp(proto, "HTTP") == 0 && len > 12 && strncmp(line, "HTTP/1.", 7) == 0) {
+    if (ascii_casecmp(proto, "HTTP") == 0 && len > 12 && strncmp(line, "HTTP/1.", 7) == 0) {
         for (size_t i = 0; i < MS_ARRAY_LEN(ui_rfc_rows); i++) {
             const struct ui_rfc_row *r = &ui_rfc_rows[i];
             if (strcmp(r->proto, "HTTP") == 0 && strncmp(r->word, "HTTP/", 5) == 0 &&
@@ -151,7 +151,7 @@ bool ui_rfc_explain(const char *proto, const char *line, size_t len, const char 
     }
     for (size_t i = 0; i < MS_ARRAY_LEN(ui_rfc_rows); i++) {
         const struct ui_rfc_row *r = &ui_rfc_rows[i];
-        if (strcasecmp(r->proto, proto) != 0) continue;
+        if (ascii_casecmp(r->proto, proto) != 0) continue;
         if (strcmp(r->word, ".") == 0) {
             if (len >= 1 && line[0] == '.' && (len == 1 || line[1] == '\r' || line[1] == '\n')) {
                 *meaning = r->meaning;
@@ -167,7 +167,7 @@ bool ui_rfc_explain(const char *proto, const char *line, size_t len, const char 
         }
     }
     /* SMTP reply codes not in the table: by their first digit (RFC 5321 §4.2.1). */
-    if (strcasecmp(proto, "SMTP") == 0 && len >= 3 && isdigit((unsigned char)line[0]) &&
+    if (ascii_casecmp(proto, "SMTP") == 0 && len >= 3 && isdigit((unsigned char)line[0]) &&
         isdigit((unsigned char)line[1]) && isdigit((unsigned char)line[2])) {
         static const char *const first[] = {"",
                                             "",

@@ -554,20 +554,17 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
     const char *forced = getenv("SDL_VIDEODRIVER");
     if ((!disp || !*disp) && (!wl || !*wl) &&
         (!forced || strcmp(forced, "x11") == 0 || strcmp(forced, "wayland") == 0)) {
-        memset(err, 0, sizeof *err);
-        snprintf(err->msg, sizeof err->msg, "neither DISPLAY nor WAYLAND_DISPLAY is set");
+        ms_error_set(err, 0, NULL, "neither DISPLAY nor WAYLAND_DISPLAY is set");
         return 3;
     }
 #endif
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-        memset(err, 0, sizeof *err);
-        snprintf(err->msg, sizeof err->msg, "%s", SDL_GetError());
+        ms_error_set(err, 0, NULL, "%s", SDL_GetError());
         return 3;
     }
     const char *drv = SDL_GetCurrentVideoDriver();
     if (drv && (strcmp(drv, "dummy") == 0 || strcmp(drv, "offscreen") == 0)) {
-        memset(err, 0, sizeof *err);
-        snprintf(err->msg, sizeof err->msg, "SDL video driver \"%s\" shows nothing", drv);
+        ms_error_set(err, 0, NULL, "SDL video driver \"%s\" shows nothing", drv);
         SDL_Quit();
         return 3;
     }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/evq.h"
+#include "core/hash.h"
 #include "mail/world.h"
 #include "trace/transcript.h"
 #include "ui/ui_int.h"
@@ -156,10 +157,7 @@ static void test_fault_keeps_the_prefix(void **state)
     uint64_t *hashes = calloc(k + 1, sizeof *hashes);
     for (size_t i = 0; i < k; i++) {
         const struct trace_rec *r = trace_get(old, i);
-        uint64_t h = 1469598103934665603ULL;
-        const uint8_t *p = (const uint8_t *)r;
-        for (size_t j = 0; j < sizeof *r + r->len; j++)
-            h = (h ^ p[j]) * 1099511628211ULL;
+        uint64_t h = hash_fnv1a(HASH_FNV1A_BASIS, r, sizeof *r + r->len);
         hashes[i] = h;
     }
     struct ui_fault f = {UI_FAULT_HOST_DOWN, (uint32_t)host, at};
@@ -168,10 +166,7 @@ static void test_fault_keeps_the_prefix(void **state)
     assert_true(trace_count(nw) >= k);
     for (size_t i = 0; i < k; i++) {
         const struct trace_rec *r = trace_get(nw, i);
-        uint64_t h = 1469598103934665603ULL;
-        const uint8_t *p = (const uint8_t *)r;
-        for (size_t j = 0; j < sizeof *r + r->len; j++)
-            h = (h ^ p[j]) * 1099511628211ULL;
+        uint64_t h = hash_fnv1a(HASH_FNV1A_BASIS, r, sizeof *r + r->len);
         if (h != hashes[i])
             fail_msg("record %zu differs after the fault at %lld us", i, (long long)at);
     }

@@ -616,19 +616,25 @@ static struct trace *cli_sim(void *ctx, const struct scn_scenario *s, struct ms_
     return world_simulate(s, true, err);
 }
 
-/* ui_cli_run on a NULL-terminated list of arguments (copied: argv is char **). */
+/* ui_cli_run on a NULL-terminated list: "mailsim", the file, then options
+ * (each with its value when it takes one), as main.c hands them over. */
 static int run_cli(const char *const *args)
 {
-    char *argv[16];
-    int n = 0;
-    for (; args[n]; n++)
-        argv[n] = strdup(args[n]);
-    argv[n] = NULL;
+    static const char *const flags[] = {"--text", "--no-tcp-detail", "--force", "--future",
+                                        "--quiz", "--pick", "--help-overlay"};
+    struct ui_cli c;
+    ui_cli_init(&c);
+    c.file = args[1];
+    for (int i = 2; args[i]; i++) {
+        bool flag = false;
+        for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+            flag = flag || strcmp(args[i], flags[k]) == 0;
+        int rc = ui_cli_opt(&c, args[i], flag ? NULL : args[i + 1]);
+        if (rc != 0) return rc < 0 ? 2 : rc; /* -1: not a window option */
+        if (!flag) i++;
+    }
     static const struct ui_sim sim = {NULL, cli_sim, trace_transcript};
-    int rc = ui_cli_run(n, argv, &sim);
-    for (int i = 0; i < n; i++)
-        free(argv[i]);
-    return rc;
+    return ui_cli_run(&c, &sim);
 }
 
 static void test_cli(void **state)
@@ -651,13 +657,15 @@ static void test_cli(void **state)
     assert_int_equal(run_cli(bad2), 2);
     const char *bad3[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--render-step", "999999", "--out", out, NULL};
     assert_int_equal(run_cli(bad3), 2);
-    const char *bad4[] = {"mailsim", "--bogus", NULL};
+    const char *bad4[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--bogus", NULL};
     assert_int_equal(run_cli(bad4), 2);
     const char *bad5[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--size", "10x10", "--render-step", "1", "--out", out,
                     NULL};
     assert_int_equal(run_cli(bad5), 2);
-    char *nosim[] = {(char *)"mailsim", (char *)"lesson.json", NULL};
-    assert_int_equal(ui_cli_main(2, nosim, NULL), 1); /* nothing to simulate with */
+    struct ui_cli nosim;
+    ui_cli_init(&nosim);
+    nosim.file = "lesson.json";
+    assert_int_equal(ui_cli_main(&nosim, NULL), 1); /* nothing to simulate with */
     assert_int_equal(access(out, F_OK), -1);
 }
 
