@@ -125,6 +125,10 @@ struct ui_view {
     /* The lesson picker (O; ui_picker.c) is open: drawn over the frame by
      * the window (or by --render-step with --menu lessons). */
     bool pick_lesson;
+    /* W: the dialogue panel shows the whole connection at once, compressed
+     * (one row per command and reply, one per mail transaction), with the
+     * counts of every connection so far (ui_concepts.c). */
+    bool whole_conn;
 };
 
 /* Defaults: step 0, paused, 1x, zoom 1, dark theme, TCP detail on. Can't fail. */

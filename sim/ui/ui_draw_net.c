@@ -331,6 +331,9 @@ static void ui_host_text(struct ui_frame *f, size_t h, struct ui_hosttext *t, bo
     bool down = f->st.host_down[h];
     memset(t, 0, sizeof *t);
     ui_host_add(f, t, UI_F_BOLD, down ? f->c->dim : f->c->text, 0, m->hosts[h].name);
+    /* What the host is in the e-mail system, from the scenario's typed kind. */
+    const char *role = m->nh <= 12 ? ui_host_role(m, h) : NULL;
+    if (role) ui_host_add(f, t, UI_F_SANS, f->c->dim, 0, role);
     if (m->nh <= 12 && ((!f->compact && !brief) || down)) { /* else the inspector has it */
         char addr[64];
         snprintf(addr, sizeof addr, "%s%s", m->hosts[h].addr, down ? "  DOWN" : "");
