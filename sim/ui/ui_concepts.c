@@ -450,8 +450,9 @@ void ui_tally_text(const struct ui_model *m, const struct ui_tally *t, char *buf
     if (strcmp(t->proto, "SMTP") == 0)
         o = snprintf(buf, len, "SMTP: %u message%s pushed", t->pushed, t->pushed == 1 ? "" : "s");
     else if (strcmp(t->proto, "HTTP") == 0)
-        o = snprintf(buf, len, "HTTP: %u request%s, %u response%s, one object each", t->requests,
-                     t->requests == 1 ? "" : "s", t->responses, t->responses == 1 ? "" : "s");
+        o = snprintf(buf, len, "HTTP: %u request%s, one object each (%u response%s)",
+                     t->requests, t->requests == 1 ? "" : "s", t->responses,
+                     t->responses == 1 ? "" : "s");
     else
         o = snprintf(buf, len, "%s: %u command%s, %u message%s pulled", t->proto, t->requests,
                      t->requests == 1 ? "" : "s", t->pulled, t->pulled == 1 ? "" : "s");

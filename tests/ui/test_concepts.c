@@ -293,7 +293,7 @@ static void test_push_pull_counts(void **state)
     assert_int_equal(smtp, 2);
     char line[256];
     ui_tally_text(l.m, http, line, sizeof line);
-    assert_string_equal(line, "HTTP: 4 requests, 4 responses, one object each, 1 connection "
+    assert_string_equal(line, "HTTP: 4 requests, one object each (4 responses), 1 connection "
                               "(bob-browser \xe2\x86\x92 www.example.com)");
     unsigned prev = 0;
     for (size_t k = 0; k <= ui_model_steps(l.m); k += 25) {
@@ -321,6 +321,83 @@ static void test_push_pull_counts(void **state)
     lesson_free(&l);
 }
 
+/* Does narration text t name word w (whole, case kept)? */
+static bool names_word(const char *t, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = strstr(t, w); p; p = strstr(p + 1, w)) {
+        bool start = p == t || !((p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= 'a' && p[-1] <= 'z'));
+        char e = p[n];
+        bool end = !((e >= 'A' && e <= 'Z') || (e >= 'a' && e <= 'z'));
+        if (start && end) return true;
+    }
+    return false;
+}
+
+/* Narration timed to the step it describes, in the lessons where it once
+ * ran behind (01's POP3 part, 07, 10): every narration that names a command
+ * is followed by one of the commands it names as the next command sent; no
+ * command is sent under a narration that leaves it to the next one; the
+ * first SYN of lesson 07 comes after the narration that announces it. */
+static void test_narration_not_behind_the_wire(void **state)
+{
+    (void)state;
+    static const char *const lessons[] = {"scenarios/01-alice-to-bob.json",
+                                          "scenarios/07-direct-to-pc-off.json",
+                                          "scenarios/10-imap-folders.json"};
+    for (size_t li = 0; li < MS_ARRAY_LEN(lessons); li++) {
+        struct lesson l;
+        lesson_load(&l, lessons[li]);
+        size_t n = trace_count(l.tr);
+        /* Narrations in order, with their text. */
+        size_t nar[64], nn = 0;
+        for (size_t k = 0; k < n && nn < 64; k++)
+            if (trace_get(l.tr, k)->kind == TR_NARRATION) nar[nn++] = k;
+        assert_true(nn >= 2);
+        char cur[1024] = "", next[1024] = "";
+        size_t ni = 0; /* narrations before k */
+        bool want_named = false;
+        size_t first_syn = SIZE_MAX, syn_narr = SIZE_MAX;
+        for (size_t k = 0; k < n; k++) {
+            const struct trace_rec *r = trace_get(l.tr, k);
+            if (r->kind == TR_NARRATION) {
+                rec_text(l.tr, k, cur, sizeof cur);
+                next[0] = '\0';
+                if (++ni < nn) rec_text(l.tr, nar[ni], next, sizeof next);
+                want_named = true; /* the next command must be one it names */
+                if (syn_narr == SIZE_MAX && names_word(cur, "SYN")) syn_narr = k;
+                continue;
+            }
+            const struct trace_seg *sg = trace_as_seg(r);
+            if (sg && r->kind == TR_SEG_SENT && (sg->flags & NETEV_SYN) && first_syn == SIZE_MAX)
+                first_syn = k;
+            const struct trace_line *ln = trace_as_line(r);
+            if (!ln || r->kind != TR_LINE_SENT || ln->side != 'C' || (ln->flags & TRACE_LF_DATA))
+                continue;
+            const char *verb = trace_str(l.tr, ln->verb);
+            if (!verb[0]) continue;
+            if (names_word(next, verb) && !names_word(cur, verb))
+                fail_msg("%s: %s is sent (record %zu) before the narration that describes it",
+                         lessons[li], verb, k);
+            if (want_named) {
+                /* Only narrations that name some command of this session. */
+                static const char *const cmds[] = {"USER", "STAT", "RETR", "DELE", "QUIT",
+                                                   "LOGIN", "CREATE", "SEARCH", "MOVE", "EHLO",
+                                                   "LIST", "UIDL", "SELECT", "FETCH", "CAPABILITY"};
+                bool names_any = false;
+                for (size_t c = 0; c < MS_ARRAY_LEN(cmds); c++) names_any |= names_word(cur, cmds[c]);
+                if (names_any && !names_word(cur, verb))
+                    fail_msg("%s: the narration before %s (record %zu) names other commands: %s",
+                             lessons[li], verb, k, cur);
+                want_named = false;
+            }
+        }
+        if (first_syn != SIZE_MAX && syn_narr != SIZE_MAX)
+            assert_true(syn_narr < first_syn);
+        lesson_free(&l);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_ehlo_extensions_explained),
         cmocka_unit_test(test_whole_connection_rows),
         cmocka_unit_test(test_push_pull_counts),
+        cmocka_unit_test(test_narration_not_behind_the_wire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
