@@ -205,6 +205,7 @@ static void ui_crow_add(struct ui_crow *out, size_t max, size_t *n, enum ui_crow
         out[*n].kind = kind;
         out[*n].rec = out[*n].last = rec;
         out[*n].verb[0] = '\0';
+        out[*n].more = 0;
         snprintf(out[*n].text, sizeof out[*n].text, "%s", text);
     }
     (*n)++;
@@ -260,7 +261,7 @@ size_t ui_conn_rows(const struct ui_model *m, uint32_t conn, struct ui_crow *out
     }
     size_t open_q[64]; /* rows waiting for a reply, oldest first */
     size_t qh = 0, qn = 0, last_reply = SIZE_MAX, txn = SIZE_MAX;
-    unsigned rcpts = 0, lines = 0, more = 0;
+    unsigned rcpts = 0, lines = 0;
     bool data = false, in_req = false;
     char txn_reply[120] = "";
     for (size_t i = 0; i < na; i++) {
@@ -313,19 +314,21 @@ size_t ui_conn_rows(const struct ui_model *m, uint32_t conn, struct ui_crow *out
         /* The server. */
         bool first = (l->flags & (TRACE_LF_OK | TRACE_LF_ERR)) &&
                      !(l->flags & (TRACE_LF_CONT | TRACE_LF_DATA));
-        if (!first) { /* a further line of the reply in progress */
-            if (last_reply != SIZE_MAX && last_reply < max) {
-                more++;
-                if (a[i] > out[last_reply].last) out[last_reply].last = a[i];
+        if (!first) {
+            /* A further line of the reply in progress (CONT, DATA), or
+             * data before a reply (IMAP's untagged lines, RFC 3501 §2.2.2):
+             * the open command's. Before any command: the greeting. */
+            size_t to = (l->flags & (TRACE_LF_CONT | TRACE_LF_DATA)) || !qn ? last_reply
+                                                                            : open_q[qh];
+            if (to == SIZE_MAX) {
+                last_reply = n;
+                ui_crow_add(out, max, &n, UI_CR_GREETING, a[i], text);
+            } else if (to < max) {
+                out[to].more++;
+                if (a[i] > out[to].last) out[to].last = a[i];
             }
             continue;
         }
-        if (more && last_reply != SIZE_MAX && out[last_reply].kind != UI_CR_TXN) {
-            char t[40];
-            snprintf(t, sizeof t, " (+%u lines)", more);
-            ui_crow_cat(out, max, last_reply, out[last_reply].last, t);
-        }
-        more = 0;
         size_t row;
         if ((l->flags & TRACE_LF_DATA_END) && txn != SIZE_MAX) {
             row = txn;
@@ -354,10 +357,11 @@ size_t ui_conn_rows(const struct ui_model *m, uint32_t conn, struct ui_crow *out
         }
         last_reply = row;
     }
-    if (more && last_reply != SIZE_MAX && last_reply < max && out[last_reply].kind != UI_CR_TXN) {
+    for (size_t i = 0; i < n && i < max; i++) {
+        if (!out[i].more || out[i].kind == UI_CR_TXN) continue;
         char t[40];
-        snprintf(t, sizeof t, " (+%u lines)", more);
-        ui_crow_cat(out, max, last_reply, out[last_reply].last, t);
+        snprintf(t, sizeof t, " (+%u line%s)", out[i].more, out[i].more == 1 ? "" : "s");
+        ui_crow_cat(out, max, i, out[i].last, t);
     }
     /* The close: the first CONN_CLOSED or CONN_RESET of conn after its
      * last line. */
@@ -453,9 +457,12 @@ void ui_tally_text(const struct ui_model *m, const struct ui_tally *t, char *buf
         o = snprintf(buf, len, "HTTP: %u request%s, one object each (%u response%s)",
                      t->requests, t->requests == 1 ? "" : "s", t->responses,
                      t->responses == 1 ? "" : "s");
-    else
-        o = snprintf(buf, len, "%s: %u command%s, %u message%s pulled", t->proto, t->requests,
+    else if (strcmp(t->proto, "POP3") == 0)
+        o = snprintf(buf, len, "POP3: %u command%s, %u message%s pulled (RETR)", t->requests,
                      t->requests == 1 ? "" : "s", t->pulled, t->pulled == 1 ? "" : "s");
+    else /* IMAP: a FETCH may pull parts of many messages */
+        o = snprintf(buf, len, "%s: %u command%s, %u FETCH", t->proto, t->requests,
+                     t->requests == 1 ? "" : "s", t->pulled);
     if (o < 0 || (size_t)o >= len) return;
     snprintf(buf + o, len - (size_t)o, ", %u connection%s (%s \xe2\x86\x92 %s)", t->conns,
              t->conns == 1 ? "" : "s", trace_host_name(m->tr, t->client),

@@ -33,14 +33,16 @@ void ui_d_whole_conn(struct ui_frame *f)
     size_t n = ui_conn_rows(m, conn, rows, UI_CONN_ROWS, &n_txn);
     if (n > UI_CONN_ROWS) n = UI_CONN_ROWS;
     char head[256];
+    const char *proto = "";
     if (n == 0) {
         snprintf(head, sizeof head, "Whole connection (W): no connection yet");
     } else {
         const struct trace_line *l0 = trace_as_line(trace_get(m->tr, m->conn_lines[m->conn_off[conn]]));
+        proto = trace_str(m->tr, l0->proto);
         uint32_t client = l0->side == 'C' ? l0->host : l0->peer;
         uint32_t server = l0->side == 'C' ? l0->peer : l0->host;
         snprintf(head, sizeof head, "Whole connection %u: %s %s \xe2\x86\x92 %s", conn,
-                 trace_str(m->tr, l0->proto), trace_host_name(m->tr, client),
+                 proto, trace_host_name(m->tr, client),
                  trace_host_name(m->tr, server));
     }
     ui_p_text_fit(g, UI_F_BOLD, px, f->c->text, r.x + pad, r.y + ui_px(f, 4), wmax, head);
@@ -64,17 +66,22 @@ void ui_d_whole_conn(struct ui_frame *f)
     }
     /* The connection's rows, then a summary; the current row kept in view. */
     size_t step = f->v->step, cur = SIZE_MAX;
-    unsigned syn = 0, fin = 0, quit = 0;
+    unsigned syn = 0, fin = 0, quit = 0, cmds = 0;
     for (size_t i = 0; i < n; i++) {
         if (step > rows[i].rec) cur = i;
         syn += rows[i].kind == UI_CR_OPEN;
         fin += rows[i].kind == UI_CR_CLOSE;
+        cmds += rows[i].kind == UI_CR_CMD || rows[i].kind == UI_CR_TXN;
         quit += strcmp(rows[i].verb, "QUIT") == 0;
     }
+    bool smtp = n && strcmp(proto, "SMTP") == 0;
     size_t vis = (size_t)((ty0 - ui_px(f, 8) - top) / lh);
     if (n && vis > 0) vis--; /* the summary line */
-    size_t first = 0;
-    if (cur != SIZE_MAX && vis && cur >= vis) first = cur - vis + 1;
+    size_t first = 0; /* the current row in the middle: what came and what comes */
+    if (cur != SIZE_MAX && n > vis) {
+        first = cur > vis / 2 ? cur - vis / 2 : 0;
+        if (first > n - vis) first = n - vis;
+    }
     float y = top;
     for (size_t i = first; i < n && i < first + vis; i++, y += lh) {
         bool happened = step > rows[i].rec, current = i == cur;
@@ -90,8 +97,12 @@ void ui_d_whole_conn(struct ui_frame *f)
     }
     if (n && vis) {
         char sum[160];
-        snprintf(sum, sizeof sum, "In all: %u SYN, %u mail transaction%s, %u QUIT, %u FIN", syn,
-                 n_txn, n_txn == 1 ? "" : "s", quit, fin);
+        if (smtp)
+            snprintf(sum, sizeof sum, "In all: %u SYN, %u mail transaction%s, %u QUIT, %u FIN",
+                     syn, n_txn, n_txn == 1 ? "" : "s", quit, fin);
+        else
+            snprintf(sum, sizeof sum, "In all: %u SYN, %u command%s, %u FIN", syn, cmds,
+                     cmds == 1 ? "" : "s", fin);
         ui_p_text_fit(g, UI_F_BOLD, px, f->c->server, r.x + pad, y + ui_px(f, 2), wmax, sum);
     }
     free(rows);

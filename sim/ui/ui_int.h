@@ -186,6 +186,7 @@ struct ui_crow {
     size_t rec;      /* the record the row begins with */
     size_t last;     /* the last record folded into it */
     char verb[16];   /* the typed verb of its command ("QUIT"), or "" */
+    unsigned more;   /* further lines of its reply (not shown) */
     char text[160];  /* "message 1: MAIL, RCPT, DATA, 15 lines -> 250 2.0.0 Ok: queued" */
 };
 /* The rows of connection conn, the whole of it (a row whose rec is at or

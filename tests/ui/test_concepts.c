@@ -258,6 +258,33 @@ static void test_whole_connection_rows(void **state)
     /* Not a connection: no rows. */
     assert_int_equal(ui_conn_rows(l.m, 0, rows, 64, &txn), 0);
     lesson_free(&l);
+
+    /* IMAP (lesson 10, the laptop): the untagged greeting is a row, each
+     * tagged command one row with its tagged reply; no transactions. */
+    lesson_load(&l, "scenarios/10-imap-folders.json");
+    size_t laptop = host_id(l.m, "bob-laptop");
+    uint32_t imap = 0;
+    for (size_t i = 0; i < l.m->n_lines && !imap; i++) {
+        const struct trace_line *ln = trace_as_line(trace_get(l.tr, l.m->lines[i]));
+        if (ln->host == laptop && strcmp(trace_str(l.tr, ln->proto), "IMAP") == 0) imap = ln->conn;
+    }
+    assert_true(imap != 0);
+    n = ui_conn_rows(l.m, imap, rows, 64, &txn);
+    assert_int_equal(txn, 0);
+    unsigned cmds = 0, greet = 0;
+    for (size_t i = 0; i < n; i++) {
+        greet += rows[i].kind == UI_CR_GREETING;
+        if (rows[i].kind != UI_CR_CMD) continue;
+        cmds++;
+        char want[16];
+        snprintf(want, sizeof want, "a%u ", cmds);
+        assert_true(strncmp(rows[i].text, want, strlen(want)) == 0);
+        snprintf(want, sizeof want, "\xe2\x86\x92 a%u OK", cmds);
+        assert_non_null(strstr(rows[i].text, want));
+    }
+    assert_int_equal(greet, 1);
+    assert_int_equal(cmds, 9);
+    lesson_free(&l);
 }
 
 static const struct ui_tally *tally_find(const struct ui_tally *t, size_t n, const char *proto)
