@@ -38,26 +38,27 @@ static void world_dns_send(struct world_dns_lookup *l);
 static void world_dns_finish(struct world_dns_lookup *l, const struct world_mx_result *r);
 
 /* The zone-file form of a parsed answer, as the trace wants it. */
-static void world_dns_answer_text(const struct dns_msg *m, char *buf, size_t cap)
+/* The answer's records as the trace keeps them: typed facts, rendered by
+ * the trace's own formatter. */
+static size_t world_dns_answer_rrs(const struct dns_msg *m, struct trace_dns_rr_in *out, size_t max)
 {
-    size_t o = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < m->an_count + m->ar_count && o < cap; i++) {
+    size_t n = 0;
+    for (size_t i = 0; i < m->an_count + m->ar_count && n < max; i++) {
         const struct dns_rr *r = i < m->an_count ? &m->an[i] : &m->ar[i - m->an_count];
-        int n;
-        if (r->type == DNS_T_MX)
-            n = snprintf(buf + o, cap - o, "%s%s. %u IN MX %u %s.", o ? "; " : "", r->name,
-                         (unsigned)r->ttl, (unsigned)r->pref, r->target);
-        else if (r->type == DNS_T_A)
-            n = snprintf(buf + o, cap - o, "%s%s. %u IN A %u.%u.%u.%u", o ? "; " : "", r->name,
-                         (unsigned)r->ttl, r->addr[0], r->addr[1], r->addr[2], r->addr[3]);
-        else
-            n = snprintf(buf + o, cap - o, "%s%s. %u IN %s", o ? "; " : "", r->name,
-                         (unsigned)r->ttl, dns_type_name(r->type));
-        if (n < 0) break;
-        o += (size_t)n;
+        struct trace_dns_rr_in *o = &out[n++];
+        memset(o, 0, sizeof *o);
+        o->name = r->name;
+        o->ttl = r->ttl;
+        o->type = r->type;
+        o->section = i < m->an_count ? TRACE_DNS_ANSWER : TRACE_DNS_ADDITIONAL;
+        if (r->type == DNS_T_MX) {
+            o->pref = r->pref;
+            o->exchange = r->target;
+        } else if (r->type == DNS_T_A) {
+            memcpy(o->addr, r->addr, 4);
+        }
     }
-    if (o == 0) snprintf(buf, cap, "%s", dns_rcode_name(m->rcode));
+    return n;
 }
 
 static void world_dns_server_recv(void *ctx, struct net *n, uint32_t host, uint16_t port,
@@ -143,11 +144,11 @@ static bool world_dns_name_eq(const char *a, const char *b)
 static void world_dns_on_answer(struct world_dns_lookup *l, const struct dns_msg *m)
 {
     struct world *w = l->w;
-    char text[600];
-    world_dns_answer_text(m, text, sizeof text);
+    struct trace_dns_rr_in rrs[DNS_RR_MAX * 2];
+    size_t n = world_dns_answer_rrs(m, rrs, MS_ARRAY_LEN(rrs));
     trace_add_dns_port(w->tr, evq_now(w->q), TR_DNS_ANSWER, l->host, l->local ? 0 : l->port,
                        l->local ? TRACE_NONE : (uint32_t)w->dns_host, l->qname, l->qtype,
-                       m->rcode, l->id, text);
+                       m->rcode, l->id, rrs, n);
     if (m->rcode == DNS_R_NXDOMAIN) {
         world_dns_fail(l, true, "DNS: no such domain %s (NXDOMAIN)", l->qname);
         return;
@@ -265,7 +266,7 @@ static void world_dns_send(struct world_dns_lookup *l)
     struct world *w = l->w;
     trace_add_dns_port(w->tr, evq_now(w->q), TR_DNS_QUESTION, l->host, l->local ? 0 : l->port,
                        l->local ? TRACE_NONE : (uint32_t)w->dns_host, l->qname, l->qtype, 0,
-                       l->id, NULL);
+                       l->id, NULL, 0);
     l->tries++;
     if (l->local) {
         l->timer = evq_after(w->q, 0, world_dns_local, l, 0, "DNS lookup");

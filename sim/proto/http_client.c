@@ -2,7 +2,7 @@
 #include "proto/http_client.h"
 
 #include "core/common.h"
-#include "proto/line.h"
+#include "proto/line_sess.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 
 #define HTTPC_PENDING 16
 #define HTTPC_EVQ 8
+#define HTTPC_OUT_MAX ((size_t)64 << 20) /* the output's ceiling: far above any request */
 
 static const char *const http_client_state_names[HTTP_C_COUNT] = {
     [HTTP_C_IDLE] = "idle",
@@ -38,8 +39,7 @@ struct http_client {
     enum http_client_state state;
     size_t max_body;
     char *user_agent;
-    struct line_reader rd;
-    struct line_log log; /* the lines read and written, with the states around them */
+    struct line_sess ss; /* reader, output, events, offsets, session log */
     /* outstanding requests, oldest first */
     struct http_pending pend[HTTPC_PENDING];
     size_t p_head, p_count;
@@ -54,12 +54,6 @@ struct http_client {
     bool resp_close;
     struct http_pending answered; /* request of the last RESPONSE event */
     bool resp_unpulled;
-    size_t in_total, line_start;
-    /* output */
-    char *out;
-    size_t out_len, out_off, out_cap;
-    /* events */
-    struct line_evq evq; /* of struct http_cqev */
 };
 
 static void httpc_enter_state(struct http_client *c, enum http_client_state to);
@@ -71,9 +65,8 @@ const char *http_client_state_name(enum http_client_state s)
 
 static struct http_cqev *httpc_push(struct http_client *c, enum http_cev_kind kind)
 {
-    struct http_cqev *q = line_evq_push(&c->evq);
-    assert(line_evq_count(&c->evq) <= HTTPC_EVQ); /* recv stops reading well before */
-    memset(q, 0, sizeof *q);
+    assert(line_sess_events(&c->ss) < HTTPC_EVQ); /* recv stops reading well before */
+    struct http_cqev *q = line_sess_event(&c->ss, sizeof *q);
     q->ev.kind = kind;
     q->ev.from = q->ev.to = c->state;
     return q;
@@ -81,7 +74,7 @@ static struct http_cqev *httpc_push(struct http_client *c, enum http_cev_kind ki
 
 bool http_client_event(struct http_client *c, struct http_client_event *ev)
 {
-    const struct http_cqev *q = line_evq_take(&c->evq);
+    const struct http_cqev *q = line_sess_take(&c->ss, sizeof *q);
     if (!q) return false;
     *ev = q->ev;
     ev->text = q->text;
@@ -92,28 +85,13 @@ bool http_client_event(struct http_client *c, struct http_client_event *ev)
 /* The only place the state changes. */
 static void httpc_enter_state(struct http_client *c, enum http_client_state to)
 {
-    line_log_state(&c->log, (int)to, NULL);
+    line_sess_enter(&c->ss, (int)to, NULL);
     c->state = to;
 }
 
 static void httpc_out(struct http_client *c, const char *p, size_t n)
 {
-    if (c->out_off > 0) {
-        memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
-        c->out_len -= c->out_off;
-        c->out_off = 0;
-    }
-    if (c->out_len + n > c->out_cap) {
-        size_t cap = c->out_cap ? c->out_cap : 1024;
-        while (cap < c->out_len + n)
-            cap *= 2;
-        c->out = ms_xrealloc(c->out, cap);
-        c->out_cap = cap;
-    }
-    if (n == 0) return; /* memcpy with a NULL source is undefined even for 0 bytes */
-    memcpy(c->out + c->out_len, p, n);
-    c->out_len += n;
-    line_log_out(&c->log, p, n);
+    line_sess_write(&c->ss, p, n);
 }
 
 static void httpc_outs(struct http_client *c, const char *s)
@@ -144,7 +122,7 @@ static void httpc_fail(struct http_client *c, const char *fmt, ...)
     vsnprintf(q->text, sizeof q->text, fmt, ap);
     va_end(ap);
     q->ev.from = from;
-    q->ev.offset = c->line_start;
+    q->ev.offset = c->ss.line_off;
     struct http_cqev *d = httpc_push(c, HTTP_CEV_CLOSE);
     d->ev.from = from;
     snprintf(d->text, sizeof d->text, "protocol error");
@@ -184,7 +162,7 @@ bool http_client_request(struct http_client *c, const char *method, const char *
             close = true;
         }
     }
-    line_log_mark_out(&c->log, 0, 0, method);
+    line_log_mark_out(&c->ss.log, 0, 0, method);
     httpc_outs(c, method);
     httpc_outs(c, " ");
     httpc_outs(c, target);
@@ -210,16 +188,16 @@ bool http_client_request(struct http_client *c, const char *method, const char *
         httpc_outs(c, cl);
     }
     httpc_outs(c, "\r\n");
-    line_log_mark_out(&c->log, LINE_F_DATA, 0, NULL); /* a form: text */
+    line_log_mark_out(&c->ss.log, LINE_F_DATA, 0, NULL); /* a form: text */
     if (body_len > 0) httpc_out(c, body, body_len);
-    line_log_cut(&c->log, 1);
+    line_log_cut(&c->ss.log, 1);
     struct http_pending *p = &c->pend[(c->p_head + c->p_count++) % HTTPC_PENDING];
     memcpy(p->method, method, ml + 1);
     p->target = ms_xstrdup(target);
     p->close = close;
     if (close) c->closing = true;
     if (c->state == HTTP_C_IDLE) httpc_enter_state(c, HTTP_C_STATUS_LINE);
-    line_log_settle(&c->log);
+    line_log_settle(&c->ss.log);
     return true;
 }
 
@@ -260,17 +238,17 @@ static void httpc_on_status_line(struct http_client *c, const char *l, size_t le
     memcpy(c->reason, rp, rl);
     c->reason[rl] = '\0';
     httpc_response_begin(c);
-    line_log_note_in(&c->log, c->pend[c->p_head].method, strlen(c->pend[c->p_head].method), 0);
-    line_log_note_reply(&c->log, (unsigned)c->status, c->status < 400 ? LINE_F_OK : LINE_F_ERR);
-    line_log_mark_in(&c->log, LINE_F_CONT, 0, NULL); /* the fields */
+    line_log_note_in(&c->ss.log, c->pend[c->p_head].method, strlen(c->pend[c->p_head].method), 0);
+    line_log_note_reply(&c->ss.log, (unsigned)c->status, c->status < 400 ? LINE_F_OK : LINE_F_ERR);
+    line_log_mark_in(&c->ss.log, LINE_F_CONT, 0, NULL); /* the fields */
     httpc_enter_state(c, HTTP_C_HEADERS);
 }
 
 static void httpc_response_done(struct http_client *c)
 {
     enum http_client_state from = c->state;
-    line_log_cut(&c->log, 0); /* a body's last line may have no end */
-    line_log_mark_in(&c->log, 0, 0, NULL);
+    line_log_cut(&c->ss.log, 0); /* a body's last line may have no end */
+    line_log_mark_in(&c->ss.log, 0, 0, NULL);
     free(c->answered.target);
     c->answered = c->pend[c->p_head];
     c->pend[c->p_head].target = NULL;
@@ -336,12 +314,12 @@ static void httpc_on_headers_end(struct http_client *c)
     }
     const char *type = http_fields_get(&c->fields, "Content-Type", NULL);
     bool text = type && strncmp(type, "text/", 5) == 0;
-    line_log_mark_in(&c->log, LINE_F_DATA | LINE_F_CONT, 0, NULL);
+    line_log_mark_in(&c->ss.log, LINE_F_DATA | LINE_F_CONT, 0, NULL);
     if (!text && want > 0) {
         char note[96];
         snprintf(note, sizeof note, "[%llu bytes of %.60s]", (unsigned long long)want,
                  type && *type ? type : "data");
-        line_log_opaque(&c->log, 0, want, note);
+        line_log_opaque(&c->ss.log, 0, want, note);
     }
     if (!cl) { /* §6.3 rule 8: the body ends with the connection */
         c->closing = true;
@@ -398,78 +376,71 @@ static void httpc_body_append(struct http_client *c, const char *p, size_t n)
     c->body_len += n;
 }
 
+static bool httpc_can_read(void *eng)
+{
+    const struct http_client *c = eng;
+    return !(c->state == HTTP_C_FAILED || c->state == HTTP_C_CLOSED || c->resp_unpulled ||
+             line_sess_events(&c->ss) > HTTPC_EVQ - 4);
+}
+
+/* A response body (RFC 9112 §6.3), and bytes no request asked for. */
+static size_t httpc_raw(void *eng, const char *in, size_t len)
+{
+    struct http_client *c = eng;
+    if (c->state == HTTP_C_IDLE) {
+        c->ss.line_off = c->ss.in_total;
+        httpc_fail(c, "response without a request");
+        return 0;
+    }
+    if (c->state != HTTP_C_BODY && c->state != HTTP_C_BODY_EOF) return SIZE_MAX;
+    size_t take = len;
+    if (c->state == HTTP_C_BODY && take > c->body_want - c->body_len) take = c->body_want - c->body_len;
+    if (c->state == HTTP_C_BODY_EOF && c->body_len + take > c->max_body) {
+        c->ss.line_off = c->ss.in_total;
+        httpc_fail(c, "response body over %zu octets", c->max_body);
+        return 0;
+    }
+    line_sess_raw(&c->ss, in, take, 0); /* marked as data where the body began */
+    httpc_body_append(c, in, take);
+    if (c->state == HTTP_C_BODY && c->body_len == c->body_want) httpc_response_done(c);
+    return take;
+}
+
+/* A status line or a field line; errors point at its first byte. */
+static void httpc_line(void *eng, enum line_status st, const char *l, size_t n, bool more)
+{
+    struct http_client *c = eng;
+    (void)more;
+    if (st == LINE_TOO_LONG) {
+        httpc_fail(c, "line longer than %d octets", HTTP_LINE_MAX);
+    } else {
+        httpc_on_line(c, l, n, line_has_bare_eol(&c->ss.rd) || line_has_nul(&c->ss.rd));
+    }
+}
+
+static const struct line_proto httpc_proto = {httpc_can_read, httpc_raw, httpc_line};
+
 size_t http_client_recv(struct http_client *c, const char *in, size_t len)
 {
-    size_t i = 0;
-    while (i < len) {
-        if (c->state == HTTP_C_FAILED || c->state == HTTP_C_CLOSED || c->resp_unpulled ||
-            line_evq_count(&c->evq) > HTTPC_EVQ - 4) {
-            break;
-        }
-        if (c->state == HTTP_C_IDLE) {
-            c->line_start = c->in_total;
-            httpc_fail(c, "response without a request");
-            break;
-        }
-        if (c->state == HTTP_C_BODY || c->state == HTTP_C_BODY_EOF) {
-            size_t take = len - i;
-            if (c->state == HTTP_C_BODY && take > c->body_want - c->body_len) {
-                take = c->body_want - c->body_len;
-            }
-            if (c->state == HTTP_C_BODY_EOF && c->body_len + take > c->max_body) {
-                c->line_start = c->in_total;
-                httpc_fail(c, "response body over %zu octets", c->max_body);
-                break;
-            }
-            line_log_in(&c->log, in + i, take);
-            httpc_body_append(c, in + i, take);
-            i += take;
-            c->in_total += take;
-            if (c->state == HTTP_C_BODY && c->body_len == c->body_want) httpc_response_done(c);
-            continue;
-        }
-        enum line_status st;
-        size_t k = line_feed(&c->rd, in + i, len - i, &st);
-        line_log_in(&c->log, in + i, k);
-        i += k;
-        c->in_total += k;
-        if (st == LINE_NONE) continue;
-        size_t start = c->line_start;
-        c->line_start = c->in_total;
-        size_t save = c->line_start;
-        c->line_start = start;
-        if (st == LINE_TOO_LONG) {
-            httpc_fail(c, "line longer than %d octets", HTTP_LINE_MAX);
-        } else {
-            size_t n;
-            const char *l = line_get(&c->rd, &n);
-            httpc_on_line(c, l, n, line_has_bare_eol(&c->rd) || line_has_nul(&c->rd));
-        }
-        c->line_start = save;
-    }
-    line_log_settle(&c->log);
+    size_t i = line_sess_recv(&c->ss, &httpc_proto, c, in, len);
+    line_log_settle(&c->ss.log);
     return i;
 }
 
 size_t http_client_out(struct http_client *c, const char **out)
 {
-    *out = c->out ? c->out + c->out_off : "";
-    return c->out_len - c->out_off;
+    return line_sess_out(&c->ss, out);
 }
 
 void http_client_out_done(struct http_client *c, size_t n)
 {
-    assert(n <= c->out_len - c->out_off);
-    c->out_off += n;
-    if (c->out_off == c->out_len) c->out_off = c->out_len = 0;
-    line_log_sent(&c->log, n);
-    line_log_settle(&c->log);
+    assert(n <= line_sess_pending(&c->ss));
+    line_sess_out_done(&c->ss, n);
 }
 
 struct line_log *http_client_log(struct http_client *c)
 {
-    line_log_enable(&c->log, c->out ? c->out + c->out_off : "", c->out_len - c->out_off);
-    return &c->log;
+    return line_sess_log(&c->ss);
 }
 
 void http_client_closed(struct http_client *c)
@@ -477,7 +448,7 @@ void http_client_closed(struct http_client *c)
     if (c->state == HTTP_C_FAILED || c->state == HTTP_C_CLOSED) return;
     if (c->state == HTTP_C_BODY_EOF) { /* §6.3 rule 8: the close ends the body */
         httpc_response_done(c);
-        line_log_settle(&c->log);
+        line_log_settle(&c->ss.log);
         return;
     }
     if (c->state == HTTP_C_IDLE) {
@@ -487,21 +458,21 @@ void http_client_closed(struct http_client *c)
         snprintf(d->text, sizeof d->text, "closed by the server");
         return;
     }
-    c->line_start = c->in_total;
+    c->ss.line_off = c->ss.in_total;
     if (c->state == HTTP_C_BODY) {
         httpc_fail(c, "connection closed after %zu of %zu body octets", c->body_len, c->body_want);
     } else {
         httpc_fail(c, "connection closed with %zu requests unanswered", c->p_count);
     }
-    line_log_settle(&c->log);
+    line_log_settle(&c->ss.log);
 }
 
 void http_client_timeout(struct http_client *c)
 {
     if (c->state == HTTP_C_IDLE || c->state == HTTP_C_CLOSED || c->state == HTTP_C_FAILED) return;
-    c->line_start = c->in_total;
+    c->ss.line_off = c->ss.in_total;
     httpc_fail(c, "no response in state %s", http_client_state_name(c->state));
-    line_log_settle(&c->log);
+    line_log_settle(&c->ss.log);
 }
 
 enum http_client_state http_client_state(const struct http_client *c)
@@ -521,10 +492,18 @@ struct http_client *http_client_new(const struct http_client_cfg *cfg)
     const char *ua = cfg ? cfg->user_agent : NULL;
     if (ua && *ua && strlen(ua) < 128 && http_value_ok(ua, strlen(ua)))
         c->user_agent = ms_xstrdup(ua);
-    line_init(&c->rd, HTTP_LINE_MAX);
-    line_log_init(&c->log, http_client_state_names, HTTP_C_COUNT, HTTP_C_IDLE);
-    line_evq_init(&c->evq, sizeof(struct http_cqev), HTTPC_EVQ);
-    c->log.lf_ends = true; /* a text body's lines may end with LF alone */
+    const struct line_sess_cfg sc = {
+        .line_max = HTTP_LINE_MAX,
+        .out_init = 1024,
+        .out_max = HTTPC_OUT_MAX,
+        .ev_size = sizeof(struct http_cqev),
+        .ev_cap = HTTPC_EVQ,
+        .state_names = http_client_state_names,
+        .n_states = HTTP_C_COUNT,
+        .initial = HTTP_C_IDLE,
+    };
+    line_sess_init(&c->ss, &sc);
+    c->ss.log.lf_ends = true; /* a text body's lines may end with LF alone */
     httpc_enter_state(c, HTTP_C_IDLE);
     return c;
 }
@@ -532,13 +511,10 @@ struct http_client *http_client_new(const struct http_client_cfg *cfg)
 void http_client_free(struct http_client *c)
 {
     if (!c) return;
-    line_free(&c->rd);
-    line_log_free(&c->log);
-    line_evq_free(&c->evq);
+    line_sess_free(&c->ss);
     httpc_drop_pending(c);
     free(c->answered.target);
     free(c->user_agent);
     free(c->body);
-    free(c->out);
     free(c);
 }

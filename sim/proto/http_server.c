@@ -2,7 +2,7 @@
 #include "proto/http_server.h"
 
 #include "core/common.h"
-#include "proto/line.h"
+#include "proto/line_sess.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #define HTTP_METHOD_MAX 16
 #define HTTP_EVQ 16
 #define HTTP_OUT_HIGH 65536 /* stop reading requests while this much is unsent (X5) */
+#define HTTP_OUT_MAX ((size_t)64 << 20) /* the output's ceiling: far above any webmail response */
 
 static const char *const http_server_state_names[HTTP_S_COUNT] = {
     [HTTP_S_REQUEST_LINE] = "request-line",
@@ -32,8 +33,7 @@ struct http_server {
     enum http_server_state state;
     size_t max_body;
     char *server_name;
-    struct line_reader rd;
-    struct line_log log; /* the lines read and written, with the states around them */
+    struct line_sess ss; /* reader, output, events, offsets, session log */
     /* the request being read */
     char method[HTTP_METHOD_MAX + 1];
     char *target;
@@ -43,13 +43,7 @@ struct http_server {
     char *body;
     size_t body_len, body_want;
     bool keep_alive, head;
-    bool partial; /* bytes of a request have arrived */
-    size_t in_total, line_start;
-    /* output */
-    char *out;
-    size_t out_len, out_off, out_cap;
-    /* events */
-    struct line_evq evq; /* of struct http_sqev */
+    bool partial; /* a line of a request has arrived (a partial one is in ss.rd) */
 };
 
 static void http_enter_state(struct http_server *s, enum http_server_state to);
@@ -61,9 +55,8 @@ const char *http_server_state_name(enum http_server_state st)
 
 static struct http_sqev *http_push(struct http_server *s, enum http_sev_kind kind)
 {
-    struct http_sqev *q = line_evq_push(&s->evq); /* at most 3 per request */
-    assert(line_evq_count(&s->evq) <= HTTP_EVQ); /* recv stops reading well before */
-    memset(q, 0, sizeof *q);
+    assert(line_sess_events(&s->ss) < HTTP_EVQ); /* at most 3 per request; recv stops well before */
+    struct http_sqev *q = line_sess_event(&s->ss, sizeof *q);
     q->ev.kind = kind;
     q->ev.from = q->ev.to = s->state;
     return q;
@@ -71,7 +64,7 @@ static struct http_sqev *http_push(struct http_server *s, enum http_sev_kind kin
 
 bool http_server_event(struct http_server *s, struct http_server_event *ev)
 {
-    const struct http_sqev *q = line_evq_take(&s->evq);
+    const struct http_sqev *q = line_sess_take(&s->ss, sizeof *q);
     if (!q) return false;
     *ev = q->ev;
     ev->text = q->text;
@@ -81,40 +74,21 @@ bool http_server_event(struct http_server *s, struct http_server_event *ev)
 /* The only place the state changes. */
 static void http_enter_state(struct http_server *s, enum http_server_state to)
 {
-    line_log_state(&s->log, (int)to, NULL);
+    line_sess_enter(&s->ss, (int)to, NULL);
     s->state = to;
 }
 
 /* ---- output ------------------------------------------------------------------ */
 
-static void http_out_reserve(struct http_server *s, size_t n)
-{
-    if (s->out_off > 0) {
-        memmove(s->out, s->out + s->out_off, s->out_len - s->out_off);
-        s->out_len -= s->out_off;
-        s->out_off = 0;
-    }
-    if (s->out_len + n > s->out_cap) {
-        size_t cap = s->out_cap ? s->out_cap : 1024;
-        while (cap < s->out_len + n)
-            cap *= 2;
-        s->out = ms_xrealloc(s->out, cap);
-        s->out_cap = cap;
-    }
-}
-
 static void http_out_write(struct http_server *s, const char *p, size_t n)
 {
-    http_out_reserve(s, n);
-    memcpy(s->out + s->out_len, p, n);
-    s->out_len += n;
-    line_log_out(&s->log, p, n);
+    line_sess_write(&s->ss, p, n);
 }
 
 /* Mark the response about to be written: its status line and fields. */
 static void http_log_response(struct http_server *s, int status)
 {
-    line_log_mark_out(&s->log, status < 400 ? LINE_F_OK : LINE_F_ERR, (unsigned)status, s->method);
+    line_log_mark_out(&s->ss.log, status < 400 ? LINE_F_OK : LINE_F_ERR, (unsigned)status, s->method);
 }
 
 /* Write a response body: text as lines, anything else as one note. */
@@ -122,14 +96,14 @@ static void http_out_body(struct http_server *s, const char *type, const char *b
 {
     bool text = type && (strncmp(type, "text/", 5) == 0 ||
                          strncmp(type, "application/x-www-form-urlencoded", 33) == 0);
-    if (s->log.on && !text) {
+    if (s->ss.log.on && !text) {
         char note[96];
         snprintf(note, sizeof note, "[%zu bytes of %.60s]", n, type && *type ? type : "data");
-        line_log_opaque(&s->log, 1, n, note);
+        line_log_opaque(&s->ss.log, 1, n, note);
     }
-    line_log_mark_out(&s->log, LINE_F_DATA | LINE_F_CONT, 0, NULL);
+    line_log_mark_out(&s->ss.log, LINE_F_DATA | LINE_F_CONT, 0, NULL);
     http_out_write(s, body, n);
-    line_log_cut(&s->log, 1);
+    line_log_cut(&s->ss.log, 1);
 }
 
 static void http_out_fmt(struct http_server *s, const char *fmt, ...) MS_PRINTF(2, 3);
@@ -146,23 +120,18 @@ static void http_out_fmt(struct http_server *s, const char *fmt, ...)
 
 size_t http_server_out(struct http_server *s, const char **out)
 {
-    *out = s->out ? s->out + s->out_off : "";
-    return s->out_len - s->out_off;
+    return line_sess_out(&s->ss, out);
 }
 
 void http_server_out_done(struct http_server *s, size_t n)
 {
-    assert(n <= s->out_len - s->out_off);
-    s->out_off += n;
-    if (s->out_off == s->out_len) s->out_off = s->out_len = 0;
-    line_log_sent(&s->log, n);
-    line_log_settle(&s->log);
+    assert(n <= line_sess_pending(&s->ss));
+    line_sess_out_done(&s->ss, n);
 }
 
 struct line_log *http_server_log(struct http_server *s)
 {
-    line_log_enable(&s->log, s->out ? s->out + s->out_off : "", s->out_len - s->out_off);
-    return &s->log;
+    return line_sess_log(&s->ss);
 }
 
 /* ---- request handling ------------------------------------------------------------ */
@@ -203,7 +172,7 @@ static void http_fail(struct http_server *s, int status, const char *why)
     q->ev.from = from;
     q->ev.to = s->state;
     q->ev.status = status;
-    q->ev.offset = s->line_start;
+    q->ev.offset = s->ss.line_off;
     snprintf(q->text, sizeof q->text, "%s", why);
     struct http_sqev *c = http_push(s, HTTP_EV_CLOSE);
     c->ev.from = from;
@@ -350,7 +319,7 @@ static void http_on_line(struct http_server *s, const char *l, size_t len, bool 
             return;
         }
         http_on_request_line(s, l, len);
-        if (s->method[0]) line_log_note_in(&s->log, s->method, strlen(s->method), 0);
+        if (s->method[0]) line_log_note_in(&s->ss.log, s->method, strlen(s->method), 0);
         return;
     }
     /* HTTP_S_HEADERS */
@@ -382,55 +351,54 @@ static void http_on_line(struct http_server *s, const char *l, size_t len, bool 
     }
 }
 
+static bool http_can_read(void *eng)
+{
+    const struct http_server *s = eng;
+    if (s->state == HTTP_S_HANDLER || s->state == HTTP_S_CLOSING || s->state == HTTP_S_CLOSED)
+        return false;
+    if (s->state == HTTP_S_REQUEST_LINE && line_sess_pending(&s->ss) > HTTP_OUT_HIGH) return false;
+    return line_sess_events(&s->ss) <= HTTP_EVQ - 8; /* events not pulled yet */
+}
+
+/* A request body (RFC 9112 §6.3: Content-Length octets), not lines. */
+static size_t http_raw(void *eng, const char *in, size_t len)
+{
+    struct http_server *s = eng;
+    if (s->state != HTTP_S_BODY) return SIZE_MAX;
+    size_t take = s->body_want - s->body_len;
+    if (take > len) take = len;
+    line_sess_raw(&s->ss, in, take, LINE_F_DATA);
+    if (s->body_len + take == s->body_want) line_log_cut(&s->ss.log, 0);
+    memcpy(s->body + s->body_len, in, take);
+    s->body_len += take;
+    s->ss.line_off = s->ss.in_total; /* errors after the body point past it */
+    if (s->body_len == s->body_want) http_request_ready(s);
+    return take;
+}
+
+static void http_line(void *eng, enum line_status st, const char *l, size_t n, bool more)
+{
+    struct http_server *s = eng;
+    (void)more;
+    s->partial = true;
+    if (st == LINE_TOO_LONG) {
+        if (s->state == HTTP_S_REQUEST_LINE)
+            http_fail(s, 414, "request line too long");
+        else
+            http_fail(s, 431, "header field line too long");
+    } else {
+        bool bad = line_has_bare_eol(&s->ss.rd) || line_has_nul(&s->ss.rd);
+        http_on_line(s, l, n, bad);
+        if (s->state == HTTP_S_REQUEST_LINE && n == 0) s->partial = false;
+    }
+}
+
+static const struct line_proto http_proto = {http_can_read, http_raw, http_line};
+
 size_t http_server_recv(struct http_server *s, const char *in, size_t len)
 {
-    size_t i = 0;
-    while (i < len) {
-        if (s->state == HTTP_S_HANDLER || s->state == HTTP_S_CLOSING || s->state == HTTP_S_CLOSED)
-            break;
-        if (s->state == HTTP_S_REQUEST_LINE && s->out_len - s->out_off > HTTP_OUT_HIGH) break;
-        if (line_evq_count(&s->evq) > HTTP_EVQ - 8) break; /* events not pulled yet */
-        if (s->state == HTTP_S_BODY) {
-            size_t take = s->body_want - s->body_len;
-            if (take > len - i) take = len - i;
-            line_log_mark_in(&s->log, LINE_F_DATA, 0, NULL);
-            line_log_in(&s->log, in + i, take);
-            line_log_mark_in(&s->log, 0, 0, NULL);
-            if (s->body_len + take == s->body_want) line_log_cut(&s->log, 0);
-            memcpy(s->body + s->body_len, in + i, take);
-            s->body_len += take;
-            i += take;
-            s->in_total += take;
-            s->line_start = s->in_total; /* errors after the body point past it */
-            if (s->body_len == s->body_want) http_request_ready(s);
-            continue;
-        }
-        enum line_status st;
-        size_t k = line_feed(&s->rd, in + i, len - i, &st);
-        line_log_in(&s->log, in + i, k);
-        i += k;
-        s->in_total += k;
-        s->partial = true;
-        if (st == LINE_NONE) continue;
-        size_t start = s->line_start;
-        s->line_start = s->in_total;
-        size_t save = s->line_start;
-        s->line_start = start;
-        if (st == LINE_TOO_LONG) {
-            if (s->state == HTTP_S_REQUEST_LINE)
-                http_fail(s, 414, "request line too long");
-            else
-                http_fail(s, 431, "header field line too long");
-        } else {
-            size_t n;
-            const char *l = line_get(&s->rd, &n);
-            bool bad = line_has_bare_eol(&s->rd) || line_has_nul(&s->rd);
-            http_on_line(s, l, n, bad);
-            if (s->state == HTTP_S_REQUEST_LINE && n == 0) s->partial = false;
-        }
-        s->line_start = save;
-    }
-    line_log_settle(&s->log);
+    size_t i = line_sess_recv(&s->ss, &http_proto, s, in, len);
+    line_log_settle(&s->ss.log);
     return i;
 }
 
@@ -457,8 +425,8 @@ bool http_server_respond(struct http_server *s, int status, const struct http_he
             struct http_sqev *c = http_push(s, HTTP_EV_CLOSE);
             snprintf(c->text, sizeof c->text, "bad response header");
             http_request_reset(s);
-            line_log_cut(&s->log, 1);
-            line_log_settle(&s->log);
+            line_log_cut(&s->ss.log, 1);
+            line_log_settle(&s->ss.log);
             return false;
         }
     }
@@ -501,7 +469,7 @@ bool http_server_respond(struct http_server *s, int status, const struct http_he
         c->ev.from = from;
         snprintf(c->text, sizeof c->text, "Connection: close");
     }
-    line_log_settle(&s->log);
+    line_log_settle(&s->ss.log);
     return true;
 }
 
@@ -510,21 +478,21 @@ void http_server_timeout(struct http_server *s)
     if (s->state == HTTP_S_CLOSED || s->state == HTTP_S_HANDLER) return;
     if (s->state == HTTP_S_CLOSING) {
         http_enter_state(s, HTTP_S_CLOSED);
-        line_log_settle(&s->log);
+        line_log_settle(&s->ss.log);
         return;
     }
-    if (s->state == HTTP_S_REQUEST_LINE && !s->partial) { /* idle keep-alive */
+    if (s->state == HTTP_S_REQUEST_LINE && !s->partial && !line_partial(&s->ss.rd)) { /* idle keep-alive */
         enum http_server_state from = s->state;
         http_enter_state(s, HTTP_S_CLOSED);
         struct http_sqev *c = http_push(s, HTTP_EV_CLOSE);
         c->ev.from = from;
         snprintf(c->text, sizeof c->text, "idle timeout");
-        line_log_settle(&s->log);
+        line_log_settle(&s->ss.log);
         return;
     }
-    s->line_start = s->in_total;
+    s->ss.line_off = s->ss.in_total;
     http_fail(s, 408, s->state == HTTP_S_BODY ? "request body incomplete" : "request incomplete");
-    line_log_settle(&s->log);
+    line_log_settle(&s->ss.log);
 }
 
 void http_server_closed(struct http_server *s)
@@ -532,13 +500,12 @@ void http_server_closed(struct http_server *s)
     if (s->state == HTTP_S_CLOSED) return;
     enum http_server_state from = s->state;
     http_enter_state(s, HTTP_S_CLOSED);
-    s->out_len = s->out_off = 0;
-    line_log_drop_unsent(&s->log);
+    line_sess_out_drop(&s->ss);
     http_request_reset(s);
     struct http_sqev *c = http_push(s, HTTP_EV_CLOSE);
     c->ev.from = from;
     snprintf(c->text, sizeof c->text, "connection closed by client");
-    line_log_settle(&s->log);
+    line_log_settle(&s->ss.log);
 }
 
 enum http_server_state http_server_state(const struct http_server *s)
@@ -548,7 +515,7 @@ enum http_server_state http_server_state(const struct http_server *s)
 
 bool http_server_done(const struct http_server *s)
 {
-    return (s->state == HTTP_S_CLOSING || s->state == HTTP_S_CLOSED) && s->out_len == s->out_off;
+    return (s->state == HTTP_S_CLOSING || s->state == HTTP_S_CLOSED) && line_sess_pending(&s->ss) == 0;
 }
 
 struct http_server *http_server_new(const struct http_server_cfg *cfg)
@@ -558,10 +525,18 @@ struct http_server *http_server_new(const struct http_server_cfg *cfg)
     const char *sn = cfg ? cfg->server_name : NULL;
     if (sn && *sn && strlen(sn) < 128 && http_value_ok(sn, strlen(sn)))
         s->server_name = ms_xstrdup(sn);
-    line_init(&s->rd, HTTP_LINE_MAX);
-    line_log_init(&s->log, http_server_state_names, HTTP_S_COUNT, HTTP_S_REQUEST_LINE);
-    line_evq_init(&s->evq, sizeof(struct http_sqev), HTTP_EVQ);
-    s->log.lf_ends = true; /* a text body's lines may end with LF alone */
+    const struct line_sess_cfg sc = {
+        .line_max = HTTP_LINE_MAX,
+        .out_init = 1024,
+        .out_max = HTTP_OUT_MAX,
+        .ev_size = sizeof(struct http_sqev),
+        .ev_cap = HTTP_EVQ,
+        .state_names = http_server_state_names,
+        .n_states = HTTP_S_COUNT,
+        .initial = HTTP_S_REQUEST_LINE,
+    };
+    line_sess_init(&s->ss, &sc);
+    s->ss.log.lf_ends = true; /* a text body's lines may end with LF alone */
     http_enter_state(s, HTTP_S_REQUEST_LINE);
     return s;
 }
@@ -569,12 +544,9 @@ struct http_server *http_server_new(const struct http_server_cfg *cfg)
 void http_server_free(struct http_server *s)
 {
     if (!s) return;
-    line_free(&s->rd);
-    line_log_free(&s->log);
-    line_evq_free(&s->evq);
+    line_sess_free(&s->ss);
     free(s->server_name);
     free(s->target);
     free(s->body);
-    free(s->out);
     free(s);
 }

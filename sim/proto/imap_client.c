@@ -8,11 +8,12 @@
 
 #include "core/common.h"
 #include "proto/imap_parse.h"
-#include "proto/line.h"
+#include "proto/line_sess.h"
 
 #define IMAPC_QUEUE 32
 #define IMAPC_SPLITS 8
-#define IMAPC_EVENTS 4096
+#define IMAPC_EVENTS 4096 /* the ring grows to this, then drops the oldest */
+#define IMAPC_OUT_MAX ((size_t)64 << 20) /* the output's ceiling: far above an APPEND's literal */
 
 static const char *const imapc_state_names[IMAPC_S_COUNT] = {
     "greeting", "not authenticated", "authenticated", "selected", "logout", "closed",
@@ -34,10 +35,9 @@ struct imapc_ev {
 struct imap_client {
     struct imap_client_cfg cfg;
     enum imap_client_state state;
-    struct line_reader lr;
+    struct line_sess ss;          /* reader, output, events, session log */
     struct imap_buf resp;
     uint64_t lit_left;
-    struct imap_buf out;
     struct imapc_action q[IMAPC_QUEUE];
     size_t qhead, qn;
     bool inflight;
@@ -49,10 +49,6 @@ struct imap_client {
     bool idling;                  /* IDLE answered by "+", DONE not yet sent (RFC 2177) */
     char tag_prefix[4];
     unsigned tag_digits;
-    struct line_log log;          /* the lines read and written, with the states around them */
-    size_t out_logged;            /* bytes of out already handed to the log */
-    struct imapc_ev *evs;
-    size_t ev_head, ev_n, ev_cap;
     char *last_data;
 };
 
@@ -80,28 +76,35 @@ struct imap_client *imap_client_new(const struct imap_client_cfg *cfg)
     if (cfg) c->cfg = *cfg;
     if (!c->cfg.max_line) c->cfg.max_line = 64 * 1024;
     if (!c->cfg.max_literal) c->cfg.max_literal = 16 * 1024 * 1024;
-    line_init(&c->lr, c->cfg.max_line);
     c->state = IMAPC_S_GREETING;
+    const struct line_sess_cfg sc = {
+        .line_max = c->cfg.max_line,
+        .out_init = 1024,
+        .out_max = IMAPC_OUT_MAX,
+        .ev_size = sizeof(struct imapc_ev),
+        .ev_cap = 16,
+        .state_names = imapc_state_names,
+        .n_states = IMAPC_S_COUNT,
+        .initial = IMAPC_S_GREETING,
+    };
+    line_sess_init(&c->ss, &sc);
     c->next_tag = 1;
     snprintf(c->tag_prefix, sizeof c->tag_prefix, "%s", c->cfg.tag_prefix ? c->cfg.tag_prefix : "A");
     for (char *p = c->tag_prefix; *p; p++)
         if (!imap_is_atom_char((unsigned char)*p) || *p == '+') *p = 'A';
     c->tag_digits = c->cfg.tag_digits ? c->cfg.tag_digits : 3;
     if (c->tag_digits > 3) c->tag_digits = 3;
-    line_log_init(&c->log, imapc_state_names, IMAPC_S_COUNT, IMAPC_S_GREETING);
     return c;
 }
 
 void imap_client_free(struct imap_client *c)
 {
     if (!c) return;
-    line_free(&c->lr);
-    line_log_free(&c->log);
     imap_buf_free(&c->resp);
-    imap_buf_free(&c->out);
     for (size_t i = 0; i < c->qn; i++) free(c->q[(c->qhead + i) % IMAPC_QUEUE].text);
-    for (size_t i = 0; i < c->ev_n; i++) free(c->evs[(c->ev_head + i) % c->ev_cap].data);
-    free(c->evs);
+    for (size_t i = 0; i < line_sess_events(&c->ss); i++)
+        free(((struct imapc_ev *)line_sess_event_at(&c->ss, i, sizeof(struct imapc_ev)))->data);
+    line_sess_free(&c->ss);
     free(c->last_data);
     free(c);
 }
@@ -111,36 +114,18 @@ bool imap_client_idle(const struct imap_client *c) { return !c->inflight && c->q
 
 size_t imap_client_out(const struct imap_client *c, const char **out)
 {
-    *out = c->out.p;
-    return c->out.len;
-}
-
-/* Hand the output written since the last call to the session log. */
-static void imapc_log_sync(struct imap_client *c)
-{
-    if (c->out.len > c->out_logged) {
-        line_log_out(&c->log, c->out.p + c->out_logged, c->out.len - c->out_logged);
-        c->out_logged = c->out.len;
-    }
+    return line_sess_out(&c->ss, out);
 }
 
 void imap_client_out_done(struct imap_client *c, size_t n)
 {
-    imapc_log_sync(c);
-    if (n > c->out.len) n = c->out.len;
-    imap_buf_consume(&c->out, n);
-    c->out_logged -= n;
-    line_log_sent(&c->log, n);
-    line_log_settle(&c->log);
+    if (n > line_sess_pending(&c->ss)) n = line_sess_pending(&c->ss);
+    line_sess_out_done(&c->ss, n);
 }
 
 struct line_log *imap_client_log(struct imap_client *c)
 {
-    if (!c->log.on) {
-        line_log_enable(&c->log, c->out.p, c->out.len);
-        c->out_logged = c->out.len;
-    }
-    return &c->log;
+    return line_sess_log(&c->ss);
 }
 
 void imap_client_use_uid(struct imap_client *c, bool on) { c->uid = on; }
@@ -150,23 +135,11 @@ void imap_client_use_uid(struct imap_client *c, bool on) { c->uid = on; }
 static struct imap_client_event *imapc_push(struct imap_client *c, enum imap_client_event_kind k,
                                             const char *data, size_t dlen)
 {
-    if (c->ev_n == c->ev_cap) {
-        if (c->ev_cap == IMAPC_EVENTS) { /* caller is not pulling: drop the oldest */
-            free(c->evs[c->ev_head].data);
-            c->ev_head = (c->ev_head + 1) % c->ev_cap;
-            c->ev_n--;
-        } else {
-            size_t nc = c->ev_cap ? c->ev_cap * 2 : 16;
-            struct imapc_ev *ne = ms_xcalloc(nc, sizeof *ne);
-            for (size_t i = 0; i < c->ev_n; i++) ne[i] = c->evs[(c->ev_head + i) % c->ev_cap];
-            free(c->evs);
-            c->evs = ne;
-            c->ev_cap = nc;
-            c->ev_head = 0;
-        }
+    if (line_sess_events(&c->ss) == IMAPC_EVENTS) { /* caller is not pulling: drop the oldest */
+        struct imapc_ev *old = line_sess_pop(&c->ss);
+        free(old->data);
     }
-    struct imapc_ev *e = &c->evs[(c->ev_head + c->ev_n++) % c->ev_cap];
-    memset(e, 0, sizeof *e);
+    struct imapc_ev *e = line_sess_event(&c->ss, sizeof *e); /* the ring doubles up to IMAPC_EVENTS */
     e->ev.kind = k;
     e->ev.from = e->ev.to = c->state;
     if (data) {
@@ -183,13 +156,11 @@ bool imap_client_event(struct imap_client *c, struct imap_client_event *ev)
 {
     free(c->last_data);
     c->last_data = NULL;
-    if (!c->ev_n) return false;
-    struct imapc_ev *e = &c->evs[c->ev_head];
+    const struct imapc_ev *e = line_sess_pop(&c->ss);
+    if (!e) return false;
     *ev = e->ev;
     ev->data = e->data;
     c->last_data = e->data;
-    c->ev_head = (c->ev_head + 1) % c->ev_cap;
-    c->ev_n--;
     return true;
 }
 
@@ -197,8 +168,7 @@ static void imapc_enter_state(struct imap_client *c, enum imap_client_state st)
 {
     if (c->state == st) return;
     enum imap_client_state from = c->state;
-    imapc_log_sync(c);
-    line_log_state(&c->log, (int)st, NULL);
+    line_sess_enter(&c->ss, (int)st, NULL);
     c->state = st;
     struct imap_client_event *e = imapc_push(c, IMAPC_EV_STATE, NULL, 0);
     e->from = from;
@@ -428,9 +398,8 @@ bool imap_client_idle_done(struct imap_client *c)
 {
     if (!c->idling) return false;
     /* RFC 2177 §3: "DONE" alone on a line, untagged, ends the IDLE. */
-    imapc_log_sync(c);
-    line_log_mark_out(&c->log, 0, 0, "DONE");
-    imap_buf_add(&c->out, "DONE\r\n", 6);
+    line_log_mark_out(&c->ss.log, 0, 0, "DONE");
+    line_sess_write(&c->ss, "DONE\r\n", 6);
     c->idling = false;
     return true;
 }
@@ -443,71 +412,74 @@ static void imapc_send_next(struct imap_client *c)
     struct imapc_action *a = &c->q[c->qhead];
     snprintf(c->cur_tag, sizeof c->cur_tag, "%s%0*u", c->tag_prefix, (int)c->tag_digits,
              c->next_tag++ % 1000);
-    imapc_log_sync(c);
-    line_log_mark_out(&c->log, 0, 0, a->action);
-    imap_buf_printf(&c->out, "%s ", c->cur_tag);
+    line_log_mark_out(&c->ss.log, 0, 0, a->action);
+    line_sess_printf(&c->ss, "%s ", c->cur_tag);
     size_t end = a->nsplit ? a->splits[0] : a->len;
-    imap_buf_add(&c->out, a->text, end);
+    line_sess_write(&c->ss, a->text, end);
     c->cur_split = 0;
     c->inflight = true;
 }
 
 /* ---- responses ------------------------------------------------------------------- */
 
+static bool imapc_can_read(void *eng)
+{
+    const struct imap_client *c = eng;
+    return c->state != IMAPC_S_CLOSED;
+}
+
+/* A literal's octets (RFC 3501 §4.3), part of the response being read. */
+static size_t imapc_raw(void *eng, const char *in, size_t len)
+{
+    struct imap_client *c = eng;
+    if (!c->lit_left) return SIZE_MAX;
+    size_t k = len < c->lit_left ? len : (size_t)c->lit_left;
+    line_sess_raw(&c->ss, in, k, LINE_F_DATA);
+    imap_buf_add(&c->resp, in, k);
+    c->lit_left -= k;
+    return k;
+}
+
+/* One line of a response; a response ends with a line not ending in a literal. */
+static void imapc_line(void *eng, enum line_status st, const char *line, size_t n, bool more)
+{
+    struct imap_client *c = eng;
+    (void)more;
+    if (st == LINE_TOO_LONG) {
+        imapc_error(c, "response line too long");
+        return;
+    }
+    if (line_has_nul(&c->ss.rd) || line_has_bare_eol(&c->ss.rd)) {
+        imapc_error(c, "NUL or bare CR/LF in a response line");
+        return;
+    }
+    if (c->resp.len + n + 2 > c->cfg.max_line + c->cfg.max_literal) {
+        imapc_error(c, "response too long");
+        return;
+    }
+    imap_buf_add(&c->resp, line, n);
+    uint64_t lit;
+    bool plus;
+    if (imap_literal_at_end(line, n, &lit, &plus)) {
+        /* IC1: the count is checked before anything is reserved */
+        if (lit > c->cfg.max_literal || c->resp.len + lit > c->cfg.max_line + c->cfg.max_literal) {
+            imapc_error(c, "literal too large");
+            return;
+        }
+        imap_buf_add(&c->resp, "\r\n", 2);
+        c->lit_left = lit;
+        return; /* {0}: the line goes on */
+    }
+    imapc_response(c, c->resp.p, c->resp.len);
+    c->resp.len = 0;
+}
+
+static const struct line_proto imapc_proto = {imapc_can_read, imapc_raw, imapc_line};
+
 size_t imap_client_recv(struct imap_client *c, const char *in, size_t len)
 {
-    size_t used = 0;
-    while (used < len && c->state != IMAPC_S_CLOSED) {
-        if (c->lit_left) {
-            size_t k = len - used < c->lit_left ? len - used : (size_t)c->lit_left;
-            imapc_log_sync(c);
-            line_log_mark_in(&c->log, LINE_F_DATA, 0, NULL);
-            line_log_in(&c->log, in + used, k);
-            line_log_mark_in(&c->log, 0, 0, NULL);
-            imap_buf_add(&c->resp, in + used, k);
-            used += k;
-            c->lit_left -= k;
-            continue;
-        }
-        enum line_status st;
-        size_t k = line_feed(&c->lr, in + used, len - used, &st);
-        imapc_log_sync(c);
-        line_log_in(&c->log, in + used, k);
-        used += k;
-        if (st == LINE_TOO_LONG) {
-            imapc_error(c, "response line too long");
-            break;
-        }
-        if (st != LINE_OK) continue;
-        size_t n;
-        const char *line = line_get(&c->lr, &n);
-        if (line_has_nul(&c->lr) || line_has_bare_eol(&c->lr)) {
-            imapc_error(c, "NUL or bare CR/LF in a response line");
-            break;
-        }
-        if (c->resp.len + n + 2 > c->cfg.max_line + c->cfg.max_literal) {
-            imapc_error(c, "response too long");
-            break;
-        }
-        imap_buf_add(&c->resp, line, n);
-        uint64_t lit;
-        bool plus;
-        if (imap_literal_at_end(line, n, &lit, &plus)) {
-            /* IC1: the count is checked before anything is reserved */
-            if (lit > c->cfg.max_literal || c->resp.len + lit > c->cfg.max_line + c->cfg.max_literal) {
-                imapc_error(c, "literal too large");
-                break;
-            }
-            imap_buf_add(&c->resp, "\r\n", 2);
-            c->lit_left = lit;
-            if (lit) continue;
-            continue; /* {0}: the line goes on */
-        }
-        imapc_response(c, c->resp.p, c->resp.len);
-        c->resp.len = 0;
-    }
-    imapc_log_sync(c);
-    line_log_settle(&c->log);
+    size_t used = line_sess_recv(&c->ss, &imapc_proto, c, in, len);
+    line_log_settle(&c->ss.log);
     return used;
 }
 
@@ -646,7 +618,7 @@ static void imapc_response(struct imap_client *c, char *p, size_t n)
         if (c->cur_split >= a->nsplit) return;
         size_t from = a->splits[c->cur_split++];
         size_t to = c->cur_split < a->nsplit ? a->splits[c->cur_split] : a->len;
-        imap_buf_add(&c->out, a->text + from, to - from);
+        line_sess_write(&c->ss, a->text + from, to - from);
         return;
     }
     if (n >= 2 && p[0] == '*' && p[1] == ' ') {
@@ -669,8 +641,8 @@ static void imapc_response(struct imap_client *c, char *p, size_t n)
     struct imapc_action *a = &c->q[c->qhead];
     bool ok = imapc_is(w, wl, "OK");
     c->idling = false; /* a tagged reply ends an IDLE however it ends */
-    line_log_note_in(&c->log, a->action, strlen(a->action), 0);
-    line_log_note_reply(&c->log, 0, ok ? LINE_F_OK : LINE_F_ERR);
+    line_log_note_in(&c->ss.log, a->action, strlen(a->action), 0);
+    line_log_note_reply(&c->ss.log, 0, ok ? LINE_F_OK : LINE_F_ERR);
     if (ok && strcmp(a->action, "LOGIN") == 0) imapc_enter_state(c, IMAPC_S_AUTH);
     /* a failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1) */
     if (strcmp(a->action, "SELECT") == 0 && (ok || c->state == IMAPC_S_SELECTED))

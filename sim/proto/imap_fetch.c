@@ -239,7 +239,7 @@ void imap_fetch_continue(struct imap_server *s)
         return;
     }
     /* j->next holds "started" in bit 32 and the view index below */
-    while (s->out.len < s->cfg.out_high_water) {
+    while (imap_srv_pending(s) < s->cfg.out_high_water) {
         size_t vi = (size_t)(j->next & 0xffffffffu);
         bool started = (j->next >> 32) != 0;
         if (!imap_iter(s, j->ranges, j->nranges, j->uid, &j->ri, &vi, &started)) {
@@ -389,7 +389,7 @@ static void imap_fetch_one(struct imap_server *s, struct mbox_folder *f, size_t 
     struct mime_tree t;
     memset(&t, 0, sizeof t);
     if (need_tree) mime_parse(&t, m->raw, m->len);
-    struct imap_buf *b = &s->out, tmp = {0};
+    struct imap_buf *b = &s->stage, tmp = {0};
     imap_buf_printf(b, "* %zu FETCH (", vi + 1);
     for (size_t i = 0; i < j->nitems; i++) {
         const struct imap_fetch_item *it = &j->items[i];
@@ -690,7 +690,7 @@ void imap_cmd_store(struct imap_server *s, struct imap_cur *c, const char *tag, 
         (void)mbox_flags_set(f, mi, nf);
         v->flags = mbox_msg_at(f, mi)->flags & ~(uint64_t)MBOX_F_RECENT;
         if (silent) continue;
-        struct imap_buf *b = &s->out;
+        struct imap_buf *b = &s->stage;
         imap_buf_printf(b, "* %zu FETCH (", vi + 1);
         if (uid) imap_buf_printf(b, "UID %u ", (unsigned)v->uid);
         imap_buf_adds(b, "FLAGS ");

@@ -98,22 +98,31 @@ struct imap_server *imap_server_new(const struct imap_server_cfg *cfg)
     if (!s->cfg.max_literal) s->cfg.max_literal = 1024 * 1024;
     if (!s->cfg.max_literal_preauth) s->cfg.max_literal_preauth = 1024;
     if (!s->cfg.out_high_water) s->cfg.out_high_water = 64 * 1024;
-    line_init(&s->lr, IMAP_LINE_MAX);
-    line_set_lf_ends(&s->lr, true); /* a hand-typed line gets BAD, not silence */
     s->state = IMAP_S_NOT_AUTH;
-    line_log_init(&s->log, imap_state_names, IMAP_S_COUNT, IMAP_S_NOT_AUTH);
+    const struct line_sess_cfg sc = {
+        .line_max = IMAP_LINE_MAX,
+        .lf_ends = true, /* a hand-typed line gets BAD, not silence */
+        .out_init = 4096,
+        .out_max = IMAP_OUT_MAX,
+        .ev_size = sizeof(struct imap_event),
+        .ev_cap = 8, /* doubles up to IMAP_EVENTS while the caller lags */
+        .state_names = imap_state_names,
+        .n_states = IMAP_S_COUNT,
+        .initial = IMAP_S_NOT_AUTH,
+    };
+    line_sess_init(&s->ss, &sc);
     if (cfg->host) imap_srv_untagged(s, "OK %s IMAP4rev1 Service Ready", cfg->host);
     else imap_srv_untagged(s, "OK IMAP4rev1 Service Ready");
+    imap_srv_log_sync(s);
     return s;
 }
 
 void imap_server_free(struct imap_server *s)
 {
     if (!s) return;
-    line_free(&s->lr);
-    line_log_free(&s->log);
+    line_sess_free(&s->ss);
     imap_buf_free(&s->cmd);
-    imap_buf_free(&s->out);
+    imap_buf_free(&s->stage);
     free(s->view);
     free(s);
 }
@@ -136,56 +145,51 @@ sim_us imap_server_timeout_us(const struct imap_server *s)
 
 size_t imap_server_out(const struct imap_server *s, const char **out)
 {
-    *out = s->out.p;
-    return s->out.len;
+    /* every public call ends with imap_srv_log_sync(): nothing is staged */
+    return line_sess_out(&s->ss, out);
 }
 
 void imap_server_out_done(struct imap_server *s, size_t n)
 {
     imap_srv_log_sync(s);
-    if (n > s->out.len) n = s->out.len;
-    imap_buf_consume(&s->out, n);
-    s->out_logged -= n;
-    line_log_sent(&s->log, n);
-    if (s->wait == IMAP_W_FETCH && s->out.len < s->cfg.out_high_water) imap_fetch_continue(s);
+    if (n > line_sess_pending(&s->ss)) n = line_sess_pending(&s->ss);
+    line_sess_sent(&s->ss, n);
+    if (s->wait == IMAP_W_FETCH && imap_srv_pending(s) < s->cfg.out_high_water) imap_fetch_continue(s);
     imap_srv_log_sync(s);
-    line_log_settle(&s->log);
+    line_log_settle(&s->ss.log);
 }
 
 void imap_srv_log_sync(struct imap_server *s)
 {
-    if (s->out.len > s->out_logged) {
-        line_log_out(&s->log, s->out.p + s->out_logged, s->out.len - s->out_logged);
-        s->out_logged = s->out.len;
-    }
+    if (s->stage.len == 0) return;
+    line_sess_write(&s->ss, s->stage.p, s->stage.len);
+    s->stage.len = 0;
+}
+
+size_t imap_srv_pending(const struct imap_server *s)
+{
+    return line_sess_pending(&s->ss) + s->stage.len;
 }
 
 struct line_log *imap_server_log(struct imap_server *s)
 {
-    if (!s->log.on) {
-        line_log_enable(&s->log, s->out.p, s->out.len);
-        s->out_logged = s->out.len;
-    }
-    return &s->log;
+    imap_srv_log_sync(s);
+    return line_sess_log(&s->ss);
 }
 
 bool imap_server_event(struct imap_server *s, struct imap_event *ev)
 {
-    if (!s->ev_n) return false;
-    *ev = s->ev[s->ev_head];
-    s->ev_head = (s->ev_head + 1) % IMAP_EVENTS;
-    s->ev_n--;
+    const struct imap_event *e = line_sess_pop(&s->ss);
+    if (!e) return false;
+    *ev = *e;
     return true;
 }
 
 static void imap_push_event(struct imap_server *s, const struct imap_event *ev)
 {
-    if (s->ev_n == IMAP_EVENTS) { /* drop the oldest: the caller is not pulling */
-        s->ev_head = (s->ev_head + 1) % IMAP_EVENTS;
-        s->ev_n--;
-    }
-    s->ev[(s->ev_head + s->ev_n) % IMAP_EVENTS] = *ev;
-    s->ev_n++;
+    if (line_sess_events(&s->ss) == IMAP_EVENTS) /* drop the oldest: the caller is not pulling */
+        (void)line_sess_pop(&s->ss);
+    *(struct imap_event *)line_sess_event(&s->ss, sizeof *ev) = *ev;
 }
 
 /* The only place the state changes (style.md). */
@@ -198,7 +202,7 @@ void imap_srv_enter_state(struct imap_server *s, enum imap_state st)
     ev.to = st;
     ev.offset = s->cmd_offset;
     imap_srv_log_sync(s);
-    line_log_state(&s->log, (int)st, NULL);
+    line_sess_enter(&s->ss, (int)st, NULL);
     s->state = st;
     imap_push_event(s, &ev);
 }
@@ -221,6 +225,7 @@ void imap_server_shutdown(struct imap_server *s)
 {
     if (s->done) return;
     imap_logout(s, "Server shutting down");
+    imap_srv_log_sync(s);
 }
 
 void imap_server_timeout(struct imap_server *s)
@@ -228,7 +233,7 @@ void imap_server_timeout(struct imap_server *s)
     if (s->done) return;
     imap_logout(s, "Autologout; idle for too long");
     imap_srv_log_sync(s);
-    line_log_settle(&s->log);
+    line_log_settle(&s->ss.log);
 }
 
 /* ---- output ------------------------------------------------------------------- */
@@ -241,18 +246,18 @@ void imap_srv_untagged(struct imap_server *s, const char *fmt, ...)
     int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (k < 0) return;
-    imap_buf_add(&s->out, "* ", 2);
+    imap_buf_add(&s->stage, "* ", 2);
     if ((size_t)k < sizeof tmp) {
-        imap_buf_add(&s->out, tmp, (size_t)k);
+        imap_buf_add(&s->stage, tmp, (size_t)k);
     } else {
         char *big = ms_xmalloc((size_t)k + 1);
         va_start(ap, fmt);
         vsnprintf(big, (size_t)k + 1, fmt, ap);
         va_end(ap);
-        imap_buf_add(&s->out, big, (size_t)k);
+        imap_buf_add(&s->stage, big, (size_t)k);
         free(big);
     }
-    imap_buf_add(&s->out, "\r\n", 2);
+    imap_buf_add(&s->stage, "\r\n", 2);
 }
 
 void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r, const char *fmt, ...)
@@ -266,21 +271,21 @@ void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r,
     int k = vsnprintf(ev.text, sizeof ev.text, fmt, ap);
     va_end(ap);
     imap_srv_log_sync(s);
-    line_log_mark_out(&s->log, r == IMAP_OK ? LINE_F_OK : LINE_F_ERR, 0, s->cur_cmd);
-    imap_buf_printf(&s->out, "%s %s ", tag, imap_result_name(r));
+    line_log_mark_out(&s->ss.log, r == IMAP_OK ? LINE_F_OK : LINE_F_ERR, 0, s->cur_cmd);
+    imap_buf_printf(&s->stage, "%s %s ", tag, imap_result_name(r));
     if (k >= 0 && (size_t)k >= sizeof ev.text) { /* the event keeps a prefix, the wire all */
         char *big = ms_xmalloc((size_t)k + 1);
         va_start(ap, fmt);
         vsnprintf(big, (size_t)k + 1, fmt, ap);
         va_end(ap);
-        imap_buf_add(&s->out, big, (size_t)k);
+        imap_buf_add(&s->stage, big, (size_t)k);
         free(big);
     } else {
-        imap_buf_adds(&s->out, ev.text);
+        imap_buf_adds(&s->stage, ev.text);
     }
-    imap_buf_add(&s->out, "\r\n", 2);
+    imap_buf_add(&s->stage, "\r\n", 2);
     imap_srv_log_sync(s);
-    line_log_mark_out(&s->log, 0, 0, "");
+    line_log_mark_out(&s->ss.log, 0, 0, "");
     ev.kind = IMAP_EV_COMMAND;
     ev.from = ev.to = s->state;
     ev.result = r;
@@ -459,65 +464,63 @@ void imap_server_notify(struct imap_server *s)
     /* RFC 2177 §3: while idling the server sends EXISTS/EXPUNGE at once */
     if (s->wait == IMAP_W_IDLE) imap_srv_sync(s, true);
     imap_srv_log_sync(s);
-    line_log_settle(&s->log);
+    line_log_settle(&s->ss.log);
 }
 
 /* ---- input framing ---------------------------------------------------------------- */
 
+static bool imap_can_read(void *eng)
+{
+    const struct imap_server *s = eng;
+    if (s->done || s->wait == IMAP_W_VERDICT || s->wait == IMAP_W_FETCH) return false;
+    return imap_srv_pending(s) < s->cfg.out_high_water; /* backpressure (X5) */
+}
+
+/* A literal's octets (RFC 3501 §4.3), kept or, for a refused command, dropped. */
+static size_t imap_raw(void *eng, const char *in, size_t len)
+{
+    struct imap_server *s = eng;
+    if (s->in != IMAP_IN_LITERAL && s->in != IMAP_IN_DISCARD) return SIZE_MAX;
+    size_t k = len;
+    if (k > s->lit_left) k = (size_t)s->lit_left;
+    line_sess_raw(&s->ss, in, k, LINE_F_DATA);
+    if (s->in == IMAP_IN_LITERAL) imap_buf_add(&s->cmd, in, k);
+    s->lit_left -= k;
+    if (s->lit_left == 0) s->in = s->in == IMAP_IN_LITERAL ? IMAP_IN_LINE : IMAP_IN_SKIPREST;
+    return k;
+}
+
+static void imap_line(void *eng, enum line_status st, const char *line, size_t n, bool more)
+{
+    struct imap_server *s = eng;
+    (void)more;
+    if (s->cmd.len == 0 && s->in == IMAP_IN_LINE) s->cmd_offset = s->ss.line_off;
+    if (st == LINE_TOO_LONG) {
+        /* X4/I14: over 8192 octets; resync at the CRLF */
+        if (s->in == IMAP_IN_SKIPREST) {
+            imap_reject_now(s, s->reject_result, s->reject_text);
+        } else if (s->wait == IMAP_W_IDLE || s->wait == IMAP_W_AUTH_PLAIN) {
+            s->wait = IMAP_W_NONE;
+            imap_srv_tagged(s, s->wait_tag, IMAP_BAD, "Line too long");
+        } else {
+            imap_reject_now(s, IMAP_BAD, "[TOOBIG] Command line too long");
+        }
+    } else {
+        bool bad = line_has_bare_eol(&s->ss.rd) || line_has_nul(&s->ss.rd);
+        s->bare_lf_line = line_ended_by_lf(&s->ss.rd);
+        imap_on_line(s, (char *)(uintptr_t)line, n, bad);
+    }
+    imap_srv_log_sync(s); /* the responses precede the next line read in the log */
+}
+
+static const struct line_proto imap_proto = {imap_can_read, imap_raw, imap_line};
+
 size_t imap_server_recv(struct imap_server *s, const char *in, size_t len)
 {
-    size_t used = 0;
-    while (used < len && !s->done) {
-        if (s->wait == IMAP_W_VERDICT || s->wait == IMAP_W_FETCH) break;
-        if (s->out.len >= s->cfg.out_high_water) break; /* backpressure (X5) */
-        if (s->in == IMAP_IN_LITERAL || s->in == IMAP_IN_DISCARD) {
-            size_t k = len - used;
-            if (k > s->lit_left) k = (size_t)s->lit_left;
-            imap_srv_log_sync(s);
-            line_log_mark_in(&s->log, LINE_F_DATA, 0, NULL);
-            line_log_in(&s->log, in + used, k);
-            line_log_mark_in(&s->log, 0, 0, NULL);
-            if (s->in == IMAP_IN_LITERAL) imap_buf_add(&s->cmd, in + used, k);
-            used += k;
-            s->in_offset += k;
-            s->lit_left -= k;
-            if (s->lit_left == 0) s->in = s->in == IMAP_IN_LITERAL ? IMAP_IN_LINE : IMAP_IN_SKIPREST;
-            continue;
-        }
-        if (s->cmd.len == 0 && s->in == IMAP_IN_LINE) s->cmd_offset = s->in_offset;
-        enum line_status st;
-        size_t k = line_feed(&s->lr, in + used, len - used, &st);
-        imap_srv_log_sync(s);
-        line_log_in(&s->log, in + used, k);
-        used += k;
-        s->in_offset += k;
-        if (st == LINE_TOO_LONG) {
-            /* X4/I14: over 8192 octets; resync at the CRLF */
-            if (s->in == IMAP_IN_SKIPREST) {
-                imap_reject_now(s, s->reject_result, s->reject_text);
-            } else if (s->wait == IMAP_W_IDLE || s->wait == IMAP_W_AUTH_PLAIN) {
-                s->wait = IMAP_W_NONE;
-                imap_srv_tagged(s, s->wait_tag, IMAP_BAD, "Line too long");
-            } else {
-                imap_reject_now(s, IMAP_BAD, "[TOOBIG] Command line too long");
-            }
-        } else if (st == LINE_OK) {
-            size_t n;
-            const char *line = line_get(&s->lr, &n);
-            bool bad = line_has_bare_eol(&s->lr) || line_has_nul(&s->lr);
-            s->bare_lf_line = line_ended_by_lf(&s->lr);
-            imap_on_line(s, (char *)(uintptr_t)line, n, bad);
-            if (s->discard_rest) {
-                /* RFC 3501 §6.2.1 (CVE-2011-0411): plaintext after STARTTLS
-                 * in the same flight is never a command. */
-                s->discard_rest = false;
-                s->in_offset += len - used;
-                used = len;
-            }
-        }
-    }
     imap_srv_log_sync(s);
-    line_log_settle(&s->log);
+    size_t used = line_sess_recv(&s->ss, &imap_proto, s, in, len);
+    imap_srv_log_sync(s);
+    line_log_settle(&s->ss.log);
     return used;
 }
 
@@ -669,7 +672,7 @@ static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_b
     s->cmd_lit_total += (size_t)lit;
     s->lit_left = lit;
     s->in = lit ? IMAP_IN_LITERAL : IMAP_IN_LINE;
-    if (!plus) imap_buf_adds(&s->out, "+ Ready for literal data\r\n");
+    if (!plus) imap_buf_adds(&s->stage, "+ Ready for literal data\r\n");
 }
 
 static const struct imap_cmd_def *imap_find_cmd(const char *name, size_t n)
@@ -764,7 +767,7 @@ static void imap_exec(struct imap_server *s)
         goto out;
     }
     snprintf(s->cur_cmd, sizeof s->cur_cmd, "%s", d->name);
-    line_log_note_in(&s->log, d->name, strlen(d->name), 0);
+    line_log_note_in(&s->ss.log, d->name, strlen(d->name), 0);
     if (!(d->states & (1u << s->state))) {
         /* I9: a BAD never changes state */
         imap_srv_tagged(s, t, IMAP_BAD, "Command not allowed in the %s state", imap_state_name(s->state));
@@ -820,7 +823,7 @@ static void imap_cmd_starttls(struct imap_server *s, struct imap_cur *c, const c
         return;
     }
     s->tls = true;
-    s->discard_rest = true;
+    s->ss.discard_rest = true;
     imap_srv_tagged(s, tag, IMAP_OK, "Begin TLS negotiation now");
 }
 
@@ -851,7 +854,7 @@ static void imap_cmd_idle(struct imap_server *s, struct imap_cur *c, const char 
     snprintf(s->wait_tag, sizeof s->wait_tag, "%s", tag);
     if (s->state == IMAP_S_SELECTED) imap_srv_sync(s, true);
     s->wait = IMAP_W_IDLE;
-    imap_buf_adds(&s->out, "+ idling\r\n");
+    imap_buf_adds(&s->stage, "+ idling\r\n");
 }
 
 /* ---- commands: not authenticated ------------------------------------------------------- */
@@ -911,7 +914,7 @@ void imap_server_verdict(struct imap_server *s, bool ok)
     s->cmd.len = 0;
     s->cmd_lit_total = 0;
     imap_srv_log_sync(s);
-    line_log_settle(&s->log);
+    line_log_settle(&s->ss.log);
 }
 
 static void imap_cmd_login(struct imap_server *s, struct imap_cur *c, const char *tag)
@@ -953,7 +956,7 @@ static void imap_cmd_authenticate(struct imap_server *s, struct imap_cur *c, con
         free(copy);
         return;
     }
-    imap_buf_adds(&s->out, "+ \r\n");
+    imap_buf_adds(&s->stage, "+ \r\n");
 }
 
 /* ---- commands: selected ------------------------------------------------------------------ */

@@ -8,13 +8,14 @@
 #define MAILSIM_PROTO_IMAP_SRV_H
 
 #include "proto/imap_server.h"
-#include "proto/line.h"
+#include "proto/line_sess.h"
 
 #define IMAP_LINE_MAX (8192 + 2)   /* RFC 7162 §4 suggests >= 8192 octets */
 #define IMAP_CMD_MAX (64 * 1024)   /* non-literal octets of one command */
 #define IMAP_FETCH_ITEMS 32
 #define IMAP_FIELDS_MAX 32
 #define IMAP_EVENTS 64
+#define IMAP_OUT_MAX ((size_t)64 << 20) /* the output's ceiling: far above a FETCH of the largest message */
 #define IMAP_MAX_BAD 10           /* consecutive BAD replies before BYE (bad-inputs L1) */
 
 enum imap_in_mode {
@@ -78,20 +79,16 @@ struct imap_server {
     sim_us now;
 
     /* input framing */
-    struct line_reader lr;
     enum imap_in_mode in;
     uint64_t lit_left;
     struct imap_buf cmd;
     size_t cmd_lit_total;
-    uint64_t in_offset, cmd_offset;
+    uint64_t cmd_offset;          /* where the command being framed began (literals included) */
     const char *reject_text;      /* refused command: reply after skipping */
     enum imap_result reject_result;
 
-    struct imap_buf out;
-    size_t out_logged;            /* bytes of out already handed to the session log */
-    struct line_log log;
-    struct imap_event ev[IMAP_EVENTS];
-    size_t ev_head, ev_n;
+    struct imap_buf stage;        /* responses being formatted; imap_srv_log_sync() moves them out */
+    struct line_sess ss;          /* reader, output, events, offsets, session log */
 
     /* session */
     struct mbox_user *user;
@@ -108,7 +105,6 @@ struct imap_server {
     bool syncing;
     bool bare_lf_line;            /* the line being handled ended with a bare LF */
     bool tls;                     /* STARTTLS done (RFC 3501 §6.2.1) */
-    bool discard_rest;            /* STARTTLS accepted: drop what followed it in the flight */
     unsigned bad_run;             /* consecutive BAD replies */
     uint64_t commands;            /* command lines executed */                 /* inside imap_srv_sync (hook re-entry guard) */              /* FETCH, STORE, SEARCH: no EXPUNGE now */
     uint32_t uid_max;             /* highest UID in the view so far */
@@ -119,8 +115,11 @@ struct imap_server {
 /* imap_server.c */
 /* The only place the state changes (style.md); raises IMAP_EV_STATE. */
 void imap_srv_enter_state(struct imap_server *s, enum imap_state st);
-/* Hand the output written since the last call to the session log. */
+/* Move the responses formatted since the last call into the session's
+ * output (the session log sees them there). */
 void imap_srv_log_sync(struct imap_server *s);
+/* Output bytes waiting: formatted and not yet sent. */
+size_t imap_srv_pending(const struct imap_server *s);
 /* Reply BAD (and return false) when the cursor has an error or extra input. */
 bool imap_srv_args_end(struct imap_server *s, struct imap_cur *c, const char *tag);
 /* Forget the selected mailbox's view. */

@@ -147,7 +147,7 @@ void line_evq_init(struct line_evq *q, size_t slot_size, size_t cap)
     memset(q, 0, sizeof *q);
     q->size = slot_size;
     q->cap = cap;
-    q->slots = ms_xcalloc(cap + 1, slot_size);
+    q->slots = ms_xmalloc((cap + 1) * slot_size); /* each push clears its slot */
 }
 
 void line_evq_free(struct line_evq *q)
@@ -158,6 +158,18 @@ void line_evq_free(struct line_evq *q)
 }
 
 
+
+void line_evq_grow(struct line_evq *q)
+{
+    size_t cap = q->cap * 2;
+    unsigned char *slots = ms_xmalloc((cap + 1) * q->size);
+    for (size_t i = 0; i < q->count; i++) memcpy(slots + i * q->size, line_evq_at(q, i), q->size);
+    memcpy(slots + cap * q->size, q->slots + q->cap * q->size, q->size); /* the borrowed one */
+    free(q->slots);
+    q->slots = slots;
+    q->cap = cap;
+    q->head = 0;
+}
 
 void line_evq_unpush(struct line_evq *q, void *out)
 {
@@ -410,4 +422,9 @@ bool line_log_next(struct line_log *g, struct line_fact *f)
 bool line_ended_by_lf(const struct line_reader *r)
 {
     return r->ready && r->lf_ended;
+}
+
+bool line_partial(const struct line_reader *r)
+{
+    return !r->ready && (r->len > 0 || r->discarding);
 }

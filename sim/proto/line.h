@@ -66,6 +66,8 @@ const char *line_get(const struct line_reader *r, size_t *len);
 /* True when the framed line holds a bare CR, bare LF or NUL. */
 bool line_has_bare_eol(const struct line_reader *r);
 bool line_has_nul(const struct line_reader *r);
+/* True when bytes of a line not yet ended are held. */
+bool line_partial(const struct line_reader *r);
 /* True when the framed line was ended by a bare LF (line_set_lf_ends). */
 bool line_ended_by_lf(const struct line_reader *r);
 
@@ -94,6 +96,10 @@ static inline void *line_evq_push(struct line_evq *q)
     size_t i = (q->head + q->count++) & (q->cap - 1);
     return q->slots + i * q->size;
 }
+/* Double the capacity, keeping the events in order and the borrowed slot
+ * (for an engine whose events per call grow with the work, such as an SMTP
+ * client's recipients). Aborts only if memory is exhausted. */
+void line_evq_grow(struct line_evq *q);
 /* Take the head event into the borrowed slot and return it (valid until the
  * next take); NULL when the ring is empty. */
 void *line_evq_take(struct line_evq *q);

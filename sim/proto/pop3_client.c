@@ -2,7 +2,7 @@
 #include "proto/pop3_client.h"
 
 #include "core/common.h"
-#include "proto/line.h"
+#include "proto/line_sess.h"
 #include "proto/pop3_server.h"
 
 #include <assert.h>
@@ -31,19 +31,14 @@ struct pop3_cqev {
 
 struct pop3_client {
     enum pop3_client_state state;
-    struct line_reader rd;
-    struct line_log log; /* the lines read and written, with the states around them */
+    struct line_sess ss; /* reader, output, events, offsets, session log */
     char *user, *pass;
     bool apop;
     enum pop3_client_mode mode;
     const char *const *known;
     size_t n_known, max_msg;
-    /* out */
-    char out[POP3C_STATUS_MAX];
-    size_t out_len, out_off;
     /* reply framing */
     bool multi; /* inside a multi-line response */
-    size_t in_total, line_start;
     /* the maildrop as listed */
     size_t n; /* from STAT */
     char (*uids)[POP3C_UID_MAX + 1];
@@ -56,8 +51,6 @@ struct pop3_client {
     bool failed_soft; /* a refusal: the session ends with DONE ok=false */
     bool retr_after_dele, retr_again_done; /* the teaching switch, used once */
     bool msg_unpulled;
-    /* events */
-    struct line_evq evq; /* of struct pop3_cqev */
 };
 
 static void pop3c_enter_state(struct pop3_client *c, enum pop3_client_state to);
@@ -70,9 +63,8 @@ const char *pop3_client_state_name(enum pop3_client_state s)
 
 static struct pop3_cqev *pop3c_push(struct pop3_client *c, enum pop3_cev_kind kind)
 {
-    struct pop3_cqev *q = line_evq_push(&c->evq);
-    assert(line_evq_count(&c->evq) <= POP3C_EVQ); /* recv stops reading well before */
-    memset(q, 0, sizeof *q);
+    assert(line_sess_events(&c->ss) < POP3C_EVQ); /* recv stops reading well before */
+    struct pop3_cqev *q = line_sess_event(&c->ss, sizeof *q);
     q->ev.kind = kind;
     q->ev.from = q->ev.to = c->state;
     return q;
@@ -80,7 +72,7 @@ static struct pop3_cqev *pop3c_push(struct pop3_client *c, enum pop3_cev_kind ki
 
 bool pop3_client_event(struct pop3_client *c, struct pop3_client_event *ev)
 {
-    const struct pop3_cqev *q = line_evq_take(&c->evq);
+    const struct pop3_cqev *q = line_sess_take(&c->ss, sizeof *q);
     if (!q) return false;
     *ev = q->ev;
     ev->text = q->text;
@@ -91,24 +83,18 @@ bool pop3_client_event(struct pop3_client *c, struct pop3_client_event *ev)
 static void pop3c_send(struct pop3_client *c, const char *fmt, ...) MS_PRINTF(2, 3);
 static void pop3c_send(struct pop3_client *c, const char *fmt, ...)
 {
-    if (c->out_off > 0) {
-        memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
-        c->out_len -= c->out_off;
-        c->out_off = 0;
-    }
+    char p[POP3C_STATUS_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(c->out + c->out_len, sizeof c->out - c->out_len, fmt, ap);
+    int n = vsnprintf(p, sizeof p, fmt, ap);
     va_end(ap);
-    assert(n > 0 && (size_t)n < sizeof c->out - c->out_len); /* cfg was checked */
-    if (c->log.on) {
+    assert(n > 0 && (size_t)n < sizeof p && (size_t)n <= line_sess_room(&c->ss)); /* cfg was checked */
+    if (c->ss.log.on) {
         char verb[LINE_VERB_MAX] = "";
-        const char *p = c->out + c->out_len;
         for (size_t i = 0; i + 1 < sizeof verb && p[i] >= 'A' && p[i] <= 'Z'; i++) verb[i] = p[i];
-        line_log_mark_out(&c->log, 0, 0, verb);
+        line_log_mark_out(&c->ss.log, 0, 0, verb);
     }
-    line_log_out(&c->log, c->out + c->out_len, (size_t)n);
-    c->out_len += (size_t)n;
+    line_sess_write(&c->ss, p, (size_t)n);
 }
 
 /* A protocol error: stop at once, without QUIT, so nothing is deleted. */
@@ -121,9 +107,8 @@ static void pop3c_fail(struct pop3_client *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(q->text, sizeof q->text, fmt, ap);
     va_end(ap);
-    q->ev.offset = c->line_start;
-    c->out_len = c->out_off = 0; /* an unsent DELE or QUIT must not go out now */
-    line_log_drop_unsent(&c->log);
+    q->ev.offset = c->ss.line_off;
+    line_sess_out_drop(&c->ss); /* an unsent DELE or QUIT must not go out now */
     pop3c_enter_state(c, POP3_C_FAILED);
     q->ev.to = c->state;
     struct pop3_cqev *d = pop3c_push(c, POP3_CEV_DONE);
@@ -134,7 +119,7 @@ static void pop3c_fail(struct pop3_client *c, const char *fmt, ...)
 /* The only place the state changes; entering a state sends its command. */
 static void pop3c_enter_state(struct pop3_client *c, enum pop3_client_state to)
 {
-    line_log_state(&c->log, (int)to, NULL);
+    line_sess_enter(&c->ss, (int)to, NULL);
     c->state = to;
     switch (to) {
     case POP3_C_USER:
@@ -428,7 +413,17 @@ struct pop3_client *pop3_client_new(const struct pop3_client_cfg *cfg)
         }
     }
     struct pop3_client *c = ms_xcalloc(1, sizeof *c);
-    line_init(&c->rd, POP3C_LINE_MAX);
+    const struct line_sess_cfg sc = {
+        .line_max = POP3C_LINE_MAX,
+        .out_init = POP3C_STATUS_MAX,
+        .out_max = POP3C_STATUS_MAX,
+        .ev_size = sizeof(struct pop3_cqev),
+        .ev_cap = POP3C_EVQ,
+        .state_names = pop3_client_state_names,
+        .n_states = POP3_C_COUNT,
+        .initial = POP3_C_GREETING,
+    };
+    line_sess_init(&c->ss, &sc);
     c->user = ms_xstrdup(cfg->user);
     c->pass = ms_xstrdup(cfg->pass);
     c->apop = cfg->apop;
@@ -438,17 +433,13 @@ struct pop3_client *pop3_client_new(const struct pop3_client_cfg *cfg)
     c->n_known = cfg->known_uids ? cfg->n_known : 0;
     c->max_msg = cfg->max_msg_bytes ? cfg->max_msg_bytes : 10u * 1024 * 1024;
     c->state = POP3_C_GREETING;
-    line_log_init(&c->log, pop3_client_state_names, POP3_C_COUNT, POP3_C_GREETING);
-    line_evq_init(&c->evq, sizeof(struct pop3_cqev), POP3C_EVQ);
     return c;
 }
 
 void pop3_client_free(struct pop3_client *c)
 {
     if (!c) return;
-    line_free(&c->rd);
-    line_log_free(&c->log);
-    line_evq_free(&c->evq);
+    line_sess_free(&c->ss);
     free(c->user);
     free(c->pass);
     free(c->uids);
@@ -458,69 +449,60 @@ void pop3_client_free(struct pop3_client *c)
     free(c);
 }
 
+static bool pop3c_can_read(void *eng)
+{
+    const struct pop3_client *c = eng;
+    return !(c->state == POP3_C_DONE || c->state == POP3_C_FAILED || c->msg_unpulled ||
+             line_sess_events(&c->ss) > POP3C_EVQ - 4);
+}
+
+/* One line of a reply; errors point at its first byte (ss.line_off). */
+static void pop3c_line(void *eng, enum line_status st, const char *l, size_t n, bool more)
+{
+    struct pop3_client *c = eng;
+    (void)more;
+    if (st == LINE_TOO_LONG) {
+        pop3c_fail(c, "line longer than %d octets", POP3C_LINE_MAX);
+        return;
+    }
+    if (!c->multi)
+        line_log_note_reply(&c->ss.log, 0, n >= 3 && memcmp(l, "+OK", 3) == 0 ? LINE_F_OK : LINE_F_ERR);
+    else
+        line_log_note_reply(&c->ss.log, 0, LINE_F_CONT | (c->state == POP3_C_RETR ? LINE_F_DATA : 0));
+    if (!c->multi) {
+        pop3c_status(c, l, n);
+    } else if (n == 1 && l[0] == '.') {
+        pop3c_multi_end(c);
+    } else if (c->state == POP3_C_RETR) {
+        pop3c_data_line(c, l, n);
+    } else {
+        pop3c_listing_line(c, l, n);
+    }
+}
+
+static const struct line_proto pop3c_proto = {pop3c_can_read, NULL, pop3c_line};
+
 size_t pop3_client_recv(struct pop3_client *c, const char *in, size_t len)
 {
-    size_t i = 0;
-    while (i < len) {
-        if (c->state == POP3_C_DONE || c->state == POP3_C_FAILED || c->msg_unpulled ||
-            line_evq_count(&c->evq) > POP3C_EVQ - 4) {
-            break;
-        }
-        enum line_status st;
-        size_t k = line_feed(&c->rd, in + i, len - i, &st);
-        line_log_in(&c->log, in + i, k);
-        i += k;
-        c->in_total += k;
-        if (st == LINE_NONE) continue;
-        size_t start = c->line_start;
-        c->line_start = c->in_total;
-        if (st == LINE_TOO_LONG) {
-            c->line_start = start;
-            pop3c_fail(c, "line longer than %d octets", POP3C_LINE_MAX);
-            continue;
-        }
-        size_t n;
-        const char *l = line_get(&c->rd, &n);
-        size_t save = c->line_start;
-        c->line_start = start; /* errors point at the line's first byte */
-        if (!c->multi)
-            line_log_note_reply(&c->log, 0, n >= 3 && memcmp(l, "+OK", 3) == 0 ? LINE_F_OK : LINE_F_ERR);
-        else
-            line_log_note_reply(&c->log, 0, LINE_F_CONT | (c->state == POP3_C_RETR ? LINE_F_DATA : 0));
-        if (!c->multi) {
-            pop3c_status(c, l, n);
-        } else if (n == 1 && l[0] == '.') {
-            pop3c_multi_end(c);
-        } else if (c->state == POP3_C_RETR) {
-            pop3c_data_line(c, l, n);
-        } else {
-            pop3c_listing_line(c, l, n);
-        }
-        c->line_start = save;
-    }
-    line_log_settle(&c->log);
+    size_t i = line_sess_recv(&c->ss, &pop3c_proto, c, in, len);
+    line_log_settle(&c->ss.log);
     return i;
 }
 
 size_t pop3_client_out(struct pop3_client *c, const char **out)
 {
-    *out = c->out + c->out_off;
-    return c->out_len - c->out_off;
+    return line_sess_out(&c->ss, out);
 }
 
 void pop3_client_out_done(struct pop3_client *c, size_t n)
 {
-    assert(n <= c->out_len - c->out_off);
-    c->out_off += n;
-    if (c->out_off == c->out_len) c->out_off = c->out_len = 0;
-    line_log_sent(&c->log, n);
-    line_log_settle(&c->log);
+    assert(n <= line_sess_pending(&c->ss));
+    line_sess_out_done(&c->ss, n);
 }
 
 struct line_log *pop3_client_log(struct pop3_client *c)
 {
-    line_log_enable(&c->log, c->out + c->out_off, c->out_len - c->out_off);
-    return &c->log;
+    return line_sess_log(&c->ss);
 }
 
 void pop3_client_closed(struct pop3_client *c)
@@ -531,13 +513,13 @@ void pop3_client_closed(struct pop3_client *c)
         pop3c_fail(c, "connection closed by the server in state %s",
                    pop3_client_state_name(c->state));
     }
-    line_log_settle(&c->log);
+    line_log_settle(&c->ss.log);
 }
 
 void pop3_client_timeout(struct pop3_client *c)
 {
     pop3c_fail(c, "no reply from the server in state %s", pop3_client_state_name(c->state));
-    line_log_settle(&c->log);
+    line_log_settle(&c->ss.log);
 }
 
 enum pop3_client_state pop3_client_state(const struct pop3_client *c)

@@ -3,7 +3,7 @@
 
 #include "core/common.h"
 #include "core/md5.h"
-#include "proto/line.h"
+#include "proto/line_sess.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -36,12 +36,8 @@ struct pop3_qev {
 
 struct pop3_server {
     enum pop3_state state;
-    struct line_reader rd;
-    struct line_log log; /* the lines read and written, with the states around them */
+    struct line_sess ss; /* reader, output, events, offsets, session log */
     char *host, *ts;
-    /* output */
-    char out[POP3_OUT_CAP];
-    size_t out_len, out_off;
     /* multi-line response being produced */
     enum pop3_stream stream;
     size_t st_idx, st_pos, st_end;
@@ -58,7 +54,6 @@ struct pop3_server {
     bool have_user;
     bool stls_offer, tls;   /* STLS offered; done (RFC 2595 §4) */
     unsigned bad_run, max_bad; /* -ERR replies in a row; the limit (0: none) */
-    bool discard_rest;      /* STLS accepted: drop what followed it in the flight */
     char secret[POP3_LINE_MAX + 1];
     enum pop3_auth_method method;
     bool auth_pending, update_pending;
@@ -69,13 +64,9 @@ struct pop3_server {
     size_t cmd_offset;
     char last_reply[POP3_REPLY_MAX];
     bool last_ok;
-    /* input position */
-    size_t in_total, line_start;
     bool in_first_line;    /* the command being handled is the session's first */
     const char *close_why; /* CLOSE event owed after the current COMMAND event */
     enum pop3_state close_from;
-    /* events */
-    struct line_evq evq; /* of struct pop3_qev */
 };
 
 typedef void pop3_cmd_fn(struct pop3_server *s, char **argv, size_t argc);
@@ -94,22 +85,15 @@ const char *pop3_state_name(enum pop3_state st)
 
 static size_t pop3_pending(const struct pop3_server *s)
 {
-    return s->out_len - s->out_off;
+    return line_sess_pending(&s->ss);
 }
 
 static void pop3_out_write(struct pop3_server *s, const char *p, size_t n)
 {
-    if (s->out_off > 0) { /* compact */
-        memmove(s->out, s->out + s->out_off, pop3_pending(s));
-        s->out_len -= s->out_off;
-        s->out_off = 0;
-    }
     /* The read side stops at POP3_OUT_HIGH and a stream chunk is bounded, so
      * this holds; a failure is our bug, never the peer's. */
-    assert(s->out_len + n <= POP3_OUT_CAP);
-    memcpy(s->out + s->out_len, p, n);
-    s->out_len += n;
-    line_log_out(&s->log, p, n);
+    assert(n <= line_sess_room(&s->ss));
+    line_sess_write(&s->ss, p, n);
 }
 
 static void pop3_out_str(struct pop3_server *s, const char *str)
@@ -129,9 +113,9 @@ static void pop3_reply(struct pop3_server *s, bool ok, const char *fmt, ...)
     char line[POP3_REPLY_MAX];
     int n =
         snprintf(line, sizeof line, "%s%s%s\r\n", ok ? "+OK" : "-ERR", text[0] ? " " : "", text);
-    line_log_mark_out(&s->log, ok ? LINE_F_OK : LINE_F_ERR, 0, s->verb);
+    line_log_mark_out(&s->ss.log, ok ? LINE_F_OK : LINE_F_ERR, 0, s->verb);
     pop3_out_write(s, line, (size_t)n);
-    line_log_mark_out(&s->log, LINE_F_CONT, 0, NULL); /* the lines of a multi-line response */
+    line_log_mark_out(&s->ss.log, LINE_F_CONT, 0, NULL); /* the lines of a multi-line response */
     s->last_ok = ok;
     snprintf(s->last_reply, sizeof s->last_reply, "%s", text);
 }
@@ -141,23 +125,26 @@ static void pop3_reply(struct pop3_server *s, bool ok, const char *fmt, ...)
 static void pop3_stream_fill(struct pop3_server *s)
 {
     char tmp[32];
-    while (s->stream != POP3_ST_NONE && s->out_len < POP3_OUT_CHUNK) {
+    while (s->stream != POP3_ST_NONE && pop3_pending(s) < POP3_OUT_CHUNK) {
         if (s->stream == POP3_ST_MSG) {
             const char *d = s->msgs[s->st_idx].data;
-            size_t from = s->out_len;
-            while (s->st_pos < s->st_end && s->out_len < POP3_OUT_CHUNK) {
+            /* a chunk may end one byte past POP3_OUT_CHUNK (a doubled dot) */
+            size_t lim = POP3_OUT_CHUNK - pop3_pending(s), room, k = 0;
+            char *o = line_sess_reserve(&s->ss, lim + 1, &room);
+            assert(room == lim + 1);
+            while (s->st_pos < s->st_end && k < lim) {
                 char c = d[s->st_pos++];
-                if (s->st_bol && c == '.') s->out[s->out_len++] = '.';
-                s->out[s->out_len++] = c;
+                if (s->st_bol && c == '.') o[k++] = '.';
+                o[k++] = c;
                 s->st_bol = (s->st_prev == '\r' && c == '\n');
                 s->st_prev = c;
             }
-            line_log_mark_out(&s->log, LINE_F_DATA | LINE_F_CONT, 0, NULL);
-            line_log_out(&s->log, s->out + from, s->out_len - from);
+            line_log_mark_out(&s->ss.log, LINE_F_DATA | LINE_F_CONT, 0, NULL);
+            line_sess_commit(&s->ss, k);
             if (s->st_pos < s->st_end) return;
             if (!s->st_bol) pop3_out_str(s, "\r\n"); /* last line lacked its CRLF */
         } else {
-            while (s->st_idx < s->n && s->out_len < POP3_OUT_CHUNK) {
+            while (s->st_idx < s->n && pop3_pending(s) < POP3_OUT_CHUNK) {
                 size_t i = s->st_idx++;
                 if (s->deleted[i]) continue;
                 int k = s->stream == POP3_ST_LIST
@@ -171,7 +158,7 @@ static void pop3_stream_fill(struct pop3_server *s)
             }
             if (s->st_idx < s->n) return;
         }
-        line_log_mark_out(&s->log, LINE_F_CONT, 0, NULL);
+        line_log_mark_out(&s->ss.log, LINE_F_CONT, 0, NULL);
         pop3_out_str(s, ".\r\n");
         s->stream = POP3_ST_NONE;
     }
@@ -179,30 +166,22 @@ static void pop3_stream_fill(struct pop3_server *s)
 
 size_t pop3_server_out(struct pop3_server *s, const char **out)
 {
-    if (pop3_pending(s) == 0) {
-        s->out_len = s->out_off = 0;
-        pop3_stream_fill(s);
-    }
-    *out = s->out + s->out_off;
-    return pop3_pending(s);
+    if (pop3_pending(s) == 0) pop3_stream_fill(s);
+    return line_sess_out(&s->ss, out);
 }
 
 void pop3_server_out_done(struct pop3_server *s, size_t n)
 {
     assert(n <= pop3_pending(s));
-    s->out_off += n;
-    if (s->out_off == s->out_len) s->out_off = s->out_len = 0;
-    line_log_sent(&s->log, n);
-    line_log_settle(&s->log);
+    line_sess_out_done(&s->ss, n);
 }
 
 /* ---- events and states ------------------------------------------------------ */
 
 static struct pop3_qev *pop3_push_event(struct pop3_server *s, enum pop3_sev_kind kind)
 {
-    struct pop3_qev *q = line_evq_push(&s->evq);
-    assert(line_evq_count(&s->evq) <= POP3_EVQ); /* recv stops reading well before */
-    memset(q, 0, sizeof *q);
+    assert(line_sess_events(&s->ss) < POP3_EVQ); /* recv stops reading well before */
+    struct pop3_qev *q = line_sess_event(&s->ss, sizeof *q);
     q->ev.kind = kind;
     q->ev.from = q->ev.to = s->state;
     return q;
@@ -210,7 +189,7 @@ static struct pop3_qev *pop3_push_event(struct pop3_server *s, enum pop3_sev_kin
 
 bool pop3_server_event(struct pop3_server *s, struct pop3_server_event *ev)
 {
-    const struct pop3_qev *q = line_evq_take(&s->evq);
+    const struct pop3_qev *q = line_sess_take(&s->ss, sizeof *q);
     if (!q) return false;
     *ev = q->ev;
     ev->reason = q->text;
@@ -220,7 +199,7 @@ bool pop3_server_event(struct pop3_server *s, struct pop3_server_event *ev)
 /* The only place the state changes; the session log reports it. */
 static void pop3_enter_state(struct pop3_server *s, enum pop3_state to)
 {
-    line_log_state(&s->log, (int)to, NULL);
+    line_sess_enter(&s->ss, (int)to, NULL);
     s->state = to;
 }
 
@@ -543,7 +522,7 @@ static void pop3_cmd_stls(struct pop3_server *s, char **argv, size_t argc)
     }
     s->tls = true;
     s->have_user = false;
-    s->discard_rest = true;
+    s->ss.discard_rest = true;
     pop3_reply(s, true, "Begin TLS negotiation");
 }
 
@@ -604,7 +583,7 @@ static void pop3_dispatch(struct pop3_server *s, char *line, size_t len, bool ba
             if (strcmp(pop3_cmds[i].verb, up) == 0) cmd = &pop3_cmds[i];
         }
         if (cmd) memcpy(s->verb, up, sizeof s->verb);
-        line_log_note_in(&s->log, up, kw, 0);
+        line_log_note_in(&s->ss.log, up, kw, 0);
     }
     if (!cmd && s->in_first_line && strstr(line, " HTTP/")) {
         /* bad-inputs X8: another protocol's client; answer and close. */
@@ -671,8 +650,18 @@ static bool pop3_printable(const char *str, size_t max, bool spaces)
 struct pop3_server *pop3_server_new(const struct pop3_server_cfg *cfg)
 {
     struct pop3_server *s = ms_xcalloc(1, sizeof *s);
-    line_init(&s->rd, POP3_LINE_MAX);
-    line_set_lf_ends(&s->rd, true); /* a hand-typed line gets -ERR, not silence */
+    const struct line_sess_cfg sc = {
+        .line_max = POP3_LINE_MAX,
+        .lf_ends = true, /* a hand-typed line gets -ERR, not silence */
+        .out_init = POP3_OUT_CAP,
+        .out_max = POP3_OUT_CAP,
+        .ev_size = sizeof(struct pop3_qev),
+        .ev_cap = POP3_EVQ,
+        .state_names = pop3_state_names,
+        .n_states = POP3_S_COUNT,
+        .initial = POP3_S_AUTHORIZATION,
+    };
+    line_sess_init(&s->ss, &sc);
     /* Both reach the wire: printable ASCII only (no CRLF injection). */
     s->host = ms_xstrdup(pop3_printable(cfg->hostname, 64, false) ? cfg->hostname : "localhost");
     const char *ts = cfg->timestamp;
@@ -683,8 +672,6 @@ struct pop3_server *pop3_server_new(const struct pop3_server_cfg *cfg)
     s->max_bad = cfg->max_bad;
     s->deleted = ms_xcalloc(1, 1);
     s->upd_uids = ms_xcalloc(1, sizeof *s->upd_uids);
-    line_log_init(&s->log, pop3_state_names, POP3_S_COUNT, POP3_S_AUTHORIZATION);
-    line_evq_init(&s->evq, sizeof(struct pop3_qev), POP3_EVQ);
     pop3_enter_state(s, POP3_S_AUTHORIZATION);
     if (s->ts) {
         pop3_reply(s, true, "POP3 server ready %s", s->ts);
@@ -697,9 +684,7 @@ struct pop3_server *pop3_server_new(const struct pop3_server_cfg *cfg)
 void pop3_server_free(struct pop3_server *s)
 {
     if (!s) return;
-    line_free(&s->rd);
-    line_log_free(&s->log);
-    line_evq_free(&s->evq);
+    line_sess_free(&s->ss);
     free(s->host);
     free(s->ts);
     free(s->deleted);
@@ -707,53 +692,46 @@ void pop3_server_free(struct pop3_server *s)
     free(s);
 }
 
+static bool pop3_can_read(void *eng)
+{
+    const struct pop3_server *s = eng;
+    return !(s->state == POP3_S_CLOSED || s->state == POP3_S_UPDATE || s->auth_pending ||
+             s->stream != POP3_ST_NONE || pop3_pending(s) > POP3_OUT_HIGH ||
+             line_sess_events(&s->ss) > POP3_EVQ - 8);
+}
+
+/* One command line, or a line the reader refused. */
+static void pop3_line(void *eng, enum line_status st, const char *l, size_t n, bool more)
+{
+    struct pop3_server *s = eng;
+    (void)more;
+    s->cmd_offset = s->ss.line_off;
+    s->in_first_line = s->ss.line_off == 0;
+    if (st == LINE_TOO_LONG) { /* RFC 2449 §4, bad-inputs P5 */
+        s->cmd_from = s->state;
+        snprintf(s->verb, sizeof s->verb, "?");
+        pop3_reply(s, false, "line too long");
+        pop3_command_done(s);
+        return;
+    }
+    char buf[POP3_LINE_MAX + 1];
+    memcpy(buf, l, n);
+    if (line_ended_by_lf(&s->ss.rd)) { /* RFC 1939 §3: commands end with CRLF */
+        s->cmd_from = s->state;
+        snprintf(s->verb, sizeof s->verb, "?");
+        pop3_reply(s, false, "bare LF received; end each command with CRLF (RFC 1939 3; with nc, use nc -C)");
+        pop3_command_done(s);
+        return;
+    }
+    pop3_dispatch(s, buf, n, line_has_bare_eol(&s->ss.rd) || line_has_nul(&s->ss.rd));
+}
+
+static const struct line_proto pop3_proto = {pop3_can_read, NULL, pop3_line};
+
 size_t pop3_server_recv(struct pop3_server *s, const char *in, size_t len)
 {
-    size_t i = 0;
-    while (i < len) {
-        if (s->state == POP3_S_CLOSED || s->state == POP3_S_UPDATE || s->auth_pending ||
-            s->stream != POP3_ST_NONE || pop3_pending(s) > POP3_OUT_HIGH ||
-            line_evq_count(&s->evq) > POP3_EVQ - 8) {
-            break;
-        }
-        enum line_status st;
-        size_t k = line_feed(&s->rd, in + i, len - i, &st);
-        line_log_in(&s->log, in + i, k);
-        i += k;
-        s->in_total += k;
-        if (st == LINE_NONE) continue;
-        s->cmd_offset = s->line_start;
-        s->in_first_line = s->line_start == 0;
-        s->line_start = s->in_total;
-        if (st == LINE_TOO_LONG) { /* RFC 2449 §4, bad-inputs P5 */
-            s->cmd_from = s->state;
-            snprintf(s->verb, sizeof s->verb, "?");
-            pop3_reply(s, false, "line too long");
-            pop3_command_done(s);
-            continue;
-        }
-        size_t n;
-        const char *l = line_get(&s->rd, &n);
-        char buf[POP3_LINE_MAX + 1];
-        memcpy(buf, l, n);
-        if (line_ended_by_lf(&s->rd)) { /* RFC 1939 §3: commands end with CRLF */
-            s->cmd_from = s->state;
-            snprintf(s->verb, sizeof s->verb, "?");
-            pop3_reply(s, false, "bare LF received; end each command with CRLF (RFC 1939 3; with nc, use nc -C)");
-            pop3_command_done(s);
-            continue;
-        }
-        pop3_dispatch(s, buf, n, line_has_bare_eol(&s->rd) || line_has_nul(&s->rd));
-        if (s->discard_rest) {
-            /* RFC 2595 §4 (CVE-2011-0411): plaintext after STLS in the same
-             * flight is never a command. */
-            s->discard_rest = false;
-            s->in_total += len - i;
-            s->line_start = s->in_total;
-            i = len;
-        }
-    }
-    line_log_settle(&s->log);
+    size_t i = line_sess_recv(&s->ss, &pop3_proto, s, in, len);
+    line_log_settle(&s->ss.log);
     return i;
 }
 
@@ -776,7 +754,7 @@ void pop3_server_auth_ok(struct pop3_server *s, const struct pop3_msg *msgs, siz
     pop3_totals(s, &c, &o);
     pop3_reply(s, true, "%s's maildrop has %zu messages (%zu octets)", s->user, c, o);
     pop3_command_done(s);
-    line_log_settle(&s->log);
+    line_log_settle(&s->ss.log);
 }
 
 void pop3_server_auth_fail(struct pop3_server *s, enum pop3_auth_fail why)
@@ -794,7 +772,7 @@ void pop3_server_auth_fail(struct pop3_server *s, enum pop3_auth_fail why)
         pop3_reply(s, false, "[AUTH] invalid user name or password");
     }
     pop3_command_done(s);
-    line_log_settle(&s->log);
+    line_log_settle(&s->ss.log);
 }
 
 void pop3_server_update_done(struct pop3_server *s, bool ok)
@@ -812,7 +790,7 @@ void pop3_server_update_done(struct pop3_server *s, bool ok)
     }
     pop3_close(s, "QUIT");
     pop3_command_done(s);
-    line_log_settle(&s->log);
+    line_log_settle(&s->ss.log);
 }
 
 void pop3_server_timeout(struct pop3_server *s)
@@ -820,34 +798,31 @@ void pop3_server_timeout(struct pop3_server *s)
     if (s->state == POP3_S_CLOSED || s->state == POP3_S_UPDATE) return;
     /* §3: an autologout timer ends the session without entering UPDATE. */
     s->stream = POP3_ST_NONE;
-    s->out_len = s->out_off = 0;
-    line_log_drop_unsent(&s->log);
+    line_sess_out_drop(&s->ss);
     s->auth_pending = false;
     enum pop3_state from = s->state;
     pop3_enter_state(s, POP3_S_CLOSED);
     pop3_push_close(s, from, "autologout timer expired");
-    line_log_settle(&s->log);
+    line_log_settle(&s->ss.log);
 }
 
 void pop3_server_closed(struct pop3_server *s)
 {
     if (s->state == POP3_S_CLOSED) return;
     s->stream = POP3_ST_NONE;
-    s->out_len = s->out_off = 0;
-    line_log_drop_unsent(&s->log);
+    line_sess_out_drop(&s->ss);
     s->auth_pending = false;
     /* §6: a session ended other than by QUIT removes nothing. After QUIT the
      * UPDATE event is already out and stands. */
     enum pop3_state from = s->state;
     pop3_enter_state(s, POP3_S_CLOSED);
     pop3_push_close(s, from, "connection closed by client");
-    line_log_settle(&s->log);
+    line_log_settle(&s->ss.log);
 }
 
 struct line_log *pop3_server_log(struct pop3_server *s)
 {
-    line_log_enable(&s->log, s->out + s->out_off, pop3_pending(s));
-    return &s->log;
+    return line_sess_log(&s->ss);
 }
 
 enum pop3_state pop3_server_state(const struct pop3_server *s)

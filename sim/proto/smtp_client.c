@@ -8,7 +8,7 @@
 #include "proto/smtp_client.h"
 
 #include "format/base64.h"
-#include "proto/line.h"
+#include "proto/line_sess.h"
 #include "proto/smtp_dot.h"
 #include "proto/smtp_syntax.h"
 
@@ -34,20 +34,18 @@ struct smtp_client {
     struct smtp_client_cfg cfg;
     char *helo_name, *user, *pass;
     enum smtp_client_state st, step_before;
-    struct line_reader lr;
+    struct line_sess ss; /* reader, output, events, session log */
 
     char reply[CLT_REPLY_MAX];
     size_t reply_len;
     int reply_code;
     unsigned reply_lines;
+    bool reply_taken; /* this call handled a whole reply (or failed): read no more */
     char note[CLT_NOTE_MAX]; /* text of a local decision */
 
-    char *out; /* [out_head, out_tail); never compacted during a step */
-    size_t out_head, out_tail, out_max;
+    /* the output is never compacted during a step: COMMAND events point into it */
     uint64_t out_abs_written, out_abs_sent;
 
-    struct smtp_cevent *ev;
-    size_t ev_cap, ev_head, ev_n;
     size_t step_ev0; /* events already queued when the step began */
 
     /* what the server offered after EHLO */
@@ -74,8 +72,6 @@ struct smtp_client {
     size_t single_len;
     bool single_pending;
     int auth_step;
-
-    struct line_log log; /* the lines read and written, with the states around them (cold) */
 };
 
 static void clt_enter_state(struct smtp_client *c, enum smtp_client_state st);
@@ -154,22 +150,28 @@ struct smtp_client *smtp_client_new(const struct smtp_client_cfg *cfg)
     c->helo_name = smtp_domain_valid(hn, strlen(hn)) ? ms_xstrdup(hn) : ms_xstrdup("client.invalid");
     c->user = ms_xstrdup(cfg->auth_user ? cfg->auth_user : "");
     c->pass = ms_xstrdup(cfg->auth_pass ? cfg->auth_pass : "");
-    c->out_max = cfg->out_max ? cfg->out_max : 16 * 1024;
-    if (c->out_max < 2048) c->out_max = 2048;
-    c->out = ms_xmalloc(c->out_max);
-    line_init(&c->lr, SMTP_REPLY_LINE_MAX);
+    size_t out_max = cfg->out_max ? cfg->out_max : 16 * 1024;
+    if (out_max < 2048) out_max = 2048;
     c->st = c->step_before = SMTP_CS_GREETING;
-    line_log_init(&c->log, smtp_client_state_names, SMTP_CS_COUNT, SMTP_CS_GREETING);
+    /* Events grow with a transaction's recipients; the ring doubles then. */
+    const struct line_sess_cfg sc = {
+        .line_max = SMTP_REPLY_LINE_MAX,
+        .out_init = out_max,
+        .out_max = out_max,
+        .ev_size = sizeof(struct smtp_cevent),
+        .ev_cap = 32,
+        .state_names = smtp_client_state_names,
+        .n_states = SMTP_CS_COUNT,
+        .initial = SMTP_CS_GREETING,
+    };
+    line_sess_init(&c->ss, &sc);
     return c;
 }
 
 void smtp_client_free(struct smtp_client *c)
 {
     if (!c) return;
-    line_free(&c->lr);
-    line_log_free(&c->log);
-    free(c->out);
-    free(c->ev);
+    line_sess_free(&c->ss);
     free(c->q);
     free(c->rst);
     free(c->helo_name);
@@ -181,8 +183,7 @@ void smtp_client_free(struct smtp_client *c)
 
 struct line_log *smtp_client_log(struct smtp_client *c)
 {
-    line_log_enable(&c->log, c->out + c->out_head, c->out_tail - c->out_head);
-    return &c->log;
+    return line_sess_log(&c->ss);
 }
 
 enum smtp_client_state smtp_client_state(const struct smtp_client *c)
@@ -200,25 +201,14 @@ bool smtp_client_done(const struct smtp_client *c)
 /* The only place the state changes; the session log reports it. */
 static void clt_enter_state(struct smtp_client *c, enum smtp_client_state st)
 {
-    line_log_state(&c->log, (int)st, NULL);
+    line_sess_enter(&c->ss, (int)st, NULL);
     c->st = st;
 }
 
 static struct smtp_cevent *clt_event(struct smtp_client *c, enum smtp_cevent_kind k)
 {
-    if (c->ev_n == 0) c->ev_head = 0;
-    if (c->ev_head + c->ev_n == c->ev_cap) {
-        /* Grows only while a session meets bigger transactions than before. */
-        if (c->ev_head > 0) {
-            memmove(c->ev, c->ev + c->ev_head, c->ev_n * sizeof *c->ev);
-            c->ev_head = 0;
-        } else {
-            c->ev_cap = c->ev_cap ? c->ev_cap * 2 : 32;
-            c->ev = ms_xrealloc(c->ev, c->ev_cap * sizeof *c->ev);
-        }
-    }
-    struct smtp_cevent *e = &c->ev[c->ev_head + c->ev_n++];
-    memset(e, 0, sizeof *e);
+    /* The ring grows only while a session meets bigger transactions than before. */
+    struct smtp_cevent *e = line_sess_event(&c->ss, sizeof *e);
     e->kind = k;
     e->before = c->step_before;
     e->after = c->st;
@@ -233,43 +223,36 @@ static struct smtp_cevent *clt_event(struct smtp_client *c, enum smtp_cevent_kin
 static void clt_step_begin(struct smtp_client *c)
 {
     c->step_before = c->st;
-    c->step_ev0 = c->ev_n;
+    c->step_ev0 = line_sess_events(&c->ss);
 }
 
 static void clt_step_end(struct smtp_client *c)
 {
-    for (size_t i = c->step_ev0; i < c->ev_n; i++) c->ev[c->ev_head + i].after = c->st;
-    c->step_ev0 = c->ev_n;
-    line_log_settle(&c->log);
+    size_t n = line_sess_events(&c->ss);
+    for (size_t i = c->step_ev0; i < n; i++) ((struct smtp_cevent *)line_sess_event_at(&c->ss, i, sizeof(struct smtp_cevent)))->after = c->st;
+    c->step_ev0 = n;
+    line_log_settle(&c->ss.log);
 }
 
 bool smtp_client_event(struct smtp_client *c, struct smtp_cevent *ev)
 {
-    if (c->ev_n == 0) return false;
-    *ev = c->ev[c->ev_head++];
-    c->ev_n--;
+    const struct smtp_cevent *e = line_sess_pop(&c->ss);
+    if (!e) return false;
+    *ev = *e;
     return true;
 }
 
 size_t smtp_client_out(const struct smtp_client *c, const char **out)
 {
-    *out = c->out + c->out_head;
-    return c->out_tail - c->out_head;
+    return line_sess_out(&c->ss, out);
 }
 
 void smtp_client_out_done(struct smtp_client *c, size_t n)
 {
-    assert(n <= c->out_tail - c->out_head);
-    c->out_head += n;
+    assert(n <= line_sess_pending(&c->ss));
     c->out_abs_sent += n;
-    line_log_sent(&c->log, n);
-    if (c->out_head == c->out_tail) {
-        c->out_head = c->out_tail = 0;
-    } else if (c->out_head >= c->out_max / 2) {
-        memmove(c->out, c->out + c->out_head, c->out_tail - c->out_head);
-        c->out_tail -= c->out_head;
-        c->out_head = 0;
-    }
+    line_sess_sent(&c->ss, n);
+    if (c->ss.out_head >= c->ss.out_max / 2) line_sess_compact(&c->ss);
     clt_step_begin(c);
     clt_pump(c);
     clt_step_end(c);
@@ -277,25 +260,26 @@ void smtp_client_out_done(struct smtp_client *c, size_t n)
 
 static size_t clt_room(const struct smtp_client *c)
 {
-    return c->out_max - c->out_tail;
+    return line_sess_tail_room(&c->ss);
 }
 
 /* Write one command line plus CRLF and report it. Caller checked room. */
 static void clt_write_line(struct smtp_client *c, const char *p, size_t n)
 {
-    char *dst = c->out + c->out_tail;
+    size_t room;
+    char *dst = line_sess_reserve(&c->ss, n + 2, &room);
+    assert(room == n + 2);
     memcpy(dst, p, n);
     dst[n] = '\r';
     dst[n + 1] = '\n';
-    if (c->log.on) {
+    if (c->ss.log.on) {
         size_t vl = 0; /* the verb: a word of letters; none for a SASL response */
         while (vl < n && vl < 8 && ((p[vl] >= 'A' && p[vl] <= 'Z') || (p[vl] >= 'a' && p[vl] <= 'z'))) vl++;
         char verb[LINE_VERB_MAX] = "";
         if (vl >= 4 && (vl == n || p[vl] == ' ')) memcpy(verb, p, vl);
-        line_log_mark_out(&c->log, 0, 0, verb);
+        line_log_mark_out(&c->ss.log, 0, 0, verb);
     }
-    line_log_out(&c->log, dst, n + 2);
-    c->out_tail += n + 2;
+    line_sess_commit(&c->ss, n + 2);
     c->out_abs_written += n + 2;
     struct smtp_cevent *e = clt_event(c, SMTP_CEV_COMMAND);
     e->text = dst;
@@ -367,10 +351,11 @@ static void clt_pump(struct smtp_client *c)
         clt_write_line(c, buf, n);
     }
     if (c->st == SMTP_CS_BODY) {
-        size_t n = smtp_dot_enc_run(&c->enc, c->out + c->out_tail, clt_room(c));
-        line_log_mark_out(&c->log, LINE_F_DATA, 0, "");
-        line_log_out(&c->log, c->out + c->out_tail, n);
-        c->out_tail += n;
+        size_t room;
+        char *dst = line_sess_reserve(&c->ss, clt_room(c), &room);
+        size_t n = smtp_dot_enc_run(&c->enc, dst, room);
+        line_log_mark_out(&c->ss.log, LINE_F_DATA, 0, "");
+        line_sess_commit(&c->ss, n);
         c->out_abs_written += n;
         if (smtp_dot_enc_done(&c->enc)) {
             c->dot_end_abs = c->out_abs_written;
@@ -898,11 +883,11 @@ static bool clt_reply_line(struct smtp_client *c, const char *l, size_t n)
 {
     char why[96];
     if (c->reply_lines == 0) c->reply_len = 0;
-    if (line_has_bare_eol(&c->lr)) {
+    if (line_has_bare_eol(&c->ss.rd)) {
         clt_protocol_error(c, "reply line holds a bare CR or LF (RFC 5321 2.3.8)");
         return false;
     }
-    if (line_has_nul(&c->lr)) {
+    if (line_has_nul(&c->ss.rd)) {
         clt_protocol_error(c, "NUL byte in a reply line");
         return false;
     }
@@ -934,38 +919,46 @@ static bool clt_reply_line(struct smtp_client *c, const char *l, size_t n)
     return n == 3 || l[3] == ' ';
 }
 
+static bool clt_can_read(void *eng)
+{
+    const struct smtp_client *c = eng;
+    return c->st != SMTP_CS_DONE && !c->reply_taken;
+}
+
+/* One reply line: a whole reply is handled by the state's switch. */
+static void clt_line(void *eng, enum line_status ls, const char *l, size_t n, bool more)
+{
+    struct smtp_client *c = eng;
+    (void)more;
+    if (ls == LINE_TOO_LONG) {
+        clt_protocol_error(c, "reply line longer than 512 octets (RFC 5321 4.5.3.1.5)");
+        c->reply_taken = true;
+        return;
+    }
+    if (c->ss.log.on && n >= 3 && l[0] >= '1' && l[0] <= '5' && l[1] >= '0' && l[1] <= '9' &&
+        l[2] >= '0' && l[2] <= '9') {
+        unsigned code = (unsigned)((l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0'));
+        unsigned fl = code < 400 ? LINE_F_OK : LINE_F_ERR;
+        if (c->st == SMTP_CS_DOT) fl |= LINE_F_DATA_END;
+        if (c->reply_lines > 0) fl |= LINE_F_CONT; /* after "ddd-" (RFC 5321 §4.2.1) */
+        line_log_note_reply(&c->ss.log, code, fl);
+    }
+    if (clt_reply_line(c, l, n)) {
+        clt_on_reply(c);
+        c->reply_lines = 0;
+        c->reply_taken = true; /* one reply per call: event texts borrow c->reply */
+    }
+}
+
+static const struct line_proto clt_proto = {clt_can_read, NULL, clt_line};
+
 size_t smtp_client_recv(struct smtp_client *c, const char *in, size_t len)
 {
     if (c->st == SMTP_CS_DONE) return len; /* the caller closes; ignore */
-    if (c->ev_n > 0) return 0;
+    if (line_sess_events(&c->ss) > 0) return 0;
     clt_step_begin(c);
-    size_t off = 0;
-    while (off < len && c->st != SMTP_CS_DONE) {
-        enum line_status ls;
-        size_t k = line_feed(&c->lr, in + off, len - off, &ls);
-        line_log_in(&c->log, in + off, k);
-        off += k;
-        if (ls == LINE_NONE) continue;
-        if (ls == LINE_TOO_LONG) {
-            clt_protocol_error(c, "reply line longer than 512 octets (RFC 5321 4.5.3.1.5)");
-            break;
-        }
-        size_t n;
-        const char *l = line_get(&c->lr, &n);
-        if (c->log.on && n >= 3 && l[0] >= '1' && l[0] <= '5' && l[1] >= '0' && l[1] <= '9' &&
-            l[2] >= '0' && l[2] <= '9') {
-            unsigned code = (unsigned)((l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0'));
-            unsigned fl = code < 400 ? LINE_F_OK : LINE_F_ERR;
-            if (c->st == SMTP_CS_DOT) fl |= LINE_F_DATA_END;
-            if (c->reply_lines > 0) fl |= LINE_F_CONT; /* after "ddd-" (RFC 5321 §4.2.1) */
-            line_log_note_reply(&c->log, code, fl);
-        }
-        if (clt_reply_line(c, l, n)) {
-            clt_on_reply(c);
-            c->reply_lines = 0;
-            break; /* one reply per call: event texts borrow c->reply */
-        }
-    }
+    c->reply_taken = false;
+    size_t off = line_sess_recv(&c->ss, &clt_proto, c, in, len);
     clt_pump(c);
     clt_step_end(c);
     return off;

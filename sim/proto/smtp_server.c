@@ -11,7 +11,7 @@
 
 #include "core/common.h"
 #include "format/base64.h"
-#include "proto/line.h"
+#include "proto/line_sess.h"
 #include "proto/smtp_dot.h"
 #include "proto/smtp_syntax.h"
 
@@ -36,20 +36,14 @@ struct smtp_server {
     char *banner;
     enum smtp_server_state st;
     enum smtp_server_state step_before; /* state when the current step began */
-    struct line_reader lr;
+    struct line_sess ss; /* reader, output, events, offsets, session log */
     char verb[LINE_VERB_MAX];       /* the command the next reply answers */
     bool data_reply;                /* the next reply answers a whole message */
 
-    char *out; /* [out_head, out_tail) waits to be sent */
-    size_t out_head, out_tail, out_max;
     size_t greeting_left; /* greeting bytes not yet sent (pre-greeting check) */
 
-    struct smtp_event evq[SRV_EVQ];
-    unsigned ev_head, ev_n;
-    unsigned step_ev0; /* events already queued when the step began */
+    size_t step_ev0; /* events already queued when the step began */
 
-    uint64_t in_off;  /* bytes consumed so far */
-    uint64_t cmd_off; /* offset where the current command began */
     char cmd[SMTP_CMD_LINE_MAX];
     size_t cmd_len;
     char reply[SRV_REPLY_MAX];
@@ -66,7 +60,6 @@ struct smtp_server {
     bool tls;          /* STARTTLS done: from here the caller encrypts (RFC 3207) */
     unsigned bad_run;  /* consecutive 500-504 replies */
     uint64_t replies;  /* replies sent so far */
-    bool discard_rest; /* STARTTLS accepted: drop what followed it in the flight */
 
     /* the mail transaction */
     unsigned rcpts;
@@ -88,8 +81,6 @@ struct smtp_server {
     uint64_t max_msg;
     struct smtp_dot_dec dec;
     uint64_t data_off;
-
-    struct line_log log; /* the lines read and written, with the states around them (cold) */
 };
 
 typedef void srv_cmd_fn(struct smtp_server *s, const char *arg, size_t arg_len, bool has_arg);
@@ -271,13 +262,21 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
     s->max_msg = cfg->max_message_bytes ? cfg->max_message_bytes : SRV_DEFAULT_MAX_MSG;
     if (s->max_msg > (uint64_t)SIZE_MAX / 2) s->max_msg = (uint64_t)SIZE_MAX / 2;
     if (!s->cfg.max_recipients) s->cfg.max_recipients = 100;
-    s->out_max = cfg->out_max ? cfg->out_max : 16 * 1024;
-    if (s->out_max < 2 * SRV_REPLY_RESERVE) s->out_max = 2 * SRV_REPLY_RESERVE;
-    s->out = ms_xmalloc(s->out_max);
-    line_init(&s->lr, SMTP_CMD_LINE_MAX);
-    line_set_lf_ends(&s->lr, true); /* a hand-typed line gets 500, not silence */
+    size_t out_max = cfg->out_max ? cfg->out_max : 16 * 1024;
+    if (out_max < 2 * SRV_REPLY_RESERVE) out_max = 2 * SRV_REPLY_RESERVE;
     s->st = cfg->refuse ? SMTP_SS_REFUSING : SMTP_SS_INIT;
-    line_log_init(&s->log, smtp_server_state_names, SMTP_SS_COUNT, (int)s->st);
+    const struct line_sess_cfg sc = {
+        .line_max = SMTP_CMD_LINE_MAX,
+        .lf_ends = true, /* a hand-typed line gets 500, not silence */
+        .out_init = out_max,
+        .out_max = out_max,
+        .ev_size = sizeof(struct smtp_event),
+        .ev_cap = SRV_EVQ,
+        .state_names = smtp_server_state_names,
+        .n_states = SMTP_SS_COUNT,
+        .initial = (int)s->st,
+    };
+    line_sess_init(&s->ss, &sc);
     srv_step_begin(s);
     struct smtp_event *ev = srv_event(s, SMTP_EV_SESSION_STARTED);
     /* §3.1 and §4.2: 220 greeting, or 554 when no service is offered; a
@@ -293,7 +292,7 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
     } else {
         srv_replyf(s, 220, NULL, "%s %s", s->hostname, s->banner);
     }
-    s->greeting_left = s->out_tail;
+    s->greeting_left = line_sess_pending(&s->ss);
     if (cfg->busy && !cfg->refuse) srv_close(s);
     ev->code = s->reply_code;
     ev->text = s->reply;
@@ -305,9 +304,7 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
 void smtp_server_free(struct smtp_server *s)
 {
     if (!s) return;
-    line_free(&s->lr);
-    line_log_free(&s->log);
-    free(s->out);
+    line_sess_free(&s->ss);
     free(s->msg);
     free(s->hostname);
     free(s->banner);
@@ -335,19 +332,18 @@ bool smtp_server_wants_verdict(const struct smtp_server *s)
 /* The only place the state changes; the session log reports it. */
 static void srv_enter_state(struct smtp_server *s, enum smtp_server_state st)
 {
-    line_log_state(&s->log, (int)st, NULL);
+    line_sess_enter(&s->ss, (int)st, NULL);
     s->st = st;
 }
 
 static struct smtp_event *srv_event(struct smtp_server *s, enum smtp_event_kind k)
 {
-    assert(s->ev_n < SRV_EVQ);
-    struct smtp_event *ev = &s->evq[(s->ev_head + s->ev_n++) % SRV_EVQ];
-    memset(ev, 0, sizeof *ev);
+    assert(line_sess_events(&s->ss) < SRV_EVQ);
+    struct smtp_event *ev = line_sess_event(&s->ss, sizeof *ev);
     ev->kind = k;
     ev->before = s->step_before;
     ev->after = s->st;
-    ev->offset = s->cmd_off;
+    ev->offset = s->ss.line_off;
     ev->rcpt_count = s->rcpts;
     ev->authenticated = s->authenticated;
     ev->ehlo = s->ehlo;
@@ -359,65 +355,40 @@ static struct smtp_event *srv_event(struct smtp_server *s, enum smtp_event_kind 
 static void srv_step_begin(struct smtp_server *s)
 {
     s->step_before = s->st;
-    s->step_ev0 = s->ev_n;
+    s->step_ev0 = line_sess_events(&s->ss);
 }
 
 static void srv_step_end(struct smtp_server *s)
 {
-    for (unsigned i = s->step_ev0; i < s->ev_n; i++) s->evq[(s->ev_head + i) % SRV_EVQ].after = s->st;
-    s->step_ev0 = s->ev_n;
-    line_log_settle(&s->log);
+    size_t n = line_sess_events(&s->ss);
+    for (size_t i = s->step_ev0; i < n; i++) ((struct smtp_event *)line_sess_event_at(&s->ss, i, sizeof(struct smtp_event)))->after = s->st;
+    s->step_ev0 = n;
+    line_log_settle(&s->ss.log);
 }
 
 bool smtp_server_event(struct smtp_server *s, struct smtp_event *ev)
 {
-    if (s->ev_n == 0) return false;
-    *ev = s->evq[s->ev_head];
-    s->ev_head = (s->ev_head + 1) % SRV_EVQ;
-    s->ev_n--;
+    const struct smtp_event *e = line_sess_pop(&s->ss);
+    if (!e) return false;
+    *ev = *e;
     return true;
 }
 
 size_t smtp_server_out(const struct smtp_server *s, const char **out)
 {
-    *out = s->out + s->out_head;
-    return s->out_tail - s->out_head;
+    return line_sess_out(&s->ss, out);
 }
 
 void smtp_server_out_done(struct smtp_server *s, size_t n)
 {
-    assert(n <= s->out_tail - s->out_head);
-    s->out_head += n;
+    assert(n <= line_sess_pending(&s->ss));
     s->greeting_left = n >= s->greeting_left ? 0 : s->greeting_left - n;
-    if (s->out_head == s->out_tail) s->out_head = s->out_tail = 0;
-    line_log_sent(&s->log, n);
-    line_log_settle(&s->log);
+    line_sess_out_done(&s->ss, n);
 }
 
 struct line_log *smtp_server_log(struct smtp_server *s)
 {
-    line_log_enable(&s->log, s->out + s->out_head, s->out_tail - s->out_head);
-    return &s->log;
-}
-
-static size_t srv_out_room(const struct smtp_server *s)
-{
-    return s->out_max - (s->out_tail - s->out_head);
-}
-
-/* Append bytes to the output; a reply that does not fit (a peer that never
- * reads, X5) is cut, never grown past out_max. */
-static void srv_out_write(struct smtp_server *s, const char *p, size_t n)
-{
-    if (s->out_tail + n > s->out_max && s->out_head > 0) {
-        memmove(s->out, s->out + s->out_head, s->out_tail - s->out_head);
-        s->out_tail -= s->out_head;
-        s->out_head = 0;
-    }
-    if (n > s->out_max - s->out_tail) n = s->out_max - s->out_tail;
-    memcpy(s->out + s->out_tail, p, n);
-    s->out_tail += n;
-    line_log_out(&s->log, p, n);
+    return line_sess_log(&s->ss);
 }
 
 /* Start a reply in s->reply: "ddd " plus the enhanced code when on. */
@@ -481,9 +452,10 @@ static void srv_commit_reply(struct smtp_server *s)
     int c = s->reply_code;
     unsigned flags = c < 400 ? LINE_F_OK : LINE_F_ERR;
     if (s->data_reply) flags |= LINE_F_DATA_END;
-    line_log_mark_out(&s->log, flags, (unsigned)c, s->data_reply ? "DATA" : s->verb);
+    line_log_mark_out(&s->ss.log, flags, (unsigned)c, s->data_reply ? "DATA" : s->verb);
     s->data_reply = false;
-    srv_out_write(s, s->reply, s->reply_len + 2);
+    /* A reply that does not fit (a peer that never reads, X5) is cut. */
+    line_sess_write(&s->ss, s->reply, s->reply_len + 2);
     s->replies++;
     struct smtp_event *ev = srv_event(s, SMTP_EV_REPLY);
     ev->code = s->reply_code;
@@ -541,83 +513,81 @@ static void srv_msg_grow(struct smtp_server *s, size_t n)
     smtp_dot_dec_rebase(&s->dec, s->msg, cap);
 }
 
+/* Message data (RFC 5321 §4.5.2): the strict dot decoder, not the line reader. */
+static size_t srv_raw(void *eng, const char *in, size_t len)
+{
+    struct smtp_server *s = eng;
+    if (s->st != SMTP_SS_DATA) return SIZE_MAX;
+    s->step_before = s->st;
+    srv_msg_grow(s, len);
+    size_t n = smtp_dot_dec_run(&s->dec, in, len);
+    line_sess_raw(&s->ss, in, n, LINE_F_DATA);
+    if (smtp_dot_dec_done(&s->dec)) srv_data_end(s);
+    return n;
+}
+
+static bool srv_can_read(void *eng)
+{
+    const struct smtp_server *s = eng;
+    if (line_sess_events(&s->ss) > 0 || s->pend != SRV_PEND_NONE || s->st == SMTP_SS_CLOSED) return false;
+    /* backpressure (X5): room for the longest reply before reading a command */
+    return s->st == SMTP_SS_DATA || line_sess_room(&s->ss) >= SRV_REPLY_RESERVE;
+}
+
+/* One command line, a SASL response, or a line the reader refused. */
+static void srv_line(void *eng, enum line_status ls, const char *line, size_t ll, bool more)
+{
+    struct smtp_server *s = eng;
+    s->step_before = s->st;
+    uint64_t replies_before = s->replies;
+    if (ls == LINE_TOO_LONG) {
+        s->cmd_len = 0;
+        if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
+        /* §4.5.3.1.4 and §4.5.3.1.9: 500, the line is dropped, same state. */
+        srv_reply(s, 500, "5.5.2", "Error: line too long (the limit is 512 octets with CRLF, RFC 5321 4.5.3.1.4)");
+    } else if (line_ended_by_lf(&s->ss.rd)) {
+        s->cmd_len = 0;
+        if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
+        /* §2.3.8: only CRLF ends a line; the line is refused, same state. */
+        srv_reply(s, 500, "5.5.2",
+                  "Error: bare <LF> received; end each line with <CRLF> (RFC 5321 2.3.8; with nc, use nc -C)");
+    } else {
+        memcpy(s->cmd, line, ll);
+        s->cmd_len = ll;
+        if (s->st == SMTP_SS_AUTH) {
+            if (more && s->cfg.forbid_unauth_pipelining) {
+                srv_enter_state(s, SMTP_SS_READY);
+                srv_unauth_pipelining(s, "data sent after a SASL response");
+            } else {
+                srv_sasl_line(s, s->cmd, s->cmd_len);
+            }
+        } else {
+            srv_command(s, s->cmd, s->cmd_len, more);
+        }
+    }
+    srv_count_bad(s, replies_before);
+}
+
+static const struct line_proto srv_proto = {srv_can_read, srv_raw, srv_line};
+
 size_t smtp_server_recv(struct smtp_server *s, const char *in, size_t len)
 {
     if (s->st == SMTP_SS_CLOSED) {
-        s->in_off += len;
+        s->ss.in_total += len;
         return len; /* the caller closes; late bytes are ignored */
     }
-    if (s->pend != SRV_PEND_NONE || s->ev_n > 0) return 0;
-    size_t off = 0;
+    if (s->pend != SRV_PEND_NONE || line_sess_events(&s->ss) > 0) return 0;
     srv_step_begin(s);
     if (len > 0 && s->greeting_left > 0 && s->cfg.forbid_unauth_pipelining) {
         /* bad-inputs S16(a): the client talked before it could read 220. */
-        s->cmd_off = s->in_off;
+        s->ss.line_off = s->ss.in_total;
         s->cmd_len = 0;
         srv_unauth_pipelining(s, "client sent data before the greeting");
-        s->in_off += len;
+        s->ss.in_total += len;
         srv_step_end(s);
         return len;
     }
-    while (off < len && s->ev_n == 0 && s->pend == SRV_PEND_NONE && s->st != SMTP_SS_CLOSED) {
-        s->step_before = s->st;
-        if (s->st == SMTP_SS_DATA) {
-            srv_msg_grow(s, len - off);
-            size_t n = smtp_dot_dec_run(&s->dec, in + off, len - off);
-            line_log_mark_in(&s->log, LINE_F_DATA, 0, "");
-            line_log_in(&s->log, in + off, n);
-            line_log_mark_in(&s->log, 0, 0, "");
-            off += n;
-            s->in_off += n;
-            if (smtp_dot_dec_done(&s->dec)) srv_data_end(s);
-            continue;
-        }
-        if (srv_out_room(s) < SRV_REPLY_RESERVE) break; /* backpressure (X5) */
-        enum line_status ls;
-        size_t n = line_feed(&s->lr, in + off, len - off, &ls);
-        line_log_in(&s->log, in + off, n);
-        off += n;
-        s->in_off += n;
-        if (ls == LINE_NONE) continue;
-        bool more = off < len; /* bytes of a later command in this flight */
-        uint64_t replies_before = s->replies;
-        if (ls == LINE_TOO_LONG) {
-            s->cmd_len = 0;
-            if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
-            /* §4.5.3.1.4 and §4.5.3.1.9: 500, the line is dropped, same state. */
-            srv_reply(s, 500, "5.5.2", "Error: line too long (the limit is 512 octets with CRLF, RFC 5321 4.5.3.1.4)");
-        } else if (line_ended_by_lf(&s->lr)) {
-            s->cmd_len = 0;
-            if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
-            /* §2.3.8: only CRLF ends a line; the line is refused, same state. */
-            srv_reply(s, 500, "5.5.2",
-                      "Error: bare <LF> received; end each line with <CRLF> (RFC 5321 2.3.8; with nc, use nc -C)");
-        } else {
-            size_t ll;
-            const char *line = line_get(&s->lr, &ll);
-            memcpy(s->cmd, line, ll);
-            s->cmd_len = ll;
-            if (s->st == SMTP_SS_AUTH) {
-                if (more && s->cfg.forbid_unauth_pipelining) {
-                    srv_enter_state(s, SMTP_SS_READY);
-                    srv_unauth_pipelining(s, "data sent after a SASL response");
-                } else {
-                    srv_sasl_line(s, s->cmd, s->cmd_len);
-                }
-            } else {
-                srv_command(s, s->cmd, s->cmd_len, more);
-            }
-        }
-        srv_count_bad(s, replies_before);
-        if (s->discard_rest) {
-            /* RFC 3207 §4.2 (CVE-2011-0411): plaintext sent after STARTTLS
-             * in the same flight is never a command. */
-            s->discard_rest = false;
-            s->in_off += len - off;
-            off = len;
-        }
-        s->cmd_off = s->in_off;
-    }
+    size_t off = line_sess_recv(&s->ss, &srv_proto, s, in, len);
     srv_step_end(s);
     return off;
 }
@@ -665,7 +635,7 @@ static void srv_command(struct smtp_server *s, const char *line, size_t len, boo
     }
     s->verb[0] = '\0';
     if (cmd) memcpy(s->verb, cmd->verb, strlen(cmd->verb) + 1); /* verbs are 4 letters */
-    if (cmd) line_log_note_in(&s->log, cmd->verb, strlen(cmd->verb), 0);
+    if (cmd) line_log_note_in(&s->ss.log, cmd->verb, strlen(cmd->verb), 0);
     if (s->st == SMTP_SS_REFUSING && !(cmd && (cmd->states & SRV_IN_REFUSING))) {
         /* §3.1: after a 554 greeting, 503 to everything but QUIT. */
         srv_reply(s, 503, "5.5.1", "Error: no SMTP service here; send QUIT");
@@ -885,8 +855,8 @@ static void srv_rcpt_refuse(struct smtp_server *s, const char *a, size_t al, int
                             const char *text)
 {
     srv_reply(s, code, enh, text);
-    struct smtp_event reply_ev = s->evq[(s->ev_head + s->ev_n - 1) % SRV_EVQ];
-    s->ev_n--;
+    struct smtp_event reply_ev;
+    line_evq_unpush(&s->ss.evq, &reply_ev);
     srv_rcpt_refused_event(s, a, al);
     *srv_event(s, SMTP_EV_REPLY) = reply_ev;
 }
@@ -956,7 +926,7 @@ static void srv_cmd_data(struct smtp_server *s, const char *arg, size_t arg_len,
     srv_enter_state(s, SMTP_SS_DATA);
     smtp_dot_dec_init(&s->dec, s->msg, s->msg_cap < s->max_msg ? s->msg_cap : (size_t)s->max_msg);
     s->dec.lenient_lf = s->cfg.unsafe_lenient_data_end;
-    s->data_off = s->in_off;
+    s->data_off = s->ss.in_total;
     char tb[SRV_REPLY_MAX];
     srv_reply(s, 354, NULL, srv_text(s, SRV_T_DATA, "End data with <CR><LF>.<CR><LF>", NULL, 0, tb, sizeof tb));
 }
@@ -998,7 +968,7 @@ static void srv_cmd_starttls(struct smtp_server *s, const char *arg, size_t arg_
     s->ehlo = false;
     s->pipelining_ok = false;
     s->authenticated = false;
-    s->discard_rest = true;
+    s->ss.discard_rest = true;
     srv_reply(s, 220, "2.0.0", "Ready to start TLS");
     if (s->st != SMTP_SS_INIT) srv_enter_state(s, SMTP_SS_INIT);
 }
@@ -1092,8 +1062,8 @@ static void srv_auth_fail(struct smtp_server *s, int code, const char *enh, cons
     srv_auth_clear(s);
     if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
     srv_reply(s, code, enh, text);
-    struct smtp_event reply_ev = s->evq[(s->ev_head + s->ev_n - 1) % SRV_EVQ];
-    s->ev_n--;
+    struct smtp_event reply_ev;
+    line_evq_unpush(&s->ss.evq, &reply_ev);
     struct smtp_event *ev = srv_event(s, SMTP_EV_AUTH_DONE);
     ev->code = code;
     ev->text = s->reply;

@@ -115,6 +115,70 @@ static int jsonl_str(FILE *f, const char *key, const char *s)
     return jsonl_write_string(f, s, strlen(s));
 }
 
+/* Names of the TRACE_LF_* bits, for the "flags" array of a line. */
+static const struct {
+    unsigned bit;
+    const char *name;
+} jsonl_line_flags[] = {
+    {TRACE_LF_DATA, "data"}, {TRACE_LF_OK, "ok"},     {TRACE_LF_ERR, "err"},
+    {TRACE_LF_DATA_END, "data_end"}, {TRACE_LF_CONT, "cont"},
+};
+
+/* A protocol line's typed fields: "verb" (or null), "code" (or null),
+ * "flags" (names, in bit order) and "data" (a line of message content). */
+static int jsonl_line_fields(FILE *f, const struct trace *tr, const struct trace_line *x)
+{
+    const char *verb = trace_str(tr, x->verb);
+    if (fputs(",\"verb\":", f) == EOF) return -1;
+    if (!verb || !*verb) {
+        if (fputs("null", f) == EOF) return -1;
+    } else if (jsonl_write_string(f, verb, strlen(verb)) < 0) {
+        return -1;
+    }
+    if ((x->code ? fprintf(f, ",\"code\":%u", (unsigned)x->code) : fprintf(f, ",\"code\":null")) < 0)
+        return -1;
+    if (fputs(",\"flags\":[", f) == EOF) return -1;
+    bool first = true;
+    for (size_t i = 0; i < sizeof jsonl_line_flags / sizeof jsonl_line_flags[0]; i++) {
+        if (!(x->flags & jsonl_line_flags[i].bit)) continue;
+        if (fprintf(f, "%s\"%s\"", first ? "" : ",", jsonl_line_flags[i].name) < 0) return -1;
+        first = false;
+    }
+    return fprintf(f, "],\"data\":%s", (x->flags & TRACE_LF_DATA) ? "true" : "false") < 0 ? -1 : 0;
+}
+
+/* A DNS answer's records: "records":[{"name","ttl","type","section", and
+ * "preference","exchange" (MX) or "address" (A)}]; [] for a question. */
+static int jsonl_dns_records(FILE *f, const struct trace *tr, const struct trace_rec *r)
+{
+    if (fputs(",\"records\":[", f) == EOF) return -1;
+    size_t n = trace_dns_rrs(r, NULL, 0);
+    for (size_t i = 0; i < n; i++) {
+        struct trace_dns_rr rr;
+        size_t len;
+        memcpy(&rr, trace_data(r, &len) + i * sizeof rr, sizeof rr);
+        const char *type = rr.type == 1 ? "A" : rr.type == 5 ? "CNAME" : rr.type == 15 ? "MX" : NULL;
+        if (fputs(i ? ",{" : "{", f) == EOF) return -1;
+        if (fputs("\"name\":", f) == EOF || jsonl_write_string(f, trace_str(tr, rr.name), strlen(trace_str(tr, rr.name))) < 0)
+            return -1;
+        if (fprintf(f, ",\"ttl\":%" PRIu32 ",\"type\":", rr.ttl) < 0) return -1;
+        if ((type ? fprintf(f, "\"%s\"", type) : fprintf(f, "%u", (unsigned)rr.type)) < 0) return -1;
+        if (fprintf(f, ",\"section\":\"%s\"", rr.section == TRACE_DNS_ADDITIONAL ? "additional" : "answer") < 0)
+            return -1;
+        if (rr.type == 15) {
+            const char *ex = trace_str(tr, rr.exchange);
+            if (fprintf(f, ",\"preference\":%u,\"exchange\":", (unsigned)rr.pref) < 0 ||
+                jsonl_write_string(f, ex, strlen(ex)) < 0)
+                return -1;
+        } else if (rr.type == 1) {
+            if (fprintf(f, ",\"address\":\"%u.%u.%u.%u\"", rr.addr[0], rr.addr[1], rr.addr[2], rr.addr[3]) < 0)
+                return -1;
+        }
+        if (fputc('}', f) == EOF) return -1;
+    }
+    return fputc(']', f) == EOF ? -1 : 0;
+}
+
 static int jsonl_body(FILE *f, const struct trace *tr, const struct trace_rec *r)
 {
     size_t dlen;
@@ -174,6 +238,7 @@ static int jsonl_body(FILE *f, const struct trace *tr, const struct trace_rec *r
             jsonl_str(f, "state_before", trace_str(tr, x->state_before)) < 0 ||
             jsonl_str(f, "state_after", trace_str(tr, x->state_after)) < 0)
             return -1;
+        if (jsonl_line_fields(f, tr, x) < 0) return -1;
         if (fputs(",\"line\":", f) == EOF) return -1;
         return jsonl_write_string(f, data, dlen);
     }
@@ -215,7 +280,10 @@ static int jsonl_body(FILE *f, const struct trace *tr, const struct trace_rec *r
         if (fprintf(f, ",\"qtype\":%u,\"rcode\":%u,\"id\":%" PRIu32 ",\"answer\":", x->qtype,
                     x->rcode, x->id) < 0)
             return -1;
-        return jsonl_write_string(f, data, dlen);
+        char text[TRACE_DNS_TEXT_MAX];
+        size_t tl = r->kind == TR_DNS_ANSWER ? trace_dns_answer_text(tr, r, text, sizeof text) : 0;
+        if (jsonl_write_string(f, text, tl < sizeof text ? tl : sizeof text - 1) < 0) return -1;
+        return jsonl_dns_records(f, tr, r);
     }
     case TRF_TIMER: {
         const struct trace_timer *x = b;

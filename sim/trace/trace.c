@@ -463,14 +463,15 @@ size_t trace_add_mailbox(struct trace *tr, sim_us t, uint32_t host, const char *
 
 size_t trace_add_dns(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
                      uint32_t server, const char *qname, uint16_t qtype, uint16_t rcode,
-                     uint32_t id, const char *answer)
+                     uint32_t id, const struct trace_dns_rr_in *rrs, size_t n)
 {
-    return trace_add_dns_port(tr, t, kind, host, 0, server, qname, qtype, rcode, id, answer);
+    return trace_add_dns_port(tr, t, kind, host, 0, server, qname, qtype, rcode, id, rrs, n);
 }
 
 size_t trace_add_dns_port(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
                           uint16_t port, uint32_t server, const char *qname, uint16_t qtype,
-                          uint16_t rcode, uint32_t id, const char *answer)
+                          uint16_t rcode, uint32_t id, const struct trace_dns_rr_in *rrs,
+                          size_t n)
 {
     assert(kind == TR_DNS_QUESTION || kind == TR_DNS_ANSWER);
     struct trace_dns d;
@@ -482,7 +483,29 @@ size_t trace_add_dns_port(struct trace *tr, sim_us t, enum trace_kind kind, uint
     d.rcode = rcode;
     d.id = id;
     d.port = port;
-    return trace_append(tr, t, kind, &d, answer, answer ? strlen(answer) : 0);
+    struct trace_dns_rr *out = n ? ms_xcalloc(n, sizeof *out) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        out[i].name = trace_intern(tr, rrs[i].name ? rrs[i].name : "");
+        out[i].ttl = rrs[i].ttl;
+        out[i].type = rrs[i].type;
+        out[i].pref = rrs[i].pref;
+        out[i].exchange = trace_intern(tr, rrs[i].exchange ? rrs[i].exchange : "");
+        memcpy(out[i].addr, rrs[i].addr, 4);
+        out[i].section = rrs[i].section;
+    }
+    size_t k = trace_append(tr, t, kind, &d, out, n * sizeof *out);
+    free(out);
+    return k;
+}
+
+size_t trace_dns_rrs(const struct trace_rec *r, struct trace_dns_rr *out, size_t max)
+{
+    if (r->kind != TR_DNS_ANSWER) return 0;
+    size_t len;
+    const uint8_t *p = trace_data(r, &len);
+    size_t n = len / sizeof *out;
+    for (size_t i = 0; i < n && i < max; i++) memcpy(&out[i], p + i * sizeof *out, sizeof *out);
+    return n;
 }
 
 size_t trace_add_narration(struct trace *tr, sim_us t, uint32_t host, const char *fmt, ...)
@@ -717,7 +740,7 @@ static void trace_put_u32(void (*fn)(void *, const void *, size_t), void *ctx, u
 void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p, size_t n),
                      void *ctx)
 {
-    static const char magic[] = "MAILSIM-TRACE 2\n";
+    static const char magic[] = "MAILSIM-TRACE 3\n";
     fn(ctx, magic, sizeof magic - 1);
     trace_put_u32(fn, ctx, (uint32_t)tr->nhosts);
     for (size_t i = 0; i < tr->nhosts; i++) {

@@ -212,8 +212,10 @@ struct trace_mailbox {
     uint32_t pad;
 };
 
-/* DNS_QUESTION / DNS_ANSWER: data = the answer in zone-file style
- * ("mail.example.org. 300 IN MX 10 mx.example.org."), empty for questions. */
+/* DNS_QUESTION / DNS_ANSWER: data = the answer's resource records as
+ * struct trace_dns_rr, recorded when the resolver read them (none for a
+ * question); trace_dns_answer_text() renders them in zone-file style
+ * ("mail.example.org. 300 IN MX 10 mx.example.org."). */
 struct trace_dns {
     uint32_t host;            /* the resolver asking */
     uint32_t server;          /* the name server, or TRACE_NONE */
@@ -224,6 +226,20 @@ struct trace_dns {
     uint16_t port;            /* the resolver's UDP port: its datagrams carry it */
     uint16_t pad;
 };
+
+/* One resource record of a DNS answer (RFC 1035 §3.2.1; MX §3.3.9, A §3.4.1). */
+struct trace_dns_rr {
+    uint32_t name;            /* interned owner name */
+    uint32_t ttl;             /* seconds */
+    uint16_t type;            /* RFC 1035 type: 1 A, 5 CNAME, 15 MX */
+    uint16_t pref;            /* MX: preference (lower is tried first), else 0 */
+    uint32_t exchange;        /* MX: interned exchange host name, else the empty string */
+    uint8_t addr[4];          /* A: the IPv4 address, else zero */
+    uint8_t section;          /* TRACE_DNS_ANSWER or TRACE_DNS_ADDITIONAL */
+    uint8_t pad[3];
+};
+#define TRACE_DNS_ANSWER 0     /* the answer section */
+#define TRACE_DNS_ADDITIONAL 1 /* the additional section (glue: the exchange's address) */
 
 /* TIMER_SET / TIMER_CANCELLED: label interned ("SMTP retry"). */
 struct trace_timer {
@@ -317,16 +333,37 @@ size_t trace_add_queue(struct trace *tr, sim_us t, uint32_t host, uint32_t lengt
                        sim_us next_retry);
 size_t trace_add_mailbox(struct trace *tr, sim_us t, uint32_t host, const char *user,
                          const char *folder, uint32_t count, uint32_t unseen);
-/* DNS_QUESTION / DNS_ANSWER; answer may be NULL. port is the resolver's UDP
- * port (0 when the lookup sent no datagram), so a reader can tell which
- * datagrams carry this question without decoding them. */
+/* One record for trace_add_dns_port(): names are copied (interned). */
+struct trace_dns_rr_in {
+    const char *name;
+    uint32_t ttl;
+    uint16_t type, pref;
+    const char *exchange;     /* MX, else NULL */
+    uint8_t addr[4];          /* A */
+    uint8_t section;          /* TRACE_DNS_ANSWER or TRACE_DNS_ADDITIONAL */
+};
+/* DNS_QUESTION / DNS_ANSWER with the answer's n records (none for a
+ * question). port is the resolver's UDP port (0 when the lookup sent no
+ * datagram), so a reader can tell which datagrams carry this question
+ * without decoding them. */
 size_t trace_add_dns_port(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
                           uint16_t port, uint32_t server, const char *qname, uint16_t qtype,
-                          uint16_t rcode, uint32_t id, const char *answer);
-/* DNS_QUESTION / DNS_ANSWER without a port; answer may be NULL. */
+                          uint16_t rcode, uint32_t id, const struct trace_dns_rr_in *rrs,
+                          size_t n);
+/* DNS_QUESTION / DNS_ANSWER without a port. */
 size_t trace_add_dns(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
                      uint32_t server, const char *qname, uint16_t qtype, uint16_t rcode,
-                     uint32_t id, const char *answer);
+                     uint32_t id, const struct trace_dns_rr_in *rrs, size_t n);
+/* The records of a DNS_ANSWER: copies up to max into out, returns how many
+ * the record holds (0 for any other record). */
+size_t trace_dns_rrs(const struct trace_rec *r, struct trace_dns_rr *out, size_t max);
+/* The records of a DNS_ANSWER in zone-file style, "; " between records
+ * ("example.net. 3600 IN MX 10 mx.example.net."), or the RCODE's name
+ * ("NXDOMAIN") when there are none. Writes at most cap bytes with a NUL,
+ * returns the full length (snprintf's contract). */
+#define TRACE_DNS_TEXT_MAX 600 /* the readable forms show at most this much of an answer */
+size_t trace_dns_answer_text(const struct trace *tr, const struct trace_rec *r, char *buf,
+                             size_t cap);
 /* NARRATION about host (or TRACE_NONE), printf-style. */
 size_t trace_add_narration(struct trace *tr, sim_us t, uint32_t host, const char *fmt, ...)
     MS_PRINTF(4, 5);
@@ -456,7 +493,7 @@ size_t trace_format_line(const struct trace *tr, size_t k, char *buf, size_t buf
 int trace_write_text(const struct trace *tr, FILE *f);
 
 /* Serialize the whole trace (header and records) in the canonical byte form,
- * handing it to fn in pieces. The form is: "MAILSIM-TRACE 2\n", then hosts,
+ * handing it to fn in pieces. The form is: "MAILSIM-TRACE 3\n", then hosts,
  * links, strings and records, little-endian as in memory. */
 void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p, size_t n),
                      void *ctx);

@@ -41,6 +41,45 @@ static void tf_bytes(struct tf_out *o, const uint8_t *p, size_t n, size_t max)
     if (shown < n) tf_printf(o, "... (%zu bytes)", n);
 }
 
+/* RFC 1035 §4.1.1 RCODE names, and the types the simulated zone serves. */
+static const char *const tf_rcodes[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
+
+static const char *tf_dns_type(uint16_t type)
+{
+    switch (type) {
+    case 1: return "A";
+    case 5: return "CNAME";
+    case 15: return "MX";
+    default: return "TYPE?";
+    }
+}
+
+size_t trace_dns_answer_text(const struct trace *tr, const struct trace_rec *r, char *buf, size_t cap)
+{
+    struct tf_out o = {buf, cap, 0};
+    if (cap > 0) buf[0] = '\0';
+    const struct trace_dns *d = trace_body(r);
+    size_t n = r->kind == TR_DNS_ANSWER ? trace_dns_rrs(r, NULL, 0) : 0;
+    for (size_t i = 0; i < n; i++) {
+        struct trace_dns_rr rr;
+        size_t len;
+        memcpy(&rr, trace_data(r, &len) + i * sizeof rr, sizeof rr);
+        const char *sep = i ? "; " : "";
+        const char *name = trace_str(tr, rr.name);
+        if (rr.type == 15)
+            tf_printf(&o, "%s%s. %u IN MX %u %s.", sep, name, (unsigned)rr.ttl, (unsigned)rr.pref,
+                      trace_str(tr, rr.exchange));
+        else if (rr.type == 1)
+            tf_printf(&o, "%s%s. %u IN A %u.%u.%u.%u", sep, name, (unsigned)rr.ttl, rr.addr[0],
+                      rr.addr[1], rr.addr[2], rr.addr[3]);
+        else
+            tf_printf(&o, "%s%s. %u IN %s", sep, name, (unsigned)rr.ttl, tf_dns_type(rr.type));
+    }
+    if (n == 0 && r->kind == TR_DNS_ANSWER)
+        tf_printf(&o, "%s", d->rcode < sizeof tf_rcodes / sizeof tf_rcodes[0] ? tf_rcodes[d->rcode] : "RCODE?");
+    return o.len;
+}
+
 char *trace_format_time(sim_us t, char *buf, size_t buflen)
 {
     const char *sign = "";
@@ -218,11 +257,11 @@ size_t trace_format_line(const struct trace *tr, size_t k, char *buf, size_t buf
         tf_printf(&o, "  %s type %u %s (id %u)", trace_kind_text(kind), d->qtype,
                   trace_str(tr, d->qname), d->id);
         if (kind == TR_DNS_ANSWER) {
-            tf_printf(&o, " rcode %u", d->rcode);
-            if (dlen) {
-                tf_printf(&o, ": ");
-                tf_bytes(&o, data, dlen, 200);
-            }
+            tf_printf(&o, " rcode %u: ", d->rcode);
+            char text[TRACE_DNS_TEXT_MAX];
+            size_t tl = trace_dns_answer_text(tr, r, text, sizeof text);
+            if (tl >= sizeof text) tl = sizeof text - 1;
+            tf_bytes(&o, (const uint8_t *)text, tl, 200);
         }
         break;
     }

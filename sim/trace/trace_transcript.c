@@ -264,8 +264,10 @@ int trace_transcript(const struct trace *tr, FILE *f)
                         trace_str(tr, q->qname));
                 if (q->server != TRACE_NONE) fprintf(f, " (asking %s)", trace_host_name(tr, q->server));
             } else {
+                char text[TRACE_DNS_TEXT_MAX];
+                size_t tl = trace_dns_answer_text(tr, r, text, sizeof text);
                 fprintf(f, "[%s] DNS answer: ", trace_host_name(tr, q->host));
-                trace_tx_printable(f, d, len);
+                trace_tx_printable(f, (const uint8_t *)text, tl < sizeof text ? tl : sizeof text - 1);
             }
             fputc('\n', f);
             break;

@@ -203,6 +203,49 @@ static void test_direct_by_mx(void **state)
     run_free(&r);
 }
 
+/* The resolver's answer is recorded as typed records (name, type, TTL,
+ * preference and exchange, address), and the readable form is rendered
+ * from them. */
+static void test_dns_answer_typed(void **state)
+{
+    (void)state;
+    struct run r;
+    run_json(&r, "",
+             "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
+             "\"alice-pc\",\"to\":[\"bob@example.net\"],\"subject\":\"x\",\"body\":\"y\","
+             "\"direct_delivery\":true}");
+    bool seen = false;
+    for (size_t k = 0; k < trace_count(r.tr); k++) {
+        const struct trace_rec *rec = trace_get(r.tr, k);
+        if (rec->kind != TR_DNS_ANSWER) continue;
+        const struct trace_dns *d = trace_body(rec);
+        if (strcmp(trace_str(r.tr, d->qname), "example.net") != 0 || d->qtype != 15) continue;
+        struct trace_dns_rr rr[4];
+        size_t n = trace_dns_rrs(rec, rr, 4);
+        assert_true(n >= 1 && n <= 4);
+        assert_int_equal(rr[0].type, 15);
+        assert_int_equal(rr[0].section, TRACE_DNS_ANSWER);
+        assert_string_equal(trace_str(r.tr, rr[0].name), "example.net");
+        assert_int_equal(rr[0].ttl, 3600);
+        assert_true(rr[0].pref > 0);
+        assert_true(*trace_str(r.tr, rr[0].exchange) != '\0');
+        for (size_t i = 1; i < n; i++) {
+            if (rr[i].type != 1) continue;
+            assert_int_equal(rr[i].section, TRACE_DNS_ADDITIONAL);
+            assert_string_equal(trace_str(r.tr, rr[i].name), trace_str(r.tr, rr[0].exchange));
+            assert_int_equal(rr[i].addr[0], 192);
+        }
+        char text[TRACE_DNS_TEXT_MAX], want[256];
+        snprintf(want, sizeof want, "example.net. 3600 IN MX %u %s.", (unsigned)rr[0].pref,
+                 trace_str(r.tr, rr[0].exchange));
+        trace_dns_answer_text(r.tr, rec, text, sizeof text);
+        assert_memory_equal(text, want, strlen(want));
+        seen = true;
+    }
+    assert_true(seen);
+    run_free(&r);
+}
+
 /* A domain that does not exist: NXDOMAIN is permanent, bounce at once. */
 static void test_nxdomain(void **state)
 {
@@ -514,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_auth_submission),
         cmocka_unit_test(test_give_up),
         cmocka_unit_test(test_direct_by_mx),
+        cmocka_unit_test(test_dns_answer_typed),
         cmocka_unit_test(test_nxdomain),
         cmocka_unit_test(test_webmail),
         cmocka_unit_test(test_imap_check_mail),

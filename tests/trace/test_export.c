@@ -124,6 +124,110 @@ static void test_jsonl_every_line_parses(void **state)
     trace_free(tr);
 }
 
+/* A protocol line's typed fields: verb, code, flags and the data flag, and
+ * null / [] / false for a line that has none. */
+static void test_jsonl_line_fields(void **state)
+{
+    (void)state;
+    struct trace *tr = trace_new();
+    const struct trace_line_facts reply = {"DATA", 250, TRACE_LF_OK | TRACE_LF_DATA_END | TRACE_LF_CONT};
+    const struct trace_line_facts body = {NULL, 0, TRACE_LF_DATA};
+    trace_add_line_facts(tr, 0, TR_LINE_SENT, 1, 0, 0, 'S', "SMTP", "DATA", "READY", &reply,
+                         "250 2.0.0 Ok\r\n", 14);
+    trace_add_line_facts(tr, 1, TR_LINE_SENT, 1, 0, 0, 'C', "SMTP", "BODY", "BODY", &body, "Hi\r\n", 4);
+    trace_add_line(tr, 2, TR_LINE_RECEIVED, 1, 0, 0, 'S', "SMTP", "INIT", "INIT", "x\r\n", 3);
+    size_t len;
+    long n;
+    char *buf = export_mem(tr, 1, &len, &n);
+    assert_int_equal(n, 3);
+    int k = 0;
+    for (char *line = buf, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1, k++) {
+        *nl = '\0';
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        cJSON *verb = cJSON_GetObjectItemCaseSensitive(j, "verb");
+        cJSON *code = cJSON_GetObjectItemCaseSensitive(j, "code");
+        cJSON *flags = cJSON_GetObjectItemCaseSensitive(j, "flags");
+        cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
+        assert_non_null(verb);
+        assert_non_null(code);
+        assert_true(cJSON_IsArray(flags));
+        assert_true(cJSON_IsBool(data));
+        if (k == 0) {
+            assert_string_equal(verb->valuestring, "DATA");
+            assert_int_equal(code->valueint, 250);
+            assert_int_equal(cJSON_GetArraySize(flags), 3);
+            assert_string_equal(cJSON_GetArrayItem(flags, 0)->valuestring, "ok");
+            assert_string_equal(cJSON_GetArrayItem(flags, 1)->valuestring, "data_end");
+            assert_string_equal(cJSON_GetArrayItem(flags, 2)->valuestring, "cont");
+            assert_true(cJSON_IsFalse(data));
+            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "state_before")->valuestring, "DATA");
+            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "state_after")->valuestring, "READY");
+        } else if (k == 1) {
+            assert_true(cJSON_IsNull(verb));
+            assert_true(cJSON_IsNull(code));
+            assert_int_equal(cJSON_GetArraySize(flags), 1);
+            assert_string_equal(cJSON_GetArrayItem(flags, 0)->valuestring, "data");
+            assert_true(cJSON_IsTrue(data));
+        } else {
+            assert_true(cJSON_IsNull(verb));
+            assert_true(cJSON_IsNull(code));
+            assert_int_equal(cJSON_GetArraySize(flags), 0);
+            assert_true(cJSON_IsFalse(data));
+        }
+        cJSON_Delete(j);
+    }
+    assert_int_equal(k, 3);
+    free(buf);
+    trace_free(tr);
+}
+
+/* A DNS answer's records come out typed, and "answer" is rendered from them. */
+static void test_jsonl_dns_records(void **state)
+{
+    (void)state;
+    struct trace *tr = trace_new();
+    uint32_t h = 0;
+    trace_host_add(tr, h, "mx.example.org", 0xC0000201u, false);
+    const struct trace_dns_rr_in rrs[2] = {
+        {"example.net", 3600, 15, 10, "mail.example.net", {0}, TRACE_DNS_ANSWER},
+        {"mail.example.net", 300, 1, 0, NULL, {192, 0, 2, 5}, TRACE_DNS_ADDITIONAL},
+    };
+    trace_add_dns(tr, 0, TR_DNS_ANSWER, h, TRACE_NONE, "example.net", 15, 0, 7, rrs, 2);
+    trace_add_dns(tr, 1, TR_DNS_ANSWER, h, TRACE_NONE, "nowhere.example", 15, 3, 8, NULL, 0);
+    size_t len;
+    long n;
+    char *buf = export_mem(tr, 1, &len, &n);
+    assert_int_equal(n, 2);
+    char *nl = strchr(buf, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    cJSON *j = cJSON_Parse(buf);
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "answer")->valuestring,
+                        "example.net. 3600 IN MX 10 mail.example.net.; mail.example.net. 300 IN A 192.0.2.5");
+    cJSON *recs = cJSON_GetObjectItemCaseSensitive(j, "records");
+    assert_int_equal(cJSON_GetArraySize(recs), 2);
+    cJSON *mx = cJSON_GetArrayItem(recs, 0), *a = cJSON_GetArrayItem(recs, 1);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(mx, "type")->valuestring, "MX");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(mx, "name")->valuestring, "example.net");
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(mx, "ttl")->valueint, 3600);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(mx, "preference")->valueint, 10);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(mx, "exchange")->valuestring, "mail.example.net");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(mx, "section")->valuestring, "answer");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(a, "type")->valuestring, "A");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(a, "address")->valuestring, "192.0.2.5");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(a, "section")->valuestring, "additional");
+    cJSON_Delete(j);
+    j = cJSON_Parse(nl + 1);
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "answer")->valuestring, "NXDOMAIN");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "records")), 0);
+    cJSON_Delete(j);
+    free(buf);
+    trace_free(tr);
+}
+
 static void test_mermaid(void **state)
 {
     (void)state;
@@ -201,6 +305,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pcap_frames_and_checksums),
         cmocka_unit_test(test_jsonl_every_line_parses),
+        cmocka_unit_test(test_jsonl_line_fields),
+        cmocka_unit_test(test_jsonl_dns_records),
         cmocka_unit_test(test_mermaid),
         cmocka_unit_test(test_mermaid_gaps_blank_lines_and_no_lines),
     };
