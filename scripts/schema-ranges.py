@@ -33,7 +33,7 @@ MAX_LATENCY = 1 * MIN              # links: 0 to 60 s
 MAX_ATTACH = 16 * 1024 * 1024      # SCN_MAX_ATTACH_BYTES
 MAX_SIZE_LIMIT = 1 << 32           # smtp.size_limit
 MAX_UINT32 = 4294967295            # IMAP sequence numbers (RFC 3501 §9 nz-number)
-MAX_IMAP_WAIT = 1 * D              # SCN_IMAP_MAX_WAIT: an IMAP "idle" or "wait" step
+MAX_SESSION_WAIT = 1 * D           # SCN_IMAP_MAX_WAIT, SCN_POP3_MAX_WAIT: "idle" or "wait" steps
 
 # (unit, microseconds, carry: the largest value + 1 after a larger unit)
 DUR_UNITS = [("d", D, None), ("h", H, 24), ("m(?!s)", MIN, 60), ("s", S, 60), ("ms", MS, 1000),
@@ -201,7 +201,7 @@ def defs():
                      "description": dur_desc + " At most 366d."},
         "duration_positive": {"type": "string", "pattern": duration(1, MAX_TIME),
                               "description": dur_desc + " More than 0s, at most 366d."},
-        "imap_wait": {"type": "string", "pattern": duration(1, MAX_IMAP_WAIT),
+        "session_wait": {"type": "string", "pattern": duration(1, MAX_SESSION_WAIT),
                       "description": dur_desc + " More than 0s, at most 1d."},
         "latency": {"type": "string", "pattern": duration(0, MAX_LATENCY),
                     "description": dur_desc + " At most 1m."},

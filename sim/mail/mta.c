@@ -191,7 +191,7 @@ void mta_schedule_run(struct mta *m, sim_us t)
 
 bool mta_event_host(const struct evq_info *ev, uint32_t *host)
 {
-    if (ev->fn != mta_run) return false;
+    if (ev->fn != mta_run) return mta_acc_event_host(ev, host);
     *host = (uint32_t)((const struct mta *)ev->ctx)->h;
     return true;
 }

@@ -16,6 +16,9 @@
 
 #define MTA_PORT_POP3 110
 #define MTA_PORT_IMAP 143
+/* RFC 1939 §3: a POP3 server's inactivity autologout timer, if it has one,
+ * is at least 10 minutes; any command from the client restarts it. */
+#define MTA_POP3_AUTOLOGOUT (10 * SIM_US_PER_MIN)
 
 struct mta_acc {
     struct mta_acc *next_acc;
@@ -34,9 +37,12 @@ struct mta_acc {
     size_t inlen, incap;
     bool closing;
     bool busy; /* inside mta_acc_pump: its own output is flushed there */
+    sim_us last_in;            /* POP3: when the client last sent bytes */
+    evq_handle autologout;     /* POP3: fires at the earliest autologout time */
 };
 
 static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c);
+static void mta_pop_autologout(void *ctx, uint64_t arg);
 static void mta_acc_pump_run(struct mta_acc *a);
 static void mta_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len);
 static void mta_acc_close(void *ctx, struct tcp_conn *c, enum tcp_err err);
@@ -296,6 +302,8 @@ static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c)
         struct pop3_server_cfg cfg = {m->sh->name, ts, world_live_tls_for(m->w, a->peer),
                                       POP3_MAX_BAD};
         a->pop = pop3_server_new(&cfg);
+        a->last_in = evq_now(m->w->q);
+        a->autologout = evq_after(m->w->q, MTA_POP3_AUTOLOGOUT, mta_pop_autologout, a, 0, "POP3 autologout");
     }
     a->next_acc = m->accs;
     m->accs = a;
@@ -313,6 +321,7 @@ static void mta_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, siz
     }
     memcpy(a->in + a->inlen, data, len);
     a->inlen += len;
+    a->last_in = evq_now(a->m->w->q);
     mta_acc_pump(a);
 }
 
@@ -338,12 +347,47 @@ bool mta_acc_timeout_conn(struct mta *m, uint32_t conn, bool shutdown)
     return false;
 }
 
+/* The POP3 autologout timer: armed once per session and moved on only
+ * when it fires (the client's bytes just note the time), so a session that
+ * keeps talking costs no timer traffic. Silent for MTA_POP3_AUTOLOGOUT: the
+ * engine closes without a reply and without UPDATE (RFC 1939 §3), so
+ * nothing marked with DELE is removed (§6). */
+static void mta_pop_autologout(void *ctx, uint64_t arg)
+{
+    (void)arg;
+    struct mta_acc *a = ctx;
+    struct world *w = a->m->w;
+    a->autologout = EVQ_NONE;
+    sim_us due = a->last_in + MTA_POP3_AUTOLOGOUT;
+    if (due > evq_now(w->q)) {
+        a->autologout = evq_at(w->q, due, mta_pop_autologout, a, 0, "POP3 autologout");
+        return;
+    }
+    if (!a->c) return;
+    bool marked = pop3_server_state(a->pop) == POP3_S_TRANSACTION;
+    trace_add_narration(w->tr, evq_now(w->q), (uint32_t)a->m->h,
+                        "%s: %s sent nothing for 10 minutes, so the server's autologout timer closes the "
+                        "session without a reply (RFC 1939 section 3)%s",
+                        a->m->sh->name, w->s->hosts[a->peer].name,
+                        marked ? "; the session never reaches its update state, so no message is deleted"
+                               : "");
+    mta_acc_timeout_conn(a->m, a->conn, false);
+}
+
+bool mta_acc_event_host(const struct evq_info *ev, uint32_t *host)
+{
+    if (ev->fn != mta_pop_autologout) return false;
+    *host = (uint32_t)((const struct mta_acc *)ev->ctx)->m->h;
+    return true;
+}
+
 void mta_acc_free(struct mta_acc *a)
 {
     struct mta_acc **pp = &a->m->accs;
     while (*pp && *pp != a) pp = &(*pp)->next_acc;
     if (*pp) *pp = a->next_acc;
     if (a->locked) mbox_unlock(a->locked, a);
+    if (evq_is_set(a->autologout)) evq_cancel(a->m->w->q, a->autologout);
     pop3_server_free(a->pop);
     imap_server_free(a->im);
     for (size_t i = 0; a->snap && i < a->nsnap; i++) free((char *)(uintptr_t)a->snap[i].data);

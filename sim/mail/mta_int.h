@@ -83,6 +83,9 @@ bool mta_timeout_conn(struct mta *m, uint32_t conn, bool shutdown);
 bool mta_acc_timeout_conn(struct mta *m, uint32_t conn, bool shutdown);
 /* Free one access session without callbacks (also used at world end). */
 void mta_acc_free(struct mta_acc *a);
+/* If ev is a POP3 session's autologout timer, the server's host into *host
+ * and true (the window's list of pending timers). */
+bool mta_acc_event_host(const struct evq_info *ev, uint32_t *host);
 /* Free one outgoing batch without callbacks (world end). */
 void mta_out_free(struct mta_out *o);
 

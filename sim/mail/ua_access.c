@@ -1,8 +1,12 @@
 /* ua_access.c -- a user agent fetching mail: POP3 (RFC 1939) from the
  * user's mail server on port 110, USER/PASS, then LIST, RETR and, in
  * "delete" mode, DELE and QUIT (the server removes the messages only in
- * the UPDATE state). Messages land in the device's local inbox, which the
- * trace shows as a mailbox change on the device. IMAP is in ua_imap.c. */
+ * the UPDATE state). Then the scenario's POP3 steps, still in the
+ * TRANSACTION state: NOOP, or a pause with no command (the server's
+ * autologout timer runs, RFC 1939 §3); then QUIT, unless the scenario keeps
+ * the session open ("logout": false: no QUIT, so no UPDATE, §6). Messages
+ * land in the device's local inbox, which the trace shows as a mailbox
+ * change on the device. IMAP is in ua_imap.c. */
 #include "mail/ua_int.h"
 
 #include "proto/pop3_client.h"
@@ -21,7 +25,12 @@ struct ua_acc {
     struct pop3_client *e;
     uint32_t conn, server;
     char user[128];
-    evq_handle timer;
+    evq_handle timer;      /* the session's timeout */
+    evq_handle step_timer; /* the end of a "wait" step */
+    const struct scn_check_mail *ck; /* the steps, borrowed from the scenario */
+    size_t step;           /* next POP3 step */
+    bool waiting;          /* a "wait" step: no command until step_timer */
+    bool stayed;           /* steps done, connected on purpose ("logout": false) */
     const char **known; /* the device's UIDs for this user, borrowed by the engine */
     size_t n_known;
 };
@@ -29,6 +38,9 @@ struct ua_acc {
 static void ua_acc_connected(void *ctx, struct tcp_conn *c);
 static void ua_acc_data(void *ctx, struct tcp_conn *c, const uint8_t *data, size_t len);
 static void ua_acc_close(void *ctx, struct tcp_conn *c, enum tcp_err err);
+static void ua_acc_timeout(void *ctx, uint64_t arg);
+static void ua_acc_step_timer(void *ctx, uint64_t arg);
+static void ua_acc_pump(struct ua_acc *a, const uint8_t *in, size_t len);
 
 static const struct tcp_app_ops ua_acc_ops = {
     .on_connected = ua_acc_connected,
@@ -42,6 +54,7 @@ static void ua_acc_free(struct ua_acc *a)
     while (*pp && *pp != a) pp = &(*pp)->next;
     if (*pp) *pp = a->next;
     if (evq_is_set(a->timer)) evq_cancel(a->u->w->q, a->timer);
+    if (evq_is_set(a->step_timer)) evq_cancel(a->u->w->q, a->step_timer);
     pop3_client_free(a->e);
     free(a->known);
     free(a);
@@ -115,9 +128,52 @@ static void ua_acc_timeout(void *ctx, uint64_t arg)
     if (a->c) tcp_close(a->c);
 }
 
+/* Logged in with the download done: the next POP3 step, or QUIT, or (with
+ * "logout": false) nothing more. */
+static void ua_acc_next(struct ua_acc *a)
+{
+    struct world *w = a->u->w;
+    if (a->waiting || a->stayed || pop3_client_state(a->e) != POP3_C_READY) return;
+    if (a->step < a->ck->n_pop3) {
+        const struct scn_pop3_action *st = &a->ck->pop3[a->step++];
+        if (st->op == SCN_POP3_NOOP) {
+            pop3_client_noop(a->e);
+            return;
+        }
+        /* wait: the user reads; no command, the connection stays open. The
+         * session's own timeout starts again when the pause ends. */
+        if (evq_is_set(a->timer)) evq_cancel(w->q, a->timer);
+        a->timer = EVQ_NONE;
+        a->waiting = true;
+        a->step_timer = evq_after(w->q, st->wait, ua_acc_step_timer, a, 0, "POP3 user reads (wait)");
+        return;
+    }
+    if (a->ck->stay) {
+        /* Connected on purpose, without QUIT: the server's autologout ends
+         * the session (RFC 1939 §3), and without UPDATE (§6). */
+        a->stayed = true;
+        if (evq_is_set(a->timer)) evq_cancel(w->q, a->timer);
+        a->timer = EVQ_NONE;
+        return;
+    }
+    pop3_client_quit(a->e);
+}
+
+static void ua_acc_step_timer(void *ctx, uint64_t arg)
+{
+    (void)arg;
+    struct ua_acc *a = ctx;
+    struct world *w = a->u->w;
+    a->step_timer = EVQ_NONE;
+    a->waiting = false;
+    if (!evq_is_set(a->timer))
+        a->timer = evq_after(w->q, UA_ACC_TIMEOUT, ua_acc_timeout, a, 0, "POP3 timeout");
+    ua_acc_pump(a, NULL, 0);
+}
+
 bool ua_acc_event_host(const struct evq_info *ev, uint32_t *host)
 {
-    if (ev->fn != ua_acc_timeout) return false;
+    if (ev->fn != ua_acc_timeout && ev->fn != ua_acc_step_timer) return false;
     *host = (uint32_t)((const struct ua_acc *)ev->ctx)->u->h;
     return true;
 }
@@ -130,6 +186,7 @@ static void ua_acc_pump(struct ua_acc *a, const uint8_t *in, size_t len)
         off += used;
         ua_acc_log(a);
         ua_acc_events(a);
+        ua_acc_next(a);
         ua_acc_flush(a);
         enum pop3_client_state st = pop3_client_state(a->e);
         if (st == POP3_C_DONE || st == POP3_C_FAILED) {
@@ -181,6 +238,7 @@ void ua_check_mail(struct ua *u, const struct scn_check_mail *check)
     }
     struct ua_acc *a = ms_xcalloc(1, sizeof *a);
     a->u = u;
+    a->ck = check;
     a->server = (uint32_t)check->server;
     snprintf(a->user, sizeof a->user, "%s", check->user);
     struct pop3_client_cfg cfg;
@@ -191,6 +249,7 @@ void ua_check_mail(struct ua *u, const struct scn_check_mail *check)
     cfg.pass = pw[0] ? pw : "-";
     cfg.mode = check->pop3_mode == SCN_POP3_KEEP ? POP3_MODE_KEEP : POP3_MODE_DELETE;
     cfg.retr_after_dele = check->retr_after_dele;
+    cfg.hold = check->n_pop3 > 0 || check->stay;
     /* What this device already holds for this user: the "user uid" entries. */
     size_t ulen = strlen(a->user);
     a->known = ms_xcalloc(u->n_uids + 1, sizeof *a->known);

@@ -21,6 +21,7 @@ static const char *const pop3_client_state_names[POP3_C_COUNT] = {
     [POP3_C_GREETING] = "GREETING", [POP3_C_APOP] = "APOP", [POP3_C_USER] = "USER",
     [POP3_C_PASS] = "PASS",         [POP3_C_STAT] = "STAT", [POP3_C_UIDL] = "UIDL",
     [POP3_C_LIST] = "LIST",         [POP3_C_RETR] = "RETR", [POP3_C_DELE] = "DELE",
+    [POP3_C_READY] = "READY",       [POP3_C_NOOP] = "NOOP",
     [POP3_C_QUIT] = "QUIT",         [POP3_C_DONE] = "DONE", [POP3_C_FAILED] = "FAILED",
 };
 
@@ -50,6 +51,7 @@ struct pop3_client {
     size_t retrieved, deleted;
     bool failed_soft; /* a refusal: the session ends with DONE ok=false */
     bool retr_after_dele, retr_again_done; /* the teaching switch, used once */
+    bool hold;                             /* READY after the download, not QUIT */
     bool msg_unpulled;
 };
 
@@ -143,6 +145,9 @@ static void pop3c_enter_state(struct pop3_client *c, enum pop3_client_state to)
     case POP3_C_DELE:
         pop3c_send(c, "DELE %zu\r\n", c->cur + 1);
         break;
+    case POP3_C_NOOP:
+        pop3c_send(c, "NOOP\r\n");
+        break;
     case POP3_C_QUIT:
         pop3c_send(c, "QUIT\r\n");
         break;
@@ -159,7 +164,13 @@ static bool pop3c_known(const struct pop3_client *c, const char *uid)
     return false;
 }
 
-/* Move to the next message to fetch, or to QUIT. */
+/* The download is over: QUIT, or the caller's turn with cfg.hold. */
+static void pop3c_downloaded(struct pop3_client *c)
+{
+    pop3c_enter_state(c, c->hold ? POP3_C_READY : POP3_C_QUIT);
+}
+
+/* Move to the next message to fetch, or past the download. */
 static void pop3c_next_message(struct pop3_client *c)
 {
     while (c->cur < c->n) {
@@ -174,7 +185,7 @@ static void pop3c_next_message(struct pop3_client *c)
         }
         c->cur++;
     }
-    pop3c_enter_state(c, POP3_C_QUIT);
+    pop3c_downloaded(c);
 }
 
 /* Parse a decimal with an overflow check; false on anything but digits. */
@@ -349,7 +360,10 @@ static void pop3c_status(struct pop3_client *c, const char *l, size_t len)
         c->uids = ms_xcalloc(n ? n : 1, sizeof *c->uids);
         c->sizes = ms_xcalloc(n ? n : 1, sizeof *c->sizes);
         c->listed = ms_xcalloc(n ? n : 1, sizeof *c->listed);
-        pop3c_enter_state(c, n ? POP3_C_UIDL : POP3_C_QUIT);
+        if (n)
+            pop3c_enter_state(c, POP3_C_UIDL);
+        else
+            pop3c_downloaded(c);
         break;
     }
     case POP3_C_UIDL:
@@ -384,6 +398,10 @@ static void pop3c_status(struct pop3_client *c, const char *l, size_t len)
         }
         c->cur++;
         pop3c_next_message(c);
+        break;
+    case POP3_C_NOOP:
+        /* §5: NOOP has only +OK; anything else is the server's own. */
+        pop3c_enter_state(c, POP3_C_READY);
         break;
     case POP3_C_QUIT: {
         pop3c_enter_state(c, POP3_C_DONE);
@@ -429,6 +447,7 @@ struct pop3_client *pop3_client_new(const struct pop3_client_cfg *cfg)
     c->apop = cfg->apop;
     c->mode = cfg->mode;
     c->retr_after_dele = cfg->retr_after_dele;
+    c->hold = cfg->hold;
     c->known = cfg->known_uids;
     c->n_known = cfg->known_uids ? cfg->n_known : 0;
     c->max_msg = cfg->max_msg_bytes ? cfg->max_msg_bytes : 10u * 1024 * 1024;
@@ -520,6 +539,22 @@ void pop3_client_timeout(struct pop3_client *c)
 {
     pop3c_fail(c, "no reply from the server in state %s", pop3_client_state_name(c->state));
     line_log_settle(&c->ss.log);
+}
+
+bool pop3_client_noop(struct pop3_client *c)
+{
+    if (c->state != POP3_C_READY) return false;
+    pop3c_enter_state(c, POP3_C_NOOP);
+    line_log_settle(&c->ss.log);
+    return true;
+}
+
+bool pop3_client_quit(struct pop3_client *c)
+{
+    if (c->state != POP3_C_READY) return false;
+    pop3c_enter_state(c, POP3_C_QUIT);
+    line_log_settle(&c->ss.log);
+    return true;
 }
 
 enum pop3_client_state pop3_client_state(const struct pop3_client *c)

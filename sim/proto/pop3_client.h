@@ -2,7 +2,11 @@
  *
  * One session: log in (APOP when configured and the greeting offers a
  * timestamp, else USER/PASS), STAT, UIDL, LIST, RETR each wanted message (DELE
- * after it in download-and-delete mode), QUIT. In download-and-keep mode the
+ * after it in download-and-delete mode), QUIT. With cfg.hold the session
+ * stops in the TRANSACTION state after the download (state READY) and the
+ * caller sends NOOP or QUIT, or nothing at all: a session that ends without
+ * QUIT never reaches UPDATE, so nothing marked with DELE is removed (RFC 1939
+ * §6). In download-and-keep mode the
  * messages whose unique ids the caller already has are skipped. Malformed
  * server output (bad status lines, a missing ".", zero-length or over-long
  * UIDs, huge sizes) is a protocol error: the client stops without QUIT, so the
@@ -23,6 +27,8 @@ enum pop3_client_state {
     POP3_C_LIST,
     POP3_C_RETR,
     POP3_C_DELE,
+    POP3_C_READY,  /* cfg.hold: downloaded, logged in, the caller's turn */
+    POP3_C_NOOP,
     POP3_C_QUIT,
     POP3_C_DONE,   /* QUIT answered */
     POP3_C_FAILED, /* protocol error or connection lost: close */
@@ -47,6 +53,10 @@ struct pop3_client_cfg {
      * marked as deleted is an error, so the server answers -ERR and the
      * client goes on with the next message. */
     bool retr_after_dele;
+    /* Stop in state READY after the download instead of sending QUIT: the
+     * caller goes on with pop3_client_noop() and pop3_client_quit(), or
+     * leaves the session open. A login refused still ends with QUIT. */
+    bool hold;
 };
 
 enum pop3_cev_kind {
@@ -92,6 +102,13 @@ void pop3_client_timeout(struct pop3_client *c);
  * and written, with the state before and after it. Can't fail. */
 struct line_log;
 struct line_log *pop3_client_log(struct pop3_client *c);
+
+/* In state READY: send NOOP (RFC 1939 §5; the server only answers +OK),
+ * back to READY on the reply. False in any other state. */
+bool pop3_client_noop(struct pop3_client *c);
+/* In state READY: send QUIT, so the server enters UPDATE and removes what
+ * was marked (RFC 1939 §6). False in any other state. */
+bool pop3_client_quit(struct pop3_client *c);
 
 /* The current state. Can't fail. */
 enum pop3_client_state pop3_client_state(const struct pop3_client *c);

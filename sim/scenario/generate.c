@@ -104,7 +104,7 @@ static char *scn_gen_body(struct scn_gen *g)
 
 struct scn_gen_opts scn_gen_opts_default(void)
 {
-    struct scn_gen_opts o = {0, 0, 0, true};
+    struct scn_gen_opts o = {0, 0, 0, true, false};
     return o;
 }
 
@@ -238,6 +238,20 @@ struct scn_scenario *scn_generate(uint64_t seed, const struct scn_gen_opts *opts
             cJSON_AddStringToObject(att, "type", "image/jpeg");
             cJSON_AddNumberToObject(att, "size", (double)(1 + rng_below(&g.r, 200000)));
             cJSON_AddItemToArray(atts, att);
+        }
+    }
+    /* Reading: after the messages, every device fetches its owner's mail
+     * (no random draws, so the rest of the scenario is the same as without). */
+    for (unsigned d = 0; o.fetch && d < ndom; d++) {
+        for (unsigned u = 0; u < nusr; u++) {
+            sim_us at = 2 * SIM_US_PER_H + (sim_us)(d * nusr + u + 1) * SIM_US_PER_MIN;
+            cJSON *a = scn_gen_act(&g, at, "check_mail");
+            snprintf(text, sizeof text, "u%u@d%u.example", u, d);
+            cJSON_AddStringToObject(a, "user", text);
+            snprintf(text, sizeof text, "pc-u%u-d%u", u, d);
+            cJSON_AddStringToObject(a, "device", text);
+            cJSON_AddStringToObject(a, "protocol", u % 2 ? "imap" : "pop3");
+            if (u % 2 == 0) cJSON_AddStringToObject(a, "mode", "keep");
         }
     }
     /* Faults: servers and links go down and mostly come back. */

@@ -15,13 +15,13 @@ enum { AK_AT, AK_ACTION, AK_FROM, AK_DEVICE, AK_TO, AK_CC, AK_BCC, AK_SUBJECT, A
        AK_ATTACH, AK_DIRECT, AK_DIRECT_HOST, AK_USER, AK_PROTOCOL, AK_MODE, AK_IMAP, AK_OP,
        AK_MESSAGE, AK_SERVER, AK_PATH, AK_HOST, AK_A, AK_B, AK_LATENCY, AK_BW, AK_LOSS,
        AK_RETRY, AK_GIVEUP, AK_TEXT, AK_PORT, AK_BYTES, AK_AUTH, AK_RAW, AK_PASSWORD, AK_RETR_DELE,
-       AK_ID, AK_REPLACE, AK_LOGOUT, AK_N };
+       AK_ID, AK_REPLACE, AK_LOGOUT, AK_POP3, AK_N };
 static const char *const act_keys[AK_N] = {
     "at", "action", "from", "device", "to", "cc", "bcc", "subject", "body", "html",
     "attachments", "direct_delivery", "direct_host", "user", "protocol", "mode", "imap", "op",
     "message", "server", "path", "host", "a", "b", "latency", "bandwidth", "loss",
     "retry_interval", "give_up", "text", "port", "bytes", "auth", "raw_body", "password", "retr_after_dele",
-    "id", "replace", "logout"};
+    "id", "replace", "logout", "pop3"};
 #define AM(k) (UINT64_C(1) << (k))
 #define AM_MSG (AM(AK_TO) | AM(AK_CC) | AM(AK_BCC) | AM(AK_SUBJECT) | AM(AK_BODY) | AM(AK_HTML) | \
                 AM(AK_ATTACH))
@@ -29,7 +29,7 @@ static const uint64_t act_allowed[SCN_ACT_KIND_COUNT] = {
     [SCN_ACT_SEND] = AM(AK_FROM) | AM(AK_DEVICE) | AM_MSG | AM(AK_DIRECT) | AM(AK_DIRECT_HOST) | AM(AK_AUTH) |
                      AM(AK_RAW),
     [SCN_ACT_CHECK_MAIL] = AM(AK_USER) | AM(AK_DEVICE) | AM(AK_PROTOCOL) | AM(AK_MODE) | AM(AK_IMAP) |
-                           AM(AK_PASSWORD) | AM(AK_RETR_DELE) | AM(AK_LOGOUT),
+                           AM(AK_PASSWORD) | AM(AK_RETR_DELE) | AM(AK_LOGOUT) | AM(AK_POP3),
     [SCN_ACT_WEBMAIL] = AM(AK_USER) | AM(AK_DEVICE) | AM(AK_OP) | AM(AK_MESSAGE) | AM_MSG,
     [SCN_ACT_WEB_GET] = AM(AK_DEVICE) | AM(AK_SERVER) | AM(AK_PATH),
     [SCN_ACT_HOST_DOWN] = AM(AK_HOST),
@@ -64,6 +64,13 @@ static const uint64_t imap_allowed[SCN_IMAP_OP_COUNT] = {
     [SCN_IMAP_NOOP] = 0,
     [SCN_IMAP_IDLE] = IM(IK_FOR),
     [SCN_IMAP_WAIT] = IM(IK_FOR),
+};
+
+enum { PK_OP, PK_FOR, PK_N };
+static const char *const pop3_keys[PK_N] = {"op", "for"};
+static const uint64_t pop3_allowed[SCN_POP3_OP_COUNT] = {
+    [SCN_POP3_NOOP] = 0,
+    [SCN_POP3_WAIT] = IM(PK_FOR),
 };
 
 enum { QK_AT, QK_QUESTION, QK_CHOICES, QK_ANSWER, QK_EXPLAIN, QK_N };
@@ -297,6 +304,46 @@ static bool scn_read_imap(struct scn_ctx *C, const cJSON *item, struct scn_check
     return true;
 }
 
+/* POP3 steps: after the download, before QUIT (RFC 1939 §5 NOOP; a wait
+ * sends nothing, and the server's autologout timer runs, §3). */
+static bool scn_read_pop3(struct scn_ctx *C, const cJSON *item, struct scn_check_mail *ck)
+{
+    struct scn_ld *L = C->L;
+    size_t n;
+    if (!scn_ld_array(L, item, 100, &n)) return false;
+    ck->pop3 = ms_xcalloc(n ? n : 1, sizeof *ck->pop3);
+    size_t mark = scn_ld_push_key(L, "pop3");
+    size_t i = 0;
+    for (const cJSON *o = item->child; o; o = o->next, i++) {
+        size_t m2 = scn_ld_push_index(L, i);
+        struct scn_pop3_action *a = &ck->pop3[i];
+        ck->n_pop3 = i + 1;
+        const cJSON *g[PK_N];
+        unsigned op = 0;
+        if (!scn_ld_object(L, o, pop3_keys, PK_N, ALL_KEYS, "a POP3 step", g) ||
+            !scn_ld_require(L, o, g[PK_OP], "op")) {
+            return false;
+        }
+        if (cJSON_IsString(g[PK_OP]) && strcmp(g[PK_OP]->valuestring, "idle") == 0) {
+            scn_ld_push_key(L, "op");
+            return scn_ld_err(L, g[PK_OP], false,
+                              "\"idle\" is an IMAP step (RFC 2177); POP3 has no IDLE: use \"noop\" or \"wait\"");
+        }
+        if (!scn_ld_enum(L, g[PK_OP], scn_pop3_op_names, SCN_POP3_OP_COUNT, "a POP3 step", &op)) return false;
+        a->op = (enum scn_pop3_op)op;
+        char what[48];
+        snprintf(what, sizeof what, "the POP3 step \"%s\"", scn_pop3_op_names[op]);
+        if (!scn_check_allowed(L, o, pop3_keys, PK_N, pop3_allowed[op] | IM(PK_OP), what) ||
+            (op == SCN_POP3_WAIT && !scn_ld_require(L, o, g[PK_FOR], "for")) ||
+            !scn_ld_dur(L, g[PK_FOR], 1, SCN_POP3_MAX_WAIT, &a->wait)) {
+            return false;
+        }
+        scn_ld_pop(L, m2);
+    }
+    scn_ld_pop(L, mark);
+    return true;
+}
+
 static bool scn_read_link_ref(struct scn_ctx *C, const cJSON *obj, const cJSON *const *f, size_t *link)
 {
     struct scn_ld *L = C->L;
@@ -439,6 +486,10 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
             scn_ld_push_key(L, "imap");
             return scn_ld_err(L, f[AK_IMAP], true, "IMAP steps need \"protocol\": \"imap\"");
         }
+        if (proto == SCN_PROTO_IMAP && f[AK_POP3]) {
+            scn_ld_push_key(L, "pop3");
+            return scn_ld_err(L, f[AK_POP3], true, "POP3 steps need \"protocol\": \"pop3\"");
+        }
         if (proto == SCN_PROTO_IMAP && f[AK_MODE]) {
             scn_ld_push_key(L, "mode");
             return scn_ld_err(L, f[AK_MODE], true, "\"mode\" is for POP3 (IMAP keeps mail on the server)");
@@ -450,17 +501,13 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
         }
         bool logout = true;
         if (!scn_ld_bool(L, f[AK_LOGOUT], &logout)) return false;
-        if (proto != SCN_PROTO_IMAP && f[AK_LOGOUT]) {
-            scn_ld_push_key(L, "logout");
-            return scn_ld_err(L, f[AK_LOGOUT], true,
-                              "\"logout\" is for IMAP (a POP3 session ends with QUIT, RFC 1939 6)");
-        }
         x->stay = !logout;
         if (proto == SCN_PROTO_IMAP && f[AK_RETR_DELE]) {
             scn_ld_push_key(L, "retr_after_dele");
             return scn_ld_err(L, f[AK_RETR_DELE], true, "\"retr_after_dele\" is for POP3");
         }
         x->pop3_mode = (enum scn_pop3_mode)mode;
+        if (f[AK_POP3]) return scn_read_pop3(C, f[AK_POP3], x);
         return !f[AK_IMAP] || scn_read_imap(C, f[AK_IMAP], x);
     }
     case SCN_ACT_WEBMAIL: {

@@ -54,6 +54,11 @@ const char *const scn_imap_op_names[SCN_IMAP_OP_COUNT] = {
     [SCN_IMAP_WAIT] = "wait",
 };
 
+const char *const scn_pop3_op_names[SCN_POP3_OP_COUNT] = {
+    [SCN_POP3_NOOP] = "noop",
+    [SCN_POP3_WAIT] = "wait",
+};
+
 const char *const scn_webmail_op_names[SCN_WEBMAIL_OP_COUNT] = {
     [SCN_WEBMAIL_INBOX] = "inbox",
     [SCN_WEBMAIL_READ] = "read",
@@ -120,6 +125,7 @@ void scn_action_free_fields(struct scn_action *a)
             scn_free_strv(m->flags, m->n_flags);
         }
         free(a->u.check.imap);
+        free(a->u.check.pop3);
         break;
     case SCN_ACT_WEBMAIL:
         free(a->u.webmail.user);

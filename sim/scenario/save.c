@@ -347,6 +347,21 @@ static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s, const 
         if (c->password) scn_jw_str(w, "password", c->password);
         if (c->retr_after_dele) scn_jw_b(w, "retr_after_dele", true);
         if (c->stay) scn_jw_b(w, "logout", false);
+        if (c->n_pop3) {
+            scn_jw_key(w, "pop3");
+            scn_jw_open(w, '[');
+            for (size_t i = 0; i < c->n_pop3; i++) {
+                scn_jw_sep(w);
+                scn_jw_open(w, '{');
+                scn_jw_str(w, "op", scn_pop3_op_names[c->pop3[i].op]);
+                if (c->pop3[i].op == SCN_POP3_WAIT) {
+                    char d[32];
+                    scn_jw_str(w, "for", dur_format(c->pop3[i].wait, d, sizeof d));
+                }
+                scn_jw_close(w, '}');
+            }
+            scn_jw_close(w, ']');
+        }
         if (c->proto != SCN_PROTO_IMAP || c->n_imap == 0) break;
         scn_jw_key(w, "imap");
         scn_jw_open(w, '[');
@@ -793,6 +808,9 @@ static void scn_dump_timeline(struct scn_buf *b, const char *pre, const struct s
                            x->server, x->user_index, x->device, (int)x->proto, (int)x->pop3_mode, x->n_imap);
             if (x->retr_after_dele) scn_buf_printf(b, "%s retr_after_dele=1\n", p);
             if (x->stay) scn_buf_printf(b, "%s stay=1\n", p);
+            for (size_t j = 0; j < x->n_pop3; j++)
+                scn_buf_printf(b, "%s.pop3[%zu] op=%s wait=%lld\n", p, j, scn_pop3_op_names[x->pop3[j].op],
+                               (long long)x->pop3[j].wait);
             if (x->password) {
                 snprintf(k, sizeof k, "%s.password", p);
                 scn_dump_str(b, k, x->password);

@@ -42,6 +42,7 @@
 #define SCN_MAX_TEXT_BYTES   (1u * 1024u * 1024u)  /* a body, html or narration */
 #define SCN_MAX_TIME         (366 * SIM_US_PER_DAY) /* latest action, longest give-up */
 #define SCN_IMAP_MAX_WAIT    SIM_US_PER_DAY         /* an IMAP "idle" or "wait" step */
+#define SCN_POP3_MAX_WAIT    SIM_US_PER_DAY         /* a POP3 "wait" step */
 
 /* ------------------------------------------------------------------ hosts */
 
@@ -300,6 +301,22 @@ struct scn_imap_action {
                       * re-issue bound); WAIT: how long (required) */
 };
 
+/* A POP3 step, after the download (STAT, UIDL, LIST, RETR, DELE) and
+ * before QUIT, in the TRANSACTION state (RFC 1939 §5). */
+enum scn_pop3_op {
+    SCN_POP3_NOOP, /* NOOP: the server answers +OK and nothing changes */
+    SCN_POP3_WAIT, /* no command for "for": the session stays open, and the
+                    * server's autologout timer (at least 10 minutes, RFC
+                    * 1939 §3) runs */
+    SCN_POP3_OP_COUNT
+};
+extern const char *const scn_pop3_op_names[SCN_POP3_OP_COUNT];
+
+struct scn_pop3_action {
+    enum scn_pop3_op op;
+    sim_us wait; /* WAIT: how long (required) */
+};
+
 struct scn_check_mail {
     char *user;                /* "bob@example.net": an existing user */
     size_t server;             /* host index of the user's mail server */
@@ -314,9 +331,13 @@ struct scn_check_mail {
     struct scn_imap_action *imap;          /* IMAP: in order; empty means
                                             * select INBOX, fetch headers */
     size_t n_imap;
-    bool stay;                             /* IMAP "logout": false: no LOGOUT after
-                                            * the steps; the session stays until
-                                            * the server's autologout */
+    struct scn_pop3_action *pop3;          /* POP3: after the download, in order */
+    size_t n_pop3;
+    bool stay;                             /* "logout": false: no LOGOUT (IMAP) or
+                                            * QUIT (POP3, so no UPDATE: nothing
+                                            * marked is deleted, RFC 1939 §6)
+                                            * after the steps; the session stays
+                                            * until the server's autologout */
 };
 
 enum scn_webmail_op { SCN_WEBMAIL_INBOX, SCN_WEBMAIL_READ, SCN_WEBMAIL_SEND, SCN_WEBMAIL_OP_COUNT };
@@ -584,6 +605,10 @@ struct scn_gen_opts {
     unsigned messages;  /* send actions (default 1..12) */
     bool faults;        /* hosts and links going down and up, loss (default on
                          * via scn_gen_opts_default) */
+    bool fetch;         /* every device then fetches its owner's mail: even
+                         * users with POP3, keeping it on the server (a local
+                         * inbox on the device beside the server's mailbox),
+                         * odd users with IMAP (default off) */
 };
 /* Default generator options: everything chosen from the seed, faults on. */
 struct scn_gen_opts scn_gen_opts_default(void);

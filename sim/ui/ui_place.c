@@ -84,6 +84,28 @@ void ui_place_sides(const struct scn_scenario *s, int *side)
             next = -next;
         }
     }
+    /* Every server leaning one way (all of them receive, say): the half that
+     * leans least goes to the other side, so neither side holds every
+     * server, its devices and their mailbox cards while the other stands
+     * empty. Ties go by host order. */
+    size_t n_left = 0, n_right = 0;
+    for (size_t h = 0; h < n; h++) {
+        if (s->hosts[h].kind != SCN_HOST_MAIL_SERVER) continue;
+        n_left += side[h] < 0;
+        n_right += side[h] > 0;
+    }
+    if ((n_left == 0) != (n_right == 0) && n_left + n_right >= 2) {
+        int from = n_left ? -1 : 1;
+        for (size_t moved = 0; moved < (n_left + n_right) / 2; moved++) {
+            size_t pick = SCN_NONE;
+            for (size_t h = 0; h < n; h++) {
+                if (s->hosts[h].kind != SCN_HOST_MAIL_SERVER || side[h] != from) continue;
+                /* right to left: the lowest score; left to right: the highest */
+                if (pick == SCN_NONE || (from > 0 ? score[h] < score[pick] : score[h] > score[pick])) pick = h;
+            }
+            side[pick] = -from;
+        }
+    }
     /* A device stands on its owner's server's side; else beside the server
      * it is linked to; else by what it does (sending left, reading right). */
     long *dev = ms_xcalloc(n + 1, sizeof *dev);
@@ -106,6 +128,28 @@ void ui_place_sides(const struct scn_scenario *s, int *side)
         if (sd == 0) sd = dev[h] > 0 ? 1 : -1;
         side[h] = sd;
     }
+    /* One side empty (a single server, say) while the other holds two
+     * devices or more: the half of them that send most stand on the empty
+     * side, so their names and mailbox cards do not crowd one half of the
+     * panel. */
+    size_t on[3] = {0, 0, 0}, devs[3] = {0, 0, 0}; /* by side + 1 */
+    for (size_t h = 0; h < n; h++) {
+        if (side[h] == 0) continue;
+        on[side[h] + 1]++;
+        devs[side[h] + 1] += ui_place_is_device(s->hosts[h].kind);
+    }
+    for (int full = -1; full <= 1; full += 2) {
+        if (on[1 - full] != 0 || devs[full + 1] < 2) continue;
+        for (size_t moved = 0; moved < devs[full + 1] / 2; moved++) {
+            size_t pick = SCN_NONE;
+            for (size_t h = 0; h < n; h++) {
+                if (!ui_place_is_device(s->hosts[h].kind) || side[h] != full) continue;
+                /* to the left: the one that sends most; to the right: reads most */
+                if (pick == SCN_NONE || (full > 0 ? dev[h] < dev[pick] : dev[h] > dev[pick])) pick = h;
+            }
+            side[pick] = -full;
+        }
+    }
     free(dev);
     free(score);
 }
@@ -116,7 +160,7 @@ struct ui_place_cell {
 
 /* Preferred cells of each role, best first, for the left side (the right
  * side mirrors the column). */
-static const struct ui_place_cell ui_place_pref_server[] = {{1, 0}, {0, 1}, {1, 2}, {2, 0}, {0, 0}};
+static const struct ui_place_cell ui_place_pref_server[] = {{1, 0}, {1, 2}, {0, 1}, {2, 0}, {0, 0}};
 static const struct ui_place_cell ui_place_pref_router[] = {{2, 1}, {3, 0}, {1, 0}, {2, 2}};
 static const struct ui_place_cell ui_place_pref_device[] = {{0, 3}, {0, 1}, {1, 2}, {0, 2}, {1, 3}};
 

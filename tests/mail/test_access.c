@@ -3,7 +3,10 @@
  * second device downloads again; download-and-delete empties the maildrop
  * only at QUIT; IMAP folders and moves persist across sessions; a webmail
  * message ends in the recipient's mailbox; a web page with N objects takes
- * one connection and N+1 requests. Assertions read the recorded trace. */
+ * one connection and N+1 requests; a POP3 session that waits: NOOP, a pause
+ * shorter than the server's autologout keeps the session, a longer one ends
+ * it at the server, with nothing deleted without QUIT. Assertions read the
+ * recorded trace. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -173,6 +176,121 @@ static void test_pop3_delete_empties_only_at_quit(void **state)
     assert_int_equal(count, 0);
     assert_true(at > quit);
     assert_false(mailbox_nth(&r, "mail.example.net", "bob", "INBOX", 3, &at, &count));
+    run_free(&r);
+}
+
+/* The time of the first `proto` line `host` received equal to text, or -1. */
+static sim_us received_at(const struct run *r, const char *host, const char *proto, const char *text,
+                          uint32_t *conn)
+{
+    size_t k = first_received(r, host, proto, text);
+    if (k == SIZE_MAX) return -1;
+    if (conn) *conn = trace_as_line(trace_get(r->tr, k))->conn;
+    return trace_get(r->tr, k)->t;
+}
+
+/* When host's end of conn left ESTABLISHED (its close or its answer to the
+ * peer's FIN), and to which state; -1 when it never did. */
+static sim_us left_established(const struct run *r, const char *host, uint32_t conn, const char **to)
+{
+    uint32_t h = host_id(r, host);
+    for (size_t k = 0; k < trace_count(r->tr); k++) {
+        const struct trace_rec *rec = trace_get(r->tr, k);
+        if (rec->kind != TR_TCP_STATE) continue;
+        const struct trace_state *st = trace_body(rec);
+        if (st->conn != conn || st->host != h || strcmp(trace_str(r->tr, st->from), "ESTABLISHED") != 0)
+            continue;
+        *to = trace_str(r->tr, st->to);
+        return rec->t;
+    }
+    return -1;
+}
+
+/* "logout": false with NOOP and waits: the server answers each NOOP with
+ * +OK; 10 minutes after the last command its autologout timer closes the
+ * session (RFC 1939 §3: the server's side closes first, FIN-WAIT-1) without
+ * a reply; there was no QUIT, so no UPDATE, and the next session lists the
+ * same message (§6). */
+static void test_pop3_stay_autologout_deletes_nothing(void **state)
+{
+    (void)state;
+    struct run r;
+    run_file(&r, "docs/examples/pop3-stays-connected.json");
+    char buf[2048];
+    assert_int_equal(lines_of(&r, TR_LINE_RECEIVED, "mail.example.net", "NOOP", buf, sizeof buf), 2);
+    uint32_t conn = 0, conn2 = 0;
+    sim_us noop1 = received_at(&r, "mail.example.net", "POP3", "NOOP", &conn);
+    assert_true(noop1 > 60 * SIM_US_PER_S && noop1 < 62 * SIM_US_PER_S);
+    /* The second NOOP: after the 5-minute pause. */
+    sim_us last = -1;
+    uint32_t srv = host_id(&r, "mail.example.net");
+    for (size_t k = 0; k < trace_count(r.tr); k++) {
+        const struct trace_rec *rec = trace_get(r.tr, k);
+        if (rec->kind != TR_LINE_RECEIVED || trace_as_line(rec)->conn != conn ||
+            trace_as_line(rec)->host != srv)
+            continue;
+        last = rec->t;
+    }
+    assert_true(last >= noop1 + 5 * SIM_US_PER_MIN && last < noop1 + 5 * SIM_US_PER_MIN + SIM_US_PER_S);
+    const char *to = NULL;
+    assert_int_equal(left_established(&r, "mail.example.net", conn, &to), last + 10 * SIM_US_PER_MIN);
+    assert_string_equal(to, "FIN-WAIT-1");
+    /* One QUIT, in the second session; the maildrop holds the message at its
+     * start, and is empty only after that QUIT. */
+    assert_true(received_at(&r, "mail.example.net", "POP3", "QUIT", &conn2) > 0);
+    assert_true(conn2 != conn);
+    assert_int_equal(lines_of(&r, TR_LINE_SENT, "mail.example.net", "+OK bob's maildrop has 1 message", buf,
+                              sizeof buf),
+                     2);
+    assert_int_equal(lines_of(&r, TR_LINE_SENT, "mail.example.net",
+                              "+OK mail.example.net POP3 server signing off (maildrop empty)", buf, sizeof buf),
+                     1);
+    run_free(&r);
+}
+
+/* A pause shorter than the autologout keeps the session: the NOOP after 9
+ * minutes is answered, then QUIT removes the message. */
+static void test_pop3_short_wait_keeps_session(void **state)
+{
+    (void)state;
+    const char *path = "docs/examples/pop3-stays-connected.json";
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char text[16384];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *from = "\"logout\": false,";
+    char *p = strstr(text, from);
+    assert_non_null(p);
+    memset(p, ' ', strlen(from));
+    const char *steps = "{\"op\": \"noop\"}, {\"op\": \"wait\", \"for\": \"5m\"}, {\"op\": \"noop\"}, "
+                        "{\"op\": \"wait\", \"for\": \"15m\"}";
+    const char *mine = "{\"op\": \"wait\", \"for\": \"9m\"}, {\"op\": \"noop\"}";
+    p = strstr(text, steps);
+    assert_non_null(p);
+    memcpy(p, mine, strlen(mine));
+    memset(p + strlen(mine), ' ', strlen(steps) - strlen(mine));
+    struct run r;
+    struct scn_error err;
+    memset(&r, 0, sizeof r);
+    r.s = scn_load_buffer(text, n, "short-wait.json", NULL, NULL, &err);
+    if (!r.s) fail_msg("%s", err.text);
+    r.tr = trace_new();
+    struct world *w = world_new(r.s, r.tr, NULL, NULL);
+    world_run(w, SIM_US_MAX);
+    assert_int_equal(world_check(r.tr, r.s, trace_end_time(r.tr), r.report, sizeof r.report, &r.fa), 0);
+    world_free(w);
+    uint32_t c1 = 0, c2 = 0;
+    sim_us dele = received_at(&r, "mail.example.net", "POP3", "DELE 1", &c1);
+    sim_us noop = received_at(&r, "mail.example.net", "POP3", "NOOP", &c2);
+    assert_true(dele > 0 && c1 == c2);
+    assert_true(noop >= dele + 9 * SIM_US_PER_MIN && noop < dele + 9 * SIM_US_PER_MIN + SIM_US_PER_S);
+    sim_us quit = received_at(&r, "mail.example.net", "POP3", "QUIT", &c2);
+    assert_true(c2 == c1 && quit > noop);
+    const char *to = NULL;
+    sim_us closed = left_established(&r, "mail.example.net", c1, &to);
+    if (closed < quit) fail_msg("closed at %lld, QUIT at %lld (%s)", (long long)closed, (long long)quit, to);
     run_free(&r);
 }
 
@@ -349,6 +467,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pop3_keep_skips_known_uids),
         cmocka_unit_test(test_pop3_delete_empties_only_at_quit),
+        cmocka_unit_test(test_pop3_stay_autologout_deletes_nothing),
+        cmocka_unit_test(test_pop3_short_wait_keeps_session),
         cmocka_unit_test(test_line_facts_states_at_cause),
         cmocka_unit_test(test_imap_move_persists_across_sessions),
         cmocka_unit_test(test_imap_partial_fetch),

@@ -130,6 +130,86 @@ static void test_retr_after_dele(void **state)
     h_server_fini(&h);
 }
 
+/* cfg.hold: after the download the client waits in READY (TRANSACTION on
+ * the server), sends NOOP when told (RFC 1939 §5: +OK, nothing changes) and
+ * QUIT when told; only QUIT's UPDATE removes the marked messages (§6). */
+static void test_hold_noop_then_quit(void **state)
+{
+    (void)state;
+    struct h_server h;
+    rfc_server(&h);
+    struct pop3_client_cfg cfg = {.user = "mrose", .pass = "tanstaaf", .mode = POP3_MODE_DELETE, .hold = true};
+    struct pop3_client *c = pop3_client_new(&cfg);
+    assert_non_null(c);
+    assert_false(pop3_client_noop(c)); /* not logged in yet */
+    struct h_pipe_result r;
+    h_pipe_run(&h, c, 0, &r);
+    assert_string_equal(r.got, "uid-1=44;uid-2=54;");
+    assert_int_equal(pop3_client_state(c), POP3_C_READY);
+    assert_int_equal(pop3_server_state(h.s), POP3_S_TRANSACTION);
+    assert_int_equal(h.updates, 0);
+    assert_true(pop3_client_noop(c));
+    const char *out;
+    size_t n = pop3_client_out(c, &out);
+    assert_int_equal(n, 6);
+    assert_memory_equal(out, "NOOP\r\n", 6);
+    assert_false(pop3_client_quit(c)); /* NOOP not answered yet */
+    h_pipe_run(&h, c, 0, &r);
+    assert_string_equal(r.errors, "");
+    assert_int_equal(pop3_client_state(c), POP3_C_READY);
+    assert_string_equal(h.deleted, "");
+    assert_true(pop3_client_quit(c));
+    h_pipe_run(&h, c, 0, &r);
+    assert_true(r.done_ok);
+    assert_int_equal(pop3_client_state(c), POP3_C_DONE);
+    assert_int_equal(h.updates, 1);
+    assert_string_equal(h.deleted, "uid-1 uid-2");
+    pop3_client_free(c);
+    h_server_fini(&h);
+}
+
+/* A held session the server times out (autologout, RFC 1939 §3): the
+ * server closes without a reply and without UPDATE, the client reports the
+ * close in state READY, and nothing is deleted. An empty maildrop holds
+ * too. */
+static void test_hold_autologout_deletes_nothing(void **state)
+{
+    (void)state;
+    for (int empty = 0; empty < 2; empty++) {
+        struct h_server h;
+        if (empty)
+            h_server_init(&h, "<1896.697170952@dbc.mtview.ca.us>");
+        else
+            rfc_server(&h);
+        struct pop3_client_cfg cfg = {.user = "mrose", .pass = "tanstaaf", .mode = POP3_MODE_DELETE, .hold = true};
+        struct pop3_client *c = pop3_client_new(&cfg);
+        struct h_pipe_result r;
+        h_pipe_run(&h, c, 0, &r);
+        assert_int_equal(pop3_client_state(c), POP3_C_READY);
+        assert_int_equal(pop3_client_deleted(c), empty ? 0 : 2);
+        pop3_server_timeout(h.s);
+        const char *out;
+        assert_int_equal(pop3_server_out(h.s, &out), 0); /* no reply */
+        pop3_client_closed(c);
+        struct pop3_client_event ev;
+        bool err = false, done = false;
+        while (pop3_client_event(c, &ev)) {
+            if (ev.kind == POP3_CEV_ERROR) {
+                err = true;
+                assert_string_equal(ev.text, "connection closed by the server in state READY");
+            }
+            if (ev.kind == POP3_CEV_DONE) done = !ev.ok;
+        }
+        assert_true(err && done);
+        assert_int_equal(pop3_client_state(c), POP3_C_FAILED);
+        assert_false(pop3_client_noop(c));
+        assert_int_equal(h.updates, 0);
+        assert_string_equal(h.deleted, "");
+        pop3_client_free(c);
+        h_server_fini(&h);
+    }
+}
+
 /* Byte-stuffing round trip: a message whose every line starts with dots. */
 static void test_stuffing_round_trip(void **state)
 {
@@ -254,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_keep_mode_skips_known),
         cmocka_unit_test(test_every_split_same_result),
         cmocka_unit_test(test_bad_password), cmocka_unit_test(test_retr_after_dele),
+        cmocka_unit_test(test_hold_noop_then_quit), cmocka_unit_test(test_hold_autologout_deletes_nothing),
         cmocka_unit_test(test_stuffing_round_trip),
         cmocka_unit_test(test_malformed_server_output),
         cmocka_unit_test(test_bad_config),

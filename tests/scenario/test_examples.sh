@@ -50,4 +50,18 @@ grep -q 'C: a5 MOVE 1 Lectures' "$tmp/t" || fail "the laptop does not move the m
 [ "$(grep -c 'S: \* 1 EXPUNGE' "$tmp/t")" -eq 2 ] || fail "the idling phone is not told of the move"
 grep -q 'C: a7 NOOP' "$tmp/t" || fail "the phone's NOOP is missing"
 if grep -q 'C: a8 LOGOUT' "$tmp/t"; then fail "the phone logged out though it stays logged in"; fi
+# POP3 that stays connected: NOOP answered +OK, the second after the 5-minute
+# wait, no QUIT; the server's autologout closes the session 10 minutes after
+# the last command, and the next session finds the marked message again.
+"$BIN" --transcript $ex/pop3-stays-connected.json >"$tmp/t"
+[ "$(grep -c 'C: NOOP' "$tmp/t")" -eq 2 ] || fail "the laptop does not send NOOP twice"
+noops=$(grep 'C: NOOP' "$tmp/t" | cut -c1-8 | tr '\n' ' ')
+[ "$noops" = "00:01:00 00:06:00 " ] || fail "the NOOPs are not 5 minutes apart: $noops"
+grep -q "^00:16:00.* sent nothing for 10 minutes, so the server's autologout" "$tmp/t" ||
+    fail "the server does not close the silent session 10 minutes after the last NOOP"
+awk '/^--- connection /{on = /\(POP3\)/ && !/connection 4:/} on' "$tmp/t" >"$tmp/first"
+grep -q 'C: DELE 1' "$tmp/first" || fail "the first POP3 session does not mark the message"
+if grep -q 'C: QUIT' "$tmp/first"; then fail "the first POP3 session sent QUIT though it stays connected"; fi
+[ "$(grep -c "S: +OK bob's maildrop has 1 messages" "$tmp/t")" -eq 2 ] ||
+    fail "the second session does not find the message the first one marked"
 echo ok

@@ -234,6 +234,16 @@ static void test_full_model_fields(void **state)
     a = &s->timeline[4];
     assert_true(a->u.send.direct_delivery);
     assert_int_equal(a->u.send.direct_host, 2);
+    /* POP3 steps after the download, and no QUIT. */
+    a = &s->timeline[15];
+    assert_int_equal(a->u.check.proto, SCN_PROTO_POP3);
+    assert_int_equal(a->u.check.n_pop3, 2);
+    assert_int_equal(a->u.check.pop3[0].op, SCN_POP3_NOOP);
+    assert_int_equal(a->u.check.pop3[1].op, SCN_POP3_WAIT);
+    assert_int_equal(a->u.check.pop3[1].wait, 12 * SIM_US_PER_MIN);
+    assert_true(a->u.check.stay);
+    assert_int_equal(s->timeline[14].u.check.n_pop3, 0);
+    assert_false(s->timeline[14].u.check.stay);
     /* IMAP steps with defaults filled in. */
     a = &s->timeline[16];
     assert_int_equal(a->kind, SCN_ACT_CHECK_MAIL);

@@ -1,8 +1,9 @@
 /* test_place.c -- automatic host positions (ui_place.c): every shipped
  * lesson and random scenarios of 2 to 12 hosts get places where no two
  * hosts share a cell or stand side by side, no device stands on its own
- * server, senders' servers stand left of recipients' and everything stays
- * inside the panel. The window's layout check (labels, links) runs on the
+ * server, senders' servers stand left of recipients', neither half of the
+ * panel stands empty while the other holds two servers or two devices, and
+ * everything stays inside the panel. The window's layout check (labels, links) runs on the
  * rendered frames; these are the placement's own promises. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -60,6 +61,22 @@ static void place_check(const struct scn_scenario *s, const char *name)
                 fail_msg("%s: device %s stands on its server %s", name, h->name, s->hosts[o].name);
         }
     }
+    /* Neither half of the panel stands empty while the other is crowded:
+     * two mail servers or more stand on both sides, and so do two devices
+     * or more (their names and mailbox cards need the room). */
+    size_t servers[2] = {0, 0}, devices[2] = {0, 0};
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] == 0.5) continue;
+        int half = x[i] > 0.5;
+        servers[half] += s->hosts[i].kind == SCN_HOST_MAIL_SERVER;
+        devices[half] += place_is_device(s->hosts[i].kind);
+    }
+    if (servers[0] + servers[1] >= 2 && (servers[0] == 0 || servers[1] == 0))
+        fail_msg("%s: all %zu mail servers stand on one side", name, servers[0] + servers[1]);
+    if (devices[0] + devices[1] >= 2 && servers[0] + devices[0] == 0)
+        fail_msg("%s: the left half is empty while the right holds %zu devices", name, devices[1]);
+    if (devices[0] + devices[1] >= 2 && servers[1] + devices[1] == 0)
+        fail_msg("%s: the right half is empty while the left holds %zu devices", name, devices[0]);
     /* A message's sending server stands left of (or level with) the
      * servers of its recipients' domains whenever they sit on two sides. */
     for (size_t a = 0; a < s->n_timeline; a++) {
