@@ -35,7 +35,7 @@ Q := @
 say = @printf '  %-6s %s\n'
 endif
 
-PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig libpng openssl
+PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig libpng openssl libzstd
 # Recursively expanded so that 'make deps' works before the packages exist.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -48,7 +48,7 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 DATADIR := $(PREFIX)/share/mailsim
 DEFS := -D_POSIX_C_SOURCE=200809L -DMAILSIM_VERSION='"$(VERSION)"' \
         -DMAILSIM_DATADIR='"$(DATADIR)"'
-INC  := -Isim
+INC  := -Isim -I$(BUILD)/gen
 
 REL_FLAGS := -O2 -g
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -96,6 +96,15 @@ $(BUILD)/fuzz/%.o: %.c
 	$(say) CC-FUZ $<
 	$(Q)$(FUZZ_CC) $(WARN) $(DEFS) $(INC) -Itests $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
 	  $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The built-in lesson (`mailsim` with no file) is lesson 01's file itself,
+# compiled in as a string literal (sim/scenario/default.c).
+DEFAULT_LESSON := scenarios/01-alice-to-bob.json
+$(BUILD)/gen/default_lesson.inc: $(DEFAULT_LESSON) scripts/embed-text.sh
+	@mkdir -p $(dir $@)
+	$(say) GEN $@
+	$(Q)sh scripts/embed-text.sh $(DEFAULT_LESSON) >$@.tmp && mv $@.tmp $@
+$(foreach t,rel san fuzz wasm,$(BUILD)/$(t)/sim/scenario/default.o): $(BUILD)/gen/default_lesson.inc
 
 # ---- dependencies ----------------------------------------------------------
 deps:
@@ -162,7 +171,7 @@ WEB_OBJ  := $(BUILD)/wasm
 WEB_SRC  := $(filter-out sim/bridge/%,$(LIB_SRC)) $(sort $(wildcard web/*.c))
 WEB_OBJS := $(WEB_SRC:%.c=$(WEB_OBJ)/%.o)
 WEB_DEFS := -D_POSIX_C_SOURCE=200809L -DMAILSIM_VERSION='"$(VERSION)"' \
-            -DMAILSIM_DATADIR='"/mailsim"'
+            -DMAILSIM_DATADIR='"/mailsim"' -DMAILSIM_NO_ZSTD
 -include $(WEB_OBJ)/deps.mk
 WEB_ENV   = EM_CACHE='$(EM_CACHE)' EM_FROZEN_CACHE=0 NODE_PATH=/usr/share/nodejs
 WEB_INC   = $(foreach d,$(WEB_DEPS),-I$(d)/include -I$(d)/include/SDL2)

@@ -1,39 +1,42 @@
-/* trace.c -- arenas, index, header tables, interning, serialization. */
+/* trace.c -- records and notes (in packed storage), header tables,
+ * interning, serialization. */
 #include "trace/trace.h"
+
+#include "trace/trace_pack.h"
 
 #include <assert.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TRACE_CHUNK ((size_t)1 << 20)
 #define TRACE_ALIGN 8
-
-struct trace_chunk {
-    uint8_t *mem;
-    size_t used, cap;
-};
+#define TRACE_STR_CHUNK ((size_t)64 << 10)
+/* Records: blocks of 256 KiB raw (a busy day's block compresses about 11x;
+ * larger blocks gain little), 32 decoded blocks kept (8 MiB): a lesson's
+ * whole trace stays decoded, a day's window draws from a few blocks. */
+#define TRACE_BLOCK_BYTES ((size_t)256 << 10)
+#define TRACE_CACHE_BLOCKS 32
+/* Timer notes: 4,096 a block, 4 blocks decoded. */
+#define TRACE_NOTE_BLOCK (4096 * sizeof(struct trace_timer_note))
+#define TRACE_NOTE_CACHE 4
 
 struct trace {
-    struct trace_chunk *chunks;
-    size_t nchunks, chunkcap;
-    uint64_t *index; /* chunk << 32 | offset, per record from first */
-    size_t n, icap;
-    size_t first;    /* records before it were forgotten (trace_forget) */
-    size_t chunk0;   /* chunks forgotten: chunk numbers in index are absolute */
+    struct trace_pack *recs; /* the records */
+    size_t n;                /* records appended */
     sim_us last_t;
     struct trace_host *hosts;
     size_t nhosts, hostcap;
     struct trace_link *links;
     size_t nlinks, linkcap;
-    char **strs;
+    char **strs;     /* into strmem: no allocation per string */
     uint32_t *strlens;
+    char **strmem;   /* chunks of TRACE_STR_CHUNK bytes (or one long string) */
+    size_t nstrmem, strmemcap, strmem_used, strmem_cap;
     size_t nstrs, strcap;
     uint32_t *slots; /* open addressing: string id + 1, 0 = empty */
     size_t nslots;
     bool timers_aside;
-    struct trace_timer_note *notes; /* timers beside the records */
-    size_t nnotes, notecap;
+    struct trace_pack *notes; /* timers beside the records */
     struct trace_msg_copy *copies; /* message copies beside the records */
     size_t ncopies, copycap;
     struct trace_mime_part *parts;
@@ -87,23 +90,36 @@ size_t trace_family_size(enum trace_family fam)
 struct trace *trace_new(void)
 {
     struct trace *tr = ms_xcalloc(1, sizeof *tr);
+    tr->recs = trace_pack_new(TRACE_PACK_RECORDS, TRACE_BLOCK_BYTES, TRACE_CACHE_BLOCKS);
+    tr->notes = trace_pack_new(TRACE_PACK_WORDS, TRACE_NOTE_BLOCK, TRACE_NOTE_CACHE);
     return tr;
+}
+
+void trace_set_storage(struct trace *tr, size_t block_bytes, size_t cache_blocks)
+{
+    assert(tr->n == 0 && trace_pack_count(tr->notes) == 0 && "set before recording");
+    if (tr->n || trace_pack_count(tr->notes)) return;
+    trace_pack_free(tr->recs);
+    tr->recs = trace_pack_new(TRACE_PACK_RECORDS, block_bytes, cache_blocks);
+    size_t nb = block_bytes / sizeof(struct trace_timer_note);
+    trace_pack_free(tr->notes);
+    tr->notes = trace_pack_new(TRACE_PACK_WORDS, (nb ? nb : 1) * sizeof(struct trace_timer_note),
+                               cache_blocks);
 }
 
 void trace_free(struct trace *tr)
 {
     if (!tr) return;
-    for (size_t i = 0; i < tr->nchunks; i++) free(tr->chunks[i].mem);
-    free(tr->chunks);
-    free(tr->index);
+    trace_pack_free(tr->recs);
     for (size_t i = 0; i < tr->nhosts; i++) free((char *)tr->hosts[i].name);
     free(tr->hosts);
     free(tr->links);
-    for (size_t i = 0; i < tr->nstrs; i++) free(tr->strs[i]);
+    for (size_t i = 0; i < tr->nstrmem; i++) free(tr->strmem[i]);
+    free(tr->strmem);
     free(tr->strs);
     free(tr->strlens);
     free(tr->slots);
-    free(tr->notes);
+    trace_pack_free(tr->notes);
     free(tr->copies);
     free(tr->parts);
     free(tr);
@@ -184,6 +200,26 @@ static void trace_rehash(struct trace *tr)
     }
 }
 
+/* A NUL-terminated copy of s[0..len) in the string chunks. */
+static char *trace_str_store(struct trace *tr, const char *s, size_t len)
+{
+    if (tr->strmem_cap - tr->strmem_used < len + 1) {
+        if (tr->nstrmem == tr->strmemcap) {
+            tr->strmemcap = tr->strmemcap ? tr->strmemcap * 2 : 16;
+            tr->strmem = ms_xrealloc(tr->strmem, tr->strmemcap * sizeof *tr->strmem);
+        }
+        size_t cap = len + 1 > TRACE_STR_CHUNK ? len + 1 : TRACE_STR_CHUNK;
+        tr->strmem[tr->nstrmem++] = ms_xmalloc(cap);
+        tr->strmem_cap = cap;
+        tr->strmem_used = 0;
+    }
+    char *p = tr->strmem[tr->nstrmem - 1] + tr->strmem_used;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    tr->strmem_used += len + 1;
+    return p;
+}
+
 uint32_t trace_intern_n(struct trace *tr, const char *s, size_t len)
 {
     if (!s) return TRACE_NONE;
@@ -201,7 +237,7 @@ uint32_t trace_intern_n(struct trace *tr, const char *s, size_t len)
         tr->strlens = ms_xrealloc(tr->strlens, tr->strcap * sizeof *tr->strlens);
     }
     uint32_t id = (uint32_t)tr->nstrs++;
-    tr->strs[id] = ms_xmemdup(s, len);
+    tr->strs[id] = trace_str_store(tr, s, len);
     tr->strlens[id] = (uint32_t)len;
     tr->slots[slot] = id + 1;
     return id;
@@ -224,25 +260,6 @@ size_t trace_str_count(const struct trace *tr)
 
 /* ---- appending ------------------------------------------------------------- */
 
-static uint8_t *trace_reserve(struct trace *tr, size_t need, uint64_t *where)
-{
-    struct trace_chunk *c = tr->nchunks ? &tr->chunks[tr->nchunks - 1] : NULL;
-    if (!c || c->cap - c->used < need) {
-        if (tr->nchunks == tr->chunkcap) {
-            tr->chunkcap = tr->chunkcap ? tr->chunkcap * 2 : 8;
-            tr->chunks = ms_xrealloc(tr->chunks, tr->chunkcap * sizeof *tr->chunks);
-        }
-        c = &tr->chunks[tr->nchunks++];
-        c->cap = need > TRACE_CHUNK ? need : TRACE_CHUNK;
-        c->mem = ms_xmalloc(c->cap);
-        c->used = 0;
-    }
-    uint8_t *p = c->mem + c->used;
-    *where = ((uint64_t)(tr->chunk0 + tr->nchunks - 1) << 32) | c->used;
-    c->used += need;
-    return p;
-}
-
 size_t trace_append(struct trace *tr, sim_us t, enum trace_kind kind, const void *body,
                     const void *data, size_t len)
 {
@@ -252,8 +269,7 @@ size_t trace_append(struct trace *tr, sim_us t, enum trace_kind kind, const void
     if (len > UINT32_MAX - bsz - 64) len = UINT32_MAX - bsz - 64; /* absurd; clip */
     size_t total = sizeof(struct trace_rec) + bsz + len;
     size_t padded = (total + TRACE_ALIGN - 1) & ~(size_t)(TRACE_ALIGN - 1);
-    uint64_t where;
-    uint8_t *p = trace_reserve(tr, padded, &where);
+    uint8_t *p = trace_pack_push(tr->recs, padded, t);
     struct trace_rec h;
     memset(&h, 0, sizeof h);
     h.t = t;
@@ -263,11 +279,6 @@ size_t trace_append(struct trace *tr, sim_us t, enum trace_kind kind, const void
     memcpy(p + sizeof h, body, bsz);
     if (len) memcpy(p + sizeof h + bsz, data, len);
     memset(p + total, 0, padded - total);
-    if (tr->n - tr->first == tr->icap) {
-        tr->icap = tr->icap ? tr->icap * 2 : 1024;
-        tr->index = ms_xrealloc(tr->index, tr->icap * sizeof *tr->index);
-    }
-    tr->index[tr->n - tr->first] = where;
     if (t > tr->last_t) tr->last_t = t;
     return tr->n++;
 }
@@ -533,16 +544,13 @@ size_t trace_add_timer(struct trace *tr, sim_us t, enum trace_kind kind, uint32_
     m.host = host;
     m.label = trace_intern(tr, label);
     if (!tr->timers_aside) return trace_append(tr, t, kind, &m, NULL, 0);
-    if (tr->nnotes == tr->notecap) {
-        tr->notecap = tr->notecap ? tr->notecap * 2 : 64;
-        tr->notes = ms_xrealloc(tr->notes, tr->notecap * sizeof *tr->notes);
-    }
-    struct trace_timer_note *nt = &tr->notes[tr->nnotes++];
-    memset(nt, 0, sizeof *nt);
-    nt->before = tr->n;
-    nt->t = t;
-    nt->kind = kind;
-    nt->timer = m;
+    struct trace_timer_note nt;
+    memset(&nt, 0, sizeof nt);
+    nt.before = tr->n;
+    nt.t = t;
+    nt.kind = kind;
+    nt.timer = m;
+    memcpy(trace_pack_push(tr->notes, sizeof nt, t), &nt, sizeof nt);
     return tr->n;
 }
 
@@ -553,13 +561,13 @@ void trace_timers_aside(struct trace *tr, bool on)
 
 size_t trace_timer_note_count(const struct trace *tr)
 {
-    return tr->nnotes;
+    return trace_pack_count(tr->notes);
 }
 
 const struct trace_timer_note *trace_timer_note_get(const struct trace *tr, size_t i)
 {
-    assert(i < tr->nnotes);
-    return &tr->notes[i];
+    assert(i < trace_pack_count(tr->notes));
+    return (const struct trace_timer_note *)(const void *)trace_pack_get(tr->notes, i);
 }
 
 /* Serialized as raw bytes: no padding may hide in it. */
@@ -633,69 +641,48 @@ size_t trace_count(const struct trace *tr)
 
 const struct trace_rec *trace_get(const struct trace *tr, size_t k)
 {
-    assert(k >= tr->first && k < tr->n);
-    uint64_t w = tr->index[k - tr->first];
-    return (const struct trace_rec *)(const void *)(tr->chunks[(w >> 32) - tr->chunk0].mem +
-                                                    (w & 0xffffffffu));
+    assert(k >= trace_pack_first(tr->recs) && k < tr->n);
+    return (const struct trace_rec *)(const void *)trace_pack_get(tr->recs, k);
 }
 
 size_t trace_first(const struct trace *tr)
 {
-    return tr->first;
+    return trace_pack_first(tr->recs);
 }
 
 size_t trace_forget(struct trace *tr, size_t before, size_t keep_bytes)
 {
-    if (before > tr->n) before = tr->n;
-    size_t held = 0;
-    for (size_t i = 0; i < tr->nchunks; i++) held += tr->chunks[i].cap;
-    /* Whole chunks only, oldest first, never the one being filled, and
-     * only while every record in the chunk is before `before`. */
-    size_t drop = 0, k = tr->first;
-    while (drop + 1 < tr->nchunks && held > keep_bytes) {
-        size_t chunk = tr->chunk0 + drop;
-        size_t j = k;
-        while (j < tr->n && (tr->index[j - tr->first] >> 32) == chunk) j++;
-        if (j > before) break;
-        held -= tr->chunks[drop].cap;
-        free(tr->chunks[drop].mem);
-        drop++;
-        k = j;
+    return trace_pack_forget(tr->recs, before > tr->n ? tr->n : before, keep_bytes);
+}
+
+/* The first record in [first, n) with time > t (strict) or >= t: the
+ * storage names the block that holds it, then a search within it. */
+static size_t trace_bound(const struct trace *tr, sim_us t, int strict)
+{
+    size_t lo, hi;
+    trace_pack_time_range(tr->recs, t, strict, &lo, &hi);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        sim_us tm = trace_get(tr, mid)->t;
+        if (strict ? tm <= t : tm < t) lo = mid + 1;
+        else hi = mid;
     }
-    if (drop == 0) return tr->first;
-    memmove(tr->chunks, tr->chunks + drop, (tr->nchunks - drop) * sizeof *tr->chunks);
-    tr->nchunks -= drop;
-    tr->chunk0 += drop;
-    memmove(tr->index, tr->index + (k - tr->first), (tr->n - k) * sizeof *tr->index);
-    tr->first = k;
-    return k;
+    return lo;
 }
 
 size_t trace_lower_bound(const struct trace *tr, sim_us t)
 {
-    size_t lo = tr->first, hi = tr->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (trace_get(tr, mid)->t < t) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
+    return trace_bound(tr, t, 0);
 }
 
 size_t trace_upper_bound(const struct trace *tr, sim_us t)
 {
-    size_t lo = tr->first, hi = tr->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (trace_get(tr, mid)->t <= t) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
+    return trace_bound(tr, t, 1);
 }
 
 sim_us trace_end_time(const struct trace *tr)
 {
-    return tr->n > tr->first ? trace_get(tr, tr->n - 1)->t : 0;
+    return tr->n > trace_first(tr) ? trace_get(tr, tr->n - 1)->t : 0;
 }
 
 const void *trace_body(const struct trace_rec *r)
@@ -766,9 +753,9 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
         trace_put_u32(fn, ctx, tr->strlens[i]);
         fn(ctx, tr->strs[i], tr->strlens[i]);
     }
-    uint64_t n = tr->n - tr->first;
+    uint64_t n = tr->n - trace_first(tr);
     fn(ctx, &n, sizeof n);
-    for (size_t k = tr->first; k < tr->n; k++) {
+    for (size_t k = trace_first(tr); k < tr->n; k++) {
         const struct trace_rec *r = trace_get(tr, k);
         fn(ctx, r, sizeof *r + r->len);
     }
@@ -796,13 +783,14 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
     }
     /* Timer notes only when there are any, so traces without them keep the
      * bytes (and hashes) they always had. */
-    if (tr->nnotes == 0) return;
+    size_t nnotes = trace_pack_count(tr->notes);
+    if (nnotes == 0) return;
     static const char notes[] = "TIMER-NOTES\n";
     fn(ctx, notes, sizeof notes - 1);
-    uint64_t nn = tr->nnotes;
+    uint64_t nn = nnotes;
     fn(ctx, &nn, sizeof nn);
-    for (size_t i = 0; i < tr->nnotes; i++) {
-        const struct trace_timer_note *nt = &tr->notes[i];
+    for (size_t i = 0; i < nnotes; i++) {
+        const struct trace_timer_note *nt = trace_timer_note_get(tr, i);
         uint64_t before = nt->before;
         fn(ctx, &before, sizeof before);
         fn(ctx, &nt->t, sizeof nt->t);
@@ -826,12 +814,10 @@ uint64_t trace_hash(const struct trace *tr)
 
 size_t trace_memory(const struct trace *tr)
 {
-    size_t m = sizeof *tr + tr->icap * sizeof *tr->index + tr->chunkcap * sizeof *tr->chunks;
-    for (size_t i = 0; i < tr->nchunks; i++) m += tr->chunks[i].cap;
+    size_t m = sizeof *tr + trace_pack_memory(tr->recs) + trace_pack_memory(tr->notes);
     m += tr->hostcap * sizeof *tr->hosts + tr->linkcap * sizeof *tr->links;
     m += tr->nslots * sizeof *tr->slots + tr->strcap * (sizeof *tr->strs + sizeof *tr->strlens);
-    for (size_t i = 0; i < tr->nstrs; i++) m += tr->strlens[i] + 1;
-    m += tr->notecap * sizeof *tr->notes;
+    m += tr->strmemcap * sizeof *tr->strmem + tr->nstrmem * TRACE_STR_CHUNK;
     m += tr->copycap * sizeof *tr->copies + tr->partcap * sizeof *tr->parts;
     return m;
 }

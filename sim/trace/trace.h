@@ -1,11 +1,14 @@
 /* trace.h -- the append-only record of everything that happened.
  *
  * The simulation appends typed records stamped with simulated time; the window,
- * the exports and the tests only read them. Records live in flat arenas
- * (chunks of 1 MiB, no allocation per record): a 16-byte header (time, kind,
- * length), a fixed-size body per kind (struct trace_seg, ...), then variable
- * bytes (payload, line, text). An offset index finds record k in O(1) and
- * the records around a time by binary search. Strings that repeat (protocol
+ * the exports and the tests only read them, through trace_get and the views
+ * below. A record reads as a 16-byte header (time, kind, length), a
+ * fixed-size body per kind (struct trace_seg, ...), then variable bytes
+ * (payload, line, text). Stored, records are packed (trace_pack.c): blocks of
+ * 256 KiB whose fields are kept as differences from the record before and
+ * compressed, so a segment's hop records and a line's bytes on the wire cost
+ * little more than once; a block is decoded when read. Record k is found in
+ * O(log blocks), the records around a time by binary search. Strings that repeat (protocol
  * and state names, users, folders) are interned to small ids; host names and
  * links are registered in the trace header, so a reader needs no simulation
  * state. Invariants: times never decrease; same scenario and seed, same bytes
@@ -389,7 +392,8 @@ struct trace_timer_note {
  * window) can show the queue's future without every timer becoming a step.
  * Set it before anything is recorded. Can't fail. */
 void trace_timers_aside(struct trace *tr, bool on);
-/* Number of timer notes, and note i (i < count; valid until the next add). */
+/* Number of timer notes, and note i (i < count; valid until the next add,
+ * or until notes of 4 other blocks of 4,096 have been read). */
 size_t trace_timer_note_count(const struct trace *tr);
 const struct trace_timer_note *trace_timer_note_get(const struct trace *tr, size_t i);
 
@@ -445,8 +449,10 @@ const struct trace_mime_part *trace_msg_part(const struct trace *tr, size_t j);
 
 /* Number of records. */
 size_t trace_count(const struct trace *tr);
-/* Record k (trace_first <= k < trace_count), borrowed: valid as long as the
- * trace, or until trace_forget drops it. O(1). */
+/* Record k (trace_first <= k < trace_count), borrowed. Valid until records
+ * of 32 other storage blocks (of 256 KiB, about 3,000 records) have been
+ * read, or trace_forget drops it: a lesson's whole trace stays valid; a
+ * reader of a long trace keeps record numbers, not pointers. */
 const struct trace_rec *trace_get(const struct trace *tr, size_t k);
 /* The oldest record still held: 0 unless trace_forget dropped some. Record
  * numbers never change; searches and serialization start here. */
@@ -499,7 +505,12 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
                      void *ctx);
 /* 64-bit FNV-1a of trace_serialize's bytes: equal traces, equal hashes. */
 uint64_t trace_hash(const struct trace *tr);
-/* Bytes of memory held (arenas, index, header). */
+/* Use storage blocks of about block_bytes raw bytes and keep cache_blocks
+ * decoded (defaults 256 KiB and 32), e.g. small ones to test a long trace's
+ * storage on a short one. Set it before anything is recorded. Can't fail. */
+void trace_set_storage(struct trace *tr, size_t block_bytes, size_t cache_blocks);
+
+/* Bytes of memory held (packed and decoded blocks, header, strings, notes). */
 size_t trace_memory(const struct trace *tr);
 
 #endif

@@ -87,6 +87,7 @@ struct ui_view {
     double frac; /* 0 <= frac < 1: part of the way to step + 1 (playing) */
     bool playing;
     int speed;           /* 0..UI_SPEED_COUNT-1 */
+    bool realtime;       /* W: 1 s simulated takes 1 s of wall time (speed set aside) */
     double zoom;         /* everything: + and - (1.0 = 18 px smallest text at 1080p) */
     double topo_zoom;    /* topology only: mouse wheel */
     double pan_x, pan_y; /* topology only: drag, in pixels at zoom 1 */
@@ -156,8 +157,20 @@ void ui_view_step_grain(struct ui_view *v, const struct ui_model *m, int dir);
 void ui_view_grain_pos(const struct ui_view *v, const struct ui_model *m, size_t *pos,
                        size_t *total);
 /* While playing, advance by real_s seconds of wall time (compressed: idle
- * gaps take at most a moment, see ui_model.c). Stops at the end. */
+ * gaps take at most a moment, see ui_model.c; with v->realtime not
+ * compressed: the clock moves real_s seconds). Stops at the end. */
 void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s);
+/* Zoom (+ and -) in steps of 10%, from UI_ZOOM_MIN to the largest a frame
+ * of w x h pixels takes without its texts overlapping: ui_zoom_max (at
+ * least 1; 1.31 at 1920x1080, 1 at 1280x720: the panels then have the room
+ * a 1280x720 window has at zoom 1). A zoom beyond is drawn as that largest. */
+#define UI_ZOOM_STEP 1.1
+#define UI_ZOOM_MIN 0.55
+double ui_zoom_max(int w, int h);
+/* The zoom + (dir > 0) or - (dir < 0) leads to from zoom in a w x h frame
+ * (zoom itself when it is at the end of the scale); 1 for dir 0 (the 0
+ * key). Can't fail. */
+double ui_zoom_next(double zoom, int dir, int w, int h);
 /* The speed factor of v->speed, e.g. 1.0, 0.5, 4.0. */
 double ui_view_speed_factor(const struct ui_view *v);
 /* The simulated time shown at the view (record k-1's time, interpolated

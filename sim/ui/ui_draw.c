@@ -182,7 +182,7 @@ static void ui_layout_frame(struct ui_frame *f)
      * at the narration's least size (the same for every step of a lesson,
      * so panels do not jump), at most a third of the window. Texts are
      * measured through the text cache: after the first frame, lookups. */
-    float least = H >= 1000 ? UI_PX_NARR : UI_PX_SMALL;
+    float least = (H >= 1000 ? UI_PX_NARR : UI_PX_SMALL) / f->z; /* as ui_d_narration */
     for (size_t i = 0; i < f->m->n_narrs && i < 256; i++) {
         char text[1024];
         size_t len;
@@ -250,6 +250,46 @@ static void ui_layout_frame(struct ui_frame *f)
     }
 }
 
+/* Text and drawing scale together: 1 at 1080 lines. A smaller frame does
+ * not shrink text below 0.875 (the smallest text keeps 14 px capitals at
+ * 720 lines); the layout changes instead. On a 1080p screen the window is a
+ * little shorter than the screen (title bar, panels: 1040 px or so): the
+ * panels give up those pixels, not the text. */
+static float ui_base_scale(float W, float H)
+{
+    float geo = fminf(H / 1080.0f, W / 1920.0f);
+    float base = geo < 0.875f ? 0.875f : geo;
+    if (H >= 1000 && W >= 1800 && base < 1) base = 1;
+    return base;
+}
+
+/* Zoom grows text and drawing together, so it shrinks the frame the panels
+ * are laid out in (the frame's pixels over the scale). It stops where that
+ * frame is as small as a 1280x720 window's at zoom 1 (1463 x 823 at scale
+ * 1), the least the layout is built and tested for (tests/ui/test_layout.c):
+ * beyond, the network's texts would have to overlap its icons. */
+#define UI_ZOOM_LEAST_W (1280.0 / 0.875)
+#define UI_ZOOM_LEAST_H (720.0 / 0.875)
+
+double ui_zoom_max(int w, int h)
+{
+    double base = ui_base_scale((float)w, (float)h);
+    double s = fmin((double)w / UI_ZOOM_LEAST_W, (double)h / UI_ZOOM_LEAST_H);
+    return s / base > 1 ? s / base : 1;
+}
+
+double ui_zoom_next(double zoom, int dir, int w, int h)
+{
+    if (dir == 0) return 1;
+    double max = ui_zoom_max(w, h);
+    if (dir > 0) { /* the last step may be shorter: up to the largest */
+        if (zoom >= max - 1e-9) return zoom;
+        return zoom * UI_ZOOM_STEP > max ? max : zoom * UI_ZOOM_STEP;
+    }
+    double z = (zoom > max ? max : zoom) / UI_ZOOM_STEP; /* the window may have shrunk */
+    return z < UI_ZOOM_MIN ? zoom : z;
+}
+
 void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v,
              struct ui_stats *stats)
 {
@@ -261,16 +301,10 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     f.c = ui_themes[v->theme < UI_THEME_COUNT ? v->theme : UI_THEME_DARK];
     f.W = (float)g->w;
     f.H = (float)g->h;
-    double zoom = v->zoom < 0.5 ? 0.5 : v->zoom > 3 ? 3 : v->zoom;
-    /* Text and drawing scale together: 1 at 1080 lines. A smaller frame
-     * does not shrink text below 0.875 (the smallest text keeps 14 px
-     * capitals at 720 lines); the layout changes instead. On a 1080p screen
-     * the window is a little shorter than the screen (title bar, panels:
-     * 1040 px or so): the panels give up those pixels, not the text. */
-    float geo = fminf(f.H / 1080.0f, f.W / 1920.0f);
-    float base = geo < 0.875f ? 0.875f : geo;
-    if (f.H >= 1000 && f.W >= 1800 && base < 1) base = 1;
-    f.s = base * (float)zoom;
+    double zmax = ui_zoom_max(g->w, g->h);
+    double zoom = v->zoom < UI_ZOOM_MIN ? UI_ZOOM_MIN : v->zoom > zmax ? zmax : v->zoom;
+    f.z = (float)zoom;
+    f.s = ui_base_scale(f.W, f.H) * f.z;
     g->scale = f.s;
     f.t = ui_view_time(v, m);
     ui_p_begin(g);

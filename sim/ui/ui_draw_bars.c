@@ -31,8 +31,9 @@ void ui_d_narration(struct ui_frame *f)
      * 1080 lines) to fit the bar. */
     int wrap = (int)(r.w - ui_px(f, 40));
     float px = ui_px(f, UI_PX_NARR);
-    /* A small frame (14 px floor) may go further down. */
-    float least = f->H >= 1000 ? UI_PX_NARR : UI_PX_SMALL;
+    /* A small frame (14 px floor) may go further down, and zoomed in, a
+     * narration that does not fit gives its zoom back. */
+    float least = (f->H >= 1000 ? UI_PX_NARR : UI_PX_SMALL) / f->z;
     for (float size = UI_PX_NARR + 4;; size -= 2) {
         if (size < least) size = least; /* the bar is sized for this one */
         px = ui_px(f, size);
@@ -62,11 +63,19 @@ void ui_d_timeline(struct ui_frame *f)
         m->bins = ms_xcalloc((size_t)iw + 1, 1);
         m->bins_w = iw;
         double total = (double)(m->ct[m->n - 1] > 0 ? m->ct[m->n - 1] : 1);
+        /* Every record 1, a line sent 2, a message event 3: from the
+         * model's indexes, so that no record is read. */
         for (size_t i = 0; i < m->n; i++) {
             int x = (int)((double)m->ct[i] / total * (iw - 1));
-            const struct trace_rec *tr = trace_get(m->tr, i);
-            uint8_t cls = trace_as_msg(tr) ? 3 : tr->kind == TR_LINE_SENT ? 2 : 1;
-            if (cls > m->bins[x]) m->bins[x] = cls;
+            if (m->bins[x] < 1) m->bins[x] = 1;
+        }
+        for (size_t j = 0; j < m->n_lines; j++) {
+            int x = (int)((double)m->ct[m->lines[j]] / total * (iw - 1));
+            if (m->bins[x] < 2) m->bins[x] = 2;
+        }
+        for (size_t j = 0; j < m->n_msgs; j++) {
+            int x = (int)((double)m->ct[m->msgs[j]] / total * (iw - 1));
+            m->bins[x] = 3;
         }
     }
     for (int x = 0; x < iw; x++) {
@@ -113,13 +122,13 @@ void ui_d_timeline(struct ui_frame *f)
         ui_p_line(g, x + ui_px(f, 2), ty + th + ui_px(f, 8), x + ui_px(f, 10), ty, ui_px(f, 2),
                   f->c->text);
         char gap[48];
-        ui_fmt_gap(trace_get(m->tr, i)->t - trace_get(m->tr, i - 1)->t, gap, sizeof gap);
+        sim_us gap_us = (sim_us)m->gap_us[j];
+        ui_fmt_gap(gap_us, gap, sizeof gap);
         int tw, tth;
         ui_p_text_size(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), gap, &tw, &tth);
         float lx = x - (float)tw / 2; /* kept inside the timeline */
         if (lx < r.x + ui_px(f, 4)) lx = r.x + ui_px(f, 4);
         if (lx + (float)tw > r.x + r.w - ui_px(f, 4)) lx = r.x + r.w - ui_px(f, 4) - (float)tw;
-        sim_us gap_us = trace_get(m->tr, i)->t - trace_get(m->tr, i - 1)->t;
         bool clear = true;
         for (size_t k = 0; k < ndays && clear; k++)
             clear = lx + (float)tw + ui_px(f, 10) < day_l[k] || lx > day_r[k] + ui_px(f, 10);
@@ -161,7 +170,9 @@ void ui_d_status(struct ui_frame *f)
         snprintf(unit, sizeof unit, "%.0f ms", per);
     else
         snprintf(unit, sizeof unit, "%.1f ms", per);
-    if (sp < 1)
+    if (f->v->realtime) /* W: no compression, no speed factor */
+        snprintf(spd, sizeof spd, "real time (1 s = 1 s)");
+    else if (sp < 1)
         snprintf(spd, sizeof spd, "1/%.0f\xc3\x97 (1 ms = %s)", 1 / sp, unit);
     else
         snprintf(spd, sizeof spd, "%.0f\xc3\x97 (1 ms = %s)", sp, unit);

@@ -49,7 +49,8 @@ struct ui_state {
     size_t last_line; /* last LINE_SENT record + 1, 0 if none */
 };
 
-#define UI_KF_EVERY 1024
+#define UI_KF_EVERY 1024 /* records between keyframes, doubled until ... */
+#define UI_KF_MAX 2048   /* ... there are at most this many (a day's trace) */
 
 struct ui_model {
     const struct trace *tr;
@@ -75,14 +76,16 @@ struct ui_model {
     size_t n_cols;
     sim_us *lat;       /* nh x nh one-way latencies, or NULL (many hosts) */
     sim_us max_lat;    /* the largest of them */
-    struct ui_state *kf; /* state at records k * UI_KF_EVERY */
+    struct ui_state *kf; /* state at records k * kf_every */
     size_t n_kf;
+    size_t kf_every;     /* UI_KF_EVERY, or a power-of-two multiple for long traces */
     sim_us max_flight; /* longest t_arrive - t_depart of any packet */
     /* Timeline ticks per pixel column, cached for one width (drawing is
      * still a function of the trace: the cache only saves work). */
     uint8_t *bins;
     int bins_w;
     size_t *gaps; /* records preceded by a gap >= UI_GAP_LABEL_US */
+    size_t *gap_us; /* ... and each gap's length, so the timeline reads no record */
     size_t n_gaps;
     size_t *narrs; /* NARRATION records (the tallest sizes the narration bar) */
     size_t n_narrs;
@@ -339,6 +342,7 @@ struct ui_frame {
     const struct ui_colors *c;
     struct ui_state st;
     float s; /* text and icon scale: 1.0 at 1080 lines, zoom 1 */
+    float z; /* the zoom (+ / -) in s */
     float W, H;
     sim_us t;
     SDL_FRect status, topo, seq, dia, evp, nar, tl;

@@ -66,18 +66,27 @@ static void ui_k_home(struct ui_win *w, int arg)
 static void ui_k_speed(struct ui_win *w, int arg)
 {
     int s = w->v.speed + arg;
-    if (s >= 0 && s < UI_SPEED_COUNT) w->v.speed = s;
+    if (w->v.realtime) /* [ and ] go back to the scale, at the speed it had */
+        w->v.realtime = false;
+    else if (s >= 0 && s < UI_SPEED_COUNT)
+        w->v.speed = s;
+}
+
+static void ui_k_realtime(struct ui_win *w, int arg)
+{
+    (void)arg;
+    w->v.realtime = !w->v.realtime;
 }
 
 static void ui_k_zoom(struct ui_win *w, int arg)
 {
     struct ui_view *v = &w->v;
-    if (arg > 0 && v->zoom < 2.5)
-        v->zoom *= 1.1;
-    else if (arg < 0 && v->zoom > 0.6)
-        v->zoom /= 1.1;
-    else if (arg == 0) {
-        v->zoom = 1;
+    double z = ui_zoom_next(v->zoom, arg, w->g->w, w->g->h);
+    if (arg > 0 && z == v->zoom)
+        ui_win_say(w, false, "zoom %.0f%%: the largest this window takes (1-4: one panel "
+                   "larger)", v->zoom * 100);
+    v->zoom = z;
+    if (arg == 0) {
         v->topo_zoom = 1;
         v->pan_x = v->pan_y = 0;
     }
@@ -380,6 +389,7 @@ const struct ui_key ui_keys[] = {
     {M, SDLK_a, 0, 0, ui_k_slant, 0, "A", "sequence diagram: arrows slanted by latency / flat"},
     {M, SDLK_LEFTBRACKET, 0, 0, ui_k_speed, -1, "[  ]", "slower / faster"},
     {M, SDLK_RIGHTBRACKET, 0, 0, ui_k_speed, 1, NULL, NULL},
+    {M, SDLK_w, 0, 0, ui_k_realtime, 0, "W", "real time: 1 s simulated in 1 s (again: back)"},
     {M, SDLK_PLUS, 0, 0, ui_k_zoom, 1, "+  -  0", "zoom text and drawing together / reset"},
     {M, SDLK_EQUALS, 0, 0, ui_k_zoom, 1, NULL, NULL},
     {M, SDLK_KP_PLUS, 0, 0, ui_k_zoom, 1, NULL, NULL},

@@ -3,8 +3,9 @@
  *
  * State at step k (hosts and links up or down, queue lengths, mailbox counts,
  * the narration and the protocol line of the moment) comes from a keyframe
- * every UI_KF_EVERY records plus a replay of at most that many records, so
- * seeking anywhere in a million records costs microseconds. Playing maps
+ * every UI_KF_EVERY records (more in a trace of many millions, see
+ * UI_KF_MAX) plus a replay of at most that many records, so seeking anywhere
+ * in a million records costs microseconds. Playing maps
  * wall time to steps through compressed time: a gap between two records
  * counts at most UI_GAP_CAP_US, so "30 minutes later" passes in a moment. */
 #include <math.h>
@@ -241,10 +242,10 @@ static void ui_state_apply(const struct ui_model *m, struct ui_state *st, size_t
 void ui_model_state(const struct ui_model *m, size_t k, struct ui_state *st)
 {
     if (k > m->n) k = m->n;
-    size_t kfi = k / UI_KF_EVERY;
+    size_t kfi = k / m->kf_every;
     if (kfi >= m->n_kf) kfi = m->n_kf - 1;
     ui_state_copy(m, st, &m->kf[kfi]);
-    for (size_t i = kfi * UI_KF_EVERY; i < k; i++)
+    for (size_t i = kfi * m->kf_every; i < k; i++)
         ui_state_apply(m, st, i);
 }
 
@@ -458,6 +459,13 @@ static void ui_push(size_t **a, size_t *n, size_t *cap, size_t v)
     (*a)[(*n)++] = v;
 }
 
+/* Give back what doubling left unused at the end of an index (a busy day's
+ * indexes hold tens of millions of entries). */
+static void ui_fit(size_t **a, size_t n)
+{
+    if (*a) *a = ms_xrealloc(*a, (n ? n : 1) * sizeof **a);
+}
+
 /* One-way latency between every two lifelines: the shortest path over the
  * links (Floyd-Warshall; only for lessons of up to 64 hosts). */
 static void ui_model_latencies(struct ui_model *m)
@@ -490,17 +498,18 @@ const struct ui_dline *ui_model_dline(const struct ui_model *m, size_t rec)
 
 /* Drop from a (sorted records) every line of message text but the first
  * of each message, and every further line of a reply. */
-static void ui_model_drop_body(const struct ui_model *m, size_t *a, size_t *n)
+static void ui_model_drop_body(const struct ui_model *m, const uint32_t *line_conn, size_t *a,
+                               size_t *n)
 {
     size_t o = 0;
     for (size_t i = 0; i < *n; i++) {
         const struct ui_dline *d = ui_model_dline(m, a[i]);
         if (d && d->kind == UI_DL_MORE) continue; /* the reply's first line stands for it */
         if (d && d->kind == UI_DL_DATA) {
-            const struct trace_line *l = trace_as_line(trace_get(m->tr, a[i]));
-            size_t c0 = m->conn_off[l->conn];
+            uint32_t conn = line_conn[d - m->dl]; /* the connection of lines[d - dl] */
+            size_t c0 = m->conn_off[conn];
             /* the line before it in its connection */
-            size_t p = c0 + ui_lower(m->conn_lines + c0, m->conn_off[l->conn + 1] - c0, a[i]);
+            size_t p = c0 + ui_lower(m->conn_lines + c0, m->conn_off[conn + 1] - c0, a[i]);
             const struct ui_dline *prev = p > c0 ? ui_model_dline(m, m->conn_lines[p - 1]) : NULL;
             if (prev && prev->kind == UI_DL_DATA) continue;
         }
@@ -559,16 +568,22 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
 
     m->ct = ms_xmalloc((m->n + 1) * sizeof *m->ct);
     size_t cap_lines = 0, cap_msgs = 0, cap_rows = 0, cap_rows_tcp = 0, cap_gaps = 0,
-           cap_timers = 0, cap_dns_q = 0, cap_teach = 0, cap_quiet = 0;
+           cap_timers = 0, cap_dns_q = 0, cap_teach = 0, cap_quiet = 0, cap_gap_us = 0;
     uint8_t *endpoint = ms_xcalloc(m->nh + 1, 1);
     size_t cap_narrs = 0;
     uint32_t max_conn = 0;
+    uint32_t *line_conn = NULL; /* the connection of lines[i], read once */
+    size_t cap_line_conn = 0;
     sim_us prev = m->n ? trace_get(tr, 0)->t : 0, acc = 0;
     for (size_t i = 0; i < m->n; i++) {
         const struct trace_rec *r = trace_get(tr, i);
         sim_us gap = r->t - prev;
         acc += gap < UI_GAP_CAP_US ? gap : UI_GAP_CAP_US;
-        if (gap >= UI_GAP_LABEL_US) ui_push(&m->gaps, &m->n_gaps, &cap_gaps, i);
+        if (gap >= UI_GAP_LABEL_US) {
+            size_t n_gap_us = m->n_gaps;
+            ui_push(&m->gap_us, &n_gap_us, &cap_gap_us, (size_t)gap);
+            ui_push(&m->gaps, &m->n_gaps, &cap_gaps, i);
+        }
         m->ct[i] = acc;
         prev = r->t;
         enum trace_kind k = (enum trace_kind)r->kind;
@@ -591,6 +606,11 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
                 if (s->dst < m->nh) endpoint[s->dst] = 1;
             }
         } else if (l && k == TR_LINE_SENT) {
+            if (m->n_lines == cap_line_conn) {
+                cap_line_conn = cap_line_conn ? 2 * cap_line_conn : 64;
+                line_conn = ms_xrealloc(line_conn, cap_line_conn * sizeof *line_conn);
+            }
+            line_conn[m->n_lines] = l->conn;
             ui_push(&m->lines, &m->n_lines, &cap_lines, i);
             ui_push(&m->rows, &m->n_rows, &cap_rows, i);
             ui_push(&m->rows_tcp, &m->n_rows_tcp, &cap_rows_tcp, i);
@@ -610,12 +630,12 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     m->conn_off = ms_xcalloc((size_t)max_conn + 2, sizeof *m->conn_off);
     m->conn_lines = ms_xmalloc((m->n_lines + 1) * sizeof *m->conn_lines);
     for (size_t i = 0; i < m->n_lines; i++)
-        m->conn_off[trace_as_line(trace_get(tr, m->lines[i]))->conn + 1]++;
+        m->conn_off[line_conn[i] + 1]++;
     for (uint32_t c = 0; c < max_conn; c++)
         m->conn_off[c + 1] += m->conn_off[c];
     size_t *fill = ms_xcalloc((size_t)max_conn + 1, sizeof *fill);
     for (size_t i = 0; i < m->n_lines; i++) {
-        uint32_t c = trace_as_line(trace_get(tr, m->lines[i]))->conn;
+        uint32_t c = line_conn[i];
         m->conn_lines[m->conn_off[c] + fill[c]++] = m->lines[i];
     }
     free(fill);
@@ -631,9 +651,21 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
             m->dl[ui_lower(m->lines, m->n_lines, m->conn_lines[o + i])] = tmp[i];
     }
     free(tmp);
-    ui_model_drop_body(m, m->rows, &m->n_rows);
-    ui_model_drop_body(m, m->rows_tcp, &m->n_rows_tcp);
-    ui_model_drop_body(m, m->teach, &m->n_teach);
+    ui_model_drop_body(m, line_conn, m->rows, &m->n_rows);
+    ui_model_drop_body(m, line_conn, m->rows_tcp, &m->n_rows_tcp);
+    ui_model_drop_body(m, line_conn, m->teach, &m->n_teach);
+    free(line_conn);
+    ui_fit(&m->rows, m->n_rows);
+    ui_fit(&m->rows_tcp, m->n_rows_tcp);
+    ui_fit(&m->teach, m->n_teach);
+    ui_fit(&m->quiet, m->n_quiet);
+    ui_fit(&m->lines, m->n_lines);
+    ui_fit(&m->msgs, m->n_msgs);
+    ui_fit(&m->gaps, m->n_gaps);
+    ui_fit(&m->gap_us, m->n_gaps);
+    ui_fit(&m->narrs, m->n_narrs);
+    ui_fit(&m->timers, m->n_timers);
+    ui_fit(&m->dns_q, m->n_dns_q);
     /* Lifelines in the order the traffic meets the hosts: the first
      * packet's sender, its receiver, then each new end host as it first
      * sends or receives (sender's agent, its server, the DNS, the
@@ -668,13 +700,18 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     ui_model_latencies(m);
     free(endpoint);
     /* Keyframes. */
-    m->n_kf = m->n / UI_KF_EVERY + 1;
+    /* Keyframes: every UI_KF_EVERY records, or for a trace so long that
+     * there would be more than UI_KF_MAX (each holds every mailbox: a busy
+     * day's would take gigabytes), every 2, 4, ... times that. */
+    m->kf_every = UI_KF_EVERY;
+    while (m->n / m->kf_every + 1 > UI_KF_MAX) m->kf_every *= 2;
+    m->n_kf = m->n / m->kf_every + 1;
     m->kf = ms_xcalloc(m->n_kf, sizeof *m->kf);
     struct ui_state cur;
     ui_state_init(m, &cur);
     for (size_t f = 0; f < m->n_kf; f++) {
         if (f > 0)
-            for (size_t i = (f - 1) * UI_KF_EVERY; i < f * UI_KF_EVERY; i++)
+            for (size_t i = (f - 1) * m->kf_every; i < f * m->kf_every; i++)
                 ui_state_apply(m, &cur, i);
         ui_state_init(m, &m->kf[f]);
         ui_state_copy(m, &m->kf[f], &cur);
@@ -701,6 +738,7 @@ void ui_model_free(struct ui_model *m)
     free(m->col_host);
     free(m->bins);
     free(m->gaps);
+    free(m->gap_us);
     free(m->timers);
     free(m->dns_q);
     free(m->teach);
@@ -846,9 +884,14 @@ double ui_view_speed_factor(const struct ui_view *v)
     return ui_speeds[s];
 }
 
-/* Wall seconds the move from step k to k+1 takes at 1x. */
-static double ui_step_duration(const struct ui_model *m, size_t k)
+/* Wall seconds the move from step k to k+1 takes at 1x, or in real time
+ * the simulated seconds between records k-1 and k. */
+static double ui_step_duration(const struct ui_model *m, size_t k, bool realtime)
 {
+    if (realtime)
+        return k >= 1 && k < m->n
+                   ? (double)(trace_get(m->tr, k)->t - trace_get(m->tr, k - 1)->t) / SIM_US_PER_S
+                   : 0;
     double d = UI_MIN_STEP_S;
     if (k >= 1 && k < m->n) {
         double g = (double)(m->ct[k] - m->ct[k - 1]) * UI_REAL_PER_US;
@@ -860,7 +903,7 @@ static double ui_step_duration(const struct ui_model *m, size_t k)
 void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s)
 {
     if (!v->playing) return;
-    double sp = ui_view_speed_factor(v);
+    double sp = v->realtime ? 1 : ui_view_speed_factor(v);
     /* Quiz mode (issue 9): stop before the record that answers a question. */
     size_t stop = v->quiz ? ui_quiz_next(m, v->step) : m->n;
     if (stop < m->n && stop == v->quiz_passed) stop = ui_quiz_next(m, stop + 1);
@@ -874,9 +917,9 @@ void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s)
             v->quiz_shown = false;
             return;
         }
-        double dur = ui_step_duration(m, v->step) / sp;
+        double dur = ui_step_duration(m, v->step, v->realtime) / sp;
         double left = (1.0 - v->frac) * dur;
-        if (real_s < left) {
+        if (real_s < left) { /* never true for a step of no time */
             v->frac += real_s / dur;
             return;
         }

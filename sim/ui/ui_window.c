@@ -196,6 +196,7 @@ static void ui_win_open(struct ui_win *w, const char *name)
     fresh.zoom = w->v.zoom;
     fresh.tcp_detail = w->v.tcp_detail;
     fresh.speed = w->v.speed;
+    fresh.realtime = w->v.realtime;
     w->v = fresh;
     ui_win_adopt(w, &nw);
     if (nw.scn && nw.scn->quiz) w->v.quiz = true;

@@ -12,17 +12,25 @@
  * messages within 1.15x that at 10,000; the 1,000,000-message day under 60 s
  * of CPU and 1.5 KB of peak memory per message.
  *
- * Usage: bench_mailday [--full-trace] [MESSAGES...]  (default:
+ * Usage: bench_mailday [--full-trace | --window] [MESSAGES...]  (default:
  * $BENCH_MAILDAY_SIZES, else 10000 100000 300000; the 1,000,000-message day
  * takes about a minute: BENCH_MAILDAY_SIZES="10000 100000 300000 1000000"
  * make bench). --full-trace records everything the window needs (protocol
  * lines, segments, connections, timer notes) and reports its bytes per
- * message: the baseline for a compact trace. */
+ * message. --window opens the day as the window does (world_simulate with
+ * timer notes, then the window's index, ui_model_new) and reports the
+ * trace's bytes per message, the peak RSS of the whole open, and seek + draw
+ * at 200 random steps (1920x1080, software renderer): the cold first apart,
+ * then median and 99th percentile, wall and CPU. Targets: full trace at most
+ * 5 KB per message, the 100,000-message day open in under 1 GiB, seek p99
+ * within one frame (16 ms). With no arguments, after the sizes, the window
+ * open runs at $BENCH_MAILDAY_WINDOW messages (default 100000; 0 skips). */
 #include "core/evq.h"
 #include "core/rng.h"
 #include "mail/world.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"
+#include "ui/ui_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -248,14 +256,135 @@ static int bench_day(size_t messages, int fd)
     return v ? 1 : 0;
 }
 
+static int bench_cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double bench_pct(double *v, size_t n, double p)
+{
+    qsort(v, n, sizeof *v, bench_cmp_d);
+    return v[(size_t)(p * (double)(n - 1))];
+}
+
+static double bench_thread_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Resident memory now, in KiB (VmRSS), or -1. */
+static long bench_rss_now(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0) kb = strtol(line + 6, NULL, 10);
+    if (f) fclose(f);
+    return kb;
+}
+
+/* Open the day as the window does, then seek and draw; in this process. */
+static int bench_window(size_t messages)
+{
+    char lb[32];
+    bench_label(messages, lb, sizeof lb);
+    struct scn_scenario *s = bench_model(messages);
+    struct ms_error err;
+    double t0 = bench_now();
+    struct trace *tr = world_simulate(s, true, &err); /* as sim/main.c's window runs */
+    if (!tr) {
+        fprintf(stderr, "bench_mailday: %s\n", err.msg);
+        return 1;
+    }
+    double t1 = bench_now();
+    long rss_sim = bench_rss_now();
+    struct ui_model *m = ui_model_new(tr, s);
+    double t2 = bench_now();
+    long rss_model = bench_rss_now();
+    struct ui_gfx *g = ui_gfx_new_offscreen(1920, 1080, &err);
+    if (!g) {
+        fprintf(stderr, "bench_mailday: %s\n", err.msg);
+        return 1;
+    }
+    struct ui_view v;
+    ui_view_init(&v);
+    enum { N = 201 }; /* the first, cold, then 200 warm */
+    double t[N], tc[N];
+    uint64_t x = 88172645463325252ULL; /* xorshift: fixed, so runs compare */
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        size_t k = (size_t)(x % (ui_model_steps(m) + 1));
+        double w = bench_wall(), c = bench_thread_cpu_ms();
+        ui_view_seek(&v, m, k);
+        ui_draw(g, m, &v, NULL);
+        tc[i] = bench_thread_cpu_ms() - c;
+        t[i] = (bench_wall() - w) * 1e3;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double n = (double)(messages ? messages : 1);
+    printf("bench mailday_%s_window_records %zu records\n", lb, trace_count(tr));
+    printf("bench mailday_%s_window_full_trace_per_msg %.0f bytes\n", lb,
+           (double)trace_memory(tr) / n);
+    printf("bench mailday_%s_window_simulate_cpu %.2f s\n", lb, t1 - t0);
+    printf("bench mailday_%s_window_index_cpu %.2f s\n", lb, t2 - t1);
+    printf("bench mailday_%s_window_rss_trace %.1f MiB\n", lb, (double)rss_sim / 1024.0);
+    printf("bench mailday_%s_window_rss_trace_and_index %.1f MiB\n", lb,
+           (double)rss_model / 1024.0);
+    printf("bench mailday_%s_window_peak_rss %.1f MiB\n", lb, /* seeks' text caches too */
+           (double)ru.ru_maxrss / 1024.0);
+    printf("bench mailday_%s_window_seek_cold_ms %.2f ms\n", lb, t[0]);
+    printf("bench mailday_%s_window_seek_median_ms %.2f ms\n", lb, bench_pct(t + 1, N - 1, 0.5));
+    printf("bench mailday_%s_window_seek_p99_ms %.2f ms\n", lb, bench_pct(t + 1, N - 1, 0.99));
+    printf("bench mailday_%s_window_seek_cpu_cold_ms %.2f ms\n", lb, tc[0]);
+    printf("bench mailday_%s_window_seek_cpu_median_ms %.2f ms\n", lb,
+           bench_pct(tc + 1, N - 1, 0.5));
+    printf("bench mailday_%s_window_seek_cpu_p99_ms %.2f ms\n", lb,
+           bench_pct(tc + 1, N - 1, 0.99));
+    fflush(stdout);
+    ui_gfx_free(g);
+    ui_model_free(m);
+    trace_free(tr);
+    return 0;
+}
+
+/* bench_window in a child process, so that its peak RSS is its own. */
+static int bench_window_child(size_t messages)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) return 1;
+    if (pid == 0) _exit(bench_window(messages));
+    int ws = 0;
+    waitpid(pid, &ws, 0);
+    return WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     size_t sizes[16], n = 0;
     const char *env = getenv("BENCH_MAILDAY_SIZES");
     int first_arg = 1;
+    bool window = false;
     if (argc > 1 && strcmp(argv[1], "--full-trace") == 0) {
         bench_full_trace = true;
         first_arg = 2;
+    } else if (argc > 1 && strcmp(argv[1], "--window") == 0) {
+        window = true;
+        first_arg = 2;
+    }
+    if (window) {
+        int st = 0;
+        for (int i = first_arg; i < argc; i++)
+            st |= bench_window_child((size_t)strtoul(argv[i], NULL, 10));
+        if (argc == first_arg) st = bench_window_child(100000);
+        return st;
     }
     if (argc > first_arg) {
         for (int i = first_arg; i < argc && n < 16; i++)
@@ -297,6 +426,11 @@ int main(int argc, char **argv)
         } else if (first > 0) {
             printf("bench mailday_%s_vs_%s_us_per_msg %.2f ratio\n", lb, first_lb, us / first);
         }
+    }
+    if (argc == first_arg) { /* make bench: the window's open of a busy day too */
+        const char *wenv = getenv("BENCH_MAILDAY_WINDOW");
+        size_t wn = wenv && *wenv ? (size_t)strtoul(wenv, NULL, 10) : 100000;
+        if (wn) status |= bench_window_child(wn);
     }
     return status;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """test_schema.py -- every shipped scenario (scenarios/*.json), every file in
-tests/scenarios/good/ and the built-in default validate against
+tests/scenarios/good/ (the built-in lesson is scenarios/01) validate against
 docs/scenario.schema.json (JSON Schema draft 2020-12), and a few bad files
 do not. Uses Debian's python3-jsonschema; without it the test fails with
 the command that installs it."""

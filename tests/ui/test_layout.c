@@ -9,6 +9,8 @@
  *   - no text cut off by its panel unless it ends in an ellipsis;
  *   - no text over another text or over an icon.
  * The whole-connection view (W) is drawn at every 20th step as well.
+ * The same checks run at every other zoom the + and - keys reach, at a
+ * sample of steps (check_zooms).
  * A failure names the lesson, the size, the step and the two texts.
  * The capital heights are checked against the pixels once: a text drawn
  * alone on a frame is scanned for its ink rows. */
@@ -92,15 +94,17 @@ static bool cut(const struct ui_box *b)
            b->y < (float)b->clip_y - 1 || b->y + b->h > (float)(b->clip_y + b->clip_h) + 1;
 }
 
+/* size names the frame ("1920x1080", "1280x720 zoom 1.21 focus 3"); floors
+ * false: the sizes are not checked (zoomed out, text is smaller by choice). */
 static void check_frame(struct ui_gfx *g, const char *lesson, const char *size, size_t step,
-                        bool big)
+                        bool big, bool floors)
 {
     size_t n;
     const struct ui_box *bx = ui_gfx_boxes(g, &n);
     for (size_t i = 0; i < n; i++) {
         const struct ui_box *a = &bx[i];
         if (a->kind != UI_BOX_TEXT || !visible(a)) continue;
-        if (a->cap_px < floor_px(a, big))
+        if (floors && a->cap_px < floor_px(a, big))
             problem("%s %s step %zu: \"%s\" (%s) has %d px capitals, under %d", lesson, size, step,
                     a->text, a->role, a->cap_px, floor_px(a, big));
         if (cut(a) && !a->ellipsis)
@@ -117,6 +121,43 @@ static void check_frame(struct ui_gfx *g, const char *lesson, const char *size, 
             else
                 problem("%s %s step %zu: \"%s\" (%s) lies on the icon of %s", lesson, size, step,
                         a->text, a->role, b->text);
+        }
+    }
+}
+
+/* Every zoom the + and - keys reach in g's frame (ui_zoom_next from 1 up
+ * and down), each at three steps of the lesson: the steps rotate with the
+ * zoom, so the levels together see sixteen places of the lesson, and the
+ * third frame of each level has a panel in focus (1-4, or none). Zoomed in,
+ * the sizes must hold too; zoomed out only the overlaps and cuts are checked. */
+static void check_zooms(struct ui_gfx *g, const struct ui_model *m, const char *lesson,
+                        const char *size, bool big)
+{
+    double levels[32];
+    size_t nz = 0;
+    for (int dir = -1; dir <= 1; dir += 2) {
+        double z = 1;
+        for (;;) {
+            double next = ui_zoom_next(z, dir, g->w, g->h);
+            if (next == z || nz == MS_ARRAY_LEN(levels)) break;
+            levels[nz++] = z = next;
+        }
+    }
+    assert_true(nz >= 6); /* - reaches 0.56 everywhere */
+    size_t N = ui_model_steps(m);
+    for (size_t zi = 0; zi < nz; zi++) {
+        struct ui_view v;
+        ui_view_init(&v);
+        v.zoom = levels[zi];
+        for (size_t j = 0; j < 3; j++) {
+            size_t k = N * ((zi * 3 + j) % 16) / 15;
+            v.focus = j == 2 ? (enum ui_focus)((zi + 1) % 5) : UI_FOCUS_NONE;
+            ui_view_seek(&v, m, k);
+            ui_draw(g, m, &v, NULL);
+            char name[96];
+            snprintf(name, sizeof name, "%s zoom %.2f%s%.0d", size, v.zoom,
+                     v.focus ? " focus " : "", (int)v.focus);
+            check_frame(g, lesson, name, k, big, v.zoom > 1);
         }
     }
 }
@@ -143,7 +184,7 @@ static void check_lesson(const char *path)
         for (size_t k = 0; k <= ui_model_steps(m); k += 10) {
             ui_view_seek(&v, m, k);
             ui_draw(g, m, &v, NULL);
-            check_frame(g, lesson, sizes[s].name, k, sizes[s].h >= 1080);
+            check_frame(g, lesson, sizes[s].name, k, sizes[s].h >= 1080, true);
         }
         /* The whole-connection view (W) with its counts, every 20th step. */
         v.whole_conn = true;
@@ -152,8 +193,10 @@ static void check_lesson(const char *path)
             snprintf(name, sizeof name, "%s (W)", lesson);
             ui_view_seek(&v, m, k);
             ui_draw(g, m, &v, NULL);
-            check_frame(g, name, sizes[s].name, k, sizes[s].h >= 1080);
+            check_frame(g, name, sizes[s].name, k, sizes[s].h >= 1080, true);
         }
+        v.whole_conn = false;
+        check_zooms(g, m, lesson, sizes[s].name, sizes[s].h >= 1080);
         ui_gfx_free(g);
     }
     ui_model_free(m);
@@ -199,6 +242,8 @@ static void test_every_lesson_at_both_sizes(void **state)
 static void test_generated_networks(void **state)
 {
     (void)state;
+    n_problems = 0; /* the lessons' own were reported by their test */
+    problems[0] = '\0';
     size_t checked = 0;
     for (uint64_t seed = 1; seed <= 400 && checked < 24; seed++) {
         struct scn_gen_opts o = scn_gen_opts_default();

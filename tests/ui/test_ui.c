@@ -243,6 +243,100 @@ static void test_playing_lands_on_the_same_frame(void **state)
     assert_false(v.playing);
 }
 
+/* Real time (W): one simulated second takes one second of wall time, idle
+ * gaps included; the status line says so; W and [ ] switch it. */
+static void test_realtime(void **state)
+{
+    struct fx *f = *state;
+    struct ui_view v;
+    ui_view_init(&v);
+    ui_view_seek(&v, f->m, 1);
+    sim_us t0 = ui_view_time(&v, f->m);
+    v.realtime = true;
+    v.playing = true;
+    for (int i = 0; i < 20; i++) ui_view_advance(&v, f->m, 0.05);
+    sim_us dt = ui_view_time(&v, f->m) - t0;
+    if (dt < SIM_US_PER_S - 2000 || dt > SIM_US_PER_S + 2000)
+        fail_msg("1 s of wall time in real time moved the clock %lld us", (long long)dt);
+    /* A gap of over a minute (the server is down): half a minute of wall
+     * time is half a minute on the clock, still short of the next record. */
+    const struct trace *tr = f->tr;
+    size_t k = 1;
+    while (k < trace_count(tr) &&
+           trace_get(tr, k)->t - trace_get(tr, k - 1)->t < 60 * SIM_US_PER_S)
+        k++;
+    assert_true(k < trace_count(tr));
+    ui_view_seek(&v, f->m, k);
+    v.playing = true;
+    ui_view_advance(&v, f->m, 30.0);
+    assert_int_equal(v.step, k);
+    dt = ui_view_time(&v, f->m) - trace_get(tr, k - 1)->t;
+    assert_true(dt > 30 * SIM_US_PER_S - 2000 && dt < 30 * SIM_US_PER_S + 2000);
+    /* The status line names it. */
+    v.playing = false;
+    ui_gfx_record(f->g, true);
+    ui_draw(f->g, f->m, &v, NULL);
+    size_t n;
+    const struct ui_box *bx = ui_gfx_boxes(f->g, &n);
+    bool said = false;
+    for (size_t i = 0; i < n; i++)
+        said |= bx[i].kind == UI_BOX_TEXT && strcmp(bx[i].role, "status") == 0 &&
+                strstr(bx[i].text, "speed real time (1 s = 1 s)") != NULL;
+    assert_true(said);
+    ui_gfx_record(f->g, false);
+    /* W switches it from the key table, [ goes back to the speed scale. */
+    struct ui_win w;
+    memset(&w, 0, sizeof w);
+    ui_view_init(&w.v);
+    w.m = f->m;
+    assert_true(ui_key_dispatch(&w, SDLK_w, 0));
+    assert_true(w.v.realtime);
+    assert_true(ui_key_dispatch(&w, SDLK_w, 0));
+    assert_false(w.v.realtime);
+    w.v.realtime = true;
+    assert_true(ui_key_dispatch(&w, SDLK_LEFTBRACKET, 0));
+    assert_false(w.v.realtime);
+    assert_int_equal(w.v.speed, 3); /* the scale as it was */
+    bool helped = false;
+    for (size_t i = 0; i < ui_n_keys; i++)
+        helped |= ui_keys[i].key == SDLK_w && ui_keys[i].mode == UI_MODE_MAIN &&
+                  ui_keys[i].help && strstr(ui_keys[i].help, "real time");
+    assert_true(helped);
+}
+
+/* Zoom (+ and -) by the key table: 10% a step, up to the largest the frame
+ * takes, down to UI_ZOOM_MIN; 0 resets. */
+static void test_zoom_keys(void **state)
+{
+    struct fx *f = *state;
+    struct ui_win w;
+    memset(&w, 0, sizeof w);
+    ui_view_init(&w.v);
+    w.m = f->m;
+    struct ms_error err;
+    w.g = ui_gfx_new_offscreen(1920, 1080, &err);
+    assert_non_null(w.g);
+    double max = ui_zoom_max(1920, 1080);
+    assert_true(max > 1.3 && max < 1.32);
+    assert_true(ui_zoom_max(1280, 720) == 1);
+    for (int i = 0; i < 10; i++) ui_key_dispatch(&w, SDLK_PLUS, 0);
+    assert_true(w.v.zoom == max);
+    assert_string_not_equal(w.v.notice, ""); /* says why it stops */
+    /* The window shrinks to 1280x720: - zooms out from what it shows (1). */
+    ui_gfx_free(w.g);
+    w.g = ui_gfx_new_offscreen(1280, 720, &err);
+    assert_non_null(w.g);
+    ui_key_dispatch(&w, SDLK_MINUS, 0);
+    assert_true(w.v.zoom > 0.9 && w.v.zoom < 0.91);
+    ui_key_dispatch(&w, SDLK_0, 0);
+    assert_true(w.v.zoom == 1);
+    ui_key_dispatch(&w, SDLK_MINUS, 0);
+    assert_true(w.v.zoom > 0.9 && w.v.zoom < 0.91);
+    for (int i = 0; i < 20; i++) ui_key_dispatch(&w, SDLK_MINUS, 0);
+    assert_true(w.v.zoom >= UI_ZOOM_MIN && w.v.zoom < UI_ZOOM_MIN * UI_ZOOM_STEP);
+    ui_gfx_free(w.g);
+}
+
 static void test_navigation(void **state)
 {
     struct fx *f = *state;
@@ -651,6 +745,8 @@ int main(void)
         cmocka_unit_test(test_packets_in_flight),
         cmocka_unit_test(test_step_back_equals_step_forward),
         cmocka_unit_test(test_playing_lands_on_the_same_frame),
+        cmocka_unit_test(test_realtime),
+        cmocka_unit_test(test_zoom_keys),
         cmocka_unit_test(test_navigation),
         cmocka_unit_test(test_grains_and_pairs),
         cmocka_unit_test(test_dialogue_connection_choice),

@@ -310,5 +310,18 @@ keyshot flat
 cmp -s "$tmp/base.png" "$tmp/flat.png" && fail "A did not flatten the arrows"
 xdotool key a
 echo "ok: PageUp / PageDown, Up / Down scroll and return; A flattens the arrows"
+xdotool key w
+keyshot realtime
+cmp -s "$tmp/base.png" "$tmp/realtime.png" && fail "W did not say real time in the status line"
+xdotool key w
+keyshot scale
+cmp -s "$tmp/base.png" "$tmp/scale.png" || fail "W again did not go back to the speed scale"
+xdotool key g
+keyshot grainline
+cmp -s "$tmp/base.png" "$tmp/grainline.png" && fail "G did not switch the grain in the status line"
+xdotool key g
+keyshot graintcp
+cmp -s "$tmp/base.png" "$tmp/graintcp.png" || fail "G again did not give the same frame"
+echo "ok: W switches real time on and off, G the grain, each back to the same pixels"
 quit_window q
 echo "ok: Q quit with status 0"
