@@ -45,7 +45,7 @@ static const char ui_usage[] =
     "  --force              let --save-scenario replace an existing file\n"
     "  --future             show the scheduled events (E) instead of the current event\n"
     "  --whole-connection   the dialogue panel shows its whole connection, compressed,\n"
-    "                       and what can be counted so far (W)\n"
+    "                       and what can be counted so far (N)\n"
     "  --pin TEXT           pin the mailbox or queue whose name contains TEXT (P)\n"
     "  --quiz               quiz mode (K); at --render-step K shows the question there\n"
     "  --quiz-answer N      with --quiz: choose answer N (1-based) and show the result\n"

@@ -4,7 +4,7 @@
  * display text: the role caption under a host, the call-outs of the
  * dialogue (the blank line between header and body, the end-of-data dot),
  * the meaning of each EHLO extension line, the rows of the whole-connection
- * view (W) and the counts a student can check (push against pull). */
+ * view (N) and the counts a student can check (push against pull). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -194,7 +194,7 @@ bool ui_ehlo_explain(const struct ui_model *m, size_t rec, char *kw, size_t kwle
     return false;
 }
 
-/* ---- the whole connection (W) ---------------------------------------------------- */
+/* ---- the whole connection (N) ---------------------------------------------------- */
 
 #define UI_CONN_LOOK 4000 /* records looked at around a connection's lines */
 

@@ -1,4 +1,4 @@
-/* ui_draw_conn.c -- the whole-connection view (W), in the dialogue panel:
+/* ui_draw_conn.c -- the whole-connection view (N), in the dialogue panel:
  * one connection at once, compressed (one SYN, each command with its reply,
  * each mail transaction as one row, one FIN), and below it what a student
  * can count over every connection so far: SMTP messages pushed, HTTP
@@ -35,7 +35,7 @@ void ui_d_whole_conn(struct ui_frame *f)
     char head[256];
     const char *proto = "";
     if (n == 0) {
-        snprintf(head, sizeof head, "Whole connection (W): no connection yet");
+        snprintf(head, sizeof head, "Whole connection (N): no connection yet");
     } else {
         const struct trace_line *l0 = trace_as_line(trace_get(m->tr, m->conn_lines[m->conn_off[conn]]));
         proto = trace_str(m->tr, l0->proto);

@@ -182,7 +182,7 @@ const char *ui_callout_text(enum ui_callout c);
 bool ui_ehlo_explain(const struct ui_model *m, size_t rec, char *kw, size_t kwlen,
                      const char **meaning, const char **rfc);
 
-/* One row of the whole-connection view (W). */
+/* One row of the whole-connection view (N). */
 enum ui_crow_kind { UI_CR_OPEN, UI_CR_GREETING, UI_CR_CMD, UI_CR_TXN, UI_CR_CLOSE };
 struct ui_crow {
     enum ui_crow_kind kind;
@@ -397,7 +397,7 @@ void ui_d_until(struct ui_frame *f);
 void ui_d_quiz(struct ui_frame *f);
 void ui_d_inspect(struct ui_frame *f); /* ui_draw_inspect.c */
 void ui_d_message(struct ui_frame *f); /* ui_draw_message.c */
-void ui_d_whole_conn(struct ui_frame *f); /* ui_draw_conn.c (W) */
+void ui_d_whole_conn(struct ui_frame *f); /* ui_draw_conn.c (N) */
 
 /* ---- the window (ui_window.c) and its keys (ui_keys.c) ---------------------------- */
 
