@@ -189,6 +189,7 @@ enum main_owner {
     X("save-scenario", required_argument, OWN_WINDOW)                                              \
     X("force", no_argument, OWN_WINDOW)                                                            \
     X("future", no_argument, OWN_WINDOW)                                                           \
+    X("whole-connection", no_argument, OWN_WINDOW)                                                 \
     X("pin", required_argument, OWN_WINDOW)                                                        \
     X("quiz", no_argument, OWN_WINDOW)                                                             \
     X("quiz-answer", required_argument, OWN_WINDOW)                                                \

@@ -87,7 +87,7 @@ struct ui_view {
     double frac; /* 0 <= frac < 1: part of the way to step + 1 (playing) */
     bool playing;
     int speed;           /* 0..UI_SPEED_COUNT-1 */
-    bool realtime;       /* W: 1 s simulated takes 1 s of wall time (speed set aside) */
+    bool realtime;       /* N: 1 s simulated takes 1 s of wall time (speed set aside) */
     double zoom;         /* everything: + and - (1.0 = 18 px smallest text at 1080p) */
     double topo_zoom;    /* topology only: mouse wheel */
     double pan_x, pan_y; /* topology only: drag, in pixels at zoom 1 */
@@ -126,6 +126,10 @@ struct ui_view {
     /* The lesson picker (O; ui_picker.c) is open: drawn over the frame by
      * the window (or by --render-step with --menu lessons). */
     bool pick_lesson;
+    /* N: the dialogue panel shows the whole connection at once, compressed
+     * (one row per command and reply, one per mail transaction), with the
+     * counts of every connection so far (ui_concepts.c). */
+    bool whole_conn;
 };
 
 /* Defaults: step 0, paused, 1x, zoom 1, dark theme, TCP detail on. Can't fail. */
@@ -502,7 +506,7 @@ struct ui_cli {
     double zoom;
     bool no_tcp;
     const char *variant, *save, *menu;
-    bool force, future, quiz;
+    bool force, future, quiz, whole_conn;
     bool pick; /* --pick, or --menu lessons: the lesson picker */
     const char *pins[UI_MAX_PINS];
     size_t n_pins;

@@ -44,6 +44,8 @@ static const char ui_usage[] =
     "                       --text or --render-step); never over a file unless --force\n"
     "  --force              let --save-scenario replace an existing file\n"
     "  --future             show the scheduled events (E) instead of the current event\n"
+    "  --whole-connection   the dialogue panel shows its whole connection, compressed,\n"
+    "                       and what can be counted so far (N)\n"
     "  --pin TEXT           pin the mailbox or queue whose name contains TEXT (P)\n"
     "  --quiz               quiz mode (K); at --render-step K shows the question there\n"
     "  --quiz-answer N      with --quiz: choose answer N (1-based) and show the result\n"
@@ -90,6 +92,8 @@ int ui_cli_opt(struct ui_cli *c, const char *a, const char *val)
         c->save = val;
     } else if (strcmp(a, "--force") == 0) {
         c->force = true;
+    } else if (strcmp(a, "--whole-connection") == 0) {
+        c->whole_conn = true;
     } else if (strcmp(a, "--future") == 0) {
         c->future = true;
     } else if (strcmp(a, "--quiz") == 0) {
@@ -250,6 +254,7 @@ static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct
     }
    
     v->future = c->future;
+    v->whole_conn = c->whole_conn;
     v->quiz = c->quiz;
     for (size_t i = 0; i < c->n_pins; i++) {
         struct ui_pin cand[64];

@@ -332,7 +332,10 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     if (f.dia.w > 0) {
         g->role = "dialogue";
         f.s = s_all * f.panel_zoom[2];
-        ui_d_dialogue(&f);
+        if (v->whole_conn)
+            ui_d_whole_conn(&f);
+        else
+            ui_d_dialogue(&f);
     }
     if (f.evp.w > 0) {
         g->role = "event";

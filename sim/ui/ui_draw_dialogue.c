@@ -145,7 +145,14 @@ void ui_d_dialogue(struct ui_frame *f)
         } else if (dl && dl->kind == UI_DL_MORE && dl->pair) {
             ui_p_fill(g, gx + (float)gw - ui_px(f, 6), y, ui_px(f, 3), lh, f->c->dim);
         }
-        ui_p_text_fit(g, current ? UI_F_BOLD : UI_F_MONO, lpx, col, tx, y, maxw, line);
+        float lw = (float)ui_p_text_fit(g, current ? UI_F_BOLD : UI_F_MONO, lpx, col, tx, y, maxw,
+                                        line);
+        /* The blank line between header and body, the end-of-data dot. */
+        enum ui_callout co = ui_line_callout(m, lines[i]);
+        float cx = tx + lw + ui_px(f, 14);
+        if (co != UI_CO_NONE && cx + ui_px(f, 60) < tx + maxw)
+            ui_p_text_fit(g, UI_F_SANS, lpx, current ? f->c->hi_text : f->c->dim, cx, y,
+                          tx + maxw - cx, ui_callout_text(co));
         struct ui_hit hit = {UI_HIT_ARROW, conn, lines[i], 0};
         ui_p_hit(g, r.x, y, r.w, lh, hit);
         g->stats.dialogue_lines++;

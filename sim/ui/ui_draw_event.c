@@ -71,8 +71,13 @@ void ui_d_event(struct ui_frame *f)
         y += (float)th + ui_px(f, 2);
     }
     const char *meaning, *rfc;
-    if (proto && ui_rfc_explain(proto, (const char *)d, dlen, &meaning, &rfc)) {
-        snprintf(expl, sizeof expl, "%s (%s)", meaning, rfc);
+    char kw[32];
+    bool ext = ui_ehlo_explain(m, f->v->step - 1, kw, sizeof kw, &meaning, &rfc);
+    if (ext || (proto && ui_rfc_explain(proto, (const char *)d, dlen, &meaning, &rfc))) {
+        if (ext) /* an EHLO reply's extension line: the extension itself */
+            snprintf(expl, sizeof expl, "Extension %s: %s (%s)", kw, meaning, rfc);
+        else
+            snprintf(expl, sizeof expl, "%s (%s)", meaning, rfc);
         int eh = ui_p_text_wrap_height(g, UI_F_SANS, px, (int)wrap, expl);
         if (y + (float)eh <= bottom) {
             ui_p_text_wrap(g, UI_F_SANS, px, f->c->server, r.x + pad, y, (int)wrap, expl, NULL);

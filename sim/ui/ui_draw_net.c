@@ -325,12 +325,17 @@ static void ui_host_add(struct ui_frame *f, struct ui_hosttext *t, enum ui_font 
     t->height += (float)t->h[i];
 }
 
-static void ui_host_text(struct ui_frame *f, size_t h, struct ui_hosttext *t, bool brief)
+static void ui_host_text_r(struct ui_frame *f, size_t h, struct ui_hosttext *t, bool brief,
+                           bool with_role)
 {
     const struct ui_model *m = f->m;
     bool down = f->st.host_down[h];
     memset(t, 0, sizeof *t);
     ui_host_add(f, t, UI_F_BOLD, down ? f->c->dim : f->c->text, 0, m->hosts[h].name);
+    /* What the host is in the e-mail system, from the scenario's typed kind
+     * (the brief form, for a crowded panel, keeps the cards instead). */
+    const char *role = m->nh <= 12 && !brief && with_role ? ui_host_role(m, h) : NULL;
+    if (role) ui_host_add(f, t, UI_F_SANS, f->c->dim, 0, role);
     if (m->nh <= 12 && ((!f->compact && !brief) || down)) { /* else the inspector has it */
         char addr[64];
         snprintf(addr, sizeof addr, "%s%s", m->hosts[h].addr, down ? "  DOWN" : "");
@@ -378,6 +383,11 @@ static void ui_host_text(struct ui_frame *f, size_t h, struct ui_hosttext *t, bo
         t->queue = q;
         ui_host_add(f, t, UI_F_BOLD, f->c->text, 2, qt);
     }
+}
+
+static void ui_host_text(struct ui_frame *f, size_t h, struct ui_hosttext *t, bool brief)
+{
+    ui_host_text_r(f, h, t, brief, true);
 }
 
 /* Where the text block t of host h goes: the place that covers least
@@ -473,7 +483,18 @@ static void ui_d_hosts(struct ui_frame *f)
         SDL_FRect at = {cx - t.width / 2, f->hy[h] + f->icon * 0.58f, t.width, t.height};
         /* Many hosts (a big network draws names only): below, no search. */
         float cost = m->nh > 12 ? 0 : ui_host_place(f, h, &t, placed, &at);
-        if (cost > 0) { /* crowded: the brief form, if it does better */
+        if (cost > 0) { /* crowded: without the role caption, then the brief form */
+            struct ui_hosttext tb;
+            SDL_FRect atb;
+            ui_host_text_r(f, h, &tb, false, false);
+            float cb = ui_host_place(f, h, &tb, placed, &atb);
+            if (cb < cost) {
+                t = tb;
+                at = atb;
+                cost = cb;
+            }
+        }
+        if (cost > 0) { /* still crowded: the brief form, if it does better */
             struct ui_hosttext tb;
             SDL_FRect atb;
             ui_host_text(f, h, &tb, true);

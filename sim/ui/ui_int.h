@@ -29,6 +29,7 @@ struct ui_hostinfo {
     double x, y;      /* 0..1 in the topology panel */
     char addr[32];    /* "192.0.2.10" */
     const char *name; /* borrowed from the trace */
+    int role;         /* the scenario's enum scn_host_kind, -1 when it has none */
 };
 
 /* A user's folder on a host, as the last MAILBOX_CHANGED said. */
@@ -149,6 +150,74 @@ enum ui_proto { UI_P_TCP, UI_P_SMTP, UI_P_POP3, UI_P_IMAP, UI_P_HTTP, UI_P_DNS, 
 enum ui_proto ui_proto_of_ports(uint16_t sport, uint16_t dport);
 enum ui_proto ui_proto_of_name(const char *name);
 extern const char *const ui_proto_names[UI_P_COUNT];
+
+/* ---- concepts made visible (ui_concepts.c): all from typed trace facts ---- */
+
+/* The caption under host h: "user agent", "mail server", "DNS server",
+ * "router", "web server", "web browser", from the scenario's typed host
+ * kind; NULL when the host has none (a trace without its scenario). */
+const char *ui_host_role(const struct ui_model *m, size_t h);
+
+/* What the dialogue calls out at a line. */
+enum ui_callout {
+    UI_CO_NONE,
+    UI_CO_BLANK_BODY,  /* the empty line that ends a header, a body follows */
+    UI_CO_BLANK_END,   /* the empty line that ends a header, nothing follows */
+    UI_CO_END_OF_DATA, /* SMTP: the lone dot that ends the message text */
+};
+/* The call-out of LINE_SENT record rec, from its flags (TRACE_LF_DATA,
+ * TRACE_LF_CONT), its length and the pairing: the first empty line of a
+ * message or response after the line that began it, and the client's
+ * message line that the end-of-data reply answers (RFC 5321 §4.1.1.4).
+ * Can't fail. */
+enum ui_callout ui_line_callout(const struct ui_model *m, size_t rec);
+/* "(blank line: header ends, body begins)", ...; "" for UI_CO_NONE. */
+const char *ui_callout_text(enum ui_callout c);
+
+/* An EHLO reply's extension line explained: record rec is a server's line
+ * that continues the reply to EHLO (typed: verb EHLO, TRACE_LF_CONT, a
+ * positive code); its ehlo-keyword (RFC 5321 §4.1.1.1, the word after the
+ * code) is looked up in a table of extensions. False for any other line or
+ * an extension not in the table. kw gets the keyword. */
+bool ui_ehlo_explain(const struct ui_model *m, size_t rec, char *kw, size_t kwlen,
+                     const char **meaning, const char **rfc);
+
+/* One row of the whole-connection view (N). */
+enum ui_crow_kind { UI_CR_OPEN, UI_CR_GREETING, UI_CR_CMD, UI_CR_TXN, UI_CR_CLOSE };
+struct ui_crow {
+    enum ui_crow_kind kind;
+    size_t rec;      /* the record the row begins with */
+    size_t last;     /* the last record folded into it */
+    char verb[16];   /* the typed verb of its command ("QUIT"), or "" */
+    unsigned more;   /* further lines of its reply (not shown) */
+    char text[160];  /* "message 1: MAIL, RCPT, DATA, 15 lines -> 250 2.0.0 Ok: queued" */
+};
+/* The rows of connection conn, the whole of it (a row whose rec is at or
+ * after a step has not happened yet at that step): the TCP opening (one
+ * SYN), the greeting, each command with its reply, each mail transaction
+ * (MAIL ... the reply to the end of data) as one row, the close (FIN or
+ * RST). Up to max into out; returns how many there are in all. *n_txn gets
+ * the number of transactions. Can't fail. */
+size_t ui_conn_rows(const struct ui_model *m, uint32_t conn, struct ui_crow *out, size_t max,
+                    unsigned *n_txn);
+
+/* What a student can count, per protocol, client and server, over the
+ * connections that have sent a line before a step. */
+struct ui_tally {
+    const char *proto; /* "SMTP", "HTTP", ... (the trace's) */
+    uint32_t proto_id; /* its interned id */
+    uint32_t client, server;
+    unsigned conns;     /* connections */
+    unsigned pushed;    /* SMTP: messages accepted (a positive end-of-data reply) */
+    unsigned requests;  /* HTTP: requests; POP3 / IMAP: commands */
+    unsigned responses; /* HTTP: responses (one object each) */
+    unsigned pulled;    /* POP3 RETR, IMAP FETCH: messages pulled */
+};
+/* The tallies before step, in order of first appearance; up to max into
+ * out; returns how many there are. Can't fail. */
+size_t ui_tally_at(const struct ui_model *m, size_t step, struct ui_tally *out, size_t max);
+/* "SMTP alice-pc -> mail.example.org: 1 connection, 3 messages pushed". */
+void ui_tally_text(const struct ui_model *m, const struct ui_tally *t, char *buf, size_t len);
 
 /* ---- the renderer --------------------------------------------------------------- */
 
@@ -328,6 +397,7 @@ void ui_d_until(struct ui_frame *f);
 void ui_d_quiz(struct ui_frame *f);
 void ui_d_inspect(struct ui_frame *f); /* ui_draw_inspect.c */
 void ui_d_message(struct ui_frame *f); /* ui_draw_message.c */
+void ui_d_whole_conn(struct ui_frame *f); /* ui_draw_conn.c (N) */
 
 /* ---- the window (ui_window.c) and its keys (ui_keys.c) ---------------------------- */
 

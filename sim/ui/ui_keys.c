@@ -174,6 +174,12 @@ static void ui_k_future(struct ui_win *w, int arg)
     w->v.future = !w->v.future;
 }
 
+static void ui_k_whole_conn(struct ui_win *w, int arg)
+{
+    (void)arg;
+    w->v.whole_conn = !w->v.whole_conn;
+}
+
 static void ui_k_until(struct ui_win *w, int arg)
 {
     (void)arg;
@@ -393,6 +399,7 @@ const struct ui_key ui_keys[] = {
     {M, 0, 0, 0, NULL, 0, "Mouse wheel, drag", "zoom and pan the network"},
     {M, SDLK_f, 0, 0, ui_k_fullscreen, 0, "F", "fullscreen on / off"},
     {M, SDLK_c, 0, 0, ui_k_conn, 0, "C", "dialogue: next connection (then following the step)"},
+    {M, SDLK_n, 0, 0, ui_k_whole_conn, 0, "N", "whole connection at once, and counts (push / pull)"},
     {M, SDLK_t, 0, 0, ui_k_tcp, 0, "T", "show / hide TCP detail (handshakes, bare ACKs)"},
     {M, SDLK_d, 0, 0, ui_k_theme, 0, "D", "theme: dark, light, projector"},
     {M, SDLK_s, 0, 0, ui_k_shot, 0, "S", "save a PNG screenshot (in Pictures)"},

@@ -429,12 +429,14 @@ static void ui_layout(struct ui_model *m)
         snprintf(hi->addr, sizeof hi->addr, "%u.%u.%u.%u", th->ipv4 >> 24, (th->ipv4 >> 16) & 255,
                  (th->ipv4 >> 8) & 255, th->ipv4 & 255);
         hi->kind = ui_kind_guess(th);
+        hi->role = -1;
         const struct scn_host *sh = NULL;
         for (size_t i = 0; m->scn && i < m->scn->n_hosts; i++)
             if (ascii_casecmp(m->scn->hosts[i].name, th->name) == 0) sh = &m->scn->hosts[i];
         if (sh) {
             size_t si = (size_t)(sh - m->scn->hosts);
             hi->kind = ui_kind_of_scn(sh->kind);
+            hi->role = (int)sh->kind;
             hi->x = sh->has_pos ? sh->x : ax[si];
             hi->y = sh->has_pos ? sh->y : ay[si];
         } else {

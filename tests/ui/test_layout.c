@@ -8,6 +8,7 @@
  *     narration; at 1280x720 14 px for everything;
  *   - no text cut off by its panel unless it ends in an ellipsis;
  *   - no text over another text or over an icon.
+ * The whole-connection view (N) is drawn at every 20th step as well.
  * The same checks run at every other zoom the + and - keys reach, at a
  * sample of steps (check_zooms).
  * A failure names the lesson, the size, the step and the two texts.
@@ -185,6 +186,16 @@ static void check_lesson(const char *path)
             ui_draw(g, m, &v, NULL);
             check_frame(g, lesson, sizes[s].name, k, sizes[s].h >= 1080, true);
         }
+        /* The whole-connection view (N) with its counts, every 20th step. */
+        v.whole_conn = true;
+        for (size_t k = 5; k <= ui_model_steps(m); k += 20) {
+            char name[600];
+            snprintf(name, sizeof name, "%s (N)", lesson);
+            ui_view_seek(&v, m, k);
+            ui_draw(g, m, &v, NULL);
+            check_frame(g, name, sizes[s].name, k, sizes[s].h >= 1080, true);
+        }
+        v.whole_conn = false;
         check_zooms(g, m, lesson, sizes[s].name, sizes[s].h >= 1080);
         ui_gfx_free(g);
     }
