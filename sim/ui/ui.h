@@ -65,7 +65,7 @@ enum ui_overlay {
     UI_OV_HELP,     /* H or ? */
     UI_OV_INSPECT,  /* a clicked packet or arrow: view.inspect */
     UI_OV_MESSAGE,  /* a clicked envelope: view.msg_host */
-    UI_OV_UNTIL,    /* U: the run-until menu (issue 9) */
+    UI_OV_UNTIL,    /* U: the run-until menu */
     UI_OV_QUIZ,     /* quiz mode paused at a question: view.quiz_step */
     UI_OV_PINS,     /* P: choose mailboxes and queues to pin to the screen edge */
     UI_OV_CONTROLS, /* L: sliders for links and servers while paused */
@@ -73,7 +73,7 @@ enum ui_overlay {
 };
 
 /* A mailbox (user's folder on a host) or a host's outgoing queue pinned to
- * the screen edge (issue 9). Ids are the trace's (host id, interned user and
+ * the screen edge. Ids are the trace's (host id, interned user and
  * folder); user == TRACE_NONE means the host's queue. */
 struct ui_pin {
     uint32_t host, user, folder;
@@ -102,7 +102,7 @@ struct ui_view {
     size_t inspect;    /* UI_OV_INSPECT: the record shown */
     uint32_t msg_host; /* UI_OV_MESSAGE: the host whose envelope was clicked */
     uint32_t conn;     /* dialogue panel: connection shown, 0 = follow the step */
-    /* issue 9, lecture features */
+    /* lecture features */
     bool future;         /* E: the future-event panel instead of the current event */
     int until_sel;       /* UI_OV_UNTIL: the highlighted entry (enum ui_until) */
     char until_text[32]; /* UI_OV_UNTIL: what is typed for a time or a message */
@@ -177,7 +177,7 @@ double ui_view_speed_factor(const struct ui_view *v);
  * towards record k's while playing). */
 sim_us ui_view_time(const struct ui_view *v, const struct ui_model *m);
 
-/* ---- lecture features (issue 9) ------------------------------------------------------ */
+/* ---- lecture features ------------------------------------------------------ */
 
 /* One pending event of the simulation as the trace tells it at a step. */
 struct ui_timer {
@@ -241,7 +241,7 @@ void ui_pin_label(const struct ui_model *m, const struct ui_pin *p, char *buf, s
 /* Pin p, or unpin it when pinned. Returns false when UI_MAX_PINS are pinned. */
 bool ui_view_pin_toggle(struct ui_view *v, const struct ui_pin *p);
 
-/* Sliders for links and servers (L, issue 9). Values: microseconds, or
+/* Sliders for links and servers (L). Values: microseconds, or
  * for loss thousandths, or for HOST_UP / LINK_UP 1 (up) and 0 (down): the
  * keyboard's way to what a click on a host or link does. */
 enum ui_ctl_kind {
@@ -420,7 +420,7 @@ struct ui_app {
     /* Print the text transcript of w to out (used without a display).
      * Returns 0, or -1 on write error. May be NULL (trace_write_text then). */
     int (*transcript)(void *ctx, const struct ui_world *w, FILE *out);
-    /* issue 9 (each may be NULL: the window then does without):
+    /* Lecture features (each may be NULL: the window then does without):
      * Add action a (copied; LINK_SET, SERVER_SET, ...) to the current
      * scenario at a->at, simulate again, fill *w. As fault. */
     int (*change)(void *ctx, const struct scn_action *a, struct ui_world *w, struct ms_error *err);

@@ -14,7 +14,7 @@
 
 struct ui_simapp {
     const struct ui_sim *sim;
-    struct scn_scenario *orig; /* as loaded, variants included (issue 9); owned */
+    struct scn_scenario *orig; /* as loaded, variants included; owned */
     struct scn_scenario *scn;  /* current, faults included; owned */
     struct trace *tr;          /* its trace; owned */
 };
@@ -124,7 +124,7 @@ static int ui_app_fault(void *ctx, const struct ui_fault *f, struct ui_world *w,
     return ui_app_adopt(a, s, w, err);
 }
 
-/* issue 9: any timeline action (sliders: LINK_SET, SERVER_SET). */
+/* Any timeline action (sliders: LINK_SET, SERVER_SET). */
 static int ui_app_change(void *ctx, const struct scn_action *act, struct ui_world *w,
                          struct ms_error *err)
 {

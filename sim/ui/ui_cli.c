@@ -376,7 +376,7 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const
     }
     struct ui_model *m = ui_model_new(w->tr, w->scn);
     ui_model_set_title(m, w->title);
-    if (app && app->variants) { /* issue 9: the variant menu lists the file's */
+    if (app && app->variants) { /* the variant menu lists the file's */
         size_t nv = 0;
         const struct scn_variant *vs = app->variants(app->ctx, &nv);
         ui_model_set_variants(m, vs, nv);
@@ -437,7 +437,7 @@ static int ui_cli_transcript(const struct ui_app *app, const struct ui_world *w)
     return r == 0 ? 0 : 1;
 }
 
-/* --save-scenario (issue 9): the app's current scenario, changes included. */
+/* --save-scenario: the app's current scenario, changes included. */
 static int ui_cli_save(const struct ui_cli *c, const struct ui_app *app)
 {
     struct ms_error err;

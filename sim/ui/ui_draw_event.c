@@ -97,7 +97,7 @@ void ui_d_event(struct ui_frame *f)
     ui_p_noclip(g);
 }
 
-/* The future-event view (E, issue 9): what the simulation has scheduled
+/* The future-event view (E): what the simulation has scheduled
  * next, earliest first, with how long until each is due. */
 void ui_d_future(struct ui_frame *f)
 {

@@ -93,11 +93,11 @@ struct ui_model {
     size_t n_teach;
     size_t *quiet; /* records hidden without TCP detail (handshakes, bare ACKs) */
     size_t n_quiet;
-    size_t *timers; /* TIMER_SET / TIMER_CANCELLED records (issue 9) */
+    size_t *timers; /* TIMER_SET / TIMER_CANCELLED records */
     size_t n_timers;
     size_t *dns_q; /* DNS_QUESTION records */
     size_t n_dns_q;
-    const struct scn_variant *variants; /* the variant menu (issue 9) */
+    const struct scn_variant *variants; /* the variant menu */
     size_t n_variants;
 };
 
@@ -415,11 +415,11 @@ struct ui_win {
     bool down, dragging_tl, dragging_pan;
     int down_x, down_y, last_x, last_y;
     char title[512];
-    bool until_skip_text;
+    bool until_skip_text; /* drop the text event of the U that opened the menu */
     struct ui_picker *picker;           /* the lesson picker (O), NULL when closed */
     char file_buf[SCN_LESSON_PATH_MAX]; /* w->file after a lesson was opened in place */
     bool fullscreen;   /* F: what the window was last asked to be */
-    bool help_resume;  /* H paused playing: Esc or H plays on */ /* issue 9: drop the text event of the U that opened the menu */
+    bool help_resume;  /* H paused playing: Esc or H plays on */
 };
 
 /* Say something to the lecturer: stderr and the narration bar. */

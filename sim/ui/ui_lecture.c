@@ -1,5 +1,5 @@
-/* ui_lecture.c -- lecture features that are pure functions of the trace
- * (issue 9): the pending-event set at a step (the future-event view) and
+/* ui_lecture.c -- lecture features that are pure functions of the trace:
+ * the pending-event set at a step (the future-event view) and
  * the targets of "run until". */
 #include <stdlib.h>
 #include <string.h>

@@ -904,7 +904,7 @@ void ui_view_advance(struct ui_view *v, const struct ui_model *m, double real_s)
 {
     if (!v->playing) return;
     double sp = v->realtime ? 1 : ui_view_speed_factor(v);
-    /* Quiz mode (issue 9): stop before the record that answers a question. */
+    /* Quiz mode: stop before the record that answers a question. */
     size_t stop = v->quiz ? ui_quiz_next(m, v->step) : m->n;
     if (stop < m->n && stop == v->quiz_passed) stop = ui_quiz_next(m, stop + 1);
     while (real_s > 0 && v->step < m->n) {

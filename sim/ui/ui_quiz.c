@@ -1,4 +1,4 @@
-/* ui_quiz.c -- quiz mode (issue 9): questions made from the trace.
+/* ui_quiz.c -- quiz mode: questions made from the trace.
  *
  * Before a server's reply to a command the quiz asks what the server will
  * answer; the right choice is the reply the engine really sent (the next

@@ -120,7 +120,7 @@ void ui_win_screenshot(struct ui_win *w)
 }
 
 /* Swap in a new world, keeping the step (the trace's prefix is the same). */
-/* issue 9: the variant menu lists the loaded file's variants, kept by the app. */
+/* The variant menu lists the loaded file's variants, kept by the app. */
 static void ui_win_variants(struct ui_win *w)
 {
     if (!w->app || !w->app->variants) return;
@@ -129,7 +129,7 @@ static void ui_win_variants(struct ui_win *w)
     ui_model_set_variants(w->m, v, n);
 }
 
-/* issue 9: a slider's value becomes a scenario action at the current time. */
+/* A slider's value becomes a scenario action at the current time. */
 void ui_win_change(struct ui_win *w, const struct scn_action *a);
 
 static void ui_win_adopt(struct ui_win *w, const struct ui_world *nw)
@@ -402,7 +402,7 @@ static void ui_win_event(struct ui_win *w, const SDL_Event *e, struct ms_error *
             ui_win_pick(w, ui_picker_text(w->picker, e->text.text), NULL);
             break;
         }
-        if (w->v.overlay == UI_OV_UNTIL) { /* issue 9 */
+        if (w->v.overlay == UI_OV_UNTIL) {
             if (!w->until_skip_text) ui_until_menu_text(&w->v, e->text.text);
             w->until_skip_text = false;
             w->dirty = true;
@@ -577,7 +577,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
         w.v = *view;
     else
         ui_view_init(&w.v);
-    if (w.world.scn && w.world.scn->quiz) w.v.quiz = true; /* issue 9: "quiz": true */
+    if (w.world.scn && w.world.scn->quiz) w.v.quiz = true; /* the scenario's "quiz": true */
     int ww = 1920, wh = 1080;
     SDL_Rect usable;
     if (SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 320 && usable.h > 240) {
@@ -597,7 +597,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
         goto out;
     }
     w.m = ui_model_new(world->tr, world->scn);
-    ui_win_variants(&w); /* issue 9 */
+    ui_win_variants(&w);
     ui_model_set_title(w.m, world->title);
     if (w.v.step > ui_model_steps(w.m)) w.v.step = ui_model_steps(w.m);
     if (w.v.pick_lesson) w.picker = ui_picker_new(); /* --pick: choose a lesson first */
