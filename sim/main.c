@@ -31,42 +31,43 @@ enum { EXIT_OK = 0, EXIT_SIM_FAILED = 1, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_OU
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mailsim [LESSON | FILE.json]             the lecture window\n"
-            "       mailsim --pick                           the window, choosing a lesson first\n"
-            "       mailsim --list                           every lesson: number, name, title\n"
-            "       mailsim --check FILE.json...             load and check lessons, run nothing\n"
-            "       mailsim --transcript [FILE.json]         the textbook C:/S: dialogue\n"
-            "       mailsim --headless [FILE.json]           every trace record, one per line\n"
-            "       mailsim --pcap OUT.pcap [FILE.json]      exports (also --export-mermaid OUT.md,\n"
-            "                                                --export-jsonl OUT.jsonl)\n"
-            "       mailsim --render-step K --out F.png [FILE.json]   one frame, no display needed\n"
-            "       mailsim --serve [FILE.json]              live mode for real mail clients\n"
-            "       mailsim --import-eml MSG.eml [...]       Alice's first message is the file MSG.eml\n"
-            "       mailsim --net-demo                       two hosts and one TCP transfer\n"
-            "       mailsim --help | --version\n"
-            "\n"
-            "mailsim simulates Internet e-mail for a lecture: user agents, mail servers, their\n"
-            "queues and mailboxes, DNS, routers and TCP links, speaking real SMTP, POP3, IMAP\n"
-            "and HTTP. Without FILE it runs the built-in lesson (Alice writes to Bob).\n"
-            "LESSON is a lesson's number or name (03, server-down): it is looked for in\n"
-            "./scenarios, then in the directories of MAILSIM_PATH, then where mailsim is\n"
-            "installed (mailsim --list shows what is found where).\n"
-            "\n"
-            "common options:\n"
-            "  --seed N           random seed (default: the scenario's): same seed, same run\n"
-            "  --variant NAME     run the named variant of the scenario\n"
-            "  --list             every lesson found: number, name, title, summary, folder\n"
-            "  --list-names       the lessons' names only, one a line (shell completion)\n"
-            "  --help             this text\n"
-            "  --version          print the version\n"
-            "\n"
-            "exit status: 0 success, 1 the simulation failed its own checks (a message lost)\n"
-            "             or the window or live mode could not run, 2 bad command line,\n"
-            "             3 unreadable or invalid scenario file, or no lesson of that name,\n"
-            "             4 an output file could not be written\n"
-            "\n"
-            "window options:\n");
+    fprintf(
+        f,
+        "usage: mailsim [LESSON | FILE.json]             the lecture window\n"
+        "       mailsim --pick                           the window, choosing a lesson first\n"
+        "       mailsim --list                           every lesson: number, name, title\n"
+        "       mailsim --check FILE.json...             load and check lessons, run nothing\n"
+        "       mailsim --transcript [FILE.json]         the textbook C:/S: dialogue\n"
+        "       mailsim --headless [FILE.json]           every trace record, one per line\n"
+        "       mailsim --pcap OUT.pcap [FILE.json]      exports (also --export-mermaid OUT.md,\n"
+        "                                                --export-jsonl OUT.jsonl)\n"
+        "       mailsim --render-step K --out F.png [FILE.json]   one frame, no display needed\n"
+        "       mailsim --serve [FILE.json]              live mode for real mail clients\n"
+        "       mailsim --import-eml MSG.eml [...]       Alice's first message is the file MSG.eml\n"
+        "       mailsim --net-demo                       two hosts and one TCP transfer\n"
+        "       mailsim --help | --version\n"
+        "\n"
+        "mailsim simulates Internet e-mail for a lecture: user agents, mail servers, their\n"
+        "queues and mailboxes, DNS, routers and TCP links, speaking real SMTP, POP3, IMAP\n"
+        "and HTTP. Without FILE it runs the built-in lesson (Alice writes to Bob).\n"
+        "LESSON is a lesson's number or name (03, server-down): it is looked for in\n"
+        "./scenarios, then in the directories of MAILSIM_PATH, then where mailsim is\n"
+        "installed (mailsim --list shows what is found where).\n"
+        "\n"
+        "common options:\n"
+        "  --seed N           random seed (default: the scenario's): same seed, same run\n"
+        "  --variant NAME     run the named variant of the scenario\n"
+        "  --list             every lesson found: number, name, title, summary, folder\n"
+        "  --list-names       the lessons' names only, one a line (shell completion)\n"
+        "  --help             this text\n"
+        "  --version          print the version\n"
+        "\n"
+        "exit status: 0 success, 1 the simulation failed its own checks (a message lost)\n"
+        "             or the window or live mode could not run, 2 bad command line,\n"
+        "             3 unreadable or invalid scenario file, or no lesson of that name,\n"
+        "             4 an output file could not be written\n"
+        "\n"
+        "window options:\n");
     fputs(ui_cli_usage(), f);
     fputs("\nlive mode options: mailsim --serve --help\n"
           "documentation: man mailsim, man mailsim-scenario; docs/user-guide.md,\n"
@@ -85,8 +86,8 @@ static int run_net_demo(unsigned long long seed)
     evq_run(q, SIM_US_MAX);
     int in_order = 0;
     size_t got = net_demo_received(d, &in_order);
-    int rc = trace_write_text(tr, stdout) == 0 && got == 3000 && in_order ? EXIT_OK
-                                                                          : EXIT_SIM_FAILED;
+    int rc =
+        trace_write_text(tr, stdout) == 0 && got == 3000 && in_order ? EXIT_OK : EXIT_SIM_FAILED;
     net_demo_free(d);
     net_free(n);
     evq_free(q);
@@ -273,8 +274,8 @@ static int main_read(int argc, char **argv, struct main_cmd *c)
         } else if (ch == '?') {
             const char *eq = strchr(word, '=');
             if (optopt == 0 && eq && strncmp(word, "--", 2) == 0)
-                fprintf(stderr, "mailsim: %.*s takes no value, not \"%s\"\n", (int)(eq - word), word,
-                        eq + 1);
+                fprintf(stderr, "mailsim: %.*s takes no value, not \"%s\"\n", (int)(eq - word),
+                        word, eq + 1);
             else if (optopt && optopt != '?')
                 fprintf(stderr, "mailsim: unknown argument \"-%c\" (try --help)\n", optopt);
             else

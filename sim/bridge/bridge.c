@@ -28,11 +28,11 @@
 /* A line the server's engine wrote and sent, on its way to the real
  * client: recorded as received once the bytes up to `end` have arrived. */
 struct bridge_fact {
-    uint64_t end;      /* the engine's output offset just past the line */
-    unsigned flags;    /* TRACE_LF_* */
+    uint64_t end;   /* the engine's output offset just past the line */
+    unsigned flags; /* TRACE_LF_* */
     unsigned code;
     char verb[LINE_VERB_MAX];
-    char *bytes;       /* owned copy of the engine's line */
+    char *bytes; /* owned copy of the engine's line */
     size_t len;
 };
 
@@ -57,36 +57,36 @@ struct bridge_sess {
     bool slot;                    /* counts against --max-conns and the address limit */
     int64_t pending_ms;           /* first client byte the server has not answered; 0 none */
     uint64_t pending_bytes;       /* client bytes since pending_ms */
-    char in[BRIDGE_IN_MAX]; /* from the client, not yet given to the simulated TCP */
+    char in[BRIDGE_IN_MAX];       /* from the client, not yet given to the simulated TCP */
     size_t in_len;
     char *out; /* for the client, not yet written */
     size_t out_off, out_len, out_cap;
-    bool first_checked;     /* the first line passed the HTTP check */
-    bool client_eof;        /* the client closed its direction */
-    bool fin_sent;          /* tcp_close() done */
-    bool closing;           /* write what is left, then close the socket */
-    unsigned errors;        /* consecutive error replies */
-    bool got_data;          /* the simulated server has sent something */
-    int64_t last_ms;        /* wall clock of the last progress */
-    int64_t closing_ms;     /* when closing began */
-    struct ssl_st *ssl;     /* TLS on the real socket (--tls), else NULL */
-    bool tls_hs;            /* the TLS handshake is under way */
-    int tls_want;           /* POLLIN / POLLOUT the TLS session waits for */
-    bool stls_wait;         /* the client asked STARTTLS: hold its bytes until the reply */
-    bool stls_go;           /* the server said yes: TLS starts once the reply is written */
-    bool timing_out;        /* the server's engine was told to time the session out */
-    bool turned_away;       /* over a connection cap: the engine greets it "busy" */
+    bool first_checked; /* the first line passed the HTTP check */
+    bool client_eof;    /* the client closed its direction */
+    bool fin_sent;      /* tcp_close() done */
+    bool closing;       /* write what is left, then close the socket */
+    unsigned errors;    /* consecutive error replies */
+    bool got_data;      /* the simulated server has sent something */
+    int64_t last_ms;    /* wall clock of the last progress */
+    int64_t closing_ms; /* when closing began */
+    struct ssl_st *ssl; /* TLS on the real socket (--tls), else NULL */
+    bool tls_hs;        /* the TLS handshake is under way */
+    int tls_want;       /* POLLIN / POLLOUT the TLS session waits for */
+    bool stls_wait;     /* the client asked STARTTLS: hold its bytes until the reply */
+    bool stls_go;       /* the server said yes: TLS starts once the reply is written */
+    bool timing_out;    /* the server's engine was told to time the session out */
+    bool turned_away;   /* over a connection cap: the engine greets it "busy" */
     /* The real client's side of the trace, from the server engine's lines
      * (bridge_tap): what it read is what the client sent; what it wrote is
      * received once its bytes arrive here. */
     struct bridge_fact *facts; /* written, not yet arrived: [fact_head, n_facts) */
     size_t fact_head, n_facts, cap_facts;
-    uint64_t rx_total;         /* bytes from the simulated server so far */
-    uint64_t sent_total;       /* client bytes given to the simulated TCP */
-    uint64_t sent_lines_end;   /* sent_total just past the last CRLF given */
-    uint64_t seen_total;       /* client bytes the engine has read as lines */
-    bool data_flow;            /* the engine reads message data (DATA, a literal) */
-    bool sent_cr;              /* the last byte given was CR */
+    uint64_t rx_total;       /* bytes from the simulated server so far */
+    uint64_t sent_total;     /* client bytes given to the simulated TCP */
+    uint64_t sent_lines_end; /* sent_total just past the last CRLF given */
+    uint64_t seen_total;     /* client bytes the engine has read as lines */
+    bool data_flow;          /* the engine reads message data (DATA, a literal) */
+    bool sent_cr;            /* the last byte given was CR */
 };
 
 struct bridge {
@@ -105,7 +105,7 @@ struct bridge {
     uint32_t next_id;
     int64_t wall0_us;
     sim_us sim0;
-    size_t logged; /* trace records already printed */
+    size_t logged;       /* trace records already printed */
     uint32_t *queue_len; /* per host: the last QUEUE_CHANGED length */
     size_t nhosts;
     struct bridge_stats st;
@@ -370,8 +370,7 @@ static void bridge_out_append(struct bridge_sess *s, const char *data, size_t le
             s->out_off = 0;
         }
         size_t cap = s->out_cap ? s->out_cap : 4096;
-        while (cap < s->out_len + len)
-            cap *= 2;
+        while (cap < s->out_len + len) cap *= 2;
         if (cap != s->out_cap) {
             s->out = ms_xrealloc(s->out, cap);
             s->out_cap = cap;
@@ -719,7 +718,7 @@ static size_t bridge_addr_slots(const struct bridge *b, const struct sockaddr_st
 }
 
 static struct bridge_sess *bridge_sess_new(struct bridge *b, struct bridge_listener *l, int fd,
-                                          const struct sockaddr_storage *peer);
+                                           const struct sockaddr_storage *peer);
 
 /* Over a connection cap. The client gets the simulated server's own "busy"
  * reply (world_live_mark: SMTP 421, POP3 -ERR [SYS/TEMP], IMAP * BYE
@@ -791,7 +790,7 @@ static void bridge_accept(struct bridge *b, struct bridge_listener *l)
 
 /* A session joining socket fd to a new simulated connection. */
 static struct bridge_sess *bridge_sess_new(struct bridge *b, struct bridge_listener *l, int fd,
-                                          const struct sockaddr_storage *peer)
+                                           const struct sockaddr_storage *peer)
 {
     struct bridge_sess *s = ms_xcalloc(1, sizeof *s);
     s->b = b;
@@ -935,14 +934,12 @@ sim_us bridge_step(struct bridge *b, int max_wait_ms)
         b->pfd = ms_xrealloc(b->pfd, b->pfd_cap * sizeof *b->pfd);
     }
     size_t np = 0;
-    for (size_t i = 0; i < b->nls; i++)
-        b->pfd[np++] = (struct pollfd){b->ls[i].fd, POLLIN, 0};
+    for (size_t i = 0; i < b->nls; i++) b->pfd[np++] = (struct pollfd){b->ls[i].fd, POLLIN, 0};
     for (struct bridge_sess *s = b->sessions; s; s = s->next) {
         if (s->fd < 0) continue;
         short ev = 0;
         if (!s->client_eof && !s->closing && !s->timing_out && s->in_len < BRIDGE_IN_MAX &&
-            !s->stls_wait &&
-            !s->stls_go)
+            !s->stls_wait && !s->stls_go)
             ev |= POLLIN;
         if (s->out_off < s->out_len) ev |= POLLOUT;
         if (s->ssl) ev |= (short)(s->tls_want | (s->tls_hs ? POLLIN : 0));
@@ -1072,10 +1069,10 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
             int32_t port = bridge_port(b->cfg.port_base, b->cfg.port_step, k, (enum bridge_proto)p);
             if (port < 0) {
                 ms_error_set(err, 1, "--port-base",
-                         "the %s port of mail server %s (number %zu) would fall outside "
-                         "1024..65535 with --port-base %u --port-step %u",
-                         bridge_proto_name((enum bridge_proto)p), sh->name, k + 1,
-                         (unsigned)b->cfg.port_base, (unsigned)b->cfg.port_step);
+                             "the %s port of mail server %s (number %zu) would fall outside "
+                             "1024..65535 with --port-base %u --port-step %u",
+                             bridge_proto_name((enum bridge_proto)p), sh->name, k + 1,
+                             (unsigned)b->cfg.port_base, (unsigned)b->cfg.port_step);
                 goto fail;
             }
             if (b->nls == cap) {
@@ -1132,8 +1129,7 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
     b->sim0 = evq_now(b->q);
     return b;
 fail:
-    for (size_t i = 0; i < b->nls; i++)
-        close(b->ls[i].fd);
+    for (size_t i = 0; i < b->nls; i++) close(b->ls[i].fd);
     free(b->ls);
     free(b->queue_len);
     bridge_tls_free(b->tls);
@@ -1189,8 +1185,7 @@ void bridge_free(struct bridge *b)
         }
     }
     bridge_reap(b);
-    for (size_t i = 0; i < b->nls; i++)
-        close(b->ls[i].fd);
+    for (size_t i = 0; i < b->nls; i++) close(b->ls[i].fd);
     free(b->ls);
     free(b->pfd);
     free(b->queue_len);

@@ -34,11 +34,11 @@
 
 /* The services a mail server offers through the bridge. */
 enum bridge_proto {
-    BRIDGE_SMTP,       /* simulated port 25 */
-    BRIDGE_SUBMISSION, /* simulated port 587 */
-    BRIDGE_POP3,       /* simulated port 110 */
-    BRIDGE_IMAP,       /* simulated port 143 */
-    BRIDGE_HTTP,       /* simulated port 80 (webmail) */
+    BRIDGE_SMTP,        /* simulated port 25 */
+    BRIDGE_SUBMISSION,  /* simulated port 587 */
+    BRIDGE_POP3,        /* simulated port 110 */
+    BRIDGE_IMAP,        /* simulated port 143 */
+    BRIDGE_HTTP,        /* simulated port 80 (webmail) */
     BRIDGE_SUBMISSIONS, /* implicit TLS (RFC 8314), --tls only: to simulated port 587 */
     BRIDGE_POP3S,       /* implicit TLS, --tls only: to simulated port 110 */
     BRIDGE_IMAPS,       /* implicit TLS, --tls only: to simulated port 143 */
@@ -139,7 +139,8 @@ bool bridge_addr_parse(const char *text, struct bridge_addr *out, struct ms_erro
  * byte from the server ends the pending run. */
 #define BRIDGE_PENDING_MS (30 * 1000)
 #define BRIDGE_MIN_RATE 1024
-#define BRIDGE_MAX_ERRORS 10 /* consecutive error replies: the engines close (SMTP_SERVER_MAX_BAD, ...) */
+#define BRIDGE_MAX_ERRORS                                                                          \
+    10 /* consecutive error replies: the engines close (SMTP_SERVER_MAX_BAD, ...) */
 #define BRIDGE_IN_MAX (64 * 1024)            /* bytes read from a client, not yet simulated */
 #define BRIDGE_SIM_INFLIGHT_MAX (256 * 1024) /* bytes in the simulated TCP not yet acked */
 #define BRIDGE_OUT_MAX (32 * 1024 * 1024)    /* bytes for a client that it has not read */

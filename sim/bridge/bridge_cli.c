@@ -168,8 +168,7 @@ int bridge_cli_run(const struct bridge_cli *c)
     fflush(stdout);
 
     sim_us reached = 0;
-    while (!bridge_cli_stop)
-        reached = bridge_step(b, 1000);
+    while (!bridge_cli_stop) reached = bridge_step(b, 1000);
 
     char when[32];
     bridge_shutdown(b, 1000);

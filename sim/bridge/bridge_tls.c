@@ -65,8 +65,8 @@ static bool bridge_tls_add_ext(X509 *x, X509 *issuer, int nid, const char *value
 /* A certificate for key: a CA when issuer is NULL (self-signed), else a
  * server certificate for the names in san, signed by issuer / issuer_key.
  * NULL on failure. */
-static X509 *bridge_tls_make_cert(EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
-                                  const char *cn, const char *san)
+static X509 *bridge_tls_make_cert(EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, const char *cn,
+                                  const char *san)
 {
     X509 *x = X509_new();
     bool ok = x != NULL;
@@ -85,7 +85,8 @@ static X509 *bridge_tls_make_cert(EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_
     if (ok) {
         X509_NAME *n = X509_get_subject_name(x);
         ok = X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
-                                        (const unsigned char *)"mailsim live mode", -1, -1, 0) == 1 &&
+                                        (const unsigned char *)"mailsim live mode", -1, -1,
+                                        0) == 1 &&
              X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1,
                                         0) == 1 &&
              X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n) == 1;
@@ -121,14 +122,17 @@ static bool bridge_tls_generate(struct bridge_tls *t, const struct bridge_addr *
 {
     char san[160];
     snprintf(san, sizeof san, "DNS:localhost,IP:127.0.0.1,IP:::1%s%s",
-             listen && !listen->loopback ? ",IP:" : "", listen && !listen->loopback ? listen->text : "");
+             listen && !listen->loopback ? ",IP:" : "",
+             listen && !listen->loopback ? listen->text : "");
     EVP_PKEY *ca_key = EVP_EC_gen("P-256");
     EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *ca = ca_key ? bridge_tls_make_cert(ca_key, NULL, NULL, "mailsim live mode CA", NULL) : NULL;
+    X509 *ca =
+        ca_key ? bridge_tls_make_cert(ca_key, NULL, NULL, "mailsim live mode CA", NULL) : NULL;
     X509 *x = ca && key ? bridge_tls_make_cert(key, ca, ca_key, "localhost", san) : NULL;
     EVP_PKEY_free(ca_key);
     bool ok = x != NULL;
-    if (ok) ok = SSL_CTX_use_certificate(t->ctx, x) == 1 && SSL_CTX_use_PrivateKey(t->ctx, key) == 1;
+    if (ok)
+        ok = SSL_CTX_use_certificate(t->ctx, x) == 1 && SSL_CTX_use_PrivateKey(t->ctx, key) == 1;
     if (ok) { /* the chain the server sends: its certificate, then the CA */
         X509_up_ref(ca);
         ok = SSL_CTX_add1_chain_cert(t->ctx, ca) == 1;
@@ -147,14 +151,16 @@ static bool bridge_tls_generate(struct bridge_tls *t, const struct bridge_addr *
     /* The certificate (public) goes where clients can be pointed at it. */
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir) dir = "/tmp";
-    snprintf(t->cert_path, sizeof t->cert_path, "%s/mailsim-live-%ld-cert.pem", dir, (long)getpid());
+    snprintf(t->cert_path, sizeof t->cert_path, "%s/mailsim-live-%ld-cert.pem", dir,
+             (long)getpid());
     int fd = open(t->cert_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
         if (fd >= 0) close(fd);
         EVP_PKEY_free(key);
         X509_free(x);
-        return ms_error_set(err, 1, "--tls", "cannot write the certificate to %.150s", t->cert_path);
+        return ms_error_set(err, 1, "--tls", "cannot write the certificate to %.150s",
+                            t->cert_path);
     }
     ok = PEM_write_X509(f, x) == 1;
     ok = fclose(f) == 0 && ok;
@@ -187,7 +193,8 @@ struct bridge_tls *bridge_tls_new(const char *cert_file, const char *key_file,
     if (!ok) bridge_tls_fail(err, "cannot make a TLS context");
     if (ok) {
         SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
-        SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        SSL_CTX_set_mode(t->ctx,
+                         SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 #ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
         /* Clients (Thunderbird, curl) often close without close_notify: a
          * close, not a bad record. SMTP, POP3 and IMAP frame their own ends,

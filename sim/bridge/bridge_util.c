@@ -15,8 +15,8 @@ static const char *const bridge_proto_names[BRIDGE_PROTO_COUNT] = {
 };
 static const uint16_t bridge_sim_ports[BRIDGE_PROTO_COUNT] = {25, 587, 110, 143, 80, 587, 110, 143};
 /* Real port = base + offset + k * step (see bridge_port()). */
-static const int32_t bridge_port_offsets[BRIDGE_PROTO_COUNT] = {25,   87,   -1390, -1357,
-                                                                 5580, -35, -505,  -507};
+static const int32_t bridge_port_offsets[BRIDGE_PROTO_COUNT] = {25,   87,  -1390, -1357,
+                                                                5580, -35, -505,  -507};
 
 enum bridge_proto bridge_proto_plain(enum bridge_proto p)
 {
@@ -70,8 +70,7 @@ bool bridge_is_http_request(const char *line, size_t len)
     if (len && line[len - 1] == '\n') len--;
     if (len && line[len - 1] == '\r') len--;
     size_t m = 0;
-    while (m < len && bridge_is_tchar_upper(line[m]))
-        m++;
+    while (m < len && bridge_is_tchar_upper(line[m])) m++;
     if (m == 0 || m > 24 || m >= len || line[m] != ' ') return false;
     /* RFC 9112 §3: method SP request-target SP HTTP-version. */
     if (len >= m + 1 + 1 + 9) {
@@ -162,8 +161,7 @@ bool bridge_is_error_reply(enum bridge_proto p, const char *line, size_t len)
     case BRIDGE_IMAP: {
         /* "tag BAD ..." with a tag that is not "*" or "+". */
         size_t i = 0;
-        while (i < len && line[i] != ' ')
-            i++;
+        while (i < len && line[i] != ' ') i++;
         if (i == 0 || (i == 1 && (line[0] == '*' || line[0] == '+'))) return false;
         return len >= i + 4 && memcmp(line + i, " BAD", 4) == 0 &&
                (len == i + 4 || line[i + 4] == ' ' || line[i + 4] == '\r');

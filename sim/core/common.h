@@ -14,10 +14,10 @@
 /* Simulated time and durations, in microseconds. */
 typedef int64_t sim_us;
 
-#define SIM_US_PER_MS  ((sim_us)1000)
-#define SIM_US_PER_S   ((sim_us)1000000)
+#define SIM_US_PER_MS ((sim_us)1000)
+#define SIM_US_PER_S ((sim_us)1000000)
 #define SIM_US_PER_MIN (60 * SIM_US_PER_S)
-#define SIM_US_PER_H   (60 * SIM_US_PER_MIN)
+#define SIM_US_PER_H (60 * SIM_US_PER_MIN)
 #define SIM_US_PER_DAY (24 * SIM_US_PER_H)
 
 #define MS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

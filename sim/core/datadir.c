@@ -17,16 +17,14 @@
 #define MAILSIM_DATADIR "/usr/local/share/mailsim"
 #endif
 
-size_t datadir_add(struct datadir *list, size_t n, size_t max, const char *dir,
-                   const char *origin)
+size_t datadir_add(struct datadir *list, size_t n, size_t max, const char *dir, const char *origin)
 {
     struct stat st;
     if (n >= max || !dir || !*dir || strlen(dir) >= DATADIR_PATH_MAX) return n;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) return n;
     for (size_t i = 0; i < n; i++) {
         struct stat o;
-        if (stat(list[i].path, &o) == 0 && o.st_dev == st.st_dev && o.st_ino == st.st_ino)
-            return n;
+        if (stat(list[i].path, &o) == 0 && o.st_dev == st.st_dev && o.st_ino == st.st_ino) return n;
     }
     snprintf(list[n].path, sizeof list[n].path, "%s", dir);
     list[n].origin = origin;

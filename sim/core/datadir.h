@@ -38,7 +38,6 @@ bool datadir_find(const char *rel, char *out, size_t len);
  * exist, is not a directory, or is already there (same device and inode).
  * Returns the new count. For the lesson search, which puts its own
  * directories in front. Can't fail. */
-size_t datadir_add(struct datadir *list, size_t n, size_t max, const char *dir,
-                   const char *origin);
+size_t datadir_add(struct datadir *list, size_t n, size_t max, const char *dir, const char *origin);
 
 #endif

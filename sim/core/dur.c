@@ -11,7 +11,7 @@ struct dur_unit {
 
 /* In the only order they may appear. */
 static const struct dur_unit dur_units[] = {
-    {"d", SIM_US_PER_DAY}, {"h", SIM_US_PER_H}, {"m", SIM_US_PER_MIN},
+    {"d", SIM_US_PER_DAY}, {"h", SIM_US_PER_H},   {"m", SIM_US_PER_MIN},
     {"s", SIM_US_PER_S},   {"ms", SIM_US_PER_MS}, {"us", 1},
 };
 
@@ -29,14 +29,39 @@ static void dur_suggest(const char *t, size_t len, char *out, size_t outlen)
     const char *w = t + i;
     size_t wl = len - i;
     while (wl > 0 && w[wl - 1] == ' ') wl--;
-    static const struct { const char *word; const char *unit; } words[] = {
-        {"min", "m"}, {"mins", "m"}, {"minute", "m"}, {"minutes", "m"},
-        {"hour", "h"}, {"hours", "h"}, {"hr", "h"}, {"hrs", "h"},
-        {"sec", "s"}, {"secs", "s"}, {"second", "s"}, {"seconds", "s"},
-        {"day", "d"}, {"days", "d"}, {"msec", "ms"}, {"millis", "ms"},
-        {"milliseconds", "ms"}, {"", "s"},
-        {"M", "m"}, {"H", "h"}, {"S", "s"}, {"D", "d"}, {"MS", "ms"},
-        {"d", "d"}, {"h", "h"}, {"m", "m"}, {"s", "s"}, {"ms", "ms"}, {"us", "us"},
+    static const struct {
+        const char *word;
+        const char *unit;
+    } words[] = {
+        {"min", "m"},
+        {"mins", "m"},
+        {"minute", "m"},
+        {"minutes", "m"},
+        {"hour", "h"},
+        {"hours", "h"},
+        {"hr", "h"},
+        {"hrs", "h"},
+        {"sec", "s"},
+        {"secs", "s"},
+        {"second", "s"},
+        {"seconds", "s"},
+        {"day", "d"},
+        {"days", "d"},
+        {"msec", "ms"},
+        {"millis", "ms"},
+        {"milliseconds", "ms"},
+        {"", "s"},
+        {"M", "m"},
+        {"H", "h"},
+        {"S", "s"},
+        {"D", "d"},
+        {"MS", "ms"},
+        {"d", "d"},
+        {"h", "h"},
+        {"m", "m"},
+        {"s", "s"},
+        {"ms", "ms"},
+        {"us", "us"},
     };
     for (size_t k = 0; k < MS_ARRAY_LEN(words); k++) {
         if (strlen(words[k].word) == wl && strncmp(words[k].word, w, wl) == 0) {

@@ -344,11 +344,9 @@ EVQ_COLD evq_handle evq_at_slow(struct evq *q, sim_us t, evq_fn *fn, void *ctx, 
     return hd;
 }
 
-evq_handle evq_at(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg,
-                  const char *label)
+evq_handle evq_at(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg, const char *label)
 {
-    if (t < q->clk.now || !fn || q->n >= q->fast_max)
-        return evq_at_slow(q, t, fn, ctx, arg, label);
+    if (t < q->clk.now || !fn || q->n >= q->fast_max) return evq_at_slow(q, t, fn, ctx, arg, label);
     (void)label; /* kept only for an observer: the slow path */
     return evq_put(q, t, fn, ctx, arg);
 }
@@ -380,8 +378,8 @@ void evq_announce(struct evq *q, sim_us t, uint64_t seq, evq_fn *fn, void *ctx, 
     q->obs(q->obs_ctx, EVQ_OBS_SET, &ev);
 }
 
-evq_handle evq_at_seq(struct evq *q, sim_us t, uint64_t seq, evq_fn *fn, void *ctx,
-                      uint64_t arg, const char *label)
+evq_handle evq_at_seq(struct evq *q, sim_us t, uint64_t seq, evq_fn *fn, void *ctx, uint64_t arg,
+                      const char *label)
 {
     assert(seq > 0 && seq < q->seq && q->unplaced > 0 && "sequence not reserved");
     assert(t >= q->clk.now && "event scheduled in the past");
@@ -403,8 +401,7 @@ bool evq_pending(const struct evq *q, evq_handle h)
 {
     if (h.seq == 0 || h.seq >= q->seq) return false; /* none, or never issued */
     if (h.t < q->clk.now) return false;
-    if (h.t == q->clk.now &&
-        (q->n == 0 || q->heap[0].t != h.t || h.seq < q->heap[0].seq))
+    if (h.t == q->clk.now && (q->n == 0 || q->heap[0].t != h.t || h.seq < q->heap[0].seq))
         return false;
     if (evq_set_has(&q->gone, h.seq)) return false;
     return h.seq >= q->alive_below || evq_set_has(&q->alive, h.seq);

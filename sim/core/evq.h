@@ -80,8 +80,7 @@ static inline sim_us evq_now(const struct evq *q)
  * observer is installed (the hot path carries no label). Returns the
  * handle; can't fail
  * (the heap grows, aborting only if memory is exhausted). */
-evq_handle evq_at(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg,
-                  const char *label);
+evq_handle evq_at(struct evq *q, sim_us t, evq_fn *fn, void *ctx, uint64_t arg, const char *label);
 /* Schedule fn(ctx, arg) delay_us after now (delay_us >= 0). As evq_at(). */
 evq_handle evq_after(struct evq *q, sim_us delay_us, evq_fn *fn, void *ctx, uint64_t arg,
                      const char *label);
@@ -99,8 +98,8 @@ uint64_t evq_reserve(struct evq *q, size_t n);
  * scheduled when the one before it runs, satisfies this. With an observer,
  * it is told unless evq_announce() already told it of seq. As evq_at()
  * otherwise. */
-evq_handle evq_at_seq(struct evq *q, sim_us t, uint64_t seq, evq_fn *fn, void *ctx,
-                      uint64_t arg, const char *label);
+evq_handle evq_at_seq(struct evq *q, sim_us t, uint64_t seq, evq_fn *fn, void *ctx, uint64_t arg,
+                      const char *label);
 /* Tell the observer (if any) now of the event that evq_at_seq() will later
  * schedule with the reserved seq, as evq_at() would have told it, so that a
  * future-event view lists the whole list from the start. Without an

@@ -93,13 +93,11 @@ void md5_final(struct md5_ctx *c, unsigned char out[16])
     size_t padlen = c->fill < 56 ? 56 - c->fill : 120 - c->fill;
     md5_update(c, pad, padlen);
     unsigned char lenb[8];
-    for (int i = 0; i < 8; i++)
-        lenb[i] = (unsigned char)(bits >> (8 * i));
+    for (int i = 0; i < 8; i++) lenb[i] = (unsigned char)(bits >> (8 * i));
     md5_update(c, lenb, 8);
     uint32_t w[4] = {c->a, c->b, c->c, c->d};
     for (int i = 0; i < 4; i++) {
-        for (int j = 0; j < 4; j++)
-            out[4 * i + j] = (unsigned char)(w[i] >> (8 * j));
+        for (int j = 0; j < 4; j++) out[4 * i + j] = (unsigned char)(w[i] >> (8 * j));
     }
 }
 

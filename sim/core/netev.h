@@ -66,9 +66,9 @@ enum netev_reason {
 
 struct netev_host {
     uint32_t host;
-    uint32_t ipv4;     /* host order: 192.0.2.1 is 0xC0000201 */
-    uint32_t router;   /* 1 if it forwards packets */
-    const char *name;  /* borrowed */
+    uint32_t ipv4;    /* host order: 192.0.2.1 is 0xC0000201 */
+    uint32_t router;  /* 1 if it forwards packets */
+    const char *name; /* borrowed */
 };
 
 struct netev_link {
@@ -82,36 +82,36 @@ struct netev_link {
 
 /* One TCP segment or UDP datagram crossing one link (one hop). */
 struct netev_seg {
-    uint32_t conn;           /* connection id, 0 when none */
-    uint32_t src, dst;       /* end hosts of the whole path */
+    uint32_t conn;                   /* connection id, 0 when none */
+    uint32_t src, dst;               /* end hosts of the whole path */
     uint32_t hop_from, hop_to, link; /* this hop (link may be NETEV_NONE) */
     uint16_t sport, dport;
-    uint32_t seq, ack;       /* TCP only */
-    uint16_t window;         /* TCP only: advertised receive window */
-    uint16_t mss;            /* TCP SYN option, 0 when absent */
-    uint8_t flags;           /* NETEV_SYN | ... (TCP only) */
-    uint8_t reason;          /* enum netev_reason, for *_LOST */
-    uint8_t attempt;         /* 0 first send, n for the n-th retransmission */
-    sim_us t_depart;         /* first bit leaves hop_from */
-    sim_us t_arrive;         /* last bit reaches hop_to */
-    const uint8_t *data;     /* payload (borrowed), len bytes */
+    uint32_t seq, ack;   /* TCP only */
+    uint16_t window;     /* TCP only: advertised receive window */
+    uint16_t mss;        /* TCP SYN option, 0 when absent */
+    uint8_t flags;       /* NETEV_SYN | ... (TCP only) */
+    uint8_t reason;      /* enum netev_reason, for *_LOST */
+    uint8_t attempt;     /* 0 first send, n for the n-th retransmission */
+    sim_us t_depart;     /* first bit leaves hop_from */
+    sim_us t_arrive;     /* last bit reaches hop_to */
+    const uint8_t *data; /* payload (borrowed), len bytes */
     uint32_t len;
 };
 
 /* A connection-level event. */
 struct netev_conn {
     uint32_t conn;
-    uint32_t host;               /* where it was observed */
-    uint32_t client, server;     /* host ids */
+    uint32_t host;           /* where it was observed */
+    uint32_t client, server; /* host ids */
     uint16_t cport, sport;
-    uint32_t reason;             /* enum netev_reason */
+    uint32_t reason; /* enum netev_reason */
 };
 
 /* A TCP endpoint moved between states (RFC 9293 §3.3.2 names). */
 struct netev_state {
     uint32_t conn;
     uint32_t host;
-    const char *from, *to;       /* static names: "SYN-SENT", "ESTABLISHED" */
+    const char *from, *to; /* static names: "SYN-SENT", "ESTABLISHED" */
 };
 
 struct netev {

@@ -110,8 +110,7 @@ bool dsn_build(struct msg_buf *out, const struct dsn_spec *s, struct ms_error *e
     else
         msg_buf_adds(&text, "Your message has not been delivered yet to one or more recipients.\r\n"
                             "The mail system will keep trying; you need not send it again.\r\n");
-    msg_buf_addf(&text, "Your message was received %s;\r\nits header is attached.\r\n",
-                 arrival);
+    msg_buf_addf(&text, "Your message was received %s;\r\nits header is attached.\r\n", arrival);
     for (size_t i = 0; i < s->n_rcpts; i++) {
         const struct dsn_recipient *r = &s->rcpts[i];
         msg_buf_addf(&text, "\r\n<%s>: %s (status %s)\r\n", r->addr,
@@ -162,38 +161,52 @@ bool dsn_build(struct msg_buf *out, const struct dsn_spec *s, struct ms_error *e
 
     struct mime_node parts[3];
     memset(parts, 0, sizeof parts);
-    parts[0].leaf = (struct mime_leaf){.type = "text", .subtype = "plain", .charset = "us-ascii",
-                                       .description = "Notification", .cte = MIME_CTE_7BIT,
+    parts[0].leaf = (struct mime_leaf){.type = "text",
+                                       .subtype = "plain",
+                                       .charset = "us-ascii",
+                                       .description = "Notification",
+                                       .cte = MIME_CTE_7BIT,
                                        .content = (const unsigned char *)text.data,
                                        .len = text.len};
-    parts[1].leaf = (struct mime_leaf){.type = "message", .subtype = "delivery-status",
-                                       .description = "Delivery report", .cte = MIME_CTE_7BIT,
-                                       .content = (const unsigned char *)ds.data, .len = ds.len};
-    parts[2].leaf = (struct mime_leaf){.type = "text", .subtype = "rfc822-headers",
+    parts[1].leaf = (struct mime_leaf){.type = "message",
+                                       .subtype = "delivery-status",
+                                       .description = "Delivery report",
+                                       .cte = MIME_CTE_7BIT,
+                                       .content = (const unsigned char *)ds.data,
+                                       .len = ds.len};
+    parts[2].leaf = (struct mime_leaf){.type = "text",
+                                       .subtype = "rfc822-headers",
                                        .description = "Undelivered message headers",
                                        .cte = MIME_CTE_OTHER,
                                        .content = (const unsigned char *)s->original,
                                        .len = hl};
-    struct mime_node report = {.is_multipart = true, .subtype = "report",
-                               .report_type = "delivery-status", .children = parts,
+    struct mime_node report = {.is_multipart = true,
+                               .subtype = "report",
+                               .report_type = "delivery-status",
+                               .children = parts,
                                .n_children = 3,
                                .preamble = "This is a MIME-encapsulated delivery status "
                                            "notification."};
     struct msg_buf fields = {0}, body = {0}, mid = {0}, msg = {0};
     bool ok = mime_build(&fields, &body, &report, s->seed ^ s->serial, err) == MIME_OK;
-    if (ok) ok = msg_make_message_id(&mid, s->seed, s->serial, s->to, strlen(s->to),
-                                     s->reporting_mta, strlen(s->reporting_mta)) == MSG_OK;
+    if (ok)
+        ok = msg_make_message_id(&mid, s->seed, s->serial, s->to, strlen(s->to), s->reporting_mta,
+                                 strlen(s->reporting_mta)) == MSG_OK;
     if (ok) {
         struct msg_buf daemon = {0};
         msg_buf_addf(&daemon, "MAILER-DAEMON@%s", s->domain);
         struct msg_mailbox from = {"Mail Delivery Subsystem", daemon.data};
         struct msg_mailbox to = {NULL, s->to};
-        struct msg_header_spec h = {
-            .from = from, .to = &to, .n_to = 1,
-            .subject = any_failed ? "Undelivered Mail Returned to Sender"
-                                  : "Delayed Mail (still being retried)",
-            .date_t = s->now, .epoch_unix = s->epoch_unix, .message_id = mid.data,
-            .extra_fields = NULL, .extra_len = 0};
+        struct msg_header_spec h = {.from = from,
+                                    .to = &to,
+                                    .n_to = 1,
+                                    .subject = any_failed ? "Undelivered Mail Returned to Sender"
+                                                          : "Delayed Mail (still being retried)",
+                                    .date_t = s->now,
+                                    .epoch_unix = s->epoch_unix,
+                                    .message_id = mid.data,
+                                    .extra_fields = NULL,
+                                    .extra_len = 0};
         /* RFC 3834 §5: automatic replies are marked so nobody answers them. */
         struct msg_buf extra = {0};
         msg_buf_adds(&extra, "Auto-Submitted: auto-replied\r\n");
@@ -224,8 +237,9 @@ bool dsn_read(const char *msg, size_t len, struct dsn_report *out)
     mime_parse(&t, msg, len);
     const struct mime_part *root = &t.parts[0];
     const struct mime_str *rt = mime_param_get(root, "report-type");
-    bool ok = root->is_multipart && root->subtype.len == 6 && !memcmp(root->subtype.p, "report", 6) &&
-              rt && rt->len == 15 && !strncmp(rt->p, "delivery-status", 15);
+    bool ok = root->is_multipart && root->subtype.len == 6 &&
+              !memcmp(root->subtype.p, "report", 6) && rt && rt->len == 15 &&
+              !strncmp(rt->p, "delivery-status", 15);
     const struct mime_part *ds = NULL;
     for (int c = ok ? root->first_child : -1; c >= 0; c = t.parts[c].next_sibling) {
         const struct mime_part *p = &t.parts[c];

@@ -83,7 +83,7 @@ struct dsn_report_rcpt {
 struct dsn_report {
     char *reporting_mta;
     struct dsn_report_rcpt *rcpts;
-    size_t n_rcpts; /* at most DSN_MAX_RECIPIENTS */
+    size_t n_rcpts;   /* at most DSN_MAX_RECIPIENTS */
     bool has_headers; /* a text/rfc822-headers or message/rfc822 part follows */
 };
 

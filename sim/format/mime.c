@@ -50,8 +50,8 @@ struct mime_parser {
 static void *mime_alloc(struct mime_tree *t, size_t n);
 static struct mime_str mime_store(struct mime_tree *t, const char *p, size_t n, bool lower);
 static void mime_defect(struct mime_tree *t, int idx, enum mime_error e);
-static int mime_parse_part(struct mime_parser *mp, size_t start, size_t end, int depth,
-                           int parent, bool digest_child);
+static int mime_parse_part(struct mime_parser *mp, size_t start, size_t end, int depth, int parent,
+                           bool digest_child);
 static bool mime_is_tspecial(unsigned char c);
 static size_t mime_skip_cfws(const char *s, size_t n, size_t i);
 static size_t mime_token(const char *s, size_t n, size_t i);
@@ -197,8 +197,10 @@ static bool mime_parse_ctype(struct mime_tree *t, const char *v, size_t n, bool 
                 if (v[i] == '\\' && i + 1 < n) i++;
                 d[o++] = v[i++];
             }
-            if (i < n) i++;
-            else *params_bad = true;
+            if (i < n)
+                i++;
+            else
+                *params_bad = true;
             d[o] = '\0';
             val = (struct mime_str){d, o};
         } else {
@@ -258,7 +260,8 @@ static void mime_add_pct(struct msg_buf *out, const char *v, size_t n, bool lati
             }
         }
         if (latin1 && c >= 128) {
-            unsigned char u[2] = {(unsigned char)(0xC0 | c >> 6), (unsigned char)(0x80 | (c & 0x3F))};
+            unsigned char u[2] = {(unsigned char)(0xC0 | c >> 6),
+                                  (unsigned char)(0x80 | (c & 0x3F))};
             msg_buf_add(out, u, 2);
         } else {
             msg_buf_add(out, &c, 1);
@@ -319,8 +322,10 @@ bool mime_param_decoded(const struct mime_part *p, bool disposition, const char 
                 v = q2 + 1;
             }
         }
-        if (ext) mime_add_pct(out, v, vl, latin1);
-        else msg_buf_add(out, v, vl);
+        if (ext)
+            mime_add_pct(out, v, vl, latin1);
+        else
+            msg_buf_add(out, v, vl);
         any = true;
         if (ext && k == 0 && hit->name.len == nl + 1) break; /* plain name* has no parts */
     }
@@ -373,8 +378,10 @@ static void mime_split_multipart(struct mime_parser *mp, int idx, const struct m
                     return;
                 }
                 int c = mime_parse_part(mp, part_start, pe, depth + 1, idx, digest);
-                if (last < 0) t->parts[idx].first_child = c;
-                else t->parts[last].next_sibling = c;
+                if (last < 0)
+                    t->parts[idx].first_child = c;
+                else
+                    t->parts[last].next_sibling = c;
                 t->parts[idx].n_children++;
                 last = c;
             }
@@ -393,15 +400,17 @@ static void mime_split_multipart(struct mime_parser *mp, int idx, const struct m
         } else {
             int c = mime_parse_part(mp, part_start < end ? part_start : end, end, depth + 1, idx,
                                     digest);
-            if (last < 0) t->parts[idx].first_child = c;
-            else t->parts[last].next_sibling = c;
+            if (last < 0)
+                t->parts[idx].first_child = c;
+            else
+                t->parts[last].next_sibling = c;
             t->parts[idx].n_children++;
         }
     }
 }
 
-static int mime_parse_part(struct mime_parser *mp, size_t start, size_t end, int depth,
-                           int parent, bool digest_child)
+static int mime_parse_part(struct mime_parser *mp, size_t start, size_t end, int depth, int parent,
+                           bool digest_child)
 {
     struct mime_tree *t = mp->t;
     if (t->n_parts == mp->cap_parts) {
@@ -429,8 +438,8 @@ static int mime_parse_part(struct mime_parser *mp, size_t start, size_t end, int
     msg_fields_begin(&it, m + start, sp.hdr_len);
     while (msg_fields_next(&it, &f)) {
         const char *h = m + start;
-        if (f.name_len < 8 || !msg_field_is(h, &(struct msg_field){f.off, 0, 8, 0, 0},
-                                            "content-", 8))
+        if (f.name_len < 8 ||
+            !msg_field_is(h, &(struct msg_field){f.off, 0, 8, 0, 0}, "content-", 8))
             continue;
         char *v = ms_xmalloc(f.value_len + 1);
         size_t vn = msg_unfold(h + f.value_off, f.value_len, v);
@@ -585,9 +594,12 @@ int mime_find_section(const struct mime_tree *t, const char *s, size_t n)
         if (!more) return sel;
         i++; /* the '.' */
         const struct mime_part *p = &t->parts[sel];
-        if (p->is_message) cur = p->message;
-        else if (p->is_multipart && sel != cur) cur = sel;
-        else return -1;
+        if (p->is_message)
+            cur = p->message;
+        else if (p->is_multipart && sel != cur)
+            cur = sel;
+        else
+            return -1;
     }
 }
 
@@ -654,9 +666,12 @@ void mime_scan(const unsigned char *p, size_t n, struct mime_scan *o)
             continue;
         }
         if (c == '\r' && (i + 1 >= n || p[i + 1] != '\n')) o->bare_cr++;
-        if (c == 0) o->nuls++;
-        else if (c >= 128) o->high_bytes++;
-        else if ((c < 32 && c != '\t' && c != '\r') || c == 127) o->ctl++;
+        if (c == 0)
+            o->nuls++;
+        else if (c >= 128)
+            o->high_bytes++;
+        else if ((c < 32 && c != '\t' && c != '\r') || c == 127)
+            o->ctl++;
         col++;
     }
     if (col > 0) {
@@ -664,8 +679,8 @@ void mime_scan(const unsigned char *p, size_t n, struct mime_scan *o)
         if (col > o->longest_line) o->longest_line = col;
         if (p[n - 1] == ' ' || p[n - 1] == '\t') o->trailing_ws = true;
     }
-    bool lines_ok = o->nuls == 0 && o->bare_cr == 0 && o->bare_lf == 0 &&
-                    o->longest_line <= MSG_LINE_HARD;
+    bool lines_ok =
+        o->nuls == 0 && o->bare_cr == 0 && o->bare_lf == 0 && o->longest_line <= MSG_LINE_HARD;
     o->is_8bit = lines_ok;
     o->is_7bit = lines_ok && o->high_bytes == 0;
 }

@@ -33,17 +33,17 @@
  * Parse tree
  * ------------------------------------------------------------------------ */
 
-#define MIME_ERRORS(X)                                                        \
-    X(MIME_OK, "ok")                                                          \
-    X(MIME_E_TOO_DEEP, "MIME nesting deeper than the limit")                  \
-    X(MIME_E_TOO_MANY_PARTS, "more MIME parts than the limit")                \
-    X(MIME_E_NO_BOUNDARY, "multipart without a boundary parameter")           \
-    X(MIME_E_NO_PARTS, "multipart without any boundary delimiter line")       \
-    X(MIME_E_NO_CLOSE, "multipart without its closing boundary")              \
-    X(MIME_E_BAD_CONTENT_TYPE, "malformed Content-Type")                      \
-    X(MIME_E_BAD_HEADER, "malformed header line")                             \
-    X(MIME_E_BAD_BOUNDARY, "boundary parameter longer than 70 or empty")      \
-    X(MIME_E_ENCODED_MESSAGE, "message/rfc822 with a transfer encoding")       \
+#define MIME_ERRORS(X)                                                                             \
+    X(MIME_OK, "ok")                                                                               \
+    X(MIME_E_TOO_DEEP, "MIME nesting deeper than the limit")                                       \
+    X(MIME_E_TOO_MANY_PARTS, "more MIME parts than the limit")                                     \
+    X(MIME_E_NO_BOUNDARY, "multipart without a boundary parameter")                                \
+    X(MIME_E_NO_PARTS, "multipart without any boundary delimiter line")                            \
+    X(MIME_E_NO_CLOSE, "multipart without its closing boundary")                                   \
+    X(MIME_E_BAD_CONTENT_TYPE, "malformed Content-Type")                                           \
+    X(MIME_E_BAD_HEADER, "malformed header line")                                                  \
+    X(MIME_E_BAD_BOUNDARY, "boundary parameter longer than 70 or empty")                           \
+    X(MIME_E_ENCODED_MESSAGE, "message/rfc822 with a transfer encoding")                           \
     X(MIME_E_BUILD, "bad input to the MIME builder")
 
 enum mime_error {
@@ -202,16 +202,16 @@ unsigned char *mime_decode_body(const struct mime_tree *t, const struct mime_par
 
 struct mime_scan {
     size_t len;
-    size_t lines;          /* line count (LF-ended, plus an unterminated last) */
-    size_t longest_line;   /* characters, line end excluded */
-    size_t high_bytes;     /* octets >= 128 */
-    size_t nuls;           /* NUL octets */
-    size_t bare_cr;        /* CR not followed by LF */
-    size_t bare_lf;        /* LF not preceded by CR */
-    size_t ctl;            /* other controls: 1..31 except TAB, CR, LF; and 127 */
-    bool trailing_ws;      /* some line ends in space or tab */
-    bool is_7bit;          /* RFC 2045 §2.7: no NUL, no >= 128, CRLF only, lines <= 998 */
-    bool is_8bit;          /* §2.8: as 7bit but octets >= 128 allowed */
+    size_t lines;        /* line count (LF-ended, plus an unterminated last) */
+    size_t longest_line; /* characters, line end excluded */
+    size_t high_bytes;   /* octets >= 128 */
+    size_t nuls;         /* NUL octets */
+    size_t bare_cr;      /* CR not followed by LF */
+    size_t bare_lf;      /* LF not preceded by CR */
+    size_t ctl;          /* other controls: 1..31 except TAB, CR, LF; and 127 */
+    bool trailing_ws;    /* some line ends in space or tab */
+    bool is_7bit;        /* RFC 2045 §2.7: no NUL, no >= 128, CRLF only, lines <= 998 */
+    bool is_8bit;        /* §2.8: as 7bit but octets >= 128 allowed */
 };
 
 /* Scan p[0..n) and report. Can't fail. */
@@ -252,7 +252,7 @@ struct mime_leaf {
 /* A node of a body to build: a leaf, or a multipart of children. */
 struct mime_node {
     bool is_multipart;
-    const char *subtype; /* multipart: "mixed", "alternative", "related" */
+    const char *subtype;      /* multipart: "mixed", "alternative", "related" */
     const char *related_type; /* multipart/related: "text/html" (RFC 2387 §3.1) */
     const char *report_type;  /* multipart/report: "delivery-status" (RFC 6522 §3) */
     const char *preamble;     /* top multipart only; NULL: a short standard text */
@@ -268,8 +268,8 @@ struct mime_node {
  * position, lengthened until no line of the content starts with "--"
  * followed by them (RFC 2046 §5.1.1). Errors (bad token, CR/LF in a name,
  * depth over MIME_MAX_DEPTH) fill err and leave the buffers unchanged. */
-enum mime_error mime_build(struct msg_buf *fields, struct msg_buf *body, const struct mime_node *node,
-                           uint64_t seed, struct ms_error *err);
+enum mime_error mime_build(struct msg_buf *fields, struct msg_buf *body,
+                           const struct mime_node *node, uint64_t seed, struct ms_error *err);
 
 /* Build a whole message: the MIME fields and body of node (mime_build),
  * then the header of h (msg_build_header, with the MIME fields as its extra
@@ -299,11 +299,11 @@ void mime_fake_content(unsigned char *out, size_t n, uint64_t seed, const char *
 struct mime_attachment_view {
     unsigned char *raw; /* owned: the bytes of the file */
     size_t raw_len;
-    char *encoded;      /* owned: the base64 (or QP) text, CRLF every 76 */
+    char *encoded; /* owned: the base64 (or QP) text, CRLF every 76 */
     size_t encoded_len;
     enum mime_cte cte;
-    size_t lines;       /* lines of the encoded text */
-    double growth;      /* encoded_len / raw_len (about 1.37 for base64) */
+    size_t lines;  /* lines of the encoded text */
+    double growth; /* encoded_len / raw_len (about 1.37 for base64) */
 };
 
 /* Encode raw[0..n) as it would travel (base64 unless cte says otherwise)

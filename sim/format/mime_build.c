@@ -135,7 +135,8 @@ static enum mime_error mime_emit_leaf(struct msg_buf *hdr, struct msg_buf *body,
     if (cte == MIME_CTE_OTHER) cte = mime_choose_cte(src, n, is_text, false);
     if ((cte == MIME_CTE_7BIT && !sc.is_7bit) || (cte == MIME_CTE_8BIT && !sc.is_8bit)) {
         free(norm);
-        return mime_bfail(err, "content of %s/%s is not %s (%zu octets >= 128, %zu NUL, longest "
+        return mime_bfail(err,
+                          "content of %s/%s is not %s (%zu octets >= 128, %zu NUL, longest "
                           "line %zu)",
                           l->type, l->subtype, mime_cte_name(cte), sc.high_bytes, sc.nuls,
                           sc.longest_line);
@@ -153,8 +154,8 @@ static enum mime_error mime_emit_leaf(struct msg_buf *hdr, struct msg_buf *body,
     }
     enum mime_error e = MIME_OK;
     if (l->filename) {
-        if (!*l->filename || msg_check_value("Content-Type", l->filename, strlen(l->filename),
-                                             err) != MSG_OK)
+        if (!*l->filename ||
+            msg_check_value("Content-Type", l->filename, strlen(l->filename), err) != MSG_OK)
             e = mime_bfail(err, "bad file name \"%.60s\" (empty, or holds CR, LF or NUL)",
                            l->filename);
         else
@@ -171,8 +172,10 @@ static enum mime_error mime_emit_leaf(struct msg_buf *hdr, struct msg_buf *body,
         bool ok = l->content_id[0] == '<' && strlen(l->content_id) > 2 &&
                   l->content_id[strlen(l->content_id) - 1] == '>';
         for (const char *q = l->content_id; *q && ok; q++) ok = *q > 32 && *q < 127;
-        if (!ok) e = mime_bfail(err, "bad Content-ID \"%.60s\" (expected <id@host>)", l->content_id);
-        else msg_add_field(hdr, "Content-ID", l->content_id, strlen(l->content_id), NULL);
+        if (!ok)
+            e = mime_bfail(err, "bad Content-ID \"%.60s\" (expected <id@host>)", l->content_id);
+        else
+            msg_add_field(hdr, "Content-ID", l->content_id, strlen(l->content_id), NULL);
     }
     if (e == MIME_OK && l->description &&
         msg_add_text_field(hdr, "Content-Description", l->description, strlen(l->description),
@@ -230,16 +233,19 @@ static enum mime_error mime_emit(struct msg_buf *hdr, struct msg_buf *body,
     msg_buf_addf(&v, "multipart/%s; boundary=\"%s\"", node->subtype, b);
     if (e == MIME_OK && node->related_type) {
         bool ok = strchr(node->related_type, '/') && !strpbrk(node->related_type, "\"\\\r\n");
-        if (!ok) e = mime_bfail(err, "bad related type \"%.60s\"", node->related_type);
-        else msg_buf_addf(&v, "; type=\"%s\"", node->related_type);
+        if (!ok)
+            e = mime_bfail(err, "bad related type \"%.60s\"", node->related_type);
+        else
+            msg_buf_addf(&v, "; type=\"%s\"", node->related_type);
     }
     if (e == MIME_OK && node->report_type) {
         if (!mime_is_token(node->report_type))
             e = mime_bfail(err, "bad report type \"%.60s\"", node->report_type);
-        else msg_buf_addf(&v, "; report-type=%s", node->report_type);
+        else
+            msg_buf_addf(&v, "; report-type=%s", node->report_type);
     }
-    const char *pre = node->preamble ? node->preamble
-                                     : "This is a multi-part message in MIME format.";
+    const char *pre =
+        node->preamble ? node->preamble : "This is a multi-part message in MIME format.";
     if (e == MIME_OK && depth == 0 &&
         (strpbrk(pre, "\r\n") || mime_find(pre, strlen(pre), b, (size_t)bl)))
         e = mime_bfail(err, "preamble must be one line without the boundary");
@@ -264,8 +270,8 @@ static enum mime_error mime_emit(struct msg_buf *hdr, struct msg_buf *body,
     return e;
 }
 
-enum mime_error mime_build(struct msg_buf *fields, struct msg_buf *body, const struct mime_node *node,
-                           uint64_t seed, struct ms_error *err)
+enum mime_error mime_build(struct msg_buf *fields, struct msg_buf *body,
+                           const struct mime_node *node, uint64_t seed, struct ms_error *err)
 {
     struct msg_buf h = {0}, b = {0};
     msg_buf_adds(&h, "MIME-Version: 1.0\r\n");
@@ -320,15 +326,15 @@ enum mime_error mime_build_message(struct msg_buf *out, const struct msg_header_
  * as a malformed one, so a capture of a lesson raises no false alarm. */
 static void mime_fake_jpeg(unsigned char *out, size_t n, uint64_t *st)
 {
-    static const unsigned char head[] = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F',
-                                         'I',  'F',  0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
-                                         0x00, 0x01, 0x00, 0x00};
+    static const unsigned char head[] = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J',
+                                         'F',  'I',  'F',  0x00, 0x01, 0x01, 0x00,
+                                         0x00, 0x01, 0x00, 0x01, 0x00, 0x00};
     memcpy(out, head, sizeof head);
     size_t i = sizeof head, left = n - sizeof head - 2; /* bytes for COM segments */
     while (left > 0) {
         size_t seg = left < 65535 + 2 ? left : 65535 + 2; /* marker + length + payload */
-        if (left - seg > 0 && left - seg < 4) seg -= 4;     /* leave room for a last segment */
-        size_t len = seg - 2;                               /* the length field counts itself */
+        if (left - seg > 0 && left - seg < 4) seg -= 4;   /* leave room for a last segment */
+        size_t len = seg - 2;                             /* the length field counts itself */
         out[i++] = 0xFF;
         out[i++] = 0xFE;
         out[i++] = (unsigned char)(len >> 8);
@@ -349,9 +355,9 @@ void mime_fake_content(unsigned char *out, size_t n, uint64_t seed, const char *
     uint64_t st = seed;
     if (type && !strncmp(type, "text/", 5)) {
         static const char *const words[] = {
-            "mail", "server",  "queue", "relay",   "inbox", "header", "body",  "line",
-            "SMTP", "message", "hop",   "bounce",  "retry", "packet", "lorem", "ipsum",
-            "the",  "a",       "of",    "student", "lecture", "Bob",  "Alice", "MIME",
+            "mail", "server",  "queue", "relay",   "inbox",   "header", "body",  "line",
+            "SMTP", "message", "hop",   "bounce",  "retry",   "packet", "lorem", "ipsum",
+            "the",  "a",       "of",    "student", "lecture", "Bob",    "Alice", "MIME",
         };
         size_t i = 0, col = 0;
         while (i < n) {
@@ -383,9 +389,12 @@ void mime_fake_content(unsigned char *out, size_t n, uint64_t seed, const char *
     static const unsigned char pdf[] = {'%', 'P', 'D', 'F', '-', '1', '.', '4', '\n'};
     const unsigned char *magic = NULL;
     size_t ml = 0;
-    if (type && !strcmp(type, "image/jpeg")) magic = jpeg, ml = sizeof jpeg;
-    else if (type && !strcmp(type, "image/png")) magic = png, ml = sizeof png;
-    else if (type && !strcmp(type, "application/pdf")) magic = pdf, ml = sizeof pdf;
+    if (type && !strcmp(type, "image/jpeg"))
+        magic = jpeg, ml = sizeof jpeg;
+    else if (type && !strcmp(type, "image/png"))
+        magic = png, ml = sizeof png;
+    else if (type && !strcmp(type, "application/pdf"))
+        magic = pdf, ml = sizeof pdf;
     size_t i = 0;
     for (; i < ml && i < n; i++) out[i] = magic[i];
     while (i < n) {

@@ -243,8 +243,8 @@ enum msg_tok_kind { MT_ATOM, MT_QUOTED, MT_LITERAL, MT_SPECIAL };
 
 struct msg_tok {
     enum msg_tok_kind kind;
-    char c;      /* MT_SPECIAL */
-    size_t off;  /* into the unfolded text (MT_QUOTED: after the quote) */
+    char c;     /* MT_SPECIAL */
+    size_t off; /* into the unfolded text (MT_QUOTED: after the quote) */
     size_t len;
 };
 
@@ -700,7 +700,8 @@ bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs)
         for (int k = 0; k < 7 && !found; k++) {
             found = true;
             for (int j = 0; j < 3; j++)
-                if (ascii_lower((unsigned char)s[i + j]) != ascii_lower((unsigned char)msg_days[k][j]))
+                if (ascii_lower((unsigned char)s[i + j]) !=
+                    ascii_lower((unsigned char)msg_days[k][j]))
                     found = false;
         }
         if (!found) return false;
@@ -715,15 +716,18 @@ bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs)
     for (int k = 0; k < 12 && month < 0; k++) {
         bool eq = true;
         for (int j = 0; j < 3; j++)
-            if (ascii_lower((unsigned char)s[i + j]) != ascii_lower((unsigned char)msg_months[k][j]))
+            if (ascii_lower((unsigned char)s[i + j]) !=
+                ascii_lower((unsigned char)msg_months[k][j]))
                 eq = false;
         if (eq) month = k + 1;
     }
     if (month < 0) return false;
     i = msg_skip_cfws(s, n, i + 3);
     if (!msg_digits(s, n, &i, 2, 4, &year, &ydigits)) return false;
-    if (ydigits == 2) year += year < 50 ? 2000 : 1900; /* RFC 5322 §4.3 */
-    else if (ydigits == 3) year += 1900;
+    if (ydigits == 2)
+        year += year < 50 ? 2000 : 1900; /* RFC 5322 §4.3 */
+    else if (ydigits == 3)
+        year += 1900;
     i = msg_skip_cfws(s, n, i);
     if (!msg_digits(s, n, &i, 2, 2, &hh, NULL)) return false;
     i = msg_skip_cfws(s, n, i);
@@ -758,7 +762,8 @@ bool msg_parse_date(const char *s, size_t n, int64_t *unix_secs)
             if (strlen(zones[k].name) != zl) continue;
             bool eq = true;
             for (size_t c = 0; c < zl; c++)
-                if (ascii_lower((unsigned char)s[z0 + c]) != ascii_lower((unsigned char)zones[k].name[c]))
+                if (ascii_lower((unsigned char)s[z0 + c]) !=
+                    ascii_lower((unsigned char)zones[k].name[c]))
                     eq = false;
             if (eq) {
                 found = true;
@@ -839,7 +844,7 @@ static enum msg_error msg_fold_append(struct msg_buf *out, const char *name, con
     msg_buf_adds(&line, name);
     msg_buf_add(&line, ": ", 2);
     size_t line_start = 0;
-    size_t cand = 0; /* offset of a WSP where a fold may go, 0 = none */
+    size_t cand = 0;   /* offset of a WSP where a fold may go, 0 = none */
     bool text = false; /* non-WSP seen on this line (of the value) */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)v[i];
@@ -907,7 +912,7 @@ static bool msg_utf8_valid(const unsigned char *p, size_t n)
         if (k == 0 || i + k > n) return false;
         for (size_t j = 1; j < k; j++)
             if ((p[i + j] & 0xC0) != 0x80) return false;
-        if (k == 3 && p[i] == 0xE0 && p[i + 1] < 0xA0) return false; /* overlong */
+        if (k == 3 && p[i] == 0xE0 && p[i + 1] < 0xA0) return false;  /* overlong */
         if (k == 3 && p[i] == 0xED && p[i + 1] >= 0xA0) return false; /* surrogates */
         if (k == 4 && p[i] == 0xF0 && p[i + 1] < 0x90) return false;
         if (k == 4 && p[i] == 0xF4 && p[i + 1] >= 0x90) return false;
@@ -1066,13 +1071,11 @@ static enum msg_error msg_format_mailbox(struct msg_buf *out, const char *field,
 }
 
 enum msg_error msg_add_address_field(struct msg_buf *out, const char *name,
-                                     const struct msg_mailbox *list, size_t n,
-                                     struct ms_error *err)
+                                     const struct msg_mailbox *list, size_t n, struct ms_error *err)
 {
     enum msg_error e = msg_check_name(name, err);
     if (e != MSG_OK) return e;
-    if (n == 0)
-        return msg_fail(err, MSG_E_ADDRESS, name, "header \"%s\": no address given", name);
+    if (n == 0) return msg_fail(err, MSG_E_ADDRESS, name, "header \"%s\": no address given", name);
     struct msg_buf v = {0};
     for (size_t i = 0; i < n && e == MSG_OK; i++) {
         if (i) msg_buf_add(&v, ", ", 2);
@@ -1088,7 +1091,8 @@ enum msg_error msg_add_received(struct msg_buf *out, const struct msg_received *
 {
     static const char host_chars[] = "-.[]:";
     const char *what = NULL, *val = NULL;
-    if (!r->helo || !msg_check_token(r->helo, host_chars)) what = "helo", val = r->helo;
+    if (!r->helo || !msg_check_token(r->helo, host_chars))
+        what = "helo", val = r->helo;
     else if (!r->client_host || !msg_check_token(r->client_host, host_chars))
         what = "client host", val = r->client_host;
     else if (!r->client_ip || !msg_check_token(r->client_ip, ".:"))
@@ -1103,8 +1107,8 @@ enum msg_error msg_add_received(struct msg_buf *out, const struct msg_received *
         what = "for address", val = r->for_addr;
     if (what)
         return msg_fail(err, MSG_E_ADDRESS, "Received",
-                        "header \"Received\": bad %s \"%.60s\" (never copied into a header)",
-                        what, val ? val : "(null)");
+                        "header \"Received\": bad %s \"%.60s\" (never copied into a header)", what,
+                        val ? val : "(null)");
     char date[MSG_DATE_SIZE];
     msg_format_date(r->t, r->epoch_unix, date);
     /* Folded the way real servers fold it, one clause per line. The ";"

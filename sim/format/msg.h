@@ -56,13 +56,13 @@ void msg_buf_free(struct msg_buf *b);
  * Errors
  * ------------------------------------------------------------------------ */
 
-#define MSG_ERRORS(X)                                                         \
-    X(MSG_OK, "ok")                                                           \
-    X(MSG_E_INJECTION, "value contains CR, LF or NUL")                        \
-    X(MSG_E_FIELD_NAME, "bad field name")                                     \
-    X(MSG_E_TOO_LONG, "field too long")                                       \
-    X(MSG_E_ADDRESS, "bad address")                                           \
-    X(MSG_E_NOT_ASCII, "non-ASCII byte where only ASCII is allowed")          \
+#define MSG_ERRORS(X)                                                                              \
+    X(MSG_OK, "ok")                                                                                \
+    X(MSG_E_INJECTION, "value contains CR, LF or NUL")                                             \
+    X(MSG_E_FIELD_NAME, "bad field name")                                                          \
+    X(MSG_E_TOO_LONG, "field too long")                                                            \
+    X(MSG_E_ADDRESS, "bad address")                                                                \
+    X(MSG_E_NOT_ASCII, "non-ASCII byte where only ASCII is allowed")                               \
     X(MSG_E_UTF8, "invalid UTF-8")
 
 enum msg_error {
@@ -289,8 +289,8 @@ struct msg_received {
     const char *client_host;
     const char *client_ip;
     const char *by_host;
-    const char *with;   /* "ESMTP", "ESMTPA", "SMTP", "LMTP" */
-    const char *id;     /* the server's queue id */
+    const char *with; /* "ESMTP", "ESMTPA", "SMTP", "LMTP" */
+    const char *id;   /* the server's queue id */
     const char *for_addr;
     sim_us t;
     int64_t epoch_unix;

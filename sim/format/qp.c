@@ -42,7 +42,8 @@ size_t qp_encode(const unsigned char *in, size_t n, char *out, bool binary)
             i++;
             continue;
         }
-        bool at_eol = i + 1 == n || (!binary && in[i + 1] == '\r' && i + 2 < n && in[i + 2] == '\n');
+        bool at_eol =
+            i + 1 == n || (!binary && in[i + 1] == '\r' && i + 2 < n && in[i + 2] == '\n');
         char tok[3];
         size_t k;
         if ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_eol)) {

@@ -16,7 +16,7 @@ struct mq_dest {
     char *domain;
     uint32_t *queued; /* ids of entries in MQ_S_QUEUED, ascending */
     size_t n, cap;
-    bool min_valid;   /* min_t/min_id hold the earliest queued entry */
+    bool min_valid; /* min_t/min_id hold the earliest queued entry */
     sim_us min_t;
     uint32_t min_id;
 };
@@ -31,7 +31,10 @@ struct mq {
 };
 
 static const char *const mq_state_names[MQ_S_COUNT] = {
-    "queued", "in-flight", "delivered", "bounced",
+    "queued",
+    "in-flight",
+    "delivered",
+    "bounced",
 };
 
 static struct mq_dest *mq_dest_find(struct mq *q, const char *domain, bool create);
@@ -96,8 +99,14 @@ void mq_set_cfg(struct mq *q, sim_us retry_interval, sim_us give_up)
     if (give_up > 0) q->cfg.give_up = give_up;
 }
 
-sim_us mq_retry_interval(const struct mq *q) { return q->cfg.retry_interval; }
-sim_us mq_give_up(const struct mq *q) { return q->cfg.give_up; }
+sim_us mq_retry_interval(const struct mq *q)
+{
+    return q->cfg.retry_interval;
+}
+sim_us mq_give_up(const struct mq *q)
+{
+    return q->cfg.give_up;
+}
 
 /* Destinations compare without regard to ASCII case (RFC 5321 §2.4). */
 static bool mq_domain_eq(const char *a, const char *b)
@@ -212,7 +221,10 @@ size_t mq_count(const struct mq *q, enum mq_state st)
     return (unsigned)st < MQ_S_COUNT ? q->count[st] : 0;
 }
 
-size_t mq_size(const struct mq *q) { return q->n; }
+size_t mq_size(const struct mq *q)
+{
+    return q->n;
+}
 
 sim_us mq_next_wakeup(const struct mq *q)
 {

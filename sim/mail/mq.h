@@ -42,11 +42,11 @@ struct mq_entry {
     char *rcpt;         /* forward path without <> */
     const char *domain; /* the part of rcpt after '@' (points into rcpt) */
     enum mq_state state;
-    unsigned attempts;  /* batches this entry was handed out in */
+    unsigned attempts; /* batches this entry was handed out in */
     sim_us first_queued;
     sim_us next_try;
     sim_us last_try;
-    char *reason;       /* last deferral or bounce reason (at most MQ_REASON_MAX - 1
+    char *reason; /* last deferral or bounce reason (at most MQ_REASON_MAX - 1
                          * bytes), "" when none: kept only when there is one,
                          * so a day of delivered mail holds no reason buffers */
 };

@@ -63,8 +63,8 @@ struct mq_check {
 };
 
 static const char *const mq_fate_names[MQ_F_COUNT] = {
-    "composed", "rejected", "queued", "attempt", "deferred",
-    "acked", "lost-reply", "dequeued", "delivered", "bounced",
+    "composed", "rejected",   "queued",   "attempt",   "deferred",
+    "acked",    "lost-reply", "dequeued", "delivered", "bounced",
 };
 
 const char *mq_fate_name(enum mq_fate f)
@@ -390,8 +390,8 @@ size_t mq_check_finish(struct mq_check *c, sim_us end, char *report, size_t cap)
         if (!p->composed && p->delivered && mq_check_pair_lenient(c, p))
             c->sum.forged++;
         else if (!p->composed)
-            mq_check_fail(c, "rule 1 (conservation): message %u to %s: never composed",
-                          p->msg, p->rcpt);
+            mq_check_fail(c, "rule 1 (conservation): message %u to %s: never composed", p->msg,
+                          p->rcpt);
         if (fates == 0)
             mq_check_fail(c,
                           "rule 1 (conservation): message %u to %s: lost (neither "
@@ -404,8 +404,8 @@ size_t mq_check_finish(struct mq_check *c, sim_us end, char *report, size_t cap)
                 mq_check_fail(c,
                               "rule 2 (custody): message %u to %s: %u fates (delivered %u, "
                               "bounced %u, rejected %d, queued %d) with %u lost replies",
-                              p->msg, p->rcpt, fates, p->delivered, p->bounced, p->rejected,
-                              queued, p->lost_replies);
+                              p->msg, p->rcpt, fates, p->delivered, p->bounced, p->rejected, queued,
+                              p->lost_replies);
         }
     }
     for (size_t i = 0; i < c->nb; i++) {
@@ -427,8 +427,7 @@ size_t mq_check_finish(struct mq_check *c, sim_us end, char *report, size_t cap)
                           "sender %s",
                           b->msg, b->rcpt, sender);
         else if (dsn->sender && dsn->sender[0] != '\0')
-            mq_check_fail(c,
-                          "rule 4 (bounces): message %u to %s: DSN %u is from <%s>, not <>",
+            mq_check_fail(c, "rule 4 (bounces): message %u to %s: DSN %u is from <%s>, not <>",
                           b->msg, b->rcpt, b->dsn, dsn->sender);
     }
     if (report && cap) snprintf(report, cap, "%s", c->rep ? c->rep : "");

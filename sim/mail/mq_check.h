@@ -37,13 +37,13 @@ enum mq_fate {
 struct mq_fate_rec {
     sim_us t;
     enum mq_fate kind;
-    uint32_t host;       /* host index where it happened */
-    uint32_t msg;        /* message id, unique per run, > 0 */
-    const char *rcpt;    /* envelope recipient */
-    const char *sender;  /* COMPOSED: reverse path, "" for <> */
-    uint64_t body_hash;  /* COMPOSED, DELIVERED */
-    uint32_t dsn;        /* BOUNCED: message id of the DSN, 0 for none */
-    bool gave_up;        /* BOUNCED: because of the give-up time */
+    uint32_t host;      /* host index where it happened */
+    uint32_t msg;       /* message id, unique per run, > 0 */
+    const char *rcpt;   /* envelope recipient */
+    const char *sender; /* COMPOSED: reverse path, "" for <> */
+    uint64_t body_hash; /* COMPOSED, DELIVERED */
+    uint32_t dsn;       /* BOUNCED: message id of the DSN, 0 for none */
+    bool gave_up;       /* BOUNCED: because of the give-up time */
 };
 
 struct mq_check;

@@ -98,8 +98,7 @@ void mta_trace_queue(struct mta *m)
     size_t n = mq_count(m->q, MQ_S_QUEUED) + mq_count(m->q, MQ_S_IN_FLIGHT);
     /* The next *retry*: a message waiting for its first attempt is not
      * retrying, so the window never says "retrying" before any attempt. */
-    trace_add_queue(m->w->tr, evq_now(m->w->q), (uint32_t)m->h, (uint32_t)n,
-                    mq_next_retry(m->q));
+    trace_add_queue(m->w->tr, evq_now(m->w->q), (uint32_t)m->h, (uint32_t)n, mq_next_retry(m->q));
 }
 
 /* ---- local delivery --------------------------------------------------------- */
@@ -129,8 +128,8 @@ static void mta_deliver_local(struct mta *m, uint32_t msg, const char *sender, c
         trace_add_mailbox(w->tr, evq_now(w->q), (uint32_t)m->h, user, "INBOX",
                           (uint32_t)mbox_count(f), (uint32_t)mbox_unseen(f));
     }
-    world_msg_trace_facts(w, TR_MSG_DELIVERED, msg, (uint32_t)m->h, TRACE_NONE, sender, rcpt, 0,
-                          0, -1, text, &mf);
+    world_msg_trace_facts(w, TR_MSG_DELIVERED, msg, (uint32_t)m->h, TRACE_NONE, sender, rcpt, 0, 0,
+                          -1, text, &mf);
     msg_buf_free(&b);
 }
 
@@ -150,8 +149,8 @@ void mta_enqueue(struct mta *m, struct mta_msg *msg, const char *rcpt, uint32_t 
     /* The queue first, then the fate: at the step that says "queued" the
      * queue already holds the message. */
     mta_trace_queue(m);
-    world_msg_trace(m->w, TR_MSG_QUEUED, msg->id, (uint32_t)m->h, peer, msg->sender, rcpt, 0, 0,
-                    -1, NULL);
+    world_msg_trace(m->w, TR_MSG_QUEUED, msg->id, (uint32_t)m->h, peer, msg->sender, rcpt, 0, 0, -1,
+                    NULL);
     /* The queue manager looks a moment later, so that messages arriving
      * together leave together over one connection. */
     mta_schedule_run(m, evq_now(m->w->q) + MTA_QUEUE_DELAY);
@@ -259,8 +258,8 @@ static void mta_bounce(struct mta *m, struct mta_msg *orig, const char *rcpt, in
     struct world_msg_facts mf = {mq_check_hash(b.data + dsp.body_off, dsp.body_len), 0, false};
     world_msgid_register(w, b.data, b.len, dsn_id);
     world_msg_copy(w, dsn_id, (uint32_t)m->h, b.data, b.len);
-    world_msg_trace_facts(w, TR_MSG_COMPOSED, dsn_id, (uint32_t)m->h, TRACE_NONE, "",
-                          orig->sender, 0, 0, -1, "delivery status notification", &mf);
+    world_msg_trace_facts(w, TR_MSG_COMPOSED, dsn_id, (uint32_t)m->h, TRACE_NONE, "", orig->sender,
+                          0, 0, -1, "delivery status notification", &mf);
     bool ours;
     const struct scn_user *u = mta_local_user(m, orig->sender, &ours);
     if (u) {
@@ -390,7 +389,8 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
     if (rng_chance(&m->chaos, m->cfg->chaos.refuse)) cfg.refuse = true;
     if (live & WORLD_LIVE_BUSY) cfg.busy = true; /* live mode's caps */
     const struct scn_smtp_texts *tx = &m->cfg->texts;
-    cfg.texts = (struct smtp_server_texts){tx->greeting, tx->helo, tx->mail, tx->rcpt, tx->data, tx->queued, tx->quit};
+    cfg.texts = (struct smtp_server_texts){tx->greeting, tx->helo,   tx->mail, tx->rcpt,
+                                           tx->data,     tx->queued, tx->quit};
     /* The UNSAFE legacy switches of the SMTP smuggling lesson. A lenient
      * server also predates RFC 2920's checks on pipelining. */
     cfg.unsafe_accept_bare_lf = m->cfg->accept_bare_lf;
@@ -443,7 +443,8 @@ static void mta_sess_rcpt(struct mta_sess *ss, const struct smtp_event *ev)
             mta_sess_rcpt_add(ss, ev->arg, ev->arg_len);
             smtp_server_verdict(ss->e, SMTP_V_ACCEPT, NULL);
         } else {
-            smtp_server_verdict(ss->e, SMTP_V_UNKNOWN_USER, "Recipient address rejected: User unknown");
+            smtp_server_verdict(ss->e, SMTP_V_UNKNOWN_USER,
+                                "Recipient address rejected: User unknown");
         }
     } else if (ss->port == MTA_PORT_SUBMISSION && (ss->authed || !m->cfg->auth_required)) {
         mta_sess_rcpt_add(ss, ev->arg, ev->arg_len);
@@ -466,7 +467,8 @@ static void mta_sess_auth(struct mta_sess *ss, const struct smtp_event *ev)
         const char *at = memchr(user, '@', user_len);
         if (at) user_len = (size_t)(at - user);
         if (user_len == ul && ascii_memcasecmp(u->name, user, ul) == 0 &&
-            ev->pass_len == strlen(u->password) && memcmp(ev->pass, u->password, ev->pass_len) == 0) {
+            ev->pass_len == strlen(u->password) &&
+            memcmp(ev->pass, u->password, ev->pass_len) == 0) {
             ss->authed = true;
             smtp_server_verdict(ss->e, SMTP_V_ACCEPT, NULL);
             return;
@@ -503,7 +505,9 @@ static void mta_sess_message(struct mta_sess *ss, const struct smtp_event *ev)
         .by_host = m->sh->name,
         /* RFC 3848 §2 (the "with" protocol of RFC 5321 §4.4): SMTP after
          * HELO, ESMTP after EHLO, ESMTPA when the client authenticated. */
-        .with = ss->authed ? "ESMTPA" : ss->ehlo ? "ESMTP" : "SMTP",
+        .with = ss->authed ? "ESMTPA"
+                : ss->ehlo ? "ESMTP"
+                           : "SMTP",
         .id = qid,
         .for_addr = ss->nrcpt == 1 ? ss->rcpt[0] : NULL,
         .t = evq_now(w->q),
@@ -535,8 +539,8 @@ static void mta_sess_message(struct mta_sess *ss, const struct smtp_event *ev)
 static void mta_sess_log(struct mta_sess *ss)
 {
     if (ss->m->w->opts.no_lines) return; /* nothing to trace: keep the log off */
-    world_trace_log(ss->m->w, smtp_server_log(ss->e), ss->conn, (uint32_t)ss->m->h, ss->peer,
-                    'S', "SMTP");
+    world_trace_log(ss->m->w, smtp_server_log(ss->e), ss->conn, (uint32_t)ss->m->h, ss->peer, 'S',
+                    "SMTP");
 }
 
 /* Send the engine's output, tracing each line. */

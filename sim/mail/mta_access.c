@@ -36,9 +36,9 @@ struct mta_acc {
     size_t nsnap;
     struct buf in;
     bool closing;
-    bool busy; /* inside mta_acc_pump: its own output is flushed there */
-    sim_us last_in;            /* POP3: when the client last sent bytes */
-    evq_handle autologout;     /* POP3: fires at the earliest autologout time */
+    bool busy;             /* inside mta_acc_pump: its own output is flushed there */
+    sim_us last_in;        /* POP3: when the client last sent bytes */
+    evq_handle autologout; /* POP3: fires at the earliest autologout time */
 };
 
 static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c);
@@ -202,7 +202,8 @@ static void mta_acc_log(struct mta_acc *a)
 {
     if (a->m->w->opts.no_lines) return; /* nothing to trace: keep the log off */
     struct line_log *g = a->imap ? imap_server_log(a->im) : pop3_server_log(a->pop);
-    world_trace_log(a->m->w, g, a->conn, (uint32_t)a->m->h, a->peer, 'S', a->imap ? "IMAP" : "POP3");
+    world_trace_log(a->m->w, g, a->conn, (uint32_t)a->m->h, a->peer, 'S',
+                    a->imap ? "IMAP" : "POP3");
 }
 
 static void mta_acc_flush(struct mta_acc *a)
@@ -299,13 +300,14 @@ static void *mta_acc_accept(void *listen_ctx, struct tcp_conn *c)
         if (live & WORLD_LIVE_BUSY) imap_server_busy(a->im); /* live mode's caps */
     } else {
         char ts[96];
-        snprintf(ts, sizeof ts, "<%u.%u@%s>", (unsigned)a->conn, (unsigned)(evq_now(m->w->q) / SIM_US_PER_S),
-                 m->sh->name);
+        snprintf(ts, sizeof ts, "<%u.%u@%s>", (unsigned)a->conn,
+                 (unsigned)(evq_now(m->w->q) / SIM_US_PER_S), m->sh->name);
         struct pop3_server_cfg cfg = {m->sh->name, ts, offer_tls, POP3_MAX_BAD};
         a->pop = pop3_server_new(&cfg);
         if (live & WORLD_LIVE_BUSY) pop3_server_busy(a->pop); /* live mode's caps */
         a->last_in = evq_now(m->w->q);
-        a->autologout = evq_after(m->w->q, MTA_POP3_AUTOLOGOUT, mta_pop_autologout, a, 0, "POP3 autologout");
+        a->autologout =
+            evq_after(m->w->q, MTA_POP3_AUTOLOGOUT, mta_pop_autologout, a, 0, "POP3 autologout");
     }
     a->next_acc = m->accs;
     m->accs = a;
@@ -362,12 +364,12 @@ static void mta_pop_autologout(void *ctx, uint64_t arg)
     }
     if (!a->c) return;
     bool marked = pop3_server_state(a->pop) == POP3_S_TRANSACTION;
-    trace_add_narration(w->tr, evq_now(w->q), (uint32_t)a->m->h,
-                        "%s: %s sent nothing for 10 minutes, so the server's autologout timer closes the "
-                        "session without a reply (RFC 1939 section 3)%s",
-                        a->m->sh->name, w->s->hosts[a->peer].name,
-                        marked ? "; the session never reaches its update state, so no message is deleted"
-                               : "");
+    trace_add_narration(
+        w->tr, evq_now(w->q), (uint32_t)a->m->h,
+        "%s: %s sent nothing for 10 minutes, so the server's autologout timer closes the "
+        "session without a reply (RFC 1939 section 3)%s",
+        a->m->sh->name, w->s->hosts[a->peer].name,
+        marked ? "; the session never reaches its update state, so no message is deleted" : "");
     mta_acc_timeout_conn(a->m, a->conn, false);
 }
 

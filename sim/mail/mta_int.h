@@ -10,11 +10,11 @@
 
 /* A message in this server's custody: one copy, shared by its queue entries. */
 struct mta_msg {
-    uint32_t id;      /* simulation-wide message number */
-    char *sender;     /* reverse path, "" for <> */
-    char *data;       /* RFC 5322 bytes with our Received: on top */
+    uint32_t id;  /* simulation-wide message number */
+    char *sender; /* reverse path, "" for <> */
+    char *data;   /* RFC 5322 bytes with our Received: on top */
     size_t len;
-    unsigned refs;    /* queue entries not yet delivered or bounced */
+    unsigned refs; /* queue entries not yet delivered or bounced */
 };
 
 struct mta_out;  /* one outgoing connection (mta_out.c) */
@@ -24,20 +24,20 @@ struct mta_web;  /* one webmail HTTP session (mta_web.c) */
 
 struct mta {
     struct world *w;
-    size_t h;                         /* host index == net host id */
+    size_t h; /* host index == net host id */
     const struct scn_host *sh;
     const struct scn_mail_server *cfg;
     struct mbox_store *store;
     struct mq *q;
-    struct mta_msg **msgs;            /* by queue entry id - 1 */
+    struct mta_msg **msgs; /* by queue entry id - 1 */
     size_t nmsgs, capmsgs;
     evq_handle run_timer;
     sim_us run_at;
-    struct mta_out *outs;             /* active outgoing connections */
-    struct mta_sess *sessions;        /* active incoming SMTP sessions */
-    struct mta_acc *accs;             /* active POP3 / IMAP sessions */
-    struct mta_web *webs;             /* active webmail sessions */
-    struct rng chaos;                 /* the scenario's chaos draws, own stream */
+    struct mta_out *outs;      /* active outgoing connections */
+    struct mta_sess *sessions; /* active incoming SMTP sessions */
+    struct mta_acc *accs;      /* active POP3 / IMAP sessions */
+    struct mta_web *webs;      /* active webmail sessions */
+    struct rng chaos;          /* the scenario's chaos draws, own stream */
     bool up;
 };
 

@@ -11,8 +11,8 @@
 
 struct mta_out_txn {
     struct mta_out *o;
-    struct mta_msg *msg;  /* one reference held until the batch ends */
-    uint32_t *ids;        /* queue entry per recipient */
+    struct mta_msg *msg; /* one reference held until the batch ends */
+    uint32_t *ids;       /* queue entry per recipient */
     const char **rcpts;
     size_t nrcpt;
     bool *decided;
@@ -87,8 +87,8 @@ static void mta_out_outcome(void *ctx, void *txn_user, size_t rcpt_index, enum s
         /* RFC 5321 §6.1: the reply to the final dot was lost; the message may
          * have arrived. Keep it queued: a duplicate is the lesser evil. */
         const struct mq_entry *e = mq_get(m->q, id);
-        world_msg_trace(m->w, TR_MSG_DUPLICATE, t->msg->id, (uint32_t)m->h, o->peer,
-                        t->msg->sender, e->rcpt, e->attempts, 0, -1, text);
+        world_msg_trace(m->w, TR_MSG_DUPLICATE, t->msg->id, (uint32_t)m->h, o->peer, t->msg->sender,
+                        e->rcpt, e->attempts, 0, -1, text);
         mta_entry_failed(m, id, o->peer, false, code, text);
         break;
     }

@@ -84,7 +84,7 @@ static void mta_web_inbox_page(struct mta_web *wb, const struct scn_user *u)
     struct mbox_folder *f = mta_web_inbox(wb->m, u->name);
     size_t n = f ? mbox_count(f) : 0;
     struct webmail_summary *sum = ms_xcalloc(n + 1, sizeof *sum);
-    char (*uids)[16] = ms_xcalloc(n + 1, sizeof *uids);
+    char(*uids)[16] = ms_xcalloc(n + 1, sizeof *uids);
     char **strs = ms_xcalloc(3 * n + 1, sizeof *strs);
     for (size_t i = 0; i < n; i++) {
         const struct mbox_msg *msg = mbox_msg_at(f, i);
@@ -112,8 +112,8 @@ static void mta_web_message_page(struct mta_web *wb, const struct scn_user *u, c
     struct mbox_folder *f = mta_web_inbox(wb->m, u->name);
     char *end;
     unsigned long v = strtoul(uid, &end, 10);
-    size_t i = (f && *end == '\0' && v > 0 && v <= UINT32_MAX) ? mbox_find_uid(f, (uint32_t)v)
-                                                               : SIZE_MAX;
+    size_t i =
+        (f && *end == '\0' && v > 0 && v <= UINT32_MAX) ? mbox_find_uid(f, (uint32_t)v) : SIZE_MAX;
     if (i == SIZE_MAX) {
         mta_web_respond(wb, 404, ms_xstrdup("<!DOCTYPE html><p>No such message.</p>\n"), 38);
         return;
@@ -208,7 +208,8 @@ static const char *mta_web_cross_origin(const struct http_request *req)
 }
 
 /* The compose form was posted: the server writes the message and takes it. */
-static void mta_web_send(struct mta_web *wb, const struct scn_user *u, const struct http_request *req)
+static void mta_web_send(struct mta_web *wb, const struct scn_user *u,
+                         const struct http_request *req)
 {
     const char *body = req->body;
     size_t body_len = req->body_len;
@@ -242,8 +243,10 @@ static void mta_web_send(struct mta_web *wb, const struct scn_user *u, const str
     if (strcmp(form.token, token) != 0) {
         size_t len;
         char *page = webmail_render_compose(
-            addr, token, "Not sent: the form's token is missing or wrong. Send mail from this "
-                         "server's own compose page.", &len);
+            addr, token,
+            "Not sent: the form's token is missing or wrong. Send mail from this "
+            "server's own compose page.",
+            &len);
         webmail_form_free(&form);
         mta_web_respond(wb, 403, page, len);
         return;
@@ -299,8 +302,8 @@ static void mta_web_send(struct mta_web *wb, const struct scn_user *u, const str
     struct world_msg_facts mf = {mq_check_hash(b.data + sp.body_off, sp.body_len), 0, false};
     world_msgid_register(w, b.data, b.len, id);
     world_msg_copy(w, id, (uint32_t)m->h, b.data, b.len);
-    world_msg_trace_facts(w, TR_MSG_COMPOSED, id, (uint32_t)m->h, wb->peer, addr, form.to, 0, 0,
-                          -1, text, &mf);
+    world_msg_trace_facts(w, TR_MSG_COMPOSED, id, (uint32_t)m->h, wb->peer, addr, form.to, 0, 0, -1,
+                          text, &mf);
     mta_accept_message(m, id, addr, form.to, b.data, b.len, wb->peer);
     msg_buf_free(&b);
     msg_buf_free(&mid);
@@ -320,7 +323,8 @@ static void mta_web_request(struct mta_web *wb, const struct http_request *req)
         mta_web_respond(wb, 405, ms_xstrdup("<!DOCTYPE html><p>Method not allowed.</p>\n"), 42);
         return;
     }
-    const struct scn_user *u = mta_web_auth(wb->m, http_fields_get(req->fields, "Authorization", NULL));
+    const struct scn_user *u =
+        mta_web_auth(wb->m, http_fields_get(req->fields, "Authorization", NULL));
     if (!u) {
         struct http_header h[2] = {{"WWW-Authenticate", "Basic realm=\"webmail\""},
                                    {"Content-Type", "text/html; charset=utf-8"}};
@@ -371,8 +375,10 @@ static void mta_web_pump(struct mta_web *wb)
         mta_web_log(wb);
         struct http_server_event ev;
         while (http_server_event(wb->e, &ev)) {
-            if (ev.kind == HTTP_EV_REQUEST) mta_web_request(wb, &ev.req);
-            else if (ev.kind == HTTP_EV_CLOSE) wb->closing = true;
+            if (ev.kind == HTTP_EV_REQUEST)
+                mta_web_request(wb, &ev.req);
+            else if (ev.kind == HTTP_EV_CLOSE)
+                wb->closing = true;
         }
         const char *out;
         size_t n;

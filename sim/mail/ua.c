@@ -26,13 +26,13 @@ struct ua_job {
     char *from;
     char *data;
     size_t len;
-    char **rcpts;      /* all envelope recipients of this job */
+    char **rcpts; /* all envelope recipients of this job */
     size_t nrcpt;
     bool *decided;
     uint32_t peer;
     struct smtp_client_txn t;
     bool auth;
-    bool raw;          /* the body may hold a bare LF (raw_body) */
+    bool raw; /* the body may hold a bare LF (raw_body) */
     uint16_t port;
     char user[128], pass[128];
 };
@@ -54,9 +54,8 @@ struct ua_conn {
 };
 
 
-
-static void ua_outcome(void *ctx, void *txn_user, size_t rcpt_index, enum smtp_outcome o,
-                       int code, const char *text);
+static void ua_outcome(void *ctx, void *txn_user, size_t rcpt_index, enum smtp_outcome o, int code,
+                       const char *text);
 static void ua_done(void *ctx, enum tcp_err err);
 
 static const struct world_smtpc_ops ua_ops = {
@@ -165,8 +164,8 @@ static bool ua_compose(struct ua *u, const struct scn_send *send, uint32_t id, s
         cc[i].name = ua_display_name(s, m->cc[i]);
     }
     struct msg_buf fields = {0}, body = {0};
-    bool plain = m->n_attachments == 0 && !m->html && ua_is_ascii(m->body) &&
-                 !ua_has_long_line(m->body);
+    bool plain =
+        m->n_attachments == 0 && !m->html && ua_is_ascii(m->body) && !ua_has_long_line(m->body);
     bool ok = true;
     if (send->raw_body) {
         /* UNSAFE (the smuggling lesson's attacker): the body as written, a
@@ -264,8 +263,10 @@ static bool ua_compose(struct ua *u, const struct scn_send *send, uint32_t id, s
         hs.message_id = mid.data;
         hs.extra_fields = fields.data;
         hs.extra_len = fields.len;
-        if (msg_build_header(out, &hs, err) != MSG_OK) ok = false;
-        else msg_buf_add(out, body.data, body.len);
+        if (msg_build_header(out, &hs, err) != MSG_OK)
+            ok = false;
+        else
+            msg_buf_add(out, body.data, body.len);
     }
     msg_buf_free(&fields);
     msg_buf_free(&body);
@@ -311,15 +312,15 @@ static void ua_decide(struct ua_job *j, size_t i, enum smtp_outcome o, int code,
         return;
     }
     if (o == SMTP_OUT_UNKNOWN)
-        world_msg_trace(w, TR_MSG_DUPLICATE, j->msg, host, j->peer, j->from, j->rcpts[i], 1, 0,
-                        -1, text);
+        world_msg_trace(w, TR_MSG_DUPLICATE, j->msg, host, j->peer, j->from, j->rcpts[i], 1, 0, -1,
+                        text);
     /* Never handed over: a user agent has no queue, nothing bounces. */
     world_msg_trace(w, TR_MSG_NOT_SENT, j->msg, host, j->peer, j->from, j->rcpts[i], 1,
                     (uint32_t)code, -1, text && text[0] ? text : "no reply");
 }
 
-static void ua_outcome(void *ctx, void *txn_user, size_t rcpt_index, enum smtp_outcome o,
-                       int code, const char *text)
+static void ua_outcome(void *ctx, void *txn_user, size_t rcpt_index, enum smtp_outcome o, int code,
+                       const char *text)
 {
     (void)ctx;
     ua_decide(txn_user, rcpt_index, o, code, text);
@@ -454,8 +455,8 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
     struct ms_error err;
     memset(&err, 0, sizeof err);
     const struct scn_attachment *eml = ua_eml_of(m); /* a real message file, as it is */
-    bool ok = eml ? ua_eml_prepare(eml->data, eml->size, &b, &err)
-                  : ua_compose(u, send, id, &b, &err);
+    bool ok =
+        eml ? ua_eml_prepare(eml->data, eml->size, &b, &err) : ua_compose(u, send, id, &b, &err);
     if (ok && eml) {
         /* The world follows a message by its Message-ID, which RFC 5322
          * §3.6.4 says every message SHOULD have: a file without one gets
@@ -495,9 +496,9 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
         snprintf(text, sizeof text, "%zu bytes, from file %.80s", b.len, eml->name);
     else
         snprintf(text, sizeof text, "%zu bytes, %s", b.len,
-                 m->n_attachments              ? "with attachments"
+                 m->n_attachments            ? "with attachments"
                  : ua_has_long_line(m->body) ? "text, quoted-printable: a line is over 998 octets"
-                                               : "text");
+                                             : "text");
     struct world_msg_facts mf = {hash, 0, false};
     /* Drop repeated addresses: each recipient gets the message once. */
     size_t uniq = 0;

@@ -25,13 +25,13 @@ struct ua_acc {
     struct pop3_client *e;
     uint32_t conn, server;
     char user[128];
-    evq_handle timer;      /* the session's timeout */
-    evq_handle step_timer; /* the end of a "wait" step */
+    evq_handle timer;                /* the session's timeout */
+    evq_handle step_timer;           /* the end of a "wait" step */
     const struct scn_check_mail *ck; /* the steps, borrowed from the scenario */
-    size_t step;           /* next POP3 step */
-    bool waiting;          /* a "wait" step: no command until step_timer */
-    bool stayed;           /* steps done, connected on purpose ("logout": false) */
-    const char **known; /* the device's UIDs for this user, borrowed by the engine */
+    size_t step;                     /* next POP3 step */
+    bool waiting;                    /* a "wait" step: no command until step_timer */
+    bool stayed;                     /* steps done, connected on purpose ("logout": false) */
+    const char **known;              /* the device's UIDs for this user, borrowed by the engine */
     size_t n_known;
 };
 
@@ -145,7 +145,8 @@ static void ua_acc_next(struct ua_acc *a)
         if (evq_is_set(a->timer)) evq_cancel(w->q, a->timer);
         a->timer = EVQ_NONE;
         a->waiting = true;
-        a->step_timer = evq_after(w->q, st->wait, ua_acc_step_timer, a, 0, "POP3 user reads (wait)");
+        a->step_timer =
+            evq_after(w->q, st->wait, ua_acc_step_timer, a, 0, "POP3 user reads (wait)");
         return;
     }
     if (a->ck->stay) {
@@ -221,9 +222,8 @@ static void ua_acc_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
         ua_acc_events(a);
         if (err != TCP_ERR_OK)
             trace_add_narration(w->tr, evq_now(w->q), (uint32_t)a->u->h,
-                                "%s could not fetch mail from %s: %s",
-                                w->s->hosts[a->u->h].name, w->s->hosts[a->server].name,
-                                tcp_strerror(err));
+                                "%s could not fetch mail from %s: %s", w->s->hosts[a->u->h].name,
+                                w->s->hosts[a->server].name, tcp_strerror(err));
     }
     ua_acc_free(a);
 }

@@ -58,8 +58,7 @@ bool ua_eml_prepare(const unsigned char *data, size_t len, struct msg_buf *out,
                                n - p);
         if (in_header) {
             if (n == p) {
-                if (lineno == 1)
-                    return ua_eml_fail(err, "it has no header block: line 1 is empty");
+                if (lineno == 1) return ua_eml_fail(err, "it has no header block: line 1 is empty");
                 in_header = false;
             } else if (data[p] == ' ' || data[p] == '\t') {
                 if (lineno == 1)
@@ -82,8 +81,8 @@ bool ua_eml_prepare(const unsigned char *data, size_t len, struct msg_buf *out,
     return true;
 }
 
-bool ua_eml_import(struct scn_scenario *s, const char *name, const unsigned char *data,
-                   size_t len, struct ms_error *err)
+bool ua_eml_import(struct scn_scenario *s, const char *name, const unsigned char *data, size_t len,
+                   struct ms_error *err)
 {
     struct scn_action *a = NULL;
     for (size_t i = 0; i < s->n_timeline && !a; i++)

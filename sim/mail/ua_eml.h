@@ -38,8 +38,8 @@ bool ua_eml_prepare(const unsigned char *data, size_t len, struct msg_buf *out,
  * name (its last path element is kept). The envelope stays the action's
  * from and recipients. Returns false with err when s has no send action
  * or the file cannot be sent (ua_eml_prepare). */
-bool ua_eml_import(struct scn_scenario *s, const char *name, const unsigned char *data,
-                   size_t len, struct ms_error *err);
+bool ua_eml_import(struct scn_scenario *s, const char *name, const unsigned char *data, size_t len,
+                   struct ms_error *err);
 
 /* ua_eml_import with the file at path (read whole, at most
  * SCN_MAX_MESSAGE_BYTES). Errors as ua_eml_import, or "cannot read it:

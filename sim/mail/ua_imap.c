@@ -27,11 +27,11 @@ struct ua_imap {
     const struct scn_check_mail *ck; /* the steps, borrowed from the scenario */
     size_t step;                     /* next step to queue */
     bool logout_queued, done;
-    bool waiting;                    /* a "wait" step: no command until step_timer */
-    bool stayed;                     /* steps done, logged in on purpose ("logout": false) */
-    sim_us idle_for;                 /* the running IDLE's longest time */
-    evq_handle timer;                /* the session's timeout */
-    evq_handle step_timer;           /* the end of a "wait" or an IDLE */
+    bool waiting;          /* a "wait" step: no command until step_timer */
+    bool stayed;           /* steps done, logged in on purpose ("logout": false) */
+    sim_us idle_for;       /* the running IDLE's longest time */
+    evq_handle timer;      /* the session's timeout */
+    evq_handle step_timer; /* the end of a "wait" or an IDLE */
 };
 
 static void ua_imap_connected(void *ctx, struct tcp_conn *c);
@@ -108,7 +108,8 @@ static bool ua_imap_queue_step(struct ua_imap *m, const struct scn_imap_action *
         if (evq_is_set(m->timer)) evq_cancel(w->q, m->timer);
         m->timer = EVQ_NONE;
         m->waiting = true;
-        m->step_timer = evq_after(w->q, a->wait, ua_imap_step_timer, m, 0, "IMAP user reads (wait)");
+        m->step_timer =
+            evq_after(w->q, a->wait, ua_imap_step_timer, m, 0, "IMAP user reads (wait)");
         r = 0;
         break;
     }
@@ -201,9 +202,11 @@ static void ua_imap_events(struct ua_imap *m)
             struct world *w = m->u->w;
             if (evq_is_set(m->timer)) evq_cancel(w->q, m->timer);
             m->timer = EVQ_NONE;
-            m->step_timer = evq_after(w->q, m->idle_for, ua_imap_step_timer, m, 1, "IMAP IDLE ends (DONE)");
+            m->step_timer =
+                evq_after(w->q, m->idle_for, ua_imap_step_timer, m, 1, "IMAP IDLE ends (DONE)");
         } else if (imap_client_idling(m->e) &&
-                   (ev.kind == IMAPC_EV_EXISTS || ev.kind == IMAPC_EV_EXPUNGE || ev.kind == IMAPC_EV_FETCH)) {
+                   (ev.kind == IMAPC_EV_EXISTS || ev.kind == IMAPC_EV_EXPUNGE ||
+                    ev.kind == IMAPC_EV_FETCH)) {
             /* An update arrived while idling: the user agent has news and
              * ends the IDLE to act on it (RFC 2177 §3). */
             if (evq_is_set(m->step_timer)) evq_cancel(m->u->w->q, m->step_timer);

@@ -5,8 +5,8 @@
 
 #include "mail/world_int.h"
 
-struct ua_job; /* one message being handed over (ua.c) */
-struct ua_acc; /* one mail access session (ua_access.c) */
+struct ua_job;  /* one message being handed over (ua.c) */
+struct ua_acc;  /* one mail access session (ua_access.c) */
 struct ua_conn; /* one submission connection (ua.c) */
 struct ua_web;  /* one webmail visit (ua_web.c) */
 struct ua_imap; /* one IMAP session (ua_imap.c) */

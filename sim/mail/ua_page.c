@@ -40,8 +40,7 @@ static const struct tcp_app_ops ua_page_ops = {
 static void ua_page_free(struct ua_page *p)
 {
     struct ua_page **pp = &p->u->pages;
-    while (*pp && *pp != p)
-        pp = &(*pp)->next;
+    while (*pp && *pp != p) pp = &(*pp)->next;
     if (*pp) *pp = p->next;
     if (evq_is_set(p->timer)) evq_cancel(p->u->w->q, p->timer);
     http_client_free(p->e);
@@ -50,8 +49,7 @@ static void ua_page_free(struct ua_page *p)
 
 void ua_page_free_all(struct ua *u)
 {
-    while (u->pages)
-        ua_page_free(u->pages);
+    while (u->pages) ua_page_free(u->pages);
 }
 
 /* Queue the next GET: the page, then its objects; false when all are done. */

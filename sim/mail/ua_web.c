@@ -25,14 +25,14 @@ struct ua_web {
     uint32_t conn, server;
     char host[64];
     char auth[300];
-    char target[96];    /* READ: /message/<uid> */
-    char *form;         /* SEND: the encoded form, made once the compose page came */
+    char target[96]; /* READ: /message/<uid> */
+    char *form;      /* SEND: the encoded form, made once the compose page came */
     size_t form_len;
-    const struct scn_message *msg; /* SEND: what the user types (the scenario's) */
+    const struct scn_message *msg;     /* SEND: what the user types (the scenario's) */
     char token[WEBMAIL_TOKEN_MAX + 1]; /* SEND: the compose page's hidden token */
-    char origin[80];    /* "http://" host: the page the form is on */
+    char origin[80];                   /* "http://" host: the page the form is on */
     enum scn_webmail_op op;
-    unsigned step;      /* requests queued so far */
+    unsigned step; /* requests queued so far */
     evq_handle timer;
 };
 

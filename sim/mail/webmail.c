@@ -104,8 +104,7 @@ enum webmail_route webmail_route(const char *method, const char *target, char *u
 
 static void webmail_page_head(struct buf *b, const char *title)
 {
-    buf_adds(
-        b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
     webmail_sb_escs(b, title);
     buf_adds(b, "</title>\n</head>\n<body>\n");
 }
@@ -144,8 +143,7 @@ char *webmail_render_inbox(const char *user, const struct webmail_summary *msgs,
     if (n == 0) {
         buf_adds(&b, "<p>No messages.</p>\n");
     } else {
-        buf_adds(
-            &b, "<table>\n<tr><th>From</th><th>Subject</th><th>Date</th><th>Size</th></tr>\n");
+        buf_adds(&b, "<table>\n<tr><th>From</th><th>Subject</th><th>Date</th><th>Size</th></tr>\n");
         for (size_t i = 0; i < n; i++) {
             buf_adds(&b, msgs[i].seen ? "<tr>" : "<tr class=\"unseen\">");
             buf_adds(&b, "<td>");
@@ -200,7 +198,7 @@ char *webmail_render_compose(const char *from, const char *token, const char *er
         buf_adds(&b, "</p>\n");
     }
     buf_adds(&b, "<form method=\"post\" action=\"/send\" "
-                       "enctype=\"application/x-www-form-urlencoded\">\n");
+                 "enctype=\"application/x-www-form-urlencoded\">\n");
     if (token) {
         /* Only a page of this origin can read it: a cross-site form cannot
          * send it (the synchronizer token pattern, OWASP CSRF cheat sheet). */
@@ -211,11 +209,11 @@ char *webmail_render_compose(const char *from, const char *token, const char *er
     buf_adds(&b, "<p>From: ");
     webmail_sb_escs(&b, from);
     buf_addf(&b,
-                   "</p>\n<p><label>To <input name=\"to\" maxlength=\"%d\"></label></p>\n"
-                   "<p><label>Subject <input name=\"subject\" maxlength=\"%d\"></label></p>\n",
-                   WEBMAIL_TO_MAX, WEBMAIL_SUBJECT_MAX);
+             "</p>\n<p><label>To <input name=\"to\" maxlength=\"%d\"></label></p>\n"
+             "<p><label>Subject <input name=\"subject\" maxlength=\"%d\"></label></p>\n",
+             WEBMAIL_TO_MAX, WEBMAIL_SUBJECT_MAX);
     buf_adds(&b, "<p><textarea name=\"body\" rows=\"12\" cols=\"72\"></textarea></p>\n"
-                       "<p><button type=\"submit\">Send</button></p>\n</form>\n");
+                 "<p><button type=\"submit\">Send</button></p>\n</form>\n");
     webmail_page_tail(&b);
     return buf_take(&b, len);
 }
@@ -322,8 +320,8 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
         if (c <= 0x20 || c >= 0x7f) {
-            return ms_error_set(err, 1, "form", "byte 0x%02X at offset %zu is not allowed in a form",
-                               c, i);
+            return ms_error_set(err, 1, "form",
+                                "byte 0x%02X at offset %zu is not allowed in a form", c, i);
         }
     }
     char *val[WEBMAIL_F_COUNT] = {0};
@@ -373,7 +371,7 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
             webmail_pct_decode(eq + 1, (size_t)(pair + plen - eq - 1), val[which], cap, &bad_at);
         if (vl == -1) {
             ok = ms_error_set(err, 5, fname, "bad percent escape at offset %zu",
-                             (size_t)(eq + 1 - in) + bad_at);
+                              (size_t)(eq + 1 - in) + bad_at);
             break;
         }
         if (vl == -2) {
@@ -435,8 +433,7 @@ bool webmail_form_decode(const char *in, size_t len, struct webmail_form *f, str
         f->body[o] = '\0';
         f->body_len = o;
     }
-    for (int k = 0; k < WEBMAIL_F_COUNT; k++)
-        free(val[k]);
+    for (int k = 0; k < WEBMAIL_F_COUNT; k++) free(val[k]);
     return ok;
 }
 

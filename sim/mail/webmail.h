@@ -75,7 +75,7 @@ struct webmail_form {
     char to[WEBMAIL_TO_MAX + 1];
     char subject[WEBMAIL_SUBJECT_MAX + 1];
     char token[WEBMAIL_TOKEN_MAX + 1]; /* "" when the form had none */
-    char *body; /* lines ended by CRLF, NUL-terminated */
+    char *body;                        /* lines ended by CRLF, NUL-terminated */
     size_t body_len;
 };
 

@@ -27,7 +27,8 @@ static int world_act_cmp(const void *pa, const void *pb, const void *ctx)
 {
     const struct scn_scenario *s = ctx;
     size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    if (s->timeline[a].at != s->timeline[b].at) return s->timeline[a].at < s->timeline[b].at ? -1 : 1;
+    if (s->timeline[a].at != s->timeline[b].at)
+        return s->timeline[a].at < s->timeline[b].at ? -1 : 1;
     return a < b ? -1 : a > b;
 }
 
@@ -43,7 +44,8 @@ static size_t *world_act_sort(const struct scn_scenario *s)
             size_t mid = lo + width < n ? lo + width : n;
             size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
             size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi) tmp[k++] = world_act_cmp(&a[j], &a[i], s) < 0 ? a[j++] : a[i++];
+            while (i < mid && j < hi)
+                tmp[k++] = world_act_cmp(&a[j], &a[i], s) < 0 ? a[j++] : a[i++];
             while (i < mid) tmp[k++] = a[i++];
             while (j < hi) tmp[k++] = a[j++];
         }
@@ -266,8 +268,8 @@ struct world *world_new(const struct scn_scenario *s, struct trace *tr,
     w->ua = ms_xcalloc(s->n_hosts ? s->n_hosts : 1, sizeof *w->ua);
     for (size_t i = 0; i < s->n_hosts; i++) {
         const struct scn_host *h = &s->hosts[i];
-        uint32_t id = host_add(w->net, h->name, h->has_ipv4 ? h->ipv4 : 0,
-                               h->kind == SCN_HOST_ROUTER, err);
+        uint32_t id =
+            host_add(w->net, h->name, h->has_ipv4 ? h->ipv4 : 0, h->kind == SCN_HOST_ROUTER, err);
         if (id != (uint32_t)i) {
             world_free(w);
             return NULL;
@@ -311,7 +313,8 @@ struct world *world_new(const struct scn_scenario *s, struct trace *tr,
     for (size_t i = 0; i < s->n_timeline; i++) {
         const struct scn_action *a = &s->timeline[i];
         evq_announce(w->q, a->at, w->act_seq + i, world_action, w, i, WORLD_ACTION_LABEL);
-        if (i > 0 && a->at < s->timeline[i - 1].at && !w->act_order) w->act_order = world_act_sort(s);
+        if (i > 0 && a->at < s->timeline[i - 1].at && !w->act_order)
+            w->act_order = world_act_sort(s);
         if (a->at > last) last = a->at;
         if (a->kind == SCN_ACT_SERVER_SET && a->u.server_set.has_give_up &&
             a->u.server_set.give_up + 2 * SIM_US_PER_H > longest)
@@ -349,8 +352,8 @@ void world_free(struct world *w)
     free(w);
 }
 
-bool world_action_event(const struct world *w, const struct evq_info *ev, bool *shown,
-                        char *label, size_t n)
+bool world_action_event(const struct world *w, const struct evq_info *ev, bool *shown, char *label,
+                        size_t n)
 {
     if (ev->fn != world_action || ev->ctx != w) return false;
     const struct scn_action *a = &w->s->timeline[ev->arg];
@@ -421,8 +424,7 @@ sim_us world_run(struct world *w, sim_us until)
     return evq_now(w->q);
 }
 
-struct trace *world_simulate(const struct scn_scenario *s, bool timers_aside,
-                             struct ms_error *err)
+struct trace *world_simulate(const struct scn_scenario *s, bool timers_aside, struct ms_error *err)
 {
     struct trace *tr = trace_new();
     trace_timers_aside(tr, timers_aside);
@@ -456,7 +458,8 @@ size_t world_pending(const struct world *w, struct evq_info *out, size_t max, si
         size_t i = w->act_order ? w->act_order[j] : j;
         sim_us t = w->s->timeline[i].at;
         uint64_t seq = w->act_seq + i;
-        all[k++] = (struct evq_info){world_action, t, seq, {t, seq}, WORLD_ACTION_LABEL, (void *)w, i};
+        all[k++] =
+            (struct evq_info){world_action, t, seq, {t, seq}, WORLD_ACTION_LABEL, (void *)w, i};
     }
     qsort(all, k, sizeof *all, world_info_cmp);
     if (k > max) k = max;
@@ -467,8 +470,8 @@ size_t world_pending(const struct world *w, struct evq_info *out, size_t max, si
 
 /* ---- the invariant, from the trace ---------------------------------------------- */
 
-size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us end,
-                   char *report, size_t cap, struct world_fates *fates)
+size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us end, char *report,
+                   size_t cap, struct world_fates *fates)
 {
     struct mq_check *c = mq_check_new(30 * SIM_US_PER_MIN, 5 * SIM_US_PER_DAY);
     for (size_t i = 0; i < s->n_hosts; i++) {

@@ -24,9 +24,9 @@
 struct world;
 
 struct world_opts {
-    bool no_lines;  /* do not record protocol lines (benchmarks) */
+    bool no_lines;     /* do not record protocol lines (benchmarks) */
     bool no_net_trace; /* do not record segments and connections (benchmarks) */
-    bool timers; /* record TIMER_SET / TIMER_CANCELLED for every labelled event
+    bool timers;       /* record TIMER_SET / TIMER_CANCELLED for every labelled event
                   * scheduled or cancelled (the window's future-event view) */
 };
 
@@ -48,8 +48,7 @@ sim_us world_run(struct world *w, sim_us until);
  * timers_aside, every labelled timer is noted beside the records
  * (trace_timers_aside, world_opts.timers): the window's runs, whose
  * future-event view lists them while stepping stays record by record. */
-struct trace *world_simulate(const struct scn_scenario *s, bool timers_aside,
-                             struct ms_error *err);
+struct trace *world_simulate(const struct scn_scenario *s, bool timers_aside, struct ms_error *err);
 
 /* What is still scheduled, earliest first, up to max into out (the event
  * queue's own view, evq_snapshot, and the timeline's actions not yet in the
@@ -63,14 +62,14 @@ struct world_fates {
     size_t composed, delivered, queued, bounced, rejected, duplicates;
     size_t delivered_and_bounced; /* delivered, yet the sender was told it failed */
     size_t forged, cut; /* SMTP smuggling at a lenient_data server (mq_check_host_lenient) */
-    size_t messages;   /* messages composed (DSNs included) */
+    size_t messages;    /* messages composed (DSNs included) */
 };
 
 /* Check the invariants (mq_check.h) over the trace of a finished run.
  * Returns the number of violations; the report (one line each) goes to
  * report[cap] when not NULL; fates (may be NULL) gets the counts. */
-size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us end,
-                   char *report, size_t cap, struct world_fates *fates);
+size_t world_check(const struct trace *tr, const struct scn_scenario *s, sim_us end, char *report,
+                   size_t cap, struct world_fates *fates);
 
 
 /* The command line of the runs without a window, as main.c's option table

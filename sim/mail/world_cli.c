@@ -18,16 +18,18 @@
 static void world_cli_summary(FILE *f, const struct world_fates *fa, size_t violations,
                               const char *report)
 {
-    fprintf(f, "\nfates: %zu message(s) to %zu recipient(s): %zu delivered, %zu still queued, "
-               "%zu bounced, %zu not sent",
+    fprintf(f,
+            "\nfates: %zu message(s) to %zu recipient(s): %zu delivered, %zu still queued, "
+            "%zu bounced, %zu not sent",
             fa->messages, fa->composed, fa->delivered, fa->queued, fa->bounced, fa->rejected);
     if (fa->duplicates) fprintf(f, ", %zu duplicate(s) after a lost reply", fa->duplicates);
     if (fa->delivered_and_bounced)
         fprintf(f, ", %zu delivered although the sender was told it failed (a lost reply)",
                 fa->delivered_and_bounced);
     if (fa->forged || fa->cut)
-        fprintf(f, "; SMTP smuggling at a lenient_data server: %zu message(s) no user agent composed, "
-                   "%zu cut short",
+        fprintf(f,
+                "; SMTP smuggling at a lenient_data server: %zu message(s) no user agent composed, "
+                "%zu cut short",
                 fa->forged, fa->cut);
     fprintf(f, "\n");
     if (violations == 0)
@@ -166,7 +168,8 @@ int world_cli_run(const struct world_cli *c)
     size_t v = world_check(tr, s, trace_end_time(tr), report, 65536, &fa);
     int rc = v == 0 ? 0 : 1;
     for (int k = 0; k < WX_COUNT; k++) {
-        if (exports[k] && world_cli_export((enum world_export)k, exports[k], tr, s->title, s->epoch) != 0)
+        if (exports[k] &&
+            world_cli_export((enum world_export)k, exports[k], tr, s->title, s->epoch) != 0)
             rc = 4;
     }
     if (c->transcript || c->headless) {

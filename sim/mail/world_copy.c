@@ -73,8 +73,8 @@ void world_msg_copy(struct world *w, uint32_t msg, uint32_t host, const char *da
         struct trace_mime_part *o = &parts[i];
         char path[256], type[160];
         world_copy_path(&t, (int)i, path, sizeof path);
-        snprintf(type, sizeof type, "%.*s/%.*s", (int)p->type.len, p->type.p,
-                 (int)p->subtype.len, p->subtype.p);
+        snprintf(type, sizeof type, "%.*s/%.*s", (int)p->type.len, p->type.p, (int)p->subtype.len,
+                 p->subtype.p);
         o->off = p->start;
         o->hdr_len = p->hdr_len;
         o->body_len = p->body_len;

@@ -142,8 +142,8 @@ static void world_dns_on_answer(struct world_dns_lookup *l, const struct dns_msg
     struct trace_dns_rr_in rrs[DNS_RR_MAX * 2];
     size_t n = world_dns_answer_rrs(m, rrs, MS_ARRAY_LEN(rrs));
     trace_add_dns_port(w->tr, evq_now(w->q), TR_DNS_ANSWER, l->host, l->local ? 0 : l->port,
-                       l->local ? TRACE_NONE : (uint32_t)w->dns_host, l->qname, l->qtype,
-                       m->rcode, l->id, rrs, n);
+                       l->local ? TRACE_NONE : (uint32_t)w->dns_host, l->qname, l->qtype, m->rcode,
+                       l->id, rrs, n);
     if (m->rcode == DNS_R_NXDOMAIN) {
         world_dns_fail(l, true, "DNS: no such domain %s (NXDOMAIN)", l->qname);
         return;
@@ -164,8 +164,7 @@ static void world_dns_on_answer(struct world_dns_lookup *l, const struct dns_msg
             snprintf(l->exchange, sizeof l->exchange, "%s", best->target);
             for (size_t i = 0; i < m->ar_count; i++) {
                 const struct dns_rr *a = &m->ar[i];
-                if (a->type != DNS_T_A || !world_dns_name_eq(a->name, best->target))
-                    continue;
+                if (a->type != DNS_T_A || !world_dns_name_eq(a->name, best->target)) continue;
                 uint32_t ip = ((uint32_t)a->addr[0] << 24) | ((uint32_t)a->addr[1] << 16) |
                               ((uint32_t)a->addr[2] << 8) | a->addr[3];
                 struct world_mx_result r;
@@ -192,7 +191,8 @@ static void world_dns_on_answer(struct world_dns_lookup *l, const struct dns_msg
     for (size_t i = 0; i < m->an_count; i++) {
         if (m->an[i].type != DNS_T_A) continue;
         const uint8_t *a = m->an[i].addr;
-        uint32_t ip = ((uint32_t)a[0] << 24) | ((uint32_t)a[1] << 16) | ((uint32_t)a[2] << 8) | a[3];
+        uint32_t ip =
+            ((uint32_t)a[0] << 24) | ((uint32_t)a[1] << 16) | ((uint32_t)a[2] << 8) | a[3];
         struct world_mx_result r;
         memset(&r, 0, sizeof r);
         r.host = host_find_ip(w->net, ip);
@@ -260,8 +260,8 @@ static void world_dns_send(struct world_dns_lookup *l)
 {
     struct world *w = l->w;
     trace_add_dns_port(w->tr, evq_now(w->q), TR_DNS_QUESTION, l->host, l->local ? 0 : l->port,
-                       l->local ? TRACE_NONE : (uint32_t)w->dns_host, l->qname, l->qtype, 0,
-                       l->id, NULL, 0);
+                       l->local ? TRACE_NONE : (uint32_t)w->dns_host, l->qname, l->qtype, 0, l->id,
+                       NULL, 0);
     l->tries++;
     if (l->local) {
         l->timer = evq_after(w->q, 0, world_dns_local, l, 0, "DNS lookup");

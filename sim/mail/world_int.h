@@ -31,32 +31,35 @@ struct world {
     struct evq *q;
     struct net *net;
     struct world_opts opts;
-    struct mta **mta;        /* per host index; NULL unless a mail server */
-    struct ua **ua;          /* per host index; NULL unless a device */
+    struct mta **mta; /* per host index; NULL unless a mail server */
+    struct ua **ua;   /* per host index; NULL unless a device */
     struct dns_zone *zone;
-    size_t dns_host;         /* the name server's host index, or SCN_NONE */
-    uint32_t next_msg;       /* message numbers, from 1 */
-    uint32_t next_dns_id;    /* DNS ids and resolver ports */
+    size_t dns_host;                  /* the name server's host index, or SCN_NONE */
+    uint32_t next_msg;                /* message numbers, from 1 */
+    uint32_t next_dns_id;             /* DNS ids and resolver ports */
     struct world_dns_lookup *lookups; /* pending, singly linked */
-    sim_us horizon;          /* world_run's default limit */
-    struct world_idmap *ids; /* Message-ID -> message number */
-    struct world_web *webs;  /* web servers' listeners and connections (world_web.c) */
+    sim_us horizon;                   /* world_run's default limit */
+    struct world_idmap *ids;          /* Message-ID -> message number */
+    struct world_web *webs;           /* web servers' listeners and connections (world_web.c) */
     /* The timeline enters the event queue one action at a time, in time
      * order: the next when the one before it runs (world_action). */
-    uint64_t act_seq;        /* action i's reserved queue sequence: act_seq + i */
-    size_t *act_order;       /* action indices in time order, or NULL when the
+    uint64_t act_seq;  /* action i's reserved queue sequence: act_seq + i */
+    size_t *act_order; /* action indices in time order, or NULL when the
                               * timeline already is (the loader's order) */
-    size_t act_next;         /* how many actions, in that order, are queued */
-    char **msgid_of;         /* message number -> Message-ID (world_copy.c) */
+    size_t act_next;   /* how many actions, in that order, are queued */
+    char **msgid_of;   /* message number -> Message-ID (world_copy.c) */
     size_t n_msgid_of;
-    char web_secret[33];     /* webmail's form-token key: from the seed, or random live */
-    bool live_tls;           /* live mode with --tls: servers offer STARTTLS ... */
-    uint32_t live_tls_peer;  /* ... to this host (the real clients) */
+    char web_secret[33];    /* webmail's form-token key: from the seed, or random live */
+    bool live_tls;          /* live mode with --tls: servers offer STARTTLS ... */
+    uint32_t live_tls_peer; /* ... to this host (the real clients) */
     /* live mode: the lines of sessions with live_peer go to live_tap too */
     world_live_tap_fn *live_tap;
     void *live_ctx;
     uint32_t live_peer;
-    struct world_live_marks { uint32_t conn; unsigned marks; } *live_marks; /* world_live_mark */
+    struct world_live_marks {
+        uint32_t conn;
+        unsigned marks;
+    } * live_marks; /* world_live_mark */
     size_t n_live_marks, cap_live_marks;
 };
 
@@ -119,7 +122,7 @@ void world_line_trace(struct world *w, enum trace_kind kind, uint32_t conn, uint
 struct world_mx_result {
     bool ok;
     bool permanent;
-    uint32_t host;          /* net host id of the exchange */
+    uint32_t host; /* net host id of the exchange */
     char exchange[DNS_NAME_TEXT_MAX];
     char reason[160];
 };
@@ -173,7 +176,7 @@ void world_timers_attach(struct world *w);
 bool mta_event_host(const struct evq_info *ev, uint32_t *host);
 /* ... and a DNS lookup's timer, the resolving host (world_dns.c). */
 bool world_dns_event_host(const struct evq_info *ev, uint32_t *host);
-bool world_action_event(const struct world *w, const struct evq_info *ev, bool *shown,
-                        char *label, size_t n);
+bool world_action_event(const struct world *w, const struct evq_info *ev, bool *shown, char *label,
+                        size_t n);
 
 #endif

@@ -79,7 +79,8 @@ static void world_smtpc_arm(struct world_smtpc *s)
     if (evq_is_set(s->timer)) evq_cancel(q, s->timer);
     s->timer = EVQ_NONE;
     sim_us d = smtp_client_timeout_us(s->e);
-    if (d > 0 && !s->finished) s->timer = evq_after(q, d, world_smtpc_timeout, s, 0, "SMTP timeout");
+    if (d > 0 && !s->finished)
+        s->timer = evq_after(q, d, world_smtpc_timeout, s, 0, "SMTP timeout");
 }
 
 /* Trace the lines the engine read and sent so far, with its states. */

@@ -39,8 +39,6 @@ static const struct tcp_app_ops world_web_ops = {
 };
 
 
-
-
 /* ---- content ----------------------------------------------------------------- */
 
 char *world_web_page_html(const struct scn_web_page *p, size_t *len)
@@ -49,7 +47,8 @@ char *world_web_page_html(const struct scn_web_page *p, size_t *len)
     buf_adds(&b, "<!DOCTYPE html>\n");
     buf_addf(&b, "<html><head><title>%s</title></head><body>\n", p->title);
     buf_addf(&b, "<h1>%s</h1>\n", p->title);
-    for (size_t i = 0; i < p->n_objects; i++) buf_addf(&b, "<img src=\"/%s\">\n", p->objects[i].name);
+    for (size_t i = 0; i < p->n_objects; i++)
+        buf_addf(&b, "<img src=\"/%s\">\n", p->objects[i].name);
     const char *tail = "</body></html>\n";
     /* Pad to the page's size with text, as a real page has. */
     while (b.len + strlen(tail) < p->size) {
@@ -178,8 +177,7 @@ static void *world_web_accept(void *listen_ctx, struct tcp_conn *c)
 static void world_web_free(struct world_web *wb)
 {
     struct world_web **pp = &wb->w->webs;
-    while (*pp && *pp != wb)
-        pp = &(*pp)->next;
+    while (*pp && *pp != wb) pp = &(*pp)->next;
     if (*pp) *pp = wb->next;
     http_server_free(wb->e);
     buf_free(&wb->in);

@@ -112,21 +112,20 @@ static uint32_t net_assign_ip(const struct net *n)
     return 0;
 }
 
-uint32_t host_add(struct net *n, const char *name, uint32_t ipv4, bool router,
-                  struct ms_error *err)
+uint32_t host_add(struct net *n, const char *name, uint32_t ipv4, bool router, struct ms_error *err)
 {
     size_t len = name ? strlen(name) : 0;
     if (len == 0 || len > NET_NAME_MAX) {
-        ms_error_set(err, 1, "host", "host name \"%.64s\" must be 1 to %d characters", name ? name : "",
-                NET_NAME_MAX);
+        ms_error_set(err, 1, "host", "host name \"%.64s\" must be 1 to %d characters",
+                     name ? name : "", NET_NAME_MAX);
         return NET_NONE;
     }
     for (size_t i = 0; i < len; i++) {
         char c = name[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '-' || c == '.')) {
-            ms_error_set(err, 1, name, "host name \"%s\" may contain only letters, digits, '-' and '.'",
-                    name);
+            ms_error_set(err, 1, name,
+                         "host name \"%s\" may contain only letters, digits, '-' and '.'", name);
             return NET_NONE;
         }
     }
@@ -137,14 +136,14 @@ uint32_t host_add(struct net *n, const char *name, uint32_t ipv4, bool router,
     if (ipv4 == 0) {
         ipv4 = net_assign_ip(n);
         if (ipv4 == 0) {
-            ms_error_set(err, 3, name, "no free address left in the documentation ranges for \"%s\"",
-                    name);
+            ms_error_set(err, 3, name,
+                         "no free address left in the documentation ranges for \"%s\"", name);
             return NET_NONE;
         }
     } else if (host_find_ip(n, ipv4) != NET_NONE) {
         char ip[16];
         ms_error_set(err, 2, name, "address %s of \"%s\" is already used by \"%s\"",
-                net_ip_format(ipv4, ip, sizeof ip), name, host_name(n, host_find_ip(n, ipv4)));
+                     net_ip_format(ipv4, ip, sizeof ip), name, host_name(n, host_find_ip(n, ipv4)));
         return NET_NONE;
     }
     if (n->nhosts == n->hostcap) {
@@ -233,18 +232,18 @@ uint32_t link_add(struct net *n, uint32_t a, uint32_t b, const struct link_cfg *
     }
     if (!(cfg->loss >= 0.0 && cfg->loss <= 1.0)) {
         ms_error_set(err, 1, "link", "loss %g of link %s--%s is not between 0 and 1", cfg->loss,
-                host_name(n, a), host_name(n, b));
+                     host_name(n, a), host_name(n, b));
         return NET_NONE;
     }
     if (cfg->latency_us < 0) {
         ms_error_set(err, 1, "link", "negative latency on link %s--%s", host_name(n, a),
-                host_name(n, b));
+                     host_name(n, b));
         return NET_NONE;
     }
     uint32_t mtu = cfg->mtu ? cfg->mtu : NET_MTU_DEFAULT;
     if (mtu < NET_MTU_MIN || mtu > 65535) {
         ms_error_set(err, 1, "link", "MTU %u of link %s--%s is not between %d and 65535", mtu,
-                host_name(n, a), host_name(n, b), NET_MTU_MIN);
+                     host_name(n, a), host_name(n, b), NET_MTU_MIN);
         return NET_NONE;
     }
     if (link_find(n, a, b) != NET_NONE) {
@@ -318,18 +317,22 @@ void link_set_up(struct net *n, uint32_t id, bool up)
     if (!up) l->epoch++;
     net_routes_invalidate(n);
     struct netev ev = {.kind = up ? NETEV_LINK_UP : NETEV_LINK_DOWN};
-    ev.u.link = (struct netev_link){id, l->a, l->b, l->cfg.latency_us, l->cfg.bandwidth_bps,
-                                    l->cfg.loss, l->cfg.mtu};
+    ev.u.link =
+        (struct netev_link){id,          l->a,      l->b, l->cfg.latency_us, l->cfg.bandwidth_bps,
+                            l->cfg.loss, l->cfg.mtu};
     net_emit(n, &ev);
 }
 
-bool link_change(struct net *n, uint32_t id, sim_us latency_us, uint64_t bandwidth_bps,
-                 double loss, struct ms_error *err)
+bool link_change(struct net *n, uint32_t id, sim_us latency_us, uint64_t bandwidth_bps, double loss,
+                 struct ms_error *err)
 {
     const char *why = NULL;
-    if (id >= n->nlinks) why = "no such link";
-    else if (latency_us < 0) why = "latency is negative";
-    else if (!(loss >= 0.0 && loss <= 1.0)) why = "loss is not between 0 and 1";
+    if (id >= n->nlinks)
+        why = "no such link";
+    else if (latency_us < 0)
+        why = "latency is negative";
+    else if (!(loss >= 0.0 && loss <= 1.0))
+        why = "loss is not between 0 and 1";
     if (why) {
         char where[24];
         snprintf(where, sizeof where, "link %" PRIu32, id);
@@ -487,10 +490,18 @@ static void net_pkt_report(struct net *n, const struct net_pkt *p, enum netev_ki
     if (p->proto == NET_PROTO_UDP) {
         switch (tcp_kind) {
         case NETEV_SEG_SENT:
-        case NETEV_SEG_RETRANS: k = NETEV_DGRAM_SENT; break;
-        case NETEV_SEG_FORWARD: k = NETEV_DGRAM_FORWARD; break;
-        case NETEV_SEG_ARRIVED: k = NETEV_DGRAM_ARRIVED; break;
-        default: k = NETEV_DGRAM_LOST; break;
+        case NETEV_SEG_RETRANS:
+            k = NETEV_DGRAM_SENT;
+            break;
+        case NETEV_SEG_FORWARD:
+            k = NETEV_DGRAM_FORWARD;
+            break;
+        case NETEV_SEG_ARRIVED:
+            k = NETEV_DGRAM_ARRIVED;
+            break;
+        default:
+            k = NETEV_DGRAM_LOST;
+            break;
         }
     }
     ev.kind = k;
@@ -549,8 +560,8 @@ void net_pkt_send(struct net *n, struct net_pkt *p, uint32_t from)
     p->t_arrive = start + tx + l->cfg.latency_us;
     p->link_epoch = l->epoch;
     if (l->cfg.loss > 0 && rng_chance(&l->loss_rng, l->cfg.loss)) p->lost = NETEV_R_LOSS;
-    enum netev_kind k = !origin ? NETEV_SEG_FORWARD
-                                : (p->attempt > 0 ? NETEV_SEG_RETRANS : NETEV_SEG_SENT);
+    enum netev_kind k =
+        !origin ? NETEV_SEG_FORWARD : (p->attempt > 0 ? NETEV_SEG_RETRANS : NETEV_SEG_SENT);
     uint8_t lost = p->lost;
     p->lost = NETEV_R_NONE; /* the sender does not know yet */
     net_pkt_report(n, p, k);
@@ -577,8 +588,10 @@ static void net_pkt_arrive(void *ctx, uint64_t arg)
     }
     net_pkt_report(n, p, NETEV_SEG_ARRIVED);
     if (p->hop_to == p->dst) {
-        if (p->proto == NET_PROTO_TCP) tcp_input(n, p);
-        else udp_input(n, p);
+        if (p->proto == NET_PROTO_TCP)
+            tcp_input(n, p);
+        else
+            udp_input(n, p);
         net_pkt_put(n, p);
         return;
     }

@@ -115,8 +115,8 @@ void link_set_up(struct net *n, uint32_t id, bool up);
  * routes are recomputed with the new latency. Returns false, with err filled
  * when not NULL, for an unknown link, a negative latency or a loss outside
  * 0..1; the link is then unchanged. */
-bool link_change(struct net *n, uint32_t id, sim_us latency_us, uint64_t bandwidth_bps,
-                 double loss, struct ms_error *err);
+bool link_change(struct net *n, uint32_t id, sim_us latency_us, uint64_t bandwidth_bps, double loss,
+                 struct ms_error *err);
 
 /* The next host on the current route from host `from` to host `to`, or
  * NET_NONE if unreachable (from == to returns to). For views and tests. */
@@ -128,8 +128,8 @@ sim_us net_path_latency(struct net *n, uint32_t from, uint32_t to);
 
 /* A datagram arrived at host `host` port `port` from (src, sport). data is
  * borrowed for the call. */
-typedef void udp_recv_fn(void *ctx, struct net *n, uint32_t host, uint16_t port,
-                         uint32_t src, uint16_t sport, const uint8_t *data, size_t len);
+typedef void udp_recv_fn(void *ctx, struct net *n, uint32_t host, uint16_t port, uint32_t src,
+                         uint16_t sport, const uint8_t *data, size_t len);
 
 /* Deliver datagrams to host:port to fn(ctx, ...). Returns false (and does
  * nothing) if the port is already bound on that host or the host is unknown. */

@@ -17,16 +17,16 @@
 
 struct net_pkt {
     struct net_pkt *next_free;
-    struct net_pkt *all_next;       /* every packet the net allocated */
+    struct net_pkt *all_next; /* every packet the net allocated */
     struct net *net;
     uint8_t proto;
-    uint8_t flags, attempt, lost;   /* lost: enum netev_reason decided at departure */
+    uint8_t flags, attempt, lost; /* lost: enum netev_reason decided at departure */
     uint32_t conn, src, dst;
     uint16_t sport, dport;
     uint32_t seq, ack;
     uint16_t window, mss;
     uint32_t hop_from, hop_to, link;
-    uint64_t link_epoch;            /* the link's down-count when it left */
+    uint64_t link_epoch; /* the link's down-count when it left */
     sim_us t_depart, t_arrive;
     uint8_t *data;
     uint32_t len, cap;
@@ -36,15 +36,15 @@ struct net_host {
     char name[NET_NAME_MAX + 1];
     uint32_t ipv4;
     bool router, up;
-    uint16_t next_port;             /* next ephemeral port to try */
+    uint16_t next_port; /* next ephemeral port to try */
 };
 
 struct net_link {
     struct link_cfg cfg;
     uint32_t a, b;
     bool up;
-    uint64_t epoch;                 /* bumped each time it goes down */
-    sim_us busy_until[2];           /* per direction: 0 = a->b, 1 = b->a */
+    uint64_t epoch;       /* bumped each time it goes down */
+    sim_us busy_until[2]; /* per direction: 0 = a->b, 1 = b->a */
     struct rng loss_rng;
 };
 
@@ -69,22 +69,22 @@ struct net {
     size_t nhosts, hostcap;
     struct net_link *links;
     size_t nlinks, linkcap;
-    uint32_t *route;                /* nhosts x nhosts next hops, NET_NONE = none */
-    sim_us *route_lat;              /* total latency along the route */
-    uint8_t *route_valid;           /* per source */
+    uint32_t *route;      /* nhosts x nhosts next hops, NET_NONE = none */
+    sim_us *route_lat;    /* total latency along the route */
+    uint8_t *route_valid; /* per source */
     size_t route_dim;
     struct net_pkt *pkt_free;
     struct net_pkt *pkt_all;
     struct udp_binding *udp;
     /* TCP */
     struct tcp_listener *listeners;
-    struct tcp_conn *conns;         /* doubly linked, in creation order */
+    struct tcp_conn *conns; /* doubly linked, in creation order */
     struct tcp_conn *conns_tail;
     size_t nconns;
-    struct tcp_conn **conn_tab;     /* by 4-tuple: chained, each chain in creation order */
-    size_t conn_tab_cap;            /* a power of two, or 0 */
-    struct tcp_port_use *ports;     /* (host, local port) -> connections using it */
-    size_t ports_cap, nports;       /* open addressing, a power of two, or 0 */
+    struct tcp_conn **conn_tab; /* by 4-tuple: chained, each chain in creation order */
+    size_t conn_tab_cap;        /* a power of two, or 0 */
+    struct tcp_port_use *ports; /* (host, local port) -> connections using it */
+    size_t ports_cap, nports;   /* open addressing, a power of two, or 0 */
     uint32_t next_conn_id;
     struct rng isn_rng;
 };

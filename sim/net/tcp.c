@@ -37,18 +37,18 @@ struct tcp_conn {
     /* application */
     const struct tcp_app_ops *ops;
     void *ctx;
-    bool app_seen;      /* the application knows this connection */
-    bool app_gone;      /* on_close delivered or aborted: no more callbacks */
-    bool dead;          /* unlinked; freed when busy drops to 0 */
-    int busy;           /* callbacks in progress */
+    bool app_seen; /* the application knows this connection */
+    bool app_gone; /* on_close delivered or aborted: no more callbacks */
+    bool dead;     /* unlinked; freed when busy drops to 0 */
+    int busy;      /* callbacks in progress */
     /* send side */
     uint32_t iss, snd_una, snd_nxt;
-    uint32_t snd_wnd;   /* the peer's advertised window */
-    uint16_t mss;       /* ours, announced in our SYN */
+    uint32_t snd_wnd; /* the peer's advertised window */
+    uint16_t mss;     /* ours, announced in our SYN */
     uint16_t peer_mss;
-    uint8_t *sbuf;      /* bytes from sbuf_seq on */
+    uint8_t *sbuf; /* bytes from sbuf_seq on */
     size_t soff, slen, scap;
-    uint32_t sbuf_seq;  /* sequence number of sbuf[soff] */
+    uint32_t sbuf_seq; /* sequence number of sbuf[soff] */
     bool fin_queued, fin_sent;
     uint32_t fin_seq;
     /* receive side */
@@ -71,8 +71,8 @@ struct tcp_conn {
 };
 
 static const char *const tcp_state_names[TCP_S_COUNT] = {
-    "CLOSED",      "LISTEN",     "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
-    "FIN-WAIT-2",  "CLOSE-WAIT", "CLOSING",  "LAST-ACK",     "TIME-WAIT",
+    "CLOSED",     "LISTEN",     "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+    "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING",  "LAST-ACK",     "TIME-WAIT",
 };
 
 static const char *const tcp_err_texts[TCP_ERR_COUNT] = {
@@ -268,8 +268,10 @@ static struct tcp_conn *tcp_conn_new(struct net *n, uint32_t host, uint32_t peer
         c->mss = (uint16_t)(n->links[lid].cfg.mtu - NET_TCP_HDR);
     c->peer_mss = 536; /* RFC 9293 §3.7.1 default until the SYN says otherwise */
     c->prev = n->conns_tail;
-    if (n->conns_tail) n->conns_tail->next = c;
-    else n->conns = c;
+    if (n->conns_tail)
+        n->conns_tail->next = c;
+    else
+        n->conns = c;
     n->conns_tail = c;
     n->nconns++;
     tcp_tab_add(n, c);
@@ -298,10 +300,14 @@ static void tcp_conn_kill(struct tcp_conn *c)
     evq_cancel(n->q, c->rto_timer);
     evq_cancel(n->q, c->tw_timer);
     evq_cancel(n->q, c->fail_timer);
-    if (c->prev) c->prev->next = c->next;
-    else n->conns = c->next;
-    if (c->next) c->next->prev = c->prev;
-    else n->conns_tail = c->prev;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        n->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        n->conns_tail = c->prev;
     n->nconns--;
     tcp_tab_remove(n, c);
     tcp_port_release(n, c->host, c->lport);
@@ -334,7 +340,8 @@ static void tcp_enter_state(struct tcp_conn *c, enum tcp_state s)
 {
     if (c->state == s) return;
     struct netev ev = {.kind = NETEV_TCP_STATE};
-    ev.u.state = (struct netev_state){c->id, c->host, tcp_state_names[c->state], tcp_state_names[s]};
+    ev.u.state =
+        (struct netev_state){c->id, c->host, tcp_state_names[c->state], tcp_state_names[s]};
     c->state = s;
     net_emit(c->net, &ev);
 }
@@ -602,8 +609,7 @@ static struct tcp_conn *tcp_lookup(const struct net *n, uint32_t host, uint16_t 
     if (n->nconns == 0) return NULL;
     for (struct tcp_conn *c = n->conn_tab[tcp_tuple_slot(n, host, lport, peer, rport)]; c;
          c = c->hnext) {
-        if (c->host == host && c->lport == lport && c->peer == peer && c->rport == rport)
-            return c;
+        if (c->host == host && c->lport == lport && c->peer == peer && c->rport == rport) return c;
     }
     return NULL;
 }
@@ -711,9 +717,18 @@ void tcp_set_app(struct tcp_conn *c, const struct tcp_app_ops *ops, void *ctx)
     c->ctx = ctx;
 }
 
-uint32_t tcp_conn_id(const struct tcp_conn *c) { return c->id; }
-uint32_t tcp_local_host(const struct tcp_conn *c) { return c->host; }
-uint32_t tcp_remote_host(const struct tcp_conn *c) { return c->peer; }
+uint32_t tcp_conn_id(const struct tcp_conn *c)
+{
+    return c->id;
+}
+uint32_t tcp_local_host(const struct tcp_conn *c)
+{
+    return c->host;
+}
+uint32_t tcp_remote_host(const struct tcp_conn *c)
+{
+    return c->peer;
+}
 
 bool tcp_event_host(const struct evq_info *ev, uint32_t *host)
 {
@@ -722,11 +737,26 @@ bool tcp_event_host(const struct evq_info *ev, uint32_t *host)
     *host = ((const struct tcp_conn *)ev->ctx)->host;
     return true;
 }
-uint16_t tcp_local_port(const struct tcp_conn *c) { return c->lport; }
-uint16_t tcp_remote_port(const struct tcp_conn *c) { return c->rport; }
-enum tcp_state tcp_state(const struct tcp_conn *c) { return c->state; }
-struct net *tcp_net(const struct tcp_conn *c) { return c->net; }
-size_t tcp_unacked(const struct tcp_conn *c) { return c->slen; }
+uint16_t tcp_local_port(const struct tcp_conn *c)
+{
+    return c->lport;
+}
+uint16_t tcp_remote_port(const struct tcp_conn *c)
+{
+    return c->rport;
+}
+enum tcp_state tcp_state(const struct tcp_conn *c)
+{
+    return c->state;
+}
+struct net *tcp_net(const struct tcp_conn *c)
+{
+    return c->net;
+}
+size_t tcp_unacked(const struct tcp_conn *c)
+{
+    return c->slen;
+}
 
 size_t tcp_send_space(const struct tcp_conn *c)
 {
@@ -757,7 +787,8 @@ static void tcp_send_reset_for(struct net *n, const struct net_pkt *p)
         r->flags = NETEV_RST;
     } else {
         r->seq = 0;
-        r->ack = p->seq + p->len + ((p->flags & NETEV_SYN) ? 1 : 0) + ((p->flags & NETEV_FIN) ? 1 : 0);
+        r->ack =
+            p->seq + p->len + ((p->flags & NETEV_SYN) ? 1 : 0) + ((p->flags & NETEV_FIN) ? 1 : 0);
         r->flags = NETEV_RST | NETEV_ACK;
     }
     net_pkt_send(n, r, r->src);
@@ -879,8 +910,8 @@ static void tcp_input_conn(struct tcp_conn *c, const struct net_pkt *p)
     if (f & NETEV_RST) {
         /* RFC 9293 §3.10.7.4 (simplified): accept a RST inside the window. */
         uint32_t wnd = n->tcp.window;
-        if (c->state == TCP_S_SYN_RECEIVED || (tcp_le(c->rcv_nxt, p->seq) &&
-                                               tcp_lt(p->seq, c->rcv_nxt + wnd))) {
+        if (c->state == TCP_S_SYN_RECEIVED ||
+            (tcp_le(c->rcv_nxt, p->seq) && tcp_lt(p->seq, c->rcv_nxt + wnd))) {
             bool silent = c->state == TCP_S_TIME_WAIT;
             if (!silent) tcp_emit_conn(c, NETEV_CONN_RESET, NETEV_R_RST);
             tcp_enter_state(c, TCP_S_CLOSED);
@@ -934,8 +965,10 @@ static void tcp_input_conn(struct tcp_conn *c, const struct net_pkt *p)
             sim_us k = 4 * c->rttvar < 1000 ? 1000 : 4 * c->rttvar;
             c->rto = tcp_clamp_rto(n, c->srtt + k); /* undo back-off (RFC 6298 §5.7) */
         }
-        if (c->snd_una == c->snd_nxt) tcp_rto_stop(c);
-        else tcp_rto_arm(c);
+        if (c->snd_una == c->snd_nxt)
+            tcp_rto_stop(c);
+        else
+            tcp_rto_arm(c);
         bool fin_acked = c->fin_sent && c->snd_una == c->fin_seq + 1;
         if (fin_acked) {
             switch (c->state) {

@@ -31,19 +31,19 @@
 #include "net/net.h"
 
 /* Why a connection ended, X-macro: name, text. */
-#define TCP_ERR_MAP(X)                                                          \
-    X(OK, "closed")                                                             \
-    X(REFUSED, "connection refused")                                            \
-    X(TIMEOUT, "connection timed out")                                          \
-    X(RESET, "connection reset by peer")                                        \
-    X(HOST_DOWN, "host went down")                                              \
+#define TCP_ERR_MAP(X)                                                                             \
+    X(OK, "closed")                                                                                \
+    X(REFUSED, "connection refused")                                                               \
+    X(TIMEOUT, "connection timed out")                                                             \
+    X(RESET, "connection reset by peer")                                                           \
+    X(HOST_DOWN, "host went down")                                                                 \
     X(UNREACHABLE, "no route to host")
 
 enum tcp_err {
 #define TCP_ERR_ENUM(name, text) TCP_ERR_##name,
     TCP_ERR_MAP(TCP_ERR_ENUM)
 #undef TCP_ERR_ENUM
-    TCP_ERR_COUNT
+        TCP_ERR_COUNT
 };
 
 /* RFC 9293 §3.3.2 states; tcp_state_name() gives the RFC's spelling. */
@@ -64,15 +64,15 @@ enum tcp_state {
 
 /* Connection parameters, shared by every connection of a net. */
 struct tcp_cfg {
-    uint16_t mss;            /* largest payload we send and announce; capped by MTU - 40 */
-    uint16_t window;         /* fixed receive window advertised, and the most in flight */
-    sim_us rto_initial_us;   /* RFC 6298 §2.1: 1 s */
-    sim_us rto_min_us;       /* RFC 6298 §2.4: 1 s (Linux uses 200 ms) */
-    sim_us rto_max_us;       /* back-off ceiling: 60 s */
-    uint32_t syn_retries;    /* SYN retransmissions before TCP_ERR_TIMEOUT */
-    uint32_t data_retries;   /* retransmissions of one segment before TIMEOUT */
-    sim_us time_wait_us;     /* 2 MSL, shortened so lessons do not wait 4 minutes */
-    size_t send_buffer_max;  /* ceiling of unsent + unacked bytes per connection */
+    uint16_t mss;           /* largest payload we send and announce; capped by MTU - 40 */
+    uint16_t window;        /* fixed receive window advertised, and the most in flight */
+    sim_us rto_initial_us;  /* RFC 6298 §2.1: 1 s */
+    sim_us rto_min_us;      /* RFC 6298 §2.4: 1 s (Linux uses 200 ms) */
+    sim_us rto_max_us;      /* back-off ceiling: 60 s */
+    uint32_t syn_retries;   /* SYN retransmissions before TCP_ERR_TIMEOUT */
+    uint32_t data_retries;  /* retransmissions of one segment before TIMEOUT */
+    sim_us time_wait_us;    /* 2 MSL, shortened so lessons do not wait 4 minutes */
+    size_t send_buffer_max; /* ceiling of unsent + unacked bytes per connection */
 };
 
 /* The defaults: mss 1460, window 65535, rto 1 s / min 1 s / max 60 s,
@@ -139,7 +139,7 @@ void tcp_abort(struct tcp_conn *c);
 void tcp_set_app(struct tcp_conn *c, const struct tcp_app_ops *ops, void *ctx);
 
 /* Accessors. None can fail. */
-uint32_t tcp_conn_id(const struct tcp_conn *c);    /* the trace's connection id */
+uint32_t tcp_conn_id(const struct tcp_conn *c); /* the trace's connection id */
 uint32_t tcp_local_host(const struct tcp_conn *c);
 uint32_t tcp_remote_host(const struct tcp_conn *c);
 /* If ev is one of TCP's own timers (retransmission, TIME-WAIT, connect

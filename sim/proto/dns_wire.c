@@ -56,8 +56,8 @@ static void dns_put_name(struct dns_out *o, const char *name, struct dns_comp *c
 static uint16_t dns_get16(const uint8_t *p);
 static enum dns_err dns_read_name(const uint8_t *msg, size_t len, size_t *pos, char *out,
                                   size_t *err_off);
-static enum dns_err dns_read_rr(const uint8_t *msg, size_t len, size_t *pos,
-                                struct dns_rr *rr, size_t *err_off);
+static enum dns_err dns_read_rr(const uint8_t *msg, size_t len, size_t *pos, struct dns_rr *rr,
+                                size_t *err_off);
 
 const char *dns_strerror(enum dns_err e)
 {
@@ -68,10 +68,14 @@ const char *dns_strerror(enum dns_err e)
 const char *dns_type_name(uint16_t type)
 {
     switch (type) {
-    case DNS_T_A: return "A";
-    case DNS_T_CNAME: return "CNAME";
-    case DNS_T_MX: return "MX";
-    default: return "TYPE?";
+    case DNS_T_A:
+        return "A";
+    case DNS_T_CNAME:
+        return "CNAME";
+    case DNS_T_MX:
+        return "MX";
+    default:
+        return "TYPE?";
     }
 }
 
@@ -83,8 +87,8 @@ const char *dns_rcode_name(uint8_t rcode)
 
 static bool dns_label_byte_ok(uint8_t c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 bool dns_name_valid(const char *name)
@@ -246,8 +250,8 @@ static enum dns_err dns_read_name(const uint8_t *msg, size_t len, size_t *pos, c
 }
 
 /* Read one record into rr (NULL: read and check it, keep nothing). */
-static enum dns_err dns_read_rr(const uint8_t *msg, size_t len, size_t *pos,
-                                struct dns_rr *rr, size_t *err_off)
+static enum dns_err dns_read_rr(const uint8_t *msg, size_t len, size_t *pos, struct dns_rr *rr,
+                                size_t *err_off)
 {
     struct dns_rr tmp;
     memset(&tmp, 0, sizeof tmp);
@@ -387,8 +391,8 @@ static struct dns_zone_rec *dns_zone_push(struct dns_zone *z)
     return r;
 }
 
-bool dns_zone_add_mx(struct dns_zone *z, const char *domain, uint16_t pref,
-                     const char *exchange, uint32_t ttl)
+bool dns_zone_add_mx(struct dns_zone *z, const char *domain, uint16_t pref, const char *exchange,
+                     uint32_t ttl)
 {
     if (!dns_name_valid(domain) || !dns_name_valid(exchange)) return false;
     struct dns_zone_rec *r = dns_zone_push(z);
@@ -523,11 +527,11 @@ char *dns_msg_summary(const struct dns_msg *m, char *buf, size_t cap)
 {
     size_t o = 0;
     int n;
-#define DNS_APPEND(...)                                                \
-    do {                                                               \
-        n = snprintf(buf + o, o < cap ? cap - o : 0, __VA_ARGS__);    \
-        if (n > 0) o += (size_t)n;                                     \
-        if (o >= cap) return buf;                                      \
+#define DNS_APPEND(...)                                                                            \
+    do {                                                                                           \
+        n = snprintf(buf + o, o < cap ? cap - o : 0, __VA_ARGS__);                                 \
+        if (n > 0) o += (size_t)n;                                                                 \
+        if (o >= cap) return buf;                                                                  \
     } while (0)
     if (cap == 0) return buf;
     buf[0] = '\0';

@@ -15,12 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNS_UDP_MAX 512     /* RFC 1035 §2.3.4: UDP messages */
-#define DNS_HEADER_LEN 12   /* RFC 1035 §4.1.1 */
-#define DNS_LABEL_MAX 63    /* RFC 1035 §2.3.4 */
+#define DNS_UDP_MAX 512   /* RFC 1035 §2.3.4: UDP messages */
+#define DNS_HEADER_LEN 12 /* RFC 1035 §4.1.1 */
+#define DNS_LABEL_MAX 63  /* RFC 1035 §2.3.4 */
 #define DNS_NAME_WIRE_MAX 255
 #define DNS_NAME_TEXT_MAX 254 /* dotted text, NUL included (253 chars) */
-#define DNS_RR_MAX 16       /* records kept per section by the parser */
+#define DNS_RR_MAX 16         /* records kept per section by the parser */
 
 enum dns_type { DNS_T_A = 1, DNS_T_CNAME = 5, DNS_T_MX = 15 };
 enum dns_class { DNS_C_IN = 1 };
@@ -36,25 +36,25 @@ enum dns_rcode {
 };
 
 /* Parse errors, with their printable reasons (one X-macro table). */
-#define DNS_ERR_MAP(X)                                                          \
-    X(OK, "no error")                                                         \
-    X(SHORT_HEADER, "message shorter than the 12-octet header")               \
-    X(TRUNCATED, "record runs past the end of the message")                   \
-    X(TOO_LONG, "message longer than 512 octets")                             \
-    X(LABEL_TYPE, "label type 01 or 10 is reserved")                          \
-    X(POINTER_FORWARD, "compression pointer does not point to a prior name")  \
-    X(NAME_TOO_LONG, "name longer than 255 octets")                           \
-    X(LABEL_BYTE, "label holds a byte outside letters, digits, '-' and '_'") \
-    X(QDCOUNT, "question count is not 1")                                     \
-    X(RDLENGTH, "RDATA length disagrees with its record type")                \
-    X(TRAILING, "bytes after the last record")                                \
+#define DNS_ERR_MAP(X)                                                                             \
+    X(OK, "no error")                                                                              \
+    X(SHORT_HEADER, "message shorter than the 12-octet header")                                    \
+    X(TRUNCATED, "record runs past the end of the message")                                        \
+    X(TOO_LONG, "message longer than 512 octets")                                                  \
+    X(LABEL_TYPE, "label type 01 or 10 is reserved")                                               \
+    X(POINTER_FORWARD, "compression pointer does not point to a prior name")                       \
+    X(NAME_TOO_LONG, "name longer than 255 octets")                                                \
+    X(LABEL_BYTE, "label holds a byte outside letters, digits, '-' and '_'")                       \
+    X(QDCOUNT, "question count is not 1")                                                          \
+    X(RDLENGTH, "RDATA length disagrees with its record type")                                     \
+    X(TRAILING, "bytes after the last record")                                                     \
     X(TOO_MANY, "more records than the parser keeps")
 
 enum dns_err {
 #define DNS_ERR_ENUM(n, s) DNS_E_##n,
     DNS_ERR_MAP(DNS_ERR_ENUM)
 #undef DNS_ERR_ENUM
-    DNS_E_COUNT
+        DNS_E_COUNT
 };
 
 /* One resource record, decoded. For MX, pref and target are set; for A,
@@ -100,8 +100,7 @@ bool dns_name_valid(const char *name);
 
 /* Build a standard query (RD set) for (name, qtype, IN) with the given id.
  * Returns the length written, or 0 if name is invalid or cap is too small. */
-size_t dns_query_build(uint16_t id, const char *name, uint16_t qtype, uint8_t *out,
-                       size_t cap);
+size_t dns_query_build(uint16_t id, const char *name, uint16_t qtype, uint8_t *out, size_t cap);
 
 /* Parse msg[0..len) strictly. On success returns DNS_E_OK and fills *m;
  * otherwise returns the first error and, when err_off is not NULL, the
@@ -117,11 +116,10 @@ struct dns_zone *dns_zone_new(void);
 /* Free z; NULL is a no-op. */
 void dns_zone_free(struct dns_zone *z);
 /* Add "domain MX pref exchange". Returns false if a name is invalid. */
-bool dns_zone_add_mx(struct dns_zone *z, const char *domain, uint16_t pref,
-                     const char *exchange, uint32_t ttl);
+bool dns_zone_add_mx(struct dns_zone *z, const char *domain, uint16_t pref, const char *exchange,
+                     uint32_t ttl);
 /* Add "name A a.b.c.d". Returns false if the name is invalid. */
-bool dns_zone_add_a(struct dns_zone *z, const char *name, const uint8_t addr[4],
-                    uint32_t ttl);
+bool dns_zone_add_a(struct dns_zone *z, const char *name, const uint8_t addr[4], uint32_t ttl);
 
 /* Answer the query q[0..qlen) from z into out (cap >= DNS_UDP_MAX is always
  * enough). MX answers carry the exchanges' A records in the additional
@@ -130,8 +128,8 @@ bool dns_zone_add_a(struct dns_zone *z, const char *name, const uint8_t addr[4],
  * is a response, or has no header, gets no answer (returns 0). An unknown
  * name gets NXDOMAIN, a known name without records of the type NOERROR with
  * no answers, a type other than A or MX NOTIMP. Returns the bytes written. */
-size_t dns_answer_build(const struct dns_zone *z, const uint8_t *q, size_t qlen,
-                        uint8_t *out, size_t cap);
+size_t dns_answer_build(const struct dns_zone *z, const uint8_t *q, size_t qlen, uint8_t *out,
+                        size_t cap);
 
 /* Print a one-line summary of a parsed message, as dig does:
  *   "query 0x1234 MX example.net?"

@@ -366,8 +366,7 @@ static void httpc_body_append(struct http_client *c, const char *p, size_t n)
 {
     if (c->body_len + n > c->body_cap) {
         size_t cap = c->body_cap ? c->body_cap : 4096;
-        while (cap < c->body_len + n)
-            cap *= 2;
+        while (cap < c->body_len + n) cap *= 2;
         if (cap > c->max_body) cap = c->max_body;
         c->body = ms_xrealloc(c->body, cap);
         c->body_cap = cap;
@@ -394,7 +393,8 @@ static size_t httpc_raw(void *eng, const char *in, size_t len)
     }
     if (c->state != HTTP_C_BODY && c->state != HTTP_C_BODY_EOF) return SIZE_MAX;
     size_t take = len;
-    if (c->state == HTTP_C_BODY && take > c->body_want - c->body_len) take = c->body_want - c->body_len;
+    if (c->state == HTTP_C_BODY && take > c->body_want - c->body_len)
+        take = c->body_want - c->body_len;
     if (c->state == HTTP_C_BODY_EOF && c->body_len + take > c->max_body) {
         c->ss.line_off = c->ss.in_total;
         httpc_fail(c, "response body over %zu octets", c->max_body);

@@ -46,10 +46,8 @@ enum http_field_err http_fields_add(struct http_fields *h, const char *line, siz
      * reject it with 400. The name is a token. */
     if (!http_is_token(line, nlen)) return HTTP_FIELD_SYNTAX;
     const char *v = colon + 1, *end = line + len;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
+    while (v < end && (*v == ' ' || *v == '\t')) v++;
+    while (end > v && (end[-1] == ' ' || end[-1] == '\t')) end--;
     size_t vlen = (size_t)(end - v);
     if (!http_value_ok(v, vlen)) return HTTP_FIELD_SYNTAX;
     if (h->n == HTTP_HEADERS_MAX || h->used + nlen + vlen + 2 > sizeof h->store) {
@@ -92,14 +90,11 @@ bool http_list_has(const char *value, const char *token)
     size_t tl = strlen(token);
     const char *p = value;
     while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
+        while (*p == ' ' || *p == '\t' || *p == ',') p++;
         const char *s = p;
-        while (*p && *p != ',')
-            p++;
+        while (*p && *p != ',') p++;
         const char *e = p;
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-            e--;
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) e--;
         if ((size_t)(e - s) == tl && ascii_memcasecmp(s, token, tl) == 0) return true;
     }
     return false;

@@ -12,7 +12,7 @@
 
 #define HTTP_METHOD_MAX 16
 #define HTTP_EVQ 16
-#define HTTP_OUT_HIGH 65536 /* stop reading requests while this much is unsent (X5) */
+#define HTTP_OUT_HIGH 65536             /* stop reading requests while this much is unsent (X5) */
 #define HTTP_OUT_MAX ((size_t)64 << 20) /* the output's ceiling: far above any webmail response */
 
 static const char *const http_server_state_names[HTTP_S_COUNT] = {
@@ -89,7 +89,8 @@ static void http_out_write(struct http_server *s, const char *p, size_t n)
 /* Mark the response about to be written: its status line and fields. */
 static void http_log_response(struct http_server *s, int status)
 {
-    line_log_mark_out(&s->ss.log, status < 400 ? LINE_F_OK : LINE_F_ERR, (unsigned)status, s->method);
+    line_log_mark_out(&s->ss.log, status < 400 ? LINE_F_OK : LINE_F_ERR, (unsigned)status,
+                      s->method);
 }
 
 /* Write a response body: text as lines, anything else as one note. */
@@ -486,7 +487,8 @@ void http_server_timeout(struct http_server *s)
         line_log_settle(&s->ss.log);
         return;
     }
-    if (s->state == HTTP_S_REQUEST_LINE && !s->partial && !line_partial(&s->ss.rd)) { /* idle keep-alive */
+    if (s->state == HTTP_S_REQUEST_LINE && !s->partial &&
+        !line_partial(&s->ss.rd)) { /* idle keep-alive */
         enum http_server_state from = s->state;
         http_enter_state(s, HTTP_S_CLOSED);
         struct http_sqev *c = http_push(s, HTTP_EV_CLOSE);
@@ -520,7 +522,8 @@ enum http_server_state http_server_state(const struct http_server *s)
 
 bool http_server_done(const struct http_server *s)
 {
-    return (s->state == HTTP_S_CLOSING || s->state == HTTP_S_CLOSED) && line_sess_pending(&s->ss) == 0;
+    return (s->state == HTTP_S_CLOSING || s->state == HTTP_S_CLOSED) &&
+           line_sess_pending(&s->ss) == 0;
 }
 
 struct http_server *http_server_new(const struct http_server_cfg *cfg)

@@ -12,7 +12,7 @@
 
 #define IMAPC_QUEUE 32
 #define IMAPC_SPLITS 8
-#define IMAPC_EVENTS 4096 /* the ring grows to this, then drops the oldest */
+#define IMAPC_EVENTS 4096                /* the ring grows to this, then drops the oldest */
 #define IMAPC_OUT_MAX ((size_t)64 << 20) /* the output's ceiling: far above an APPEND's literal */
 
 static const char *const imapc_state_names[IMAPC_S_COUNT] = {
@@ -21,7 +21,7 @@ static const char *const imapc_state_names[IMAPC_S_COUNT] = {
 
 struct imapc_action {
     char action[16];
-    char *text;                  /* owned, ends with CRLF */
+    char *text; /* owned, ends with CRLF */
     size_t len;
     size_t splits[IMAPC_SPLITS]; /* after each synchronising literal header */
     size_t nsplit;
@@ -35,7 +35,7 @@ struct imapc_ev {
 struct imap_client {
     struct imap_client_cfg cfg;
     enum imap_client_state state;
-    struct line_sess ss;          /* reader, output, events, session log */
+    struct line_sess ss; /* reader, output, events, session log */
     struct imap_buf resp;
     uint64_t lit_left;
     struct imapc_action q[IMAPC_QUEUE];
@@ -45,8 +45,8 @@ struct imap_client {
     size_t cur_split;
     unsigned next_tag;
     bool literal_plus;
-    bool uid;                     /* the next commands are UID commands */
-    bool idling;                  /* IDLE answered by "+", DONE not yet sent (RFC 2177) */
+    bool uid;    /* the next commands are UID commands */
+    bool idling; /* IDLE answered by "+", DONE not yet sent (RFC 2177) */
     char tag_prefix[4];
     unsigned tag_digits;
     char *last_data;
@@ -89,7 +89,8 @@ struct imap_client *imap_client_new(const struct imap_client_cfg *cfg)
     };
     line_sess_init(&c->ss, &sc);
     c->next_tag = 1;
-    snprintf(c->tag_prefix, sizeof c->tag_prefix, "%s", c->cfg.tag_prefix ? c->cfg.tag_prefix : "A");
+    snprintf(c->tag_prefix, sizeof c->tag_prefix, "%s",
+             c->cfg.tag_prefix ? c->cfg.tag_prefix : "A");
     for (char *p = c->tag_prefix; *p; p++)
         if (!imap_is_atom_char((unsigned char)*p) || *p == '+') *p = 'A';
     c->tag_digits = c->cfg.tag_digits ? c->cfg.tag_digits : 3;
@@ -109,8 +110,14 @@ void imap_client_free(struct imap_client *c)
     free(c);
 }
 
-enum imap_client_state imap_client_state(const struct imap_client *c) { return c->state; }
-bool imap_client_idle(const struct imap_client *c) { return !c->inflight && c->qn == 0; }
+enum imap_client_state imap_client_state(const struct imap_client *c)
+{
+    return c->state;
+}
+bool imap_client_idle(const struct imap_client *c)
+{
+    return !c->inflight && c->qn == 0;
+}
 
 size_t imap_client_out(const struct imap_client *c, const char **out)
 {
@@ -128,7 +135,10 @@ struct line_log *imap_client_log(struct imap_client *c)
     return line_sess_log(&c->ss);
 }
 
-void imap_client_use_uid(struct imap_client *c, bool on) { c->uid = on; }
+void imap_client_use_uid(struct imap_client *c, bool on)
+{
+    c->uid = on;
+}
 
 /* ---- events ------------------------------------------------------------------ */
 
@@ -139,7 +149,8 @@ static struct imap_client_event *imapc_push(struct imap_client *c, enum imap_cli
         struct imapc_ev *old = line_sess_pop(&c->ss);
         free(old->data);
     }
-    struct imapc_ev *e = line_sess_event(&c->ss, sizeof *e); /* the ring doubles up to IMAPC_EVENTS */
+    struct imapc_ev *e =
+        line_sess_event(&c->ss, sizeof *e); /* the ring doubles up to IMAPC_EVENTS */
     e->ev.kind = k;
     e->ev.from = e->ev.to = c->state;
     if (data) {
@@ -200,8 +211,10 @@ static void imapc_text(struct imap_client *c, struct imapc_build *b, const char 
     }
     if (b->b.len) imap_buf_add(&b->b, " ", 1);
     size_t before = b->b.len;
-    if (astring) imap_buf_astring(&b->b, s, strlen(s), c->literal_plus);
-    else imap_buf_string(&b->b, s, strlen(s), c->literal_plus);
+    if (astring)
+        imap_buf_astring(&b->b, s, strlen(s), c->literal_plus);
+    else
+        imap_buf_string(&b->b, s, strlen(s), c->literal_plus);
     if (b->b.p[before] == '{' && !c->literal_plus) {
         if (b->nsplit == IMAPC_SPLITS) {
             b->bad = true;
@@ -234,8 +247,8 @@ static bool imapc_atomish(const char *s)
 {
     if (!s || !*s) return false;
     for (const char *p = s; *p; p++)
-        if (!imap_is_atom_char((unsigned char)*p) && *p != '\\' && *p != '[' && *p != ']' && *p != '*' &&
-            *p != ' ' && *p != '(' && *p != ')')
+        if (!imap_is_atom_char((unsigned char)*p) && *p != '\\' && *p != '[' && *p != ']' &&
+            *p != '*' && *p != ' ' && *p != '(' && *p != ')')
             return false;
     return true;
 }
@@ -325,7 +338,8 @@ int imap_client_store(struct imap_client *c, const char *set, const char *op, co
     struct imapc_build b = {0};
     struct imap_seqset ss;
     if (!set || !imap_seqset_parse(set, strlen(set), &ss)) return -1;
-    if (!op || !(strcmp(op, "+FLAGS") == 0 || strcmp(op, "-FLAGS") == 0 || strcmp(op, "FLAGS") == 0))
+    if (!op ||
+        !(strcmp(op, "+FLAGS") == 0 || strcmp(op, "-FLAGS") == 0 || strcmp(op, "FLAGS") == 0))
         return -1;
     if (!imapc_atomish(flags) || strchr(flags, '(') || strchr(flags, ')')) return -1;
     imapc_word(&b, c->uid ? "UID STORE" : "STORE");
@@ -392,7 +406,10 @@ int imap_client_idle_start(struct imap_client *c)
     return imapc_queue(c, "IDLE", &b);
 }
 
-bool imap_client_idling(const struct imap_client *c) { return c->idling; }
+bool imap_client_idling(const struct imap_client *c)
+{
+    return c->idling;
+}
 
 bool imap_client_idle_done(struct imap_client *c)
 {
@@ -491,7 +508,8 @@ static bool imapc_is(const char *w, size_t n, const char *lit)
 static void imapc_caps(struct imap_client *c, const char *p, size_t n)
 {
     for (size_t i = 0; i + 8 <= n; i++)
-        if (ascii_ncasecmp(p + i, "LITERAL+", 8) == 0 && (i == 0 || p[i - 1] == ' ')) c->literal_plus = true;
+        if (ascii_ncasecmp(p + i, "LITERAL+", 8) == 0 && (i == 0 || p[i - 1] == ' '))
+            c->literal_plus = true;
 }
 
 static void imapc_fetch(struct imap_client *c, struct imap_cur *k, uint32_t num)
@@ -502,9 +520,12 @@ static void imapc_fetch(struct imap_client *c, struct imap_cur *k, uint32_t num)
         int br = 0;
         while (k->pos < k->len) {
             char ch = k->p[k->pos];
-            if (ch == '[') br++;
-            else if (ch == ']') br--;
-            else if ((ch == ' ' || ch == ')') && br == 0) break;
+            if (ch == '[')
+                br++;
+            else if (ch == ']')
+                br--;
+            else if ((ch == ' ' || ch == ')') && br == 0)
+                break;
             k->pos++;
         }
         size_t nl = k->pos - st;
@@ -549,10 +570,14 @@ static void imapc_untagged(struct imap_client *c, char *p, size_t n)
             imapc_error(c, "malformed numbered response");
             return;
         }
-        if (imapc_is(w, wl, "EXISTS")) imapc_push(c, IMAPC_EV_EXISTS, NULL, 0)->number = num;
-        else if (imapc_is(w, wl, "EXPUNGE")) imapc_push(c, IMAPC_EV_EXPUNGE, NULL, 0)->number = num;
-        else if (imapc_is(w, wl, "FETCH") && imap_cur_sp(&k)) imapc_fetch(c, &k, num);
-        else imapc_push(c, IMAPC_EV_UNTAGGED, p, n);
+        if (imapc_is(w, wl, "EXISTS"))
+            imapc_push(c, IMAPC_EV_EXISTS, NULL, 0)->number = num;
+        else if (imapc_is(w, wl, "EXPUNGE"))
+            imapc_push(c, IMAPC_EV_EXPUNGE, NULL, 0)->number = num;
+        else if (imapc_is(w, wl, "FETCH") && imap_cur_sp(&k))
+            imapc_fetch(c, &k, num);
+        else
+            imapc_push(c, IMAPC_EV_UNTAGGED, p, n);
         return;
     }
     if (!imap_cur_atom(&k, &w, &wl)) {
@@ -560,10 +585,14 @@ static void imapc_untagged(struct imap_client *c, char *p, size_t n)
         return;
     }
     if (c->state == IMAPC_S_GREETING) {
-        if (imapc_is(w, wl, "OK")) imapc_enter_state(c, IMAPC_S_NOT_AUTH);
-        else if (imapc_is(w, wl, "PREAUTH")) imapc_enter_state(c, IMAPC_S_AUTH);
-        else if (imapc_is(w, wl, "BYE")) imapc_enter_state(c, IMAPC_S_CLOSED);
-        else imapc_error(c, "unexpected greeting");
+        if (imapc_is(w, wl, "OK"))
+            imapc_enter_state(c, IMAPC_S_NOT_AUTH);
+        else if (imapc_is(w, wl, "PREAUTH"))
+            imapc_enter_state(c, IMAPC_S_AUTH);
+        else if (imapc_is(w, wl, "BYE"))
+            imapc_enter_state(c, IMAPC_S_CLOSED);
+        else
+            imapc_error(c, "unexpected greeting");
         imapc_caps(c, p, n);
         imapc_push(c, IMAPC_EV_UNTAGGED, p, n);
         imapc_send_next(c);
@@ -577,8 +606,8 @@ static void imapc_untagged(struct imap_client *c, char *p, size_t n)
         size_t nl;
         if (!imap_cur_skip_value(&k) || !imap_cur_sp(&k)) goto badlist;
         size_t ae = k.pos - 1;
-        if (!imap_cur_nstring(&k, &w, &wl) || !imap_cur_sp(&k) || !imap_cur_astring(&k, &name, &nl) ||
-            !imap_cur_eol(&k))
+        if (!imap_cur_nstring(&k, &w, &wl) || !imap_cur_sp(&k) ||
+            !imap_cur_astring(&k, &name, &nl) || !imap_cur_eol(&k))
             goto badlist;
         /* IC1: the name is data to show, never a path */
         struct imap_client_event *e = imapc_push(c, IMAPC_EV_LIST, name, nl);
@@ -634,7 +663,8 @@ static void imapc_response(struct imap_client *c, char *p, size_t n)
     const char *w;
     size_t wl;
     imap_cur_init(&k, p + tl + 1, n - tl - 1);
-    if (!imap_cur_atom(&k, &w, &wl) || !(imapc_is(w, wl, "OK") || imapc_is(w, wl, "NO") || imapc_is(w, wl, "BAD"))) {
+    if (!imap_cur_atom(&k, &w, &wl) ||
+        !(imapc_is(w, wl, "OK") || imapc_is(w, wl, "NO") || imapc_is(w, wl, "BAD"))) {
         imapc_error(c, "malformed tagged response");
         return;
     }

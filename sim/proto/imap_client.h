@@ -16,20 +16,20 @@
 #include <stdint.h>
 
 enum imap_client_state {
-    IMAPC_S_GREETING,   /* waiting for the server's greeting */
+    IMAPC_S_GREETING, /* waiting for the server's greeting */
     IMAPC_S_NOT_AUTH,
     IMAPC_S_AUTH,
     IMAPC_S_SELECTED,
-    IMAPC_S_LOGOUT,     /* LOGOUT sent or BYE received */
-    IMAPC_S_CLOSED,     /* protocol error or the server said goodbye */
+    IMAPC_S_LOGOUT, /* LOGOUT sent or BYE received */
+    IMAPC_S_CLOSED, /* protocol error or the server said goodbye */
     IMAPC_S_COUNT
 };
 /* "greeting", "not authenticated", ... Can't fail. */
 const char *imap_client_state_name(enum imap_client_state st);
 
 struct imap_client_cfg {
-    size_t max_line;     /* longest response line; 0 = 64 KiB */
-    size_t max_literal;  /* largest literal accepted; 0 = 16 MiB */
+    size_t max_line;        /* longest response line; 0 = 64 KiB */
+    size_t max_literal;     /* largest literal accepted; 0 = 16 MiB */
     const char *tag_prefix; /* tags are prefix + number: NULL = "A" */
     unsigned tag_digits;    /* the number's width, zero-padded: 0 = 3 ("A001") */
 };
@@ -50,12 +50,12 @@ struct imap_client_event {
     enum imap_client_event_kind kind;
     enum imap_client_state from, to;
     char tag[8];
-    char action[16];       /* "LOGIN", "FETCH", ... */
+    char action[16]; /* "LOGIN", "FETCH", ... */
     char result[4];
     char name[256];
-    char text[256];        /* truncated copy; data has the full bytes */
+    char text[256]; /* truncated copy; data has the full bytes */
     uint32_t number;
-    const char *data;      /* borrowed until the next imap_client_event() */
+    const char *data; /* borrowed until the next imap_client_event() */
     size_t data_len;
 };
 

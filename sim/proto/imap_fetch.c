@@ -18,7 +18,8 @@ static bool imap_parse_section(struct imap_cur *c, struct imap_fetch_item *it);
 static bool imap_parse_fetch_att(struct imap_cur *c, struct imap_fetch_job *j);
 static void imap_fetch_one(struct imap_server *s, struct mbox_folder *f, size_t vi);
 static void imap_envelope(struct imap_buf *b, const char *hdr, size_t len);
-static void imap_bodystructure(struct imap_buf *b, const struct mime_tree *t, int pi, bool ext, int depth);
+static void imap_bodystructure(struct imap_buf *b, const struct mime_tree *t, int pi, bool ext,
+                               int depth);
 
 static bool imap_word_is(const char *w, size_t n, const char *lit)
 {
@@ -50,7 +51,10 @@ static size_t imap_view_lower(const struct imap_server *s, uint32_t u)
     size_t lo = 0, hi = s->vn;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (s->view[mid].uid < u) lo = mid + 1; else hi = mid;
+        if (s->view[mid].uid < u)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -87,7 +91,8 @@ static bool imap_parse_section(struct imap_cur *c, struct imap_fetch_item *it)
     while (c->pos < c->len && c->p[c->pos] >= '0' && c->p[c->pos] <= '9') {
         uint32_t v;
         if (!imap_cur_nz_number(c, &v)) return false;
-        if (!(imap_cur_peek(c, '.') && c->pos + 1 < c->len && c->p[c->pos + 1] >= '0' && c->p[c->pos + 1] <= '9'))
+        if (!(imap_cur_peek(c, '.') && c->pos + 1 < c->len && c->p[c->pos + 1] >= '0' &&
+              c->p[c->pos + 1] <= '9'))
             break;
         c->pos++;
     }
@@ -103,21 +108,29 @@ static bool imap_parse_section(struct imap_cur *c, struct imap_fetch_item *it)
     }
     const char *w = c->p + c->pos;
     size_t wl = 0;
-    while (c->pos < c->len && ((c->p[c->pos] | 32) >= 'a' && (c->p[c->pos] | 32) <= 'z' ? 1 : c->p[c->pos] == '.')) {
+    while (c->pos < c->len &&
+           ((c->p[c->pos] | 32) >= 'a' && (c->p[c->pos] | 32) <= 'z' ? 1 : c->p[c->pos] == '.')) {
         c->pos++;
         wl++;
     }
-    if (imap_word_is(w, wl, "HEADER")) it->sec = IMAP_SEC_HEADER;
-    else if (imap_word_is(w, wl, "TEXT")) it->sec = IMAP_SEC_TEXT;
-    else if (imap_word_is(w, wl, "MIME") && it->path_len) it->sec = IMAP_SEC_MIME;
-    else if (imap_word_is(w, wl, "HEADER.FIELDS")) it->sec = IMAP_SEC_FIELDS;
-    else if (imap_word_is(w, wl, "HEADER.FIELDS.NOT")) it->sec = IMAP_SEC_FIELDS_NOT;
-    else return imap_cur_fail(c, "Invalid section");
+    if (imap_word_is(w, wl, "HEADER"))
+        it->sec = IMAP_SEC_HEADER;
+    else if (imap_word_is(w, wl, "TEXT"))
+        it->sec = IMAP_SEC_TEXT;
+    else if (imap_word_is(w, wl, "MIME") && it->path_len)
+        it->sec = IMAP_SEC_MIME;
+    else if (imap_word_is(w, wl, "HEADER.FIELDS"))
+        it->sec = IMAP_SEC_FIELDS;
+    else if (imap_word_is(w, wl, "HEADER.FIELDS.NOT"))
+        it->sec = IMAP_SEC_FIELDS_NOT;
+    else
+        return imap_cur_fail(c, "Invalid section");
     if (it->sec == IMAP_SEC_FIELDS || it->sec == IMAP_SEC_FIELDS_NOT) {
         if (!imap_cur_sp(c) || !imap_cur_open(c)) return false;
         for (;;) {
             if (it->nfields == IMAP_FIELDS_MAX) return imap_cur_fail(c, "Too many header fields");
-            if (!imap_cur_astring(c, &it->fields[it->nfields], &it->field_len[it->nfields])) return false;
+            if (!imap_cur_astring(c, &it->fields[it->nfields], &it->field_len[it->nfields]))
+                return false;
             it->nfields++;
             if (!imap_cur_accept(c, ' ')) break;
         }
@@ -127,7 +140,8 @@ static bool imap_parse_section(struct imap_cur *c, struct imap_fetch_item *it)
 partial:
     if (imap_cur_accept(c, '<')) {
         it->partial = true;
-        if (!imap_cur_number64(c, &it->p_off) || !imap_cur_accept(c, '.') || !imap_cur_number64(c, &it->p_len))
+        if (!imap_cur_number64(c, &it->p_off) || !imap_cur_accept(c, '.') ||
+            !imap_cur_number64(c, &it->p_len))
             return imap_cur_fail(c, "Invalid partial range");
         if (it->p_len == 0) return imap_cur_fail(c, "Invalid partial range");
         if (!imap_cur_accept(c, '>')) return imap_cur_fail(c, "Expected >");
@@ -148,10 +162,19 @@ static bool imap_parse_fetch_att(struct imap_cur *c, struct imap_fetch_job *j)
     const char *w;
     size_t wl;
     if (!imap_cur_word(c, &w, &wl)) return false;
-    static const struct { const char *name; enum imap_fi_kind k; } simple[] = {
-        {"FLAGS", IMAP_FI_FLAGS}, {"INTERNALDATE", IMAP_FI_INTERNALDATE}, {"RFC822.SIZE", IMAP_FI_SIZE},
-        {"UID", IMAP_FI_UID}, {"ENVELOPE", IMAP_FI_ENVELOPE}, {"BODYSTRUCTURE", IMAP_FI_BODYSTRUCTURE},
-        {"RFC822", IMAP_FI_RFC822}, {"RFC822.HEADER", IMAP_FI_RFC822_HEADER}, {"RFC822.TEXT", IMAP_FI_RFC822_TEXT},
+    static const struct {
+        const char *name;
+        enum imap_fi_kind k;
+    } simple[] = {
+        {"FLAGS", IMAP_FI_FLAGS},
+        {"INTERNALDATE", IMAP_FI_INTERNALDATE},
+        {"RFC822.SIZE", IMAP_FI_SIZE},
+        {"UID", IMAP_FI_UID},
+        {"ENVELOPE", IMAP_FI_ENVELOPE},
+        {"BODYSTRUCTURE", IMAP_FI_BODYSTRUCTURE},
+        {"RFC822", IMAP_FI_RFC822},
+        {"RFC822.HEADER", IMAP_FI_RFC822_HEADER},
+        {"RFC822.TEXT", IMAP_FI_RFC822_TEXT},
     };
     for (size_t i = 0; i < MS_ARRAY_LEN(simple); i++)
         if (imap_word_is(w, wl, simple[i].name)) return imap_add_item(c, j, simple[i].k);
@@ -188,8 +211,9 @@ void imap_cmd_fetch(struct imap_server *s, struct imap_cur *c, const char *tag, 
                 if (!ok || !imap_cur_accept(c, ' ')) break;
             }
             ok = ok && imap_cur_close(c);
-        } else if (imap_cur_word(c, &w, &wl) && (imap_word_is(w, wl, "ALL") || imap_word_is(w, wl, "FAST") ||
-                                                  imap_word_is(w, wl, "FULL"))) {
+        } else if (imap_cur_word(c, &w, &wl) &&
+                   (imap_word_is(w, wl, "ALL") || imap_word_is(w, wl, "FAST") ||
+                    imap_word_is(w, wl, "FULL"))) {
             /* macros (RFC 3501 §6.4.5) */
             ok = imap_add_item(c, j, IMAP_FI_FLAGS) && imap_add_item(c, j, IMAP_FI_INTERNALDATE) &&
                  imap_add_item(c, j, IMAP_FI_SIZE);
@@ -244,8 +268,10 @@ void imap_fetch_continue(struct imap_server *s)
         bool started = (j->next >> 32) != 0;
         if (!imap_iter(s, j->ranges, j->nranges, j->uid, &j->ri, &vi, &started)) {
             s->wait = IMAP_W_NONE;
-            if (j->any_gone) imap_srv_tagged(s, j->tag, IMAP_NO, "Some messages were expunged");
-            else imap_srv_tagged(s, j->tag, IMAP_OK, "%s completed", s->cur_cmd);
+            if (j->any_gone)
+                imap_srv_tagged(s, j->tag, IMAP_NO, "Some messages were expunged");
+            else
+                imap_srv_tagged(s, j->tag, IMAP_OK, "%s completed", s->cur_cmd);
             s->cmd.len = 0;
             s->cmd_lit_total = 0;
             return;
@@ -255,7 +281,8 @@ void imap_fetch_continue(struct imap_server *s)
     }
 }
 
-static void imap_put_data(struct imap_buf *b, const char *p, size_t n, const struct imap_fetch_item *it)
+static void imap_put_data(struct imap_buf *b, const char *p, size_t n,
+                          const struct imap_fetch_item *it)
 {
     if (it->partial) { /* RFC 3501 §6.4.5 <origin.octets>; offsets range-checked */
         uint64_t off = it->p_off > n ? n : it->p_off;
@@ -275,8 +302,9 @@ static bool imap_field_listed(const struct imap_fetch_item *it, const char *name
 }
 
 /* The section's bytes; returns false for a section that does not exist. */
-static bool imap_section_data(const struct imap_fetch_item *it, const struct mime_tree *t, const char *raw,
-                              size_t len, struct imap_buf *tmp, const char **p, size_t *n)
+static bool imap_section_data(const struct imap_fetch_item *it, const struct mime_tree *t,
+                              const char *raw, size_t len, struct imap_buf *tmp, const char **p,
+                              size_t *n)
 {
     size_t hs, hl, bs, bl;
     if (it->path_len) {
@@ -317,8 +345,14 @@ static bool imap_section_data(const struct imap_fetch_item *it, const struct mim
         }
     }
     switch (it->sec) {
-    case IMAP_SEC_HEADER: *p = raw + hs; *n = hl; return true;
-    case IMAP_SEC_TEXT: *p = raw + bs; *n = bl; return true;
+    case IMAP_SEC_HEADER:
+        *p = raw + hs;
+        *n = hl;
+        return true;
+    case IMAP_SEC_TEXT:
+        *p = raw + bs;
+        *n = bl;
+        return true;
     case IMAP_SEC_FIELDS:
     case IMAP_SEC_FIELDS_NOT: {
         struct msg_field_iter fi;
@@ -327,20 +361,23 @@ static bool imap_section_data(const struct imap_fetch_item *it, const struct mim
         tmp->len = 0;
         while (msg_fields_next(&fi, &fld)) {
             bool listed = imap_field_listed(it, raw + hs + fld.off, fld.name_len);
-            if (listed == (it->sec == IMAP_SEC_FIELDS)) imap_buf_add(tmp, raw + hs + fld.off, fld.raw_len);
+            if (listed == (it->sec == IMAP_SEC_FIELDS))
+                imap_buf_add(tmp, raw + hs + fld.off, fld.raw_len);
         }
         imap_buf_add(tmp, "\r\n", 2); /* the blank line is part of the result */
         *p = tmp->p;
         *n = tmp->len;
         return true;
     }
-    default: return false;
+    default:
+        return false;
     }
 }
 
 static void imap_section_name(struct imap_buf *b, const struct imap_fetch_item *it)
 {
-    static const char *const names[] = {"", "HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT", "TEXT", "MIME"};
+    static const char *const names[] = {"",     "HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT",
+                                        "TEXT", "MIME"};
     imap_buf_adds(b, "BODY[");
     imap_buf_add(b, it->path, it->path_len);
     if (it->sec != IMAP_SEC_ALL) {
@@ -374,7 +411,8 @@ static void imap_fetch_one(struct imap_server *s, struct mbox_folder *f, size_t 
         enum imap_fi_kind k = j->items[i].kind;
         need_tree |= k == IMAP_FI_ENVELOPE || k == IMAP_FI_BODYSTRUCTURE || k == IMAP_FI_BODY ||
                      (k == IMAP_FI_SECTION && j->items[i].path_len);
-        set_seen |= (k == IMAP_FI_SECTION && !j->items[i].peek) || k == IMAP_FI_RFC822 || k == IMAP_FI_RFC822_TEXT;
+        set_seen |= (k == IMAP_FI_SECTION && !j->items[i].peek) || k == IMAP_FI_RFC822 ||
+                    k == IMAP_FI_RFC822_TEXT;
         has_flags |= k == IMAP_FI_FLAGS;
     }
     bool flags_changed = false;
@@ -403,8 +441,12 @@ static void imap_fetch_one(struct imap_server *s, struct mbox_folder *f, size_t 
             imap_buf_adds(b, "INTERNALDATE ");
             imap_srv_date(b, m->internal_date, s->cfg.epoch_unix);
             break;
-        case IMAP_FI_SIZE: imap_buf_printf(b, "RFC822.SIZE %zu", m->len); break;
-        case IMAP_FI_UID: imap_buf_printf(b, "UID %u", (unsigned)m->uid); break;
+        case IMAP_FI_SIZE:
+            imap_buf_printf(b, "RFC822.SIZE %zu", m->len);
+            break;
+        case IMAP_FI_UID:
+            imap_buf_printf(b, "UID %u", (unsigned)m->uid);
+            break;
         case IMAP_FI_ENVELOPE:
             imap_buf_adds(b, "ENVELOPE ");
             imap_envelope(b, m->raw, t.n_parts ? t.parts[0].hdr_len : m->len);
@@ -437,8 +479,10 @@ static void imap_fetch_one(struct imap_server *s, struct mbox_folder *f, size_t 
             size_t n;
             imap_section_name(b, it);
             imap_buf_add(b, " ", 1);
-            if (imap_section_data(it, &t, m->raw, m->len, &tmp, &p, &n)) imap_put_data(b, p, n, it);
-            else imap_buf_adds(b, "NIL");
+            if (imap_section_data(it, &t, m->raw, m->len, &tmp, &p, &n))
+                imap_put_data(b, p, n, it);
+            else
+                imap_buf_adds(b, "NIL");
             break;
         }
         }
@@ -565,7 +609,10 @@ static void imap_params(struct imap_buf *b, const struct mime_param *p, size_t n
     imap_buf_add(b, ")", 1);
 }
 
-static void imap_nstr(struct imap_buf *b, const struct mime_str *s) { imap_buf_string(b, s->p, s->len, false); }
+static void imap_nstr(struct imap_buf *b, const struct mime_str *s)
+{
+    imap_buf_string(b, s->p, s->len, false);
+}
 
 static void imap_ext_tail(struct imap_buf *b, const struct mime_part *p)
 {
@@ -586,7 +633,8 @@ static void imap_ext_tail(struct imap_buf *b, const struct mime_part *p)
 }
 
 /* Recursion is bounded by MIME_MAX_DEPTH, which mime_parse enforces (I18). */
-static void imap_bodystructure(struct imap_buf *b, const struct mime_tree *t, int pi, bool ext, int depth)
+static void imap_bodystructure(struct imap_buf *b, const struct mime_tree *t, int pi, bool ext,
+                               int depth)
 {
     if (!t->n_parts || pi < 0 || (size_t)pi >= t->n_parts || depth > MIME_MAX_DEPTH + 1) {
         imap_buf_adds(b, "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 0 0)");
@@ -652,11 +700,15 @@ void imap_cmd_store(struct imap_server *s, struct imap_cur *c, const char *tag, 
     struct mbox_folder *f = imap_srv_sel(s);
     bool ok = f && imap_cur_seqset(c, set) && imap_cur_sp(c);
     if (ok) {
-        if (imap_cur_accept(c, '+')) mode = 1;
-        else if (imap_cur_accept(c, '-')) mode = -1;
+        if (imap_cur_accept(c, '+'))
+            mode = 1;
+        else if (imap_cur_accept(c, '-'))
+            mode = -1;
         ok = imap_cur_word(c, &w, &wl);
-        if (ok && imap_word_is(w, wl, "FLAGS.SILENT")) silent = true;
-        else if (ok && !imap_word_is(w, wl, "FLAGS")) ok = imap_cur_fail(c, "Expected FLAGS, +FLAGS or -FLAGS");
+        if (ok && imap_word_is(w, wl, "FLAGS.SILENT"))
+            silent = true;
+        else if (ok && !imap_word_is(w, wl, "FLAGS"))
+            ok = imap_cur_fail(c, "Expected FLAGS, +FLAGS or -FLAGS");
         ok = ok && imap_cur_sp(c) && imap_parse_flags(c, f, &flags, false, &ferr);
         if (ok && !imap_cur_eol(c)) ok = imap_cur_fail(c, "Unexpected extra arguments");
     }
@@ -699,15 +751,39 @@ void imap_cmd_store(struct imap_server *s, struct imap_cur *c, const char *tag, 
     }
     free(r);
     /* our own changes are reported; other sessions' ones come with sync */
-    imap_srv_tagged(s, tag, IMAP_OK, "%s completed", mode == 1 ? "+FLAGS" : mode == -1 ? "-FLAGS" : "FLAGS");
+    imap_srv_tagged(s, tag, IMAP_OK, "%s completed",
+                    mode == 1    ? "+FLAGS"
+                    : mode == -1 ? "-FLAGS"
+                                 : "FLAGS");
 }
 
 /* ---- SEARCH ------------------------------------------------------------------------------- */
 
 enum imap_sk {
-    SK_ALL, SK_FLAG, SK_UNFLAG, SK_NEW, SK_OLD, SK_RECENT, SK_KEYWORD, SK_UNKEYWORD, SK_HEADER,
-    SK_BODY, SK_TEXT, SK_SINCE, SK_BEFORE, SK_ON, SK_SENTSINCE, SK_SENTBEFORE, SK_SENTON, SK_LARGER, SK_SMALLER, SK_UID, SK_SEQ, SK_NOT,
-    SK_OR, SK_AND,
+    SK_ALL,
+    SK_FLAG,
+    SK_UNFLAG,
+    SK_NEW,
+    SK_OLD,
+    SK_RECENT,
+    SK_KEYWORD,
+    SK_UNKEYWORD,
+    SK_HEADER,
+    SK_BODY,
+    SK_TEXT,
+    SK_SINCE,
+    SK_BEFORE,
+    SK_ON,
+    SK_SENTSINCE,
+    SK_SENTBEFORE,
+    SK_SENTON,
+    SK_LARGER,
+    SK_SMALLER,
+    SK_UID,
+    SK_SEQ,
+    SK_NOT,
+    SK_OR,
+    SK_AND,
 };
 
 struct imap_snode {
@@ -718,8 +794,8 @@ struct imap_snode {
     int64_t days;
     uint32_t num;
     struct imap_seqset *set;
-    int a, b;    /* children (NOT: a; OR: a, b; AND: a = first) */
-    int next;    /* sibling in an AND list */
+    int a, b; /* children (NOT: a; OR: a, b; AND: a = first) */
+    int next; /* sibling in an AND list */
 };
 
 struct imap_search {
@@ -752,7 +828,10 @@ static int imap_search_list(struct imap_search *q, struct imap_cur *c, int depth
     for (;;) {
         int k = imap_search_key(q, c, depth + 1);
         if (k < 0) return -1;
-        if (last < 0) q->n[and].a = k; else q->n[last].next = k;
+        if (last < 0)
+            q->n[and].a = k;
+        else
+            q->n[last].next = k;
         last = k;
         if (paren && imap_cur_peek(c, ')')) break;
         if (!paren && imap_cur_eol(c)) break;
@@ -783,13 +862,25 @@ static int imap_search_key(struct imap_search *q, struct imap_cur *c, int depth)
     const char *w;
     size_t wl;
     if (!imap_cur_atom(c, &w, &wl)) return -1;
-    static const struct { const char *name; enum imap_sk k; uint64_t bit; } flagkeys[] = {
-        {"ANSWERED", SK_FLAG, MBOX_F_ANSWERED}, {"DELETED", SK_FLAG, MBOX_F_DELETED},
-        {"DRAFT", SK_FLAG, MBOX_F_DRAFT},       {"FLAGGED", SK_FLAG, MBOX_F_FLAGGED},
-        {"SEEN", SK_FLAG, MBOX_F_SEEN},         {"UNANSWERED", SK_UNFLAG, MBOX_F_ANSWERED},
-        {"UNDELETED", SK_UNFLAG, MBOX_F_DELETED}, {"UNDRAFT", SK_UNFLAG, MBOX_F_DRAFT},
-        {"UNFLAGGED", SK_UNFLAG, MBOX_F_FLAGGED}, {"UNSEEN", SK_UNFLAG, MBOX_F_SEEN},
-        {"ALL", SK_ALL, 0}, {"NEW", SK_NEW, 0}, {"OLD", SK_OLD, 0}, {"RECENT", SK_RECENT, 0},
+    static const struct {
+        const char *name;
+        enum imap_sk k;
+        uint64_t bit;
+    } flagkeys[] = {
+        {"ANSWERED", SK_FLAG, MBOX_F_ANSWERED},
+        {"DELETED", SK_FLAG, MBOX_F_DELETED},
+        {"DRAFT", SK_FLAG, MBOX_F_DRAFT},
+        {"FLAGGED", SK_FLAG, MBOX_F_FLAGGED},
+        {"SEEN", SK_FLAG, MBOX_F_SEEN},
+        {"UNANSWERED", SK_UNFLAG, MBOX_F_ANSWERED},
+        {"UNDELETED", SK_UNFLAG, MBOX_F_DELETED},
+        {"UNDRAFT", SK_UNFLAG, MBOX_F_DRAFT},
+        {"UNFLAGGED", SK_UNFLAG, MBOX_F_FLAGGED},
+        {"UNSEEN", SK_UNFLAG, MBOX_F_SEEN},
+        {"ALL", SK_ALL, 0},
+        {"NEW", SK_NEW, 0},
+        {"OLD", SK_OLD, 0},
+        {"RECENT", SK_RECENT, 0},
     };
     for (size_t i = 0; i < MS_ARRAY_LEN(flagkeys); i++) {
         if (!imap_word_is(w, wl, flagkeys[i].name)) continue;
@@ -801,7 +892,8 @@ static int imap_search_key(struct imap_search *q, struct imap_cur *c, int depth)
     for (size_t i = 0; i < MS_ARRAY_LEN(hdrkeys); i++) {
         if (!imap_word_is(w, wl, hdrkeys[i])) continue;
         int n = imap_snode_new(q, c, SK_HEADER);
-        if (n < 0 || !imap_cur_sp(c) || !imap_cur_astring(c, &q->n[n].str, &q->n[n].str_len)) return -1;
+        if (n < 0 || !imap_cur_sp(c) || !imap_cur_astring(c, &q->n[n].str, &q->n[n].str_len))
+            return -1;
         q->n[n].field = hdrkeys[i];
         q->n[n].field_len = strlen(hdrkeys[i]);
         return n;
@@ -823,15 +915,19 @@ static int imap_search_key(struct imap_search *q, struct imap_cur *c, int depth)
     if (imap_word_is(w, wl, "KEYWORD") || imap_word_is(w, wl, "UNKEYWORD")) {
         const char *kw;
         size_t kl;
-        if ((n = imap_snode_new(q, c, imap_word_is(w, wl, "KEYWORD") ? SK_KEYWORD : SK_UNKEYWORD)) < 0 ||
+        if ((n = imap_snode_new(q, c, imap_word_is(w, wl, "KEYWORD") ? SK_KEYWORD : SK_UNKEYWORD)) <
+                0 ||
             !imap_cur_sp(c) || !imap_cur_atom(c, &kw, &kl))
             return -1;
         int idx = mbox_keyword_find(q->f, kw, kl);
         q->n[n].bit = idx < 0 ? 0 : MBOX_KW_BIT(idx);
         return n;
     }
-    static const struct { const char *name; enum imap_sk k; } datekeys[] = {
-        {"SINCE", SK_SINCE}, {"BEFORE", SK_BEFORE}, {"ON", SK_ON},
+    static const struct {
+        const char *name;
+        enum imap_sk k;
+    } datekeys[] = {
+        {"SINCE", SK_SINCE},         {"BEFORE", SK_BEFORE},         {"ON", SK_ON},
         {"SENTSINCE", SK_SENTSINCE}, {"SENTBEFORE", SK_SENTBEFORE}, {"SENTON", SK_SENTON},
     };
     enum imap_sk dk = SK_ALL;
@@ -841,7 +937,8 @@ static int imap_search_key(struct imap_search *q, struct imap_cur *c, int depth)
         const char *d;
         size_t dl;
         enum imap_sk k = dk;
-        if ((n = imap_snode_new(q, c, k)) < 0 || !imap_cur_sp(c) || !imap_cur_astring(c, &d, &dl)) return -1;
+        if ((n = imap_snode_new(q, c, k)) < 0 || !imap_cur_sp(c) || !imap_cur_astring(c, &d, &dl))
+            return -1;
         if (!imap_srv_parse_date(d, dl, &q->n[n].days)) {
             imap_cur_fail(c, "Invalid date");
             return -1;
@@ -849,7 +946,8 @@ static int imap_search_key(struct imap_search *q, struct imap_cur *c, int depth)
         return n;
     }
     if (imap_word_is(w, wl, "LARGER") || imap_word_is(w, wl, "SMALLER")) {
-        if ((n = imap_snode_new(q, c, imap_word_is(w, wl, "LARGER") ? SK_LARGER : SK_SMALLER)) < 0 ||
+        if ((n = imap_snode_new(q, c, imap_word_is(w, wl, "LARGER") ? SK_LARGER : SK_SMALLER)) <
+                0 ||
             !imap_cur_sp(c) || !imap_cur_number(c, &q->n[n].num))
             return -1;
         return n;
@@ -899,24 +997,34 @@ struct imap_smsg {
     struct msg_split sp;
 };
 
-static bool imap_search_eval(const struct imap_search *q, int ni, const struct imap_smsg *x, int depth)
+static bool imap_search_eval(const struct imap_search *q, int ni, const struct imap_smsg *x,
+                             int depth)
 {
     const struct imap_snode *n = &q->n[ni];
     const struct mbox_msg *m = x->m;
     int64_t day = (m->internal_date / SIM_US_PER_S + q->s->cfg.epoch_unix) / 86400;
     switch (n->k) {
-    case SK_ALL: return true;
-    case SK_FLAG: return (m->flags & n->bit) != 0;
-    case SK_UNFLAG: return (m->flags & n->bit) == 0;
-    case SK_NEW: return x->recent && !(m->flags & MBOX_F_SEEN);
-    case SK_OLD: return !x->recent;
-    case SK_RECENT: return x->recent;
-    case SK_KEYWORD: return n->bit && (m->flags & n->bit);
-    case SK_UNKEYWORD: return !n->bit || !(m->flags & n->bit);
+    case SK_ALL:
+        return true;
+    case SK_FLAG:
+        return (m->flags & n->bit) != 0;
+    case SK_UNFLAG:
+        return (m->flags & n->bit) == 0;
+    case SK_NEW:
+        return x->recent && !(m->flags & MBOX_F_SEEN);
+    case SK_OLD:
+        return !x->recent;
+    case SK_RECENT:
+        return x->recent;
+    case SK_KEYWORD:
+        return n->bit && (m->flags & n->bit);
+    case SK_UNKEYWORD:
+        return !n->bit || !(m->flags & n->bit);
     case SK_HEADER: {
         /* each field of that name is tried */
         struct msg_field fld;
-        for (size_t i = 0; msg_field_find(m->raw, x->sp.hdr_len, n->field, n->field_len, i, &fld); i++) {
+        for (size_t i = 0; msg_field_find(m->raw, x->sp.hdr_len, n->field, n->field_len, i, &fld);
+             i++) {
             char *v = ms_xmemdup(m->raw + fld.value_off, fld.value_len);
             size_t vl = msg_unfold(v, fld.value_len, v);
             bool hit = imap_contains(v, vl, n->str, n->str_len);
@@ -925,11 +1033,16 @@ static bool imap_search_eval(const struct imap_search *q, int ni, const struct i
         }
         return false;
     }
-    case SK_BODY: return imap_contains(m->raw + x->sp.body_off, x->sp.body_len, n->str, n->str_len);
-    case SK_TEXT: return imap_contains(m->raw, m->len, n->str, n->str_len);
-    case SK_SINCE: return day >= n->days;
-    case SK_BEFORE: return day < n->days;
-    case SK_ON: return day == n->days;
+    case SK_BODY:
+        return imap_contains(m->raw + x->sp.body_off, x->sp.body_len, n->str, n->str_len);
+    case SK_TEXT:
+        return imap_contains(m->raw, m->len, n->str, n->str_len);
+    case SK_SINCE:
+        return day >= n->days;
+    case SK_BEFORE:
+        return day < n->days;
+    case SK_ON:
+        return day == n->days;
     case SK_SENTSINCE:
     case SK_SENTBEFORE:
     case SK_SENTON: {
@@ -941,14 +1054,22 @@ static bool imap_search_eval(const struct imap_search *q, int ni, const struct i
         free(v);
         if (!okd) return false;
         int64_t sd = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-        return n->k == SK_SENTSINCE ? sd >= n->days : n->k == SK_SENTBEFORE ? sd < n->days : sd == n->days;
+        return n->k == SK_SENTSINCE    ? sd >= n->days
+               : n->k == SK_SENTBEFORE ? sd < n->days
+                                       : sd == n->days;
     }
-    case SK_LARGER: return m->len > n->num;
-    case SK_SMALLER: return m->len < n->num;
-    case SK_UID: return imap_seqset_contains(n->set, m->uid, x->star_uid);
-    case SK_SEQ: return imap_seqset_contains(n->set, (uint32_t)x->seq, x->vn);
-    case SK_NOT: return !imap_search_eval(q, n->a, x, depth + 1);
-    case SK_OR: return imap_search_eval(q, n->a, x, depth + 1) || imap_search_eval(q, n->b, x, depth + 1);
+    case SK_LARGER:
+        return m->len > n->num;
+    case SK_SMALLER:
+        return m->len < n->num;
+    case SK_UID:
+        return imap_seqset_contains(n->set, m->uid, x->star_uid);
+    case SK_SEQ:
+        return imap_seqset_contains(n->set, (uint32_t)x->seq, x->vn);
+    case SK_NOT:
+        return !imap_search_eval(q, n->a, x, depth + 1);
+    case SK_OR:
+        return imap_search_eval(q, n->a, x, depth + 1) || imap_search_eval(q, n->b, x, depth + 1);
     case SK_AND:
         for (int k = n->a; k >= 0; k = q->n[k].next)
             if (!imap_search_eval(q, k, x, depth + 1)) return false;
@@ -996,7 +1117,8 @@ void imap_cmd_search(struct imap_server *s, struct imap_cur *c, const char *tag,
         x.vn = (uint32_t)s->vn;
         x.star_uid = s->vn ? s->view[s->vn - 1].uid : 0;
         msg_split(x.m->raw, x.m->len, &x.sp);
-        if (imap_search_eval(q, root, &x, 0)) imap_buf_printf(&res, " %zu", uid ? (size_t)x.m->uid : i + 1);
+        if (imap_search_eval(q, root, &x, 0))
+            imap_buf_printf(&res, " %zu", uid ? (size_t)x.m->uid : i + 1);
     }
     imap_buf_add(&res, "", 1);
     imap_srv_untagged(s, "%s", res.p);
@@ -1105,8 +1227,10 @@ void imap_srv_uidset(struct imap_buf *b, const uint32_t *v, size_t n)
         size_t j = i;
         while (j + 1 < n && v[j + 1] == v[j] + 1) j++;
         if (i) imap_buf_add(b, ",", 1);
-        if (j == i) imap_buf_printf(b, "%u", (unsigned)v[i]);
-        else imap_buf_printf(b, "%u:%u", (unsigned)v[i], (unsigned)v[j]);
+        if (j == i)
+            imap_buf_printf(b, "%u", (unsigned)v[i]);
+        else
+            imap_buf_printf(b, "%u:%u", (unsigned)v[i], (unsigned)v[j]);
         i = j + 1;
     }
 }

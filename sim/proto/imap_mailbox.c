@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char *const imap_months[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 /* Days since 1970-01-01 to civil date (H. Hinnant's algorithm). */
 static void imap_civil(int64_t z, int *y, unsigned *m, unsigned *d)
@@ -72,7 +72,8 @@ bool imap_srv_parse_date(const char *s, size_t n, int64_t *days)
     if (!b || b - a != 4) return false;
     unsigned d, y, m = 0;
     if (!imap_parse_uint(s, (size_t)(a - s), &d) || a - s > 2) return false;
-    if (!imap_parse_uint(b + 1, n - (size_t)(b + 1 - s), &y) || n - (size_t)(b + 1 - s) != 4) return false;
+    if (!imap_parse_uint(b + 1, n - (size_t)(b + 1 - s), &y) || n - (size_t)(b + 1 - s) != 4)
+        return false;
     for (unsigned i = 0; i < 12; i++)
         if (ascii_ncasecmp(a + 1, imap_months[i], 3) == 0) m = i + 1;
     if (!m || d < 1 || d > 31) return false;
@@ -105,13 +106,20 @@ static bool imap_parse_date_time(const char *s, size_t n, int64_t *unix_s)
 static const char *imap_mbox_err(enum mbox_err e)
 {
     switch (e) {
-    case MBOX_ENOENT: return "[NONEXISTENT] No such mailbox";
-    case MBOX_EEXIST: return "[ALREADYEXISTS] Mailbox already exists";
-    case MBOX_EBADNAME: return "[CANNOT] Invalid mailbox name";
-    case MBOX_EINBOX: return "[CANNOT] INBOX cannot be deleted";
-    case MBOX_ECHILD: return "[CANNOT] Mailbox has inferior hierarchical names";
-    case MBOX_ETOOMANY: return "[LIMIT] Too many mailboxes";
-    default: return mbox_strerror(e);
+    case MBOX_ENOENT:
+        return "[NONEXISTENT] No such mailbox";
+    case MBOX_EEXIST:
+        return "[ALREADYEXISTS] Mailbox already exists";
+    case MBOX_EBADNAME:
+        return "[CANNOT] Invalid mailbox name";
+    case MBOX_EINBOX:
+        return "[CANNOT] INBOX cannot be deleted";
+    case MBOX_ECHILD:
+        return "[CANNOT] Mailbox has inferior hierarchical names";
+    case MBOX_ETOOMANY:
+        return "[LIMIT] Too many mailboxes";
+    default:
+        return mbox_strerror(e);
     }
 }
 
@@ -149,7 +157,8 @@ static void imap_select(struct imap_server *s, struct imap_cur *c, const char *t
     imap_srv_untagged(s, "%zu RECENT", s->recent_sent);
     for (size_t i = 0; i < s->vn; i++) {
         if (!(s->view[i].flags & MBOX_F_SEEN)) {
-            imap_srv_untagged(s, "OK [UNSEEN %zu] Message %zu is the first unseen message", i + 1, i + 1);
+            imap_srv_untagged(s, "OK [UNSEEN %zu] Message %zu is the first unseen message", i + 1,
+                              i + 1);
             break;
         }
     }
@@ -181,7 +190,8 @@ void imap_cmd_examine(struct imap_server *s, struct imap_cur *c, const char *tag
     imap_select(s, c, tag, true);
 }
 
-static bool imap_one_name(struct imap_server *s, struct imap_cur *c, const char *tag, const char **n, size_t *l)
+static bool imap_one_name(struct imap_server *s, struct imap_cur *c, const char *tag,
+                          const char **n, size_t *l)
 {
     if (!imap_cur_astring(c, n, l)) {
         imap_srv_args_end(s, c, tag);
@@ -196,8 +206,10 @@ void imap_cmd_create(struct imap_server *s, struct imap_cur *c, const char *tag)
     size_t l;
     if (!imap_one_name(s, c, tag, &n, &l)) return;
     enum mbox_err e = mbox_folder_create(s->user, n, l);
-    if (e) imap_srv_tagged(s, tag, IMAP_NO, "%s", imap_mbox_err(e));
-    else imap_srv_tagged(s, tag, IMAP_OK, "CREATE completed");
+    if (e)
+        imap_srv_tagged(s, tag, IMAP_NO, "%s", imap_mbox_err(e));
+    else
+        imap_srv_tagged(s, tag, IMAP_OK, "CREATE completed");
 }
 
 void imap_cmd_delete(struct imap_server *s, struct imap_cur *c, const char *tag)
@@ -206,8 +218,10 @@ void imap_cmd_delete(struct imap_server *s, struct imap_cur *c, const char *tag)
     size_t l;
     if (!imap_one_name(s, c, tag, &n, &l)) return;
     enum mbox_err e = mbox_folder_delete(s->user, n, l);
-    if (e) imap_srv_tagged(s, tag, IMAP_NO, "%s", imap_mbox_err(e));
-    else imap_srv_tagged(s, tag, IMAP_OK, "DELETE completed");
+    if (e)
+        imap_srv_tagged(s, tag, IMAP_NO, "%s", imap_mbox_err(e));
+    else
+        imap_srv_tagged(s, tag, IMAP_OK, "DELETE completed");
 }
 
 void imap_cmd_rename(struct imap_server *s, struct imap_cur *c, const char *tag)
@@ -220,8 +234,10 @@ void imap_cmd_rename(struct imap_server *s, struct imap_cur *c, const char *tag)
     }
     if (!imap_srv_args_end(s, c, tag)) return;
     enum mbox_err e = mbox_folder_rename(s->user, a, al, b, bl);
-    if (e) imap_srv_tagged(s, tag, IMAP_NO, "%s", imap_mbox_err(e));
-    else imap_srv_tagged(s, tag, IMAP_OK, "RENAME completed");
+    if (e)
+        imap_srv_tagged(s, tag, IMAP_NO, "%s", imap_mbox_err(e));
+    else
+        imap_srv_tagged(s, tag, IMAP_OK, "RENAME completed");
 }
 
 static void imap_sub(struct imap_server *s, struct imap_cur *c, const char *tag, bool on)
@@ -234,12 +250,20 @@ static void imap_sub(struct imap_server *s, struct imap_cur *c, const char *tag,
         return;
     }
     enum mbox_err e = mbox_subscribe(s->user, n, l, on);
-    if (e) imap_srv_tagged(s, tag, IMAP_NO, "%s", imap_mbox_err(e));
-    else imap_srv_tagged(s, tag, IMAP_OK, "%s completed", on ? "SUBSCRIBE" : "UNSUBSCRIBE");
+    if (e)
+        imap_srv_tagged(s, tag, IMAP_NO, "%s", imap_mbox_err(e));
+    else
+        imap_srv_tagged(s, tag, IMAP_OK, "%s completed", on ? "SUBSCRIBE" : "UNSUBSCRIBE");
 }
 
-void imap_cmd_subscribe(struct imap_server *s, struct imap_cur *c, const char *tag) { imap_sub(s, c, tag, true); }
-void imap_cmd_unsubscribe(struct imap_server *s, struct imap_cur *c, const char *tag) { imap_sub(s, c, tag, false); }
+void imap_cmd_subscribe(struct imap_server *s, struct imap_cur *c, const char *tag)
+{
+    imap_sub(s, c, tag, true);
+}
+void imap_cmd_unsubscribe(struct imap_server *s, struct imap_cur *c, const char *tag)
+{
+    imap_sub(s, c, tag, false);
+}
 
 /* Wildcard match: "*" matches anything, "%" anything but the delimiter
  * (RFC 3501 §6.3.8). A set of live pattern positions is advanced once per
@@ -257,8 +281,10 @@ static bool imap_list_match(const char *pat, size_t pl, const char *name)
         for (size_t i = 0; i < pl; i++) {
             if (!cur[i]) continue;
             char w = pat[i];
-            if (w == '*' || (w == '%' && *p != MBOX_DELIM)) nxt[i] = true;
-            else if (w == *p) nxt[i + 1] = true;
+            if (w == '*' || (w == '%' && *p != MBOX_DELIM))
+                nxt[i] = true;
+            else if (w == *p)
+                nxt[i + 1] = true;
         }
         /* epsilon moves over wildcards */
         for (size_t i = 0; i < pl; i++)
@@ -273,7 +299,8 @@ static void imap_list(struct imap_server *s, struct imap_cur *c, const char *tag
 {
     const char *ref, *pat;
     size_t rl, pl;
-    if (!imap_cur_astring(c, &ref, &rl) || !imap_cur_sp(c) || !imap_cur_list_mailbox(c, &pat, &pl)) {
+    if (!imap_cur_astring(c, &ref, &rl) || !imap_cur_sp(c) ||
+        !imap_cur_list_mailbox(c, &pat, &pl)) {
         imap_srv_args_end(s, c, tag);
         return;
     }
@@ -309,8 +336,11 @@ static void imap_list(struct imap_server *s, struct imap_cur *c, const char *tag
         if (!imap_list_match(full, fl, name)) continue;
         struct imap_buf b = {0};
         imap_buf_printf(&b, "%s (", verb);
-        if (!f) imap_buf_adds(&b, "\\Noselect");
-        else imap_buf_adds(&b, mbox_folder_has_children(s->user, f) ? "\\HasChildren" : "\\HasNoChildren");
+        if (!f)
+            imap_buf_adds(&b, "\\Noselect");
+        else
+            imap_buf_adds(&b, mbox_folder_has_children(s->user, f) ? "\\HasChildren"
+                                                                   : "\\HasNoChildren");
         imap_buf_adds(&b, ") \"/\" ");
         imap_buf_astring(&b, name, strlen(name), false);
         imap_buf_add(&b, "", 1);
@@ -320,8 +350,14 @@ static void imap_list(struct imap_server *s, struct imap_cur *c, const char *tag
     imap_srv_tagged(s, tag, IMAP_OK, "%s completed", verb);
 }
 
-void imap_cmd_list(struct imap_server *s, struct imap_cur *c, const char *tag) { imap_list(s, c, tag, false); }
-void imap_cmd_lsub(struct imap_server *s, struct imap_cur *c, const char *tag) { imap_list(s, c, tag, true); }
+void imap_cmd_list(struct imap_server *s, struct imap_cur *c, const char *tag)
+{
+    imap_list(s, c, tag, false);
+}
+void imap_cmd_lsub(struct imap_server *s, struct imap_cur *c, const char *tag)
+{
+    imap_list(s, c, tag, true);
+}
 
 void imap_cmd_status(struct imap_server *s, struct imap_cur *c, const char *tag)
 {
@@ -369,8 +405,11 @@ void imap_cmd_status(struct imap_server *s, struct imap_cur *c, const char *tag)
     imap_buf_astring(&b, mbox_folder_name(f), strlen(mbox_folder_name(f)), false);
     imap_buf_adds(&b, " (");
     for (size_t i = 0; i < nw; i++) {
-        uint64_t v = want[i] == 0 ? n : want[i] == 1 ? recent : want[i] == 2 ? mbox_folder_uidnext(f)
-                   : want[i] == 3 ? mbox_folder_uidvalidity(f) : unseen;
+        uint64_t v = want[i] == 0   ? n
+                     : want[i] == 1 ? recent
+                     : want[i] == 2 ? mbox_folder_uidnext(f)
+                     : want[i] == 3 ? mbox_folder_uidvalidity(f)
+                                    : unseen;
         imap_buf_printf(&b, "%s%s %llu", i ? " " : "", items[want[i]], (unsigned long long)v);
     }
     imap_buf_add(&b, ")", 2);
@@ -384,9 +423,13 @@ void imap_cmd_status(struct imap_server *s, struct imap_cur *c, const char *tag)
 bool imap_parse_flags(struct imap_cur *c, struct mbox_folder *f, uint64_t *out, bool paren_required,
                       const char **err)
 {
-    static const struct { const char *name; uint64_t bit; } sys[] = {
-        {"\\Seen", MBOX_F_SEEN},       {"\\Answered", MBOX_F_ANSWERED}, {"\\Flagged", MBOX_F_FLAGGED},
-        {"\\Deleted", MBOX_F_DELETED}, {"\\Draft", MBOX_F_DRAFT},
+    static const struct {
+        const char *name;
+        uint64_t bit;
+    } sys[] = {
+        {"\\Seen", MBOX_F_SEEN},       {"\\Answered", MBOX_F_ANSWERED},
+        {"\\Flagged", MBOX_F_FLAGGED}, {"\\Deleted", MBOX_F_DELETED},
+        {"\\Draft", MBOX_F_DRAFT},
     };
     bool paren = imap_cur_peek(c, '(');
     *out = 0;
@@ -402,7 +445,8 @@ bool imap_parse_flags(struct imap_cur *c, struct mbox_folder *f, uint64_t *out, 
         if (sysflag) {
             uint64_t bit = 0;
             for (size_t i = 0; i < MS_ARRAY_LEN(sys); i++)
-                if (strlen(sys[i].name) == al + 1 && ascii_ncasecmp(sys[i].name + 1, a, al) == 0) bit = sys[i].bit;
+                if (strlen(sys[i].name) == al + 1 && ascii_ncasecmp(sys[i].name + 1, a, al) == 0)
+                    bit = sys[i].bit;
             if (!bit) return imap_cur_fail(c, "Invalid system flag");
             *out |= bit;
         } else {
@@ -437,15 +481,24 @@ void imap_cmd_append(struct imap_server *s, struct imap_cur *c, const char *tag)
      * scratch of it (a missing folder gets TRYCREATE below) */
     if (imap_cur_peek(c, '(')) {
         if (!f) {
-            if (!imap_cur_skip_value(c)) { imap_srv_args_end(s, c, tag); return; }
+            if (!imap_cur_skip_value(c)) {
+                imap_srv_args_end(s, c, tag);
+                return;
+            }
         } else if (!imap_parse_flags(c, f, &flags, true, &ferr)) {
             imap_srv_args_end(s, c, tag);
             return;
         }
-        if (!imap_cur_sp(c)) { imap_srv_args_end(s, c, tag); return; }
+        if (!imap_cur_sp(c)) {
+            imap_srv_args_end(s, c, tag);
+            return;
+        }
     }
     if (imap_cur_peek(c, '"')) {
-        if (!imap_cur_string(c, &dt, &dl) || !imap_cur_sp(c)) { imap_srv_args_end(s, c, tag); return; }
+        if (!imap_cur_string(c, &dt, &dl) || !imap_cur_sp(c)) {
+            imap_srv_args_end(s, c, tag);
+            return;
+        }
     }
     if (!imap_cur_peek(c, '{')) {
         imap_cur_fail(c, "APPEND needs the message as a literal");
@@ -476,7 +529,8 @@ void imap_cmd_append(struct imap_server *s, struct imap_cur *c, const char *tag)
     }
     uint32_t uid;
     enum mbox_err e = mbox_append(f, msg, ml, flags, when, &uid);
-    if (e) imap_srv_tagged(s, tag, IMAP_NO, "%s", imap_mbox_err(e));
+    if (e)
+        imap_srv_tagged(s, tag, IMAP_NO, "%s", imap_mbox_err(e));
     else /* RFC 4315 §3 */
         imap_srv_tagged(s, tag, IMAP_OK, "[APPENDUID %u %u] APPEND completed",
                         (unsigned)mbox_folder_uidvalidity(f), (unsigned)uid);

@@ -18,7 +18,10 @@ bool imap_is_atom_char(unsigned char c)
     return !strchr("(){%*\"\\]", c);
 }
 
-static bool imap_is_astring_char(unsigned char c) { return imap_is_atom_char(c) || c == ']'; }
+static bool imap_is_astring_char(unsigned char c)
+{
+    return imap_is_atom_char(c) || c == ']';
+}
 
 void imap_cur_init(struct imap_cur *c, char *p, size_t len)
 {
@@ -36,9 +39,15 @@ bool imap_cur_fail(struct imap_cur *c, const char *why)
     return false;
 }
 
-bool imap_cur_eol(const struct imap_cur *c) { return c->pos >= c->len; }
+bool imap_cur_eol(const struct imap_cur *c)
+{
+    return c->pos >= c->len;
+}
 
-bool imap_cur_peek(const struct imap_cur *c, char ch) { return c->pos < c->len && c->p[c->pos] == ch; }
+bool imap_cur_peek(const struct imap_cur *c, char ch)
+{
+    return c->pos < c->len && c->p[c->pos] == ch;
+}
 
 bool imap_cur_accept(struct imap_cur *c, char ch)
 {
@@ -56,7 +65,8 @@ bool imap_cur_sp(struct imap_cur *c)
 bool imap_cur_tag(struct imap_cur *c, const char **s, size_t *n)
 {
     size_t st = c->pos;
-    while (c->pos < c->len && imap_is_astring_char((unsigned char)c->p[c->pos]) && c->p[c->pos] != '+')
+    while (c->pos < c->len && imap_is_astring_char((unsigned char)c->p[c->pos]) &&
+           c->p[c->pos] != '+')
         c->pos++;
     if (c->pos == st) return imap_cur_fail(c, "Missing or invalid tag");
     if (c->pos - st > IMAP_TAG_MAX) return imap_cur_fail(c, "Tag too long");
@@ -152,7 +162,8 @@ bool imap_cur_astring(struct imap_cur *c, const char **s, size_t *n)
     if (imap_cur_peek(c, '"') || imap_cur_peek(c, '{')) return imap_cur_string(c, s, n);
     size_t st = c->pos;
     while (c->pos < c->len && imap_is_astring_char((unsigned char)c->p[c->pos])) c->pos++;
-    if (c->pos == st) return imap_cur_fail(c, imap_cur_eol(c) ? "Missing argument" : "Expected a string");
+    if (c->pos == st)
+        return imap_cur_fail(c, imap_cur_eol(c) ? "Missing argument" : "Expected a string");
     *s = c->p + st;
     *n = c->pos - st;
     return true;
@@ -223,7 +234,8 @@ bool imap_cur_nz_number(struct imap_cur *c, uint32_t *v)
 bool imap_cur_open(struct imap_cur *c)
 {
     if (!imap_cur_accept(c, '(')) return imap_cur_fail(c, "Expected (");
-    if (++c->depth > (c->max_depth ? c->max_depth : IMAP_DEPTH_MAX)) return imap_cur_fail(c, "Too deeply nested");
+    if (++c->depth > (c->max_depth ? c->max_depth : IMAP_DEPTH_MAX))
+        return imap_cur_fail(c, "Too deeply nested");
     return true;
 }
 
@@ -335,10 +347,18 @@ size_t imap_seqset_print(const struct imap_seqset *set, char *out, size_t cap)
         int k;
         const struct imap_range *r = &set->r[i];
         char a[12], b[12];
-        if (r->lo) snprintf(a, sizeof a, "%u", (unsigned)r->lo); else strcpy(a, "*");
-        if (r->hi) snprintf(b, sizeof b, "%u", (unsigned)r->hi); else strcpy(b, "*");
-        if (r->lo == r->hi) k = snprintf(tmp, sizeof tmp, "%s%s", i ? "," : "", a);
-        else k = snprintf(tmp, sizeof tmp, "%s%s:%s", i ? "," : "", a, b);
+        if (r->lo)
+            snprintf(a, sizeof a, "%u", (unsigned)r->lo);
+        else
+            strcpy(a, "*");
+        if (r->hi)
+            snprintf(b, sizeof b, "%u", (unsigned)r->hi);
+        else
+            strcpy(b, "*");
+        if (r->lo == r->hi)
+            k = snprintf(tmp, sizeof tmp, "%s%s", i ? "," : "", a);
+        else
+            k = snprintf(tmp, sizeof tmp, "%s%s:%s", i ? "," : "", a, b);
         for (int j = 0; j < k; j++, need++)
             if (need + 1 < cap) out[need] = tmp[j];
     }
@@ -431,7 +451,10 @@ void imap_buf_add(struct imap_buf *b, const void *s, size_t n)
     b->len += n;
 }
 
-void imap_buf_adds(struct imap_buf *b, const char *s) { imap_buf_add(b, s, strlen(s)); }
+void imap_buf_adds(struct imap_buf *b, const char *s)
+{
+    imap_buf_add(b, s, strlen(s));
+}
 
 void imap_buf_printf(struct imap_buf *b, const char *fmt, ...)
 {
@@ -492,7 +515,10 @@ void imap_buf_astring(struct imap_buf *b, const char *s, size_t n, bool plus)
     bool atom = s && n > 0;
     for (size_t i = 0; atom && i < n; i++) atom = imap_is_atom_char((unsigned char)s[i]);
     /* "NIL" as an atom would read back as NIL where an nstring is allowed */
-    if (atom && n == 3 && (s[0] | 32) == 'n' && (s[1] | 32) == 'i' && (s[2] | 32) == 'l') atom = false;
-    if (atom) imap_buf_add(b, s, n);
-    else imap_buf_string(b, s ? s : "", s ? n : 0, plus);
+    if (atom && n == 3 && (s[0] | 32) == 'n' && (s[1] | 32) == 'i' && (s[2] | 32) == 'l')
+        atom = false;
+    if (atom)
+        imap_buf_add(b, s, n);
+    else
+        imap_buf_string(b, s ? s : "", s ? n : 0, plus);
 }

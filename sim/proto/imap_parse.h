@@ -15,9 +15,9 @@
 
 #include "core/common.h"
 
-#define IMAP_DEPTH_MAX 8      /* parenthesis nesting in one command */
-#define IMAP_SEQSET_MAX 256   /* ranges in one sequence set */
-#define IMAP_TAG_MAX 64       /* longest tag we keep */
+#define IMAP_DEPTH_MAX 8    /* parenthesis nesting in one command */
+#define IMAP_SEQSET_MAX 256 /* ranges in one sequence set */
+#define IMAP_TAG_MAX 64     /* longest tag we keep */
 
 /* A cursor over a command. Strings it returns point into the buffer, which
  * it may rewrite in place (quoted-string unescaping). err is a static
@@ -26,7 +26,7 @@ struct imap_cur {
     char *p;
     size_t len, pos;
     int depth;
-    int max_depth;   /* 0 = IMAP_DEPTH_MAX; clients allow deeper BODYSTRUCTUREs */
+    int max_depth; /* 0 = IMAP_DEPTH_MAX; clients allow deeper BODYSTRUCTUREs */
     const char *err;
 };
 

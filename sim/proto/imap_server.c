@@ -14,7 +14,10 @@
 #define IMAP_CAPS "IMAP4rev1 LITERAL+ SASL-IR IDLE MOVE UNSELECT UIDPLUS AUTH=PLAIN"
 
 static const char *const imap_state_names[IMAP_S_COUNT] = {
-    "not authenticated", "authenticated", "selected", "logout",
+    "not authenticated",
+    "authenticated",
+    "selected",
+    "logout",
 };
 
 /* States a command is valid in (RFC 3501 §6). */
@@ -28,7 +31,7 @@ typedef void imap_cmd_fn(struct imap_server *s, struct imap_cur *c, const char *
 struct imap_cmd_def {
     const char *name;
     unsigned states;
-    bool args;      /* takes arguments after a SP */
+    bool args; /* takes arguments after a SP */
     imap_cmd_fn *fn;
 };
 
@@ -111,8 +114,10 @@ struct imap_server *imap_server_new(const struct imap_server_cfg *cfg)
         .initial = IMAP_S_NOT_AUTH,
     };
     line_sess_init(&s->ss, &sc);
-    if (cfg->host) imap_srv_untagged(s, "OK %s IMAP4rev1 Service Ready", cfg->host);
-    else imap_srv_untagged(s, "OK IMAP4rev1 Service Ready");
+    if (cfg->host)
+        imap_srv_untagged(s, "OK %s IMAP4rev1 Service Ready", cfg->host);
+    else
+        imap_srv_untagged(s, "OK IMAP4rev1 Service Ready");
     imap_srv_log_sync(s);
     return s;
 }
@@ -127,14 +132,26 @@ void imap_server_free(struct imap_server *s)
     free(s);
 }
 
-enum imap_state imap_server_state(const struct imap_server *s) { return s->state; }
-bool imap_server_idling(const struct imap_server *s) { return s->wait == IMAP_W_IDLE; }
-bool imap_server_done(const struct imap_server *s) { return s->done; }
+enum imap_state imap_server_state(const struct imap_server *s)
+{
+    return s->state;
+}
+bool imap_server_idling(const struct imap_server *s)
+{
+    return s->wait == IMAP_W_IDLE;
+}
+bool imap_server_done(const struct imap_server *s)
+{
+    return s->done;
+}
 uint64_t imap_server_literal_pending(const struct imap_server *s)
 {
     return (s->in == IMAP_IN_LITERAL || s->in == IMAP_IN_DISCARD) ? s->lit_left : 0;
 }
-void imap_server_set_now(struct imap_server *s, sim_us now) { s->now = now; }
+void imap_server_set_now(struct imap_server *s, sim_us now)
+{
+    s->now = now;
+}
 
 sim_us imap_server_timeout_us(const struct imap_server *s)
 {
@@ -154,7 +171,8 @@ void imap_server_out_done(struct imap_server *s, size_t n)
     imap_srv_log_sync(s);
     if (n > line_sess_pending(&s->ss)) n = line_sess_pending(&s->ss);
     line_sess_sent(&s->ss, n);
-    if (s->wait == IMAP_W_FETCH && imap_srv_pending(s) < s->cfg.out_high_water) imap_fetch_continue(s);
+    if (s->wait == IMAP_W_FETCH && imap_srv_pending(s) < s->cfg.out_high_water)
+        imap_fetch_continue(s);
     imap_srv_log_sync(s);
     line_log_settle(&s->ss.log);
 }
@@ -272,7 +290,8 @@ void imap_srv_untagged(struct imap_server *s, const char *fmt, ...)
     imap_buf_add(&s->stage, "\r\n", 2);
 }
 
-void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r, const char *fmt, ...)
+void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r, const char *fmt,
+                     ...)
 {
     /* RFC 3501 §7: untagged news goes before the tagged reply. */
     if (r != IMAP_BAD && s->state == IMAP_S_SELECTED) imap_srv_sync(s, !s->no_expunge);
@@ -313,9 +332,13 @@ void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r,
 
 void imap_srv_flags(struct imap_buf *b, const struct mbox_folder *f, uint64_t flags, bool recent)
 {
-    static const struct { uint64_t bit; const char *name; } sys[] = {
-        {MBOX_F_SEEN, "\\Seen"},       {MBOX_F_ANSWERED, "\\Answered"}, {MBOX_F_FLAGGED, "\\Flagged"},
-        {MBOX_F_DELETED, "\\Deleted"}, {MBOX_F_DRAFT, "\\Draft"},
+    static const struct {
+        uint64_t bit;
+        const char *name;
+    } sys[] = {
+        {MBOX_F_SEEN, "\\Seen"},       {MBOX_F_ANSWERED, "\\Answered"},
+        {MBOX_F_FLAGGED, "\\Flagged"}, {MBOX_F_DELETED, "\\Deleted"},
+        {MBOX_F_DRAFT, "\\Draft"},
     };
     bool first = true;
     imap_buf_add(b, "(", 1);
@@ -574,9 +597,9 @@ static void imap_refuse(struct imap_server *s, bool lit, bool plus, uint64_t n, 
 /* The BAD text for a line with NUL, bare CR or bare LF (RFC 9051 §2.2: only
  * CRLF ends a line); a line ended by a bare LF, as a hand-typed `nc` sends,
  * gets a hint. */
-#define IMAP_BARE_TEXT(s)                                                                  \
-    ((s)->bare_lf_line ? "Bare LF received; end each line with CRLF (RFC 9051 2.2; with nc, " \
-                         "use nc -C)"                                                       \
+#define IMAP_BARE_TEXT(s)                                                                          \
+    ((s)->bare_lf_line ? "Bare LF received; end each line with CRLF (RFC 9051 2.2; with nc, "      \
+                         "use nc -C)"                                                              \
                        : "Invalid characters in command (NUL, bare CR or LF)")
 
 static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_bytes)
@@ -625,7 +648,8 @@ static void imap_on_line(struct imap_server *s, char *line, size_t n, bool bad_b
             return;
         }
         char user[MBOX_USER_MAX + 1], pass[128];
-        size_t ul = (size_t)(z2 - z1 - 1), pl = dl - (size_t)(z2 + 1 - dec), al = (size_t)(z1 - dec);
+        size_t ul = (size_t)(z2 - z1 - 1), pl = dl - (size_t)(z2 + 1 - dec),
+               al = (size_t)(z1 - dec);
         if (ul == 0 || ul > MBOX_USER_MAX || pl >= sizeof pass || memchr(z2 + 1, 0, pl) ||
             (al && (al != ul || memcmp(dec, z1 + 1, ul) != 0))) {
             imap_srv_tagged(s, s->wait_tag, IMAP_NO, "[AUTHENTICATIONFAILED] Invalid credentials");
@@ -737,7 +761,8 @@ static bool imap_precheck(struct imap_server *s, const char **why, enum imap_res
 
 static bool imap_is_http(const char *p, size_t n)
 {
-    static const char *const verbs[] = {"GET ", "POST ", "PUT ", "HEAD ", "CONNECT ", "OPTIONS ", "DELETE /"};
+    static const char *const verbs[] = {"GET ",     "POST ",    "PUT ",    "HEAD ",
+                                        "CONNECT ", "OPTIONS ", "DELETE /"};
     for (size_t i = 0; i < MS_ARRAY_LEN(verbs); i++) {
         size_t l = strlen(verbs[i]);
         if (n >= l && memcmp(p, verbs[i], l) == 0) return true;
@@ -782,7 +807,8 @@ static void imap_exec(struct imap_server *s)
     line_log_note_in(&s->ss.log, d->name, strlen(d->name), 0);
     if (!(d->states & (1u << s->state))) {
         /* I9: a BAD never changes state */
-        imap_srv_tagged(s, t, IMAP_BAD, "Command not allowed in the %s state", imap_state_name(s->state));
+        imap_srv_tagged(s, t, IMAP_BAD, "Command not allowed in the %s state",
+                        imap_state_name(s->state));
         goto out;
     }
     if (d->args) {
@@ -893,7 +919,8 @@ static void imap_check_creds(struct imap_server *s, const char *tag, const char 
                              const char *p, size_t pl)
 {
     char user[MBOX_USER_MAX + 1], pass[128];
-    if (ul == 0 || ul > MBOX_USER_MAX || pl >= sizeof pass || memchr(u, 0, ul) || memchr(p, 0, pl)) {
+    if (ul == 0 || ul > MBOX_USER_MAX || pl >= sizeof pass || memchr(u, 0, ul) ||
+        memchr(p, 0, pl)) {
         imap_srv_tagged(s, tag, IMAP_NO, "[AUTHENTICATIONFAILED] Invalid credentials");
         return;
     }
@@ -953,7 +980,13 @@ static void imap_cmd_authenticate(struct imap_server *s, struct imap_cur *c, con
     }
     if (imap_cur_accept(c, ' ')) { /* RFC 4959 SASL-IR */
         if (!imap_cur_atom(c, &ir, &il)) {
-            if (imap_cur_accept(c, '=')) { ir = ""; il = 0; } else { imap_srv_args_end(s, c, tag); return; }
+            if (imap_cur_accept(c, '=')) {
+                ir = "";
+                il = 0;
+            } else {
+                imap_srv_args_end(s, c, tag);
+                return;
+            }
         }
     }
     if (!imap_srv_args_end(s, c, tag)) return;

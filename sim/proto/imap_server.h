@@ -23,13 +23,7 @@
 #include "store/mbox.h"
 
 /* RFC 3501 §3: the four states. Names are shown to students. */
-enum imap_state {
-    IMAP_S_NOT_AUTH,
-    IMAP_S_AUTH,
-    IMAP_S_SELECTED,
-    IMAP_S_LOGOUT,
-    IMAP_S_COUNT
-};
+enum imap_state { IMAP_S_NOT_AUTH, IMAP_S_AUTH, IMAP_S_SELECTED, IMAP_S_LOGOUT, IMAP_S_COUNT };
 /* "not authenticated", "authenticated", "selected", "logout". Can't fail. */
 const char *imap_state_name(enum imap_state st);
 
@@ -43,15 +37,15 @@ const char *imap_result_name(enum imap_result r);
 typedef bool imap_login_fn(void *ctx, const char *user, const char *pass);
 
 struct imap_server_cfg {
-    struct mbox_store *store;     /* borrowed; must outlive the server */
-    const char *host;             /* shown in the greeting; may be NULL */
-    imap_login_fn *check_login;   /* NULL: raise IMAP_EV_LOGIN, wait for a verdict */
-    void *ctx;                    /* for check_login */
-    size_t max_literal;           /* after login, per command; 0 = 1 MiB */
-    size_t max_literal_preauth;   /* before login; 0 = 1024 */
-    size_t out_high_water;        /* stop reading above this; 0 = 64 KiB */
-    int64_t epoch_unix;           /* Unix seconds at simulated time 0 (INTERNALDATE) */
-    bool starttls;                /* offer STARTTLS (RFC 3501 §6.2.1): the caller encrypts */
+    struct mbox_store *store;   /* borrowed; must outlive the server */
+    const char *host;           /* shown in the greeting; may be NULL */
+    imap_login_fn *check_login; /* NULL: raise IMAP_EV_LOGIN, wait for a verdict */
+    void *ctx;                  /* for check_login */
+    size_t max_literal;         /* after login, per command; 0 = 1 MiB */
+    size_t max_literal_preauth; /* before login; 0 = 1024 */
+    size_t out_high_water;      /* stop reading above this; 0 = 64 KiB */
+    int64_t epoch_unix;         /* Unix seconds at simulated time 0 (INTERNALDATE) */
+    bool starttls;              /* offer STARTTLS (RFC 3501 §6.2.1): the caller encrypts */
 };
 
 enum imap_event_kind {
@@ -64,14 +58,14 @@ enum imap_event_kind {
 
 struct imap_event {
     enum imap_event_kind kind;
-    enum imap_state from, to;     /* state before and after */
+    enum imap_state from, to; /* state before and after */
     enum imap_result result;
     char tag[IMAP_TAG_MAX + 1];
-    char command[16];             /* "FETCH", "UID FETCH", ... */
+    char command[16]; /* "FETCH", "UID FETCH", ... */
     char user[MBOX_USER_MAX + 1];
     char pass[128];
     char text[160];
-    uint64_t offset;              /* input offset where the command began */
+    uint64_t offset; /* input offset where the command began */
 };
 
 struct imap_server;

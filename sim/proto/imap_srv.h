@@ -10,13 +10,14 @@
 #include "proto/imap_server.h"
 #include "proto/line_sess.h"
 
-#define IMAP_LINE_MAX (8192 + 2)   /* RFC 7162 §4 suggests >= 8192 octets */
-#define IMAP_CMD_MAX (64 * 1024)   /* non-literal octets of one command */
+#define IMAP_LINE_MAX (8192 + 2) /* RFC 7162 §4 suggests >= 8192 octets */
+#define IMAP_CMD_MAX (64 * 1024) /* non-literal octets of one command */
 #define IMAP_FETCH_ITEMS 32
 #define IMAP_FIELDS_MAX 32
 #define IMAP_EVENTS 64
-#define IMAP_OUT_MAX ((size_t)64 << 20) /* the output's ceiling: far above a FETCH of the largest message */
-#define IMAP_MAX_BAD 10           /* consecutive BAD replies before BYE (bad-inputs L1) */
+#define IMAP_OUT_MAX                                                                               \
+    ((size_t)64 << 20)  /* the output's ceiling: far above a FETCH of the largest message */
+#define IMAP_MAX_BAD 10 /* consecutive BAD replies before BYE (bad-inputs L1) */
 
 enum imap_in_mode {
     IMAP_IN_LINE,     /* framing command lines */
@@ -35,23 +36,38 @@ enum imap_wait {
 
 struct imap_view {
     uint32_t uid;
-    uint64_t flags;  /* as last reported to the client, without \Recent */
-    bool recent;     /* \Recent belongs to this session */
-    bool gone;       /* expunged in the store, not yet reported */
+    uint64_t flags; /* as last reported to the client, without \Recent */
+    bool recent;    /* \Recent belongs to this session */
+    bool gone;      /* expunged in the store, not yet reported */
 };
 
 enum imap_fi_kind {
-    IMAP_FI_FLAGS, IMAP_FI_INTERNALDATE, IMAP_FI_SIZE, IMAP_FI_UID, IMAP_FI_ENVELOPE,
-    IMAP_FI_BODYSTRUCTURE, IMAP_FI_BODY, IMAP_FI_SECTION,
-    IMAP_FI_RFC822, IMAP_FI_RFC822_HEADER, IMAP_FI_RFC822_TEXT,
+    IMAP_FI_FLAGS,
+    IMAP_FI_INTERNALDATE,
+    IMAP_FI_SIZE,
+    IMAP_FI_UID,
+    IMAP_FI_ENVELOPE,
+    IMAP_FI_BODYSTRUCTURE,
+    IMAP_FI_BODY,
+    IMAP_FI_SECTION,
+    IMAP_FI_RFC822,
+    IMAP_FI_RFC822_HEADER,
+    IMAP_FI_RFC822_TEXT,
 };
-enum imap_sec_kind { IMAP_SEC_ALL, IMAP_SEC_HEADER, IMAP_SEC_FIELDS, IMAP_SEC_FIELDS_NOT, IMAP_SEC_TEXT, IMAP_SEC_MIME };
+enum imap_sec_kind {
+    IMAP_SEC_ALL,
+    IMAP_SEC_HEADER,
+    IMAP_SEC_FIELDS,
+    IMAP_SEC_FIELDS_NOT,
+    IMAP_SEC_TEXT,
+    IMAP_SEC_MIME
+};
 
 struct imap_fetch_item {
     enum imap_fi_kind kind;
     bool peek;
     enum imap_sec_kind sec;
-    const char *path;      /* "1.2" part numbers, into the command buffer */
+    const char *path; /* "1.2" part numbers, into the command buffer */
     size_t path_len;
     const char *fields[IMAP_FIELDS_MAX];
     size_t field_len[IMAP_FIELDS_MAX];
@@ -67,7 +83,7 @@ struct imap_fetch_job {
     size_t nitems;
     struct imap_range ranges[IMAP_SEQSET_MAX];
     size_t nranges, ri;
-    uint64_t next;           /* bit 32: started; low bits: view index */
+    uint64_t next; /* bit 32: started; low bits: view index */
     bool any_gone;
 };
 
@@ -83,32 +99,33 @@ struct imap_server {
     uint64_t lit_left;
     struct imap_buf cmd;
     size_t cmd_lit_total;
-    uint64_t cmd_offset;          /* where the command being framed began (literals included) */
-    const char *reject_text;      /* refused command: reply after skipping */
+    uint64_t cmd_offset;     /* where the command being framed began (literals included) */
+    const char *reject_text; /* refused command: reply after skipping */
     enum imap_result reject_result;
 
-    struct imap_buf stage;        /* responses being formatted; imap_srv_log_sync() moves them out */
-    struct line_sess ss;          /* reader, output, events, offsets, session log */
+    struct imap_buf stage; /* responses being formatted; imap_srv_log_sync() moves them out */
+    struct line_sess ss;   /* reader, output, events, offsets, session log */
 
     /* session */
     struct mbox_user *user;
-    uint64_t sel_id;              /* mbox_folder_id of the selected folder */
+    uint64_t sel_id; /* mbox_folder_id of the selected folder */
     bool readonly;
     struct imap_view *view;
     size_t vn, vcap;
     uint64_t sel_changes;
-    size_t sel_nkw;               /* keywords announced in FLAGS */
+    size_t sel_nkw; /* keywords announced in FLAGS */
     char wait_tag[IMAP_TAG_MAX + 1];
     char cur_cmd[16];
     char pend_user[MBOX_USER_MAX + 1];
     bool no_expunge;
     bool syncing;
-    bool bare_lf_line;            /* the line being handled ended with a bare LF */
-    bool tls;                     /* STARTTLS done (RFC 3501 §6.2.1) */
-    unsigned bad_run;             /* consecutive BAD replies */
-    uint64_t commands;            /* command lines executed */                 /* inside imap_srv_sync (hook re-entry guard) */              /* FETCH, STORE, SEARCH: no EXPUNGE now */
-    uint32_t uid_max;             /* highest UID in the view so far */
-    size_t recent_sent;           /* last RECENT count reported */
+    bool bare_lf_line; /* the line being handled ended with a bare LF */
+    bool tls;          /* STARTTLS done (RFC 3501 §6.2.1) */
+    unsigned bad_run;  /* consecutive BAD replies */
+    uint64_t commands; /* command lines executed */
+    /* inside imap_srv_sync (hook re-entry guard) */ /* FETCH, STORE, SEARCH: no EXPUNGE now */
+    uint32_t uid_max;                                /* highest UID in the view so far */
+    size_t recent_sent;                              /* last RECENT count reported */
     struct imap_fetch_job job;
 };
 
@@ -129,8 +146,8 @@ void imap_srv_view_grow(struct imap_server *s, struct mbox_folder *f);
 /* \Recent messages in the view. */
 size_t imap_srv_recent_count(const struct imap_server *s);
 void imap_srv_untagged(struct imap_server *s, const char *fmt, ...) MS_PRINTF(2, 3);
-void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r, const char *fmt, ...)
-    MS_PRINTF(4, 5);
+void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r, const char *fmt,
+                     ...) MS_PRINTF(4, 5);
 struct mbox_folder *imap_srv_sel(struct imap_server *s);
 /* Send "* FLAGS" when the folder gained keywords since last announced. */
 void imap_srv_flags_news(struct imap_server *s, struct mbox_folder *f);

@@ -158,7 +158,6 @@ void line_evq_free(struct line_evq *q)
 }
 
 
-
 void line_evq_grow(struct line_evq *q)
 {
     size_t cap = q->cap * 2;
@@ -196,8 +195,8 @@ struct line_log_ent {
     struct line_fact f; /* bytes is an arena offset until handed out */
     size_t off;
     int from, to;
-    uint64_t end;       /* OUT: output offset just past the line */
-    bool dropped;       /* OUT: never sent */
+    uint64_t end; /* OUT: output offset just past the line */
+    bool dropped; /* OUT: never sent */
     const char *why;
 };
 

@@ -113,7 +113,10 @@ static inline void *line_evq_at(struct line_evq *q, size_t i)
  * The ring must not be empty. */
 void line_evq_unpush(struct line_evq *q, void *out);
 /* Events waiting. Can't fail. */
-static inline size_t line_evq_count(const struct line_evq *q) { return q->count; }
+static inline size_t line_evq_count(const struct line_evq *q)
+{
+    return q->count;
+}
 
 /* ---- the session log: what an engine read, wrote and became ----------------
  *
@@ -142,11 +145,13 @@ enum line_fact_kind {
 #define LINE_F_OK 2u       /* a positive reply: +OK, IMAP OK, SMTP 2xx/3xx */
 #define LINE_F_ERR 4u      /* a negative reply: -ERR, IMAP NO/BAD, SMTP 4xx/5xx */
 #define LINE_F_DATA_END 8u /* the reply that answers a whole message (end of DATA) */
-#define LINE_F_CONT 16u    /* a further line of a reply whose first line came before; set
+#define LINE_F_CONT                                                                                \
+    16u /* a further line of a reply whose first line came before; set
                             * by itself on the later lines written under one OK/ERR mark */
-#define LINE_F_TLS_START 32u /* the reply accepting STARTTLS / STLS: the connection is
+#define LINE_F_TLS_START                                                                           \
+    32u                /* the reply accepting STARTTLS / STLS: the connection is
                               * encrypted from the byte after it (line_log_tls_begins) */
-#define LINE_F_TLS 64u       /* a line carried inside TLS: only the two endpoints see it */
+#define LINE_F_TLS 64u /* a line carried inside TLS: only the two endpoints see it */
 
 #define LINE_VERB_MAX 16
 
@@ -160,7 +165,7 @@ struct line_fact {
     const char *why;          /* STATE: the cause (static text), or "" */
     const char *bytes;        /* IN/OUT: the line, its end of line included */
     size_t len;
-    uint64_t end;             /* OUT: the output stream's offset just past the line (an
+    uint64_t end; /* OUT: the output stream's offset just past the line (an
                                * opaque fact counts its raw bytes) */
 };
 
@@ -171,25 +176,25 @@ struct line_log {
     bool lf_ends;             /* a bare LF also ends a line (HTTP bodies) */
     const char *const *names; /* state names, borrowed */
     int n_names;
-    int cur;                  /* the engine's state now */
-    int reported;             /* the state at the end of the last closed line */
+    int cur;      /* the engine's state now */
+    int reported; /* the state at the end of the last closed line */
     /* facts: ents[head, n); bytes in arena */
     struct line_log_ent *ents;
     size_t head, n, cap;
     char *arena;
     size_t arena_len, arena_cap;
-    bool open;                /* ents[open_at] is a line whose "after" is not known yet */
+    bool open; /* ents[open_at] is a line whose "after" is not known yet */
     size_t open_at;
     /* partial lines, and their marks */
     char *part[2];
     size_t part_len[2], part_cap[2];
     unsigned mark_flags[2], mark_code[2];
-    bool out_first;           /* the next line written is the first under the mark */
+    bool out_first; /* the next line written is the first under the mark */
     char mark_verb[2][LINE_VERB_MAX];
     uint64_t out_total, out_sent; /* written and sent bytes of the output stream */
     uint64_t opaque_left[2];      /* bytes still to count, not frame */
     char opaque_note[2][96];
-    bool tls;                     /* line_log_tls_begins(): later lines are LINE_F_TLS */
+    bool tls; /* line_log_tls_begins(): later lines are LINE_F_TLS */
 };
 
 /* Set up a log for an engine whose states are names[0..n_names), now in
@@ -234,7 +239,10 @@ static inline void line_log_out(struct line_log *g, const char *p, size_t n)
         g->out_total += n;
 }
 /* The caller sent n more bytes of the output. */
-static inline void line_log_sent(struct line_log *g, size_t n) { g->out_sent += n; }
+static inline void line_log_sent(struct line_log *g, size_t n)
+{
+    g->out_sent += n;
+}
 /* Marks for the lines of one direction that end from now on: flags, a reply
  * code, a verb (NULL keeps the current verb). Kept with the log off too, so
  * a greeting written before the log was asked for still has its marks. */

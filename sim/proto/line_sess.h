@@ -27,11 +27,11 @@
 #include <string.h>
 
 struct line_sess_cfg {
-    size_t line_max;               /* longest line read, CRLF included */
-    bool lf_ends;                  /* a bare LF also ends a line read (line_set_lf_ends) */
-    size_t out_init;               /* output bytes allocated at the start */
-    size_t out_max;                /* the output's ceiling (>= out_init) */
-    size_t ev_size, ev_cap;        /* event slots: size of one, how many (a power of two) */
+    size_t line_max;                /* longest line read, CRLF included */
+    bool lf_ends;                   /* a bare LF also ends a line read (line_set_lf_ends) */
+    size_t out_init;                /* output bytes allocated at the start */
+    size_t out_max;                 /* the output's ceiling (>= out_init) */
+    size_t ev_size, ev_cap;         /* event slots: size of one, how many (a power of two) */
     const char *const *state_names; /* borrowed for the session's life */
     int n_states, initial;
 };
@@ -138,8 +138,10 @@ static inline void line_sess_compact(struct line_sess *ss)
     ss->out_head = 0;
 }
 /* Append formatted text (cut at the ceiling). Returns the bytes written. */
-size_t line_sess_printf(struct line_sess *ss, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-size_t line_sess_vprintf(struct line_sess *ss, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+size_t line_sess_printf(struct line_sess *ss, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+size_t line_sess_vprintf(struct line_sess *ss, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* The bytes waiting to be sent, borrowed until the next call on the engine. */
 static inline size_t line_sess_out(const struct line_sess *ss, const char **out)
 {

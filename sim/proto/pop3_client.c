@@ -18,11 +18,11 @@
 #define POP3C_EVQ 8
 
 static const char *const pop3_client_state_names[POP3_C_COUNT] = {
-    [POP3_C_GREETING] = "GREETING", [POP3_C_APOP] = "APOP", [POP3_C_USER] = "USER",
-    [POP3_C_PASS] = "PASS",         [POP3_C_STAT] = "STAT", [POP3_C_UIDL] = "UIDL",
-    [POP3_C_LIST] = "LIST",         [POP3_C_RETR] = "RETR", [POP3_C_DELE] = "DELE",
-    [POP3_C_READY] = "READY",       [POP3_C_NOOP] = "NOOP",
-    [POP3_C_QUIT] = "QUIT",         [POP3_C_DONE] = "DONE", [POP3_C_FAILED] = "FAILED",
+    [POP3_C_GREETING] = "GREETING", [POP3_C_APOP] = "APOP",     [POP3_C_USER] = "USER",
+    [POP3_C_PASS] = "PASS",         [POP3_C_STAT] = "STAT",     [POP3_C_UIDL] = "UIDL",
+    [POP3_C_LIST] = "LIST",         [POP3_C_RETR] = "RETR",     [POP3_C_DELE] = "DELE",
+    [POP3_C_READY] = "READY",       [POP3_C_NOOP] = "NOOP",     [POP3_C_QUIT] = "QUIT",
+    [POP3_C_DONE] = "DONE",         [POP3_C_FAILED] = "FAILED",
 };
 
 struct pop3_cqev {
@@ -49,7 +49,7 @@ struct pop3_client {
     char *body; /* RETR data, unstuffed; grows up to max_msg */
     size_t body_len, body_cap;
     size_t retrieved, deleted;
-    bool failed_soft; /* a refusal: the session ends with DONE ok=false */
+    bool failed_soft;                      /* a refusal: the session ends with DONE ok=false */
     bool retr_after_dele, retr_again_done; /* the teaching switch, used once */
     bool hold;                             /* READY after the download, not QUIT */
     bool msg_unpulled;
@@ -90,7 +90,8 @@ static void pop3c_send(struct pop3_client *c, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(p, sizeof p, fmt, ap);
     va_end(ap);
-    assert(n > 0 && (size_t)n < sizeof p && (size_t)n <= line_sess_room(&c->ss)); /* cfg was checked */
+    assert(n > 0 && (size_t)n < sizeof p &&
+           (size_t)n <= line_sess_room(&c->ss)); /* cfg was checked */
     if (c->ss.log.on) {
         char verb[LINE_VERB_MAX] = "";
         for (size_t i = 0; i + 1 < sizeof verb && p[i] >= 'A' && p[i] <= 'Z'; i++) verb[i] = p[i];
@@ -249,8 +250,7 @@ static void pop3c_data_line(struct pop3_client *c, const char *l, size_t len)
     }
     if (c->body_len + len + 2 > c->body_cap) {
         size_t cap = c->body_cap ? c->body_cap : 4096;
-        while (cap < c->body_len + len + 2)
-            cap *= 2;
+        while (cap < c->body_len + len + 2) cap *= 2;
         if (cap > c->max_msg) cap = c->max_msg;
         c->body = ms_xrealloc(c->body, cap);
         c->body_cap = cap;
@@ -485,9 +485,11 @@ static void pop3c_line(void *eng, enum line_status st, const char *l, size_t n, 
         return;
     }
     if (!c->multi)
-        line_log_note_reply(&c->ss.log, 0, n >= 3 && memcmp(l, "+OK", 3) == 0 ? LINE_F_OK : LINE_F_ERR);
+        line_log_note_reply(&c->ss.log, 0,
+                            n >= 3 && memcmp(l, "+OK", 3) == 0 ? LINE_F_OK : LINE_F_ERR);
     else
-        line_log_note_reply(&c->ss.log, 0, LINE_F_CONT | (c->state == POP3_C_RETR ? LINE_F_DATA : 0));
+        line_log_note_reply(&c->ss.log, 0,
+                            LINE_F_CONT | (c->state == POP3_C_RETR ? LINE_F_DATA : 0));
     if (!c->multi) {
         pop3c_status(c, l, n);
     } else if (n == 1 && l[0] == '.') {

@@ -27,7 +27,7 @@ enum pop3_client_state {
     POP3_C_LIST,
     POP3_C_RETR,
     POP3_C_DELE,
-    POP3_C_READY,  /* cfg.hold: downloaded, logged in, the caller's turn */
+    POP3_C_READY, /* cfg.hold: downloaded, logged in, the caller's turn */
     POP3_C_NOOP,
     POP3_C_QUIT,
     POP3_C_DONE,   /* QUIT answered */

@@ -52,7 +52,7 @@ struct pop3_server {
     /* authorization */
     char user[POP3_ARG_MAX + 1];
     bool have_user;
-    bool stls_offer, tls;   /* STLS offered; done (RFC 2595 §4) */
+    bool stls_offer, tls;      /* STLS offered; done (RFC 2595 §4) */
     unsigned bad_run, max_bad; /* -ERR replies in a row; the limit (0: none) */
     char secret[POP3_LINE_MAX + 1];
     enum pop3_auth_method method;
@@ -488,8 +488,7 @@ static void pop3_cmd_rset(struct pop3_server *s, char **argv, size_t argc)
 {
     (void)argv;
     (void)argc;
-    for (size_t i = 0; i < s->n; i++)
-        s->deleted[i] = false;
+    for (size_t i = 0; i < s->n; i++) s->deleted[i] = false;
     size_t c, o;
     pop3_totals(s, &c, &o);
     pop3_reply(s, true, "maildrop has %zu messages (%zu octets)", c, o);
@@ -571,8 +570,7 @@ static void pop3_dispatch(struct pop3_server *s, char *line, size_t len, bool ba
     }
     line[len] = '\0';
     size_t kw = 0;
-    while (kw < len && line[kw] != ' ')
-        kw++;
+    while (kw < len && line[kw] != ' ') kw++;
     const struct pop3_cmd *cmd = NULL;
     if (kw >= 3 && kw <= 4) {
         char up[5] = {0};
@@ -614,8 +612,7 @@ static void pop3_dispatch(struct pop3_server *s, char *line, size_t len, bool ba
         while (*p == ' ' && !err) {
             *p++ = '\0';
             char *a = p;
-            while (*p && *p != ' ')
-                p++;
+            while (*p && *p != ' ') p++;
             if (p == a)
                 err = "syntax error";
             else if (argc == cmd->max_args)
@@ -720,7 +717,8 @@ static void pop3_line(void *eng, enum line_status st, const char *l, size_t n, b
     if (line_ended_by_lf(&s->ss.rd)) { /* RFC 1939 §3: commands end with CRLF */
         s->cmd_from = s->state;
         snprintf(s->verb, sizeof s->verb, "?");
-        pop3_reply(s, false, "bare LF received; end each command with CRLF (RFC 1939 3; with nc, use nc -C)");
+        pop3_reply(s, false,
+                   "bare LF received; end each command with CRLF (RFC 1939 3; with nc, use nc -C)");
         pop3_command_done(s);
         return;
     }

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CLT_REPLY_MAX 4096  /* a whole multi-line reply (C1) */
+#define CLT_REPLY_MAX 4096 /* a whole multi-line reply (C1) */
 #define CLT_REPLY_LINES 64
 #define CLT_NOTE_MAX 256
 
@@ -40,7 +40,7 @@ struct smtp_client {
     size_t reply_len;
     int reply_code;
     unsigned reply_lines;
-    bool reply_taken; /* this call handled a whole reply (or failed): read no more */
+    bool reply_taken;        /* this call handled a whole reply (or failed): read no more */
     char note[CLT_NOTE_MAX]; /* text of a local decision */
 
     /* the output is never compacted during a step: COMMAND events point into it */
@@ -92,7 +92,7 @@ static const char clt_unknown_text[] =
 static const char clt_noreply_text[] = "transaction ended without a reply";
 
 static const char *const smtp_client_state_names[SMTP_CS_COUNT] = {
-    [SMTP_CS_GREETING] = "GREETING", [SMTP_CS_EHLO] = "EHLO", [SMTP_CS_HELO] = "HELO",
+    [SMTP_CS_GREETING] = "GREETING", [SMTP_CS_EHLO] = "EHLO",   [SMTP_CS_HELO] = "HELO",
     [SMTP_CS_AUTH] = "AUTH",         [SMTP_CS_READY] = "READY", [SMTP_CS_MAIL] = "MAIL",
     [SMTP_CS_RCPT] = "RCPT",         [SMTP_CS_DATA] = "DATA",   [SMTP_CS_BODY] = "BODY",
     [SMTP_CS_DOT] = "DOT",           [SMTP_CS_RSET] = "RSET",   [SMTP_CS_QUIT] = "QUIT",
@@ -100,9 +100,9 @@ static const char *const smtp_client_state_names[SMTP_CS_COUNT] = {
 };
 
 static const char *const smtp_cevent_kind_names[SMTP_CEV_COUNT] = {
-    [SMTP_CEV_COMMAND] = "COMMAND",           [SMTP_CEV_DATA_SENT] = "DATA_SENT",
-    [SMTP_CEV_REPLY] = "REPLY",               [SMTP_CEV_RCPT_OUTCOME] = "RCPT_OUTCOME",
-    [SMTP_CEV_TXN_DONE] = "TXN_DONE",         [SMTP_CEV_SESSION_DONE] = "SESSION_DONE",
+    [SMTP_CEV_COMMAND] = "COMMAND",   [SMTP_CEV_DATA_SENT] = "DATA_SENT",
+    [SMTP_CEV_REPLY] = "REPLY",       [SMTP_CEV_RCPT_OUTCOME] = "RCPT_OUTCOME",
+    [SMTP_CEV_TXN_DONE] = "TXN_DONE", [SMTP_CEV_SESSION_DONE] = "SESSION_DONE",
 };
 
 static const char *const smtp_outcome_names[SMTP_OUT_COUNT] = {
@@ -147,7 +147,8 @@ struct smtp_client *smtp_client_new(const struct smtp_client_cfg *cfg)
     struct smtp_client *c = ms_xcalloc(1, sizeof *c);
     c->cfg = *cfg;
     const char *hn = cfg->helo_name ? cfg->helo_name : "client.example.org";
-    c->helo_name = smtp_domain_valid(hn, strlen(hn)) ? ms_xstrdup(hn) : ms_xstrdup("client.invalid");
+    c->helo_name =
+        smtp_domain_valid(hn, strlen(hn)) ? ms_xstrdup(hn) : ms_xstrdup("client.invalid");
     c->user = ms_xstrdup(cfg->auth_user ? cfg->auth_user : "");
     c->pass = ms_xstrdup(cfg->auth_pass ? cfg->auth_pass : "");
     size_t out_max = cfg->out_max ? cfg->out_max : 16 * 1024;
@@ -229,7 +230,9 @@ static void clt_step_begin(struct smtp_client *c)
 static void clt_step_end(struct smtp_client *c)
 {
     size_t n = line_sess_events(&c->ss);
-    for (size_t i = c->step_ev0; i < n; i++) ((struct smtp_cevent *)line_sess_event_at(&c->ss, i, sizeof(struct smtp_cevent)))->after = c->st;
+    for (size_t i = c->step_ev0; i < n; i++)
+        ((struct smtp_cevent *)line_sess_event_at(&c->ss, i, sizeof(struct smtp_cevent)))->after =
+            c->st;
     c->step_ev0 = n;
     line_log_settle(&c->ss.log);
 }
@@ -274,7 +277,9 @@ static void clt_write_line(struct smtp_client *c, const char *p, size_t n)
     dst[n + 1] = '\n';
     if (c->ss.log.on) {
         size_t vl = 0; /* the verb: a word of letters; none for a SASL response */
-        while (vl < n && vl < 8 && ((p[vl] >= 'A' && p[vl] <= 'Z') || (p[vl] >= 'a' && p[vl] <= 'z'))) vl++;
+        while (vl < n && vl < 8 &&
+               ((p[vl] >= 'A' && p[vl] <= 'Z') || (p[vl] >= 'a' && p[vl] <= 'z')))
+            vl++;
         char verb[LINE_VERB_MAX] = "";
         if (vl >= 4 && (vl == n || p[vl] == ' ')) memcpy(verb, p, vl);
         line_log_mark_out(&c->ss.log, 0, 0, verb);
@@ -288,7 +293,8 @@ static void clt_write_line(struct smtp_client *c, const char *p, size_t n)
 
 static size_t clt_msg_size(const struct smtp_client_txn *t)
 {
-    bool crlf = t->body_len >= 2 && t->body[t->body_len - 2] == '\r' && t->body[t->body_len - 1] == '\n';
+    bool crlf =
+        t->body_len >= 2 && t->body[t->body_len - 2] == '\r' && t->body[t->body_len - 1] == '\n';
     return t->body_len + (t->body_len > 0 && !crlf ? 2 : 0);
 }
 
@@ -387,8 +393,8 @@ static enum smtp_outcome clt_class(int code)
     return SMTP_OUT_TEMPFAIL; /* 4xx, local decisions, anything unexpected */
 }
 
-static void clt_outcome(struct smtp_client *c, size_t i, enum smtp_outcome o, int code, const char *text,
-                        size_t tl)
+static void clt_outcome(struct smtp_client *c, size_t i, enum smtp_outcome o, int code,
+                        const char *text, size_t tl)
 {
     if (c->rst[i] == CLT_R_DECIDED) return;
     c->rst[i] = CLT_R_DECIDED;
@@ -404,8 +410,8 @@ static void clt_outcome(struct smtp_client *c, size_t i, enum smtp_outcome o, in
 
 /* Give every recipient of the current transaction in state `which` (or all
  * undecided ones when which == CLT_R_DECIDED) the outcome. */
-static void clt_outcome_all(struct smtp_client *c, int which, enum smtp_outcome o, int code, const char *text,
-                            size_t tl)
+static void clt_outcome_all(struct smtp_client *c, int which, enum smtp_outcome o, int code,
+                            const char *text, size_t tl)
 {
     for (size_t i = 0; i < c->cur.t.nrcpt; i++) {
         if (which == CLT_R_DECIDED ? c->rst[i] != CLT_R_DECIDED : c->rst[i] == which) {
@@ -417,7 +423,8 @@ static void clt_outcome_all(struct smtp_client *c, int which, enum smtp_outcome 
 static void clt_txn_done(struct smtp_client *c)
 {
     if (!c->have_cur) return;
-    clt_outcome_all(c, CLT_R_DECIDED, SMTP_OUT_TEMPFAIL, 0, clt_noreply_text, strlen(clt_noreply_text));
+    clt_outcome_all(c, CLT_R_DECIDED, SMTP_OUT_TEMPFAIL, 0, clt_noreply_text,
+                    strlen(clt_noreply_text));
     struct smtp_cevent *e = clt_event(c, SMTP_CEV_TXN_DONE);
     memcpy(e->counts, c->counts, sizeof e->counts);
     c->have_cur = false;
@@ -448,7 +455,8 @@ static void clt_fail_all(struct smtp_client *c, int code, const char *text, size
     if (c->have_cur) {
         if (lost && c->st == SMTP_CS_DOT && !c->dummy_dot && c->out_abs_sent >= c->dot_end_abs) {
             /* §6.1 and §4.5.3.2.6: the server may have taken responsibility. */
-            clt_outcome_all(c, CLT_R_ACCEPTED, SMTP_OUT_UNKNOWN, 0, clt_unknown_text, strlen(clt_unknown_text));
+            clt_outcome_all(c, CLT_R_ACCEPTED, SMTP_OUT_UNKNOWN, 0, clt_unknown_text,
+                            strlen(clt_unknown_text));
         }
         clt_outcome_all(c, CLT_R_DECIDED, o, code, text, tl);
         clt_txn_done(c);
@@ -514,7 +522,8 @@ bool smtp_client_add(struct smtp_client *c, const struct smtp_client_txn *t, str
         return clt_err(err, "the session is over; open a new connection");
     }
     if (t->nrcpt == 0) return clt_err(err, "a transaction needs at least one recipient");
-    if (!clt_addr_ok(t->reverse_path ? t->reverse_path : "", false, err, "reverse path")) return false;
+    if (!clt_addr_ok(t->reverse_path ? t->reverse_path : "", false, err, "reverse path"))
+        return false;
     for (size_t i = 0; i < t->nrcpt; i++) {
         if (!clt_addr_ok(t->rcpts[i], true, err, "recipient")) return false;
     }
@@ -530,11 +539,12 @@ bool smtp_client_add(struct smtp_client *c, const struct smtp_client_txn *t, str
         unsigned char b = (unsigned char)t->body[i];
         if (b == '\r') {
             if (i + 1 >= t->body_len || t->body[i + 1] != '\n') {
-                return clt_err(err, "message line %zu has a bare CR; only CRLF may end a line", line);
+                return clt_err(err, "message line %zu has a bare CR; only CRLF may end a line",
+                               line);
             }
             if (line_len + 2 > SMTP_TEXT_LINE_MAX) {
-                return clt_err(err, "message line %zu is %zu octets; the limit is 1000 with CRLF", line,
-                               line_len + 2);
+                return clt_err(err, "message line %zu is %zu octets; the limit is 1000 with CRLF",
+                               line, line_len + 2);
             }
             i += 2;
             line++;
@@ -546,14 +556,16 @@ bool smtp_client_add(struct smtp_client *c, const struct smtp_client_txn *t, str
             i++;
             continue;
         }
-        if (b == '\n') return clt_err(err, "message line %zu has a bare LF; only CRLF may end a line", line);
+        if (b == '\n')
+            return clt_err(err, "message line %zu has a bare LF; only CRLF may end a line", line);
         if (b == 0) return clt_err(err, "message line %zu has a NUL byte", line);
         eightbit = true; /* b & 0x80 */
         line_len++;
         i++;
     }
     if (line_len + 2 > SMTP_TEXT_LINE_MAX) {
-        return clt_err(err, "message line %zu is %zu octets; the limit is 1000 with CRLF", line, line_len + 2);
+        return clt_err(err, "message line %zu is %zu octets; the limit is 1000 with CRLF", line,
+                       line_len + 2);
     }
     if (c->q_n == c->q_cap) {
         size_t ncap = c->q_cap ? c->q_cap * 2 : 4;
@@ -603,7 +615,8 @@ static void clt_next(struct smtp_client *c)
             continue;
         }
         if (c->s_size && c->s_size_max > 0 && clt_msg_size(t) > c->s_size_max) {
-            snprintf(c->note, sizeof c->note, "message of %zu octets exceeds the server's SIZE %llu (RFC 1870)",
+            snprintf(c->note, sizeof c->note,
+                     "message of %zu octets exceeds the server's SIZE %llu (RFC 1870)",
                      clt_msg_size(t), (unsigned long long)c->s_size_max);
             clt_outcome_all(c, CLT_R_DECIDED, SMTP_OUT_PERMFAIL, 0, c->note, strlen(c->note));
             clt_txn_done(c);
@@ -769,7 +782,8 @@ static void clt_on_txn_reply(struct smtp_client *c)
         return;
     }
     /* C3 / §3.3: after any other reply to DATA no data is sent. */
-    clt_outcome_all(c, CLT_R_ACCEPTED, clt_class(code) == SMTP_OUT_DELIVERED ? SMTP_OUT_TEMPFAIL : clt_class(code),
+    clt_outcome_all(c, CLT_R_ACCEPTED,
+                    clt_class(code) == SMTP_OUT_DELIVERED ? SMTP_OUT_TEMPFAIL : clt_class(code),
                     code, c->reply, c->reply_len);
     bool open = c->mail_ok;
     clt_txn_done(c);
@@ -895,8 +909,8 @@ static bool clt_reply_line(struct smtp_client *c, const char *l, size_t n)
     }
     int code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
     if (c->reply_lines > 0 && code != c->reply_code) {
-        snprintf(why, sizeof why, "mixed reply codes %d and %d in one reply (RFC 5321 4.2.1)", c->reply_code,
-                 code);
+        snprintf(why, sizeof why, "mixed reply codes %d and %d in one reply (RFC 5321 4.2.1)",
+                 c->reply_code, code);
         clt_protocol_error(c, why);
         return false;
     }
@@ -966,20 +980,28 @@ sim_us smtp_client_timeout_us(const struct smtp_client *c)
 {
     const struct smtp_client_timeouts *t = &c->cfg.to;
     switch (c->st) {
-    case SMTP_CS_GREETING: return t->initial;
-    case SMTP_CS_MAIL: return t->mail;
-    case SMTP_CS_RCPT: return t->rcpt;
-    case SMTP_CS_DATA: return t->data_init;
-    case SMTP_CS_BODY: return t->data_block;
-    case SMTP_CS_DOT: return t->data_term;
+    case SMTP_CS_GREETING:
+        return t->initial;
+    case SMTP_CS_MAIL:
+        return t->mail;
+    case SMTP_CS_RCPT:
+        return t->rcpt;
+    case SMTP_CS_DATA:
+        return t->data_init;
+    case SMTP_CS_BODY:
+        return t->data_block;
+    case SMTP_CS_DOT:
+        return t->data_term;
     case SMTP_CS_EHLO:
     case SMTP_CS_HELO:
     case SMTP_CS_AUTH:
     case SMTP_CS_RSET:
-    case SMTP_CS_QUIT: return t->other;
+    case SMTP_CS_QUIT:
+        return t->other;
     case SMTP_CS_READY:
     case SMTP_CS_DONE:
-    case SMTP_CS_COUNT: break;
+    case SMTP_CS_COUNT:
+        break;
     }
     return 0;
 }

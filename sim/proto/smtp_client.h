@@ -47,14 +47,14 @@ struct smtp_client_timeouts {
 };
 
 struct smtp_client_cfg {
-    const char *helo_name;   /* default "client.example.org" */
-    bool start_with_helo;    /* a pre-ESMTP client: HELO, never EHLO */
-    bool no_pipelining;      /* do not pipeline even when offered */
+    const char *helo_name; /* default "client.example.org" */
+    bool start_with_helo;  /* a pre-ESMTP client: HELO, never EHLO */
+    bool no_pipelining;    /* do not pipeline even when offered */
     enum smtp_auth_mech auth;
-    const char *auth_user;   /* copied */
-    const char *auth_pass;   /* copied */
+    const char *auth_user; /* copied */
+    const char *auth_pass; /* copied */
     struct smtp_client_timeouts to;
-    size_t out_max;          /* output buffer; 0 = 16 KiB; min 2 KiB */
+    size_t out_max; /* output buffer; 0 = 16 KiB; min 2 KiB */
     /* UNSAFE, for the SMTP smuggling lesson only: send a bare LF in message
      * data as it is (dot-stuffing still only after CRLF), as the outbound
      * servers of CVE-2023-51764 did. Off by default: smtp_client_add refuses
@@ -72,7 +72,7 @@ struct smtp_client_txn {
     size_t nrcpt;             /* >= 1 */
     const char *body;         /* the RFC 5322 message, CRLF lines, not stuffed */
     size_t body_len;
-    void *user;               /* the caller's tag, returned in events */
+    void *user; /* the caller's tag, returned in events */
 };
 
 enum smtp_outcome {
@@ -99,17 +99,17 @@ enum smtp_cevent_kind {
 struct smtp_cevent {
     enum smtp_cevent_kind kind;
     enum smtp_client_state before, after;
-    int code;              /* reply code; 0 when the client decided locally */
+    int code; /* reply code; 0 when the client decided locally */
     const char *text;
     size_t text_len;
-    uint64_t txn_seq;      /* 0-based number of the transaction in this session */
-    void *user;            /* the transaction's tag */
+    uint64_t txn_seq; /* 0-based number of the transaction in this session */
+    void *user;       /* the transaction's tag */
     size_t rcpt_index;
     const char *rcpt;
     enum smtp_outcome outcome;
     size_t counts[SMTP_OUT_COUNT]; /* TXN_DONE */
-    size_t bytes;          /* DATA_SENT */
-    bool ok;               /* SESSION_DONE: ended with 221 after QUIT */
+    size_t bytes;                  /* DATA_SENT */
+    bool ok;                       /* SESSION_DONE: ended with 221 after QUIT */
 };
 
 /* Create a client: it waits for the server's greeting. Strings in cfg are

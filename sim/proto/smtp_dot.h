@@ -52,9 +52,9 @@ enum smtp_dot_dstate {
     SMTP_DOT_BOL,     /* at the start of a line (after CRLF) */
     SMTP_DOT_BOL_DOT, /* a '.' started the line */
     SMTP_DOT_BOL_DOT_CR,
-    SMTP_DOT_MID,     /* inside a line */
-    SMTP_DOT_CR,      /* a CR inside a line, LF not yet seen */
-    SMTP_DOT_END,     /* CRLF "." CRLF seen */
+    SMTP_DOT_MID, /* inside a line */
+    SMTP_DOT_CR,  /* a CR inside a line, LF not yet seen */
+    SMTP_DOT_END, /* CRLF "." CRLF seen */
 };
 
 /* Streaming unstuffer. Decoded bytes go to a caller-owned buffer of fixed
@@ -62,13 +62,13 @@ enum smtp_dot_dstate {
  * while framing stays strict to the real end (bad-inputs S2). */
 struct smtp_dot_dec {
     enum smtp_dot_dstate st;
-    char *out;            /* borrowed */
+    char *out; /* borrowed */
     size_t cap;
-    size_t len;           /* bytes stored in out */
-    uint64_t total;       /* decoded bytes, stored or not */
-    uint64_t line_no;     /* 1-based number of the current line */
-    size_t line_len;      /* octets of the current line so far (no CRLF) */
-    bool overflow;        /* total > cap */
+    size_t len;       /* bytes stored in out */
+    uint64_t total;   /* decoded bytes, stored or not */
+    uint64_t line_no; /* 1-based number of the current line */
+    size_t line_len;  /* octets of the current line so far (no CRLF) */
+    bool overflow;    /* total > cap */
     /* Problems, each with the 1-based line where it first appeared (0 = none). */
     uint64_t bare_lf_line, bare_cr_line, nul_line, long_line, eightbit_line;
     size_t long_line_len; /* length (with CRLF) of the first over-long line */

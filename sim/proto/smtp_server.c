@@ -25,7 +25,7 @@
 #define SRV_REPLY_MAX 1024     /* longest reply we build (EHLO is the longest) */
 #define SRV_REPLY_RESERVE 1100 /* output room needed before reading a command */
 #define SRV_DEFAULT_MAX_MSG ((uint64_t)10 * 1024 * 1024)
-#define SRV_SASL_MAX 256       /* each decoded SASL field */
+#define SRV_SASL_MAX 256 /* each decoded SASL field */
 
 enum srv_pending { SRV_PEND_NONE, SRV_PEND_RCPT, SRV_PEND_AUTH, SRV_PEND_MSG };
 enum srv_mech { SRV_MECH_NONE, SRV_MECH_PLAIN, SRV_MECH_LOGIN };
@@ -36,9 +36,9 @@ struct smtp_server {
     char *banner;
     enum smtp_server_state st;
     enum smtp_server_state step_before; /* state when the current step began */
-    struct line_sess ss; /* reader, output, events, offsets, session log */
-    char verb[LINE_VERB_MAX];       /* the command the next reply answers */
-    bool data_reply;                /* the next reply answers a whole message */
+    struct line_sess ss;                /* reader, output, events, offsets, session log */
+    char verb[LINE_VERB_MAX];           /* the command the next reply answers */
+    bool data_reply;                    /* the next reply answers a whole message */
 
     size_t greeting_left; /* greeting bytes not yet sent (pre-greeting check) */
 
@@ -50,20 +50,20 @@ struct smtp_server {
     size_t reply_len;
     int reply_code;
 
-    bool ehlo;          /* the session began with EHLO */
-    bool helo;          /* the last greeting was HELO: no extension is in use */
-    char *texts[7];     /* copies of cfg.texts (NULL: the default wording) */
-    char client[256];   /* HELO/EHLO argument, for {client} */
+    bool ehlo;                      /* the session began with EHLO */
+    bool helo;                      /* the last greeting was HELO: no extension is in use */
+    char *texts[7];                 /* copies of cfg.texts (NULL: the default wording) */
+    char client[256];               /* HELO/EHLO argument, for {client} */
     char sender[SMTP_CMD_LINE_MAX]; /* MAIL FROM mailbox, for {sender} */
-    bool pipelining_ok; /* EHLO and PIPELINING advertised (RFC 2920) */
+    bool pipelining_ok;             /* EHLO and PIPELINING advertised (RFC 2920) */
     bool authenticated;
-    bool tls;          /* STARTTLS done: from here the caller encrypts (RFC 3207) */
-    unsigned bad_run;  /* consecutive 500-504 replies */
-    uint64_t replies;  /* replies sent so far */
+    bool tls;         /* STARTTLS done: from here the caller encrypts (RFC 3207) */
+    unsigned bad_run; /* consecutive 500-504 replies */
+    uint64_t replies; /* replies sent so far */
 
     /* the mail transaction */
     unsigned rcpts;
-    bool body8; /* BODY=8BITMIME */
+    bool body8;           /* BODY=8BITMIME */
     const char *pend_arg; /* recipient awaiting a verdict (in cmd) */
     size_t pend_arg_len;
     enum srv_pending pend;
@@ -98,7 +98,8 @@ static struct smtp_event *srv_event(struct smtp_server *s, enum smtp_event_kind 
 static void srv_step_begin(struct smtp_server *s);
 static void srv_step_end(struct smtp_server *s);
 static void srv_reply(struct smtp_server *s, int code, const char *enh, const char *text);
-static void srv_replyf(struct smtp_server *s, int code, const char *enh, const char *fmt, ...) MS_PRINTF(4, 5);
+static void srv_replyf(struct smtp_server *s, int code, const char *enh, const char *fmt, ...)
+    MS_PRINTF(4, 5);
 static void srv_commit_reply(struct smtp_server *s);
 static void srv_close(struct smtp_server *s);
 static void srv_count_bad(struct smtp_server *s, uint64_t replies_before);
@@ -108,9 +109,9 @@ static void srv_command(struct smtp_server *s, const char *line, size_t len, boo
 static void srv_sasl_line(struct smtp_server *s, const char *line, size_t len);
 static void srv_data_end(struct smtp_server *s);
 static srv_cmd_fn srv_cmd_starttls;
-static srv_cmd_fn srv_cmd_helo, srv_cmd_ehlo, srv_cmd_mail, srv_cmd_rcpt, srv_cmd_data, srv_cmd_rset,
-    srv_cmd_noop, srv_cmd_vrfy, srv_cmd_expn, srv_cmd_help, srv_cmd_quit, srv_cmd_auth,
-    srv_cmd_notimpl;
+static srv_cmd_fn srv_cmd_helo, srv_cmd_ehlo, srv_cmd_mail, srv_cmd_rcpt, srv_cmd_data,
+    srv_cmd_rset, srv_cmd_noop, srv_cmd_vrfy, srv_cmd_expn, srv_cmd_help, srv_cmd_quit,
+    srv_cmd_auth, srv_cmd_notimpl;
 
 static const char *const smtp_server_state_names[SMTP_SS_COUNT] = {
     [SMTP_SS_INIT] = "INIT", [SMTP_SS_REFUSING] = "REFUSING", [SMTP_SS_READY] = "READY",
@@ -119,13 +120,20 @@ static const char *const smtp_server_state_names[SMTP_SS_COUNT] = {
 };
 
 static const char *const smtp_event_kind_names[SMTP_EV_COUNT] = {
-    [SMTP_EV_SESSION_STARTED] = "SESSION_STARTED", [SMTP_EV_HELO] = "HELO",
-    [SMTP_EV_TXN_STARTED] = "TXN_STARTED",         [SMTP_EV_RCPT_ASKED] = "RCPT_ASKED",
-    [SMTP_EV_RCPT_ACCEPTED] = "RCPT_ACCEPTED",     [SMTP_EV_RCPT_REFUSED] = "RCPT_REFUSED",
-    [SMTP_EV_AUTH_ASKED] = "AUTH_ASKED",           [SMTP_EV_AUTH_DONE] = "AUTH_DONE",
-    [SMTP_EV_MESSAGE] = "MESSAGE",                 [SMTP_EV_MESSAGE_REFUSED] = "MESSAGE_REFUSED",
-    [SMTP_EV_TXN_RESET] = "TXN_RESET",             [SMTP_EV_REPLY] = "REPLY",
-    [SMTP_EV_PROTOCOL_ERROR] = "PROTOCOL_ERROR",   [SMTP_EV_SESSION_CLOSED] = "SESSION_CLOSED",
+    [SMTP_EV_SESSION_STARTED] = "SESSION_STARTED",
+    [SMTP_EV_HELO] = "HELO",
+    [SMTP_EV_TXN_STARTED] = "TXN_STARTED",
+    [SMTP_EV_RCPT_ASKED] = "RCPT_ASKED",
+    [SMTP_EV_RCPT_ACCEPTED] = "RCPT_ACCEPTED",
+    [SMTP_EV_RCPT_REFUSED] = "RCPT_REFUSED",
+    [SMTP_EV_AUTH_ASKED] = "AUTH_ASKED",
+    [SMTP_EV_AUTH_DONE] = "AUTH_DONE",
+    [SMTP_EV_MESSAGE] = "MESSAGE",
+    [SMTP_EV_MESSAGE_REFUSED] = "MESSAGE_REFUSED",
+    [SMTP_EV_TXN_RESET] = "TXN_RESET",
+    [SMTP_EV_REPLY] = "REPLY",
+    [SMTP_EV_PROTOCOL_ERROR] = "PROTOCOL_ERROR",
+    [SMTP_EV_SESSION_CLOSED] = "SESSION_CLOSED",
 };
 
 /* States a command line can arrive in (AUTH and DATA read other lines). */
@@ -173,7 +181,8 @@ static void srv_refuse_state(struct smtp_server *s, const struct srv_cmd *cmd)
     else if (cmd->fn == srv_cmd_rcpt || cmd->fn == srv_cmd_data)
         why = "Error: need MAIL command";
     else if (cmd->fn == srv_cmd_auth)
-        why = s->st == SMTP_SS_INIT ? "Error: send EHLO first" : "Error: MAIL transaction in progress";
+        why = s->st == SMTP_SS_INIT ? "Error: send EHLO first"
+                                    : "Error: MAIL transaction in progress";
     srv_reply(s, 503, "5.5.1", why);
 }
 
@@ -192,7 +201,8 @@ void smtp_server_cfg_default(struct smtp_server_cfg *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->hostname = "mx.example.org";
     cfg->banner = "ESMTP mailsim";
-    cfg->ext = SMTP_EXT_SIZE | SMTP_EXT_PIPELINING | SMTP_EXT_8BITMIME | SMTP_EXT_ENHANCEDSTATUSCODES;
+    cfg->ext =
+        SMTP_EXT_SIZE | SMTP_EXT_PIPELINING | SMTP_EXT_8BITMIME | SMTP_EXT_ENHANCEDSTATUSCODES;
     cfg->forbid_unauth_pipelining = true;
 }
 
@@ -213,18 +223,22 @@ enum { SRV_T_GREETING, SRV_T_HELO, SRV_T_MAIL, SRV_T_RCPT, SRV_T_DATA, SRV_T_QUE
 
 /* Expand template t ({host}, {client}, {sender}, {rcpt}) into buf[cap];
  * rcpt may be NULL. An unknown "{word}" is copied as it is. */
-static const char *srv_expand(const struct smtp_server *s, const char *t, const char *rcpt, size_t rcpt_len,
-                              char *buf, size_t cap)
+static const char *srv_expand(const struct smtp_server *s, const char *t, const char *rcpt,
+                              size_t rcpt_len, char *buf, size_t cap)
 {
     size_t n = 0;
     for (const char *p = t; *p && n + 1 < cap;) {
         const char *v = NULL;
         size_t vl = 0, skip = 0;
         if (*p == '{') {
-            if (strncmp(p, "{host}", 6) == 0) v = s->hostname, vl = strlen(v), skip = 6;
-            else if (strncmp(p, "{client}", 8) == 0) v = s->client, vl = strlen(v), skip = 8;
-            else if (strncmp(p, "{sender}", 8) == 0) v = s->sender, vl = strlen(v), skip = 8;
-            else if (strncmp(p, "{rcpt}", 6) == 0) v = rcpt ? rcpt : "", vl = rcpt ? rcpt_len : 0, skip = 6;
+            if (strncmp(p, "{host}", 6) == 0)
+                v = s->hostname, vl = strlen(v), skip = 6;
+            else if (strncmp(p, "{client}", 8) == 0)
+                v = s->client, vl = strlen(v), skip = 8;
+            else if (strncmp(p, "{sender}", 8) == 0)
+                v = s->sender, vl = strlen(v), skip = 8;
+            else if (strncmp(p, "{rcpt}", 6) == 0)
+                v = rcpt ? rcpt : "", vl = rcpt ? rcpt_len : 0, skip = 6;
         }
         if (skip) {
             if (vl > cap - 1 - n) vl = cap - 1 - n;
@@ -240,8 +254,8 @@ static const char *srv_expand(const struct smtp_server *s, const char *t, const 
 }
 
 /* The scenario's wording for reply k, expanded, or dflt. */
-static const char *srv_text(const struct smtp_server *s, int k, const char *dflt, const char *rcpt, size_t rl,
-                            char *buf, size_t cap)
+static const char *srv_text(const struct smtp_server *s, int k, const char *dflt, const char *rcpt,
+                            size_t rl, char *buf, size_t cap)
 {
     return s->texts[k] ? srv_expand(s, s->texts[k], rcpt, rl, buf, cap) : dflt;
 }
@@ -254,8 +268,9 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
     s->banner = srv_clean_dup(cfg->banner, "ESMTP mailsim");
     s->cfg.hostname = s->hostname;
     s->cfg.banner = s->banner;
-    const char *const tx[7] = {cfg->texts.greeting, cfg->texts.helo, cfg->texts.mail, cfg->texts.rcpt,
-                               cfg->texts.data,     cfg->texts.queued, cfg->texts.quit};
+    const char *const tx[7] = {cfg->texts.greeting, cfg->texts.helo, cfg->texts.mail,
+                               cfg->texts.rcpt,     cfg->texts.data, cfg->texts.queued,
+                               cfg->texts.quit};
     for (int k = 0; k < 7; k++) s->texts[k] = tx[k] ? srv_clean_dup(tx[k], "") : NULL;
     memset(&s->cfg.texts, 0, sizeof s->cfg.texts);
     if (s->cfg.unsafe_lenient_data_end) s->cfg.unsafe_accept_bare_lf = true;
@@ -285,7 +300,8 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
     if (cfg->refuse) {
         srv_replyf(s, 554, NULL, "%s ESMTP service not available", s->hostname);
     } else if (cfg->busy) {
-        srv_replyf(s, 421, NULL, "%s Service not available, closing transmission channel", s->hostname);
+        srv_replyf(s, 421, NULL, "%s Service not available, closing transmission channel",
+                   s->hostname);
     } else if (s->texts[SRV_T_GREETING]) {
         char buf[SRV_REPLY_MAX];
         srv_reply(s, 220, NULL, srv_text(s, SRV_T_GREETING, "", NULL, 0, buf, sizeof buf));
@@ -361,7 +377,9 @@ static void srv_step_begin(struct smtp_server *s)
 static void srv_step_end(struct smtp_server *s)
 {
     size_t n = line_sess_events(&s->ss);
-    for (size_t i = s->step_ev0; i < n; i++) ((struct smtp_event *)line_sess_event_at(&s->ss, i, sizeof(struct smtp_event)))->after = s->st;
+    for (size_t i = s->step_ev0; i < n; i++)
+        ((struct smtp_event *)line_sess_event_at(&s->ss, i, sizeof(struct smtp_event)))->after =
+            s->st;
     s->step_ev0 = n;
     line_log_settle(&s->ss.log);
 }
@@ -416,7 +434,8 @@ static size_t srv_reply_head(struct smtp_server *s, int code, const char *enh, c
 
 /* Append text to the reply being built, replacing control characters and
  * keeping each line within 512 octets with its CRLF (§4.5.3.1.5). */
-static size_t srv_reply_text(struct smtp_server *s, size_t n, size_t line_start, const char *t, size_t tl)
+static size_t srv_reply_text(struct smtp_server *s, size_t n, size_t line_start, const char *t,
+                             size_t tl)
 {
     for (size_t i = 0; i < tl; i++) {
         if (n - line_start >= SMTP_REPLY_LINE_MAX - 2 || n >= SRV_REPLY_MAX - 2) break;
@@ -529,7 +548,8 @@ static size_t srv_raw(void *eng, const char *in, size_t len)
 static bool srv_can_read(void *eng)
 {
     const struct smtp_server *s = eng;
-    if (line_sess_events(&s->ss) > 0 || s->pend != SRV_PEND_NONE || s->st == SMTP_SS_CLOSED) return false;
+    if (line_sess_events(&s->ss) > 0 || s->pend != SRV_PEND_NONE || s->st == SMTP_SS_CLOSED)
+        return false;
     /* backpressure (X5): room for the longest reply before reading a command */
     return s->st == SMTP_SS_DATA || line_sess_room(&s->ss) >= SRV_REPLY_RESERVE;
 }
@@ -544,13 +564,15 @@ static void srv_line(void *eng, enum line_status ls, const char *line, size_t ll
         s->cmd_len = 0;
         if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
         /* §4.5.3.1.4 and §4.5.3.1.9: 500, the line is dropped, same state. */
-        srv_reply(s, 500, "5.5.2", "Error: line too long (the limit is 512 octets with CRLF, RFC 5321 4.5.3.1.4)");
+        srv_reply(s, 500, "5.5.2",
+                  "Error: line too long (the limit is 512 octets with CRLF, RFC 5321 4.5.3.1.4)");
     } else if (line_ended_by_lf(&s->ss.rd)) {
         s->cmd_len = 0;
         if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
         /* §2.3.8: only CRLF ends a line; the line is refused, same state. */
-        srv_reply(s, 500, "5.5.2",
-                  "Error: bare <LF> received; end each line with <CRLF> (RFC 5321 2.3.8; with nc, use nc -C)");
+        srv_reply(
+            s, 500, "5.5.2",
+            "Error: bare <LF> received; end each line with <CRLF> (RFC 5321 2.3.8; with nc, use nc -C)");
     } else {
         memcpy(s->cmd, line, ll);
         s->cmd_len = ll;
@@ -642,9 +664,10 @@ static void srv_command(struct smtp_server *s, const char *line, size_t len, boo
         return;
     }
     if (!cmd) {
-        if (s->st == SMTP_SS_INIT && (smtp_word_eq(line, vl, "GET") || smtp_word_eq(line, vl, "POST") ||
-                                      smtp_word_eq(line, vl, "CONNECT") || smtp_word_eq(line, vl, "HEAD") ||
-                                      smtp_word_eq(line, vl, "PUT"))) {
+        if (s->st == SMTP_SS_INIT &&
+            (smtp_word_eq(line, vl, "GET") || smtp_word_eq(line, vl, "POST") ||
+             smtp_word_eq(line, vl, "CONNECT") || smtp_word_eq(line, vl, "HEAD") ||
+             smtp_word_eq(line, vl, "PUT"))) {
             /* bad-inputs X8: another protocol's bytes: reply and close. */
             srv_reply(s, 502, "5.7.0", "Error: this is an SMTP server, not a web server; closing");
             srv_close(s);
@@ -660,7 +683,8 @@ static void srv_command(struct smtp_server *s, const char *line, size_t len, boo
             return;
         }
         if (!s->pipelining_ok) {
-            srv_unauth_pipelining(s, "commands sent before the reply, but PIPELINING is not in use");
+            srv_unauth_pipelining(s,
+                                  "commands sent before the reply, but PIPELINING is not in use");
             return;
         }
         if (cmd->last_in_group) {
@@ -691,7 +715,8 @@ static void srv_helo_common(struct smtp_server *s, const char *arg, size_t arg_l
     }
     if (!smtp_domain_valid(arg, arg_len)) {
         /* §4.1.1.1 and §4.1.2 (S12): a domain name or an address literal. */
-        srv_replyf(s, 501, "5.5.2", "Invalid %s argument: expected a domain name or address literal",
+        srv_replyf(s, 501, "5.5.2",
+                   "Invalid %s argument: expected a domain name or address literal",
                    ehlo ? "EHLO" : "HELO");
         return;
     }
@@ -803,7 +828,8 @@ static void srv_cmd_mail(struct smtp_server *s, const char *arg, size_t arg_len,
             seen_size = true;
         } else if ((ext & SMTP_EXT_8BITMIME) && smtp_word_eq(kw, kl, "BODY")) {
             /* RFC 6152 §3: BODY=7BIT or BODY=8BITMIME. */
-            if (seen_body || !val || !(smtp_word_eq(val, vl, "7BIT") || smtp_word_eq(val, vl, "8BITMIME"))) {
+            if (seen_body || !val ||
+                !(smtp_word_eq(val, vl, "7BIT") || smtp_word_eq(val, vl, "8BITMIME"))) {
                 srv_reply(s, 501, "5.5.4", "Bad BODY= parameter (7BIT or 8BITMIME)");
                 return;
             }
@@ -813,7 +839,8 @@ static void srv_cmd_mail(struct smtp_server *s, const char *arg, size_t arg_len,
             /* RFC 4954 §5: accepted; mailsim does not trust or use it. */
         } else {
             /* §4.1.1.11: unrecognised or unimplemented parameter. */
-            srv_replyf(s, 555, "5.5.4", "Unsupported MAIL parameter %.*s", (int)(kl > 40 ? 40 : kl), kw);
+            srv_replyf(s, 555, "5.5.4", "Unsupported MAIL parameter %.*s", (int)(kl > 40 ? 40 : kl),
+                       kw);
             return;
         }
     }
@@ -851,8 +878,8 @@ static void srv_rcpt_refused_event(struct smtp_server *s, const char *a, size_t 
 }
 
 /* Reply, then put the RCPT_REFUSED event before the REPLY event it caused. */
-static void srv_rcpt_refuse(struct smtp_server *s, const char *a, size_t al, int code, const char *enh,
-                            const char *text)
+static void srv_rcpt_refuse(struct smtp_server *s, const char *a, size_t al, int code,
+                            const char *enh, const char *text)
 {
     srv_reply(s, code, enh, text);
     struct smtp_event reply_ev;
@@ -883,7 +910,8 @@ static void srv_cmd_rcpt(struct smtp_server *s, const char *arg, size_t arg_len,
         size_t rl = pl - used, kl, vl;
         int r = smtp_param_next(&rest, &rl, &kw, &kl, &val, &vl);
         if (r < 0) {
-            srv_rcpt_refuse(s, path.mailbox, path.mailbox_len, 501, "5.5.4", "Syntax error in RCPT parameters");
+            srv_rcpt_refuse(s, path.mailbox, path.mailbox_len, 501, "5.5.4",
+                            "Syntax error in RCPT parameters");
         } else {
             srv_rcpt_refuse(s, path.mailbox, path.mailbox_len, 555, "5.5.4",
                             "Unsupported RCPT parameter (no RCPT parameters are offered)");
@@ -892,7 +920,8 @@ static void srv_cmd_rcpt(struct smtp_server *s, const char *arg, size_t arg_len,
     }
     if (s->rcpts >= s->cfg.max_recipients) {
         /* §4.5.3.1.10: "MUST use a response code of 452" past the limit. */
-        srv_rcpt_refuse(s, path.mailbox, path.mailbox_len, 452, "4.5.3", "Error: too many recipients");
+        srv_rcpt_refuse(s, path.mailbox, path.mailbox_len, 452, "4.5.3",
+                        "Error: too many recipients");
         return;
     }
     s->pend_arg = path.mailbox;
@@ -928,7 +957,8 @@ static void srv_cmd_data(struct smtp_server *s, const char *arg, size_t arg_len,
     s->dec.lenient_lf = s->cfg.unsafe_lenient_data_end;
     s->data_off = s->ss.in_total;
     char tb[SRV_REPLY_MAX];
-    srv_reply(s, 354, NULL, srv_text(s, SRV_T_DATA, "End data with <CR><LF>.<CR><LF>", NULL, 0, tb, sizeof tb));
+    srv_reply(s, 354, NULL,
+              srv_text(s, SRV_T_DATA, "End data with <CR><LF>.<CR><LF>", NULL, 0, tb, sizeof tb));
 }
 
 static void srv_cmd_rset(struct smtp_server *s, const char *arg, size_t arg_len, bool has_arg)
@@ -1208,10 +1238,11 @@ static void srv_sasl_line(struct smtp_server *s, const char *line, size_t len)
 
 /* ---- end of data ----------------------------------------------------------- */
 
-static void srv_message_refuse(struct smtp_server *s, int code, const char *enh, const char *fmt, ...)
-    MS_PRINTF(4, 5);
+static void srv_message_refuse(struct smtp_server *s, int code, const char *enh, const char *fmt,
+                               ...) MS_PRINTF(4, 5);
 
-static void srv_message_refuse(struct smtp_server *s, int code, const char *enh, const char *fmt, ...)
+static void srv_message_refuse(struct smtp_server *s, int code, const char *enh, const char *fmt,
+                               ...)
 {
     char text[SRV_REPLY_MAX];
     va_list ap;
@@ -1238,7 +1269,8 @@ static void srv_data_end(struct smtp_server *s)
     /* Checks in order of severity. The data was read to its real end in
      * every case, so the session stays in step (§4.5.3.1.9, S2, S5). */
     if (d->total > s->max_msg) {
-        srv_message_refuse(s, 552, "5.3.4", "Message size exceeds fixed maximum message size (%llu bytes)",
+        srv_message_refuse(s, 552, "5.3.4",
+                           "Message size exceeds fixed maximum message size (%llu bytes)",
                            (unsigned long long)s->max_msg);
         return;
     }
@@ -1247,10 +1279,11 @@ static void srv_data_end(struct smtp_server *s)
         /* Strict mode against SMTP smuggling (CVE-2023-51764): only CRLF
          * ends a line (RFC 5321 §2.3.8), so we refuse instead of guessing. */
         bool lf = bare_lf && (!d->bare_cr_line || d->bare_lf_line <= d->bare_cr_line);
-        srv_message_refuse(s, 550, "5.5.2",
-                           "Message refused: bare <%s> in line %llu of the data; only <CRLF> ends a line "
-                           "(RFC 5321 2.3.8)",
-                           lf ? "LF" : "CR", (unsigned long long)(lf ? d->bare_lf_line : d->bare_cr_line));
+        srv_message_refuse(
+            s, 550, "5.5.2",
+            "Message refused: bare <%s> in line %llu of the data; only <CRLF> ends a line "
+            "(RFC 5321 2.3.8)",
+            lf ? "LF" : "CR", (unsigned long long)(lf ? d->bare_lf_line : d->bare_cr_line));
         return;
     }
     if (d->nul_line) {
@@ -1259,17 +1292,19 @@ static void srv_data_end(struct smtp_server *s)
         return;
     }
     if (d->long_line) {
-        srv_message_refuse(s, 554, "5.6.0",
-                           "Message refused: line %llu is %zu octets long; the limit is 1000 with CRLF "
-                           "(RFC 5321 4.5.3.1.6)",
-                           (unsigned long long)d->long_line, d->long_line_len);
+        srv_message_refuse(
+            s, 554, "5.6.0",
+            "Message refused: line %llu is %zu octets long; the limit is 1000 with CRLF "
+            "(RFC 5321 4.5.3.1.6)",
+            (unsigned long long)d->long_line, d->long_line_len);
         return;
     }
     if (d->eightbit_line && !s->body8) {
-        srv_message_refuse(s, 554, "5.6.1",
-                           "Message refused: 8-bit octet 0x%02X in line %llu without BODY=8BITMIME; "
-                           "SMTP carries 7-bit ASCII (RFC 5321 2.4, RFC 6152)",
-                           (unsigned)d->eightbit_byte, (unsigned long long)d->eightbit_line);
+        srv_message_refuse(
+            s, 554, "5.6.1",
+            "Message refused: 8-bit octet 0x%02X in line %llu without BODY=8BITMIME; "
+            "SMTP carries 7-bit ASCII (RFC 5321 2.4, RFC 6152)",
+            (unsigned)d->eightbit_byte, (unsigned long long)d->eightbit_line);
         return;
     }
     s->pend = SRV_PEND_MSG;
@@ -1293,7 +1328,8 @@ static struct srv_vinfo srv_verdict_info(enum srv_pending p, enum smtp_verdict v
 {
     switch (v) {
     case SMTP_V_ACCEPT:
-        if (p == SRV_PEND_AUTH) return (struct srv_vinfo){235, "2.7.0", "Authentication successful"};
+        if (p == SRV_PEND_AUTH)
+            return (struct srv_vinfo){235, "2.7.0", "Authentication successful"};
         if (p == SRV_PEND_MSG) return (struct srv_vinfo){250, "2.0.0", "Ok: queued"};
         return (struct srv_vinfo){250, "2.1.5", "Ok"};
     case SMTP_V_UNKNOWN_USER:
@@ -1305,17 +1341,20 @@ static struct srv_vinfo srv_verdict_info(enum srv_pending p, enum smtp_verdict v
     case SMTP_V_NO_STORAGE:
         return (struct srv_vinfo){452, "4.3.1", "Insufficient system storage"};
     case SMTP_V_LOOP:
-        return (struct srv_vinfo){554, "5.4.6", "Too many Received: header fields: mail loop (RFC 5321 6.3)"};
+        return (struct srv_vinfo){554, "5.4.6",
+                                  "Too many Received: header fields: mail loop (RFC 5321 6.3)"};
     case SMTP_V_AUTH_FAILED:
         return (struct srv_vinfo){535, "5.7.8", "Error: authentication failed"};
     case SMTP_V_REJECT:
     default:
-        if (p == SRV_PEND_AUTH) return (struct srv_vinfo){535, "5.7.8", "Error: authentication failed"};
+        if (p == SRV_PEND_AUTH)
+            return (struct srv_vinfo){535, "5.7.8", "Error: authentication failed"};
         return (struct srv_vinfo){554, "5.7.1", "Transaction failed"};
     }
 }
 
-static void srv_verdict_apply(struct smtp_server *s, int code, const char *enh, const char *text, bool with_addr)
+static void srv_verdict_apply(struct smtp_server *s, int code, const char *enh, const char *text,
+                              bool with_addr)
 {
     enum srv_pending p = s->pend;
     s->pend = SRV_PEND_NONE;
@@ -1378,7 +1417,8 @@ void smtp_server_verdict(struct smtp_server *s, enum smtp_verdict v, const char 
         text = srv_text(s, SRV_T_RCPT, NULL, s->pend_arg, s->pend_arg_len, tb, sizeof tb);
     else if (!text && v == SMTP_V_ACCEPT && s->pend == SRV_PEND_MSG)
         text = srv_text(s, SRV_T_QUEUED, NULL, NULL, 0, tb, sizeof tb);
-    srv_verdict_apply(s, vi.code, vi.enh, text ? text : vi.text, addr && !(v == SMTP_V_ACCEPT && dflt));
+    srv_verdict_apply(s, vi.code, vi.enh, text ? text : vi.text,
+                      addr && !(v == SMTP_V_ACCEPT && dflt));
 }
 
 void smtp_server_verdict_code(struct smtp_server *s, int code, const char *text)
@@ -1414,7 +1454,8 @@ void smtp_server_shutdown(struct smtp_server *s)
     if (s->st == SMTP_SS_AUTH) srv_enter_state(s, SMTP_SS_READY);
     srv_txn_reset(s, true);
     /* §3.8: 421 when the service must shut down. */
-    srv_replyf(s, 421, "4.3.2", "%s Service shutting down, closing transmission channel", s->hostname);
+    srv_replyf(s, 421, "4.3.2", "%s Service shutting down, closing transmission channel",
+               s->hostname);
     srv_close(s);
     srv_step_end(s);
 }

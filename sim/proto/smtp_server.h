@@ -50,14 +50,14 @@ enum smtp_server_state {
 };
 
 struct smtp_server_cfg {
-    const char *hostname;      /* in greeting and replies; default "mx.example.org" */
-    const char *banner;        /* greeting text after the hostname; default "ESMTP mailsim" */
-    bool refuse;               /* greet with 554 and accept only QUIT (§3.1) */
-    unsigned ext;              /* enum smtp_ext bits advertised after EHLO */
-    bool auth_required;        /* MAIL needs a successful AUTH first (530) */
-    uint64_t max_message_bytes;/* SIZE limit; 0 = 10 MiB */
-    unsigned max_recipients;   /* recipients per transaction; 0 = 100 (§4.5.3.1.8) */
-    size_t out_max;            /* output buffer ceiling; 0 = 16 KiB; min 2 KiB */
+    const char *hostname;       /* in greeting and replies; default "mx.example.org" */
+    const char *banner;         /* greeting text after the hostname; default "ESMTP mailsim" */
+    bool refuse;                /* greet with 554 and accept only QUIT (§3.1) */
+    unsigned ext;               /* enum smtp_ext bits advertised after EHLO */
+    bool auth_required;         /* MAIL needs a successful AUTH first (530) */
+    uint64_t max_message_bytes; /* SIZE limit; 0 = 10 MiB */
+    unsigned max_recipients;    /* recipients per transaction; 0 = 100 (§4.5.3.1.8) */
+    size_t out_max;             /* output buffer ceiling; 0 = 16 KiB; min 2 KiB */
     /* Close on unauthorised pipelining (bad-inputs S16, like Postfix's
      * smtpd_forbid_unauth_pipelining): bytes before the greeting was sent,
      * commands sent ahead without PIPELINING, body sent with DATA. */
@@ -73,12 +73,12 @@ struct smtp_server_cfg {
      * octets (§4.5.3.1.5). */
     struct smtp_server_texts {
         const char *greeting; /* 220: default "{host} " + banner */
-        const char *helo;     /* 250 to HELO, first line of the EHLO reply: "{host} Hello {client}" */
-        const char *mail;     /* 250 to MAIL: "Ok" */
-        const char *rcpt;     /* 250 to an accepted RCPT: "Ok" */
-        const char *data;     /* 354: "End data with <CR><LF>.<CR><LF>" */
-        const char *queued;   /* 250 after the final dot: "Ok: queued" */
-        const char *quit;     /* 221: "{host} Service closing transmission channel" */
+        const char *helo;   /* 250 to HELO, first line of the EHLO reply: "{host} Hello {client}" */
+        const char *mail;   /* 250 to MAIL: "Ok" */
+        const char *rcpt;   /* 250 to an accepted RCPT: "Ok" */
+        const char *data;   /* 354: "End data with <CR><LF>.<CR><LF>" */
+        const char *queued; /* 250 after the final dot: "Ok: queued" */
+        const char *quit;   /* 221: "{host} Service closing transmission channel" */
     } texts;
     /* UNSAFE, for the SMTP smuggling lesson only (CVE-2023-51764 class).
      * unsafe_accept_bare_lf: a bare LF in message data is kept as data
@@ -121,31 +121,31 @@ enum smtp_event_kind {
 struct smtp_event {
     enum smtp_event_kind kind;
     enum smtp_server_state before, after;
-    int code;                  /* reply code when one was sent, else 0 */
-    const char *arg;           /* see the kind */
+    int code;        /* reply code when one was sent, else 0 */
+    const char *arg; /* see the kind */
     size_t arg_len;
-    const char *text;          /* reply text sent (may hold several CRLF lines) */
+    const char *text; /* reply text sent (may hold several CRLF lines) */
     size_t text_len;
     const char *user, *pass, *authzid; /* AUTH_ASKED only */
     size_t user_len, pass_len, authzid_len;
-    uint64_t offset;           /* input offset where the command or data began */
-    unsigned rcpt_count;       /* recipients accepted so far in the transaction */
-    bool ehlo;                 /* HELO/EHLO event: true for EHLO */
-    bool authenticated;        /* the session has passed AUTH */
-    bool eightbit;             /* MESSAGE: BODY=8BITMIME was given */
+    uint64_t offset;     /* input offset where the command or data began */
+    unsigned rcpt_count; /* recipients accepted so far in the transaction */
+    bool ehlo;           /* HELO/EHLO event: true for EHLO */
+    bool authenticated;  /* the session has passed AUTH */
+    bool eightbit;       /* MESSAGE: BODY=8BITMIME was given */
     bool needs_verdict;
 };
 
 /* Verdicts for RCPT_ASKED, AUTH_ASKED and MESSAGE events. */
 enum smtp_verdict {
-    SMTP_V_ACCEPT,        /* 250 (RCPT, MESSAGE) or 235 (AUTH) */
-    SMTP_V_UNKNOWN_USER,  /* 550 5.1.1 */
-    SMTP_V_RELAY_DENIED,  /* 554 5.7.1 */
-    SMTP_V_TEMPFAIL,      /* 451 4.3.0 */
-    SMTP_V_NO_STORAGE,    /* 452 4.3.1 */
-    SMTP_V_REJECT,        /* 554 5.7.1 transaction failed */
-    SMTP_V_LOOP,          /* 554 5.4.6 too many Received: (§6.3) */
-    SMTP_V_AUTH_FAILED,   /* 535 5.7.8 */
+    SMTP_V_ACCEPT,       /* 250 (RCPT, MESSAGE) or 235 (AUTH) */
+    SMTP_V_UNKNOWN_USER, /* 550 5.1.1 */
+    SMTP_V_RELAY_DENIED, /* 554 5.7.1 */
+    SMTP_V_TEMPFAIL,     /* 451 4.3.0 */
+    SMTP_V_NO_STORAGE,   /* 452 4.3.1 */
+    SMTP_V_REJECT,       /* 554 5.7.1 transaction failed */
+    SMTP_V_LOOP,         /* 554 5.4.6 too many Received: (§6.3) */
+    SMTP_V_AUTH_FAILED,  /* 535 5.7.8 */
 };
 
 /* Create a server; the greeting is queued at once (smtp_server_out) and a

@@ -43,11 +43,12 @@ static size_t smtp_domain_span(const char *s, size_t len)
     size_t i = 0;
     for (;;) {
         size_t start = i;
-        if (i >= len || !(smtp_is_alpha((unsigned char)s[i]) || smtp_is_digit((unsigned char)s[i]))) {
+        if (i >= len ||
+            !(smtp_is_alpha((unsigned char)s[i]) || smtp_is_digit((unsigned char)s[i]))) {
             return 0; /* a label must start with a letter or digit */
         }
-        while (i < len && (smtp_is_alpha((unsigned char)s[i]) || smtp_is_digit((unsigned char)s[i]) ||
-                           s[i] == '-')) {
+        while (i < len && (smtp_is_alpha((unsigned char)s[i]) ||
+                           smtp_is_digit((unsigned char)s[i]) || s[i] == '-')) {
             i++;
         }
         if (s[i - 1] == '-' || i - start > 63) return 0;
@@ -171,7 +172,8 @@ enum smtp_syntax_err smtp_parse_path(const char *s, size_t len, bool allow_null,
     if (dl == 0) return SMTP_SYN_DOMAIN;
     if (dl > SMTP_DOMAIN_MAX) return SMTP_SYN_DOMAIN_LONG;
     i += dl;
-    if (i >= len || s[i] != '>') return (i < len && s[i] != ' ') ? SMTP_SYN_DOMAIN : SMTP_SYN_NO_BRACKET;
+    if (i >= len || s[i] != '>')
+        return (i < len && s[i] != ' ') ? SMTP_SYN_DOMAIN : SMTP_SYN_NO_BRACKET;
     if (i + 1 > SMTP_PATH_MAX) return SMTP_SYN_PATH_LONG;
     p->mailbox = s + mb;
     p->mailbox_len = i - mb;
@@ -181,8 +183,8 @@ enum smtp_syntax_err smtp_parse_path(const char *s, size_t len, bool allow_null,
     return SMTP_SYN_OK;
 }
 
-int smtp_param_next(const char **s, size_t *len, const char **kw, size_t *kw_len,
-                    const char **val, size_t *val_len)
+int smtp_param_next(const char **s, size_t *len, const char **kw, size_t *kw_len, const char **val,
+                    size_t *val_len)
 {
     const char *p = *s;
     size_t n = *len;
@@ -192,8 +194,10 @@ int smtp_param_next(const char **s, size_t *len, const char **kw, size_t *kw_len
     n--;
     size_t i = 0;
     /* esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-") */
-    if (n == 0 || !(smtp_is_alpha((unsigned char)p[0]) || smtp_is_digit((unsigned char)p[0]))) return -1;
-    while (i < n && (smtp_is_alpha((unsigned char)p[i]) || smtp_is_digit((unsigned char)p[i]) || p[i] == '-')) {
+    if (n == 0 || !(smtp_is_alpha((unsigned char)p[0]) || smtp_is_digit((unsigned char)p[0])))
+        return -1;
+    while (i < n && (smtp_is_alpha((unsigned char)p[i]) || smtp_is_digit((unsigned char)p[i]) ||
+                     p[i] == '-')) {
         i++;
     }
     *kw = p;

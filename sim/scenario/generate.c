@@ -54,8 +54,9 @@ static int scn_gen_act_cmp(const void *a, const void *b)
 }
 
 static const char *const scn_gen_words[] = {
-    "mail", "queue", "retry", "server", "lecture", "photo", "lunch", "report", "draft", "meeting",
-    "Friday", "budget", "hello", "notes", "SMTP", "relay", "bounce", "again", "today", "please",
+    "mail",   "queue", "retry",   "server", "lecture", "photo",  "lunch",
+    "report", "draft", "meeting", "Friday", "budget",  "hello",  "notes",
+    "SMTP",   "relay", "bounce",  "again",  "today",   "please",
 };
 
 static void scn_gen_words_into(struct scn_gen *g, char *buf, size_t cap, size_t words)
@@ -79,18 +80,31 @@ static char *scn_gen_body(struct scn_gen *g)
     for (size_t i = 0; i < lines; i++) {
         char line[1600];
         switch (rng_below(&g->r, 10)) {
-        case 0: strcpy(line, "."); break;
-        case 1: strcpy(line, ".."); break;
-        case 2: strcpy(line, ".hidden line that starts with a dot"); break;
+        case 0:
+            strcpy(line, ".");
+            break;
+        case 1:
+            strcpy(line, "..");
+            break;
+        case 2:
+            strcpy(line, ".hidden line that starts with a dot");
+            break;
         case 3: {
             size_t n = 900 + (size_t)rng_below(&g->r, 600);
             for (size_t k = 0; k < n; k++) line[k] = (char)('a' + (k % 26));
             line[n] = '\0';
             break;
         }
-        case 4: line[0] = '\0'; break;
-        case 5: strcpy(line, "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln \xe2\x80\x94 caf\xc3\xa9 na\xc3\xafve"); break; /* 8-bit text */
-        default: scn_gen_words_into(g, line, sizeof line, 3 + (size_t)rng_below(&g->r, 10)); break;
+        case 4:
+            line[0] = '\0';
+            break;
+        case 5:
+            strcpy(line, "Gr\xc3\xbc\xc3\x9f"
+                         "e aus K\xc3\xb6ln \xe2\x80\x94 caf\xc3\xa9 na\xc3\xafve");
+            break; /* 8-bit text */
+        default:
+            scn_gen_words_into(g, line, sizeof line, 3 + (size_t)rng_below(&g->r, 10));
+            break;
         }
         size_t l = strlen(line);
         if (o + l + 2 > cap) break;
@@ -125,7 +139,8 @@ struct scn_scenario *scn_generate(uint64_t seed, const struct scn_gen_opts *opts
     cJSON *root = cJSON_CreateObject();
     snprintf(text, sizeof text, "Random scenario %llu", (unsigned long long)seed);
     cJSON_AddStringToObject(root, "title", text);
-    cJSON_AddStringToObject(root, "description", "Generated: servers and links fail and recover while mail flows.");
+    cJSON_AddStringToObject(root, "description",
+                            "Generated: servers and links fail and recover while mail flows.");
     cJSON_AddNumberToObject(root, "seed", (double)(seed & ((UINT64_C(1) << 53) - 1)));
     cJSON *hosts = cJSON_AddArrayToObject(root, "hosts");
     cJSON *links = cJSON_AddArrayToObject(root, "links");
@@ -203,7 +218,8 @@ struct scn_scenario *scn_generate(uint64_t seed, const struct scn_gen_opts *opts
 
     /* Messages within the first two hours. */
     for (unsigned m = 0; m < nmsg; m++) {
-        sim_us at = (sim_us)rng_below(&g.r, 2 * (uint64_t)SIM_US_PER_H / SIM_US_PER_S) * SIM_US_PER_S;
+        sim_us at =
+            (sim_us)rng_below(&g.r, 2 * (uint64_t)SIM_US_PER_H / SIM_US_PER_S) * SIM_US_PER_S;
         unsigned d = (unsigned)rng_below(&g.r, ndom), u = (unsigned)rng_below(&g.r, nusr);
         cJSON *a = scn_gen_act(&g, at, "send");
         snprintf(text, sizeof text, "u%u@d%u.example", u, d);
@@ -226,7 +242,8 @@ struct scn_scenario *scn_generate(uint64_t seed, const struct scn_gen_opts *opts
         }
         char subj[200];
         scn_gen_words_into(&g, subj, sizeof subj, 2 + (size_t)rng_below(&g.r, 5));
-        if (rng_below(&g.r, 6) == 0) strcat(subj, " \xe2\x80\x93 R\xc3\xa9sum\xc3\xa9"); /* non-ASCII subject */
+        if (rng_below(&g.r, 6) == 0)
+            strcat(subj, " \xe2\x80\x93 R\xc3\xa9sum\xc3\xa9"); /* non-ASCII subject */
         cJSON_AddStringToObject(a, "subject", subj);
         char *body = scn_gen_body(&g);
         cJSON_AddStringToObject(a, "body", body);
@@ -290,7 +307,9 @@ struct scn_scenario *scn_generate(uint64_t seed, const struct scn_gen_opts *opts
     snprintf(src, sizeof src, "<generated %llu>", (unsigned long long)seed);
     struct scn_error err;
     struct scn_scenario *s = scn_load_text(json, strlen(json), src, NULL, NULL, &err);
-    if (!s) ms_fatal("scn_generate: seed %llu made an invalid scenario: %s", (unsigned long long)seed, err.text);
+    if (!s)
+        ms_fatal("scn_generate: seed %llu made an invalid scenario: %s", (unsigned long long)seed,
+                 err.text);
     cJSON_free(json);
     return s;
 }

@@ -173,7 +173,8 @@ static bool scn_jstring(struct scn_jstate *s)
                     lo = scn_jhex4(s->t + s->pos + 2);
                 }
                 if (lo < 0xDC00 || lo > 0xDFFF) {
-                    snprintf(msg, sizeof msg, "lone surrogate \\u%04lX in a string (no low half after it)",
+                    snprintf(msg, sizeof msg,
+                             "lone surrogate \\u%04lX in a string (no low half after it)",
                              (unsigned long)u);
                     return scn_jfail(s, esc, msg);
                 }
@@ -183,7 +184,8 @@ static bool scn_jstring(struct scn_jstate *s)
         }
         if (c < 0x20) {
             if (c == 0) return scn_jfail(s, s->pos, "NUL byte in a string");
-            static const char *const names[] = {[9] = "tab (write \\t)", [10] = "line feed (write \\n)",
+            static const char *const names[] = {[9] = "tab (write \\t)",
+                                                [10] = "line feed (write \\n)",
                                                 [13] = "carriage return (write \\r)"};
             if (c < MS_ARRAY_LEN(names) && names[c]) {
                 snprintf(msg, sizeof msg, "raw %s in a string", names[c]);
@@ -229,7 +231,8 @@ static bool scn_jnumber(struct scn_jstate *s)
         if (s->pos < s->len && (t[s->pos] == '+' || t[s->pos] == '-')) s->pos++;
         size_t d = s->pos;
         while (s->pos < s->len && t[s->pos] >= '0' && t[s->pos] <= '9') s->pos++;
-        if (s->pos == d) return scn_jfail(s, start, "invalid number (a digit must follow the exponent)");
+        if (s->pos == d)
+            return scn_jfail(s, start, "invalid number (a digit must follow the exponent)");
     }
     if (s->pos - start > SCN_JNUM_MAX) {
         return scn_jfail(s, start, "number literal longer than 63 characters");
@@ -272,7 +275,8 @@ static bool scn_jcontainer(struct scn_jstate *s, bool is_obj)
             key_off = (uint32_t)s->pos;
             if (!scn_jstring(s)) return false;
             scn_jskip_ws(s);
-            if (s->pos >= s->len || s->t[s->pos] != ':') return scn_jfail_at(s, "':' after the member name");
+            if (s->pos >= s->len || s->t[s->pos] != ':')
+                return scn_jfail_at(s, "':' after the member name");
             s->pos++;
             scn_jskip_ws(s);
         }
@@ -283,7 +287,9 @@ static bool scn_jcontainer(struct scn_jstate *s, bool is_obj)
             s->pos++;
             scn_jskip_ws(s);
             if (s->pos < s->len && s->t[s->pos] == (unsigned char)close) {
-                return scn_jfail(s, comma, is_obj ? "trailing comma before '}'" : "trailing comma before ']'");
+                return scn_jfail(s, comma,
+                                 is_obj ? "trailing comma before '}'"
+                                        : "trailing comma before ']'");
             }
             continue;
         }
@@ -296,11 +302,13 @@ static bool scn_jcontainer(struct scn_jstate *s, bool is_obj)
             char msg[160];
             unsigned line, col;
             scn_jscan_linecol((const char *)s->t, s->len, open, &line, &col);
-            snprintf(msg, sizeof msg, "unexpected end of file (expected '%c' to close the %s opened at %u:%u)",
+            snprintf(msg, sizeof msg,
+                     "unexpected end of file (expected '%c' to close the %s opened at %u:%u)",
                      close, is_obj ? "object" : "array", line, col);
             return scn_jfail(s, s->pos, msg);
         }
-        return scn_jfail_at(s, is_obj ? "',' or '}' after an object member" : "',' or ']' after an array element");
+        return scn_jfail_at(s, is_obj ? "',' or '}' after an object member"
+                                      : "',' or ']' after an array element");
     }
 }
 
@@ -313,12 +321,24 @@ static bool scn_jvalue(struct scn_jstate *s, uint32_t key_off)
     scn_jpush(s, key_off, &idx);
     bool ok;
     switch (s->t[s->pos]) {
-    case '{': ok = scn_jcontainer(s, true); break;
-    case '[': ok = scn_jcontainer(s, false); break;
-    case '"': ok = scn_jstring(s); break;
-    case 't': ok = scn_jliteral(s, "true"); break;
-    case 'f': ok = scn_jliteral(s, "false"); break;
-    case 'n': ok = scn_jliteral(s, "null"); break;
+    case '{':
+        ok = scn_jcontainer(s, true);
+        break;
+    case '[':
+        ok = scn_jcontainer(s, false);
+        break;
+    case '"':
+        ok = scn_jstring(s);
+        break;
+    case 't':
+        ok = scn_jliteral(s, "true");
+        break;
+    case 'f':
+        ok = scn_jliteral(s, "false");
+        break;
+    case 'n':
+        ok = scn_jliteral(s, "null");
+        break;
     default:
         if (s->t[s->pos] == '-' || (s->t[s->pos] >= '0' && s->t[s->pos] <= '9')) {
             ok = scn_jnumber(s);

@@ -26,8 +26,8 @@ struct scn_jnode {
 struct scn_jscan {
     struct scn_jnode *nodes; /* owned, n of them */
     size_t n, cap;
-    size_t err_off;          /* on failure: where */
-    char err[160];           /* on failure: what was expected / what is wrong */
+    size_t err_off; /* on failure: where */
+    char err[160];  /* on failure: what was expected / what is wrong */
 };
 
 /* Scan text[0..len) (len < 4 GiB) as one JSON value with nothing but
@@ -38,7 +38,6 @@ bool scn_jscan_run(struct scn_jscan *js, const char *text, size_t len, int max_d
 void scn_jscan_free(struct scn_jscan *js);
 
 /* 1-based line and column (in UTF-8 characters) of byte offset off. */
-void scn_jscan_linecol(const char *text, size_t len, size_t off, unsigned *line,
-                       unsigned *col);
+void scn_jscan_linecol(const char *text, size_t len, size_t off, unsigned *line, unsigned *col);
 
 #endif

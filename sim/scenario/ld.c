@@ -79,8 +79,8 @@ static bool scn_ld_verr(struct scn_ld *L, size_t off, const char *fmt, va_list a
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     char pos[32] = "";
     if (e->line) snprintf(pos, sizeof pos, "%u:%u:", e->line, e->col);
-    snprintf(e->text, sizeof e->text, "%s:%s %s%s%s", e->file, pos, e->path,
-             e->path[0] ? ": " : "", e->msg);
+    snprintf(e->text, sizeof e->text, "%s:%s %s%s%s", e->file, pos, e->path, e->path[0] ? ": " : "",
+             e->msg);
     return false;
 }
 
@@ -107,7 +107,8 @@ bool scn_ld_content(struct scn_ld *L, const cJSON *item, uint64_t n)
     if (L->failed) return false;
     L->content_bytes += n;
     if (L->content_bytes <= SCN_MAX_TOTAL_BYTES) return true;
-    return scn_ld_err(L, item, false, "attachments, pages and transfers add up to more than %llu bytes (1 GiB)",
+    return scn_ld_err(L, item, false,
+                      "attachments, pages and transfers add up to more than %llu bytes (1 GiB)",
                       (unsigned long long)SCN_MAX_TOTAL_BYTES);
 }
 
@@ -132,8 +133,8 @@ size_t scn_ld_push_key(struct scn_ld *L, const char *key)
     size_t n = 0;
     bool plain = key[0] != '\0';
     for (const char *p = key; *p && plain; p++, n++) {
-        plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
-                *p == '$';
+        plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                *p == '_' || *p == '$';
     }
     char buf[80];
     if (plain && n < 60) {
@@ -205,7 +206,7 @@ void scn_ld_quote(const char *s, char *out, size_t n)
 }
 
 /* Bit i of mask; keys past 64 are always allowed. */
-#define SCN_ALLOWED(mask, i) ((i) >= 64 || ((mask) >> (i) & 1))
+#define SCN_ALLOWED(mask, i) ((i) >= 64 || ((mask) >> (i)&1))
 
 /* Optimal string alignment distance, bounded to short words. */
 static size_t scn_ld_distance(const char *a, const char *b)
@@ -284,10 +285,12 @@ bool scn_ld_object(struct scn_ld *L, const cJSON *obj, const char *const *keys, 
             char q[64];
             scn_ld_quote(k, q, sizeof q);
             if (sug && ascii_casecmp(sug, k) == 0) {
-                return scn_ld_err(L, m, true, "unknown key \"%s\" (did you mean \"%s\"? keys are case-sensitive)",
-                                  q, sug);
+                return scn_ld_err(
+                    L, m, true, "unknown key \"%s\" (did you mean \"%s\"? keys are case-sensitive)",
+                    q, sug);
             }
-            if (sug) return scn_ld_err(L, m, true, "unknown key \"%s\" (did you mean \"%s\"?)", q, sug);
+            if (sug)
+                return scn_ld_err(L, m, true, "unknown key \"%s\" (did you mean \"%s\"?)", q, sug);
             return scn_ld_err(L, m, true, "unknown key \"%s\" in %s", q, what);
         }
         if (out[i]) {
@@ -501,7 +504,8 @@ const char *scn_ld_check(const char *s, enum scn_strcls cls, char *buf, size_t n
     case SCN_SC_FLAG: {
         const char *p = s;
         if (*p == '\\') {
-            static const char *const sys[] = {"\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"};
+            static const char *const sys[] = {"\\Seen", "\\Answered", "\\Flagged", "\\Deleted",
+                                              "\\Draft"};
             for (size_t i = 0; i < MS_ARRAY_LEN(sys); i++) {
                 if (strcmp(s, sys[i]) == 0) return NULL;
             }
@@ -529,14 +533,16 @@ const char *scn_ld_check(const char *s, enum scn_strcls cls, char *buf, size_t n
          * whole line, code and CRLF included, is at most 512 octets
          * (§4.5.3.1.5), so a template has room for its placeholders. */
         if ((why = scn_check_controls(s, false, buf, n)) != NULL) return why;
-        if (len > 200) return "is longer than 200 characters (a reply line is at most 512 octets, RFC 5321 4.5.3.1.5)";
+        if (len > 200)
+            return "is longer than 200 characters (a reply line is at most 512 octets, RFC 5321 4.5.3.1.5)";
         for (const char *p = s; *p; p++) {
             if ((unsigned char)*p >= 0x80) return "must be printable ASCII (RFC 5321 4.2)";
             if (*p != '{') continue;
             static const char *const ph[] = {"{host}", "{client}", "{sender}", "{rcpt}"};
             size_t k = 0;
             while (k < 4 && strncmp(p, ph[k], strlen(ph[k])) != 0) k++;
-            if (k == 4) return "has an unknown placeholder (use {host}, {client}, {sender} or {rcpt})";
+            if (k == 4)
+                return "has an unknown placeholder (use {host}, {client}, {sender} or {rcpt})";
         }
         return NULL;
     }
@@ -689,7 +695,8 @@ bool scn_ld_uint(struct scn_ld *L, const cJSON *item, uint64_t lo, uint64_t hi, 
     if (!isfinite(v)) return scn_ld_err(L, item, false, "%s is not a finite number", raw);
     if (v != floor(v)) return scn_ld_err(L, item, false, "%s is not a whole number", raw);
     /* Compare as doubles first: no cast happens before the range is known. */
-    if (v < (double)lo || v > (double)hi || (hi >= (UINT64_C(1) << 53) && v >= 9007199254740992.0)) {
+    if (v < (double)lo || v > (double)hi ||
+        (hi >= (UINT64_C(1) << 53) && v >= 9007199254740992.0)) {
         return scn_ld_err(L, item, false, "%s is out of range (%llu to %llu)", raw,
                           (unsigned long long)lo, (unsigned long long)hi);
     }
@@ -733,7 +740,8 @@ bool scn_ld_dur(struct scn_ld *L, const cJSON *item, sim_us lo, sim_us hi, sim_u
     char q[96], why[160], a[32], b[32];
     scn_ld_quote(t, q, sizeof q);
     if (t[0] == '-') {
-        return scn_ld_err(L, item, false, "\"%s\" is negative (durations count forward from 0s)", q);
+        return scn_ld_err(L, item, false, "\"%s\" is negative (durations count forward from 0s)",
+                          q);
     }
     sim_us v;
     if (!dur_parse(t, strlen(t), &v, why, sizeof why)) {
@@ -842,14 +850,15 @@ bool scn_ld_size(struct scn_ld *L, const cJSON *item, uint64_t lo, uint64_t hi, 
                           scn_ld_typename(item));
     }
     static const struct scn_unit units[] = {
-        {"B", 1},       {"kB", 1000},           {"KB", 1000},           {"KiB", 1024},
-        {"MB", 1000000}, {"MiB", 1024 * 1024},  {"GB", 1000000000},     {"GiB", 1024u * 1024u * 1024u},
+        {"B", 1},        {"kB", 1000},         {"KB", 1000},       {"KiB", 1024},
+        {"MB", 1000000}, {"MiB", 1024 * 1024}, {"GB", 1000000000}, {"GiB", 1024u * 1024u * 1024u},
     };
     char q[96];
     scn_ld_quote(item->valuestring, q, sizeof q);
     uint64_t v;
     if (!scn_parse_scaled(item->valuestring, units, MS_ARRAY_LEN(units), &v)) {
-        return scn_ld_err(L, item, false, "\"%s\" is not a size (e.g. 2048, \"150kB\", \"2MB\", \"10MiB\")", q);
+        return scn_ld_err(L, item, false,
+                          "\"%s\" is not a size (e.g. 2048, \"150kB\", \"2MB\", \"10MiB\")", q);
     }
     if (v < lo || v > hi) {
         return scn_ld_err(L, item, false, "\"%s\" is out of range (%llu to %llu bytes)", q,
@@ -868,7 +877,8 @@ bool scn_ld_bandwidth(struct scn_ld *L, const cJSON *item, uint64_t *out)
     if (cJSON_IsNumber(item)) return scn_ld_uint(L, item, lo, hi, out);
     size_t mark = scn_ld_enter(L, item);
     if (!cJSON_IsString(item)) {
-        return scn_ld_err(L, item, false, "expected a bandwidth like \"10Mbps\", not %s", scn_ld_typename(item));
+        return scn_ld_err(L, item, false, "expected a bandwidth like \"10Mbps\", not %s",
+                          scn_ld_typename(item));
     }
     static const struct scn_unit units[] = {
         {"bps", 1}, {"kbps", 1000}, {"Kbps", 1000}, {"Mbps", 1000000}, {"Gbps", 1000000000},
@@ -877,7 +887,8 @@ bool scn_ld_bandwidth(struct scn_ld *L, const cJSON *item, uint64_t *out)
     scn_ld_quote(item->valuestring, q, sizeof q);
     uint64_t v;
     if (!scn_parse_scaled(item->valuestring, units, MS_ARRAY_LEN(units), &v)) {
-        return scn_ld_err(L, item, false, "\"%s\" is not a bandwidth (e.g. \"10Mbps\", \"512kbps\", \"1Gbps\")", q);
+        return scn_ld_err(L, item, false,
+                          "\"%s\" is not a bandwidth (e.g. \"10Mbps\", \"512kbps\", \"1Gbps\")", q);
     }
     if (v < lo || v > hi) {
         return scn_ld_err(L, item, false, "\"%s\" is out of range (1kbps to 100Gbps)", q);
@@ -976,8 +987,9 @@ bool scn_ld_epoch(struct scn_ld *L, const cJSON *item, int64_t *out, int32_t *tz
     int sign = 0;
     size_t len = strlen(t);
     bool ok = len >= 20 && scn_digits(t, 4, &Y) && t[4] == '-' && scn_digits(t + 5, 2, &M) &&
-              t[7] == '-' && scn_digits(t + 8, 2, &D) && t[10] == 'T' && scn_digits(t + 11, 2, &h) &&
-              t[13] == ':' && scn_digits(t + 14, 2, &mi) && t[16] == ':' && scn_digits(t + 17, 2, &s);
+              t[7] == '-' && scn_digits(t + 8, 2, &D) && t[10] == 'T' &&
+              scn_digits(t + 11, 2, &h) && t[13] == ':' && scn_digits(t + 14, 2, &mi) &&
+              t[16] == ':' && scn_digits(t + 17, 2, &s);
     if (ok) {
         if (len == 20 && t[19] == 'Z') {
             sign = 0;
@@ -992,13 +1004,15 @@ bool scn_ld_epoch(struct scn_ld *L, const cJSON *item, int64_t *out, int32_t *tz
     char q[96];
     scn_ld_quote(t, q, sizeof q);
     if (!ok) {
-        return scn_ld_err(L, item, false,
-                          "\"%s\" is not a date and time (e.g. \"2025-03-03T09:00:00Z\" or \"...+01:00\")", q);
+        return scn_ld_err(
+            L, item, false,
+            "\"%s\" is not a date and time (e.g. \"2025-03-03T09:00:00Z\" or \"...+01:00\")", q);
     }
     bool leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
     if (Y < 1970 || Y > 9999 || M < 1 || M > 12 || D < 1 || D > mdays[M - 1] ||
         (M == 2 && D == 29 && !leap) || h > 23 || mi > 59 || s > 59 || th > 14 || tm > 59) {
-        return scn_ld_err(L, item, false, "\"%s\" is not a valid date and time (years 1970 to 9999)", q);
+        return scn_ld_err(L, item, false,
+                          "\"%s\" is not a valid date and time (years 1970 to 9999)", q);
     }
     int32_t tz = sign * (int32_t)(th * 60 + tm);
     int64_t days = scn_days_from_civil(Y, M, D);
@@ -1018,11 +1032,13 @@ bool scn_ld_read_file(struct scn_ld *L, const cJSON *item, const char *rel, unsi
     char q[96];
     scn_ld_quote(rel, q, sizeof q);
     if (!L->base_dir) {
-        return scn_ld_err(L, item, false, "\"%s\": attachment files need a scenario file on disk", q);
+        return scn_ld_err(L, item, false, "\"%s\": attachment files need a scenario file on disk",
+                          q);
     }
     int fd = open(L->base_dir, O_RDONLY | O_DIRECTORY);
     if (fd < 0) {
-        return scn_ld_err(L, item, false, "\"%s\": cannot open the scenario's folder (%s)", q, strerror(errno));
+        return scn_ld_err(L, item, false, "\"%s\": cannot open the scenario's folder (%s)", q,
+                          strerror(errno));
     }
     /* Walk the path one component at a time without following symlinks, so
      * a link next to the scenario cannot lead out of its folder. */
@@ -1040,7 +1056,8 @@ bool scn_ld_read_file(struct scn_ld *L, const cJSON *item, const char *rel, unsi
         close(fd);
         if (nfd < 0) {
             if (saved == ELOOP) {
-                return scn_ld_err(L, item, false, "\"%s\" goes through a symbolic link, which is not allowed", q);
+                return scn_ld_err(L, item, false,
+                                  "\"%s\" goes through a symbolic link, which is not allowed", q);
             }
             return scn_ld_err(L, item, false, "\"%s\" cannot be opened (%s)", q, strerror(saved));
         }
@@ -1060,8 +1077,8 @@ bool scn_ld_read_file(struct scn_ld *L, const cJSON *item, const char *rel, unsi
     }
     if (L->file_bytes + (uint64_t)st.st_size > 4ull * SCN_MAX_ATTACH_BYTES) {
         close(fd);
-        return scn_ld_err(L, item, false, "\"%s\": attachment files add up to more than %u bytes", q,
-                          4u * SCN_MAX_ATTACH_BYTES);
+        return scn_ld_err(L, item, false, "\"%s\": attachment files add up to more than %u bytes",
+                          q, 4u * SCN_MAX_ATTACH_BYTES);
     }
     size_t want = (size_t)st.st_size, got = 0;
     unsigned char *buf = ms_xmalloc(want + 1);

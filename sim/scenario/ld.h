@@ -25,21 +25,21 @@ struct scn_ld_map {
 };
 
 struct scn_ld {
-    const char *file;          /* name used in messages */
-    const char *text;          /* raw file bytes */
+    const char *file; /* name used in messages */
+    const char *text; /* raw file bytes */
     size_t len;
-    struct scn_jscan js;       /* positions per value */
-    struct scn_ld_map *map;    /* cJSON item -> node, sorted by item */
+    struct scn_jscan js;    /* positions per value */
+    struct scn_ld_map *map; /* cJSON item -> node, sorted by item */
     size_t n_map;
-    char path[256];            /* field path of what is being read */
+    char path[256]; /* field path of what is being read */
     size_t plen;
-    bool path_cut;             /* path did not fit */
-    struct scn_error *err;     /* may be NULL */
+    bool path_cut;         /* path did not fit */
+    struct scn_error *err; /* may be NULL */
     bool failed;
     const struct scn_load_opts *opts;
-    const char *base_dir;      /* for attachment files, or NULL */
-    uint64_t file_bytes;       /* attachment bytes read so far */
-    uint64_t content_bytes;    /* attachments, pages, transfers so far */
+    const char *base_dir;   /* for attachment files, or NULL */
+    uint64_t file_bytes;    /* attachment bytes read so far */
+    uint64_t content_bytes; /* attachments, pages, transfers so far */
 };
 
 /* String grammars checked by scn_ld_str. */
@@ -137,8 +137,9 @@ void scn_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 
 /* scn_load_buffer without the file size cap (for the generator's big
  * benchmark scenarios; len must stay under 4 GiB). */
-struct scn_scenario *scn_load_text(const char *text, size_t len, const char *name, const char *base_dir,
-                                   const struct scn_load_opts *opts, struct scn_error *err);
+struct scn_scenario *scn_load_text(const char *text, size_t len, const char *name,
+                                   const char *base_dir, const struct scn_load_opts *opts,
+                                   struct scn_error *err);
 
 /* Shared by model.c, load.c and save.c. */
 void scn_action_free_fields(struct scn_action *a);

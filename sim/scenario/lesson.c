@@ -68,8 +68,7 @@ static void scn_lessons_read_dir(struct scn_lessons *ls, size_t di, size_t *cap)
     qsort(ls->v + first, ls->n - first, sizeof *ls->v, scn_lesson_cmp);
 }
 
-struct scn_lessons *scn_lessons_scan(const char *const *dirs, const char *const *origins,
-                                     size_t n)
+struct scn_lessons *scn_lessons_scan(const char *const *dirs, const char *const *origins, size_t n)
 {
     struct scn_lessons *ls = ms_xcalloc(1, sizeof *ls);
     struct datadir seen[SCN_LESSON_DIRS_MAX];

@@ -50,8 +50,7 @@ struct scn_lessons {
 /* The lessons in the given directories (n of them; origins[i] static, may be
  * NULL), in that order. Directories that do not exist are skipped. Free
  * with scn_lessons_free. Aborts only when memory is exhausted. */
-struct scn_lessons *scn_lessons_scan(const char *const *dirs, const char *const *origins,
-                                     size_t n);
+struct scn_lessons *scn_lessons_scan(const char *const *dirs, const char *const *origins, size_t n);
 /* The lessons in the directories described at the top of this file. */
 struct scn_lessons *scn_lessons_find(void);
 /* Free ls. NULL is a no-op. */

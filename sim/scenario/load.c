@@ -24,32 +24,67 @@
 
 /* ------------------------------------------------------------ key tables */
 
-enum { TK_TITLE, TK_DESC, TK_SEED, TK_EPOCH, TK_QUIZ, TK_HOSTS, TK_LINKS, TK_TIMELINE,
-       TK_QUESTIONS, TK_VARIANTS, TK_VARIANT, TK_N };
-static const char *const top_keys[TK_N] = {"title", "description", "seed", "epoch", "quiz", "hosts",
-                                           "links", "timeline", "questions", "variants", "variant"};
+enum {
+    TK_TITLE,
+    TK_DESC,
+    TK_SEED,
+    TK_EPOCH,
+    TK_QUIZ,
+    TK_HOSTS,
+    TK_LINKS,
+    TK_TIMELINE,
+    TK_QUESTIONS,
+    TK_VARIANTS,
+    TK_VARIANT,
+    TK_N
+};
+static const char *const top_keys[TK_N] = {"title",     "description", "seed",   "epoch",
+                                           "quiz",      "hosts",       "links",  "timeline",
+                                           "questions", "variants",    "variant"};
 
-enum { HK_NAME, HK_KIND, HK_IP, HK_POS, HK_UP, HK_OWNER, HK_DOMAIN, HK_USERS, HK_SMTP, HK_RETRY,
-       HK_LENIENT, HK_WEBMAIL, HK_CHAOS, HK_MX, HK_PAGES, HK_BARELF, HK_N };
-static const char *const host_keys[HK_N] = {"name", "kind", "ip", "pos", "up", "owner", "domain",
-                                            "users", "smtp", "retry", "lenient_data", "webmail",
-                                            "chaos", "mx", "pages", "accept_bare_lf"};
+enum {
+    HK_NAME,
+    HK_KIND,
+    HK_IP,
+    HK_POS,
+    HK_UP,
+    HK_OWNER,
+    HK_DOMAIN,
+    HK_USERS,
+    HK_SMTP,
+    HK_RETRY,
+    HK_LENIENT,
+    HK_WEBMAIL,
+    HK_CHAOS,
+    HK_MX,
+    HK_PAGES,
+    HK_BARELF,
+    HK_N
+};
+static const char *const host_keys[HK_N] = {"name",  "kind",  "ip",           "pos",
+                                            "up",    "owner", "domain",       "users",
+                                            "smtp",  "retry", "lenient_data", "webmail",
+                                            "chaos", "mx",    "pages",        "accept_bare_lf"};
 #define HM(k) (UINT64_C(1) << (k))
 #define HM_COMMON (HM(HK_NAME) | HM(HK_KIND) | HM(HK_IP) | HM(HK_POS) | HM(HK_UP))
-#define HM_MAIL (HM(HK_DOMAIN) | HM(HK_USERS) | HM(HK_SMTP) | HM(HK_RETRY) | HM(HK_LENIENT) | \
-                 HM(HK_WEBMAIL) | HM(HK_CHAOS) | HM(HK_BARELF))
+#define HM_MAIL                                                                                    \
+    (HM(HK_DOMAIN) | HM(HK_USERS) | HM(HK_SMTP) | HM(HK_RETRY) | HM(HK_LENIENT) | HM(HK_WEBMAIL) | \
+     HM(HK_CHAOS) | HM(HK_BARELF))
 
 enum { UK_NAME, UK_PASSWORD, UK_DISPLAY, UK_N };
 static const char *const user_keys[UK_N] = {"name", "password", "display_name"};
 enum { SK_SUBMISSION, SK_AUTH, SK_8BIT, SK_PIPE, SK_SIZE, SK_MAXRCPT, SK_HELO, SK_REPLIES, SK_N };
-static const char *const smtp_keys[SK_N] = {"submission", "auth_required", "8bitmime", "pipelining",
-                                            "size_limit", "max_recipients", "helo", "replies"};
+static const char *const smtp_keys[SK_N] = {"submission", "auth_required", "8bitmime",
+                                            "pipelining", "size_limit",    "max_recipients",
+                                            "helo",       "replies"};
 enum { RT_GREETING, RT_HELO, RT_MAIL, RT_RCPT, RT_DATA, RT_QUEUED, RT_QUIT, RT_N };
-static const char *const reply_keys[RT_N] = {"greeting", "helo", "mail", "rcpt", "data", "queued", "quit"};
+static const char *const reply_keys[RT_N] = {"greeting", "helo",   "mail", "rcpt",
+                                             "data",     "queued", "quit"};
 enum { RK_INTERVAL, RK_GIVEUP, RK_N };
 static const char *const retry_keys[RK_N] = {"interval", "give_up"};
 enum { CK_CONNECT, CK_GREETING, CK_RCPT, CK_DATA, CK_AFTERDOT, CK_REFUSE, CK_N };
-static const char *const chaos_keys[CK_N] = {"connect", "greeting", "rcpt", "data", "after_dot", "refuse"};
+static const char *const chaos_keys[CK_N] = {"connect", "greeting",  "rcpt",
+                                             "data",    "after_dot", "refuse"};
 enum { PK_X, PK_Y, PK_N };
 static const char *const pos_keys[PK_N] = {"x", "y"};
 enum { MK_DOMAIN, MK_HOST, MK_PREF, MK_N };
@@ -63,8 +98,6 @@ static const char *const link_keys[LK_N] = {"a", "b", "latency", "bandwidth", "l
 
 
 /* ------------------------------------------------------------ the context */
-
-
 
 
 static int scn_pair_cmp(const void *a, const void *b)
@@ -160,7 +193,7 @@ static void scn_name_suggest_hosts(struct scn_ctx *C, const char *name, char *bu
 
 /* Resolve a host-name member; kinds is a bitmask of accepted kinds (0: any). */
 bool scn_ref_host(struct scn_ctx *C, const cJSON *item, unsigned kinds, const char *kinds_text,
-                         size_t *out)
+                  size_t *out)
 {
     struct scn_ld *L = C->L;
     char *name = NULL;
@@ -178,8 +211,8 @@ bool scn_ref_host(struct scn_ctx *C, const cJSON *item, unsigned kinds, const ch
     free(name);
     const struct scn_host *hp = &C->s->hosts[h];
     if (kinds && !(kinds >> hp->kind & 1)) {
-        return scn_ld_err(L, item, false, "\"%s\" is a %s, not %s", q, scn_host_kind_names[hp->kind],
-                          kinds_text);
+        return scn_ld_err(L, item, false, "\"%s\" is a %s, not %s", q,
+                          scn_host_kind_names[hp->kind], kinds_text);
     }
     *out = h;
     scn_ld_pop(L, mark);
@@ -188,8 +221,7 @@ bool scn_ref_host(struct scn_ctx *C, const cJSON *item, unsigned kinds, const ch
 
 
 /* Resolve "user@domain" into (server host, user index). */
-bool scn_ref_user(struct scn_ctx *C, const cJSON *item, char **text, size_t *server,
-                         size_t *user)
+bool scn_ref_user(struct scn_ctx *C, const cJSON *item, char **text, size_t *server, size_t *user)
 {
     struct scn_ld *L = C->L;
     if (!scn_ld_str(L, item, SCN_SC_ADDRESS, text)) return false;
@@ -205,7 +237,8 @@ bool scn_ref_user(struct scn_ctx *C, const cJSON *item, char **text, size_t *ser
         char hint[128] = "";
         if (sug) snprintf(hint, sizeof hint, " (did you mean \"%s\"?)", sug);
         free(names);
-        return scn_ld_err(L, item, false, "\"%s\": no mail server serves the domain \"%s\"%s", q, at + 1, hint);
+        return scn_ld_err(L, item, false, "\"%s\": no mail server serves the domain \"%s\"%s", q,
+                          at + 1, hint);
     }
     const struct scn_mail_server *ms = &C->s->hosts[h].mail;
     char local[80];
@@ -220,7 +253,8 @@ bool scn_ref_user(struct scn_ctx *C, const cJSON *item, char **text, size_t *ser
         char hint[128] = "";
         if (sug) snprintf(hint, sizeof hint, " (did you mean \"%s\"?)", sug);
         free(names);
-        return scn_ld_err(L, item, false, "\"%s\": %s has no user \"%s\"%s", q, ms->domain, local, hint);
+        return scn_ld_err(L, item, false, "\"%s\": %s has no user \"%s\"%s", q, ms->domain, local,
+                          hint);
     }
     *server = h;
     *user = u;
@@ -230,7 +264,7 @@ bool scn_ref_user(struct scn_ctx *C, const cJSON *item, char **text, size_t *ser
 
 /* Members that are present but not allowed for this kind, in file order. */
 bool scn_check_allowed(struct scn_ld *L, const cJSON *obj, const char *const *keys, size_t n,
-                              uint64_t allowed, const char *what)
+                       uint64_t allowed, const char *what)
 {
     for (const cJSON *m = obj->child; m; m = m->next) {
         for (size_t i = 0; i < n && i < 64; i++) {
@@ -265,7 +299,7 @@ bool scn_read_chaos(struct scn_ld *L, const cJSON *item, struct scn_chaos *c)
 
 /* retry {interval, give_up}: give_up >= interval checked by the caller. */
 bool scn_read_retry(struct scn_ld *L, const cJSON *item, sim_us *interval, sim_us *give_up,
-                           bool *has_i, bool *has_g)
+                    bool *has_i, bool *has_g)
 {
     if (!item) return true;
     const cJSON *f[RK_N];
@@ -341,10 +375,13 @@ bool scn_read_smtp(struct scn_ld *L, const cJSON *item, struct scn_smtp_opts *o)
     size_t mark = scn_ld_push_key(L, "smtp");
     uint64_t size = o->size_limit, maxr = o->max_recipients;
     if (!scn_ld_object(L, item, smtp_keys, SK_N, ALL_KEYS, "smtp", g) ||
-        !scn_ld_bool(L, g[SK_SUBMISSION], &o->submission) || !scn_ld_bool(L, g[SK_AUTH], &o->auth_required) ||
-        !scn_ld_bool(L, g[SK_8BIT], &o->eightbitmime) || !scn_ld_bool(L, g[SK_PIPE], &o->pipelining) ||
+        !scn_ld_bool(L, g[SK_SUBMISSION], &o->submission) ||
+        !scn_ld_bool(L, g[SK_AUTH], &o->auth_required) ||
+        !scn_ld_bool(L, g[SK_8BIT], &o->eightbitmime) ||
+        !scn_ld_bool(L, g[SK_PIPE], &o->pipelining) ||
         !scn_ld_size(L, g[SK_SIZE], 0, UINT64_C(1) << 32, &size) ||
-        !scn_ld_uint(L, g[SK_MAXRCPT], 1, 100000, &maxr) || !scn_ld_bool(L, g[SK_HELO], &o->helo_client)) {
+        !scn_ld_uint(L, g[SK_MAXRCPT], 1, 100000, &maxr) ||
+        !scn_ld_bool(L, g[SK_HELO], &o->helo_client)) {
         return false;
     }
     o->size_limit = size;
@@ -352,9 +389,10 @@ bool scn_read_smtp(struct scn_ld *L, const cJSON *item, struct scn_smtp_opts *o)
     if (g[SK_REPLIES]) {
         const cJSON *r[RT_N];
         size_t m2 = scn_ld_push_key(L, "replies");
-        char **dst[RT_N] = {&o->texts.greeting, &o->texts.helo, &o->texts.mail, &o->texts.rcpt,
+        char **dst[RT_N] = {&o->texts.greeting, &o->texts.helo,   &o->texts.mail, &o->texts.rcpt,
                             &o->texts.data,     &o->texts.queued, &o->texts.quit};
-        if (!scn_ld_object(L, g[SK_REPLIES], reply_keys, RT_N, ALL_KEYS, "replies", r)) return false;
+        if (!scn_ld_object(L, g[SK_REPLIES], reply_keys, RT_N, ALL_KEYS, "replies", r))
+            return false;
         for (int k = 0; k < RT_N; k++)
             if (!scn_ld_str(L, r[k], SCN_SC_REPLY, dst[k])) return false;
         scn_ld_pop(L, m2);
@@ -415,7 +453,8 @@ static bool scn_read_mail(struct scn_ctx *C, const cJSON *const *f, struct scn_h
         if (!scn_check_giveup(L, g ? g : f[HK_RETRY], m->retry_interval, m->give_up)) return false;
         scn_ld_pop(L, mark);
     }
-    return scn_ld_bool(L, f[HK_LENIENT], &m->lenient_data) && scn_ld_bool(L, f[HK_WEBMAIL], &m->webmail) &&
+    return scn_ld_bool(L, f[HK_LENIENT], &m->lenient_data) &&
+           scn_ld_bool(L, f[HK_WEBMAIL], &m->webmail) &&
            scn_ld_bool(L, f[HK_BARELF], &m->accept_bare_lf) &&
            scn_read_chaos(L, f[HK_CHAOS], &m->chaos);
 }
@@ -446,8 +485,8 @@ static bool scn_read_pages(struct scn_ld *L, const cJSON *item, struct scn_web_s
         for (size_t j = 0; j < i; j++) {
             if (strcmp(w->pages[j].path, pg->path) == 0) {
                 scn_ld_push_key(L, "path");
-                return scn_ld_err(L, g[GK_PATH], false, "duplicate page path \"%s\" (also pages[%zu])",
-                                  pg->path, j);
+                return scn_ld_err(L, g[GK_PATH], false,
+                                  "duplicate page path \"%s\" (also pages[%zu])", pg->path, j);
             }
         }
         if (g[GK_OBJECTS]) {
@@ -486,12 +525,14 @@ static bool scn_read_host(struct scn_ctx *C, const cJSON *obj, struct scn_host *
 {
     struct scn_ld *L = C->L;
     if (!scn_ld_object(L, obj, host_keys, HK_N, ALL_KEYS, "a host", f) ||
-        !scn_ld_require(L, obj, f[HK_NAME], "name") || !scn_ld_require(L, obj, f[HK_KIND], "kind") ||
+        !scn_ld_require(L, obj, f[HK_NAME], "name") ||
+        !scn_ld_require(L, obj, f[HK_KIND], "kind") ||
         !scn_ld_str(L, f[HK_NAME], SCN_SC_HOSTNAME, &h->name)) {
         return false;
     }
     unsigned kind = 0;
-    if (!scn_ld_enum(L, f[HK_KIND], scn_host_kind_names, SCN_HOST_KIND_COUNT, "a host kind", &kind)) {
+    if (!scn_ld_enum(L, f[HK_KIND], scn_host_kind_names, SCN_HOST_KIND_COUNT, "a host kind",
+                     &kind)) {
         return false;
     }
     h->kind = (enum scn_host_kind)kind;
@@ -513,8 +554,10 @@ static bool scn_read_host(struct scn_ctx *C, const cJSON *obj, struct scn_host *
         const cJSON *g[PK_N];
         size_t mark = scn_ld_push_key(L, "pos");
         if (!scn_ld_object(L, f[HK_POS], pos_keys, PK_N, ALL_KEYS, "pos", g) ||
-            !scn_ld_require(L, f[HK_POS], g[PK_X], "x") || !scn_ld_require(L, f[HK_POS], g[PK_Y], "y") ||
-            !scn_ld_double(L, g[PK_X], 0, 1, false, &h->x) || !scn_ld_double(L, g[PK_Y], 0, 1, false, &h->y)) {
+            !scn_ld_require(L, f[HK_POS], g[PK_X], "x") ||
+            !scn_ld_require(L, f[HK_POS], g[PK_Y], "y") ||
+            !scn_ld_double(L, g[PK_X], 0, 1, false, &h->x) ||
+            !scn_ld_double(L, g[PK_Y], 0, 1, false, &h->y)) {
             return false;
         }
         h->has_pos = true;
@@ -522,7 +565,8 @@ static bool scn_read_host(struct scn_ctx *C, const cJSON *obj, struct scn_host *
     }
     if (!scn_ld_bool(L, f[HK_UP], &h->up)) return false;
     if (h->kind == SCN_HOST_MAIL_SERVER) {
-        if (!scn_ld_require(L, obj, f[HK_DOMAIN], "domain") || !scn_read_mail(C, f, h)) return false;
+        if (!scn_ld_require(L, obj, f[HK_DOMAIN], "domain") || !scn_read_mail(C, f, h))
+            return false;
     }
     if (h->kind == SCN_HOST_WEB_SERVER && !scn_read_pages(L, f[HK_PAGES], &h->web)) return false;
     return true;
@@ -554,10 +598,12 @@ static bool scn_read_mx(struct scn_ctx *C, const cJSON *item, struct scn_host *h
         const cJSON *g[MK_N];
         uint64_t pref = 10;
         if (!scn_ld_object(L, r, mx_keys, MK_N, ALL_KEYS, "an MX record", g) ||
-            !scn_ld_require(L, r, g[MK_DOMAIN], "domain") || !scn_ld_require(L, r, g[MK_HOST], "host") ||
+            !scn_ld_require(L, r, g[MK_DOMAIN], "domain") ||
+            !scn_ld_require(L, r, g[MK_HOST], "host") ||
             !scn_ld_str(L, g[MK_DOMAIN], SCN_SC_DOMAIN, &mx->domain) ||
             !scn_ld_uint(L, g[MK_PREF], 0, 65535, &pref) ||
-            !scn_ref_host(C, g[MK_HOST], KIND_BIT(SCN_HOST_MAIL_SERVER), "a mail_server", &mx->host_index)) {
+            !scn_ref_host(C, g[MK_HOST], KIND_BIT(SCN_HOST_MAIL_SERVER), "a mail_server",
+                          &mx->host_index)) {
             return false;
         }
         mx->preference = (uint16_t)pref;
@@ -565,15 +611,16 @@ static bool scn_read_mx(struct scn_ctx *C, const cJSON *item, struct scn_host *h
         const char *served = C->s->hosts[mx->host_index].mail.domain;
         if (ascii_casecmp(served, mx->domain) != 0) {
             scn_ld_push_key(L, "host");
-            return scn_ld_err(L, g[MK_HOST], false,
-                              "%s serves %s, not %s: it would pass %s's mail on again (a mail loop)",
-                              mx->host, served, mx->domain, mx->domain);
+            return scn_ld_err(
+                L, g[MK_HOST], false,
+                "%s serves %s, not %s: it would pass %s's mail on again (a mail loop)", mx->host,
+                served, mx->domain, mx->domain);
         }
         for (size_t j = 0; j < i; j++) {
             if (ascii_casecmp(h->dns.mx[j].domain, mx->domain) == 0 &&
                 h->dns.mx[j].host_index == mx->host_index) {
-                return scn_ld_err(L, r, false, "duplicate MX record %s -> %s (also mx[%zu])", mx->domain,
-                                  mx->host, j);
+                return scn_ld_err(L, r, false, "duplicate MX record %s -> %s (also mx[%zu])",
+                                  mx->domain, mx->host, j);
             }
         }
         scn_ld_pop(L, m2);
@@ -626,16 +673,18 @@ static bool scn_read_hosts(struct scn_ctx *C, const cJSON *item)
         scn_ld_push_index(L, dup);
         scn_ld_push_key(L, "name");
         scn_ld_where(L, fields[first * HK_N + HK_NAME], false, where, sizeof where);
-        scn_ld_err(L, fields[dup * HK_N + HK_NAME], false, "duplicate host name \"%s\" (first at hosts[%zu], %s)",
-                   s->hosts[dup].name, first, where);
+        scn_ld_err(L, fields[dup * HK_N + HK_NAME], false,
+                   "duplicate host name \"%s\" (first at hosts[%zu], %s)", s->hosts[dup].name,
+                   first, where);
         goto out;
     }
     dup = scn_idx_sort_dups(C->servers_by_domain, C->n_servers, &first);
     if (dup != SCN_NONE) {
         scn_ld_push_index(L, dup);
         scn_ld_push_key(L, "domain");
-        scn_ld_err(L, fields[dup * HK_N + HK_DOMAIN], false, "domain \"%s\" is already served by %s",
-                   s->hosts[dup].mail.domain, s->hosts[first].name);
+        scn_ld_err(L, fields[dup * HK_N + HK_DOMAIN], false,
+                   "domain \"%s\" is already served by %s", s->hosts[dup].mail.domain,
+                   s->hosts[first].name);
         goto out;
     }
     for (i = 0; i < n; i++) {
@@ -644,14 +693,16 @@ static bool scn_read_hosts(struct scn_ctx *C, const cJSON *item)
             if (s->hosts[j].has_ipv4 && s->hosts[j].ipv4 == h->ipv4) {
                 scn_ld_push_index(L, i);
                 scn_ld_push_key(L, "ip");
-                scn_ld_err(L, fields[i * HK_N + HK_IP], false, "address already used by %s", s->hosts[j].name);
+                scn_ld_err(L, fields[i * HK_N + HK_IP], false, "address already used by %s",
+                           s->hosts[j].name);
                 goto out;
             }
         }
         if (h->kind != SCN_HOST_MAIL_SERVER) continue;
         struct scn_idx *ux = ms_xcalloc(h->mail.n_users ? h->mail.n_users : 1, sizeof *ux);
         C->users_by_name[i] = ux;
-        for (size_t u = 0; u < h->mail.n_users; u++) ux[u] = (struct scn_idx){h->mail.users[u].name, u};
+        for (size_t u = 0; u < h->mail.n_users; u++)
+            ux[u] = (struct scn_idx){h->mail.users[u].name, u};
         dup = scn_idx_sort_dups(ux, h->mail.n_users, &first);
         if (dup != SCN_NONE) {
             const cJSON *uitem = cJSON_GetArrayItem(fields[i * HK_N + HK_USERS], (int)dup);
@@ -669,7 +720,9 @@ static bool scn_read_hosts(struct scn_ctx *C, const cJSON *item)
         struct scn_host *h = &s->hosts[i];
         size_t m2 = scn_ld_push_index(L, i);
         const cJSON **f = fields + i * HK_N;
-        if (f[HK_OWNER] && !scn_ref_user(C, f[HK_OWNER], &h->owner, &h->owner_server, &h->owner_user)) goto out;
+        if (f[HK_OWNER] &&
+            !scn_ref_user(C, f[HK_OWNER], &h->owner, &h->owner_server, &h->owner_user))
+            goto out;
         if (h->kind == SCN_HOST_DNS && !scn_read_mx(C, f[HK_MX], h)) goto out;
         scn_ld_pop(L, m2);
     }
@@ -694,17 +747,19 @@ static void scn_build_mx(struct scn_scenario *s)
     for (size_t i = 0; i < s->n_hosts; i++) {
         const struct scn_host *h = &s->hosts[i];
         if (s->mx_derived && h->kind == SCN_HOST_MAIL_SERVER) {
-            s->mx[s->n_mx++] = (struct scn_mx){ms_xstrdup(h->mail.domain), ms_xstrdup(h->name), i, 10};
+            s->mx[s->n_mx++] =
+                (struct scn_mx){ms_xstrdup(h->mail.domain), ms_xstrdup(h->name), i, 10};
         }
         for (size_t r = 0; r < h->dns.n_mx; r++) {
             const struct scn_mx *m = &h->dns.mx[r];
             bool seen = false;
             for (size_t k = 0; k < s->n_mx && !seen; k++) {
-                seen = ascii_casecmp(s->mx[k].domain, m->domain) == 0 && s->mx[k].host_index == m->host_index;
+                seen = ascii_casecmp(s->mx[k].domain, m->domain) == 0 &&
+                       s->mx[k].host_index == m->host_index;
             }
             if (!seen) {
-                s->mx[s->n_mx++] =
-                    (struct scn_mx){ms_xstrdup(m->domain), ms_xstrdup(m->host), m->host_index, m->preference};
+                s->mx[s->n_mx++] = (struct scn_mx){ms_xstrdup(m->domain), ms_xstrdup(m->host),
+                                                   m->host_index, m->preference};
             }
         }
     }
@@ -769,8 +824,8 @@ static bool scn_read_links(struct scn_ctx *C, const cJSON *item)
     if (dup != SCN_NONE) {
         scn_ld_push_index(L, dup);
         return scn_ld_err(L, cJSON_GetArrayItem(item, (int)dup), false,
-                          "%s and %s are already joined by links[%zu]", s->hosts[s->links[dup].a].name,
-                          s->hosts[s->links[dup].b].name, first);
+                          "%s and %s are already joined by links[%zu]",
+                          s->hosts[s->links[dup].a].name, s->hosts[s->links[dup].b].name, first);
     }
     scn_ld_pop(L, mark);
     return true;
@@ -790,11 +845,13 @@ static bool scn_read_top(struct scn_ctx *C, const cJSON *root)
     uint64_t seed = 1;
     s->epoch = scn_days_from_civil(2025, 3, 3) * 86400 + 9 * 3600;
     if (!scn_ld_object(L, root, top_keys, TK_N, ALL_KEYS, "a scenario", f) ||
-        !scn_ld_require(L, root, f[TK_TITLE], "title") || !scn_ld_require(L, root, f[TK_HOSTS], "hosts") ||
+        !scn_ld_require(L, root, f[TK_TITLE], "title") ||
+        !scn_ld_require(L, root, f[TK_HOSTS], "hosts") ||
         !scn_ld_str(L, f[TK_TITLE], SCN_SC_NAME, &s->title) ||
         !scn_ld_str(L, f[TK_DESC], SCN_SC_MULTILINE, &s->description) ||
         !scn_ld_uint(L, f[TK_SEED], 0, (UINT64_C(1) << 53) - 1, &seed) ||
-        !scn_ld_epoch(L, f[TK_EPOCH], &s->epoch, &s->epoch_tz_min) || !scn_ld_bool(L, f[TK_QUIZ], &s->quiz) ||
+        !scn_ld_epoch(L, f[TK_EPOCH], &s->epoch, &s->epoch_tz_min) ||
+        !scn_ld_bool(L, f[TK_QUIZ], &s->quiz) ||
         !scn_ld_str(L, f[TK_VARIANT], SCN_SC_NAME, &s->variant)) {
         return false;
     }
@@ -809,19 +866,22 @@ static bool scn_read_top(struct scn_ctx *C, const cJSON *root)
     }
     if (f[TK_VARIANT] && f[TK_VARIANTS]) {
         scn_ld_push_key(L, "variants");
-        return scn_ld_err(L, f[TK_VARIANTS], true,
-                          "this file has a variant applied already (\"variant\"), so it cannot list \"variants\"");
+        return scn_ld_err(
+            L, f[TK_VARIANTS], true,
+            "this file has a variant applied already (\"variant\"), so it cannot list \"variants\"");
     }
     if (!scn_read_hosts(C, f[TK_HOSTS])) return false;
     scn_build_mx(s);
-    if (!scn_read_links(C, f[TK_LINKS]) || !scn_read_timeline(C, f[TK_TIMELINE], &s->timeline, &s->n_timeline) ||
+    if (!scn_read_links(C, f[TK_LINKS]) ||
+        !scn_read_timeline(C, f[TK_TIMELINE], &s->timeline, &s->n_timeline) ||
         !scn_read_questions(C, f[TK_QUESTIONS]) || !scn_read_variants(C, f[TK_VARIANTS])) {
         return false;
     }
     size_t total = s->n_timeline;
     for (size_t i = 0; i < s->n_variants; i++) total += s->variants[i].n_timeline;
     if (total > SCN_MAX_ACTIONS) {
-        return scn_ld_err(L, root, false, "%zu timeline actions in all is more than the limit of %u", total,
+        return scn_ld_err(L, root, false,
+                          "%zu timeline actions in all is more than the limit of %u", total,
                           (unsigned)SCN_MAX_ACTIONS);
     }
     const char *want = L->opts ? L->opts->variant : NULL;
@@ -863,8 +923,9 @@ static void scn_map_walk(struct scn_ld *L, const cJSON *it, size_t *next, bool *
     }
 }
 
-struct scn_scenario *scn_load_text(const char *text, size_t len, const char *name, const char *base_dir,
-                                   const struct scn_load_opts *opts, struct scn_error *err)
+struct scn_scenario *scn_load_text(const char *text, size_t len, const char *name,
+                                   const char *base_dir, const struct scn_load_opts *opts,
+                                   struct scn_error *err)
 {
     struct scn_ld L;
     memset(&L, 0, sizeof L);
@@ -928,16 +989,17 @@ struct scn_scenario *scn_load_text(const char *text, size_t len, const char *nam
     return s;
 }
 
-struct scn_scenario *scn_load_buffer(const char *data, size_t len, const char *name, const char *base_dir,
-                                     const struct scn_load_opts *opts, struct scn_error *err)
+struct scn_scenario *scn_load_buffer(const char *data, size_t len, const char *name,
+                                     const char *base_dir, const struct scn_load_opts *opts,
+                                     struct scn_error *err)
 {
     if (!name) name = "<buffer>";
     if (len > SCN_MAX_FILE_BYTES) {
         if (err) {
             memset(err, 0, sizeof *err);
             snprintf(err->file, sizeof err->file, "%s", name);
-            snprintf(err->msg, sizeof err->msg, "scenario is %zu bytes; the limit is %u (8 MiB)", len,
-                     (unsigned)SCN_MAX_FILE_BYTES);
+            snprintf(err->msg, sizeof err->msg, "scenario is %zu bytes; the limit is %u (8 MiB)",
+                     len, (unsigned)SCN_MAX_FILE_BYTES);
             snprintf(err->text, sizeof err->text, "%s: %s", err->file, err->msg);
         }
         return NULL;
@@ -945,9 +1007,10 @@ struct scn_scenario *scn_load_buffer(const char *data, size_t len, const char *n
     return scn_load_text(data, len, name, base_dir, opts, err);
 }
 
-static struct scn_scenario *scn_file_error(struct scn_error *err, const char *path, const char *fmt, ...)
-    MS_PRINTF(3, 4);
-static struct scn_scenario *scn_file_error(struct scn_error *err, const char *path, const char *fmt, ...)
+static struct scn_scenario *scn_file_error(struct scn_error *err, const char *path, const char *fmt,
+                                           ...) MS_PRINTF(3, 4);
+static struct scn_scenario *scn_file_error(struct scn_error *err, const char *path, const char *fmt,
+                                           ...)
 {
     if (err) {
         va_list ap;
@@ -961,7 +1024,8 @@ static struct scn_scenario *scn_file_error(struct scn_error *err, const char *pa
     return NULL;
 }
 
-struct scn_scenario *scn_load_file(const char *path, const struct scn_load_opts *opts, struct scn_error *err)
+struct scn_scenario *scn_load_file(const char *path, const struct scn_load_opts *opts,
+                                   struct scn_error *err)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0) return scn_file_error(err, path, "cannot open: %s", strerror(errno));
@@ -1001,7 +1065,8 @@ struct scn_scenario *scn_load_file(const char *path, const struct scn_load_opts 
     char *buf = buf_take(&b, NULL);
     /* Attachments are read next to the file. */
     const char *slash = strrchr(path, '/');
-    char *dir = slash ? ms_xmemdup(path, (size_t)(slash - path) + (slash == path)) : ms_xstrdup(".");
+    char *dir =
+        slash ? ms_xmemdup(path, (size_t)(slash - path) + (slash == path)) : ms_xstrdup(".");
     struct scn_scenario *s = scn_load_buffer(buf, got, path, dir, opts, err);
     free(dir);
     free(buf);

@@ -10,25 +10,70 @@
 #include "scenario/load.h"
 #include "scenario/scenario.h"
 
-enum { AK_AT, AK_ACTION, AK_FROM, AK_DEVICE, AK_TO, AK_CC, AK_BCC, AK_SUBJECT, AK_BODY, AK_HTML,
-       AK_ATTACH, AK_DIRECT, AK_DIRECT_HOST, AK_USER, AK_PROTOCOL, AK_MODE, AK_IMAP, AK_OP,
-       AK_MESSAGE, AK_SERVER, AK_PATH, AK_HOST, AK_A, AK_B, AK_LATENCY, AK_BW, AK_LOSS,
-       AK_RETRY, AK_GIVEUP, AK_TEXT, AK_PORT, AK_BYTES, AK_AUTH, AK_RAW, AK_PASSWORD, AK_RETR_DELE,
-       AK_ID, AK_REPLACE, AK_LOGOUT, AK_POP3, AK_N };
+enum {
+    AK_AT,
+    AK_ACTION,
+    AK_FROM,
+    AK_DEVICE,
+    AK_TO,
+    AK_CC,
+    AK_BCC,
+    AK_SUBJECT,
+    AK_BODY,
+    AK_HTML,
+    AK_ATTACH,
+    AK_DIRECT,
+    AK_DIRECT_HOST,
+    AK_USER,
+    AK_PROTOCOL,
+    AK_MODE,
+    AK_IMAP,
+    AK_OP,
+    AK_MESSAGE,
+    AK_SERVER,
+    AK_PATH,
+    AK_HOST,
+    AK_A,
+    AK_B,
+    AK_LATENCY,
+    AK_BW,
+    AK_LOSS,
+    AK_RETRY,
+    AK_GIVEUP,
+    AK_TEXT,
+    AK_PORT,
+    AK_BYTES,
+    AK_AUTH,
+    AK_RAW,
+    AK_PASSWORD,
+    AK_RETR_DELE,
+    AK_ID,
+    AK_REPLACE,
+    AK_LOGOUT,
+    AK_POP3,
+    AK_N
+};
 static const char *const act_keys[AK_N] = {
-    "at", "action", "from", "device", "to", "cc", "bcc", "subject", "body", "html",
-    "attachments", "direct_delivery", "direct_host", "user", "protocol", "mode", "imap", "op",
-    "message", "server", "path", "host", "a", "b", "latency", "bandwidth", "loss",
-    "retry_interval", "give_up", "text", "port", "bytes", "auth", "raw_body", "password", "retr_after_dele",
-    "id", "replace", "logout", "pop3"};
+    "at",          "action",    "from",        "device",
+    "to",          "cc",        "bcc",         "subject",
+    "body",        "html",      "attachments", "direct_delivery",
+    "direct_host", "user",      "protocol",    "mode",
+    "imap",        "op",        "message",     "server",
+    "path",        "host",      "a",           "b",
+    "latency",     "bandwidth", "loss",        "retry_interval",
+    "give_up",     "text",      "port",        "bytes",
+    "auth",        "raw_body",  "password",    "retr_after_dele",
+    "id",          "replace",   "logout",      "pop3"};
 #define AM(k) (UINT64_C(1) << (k))
-#define AM_MSG (AM(AK_TO) | AM(AK_CC) | AM(AK_BCC) | AM(AK_SUBJECT) | AM(AK_BODY) | AM(AK_HTML) | \
-                AM(AK_ATTACH))
+#define AM_MSG                                                                                     \
+    (AM(AK_TO) | AM(AK_CC) | AM(AK_BCC) | AM(AK_SUBJECT) | AM(AK_BODY) | AM(AK_HTML) |             \
+     AM(AK_ATTACH))
 static const uint64_t act_allowed[SCN_ACT_KIND_COUNT] = {
-    [SCN_ACT_SEND] = AM(AK_FROM) | AM(AK_DEVICE) | AM_MSG | AM(AK_DIRECT) | AM(AK_DIRECT_HOST) | AM(AK_AUTH) |
-                     AM(AK_RAW),
-    [SCN_ACT_CHECK_MAIL] = AM(AK_USER) | AM(AK_DEVICE) | AM(AK_PROTOCOL) | AM(AK_MODE) | AM(AK_IMAP) |
-                           AM(AK_PASSWORD) | AM(AK_RETR_DELE) | AM(AK_LOGOUT) | AM(AK_POP3),
+    [SCN_ACT_SEND] = AM(AK_FROM) | AM(AK_DEVICE) | AM_MSG | AM(AK_DIRECT) | AM(AK_DIRECT_HOST) |
+                     AM(AK_AUTH) | AM(AK_RAW),
+    [SCN_ACT_CHECK_MAIL] = AM(AK_USER) | AM(AK_DEVICE) | AM(AK_PROTOCOL) | AM(AK_MODE) |
+                           AM(AK_IMAP) | AM(AK_PASSWORD) | AM(AK_RETR_DELE) | AM(AK_LOGOUT) |
+                           AM(AK_POP3),
     [SCN_ACT_WEBMAIL] = AM(AK_USER) | AM(AK_DEVICE) | AM(AK_OP) | AM(AK_MESSAGE) | AM_MSG,
     [SCN_ACT_WEB_GET] = AM(AK_DEVICE) | AM(AK_SERVER) | AM(AK_PATH),
     [SCN_ACT_HOST_DOWN] = AM(AK_HOST),
@@ -44,10 +89,21 @@ static const uint64_t act_allowed[SCN_ACT_KIND_COUNT] = {
 enum { XK_NAME, XK_TYPE, XK_SIZE, XK_FILE, XK_KIND, XK_N };
 static const char *const att_keys[XK_N] = {"name", "type", "size", "file", "kind"};
 
-enum { IK_OP, IK_MAILBOX, IK_PATTERN, IK_CRITERIA, IK_SET, IK_UID, IK_PART, IK_FLAGS, IK_MODE, IK_FOR,
-       IK_N };
-static const char *const imap_keys[IK_N] = {"op", "mailbox", "pattern", "criteria", "set", "uid",
-                                            "part", "flags", "mode", "for"};
+enum {
+    IK_OP,
+    IK_MAILBOX,
+    IK_PATTERN,
+    IK_CRITERIA,
+    IK_SET,
+    IK_UID,
+    IK_PART,
+    IK_FLAGS,
+    IK_MODE,
+    IK_FOR,
+    IK_N
+};
+static const char *const imap_keys[IK_N] = {"op",  "mailbox", "pattern", "criteria", "set",
+                                            "uid", "part",    "flags",   "mode",     "for"};
 #define IM(k) (UINT64_C(1) << (k))
 #define IM_SET (IM(IK_SET) | IM(IK_UID))
 static const uint64_t imap_allowed[SCN_IMAP_OP_COUNT] = {
@@ -75,11 +131,11 @@ static const uint64_t pop3_allowed[SCN_POP3_OP_COUNT] = {
 enum { QK_AT, QK_QUESTION, QK_CHOICES, QK_ANSWER, QK_EXPLAIN, QK_N };
 static const char *const question_keys[QK_N] = {"at", "question", "choices", "answer", "explain"};
 enum { VK_NAME, VK_DESC, VK_HOSTS, VK_TIMELINE, VK_REPLACE, VK_SEED, VK_N };
-static const char *const variant_keys[VK_N] = {"name", "description", "hosts", "timeline",
-                                               "replace_timeline", "seed"};
+static const char *const variant_keys[VK_N] = {"name",     "description",      "hosts",
+                                               "timeline", "replace_timeline", "seed"};
 enum { OV_HOST, OV_UP, OV_RETRY, OV_CHAOS, OV_LENIENT, OV_WEBMAIL, OV_SMTP, OV_N };
-static const char *const override_keys[OV_N] = {"host", "up", "retry", "chaos", "lenient_data",
-                                                "webmail", "smtp"};
+static const char *const override_keys[OV_N] = {"host",         "up",      "retry", "chaos",
+                                                "lenient_data", "webmail", "smtp"};
 
 static const char *const protocol_names[SCN_PROTO_COUNT] = {"pop3", "imap"};
 static const char *const pop3_mode_names[SCN_POP3_MODE_COUNT] = {"delete", "keep"};
@@ -116,7 +172,8 @@ static const char *scn_basename(const char *p)
     return s ? s + 1 : p;
 }
 
-static bool scn_read_attachments(struct scn_ld *L, const cJSON *item, struct scn_message *m, bool *eml)
+static bool scn_read_attachments(struct scn_ld *L, const cJSON *item, struct scn_message *m,
+                                 bool *eml)
 {
     *eml = false;
     if (!item) return true;
@@ -132,24 +189,28 @@ static bool scn_read_attachments(struct scn_ld *L, const cJSON *item, struct scn
         const cJSON *g[XK_N];
         if (!scn_ld_object(L, o, att_keys, XK_N, ALL_KEYS, "an attachment", g)) return false;
         unsigned kind = g[XK_FILE] ? SCN_ATTACH_FILE : SCN_ATTACH_GENERATED;
-        if (!scn_ld_enum(L, g[XK_KIND], scn_attach_kind_names, SCN_ATTACH_KIND_COUNT, "an attachment kind",
-                         &kind)) {
+        if (!scn_ld_enum(L, g[XK_KIND], scn_attach_kind_names, SCN_ATTACH_KIND_COUNT,
+                         "an attachment kind", &kind)) {
             return false;
         }
         a->kind = (enum scn_attach_kind)kind;
         if (a->kind == SCN_ATTACH_GENERATED) {
             if (g[XK_FILE]) {
                 scn_ld_push_key(L, "file");
-                return scn_ld_err(L, g[XK_FILE], true, "a generated attachment has no file (drop \"kind\" or \"file\")");
+                return scn_ld_err(L, g[XK_FILE], true,
+                                  "a generated attachment has no file (drop \"kind\" or \"file\")");
             }
-            if (!scn_ld_require(L, o, g[XK_NAME], "name") || !scn_ld_require(L, o, g[XK_SIZE], "size") ||
+            if (!scn_ld_require(L, o, g[XK_NAME], "name") ||
+                !scn_ld_require(L, o, g[XK_SIZE], "size") ||
                 !scn_ld_size(L, g[XK_SIZE], 0, SCN_MAX_ATTACH_BYTES, &a->size)) {
                 return false;
             }
         } else {
             if (g[XK_SIZE]) {
                 scn_ld_push_key(L, "size");
-                return scn_ld_err(L, g[XK_SIZE], true, "the size of a file attachment is the file's size (drop \"size\")");
+                return scn_ld_err(
+                    L, g[XK_SIZE], true,
+                    "the size of a file attachment is the file's size (drop \"size\")");
             }
             if (!scn_ld_require(L, o, g[XK_FILE], "file") ||
                 !scn_ld_str(L, g[XK_FILE], SCN_SC_RELPATH, &a->path)) {
@@ -167,15 +228,19 @@ static bool scn_read_attachments(struct scn_ld *L, const cJSON *item, struct scn
         if (!a->name) {
             char buf[128];
             const char *why = scn_ld_check(scn_basename(a->path), SCN_SC_FILENAME, buf, sizeof buf);
-            if (why) return scn_ld_err(L, g[XK_FILE], false, "the file's name %s (give \"name\")", why);
+            if (why)
+                return scn_ld_err(L, g[XK_FILE], false, "the file's name %s (give \"name\")", why);
             a->name = ms_xstrdup(scn_basename(a->path));
         }
         if (!a->type) {
-            a->type = ms_xstrdup(a->kind == SCN_ATTACH_EML ? "message/rfc822" : "application/octet-stream");
+            a->type = ms_xstrdup(a->kind == SCN_ATTACH_EML ? "message/rfc822"
+                                                           : "application/octet-stream");
         }
         if (a->kind == SCN_ATTACH_EML) {
             if (n != 1) {
-                return scn_ld_err(L, o, false, "an \"eml\" attachment is the whole message: it must be the only one");
+                return scn_ld_err(
+                    L, o, false,
+                    "an \"eml\" attachment is the whole message: it must be the only one");
             }
             *eml = true;
         }
@@ -185,8 +250,8 @@ static bool scn_read_attachments(struct scn_ld *L, const cJSON *item, struct scn
     return true;
 }
 
-static bool scn_read_message(struct scn_ld *L, const cJSON *obj, const cJSON *const *f, struct scn_message *m,
-                             bool raw)
+static bool scn_read_message(struct scn_ld *L, const cJSON *obj, const cJSON *const *f,
+                             struct scn_message *m, bool raw)
 {
     bool eml = false;
     if (!scn_read_addr_list(L, f[AK_TO], &m->to, &m->n_to) ||
@@ -199,7 +264,9 @@ static bool scn_read_message(struct scn_ld *L, const cJSON *obj, const cJSON *co
         return false;
     }
     size_t total = m->n_to + m->n_cc + m->n_bcc;
-    if (total == 0) return scn_ld_err(L, obj, false, "a message needs at least one recipient in \"to\", \"cc\" or \"bcc\"");
+    if (total == 0)
+        return scn_ld_err(L, obj, false,
+                          "a message needs at least one recipient in \"to\", \"cc\" or \"bcc\"");
     if (total > SCN_MAX_RECIPIENTS) {
         return scn_ld_err(L, obj, false, "%zu recipients is more than the limit of %u", total,
                           (unsigned)SCN_MAX_RECIPIENTS);
@@ -207,13 +274,16 @@ static bool scn_read_message(struct scn_ld *L, const cJSON *obj, const cJSON *co
     if (eml && (f[AK_SUBJECT] || f[AK_BODY] || f[AK_HTML])) {
         const cJSON *x = f[AK_SUBJECT] ? f[AK_SUBJECT] : f[AK_BODY] ? f[AK_BODY] : f[AK_HTML];
         scn_ld_push_key(L, x->string);
-        return scn_ld_err(L, x, true, "a message sent from an \"eml\" file takes its subject and body from the file");
+        return scn_ld_err(
+            L, x, true,
+            "a message sent from an \"eml\" file takes its subject and body from the file");
     }
     uint64_t bytes = 0;
     for (size_t i = 0; i < m->n_attachments; i++) bytes += m->attachments[i].size;
     if (bytes > SCN_MAX_MESSAGE_BYTES) {
         scn_ld_push_key(L, "attachments");
-        return scn_ld_err(L, f[AK_ATTACH], false, "attachments add up to %llu bytes; the limit per message is %u (64 MiB)",
+        return scn_ld_err(L, f[AK_ATTACH], false,
+                          "attachments add up to %llu bytes; the limit per message is %u (64 MiB)",
                           (unsigned long long)bytes, (unsigned)SCN_MAX_MESSAGE_BYTES);
     }
     if (f[AK_ATTACH]) {
@@ -262,7 +332,8 @@ static bool scn_read_imap(struct scn_ctx *C, const cJSON *item, struct scn_check
         a->op = (enum scn_imap_op)op;
         char what[48];
         snprintf(what, sizeof what, "the IMAP step \"%s\"", scn_imap_op_names[op]);
-        if (!scn_check_allowed(L, o, imap_keys, IK_N, imap_allowed[op] | IM(IK_OP), what)) return false;
+        if (!scn_check_allowed(L, o, imap_keys, IK_N, imap_allowed[op] | IM(IK_OP), what))
+            return false;
         bool needs_mailbox = op == SCN_IMAP_SELECT || op == SCN_IMAP_MOVE || op == SCN_IMAP_CREATE;
         if ((needs_mailbox && !scn_ld_require(L, o, g[IK_MAILBOX], "mailbox")) ||
             (op == SCN_IMAP_FETCH_PART && !scn_ld_require(L, o, g[IK_PART], "part")) ||
@@ -272,7 +343,8 @@ static bool scn_read_imap(struct scn_ctx *C, const cJSON *item, struct scn_check
             !scn_ld_str(L, g[IK_MAILBOX], SCN_SC_MAILBOX, &a->mailbox) ||
             !scn_ld_str(L, g[IK_PATTERN], SCN_SC_TEXT, &a->pattern) ||
             !scn_ld_str(L, g[IK_CRITERIA], SCN_SC_CRITERIA, &a->criteria) ||
-            !scn_ld_str(L, g[IK_SET], SCN_SC_SEQSET, &a->set) || !scn_ld_bool(L, g[IK_UID], &a->uid) ||
+            !scn_ld_str(L, g[IK_SET], SCN_SC_SEQSET, &a->set) ||
+            !scn_ld_bool(L, g[IK_UID], &a->uid) ||
             !scn_ld_str(L, g[IK_PART], SCN_SC_PART, &a->part) ||
             !scn_ld_enum(L, g[IK_MODE], store_mode_names, SCN_STORE_COUNT, "a flag mode", &mode)) {
             return false;
@@ -285,7 +357,8 @@ static bool scn_read_imap(struct scn_ctx *C, const cJSON *item, struct scn_check
         if (g[IK_FLAGS]) {
             size_t nf;
             if (!scn_ld_array(L, g[IK_FLAGS], 16, &nf)) return false;
-            if (nf == 0) return scn_ld_err(L, g[IK_FLAGS], false, "store_flags needs at least one flag");
+            if (nf == 0)
+                return scn_ld_err(L, g[IK_FLAGS], false, "store_flags needs at least one flag");
             a->flags = ms_xcalloc(nf, sizeof *a->flags);
             size_t m3 = scn_ld_push_key(L, "flags");
             size_t k = 0;
@@ -325,10 +398,12 @@ static bool scn_read_pop3(struct scn_ctx *C, const cJSON *item, struct scn_check
         }
         if (cJSON_IsString(g[PK_OP]) && strcmp(g[PK_OP]->valuestring, "idle") == 0) {
             scn_ld_push_key(L, "op");
-            return scn_ld_err(L, g[PK_OP], false,
-                              "\"idle\" is an IMAP step (RFC 2177); POP3 has no IDLE: use \"noop\" or \"wait\"");
+            return scn_ld_err(
+                L, g[PK_OP], false,
+                "\"idle\" is an IMAP step (RFC 2177); POP3 has no IDLE: use \"noop\" or \"wait\"");
         }
-        if (!scn_ld_enum(L, g[PK_OP], scn_pop3_op_names, SCN_POP3_OP_COUNT, "a POP3 step", &op)) return false;
+        if (!scn_ld_enum(L, g[PK_OP], scn_pop3_op_names, SCN_POP3_OP_COUNT, "a POP3 step", &op))
+            return false;
         a->op = (enum scn_pop3_op)op;
         char what[48];
         snprintf(what, sizeof what, "the POP3 step \"%s\"", scn_pop3_op_names[op]);
@@ -343,7 +418,8 @@ static bool scn_read_pop3(struct scn_ctx *C, const cJSON *item, struct scn_check
     return true;
 }
 
-static bool scn_read_link_ref(struct scn_ctx *C, const cJSON *obj, const cJSON *const *f, size_t *link)
+static bool scn_read_link_ref(struct scn_ctx *C, const cJSON *obj, const cJSON *const *f,
+                              size_t *link)
 {
     struct scn_ld *L = C->L;
     size_t a, b;
@@ -353,7 +429,8 @@ static bool scn_read_link_ref(struct scn_ctx *C, const cJSON *obj, const cJSON *
     }
     *link = scn_ctx_link(C, a, b);
     if (*link == SCN_NONE) {
-        return scn_ld_err(L, obj, false, "no link joins %s and %s", C->s->hosts[a].name, C->s->hosts[b].name);
+        return scn_ld_err(L, obj, false, "no link joins %s and %s", C->s->hosts[a].name,
+                          C->s->hosts[b].name);
     }
     return true;
 }
@@ -370,13 +447,16 @@ static bool scn_narrate_target(struct scn_ctx *C, const cJSON *o, const cJSON *i
     if (!C->variant) {
         if (replace) {
             scn_ld_push_key(L, "replace");
-            return scn_ld_err(L, replace, false,
-                              "\"replace\" is for a variant's narration (it replaces one of the main timeline's)");
+            return scn_ld_err(
+                L, replace, false,
+                "\"replace\" is for a variant's narration (it replaces one of the main timeline's)");
         }
         for (size_t i = 0; a->id && i < s->n_timeline; i++) {
-            if (&s->timeline[i] != a && s->timeline[i].id && strcmp(s->timeline[i].id, a->id) == 0) {
+            if (&s->timeline[i] != a && s->timeline[i].id &&
+                strcmp(s->timeline[i].id, a->id) == 0) {
                 scn_ld_push_key(L, "id");
-                return scn_ld_err(L, id, false, "duplicate narration id \"%s\" (also timeline[%zu])", a->id, i);
+                return scn_ld_err(L, id, false,
+                                  "duplicate narration id \"%s\" (also timeline[%zu])", a->id, i);
             }
         }
         return true;
@@ -397,10 +477,12 @@ static bool scn_narrate_target(struct scn_ctx *C, const cJSON *o, const cJSON *i
                 return true;
             }
             if (o2 < sizeof ids)
-                o2 += (size_t)snprintf(ids + o2, sizeof ids - o2, "%s\"%s\"", o2 ? ", " : "", m->id);
+                o2 +=
+                    (size_t)snprintf(ids + o2, sizeof ids - o2, "%s\"%s\"", o2 ? ", " : "", m->id);
         }
         scn_ld_push_key(L, "id");
-        return scn_ld_err(L, id, false, "no narration of the main timeline has the id \"%s\" (%s%s)", a->id,
+        return scn_ld_err(L, id, false,
+                          "no narration of the main timeline has the id \"%s\" (%s%s)", a->id,
                           ids[0] ? "the ids are " : "none has an id", ids);
     }
     if (!a->replace_by_time) return true; /* a narration the variant adds */
@@ -416,9 +498,11 @@ static bool scn_narrate_target(struct scn_ctx *C, const cJSON *o, const cJSON *i
         scn_ld_push_key(L, "replace");
         dur_format(a->at, t, sizeof t);
         if (count == 0)
-            return scn_ld_err(L, replace, false, "no narration of the main timeline is at %s to replace", t);
+            return scn_ld_err(L, replace, false,
+                              "no narration of the main timeline is at %s to replace", t);
         return scn_ld_err(L, replace, false,
-                          "%zu narrations of the main timeline are at %s: name one by its \"id\"", count, t);
+                          "%zu narrations of the main timeline are at %s: name one by its \"id\"",
+                          count, t);
     }
     (void)o;
     a->replaces = true;
@@ -435,25 +519,30 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
     if (!scn_ld_object(L, o, act_keys, AK_N, ALL_KEYS, "an action", f) ||
         !scn_ld_require(L, o, f[AK_AT], "at") || !scn_ld_require(L, o, f[AK_ACTION], "action") ||
         !scn_ld_dur(L, f[AK_AT], 0, SCN_MAX_TIME, &a->at) ||
-        !scn_ld_enum(L, f[AK_ACTION], scn_action_kind_names, SCN_ACT_KIND_COUNT, "an action", &kind)) {
+        !scn_ld_enum(L, f[AK_ACTION], scn_action_kind_names, SCN_ACT_KIND_COUNT, "an action",
+                     &kind)) {
         return false;
     }
     a->kind = (enum scn_action_kind)kind;
     char what[48];
     snprintf(what, sizeof what, "the action \"%s\"", scn_action_kind_names[kind]);
-    if (!scn_check_allowed(L, o, act_keys, AK_N, act_allowed[kind] | AM(AK_AT) | AM(AK_ACTION), what)) {
+    if (!scn_check_allowed(L, o, act_keys, AK_N, act_allowed[kind] | AM(AK_AT) | AM(AK_ACTION),
+                           what)) {
         return false;
     }
     switch (a->kind) {
     case SCN_ACT_SEND: {
         struct scn_send *x = &a->u.send;
         x->direct_host = SCN_NONE;
-        if (!scn_ld_require(L, o, f[AK_FROM], "from") || !scn_ld_require(L, o, f[AK_DEVICE], "device") ||
+        if (!scn_ld_require(L, o, f[AK_FROM], "from") ||
+            !scn_ld_require(L, o, f[AK_DEVICE], "device") ||
             !scn_ref_user(C, f[AK_FROM], &x->from, &x->from_server, &x->from_user) ||
-            !scn_ref_host(C, f[AK_DEVICE], KIND_DEVICES, "a device (pc, laptop, phone or browser)", &x->device) ||
+            !scn_ref_host(C, f[AK_DEVICE], KIND_DEVICES, "a device (pc, laptop, phone or browser)",
+                          &x->device) ||
             !scn_ld_bool(L, f[AK_DIRECT], &x->direct_delivery) ||
             (f[AK_DIRECT_HOST] && !scn_ref_host(C, f[AK_DIRECT_HOST], 0, "", &x->direct_host)) ||
-            !scn_ld_bool(L, f[AK_RAW], &x->raw_body) || !scn_read_message(L, o, f, &x->msg, x->raw_body)) {
+            !scn_ld_bool(L, f[AK_RAW], &x->raw_body) ||
+            !scn_read_message(L, o, f, &x->msg, x->raw_body)) {
             return false;
         }
         bool auth = true;
@@ -462,22 +551,27 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
         if (x->raw_body && (f[AK_HTML] || f[AK_ATTACH])) {
             const cJSON *k = f[AK_HTML] ? f[AK_HTML] : f[AK_ATTACH];
             scn_ld_push_key(L, k->string);
-            return scn_ld_err(L, k, true, "a \"raw_body\" message is plain text: no html, no attachments");
+            return scn_ld_err(L, k, true,
+                              "a \"raw_body\" message is plain text: no html, no attachments");
         }
         if (f[AK_DIRECT_HOST] && !x->direct_delivery) {
             scn_ld_push_key(L, "direct_host");
-            return scn_ld_err(L, f[AK_DIRECT_HOST], true, "direct_host needs \"direct_delivery\": true");
+            return scn_ld_err(L, f[AK_DIRECT_HOST], true,
+                              "direct_host needs \"direct_delivery\": true");
         }
         return true;
     }
     case SCN_ACT_CHECK_MAIL: {
         struct scn_check_mail *x = &a->u.check;
         unsigned proto = 0, mode = SCN_POP3_DELETE;
-        if (!scn_ld_require(L, o, f[AK_USER], "user") || !scn_ld_require(L, o, f[AK_DEVICE], "device") ||
+        if (!scn_ld_require(L, o, f[AK_USER], "user") ||
+            !scn_ld_require(L, o, f[AK_DEVICE], "device") ||
             !scn_ld_require(L, o, f[AK_PROTOCOL], "protocol") ||
             !scn_ref_user(C, f[AK_USER], &x->user, &x->server, &x->user_index) ||
-            !scn_ref_host(C, f[AK_DEVICE], KIND_DEVICES, "a device (pc, laptop, phone or browser)", &x->device) ||
-            !scn_ld_enum(L, f[AK_PROTOCOL], protocol_names, SCN_PROTO_COUNT, "a mail access protocol", &proto)) {
+            !scn_ref_host(C, f[AK_DEVICE], KIND_DEVICES, "a device (pc, laptop, phone or browser)",
+                          &x->device) ||
+            !scn_ld_enum(L, f[AK_PROTOCOL], protocol_names, SCN_PROTO_COUNT,
+                         "a mail access protocol", &proto)) {
             return false;
         }
         x->proto = (enum scn_access_proto)proto;
@@ -491,9 +585,11 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
         }
         if (proto == SCN_PROTO_IMAP && f[AK_MODE]) {
             scn_ld_push_key(L, "mode");
-            return scn_ld_err(L, f[AK_MODE], true, "\"mode\" is for POP3 (IMAP keeps mail on the server)");
+            return scn_ld_err(L, f[AK_MODE], true,
+                              "\"mode\" is for POP3 (IMAP keeps mail on the server)");
         }
-        if (!scn_ld_enum(L, f[AK_MODE], pop3_mode_names, SCN_POP3_MODE_COUNT, "a POP3 mode", &mode) ||
+        if (!scn_ld_enum(L, f[AK_MODE], pop3_mode_names, SCN_POP3_MODE_COUNT, "a POP3 mode",
+                         &mode) ||
             !scn_ld_str(L, f[AK_PASSWORD], SCN_SC_PASSWORD, &x->password) ||
             !scn_ld_bool(L, f[AK_RETR_DELE], &x->retr_after_dele)) {
             return false;
@@ -513,35 +609,44 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
         struct scn_webmail *x = &a->u.webmail;
         unsigned op = 0;
         uint64_t msg = 1;
-        if (!scn_ld_require(L, o, f[AK_USER], "user") || !scn_ld_require(L, o, f[AK_DEVICE], "device") ||
+        if (!scn_ld_require(L, o, f[AK_USER], "user") ||
+            !scn_ld_require(L, o, f[AK_DEVICE], "device") ||
             !scn_ld_require(L, o, f[AK_OP], "op") ||
             !scn_ref_user(C, f[AK_USER], &x->user, &x->server, &x->user_index) ||
             !scn_ref_host(C, f[AK_DEVICE], KIND_BIT(SCN_HOST_BROWSER), "a browser", &x->device) ||
-            !scn_ld_enum(L, f[AK_OP], scn_webmail_op_names, SCN_WEBMAIL_OP_COUNT, "a webmail step", &op)) {
+            !scn_ld_enum(L, f[AK_OP], scn_webmail_op_names, SCN_WEBMAIL_OP_COUNT, "a webmail step",
+                         &op)) {
             return false;
         }
         x->op = (enum scn_webmail_op)op;
-        uint64_t allowed = op == SCN_WEBMAIL_SEND ? AM_MSG : op == SCN_WEBMAIL_READ ? AM(AK_MESSAGE) : 0;
+        uint64_t allowed = op == SCN_WEBMAIL_SEND   ? AM_MSG
+                           : op == SCN_WEBMAIL_READ ? AM(AK_MESSAGE)
+                                                    : 0;
         char what2[48];
         snprintf(what2, sizeof what2, "webmail \"%s\"", scn_webmail_op_names[op]);
-        if (!scn_check_allowed(L, o, act_keys, AK_N, allowed | AM(AK_AT) | AM(AK_ACTION) | AM(AK_USER) |
-                                                     AM(AK_DEVICE) | AM(AK_OP), what2) ||
+        if (!scn_check_allowed(L, o, act_keys, AK_N,
+                               allowed | AM(AK_AT) | AM(AK_ACTION) | AM(AK_USER) | AM(AK_DEVICE) |
+                                   AM(AK_OP),
+                               what2) ||
             !scn_ld_uint(L, f[AK_MESSAGE], 1, 1000000, &msg)) {
             return false;
         }
         x->message = (uint32_t)msg;
         if (!scn_webmail_on(C, x->server)) {
             scn_ld_push_key(L, "user");
-            return scn_ld_err(L, f[AK_USER], false, "%s has webmail off (set \"webmail\": true on that host)",
+            return scn_ld_err(L, f[AK_USER], false,
+                              "%s has webmail off (set \"webmail\": true on that host)",
                               s->hosts[x->server].name);
         }
         return op != SCN_WEBMAIL_SEND || scn_read_message(L, o, f, &x->msg, false);
     }
     case SCN_ACT_WEB_GET: {
         struct scn_web_get *x = &a->u.web_get;
-        if (!scn_ld_require(L, o, f[AK_DEVICE], "device") || !scn_ld_require(L, o, f[AK_SERVER], "server") ||
+        if (!scn_ld_require(L, o, f[AK_DEVICE], "device") ||
+            !scn_ld_require(L, o, f[AK_SERVER], "server") ||
             !scn_ref_host(C, f[AK_DEVICE], KIND_BIT(SCN_HOST_BROWSER), "a browser", &x->device) ||
-            !scn_ref_host(C, f[AK_SERVER], KIND_BIT(SCN_HOST_WEB_SERVER), "a web_server", &x->server)) {
+            !scn_ref_host(C, f[AK_SERVER], KIND_BIT(SCN_HOST_WEB_SERVER), "a web_server",
+                          &x->server)) {
             return false;
         }
         if (f[AK_PATH]) {
@@ -557,13 +662,15 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
         if (x->page == SCN_NONE) {
             const cJSON *at = f[AK_PATH] ? f[AK_PATH] : o;
             if (f[AK_PATH]) scn_ld_push_key(L, "path");
-            return scn_ld_err(L, at, false, "%s has no page \"%s\"", s->hosts[x->server].name, x->path);
+            return scn_ld_err(L, at, false, "%s has no page \"%s\"", s->hosts[x->server].name,
+                              x->path);
         }
         return true;
     }
     case SCN_ACT_HOST_DOWN:
     case SCN_ACT_HOST_UP:
-        return scn_ld_require(L, o, f[AK_HOST], "host") && scn_ref_host(C, f[AK_HOST], 0, "", &a->u.host);
+        return scn_ld_require(L, o, f[AK_HOST], "host") &&
+               scn_ref_host(C, f[AK_HOST], 0, "", &a->u.host);
     case SCN_ACT_LINK_DOWN:
     case SCN_ACT_LINK_UP:
         return scn_read_link_ref(C, o, f, &a->u.link);
@@ -586,7 +693,8 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
     case SCN_ACT_SERVER_SET: {
         struct scn_server_set *x = &a->u.server_set;
         if (!scn_ld_require(L, o, f[AK_HOST], "host") ||
-            !scn_ref_host(C, f[AK_HOST], KIND_BIT(SCN_HOST_MAIL_SERVER), "a mail_server", &x->host) ||
+            !scn_ref_host(C, f[AK_HOST], KIND_BIT(SCN_HOST_MAIL_SERVER), "a mail_server",
+                          &x->host) ||
             !scn_ld_dur(L, f[AK_RETRY], 1, SCN_MAX_TIME, &x->retry_interval) ||
             !scn_ld_dur(L, f[AK_GIVEUP], 1, SCN_MAX_TIME, &x->give_up)) {
             return false;
@@ -617,8 +725,10 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
         struct scn_tcp_transfer *x = &a->u.tcp;
         uint64_t port = 0;
         if (!scn_ld_require(L, o, f[AK_FROM], "from") || !scn_ld_require(L, o, f[AK_TO], "to") ||
-            !scn_ld_require(L, o, f[AK_PORT], "port") || !scn_ld_require(L, o, f[AK_BYTES], "bytes") ||
-            !scn_ref_host(C, f[AK_FROM], 0, "", &x->from) || !scn_ref_host(C, f[AK_TO], 0, "", &x->to) ||
+            !scn_ld_require(L, o, f[AK_PORT], "port") ||
+            !scn_ld_require(L, o, f[AK_BYTES], "bytes") ||
+            !scn_ref_host(C, f[AK_FROM], 0, "", &x->from) ||
+            !scn_ref_host(C, f[AK_TO], 0, "", &x->to) ||
             !scn_ld_uint(L, f[AK_PORT], 1, 65535, &port) ||
             !scn_ld_size(L, f[AK_BYTES], 1, SCN_MAX_ATTACH_BYTES, &x->bytes)) {
             return false;
@@ -654,8 +764,10 @@ bool scn_read_timeline(struct scn_ctx *C, const cJSON *item, struct scn_action *
             char a[32], b[32];
             const cJSON *at = cJSON_GetObjectItemCaseSensitive(o, "at");
             scn_ld_push_key(L, "at");
-            return scn_ld_err(L, at, false, "%s is before the previous action's %s (list actions in time order)",
-                              dur_format((*out)[i].at, a, sizeof a), dur_format((*out)[i - 1].at, b, sizeof b));
+            return scn_ld_err(L, at, false,
+                              "%s is before the previous action's %s (list actions in time order)",
+                              dur_format((*out)[i].at, a, sizeof a),
+                              dur_format((*out)[i - 1].at, b, sizeof b));
         }
         scn_ld_pop(L, m2);
     }
@@ -690,8 +802,10 @@ bool scn_read_questions(struct scn_ctx *C, const cJSON *item)
         size_t nc;
         uint64_t ans = 0;
         if (!scn_ld_object(L, o, question_keys, QK_N, ALL_KEYS, "a question", g) ||
-            !scn_ld_require(L, o, g[QK_AT], "at") || !scn_ld_require(L, o, g[QK_QUESTION], "question") ||
-            !scn_ld_require(L, o, g[QK_CHOICES], "choices") || !scn_ld_require(L, o, g[QK_ANSWER], "answer") ||
+            !scn_ld_require(L, o, g[QK_AT], "at") ||
+            !scn_ld_require(L, o, g[QK_QUESTION], "question") ||
+            !scn_ld_require(L, o, g[QK_CHOICES], "choices") ||
+            !scn_ld_require(L, o, g[QK_ANSWER], "answer") ||
             !scn_ld_dur(L, g[QK_AT], 0, SCN_MAX_TIME, &q->at) ||
             !scn_ld_str(L, g[QK_QUESTION], SCN_SC_NAME, &q->text) ||
             !scn_ld_str(L, g[QK_EXPLAIN], SCN_SC_TEXT, &q->explain) ||
@@ -725,7 +839,8 @@ static bool scn_read_override(struct scn_ctx *C, const cJSON *o, struct scn_host
     struct scn_ld *L = C->L;
     const cJSON *g[OV_N];
     if (!scn_ld_object(L, o, override_keys, OV_N, ALL_KEYS, "a host override", g) ||
-        !scn_ld_require(L, o, g[OV_HOST], "host") || !scn_ref_host(C, g[OV_HOST], 0, "", &ov->host)) {
+        !scn_ld_require(L, o, g[OV_HOST], "host") ||
+        !scn_ref_host(C, g[OV_HOST], 0, "", &ov->host)) {
         return false;
     }
     const struct scn_host *h = &C->s->hosts[ov->host];
@@ -748,7 +863,8 @@ static bool scn_read_override(struct scn_ctx *C, const cJSON *o, struct scn_host
     bool hi = false, hg = false;
     if (!scn_ld_bool(L, g[OV_UP], &ov->up) ||
         !scn_read_retry(L, g[OV_RETRY], &ov->retry_interval, &ov->give_up, &hi, &hg) ||
-        !scn_read_chaos(L, g[OV_CHAOS], &ov->chaos) || !scn_ld_bool(L, g[OV_LENIENT], &ov->lenient_data) ||
+        !scn_read_chaos(L, g[OV_CHAOS], &ov->chaos) ||
+        !scn_ld_bool(L, g[OV_LENIENT], &ov->lenient_data) ||
         !scn_ld_bool(L, g[OV_WEBMAIL], &ov->webmail)) {
         return false;
     }
@@ -788,7 +904,8 @@ bool scn_read_variants(struct scn_ctx *C, const cJSON *item)
         s->n_variants = i + 1;
         const cJSON *g[VK_N];
         if (!scn_ld_object(L, o, variant_keys, VK_N, ALL_KEYS, "a variant", g) ||
-            !scn_ld_require(L, o, g[VK_NAME], "name") || !scn_ld_str(L, g[VK_NAME], SCN_SC_NAME, &v->name) ||
+            !scn_ld_require(L, o, g[VK_NAME], "name") ||
+            !scn_ld_str(L, g[VK_NAME], SCN_SC_NAME, &v->name) ||
             !scn_ld_str(L, g[VK_DESC], SCN_SC_MULTILINE, &v->description) ||
             !scn_ld_bool(L, g[VK_REPLACE], &v->replace_timeline) ||
             !scn_ld_uint(L, g[VK_SEED], 0, (UINT64_C(1) << 53) - 1, &v->seed)) {
@@ -799,8 +916,8 @@ bool scn_read_variants(struct scn_ctx *C, const cJSON *item)
         for (size_t j = 0; j < i; j++) {
             if (strcmp(s->variants[j].name, v->name) == 0) {
                 scn_ld_push_key(L, "name");
-                return scn_ld_err(L, g[VK_NAME], false, "duplicate variant name \"%s\" (also variants[%zu])",
-                                  v->name, j);
+                return scn_ld_err(L, g[VK_NAME], false,
+                                  "duplicate variant name \"%s\" (also variants[%zu])", v->name, j);
             }
         }
         if (g[VK_HOSTS]) {
@@ -913,4 +1030,3 @@ void scn_apply_in_place(struct scn_scenario *s, size_t vi)
     s->variants = NULL;
     s->n_variants = 0;
 }
-

@@ -25,18 +25,12 @@ const char *const scn_attach_kind_names[SCN_ATTACH_KIND_COUNT] = {
 };
 
 const char *const scn_action_kind_names[SCN_ACT_KIND_COUNT] = {
-    [SCN_ACT_SEND] = "send",
-    [SCN_ACT_CHECK_MAIL] = "check_mail",
-    [SCN_ACT_WEBMAIL] = "webmail",
-    [SCN_ACT_WEB_GET] = "web_get",
-    [SCN_ACT_HOST_DOWN] = "host_down",
-    [SCN_ACT_HOST_UP] = "host_up",
-    [SCN_ACT_LINK_DOWN] = "link_down",
-    [SCN_ACT_LINK_UP] = "link_up",
-    [SCN_ACT_LINK_SET] = "link_set",
-    [SCN_ACT_SERVER_SET] = "server_set",
-    [SCN_ACT_NARRATE] = "narrate",
-    [SCN_ACT_TCP_TRANSFER] = "tcp_transfer",
+    [SCN_ACT_SEND] = "send",           [SCN_ACT_CHECK_MAIL] = "check_mail",
+    [SCN_ACT_WEBMAIL] = "webmail",     [SCN_ACT_WEB_GET] = "web_get",
+    [SCN_ACT_HOST_DOWN] = "host_down", [SCN_ACT_HOST_UP] = "host_up",
+    [SCN_ACT_LINK_DOWN] = "link_down", [SCN_ACT_LINK_UP] = "link_up",
+    [SCN_ACT_LINK_SET] = "link_set",   [SCN_ACT_SERVER_SET] = "server_set",
+    [SCN_ACT_NARRATE] = "narrate",     [SCN_ACT_TCP_TRANSFER] = "tcp_transfer",
 };
 
 const char *const scn_imap_op_names[SCN_IMAP_OP_COUNT] = {
@@ -213,7 +207,8 @@ void scn_free(struct scn_scenario *s)
     for (size_t i = 0; i < s->n_variants; i++) {
         free(s->variants[i].name);
         free(s->variants[i].description);
-        for (size_t k = 0; k < s->variants[i].n_hosts; k++) scn_free_texts(&s->variants[i].hosts[k].smtp.texts);
+        for (size_t k = 0; k < s->variants[i].n_hosts; k++)
+            scn_free_texts(&s->variants[i].hosts[k].smtp.texts);
         free(s->variants[i].hosts);
         scn_free_timeline(s->variants[i].timeline, s->variants[i].n_timeline);
     }
@@ -234,7 +229,8 @@ size_t scn_find_host(const struct scn_scenario *s, const char *name)
 size_t scn_find_domain(const struct scn_scenario *s, const char *domain)
 {
     for (size_t i = 0; i < s->n_hosts; i++) {
-        if (s->hosts[i].kind == SCN_HOST_MAIL_SERVER && ascii_casecmp(s->hosts[i].mail.domain, domain) == 0) {
+        if (s->hosts[i].kind == SCN_HOST_MAIL_SERVER &&
+            ascii_casecmp(s->hosts[i].mail.domain, domain) == 0) {
             return i;
         }
     }
@@ -244,7 +240,8 @@ size_t scn_find_domain(const struct scn_scenario *s, const char *domain)
 size_t scn_find_link(const struct scn_scenario *s, size_t a, size_t b)
 {
     for (size_t i = 0; i < s->n_links; i++) {
-        if ((s->links[i].a == a && s->links[i].b == b) || (s->links[i].a == b && s->links[i].b == a)) {
+        if ((s->links[i].a == a && s->links[i].b == b) ||
+            (s->links[i].a == b && s->links[i].b == a)) {
             return i;
         }
     }

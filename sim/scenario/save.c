@@ -161,12 +161,15 @@ static void scn_jw_dur(struct scn_jw *w, const char *k, sim_us v)
 /* "100Mbps" when it is a whole number of a unit, else bits per second. */
 static void scn_jw_bw(struct scn_jw *w, const char *k, uint64_t bps)
 {
-    static const struct { uint64_t mult; const char *unit; } units[] = {
-        {1000000000, "Gbps"}, {1000000, "Mbps"}, {1000, "kbps"}};
+    static const struct {
+        uint64_t mult;
+        const char *unit;
+    } units[] = {{1000000000, "Gbps"}, {1000000, "Mbps"}, {1000, "kbps"}};
     for (size_t i = 0; i < MS_ARRAY_LEN(units); i++) {
         if (bps % units[i].mult == 0) {
             char t[40];
-            snprintf(t, sizeof t, "%llu%s", (unsigned long long)(bps / units[i].mult), units[i].unit);
+            snprintf(t, sizeof t, "%llu%s", (unsigned long long)(bps / units[i].mult),
+                     units[i].unit);
             scn_jw_str(w, k, t);
             return;
         }
@@ -199,8 +202,8 @@ static void scn_jw_chaos(struct scn_jw *w, const char *k, const struct scn_chaos
 }
 
 /* The "smtp" object of a mail server or a variant's override. */
-static void scn_jw_smtp(struct scn_jw *w, bool submission, bool auth_required, bool eightbitmime, bool pipelining,
-                        uint64_t size_limit, uint32_t max_recipients, bool helo,
+static void scn_jw_smtp(struct scn_jw *w, bool submission, bool auth_required, bool eightbitmime,
+                        bool pipelining, uint64_t size_limit, uint32_t max_recipients, bool helo,
                         const struct scn_smtp_texts *t)
 {
     scn_jw_key(w, "smtp");
@@ -229,8 +232,8 @@ static void scn_jw_smtp(struct scn_jw *w, bool submission, bool auth_required, b
 
 static bool scn_chaos_zero(const struct scn_chaos *c)
 {
-    return c->connect == 0 && c->greeting == 0 && c->rcpt == 0 && c->data == 0 && c->after_dot == 0 &&
-           c->refuse == 0;
+    return c->connect == 0 && c->greeting == 0 && c->rcpt == 0 && c->data == 0 &&
+           c->after_dot == 0 && c->refuse == 0;
 }
 
 static void scn_jw_epoch(struct scn_jw *w, int64_t epoch, int32_t tz)
@@ -245,11 +248,12 @@ static void scn_jw_epoch(struct scn_jw *w, int64_t epoch, int32_t tz)
         strcpy(zone, "Z");
     } else {
         int32_t a = tz < 0 ? -tz : tz;
-        snprintf(zone, sizeof zone, "%c%02d:%02d", tz < 0 ? '-' : '+', (int)(a / 60), (int)(a % 60));
+        snprintf(zone, sizeof zone, "%c%02d:%02d", tz < 0 ? '-' : '+', (int)(a / 60),
+                 (int)(a % 60));
     }
     char text[64];
-    snprintf(text, sizeof text, "%04lld-%02u-%02uT%02d:%02d:%02d%s", (long long)y, m, d, (int)(secs / 3600),
-             (int)(secs / 60 % 60), (int)(secs % 60), zone);
+    snprintf(text, sizeof text, "%04lld-%02u-%02uT%02d:%02d:%02d%s", (long long)y, m, d,
+             (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60), zone);
     scn_jw_str(w, "epoch", text);
 }
 
@@ -284,7 +288,8 @@ static void scn_jw_message(struct scn_jw *w, const struct scn_message *m)
     scn_jw_close(w, ']');
 }
 
-static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s, const struct scn_action *a)
+static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s,
+                          const struct scn_action *a)
 {
     const struct scn_host *H = s->hosts;
     scn_jw_sep(w);
@@ -296,7 +301,8 @@ static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s, const 
         scn_jw_str(w, "from", a->u.send.from);
         scn_jw_str(w, "device", H[a->u.send.device].name);
         if (a->u.send.direct_delivery) scn_jw_b(w, "direct_delivery", true);
-        if (a->u.send.direct_host != SCN_NONE) scn_jw_str(w, "direct_host", H[a->u.send.direct_host].name);
+        if (a->u.send.direct_host != SCN_NONE)
+            scn_jw_str(w, "direct_host", H[a->u.send.direct_host].name);
         if (a->u.send.no_auth) scn_jw_b(w, "auth", false);
         if (a->u.send.raw_body) scn_jw_b(w, "raw_body", true);
         scn_jw_message(w, &a->u.send.msg);
@@ -306,7 +312,8 @@ static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s, const 
         scn_jw_str(w, "user", c->user);
         scn_jw_str(w, "device", H[c->device].name);
         scn_jw_str(w, "protocol", c->proto == SCN_PROTO_POP3 ? "pop3" : "imap");
-        if (c->proto == SCN_PROTO_POP3) scn_jw_str(w, "mode", c->pop3_mode == SCN_POP3_KEEP ? "keep" : "delete");
+        if (c->proto == SCN_PROTO_POP3)
+            scn_jw_str(w, "mode", c->pop3_mode == SCN_POP3_KEEP ? "keep" : "delete");
         if (c->password) scn_jw_str(w, "password", c->password);
         if (c->retr_after_dele) scn_jw_b(w, "retr_after_dele", true);
         if (c->stay) scn_jw_b(w, "logout", false);
@@ -383,7 +390,8 @@ static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s, const 
     }
     case SCN_ACT_SERVER_SET:
         scn_jw_str(w, "host", H[a->u.server_set.host].name);
-        if (a->u.server_set.has_retry_interval) scn_jw_dur(w, "retry_interval", a->u.server_set.retry_interval);
+        if (a->u.server_set.has_retry_interval)
+            scn_jw_dur(w, "retry_interval", a->u.server_set.retry_interval);
         if (a->u.server_set.has_give_up) scn_jw_dur(w, "give_up", a->u.server_set.give_up);
         break;
     case SCN_ACT_NARRATE:
@@ -403,7 +411,8 @@ static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s, const 
     scn_jw_close(w, '}');
 }
 
-static void scn_jw_timeline(struct scn_jw *w, const struct scn_scenario *s, const struct scn_action *t, size_t n)
+static void scn_jw_timeline(struct scn_jw *w, const struct scn_scenario *s,
+                            const struct scn_action *t, size_t n)
 {
     scn_jw_key(w, "timeline");
     scn_jw_open(w, '[');
@@ -419,8 +428,8 @@ static void scn_jw_host(struct scn_jw *w, const struct scn_scenario *s, const st
     scn_jw_str(w, "kind", scn_host_kind_names[h->kind]);
     if (h->has_ipv4) {
         char ip[20];
-        snprintf(ip, sizeof ip, "%u.%u.%u.%u", h->ipv4 >> 24, h->ipv4 >> 16 & 255, h->ipv4 >> 8 & 255,
-                 h->ipv4 & 255);
+        snprintf(ip, sizeof ip, "%u.%u.%u.%u", h->ipv4 >> 24, h->ipv4 >> 16 & 255,
+                 h->ipv4 >> 8 & 255, h->ipv4 & 255);
         scn_jw_str(w, "ip", ip);
     }
     if (h->has_pos) {
@@ -446,8 +455,8 @@ static void scn_jw_host(struct scn_jw *w, const struct scn_scenario *s, const st
             scn_jw_close(w, '}');
         }
         scn_jw_close(w, ']');
-        scn_jw_smtp(w, m->submission, m->auth_required, m->eightbitmime, m->pipelining, m->size_limit,
-                    m->max_recipients, m->helo_client, &m->texts);
+        scn_jw_smtp(w, m->submission, m->auth_required, m->eightbitmime, m->pipelining,
+                    m->size_limit, m->max_recipients, m->helo_client, &m->texts);
         scn_jw_key(w, "retry");
         scn_jw_open_inline(w);
         scn_jw_dur(w, "interval", m->retry_interval);
@@ -572,17 +581,19 @@ char *scn_to_json(const struct scn_scenario *s, size_t *len)
                     if (o->set & (SCN_OVR_RETRY_INTERVAL | SCN_OVR_GIVE_UP)) {
                         scn_jw_key(&w, "retry");
                         scn_jw_open(&w, '{');
-                        if (o->set & SCN_OVR_RETRY_INTERVAL) scn_jw_dur(&w, "interval", o->retry_interval);
+                        if (o->set & SCN_OVR_RETRY_INTERVAL)
+                            scn_jw_dur(&w, "interval", o->retry_interval);
                         if (o->set & SCN_OVR_GIVE_UP) scn_jw_dur(&w, "give_up", o->give_up);
                         scn_jw_close(&w, '}');
                     }
                     if (o->set & SCN_OVR_CHAOS) scn_jw_chaos(&w, "chaos", &o->chaos);
-                    if (o->set & SCN_OVR_LENIENT_DATA) scn_jw_b(&w, "lenient_data", o->lenient_data);
+                    if (o->set & SCN_OVR_LENIENT_DATA)
+                        scn_jw_b(&w, "lenient_data", o->lenient_data);
                     if (o->set & SCN_OVR_WEBMAIL) scn_jw_b(&w, "webmail", o->webmail);
                     if (o->set & SCN_OVR_SMTP)
-                        scn_jw_smtp(&w, o->smtp.submission, o->smtp.auth_required, o->smtp.eightbitmime,
-                                    o->smtp.pipelining, o->smtp.size_limit, o->smtp.max_recipients,
-                                    o->smtp.helo_client, &o->smtp.texts);
+                        scn_jw_smtp(&w, o->smtp.submission, o->smtp.auth_required,
+                                    o->smtp.eightbitmime, o->smtp.pipelining, o->smtp.size_limit,
+                                    o->smtp.max_recipients, o->smtp.helo_client, &o->smtp.texts);
                     scn_jw_close(&w, '}');
                 }
                 scn_jw_close(&w, ']');
@@ -653,8 +664,8 @@ bool scn_save(const struct scn_scenario *s, const char *path, bool overwrite, st
             /* File systems without hard links: check once more, then rename
              * (a small race, but never over a file that was there before). */
             struct stat st2;
-            if ((e == EPERM || e == ENOSYS || e == ENOTSUP || e == EOPNOTSUPP) && lstat(path, &st2) != 0 &&
-                rename(tmp, path) == 0) {
+            if ((e == EPERM || e == ENOSYS || e == ENOTSUP || e == EOPNOTSUPP) &&
+                lstat(path, &st2) != 0 && rename(tmp, path) == 0) {
                 ok = true;
             }
         }
@@ -708,8 +719,9 @@ static void scn_dump_message(struct buf *b, const char *p, const struct scn_mess
     scn_dump_str(b, k, m->html);
     for (size_t i = 0; i < m->n_attachments; i++) {
         const struct scn_attachment *a = &m->attachments[i];
-        buf_addf(b, "%s.attachments[%zu] kind=%s size=%llu data=%s\n", p, i, scn_attach_kind_names[a->kind],
-                       (unsigned long long)a->size, a->data ? "loaded" : "none");
+        buf_addf(b, "%s.attachments[%zu] kind=%s size=%llu data=%s\n", p, i,
+                 scn_attach_kind_names[a->kind], (unsigned long long)a->size,
+                 a->data ? "loaded" : "none");
         snprintf(k, sizeof k, "%s.attachments[%zu].name", p, i);
         scn_dump_str(b, k, a->name);
         snprintf(k, sizeof k, "%s.attachments[%zu].type", p, i);
@@ -721,15 +733,16 @@ static void scn_dump_message(struct buf *b, const char *p, const struct scn_mess
 
 static void scn_dump_chaos(struct buf *b, const char *p, const struct scn_chaos *c)
 {
-    buf_addf(b, "%s.chaos=%.17g,%.17g,%.17g,%.17g,%.17g\n", p, c->connect, c->greeting, c->rcpt, c->data,
-                   c->after_dot);
+    buf_addf(b, "%s.chaos=%.17g,%.17g,%.17g,%.17g,%.17g\n", p, c->connect, c->greeting, c->rcpt,
+             c->data, c->after_dot);
     if (c->refuse != 0) buf_addf(b, "%s.chaos.refuse=%.17g\n", p, c->refuse);
 }
 
 static void scn_dump_str(struct buf *b, const char *key, const char *v);
 
 /* Only what differs from the defaults, so models without it dump as before. */
-static void scn_dump_smtp_extra(struct buf *b, const char *p, bool helo, const struct scn_smtp_texts *t)
+static void scn_dump_smtp_extra(struct buf *b, const char *p, bool helo,
+                                const struct scn_smtp_texts *t)
 {
     char k[160];
     if (helo) buf_addf(b, "%s.smtp.helo=1\n", p);
@@ -754,9 +767,9 @@ static void scn_dump_timeline(struct buf *b, const char *pre, const struct scn_a
             const struct scn_send *x = &a->u.send;
             snprintf(k, sizeof k, "%s.from", p);
             scn_dump_str(b, k, x->from);
-            buf_addf(b, "%s from_server=%zu from_user=%zu device=%zu direct=%d direct_host=%lld\n", p,
-                           x->from_server, x->from_user, x->device, x->direct_delivery,
-                           x->direct_host == SCN_NONE ? -1LL : (long long)x->direct_host);
+            buf_addf(b, "%s from_server=%zu from_user=%zu device=%zu direct=%d direct_host=%lld\n",
+                     p, x->from_server, x->from_user, x->device, x->direct_delivery,
+                     x->direct_host == SCN_NONE ? -1LL : (long long)x->direct_host);
             if (x->no_auth || x->raw_body)
                 buf_addf(b, "%s no_auth=%d raw_body=%d\n", p, x->no_auth, x->raw_body);
             scn_dump_message(b, p, &x->msg);
@@ -766,21 +779,23 @@ static void scn_dump_timeline(struct buf *b, const char *pre, const struct scn_a
             const struct scn_check_mail *x = &a->u.check;
             snprintf(k, sizeof k, "%s.user", p);
             scn_dump_str(b, k, x->user);
-            buf_addf(b, "%s server=%zu user_index=%zu device=%zu proto=%d pop3_mode=%d n_imap=%zu\n", p,
-                           x->server, x->user_index, x->device, (int)x->proto, (int)x->pop3_mode, x->n_imap);
+            buf_addf(b,
+                     "%s server=%zu user_index=%zu device=%zu proto=%d pop3_mode=%d n_imap=%zu\n",
+                     p, x->server, x->user_index, x->device, (int)x->proto, (int)x->pop3_mode,
+                     x->n_imap);
             if (x->retr_after_dele) buf_addf(b, "%s retr_after_dele=1\n", p);
             if (x->stay) buf_addf(b, "%s stay=1\n", p);
             for (size_t j = 0; j < x->n_pop3; j++)
-                buf_addf(b, "%s.pop3[%zu] op=%s wait=%lld\n", p, j, scn_pop3_op_names[x->pop3[j].op],
-                               (long long)x->pop3[j].wait);
+                buf_addf(b, "%s.pop3[%zu] op=%s wait=%lld\n", p, j,
+                         scn_pop3_op_names[x->pop3[j].op], (long long)x->pop3[j].wait);
             if (x->password) {
                 snprintf(k, sizeof k, "%s.password", p);
                 scn_dump_str(b, k, x->password);
             }
             for (size_t j = 0; j < x->n_imap; j++) {
                 const struct scn_imap_action *m = &x->imap[j];
-                buf_addf(b, "%s.imap[%zu] op=%s uid=%d mode=%d wait=%lld\n", p, j, scn_imap_op_names[m->op],
-                               m->uid, (int)m->store_mode, (long long)m->wait);
+                buf_addf(b, "%s.imap[%zu] op=%s uid=%d mode=%d wait=%lld\n", p, j,
+                         scn_imap_op_names[m->op], m->uid, (int)m->store_mode, (long long)m->wait);
                 snprintf(k, sizeof k, "%s.imap[%zu].mailbox", p, j);
                 scn_dump_str(b, k, m->mailbox);
                 snprintf(k, sizeof k, "%s.imap[%zu].pattern", p, j);
@@ -803,15 +818,15 @@ static void scn_dump_timeline(struct buf *b, const char *pre, const struct scn_a
             snprintf(k, sizeof k, "%s.user", p);
             scn_dump_str(b, k, x->user);
             buf_addf(b, "%s server=%zu user_index=%zu device=%zu op=%s message=%u\n", p, x->server,
-                           x->user_index, x->device, scn_webmail_op_names[x->op], x->message);
+                     x->user_index, x->device, scn_webmail_op_names[x->op], x->message);
             if (x->op == SCN_WEBMAIL_SEND) scn_dump_message(b, p, &x->msg);
             break;
         }
         case SCN_ACT_WEB_GET:
             snprintf(k, sizeof k, "%s.path", p);
             scn_dump_str(b, k, a->u.web_get.path);
-            buf_addf(b, "%s device=%zu server=%zu page=%zu\n", p, a->u.web_get.device, a->u.web_get.server,
-                           a->u.web_get.page);
+            buf_addf(b, "%s device=%zu server=%zu page=%zu\n", p, a->u.web_get.device,
+                     a->u.web_get.server, a->u.web_get.page);
             break;
         case SCN_ACT_HOST_DOWN:
         case SCN_ACT_HOST_UP:
@@ -824,14 +839,15 @@ static void scn_dump_timeline(struct buf *b, const char *pre, const struct scn_a
         case SCN_ACT_LINK_SET: {
             const struct scn_link_set *x = &a->u.link_set;
             buf_addf(b, "%s link=%zu latency=%d:%lld bandwidth=%d:%llu loss=%d:%.17g\n", p, x->link,
-                           x->has_latency, (long long)x->latency, x->has_bandwidth,
-                           (unsigned long long)x->bandwidth_bps, x->has_loss, x->loss);
+                     x->has_latency, (long long)x->latency, x->has_bandwidth,
+                     (unsigned long long)x->bandwidth_bps, x->has_loss, x->loss);
             break;
         }
         case SCN_ACT_SERVER_SET: {
             const struct scn_server_set *x = &a->u.server_set;
-            buf_addf(b, "%s host=%zu retry=%d:%lld give_up=%d:%lld\n", p, x->host, x->has_retry_interval,
-                           (long long)x->retry_interval, x->has_give_up, (long long)x->give_up);
+            buf_addf(b, "%s host=%zu retry=%d:%lld give_up=%d:%lld\n", p, x->host,
+                     x->has_retry_interval, (long long)x->retry_interval, x->has_give_up,
+                     (long long)x->give_up);
             break;
         }
         case SCN_ACT_NARRATE:
@@ -840,11 +856,11 @@ static void scn_dump_timeline(struct buf *b, const char *pre, const struct scn_a
             snprintf(k, sizeof k, "%s.id", p);
             scn_dump_str(b, k, a->id);
             buf_addf(b, "%s.replaces=%d,%d,%zu\n", p, a->replaces, a->replace_by_time,
-                           a->replaces ? a->replaced : (size_t)0);
+                     a->replaces ? a->replaced : (size_t)0);
             break;
         case SCN_ACT_TCP_TRANSFER:
             buf_addf(b, "%s from=%zu to=%zu port=%u bytes=%llu\n", p, a->u.tcp.from, a->u.tcp.to,
-                           a->u.tcp.port, (unsigned long long)a->u.tcp.bytes);
+                     a->u.tcp.port, (unsigned long long)a->u.tcp.bytes);
             break;
         case SCN_ACT_KIND_COUNT:
             break;
@@ -860,21 +876,21 @@ char *scn_dump(const struct scn_scenario *s)
     scn_dump_str(&b, "$schema", s->schema);
     scn_dump_str(&b, "title", s->title);
     scn_dump_str(&b, "description", s->description);
-    buf_addf(&b, "seed=%llu epoch=%lld tz=%d quiz=%d\n", (unsigned long long)s->seed, (long long)s->epoch,
-                   (int)s->epoch_tz_min, s->quiz);
+    buf_addf(&b, "seed=%llu epoch=%lld tz=%d quiz=%d\n", (unsigned long long)s->seed,
+             (long long)s->epoch, (int)s->epoch_tz_min, s->quiz);
     scn_dump_str(&b, "variant", s->variant);
     for (size_t i = 0; i < s->n_hosts; i++) {
         const struct scn_host *h = &s->hosts[i];
         snprintf(p, sizeof p, "hosts[%zu]", i);
         snprintf(k, sizeof k, "%s.name", p);
         scn_dump_str(&b, k, h->name);
-        buf_addf(&b, "%s kind=%s ip=%d:%08x pos=%d:%.17g,%.17g up=%d\n", p, scn_host_kind_names[h->kind],
-                       h->has_ipv4, h->ipv4, h->has_pos, h->x, h->y, h->up);
+        buf_addf(&b, "%s kind=%s ip=%d:%08x pos=%d:%.17g,%.17g up=%d\n", p,
+                 scn_host_kind_names[h->kind], h->has_ipv4, h->ipv4, h->has_pos, h->x, h->y, h->up);
         snprintf(k, sizeof k, "%s.owner", p);
         scn_dump_str(&b, k, h->owner);
         buf_addf(&b, "%s owner_server=%lld owner_user=%lld\n", p,
-                       h->owner_server == SCN_NONE ? -1LL : (long long)h->owner_server,
-                       h->owner_user == SCN_NONE ? -1LL : (long long)h->owner_user);
+                 h->owner_server == SCN_NONE ? -1LL : (long long)h->owner_server,
+                 h->owner_user == SCN_NONE ? -1LL : (long long)h->owner_user);
         if (h->kind == SCN_HOST_MAIL_SERVER) {
             const struct scn_mail_server *m = &h->mail;
             snprintf(k, sizeof k, "%s.domain", p);
@@ -887,12 +903,13 @@ char *scn_dump(const struct scn_scenario *s)
                 snprintf(k, sizeof k, "%s.users[%zu].display_name", p, u);
                 scn_dump_str(&b, k, m->users[u].display_name);
             }
-            buf_addf(&b,
-                           "%s submission=%d auth=%d 8bitmime=%d pipelining=%d size=%llu max_rcpt=%u retry=%lld "
-                           "give_up=%lld lenient=%d webmail=%d\n",
-                           p, m->submission, m->auth_required, m->eightbitmime, m->pipelining,
-                           (unsigned long long)m->size_limit, m->max_recipients, (long long)m->retry_interval,
-                           (long long)m->give_up, m->lenient_data, m->webmail);
+            buf_addf(
+                &b,
+                "%s submission=%d auth=%d 8bitmime=%d pipelining=%d size=%llu max_rcpt=%u retry=%lld "
+                "give_up=%lld lenient=%d webmail=%d\n",
+                p, m->submission, m->auth_required, m->eightbitmime, m->pipelining,
+                (unsigned long long)m->size_limit, m->max_recipients, (long long)m->retry_interval,
+                (long long)m->give_up, m->lenient_data, m->webmail);
             scn_dump_chaos(&b, p, &m->chaos);
             scn_dump_smtp_extra(&b, p, m->helo_client, &m->texts);
             if (m->accept_bare_lf) buf_addf(&b, "%s accept_bare_lf=1\n", p);
@@ -903,7 +920,7 @@ char *scn_dump(const struct scn_scenario *s)
             snprintf(k, sizeof k, "%s.mx[%zu].host", p, r);
             scn_dump_str(&b, k, h->dns.mx[r].host);
             buf_addf(&b, "%s.mx[%zu] host_index=%zu preference=%u\n", p, r, h->dns.mx[r].host_index,
-                           h->dns.mx[r].preference);
+                     h->dns.mx[r].preference);
         }
         for (size_t g = 0; g < h->web.n_pages; g++) {
             const struct scn_web_page *pg = &h->web.pages[g];
@@ -918,14 +935,15 @@ char *scn_dump(const struct scn_scenario *s)
                 snprintf(k, sizeof k, "%s.pages[%zu].objects[%zu].type", p, g, o);
                 scn_dump_str(&b, k, pg->objects[o].type);
                 buf_addf(&b, "%s.pages[%zu].objects[%zu] size=%llu\n", p, g, o,
-                               (unsigned long long)pg->objects[o].size);
+                         (unsigned long long)pg->objects[o].size);
             }
         }
     }
     for (size_t i = 0; i < s->n_links; i++) {
         const struct scn_link *l = &s->links[i];
-        buf_addf(&b, "links[%zu] a=%zu b=%zu latency=%lld bw=%llu loss=%.17g mtu=%u up=%d\n", i, l->a, l->b,
-                       (long long)l->latency, (unsigned long long)l->bandwidth_bps, l->loss, l->mtu, l->up);
+        buf_addf(&b, "links[%zu] a=%zu b=%zu latency=%lld bw=%llu loss=%.17g mtu=%u up=%d\n", i,
+                 l->a, l->b, (long long)l->latency, (unsigned long long)l->bandwidth_bps, l->loss,
+                 l->mtu, l->up);
     }
     scn_dump_timeline(&b, "timeline", s->timeline, s->n_timeline);
     for (size_t i = 0; i < s->n_questions; i++) {
@@ -952,15 +970,20 @@ char *scn_dump(const struct scn_scenario *s)
         if (v->has_seed) buf_addf(&b, "%s seed=%llu\n", p, (unsigned long long)v->seed);
         for (size_t h = 0; h < v->n_hosts; h++) {
             const struct scn_host_override *o = &v->hosts[h];
-            buf_addf(&b, "%s.hosts[%zu] host=%zu set=%x up=%d retry=%lld give_up=%lld lenient=%d webmail=%d\n",
-                           p, h, o->host, o->set, o->up, (long long)o->retry_interval, (long long)o->give_up,
-                           o->lenient_data, o->webmail);
+            buf_addf(
+                &b,
+                "%s.hosts[%zu] host=%zu set=%x up=%d retry=%lld give_up=%lld lenient=%d webmail=%d\n",
+                p, h, o->host, o->set, o->up, (long long)o->retry_interval, (long long)o->give_up,
+                o->lenient_data, o->webmail);
             snprintf(k, sizeof k, "%s.hosts[%zu]", p, h);
             scn_dump_chaos(&b, k, &o->chaos);
             if (o->set & SCN_OVR_SMTP) {
-                buf_addf(&b, "%s.smtp submission=%d auth=%d 8bitmime=%d pipelining=%d size=%llu max_rcpt=%u\n",
-                               k, o->smtp.submission, o->smtp.auth_required, o->smtp.eightbitmime,
-                               o->smtp.pipelining, (unsigned long long)o->smtp.size_limit, o->smtp.max_recipients);
+                buf_addf(
+                    &b,
+                    "%s.smtp submission=%d auth=%d 8bitmime=%d pipelining=%d size=%llu max_rcpt=%u\n",
+                    k, o->smtp.submission, o->smtp.auth_required, o->smtp.eightbitmime,
+                    o->smtp.pipelining, (unsigned long long)o->smtp.size_limit,
+                    o->smtp.max_recipients);
                 scn_dump_smtp_extra(&b, k, o->smtp.helo_client, &o->smtp.texts);
             }
         }
@@ -969,13 +992,14 @@ char *scn_dump(const struct scn_scenario *s)
     }
     buf_addf(&b, "mx_derived=%d\n", s->mx_derived);
     for (size_t i = 0; i < s->n_mx; i++) {
-        buf_addf(&b, "mx[%zu] %s -> %s (%zu) pref=%u\n", i, s->mx[i].domain, s->mx[i].host, s->mx[i].host_index,
-                       s->mx[i].preference);
+        buf_addf(&b, "mx[%zu] %s -> %s (%zu) pref=%u\n", i, s->mx[i].domain, s->mx[i].host,
+                 s->mx[i].host_index, s->mx[i].preference);
     }
     return buf_take(&b, NULL);
 }
 
-struct scn_scenario *scn_apply_variant(const struct scn_scenario *s, const char *name, struct scn_error *err)
+struct scn_scenario *scn_apply_variant(const struct scn_scenario *s, const char *name,
+                                       struct scn_error *err)
 {
     size_t len;
     char *text = scn_to_json(s, &len);

@@ -27,22 +27,23 @@
 #define SCN_NONE ((size_t)-1)
 
 /* Hard caps, so a scenario cannot exhaust memory or hang the app (J9). */
-#define SCN_MAX_FILE_BYTES   (8u * 1024u * 1024u) /* scenario file size */
-#define SCN_MAX_DEPTH        64                   /* JSON nesting */
-#define SCN_MAX_HOSTS        10000
-#define SCN_MAX_LINKS        100000
-#define SCN_MAX_USERS        1000000              /* over all servers */
-#define SCN_MAX_ACTIONS      1000000              /* timeline, all variants */
-#define SCN_MAX_RECIPIENTS   1000                 /* to + cc + bcc of one message */
-#define SCN_MAX_ATTACHMENTS  100
-#define SCN_MAX_ATTACH_BYTES (16u * 1024u * 1024u) /* one attachment (size or file) */
+#define SCN_MAX_FILE_BYTES (8u * 1024u * 1024u) /* scenario file size */
+#define SCN_MAX_DEPTH 64                        /* JSON nesting */
+#define SCN_MAX_HOSTS 10000
+#define SCN_MAX_LINKS 100000
+#define SCN_MAX_USERS 1000000   /* over all servers */
+#define SCN_MAX_ACTIONS 1000000 /* timeline, all variants */
+#define SCN_MAX_RECIPIENTS 1000 /* to + cc + bcc of one message */
+#define SCN_MAX_ATTACHMENTS 100
+#define SCN_MAX_ATTACH_BYTES (16u * 1024u * 1024u)  /* one attachment (size or file) */
 #define SCN_MAX_MESSAGE_BYTES (64u * 1024u * 1024u) /* attachments of one message */
-#define SCN_MAX_TOTAL_BYTES  (UINT64_C(1) << 30)    /* all attachments, pages and
+#define SCN_MAX_TOTAL_BYTES                                                                        \
+    (UINT64_C(1) << 30)                         /* all attachments, pages and
                                                    * transfers of a scenario */
-#define SCN_MAX_TEXT_BYTES   (1u * 1024u * 1024u)  /* a body, html or narration */
-#define SCN_MAX_TIME         (366 * SIM_US_PER_DAY) /* latest action, longest give-up */
-#define SCN_IMAP_MAX_WAIT    SIM_US_PER_DAY         /* an IMAP "idle" or "wait" step */
-#define SCN_POP3_MAX_WAIT    SIM_US_PER_DAY         /* a POP3 "wait" step */
+#define SCN_MAX_TEXT_BYTES (1u * 1024u * 1024u) /* a body, html or narration */
+#define SCN_MAX_TIME (366 * SIM_US_PER_DAY)     /* latest action, longest give-up */
+#define SCN_IMAP_MAX_WAIT SIM_US_PER_DAY        /* an IMAP "idle" or "wait" step */
+#define SCN_POP3_MAX_WAIT SIM_US_PER_DAY        /* a POP3 "wait" step */
 
 /* ------------------------------------------------------------------ hosts */
 
@@ -101,27 +102,27 @@ struct scn_smtp_opts {
 };
 
 struct scn_mail_server {
-    char *domain;            /* the mail domain it serves, e.g. "example.net" */
-    struct scn_user *users;  /* n_users, in file order */
+    char *domain;           /* the mail domain it serves, e.g. "example.net" */
+    struct scn_user *users; /* n_users, in file order */
     size_t n_users;
     /* SMTP features. */
-    bool submission;         /* listens on 587 for its own users (default true) */
-    bool auth_required;      /* 587 requires AUTH (default false) */
-    bool eightbitmime;       /* advertises 8BITMIME (default true) */
-    bool pipelining;         /* advertises PIPELINING (default true) */
-    uint64_t size_limit;     /* SIZE in bytes; 0 = no limit advertised (default 10 MiB) */
-    uint32_t max_recipients; /* per transaction, >= 1 (default 100) */
-    bool helo_client;        /* its SMTP client greets with HELO, never EHLO
+    bool submission;             /* listens on 587 for its own users (default true) */
+    bool auth_required;          /* 587 requires AUTH (default false) */
+    bool eightbitmime;           /* advertises 8BITMIME (default true) */
+    bool pipelining;             /* advertises PIPELINING (default true) */
+    uint64_t size_limit;         /* SIZE in bytes; 0 = no limit advertised (default 10 MiB) */
+    uint32_t max_recipients;     /* per transaction, >= 1 (default 100) */
+    bool helo_client;            /* its SMTP client greets with HELO, never EHLO
                               * (RFC 5321 4.1.1.1): no extension, lock-step */
     struct scn_smtp_texts texts; /* reply wording; NULL members: the engine's */
     /* Queue. */
-    sim_us retry_interval;   /* > 0 (default 30m) */
-    sim_us give_up;          /* >= retry_interval (default 5d) */
+    sim_us retry_interval; /* > 0 (default 30m) */
+    sim_us give_up;        /* >= retry_interval (default 5d) */
     /* Teaching switches. */
-    bool lenient_data;       /* UNSAFE legacy server: LF "." CRLF ends DATA (smuggling lesson) */
-    bool accept_bare_lf;     /* UNSAFE legacy server: keeps a bare LF in message data and
+    bool lenient_data;   /* UNSAFE legacy server: LF "." CRLF ends DATA (smuggling lesson) */
+    bool accept_bare_lf; /* UNSAFE legacy server: keeps a bare LF in message data and
                               * relays it unchanged (the smuggling lesson's outbound half) */
-    bool webmail;            /* serves webmail over HTTP on port 80 (default false) */
+    bool webmail;        /* serves webmail over HTTP on port 80 (default false) */
     struct scn_chaos chaos;
 };
 
@@ -134,7 +135,7 @@ struct scn_mx {
 };
 
 struct scn_dns {
-    struct scn_mx *mx;   /* records written in the file for this host */
+    struct scn_mx *mx; /* records written in the file for this host */
     size_t n_mx;
 };
 
@@ -158,18 +159,18 @@ struct scn_web_server {
 };
 
 struct scn_host {
-    char *name;              /* DNS-style host name, unique (case-insensitive) */
+    char *name; /* DNS-style host name, unique (case-insensitive) */
     enum scn_host_kind kind;
-    bool has_ipv4;           /* false: the world assigns an address */
-    uint32_t ipv4;           /* host byte order, e.g. 0xC0000201 for 192.0.2.1 */
-    bool has_pos;            /* false: automatic layout */
-    double x, y;             /* screen position, each in [0, 1] */
-    bool up;                 /* initially up (default true) */
+    bool has_ipv4; /* false: the world assigns an address */
+    uint32_t ipv4; /* host byte order, e.g. 0xC0000201 for 192.0.2.1 */
+    bool has_pos;  /* false: automatic layout */
+    double x, y;   /* screen position, each in [0, 1] */
+    bool up;       /* initially up (default true) */
     /* Devices only: the user who owns it ("alice@example.org"), or all
      * SCN_NONE / NULL when it has no owner. */
-    char *owner;             /* address text as written */
-    size_t owner_server;     /* host index of the owner's mail server */
-    size_t owner_user;       /* index into that server's users */
+    char *owner;         /* address text as written */
+    size_t owner_server; /* host index of the owner's mail server */
+    size_t owner_user;   /* index into that server's users */
     /* Exactly the member for .kind is meaningful; the others are zero. */
     struct scn_mail_server mail; /* SCN_HOST_MAIL_SERVER */
     struct scn_dns dns;          /* SCN_HOST_DNS */
@@ -201,11 +202,11 @@ extern const char *const scn_attach_kind_names[SCN_ATTACH_KIND_COUNT];
 
 struct scn_attachment {
     enum scn_attach_kind kind;
-    char *name;    /* file name shown in the message, e.g. "photo.jpg" */
-    char *type;    /* MIME type (default "application/octet-stream";
+    char *name;          /* file name shown in the message, e.g. "photo.jpg" */
+    char *type;          /* MIME type (default "application/octet-stream";
                     * "message/rfc822" for eml) */
-    uint64_t size; /* bytes: as given (generated) or the file's length */
-    char *path;    /* FILE/EML: relative path as written (no "..", not
+    uint64_t size;       /* bytes: as given (generated) or the file's length */
+    char *path;          /* FILE/EML: relative path as written (no "..", not
                     * absolute); NULL for GENERATED */
     unsigned char *data; /* FILE/EML: the file's bytes (size of them), read at
                           * load time; NULL for GENERATED or when the load
@@ -214,7 +215,7 @@ struct scn_attachment {
 
 /* What a user writes: used by "send" and by webmail "send". */
 struct scn_message {
-    char **to, **cc, **bcc; /* addresses "local@domain", RFC 5321 Mailbox; may
+    char **to, **cc, **bcc;   /* addresses "local@domain", RFC 5321 Mailbox; may
                              * name unknown users or domains (that is a lesson) */
     size_t n_to, n_cc, n_bcc; /* n_to + n_cc + n_bcc >= 1 */
     char *subject;            /* "" when not given; no CR/LF */
@@ -228,10 +229,10 @@ struct scn_message {
 /* -------------------------------------------------------------- timeline */
 
 enum scn_action_kind {
-    SCN_ACT_SEND,         /* user agent composes and submits a message */
-    SCN_ACT_CHECK_MAIL,   /* user agent fetches mail with POP3 or IMAP */
-    SCN_ACT_WEBMAIL,      /* browser uses the user's webmail */
-    SCN_ACT_WEB_GET,      /* browser fetches a page and its objects */
+    SCN_ACT_SEND,       /* user agent composes and submits a message */
+    SCN_ACT_CHECK_MAIL, /* user agent fetches mail with POP3 or IMAP */
+    SCN_ACT_WEBMAIL,    /* browser uses the user's webmail */
+    SCN_ACT_WEB_GET,    /* browser fetches a page and its objects */
     SCN_ACT_HOST_DOWN,
     SCN_ACT_HOST_UP,
     SCN_ACT_LINK_DOWN,
@@ -287,17 +288,17 @@ enum scn_store_mode { SCN_STORE_ADD, SCN_STORE_REMOVE, SCN_STORE_REPLACE, SCN_ST
 /* One IMAP step; fields not used by op are NULL / 0. */
 struct scn_imap_action {
     enum scn_imap_op op;
-    char *mailbox;   /* SELECT, MOVE (destination), CREATE; no CR/LF/NUL,
+    char *mailbox;  /* SELECT, MOVE (destination), CREATE; no CR/LF/NUL,
                       * no "..", not starting with '/' */
-    char *pattern;   /* LIST (default "*") */
-    char *criteria;  /* SEARCH, e.g. "FROM alice UNSEEN" (default "ALL") */
-    char *set;       /* FETCH_*, MOVE, STORE: sequence set (default "1:*") */
-    bool uid;        /* set is UIDs (UID FETCH/MOVE/STORE) */
-    char *part;      /* FETCH_PART: section like "2" or "1.2" */
-    char **flags;    /* STORE_FLAGS: e.g. "\\Seen", "\\Flagged", "$Lecture" */
+    char *pattern;  /* LIST (default "*") */
+    char *criteria; /* SEARCH, e.g. "FROM alice UNSEEN" (default "ALL") */
+    char *set;      /* FETCH_*, MOVE, STORE: sequence set (default "1:*") */
+    bool uid;       /* set is UIDs (UID FETCH/MOVE/STORE) */
+    char *part;     /* FETCH_PART: section like "2" or "1.2" */
+    char **flags;   /* STORE_FLAGS: e.g. "\\Seen", "\\Flagged", "$Lecture" */
     size_t n_flags;
     enum scn_store_mode store_mode; /* STORE_FLAGS (default ADD) */
-    sim_us wait;     /* IDLE: longest time idling (default 30m, RFC 2177 §3's
+    sim_us wait;                    /* IDLE: longest time idling (default 30m, RFC 2177 §3's
                       * re-issue bound); WAIT: how long (required) */
 };
 
@@ -318,22 +319,22 @@ struct scn_pop3_action {
 };
 
 struct scn_check_mail {
-    char *user;                /* "bob@example.net": an existing user */
-    size_t server;             /* host index of the user's mail server */
-    size_t user_index;         /* index into its users */
-    size_t device;             /* host index of a device */
+    char *user;        /* "bob@example.net": an existing user */
+    size_t server;     /* host index of the user's mail server */
+    size_t user_index; /* index into its users */
+    size_t device;     /* host index of a device */
     enum scn_access_proto proto;
-    enum scn_pop3_mode pop3_mode;          /* POP3 (default DELETE) */
-    bool retr_after_dele;                  /* POP3: RETR the first message again
+    enum scn_pop3_mode pop3_mode; /* POP3 (default DELETE) */
+    bool retr_after_dele;         /* POP3: RETR the first message again
                                             * after its DELE (-ERR, RFC 1939 5) */
-    char *password;                        /* what the user types, or NULL for
+    char *password;               /* what the user types, or NULL for
                                             * the right one (a wrong one: -ERR / NO) */
-    struct scn_imap_action *imap;          /* IMAP: in order; empty means
+    struct scn_imap_action *imap; /* IMAP: in order; empty means
                                             * select INBOX, fetch headers */
     size_t n_imap;
-    struct scn_pop3_action *pop3;          /* POP3: after the download, in order */
+    struct scn_pop3_action *pop3; /* POP3: after the download, in order */
     size_t n_pop3;
-    bool stay;                             /* "logout": false: no LOGOUT (IMAP) or
+    bool stay; /* "logout": false: no LOGOUT (IMAP) or
                                             * QUIT (POP3, so no UPDATE: nothing
                                             * marked is deleted, RFC 1939 §6)
                                             * after the steps; the session stays
@@ -344,63 +345,63 @@ enum scn_webmail_op { SCN_WEBMAIL_INBOX, SCN_WEBMAIL_READ, SCN_WEBMAIL_SEND, SCN
 extern const char *const scn_webmail_op_names[SCN_WEBMAIL_OP_COUNT]; /* "inbox", "read", "send" */
 
 struct scn_webmail {
-    char *user;          /* an existing user whose server has webmail on */
+    char *user; /* an existing user whose server has webmail on */
     size_t server, user_index;
-    size_t device;       /* a browser */
+    size_t device; /* a browser */
     enum scn_webmail_op op;
-    uint32_t message;    /* READ: 1-based position in the inbox (default 1) */
+    uint32_t message;       /* READ: 1-based position in the inbox (default 1) */
     struct scn_message msg; /* SEND: what is composed in the form */
 };
 
 struct scn_web_get {
-    size_t device;   /* a browser */
-    size_t server;   /* a web server */
-    char *path;      /* one of the server's pages */
-    size_t page;     /* index into the server's pages */
+    size_t device; /* a browser */
+    size_t server; /* a web server */
+    char *path;    /* one of the server's pages */
+    size_t page;   /* index into the server's pages */
 };
 
 struct scn_link_set {
-    size_t link;                                /* index into links */
-    bool has_latency, has_bandwidth, has_loss;  /* which fields change */
+    size_t link;                               /* index into links */
+    bool has_latency, has_bandwidth, has_loss; /* which fields change */
     sim_us latency;
     uint64_t bandwidth_bps;
     double loss;
 };
 
 struct scn_server_set {
-    size_t host;                     /* a mail server */
+    size_t host; /* a mail server */
     bool has_retry_interval, has_give_up;
     sim_us retry_interval;
-    sim_us give_up;                  /* result must still be >= the interval */
+    sim_us give_up; /* result must still be >= the interval */
 };
 
 struct scn_tcp_transfer {
-    size_t from, to;   /* host indices, distinct */
-    uint16_t port;     /* 1..65535 */
-    uint64_t bytes;    /* 1..SCN_MAX_ATTACH_BYTES */
+    size_t from, to; /* host indices, distinct */
+    uint16_t port;   /* 1..65535 */
+    uint64_t bytes;  /* 1..SCN_MAX_ATTACH_BYTES */
 };
 
 struct scn_action {
-    sim_us at;                /* from the start of the lesson, 0..SCN_MAX_TIME */
+    sim_us at; /* from the start of the lesson, 0..SCN_MAX_TIME */
     enum scn_action_kind kind;
     /* NARRATE only: an optional name a variant can replace it by, and, in
      * a variant's timeline, the main timeline's narration this one replaces
      * (by that id, or with "replace": true the one at the same time). */
-    char *id;                 /* NULL when not given */
-    bool replaces;            /* in a variant: replaces main timeline[replaced] */
-    bool replace_by_time;     /* ... written as "replace": true (not by id) */
+    char *id;             /* NULL when not given */
+    bool replaces;        /* in a variant: replaces main timeline[replaced] */
+    bool replace_by_time; /* ... written as "replace": true (not by id) */
     size_t replaced;
     union {
-        struct scn_send send;                 /* SEND */
-        struct scn_check_mail check;          /* CHECK_MAIL */
-        struct scn_webmail webmail;           /* WEBMAIL */
-        struct scn_web_get web_get;           /* WEB_GET */
-        size_t host;                          /* HOST_DOWN, HOST_UP */
-        size_t link;                          /* LINK_DOWN, LINK_UP */
-        struct scn_link_set link_set;         /* LINK_SET */
-        struct scn_server_set server_set;     /* SERVER_SET */
-        char *text;                           /* NARRATE */
-        struct scn_tcp_transfer tcp;          /* TCP_TRANSFER */
+        struct scn_send send;             /* SEND */
+        struct scn_check_mail check;      /* CHECK_MAIL */
+        struct scn_webmail webmail;       /* WEBMAIL */
+        struct scn_web_get web_get;       /* WEB_GET */
+        size_t host;                      /* HOST_DOWN, HOST_UP */
+        size_t link;                      /* LINK_DOWN, LINK_UP */
+        struct scn_link_set link_set;     /* LINK_SET */
+        struct scn_server_set server_set; /* SERVER_SET */
+        char *text;                       /* NARRATE */
+        struct scn_tcp_transfer tcp;      /* TCP_TRANSFER */
     } u;
 };
 
@@ -410,11 +411,11 @@ struct scn_action {
  * reaches time at. */
 struct scn_question {
     sim_us at;
-    char *text;          /* the question */
-    char **choices;      /* 2..6 choices */
+    char *text;     /* the question */
+    char **choices; /* 2..6 choices */
     size_t n_choices;
-    size_t answer;       /* index of the right choice */
-    char *explain;       /* shown with the answer, e.g. the RFC section; "" if none */
+    size_t answer; /* index of the right choice */
+    char *explain; /* shown with the answer, e.g. the RFC section; "" if none */
 };
 
 /* ---------------------------------------------------------------- variants */
@@ -431,8 +432,8 @@ enum {
 };
 
 struct scn_host_override {
-    size_t host;          /* host index */
-    unsigned set;         /* SCN_OVR_* bits: which fields below apply */
+    size_t host;  /* host index */
+    unsigned set; /* SCN_OVR_* bits: which fields below apply */
     bool up;
     sim_us retry_interval, give_up;
     struct scn_chaos chaos;
@@ -444,29 +445,29 @@ struct scn_host_override {
  * it changes the listed host settings and adds (or, with replace_timeline,
  * replaces) timeline actions. */
 struct scn_variant {
-    char *name;                       /* unique among the variants */
-    char *description;                /* "" when not given */
+    char *name;        /* unique among the variants */
+    char *description; /* "" when not given */
     struct scn_host_override *hosts;
     size_t n_hosts;
     bool replace_timeline;
-    bool has_seed;                    /* the variant runs with its own seed */
+    bool has_seed; /* the variant runs with its own seed */
     uint64_t seed;
-    struct scn_action *timeline;      /* sorted like the main timeline */
+    struct scn_action *timeline; /* sorted like the main timeline */
     size_t n_timeline;
 };
 
 /* -------------------------------------------------------------- scenario */
 
 struct scn_scenario {
-    char *source;        /* file name as given, or "<default>"/"<buffer>" */
-    char *base_dir;      /* directory attachment files were read from, or NULL */
-    char *schema;        /* the file's "$schema", kept for saving; NULL when absent */
+    char *source;   /* file name as given, or "<default>"/"<buffer>" */
+    char *base_dir; /* directory attachment files were read from, or NULL */
+    char *schema;   /* the file's "$schema", kept for saving; NULL when absent */
     char *title;
-    char *description;   /* "" when not given; a variant's own once applied */
-    uint64_t seed;       /* 0..2^53-1 (default 1) */
-    int64_t epoch;       /* start of the lesson, Unix seconds UTC (for Date:) */
+    char *description;    /* "" when not given; a variant's own once applied */
+    uint64_t seed;        /* 0..2^53-1 (default 1) */
+    int64_t epoch;        /* start of the lesson, Unix seconds UTC (for Date:) */
     int32_t epoch_tz_min; /* zone offset to print in Date:, minutes east of UTC */
-    bool quiz;           /* quiz mode on from the start */
+    bool quiz;            /* quiz mode on from the start */
     struct scn_host *hosts;
     size_t n_hosts;
     struct scn_link *links;
@@ -477,7 +478,7 @@ struct scn_scenario {
     size_t n_questions;
     struct scn_variant *variants;
     size_t n_variants;
-    char *variant;       /* name of the variant applied, or NULL */
+    char *variant; /* name of the variant applied, or NULL */
     /* Effective MX table, what the DNS hosts answer: the records written on
      * dns hosts, or, when no dns host lists any, one record (preference 10)
      * per mail server for its domain (mx_derived = true). Sorted by domain,
@@ -515,10 +516,10 @@ struct scn_error {
 };
 
 struct scn_load_opts {
-    const char *variant;  /* apply this variant (NULL: none); a name no variant
+    const char *variant; /* apply this variant (NULL: none); a name no variant
                            * has is an error that lists the names. The result
                            * has .variant set and no .variants */
-    bool no_files;        /* do not read attachment files (data stays NULL;
+    bool no_files;       /* do not read attachment files (data stays NULL;
                            * paths still checked); used by the fuzzer */
 };
 
@@ -600,12 +601,12 @@ size_t scn_mx_lookup(const struct scn_scenario *s, const char *domain);
 /* -------------------------------------------------------------- generator */
 
 struct scn_gen_opts {
-    unsigned domains;   /* mail domains (default 2..4 from the seed when 0) */
-    unsigned users;     /* users per domain (default 1..4) */
-    unsigned messages;  /* send actions (default 1..12) */
-    bool faults;        /* hosts and links going down and up, loss (default on
+    unsigned domains;  /* mail domains (default 2..4 from the seed when 0) */
+    unsigned users;    /* users per domain (default 1..4) */
+    unsigned messages; /* send actions (default 1..12) */
+    bool faults;       /* hosts and links going down and up, loss (default on
                          * via scn_gen_opts_default) */
-    bool fetch;         /* every device then fetches its owner's mail: even
+    bool fetch;        /* every device then fetches its owner's mail: even
                          * users with POP3, keeping it on the server (a local
                          * inbox on the device beside the server's mailbox),
                          * odd users with IMAP (default off) */

@@ -12,10 +12,10 @@ struct mbox_folder {
     uint32_t uidnext;
     uint64_t changes;
     uint64_t id;
-    bool ever_used;                /* held a message once */
+    bool ever_used; /* held a message once */
     struct mbox_msg *msgs;
     size_t n, cap;
-    size_t unseen;                 /* messages without \\Seen, kept up to date */
+    size_t unseen; /* messages without \\Seen, kept up to date */
     char kw[MBOX_KEYWORDS][MBOX_KEYWORD_MAX + 1];
     size_t nkw;
     const void *lock_owner;
@@ -26,12 +26,12 @@ struct mbox_user {
     struct mbox_store *store;
     struct mbox_folder **folders; /* sorted by name */
     size_t nf, capf;
-    char **subs;                  /* sorted */
+    char **subs; /* sorted */
     size_t ns, caps;
 };
 
 struct mbox_store {
-    struct mbox_user **users;     /* sorted by name */
+    struct mbox_user **users; /* sorted by name */
     size_t nu, capu;
     uint32_t next_uidvalidity;
     uint64_t next_id;
@@ -103,7 +103,10 @@ struct mbox_user *mbox_user_get(struct mbox_store *st, const char *name, bool cr
         size_t mid = lo + (hi - lo) / 2;
         int c = strcmp(st->users[mid]->name, name);
         if (c == 0) return st->users[mid];
-        if (c < 0) lo = mid + 1; else hi = mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     if (!create) return NULL;
     struct mbox_user *u = ms_xcalloc(1, sizeof *u);
@@ -120,8 +123,14 @@ struct mbox_user *mbox_user_get(struct mbox_store *st, const char *name, bool cr
     return u;
 }
 
-const char *mbox_user_name(const struct mbox_user *u) { return u->name; }
-struct mbox_store *mbox_user_store(struct mbox_user *u) { return u->store; }
+const char *mbox_user_name(const struct mbox_user *u)
+{
+    return u->name;
+}
+struct mbox_store *mbox_user_store(struct mbox_user *u)
+{
+    return u->store;
+}
 
 /* ---- names ---------------------------------------------------------------- */
 
@@ -152,7 +161,8 @@ bool mbox_name_valid(const char *name, size_t len)
     for (size_t i = 0; i <= len; i++) {
         if (i < len) {
             unsigned char c = (unsigned char)name[i];
-            if (c < 0x20 || c >= 0x7f || c == '*' || c == '%' || c == '"' || c == '\\') return false;
+            if (c < 0x20 || c >= 0x7f || c == '*' || c == '%' || c == '"' || c == '\\')
+                return false;
             if (c != MBOX_DELIM) continue;
         }
         size_t clen = i - start;
@@ -199,7 +209,10 @@ static size_t mbox_folder_pos(const struct mbox_user *u, const char *canon, bool
             *found = true;
             return mid;
         }
-        if (c < 0) lo = mid + 1; else hi = mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -297,8 +310,8 @@ static int mbox_cmp_folder(const void *a, const void *b)
     return strcmp((*x)->name, (*y)->name);
 }
 
-enum mbox_err mbox_folder_rename(struct mbox_user *u, const char *from, size_t flen,
-                                 const char *to, size_t tlen)
+enum mbox_err mbox_folder_rename(struct mbox_user *u, const char *from, size_t flen, const char *to,
+                                 size_t tlen)
 {
     char cf[MBOX_NAME_MAX + 1], ct[MBOX_NAME_MAX + 1];
     if (!mbox_name_canon(from, flen, cf)) return MBOX_ENOENT;
@@ -379,15 +392,30 @@ struct mbox_folder *mbox_folder_find(struct mbox_user *u, const char *name, size
     return found ? u->folders[pos] : NULL;
 }
 
-size_t mbox_folder_count(const struct mbox_user *u) { return u->nf; }
+size_t mbox_folder_count(const struct mbox_user *u)
+{
+    return u->nf;
+}
 struct mbox_folder *mbox_folder_at(struct mbox_user *u, size_t i)
 {
     return i < u->nf ? u->folders[i] : NULL;
 }
-const char *mbox_folder_name(const struct mbox_folder *f) { return f->name; }
-struct mbox_user *mbox_folder_user(struct mbox_folder *f) { return f->user; }
-uint32_t mbox_folder_uidvalidity(const struct mbox_folder *f) { return f->uidvalidity; }
-uint64_t mbox_folder_id(const struct mbox_folder *f) { return f->id; }
+const char *mbox_folder_name(const struct mbox_folder *f)
+{
+    return f->name;
+}
+struct mbox_user *mbox_folder_user(struct mbox_folder *f)
+{
+    return f->user;
+}
+uint32_t mbox_folder_uidvalidity(const struct mbox_folder *f)
+{
+    return f->uidvalidity;
+}
+uint64_t mbox_folder_id(const struct mbox_folder *f)
+{
+    return f->id;
+}
 
 struct mbox_folder *mbox_folder_by_id(struct mbox_user *u, uint64_t id)
 {
@@ -395,8 +423,14 @@ struct mbox_folder *mbox_folder_by_id(struct mbox_user *u, uint64_t id)
         if (u->folders[i]->id == id) return u->folders[i];
     return NULL;
 }
-uint32_t mbox_folder_uidnext(const struct mbox_folder *f) { return f->uidnext; }
-uint64_t mbox_folder_changes(const struct mbox_folder *f) { return f->changes; }
+uint32_t mbox_folder_uidnext(const struct mbox_folder *f)
+{
+    return f->uidnext;
+}
+uint64_t mbox_folder_changes(const struct mbox_folder *f)
+{
+    return f->changes;
+}
 
 bool mbox_folder_set_uidvalidity(struct mbox_folder *f, uint32_t v)
 {
@@ -423,7 +457,10 @@ enum mbox_err mbox_subscribe(struct mbox_user *u, const char *name, size_t len, 
             }
             return MBOX_OK;
         }
-        if (c < 0) lo = mid + 1; else hi = mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     if (!on) return MBOX_OK;
     if (u->ns >= MBOX_FOLDERS_MAX) return MBOX_ETOOMANY;
@@ -437,25 +474,40 @@ enum mbox_err mbox_subscribe(struct mbox_user *u, const char *name, size_t len, 
     return MBOX_OK;
 }
 
-size_t mbox_sub_count(const struct mbox_user *u) { return u->ns; }
-const char *mbox_sub_at(const struct mbox_user *u, size_t i) { return i < u->ns ? u->subs[i] : NULL; }
+size_t mbox_sub_count(const struct mbox_user *u)
+{
+    return u->ns;
+}
+const char *mbox_sub_at(const struct mbox_user *u, size_t i)
+{
+    return i < u->ns ? u->subs[i] : NULL;
+}
 
 /* ---- messages ------------------------------------------------------------- */
 
-size_t mbox_count(const struct mbox_folder *f) { return f->n; }
+size_t mbox_count(const struct mbox_folder *f)
+{
+    return f->n;
+}
 const struct mbox_msg *mbox_msg_at(const struct mbox_folder *f, size_t i)
 {
     return i < f->n ? &f->msgs[i] : NULL;
 }
 
-size_t mbox_unseen(const struct mbox_folder *f) { return f->unseen; }
+size_t mbox_unseen(const struct mbox_folder *f)
+{
+    return f->unseen;
+}
 
 size_t mbox_lower_bound(const struct mbox_folder *f, uint32_t uid)
 {
     size_t lo = 0, hi = f->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (f->msgs[mid].uid < uid) lo = mid + 1; else hi = mid;
+        if (f->msgs[mid].uid < uid)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -505,7 +557,8 @@ enum mbox_err mbox_append(struct mbox_folder *f, const char *raw, size_t len, ui
     return mbox_add(f, ms_xmemdup(raw, len), len, keep, internal_date, uid_out);
 }
 
-enum mbox_err mbox_copy(struct mbox_folder *src, size_t i, struct mbox_folder *dst, uint32_t *uid_out)
+enum mbox_err mbox_copy(struct mbox_folder *src, size_t i, struct mbox_folder *dst,
+                        uint32_t *uid_out)
 {
     if (i >= src->n) return MBOX_ENOMSG;
     const struct mbox_msg *m = &src->msgs[i];
@@ -542,8 +595,10 @@ bool mbox_flags_set(struct mbox_folder *f, size_t i, uint64_t flags)
     for (size_t k = 0; k < f->nkw; k++) keep |= flags & MBOX_KW_BIT(k);
     if (f->msgs[i].flags == keep) return true;
     if ((f->msgs[i].flags ^ keep) & MBOX_F_SEEN) {
-        if (keep & MBOX_F_SEEN) f->unseen--;
-        else f->unseen++;
+        if (keep & MBOX_F_SEEN)
+            f->unseen--;
+        else
+            f->unseen++;
     }
     f->msgs[i].flags = keep;
     mbox_notify(f->user, f, MBOX_CH_FLAGS);
@@ -584,8 +639,14 @@ enum mbox_err mbox_keyword_intern(struct mbox_folder *f, const char *kw, size_t 
     return MBOX_OK;
 }
 
-size_t mbox_keyword_count(const struct mbox_folder *f) { return f->nkw; }
-const char *mbox_keyword_at(const struct mbox_folder *f, size_t i) { return i < f->nkw ? f->kw[i] : NULL; }
+size_t mbox_keyword_count(const struct mbox_folder *f)
+{
+    return f->nkw;
+}
+const char *mbox_keyword_at(const struct mbox_folder *f, size_t i)
+{
+    return i < f->nkw ? f->kw[i] : NULL;
+}
 
 /* ---- lock ----------------------------------------------------------------- */
 
@@ -601,4 +662,7 @@ void mbox_unlock(struct mbox_folder *f, const void *owner)
     if (f->lock_owner == owner) f->lock_owner = NULL;
 }
 
-const void *mbox_lock_owner(const struct mbox_folder *f) { return f->lock_owner; }
+const void *mbox_lock_owner(const struct mbox_folder *f)
+{
+    return f->lock_owner;
+}

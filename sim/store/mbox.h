@@ -18,11 +18,11 @@
 
 #include "core/common.h"
 
-#define MBOX_NAME_MAX 200       /* longest folder name, octets */
-#define MBOX_USER_MAX 64        /* longest user name, octets */
-#define MBOX_KEYWORD_MAX 32     /* longest keyword, octets */
-#define MBOX_KEYWORDS 32        /* keywords per folder (RFC 3501 §2.3.2) */
-#define MBOX_FOLDERS_MAX 1000   /* folders per user */
+#define MBOX_NAME_MAX 200     /* longest folder name, octets */
+#define MBOX_USER_MAX 64      /* longest user name, octets */
+#define MBOX_KEYWORD_MAX 32   /* longest keyword, octets */
+#define MBOX_KEYWORDS 32      /* keywords per folder (RFC 3501 §2.3.2) */
+#define MBOX_FOLDERS_MAX 1000 /* folders per user */
 #define MBOX_DELIM '/'
 
 /* System flags (RFC 3501 §2.3.2). Bits 32..63 of a message's flags are the
@@ -39,18 +39,18 @@ enum mbox_flag {
 #define MBOX_KW_BIT(i) ((uint64_t)1 << (32 + (i)))
 
 /* Error codes; mbox_strerror() gives the text. */
-#define MBOX_ERRORS(X)                                              \
-    X(MBOX_OK, "success")                                           \
-    X(MBOX_ENOENT, "no such mailbox")                               \
-    X(MBOX_EEXIST, "mailbox already exists")                        \
-    X(MBOX_EBADNAME, "invalid mailbox name")                        \
-    X(MBOX_EINBOX, "INBOX cannot be deleted")                       \
-    X(MBOX_ECHILD, "mailbox has inferior hierarchical names")       \
-    X(MBOX_ELOCKED, "mailbox is locked by another session")         \
-    X(MBOX_ETOOMANY, "too many mailboxes")                          \
-    X(MBOX_EKEYWORDS, "too many keywords in this mailbox")          \
-    X(MBOX_EBADKEYWORD, "invalid keyword")                          \
-    X(MBOX_EUIDS, "mailbox has run out of UIDs")                    \
+#define MBOX_ERRORS(X)                                                                             \
+    X(MBOX_OK, "success")                                                                          \
+    X(MBOX_ENOENT, "no such mailbox")                                                              \
+    X(MBOX_EEXIST, "mailbox already exists")                                                       \
+    X(MBOX_EBADNAME, "invalid mailbox name")                                                       \
+    X(MBOX_EINBOX, "INBOX cannot be deleted")                                                      \
+    X(MBOX_ECHILD, "mailbox has inferior hierarchical names")                                      \
+    X(MBOX_ELOCKED, "mailbox is locked by another session")                                        \
+    X(MBOX_ETOOMANY, "too many mailboxes")                                                         \
+    X(MBOX_EKEYWORDS, "too many keywords in this mailbox")                                         \
+    X(MBOX_EBADKEYWORD, "invalid keyword")                                                         \
+    X(MBOX_EUIDS, "mailbox has run out of UIDs")                                                   \
     X(MBOX_ENOMSG, "no such message")
 #define MBOX_ERR_ENUM(name, text) name,
 enum mbox_err { MBOX_ERRORS(MBOX_ERR_ENUM) MBOX_ERR_COUNT };
@@ -60,9 +60,9 @@ enum mbox_err { MBOX_ERRORS(MBOX_ERR_ENUM) MBOX_ERR_COUNT };
  * borrowed until the folder next changes (append, expunge, delete). */
 struct mbox_msg {
     uint32_t uid;
-    uint64_t flags;        /* enum mbox_flag | MBOX_KW_BIT(i) */
-    sim_us internal_date;  /* simulated time the server received it (RFC 3501 §2.3.3) */
-    char *raw;             /* the RFC 5322 bytes, owned */
+    uint64_t flags;       /* enum mbox_flag | MBOX_KW_BIT(i) */
+    sim_us internal_date; /* simulated time the server received it (RFC 3501 §2.3.3) */
+    char *raw;            /* the RFC 5322 bytes, owned */
     size_t len;
 };
 
@@ -114,8 +114,8 @@ enum mbox_err mbox_folder_delete(struct mbox_user *u, const char *name, size_t l
 /* Rename a folder and its inferiors (RFC 3501 §6.3.5). Renaming INBOX moves
  * its messages to a new folder and leaves INBOX empty. Errors: ENOENT,
  * EEXIST, EBADNAME, ETOOMANY. */
-enum mbox_err mbox_folder_rename(struct mbox_user *u, const char *from, size_t flen,
-                                 const char *to, size_t tlen);
+enum mbox_err mbox_folder_rename(struct mbox_user *u, const char *from, size_t flen, const char *to,
+                                 size_t tlen);
 /* Find a folder by name (INBOX case-insensitive); NULL when missing. */
 struct mbox_folder *mbox_folder_find(struct mbox_user *u, const char *name, size_t len);
 /* Folders in name order (strcmp); index 0..count-1. */

@@ -20,10 +20,14 @@ static size_t jsonl_utf8_len(const uint8_t *s, size_t n)
     size_t need;
     uint32_t cp;
     if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) need = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef) need = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4) need = 4, cp = c & 0x07;
-    else return 0;
+    if (c >= 0xc2 && c <= 0xdf)
+        need = 2, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef)
+        need = 3, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4)
+        need = 4, cp = c & 0x07;
+    else
+        return 0;
     if (n < need) return 0;
     for (size_t i = 1; i < need; i++) {
         if ((s[i] & 0xc0) != 0x80) return 0;
@@ -96,7 +100,8 @@ static int jsonl_b64(FILE *f, const uint8_t *p, size_t n)
     char *out = malloc(b64_encoded_len(n, 0) + 1);
     if (!out) return -1;
     size_t len = b64_encode(p, n, out, 0);
-    int rc = (fputc('"', f) == EOF || fwrite(out, 1, len, f) != len || fputc('"', f) == EOF) ? -1 : 0;
+    int rc =
+        (fputc('"', f) == EOF || fwrite(out, 1, len, f) != len || fputc('"', f) == EOF) ? -1 : 0;
     free(out);
     return rc;
 }
@@ -120,9 +125,9 @@ static const struct {
     unsigned bit;
     const char *name;
 } jsonl_line_flags[] = {
-    {TRACE_LF_DATA, "data"}, {TRACE_LF_OK, "ok"},     {TRACE_LF_ERR, "err"},
-    {TRACE_LF_DATA_END, "data_end"}, {TRACE_LF_CONT, "cont"},
-    {TRACE_LF_TLS_START, "tls_start"}, {TRACE_LF_TLS, "tls"},
+    {TRACE_LF_DATA, "data"},         {TRACE_LF_OK, "ok"},     {TRACE_LF_ERR, "err"},
+    {TRACE_LF_DATA_END, "data_end"}, {TRACE_LF_CONT, "cont"}, {TRACE_LF_TLS_START, "tls_start"},
+    {TRACE_LF_TLS, "tls"},
 };
 
 /* A protocol line's typed fields: "verb" (or null), "code" (or null),
@@ -136,7 +141,8 @@ static int jsonl_line_fields(FILE *f, const struct trace *tr, const struct trace
     } else if (jsonl_write_string(f, verb, strlen(verb)) < 0) {
         return -1;
     }
-    if ((x->code ? fprintf(f, ",\"code\":%u", (unsigned)x->code) : fprintf(f, ",\"code\":null")) < 0)
+    if ((x->code ? fprintf(f, ",\"code\":%u", (unsigned)x->code) : fprintf(f, ",\"code\":null")) <
+        0)
         return -1;
     if (fputs(",\"flags\":[", f) == EOF) return -1;
     bool first = true;
@@ -158,13 +164,19 @@ static int jsonl_dns_records(FILE *f, const struct trace *tr, const struct trace
         struct trace_dns_rr rr;
         size_t len;
         memcpy(&rr, trace_data(r, &len) + i * sizeof rr, sizeof rr);
-        const char *type = rr.type == 1 ? "A" : rr.type == 5 ? "CNAME" : rr.type == 15 ? "MX" : NULL;
+        const char *type = rr.type == 1    ? "A"
+                           : rr.type == 5  ? "CNAME"
+                           : rr.type == 15 ? "MX"
+                                           : NULL;
         if (fputs(i ? ",{" : "{", f) == EOF) return -1;
-        if (fputs("\"name\":", f) == EOF || jsonl_write_string(f, trace_str(tr, rr.name), strlen(trace_str(tr, rr.name))) < 0)
+        if (fputs("\"name\":", f) == EOF ||
+            jsonl_write_string(f, trace_str(tr, rr.name), strlen(trace_str(tr, rr.name))) < 0)
             return -1;
         if (fprintf(f, ",\"ttl\":%" PRIu32 ",\"type\":", rr.ttl) < 0) return -1;
-        if ((type ? fprintf(f, "\"%s\"", type) : fprintf(f, "%u", (unsigned)rr.type)) < 0) return -1;
-        if (fprintf(f, ",\"section\":\"%s\"", rr.section == TRACE_DNS_ADDITIONAL ? "additional" : "answer") < 0)
+        if ((type ? fprintf(f, "\"%s\"", type) : fprintf(f, "%u", (unsigned)rr.type)) < 0)
+            return -1;
+        if (fprintf(f, ",\"section\":\"%s\"",
+                    rr.section == TRACE_DNS_ADDITIONAL ? "additional" : "answer") < 0)
             return -1;
         if (rr.type == 15) {
             const char *ex = trace_str(tr, rr.exchange);
@@ -172,7 +184,8 @@ static int jsonl_dns_records(FILE *f, const struct trace *tr, const struct trace
                 jsonl_write_string(f, ex, strlen(ex)) < 0)
                 return -1;
         } else if (rr.type == 1) {
-            if (fprintf(f, ",\"address\":\"%u.%u.%u.%u\"", rr.addr[0], rr.addr[1], rr.addr[2], rr.addr[3]) < 0)
+            if (fprintf(f, ",\"address\":\"%u.%u.%u.%u\"", rr.addr[0], rr.addr[1], rr.addr[2],
+                        rr.addr[3]) < 0)
                 return -1;
         }
         if (fputc('}', f) == EOF) return -1;
@@ -221,7 +234,9 @@ static int jsonl_body(FILE *f, const struct trace *tr, const struct trace_rec *r
             jsonl_host(f, "server", tr, x->server) < 0)
             return -1;
         return fprintf(f, ",\"conn\":%" PRIu32 ",\"cport\":%u,\"sport\":%u,\"reason\":\"%s\"",
-                       x->conn, x->cport, x->sport, jsonl_reason(x->reason)) < 0 ? -1 : 0;
+                       x->conn, x->cport, x->sport, jsonl_reason(x->reason)) < 0
+                   ? -1
+                   : 0;
     }
     case TRF_STATE: {
         const struct trace_state *x = b;
@@ -245,8 +260,9 @@ static int jsonl_body(FILE *f, const struct trace *tr, const struct trace_rec *r
     }
     case TRF_MSG: {
         const struct trace_msg *x = b;
-        if (fprintf(f, ",\"msg\":%" PRIu32 ",\"attempt\":%" PRIu32 ",\"code\":%" PRIu32
-                       ",\"next_retry_us\":%" PRId64,
+        if (fprintf(f,
+                    ",\"msg\":%" PRIu32 ",\"attempt\":%" PRIu32 ",\"code\":%" PRIu32
+                    ",\"next_retry_us\":%" PRId64,
                     x->msg, x->attempt, x->code, x->next_retry) < 0)
             return -1;
         if (jsonl_host(f, "host", tr, x->host) < 0 || jsonl_host(f, "peer", tr, x->peer) < 0)
@@ -262,7 +278,9 @@ static int jsonl_body(FILE *f, const struct trace *tr, const struct trace_rec *r
         const struct trace_queue *x = b;
         if (jsonl_host(f, "host", tr, x->host) < 0) return -1;
         return fprintf(f, ",\"length\":%" PRIu32 ",\"next_retry_us\":%" PRId64, x->length,
-                       x->next_retry) < 0 ? -1 : 0;
+                       x->next_retry) < 0
+                   ? -1
+                   : 0;
     }
     case TRF_MAILBOX: {
         const struct trace_mailbox *x = b;
@@ -271,7 +289,8 @@ static int jsonl_body(FILE *f, const struct trace *tr, const struct trace_rec *r
             jsonl_str(f, "folder", trace_str(tr, x->folder)) < 0)
             return -1;
         return fprintf(f, ",\"count\":%" PRIu32 ",\"unseen\":%" PRIu32, x->count, x->unseen) < 0
-                   ? -1 : 0;
+                   ? -1
+                   : 0;
     }
     case TRF_DNS: {
         const struct trace_dns *x = b;

@@ -70,8 +70,8 @@ long pcap_write(const struct trace *tr, FILE *f, int64_t epoch_unix)
     uint8_t gh[24];
     pcap_le32(gh, 0xa1b2c3d4u);
     gh[4] = 2, gh[5] = 0, gh[6] = 4, gh[7] = 0; /* version 2.4, little-endian */
-    pcap_le32(gh + 8, 0);                        /* thiszone */
-    pcap_le32(gh + 12, 0);                       /* sigfigs */
+    pcap_le32(gh + 8, 0);                       /* thiszone */
+    pcap_le32(gh + 12, 0);                      /* sigfigs */
     pcap_le32(gh + 16, PCAP_SNAPLEN);
     pcap_le32(gh + 20, PCAP_LINKTYPE_ETHERNET);
     if (fwrite(gh, 1, sizeof gh, f) != sizeof gh) return -1;

@@ -29,15 +29,15 @@ struct trace {
     size_t nhosts, hostcap;
     struct trace_link *links;
     size_t nlinks, linkcap;
-    char **strs;     /* into strmem: no allocation per string */
+    char **strs; /* into strmem: no allocation per string */
     uint32_t *strlens;
-    char **strmem;   /* chunks of TRACE_STR_CHUNK bytes (or one long string) */
+    char **strmem; /* chunks of TRACE_STR_CHUNK bytes (or one long string) */
     size_t nstrmem, strmemcap, strmem_used, strmem_cap;
     size_t nstrs, strcap;
     uint32_t *slots; /* open addressing: string id + 1, 0 = empty */
     size_t nslots;
     bool timers_aside;
-    struct trace_pack *notes; /* timers beside the records */
+    struct trace_pack *notes;      /* timers beside the records */
     struct trace_msg_copy *copies; /* message copies beside the records */
     size_t ncopies, copycap;
     struct trace_mime_part *parts;
@@ -61,11 +61,11 @@ static const char *const trace_kind_texts[TR_KIND_COUNT] = {
 #undef TRACE_KIND_TEXT
 };
 static const uint16_t trace_fam_size[TRF_COUNT] = {
-    [TRF_REF] = sizeof(struct trace_ref),         [TRF_SEG] = sizeof(struct trace_seg),
-    [TRF_CONN] = sizeof(struct trace_conn),       [TRF_STATE] = sizeof(struct trace_state),
-    [TRF_LINE] = sizeof(struct trace_line),       [TRF_MSG] = sizeof(struct trace_msg),
-    [TRF_QUEUE] = sizeof(struct trace_queue),     [TRF_MAILBOX] = sizeof(struct trace_mailbox),
-    [TRF_DNS] = sizeof(struct trace_dns),         [TRF_TIMER] = sizeof(struct trace_timer),
+    [TRF_REF] = sizeof(struct trace_ref),     [TRF_SEG] = sizeof(struct trace_seg),
+    [TRF_CONN] = sizeof(struct trace_conn),   [TRF_STATE] = sizeof(struct trace_state),
+    [TRF_LINE] = sizeof(struct trace_line),   [TRF_MSG] = sizeof(struct trace_msg),
+    [TRF_QUEUE] = sizeof(struct trace_queue), [TRF_MAILBOX] = sizeof(struct trace_mailbox),
+    [TRF_DNS] = sizeof(struct trace_dns),     [TRF_TIMER] = sizeof(struct trace_timer),
 };
 
 const char *trace_kind_name(enum trace_kind kind)
@@ -338,9 +338,9 @@ void trace_on_netev(void *ctx, sim_us t, const struct netev *ev)
     case NETEV_DGRAM_ARRIVED:
     case NETEV_DGRAM_LOST: {
         static const enum trace_kind map[] = {
-            [NETEV_SEG_SENT] = TR_SEG_SENT,         [NETEV_SEG_RETRANS] = TR_SEG_RETRANS,
-            [NETEV_SEG_FORWARD] = TR_SEG_FORWARD,   [NETEV_SEG_ARRIVED] = TR_SEG_ARRIVED,
-            [NETEV_SEG_LOST] = TR_SEG_LOST,         [NETEV_DGRAM_SENT] = TR_DGRAM_SENT,
+            [NETEV_SEG_SENT] = TR_SEG_SENT,           [NETEV_SEG_RETRANS] = TR_SEG_RETRANS,
+            [NETEV_SEG_FORWARD] = TR_SEG_FORWARD,     [NETEV_SEG_ARRIVED] = TR_SEG_ARRIVED,
+            [NETEV_SEG_LOST] = TR_SEG_LOST,           [NETEV_DGRAM_SENT] = TR_DGRAM_SENT,
             [NETEV_DGRAM_FORWARD] = TR_DGRAM_FORWARD, [NETEV_DGRAM_ARRIVED] = TR_DGRAM_ARRIVED,
             [NETEV_DGRAM_LOST] = TR_DGRAM_LOST,
         };
@@ -471,8 +471,7 @@ size_t trace_add_dns(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t 
 
 size_t trace_add_dns_port(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
                           uint16_t port, uint32_t server, const char *qname, uint16_t qtype,
-                          uint16_t rcode, uint32_t id, const struct trace_dns_rr_in *rrs,
-                          size_t n)
+                          uint16_t rcode, uint32_t id, const struct trace_dns_rr_in *rrs, size_t n)
 {
     assert(kind == TR_DNS_QUESTION || kind == TR_DNS_ANSWER);
     struct trace_dns d;
@@ -524,8 +523,8 @@ size_t trace_add_narration(struct trace *tr, sim_us t, uint32_t host, const char
     return trace_append(tr, t, TR_NARRATION, &r, buf, (size_t)n);
 }
 
-size_t trace_add_timer(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
-                       sim_us due, const char *label)
+size_t trace_add_timer(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host, sim_us due,
+                       const char *label)
 {
     assert(kind == TR_TIMER_SET || kind == TR_TIMER_CANCELLED);
     struct trace_timer m;
@@ -563,8 +562,8 @@ const struct trace_timer_note *trace_timer_note_get(const struct trace *tr, size
 /* Serialized as raw bytes: no padding may hide in it. */
 _Static_assert(sizeof(struct trace_mime_part) == 4 * 8 + 8 * 4, "trace_mime_part has padding");
 
-size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t host,
-                          uint32_t msgid, const char *header, size_t header_len, uint64_t size,
+size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t host, uint32_t msgid,
+                          const char *header, size_t header_len, uint64_t size,
                           const struct trace_mime_part *parts, size_t n)
 {
     if (tr->ncopies == tr->copycap) {
@@ -654,8 +653,10 @@ static size_t trace_bound(const struct trace *tr, sim_us t, int strict)
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         sim_us tm = trace_get(tr, mid)->t;
-        if (strict ? tm <= t : tm < t) lo = mid + 1;
-        else hi = mid;
+        if (strict ? tm <= t : tm < t)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }

@@ -29,60 +29,60 @@
 /* Record kinds, X-macro: name, family (body struct), short text. The order is
  * part of the trace format: append new kinds at the end of their group only
  * before a release. */
-#define TRACE_KIND_MAP(X)                                                       \
-    /* network: hosts and links (struct trace_ref) */                           \
-    X(HOST_UP, REF, "host up")                                                  \
-    X(HOST_DOWN, REF, "host down")                                              \
-    X(LINK_UP, REF, "link up")                                                  \
-    X(LINK_DOWN, REF, "link down")                                              \
-    /* TCP segments, one hop each (struct trace_seg + payload) */               \
-    X(SEG_SENT, SEG, "sent")                                                    \
-    X(SEG_RETRANS, SEG, "retransmitted")                                        \
-    X(SEG_FORWARD, SEG, "forwarded")                                            \
-    X(SEG_ARRIVED, SEG, "arrived")                                              \
-    X(SEG_LOST, SEG, "lost")                                                    \
-    /* UDP datagrams, e.g. DNS (struct trace_seg + payload) */                  \
-    X(DGRAM_SENT, SEG, "sent")                                                  \
-    X(DGRAM_FORWARD, SEG, "forwarded")                                          \
-    X(DGRAM_ARRIVED, SEG, "arrived")                                            \
-    X(DGRAM_LOST, SEG, "lost")                                                  \
-    /* TCP connections (struct trace_conn) */                                   \
-    X(CONN_OPENED, CONN, "connection opened")                                   \
-    X(CONN_REFUSED, CONN, "connection refused")                                 \
-    X(CONN_TIMEOUT, CONN, "connection timed out")                               \
-    X(CONN_CLOSED, CONN, "connection closed")                                   \
-    X(CONN_RESET, CONN, "connection reset")                                     \
-    X(TCP_STATE, STATE, "TCP state")                                            \
-    /* protocol lines (struct trace_line + the line's bytes, CRLF included) */  \
-    X(LINE_SENT, LINE, "line sent")                                             \
-    X(LINE_RECEIVED, LINE, "line received")                                     \
-    /* messages (struct trace_msg + reason text) */                             \
-    X(MSG_COMPOSED, MSG, "composed")                                            \
-    X(MSG_SUBMITTED, MSG, "submitted")                                          \
-    X(MSG_QUEUED, MSG, "queued")                                                \
-    X(MSG_ATTEMPT, MSG, "delivery attempt")                                     \
-    X(MSG_DEFERRED, MSG, "deferred")                                            \
-    X(MSG_DELIVERED, MSG, "delivered")                                          \
-    X(MSG_BOUNCED, MSG, "bounced")                                              \
-    X(MSG_DUPLICATE, MSG, "reply lost after the final dot")                     \
-    X(MSG_NOT_SENT, MSG, "not sent")                                            \
-    /* stores (struct trace_queue, struct trace_mailbox) */                     \
-    X(QUEUE_CHANGED, QUEUE, "queue")                                            \
-    X(MAILBOX_CHANGED, MAILBOX, "mailbox")                                      \
-    /* DNS (struct trace_dns + answer text) */                                  \
-    X(DNS_QUESTION, DNS, "DNS question")                                        \
-    X(DNS_ANSWER, DNS, "DNS answer")                                            \
-    /* words for the audience (struct trace_ref: host or TRACE_NONE + text) */  \
-    X(NARRATION, REF, "narration")                                              \
-    /* timers (struct trace_timer), optional */                                 \
-    X(TIMER_SET, TIMER, "timer set")                                            \
+#define TRACE_KIND_MAP(X)                                                                          \
+    /* network: hosts and links (struct trace_ref) */                                              \
+    X(HOST_UP, REF, "host up")                                                                     \
+    X(HOST_DOWN, REF, "host down")                                                                 \
+    X(LINK_UP, REF, "link up")                                                                     \
+    X(LINK_DOWN, REF, "link down")                                                                 \
+    /* TCP segments, one hop each (struct trace_seg + payload) */                                  \
+    X(SEG_SENT, SEG, "sent")                                                                       \
+    X(SEG_RETRANS, SEG, "retransmitted")                                                           \
+    X(SEG_FORWARD, SEG, "forwarded")                                                               \
+    X(SEG_ARRIVED, SEG, "arrived")                                                                 \
+    X(SEG_LOST, SEG, "lost")                                                                       \
+    /* UDP datagrams, e.g. DNS (struct trace_seg + payload) */                                     \
+    X(DGRAM_SENT, SEG, "sent")                                                                     \
+    X(DGRAM_FORWARD, SEG, "forwarded")                                                             \
+    X(DGRAM_ARRIVED, SEG, "arrived")                                                               \
+    X(DGRAM_LOST, SEG, "lost")                                                                     \
+    /* TCP connections (struct trace_conn) */                                                      \
+    X(CONN_OPENED, CONN, "connection opened")                                                      \
+    X(CONN_REFUSED, CONN, "connection refused")                                                    \
+    X(CONN_TIMEOUT, CONN, "connection timed out")                                                  \
+    X(CONN_CLOSED, CONN, "connection closed")                                                      \
+    X(CONN_RESET, CONN, "connection reset")                                                        \
+    X(TCP_STATE, STATE, "TCP state")                                                               \
+    /* protocol lines (struct trace_line + the line's bytes, CRLF included) */                     \
+    X(LINE_SENT, LINE, "line sent")                                                                \
+    X(LINE_RECEIVED, LINE, "line received")                                                        \
+    /* messages (struct trace_msg + reason text) */                                                \
+    X(MSG_COMPOSED, MSG, "composed")                                                               \
+    X(MSG_SUBMITTED, MSG, "submitted")                                                             \
+    X(MSG_QUEUED, MSG, "queued")                                                                   \
+    X(MSG_ATTEMPT, MSG, "delivery attempt")                                                        \
+    X(MSG_DEFERRED, MSG, "deferred")                                                               \
+    X(MSG_DELIVERED, MSG, "delivered")                                                             \
+    X(MSG_BOUNCED, MSG, "bounced")                                                                 \
+    X(MSG_DUPLICATE, MSG, "reply lost after the final dot")                                        \
+    X(MSG_NOT_SENT, MSG, "not sent")                                                               \
+    /* stores (struct trace_queue, struct trace_mailbox) */                                        \
+    X(QUEUE_CHANGED, QUEUE, "queue")                                                               \
+    X(MAILBOX_CHANGED, MAILBOX, "mailbox")                                                         \
+    /* DNS (struct trace_dns + answer text) */                                                     \
+    X(DNS_QUESTION, DNS, "DNS question")                                                           \
+    X(DNS_ANSWER, DNS, "DNS answer")                                                               \
+    /* words for the audience (struct trace_ref: host or TRACE_NONE + text) */                     \
+    X(NARRATION, REF, "narration")                                                                 \
+    /* timers (struct trace_timer), optional */                                                    \
+    X(TIMER_SET, TIMER, "timer set")                                                               \
     X(TIMER_CANCELLED, TIMER, "timer cancelled")
 
 enum trace_kind {
 #define TRACE_KIND_ENUM(name, fam, text) TR_##name,
     TRACE_KIND_MAP(TRACE_KIND_ENUM)
 #undef TRACE_KIND_ENUM
-    TR_KIND_COUNT
+        TR_KIND_COUNT
 };
 
 /* Which body struct a kind carries. */
@@ -117,27 +117,27 @@ struct trace_ref {
 
 /* SEG_* and DGRAM_*: one packet over one hop; data = the payload. */
 struct trace_seg {
-    sim_us t_depart;          /* first bit leaves hop_from */
-    sim_us t_arrive;          /* last bit reaches hop_to (for LOST: when it would have) */
-    uint32_t conn;            /* connection id, 0 if none (datagrams, stray RST) */
-    uint32_t src, dst;        /* end hosts */
+    sim_us t_depart;   /* first bit leaves hop_from */
+    sim_us t_arrive;   /* last bit reaches hop_to (for LOST: when it would have) */
+    uint32_t conn;     /* connection id, 0 if none (datagrams, stray RST) */
+    uint32_t src, dst; /* end hosts */
     uint32_t hop_from, hop_to;
-    uint32_t link;            /* TRACE_NONE if none */
-    uint32_t seq, ack;        /* TCP */
+    uint32_t link;     /* TRACE_NONE if none */
+    uint32_t seq, ack; /* TCP */
     uint16_t sport, dport;
-    uint16_t window;          /* TCP */
-    uint16_t mss;             /* TCP SYN option, 0 if absent */
-    uint8_t flags;            /* NETEV_FIN | NETEV_SYN | ... */
-    uint8_t reason;           /* enum netev_reason (LOST) */
-    uint8_t attempt;          /* 0 = first transmission */
+    uint16_t window; /* TCP */
+    uint16_t mss;    /* TCP SYN option, 0 if absent */
+    uint8_t flags;   /* NETEV_FIN | NETEV_SYN | ... */
+    uint8_t reason;  /* enum netev_reason (LOST) */
+    uint8_t attempt; /* 0 = first transmission */
     uint8_t pad;
-    uint32_t len;             /* payload bytes (== the record's data length) */
+    uint32_t len; /* payload bytes (== the record's data length) */
 };
 
 /* CONN_*: reason is enum netev_reason. */
 struct trace_conn {
     uint32_t conn;
-    uint32_t host;            /* where it was observed */
+    uint32_t host; /* where it was observed */
     uint32_t client, server;
     uint16_t cport, sport;
     uint32_t reason;
@@ -157,43 +157,43 @@ struct trace_state {
  * or the reply a server wrote once the caller's verdict came). */
 struct trace_line {
     uint32_t conn;
-    uint32_t host;            /* the host whose engine sent / received it */
-    uint32_t peer;            /* the other end */
-    uint32_t proto;           /* interned: "SMTP", "POP3", "IMAP", "HTTP" */
-    uint32_t state_before;    /* interned engine state names */
+    uint32_t host;         /* the host whose engine sent / received it */
+    uint32_t peer;         /* the other end */
+    uint32_t proto;        /* interned: "SMTP", "POP3", "IMAP", "HTTP" */
+    uint32_t state_before; /* interned engine state names */
     uint32_t state_after;
-    uint32_t verb;            /* interned command verb the line is or answers ("MAIL"), or "" */
-    uint16_t code;            /* numeric reply code (SMTP 250, HTTP 200), 0 if none */
-    uint8_t side;             /* 'C' client or 'S' server: who wrote the line */
-    uint8_t flags;            /* TRACE_LF_* */
+    uint32_t verb; /* interned command verb the line is or answers ("MAIL"), or "" */
+    uint16_t code; /* numeric reply code (SMTP 250, HTTP 200), 0 if none */
+    uint8_t side;  /* 'C' client or 'S' server: who wrote the line */
+    uint8_t flags; /* TRACE_LF_* */
     uint32_t len;
     uint32_t pad;
 };
 
 /* trace_line.flags */
-#define TRACE_LF_DATA 1u     /* a line of message content (SMTP DATA, POP3 RETR, IMAP literal) */
-#define TRACE_LF_OK 2u       /* a positive reply (+OK, IMAP OK, SMTP 2xx/3xx) */
-#define TRACE_LF_ERR 4u      /* a negative reply (-ERR, IMAP NO/BAD, SMTP 4xx/5xx) */
-#define TRACE_LF_DATA_END 8u /* the reply that answers a whole message (after DATA's dot) */
-#define TRACE_LF_CONT 16u    /* a further line of a multi-line reply (not its first line) */
+#define TRACE_LF_DATA 1u       /* a line of message content (SMTP DATA, POP3 RETR, IMAP literal) */
+#define TRACE_LF_OK 2u         /* a positive reply (+OK, IMAP OK, SMTP 2xx/3xx) */
+#define TRACE_LF_ERR 4u        /* a negative reply (-ERR, IMAP NO/BAD, SMTP 4xx/5xx) */
+#define TRACE_LF_DATA_END 8u   /* the reply that answers a whole message (after DATA's dot) */
+#define TRACE_LF_CONT 16u      /* a further line of a multi-line reply (not its first line) */
 #define TRACE_LF_TLS_START 32u /* the reply accepting STARTTLS: encrypted from the next byte */
 #define TRACE_LF_TLS 64u       /* carried inside TLS: plaintext only the two endpoints see */
 
 /* MSG_*: the life of one message. data = reason or detail text (may be empty),
  * e.g. "450 4.2.0 mailbox busy" or "connection timed out". */
 struct trace_msg {
-    sim_us next_retry;        /* DEFERRED: when the next attempt is due, else -1 */
-    uint32_t msg;             /* simulation-wide message number, from 1 */
-    uint32_t host;            /* where it happened */
-    uint32_t peer;            /* the other host involved, or TRACE_NONE */
-    uint32_t attempt;         /* ATTEMPT/DEFERRED: 1, 2, ...; else 0 */
-    uint32_t code;            /* SMTP reply code that decided it, 0 if none */
-    uint32_t sender;          /* interned envelope sender, or TRACE_NONE */
-    uint32_t rcpt;            /* interned envelope recipient, or TRACE_NONE */
-    uint32_t msgid;           /* interned Message-ID, or TRACE_NONE */
-    uint32_t dsn;             /* BOUNCED: number of the bounce message sent, 0 if none */
-    uint64_t body_hash;       /* COMPOSED, DELIVERED into a mailbox: FNV-1a of the body, else 0 */
-    uint32_t flags;           /* TRACE_MF_* */
+    sim_us next_retry;  /* DEFERRED: when the next attempt is due, else -1 */
+    uint32_t msg;       /* simulation-wide message number, from 1 */
+    uint32_t host;      /* where it happened */
+    uint32_t peer;      /* the other host involved, or TRACE_NONE */
+    uint32_t attempt;   /* ATTEMPT/DEFERRED: 1, 2, ...; else 0 */
+    uint32_t code;      /* SMTP reply code that decided it, 0 if none */
+    uint32_t sender;    /* interned envelope sender, or TRACE_NONE */
+    uint32_t rcpt;      /* interned envelope recipient, or TRACE_NONE */
+    uint32_t msgid;     /* interned Message-ID, or TRACE_NONE */
+    uint32_t dsn;       /* BOUNCED: number of the bounce message sent, 0 if none */
+    uint64_t body_hash; /* COMPOSED, DELIVERED into a mailbox: FNV-1a of the body, else 0 */
+    uint32_t flags;     /* TRACE_MF_* */
     uint32_t pad;
 };
 
@@ -202,7 +202,7 @@ struct trace_msg {
 
 /* QUEUE_CHANGED: the outgoing queue of host now holds length messages. */
 struct trace_queue {
-    sim_us next_retry;        /* earliest retry of a message tried before, -1 if none */
+    sim_us next_retry; /* earliest retry of a message tried before, -1 if none */
     uint32_t host;
     uint32_t length;
 };
@@ -210,8 +210,8 @@ struct trace_queue {
 /* MAILBOX_CHANGED: user's folder on host now holds count messages. */
 struct trace_mailbox {
     uint32_t host;
-    uint32_t user;            /* interned */
-    uint32_t folder;          /* interned, e.g. "INBOX" */
+    uint32_t user;   /* interned */
+    uint32_t folder; /* interned, e.g. "INBOX" */
     uint32_t count;
     uint32_t unseen;
     uint32_t pad;
@@ -222,25 +222,25 @@ struct trace_mailbox {
  * question); trace_dns_answer_text() renders them in zone-file style
  * ("mail.example.org. 300 IN MX 10 mx.example.org."). */
 struct trace_dns {
-    uint32_t host;            /* the resolver asking */
-    uint32_t server;          /* the name server, or TRACE_NONE */
-    uint32_t qname;           /* interned */
-    uint16_t qtype;           /* RFC 1035 type: 1 A, 15 MX, ... */
-    uint16_t rcode;           /* RFC 1035 RCODE: 0 NOERROR, 3 NXDOMAIN */
-    uint32_t id;              /* DNS message id */
-    uint16_t port;            /* the resolver's UDP port: its datagrams carry it */
+    uint32_t host;   /* the resolver asking */
+    uint32_t server; /* the name server, or TRACE_NONE */
+    uint32_t qname;  /* interned */
+    uint16_t qtype;  /* RFC 1035 type: 1 A, 15 MX, ... */
+    uint16_t rcode;  /* RFC 1035 RCODE: 0 NOERROR, 3 NXDOMAIN */
+    uint32_t id;     /* DNS message id */
+    uint16_t port;   /* the resolver's UDP port: its datagrams carry it */
     uint16_t pad;
 };
 
 /* One resource record of a DNS answer (RFC 1035 §3.2.1; MX §3.3.9, A §3.4.1). */
 struct trace_dns_rr {
-    uint32_t name;            /* interned owner name */
-    uint32_t ttl;             /* seconds */
-    uint16_t type;            /* RFC 1035 type: 1 A, 5 CNAME, 15 MX */
-    uint16_t pref;            /* MX: preference (lower is tried first), else 0 */
-    uint32_t exchange;        /* MX: interned exchange host name, else the empty string */
-    uint8_t addr[4];          /* A: the IPv4 address, else zero */
-    uint8_t section;          /* TRACE_DNS_ANSWER or TRACE_DNS_ADDITIONAL */
+    uint32_t name;     /* interned owner name */
+    uint32_t ttl;      /* seconds */
+    uint16_t type;     /* RFC 1035 type: 1 A, 5 CNAME, 15 MX */
+    uint16_t pref;     /* MX: preference (lower is tried first), else 0 */
+    uint32_t exchange; /* MX: interned exchange host name, else the empty string */
+    uint8_t addr[4];   /* A: the IPv4 address, else zero */
+    uint8_t section;   /* TRACE_DNS_ANSWER or TRACE_DNS_ADDITIONAL */
     uint8_t pad[3];
 };
 #define TRACE_DNS_ANSWER 0     /* the answer section */
@@ -257,7 +257,7 @@ struct trace_timer {
 struct trace_host {
     uint32_t ipv4;
     uint32_t router;
-    const char *name;         /* owned by the trace */
+    const char *name; /* owned by the trace */
 };
 
 /* A link as registered in the header. */
@@ -324,7 +324,7 @@ size_t trace_add_line(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t
 struct trace_line_facts {
     const char *verb; /* NULL or "" when none */
     unsigned code;
-    unsigned flags;   /* TRACE_LF_* */
+    unsigned flags; /* TRACE_LF_* */
 };
 /* As trace_add_line, with the line's verb, reply code and flags. */
 size_t trace_add_line_facts(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t conn,
@@ -343,9 +343,9 @@ struct trace_dns_rr_in {
     const char *name;
     uint32_t ttl;
     uint16_t type, pref;
-    const char *exchange;     /* MX, else NULL */
-    uint8_t addr[4];          /* A */
-    uint8_t section;          /* TRACE_DNS_ANSWER or TRACE_DNS_ADDITIONAL */
+    const char *exchange; /* MX, else NULL */
+    uint8_t addr[4];      /* A */
+    uint8_t section;      /* TRACE_DNS_ANSWER or TRACE_DNS_ADDITIONAL */
 };
 /* DNS_QUESTION / DNS_ANSWER with the answer's n records (none for a
  * question). port is the resolver's UDP port (0 when the lookup sent no
@@ -353,8 +353,7 @@ struct trace_dns_rr_in {
  * without decoding them. */
 size_t trace_add_dns_port(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
                           uint16_t port, uint32_t server, const char *qname, uint16_t qtype,
-                          uint16_t rcode, uint32_t id, const struct trace_dns_rr_in *rrs,
-                          size_t n);
+                          uint16_t rcode, uint32_t id, const struct trace_dns_rr_in *rrs, size_t n);
 /* DNS_QUESTION / DNS_ANSWER without a port. */
 size_t trace_add_dns(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
                      uint32_t server, const char *qname, uint16_t qtype, uint16_t rcode,
@@ -375,8 +374,8 @@ size_t trace_add_narration(struct trace *tr, sim_us t, uint32_t host, const char
 /* TIMER_SET / TIMER_CANCELLED about host (or TRACE_NONE). A record, or a
  * note when trace_timers_aside() is on; returns the record's index, or, for a
  * note, the number of records so far. */
-size_t trace_add_timer(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host,
-                       sim_us due, const char *label);
+size_t trace_add_timer(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t host, sim_us due,
+                       const char *label);
 
 /* ---- timer notes: the event queue's future beside the records ------ */
 
@@ -384,8 +383,8 @@ size_t trace_add_timer(struct trace *tr, sim_us t, enum trace_kind kind, uint32_
  * [0, before) and before record `before`. */
 struct trace_timer_note {
     size_t before;
-    sim_us t;               /* when it was set or cancelled */
-    enum trace_kind kind;   /* TR_TIMER_SET or TR_TIMER_CANCELLED */
+    sim_us t;             /* when it was set or cancelled */
+    enum trace_kind kind; /* TR_TIMER_SET or TR_TIMER_CANCELLED */
     struct trace_timer timer;
 };
 
@@ -404,18 +403,18 @@ const struct trace_timer_note *trace_timer_note_get(const struct trace *tr, size
 /* One MIME part of a copy, in depth-first order (part 0 is the message).
  * Strings are interned; offsets are into the copy's bytes. */
 struct trace_mime_part {
-    uint64_t off;          /* first byte of the part's header in the copy */
-    uint64_t hdr_len;      /* the header block, its empty line included */
-    uint64_t body_len;     /* the body as it travels (still encoded) */
-    uint64_t decoded_len;  /* the body after transfer decoding; UINT64_MAX: undecodable */
-    uint32_t path;         /* IMAP section path: "" for the message, "1", "2.1" */
-    uint32_t type;         /* "multipart/mixed", "image/png" (lowercase) */
-    uint32_t filename;     /* decoded filename or name parameter, or TRACE_NONE */
-    uint32_t cte;          /* "7bit", "base64", "quoted-printable", ... */
-    uint32_t preview;      /* the first decoded bytes (at most TRACE_MIME_PREVIEW) */
-    uint32_t raw;          /* the first bytes of the body as it travels (TRACE_MIME_RAW) */
-    uint32_t depth;        /* 0 for the message */
-    uint32_t preview_len;  /* bytes in preview: 0 for a multipart or an undecodable body */
+    uint64_t off;         /* first byte of the part's header in the copy */
+    uint64_t hdr_len;     /* the header block, its empty line included */
+    uint64_t body_len;    /* the body as it travels (still encoded) */
+    uint64_t decoded_len; /* the body after transfer decoding; UINT64_MAX: undecodable */
+    uint32_t path;        /* IMAP section path: "" for the message, "1", "2.1" */
+    uint32_t type;        /* "multipart/mixed", "image/png" (lowercase) */
+    uint32_t filename;    /* decoded filename or name parameter, or TRACE_NONE */
+    uint32_t cte;         /* "7bit", "base64", "quoted-printable", ... */
+    uint32_t preview;     /* the first decoded bytes (at most TRACE_MIME_PREVIEW) */
+    uint32_t raw;         /* the first bytes of the body as it travels (TRACE_MIME_RAW) */
+    uint32_t depth;       /* 0 for the message */
+    uint32_t preview_len; /* bytes in preview: 0 for a multipart or an undecodable body */
 };
 #define TRACE_MIME_RAW 64
 #define TRACE_MIME_PREVIEW 48
@@ -424,22 +423,22 @@ struct trace_mime_part {
  * stored in a mailbox, fetched): recorded beside the records, like timer
  * notes, so that it adds no step. */
 struct trace_msg_copy {
-    size_t before;         /* recorded after records [0, before) */
+    size_t before; /* recorded after records [0, before) */
     sim_us t;
     uint32_t msg;
     uint32_t host;
-    uint32_t msgid;        /* interned Message-ID, or TRACE_NONE */
-    uint32_t header;       /* interned: the copy's header block (first 4 KiB) */
-    uint64_t size;         /* bytes of the copy */
-    uint32_t first_part;   /* its parts: trace_msg_part(tr, first_part + i) */
+    uint32_t msgid;      /* interned Message-ID, or TRACE_NONE */
+    uint32_t header;     /* interned: the copy's header block (first 4 KiB) */
+    uint64_t size;       /* bytes of the copy */
+    uint32_t first_part; /* its parts: trace_msg_part(tr, first_part + i) */
     uint32_t n_parts;
 };
 
 /* Record that host holds a copy of msg: the header and the MIME outline
  * (parts[0..n), strings already interned) are copied. Returns the number of
  * records so far (the copy's `before`). */
-size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t host,
-                          uint32_t msgid, const char *header, size_t header_len, uint64_t size,
+size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t host, uint32_t msgid,
+                          const char *header, size_t header_len, uint64_t size,
                           const struct trace_mime_part *parts, size_t n);
 /* Number of copies, copy i (in order of recording) and part j of the whole
  * part table. Borrowed: valid until the next add. */

@@ -32,29 +32,40 @@ static void tf_bytes(struct tf_out *o, const uint8_t *p, size_t n, size_t max)
     size_t shown = n < max ? n : max;
     for (size_t i = 0; i < shown; i++) {
         uint8_t c = p[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') tf_printf(o, "%c", c);
-        else if (c == '\\') tf_printf(o, "\\\\");
-        else if (c == '\r') tf_printf(o, "\\r");
-        else if (c == '\n') tf_printf(o, "\\n");
-        else tf_printf(o, "\\x%02x", c);
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            tf_printf(o, "%c", c);
+        else if (c == '\\')
+            tf_printf(o, "\\\\");
+        else if (c == '\r')
+            tf_printf(o, "\\r");
+        else if (c == '\n')
+            tf_printf(o, "\\n");
+        else
+            tf_printf(o, "\\x%02x", c);
     }
     if (shown < n) tf_printf(o, "... (%zu bytes)", n);
 }
 
 /* RFC 1035 §4.1.1 RCODE names, and the types the simulated zone serves. */
-static const char *const tf_rcodes[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
+static const char *const tf_rcodes[] = {"NOERROR",  "FORMERR", "SERVFAIL",
+                                        "NXDOMAIN", "NOTIMP",  "REFUSED"};
 
 static const char *tf_dns_type(uint16_t type)
 {
     switch (type) {
-    case 1: return "A";
-    case 5: return "CNAME";
-    case 15: return "MX";
-    default: return "TYPE?";
+    case 1:
+        return "A";
+    case 5:
+        return "CNAME";
+    case 15:
+        return "MX";
+    default:
+        return "TYPE?";
     }
 }
 
-size_t trace_dns_answer_text(const struct trace *tr, const struct trace_rec *r, char *buf, size_t cap)
+size_t trace_dns_answer_text(const struct trace *tr, const struct trace_rec *r, char *buf,
+                             size_t cap)
 {
     struct tf_out o = {buf, cap, 0};
     if (cap > 0) buf[0] = '\0';
@@ -76,7 +87,9 @@ size_t trace_dns_answer_text(const struct trace *tr, const struct trace_rec *r, 
             tf_printf(&o, "%s%s. %u IN %s", sep, name, (unsigned)rr.ttl, tf_dns_type(rr.type));
     }
     if (n == 0 && r->kind == TR_DNS_ANSWER)
-        tf_printf(&o, "%s", d->rcode < sizeof tf_rcodes / sizeof tf_rcodes[0] ? tf_rcodes[d->rcode] : "RCODE?");
+        tf_printf(&o, "%s",
+                  d->rcode < sizeof tf_rcodes / sizeof tf_rcodes[0] ? tf_rcodes[d->rcode]
+                                                                    : "RCODE?");
     return o.len;
 }
 
@@ -93,16 +106,22 @@ char *trace_format_time(sim_us t, char *buf, size_t buflen)
     int m = (int)(r / SIM_US_PER_MIN % 60);
     int s = (int)(r / SIM_US_PER_S % 60);
     int ms = (int)(r / SIM_US_PER_MS % 1000);
-    if (days > 0) snprintf(buf, buflen, "%s%lldd %02d:%02d:%02d.%03d", sign, days, h, m, s, ms);
-    else snprintf(buf, buflen, "%s%02d:%02d:%02d.%03d", sign, h, m, s, ms);
+    if (days > 0)
+        snprintf(buf, buflen, "%s%lldd %02d:%02d:%02d.%03d", sign, days, h, m, s, ms);
+    else
+        snprintf(buf, buflen, "%s%02d:%02d:%02d.%03d", sign, h, m, s, ms);
     return buf;
 }
 
 static const char *const tf_reasons[NETEV_R_COUNT] = {
-    [NETEV_R_NONE] = "",           [NETEV_R_LOSS] = "lost on the link",
-    [NETEV_R_LINK_DOWN] = "link down", [NETEV_R_HOST_DOWN] = "host down",
-    [NETEV_R_NO_ROUTE] = "no route",   [NETEV_R_NO_PORT] = "port unreachable",
-    [NETEV_R_TOO_BIG] = "larger than the MTU", [NETEV_R_RST] = "reset by peer",
+    [NETEV_R_NONE] = "",
+    [NETEV_R_LOSS] = "lost on the link",
+    [NETEV_R_LINK_DOWN] = "link down",
+    [NETEV_R_HOST_DOWN] = "host down",
+    [NETEV_R_NO_ROUTE] = "no route",
+    [NETEV_R_NO_PORT] = "port unreachable",
+    [NETEV_R_TOO_BIG] = "larger than the MTU",
+    [NETEV_R_RST] = "reset by peer",
     [NETEV_R_ABORT] = "aborted",
 };
 
@@ -113,7 +132,10 @@ static const char *tf_reason(uint32_t r)
 
 static void tf_flags(struct tf_out *o, uint8_t f)
 {
-    static const struct { uint8_t bit; const char *name; } names[] = {
+    static const struct {
+        uint8_t bit;
+        const char *name;
+    } names[] = {
         {NETEV_FIN, "FIN"}, {NETEV_SYN, "SYN"}, {NETEV_RST, "RST"},
         {NETEV_PSH, "PSH"}, {NETEV_ACK, "ACK"},
     };
@@ -243,7 +265,8 @@ size_t trace_format_line(const struct trace *tr, size_t k, char *buf, size_t buf
         tf_printf(&o, "%s  queue: %u message%s", trace_host_name(tr, q->host), q->length,
                   q->length == 1 ? "" : "s");
         if (q->next_retry >= 0)
-            tf_printf(&o, ", next retry at %s", trace_format_time(q->next_retry, tbuf, sizeof tbuf));
+            tf_printf(&o, ", next retry at %s",
+                      trace_format_time(q->next_retry, tbuf, sizeof tbuf));
         break;
     }
     case TRF_MAILBOX: {

@@ -19,22 +19,22 @@
 #define TRACE_PACK_BODY_MAX 64 /* largest record body (trace_seg, trace_msg) */
 
 struct trace_pack_block {
-    uint8_t *z;        /* compressed bytes */
+    uint8_t *z; /* compressed bytes */
     size_t zlen;
-    size_t raw;        /* bytes when decoded */
-    size_t first;      /* number of its first item */
-    uint32_t n;        /* items */
-    uint32_t slot;     /* cache slot + 1, 0 when not decoded */
-    sim_us t1;         /* time of its last item */
+    size_t raw;    /* bytes when decoded */
+    size_t first;  /* number of its first item */
+    uint32_t n;    /* items */
+    uint32_t slot; /* cache slot + 1, 0 when not decoded */
+    sim_us t1;     /* time of its last item */
 };
 
 /* A decoded block: the bytes and each item's offset. The tail is one too,
  * never evicted. */
 struct trace_pack_slot {
-    size_t block;      /* absolute block number; SIZE_MAX when empty */
+    size_t block; /* absolute block number; SIZE_MAX when empty */
     uint8_t *raw;
     uint32_t *off;
-    uint64_t stamp;    /* last use */
+    uint64_t stamp; /* last use */
 };
 
 struct trace_pack {
@@ -42,8 +42,8 @@ struct trace_pack {
     size_t block_bytes;
     struct trace_pack_block *blocks;
     size_t nblocks, blockcap;
-    size_t b0;         /* blocks forgotten: block numbers are absolute */
-    size_t first;      /* first item held */
+    size_t b0;    /* blocks forgotten: block numbers are absolute */
+    size_t first; /* first item held */
     /* the tail: items being appended, raw */
     uint8_t *tail;
     size_t tail_used, tail_cap;
@@ -54,12 +54,12 @@ struct trace_pack {
     struct trace_pack_slot *slots;
     size_t nslots;
     uint64_t clock;
-    size_t last;       /* block found last (absolute), for sequential reads */
+    size_t last; /* block found last (absolute), for sequential reads */
     /* scratch for sealing and decoding */
     uint8_t *scratch;
     size_t scratch_cap;
-    void *cctx;        /* ZSTD_CCtx */
-    void *dctx;        /* ZSTD_DCtx */
+    void *cctx; /* ZSTD_CCtx */
+    void *dctx; /* ZSTD_DCtx */
 };
 
 /* The blocks are our own bytes in memory: zstd fails on them only when
@@ -121,8 +121,8 @@ static inline void trace_pack_word(uint8_t *b, uint32_t *prev, int undo)
     *prev = v;
 }
 
-static void trace_pack_diff(const struct trace_pack *p, uint8_t *b, const uint32_t *off,
-                            size_t n, size_t raw, int undo)
+static void trace_pack_diff(const struct trace_pack *p, uint8_t *b, const uint32_t *off, size_t n,
+                            size_t raw, int undo)
 {
     if (p->delta == TRACE_PACK_WORDS) {
         size_t words = n ? (raw / n) / 4 : 0;
@@ -174,8 +174,8 @@ static size_t trace_pack_compress(struct trace_pack *p, uint8_t *dst, const uint
 #ifndef MAILSIM_NO_ZSTD
     if (!p->cctx) p->cctx = ZSTD_createCCtx();
     if (!p->cctx) trace_pack_fail("cannot make a zstd compressor");
-    size_t zlen = ZSTD_compressCCtx(p->cctx, dst, ZSTD_compressBound(raw), src, raw,
-                                    TRACE_PACK_LEVEL);
+    size_t zlen =
+        ZSTD_compressCCtx(p->cctx, dst, ZSTD_compressBound(raw), src, raw, TRACE_PACK_LEVEL);
     if (ZSTD_isError(zlen)) trace_pack_fail(ZSTD_getErrorName(zlen));
     return zlen;
 #else
@@ -186,8 +186,8 @@ static size_t trace_pack_compress(struct trace_pack *p, uint8_t *dst, const uint
 }
 
 /* z[0..zlen) back into dst[0..raw). */
-static void trace_pack_decompress(struct trace_pack *p, uint8_t *dst, size_t raw,
-                                  const uint8_t *z, size_t zlen)
+static void trace_pack_decompress(struct trace_pack *p, uint8_t *dst, size_t raw, const uint8_t *z,
+                                  size_t zlen)
 {
 #ifndef MAILSIM_NO_ZSTD
     if (!p->dctx) p->dctx = ZSTD_createDCtx();
@@ -329,8 +329,8 @@ uint8_t *trace_pack_push(struct trace_pack *p, size_t need, sim_us t)
 size_t trace_pack_count(const struct trace_pack *p)
 {
     if (p->tail_n) {
-        size_t before = p->nblocks ? p->blocks[p->nblocks - 1].first + p->blocks[p->nblocks - 1].n
-                                   : p->first;
+        size_t before =
+            p->nblocks ? p->blocks[p->nblocks - 1].first + p->blocks[p->nblocks - 1].n : p->first;
         return before + p->tail_n;
     }
     return p->nblocks ? p->blocks[p->nblocks - 1].first + p->blocks[p->nblocks - 1].n : p->first;
@@ -347,15 +347,16 @@ static size_t trace_pack_find(const struct trace_pack *p, size_t k)
     if (p->last != SIZE_MAX && p->last >= p->b0 && p->last - p->b0 < p->nblocks) {
         const struct trace_pack_block *bl = &p->blocks[p->last - p->b0];
         if (k >= bl->first && k < bl->first + bl->n) return p->last - p->b0;
-        if (p->last - p->b0 + 1 < p->nblocks && k >= bl->first + bl->n &&
-            k < bl[1].first + bl[1].n)
+        if (p->last - p->b0 + 1 < p->nblocks && k >= bl->first + bl->n && k < bl[1].first + bl[1].n)
             return p->last - p->b0 + 1;
     }
     size_t lo = 0, hi = p->nblocks;
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
-        if (p->blocks[mid].first <= k) lo = mid;
-        else hi = mid;
+        if (p->blocks[mid].first <= k)
+            lo = mid;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -379,8 +380,10 @@ void trace_pack_time_range(struct trace_pack *p, sim_us t, int strict, size_t *l
     while (a < z) {
         size_t mid = a + (z - a) / 2;
         sim_us t1 = p->blocks[mid].t1;
-        if (strict ? t1 <= t : t1 < t) a = mid + 1;
-        else z = mid;
+        if (strict ? t1 <= t : t1 < t)
+            a = mid + 1;
+        else
+            z = mid;
     }
     if (a < p->nblocks) {
         *lo = p->blocks[a].first;
@@ -418,8 +421,7 @@ size_t trace_pack_forget(struct trace_pack *p, size_t before, size_t keep_bytes)
 size_t trace_pack_memory(const struct trace_pack *p)
 {
     size_t m = sizeof *p + p->blockcap * sizeof *p->blocks + p->tail_cap +
-               p->tail_offcap * sizeof *p->tail_off + p->scratch_cap +
-               p->nslots * sizeof *p->slots;
+               p->tail_offcap * sizeof *p->tail_off + p->scratch_cap + p->nslots * sizeof *p->slots;
     for (size_t i = 0; i < p->nblocks; i++) m += p->blocks[i].zlen;
     for (size_t i = 0; i < p->nslots; i++) {
         const struct trace_pack_slot *s = &p->slots[i];

@@ -20,9 +20,12 @@ struct trace_tx {
     sim_us last_t;
     bool any;
     uint32_t cur_conn;
-    uint32_t tls_conn;  /* the connection whose encrypted part was announced, or 0 */
+    uint32_t tls_conn; /* the connection whose encrypted part was announced, or 0 */
     /* connection id -> (client, server, server port), from CONN_OPENED */
-    struct trace_tx_conn { uint32_t conn, client, server; uint16_t sport; } *conns;
+    struct trace_tx_conn {
+        uint32_t conn, client, server;
+        uint16_t sport;
+    } * conns;
     size_t nconns, capconns;
     bool err;
 };
@@ -34,10 +37,10 @@ static void trace_tx_human(sim_us d, char *buf, size_t cap)
     sim_us mins = (d % SIM_US_PER_H) / SIM_US_PER_MIN;
     size_t o = 0;
     buf[0] = '\0';
-#define TRACE_TX_PART(v, unit)                                                                    \
-    if ((v) > 0 && o < cap)                                                                  \
-        o += (size_t)snprintf(buf + o, cap - o, "%s%lld %s%s", o ? " " : "", (long long)(v), \
-                              unit, (v) == 1 ? "" : "s");
+#define TRACE_TX_PART(v, unit)                                                                     \
+    if ((v) > 0 && o < cap)                                                                        \
+        o += (size_t)snprintf(buf + o, cap - o, "%s%lld %s%s", o ? " " : "", (long long)(v), unit, \
+                              (v) == 1 ? "" : "s");
     TRACE_TX_PART(days, "day")
     TRACE_TX_PART(hours, "hour")
     if (days == 0) {
@@ -120,8 +123,10 @@ static void trace_tx_line(struct trace_tx *x, const struct trace_rec *r)
     const uint8_t *d = trace_data(r, &n);
     if ((l->flags & TRACE_LF_TLS) && x->tls_conn != l->conn) {
         /* Implicit TLS (RFC 8314): encrypted from the first byte. */
-        fprintf(x->f, "%-13s -- TLS: the connection is encrypted; below is the plaintext only "
-                      "the two endpoints see --\n", "");
+        fprintf(x->f,
+                "%-13s -- TLS: the connection is encrypted; below is the plaintext only "
+                "the two endpoints see --\n",
+                "");
         x->tls_conn = l->conn;
     }
     trace_tx_time(x, r->t);
@@ -132,8 +137,10 @@ static void trace_tx_line(struct trace_tx *x, const struct trace_rec *r)
     trace_tx_server_state(x, r);
     if (l->flags & TRACE_LF_TLS_START) {
         /* RFC 3207 §4, RFC 2595 §4, RFC 3501 §6.2.1 */
-        fprintf(x->f, "%-13s -- STARTTLS: from here the connection is encrypted; below is the "
-                      "plaintext only the two endpoints see --\n", "");
+        fprintf(x->f,
+                "%-13s -- STARTTLS: from here the connection is encrypted; below is the "
+                "plaintext only the two endpoints see --\n",
+                "");
         x->tls_conn = l->conn;
     }
 }
@@ -162,8 +169,8 @@ static void trace_tx_msg(struct trace_tx *x, const struct trace_rec *r)
         fprintf(x->f, "[%s] message %u for %s queued", host, (unsigned)m->msg, rcpt);
         break;
     case TR_MSG_ATTEMPT:
-        fprintf(x->f, "[%s] message %u for %s: delivery attempt %u", host, (unsigned)m->msg,
-                rcpt, (unsigned)m->attempt);
+        fprintf(x->f, "[%s] message %u for %s: delivery attempt %u", host, (unsigned)m->msg, rcpt,
+                (unsigned)m->attempt);
         break;
     case TR_MSG_DEFERRED:
         fprintf(x->f, "[%s] message %u for %s deferred (", host, (unsigned)m->msg, rcpt);
@@ -188,8 +195,9 @@ static void trace_tx_msg(struct trace_tx *x, const struct trace_rec *r)
         trace_tx_detail(x->f, d, n);
         break;
     case TR_MSG_DUPLICATE:
-        fprintf(x->f, "[%s] message %u for %s: connection lost after the final dot; it may "
-                      "arrive twice",
+        fprintf(x->f,
+                "[%s] message %u for %s: connection lost after the final dot; it may "
+                "arrive twice",
                 host, (unsigned)m->msg, rcpt);
         break;
     default:
@@ -274,14 +282,18 @@ int trace_transcript(const struct trace *tr, FILE *f)
             d = trace_data(r, &len);
             if (r->kind == TR_DNS_QUESTION) {
                 fprintf(f, "[%s] DNS: %s %s?", trace_host_name(tr, q->host),
-                        q->qtype == 15 ? "MX" : q->qtype == 1 ? "A" : "?",
+                        q->qtype == 15  ? "MX"
+                        : q->qtype == 1 ? "A"
+                                        : "?",
                         trace_str(tr, q->qname));
-                if (q->server != TRACE_NONE) fprintf(f, " (asking %s)", trace_host_name(tr, q->server));
+                if (q->server != TRACE_NONE)
+                    fprintf(f, " (asking %s)", trace_host_name(tr, q->server));
             } else {
                 char text[TRACE_DNS_TEXT_MAX];
                 size_t tl = trace_dns_answer_text(tr, r, text, sizeof text);
                 fprintf(f, "[%s] DNS answer: ", trace_host_name(tr, q->host));
-                trace_tx_printable(f, (const uint8_t *)text, tl < sizeof text ? tl : sizeof text - 1);
+                trace_tx_printable(f, (const uint8_t *)text,
+                                   tl < sizeof text ? tl : sizeof text - 1);
             }
             fputc('\n', f);
             break;

@@ -92,7 +92,7 @@ struct ui_view {
     double topo_zoom;    /* topology only: mouse wheel */
     double pan_x, pan_y; /* topology only: drag, in pixels at zoom 1 */
     enum ui_theme theme;
-    bool tcp_detail; /* show handshakes and bare ACKs (default on) */
+    bool tcp_detail;     /* show handshakes and bare ACKs (default on) */
     enum ui_focus focus; /* 1-4: one panel fills the window */
     enum ui_grain grain; /* G: what Right / Left step by */
     bool seq_flat;       /* A: sequence-diagram arrows flat, not slanted by latency */
@@ -333,11 +333,11 @@ enum ui_box_kind { UI_BOX_TEXT, UI_BOX_ICON, UI_BOX_PACKET };
 struct ui_box {
     enum ui_box_kind kind;
     float x, y, w, h;
-    int cap_px;              /* text: height of its capitals and digits as rendered */
+    int cap_px;                         /* text: height of its capitals and digits as rendered */
     int clip_x, clip_y, clip_w, clip_h; /* the clip it was drawn in (its panel) */
-    const char *role;        /* the panel or part: "dialogue", "seq", "packet", ... */
-    bool ellipsis;           /* the text was cut on purpose and ends in "..." */
-    char text[96];           /* the text, or the icon's name */
+    const char *role;                   /* the panel or part: "dialogue", "seq", "packet", ... */
+    bool ellipsis;                      /* the text was cut on purpose and ends in "..." */
+    char text[96];                      /* the text, or the icon's name */
 };
 /* Record boxes from the next ui_draw on (off: stop; each ui_draw starts a
  * new list). Can't fail. */

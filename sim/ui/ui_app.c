@@ -115,8 +115,7 @@ static int ui_app_fault(void *ctx, const struct ui_fault *f, struct ui_world *w,
     else
         act.u.link = f->id;
     size_t pos = 0;
-    while (pos < s->n_timeline && s->timeline[pos].at <= act.at)
-        pos++;
+    while (pos < s->n_timeline && s->timeline[pos].at <= act.at) pos++;
     s->timeline = ms_xrealloc(s->timeline, (s->n_timeline + 1) * sizeof *s->timeline);
     memmove(&s->timeline[pos + 1], &s->timeline[pos], (s->n_timeline - pos) * sizeof *s->timeline);
     s->timeline[pos] = act;

@@ -168,16 +168,14 @@ int ui_cli_opt(struct ui_cli *c, const char *a, const char *val)
             ok = !errno && end != b && !*end && c->last_step >= c->first_step;
         }
         if (!ok) {
-            fprintf(stderr, "mailsim: --steps: \"%s\" is not a range A-B of steps (A <= B)\n",
-                    val);
+            fprintf(stderr, "mailsim: --steps: \"%s\" is not a range A-B of steps (A <= B)\n", val);
             return 2;
         }
     } else if (strcmp(a, "--video-rate") == 0) {
         char *end;
         c->video_rate = strtod(val, &end);
         if (end == val || *end || !(c->video_rate >= 0.1 && c->video_rate <= 60)) {
-            fprintf(stderr, "mailsim: --video-rate: \"%s\" is not a number from 0.1 to 60\n",
-                    val);
+            fprintf(stderr, "mailsim: --video-rate: \"%s\" is not a number from 0.1 to 60\n", val);
             return 2;
         }
     } else if (strcmp(a, "--png-level") == 0) {
@@ -190,18 +188,17 @@ int ui_cli_opt(struct ui_cli *c, const char *a, const char *val)
     } else if (strcmp(a, "--dump-messages") == 0) {
         c->dump_messages = val;
     } else if (strcmp(a, "--size") == 0) {
-        if (sscanf(val, "%dx%d", &c->w, &c->h) != 2 || c->w < 320 || c->h < 240 ||
-            c->w > 8192 || c->h > 8192) {
-            fprintf(stderr,
-                    "mailsim: --size: \"%s\" is not WxH between 320x240 and 8192x8192\n", val);
+        if (sscanf(val, "%dx%d", &c->w, &c->h) != 2 || c->w < 320 || c->h < 240 || c->w > 8192 ||
+            c->h > 8192) {
+            fprintf(stderr, "mailsim: --size: \"%s\" is not WxH between 320x240 and 8192x8192\n",
+                    val);
             return 2;
         }
     } else if (strcmp(a, "--theme") == 0) {
         int t = 0;
         while (t < UI_THEME_COUNT && strcmp(val, ui_theme_names[t]) != 0) t++;
         if (t == UI_THEME_COUNT) {
-            fprintf(stderr, "mailsim: --theme: \"%s\" is not dark, light or projector\n",
-                    val);
+            fprintf(stderr, "mailsim: --theme: \"%s\" is not dark, light or projector\n", val);
             return 2;
         }
         c->theme = (enum ui_theme)t;
@@ -252,7 +249,7 @@ static void ui_cli_view(const struct ui_cli *c, const struct ui_model *m, struct
         v->overlay = UI_OV_INSPECT;
         v->inspect = (size_t)c->inspect - 1;
     }
-   
+
     v->future = c->future;
     v->whole_conn = c->whole_conn;
     v->quiz = c->quiz;
@@ -410,8 +407,8 @@ static int ui_cli_render(const struct ui_cli *c, const struct ui_world *w, const
             if (rc == 0 && c->layout_json) {
                 FILE *lf = fopen(c->layout_json, "w");
                 if (!lf || ui_gfx_write_layout(g, lf) != 0 || fclose(lf) != 0) {
-                    fprintf(stderr, "mailsim: --layout-json: cannot write %s: %s\n",
-                            c->layout_json, strerror(errno));
+                    fprintf(stderr, "mailsim: --layout-json: cannot write %s: %s\n", c->layout_json,
+                            strerror(errno));
                     rc = 4;
                 }
             }

@@ -144,8 +144,8 @@ struct ui_ext_row {
 static const struct ui_ext_row ui_ext_rows[] = {
     {"PIPELINING", "The client may send MAIL, RCPT and DATA without waiting for each reply",
      "RFC 2920 §3"},
-    {"SIZE", "The largest message the server takes, in octets; MAIL may announce SIZE=",
-     "RFC 1870 §4"},
+    {"SIZE",
+     "The largest message the server takes, in octets; MAIL may announce SIZE=", "RFC 1870 §4"},
     {"8BITMIME", "Bodies may hold 8-bit bytes; MAIL says BODY=8BITMIME", "RFC 6152 §2"},
     {"ENHANCEDSTATUSCODES", "Replies carry codes such as 2.1.0 after the reply code",
      "RFC 2034 §3"},
@@ -318,8 +318,8 @@ size_t ui_conn_rows(const struct ui_model *m, uint32_t conn, struct ui_crow *out
             /* A further line of the reply in progress (CONT, DATA), or
              * data before a reply (IMAP's untagged lines, RFC 3501 §2.2.2):
              * the open command's. Before any command: the greeting. */
-            size_t to = (l->flags & (TRACE_LF_CONT | TRACE_LF_DATA)) || !qn ? last_reply
-                                                                            : open_q[qh];
+            size_t to =
+                (l->flags & (TRACE_LF_CONT | TRACE_LF_DATA)) || !qn ? last_reply : open_q[qh];
             if (to == SIZE_MAX) {
                 last_reply = n;
                 ui_crow_add(out, max, &n, UI_CR_GREETING, a[i], text);
@@ -397,8 +397,8 @@ size_t ui_tally_at(const struct ui_model *m, size_t step, struct ui_tally *out, 
         uint32_t client = l->side == 'C' ? l->host : l->peer;
         uint32_t server = l->side == 'C' ? l->peer : l->host;
         size_t t = 0;
-        while (t < n && !(out[t].proto_id == l->proto && out[t].client == client &&
-                          out[t].server == server))
+        while (t < n &&
+               !(out[t].proto_id == l->proto && out[t].client == client && out[t].server == server))
             t++;
         if (t == n) {
             if (n == max) continue;
@@ -411,8 +411,7 @@ size_t ui_tally_at(const struct ui_model *m, size_t step, struct ui_tally *out, 
         }
         struct ui_tally *y = &out[t];
         size_t s = 0;
-        while (s < n_seen && seen[s] != l->conn)
-            s++;
+        while (s < n_seen && seen[s] != l->conn) s++;
         if (s == n_seen) {
             if (n_seen == MS_ARRAY_LEN(seen)) { /* forget the oldest: a new one counts */
                 memmove(seen, seen + 1, (n_seen - 1) * sizeof *seen);
@@ -454,9 +453,8 @@ void ui_tally_text(const struct ui_model *m, const struct ui_tally *t, char *buf
     if (strcmp(t->proto, "SMTP") == 0)
         o = snprintf(buf, len, "SMTP: %u message%s pushed", t->pushed, t->pushed == 1 ? "" : "s");
     else if (strcmp(t->proto, "HTTP") == 0)
-        o = snprintf(buf, len, "HTTP: %u request%s, one object each (%u response%s)",
-                     t->requests, t->requests == 1 ? "" : "s", t->responses,
-                     t->responses == 1 ? "" : "s");
+        o = snprintf(buf, len, "HTTP: %u request%s, one object each (%u response%s)", t->requests,
+                     t->requests == 1 ? "" : "s", t->responses, t->responses == 1 ? "" : "s");
     else if (strcmp(t->proto, "POP3") == 0)
         o = snprintf(buf, len, "POP3: %u command%s, %u message%s pulled (RETR)", t->requests,
                      t->requests == 1 ? "" : "s", t->pulled, t->pulled == 1 ? "" : "s");

@@ -120,7 +120,8 @@ void ui_payload_text(const struct ui_model *m, size_t k, const struct trace_seg 
     if (q != SIZE_MAX) {
         const struct trace_dns *d = trace_body(trace_get(m->tr, q));
         const char *t = d->qtype == 15 ? "MX" : d->qtype == 1 ? "A" : d->qtype == 28 ? "AAAA" : "?";
-        snprintf(out, max, s->dport == 53 ? "%s? %s" : "%s answer %s", t, trace_str(m->tr, d->qname));
+        snprintf(out, max, s->dport == 53 ? "%s? %s" : "%s answer %s", t,
+                 trace_str(m->tr, d->qname));
         return;
     }
     ui_first_line(data, dlen, out, max);

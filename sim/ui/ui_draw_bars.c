@@ -104,8 +104,8 @@ void ui_d_timeline(struct ui_frame *f)
         if (lx + (float)tw > r.x + r.w - ui_px(f, 4)) lx = r.x + r.w - ui_px(f, 4) - (float)tw;
         if (ndays && lx < day_r[ndays - 1] + ui_px(f, 10)) continue; /* no room: skip */
         ui_p_fill(g, x - ui_px(f, 1), ty - ui_px(f, 4), ui_px(f, 3), th + ui_px(f, 26), f->c->text);
-        ui_p_text(g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->text, lx, ty + th + ui_px(f, 6), UI_AL_LEFT,
-                  day);
+        ui_p_text(g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->text, lx, ty + th + ui_px(f, 6),
+                  UI_AL_LEFT, day);
         day_l[ndays] = x - ui_px(f, 2);
         day_r[ndays++] = lx + (float)tw;
         g->stats.day_marks++;
@@ -133,8 +133,8 @@ void ui_d_timeline(struct ui_frame *f)
         for (size_t k = 0; k < ndays && clear; k++)
             clear = lx + (float)tw + ui_px(f, 10) < day_l[k] || lx > day_r[k] + ui_px(f, 10);
         if (clear && gap_us >= 6 * UI_GAP_LABEL_US && lx > last_right + ui_px(f, 10)) {
-            ui_p_text(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->text, lx, ty + th + ui_px(f, 6), UI_AL_LEFT,
-                      gap);
+            ui_p_text(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->text, lx, ty + th + ui_px(f, 6),
+                      UI_AL_LEFT, gap);
             last_right = lx + (float)tw;
         }
     }

@@ -37,13 +37,13 @@ void ui_d_whole_conn(struct ui_frame *f)
     if (n == 0) {
         snprintf(head, sizeof head, "Whole connection (N): no connection yet");
     } else {
-        const struct trace_line *l0 = trace_as_line(trace_get(m->tr, m->conn_lines[m->conn_off[conn]]));
+        const struct trace_line *l0 =
+            trace_as_line(trace_get(m->tr, m->conn_lines[m->conn_off[conn]]));
         proto = trace_str(m->tr, l0->proto);
         uint32_t client = l0->side == 'C' ? l0->host : l0->peer;
         uint32_t server = l0->side == 'C' ? l0->peer : l0->host;
-        snprintf(head, sizeof head, "Whole connection %u: %s %s \xe2\x86\x92 %s", conn,
-                 proto, trace_host_name(m->tr, client),
-                 trace_host_name(m->tr, server));
+        snprintf(head, sizeof head, "Whole connection %u: %s %s \xe2\x86\x92 %s", conn, proto,
+                 trace_host_name(m->tr, client), trace_host_name(m->tr, server));
     }
     ui_p_text_fit(g, UI_F_BOLD, px, f->c->text, r.x + pad, r.y + ui_px(f, 4), wmax, head);
     float top = r.y + lh + ui_px(f, 8), bottom = r.y + r.h - ui_px(f, 6);
@@ -77,7 +77,7 @@ void ui_d_whole_conn(struct ui_frame *f)
     bool smtp = n && strcmp(proto, "SMTP") == 0;
     size_t vis = (size_t)((ty0 - ui_px(f, 8) - top) / lh);
     if (n && vis > 0) vis--; /* the summary line */
-    size_t first = 0; /* the current row in the middle: what came and what comes */
+    size_t first = 0;        /* the current row in the middle: what came and what comes */
     if (cur != SIZE_MAX && n > vis) {
         first = cur > vis / 2 ? cur - vis / 2 : 0;
         if (first > n - vis) first = n - vis;
@@ -86,8 +86,8 @@ void ui_d_whole_conn(struct ui_frame *f)
     for (size_t i = first; i < n && i < first + vis; i++, y += lh) {
         bool happened = step > rows[i].rec, current = i == cur;
         if (current) ui_p_fill(g, r.x, y - ui_px(f, 1), r.w, lh, f->c->hi_bg);
-        uint32_t col = current     ? f->c->hi_text
-                       : !happened ? f->c->dim
+        uint32_t col = current                     ? f->c->hi_text
+                       : !happened                 ? f->c->dim
                        : rows[i].kind == UI_CR_TXN ? f->c->client
                                                    : f->c->text;
         enum ui_font font = current ? UI_F_BOLD : UI_F_SANS;
@@ -98,8 +98,8 @@ void ui_d_whole_conn(struct ui_frame *f)
     if (n && vis) {
         char sum[160];
         if (smtp)
-            snprintf(sum, sizeof sum, "In all: %u SYN, %u mail transaction%s, %u QUIT, %u FIN",
-                     syn, n_txn, n_txn == 1 ? "" : "s", quit, fin);
+            snprintf(sum, sizeof sum, "In all: %u SYN, %u mail transaction%s, %u QUIT, %u FIN", syn,
+                     n_txn, n_txn == 1 ? "" : "s", quit, fin);
         else
             snprintf(sum, sizeof sum, "In all: %u SYN, %u command%s, %u FIN", syn, cmds,
                      cmds == 1 ? "" : "s", fin);

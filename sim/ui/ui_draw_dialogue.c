@@ -12,8 +12,7 @@
  * line of the connection sent or received at or before the step. A received
  * line is matched to the peer's sent lines in order (TCP keeps it). n when
  * none. */
-static size_t ui_dia_current(const struct ui_frame *f, uint32_t conn, const size_t *lines,
-                             size_t n)
+static size_t ui_dia_current(const struct ui_frame *f, uint32_t conn, const size_t *lines, size_t n)
 {
     const struct ui_model *m = f->m;
     size_t k = f->v->step, stop = k > 20000 ? k - 20000 : 0;
@@ -140,13 +139,13 @@ void ui_d_dialogue(struct ui_frame *f)
         if (dl && dl->pair && (dl->kind == UI_DL_CMD || dl->kind == UI_DL_REPLY)) {
             char num[16];
             snprintf(num, sizeof num, "%u", (unsigned)(dl->pair % 100));
-            ui_p_text(g, UI_F_BOLD, lpx, current ? f->c->hi_text : f->c->dim,
-                      gx + (float)gw, y, UI_AL_RIGHT, num);
+            ui_p_text(g, UI_F_BOLD, lpx, current ? f->c->hi_text : f->c->dim, gx + (float)gw, y,
+                      UI_AL_RIGHT, num);
         } else if (dl && dl->kind == UI_DL_MORE && dl->pair) {
             ui_p_fill(g, gx + (float)gw - ui_px(f, 6), y, ui_px(f, 3), lh, f->c->dim);
         }
-        float lw = (float)ui_p_text_fit(g, current ? UI_F_BOLD : UI_F_MONO, lpx, col, tx, y, maxw,
-                                        line);
+        float lw =
+            (float)ui_p_text_fit(g, current ? UI_F_BOLD : UI_F_MONO, lpx, col, tx, y, maxw, line);
         /* The blank line between header and body, the end-of-data dot. */
         enum ui_callout co = ui_line_callout(m, lines[i]);
         float cx = tx + lw + ui_px(f, 14);

@@ -33,8 +33,8 @@ void ui_d_event(struct ui_frame *f)
             ui_p_text(g, UI_F_SANS, px * 0.8f < ui_px(f, UI_PX_SMALL) ? px : px * 0.8f,
                       ui_proto_ink[p], lx + sw / 2, ly, UI_AL_CENTER, ui_proto_shape[p]);
         lx += sw + ui_px(f, 6);
-        lx += (float)ui_p_text(g, UI_F_SANS, px, f->c->text, lx, ly, UI_AL_LEFT, name) +
-              ui_px(f, 18);
+        lx +=
+            (float)ui_p_text(g, UI_F_SANS, px, f->c->text, lx, ly, UI_AL_LEFT, name) + ui_px(f, 18);
     }
     float bottom = ly - ui_px(f, 4);
     char head[96];
@@ -115,8 +115,8 @@ void ui_d_future(struct ui_frame *f)
               UI_AL_LEFT, head);
     float y = r.y + ui_px(f, 40), row = ui_px(f, 28);
     if (n == 0)
-        ui_p_text(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->text, r.x + ui_px(f, 14), y, UI_AL_LEFT,
-                  "Nothing is scheduled: the simulation would stop here.");
+        ui_p_text(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->text, r.x + ui_px(f, 14), y,
+                  UI_AL_LEFT, "Nothing is scheduled: the simulation would stop here.");
     for (size_t i = 0; i < n && y + row <= r.y + r.h; i++) {
         char when[48], in[48], line[200];
         trace_format_time(tm[i].due, when, sizeof when);
@@ -132,10 +132,12 @@ void ui_d_future(struct ui_frame *f)
         snprintf(line, sizeof line, "%s%s%s", host ? host : "", host && *host ? ": " : "",
                  tm[i].label);
         uint32_t col = i == 0 ? f->c->server : f->c->text;
-        ui_p_text(g, UI_F_MONO, ui_px(f, UI_PX_SMALL), col, r.x + ui_px(f, 14), y, UI_AL_LEFT, when);
-        ui_p_text(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, r.x + ui_px(f, 160), y, UI_AL_LEFT, in);
-        ui_p_text(g, i == 0 ? UI_F_BOLD : UI_F_SANS, ui_px(f, UI_PX_SMALL), col, r.x + ui_px(f, 270), y,
-                  UI_AL_LEFT, line);
+        ui_p_text(g, UI_F_MONO, ui_px(f, UI_PX_SMALL), col, r.x + ui_px(f, 14), y, UI_AL_LEFT,
+                  when);
+        ui_p_text(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, r.x + ui_px(f, 160), y,
+                  UI_AL_LEFT, in);
+        ui_p_text(g, i == 0 ? UI_F_BOLD : UI_F_SANS, ui_px(f, UI_PX_SMALL), col,
+                  r.x + ui_px(f, 270), y, UI_AL_LEFT, line);
         y += row;
     }
     ui_p_noclip(g);

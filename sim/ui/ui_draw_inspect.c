@@ -9,7 +9,8 @@
 static float ui_d_kv(struct ui_frame *f, float x, float y, const char *k, const char *v)
 {
     ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, x, y, UI_AL_LEFT, k);
-    ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x + ui_px(f, 300), y, UI_AL_LEFT, v);
+    ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x + ui_px(f, 300), y, UI_AL_LEFT,
+              v);
     return y + ui_px(f, 32);
 }
 
@@ -18,7 +19,8 @@ static float ui_d_payload(struct ui_frame *f, float x, float y, float maxy, cons
                           size_t len)
 {
     char line[200];
-    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, x, y, UI_AL_LEFT, "Payload as text");
+    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, x, y, UI_AL_LEFT,
+              "Payload as text");
     y += ui_px(f, 32);
     size_t i = 0;
     for (int rows = 0; i < len && rows < 6 && y < maxy; rows++) {
@@ -41,7 +43,8 @@ static float ui_d_payload(struct ui_frame *f, float x, float y, float maxy, cons
         y += ui_px(f, 32);
     }
     y += ui_px(f, 8);
-    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, x, y, UI_AL_LEFT, "Payload as hex");
+    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, x, y, UI_AL_LEFT,
+              "Payload as hex");
     y += ui_px(f, 32);
     for (size_t off = 0; off < len && off < 16 * 6 && y < maxy; off += 16) {
         int o = snprintf(line, sizeof line, "%04zx  ", off);
@@ -118,8 +121,8 @@ void ui_d_inspect(struct ui_frame *f)
         char line[600];
         trace_format_line(m->tr, f->v->inspect, line, sizeof line);
         int h = 0;
-        ui_p_text_wrap(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x, y, (int)(b.w - ui_px(f, 48)),
-                       line, &h);
+        ui_p_text_wrap(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x, y,
+                       (int)(b.w - ui_px(f, 48)), line, &h);
         y += (float)h + ui_px(f, 10);
     }
     if (proto && dlen) {

@@ -35,8 +35,10 @@ void ui_d_controls(struct ui_frame *f)
             ui_p_fill(f->g, b.x + ui_px(f, 16), y - ui_px(f, 4), b.w - ui_px(f, 32), ui_px(f, 38),
                       f->c->hi_bg);
         uint32_t col = sel ? f->c->hi_text : f->c->text;
-        ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), col, b.x + ui_px(f, 24), y, UI_AL_LEFT, c[i].name);
-        ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), col, b.x + ui_px(f, 640), y, UI_AL_LEFT, row);
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), col, b.x + ui_px(f, 24), y, UI_AL_LEFT,
+                  c[i].name);
+        ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), col, b.x + ui_px(f, 640), y, UI_AL_LEFT,
+                  row);
         y += ui_px(f, 40);
     }
     if (n > shown) { /* the list scrolls: a bar says where the rows shown are */
@@ -109,8 +111,9 @@ void ui_d_pin_menu(struct ui_frame *f)
                   b.x + ui_px(f, 24), y, UI_AL_LEFT, row);
         y += ui_px(f, 40);
     }
-    ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, b.x + ui_px(f, 24), y + ui_px(f, 10),
-              UI_AL_LEFT, "Up / Down choose, Enter pins or unpins (at most 4), Esc closes");
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, b.x + ui_px(f, 24),
+              y + ui_px(f, 10), UI_AL_LEFT,
+              "Up / Down choose, Enter pins or unpins (at most 4), Esc closes");
     ui_p_noclip(f->g);
 }
 
@@ -175,8 +178,8 @@ void ui_d_until(struct ui_frame *f)
     snprintf(typed, sizeof typed, "Typed: %s_", f->v->until_text);
     ui_p_text(f->g, UI_F_MONO, ui_px(f, 24), f->c->text, b.x + ui_px(f, 24), y + ui_px(f, 10),
               UI_AL_LEFT, typed);
-    ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, b.x + ui_px(f, 24), y + ui_px(f, 50),
-              UI_AL_LEFT, "Up / Down choose, Enter runs, Esc closes");
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, b.x + ui_px(f, 24),
+              y + ui_px(f, 50), UI_AL_LEFT, "Up / Down choose, Enter runs, Esc closes");
     ui_p_noclip(f->g);
 }
 
@@ -222,7 +225,7 @@ void ui_d_quiz(struct ui_frame *f)
     else
         snprintf(foot, sizeof foot, "1-%zu answers, Enter shows the answer   Score %u of %u",
                  q.n_choices, f->v->quiz_right, f->v->quiz_asked);
-    ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, x, b.y + b.h - ui_px(f, 44), UI_AL_LEFT,
-              foot);
+    ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, x, b.y + b.h - ui_px(f, 44),
+              UI_AL_LEFT, foot);
     ui_p_noclip(f->g);
 }

@@ -109,7 +109,8 @@ void ui_d_message(struct ui_frame *f)
         size_t n = enc->preview_len < 16 ? enc->preview_len : 16;
         char hex[64];
         int o = 0;
-        for (size_t i = 0; i < n; i++) o += snprintf(hex + o, sizeof hex - (size_t)o, "%02x ", pv[i]);
+        for (size_t i = 0; i < n; i++)
+            o += snprintf(hex + o, sizeof hex - (size_t)o, "%02x ", pv[i]);
         hex[o] = '\0';
         ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, col2, y2, UI_AL_LEFT, hex);
     }

@@ -92,8 +92,7 @@ static void ui_d_icon_cached(struct ui_frame *f, enum ui_hkind kind, float cx, f
 {
     struct ui_gfx *g = f->g;
     int isz = (int)lroundf(sz);
-    int key =
-        1 + ((int)kind | (down ? 16 : 0) | ((int)f->v->theme << 5) | (isz << 7));
+    int key = 1 + ((int)kind | (down ? 16 : 0) | ((int)f->v->theme << 5) | (isz << 7));
     int slot = -1;
     for (int i = 0; i < 64; i++) {
         if (g->icons[i].key == key) {
@@ -248,10 +247,8 @@ static void ui_d_link_labels(struct ui_frame *f)
                 float cy = y1 + dy * along[i] + ny * side[j] * reach;
                 SDL_FRect box = {cx - bw / 2, cy - bh / 2, bw, bh};
                 float cost = bw * bh - ui_overlap(box, inner); /* inside the panel */
-                for (size_t h = 0; h < m->nh; h++)
-                    cost += ui_overlap(box, f->hbox[h]);
-                for (size_t k = 0; k < np; k++)
-                    cost += ui_overlap(box, placed[k]);
+                for (size_t h = 0; h < m->nh; h++) cost += ui_overlap(box, f->hbox[h]);
+                for (size_t k = 0; k < np; k++) cost += ui_overlap(box, placed[k]);
                 if (cost < best_cost) {
                     best_cost = cost;
                     best = box;
@@ -280,8 +277,8 @@ static void ui_d_link_labels(struct ui_frame *f)
         unsigned pct = (unsigned)(best_cost * 100 / (bw * bh));
         if (pct > f->g->stats.label_cover) f->g->stats.label_cover = pct;
         ui_p_rrect(f->g, best.x, best.y, bw, bh, ui_px(f, 6), f->c->panel2);
-        ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, best.x + bw / 2, best.y, UI_AL_CENTER,
-                  lat);
+        ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, best.x + bw / 2, best.y,
+                  UI_AL_CENTER, lat);
     }
 }
 
@@ -398,60 +395,64 @@ static float ui_host_place(struct ui_frame *f, size_t h, const struct ui_hosttex
 {
     const struct ui_model *m = f->m;
     float cx = f->hx[h], cy = f->hy[h], sz = f->icon;
-        /* Candidates: below the icon (the usual place), above it, beside
+    /* Candidates: below the icon (the usual place), above it, beside
          * it; each slid sideways in steps; kept inside the panel (under its
          * title). The first that covers nothing wins, nearest first; else
          * the one that covers least. */
-        float px0 = f->topo.x + ui_px(f, 4), px1 = f->topo.x + f->topo.w - ui_px(f, 4);
-        float py0 = f->topo.y + ui_px(f, 36), py1 = f->topo.y + f->topo.h - ui_px(f, 4);
+    float px0 = f->topo.x + ui_px(f, 4), px1 = f->topo.x + f->topo.w - ui_px(f, 4);
+    float py0 = f->topo.y + ui_px(f, 36), py1 = f->topo.y + f->topo.h - ui_px(f, 4);
     /* Slid at most so far that the text still touches its icon's column. */
     static const float slide[] = {0, 0.2f, -0.2f, 0.4f, -0.4f, 0.6f, -0.6f, 1, -1};
-        float ys[7] = {cy + sz * 0.58f, cy - sz * 0.6f - t->height, cy - t->height / 2,
-                       cy + sz * 0.9f, cy - sz * 0.9f - t->height, cy + sz * 1.2f,
-                       cy - sz * 1.2f - t->height};
-        SDL_FRect own = {cx - sz * 0.6f, cy - sz * 0.55f, sz * 1.2f, sz * 1.1f};
-        float best = INFINITY;
-        SDL_FRect at = {cx - t->width / 2, ys[0], t->width, t->height};
-        for (size_t si = 0; si < MS_ARRAY_LEN(slide) && best > 0; si++) {
-            for (int yi = 0; yi < 7 && best > 0; yi++) {
-                float reach = fminf(t->width / 2, sz * 0.55f) + sz * 0.62f;
-                float x = cx - t->width / 2 + slide[si] * (slide[si] * slide[si] >= 1 ? t->width / 2 + sz * 0.62f : reach);
-                if (yi == 2 && slide[si] > -0.99f && slide[si] < 0.99f) continue; /* on the icon */
-                SDL_FRect c = {x, ys[yi], t->width, t->height};
-                if (c.x + c.w > px1) c.x = px1 - c.w;
-                if (c.x < px0) c.x = px0;
-                if (c.y + c.h > py1) c.y = py1 - c.h;
-                if (c.y < py0) c.y = py0;
-                float cost = ui_overlap(c, own) + (float)si * 0.001f + (float)yi * 0.0001f;
-                /* Room for each link's latency at its middle. */
-                for (size_t l = 0; l < m->nl && m->nh <= 12; l++) {
-                    const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
-                    if (lk->a >= m->nh || lk->b >= m->nh) continue;
-                    float mx = (f->hx[lk->a] + f->hx[lk->b]) / 2;
-                    float my = (f->hy[lk->a] + f->hy[lk->b]) / 2;
-                    SDL_FRect lab = {mx - ui_px(f, 36), my - ui_px(f, 14), ui_px(f, 72),
-                                     ui_px(f, 28)};
-                    cost += 0.5f * ui_overlap(c, lab);
-                }
-                for (size_t o = 0; o < m->nh; o++) {
-                    if (o == h) continue;
-                    SDL_FRect ic = {f->hx[o] - sz * 0.65f, f->hy[o] - sz * 0.6f, sz * 1.3f,
-                                    sz * 1.2f}; /* with a little air */
-                    SDL_FRect po = placed[o];
-                    float gap = ui_px(f, 8); /* a little air between hosts' texts */
-                    po.x -= gap;
-                    po.y -= gap;
-                    po.w += 2 * gap;
-                    po.h += 2 * gap;
-                    cost += ui_overlap(c, ic) + (o < h ? ui_overlap(c, po) : 0);
-                }
-                if (cost < best) {
-                    best = cost;
-                    at = c;
-                }
-                if (best < 0.01f) best = 0;
+    float ys[7] = {cy + sz * 0.58f,
+                   cy - sz * 0.6f - t->height,
+                   cy - t->height / 2,
+                   cy + sz * 0.9f,
+                   cy - sz * 0.9f - t->height,
+                   cy + sz * 1.2f,
+                   cy - sz * 1.2f - t->height};
+    SDL_FRect own = {cx - sz * 0.6f, cy - sz * 0.55f, sz * 1.2f, sz * 1.1f};
+    float best = INFINITY;
+    SDL_FRect at = {cx - t->width / 2, ys[0], t->width, t->height};
+    for (size_t si = 0; si < MS_ARRAY_LEN(slide) && best > 0; si++) {
+        for (int yi = 0; yi < 7 && best > 0; yi++) {
+            float reach = fminf(t->width / 2, sz * 0.55f) + sz * 0.62f;
+            float x = cx - t->width / 2 +
+                      slide[si] * (slide[si] * slide[si] >= 1 ? t->width / 2 + sz * 0.62f : reach);
+            if (yi == 2 && slide[si] > -0.99f && slide[si] < 0.99f) continue; /* on the icon */
+            SDL_FRect c = {x, ys[yi], t->width, t->height};
+            if (c.x + c.w > px1) c.x = px1 - c.w;
+            if (c.x < px0) c.x = px0;
+            if (c.y + c.h > py1) c.y = py1 - c.h;
+            if (c.y < py0) c.y = py0;
+            float cost = ui_overlap(c, own) + (float)si * 0.001f + (float)yi * 0.0001f;
+            /* Room for each link's latency at its middle. */
+            for (size_t l = 0; l < m->nl && m->nh <= 12; l++) {
+                const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+                if (lk->a >= m->nh || lk->b >= m->nh) continue;
+                float mx = (f->hx[lk->a] + f->hx[lk->b]) / 2;
+                float my = (f->hy[lk->a] + f->hy[lk->b]) / 2;
+                SDL_FRect lab = {mx - ui_px(f, 36), my - ui_px(f, 14), ui_px(f, 72), ui_px(f, 28)};
+                cost += 0.5f * ui_overlap(c, lab);
             }
+            for (size_t o = 0; o < m->nh; o++) {
+                if (o == h) continue;
+                SDL_FRect ic = {f->hx[o] - sz * 0.65f, f->hy[o] - sz * 0.6f, sz * 1.3f,
+                                sz * 1.2f}; /* with a little air */
+                SDL_FRect po = placed[o];
+                float gap = ui_px(f, 8); /* a little air between hosts' texts */
+                po.x -= gap;
+                po.y -= gap;
+                po.w += 2 * gap;
+                po.h += 2 * gap;
+                cost += ui_overlap(c, ic) + (o < h ? ui_overlap(c, po) : 0);
+            }
+            if (cost < best) {
+                best = cost;
+                at = c;
+            }
+            if (best < 0.01f) best = 0;
         }
+    }
     *out = at;
     return best;
 }

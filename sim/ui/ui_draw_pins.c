@@ -47,10 +47,10 @@ void ui_d_pins(struct ui_frame *f)
         ui_p_rrect(g, x, y, cw, ch, ui_px(f, 8), f->c->panel2);
         ui_p_frame(g, x, y, cw, ch, ui_px(f, 2), f->c->grid);
         ui_p_clip(g, x, y, cw, ch);
-        ui_p_text(g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->text, x + ui_px(f, 12), y + ui_px(f, 8),
-                  UI_AL_LEFT, title);
-        ui_p_text(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->text, x + ui_px(f, 12), y + ui_px(f, 40),
-                  UI_AL_LEFT, line);
+        ui_p_text(g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->text, x + ui_px(f, 12),
+                  y + ui_px(f, 8), UI_AL_LEFT, title);
+        ui_p_text(g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->text, x + ui_px(f, 12),
+                  y + ui_px(f, 40), UI_AL_LEFT, line);
         float ew = ui_px(f, 30), eh = ui_px(f, 20);
         for (unsigned e = 0; e < count && e < 10; e++)
             ui_d_envelope(f, x + ui_px(f, 12) + (float)e * (ew + ui_px(f, 6)), y + ui_px(f, 72), ew,

@@ -183,7 +183,8 @@ void ui_d_seq(struct ui_frame *f)
             ui_p_line(g, xm - c9, ym - c9, xm + c9, ym + c9, ui_px(f, 4), col);
             ui_p_line(g, xm - c9, ym + c9, xm + c9, ym - c9, ui_px(f, 4), col);
         } else {
-            float ax = x2 - dir * ah, ay = y2 - (y2 - y1) * ah / (fabsf(x2 - x1) > 1 ? fabsf(x2 - x1) : 1);
+            float ax = x2 - dir * ah,
+                  ay = y2 - (y2 - y1) * ah / (fabsf(x2 - x1) > 1 ? fabsf(x2 - x1) : 1);
             ui_p_line(g, x1, y1, ax, ay, th, col);
             ui_p_tri(g, x2, y2, ax, ay - ah * 0.6f, ax, ay + ah * 0.6f, col);
         }
@@ -197,8 +198,11 @@ void ui_d_seq(struct ui_frame *f)
         float tx = (x1 + x2) / 2 - w / 2;
         if (tx + w > r.x + r.w - pad) tx = r.x + r.w - pad - w;
         if (tx < r.x + pad) tx = r.x + pad;
-        ui_p_text_fit(g, font, px, current ? f->c->hi_text : lost ? UI_LOST : f->c->text, tx,
-                      ytop + ui_px(f, 1), maxw, label);
+        ui_p_text_fit(g, font, px,
+                      current ? f->c->hi_text
+                      : lost  ? UI_LOST
+                              : f->c->text,
+                      tx, ytop + ui_px(f, 1), maxw, label);
         struct ui_hit hit = {UI_HIT_ARROW, 0, rec, 0};
         ui_p_hit(g, r.x, ytop, r.w, rowh, hit);
         if (l && (l->flags & TRACE_LF_TLS_START)) /* the border: encrypted below */

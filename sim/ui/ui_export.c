@@ -65,8 +65,8 @@ int ui_png_write(const char *path, const void *pixels, int w, int h, int pitch, 
         ui_err(err, "png", msg);
         return -1;
     }
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &io, ui_png_error,
-                                              ui_png_warning);
+    png_structp png =
+        png_create_write_struct(PNG_LIBPNG_VER_STRING, &io, ui_png_error, ui_png_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
         png_destroy_write_struct(&png, NULL);
@@ -81,7 +81,8 @@ int ui_png_write(const char *path, const void *pixels, int w, int h, int pitch, 
         png_destroy_write_struct(&png, &info);
         free(rows);
         fclose(io.f);
-        snprintf(msg, sizeof msg, "cannot write %s: %s", path, io.why[0] ? io.why : "libpng failed");
+        snprintf(msg, sizeof msg, "cannot write %s: %s", path,
+                 io.why[0] ? io.why : "libpng failed");
         ui_err(err, "png", msg);
         return -1;
     }
@@ -144,28 +145,45 @@ static pid_t ui_ffmpeg_start(const char *ffmpeg, const char *path, int w, int h,
     snprintf(fps, sizeof fps, "%g", rate);
     const char *argv[48];
     size_t n = 0;
-    const char *head[] = {"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-                          "-f", "rawvideo", "-pix_fmt", "bgra", "-s", size, "-framerate", fps,
-                          "-i", "-"};
+    const char *head[] = {"ffmpeg", "-hide_banner", "-loglevel",  "error",    "-nostdin",
+                          "-y",     "-f",           "rawvideo",   "-pix_fmt", "bgra",
+                          "-s",     size,           "-framerate", fps,        "-i",
+                          "-"};
     for (size_t i = 0; i < MS_ARRAY_LEN(head); i++) argv[n++] = head[i];
     /* H.264 and VP9 in 4:2:0 need even sizes: pad by one pixel if odd. */
-    static const char *const mp4[] = {"-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264",
-                                      "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+    static const char *const mp4[] = {"-vf",       "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+                                      "-c:v",      "libx264",
+                                      "-preset",   "veryfast",
+                                      "-crf",      "20",
+                                      "-pix_fmt",  "yuv420p",
                                       "-movflags", "+faststart"};
-    static const char *const webm[] = {"-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v",
-                                       "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
-                                       "-row-mt", "1", "-b:v", "0", "-crf", "33", "-pix_fmt",
-                                       "yuv420p"};
+    static const char *const webm[] = {"-vf",       "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+                                       "-c:v",      "libvpx-vp9",
+                                       "-deadline", "realtime",
+                                       "-cpu-used", "8",
+                                       "-row-mt",   "1",
+                                       "-b:v",      "0",
+                                       "-crf",      "33",
+                                       "-pix_fmt",  "yuv420p"};
     /* A palette per frame: a whole-video palette would keep every frame. */
     static const char *const gif[] = {
-        "-vf", "split[a][b];[a]palettegen=stats_mode=single[p];[b][p]paletteuse=new=1",
-        "-loop", "0"};
+        "-vf", "split[a][b];[a]palettegen=stats_mode=single[p];[b][p]paletteuse=new=1", "-loop",
+        "0"};
     const char *const *tail;
     size_t nt;
     switch (ui_video_kind(path)) {
-    case 0: tail = mp4; nt = MS_ARRAY_LEN(mp4); break;
-    case 1: tail = webm; nt = MS_ARRAY_LEN(webm); break;
-    default: tail = gif; nt = MS_ARRAY_LEN(gif); break;
+    case 0:
+        tail = mp4;
+        nt = MS_ARRAY_LEN(mp4);
+        break;
+    case 1:
+        tail = webm;
+        nt = MS_ARRAY_LEN(webm);
+        break;
+    default:
+        tail = gif;
+        nt = MS_ARRAY_LEN(gif);
+        break;
     }
     for (size_t i = 0; i < nt; i++) argv[n++] = tail[i];
     argv[n++] = path;
@@ -198,22 +216,22 @@ static pid_t ui_ffmpeg_start(const char *ffmpeg, const char *path, int w, int h,
 
 struct ui_export {
     int w, h, level;
-    char dir[3000];        /* frames: the folder */
-    char path[3000];       /* video: the file */
-    int fd;                /* video: the pipe to ffmpeg, or -1 */
-    pid_t pid;             /* video: ffmpeg, or -1 */
+    char dir[3000];  /* frames: the folder */
+    char path[3000]; /* video: the file */
+    int fd;          /* video: the pipe to ffmpeg, or -1 */
+    pid_t pid;       /* video: ffmpeg, or -1 */
     struct sigaction old_pipe;
     /* one frame in hand for the encoder */
     pthread_t thread;
     bool thread_up;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    unsigned char *buf;    /* w * h * 4 bytes, rows packed */
-    size_t step;           /* the frame's step number */
-    bool full;             /* buf holds a frame the encoder has not finished */
+    unsigned char *buf; /* w * h * 4 bytes, rows packed */
+    size_t step;        /* the frame's step number */
+    bool full;          /* buf holds a frame the encoder has not finished */
     bool quit;
     bool failed;
-    struct ms_error err;   /* the encoder's first error */
+    struct ms_error err; /* the encoder's first error */
 };
 
 static int ui_export_encode(struct ui_export *x, struct ms_error *err)
@@ -229,8 +247,8 @@ static int ui_export_encode(struct ui_export *x, struct ms_error *err)
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0) {
             char msg[3200];
-            snprintf(msg, sizeof msg, "ffmpeg stopped reading frames for %s (see its message above)",
-                     x->path);
+            snprintf(msg, sizeof msg,
+                     "ffmpeg stopped reading frames for %s (see its message above)", x->path);
             ui_err(err, "video", msg);
             return -1;
         }
@@ -293,7 +311,7 @@ struct ui_export *ui_export_frames(const char *dir, int w, int h, int level, str
         ui_err(err, "export", msg);
         return NULL;
     }
-    if (strlen(dir) >= sizeof ((struct ui_export *)0)->dir) {
+    if (strlen(dir) >= sizeof((struct ui_export *)0)->dir) {
         ui_err(err, "export", "--export-frames: the folder name is too long");
         return NULL;
     }
@@ -304,8 +322,7 @@ struct ui_export *ui_export_frames(const char *dir, int w, int h, int level, str
     return x;
 }
 
-struct ui_export *ui_export_video(const char *path, int w, int h, double rate,
-                                  struct ms_error *err)
+struct ui_export *ui_export_video(const char *path, int w, int h, double rate, struct ms_error *err)
 {
     char msg[3200], ffmpeg[4096];
     if (ui_video_kind(path) < 0) {
@@ -314,14 +331,14 @@ struct ui_export *ui_export_video(const char *path, int w, int h, double rate,
         ui_err(err, "video", msg);
         return NULL;
     }
-    if (strlen(path) >= sizeof ((struct ui_export *)0)->path) {
+    if (strlen(path) >= sizeof((struct ui_export *)0)->path) {
         ui_err(err, "video", "--export-video: the file name is too long");
         return NULL;
     }
     if (!ui_ffmpeg_find(ffmpeg, sizeof ffmpeg)) {
         ui_err(err, "video",
-                      "--export-video needs the ffmpeg program, which is not on PATH: install "
-                      "Debian's ffmpeg package (apt-get install ffmpeg)");
+               "--export-video needs the ffmpeg program, which is not on PATH: install "
+               "Debian's ffmpeg package (apt-get install ffmpeg)");
         return NULL;
     }
     struct ui_export *x = ui_export_new(w, h, err);
@@ -431,8 +448,7 @@ struct ui_export *ui_export_frames(const char *dir, int w, int h, int level, str
     return NULL;
 }
 
-struct ui_export *ui_export_video(const char *path, int w, int h, double rate,
-                                  struct ms_error *err)
+struct ui_export *ui_export_video(const char *path, int w, int h, double rate, struct ms_error *err)
 {
     (void)path, (void)w, (void)h, (void)rate;
     ui_export_web_err(err);

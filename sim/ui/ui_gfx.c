@@ -217,8 +217,8 @@ int ui_gfx_save_png_level(struct ui_gfx *g, const char *path, int level, struct 
         return -1;
     }
     if (SDL_MUSTLOCK(g->surface)) SDL_LockSurface(g->surface);
-    int rc = ui_png_write(path, g->surface->pixels, g->surface->w, g->surface->h,
-                          g->surface->pitch, level, err);
+    int rc = ui_png_write(path, g->surface->pixels, g->surface->w, g->surface->h, g->surface->pitch,
+                          level, err);
     if (SDL_MUSTLOCK(g->surface)) SDL_UnlockSurface(g->surface);
     return rc;
 #endif

@@ -68,23 +68,23 @@ struct ui_model {
     size_t *rows_tcp; /* ... with TCP detail */
     size_t n_rows_tcp;
     struct ui_dline *dl; /* the pairing of each line of lines[] */
-    uint32_t n_conns;   /* connection ids 0 .. n_conns-1 */
-    size_t *conn_off;   /* CSR: LINE_SENT records of conn c are */
-    size_t *conn_lines; /* conn_lines[conn_off[c] .. conn_off[c+1]) */
-    int *column;        /* host -> sequence diagram column, -1 if none */
-    uint32_t *col_host; /* column -> host */
+    uint32_t n_conns;    /* connection ids 0 .. n_conns-1 */
+    size_t *conn_off;    /* CSR: LINE_SENT records of conn c are */
+    size_t *conn_lines;  /* conn_lines[conn_off[c] .. conn_off[c+1]) */
+    int *column;         /* host -> sequence diagram column, -1 if none */
+    uint32_t *col_host;  /* column -> host */
     size_t n_cols;
-    sim_us *lat;       /* nh x nh one-way latencies, or NULL (many hosts) */
-    sim_us max_lat;    /* the largest of them */
+    sim_us *lat;         /* nh x nh one-way latencies, or NULL (many hosts) */
+    sim_us max_lat;      /* the largest of them */
     struct ui_state *kf; /* state at records k * kf_every */
     size_t n_kf;
-    size_t kf_every;     /* UI_KF_EVERY, or a power-of-two multiple for long traces */
+    size_t kf_every;   /* UI_KF_EVERY, or a power-of-two multiple for long traces */
     sim_us max_flight; /* longest t_arrive - t_depart of any packet */
     /* Timeline ticks per pixel column, cached for one width (drawing is
      * still a function of the trace: the cache only saves work). */
     uint8_t *bins;
     int bins_w;
-    size_t *gaps; /* records preceded by a gap >= UI_GAP_LABEL_US */
+    size_t *gaps;   /* records preceded by a gap >= UI_GAP_LABEL_US */
     size_t *gap_us; /* ... and each gap's length, so the timeline reads no record */
     size_t n_gaps;
     size_t *narrs; /* NARRATION records (the tallest sizes the narration bar) */
@@ -186,11 +186,11 @@ bool ui_ehlo_explain(const struct ui_model *m, size_t rec, char *kw, size_t kwle
 enum ui_crow_kind { UI_CR_OPEN, UI_CR_GREETING, UI_CR_CMD, UI_CR_TXN, UI_CR_CLOSE };
 struct ui_crow {
     enum ui_crow_kind kind;
-    size_t rec;      /* the record the row begins with */
-    size_t last;     /* the last record folded into it */
-    char verb[16];   /* the typed verb of its command ("QUIT"), or "" */
-    unsigned more;   /* further lines of its reply (not shown) */
-    char text[160];  /* "message 1: MAIL, RCPT, DATA, 15 lines -> 250 2.0.0 Ok: queued" */
+    size_t rec;     /* the record the row begins with */
+    size_t last;    /* the last record folded into it */
+    char verb[16];  /* the typed verb of its command ("QUIT"), or "" */
+    unsigned more;  /* further lines of its reply (not shown) */
+    char text[160]; /* "message 1: MAIL, RCPT, DATA, 15 lines -> 250 2.0.0 Ok: queued" */
 };
 /* The rows of connection conn, the whole of it (a row whose rec is at or
  * after a step has not happened yet at that step): the TCP opening (one
@@ -352,7 +352,7 @@ struct ui_frame {
     float icon;      /* icon size */
     SDL_FRect *lab;  /* link latency labels, as placed */
     size_t n_lab;
-    bool compact;    /* a small frame: the sequence diagram takes turns (key 2) */
+    bool compact;        /* a small frame: the sequence diagram takes turns (key 2) */
     float panel_zoom[4]; /* network, sequence, dialogue, step: larger when focused */
 };
 
@@ -395,8 +395,8 @@ void ui_d_variants(struct ui_frame *f);
 void ui_d_pin_menu(struct ui_frame *f);
 void ui_d_until(struct ui_frame *f);
 void ui_d_quiz(struct ui_frame *f);
-void ui_d_inspect(struct ui_frame *f); /* ui_draw_inspect.c */
-void ui_d_message(struct ui_frame *f); /* ui_draw_message.c */
+void ui_d_inspect(struct ui_frame *f);    /* ui_draw_inspect.c */
+void ui_d_message(struct ui_frame *f);    /* ui_draw_message.c */
 void ui_d_whole_conn(struct ui_frame *f); /* ui_draw_conn.c (N) */
 
 /* ---- the window (ui_window.c) and its keys (ui_keys.c) ---------------------------- */
@@ -415,11 +415,11 @@ struct ui_win {
     bool down, dragging_tl, dragging_pan;
     int down_x, down_y, last_x, last_y;
     char title[512];
-    bool until_skip_text; /* drop the text event of the U that opened the menu */
+    bool until_skip_text;               /* drop the text event of the U that opened the menu */
     struct ui_picker *picker;           /* the lesson picker (O), NULL when closed */
     char file_buf[SCN_LESSON_PATH_MAX]; /* w->file after a lesson was opened in place */
-    bool fullscreen;   /* F: what the window was last asked to be */
-    bool help_resume;  /* H paused playing: Esc or H plays on */
+    bool fullscreen;                    /* F: what the window was last asked to be */
+    bool help_resume;                   /* H paused playing: Esc or H plays on */
 };
 
 /* Say something to the lecturer: stderr and the narration bar. */
@@ -432,8 +432,15 @@ void ui_win_variant(struct ui_win *w, const char *name);
 bool ui_win_controls_key(struct ui_win *w, SDL_Keycode k);
 
 /* Which keys mean what: the overlay that has the keys. */
-enum ui_mode { UI_MODE_MAIN, UI_MODE_UNTIL, UI_MODE_CONTROLS, UI_MODE_VARIANTS, UI_MODE_PINS,
-               UI_MODE_QUIZ, UI_MODE_COUNT };
+enum ui_mode {
+    UI_MODE_MAIN,
+    UI_MODE_UNTIL,
+    UI_MODE_CONTROLS,
+    UI_MODE_VARIANTS,
+    UI_MODE_PINS,
+    UI_MODE_QUIZ,
+    UI_MODE_COUNT
+};
 /* Modifiers a key entry asks for (0: any). */
 enum { UI_KM_SHIFT = 1, UI_KM_CTRL = 2 };
 typedef void ui_key_fn(struct ui_win *w, int arg);
@@ -475,8 +482,7 @@ int ui_png_write(const char *path, const void *pixels, int w, int h, int pitch, 
  * thread while the caller draws the next. */
 struct ui_export;
 /* Frames as dir/step-NNNNNN.png (dir created if missing) at PNG level. */
-struct ui_export *ui_export_frames(const char *dir, int w, int h, int level,
-                                   struct ms_error *err);
+struct ui_export *ui_export_frames(const char *dir, int w, int h, int level, struct ms_error *err);
 /* A video (path ends in .mp4, .webm or .gif) at rate frames per second,
  * through the ffmpeg program. NULL with *err when the name is not one of
  * those, ffmpeg is not on PATH or cannot be started. */
@@ -484,8 +490,7 @@ struct ui_export *ui_export_video(const char *path, int w, int h, double rate,
                                   struct ms_error *err);
 /* Hand over what g last drew as frame `step`. Returns 0, or -1 with *err
  * when an earlier frame failed (the export is then useless: close it). */
-int ui_export_frame(struct ui_export *x, const struct ui_gfx *g, size_t step,
-                    struct ms_error *err);
+int ui_export_frame(struct ui_export *x, const struct ui_gfx *g, size_t step, struct ms_error *err);
 /* Finish: wait for the last frame, let ffmpeg finish the file, free x.
  * Returns 0, or -1 with *err (err may be NULL). NULL is a no-op. */
 int ui_export_close(struct ui_export *x, struct ms_error *err);
@@ -501,13 +506,13 @@ int ui_export_close(struct ui_export *x, struct ms_error *err);
 struct ui_msgview {
     uint32_t host;
     size_t step;
-    bool found;             /* false: no message has been at the host yet */
+    bool found; /* false: no message has been at the host yet */
     uint32_t msg;
-    uint32_t sender, rcpt, msgid; /* interned, or TRACE_NONE */
-    size_t events[UI_MSGVIEW_EVENTS]; /* MSG_* records of msg before the step */
-    size_t n_events;        /* all of them (may exceed UI_MSGVIEW_EVENTS) */
+    uint32_t sender, rcpt, msgid;      /* interned, or TRACE_NONE */
+    size_t events[UI_MSGVIEW_EVENTS];  /* MSG_* records of msg before the step */
+    size_t n_events;                   /* all of them (may exceed UI_MSGVIEW_EVENTS) */
     const struct trace_msg_copy *copy; /* or NULL */
-    bool copy_here;         /* the copy is the host's own */
+    bool copy_here;                    /* the copy is the host's own */
 };
 void ui_msgview_at(const struct ui_model *m, size_t step, uint32_t host, struct ui_msgview *mv);
 /* Does host hold a copy of some message at step? */

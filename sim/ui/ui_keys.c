@@ -83,8 +83,10 @@ static void ui_k_zoom(struct ui_win *w, int arg)
     struct ui_view *v = &w->v;
     double z = ui_zoom_next(v->zoom, arg, w->g->w, w->g->h);
     if (arg > 0 && z == v->zoom)
-        ui_win_say(w, false, "zoom %.0f%%: the largest this window takes (1-4: one panel "
-                   "larger)", v->zoom * 100);
+        ui_win_say(w, false,
+                   "zoom %.0f%%: the largest this window takes (1-4: one panel "
+                   "larger)",
+                   v->zoom * 100);
     v->zoom = z;
     if (arg == 0) {
         v->topo_zoom = 1;
@@ -164,8 +166,8 @@ static void ui_k_quiz(struct ui_win *w, int arg)
 {
     (void)arg;
     w->v.quiz = !w->v.quiz;
-    ui_win_say(w, false, "%s", w->v.quiz ? "quiz mode on: playing stops before each reply"
-                                         : "quiz mode off");
+    ui_win_say(w, false, "%s",
+               w->v.quiz ? "quiz mode on: playing stops before each reply" : "quiz mode off");
 }
 
 static void ui_k_future(struct ui_win *w, int arg)
@@ -399,7 +401,8 @@ const struct ui_key ui_keys[] = {
     {M, 0, 0, 0, NULL, 0, "Mouse wheel, drag", "zoom and pan the network"},
     {M, SDLK_f, 0, 0, ui_k_fullscreen, 0, "F", "fullscreen on / off"},
     {M, SDLK_c, 0, 0, ui_k_conn, 0, "C", "dialogue: next connection (then following the step)"},
-    {M, SDLK_n, 0, 0, ui_k_whole_conn, 0, "N", "whole connection at once, and counts (push / pull)"},
+    {M, SDLK_n, 0, 0, ui_k_whole_conn, 0, "N",
+     "whole connection at once, and counts (push / pull)"},
     {M, SDLK_t, 0, 0, ui_k_tcp, 0, "T", "show / hide TCP detail (handshakes, bare ACKs)"},
     {M, SDLK_d, 0, 0, ui_k_theme, 0, "D", "theme: dark, light, projector"},
     {M, SDLK_s, 0, 0, ui_k_shot, 0, "S", "save a PNG screenshot (in Pictures)"},

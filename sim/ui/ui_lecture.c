@@ -135,8 +135,7 @@ size_t ui_future_at(const struct ui_model *m, size_t k, struct ui_timer *out, si
     p.n = w;
     if (p.n > 1) qsort(p.a, p.n, sizeof *p.a, ui_pend_cmp);
     size_t n = p.n < max ? p.n : max;
-    for (size_t i = 0; i < n; i++)
-        out[i] = p.a[i].t;
+    for (size_t i = 0; i < n; i++) out[i] = p.a[i].t;
     free(p.a);
     return n;
 }
@@ -293,10 +292,12 @@ bool ui_view_pin_toggle(struct ui_view *v, const struct ui_pin *p)
 #define HOUR_US (60 * MIN_US)
 #define DAY_US (24 * HOUR_US)
 
-static const int64_t ui_scale_latency[] = {
-    1 * SIM_US_PER_MS,   2 * SIM_US_PER_MS,    5 * SIM_US_PER_MS,   10 * SIM_US_PER_MS,
-    20 * SIM_US_PER_MS,  50 * SIM_US_PER_MS,   100 * SIM_US_PER_MS, 200 * SIM_US_PER_MS,
-    500 * SIM_US_PER_MS, 1000 * SIM_US_PER_MS, 2000 * SIM_US_PER_MS};
+static const int64_t ui_scale_latency[] = {1 * SIM_US_PER_MS,   2 * SIM_US_PER_MS,
+                                           5 * SIM_US_PER_MS,   10 * SIM_US_PER_MS,
+                                           20 * SIM_US_PER_MS,  50 * SIM_US_PER_MS,
+                                           100 * SIM_US_PER_MS, 200 * SIM_US_PER_MS,
+                                           500 * SIM_US_PER_MS, 1000 * SIM_US_PER_MS,
+                                           2000 * SIM_US_PER_MS};
 static const int64_t ui_scale_loss[] = {0, 10, 20, 50, 100, 200, 300, 500};
 static const int64_t ui_scale_retry[] = {1 * MIN_US,  5 * MIN_US,  10 * MIN_US, 15 * MIN_US,
                                          30 * MIN_US, 1 * HOUR_US, 2 * HOUR_US, 4 * HOUR_US};

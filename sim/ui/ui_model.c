@@ -95,7 +95,8 @@ bool ui_model_reply_command(const struct ui_model *m, size_t k, size_t *cmd)
 {
     *cmd = SIZE_MAX;
     const struct trace_line *lk = trace_as_line(trace_get(m->tr, k));
-    if (!lk || trace_get(m->tr, k)->kind != TR_LINE_SENT || lk->side != 'S' || lk->conn >= m->n_conns)
+    if (!lk || trace_get(m->tr, k)->kind != TR_LINE_SENT || lk->side != 'S' ||
+        lk->conn >= m->n_conns)
         return false;
     const size_t *a = m->conn_lines + m->conn_off[lk->conn];
     size_t n = m->conn_off[lk->conn + 1] - m->conn_off[lk->conn];
@@ -149,8 +150,7 @@ void ui_state_init(const struct ui_model *m, struct ui_state *st)
     st->link_down = ms_xcalloc(m->nl + 1, 1);
     st->q_len = ms_xcalloc(m->nh + 1, sizeof *st->q_len);
     st->q_next = ms_xcalloc(m->nh + 1, sizeof *st->q_next);
-    for (size_t i = 0; i < m->nh; i++)
-        st->q_next[i] = -1;
+    for (size_t i = 0; i < m->nh; i++) st->q_next[i] = -1;
 }
 
 void ui_state_free(struct ui_state *st)
@@ -245,8 +245,7 @@ void ui_model_state(const struct ui_model *m, size_t k, struct ui_state *st)
     size_t kfi = k / m->kf_every;
     if (kfi >= m->n_kf) kfi = m->n_kf - 1;
     ui_state_copy(m, st, &m->kf[kfi]);
-    for (size_t i = kfi * m->kf_every; i < k; i++)
-        ui_state_apply(m, st, i);
+    for (size_t i = kfi * m->kf_every; i < k; i++) ui_state_apply(m, st, i);
 }
 
 /* ---- layout ------------------------------------------------------------------------ */
@@ -298,8 +297,7 @@ static void ui_layout_auto(struct ui_model *m)
     if (nh == 0) return;
     if (nh > 12) {
         size_t ring = 0, routers = 0;
-        for (size_t h = 0; h < nh; h++)
-            *(m->hosts[h].kind == UI_HK_ROUTER ? &routers : &ring) += 1;
+        for (size_t h = 0; h < nh; h++) *(m->hosts[h].kind == UI_HK_ROUTER ? &routers : &ring) += 1;
         size_t ri = 0, ci = 0;
         for (size_t h = 0; h < nh; h++) {
             if (m->hosts[h].kind == UI_HK_ROUTER) {
@@ -375,8 +373,7 @@ static void ui_layout_auto(struct ui_model *m)
     }
     int *depth = ms_xmalloc(nh * sizeof *depth);
     size_t *queue = ms_xmalloc(nh * sizeof *queue);
-    for (size_t h = 0; h < nh; h++)
-        depth[h] = -1;
+    for (size_t h = 0; h < nh; h++) depth[h] = -1;
     int maxd = 0;
     for (size_t root = 0; root < nh; root++) {
         if (depth[root] >= 0) continue;
@@ -398,8 +395,7 @@ static void ui_layout_auto(struct ui_model *m)
     }
     for (int d = 0; d <= maxd; d++) {
         size_t cnt = 0, r = 0;
-        for (size_t h = 0; h < nh; h++)
-            cnt += depth[h] == d;
+        for (size_t h = 0; h < nh; h++) cnt += depth[h] == d;
         for (size_t h = 0; h < nh; h++) {
             if (depth[h] != d) continue;
             m->hosts[h].x = maxd ? (double)d / maxd : 0.5;
@@ -629,10 +625,8 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     m->n_conns = max_conn;
     m->conn_off = ms_xcalloc((size_t)max_conn + 2, sizeof *m->conn_off);
     m->conn_lines = ms_xmalloc((m->n_lines + 1) * sizeof *m->conn_lines);
-    for (size_t i = 0; i < m->n_lines; i++)
-        m->conn_off[line_conn[i] + 1]++;
-    for (uint32_t c = 0; c < max_conn; c++)
-        m->conn_off[c + 1] += m->conn_off[c];
+    for (size_t i = 0; i < m->n_lines; i++) m->conn_off[line_conn[i] + 1]++;
+    for (uint32_t c = 0; c < max_conn; c++) m->conn_off[c + 1] += m->conn_off[c];
     size_t *fill = ms_xcalloc((size_t)max_conn + 1, sizeof *fill);
     for (size_t i = 0; i < m->n_lines; i++) {
         uint32_t c = line_conn[i];
@@ -723,8 +717,7 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
 void ui_model_free(struct ui_model *m)
 {
     if (!m) return;
-    for (size_t f = 0; f < m->n_kf; f++)
-        ui_state_free(&m->kf[f]);
+    for (size_t f = 0; f < m->n_kf; f++) ui_state_free(&m->kf[f]);
     free(m->kf);
     free(m->hosts);
     free(m->ct);

@@ -29,7 +29,8 @@ static size_t ui_place_server_of(const struct scn_scenario *s, const char *addr)
     if (!at) return SCN_NONE;
     for (size_t h = 0; h < s->n_hosts; h++) {
         const struct scn_host *H = &s->hosts[h];
-        if (H->kind == SCN_HOST_MAIL_SERVER && H->mail.domain && ascii_casecmp(H->mail.domain, at + 1) == 0)
+        if (H->kind == SCN_HOST_MAIL_SERVER && H->mail.domain &&
+            ascii_casecmp(H->mail.domain, at + 1) == 0)
             return h;
     }
     return SCN_NONE;
@@ -101,7 +102,9 @@ void ui_place_sides(const struct scn_scenario *s, int *side)
             for (size_t h = 0; h < n; h++) {
                 if (s->hosts[h].kind != SCN_HOST_MAIL_SERVER || side[h] != from) continue;
                 /* right to left: the lowest score; left to right: the highest */
-                if (pick == SCN_NONE || (from > 0 ? score[h] < score[pick] : score[h] > score[pick])) pick = h;
+                if (pick == SCN_NONE ||
+                    (from > 0 ? score[h] < score[pick] : score[h] > score[pick]))
+                    pick = h;
             }
             side[pick] = -from;
         }
@@ -145,7 +148,8 @@ void ui_place_sides(const struct scn_scenario *s, int *side)
             for (size_t h = 0; h < n; h++) {
                 if (!ui_place_is_device(s->hosts[h].kind) || side[h] != full) continue;
                 /* to the left: the one that sends most; to the right: reads most */
-                if (pick == SCN_NONE || (full > 0 ? dev[h] < dev[pick] : dev[h] > dev[pick])) pick = h;
+                if (pick == SCN_NONE || (full > 0 ? dev[h] < dev[pick] : dev[h] > dev[pick]))
+                    pick = h;
             }
             side[pick] = -full;
         }
@@ -214,17 +218,20 @@ void ui_place_hosts(const struct scn_scenario *s, double *x, double *y)
      * then the user agents near their own servers. */
     for (size_t h = 0; h < n; h++)
         if (s->hosts[h].kind == SCN_HOST_MAIL_SERVER)
-            ui_place_take(taken, ui_place_pref_server, UI_PL_N(ui_place_pref_server), side[h] > 0, &x[h], &y[h]);
+            ui_place_take(taken, ui_place_pref_server, UI_PL_N(ui_place_pref_server), side[h] > 0,
+                          &x[h], &y[h]);
     for (size_t h = 0; h < n; h++)
         if (s->hosts[h].kind == SCN_HOST_ROUTER)
-            ui_place_take(taken, ui_place_pref_router, UI_PL_N(ui_place_pref_router), false, &x[h], &y[h]);
+            ui_place_take(taken, ui_place_pref_router, UI_PL_N(ui_place_pref_router), false, &x[h],
+                          &y[h]);
     /* DNS and web servers share the bottom of the middle, between the two
      * sides' devices (two long names fit side by side there, not on the
      * grid's narrower cells). */
     size_t bottom = 0, b = 0;
     for (size_t h = 0; h < n; h++)
         bottom += s->hosts[h].kind == SCN_HOST_DNS || s->hosts[h].kind == SCN_HOST_WEB_SERVER;
-    if (bottom) taken[UI_PL_ROWS - 1][1] = taken[UI_PL_ROWS - 1][2] = taken[UI_PL_ROWS - 1][3] = true;
+    if (bottom)
+        taken[UI_PL_ROWS - 1][1] = taken[UI_PL_ROWS - 1][2] = taken[UI_PL_ROWS - 1][3] = true;
     for (size_t h = 0; h < n; h++) {
         if (s->hosts[h].kind != SCN_HOST_DNS && s->hosts[h].kind != SCN_HOST_WEB_SERVER) continue;
         double span = bottom == 2 ? 0.28 : 0.4;
@@ -234,6 +241,7 @@ void ui_place_hosts(const struct scn_scenario *s, double *x, double *y)
     }
     for (size_t h = 0; h < n; h++)
         if (ui_place_is_device(s->hosts[h].kind))
-            ui_place_take(taken, ui_place_pref_device, UI_PL_N(ui_place_pref_device), side[h] > 0, &x[h], &y[h]);
+            ui_place_take(taken, ui_place_pref_device, UI_PL_N(ui_place_pref_device), side[h] > 0,
+                          &x[h], &y[h]);
     free(side);
 }

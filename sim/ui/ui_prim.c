@@ -65,8 +65,7 @@ static bool ui_p_direct(struct ui_gfx *g, const SDL_FRect *r, int n, uint32_t c)
         if (y1 > cl->y + cl->h) y1 = cl->y + cl->h;
         for (int y = y0; y < y1; y++) {
             uint32_t *row = (uint32_t *)(void *)(base + (size_t)y * (size_t)pitch);
-            for (int x = x0; x < x1; x++)
-                row[x] = px;
+            for (int x = x0; x < x1; x++) row[x] = px;
         }
     }
     return true;

@@ -75,8 +75,7 @@ static void ui_quiz_line(const uint8_t *d, size_t len, char *out, size_t max)
 static bool ui_quiz_same(const char *a, const char *b)
 {
     size_t n = 0;
-    while (a[n] && a[n] != ' ' && a[n] != '-' && n < 4)
-        n++;
+    while (a[n] && a[n] != ' ' && a[n] != '-' && n < 4) n++;
     return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == ' ' || b[n] == '-');
 }
 
@@ -185,8 +184,7 @@ static bool ui_quiz_decision(const struct ui_model *m, size_t k, struct ui_quiz 
     q->rec = k;
     q->n_choices = 3;
     q->answer = (size_t)which;
-    for (size_t i = 0; i < 3; i++)
-        snprintf(q->choices[i], sizeof q->choices[i], "%s", what[i]);
+    for (size_t i = 0; i < 3; i++) snprintf(q->choices[i], sizeof q->choices[i], "%s", what[i]);
     snprintf(q->explain, sizeof q->explain, "%s%s%s", rfc[which], why[0] ? ". Reason: " : "", why);
     return true;
 }

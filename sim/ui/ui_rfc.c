@@ -130,8 +130,7 @@ bool ui_rfc_explain(const char *proto, const char *line, size_t len, const char 
     /* IMAP: skip the tag of a tagged command or reply. */
     if (ascii_casecmp(proto, "IMAP") == 0 && len > 0 && line[0] != '*' && line[0] != '+') {
         size_t i = 0;
-        while (i < len && line[i] != ' ')
-            i++;
+        while (i < len && line[i] != ' ') i++;
         if (i < len) {
             line += i + 1;
             len -= i + 1;

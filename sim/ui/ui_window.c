@@ -349,7 +349,8 @@ static void ui_win_click(struct ui_win *w, int x, int y)
         w->v.overlay = UI_OV_INSPECT;
         w->v.inspect = h.rec;
         /* The dialogue panel shows the clicked connection from now on. */
-        const struct trace_rec *r = h.rec < ui_model_steps(w->m) ? trace_get(ui_model_trace(w->m), h.rec) : NULL;
+        const struct trace_rec *r =
+            h.rec < ui_model_steps(w->m) ? trace_get(ui_model_trace(w->m), h.rec) : NULL;
         const struct trace_line *l = trace_as_line(r);
         const struct trace_seg *sg = trace_as_seg(r);
         uint32_t conn = l ? l->conn : sg ? sg->conn : 0;
@@ -511,8 +512,7 @@ static void ui_win_turn(struct ui_win *w, bool wait, struct ms_error *err)
 {
     SDL_Event e;
     if (w->v.playing || !wait ? SDL_PollEvent(&e) : SDL_WaitEventTimeout(&e, 100)) {
-        do
-            ui_win_event(w, &e, err);
+        do ui_win_event(w, &e, err);
         while (!w->quit && SDL_PollEvent(&e));
     }
     Uint64 now = SDL_GetTicks64();
@@ -546,7 +546,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
     const char *ct = setlocale(LC_CTYPE, "");
     if (!ct || (!strstr(ct, "UTF-8") && !strstr(ct, "utf8") && !strstr(ct, "UTF8")))
         setlocale(LC_CTYPE, "C.UTF-8");
-    /* No display at all: say so without asking SDL, whose video back ends
+        /* No display at all: say so without asking SDL, whose video back ends
      * print their own complaints (Wayland's "XDG_RUNTIME_DIR is invalid")
      * before giving up. */
 #ifndef __EMSCRIPTEN__ /* a web page is its own display */
@@ -607,8 +607,7 @@ int ui_window_run(const struct ui_app *app, const char *file, struct ui_world *w
 #ifdef __EMSCRIPTEN__
     return ui_win_web_start(&w); /* the browser runs the loop from here on */
 #endif
-    while (!w.quit)
-        ui_win_turn(&w, true, err);
+    while (!w.quit) ui_win_turn(&w, true, err);
     *world = w.world;
 out:
     ui_picker_free(w.picker);

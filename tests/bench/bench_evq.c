@@ -100,7 +100,8 @@ struct work {
 static void base_chain_fn(void *ctx)
 {
     struct work *w = ctx;
-    if (w->left > 0 && w->left--) base_push(w->b, w->b->now + 1 + (sim_us)(w->left & 7), base_chain_fn, w);
+    if (w->left > 0 && w->left--)
+        base_push(w->b, w->b->now + 1 + (sim_us)(w->left & 7), base_chain_fn, w);
 }
 
 static void evq_chain_fn(void *ctx, uint64_t arg)
@@ -114,7 +115,8 @@ static void evq_chain_fn(void *ctx, uint64_t arg)
 static void base_hold_fn(void *ctx)
 {
     struct work *w = ctx;
-    if (w->left > 0 && w->left--) base_push(w->b, w->b->now + 1 + (sim_us)rng_below(&w->r, 1000000), base_hold_fn, w);
+    if (w->left > 0 && w->left--)
+        base_push(w->b, w->b->now + 1 + (sim_us)rng_below(&w->r, 1000000), base_hold_fn, w);
 }
 
 static void evq_hold_fn(void *ctx, uint64_t arg)
@@ -167,7 +169,8 @@ static double run_evq(evq_fn *fn, size_t pending, size_t *peak_mem)
 {
     struct evq *q = evq_new();
     struct work w = {.q = q, .r = rng_stream(1, "bench"), .left = N_EVENTS - pending};
-    for (size_t i = 0; i < pending; i++) evq_at(q, (sim_us)rng_below(&w.r, 1000000), fn, &w, 0, "x");
+    for (size_t i = 0; i < pending; i++)
+        evq_at(q, (sim_us)rng_below(&w.r, 1000000), fn, &w, 0, "x");
     if (peak_mem) *peak_mem = evq_memory(q);
     double t0 = bench_now();
     uint64_t ran = evq_run(q, SIM_US_MAX);

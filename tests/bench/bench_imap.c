@@ -64,9 +64,11 @@ int main(void)
 
     struct mbox_store *st = mbox_store_new(1);
     struct mbox_folder *f = mbox_folder_find(mbox_user_get(st, "bob", true), "INBOX", 5);
-    for (int i = 0; i < 20000; i++) mbox_append(f, imap_t_photo, sizeof imap_t_photo - 1, 0, 0, NULL);
-    static const char fetch[] = "a1 LOGIN bob secret\r\na2 SELECT INBOX\r\na3 FETCH 1:* (UID FLAGS RFC822.SIZE)\r\n"
-                                "a4 FETCH 1:* BODYSTRUCTURE\r\n";
+    for (int i = 0; i < 20000; i++)
+        mbox_append(f, imap_t_photo, sizeof imap_t_photo - 1, 0, 0, NULL);
+    static const char fetch[] =
+        "a1 LOGIN bob secret\r\na2 SELECT INBOX\r\na3 FETCH 1:* (UID FLAGS RFC822.SIZE)\r\n"
+        "a4 FETCH 1:* BODYSTRUCTURE\r\n";
     t0 = bench_now();
     struct imap_server *s = imap_t_server(st);
     size_t used = 0, bytes = 0, cap = 1 << 20;

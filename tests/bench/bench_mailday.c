@@ -195,9 +195,12 @@ static struct scn_scenario *bench_model(size_t messages)
 /* A short name for a size: 10k, 1M. */
 static void bench_label(size_t n, char *buf, size_t cap)
 {
-    if (n >= 1000000 && n % 1000000 == 0) snprintf(buf, cap, "%zuM", n / 1000000);
-    else if (n >= 1000 && n % 1000 == 0) snprintf(buf, cap, "%zuk", n / 1000);
-    else snprintf(buf, cap, "%zu", n);
+    if (n >= 1000000 && n % 1000000 == 0)
+        snprintf(buf, cap, "%zuM", n / 1000000);
+    else if (n >= 1000 && n % 1000 == 0)
+        snprintf(buf, cap, "%zuk", n / 1000);
+    else
+        snprintf(buf, cap, "%zu", n);
 }
 
 /* Run one day of the given size in this process; print its lines and write
@@ -245,7 +248,8 @@ static int bench_day(size_t messages, int fd)
     printf("bench mailday_%s_peak_rss %.1f MiB\n", lb, rss / 1048576.0);
     printf("bench mailday_%s_peak_rss_per_msg %.0f bytes\n", lb,
            rss / (double)(messages ? messages : 1));
-    printf("bench mailday_%s_%s_per_msg %.0f bytes\n", lb, bench_full_trace ? "full_trace" : "trace",
+    printf("bench mailday_%s_%s_per_msg %.0f bytes\n", lb,
+           bench_full_trace ? "full_trace" : "trace",
            (double)trace_memory(tr) / (double)(messages ? messages : 1));
     printf("bench mailday_%s_invariant_violations %zu count\n", lb, v);
     fflush(stdout);
@@ -345,8 +349,7 @@ static int bench_window(size_t messages)
     printf("bench mailday_%s_window_seek_cpu_cold_ms %.2f ms\n", lb, tc[0]);
     printf("bench mailday_%s_window_seek_cpu_median_ms %.2f ms\n", lb,
            bench_pct(tc + 1, N - 1, 0.5));
-    printf("bench mailday_%s_window_seek_cpu_p99_ms %.2f ms\n", lb,
-           bench_pct(tc + 1, N - 1, 0.99));
+    printf("bench mailday_%s_window_seek_cpu_p99_ms %.2f ms\n", lb, bench_pct(tc + 1, N - 1, 0.99));
     fflush(stdout);
     ui_gfx_free(g);
     ui_model_free(m);

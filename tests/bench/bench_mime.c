@@ -26,12 +26,21 @@ int main(void)
     mime_fake_content(photo, n, 1, "image/jpeg");
     const char text[] = "Hello Bob,\nhere is the photo.\n";
     struct mime_node kids[2] = {
-        {.leaf = {.type = "text", .subtype = "plain", .cte = MIME_CTE_OTHER,
-                  .content = (const unsigned char *)text, .len = sizeof text - 1}},
-        {.leaf = {.type = "image", .subtype = "jpeg", .filename = "photo.jpg",
-                  .cte = MIME_CTE_OTHER, .content = photo, .len = n}},
+        {.leaf = {.type = "text",
+                  .subtype = "plain",
+                  .cte = MIME_CTE_OTHER,
+                  .content = (const unsigned char *)text,
+                  .len = sizeof text - 1}},
+        {.leaf = {.type = "image",
+                  .subtype = "jpeg",
+                  .filename = "photo.jpg",
+                  .cte = MIME_CTE_OTHER,
+                  .content = photo,
+                  .len = n}},
     };
-    struct mime_node root = {.is_multipart = true, .subtype = "mixed", .children = kids,
+    struct mime_node root = {.is_multipart = true,
+                             .subtype = "mixed",
+                             .children = kids,
                              .n_children = 2};
     struct msg_buf f = {0}, b = {0};
     double t0 = bench_now(), dt;

@@ -126,12 +126,15 @@ int main(int argc, char **argv)
     unsigned long n_txn = argc > 1 ? strtoul(argv[1], NULL, 10) : 400000;
     static char body[2048];
     size_t bl = 0;
-    bl += (size_t)snprintf(body, sizeof body,
-                           "From: Alice <alice@a.example>\r\nTo: bob@b.example, carol@b.example, dave@b.example\r\n"
-                           "Subject: benchmark\r\nMessage-ID: <1@a.example>\r\n\r\n");
+    bl += (size_t)snprintf(
+        body, sizeof body,
+        "From: Alice <alice@a.example>\r\nTo: bob@b.example, carol@b.example, dave@b.example\r\n"
+        "Subject: benchmark\r\nMessage-ID: <1@a.example>\r\n\r\n");
     while (bl + 72 <= sizeof body) {
-        const char *line = (bl / 72) % 3 ? "The quick brown fox jumps over the lazy dog, again and again and again\r\n"
-                                         : ".A line that starts with a dot and must be stuffed by the client side.\r\n";
+        const char *line =
+            (bl / 72) % 3
+                ? "The quick brown fox jumps over the lazy dog, again and again and again\r\n"
+                : ".A line that starts with a dot and must be stuffed by the client side.\r\n";
         memcpy(body + bl, line, 72);
         bl += 72;
     }
@@ -161,7 +164,8 @@ int main(int argc, char **argv)
     double t1 = bench_now();
     unsigned long steady_allocs = bench_allocs - allocs0;
     if (bench_txn_done - base_done != n_txn || bench_delivered - base_deliv != 3 * n_txn) {
-        fprintf(stderr, "bench_smtp: only %lu of %lu transactions completed\n", bench_txn_done - base_done, n_txn);
+        fprintf(stderr, "bench_smtp: only %lu of %lu transactions completed\n",
+                bench_txn_done - base_done, n_txn);
         return 1;
     }
     smtp_client_quit(c);

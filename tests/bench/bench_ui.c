@@ -216,8 +216,7 @@ static void bench_start(void)
 static double bench_present_one(void)
 {
     SDL_Window *w = SDL_CreateWindow("bench", 0, 0, 1920, 1080, 0);
-    if (!w)
-        return -1;
+    if (!w) return -1;
     SDL_Surface *ws = SDL_GetWindowSurface(w);
     SDL_Surface *src = SDL_CreateRGBSurfaceWithFormat(0, 1920, 1080, 32, SDL_PIXELFORMAT_ARGB8888);
     SDL_FillRect(src, NULL, 0xff336699u);
@@ -247,7 +246,8 @@ static void bench_present_child(const char *name, bool window)
     pid_t pid = fork();
     if (pid < 0) return;
     if (pid == 0) {
-        if (window) SDL_SetHintWithPriority(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0", SDL_HINT_DEFAULT);
+        if (window)
+            SDL_SetHintWithPriority(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0", SDL_HINT_DEFAULT);
         if (SDL_Init(SDL_INIT_VIDEO) != 0) {
             fprintf(stderr, "bench_ui: SDL_Init: %s\n", SDL_GetError());
             _exit(1);
@@ -311,8 +311,8 @@ static void bench_export(void)
     ui_draw(g, m, &v, NULL);
     int pw, ph, pitch;
     const void *px = ui_gfx_pixels(g, &pw, &ph, &pitch);
-    SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormatFrom((void *)px, pw, ph, 32, pitch,
-                                                           SDL_PIXELFORMAT_ARGB8888);
+    SDL_Surface *surf =
+        SDL_CreateRGBSurfaceWithFormatFrom((void *)px, pw, ph, 32, pitch, SDL_PIXELFORMAT_ARGB8888);
     /* one frame: 0 = IMG_SavePNG, 1..3 = libpng (no row filters) at levels 1, 6, 9 */
     static const int level[4] = {-1, 1, 6, 9};
     static const char *const name[4] = {"sdl_image", "level1", "level6", "level9"};
@@ -323,7 +323,8 @@ static void bench_export(void)
         for (int i = 0; i < 4; i++) {
             snprintf(path[i], sizeof path[i], "%s/%s.png", dir, name[i]);
             double a = cpu_ms();
-            int rc = i == 0 ? IMG_SavePNG(surf, path[i]) : ui_png_write(path[i], px, pw, ph, pitch, level[i], &err);
+            int rc = i == 0 ? IMG_SavePNG(surf, path[i])
+                            : ui_png_write(path[i], px, pw, ph, pitch, level[i], &err);
             c[i][r] = cpu_ms() - a;
             if (rc != 0) {
                 fprintf(stderr, "bench_ui: cannot write %s\n", path[i]);
@@ -345,7 +346,8 @@ static void bench_export(void)
             snprintf(sub, sizeof sub, "%s/%s", dir, kind ? "new" : "old");
             mkdir(sub, 0777);
             double a = now_ms(), ca = proc_cpu_ms();
-            struct ui_export *x = kind ? ui_export_frames(sub, 1920, 1080, UI_PNG_FAST, &err) : NULL;
+            struct ui_export *x =
+                kind ? ui_export_frames(sub, 1920, 1080, UI_PNG_FAST, &err) : NULL;
             for (size_t k = mid; k < mid + F; k++) {
                 ui_view_seek(&v, m, k);
                 ui_draw(g, m, &v, NULL);
@@ -354,8 +356,9 @@ static void bench_export(void)
                 } else {
                     char f[400];
                     snprintf(f, sizeof f, "%s/step-%06zu.png", sub, k);
-                    SDL_Surface *s2 = SDL_CreateRGBSurfaceWithFormatFrom(
-                        (void *)px, pw, ph, 32, pitch, SDL_PIXELFORMAT_ARGB8888);
+                    SDL_Surface *s2 =
+                        SDL_CreateRGBSurfaceWithFormatFrom((void *)px, pw, ph, 32, pitch,
+                                                           SDL_PIXELFORMAT_ARGB8888);
                     IMG_SavePNG(s2, f);
                     SDL_FreeSurface(s2);
                 }

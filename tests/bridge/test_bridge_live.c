@@ -163,8 +163,9 @@ static void test_session_and_busy_and_shutdown(void **state)
         n += (size_t)r;
     }
     buf[n] = '\0';
-    assert_string_equal(buf, "421 4.3.2 mail.example.net Service shutting down, closing transmission "
-                             "channel\r\n");
+    assert_string_equal(buf,
+                        "421 4.3.2 mail.example.net Service shutting down, closing transmission "
+                        "channel\r\n");
     close(a);
 }
 

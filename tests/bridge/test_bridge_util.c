@@ -222,11 +222,11 @@ static void test_tls_services(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tls_services),
-        cmocka_unit_test(test_ports_default), cmocka_unit_test(test_ports_edges),
-        cmocka_unit_test(test_http_detected), cmocka_unit_test(test_http_not_detected),
-        cmocka_unit_test(test_close_replies), cmocka_unit_test(test_error_replies),
-        cmocka_unit_test(test_listen_addr),   cmocka_unit_test(test_cfg_default),
+        cmocka_unit_test(test_tls_services),      cmocka_unit_test(test_ports_default),
+        cmocka_unit_test(test_ports_edges),       cmocka_unit_test(test_http_detected),
+        cmocka_unit_test(test_http_not_detected), cmocka_unit_test(test_close_replies),
+        cmocka_unit_test(test_error_replies),     cmocka_unit_test(test_listen_addr),
+        cmocka_unit_test(test_cfg_default),
     };
     return cmocka_run_group_tests_name("bridge_util", tests, NULL, NULL);
 }

@@ -95,10 +95,8 @@ static void test_locale_free(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lower),
-        cmocka_unit_test(test_casecmp),
-        cmocka_unit_test(test_ncasecmp),
-        cmocka_unit_test(test_memcasecmp),
+        cmocka_unit_test(test_lower),       cmocka_unit_test(test_casecmp),
+        cmocka_unit_test(test_ncasecmp),    cmocka_unit_test(test_memcasecmp),
         cmocka_unit_test(test_locale_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,12 +134,9 @@ static void test_embedded_nul(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_grow),
-        cmocka_unit_test(test_ceiling),
-        cmocka_unit_test(test_overflow),
-        cmocka_unit_test(test_drop),
-        cmocka_unit_test(test_embedded_nul),
+        cmocka_unit_test(test_empty),   cmocka_unit_test(test_grow),
+        cmocka_unit_test(test_ceiling), cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_drop),    cmocka_unit_test(test_embedded_nul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

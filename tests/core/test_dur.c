@@ -36,9 +36,9 @@ static void test_good(void **state)
     assert_int_equal(parse_ok("1h30m"), 90 * SIM_US_PER_MIN);
     assert_int_equal(parse_ok("5d"), 5 * SIM_US_PER_DAY);
     assert_int_equal(parse_ok("0s"), 0);
-    assert_int_equal(parse_ok("1d2h3m4s5ms6us"),
-                     SIM_US_PER_DAY + 2 * SIM_US_PER_H + 3 * SIM_US_PER_MIN + 4 * SIM_US_PER_S +
-                         5 * SIM_US_PER_MS + 6);
+    assert_int_equal(parse_ok("1d2h3m4s5ms6us"), SIM_US_PER_DAY + 2 * SIM_US_PER_H +
+                                                     3 * SIM_US_PER_MIN + 4 * SIM_US_PER_S +
+                                                     5 * SIM_US_PER_MS + 6);
     assert_int_equal(parse_ok("1m500ms"), SIM_US_PER_MIN + 500 * SIM_US_PER_MS);
     assert_int_equal(parse_ok("90m"), 90 * SIM_US_PER_MIN); /* no carry required */
     assert_int_equal(parse_ok("007s"), 7 * SIM_US_PER_S);
@@ -53,17 +53,17 @@ static void test_bad(void **state)
     expect_bad("2 hours", 7, "\"2 hours\" is not a duration (try \"2h\")");
     expect_bad("45", 2, "\"45\" is not a duration (try \"45s\")");
     expect_bad("5 days", 6, "\"5 days\" is not a duration (try \"5d\")");
-#define BAD(text)                                                                  \
-    do {                                                                           \
-        snprintf(msg, sizeof msg, "\"%s\" is not a duration %s", text, acc);      \
-        expect_bad(text, strlen(text), msg);                                      \
+#define BAD(text)                                                                                  \
+    do {                                                                                           \
+        snprintf(msg, sizeof msg, "\"%s\" is not a duration %s", text, acc);                       \
+        expect_bad(text, strlen(text), msg);                                                       \
     } while (0)
     BAD("");
     BAD("m");
     BAD("-5s");
     BAD("1.5h");
-    BAD("30m1h");   /* units out of order */
-    BAD("1h1h");    /* unit twice */
+    BAD("30m1h"); /* units out of order */
+    BAD("1h1h");  /* unit twice */
     BAD("5sms");
     BAD("10x");
     BAD("1h 30m");
@@ -83,10 +83,10 @@ static void test_bad(void **state)
 static void test_canonical(void **state)
 {
     (void)state;
-    static const char *const yes[] = {"0s", "90m", "1h30m", "1d23h59m59s999ms999us", "8784h",
-                                      "1h5s", "1m500ms", "007s", "61540ms"};
-    static const char *const no[] = {"1h90m", "1d24h", "1m60s", "1s1000ms", "1ms1000us",
-                                     "1d0h60m"};
+    static const char *const yes[] = {"0s",     "90m",  "1h30m",   "1d23h59m59s999ms999us",
+                                      "8784h",  "1h5s", "1m500ms", "007s",
+                                      "61540ms"};
+    static const char *const no[] = {"1h90m", "1d24h", "1m60s", "1s1000ms", "1ms1000us", "1d0h60m"};
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         assert_true(dur_is_canonical(yes[i], strlen(yes[i])));
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
@@ -143,10 +143,8 @@ static void test_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),
-        cmocka_unit_test(test_bad),
-        cmocka_unit_test(test_canonical),
-        cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_good),      cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_canonical), cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_format),
     };
     return cmocka_run_group_tests_name("dur", tests, NULL, NULL);

@@ -375,7 +375,8 @@ static void obs_check_fn(void *ctx, enum evq_obs_kind kind, const struct evq_inf
     o->cancels++;
     /* Each timer's arg is its due time; its label says it is a timer (the
      * queue keeps labels only while observed). */
-    if (ev->fn != nop_fn || (sim_us)ev->arg != ev->t || (ev->label && strcmp(ev->label, "timer") != 0))
+    if (ev->fn != nop_fn || (sim_us)ev->arg != ev->t ||
+        (ev->label && strcmp(ev->label, "timer") != 0))
         o->bad++;
     if (!ev->label) o->unlabelled++;
 }
@@ -480,8 +481,10 @@ struct told {
 static void told_fn(void *ctx, enum evq_obs_kind kind, const struct evq_info *ev)
 {
     struct told *t = ctx;
-    if (kind == EVQ_OBS_SET) t->sets++;
-    else t->cancels++;
+    if (kind == EVQ_OBS_SET)
+        t->sets++;
+    else
+        t->cancels++;
     t->last_t = ev->t;
 }
 

@@ -75,10 +75,10 @@ static void test_b64_strict(void **state)
     assert_true(b64_decode("QUJD\r\nRA==", 10, out, &n, true));
     assert_int_equal(n, 4);
     assert_memory_equal(out, "ABCD", 4);
-    assert_false(b64_decode("QU=D", 4, out, &n, true));  /* data after '=' */
-    assert_false(b64_decode("QUJ", 3, out, &n, true));   /* dangling group */
-    assert_false(b64_decode("Q!JD", 4, out, &n, true));  /* outside the alphabet */
-    assert_false(b64_decode("=AAA", 4, out, &n, true));  /* padding first */
+    assert_false(b64_decode("QU=D", 4, out, &n, true)); /* data after '=' */
+    assert_false(b64_decode("QUJ", 3, out, &n, true));  /* dangling group */
+    assert_false(b64_decode("Q!JD", 4, out, &n, true)); /* outside the alphabet */
+    assert_false(b64_decode("=AAA", 4, out, &n, true)); /* padding first */
 }
 
 static void qp_round(const unsigned char *in, size_t n, bool binary)
@@ -205,10 +205,13 @@ static void test_scan(void **state)
     mime_scan(big, 999, &s);
     assert_false(s.is_7bit);
     assert_int_equal(s.longest_line, 999);
-    assert_int_equal(mime_choose_cte((const unsigned char *)"hi\r\n", 4, true, false), MIME_CTE_7BIT);
-    assert_int_equal(mime_choose_cte((const unsigned char *)"caf\xC3\xA9 au lait\r\n", 15, true, false),
+    assert_int_equal(mime_choose_cte((const unsigned char *)"hi\r\n", 4, true, false),
+                     MIME_CTE_7BIT);
+    assert_int_equal(mime_choose_cte((const unsigned char *)"caf\xC3\xA9 au lait\r\n", 15, true,
+                                     false),
                      MIME_CTE_QP);
-    assert_int_equal(mime_choose_cte((const unsigned char *)"caf\xC3\xA9 au lait\r\n", 15, true, true),
+    assert_int_equal(mime_choose_cte((const unsigned char *)"caf\xC3\xA9 au lait\r\n", 15, true,
+                                     true),
                      MIME_CTE_8BIT);
     assert_int_equal(mime_choose_cte((const unsigned char *)"\xFF\xD8\xFF\xE0", 4, false, true),
                      MIME_CTE_BASE64);

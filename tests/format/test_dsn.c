@@ -54,8 +54,18 @@ static void test_dsn_failed(void **state)
         {"carol@example.net", DSN_FAILED, "5.4.7", NULL, NULL,
          "no answer from mail.example.net for 5 days", 5 * SIM_US_PER_DAY},
     };
-    struct dsn_spec s = {"mail.example.org", "example.org", "alice@example.org", r, 2,
-                         original, sizeof original - 1, 0, 5 * SIM_US_PER_DAY, 1767225600, 9, 3};
+    struct dsn_spec s = {"mail.example.org",
+                         "example.org",
+                         "alice@example.org",
+                         r,
+                         2,
+                         original,
+                         sizeof original - 1,
+                         0,
+                         5 * SIM_US_PER_DAY,
+                         1767225600,
+                         9,
+                         3};
     struct msg_buf out = {0};
     struct ms_error err = {0};
     assert_true(dsn_build(&out, &s, &err));
@@ -93,7 +103,8 @@ static void test_dsn_failed(void **state)
     assert_non_null(strstr(human, "<bob@example.net>: delivery failed (status 5.1.1)\r\n"));
     assert_non_null(strstr(human, "    Reason: the mailbox does not exist\r\n"));
     assert_non_null(strstr(human, "    Remote server: mail.example.net\r\n"));
-    assert_non_null(strstr(human, "    It replied: 550 5.1.1 <bob@example.net>: no such user????\r\n"));
+    assert_non_null(
+        strstr(human, "    It replied: 550 5.1.1 <bob@example.net>: no such user????\r\n"));
     assert_non_null(strstr(human, "<carol@example.net>: delivery failed (status 5.4.7)\r\n"));
     free(human);
 
@@ -138,7 +149,8 @@ static void test_dsn_failed(void **state)
     assert_string_equal(rep.rcpts[0].action, "failed");
     assert_string_equal(rep.rcpts[0].status, "5.1.1");
     assert_string_equal(rep.rcpts[0].remote_mta, "dns; mail.example.net");
-    assert_string_equal(rep.rcpts[0].diagnostic, "smtp; 550 5.1.1 <bob@example.net>: no such user????");
+    assert_string_equal(rep.rcpts[0].diagnostic,
+                        "smtp; 550 5.1.1 <bob@example.net>: no such user????");
     assert_string_equal(rep.rcpts[1].final_recipient, "rfc822; carol@example.net");
     assert_string_equal(rep.rcpts[1].status, "5.4.7");
     assert_null(rep.rcpts[1].remote_mta);
@@ -160,10 +172,21 @@ static void test_dsn_failed(void **state)
 static void test_dsn_delayed(void **state)
 {
     (void)state;
-    struct dsn_recipient r = {"bob@example.net", DSN_DELAYED, "4.4.1", "mail.example.net",
-                              "connection refused", NULL, 4 * SIM_US_PER_H};
-    struct dsn_spec s = {"mail.example.org", "example.org", "alice@example.org", &r, 1,
-                         original, sizeof original - 1, 0, 4 * SIM_US_PER_H, 1767225600, 9, 4};
+    struct dsn_recipient r = {"bob@example.net",  DSN_DELAYED,          "4.4.1",
+                              "mail.example.net", "connection refused", NULL,
+                              4 * SIM_US_PER_H};
+    struct dsn_spec s = {"mail.example.org",
+                         "example.org",
+                         "alice@example.org",
+                         &r,
+                         1,
+                         original,
+                         sizeof original - 1,
+                         0,
+                         4 * SIM_US_PER_H,
+                         1767225600,
+                         9,
+                         4};
     struct msg_buf out = {0};
     assert_true(dsn_build(&out, &s, NULL));
     assert_non_null(strstr(out.data, "Subject: Delayed Mail (still being retried)\r\n"));
@@ -175,8 +198,18 @@ static void test_dsn_refused(void **state)
 {
     (void)state;
     struct dsn_recipient r = {"bob@example.net", DSN_FAILED, "4.1.1", NULL, NULL, NULL, 0};
-    struct dsn_spec s = {"mail.example.org", "example.org", "alice@example.org", &r, 1,
-                         original, sizeof original - 1, 0, 0, 0, 1, 1};
+    struct dsn_spec s = {"mail.example.org",
+                         "example.org",
+                         "alice@example.org",
+                         &r,
+                         1,
+                         original,
+                         sizeof original - 1,
+                         0,
+                         0,
+                         0,
+                         1,
+                         1};
     struct msg_buf out = {0};
     struct ms_error err = {0};
     assert_false(dsn_build(&out, &s, &err));

@@ -49,26 +49,43 @@ static void build_sample(struct msg_buf *msg, uint64_t seed)
 {
     mime_fake_content(photo, sizeof photo, 7, "image/jpeg");
     static struct mime_node rel[2], alt[2], top[2], root;
-    rel[0] = (struct mime_node){.leaf = {.type = "text", .subtype = "html", .cte = MIME_CTE_OTHER,
+    rel[0] = (struct mime_node){.leaf = {.type = "text",
+                                         .subtype = "html",
+                                         .cte = MIME_CTE_OTHER,
                                          .content = (const unsigned char *)html,
                                          .len = sizeof html - 1}};
-    rel[1] = (struct mime_node){.leaf = {.type = "image", .subtype = "jpeg",
+    rel[1] = (struct mime_node){.leaf = {.type = "image",
+                                         .subtype = "jpeg",
                                          .filename = "photo.jpg",
                                          .content_id = "<photo1@example.org>",
-                                         .inline_disp = true, .cte = MIME_CTE_OTHER,
-                                         .content = photo, .len = sizeof photo}};
-    alt[0] = (struct mime_node){.leaf = {.type = "text", .subtype = "plain", .cte = MIME_CTE_OTHER,
+                                         .inline_disp = true,
+                                         .cte = MIME_CTE_OTHER,
+                                         .content = photo,
+                                         .len = sizeof photo}};
+    alt[0] = (struct mime_node){.leaf = {.type = "text",
+                                         .subtype = "plain",
+                                         .cte = MIME_CTE_OTHER,
                                          .content = (const unsigned char *)plain,
                                          .len = sizeof plain - 1}};
-    alt[1] = (struct mime_node){.is_multipart = true, .subtype = "related",
-                                .related_type = "text/html", .children = rel, .n_children = 2};
-    top[0] = (struct mime_node){.is_multipart = true, .subtype = "alternative", .children = alt,
+    alt[1] = (struct mime_node){.is_multipart = true,
+                                .subtype = "related",
+                                .related_type = "text/html",
+                                .children = rel,
                                 .n_children = 2};
-    top[1] = (struct mime_node){.leaf = {.type = "application", .subtype = "pdf",
+    top[0] = (struct mime_node){.is_multipart = true,
+                                .subtype = "alternative",
+                                .children = alt,
+                                .n_children = 2};
+    top[1] = (struct mime_node){.leaf = {.type = "application",
+                                         .subtype = "pdf",
                                          .filename = "Notes d'\xC3\xA9t\xC3\xA9.pdf",
-                                         .description = "Lecture notes", .cte = MIME_CTE_OTHER,
-                                         .content = photo, .len = 1000}};
-    root = (struct mime_node){.is_multipart = true, .subtype = "mixed", .children = top,
+                                         .description = "Lecture notes",
+                                         .cte = MIME_CTE_OTHER,
+                                         .content = photo,
+                                         .len = 1000}};
+    root = (struct mime_node){.is_multipart = true,
+                              .subtype = "mixed",
+                              .children = top,
                               .n_children = 2};
     struct msg_buf f = {0}, b = {0};
     struct ms_error err = {0};
@@ -132,8 +149,8 @@ static void test_build_parse_same_tree(void **state)
     int txt = mime_find_section(&t, S("1.1"));
     expect_body(&t, txt, plain_crlf, sizeof plain_crlf - 1);
     assert_true(str_is(mime_param_get(&t.parts[txt], "charset"), "utf-8"));
-    expect_body(&t, mime_find_section(&t, S("1.2.1")), "<p>Hello Bob, <img src=\"cid:photo1@example.org\"></p>\r\n",
-                sizeof html);
+    expect_body(&t, mime_find_section(&t, S("1.2.1")),
+                "<p>Hello Bob, <img src=\"cid:photo1@example.org\"></p>\r\n", sizeof html);
     int img = mime_find_section(&t, S("1.2.2"));
     expect_body(&t, img, photo, sizeof photo);
     assert_true(str_is(&t.parts[img].id, "<photo1@example.org>"));
@@ -154,8 +171,9 @@ static void test_build_parse_same_tree(void **state)
     /* Lines: 1000 bytes of base64 = 1336 chars in 18 lines. */
     assert_int_equal(t.parts[pdf].body_lines, 18);
     /* Paths that name nothing. */
-    const char *bad[] = {"0", "3", "1.3", "2.1", "1.1.1", "", ".", "1.", ".1", "1..2", "01x",
-                         "99999999999999999999", "1.2.3"};
+    const char *bad[] = {"0",    "3",  "1.3", "2.1",  "1.1.1", "",
+                         ".",    "1.", ".1",  "1..2", "01x",   "99999999999999999999",
+                         "1.2.3"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(mime_find_section(&t, bad[i], strlen(bad[i])), -1);
     assert_int_equal(mime_next(&t, 0), 1);
@@ -179,11 +197,14 @@ static void test_boundary_never_in_content(void **state)
 {
     (void)state;
     const char text[] = "hello\r\n";
-    struct mime_node kids[1] = {{.leaf = {.type = "text", .subtype = "plain",
+    struct mime_node kids[1] = {{.leaf = {.type = "text",
+                                          .subtype = "plain",
                                           .cte = MIME_CTE_7BIT,
                                           .content = (const unsigned char *)text,
                                           .len = sizeof text - 1}}};
-    struct mime_node root = {.is_multipart = true, .subtype = "mixed", .children = kids,
+    struct mime_node root = {.is_multipart = true,
+                             .subtype = "mixed",
+                             .children = kids,
                              .n_children = 1};
     struct msg_buf f = {0}, b = {0};
     assert_int_equal(mime_build(&f, &b, &root, 5, NULL), MIME_OK);
@@ -201,7 +222,7 @@ static void test_boundary_never_in_content(void **state)
     assert_int_equal(mime_build(&f2, &b2, &root, 5, NULL), MIME_OK);
     const char *bp2 = strstr(f2.data, "boundary=\"") + 10;
     size_t bl2 = (size_t)(strchr(bp2, '"') - bp2);
-    assert_true(bl2 > bl); /* lengthened until absent from the content */
+    assert_true(bl2 > bl);                      /* lengthened until absent from the content */
     assert_memory_equal(bp2, boundary + 2, bl); /* ...starting from the same one */
     char nb[80];
     memcpy(nb, bp2, bl2);
@@ -229,8 +250,11 @@ static void test_build_errors(void **state)
     (void)state;
     struct msg_buf f = {0}, b = {0};
     struct ms_error err = {0};
-    struct mime_node n = {.leaf = {.type = "text", .subtype = "plain", .cte = MIME_CTE_7BIT,
-                                   .content = (const unsigned char *)"caf\xC3\xA9", .len = 5}};
+    struct mime_node n = {.leaf = {.type = "text",
+                                   .subtype = "plain",
+                                   .cte = MIME_CTE_7BIT,
+                                   .content = (const unsigned char *)"caf\xC3\xA9",
+                                   .len = 5}};
     assert_int_equal(mime_build(&f, &b, &n, 1, &err), MIME_E_BUILD);
     assert_string_equal(err.msg, "content of text/plain is not 7bit (2 octets >= 128, 0 NUL, "
                                  "longest line 5)");
@@ -255,8 +279,11 @@ static void test_top_leaf(void **state)
 {
     (void)state;
     struct msg_buf f = {0}, b = {0};
-    struct mime_node n = {.leaf = {.type = "text", .subtype = "plain", .cte = MIME_CTE_OTHER,
-                                   .content = (const unsigned char *)"Hi Bob\nbye", .len = 10}};
+    struct mime_node n = {.leaf = {.type = "text",
+                                   .subtype = "plain",
+                                   .cte = MIME_CTE_OTHER,
+                                   .content = (const unsigned char *)"Hi Bob\nbye",
+                                   .len = 10}};
     assert_int_equal(mime_build(&f, &b, &n, 1, NULL), MIME_OK);
     assert_string_equal(f.data, "MIME-Version: 1.0\r\n"
                                 "Content-Type: text/plain; charset=us-ascii\r\n"
@@ -283,9 +310,10 @@ static void test_malformed(void **state)
     mime_tree_free(&t);
     /* A quoted boundary holding ';', '=' and a space; transport padding;
      * preamble and epilogue ignored; comments in the field. */
-    const char b[] = "Content-Type: (c) Multipart/Mixed (x); Boundary=\"a;b= c\"; x=\"q\\\"\"\r\n\r\n"
-                     "preamble\r\n--a;b= c \t\r\nX-A: 1\r\n\r\nfirst\r\n--a;b= c\r\n\r\nsecond"
-                     "\r\n--a;b= c--  \r\nepilogue\r\n";
+    const char b[] =
+        "Content-Type: (c) Multipart/Mixed (x); Boundary=\"a;b= c\"; x=\"q\\\"\"\r\n\r\n"
+        "preamble\r\n--a;b= c \t\r\nX-A: 1\r\n\r\nfirst\r\n--a;b= c\r\n\r\nsecond"
+        "\r\n--a;b= c--  \r\nepilogue\r\n";
     mime_parse(&t, S(b));
     check_tree(&t);
     assert_int_equal(t.error, MIME_OK);
@@ -313,7 +341,8 @@ static void test_malformed(void **state)
     assert_int_equal(t.n_parts, 1);
     mime_tree_free(&t);
     /* "--q" followed by other text is not a delimiter for boundary q. */
-    const char e[] = "Content-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n\r\n--qq\r\n--q--\r\n";
+    const char e[] =
+        "Content-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n\r\n--qq\r\n--q--\r\n";
     mime_parse(&t, S(e));
     assert_int_equal(t.n_parts, 2);
     expect_body(&t, 1, "--qq", 4);
@@ -391,16 +420,17 @@ static void test_many_parts_capped(void **state)
 static void test_enclosed_message(void **state)
 {
     (void)state;
-    const char msg[] = "Subject: outer\r\n"
-                       "Content-Type: multipart/mixed; boundary=o\r\n\r\n"
-                       "--o\r\n\r\nsee attached\r\n"
-                       "--o\r\nContent-Type: message/rfc822\r\n\r\n"
-                       "Subject: inner\r\n"
-                       "Content-Type: multipart/alternative; boundary=i\r\n\r\n"
-                       "--i\r\n\r\nplain\r\n--i\r\nContent-Type: text/html\r\n\r\n<b>x</b>\r\n--i--\r\n"
-                       "--o\r\nContent-Type: message/rfc822\r\n\r\n"
-                       "Subject: simple\r\n\r\njust text\r\n"
-                       "--o--\r\n";
+    const char msg[] =
+        "Subject: outer\r\n"
+        "Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+        "--o\r\n\r\nsee attached\r\n"
+        "--o\r\nContent-Type: message/rfc822\r\n\r\n"
+        "Subject: inner\r\n"
+        "Content-Type: multipart/alternative; boundary=i\r\n\r\n"
+        "--i\r\n\r\nplain\r\n--i\r\nContent-Type: text/html\r\n\r\n<b>x</b>\r\n--i--\r\n"
+        "--o\r\nContent-Type: message/rfc822\r\n\r\n"
+        "Subject: simple\r\n\r\njust text\r\n"
+        "--o--\r\n";
     struct mime_tree t;
     mime_parse(&t, S(msg));
     check_tree(&t);
@@ -448,11 +478,18 @@ static void test_build_message(void **state)
 {
     (void)state;
     struct msg_mailbox to = {"Bob", "bob@example.net"};
-    struct msg_header_spec h = {.from = {"Alice", "alice@example.org"}, .to = &to, .n_to = 1,
-                                .subject = "Hi", .date_t = 0, .epoch_unix = 1767225600,
+    struct msg_header_spec h = {.from = {"Alice", "alice@example.org"},
+                                .to = &to,
+                                .n_to = 1,
+                                .subject = "Hi",
+                                .date_t = 0,
+                                .epoch_unix = 1767225600,
                                 .message_id = "<1@example.org>"};
-    struct mime_node n = {.leaf = {.type = "text", .subtype = "plain", .cte = MIME_CTE_OTHER,
-                                   .content = (const unsigned char *)"Hello\n", .len = 6}};
+    struct mime_node n = {.leaf = {.type = "text",
+                                   .subtype = "plain",
+                                   .cte = MIME_CTE_OTHER,
+                                   .content = (const unsigned char *)"Hello\n",
+                                   .len = 6}};
     struct msg_buf out = {0};
     struct ms_error err = {0};
     assert_int_equal(mime_build_message(&out, &h, &n, 1, &err), MIME_OK);
@@ -503,10 +540,12 @@ static void test_param_decoded(void **state)
     assert_int_equal(b.len, 0);
     mime_tree_free(&t);
     /* What the builder writes for a non-ASCII file name reads back. */
-    struct mime_node n = {.leaf = {.type = "image", .subtype = "png",
+    struct mime_node n = {.leaf = {.type = "image",
+                                   .subtype = "png",
                                    .filename = "\xC3\xA9t\xC3\xA9 \"2026\".png",
                                    .cte = MIME_CTE_BASE64,
-                                   .content = (const unsigned char *)"x", .len = 1}};
+                                   .content = (const unsigned char *)"x",
+                                   .len = 1}};
     struct msg_buf f = {0}, body = {0};
     assert_int_equal(mime_build(&f, &body, &n, 1, NULL), MIME_OK);
     msg_buf_add(&f, "\r\n", 2);

@@ -261,14 +261,14 @@ static void test_addresses_parse(void **state)
     msg_addr_parse(v, sizeof v - 1, &l);
     assert_int_equal(l.bad, 0);
     assert_int_equal(l.n, 11);
-#define A(i, nm, lc, dm)                                                                        \
-    do {                                                                                        \
-        assert_int_equal(l.v[i].name_len, strlen(nm));                                          \
-        assert_memory_equal(l.v[i].name, nm, strlen(nm));                                      \
-        assert_int_equal(l.v[i].local_len, strlen(lc));                                         \
-        assert_memory_equal(l.v[i].local, lc, strlen(lc));                                     \
-        assert_int_equal(l.v[i].domain_len, strlen(dm));                                        \
-        assert_memory_equal(l.v[i].domain, dm, strlen(dm));                                    \
+#define A(i, nm, lc, dm)                                                                           \
+    do {                                                                                           \
+        assert_int_equal(l.v[i].name_len, strlen(nm));                                             \
+        assert_memory_equal(l.v[i].name, nm, strlen(nm));                                          \
+        assert_int_equal(l.v[i].local_len, strlen(lc));                                            \
+        assert_memory_equal(l.v[i].local, lc, strlen(lc));                                         \
+        assert_int_equal(l.v[i].domain_len, strlen(dm));                                           \
+        assert_memory_equal(l.v[i].domain, dm, strlen(dm));                                        \
     } while (0)
     A(0, "Alice", "alice", "example.org");
     A(1, "Smith, John", "john", "example.net");
@@ -343,14 +343,24 @@ static void test_parse_date(void **state)
         assert_true(msg_parse_date(ok[i].in, strlen(ok[i].in), &t));
         assert_int_equal(t, ok[i].want);
     }
-    const char *bad[] = {"", "Mon", "Mon, 05 Jan 2026", "Mon 05 Jan 2026 09:00:00 +0000",
-                         "Xyz, 05 Jan 2026 09:00:00 +0000", "31 Apr 2026 09:00:00 +0000",
-                         "29 Feb 2025 09:00:00 +0000", "05 Foo 2026 09:00:00 +0000",
-                         "05 Jan 2026 24:00:00 +0000", "05 Jan 2026 09:60:00 +0000",
-                         "05 Jan 2026 09:00:00 +2400", "05 Jan 2026 09:00:00 +000",
-                         "05 Jan 2026 09:00:00 +0000 junk", "05 Jan 2026 09:00:00 XYZ",
-                         "005 Jan 2026 09:00:00 +0000", "05 Jan 20260 09:00:00 +0000",
-                         "0 Jan 2026 09:00:00 +0000", "05 Jan 2026 9:00:00 +0000"};
+    const char *bad[] = {"",
+                         "Mon",
+                         "Mon, 05 Jan 2026",
+                         "Mon 05 Jan 2026 09:00:00 +0000",
+                         "Xyz, 05 Jan 2026 09:00:00 +0000",
+                         "31 Apr 2026 09:00:00 +0000",
+                         "29 Feb 2025 09:00:00 +0000",
+                         "05 Foo 2026 09:00:00 +0000",
+                         "05 Jan 2026 24:00:00 +0000",
+                         "05 Jan 2026 09:60:00 +0000",
+                         "05 Jan 2026 09:00:00 +2400",
+                         "05 Jan 2026 09:00:00 +000",
+                         "05 Jan 2026 09:00:00 +0000 junk",
+                         "05 Jan 2026 09:00:00 XYZ",
+                         "005 Jan 2026 09:00:00 +0000",
+                         "05 Jan 20260 09:00:00 +0000",
+                         "0 Jan 2026 09:00:00 +0000",
+                         "05 Jan 2026 9:00:00 +0000"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t t = 0;
         assert_false(msg_parse_date(bad[i], strlen(bad[i]), &t));
@@ -390,9 +400,9 @@ static void test_trace_fields(void **state)
     (void)state;
     struct msg_buf b = {0};
     struct ms_error err = {0};
-    struct msg_received r = {"mail.example.org", "mail.example.org", "192.0.2.10",
-                             "mail.example.net", "ESMTP", "4F1A2B", "bob@example.net",
-                             9 * SIM_US_PER_H, 1767571200};
+    struct msg_received r = {
+        "mail.example.org", "mail.example.org", "192.0.2.10",     "mail.example.net", "ESMTP",
+        "4F1A2B",           "bob@example.net",  9 * SIM_US_PER_H, 1767571200};
     assert_int_equal(msg_add_return_path(&b, S("alice@example.org"), &err), MSG_OK);
     assert_int_equal(msg_add_received(&b, &r, &err), MSG_OK);
     const char want[] = "Return-Path: <alice@example.org>\r\n"
@@ -426,9 +436,14 @@ static void test_build_header(void **state)
     struct ms_error err = {0};
     struct msg_mailbox to = {"Bob", "bob@example.net"};
     const char extra[] = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n";
-    struct msg_header_spec h = {.from = {"Alice", "alice@example.org"}, .to = &to, .n_to = 1,
-                                .subject = "Hello", .date_t = 0, .epoch_unix = 1767225600,
-                                .message_id = "<1@example.org>", .extra_fields = extra,
+    struct msg_header_spec h = {.from = {"Alice", "alice@example.org"},
+                                .to = &to,
+                                .n_to = 1,
+                                .subject = "Hello",
+                                .date_t = 0,
+                                .epoch_unix = 1767225600,
+                                .message_id = "<1@example.org>",
+                                .extra_fields = extra,
                                 .extra_len = sizeof extra - 1};
     assert_int_equal(msg_build_header(&b, &h, &err), MSG_OK);
     const char want[] = "From: Alice <alice@example.org>\r\n"
@@ -465,8 +480,8 @@ int main(void)
         cmocka_unit_test(test_injection),       cmocka_unit_test(test_encoded_words),
         cmocka_unit_test(test_addresses_write), cmocka_unit_test(test_addresses_parse),
         cmocka_unit_test(test_dates),           cmocka_unit_test(test_parse_date),
-        cmocka_unit_test(test_message_id),
-        cmocka_unit_test(test_trace_fields),    cmocka_unit_test(test_build_header),
+        cmocka_unit_test(test_message_id),      cmocka_unit_test(test_trace_fields),
+        cmocka_unit_test(test_build_header),
     };
     return cmocka_run_group_tests_name("msg", tests, NULL, NULL);
 }

@@ -25,7 +25,8 @@ static void fz_pump(struct http_server *s, struct fz_out *o)
             busy = 1;
             if (ev.kind == HTTP_EV_REQUEST) {
                 char uid[71];
-                enum webmail_route rt = webmail_route(ev.req.method, ev.req.target, uid, sizeof uid);
+                enum webmail_route rt =
+                    webmail_route(ev.req.method, ev.req.target, uid, sizeof uid);
                 if (rt == WEBMAIL_MESSAGE && strlen(uid) > 70) abort();
                 if (ev.req.body_len > 0) {
                     struct webmail_form form;
@@ -44,8 +45,10 @@ static void fz_pump(struct http_server *s, struct fz_out *o)
                 char body[128];
                 int n = snprintf(body, sizeof body, "%s %zu", ev.req.method, ev.req.body_len);
                 struct http_header f[] = {{"Content-Type", "text/plain"}};
-                if (strcmp(ev.req.target, "/404") == 0) http_server_respond(s, 404, NULL, 0, "", 0);
-                else http_server_respond(s, 200, f, 1, body, (size_t)n);
+                if (strcmp(ev.req.target, "/404") == 0)
+                    http_server_respond(s, 404, NULL, 0, "", 0);
+                else
+                    http_server_respond(s, 200, f, 1, body, (size_t)n);
             }
         }
         const char *p;

@@ -48,8 +48,8 @@ static struct fz_out fz_run(const char *in, size_t len, size_t chunk)
         struct imap_client_event ev;
         while (imap_client_event(c, &ev)) {
             char line[600];
-            int n = snprintf(line, sizeof line, "%d %s %s %u %zu|", (int)ev.kind, ev.name, ev.result,
-                             (unsigned)ev.number, ev.data_len);
+            int n = snprintf(line, sizeof line, "%d %s %s %u %zu|", (int)ev.kind, ev.name,
+                             ev.result, (unsigned)ev.number, ev.data_len);
             fz_add(&o, line, (size_t)n);
             if (ev.data_len && !ev.data) abort();
             if (ev.data) fz_add(&o, ev.data, ev.data_len);

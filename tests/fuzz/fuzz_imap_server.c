@@ -69,7 +69,7 @@ static void fz_check_grammar(const char *in, size_t len, const char *out)
 {
     size_t n = strlen(out), i = 0;
     unsigned long exists = 0;
-    bool cont = false; /* the line goes on after a literal */
+    bool cont = false;       /* the line goes on after a literal */
     bool block_start = true; /* the first line after a tagged reply */
     static const char *tags[4096];
     static size_t tag_len[4096];
@@ -114,13 +114,15 @@ static void fz_check_grammar(const char *in, size_t len, const char *out)
             const char *sp = memchr(l, ' ', ll);
             if (!sp) abort();
             size_t tl = (size_t)(sp - l);
-            if (!(strncmp(sp, " OK ", 4) == 0 || strncmp(sp, " NO ", 4) == 0 || strncmp(sp, " BAD ", 5) == 0))
+            if (!(strncmp(sp, " OK ", 4) == 0 || strncmp(sp, " NO ", 4) == 0 ||
+                  strncmp(sp, " BAD ", 5) == 0))
                 abort();
             if (!(tl == 1 && l[0] == '*')) {
                 block_start = true;
                 /* each tag is answered at most as often as it was sent */
                 size_t seen = 1;
-                for (size_t k = 0; k < ntags; k++) seen += tag_len[k] == tl && memcmp(tags[k], l, tl) == 0;
+                for (size_t k = 0; k < ntags; k++)
+                    seen += tag_len[k] == tl && memcmp(tags[k], l, tl) == 0;
                 if (seen > fz_tag_in_input(in, len, l, tl)) abort();
                 if (ntags < 4096) {
                     tags[ntags] = l;

@@ -104,12 +104,20 @@ static void fuzz_build(const unsigned char *in, size_t size)
 {
     size_t half = size / 2;
     struct mime_node kids[2] = {
-        {.leaf = {.type = "application", .subtype = "octet-stream", .cte = MIME_CTE_OTHER,
-                  .content = in, .len = half}},
-        {.leaf = {.type = "application", .subtype = "x-raw", .cte = MIME_CTE_QP,
-                  .content = in + half, .len = size - half}},
+        {.leaf = {.type = "application",
+                  .subtype = "octet-stream",
+                  .cte = MIME_CTE_OTHER,
+                  .content = in,
+                  .len = half}},
+        {.leaf = {.type = "application",
+                  .subtype = "x-raw",
+                  .cte = MIME_CTE_QP,
+                  .content = in + half,
+                  .len = size - half}},
     };
-    struct mime_node root = {.is_multipart = true, .subtype = "mixed", .children = kids,
+    struct mime_node root = {.is_multipart = true,
+                             .subtype = "mixed",
+                             .children = kids,
                              .n_children = 2};
     struct msg_buf f = {0}, b = {0};
     fuzz_check(mime_build(&f, &b, &root, size, NULL) == MIME_OK);

@@ -117,10 +117,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *reply = malloc(size + 1);
     memcpy(reply, in, size);
     reply[size] = '\0';
-    struct dsn_recipient r = {"bob@example.net", DSN_FAILED, "5.1.1", "mx.example.net", reply,
-                              reply, 0};
-    struct dsn_spec ds = {"mail.example.org", "example.org", "alice@example.org", &r, 1, in,
-                          size, 0, 0, 0, size, 1};
+    struct dsn_recipient r = {
+        "bob@example.net", DSN_FAILED, "5.1.1", "mx.example.net", reply, reply, 0};
+    struct dsn_spec ds = {
+        "mail.example.org", "example.org", "alice@example.org", &r, 1, in, size, 0, 0, 0, size, 1};
     fuzz_check(dsn_build(&b, &ds, NULL));
     struct mime_scan sc;
     mime_scan((const unsigned char *)b.data, b.len, &sc);

@@ -13,9 +13,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 65536) return 0;
     static const char *const known[] = {"uid-1", "x"};
-    struct pop3_client_cfg cfg = {.user = "mrose", .pass = "tanstaaf", .apop = data[0] & 1,
+    struct pop3_client_cfg cfg = {.user = "mrose",
+                                  .pass = "tanstaaf",
+                                  .apop = data[0] & 1,
                                   .mode = (data[0] & 2) ? POP3_MODE_DELETE : POP3_MODE_KEEP,
-                                  .known_uids = known, .n_known = 2, .max_msg_bytes = 4096};
+                                  .known_uids = known,
+                                  .n_known = 2,
+                                  .max_msg_bytes = 4096};
     struct pop3_client *c = pop3_client_new(&cfg);
     const char *in = (const char *)data + 1;
     size_t len = size - 1, pos = 0, step = (size_t)(data[0] >> 2) + 1;

@@ -35,10 +35,13 @@ static void fz_pump(struct pop3_server *s, struct fz_run *r)
                 pop3_apop_digest(ev.timestamp ? ev.timestamp : "", "tanstaaf", d);
                 int good = strcmp(ev.user, "mrose") == 0 &&
                            strcmp(ev.secret, ev.method == POP3_AUTH_APOP ? d : "tanstaaf") == 0;
-                if (good) pop3_server_auth_ok(s, fz_msgs, 3);
-                else pop3_server_auth_fail(s, POP3_AUTH_BAD);
+                if (good)
+                    pop3_server_auth_ok(s, fz_msgs, 3);
+                else
+                    pop3_server_auth_fail(s, POP3_AUTH_BAD);
             } else if (ev.kind == POP3_EV_UPDATE) {
-                if (ev.from != POP3_S_TRANSACTION || ev.to != POP3_S_UPDATE || r->updates > 0) abort();
+                if (ev.from != POP3_S_TRANSACTION || ev.to != POP3_S_UPDATE || r->updates > 0)
+                    abort();
                 r->updates++;
                 for (size_t i = 0; i < ev.n_uids; i++) {
                     size_t l = strlen(r->deleted);

@@ -77,7 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct scn_error err;
     struct scn_load_opts opts = {NULL, true};
-    struct scn_scenario *s = scn_load_buffer((const char *)data, size, "fuzz.json", NULL, &opts, &err);
+    struct scn_scenario *s =
+        scn_load_buffer((const char *)data, size, "fuzz.json", NULL, &opts, &err);
     if (!s) {
         fz_check(err.text[0] != '\0', "no model and no error text");
         fz_check(err.line >= 1 && err.col >= 1, "error without line:col");

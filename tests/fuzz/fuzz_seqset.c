@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < k; i++) {
         if (r[i].lo > r[i].hi || r[i].lo == 0) abort();
         if (i && r[i].lo <= r[i - 1].hi) abort();
-        if (!imap_seqset_contains(&a, r[i].lo, star) || !imap_seqset_contains(&a, r[i].hi, star)) abort();
+        if (!imap_seqset_contains(&a, r[i].lo, star) || !imap_seqset_contains(&a, r[i].hi, star))
+            abort();
         if (r[i].hi < UINT32_MAX && (i + 1 == k || r[i + 1].lo != r[i].hi + 1) &&
             imap_seqset_contains(&a, r[i].hi + 1, star))
             abort();

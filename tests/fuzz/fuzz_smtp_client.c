@@ -32,7 +32,9 @@ static void fz_drain(struct smtp_client *c, struct fz_state *st)
             any = 1;
             size_t t = e.txn_seq < 2 ? (size_t)e.txn_seq : 1;
             switch (e.kind) {
-            case SMTP_CEV_REPLY: st->last_code = e.code; break;
+            case SMTP_CEV_REPLY:
+                st->last_code = e.code;
+                break;
             case SMTP_CEV_DATA_SENT:
                 if (st->last_code != 354) abort(); /* C3 */
                 st->data_sent[t]++;
@@ -41,9 +43,14 @@ static void fz_drain(struct smtp_client *c, struct fz_state *st)
                 st->outcomes[t]++;
                 if (e.outcome == SMTP_OUT_UNKNOWN && !st->data_sent[t]) abort();
                 break;
-            case SMTP_CEV_TXN_DONE: st->txn_done[t]++; break;
-            case SMTP_CEV_SESSION_DONE: st->session_done++; break;
-            default: break;
+            case SMTP_CEV_TXN_DONE:
+                st->txn_done[t]++;
+                break;
+            case SMTP_CEV_SESSION_DONE:
+                st->session_done++;
+                break;
+            default:
+                break;
             }
         }
         const char *o;

@@ -19,12 +19,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* An oracle failed: say which, then crash so libFuzzer keeps the input. */
-#define CHECK(c)                                                                             \
-    do {                                                                                     \
-        if (!(c)) {                                                                          \
-            fprintf(stderr, "fuzz_smtp_dot: check failed at line %d: %s\n", __LINE__, #c); \
-            abort();                                                                         \
-        }                                                                                    \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            fprintf(stderr, "fuzz_smtp_dot: check failed at line %d: %s\n", __LINE__, #c);         \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static char *encode(const char *x, size_t n, size_t chunk, size_t *elen)
@@ -59,7 +59,8 @@ struct dec_result {
     uint64_t total, bare_lf, bare_cr, nul, longl, eightbit;
 };
 
-static void decode(const char *in, size_t n, size_t chunk, char *out, size_t cap, struct dec_result *r)
+static void decode(const char *in, size_t n, size_t chunk, char *out, size_t cap,
+                   struct dec_result *r)
 {
     struct smtp_dot_dec d;
     smtp_dot_dec_init(&d, out, cap);
@@ -121,8 +122,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(out2 != NULL);
     decode(x, n, chunk, out2, cap, &b);
     CHECK(a.used == b.used && a.done == b.done && a.len == b.len && a.total == b.total);
-    CHECK(a.bare_lf == b.bare_lf && a.bare_cr == b.bare_cr && a.nul == b.nul && a.longl == b.longl &&
-          a.eightbit == b.eightbit);
+    CHECK(a.bare_lf == b.bare_lf && a.bare_cr == b.bare_cr && a.nul == b.nul &&
+          a.longl == b.longl && a.eightbit == b.eightbit);
     CHECK(memcmp(out, out2, a.len) == 0);
     /* only CRLF "." CRLF (or "." CRLF at the very start) ends the data */
     if (a.done) {

@@ -52,7 +52,8 @@ static void fz_drain(struct smtp_server *s, struct fz_run *r)
                 tu_server_policy(s, &ev);
                 continue;
             }
-            if (ev.kind == SMTP_EV_REPLY && ev.before == SMTP_SS_DATA && ev.code == 250) r->queued_replies++;
+            if (ev.kind == SMTP_EV_REPLY && ev.before == SMTP_SS_DATA && ev.code == 250)
+                r->queued_replies++;
             tu_server_policy(s, &ev);
         }
         const char *o;
@@ -66,8 +67,8 @@ static void fz_drain(struct smtp_server *s, struct fz_run *r)
     }
 }
 
-static void fz_session(const struct smtp_server_cfg *cfg, const uint8_t *in, size_t len, uint32_t seed,
-                       struct fz_run *r)
+static void fz_session(const struct smtp_server_cfg *cfg, const uint8_t *in, size_t len,
+                       uint32_t seed, struct fz_run *r)
 {
     memset(r, 0, sizeof *r);
     struct smtp_server *s = smtp_server_new(cfg);
@@ -142,7 +143,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fz_run a, b;
     fz_session(&cfg, data + 2, size - 2, 0, &a);
     fz_check_replies(&a.out);
-    if (a.accepted_msgs != a.queued_replies) abort(); /* 250 after DATA only when the caller accepted */
+    if (a.accepted_msgs != a.queued_replies)
+        abort(); /* 250 after DATA only when the caller accepted */
     if (!cfg.forbid_unauth_pipelining) {
         fz_session(&cfg, data + 2, size - 2, seed, &b);
         if (a.out.len != b.out.len || memcmp(a.out.p, b.out.p, a.out.len) != 0) abort();

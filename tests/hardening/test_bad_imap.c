@@ -51,17 +51,20 @@ static void test_i6_deep_nesting_preauth(void **state)
 static void test_i11_mailbox_names(void **state)
 {
     (void)state;
-    expect(LOGIN "a1 CREATE ..\r\na2 CREATE /\r\na3 CREATE \"a%b\"\r\na4 CREATE \"x*\"\r\na5 SELECT ../INBOX\r\n"
-                 "a6 CREATE \"a\\\"b\"\r\na7 CREATE {2}\r\n\x01\x02\r\na8 CREATE \"caf\xc3\xa9\"\r\n"
-                 "a9 CREATE \"\xff\"\r\nb1 LIST \"\" *\r\n",
-           GREETING LOGIN_OK "a1 NO [CANNOT] Invalid mailbox name\r\na2 NO [CANNOT] Invalid mailbox name\r\n"
-                             "a3 NO [CANNOT] Invalid mailbox name\r\na4 NO [CANNOT] Invalid mailbox name\r\n"
-                             "a5 NO [NONEXISTENT] Mailbox does not exist\r\n"
-                             "a6 NO [CANNOT] Invalid mailbox name\r\n+ Ready for literal data\r\n"
-                             "a7 NO [CANNOT] Invalid mailbox name\r\n"
-                             "a8 BAD Invalid character in quoted string\r\n"
-                             "a9 BAD Invalid character in quoted string\r\n"
-                             "* LIST (\\HasNoChildren) \"/\" INBOX\r\nb1 OK LIST completed\r\n");
+    expect(
+        LOGIN
+        "a1 CREATE ..\r\na2 CREATE /\r\na3 CREATE \"a%b\"\r\na4 CREATE \"x*\"\r\na5 SELECT ../INBOX\r\n"
+        "a6 CREATE \"a\\\"b\"\r\na7 CREATE {2}\r\n\x01\x02\r\na8 CREATE \"caf\xc3\xa9\"\r\n"
+        "a9 CREATE \"\xff\"\r\nb1 LIST \"\" *\r\n",
+        GREETING LOGIN_OK
+        "a1 NO [CANNOT] Invalid mailbox name\r\na2 NO [CANNOT] Invalid mailbox name\r\n"
+        "a3 NO [CANNOT] Invalid mailbox name\r\na4 NO [CANNOT] Invalid mailbox name\r\n"
+        "a5 NO [NONEXISTENT] Mailbox does not exist\r\n"
+        "a6 NO [CANNOT] Invalid mailbox name\r\n+ Ready for literal data\r\n"
+        "a7 NO [CANNOT] Invalid mailbox name\r\n"
+        "a8 BAD Invalid character in quoted string\r\n"
+        "a9 BAD Invalid character in quoted string\r\n"
+        "* LIST (\\HasNoChildren) \"/\" INBOX\r\nb1 OK LIST completed\r\n");
 }
 
 int main(void)

@@ -37,10 +37,11 @@ static void expect(const char *in, const char *want)
 static void test_p1_transaction_commands_before_auth(void **state)
 {
     (void)state;
-    expect("STAT\r\nLIST\r\nRETR 1\r\nDELE 1\r\nRSET\r\nTOP 1 0\r\nUIDL\r\n"
-           "USER mrose\r\nPASS tanstaaf\r\nSTAT\r\n",
-           NOT_NOW NOT_NOW NOT_NOW NOT_NOW NOT_NOW NOT_NOW NOT_NOW
-           "+OK mrose, send PASS\r\n+OK mrose's maildrop has 2 messages (52 octets)\r\n+OK 2 52\r\n");
+    expect(
+        "STAT\r\nLIST\r\nRETR 1\r\nDELE 1\r\nRSET\r\nTOP 1 0\r\nUIDL\r\n"
+        "USER mrose\r\nPASS tanstaaf\r\nSTAT\r\n",
+        NOT_NOW NOT_NOW NOT_NOW NOT_NOW NOT_NOW NOT_NOW NOT_NOW
+        "+OK mrose, send PASS\r\n+OK mrose's maildrop has 2 messages (52 octets)\r\n+OK 2 52\r\n");
 }
 
 /* P3 (issue list "RETR of a deleted or absent message"). */
@@ -59,12 +60,13 @@ static void test_p3_retr_deleted_or_absent(void **state)
 static void test_p4_twenty_digit_numbers(void **state)
 {
     (void)state;
-    expect("USER mrose\r\nPASS tanstaaf\r\nRETR 18446744073709551616\r\nDELE 99999999999999999999\r\n"
-           "TOP 1 99999999999999999999\r\n",
-           "+OK mrose, send PASS\r\n+OK mrose's maildrop has 2 messages (52 octets)\r\n"
-           "-ERR no such message, only 2 messages in maildrop\r\n"
-           "-ERR no such message, only 2 messages in maildrop\r\n"
-           "+OK top of message follows\r\nSubject: one\r\n\r\nbody one\r\n.\r\n");
+    expect(
+        "USER mrose\r\nPASS tanstaaf\r\nRETR 18446744073709551616\r\nDELE 99999999999999999999\r\n"
+        "TOP 1 99999999999999999999\r\n",
+        "+OK mrose, send PASS\r\n+OK mrose's maildrop has 2 messages (52 octets)\r\n"
+        "-ERR no such message, only 2 messages in maildrop\r\n"
+        "-ERR no such message, only 2 messages in maildrop\r\n"
+        "+OK top of message follows\r\nSubject: one\r\n\r\nbody one\r\n.\r\n");
 }
 
 /* X2: a bare LF or CR never ends a command as CRLF does. A line ended by a
@@ -76,7 +78,8 @@ static void test_x2_bare_lf_cr(void **state)
     expect("NOOP\nNOOP\r\nQUIT\r\n",
            "-ERR bare LF received; end each command with CRLF (RFC 1939 3; with nc, use nc -C)\r\n"
            "-ERR command not valid in this state\r\n+OK dewey POP3 server signing off\r\n");
-    expect("NO\rOP\r\nQUIT\r\n", "-ERR invalid characters in command\r\n+OK dewey POP3 server signing off\r\n");
+    expect("NO\rOP\r\nQUIT\r\n",
+           "-ERR invalid characters in command\r\n+OK dewey POP3 server signing off\r\n");
 }
 
 int main(void)

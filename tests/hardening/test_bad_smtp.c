@@ -14,8 +14,8 @@
 #include "proto/smtp_test_util.h"
 
 #define EHLO_IN "EHLO c.example\r\n"
-#define EHLO_OUT                                                                                            \
-    "250-mx.example.org Hello c.example\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n"                          \
+#define EHLO_OUT                                                                                   \
+    "250-mx.example.org Hello c.example\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n"                \
     "250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n"
 #define MAIL_IN "MAIL FROM:<a@a.example>\r\n"
 #define MAIL_OK "250 2.1.0 Ok\r\n"
@@ -58,9 +58,10 @@ static void expect(const char *in, const char *want)
 static void test_x2_bare_lf_cr_in_commands(void **state)
 {
     (void)state;
-    expect("EHLO c.example\nNOOP\r\nNOOP\r\n",
-           "500 5.5.2 Error: bare <LF> received; end each line with <CRLF> (RFC 5321 2.3.8; with nc, use nc -C)\r\n"
-           "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n");
+    expect(
+        "EHLO c.example\nNOOP\r\nNOOP\r\n",
+        "500 5.5.2 Error: bare <LF> received; end each line with <CRLF> (RFC 5321 2.3.8; with nc, use nc -C)\r\n"
+        "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n");
     expect("NOOP\rNOOP\r\nNOOP\r\n", "500 5.5.2 Error: command not recognized\r\n250 2.0.0 Ok\r\n");
 }
 
@@ -73,7 +74,8 @@ static void test_x8_http_verbs_close(void **state)
              "502 5.7.0 Error: this is an SMTP server, not a web server; closing\r\n", &r);
     assert_true(r.closed);
     srv_result_free(&r);
-    expect("CONNECT a:25 HTTP/1.1\r\n", "502 5.7.0 Error: this is an SMTP server, not a web server; closing\r\n");
+    expect("CONNECT a:25 HTTP/1.1\r\n",
+           "502 5.7.0 Error: this is an SMTP server, not a web server; closing\r\n");
 }
 
 /* X9: hostile numbers in SIZE= parse with overflow checks, then range. */
@@ -81,11 +83,14 @@ static void test_x9_hostile_size_numbers(void **state)
 {
     (void)state;
     expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=0\r\n", EHLO_OUT MAIL_OK);
-    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=4294967296\r\n",
-           EHLO_OUT "552 5.3.4 Message size exceeds fixed maximum message size (10485760 bytes)\r\n");
-    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=1e3\r\n", EHLO_OUT "501 5.5.4 Bad SIZE= parameter\r\n");
-    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=+5\r\n", EHLO_OUT "501 5.5.4 Bad SIZE= parameter\r\n");
-    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=\r\n", EHLO_OUT "501 5.5.4 Syntax error in MAIL parameters\r\n");
+    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=4294967296\r\n", EHLO_OUT
+           "552 5.3.4 Message size exceeds fixed maximum message size (10485760 bytes)\r\n");
+    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=1e3\r\n",
+           EHLO_OUT "501 5.5.4 Bad SIZE= parameter\r\n");
+    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=+5\r\n",
+           EHLO_OUT "501 5.5.4 Bad SIZE= parameter\r\n");
+    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=\r\n",
+           EHLO_OUT "501 5.5.4 Syntax error in MAIL parameters\r\n");
 }
 
 /* S3: a first data line of ".." is one dot; an empty message is empty. */
@@ -94,7 +99,8 @@ static void test_s3_dot_lines_at_start(void **state)
     (void)state;
     struct srv_result r;
     const char in[] = EHLO_IN MAIL_IN RCPT_IN "DATA\r\n..\r\n.\r\n" MAIL_IN RCPT_IN "DATA\r\n.\r\n";
-    expect_n(in, sizeof in - 1, EHLO_OUT MAIL_OK RCPT_OK DATA_OK QUEUED MAIL_OK RCPT_OK DATA_OK QUEUED, &r);
+    expect_n(in, sizeof in - 1,
+             EHLO_OUT MAIL_OK RCPT_OK DATA_OK QUEUED MAIL_OK RCPT_OK DATA_OK QUEUED, &r);
     assert_string_equal(r.messages.p, ".\r\n\n--END--\n\n--END--\n");
     srv_result_free(&r);
 }
@@ -114,7 +120,9 @@ static void test_s6_path_and_domain_lengths(void **state)
     }
     assert_int_equal(strlen(dom), 255);
     snprintf(in, sizeof in, EHLO_IN "MAIL FROM:<a@%s>\r\n" MAIL_IN, dom);
-    snprintf(want, sizeof want, EHLO_OUT "501 5.1.7 Bad sender address syntax: path longer than 256 octets\r\n" MAIL_OK);
+    snprintf(want, sizeof want,
+             EHLO_OUT
+             "501 5.1.7 Bad sender address syntax: path longer than 256 octets\r\n" MAIL_OK);
     expect(in, want);
     /* 250-octet domain: path 254 octets, accepted */
     dom[250] = '\0';
@@ -152,11 +160,12 @@ static void test_s13_crlf_injected_into_address(void **state)
     (void)state;
     struct srv_result r;
     const char in[] = EHLO_IN MAIL_IN "RCPT TO:<b@b.example\r\nBcc: x@y.example>\r\n";
-    expect_n(in, sizeof in - 1,
-             EHLO_OUT MAIL_OK
-             "501 5.1.3 Bad recipient address syntax: path must be enclosed in <> with no space before it\r\n"
-             "500 5.5.2 Error: command not recognized\r\n",
-             &r);
+    expect_n(
+        in, sizeof in - 1,
+        EHLO_OUT MAIL_OK
+        "501 5.1.3 Bad recipient address syntax: path must be enclosed in <> with no space before it\r\n"
+        "500 5.5.2 Error: command not recognized\r\n",
+        &r);
     assert_null(strstr(r.log.p, "RCPT_ACCEPTED"));
     srv_result_free(&r);
 }
@@ -241,7 +250,8 @@ static void test_x7_hangup_mid_data(void **state)
     struct srv_result r;
     memset(&r, 0, sizeof r);
     tu_server_drain(s, &r);
-    const char in[] = EHLO_IN MAIL_IN RCPT_IN "DATA\r\none\r\n.\r\n" MAIL_IN RCPT_IN "DATA\r\nhalf a mess";
+    const char in[] =
+        EHLO_IN MAIL_IN RCPT_IN "DATA\r\none\r\n.\r\n" MAIL_IN RCPT_IN "DATA\r\nhalf a mess";
     size_t pos = 0;
     for (int guard = 0; pos < sizeof in - 1 && guard < 1000; guard++) {
         pos += smtp_server_recv(s, in + pos, sizeof in - 1 - pos);
@@ -300,8 +310,10 @@ static void test_c5_sasl_challenges(void **state)
     memcpy(big + 604, "\r\n", 3);
     client_feed(c, &out, &log, big);
     assert_true(smtp_client_done(c));
-    assert_non_null(strstr(log.p, "RCPT_OUTCOME AUTH->DONE 0 b@b.example temporary failure protocol error: reply "
-                                  "line longer than 512 octets (RFC 5321 4.5.3.1.5)\n"));
+    assert_non_null(
+        strstr(log.p,
+               "RCPT_OUTCOME AUTH->DONE 0 b@b.example temporary failure protocol error: reply "
+               "line longer than 512 octets (RFC 5321 4.5.3.1.5)\n"));
     smtp_client_free(c);
     tbuf_free(&out);
     tbuf_free(&log);

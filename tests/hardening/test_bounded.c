@@ -70,12 +70,12 @@ struct eng {
 };
 
 struct flood {
-    size_t base;      /* heap with the engine idle */
-    size_t peak;      /* highest heap seen while feeding */
-    size_t out_peak;  /* largest pending output seen */
-    size_t consumed;  /* bytes the engine took */
-    size_t sent;      /* bytes the engine produced and we read */
-    char tail[512];   /* last bytes the engine sent */
+    size_t base;     /* heap with the engine idle */
+    size_t peak;     /* highest heap seen while feeding */
+    size_t out_peak; /* largest pending output seen */
+    size_t consumed; /* bytes the engine took */
+    size_t sent;     /* bytes the engine produced and we read */
+    char tail[512];  /* last bytes the engine sent */
     size_t tail_len;
 };
 
@@ -107,8 +107,8 @@ static void read_out(struct eng *g, struct flood *f)
 /* Feed `total` bytes made by repeating pat[0..plen) (after `head`), in chunks
  * of 64 KiB. reader: 1 = read the replies as they come, 0 = a peer that never
  * reads (stop when the engine refuses more input: backpressure). */
-static void feed(struct eng *g, struct flood *f, const char *head, const char *pat, size_t plen, size_t total,
-                 int reader)
+static void feed(struct eng *g, struct flood *f, const char *head, const char *pat, size_t plen,
+                 size_t total, int reader)
 {
     enum { CHUNK = 64 * 1024 };
     char *chunk = malloc(CHUNK + plen);
@@ -155,7 +155,8 @@ static void feed(struct eng *g, struct flood *f, const char *head, const char *p
             /* the rest of this chunk is re-offered from its start: keep the
              * pattern aligned by offering only whole copies from here on */
             size_t used_in_pat = n % plen;
-            if (used_in_pat) memmove(chunk, chunk + used_in_pat, fill - used_in_pat), fill -= used_in_pat;
+            if (used_in_pat)
+                memmove(chunk, chunk + used_in_pat, fill - used_in_pat), fill -= used_in_pat;
         }
         left -= n < left ? n : left;
         stall = n ? 0 : stall + 1;
@@ -203,10 +204,22 @@ static void assert_growth_below(const struct flood *f, size_t ceiling, const cha
 
 /* ---- SMTP server -------------------------------------------------------------- */
 
-static size_t ss_recv(void *e, const char *in, size_t n) { return smtp_server_recv(e, in, n); }
-static size_t ss_out(void *e, const char **o) { return smtp_server_out(e, o); }
-static void ss_done(void *e, size_t n) { smtp_server_out_done(e, n); }
-static int ss_closed(void *e) { return smtp_server_closed(e); }
+static size_t ss_recv(void *e, const char *in, size_t n)
+{
+    return smtp_server_recv(e, in, n);
+}
+static size_t ss_out(void *e, const char **o)
+{
+    return smtp_server_out(e, o);
+}
+static void ss_done(void *e, size_t n)
+{
+    smtp_server_out_done(e, n);
+}
+static int ss_closed(void *e)
+{
+    return smtp_server_closed(e);
+}
 static void ss_events(void *e)
 {
     struct smtp_event ev;
@@ -233,8 +246,9 @@ static void test_smtp_server_10mb_line(void **state)
     feed(&g, &f, "EHLO c.example\r\nNOOP ", "a", 1, 10u * MB, 1);
     assert_int_equal(f.consumed, strlen("EHLO c.example\r\nNOOP ") + 10u * MB);
     send_after(&g, &f, "\r\nNOOP\r\n");
-    assert_true(tail_ends(&f, "500 5.5.2 Error: line too long (the limit is 512 octets with CRLF, RFC 5321 "
-                              "4.5.3.1.4)\r\n250 2.0.0 Ok\r\n"));
+    assert_true(
+        tail_ends(&f, "500 5.5.2 Error: line too long (the limit is 512 octets with CRLF, RFC 5321 "
+                      "4.5.3.1.4)\r\n250 2.0.0 Ok\r\n"));
     assert_growth_below(&f, 64 * KB, "smtp server 10 MB line");
     smtp_server_free(g.e);
 }
@@ -260,9 +274,10 @@ static void test_smtp_server_reply_flood(void **state)
     assert_int_equal(smtp_server_out(g.e, &o), 0);
     /* greeting and EHLO reply were read before the flood; every NOOP got one
      * "250 2.0.0 Ok\r\n" (14 octets) */
-    size_t ehlo_and_greet = strlen("220 mx.example.org ESMTP mailsim\r\n") +
-                            strlen("250-mx.example.org Hello c.example\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n"
-                                   "250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n");
+    size_t ehlo_and_greet =
+        strlen("220 mx.example.org ESMTP mailsim\r\n") +
+        strlen("250-mx.example.org Hello c.example\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n"
+               "250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n");
     assert_int_equal(f.sent + r.sent, ehlo_and_greet + 100000u * 14);
     smtp_server_free(g.e);
 }
@@ -278,21 +293,35 @@ static void test_smtp_server_10mb_data_line(void **state)
     cfg.forbid_unauth_pipelining = false;
     struct eng g = smtp_server_eng(&cfg);
     struct flood f = {0};
-    feed(&g, &f, "EHLO c.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<b@b.example>\r\nDATA\r\n", "x", 1, 10u * MB,
-         1);
+    feed(&g, &f, "EHLO c.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<b@b.example>\r\nDATA\r\n",
+         "x", 1, 10u * MB, 1);
     send_after(&g, &f, "\r\n.\r\nNOOP\r\n");
-    assert_true(tail_ends(&f, "552 5.3.4 Message size exceeds fixed maximum message size (1048576 bytes)\r\n"
-                              "250 2.0.0 Ok\r\n"));
+    assert_true(
+        tail_ends(&f,
+                  "552 5.3.4 Message size exceeds fixed maximum message size (1048576 bytes)\r\n"
+                  "250 2.0.0 Ok\r\n"));
     assert_growth_below(&f, MB + 256 * KB, "smtp server 10 MB data line");
     smtp_server_free(g.e);
 }
 
 /* ---- SMTP client ---------------------------------------------------------------- */
 
-static size_t sc_recv(void *e, const char *in, size_t n) { return smtp_client_recv(e, in, n); }
-static size_t sc_out(void *e, const char **o) { return smtp_client_out(e, o); }
-static void sc_done(void *e, size_t n) { smtp_client_out_done(e, n); }
-static int sc_fin(void *e) { return smtp_client_done(e); }
+static size_t sc_recv(void *e, const char *in, size_t n)
+{
+    return smtp_client_recv(e, in, n);
+}
+static size_t sc_out(void *e, const char **o)
+{
+    return smtp_client_out(e, o);
+}
+static void sc_done(void *e, size_t n)
+{
+    smtp_client_out_done(e, n);
+}
+static int sc_fin(void *e)
+{
+    return smtp_client_done(e);
+}
 static void sc_events(void *e)
 {
     struct smtp_cevent ev;
@@ -325,7 +354,8 @@ static void test_smtp_client_endless_continuation(void **state)
     (void)state;
     struct eng g = smtp_client_eng();
     struct flood f = {0};
-    feed(&g, &f, "220 mx.example.org ESMTP\r\n", "250-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n", 44, 10u * MB, 1);
+    feed(&g, &f, "220 mx.example.org ESMTP\r\n", "250-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n",
+         44, 10u * MB, 1);
     assert_growth_below(&f, 64 * KB, "smtp client endless 250-");
     assert_true(smtp_client_done(g.e));
     smtp_client_free(g.e);
@@ -346,10 +376,22 @@ static void test_smtp_client_10mb_line(void **state)
 
 /* ---- POP3 server ---------------------------------------------------------------- */
 
-static size_t ps_recv(void *e, const char *in, size_t n) { return pop3_server_recv(e, in, n); }
-static size_t ps_out(void *e, const char **o) { return pop3_server_out(e, o); }
-static void ps_done(void *e, size_t n) { pop3_server_out_done(e, n); }
-static int ps_fin(void *e) { return pop3_server_done(e); }
+static size_t ps_recv(void *e, const char *in, size_t n)
+{
+    return pop3_server_recv(e, in, n);
+}
+static size_t ps_out(void *e, const char **o)
+{
+    return pop3_server_out(e, o);
+}
+static void ps_done(void *e, size_t n)
+{
+    pop3_server_out_done(e, n);
+}
+static int ps_fin(void *e)
+{
+    return pop3_server_done(e);
+}
 static void ps_events(void *e)
 {
     struct pop3_server_event ev;
@@ -360,7 +402,8 @@ static void ps_events(void *e)
 
 static struct eng pop3_server_eng(void)
 {
-    struct pop3_server_cfg cfg = {.hostname = "dewey", .timestamp = "<1896.697170952@dbc.mtview.ca.us>"};
+    struct pop3_server_cfg cfg = {.hostname = "dewey",
+                                  .timestamp = "<1896.697170952@dbc.mtview.ca.us>"};
     struct eng g = {pop3_server_new(&cfg), ps_recv, ps_out, ps_done, ps_events, ps_fin};
     return g;
 }
@@ -396,11 +439,23 @@ static void test_pop3_server_reply_flood(void **state)
 
 /* ---- POP3 client ------------------------------------------------------------------ */
 
-static size_t pc_recv(void *e, const char *in, size_t n) { return pop3_client_recv(e, in, n); }
-static size_t pc_out(void *e, const char **o) { return pop3_client_out(e, o); }
-static void pc_done(void *e, size_t n) { pop3_client_out_done(e, n); }
-static int pc_fin(void *e) { enum pop3_client_state st = pop3_client_state(e);
-    return st == POP3_C_DONE || st == POP3_C_FAILED; }
+static size_t pc_recv(void *e, const char *in, size_t n)
+{
+    return pop3_client_recv(e, in, n);
+}
+static size_t pc_out(void *e, const char **o)
+{
+    return pop3_client_out(e, o);
+}
+static void pc_done(void *e, size_t n)
+{
+    pop3_client_out_done(e, n);
+}
+static int pc_fin(void *e)
+{
+    enum pop3_client_state st = pop3_client_state(e);
+    return st == POP3_C_DONE || st == POP3_C_FAILED;
+}
 static void pc_events(void *e)
 {
     struct pop3_client_event ev;
@@ -427,10 +482,22 @@ static void test_pop3_client_10mb_line(void **state)
 
 /* ---- HTTP server ---------------------------------------------------------------- */
 
-static size_t hs_recv(void *e, const char *in, size_t n) { return http_server_recv(e, in, n); }
-static size_t hs_out(void *e, const char **o) { return http_server_out(e, o); }
-static void hs_done(void *e, size_t n) { http_server_out_done(e, n); }
-static int hs_fin(void *e) { return http_server_done(e); }
+static size_t hs_recv(void *e, const char *in, size_t n)
+{
+    return http_server_recv(e, in, n);
+}
+static size_t hs_out(void *e, const char **o)
+{
+    return http_server_out(e, o);
+}
+static void hs_done(void *e, size_t n)
+{
+    http_server_out_done(e, n);
+}
+static int hs_fin(void *e)
+{
+    return http_server_done(e);
+}
 static void hs_events(void *e)
 {
     struct http_server_event ev;
@@ -455,9 +522,10 @@ static void test_http_server_10mb_line(void **state)
     feed(&g, &f, "GET /", "a", 1, 10u * MB, 1);
     send_after(&g, &f, " HTTP/1.1\r\n\r\n");
     assert_true(hs_fin(g.e));
-    assert_true(tail_ends(&f, "HTTP/1.1 414 URI Too Long\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                              "Content-Length: 40\r\nConnection: close\r\n\r\n"
-                              "414 URI Too Long: request line too long\n"));
+    assert_true(tail_ends(&f,
+                          "HTTP/1.1 414 URI Too Long\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                          "Content-Length: 40\r\nConnection: close\r\n\r\n"
+                          "414 URI Too Long: request line too long\n"));
     assert_growth_below(&f, 64 * KB, "http server 10 MB line");
     http_server_free(g.e);
 }
@@ -468,7 +536,8 @@ static void test_http_server_huge_headers(void **state)
     (void)state;
     struct eng g = http_server_eng();
     struct flood f = {0};
-    feed(&g, &f, "GET / HTTP/1.1\r\nHost: a\r\n", "X-A: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n", 37, 10u * MB, 1);
+    feed(&g, &f, "GET / HTTP/1.1\r\nHost: a\r\n", "X-A: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n", 37,
+         10u * MB, 1);
     assert_true(hs_fin(g.e));
     assert_true(tail_ends(&f, "431 Request Header Fields Too Large: too many header fields\n"));
     assert_true(f.consumed < 4096); /* stopped reading at the 65th field */
@@ -491,11 +560,23 @@ static void test_http_server_request_flood(void **state)
 
 /* ---- HTTP client ----------------------------------------------------------------- */
 
-static size_t hc_recv(void *e, const char *in, size_t n) { return http_client_recv(e, in, n); }
-static size_t hc_out(void *e, const char **o) { return http_client_out(e, o); }
-static void hc_done(void *e, size_t n) { http_client_out_done(e, n); }
-static int hc_fin(void *e) { enum http_client_state st = http_client_state(e);
-    return st == HTTP_C_CLOSED || st == HTTP_C_FAILED; }
+static size_t hc_recv(void *e, const char *in, size_t n)
+{
+    return http_client_recv(e, in, n);
+}
+static size_t hc_out(void *e, const char **o)
+{
+    return http_client_out(e, o);
+}
+static void hc_done(void *e, size_t n)
+{
+    http_client_out_done(e, n);
+}
+static int hc_fin(void *e)
+{
+    enum http_client_state st = http_client_state(e);
+    return st == HTTP_C_CLOSED || st == HTTP_C_FAILED;
+}
 static void hc_events(void *e)
 {
     struct http_client_event ev;
@@ -520,10 +601,22 @@ static void test_http_client_endless_headers(void **state)
 
 /* ---- IMAP server ----------------------------------------------------------------- */
 
-static size_t is_recv(void *e, const char *in, size_t n) { return imap_server_recv(e, in, n); }
-static size_t is_out(void *e, const char **o) { return imap_server_out(e, o); }
-static void is_done(void *e, size_t n) { imap_server_out_done(e, n); }
-static int is_fin(void *e) { return imap_server_done(e); }
+static size_t is_recv(void *e, const char *in, size_t n)
+{
+    return imap_server_recv(e, in, n);
+}
+static size_t is_out(void *e, const char **o)
+{
+    return imap_server_out(e, o);
+}
+static void is_done(void *e, size_t n)
+{
+    imap_server_out_done(e, n);
+}
+static int is_fin(void *e)
+{
+    return imap_server_done(e);
+}
 static void is_events(void *e)
 {
     struct imap_event ev;
@@ -589,11 +682,23 @@ static void test_imap_server_reply_flood(void **state)
 
 /* ---- IMAP client ----------------------------------------------------------------- */
 
-static size_t ic_recv(void *e, const char *in, size_t n) { return imap_client_recv(e, in, n); }
-static size_t ic_out(void *e, const char **o) { return imap_client_out(e, o); }
-static void ic_done(void *e, size_t n) { imap_client_out_done(e, n); }
-static int ic_fin(void *e) { enum imap_client_state st = imap_client_state(e);
-    return st == IMAPC_S_CLOSED || st == IMAPC_S_LOGOUT; }
+static size_t ic_recv(void *e, const char *in, size_t n)
+{
+    return imap_client_recv(e, in, n);
+}
+static size_t ic_out(void *e, const char **o)
+{
+    return imap_client_out(e, o);
+}
+static void ic_done(void *e, size_t n)
+{
+    imap_client_out_done(e, n);
+}
+static int ic_fin(void *e)
+{
+    enum imap_client_state st = imap_client_state(e);
+    return st == IMAPC_S_CLOSED || st == IMAPC_S_LOGOUT;
+}
 static void ic_events(void *e)
 {
     struct imap_client_event ev;
@@ -615,7 +720,8 @@ static void test_imap_client_10mb_line(void **state)
 
 int main(void)
 {
-    if (!HAVE_HEAP_STATS) fprintf(stderr, "test_bounded: no ASan heap statistics; only behaviour is checked\n");
+    if (!HAVE_HEAP_STATS)
+        fprintf(stderr, "test_bounded: no ASan heap statistics; only behaviour is checked\n");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_smtp_server_10mb_line),
         cmocka_unit_test(test_smtp_server_reply_flood),

@@ -68,7 +68,8 @@ static void check_connections(const struct trace *tr, struct outcome *o)
     for (size_t k = 0; k < n; k++) {
         const struct trace_rec *r = trace_get(tr, k);
         int kind = (int)r->kind;
-        if (kind != TR_CONN_OPENED && kind != TR_CONN_CLOSED && kind != TR_CONN_RESET && kind != TR_CONN_TIMEOUT)
+        if (kind != TR_CONN_OPENED && kind != TR_CONN_CLOSED && kind != TR_CONN_RESET &&
+            kind != TR_CONN_TIMEOUT)
             continue;
         const struct trace_conn *c = trace_body(r);
         if (c->conn >= cap) {
@@ -84,7 +85,8 @@ static void check_connections(const struct trace *tr, struct outcome *o)
     }
     for (size_t i = 0; i < cap; i++) {
         if (st[i] == 1) {
-            snprintf(o->why, sizeof o->why, "connection %zu was opened and never closed, reset or timed out", i);
+            snprintf(o->why, sizeof o->why,
+                     "connection %zu was opened and never closed, reset or timed out", i);
             break;
         }
     }
@@ -104,10 +106,12 @@ struct box {
     uint32_t delivered;
 };
 
-static struct box *box_find(struct box **v, size_t *n, size_t *cap, uint32_t host, const char *user, size_t ulen)
+static struct box *box_find(struct box **v, size_t *n, size_t *cap, uint32_t host, const char *user,
+                            size_t ulen)
 {
     for (size_t i = 0; i < *n; i++) {
-        if ((*v)[i].host == host && strlen((*v)[i].user) == ulen && strncasecmp((*v)[i].user, user, ulen) == 0)
+        if ((*v)[i].host == host && strlen((*v)[i].user) == ulen &&
+            strncasecmp((*v)[i].user, user, ulen) == 0)
             return &(*v)[i];
     }
     if (*n == *cap) {
@@ -131,7 +135,8 @@ static void check_mailboxes(const struct trace *tr, struct outcome *o)
         const struct trace_rec *r = trace_get(tr, k);
         if (r->kind == TR_MSG_DELIVERED) {
             const struct trace_msg *m = trace_as_msg(r);
-            if (m->peer != TRACE_NONE) continue; /* a relay's "delivered #n" (handed on), not a mailbox */
+            if (m->peer != TRACE_NONE)
+                continue; /* a relay's "delivered #n" (handed on), not a mailbox */
             const char *rcpt = trace_str(tr, m->rcpt);
             const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
             if (!at) continue;
@@ -147,13 +152,14 @@ static void check_mailboxes(const struct trace *tr, struct outcome *o)
                 const char *rcpt = trace_str(tr, m->rcpt);
                 const char *at = strrchr(rcpt, '@');
                 if (m->peer == TRACE_NONE && m->host == mb->host && at &&
-                    (size_t)(at - rcpt) == strlen(user) && strncasecmp(rcpt, user, strlen(user)) == 0)
+                    (size_t)(at - rcpt) == strlen(user) &&
+                    strncasecmp(rcpt, user, strlen(user)) == 0)
                     announced = 1;
             }
             if (b->delivered + announced != mb->count) {
                 snprintf(o->why, sizeof o->why,
-                         "mailbox %s's INBOX on host %u shows %u messages, the trace delivered %u", user,
-                         (unsigned)mb->host, (unsigned)mb->count, (unsigned)b->delivered);
+                         "mailbox %s's INBOX on host %u shows %u messages, the trace delivered %u",
+                         user, (unsigned)mb->host, (unsigned)mb->count, (unsigned)b->delivered);
             }
         }
     }
@@ -191,9 +197,10 @@ static int run_seed(uint64_t seed, struct outcome *o)
     struct evq_info ev[4];
     size_t total = 0, n = world_pending(w, ev, MS_ARRAY_LEN(ev), &total);
     if (!o->why[0] && total != 0) {
-        int len = snprintf(o->why, sizeof o->why,
-                           "%zu events still scheduled when the run ended at t=%" PRId64 " us:",
-                           total, (int64_t)end);
+        int len =
+            snprintf(o->why, sizeof o->why,
+                     "%zu events still scheduled when the run ended at t=%" PRId64 " us:", total,
+                     (int64_t)end);
         for (size_t i = 0; i < n && len > 0 && (size_t)len < sizeof o->why; i++)
             len += snprintf(o->why + len, sizeof o->why - (size_t)len, " \"%s\" at %" PRId64,
                             ev[i].label ? ev[i].label : "(unlabelled)", (int64_t)ev[i].t);
@@ -285,8 +292,10 @@ int main(int argc, char **argv)
         } else if (a.why[0]) {
             what = a.why;
         } else if (rb != 0 || a.hash != b.hash || a.records != b.records) {
-            snprintf(buf, sizeof buf, "not deterministic: trace hash %016" PRIx64 " (%zu records) then %016" PRIx64
-                     " (%zu records)", a.hash, a.records, b.hash, b.records);
+            snprintf(buf, sizeof buf,
+                     "not deterministic: trace hash %016" PRIx64 " (%zu records) then %016" PRIx64
+                     " (%zu records)",
+                     a.hash, a.records, b.hash, b.records);
             what = buf;
         }
         if (what && known_has(&known, seed)) {
@@ -297,13 +306,16 @@ int main(int argc, char **argv)
         }
         if (!what && known_has(&known, seed)) {
             failed++;
-            printf("FIXED seed %" PRIu64 ": it passes now; remove it from tests/regress/random_faults.known\n", seed);
+            printf("FIXED seed %" PRIu64
+                   ": it passes now; remove it from tests/regress/random_faults.known\n",
+                   seed);
             continue;
         }
         if (what) {
             failed++;
-            printf("FAIL seed %" PRIu64 " (replay: %s %" PRIu64 " 1; scenario: %s --dump %" PRIu64 ")\n", seed,
-                   argv[0], seed, argv[0], seed);
+            printf("FAIL seed %" PRIu64 " (replay: %s %" PRIu64 " 1; scenario: %s --dump %" PRIu64
+                   ")\n",
+                   seed, argv[0], seed, argv[0], seed);
             print_clipped(what, 6);
             if (failed >= 20) {
                 printf("random faults: stopping after 20 failures\n");
@@ -319,8 +331,10 @@ int main(int argc, char **argv)
         dups += a.fates.duplicates;
     }
     free(known.seeds);
-    printf("random faults: seeds %" PRIu64 "..%" PRIu64 ": %zu failed, %zu known failures; fates: %zu composed, %zu delivered, "
+    printf("random faults: seeds %" PRIu64 "..%" PRIu64
+           ": %zu failed, %zu known failures; fates: %zu composed, %zu delivered, "
            "%zu queued, %zu bounced, %zu rejected, %zu duplicates after a lost reply\n",
-           first, first + count - 1, failed, n_known, composed, delivered, queued, bounced, rejected, dups);
+           first, first + count - 1, failed, n_known, composed, delivered, queued, bounced,
+           rejected, dups);
     return failed ? 1 : 0;
 }

@@ -75,8 +75,7 @@ static size_t lines_of(const struct run *r, enum trace_kind kind, const char *ho
         if (l->host != h) continue;
         size_t n;
         const uint8_t *d = trace_data(rec, &n);
-        while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == '\r'))
-            n--;
+        while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == '\r')) n--;
         if (n < strlen(prefix) || memcmp(d, prefix, strlen(prefix)) != 0) continue;
         count++;
         int w = snprintf(out + o, cap - o, "%u|%.*s\n", (unsigned)l->conn, (int)n, (const char *)d);
@@ -121,8 +120,7 @@ static size_t first_received(const struct run *r, const char *host, const char *
             continue;
         size_t n;
         const uint8_t *d = trace_data(rec, &n);
-        while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == '\r'))
-            n--;
+        while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == '\r')) n--;
         if (n == strlen(text) && memcmp(d, text, n) == 0) return k;
     }
     return SIZE_MAX;
@@ -180,8 +178,8 @@ static void test_pop3_delete_empties_only_at_quit(void **state)
 }
 
 /* The time of the first `proto` line `host` received equal to text, or -1. */
-static sim_us received_at(const struct run *r, const char *host, const char *proto, const char *text,
-                          uint32_t *conn)
+static sim_us received_at(const struct run *r, const char *host, const char *proto,
+                          const char *text, uint32_t *conn)
 {
     size_t k = first_received(r, host, proto, text);
     if (k == SIZE_MAX) return -1;
@@ -191,14 +189,16 @@ static sim_us received_at(const struct run *r, const char *host, const char *pro
 
 /* When host's end of conn left ESTABLISHED (its close or its answer to the
  * peer's FIN), and to which state; -1 when it never did. */
-static sim_us left_established(const struct run *r, const char *host, uint32_t conn, const char **to)
+static sim_us left_established(const struct run *r, const char *host, uint32_t conn,
+                               const char **to)
 {
     uint32_t h = host_id(r, host);
     for (size_t k = 0; k < trace_count(r->tr); k++) {
         const struct trace_rec *rec = trace_get(r->tr, k);
         if (rec->kind != TR_TCP_STATE) continue;
         const struct trace_state *st = trace_body(rec);
-        if (st->conn != conn || st->host != h || strcmp(trace_str(r->tr, st->from), "ESTABLISHED") != 0)
+        if (st->conn != conn || st->host != h ||
+            strcmp(trace_str(r->tr, st->from), "ESTABLISHED") != 0)
             continue;
         *to = trace_str(r->tr, st->to);
         return rec->t;
@@ -217,7 +217,8 @@ static void test_pop3_stay_autologout_deletes_nothing(void **state)
     struct run r;
     run_file(&r, "docs/examples/pop3-stays-connected.json");
     char buf[2048];
-    assert_int_equal(lines_of(&r, TR_LINE_RECEIVED, "mail.example.net", "NOOP", buf, sizeof buf), 2);
+    assert_int_equal(lines_of(&r, TR_LINE_RECEIVED, "mail.example.net", "NOOP", buf, sizeof buf),
+                     2);
     uint32_t conn = 0, conn2 = 0;
     sim_us noop1 = received_at(&r, "mail.example.net", "POP3", "NOOP", &conn);
     assert_true(noop1 > 60 * SIM_US_PER_S && noop1 < 62 * SIM_US_PER_S);
@@ -231,19 +232,22 @@ static void test_pop3_stay_autologout_deletes_nothing(void **state)
             continue;
         last = rec->t;
     }
-    assert_true(last >= noop1 + 5 * SIM_US_PER_MIN && last < noop1 + 5 * SIM_US_PER_MIN + SIM_US_PER_S);
+    assert_true(last >= noop1 + 5 * SIM_US_PER_MIN &&
+                last < noop1 + 5 * SIM_US_PER_MIN + SIM_US_PER_S);
     const char *to = NULL;
-    assert_int_equal(left_established(&r, "mail.example.net", conn, &to), last + 10 * SIM_US_PER_MIN);
+    assert_int_equal(left_established(&r, "mail.example.net", conn, &to),
+                     last + 10 * SIM_US_PER_MIN);
     assert_string_equal(to, "FIN-WAIT-1");
     /* One QUIT, in the second session; the maildrop holds the message at its
      * start, and is empty only after that QUIT. */
     assert_true(received_at(&r, "mail.example.net", "POP3", "QUIT", &conn2) > 0);
     assert_true(conn2 != conn);
-    assert_int_equal(lines_of(&r, TR_LINE_SENT, "mail.example.net", "+OK bob's maildrop has 1 message", buf,
-                              sizeof buf),
+    assert_int_equal(lines_of(&r, TR_LINE_SENT, "mail.example.net",
+                              "+OK bob's maildrop has 1 message", buf, sizeof buf),
                      2);
     assert_int_equal(lines_of(&r, TR_LINE_SENT, "mail.example.net",
-                              "+OK mail.example.net POP3 server signing off (maildrop empty)", buf, sizeof buf),
+                              "+OK mail.example.net POP3 server signing off (maildrop empty)", buf,
+                              sizeof buf),
                      1);
     run_free(&r);
 }
@@ -264,8 +268,9 @@ static void test_pop3_short_wait_keeps_session(void **state)
     char *p = strstr(text, from);
     assert_non_null(p);
     memset(p, ' ', strlen(from));
-    const char *steps = "{\"op\": \"noop\"}, {\"op\": \"wait\", \"for\": \"5m\"}, {\"op\": \"noop\"}, "
-                        "{\"op\": \"wait\", \"for\": \"15m\"}";
+    const char *steps =
+        "{\"op\": \"noop\"}, {\"op\": \"wait\", \"for\": \"5m\"}, {\"op\": \"noop\"}, "
+        "{\"op\": \"wait\", \"for\": \"15m\"}";
     const char *mine = "{\"op\": \"wait\", \"for\": \"9m\"}, {\"op\": \"noop\"}";
     p = strstr(text, steps);
     assert_non_null(p);
@@ -279,18 +284,21 @@ static void test_pop3_short_wait_keeps_session(void **state)
     r.tr = trace_new();
     struct world *w = world_new(r.s, r.tr, NULL, NULL);
     world_run(w, SIM_US_MAX);
-    assert_int_equal(world_check(r.tr, r.s, trace_end_time(r.tr), r.report, sizeof r.report, &r.fa), 0);
+    assert_int_equal(world_check(r.tr, r.s, trace_end_time(r.tr), r.report, sizeof r.report, &r.fa),
+                     0);
     world_free(w);
     uint32_t c1 = 0, c2 = 0;
     sim_us dele = received_at(&r, "mail.example.net", "POP3", "DELE 1", &c1);
     sim_us noop = received_at(&r, "mail.example.net", "POP3", "NOOP", &c2);
     assert_true(dele > 0 && c1 == c2);
-    assert_true(noop >= dele + 9 * SIM_US_PER_MIN && noop < dele + 9 * SIM_US_PER_MIN + SIM_US_PER_S);
+    assert_true(noop >= dele + 9 * SIM_US_PER_MIN &&
+                noop < dele + 9 * SIM_US_PER_MIN + SIM_US_PER_S);
     sim_us quit = received_at(&r, "mail.example.net", "POP3", "QUIT", &c2);
     assert_true(c2 == c1 && quit > noop);
     const char *to = NULL;
     sim_us closed = left_established(&r, "mail.example.net", c1, &to);
-    if (closed < quit) fail_msg("closed at %lld, QUIT at %lld (%s)", (long long)closed, (long long)quit, to);
+    if (closed < quit)
+        fail_msg("closed at %lld, QUIT at %lld (%s)", (long long)closed, (long long)quit, to);
     run_free(&r);
 }
 
@@ -326,31 +334,38 @@ static void test_line_facts_states_at_cause(void **state)
     assert_string_equal(trace_str(tr, q->verb), "QUIT");
     assert_string_equal(trace_str(tr, q->state_before), "TRANSACTION");
     assert_string_equal(trace_str(tr, q->state_after), "UPDATE");
-    const struct trace_line *bye = line_rec(&r, TR_LINE_SENT, "POP3", "mail.example.net", "+OK mail.example.net POP3 server signing off");
+    const struct trace_line *bye = line_rec(&r, TR_LINE_SENT, "POP3", "mail.example.net",
+                                            "+OK mail.example.net POP3 server signing off");
     assert_string_equal(trace_str(tr, bye->state_before), "UPDATE");
     assert_string_equal(trace_str(tr, bye->state_after), "CLOSED");
     assert_true(bye->flags & TRACE_LF_OK);
     assert_string_equal(trace_str(tr, bye->verb), "QUIT");
     /* The verdict on PASS: the reply written with it carries the change. */
-    const struct trace_line *pass = line_rec(&r, TR_LINE_RECEIVED, "POP3", "mail.example.net", "PASS");
+    const struct trace_line *pass =
+        line_rec(&r, TR_LINE_RECEIVED, "POP3", "mail.example.net", "PASS");
     assert_string_equal(trace_str(tr, pass->state_after), "AUTHORIZATION");
-    const struct trace_line *ok = line_rec(&r, TR_LINE_SENT, "POP3", "mail.example.net", "+OK bob's maildrop");
+    const struct trace_line *ok =
+        line_rec(&r, TR_LINE_SENT, "POP3", "mail.example.net", "+OK bob's maildrop");
     assert_string_equal(trace_str(tr, ok->state_before), "AUTHORIZATION");
     assert_string_equal(trace_str(tr, ok->state_after), "TRANSACTION");
     /* The client's own states, on the lines it read. */
     const struct trace_line *c = line_rec(&r, TR_LINE_SENT, "POP3", "bob-pc", "RETR 1");
     assert_string_equal(trace_str(tr, c->verb), "RETR");
     /* SMTP: the relay's 250 to the final dot is flagged, from both ends. */
-    const struct trace_line *ack = line_rec(&r, TR_LINE_SENT, "SMTP", "mail.example.net", "250 2.0.0 Ok: queued");
+    const struct trace_line *ack =
+        line_rec(&r, TR_LINE_SENT, "SMTP", "mail.example.net", "250 2.0.0 Ok: queued");
     assert_int_equal(ack->code, 250);
     assert_true(ack->flags & TRACE_LF_DATA_END);
     assert_string_equal(trace_str(tr, ack->verb), "DATA");
-    const struct trace_line *got = line_rec(&r, TR_LINE_RECEIVED, "SMTP", "mail.example.org", "250 2.0.0 Ok: queued");
+    const struct trace_line *got =
+        line_rec(&r, TR_LINE_RECEIVED, "SMTP", "mail.example.org", "250 2.0.0 Ok: queued");
     assert_true(got->flags & TRACE_LF_DATA_END);
     assert_string_equal(trace_str(tr, got->state_before), "DOT");
-    const struct trace_line *data = line_rec(&r, TR_LINE_RECEIVED, "SMTP", "mail.example.net", "DATA");
+    const struct trace_line *data =
+        line_rec(&r, TR_LINE_RECEIVED, "SMTP", "mail.example.net", "DATA");
     assert_string_equal(trace_str(tr, data->state_after), "DATA");
-    const struct trace_line *body = line_rec(&r, TR_LINE_RECEIVED, "SMTP", "mail.example.net", "Subject:");
+    const struct trace_line *body =
+        line_rec(&r, TR_LINE_RECEIVED, "SMTP", "mail.example.net", "Subject:");
     assert_true(body->flags & TRACE_LF_DATA);
     run_free(&r);
 }
@@ -440,8 +455,9 @@ static void test_web_page_one_connection_n_plus_1_requests(void **state)
     assert_int_equal(lines_of(&r, TR_LINE_SENT, "bob-browser", "GET ", buf, sizeof buf), 4);
     assert_string_equal(buf, "1|GET /holiday.html HTTP/1.1\n1|GET /photo1.jpg HTTP/1.1\n"
                              "1|GET /photo2.jpg HTTP/1.1\n1|GET /photo3.jpg HTTP/1.1\n");
-    assert_int_equal(
-        lines_of(&r, TR_LINE_RECEIVED, "bob-browser", "HTTP/1.1 200 OK", buf, sizeof buf), 4);
+    assert_int_equal(lines_of(&r, TR_LINE_RECEIVED, "bob-browser", "HTTP/1.1 200 OK", buf,
+                              sizeof buf),
+                     4);
     assert_int_equal(lines_of(&r, TR_LINE_RECEIVED, "bob-browser", "[1500 bytes of image/jpeg]",
                               buf, sizeof buf),
                      3);

@@ -65,8 +65,8 @@ static void run_eml(struct run *r, const char *server_extra, const char *data, s
     r->w = world_new(r->s, r->tr, NULL, &merr);
     assert_non_null(r->w);
     world_run(r->w, SIM_US_MAX);
-    r->violations = world_check(r->tr, r->s, trace_end_time(r->tr), r->report,
-                                sizeof r->report, &r->fa);
+    r->violations =
+        world_check(r->tr, r->s, trace_end_time(r->tr), r->report, sizeof r->report, &r->fa);
 }
 
 static void run_free(struct run *r)
@@ -202,8 +202,7 @@ static void test_refusals(void **state)
                    "line 2 has a NUL byte (SMTP cannot carry it)");
     expect_refused("Subject: a\nnot a field\n\nz\n", 25,
                    "line 2 in the header block is not a header field");
-    expect_refused("Subject: a\n\nx\ry\n", 16,
-                   "line 3 has a bare CR (not a line end in RFC 5322)");
+    expect_refused("Subject: a\n\nx\ry\n", 16, "line 3 has a bare CR (not a line end in RFC 5322)");
     expect_refused("", 0, "the file is empty");
     expect_refused(NULL, 0, "the file was not read");
     char *lng = malloc(1200);
@@ -299,7 +298,8 @@ static void test_mail_loop_refused(void **state)
     char *msg = malloc(cap);
     assert_non_null(msg);
     for (int i = 0; i < 100; i++)
-        n += (size_t)snprintf(msg + n, cap - n, "Received: from relay%d.example by x; hop %d\n", i, i);
+        n += (size_t)snprintf(msg + n, cap - n, "Received: from relay%d.example by x; hop %d\n", i,
+                              i);
     n += (size_t)snprintf(msg + n, cap - n, "From: alice@example.org\nSubject: loop\n\nround\n");
     struct run r;
     run_eml(&r, "", msg, n);

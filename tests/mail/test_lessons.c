@@ -64,7 +64,8 @@ static uint32_t host_id(const struct lesson *l, const char *name)
 
 /* The protocol lines sent between hosts a and b (either way), in order, each
  * as "C:text" or "S:text" without CRLF, joined by '\n' into buf. */
-static const char *dialogue(const struct lesson *l, const char *a, const char *b, char *buf, size_t cap)
+static const char *dialogue(const struct lesson *l, const char *a, const char *b, char *buf,
+                            size_t cap)
 {
     uint32_t ha = host_id(l, a), hb = host_id(l, b);
     size_t n = 0;
@@ -105,7 +106,8 @@ static void assert_lock_step(const char *d)
         } else if (in_data) {
             if (len == 3 && p[2] == '.') in_data = false, waiting = true;
         } else {
-            if (waiting) fail_msg("two client commands without a reply between them, at: %.*s", (int)len, p);
+            if (waiting)
+                fail_msg("two client commands without a reply between them, at: %.*s", (int)len, p);
             waiting = true;
         }
         p = e + 1;
@@ -120,10 +122,12 @@ static void test_textbook_dialogue(void **state)
     lesson_run(&l, "scenarios/16-textbook-dialogue.json", NULL);
     dialogue(&l, "crepes.fr", "hamburger.edu", d, sizeof d);
     /* RFC 5321 §4.1.1.1: HELO, and a one-line reply offering nothing. */
-    assert_non_null(strstr(d, "S:220 hamburger.edu\nC:HELO crepes.fr\nS:250 Hello crepes.fr, pleased to meet you\n"
-                              "C:MAIL FROM:<alice@crepes.fr>\nS:250 alice@crepes.fr ... Sender ok\n"
-                              "C:RCPT TO:<bob@hamburger.edu>\nS:250 bob@hamburger.edu ... Recipient ok\n"
-                              "C:DATA\nS:354 Enter mail, end with \".\" on a line by itself\n"));
+    assert_non_null(
+        strstr(d,
+               "S:220 hamburger.edu\nC:HELO crepes.fr\nS:250 Hello crepes.fr, pleased to meet you\n"
+               "C:MAIL FROM:<alice@crepes.fr>\nS:250 alice@crepes.fr ... Sender ok\n"
+               "C:RCPT TO:<bob@hamburger.edu>\nS:250 bob@hamburger.edu ... Recipient ok\n"
+               "C:DATA\nS:354 Enter mail, end with \".\" on a line by itself\n"));
     assert_null(strstr(d, "EHLO"));
     assert_null(strstr(d, "SIZE="));
     assert_null(strstr(d, "8BITMIME"));
@@ -131,7 +135,9 @@ static void test_textbook_dialogue(void **state)
     assert_lock_step(d);
     /* §4.5.2: the body line holding only "." travels as "..". */
     assert_non_null(strstr(d, "C:How about pickles?\nC:..\n"));
-    assert_non_null(strstr(d, "S:250 Message accepted for delivery\nC:QUIT\nS:221 hamburger.edu closing connection\n"));
+    assert_non_null(strstr(
+        d,
+        "S:250 Message accepted for delivery\nC:QUIT\nS:221 hamburger.edu closing connection\n"));
     assert_int_equal(l.fa.delivered, 1);
     /* RFC 1939 §3: POP3 stuffs the same line when Bob fetches it. */
     dialogue(&l, "bob-pc", "hamburger.edu", d, sizeof d);
@@ -140,7 +146,8 @@ static void test_textbook_dialogue(void **state)
     /* Lesson 01's variant: the same shape between its own servers. */
     lesson_run(&l, "scenarios/01-alice-to-bob.json", "textbook");
     dialogue(&l, "mail.example.org", "mail.example.net", d, sizeof d);
-    assert_non_null(strstr(d, "C:HELO mail.example.org\nS:250 Hello mail.example.org, pleased to meet you\n"));
+    assert_non_null(
+        strstr(d, "C:HELO mail.example.org\nS:250 Hello mail.example.org, pleased to meet you\n"));
     assert_null(strstr(d, "EHLO"));
     assert_lock_step(d);
     lesson_free(&l);
@@ -192,11 +199,15 @@ static void test_imap_errors(void **state)
     lesson_run(&l, "scenarios/18-imap-errors.json", NULL);
     dialogue(&l, "bob-laptop", "mail.example.net", d, sizeof d);
     /* The client engine asks CAPABILITY first and sends names as atoms. */
-    assert_non_null(strstr(line_after(d, " CAPABILITY", next, sizeof next), "* CAPABILITY IMAP4rev1 "));
-    assert_non_null(strstr(line_after(d, " LOGIN bob bobpas", next, sizeof next), " NO [AUTHENTICATIONFAILED]"));
-    assert_non_null(strstr(line_after(d, " SELECT Archive", next, sizeof next), " NO [NONEXISTENT]"));
+    assert_non_null(
+        strstr(line_after(d, " CAPABILITY", next, sizeof next), "* CAPABILITY IMAP4rev1 "));
+    assert_non_null(strstr(line_after(d, " LOGIN bob bobpas", next, sizeof next),
+                           " NO [AUTHENTICATIONFAILED]"));
+    assert_non_null(
+        strstr(line_after(d, " SELECT Archive", next, sizeof next), " NO [NONEXISTENT]"));
     /* RFC 3501 6.4.5: FETCH is valid only in the selected state. */
-    assert_non_null(strstr(line_after(d, " FETCH 1:* BODY.PEEK[HEADER]", next, sizeof next), " BAD "));
+    assert_non_null(
+        strstr(line_after(d, " FETCH 1:* BODY.PEEK[HEADER]", next, sizeof next), " BAD "));
     assert_non_null(strstr(d, " OK FETCH completed"));
     lesson_free(&l);
 }
@@ -306,8 +317,10 @@ static void test_asynchronous(void **state)
         const struct trace_rec *r = trace_get(l.tr, k);
         const struct trace_msg *m = trace_as_msg(r);
         if (m && r->kind == TR_MSG_DELIVERED && m->host == net && stored < 0) stored = r->t;
-        if (r->kind == TR_HOST_UP && ((const struct trace_ref *)trace_body(r))->id == pc) pc_up = r->t;
-        if (r->kind == TR_MAILBOX_CHANGED && ((const struct trace_mailbox *)trace_body(r))->host == pc)
+        if (r->kind == TR_HOST_UP && ((const struct trace_ref *)trace_body(r))->id == pc)
+            pc_up = r->t;
+        if (r->kind == TR_MAILBOX_CHANGED &&
+            ((const struct trace_mailbox *)trace_body(r))->host == pc)
             fetched = r->t;
         if (r->kind == TR_NARRATION) {
             size_t len;

@@ -141,10 +141,10 @@ static void test_earliest_first(void **state)
     uint32_t ids[4];
     assert_int_equal(mq_take_due(q, 0, &dom, ids, 4), 1);
     assert_string_equal(dom, "one.example");
-    mq_deferred(q, a, 0, "421 busy");          /* one.example: due at 30m */
+    mq_deferred(q, a, 0, "421 busy"); /* one.example: due at 30m */
     assert_int_equal(mq_take_due(q, 10 * MIN, &dom, ids, 4), 1);
     assert_string_equal(dom, "two.example");
-    mq_deferred(q, b, 10 * MIN, "421 busy");   /* two.example: due at 40m */
+    mq_deferred(q, b, 10 * MIN, "421 busy"); /* two.example: due at 40m */
     assert_int_equal(mq_next_wakeup(q), 30 * MIN);
     uint32_t c = mq_add(q, 3, "a@x.org", "r@two.example", 20 * MIN);
     assert_int_equal(mq_next_wakeup(q), 20 * MIN);
@@ -172,12 +172,9 @@ static void test_state_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_grouping),
-        cmocka_unit_test(test_retry_and_give_up),
-        cmocka_unit_test(test_bounce_and_null_sender),
-        cmocka_unit_test(test_earliest_first),
-        cmocka_unit_test(test_state_names),
+        cmocka_unit_test(test_defaults),          cmocka_unit_test(test_grouping),
+        cmocka_unit_test(test_retry_and_give_up), cmocka_unit_test(test_bounce_and_null_sender),
+        cmocka_unit_test(test_earliest_first),    cmocka_unit_test(test_state_names),
     };
     return cmocka_run_group_tests_name("mq", tests, NULL, NULL);
 }

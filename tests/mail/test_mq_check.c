@@ -140,7 +140,7 @@ static void test_bounces(void **state)
 
     c = mq_check_new(30 * MIN, 5 * SIM_US_PER_DAY);
     compose(c, 0, 1, ALICE, BOB, 42);
-    bounce(c, 2, 1, 1, BOB, 0, false);       /* no DSN */
+    bounce(c, 2, 1, 1, BOB, 0, false); /* no DSN */
     compose(c, 3, 3, "", "carol@example.com", 1);
     bounce(c, 4, 1, 3, "carol@example.com", 4, false); /* DSN for a DSN */
     compose(c, 4, 4, "", "", 1);
@@ -150,13 +150,12 @@ static void test_bounces(void **state)
     deliver(c, 6, 1, 6, ALICE, 1);
     deliver(c, 6, 1, 4, "", 1);
     assert_int_equal(mq_check_finish(c, 10, rep, sizeof rep), 3);
-    assert_string_equal(rep,
-                        "rule 4 (bounces): message 1 to bob@example.net: no DSN composed for "
-                        "the sender alice@example.org\n"
-                        "rule 4 (bounces): message 3 to carol@example.com: a bounce of a <> "
-                        "message sent DSN 4\n"
-                        "rule 4 (bounces): message 5 to dave@example.com: DSN 6 is from "
-                        "<postmaster@example.org>, not <>\n");
+    assert_string_equal(rep, "rule 4 (bounces): message 1 to bob@example.net: no DSN composed for "
+                             "the sender alice@example.org\n"
+                             "rule 4 (bounces): message 3 to carol@example.com: a bounce of a <> "
+                             "message sent DSN 4\n"
+                             "rule 4 (bounces): message 5 to dave@example.com: DSN 6 is from "
+                             "<postmaster@example.org>, not <>\n");
     mq_check_free(c);
 }
 
@@ -180,15 +179,14 @@ static void test_retry_schedule(void **state)
     deliver(c, 60 * MIN, 1, 9, ALICE, 1);
     mq_check_host_down(c, 9, true); /* another host: no effect on host 1 */
     assert_int_equal(mq_check_finish(c, 5 * SIM_US_PER_H, rep, sizeof rep), 4);
-    assert_string_equal(rep,
-                        "rule 5 (retry schedule): message 1 to bob@example.net: host 1 tried "
-                        "again after 29m, less than the retry interval 30m\n"
-                        "rule 5 (retry schedule): message 3 to y@example.net: host 1 gave up "
-                        "after 30m, before the give-up time 2h\n"
-                        "rule 5 (retry schedule): message 1 to bob@example.net: still queued "
-                        "on host 1 after 5h\n"
-                        "rule 5 (retry schedule): message 2 to x@example.net: still queued on "
-                        "host 1 after 4h30m\n");
+    assert_string_equal(rep, "rule 5 (retry schedule): message 1 to bob@example.net: host 1 tried "
+                             "again after 29m, less than the retry interval 30m\n"
+                             "rule 5 (retry schedule): message 3 to y@example.net: host 1 gave up "
+                             "after 30m, before the give-up time 2h\n"
+                             "rule 5 (retry schedule): message 1 to bob@example.net: still queued "
+                             "on host 1 after 5h\n"
+                             "rule 5 (retry schedule): message 2 to x@example.net: still queued on "
+                             "host 1 after 4h30m\n");
     mq_check_free(c);
 }
 
@@ -225,10 +223,10 @@ static void test_integrity(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clean_relay),     cmocka_unit_test(test_lost),
-        cmocka_unit_test(test_duplicates),      cmocka_unit_test(test_ack_before_commit),
-        cmocka_unit_test(test_bounces),         cmocka_unit_test(test_retry_schedule),
-        cmocka_unit_test(test_down_at_end),     cmocka_unit_test(test_integrity),
+        cmocka_unit_test(test_clean_relay), cmocka_unit_test(test_lost),
+        cmocka_unit_test(test_duplicates),  cmocka_unit_test(test_ack_before_commit),
+        cmocka_unit_test(test_bounces),     cmocka_unit_test(test_retry_schedule),
+        cmocka_unit_test(test_down_at_end), cmocka_unit_test(test_integrity),
     };
     return cmocka_run_group_tests_name("mq_check", tests, NULL, NULL);
 }

@@ -87,8 +87,8 @@ static void test_message_id_in_records(void **state)
             if (!m || m->msg >= 4096 || !composed[m->msg]) continue;
             const char *id = trace_str(r.tr, m->msgid);
             if (m->msgid == TRACE_NONE || id[0] != '<' || id[strlen(id) - 1] != '>')
-                fail_msg("%s: record %zu (message %u) has Message-ID \"%s\"", lessons[i], k,
-                         m->msg, id);
+                fail_msg("%s: record %zu (message %u) has Message-ID \"%s\"", lessons[i], k, m->msg,
+                         id);
             n++;
         }
         assert_true(n > 0);
@@ -151,8 +151,8 @@ static void test_store_before_fate(void **state)
             } else if (rec->kind == TR_MSG_QUEUED) {
                 const struct trace_msg *m = trace_as_msg(rec);
                 if (qlen[m->host] == 0)
-                    fail_msg("%s: record %zu says message %u queued at an empty queue",
-                             lessons[i], k, m->msg);
+                    fail_msg("%s: record %zu says message %u queued at an empty queue", lessons[i],
+                             k, m->msg);
             } else if (rec->kind == TR_MSG_DELIVERED && trace_as_msg(rec)->peer == TRACE_NONE) {
                 const struct trace_msg *m = trace_as_msg(rec);
                 if (mbox[m->host] == 0)

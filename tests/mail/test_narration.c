@@ -43,11 +43,13 @@
 
 /* Keywords that name a command or a response on the wire. */
 static const char *const nar_keywords[] = {
-    "HELO", "EHLO", "MAIL", "RCPT", "DATA", "QUIT", "RSET", "NOOP", "VRFY", "AUTH",
-    "STARTTLS", "PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "USER", "PASS", "APOP",
-    "STAT", "LIST", "RETR", "DELE", "UIDL", "TOP", "LOGIN", "SELECT", "EXAMINE", "CREATE",
-    "RENAME", "SEARCH", "FETCH", "STORE", "MOVE", "COPY", "EXPUNGE", "LOGOUT",
-    "CAPABILITY", "NO", "BAD", "OK", "GET", "POST", "+OK", "-ERR",
+    "HELO",       "EHLO",  "MAIL",  "RCPT",     "DATA",       "QUIT",     "RSET",
+    "NOOP",       "VRFY",  "AUTH",  "STARTTLS", "PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES",
+    "USER",       "PASS",  "APOP",  "STAT",     "LIST",       "RETR",     "DELE",
+    "UIDL",       "TOP",   "LOGIN", "SELECT",   "EXAMINE",    "CREATE",   "RENAME",
+    "SEARCH",     "FETCH", "STORE", "MOVE",     "COPY",       "EXPUNGE",  "LOGOUT",
+    "CAPABILITY", "NO",    "BAD",   "OK",       "GET",        "POST",     "+OK",
+    "-ERR",
 };
 
 /* One protocol line of the trace: its record index and text without CRLF. */
@@ -132,8 +134,8 @@ static void nar_claim(struct nar_run *r, size_t lo, size_t hi, const char *at, c
     if (nar_found(r, lo, hi, how, buf)) return;
     r->failures++;
     if (strcmp(r->lesson, "made-up") != 0)
-        printf("NOT ON THE WIRE: %s%s%s at %s: \"%s\" in: %s\n", r->lesson, r->variant ? " variant " : "",
-           r->variant ? r->variant : "", at, buf, text);
+        printf("NOT ON THE WIRE: %s%s%s at %s: \"%s\" in: %s\n", r->lesson,
+               r->variant ? " variant " : "", r->variant ? r->variant : "", at, buf, text);
     if (r->report_len < sizeof r->report - 1) {
         int n = snprintf(r->report + r->report_len, sizeof r->report - r->report_len,
                          "%s%s%s at %s: \"%s\" is not on the wire near this narration: %.160s...\n",
@@ -194,8 +196,9 @@ static void nar_check_text(struct nar_run *r, size_t lo, size_t hi, const char *
                 parts++;
                 if (t[j] == '.' && isdigit((unsigned char)t[j + 1])) j++;
             }
-            bool section = nar_prev_word_is(t, i, "section") || nar_prev_word_is(t, i, "sections") ||
-                           (i >= 2 && (unsigned char)t[i - 2] == 0xC2 && (unsigned char)t[i - 1] == 0xA7);
+            bool section =
+                nar_prev_word_is(t, i, "section") || nar_prev_word_is(t, i, "sections") ||
+                (i >= 2 && (unsigned char)t[i - 2] == 0xC2 && (unsigned char)t[i - 1] == 0xA7);
             if (parts == 3 && (c == '2' || c == '4' || c == '5') && !section && !nar_is_word(t[j]))
                 nar_claim(r, lo, hi, at, t, NAR_SUBSTR, t + i, j - i);
             i = j - 1;
@@ -207,9 +210,11 @@ static void nar_check_text(struct nar_run *r, size_t lo, size_t hi, const char *
             if (t[j] == '.' && isdigit((unsigned char)t[j + 1])) {
                 j++;
                 while (isdigit((unsigned char)t[j])) j++;
-                bool section = nar_prev_word_is(t, i, "section") || nar_prev_word_is(t, i, "sections") ||
-                               (i >= 2 && (unsigned char)t[i - 2] == 0xC2 && (unsigned char)t[i - 1] == 0xA7);
-                if (!nar_is_word(t[j]) && !(t[j] == '.' && isdigit((unsigned char)t[j + 1])) && !section) {
+                bool section =
+                    nar_prev_word_is(t, i, "section") || nar_prev_word_is(t, i, "sections") ||
+                    (i >= 2 && (unsigned char)t[i - 2] == 0xC2 && (unsigned char)t[i - 1] == 0xA7);
+                if (!nar_is_word(t[j]) && !(t[j] == '.' && isdigit((unsigned char)t[j + 1])) &&
+                    !section) {
                     nar_claim(r, lo, hi, at, t, NAR_SUBSTR, t + i, j - i);
                     i = j;
                     continue;
@@ -217,9 +222,10 @@ static void nar_check_text(struct nar_run *r, size_t lo, size_t hi, const char *
             }
         }
         /* reply codes: three digits 200..599 standing alone, not after "port" */
-        if (c >= '2' && c <= '5' && isdigit((unsigned char)t[i + 1]) && isdigit((unsigned char)t[i + 2]) &&
-            !nar_is_word(t[i + 3]) && t[i + 3] != '.' && (i == 0 || (t[i - 1] != ',' && t[i - 1] != '.')) &&
-            !nar_prev_word_is(t, i, "port") && !nar_prev_word_is(t, i, "ports")) {
+        if (c >= '2' && c <= '5' && isdigit((unsigned char)t[i + 1]) &&
+            isdigit((unsigned char)t[i + 2]) && !nar_is_word(t[i + 3]) && t[i + 3] != '.' &&
+            (i == 0 || (t[i - 1] != ',' && t[i - 1] != '.')) && !nar_prev_word_is(t, i, "port") &&
+            !nar_prev_word_is(t, i, "ports")) {
             nar_claim(r, lo, hi, at, t, NAR_CODE, t + i, 3);
             i += 2;
             continue;
@@ -249,17 +255,20 @@ static void nar_check_text(struct nar_run *r, size_t lo, size_t hi, const char *
                     j++;
                 nar_claim(r, lo, hi, at, t, NAR_SUBSTR, t + start, j - start);
             } else {
-                nar_claim(r, lo, hi, at, t, w[0] == '+' || w[0] == '-' ? NAR_SUBSTR : NAR_WORD, w, wl);
+                nar_claim(r, lo, hi, at, t, w[0] == '+' || w[0] == '-' ? NAR_SUBSTR : NAR_WORD, w,
+                          wl);
             }
             i = j - 1;
             break;
         }
         if (!isalpha((unsigned char)t[i])) continue;
         /* MIME types: word/word with a known top-level type */
-        static const char *const tops[] = {"text/", "image/", "multipart/", "message/", "application/"};
+        static const char *const tops[] = {"text/", "image/", "multipart/", "message/",
+                                           "application/"};
         for (size_t k = 0; k < sizeof tops / sizeof tops[0]; k++) {
             size_t tl = strlen(tops[k]);
-            if (strncasecmp(t + i, tops[k], tl) != 0 || !isalpha((unsigned char)t[i + tl])) continue;
+            if (strncasecmp(t + i, tops[k], tl) != 0 || !isalpha((unsigned char)t[i + tl]))
+                continue;
             size_t j = i + tl;
             while (isalnum((unsigned char)t[j]) || t[j] == '-' || t[j] == '+' ||
                    (t[j] == '.' && isalnum((unsigned char)t[j + 1])))
@@ -383,7 +392,8 @@ static void test_lessons_narrate_their_wire(void **state)
         scn_free(s);
     }
     globfree(&g);
-    printf("narration: %zu runs, %zu claims checked, %zu not on the wire\n", runs, claims, failures);
+    printf("narration: %zu runs, %zu claims checked, %zu not on the wire\n", runs, claims,
+           failures);
     if (failures) fail_msg("%zu narration claims are not on the wire (listed above)", failures);
     /* The checker has teeth: it found claims to check. */
     assert_true(claims > 100);
@@ -393,9 +403,11 @@ static void test_lessons_narrate_their_wire(void **state)
 static void test_extractor_catches_lies(void **state)
 {
     (void)state;
-    static char l0[] = "220 mx.example ESMTP", l1[] = "HELO crepes.fr", l2[] = "250 2.0.0 Ok: queued",
-                l3[] = "a1 LOGIN \"bob\" \"pw\"", l4[] = "RETR 1", l5[] = "Content-Type: multipart/mixed";
-    struct nar_line lines[] = {{1, 'S', l0}, {2, 'C', l1}, {3, 'S', l2}, {4, 'C', l3}, {5, 'C', l4}, {6, 'S', l5}};
+    static char l0[] = "220 mx.example ESMTP", l1[] = "HELO crepes.fr",
+                l2[] = "250 2.0.0 Ok: queued", l3[] = "a1 LOGIN \"bob\" \"pw\"", l4[] = "RETR 1",
+                l5[] = "Content-Type: multipart/mixed";
+    struct nar_line lines[] = {{1, 'S', l0}, {2, 'C', l1}, {3, 'S', l2},
+                               {4, 'C', l3}, {5, 'C', l4}, {6, 'S', l5}};
     static const struct {
         const char *text;
         size_t failures;
@@ -414,7 +426,10 @@ static void test_extractor_catches_lies(void **state)
         {"Bob's user agent and Alice's server: no quotes here.", 0},
         {"It carries a Message-ID and a Return-Path.", 2},
         {"2,400 bytes in 76-character lines, RFC 5321 section 4.5.2.", 0},
-        {"RFC 5321 \xC2\xA7" "4.5.4.1 and \xC2\xA7" "6.1 say so.", 0},
+        {"RFC 5321 \xC2\xA7"
+         "4.5.4.1 and \xC2\xA7"
+         "6.1 say so.",
+         0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         static struct nar_run r;
@@ -424,8 +439,8 @@ static void test_extractor_catches_lies(void **state)
         r.n_lines = sizeof lines / sizeof lines[0];
         nar_check_text(&r, 0, 100, "0s", cases[i].text);
         if (r.failures != cases[i].failures)
-            fail_msg("\"%s\": %zu failures, want %zu:\n%s", cases[i].text, r.failures, cases[i].failures,
-                     r.report);
+            fail_msg("\"%s\": %zu failures, want %zu:\n%s", cases[i].text, r.failures,
+                     cases[i].failures, r.report);
     }
 }
 

@@ -15,13 +15,16 @@ static void test_inbox_page(void **state)
 {
     (void)state;
     const struct webmail_summary m[] = {
-        {"1896.1", "Alice <alice@example.org>", "Lunch & <b>tea</b>?", "Mon, 7 Oct 2024 10:00:00 +0000", 1234, false},
-        {"a/b?c#d\"e", "\"Eve\" <eve@evil.example>", "<script>alert('x')</script>", "today", 7, true},
+        {"1896.1", "Alice <alice@example.org>", "Lunch & <b>tea</b>?",
+         "Mon, 7 Oct 2024 10:00:00 +0000", 1234, false},
+        {"a/b?c#d\"e", "\"Eve\" <eve@evil.example>", "<script>alert('x')</script>", "today", 7,
+         true},
     };
     size_t len;
     char *p = webmail_render_inbox("bob@example.org", m, 2, &len);
     assert_int_equal(len, strlen(p));
-    assert_string_equal(p,
+    assert_string_equal(
+        p,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<title>Inbox of bob@example.org</title>\n</head>\n<body>\n"
         "<h1>Inbox of bob@example.org</h1>\n<p><a href=\"/compose\">Write a message</a></p>\n"
@@ -41,19 +44,21 @@ static void test_inbox_page(void **state)
 static void test_message_page(void **state)
 {
     (void)state;
-    static const char text[] = "Hi Bob,\r\n<img src=x onerror=alert(1)>\r\nA\x00" "B\x1b[31m\r\n";
-    const struct webmail_message m = {"u1", "Alice <alice@example.org>", "bob@example.org", "", "today",
-                                      text, sizeof text - 1};
+    static const char text[] = "Hi Bob,\r\n<img src=x onerror=alert(1)>\r\nA\x00"
+                               "B\x1b[31m\r\n";
+    const struct webmail_message m = {
+        "u1", "Alice <alice@example.org>", "bob@example.org", "", "today", text, sizeof text - 1};
     size_t len;
     char *p = webmail_render_message(&m, &len);
     assert_string_equal(p,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<title>(no subject)</title>\n</head>\n<body>\n"
-        "<p><a href=\"/inbox\">Back to the inbox</a></p>\n<h1>(no subject)</h1>\n"
-        "<dl>\n<dt>From</dt><dd>Alice &lt;alice@example.org&gt;</dd>\n"
-        "<dt>To</dt><dd>bob@example.org</dd>\n<dt>Date</dt><dd>today</dd>\n</dl>\n"
-        "<pre>Hi Bob,\n&lt;img src=x onerror=alert(1)&gt;\nA\xef\xbf\xbd" "B\xef\xbf\xbd[31m\n</pre>\n"
-        "</body>\n</html>\n");
+                        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                        "<title>(no subject)</title>\n</head>\n<body>\n"
+                        "<p><a href=\"/inbox\">Back to the inbox</a></p>\n<h1>(no subject)</h1>\n"
+                        "<dl>\n<dt>From</dt><dd>Alice &lt;alice@example.org&gt;</dd>\n"
+                        "<dt>To</dt><dd>bob@example.org</dd>\n<dt>Date</dt><dd>today</dd>\n</dl>\n"
+                        "<pre>Hi Bob,\n&lt;img src=x onerror=alert(1)&gt;\nA\xef\xbf\xbd"
+                        "B\xef\xbf\xbd[31m\n</pre>\n"
+                        "</body>\n</html>\n");
     free(p);
 }
 
@@ -63,8 +68,10 @@ static void test_compose_page(void **state)
     size_t len;
     char *p = webmail_render_compose("alice@example.org", NULL, "\"to\" is <bad>", &len);
     assert_non_null(strstr(p, "<p class=\"error\">&quot;to&quot; is &lt;bad&gt;</p>\n"));
-    assert_non_null(strstr(p, "<form method=\"post\" action=\"/send\" "
-                              "enctype=\"application/x-www-form-urlencoded\">\n<p>From: alice@example.org</p>\n"));
+    assert_non_null(
+        strstr(p,
+               "<form method=\"post\" action=\"/send\" "
+               "enctype=\"application/x-www-form-urlencoded\">\n<p>From: alice@example.org</p>\n"));
     assert_non_null(strstr(p, "<input name=\"to\" maxlength=\"254\">"));
     assert_non_null(strstr(p, "<textarea name=\"body\""));
     free(p);
@@ -83,7 +90,8 @@ static void test_routes(void **state)
     assert_int_equal(webmail_route("POST", "/send", uid, sizeof uid), WEBMAIL_SEND);
     assert_int_equal(webmail_route("GET", "/send", uid, sizeof uid), WEBMAIL_BAD_METHOD);
     assert_int_equal(webmail_route("POST", "/inbox", uid, sizeof uid), WEBMAIL_BAD_METHOD);
-    assert_int_equal(webmail_route("GET", "/message/a%2Fb%3Fc%23d%22e", uid, sizeof uid), WEBMAIL_MESSAGE);
+    assert_int_equal(webmail_route("GET", "/message/a%2Fb%3Fc%23d%22e", uid, sizeof uid),
+                     WEBMAIL_MESSAGE);
     assert_string_equal(uid, "a/b?c#d\"e");
     assert_int_equal(webmail_route("GET", "/message/", uid, sizeof uid), WEBMAIL_NOT_FOUND);
     assert_int_equal(webmail_route("GET", "/message/a%20b", uid, sizeof uid), WEBMAIL_NOT_FOUND);
@@ -102,7 +110,8 @@ static void test_routes(void **state)
 static void test_form_good(void **state)
 {
     (void)state;
-    static const char in[] = "to=bob%40example.org&subject=Caf%C3%A9+%26+tea&body=Line+1%0D%0ALine+2%0A.%0D";
+    static const char in[] =
+        "to=bob%40example.org&subject=Caf%C3%A9+%26+tea&body=Line+1%0D%0ALine+2%0A.%0D";
     struct webmail_form f;
     struct ms_error e;
     assert_true(webmail_form_decode(in, sizeof in - 1, &f, &e));
@@ -160,12 +169,15 @@ static void test_form_bad(void **state)
         {"to=a@b&subject=&body=&", 0, "form", "empty field at offset 22"},
         {"to=a b&subject=&body=", 0, "form", "byte 0x20 at offset 4 is not allowed in a form"},
         {"to=a@b&subject=\r\n&body=", 0, "form", "byte 0x0D at offset 15 is not allowed in a form"},
-        {"to=a@b&subject=\xc3\xa9&body=", 0, "form", "byte 0xC3 at offset 15 is not allowed in a form"},
+        {"to=a@b&subject=\xc3\xa9&body=", 0, "form",
+         "byte 0xC3 at offset 15 is not allowed in a form"},
         {"to=bob&subject=&body=", 0, "to", "\"to\" is not an address of the form local@domain"},
         {"to=a@b@c&subject=&body=", 0, "to", "\"to\" is not an address of the form local@domain"},
-        {"to=%3Ca@b%3E&subject=&body=", 0, "to", "\"to\" is not an address of the form local@domain"},
+        {"to=%3Ca@b%3E&subject=&body=", 0, "to",
+         "\"to\" is not an address of the form local@domain"},
         {"to=a@b,c@d&subject=&body=", 0, "to", "\"to\" is not an address of the form local@domain"},
-        {"to=a@-b.example&subject=&body=", 0, "to", "\"to\" is not an address of the form local@domain"},
+        {"to=a@-b.example&subject=&body=", 0, "to",
+         "\"to\" is not an address of the form local@domain"},
         {"to=.a@b&subject=&body=", 0, "to", "\"to\" is not an address of the form local@domain"},
         {"to=a@b..c&subject=&body=", 0, "to", "\"to\" is not an address of the form local@domain"},
         {"to=a%09@b&subject=&body=", 0, "to", "control character 0x09 in to"},
@@ -261,14 +273,10 @@ static void test_form_token(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_inbox_page),
-        cmocka_unit_test(test_message_page),
-        cmocka_unit_test(test_compose_page),
-        cmocka_unit_test(test_routes),
-        cmocka_unit_test(test_form_good),
-        cmocka_unit_test(test_form_bad),
-        cmocka_unit_test(test_escape),
-        cmocka_unit_test(test_form_round_trip),
+        cmocka_unit_test(test_inbox_page),   cmocka_unit_test(test_message_page),
+        cmocka_unit_test(test_compose_page), cmocka_unit_test(test_routes),
+        cmocka_unit_test(test_form_good),    cmocka_unit_test(test_form_bad),
+        cmocka_unit_test(test_escape),       cmocka_unit_test(test_form_round_trip),
         cmocka_unit_test(test_form_token),
     };
     return cmocka_run_group_tests_name("webmail", tests, NULL, NULL);

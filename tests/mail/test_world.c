@@ -58,8 +58,8 @@ static void run_json(struct run *r, const char *server_extra, const char *timeli
     struct world *w = world_new(r->s, r->tr, NULL, &merr);
     assert_non_null(w);
     world_run(w, SIM_US_MAX);
-    r->violations = world_check(r->tr, r->s, trace_end_time(r->tr), r->report, sizeof r->report,
-                                &r->fa);
+    r->violations =
+        world_check(r->tr, r->s, trace_end_time(r->tr), r->report, sizeof r->report, &r->fa);
     world_free(w);
 }
 
@@ -73,8 +73,8 @@ static void run_file(struct run *r, const char *path)
     struct world *w = world_new(r->s, r->tr, NULL, NULL);
     assert_non_null(w);
     world_run(w, SIM_US_MAX);
-    r->violations = world_check(r->tr, r->s, trace_end_time(r->tr), r->report, sizeof r->report,
-                                &r->fa);
+    r->violations =
+        world_check(r->tr, r->s, trace_end_time(r->tr), r->report, sizeof r->report, &r->fa);
     world_free(w);
 }
 
@@ -301,8 +301,9 @@ static void test_webmail(void **state)
     char buf[256];
     assert_non_null(find_line(r.tr, "GET /message/1 HTTP/1.1", buf, sizeof buf));
     assert_non_null(find_line(r.tr, "POST /send HTTP/1.1", buf, sizeof buf));
-    assert_non_null(find_line(r.tr, "<title>Message: Hi</title>", buf, sizeof buf) ?
-                    buf : find_line(r.tr, "HTTP/1.1 200 OK", buf, sizeof buf));
+    assert_non_null(find_line(r.tr, "<title>Message: Hi</title>", buf, sizeof buf)
+                        ? buf
+                        : find_line(r.tr, "HTTP/1.1 200 OK", buf, sizeof buf));
     assert_null(find_line(r.tr, "HTTP/1.1 401", buf, sizeof buf));
     assert_int_equal(r.fa.messages, 2);
     assert_int_equal(r.fa.delivered, 2);
@@ -319,7 +320,8 @@ static void test_lost_reply_duplicates(void **state)
     struct run r;
     /* The chaos is on the receiver: splice it into example.net by hand. */
     char json[8192];
-    snprintf(json, sizeof json, world_json_fmt, ",\"retry\":{\"interval\":\"30m\",\"give_up\":\"1h\"}",
+    snprintf(json, sizeof json, world_json_fmt,
+             ",\"retry\":{\"interval\":\"30m\",\"give_up\":\"1h\"}",
              "{\"at\":\"1s\",\"action\":\"send\",\"from\":\"alice@example.org\",\"device\":"
              "\"alice-pc\",\"to\":[\"bob@example.net\"],\"subject\":\"x\",\"body\":\"y\"}");
     char *p = strstr(json, "\"domain\":\"example.net\",");
@@ -481,8 +483,8 @@ static void test_transcript_gaps(void **state)
     struct trace *tr = trace_new();
     trace_add_narration(tr, 0, TRACE_NONE, "first");
     trace_add_narration(tr, 30 * SIM_US_PER_MIN, TRACE_NONE, "second");
-    trace_add_narration(tr, 30 * SIM_US_PER_MIN + 5 * SIM_US_PER_DAY + 2 * SIM_US_PER_H,
-                        TRACE_NONE, "third");
+    trace_add_narration(tr, 30 * SIM_US_PER_MIN + 5 * SIM_US_PER_DAY + 2 * SIM_US_PER_H, TRACE_NONE,
+                        "third");
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);

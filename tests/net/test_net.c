@@ -45,7 +45,8 @@ static void test_hosts_and_addresses(void **state)
     /* Dotted quads, strictly. */
     uint32_t v;
     const char *bad[] = {"1.2.3", "1.2.3.4.5", "256.0.0.1", "01.2.3.4", "1.2.3.x", "", "1..2.3"};
-    for (size_t i = 0; i < MS_ARRAY_LEN(bad); i++) assert_false(net_ip_parse(bad[i], strlen(bad[i]), &v));
+    for (size_t i = 0; i < MS_ARRAY_LEN(bad); i++)
+        assert_false(net_ip_parse(bad[i], strlen(bad[i]), &v));
     assert_true(net_ip_parse("0.0.0.0", 7, &v));
     /* 762 automatic addresses, then a clear error. */
     char name[32];
@@ -191,7 +192,8 @@ static void test_udp_and_serialization_through_router(void **state)
     assert_int_equal(fwd, 2);
     char line[256];
     trace_format_line(tr, 0, line, sizeof line);
-    assert_string_equal(line, "00:00:00.000  alice-pc -> internet  UDP 5353 -> 53 len=100 [alice-pc -> dns]");
+    assert_string_equal(
+        line, "00:00:00.000  alice-pc -> internet  UDP 5353 -> 53 len=100 [alice-pc -> dns]");
     /* The window's latency slider: later datagrams take the new latency. */
     struct ms_error err;
     assert_false(link_change(n, 0, -1, 0, 0.0, &err));

@@ -29,7 +29,8 @@ static void world_init(struct world *w, uint64_t seed, double loss)
     net_set_observer(w->n, trace_on_netev, w->tr);
     w->a = host_add(w->n, "alice-pc", 0, false, NULL);
     w->b = host_add(w->n, "mail.example.org", 0, false, NULL);
-    struct link_cfg cfg = {.latency_us = 10 * SIM_US_PER_MS, .bandwidth_bps = 10000000,
+    struct link_cfg cfg = {.latency_us = 10 * SIM_US_PER_MS,
+                           .bandwidth_bps = 10000000,
                            .loss = loss};
     assert_int_not_equal(link_add(w->n, w->a, w->b, &cfg, NULL), NET_NONE);
 }
@@ -165,7 +166,7 @@ static void test_lossy_100k(void **state)
     (void)state;
     size_t lost, retrans;
     lossy_transfer(1, &lost, &retrans);
-    assert_true(lost > 5);     /* about 10% of ~150 packets */
+    assert_true(lost > 5); /* about 10% of ~150 packets */
     assert_true(retrans >= lost / 2);
 }
 
@@ -232,7 +233,8 @@ static void test_connect_timeout_down_host(void **state)
     assert_int_equal(count_kind(w.tr, TR_CONN_TIMEOUT), 1);
     for (size_t k = 0; k < trace_count(w.tr); k++) {
         const struct trace_seg *s = trace_as_seg(trace_get(w.tr, k));
-        if (s && trace_get(w.tr, k)->kind == TR_SEG_LOST) assert_int_equal(s->reason, NETEV_R_HOST_DOWN);
+        if (s && trace_get(w.tr, k)->kind == TR_SEG_LOST)
+            assert_int_equal(s->reason, NETEV_R_HOST_DOWN);
     }
     world_free(&w);
 }
@@ -437,7 +439,8 @@ static void test_headless_lines(void **state)
     char line[256];
     trace_format_line(w.tr, 1, line, sizeof line);
     /* The first segment: a SYN from alice-pc with the MSS option. */
-    assert_non_null(strstr(line, "00:00:00.000  alice-pc -> mail.example.org  TCP SYN 49152 -> 25 seq="));
+    assert_non_null(
+        strstr(line, "00:00:00.000  alice-pc -> mail.example.org  TCP SYN 49152 -> 25 seq="));
     assert_non_null(strstr(line, " win=65535 len=0 mss=1460"));
     int fins = 0;
     for (size_t k = 0; k < trace_count(w.tr); k++) {

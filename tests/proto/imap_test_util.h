@@ -43,7 +43,8 @@ static inline void imap_t_drain(struct imap_server *s, struct imap_t_out *o)
 
 /* Feed in[0..len) in chunks of at most chunk bytes, draining output as it
  * comes. Returns the bytes consumed. */
-static inline size_t imap_t_feed(struct imap_server *s, const char *in, size_t len, size_t chunk, struct imap_t_out *o)
+static inline size_t imap_t_feed(struct imap_server *s, const char *in, size_t len, size_t chunk,
+                                 struct imap_t_out *o)
 {
     size_t pos = 0;
     int stall = 0;
@@ -86,16 +87,15 @@ static inline char *imap_t_session(struct mbox_store *st, const char *in, size_t
  * BODY[HEADER]; a body of 92 lines and 3028 octets as its BODY says). */
 static inline char *imap_t_rfc3501_msg(size_t *len)
 {
-    static const char hdr[] =
-        "Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\n"
-        "From: Terry Gray <gray@cac.washington.edu>\r\n"
-        "Subject: IMAP4rev1 WG mtg summary and minutes\r\n"
-        "To: imap@cac.washington.edu\r\n"
-        "cc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\n"
-        "Message-Id: <B27397-0100000@cac.washington.edu>\r\n"
-        "MIME-Version: 1.0\r\n"
-        "Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n"
-        "\r\n";
+    static const char hdr[] = "Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\n"
+                              "From: Terry Gray <gray@cac.washington.edu>\r\n"
+                              "Subject: IMAP4rev1 WG mtg summary and minutes\r\n"
+                              "To: imap@cac.washington.edu\r\n"
+                              "cc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\n"
+                              "Message-Id: <B27397-0100000@cac.washington.edu>\r\n"
+                              "MIME-Version: 1.0\r\n"
+                              "Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n"
+                              "\r\n";
     size_t hl = sizeof hdr - 1, bl = 3028;
     char *m = malloc(hl + bl);
     memcpy(m, hdr, hl);
@@ -125,7 +125,8 @@ static inline void imap_t_fixture_rfc3501(struct mbox_store *st)
         if (i == 12) {
             m = imap_t_rfc3501_msg(&len);
         } else {
-            len = (size_t)snprintf(small, sizeof small, "From: a@example.org\r\nSubject: m%d\r\n\r\nbody %d\r\n", i, i);
+            len = (size_t)snprintf(small, sizeof small,
+                                   "From: a@example.org\r\nSubject: m%d\r\n\r\nbody %d\r\n", i, i);
             m = malloc(len);
             memcpy(m, small, len);
         }
@@ -133,39 +134,39 @@ static inline void imap_t_fixture_rfc3501(struct mbox_store *st)
         sim_us when = ((sim_us)837596665 - 1767603600) * SIM_US_PER_S;
         mbox_append(f, m, len, i <= 16 ? MBOX_F_SEEN : 0, when, NULL);
         free(m);
-        if (i <= 16) mbox_flags_set(f, (size_t)i - 1, mbox_msg_at(f, (size_t)i - 1)->flags & ~(uint64_t)MBOX_F_RECENT);
+        if (i <= 16)
+            mbox_flags_set(f, (size_t)i - 1,
+                           mbox_msg_at(f, (size_t)i - 1)->flags & ~(uint64_t)MBOX_F_RECENT);
     }
 }
 
-static const char imap_t_plain[] =
-    "From: Alice <alice@example.org>\r\n"
-    "To: bob@example.net\r\n"
-    "Subject: Lecture notes\r\n"
-    "Date: Mon, 05 Jan 2026 09:00:00 +0000\r\n"
-    "Message-ID: <1@example.org>\r\n"
-    "\r\n"
-    "Notes attached next week.\r\n";
+static const char imap_t_plain[] = "From: Alice <alice@example.org>\r\n"
+                                   "To: bob@example.net\r\n"
+                                   "Subject: Lecture notes\r\n"
+                                   "Date: Mon, 05 Jan 2026 09:00:00 +0000\r\n"
+                                   "Message-ID: <1@example.org>\r\n"
+                                   "\r\n"
+                                   "Notes attached next week.\r\n";
 
-static const char imap_t_photo[] =
-    "From: Carol <carol@example.org>\r\n"
-    "To: bob@example.net\r\n"
-    "Subject: Photo\r\n"
-    "Date: Mon, 05 Jan 2026 09:05:00 +0000\r\n"
-    "Message-ID: <2@example.org>\r\n"
-    "MIME-Version: 1.0\r\n"
-    "Content-Type: multipart/mixed; boundary=\"=_b\"\r\n"
-    "\r\n"
-    "--=_b\r\n"
-    "Content-Type: text/plain; charset=us-ascii\r\n"
-    "\r\n"
-    "Here is the photo.\r\n"
-    "--=_b\r\n"
-    "Content-Type: image/jpeg; name=\"cat.jpg\"\r\n"
-    "Content-Transfer-Encoding: base64\r\n"
-    "Content-Disposition: attachment; filename=\"cat.jpg\"\r\n"
-    "\r\n"
-    "/9j/4AAQSkZJRgABAQ==\r\n"
-    "--=_b--\r\n";
+static const char imap_t_photo[] = "From: Carol <carol@example.org>\r\n"
+                                   "To: bob@example.net\r\n"
+                                   "Subject: Photo\r\n"
+                                   "Date: Mon, 05 Jan 2026 09:05:00 +0000\r\n"
+                                   "Message-ID: <2@example.org>\r\n"
+                                   "MIME-Version: 1.0\r\n"
+                                   "Content-Type: multipart/mixed; boundary=\"=_b\"\r\n"
+                                   "\r\n"
+                                   "--=_b\r\n"
+                                   "Content-Type: text/plain; charset=us-ascii\r\n"
+                                   "\r\n"
+                                   "Here is the photo.\r\n"
+                                   "--=_b\r\n"
+                                   "Content-Type: image/jpeg; name=\"cat.jpg\"\r\n"
+                                   "Content-Transfer-Encoding: base64\r\n"
+                                   "Content-Disposition: attachment; filename=\"cat.jpg\"\r\n"
+                                   "\r\n"
+                                   "/9j/4AAQSkZJRgABAQ==\r\n"
+                                   "--=_b--\r\n";
 
 /* User bob: INBOX with a plain message (uid 1) and a multipart photo
  * message (uid 2), both unseen. UIDVALIDITY of INBOX is 1. */

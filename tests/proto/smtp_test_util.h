@@ -133,7 +133,8 @@ static inline void tu_server_drain(struct smtp_server *s, struct srv_result *r)
                 tbuf_add(&r->messages, ev.arg, ev.arg_len);
                 tbuf_str(&r->messages, "\n--END--\n");
             }
-            if (ev.kind == SMTP_EV_REPLY && ev.before == SMTP_SS_DATA && ev.code == 250) r->accepted++;
+            if (ev.kind == SMTP_EV_REPLY && ev.before == SMTP_SS_DATA && ev.code == 250)
+                r->accepted++;
             tu_server_policy(s, &ev);
         }
         const char *o;
@@ -152,8 +153,8 @@ static inline void tu_server_drain(struct smtp_server *s, struct srv_result *r)
 /* Run a server on input delivered in chunks of `chunk` bytes (0 = all at
  * once, TU_PER_LINE = up to and including each LF, like a client that waits
  * for every reply). */
-static inline void srv_drive(const struct smtp_server_cfg *cfg, const char *in, size_t len, size_t chunk,
-                             struct srv_result *r)
+static inline void srv_drive(const struct smtp_server_cfg *cfg, const char *in, size_t len,
+                             size_t chunk, struct srv_result *r)
 {
     memset(r, 0, sizeof *r);
     struct smtp_server *s = smtp_server_new(cfg);
@@ -226,8 +227,8 @@ struct tu_pipe_dir {
 
 /* Run one session: the client sends txns then QUITs. */
 static inline void pipe_run(const struct smtp_server_cfg *scfg, const struct smtp_client_cfg *ccfg,
-                            const struct smtp_client_txn *txns, size_t ntxn, tu_chunker *chunker, void *cst,
-                            struct pipe_result *r)
+                            const struct smtp_client_txn *txns, size_t ntxn, tu_chunker *chunker,
+                            void *cst, struct pipe_result *r)
 {
     memset(r, 0, sizeof *r);
     struct smtp_server *s = smtp_server_new(scfg);

@@ -28,9 +28,8 @@ static void test_query_bytes(void **state)
     uint8_t out[DNS_UDP_MAX];
     size_t n = dns_query_build(0x1234, "example.net", DNS_T_MX, out, sizeof out);
     static const uint8_t want[] = {
-        0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'n', 'e', 't', 0,
-        0x00, 0x0f, 0x00, 0x01,
+        0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 7,    'e',  'x',
+        'a',  'm',  'p',  'l',  'e',  3,    'n',  'e',  't',  0,    0x00, 0x0f, 0x00, 0x01,
     };
     assert_int_equal(n, sizeof want);
     assert_memory_equal(out, want, sizeof want);
@@ -48,15 +47,75 @@ static void test_mx_answer_bytes(void **state)
     size_t qn = dns_query_build(0xBEEF, "Example.NET", DNS_T_MX, q, sizeof q);
     size_t n = dns_answer_build(z, q, qn, a, sizeof a);
     static const uint8_t want[] = {
-        0xbe, 0xef, 0x85, 0x80, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
+        0xbe,
+        0xef,
+        0x85,
+        0x80,
+        0x00,
+        0x01,
+        0x00,
+        0x01,
+        0x00,
+        0x00,
+        0x00,
+        0x01,
         /* question, echoed as asked */
-        7, 'E', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'N', 'E', 'T', 0, 0x00, 0x0f, 0x00, 0x01,
+        7,
+        'E',
+        'x',
+        'a',
+        'm',
+        'p',
+        'l',
+        'e',
+        3,
+        'N',
+        'E',
+        'T',
+        0,
+        0x00,
+        0x0f,
+        0x00,
+        0x01,
         /* answer: pointer to the question name at offset 12 */
-        0xc0, 0x0c, 0x00, 0x0f, 0x00, 0x01, 0x00, 0x00, 0x0e, 0x10, 0x00, 0x09,
-        0x00, 0x0a, 4, 'm', 'a', 'i', 'l', 0xc0, 0x0c,
+        0xc0,
+        0x0c,
+        0x00,
+        0x0f,
+        0x00,
+        0x01,
+        0x00,
+        0x00,
+        0x0e,
+        0x10,
+        0x00,
+        0x09,
+        0x00,
+        0x0a,
+        4,
+        'm',
+        'a',
+        'i',
+        'l',
+        0xc0,
+        0x0c,
         /* additional: mail.example.net A, compressed to the exchange at 43 */
-        0xc0, 0x2b, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x0e, 0x10, 0x00, 0x04,
-        192, 0, 2, 25,
+        0xc0,
+        0x2b,
+        0x00,
+        0x01,
+        0x00,
+        0x01,
+        0x00,
+        0x00,
+        0x0e,
+        0x10,
+        0x00,
+        0x04,
+        192,
+        0,
+        2,
+        25,
     };
     assert_int_equal(n, sizeof want);
     assert_memory_equal(a, want, sizeof want);
@@ -152,8 +211,8 @@ static void test_parser_refusals(void **state)
     const uint8_t self[] = {HDR(1, 0), 0xc0, 0x0c, 0, 1, 0, 1};
     expect_err(self, sizeof self, DNS_E_POINTER_FORWARD, 12);
     /* Two pointers pointing at each other through a label. */
-    const uint8_t loop2[] = {HDR(1, 1), 1, 'a', 0, 0, 1, 0, 1,
-                             1, 'b', 0xc0, 19, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4};
+    const uint8_t loop2[] = {HDR(1, 1), 1, 'a', 0, 0, 1, 0, 1, 1, 'b', 0xc0, 19, 0,
+                             1,         0, 1,   0, 0, 0, 0, 0, 4, 1,   2,    3,  4};
     expect_err(loop2, sizeof loop2, DNS_E_POINTER_FORWARD, 21);
     /* Label types 01 and 10 are reserved. */
     const uint8_t ltype[] = {HDR(1, 0), 0x41, 'a', 0, 0, 1, 0, 1};
@@ -168,16 +227,16 @@ static void test_parser_refusals(void **state)
     const uint8_t qd0[] = {HDR(0, 0)};
     expect_err(qd0, sizeof qd0, DNS_E_QDCOUNT, 4);
     /* An A record with 5 octets of RDATA. */
-    const uint8_t a5[] = {HDR(1, 1), 1, 'a', 0, 0, 1, 0, 1,
-                          0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 5, 1, 2, 3, 4, 5};
+    const uint8_t a5[] = {HDR(1, 1), 1, 'a', 0, 0, 1, 0, 1, 0xc0, 12, 0, 1, 0,
+                          1,         0, 0,   0, 0, 0, 5, 1, 2,    3,  4, 5};
     expect_err(a5, sizeof a5, DNS_E_RDLENGTH, 29);
     /* RDLENGTH past the end. */
-    const uint8_t rdpast[] = {HDR(1, 1), 1, 'a', 0, 0, 1, 0, 1,
-                              0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2};
+    const uint8_t rdpast[] = {HDR(1, 1), 1, 'a', 0, 0, 1, 0, 1, 0xc0, 12, 0,
+                              1,         0, 1,   0, 0, 0, 0, 0, 4,    1,  2};
     expect_err(rdpast, sizeof rdpast, DNS_E_TRUNCATED, 29);
     /* MX exchange name longer than its RDLENGTH. */
-    const uint8_t mxlong[] = {HDR(1, 1), 1, 'a', 0, 0, 15, 0, 1,
-                              0xc0, 12, 0, 15, 0, 1, 0, 0, 0, 0, 0, 4, 0, 10, 3, 'b', 'c', 'd', 0};
+    const uint8_t mxlong[] = {HDR(1, 1), 1, 'a', 0, 0, 15, 0, 1,  0xc0, 12,  0,   15,  0, 1,
+                              0,         0, 0,   0, 0, 4,  0, 10, 3,    'b', 'c', 'd', 0};
     expect_err(mxlong, sizeof mxlong, DNS_E_RDLENGTH, 33);
     /* Trailing garbage. */
     const uint8_t trail[] = {HDR(1, 0), 1, 'a', 0, 0, 1, 0, 1, 0xff};
@@ -224,7 +283,10 @@ static void test_name_limits(void **state)
         n += 63;
     }
     m[n++] = 0; /* question name: 129 wire octets, at 12 */
-    m[n++] = 0; m[n++] = 1; m[n++] = 0; m[n++] = 1;
+    m[n++] = 0;
+    m[n++] = 1;
+    m[n++] = 0;
+    m[n++] = 1;
     size_t an = n;
     m[n++] = 63;
     memset(m + n, 'y', 63);
@@ -232,7 +294,8 @@ static void test_name_limits(void **state)
     m[n++] = 62;
     memset(m + n, 'z', 62);
     n += 62;
-    m[n++] = 0xc0; m[n++] = 12; /* 128 + 129 = 257 > 255 */
+    m[n++] = 0xc0;
+    m[n++] = 12; /* 128 + 129 = 257 > 255 */
     const uint8_t tail[] = {0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4};
     memcpy(m + n, tail, sizeof tail);
     n += sizeof tail;
@@ -254,9 +317,9 @@ static void test_strerror(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_query_bytes),  cmocka_unit_test(test_mx_answer_bytes),
-        cmocka_unit_test(test_rcodes),       cmocka_unit_test(test_parser_refusals),
-        cmocka_unit_test(test_name_limits),  cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_query_bytes), cmocka_unit_test(test_mx_answer_bytes),
+        cmocka_unit_test(test_rcodes),      cmocka_unit_test(test_parser_refusals),
+        cmocka_unit_test(test_name_limits), cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests_name("dns_wire", tests, NULL, NULL);
 }

@@ -22,8 +22,9 @@ static void c_log(struct cres *r, const struct http_client_event *ev)
     size_t l = strlen(r->log);
     if (ev->kind == HTTP_CEV_RESPONSE) {
         r->responses++;
-        snprintf(r->log + l, sizeof r->log - l, "%s %s -> %d %s [%.*s];", ev->resp.method, ev->resp.target,
-                 ev->resp.status, ev->resp.reason, (int)ev->resp.body_len, ev->resp.body);
+        snprintf(r->log + l, sizeof r->log - l, "%s %s -> %d %s [%.*s];", ev->resp.method,
+                 ev->resp.target, ev->resp.status, ev->resp.reason, (int)ev->resp.body_len,
+                 ev->resp.body);
     } else if (ev->kind == HTTP_CEV_ERROR) {
         snprintf(r->log + l, sizeof r->log - l, "ERROR %s@%zu;", ev->text, ev->offset);
     } else {
@@ -96,10 +97,11 @@ static void queue_three(struct http_client *c)
     assert_true(http_client_request(c, "GET", "mail.example", "/missing", close, 1, NULL, 0));
 }
 
-static const char THREE_LOG[] = "GET /inbox -> 200 OK [GET /inbox []\n];"
-                                "POST /send -> 200 OK [POST /send [to=bob%40example.org&subject=Hi&body=Hello+Bob]\n];"
-                                "GET /missing -> 404 Not Found [no such page\n];"
-                                "CLOSE Connection: close;";
+static const char THREE_LOG[] =
+    "GET /inbox -> 200 OK [GET /inbox []\n];"
+    "POST /send -> 200 OK [POST /send [to=bob%40example.org&subject=Hi&body=Hello+Bob]\n];"
+    "GET /missing -> 404 Not Found [no such page\n];"
+    "CLOSE Connection: close;";
 
 static void test_request_bytes(void **state)
 {
@@ -152,7 +154,8 @@ static void test_sequential_keep_alive(void **state)
     for (int i = 0; i < 5; i++) {
         char t[32];
         snprintf(t, sizeof t, "/photo%d.jpg", i);
-        assert_true(http_client_request(c, i == 2 ? "HEAD" : "GET", "web.example", t, NULL, 0, NULL, 0));
+        assert_true(
+            http_client_request(c, i == 2 ? "HEAD" : "GET", "web.example", t, NULL, 0, NULL, 0));
         c_pipe(c, &h, 0, &r);
         assert_int_equal(http_client_state(c), HTTP_C_IDLE);
     }
@@ -167,7 +170,8 @@ static void test_sequential_keep_alive(void **state)
 }
 
 /* Feed scripted server bytes after one GET. */
-static void scripted(const char *server, size_t len, bool close_after, struct cres *r, size_t max_body)
+static void scripted(const char *server, size_t len, bool close_after, struct cres *r,
+                     size_t max_body)
 {
     memset(r, 0, sizeof *r);
     struct http_client_cfg cfg = {.max_body = max_body};
@@ -205,8 +209,10 @@ static void test_malformed_responses(void **state)
         {"HTTP/2 200 OK\r\n\r\n", false, "ERROR malformed status line@0;CLOSE protocol error;"},
         {"HTTP/1.1 200OK\r\n\r\n", false, "ERROR malformed status line@0;CLOSE protocol error;"},
         {"+OK POP3 server ready\r\n", false, "ERROR malformed status line@0;CLOSE protocol error;"},
-        {"HTTP/1.1 200 O\x01K\r\n\r\n", false, "ERROR control character in reason phrase@0;CLOSE protocol error;"},
-        {"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", false, "ERROR invalid Content-Length@36;CLOSE protocol error;"},
+        {"HTTP/1.1 200 O\x01K\r\n\r\n", false,
+         "ERROR control character in reason phrase@0;CLOSE protocol error;"},
+        {"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", false,
+         "ERROR invalid Content-Length@36;CLOSE protocol error;"},
         {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", false,
          "ERROR invalid Content-Length@55;CLOSE protocol error;"},
         {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", false,
@@ -215,17 +221,20 @@ static void test_malformed_responses(void **state)
          "ERROR response body over 1000 octets@40;CLOSE protocol error;"},
         {"HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n", false,
          "ERROR bare CR, LF or NUL in the response head@0;CLOSE protocol error;"},
-        {"HTTP/1.1 200 OK\r\n folded: x\r\n\r\n", false, "ERROR malformed header field@17;CLOSE protocol error;"},
+        {"HTTP/1.1 200 OK\r\n folded: x\r\n\r\n", false,
+         "ERROR malformed header field@17;CLOSE protocol error;"},
         {"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\n", false,
          "GET / -> 200 OK [];ERROR response without a request@38;CLOSE protocol error;"},
         {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", true,
          "ERROR connection closed after 3 of 10 body octets@42;CLOSE protocol error;"},
-        {"HTTP/1.1 200 OK\r\n\r\nuntil close", true, "GET / -> 200 OK [until close];CLOSE Connection: close;"},
+        {"HTTP/1.1 200 OK\r\n\r\nuntil close", true,
+         "GET / -> 200 OK [until close];CLOSE Connection: close;"},
         {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n", false,
          "GET / -> 204 No Content [];"},
         {"HTTP/1.1 200 \r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi", false,
          "GET / -> 200  [hi];CLOSE Connection: close;"},
-        {"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi", false, "GET / -> 200 OK [hi];CLOSE Connection: close;"},
+        {"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi", false,
+         "GET / -> 200 OK [hi];CLOSE Connection: close;"},
         {"", true, "ERROR connection closed with 1 requests unanswered@0;CLOSE protocol error;"},
     };
     int bad = 0;
@@ -263,10 +272,8 @@ static void test_request_validation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_bytes),
-        cmocka_unit_test(test_pipelined_every_split),
-        cmocka_unit_test(test_sequential_keep_alive),
-        cmocka_unit_test(test_malformed_responses),
+        cmocka_unit_test(test_request_bytes),         cmocka_unit_test(test_pipelined_every_split),
+        cmocka_unit_test(test_sequential_keep_alive), cmocka_unit_test(test_malformed_responses),
         cmocka_unit_test(test_request_validation),
     };
     return cmocka_run_group_tests_name("http client", tests, NULL, NULL);

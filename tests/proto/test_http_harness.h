@@ -46,7 +46,8 @@ static inline void hs_answer(struct http_server *s, const struct http_request *r
         return;
     }
     char body[512];
-    int n = snprintf(body, sizeof body, "%s %s [%.*s]\n", r->method, r->target, (int)r->body_len, r->body);
+    int n = snprintf(body, sizeof body, "%s %s [%.*s]\n", r->method, r->target, (int)r->body_len,
+                     r->body);
     struct http_header f[] = {{"Content-Type", "text/plain"}};
     http_server_respond(s, 200, f, 1, body, (size_t)n);
 }

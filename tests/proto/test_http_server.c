@@ -11,7 +11,8 @@
 
 #include "test_http_harness.h"
 
-#define OK_HEAD(len) "HTTP/1.1 200 OK\r\nServer: mailsim\r\nContent-Type: text/plain\r\nContent-Length: " #len "\r\n"
+#define OK_HEAD(len)                                                                               \
+    "HTTP/1.1 200 OK\r\nServer: mailsim\r\nContent-Type: text/plain\r\nContent-Length: " #len "\r\n"
 
 static void test_get_keep_alive(void **state)
 {
@@ -43,11 +44,10 @@ static const char PIPELINE[] =
     "GET /never HTTP/1.1\r\nHost: h\r\n\r\n";
 
 static const char PIPELINE_OUT[] =
-    OK_HEAD(10) "\r\nGET /a []\n"
-    OK_HEAD(25) "\r\nPOST /send [to=b%40x&s=]\n"
-    OK_HEAD(11) "\r\n"
-    "HTTP/1.1 404 Not Found\r\nServer: mailsim\r\nContent-Length: 13\r\nConnection: close\r\n\r\n"
-    "no such page\n";
+    OK_HEAD(10) "\r\nGET /a []\n" OK_HEAD(25) "\r\nPOST /send [to=b%40x&s=]\n" OK_HEAD(
+        11) "\r\n"
+            "HTTP/1.1 404 Not Found\r\nServer: mailsim\r\nContent-Length: 13\r\nConnection: close\r\n\r\n"
+            "no such page\n";
 
 /* Two requests in one write and pipelining, cut at every position. */
 static void test_pipelined_every_split(void **state)
@@ -58,9 +58,11 @@ static void test_pipelined_every_split(void **state)
         hs_init(&h, 0);
         size_t used = hs_send(&h, PIPELINE, sizeof PIPELINE - 1, step);
         assert_string_equal(h.out, PIPELINE_OUT);
-        assert_string_equal(h.log, "REQ GET /a 0;REQ POST /send 11;REQ HEAD /c 0;REQ GET /missing 0;CLOSE;");
+        assert_string_equal(
+            h.log, "REQ GET /a 0;REQ POST /send 11;REQ HEAD /c 0;REQ GET /missing 0;CLOSE;");
         /* the request after Connection: close is never read */
-        assert_int_equal(used, sizeof PIPELINE - 1 - strlen("GET /never HTTP/1.1\r\nHost: h\r\n\r\n"));
+        assert_int_equal(used,
+                         sizeof PIPELINE - 1 - strlen("GET /never HTTP/1.1\r\nHost: h\r\n\r\n"));
         assert_true(http_server_done(h.s));
         hs_fini(&h);
     }
@@ -76,7 +78,8 @@ static void test_content_length_too_short(void **state)
     hs_send(&h, in, sizeof in - 1, 0);
     assert_string_equal(h.log, "REQ POST /send 3;ERR 400 malformed request line@54;CLOSE;");
     assert_non_null(strstr(h.out, "\r\n\r\nPOST /send [abc]\nHTTP/1.1 400 Bad Request\r\n"));
-    assert_non_null(strstr(h.out, "Connection: close\r\n\r\n400 Bad Request: malformed request line\n"));
+    assert_non_null(
+        strstr(h.out, "Connection: close\r\n\r\n400 Bad Request: malformed request line\n"));
     hs_fini(&h);
 }
 
@@ -93,9 +96,10 @@ static void test_content_length_too_long(void **state)
     http_server_timeout(h.s);
     hs_pump(&h);
     assert_string_equal(h.log, "ERR 408 request body incomplete@55;CLOSE;");
-    assert_string_equal(h.out, "HTTP/1.1 408 Request Timeout\r\nServer: mailsim\r\n"
-                               "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 45\r\n"
-                               "Connection: close\r\n\r\n408 Request Timeout: request body incomplete\n");
+    assert_string_equal(h.out,
+                        "HTTP/1.1 408 Request Timeout\r\nServer: mailsim\r\n"
+                        "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 45\r\n"
+                        "Connection: close\r\n\r\n408 Request Timeout: request body incomplete\n");
     hs_fini(&h);
 }
 
@@ -133,21 +137,28 @@ static void test_bad_requests(void **state)
         {"GET foo HTTP/1.1\r\n\r\n", 0, "ERR 400 malformed request target@0;CLOSE;"},
         {"GET /\x01 HTTP/1.1\r\n\r\n", 0, "ERR 400 malformed request target@0;CLOSE;"},
         {"GET /\xc3\xa9 HTTP/1.1\r\n\r\n", 0, "ERR 400 malformed request target@0;CLOSE;"},
-        {"GET / HTTP/1.1\nHost: h\r\n\r\n", 0, "ERR 400 bare CR, LF or NUL in request line@0;CLOSE;"},
+        {"GET / HTTP/1.1\nHost: h\r\n\r\n", 0,
+         "ERR 400 bare CR, LF or NUL in request line@0;CLOSE;"},
         {"SSH-2.0-OpenSSH_9.2\r\n", 0, "ERR 400 malformed request line@0;CLOSE;"},
         {"HELO mail.example\r\n", 0, "ERR 400 malformed request line@0;CLOSE;"},
         {"GET / HTTP/1.1\r\n\r\n", 0, "ERR 400 missing Host field@16;CLOSE;"},
-        {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 0, "ERR 400 more than one Host field@34;CLOSE;"},
+        {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 0,
+         "ERR 400 more than one Host field@34;CLOSE;"},
         {"GET / HTTP/1.1\r\n Host: h\r\n\r\n", 0, "ERR 400 obsolete line folding@16;CLOSE;"},
-        {"GET / HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n", 0, "ERR 400 obsolete line folding@25;CLOSE;"},
+        {"GET / HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n", 0,
+         "ERR 400 obsolete line folding@25;CLOSE;"},
         {"GET / HTTP/1.1\r\nHost : h\r\n\r\n", 0, "ERR 400 malformed header field@16;CLOSE;"},
         {"GET / HTTP/1.1\r\nHost h\r\n\r\n", 0, "ERR 400 malformed header field@16;CLOSE;"},
         {"GET / HTTP/1.1\r\n: h\r\n\r\n", 0, "ERR 400 malformed header field@16;CLOSE;"},
-        {"GET / HTTP/1.1\r\nHost: a\x00z\r\n\r\n", 30, "ERR 400 bare CR, LF or NUL in header field@16;CLOSE;"},
-        {"GET / HTTP/1.1\r\nHost: a\rz\r\n\r\n", 0, "ERR 400 bare CR, LF or NUL in header field@16;CLOSE;"},
+        {"GET / HTTP/1.1\r\nHost: a\x00z\r\n\r\n", 30,
+         "ERR 400 bare CR, LF or NUL in header field@16;CLOSE;"},
+        {"GET / HTTP/1.1\r\nHost: a\rz\r\n\r\n", 0,
+         "ERR 400 bare CR, LF or NUL in header field@16;CLOSE;"},
         {"GET / HTTP/1.1\r\nHost: a\x7f\r\n\r\n", 0, "ERR 400 malformed header field@16;CLOSE;"},
-        {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", 0, "ERR 400 invalid Content-Length@46;CLOSE;"},
-        {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1,1\r\n\r\nx", 0, "ERR 400 invalid Content-Length@47;CLOSE;"},
+        {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", 0,
+         "ERR 400 invalid Content-Length@46;CLOSE;"},
+        {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1,1\r\n\r\nx", 0,
+         "ERR 400 invalid Content-Length@47;CLOSE;"},
         {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999\r\n\r\n", 0,
          "ERR 400 invalid Content-Length@67;CLOSE;"},
         {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", 0,
@@ -156,7 +167,8 @@ static void test_bad_requests(void **state)
          "ERR 501 Transfer-Encoding not supported@54;CLOSE;"},
         {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 0,
          "ERR 400 both Transfer-Encoding and Content-Length@73;CLOSE;"},
-        {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1025\r\n\r\n", 0, "ERR 413 request body too large@48;CLOSE;"},
+        {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1025\r\n\r\n", 0,
+         "ERR 413 request body too large@48;CLOSE;"},
         {long_line, 0, "ERR 414 request line too long@0;CLOSE;"},
         {many, 0, "ERR 431 too many header fields@582;CLOSE;"},
         {big, 0, "ERR 431 header section too large@16359;CLOSE;"},
@@ -186,10 +198,11 @@ static void test_405_has_allow(void **state)
     hs_init(&h, 0);
     const char in[] = "DELETE /message/1 HTTP/1.1\r\nHost: h\r\n\r\n";
     hs_send(&h, in, sizeof in - 1, 0);
-    assert_string_equal(h.out, "HTTP/1.1 405 Method Not Allowed\r\nServer: mailsim\r\n"
-                               "Allow: GET, HEAD, POST\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                               "Content-Length: 43\r\nConnection: close\r\n\r\n"
-                               "405 Method Not Allowed: method not allowed\n");
+    assert_string_equal(h.out,
+                        "HTTP/1.1 405 Method Not Allowed\r\nServer: mailsim\r\n"
+                        "Allow: GET, HEAD, POST\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                        "Content-Length: 43\r\nConnection: close\r\n\r\n"
+                        "405 Method Not Allowed: method not allowed\n");
     hs_fini(&h);
 }
 
@@ -227,9 +240,10 @@ static void test_header_injection_refused(void **state)
     assert_false(http_server_respond(s, 302, f, 1, "", 0));
     const char *p;
     size_t n = http_server_out(s, &p);
-    assert_int_equal(n, strlen("HTTP/1.1 500 Internal Server Error\r\n"
-                               "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 47\r\n"
-                               "Connection: close\r\n\r\n500 Internal Server Error: bad response header\n"));
+    assert_int_equal(
+        n, strlen("HTTP/1.1 500 Internal Server Error\r\n"
+                  "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 47\r\n"
+                  "Connection: close\r\n\r\n500 Internal Server Error: bad response header\n"));
     assert_memory_equal(p, "HTTP/1.1 500 ", 13);
     char copy[512];
     snprintf(copy, sizeof copy, "%.*s", (int)n, p);

@@ -16,8 +16,9 @@ static void dump_events(struct imap_client *c, struct imap_t_out *o)
     struct imap_client_event ev;
     char line[512];
     while (imap_client_event(c, &ev)) {
-        int n = snprintf(line, sizeof line, "%d|%s|%s|%s|%s|%u|%s|", (int)ev.kind, imap_client_state_name(ev.to),
-                         ev.action, ev.result, ev.name, (unsigned)ev.number, ev.text);
+        int n = snprintf(line, sizeof line, "%d|%s|%s|%s|%s|%u|%s|", (int)ev.kind,
+                         imap_client_state_name(ev.to), ev.action, ev.result, ev.name,
+                         (unsigned)ev.number, ev.text);
         imap_t_add(o, line, (size_t)n);
         if (ev.data) imap_t_add(o, ev.data, ev.data_len);
         imap_t_add(o, "\n", 1);
@@ -78,15 +79,17 @@ static void test_pipe_every_split(void **state)
     char *ref = run_pipe(1 << 20);
     assert_non_null(strstr(ref, "A001 LOGIN bob secret\r\n"));
     assert_non_null(strstr(ref, "|FETCH|OK|"));
-    assert_non_null(strstr(ref, "6|selected|||BODY[2]|2|/9j/4AAQSkZJRgABAQ==|/9j/4AAQSkZJRgABAQ==\n"));
-    assert_non_null(strstr(ref, "3|selected||||0|2|2\n"));        /* SEARCH FROM carol */
+    assert_non_null(
+        strstr(ref, "6|selected|||BODY[2]|2|/9j/4AAQSkZJRgABAQ==|/9j/4AAQSkZJRgABAQ==\n"));
+    assert_non_null(strstr(ref, "3|selected||||0|2|2\n")); /* SEARCH FROM carol */
     assert_non_null(strstr(ref, "2|authenticated|||Lectures|0|(\\HasNoChildren)|Lectures\n"));
-    assert_non_null(strstr(ref, "5|selected||||1||\n"));         /* the EXPUNGE of MOVE */
+    assert_non_null(strstr(ref, "5|selected||||1||\n")); /* the EXPUNGE of MOVE */
     assert_non_null(strstr(ref, "1|logout|LOGOUT|OK||0|LOGOUT completed|LOGOUT completed\n"));
     size_t len = strlen(ref);
     for (size_t chunk = 1; chunk < 300; chunk++) {
         char *got = run_pipe(chunk);
-        if (strcmp(got, ref) != 0) fail_msg("chunk %zu differs (len %zu vs %zu)", chunk, strlen(got), len);
+        if (strcmp(got, ref) != 0)
+            fail_msg("chunk %zu differs (len %zu vs %zu)", chunk, strlen(got), len);
         free(got);
     }
     free(ref);
@@ -144,11 +147,13 @@ static void expect_client(const char *s, size_t len, const char *err)
 static void test_hostile_server(void **state)
 {
     (void)state;
-    expect_client("* 1 FETCH (BODY[1] {0}\r\n)\r\nA001 NO\r\n", 37, "");   /* {0} and NO without text */
+    expect_client("* 1 FETCH (BODY[1] {0}\r\n)\r\nA001 NO\r\n", 37,
+                  ""); /* {0} and NO without text */
     expect_client("* 1 FETCH (BODY[1] {99999999999999999999}\r\n", 43, "literal too large");
-    expect_client("* 1 FETCH (BODY[1] {5}\r\nab", 26, "");                /* waits for the rest */
+    expect_client("* 1 FETCH (BODY[1] {5}\r\nab", 26, ""); /* waits for the rest */
     expect_client("* 1 FETCH (BODY[1] x\r\n", 22, "malformed FETCH response");
-    static const char deep[] = "* 1 FETCH (((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((x\r\n";
+    static const char deep[] =
+        "* 1 FETCH (((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((x\r\n";
     expect_client(deep, sizeof deep - 1, "malformed FETCH response");
     expect_client("B999 OK x\r\n", 11, "unexpected tagged response");
     expect_client("A001 MAYBE\r\n", 12, "malformed tagged response");

@@ -14,7 +14,8 @@
 static void test_seqset_good(void **state)
 {
     (void)state;
-    static const char *const good[] = {"1", "*", "1:*", "*:1", "1,3:5,7", "1:4294967295", "4294967295", "2:1"};
+    static const char *const good[] = {"1",          "*",  "1:*", "*:1", "1,3:5,7", "1:4294967295",
+                                       "4294967295", "2:1"};
     struct imap_seqset s;
     char out[64];
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
@@ -27,8 +28,9 @@ static void test_seqset_good(void **state)
 static void test_seqset_bad(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"0", "4294967296", "1:9999999999", "1,,2", "1,", ",1", "1:",
-                                      ":5", "1:2:3", "", "a", "1 2", "-1", "+1", "1e3", "0:5", "**"};
+    static const char *const bad[] = {"0",  "4294967296", "1:9999999999", "1,,2", "1,", ",1",
+                                      "1:", ":5",         "1:2:3",        "",     "a",  "1 2",
+                                      "-1", "+1",         "1e3",          "0:5",  "**"};
     struct imap_seqset s;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_false(imap_seqset_parse(bad[i], strlen(bad[i]), &s));
@@ -72,10 +74,14 @@ static void test_quoted(void **state)
     assert_true(imap_cur_astring(&c, &s, &n));
     assert_int_equal(n, 5);
     assert_memory_equal(s, "a\"b\\c", 5);
-    static const char *const bad[] = {"\"a\\x\"", "\"abc", "\"a\rb\"", "\"a\nb\"", "\"a\\", "\"\xc3\xa9\""};
-    static const char *const why[] = {"Invalid escape in quoted string", "Unterminated quoted string",
-                                      "Invalid character in quoted string", "Invalid character in quoted string",
-                                      "Unterminated quoted string", "Invalid character in quoted string"};
+    static const char *const bad[] = {"\"a\\x\"", "\"abc", "\"a\rb\"",
+                                      "\"a\nb\"", "\"a\\", "\"\xc3\xa9\""};
+    static const char *const why[] = {"Invalid escape in quoted string",
+                                      "Unterminated quoted string",
+                                      "Invalid character in quoted string",
+                                      "Invalid character in quoted string",
+                                      "Unterminated quoted string",
+                                      "Invalid character in quoted string"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         strcpy(buf, bad[i]);
         imap_cur_init(&c, buf, strlen(buf));
@@ -185,10 +191,10 @@ static void test_quote_out(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_seqset_good), cmocka_unit_test(test_seqset_bad),
+        cmocka_unit_test(test_seqset_good),    cmocka_unit_test(test_seqset_bad),
         cmocka_unit_test(test_seqset_resolve), cmocka_unit_test(test_quoted),
-        cmocka_unit_test(test_literal), cmocka_unit_test(test_nesting),
-        cmocka_unit_test(test_numbers), cmocka_unit_test(test_quote_out),
+        cmocka_unit_test(test_literal),        cmocka_unit_test(test_nesting),
+        cmocka_unit_test(test_numbers),        cmocka_unit_test(test_quote_out),
     };
     return cmocka_run_group_tests_name("imap_parse", tests, NULL, NULL);
 }

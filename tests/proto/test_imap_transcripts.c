@@ -28,7 +28,8 @@ static void imap_t_load(const char *path, struct imap_t_script *sc)
     while (fgets(line, sizeof line, f)) {
         size_t n = strlen(line);
         while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
-        if (strncmp(line, "fixture ", 8) == 0) snprintf(sc->fixture, sizeof sc->fixture, "%.31s", line + 8);
+        if (strncmp(line, "fixture ", 8) == 0)
+            snprintf(sc->fixture, sizeof sc->fixture, "%.31s", line + 8);
         else if (strncmp(line, "C: ", 3) == 0 || strcmp(line, "C:") == 0) {
             imap_t_add(&sc->in, line + (n > 3 ? 3 : n), n > 3 ? n - 3 : 0);
             imap_t_add(&sc->in, "\r\n", 2);
@@ -43,8 +44,10 @@ static void imap_t_load(const char *path, struct imap_t_script *sc)
 static char *imap_t_run(const struct imap_t_script *sc, size_t chunk)
 {
     struct mbox_store *st = mbox_store_new(1);
-    if (strcmp(sc->fixture, "rfc3501") == 0) imap_t_fixture_rfc3501(st);
-    else if (strcmp(sc->fixture, "bob") == 0) imap_t_fixture_bob(st);
+    if (strcmp(sc->fixture, "rfc3501") == 0)
+        imap_t_fixture_rfc3501(st);
+    else if (strcmp(sc->fixture, "bob") == 0)
+        imap_t_fixture_bob(st);
     char *out = imap_t_session(st, sc->in.p, chunk);
     mbox_store_free(st);
     return out;
@@ -54,8 +57,10 @@ static char *imap_t_run(const struct imap_t_script *sc, size_t chunk)
 static char *imap_t_run_split(const struct imap_t_script *sc, size_t k)
 {
     struct mbox_store *st = mbox_store_new(1);
-    if (strcmp(sc->fixture, "rfc3501") == 0) imap_t_fixture_rfc3501(st);
-    else if (strcmp(sc->fixture, "bob") == 0) imap_t_fixture_bob(st);
+    if (strcmp(sc->fixture, "rfc3501") == 0)
+        imap_t_fixture_rfc3501(st);
+    else if (strcmp(sc->fixture, "bob") == 0)
+        imap_t_fixture_bob(st);
     struct imap_server *s = imap_t_server(st);
     struct imap_t_out o = {0};
     imap_t_add(&o, "", 0);

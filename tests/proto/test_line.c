@@ -51,7 +51,8 @@ static void test_crlf_only(void **state)
 static void test_every_split_same(void **state)
 {
     (void)state;
-    const char in[] = "A1 NOOP\r\nA2 LOGIN x y\r\nZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ\r\n.\r\n\r\r\n";
+    const char in[] =
+        "A1 NOOP\r\nA2 LOGIN x y\r\nZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ\r\n.\r\n\r\r\n";
     char ref[512], got[512];
     frame_all(in, sizeof in - 1, 16, sizeof in, ref, sizeof ref);
     assert_string_equal(ref, "A1 NOOP|A2 LOGIN x y|#.|\r|");

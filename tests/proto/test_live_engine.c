@@ -225,9 +225,12 @@ static void test_http_busy(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_log_marks_the_border),  cmocka_unit_test(test_smtp_starttls_fact),
-        cmocka_unit_test(test_smtp_refused_starttls_no_fact), cmocka_unit_test(test_pop3_stls_fact),
-        cmocka_unit_test(test_pop3_busy),             cmocka_unit_test(test_imap_busy),
+        cmocka_unit_test(test_log_marks_the_border),
+        cmocka_unit_test(test_smtp_starttls_fact),
+        cmocka_unit_test(test_smtp_refused_starttls_no_fact),
+        cmocka_unit_test(test_pop3_stls_fact),
+        cmocka_unit_test(test_pop3_busy),
+        cmocka_unit_test(test_imap_busy),
         cmocka_unit_test(test_http_busy),
     };
     return cmocka_run_group_tests_name("live_engine", tests, NULL, NULL);

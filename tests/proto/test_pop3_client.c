@@ -22,10 +22,15 @@ static void rfc_server(struct h_server *h)
     h_server_add(h, "uid-2", M2);
 }
 
-static struct pop3_client *client(bool apop, enum pop3_client_mode mode, const char *const *known, size_t nk)
+static struct pop3_client *client(bool apop, enum pop3_client_mode mode, const char *const *known,
+                                  size_t nk)
 {
-    struct pop3_client_cfg cfg = {.user = "mrose", .pass = "tanstaaf", .apop = apop, .mode = mode,
-                                  .known_uids = known, .n_known = nk};
+    struct pop3_client_cfg cfg = {.user = "mrose",
+                                  .pass = "tanstaaf",
+                                  .apop = apop,
+                                  .mode = mode,
+                                  .known_uids = known,
+                                  .n_known = nk};
     struct pop3_client *c = pop3_client_new(&cfg);
     assert_non_null(c);
     return c;
@@ -43,8 +48,9 @@ static void test_apop_download_and_delete(void **state)
     assert_true(r.done_ok);
     assert_string_equal(r.got, "uid-1=44;uid-2=54;");
     /* unstuffed, and the missing final CRLF of M2 restored */
-    assert_string_equal(r.bodies, "From: a@example.org\r\nSubject: one\r\n\r\nhello\r\n|"
-                                  "From: c@example.org\r\nSubject: dots\r\n\r\n.\r\n..\r\n.x\r\nend\r\n|");
+    assert_string_equal(r.bodies,
+                        "From: a@example.org\r\nSubject: one\r\n\r\nhello\r\n|"
+                        "From: c@example.org\r\nSubject: dots\r\n\r\n.\r\n..\r\n.x\r\nend\r\n|");
     assert_string_equal(h.deleted, "uid-1 uid-2");
     assert_int_equal(pop3_client_retrieved(c), 2);
     assert_int_equal(pop3_client_deleted(c), 2);
@@ -116,7 +122,9 @@ static void test_retr_after_dele(void **state)
     (void)state;
     struct h_server h;
     rfc_server(&h);
-    struct pop3_client_cfg cfg = {.user = "mrose", .pass = "tanstaaf", .mode = POP3_MODE_DELETE,
+    struct pop3_client_cfg cfg = {.user = "mrose",
+                                  .pass = "tanstaaf",
+                                  .mode = POP3_MODE_DELETE,
                                   .retr_after_dele = true};
     struct pop3_client *c = pop3_client_new(&cfg);
     assert_non_null(c);
@@ -138,7 +146,10 @@ static void test_hold_noop_then_quit(void **state)
     (void)state;
     struct h_server h;
     rfc_server(&h);
-    struct pop3_client_cfg cfg = {.user = "mrose", .pass = "tanstaaf", .mode = POP3_MODE_DELETE, .hold = true};
+    struct pop3_client_cfg cfg = {.user = "mrose",
+                                  .pass = "tanstaaf",
+                                  .mode = POP3_MODE_DELETE,
+                                  .hold = true};
     struct pop3_client *c = pop3_client_new(&cfg);
     assert_non_null(c);
     assert_false(pop3_client_noop(c)); /* not logged in yet */
@@ -181,7 +192,10 @@ static void test_hold_autologout_deletes_nothing(void **state)
             h_server_init(&h, "<1896.697170952@dbc.mtview.ca.us>");
         else
             rfc_server(&h);
-        struct pop3_client_cfg cfg = {.user = "mrose", .pass = "tanstaaf", .mode = POP3_MODE_DELETE, .hold = true};
+        struct pop3_client_cfg cfg = {.user = "mrose",
+                                      .pass = "tanstaaf",
+                                      .mode = POP3_MODE_DELETE,
+                                      .hold = true};
         struct pop3_client *c = pop3_client_new(&cfg);
         struct h_pipe_result r;
         h_pipe_run(&h, c, 0, &r);
@@ -234,7 +248,8 @@ static void test_stuffing_round_trip(void **state)
 }
 
 /* Feed scripted server output to a client; return its errors and its output. */
-static void scripted(const char *server, bool close_after, char *errors, size_t ecap, char *sent, size_t scap)
+static void scripted(const char *server, bool close_after, char *errors, size_t ecap, char *sent,
+                     size_t scap)
 {
     struct pop3_client *c = client(false, POP3_MODE_DELETE, NULL, 0);
     size_t pos = 0, len = strlen(server), so = 0;
@@ -284,9 +299,11 @@ static void test_malformed_server_output(void **state)
     } cases[] = {
         {"HTTP/1.1 200 OK\r\n", false, "malformed status line in state GREETING@0;"},
         {"+OKAY\r\n", false, "malformed status line in state GREETING@0;"},
-        {LOGIN "+OK 1 10\r\n+OK\r\n1 \r\n.\r\n", false, "unique-id of 0 octets in UIDL (1..70 allowed)@36;"},
+        {LOGIN "+OK 1 10\r\n+OK\r\n1 \r\n.\r\n", false,
+         "unique-id of 0 octets in UIDL (1..70 allowed)@36;"},
         {LOGIN "+OK 1 10\r\n+OK\r\n1\r\n.\r\n", false, "malformed UIDL line@36;"},
-        {LOGIN "+OK 1 10\r\n+OK\r\n1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n.\r\n",
+        {LOGIN
+         "+OK 1 10\r\n+OK\r\n1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n.\r\n",
          false, "unique-id of 71 octets in UIDL (1..70 allowed)@36;"},
         {LOGIN "+OK 1 10\r\n+OK\r\n2 x\r\n.\r\n", false, "malformed UIDL line@36;"},
         {LOGIN "+OK 1 10\r\n+OK\r\n1 x\r\n.\r\n+OK\r\n1 99999999999999999999\r\n.\r\n", false,
@@ -333,8 +350,10 @@ int main(void)
         cmocka_unit_test(test_apop_download_and_delete),
         cmocka_unit_test(test_keep_mode_skips_known),
         cmocka_unit_test(test_every_split_same_result),
-        cmocka_unit_test(test_bad_password), cmocka_unit_test(test_retr_after_dele),
-        cmocka_unit_test(test_hold_noop_then_quit), cmocka_unit_test(test_hold_autologout_deletes_nothing),
+        cmocka_unit_test(test_bad_password),
+        cmocka_unit_test(test_retr_after_dele),
+        cmocka_unit_test(test_hold_noop_then_quit),
+        cmocka_unit_test(test_hold_autologout_deletes_nothing),
         cmocka_unit_test(test_stuffing_round_trip),
         cmocka_unit_test(test_malformed_server_output),
         cmocka_unit_test(test_bad_config),

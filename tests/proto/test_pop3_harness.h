@@ -25,7 +25,7 @@ struct h_server {
     bool locked;
     char *out; /* everything the server sent */
     size_t out_len;
-    size_t step; /* drain at most this many bytes per out() call (0: all) */
+    size_t step;       /* drain at most this many bytes per out() call (0: all) */
     char deleted[512]; /* uids removed in UPDATE, ' '-joined */
     int updates, closes, auths;
     char events[4096]; /* "VERB:ok:FROM>TO;" per COMMAND event */
@@ -91,14 +91,18 @@ static inline void h_server_pump(struct h_server *h)
                 } else {
                     good = strcmp(ev.user, h->user) == 0 && strcmp(ev.secret, h->pass) == 0;
                 }
-                if (!good) pop3_server_auth_fail(h->s, POP3_AUTH_BAD);
-                else if (h->locked) pop3_server_auth_fail(h->s, POP3_AUTH_LOCKED);
-                else pop3_server_auth_ok(h->s, h->msgs, h->n);
+                if (!good)
+                    pop3_server_auth_fail(h->s, POP3_AUTH_BAD);
+                else if (h->locked)
+                    pop3_server_auth_fail(h->s, POP3_AUTH_LOCKED);
+                else
+                    pop3_server_auth_ok(h->s, h->msgs, h->n);
             } else if (ev.kind == POP3_EV_UPDATE) {
                 h->updates++;
                 for (size_t i = 0; i < ev.n_uids; i++) {
                     size_t l = strlen(h->deleted);
-                    snprintf(h->deleted + l, sizeof h->deleted - l, "%s%s", l ? " " : "", ev.uids[i]);
+                    snprintf(h->deleted + l, sizeof h->deleted - l, "%s%s", l ? " " : "",
+                             ev.uids[i]);
                 }
                 pop3_server_update_done(h->s, true);
             } else if (ev.kind == POP3_EV_CLOSE) {
@@ -148,7 +152,7 @@ static inline const char *h_out(struct h_server *h)
 
 struct h_pipe_result {
     int messages;
-    char got[8192];   /* "uid=len;" per retrieved message */
+    char got[8192];    /* "uid=len;" per retrieved message */
     char bodies[8192]; /* bodies concatenated with '|' */
     bool done_ok, failed;
     char errors[1024];
@@ -156,7 +160,8 @@ struct h_pipe_result {
 
 /* Run client against server, moving at most step bytes per hop in each
  * direction (0: everything). */
-static inline void h_pipe_run(struct h_server *h, struct pop3_client *c, size_t step, struct h_pipe_result *r)
+static inline void h_pipe_run(struct h_server *h, struct pop3_client *c, size_t step,
+                              struct h_pipe_result *r)
 {
     memset(r, 0, sizeof *r);
     char s2c[1 << 16];
@@ -224,13 +229,16 @@ static inline void h_pipe_run(struct h_server *h, struct pop3_client *c, size_t 
                 pop3_apop_digest(sev.timestamp ? sev.timestamp : "", h->pass, d);
                 bool good = strcmp(sev.user, h->user) == 0 &&
                             strcmp(sev.secret, sev.method == POP3_AUTH_APOP ? d : h->pass) == 0;
-                if (good) pop3_server_auth_ok(h->s, h->msgs, h->n);
-                else pop3_server_auth_fail(h->s, POP3_AUTH_BAD);
+                if (good)
+                    pop3_server_auth_ok(h->s, h->msgs, h->n);
+                else
+                    pop3_server_auth_fail(h->s, POP3_AUTH_BAD);
             } else if (sev.kind == POP3_EV_UPDATE) {
                 h->updates++;
                 for (size_t i = 0; i < sev.n_uids; i++) {
                     size_t l = strlen(h->deleted);
-                    snprintf(h->deleted + l, sizeof h->deleted - l, "%s%s", l ? " " : "", sev.uids[i]);
+                    snprintf(h->deleted + l, sizeof h->deleted - l, "%s%s", l ? " " : "",
+                             sev.uids[i]);
                 }
                 pop3_server_update_done(h->s, true);
             }

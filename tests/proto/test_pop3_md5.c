@@ -32,7 +32,8 @@ static void test_rfc1321_suite(void **state)
 static void test_streaming_equals_oneshot(void **state)
 {
     (void)state;
-    const char *s = "12345678901234567890123456789012345678901234567890123456789012345678901234567890";
+    const char *s =
+        "12345678901234567890123456789012345678901234567890123456789012345678901234567890";
     size_t n = strlen(s);
     static const unsigned char want[16] = {0x57, 0xed, 0xf4, 0xa2, 0x2b, 0xe3, 0xc9, 0x55,
                                            0xac, 0x49, 0xda, 0x2e, 0x21, 0x07, 0xb6, 0x7a};

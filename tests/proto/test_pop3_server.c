@@ -69,7 +69,8 @@ static void test_quit_in_authorization(void **state)
     assert_string_equal(h_out(&h), "+OK mrose, send PASS\r\n+OK dewey POP3 server signing off\r\n");
     assert_int_equal(h.updates, 0);
     assert_int_equal(h.auths, 0);
-    assert_string_equal(h.events, "USER:ok:AUTHORIZATION>AUTHORIZATION;QUIT:ok:AUTHORIZATION>CLOSED;");
+    assert_string_equal(h.events,
+                        "USER:ok:AUTHORIZATION>AUTHORIZATION;QUIT:ok:AUTHORIZATION>CLOSED;");
     h_server_fini(&h);
 }
 
@@ -153,7 +154,8 @@ static void test_line_limits(void **state)
     memset(line, 'a', sizeof line);
     memcpy(line + 254, "\r\nNOOP\r\n", 9);
     h_server_send(&h, line);
-    assert_string_equal(h_out(&h), "-ERR line too long\r\n-ERR command not valid in this state\r\n");
+    assert_string_equal(h_out(&h),
+                        "-ERR line too long\r\n-ERR command not valid in this state\r\n");
     h_server_pump(&h);
     h_clear(&h);
     /* a 40-octet argument is fine */
@@ -171,13 +173,14 @@ static void test_bad_bytes(void **state)
     h_server_send_step(&h, in, sizeof in - 1, 0);
     /* "NOOP\n" is a line of its own (a hand-typed nc line), refused with a
      * hint; STAT after it is a command again. */
-    assert_string_equal(h_out(&h), "-ERR invalid characters in command\r\n"
-                                   "-ERR bare LF received; end each command with CRLF (RFC 1939 3; with nc, "
-                                   "use nc -C)\r\n"
-                                   "+OK 2 52\r\n"
-                                   "-ERR invalid characters in command\r\n"
-                                   "-ERR invalid characters in command\r\n"
-                                   "+OK\r\n");
+    assert_string_equal(h_out(&h),
+                        "-ERR invalid characters in command\r\n"
+                        "-ERR bare LF received; end each command with CRLF (RFC 1939 3; with nc, "
+                        "use nc -C)\r\n"
+                        "+OK 2 52\r\n"
+                        "-ERR invalid characters in command\r\n"
+                        "-ERR invalid characters in command\r\n"
+                        "+OK\r\n");
     h_server_fini(&h);
 }
 
@@ -245,7 +248,8 @@ static void test_pass_with_spaces(void **state)
     h.pass = "two words";
     h_server_pump(&h);
     h_clear(&h);
-    h_server_send(&h, "USER mrose\r\nPASS two words\r\nAPOP mrose 0123456789abcdef0123456789abcdef\r\n");
+    h_server_send(
+        &h, "USER mrose\r\nPASS two words\r\nAPOP mrose 0123456789abcdef0123456789abcdef\r\n");
     assert_string_equal(h_out(&h), "+OK mrose, send PASS\r\n"
                                    "+OK mrose's maildrop has 0 messages (0 octets)\r\n"
                                    "-ERR command not valid in this state\r\n");
@@ -283,7 +287,10 @@ static char *big_message(size_t lines, size_t *len)
     char *m = malloc(lines * 12 + 64);
     size_t o = (size_t)sprintf(m, "Subject: big\r\n\r\n");
     for (size_t i = 0; i < lines; i++) {
-        o += (size_t)sprintf(m + o, i % 3 == 0 ? ".%07zu\r\n" : (i % 3 == 1 ? "x%07zu\r\n" : "..%06zu\r\n"), i);
+        o +=
+            (size_t)sprintf(m + o,
+                            i % 3 == 0 ? ".%07zu\r\n" : (i % 3 == 1 ? "x%07zu\r\n" : "..%06zu\r\n"),
+                            i);
     }
     *len = o;
     return m;
@@ -306,7 +313,8 @@ static void test_retr_streams_bounded(void **state)
     char last[5] = {0};
     while ((n = pop3_server_out(h.s, &p)) > 0) {
         if (n > biggest) biggest = n;
-        for (size_t i = 0; i + 2 < n; i++) dots += p[i] == '\n' && p[i + 1] == '.' && p[i + 2] == '.';
+        for (size_t i = 0; i + 2 < n; i++)
+            dots += p[i] == '\n' && p[i + 1] == '.' && p[i + 2] == '.';
         memcpy(last, n >= 5 ? p + n - 5 : last, n >= 5 ? 5 : 0);
         total += n;
         pop3_server_out_done(h.s, n);

@@ -24,9 +24,9 @@ struct transcript {
     size_t n_lines;
     char deleted[512];
     bool has_deleted;
-    bool client;            /* @client: also run the client engine */
+    bool client; /* @client: also run the client engine */
     bool client_apop, client_delete;
-    char known_store[512];  /* known uids, NUL-separated */
+    char known_store[512]; /* known uids, NUL-separated */
     const char *known[8];
     size_t n_known;
 };
@@ -48,9 +48,12 @@ static void t_parse(struct transcript *t, char *text)
     char *save = NULL, *lsave = NULL;
     for (char *line = strtok_r(text, "\n", &lsave); line; line = strtok_r(NULL, "\n", &lsave)) {
         if (line[0] == '#') continue;
-        if (strncmp(line, "@host ", 6) == 0) snprintf(t->host, sizeof t->host, "%s", line + 6);
-        else if (strncmp(line, "@timestamp ", 11) == 0) snprintf(t->ts, sizeof t->ts, "%s", line + 11);
-        else if (strncmp(line, "@user ", 6) == 0) sscanf(line + 6, "%63s %63s", t->user, t->pass);
+        if (strncmp(line, "@host ", 6) == 0)
+            snprintf(t->host, sizeof t->host, "%s", line + 6);
+        else if (strncmp(line, "@timestamp ", 11) == 0)
+            snprintf(t->ts, sizeof t->ts, "%s", line + 11);
+        else if (strncmp(line, "@user ", 6) == 0)
+            sscanf(line + 6, "%63s %63s", t->user, t->pass);
         else if (strncmp(line, "@client ", 8) == 0) {
             char auth[16], mode[16];
             int used = 0;
@@ -59,11 +62,11 @@ static void t_parse(struct transcript *t, char *text)
             t->client_apop = strcmp(auth, "apop") == 0;
             t->client_delete = strcmp(mode, "delete") == 0;
             snprintf(t->known_store, sizeof t->known_store, "%s", line + 8 + used);
-            for (char *k = strtok_r(t->known_store, " ", &save); k; k = strtok_r(NULL, " ", &save)) {
+            for (char *k = strtok_r(t->known_store, " ", &save); k;
+                 k = strtok_r(NULL, " ", &save)) {
                 t->known[t->n_known++] = k;
             }
-        }
-        else if (strncmp(line, "@message ", 9) == 0) {
+        } else if (strncmp(line, "@message ", 9) == 0) {
             snprintf(t->uids[t->n], sizeof t->uids[0], "%s", line + 9);
             t->data[t->n++] = calloc(1, 1 << 14);
         } else if (line[0] == '|') {
@@ -131,8 +134,10 @@ static void t_replay_pipelined(struct transcript *t, const char *name)
     static char in[1 << 15], exp[1 << 16];
     size_t il = 0, el = 0;
     for (size_t i = 0; i < t->n_lines; i++) {
-        if (t->lines[i][0] == 'C') il += (size_t)sprintf(in + il, "%s\r\n", t_payload(t->lines[i]));
-        else el += (size_t)sprintf(exp + el, "%s\r\n", t_payload(t->lines[i]));
+        if (t->lines[i][0] == 'C')
+            il += (size_t)sprintf(in + il, "%s\r\n", t_payload(t->lines[i]));
+        else
+            el += (size_t)sprintf(exp + el, "%s\r\n", t_payload(t->lines[i]));
     }
     for (size_t step = 1; step <= il; step++) {
         struct h_server h;
@@ -141,7 +146,8 @@ static void t_replay_pipelined(struct transcript *t, const char *name)
         h_server_send_step(&h, in, il, step);
         h_server_pump(&h);
         if (strcmp(h_out(&h), exp) != 0) {
-            fail_msg("%s: pipelined, step %zu\nexpected:\n%s\ngot:\n%s", name, step, exp, h_out(&h));
+            fail_msg("%s: pipelined, step %zu\nexpected:\n%s\ngot:\n%s", name, step, exp,
+                     h_out(&h));
         }
         if (t->has_deleted) assert_string_equal(h.deleted, t->deleted);
         h_server_fini(&h);
@@ -168,9 +174,12 @@ static void t_replay_client(struct transcript *t, const char *name)
 {
     struct h_server h;
     t_setup(&h, t);
-    struct pop3_client_cfg cfg = {.user = t->user, .pass = t->pass, .apop = t->client_apop,
+    struct pop3_client_cfg cfg = {.user = t->user,
+                                  .pass = t->pass,
+                                  .apop = t->client_apop,
                                   .mode = t->client_delete ? POP3_MODE_DELETE : POP3_MODE_KEEP,
-                                  .known_uids = t->known, .n_known = t->n_known};
+                                  .known_uids = t->known,
+                                  .n_known = t->n_known};
     struct pop3_client *c = pop3_client_new(&cfg);
     static char got[1 << 16], want[1 << 16];
     size_t gl = 0, wl = 0;
@@ -185,12 +194,15 @@ static void t_replay_client(struct transcript *t, const char *name)
                 pop3_apop_digest(sev.timestamp, t->pass, d);
                 bool good = strcmp(sev.user, t->user) == 0 &&
                             strcmp(sev.secret, sev.method == POP3_AUTH_APOP ? d : t->pass) == 0;
-                if (good) pop3_server_auth_ok(h.s, h.msgs, h.n);
-                else pop3_server_auth_fail(h.s, POP3_AUTH_BAD);
+                if (good)
+                    pop3_server_auth_ok(h.s, h.msgs, h.n);
+                else
+                    pop3_server_auth_fail(h.s, POP3_AUTH_BAD);
             } else if (sev.kind == POP3_EV_UPDATE) {
                 for (size_t i = 0; i < sev.n_uids; i++) {
                     size_t l = strlen(h.deleted);
-                    snprintf(h.deleted + l, sizeof h.deleted - l, "%s%s", l ? " " : "", sev.uids[i]);
+                    snprintf(h.deleted + l, sizeof h.deleted - l, "%s%s", l ? " " : "",
+                             sev.uids[i]);
                 }
                 pop3_server_update_done(h.s, true);
             }
@@ -226,7 +238,8 @@ static void t_replay_client(struct transcript *t, const char *name)
         }
         if (!busy) break;
     }
-    if (strcmp(got, want) != 0) fail_msg("%s: client dialogue\nexpected:\n%s\ngot:\n%s", name, want, got);
+    if (strcmp(got, want) != 0)
+        fail_msg("%s: client dialogue\nexpected:\n%s\ngot:\n%s", name, want, got);
     assert_int_equal(pop3_client_state(c), POP3_C_DONE);
     assert_string_equal(h.deleted, t->deleted);
     pop3_client_free(c);

@@ -91,7 +91,8 @@ static void test_multiline_and_code_only(void **state)
     sc_start(&s, NULL);
     add(&s, one_rcpt, 1, msg);
     smtp_client_quit(s.c);
-    assert_string_equal(sc_feed(&s, "220-mx first\r\n220-second\r\n220\r\n"), "EHLO client.example.org\r\n");
+    assert_string_equal(sc_feed(&s, "220-mx first\r\n220-second\r\n220\r\n"),
+                        "EHLO client.example.org\r\n");
     /* a reply with only a code is accepted (§4.2) */
     assert_string_equal(sc_feed(&s, "250\r\n"), "MAIL FROM:<alice@a.example>\r\n");
     assert_string_equal(sc_feed(&s, "250 ok\r\n"), "RCPT TO:<bob@b.example>\r\n");
@@ -102,8 +103,10 @@ static void test_multiline_and_code_only(void **state)
     assert_string_equal(sc_feed(&s, "221 bye\r\n"), "");
     assert_true(smtp_client_done(s.c));
     assert_int_equal(s.outcomes[SMTP_OUT_DELIVERED], 1);
-    assert_non_null(strstr(s.log.p, "REPLY GREETING->EHLO 220 220-mx first\r\n220-second\r\n220\n"));
-    assert_non_null(strstr(s.log.p, "RCPT_OUTCOME DOT->QUIT 250 bob@b.example delivered 250 queued\n"));
+    assert_non_null(
+        strstr(s.log.p, "REPLY GREETING->EHLO 220 220-mx first\r\n220-second\r\n220\n"));
+    assert_non_null(
+        strstr(s.log.p, "RCPT_OUTCOME DOT->QUIT 250 bob@b.example delivered 250 queued\n"));
     assert_non_null(strstr(s.log.p, "SESSION_DONE QUIT->DONE 221 221 bye\n"));
     sc_end(&s);
 }
@@ -126,7 +129,8 @@ static void expect_protocol_error(const char *greeting_then, const char *why)
 static void test_reply_protocol_errors(void **state)
 {
     (void)state;
-    expect_protocol_error("250-mx\r\n550 no\r\n", "mixed reply codes 250 and 550 in one reply (RFC 5321 4.2.1)");
+    expect_protocol_error("250-mx\r\n550 no\r\n",
+                          "mixed reply codes 250 and 550 in one reply (RFC 5321 4.2.1)");
     expect_protocol_error("250 ok\nMAIL\r\n", "reply line holds a bare CR or LF (RFC 5321 2.3.8)");
     expect_protocol_error("hello\r\n", "malformed reply line (expected a 3-digit code)");
     expect_protocol_error("25\r\n", "malformed reply line (expected a 3-digit code)");
@@ -169,8 +173,9 @@ static void test_data_refused_sends_no_data(void **state)
         assert_string_equal(sc_feed(&s, EHLO_PIPE),
                             "MAIL FROM:<alice@a.example> SIZE=21\r\nRCPT TO:<bob@b.example>\r\n"
                             "RCPT TO:<carol@b.example>\r\nDATA\r\n");
-        const char *out = sc_feed(&s, code == 5 ? "250 ok\r\n250 ok\r\n550 no carol\r\n554 no data\r\n"
-                                                : "250 ok\r\n250 ok\r\n550 no carol\r\n451 later\r\n");
+        const char *out =
+            sc_feed(&s, code == 5 ? "250 ok\r\n250 ok\r\n550 no carol\r\n554 no data\r\n"
+                                  : "250 ok\r\n250 ok\r\n550 no carol\r\n451 later\r\n");
         /* C3: no message bytes after a failed DATA, only RSET */
         assert_string_equal(out, "RSET\r\n");
         assert_int_equal(s.outcomes[SMTP_OUT_PERMFAIL], code == 5 ? 2 : 1);
@@ -211,8 +216,10 @@ static void test_lost_after_dot(void **state)
     /* §6.1: bob may have the message; carol got 452 (retry); txn 2 retries */
     assert_int_equal(s.outcomes[SMTP_OUT_UNKNOWN], 1);
     assert_int_equal(s.outcomes[SMTP_OUT_TEMPFAIL], 2);
-    assert_non_null(strstr(s.log.p, "bob@b.example unknown (lost after the final dot) connection lost after the "
-                                    "final dot, before the reply: the message may have arrived (RFC 5321 6.1)\n"));
+    assert_non_null(
+        strstr(s.log.p,
+               "bob@b.example unknown (lost after the final dot) connection lost after the "
+               "final dot, before the reply: the message may have arrived (RFC 5321 6.1)\n"));
     assert_non_null(strstr(s.log.p, "carol@b.example temporary failure 452 full\n"));
     sc_end(&s);
     /* lost before the final dot: a plain temporary failure */
@@ -224,7 +231,8 @@ static void test_lost_after_dot(void **state)
     smtp_client_closed(s.c);
     sc_drain(&s);
     assert_int_equal(s.outcomes[SMTP_OUT_TEMPFAIL], 1);
-    assert_non_null(strstr(s.log.p, "temporary failure connection lost before the transaction completed\n"));
+    assert_non_null(
+        strstr(s.log.p, "temporary failure connection lost before the transaction completed\n"));
     sc_end(&s);
     /* the dot was queued but never sent: the server cannot have it */
     sc_start(&s, NULL);
@@ -275,7 +283,9 @@ static void test_timeouts(void **state)
     smtp_client_timeout(s.c); /* §4.5.3.2.6: no reply to the dot */
     sc_drain(&s);
     assert_int_equal(s.outcomes[SMTP_OUT_UNKNOWN], 1);
-    assert_non_null(strstr(s.log.p, "SESSION_DONE DOT->DONE 0 timeout in state DOT waiting for the server (RFC 5321 4.5.3.2)\n"));
+    assert_non_null(strstr(
+        s.log.p,
+        "SESSION_DONE DOT->DONE 0 timeout in state DOT waiting for the server (RFC 5321 4.5.3.2)\n"));
     sc_end(&s);
 }
 
@@ -313,12 +323,15 @@ static void test_8bit_and_size(void **state)
     /* no 8BITMIME offered: the 8-bit message is not sent at all */
     assert_string_equal(sc_feed(&s, "250 mx\r\n"), "MAIL FROM:<alice@a.example>\r\n");
     assert_int_equal(s.outcomes[SMTP_OUT_PERMFAIL], 1);
-    assert_non_null(strstr(s.log.p, "permanent failure the message has 8-bit octets but the server does not offer 8BITMIME"));
+    assert_non_null(strstr(
+        s.log.p,
+        "permanent failure the message has 8-bit octets but the server does not offer 8BITMIME"));
     sc_end(&s);
     sc_start(&s, NULL);
     add(&s, one_rcpt, 1, eight);
     sc_feed(&s, "220 mx\r\n");
-    assert_string_equal(sc_feed(&s, "250-mx\r\n250 8BITMIME\r\n"), "MAIL FROM:<alice@a.example> BODY=8BITMIME\r\n");
+    assert_string_equal(sc_feed(&s, "250-mx\r\n250 8BITMIME\r\n"),
+                        "MAIL FROM:<alice@a.example> BODY=8BITMIME\r\n");
     sc_end(&s);
     /* RFC 1870: the server's SIZE is smaller than the message */
     sc_start(&s, NULL);
@@ -326,7 +339,8 @@ static void test_8bit_and_size(void **state)
     sc_feed(&s, "220 mx\r\n");
     sc_feed(&s, "250-mx\r\n250 SIZE 10\r\n");
     assert_int_equal(s.outcomes[SMTP_OUT_PERMFAIL], 1);
-    assert_non_null(strstr(s.log.p, "message of 21 octets exceeds the server's SIZE 10 (RFC 1870)"));
+    assert_non_null(
+        strstr(s.log.p, "message of 21 octets exceeds the server's SIZE 10 (RFC 1870)"));
     sc_end(&s);
 }
 
@@ -340,7 +354,9 @@ static void test_add_refuses(void **state)
     const char *bad_rcpt[] = {"bob@b.example\r\nRCPT TO:<x@y.example>"};
     struct smtp_client_txn t = {"alice@a.example", bad_rcpt, 1, msg, strlen(msg), NULL};
     assert_false(smtp_client_add(c, &t, &err));
-    assert_string_equal(err.msg, "recipient \"bob@b.example\r\nRCPT TO:<x@y.example>\": control character in address");
+    assert_string_equal(
+        err.msg,
+        "recipient \"bob@b.example\r\nRCPT TO:<x@y.example>\": control character in address");
     t.rcpts = one_rcpt;
     t.reverse_path = "alice";
     assert_false(smtp_client_add(c, &t, &err));
@@ -423,7 +439,8 @@ static void test_auth_not_offered(void **state)
     sc_start(&s, &cfg);
     add(&s, one_rcpt, 1, msg);
     sc_feed(&s, "220 mx\r\n");
-    assert_string_equal(sc_feed(&s, "250-mx\r\n250 AUTH PLAIN LOGIN\r\n"), "AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
+    assert_string_equal(sc_feed(&s, "250-mx\r\n250 AUTH PLAIN LOGIN\r\n"),
+                        "AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
     assert_string_equal(sc_feed(&s, "535 5.7.8 no\r\n"), "QUIT\r\n");
     assert_int_equal(s.outcomes[SMTP_OUT_PERMFAIL], 1);
     sc_end(&s);
@@ -432,21 +449,31 @@ static void test_auth_not_offered(void **state)
 static void test_names(void **state)
 {
     (void)state;
-    for (int i = 0; i < SMTP_CS_COUNT; i++) assert_string_not_equal(smtp_client_state_name((enum smtp_client_state)i), "?");
-    for (int i = 0; i < SMTP_CEV_COUNT; i++) assert_string_not_equal(smtp_cevent_kind_name((enum smtp_cevent_kind)i), "?");
-    for (int i = 0; i < SMTP_OUT_COUNT; i++) assert_string_not_equal(smtp_outcome_name((enum smtp_outcome)i), "?");
+    for (int i = 0; i < SMTP_CS_COUNT; i++)
+        assert_string_not_equal(smtp_client_state_name((enum smtp_client_state)i), "?");
+    for (int i = 0; i < SMTP_CEV_COUNT; i++)
+        assert_string_not_equal(smtp_cevent_kind_name((enum smtp_cevent_kind)i), "?");
+    for (int i = 0; i < SMTP_OUT_COUNT; i++)
+        assert_string_not_equal(smtp_outcome_name((enum smtp_outcome)i), "?");
     assert_string_equal(smtp_client_state_name(SMTP_CS_DOT), "DOT");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_multiline_and_code_only), cmocka_unit_test(test_reply_protocol_errors),
-        cmocka_unit_test(test_unsolicited),             cmocka_unit_test(test_data_refused_sends_no_data),
-        cmocka_unit_test(test_all_refused_pipelined_dummy_dot), cmocka_unit_test(test_lost_after_dot),
-        cmocka_unit_test(test_timeouts),                cmocka_unit_test(test_421_and_554_greeting),
-        cmocka_unit_test(test_8bit_and_size),           cmocka_unit_test(test_add_refuses), cmocka_unit_test(test_unsafe_bare_lf),
-        cmocka_unit_test(test_auth_not_offered),        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_multiline_and_code_only),
+        cmocka_unit_test(test_reply_protocol_errors),
+        cmocka_unit_test(test_unsolicited),
+        cmocka_unit_test(test_data_refused_sends_no_data),
+        cmocka_unit_test(test_all_refused_pipelined_dummy_dot),
+        cmocka_unit_test(test_lost_after_dot),
+        cmocka_unit_test(test_timeouts),
+        cmocka_unit_test(test_421_and_554_greeting),
+        cmocka_unit_test(test_8bit_and_size),
+        cmocka_unit_test(test_add_refuses),
+        cmocka_unit_test(test_unsafe_bare_lf),
+        cmocka_unit_test(test_auth_not_offered),
+        cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests_name("smtp_client", tests, NULL, NULL);
 }

@@ -45,12 +45,12 @@ static void test_encoder_vectors(void **state)
     expect_stuff("..\r\n", "...\r\n.\r\n");
     expect_stuff("a\r\n.b\r\n..c\r\n", "a\r\n..b\r\n...c\r\n.\r\n");
     expect_stuff("a.\r\nb. .\r\n", "a.\r\nb. .\r\n.\r\n");
-    expect_stuff("a\r", "a\r\r\n.\r\n"); /* a trailing CR is not a CRLF */
+    expect_stuff("a\r", "a\r\r\n.\r\n");     /* a trailing CR is not a CRLF */
     expect_stuff("x\n.y", "x\n.y\r\n.\r\n"); /* a bare LF starts no line */
 }
 
-static size_t unstuff(const char *in, size_t n, char *out, size_t cap, size_t step, struct smtp_dot_dec *d,
-                      size_t *consumed)
+static size_t unstuff(const char *in, size_t n, char *out, size_t cap, size_t step,
+                      struct smtp_dot_dec *d, size_t *consumed)
 {
     smtp_dot_dec_init(d, out, cap);
     size_t pos = 0;
@@ -182,7 +182,8 @@ static void test_syntax_helpers(void **state)
     assert_int_equal(smtp_count_received(msg, sizeof msg - 1), 2);
     struct smtp_path p;
     size_t used;
-    assert_int_equal(smtp_parse_path("<a@b.example> SIZE=1", 20, false, false, &p, &used), SMTP_SYN_OK);
+    assert_int_equal(smtp_parse_path("<a@b.example> SIZE=1", 20, false, false, &p, &used),
+                     SMTP_SYN_OK);
     assert_int_equal(used, 13);
     assert_int_equal(p.domain_len, 9);
     const char *s = " SIZE=1 BODY=8BITMIME", *kw, *val;

@@ -11,16 +11,15 @@
 #include "core/rng.h"
 #include "smtp_test_util.h"
 
-static const char body1[] =
-    "From: Alice <alice@a.example>\r\n"
-    "To: Bob <bob@b.example>\r\n"
-    "Subject: dots\r\n"
-    "\r\n"
-    ".first line starts with a dot\r\n"
-    "..two dots\r\n"
-    ".\r\n"
-    "middle\r\n"
-    "last line without CRLF";
+static const char body1[] = "From: Alice <alice@a.example>\r\n"
+                            "To: Bob <bob@b.example>\r\n"
+                            "Subject: dots\r\n"
+                            "\r\n"
+                            ".first line starts with a dot\r\n"
+                            "..two dots\r\n"
+                            ".\r\n"
+                            "middle\r\n"
+                            "last line without CRLF";
 
 static const char *const rcpts1[] = {"bob@b.example", "unknown@b.example", "carol@b.example"};
 static const char *const rcpts2[] = {"temp@b.example", "relay@c.example"};
@@ -125,16 +124,20 @@ static void test_pipe_pipelining(void **state)
     assert_int_equal(ref.outcomes[SMTP_OUT_PERMFAIL], 2);
     assert_int_equal(ref.outcomes[SMTP_OUT_TEMPFAIL], 1);
     /* The message arrived unstuffed, with a CRLF added to the last line. */
-    assert_non_null(strstr(ref.messages.p, ".first line starts with a dot\r\n..two dots\r\n.\r\nmiddle\r\n"
-                                           "last line without CRLF\r\n\n--END--\n"));
+    assert_non_null(strstr(ref.messages.p,
+                           ".first line starts with a dot\r\n..two dots\r\n.\r\nmiddle\r\n"
+                           "last line without CRLF\r\n\n--END--\n"));
     /* and the wire shows the stuffing */
-    assert_non_null(strstr(ref.c2s.p, "\r\n..first line starts with a dot\r\n...two dots\r\n..\r\nmiddle\r\n"
-                                      "last line without CRLF\r\n.\r\n"));
+    assert_non_null(strstr(ref.c2s.p,
+                           "\r\n..first line starts with a dot\r\n...two dots\r\n..\r\nmiddle\r\n"
+                           "last line without CRLF\r\n.\r\n"));
     /* pipelined group */
-    assert_non_null(strstr(ref.c2s.p, "MAIL FROM:<alice@a.example> SIZE=151\r\nRCPT TO:<bob@b.example>\r\n"
-                                      "RCPT TO:<unknown@b.example>\r\nRCPT TO:<carol@b.example>\r\nDATA\r\n"));
+    assert_non_null(strstr(ref.c2s.p,
+                           "MAIL FROM:<alice@a.example> SIZE=151\r\nRCPT TO:<bob@b.example>\r\n"
+                           "RCPT TO:<unknown@b.example>\r\nRCPT TO:<carol@b.example>\r\nDATA\r\n"));
     /* bounce-style null sender with an empty body */
-    assert_non_null(strstr(ref.c2s.p, "MAIL FROM:<> SIZE=0\r\nRCPT TO:<dave@b.example>\r\nDATA\r\n"));
+    assert_non_null(
+        strstr(ref.c2s.p, "MAIL FROM:<> SIZE=0\r\nRCPT TO:<dave@b.example>\r\nDATA\r\n"));
     pipe_result_free(&ref);
     run_variants(&scfg, &ccfg);
 }
@@ -197,8 +200,9 @@ static void test_pipe_big_message_small_buffers(void **state)
     static char big[60 * 1024];
     size_t n = 0;
     while (n + 64 <= sizeof big) {
-        memcpy(big + n, n % 128 ? "..........stuffed line of sixty-four octets with a dot........\r\n"
-                                : "plain line of sixty-four octets, no dot at its start..........\r\n",
+        memcpy(big + n,
+               n % 128 ? "..........stuffed line of sixty-four octets with a dot........\r\n"
+                       : "plain line of sixty-four octets, no dot at its start..........\r\n",
                64);
         n += 64;
     }
@@ -231,7 +235,9 @@ static void test_pipe_big_message_small_buffers(void **state)
     scfg.ext &= ~(unsigned)SMTP_EXT_SIZE;
     pipe_run(&scfg, &ccfg, &t, 1, NULL, NULL, &a);
     assert_int_equal(a.outcomes[SMTP_OUT_PERMFAIL], 1);
-    assert_non_null(strstr(a.s2c.p, "552 5.3.4 Message size exceeds fixed maximum message size (10240 bytes)\r\n"));
+    assert_non_null(
+        strstr(a.s2c.p,
+               "552 5.3.4 Message size exceeds fixed maximum message size (10240 bytes)\r\n"));
     assert_non_null(strstr(a.clog.p, "bob@b.example permanent failure 552 5.3.4"));
     pipe_result_free(&a);
 }

@@ -14,8 +14,8 @@
 
 #define GREET "220 mx.example.org ESMTP mailsim\r\n"
 #define EHLO_IN "EHLO c.example\r\n"
-#define EHLO_OUT                                                                                            \
-    "250-mx.example.org Hello c.example\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n"                          \
+#define EHLO_OUT                                                                                   \
+    "250-mx.example.org Hello c.example\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n"                \
     "250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n"
 #define MAIL_IN "MAIL FROM:<a@a.example>\r\n"
 #define MAIL_OK "250 2.1.0 Ok\r\n"
@@ -25,7 +25,8 @@
 #define QUEUED "250 2.0.0 Ok: queued\r\n"
 
 /* Run input on a server with cfg; compare everything after the greeting. */
-static void expect_cfg(const struct smtp_server_cfg *cfg, const char *in, size_t in_len, const char *want)
+static void expect_cfg(const struct smtp_server_cfg *cfg, const char *in, size_t in_len,
+                       const char *want)
 {
     struct srv_result a, b;
     srv_drive(cfg, in, in_len, TU_PER_LINE, &a);
@@ -64,8 +65,9 @@ static void test_greeting_and_ehlo(void **state)
     expect("EHLO\r\n", "501 5.5.4 Syntax: EHLO hostname\r\n");
     expect("EHLO bad_name.example\r\n",
            "501 5.5.2 Invalid EHLO argument: expected a domain name or address literal\r\n");
-    expect("EHLO [192.0.2.1]\r\n", "250-mx.example.org Hello [192.0.2.1]\r\n250-PIPELINING\r\n"
-                                    "250-SIZE 10485760\r\n250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n");
+    expect("EHLO [192.0.2.1]\r\n",
+           "250-mx.example.org Hello [192.0.2.1]\r\n250-PIPELINING\r\n"
+           "250-SIZE 10485760\r\n250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n");
     /* configurable extension list, AUTH included */
     smtp_server_cfg_default(&cfg);
     cfg.ext = SMTP_EXT_SIZE | SMTP_EXT_AUTH;
@@ -83,7 +85,8 @@ static void test_simple_commands(void **state)
     expect("NOOP anything at all\r\n", "250 2.0.0 Ok\r\n");
     expect("RSET\r\n", "250 2.0.0 Ok\r\n");
     expect("RSET now\r\n", "501 5.5.4 Syntax: RSET (no arguments)\r\n");
-    expect("VRFY bob\r\n", "252 2.0.0 Cannot VRFY user, but will accept message and attempt delivery\r\n");
+    expect("VRFY bob\r\n",
+           "252 2.0.0 Cannot VRFY user, but will accept message and attempt delivery\r\n");
     expect("VRFY\r\n", "501 5.5.4 Syntax: VRFY address\r\n");
     expect("EXPN staff\r\n", "502 5.5.1 Error: EXPN is not offered (RFC 5321 7.3)\r\n");
     expect("HELP\r\n", "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT\r\n");
@@ -93,7 +96,8 @@ static void test_simple_commands(void **state)
     expect("STARTTLS\r\n", "502 5.5.1 Error: command not implemented\r\n");
     expect("AUTH PLAIN\r\n", "502 5.5.1 Error: authentication not enabled\r\n");
     expect("noop\r\n", "250 2.0.0 Ok\r\n"); /* verbs are case-insensitive */
-    expect("GET / HTTP/1.1\r\n", "502 5.7.0 Error: this is an SMTP server, not a web server; closing\r\n");
+    expect("GET / HTTP/1.1\r\n",
+           "502 5.7.0 Error: this is an SMTP server, not a web server; closing\r\n");
 }
 
 static void test_line_limits(void **state)
@@ -109,14 +113,16 @@ static void test_line_limits(void **state)
     memcpy(in + 1023, "\r\nNOOP\r\n", 8); /* 513 octets, then a good line */
     struct smtp_server_cfg cfg;
     smtp_server_cfg_default(&cfg);
-    expect_cfg(&cfg, in, 1031,
-               "250 2.0.0 Ok\r\n"
-               "500 5.5.2 Error: line too long (the limit is 512 octets with CRLF, RFC 5321 4.5.3.1.4)\r\n"
-               "250 2.0.0 Ok\r\n");
+    expect_cfg(
+        &cfg, in, 1031,
+        "250 2.0.0 Ok\r\n"
+        "500 5.5.2 Error: line too long (the limit is 512 octets with CRLF, RFC 5321 4.5.3.1.4)\r\n"
+        "250 2.0.0 Ok\r\n");
     /* NUL bytes never truncate a command; they are refused (X3). */
     const char nul[] = "NO\0OP\r\nMAIL FROM:<a@a.example>\0\r\n";
-    expect_cfg(&cfg, nul, sizeof nul - 1,
-               "500 5.5.2 Error: NUL byte in command line\r\n500 5.5.2 Error: NUL byte in command line\r\n");
+    expect_cfg(
+        &cfg, nul, sizeof nul - 1,
+        "500 5.5.2 Error: NUL byte in command line\r\n500 5.5.2 Error: NUL byte in command line\r\n");
 }
 
 static void test_sequence_errors(void **state)
@@ -128,7 +134,8 @@ static void test_sequence_errors(void **state)
     expect(EHLO_IN "DATA\r\n", EHLO_OUT "503 5.5.1 Error: need MAIL command\r\n");
     expect(EHLO_IN MAIL_IN "DATA\r\n", EHLO_OUT MAIL_OK "554 5.5.1 Error: no valid recipients\r\n");
     expect(EHLO_IN MAIL_IN MAIL_IN, EHLO_OUT MAIL_OK "503 5.5.1 Error: nested MAIL command\r\n");
-    expect(EHLO_IN MAIL_IN RCPT_IN "DATA now\r\n", EHLO_OUT MAIL_OK RCPT_OK "501 5.5.4 Syntax: DATA (no arguments)\r\n");
+    expect(EHLO_IN MAIL_IN RCPT_IN "DATA now\r\n",
+           EHLO_OUT MAIL_OK RCPT_OK "501 5.5.4 Syntax: DATA (no arguments)\r\n");
     /* after RSET a new transaction starts; a second EHLO resets too */
     expect(EHLO_IN MAIL_IN "RSET\r\n" MAIL_IN, EHLO_OUT MAIL_OK "250 2.0.0 Ok\r\n" MAIL_OK);
     expect(EHLO_IN MAIL_IN EHLO_IN MAIL_IN, EHLO_OUT MAIL_OK EHLO_OUT MAIL_OK);
@@ -139,9 +146,10 @@ static void test_sequence_errors(void **state)
     struct srv_result r;
     const char in[] = EHLO_IN "QUIT\r\n";
     srv_drive(&cfg, in, sizeof in - 1, TU_PER_LINE, &r);
-    assert_string_equal(r.out.p, "554 mx.example.org ESMTP service not available\r\n"
-                                 "503 5.5.1 Error: no SMTP service here; send QUIT\r\n"
-                                 "221 2.0.0 mx.example.org Service closing transmission channel\r\n");
+    assert_string_equal(r.out.p,
+                        "554 mx.example.org ESMTP service not available\r\n"
+                        "503 5.5.1 Error: no SMTP service here; send QUIT\r\n"
+                        "221 2.0.0 mx.example.org Service closing transmission channel\r\n");
     assert_true(r.closed);
     srv_result_free(&r);
 }
@@ -149,47 +157,62 @@ static void test_sequence_errors(void **state)
 static void test_mail_syntax(void **state)
 {
     (void)state;
-    expect(EHLO_IN "MAIL FROM: <a@a.example>\r\n",
-           EHLO_OUT "501 5.1.7 Bad sender address syntax: path must be enclosed in <> with no space before it\r\n");
-    expect(EHLO_IN "MAIL TO:<a@a.example>\r\n", EHLO_OUT "501 5.5.4 Syntax: MAIL FROM:<address>\r\n");
+    expect(
+        EHLO_IN "MAIL FROM: <a@a.example>\r\n", EHLO_OUT
+        "501 5.1.7 Bad sender address syntax: path must be enclosed in <> with no space before it\r\n");
+    expect(EHLO_IN "MAIL TO:<a@a.example>\r\n",
+           EHLO_OUT "501 5.5.4 Syntax: MAIL FROM:<address>\r\n");
     expect(EHLO_IN "MAIL FROM:<>\r\n", EHLO_OUT MAIL_OK);
     expect(EHLO_IN "MAIL FROM:<@relay.example,@r2.example:a@a.example>\r\n", EHLO_OUT MAIL_OK);
     expect(EHLO_IN "MAIL FROM:<\"john doe\"@a.example>\r\n", EHLO_OUT MAIL_OK);
-    expect(EHLO_IN "MAIL FROM:<a..b@a.example>\r\n", EHLO_OUT "501 5.1.7 Bad sender address syntax: bad local part\r\n");
-    expect(EHLO_IN "MAIL FROM:<a@-a.example>\r\n", EHLO_OUT "501 5.1.7 Bad sender address syntax: bad domain name\r\n");
-    expect(EHLO_IN "MAIL FROM:<a>\r\n", EHLO_OUT "501 5.1.7 Bad sender address syntax: address has no @domain\r\n");
-    expect(EHLO_IN "MAIL FROM:<a@a.example> FOO=bar\r\n", EHLO_OUT "555 5.5.4 Unsupported MAIL parameter FOO\r\n");
+    expect(EHLO_IN "MAIL FROM:<a..b@a.example>\r\n",
+           EHLO_OUT "501 5.1.7 Bad sender address syntax: bad local part\r\n");
+    expect(EHLO_IN "MAIL FROM:<a@-a.example>\r\n",
+           EHLO_OUT "501 5.1.7 Bad sender address syntax: bad domain name\r\n");
+    expect(EHLO_IN "MAIL FROM:<a>\r\n",
+           EHLO_OUT "501 5.1.7 Bad sender address syntax: address has no @domain\r\n");
+    expect(EHLO_IN "MAIL FROM:<a@a.example> FOO=bar\r\n",
+           EHLO_OUT "555 5.5.4 Unsupported MAIL parameter FOO\r\n");
     expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=1000 BODY=8BITMIME\r\n", EHLO_OUT MAIL_OK);
-    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=99999999999\r\n",
-           EHLO_OUT "552 5.3.4 Message size exceeds fixed maximum message size (10485760 bytes)\r\n");
-    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=99999999999999999999999\r\n", EHLO_OUT "501 5.5.4 Bad SIZE= parameter\r\n");
-    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=-1\r\n", EHLO_OUT "501 5.5.4 Bad SIZE= parameter\r\n");
-    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=1 SIZE=2\r\n", EHLO_OUT "501 5.5.4 Bad SIZE= parameter\r\n");
-    expect(EHLO_IN "MAIL FROM:<a@a.example> BODY=9BIT\r\n", EHLO_OUT "501 5.5.4 Bad BODY= parameter (7BIT or 8BITMIME)\r\n");
-    expect(EHLO_IN "MAIL FROM:<a@a.example>  SIZE=1\r\n", EHLO_OUT "501 5.5.4 Syntax error in MAIL parameters\r\n");
+    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=99999999999\r\n", EHLO_OUT
+           "552 5.3.4 Message size exceeds fixed maximum message size (10485760 bytes)\r\n");
+    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=99999999999999999999999\r\n",
+           EHLO_OUT "501 5.5.4 Bad SIZE= parameter\r\n");
+    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=-1\r\n",
+           EHLO_OUT "501 5.5.4 Bad SIZE= parameter\r\n");
+    expect(EHLO_IN "MAIL FROM:<a@a.example> SIZE=1 SIZE=2\r\n",
+           EHLO_OUT "501 5.5.4 Bad SIZE= parameter\r\n");
+    expect(EHLO_IN "MAIL FROM:<a@a.example> BODY=9BIT\r\n",
+           EHLO_OUT "501 5.5.4 Bad BODY= parameter (7BIT or 8BITMIME)\r\n");
+    expect(EHLO_IN "MAIL FROM:<a@a.example>  SIZE=1\r\n",
+           EHLO_OUT "501 5.5.4 Syntax error in MAIL parameters\r\n");
     /* 64-octet local part is fine, 65 is not (§4.5.3.1.1) */
     char in[400], want[400];
-    snprintf(in, sizeof in, EHLO_IN "MAIL FROM:<%s@a.example>\r\n", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    snprintf(in, sizeof in, EHLO_IN "MAIL FROM:<%s@a.example>\r\n",
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     expect(in, EHLO_OUT MAIL_OK);
-    snprintf(in, sizeof in, EHLO_IN "MAIL FROM:<%s@a.example>\r\n", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-    snprintf(want, sizeof want, EHLO_OUT "501 5.1.7 Bad sender address syntax: local part longer than 64 octets\r\n");
+    snprintf(in, sizeof in, EHLO_IN "MAIL FROM:<%s@a.example>\r\n",
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    snprintf(want, sizeof want,
+             EHLO_OUT "501 5.1.7 Bad sender address syntax: local part longer than 64 octets\r\n");
     expect(in, want);
 }
 
 static void test_rcpt(void **state)
 {
     (void)state;
-    expect(EHLO_IN MAIL_IN "RCPT TO:<unknown@b.example>\r\n",
-           EHLO_OUT MAIL_OK "550 5.1.1 <unknown@b.example>: Recipient address rejected: User unknown\r\n");
+    expect(EHLO_IN MAIL_IN "RCPT TO:<unknown@b.example>\r\n", EHLO_OUT MAIL_OK
+           "550 5.1.1 <unknown@b.example>: Recipient address rejected: User unknown\r\n");
     expect(EHLO_IN MAIL_IN "RCPT TO:<relay@elsewhere.example>\r\n",
            EHLO_OUT MAIL_OK "554 5.7.1 <relay@elsewhere.example>: Relay access denied\r\n");
     expect(EHLO_IN MAIL_IN "RCPT TO:<temp@b.example>\r\n",
            EHLO_OUT MAIL_OK "451 4.3.0 <temp@b.example>: Temporary failure, try again later\r\n");
-    expect(EHLO_IN MAIL_IN "RCPT TO:<full@b.example>\r\n", EHLO_OUT MAIL_OK "452 4.3.1 Insufficient system storage\r\n");
-    expect(EHLO_IN MAIL_IN "RCPT TO:<b@b.example> NOTIFY=NEVER\r\n",
-           EHLO_OUT MAIL_OK "555 5.5.4 Unsupported RCPT parameter (no RCPT parameters are offered)\r\n");
-    expect(EHLO_IN MAIL_IN "RCPT TO:<>\r\n",
-           EHLO_OUT MAIL_OK "501 5.1.3 Bad recipient address syntax: null path <> not allowed here\r\n");
+    expect(EHLO_IN MAIL_IN "RCPT TO:<full@b.example>\r\n",
+           EHLO_OUT MAIL_OK "452 4.3.1 Insufficient system storage\r\n");
+    expect(EHLO_IN MAIL_IN "RCPT TO:<b@b.example> NOTIFY=NEVER\r\n", EHLO_OUT MAIL_OK
+           "555 5.5.4 Unsupported RCPT parameter (no RCPT parameters are offered)\r\n");
+    expect(EHLO_IN MAIL_IN "RCPT TO:<>\r\n", EHLO_OUT MAIL_OK
+           "501 5.1.3 Bad recipient address syntax: null path <> not allowed here\r\n");
     /* S23: <postmaster> is accepted without asking the caller */
     struct smtp_server_cfg cfg;
     smtp_server_cfg_default(&cfg);
@@ -216,17 +239,23 @@ static void test_injection(void **state)
     /* A bare LF ends the command as typed by hand (nc without -C): 500 with
      * a hint, and the rest is a line of its own (RFC 5321 2.3.8). */
     expect_cfg(&cfg, lf, sizeof lf - 1,
-               EHLO_OUT MAIL_OK "500 5.5.2 Error: bare <LF> received; end each line with <CRLF> (RFC 5321 2.3.8; "
-                                "with nc, use nc -C)\r\n"
-                                "500 5.5.2 Error: command not recognized\r\n");
-    expect_cfg(&cfg, cr, sizeof cr - 1, EHLO_OUT "501 5.1.7 Bad sender address syntax: control character in address\r\n");
-    expect_cfg(&cfg, tab, sizeof tab - 1, EHLO_OUT "501 5.1.7 Bad sender address syntax: control character in address\r\n");
-    expect_cfg(&cfg, hi, sizeof hi - 1,
-               EHLO_OUT "501 5.1.7 Bad sender address syntax: 8-bit octet in address (SMTPUTF8 is not offered)\r\n");
+               EHLO_OUT MAIL_OK
+               "500 5.5.2 Error: bare <LF> received; end each line with <CRLF> (RFC 5321 2.3.8; "
+               "with nc, use nc -C)\r\n"
+               "500 5.5.2 Error: command not recognized\r\n");
+    expect_cfg(&cfg, cr, sizeof cr - 1,
+               EHLO_OUT "501 5.1.7 Bad sender address syntax: control character in address\r\n");
+    expect_cfg(&cfg, tab, sizeof tab - 1,
+               EHLO_OUT "501 5.1.7 Bad sender address syntax: control character in address\r\n");
+    expect_cfg(
+        &cfg, hi, sizeof hi - 1,
+        EHLO_OUT
+        "501 5.1.7 Bad sender address syntax: 8-bit octet in address (SMTPUTF8 is not offered)\r\n");
     /* A real CRLF splits the line: the rest is a command of its own. */
-    expect(EHLO_IN MAIL_IN "RCPT TO:<b@b.example\r\nDATA>\r\n",
-           EHLO_OUT MAIL_OK "501 5.1.3 Bad recipient address syntax: path must be enclosed in <> with no space before it\r\n"
-                            "500 5.5.2 Error: command not recognized\r\n");
+    expect(
+        EHLO_IN MAIL_IN "RCPT TO:<b@b.example\r\nDATA>\r\n", EHLO_OUT MAIL_OK
+        "501 5.1.3 Bad recipient address syntax: path must be enclosed in <> with no space before it\r\n"
+        "500 5.5.2 Error: command not recognized\r\n");
 }
 
 /* RFC 3207: STARTTLS is offered only when the caller can encrypt; 220,
@@ -244,8 +273,7 @@ static void test_starttls(void **state)
     expect_cfg(&cfg, again, sizeof again - 1,
                "250-mx.example.org Hello c.example\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n"
                "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 STARTTLS\r\n"
-               "220 2.0.0 Ready to start TLS\r\n" EHLO_OUT
-               "503 5.5.1 Error: TLS already active\r\n"
+               "220 2.0.0 Ready to start TLS\r\n" EHLO_OUT "503 5.5.1 Error: TLS already active\r\n"
                "501 5.5.4 Syntax: STARTTLS (no arguments)\r\n");
     expect_cfg(&cfg, "STARTTLS\r\nMAIL FROM:<a@a.example>\r\n",
                sizeof "STARTTLS\r\nMAIL FROM:<a@a.example>\r\n" - 1,
@@ -294,9 +322,11 @@ static void test_too_many_recipients(void **state)
     struct smtp_server_cfg cfg;
     smtp_server_cfg_default(&cfg);
     cfg.max_recipients = 2;
-    const char in[] = EHLO_IN MAIL_IN RCPT_IN "RCPT TO:<c@b.example>\r\nRCPT TO:<d@b.example>\r\nDATA\r\nhi\r\n.\r\n";
+    const char in[] = EHLO_IN MAIL_IN RCPT_IN
+        "RCPT TO:<c@b.example>\r\nRCPT TO:<d@b.example>\r\nDATA\r\nhi\r\n.\r\n";
     expect_cfg(&cfg, in, sizeof in - 1,
-               EHLO_OUT MAIL_OK RCPT_OK RCPT_OK "452 4.5.3 Error: too many recipients\r\n" DATA_OK QUEUED);
+               EHLO_OUT MAIL_OK RCPT_OK RCPT_OK
+               "452 4.5.3 Error: too many recipients\r\n" DATA_OK QUEUED);
     /* the default limit is 100 (§4.5.3.1.8) */
     struct tbuf b = {0};
     tbuf_str(&b, EHLO_IN MAIL_IN);
@@ -320,8 +350,8 @@ static void test_data_ok_and_unstuffing(void **state)
 {
     (void)state;
     const char in[] = EHLO_IN MAIL_IN RCPT_IN "DATA\r\n"
-                      "..leading\r\n...\r\n..\r\n.x\r\nlast\r\n.\r\n"
-                      "DATA\r\n" MAIL_IN RCPT_IN "DATA\r\n.\r\n";
+                                              "..leading\r\n...\r\n..\r\n.x\r\nlast\r\n.\r\n"
+                                              "DATA\r\n" MAIL_IN RCPT_IN "DATA\r\n.\r\n";
     struct smtp_server_cfg cfg;
     smtp_server_cfg_default(&cfg);
     struct srv_result r;
@@ -333,8 +363,8 @@ static void test_data_ok_and_unstuffing(void **state)
     assert_non_null(strstr(r.log.p, "MESSAGE DATA->DATA 0 [26 bytes]\nREPLY DATA->READY 250 \n"));
     srv_result_free(&r);
     /* caller refuses (S20 loop guard is a caller verdict) */
-    expect(EHLO_IN MAIL_IN RCPT_IN "DATA\r\nLOOP-ME\r\n.\r\n",
-           EHLO_OUT MAIL_OK RCPT_OK DATA_OK "554 5.4.6 Too many Received: header fields: mail loop (RFC 5321 6.3)\r\n");
+    expect(EHLO_IN MAIL_IN RCPT_IN "DATA\r\nLOOP-ME\r\n.\r\n", EHLO_OUT MAIL_OK RCPT_OK DATA_OK
+           "554 5.4.6 Too many Received: header fields: mail loop (RFC 5321 6.3)\r\n");
     expect(EHLO_IN MAIL_IN RCPT_IN "DATA\r\nREJECT-ME\r\n.\r\n",
            EHLO_OUT MAIL_OK RCPT_OK DATA_OK "554 5.7.1 Transaction failed\r\n");
 }
@@ -353,10 +383,11 @@ static void test_data_limits(void **state)
     tbuf_str(&b, "\r\n.\r\n" MAIL_IN RCPT_IN "DATA\r\nok\r\n");
     tbuf_add(&b, line, 999);
     tbuf_str(&b, "\r\n.\r\nNOOP\r\n");
-    expect_cfg(&cfg, b.p, b.len,
-               EHLO_OUT MAIL_OK RCPT_OK DATA_OK QUEUED MAIL_OK RCPT_OK DATA_OK
-               "554 5.6.0 Message refused: line 2 is 1001 octets long; the limit is 1000 with CRLF (RFC 5321 4.5.3.1.6)\r\n"
-               "250 2.0.0 Ok\r\n");
+    expect_cfg(
+        &cfg, b.p, b.len,
+        EHLO_OUT MAIL_OK RCPT_OK DATA_OK QUEUED MAIL_OK RCPT_OK DATA_OK
+        "554 5.6.0 Message refused: line 2 is 1001 octets long; the limit is 1000 with CRLF (RFC 5321 4.5.3.1.6)\r\n"
+        "250 2.0.0 Ok\r\n");
     tbuf_free(&b);
     /* a stuffed dot does not count */
     tbuf_str(&b, EHLO_IN MAIL_IN RCPT_IN "DATA\r\n.");
@@ -370,10 +401,11 @@ static void test_data_limits(void **state)
     tbuf_str(&b, EHLO_IN MAIL_IN RCPT_IN "DATA\r\n");
     for (int i = 0; i < 10; i++) tbuf_str(&b, "0123456789\r\n");
     tbuf_str(&b, "\n.\nQUIT\r\n.\r\nNOOP\r\n");
-    expect_cfg(&cfg, b.p, b.len,
-               "250-mx.example.org Hello c.example\r\n250-PIPELINING\r\n250-SIZE 50\r\n"
-               "250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n" MAIL_OK RCPT_OK DATA_OK
-               "552 5.3.4 Message size exceeds fixed maximum message size (50 bytes)\r\n250 2.0.0 Ok\r\n");
+    expect_cfg(
+        &cfg, b.p, b.len,
+        "250-mx.example.org Hello c.example\r\n250-PIPELINING\r\n250-SIZE 50\r\n"
+        "250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n" MAIL_OK RCPT_OK DATA_OK
+        "552 5.3.4 Message size exceeds fixed maximum message size (50 bytes)\r\n250 2.0.0 Ok\r\n");
     tbuf_free(&b);
 }
 
@@ -382,17 +414,19 @@ static void test_data_8bit_and_nul(void **state)
     (void)state;
     const char eight[] = EHLO_IN MAIL_IN RCPT_IN "DATA\r\nSubject: x\r\n\r\nJ\xc3\xb6rg\r\n.\r\n";
     const char eight_ok[] = EHLO_IN "MAIL FROM:<a@a.example> BODY=8BITMIME\r\n" RCPT_IN
-                            "DATA\r\nSubject: x\r\n\r\nJ\xc3\xb6rg\r\n.\r\n";
+                                    "DATA\r\nSubject: x\r\n\r\nJ\xc3\xb6rg\r\n.\r\n";
     const char nul[] = EHLO_IN MAIL_IN RCPT_IN "DATA\r\nab\0cd\r\n.\r\n";
     struct smtp_server_cfg cfg;
     smtp_server_cfg_default(&cfg);
-    expect_cfg(&cfg, eight, sizeof eight - 1,
-               EHLO_OUT MAIL_OK RCPT_OK DATA_OK
-               "554 5.6.1 Message refused: 8-bit octet 0xC3 in line 3 without BODY=8BITMIME; SMTP carries "
-               "7-bit ASCII (RFC 5321 2.4, RFC 6152)\r\n");
+    expect_cfg(
+        &cfg, eight, sizeof eight - 1,
+        EHLO_OUT MAIL_OK RCPT_OK DATA_OK
+        "554 5.6.1 Message refused: 8-bit octet 0xC3 in line 3 without BODY=8BITMIME; SMTP carries "
+        "7-bit ASCII (RFC 5321 2.4, RFC 6152)\r\n");
     expect_cfg(&cfg, eight_ok, sizeof eight_ok - 1, EHLO_OUT MAIL_OK RCPT_OK DATA_OK QUEUED);
     expect_cfg(&cfg, nul, sizeof nul - 1,
-               EHLO_OUT MAIL_OK RCPT_OK DATA_OK "554 5.6.0 Message refused: NUL byte in line 1 of the data\r\n");
+               EHLO_OUT MAIL_OK RCPT_OK DATA_OK
+               "554 5.6.0 Message refused: NUL byte in line 1 of the data\r\n");
 }
 
 /* S1: none of these ends the data; the smuggled commands stay data and the
@@ -406,15 +440,25 @@ static void test_smuggling(void **state)
         size_t n;
         const char *reply;
     } ends[] = {
-#define BARE_LF "550 5.5.2 Message refused: bare <LF> in line 1 of the data; only <CRLF> ends a line (RFC 5321 2.3.8)\r\n"
-#define BARE_LF2 "550 5.5.2 Message refused: bare <LF> in line 2 of the data; only <CRLF> ends a line (RFC 5321 2.3.8)\r\n"
-#define BARE_CR "550 5.5.2 Message refused: bare <CR> in line 1 of the data; only <CRLF> ends a line (RFC 5321 2.3.8)\r\n"
-#define BARE_CR2 "550 5.5.2 Message refused: bare <CR> in line 2 of the data; only <CRLF> ends a line (RFC 5321 2.3.8)\r\n"
-        {"\n.\n", 3, BARE_LF},        {"\n.\r\n", 4, BARE_LF},     {"\r\n.\n", 4, BARE_LF2},
-        {"\r.\r", 3, BARE_CR},        {"\r.\n", 3, BARE_LF},       {"\n.\r", 3, BARE_LF},
-        {"\r.\r\n", 4, BARE_CR},      {"\r\n.\r", 4, BARE_CR2},
+#define BARE_LF                                                                                    \
+    "550 5.5.2 Message refused: bare <LF> in line 1 of the data; only <CRLF> ends a line (RFC 5321 2.3.8)\r\n"
+#define BARE_LF2                                                                                   \
+    "550 5.5.2 Message refused: bare <LF> in line 2 of the data; only <CRLF> ends a line (RFC 5321 2.3.8)\r\n"
+#define BARE_CR                                                                                    \
+    "550 5.5.2 Message refused: bare <CR> in line 1 of the data; only <CRLF> ends a line (RFC 5321 2.3.8)\r\n"
+#define BARE_CR2                                                                                   \
+    "550 5.5.2 Message refused: bare <CR> in line 2 of the data; only <CRLF> ends a line (RFC 5321 2.3.8)\r\n"
+        {"\n.\n", 3, BARE_LF},
+        {"\n.\r\n", 4, BARE_LF},
+        {"\r\n.\n", 4, BARE_LF2},
+        {"\r.\r", 3, BARE_CR},
+        {"\r.\n", 3, BARE_LF},
+        {"\n.\r", 3, BARE_LF},
+        {"\r.\r\n", 4, BARE_CR},
+        {"\r\n.\r", 4, BARE_CR2},
         {"\r\n\0.\r\n", 6, "554 5.6.0 Message refused: NUL byte in line 2 of the data\r\n"},
-        {"\r\n.\r\r\n", 6, BARE_CR2}, {"\n.\r\r\n", 5, BARE_LF},
+        {"\r\n.\r\r\n", 6, BARE_CR2},
+        {"\n.\r\r\n", 5, BARE_LF},
     };
     struct smtp_server_cfg cfg;
     smtp_server_cfg_default(&cfg);
@@ -422,9 +466,12 @@ static void test_smuggling(void **state)
         struct tbuf b = {0};
         tbuf_str(&b, EHLO_IN MAIL_IN RCPT_IN "DATA\r\nhello");
         tbuf_add(&b, ends[i].e, ends[i].n);
-        tbuf_str(&b, "MAIL FROM:<evil@x.example>\r\nRCPT TO:<victim@b.example>\r\nDATA\r\nsmuggled\r\n.\r\nNOOP\r\n");
+        tbuf_str(
+            &b,
+            "MAIL FROM:<evil@x.example>\r\nRCPT TO:<victim@b.example>\r\nDATA\r\nsmuggled\r\n.\r\nNOOP\r\n");
         char want[600];
-        snprintf(want, sizeof want, EHLO_OUT MAIL_OK RCPT_OK DATA_OK "%s250 2.0.0 Ok\r\n", ends[i].reply);
+        snprintf(want, sizeof want, EHLO_OUT MAIL_OK RCPT_OK DATA_OK "%s250 2.0.0 Ok\r\n",
+                 ends[i].reply);
         /* The NUL variant ends the data early: line 3 ("MAIL..") follows. */
         if (i == 8) {
             struct srv_result r;
@@ -462,9 +509,10 @@ static void test_unauthorised_pipelining(void **state)
         tu_server_drain(s, &r);
     }
     assert_true(smtp_server_closed(s));
-    assert_string_equal(r.out.p, GREET EHLO_OUT MAIL_OK RCPT_OK
-                        "554 5.5.0 Error: unauthorised pipelining: message data sent before the 354 reply to DATA "
-                        "(RFC 2920 3.1); closing\r\n");
+    assert_string_equal(
+        r.out.p, GREET EHLO_OUT MAIL_OK RCPT_OK
+        "554 5.5.0 Error: unauthorised pipelining: message data sent before the 354 reply to DATA "
+        "(RFC 2920 3.1); closing\r\n");
     assert_null(strstr(r.log.p, "MESSAGE"));
     assert_non_null(strstr(r.log.p, "PROTOCOL_ERROR RCPT->CLOSED 554"));
     smtp_server_free(s);
@@ -480,9 +528,11 @@ static void test_unauthorised_pipelining(void **state)
     const char two[] = MAIL_IN RCPT_IN;
     smtp_server_recv(s, two, strlen(two));
     tu_server_drain(s, &r);
-    assert_string_equal(r.out.p, GREET "250 mx.example.org\r\n"
-                        "554 Error: unauthorised pipelining: commands sent before the reply, but PIPELINING is "
-                        "not in use (RFC 2920 3.1); closing\r\n");
+    assert_string_equal(
+        r.out.p, GREET
+        "250 mx.example.org\r\n"
+        "554 Error: unauthorised pipelining: commands sent before the reply, but PIPELINING is "
+        "not in use (RFC 2920 3.1); closing\r\n");
     smtp_server_free(s);
     srv_result_free(&r);
     /* (a) talking before the greeting was sent */
@@ -493,8 +543,9 @@ static void test_unauthorised_pipelining(void **state)
     assert_int_equal(smtp_server_recv(s, EHLO_IN, strlen(EHLO_IN)), strlen(EHLO_IN));
     memset(&r, 0, sizeof r);
     tu_server_drain(s, &r);
-    assert_string_equal(r.out.p, GREET "554 5.5.0 Error: unauthorised pipelining: client sent data before the "
-                                       "greeting (RFC 2920 3.1); closing\r\n");
+    assert_string_equal(r.out.p, GREET
+                        "554 5.5.0 Error: unauthorised pipelining: client sent data before the "
+                        "greeting (RFC 2920 3.1); closing\r\n");
     smtp_server_free(s);
     srv_result_free(&r);
     /* EHLO must end a group even with PIPELINING */
@@ -505,7 +556,9 @@ static void test_unauthorised_pipelining(void **state)
     tu_server_drain(s, &r);
     smtp_server_recv(s, EHLO_IN MAIL_IN, strlen(EHLO_IN MAIL_IN));
     tu_server_drain(s, &r);
-    assert_non_null(strstr(r.out.p, "554 5.5.0 Error: unauthorised pipelining: EHLO must be the last command of a group"));
+    assert_non_null(strstr(
+        r.out.p,
+        "554 5.5.0 Error: unauthorised pipelining: EHLO must be the last command of a group"));
     smtp_server_free(s);
     srv_result_free(&r);
     /* switched off: the same flight is served (the lenient, RFC-allowed way) */
@@ -523,30 +576,34 @@ static void test_auth(void **state)
     cfg.ext |= SMTP_EXT_AUTH;
     cfg.auth_required = true;
 #define EHLO_AUTH                                                                                           \
-    "250-mx.example.org Hello c.example\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n250-AUTH PLAIN LOGIN\r\n"   \
+    "250-mx.example.org Hello c.example\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n250-AUTH PLAIN LOGIN\r\n" \
     "250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n"
 #define PLAIN_OK "AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n" /* \0alice\0secret */
     const char *rows[][2] = {
         {EHLO_IN MAIL_IN, EHLO_AUTH "530 5.7.0 Authentication required\r\n"},
         {EHLO_IN PLAIN_OK MAIL_IN, EHLO_AUTH "235 2.7.0 Authentication successful\r\n" MAIL_OK},
-        {EHLO_IN PLAIN_OK PLAIN_OK, EHLO_AUTH "235 2.7.0 Authentication successful\r\n503 5.5.1 Error: already authenticated\r\n"},
-        {EHLO_IN "AUTH PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\n", EHLO_AUTH "334 \r\n235 2.7.0 Authentication successful\r\n"},
-        {EHLO_IN "AUTH PLAIN AGFsaWNlAHdyb25n\r\n", EHLO_AUTH "535 5.7.8 Error: authentication failed\r\n"},
-        {EHLO_IN "AUTH PLAIN not*base64\r\n", EHLO_AUTH "501 5.5.2 Cannot decode the base64 response\r\n"},
+        {EHLO_IN PLAIN_OK PLAIN_OK, EHLO_AUTH
+         "235 2.7.0 Authentication successful\r\n503 5.5.1 Error: already authenticated\r\n"},
+        {EHLO_IN "AUTH PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\n",
+         EHLO_AUTH "334 \r\n235 2.7.0 Authentication successful\r\n"},
+        {EHLO_IN "AUTH PLAIN AGFsaWNlAHdyb25n\r\n",
+         EHLO_AUTH "535 5.7.8 Error: authentication failed\r\n"},
+        {EHLO_IN "AUTH PLAIN not*base64\r\n",
+         EHLO_AUTH "501 5.5.2 Cannot decode the base64 response\r\n"},
         {EHLO_IN "AUTH PLAIN YWxpY2U=\r\n",
          EHLO_AUTH "501 5.5.2 Malformed PLAIN response (authzid NUL user NUL password)\r\n"},
         {EHLO_IN "AUTH PLAIN\r\n*\r\n", EHLO_AUTH "334 \r\n501 5.7.0 Authentication cancelled\r\n"},
         {EHLO_IN "AUTH CRAM-MD5\r\n", EHLO_AUTH "504 5.5.4 Unrecognized authentication type\r\n"},
         {EHLO_IN "AUTH\r\n", EHLO_AUTH "501 5.5.4 Syntax: AUTH mechanism [initial-response]\r\n"},
         {"HELO c.example\r\n" PLAIN_OK, "250 mx.example.org\r\n503 Error: send EHLO first\r\n"},
-        {EHLO_IN "AUTH LOGIN\r\nYWxpY2U=\r\nc2VjcmV0\r\n",
-         EHLO_AUTH "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n235 2.7.0 Authentication successful\r\n"},
+        {EHLO_IN "AUTH LOGIN\r\nYWxpY2U=\r\nc2VjcmV0\r\n", EHLO_AUTH
+         "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n235 2.7.0 Authentication successful\r\n"},
         /* S19: a failed LOGIN then PLAIN starts from a fresh state */
-        {EHLO_IN "AUTH LOGIN\r\nYWxpY2U=\r\nd3Jvbmc=\r\n" PLAIN_OK,
-         EHLO_AUTH "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n535 5.7.8 Error: authentication failed\r\n"
-                   "235 2.7.0 Authentication successful\r\n"},
-        {EHLO_IN "AUTH LOGIN YWxpY2U=\r\n*\r\n" MAIL_IN,
-         EHLO_AUTH "334 UGFzc3dvcmQ6\r\n501 5.7.0 Authentication cancelled\r\n530 5.7.0 Authentication required\r\n"},
+        {EHLO_IN "AUTH LOGIN\r\nYWxpY2U=\r\nd3Jvbmc=\r\n" PLAIN_OK, EHLO_AUTH
+         "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n535 5.7.8 Error: authentication failed\r\n"
+         "235 2.7.0 Authentication successful\r\n"},
+        {EHLO_IN "AUTH LOGIN YWxpY2U=\r\n*\r\n" MAIL_IN, EHLO_AUTH
+         "334 UGFzc3dvcmQ6\r\n501 5.7.0 Authentication cancelled\r\n530 5.7.0 Authentication required\r\n"},
     };
     for (size_t i = 0; i < MS_ARRAY_LEN(rows); i++) {
         expect_cfg(&cfg, rows[i][0], strlen(rows[i][0]), rows[i][1]);
@@ -573,8 +630,11 @@ static void test_timeout_and_hangup(void **state)
     tu_server_drain(s, &r);
     smtp_server_timeout(s);
     tu_server_drain(s, &r);
-    assert_string_equal(r.out.p, GREET EHLO_OUT MAIL_OK "421 4.4.2 mx.example.org Error: timeout exceeded\r\n");
-    assert_non_null(strstr(r.log.p, "TXN_RESET MAIL->CLOSED 0 \nREPLY MAIL->CLOSED 421 \nSESSION_CLOSED MAIL->CLOSED 0 \n"));
+    assert_string_equal(r.out.p, GREET EHLO_OUT MAIL_OK
+                        "421 4.4.2 mx.example.org Error: timeout exceeded\r\n");
+    assert_non_null(strstr(
+        r.log.p,
+        "TXN_RESET MAIL->CLOSED 0 \nREPLY MAIL->CLOSED 421 \nSESSION_CLOSED MAIL->CLOSED 0 \n"));
     assert_true(smtp_server_closed(s));
     assert_int_equal(smtp_server_recv(s, "NOOP\r\n", 6), 6); /* ignored */
     smtp_server_free(s);
@@ -635,7 +695,8 @@ static void test_custom_verdicts(void **state)
     while (smtp_server_event(s, &ev)) {
     }
     smtp_server_out_done(s, smtp_server_out(s, &o));
-    const char *steps[] = {EHLO_IN, MAIL_IN, RCPT_IN, "RCPT TO:<c@b.example>\r\n", "DATA\r\n", "hi\r\n.\r\n"};
+    const char *steps[] = {EHLO_IN,    MAIL_IN,      RCPT_IN, "RCPT TO:<c@b.example>\r\n",
+                           "DATA\r\n", "hi\r\n.\r\n"};
     for (size_t i = 0; i < MS_ARRAY_LEN(steps); i++) {
         assert_int_equal(smtp_server_recv(s, steps[i], strlen(steps[i])), strlen(steps[i]));
         while (smtp_server_event(s, &ev)) {
@@ -653,9 +714,9 @@ static void test_custom_verdicts(void **state)
         tbuf_add(&r.out, o, n);
         smtp_server_out_done(s, n);
     }
-    assert_string_equal(r.out.p, EHLO_OUT MAIL_OK "250 2.1.5 <b@b.example>: Ok, Bob lives here  Injected: no\r\n"
-                                                  "550 5.7.26 Policy says no\r\n" DATA_OK
-                                                  "250 2.0.0 Ok: queued as 1A2B\r\n");
+    assert_string_equal(r.out.p, EHLO_OUT MAIL_OK
+                        "250 2.1.5 <b@b.example>: Ok, Bob lives here  Injected: no\r\n"
+                        "550 5.7.26 Policy says no\r\n" DATA_OK "250 2.0.0 Ok: queued as 1A2B\r\n");
     assert_non_null(strstr(r.log.p, "RCPT_REFUSED RCPT->RCPT 550 c@b.example\n"));
     assert_false(smtp_server_wants_verdict(s));
     smtp_server_free(s);
@@ -667,8 +728,10 @@ static void test_names(void **state)
     (void)state;
     assert_string_equal(smtp_server_state_name(SMTP_SS_RCPT), "RCPT");
     assert_string_equal(smtp_server_state_name(SMTP_SS_COUNT), "?");
-    for (int i = 0; i < SMTP_SS_COUNT; i++) assert_non_null(smtp_server_state_name((enum smtp_server_state)i));
-    for (int i = 0; i < SMTP_EV_COUNT; i++) assert_string_not_equal(smtp_event_kind_name((enum smtp_event_kind)i), "?");
+    for (int i = 0; i < SMTP_SS_COUNT; i++)
+        assert_non_null(smtp_server_state_name((enum smtp_server_state)i));
+    for (int i = 0; i < SMTP_EV_COUNT; i++)
+        assert_string_not_equal(smtp_event_kind_name((enum smtp_event_kind)i), "?");
 }
 
 /* RFC 5321 §4.1.1.1 and §2.2.1: a client that greets with HELO uses no
@@ -689,8 +752,9 @@ static void test_helo_session_and_texts(void **state)
     cfg.texts.data = "Enter mail, end with \".\" on a line by itself";
     cfg.texts.queued = "Message accepted for delivery";
     cfg.texts.quit = "{host} closing connection";
-    const char in[] = "HELO crepes.fr\r\nMAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\n"
-                      "DATA\r\nDo you like ketchup?\r\n..How about pickles?\r\n.\r\nQUIT\r\n";
+    const char in[] =
+        "HELO crepes.fr\r\nMAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\n"
+        "DATA\r\nDo you like ketchup?\r\n..How about pickles?\r\n.\r\nQUIT\r\n";
     struct srv_result r;
     srv_drive(&cfg, in, strlen(in), TU_PER_LINE, &r);
     assert_string_equal(r.out.p, "220 hamburger.edu\r\n"
@@ -705,7 +769,8 @@ static void test_helo_session_and_texts(void **state)
     /* The same server after EHLO: extensions and enhanced codes, same wording. */
     const char in2[] = "EHLO crepes.fr\r\nMAIL FROM:<alice@crepes.fr>\r\n";
     srv_drive(&cfg, in2, strlen(in2), TU_PER_LINE, &r);
-    assert_non_null(strstr(r.out.p, "250-Hello crepes.fr, pleased to meet you\r\n250-PIPELINING\r\n"));
+    assert_non_null(
+        strstr(r.out.p, "250-Hello crepes.fr, pleased to meet you\r\n250-PIPELINING\r\n"));
     assert_non_null(strstr(r.out.p, "250 2.1.0 alice@crepes.fr ... Sender ok\r\n"));
     srv_result_free(&r);
     /* After HELO, SIZE= is not a parameter the client may use. */
@@ -724,8 +789,10 @@ static void test_busy_greeting(void **state)
     struct smtp_server *s = smtp_server_new(&cfg);
     const char *out;
     size_t n = smtp_server_out(s, &out);
-    assert_int_equal(n, strlen("421 mx.example.org Service not available, closing transmission channel\r\n"));
-    assert_memory_equal(out, "421 mx.example.org Service not available, closing transmission channel\r\n", n);
+    assert_int_equal(
+        n, strlen("421 mx.example.org Service not available, closing transmission channel\r\n"));
+    assert_memory_equal(
+        out, "421 mx.example.org Service not available, closing transmission channel\r\n", n);
     assert_true(smtp_server_closed(s));
     smtp_server_free(s);
 }
@@ -739,8 +806,10 @@ static void test_unsafe_bare_lf_switches(void **state)
 {
     (void)state;
     struct tbuf b = {0};
-    tbuf_str(&b, EHLO_IN MAIL_IN RCPT_IN "DATA\r\nhello\r\n\n.\r\n"
-                 "MAIL FROM:<ceo@bank.example>\r\nRCPT TO:<b@b.example>\r\nDATA\r\nforged\r\n.\r\nQUIT\r\n");
+    tbuf_str(
+        &b, EHLO_IN MAIL_IN RCPT_IN
+        "DATA\r\nhello\r\n\n.\r\n"
+        "MAIL FROM:<ceo@bank.example>\r\nRCPT TO:<b@b.example>\r\nDATA\r\nforged\r\n.\r\nQUIT\r\n");
     struct smtp_server_cfg cfg;
     smtp_server_cfg_default(&cfg);
     cfg.unsafe_lenient_data_end = true;
@@ -753,8 +822,9 @@ static void test_unsafe_bare_lf_switches(void **state)
     smtp_server_cfg_default(&cfg);
     cfg.unsafe_accept_bare_lf = true;
     srv_drive(&cfg, b.p, b.len, TU_PER_LINE, &r);
-    assert_string_equal(r.messages.p, "hello\r\n\n.\r\nMAIL FROM:<ceo@bank.example>\r\nRCPT TO:<b@b.example>\r\n"
-                                      "DATA\r\nforged\r\n\n--END--\n");
+    assert_string_equal(r.messages.p,
+                        "hello\r\n\n.\r\nMAIL FROM:<ceo@bank.example>\r\nRCPT TO:<b@b.example>\r\n"
+                        "DATA\r\nforged\r\n\n--END--\n");
     srv_result_free(&r);
     smtp_server_cfg_default(&cfg);
     srv_drive(&cfg, b.p, b.len, TU_PER_LINE, &r);
@@ -767,17 +837,28 @@ static void test_unsafe_bare_lf_switches(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_greeting_and_ehlo), cmocka_unit_test(test_simple_commands),
-        cmocka_unit_test(test_line_limits),       cmocka_unit_test(test_sequence_errors),
-        cmocka_unit_test(test_mail_syntax),       cmocka_unit_test(test_rcpt),
-        cmocka_unit_test(test_injection), cmocka_unit_test(test_starttls),
-        cmocka_unit_test(test_bad_command_limit),         cmocka_unit_test(test_too_many_recipients),
-        cmocka_unit_test(test_data_ok_and_unstuffing), cmocka_unit_test(test_data_limits),
-        cmocka_unit_test(test_data_8bit_and_nul), cmocka_unit_test(test_smuggling),
-        cmocka_unit_test(test_unauthorised_pipelining), cmocka_unit_test(test_auth),
-        cmocka_unit_test(test_timeout_and_hangup), cmocka_unit_test(test_backpressure),
-        cmocka_unit_test(test_custom_verdicts),   cmocka_unit_test(test_names),
-        cmocka_unit_test(test_helo_session_and_texts), cmocka_unit_test(test_busy_greeting),
+        cmocka_unit_test(test_greeting_and_ehlo),
+        cmocka_unit_test(test_simple_commands),
+        cmocka_unit_test(test_line_limits),
+        cmocka_unit_test(test_sequence_errors),
+        cmocka_unit_test(test_mail_syntax),
+        cmocka_unit_test(test_rcpt),
+        cmocka_unit_test(test_injection),
+        cmocka_unit_test(test_starttls),
+        cmocka_unit_test(test_bad_command_limit),
+        cmocka_unit_test(test_too_many_recipients),
+        cmocka_unit_test(test_data_ok_and_unstuffing),
+        cmocka_unit_test(test_data_limits),
+        cmocka_unit_test(test_data_8bit_and_nul),
+        cmocka_unit_test(test_smuggling),
+        cmocka_unit_test(test_unauthorised_pipelining),
+        cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_timeout_and_hangup),
+        cmocka_unit_test(test_backpressure),
+        cmocka_unit_test(test_custom_verdicts),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_helo_session_and_texts),
+        cmocka_unit_test(test_busy_greeting),
         cmocka_unit_test(test_unsafe_bare_lf_switches),
     };
     return cmocka_run_group_tests_name("smtp_server", tests, NULL, NULL);

@@ -53,7 +53,8 @@ static void tr_parse_directive(struct transcript *t, char *line)
     if (!tok) return;
     if (strcmp(tok, "server") == 0) {
         while ((tok = strtok(NULL, " \t")) != NULL) {
-            if (strncmp(tok, "hostname=", 9) == 0) snprintf(t->hostname, sizeof t->hostname, "%s", tok + 9);
+            if (strncmp(tok, "hostname=", 9) == 0)
+                snprintf(t->hostname, sizeof t->hostname, "%s", tok + 9);
             if (strncmp(tok, "ext=", 4) == 0) {
                 t->ext = 0;
                 if (strstr(tok, "SIZE")) t->ext |= SMTP_EXT_SIZE;
@@ -121,7 +122,8 @@ static void tr_server_policy(struct smtp_server *s, const struct smtp_event *ev)
     if (ev->kind == SMTP_EV_RCPT_ASKED) {
         char key[300];
         snprintf(key, sizeof key, " %.*s ", (int)ev->arg_len, ev->arg);
-        smtp_server_verdict(s, strstr(cur_tr->users, key) ? SMTP_V_ACCEPT : SMTP_V_UNKNOWN_USER, NULL);
+        smtp_server_verdict(s, strstr(cur_tr->users, key) ? SMTP_V_ACCEPT : SMTP_V_UNKNOWN_USER,
+                            NULL);
     } else if (ev->needs_verdict) {
         smtp_server_verdict(s, SMTP_V_ACCEPT, NULL);
     }
@@ -147,7 +149,8 @@ static void tr_server_collect(struct smtp_server *s, struct tbuf *out)
     }
 }
 
-static void tr_feed_server(struct smtp_server *s, const char *p, size_t len, size_t step, struct tbuf *out)
+static void tr_feed_server(struct smtp_server *s, const char *p, size_t len, size_t step,
+                           struct tbuf *out)
 {
     size_t pos = 0;
     while (pos < len) {
@@ -270,7 +273,8 @@ static void tr_run_client(const struct transcript *t, size_t step)
     cfg.helo_name = t->helo;
     struct smtp_client *c = smtp_client_new(&cfg);
     for (int i = 0; i < ntx; i++) {
-        struct smtp_client_txn ct = {tx[i].from, tx[i].rcpts, tx[i].nrcpt, tx[i].body.p, tx[i].body.len, NULL};
+        struct smtp_client_txn ct = {tx[i].from,   tx[i].rcpts,    tx[i].nrcpt,
+                                     tx[i].body.p, tx[i].body.len, NULL};
         struct ms_error err;
         if (!smtp_client_add(c, &ct, &err)) fail_msg("%s: %s", t->name, err.msg);
     }
@@ -319,7 +323,8 @@ static void test_transcripts(void **state)
     int nn = 0;
     while ((e = readdir(d)) != NULL && nn < 64) {
         size_t l = strlen(e->d_name);
-        if (l > 4 && strcmp(e->d_name + l - 4, ".txt") == 0) snprintf(names[nn++], 256, "%s", e->d_name);
+        if (l > 4 && strcmp(e->d_name + l - 4, ".txt") == 0)
+            snprintf(names[nn++], 256, "%s", e->d_name);
     }
     closedir(d);
     assert_true(nn >= 6);

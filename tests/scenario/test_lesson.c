@@ -18,7 +18,7 @@
 #include "scenario/lesson.h"
 
 static char lesson_json[1 << 16];
-static char top[256];  /* the temporary tree */
+static char top[256];   /* the temporary tree */
 static char home[1024]; /* the repository: the tests start there */
 
 static void put(const char *dir, const char *name, const char *text)
@@ -75,8 +75,8 @@ static struct scn_lessons *course(void)
     if (stat(dir, &st) != 0) {
         mkdir_in("course", dir, sizeof dir);
         const char *names[] = {"03-server-down-two-hours.json", "04-server-gone-a-week.json",
-                               "08-pop3-download-and-delete.json",
-                               "09-pop3-download-and-keep.json", "12-webmail.json"};
+                               "08-pop3-download-and-delete.json", "09-pop3-download-and-keep.json",
+                               "12-webmail.json"};
         for (size_t i = 0; i < MS_ARRAY_LEN(names); i++) put(dir, names[i], lesson_json);
         put(dir, "notes.txt", "not a lesson");
         put(dir, ".hidden.json", lesson_json);
@@ -323,9 +323,12 @@ static void test_describe(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scan),       cmocka_unit_test(test_number),
-        cmocka_unit_test(test_name_and_prefix), cmocka_unit_test(test_ambiguous),
-        cmocka_unit_test(test_unknown),    cmocka_unit_test(test_path_order),
+        cmocka_unit_test(test_scan),
+        cmocka_unit_test(test_number),
+        cmocka_unit_test(test_name_and_prefix),
+        cmocka_unit_test(test_ambiguous),
+        cmocka_unit_test(test_unknown),
+        cmocka_unit_test(test_path_order),
         cmocka_unit_test(test_describe),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -102,7 +102,8 @@ static void test_bad_files(void **state)
     for (size_t i = 0; i < n; i++) {
         char path[512], exp_path[512];
         snprintf(path, sizeof path, "%s/%s", BAD_DIR, names[i]);
-        snprintf(exp_path, sizeof exp_path, "%s/%.*s.expected", BAD_DIR, (int)(strlen(names[i]) - 5), names[i]);
+        snprintf(exp_path, sizeof exp_path, "%s/%.*s.expected", BAD_DIR,
+                 (int)(strlen(names[i]) - 5), names[i]);
         char *expected = read_all(exp_path, NULL);
         if (!expected) fail_msg("missing %s", exp_path);
         char *nl = strchr(expected, '\n');
@@ -126,7 +127,8 @@ static void test_bad_files(void **state)
         assert_int_equal(stat(path, &st1), 0);
         assert_int_equal(len0, len1);
         assert_memory_equal(before, after, len0);
-        assert_true(st0.st_mtim.tv_sec == st1.st_mtim.tv_sec && st0.st_mtim.tv_nsec == st1.st_mtim.tv_nsec);
+        assert_true(st0.st_mtim.tv_sec == st1.st_mtim.tv_sec &&
+                    st0.st_mtim.tv_nsec == st1.st_mtim.tv_nsec);
         free(before);
         free(after);
         free(expected);
@@ -144,7 +146,8 @@ static void test_good_files(void **state)
     for (size_t i = 0; i < n; i++) {
         char path[512], model_path[512];
         snprintf(path, sizeof path, "%s/%s", GOOD_DIR, names[i]);
-        snprintf(model_path, sizeof model_path, "%s/%.*s.model", GOOD_DIR, (int)(strlen(names[i]) - 5), names[i]);
+        snprintf(model_path, sizeof model_path, "%s/%.*s.model", GOOD_DIR,
+                 (int)(strlen(names[i]) - 5), names[i]);
         struct scn_error err;
         struct scn_scenario *s = scn_load_file(path, NULL, &err);
         if (!s) fail_msg("%s: %s", path, err.text);
@@ -287,7 +290,8 @@ static void test_variants(void **state)
     assert_int_equal(v->hosts[net].mail.give_up, 2 * SIM_US_PER_H); /* not overridden */
     assert_int_equal(v->n_timeline, base->n_timeline + 1);
     /* The added host_up at 2h comes after the base actions at 2h. */
-    for (size_t i = 1; i < v->n_timeline; i++) assert_true(v->timeline[i - 1].at <= v->timeline[i].at);
+    for (size_t i = 1; i < v->n_timeline; i++)
+        assert_true(v->timeline[i - 1].at <= v->timeline[i].at);
     assert_int_equal(v->timeline[15].kind, SCN_ACT_CHECK_MAIL);
     assert_int_equal(v->timeline[16].kind, SCN_ACT_HOST_UP);
     assert_round_trip(v);
@@ -340,9 +344,10 @@ static void test_variants(void **state)
     scn_free(w);
 
     assert_null(scn_apply_variant(base, "no such", &err));
-    assert_string_equal(err.text, "tests/scenarios/good/full.json: no variant called \"no such\" (variants: "
-                                  "\"server down two hours\", \"only narration\", \"empty\", "
-                                  "\"narration by time\")");
+    assert_string_equal(err.text,
+                        "tests/scenarios/good/full.json: no variant called \"no such\" (variants: "
+                        "\"server down two hours\", \"only narration\", \"empty\", "
+                        "\"narration by time\")");
     scn_free(base);
     scn_free(v);
 }
@@ -387,7 +392,7 @@ static void test_variant_narration(void **state)
     if (!w) fail_msg("%s", err.text);
     assert_int_equal(w->n_timeline, n);
     assert_string_equal(w->timeline[0].u.text, "Replaced by time.");
-    assert_string_equal(w->timeline[0].id, "intro"); /* the name stays */
+    assert_string_equal(w->timeline[0].id, "intro");        /* the name stays */
     assert_string_equal(w->description, base->description); /* the variant has none */
     scn_free(w);
     scn_free(base);
@@ -454,8 +459,9 @@ static void test_buffer_errors(void **state)
         "\"timeline\": [{\"at\": \"0s\", \"action\": \"send\", \"from\": \"u@a.example\", \"device\": \"pc\","
         "\"to\": \"u@a.example\", \"attachments\": [{\"file\": \"p.jpg\"}]}]}";
     assert_null(scn_load_buffer(att, sizeof att - 1, "a.json", NULL, NULL, &err));
-    assert_string_equal(err.text, "a.json:1:270: timeline[0].attachments[0].file: \"p.jpg\": attachment "
-                                  "files need a scenario file on disk");
+    assert_string_equal(err.text,
+                        "a.json:1:270: timeline[0].attachments[0].file: \"p.jpg\": attachment "
+                        "files need a scenario file on disk");
     struct scn_load_opts nf = {NULL, true};
     struct scn_scenario *s = scn_load_buffer(att, sizeof att - 1, "a.json", NULL, &nf, &err);
     if (!s) fail_msg("%s", err.text);
@@ -465,11 +471,13 @@ static void test_buffer_errors(void **state)
     size_t big = SCN_MAX_FILE_BYTES + 1;
     char *buf = calloc(1, big);
     assert_null(scn_load_buffer(buf, big, "big.json", NULL, NULL, &err));
-    assert_string_equal(err.text, "big.json: scenario is 8388609 bytes; the limit is 8388608 (8 MiB)");
+    assert_string_equal(err.text,
+                        "big.json: scenario is 8388609 bytes; the limit is 8388608 (8 MiB)");
     assert_int_equal(err.line, 0);
     free(buf);
     assert_null(scn_load_file("tests/scenarios/no-such-file.json", NULL, &err));
-    assert_string_equal(err.text, "tests/scenarios/no-such-file.json: cannot open: No such file or directory");
+    assert_string_equal(
+        err.text, "tests/scenarios/no-such-file.json: cannot open: No such file or directory");
     /* err may be NULL. */
     assert_null(scn_load_buffer("{", 1, "x", NULL, NULL, NULL));
 }
@@ -509,7 +517,8 @@ static void test_file_too_big(void **state)
     struct scn_error err;
     assert_null(scn_load_file(path, NULL, &err));
     char want[256];
-    snprintf(want, sizeof want, "%s: scenario is 8388609 bytes; the limit is 8388608 (8 MiB)", path);
+    snprintf(want, sizeof want, "%s: scenario is 8388609 bytes; the limit is 8388608 (8 MiB)",
+             path);
     assert_string_equal(err.text, want);
     unlink(path);
     rmdir(dir);
@@ -565,7 +574,8 @@ static void test_generate(void **state)
         struct scn_scenario *a = scn_generate(seed, NULL);
         struct scn_scenario *b = scn_generate(seed, NULL);
         char *ja = scn_to_json(a, NULL), *jb = scn_to_json(b, NULL);
-        if (strcmp(ja, jb) != 0) fail_msg("seed %llu is not deterministic", (unsigned long long)seed);
+        if (strcmp(ja, jb) != 0)
+            fail_msg("seed %llu is not deterministic", (unsigned long long)seed);
         assert_round_trip(a);
         assert_true(a->n_hosts >= 4);
         free(ja);
@@ -647,7 +657,8 @@ static void test_insert_and_clone(void **state)
     early.u.text = strdup("Half a second in.");
     assert_int_equal(scn_timeline_insert(s, &early), 1);
     assert_int_equal(s->n_timeline, n + 2);
-    for (size_t i = 1; i < s->n_timeline; i++) assert_true(s->timeline[i - 1].at <= s->timeline[i].at);
+    for (size_t i = 1; i < s->n_timeline; i++)
+        assert_true(s->timeline[i - 1].at <= s->timeline[i].at);
     assert_int_equal(s->timeline[n + 1].kind, SCN_ACT_HOST_DOWN);
     assert_round_trip(s);
     struct scn_error err;
@@ -675,14 +686,20 @@ static void test_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_files),   cmocka_unit_test(test_good_files),
-        cmocka_unit_test(test_full_model_fields), cmocka_unit_test(test_variants),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_good_files),
+        cmocka_unit_test(test_full_model_fields),
+        cmocka_unit_test(test_variants),
         cmocka_unit_test(test_variant_narration),
-        cmocka_unit_test(test_default),     cmocka_unit_test(test_derived_mx),
-        cmocka_unit_test(test_buffer_errors), cmocka_unit_test(test_quote_cut),
+        cmocka_unit_test(test_default),
+        cmocka_unit_test(test_derived_mx),
+        cmocka_unit_test(test_buffer_errors),
+        cmocka_unit_test(test_quote_cut),
         cmocka_unit_test(test_file_too_big),
-        cmocka_unit_test(test_save),        cmocka_unit_test(test_generate),
-        cmocka_unit_test(test_files_match_code), cmocka_unit_test(test_insert_and_clone),
+        cmocka_unit_test(test_save),
+        cmocka_unit_test(test_generate),
+        cmocka_unit_test(test_files_match_code),
+        cmocka_unit_test(test_insert_and_clone),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);

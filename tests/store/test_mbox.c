@@ -14,11 +14,15 @@
 static void test_names(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"", "..", ".", "../x", "a/../../b", "/etc/passwd", "a//b", "a/",
-                                      "x*", "%", "a\tb", "a\x01", "caf\xc3\xa9", "a\"b", "a\\b", "&Jjo", "&!-"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) assert_false(mbox_name_valid(S(bad[i])));
-    static const char *const good[] = {"INBOX", "Lectures", "a/b/c", "~user", "..a", "a..", "&Jjo-", "&-", "x y"};
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) assert_true(mbox_name_valid(S(good[i])));
+    static const char *const bad[] = {
+        "",  "..",   ".",     "../x",        "a/../../b", "/etc/passwd", "a//b", "a/", "x*",
+        "%", "a\tb", "a\x01", "caf\xc3\xa9", "a\"b",      "a\\b",        "&Jjo", "&!-"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(mbox_name_valid(S(bad[i])));
+    static const char *const good[] = {"INBOX", "Lectures", "a/b/c", "~user", "..a",
+                                       "a..",   "&Jjo-",    "&-",    "x y"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_true(mbox_name_valid(S(good[i])));
     char long_name[MBOX_NAME_MAX + 2];
     memset(long_name, 'a', sizeof long_name);
     assert_true(mbox_name_valid(long_name, MBOX_NAME_MAX));
@@ -95,7 +99,8 @@ static void test_messages(void **state)
     struct mbox_folder *in = mbox_folder_find(u, S("INBOX"));
     assert_int_equal(mbox_folder_uidvalidity(in), 1);
     uint32_t uid;
-    for (int i = 0; i < 5; i++) assert_int_equal(mbox_append(in, S("m\r\n"), MBOX_F_SEEN, i, &uid), MBOX_OK);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(mbox_append(in, S("m\r\n"), MBOX_F_SEEN, i, &uid), MBOX_OK);
     assert_int_equal(uid, 5);
     assert_int_equal(mbox_folder_uidnext(in), 6);
     assert_false(mbox_folder_set_uidvalidity(in, 7)); /* held messages */
@@ -114,7 +119,8 @@ static void test_messages(void **state)
     assert_int_equal(mbox_keyword_intern(in, S("\\Seen"), &k), MBOX_EBADKEYWORD);
     assert_int_equal(mbox_keyword_intern(in, S("a b"), &k), MBOX_EBADKEYWORD);
     assert_true(mbox_flags_set(in, 0, MBOX_F_FLAGGED | MBOX_KW_BIT(0) | MBOX_KW_BIT(5)));
-    assert_int_equal(mbox_msg_at(in, 0)->flags, MBOX_F_FLAGGED | MBOX_KW_BIT(0)); /* unknown bit dropped */
+    assert_int_equal(mbox_msg_at(in, 0)->flags,
+                     MBOX_F_FLAGGED | MBOX_KW_BIT(0)); /* unknown bit dropped */
     assert_int_equal(mbox_folder_create(u, S("Work")), MBOX_OK);
     struct mbox_folder *w = mbox_folder_find(u, S("Work"));
     assert_int_equal(mbox_keyword_intern(w, S("other"), &k), MBOX_OK);
@@ -191,7 +197,7 @@ static void test_unseen(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names), cmocka_unit_test(test_folders),
+        cmocka_unit_test(test_names),    cmocka_unit_test(test_folders),
         cmocka_unit_test(test_messages), cmocka_unit_test(test_lock),
         cmocka_unit_test(test_unseen),
     };

@@ -18,15 +18,24 @@ static char *export_mem(struct trace *tr, int which, size_t *len, long *ret)
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
     assert_non_null(f);
-    if (which == 0) *ret = pcap_write(tr, f, EXPORT_EPOCH_UNIX);
-    else if (which == 1) *ret = jsonl_write(tr, f);
-    else *ret = mmd_write(tr, f, "Alice; to #Bob");
+    if (which == 0)
+        *ret = pcap_write(tr, f, EXPORT_EPOCH_UNIX);
+    else if (which == 1)
+        *ret = jsonl_write(tr, f);
+    else
+        *ret = mmd_write(tr, f, "Alice; to #Bob");
     fclose(f);
     return buf;
 }
 
-static uint32_t rd16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }
-static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint32_t rd16(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 8 | p[1];
+}
+static uint32_t le32(const uint8_t *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 static uint32_t csum(uint32_t acc, const uint8_t *p, size_t n)
 {
@@ -68,7 +77,7 @@ static void test_pcap_frames_and_checksums(void **state)
         if (i == 0) {
             assert_int_equal(le32(p + off), (uint32_t)EXPORT_EPOCH_UNIX);
             assert_int_equal(tcp[13], NETEV_SYN);
-            assert_int_equal(tcp[12] >> 4, 6);     /* 24-byte header: MSS option */
+            assert_int_equal(tcp[12] >> 4, 6); /* 24-byte header: MSS option */
             assert_int_equal(rd16(tcp + 22), 1460);
             assert_int_equal(rd16(ip + 12), 0xC000); /* 192.0.2.1 */
         }
@@ -110,7 +119,8 @@ static void test_jsonl_every_line_parses(void **state)
         /* Record k is the window's step k + 1. */
         assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "step")->valueint, lines + 1);
         if (lines == 4) {
-            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "kind")->valuestring, "LINE_SENT");
+            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "kind")->valuestring,
+                                "LINE_SENT");
             assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "line")->valuestring,
                                 "220 mail.example.net ESMTP\r\n");
             assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "host")->valuestring,
@@ -130,11 +140,13 @@ static void test_jsonl_line_fields(void **state)
 {
     (void)state;
     struct trace *tr = trace_new();
-    const struct trace_line_facts reply = {"DATA", 250, TRACE_LF_OK | TRACE_LF_DATA_END | TRACE_LF_CONT};
+    const struct trace_line_facts reply = {"DATA", 250,
+                                           TRACE_LF_OK | TRACE_LF_DATA_END | TRACE_LF_CONT};
     const struct trace_line_facts body = {NULL, 0, TRACE_LF_DATA};
     trace_add_line_facts(tr, 0, TR_LINE_SENT, 1, 0, 0, 'S', "SMTP", "DATA", "READY", &reply,
                          "250 2.0.0 Ok\r\n", 14);
-    trace_add_line_facts(tr, 1, TR_LINE_SENT, 1, 0, 0, 'C', "SMTP", "BODY", "BODY", &body, "Hi\r\n", 4);
+    trace_add_line_facts(tr, 1, TR_LINE_SENT, 1, 0, 0, 'C', "SMTP", "BODY", "BODY", &body, "Hi\r\n",
+                         4);
     trace_add_line(tr, 2, TR_LINE_RECEIVED, 1, 0, 0, 'S', "SMTP", "INIT", "INIT", "x\r\n", 3);
     size_t len;
     long n;
@@ -161,8 +173,10 @@ static void test_jsonl_line_fields(void **state)
             assert_string_equal(cJSON_GetArrayItem(flags, 1)->valuestring, "data_end");
             assert_string_equal(cJSON_GetArrayItem(flags, 2)->valuestring, "cont");
             assert_true(cJSON_IsFalse(data));
-            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "state_before")->valuestring, "DATA");
-            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "state_after")->valuestring, "READY");
+            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "state_before")->valuestring,
+                                "DATA");
+            assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "state_after")->valuestring,
+                                "READY");
         } else if (k == 1) {
             assert_true(cJSON_IsNull(verb));
             assert_true(cJSON_IsNull(code));
@@ -204,8 +218,9 @@ static void test_jsonl_dns_records(void **state)
     *nl = '\0';
     cJSON *j = cJSON_Parse(buf);
     assert_non_null(j);
-    assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "answer")->valuestring,
-                        "example.net. 3600 IN MX 10 mail.example.net.; mail.example.net. 300 IN A 192.0.2.5");
+    assert_string_equal(
+        cJSON_GetObjectItemCaseSensitive(j, "answer")->valuestring,
+        "example.net. 3600 IN MX 10 mail.example.net.; mail.example.net. 300 IN A 192.0.2.5");
     cJSON *recs = cJSON_GetObjectItemCaseSensitive(j, "records");
     assert_int_equal(cJSON_GetArraySize(recs), 2);
     cJSON *mx = cJSON_GetArrayItem(recs, 0), *a = cJSON_GetArrayItem(recs, 1);
@@ -213,7 +228,8 @@ static void test_jsonl_dns_records(void **state)
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(mx, "name")->valuestring, "example.net");
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(mx, "ttl")->valueint, 3600);
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(mx, "preference")->valueint, 10);
-    assert_string_equal(cJSON_GetObjectItemCaseSensitive(mx, "exchange")->valuestring, "mail.example.net");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(mx, "exchange")->valuestring,
+                        "mail.example.net");
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(mx, "section")->valuestring, "answer");
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(a, "type")->valuestring, "A");
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(a, "address")->valuestring, "192.0.2.5");
@@ -293,7 +309,8 @@ static void test_mermaid_gaps_blank_lines_and_no_lines(void **state)
     assert_int_equal(arrows, 0);
     assert_non_null(strstr(buf, "    participant h0 as alice-pc\n    participant h1 as bob-pc\n"));
     assert_non_null(strstr(buf, "    Note over h0,h1: Bob's PC is off.\n"));
-    assert_non_null(strstr(buf, "    Note right of h0: message 1 not sent#58; connection timed out\n"));
+    assert_non_null(
+        strstr(buf, "    Note right of h0: message 1 not sent#58; connection timed out\n"));
     assert_non_null(strstr(buf, "    Note over h0,h1: Nothing was sent.\n"));
     assert_null(strstr(buf, "bounced"));
     free(buf);

@@ -32,11 +32,22 @@ static void add_seg(struct trace *tr, sim_us t, enum netev_kind kind, uint8_t fl
     struct netev ev;
     memset(&ev, 0, sizeof ev);
     ev.kind = kind;
-    ev.u.seg = (struct netev_seg){.conn = 1, .src = 0, .dst = 1, .hop_from = 0, .hop_to = 1,
-                                  .link = 0, .sport = 49152, .dport = 25, .seq = seq, .ack = 7,
-                                  .window = 65535, .mss = (flags & NETEV_SYN) ? 1460 : 0,
-                                  .flags = flags, .reason = kind == NETEV_SEG_LOST ? NETEV_R_LOSS : 0,
-                                  .t_depart = t, .t_arrive = t + 40000,
+    ev.u.seg = (struct netev_seg){.conn = 1,
+                                  .src = 0,
+                                  .dst = 1,
+                                  .hop_from = 0,
+                                  .hop_to = 1,
+                                  .link = 0,
+                                  .sport = 49152,
+                                  .dport = 25,
+                                  .seq = seq,
+                                  .ack = 7,
+                                  .window = 65535,
+                                  .mss = (flags & NETEV_SYN) ? 1460 : 0,
+                                  .flags = flags,
+                                  .reason = kind == NETEV_SEG_LOST ? NETEV_R_LOSS : 0,
+                                  .t_depart = t,
+                                  .t_arrive = t + 40000,
                                   .data = (const uint8_t *)payload,
                                   .len = payload ? (uint32_t)strlen(payload) : 0};
     trace_on_netev(tr, t, &ev);
@@ -58,10 +69,15 @@ static void test_header_and_format(void **state)
     add_seg(tr, 1090000, NETEV_SEG_RETRANS, NETEV_PSH | NETEV_ACK, 1001, "EHLO a\r\n");
     trace_add_line(tr, 1130000, TR_LINE_RECEIVED, 1, 1, 0, 'C', "SMTP", "EHLO-WAIT", "MAIL-WAIT",
                    "EHLO a\r\n", 8);
-    struct trace_msg m = {.next_retry = 30 * SIM_US_PER_MIN + 1130000, .msg = 3, .host = 1,
-                          .peer = TRACE_NONE, .attempt = 2, .code = 451,
+    struct trace_msg m = {.next_retry = 30 * SIM_US_PER_MIN + 1130000,
+                          .msg = 3,
+                          .host = 1,
+                          .peer = TRACE_NONE,
+                          .attempt = 2,
+                          .code = 451,
                           .sender = trace_intern(tr, "alice@example.com"),
-                          .rcpt = trace_intern(tr, "bob@example.org"), .msgid = TRACE_NONE};
+                          .rcpt = trace_intern(tr, "bob@example.org"),
+                          .msgid = TRACE_NONE};
     trace_add_msg(tr, 1130000, TR_MSG_DEFERRED, &m, "451 4.3.0 try later");
     trace_add_queue(tr, 1130000, 1, 1, m.next_retry);
     trace_add_mailbox(tr, 2 * SIM_US_PER_DAY, 1, "bob", "INBOX", 1, 1);

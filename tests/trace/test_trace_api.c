@@ -87,7 +87,8 @@ static void test_many_records_and_long_data(void **state)
     static char big[3 << 20]; /* larger than an arena chunk */
     memset(big, 'x', sizeof big);
     for (int i = 0; i < 200000; i++) trace_add_queue(tr, i, 0, (uint32_t)i, -1);
-    size_t k = trace_add_line(tr, 200000, TR_LINE_RECEIVED, 1, 0, 0, 'C', "IMAP", "a", "b", big, sizeof big);
+    size_t k = trace_add_line(tr, 200000, TR_LINE_RECEIVED, 1, 0, 0, 'C', "IMAP", "a", "b", big,
+                              sizeof big);
     assert_int_equal(k, 200000);
     size_t n;
     const uint8_t *d = trace_data(trace_get(tr, k), &n);

@@ -20,8 +20,7 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)(rng_state >> 33) % (n ? n : 1);
 }
 
-static void add_hops(struct trace *tr, sim_us t, uint32_t seq, const uint8_t *payload,
-                     uint32_t len)
+static void add_hops(struct trace *tr, sim_us t, uint32_t seq, const uint8_t *payload, uint32_t len)
 {
     static const enum netev_kind hops[] = {NETEV_SEG_SENT, NETEV_SEG_FORWARD, NETEV_SEG_ARRIVED,
                                            NETEV_SEG_ARRIVED};
@@ -29,12 +28,21 @@ static void add_hops(struct trace *tr, sim_us t, uint32_t seq, const uint8_t *pa
         struct netev ev;
         memset(&ev, 0, sizeof ev);
         ev.kind = hops[h];
-        ev.u.seg = (struct netev_seg){.conn = 1 + seq % 7, .src = 0, .dst = 1,
-                                      .hop_from = (uint32_t)h, .hop_to = (uint32_t)h + 1,
-                                      .link = (uint32_t)h, .sport = 49152, .dport = 25,
-                                      .seq = seq, .ack = 7, .window = 65535,
-                                      .flags = NETEV_ACK, .t_depart = t + (sim_us)h * 100,
-                                      .t_arrive = t + (sim_us)h * 100 + 90, .data = payload,
+        ev.u.seg = (struct netev_seg){.conn = 1 + seq % 7,
+                                      .src = 0,
+                                      .dst = 1,
+                                      .hop_from = (uint32_t)h,
+                                      .hop_to = (uint32_t)h + 1,
+                                      .link = (uint32_t)h,
+                                      .sport = 49152,
+                                      .dport = 25,
+                                      .seq = seq,
+                                      .ack = 7,
+                                      .window = 65535,
+                                      .flags = NETEV_ACK,
+                                      .t_depart = t + (sim_us)h * 100,
+                                      .t_arrive = t + (sim_us)h * 100 + 90,
+                                      .data = payload,
                                       .len = len};
         trace_on_netev(tr, t, &ev);
     }
@@ -59,8 +67,8 @@ static void fill(struct trace *a, struct trace *b, int n)
                 add_hops(tr, t, (uint32_t)i, payload, len);
             } else if (what == 1) {
                 struct trace_line_facts f = {"RCPT", 250, TRACE_LF_OK};
-                trace_add_line_facts(tr, t, TR_LINE_SENT, 3, 0, 1, 'C', "SMTP", "RCPT", "RCPT",
-                                     &f, line, strlen(line));
+                trace_add_line_facts(tr, t, TR_LINE_SENT, 3, 0, 1, 'C', "SMTP", "RCPT", "RCPT", &f,
+                                     line, strlen(line));
             } else if (what == 2) {
                 struct trace_msg m;
                 memset(&m, 0, sizeof m);
@@ -179,7 +187,8 @@ static void test_hops_are_small(void **state)
         snprintf((char *)line, sizeof line, "Subject: message number %08d of the busy day\r\n", i);
         add_hops(tr, (sim_us)i * 1000, (uint32_t)i * 64, line, 48);
     }
-    for (size_t k = 0; k < trace_count(tr); k++) raw += sizeof(struct trace_rec) + trace_get(tr, k)->len;
+    for (size_t k = 0; k < trace_count(tr); k++)
+        raw += sizeof(struct trace_rec) + trace_get(tr, k)->len;
     size_t held = trace_memory(tr);
     print_message("raw %zu bytes, held %zu bytes\n", raw, held);
     assert_true(held * 5 < raw);

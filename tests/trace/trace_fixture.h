@@ -47,7 +47,8 @@ static inline struct trace *fixture_trace(void)
     ev.u.link = (struct netev_link){0, 0, 1, 20000, 10000000, 0.0, 1500};
     trace_on_netev(tr, 0, &ev);
     fixture_seg(tr, 0, NETEV_SEG_SENT, 0, 1, 49152, 25, 1000, 0, NETEV_SYN, NULL);
-    fixture_seg(tr, 20000, NETEV_SEG_SENT, 1, 0, 25, 49152, 5000, 1001, NETEV_SYN | NETEV_ACK, NULL);
+    fixture_seg(tr, 20000, NETEV_SEG_SENT, 1, 0, 25, 49152, 5000, 1001, NETEV_SYN | NETEV_ACK,
+                NULL);
     fixture_seg(tr, 40000, NETEV_SEG_SENT, 0, 1, 49152, 25, 1001, 5001, NETEV_ACK, NULL);
     fixture_seg(tr, 41000, NETEV_SEG_SENT, 1, 0, 25, 49152, 5001, 1001, NETEV_PSH | NETEV_ACK,
                 "220 mail.example.net ESMTP\r\n");

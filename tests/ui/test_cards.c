@@ -90,7 +90,8 @@ static bool is_card_text(const struct ui_box *b)
 
 static bool is_card(const struct ui_box *b)
 {
-    return is_card_text(b) || (b->kind == UI_BOX_ICON && is_net(b) && strcmp(b->text, "envelope") == 0);
+    return is_card_text(b) ||
+           (b->kind == UI_BOX_ICON && is_net(b) && strcmp(b->text, "envelope") == 0);
 }
 
 struct seen {
@@ -122,7 +123,8 @@ static void check_shown(struct ui_gfx *g, const struct ui_model *m, size_t step,
             const struct ui_box *b = &bx[i];
             if (b->kind != UI_BOX_TEXT || !is_net(b)) continue;
             bool host_name = false;
-            for (size_t o = 0; o < m->nh && !host_name; o++) host_name = strcmp(b->text, m->hosts[o].name) == 0;
+            for (size_t o = 0; o < m->nh && !host_name; o++)
+                host_name = strcmp(b->text, m->hosts[o].name) == 0;
             if (host_name) {
                 in = strcmp(b->text, m->hosts[h].name) == 0;
                 continue;
@@ -130,15 +132,16 @@ static void check_shown(struct ui_gfx *g, const struct ui_model *m, size_t step,
             cards += in && is_card_text(b);
         }
         if (cards == 0 && strict)
-            problem("%s %s step %zu: %s holds mail but no card was drawn beside it (no room)", name, size,
-                    step, m->hosts[h].name);
+            problem("%s %s step %zu: %s holds mail but no card was drawn beside it (no room)", name,
+                    size, step, m->hosts[h].name);
         n_dropped += cards == 0;
     }
     ui_state_free(&st);
 }
 
 /* One frame: every card inside the panel and off every other box. */
-static void check_frame(struct ui_gfx *g, const char *name, const char *size, size_t step, struct seen *sn)
+static void check_frame(struct ui_gfx *g, const char *name, const char *size, size_t step,
+                        struct seen *sn)
 {
     size_t n;
     const struct ui_box *bx = ui_gfx_boxes(g, &n);
@@ -154,12 +157,12 @@ static void check_frame(struct ui_gfx *g, const char *name, const char *size, si
             sn->queues += strncmp(A->text, "queue: ", 7) == 0;
         }
         if (cut(A) && !A->ellipsis)
-            problem("%s %s step %zu: the card \"%s\" is cut off by the network panel", name, size, step,
-                    A->text);
+            problem("%s %s step %zu: the card \"%s\" is cut off by the network panel", name, size,
+                    step, A->text);
         for (size_t b = 0; b < n; b++) {
             const struct ui_box *B = &bx[b];
             if (b == a || B->kind == UI_BOX_PACKET || !visible(B)) continue;
-            if (is_card(B) && b < a) continue; /* each pair of cards once */
+            if (is_card(B) && b < a) continue;                  /* each pair of cards once */
             if (B->kind == UI_BOX_TEXT && !is_net(B)) continue; /* other panels */
             if (!boxes_meet(A, B)) continue;
             problem("%s %s step %zu: the card \"%s\" meets %s\"%s\"", name, size, step, A->text,
@@ -211,7 +214,8 @@ static void test_generated_cards(void **state)
         if (!tr) fail_msg("generated seed %llu: %s", (unsigned long long)seed, err.msg);
         struct ui_model *m = ui_model_new(tr, s);
         char name[64];
-        snprintf(name, sizeof name, "generated seed %llu (%zu hosts)", (unsigned long long)seed, s->n_hosts);
+        snprintf(name, sizeof name, "generated seed %llu (%zu hosts)", (unsigned long long)seed,
+                 s->n_hosts);
         size_t last = ui_model_steps(m);
         /* The shape of a lesson (up to 8 hosts, one or two mail servers):
          * at 1920x1080 every card must be drawn, none left to the
@@ -252,10 +256,11 @@ static void test_generated_cards(void **state)
     if (sn.local_inbox_beside_server == 0)
         fail_msg("no frame showed a device's Local Inbox card beside a server's INBOX card");
     if (sn.queues == 0) fail_msg("no frame showed a queue card");
-    printf("test_generated_cards: %zu scenarios, %zu frames, %zu cards, %zu frames with a local inbox "
-           "beside a server's, %zu queue cards; %zu host frames of crowded networks or 1280x720 with the "
-           "host's name alone\n",
-           checked, sn.frames, sn.cards, sn.local_inbox_beside_server, sn.queues, n_dropped);
+    printf(
+        "test_generated_cards: %zu scenarios, %zu frames, %zu cards, %zu frames with a local inbox "
+        "beside a server's, %zu queue cards; %zu host frames of crowded networks or 1280x720 with the "
+        "host's name alone\n",
+        checked, sn.frames, sn.cards, sn.local_inbox_beside_server, sn.queues, n_dropped);
 }
 
 /* The example lessons of docs/authoring.md (every .json in docs/examples), drawn
@@ -306,7 +311,8 @@ static void test_example_cards(void **state)
         fprintf(stderr, "%s", problems);
         fail_msg("%zu card layout problems in the examples (the first 30 above)", n_problems);
     }
-    if (sn.local_inbox_beside_server == 0) fail_msg("no example showed a Local Inbox beside a server's INBOX");
+    if (sn.local_inbox_beside_server == 0)
+        fail_msg("no example showed a Local Inbox beside a server's INBOX");
 }
 
 int main(void)

@@ -58,7 +58,8 @@ static void test_every_theme_pair(void **state)
         bad += check(n, "lost ink", 0x000000ffu, "lost", UI_LOST);
     }
     for (int p = 0; p < UI_P_COUNT; p++)
-        bad += check("protocols", ui_proto_names[p], ui_proto_ink[p], "its label", ui_proto_fill[p]);
+        bad +=
+            check("protocols", ui_proto_names[p], ui_proto_ink[p], "its label", ui_proto_fill[p]);
     assert_int_equal(bad, 0);
 }
 

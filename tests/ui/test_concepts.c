@@ -66,7 +66,7 @@ static void test_roles_from_the_scenario(void **state)
     lesson_load(&l, "scenarios/01-alice-to-bob.json");
     static const struct {
         const char *host, *role;
-    } want[] = {{"alice-pc", "user agent"},        {"bob-pc", "user agent"},
+    } want[] = {{"alice-pc", "user agent"},          {"bob-pc", "user agent"},
                 {"mail.example.org", "mail server"}, {"mail.example.net", "mail server"},
                 {"ns.example.com", "DNS server"},    {"internet", "router"}};
     for (size_t i = 0; i < MS_ARRAY_LEN(want); i++) {
@@ -125,7 +125,8 @@ static void test_blank_line_and_dot(void **state)
     assert_int_equal(blank_smtp, 2);
     assert_int_equal(dot, 2);
     assert_int_equal(blank_pop, 1);
-    assert_string_equal(ui_callout_text(UI_CO_BLANK_BODY), "(blank line: header ends, body begins)");
+    assert_string_equal(ui_callout_text(UI_CO_BLANK_BODY),
+                        "(blank line: header ends, body begins)");
     assert_string_equal(ui_callout_text(UI_CO_END_OF_DATA), "(end of data: <CRLF>.<CRLF>)");
     lesson_free(&l);
 }
@@ -408,19 +409,20 @@ static void test_narration_not_behind_the_wire(void **state)
                          lessons[li], verb, k);
             if (want_named) {
                 /* Only narrations that name some command of this session. */
-                static const char *const cmds[] = {"USER", "STAT", "RETR", "DELE", "QUIT",
-                                                   "LOGIN", "CREATE", "SEARCH", "MOVE", "EHLO",
-                                                   "LIST", "UIDL", "SELECT", "FETCH", "CAPABILITY"};
+                static const char *const cmds[] = {"USER",   "STAT",  "RETR",      "DELE",
+                                                   "QUIT",   "LOGIN", "CREATE",    "SEARCH",
+                                                   "MOVE",   "EHLO",  "LIST",      "UIDL",
+                                                   "SELECT", "FETCH", "CAPABILITY"};
                 bool names_any = false;
-                for (size_t c = 0; c < MS_ARRAY_LEN(cmds); c++) names_any |= names_word(cur, cmds[c]);
+                for (size_t c = 0; c < MS_ARRAY_LEN(cmds); c++)
+                    names_any |= names_word(cur, cmds[c]);
                 if (names_any && !names_word(cur, verb))
                     fail_msg("%s: the narration before %s (record %zu) names other commands: %s",
                              lessons[li], verb, k, cur);
                 want_named = false;
             }
         }
-        if (first_syn != SIZE_MAX && syn_narr != SIZE_MAX)
-            assert_true(syn_narr < first_syn);
+        if (first_syn != SIZE_MAX && syn_narr != SIZE_MAX) assert_true(syn_narr < first_syn);
         lesson_free(&l);
     }
 }

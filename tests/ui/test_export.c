@@ -90,7 +90,8 @@ static void assert_png_is(const char *path, const uint32_t *px)
     assert_int_equal(c->w, W);
     assert_int_equal(c->h, H);
     for (int y = 0; y < H; y++) {
-        const uint32_t *row = (const uint32_t *)((const uint8_t *)c->pixels + (size_t)y * (size_t)c->pitch);
+        const uint32_t *row =
+            (const uint32_t *)((const uint8_t *)c->pixels + (size_t)y * (size_t)c->pitch);
         for (int x = 0; x < W; x++)
             if (row[x] != px[(size_t)y * W + (size_t)x])
                 fail_msg("%s: pixel (%d,%d) is %08x, drawn %08x", path, x, y, row[x],
@@ -181,8 +182,10 @@ static void test_video_errors(void **state)
     assert_non_null(strstr(err.msg, "ffmpeg"));
     assert_non_null(strstr(err.msg, "apt-get install ffmpeg"));
     assert_int_equal(access(path, F_OK), -1);
-    if (saved) setenv("PATH", saved, 1);
-    else unsetenv("PATH");
+    if (saved)
+        setenv("PATH", saved, 1);
+    else
+        unsetenv("PATH");
     free(saved);
 }
 

@@ -280,7 +280,8 @@ static void test_generated_networks(void **state)
                 const struct ui_box *A = &bx[a];
                 if (A->kind != UI_BOX_TEXT || !visible(A) || strcmp(A->role, "net") != 0) continue;
                 if (cut(A) && !A->ellipsis)
-                    problem("%s step %zu: \"%s\" is cut off by the network panel", name, steps[i], A->text);
+                    problem("%s step %zu: \"%s\" is cut off by the network panel", name, steps[i],
+                            A->text);
                 for (size_t b = 0; b < n; b++) {
                     const struct ui_box *B = &bx[b];
                     if (b == a || B->kind == UI_BOX_PACKET || !visible(B)) continue;

@@ -193,12 +193,12 @@ static struct trace *lt_smtp(const char *reply)
         const char *line;
         const char *verb;
         unsigned flags;
-    } d[] = {{'S', "220 mail.example.net ESMTP\r\n", "", TRACE_LF_OK},                /* 0 */
-             {'C', "EHLO mail.example.org\r\n", "EHLO", 0},                         /* 1 */
-             {'S', "250-mail.example.net\r\n", "EHLO", TRACE_LF_OK},                /* 2 */
-             {'S', "250 8BITMIME\r\n", "EHLO", TRACE_LF_OK | TRACE_LF_CONT},        /* 3 */
-             {'C', "RCPT TO:<nobody@example.net>\r\n", "RCPT", 0},                  /* 4 */
-             {'S', NULL, "RCPT", 0}};                                               /* 5 */
+    } d[] = {{'S', "220 mail.example.net ESMTP\r\n", "", TRACE_LF_OK},       /* 0 */
+             {'C', "EHLO mail.example.org\r\n", "EHLO", 0},                  /* 1 */
+             {'S', "250-mail.example.net\r\n", "EHLO", TRACE_LF_OK},         /* 2 */
+             {'S', "250 8BITMIME\r\n", "EHLO", TRACE_LF_OK | TRACE_LF_CONT}, /* 3 */
+             {'C', "RCPT TO:<nobody@example.net>\r\n", "RCPT", 0},           /* 4 */
+             {'S', NULL, "RCPT", 0}};                                        /* 5 */
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         char buf[128];
         snprintf(buf, sizeof buf, "%s\r\n", reply);
@@ -350,8 +350,7 @@ static void test_pins(void **state)
     assert_true(ui_view_pin_toggle(&v, &c[0])); /* unpin */
     assert_int_equal(v.n_pins, 1);
     assert_int_equal(v.pins[0].user, TRACE_NONE);
-    for (size_t i = 0; i < 3 && i < n - 1; i++)
-        assert_true(ui_view_pin_toggle(&v, &c[i]));
+    for (size_t i = 0; i < 3 && i < n - 1; i++) assert_true(ui_view_pin_toggle(&v, &c[i]));
     assert_int_equal(v.n_pins, n >= 4 ? 4 : n);
     struct ui_pin other = {99, TRACE_NONE, TRACE_NONE};
     if (v.n_pins == UI_MAX_PINS) assert_false(ui_view_pin_toggle(&v, &other)); /* full */

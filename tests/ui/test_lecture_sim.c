@@ -33,8 +33,7 @@ static const struct ui_sim test_sim = {NULL, sim_run, trace_transcript};
 static size_t count_kind(const struct trace *tr, enum trace_kind k)
 {
     size_t n = 0;
-    for (size_t i = 0; i < trace_count(tr); i++)
-        n += trace_get(tr, i)->kind == (uint32_t)k;
+    for (size_t i = 0; i < trace_count(tr); i++) n += trace_get(tr, i)->kind == (uint32_t)k;
     return n;
 }
 
@@ -251,8 +250,7 @@ static void test_world_records_timers(void **state)
     }
     assert_true(queue_run);
     assert_true(action); /* host_up at 2h is still to come */
-    for (size_t i = 1; i < n; i++)
-        assert_true(t[i - 1].due <= t[i].due);
+    for (size_t i = 1; i < n; i++) assert_true(t[i - 1].due <= t[i].due);
     /* Without the option the trace has no timer records. */
     struct trace *plain = world_simulate(s, false, &err);
     assert_non_null(plain);
@@ -469,8 +467,8 @@ static void test_reply_pairing_from_facts(void **state)
     size_t n;
     const uint8_t *d = trace_data(trace_get(tr, cmd), &n);
     assert_memory_equal(d, "DATA\r\n", 6);
-    assert_true(ui_model_reply_command(m, sent_line(tr, "mail.example.org", "250 2.0.0 Ok: queued"),
-                                       &cmd));
+    assert_true(
+        ui_model_reply_command(m, sent_line(tr, "mail.example.org", "250 2.0.0 Ok: queued"), &cmd));
     d = trace_data(trace_get(tr, cmd), &n);
     assert_memory_equal(d, ".\r\n", 3);
     assert_true(ui_model_reply_command(m, sent_line(tr, "mail.example.org", "220 "), &cmd));
@@ -478,7 +476,8 @@ static void test_reply_pairing_from_facts(void **state)
     assert_true(ui_model_reply_command(m, sent_line(tr, "mail.example.org", "250-mail"), &cmd));
     d = trace_data(trace_get(tr, cmd), &n);
     assert_memory_equal(d, "EHLO ", 5);
-    assert_false(ui_model_reply_command(m, sent_line(tr, "mail.example.org", "250-PIPELINING"), &cmd));
+    assert_false(
+        ui_model_reply_command(m, sent_line(tr, "mail.example.org", "250-PIPELINING"), &cmd));
     /* DNS packets are labelled from the question the trace recorded. */
     size_t q = SIZE_MAX;
     for (size_t k = 0; k < trace_count(tr) && q == SIZE_MAX; k++)

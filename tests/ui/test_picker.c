@@ -43,7 +43,7 @@ static void test_keys(void **state)
     assert_int_equal(ui_picker_key(p, SDLK_BACKSPACE, &path), UI_PICK_REDRAW);
     assert_int_equal(ui_picker_text(p, "\xc3\xa9"), UI_PICK_REDRAW);
     assert_int_equal(ui_picker_key(p, SDLK_BACKSPACE, &path), UI_PICK_REDRAW); /* whole é */
-    assert_int_equal(ui_picker_key(p, SDLK_q, &path), UI_PICK_NONE); /* q is text here */
+    assert_int_equal(ui_picker_key(p, SDLK_q, &path), UI_PICK_NONE);           /* q is text here */
     assert_int_equal(ui_picker_key(p, SDLK_RETURN, &path), UI_PICK_LOAD);
     assert_string_equal(path, "x.json");
     assert_int_equal(ui_picker_key(p, SDLK_ESCAPE, &path), UI_PICK_REDRAW);
@@ -86,8 +86,7 @@ static void check_frame(int w, int h, unsigned min_px, double zoom)
     for (int i = 0; i < p->shown && i < (int)p->ls->n; i++) {
         const char *path = NULL;
         const SDL_Rect *r = &p->rows[i];
-        assert_int_equal(ui_picker_click(p, r->x + r->w / 2, r->y + r->h / 2, &path),
-                         UI_PICK_LOAD);
+        assert_int_equal(ui_picker_click(p, r->x + r->w / 2, r->y + r->h / 2, &path), UI_PICK_LOAD);
         assert_string_equal(path, p->ls->v[p->top + i].path);
     }
     const char *path = NULL;

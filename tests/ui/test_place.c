@@ -38,7 +38,8 @@ static void place_check(const struct scn_scenario *s, const char *name)
     ui_place_sides(s, side);
     for (size_t i = 0; i < n; i++) {
         if (!(x[i] >= 0.04 && x[i] <= 0.96 && y[i] >= 0.04 && y[i] <= 0.96))
-            fail_msg("%s: %s at (%.2f, %.2f) is outside the panel", name, s->hosts[i].name, x[i], y[i]);
+            fail_msg("%s: %s at (%.2f, %.2f) is outside the panel", name, s->hosts[i].name, x[i],
+                     y[i]);
         for (size_t j = i + 1; j < n; j++) {
             double dx = fabs(x[i] - x[j]), dy = fabs(y[i] - y[j]);
             /* A host takes its icon and two label lines: about a quarter
@@ -47,12 +48,13 @@ static void place_check(const struct scn_scenario *s, const char *name)
              * character, measured on 1920x1080 frames). Two hosts in one
              * row must clear each other's labels; in one column, each
              * other's icon and label. */
-            double wi = 0.016 * (double)strlen(s->hosts[i].name), wj = 0.016 * (double)strlen(s->hosts[j].name);
+            double wi = 0.016 * (double)strlen(s->hosts[i].name),
+                   wj = 0.016 * (double)strlen(s->hosts[j].name);
             bool apart = dy >= 0.25 || dx > (wi + wj) / 2 + 0.02;
             if (n > 10) apart = dx > 0.1 || dy > 0.1; /* a crowded grid: distinct cells */
             if (!apart)
-                fail_msg("%s: %s (%.2f, %.2f) and %s (%.2f, %.2f) stand too close", name, s->hosts[i].name,
-                         x[i], y[i], s->hosts[j].name, x[j], y[j]);
+                fail_msg("%s: %s (%.2f, %.2f) and %s (%.2f, %.2f) stand too close", name,
+                         s->hosts[i].name, x[i], y[i], s->hosts[j].name, x[j], y[j]);
         }
         const struct scn_host *h = &s->hosts[i];
         if (place_is_device(h->kind) && h->owner_server < n) {

@@ -45,10 +45,8 @@ static int distinct(const uint8_t *px, size_t bytes)
         uint32_t c;
         memcpy(&c, px + i, 4);
         int j = 0;
-        while (j < n && seen[j] != c)
-            j++;
-        if (j == n)
-            seen[n++] = c;
+        while (j < n && seen[j] != c) j++;
+        if (j == n) seen[n++] = c;
     }
     return n;
 }
@@ -59,8 +57,7 @@ static void check_one(struct ui_gfx *g, const char *path)
     struct ui_world w;
     struct ms_error err;
     memset(&err, 0, sizeof err);
-    if (app->load(app->ctx, path, &w, &err) != 0)
-        fail_msg("%s: %s", path, err.msg);
+    if (app->load(app->ctx, path, &w, &err) != 0) fail_msg("%s: %s", path, err.msg);
     struct ui_model *m = ui_model_new(w.tr, w.scn);
     size_t n = ui_model_steps(m);
     assert_true(n > 10);
@@ -73,8 +70,7 @@ static void check_one(struct ui_gfx *g, const char *path)
         ui_draw(g, m, &v, &st);
         size_t bytes;
         uint8_t *a = copy_frame(g, &bytes);
-        if (distinct(a, bytes) <= 8)
-            fail_msg("%s step %zu: frame looks blank", path, steps[i]);
+        if (distinct(a, bytes) <= 8) fail_msg("%s step %zu: frame looks blank", path, steps[i]);
         assert_int_equal(st.hosts, trace_host_count(w.tr));
         assert_int_equal(st.links, trace_link_count(w.tr));
         /* No link's latency sits on a host's name, address, mailboxes or
@@ -84,8 +80,8 @@ static void check_one(struct ui_gfx *g, const char *path)
          * 04 runs six: Day 2 to Day 6), a shorter one has none. */
         sim_us days = trace_end_time(w.tr) / SIM_US_PER_DAY;
         if ((days > 0) != (st.day_marks > 0) || st.day_marks > (unsigned)days)
-            fail_msg("%s step %zu: %u day marks for %lld whole days", path, steps[i],
-                     st.day_marks, (long long)days);
+            fail_msg("%s step %zu: %u day marks for %lld whole days", path, steps[i], st.day_marks,
+                     (long long)days);
         if (st.label_cover != 0)
             fail_msg("%s step %zu: a link label is %u%% covered", path, steps[i], st.label_cover);
         if (steps[i] > 0 && steps[i] < n) {
@@ -125,8 +121,7 @@ static void test_every_shipped_scenario(void **state)
     struct dirent *e;
     while ((e = readdir(d)) != NULL && nn < 64) {
         size_t l = strlen(e->d_name);
-        if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0)
-            names[nn++] = strdup(e->d_name);
+        if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0) names[nn++] = strdup(e->d_name);
     }
     closedir(d);
     assert_true(nn >= 1);
@@ -215,7 +210,8 @@ static void test_no_text_under_18px(void **state)
             struct ui_app *app = ui_app_new(&test_sim);
             struct ui_world w;
             memset(&err, 0, sizeof err);
-            if (app->load(app->ctx, files[fi], &w, &err) != 0) fail_msg("%s: %s", files[fi], err.msg);
+            if (app->load(app->ctx, files[fi], &w, &err) != 0)
+                fail_msg("%s: %s", files[fi], err.msg);
             struct ui_model *m = ui_model_new(w.tr, w.scn);
             size_t n = ui_model_steps(m);
             for (int ov = UI_OV_NONE; ov <= UI_OV_VARIANTS; ov++) {

@@ -97,10 +97,8 @@ static int colours(const uint8_t *px, size_t bytes)
         uint32_t c;
         memcpy(&c, px + i, 4);
         int j = 0;
-        while (j < n && seen[j] != c)
-            j++;
-        if (j == n)
-            seen[n++] = c;
+        while (j < n && seen[j] != c) j++;
+        if (j == n) seen[n++] = c;
     }
     return n;
 }
@@ -129,8 +127,7 @@ static void test_frames_not_blank_and_hosts_drawn(void **state)
 static size_t find_kind(const struct trace *tr, enum trace_kind kind, int n)
 {
     for (size_t i = 0; i < trace_count(tr); i++)
-        if (trace_get(tr, i)->kind == (uint32_t)kind && n-- == 0)
-            return i;
+        if (trace_get(tr, i)->kind == (uint32_t)kind && n-- == 0) return i;
     return SIZE_MAX;
 }
 
@@ -225,8 +222,7 @@ static void test_playing_lands_on_the_same_frame(void **state)
     ui_view_init(&v);
     v.playing = true;
     /* Play in small wall-time slices until step 40 is reached. */
-    while (v.step < 40)
-        ui_view_advance(&v, f->m, 0.01);
+    while (v.step < 40) ui_view_advance(&v, f->m, 0.01);
     v.playing = false;
     v.frac = 0;
     ui_view_init(&w);
@@ -262,8 +258,7 @@ static void test_realtime(void **state)
      * time is half a minute on the clock, still short of the next record. */
     const struct trace *tr = f->tr;
     size_t k = 1;
-    while (k < trace_count(tr) &&
-           trace_get(tr, k)->t - trace_get(tr, k - 1)->t < 60 * SIM_US_PER_S)
+    while (k < trace_count(tr) && trace_get(tr, k)->t - trace_get(tr, k - 1)->t < 60 * SIM_US_PER_S)
         k++;
     assert_true(k < trace_count(tr));
     ui_view_seek(&v, f->m, k);
@@ -299,8 +294,8 @@ static void test_realtime(void **state)
     assert_int_equal(w.v.speed, 3); /* the scale as it was */
     bool helped = false;
     for (size_t i = 0; i < ui_n_keys; i++)
-        helped |= ui_keys[i].key == SDLK_w && ui_keys[i].mode == UI_MODE_MAIN &&
-                  ui_keys[i].help && strstr(ui_keys[i].help, "real time");
+        helped |= ui_keys[i].key == SDLK_w && ui_keys[i].mode == UI_MODE_MAIN && ui_keys[i].help &&
+                  strstr(ui_keys[i].help, "real time");
     assert_true(helped);
 }
 
@@ -425,11 +420,9 @@ static void test_hits(void **state)
     for (int y = 40; y < H * 3 / 4; y += 4)
         for (int x = 0; x < W * 6 / 10; x += 4) {
             struct ui_hit h = ui_gfx_hit(f->g, x, y);
-            if (h.kind == UI_HIT_HOST && h.id < 6)
-                found[h.id] = true;
+            if (h.kind == UI_HIT_HOST && h.id < 6) found[h.id] = true;
         }
-    for (int i = 0; i < 6; i++)
-        assert_true(found[i]);
+    for (int i = 0; i < 6; i++) assert_true(found[i]);
     struct ui_hit tl = ui_gfx_hit(f->g, W / 2, H - 10);
     assert_int_equal(tl.kind, UI_HIT_TIMELINE);
     assert_true(tl.where > 0.4 && tl.where < 0.6);
@@ -481,8 +474,7 @@ static void test_keyframes_agree_with_replay(void **state)
     for (size_t k = 0; k <= trace_count(tr); k++) {
         if (k % 97 == 0 || k % UI_KF_EVERY == 0 || k % UI_KF_EVERY == 1 || k == trace_count(tr)) {
             ui_model_state(m, k, &st);
-            for (uint32_t h = 0; h < 12; h++)
-                assert_int_equal(st.q_len[h], qlen[h]);
+            for (uint32_t h = 0; h < 12; h++) assert_int_equal(st.q_len[h], qlen[h]);
         }
         if (k < trace_count(tr) && trace_get(tr, k)->kind == TR_QUEUE_CHANGED) {
             const struct trace_queue *q = trace_body(trace_get(tr, k));
@@ -517,7 +509,8 @@ static void test_layout_from_scenario(void **state)
     assert_int_equal(matched, scn->n_hosts);
     assert_string_equal(ui_model_title(m), scn->title);
     struct ui_model *auto_m = ui_model_new(f->tr, NULL); /* without a scenario: by links */
-    assert_true(auto_m->hosts[0].x != auto_m->hosts[1].x || auto_m->hosts[0].y != auto_m->hosts[1].y);
+    assert_true(auto_m->hosts[0].x != auto_m->hosts[1].x ||
+                auto_m->hosts[0].y != auto_m->hosts[1].y);
     ui_model_free(auto_m);
 }
 
@@ -530,8 +523,9 @@ static void test_notice_in_narration_bar(void **state)
     ui_view_init(&v);
     ui_view_seek(&v, f->m, 5);
     uint8_t *plain = frame(f, &v, NULL);
-    snprintf(v.notice, sizeof v.notice, "reload failed, the old scenario stays: x.json:4:1: "
-                                         "expected a value");
+    snprintf(v.notice, sizeof v.notice,
+             "reload failed, the old scenario stays: x.json:4:1: "
+             "expected a value");
     v.notice_bad = true;
     uint8_t *bad = frame(f, &v, NULL);
     int w, h, pitch;
@@ -620,8 +614,8 @@ static struct trace *cli_sim(void *ctx, const struct scn_scenario *s, struct ms_
  * (each with its value when it takes one), as main.c hands them over. */
 static int run_cli(const char *const *args)
 {
-    static const char *const flags[] = {"--text", "--no-tcp-detail", "--force", "--future",
-                                        "--quiz", "--pick", "--help-overlay"};
+    static const char *const flags[] = {"--text", "--no-tcp-detail", "--force",       "--future",
+                                        "--quiz", "--pick",          "--help-overlay"};
     struct ui_cli c;
     ui_cli_init(&c);
     c.file = args[1];
@@ -642,8 +636,15 @@ static void test_cli(void **state)
     (void)state;
     char out[256];
     snprintf(out, sizeof out, "/tmp/mailsim-test-ui-%d.png", (int)getpid());
-    const char *ok[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--size", "640x360", "--render-step", "40", "--out", out,
-                  NULL};
+    const char *ok[] = {"mailsim",
+                        "scenarios/01-alice-to-bob.json",
+                        "--size",
+                        "640x360",
+                        "--render-step",
+                        "40",
+                        "--out",
+                        out,
+                        NULL};
     assert_int_equal(run_cli(ok), 0);
     SDL_Surface *s = IMG_Load(out);
     assert_non_null(s);
@@ -651,16 +652,25 @@ static void test_cli(void **state)
     assert_int_equal(s->h, 360);
     SDL_FreeSurface(s);
     unlink(out);
-    const char *bad1[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--render-step", "x", "--out", out, NULL};
+    const char *bad1[] = {
+        "mailsim", "scenarios/01-alice-to-bob.json", "--render-step", "x", "--out", out, NULL};
     assert_int_equal(run_cli(bad1), 2);
     const char *bad2[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--render-step", "3", NULL};
     assert_int_equal(run_cli(bad2), 2);
-    const char *bad3[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--render-step", "999999", "--out", out, NULL};
+    const char *bad3[] = {
+        "mailsim", "scenarios/01-alice-to-bob.json", "--render-step", "999999", "--out", out, NULL};
     assert_int_equal(run_cli(bad3), 2);
     const char *bad4[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--bogus", NULL};
     assert_int_equal(run_cli(bad4), 2);
-    const char *bad5[] = {"mailsim", "scenarios/01-alice-to-bob.json", "--size", "10x10", "--render-step", "1", "--out", out,
-                    NULL};
+    const char *bad5[] = {"mailsim",
+                          "scenarios/01-alice-to-bob.json",
+                          "--size",
+                          "10x10",
+                          "--render-step",
+                          "1",
+                          "--out",
+                          out,
+                          NULL};
     assert_int_equal(run_cli(bad5), 2);
     struct ui_cli nosim;
     ui_cli_init(&nosim);
@@ -739,7 +749,10 @@ static void test_grains_and_pairs(void **state)
             continue;
         size_t o = strlen(seen);
         snprintf(seen + o, sizeof seen - o, "%s%u ",
-                 dl[i].kind == UI_DL_CMD ? "C" : dl[i].kind == UI_DL_REPLY ? "S" : "G", dl[i].pair);
+                 dl[i].kind == UI_DL_CMD     ? "C"
+                 : dl[i].kind == UI_DL_REPLY ? "S"
+                                             : "G",
+                 dl[i].pair);
     }
     assert_string_equal(seen, "G0 C1 S1 C2 C3 C4 S2 S3 S4 C5 S5 C6 S6 ");
     free(dl);
