@@ -337,15 +337,25 @@ struct ui_box {
     int clip_x, clip_y, clip_w, clip_h; /* the clip it was drawn in (its panel) */
     const char *role;                   /* the panel or part: "dialogue", "seq", "packet", ... */
     bool ellipsis;                      /* the text was cut on purpose and ends in "..." */
+    int link;                           /* a latency plate's text: 1 + its link's index; else 0 */
     char text[96];                      /* the text, or the icon's name */
+};
+/* A link of the network panel as drawn: its index and its segment, from
+ * the centre of one host to the centre of the other. */
+struct ui_seg {
+    unsigned link;
+    float x1, y1, x2, y2;
 };
 /* Record boxes from the next ui_draw on (off: stop; each ui_draw starts a
  * new list). Can't fail. */
 void ui_gfx_record(struct ui_gfx *g, bool on);
 /* The boxes of the last frame drawn while recording. Borrowed. */
 const struct ui_box *ui_gfx_boxes(const struct ui_gfx *g, size_t *n);
-/* Write them as JSON ({"w":..,"h":..,"boxes":[...]}). 0, or -1 on a write
- * error. */
+/* The links of the last frame drawn while recording. Borrowed. */
+const struct ui_seg *ui_gfx_links(const struct ui_gfx *g, size_t *n);
+/* Write them as JSON ({"w":..,"h":..,"boxes":[...],"links":[...]}; a
+ * latency plate's text box names its link by "link", each link has its
+ * "seg": [x1, y1, x2, y2]). 0, or -1 on a write error. */
 int ui_gfx_write_layout(const struct ui_gfx *g, FILE *f);
 
 /* What is under a point of the last frame drawn. */

@@ -314,6 +314,7 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     f.hx = ms_xcalloc(m->nh + 1, sizeof *f.hx);
     f.hy = ms_xcalloc(m->nh + 1, sizeof *f.hy);
     f.hbox = ms_xcalloc(m->nh + 1, sizeof *f.hbox);
+    f.htext = ms_xcalloc(m->nh + 1, sizeof *f.htext);
     ui_layout_frame(&f);
 
     SDL_FRect none = {0, 0, 0, 0};
@@ -394,6 +395,7 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
     free(f.hx);
     free(f.hy);
     free(f.hbox);
+    free(f.htext);
     free(f.lab);
     ui_state_free(&f.st);
     if (stats) *stats = g->stats;

@@ -189,6 +189,7 @@ static void ui_d_links(struct ui_frame *f)
             ui_p_line(f->g, x1, y1, x2, y2, ui_px(f, 4), down ? f->c->down : f->c->link);
         }
         f->g->stats.links++;
+        ui_p_seg(f->g, (unsigned)l, x1, y1, x2, y2);
         /* Click target: a box around the middle of the link. */
         float hw = ui_px(f, 26);
         struct ui_hit hit = {UI_HIT_LINK, (uint32_t)l, 0, 0};
@@ -204,19 +205,65 @@ static float ui_overlap(SDL_FRect a, SDL_FRect b)
     return w > 0 && h > 0 ? w * h : 0;
 }
 
-/* Each link's latency, on a plate on or beside the link, drawn after the
- * hosts so that it is never hidden: of the points along the link (the
- * middle first, then out from it), on the line or half a plate to either
- * side, the first that covers no host's icon or text and no other link's
- * label, else the one that covers least (the queue line under a server
- * used to hide its link's "20 ms", or the other way round). */
+/* Distance from (px, py) to the segment (x1, y1)-(x2, y2). */
+static float ui_seg_dist(float px, float py, float x1, float y1, float x2, float y2)
+{
+    float dx = x2 - x1, dy = y2 - y1, len2 = dx * dx + dy * dy;
+    float t = len2 > 0 ? ((px - x1) * dx + (py - y1) * dy) / len2 : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    float ex = x1 + t * dx - px, ey = y1 + t * dy - py;
+    return sqrtf(ex * ex + ey * ey);
+}
+
+/* What a latency plate at box costs: its area outside the panel, over a
+ * host's icon or text (each on its own: the corner between an icon and a
+ * wider text under it is free) and over the plates already placed, plus a whole
+ * plate's area when its centre lies nearer another link than its own, or
+ * about as near (it would read as that link's). 0: a clear place. */
+static float ui_plate_cost(const struct ui_frame *f, size_t l, SDL_FRect box, SDL_FRect inner,
+                           const SDL_FRect *placed, size_t np)
+{
+    const struct ui_model *m = f->m;
+    float area = box.w * box.h;
+    float cost = area - ui_overlap(box, inner);
+    float sz = f->icon;
+    for (size_t h = 0; h < m->nh; h++) {
+        SDL_FRect icon = {f->hx[h] - sz * 0.6f, f->hy[h] - sz * 0.55f, sz * 1.2f, sz * 1.1f};
+        cost += ui_overlap(box, icon) + ui_overlap(box, f->htext[h]);
+    }
+    for (size_t k = 0; k < np; k++) cost += ui_overlap(box, placed[k]);
+    float cx = box.x + box.w / 2, cy = box.y + box.h / 2;
+    const struct trace_link *lk = trace_link_get(m->tr, (uint32_t)l);
+    float own = ui_seg_dist(cx, cy, f->hx[lk->a], f->hy[lk->a], f->hx[lk->b], f->hy[lk->b]);
+    for (size_t o = 0; o < m->nl; o++) {
+        const struct trace_link *ok = trace_link_get(m->tr, (uint32_t)o);
+        if (o == l || ok->a >= m->nh || ok->b >= m->nh) continue;
+        /* With a margin: the text's own centre is a little off the plate's. */
+        float d = ui_seg_dist(cx, cy, f->hx[ok->a], f->hy[ok->a], f->hx[ok->b], f->hy[ok->b]);
+        if (d <= own + ui_px(f, 6)) {
+            cost += area;
+            break;
+        }
+    }
+    return cost;
+}
+
+/* Each link's latency, on a plate on or right beside its own link, drawn
+ * after the hosts so that it is never hidden. The places tried: points
+ * along the link (the middle first, then out from it, then a finer comb
+ * from end to end), each on the line or beside it (half or a whole plate
+ * off, either side; never farther, or the plate reads as another link's or
+ * as nobody's). The first place that covers no host's icon or text, no
+ * other plate and lies nearer its own link than any other wins, else the
+ * one that covers least: with nothing clear the plate stays on its line,
+ * whose background it hides, rather than wander off. */
 static void ui_d_link_labels(struct ui_frame *f)
 {
     const struct ui_model *m = f->m;
     if (m->nh > 12 || m->nl == 0) return;
     static const float along[] = {0.5f,  0.42f, 0.58f, 0.34f, 0.66f, 0.26f,
                                   0.74f, 0.2f,  0.8f,  0.14f, 0.86f};
-    static const float side[] = {0.0f, 0.6f, -0.6f, 1.2f, -1.2f};
+    static const float side[] = {0.0f, 0.5f, -0.5f, 1.0f, -1.0f};
     SDL_FRect *placed = ms_xcalloc(m->nl, sizeof *placed);
     f->lab = placed; /* the frame frees it */
     SDL_FRect inner = {f->topo.x + ui_px(f, 2), f->topo.y + ui_px(f, 34), f->topo.w - ui_px(f, 4),
@@ -239,32 +286,18 @@ static void ui_d_link_labels(struct ui_frame *f)
         float dx = x2 - x1, dy = y2 - y1, len = sqrtf(dx * dx + dy * dy);
         float nx = len > 0 ? -dy / len : 0, ny = len > 0 ? dx / len : 1;
         float reach = 0.5f * fabsf(nx) * bw + 0.5f * fabsf(ny) * bh + ui_px(f, 4);
-        SDL_FRect best = {0, 0, bw, bh};
+        SDL_FRect best = {x1 + dx / 2 - bw / 2, y1 + dy / 2 - bh / 2, bw, bh};
         float best_cost = INFINITY;
-        for (size_t i = 0; i < MS_ARRAY_LEN(along) && best_cost > 0; i++) {
-            for (size_t j = 0; j < MS_ARRAY_LEN(side) && best_cost > 0; j++) {
-                float cx = x1 + dx * along[i] + nx * side[j] * reach;
-                float cy = y1 + dy * along[i] + ny * side[j] * reach;
+        size_t n_along = MS_ARRAY_LEN(along) + 19;
+        /* Clear: under a square pixel (the panel's edge leaves rounding). */
+        for (size_t i = 0; i < n_along && best_cost >= 1; i++) {
+            float t =
+                i < MS_ARRAY_LEN(along) ? along[i] : (float)(i - MS_ARRAY_LEN(along) + 1) / 20.0f;
+            for (size_t j = 0; j < MS_ARRAY_LEN(side) && best_cost >= 1; j++) {
+                float cx = x1 + dx * t + nx * side[j] * reach;
+                float cy = y1 + dy * t + ny * side[j] * reach;
                 SDL_FRect box = {cx - bw / 2, cy - bh / 2, bw, bh};
-                float cost = bw * bh - ui_overlap(box, inner); /* inside the panel */
-                for (size_t h = 0; h < m->nh; h++) cost += ui_overlap(box, f->hbox[h]);
-                for (size_t k = 0; k < np; k++) cost += ui_overlap(box, placed[k]);
-                if (cost < best_cost) {
-                    best_cost = cost;
-                    best = box;
-                }
-            }
-        }
-        /* Nothing clear: a finer search along the link and further aside. */
-        for (int i = 1; i < 20 && best_cost > 0; i++) {
-            for (int j = -8; j <= 8 && best_cost > 0; j++) {
-                float cx = x1 + dx * (float)i / 20.0f + nx * (float)j * 0.5f * reach;
-                float cy = y1 + dy * (float)i / 20.0f + ny * (float)j * 0.5f * reach;
-                SDL_FRect box = {cx - bw / 2, cy - bh / 2, bw, bh};
-                /* Inside the panel, under its title. */
-                float cost = bw * bh - ui_overlap(box, inner);
-                for (size_t h = 0; h < m->nh; h++) cost += ui_overlap(box, f->hbox[h]);
-                for (size_t k = 0; k < np; k++) cost += ui_overlap(box, placed[k]);
+                float cost = ui_plate_cost(f, l, box, inner, placed, np);
                 if (cost < best_cost) {
                     best_cost = cost;
                     best = box;
@@ -277,8 +310,10 @@ static void ui_d_link_labels(struct ui_frame *f)
         unsigned pct = (unsigned)(best_cost * 100 / (bw * bh));
         if (pct > f->g->stats.label_cover) f->g->stats.label_cover = pct;
         ui_p_rrect(f->g, best.x, best.y, bw, bh, ui_px(f, 6), f->c->panel2);
+        f->g->link = (int)l + 1;
         ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->dim, best.x + bw / 2, best.y,
                   UI_AL_CENTER, lat);
+        f->g->link = 0;
     }
 }
 
@@ -518,6 +553,7 @@ static void ui_d_hosts(struct ui_frame *f)
         }
         cx = at.x + at.w / 2; /* the text block's own centre */
         placed[h] = at;
+        f->htext[h] = at;
         SDL_FRect *box = &f->hbox[h];
         ui_grow(box, at.x, at.y, at.w, at.h);
         float ty = at.y;

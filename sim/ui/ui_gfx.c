@@ -179,6 +179,7 @@ void ui_gfx_free(struct ui_gfx *g)
     free(g->text);
     free(g->hits);
     free(g->boxes);
+    free(g->segs);
     for (int i = 0; i < 64; i++)
         if (g->icons[i].tex) SDL_DestroyTexture(g->icons[i].tex);
     for (int f = 0; f < UI_F_COUNT; f++)
@@ -243,6 +244,13 @@ void ui_gfx_record(struct ui_gfx *g, bool on)
 {
     g->record = on;
     g->n_boxes = 0;
+    g->n_segs = 0;
+}
+
+const struct ui_seg *ui_gfx_links(const struct ui_gfx *g, size_t *n)
+{
+    *n = g->n_segs;
+    return g->segs;
 }
 
 const struct ui_box *ui_gfx_boxes(const struct ui_gfx *g, size_t *n)
@@ -279,7 +287,15 @@ int ui_gfx_write_layout(const struct ui_gfx *g, FILE *f)
                 (double)b->x, (double)b->y, (double)b->w, (double)b->h, b->cap_px, b->clip_x,
                 b->clip_y, b->clip_w, b->clip_h, b->ellipsis ? "true" : "false");
         ui_json_str(f, b->text);
+        if (b->link) fprintf(f, ", \"link\": %d", b->link - 1);
         fprintf(f, "}%s\n", i + 1 < g->n_boxes ? "," : "");
+    }
+    fprintf(f, "], \"links\": [\n");
+    for (size_t i = 0; i < g->n_segs; i++) {
+        const struct ui_seg *l = &g->segs[i];
+        fprintf(f, "  {\"link\": %u, \"seg\": [%.1f, %.1f, %.1f, %.1f]}%s\n", l->link,
+                (double)l->x1, (double)l->y1, (double)l->x2, (double)l->y2,
+                i + 1 < g->n_segs ? "," : "");
     }
     fprintf(f, "]}\n");
     return ferror(f) ? -1 : 0;

@@ -262,6 +262,9 @@ struct ui_gfx {
     const char *role; /* what is being drawn, for the boxes */
     struct ui_box *boxes;
     size_t n_boxes, cap_boxes;
+    int link;            /* the link whose plate is being drawn, 1 + index; 0: none */
+    struct ui_seg *segs; /* the links drawn */
+    size_t n_segs, cap_segs;
     struct {
         int key; /* kind, size, down, theme packed; 0 = empty */
         SDL_Texture *tex;
@@ -301,6 +304,8 @@ void ui_p_clip(struct ui_gfx *g, float x, float y, float w, float h);
 void ui_p_noclip(struct ui_gfx *g);
 void ui_p_hit(struct ui_gfx *g, float x, float y, float w, float h, struct ui_hit hit);
 /* Note an icon's box for the layout record (a no-op when not recording). */
+/* Record link l's segment (when recording). */
+void ui_p_seg(struct ui_gfx *g, unsigned l, float x1, float y1, float x2, float y2);
 void ui_p_mark(struct ui_gfx *g, enum ui_box_kind kind, float x, float y, float w, float h,
                const char *name);
 /* Start a frame: new generation for the text cache, no hits, stats zeroed. */
@@ -346,11 +351,12 @@ struct ui_frame {
     float W, H;
     sim_us t;
     SDL_FRect status, topo, seq, dia, evp, nar, tl;
-    SDL_FRect pinr;  /* pinned mailboxes and queues; w 0 when none */
-    float *hx, *hy;  /* host centres on screen */
-    SDL_FRect *hbox; /* each host's icon and the text under it, as drawn */
-    float icon;      /* icon size */
-    SDL_FRect *lab;  /* link latency labels, as placed */
+    SDL_FRect pinr;   /* pinned mailboxes and queues; w 0 when none */
+    float *hx, *hy;   /* host centres on screen */
+    SDL_FRect *hbox;  /* each host's icon and the text under it, as drawn */
+    SDL_FRect *htext; /* each host's text block alone */
+    float icon;       /* icon size */
+    SDL_FRect *lab;   /* link latency labels, as placed */
     size_t n_lab;
     bool compact;        /* a small frame: the sequence diagram takes turns (key 2) */
     float panel_zoom[4]; /* network, sequence, dialogue, step: larger when focused */

@@ -38,6 +38,8 @@ void ui_p_begin(struct ui_gfx *g)
     g->frame++;
     g->n_hits = 0;
     g->n_boxes = 0;
+    g->n_segs = 0;
+    g->link = 0;
     g->role = NULL;
     g->clip = (SDL_Rect){0, 0, g->w, g->h};
     SDL_RenderSetClipRect(g->ren, NULL);
@@ -296,6 +298,7 @@ static struct ui_box *ui_p_box(struct ui_gfx *g, enum ui_box_kind kind, const ch
     memset(b, 0, sizeof *b);
     b->kind = kind;
     b->role = g->role ? g->role : "";
+    b->link = g->link;
     b->clip_x = g->clip.x;
     b->clip_y = g->clip.y;
     b->clip_w = g->clip.w;
@@ -311,6 +314,16 @@ static struct ui_box *ui_p_box(struct ui_gfx *g, enum ui_box_kind kind, const ch
     b->ellipsis = (l >= 3 && strcmp(s + l - 3, "\xe2\x80\xa6") == 0) ||
                   (l >= 3 && strcmp(s + l - 3, "...") == 0);
     return b;
+}
+
+void ui_p_seg(struct ui_gfx *g, unsigned l, float x1, float y1, float x2, float y2)
+{
+    if (!g->record || g->in_target) return;
+    if (g->n_segs == g->cap_segs) {
+        g->cap_segs = g->cap_segs ? 2 * g->cap_segs : 32;
+        g->segs = ms_xrealloc(g->segs, g->cap_segs * sizeof *g->segs);
+    }
+    g->segs[g->n_segs++] = (struct ui_seg){l, x1, y1, x2, y2};
 }
 
 void ui_p_mark(struct ui_gfx *g, enum ui_box_kind kind, float x, float y, float w, float h,

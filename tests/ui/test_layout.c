@@ -7,7 +7,9 @@
  *     dialogue lines, sequence-diagram and packet labels, 24 px for the
  *     narration; at 1280x720 14 px for everything;
  *   - no text cut off by its panel unless it ends in an ellipsis;
- *   - no text over another text or over an icon.
+ *   - no text over another text or over an icon;
+ *   - every link's latency plate on or right beside its own link
+ *     (check_plates).
  * The whole-connection view (N) is drawn at every 20th step as well.
  * The same checks run at every other zoom the + and - keys reach, at a
  * sample of steps (check_zooms).
@@ -94,6 +96,63 @@ static bool cut(const struct ui_box *b)
            b->y < (float)b->clip_y - 1 || b->y + b->h > (float)(b->clip_y + b->clip_h) + 1;
 }
 
+/* Distance from (px, py) to the segment, and where along it the nearest
+ * point lies (0..1, unclamped in *t). */
+static float seg_dist(const struct ui_seg *l, float px, float py, float *t)
+{
+    float dx = l->x2 - l->x1, dy = l->y2 - l->y1, len2 = dx * dx + dy * dy;
+    float u = len2 > 0 ? ((px - l->x1) * dx + (py - l->y1) * dy) / len2 : 0;
+    if (t) *t = u;
+    float c = u < 0 ? 0 : u > 1 ? 1 : u;
+    float ex = l->x1 + c * dx - px, ey = l->y1 + c * dy - py;
+    return sqrtf(ex * ex + ey * ey);
+}
+
+/* Each latency plate reads as its own link's: its centre lies between the
+ * link's two ends, its box is no farther from the link's segment than one
+ * text height (the gap between the line and the nearest edge of the box,
+ * 0 when the plate sits on the line), and its centre is nearer its own link
+ * than any other link. */
+static size_t n_plates; /* plates checked: a test that checked none has failed */
+
+static void check_plates(struct ui_gfx *g, const char *lesson, const char *size, size_t step)
+{
+    size_t n, nl;
+    const struct ui_box *bx = ui_gfx_boxes(g, &n);
+    const struct ui_seg *ls = ui_gfx_links(g, &nl);
+    for (size_t i = 0; i < n; i++) {
+        const struct ui_box *b = &bx[i];
+        if (b->kind != UI_BOX_TEXT || !b->link || !visible(b)) continue;
+        n_plates++;
+        const struct ui_seg *own = NULL;
+        for (size_t k = 0; k < nl; k++)
+            if ((int)ls[k].link == b->link - 1) own = &ls[k];
+        if (!own) {
+            problem("%s %s step %zu: plate \"%s\" names link %d, not drawn", lesson, size, step,
+                    b->text, b->link - 1);
+            continue;
+        }
+        float cx = b->x + b->w / 2, cy = b->y + b->h / 2, t;
+        float d = seg_dist(own, cx, cy, &t);
+        float dx = own->x2 - own->x1, dy = own->y2 - own->y1, len = sqrtf(dx * dx + dy * dy);
+        float nx = len > 0 ? -dy / len : 0, ny = len > 0 ? dx / len : 1;
+        float gap = d - (fabsf(nx) * b->w + fabsf(ny) * b->h) / 2;
+        if (t < 0 || t > 1 || gap > b->h)
+            problem("%s %s step %zu: plate \"%s\" of link %d lies %.0f px off its link "
+                    "(%.2f along it; at most %.0f px, 0..1)",
+                    lesson, size, step, b->text, b->link - 1, (double)(gap > 0 ? gap : 0),
+                    (double)t, (double)b->h);
+        for (size_t k = 0; k < nl; k++) {
+            if (&ls[k] == own) continue;
+            float o = seg_dist(&ls[k], cx, cy, NULL);
+            if (o <= d)
+                problem("%s %s step %zu: plate \"%s\" of link %d is nearer link %u "
+                        "(%.0f px) than its own (%.0f px)",
+                        lesson, size, step, b->text, b->link - 1, ls[k].link, (double)o, (double)d);
+        }
+    }
+}
+
 /* size names the frame ("1920x1080", "1280x720 zoom 1.21 focus 3"); floors
  * false: the sizes are not checked (zoomed out, text is smaller by choice). */
 static void check_frame(struct ui_gfx *g, const char *lesson, const char *size, size_t step,
@@ -123,6 +182,7 @@ static void check_frame(struct ui_gfx *g, const char *lesson, const char *size, 
                         a->text, a->role, b->text);
         }
     }
+    check_plates(g, lesson, size, step);
 }
 
 /* Every zoom the + and - keys reach in g's frame (ui_zoom_next from 1 up
@@ -217,6 +277,7 @@ static void test_every_lesson_at_both_sizes(void **state)
     }
     closedir(d);
     assert_true(nn >= 15);
+    n_plates = 0;
     /* MAILSIM_LAYOUT_ONLY=05 checks the lessons whose name contains 05. */
     const char *only = getenv("MAILSIM_LAYOUT_ONLY");
     for (size_t i = 0; i < nn; i++) {
@@ -229,6 +290,7 @@ static void test_every_lesson_at_both_sizes(void **state)
         check_lesson(path);
         free(names[i]);
     }
+    assert_true(n_plates > 0);
     if (n_problems) {
         fprintf(stderr, "%s", problems);
         fail_msg("%zu layout problems (the first 30 above)", n_problems);
@@ -245,6 +307,7 @@ static void test_generated_networks(void **state)
     n_problems = 0; /* the lessons' own were reported by their test */
     problems[0] = '\0';
     size_t checked = 0;
+    n_plates = 0;
     for (uint64_t seed = 1; seed <= 400 && checked < 24; seed++) {
         struct scn_gen_opts o = scn_gen_opts_default();
         o.domains = 1 + (unsigned)(seed % 3);
@@ -274,6 +337,7 @@ static void test_generated_networks(void **state)
         for (size_t i = 0; i < 2; i++) {
             ui_view_seek(&v, m, steps[i]);
             ui_draw(g, m, &v, NULL);
+            check_plates(g, name, "1920x1080", steps[i]);
             size_t n;
             const struct ui_box *bx = ui_gfx_boxes(g, &n);
             for (size_t a = 0; a < n; a++) {
@@ -299,6 +363,7 @@ static void test_generated_networks(void **state)
         checked++;
     }
     assert_true(checked >= 12);
+    assert_true(n_plates > 0);
     if (n_problems) {
         fprintf(stderr, "%s", problems);
         fail_msg("%zu layout problems in generated networks (the first 30 above)", n_problems);
