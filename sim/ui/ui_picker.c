@@ -205,7 +205,8 @@ void ui_picker_draw(struct ui_gfx *g, struct ui_picker *p, enum ui_theme theme, 
     const struct ui_pick_colors *c = theme == UI_THEME_LIGHT ? &ui_pick_light : &ui_pick_dark;
     float W = (float)g->w, H = (float)g->h;
     float s = H / 1080.0f < W / 1920.0f ? H / 1080.0f : W / 1920.0f;
-    s *= (float)(zoom > 0.25 ? zoom : 0.25);
+    double zmax = ui_zoom_max(g->w, g->h); /* as the frame under it is clamped */
+    s *= (float)(zoom < UI_ZOOM_MIN ? UI_ZOOM_MIN : zoom > zmax ? zmax : zoom);
     float big = 30 * s, body = 24 * s, small = 22 * s;
     if (big < UI_PICK_MIN_PX + 2) big = UI_PICK_MIN_PX + 2;
     if (body < UI_PICK_MIN_PX) body = UI_PICK_MIN_PX;

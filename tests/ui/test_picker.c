@@ -108,12 +108,35 @@ static void test_720(void **state)
     check_frame(1280, 720, 20, 0.5); /* zoomed out: still no smaller */
 }
 
+/* The zoom is clamped as the frame's is (ui_zoom_max): --zoom 3 draws the
+ * picker as the largest zoom does, not at three times the size. */
+static void test_zoom_clamped(void **state)
+{
+    (void)state;
+    struct ms_error err;
+    struct ui_gfx *g = ui_gfx_new_offscreen(1920, 1080, &err);
+    assert_non_null(g);
+    struct ui_picker *p = ui_picker_new();
+    ui_p_begin(g);
+    ui_picker_draw(g, p, UI_THEME_DARK, ui_zoom_max(1920, 1080));
+    unsigned px = p->min_px;
+    SDL_Rect row = p->rows[0];
+    ui_p_begin(g);
+    ui_picker_draw(g, p, UI_THEME_DARK, 3.0);
+    assert_int_equal(p->min_px, px);
+    assert_int_equal(p->rows[0].h, row.h);
+    assert_int_equal(p->rows[0].w, row.w);
+    ui_picker_free(p);
+    ui_gfx_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_1080),
         cmocka_unit_test(test_720),
+        cmocka_unit_test(test_zoom_clamped),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (TTF_WasInit()) TTF_Quit();
