@@ -477,8 +477,10 @@ static void srv_commit_reply(struct smtp_server *s)
     unsigned flags = c < 400 ? LINE_F_OK : LINE_F_ERR;
     if (s->data_reply) flags |= LINE_F_DATA_END;
     line_log_mark_out(&s->ss.log, flags, (unsigned)c, s->data_reply ? "DATA" : s->verb);
-    line_log_mark_ext(&s->ss.log, s->reply_ext, s->reply_n_ext);
-    s->reply_n_ext = 0;
+    if (s->reply_n_ext) { /* only EHLO's reply names its lines */
+        line_log_mark_ext(&s->ss.log, s->reply_ext, s->reply_n_ext);
+        s->reply_n_ext = 0;
+    }
     s->data_reply = false;
     /* A reply that does not fit (a peer that never reads, X5) is cut. */
     line_sess_write(&s->ss, s->reply, s->reply_len + 2);
