@@ -183,7 +183,7 @@ static void bridge_trace_client(struct bridge_sess *s, enum trace_kind kind, con
                                 unsigned code, unsigned flags, const char *bytes, size_t len)
 {
     struct bridge *b = s->b;
-    struct trace_line_facts tf = {verb, code, flags};
+    struct trace_line_facts tf = {verb, code, flags, NULL};
     trace_add_line_facts(b->tr, evq_now(b->q), kind, s->conn_id, b->client, s->host,
                          kind == TR_LINE_SENT ? 'C' : 'S', bridge_trace_proto[s->p], BRIDGE_STATE,
                          BRIDGE_STATE, &tf, bytes, len);

@@ -114,7 +114,7 @@ void world_trace_log(struct world *w, struct line_log *g, uint32_t conn, uint32_
     char other = side == 'C' ? 'S' : 'C';
     while (line_log_next(g, &f)) {
         if (f.kind == LINE_FACT_STATE) continue;
-        struct trace_line_facts tf = {f.verb, f.code, 0};
+        struct trace_line_facts tf = {f.verb, f.code, 0, f.ext};
         if (f.flags & LINE_F_DATA) tf.flags |= TRACE_LF_DATA;
         if (f.flags & LINE_F_OK) tf.flags |= TRACE_LF_OK;
         if (f.flags & LINE_F_ERR) tf.flags |= TRACE_LF_ERR;

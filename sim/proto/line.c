@@ -303,6 +303,8 @@ static void line_log_emit(struct line_log *g, int d)
     if (d == 1) {
         if (!g->out_first && (e->f.flags & (LINE_F_OK | LINE_F_ERR))) e->f.flags |= LINE_F_CONT;
         g->out_first = false;
+        if (g->out_nth < g->n_ext) e->f.ext = g->mark_ext[g->out_nth];
+        g->out_nth++;
     }
     if (g->tls) e->f.flags |= LINE_F_TLS;
     e->f.code = g->mark_code[d];
@@ -416,6 +418,7 @@ bool line_log_next(struct line_log *g, struct line_fact *f)
     f->why = e->why ? e->why : "";
     f->bytes = e->f.kind == LINE_FACT_STATE ? "" : g->arena + e->off;
     f->end = e->end;
+    f->ext = e->f.ext ? e->f.ext : "";
     g->head++;
     return true;
 }

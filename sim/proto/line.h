@@ -154,6 +154,7 @@ enum line_fact_kind {
 #define LINE_F_TLS 64u /* a line carried inside TLS: only the two endpoints see it */
 
 #define LINE_VERB_MAX 16
+#define LINE_EXT_MAX 8 /* extension lines one reply may name (line_log_mark_ext) */
 
 /* One fact, borrowed until the next line_log_next(). */
 struct line_fact {
@@ -165,8 +166,11 @@ struct line_fact {
     const char *why;          /* STATE: the cause (static text), or "" */
     const char *bytes;        /* IN/OUT: the line, its end of line included */
     size_t len;
-    uint64_t end; /* OUT: the output stream's offset just past the line (an
+    uint64_t end;    /* OUT: the output stream's offset just past the line (an
                                * opaque fact counts its raw bytes) */
+    const char *ext; /* OUT: the ehlo-keyword of an EHLO reply's extension line
+                      * (RFC 5321 §4.1.1.1), named by the engine that wrote it
+                      * (static text), or "" */
 };
 
 struct line_log_ent; /* internal */
@@ -189,7 +193,10 @@ struct line_log {
     char *part[2];
     size_t part_len[2], part_cap[2];
     unsigned mark_flags[2], mark_code[2];
-    bool out_first; /* the next line written is the first under the mark */
+    bool out_first;   /* the next line written is the first under the mark */
+    unsigned out_nth; /* lines written under the mark so far */
+    size_t n_ext;     /* mark_ext[0..n_ext): names of the lines under the mark */
+    const char *mark_ext[LINE_EXT_MAX];
     char mark_verb[2][LINE_VERB_MAX];
     uint64_t out_total, out_sent; /* written and sent bytes of the output stream */
     uint64_t opaque_left[2];      /* bytes still to count, not frame */
@@ -267,6 +274,21 @@ static inline void line_log_mark_out(struct line_log *g, unsigned flags, unsigne
 {
     line_log_mark(g, 1, flags, code, verb);
     g->out_first = true;
+    g->out_nth = 0;
+    g->n_ext = 0;
+}
+/* Name the lines written under the current output mark: the i-th line
+ * written from the mark on (0 = the first) carries ext[i] (static text, or
+ * NULL for none) as its fact's ext; at most LINE_EXT_MAX are kept. The
+ * engine knows which extension it writes on each line of its EHLO reply
+ * (RFC 5321 §4.1.1.1), so no reader parses the keyword back out of the
+ * bytes. Call right after line_log_mark_out(), before writing the reply.
+ * Kept with the log off too, like the marks. Can't fail. */
+static inline void line_log_mark_ext(struct line_log *g, const char *const *ext, size_t n)
+{
+    if (n > LINE_EXT_MAX) n = LINE_EXT_MAX;
+    for (size_t i = 0; i < n; i++) g->mark_ext[i] = ext[i];
+    g->n_ext = n;
 }
 /* Name the last line consumed: its verb and flags (a command is known only
  * once its line is parsed). No-op when the last fact is not an input line. */

@@ -49,6 +49,11 @@ struct smtp_server {
     char reply[SRV_REPLY_MAX];
     size_t reply_len;
     int reply_code;
+    /* the ehlo-keyword of each line of the reply being built (NULL on the
+     * first line), handed to the session log with it; n_ext is 0 for any
+     * reply but EHLO's */
+    const char *reply_ext[LINE_EXT_MAX];
+    size_t reply_n_ext;
 
     bool ehlo;                      /* the session began with EHLO */
     bool helo;                      /* the last greeting was HELO: no extension is in use */
@@ -472,6 +477,10 @@ static void srv_commit_reply(struct smtp_server *s)
     unsigned flags = c < 400 ? LINE_F_OK : LINE_F_ERR;
     if (s->data_reply) flags |= LINE_F_DATA_END;
     line_log_mark_out(&s->ss.log, flags, (unsigned)c, s->data_reply ? "DATA" : s->verb);
+    if (s->reply_n_ext) { /* only EHLO's reply names its lines */
+        line_log_mark_ext(&s->ss.log, s->reply_ext, s->reply_n_ext);
+        s->reply_n_ext = 0;
+    }
     s->data_reply = false;
     /* A reply that does not fit (a peer that never reads, X5) is cut. */
     line_sess_write(&s->ss, s->reply, s->reply_len + 2);
@@ -737,19 +746,28 @@ static void srv_helo_common(struct smtp_server *s, const char *arg, size_t arg_l
         srv_reply(s, 250, NULL, srv_text(s, SRV_T_HELO, s->hostname, NULL, 0, tb, sizeof tb));
         return;
     }
-    /* §4.1.1.1: "250-domain greeting", then one extension per line. */
-    const char *ext_lines[7];
+    /* §4.1.1.1: "250-domain greeting", then one extension per line:
+     * ehlo-line = ehlo-keyword *( SP ehlo-param ). Each line's keyword goes
+     * to the session log beside its bytes (kw[i], static text). */
+    const char *ext_lines[7], *kw[7];
     char size_line[40];
     size_t ne = 0;
-    if (s->cfg.ext & SMTP_EXT_PIPELINING) ext_lines[ne++] = "PIPELINING";
+#define SRV_EXT_LINE(k, line) (kw[ne] = (k), ext_lines[ne++] = (line))
+    if (s->cfg.ext & SMTP_EXT_PIPELINING) SRV_EXT_LINE("PIPELINING", "PIPELINING");
     if (s->cfg.ext & SMTP_EXT_SIZE) {
         snprintf(size_line, sizeof size_line, "SIZE %llu", (unsigned long long)s->max_msg);
-        ext_lines[ne++] = size_line;
+        SRV_EXT_LINE("SIZE", size_line);
     }
-    if (s->cfg.ext & SMTP_EXT_AUTH) ext_lines[ne++] = "AUTH PLAIN LOGIN";
-    if (s->cfg.ext & SMTP_EXT_ENHANCEDSTATUSCODES) ext_lines[ne++] = "ENHANCEDSTATUSCODES";
-    if (s->cfg.ext & SMTP_EXT_8BITMIME) ext_lines[ne++] = "8BITMIME";
-    if ((s->cfg.ext & SMTP_EXT_STARTTLS) && !s->tls) ext_lines[ne++] = "STARTTLS";
+    if (s->cfg.ext & SMTP_EXT_AUTH) SRV_EXT_LINE("AUTH", "AUTH PLAIN LOGIN");
+    if (s->cfg.ext & SMTP_EXT_ENHANCEDSTATUSCODES)
+        SRV_EXT_LINE("ENHANCEDSTATUSCODES", "ENHANCEDSTATUSCODES");
+    if (s->cfg.ext & SMTP_EXT_8BITMIME) SRV_EXT_LINE("8BITMIME", "8BITMIME");
+    if ((s->cfg.ext & SMTP_EXT_STARTTLS) && !s->tls) SRV_EXT_LINE("STARTTLS", "STARTTLS");
+#undef SRV_EXT_LINE
+    _Static_assert(7 + 1 <= LINE_EXT_MAX, "every EHLO line is named in the session log");
+    s->reply_ext[0] = NULL; /* the first line names the server */
+    for (size_t i = 0; i < ne; i++) s->reply_ext[i + 1] = kw[i];
+    s->reply_n_ext = ne + 1;
     size_t n = srv_reply_head(s, 250, NULL, ne ? '-' : ' ');
     if (s->texts[SRV_T_HELO]) {
         srv_text(s, SRV_T_HELO, "", NULL, 0, tb, sizeof tb);

@@ -131,7 +131,8 @@ static const struct {
 };
 
 /* A protocol line's typed fields: "verb" (or null), "code" (or null),
- * "flags" (names, in bit order) and "data" (a line of message content). */
+ * "flags" (names, in bit order), "data" (a line of message content) and
+ * "ext" (the ehlo-keyword of an EHLO extension line, or null). */
 static int jsonl_line_fields(FILE *f, const struct trace *tr, const struct trace_line *x)
 {
     const char *verb = trace_str(tr, x->verb);
@@ -151,7 +152,11 @@ static int jsonl_line_fields(FILE *f, const struct trace *tr, const struct trace
         if (fprintf(f, "%s\"%s\"", first ? "" : ",", jsonl_line_flags[i].name) < 0) return -1;
         first = false;
     }
-    return fprintf(f, "],\"data\":%s", (x->flags & TRACE_LF_DATA) ? "true" : "false") < 0 ? -1 : 0;
+    if (fprintf(f, "],\"data\":%s", (x->flags & TRACE_LF_DATA) ? "true" : "false") < 0) return -1;
+    const char *ext = trace_str(tr, x->ext);
+    if (fputs(",\"ext\":", f) == EOF) return -1;
+    if (!*ext) return fputs("null", f) == EOF ? -1 : 0;
+    return jsonl_write_string(f, ext, strlen(ext));
 }
 
 /* A DNS answer's records: "records":[{"name","ttl","type","section", and

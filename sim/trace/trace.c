@@ -413,6 +413,7 @@ size_t trace_add_line_facts(struct trace *tr, sim_us t, enum trace_kind kind, ui
     l.verb = trace_intern(tr, facts && facts->verb ? facts->verb : "");
     l.code = facts ? (uint16_t)facts->code : 0;
     l.flags = facts ? (uint8_t)facts->flags : 0;
+    l.ext = trace_intern(tr, facts && facts->ext ? facts->ext : "");
     l.len = (uint32_t)len;
     return trace_append(tr, t, kind, &l, line, len);
 }
@@ -718,7 +719,7 @@ static void trace_put_u32(void (*fn)(void *, const void *, size_t), void *ctx, u
 void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p, size_t n),
                      void *ctx)
 {
-    static const char magic[] = "MAILSIM-TRACE 3\n";
+    static const char magic[] = "MAILSIM-TRACE 4\n";
     fn(ctx, magic, sizeof magic - 1);
     trace_put_u32(fn, ctx, (uint32_t)tr->nhosts);
     for (size_t i = 0; i < tr->nhosts; i++) {

@@ -167,7 +167,9 @@ struct trace_line {
     uint8_t side;  /* 'C' client or 'S' server: who wrote the line */
     uint8_t flags; /* TRACE_LF_* */
     uint32_t len;
-    uint32_t pad;
+    uint32_t ext; /* interned ehlo-keyword of an EHLO reply's extension line
+                   * ("PIPELINING", "SIZE": RFC 5321 §4.1.1.1) as the server's
+                   * engine named it, or "" (every other line) */
 };
 
 /* trace_line.flags */
@@ -324,9 +326,10 @@ size_t trace_add_line(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t
 struct trace_line_facts {
     const char *verb; /* NULL or "" when none */
     unsigned code;
-    unsigned flags; /* TRACE_LF_* */
+    unsigned flags;  /* TRACE_LF_* */
+    const char *ext; /* the ehlo-keyword an extension line offers; NULL or "" when none */
 };
-/* As trace_add_line, with the line's verb, reply code and flags. */
+/* As trace_add_line, with the line's verb, reply code, flags and ehlo-keyword. */
 size_t trace_add_line_facts(struct trace *tr, sim_us t, enum trace_kind kind, uint32_t conn,
                             uint32_t host, uint32_t peer, char side, const char *proto,
                             const char *state_before, const char *state_after,
@@ -500,7 +503,7 @@ size_t trace_format_line(const struct trace *tr, size_t k, char *buf, size_t buf
 int trace_write_text(const struct trace *tr, FILE *f);
 
 /* Serialize the whole trace (header and records) in the canonical byte form,
- * handing it to fn in pieces. The form is: "MAILSIM-TRACE 3\n", then hosts,
+ * handing it to fn in pieces. The form is: "MAILSIM-TRACE 4\n", then hosts,
  * links, strings and records, little-endian as in memory. */
 void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p, size_t n),
                      void *ctx);

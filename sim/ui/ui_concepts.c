@@ -168,24 +168,17 @@ bool ui_ehlo_explain(const struct ui_model *m, size_t rec, char *kw, size_t kwle
     if (rec >= m->n) return false;
     const struct trace_rec *r = trace_get(m->tr, rec);
     const struct trace_line *l = trace_as_line(r);
-    /* Typed: a server's further line of a positive reply to EHLO. */
+    /* Typed: a server's further line of a positive reply to EHLO, and the
+     * ehlo-keyword the server's engine wrote on it (RFC 5321 §4.1.1.1). */
     if (!l || l->side != 'S' || !(l->flags & TRACE_LF_CONT) || !(l->flags & TRACE_LF_OK) ||
         l->code / 100 != 2 || strcmp(trace_str(m->tr, l->verb), "EHLO") != 0 ||
         !ui_proto_is(m, l, "SMTP"))
         return false;
-    /* ehlo-line = ehlo-keyword *( SP ehlo-param ) after "250-" or "250 "
-     * (RFC 5321 §4.1.1.1, §4.2.1). */
-    size_t n;
-    const uint8_t *d = trace_data(r, &n);
-    if (n < 5) return false;
-    size_t i = 4, k = 0;
-    while (i < n && d[i] != ' ' && d[i] != '\r' && d[i] != '\n' && d[i] != '=') {
-        if (k + 1 < kwlen) kw[k++] = (char)d[i];
-        i++;
-    }
-    if (kwlen) kw[k] = '\0';
+    const char *ext = trace_str(m->tr, l->ext);
+    if (!*ext) return false;
+    if (kwlen) snprintf(kw, kwlen, "%s", ext);
     for (size_t j = 0; j < MS_ARRAY_LEN(ui_ext_rows); j++) {
-        if (strcasecmp(kw, ui_ext_rows[j].kw) == 0) {
+        if (strcasecmp(ext, ui_ext_rows[j].kw) == 0) {
             *meaning = ui_ext_rows[j].meaning;
             *rfc = ui_ext_rows[j].rfc;
             return true;

@@ -423,8 +423,8 @@ static void ui_host_text(struct ui_frame *f, size_t h, struct ui_hosttext *t, bo
 }
 
 /* Where the text block t of host h goes: the place that covers least
- * (0: nothing) of the icons and of the texts placed[0 .. h-1]. Returns that
- * cost. */
+ * (0: nothing) of the icons and of the texts placed so far (placed[o].w > 0).
+ * Returns that cost. */
 static float ui_host_place(struct ui_frame *f, size_t h, const struct ui_hosttext *t,
                            const SDL_FRect *placed, SDL_FRect *out)
 {
@@ -479,7 +479,7 @@ static float ui_host_place(struct ui_frame *f, size_t h, const struct ui_hosttex
                 po.y -= gap;
                 po.w += 2 * gap;
                 po.h += 2 * gap;
-                cost += ui_overlap(c, ic) + (o < h ? ui_overlap(c, po) : 0);
+                cost += ui_overlap(c, ic) + (placed[o].w > 0 ? ui_overlap(c, po) : 0);
             }
             if (cost < best) {
                 best = cost;
@@ -492,6 +492,93 @@ static float ui_host_place(struct ui_frame *f, size_t h, const struct ui_hosttex
     return best;
 }
 
+/* Host h's text: placed where it covers least, losing first its role
+ * caption, then its address and folder detail, then all but its name. */
+static void ui_d_host_text(struct ui_frame *f, size_t h, SDL_FRect *placed)
+{
+    const struct ui_model *m = f->m;
+    struct ui_gfx *g = f->g;
+    float px = ui_px(f, UI_PX_SMALL);
+    struct ui_hosttext t;
+    ui_host_text(f, h, &t, false);
+    float cx = f->hx[h];
+    SDL_FRect at = {cx - t.width / 2, f->hy[h] + f->icon * 0.58f, t.width, t.height};
+    /* Many hosts (a big network draws names only): below, no search. */
+    float cost = m->nh > 12 ? 0 : ui_host_place(f, h, &t, placed, &at);
+    if (cost > 0) { /* crowded: without the role caption, then the brief form */
+        struct ui_hosttext tb;
+        SDL_FRect atb;
+        ui_host_text_r(f, h, &tb, false, false);
+        float cb = ui_host_place(f, h, &tb, placed, &atb);
+        if (cb < cost) {
+            t = tb;
+            at = atb;
+            cost = cb;
+        }
+    }
+    if (cost > 0) { /* still crowded: the brief form, if it does better */
+        struct ui_hosttext tb;
+        SDL_FRect atb;
+        ui_host_text_r(f, h, &tb, true, false); /* brief: no caption */
+        float cb = ui_host_place(f, h, &tb, placed, &atb);
+        if (cb < cost) {
+            t = tb;
+            at = atb;
+            cost = cb;
+        }
+        if (cost > 0) { /* still no room: the name alone (M and P show the rest) */
+            tb.n = 1;
+            tb.width = (float)tb.w[0] + ui_px(f, 8);
+            tb.height = (float)tb.h[0];
+            cb = ui_host_place(f, h, &tb, placed, &atb);
+            if (cb < cost) {
+                t = tb;
+                at = atb;
+            }
+        }
+    }
+    cx = at.x + at.w / 2; /* the text block's own centre */
+    placed[h] = at;
+    f->htext[h] = at;
+    SDL_FRect *box = &f->hbox[h];
+    ui_grow(box, at.x, at.y, at.w, at.h);
+    float ty = at.y;
+    for (int i = 0; i < t.n; i++) {
+        float tw = (float)t.w[i];
+        if (t.kind[i] == 0) {
+            ui_p_rrect(g, cx - tw / 2 - ui_px(f, 4), ty, tw + ui_px(f, 8), (float)t.h[i],
+                       ui_px(f, 4), f->c->panel);
+            ui_p_text(g, t.font[i], px, t.col[i], cx, ty, UI_AL_CENTER, t.line[i]);
+        } else if (t.kind[i] == 1 || t.kind[i] == 3) {
+            float ew = ui_px(f, 26), eh = ui_px(f, 18);
+            float lx = cx - (tw + ew + ui_px(f, 8)) / 2;
+            ui_p_rrect(g, lx - ui_px(f, 4), ty, tw + ew + ui_px(f, 16), (float)t.h[i], ui_px(f, 4),
+                       f->c->panel);
+            ui_d_envelope(f, lx, ty + ((float)t.h[i] - eh) / 2, ew, eh,
+                          t.kind[i] == 1 ? 0xf0e442ffu : 0xccccccffu);
+            ui_p_text(g, t.font[i], px, t.col[i], lx + ew + ui_px(f, 8), ty, UI_AL_LEFT, t.line[i]);
+            struct ui_hit eh_hit = {UI_HIT_ENVELOPE, (uint32_t)h, 0, 0};
+            ui_p_hit(g, lx, ty, tw + ew + ui_px(f, 8), (float)t.h[i], eh_hit);
+        } else {
+            float ew = ui_px(f, 34), eh = ui_px(f, 22);
+            unsigned shown = t.queue > 5 ? 5 : t.queue;
+            float rowx = (float)shown * (ew + ui_px(f, 4)) + ui_px(f, 6);
+            float qx = cx - (rowx + tw) / 2;
+            ui_p_rrect(g, qx - ui_px(f, 4), ty, rowx + tw + ui_px(f, 8), (float)t.h[i], ui_px(f, 4),
+                       f->c->panel);
+            for (unsigned e = 0; e < shown; e++) {
+                ui_d_envelope(f, qx + (float)e * (ew + ui_px(f, 4)), ty + ((float)t.h[i] - eh) / 2,
+                              ew, eh, 0xf0e442ffu);
+                g->stats.envelopes++;
+            }
+            ui_p_text(g, t.font[i], px, t.col[i], qx + rowx, ty, UI_AL_LEFT, t.line[i]);
+            struct ui_hit qh = {UI_HIT_ENVELOPE, (uint32_t)h, 0, 0};
+            ui_p_hit(g, qx, ty, rowx + tw, (float)t.h[i], qh);
+        }
+        ty += (float)t.h[i];
+    }
+}
+
 /* Hosts: icons first, then each host's text below its icon, or above it
  * when below would cover an icon or text already placed (a host's text is
  * never drawn over another's). */
@@ -499,7 +586,6 @@ static void ui_d_hosts(struct ui_frame *f)
 {
     const struct ui_model *m = f->m;
     struct ui_gfx *g = f->g;
-    float px = ui_px(f, UI_PX_SMALL);
     for (size_t h = 0; h < m->nh; h++) {
         float cx = f->hx[h], cy = f->hy[h], sz = f->icon;
         bool down = f->st.host_down[h];
@@ -511,86 +597,16 @@ static void ui_d_hosts(struct ui_frame *f)
         g->stats.hosts++;
         g->stats.hosts_down += down;
     }
+    /* Texts with mailbox or queue cards first: they need the most room,
+     * and a router's or a PC's text can do with less. */
     SDL_FRect *placed = ms_xcalloc(m->nh + 1, sizeof *placed);
-    for (size_t h = 0; h < m->nh; h++) {
-        struct ui_hosttext t;
-        ui_host_text(f, h, &t, false);
-        float cx = f->hx[h];
-        SDL_FRect at = {cx - t.width / 2, f->hy[h] + f->icon * 0.58f, t.width, t.height};
-        /* Many hosts (a big network draws names only): below, no search. */
-        float cost = m->nh > 12 ? 0 : ui_host_place(f, h, &t, placed, &at);
-        if (cost > 0) { /* crowded: without the role caption, then the brief form */
-            struct ui_hosttext tb;
-            SDL_FRect atb;
-            ui_host_text_r(f, h, &tb, false, false);
-            float cb = ui_host_place(f, h, &tb, placed, &atb);
-            if (cb < cost) {
-                t = tb;
-                at = atb;
-                cost = cb;
-            }
-        }
-        if (cost > 0) { /* still crowded: the brief form, if it does better */
-            struct ui_hosttext tb;
-            SDL_FRect atb;
-            ui_host_text(f, h, &tb, true);
-            float cb = ui_host_place(f, h, &tb, placed, &atb);
-            if (cb < cost) {
-                t = tb;
-                at = atb;
-                cost = cb;
-            }
-            if (cost > 0) { /* still no room: the name alone (M and P show the rest) */
-                tb.n = 1;
-                tb.width = (float)tb.w[0] + ui_px(f, 8);
-                tb.height = (float)tb.h[0];
-                cb = ui_host_place(f, h, &tb, placed, &atb);
-                if (cb < cost) {
-                    t = tb;
-                    at = atb;
-                }
-            }
-        }
-        cx = at.x + at.w / 2; /* the text block's own centre */
-        placed[h] = at;
-        f->htext[h] = at;
-        SDL_FRect *box = &f->hbox[h];
-        ui_grow(box, at.x, at.y, at.w, at.h);
-        float ty = at.y;
-        for (int i = 0; i < t.n; i++) {
-            float tw = (float)t.w[i];
-            if (t.kind[i] == 0) {
-                ui_p_rrect(g, cx - tw / 2 - ui_px(f, 4), ty, tw + ui_px(f, 8), (float)t.h[i],
-                           ui_px(f, 4), f->c->panel);
-                ui_p_text(g, t.font[i], px, t.col[i], cx, ty, UI_AL_CENTER, t.line[i]);
-            } else if (t.kind[i] == 1 || t.kind[i] == 3) {
-                float ew = ui_px(f, 26), eh = ui_px(f, 18);
-                float lx = cx - (tw + ew + ui_px(f, 8)) / 2;
-                ui_p_rrect(g, lx - ui_px(f, 4), ty, tw + ew + ui_px(f, 16), (float)t.h[i],
-                           ui_px(f, 4), f->c->panel);
-                ui_d_envelope(f, lx, ty + ((float)t.h[i] - eh) / 2, ew, eh,
-                              t.kind[i] == 1 ? 0xf0e442ffu : 0xccccccffu);
-                ui_p_text(g, t.font[i], px, t.col[i], lx + ew + ui_px(f, 8), ty, UI_AL_LEFT,
-                          t.line[i]);
-                struct ui_hit eh_hit = {UI_HIT_ENVELOPE, (uint32_t)h, 0, 0};
-                ui_p_hit(g, lx, ty, tw + ew + ui_px(f, 8), (float)t.h[i], eh_hit);
-            } else {
-                float ew = ui_px(f, 34), eh = ui_px(f, 22);
-                unsigned shown = t.queue > 5 ? 5 : t.queue;
-                float rowx = (float)shown * (ew + ui_px(f, 4)) + ui_px(f, 6);
-                float qx = cx - (rowx + tw) / 2;
-                ui_p_rrect(g, qx - ui_px(f, 4), ty, rowx + tw + ui_px(f, 8), (float)t.h[i],
-                           ui_px(f, 4), f->c->panel);
-                for (unsigned e = 0; e < shown; e++) {
-                    ui_d_envelope(f, qx + (float)e * (ew + ui_px(f, 4)),
-                                  ty + ((float)t.h[i] - eh) / 2, ew, eh, 0xf0e442ffu);
-                    g->stats.envelopes++;
-                }
-                ui_p_text(g, t.font[i], px, t.col[i], qx + rowx, ty, UI_AL_LEFT, t.line[i]);
-                struct ui_hit qh = {UI_HIT_ENVELOPE, (uint32_t)h, 0, 0};
-                ui_p_hit(g, qx, ty, rowx + tw, (float)t.h[i], qh);
-            }
-            ty += (float)t.h[i];
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t h = 0; h < m->nh; h++) {
+            struct ui_hosttext t;
+            ui_host_text(f, h, &t, false);
+            bool cards = false;
+            for (int i = 0; i < t.n; i++) cards |= t.kind[i] != 0;
+            if (cards == (pass == 0)) ui_d_host_text(f, h, placed);
         }
     }
     free(placed);

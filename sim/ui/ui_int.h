@@ -176,8 +176,9 @@ const char *ui_callout_text(enum ui_callout c);
 
 /* An EHLO reply's extension line explained: record rec is a server's line
  * that continues the reply to EHLO (typed: verb EHLO, TRACE_LF_CONT, a
- * positive code); its ehlo-keyword (RFC 5321 §4.1.1.1, the word after the
- * code) is looked up in a table of extensions. False for any other line or
+ * positive code); its ehlo-keyword (RFC 5321 §4.1.1.1), the typed fact
+ * trace_line.ext the server's engine recorded, is looked up in a table of
+ * extensions; the line's bytes are never read. False for any other line or
  * an extension not in the table. kw gets the keyword. */
 bool ui_ehlo_explain(const struct ui_model *m, size_t rec, char *kw, size_t kwlen,
                      const char **meaning, const char **rfc);

@@ -3,8 +3,10 @@
 # read the trace's typed fields, never its display text: no code under sim/
 # looks for "[body " or "[dsn " tags, compares a reason to "gave up", finds
 # the DATA acknowledgement by a state name or the bytes "250", or decodes a
-# DNS datagram in the window. Each pattern is first shown to match a line of
-# the kind it forbids, so the check cannot pass by matching nothing.
+# DNS datagram in the window, or copies an ehlo-keyword out of an EHLO
+# reply line (the engine records it: trace_line.ext). Each pattern is first
+# shown to match a line of the kind it forbids, so the check cannot pass by
+# matching nothing.
 set -u
 fail=0
 check() { # pattern, a forbidden example, what it means
@@ -20,6 +22,7 @@ check '"\[(body|dsn) ' 'if (memcmp(text + i, "[body ", 6) == 0)' 'a tag parsed o
 check '(strncmp|memcmp)\([^;]*"gave up"' 'f.gave_up = strncmp(tbuf, "gave up", 7) == 0;' 'give-up read from the reason text'
 check 'state_(before|after)\), "DATA"' 'strcmp(trace_str(tr, ln->state_before), "DATA") == 0' 'the DATA phase found by a state name'
 check 'memcmp\(d, "(250|354)"' 'if (dl >= 3 && memcmp(d, "250", 3) == 0)' 'a reply recognised by its bytes'
+check 'kw\[[a-z]+\+\+\] = \(char\)' 'if (k + 1 < kwlen) kw[k++] = (char)d[i];' 'an ehlo-keyword copied out of a line'
 check 'static void ui_dns_text' 'static void ui_dns_text(const uint8_t *p, size_t len, char *out, size_t max)' 'DNS wire format decoded in the window'
 [ "$fail" -eq 0 ] && echo "ok: no code parses the trace's display text"
 exit $fail

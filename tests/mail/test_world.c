@@ -403,7 +403,7 @@ static void test_check_finds_early_ack(void **state)
     struct run r;
     run_json(&r, "", "");
     static const char line[] = "250 2.0.0 Ok: queued\r\n";
-    struct trace_line_facts lf = {"DATA", 250, TRACE_LF_OK | TRACE_LF_DATA_END};
+    struct trace_line_facts lf = {"DATA", 250, TRACE_LF_OK | TRACE_LF_DATA_END, NULL};
     trace_add_line_facts(r.tr, 5 * SIM_US_PER_S, TR_LINE_SENT, 99, 1, 0, 'S', "SMTP", "DATA",
                          "READY", &lf, line, sizeof line - 1);
     char rep[512];

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "proto/line.h"
 #include "smtp_test_util.h"
 
 #define GREET "220 mx.example.org ESMTP mailsim\r\n"
@@ -76,6 +77,72 @@ static void test_greeting_and_ehlo(void **state)
     expect_cfg(&cfg, in, sizeof in - 1,
                "250-mx.example.org Hello c.example\r\n250-SIZE 5000\r\n250 AUTH PLAIN LOGIN\r\n"
                "555 Unsupported MAIL parameter BODY\r\n");
+}
+
+/* Run in on a server with cfg and its session log on from the start; each
+ * line written, as "ext|line" (ext "" when the log names none). */
+static void ehlo_ext_lines(const struct smtp_server_cfg *cfg, const char *in, struct tbuf *out)
+{
+    struct srv_result r;
+    memset(&r, 0, sizeof r);
+    struct smtp_server *s = smtp_server_new(cfg);
+    struct line_log *g = smtp_server_log(s);
+    size_t len = strlen(in), pos = 0;
+    tu_server_drain(s, &r);
+    for (int guard = 0; pos < len && guard < 100; guard++) { /* a line at a time */
+        const char *lf = memchr(in + pos, '\n', len - pos);
+        size_t end = lf ? (size_t)(lf - in) + 1 : len;
+        pos += smtp_server_recv(s, in + pos, end - pos);
+        tu_server_drain(s, &r);
+    }
+    assert_int_equal(pos, len);
+    struct line_fact f;
+    while (line_log_next(g, &f)) {
+        if (f.kind != LINE_FACT_OUT) {
+            assert_string_equal(f.ext, ""); /* only written lines are named */
+            continue;
+        }
+        tbuf_str(out, f.ext);
+        tbuf_str(out, "|");
+        tbuf_add(out, f.bytes, f.len);
+    }
+    smtp_server_free(s);
+    srv_result_free(&r);
+}
+
+static void test_ehlo_lines_name_extensions(void **state)
+{
+    (void)state;
+    struct smtp_server_cfg cfg;
+    smtp_server_cfg_default(&cfg);
+    struct tbuf t = {0};
+    /* RFC 5321 §4.1.1.1: the first line names the server; each later line
+     * is one ehlo-keyword and its params. The greeting, NOOP's and HELO's
+     * replies carry none. */
+    ehlo_ext_lines(&cfg, EHLO_IN "NOOP\r\nHELO c.example\r\n", &t);
+    assert_string_equal(t.p, "|" GREET "|250-mx.example.org Hello c.example\r\n"
+                             "PIPELINING|250-PIPELINING\r\n"
+                             "SIZE|250-SIZE 10485760\r\n"
+                             "ENHANCEDSTATUSCODES|250-ENHANCEDSTATUSCODES\r\n"
+                             "8BITMIME|250 8BITMIME\r\n"
+                             "|250 2.0.0 Ok\r\n"
+                             "|250 mx.example.org\r\n");
+    tbuf_free(&t);
+    /* The keyword, not the line: "SIZE 5000" is SIZE, "AUTH PLAIN LOGIN"
+     * is AUTH; a second EHLO names its lines again, a failed one none. */
+    cfg.ext = SMTP_EXT_SIZE | SMTP_EXT_AUTH;
+    cfg.max_message_bytes = 5000;
+    ehlo_ext_lines(&cfg, "EHLO\r\n" EHLO_IN EHLO_IN, &t);
+    const char *one = "|250-mx.example.org Hello c.example\r\n"
+                      "SIZE|250-SIZE 5000\r\n"
+                      "AUTH|250 AUTH PLAIN LOGIN\r\n";
+    struct tbuf want = {0};
+    tbuf_str(&want, "|" GREET "|501 Syntax: EHLO hostname\r\n");
+    tbuf_str(&want, one);
+    tbuf_str(&want, one);
+    assert_string_equal(t.p, want.p);
+    tbuf_free(&want);
+    tbuf_free(&t);
 }
 
 static void test_simple_commands(void **state)
@@ -838,6 +905,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_greeting_and_ehlo),
+        cmocka_unit_test(test_ehlo_lines_name_extensions),
         cmocka_unit_test(test_simple_commands),
         cmocka_unit_test(test_line_limits),
         cmocka_unit_test(test_sequence_errors),

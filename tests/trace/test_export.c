@@ -141,8 +141,8 @@ static void test_jsonl_line_fields(void **state)
     (void)state;
     struct trace *tr = trace_new();
     const struct trace_line_facts reply = {"DATA", 250,
-                                           TRACE_LF_OK | TRACE_LF_DATA_END | TRACE_LF_CONT};
-    const struct trace_line_facts body = {NULL, 0, TRACE_LF_DATA};
+                                           TRACE_LF_OK | TRACE_LF_DATA_END | TRACE_LF_CONT, NULL};
+    const struct trace_line_facts body = {NULL, 0, TRACE_LF_DATA, NULL};
     trace_add_line_facts(tr, 0, TR_LINE_SENT, 1, 0, 0, 'S', "SMTP", "DATA", "READY", &reply,
                          "250 2.0.0 Ok\r\n", 14);
     trace_add_line_facts(tr, 1, TR_LINE_SENT, 1, 0, 0, 'C', "SMTP", "BODY", "BODY", &body, "Hi\r\n",
@@ -192,6 +192,45 @@ static void test_jsonl_line_fields(void **state)
         cJSON_Delete(j);
     }
     assert_int_equal(k, 3);
+    free(buf);
+    trace_free(tr);
+}
+
+/* "ext": the ehlo-keyword the server's engine named on an EHLO extension
+ * line (RFC 5321 §4.1.1.1), null on the reply's first line and elsewhere. */
+static void test_jsonl_ehlo_ext(void **state)
+{
+    (void)state;
+    struct trace *tr = trace_new();
+    const struct trace_line_facts first = {"EHLO", 250, TRACE_LF_OK, NULL};
+    const struct trace_line_facts size = {"EHLO", 250, TRACE_LF_OK | TRACE_LF_CONT, "SIZE"};
+    const struct trace_line_facts auth = {"EHLO", 250, TRACE_LF_OK | TRACE_LF_CONT, "AUTH"};
+    trace_add_line_facts(tr, 0, TR_LINE_SENT, 1, 0, 0, 'S', "SMTP", "INIT", "READY", &first,
+                         "250-mx.example Hello c\r\n", 24);
+    trace_add_line_facts(tr, 0, TR_LINE_SENT, 1, 0, 0, 'S', "SMTP", "READY", "READY", &size,
+                         "250-SIZE 10485760\r\n", 19);
+    trace_add_line_facts(tr, 0, TR_LINE_SENT, 1, 0, 0, 'S', "SMTP", "READY", "READY", &auth,
+                         "250 AUTH PLAIN LOGIN\r\n", 22);
+    trace_add_line(tr, 1, TR_LINE_RECEIVED, 1, 0, 0, 'S', "SMTP", "INIT", "INIT", "x\r\n", 3);
+    size_t len;
+    long n;
+    char *buf = export_mem(tr, 1, &len, &n);
+    assert_int_equal(n, 4);
+    static const char *const want[] = {NULL, "SIZE", "AUTH", NULL};
+    int k = 0;
+    for (char *line = buf, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1, k++) {
+        *nl = '\0';
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        cJSON *ext = cJSON_GetObjectItemCaseSensitive(j, "ext");
+        assert_non_null(ext);
+        if (want[k])
+            assert_string_equal(cJSON_GetStringValue(ext), want[k]);
+        else
+            assert_true(cJSON_IsNull(ext));
+        cJSON_Delete(j);
+    }
+    assert_int_equal(k, 4);
     free(buf);
     trace_free(tr);
 }
@@ -323,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_pcap_frames_and_checksums),
         cmocka_unit_test(test_jsonl_every_line_parses),
         cmocka_unit_test(test_jsonl_line_fields),
+        cmocka_unit_test(test_jsonl_ehlo_ext),
         cmocka_unit_test(test_jsonl_dns_records),
         cmocka_unit_test(test_mermaid),
         cmocka_unit_test(test_mermaid_gaps_blank_lines_and_no_lines),

@@ -66,7 +66,7 @@ static void fill(struct trace *a, struct trace *b, int n)
             if (what == 0) {
                 add_hops(tr, t, (uint32_t)i, payload, len);
             } else if (what == 1) {
-                struct trace_line_facts f = {"RCPT", 250, TRACE_LF_OK};
+                struct trace_line_facts f = {"RCPT", 250, TRACE_LF_OK, NULL};
                 trace_add_line_facts(tr, t, TR_LINE_SENT, 3, 0, 1, 'C', "SMTP", "RCPT", "RCPT", &f,
                                      line, strlen(line));
             } else if (what == 2) {

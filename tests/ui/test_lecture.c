@@ -204,7 +204,7 @@ static struct trace *lt_smtp(const char *reply)
         snprintf(buf, sizeof buf, "%s\r\n", reply);
         const char *l = d[i].line ? d[i].line : buf;
         uint32_t host = d[i].side == 'S' ? 1 : 0;
-        struct trace_line_facts lf = {d[i].verb, 0, d[i].flags};
+        struct trace_line_facts lf = {d[i].verb, 0, d[i].flags, NULL};
         trace_add_line_facts(tr, (sim_us)i * 1000, TR_LINE_SENT, 1, host, 1 - host, d[i].side,
                              "SMTP", "a", "b", &lf, l, strlen(l));
     }
