@@ -7,8 +7,8 @@
 # 'make fuzz'). FUZZ_SMOKE_SECONDS=N instead fuzzes N seconds with a random
 # seed. New inputs go to a scratch directory, never into tests/fuzz/corpus.
 #
-# Skips (exit 0) only when clang with libFuzzer is missing AND CI is not set;
-# under CI a missing clang is a failure. Run from the repository root.
+# A missing clang or libFuzzer fails the test, naming the command that
+# installs them (make deps-test). Run from the repository root.
 set -u
 BUILD=${MAILSIM_BUILD:-build}
 SECS=${FUZZ_SMOKE_SECONDS:-}

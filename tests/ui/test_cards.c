@@ -30,6 +30,7 @@
 #include "mail/world.h"
 #include "scenario/scenario.h"
 #include "ui/ui_int.h"
+#include "box_check.h"
 
 static char problems[8192];
 static size_t n_problems;
@@ -53,26 +54,6 @@ static void problem(const char *fmt, ...)
     va_end(ap);
     o = strlen(problems);
     snprintf(problems + o, sizeof problems - o, "\n");
-}
-
-/* Shared area of two boxes, each shrunk by a pixel (touching is fine). */
-static bool boxes_meet(const struct ui_box *a, const struct ui_box *b)
-{
-    float w = fminf(a->x + a->w, b->x + b->w) - fmaxf(a->x, b->x);
-    float h = fminf(a->y + a->h, b->y + b->h) - fmaxf(a->y, b->y);
-    return w > 1.5f && h > 1.5f;
-}
-
-static bool visible(const struct ui_box *b)
-{
-    return b->x < (float)(b->clip_x + b->clip_w) && b->x + b->w > (float)b->clip_x &&
-           b->y < (float)(b->clip_y + b->clip_h) && b->y + b->h > (float)b->clip_y;
-}
-
-static bool cut(const struct ui_box *b)
-{
-    return b->x < (float)b->clip_x - 1 || b->x + b->w > (float)(b->clip_x + b->clip_w) + 1 ||
-           b->y < (float)b->clip_y - 1 || b->y + b->h > (float)(b->clip_y + b->clip_h) + 1;
 }
 
 static bool is_net(const struct ui_box *b)

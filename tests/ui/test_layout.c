@@ -31,6 +31,7 @@
 #include "scenario/scenario.h"
 #include "trace/transcript.h"
 #include "ui/ui_int.h"
+#include "box_check.h"
 
 static struct trace *sim_run(void *ctx, const struct scn_scenario *s, struct ms_error *err)
 {
@@ -73,27 +74,6 @@ static int floor_px(const struct ui_box *b, bool big)
         strcmp(b->role, "packet") == 0)
         return 18;
     return 16;
-}
-
-/* Shared area of two boxes, each shrunk by a pixel (touching is fine). */
-static bool boxes_meet(const struct ui_box *a, const struct ui_box *b)
-{
-    float w = fminf(a->x + a->w, b->x + b->w) - fmaxf(a->x, b->x);
-    float h = fminf(a->y + a->h, b->y + b->h) - fmaxf(a->y, b->y);
-    return w > 1.5f && h > 1.5f;
-}
-
-/* Is the box at least partly inside its clip? (Wholly outside: not drawn.) */
-static bool visible(const struct ui_box *b)
-{
-    return b->x < (float)(b->clip_x + b->clip_w) && b->x + b->w > (float)b->clip_x &&
-           b->y < (float)(b->clip_y + b->clip_h) && b->y + b->h > (float)b->clip_y;
-}
-
-static bool cut(const struct ui_box *b)
-{
-    return b->x < (float)b->clip_x - 1 || b->x + b->w > (float)(b->clip_x + b->clip_w) + 1 ||
-           b->y < (float)b->clip_y - 1 || b->y + b->h > (float)(b->clip_y + b->clip_h) + 1;
 }
 
 /* Distance from (px, py) to the segment, and where along it the nearest
