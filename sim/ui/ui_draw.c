@@ -45,6 +45,14 @@ float ui_px(const struct ui_frame *f, float base)
     return base * f->s;
 }
 
+void ui_d_panel(struct ui_frame *f, SDL_FRect r, enum ui_focus focus)
+{
+    ui_p_fill(f->g, r.x, r.y, r.w, r.h, f->c->panel2);
+    struct ui_hit bg = {UI_HIT_PANEL, (uint32_t)focus, 0, 0};
+    ui_p_hit(f->g, r.x, r.y, r.w, r.h, bg);
+    ui_p_clip(f->g, r.x, r.y, r.w, r.h);
+}
+
 /* First line of p as printable ASCII, at most max - 1 bytes with "..." when
  * cut (out holds at least max bytes, max >= 8). */
 void ui_first_line(const uint8_t *p, size_t len, char *out, size_t max)

@@ -18,10 +18,7 @@ void ui_d_whole_conn(struct ui_frame *f)
     struct ui_gfx *g = f->g;
     SDL_FRect r = f->dia;
     float px = ui_px(f, UI_PX_LABEL), pad = ui_px(f, 14);
-    ui_p_fill(g, r.x, r.y, r.w, r.h, f->c->panel2);
-    struct ui_hit bg = {UI_HIT_PANEL, UI_FOCUS_DIALOGUE, 0, 0};
-    ui_p_hit(g, r.x, r.y, r.w, r.h, bg);
-    ui_p_clip(g, r.x, r.y, r.w, r.h);
+    ui_d_panel(f, r, UI_FOCUS_DIALOGUE);
     int tw, th;
     ui_p_text_size(g, UI_F_BOLD, px, "Ag", &tw, &th);
     float lh = (float)th + ui_px(f, 2), wmax = r.w - 2 * pad;

@@ -60,10 +60,7 @@ void ui_d_dialogue(struct ui_frame *f)
     struct ui_gfx *g = f->g;
     SDL_FRect r = f->dia;
     float px = ui_px(f, UI_PX_LABEL), lpx = ui_px(f, UI_PX_LABEL), pad = ui_px(f, 14);
-    ui_p_fill(g, r.x, r.y, r.w, r.h, f->c->panel2);
-    struct ui_hit bg = {UI_HIT_PANEL, UI_FOCUS_DIALOGUE, 0, 0};
-    ui_p_hit(g, r.x, r.y, r.w, r.h, bg);
-    ui_p_clip(g, r.x, r.y, r.w, r.h);
+    ui_d_panel(f, r, UI_FOCUS_DIALOGUE);
     uint32_t conn = f->v->conn;
     if (conn == 0 && f->st.last_line)
         conn = trace_as_line(trace_get(m->tr, f->st.last_line - 1))->conn;

@@ -52,10 +52,7 @@ void ui_d_seq(struct ui_frame *f)
     struct ui_gfx *g = f->g;
     SDL_FRect r = f->seq;
     float px = ui_px(f, UI_PX_LABEL), pad = ui_px(f, 14);
-    ui_p_fill(g, r.x, r.y, r.w, r.h, f->c->panel2);
-    struct ui_hit bg = {UI_HIT_PANEL, UI_FOCUS_SEQ, 0, 0};
-    ui_p_hit(g, r.x, r.y, r.w, r.h, bg);
-    ui_p_clip(g, r.x, r.y, r.w, r.h);
+    ui_d_panel(f, r, UI_FOCUS_SEQ);
     ui_p_text(g, UI_F_BOLD, px, f->c->dim, r.x + pad, r.y + ui_px(f, 4), UI_AL_LEFT,
               "Sequence diagram");
     if (m->n_cols == 0) {

@@ -371,6 +371,9 @@ struct ui_frame {
 
 /* Helpers shared by the panels (ui_draw.c). */
 float ui_px(const struct ui_frame *f, float base);
+/* A panel's background in rectangle r: filled, a click on it focuses the
+ * panel, and drawing is clipped to it until the next clip. */
+void ui_d_panel(struct ui_frame *f, SDL_FRect r, enum ui_focus focus);
 /* First line of p as printable ASCII, cut with "..." (max >= 8). */
 void ui_first_line(const uint8_t *p, size_t len, char *out, size_t max);
 void ui_fmt_clock(sim_us t, char *buf, size_t len);

@@ -32,29 +32,6 @@
 #include "ui/ui_int.h"
 #include "box_check.h"
 
-static char problems[8192];
-static size_t n_problems;
-
-static void problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void problem(const char *fmt, ...)
-{
-    n_problems++;
-    if (getenv("MAILSIM_LAYOUT_ALL")) {
-        va_list aq;
-        va_start(aq, fmt);
-        vfprintf(stderr, fmt, aq);
-        va_end(aq);
-        fputc('\n', stderr);
-    }
-    size_t o = strlen(problems);
-    if (n_problems > 30 || o + 400 > sizeof problems) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(problems + o, sizeof problems - o, fmt, ap);
-    va_end(ap);
-    o = strlen(problems);
-    snprintf(problems + o, sizeof problems - o, "\n");
-}
 
 static bool is_net(const struct ui_box *b)
 {

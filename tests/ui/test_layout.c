@@ -42,29 +42,6 @@ static struct trace *sim_run(void *ctx, const struct scn_scenario *s, struct ms_
 static const struct ui_sim test_sim = {NULL, sim_run, trace_transcript};
 
 /* Room for a few problems per lesson, printed together. */
-static char problems[8192];
-static size_t n_problems;
-
-static void problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void problem(const char *fmt, ...)
-{
-    n_problems++;
-    if (getenv("MAILSIM_LAYOUT_ALL")) { /* every problem, for working on the layout */
-        va_list aq;
-        va_start(aq, fmt);
-        vfprintf(stderr, fmt, aq);
-        va_end(aq);
-        fputc('\n', stderr);
-    }
-    size_t o = strlen(problems);
-    if (n_problems > 30 || o + 400 > sizeof problems) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(problems + o, sizeof problems - o, fmt, ap);
-    va_end(ap);
-    o = strlen(problems);
-    snprintf(problems + o, sizeof problems - o, "\n");
-}
 
 static int floor_px(const struct ui_box *b, bool big)
 {
