@@ -22,7 +22,7 @@ static void world_msgid_remember(struct world *w, uint32_t msg, const char *id)
         memset(w->msgid_of + w->n_msgid_of, 0, (n - w->n_msgid_of) * sizeof *w->msgid_of);
         w->n_msgid_of = n;
     }
-    if (!w->msgid_of[msg]) w->msgid_of[msg] = ms_xstrdup(id);
+    if (!w->msgid_of[msg]) w->msgid_of[msg] = world_msgid_keep(w, id);
 }
 
 const char *world_msgid_of(const struct world *w, uint32_t msg)
@@ -32,8 +32,7 @@ const char *world_msgid_of(const struct world *w, uint32_t msg)
 
 void world_msgid_free_all(struct world *w)
 {
-    for (size_t i = 0; i < w->n_msgid_of; i++) free(w->msgid_of[i]);
-    free(w->msgid_of);
+    free(w->msgid_of); /* the strings are the Message-ID map's */
     w->msgid_of = NULL;
     w->n_msgid_of = 0;
 }

@@ -184,8 +184,7 @@ static size_t trace_pack_compress(struct trace_pack *p, uint8_t *dst, const uint
 #ifndef MAILSIM_NO_ZSTD
     if (!p->cctx) p->cctx = ZSTD_createCCtx();
     if (!p->cctx) trace_pack_fail("cannot make a zstd compressor");
-    size_t zlen =
-        ZSTD_compressCCtx(p->cctx, dst, ZSTD_compressBound(raw), src, raw, level);
+    size_t zlen = ZSTD_compressCCtx(p->cctx, dst, ZSTD_compressBound(raw), src, raw, level);
     if (ZSTD_isError(zlen)) trace_pack_fail(ZSTD_getErrorName(zlen));
     return zlen;
 #else
