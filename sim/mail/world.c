@@ -102,8 +102,7 @@ void world_msg_trace_facts(struct world *w, enum trace_kind kind, uint32_t msg, 
     m.code = code;
     m.sender = sender ? trace_intern(w->tr, sender) : TRACE_NONE;
     m.rcpt = rcpt ? trace_intern(w->tr, rcpt) : TRACE_NONE;
-    const char *id = world_msgid_of(w, msg);
-    m.msgid = id ? trace_intern(w->tr, id) : TRACE_NONE;
+    m.msgid = world_msgid_trace(w, msg);
     if (facts) {
         m.body_hash = facts->body_hash;
         m.dsn = facts->dsn;
