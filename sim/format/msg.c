@@ -606,6 +606,16 @@ static const char msg_months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 static const char msg_days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 
+/* v (0 <= v < 10^n) as n decimal digits, leading zeros kept. */
+static char *msg_put_digits(char *o, int64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        o[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return o + n;
+}
+
 size_t msg_format_date(sim_us t, int64_t epoch_unix, char out[MSG_DATE_SIZE])
 {
     int64_t secs = t >= 0 ? t / SIM_US_PER_S : -((-t + SIM_US_PER_S - 1) / SIM_US_PER_S);
@@ -625,10 +635,27 @@ size_t msg_format_date(sim_us t, int64_t epoch_unix, char out[MSG_DATE_SIZE])
     int64_t d = doy - (153 * mp + 2) / 5 + 1;
     int64_t m = mp < 10 ? mp + 3 : mp - 9;
     if (m <= 2) y++;
-    int k = snprintf(out, MSG_DATE_SIZE, "%s, %02d %s %04d %02d:%02d:%02d +0000", msg_days[wday],
-                     (int)d, msg_months[m - 1], (int)y, (int)(rem / 3600), (int)(rem / 60 % 60),
-                     (int)(rem % 60));
-    return k < 0 ? 0 : (size_t)k;
+    /* "Www, DD Mmm YYYY hh:mm:ss +0000", written digit by digit: every
+     * message gets several of these, and snprintf cost 3,000 instructions. */
+    char *o = out;
+    memcpy(o, msg_days[wday], 3);
+    o += 3;
+    *o++ = ',';
+    *o++ = ' ';
+    o = msg_put_digits(o, d, 2);
+    *o++ = ' ';
+    memcpy(o, msg_months[m - 1], 3);
+    o += 3;
+    *o++ = ' ';
+    o = msg_put_digits(o, y, 4);
+    *o++ = ' ';
+    o = msg_put_digits(o, rem / 3600, 2);
+    *o++ = ':';
+    o = msg_put_digits(o, rem / 60 % 60, 2);
+    *o++ = ':';
+    o = msg_put_digits(o, rem % 60, 2);
+    memcpy(o, " +0000", 7); /* with the NUL */
+    return (size_t)(o + 6 - out);
 }
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant). */

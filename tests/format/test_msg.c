@@ -316,6 +316,9 @@ static void test_dates(void **state)
     assert_string_equal(d, "Thu, 29 Feb 2024 23:59:59 +0000");
     msg_format_date(0, 951868800, d); /* 2000-03-01 */
     assert_string_equal(d, "Wed, 01 Mar 2000 00:00:00 +0000");
+    /* clamped to the last second of year 9999: four digits, never five */
+    assert_int_equal(msg_format_date(SIM_US_PER_DAY, INT64_C(253402300799), d), 31);
+    assert_string_equal(d, "Fri, 31 Dec 9999 23:59:59 +0000");
 }
 
 static void test_parse_date(void **state)
