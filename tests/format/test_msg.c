@@ -418,6 +418,15 @@ static void test_trace_fields(void **state)
     assert_int_equal(msg_add_return_path(&b, "", 0, &err), MSG_OK);
     assert_string_equal(b.data, "Return-Path: <>\r\n");
     msg_buf_free(&b);
+    /* Without a "for" clause the date still follows a ";". */
+    r.for_addr = NULL;
+    assert_int_equal(msg_add_received(&b, &r, &err), MSG_OK);
+    assert_string_equal(b.data,
+                        "Received: from mail.example.org (mail.example.org [192.0.2.10])\r\n"
+                        "\tby mail.example.net with ESMTP id 4F1A2B;\r\n"
+                        "\tMon, 05 Jan 2026 09:00:00 +0000\r\n");
+    msg_buf_free(&b);
+    r.for_addr = "bob@example.net";
     /* A bad EHLO argument is never copied into a header (bad-inputs S13). */
     r.helo = "evil\r\nBcc: x@y";
     assert_int_equal(msg_add_received(&b, &r, &err), MSG_E_ADDRESS);
