@@ -5,7 +5,6 @@
 
 #include "core/ascii.h"
 #include "core/dur.h"
-#include "core/strpool.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -29,7 +28,6 @@ struct mq {
     struct mq_dest *dest;
     size_t ndest, capdest;
     size_t count[MQ_S_COUNT];
-    struct strpool names; /* entries' senders and recipients, each once */
 };
 
 static const char *const mq_state_names[MQ_S_COUNT] = {
@@ -82,6 +80,8 @@ void mq_free(struct mq *q)
 {
     if (!q) return;
     for (size_t i = 0; i < q->n; i++) {
+        free(q->e[i].sender);
+        free(q->e[i].rcpt);
         mq_reason_clear(&q->e[i]);
     }
     for (size_t i = 0; i < q->ndest; i++) {
@@ -90,7 +90,6 @@ void mq_free(struct mq *q)
     }
     free(q->dest);
     free(q->e);
-    strpool_free(&q->names);
     free(q);
 }
 
@@ -198,8 +197,8 @@ uint32_t mq_add(struct mq *q, uint32_t msg_id, const char *sender, const char *r
     memset(e, 0, sizeof *e);
     e->id = (uint32_t)q->n;
     e->msg_id = msg_id;
-    e->sender = strpool_get(&q->names, sender ? sender : "");
-    e->rcpt = strpool_get(&q->names, rcpt);
+    e->sender = ms_xstrdup(sender ? sender : "");
+    e->rcpt = ms_xstrdup(rcpt);
     e->reason = mq_no_reason;
     e->domain = e->rcpt + (at - rcpt) + 1;
     e->first_queued = now;

@@ -38,8 +38,8 @@ struct mq_cfg {
 struct mq_entry {
     uint32_t id;        /* 1, 2, ... in order of mq_add */
     uint32_t msg_id;    /* the caller's message id */
-    const char *sender; /* reverse path without <>; "" for the null path */
-    const char *rcpt;   /* forward path without <> (both kept by the queue) */
+    char *sender;       /* reverse path without <>; "" for the null path */
+    char *rcpt;         /* forward path without <> */
     const char *domain; /* the part of rcpt after '@' (points into rcpt) */
     enum mq_state state;
     unsigned attempts; /* batches this entry was handed out in */

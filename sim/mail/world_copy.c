@@ -17,7 +17,9 @@ static void world_msgid_remember(struct world *w, uint32_t msg, const char *id)
 {
     if (!id || msg == 0) return;
     if (msg >= w->n_msgid_of) {
-        size_t n = (size_t)msg + 16;
+        /* Half as much again: growing by a few entries moved both tables
+         * every few messages and left glibc a heap of holes to search. */
+        size_t n = (size_t)msg + 16 + w->n_msgid_of / 2;
         w->msgid_of = ms_xrealloc(w->msgid_of, n * sizeof *w->msgid_of);
         memset(w->msgid_of + w->n_msgid_of, 0, (n - w->n_msgid_of) * sizeof *w->msgid_of);
         w->msgid_tr = ms_xrealloc(w->msgid_tr, n * sizeof *w->msgid_tr);
