@@ -11,16 +11,18 @@
 #include <string.h>
 
 
-/* Message-IDs, each kept once: the strings in chunks (no allocation per
- * ID), a table from ID to message number (0: known, not bound). The
- * message -> Message-ID table (world_copy.c) points into the same chunks. */
-#define WORLD_IDS_CHUNK ((size_t)64 << 10)
+/* Message-IDs, each kept once: a table from ID to message number (0: known,
+ * not bound). The message -> Message-ID table (world_copy.c) points at the
+ * same strings. One allocation per ID, not chunks: on a busy day these
+ * small long-lived blocks fill holes glibc would otherwise merge and split
+ * again (measured: chunks took more memory and malloc more time). Every
+ * string is in the table or, once world_msgid_trim dropped it, in old. */
 struct world_idmap {
-    const char **key;
+    char **key;
     uint32_t *val;
     size_t cap, n;
-    char **chunk;
-    size_t nchunk, chunkcap, used, avail;
+    char **old;
+    size_t nold, oldcap;
 };
 
 static void world_action(void *ctx, uint64_t arg);
@@ -143,27 +145,6 @@ static uint64_t world_idmap_hash(const char *s, size_t len)
     return mq_check_hash(s, len);
 }
 
-/* A copy of s[0..len) in the chunks; never moves. */
-static const char *world_idmap_store(struct world_idmap *m, const char *s, size_t len)
-{
-    if (m->avail < len + 1) {
-        if (m->nchunk == m->chunkcap) {
-            m->chunkcap = m->chunkcap ? m->chunkcap * 2 : 16;
-            m->chunk = ms_xrealloc(m->chunk, m->chunkcap * sizeof *m->chunk);
-        }
-        size_t cap = len + 1 > WORLD_IDS_CHUNK ? len + 1 : WORLD_IDS_CHUNK;
-        m->chunk[m->nchunk++] = ms_xmalloc(cap);
-        m->used = 0;
-        m->avail = cap;
-    }
-    char *p = m->chunk[m->nchunk - 1] + m->used;
-    memcpy(p, s, len);
-    p[len] = '\0';
-    m->used += len + 1;
-    m->avail -= len + 1;
-    return p;
-}
-
 /* The slot of key: where it is, or the empty slot where it would go. */
 static size_t world_idmap_slot(const struct world_idmap *m, const char *key, size_t len)
 {
@@ -195,7 +176,7 @@ static const char *world_idmap_keep(struct world_idmap *m, const char *key, size
     size_t len = strlen(key);
     size_t i = world_idmap_slot(m, key, len);
     if (!m->key[i]) {
-        m->key[i] = world_idmap_store(m, key, len);
+        m->key[i] = ms_xmemdup(key, len);
         m->val[i] = 0;
         m->n++;
     }
@@ -262,11 +243,19 @@ uint32_t world_msgid_lookup(struct world *w, const char *data, size_t len)
 }
 
 /* The table is dropped; the strings stay (the message -> Message-ID table
- * points into them). */
+ * points at them) until the world is freed. */
 size_t world_msgid_trim(struct world *w, size_t max)
 {
     struct world_idmap *m = w->ids;
     if (m->n <= max) return m->n;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->key[i]) continue;
+        if (m->nold == m->oldcap) {
+            m->oldcap = m->oldcap ? m->oldcap * 2 : 1024;
+            m->old = ms_xrealloc(m->old, m->oldcap * sizeof *m->old);
+        }
+        m->old[m->nold++] = m->key[i];
+    }
     free(m->key);
     free(m->val);
     m->key = NULL;
@@ -278,10 +267,11 @@ size_t world_msgid_trim(struct world *w, size_t max)
 static void world_idmap_free(struct world_idmap *m)
 {
     if (!m) return;
+    for (size_t i = 0; i < m->cap; i++) free(m->key[i]);
     free(m->key);
     free(m->val);
-    for (size_t i = 0; i < m->nchunk; i++) free(m->chunk[i]);
-    free(m->chunk);
+    for (size_t i = 0; i < m->nold; i++) free(m->old[i]);
+    free(m->old);
     free(m);
 }
 
