@@ -1,7 +1,9 @@
 /* ui_export.c -- frames out of the renderer: PNG files (a small chunk writer
  * over libdeflate), and videos (.mp4, .webm, .gif) made by the ffmpeg program
  * fed raw frames on a pipe. Frames wait in a short queue for a second thread
- * that compresses or pipes them while the next frames are drawn.
+ * that compresses or pipes them while the next frames are drawn; when the
+ * queue is full, the drawing thread compresses the oldest PNG frame itself
+ * instead of waiting, so with a core free both threads compress.
  *
  * PNG (ISO/IEC 15948, the W3C PNG specification): the signature, IHDR, the
  * image as one zlib stream cut into IDAT chunks, IEND; every chunk carries
@@ -310,6 +312,15 @@ static pid_t ui_ffmpeg_start(const char *ffmpeg, const char *path, int w, int h,
  * (each slot is one frame, 8 MB at 1920x1080). */
 #define UI_EXPORT_SLOTS 3
 
+/* A queue slot's state. Only the thread that moved a slot out of FREE or
+ * READY touches its bytes until it moves it on. */
+enum ui_slot_state {
+    UI_SLOT_FREE,    /* for the drawing thread to fill */
+    UI_SLOT_FILLING, /* the drawing thread is writing the frame */
+    UI_SLOT_READY,   /* a frame waiting to be encoded */
+    UI_SLOT_BUSY,    /* being encoded */
+};
+
 struct ui_export {
     int w, h, level;
     char dir[3000];  /* frames: the folder */
@@ -317,29 +328,31 @@ struct ui_export {
     int fd;          /* video: the pipe to ffmpeg, or -1 */
     pid_t pid;       /* video: ffmpeg, or -1 */
     struct sigaction old_pipe;
-    struct ui_png_enc png; /* the encoder thread's compressor */
+    struct ui_png_enc png;    /* the encoder thread's compressor */
+    struct ui_png_enc helper; /* the drawing thread's, when it helps */
     pthread_t thread;
     bool thread_up;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    /* the queue: slots head .. head+count-1 (mod UI_EXPORT_SLOTS) hold frames
-     * for the encoder; the drawing thread fills the next free one unlocked */
     unsigned char *slot[UI_EXPORT_SLOTS]; /* PNG rows, or BGRA rows for ffmpeg */
     size_t slot_bytes;
-    size_t step[UI_EXPORT_SLOTS]; /* each frame's step number */
-    size_t head, count;
+    enum ui_slot_state state[UI_EXPORT_SLOTS];
+    size_t step[UI_EXPORT_SLOTS];  /* each frame's step number */
+    uint64_t seq[UI_EXPORT_SLOTS]; /* the order frames were handed over */
+    uint64_t next_seq;
     bool quit;
     bool failed;
-    struct ms_error err; /* the encoder's first error */
+    struct ms_error err; /* the first error */
 };
 
-static int ui_export_encode(struct ui_export *x, const unsigned char *buf, size_t step,
-                            struct ms_error *err)
+/* Encode one frame: a PNG file with compressor enc, or bytes down the pipe. */
+static int ui_export_encode(struct ui_export *x, struct ui_png_enc *enc, const unsigned char *buf,
+                            size_t step, struct ms_error *err)
 {
     if (x->fd < 0) {
         char path[3100];
         snprintf(path, sizeof path, "%s/step-%06zu.png", x->dir, step);
-        return ui_png_enc_write(&x->png, path, buf, x->w, x->h, x->level, err);
+        return ui_png_enc_write(enc, path, buf, x->w, x->h, x->level, err);
     }
     size_t len = x->slot_bytes, off = 0;
     while (off < len) {
@@ -357,27 +370,47 @@ static int ui_export_encode(struct ui_export *x, const unsigned char *buf, size_
     return 0;
 }
 
+/* The slot in state st handed over first, or -1. Called with mu held. */
+static int ui_export_oldest(const struct ui_export *x, enum ui_slot_state st)
+{
+    int best = -1;
+    for (int i = 0; i < UI_EXPORT_SLOTS; i++)
+        if (x->state[i] == st && (best < 0 || x->seq[i] < x->seq[best])) best = i;
+    return best;
+}
+
+/* Encode the READY slot i with enc: mu held on entry and on return, not
+ * while encoding. After a failure the frames left are dropped unencoded. */
+static void ui_export_take(struct ui_export *x, int i, struct ui_png_enc *enc)
+{
+    x->state[i] = UI_SLOT_BUSY;
+    const bool skip = x->failed;
+    pthread_mutex_unlock(&x->mu);
+    struct ms_error e;
+    memset(&e, 0, sizeof e);
+    int rc = skip ? 0 : ui_export_encode(x, enc, x->slot[i], x->step[i], &e);
+    pthread_mutex_lock(&x->mu);
+    if (rc != 0 && !x->failed) {
+        x->failed = true;
+        x->err = e;
+    }
+    x->state[i] = UI_SLOT_FREE;
+    pthread_cond_broadcast(&x->cv);
+}
+
 static void *ui_export_main(void *arg)
 {
     struct ui_export *x = arg;
     pthread_mutex_lock(&x->mu);
     for (;;) {
-        while (x->count == 0 && !x->quit) pthread_cond_wait(&x->cv, &x->mu);
-        if (x->count == 0) break; /* quit, nothing left */
-        const size_t i = x->head;
-        const bool skip = x->failed;
-        pthread_mutex_unlock(&x->mu);
-        struct ms_error e;
-        memset(&e, 0, sizeof e);
-        int rc = skip ? 0 : ui_export_encode(x, x->slot[i], x->step[i], &e);
-        pthread_mutex_lock(&x->mu);
-        if (rc != 0 && !x->failed) {
-            x->failed = true;
-            x->err = e;
+        int i = ui_export_oldest(x, UI_SLOT_READY);
+        if (i >= 0) {
+            ui_export_take(x, i, &x->png);
+        } else if (x->quit) {
+            break;
+        } else {
+            pthread_cond_wait(&x->cv, &x->mu);
         }
-        x->head = (x->head + 1) % UI_EXPORT_SLOTS;
-        x->count--;
-        pthread_cond_broadcast(&x->cv);
     }
     pthread_mutex_unlock(&x->mu);
     return NULL;
@@ -392,7 +425,10 @@ static struct ui_export *ui_export_new(int w, int h, size_t slot_bytes, struct m
     x->pid = -1;
     x->level = UI_PNG_FAST;
     x->slot_bytes = slot_bytes;
-    for (int i = 0; i < UI_EXPORT_SLOTS; i++) x->slot[i] = ms_xmalloc(slot_bytes);
+    for (int i = 0; i < UI_EXPORT_SLOTS; i++) {
+        x->slot[i] = ms_xmalloc(slot_bytes);
+        x->state[i] = UI_SLOT_FREE;
+    }
     pthread_mutex_init(&x->mu, NULL);
     pthread_cond_init(&x->cv, NULL);
     if (pthread_create(&x->thread, NULL, ui_export_main, x) != 0) {
@@ -476,15 +512,25 @@ int ui_export_frame(struct ui_export *x, const struct ui_gfx *g, size_t step, st
         return -1;
     }
     pthread_mutex_lock(&x->mu);
-    while (x->count == UI_EXPORT_SLOTS && !x->failed) pthread_cond_wait(&x->cv, &x->mu);
+    int i = -1;
+    while (!x->failed && (i = ui_export_oldest(x, UI_SLOT_FREE)) < 0) {
+        /* The queue is full. PNG files are independent: rather than wait,
+         * encode the oldest waiting frame here, so that with a core free
+         * both threads compress. A video's frames go down one pipe in
+         * order: only the encoder thread writes them. */
+        int j = x->fd < 0 ? ui_export_oldest(x, UI_SLOT_READY) : -1;
+        if (j >= 0)
+            ui_export_take(x, j, &x->helper);
+        else
+            pthread_cond_wait(&x->cv, &x->mu);
+    }
     if (x->failed) {
         if (err) *err = x->err;
         pthread_mutex_unlock(&x->mu);
         return -1;
     }
-    const size_t i = (x->head + x->count) % UI_EXPORT_SLOTS;
+    x->state[i] = UI_SLOT_FILLING;
     pthread_mutex_unlock(&x->mu);
-    /* Slot i is free: the encoder touches only slots it was handed. */
     unsigned char *buf = x->slot[i];
     if (x->fd < 0) {
         ui_png_rows(px, w, h, pitch, buf);
@@ -494,7 +540,8 @@ int ui_export_frame(struct ui_export *x, const struct ui_gfx *g, size_t step, st
     }
     pthread_mutex_lock(&x->mu);
     x->step[i] = step;
-    x->count++;
+    x->seq[i] = x->next_seq++;
+    x->state[i] = UI_SLOT_READY;
     pthread_cond_broadcast(&x->cv);
     pthread_mutex_unlock(&x->mu);
     return 0;
@@ -536,6 +583,7 @@ int ui_export_close(struct ui_export *x, struct ms_error *err)
     pthread_cond_destroy(&x->cv);
     for (int i = 0; i < UI_EXPORT_SLOTS; i++) free(x->slot[i]);
     ui_png_enc_free(&x->png);
+    ui_png_enc_free(&x->helper);
     free(x);
     return rc;
 }

@@ -497,7 +497,8 @@ size_t ui_png_rows_size(int w, int h);
 void ui_png_rows(const void *pixels, int w, int h, int pitch, unsigned char *rows);
 
 /* An export in progress: each frame waits in a short queue for a second
- * thread that encodes it while the caller draws the next ones. */
+ * thread that encodes it while the caller draws the next ones (when the
+ * queue is full, ui_export_frame encodes a waiting PNG frame itself). */
 struct ui_export;
 /* Frames as dir/step-NNNNNN.png (dir created if missing) at PNG level
  * (0..UI_PNG_MAX). */

@@ -2,11 +2,12 @@
  * independent of mailsim's writer, which checks every chunk's CRC and the
  * zlib stream's Adler-32), hold exactly the pixels drawn, all four channels,
  * at every compression level; the threaded exporter writes each step's own
- * frame at the default and the small-file level, more frames than its queue
- * holds; a file that cannot be written stops the export with its name; a
- * video export without ffmpeg or with a bad file name fails with a clear
- * message. (tests/ui/test_png_files.py reads the files with a second,
- * Python decoder; tests/ui/test_export_video.sh decodes real videos with
+ * frame at the default, the small-file and the slowest level, more frames
+ * than its queue holds (the last with both threads compressing); a file
+ * that cannot be written stops the export with its name; a video export
+ * without ffmpeg or with a bad file name fails with a clear message.
+ * (tests/ui/test_png_files.py reads the files with a second, Python
+ * decoder; tests/ui/test_export_video.sh decodes real videos with
  * ffprobe.) */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -229,6 +230,13 @@ static void test_threaded_export_small_files(void **state)
     export_and_check(*state, "small", UI_PNG_SMALL);
 }
 
+/* At the slowest level the queue fills at once, and the drawing thread
+ * compresses waiting frames too, into files of their own steps. */
+static void test_threaded_export_both_threads_encode(void **state)
+{
+    export_and_check(*state, "max", UI_PNG_MAX);
+}
+
 /* A frame that cannot be written stops the export: a later frame or the
  * close reports the file by name. */
 static void test_export_write_error(void **state)
@@ -297,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_png_write_error_names_file),
         cmocka_unit_test(test_threaded_export_frames),
         cmocka_unit_test(test_threaded_export_small_files),
+        cmocka_unit_test(test_threaded_export_both_threads_encode),
         cmocka_unit_test(test_export_write_error),
         cmocka_unit_test(test_export_level_out_of_range),
         cmocka_unit_test(test_video_errors),
