@@ -479,9 +479,9 @@ void ui_err(struct ms_error *err, const char *where, const char *msg);
 /* ---- frames out (ui_export.c) ------------------------------------------------------ */
 
 /* PNG compression levels (libdeflate's): fast (the default: a 1080p frame
- * in about a tenth of IMG_SavePNG's CPU time), small (files about a fifth
- * smaller, several times slower) and max (the smallest, about a second a
- * frame). 0 stores the rows uncompressed. */
+ * in about a sixth of IMG_SavePNG's CPU time), small (files about a sixth
+ * smaller, six times slower) and max (files about a fifth smaller, about a
+ * second a frame). 0 stores the rows uncompressed. */
 #define UI_PNG_FAST 1
 #define UI_PNG_SMALL 9
 #define UI_PNG_MAX 12
