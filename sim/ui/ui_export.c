@@ -142,13 +142,21 @@ static int ui_png_enc_write(struct ui_png_enc *e, const char *path, const unsign
             return -1;
         }
     }
-    size_t bound = libdeflate_zlib_compress_bound(e->c, n);
-    if (e->zcap < bound) {
-        free(e->z);
-        e->z = ms_xmalloc(bound);
-        e->zcap = bound;
+    /* Lesson frames shrink 30-50x: start with room for an eighth of the
+     * rows, and only a frame that does not fit (level 0 stores) makes the
+     * buffer as large as the worst case and is compressed again. */
+    size_t zn = 0;
+    if (e->zcap == 0) {
+        e->zcap = n / 8 + 4096;
+        e->z = ms_xmalloc(e->zcap);
     }
-    size_t zn = libdeflate_zlib_compress(e->c, rows, n, e->z, e->zcap);
+    zn = libdeflate_zlib_compress(e->c, rows, n, e->z, e->zcap);
+    if (zn == 0) {
+        e->zcap = libdeflate_zlib_compress_bound(e->c, n);
+        free(e->z);
+        e->z = ms_xmalloc(e->zcap);
+        zn = libdeflate_zlib_compress(e->c, rows, n, e->z, e->zcap);
+    }
     if (zn == 0) { /* cannot happen with a buffer of compress_bound bytes */
         snprintf(msg, sizeof msg, "cannot write %s: the compressor failed", path);
         ui_err(err, "png", msg);
@@ -183,6 +191,7 @@ static int ui_png_enc_write(struct ui_png_enc *e, const char *path, const unsign
         snprintf(msg, sizeof msg, "cannot write %s: %s", path,
                  saved ? strerror(saved) : "write failed");
         ui_err(err, "png", msg);
+        remove(path); /* no half-written PNG left behind */
         return -1;
     }
     return 0;
@@ -307,10 +316,13 @@ static pid_t ui_ffmpeg_start(const char *ffmpeg, const char *path, int w, int h,
 
 /* ---- the exporter: a second thread encodes while the next frames are drawn --- */
 
-/* Frames drawn but not yet encoded: enough to ride out a moment when the
- * encoder (or the drawing) waits for a core, few enough to keep memory low
- * (each slot is one frame, 8 MB at 1920x1080). */
+/* Frames drawn but not yet encoded: three (8 MB each at 1920x1080) ride out
+ * a moment when one thread waits for a core; frames over
+ * UI_EXPORT_SLOT_BUDGET / 3 bytes (4K and up) get two, which still let
+ * drawing and encoding overlap, so an 8192x8192 export needs 0.5 GB of
+ * slots rather than 0.8. */
 #define UI_EXPORT_SLOTS 3
+#define UI_EXPORT_SLOT_BUDGET ((size_t)64 << 20)
 
 /* A queue slot's state. Only the thread that moved a slot out of FREE or
  * READY touches its bytes until it moves it on. */
@@ -335,6 +347,7 @@ struct ui_export {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     unsigned char *slot[UI_EXPORT_SLOTS]; /* PNG rows, or BGRA rows for ffmpeg */
+    int n_slots;                          /* in use: 2 or 3 */
     size_t slot_bytes;
     enum ui_slot_state state[UI_EXPORT_SLOTS];
     size_t step[UI_EXPORT_SLOTS];  /* each frame's step number */
@@ -374,7 +387,7 @@ static int ui_export_encode(struct ui_export *x, struct ui_png_enc *enc, const u
 static int ui_export_oldest(const struct ui_export *x, enum ui_slot_state st)
 {
     int best = -1;
-    for (int i = 0; i < UI_EXPORT_SLOTS; i++)
+    for (int i = 0; i < x->n_slots; i++)
         if (x->state[i] == st && (best < 0 || x->seq[i] < x->seq[best])) best = i;
     return best;
 }
@@ -425,7 +438,8 @@ static struct ui_export *ui_export_new(int w, int h, size_t slot_bytes, struct m
     x->pid = -1;
     x->level = UI_PNG_FAST;
     x->slot_bytes = slot_bytes;
-    for (int i = 0; i < UI_EXPORT_SLOTS; i++) {
+    x->n_slots = slot_bytes * UI_EXPORT_SLOTS > UI_EXPORT_SLOT_BUDGET ? 2 : UI_EXPORT_SLOTS;
+    for (int i = 0; i < x->n_slots; i++) {
         x->slot[i] = ms_xmalloc(slot_bytes);
         x->state[i] = UI_SLOT_FREE;
     }
@@ -435,7 +449,7 @@ static struct ui_export *ui_export_new(int w, int h, size_t slot_bytes, struct m
         ui_err(err, "export", "cannot start the encoding thread");
         pthread_mutex_destroy(&x->mu);
         pthread_cond_destroy(&x->cv);
-        for (int i = 0; i < UI_EXPORT_SLOTS; i++) free(x->slot[i]);
+        for (int i = 0; i < x->n_slots; i++) free(x->slot[i]);
         free(x);
         return NULL;
     }
@@ -581,7 +595,7 @@ int ui_export_close(struct ui_export *x, struct ms_error *err)
     if (x->path[0]) sigaction(SIGPIPE, &x->old_pipe, NULL);
     pthread_mutex_destroy(&x->mu);
     pthread_cond_destroy(&x->cv);
-    for (int i = 0; i < UI_EXPORT_SLOTS; i++) free(x->slot[i]);
+    for (int i = 0; i < x->n_slots; i++) free(x->slot[i]);
     ui_png_enc_free(&x->png);
     ui_png_enc_free(&x->helper);
     free(x);
