@@ -55,6 +55,11 @@ struct smtp_server_cfg {
     bool refuse;                /* greet with 554 and accept only QUIT (§3.1) */
     unsigned ext;               /* enum smtp_ext bits advertised after EHLO */
     bool auth_required;         /* MAIL needs a successful AUTH first (530) */
+    /* RFC 4954 §4 (Postfix's smtpd_tls_auth_only): AUTH is offered and
+     * accepted only inside TLS; before STARTTLS, AUTH (and MAIL when AUTH is
+     * required) get "530 5.7.0 Must issue a STARTTLS command first" (RFC
+     * 3207 §4). Meaningful with SMTP_EXT_STARTTLS. */
+    bool auth_needs_tls;
     uint64_t max_message_bytes; /* SIZE limit; 0 = 10 MiB */
     unsigned max_recipients;    /* recipients per transaction; 0 = 100 (§4.5.3.1.8) */
     size_t out_max;             /* output buffer ceiling; 0 = 16 KiB; min 2 KiB */
