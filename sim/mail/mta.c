@@ -513,10 +513,12 @@ static void mta_sess_message(struct mta_sess *ss, const struct smtp_event *ev)
         .client_ip = ip,
         .by_host = m->sh->name,
         /* RFC 3848 §2 (the "with" protocol of RFC 5321 §4.4): SMTP after
-         * HELO, ESMTP after EHLO, ESMTPA when the client authenticated. */
-        .with = ss->authed ? "ESMTPA"
-                : ss->ehlo ? "ESMTP"
-                           : "SMTP",
+         * HELO, ESMTP after EHLO, ESMTPA when the client authenticated;
+         * an S after ESMTP when the session ran inside STARTTLS. */
+        .with = smtp_server_tls_active(ss->e) ? (ss->authed ? "ESMTPSA" : "ESMTPS")
+                : ss->authed                  ? "ESMTPA"
+                : ss->ehlo                    ? "ESMTP"
+                                              : "SMTP",
         .id = qid,
         .for_addr = ss->nrcpt == 1 ? ss->rcpt[0] : NULL,
         .t = evq_now(w->q),

@@ -338,6 +338,11 @@ enum smtp_server_state smtp_server_state(const struct smtp_server *s)
     return s->st;
 }
 
+bool smtp_server_tls_active(const struct smtp_server *s)
+{
+    return s->tls;
+}
+
 bool smtp_server_closed(const struct smtp_server *s)
 {
     return s->st == SMTP_SS_CLOSED;

@@ -204,6 +204,9 @@ enum smtp_server_state smtp_server_state(const struct smtp_server *s);
 /* True after 221, 421, an unauthorised-pipelining close or a hang-up: the
  * caller closes the connection once the output is sent. Can't fail. */
 bool smtp_server_closed(const struct smtp_server *s);
+/* True once the server said 220 to STARTTLS (RFC 3207): the rest of the
+ * session is inside TLS. Can't fail. */
+bool smtp_server_tls_active(const struct smtp_server *s);
 /* True while an event waits for smtp_server_verdict(). Can't fail. */
 bool smtp_server_wants_verdict(const struct smtp_server *s);
 /* Printable name of a state or event kind ("READY", "RCPT_ASKED"); "?" for
