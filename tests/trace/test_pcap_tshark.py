@@ -94,8 +94,9 @@ def trace_streams(jsonl):
 def check_starttls(tmp):
     pcap, jsonl = export("scenarios/23-starttls.json", tmp)
     cmds = tshark("-r", pcap, "-Y", "smtp.req", "-T", "fields", "-e", "smtp.req.command")
-    seen = set(",".join(cmds.split()).split(","))
-    if seen != {"EHLO", "STARTTLS"}:
+    # tshark's smtp.req.command holds the first four letters ("STAR")
+    seen = {c[:4] for c in ",".join(cmds.split()).split(",")}
+    if seen != {"EHLO", "STAR"}:
         fail("lesson 23: SMTP commands in clear should be EHLO and STARTTLS only, saw %s"
              % sorted(seen))
     apps = tshark("-r", pcap, "-Y", "tls.record.content_type == 23")
