@@ -32,7 +32,7 @@ struct ua_job {
     uint32_t peer;
     struct smtp_client_txn t;
     bool auth;
-    bool raw; /* the body may hold a bare LF (raw_body) */
+    bool raw;               /* the body may hold a bare LF (raw_body) */
     enum smtp_tls_mode tls; /* STARTTLS (RFC 3207) as the send action says */
     uint16_t port;
     char user[128], pass[128];
@@ -395,9 +395,9 @@ static void ua_job_connect(struct ua_job *j, uint32_t dst)
     j->t.body_len = j->len;
     j->t.user = j;
     struct ua_conn *c = u->conns;
-    while (c && !(evq_is_set(c->start) && c->dst == dst && c->port == j->port &&
-                  c->auth == j->auth && c->raw == j->raw && c->tls == j->tls &&
-                  strcmp(c->user, j->user) == 0))
+    while (c &&
+           !(evq_is_set(c->start) && c->dst == dst && c->port == j->port && c->auth == j->auth &&
+             c->raw == j->raw && c->tls == j->tls && strcmp(c->user, j->user) == 0))
         c = c->next;
     if (!c) {
         c = ms_xcalloc(1, sizeof *c);

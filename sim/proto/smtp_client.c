@@ -94,12 +94,11 @@ static const char clt_unknown_text[] =
 static const char clt_noreply_text[] = "transaction ended without a reply";
 
 static const char *const smtp_client_state_names[SMTP_CS_COUNT] = {
-    [SMTP_CS_GREETING] = "GREETING", [SMTP_CS_EHLO] = "EHLO",   [SMTP_CS_HELO] = "HELO",
-    [SMTP_CS_STARTTLS] = "STARTTLS", [SMTP_CS_AUTH] = "AUTH",   [SMTP_CS_READY] = "READY",
-    [SMTP_CS_MAIL] = "MAIL",
-    [SMTP_CS_RCPT] = "RCPT",         [SMTP_CS_DATA] = "DATA",   [SMTP_CS_BODY] = "BODY",
-    [SMTP_CS_DOT] = "DOT",           [SMTP_CS_RSET] = "RSET",   [SMTP_CS_QUIT] = "QUIT",
-    [SMTP_CS_DONE] = "DONE",
+    [SMTP_CS_GREETING] = "GREETING", [SMTP_CS_EHLO] = "EHLO", [SMTP_CS_HELO] = "HELO",
+    [SMTP_CS_STARTTLS] = "STARTTLS", [SMTP_CS_AUTH] = "AUTH", [SMTP_CS_READY] = "READY",
+    [SMTP_CS_MAIL] = "MAIL",         [SMTP_CS_RCPT] = "RCPT", [SMTP_CS_DATA] = "DATA",
+    [SMTP_CS_BODY] = "BODY",         [SMTP_CS_DOT] = "DOT",   [SMTP_CS_RSET] = "RSET",
+    [SMTP_CS_QUIT] = "QUIT",         [SMTP_CS_DONE] = "DONE",
 };
 
 static const char *const smtp_cevent_kind_names[SMTP_CEV_COUNT] = {

@@ -65,8 +65,8 @@ struct smtp_client_cfg {
     bool no_pipelining;    /* do not pipeline even when offered */
     enum smtp_auth_mech auth;
     enum smtp_tls_mode tls; /* default SMTP_TLS_OFF */
-    const char *auth_user; /* copied */
-    const char *auth_pass; /* copied */
+    const char *auth_user;  /* copied */
+    const char *auth_pass;  /* copied */
     struct smtp_client_timeouts to;
     size_t out_max; /* output buffer; 0 = 16 KiB; min 2 KiB */
     /* UNSAFE, for the SMTP smuggling lesson only: send a bare LF in message

@@ -50,11 +50,11 @@ enum smtp_server_state {
 };
 
 struct smtp_server_cfg {
-    const char *hostname;       /* in greeting and replies; default "mx.example.org" */
-    const char *banner;         /* greeting text after the hostname; default "ESMTP mailsim" */
-    bool refuse;                /* greet with 554 and accept only QUIT (§3.1) */
-    unsigned ext;               /* enum smtp_ext bits advertised after EHLO */
-    bool auth_required;         /* MAIL needs a successful AUTH first (530) */
+    const char *hostname; /* in greeting and replies; default "mx.example.org" */
+    const char *banner;   /* greeting text after the hostname; default "ESMTP mailsim" */
+    bool refuse;          /* greet with 554 and accept only QUIT (§3.1) */
+    unsigned ext;         /* enum smtp_ext bits advertised after EHLO */
+    bool auth_required;   /* MAIL needs a successful AUTH first (530) */
     /* RFC 4954 §4 (Postfix's smtpd_tls_auth_only): AUTH is offered and
      * accepted only inside TLS; before STARTTLS, AUTH (and MAIL when AUTH is
      * required) get "530 5.7.0 Must issue a STARTTLS command first" (RFC

@@ -87,11 +87,12 @@ enum {
     SK_RELAY_TLS,
     SK_N
 };
-static const char *const smtp_keys[SK_N] = {
-    "submission", "auth_required", "8bitmime",
-    "pipelining", "size_limit",    "max_recipients",
-    "helo",       "replies",       "starttls",
-    "auth_needs_starttls", "relay_starttls"};
+static const char *const smtp_keys[SK_N] = {"submission",    "auth_required",
+                                            "8bitmime",      "pipelining",
+                                            "size_limit",    "max_recipients",
+                                            "helo",          "replies",
+                                            "starttls",      "auth_needs_starttls",
+                                            "relay_starttls"};
 enum { RT_GREETING, RT_HELO, RT_MAIL, RT_RCPT, RT_DATA, RT_QUEUED, RT_QUIT, RT_N };
 static const char *const reply_keys[RT_N] = {"greeting", "helo",   "mail", "rcpt",
                                              "data",     "queued", "quit"};
@@ -403,8 +404,8 @@ bool scn_read_smtp(struct scn_ld *L, const cJSON *item, struct scn_smtp_opts *o)
         return false;
     }
     unsigned relay = o->tls.relay;
-    if (!scn_ld_enum(L, g[SK_RELAY_TLS], scn_tls_use_names, SCN_TLS_USE_COUNT,
-                     "a STARTTLS use", &relay))
+    if (!scn_ld_enum(L, g[SK_RELAY_TLS], scn_tls_use_names, SCN_TLS_USE_COUNT, "a STARTTLS use",
+                     &relay))
         return false;
     o->tls.relay = (enum scn_tls_use)relay;
     if (o->tls.auth_needs && !o->tls.offer) {

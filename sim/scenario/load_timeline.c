@@ -55,17 +55,13 @@ enum {
     AK_N
 };
 static const char *const act_keys[AK_N] = {
-    "at",          "action",    "from",        "device",
-    "to",          "cc",        "bcc",         "subject",
-    "body",        "html",      "attachments", "direct_delivery",
-    "direct_host", "user",      "protocol",    "mode",
-    "imap",        "op",        "message",     "server",
-    "path",        "host",      "a",           "b",
-    "latency",     "bandwidth", "loss",        "retry_interval",
-    "give_up",     "text",      "port",        "bytes",
-    "auth",        "raw_body",  "password",    "retr_after_dele",
-    "id",          "replace",   "logout",      "pop3",
-    "starttls"};
+    "at",          "action",    "from",     "device",         "to",          "cc",
+    "bcc",         "subject",   "body",     "html",           "attachments", "direct_delivery",
+    "direct_host", "user",      "protocol", "mode",           "imap",        "op",
+    "message",     "server",    "path",     "host",           "a",           "b",
+    "latency",     "bandwidth", "loss",     "retry_interval", "give_up",     "text",
+    "port",        "bytes",     "auth",     "raw_body",       "password",    "retr_after_dele",
+    "id",          "replace",   "logout",   "pop3",           "starttls"};
 #define AM(k) (UINT64_C(1) << (k))
 #define AM_MSG                                                                                     \
     (AM(AK_TO) | AM(AK_CC) | AM(AK_BCC) | AM(AK_SUBJECT) | AM(AK_BODY) | AM(AK_HTML) |             \
@@ -551,8 +547,8 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
         if (!scn_ld_bool(L, f[AK_AUTH], &auth)) return false;
         x->no_auth = !auth;
         unsigned tls = SCN_TLS_OFF;
-        if (!scn_ld_enum(L, f[AK_STARTTLS], scn_tls_use_names, SCN_TLS_USE_COUNT,
-                         "a STARTTLS use", &tls))
+        if (!scn_ld_enum(L, f[AK_STARTTLS], scn_tls_use_names, SCN_TLS_USE_COUNT, "a STARTTLS use",
+                         &tls))
             return false;
         x->starttls = (enum scn_tls_use)tls;
         if (x->raw_body && (f[AK_HTML] || f[AK_ATTACH])) {

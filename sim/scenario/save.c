@@ -753,8 +753,8 @@ static void scn_dump_smtp_extra(struct buf *b, const char *p, bool helo,
     char k[160];
     if (helo) buf_addf(b, "%s.smtp.helo=1\n", p);
     if (tls->offer || tls->auth_needs || tls->relay != SCN_TLS_OFF)
-        buf_addf(b, "%s.smtp.starttls=%d auth_needs_starttls=%d relay_starttls=%s\n", p,
-                 tls->offer, tls->auth_needs, scn_tls_use_names[tls->relay]);
+        buf_addf(b, "%s.smtp.starttls=%d auth_needs_starttls=%d relay_starttls=%s\n", p, tls->offer,
+                 tls->auth_needs, scn_tls_use_names[tls->relay]);
     const char *const names[7] = {"greeting", "helo", "mail", "rcpt", "data", "queued", "quit"};
     const char *const v[7] = {t->greeting, t->helo, t->mail, t->rcpt, t->data, t->queued, t->quit};
     for (int i = 0; i < 7; i++) {

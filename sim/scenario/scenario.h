@@ -264,20 +264,20 @@ enum scn_action_kind {
 extern const char *const scn_action_kind_names[SCN_ACT_KIND_COUNT];
 
 struct scn_send {
-    char *from;           /* "alice@example.org": an existing user */
-    size_t from_server;   /* host index of the sender's mail server */
-    size_t from_user;     /* index into its users */
-    size_t device;        /* host index of the device (pc/laptop/phone/browser) */
-    bool no_auth;         /* the user agent does not authenticate even when its
+    char *from;                /* "alice@example.org": an existing user */
+    size_t from_server;        /* host index of the sender's mail server */
+    size_t from_user;          /* index into its users */
+    size_t device;             /* host index of the device (pc/laptop/phone/browser) */
+    bool no_auth;              /* the user agent does not authenticate even when its
                            * server requires it ("auth": false; gets 530) */
-    bool raw_body;        /* UNSAFE: the body goes on the wire byte for byte
+    bool raw_body;             /* UNSAFE: the body goes on the wire byte for byte
                            * ("\r\n" and a lone "\n" as written): the smuggling
                            * lesson's attacker; plain text only */
     enum scn_tls_use starttls; /* the user agent's STARTTLS on submission
                                 * (default off) */
-    bool direct_delivery; /* skip the own server: the UA connects to the
+    bool direct_delivery;      /* skip the own server: the UA connects to the
                            * recipient's side itself (lesson 07) */
-    size_t direct_host;   /* with direct_delivery: the host to connect to, or
+    size_t direct_host;        /* with direct_delivery: the host to connect to, or
                            * SCN_NONE to let the UA look up the MX */
     struct scn_message msg;
 };

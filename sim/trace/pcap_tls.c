@@ -25,11 +25,11 @@
 
 struct ptls_dir {
     uint32_t conn, host;
-    uint64_t clear;    /* stream octets before TLS (through STARTTLS / the 220) */
-    uint64_t end;      /* stream octets the lines account for */
-    uint64_t *starts;  /* record starts, relative to clear, increasing */
+    uint64_t clear;   /* stream octets before TLS (through STARTTLS / the 220) */
+    uint64_t end;     /* stream octets the lines account for */
+    uint64_t *starts; /* record starts, relative to clear, increasing */
     size_t n, cap;
-    sim_us last_t;     /* time of the last line inside TLS (one write) */
+    sim_us last_t; /* time of the last line inside TLS (one write) */
     bool tls;
     bool have_isn;
     uint32_t isn;
@@ -138,7 +138,10 @@ struct pcap_tls *pcap_tls_scan(const struct trace *tr, bool *oom)
         struct ptls_dir *d = ptls_find(p, l->conn, l->host);
         if (!d) continue;
         if (!(l->flags & TRACE_LF_TLS)) {
-            if (!d->tls) d->clear += l->len, d->end = d->clear;
+            if (!d->tls) {
+                d->clear += l->len;
+                d->end = d->clear;
+            }
             continue;
         }
         d->tls = true;

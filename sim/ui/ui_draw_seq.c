@@ -137,8 +137,7 @@ void ui_d_seq(struct ui_frame *f)
                      (l->flags & TRACE_LF_TLS) ? "[TLS] " : "", text);
             if (l->flags & TRACE_LF_TLS_START) {
                 static const char *const says[] = {"  [STARTTLS: from here encrypted]",
-                                                   "  [encrypted from here]",
-                                                   "  [TLS from here]"};
+                                                   "  [encrypted from here]", "  [TLS from here]"};
                 size_t o = strlen(label), k = 0;
                 for (; k + 1 < sizeof says / sizeof says[0]; k++) {
                     int sw, sh;

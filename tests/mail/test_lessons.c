@@ -378,7 +378,8 @@ static size_t tls_conns(const struct lesson *l, uint32_t *conns)
         }
         if (seen[i].started != ((ln->flags & TRACE_LF_TLS) != 0))
             fail_msg("conn %u host %u: a line %s TLS: %.*s", ln->conn, ln->host,
-                     seen[i].started ? "after the start is not inside" : "before any start is inside",
+                     seen[i].started ? "after the start is not inside"
+                                     : "before any start is inside",
                      (int)len, (const char *)d);
     }
     /* both ends of each TLS connection say where it started */
