@@ -140,6 +140,32 @@ def check_starttls(tmp):
             if i != len(data):
                 fail("lesson 23: the last TLS record runs past the stream's end")
     print("ok lesson 23: SMTP in clear up to STARTTLS, then TLS records of the same length")
+    # A 300 kB attachment (records cut at 16384 octets) over a lossy link
+    # (retransmissions carry the same record bytes): still well-formed TLS.
+    d = json.load(open("scenarios/23-starttls.json", encoding="utf-8"))
+    d.pop("variants", None)
+    send = next(a for a in d["timeline"] if a["action"] == "send")
+    send["attachments"] = [{"name": "photo.jpg", "type": "image/jpeg", "size": 300000}]
+    d["links"][0]["loss"] = 0.05
+    big = os.path.join(tmp, "big-starttls.json")
+    json.dump(d, open(big, "w", encoding="utf-8"))
+    pcap, _ = export(big, tmp)
+    bad = tshark("-r", pcap, "-Y", "_ws.malformed || _ws.expert.severity == error")
+    if bad.strip():
+        fail("big STARTTLS run: tshark reports malformed packets:\n" + bad[:2000])
+    if not tshark("-r", pcap, "-Y", "tcp.analysis.retransmission").strip():
+        fail("big STARTTLS run: no retransmission to check (the lossy link lost nothing)")
+    for a, b in follow_streams(pcap):
+        for data in (a, b):
+            i = data.find(b"\x17\x03\x03")
+            while 0 <= i < len(data):
+                if data[i:i + 3] != b"\x17\x03\x03":
+                    fail("big STARTTLS run: no TLS record header at offset %d" % i)
+                n = int.from_bytes(data[i + 3:i + 5], "big")
+                if n > 16384 + 5:
+                    fail("big STARTTLS run: a record of %d octets" % n)
+                i += 5 + n
+    print("ok a 300 kB message inside TLS over a lossy link: well-formed records")
 
 
 def main():
