@@ -4,6 +4,7 @@
 
 #include "core/dur.h"
 #include "core/hash.h"
+#include "core/strpool.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -21,9 +22,9 @@ struct mq_check_hostst {
 
 struct mq_check_pair {
     uint32_t msg;
-    char *rcpt;
+    const char *rcpt; /* kept by the checker's pool, as sender and bounces' rcpt */
     bool composed;
-    char *sender;
+    const char *sender;
     uint64_t body_hash;
     bool rejected;
     bool cut; /* delivered cut short at a lenient host */
@@ -35,7 +36,7 @@ struct mq_check_pair {
 struct mq_check_bounce {
     sim_us t;
     uint32_t msg, dsn;
-    char *rcpt;
+    const char *rcpt;
 };
 
 struct mq_check_hostcfg {
@@ -60,6 +61,7 @@ struct mq_check {
     char *rep;
     size_t repcap, replen, violations;
     struct mq_check_sum sum;
+    struct strpool names; /* addresses, each once */
 };
 
 static const char *const mq_fate_names[MQ_F_COUNT] = {
@@ -97,11 +99,9 @@ void mq_check_free(struct mq_check *c)
 {
     if (!c) return;
     for (size_t i = 0; i < c->np; i++) {
-        free(c->p[i].rcpt);
-        free(c->p[i].sender);
         free(c->p[i].hs);
     }
-    for (size_t i = 0; i < c->nb; i++) free(c->b[i].rcpt);
+    strpool_free(&c->names);
     free(c->p);
     free(c->b);
     free(c->index);
@@ -202,7 +202,7 @@ static struct mq_check_pair *mq_check_pair_get(struct mq_check *c, uint32_t msg,
     struct mq_check_pair *p = &c->p[c->np++];
     memset(p, 0, sizeof *p);
     p->msg = msg;
-    p->rcpt = ms_xstrdup(rcpt);
+    p->rcpt = strpool_get(&c->names, rcpt);
     c->index[h] = (uint32_t)c->np;
     if (c->np * 2 > c->icap) mq_check_rehash(c);
     return mq_check_pair_get(c, msg, rcpt);
@@ -271,8 +271,7 @@ void mq_check_feed(struct mq_check *c, const struct mq_fate_rec *r)
     switch (r->kind) {
     case MQ_F_COMPOSED:
         p->composed = true;
-        free(p->sender);
-        p->sender = ms_xstrdup(r->sender ? r->sender : "");
+        p->sender = strpool_get(&c->names, r->sender ? r->sender : "");
         p->body_hash = r->body_hash;
         break;
     case MQ_F_REJECTED:
@@ -342,7 +341,7 @@ void mq_check_feed(struct mq_check *c, const struct mq_fate_rec *r)
         c->b[c->nb].t = r->t;
         c->b[c->nb].msg = r->msg;
         c->b[c->nb].dsn = r->dsn;
-        c->b[c->nb].rcpt = ms_xstrdup(p->rcpt);
+        c->b[c->nb].rcpt = p->rcpt;
         c->nb++;
         break;
     case MQ_F_COUNT:

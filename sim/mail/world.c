@@ -11,10 +11,18 @@
 #include <string.h>
 
 
+/* Message-IDs, each kept once: a table from ID to message number (0: known,
+ * not bound). The message -> Message-ID table (world_copy.c) points at the
+ * same strings. One allocation per ID, not chunks: on a busy day these
+ * small long-lived blocks fill holes glibc would otherwise merge and split
+ * again (measured: chunks took more memory and malloc more time). Every
+ * string is in the table or, once world_msgid_trim dropped it, in old. */
 struct world_idmap {
     char **key;
     uint32_t *val;
     size_t cap, n;
+    char **old;
+    size_t nold, oldcap;
 };
 
 static void world_action(void *ctx, uint64_t arg);
@@ -96,8 +104,7 @@ void world_msg_trace_facts(struct world *w, enum trace_kind kind, uint32_t msg, 
     m.code = code;
     m.sender = sender ? trace_intern(w->tr, sender) : TRACE_NONE;
     m.rcpt = rcpt ? trace_intern(w->tr, rcpt) : TRACE_NONE;
-    const char *id = world_msgid_of(w, msg);
-    m.msgid = id ? trace_intern(w->tr, id) : TRACE_NONE;
+    m.msgid = world_msgid_trace(w, msg);
     if (facts) {
         m.body_hash = facts->body_hash;
         m.dsn = facts->dsn;
@@ -133,56 +140,70 @@ void world_trace_log(struct world *w, struct line_log *g, uint32_t conn, uint32_
 
 /* ---- Message-ID map ------------------------------------------------------------ */
 
-static uint64_t world_idmap_hash(const char *s)
+static uint64_t world_idmap_hash(const char *s, size_t len)
 {
-    return mq_check_hash(s, strlen(s));
+    return mq_check_hash(s, len);
 }
 
-static void world_idmap_put(struct world_idmap *m, char *key, uint32_t val);
+/* The slot of key: where it is, or the empty slot where it would go. */
+static size_t world_idmap_slot(const struct world_idmap *m, const char *key, size_t len)
+{
+    size_t i = (size_t)(world_idmap_hash(key, len) & (m->cap - 1));
+    while (m->key[i] && strcmp(m->key[i], key) != 0) i = (i + 1) & (m->cap - 1);
+    return i;
+}
 
 static void world_idmap_grow(struct world_idmap *m)
 {
     struct world_idmap old = *m;
     m->cap = old.cap ? old.cap * 2 : 64;
-    m->n = 0;
     m->key = ms_xcalloc(m->cap, sizeof *m->key);
     m->val = ms_xcalloc(m->cap, sizeof *m->val);
-    for (size_t i = 0; i < old.cap; i++)
-        if (old.key[i]) world_idmap_put(m, old.key[i], old.val[i]);
+    for (size_t i = 0; i < old.cap; i++) {
+        if (!old.key[i]) continue;
+        size_t j = world_idmap_slot(m, old.key[i], strlen(old.key[i]));
+        m->key[j] = old.key[i];
+        m->val[j] = old.val[i];
+    }
     free(old.key);
     free(old.val);
 }
 
-/* Takes ownership of key. */
-static void world_idmap_put(struct world_idmap *m, char *key, uint32_t val)
+/* The kept copy of key, added (unbound) when new; its slot in *slot. */
+static const char *world_idmap_keep(struct world_idmap *m, const char *key, size_t *slot)
 {
     if ((m->n + 1) * 2 > m->cap) world_idmap_grow(m);
-    size_t i = (size_t)(world_idmap_hash(key) & (m->cap - 1));
-    while (m->key[i]) {
-        if (strcmp(m->key[i], key) == 0) {
-            m->val[i] = val;
-            free(key);
-            return;
-        }
-        i = (i + 1) & (m->cap - 1);
+    size_t len = strlen(key);
+    size_t i = world_idmap_slot(m, key, len);
+    if (!m->key[i]) {
+        m->key[i] = ms_xmemdup(key, len);
+        m->val[i] = 0;
+        m->n++;
     }
-    m->key[i] = key;
+    *slot = i;
+    return m->key[i];
+}
+
+static void world_idmap_put(struct world_idmap *m, const char *key, uint32_t val)
+{
+    size_t i;
+    (void)world_idmap_keep(m, key, &i);
     m->val[i] = val;
-    m->n++;
 }
 
 static bool world_idmap_get(const struct world_idmap *m, const char *key, uint32_t *val)
 {
     if (!m->cap) return false;
-    size_t i = (size_t)(world_idmap_hash(key) & (m->cap - 1));
-    while (m->key[i]) {
-        if (strcmp(m->key[i], key) == 0) {
-            *val = m->val[i];
-            return true;
-        }
-        i = (i + 1) & (m->cap - 1);
-    }
-    return false;
+    size_t i = world_idmap_slot(m, key, strlen(key));
+    if (!m->key[i] || !m->val[i]) return false;
+    *val = m->val[i];
+    return true;
+}
+
+const char *world_msgid_keep(struct world *w, const char *id)
+{
+    size_t i;
+    return world_idmap_keep(w->ids, id, &i);
 }
 
 void world_msgid_register(struct world *w, const char *data, size_t len, uint32_t msg)
@@ -191,6 +212,7 @@ void world_msgid_register(struct world *w, const char *data, size_t len, uint32_
     msg_split(data, len, &sp);
     char *id = msg_header_get(data, sp.hdr_len, "Message-ID", NULL);
     if (id) world_idmap_put(w->ids, id, msg);
+    free(id);
 }
 
 uint32_t world_msgid_find(struct world *w, const char *data, size_t len)
@@ -216,18 +238,41 @@ uint32_t world_msgid_lookup(struct world *w, const char *data, size_t len)
     }
     v = world_msg_new(w);
     if (id) world_idmap_put(w->ids, id, v);
+    free(id);
     return v;
 }
 
+/* The table is dropped; the strings stay (the message -> Message-ID table
+ * points at them) until the world is freed. */
 size_t world_msgid_trim(struct world *w, size_t max)
 {
     struct world_idmap *m = w->ids;
     if (m->n <= max) return m->n;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->key[i]) continue;
+        if (m->nold == m->oldcap) {
+            m->oldcap = m->oldcap ? m->oldcap * 2 : 1024;
+            m->old = ms_xrealloc(m->old, m->oldcap * sizeof *m->old);
+        }
+        m->old[m->nold++] = m->key[i];
+    }
+    free(m->key);
+    free(m->val);
+    m->key = NULL;
+    m->val = NULL;
+    m->cap = m->n = 0;
+    return 0;
+}
+
+static void world_idmap_free(struct world_idmap *m)
+{
+    if (!m) return;
     for (size_t i = 0; i < m->cap; i++) free(m->key[i]);
     free(m->key);
     free(m->val);
-    memset(m, 0, sizeof *m);
-    return 0;
+    for (size_t i = 0; i < m->nold; i++) free(m->old[i]);
+    free(m->old);
+    free(m);
 }
 
 /* ---- building ------------------------------------------------------------------- */
@@ -340,13 +385,8 @@ void world_free(struct world *w)
     evq_free(w->q);
     free(w->act_order);
     free(w->live_marks);
-    if (w->ids) {
-        for (size_t i = 0; i < w->ids->cap; i++) free(w->ids->key[i]);
-        free(w->ids->key);
-        free(w->ids->val);
-        free(w->ids);
-    }
     world_msgid_free_all(w);
+    world_idmap_free(w->ids);
     free(w->mta);
     free(w->ua);
     free(w);

@@ -17,12 +17,16 @@ static void world_msgid_remember(struct world *w, uint32_t msg, const char *id)
 {
     if (!id || msg == 0) return;
     if (msg >= w->n_msgid_of) {
-        size_t n = (size_t)msg + 16;
+        /* Half as much again: growing by a few entries moved both tables
+         * every few messages and left glibc a heap of holes to search. */
+        size_t n = (size_t)msg + 16 + w->n_msgid_of / 2;
         w->msgid_of = ms_xrealloc(w->msgid_of, n * sizeof *w->msgid_of);
         memset(w->msgid_of + w->n_msgid_of, 0, (n - w->n_msgid_of) * sizeof *w->msgid_of);
+        w->msgid_tr = ms_xrealloc(w->msgid_tr, n * sizeof *w->msgid_tr);
+        memset(w->msgid_tr + w->n_msgid_of, 0, (n - w->n_msgid_of) * sizeof *w->msgid_tr);
         w->n_msgid_of = n;
     }
-    if (!w->msgid_of[msg]) w->msgid_of[msg] = ms_xstrdup(id);
+    if (!w->msgid_of[msg]) w->msgid_of[msg] = world_msgid_keep(w, id);
 }
 
 const char *world_msgid_of(const struct world *w, uint32_t msg)
@@ -30,10 +34,22 @@ const char *world_msgid_of(const struct world *w, uint32_t msg)
     return msg < w->n_msgid_of ? w->msgid_of[msg] : NULL;
 }
 
+/* Interned when first asked for, as trace_intern would be on every call;
+ * later calls find the string id without hashing the text again or probing
+ * the trace's table, which on a busy day misses the cache. */
+uint32_t world_msgid_trace(struct world *w, uint32_t msg)
+{
+    const char *id = world_msgid_of(w, msg);
+    if (!id) return TRACE_NONE;
+    if (!w->msgid_tr[msg]) w->msgid_tr[msg] = trace_intern(w->tr, id) + 1;
+    return w->msgid_tr[msg] - 1;
+}
+
 void world_msgid_free_all(struct world *w)
 {
-    for (size_t i = 0; i < w->n_msgid_of; i++) free(w->msgid_of[i]);
-    free(w->msgid_of);
+    free(w->msgid_of); /* the strings are the Message-ID map's */
+    free(w->msgid_tr);
+    w->msgid_tr = NULL;
     w->msgid_of = NULL;
     w->n_msgid_of = 0;
 }
@@ -104,10 +120,9 @@ void world_msg_copy(struct world *w, uint32_t msg, uint32_t host, const char *da
         o->preview_len = (uint32_t)pl;
         free(dec);
     }
-    const char *mid = world_msgid_of(w, msg);
     size_t hl = sp.hdr_len < WORLD_COPY_HEADER_MAX ? sp.hdr_len : WORLD_COPY_HEADER_MAX;
-    trace_add_msg_copy(w->tr, evq_now(w->q), msg, host, mid ? trace_intern(w->tr, mid) : TRACE_NONE,
-                       data, hl, len, parts, t.n_parts);
+    trace_add_msg_copy(w->tr, evq_now(w->q), msg, host, world_msgid_trace(w, msg), data, hl, len,
+                       parts, t.n_parts);
     free(parts);
     mime_tree_free(&t);
 }

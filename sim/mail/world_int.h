@@ -43,11 +43,13 @@ struct world {
     struct world_web *webs;           /* web servers' listeners and connections (world_web.c) */
     /* The timeline enters the event queue one action at a time, in time
      * order: the next when the one before it runs (world_action). */
-    uint64_t act_seq;  /* action i's reserved queue sequence: act_seq + i */
-    size_t *act_order; /* action indices in time order, or NULL when the
+    uint64_t act_seq;      /* action i's reserved queue sequence: act_seq + i */
+    size_t *act_order;     /* action indices in time order, or NULL when the
                               * timeline already is (the loader's order) */
-    size_t act_next;   /* how many actions, in that order, are queued */
-    char **msgid_of;   /* message number -> Message-ID (world_copy.c) */
+    size_t act_next;       /* how many actions, in that order, are queued */
+    const char **msgid_of; /* message number -> Message-ID (world_copy.c), kept
+                            * by the Message-ID map (world_msgid_keep) */
+    uint32_t *msgid_tr;    /* ... its trace string id + 1, 0 until asked */
     size_t n_msgid_of;
     char web_secret[33];    /* webmail's form-token key: from the seed, or random live */
     bool live_tls;          /* live mode with --tls: servers offer STARTTLS ... */
@@ -76,6 +78,9 @@ void world_trace_log(struct world *w, struct line_log *g, uint32_t conn, uint32_
 void world_msgid_register(struct world *w, const char *data, size_t len, uint32_t msg);
 /* The number bound to data's Message-ID, or 0 (binds nothing). */
 uint32_t world_msgid_find(struct world *w, const char *data, size_t len);
+/* The map's own copy of Message-ID id (added, bound to nothing, when new):
+ * valid until the world is freed, world_msgid_trim included. */
+const char *world_msgid_keep(struct world *w, const char *id);
 
 /* Host takes a copy of message msg (data[0..len), as the host holds it):
  * remembers the message's Message-ID for its MSG_* records and records the
@@ -85,6 +90,8 @@ uint32_t world_msgid_find(struct world *w, const char *data, size_t len);
 void world_msg_copy(struct world *w, uint32_t msg, uint32_t host, const char *data, size_t len);
 /* The Message-ID of msg as its first copy had it, or NULL. Borrowed. */
 const char *world_msgid_of(const struct world *w, uint32_t msg);
+/* trace_intern of world_msgid_of(w, msg), or TRACE_NONE when it has none. */
+uint32_t world_msgid_trace(struct world *w, uint32_t msg);
 void world_msgid_free_all(struct world *w);
 uint32_t world_msgid_lookup(struct world *w, const char *data, size_t len);
 

@@ -68,8 +68,9 @@ unsigned world_live_take(struct world *w, uint32_t conn);
 
 /* Bounded memory: when more than max Message-IDs are remembered (they
  * follow a message from hop to hop as one message number), forget them
- * all; a copy still in flight then gets a new number in the trace. Returns
- * how many are remembered now. Can't fail. */
+ * all; a copy still in flight then gets a new number in the trace. The
+ * strings stay while message numbers name them (one copy per message, as
+ * world_msgid_of needs). Returns how many are remembered now. Can't fail. */
 size_t world_msgid_trim(struct world *w, size_t max);
 
 #endif

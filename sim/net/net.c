@@ -70,9 +70,23 @@ void net_emit(struct net *n, const struct netev *ev)
 
 /* ---- addresses ---------------------------------------------------------------- */
 
+/* Dotted quad, written digit by digit (every SMTP session formats its
+ * client's address); truncated to buflen - 1 bytes as snprintf would. */
 char *net_ip_format(uint32_t ip, char *buf, size_t buflen)
 {
-    snprintf(buf, buflen, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    char tmp[16], *o = tmp;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        unsigned v = (ip >> shift) & 255u;
+        if (v >= 100) *o++ = (char)('0' + v / 100);
+        if (v >= 10) *o++ = (char)('0' + v / 10 % 10);
+        *o++ = (char)('0' + v % 10);
+        if (shift) *o++ = '.';
+    }
+    size_t n = (size_t)(o - tmp);
+    if (buflen == 0) return buf;
+    if (n >= buflen) n = buflen - 1;
+    memcpy(buf, tmp, n);
+    buf[n] = '\0';
     return buf;
 }
 

@@ -316,6 +316,9 @@ static void test_dates(void **state)
     assert_string_equal(d, "Thu, 29 Feb 2024 23:59:59 +0000");
     msg_format_date(0, 951868800, d); /* 2000-03-01 */
     assert_string_equal(d, "Wed, 01 Mar 2000 00:00:00 +0000");
+    /* clamped to the last second of year 9999: four digits, never five */
+    assert_int_equal(msg_format_date(SIM_US_PER_DAY, INT64_C(253402300799), d), 31);
+    assert_string_equal(d, "Fri, 31 Dec 9999 23:59:59 +0000");
 }
 
 static void test_parse_date(void **state)
@@ -415,6 +418,15 @@ static void test_trace_fields(void **state)
     assert_int_equal(msg_add_return_path(&b, "", 0, &err), MSG_OK);
     assert_string_equal(b.data, "Return-Path: <>\r\n");
     msg_buf_free(&b);
+    /* Without a "for" clause the date still follows a ";". */
+    r.for_addr = NULL;
+    assert_int_equal(msg_add_received(&b, &r, &err), MSG_OK);
+    assert_string_equal(b.data,
+                        "Received: from mail.example.org (mail.example.org [192.0.2.10])\r\n"
+                        "\tby mail.example.net with ESMTP id 4F1A2B;\r\n"
+                        "\tMon, 05 Jan 2026 09:00:00 +0000\r\n");
+    msg_buf_free(&b);
+    r.for_addr = "bob@example.net";
     /* A bad EHLO argument is never copied into a header (bad-inputs S13). */
     r.helo = "evil\r\nBcc: x@y";
     assert_int_equal(msg_add_received(&b, &r, &err), MSG_E_ADDRESS);

@@ -15,6 +15,7 @@
 #include "mail/world.h"
 #include "trace/transcript.h"
 #include "mail/world_int.h" /* the test drives a raw client on the world's net */
+#include "mail/world_live.h"
 #include "proto/pop3_server.h"
 #include "scenario/scenario.h"
 #include "trace/trace.h"
@@ -84,6 +85,38 @@ static void run_free(struct run *r)
     scn_free(r->s);
 }
 
+
+/* The Message-ID map: a registered ID finds its number, a copy remembers
+ * the ID under its number, and both survive a trim of the map (the
+ * message table still names the message; the map forgets the binding).
+ * Under ASan, world_free then frees every string once. */
+static void test_msgid_map_and_trim(void **state)
+{
+    (void)state;
+    struct run r;
+    run_file(&r, "scenarios/01-alice-to-bob.json");
+    struct world *w = world_new(r.s, r.tr, NULL, NULL);
+    assert_non_null(w);
+    static const char m1[] = "Message-ID: <one@example.org>\r\nSubject: a\r\n\r\nbody\r\n";
+    static const char m2[] = "Message-ID: <two@example.org>\r\n\r\nbody\r\n";
+    world_msgid_register(w, m1, sizeof m1 - 1, 7);
+    assert_int_equal(world_msgid_find(w, m1, sizeof m1 - 1), 7);
+    assert_int_equal(world_msgid_find(w, m2, sizeof m2 - 1), 0);
+    world_msg_copy(w, 7, 0, m1, sizeof m1 - 1);
+    world_msg_copy(w, 9, 0, m2, sizeof m2 - 1); /* kept, bound to nothing */
+    assert_int_equal(world_msgid_find(w, m2, sizeof m2 - 1), 0);
+    assert_string_equal(world_msgid_of(w, 7), "<one@example.org>");
+    assert_string_equal(world_msgid_of(w, 9), "<two@example.org>");
+    assert_ptr_equal(world_msgid_keep(w, "<one@example.org>"), world_msgid_of(w, 7));
+    assert_int_equal(world_msgid_trim(w, 0), 0);
+    assert_int_equal(world_msgid_find(w, m1, sizeof m1 - 1), 0);
+    assert_string_equal(world_msgid_of(w, 7), "<one@example.org>");
+    uint32_t n = world_msgid_lookup(w, m1, sizeof m1 - 1); /* a new number now */
+    assert_true(n != 7 && n != 0);
+    assert_int_equal(world_msgid_lookup(w, m1, sizeof m1 - 1), n);
+    world_free(w);
+    run_free(&r);
+}
 
 static void test_lessons_keep_the_invariant(void **state)
 {
@@ -569,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_pop3_apop),
         cmocka_unit_test(test_transcript_gaps),
         cmocka_unit_test(test_timeline_one_at_a_time),
+        cmocka_unit_test(test_msgid_map_and_trim),
     };
     return cmocka_run_group_tests_name("world", tests, NULL, NULL);
 }

@@ -31,6 +31,11 @@ static void test_hosts_and_addresses(void **state)
     /* The next automatic address skips the one taken by hand. */
     uint32_t d = host_add(n, "auto", 0, false, &err);
     assert_string_equal(net_ip_format(host_ip(n, d), ip, sizeof ip), "192.0.2.4");
+    /* every digit count; a short buffer truncates as snprintf does */
+    assert_string_equal(net_ip_format(0xFF0A6400u, ip, sizeof ip), "255.10.100.0");
+    assert_string_equal(net_ip_format(0x09636300u, ip, sizeof ip), "9.99.99.0");
+    assert_string_equal(net_ip_format(0xFFFFFFFFu, ip, sizeof ip), "255.255.255.255");
+    assert_string_equal(net_ip_format(0xC0000201u, ip, 6), "192.0");
     assert_int_equal(host_add(n, "alice-pc", 0, false, &err), NET_NONE);
     assert_string_equal(err.msg, "duplicate host name \"alice-pc\"");
     assert_int_equal(host_add(n, "dup-ip", given, false, &err), NET_NONE);
