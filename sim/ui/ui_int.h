@@ -143,9 +143,9 @@ struct ui_dline {
     uint8_t kind; /* enum ui_dl_kind */
     uint16_t pair;
 };
-/* Which command each line of connection conn answers: out[i] for the i-th
- * line of the connection (m->conn_lines order). The one place that pairs
- * replies with commands. Can't fail. */
+/* Which command each line of one connection answers: out[i] for the i-th
+ * line (m->conn_lines order), whose facts (ui_pairs_fact) are facts[i]. The
+ * one place that pairs replies with commands. Can't fail. */
 void ui_pairs(const uint8_t *facts, size_t n, struct ui_dline *out);
 /* What ui_pairs needs of a line (of trace tr): its side and flags, and
  * whether it has an empty verb (a greeting), in one byte. */

@@ -1,11 +1,11 @@
 /* ui_model.c -- what the window derives from a trace, once, and the view's
  * movements over it.
  *
- * State at step k (hosts and links up or down, queue lengths, mailbox counts,
- * the narration and the protocol line of the moment) comes from a keyframe
- * every UI_KF_EVERY records (more in a trace of many millions, see
- * UI_KF_MAX) plus a replay of at most that many records, so seeking anywhere
- * in a million records costs microseconds. Playing maps
+ * The index is built in one pass over the records, so that each block of
+ * the packed trace is decoded once. State at step k (hosts and links up or
+ * down, queue lengths, mailbox counts, the narration and the protocol line
+ * of the moment) comes from histories (ui_model_state.c), so seeking
+ * anywhere in a million records costs microseconds. Playing maps
  * wall time to steps through compressed time: a gap between two records
  * counts at most UI_GAP_CAP_US, so "30 minutes later" passes in a moment. */
 #include <math.h>

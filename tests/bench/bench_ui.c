@@ -36,6 +36,8 @@
  *                        own (SDL keeps the first window's choice); only when
  *                        DISPLAY is set (run under Xvfb:
  *                        xvfb-run -s "-screen 0 1920x1080x24" make bench)
+ * Arguments name the parts to run (frames, seek, export, present); none
+ * runs them all.
  * The machine's clock is used here only to measure, never in the simulation. */
 #include <SDL_image.h>
 #include <stdio.h>
@@ -390,13 +392,23 @@ static void bench_export(void)
     ui_app_free(app);
 }
 
-int main(void)
+/* With arguments, only the parts named (frames, seek, export, present);
+ * the lesson's first frame is always measured. */
+static bool bench_part(int argc, char **argv, const char *name)
+{
+    if (argc < 2) return true;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], name) == 0) return true;
+    return false;
+}
+
+int main(int argc, char **argv)
 {
     bench_start();
-    bench_frames();
-    bench_seek();
-    bench_export();
-    bench_present();
+    if (bench_part(argc, argv, "frames")) bench_frames();
+    if (bench_part(argc, argv, "seek")) bench_seek();
+    if (bench_part(argc, argv, "export")) bench_export();
+    if (bench_part(argc, argv, "present")) bench_present();
     TTF_Quit();
     return 0;
 }
