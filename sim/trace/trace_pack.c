@@ -34,7 +34,8 @@ struct trace_pack_slot {
     size_t block; /* absolute block number; SIZE_MAX when empty */
     uint8_t *raw;
     uint32_t *off;
-    uint64_t stamp; /* last use */
+    size_t raw_cap, off_cap; /* kept when the slot is reused for a decode */
+    uint64_t stamp;          /* last use */
 };
 
 struct trace_pack {
@@ -55,6 +56,7 @@ struct trace_pack {
     size_t nslots;
     uint64_t clock;
     size_t last; /* block found last (absolute), for sequential reads */
+    uint8_t kind_words[TR_KIND_COUNT]; /* body words of each record kind */
     /* scratch for sealing and decoding */
     uint8_t *scratch;
     size_t scratch_cap;
@@ -80,6 +82,9 @@ struct trace_pack *trace_pack_new(enum trace_pack_delta delta, size_t block_byte
     p->slots = ms_xcalloc(p->nslots, sizeof *p->slots);
     for (size_t i = 0; i < p->nslots; i++) p->slots[i].block = SIZE_MAX;
     p->last = SIZE_MAX;
+    for (int k = 0; k < TR_KIND_COUNT; k++)
+        p->kind_words[k] =
+            (uint8_t)(trace_family_size(trace_kind_family((enum trace_kind)k)) / 4);
     return p;
 }
 
@@ -204,29 +209,48 @@ static void trace_pack_decompress(struct trace_pack *p, uint8_t *dst, size_t raw
 
 /* ---- the cache ---------------------------------------------------------------- */
 
-static void trace_pack_slot_clear(struct trace_pack *p, struct trace_pack_slot *s)
+/* The slot no longer holds its block; its buffers stay. */
+static void trace_pack_slot_unlink(struct trace_pack *p, struct trace_pack_slot *s)
 {
     if (s->block != SIZE_MAX && s->block >= p->b0 && s->block - p->b0 < p->nblocks)
         p->blocks[s->block - p->b0].slot = 0;
+    s->block = SIZE_MAX;
+}
+
+static void trace_pack_slot_clear(struct trace_pack *p, struct trace_pack_slot *s)
+{
+    trace_pack_slot_unlink(p, s);
     free(s->raw);
     free(s->off);
     s->raw = NULL;
     s->off = NULL;
-    s->block = SIZE_MAX;
+    s->raw_cap = s->off_cap = 0;
 }
 
-/* A slot for block b (absolute): an empty one, else the least recently used. */
-static struct trace_pack_slot *trace_pack_slot_take(struct trace_pack *p, size_t b)
+/* The slot to use next: an empty one, else the least recently used. */
+static struct trace_pack_slot *trace_pack_slot_lru(struct trace_pack *p)
 {
     struct trace_pack_slot *best = &p->slots[0];
     for (size_t i = 0; i < p->nslots; i++) {
         struct trace_pack_slot *s = &p->slots[i];
-        if (s->block == SIZE_MAX) {
-            best = s;
-            break;
-        }
+        if (s->block == SIZE_MAX) return s;
         if (s->stamp < best->stamp) best = s;
     }
+    return best;
+}
+
+/* Slot s now holds block b (absolute). */
+static void trace_pack_slot_hold(struct trace_pack *p, struct trace_pack_slot *s, size_t b)
+{
+    s->block = b;
+    s->stamp = ++p->clock;
+    p->blocks[b - p->b0].slot = (uint32_t)(s - p->slots) + 1;
+}
+
+/* A slot for block b (absolute), emptied of its buffers. */
+static struct trace_pack_slot *trace_pack_slot_take(struct trace_pack *p, size_t b)
+{
+    struct trace_pack_slot *best = trace_pack_slot_lru(p);
     trace_pack_slot_clear(p, best);
     best->block = b;
     best->stamp = ++p->clock;
@@ -276,6 +300,37 @@ static void trace_pack_seal(struct trace_pack *p)
     p->tail_n = p->tail_offcap = 0;
 }
 
+/* A decoded block of records: each record's offset found and its
+ * differences undone (trace_pack_diff's undo) in one pass, with the body
+ * size of each kind from a table. */
+static void trace_pack_undo_records(const struct trace_pack *p, uint8_t *b, uint32_t *off,
+                                    uint32_t n)
+{
+    uint32_t prev[TR_KIND_COUNT][TRACE_PACK_BODY_MAX / 4];
+    memset(prev, 0, sizeof prev);
+    sim_us t = 0;
+    size_t o = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t *r = b + o;
+        off[i] = (uint32_t)o;
+        struct trace_rec h;
+        memcpy(&h, r, sizeof h);
+        t += h.t;
+        memcpy(r, &t, sizeof t);
+        o += (sizeof h + h.len + 7) & ~(size_t)7;
+        if (h.kind >= TR_KIND_COUNT) continue;
+        uint32_t *pw = prev[h.kind];
+        uint8_t *w = r + sizeof h;
+        for (unsigned j = 0; j < p->kind_words[h.kind]; j++, w += 4) {
+            uint32_t x;
+            memcpy(&x, w, 4);
+            x += pw[j];
+            pw[j] = x;
+            memcpy(w, &x, 4);
+        }
+    }
+}
+
 /* The decoded copy of block b (absolute). */
 static struct trace_pack_slot *trace_pack_decode(struct trace_pack *p, size_t b)
 {
@@ -285,23 +340,28 @@ static struct trace_pack_slot *trace_pack_decode(struct trace_pack *p, size_t b)
         s->stamp = ++p->clock;
         return s;
     }
-    struct trace_pack_slot *s = trace_pack_slot_take(p, b);
-    bl = &p->blocks[b - p->b0];
-    s->raw = ms_xmalloc(bl->raw ? bl->raw : 1);
-    s->off = ms_xmalloc((bl->n ? bl->n : 1) * sizeof *s->off);
-    trace_pack_decompress(p, s->raw, bl->raw, bl->z, bl->zlen);
-    /* Item offsets: records carry their length, fixed-size items don't. */
-    size_t o = 0;
-    for (uint32_t i = 0; i < bl->n; i++) {
-        s->off[i] = (uint32_t)o;
-        if (p->delta == TRACE_PACK_WORDS) {
-            o += bl->raw / bl->n;
-        } else {
-            struct trace_rec h;
-            memcpy(&h, s->raw + o, sizeof h);
-            o += (sizeof h + h.len + 7) & ~(size_t)7;
-        }
+    /* The least recently used slot, its buffers reused: decoding block
+     * after block (a pass over the trace, a seek) allocates nothing. */
+    struct trace_pack_slot *s = trace_pack_slot_lru(p);
+    trace_pack_slot_unlink(p, s);
+    trace_pack_slot_hold(p, s, b);
+    if (s->raw_cap < bl->raw || !s->raw) {
+        free(s->raw);
+        s->raw_cap = bl->raw ? bl->raw : 1;
+        s->raw = ms_xmalloc(s->raw_cap);
     }
+    if (s->off_cap < bl->n || !s->off) {
+        free(s->off);
+        s->off_cap = bl->n ? bl->n : 1;
+        s->off = ms_xmalloc(s->off_cap * sizeof *s->off);
+    }
+    trace_pack_decompress(p, s->raw, bl->raw, bl->z, bl->zlen);
+    if (p->delta == TRACE_PACK_RECORDS) {
+        trace_pack_undo_records(p, s->raw, s->off, bl->n);
+        return s;
+    }
+    /* Fixed-size items: offsets by size, then the differences undone. */
+    for (uint32_t i = 0; i < bl->n; i++) s->off[i] = (uint32_t)(i * (bl->raw / bl->n));
     trace_pack_diff(p, s->raw, s->off, bl->n, bl->raw, 1);
     return s;
 }
@@ -425,6 +485,10 @@ size_t trace_pack_memory(const struct trace_pack *p)
     for (size_t i = 0; i < p->nblocks; i++) m += p->blocks[i].zlen;
     for (size_t i = 0; i < p->nslots; i++) {
         const struct trace_pack_slot *s = &p->slots[i];
+        if (s->raw_cap) { /* buffers kept for reuse, whether holding a block or not */
+            m += s->raw_cap + s->off_cap * sizeof *s->off;
+            continue;
+        }
         if (s->block == SIZE_MAX || s->block < p->b0) continue;
         const struct trace_pack_block *bl = &p->blocks[s->block - p->b0];
         m += bl->raw + bl->n * sizeof *s->off;
