@@ -57,6 +57,13 @@ struct trace_pack {
     uint64_t clock;
     size_t last; /* block found last (absolute), for sequential reads */
     uint8_t kind_words[TR_KIND_COUNT]; /* body words of each record kind */
+    /* The block read last while it stays decoded: items [hot_first,
+     * hot_end) at hot_raw + hot_off[k - hot_first], so that reading on in
+     * the same block costs a comparison (its slot is the most recent one,
+     * so the least-recently-used order needs no new stamp). */
+    size_t hot_block, hot_first, hot_end;
+    const uint8_t *hot_raw;
+    const uint32_t *hot_off;
     /* scratch for sealing and decoding */
     uint8_t *scratch;
     size_t scratch_cap;
@@ -82,6 +89,7 @@ struct trace_pack *trace_pack_new(enum trace_pack_delta delta, size_t block_byte
     p->slots = ms_xcalloc(p->nslots, sizeof *p->slots);
     for (size_t i = 0; i < p->nslots; i++) p->slots[i].block = SIZE_MAX;
     p->last = SIZE_MAX;
+    p->hot_block = SIZE_MAX;
     for (int k = 0; k < TR_KIND_COUNT; k++)
         p->kind_words[k] =
             (uint8_t)(trace_family_size(trace_kind_family((enum trace_kind)k)) / 4);
@@ -212,6 +220,10 @@ static void trace_pack_decompress(struct trace_pack *p, uint8_t *dst, size_t raw
 /* The slot no longer holds its block; its buffers stay. */
 static void trace_pack_slot_unlink(struct trace_pack *p, struct trace_pack_slot *s)
 {
+    if (s->block == p->hot_block) {
+        p->hot_block = SIZE_MAX;
+        p->hot_first = p->hot_end = 0;
+    }
     if (s->block != SIZE_MAX && s->block >= p->b0 && s->block - p->b0 < p->nblocks)
         p->blocks[s->block - p->b0].slot = 0;
     s->block = SIZE_MAX;
@@ -300,6 +312,18 @@ static void trace_pack_seal(struct trace_pack *p)
     p->tail_n = p->tail_offcap = 0;
 }
 
+/* Words w[0..n) back from their differences: w[j] += prev[j], the sum
+ * becoming prev[j]. Inlined with n known, it is a few vector additions. */
+static inline __attribute__((always_inline)) void trace_pack_undo_words(uint8_t *w, uint32_t *prev,
+                                                                       unsigned n)
+{
+    uint32_t x[TRACE_PACK_BODY_MAX / 4];
+    memcpy(x, w, 4 * (size_t)n);
+    for (unsigned j = 0; j < n; j++) x[j] += prev[j];
+    memcpy(prev, x, 4 * (size_t)n);
+    memcpy(w, x, 4 * (size_t)n);
+}
+
 /* A decoded block of records: each record's offset found and its
  * differences undone (trace_pack_diff's undo) in one pass, with the body
  * size of each kind from a table. */
@@ -321,12 +345,33 @@ static void trace_pack_undo_records(const struct trace_pack *p, uint8_t *b, uint
         if (h.kind >= TR_KIND_COUNT) continue;
         uint32_t *pw = prev[h.kind];
         uint8_t *w = r + sizeof h;
-        for (unsigned j = 0; j < p->kind_words[h.kind]; j++, w += 4) {
-            uint32_t x;
-            memcpy(&x, w, 4);
-            x += pw[j];
-            pw[j] = x;
-            memcpy(w, &x, 4);
+        /* Each body size its own loop of known length, which the compiler
+         * turns into a few vector additions. */
+        switch (p->kind_words[h.kind]) {
+#define TRACE_PACK_UNDO_CASE(N)                                                                    \
+    case N:                                                                                        \
+        trace_pack_undo_words(w, pw, N);                                                           \
+        break;
+            TRACE_PACK_UNDO_CASE(1)
+            TRACE_PACK_UNDO_CASE(2)
+            TRACE_PACK_UNDO_CASE(3)
+            TRACE_PACK_UNDO_CASE(4)
+            TRACE_PACK_UNDO_CASE(5)
+            TRACE_PACK_UNDO_CASE(6)
+            TRACE_PACK_UNDO_CASE(7)
+            TRACE_PACK_UNDO_CASE(8)
+            TRACE_PACK_UNDO_CASE(9)
+            TRACE_PACK_UNDO_CASE(10)
+            TRACE_PACK_UNDO_CASE(11)
+            TRACE_PACK_UNDO_CASE(12)
+            TRACE_PACK_UNDO_CASE(13)
+            TRACE_PACK_UNDO_CASE(14)
+            TRACE_PACK_UNDO_CASE(15)
+            TRACE_PACK_UNDO_CASE(16)
+#undef TRACE_PACK_UNDO_CASE
+        default:
+            trace_pack_undo_words(w, pw, p->kind_words[h.kind]);
+            break;
         }
     }
 }
@@ -423,12 +468,18 @@ static size_t trace_pack_find(const struct trace_pack *p, size_t k)
 
 const uint8_t *trace_pack_get(struct trace_pack *p, size_t k)
 {
+    if (k - p->hot_first < p->hot_end - p->hot_first) return p->hot_raw + p->hot_off[k - p->hot_first];
     size_t n = trace_pack_count(p);
     assert(k >= p->first && k < n);
     if (k >= n - p->tail_n) return p->tail + p->tail_off[k - (n - p->tail_n)];
     size_t b = trace_pack_find(p, k);
     p->last = p->b0 + b;
     struct trace_pack_slot *s = trace_pack_decode(p, p->b0 + b);
+    p->hot_block = p->b0 + b;
+    p->hot_first = p->blocks[b].first;
+    p->hot_end = p->hot_first + p->blocks[b].n;
+    p->hot_raw = s->raw;
+    p->hot_off = s->off;
     return s->raw + s->off[k - p->blocks[b].first];
 }
 
