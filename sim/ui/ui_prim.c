@@ -269,6 +269,12 @@ static struct ui_text_entry *ui_text_get(struct ui_gfx *g, enum ui_font f, float
     SDL_Surface *surf = wrap > 0 ? TTF_RenderUTF8_Blended_Wrapped(font, s, ui_col(c), (Uint32)wrap)
                                  : TTF_RenderUTF8_Blended(font, s, ui_col(c));
     if (!surf) return NULL;
+    size_t bytes = (size_t)surf->w * (size_t)surf->h * 4;
+    if (g->text_used && g->text_bytes + bytes > UI_TEXT_BYTES) {
+        ui_gfx_text_flush(g);
+        i = (size_t)(h % UI_TEXT_SLOTS);
+    }
+    g->text_bytes += bytes;
     g->stats.text_renders++;
     struct ui_text_entry *e = &g->text[i];
     e->hash = h;
