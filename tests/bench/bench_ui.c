@@ -9,7 +9,8 @@
  *   ui_frame_p95_ms      95th percentile of the same
  *   ui_frame_cpu_median_ms  the same in CPU time of the drawing thread (wall
  *                        time on a shared machine includes waiting for a core)
- *   ui_model_build_1m_ms indexing a 1,000,000-record trace (once per load)
+ *   ui_model_build_1m_ms indexing a 1,000,000-record trace (once per load);
+ *                        _cpu_ the same in CPU time
  *   ui_seek_state_1m_max_us  worst time to compute the state at a random step
  *                        of that trace (keyframe + replay)
  *   ui_seek_1m_cold_ms   the first seek + draw on that trace (fonts and text
@@ -132,10 +133,11 @@ static void bench_seek(void)
 {
     struct ms_error err;
     struct trace *tr = ui_bench_trace(20, 200, 1000000);
-    double a = now_ms();
+    double a = now_ms(), ac = cpu_ms();
     struct ui_model *m = ui_model_new(tr, NULL);
-    double b = now_ms();
+    double b = now_ms(), bc = cpu_ms();
     printf("bench ui_model_build_1m_ms %.1f ms\n", b - a);
+    printf("bench ui_model_build_1m_cpu_ms %.1f ms\n", bc - ac);
     struct ui_gfx *g = ui_gfx_new_offscreen(1920, 1080, &err);
     if (!g) {
         fprintf(stderr, "bench_ui: %s\n", err.msg);
