@@ -279,8 +279,9 @@ struct ui_text_entry {
 };
 
 #define UI_TEXT_SLOTS 4096
-/* The text cache is emptied when its textures would take more than this
- * (a busy day's seeks meet thousands of long lines): 64 MiB of pixels. */
+/* The text cache keeps only the current frame's texts when its textures
+ * would take more than this (a busy day's seeks meet thousands of long
+ * lines): 64 MiB of pixels. */
 #define UI_TEXT_BYTES ((size_t)64 << 20)
 #define UI_MAX_HITS 4096
 
@@ -301,7 +302,8 @@ struct ui_gfx {
     } fonts[UI_F_COUNT][24];
     struct ui_text_entry *text; /* UI_TEXT_SLOTS, open addressing */
     size_t text_used;
-    size_t text_bytes; /* pixels of the cached textures, 4 bytes each */
+    size_t text_bytes;     /* pixels of the cached textures, 4 bytes each */
+    unsigned text_trimmed; /* the frame that last trimmed the cache */
     unsigned frame;
     struct ui_stats stats;
     struct ui_hit_rect *hits;
