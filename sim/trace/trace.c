@@ -41,7 +41,7 @@ struct trace {
     uint32_t *slots; /* open addressing: string id + 1, 0 = empty */
     size_t nslots;
     bool timers_aside;
-    struct trace_pack *notes;      /* timers beside the records */
+    struct trace_pack *notes; /* timers beside the records */
     void **copies; /* message copies beside the records: chunks of struct trace_msg_copy */
     size_t ncopies, copychunks;
     void **parts; /* their MIME parts: chunks of struct trace_mime_part */

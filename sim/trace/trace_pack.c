@@ -55,7 +55,7 @@ struct trace_pack {
     struct trace_pack_slot *slots;
     size_t nslots;
     uint64_t clock;
-    size_t last; /* block found last (absolute), for sequential reads */
+    size_t last;                       /* block found last (absolute), for sequential reads */
     uint8_t kind_words[TR_KIND_COUNT]; /* body words of each record kind */
     /* The block read last while it stays decoded: items [hot_first,
      * hot_end) at hot_raw + hot_off[k - hot_first], so that reading on in
@@ -91,8 +91,7 @@ struct trace_pack *trace_pack_new(enum trace_pack_delta delta, size_t block_byte
     p->last = SIZE_MAX;
     p->hot_block = SIZE_MAX;
     for (int k = 0; k < TR_KIND_COUNT; k++)
-        p->kind_words[k] =
-            (uint8_t)(trace_family_size(trace_kind_family((enum trace_kind)k)) / 4);
+        p->kind_words[k] = (uint8_t)(trace_family_size(trace_kind_family((enum trace_kind)k)) / 4);
     return p;
 }
 
@@ -315,7 +314,7 @@ static void trace_pack_seal(struct trace_pack *p)
 /* Words w[0..n) back from their differences: w[j] += prev[j], the sum
  * becoming prev[j]. Inlined with n known, it is a few vector additions. */
 static inline __attribute__((always_inline)) void trace_pack_undo_words(uint8_t *w, uint32_t *prev,
-                                                                       unsigned n)
+                                                                        unsigned n)
 {
     uint32_t x[TRACE_PACK_BODY_MAX / 4];
     memcpy(x, w, 4 * (size_t)n);
@@ -468,7 +467,8 @@ static size_t trace_pack_find(const struct trace_pack *p, size_t k)
 
 const uint8_t *trace_pack_get(struct trace_pack *p, size_t k)
 {
-    if (k - p->hot_first < p->hot_end - p->hot_first) return p->hot_raw + p->hot_off[k - p->hot_first];
+    if (k - p->hot_first < p->hot_end - p->hot_first)
+        return p->hot_raw + p->hot_off[k - p->hot_first];
     size_t n = trace_pack_count(p);
     assert(k >= p->first && k < n);
     if (k >= n - p->tail_n) return p->tail + p->tail_off[k - (n - p->tail_n)];

@@ -192,7 +192,7 @@ static void ui_layout_frame(struct ui_frame *f)
      * so panels do not jump), at most a third of the window. Texts are
      * measured through the text cache: after the first frame, lookups. */
     float least = (H >= 1000 ? UI_PX_NARR : UI_PX_SMALL) / f->z; /* as ui_d_narration */
-    for (size_t i = 0; i < f->m->n_narr_text; i++) { /* the first UI_NARR_MEASURED */
+    for (size_t i = 0; i < f->m->n_narr_text; i++) {             /* the first UI_NARR_MEASURED */
         char text[1024];
         snprintf(text, sizeof text, "%s", f->m->narr_text[i]);
         float need = (float)ui_p_text_wrap_height(f->g, UI_F_BOLD, ui_px(f, least),

@@ -92,15 +92,15 @@ struct ui_model {
     size_t n_rows;
     uint32_t *rows_tcp; /* ... with TCP detail */
     size_t n_rows_tcp;
-    struct ui_dline *dl; /* the pairing of each line of lines[] */
-    uint32_t n_conns;    /* connection ids 0 .. n_conns-1 */
-    uint32_t *conn_off;  /* CSR: LINE_SENT records of conn c are */
+    struct ui_dline *dl;  /* the pairing of each line of lines[] */
+    uint32_t n_conns;     /* connection ids 0 .. n_conns-1 */
+    uint32_t *conn_off;   /* CSR: LINE_SENT records of conn c are */
     uint32_t *conn_lines; /* conn_lines[conn_off[c] .. conn_off[c+1]) */
-    int *column;         /* host -> sequence diagram column, -1 if none */
-    uint32_t *col_host;  /* column -> host */
+    int *column;          /* host -> sequence diagram column, -1 if none */
+    uint32_t *col_host;   /* column -> host */
     size_t n_cols;
-    sim_us *lat;         /* nh x nh one-way latencies, or NULL (many hosts) */
-    sim_us max_lat;      /* the largest of them */
+    sim_us *lat;                        /* nh x nh one-way latencies, or NULL (many hosts) */
+    sim_us max_lat;                     /* the largest of them */
     struct ui_hist hist[UI_HIST_COUNT]; /* hosts, links, queues, mailboxes */
     struct ui_mbox_key *mbox_keys;      /* mailbox id -> host, user, folder */
     uint32_t *mbox_order;               /* mailbox ids in the state's order */

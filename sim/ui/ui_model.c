@@ -597,7 +597,8 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     ui_fit(&m->lines, m->n_lines);
     ui_fit(&m->msgs, m->n_msgs);
     ui_fit(&m->gaps, m->n_gaps);
-    if (m->gap_us) m->gap_us = ms_xrealloc(m->gap_us, (m->n_gaps ? m->n_gaps : 1) * sizeof *m->gap_us);
+    if (m->gap_us)
+        m->gap_us = ms_xrealloc(m->gap_us, (m->n_gaps ? m->n_gaps : 1) * sizeof *m->gap_us);
     ui_fit(&m->narrs, m->n_narrs);
     ui_fit(&m->timers, m->n_timers);
     ui_fit(&m->dns_q, m->n_dns_q);
@@ -615,10 +616,11 @@ sim_us ui_model_ct(const struct ui_model *m, size_t k)
 
 size_t ui_model_memory(const struct ui_model *m)
 {
-    size_t r = sizeof *m + (m->nh + 1) * (sizeof *m->hosts + sizeof *m->column + sizeof *m->col_host);
+    size_t r =
+        sizeof *m + (m->nh + 1) * (sizeof *m->hosts + sizeof *m->column + sizeof *m->col_host);
     r += (m->n + 1) * sizeof *m->ct_gap + (m->n / UI_CT_EVERY + 1) * sizeof *m->ct_base;
-    r += (m->n_lines + m->n_msgs + m->n_rows + m->n_rows_tcp + m->n_lines + m->n_gaps +
-          m->n_narrs + m->n_teach + m->n_quiet + m->n_timers + m->n_dns_q) *
+    r += (m->n_lines + m->n_msgs + m->n_rows + m->n_rows_tcp + m->n_lines + m->n_gaps + m->n_narrs +
+          m->n_teach + m->n_quiet + m->n_timers + m->n_dns_q) *
          sizeof(uint32_t);
     r += (m->n_conns + 2) * sizeof *m->conn_off + (m->n_lines + 1) * sizeof *m->dl;
     r += m->n_gaps * sizeof *m->gap_us + ui_state_hist_memory(m);
@@ -705,8 +707,8 @@ void ui_view_step(struct ui_view *v, const struct ui_model *m, long delta)
 }
 
 /* Step to just after the next (dir > 0) or previous record listed in a. */
-static void ui_view_step_in(struct ui_view *v, const struct ui_model *m, const uint32_t *a, size_t n,
-                            int dir)
+static void ui_view_step_in(struct ui_view *v, const struct ui_model *m, const uint32_t *a,
+                            size_t n, int dir)
 {
     if (dir > 0) {
         size_t p = ui_lower(a, n, v->step);

@@ -144,8 +144,8 @@ void ui_state_build_end(struct ui_state_build *b, struct ui_model *m)
         free(b->ent[h]);
         free(b->ch[h]);
     }
-    m->mbox_keys = b->keys ? ms_xrealloc(b->keys, (b->n_keys ? b->n_keys : 1) * sizeof *b->keys)
-                           : NULL;
+    m->mbox_keys =
+        b->keys ? ms_xrealloc(b->keys, (b->n_keys ? b->n_keys : 1) * sizeof *b->keys) : NULL;
     m->n_mbox = b->n_keys;
     m->mbox_order = ms_xmalloc((m->n_mbox ? m->n_mbox : 1) * sizeof *m->mbox_order);
     struct ui_mbox_sort *srt = ms_xmalloc((m->n_mbox ? m->n_mbox : 1) * sizeof *srt);

@@ -840,7 +840,8 @@ static void test_grains_and_pairs(void **state)
     struct ui_dline *dl = calloc(n, sizeof *dl);
     uint8_t *facts = calloc(n, 1);
     for (size_t i = 0; i < n; i++)
-        facts[i] = ui_pairs_fact(tr, trace_as_line(trace_get(tr, m->conn_lines[m->conn_off[conn] + i])));
+        facts[i] =
+            ui_pairs_fact(tr, trace_as_line(trace_get(tr, m->conn_lines[m->conn_off[conn] + i])));
     ui_pairs(facts, n, dl);
     free(facts);
     for (size_t i = 0; i < n; i++) { /* the model's pairing is the same */
