@@ -126,7 +126,7 @@ static bool ui_seg_in_tls(const struct ui_model *m, size_t k, const struct trace
 {
     if (s->conn == 0 || s->conn >= m->n_conns || k >= trace_count(m->tr)) return false;
     sim_us t = trace_get(m->tr, k)->t;
-    const size_t *lines = m->conn_lines + m->conn_off[s->conn];
+    const uint32_t *lines = m->conn_lines + m->conn_off[s->conn];
     size_t nl = m->conn_off[s->conn + 1] - m->conn_off[s->conn];
     for (size_t i = 0; i < nl; i++) {
         const struct trace_rec *r = trace_get(m->tr, lines[i]);
