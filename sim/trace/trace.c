@@ -17,6 +17,10 @@
  * whole trace stays decoded, a day's window draws from a few blocks. */
 #define TRACE_BLOCK_BYTES ((size_t)256 << 10)
 #define TRACE_CACHE_BLOCKS 32
+/* Message copies and MIME parts: in chunks of this many, so that a day's
+ * hundreds of thousands leave at most one chunk unused (a doubled array
+ * leaves up to half) and are never copied to grow. */
+#define TRACE_ITEM_CHUNK 4096
 /* Timer notes: 4,096 a block, 4 blocks decoded. */
 #define TRACE_NOTE_BLOCK (4096 * sizeof(struct trace_timer_note))
 #define TRACE_NOTE_CACHE 4
@@ -37,11 +41,11 @@ struct trace {
     uint32_t *slots; /* open addressing: string id + 1, 0 = empty */
     size_t nslots;
     bool timers_aside;
-    struct trace_pack *notes;      /* timers beside the records */
-    struct trace_msg_copy *copies; /* message copies beside the records */
-    size_t ncopies, copycap;
-    struct trace_mime_part *parts;
-    size_t nparts, partcap;
+    struct trace_pack *notes; /* timers beside the records */
+    void **copies; /* message copies beside the records: chunks of struct trace_msg_copy */
+    size_t ncopies, copychunks;
+    void **parts; /* their MIME parts: chunks of struct trace_mime_part */
+    size_t nparts, partchunks;
 };
 
 /* Body size of each kind, from the X-macro's family column. */
@@ -121,7 +125,9 @@ void trace_free(struct trace *tr)
     free(tr->strlens);
     free(tr->slots);
     trace_pack_free(tr->notes);
+    for (size_t i = 0; i < tr->copychunks; i++) free(tr->copies[i]);
     free(tr->copies);
+    for (size_t i = 0; i < tr->partchunks; i++) free(tr->parts[i]);
     free(tr->parts);
     free(tr);
 }
@@ -563,19 +569,25 @@ const struct trace_timer_note *trace_timer_note_get(const struct trace *tr, size
 /* Serialized as raw bytes: no padding may hide in it. */
 _Static_assert(sizeof(struct trace_mime_part) == 4 * 8 + 8 * 4, "trace_mime_part has padding");
 
+/* Item i (of size bytes) of an array kept in chunks of TRACE_ITEM_CHUNK,
+ * adding the chunk when i is the first of it. */
+static void *trace_chunk_item(void ***chunks, size_t *nchunks, size_t i, size_t size)
+{
+    size_t c = i / TRACE_ITEM_CHUNK;
+    if (c == *nchunks) {
+        /* the table of chunks grows by doubling: a pointer a chunk */
+        if ((c & (c - 1)) == 0) *chunks = ms_xrealloc(*chunks, (c ? 2 * c : 1) * sizeof **chunks);
+        (*chunks)[(*nchunks)++] = ms_xmalloc(TRACE_ITEM_CHUNK * size);
+    }
+    return (uint8_t *)(*chunks)[c] + (i % TRACE_ITEM_CHUNK) * size;
+}
+
 size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t host, uint32_t msgid,
                           const char *header, size_t header_len, uint64_t size,
                           const struct trace_mime_part *parts, size_t n)
 {
-    if (tr->ncopies == tr->copycap) {
-        tr->copycap = tr->copycap ? tr->copycap * 2 : 16;
-        tr->copies = ms_xrealloc(tr->copies, tr->copycap * sizeof *tr->copies);
-    }
-    while (tr->nparts + n > tr->partcap) {
-        tr->partcap = tr->partcap ? tr->partcap * 2 : 32;
-        tr->parts = ms_xrealloc(tr->parts, tr->partcap * sizeof *tr->parts);
-    }
-    struct trace_msg_copy *c = &tr->copies[tr->ncopies++];
+    struct trace_msg_copy *c =
+        trace_chunk_item(&tr->copies, &tr->copychunks, tr->ncopies++, sizeof *c);
     memset(c, 0, sizeof *c);
     c->before = tr->n;
     c->t = t;
@@ -587,7 +599,8 @@ size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t hos
     c->first_part = (uint32_t)tr->nparts;
     c->n_parts = (uint32_t)n;
     for (size_t i = 0; i < n; i++) {
-        struct trace_mime_part *p = &tr->parts[tr->nparts++];
+        struct trace_mime_part *p =
+            trace_chunk_item(&tr->parts, &tr->partchunks, tr->nparts++, sizeof *p);
         memset(p, 0, sizeof *p);
         p->off = parts[i].off;
         p->hdr_len = parts[i].hdr_len;
@@ -613,13 +626,13 @@ size_t trace_msg_copy_count(const struct trace *tr)
 const struct trace_msg_copy *trace_msg_copy_get(const struct trace *tr, size_t i)
 {
     assert(i < tr->ncopies);
-    return &tr->copies[i];
+    return (const struct trace_msg_copy *)tr->copies[i / TRACE_ITEM_CHUNK] + i % TRACE_ITEM_CHUNK;
 }
 
 const struct trace_mime_part *trace_msg_part(const struct trace *tr, size_t j)
 {
     assert(j < tr->nparts);
-    return &tr->parts[j];
+    return (const struct trace_mime_part *)tr->parts[j / TRACE_ITEM_CHUNK] + j % TRACE_ITEM_CHUNK;
 }
 
 /* ---- reading --------------------------------------------------------------- */
@@ -758,7 +771,7 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
         uint64_t nc = tr->ncopies, np = tr->nparts;
         fn(ctx, &nc, sizeof nc);
         for (size_t i = 0; i < tr->ncopies; i++) {
-            const struct trace_msg_copy *c = &tr->copies[i];
+            const struct trace_msg_copy *c = trace_msg_copy_get(tr, i);
             uint64_t before = c->before;
             fn(ctx, &before, sizeof before);
             fn(ctx, &c->t, sizeof c->t);
@@ -771,7 +784,10 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
             trace_put_u32(fn, ctx, c->n_parts);
         }
         fn(ctx, &np, sizeof np);
-        fn(ctx, tr->parts, tr->nparts * sizeof *tr->parts); /* no padding: 4x8 + 8x4 */
+        for (size_t j = 0; j < tr->nparts; j += TRACE_ITEM_CHUNK) { /* no padding: 4x8 + 8x4 */
+            size_t k = tr->nparts - j < TRACE_ITEM_CHUNK ? tr->nparts - j : TRACE_ITEM_CHUNK;
+            fn(ctx, tr->parts[j / TRACE_ITEM_CHUNK], k * sizeof(struct trace_mime_part));
+        }
     }
     /* Timer notes only when there are any, so traces without them keep the
      * bytes (and hashes) they always had. */
@@ -810,6 +826,7 @@ size_t trace_memory(const struct trace *tr)
     m += tr->hostcap * sizeof *tr->hosts + tr->linkcap * sizeof *tr->links;
     m += tr->nslots * sizeof *tr->slots + tr->strcap * (sizeof *tr->strs + sizeof *tr->strlens);
     m += tr->strmemcap * sizeof *tr->strmem + tr->nstrmem * TRACE_STR_CHUNK;
-    m += tr->copycap * sizeof *tr->copies + tr->partcap * sizeof *tr->parts;
+    m += tr->copychunks * (TRACE_ITEM_CHUNK * sizeof(struct trace_msg_copy) + sizeof(void *));
+    m += tr->partchunks * (TRACE_ITEM_CHUNK * sizeof(struct trace_mime_part) + sizeof(void *));
     return m;
 }

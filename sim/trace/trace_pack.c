@@ -38,7 +38,8 @@ struct trace_pack_slot {
     size_t block; /* absolute block number; SIZE_MAX when empty */
     uint8_t *raw;
     uint32_t *off;
-    uint64_t stamp; /* last use */
+    size_t raw_cap, off_cap; /* kept when the slot is reused for a decode */
+    uint64_t stamp;          /* last use */
 };
 
 struct trace_pack {
@@ -58,7 +59,15 @@ struct trace_pack {
     struct trace_pack_slot *slots;
     size_t nslots;
     uint64_t clock;
-    size_t last; /* block found last (absolute), for sequential reads */
+    size_t last;                       /* block found last (absolute), for sequential reads */
+    uint8_t kind_words[TR_KIND_COUNT]; /* body words of each record kind */
+    /* The block read last while it stays decoded: items [hot_first,
+     * hot_end) at hot_raw + hot_off[k - hot_first], so that reading on in
+     * the same block costs a comparison (its slot is the most recent one,
+     * so the least-recently-used order needs no new stamp). */
+    size_t hot_block, hot_first, hot_end;
+    const uint8_t *hot_raw;
+    const uint32_t *hot_off;
     /* scratch for sealing and decoding */
     uint8_t *scratch;
     size_t scratch_cap;
@@ -84,6 +93,9 @@ struct trace_pack *trace_pack_new(enum trace_pack_delta delta, size_t block_byte
     p->slots = ms_xcalloc(p->nslots, sizeof *p->slots);
     for (size_t i = 0; i < p->nslots; i++) p->slots[i].block = SIZE_MAX;
     p->last = SIZE_MAX;
+    p->hot_block = SIZE_MAX;
+    for (int k = 0; k < TR_KIND_COUNT; k++)
+        p->kind_words[k] = (uint8_t)(trace_family_size(trace_kind_family((enum trace_kind)k)) / 4);
     return p;
 }
 
@@ -214,29 +226,52 @@ static void trace_pack_decompress(struct trace_pack *p, uint8_t *dst, size_t raw
 
 /* ---- the cache ---------------------------------------------------------------- */
 
-static void trace_pack_slot_clear(struct trace_pack *p, struct trace_pack_slot *s)
+/* The slot no longer holds its block; its buffers stay. */
+static void trace_pack_slot_unlink(struct trace_pack *p, struct trace_pack_slot *s)
 {
+    if (s->block == p->hot_block) {
+        p->hot_block = SIZE_MAX;
+        p->hot_first = p->hot_end = 0;
+    }
     if (s->block != SIZE_MAX && s->block >= p->b0 && s->block - p->b0 < p->nblocks)
         p->blocks[s->block - p->b0].slot = 0;
+    s->block = SIZE_MAX;
+}
+
+static void trace_pack_slot_clear(struct trace_pack *p, struct trace_pack_slot *s)
+{
+    trace_pack_slot_unlink(p, s);
     free(s->raw);
     free(s->off);
     s->raw = NULL;
     s->off = NULL;
-    s->block = SIZE_MAX;
+    s->raw_cap = s->off_cap = 0;
 }
 
-/* A slot for block b (absolute): an empty one, else the least recently used. */
-static struct trace_pack_slot *trace_pack_slot_take(struct trace_pack *p, size_t b)
+/* The slot to use next: an empty one, else the least recently used. */
+static struct trace_pack_slot *trace_pack_slot_lru(struct trace_pack *p)
 {
     struct trace_pack_slot *best = &p->slots[0];
     for (size_t i = 0; i < p->nslots; i++) {
         struct trace_pack_slot *s = &p->slots[i];
-        if (s->block == SIZE_MAX) {
-            best = s;
-            break;
-        }
+        if (s->block == SIZE_MAX) return s;
         if (s->stamp < best->stamp) best = s;
     }
+    return best;
+}
+
+/* Slot s now holds block b (absolute). */
+static void trace_pack_slot_hold(struct trace_pack *p, struct trace_pack_slot *s, size_t b)
+{
+    s->block = b;
+    s->stamp = ++p->clock;
+    p->blocks[b - p->b0].slot = (uint32_t)(s - p->slots) + 1;
+}
+
+/* A slot for block b (absolute), emptied of its buffers. */
+static struct trace_pack_slot *trace_pack_slot_take(struct trace_pack *p, size_t b)
+{
+    struct trace_pack_slot *best = trace_pack_slot_lru(p);
     trace_pack_slot_clear(p, best);
     best->block = b;
     best->stamp = ++p->clock;
@@ -287,6 +322,70 @@ static void trace_pack_seal(struct trace_pack *p)
     p->tail_n = p->tail_offcap = 0;
 }
 
+/* Words w[0..n) back from their differences: w[j] += prev[j], the sum
+ * becoming prev[j]. Inlined with n known, it is a few vector additions. */
+static inline __attribute__((always_inline)) void trace_pack_undo_words(uint8_t *w, uint32_t *prev,
+                                                                        unsigned n)
+{
+    uint32_t x[TRACE_PACK_BODY_MAX / 4];
+    memcpy(x, w, 4 * (size_t)n);
+    for (unsigned j = 0; j < n; j++) x[j] += prev[j];
+    memcpy(prev, x, 4 * (size_t)n);
+    memcpy(w, x, 4 * (size_t)n);
+}
+
+/* A decoded block of records: each record's offset found and its
+ * differences undone (trace_pack_diff's undo) in one pass, with the body
+ * size of each kind from a table. */
+static void trace_pack_undo_records(const struct trace_pack *p, uint8_t *b, uint32_t *off,
+                                    uint32_t n)
+{
+    uint32_t prev[TR_KIND_COUNT][TRACE_PACK_BODY_MAX / 4];
+    memset(prev, 0, sizeof prev);
+    sim_us t = 0;
+    size_t o = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t *r = b + o;
+        off[i] = (uint32_t)o;
+        struct trace_rec h;
+        memcpy(&h, r, sizeof h);
+        t += h.t;
+        memcpy(r, &t, sizeof t);
+        o += (sizeof h + h.len + 7) & ~(size_t)7;
+        if (h.kind >= TR_KIND_COUNT) continue;
+        uint32_t *pw = prev[h.kind];
+        uint8_t *w = r + sizeof h;
+        /* Each body size its own loop of known length, which the compiler
+         * turns into a few vector additions. */
+        switch (p->kind_words[h.kind]) {
+#define TRACE_PACK_UNDO_CASE(N)                                                                    \
+    case N:                                                                                        \
+        trace_pack_undo_words(w, pw, N);                                                           \
+        break;
+            TRACE_PACK_UNDO_CASE(1)
+            TRACE_PACK_UNDO_CASE(2)
+            TRACE_PACK_UNDO_CASE(3)
+            TRACE_PACK_UNDO_CASE(4)
+            TRACE_PACK_UNDO_CASE(5)
+            TRACE_PACK_UNDO_CASE(6)
+            TRACE_PACK_UNDO_CASE(7)
+            TRACE_PACK_UNDO_CASE(8)
+            TRACE_PACK_UNDO_CASE(9)
+            TRACE_PACK_UNDO_CASE(10)
+            TRACE_PACK_UNDO_CASE(11)
+            TRACE_PACK_UNDO_CASE(12)
+            TRACE_PACK_UNDO_CASE(13)
+            TRACE_PACK_UNDO_CASE(14)
+            TRACE_PACK_UNDO_CASE(15)
+            TRACE_PACK_UNDO_CASE(16)
+#undef TRACE_PACK_UNDO_CASE
+        default:
+            trace_pack_undo_words(w, pw, p->kind_words[h.kind]);
+            break;
+        }
+    }
+}
+
 /* The decoded copy of block b (absolute). */
 static struct trace_pack_slot *trace_pack_decode(struct trace_pack *p, size_t b)
 {
@@ -296,23 +395,28 @@ static struct trace_pack_slot *trace_pack_decode(struct trace_pack *p, size_t b)
         s->stamp = ++p->clock;
         return s;
     }
-    struct trace_pack_slot *s = trace_pack_slot_take(p, b);
-    bl = &p->blocks[b - p->b0];
-    s->raw = ms_xmalloc(bl->raw ? bl->raw : 1);
-    s->off = ms_xmalloc((bl->n ? bl->n : 1) * sizeof *s->off);
-    trace_pack_decompress(p, s->raw, bl->raw, bl->z, bl->zlen);
-    /* Item offsets: records carry their length, fixed-size items don't. */
-    size_t o = 0;
-    for (uint32_t i = 0; i < bl->n; i++) {
-        s->off[i] = (uint32_t)o;
-        if (p->delta == TRACE_PACK_WORDS) {
-            o += bl->raw / bl->n;
-        } else {
-            struct trace_rec h;
-            memcpy(&h, s->raw + o, sizeof h);
-            o += (sizeof h + h.len + 7) & ~(size_t)7;
-        }
+    /* The least recently used slot, its buffers reused: decoding block
+     * after block (a pass over the trace, a seek) allocates nothing. */
+    struct trace_pack_slot *s = trace_pack_slot_lru(p);
+    trace_pack_slot_unlink(p, s);
+    trace_pack_slot_hold(p, s, b);
+    if (s->raw_cap < bl->raw || !s->raw) {
+        free(s->raw);
+        s->raw_cap = bl->raw ? bl->raw : 1;
+        s->raw = ms_xmalloc(s->raw_cap);
     }
+    if (s->off_cap < bl->n || !s->off) {
+        free(s->off);
+        s->off_cap = bl->n ? bl->n : 1;
+        s->off = ms_xmalloc(s->off_cap * sizeof *s->off);
+    }
+    trace_pack_decompress(p, s->raw, bl->raw, bl->z, bl->zlen);
+    if (p->delta == TRACE_PACK_RECORDS) {
+        trace_pack_undo_records(p, s->raw, s->off, bl->n);
+        return s;
+    }
+    /* Fixed-size items: offsets by size, then the differences undone. */
+    for (uint32_t i = 0; i < bl->n; i++) s->off[i] = (uint32_t)(i * (bl->raw / bl->n));
     (void)trace_pack_diff(p, s->raw, s->off, bl->n, bl->raw, 1);
     return s;
 }
@@ -374,12 +478,19 @@ static size_t trace_pack_find(const struct trace_pack *p, size_t k)
 
 const uint8_t *trace_pack_get(struct trace_pack *p, size_t k)
 {
+    if (k - p->hot_first < p->hot_end - p->hot_first)
+        return p->hot_raw + p->hot_off[k - p->hot_first];
     size_t n = trace_pack_count(p);
     assert(k >= p->first && k < n);
     if (k >= n - p->tail_n) return p->tail + p->tail_off[k - (n - p->tail_n)];
     size_t b = trace_pack_find(p, k);
     p->last = p->b0 + b;
     struct trace_pack_slot *s = trace_pack_decode(p, p->b0 + b);
+    p->hot_block = p->b0 + b;
+    p->hot_first = p->blocks[b].first;
+    p->hot_end = p->hot_first + p->blocks[b].n;
+    p->hot_raw = s->raw;
+    p->hot_off = s->off;
     return s->raw + s->off[k - p->blocks[b].first];
 }
 
@@ -436,6 +547,10 @@ size_t trace_pack_memory(const struct trace_pack *p)
     for (size_t i = 0; i < p->nblocks; i++) m += p->blocks[i].zlen;
     for (size_t i = 0; i < p->nslots; i++) {
         const struct trace_pack_slot *s = &p->slots[i];
+        if (s->raw_cap) { /* buffers kept for reuse, whether holding a block or not */
+            m += s->raw_cap + s->off_cap * sizeof *s->off;
+            continue;
+        }
         if (s->block == SIZE_MAX || s->block < p->b0) continue;
         const struct trace_pack_block *bl = &p->blocks[s->block - p->b0];
         m += bl->raw + bl->n * sizeof *s->off;

@@ -238,7 +238,7 @@ size_t ui_conn_rows(const struct ui_model *m, uint32_t conn, struct ui_crow *out
     size_t n = 0;
     *n_txn = 0;
     if (conn == 0 || conn >= m->n_conns || m->conn_off[conn] == m->conn_off[conn + 1]) return 0;
-    const size_t *a = m->conn_lines + m->conn_off[conn];
+    const uint32_t *a = m->conn_lines + m->conn_off[conn];
     size_t na = m->conn_off[conn + 1] - m->conn_off[conn];
     /* The opening: the first CONN_OPENED of conn before its first line. */
     size_t lo = a[0] > UI_CONN_LOOK ? a[0] - UI_CONN_LOOK : 0;

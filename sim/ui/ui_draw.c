@@ -126,7 +126,7 @@ static bool ui_seg_in_tls(const struct ui_model *m, size_t k, const struct trace
 {
     if (s->conn == 0 || s->conn >= m->n_conns || k >= trace_count(m->tr)) return false;
     sim_us t = trace_get(m->tr, k)->t;
-    const size_t *lines = m->conn_lines + m->conn_off[s->conn];
+    const uint32_t *lines = m->conn_lines + m->conn_off[s->conn];
     size_t nl = m->conn_off[s->conn + 1] - m->conn_off[s->conn];
     for (size_t i = 0; i < nl; i++) {
         const struct trace_rec *r = trace_get(m->tr, lines[i]);
@@ -216,13 +216,9 @@ static void ui_layout_frame(struct ui_frame *f)
      * so panels do not jump), at most a third of the window. Texts are
      * measured through the text cache: after the first frame, lookups. */
     float least = (H >= 1000 ? UI_PX_NARR : UI_PX_SMALL) / f->z; /* as ui_d_narration */
-    for (size_t i = 0; i < f->m->n_narrs && i < 256; i++) {
+    for (size_t i = 0; i < f->m->n_narr_text; i++) {             /* the first UI_NARR_MEASURED */
         char text[1024];
-        size_t len;
-        const uint8_t *d = trace_data(trace_get(f->m->tr, f->m->narrs[i]), &len);
-        size_t n = len < sizeof text - 1 ? len : sizeof text - 1;
-        memcpy(text, d, n);
-        text[n] = '\0';
+        snprintf(text, sizeof text, "%s", f->m->narr_text[i]);
         float need = (float)ui_p_text_wrap_height(f->g, UI_F_BOLD, ui_px(f, least),
                                                   (int)(W - ui_px(f, 40)), text) +
                      ui_px(f, 10);

@@ -62,20 +62,25 @@ void ui_d_timeline(struct ui_frame *f)
         free(m->bins);
         m->bins = ms_xcalloc((size_t)iw + 1, 1);
         m->bins_w = iw;
-        double total = (double)(m->ct[m->n - 1] > 0 ? m->ct[m->n - 1] : 1);
+        sim_us end_ct = ui_model_ct(m, m->n - 1);
+        double total = (double)(end_ct > 0 ? end_ct : 1);
         /* Every record 1, a line sent 2, a message event 3: from the
-         * model's indexes, so that no record is read. */
+         * model's indexes, so that no record is read; one walk through the
+         * compressed times, the line and message indexes in step. */
+        sim_us ct = 0;
+        size_t jl = 0, jm = 0;
         for (size_t i = 0; i < m->n; i++) {
-            int x = (int)((double)m->ct[i] / total * (iw - 1));
+            ct += m->ct_gap[i];
+            int x = (int)((double)ct / total * (iw - 1));
             if (m->bins[x] < 1) m->bins[x] = 1;
-        }
-        for (size_t j = 0; j < m->n_lines; j++) {
-            int x = (int)((double)m->ct[m->lines[j]] / total * (iw - 1));
-            if (m->bins[x] < 2) m->bins[x] = 2;
-        }
-        for (size_t j = 0; j < m->n_msgs; j++) {
-            int x = (int)((double)m->ct[m->msgs[j]] / total * (iw - 1));
-            m->bins[x] = 3;
+            if (jl < m->n_lines && m->lines[jl] == i) {
+                if (m->bins[x] < 2) m->bins[x] = 2;
+                jl++;
+            }
+            if (jm < m->n_msgs && m->msgs[jm] == i) {
+                m->bins[x] = 3;
+                jm++;
+            }
         }
     }
     for (int x = 0; x < iw; x++) {
@@ -85,7 +90,8 @@ void ui_d_timeline(struct ui_frame *f)
         uint32_t c = b == 3 ? 0xf0e442ffu : b == 2 ? 0x56b4e9ffu : f->c->dim;
         ui_p_fill(g, x0 + (float)x, ty + th - h, 1, h, c);
     }
-    double total = (double)(m->ct[m->n - 1] > 0 ? m->ct[m->n - 1] : 1);
+    sim_us end_ct = ui_model_ct(m, m->n - 1);
+    double total = (double)(end_ct > 0 ? end_ct : 1);
     /* A lesson of several days gets its days named where they begin, before
      * any gap: "Day 3" says more than the fiftieth "29 min later". */
     enum { UI_MAX_DAYS = 64 };
@@ -95,7 +101,7 @@ void ui_d_timeline(struct ui_frame *f)
     for (sim_us d = 1; d * SIM_US_PER_DAY <= end && ndays < UI_MAX_DAYS; d++) {
         size_t i = trace_lower_bound(m->tr, d * SIM_US_PER_DAY);
         if (i >= m->n) break;
-        float x = x0 + (float)((double)m->ct[i] / total) * w;
+        float x = x0 + (float)((double)ui_model_ct(m, i) / total) * w;
         char day[24];
         snprintf(day, sizeof day, "Day %lld", (long long)d + 1);
         int tw, tth;
@@ -113,7 +119,7 @@ void ui_d_timeline(struct ui_frame *f)
     float last_right = -1e9f, last_mark = -1e9f;
     for (size_t j = 0; j < m->n_gaps; j++) {
         size_t i = m->gaps[j];
-        float x = x0 + (float)((double)m->ct[i] / total) * w;
+        float x = x0 + (float)((double)ui_model_ct(m, i) / total) * w;
         if (x - last_mark < ui_px(f, 16))
             continue; /* marks closer than this would be a grey smear */
         last_mark = x;
@@ -142,7 +148,8 @@ void ui_d_timeline(struct ui_frame *f)
     double cpos = 0;
     if (f->v->step > 0) {
         size_t k = f->v->step;
-        double a = (double)m->ct[k - 1], b = k < m->n ? (double)m->ct[k] : a;
+        double a = (double)ui_model_ct(m, k - 1);
+        double b = k < m->n ? a + (double)m->ct_gap[k] : a;
         cpos = (a + (b - a) * f->v->frac) / total;
     }
     float cx = x0 + (float)cpos * w;

@@ -12,7 +12,8 @@
  * line of the connection sent or received at or before the step. A received
  * line is matched to the peer's sent lines in order (TCP keeps it). n when
  * none. */
-static size_t ui_dia_current(const struct ui_frame *f, uint32_t conn, const size_t *lines, size_t n)
+static size_t ui_dia_current(const struct ui_frame *f, uint32_t conn, const uint32_t *lines,
+                             size_t n)
 {
     const struct ui_model *m = f->m;
     size_t k = f->v->step, stop = k > 20000 ? k - 20000 : 0;
@@ -106,7 +107,7 @@ void ui_d_dialogue(struct ui_frame *f)
         ui_p_noclip(g);
         return;
     }
-    const size_t *lines = m->conn_lines + m->conn_off[conn];
+    const uint32_t *lines = m->conn_lines + m->conn_off[conn];
     size_t nl = m->conn_off[conn + 1] - m->conn_off[conn];
     size_t upto = ui_lower(lines, nl, f->v->step); /* lines already sent */
     const struct trace_line *l0 = trace_as_line(trace_get(m->tr, lines[0]));

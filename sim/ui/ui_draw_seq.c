@@ -90,7 +90,7 @@ void ui_d_seq(struct ui_frame *f)
         ui_p_text(g, UI_F_BOLD, px, f->c->text, colx[c], ny, UI_AL_CENTER,
                   m->hosts[m->col_host[c]].name);
     }
-    const size_t *rows = f->v->tcp_detail ? m->rows_tcp : m->rows;
+    const uint32_t *rows = f->v->tcp_detail ? m->rows_tcp : m->rows;
     size_t nrows = f->v->tcp_detail ? m->n_rows_tcp : m->n_rows;
     size_t p = ui_lower(rows, nrows, f->v->step); /* rows before the step */
     int lw_, lh_;

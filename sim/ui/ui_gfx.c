@@ -170,6 +170,7 @@ void ui_gfx_text_flush(struct ui_gfx *g)
         memset(&g->text[i], 0, sizeof g->text[i]);
     }
     g->text_used = 0;
+    g->text_bytes = 0;
 }
 
 void ui_gfx_free(struct ui_gfx *g)

@@ -49,8 +49,32 @@ struct ui_state {
     size_t last_line; /* last LINE_SENT record + 1, 0 if none */
 };
 
-#define UI_KF_EVERY 1024 /* records between keyframes, doubled until ... */
-#define UI_KF_MAX 2048   /* ... there are at most this many (a day's trace) */
+/* Record numbers in the window's indexes are 32-bit: the window shows at
+ * most the first UI_REC_MAX records of a trace (a trace that long would
+ * not fit in memory: every record takes at least a few bytes packed). */
+#define UI_REC_MAX ((size_t)UINT32_MAX - 1)
+
+/* One change of a host, link, queue or mailbox (ui_model_state.c): at
+ * record `at`, set a (down, queue length, message count) and t (next
+ * retry, unseen count). */
+struct ui_change {
+    sim_us t;
+    uint32_t at, a;
+};
+enum ui_hist_kind { UI_HIST_HOST, UI_HIST_LINK, UI_HIST_QUEUE, UI_HIST_MBOX, UI_HIST_COUNT };
+/* The changes of each entity e: ch[off[e] .. off[e+1]), in record order. */
+struct ui_hist {
+    size_t n_ent;
+    uint32_t *off;
+    struct ui_change *ch;
+};
+struct ui_mbox_key {
+    uint32_t host, user, folder;
+};
+/* Compressed time (idle gaps capped at UI_GAP_CAP_US) of every record:
+ * each record's capped gap in 16 bits, and the sum at every
+ * UI_CT_EVERY-th record. */
+#define UI_CT_EVERY 32
 
 struct ui_model {
     const struct trace *tr;
@@ -58,44 +82,49 @@ struct ui_model {
     size_t n, nh, nl;
     struct ui_hostinfo *hosts;
     char title[256];
-    sim_us *ct;    /* compressed time of each record (idle gaps capped) */
-    size_t *lines; /* LINE_SENT records, in order */
+    uint16_t *ct_gap; /* compressed time: see ui_model_ct */
+    sim_us *ct_base;
+    uint32_t *lines; /* LINE_SENT records, in order */
     size_t n_lines;
-    size_t *msgs; /* MSG_* records */
+    uint32_t *msgs; /* MSG_* records */
     size_t n_msgs;
-    size_t *rows; /* sequence diagram rows without TCP detail */
+    uint32_t *rows; /* sequence diagram rows without TCP detail */
     size_t n_rows;
-    size_t *rows_tcp; /* ... with TCP detail */
+    uint32_t *rows_tcp; /* ... with TCP detail */
     size_t n_rows_tcp;
-    struct ui_dline *dl; /* the pairing of each line of lines[] */
-    uint32_t n_conns;    /* connection ids 0 .. n_conns-1 */
-    size_t *conn_off;    /* CSR: LINE_SENT records of conn c are */
-    size_t *conn_lines;  /* conn_lines[conn_off[c] .. conn_off[c+1]) */
-    int *column;         /* host -> sequence diagram column, -1 if none */
-    uint32_t *col_host;  /* column -> host */
+    struct ui_dline *dl;  /* the pairing of each line of lines[] */
+    uint32_t n_conns;     /* connection ids 0 .. n_conns-1 */
+    uint32_t *conn_off;   /* CSR: LINE_SENT records of conn c are */
+    uint32_t *conn_lines; /* conn_lines[conn_off[c] .. conn_off[c+1]) */
+    int *column;          /* host -> sequence diagram column, -1 if none */
+    uint32_t *col_host;   /* column -> host */
     size_t n_cols;
-    sim_us *lat;         /* nh x nh one-way latencies, or NULL (many hosts) */
-    sim_us max_lat;      /* the largest of them */
-    struct ui_state *kf; /* state at records k * kf_every */
-    size_t n_kf;
-    size_t kf_every;   /* UI_KF_EVERY, or a power-of-two multiple for long traces */
+    sim_us *lat;                        /* nh x nh one-way latencies, or NULL (many hosts) */
+    sim_us max_lat;                     /* the largest of them */
+    struct ui_hist hist[UI_HIST_COUNT]; /* hosts, links, queues, mailboxes */
+    struct ui_mbox_key *mbox_keys;      /* mailbox id -> host, user, folder */
+    uint32_t *mbox_order;               /* mailbox ids in the state's order */
+    size_t n_mbox;
     sim_us max_flight; /* longest t_arrive - t_depart of any packet */
     /* Timeline ticks per pixel column, cached for one width (drawing is
      * still a function of the trace: the cache only saves work). */
     uint8_t *bins;
     int bins_w;
-    size_t *gaps;   /* records preceded by a gap >= UI_GAP_LABEL_US */
-    size_t *gap_us; /* ... and each gap's length, so the timeline reads no record */
+    uint32_t *gaps; /* records preceded by a gap >= UI_GAP_LABEL_US */
+    sim_us *gap_us; /* ... and each gap's length, so the timeline reads no record */
     size_t n_gaps;
-    size_t *narrs; /* NARRATION records (the tallest sizes the narration bar) */
+    uint32_t *narrs; /* NARRATION records */
     size_t n_narrs;
-    size_t *teach; /* records a step at the line grain lands on */
+    char **narr_text; /* the first UI_NARR_MEASURED narrations' texts (they size
+                         the narration bar every frame without reading records) */
+    size_t n_narr_text;
+    uint32_t *teach; /* records a step at the line grain lands on */
     size_t n_teach;
-    size_t *quiet; /* records hidden without TCP detail (handshakes, bare ACKs) */
+    uint32_t *quiet; /* records hidden without TCP detail (handshakes, bare ACKs) */
     size_t n_quiet;
-    size_t *timers; /* TIMER_SET / TIMER_CANCELLED records */
+    uint32_t *timers; /* TIMER_SET / TIMER_CANCELLED records */
     size_t n_timers;
-    size_t *dns_q; /* DNS_QUESTION records */
+    uint32_t *dns_q; /* DNS_QUESTION records */
     size_t n_dns_q;
     const struct scn_variant *variants; /* the variant menu */
     size_t n_variants;
@@ -114,10 +143,13 @@ struct ui_dline {
     uint8_t kind; /* enum ui_dl_kind */
     uint16_t pair;
 };
-/* Which command each line of connection conn answers: out[i] for the i-th
- * line of the connection (m->conn_lines order). The one place that pairs
- * replies with commands. Can't fail. */
-void ui_pairs(const struct ui_model *m, uint32_t conn, struct ui_dline *out);
+/* Which command each line of one connection answers: out[i] for the i-th
+ * line (m->conn_lines order), whose facts (ui_pairs_fact) are facts[i]. The
+ * one place that pairs replies with commands. Can't fail. */
+void ui_pairs(const uint8_t *facts, size_t n, struct ui_dline *out);
+/* What ui_pairs needs of a line (of trace tr): its side and flags, and
+ * whether it has an empty verb (a greeting), in one byte. */
+uint8_t ui_pairs_fact(const struct trace *tr, const struct trace_line *l);
 /* The pairing of record rec (a LINE_SENT record), or NULL. */
 const struct ui_dline *ui_model_dline(const struct ui_model *m, size_t rec);
 
@@ -128,10 +160,25 @@ const struct ui_dline *ui_model_dline(const struct ui_model *m, size_t rec);
 
 void ui_state_init(const struct ui_model *m, struct ui_state *st);
 void ui_state_free(struct ui_state *st);
-/* Fill st with the state after records [0, k) (keyframe + replay). */
+/* Fill st with the state after records [0, k), from the histories; reads
+ * no record. */
 void ui_model_state(const struct ui_model *m, size_t k, struct ui_state *st);
+/* Building the histories: one call per record, in order, then _end. */
+struct ui_state_build;
+struct ui_state_build *ui_state_build_new(void);
+void ui_state_build_add(struct ui_state_build *b, const struct ui_model *m, size_t i,
+                        const struct trace_rec *r);
+void ui_state_build_end(struct ui_state_build *b, struct ui_model *m);
+void ui_state_hist_free(struct ui_model *m);
+size_t ui_state_hist_memory(const struct ui_model *m);
 /* The index of the first element of a (sorted, n) that is >= key. */
-size_t ui_lower(const size_t *a, size_t n, size_t key);
+size_t ui_lower(const uint32_t *a, size_t n, size_t key);
+/* Compressed time of record k (k < m->n). */
+sim_us ui_model_ct(const struct ui_model *m, size_t k);
+/* Bytes the window's index holds. */
+size_t ui_model_memory(const struct ui_model *m);
+/* Narrations measured for the narration bar's height. */
+#define UI_NARR_MEASURED 256
 /* The window's one pairing of replies with commands, from the trace's typed
  * line facts (no protocol bytes are read): for the server line k (a
  * LINE_SENT record), the client's command it answers. The first line of
@@ -232,6 +279,10 @@ struct ui_text_entry {
 };
 
 #define UI_TEXT_SLOTS 4096
+/* The text cache keeps only the current frame's texts when its textures
+ * would take more than this (a busy day's seeks meet thousands of long
+ * lines): 64 MiB of pixels. */
+#define UI_TEXT_BYTES ((size_t)64 << 20)
 #define UI_MAX_HITS 4096
 
 struct ui_hit_rect {
@@ -251,6 +302,8 @@ struct ui_gfx {
     } fonts[UI_F_COUNT][24];
     struct ui_text_entry *text; /* UI_TEXT_SLOTS, open addressing */
     size_t text_used;
+    size_t text_bytes;     /* pixels of the cached textures, 4 bytes each */
+    unsigned text_trimmed; /* the frame that last trimmed the cache */
     unsigned frame;
     struct ui_stats stats;
     struct ui_hit_rect *hits;

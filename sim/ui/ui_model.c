@@ -1,11 +1,11 @@
 /* ui_model.c -- what the window derives from a trace, once, and the view's
  * movements over it.
  *
- * State at step k (hosts and links up or down, queue lengths, mailbox counts,
- * the narration and the protocol line of the moment) comes from a keyframe
- * every UI_KF_EVERY records (more in a trace of many millions, see
- * UI_KF_MAX) plus a replay of at most that many records, so seeking anywhere
- * in a million records costs microseconds. Playing maps
+ * The index is built in one pass over the records, so that each block of
+ * the packed trace is decoded once. State at step k (hosts and links up or
+ * down, queue lengths, mailbox counts, the narration and the protocol line
+ * of the moment) comes from histories (ui_model_state.c), so seeking
+ * anywhere in a million records costs microseconds. Playing maps
  * wall time to steps through compressed time: a gap between two records
  * counts at most UI_GAP_CAP_US, so "30 minutes later" passes in a moment. */
 #include <math.h>
@@ -63,7 +63,7 @@ enum ui_proto ui_proto_of_name(const char *name)
     return UI_P_TCP;
 }
 
-size_t ui_lower(const size_t *a, size_t n, size_t key)
+size_t ui_lower(const uint32_t *a, size_t n, size_t key)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -98,7 +98,7 @@ bool ui_model_reply_command(const struct ui_model *m, size_t k, size_t *cmd)
     if (!lk || trace_get(m->tr, k)->kind != TR_LINE_SENT || lk->side != 'S' ||
         lk->conn >= m->n_conns)
         return false;
-    const size_t *a = m->conn_lines + m->conn_off[lk->conn];
+    const uint32_t *a = m->conn_lines + m->conn_off[lk->conn];
     size_t n = m->conn_off[lk->conn + 1] - m->conn_off[lk->conn];
     size_t pos = ui_lower(a, n, k);
     if (pos >= n || a[pos] != k) return false;
@@ -139,113 +139,6 @@ bool ui_model_reply_command(const struct ui_model *m, size_t k, size_t *cmd)
         }
     }
     return false;
-}
-
-/* ---- state ------------------------------------------------------------------------ */
-
-void ui_state_init(const struct ui_model *m, struct ui_state *st)
-{
-    memset(st, 0, sizeof *st);
-    st->host_down = ms_xcalloc(m->nh + 1, 1);
-    st->link_down = ms_xcalloc(m->nl + 1, 1);
-    st->q_len = ms_xcalloc(m->nh + 1, sizeof *st->q_len);
-    st->q_next = ms_xcalloc(m->nh + 1, sizeof *st->q_next);
-    for (size_t i = 0; i < m->nh; i++) st->q_next[i] = -1;
-}
-
-void ui_state_free(struct ui_state *st)
-{
-    free(st->host_down);
-    free(st->link_down);
-    free(st->q_len);
-    free(st->q_next);
-    free(st->mb);
-    memset(st, 0, sizeof *st);
-}
-
-static void ui_state_copy(const struct ui_model *m, struct ui_state *dst,
-                          const struct ui_state *src)
-{
-    memcpy(dst->host_down, src->host_down, m->nh);
-    memcpy(dst->link_down, src->link_down, m->nl);
-    memcpy(dst->q_len, src->q_len, m->nh * sizeof *dst->q_len);
-    memcpy(dst->q_next, src->q_next, m->nh * sizeof *dst->q_next);
-    if (dst->cap_mb < src->n_mb) {
-        dst->cap_mb = src->n_mb;
-        dst->mb = ms_xrealloc(dst->mb, dst->cap_mb * sizeof *dst->mb);
-    }
-    if (src->n_mb) memcpy(dst->mb, src->mb, src->n_mb * sizeof *dst->mb);
-    dst->n_mb = src->n_mb;
-    dst->narration = src->narration;
-    dst->last_line = src->last_line;
-}
-
-static int ui_mbox_cmp(const struct ui_mbox *a, uint32_t host, const char *user, const char *folder,
-                       const struct trace *tr)
-{
-    if (a->host != host) return a->host < host ? -1 : 1;
-    int c = strcmp(trace_str(tr, a->user), user);
-    if (c) return c;
-    return strcmp(trace_str(tr, a->folder), folder);
-}
-
-static void ui_state_apply(const struct ui_model *m, struct ui_state *st, size_t i)
-{
-    const struct trace_rec *r = trace_get(m->tr, i);
-    const struct trace_ref *ref = trace_body(r);
-    switch ((enum trace_kind)r->kind) {
-    case TR_HOST_UP:
-    case TR_HOST_DOWN:
-        if (ref->id < m->nh) st->host_down[ref->id] = r->kind == TR_HOST_DOWN;
-        break;
-    case TR_LINK_UP:
-    case TR_LINK_DOWN:
-        if (ref->id < m->nl) st->link_down[ref->id] = r->kind == TR_LINK_DOWN;
-        break;
-    case TR_QUEUE_CHANGED: {
-        const struct trace_queue *q = trace_body(r);
-        if (q->host < m->nh) {
-            st->q_len[q->host] = q->length;
-            st->q_next[q->host] = q->next_retry;
-        }
-        break;
-    }
-    case TR_MAILBOX_CHANGED: {
-        const struct trace_mailbox *b = trace_body(r);
-        const char *user = trace_str(m->tr, b->user), *folder = trace_str(m->tr, b->folder);
-        size_t pos = 0;
-        int c = 1;
-        while (pos < st->n_mb && (c = ui_mbox_cmp(&st->mb[pos], b->host, user, folder, m->tr)) < 0)
-            pos++;
-        if (pos == st->n_mb || c != 0) {
-            if (st->n_mb == st->cap_mb) {
-                st->cap_mb = st->cap_mb ? 2 * st->cap_mb : 8;
-                st->mb = ms_xrealloc(st->mb, st->cap_mb * sizeof *st->mb);
-            }
-            memmove(&st->mb[pos + 1], &st->mb[pos], (st->n_mb - pos) * sizeof *st->mb);
-            st->n_mb++;
-        }
-        st->mb[pos] = (struct ui_mbox){b->host, b->user, b->folder, b->count, b->unseen};
-        break;
-    }
-    case TR_NARRATION:
-        st->narration = i + 1;
-        break;
-    case TR_LINE_SENT:
-        st->last_line = i + 1;
-        break;
-    default:
-        break;
-    }
-}
-
-void ui_model_state(const struct ui_model *m, size_t k, struct ui_state *st)
-{
-    if (k > m->n) k = m->n;
-    size_t kfi = k / m->kf_every;
-    if (kfi >= m->n_kf) kfi = m->n_kf - 1;
-    ui_state_copy(m, st, &m->kf[kfi]);
-    for (size_t i = kfi * m->kf_every; i < k; i++) ui_state_apply(m, st, i);
 }
 
 /* ---- layout ------------------------------------------------------------------------ */
@@ -446,18 +339,18 @@ static void ui_layout(struct ui_model *m)
 
 /* ---- building ------------------------------------------------------------------------ */
 
-static void ui_push(size_t **a, size_t *n, size_t *cap, size_t v)
+static void ui_push(uint32_t **a, size_t *n, size_t *cap, size_t v)
 {
     if (*n == *cap) {
         *cap = *cap ? 2 * *cap : 64;
         *a = ms_xrealloc(*a, *cap * sizeof **a);
     }
-    (*a)[(*n)++] = v;
+    (*a)[(*n)++] = (uint32_t)v;
 }
 
 /* Give back what doubling left unused at the end of an index (a busy day's
  * indexes hold tens of millions of entries). */
-static void ui_fit(size_t **a, size_t n)
+static void ui_fit(uint32_t **a, size_t n)
 {
     if (*a) *a = ms_xrealloc(*a, (n ? n : 1) * sizeof **a);
 }
@@ -494,7 +387,7 @@ const struct ui_dline *ui_model_dline(const struct ui_model *m, size_t rec)
 
 /* Drop from a (sorted records) every line of message text but the first
  * of each message, and every further line of a reply. */
-static void ui_model_drop_body(const struct ui_model *m, const uint32_t *line_conn, size_t *a,
+static void ui_model_drop_body(const struct ui_model *m, const uint32_t *line_conn, uint32_t *a,
                                size_t *n)
 {
     size_t o = 0;
@@ -546,12 +439,21 @@ static bool ui_model_teaches(enum trace_kind k)
     }
 }
 
+/* A column for host h in the sequence diagram, if it has none yet. */
+static void ui_model_column(struct ui_model *m, uint32_t h)
+{
+    if (h >= m->nh || m->column[h] >= 0 || m->hosts[h].kind == UI_HK_ROUTER) return;
+    m->column[h] = (int)m->n_cols;
+    m->col_host[m->n_cols++] = h;
+}
+
 struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario *scn)
 {
     struct ui_model *m = ms_xcalloc(1, sizeof *m);
     m->tr = tr;
     m->scn = scn;
     m->n = trace_count(tr);
+    if (m->n > UI_REC_MAX) m->n = UI_REC_MAX;
     m->nh = trace_host_count(tr);
     m->nl = trace_link_count(tr);
     m->hosts = ms_xcalloc(m->nh + 1, sizeof *m->hosts);
@@ -562,31 +464,57 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     if (scn) ui_model_set_variants(m, scn->variants, scn->n_variants);
     ui_layout(m);
 
-    m->ct = ms_xmalloc((m->n + 1) * sizeof *m->ct);
+    /* One pass over the records, in order, so that each block of the packed
+     * trace is decoded once: every index, the pairing's line facts, the
+     * diagram's columns and the state's histories. */
+    _Static_assert(UI_GAP_CAP_US <= UINT16_MAX, "a capped gap must fit the compressed time");
+    m->ct_gap = ms_xmalloc((m->n + 1) * sizeof *m->ct_gap);
+    m->ct_base = ms_xmalloc((m->n / UI_CT_EVERY + 1) * sizeof *m->ct_base);
     size_t cap_lines = 0, cap_msgs = 0, cap_rows = 0, cap_rows_tcp = 0, cap_gaps = 0,
-           cap_timers = 0, cap_dns_q = 0, cap_teach = 0, cap_quiet = 0, cap_gap_us = 0;
-    uint8_t *endpoint = ms_xcalloc(m->nh + 1, 1);
-    size_t cap_narrs = 0;
+           cap_timers = 0, cap_dns_q = 0, cap_teach = 0, cap_quiet = 0, cap_narrs = 0;
+    size_t cap_gap_us = 0;
     uint32_t max_conn = 0;
-    uint32_t *line_conn = NULL; /* the connection of lines[i], read once */
+    uint32_t *line_conn = NULL; /* the connection of lines[i] */
+    uint8_t *line_fact = NULL;  /* and what ui_pairs needs of it */
     size_t cap_line_conn = 0;
+    m->column = ms_xmalloc((m->nh + 1) * sizeof *m->column);
+    m->col_host = ms_xmalloc((m->nh + 1) * sizeof *m->col_host);
+    for (size_t h = 0; h < m->nh; h++) m->column[h] = -1;
+    struct ui_state_build *sb = ui_state_build_new();
     sim_us prev = m->n ? trace_get(tr, 0)->t : 0, acc = 0;
     for (size_t i = 0; i < m->n; i++) {
         const struct trace_rec *r = trace_get(tr, i);
         sim_us gap = r->t - prev;
-        acc += gap < UI_GAP_CAP_US ? gap : UI_GAP_CAP_US;
+        sim_us capped = gap < UI_GAP_CAP_US ? gap : UI_GAP_CAP_US;
+        acc += capped;
+        m->ct_gap[i] = (uint16_t)capped;
+        if (i % UI_CT_EVERY == 0) m->ct_base[i / UI_CT_EVERY] = acc;
         if (gap >= UI_GAP_LABEL_US) {
-            size_t n_gap_us = m->n_gaps;
-            ui_push(&m->gap_us, &n_gap_us, &cap_gap_us, (size_t)gap);
+            if (m->n_gaps == cap_gap_us) {
+                cap_gap_us = cap_gap_us ? 2 * cap_gap_us : 64;
+                m->gap_us = ms_xrealloc(m->gap_us, cap_gap_us * sizeof *m->gap_us);
+            }
+            m->gap_us[m->n_gaps] = gap;
             ui_push(&m->gaps, &m->n_gaps, &cap_gaps, i);
         }
-        m->ct[i] = acc;
         prev = r->t;
         enum trace_kind k = (enum trace_kind)r->kind;
         const struct trace_seg *s = trace_as_seg(r);
         const struct trace_line *l = trace_as_line(r);
+        ui_state_build_add(sb, m, i, r);
         if (ui_model_teaches(k)) ui_push(&m->teach, &m->n_teach, &cap_teach, i);
-        if (k == TR_NARRATION) ui_push(&m->narrs, &m->n_narrs, &cap_narrs, i);
+        if (k == TR_NARRATION) {
+            if (m->n_narrs < UI_NARR_MEASURED) {
+                size_t len;
+                const uint8_t *d = trace_data(r, &len);
+                m->narr_text = ms_xrealloc(m->narr_text, (m->n_narrs + 1) * sizeof *m->narr_text);
+                m->narr_text[m->n_narrs] = ms_xmalloc(len + 1);
+                memcpy(m->narr_text[m->n_narrs], d, len);
+                m->narr_text[m->n_narrs][len] = '\0';
+                m->n_narr_text = m->n_narrs + 1;
+            }
+            ui_push(&m->narrs, &m->n_narrs, &cap_narrs, i);
+        }
         if (s && k < TR_DGRAM_SENT && s->len == 0 && !(s->flags & NETEV_RST) && k != TR_SEG_LOST)
             ui_push(&m->quiet, &m->n_quiet, &cap_quiet, i);
         if (s) {
@@ -597,22 +525,30 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
             if (k == TR_DGRAM_SENT || lost) ui_push(&m->rows, &m->n_rows, &cap_rows, i);
             if (k == TR_DGRAM_SENT || lost || (first_hop && s->len == 0))
                 ui_push(&m->rows_tcp, &m->n_rows_tcp, &cap_rows_tcp, i);
+            /* Lifelines in the order the traffic meets the hosts: the
+             * first packet's sender, its receiver, then each new end host
+             * as it first sends or receives (sender's agent, its server,
+             * the DNS, the recipient's server, the recipient's agents), so
+             * the mail's arrows run left to right without a hint in the
+             * scenario. */
             if (first_hop || lost) {
-                if (s->src < m->nh) endpoint[s->src] = 1;
-                if (s->dst < m->nh) endpoint[s->dst] = 1;
+                ui_model_column(m, s->src);
+                ui_model_column(m, s->dst);
             }
         } else if (l && k == TR_LINE_SENT) {
             if (m->n_lines == cap_line_conn) {
                 cap_line_conn = cap_line_conn ? 2 * cap_line_conn : 64;
                 line_conn = ms_xrealloc(line_conn, cap_line_conn * sizeof *line_conn);
+                line_fact = ms_xrealloc(line_fact, cap_line_conn * sizeof *line_fact);
             }
             line_conn[m->n_lines] = l->conn;
+            line_fact[m->n_lines] = ui_pairs_fact(tr, l);
             ui_push(&m->lines, &m->n_lines, &cap_lines, i);
             ui_push(&m->rows, &m->n_rows, &cap_rows, i);
             ui_push(&m->rows_tcp, &m->n_rows_tcp, &cap_rows_tcp, i);
             if (l->conn + 1 > max_conn) max_conn = l->conn + 1;
-            if (l->host < m->nh) endpoint[l->host] = 1;
-            if (l->peer < m->nh) endpoint[l->peer] = 1;
+            ui_model_column(m, l->host);
+            ui_model_column(m, l->peer);
         } else if (trace_as_msg(r)) {
             ui_push(&m->msgs, &m->n_msgs, &cap_msgs, i);
         } else if (k == TR_TIMER_SET || k == TR_TIMER_CANCELLED) {
@@ -621,30 +557,35 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
             ui_push(&m->dns_q, &m->n_dns_q, &cap_dns_q, i);
         }
     }
-    /* Lines per connection (CSR). */
+    ui_state_build_end(sb, m);
+    /* Lines per connection (CSR), with each one's place in lines[]. */
     m->n_conns = max_conn;
     m->conn_off = ms_xcalloc((size_t)max_conn + 2, sizeof *m->conn_off);
     m->conn_lines = ms_xmalloc((m->n_lines + 1) * sizeof *m->conn_lines);
-    for (size_t i = 0; i < m->n_lines; i++) m->conn_off[line_conn[i] + 1]++;
-    for (uint32_t c = 0; c < max_conn; c++) m->conn_off[c + 1] += m->conn_off[c];
-    size_t *fill = ms_xcalloc((size_t)max_conn + 1, sizeof *fill);
+    uint32_t *conn_pos = ms_xmalloc((m->n_lines + 1) * sizeof *conn_pos);
+    for (size_t i = 0; i < m->n_lines; i++) m->conn_off[line_conn[i] + 2]++;
+    for (uint32_t c = 0; c < max_conn; c++) m->conn_off[c + 2] += m->conn_off[c + 1];
     for (size_t i = 0; i < m->n_lines; i++) {
-        uint32_t c = line_conn[i];
-        m->conn_lines[m->conn_off[c] + fill[c]++] = m->lines[i];
+        uint32_t at = m->conn_off[line_conn[i] + 1]++;
+        m->conn_lines[at] = m->lines[i];
+        conn_pos[at] = (uint32_t)i;
     }
-    free(fill);
     /* Replies paired with commands; message text off the diagram and the
      * line grain but for its first line (drawn as one arrow). */
     m->dl = ms_xcalloc(m->n_lines + 1, sizeof *m->dl);
     struct ui_dline *tmp = ms_xcalloc(m->n_lines + 1, sizeof *tmp);
+    uint8_t *facts = ms_xmalloc(m->n_lines + 1);
     for (uint32_t c = 0; c < max_conn; c++) {
         size_t o = m->conn_off[c], cn = m->conn_off[c + 1] - o;
         if (!cn) continue;
-        ui_pairs(m, c, tmp);
-        for (size_t i = 0; i < cn; i++)
-            m->dl[ui_lower(m->lines, m->n_lines, m->conn_lines[o + i])] = tmp[i];
+        for (size_t i = 0; i < cn; i++) facts[i] = line_fact[conn_pos[o + i]];
+        ui_pairs(facts, cn, tmp);
+        for (size_t i = 0; i < cn; i++) m->dl[conn_pos[o + i]] = tmp[i];
     }
+    free(facts);
     free(tmp);
+    free(conn_pos);
+    free(line_fact);
     ui_model_drop_body(m, line_conn, m->rows, &m->n_rows);
     ui_model_drop_body(m, line_conn, m->rows_tcp, &m->n_rows_tcp);
     ui_model_drop_body(m, line_conn, m->teach, &m->n_teach);
@@ -656,71 +597,45 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     ui_fit(&m->lines, m->n_lines);
     ui_fit(&m->msgs, m->n_msgs);
     ui_fit(&m->gaps, m->n_gaps);
-    ui_fit(&m->gap_us, m->n_gaps);
+    if (m->gap_us)
+        m->gap_us = ms_xrealloc(m->gap_us, (m->n_gaps ? m->n_gaps : 1) * sizeof *m->gap_us);
     ui_fit(&m->narrs, m->n_narrs);
     ui_fit(&m->timers, m->n_timers);
     ui_fit(&m->dns_q, m->n_dns_q);
-    /* Lifelines in the order the traffic meets the hosts: the first
-     * packet's sender, its receiver, then each new end host as it first
-     * sends or receives (sender's agent, its server, the DNS, the
-     * recipient's server, the recipient's agents), so the mail's arrows
-     * run left to right without a hint in the scenario. */
-    m->column = ms_xmalloc((m->nh + 1) * sizeof *m->column);
-    m->col_host = ms_xmalloc((m->nh + 1) * sizeof *m->col_host);
-    for (size_t h = 0; h < m->nh; h++) m->column[h] = -1;
-    for (size_t i = 0; i < m->n; i++) {
-        const struct trace_rec *r = trace_get(tr, i);
-        enum trace_kind k = (enum trace_kind)r->kind;
-        const struct trace_seg *s = trace_as_seg(r);
-        const struct trace_line *l = trace_as_line(r);
-        uint32_t ends[2];
-        if (s && (k == TR_SEG_SENT || k == TR_SEG_RETRANS || k == TR_DGRAM_SENT ||
-                  k == TR_SEG_LOST || k == TR_DGRAM_LOST)) {
-            ends[0] = s->src;
-            ends[1] = s->dst;
-        } else if (l && k == TR_LINE_SENT) {
-            ends[0] = l->host;
-            ends[1] = l->peer;
-        } else {
-            continue;
-        }
-        for (int e = 0; e < 2; e++) {
-            uint32_t h = ends[e];
-            if (h >= m->nh || m->column[h] >= 0 || m->hosts[h].kind == UI_HK_ROUTER) continue;
-            m->column[h] = (int)m->n_cols;
-            m->col_host[m->n_cols++] = h;
-        }
-    }
     ui_model_latencies(m);
-    free(endpoint);
-    /* Keyframes. */
-    /* Keyframes: every UI_KF_EVERY records, or for a trace so long that
-     * there would be more than UI_KF_MAX (each holds every mailbox: a busy
-     * day's would take gigabytes), every 2, 4, ... times that. */
-    m->kf_every = UI_KF_EVERY;
-    while (m->n / m->kf_every + 1 > UI_KF_MAX) m->kf_every *= 2;
-    m->n_kf = m->n / m->kf_every + 1;
-    m->kf = ms_xcalloc(m->n_kf, sizeof *m->kf);
-    struct ui_state cur;
-    ui_state_init(m, &cur);
-    for (size_t f = 0; f < m->n_kf; f++) {
-        if (f > 0)
-            for (size_t i = (f - 1) * m->kf_every; i < f * m->kf_every; i++)
-                ui_state_apply(m, &cur, i);
-        ui_state_init(m, &m->kf[f]);
-        ui_state_copy(m, &m->kf[f], &cur);
-    }
-    ui_state_free(&cur);
     return m;
+}
+
+sim_us ui_model_ct(const struct ui_model *m, size_t k)
+{
+    size_t b = k / UI_CT_EVERY;
+    sim_us c = m->ct_base[b];
+    for (size_t i = b * UI_CT_EVERY + 1; i <= k; i++) c += m->ct_gap[i];
+    return c;
+}
+
+size_t ui_model_memory(const struct ui_model *m)
+{
+    size_t r =
+        sizeof *m + (m->nh + 1) * (sizeof *m->hosts + sizeof *m->column + sizeof *m->col_host);
+    r += (m->n + 1) * sizeof *m->ct_gap + (m->n / UI_CT_EVERY + 1) * sizeof *m->ct_base;
+    r += (m->n_lines + m->n_msgs + m->n_rows + m->n_rows_tcp + m->n_lines + m->n_gaps + m->n_narrs +
+          m->n_teach + m->n_quiet + m->n_timers + m->n_dns_q) *
+         sizeof(uint32_t);
+    r += (m->n_conns + 2) * sizeof *m->conn_off + (m->n_lines + 1) * sizeof *m->dl;
+    r += m->n_gaps * sizeof *m->gap_us + ui_state_hist_memory(m);
+    for (size_t i = 0; i < m->n_narr_text; i++) r += strlen(m->narr_text[i]) + 1 + sizeof(char *);
+    if (m->lat) r += m->nh * m->nh * sizeof *m->lat;
+    return r;
 }
 
 void ui_model_free(struct ui_model *m)
 {
     if (!m) return;
-    for (size_t f = 0; f < m->n_kf; f++) ui_state_free(&m->kf[f]);
-    free(m->kf);
+    ui_state_hist_free(m);
     free(m->hosts);
-    free(m->ct);
+    free(m->ct_gap);
+    free(m->ct_base);
     free(m->lines);
     free(m->msgs);
     free(m->rows);
@@ -737,6 +652,8 @@ void ui_model_free(struct ui_model *m)
     free(m->teach);
     free(m->dl);
     free(m->narrs);
+    for (size_t i = 0; i < m->n_narr_text; i++) free(m->narr_text[i]);
+    free(m->narr_text);
     free(m->lat);
     free(m->quiet);
     free(m);
@@ -790,8 +707,8 @@ void ui_view_step(struct ui_view *v, const struct ui_model *m, long delta)
 }
 
 /* Step to just after the next (dir > 0) or previous record listed in a. */
-static void ui_view_step_in(struct ui_view *v, const struct ui_model *m, const size_t *a, size_t n,
-                            int dir)
+static void ui_view_step_in(struct ui_view *v, const struct ui_model *m, const uint32_t *a,
+                            size_t n, int dir)
 {
     if (dir > 0) {
         size_t p = ui_lower(a, n, v->step);
@@ -887,7 +804,7 @@ static double ui_step_duration(const struct ui_model *m, size_t k, bool realtime
                    : 0;
     double d = UI_MIN_STEP_S;
     if (k >= 1 && k < m->n) {
-        double g = (double)(m->ct[k] - m->ct[k - 1]) * UI_REAL_PER_US;
+        double g = (double)m->ct_gap[k] * UI_REAL_PER_US;
         if (g > d) d = g;
     }
     return d;
@@ -945,14 +862,23 @@ size_t ui_model_step_at_where(const struct ui_model *m, double where)
     if (m->n == 0) return 0;
     if (where <= 0) return 0;
     if (where >= 1) return m->n;
-    sim_us target = (sim_us)(where * (double)m->ct[m->n - 1]);
-    size_t lo = 0, hi = m->n;
+    sim_us target = (sim_us)(where * (double)ui_model_ct(m, m->n - 1));
+    /* The first record whose compressed time reaches target: the last
+     * sampled sum below it, then record by record. */
+    size_t lo = 0, hi = (m->n - 1) / UI_CT_EVERY + 1;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (m->ct[mid] < target)
+        if (m->ct_base[mid] < target)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo + 1 > m->n ? m->n : lo + 1;
+    size_t k = 0;
+    if (lo > 0) {
+        k = (lo - 1) * UI_CT_EVERY;
+        sim_us c = m->ct_base[lo - 1];
+        while (c < target && k + 1 < m->n) c += m->ct_gap[++k];
+        if (c < target) k = m->n;
+    }
+    return k + 1 > m->n ? m->n : k + 1;
 }

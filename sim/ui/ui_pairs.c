@@ -17,22 +17,39 @@
 
 #include "ui/ui_int.h"
 
-void ui_pairs(const struct ui_model *m, uint32_t conn, struct ui_dline *out)
+enum {
+    UI_PF_CLIENT = 1,   /* side 'C' */
+    UI_PF_DATA = 2,     /* TRACE_LF_DATA */
+    UI_PF_CONT = 4,     /* TRACE_LF_CONT */
+    UI_PF_DATA_END = 8, /* TRACE_LF_DATA_END */
+    UI_PF_NO_VERB = 16  /* a verb recorded, and empty: the greeting */
+};
+
+uint8_t ui_pairs_fact(const struct trace *tr, const struct trace_line *l)
 {
-    const size_t *a = m->conn_lines + m->conn_off[conn];
-    size_t n = m->conn_off[conn + 1] - m->conn_off[conn];
+    uint8_t f = 0;
+    if (l->side == 'C') f |= UI_PF_CLIENT;
+    if (l->flags & TRACE_LF_DATA) f |= UI_PF_DATA;
+    if (l->flags & TRACE_LF_CONT) f |= UI_PF_CONT;
+    if (l->flags & TRACE_LF_DATA_END) f |= UI_PF_DATA_END;
+    if (l->verb != TRACE_NONE && trace_str(tr, l->verb)[0] == '\0') f |= UI_PF_NO_VERB;
+    return f;
+}
+
+void ui_pairs(const uint8_t *facts, size_t n, struct ui_dline *out)
+{
     uint16_t cmds[256]; /* open commands, oldest first: their numbers */
     size_t head = 0, count = 0, last_data = SIZE_MAX;
     uint16_t next = 1, last_reply = 0;
     bool greeted = false, in_reply = false;
     for (size_t i = 0; i < n; i++) {
-        const struct trace_line *l = trace_as_line(trace_get(m->tr, a[i]));
+        uint8_t l = facts[i];
         struct ui_dline *o = &out[i];
         o->kind = UI_DL_OTHER;
         o->pair = 0;
-        if (l->side == 'C') {
+        if (l & UI_PF_CLIENT) {
             in_reply = false;
-            if (l->flags & TRACE_LF_DATA) {
+            if (l & UI_PF_DATA) {
                 o->kind = UI_DL_DATA;
                 last_data = i;
                 continue;
@@ -43,13 +60,13 @@ void ui_pairs(const struct ui_model *m, uint32_t conn, struct ui_dline *out)
             if (count < MS_ARRAY_LEN(cmds)) cmds[(head + count++) % MS_ARRAY_LEN(cmds)] = o->pair;
             continue;
         }
-        if (l->flags & (TRACE_LF_CONT | TRACE_LF_DATA)) {
+        if (l & (UI_PF_CONT | UI_PF_DATA)) {
             o->kind = UI_DL_MORE;
             o->pair = in_reply || !count ? last_reply : cmds[head];
             continue;
         }
         in_reply = true;
-        if (l->flags & TRACE_LF_DATA_END && last_data != SIZE_MAX) {
+        if (l & UI_PF_DATA_END && last_data != SIZE_MAX) {
             /* The reply to the whole message: its last line asked it. */
             out[last_data].kind = UI_DL_CMD;
             out[last_data].pair = next++;
@@ -57,7 +74,7 @@ void ui_pairs(const struct ui_model *m, uint32_t conn, struct ui_dline *out)
             o->kind = UI_DL_REPLY;
             o->pair = last_reply = out[last_data].pair;
             last_data = SIZE_MAX;
-        } else if (!greeted && l->verb != TRACE_NONE && trace_str(m->tr, l->verb)[0] == '\0') {
+        } else if (!greeted && (l & UI_PF_NO_VERB)) {
             o->kind = UI_DL_GREETING;
             last_reply = 0;
         } else if (count) {

@@ -245,6 +245,33 @@ static uint64_t ui_text_hash(enum ui_font f, int px, uint32_t c, int wrap, const
     return h ? h : 1;
 }
 
+/* Keep only the texts this frame has drawn (the labels every frame draws
+ * stay), placed again in their slots. Once a frame at most. */
+static void ui_text_trim(struct ui_gfx *g)
+{
+    struct ui_text_entry *keep = ms_xmalloc(UI_TEXT_SLOTS * sizeof *keep);
+    size_t nk = 0;
+    for (size_t i = 0; i < UI_TEXT_SLOTS; i++) {
+        struct ui_text_entry *e = &g->text[i];
+        if (!e->hash) continue;
+        if (e->last_frame == g->frame)
+            keep[nk++] = *e;
+        else if (e->tex)
+            SDL_DestroyTexture(e->tex);
+        memset(e, 0, sizeof *e);
+    }
+    g->text_used = nk;
+    g->text_bytes = 0;
+    for (size_t k = 0; k < nk; k++) {
+        size_t i = (size_t)(keep[k].hash % UI_TEXT_SLOTS);
+        while (g->text[i].hash) i = (i + 1) % UI_TEXT_SLOTS;
+        g->text[i] = keep[k];
+        g->text_bytes += (size_t)keep[k].w * (size_t)keep[k].h * 4;
+    }
+    free(keep);
+    g->text_trimmed = g->frame;
+}
+
 static struct ui_text_entry *ui_text_get(struct ui_gfx *g, enum ui_font f, float pxf, uint32_t c,
                                          int wrap, const char *s)
 {
@@ -269,6 +296,13 @@ static struct ui_text_entry *ui_text_get(struct ui_gfx *g, enum ui_font f, float
     SDL_Surface *surf = wrap > 0 ? TTF_RenderUTF8_Blended_Wrapped(font, s, ui_col(c), (Uint32)wrap)
                                  : TTF_RenderUTF8_Blended(font, s, ui_col(c));
     if (!surf) return NULL;
+    size_t bytes = (size_t)surf->w * (size_t)surf->h * 4;
+    if (g->text_used && g->text_bytes + bytes > UI_TEXT_BYTES && g->text_trimmed != g->frame) {
+        ui_text_trim(g);
+        i = (size_t)(h % UI_TEXT_SLOTS);
+        while (g->text[i].hash) i = (i + 1) % UI_TEXT_SLOTS;
+    }
+    g->text_bytes += bytes;
     g->stats.text_renders++;
     struct ui_text_entry *e = &g->text[i];
     e->hash = h;

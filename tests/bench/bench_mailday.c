@@ -21,7 +21,8 @@
  * lines, segments, connections, timer notes) and reports its bytes per
  * message. --window opens the day as the window does (world_simulate with
  * timer notes, then the window's index, ui_model_new) and reports the
- * trace's bytes per message, the peak RSS of the whole open, and seek + draw
+ * trace's bytes per message, the index's bytes, RSS once simulated and once
+ * indexed, the peak RSS at each of those points and after seeking, and seek + draw
  * at 200 random steps (1920x1080, software renderer): the cold first apart,
  * then median and 99th percentile, wall and CPU. Targets: full trace at most
  * 5 KB per message, the 100,000-message day open in under 1 GiB, seek p99
@@ -312,9 +313,14 @@ static int bench_window(size_t messages)
     }
     double t1 = bench_now();
     long rss_sim = bench_rss_now();
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long peak_sim = ru.ru_maxrss;
     struct ui_model *m = ui_model_new(tr, s);
     double t2 = bench_now();
     long rss_model = bench_rss_now();
+    getrusage(RUSAGE_SELF, &ru);
+    long peak_open = ru.ru_maxrss;
     struct ui_gfx *g = ui_gfx_new_offscreen(1920, 1080, &err);
     if (!g) {
         fprintf(stderr, "bench_mailday: %s\n", err.msg);
@@ -336,7 +342,6 @@ static int bench_window(size_t messages)
         tc[i] = bench_thread_cpu_ms() - c;
         t[i] = (bench_wall() - w) * 1e3;
     }
-    struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double n = (double)(messages ? messages : 1);
     printf("bench mailday_%s_window_records %zu records\n", lb, trace_count(tr));
@@ -344,9 +349,13 @@ static int bench_window(size_t messages)
            (double)trace_memory(tr) / n);
     printf("bench mailday_%s_window_simulate_cpu %.2f s\n", lb, t1 - t0);
     printf("bench mailday_%s_window_index_cpu %.2f s\n", lb, t2 - t1);
+    printf("bench mailday_%s_window_index_bytes %.1f MiB\n", lb,
+           (double)ui_model_memory(m) / 1048576.0);
     printf("bench mailday_%s_window_rss_trace %.1f MiB\n", lb, (double)rss_sim / 1024.0);
     printf("bench mailday_%s_window_rss_trace_and_index %.1f MiB\n", lb,
            (double)rss_model / 1024.0);
+    printf("bench mailday_%s_window_peak_rss_simulated %.1f MiB\n", lb, (double)peak_sim / 1024.0);
+    printf("bench mailday_%s_window_peak_rss_open %.1f MiB\n", lb, (double)peak_open / 1024.0);
     printf("bench mailday_%s_window_peak_rss %.1f MiB\n", lb, /* seeks' text caches too */
            (double)ru.ru_maxrss / 1024.0);
     printf("bench mailday_%s_window_seek_cold_ms %.2f ms\n", lb, t[0]);

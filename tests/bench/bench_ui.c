@@ -9,7 +9,8 @@
  *   ui_frame_p95_ms      95th percentile of the same
  *   ui_frame_cpu_median_ms  the same in CPU time of the drawing thread (wall
  *                        time on a shared machine includes waiting for a core)
- *   ui_model_build_1m_ms indexing a 1,000,000-record trace (once per load)
+ *   ui_model_build_1m_ms indexing a 1,000,000-record trace (once per load);
+ *                        _cpu_ the same in CPU time
  *   ui_seek_state_1m_max_us  worst time to compute the state at a random step
  *                        of that trace (keyframe + replay)
  *   ui_seek_1m_cold_ms   the first seek + draw on that trace (fonts and text
@@ -39,6 +40,8 @@
  *                        own (SDL keeps the first window's choice); only when
  *                        DISPLAY is set (run under Xvfb:
  *                        xvfb-run -s "-screen 0 1920x1080x24" make bench)
+ * Arguments name the parts to run (frames, seek, export, present); none
+ * runs them all.
  * The machine's clock is used here only to measure, never in the simulation. */
 #include <SDL_image.h>
 #include <stdio.h>
@@ -133,10 +136,11 @@ static void bench_seek(void)
 {
     struct ms_error err;
     struct trace *tr = ui_bench_trace(20, 200, 1000000);
-    double a = now_ms();
+    double a = now_ms(), ac = cpu_ms();
     struct ui_model *m = ui_model_new(tr, NULL);
-    double b = now_ms();
+    double b = now_ms(), bc = cpu_ms();
     printf("bench ui_model_build_1m_ms %.1f ms\n", b - a);
+    printf("bench ui_model_build_1m_cpu_ms %.1f ms\n", bc - ac);
     struct ui_gfx *g = ui_gfx_new_offscreen(1920, 1080, &err);
     if (!g) {
         fprintf(stderr, "bench_ui: %s\n", err.msg);
@@ -405,13 +409,23 @@ static void bench_export(void)
     ui_app_free(app);
 }
 
-int main(void)
+/* With arguments, only the parts named (frames, seek, export, present);
+ * the lesson's first frame is always measured. */
+static bool bench_part(int argc, char **argv, const char *name)
+{
+    if (argc < 2) return true;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], name) == 0) return true;
+    return false;
+}
+
+int main(int argc, char **argv)
 {
     bench_start();
-    bench_frames();
-    bench_seek();
-    bench_export();
-    bench_present();
+    if (bench_part(argc, argv, "frames")) bench_frames();
+    if (bench_part(argc, argv, "seek")) bench_seek();
+    if (bench_part(argc, argv, "export")) bench_export();
+    if (bench_part(argc, argv, "present")) bench_present();
     TTF_Quit();
     return 0;
 }

@@ -463,27 +463,123 @@ static void test_text_cache(void **state)
     assert_true(st.text_draws > 20);
 }
 
-static void test_keyframes_agree_with_replay(void **state)
+/* The state at a step, as a replay of every record before it computes it:
+ * the window's histories must give exactly this. */
+struct replay {
+    uint8_t down[64], link_down[64];
+    uint32_t q_len[64];
+    sim_us q_next[64];
+    struct ui_mbox mb[256];
+    size_t n_mb, narration, last_line;
+};
+
+static void replay_apply(const struct trace *tr, struct replay *p, size_t i)
 {
-    (void)state;
-    struct trace *tr = ui_bench_trace(12, 50, 5000);
+    const struct trace_rec *r = trace_get(tr, i);
+    const struct trace_ref *ref = trace_body(r);
+    switch ((enum trace_kind)r->kind) {
+    case TR_HOST_UP:
+    case TR_HOST_DOWN:
+        if (ref->id < 64) p->down[ref->id] = r->kind == TR_HOST_DOWN;
+        break;
+    case TR_LINK_UP:
+    case TR_LINK_DOWN:
+        if (ref->id < 64) p->link_down[ref->id] = r->kind == TR_LINK_DOWN;
+        break;
+    case TR_QUEUE_CHANGED: {
+        const struct trace_queue *q = trace_body(r);
+        if (q->host < 64) {
+            p->q_len[q->host] = q->length;
+            p->q_next[q->host] = q->next_retry;
+        }
+        break;
+    }
+    case TR_MAILBOX_CHANGED: {
+        const struct trace_mailbox *b = trace_body(r);
+        size_t pos = 0;
+        int c = 1;
+        while (pos < p->n_mb) { /* sorted by host, user, folder by name */
+            const struct ui_mbox *o = &p->mb[pos];
+            c = o->host != b->host ? (o->host < b->host ? -1 : 1)
+                                   : strcmp(trace_str(tr, o->user), trace_str(tr, b->user));
+            if (c == 0 && o->host == b->host)
+                c = strcmp(trace_str(tr, o->folder), trace_str(tr, b->folder));
+            if (c >= 0) break;
+            pos++;
+        }
+        if (pos == p->n_mb || c != 0) {
+            assert_true(p->n_mb < 256);
+            memmove(&p->mb[pos + 1], &p->mb[pos], (p->n_mb - pos) * sizeof *p->mb);
+            p->n_mb++;
+        }
+        p->mb[pos] = (struct ui_mbox){b->host, b->user, b->folder, b->count, b->unseen};
+        break;
+    }
+    case TR_NARRATION:
+        p->narration = i + 1;
+        break;
+    case TR_LINE_SENT:
+        p->last_line = i + 1;
+        break;
+    default:
+        break;
+    }
+}
+
+static void state_agrees_with_replay(const struct trace *tr, size_t every)
+{
     struct ui_model *m = ui_model_new(tr, NULL);
+    assert_true(m->nh <= 64 && m->nl <= 64);
     struct ui_state st;
     ui_state_init(m, &st);
-    uint32_t qlen[16] = {0};
+    struct replay p;
+    memset(&p, 0, sizeof p);
+    for (size_t h = 0; h < 64; h++) p.q_next[h] = -1;
+    size_t checked = 0;
     for (size_t k = 0; k <= trace_count(tr); k++) {
-        if (k % 97 == 0 || k % UI_KF_EVERY == 0 || k % UI_KF_EVERY == 1 || k == trace_count(tr)) {
+        if (k % every == 0 || k == trace_count(tr)) {
             ui_model_state(m, k, &st);
-            for (uint32_t h = 0; h < 12; h++) assert_int_equal(st.q_len[h], qlen[h]);
+            for (size_t h = 0; h < m->nh; h++) {
+                assert_int_equal(st.host_down[h], p.down[h]);
+                assert_int_equal(st.q_len[h], p.q_len[h]);
+                assert_true(st.q_next[h] == p.q_next[h]);
+            }
+            for (size_t l = 0; l < m->nl; l++) assert_int_equal(st.link_down[l], p.link_down[l]);
+            assert_int_equal(st.n_mb, p.n_mb);
+            assert_memory_equal(st.mb, p.mb, p.n_mb * sizeof *p.mb);
+            assert_int_equal(st.narration, p.narration);
+            assert_int_equal(st.last_line, p.last_line);
+            checked++;
         }
-        if (k < trace_count(tr) && trace_get(tr, k)->kind == TR_QUEUE_CHANGED) {
-            const struct trace_queue *q = trace_body(trace_get(tr, k));
-            qlen[q->host] = q->length;
-        }
+        if (k < trace_count(tr)) replay_apply(tr, &p, k);
     }
+    assert_true(checked > 10);
     ui_state_free(&st);
     ui_model_free(m);
+}
+
+static void test_state_agrees_with_replay(void **state)
+{
+    struct fx *f = *state;
+    state_agrees_with_replay(f->tr, 1); /* lesson 03: a server down, queues */
+    struct trace *tr = ui_bench_trace(12, 50, 5000);
+    state_agrees_with_replay(tr, 7);
     trace_free(tr);
+    /* Mailboxes in several folders and users: IMAP folders, POP3. */
+    const char *lessons[] = {"scenarios/10-imap-folders.json",
+                             "scenarios/08-pop3-download-and-delete.json",
+                             "scenarios/15-chaos-busy-server.json"};
+    for (size_t i = 0; i < sizeof lessons / sizeof *lessons; i++) {
+        struct scn_error se;
+        struct ms_error err;
+        struct scn_scenario *scn = scn_load_file(lessons[i], NULL, &se);
+        assert_non_null(scn);
+        struct trace *lt = world_simulate(scn, false, &err);
+        assert_non_null(lt);
+        state_agrees_with_replay(lt, 1);
+        trace_free(lt);
+        scn_free(scn);
+    }
 }
 
 static void test_layout_from_scenario(void **state)
@@ -742,7 +838,18 @@ static void test_grains_and_pairs(void **state)
     assert_true(conn > 0);
     size_t n = m->conn_off[conn + 1] - m->conn_off[conn];
     struct ui_dline *dl = calloc(n, sizeof *dl);
-    ui_pairs(m, conn, dl);
+    uint8_t *facts = calloc(n, 1);
+    for (size_t i = 0; i < n; i++)
+        facts[i] =
+            ui_pairs_fact(tr, trace_as_line(trace_get(tr, m->conn_lines[m->conn_off[conn] + i])));
+    ui_pairs(facts, n, dl);
+    free(facts);
+    for (size_t i = 0; i < n; i++) { /* the model's pairing is the same */
+        const struct ui_dline *md = ui_model_dline(m, m->conn_lines[m->conn_off[conn] + i]);
+        assert_non_null(md);
+        assert_int_equal(md->kind, dl[i].kind);
+        assert_int_equal(md->pair, dl[i].pair);
+    }
     char seen[256] = "";
     for (size_t i = 0; i < n && strlen(seen) < 200; i++) {
         if (dl[i].kind != UI_DL_CMD && dl[i].kind != UI_DL_REPLY && dl[i].kind != UI_DL_GREETING)
@@ -774,7 +881,7 @@ int main(void)
         cmocka_unit_test(test_hits),
         cmocka_unit_test(test_overlays_draw),
         cmocka_unit_test(test_text_cache),
-        cmocka_unit_test(test_keyframes_agree_with_replay),
+        cmocka_unit_test(test_state_agrees_with_replay),
         cmocka_unit_test(test_layout_from_scenario),
         cmocka_unit_test(test_empty_trace),
         cmocka_unit_test(test_notice_in_narration_bar),
