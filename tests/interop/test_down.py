@@ -1,0 +1,64 @@
+"""Live mode and a simulated server that is down (docs/live-mode.md, "When
+the simulated server cannot answer"): its real ports do not listen, so a
+real client's connect is refused, as by a real host that is off; nobody
+answers for it with a made-up reply. The other server works meanwhile, and
+once the scenario brings the host up its ports listen again and its engine
+greets as usual."""
+import errno
+import os
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from livehelp import NET, ORG, Live, bound_test, check, connect, read_line  # noqa: E402
+
+SCENARIO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "live-down.json")
+
+
+def refused(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(5)
+    try:
+        s.connect(("127.0.0.1", port))
+    except ConnectionRefusedError:
+        return True
+    except OSError as e:
+        return e.errno == errno.ECONNREFUSED
+    finally:
+        s.close()
+    return False
+
+
+def main():
+    bound_test(120)
+    with Live(scenario=SCENARIO) as live:
+        live.wait_for(r"^live: mail\.example\.net smtp port \d+ closed: the simulated server is down",
+                      10)
+        t_down = time.time()
+        for proto in ("smtp", "submission", "pop3", "imap"):
+            check(refused(live.port(NET, proto)), "%s of a down server accepted a connection"
+                  % proto, live)
+        # The other server carries on.
+        s = connect(live.port(ORG, "smtp"))
+        check(read_line(s).startswith(b"220 mail.example.org"), "mail.example.org greeting", live)
+        s.close()
+        # Up again (at 6 s simulated time, which follows the wall clock).
+        live.wait_for(r"^live: mail\.example\.net smtp port \d+ listens again", 20)
+        check(time.time() - t_down > 2, "the port listened again too early", live)
+        for proto, greet in (("smtp", b"220 mail.example.net"), ("pop3", b"+OK"),
+                             ("imap", b"* OK")):
+            s = connect(live.port(NET, proto))
+            got = read_line(s)
+            check(got.startswith(greet), "%s greeting after the host came up: %r" % (proto, got),
+                  live)
+            s.close()
+        out = live.output()
+        check("is down: its live smtp port" in out, "no narration of the closed port", live)
+        check(live.stop() == 0, "mailsim did not stop cleanly", live)
+        check("server unreachable 0;" in live.output(), "summary: %s" % live.output()[-600:], live)
+    print("ok: a down server's ports refuse connections, and listen again once it is up")
+
+
+if __name__ == "__main__":
+    main()
