@@ -28,7 +28,7 @@
 /* A line the server's engine wrote and sent, on its way to the real
  * client: recorded as received once the bytes up to `end` have arrived. */
 struct bridge_fact {
-    uint64_t end;   /* the engine's output offset just past the line */
+    uint64_t end;        /* the engine's output offset just past the line */
     unsigned flags;      /* TRACE_LF_* */
     unsigned line_flags; /* the engine's LINE_F_* (LINE_F_BAD: the trace has no bit for it) */
     unsigned code;
@@ -1025,7 +1025,8 @@ static void bridge_listen_sync(struct bridge *b)
     for (size_t i = 0; i < b->nls; i++) {
         struct bridge_listener *l = &b->ls[i];
         uint16_t sim_port = bridge_sim_port(l->p);
-        bool up = !b->shut && host_is_up(b->net, l->host) && tcp_listening(b->net, l->host, sim_port);
+        bool up =
+            !b->shut && host_is_up(b->net, l->host) && tcp_listening(b->net, l->host, sim_port);
         if (up == (l->fd >= 0)) continue;
         const char *name = bridge_server_name(b, l->host);
         if (!up) {
@@ -1049,7 +1050,7 @@ static void bridge_listen_sync(struct bridge *b)
         if (fd < 0) {
             if (!l->failed && b->log)
                 fprintf(b->log, "live: %s %s: %s (trying again)\n", name, bridge_proto_name(l->p),
-                            err.msg);
+                        err.msg);
             l->failed = true;
             continue;
         }

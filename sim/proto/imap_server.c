@@ -768,8 +768,8 @@ static bool imap_is_http(const char *p, size_t n)
 {
     /* a method and an origin-form target ("GET /"), so that "GET LOGIN a
      * b" (a tag that spells GET) stays an IMAP command */
-    static const char *const verbs[] = {"GET /",     "POST /",    "PUT /",     "HEAD /",
-                                        "CONNECT ",  "OPTIONS /", "OPTIONS *", "DELETE /"};
+    static const char *const verbs[] = {"GET /",    "POST /",    "PUT /",     "HEAD /",
+                                        "CONNECT ", "OPTIONS /", "OPTIONS *", "DELETE /"};
     for (size_t i = 0; i < MS_ARRAY_LEN(verbs); i++) {
         size_t l = strlen(verbs[i]);
         if (n >= l && memcmp(p, verbs[i], l) == 0) return true;

@@ -816,8 +816,8 @@ void pop3_server_shutdown(struct pop3_server *s)
      * (never inside a multi-line response or a pending AUTH), a server
      * that stops says -ERR with RFC 2449 §8.1.2's [SYS/TEMP] and closes,
      * without UPDATE (§6: nothing is deleted). */
-    bool between = s->stream == POP3_ST_NONE && !s->auth_pending &&
-                   line_sess_room(&s->ss) >= POP3_REPLY_MAX;
+    bool between =
+        s->stream == POP3_ST_NONE && !s->auth_pending && line_sess_room(&s->ss) >= POP3_REPLY_MAX;
     s->stream = POP3_ST_NONE;
     if (!between) line_sess_out_drop(&s->ss);
     s->auth_pending = false;

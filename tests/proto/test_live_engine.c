@@ -248,7 +248,8 @@ static void test_bad_mark(void **state)
     smtp_say(s, "XYZZY\r\n", &fs);
     smtp_say(s, "MAIL FROM:<a@b.example>\r\n", &fs); /* 503: no HELO yet */
     smtp_say(s, "EHLO a.example\r\n", &fs);
-    assert_int_equal(flags_of(&fs, "500 5.5.2") & (LINE_F_BAD | LINE_F_ERR), LINE_F_BAD | LINE_F_ERR);
+    assert_int_equal(flags_of(&fs, "500 5.5.2") & (LINE_F_BAD | LINE_F_ERR),
+                     LINE_F_BAD | LINE_F_ERR);
     assert_true(flags_of(&fs, "503 5.5.1") & LINE_F_BAD);
     assert_false(flags_of(&fs, "250 ") & LINE_F_BAD);
     assert_false(flags_of(&fs, "XYZZY") & LINE_F_BAD); /* a command, not a reply */
@@ -352,8 +353,7 @@ static void test_http_request_refused(void **state)
         take_facts(imap_server_log(m), &fs);
         k = index_of(&fs, reqs[i][0] == 'P' ? "POST" : "OPTIONS");
         assert_string_equal(fs.verb[k], "HTTP");
-        assert_int_equal(index_of(&fs, "* BYE This is an IMAP server, not a web server"),
-                         fs.n - 1);
+        assert_int_equal(index_of(&fs, "* BYE This is an IMAP server, not a web server"), fs.n - 1);
         assert_true(imap_server_done(m));
         imap_server_free(m);
     }
