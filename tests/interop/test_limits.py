@@ -67,6 +67,30 @@ def bad_commands(live):
     check(rest == b"421 4.7.0 mail.example.net Error: too many bad commands, closing\r\n",
           "after 10 bad commands in a row: %r" % rest, live)
     s.close()
+    # POP3 (every -ERR counts) and IMAP (BAD counts, NO does not): the
+    # engines' own limits; the summary counts them from the LINE_F_BAD mark
+    # the engines put on those replies, not from the reply text.
+    s = connect(live.port(NET, "imap"))
+    check(read_line(s).startswith(b"* OK"), "IMAP greeting", live)
+    for i in range(9):
+        s.sendall(b"a%d XYZZY\r\n" % i)
+        check(read_line(s).startswith(b"a%d BAD " % i), "IMAP BAD %d" % i, live)
+    s.sendall(b"n1 LOGIN bob wrong\r\n")  # NO: ends the streak
+    check(read_line(s).startswith(b"n1 NO "), "IMAP NO to a wrong password", live)
+    for i in range(10):
+        s.sendall(b"b%d XYZZY\r\n" % i)
+        got = read_line(s)
+        check(got.startswith(b"b%d BAD " % i), "IMAP BAD %d: %r" % (i, got), live)
+    rest = read_until_close(s)
+    check(rest.startswith(b"* BYE Too many invalid commands"), "IMAP after 10 BAD: %r" % rest, live)
+    s.close()
+    s = connect(live.port(NET, "pop3"))
+    check(read_line(s).startswith(b"+OK"), "POP3 greeting", live)
+    for i in range(10):
+        s.sendall(b"XYZZY %d\r\n" % i)
+        check(read_line(s).startswith(b"-ERR "), "POP3 -ERR %d" % i, live)
+    check(read_until_close(s) == b"", "POP3 closes after 10 -ERR, without a line", live)
+    s.close()
 
 
 def busy(live):
@@ -154,7 +178,7 @@ def main():
         check(rc == 0, "exit %s after SIGTERM" % rc, live)
         m = re.search(r"turned away busy (\d+); HTTP refused (\d+); idle timeouts (\d+);", out)
         check(m and m.group(1) == "3" and m.group(2) == "6" and int(m.group(3)) >= 3
-              and "closed for bad commands 1;" in out,
+              and "closed for bad commands 3;" in out,
               "summary does not count the guards", live)
     print("ok: HTTP on mail ports refused, the engines' busy greetings, idle timeout, clean SIGTERM, --listen check")
 
