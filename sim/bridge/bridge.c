@@ -1019,49 +1019,64 @@ fail:
  * cannot, the socket is closed, so a real client's connect is refused (RST
  * to its SYN), as it would be by a host that is down or has no server on
  * that port; nothing answers for the server. The port is bound again when
- * the server comes back. */
+ * the server comes back. One narration per server and change lists its
+ * ports; the log has a line per port. */
 static void bridge_listen_sync(struct bridge *b)
 {
-    for (size_t i = 0; i < b->nls; i++) {
-        struct bridge_listener *l = &b->ls[i];
-        uint16_t sim_port = bridge_sim_port(l->p);
-        bool up =
-            !b->shut && host_is_up(b->net, l->host) && tcp_listening(b->net, l->host, sim_port);
-        if (up == (l->fd >= 0)) continue;
-        const char *name = bridge_server_name(b, l->host);
-        if (!up) {
-            close(l->fd);
-            l->fd = -1;
-            trace_add_narration(b->tr, evq_now(b->q), l->host,
-                                "%s is %s: its live %s port %u stops listening, so a real "
-                                "client's connection is refused.",
-                                name, host_is_up(b->net, l->host) ? "not listening" : "down",
-                                bridge_proto_name(l->p), (unsigned)l->port);
+    size_t i = 0;
+    while (i < b->nls) {
+        uint32_t host = b->ls[i].host; /* a server's listeners are next to each other */
+        const char *name = bridge_server_name(b, host);
+        bool host_up = host_is_up(b->net, host);
+        char closed[256] = "", opened[256] = "";
+        size_t nc = 0, no = 0;
+        for (; i < b->nls && b->ls[i].host == host; i++) {
+            struct bridge_listener *l = &b->ls[i];
+            bool up = !b->shut && host_up && tcp_listening(b->net, host, bridge_sim_port(l->p));
+            if (up == (l->fd >= 0)) continue;
+            char *list = up ? opened : closed;
+            size_t len = strlen(list);
+            snprintf(list + len, sizeof closed - len, "%s%u (%s)", len ? ", " : "",
+                     (unsigned)l->port, bridge_proto_name(l->p));
+            if (!up) {
+                close(l->fd);
+                l->fd = -1;
+                nc++;
+                if (b->log)
+                    fprintf(b->log, "live: %s %s port %u closed: the simulated server is %s\n",
+                            name, bridge_proto_name(l->p), (unsigned)l->port,
+                            host_up ? "not listening" : "down");
+                continue;
+            }
+            struct ms_error err;
+            uint16_t bound = 0;
+            errno = 0;
+            int fd = bridge_listen_one(&b->cfg.listen, l->port, &bound, &err);
+            if (fd < 0) { /* the port was taken meanwhile: tried again each turn */
+                list[len] = '\0';
+                if (!l->failed && b->log)
+                    fprintf(b->log, "live: %s %s: %s (trying again)\n", name,
+                            bridge_proto_name(l->p), err.msg);
+                l->failed = true;
+                continue;
+            }
+            l->fd = fd;
+            l->failed = false;
+            no++;
             if (b->log)
-                fprintf(b->log, "live: %s %s port %u closed: the simulated server is %s\n", name,
-                        bridge_proto_name(l->p), (unsigned)l->port,
-                        host_is_up(b->net, l->host) ? "not listening" : "down");
-            continue;
+                fprintf(b->log, "live: %s %s port %u listens again\n", name,
+                        bridge_proto_name(l->p), (unsigned)l->port);
         }
-        struct ms_error err;
-        uint16_t bound = 0;
-        errno = 0;
-        int fd = bridge_listen_one(&b->cfg.listen, l->port, &bound, &err);
-        if (fd < 0) {
-            if (!l->failed && b->log)
-                fprintf(b->log, "live: %s %s: %s (trying again)\n", name, bridge_proto_name(l->p),
-                        err.msg);
-            l->failed = true;
-            continue;
-        }
-        l->fd = fd;
-        l->failed = false;
-        trace_add_narration(b->tr, evq_now(b->q), l->host,
-                            "%s is up: its live %s port %u listens again.", name,
-                            bridge_proto_name(l->p), (unsigned)l->port);
-        if (b->log)
-            fprintf(b->log, "live: %s %s port %u listens again\n", name, bridge_proto_name(l->p),
-                    (unsigned)l->port);
+        if (nc && !b->shut)
+            trace_add_narration(b->tr, evq_now(b->q), host,
+                                "%s is %s: its live port%s %s stop%s listening, so a real "
+                                "client's connection is refused.",
+                                name, host_up ? "not listening" : "down", nc > 1 ? "s" : "", closed,
+                                nc > 1 ? "" : "s");
+        if (no)
+            trace_add_narration(b->tr, evq_now(b->q), host,
+                                "%s can be reached again: its live port%s %s listen%s again.", name,
+                                no > 1 ? "s" : "", opened, no > 1 ? "" : "s");
     }
 }
 
