@@ -3,7 +3,8 @@ the simulated server cannot answer"): its real ports do not listen, so a
 real client's connect is refused, as by a real host that is off; nobody
 answers for it with a made-up reply. The other server works meanwhile, and
 once the scenario brings the host up its ports listen again and its engine
-greets as usual."""
+greets as usual. A session opened before the host went down is reset (the
+host forgot it), with no reply."""
 import errno
 import os
 import re
@@ -34,8 +35,11 @@ def refused(port):
 def main():
     bound_test(120)
     with Live(scenario=SCENARIO) as live:
+        # A session under way before the host goes down (at 5 s).
+        before = connect(live.port(NET, "smtp"))
+        check(read_line(before).startswith(b"220 mail.example.net"), "greeting before down", live)
         live.wait_for(r"^live: mail\.example\.net smtp port \d+ closed: the simulated server is down",
-                      10)
+                      20)
         t_down = time.time()
         for proto in ("smtp", "submission", "pop3", "imap"):
             check(refused(live.port(NET, proto)), "%s of a down server accepted a connection"
@@ -44,9 +48,19 @@ def main():
         s = connect(live.port(ORG, "smtp"))
         check(read_line(s).startswith(b"220 mail.example.org"), "mail.example.org greeting", live)
         s.close()
-        # Up again (at 6 s simulated time, which follows the wall clock).
+        # Up again (at 8 s simulated time, which follows the wall clock).
         live.wait_for(r"^live: mail\.example\.net smtp port \d+ listens again", 20)
-        check(time.time() - t_down > 2, "the port listened again too early", live)
+        check(time.time() - t_down > 1, "the port listened again too early", live)
+        # The host forgot the old session: its next command meets a reset in
+        # the simulation, and the real connection is reset too, no reply.
+        before.sendall(b"NOOP\r\n")
+        try:
+            got = before.recv(100)
+        except ConnectionResetError:
+            got = "reset"
+        check(got == "reset", "old session after the host came back: %r" % (got,), live)
+        before.close()
+        live.wait_for(r"ended: connection reset by peer; the real connection is reset", 10)
         for proto, greet in (("smtp", b"220 mail.example.net"), ("pop3", b"+OK"),
                              ("imap", b"* OK")):
             s = connect(live.port(NET, proto))
