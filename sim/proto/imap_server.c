@@ -775,8 +775,9 @@ static bool imap_is_http(const char *p, size_t n)
         if (n >= l && memcmp(p, verbs[i], l) == 0) return true;
     }
     /* any other method: the line ends in " HTTP/<digit>.<digit>" (RFC 9112 §3) */
+    if (n <= 9) return false;
     const char *v = p + n - 9;
-    return n > 9 && memcmp(v, " HTTP/", 6) == 0 && v[6] >= '0' && v[6] <= '9' && v[7] == '.' &&
+    return memcmp(v, " HTTP/", 6) == 0 && v[6] >= '0' && v[6] <= '9' && v[7] == '.' &&
            v[8] >= '0' && v[8] <= '9';
 }
 

@@ -655,9 +655,10 @@ static bool srv_is_http(const char *line, size_t len, size_t vl)
         smtp_word_eq(line, vl, "CONNECT") || smtp_word_eq(line, vl, "HEAD") ||
         smtp_word_eq(line, vl, "PUT"))
         return true;
+    if (len <= vl + 9) return false;
     const char *v = line + len - 9;
-    return len > vl + 9 && memcmp(v, " HTTP/", 6) == 0 && v[6] >= '0' && v[6] <= '9' &&
-           v[7] == '.' && v[8] >= '0' && v[8] <= '9';
+    return memcmp(v, " HTTP/", 6) == 0 && v[6] >= '0' && v[6] <= '9' && v[7] == '.' &&
+           v[8] >= '0' && v[8] <= '9';
 }
 
 static void srv_command(struct smtp_server *s, const char *line, size_t len, bool more)
