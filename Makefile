@@ -36,11 +36,12 @@ Q := @
 say = @printf '  %-6s %s\n'
 endif
 
-PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig libpng openssl libzstd
+PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig libdeflate openssl libzstd
 # Recursively expanded so that 'make deps' works before the packages exist.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
+# libpng: the tests decode exported frames with a PNG reader independent of ours.
+TEST_LIBS  = $(shell pkg-config --libs cmocka libpng 2>/dev/null)
 
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wundef -Wwrite-strings \
         -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition \

@@ -5,7 +5,7 @@
 # meant only for speed:  sh scripts/trace-hashes.sh > before.txt
 set -eu
 make --no-print-directory mailsim >/dev/null
-PKGS="sdl2 SDL2_ttf SDL2_image libcjson fontconfig libpng openssl libzstd"
+PKGS="sdl2 SDL2_ttf SDL2_image libcjson fontconfig libdeflate openssl libzstd"
 out=${BUILD:-build}/rel/trace_hashes
 # shellcheck disable=SC2046
 cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Isim scripts/trace_hashes.c \

@@ -390,10 +390,10 @@ void ui_draw(struct ui_gfx *g, const struct ui_model *m, const struct ui_view *v
 /* The pixels of the offscreen frame (ARGB8888, rows of *pitch bytes), or
  * NULL for a window renderer. Borrowed. */
 const void *ui_gfx_pixels(const struct ui_gfx *g, int *w, int *h, int *pitch);
-/* Save what was last drawn as a PNG (libpng, fast compression). Returns 0,
- * or -1 with *err filled. */
+/* Save what was last drawn as a PNG (ui_export.c, fast compression).
+ * Returns 0, or -1 with *err filled. */
 int ui_gfx_save_png(struct ui_gfx *g, const char *path, struct ms_error *err);
-/* The same at zlib level 0..9 (9: the smallest file). */
+/* The same at PNG level 0..12 (libdeflate's; 12: the smallest file). */
 int ui_gfx_save_png_level(struct ui_gfx *g, const char *path, int level, struct ms_error *err);
 /* What the last frame drew at pixel (x, y). */
 struct ui_hit ui_gfx_hit(const struct ui_gfx *g, int x, int y);

@@ -24,7 +24,8 @@ static const char ui_usage[] =
     "                       .gif (needs the ffmpeg program)\n"
     "  --steps A-B          export only steps A to B (--export-frames/--export-video)\n"
     "  --video-rate R       steps per second of video (2)\n"
-    "  --png-level N        PNG compression 0-9: 1 (default) is fast, 9 the smallest\n"
+    "  --png-level N        PNG compression 0-12: 1 (default) is fast, 9 gives smaller\n"
+    "                       files, 12 the smallest (about a second a frame)\n"
     "  --size WxH           frame size for --render-step and the exports (1920x1080)\n"
     "  --step K             start the window at step K\n"
     "  --theme NAME         colour theme: dark, light or projector (dark)\n"
@@ -179,8 +180,9 @@ int ui_cli_opt(struct ui_cli *c, const char *a, const char *val)
             return 2;
         }
     } else if (strcmp(a, "--png-level") == 0) {
-        if (!ui_cli_long(val, &c->png_level) || c->png_level > 9) {
-            fprintf(stderr, "mailsim: --png-level: \"%s\" is not a level from 0 to 9\n", val);
+        if (!ui_cli_long(val, &c->png_level) || c->png_level > UI_PNG_MAX) {
+            fprintf(stderr, "mailsim: --png-level: \"%s\" is not a level from 0 to %d\n", val,
+                    UI_PNG_MAX);
             return 2;
         }
     } else if (strcmp(a, "--message") == 0) {

@@ -4,10 +4,10 @@
  *
  * Every frame, in a window or offscreen, is drawn into the same kind of
  * surface by the same code, so a screenshot is exactly what the room sees.
- * PNG files are written with libpng (ui_export.c), at a fast zlib level.
+ * PNG files are written by ui_export.c (libdeflate), at a fast level.
  * Text is rendered by SDL2_ttf once per (font, size, colour, string) and kept
  * as a texture; a frame that shows the same words again only copies pixels.
- * In a web page (Emscripten) there is neither fontconfig nor libpng: the
+ * In a web page (Emscripten) there is neither fontconfig nor libdeflate: the
  * page puts the bundled fonts where MAILSIM_ASSETS says, and PNG files are
  * written by the native program only (docs/web.md). */
 #ifndef __EMSCRIPTEN__

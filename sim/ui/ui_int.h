@@ -478,20 +478,30 @@ void ui_err(struct ms_error *err, const char *where, const char *msg);
 
 /* ---- frames out (ui_export.c) ------------------------------------------------------ */
 
-/* zlib levels for PNG files: fast (the default: about 4x faster to write than
- * IMG_SavePNG, files about a fifth larger) and small (the smallest files). */
+/* PNG compression levels (libdeflate's): fast (the default: a 1080p frame
+ * in about a sixth of IMG_SavePNG's CPU time), small (files about a sixth
+ * smaller, six times slower) and max (files about a fifth smaller, about a
+ * second a frame). 0 stores the rows uncompressed. */
 #define UI_PNG_FAST 1
 #define UI_PNG_SMALL 9
+#define UI_PNG_MAX 12
 
 /* Write w x h ARGB8888 pixels (rows of pitch bytes) to path as an 8-bit RGBA
- * PNG at zlib level (0..9). Returns 0, or -1 with *err naming the file. */
+ * PNG at level (0..UI_PNG_MAX). Returns 0, or -1 with *err naming the file. */
 int ui_png_write(const char *path, const void *pixels, int w, int h, int pitch, int level,
                  struct ms_error *err);
+/* Bytes of a w x h frame's PNG rows: each row a filter byte and w RGBA pixels. */
+size_t ui_png_rows_size(int w, int h);
+/* Turn ARGB8888 pixels (rows of pitch bytes) into PNG rows (filter None,
+ * R, G, B, A), ui_png_rows_size(w, h) bytes at rows. */
+void ui_png_rows(const void *pixels, int w, int h, int pitch, unsigned char *rows);
 
-/* An export in progress: each frame is copied and encoded on a second
- * thread while the caller draws the next. */
+/* An export in progress: each frame waits in a short queue for a second
+ * thread that encodes it while the caller draws the next ones (when the
+ * queue is full, ui_export_frame encodes a waiting PNG frame itself). */
 struct ui_export;
-/* Frames as dir/step-NNNNNN.png (dir created if missing) at PNG level. */
+/* Frames as dir/step-NNNNNN.png (dir created if missing) at PNG level
+ * (0..UI_PNG_MAX). */
 struct ui_export *ui_export_frames(const char *dir, int w, int h, int level, struct ms_error *err);
 /* A video (path ends in .mp4, .webm or .gif) at rate frames per second,
  * through the ffmpeg program. NULL with *err when the name is not one of

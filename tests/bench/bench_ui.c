@@ -22,13 +22,16 @@
  *                        loaded machine disturbs less
  *   ui_png_*_cpu_ms      CPU time to write one 1920x1080 lesson frame as PNG:
  *                        SDL2_image's IMG_SavePNG (the old path, zlib's default
- *                        level) and libpng at levels 1 (the default), 6 and 9
- *                        (--png-level 9), median of alternating rounds, with
- *                        the file sizes
+ *                        level) and mailsim's writer (libdeflate) at levels 1
+ *                        (the default), 6, 9 (--png-level 9) and 12, median of
+ *                        alternating rounds, with the file sizes; _rows_ is
+ *                        the part that turns the frame into PNG rows
+ *   ui_export_draw_cpu_ms  CPU time to draw one step of those exports
  *   ui_export_*_ms_per_frame  --export-frames of 40 lesson steps: drawing and
- *                        IMG_SavePNG in turn (old) against ui_export (libpng
- *                        level 1 on a second thread), wall and process CPU
- *                        time per frame, best of alternating rounds
+ *                        IMG_SavePNG in turn (old) against ui_export (level 1
+ *                        on a second thread), wall and process CPU time per
+ *                        frame, best of alternating rounds, and their ratios
+ *                        (ui_export_speedup in wall time, _cpu_speedup in CPU)
  *   ui_present_window_ms, ui_present_default_ms
  *                        copying a frame to an X11 window the way the window
  *                        does (SDL_FRAMEBUFFER_ACCELERATION defaulting to 0)
@@ -313,16 +316,20 @@ static void bench_export(void)
     const void *px = ui_gfx_pixels(g, &pw, &ph, &pitch);
     SDL_Surface *surf =
         SDL_CreateRGBSurfaceWithFormatFrom((void *)px, pw, ph, 32, pitch, SDL_PIXELFORMAT_ARGB8888);
-    /* one frame: 0 = IMG_SavePNG, 1..3 = libpng (no row filters) at levels 1, 6, 9 */
-    static const int level[4] = {-1, 1, 6, 9};
-    static const char *const name[4] = {"sdl_image", "level1", "level6", "level9"};
-    enum { R = 5 };
-    double c[4][R];
-    char path[4][256];
+    /* one frame: 0 = IMG_SavePNG, 1.. = mailsim's writer at each level */
+    static const int level[] = {-1, UI_PNG_FAST, 6, UI_PNG_SMALL, UI_PNG_MAX};
+    static const char *const name[] = {"sdl_image", "level1", "level6", "level9", "level12"};
+    enum { NW = MS_ARRAY_LEN(level), R = 5 };
+    double c[NW][R], rows_c[R];
+    char path[NW][256];
+    unsigned char *rows = malloc(ui_png_rows_size(pw, ph));
     for (int r = 0; r < R; r++) {
-        for (int i = 0; i < 4; i++) {
+        double a = cpu_ms();
+        ui_png_rows(px, pw, ph, pitch, rows);
+        rows_c[r] = cpu_ms() - a;
+        for (size_t i = 0; i < NW; i++) {
             snprintf(path[i], sizeof path[i], "%s/%s.png", dir, name[i]);
-            double a = cpu_ms();
+            a = cpu_ms();
             int rc = i == 0 ? IMG_SavePNG(surf, path[i])
                             : ui_png_write(path[i], px, pw, ph, pitch, level[i], &err);
             c[i][r] = cpu_ms() - a;
@@ -332,14 +339,18 @@ static void bench_export(void)
             }
         }
     }
-    for (int i = 0; i < 4; i++) {
+    free(rows);
+    for (size_t i = 0; i < NW; i++) {
         printf("bench ui_png_%s_cpu_ms %.1f ms\n", name[i], pct(c[i], R, 0.5));
         printf("bench ui_png_%s_bytes %ld bytes\n", name[i], file_size(path[i]));
     }
+    printf("bench ui_png_rows_cpu_ms %.2f ms\n", pct(rows_c, R, 0.5));
     SDL_FreeSurface(surf);
     /* whole exports of 40 steps, alternating old and new */
     enum { F = 40, ROUNDS = 3 };
     double best_wall[2] = {1e300, 1e300}, best_cpu[2] = {1e300, 1e300};
+    double draw_c[F * ROUNDS];
+    size_t n_draw = 0;
     for (int r = 0; r < ROUNDS; r++) {
         for (int kind = 0; kind < 2; kind++) {
             char sub[300];
@@ -349,9 +360,11 @@ static void bench_export(void)
             struct ui_export *x =
                 kind ? ui_export_frames(sub, 1920, 1080, UI_PNG_FAST, &err) : NULL;
             for (size_t k = mid; k < mid + F; k++) {
+                double da = cpu_ms();
                 ui_view_seek(&v, m, k);
                 ui_draw(g, m, &v, NULL);
                 if (kind) {
+                    draw_c[n_draw++] = cpu_ms() - da;
                     ui_export_frame(x, g, k, &err);
                 } else {
                     char f[400];
@@ -378,12 +391,14 @@ static void bench_export(void)
             rmdir(sub);
         }
     }
+    printf("bench ui_export_draw_cpu_ms %.2f ms\n", pct(draw_c, n_draw, 0.5));
     printf("bench ui_export_old_ms_per_frame %.1f ms\n", best_wall[0]);
     printf("bench ui_export_new_ms_per_frame %.1f ms\n", best_wall[1]);
     printf("bench ui_export_old_cpu_ms_per_frame %.1f ms\n", best_cpu[0]);
     printf("bench ui_export_new_cpu_ms_per_frame %.1f ms\n", best_cpu[1]);
+    printf("bench ui_export_cpu_speedup %.2f ratio\n", best_cpu[0] / best_cpu[1]);
     printf("bench ui_export_speedup %.2f ratio\n", best_wall[0] / best_wall[1]);
-    for (int i = 0; i < 4; i++) unlink(path[i]);
+    for (size_t i = 0; i < NW; i++) unlink(path[i]);
     rmdir(dir);
     ui_gfx_free(g);
     ui_model_free(m);

@@ -32,7 +32,7 @@ done
 n=$(grep -c '^usr/share/mailsim/scenarios/.*\.json$' "$tmp/files")
 [ "$n" -eq "$(ls scenarios/*.json | wc -l)" ] || fail "the package holds $n lessons"
 dep=$(dpkg-deb -f "$deb" Depends)
-for lib in libc6 libsdl2-2.0-0 libsdl2-ttf-2.0-0 libpng16-16 libcjson1 libfontconfig1 libssl3 \
+for lib in libc6 libsdl2-2.0-0 libsdl2-ttf-2.0-0 libdeflate0 libcjson1 libfontconfig1 libssl3 \
     fonts-dejavu-core; do
     echo "$dep" | grep -q "\\b$lib\\b" || fail "Depends has no $lib: $dep"
 done
