@@ -375,6 +375,15 @@ static void *mta_on_accept(void *listen_ctx, struct tcp_conn *c)
     unsigned live = world_live_take(m->w, ss->conn); /* live mode's marks, else 0 */
     if (world_live_tls_for(m->w, ss->peer) && !(live & WORLD_LIVE_TLS))
         cfg.ext |= SMTP_EXT_STARTTLS;
+    /* The scenario's STARTTLS (RFC 3207), for simulated clients only: a live
+     * client is offered it when the bridge can encrypt (--tls, above). The
+     * simulation has no cryptography; the lines after the 220 travel as
+     * plaintext, marked as inside TLS by both engines' session logs. */
+    bool live_client = m->w->live_tap && ss->peer == m->w->live_peer;
+    if (m->cfg->tls.offer && !live_client) {
+        cfg.ext |= SMTP_EXT_STARTTLS;
+        cfg.auth_needs_tls = m->cfg->tls.auth_needs;
+    }
     if (ss->port == MTA_PORT_SUBMISSION && m->cfg->auth_required) {
         cfg.ext |= SMTP_EXT_AUTH;
         cfg.auth_required = true;
@@ -504,10 +513,12 @@ static void mta_sess_message(struct mta_sess *ss, const struct smtp_event *ev)
         .client_ip = ip,
         .by_host = m->sh->name,
         /* RFC 3848 §2 (the "with" protocol of RFC 5321 §4.4): SMTP after
-         * HELO, ESMTP after EHLO, ESMTPA when the client authenticated. */
-        .with = ss->authed ? "ESMTPA"
-                : ss->ehlo ? "ESMTP"
-                           : "SMTP",
+         * HELO, ESMTP after EHLO, ESMTPA when the client authenticated;
+         * an S after ESMTP when the session ran inside STARTTLS. */
+        .with = smtp_server_tls_active(ss->e) ? (ss->authed ? "ESMTPSA" : "ESMTPS")
+                : ss->authed                  ? "ESMTPA"
+                : ss->ehlo                    ? "ESMTP"
+                                              : "SMTP",
         .id = qid,
         .for_addr = ss->nrcpt == 1 ? ss->rcpt[0] : NULL,
         .t = evq_now(w->q),

@@ -124,6 +124,14 @@ static void mta_out_resolved(void *ctx, const struct world_mx_result *r)
      * command after the reply to the previous one (no PIPELINING, SIZE=). */
     cfg.start_with_helo = m->cfg->helo_client;
     cfg.no_pipelining = m->cfg->helo_client;
+    /* RFC 3207: STARTTLS when relaying, if the scenario says so. Required:
+     * a server that does not offer it keeps the message in the queue. */
+    static const enum smtp_tls_mode tls_of[SCN_TLS_USE_COUNT] = {
+        [SCN_TLS_OFF] = SMTP_TLS_OFF,
+        [SCN_TLS_OPPORTUNISTIC] = SMTP_TLS_OPPORTUNISTIC,
+        [SCN_TLS_REQUIRED] = SMTP_TLS_REQUIRED,
+    };
+    cfg.tls = tls_of[m->cfg->tls.relay];
     /* UNSAFE: a legacy relay passes a bare LF on as it came (smuggling lesson). */
     cfg.unsafe_allow_bare_lf = m->cfg->accept_bare_lf;
     o->s = world_smtpc_new(w, (uint32_t)m->h, r->host, 25, &cfg, &mta_out_ops, o);

@@ -32,7 +32,8 @@ struct ua_job {
     uint32_t peer;
     struct smtp_client_txn t;
     bool auth;
-    bool raw; /* the body may hold a bare LF (raw_body) */
+    bool raw;               /* the body may hold a bare LF (raw_body) */
+    enum smtp_tls_mode tls; /* STARTTLS (RFC 3207) as the send action says */
     uint16_t port;
     char user[128], pass[128];
 };
@@ -46,6 +47,7 @@ struct ua_conn {
     uint16_t port;
     bool auth;
     bool raw;
+    enum smtp_tls_mode tls;
     char user[128], pass[128];
     struct ua_job **jobs;
     size_t njobs;
@@ -56,6 +58,13 @@ struct ua_conn {
 
 static void ua_outcome(void *ctx, void *txn_user, size_t rcpt_index, enum smtp_outcome o, int code,
                        const char *text);
+
+/* The send action's "starttls" as the SMTP client's mode (RFC 3207). */
+static const enum smtp_tls_mode ua_tls_of[SCN_TLS_USE_COUNT] = {
+    [SCN_TLS_OFF] = SMTP_TLS_OFF,
+    [SCN_TLS_OPPORTUNISTIC] = SMTP_TLS_OPPORTUNISTIC,
+    [SCN_TLS_REQUIRED] = SMTP_TLS_REQUIRED,
+};
 static void ua_done(void *ctx, enum tcp_err err);
 
 static const struct world_smtpc_ops ua_ops = {
@@ -349,6 +358,7 @@ static void ua_conn_start(void *ctx, uint64_t arg)
     smtp_client_cfg_default(&cfg);
     cfg.helo_name = w->s->hosts[c->u->h].name;
     cfg.unsafe_allow_bare_lf = c->raw;
+    cfg.tls = c->tls;
     if (c->auth) {
         cfg.auth = SMTP_AUTH_PLAIN;
         cfg.auth_user = c->user;
@@ -385,8 +395,9 @@ static void ua_job_connect(struct ua_job *j, uint32_t dst)
     j->t.body_len = j->len;
     j->t.user = j;
     struct ua_conn *c = u->conns;
-    while (c && !(evq_is_set(c->start) && c->dst == dst && c->port == j->port &&
-                  c->auth == j->auth && c->raw == j->raw && strcmp(c->user, j->user) == 0))
+    while (c &&
+           !(evq_is_set(c->start) && c->dst == dst && c->port == j->port && c->auth == j->auth &&
+             c->raw == j->raw && c->tls == j->tls && strcmp(c->user, j->user) == 0))
         c = c->next;
     if (!c) {
         c = ms_xcalloc(1, sizeof *c);
@@ -395,6 +406,7 @@ static void ua_job_connect(struct ua_job *j, uint32_t dst)
         c->port = j->port;
         c->auth = j->auth;
         c->raw = j->raw;
+        c->tls = j->tls;
         snprintf(c->user, sizeof c->user, "%s", j->user);
         snprintf(c->pass, sizeof c->pass, "%s", j->pass);
         c->next = u->conns;
@@ -530,6 +542,7 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
     if (!send->direct_delivery) {
         struct ua_job *j = ua_job_new(u, id, send->from, b.data, b.len);
         j->raw = send->raw_body;
+        j->tls = ua_tls_of[send->starttls];
         for (size_t i = 0; i < nr; i++) ua_job_rcpt(j, all[i]);
         const struct scn_mail_server *ms = &s->hosts[send->from_server].mail;
         j->port = ms->submission ? 587 : 25;
@@ -543,6 +556,7 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
     } else if (send->direct_host != SCN_NONE) {
         struct ua_job *j = ua_job_new(u, id, send->from, b.data, b.len);
         j->raw = send->raw_body;
+        j->tls = ua_tls_of[send->starttls];
         for (size_t i = 0; i < nr; i++) ua_job_rcpt(j, all[i]);
         ua_job_connect(j, (uint32_t)send->direct_host);
     } else {
@@ -553,6 +567,7 @@ void ua_send(struct ua *u, const struct scn_send *send, size_t action_index)
             const char *d = strrchr(all[i], '@');
             struct ua_job *j = ua_job_new(u, id, send->from, b.data, b.len);
             j->raw = send->raw_body;
+            j->tls = ua_tls_of[send->starttls];
             for (size_t k = i; k < nr; k++) {
                 const char *dk = strrchr(all[k], '@');
                 if (!done[k] && d && dk && strcmp(d, dk) == 0) {

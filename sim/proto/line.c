@@ -433,6 +433,16 @@ void line_log_tls_begins(struct line_log *g)
     }
 }
 
+void line_log_tls_begins_read(struct line_log *g)
+{
+    g->tls = true;
+    for (size_t i = g->n; i-- > g->head;) {
+        if (g->ents[i].f.kind != LINE_FACT_IN) continue;
+        g->ents[i].f.flags |= LINE_F_TLS_START;
+        return;
+    }
+}
+
 bool line_ended_by_lf(const struct line_reader *r)
 {
     return r->ready && r->lf_ended;

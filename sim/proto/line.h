@@ -324,6 +324,10 @@ static inline void line_log_settle(struct line_log *g)
  * engine says it, so no reader scans bytes to find where encryption begins.
  * Can't fail. */
 void line_log_tls_begins(struct line_log *g);
+/* The client's side of the same moment: the line it read last (the server's
+ * "go ahead" reply) is marked LINE_F_TLS_START and every later line
+ * LINE_F_TLS. Call while handling that reply. Can't fail. */
+void line_log_tls_begins_read(struct line_log *g);
 
 /* Take the next fact; false when none is ready. */
 bool line_log_next(struct line_log *g, struct line_fact *f);

@@ -49,7 +49,9 @@ struct smtp_client {
     size_t step_ev0; /* events already queued when the step began */
 
     /* what the server offered after EHLO */
-    bool s_pipelining, s_8bit, s_size, s_plain, s_login;
+    bool s_pipelining, s_8bit, s_size, s_plain, s_login, s_starttls;
+    bool tls;       /* 220 to STARTTLS: the rest of the session is inside TLS */
+    bool tls_tried; /* STARTTLS was refused: go on in clear (opportunistic) */
     uint64_t s_size_max;
 
     struct clt_txn *q; /* ring of queued transactions */
@@ -92,11 +94,11 @@ static const char clt_unknown_text[] =
 static const char clt_noreply_text[] = "transaction ended without a reply";
 
 static const char *const smtp_client_state_names[SMTP_CS_COUNT] = {
-    [SMTP_CS_GREETING] = "GREETING", [SMTP_CS_EHLO] = "EHLO",   [SMTP_CS_HELO] = "HELO",
-    [SMTP_CS_AUTH] = "AUTH",         [SMTP_CS_READY] = "READY", [SMTP_CS_MAIL] = "MAIL",
-    [SMTP_CS_RCPT] = "RCPT",         [SMTP_CS_DATA] = "DATA",   [SMTP_CS_BODY] = "BODY",
-    [SMTP_CS_DOT] = "DOT",           [SMTP_CS_RSET] = "RSET",   [SMTP_CS_QUIT] = "QUIT",
-    [SMTP_CS_DONE] = "DONE",
+    [SMTP_CS_GREETING] = "GREETING", [SMTP_CS_EHLO] = "EHLO", [SMTP_CS_HELO] = "HELO",
+    [SMTP_CS_STARTTLS] = "STARTTLS", [SMTP_CS_AUTH] = "AUTH", [SMTP_CS_READY] = "READY",
+    [SMTP_CS_MAIL] = "MAIL",         [SMTP_CS_RCPT] = "RCPT", [SMTP_CS_DATA] = "DATA",
+    [SMTP_CS_BODY] = "BODY",         [SMTP_CS_DOT] = "DOT",   [SMTP_CS_RSET] = "RSET",
+    [SMTP_CS_QUIT] = "QUIT",         [SMTP_CS_DONE] = "DONE",
 };
 
 static const char *const smtp_cevent_kind_names[SMTP_CEV_COUNT] = {
@@ -125,6 +127,17 @@ const char *smtp_cevent_kind_name(enum smtp_cevent_kind k)
 const char *smtp_outcome_name(enum smtp_outcome o)
 {
     return (unsigned)o < SMTP_OUT_COUNT ? smtp_outcome_names[o] : "?";
+}
+
+static const char *const smtp_tls_mode_names[SMTP_TLS_MODE_COUNT] = {
+    [SMTP_TLS_OFF] = "off",
+    [SMTP_TLS_OPPORTUNISTIC] = "opportunistic",
+    [SMTP_TLS_REQUIRED] = "required",
+};
+
+const char *smtp_tls_mode_name(enum smtp_tls_mode m)
+{
+    return (unsigned)m < SMTP_TLS_MODE_COUNT ? smtp_tls_mode_names[m] : "?";
 }
 
 void smtp_client_cfg_default(struct smtp_client_cfg *cfg)
@@ -190,6 +203,11 @@ struct line_log *smtp_client_log(struct smtp_client *c)
 enum smtp_client_state smtp_client_state(const struct smtp_client *c)
 {
     return c->st;
+}
+
+bool smtp_client_tls_active(const struct smtp_client *c)
+{
+    return c->tls;
 }
 
 bool smtp_client_done(const struct smtp_client *c)
@@ -637,8 +655,32 @@ static void clt_next(struct smtp_client *c)
     clt_enter_state(c, SMTP_CS_READY);
 }
 
+/* RFC 3207 §4: STARTTLS right after the EHLO reply that offers it, before
+ * AUTH and MAIL, so that neither the password nor the mail goes in clear.
+ * Returns true when the session goes on another way (STARTTLS sent, or the
+ * required TLS is missing and the client quits). */
+static bool clt_want_tls(struct smtp_client *c)
+{
+    if (c->cfg.tls == SMTP_TLS_OFF || c->tls || c->tls_tried) return false;
+    if (c->s_starttls) {
+        clt_send_single(c, SMTP_CS_STARTTLS, "STARTTLS");
+        return true;
+    }
+    if (c->cfg.tls == SMTP_TLS_OPPORTUNISTIC) return false; /* in clear */
+    /* Required: not offered (or a HELO session, which offers nothing).
+     * The mail is not sent in clear; it stays with the sender, to be tried
+     * again later (a temporary failure, as for 454). */
+    snprintf(c->note, sizeof c->note,
+             "the server does not offer STARTTLS and TLS is required: "
+             "the message is not sent in clear (RFC 3207 4.1)");
+    clt_fail_all(c, 0, c->note, strlen(c->note), false);
+    clt_send_single(c, SMTP_CS_QUIT, "QUIT");
+    return true;
+}
+
 static void clt_after_hello(struct smtp_client *c)
 {
+    if (clt_want_tls(c)) return;
     if (c->cfg.auth == SMTP_AUTH_NONE) {
         clt_next(c);
         return;
@@ -689,6 +731,7 @@ static void clt_send_b64(struct smtp_client *c, const char *s)
 static void clt_parse_ehlo(struct smtp_client *c)
 {
     c->s_pipelining = c->s_8bit = c->s_size = c->s_plain = c->s_login = false;
+    c->s_starttls = false;
     c->s_size_max = 0;
     const char *p = c->reply, *end = c->reply + c->reply_len;
     bool first = true;
@@ -703,6 +746,9 @@ static void clt_parse_ehlo(struct smtp_client *c)
             size_t al = kl < ll ? ll - kl - 1 : 0;
             if (smtp_word_eq(kw, kl, "PIPELINING")) c->s_pipelining = true;
             if (smtp_word_eq(kw, kl, "8BITMIME")) c->s_8bit = true;
+            /* §4.2: a server must not offer STARTTLS again inside TLS;
+             * if it does, the client does not start TLS twice. */
+            if (smtp_word_eq(kw, kl, "STARTTLS") && !c->tls) c->s_starttls = true;
             if (smtp_word_eq(kw, kl, "SIZE")) {
                 c->s_size = true;
                 if (al > 0 && !smtp_parse_u64(arg, al, &c->s_size_max)) c->s_size_max = 0;
@@ -794,6 +840,40 @@ static void clt_on_txn_reply(struct smtp_client *c)
     }
 }
 
+/* The reply to STARTTLS (RFC 3207 §4): 220 Ready to start TLS, 454 TLS not
+ * available due to temporary reason, 501 Syntax error. */
+static void clt_on_starttls(struct smtp_client *c, int code)
+{
+    if (code == 220) {
+        /* The connection is encrypted from the byte after this reply; the
+         * simulation carries the plaintext, marked as inside TLS. */
+        c->tls = true;
+        line_log_tls_begins_read(&c->ss.log);
+        /* §4.2: the protocol is back at the greeting; the client MUST
+         * discard what the server told it (the extension list) and SHOULD
+         * send EHLO first. */
+        c->s_pipelining = c->s_8bit = c->s_size = c->s_plain = c->s_login = false;
+        c->s_starttls = false;
+        c->s_size_max = 0;
+        clt_send_single(c, SMTP_CS_EHLO, "EHLO %s", c->helo_name);
+        return;
+    }
+    /* §4: after 454 (or 501) "the client must decide whether or not to
+     * continue the SMTP session": the session is still in clear, and the
+     * EHLO before STARTTLS still holds. */
+    if (c->cfg.tls == SMTP_TLS_REQUIRED) {
+        snprintf(c->note, sizeof c->note,
+                 "STARTTLS refused (%d) and TLS is required: the message is not sent in clear "
+                 "(RFC 3207 4)",
+                 code);
+        clt_fail_all(c, 0, c->note, strlen(c->note), false);
+        clt_send_single(c, SMTP_CS_QUIT, "QUIT");
+        return;
+    }
+    c->tls_tried = true;
+    clt_after_hello(c);
+}
+
 static void clt_on_reply(struct smtp_client *c)
 {
     int code = c->reply_code;
@@ -835,11 +915,15 @@ static void clt_on_reply(struct smtp_client *c)
     case SMTP_CS_HELO:
         if (code / 100 == 2) {
             c->s_pipelining = c->s_8bit = c->s_size = c->s_plain = c->s_login = false;
+            c->s_starttls = false;
             clt_after_hello(c);
         } else {
             clt_fail_all(c, code, c->reply, c->reply_len, false);
             clt_send_single(c, SMTP_CS_QUIT, "QUIT");
         }
+        break;
+    case SMTP_CS_STARTTLS:
+        clt_on_starttls(c, code);
         break;
     case SMTP_CS_AUTH:
         if (code == 235) {
@@ -994,6 +1078,7 @@ sim_us smtp_client_timeout_us(const struct smtp_client *c)
         return t->data_term;
     case SMTP_CS_EHLO:
     case SMTP_CS_HELO:
+    case SMTP_CS_STARTTLS:
     case SMTP_CS_AUTH:
     case SMTP_CS_RSET:
     case SMTP_CS_QUIT:

@@ -2,7 +2,8 @@
  * transactions over one connection. Implements RFC 5321 §3-4 (EHLO with
  * fallback to HELO, §4.2 multi-line replies, §4.5.2 dot-stuffing, §4.5.3.2
  * timeouts), RFC 2920 PIPELINING (only when advertised), RFC 1870 SIZE,
- * RFC 6152 8BITMIME, RFC 4954 AUTH PLAIN and LOGIN.
+ * RFC 6152 8BITMIME, RFC 4954 AUTH PLAIN and LOGIN, RFC 3207 STARTTLS (the
+ * commands and the restart; the caller, not the engine, would encrypt).
  * Invariants: never sends data after a non-354 reply to DATA (§3.3); every
  * recipient of every transaction gets exactly one outcome event; reply lines
  * are bounded (512 octets, §4.5.3.1.5) and malformed replies are protocol
@@ -20,6 +21,7 @@ enum smtp_client_state {
     SMTP_CS_GREETING, /* connected, waiting for 220 */
     SMTP_CS_EHLO,     /* EHLO sent */
     SMTP_CS_HELO,     /* HELO sent (first, or after 500/502 to EHLO) */
+    SMTP_CS_STARTTLS, /* STARTTLS sent (RFC 3207 §4) */
     SMTP_CS_AUTH,     /* AUTH sent, or a SASL response sent */
     SMTP_CS_READY,    /* idle between transactions */
     SMTP_CS_MAIL,     /* waiting for the reply to MAIL */
@@ -34,6 +36,17 @@ enum smtp_client_state {
 };
 
 enum smtp_auth_mech { SMTP_AUTH_NONE, SMTP_AUTH_PLAIN, SMTP_AUTH_LOGIN };
+
+/* When the client asks for STARTTLS (RFC 3207). */
+enum smtp_tls_mode {
+    SMTP_TLS_OFF,           /* never: the whole session in clear */
+    SMTP_TLS_OPPORTUNISTIC, /* when the EHLO reply offers it; in clear when it is
+                             * not offered or refused (454, 501) */
+    SMTP_TLS_REQUIRED,      /* never send mail in clear: not offered or refused
+                             * means every transaction fails temporarily and
+                             * the client says QUIT (RFC 3207 §4, §4.1) */
+    SMTP_TLS_MODE_COUNT
+};
 
 /* Client-side timeouts of RFC 5321 §4.5.3.2, fired by the caller. */
 struct smtp_client_timeouts {
@@ -51,8 +64,9 @@ struct smtp_client_cfg {
     bool start_with_helo;  /* a pre-ESMTP client: HELO, never EHLO */
     bool no_pipelining;    /* do not pipeline even when offered */
     enum smtp_auth_mech auth;
-    const char *auth_user; /* copied */
-    const char *auth_pass; /* copied */
+    enum smtp_tls_mode tls; /* default SMTP_TLS_OFF */
+    const char *auth_user;  /* copied */
+    const char *auth_pass;  /* copied */
     struct smtp_client_timeouts to;
     size_t out_max; /* output buffer; 0 = 16 KiB; min 2 KiB */
     /* UNSAFE, for the SMTP smuggling lesson only: send a bare LF in message
@@ -155,6 +169,10 @@ struct line_log *smtp_client_log(struct smtp_client *c);
 
 /* The current state. Can't fail. */
 enum smtp_client_state smtp_client_state(const struct smtp_client *c);
+/* True once the server said 220 to STARTTLS: from the byte after that reply
+ * the connection is encrypted (in the simulation the caller still carries
+ * the plaintext; the session log marks it LINE_F_TLS). Can't fail. */
+bool smtp_client_tls_active(const struct smtp_client *c);
 /* True once the session is over (221, 421, protocol error, timeout, lost
  * connection): every recipient has its outcome. Can't fail. */
 bool smtp_client_done(const struct smtp_client *c);
@@ -163,5 +181,6 @@ bool smtp_client_done(const struct smtp_client *c);
 const char *smtp_client_state_name(enum smtp_client_state st);
 const char *smtp_cevent_kind_name(enum smtp_cevent_kind k);
 const char *smtp_outcome_name(enum smtp_outcome o);
+const char *smtp_tls_mode_name(enum smtp_tls_mode m);
 
 #endif

@@ -338,6 +338,11 @@ enum smtp_server_state smtp_server_state(const struct smtp_server *s)
     return s->st;
 }
 
+bool smtp_server_tls_active(const struct smtp_server *s)
+{
+    return s->tls;
+}
+
 bool smtp_server_closed(const struct smtp_server *s)
 {
     return s->st == SMTP_SS_CLOSED;
@@ -773,7 +778,8 @@ static void srv_helo_common(struct smtp_server *s, const char *arg, size_t arg_l
         snprintf(size_line, sizeof size_line, "SIZE %llu", (unsigned long long)s->max_msg);
         SRV_EXT_LINE("SIZE", size_line);
     }
-    if (s->cfg.ext & SMTP_EXT_AUTH) SRV_EXT_LINE("AUTH", "AUTH PLAIN LOGIN");
+    if ((s->cfg.ext & SMTP_EXT_AUTH) && (s->tls || !s->cfg.auth_needs_tls))
+        SRV_EXT_LINE("AUTH", "AUTH PLAIN LOGIN");
     if (s->cfg.ext & SMTP_EXT_ENHANCEDSTATUSCODES)
         SRV_EXT_LINE("ENHANCEDSTATUSCODES", "ENHANCEDSTATUSCODES");
     if (s->cfg.ext & SMTP_EXT_8BITMIME) SRV_EXT_LINE("8BITMIME", "8BITMIME");
@@ -826,6 +832,10 @@ static bool srv_prefix(const char *arg, size_t arg_len, const char *word)
 static void srv_cmd_mail(struct smtp_server *s, const char *arg, size_t arg_len, bool has_arg)
 {
     (void)has_arg;
+    if (s->cfg.auth_required && !s->authenticated && s->cfg.auth_needs_tls && !s->tls) {
+        srv_reply(s, 530, "5.7.0", "Must issue a STARTTLS command first");
+        return;
+    }
     if (s->cfg.auth_required && !s->authenticated) {
         srv_reply(s, 530, "5.7.0", "Authentication required");
         return;
@@ -1226,6 +1236,10 @@ static void srv_cmd_auth(struct smtp_server *s, const char *arg, size_t arg_len,
     }
     if (s->authenticated) {
         srv_reply(s, 503, "5.5.1", "Error: already authenticated");
+        return;
+    }
+    if (s->cfg.auth_needs_tls && !s->tls) { /* RFC 4954 §4: no password in clear */
+        srv_reply(s, 530, "5.7.0", "Must issue a STARTTLS command first");
         return;
     }
     srv_auth_clear(s);

@@ -50,11 +50,16 @@ enum smtp_server_state {
 };
 
 struct smtp_server_cfg {
-    const char *hostname;       /* in greeting and replies; default "mx.example.org" */
-    const char *banner;         /* greeting text after the hostname; default "ESMTP mailsim" */
-    bool refuse;                /* greet with 554 and accept only QUIT (§3.1) */
-    unsigned ext;               /* enum smtp_ext bits advertised after EHLO */
-    bool auth_required;         /* MAIL needs a successful AUTH first (530) */
+    const char *hostname; /* in greeting and replies; default "mx.example.org" */
+    const char *banner;   /* greeting text after the hostname; default "ESMTP mailsim" */
+    bool refuse;          /* greet with 554 and accept only QUIT (§3.1) */
+    unsigned ext;         /* enum smtp_ext bits advertised after EHLO */
+    bool auth_required;   /* MAIL needs a successful AUTH first (530) */
+    /* RFC 4954 §4 (Postfix's smtpd_tls_auth_only): AUTH is offered and
+     * accepted only inside TLS; before STARTTLS, AUTH (and MAIL when AUTH is
+     * required) get "530 5.7.0 Must issue a STARTTLS command first" (RFC
+     * 3207 §4). Meaningful with SMTP_EXT_STARTTLS. */
+    bool auth_needs_tls;
     uint64_t max_message_bytes; /* SIZE limit; 0 = 10 MiB */
     unsigned max_recipients;    /* recipients per transaction; 0 = 100 (§4.5.3.1.8) */
     size_t out_max;             /* output buffer ceiling; 0 = 16 KiB; min 2 KiB */
@@ -199,6 +204,9 @@ enum smtp_server_state smtp_server_state(const struct smtp_server *s);
 /* True after 221, 421, an unauthorised-pipelining close or a hang-up: the
  * caller closes the connection once the output is sent. Can't fail. */
 bool smtp_server_closed(const struct smtp_server *s);
+/* True once the server said 220 to STARTTLS (RFC 3207): the rest of the
+ * session is inside TLS. Can't fail. */
+bool smtp_server_tls_active(const struct smtp_server *s);
 /* True while an event waits for smtp_server_verdict(). Can't fail. */
 bool smtp_server_wants_verdict(const struct smtp_server *s);
 /* Printable name of a state or event kind ("READY", "RCPT_ASKED"); "?" for

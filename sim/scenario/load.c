@@ -73,10 +73,26 @@ static const char *const host_keys[HK_N] = {"name",  "kind",  "ip",           "p
 
 enum { UK_NAME, UK_PASSWORD, UK_DISPLAY, UK_N };
 static const char *const user_keys[UK_N] = {"name", "password", "display_name"};
-enum { SK_SUBMISSION, SK_AUTH, SK_8BIT, SK_PIPE, SK_SIZE, SK_MAXRCPT, SK_HELO, SK_REPLIES, SK_N };
-static const char *const smtp_keys[SK_N] = {"submission", "auth_required", "8bitmime",
-                                            "pipelining", "size_limit",    "max_recipients",
-                                            "helo",       "replies"};
+enum {
+    SK_SUBMISSION,
+    SK_AUTH,
+    SK_8BIT,
+    SK_PIPE,
+    SK_SIZE,
+    SK_MAXRCPT,
+    SK_HELO,
+    SK_REPLIES,
+    SK_STARTTLS,
+    SK_AUTH_TLS,
+    SK_RELAY_TLS,
+    SK_N
+};
+static const char *const smtp_keys[SK_N] = {"submission",    "auth_required",
+                                            "8bitmime",      "pipelining",
+                                            "size_limit",    "max_recipients",
+                                            "helo",          "replies",
+                                            "starttls",      "auth_needs_starttls",
+                                            "relay_starttls"};
 enum { RT_GREETING, RT_HELO, RT_MAIL, RT_RCPT, RT_DATA, RT_QUEUED, RT_QUIT, RT_N };
 static const char *const reply_keys[RT_N] = {"greeting", "helo",   "mail", "rcpt",
                                              "data",     "queued", "quit"};
@@ -358,6 +374,7 @@ void scn_smtp_opts_apply(struct scn_mail_server *m, const struct scn_smtp_opts *
     m->size_limit = o->size_limit;
     m->max_recipients = o->max_recipients;
     m->helo_client = o->helo_client;
+    m->tls = o->tls;
     scn_smtp_texts_free(&m->texts);
     m->texts.greeting = scn_dup_or_null(o->texts.greeting);
     m->texts.helo = scn_dup_or_null(o->texts.helo);
@@ -381,8 +398,21 @@ bool scn_read_smtp(struct scn_ld *L, const cJSON *item, struct scn_smtp_opts *o)
         !scn_ld_bool(L, g[SK_PIPE], &o->pipelining) ||
         !scn_ld_size(L, g[SK_SIZE], 0, UINT64_C(1) << 32, &size) ||
         !scn_ld_uint(L, g[SK_MAXRCPT], 1, 100000, &maxr) ||
-        !scn_ld_bool(L, g[SK_HELO], &o->helo_client)) {
+        !scn_ld_bool(L, g[SK_HELO], &o->helo_client) ||
+        !scn_ld_bool(L, g[SK_STARTTLS], &o->tls.offer) ||
+        !scn_ld_bool(L, g[SK_AUTH_TLS], &o->tls.auth_needs)) {
         return false;
+    }
+    unsigned relay = o->tls.relay;
+    if (!scn_ld_enum(L, g[SK_RELAY_TLS], scn_tls_use_names, SCN_TLS_USE_COUNT, "a STARTTLS use",
+                     &relay))
+        return false;
+    o->tls.relay = (enum scn_tls_use)relay;
+    if (o->tls.auth_needs && !o->tls.offer) {
+        scn_ld_push_key(L, "auth_needs_starttls");
+        return scn_ld_err(L, g[SK_AUTH_TLS], true,
+                          "\"auth_needs_starttls\" needs \"starttls\": true (a server that "
+                          "never offers STARTTLS could never take AUTH)");
     }
     o->size_limit = size;
     o->max_recipients = (uint32_t)maxr;

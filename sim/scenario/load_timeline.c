@@ -51,26 +51,24 @@ enum {
     AK_REPLACE,
     AK_LOGOUT,
     AK_POP3,
+    AK_STARTTLS,
     AK_N
 };
 static const char *const act_keys[AK_N] = {
-    "at",          "action",    "from",        "device",
-    "to",          "cc",        "bcc",         "subject",
-    "body",        "html",      "attachments", "direct_delivery",
-    "direct_host", "user",      "protocol",    "mode",
-    "imap",        "op",        "message",     "server",
-    "path",        "host",      "a",           "b",
-    "latency",     "bandwidth", "loss",        "retry_interval",
-    "give_up",     "text",      "port",        "bytes",
-    "auth",        "raw_body",  "password",    "retr_after_dele",
-    "id",          "replace",   "logout",      "pop3"};
+    "at",          "action",    "from",     "device",         "to",          "cc",
+    "bcc",         "subject",   "body",     "html",           "attachments", "direct_delivery",
+    "direct_host", "user",      "protocol", "mode",           "imap",        "op",
+    "message",     "server",    "path",     "host",           "a",           "b",
+    "latency",     "bandwidth", "loss",     "retry_interval", "give_up",     "text",
+    "port",        "bytes",     "auth",     "raw_body",       "password",    "retr_after_dele",
+    "id",          "replace",   "logout",   "pop3",           "starttls"};
 #define AM(k) (UINT64_C(1) << (k))
 #define AM_MSG                                                                                     \
     (AM(AK_TO) | AM(AK_CC) | AM(AK_BCC) | AM(AK_SUBJECT) | AM(AK_BODY) | AM(AK_HTML) |             \
      AM(AK_ATTACH))
 static const uint64_t act_allowed[SCN_ACT_KIND_COUNT] = {
     [SCN_ACT_SEND] = AM(AK_FROM) | AM(AK_DEVICE) | AM_MSG | AM(AK_DIRECT) | AM(AK_DIRECT_HOST) |
-                     AM(AK_AUTH) | AM(AK_RAW),
+                     AM(AK_AUTH) | AM(AK_RAW) | AM(AK_STARTTLS),
     [SCN_ACT_CHECK_MAIL] = AM(AK_USER) | AM(AK_DEVICE) | AM(AK_PROTOCOL) | AM(AK_MODE) |
                            AM(AK_IMAP) | AM(AK_PASSWORD) | AM(AK_RETR_DELE) | AM(AK_LOGOUT) |
                            AM(AK_POP3),
@@ -548,6 +546,11 @@ static bool scn_read_action(struct scn_ctx *C, const cJSON *o, struct scn_action
         bool auth = true;
         if (!scn_ld_bool(L, f[AK_AUTH], &auth)) return false;
         x->no_auth = !auth;
+        unsigned tls = SCN_TLS_OFF;
+        if (!scn_ld_enum(L, f[AK_STARTTLS], scn_tls_use_names, SCN_TLS_USE_COUNT, "a STARTTLS use",
+                         &tls))
+            return false;
+        x->starttls = (enum scn_tls_use)tls;
         if (x->raw_body && (f[AK_HTML] || f[AK_ATTACH])) {
             const cJSON *k = f[AK_HTML] ? f[AK_HTML] : f[AK_ATTACH];
             scn_ld_push_key(L, k->string);

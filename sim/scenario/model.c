@@ -33,6 +33,12 @@ const char *const scn_action_kind_names[SCN_ACT_KIND_COUNT] = {
     [SCN_ACT_NARRATE] = "narrate",     [SCN_ACT_TCP_TRANSFER] = "tcp_transfer",
 };
 
+const char *const scn_tls_use_names[SCN_TLS_USE_COUNT] = {
+    [SCN_TLS_OFF] = "off",
+    [SCN_TLS_OPPORTUNISTIC] = "opportunistic",
+    [SCN_TLS_REQUIRED] = "required",
+};
+
 const char *const scn_imap_op_names[SCN_IMAP_OP_COUNT] = {
     [SCN_IMAP_LIST] = "list",
     [SCN_IMAP_SELECT] = "select",

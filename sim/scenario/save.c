@@ -204,7 +204,7 @@ static void scn_jw_chaos(struct scn_jw *w, const char *k, const struct scn_chaos
 /* The "smtp" object of a mail server or a variant's override. */
 static void scn_jw_smtp(struct scn_jw *w, bool submission, bool auth_required, bool eightbitmime,
                         bool pipelining, uint64_t size_limit, uint32_t max_recipients, bool helo,
-                        const struct scn_smtp_texts *t)
+                        const struct scn_smtp_tls *tls, const struct scn_smtp_texts *t)
 {
     scn_jw_key(w, "smtp");
     scn_jw_open(w, '{');
@@ -215,6 +215,9 @@ static void scn_jw_smtp(struct scn_jw *w, bool submission, bool auth_required, b
     scn_jw_u(w, "size_limit", size_limit);
     scn_jw_u(w, "max_recipients", max_recipients);
     if (helo) scn_jw_b(w, "helo", true);
+    if (tls->offer) scn_jw_b(w, "starttls", true);
+    if (tls->auth_needs) scn_jw_b(w, "auth_needs_starttls", true);
+    if (tls->relay != SCN_TLS_OFF) scn_jw_str(w, "relay_starttls", scn_tls_use_names[tls->relay]);
     if (t->greeting || t->helo || t->mail || t->rcpt || t->data || t->queued || t->quit) {
         scn_jw_key(w, "replies");
         scn_jw_open(w, '{');
@@ -304,6 +307,8 @@ static void scn_jw_action(struct scn_jw *w, const struct scn_scenario *s,
         if (a->u.send.direct_host != SCN_NONE)
             scn_jw_str(w, "direct_host", H[a->u.send.direct_host].name);
         if (a->u.send.no_auth) scn_jw_b(w, "auth", false);
+        if (a->u.send.starttls != SCN_TLS_OFF)
+            scn_jw_str(w, "starttls", scn_tls_use_names[a->u.send.starttls]);
         if (a->u.send.raw_body) scn_jw_b(w, "raw_body", true);
         scn_jw_message(w, &a->u.send.msg);
         break;
@@ -456,7 +461,7 @@ static void scn_jw_host(struct scn_jw *w, const struct scn_scenario *s, const st
         }
         scn_jw_close(w, ']');
         scn_jw_smtp(w, m->submission, m->auth_required, m->eightbitmime, m->pipelining,
-                    m->size_limit, m->max_recipients, m->helo_client, &m->texts);
+                    m->size_limit, m->max_recipients, m->helo_client, &m->tls, &m->texts);
         scn_jw_key(w, "retry");
         scn_jw_open_inline(w);
         scn_jw_dur(w, "interval", m->retry_interval);
@@ -593,7 +598,8 @@ char *scn_to_json(const struct scn_scenario *s, size_t *len)
                     if (o->set & SCN_OVR_SMTP)
                         scn_jw_smtp(&w, o->smtp.submission, o->smtp.auth_required,
                                     o->smtp.eightbitmime, o->smtp.pipelining, o->smtp.size_limit,
-                                    o->smtp.max_recipients, o->smtp.helo_client, &o->smtp.texts);
+                                    o->smtp.max_recipients, o->smtp.helo_client, &o->smtp.tls,
+                                    &o->smtp.texts);
                     scn_jw_close(&w, '}');
                 }
                 scn_jw_close(&w, ']');
@@ -742,10 +748,13 @@ static void scn_dump_str(struct buf *b, const char *key, const char *v);
 
 /* Only what differs from the defaults, so models without it dump as before. */
 static void scn_dump_smtp_extra(struct buf *b, const char *p, bool helo,
-                                const struct scn_smtp_texts *t)
+                                const struct scn_smtp_tls *tls, const struct scn_smtp_texts *t)
 {
     char k[160];
     if (helo) buf_addf(b, "%s.smtp.helo=1\n", p);
+    if (tls->offer || tls->auth_needs || tls->relay != SCN_TLS_OFF)
+        buf_addf(b, "%s.smtp.starttls=%d auth_needs_starttls=%d relay_starttls=%s\n", p, tls->offer,
+                 tls->auth_needs, scn_tls_use_names[tls->relay]);
     const char *const names[7] = {"greeting", "helo", "mail", "rcpt", "data", "queued", "quit"};
     const char *const v[7] = {t->greeting, t->helo, t->mail, t->rcpt, t->data, t->queued, t->quit};
     for (int i = 0; i < 7; i++) {
@@ -772,6 +781,8 @@ static void scn_dump_timeline(struct buf *b, const char *pre, const struct scn_a
                      x->direct_host == SCN_NONE ? -1LL : (long long)x->direct_host);
             if (x->no_auth || x->raw_body)
                 buf_addf(b, "%s no_auth=%d raw_body=%d\n", p, x->no_auth, x->raw_body);
+            if (x->starttls != SCN_TLS_OFF)
+                buf_addf(b, "%s starttls=%s\n", p, scn_tls_use_names[x->starttls]);
             scn_dump_message(b, p, &x->msg);
             break;
         }
@@ -911,7 +922,7 @@ char *scn_dump(const struct scn_scenario *s)
                 (unsigned long long)m->size_limit, m->max_recipients, (long long)m->retry_interval,
                 (long long)m->give_up, m->lenient_data, m->webmail);
             scn_dump_chaos(&b, p, &m->chaos);
-            scn_dump_smtp_extra(&b, p, m->helo_client, &m->texts);
+            scn_dump_smtp_extra(&b, p, m->helo_client, &m->tls, &m->texts);
             if (m->accept_bare_lf) buf_addf(&b, "%s accept_bare_lf=1\n", p);
         }
         for (size_t r = 0; r < h->dns.n_mx; r++) {
@@ -984,7 +995,7 @@ char *scn_dump(const struct scn_scenario *s)
                     k, o->smtp.submission, o->smtp.auth_required, o->smtp.eightbitmime,
                     o->smtp.pipelining, (unsigned long long)o->smtp.size_limit,
                     o->smtp.max_recipients);
-                scn_dump_smtp_extra(&b, k, o->smtp.helo_client, &o->smtp.texts);
+                scn_dump_smtp_extra(&b, k, o->smtp.helo_client, &o->smtp.tls, &o->smtp.texts);
             }
         }
         snprintf(k, sizeof k, "%s.timeline", p);

@@ -92,12 +92,28 @@ struct scn_smtp_texts {
     char *greeting, *helo, *mail, *rcpt, *data, *queued, *quit;
 };
 
+/* When an SMTP client asks for STARTTLS (RFC 3207): never, when the server
+ * offers it, or always (no mail in clear: a temporary failure otherwise).
+ * JSON spelling "off", "opportunistic", "required". */
+enum scn_tls_use { SCN_TLS_OFF, SCN_TLS_OPPORTUNISTIC, SCN_TLS_REQUIRED, SCN_TLS_USE_COUNT };
+extern const char *const scn_tls_use_names[SCN_TLS_USE_COUNT];
+
+/* STARTTLS of a mail server (all off by default). The simulation has no
+ * cryptography: the lines after STARTTLS travel as plaintext, marked as what
+ * only the two endpoints would see. */
+struct scn_smtp_tls {
+    bool offer;             /* "starttls": the EHLO reply offers STARTTLS (25 and 587) */
+    bool auth_needs;        /* "auth_needs_starttls": AUTH only inside TLS (RFC 4954 §4) */
+    enum scn_tls_use relay; /* "relay_starttls": its own SMTP client, relaying on */
+};
+
 /* The "smtp" object of a mail server, as a variant may replace it whole. */
 struct scn_smtp_opts {
     bool submission, auth_required, eightbitmime, pipelining;
     uint64_t size_limit;
     uint32_t max_recipients;
     bool helo_client;
+    struct scn_smtp_tls tls;
     struct scn_smtp_texts texts;
 };
 
@@ -115,6 +131,7 @@ struct scn_mail_server {
     bool helo_client;            /* its SMTP client greets with HELO, never EHLO
                               * (RFC 5321 4.1.1.1): no extension, lock-step */
     struct scn_smtp_texts texts; /* reply wording; NULL members: the engine's */
+    struct scn_smtp_tls tls;     /* STARTTLS offered and used */
     /* Queue. */
     sim_us retry_interval; /* > 0 (default 30m) */
     sim_us give_up;        /* >= retry_interval (default 5d) */
@@ -247,18 +264,20 @@ enum scn_action_kind {
 extern const char *const scn_action_kind_names[SCN_ACT_KIND_COUNT];
 
 struct scn_send {
-    char *from;           /* "alice@example.org": an existing user */
-    size_t from_server;   /* host index of the sender's mail server */
-    size_t from_user;     /* index into its users */
-    size_t device;        /* host index of the device (pc/laptop/phone/browser) */
-    bool no_auth;         /* the user agent does not authenticate even when its
+    char *from;                /* "alice@example.org": an existing user */
+    size_t from_server;        /* host index of the sender's mail server */
+    size_t from_user;          /* index into its users */
+    size_t device;             /* host index of the device (pc/laptop/phone/browser) */
+    bool no_auth;              /* the user agent does not authenticate even when its
                            * server requires it ("auth": false; gets 530) */
-    bool raw_body;        /* UNSAFE: the body goes on the wire byte for byte
+    bool raw_body;             /* UNSAFE: the body goes on the wire byte for byte
                            * ("\r\n" and a lone "\n" as written): the smuggling
                            * lesson's attacker; plain text only */
-    bool direct_delivery; /* skip the own server: the UA connects to the
+    enum scn_tls_use starttls; /* the user agent's STARTTLS on submission
+                                * (default off) */
+    bool direct_delivery;      /* skip the own server: the UA connects to the
                            * recipient's side itself (lesson 07) */
-    size_t direct_host;   /* with direct_delivery: the host to connect to, or
+    size_t direct_host;        /* with direct_delivery: the host to connect to, or
                            * SCN_NONE to let the UA look up the MX */
     struct scn_message msg;
 };

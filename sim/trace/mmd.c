@@ -4,7 +4,9 @@
  * message fate or is narrated about, in order of first appearance; one
  * arrow per line sent (solid for clients, dashed for servers' replies; an
  * empty line is labelled "(blank line)"); a note for narration, for each
- * message fate and for idle gaps of a minute or more ("... 30m later ..."). Text is escaped with Mermaid's #code; entity
+ * message fate and for idle gaps of a minute or more ("... 30m later ...");
+ * after STARTTLS a note says where encryption begins, and each line inside
+ * TLS is labelled "[TLS]". Text is escaped with Mermaid's #code; entity
  * form so that ';', '#', '<', '>' and non-ASCII bytes cannot end or break
  * a statement. */
 #include "trace/export.h"
@@ -142,6 +144,7 @@ long mmd_write(const struct trace *tr, FILE *f, const char *title)
                 goto fail;
             size_t shown = dlen;
             while (shown > 0 && (data[shown - 1] == '\n' || data[shown - 1] == '\r')) shown--;
+            if ((l->flags & TRACE_LF_TLS) && fputs("[TLS] ", f) == EOF) goto fail;
             if (shown == 0) {
                 /* An empty line (the end of a header) would draw as an
                  * arrow without a label, easily read as a doubled arrow. */
@@ -151,6 +154,14 @@ long mmd_write(const struct trace *tr, FILE *f, const char *title)
             }
             if (fputc('\n', f) == EOF) goto fail;
             arrows++;
+            if (l->flags & TRACE_LF_TLS_START) { /* RFC 3207: the 220 that starts TLS */
+                char over[48];
+                snprintf(over, sizeof over, "over h%u,h%u", l->host, l->peer);
+                if (mmd_note(f, over,
+                             "STARTTLS - from here the connection is encrypted; below is the "
+                             "plaintext only the two endpoints see") < 0)
+                    goto fail;
+            }
         } else if (r->kind == TR_NARRATION && span[0]) {
             char text[256];
             size_t n = dlen < sizeof text - 1 ? dlen : sizeof text - 1;

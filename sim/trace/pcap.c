@@ -4,8 +4,10 @@
  * 02:00:00:00:hh:hh made from the host id, IPv4 (RFC 791) with DF set, TTL 64
  * and an identification counter per sending host, then TCP (RFC 9293) with
  * the MSS option on SYNs, or UDP (RFC 768). Checksums are the Internet
- * checksum of RFC 1071 over the pseudo-header and segment. */
+ * checksum of RFC 1071 over the pseudo-header and segment. After STARTTLS
+ * the payload is what a capture would show, TLS records (pcap_tls.c). */
 #include "trace/export.h"
+#include "trace/pcap_tls.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +81,12 @@ long pcap_write(const struct trace *tr, FILE *f, int64_t epoch_unix)
     size_t nhosts = trace_host_count(tr);
     uint16_t *ip_id = calloc(nhosts ? nhosts : 1, sizeof *ip_id);
     if (!ip_id) return -1;
+    bool oom;
+    struct pcap_tls *tls = pcap_tls_scan(tr, &oom);
+    if (oom) {
+        free(ip_id);
+        return -1;
+    }
     size_t cap = 0;
     uint8_t *frame = NULL;
     long frames = 0;
@@ -136,6 +144,8 @@ long pcap_write(const struct trace *tr, FILE *f, int64_t epoch_unix)
             }
         }
         if (plen) memcpy(l4 + l4hdr, payload, plen);
+        if (!udp && (s->flags & NETEV_SYN)) pcap_tls_syn(tls, s->conn, s->src, s->seq);
+        if (!udp && plen) pcap_tls_cover(tls, s->conn, s->src, s->seq, l4 + l4hdr, plen);
         /* Pseudo-header: source, destination, zero, protocol, length. */
         uint8_t ph[12];
         pcap_put32(ph, sip);
@@ -161,5 +171,6 @@ long pcap_write(const struct trace *tr, FILE *f, int64_t epoch_unix)
     }
     free(frame);
     free(ip_id);
+    pcap_tls_free(tls);
     return frames;
 }

@@ -119,8 +119,27 @@ enum ui_proto ui_seg_proto(const struct trace_rec *r, const struct trace_seg *s)
     return ui_proto_of_ports(s->sport, s->dport);
 }
 
-/* The words a packet is labelled with: its first line, or for DNS the
- * question the trace recorded ("MX? example.net", "MX answer example.net"). */
+/* True when a segment's payload travels inside TLS: its sender's engine
+ * had written a line inside TLS (TRACE_LF_TLS) on that connection by the
+ * time the segment left. On a real wire those bytes are encrypted. */
+static bool ui_seg_in_tls(const struct ui_model *m, size_t k, const struct trace_seg *s)
+{
+    if (s->conn == 0 || s->conn >= m->n_conns || k >= trace_count(m->tr)) return false;
+    sim_us t = trace_get(m->tr, k)->t;
+    const size_t *lines = m->conn_lines + m->conn_off[s->conn];
+    size_t nl = m->conn_off[s->conn + 1] - m->conn_off[s->conn];
+    for (size_t i = 0; i < nl; i++) {
+        const struct trace_rec *r = trace_get(m->tr, lines[i]);
+        if (r->t > t) break;
+        const struct trace_line *l = trace_as_line(r);
+        if (l && l->host == s->src && (l->flags & TRACE_LF_TLS)) return true;
+    }
+    return false;
+}
+
+/* The words a packet is labelled with: its first line ("[TLS] " first when
+ * it travels inside TLS), or for DNS the question the trace recorded ("MX?
+ * example.net", "MX answer example.net"). */
 void ui_payload_text(const struct ui_model *m, size_t k, const struct trace_seg *s,
                      const uint8_t *data, size_t dlen, char *out, size_t max)
 {
@@ -130,6 +149,11 @@ void ui_payload_text(const struct ui_model *m, size_t k, const struct trace_seg 
         const char *t = d->qtype == 15 ? "MX" : d->qtype == 1 ? "A" : d->qtype == 28 ? "AAAA" : "?";
         snprintf(out, max, s->dport == 53 ? "%s? %s" : "%s answer %s", t,
                  trace_str(m->tr, d->qname));
+        return;
+    }
+    if (max > 16 && ui_seg_in_tls(m, k, s)) {
+        memcpy(out, "[TLS] ", 7);
+        ui_first_line(data, dlen, out + 6, max - 6);
         return;
     }
     ui_first_line(data, dlen, out, max);

@@ -40,11 +40,11 @@ static size_t ui_dia_current(const struct ui_frame *f, uint32_t conn, const size
     return n;
 }
 
-/* TLS (live mode's STARTTLS and implicit-TLS ports): the engine's typed
- * facts say where encryption begins (TRACE_LF_TLS_START) and which lines
- * travel inside it (TRACE_LF_TLS). A bar at the left marks a line only the
- * two endpoints see; a rule under the reply that starts TLS is the border.
- * The step panel's record line says it in words. */
+/* TLS (STARTTLS, live mode's implicit-TLS ports): the engine's typed facts
+ * say where encryption begins (TRACE_LF_TLS_START) and which lines travel
+ * inside it (TRACE_LF_TLS). A bar at the left marks a line only the two
+ * endpoints see; a rule under the reply that starts TLS is the border, and
+ * a row of its own below it says so in words (ui_dia_tls_banner). */
 static void ui_dia_tls_mark(struct ui_frame *f, unsigned flags, SDL_FRect r, float y, float lh)
 {
     if (flags & TRACE_LF_TLS)
@@ -52,6 +52,42 @@ static void ui_dia_tls_mark(struct ui_frame *f, unsigned flags, SDL_FRect r, flo
     if (flags & TRACE_LF_TLS_START)
         ui_p_dashed(f->g, r.x, y + lh - ui_px(f, 2), r.x + r.w, y + lh - ui_px(f, 2), ui_px(f, 3),
                     ui_px(f, 10), f->c->link);
+}
+
+/* The rows under the reply that starts TLS: what the border means, in the
+ * words that fit maxw. With room (room >= 2 rows) two rows: "encrypted
+ * from here" and "below, what only the endpoints see"; else one. Draws
+ * only when draw; returns the rows used (1 or 2). */
+static size_t ui_dia_tls_banner(struct ui_frame *f, bool draw, float x, float y, float lh,
+                                float maxw, float lpx, size_t room)
+{
+    static const char *const one[] = {"Encrypted from here: only the endpoints see below",
+                                      "Encrypted from here"};
+    static const char l1[] = "Encrypted from here on the wire.";
+    static const char *const l2[] = {"Below: the plaintext only the two endpoints see",
+                                     "Below: what only the endpoints see"};
+    int w, h;
+    ui_p_text_size(f->g, UI_F_BOLD, lpx, one[0], &w, &h);
+    if ((float)w <= maxw || room < 2) {
+        if (draw) ui_p_text_fit(f->g, UI_F_BOLD, lpx, f->c->text, x, y, maxw, one[(float)w > maxw]);
+        return 1;
+    }
+    size_t k = 0;
+    for (; k < 2; k++) {
+        ui_p_text_size(f->g, UI_F_SANS, lpx, l2[k], &w, &h);
+        if ((float)w <= maxw) break;
+    }
+    int w1;
+    ui_p_text_size(f->g, UI_F_BOLD, lpx, l1, &w1, &h);
+    if (k == 2 || (float)w1 > maxw) {
+        if (draw) ui_p_text_fit(f->g, UI_F_BOLD, lpx, f->c->text, x, y, maxw, one[1]);
+        return 1;
+    }
+    if (draw) {
+        ui_p_text(f->g, UI_F_BOLD, lpx, f->c->text, x, y, UI_AL_LEFT, l1);
+        ui_p_text(f->g, UI_F_SANS, lpx, f->c->text, x, y + lh, UI_AL_LEFT, l2[k]);
+    }
+    return 2;
 }
 
 void ui_d_dialogue(struct ui_frame *f)
@@ -118,6 +154,15 @@ void ui_d_dialogue(struct ui_frame *f)
     ui_p_text_size(g, UI_F_MONO, lpx, "99", &gw, &gh);
     float gx = r.x + pad, tx = gx + (float)gw + ui_px(f, 10);
     float maxw = r.x + r.w - pad - ui_px(f, 10) - tx;
+    /* A reply that starts TLS is followed by banner rows (two when the panel
+     * has six rows or more): the earliest lines make room. */
+    size_t brows = ui_dia_tls_banner(f, false, 0, 0, lh, maxw, lpx, vis >= 6 ? 2 : 1);
+    for (size_t i = first; i < last; i++) {
+        if (!(trace_as_line(trace_get(m->tr, lines[i]))->flags & TRACE_LF_TLS_START)) continue;
+        for (size_t k = 0; k < brows; k++)
+            if (last - first > 1 && (size_t)(last - first) + brows > vis) first++;
+    }
+    size_t row = 0;
     for (size_t i = first; i < last; i++) {
         const struct trace_rec *tr = trace_get(m->tr, lines[i]);
         const struct trace_line *l = trace_as_line(tr);
@@ -126,9 +171,8 @@ void ui_d_dialogue(struct ui_frame *f)
         const uint8_t *data = trace_data(tr, &dlen);
         char text[200], line[260];
         ui_first_line(data, dlen, text, 190);
-        snprintf(line, sizeof line, "%c: %s%s", l->side == 'C' ? 'C' : 'S', text,
-                 (l->flags & TRACE_LF_TLS_START) ? "   [TLS from here]" : "");
-        float y = top + lh * (float)(i - first);
+        snprintf(line, sizeof line, "%c: %s", l->side == 'C' ? 'C' : 'S', text);
+        float y = top + lh * (float)row++;
         bool current = i == cur;
         if (current) ui_p_fill(g, r.x, y - ui_px(f, 1), r.w, lh, f->c->hi_bg);
         ui_dia_tls_mark(f, l->flags, r, y, lh);
@@ -152,6 +196,9 @@ void ui_d_dialogue(struct ui_frame *f)
         struct ui_hit hit = {UI_HIT_ARROW, conn, lines[i], 0};
         ui_p_hit(g, r.x, y, r.w, lh, hit);
         g->stats.dialogue_lines++;
+        if ((l->flags & TRACE_LF_TLS_START) && row < vis)
+            row += ui_dia_tls_banner(f, true, tx, top + lh * (float)row, lh, maxw, lpx,
+                                     vis - row >= brows ? brows : 1);
     }
     if (nl > vis) { /* a scroll bar: where the lines shown are in the whole dialogue */
         float bh = sy - ui_px(f, 8) - top, bx = r.x + r.w - ui_px(f, 8);

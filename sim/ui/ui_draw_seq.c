@@ -131,10 +131,22 @@ void ui_d_seq(struct ui_frame *f)
                 }
             }
             if (!text[0]) snprintf(text, sizeof text, "(empty line)");
-            /* TLS (live mode): the engine's typed facts, see ui_draw_dialogue.c */
-            snprintf(label, sizeof label, "%s %s%s%s", ui_proto_shape[proto],
-                     (l->flags & TRACE_LF_TLS) ? "[TLS] " : "", text,
-                     (l->flags & TRACE_LF_TLS_START) ? "  [STARTTLS: from here encrypted]" : "");
+            /* TLS: the engine's typed facts, see ui_draw_dialogue.c; the
+             * reply that starts TLS says so in the longest words that fit */
+            snprintf(label, sizeof label, "%s %s%s", ui_proto_shape[proto],
+                     (l->flags & TRACE_LF_TLS) ? "[TLS] " : "", text);
+            if (l->flags & TRACE_LF_TLS_START) {
+                static const char *const says[] = {"  [STARTTLS: from here encrypted]",
+                                                   "  [encrypted from here]", "  [TLS from here]"};
+                size_t o = strlen(label), k = 0;
+                for (; k + 1 < sizeof says / sizeof says[0]; k++) {
+                    int sw, sh;
+                    snprintf(label + o, sizeof label - o, "%s", says[k]);
+                    ui_p_text_size(g, i + 1 == p ? UI_F_BOLD : UI_F_SANS, px, label, &sw, &sh);
+                    if ((float)sw <= r.w - 2 * pad) break;
+                }
+                snprintf(label + o, sizeof label - o, "%s", says[k]);
+            }
         } else if (s) {
             from = s->src;
             to = s->dst;

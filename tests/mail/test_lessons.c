@@ -12,6 +12,9 @@
  *   21: two copies with one Message-ID (seed 9); delivered and bounced
  *      (variant "retry refused", seed 5);
  *   22: the message waits in Bob's mailbox while his PC is off, for hours;
+ *   23: STARTTLS: the 220 that accepts it starts TLS, every later line of
+ *       that connection is inside TLS, no other line is; AUTH only inside
+ *       TLS; in clear when not offered, queued and bounced when required;
  *   15: a 421 greeting, a 451, one duplicate, no bounce. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -336,6 +339,99 @@ static void test_asynchronous(void **state)
     lesson_free(&l);
 }
 
+#define TLS_MAX_CONNS 16
+
+/* Lesson 23's TLS facts: for each connection, each engine's (host's) lines
+ * in order: none inside TLS before the reply that starts it, that reply
+ * (220 to STARTTLS) not inside, every line after it inside. Returns the
+ * number of connections that started TLS; conns[] gets their ids. */
+static size_t tls_conns(const struct lesson *l, uint32_t *conns)
+{
+    struct {
+        uint32_t conn, host;
+        bool started;
+    } seen[2 * TLS_MAX_CONNS];
+    size_t n_seen = 0, n = 0;
+    for (size_t k = 0; k < trace_count(l->tr); k++) {
+        const struct trace_rec *r = trace_get(l->tr, k);
+        if (r->kind != TR_LINE_SENT && r->kind != TR_LINE_RECEIVED) continue;
+        const struct trace_line *ln = trace_as_line(r);
+        size_t i = 0;
+        while (i < n_seen && !(seen[i].conn == ln->conn && seen[i].host == ln->host)) i++;
+        if (i == n_seen) {
+            assert_true(n_seen < 2 * TLS_MAX_CONNS);
+            seen[n_seen].conn = ln->conn;
+            seen[n_seen].host = ln->host;
+            seen[n_seen++].started = false;
+        }
+        size_t len;
+        const uint8_t *d = trace_data(r, &len);
+        if (ln->flags & TRACE_LF_TLS_START) {
+            assert_false(seen[i].started); /* once per engine */
+            assert_false(ln->flags & TRACE_LF_TLS);
+            assert_true(len >= 4 && memcmp(d, "220 ", 4) == 0);
+            seen[i].started = true;
+            size_t c = 0;
+            while (c < n && conns[c] != ln->conn) c++;
+            if (c == n) conns[n++] = ln->conn;
+            continue;
+        }
+        if (seen[i].started != ((ln->flags & TRACE_LF_TLS) != 0))
+            fail_msg("conn %u host %u: a line %s TLS: %.*s", ln->conn, ln->host,
+                     seen[i].started ? "after the start is not inside"
+                                     : "before any start is inside",
+                     (int)len, (const char *)d);
+    }
+    /* both ends of each TLS connection say where it started */
+    for (size_t c = 0; c < n; c++) {
+        size_t ends = 0;
+        for (size_t i = 0; i < n_seen; i++) ends += seen[i].conn == conns[c] && seen[i].started;
+        assert_int_equal(ends, 2);
+    }
+    return n;
+}
+
+static void test_starttls(void **state)
+{
+    (void)state;
+    static char d[65536];
+    struct lesson l;
+    uint32_t conns[TLS_MAX_CONNS];
+    lesson_run(&l, "scenarios/23-starttls.json", NULL);
+    assert_int_equal(tls_conns(&l, conns), 2); /* submission and relay */
+    dialogue(&l, "alice-pc", "mail.example.org", d, sizeof d);
+    const char *tls = strstr(d, "C:STARTTLS\nS:220 2.0.0 Ready to start TLS\nC:EHLO alice-pc\n");
+    assert_non_null(tls);
+    assert_true(strstr(d, "AUTH") > tls); /* neither offered nor sent in clear */
+    assert_non_null(strstr(tls, "C:AUTH PLAIN "));
+    assert_int_equal(count(d, "S:250 STARTTLS"), 1); /* not offered inside TLS */
+    dialogue(&l, "mail.example.org", "mail.example.net", d, sizeof d);
+    assert_non_null(strstr(d, "C:STARTTLS\nS:220 2.0.0 Ready to start TLS\n"));
+    assert_non_null(strstr(d, "C:\tby mail.example.org with ESMTPSA id M1"));
+    assert_int_equal(l.fa.delivered, 1);
+    lesson_free(&l);
+
+    /* not offered: opportunistic relay goes on in clear; only the first hop is TLS */
+    lesson_run(&l, "scenarios/23-starttls.json", "not offered");
+    assert_int_equal(tls_conns(&l, conns), 1);
+    dialogue(&l, "mail.example.org", "mail.example.net", d, sizeof d);
+    assert_null(strstr(d, "STARTTLS"));
+    assert_non_null(strstr(d, "C:MAIL FROM:<alice@example.org>"));
+    assert_int_equal(l.fa.delivered, 1);
+    lesson_free(&l);
+
+    /* required, not offered: never MAIL FROM in clear; retried, then bounced */
+    lesson_run(&l, "scenarios/23-starttls.json", "required, not offered");
+    assert_int_equal(tls_conns(&l, conns), 1);
+    dialogue(&l, "mail.example.org", "mail.example.net", d, sizeof d);
+    assert_null(strstr(d, "C:MAIL"));
+    assert_int_equal(count(d, "C:EHLO mail.example.org\n"), 4); /* 0, 20, 40, 60 min */
+    assert_int_equal(count(d, "C:QUIT\n"), 4);
+    assert_int_equal(l.fa.bounced, 1);
+    assert_int_equal(l.fa.delivered, 1); /* the bounce, into Alice's INBOX */
+    lesson_free(&l);
+}
+
 static void test_busy_server(void **state)
 {
     (void)state;
@@ -360,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_imap_errors),       cmocka_unit_test(test_relay_and_auth),
         cmocka_unit_test(test_smtp_smuggling),    cmocka_unit_test(test_duplicate_after_lost_reply),
         cmocka_unit_test(test_asynchronous),      cmocka_unit_test(test_busy_server),
+        cmocka_unit_test(test_starttls),
     };
     return cmocka_run_group_tests_name("lessons", tests, NULL, NULL);
 }

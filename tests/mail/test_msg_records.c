@@ -64,6 +64,7 @@ static const char *const lessons[] = {
     "scenarios/20-smtp-smuggling.json",
     "scenarios/21-duplicate-after-lost-reply.json",
     "scenarios/22-asynchronous-mail.json",
+    "scenarios/23-starttls.json",
 };
 
 /* Every record about a message that was composed names its Message-ID. */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "proto/line.h"
 #include "smtp_test_util.h"
 
 struct script {
@@ -446,6 +447,156 @@ static void test_auth_not_offered(void **state)
     sc_end(&s);
 }
 
+/* ---- STARTTLS (RFC 3207) ---------------------------------------------------- */
+
+static struct smtp_client_cfg tls_cfg(enum smtp_tls_mode m, bool auth)
+{
+    struct smtp_client_cfg cfg;
+    smtp_client_cfg_default(&cfg);
+    cfg.tls = m;
+    if (auth) {
+        cfg.auth = SMTP_AUTH_PLAIN;
+        cfg.auth_user = "alice";
+        cfg.auth_pass = "secret";
+    }
+    return cfg;
+}
+
+/* The client's session log as "I|O flags line" rows, TLS flags only. */
+static void log_rows(struct smtp_client *c, struct tbuf *b)
+{
+    struct line_fact f;
+    while (line_log_next(smtp_client_log(c), &f)) {
+        if (f.kind == LINE_FACT_STATE) continue;
+        tbuf_str(b, f.kind == LINE_FACT_IN ? "I" : "O");
+        tbuf_str(b, (f.flags & LINE_F_TLS_START) ? "S" : "-");
+        tbuf_str(b, (f.flags & LINE_F_TLS) ? "T " : "- ");
+        tbuf_add(b, f.bytes, f.len);
+    }
+}
+
+static void test_starttls_offered(void **state)
+{
+    (void)state;
+    struct smtp_client_cfg cfg = tls_cfg(SMTP_TLS_REQUIRED, true);
+    struct script s;
+    sc_start(&s, &cfg);
+    (void)smtp_client_log(s.c);
+    add(&s, one_rcpt, 1, msg);
+    smtp_client_quit(s.c);
+    sc_feed(&s, "220 mx\r\n");
+    /* AUTH only after STARTTLS (RFC 4954 4): STARTTLS first, nothing else */
+    assert_string_equal(sc_feed(&s, "250-mx\r\n250-PIPELINING\r\n250 STARTTLS\r\n"),
+                        "STARTTLS\r\n");
+    assert_int_equal(smtp_client_state(s.c), SMTP_CS_STARTTLS);
+    assert_false(smtp_client_tls_active(s.c));
+    /* §4.2: after 220, EHLO again and the old extension list is forgotten */
+    assert_string_equal(sc_feed(&s, "220 2.0.0 Ready to start TLS\r\n"),
+                        "EHLO client.example.org\r\n");
+    assert_true(smtp_client_tls_active(s.c));
+    /* offered again inside TLS (a server bug): not started twice; no
+     * PIPELINING any more, so MAIL goes alone */
+    assert_string_equal(sc_feed(&s, "250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n"),
+                        "AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
+    assert_string_equal(sc_feed(&s, "235 2.7.0 ok\r\n"), "MAIL FROM:<alice@a.example>\r\n");
+    assert_string_equal(sc_feed(&s, "250 ok\r\n"), "RCPT TO:<bob@b.example>\r\n");
+    assert_string_equal(sc_feed(&s, "250 ok\r\n"), "DATA\r\n");
+    sc_feed(&s, "354 go\r\n");
+    assert_string_equal(sc_feed(&s, "250 queued\r\n"), "QUIT\r\n");
+    sc_feed(&s, "221 bye\r\n");
+    assert_int_equal(s.outcomes[SMTP_OUT_DELIVERED], 1);
+    struct tbuf rows = {0};
+    log_rows(s.c, &rows);
+    assert_non_null(strstr(rows.p, "I-- 250 STARTTLS\r\nO-- STARTTLS\r\n"
+                                   "IS- 220 2.0.0 Ready to start TLS\r\n"
+                                   "O-T EHLO client.example.org\r\n"));
+    assert_non_null(strstr(rows.p, "O-T QUIT\r\nI-T 221 bye\r\n"));
+    /* nothing before the 220 is inside TLS, everything after it is */
+    const char *border = strstr(rows.p, "IS-");
+    for (const char *p = rows.p; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        if (!*p) break;
+        if (p < border) assert_true(p[1] == '-' && p[2] == '-');
+        if (p > border) assert_true(p[1] == '-' && p[2] == 'T');
+    }
+    tbuf_free(&rows);
+    sc_end(&s);
+}
+
+static void test_starttls_not_offered(void **state)
+{
+    (void)state;
+    /* opportunistic: in clear */
+    struct smtp_client_cfg cfg = tls_cfg(SMTP_TLS_OPPORTUNISTIC, false);
+    struct script s;
+    sc_start(&s, &cfg);
+    add(&s, one_rcpt, 1, msg);
+    sc_feed(&s, "220 mx\r\n");
+    assert_string_equal(sc_feed(&s, "250-mx\r\n250 8BITMIME\r\n"),
+                        "MAIL FROM:<alice@a.example>\r\n");
+    assert_false(smtp_client_tls_active(s.c));
+    sc_end(&s);
+    /* required: no mail in clear; a temporary failure, then QUIT */
+    cfg = tls_cfg(SMTP_TLS_REQUIRED, true);
+    sc_start(&s, &cfg);
+    add(&s, one_rcpt, 1, msg);
+    sc_feed(&s, "220 mx\r\n");
+    assert_string_equal(sc_feed(&s, "250-mx\r\n250 AUTH PLAIN\r\n"), "QUIT\r\n");
+    assert_int_equal(s.outcomes[SMTP_OUT_TEMPFAIL], 1);
+    assert_non_null(strstr(s.log.p, "temporary failure the server does not offer STARTTLS and "
+                                    "TLS is required: the message is not sent in clear"));
+    sc_end(&s);
+    /* required and a HELO-only server: nothing is offered */
+    sc_start(&s, &cfg);
+    add(&s, one_rcpt, 1, msg);
+    sc_feed(&s, "220 mx\r\n");
+    assert_string_equal(sc_feed(&s, "502 no EHLO\r\n"), "HELO client.example.org\r\n");
+    assert_string_equal(sc_feed(&s, "250 mx\r\n"), "QUIT\r\n");
+    assert_int_equal(s.outcomes[SMTP_OUT_TEMPFAIL], 1);
+    sc_end(&s);
+    /* off: STARTTLS offered but never used */
+    cfg = tls_cfg(SMTP_TLS_OFF, false);
+    sc_start(&s, &cfg);
+    add(&s, one_rcpt, 1, msg);
+    sc_feed(&s, "220 mx\r\n");
+    assert_string_equal(sc_feed(&s, "250-mx\r\n250 STARTTLS\r\n"),
+                        "MAIL FROM:<alice@a.example>\r\n");
+    sc_end(&s);
+}
+
+static void test_starttls_refused(void **state)
+{
+    (void)state;
+    static const char *const refusals[] = {
+        "454 4.7.0 TLS not available due to temporary reason\r\n",
+        "501 5.5.4 Syntax error (no parameters allowed)\r\n",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        /* opportunistic: §4 leaves it to the client: go on in clear, with
+         * what the EHLO before STARTTLS offered */
+        struct smtp_client_cfg cfg = tls_cfg(SMTP_TLS_OPPORTUNISTIC, true);
+        struct script s;
+        sc_start(&s, &cfg);
+        add(&s, one_rcpt, 1, msg);
+        sc_feed(&s, "220 mx\r\n");
+        assert_string_equal(sc_feed(&s, "250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n"),
+                            "STARTTLS\r\n");
+        assert_string_equal(sc_feed(&s, refusals[i]), "AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
+        assert_false(smtp_client_tls_active(s.c));
+        assert_string_equal(sc_feed(&s, "235 ok\r\n"), "MAIL FROM:<alice@a.example>\r\n");
+        sc_end(&s);
+        /* required: the message is not sent; it waits to be tried again */
+        cfg = tls_cfg(SMTP_TLS_REQUIRED, false);
+        sc_start(&s, &cfg);
+        add(&s, one_rcpt, 1, msg);
+        sc_feed(&s, "220 mx\r\n");
+        sc_feed(&s, "250-mx\r\n250 STARTTLS\r\n");
+        assert_string_equal(sc_feed(&s, refusals[i]), "QUIT\r\n");
+        assert_int_equal(s.outcomes[SMTP_OUT_TEMPFAIL], 1);
+        assert_non_null(strstr(s.log.p, "and TLS is required: the message is not sent in clear"));
+        sc_end(&s);
+    }
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -456,6 +607,8 @@ static void test_names(void **state)
     for (int i = 0; i < SMTP_OUT_COUNT; i++)
         assert_string_not_equal(smtp_outcome_name((enum smtp_outcome)i), "?");
     assert_string_equal(smtp_client_state_name(SMTP_CS_DOT), "DOT");
+    for (int i = 0; i < SMTP_TLS_MODE_COUNT; i++)
+        assert_string_not_equal(smtp_tls_mode_name((enum smtp_tls_mode)i), "?");
 }
 
 int main(void)
@@ -473,6 +626,9 @@ int main(void)
         cmocka_unit_test(test_add_refuses),
         cmocka_unit_test(test_unsafe_bare_lf),
         cmocka_unit_test(test_auth_not_offered),
+        cmocka_unit_test(test_starttls_offered),
+        cmocka_unit_test(test_starttls_not_offered),
+        cmocka_unit_test(test_starttls_refused),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests_name("smtp_client", tests, NULL, NULL);

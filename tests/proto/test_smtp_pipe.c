@@ -192,6 +192,49 @@ static void test_pipe_auth(void **state)
     }
 }
 
+/* STARTTLS against the server engine (RFC 3207): a submission server that
+ * offers AUTH only inside TLS (RFC 4954 4). The client starts TLS, says EHLO
+ * again, then authenticates; without STARTTLS it cannot. */
+static void test_pipe_starttls(void **state)
+{
+    (void)state;
+    setup_txns();
+    struct smtp_server_cfg scfg;
+    smtp_server_cfg_default(&scfg);
+    scfg.ext |= SMTP_EXT_AUTH | SMTP_EXT_STARTTLS;
+    scfg.auth_required = true;
+    scfg.auth_needs_tls = true;
+    struct smtp_client_cfg ccfg;
+    smtp_client_cfg_default(&ccfg);
+    ccfg.auth = SMTP_AUTH_PLAIN;
+    ccfg.auth_user = "alice";
+    ccfg.auth_pass = "secret";
+    for (int mode = SMTP_TLS_OPPORTUNISTIC; mode <= SMTP_TLS_REQUIRED; mode++) {
+        ccfg.tls = (enum smtp_tls_mode)mode;
+        struct pipe_result ref;
+        pipe_run(&scfg, &ccfg, txns, 3, NULL, NULL, &ref);
+        assert_int_equal(ref.outcomes[SMTP_OUT_DELIVERED], 3);
+        assert_non_null(strstr(ref.c2s.p, "EHLO client.example.org\r\nSTARTTLS\r\n"
+                                          "EHLO client.example.org\r\nAUTH PLAIN "));
+        assert_non_null(strstr(ref.s2c.p, "250 STARTTLS\r\n220 2.0.0 Ready to start TLS\r\n"));
+        /* the EHLO reply inside TLS offers AUTH and not STARTTLS (§4.2) */
+        const char *in_tls = strstr(ref.s2c.p, "Ready to start TLS");
+        assert_non_null(strstr(in_tls, "AUTH PLAIN LOGIN"));
+        assert_null(strstr(in_tls, "STARTTLS"));
+        assert_true(strstr(ref.s2c.p, "AUTH") > in_tls); /* no AUTH in clear */
+        pipe_result_free(&ref);
+        run_variants(&scfg, &ccfg);
+    }
+    /* a client that does not use STARTTLS is never offered AUTH */
+    ccfg.tls = SMTP_TLS_OFF;
+    struct pipe_result r;
+    pipe_run(&scfg, &ccfg, txns, 3, NULL, NULL, &r);
+    assert_int_equal(r.outcomes[SMTP_OUT_DELIVERED], 0);
+    assert_null(strstr(r.c2s.p, "AUTH"));
+    assert_non_null(strstr(r.clog.p, "the server does not offer AUTH PLAIN"));
+    pipe_result_free(&r);
+}
+
 /* A 60 KB message through a 2 KB client buffer: the body streams across
  * many out_done calls; then the same message against a 10 KB size limit. */
 static void test_pipe_big_message_small_buffers(void **state)
@@ -248,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_pipe_pipelining),
         cmocka_unit_test(test_pipe_no_pipelining_helo),
         cmocka_unit_test(test_pipe_auth),
+        cmocka_unit_test(test_pipe_starttls),
         cmocka_unit_test(test_pipe_big_message_small_buffers),
     };
     return cmocka_run_group_tests_name("smtp_pipe", tests, NULL, NULL);

@@ -145,6 +145,29 @@ static void test_ehlo_lines_name_extensions(void **state)
     tbuf_free(&t);
 }
 
+/* RFC 4954 §4 / RFC 3207 §4: with auth_needs_tls, AUTH is neither offered
+ * nor accepted before STARTTLS, and MAIL says why it cannot go on. */
+static void test_auth_needs_tls(void **state)
+{
+    (void)state;
+    struct smtp_server_cfg cfg;
+    smtp_server_cfg_default(&cfg);
+    cfg.ext = SMTP_EXT_AUTH | SMTP_EXT_STARTTLS;
+    cfg.auth_required = true;
+    cfg.auth_needs_tls = true;
+    const char in[] = "EHLO c.example\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n"
+                      "MAIL FROM:<a@c.example>\r\n";
+    expect_cfg(&cfg, in, sizeof in - 1,
+               "250-mx.example.org Hello c.example\r\n250 STARTTLS\r\n"
+               "530 Must issue a STARTTLS command first\r\n"
+               "530 Must issue a STARTTLS command first\r\n");
+    const char in2[] = "EHLO c.example\r\nSTARTTLS\r\nEHLO c.example\r\n";
+    expect_cfg(&cfg, in2, sizeof in2 - 1,
+               "250-mx.example.org Hello c.example\r\n250 STARTTLS\r\n"
+               "220 Ready to start TLS\r\n"
+               "250-mx.example.org Hello c.example\r\n250 AUTH PLAIN LOGIN\r\n");
+}
+
 static void test_simple_commands(void **state)
 {
     (void)state;
@@ -907,6 +930,7 @@ int main(void)
         cmocka_unit_test(test_greeting_and_ehlo),
         cmocka_unit_test(test_ehlo_lines_name_extensions),
         cmocka_unit_test(test_simple_commands),
+        cmocka_unit_test(test_auth_needs_tls),
         cmocka_unit_test(test_line_limits),
         cmocka_unit_test(test_sequence_errors),
         cmocka_unit_test(test_mail_syntax),

@@ -3,8 +3,10 @@ sequenceDiagram grammar it uses (docs/exports.md) and against the JSON lines
 export of the same run: every statement is a participant, an arrow or a note
 between the fences; participants are declared before use, in order of first
 appearance; every protocol line sent is one labelled arrow (an empty line is
-"(blank line)"); every narration and every message fate is a note, also in a
-run without any protocol line (lesson 07); gaps read "30m later"."""
+"(blank line)"), a line sent inside TLS is labelled "[TLS] " first, and each
+reply that starts TLS is followed by a note saying so; every narration and
+every message fate is a note, also in a run without any protocol line
+(lesson 07); gaps read "30m later"."""
 import glob
 import json
 import os
@@ -45,7 +47,7 @@ def main():
             lines = open(md, encoding="utf-8").read().split("\n")
             if lines[:2] != ["```mermaid", "sequenceDiagram"] or lines[-2:] != ["```", ""]:
                 fail("%s: not a fenced sequenceDiagram" % sc)
-            declared, arrows, notes, gaps, blank = [], 0, [], 0, 0
+            declared, arrows, notes, gaps, blank, tls_arrows = [], 0, [], 0, 0, 0
             for ln in lines[2:-2]:
                 if ln.startswith("    title "):
                     continue
@@ -61,7 +63,9 @@ def main():
                         fail("%s: arrow between undeclared participants: %s" % (sc, ln))
                     if not m.group(4).strip():
                         fail("%s: an arrow without a label: %s" % (sc, ln))
-                    blank += m.group(4) == "(blank line)"
+                    # a line inside TLS is labelled "[TLS] " first (after STARTTLS)
+                    blank += m.group(4) in ("(blank line)", "[TLS] (blank line)")
+                    tls_arrows += m.group(4).startswith("[TLS] ")
                     arrows += 1
                     continue
                 m = NOTE.match(ln)
@@ -99,8 +103,15 @@ def main():
             got = [re.search(r" as (.*)$", l).group(1) for l in lines if PARTICIPANT.match(l)]
             if got != first:
                 fail("%s: participants %r, first appearance %r" % (sc, got, first))
+            if tls_arrows != sum(1 for x in sent if "tls" in x["flags"]):
+                fail("%s: %d arrows marked [TLS] for %d lines sent inside TLS"
+                     % (sc, tls_arrows, sum(1 for x in sent if "tls" in x["flags"])))
+            tls_notes = [n for n in notes if n.startswith("STARTTLS - from here the connection is encrypted")]
+            if len(tls_notes) != sum(1 for x in sent if "tls_start" in x["flags"]):
+                fail("%s: %d STARTTLS notes for %d replies that start TLS" % (sc, len(tls_notes),
+                     sum(1 for x in sent if "tls_start" in x["flags"])))
             want = sum(1 for x in recs if x["kind"] == "NARRATION") + \
-                sum(1 for x in recs if x["kind"] in FATES)
+                sum(1 for x in recs if x["kind"] in FATES) + len(tls_notes)
             if len(notes) != want:
                 fail("%s: %d notes for %d narrations and fates" % (sc, len(notes), want))
             print("ok %s: %d participants, %d arrows (%d blank), %d notes, %d gaps"

@@ -5,6 +5,10 @@ finds no malformed packet, and lessons without loss or faults show no
 out-of-order segment. For lesson 01: tshark decodes the SMTP commands, and
 "follow tcp stream" of every connection equals, byte for byte, the protocol
 lines the trace recorded for it (so the capture and the transcript agree).
+For lesson 23 (STARTTLS): tshark decodes SMTP up to the 220 that starts TLS
+and TLS application data after it; each stream is the recorded lines in
+clear up to there, then TLS records of exactly the recorded length; neither
+the password nor the message text is anywhere in the capture.
 Skips only when tshark is missing and CI is not set."""
 import email.utils
 import glob
@@ -87,6 +91,83 @@ def trace_streams(jsonl):
     return sorted((bytes(a), bytes(b)) for a, b in conns.values())
 
 
+def check_starttls(tmp):
+    pcap, jsonl = export("scenarios/23-starttls.json", tmp)
+    cmds = tshark("-r", pcap, "-Y", "smtp.req", "-T", "fields", "-e", "smtp.req.command")
+    # tshark's smtp.req.command holds the first four letters ("STAR")
+    seen = {c[:4] for c in ",".join(cmds.split()).split(",")}
+    if seen != {"EHLO", "STAR"}:
+        fail("lesson 23: SMTP commands in clear should be EHLO and STARTTLS only, saw %s"
+             % sorted(seen))
+    apps = tshark("-r", pcap, "-Y", "tls.record.content_type == 23")
+    if len(apps.splitlines()) < 10:
+        fail("lesson 23: tshark shows no TLS application data:\n" + tshark("-r", pcap)[:3000])
+    raw = open(pcap, "rb").read()
+    for secret in (b"AGFsaWNlAGFsaWNlcGFzcw==", b"lunch at noon", b"MAIL FROM"):
+        if secret in raw:
+            fail("lesson 23: %r is in the capture in clear" % secret)
+    # Each direction: the clear lines, then records 17 03 03 len that end
+    # exactly where the recorded lines end.
+    clear, total = {}, {}
+    for line in open(jsonl, encoding="utf-8"):
+        r = json.loads(line)
+        if r["kind"] != "LINE_SENT":
+            continue
+        key = (r["conn"], r["side"])
+        n = len(r["line"].encode("utf-8", "surrogateescape"))
+        total[key] = total.get(key, 0) + n
+        if "tls" not in r.get("flags", []):
+            clear[key] = clear.get(key, 0) + n
+    got = follow_streams(pcap)
+    if len(got) != 2:
+        fail("lesson 23: %d TCP streams, expected 2" % len(got))
+    keys = sorted({k[0] for k in total})
+    want_lens = sorted((total[(c, "C")], total[(c, "S")]) for c in keys)
+    if sorted((len(a), len(b)) for a, b in got) != want_lens:
+        fail("lesson 23: stream lengths %s differ from the recorded lines %s"
+             % (sorted((len(a), len(b)) for a, b in got), want_lens))
+    for a, b in got:
+        for data in (a, b):
+            c = next(clear[k] for k in clear if total[k] == len(data))
+            if b"STARTTLS" not in data[:c] and b"Ready to start TLS" not in data[:c]:
+                fail("lesson 23: the clear part does not end at STARTTLS: %r" % data[:c][-80:])
+            i = c
+            while i < len(data):
+                if data[i:i + 3] != b"\x17\x03\x03" or i + 5 > len(data):
+                    fail("lesson 23: no TLS record header at stream offset %d: %r"
+                         % (i, data[i:i + 8]))
+                i += 5 + int.from_bytes(data[i + 3:i + 5], "big")
+            if i != len(data):
+                fail("lesson 23: the last TLS record runs past the stream's end")
+    print("ok lesson 23: SMTP in clear up to STARTTLS, then TLS records of the same length")
+    # A 300 kB attachment (records cut at 16384 octets) over a lossy link
+    # (retransmissions carry the same record bytes): still well-formed TLS.
+    d = json.load(open("scenarios/23-starttls.json", encoding="utf-8"))
+    d.pop("variants", None)
+    send = next(a for a in d["timeline"] if a["action"] == "send")
+    send["attachments"] = [{"name": "photo.jpg", "type": "image/jpeg", "size": 300000}]
+    d["links"][0]["loss"] = 0.05
+    big = os.path.join(tmp, "big-starttls.json")
+    json.dump(d, open(big, "w", encoding="utf-8"))
+    pcap, _ = export(big, tmp)
+    bad = tshark("-r", pcap, "-Y", "_ws.malformed || _ws.expert.severity == error")
+    if bad.strip():
+        fail("big STARTTLS run: tshark reports malformed packets:\n" + bad[:2000])
+    if not tshark("-r", pcap, "-Y", "tcp.analysis.retransmission").strip():
+        fail("big STARTTLS run: no retransmission to check (the lossy link lost nothing)")
+    for a, b in follow_streams(pcap):
+        for data in (a, b):
+            i = data.find(b"\x17\x03\x03")
+            while 0 <= i < len(data):
+                if data[i:i + 3] != b"\x17\x03\x03":
+                    fail("big STARTTLS run: no TLS record header at offset %d" % i)
+                n = int.from_bytes(data[i + 3:i + 5], "big")
+                if n > 16384 + 5:
+                    fail("big STARTTLS run: a record of %d octets" % n)
+                i += 5 + n
+    print("ok a 300 kB message inside TLS over a lossy link: well-formed records")
+
+
 def main():
     if not shutil.which("tshark"):
         fail("tshark is not installed (make deps-test installs it)")
@@ -122,6 +203,7 @@ def main():
                 fail("lesson 01: a followed TCP stream differs from the recorded lines:\n%r\n%r"
                      % (g[0][:200] + g[1][:200], e[0][:200] + e[1][:200]))
         print("ok lesson 01: %d streams equal the transcript, SMTP decoded" % len(got))
+        check_starttls(tmp)
         # The capture's clock is the messages' clock: the frame that carries
         # a Date: field was sent within a minute after that date.
         for sc in ("scenarios/01-alice-to-bob.json", "scenarios/04-server-gone-a-week.json"):
