@@ -28,8 +28,9 @@
 /* A line the server's engine wrote and sent, on its way to the real
  * client: recorded as received once the bytes up to `end` have arrived. */
 struct bridge_fact {
-    uint64_t end;   /* the engine's output offset just past the line */
-    unsigned flags; /* TRACE_LF_* */
+    uint64_t end;        /* the engine's output offset just past the line */
+    unsigned flags;      /* TRACE_LF_* */
+    unsigned line_flags; /* the engine's LINE_F_* (LINE_F_BAD: the trace has no bit for it) */
     unsigned code;
     char verb[LINE_VERB_MAX];
     char *bytes; /* owned copy of the engine's line */
@@ -37,7 +38,8 @@ struct bridge_fact {
 };
 
 struct bridge_listener {
-    int fd;
+    int fd;        /* -1 while the simulated server is down or not listening */
+    bool failed;   /* reopening failed (the port is taken): said once */
     size_t k;      /* mail server number */
     uint32_t host; /* its net host id */
     enum bridge_proto p;
@@ -61,10 +63,10 @@ struct bridge_sess {
     size_t in_len;
     char *out; /* for the client, not yet written */
     size_t out_off, out_len, out_cap;
-    bool first_checked; /* the first line passed the HTTP check */
     bool client_eof;    /* the client closed its direction */
     bool fin_sent;      /* tcp_close() done */
     bool closing;       /* write what is left, then close the socket */
+    bool reset;         /* the simulated connection failed: close with RST */
     unsigned errors;    /* consecutive error replies */
     bool got_data;      /* the simulated server has sent something */
     int64_t last_ms;    /* wall clock of the last progress */
@@ -119,8 +121,11 @@ struct bridge {
 static int64_t bridge_wall_us(void);
 static void bridge_advance(struct bridge *b);
 static void bridge_sess_pump_in(struct bridge_sess *s);
-static void bridge_sess_end(struct bridge_sess *s, enum bridge_close_why why);
 static void bridge_sess_drop(struct bridge_sess *s, const char *why);
+static void bridge_sess_close_fd(struct bridge_sess *s);
+static void bridge_listen_sync(struct bridge *b);
+static int bridge_listen_one(const struct bridge_addr *a, uint16_t port, uint16_t *bound,
+                             struct ms_error *err);
 static void bridge_out_append(struct bridge_sess *s, const char *data, size_t len);
 
 static const char *const bridge_trace_proto[BRIDGE_PROTO_COUNT] = {
@@ -209,6 +214,9 @@ static unsigned bridge_tap(void *ctx, uint32_t conn, const struct line_fact *f)
     unsigned flags = bridge_trace_flags(f->flags) | extra;
     if (f->kind == LINE_FACT_IN) {
         bridge_trace_client(s, TR_LINE_SENT, f->verb, f->code, flags, f->bytes, f->len);
+        /* The engine named the line an HTTP request (X8, L1): it refuses
+         * it with its own reply and closes. */
+        if (bridge_verb_is(f->verb, "HTTP")) b->st.closed_by[BRIDGE_WHY_HTTP]++;
         s->seen_total += f->len;
         s->data_flow = (f->flags & LINE_F_DATA) != 0;
         if (b->tls && !s->ssl && !(f->flags & LINE_F_TLS) &&
@@ -242,6 +250,7 @@ static unsigned bridge_tap(void *ctx, uint32_t conn, const struct line_fact *f)
     struct bridge_fact *q = &s->facts[s->n_facts++];
     q->end = f->end;
     q->flags = flags;
+    q->line_flags = f->flags;
     q->code = f->code;
     memcpy(q->verb, f->verb, sizeof q->verb);
     q->bytes = ms_xmalloc(f->len ? f->len : 1);
@@ -268,13 +277,14 @@ static void bridge_facts_arrived(struct bridge_sess *s)
             s->stls_go = true; /* TLS starts once this reply is written */
             s->in_len = 0;
         }
-        if (!s->closing && !(q->flags & TRACE_LF_CONT)) {
+        if (!s->closing && !(q->line_flags & LINE_F_CONT)) {
             /* The engines themselves close after BRIDGE_MAX_ERRORS bad
-             * commands in a row (SMTP 421, IMAP * BYE, POP3 closes); the
-             * bridge only counts the streaks for the summary. */
-            if (bridge_is_error_reply(s->p, q->bytes, q->len)) {
+             * commands in a row (SMTP 421, IMAP * BYE, POP3 closes) and mark
+             * each reply they count LINE_F_BAD; any other reply to a command
+             * ends their streak. The bridge only counts for the summary. */
+            if (q->line_flags & LINE_F_BAD) {
                 if (++s->errors == BRIDGE_MAX_ERRORS) b->st.closed_by[BRIDGE_WHY_ERRORS]++;
-            } else if (q->flags & TRACE_LF_OK) {
+            } else if (q->line_flags & (LINE_F_OK | LINE_F_ERR)) {
                 s->errors = 0;
             }
         }
@@ -332,20 +342,34 @@ static void bridge_on_close(void *ctx, struct tcp_conn *c, enum tcp_err err)
     (void)c;
     s->conn = NULL;
     if (err != TCP_ERR_OK && s->fd >= 0 && !s->got_data && !s->closing) {
-        /* Nothing ever came: tell the real client why instead of a silent close. */
+        /* Nothing ever came: no server is there to say anything. A real
+         * client of a host that is down or not listening sees its TCP
+         * connection refused; this one was accepted already, so it is
+         * reset (RST) and no line is written. */
+        s->b->st.closed_by[BRIDGE_WHY_UNREACHABLE]++;
         trace_add_narration(s->b->tr, evq_now(s->b->q), s->host,
                             "Live connection %u from a real client to %s (%s) could not reach "
-                            "the simulated server: %s.",
+                            "the simulated server (%s): the real connection is reset, with no "
+                            "reply.",
                             s->id, bridge_server_name(s->b, s->host), bridge_proto_name(s->p),
                             tcp_strerror(err));
-        bridge_sess_end(s, BRIDGE_WHY_UNREACHABLE);
+        s->reset = true;
+        s->closing = true;
+        s->closing_ms = bridge_wall_ms();
+        s->in_len = 0;
+        bridge_sess_close_fd(s);
         return;
     }
-    if (err != TCP_ERR_OK && s->fd >= 0)
+    if (err != TCP_ERR_OK && s->fd >= 0) {
+        /* The simulated connection failed (reset, timed out, host down):
+         * the real one is reset too once what arrived is written. */
+        s->reset = true;
         trace_add_narration(s->b->tr, evq_now(s->b->q), s->host,
-                            "Live connection %u from a real client to %s (%s) ended: %s.", s->id,
-                            bridge_server_name(s->b, s->host), bridge_proto_name(s->p),
+                            "Live connection %u from a real client to %s (%s) ended: %s; the "
+                            "real connection is reset.",
+                            s->id, bridge_server_name(s->b, s->host), bridge_proto_name(s->p),
                             tcp_strerror(err));
+    }
     if (!s->closing) {
         s->closing = true;
         s->closing_ms = bridge_wall_ms();
@@ -395,33 +419,15 @@ static void bridge_sess_close_fd(struct bridge_sess *s)
         bridge_tls_end(s->ssl);
         s->ssl = NULL;
     }
-    if (s->fd >= 0) close(s->fd);
+    if (s->fd >= 0) {
+        if (s->reset) { /* RST, not FIN: SO_LINGER with a zero timeout */
+            struct linger lg = {1, 0};
+            setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        }
+        close(s->fd);
+    }
     s->fd = -1;
     bridge_sess_release_slot(s);
-}
-
-/* The bridge ends the session for reason why: the client gets the
- * protocol's closing line, the simulated server sees the connection close. */
-static void bridge_sess_end(struct bridge_sess *s, enum bridge_close_why why)
-{
-    struct bridge *b = s->b;
-    if (s->closing || s->fd < 0) return;
-    b->st.closed_by[why]++;
-    char reply[512];
-    size_t n = bridge_close_reply(s->p, why, reply, sizeof reply);
-    bridge_out_append(s, reply, n);
-    trace_add_narration(b->tr, evq_now(b->q), s->host,
-                        "Live connection %u from a real client to %s (%s) closed by the bridge: "
-                        "%.*s",
-                        s->id, bridge_server_name(b, s->host), bridge_proto_name(s->p),
-                        (int)(n >= 2 ? n - 2 : n), reply);
-    s->closing = true;
-    s->closing_ms = bridge_wall_ms();
-    s->in_len = 0;
-    if (s->conn && !s->fin_sent) {
-        s->fin_sent = true;
-        tcp_close(s->conn);
-    }
 }
 
 /* The client was idle too long, or too slow: the simulated server's own
@@ -481,22 +487,6 @@ static void bridge_sess_drop(struct bridge_sess *s, const char *why)
 static void bridge_sess_pump_in(struct bridge_sess *s)
 {
     if (s->fd < 0 || s->closing || s->timing_out) return;
-    if (!s->first_checked && s->in_len == 0 && s->client_eof) {
-        /* closed without a byte: nothing to check, the server sees the FIN */
-        s->first_checked = true;
-    }
-    if (!s->first_checked && s->in_len) {
-        /* X8, L1: hold the first line until it is complete, then make sure it
-         * is not an HTTP request from a web page. */
-        const char *lf = memchr(s->in, '\n', s->in_len);
-        if (!lf && s->in_len < BRIDGE_FIRST_LINE_MAX && !s->client_eof) return;
-        size_t n = lf ? (size_t)(lf - s->in) + 1 : s->in_len;
-        if (bridge_is_http_request(s->in, n)) {
-            bridge_sess_end(s, BRIDGE_WHY_HTTP);
-            return;
-        }
-        s->first_checked = true;
-    }
     if (s->turned_away && s->p != BRIDGE_HTTP) { /* the greeting says it all */
         if (s->client_eof && s->conn && !s->fin_sent) {
             s->fin_sent = true;
@@ -504,7 +494,7 @@ static void bridge_sess_pump_in(struct bridge_sess *s)
         }
         return;
     }
-    if (!s->first_checked || !s->conn) return;
+    if (!s->conn) return;
     /* Before TLS (with --tls), a command line goes only once the engine has
      * read the one before (its own line facts say so), so nothing the client
      * sends after STARTTLS reaches the server before its verdict; message
@@ -733,7 +723,6 @@ static void bridge_turn_away(struct bridge *b, struct bridge_listener *l, int fd
     if (!bridge_proto_is_tls(l->p) && b->n_away < b->cfg.max_conns) {
         struct bridge_sess *s = bridge_sess_new(b, l, fd, peer);
         s->turned_away = true;
-        s->first_checked = true;
         b->n_away++;
         world_live_mark(b->w, s->conn_id, WORLD_LIVE_BUSY);
     } else {
@@ -798,7 +787,6 @@ static struct bridge_sess *bridge_sess_new(struct bridge *b, struct bridge_liste
     s->fd = fd;
     s->p = l->p;
     s->host = l->host;
-    s->first_checked = l->p == BRIDGE_HTTP; /* the HTTP port expects HTTP */
     s->last_ms = bridge_wall_ms();
     s->peer = *peer;
     s->next = b->sessions;
@@ -924,6 +912,7 @@ static void bridge_pump_all(struct bridge *b)
 sim_us bridge_step(struct bridge *b, int max_wait_ms)
 {
     bridge_advance(b);
+    bridge_listen_sync(b);
     bridge_pump_all(b);
     bridge_reap(b);
 
@@ -976,6 +965,7 @@ sim_us bridge_step(struct bridge *b, int max_wait_ms)
             if (b->pfd[i].revents & POLLIN) bridge_accept(b, &b->ls[i]);
     }
     bridge_advance(b);
+    bridge_listen_sync(b);
     bridge_pump_all(b);
     bridge_reap(b);
     bridge_log_new(b);
@@ -1022,6 +1012,72 @@ fail:
              strerror(errno));
     if (fd >= 0) close(fd);
     return -1;
+}
+
+/* A real port listens exactly while its simulated server could accept the
+ * connection: the host is up and listening on the simulated port. While it
+ * cannot, the socket is closed, so a real client's connect is refused (RST
+ * to its SYN), as it would be by a host that is down or has no server on
+ * that port; nothing answers for the server. The port is bound again when
+ * the server comes back. One narration per server and change lists its
+ * ports; the log has a line per port. */
+static void bridge_listen_sync(struct bridge *b)
+{
+    size_t i = 0;
+    while (i < b->nls) {
+        uint32_t host = b->ls[i].host; /* a server's listeners are next to each other */
+        const char *name = bridge_server_name(b, host);
+        bool host_up = host_is_up(b->net, host);
+        char closed[256] = "", opened[256] = "";
+        size_t nc = 0, no = 0;
+        for (; i < b->nls && b->ls[i].host == host; i++) {
+            struct bridge_listener *l = &b->ls[i];
+            bool up = !b->shut && host_up && tcp_listening(b->net, host, bridge_sim_port(l->p));
+            if (up == (l->fd >= 0)) continue;
+            char *list = up ? opened : closed;
+            size_t len = strlen(list);
+            snprintf(list + len, sizeof closed - len, "%s%u (%s)", len ? ", " : "",
+                     (unsigned)l->port, bridge_proto_name(l->p));
+            if (!up) {
+                close(l->fd);
+                l->fd = -1;
+                nc++;
+                if (b->log)
+                    fprintf(b->log, "live: %s %s port %u closed: the simulated server is %s\n",
+                            name, bridge_proto_name(l->p), (unsigned)l->port,
+                            host_up ? "not listening" : "down");
+                continue;
+            }
+            struct ms_error err;
+            uint16_t bound = 0;
+            errno = 0;
+            int fd = bridge_listen_one(&b->cfg.listen, l->port, &bound, &err);
+            if (fd < 0) { /* the port was taken meanwhile: tried again each turn */
+                list[len] = '\0';
+                if (!l->failed && b->log)
+                    fprintf(b->log, "live: %s %s: %s (trying again)\n", name,
+                            bridge_proto_name(l->p), err.msg);
+                l->failed = true;
+                continue;
+            }
+            l->fd = fd;
+            l->failed = false;
+            no++;
+            if (b->log)
+                fprintf(b->log, "live: %s %s port %u listens again\n", name,
+                        bridge_proto_name(l->p), (unsigned)l->port);
+        }
+        if (nc && !b->shut)
+            trace_add_narration(b->tr, evq_now(b->q), host,
+                                "%s is %s: its live port%s %s stop%s listening, so a real "
+                                "client's connection is refused.",
+                                name, host_up ? "not listening" : "down", nc > 1 ? "s" : "", closed,
+                                nc > 1 ? "" : "s");
+        if (no)
+            trace_add_narration(b->tr, evq_now(b->q), host,
+                                "%s can be reached again: its live port%s %s listen%s again.", name,
+                                no > 1 ? "s" : "", opened, no > 1 ? "" : "s");
+    }
 }
 
 struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct trace *tr,
@@ -1127,6 +1183,8 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
     world_live_web_secret(w, secret, got);
     b->wall0_us = bridge_wall_us();
     b->sim0 = evq_now(b->q);
+    bridge_listen_sync(b); /* a server that starts down: its ports refuse */
+    if (log) fflush(log);
     return b;
 fail:
     for (size_t i = 0; i < b->nls; i++) close(b->ls[i].fd);
@@ -1142,7 +1200,7 @@ void bridge_shutdown(struct bridge *b, int max_wait_ms)
     if (!b || b->shut) return;
     b->shut = true;
     for (size_t i = 0; i < b->nls; i++) /* no new clients */
-        close(b->ls[i].fd);
+        if (b->ls[i].fd >= 0) close(b->ls[i].fd);
     b->nls = 0;
     for (struct bridge_sess *s = b->sessions; s; s = s->next) {
         if (s->fd < 0 || s->closing || s->timing_out) continue;
@@ -1185,7 +1243,8 @@ void bridge_free(struct bridge *b)
         }
     }
     bridge_reap(b);
-    for (size_t i = 0; i < b->nls; i++) close(b->ls[i].fd);
+    for (size_t i = 0; i < b->nls; i++)
+        if (b->ls[i].fd >= 0) close(b->ls[i].fd);
     free(b->ls);
     free(b->pfd);
     free(b->queue_len);

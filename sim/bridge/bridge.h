@@ -13,8 +13,13 @@
  * slot is free the moment its client closes), idle and trickle deadlines
  * (the simulated server's own engine times the session out), bounded
  * buffers both ways (a socket is not read while the simulated side is
- * full), an HTTP request line on a mail port is refused and closed (L1), a
- * trace that forgets its oldest records (bounded memory). With --tls the
+ * full), a trace that forgets its oldest records (bounded memory). Every
+ * line a real client reads was written by a simulated server's engine (an
+ * HTTP request line on a mail port included: the engines refuse it, X8,
+ * L1); the bridge writes none of its own. A port listens only while its
+ * simulated server is up and listening, so a client of a server that is
+ * down gets "connection refused"; a connection whose simulated connect
+ * fails anyway is reset (RST). With --tls the
  * bridge terminates TLS on the real socket (bridge_tls.h) after the
  * engine's own answer to STARTTLS, or from the first byte on the implicit-
  * TLS ports. Invariant: the bridge never opens a connection to anything
@@ -66,39 +71,21 @@ bool bridge_proto_is_tls(enum bridge_proto p);
  * and gives 0. Can't fail otherwise. */
 int32_t bridge_port(uint32_t base, uint32_t step, size_t k, enum bridge_proto p);
 
-/* True if line[0..len) (with or without its CRLF or LF) looks like an HTTP
- * request line: a method token of capital letters, a space, a target, a
- * space and "HTTP/<digit>.<digit>" at the end (RFC 9112 §3), or one of the
- * common methods (GET, POST, PUT, HEAD, OPTIONS, CONNECT, DELETE, PATCH,
- * TRACE) followed by a space and a target starting with '/' (HTTP/0.9 and
- * cut-short lines). Can't fail. */
-bool bridge_is_http_request(const char *line, size_t len);
-
-/* Why the bridge itself ends a session (rather than the simulated server). */
+/* Why a session ended early, for the summary's counters. The bridge itself
+ * writes no protocol line for any of them: the simulated server's engine
+ * answers (its busy greeting, its HTTP refusal, its timeout or shutdown
+ * reply, its "too many bad commands"), or the real connection is reset. */
 enum bridge_close_why {
     BRIDGE_WHY_BUSY,        /* the connection cap is reached */
-    BRIDGE_WHY_HTTP,        /* an HTTP request line on a mail port (X8, L1) */
+    BRIDGE_WHY_HTTP,        /* the engine refused an HTTP request line (X8, L1) */
     BRIDGE_WHY_IDLE,        /* the idle timeout passed */
-    BRIDGE_WHY_ERRORS,      /* too many consecutive error replies */
+    BRIDGE_WHY_ERRORS,      /* the engine's limit of consecutive bad commands */
     BRIDGE_WHY_SHUTDOWN,    /* mailsim is stopping */
-    BRIDGE_WHY_UNREACHABLE, /* the simulated server refused, timed out or is down */
+    BRIDGE_WHY_UNREACHABLE, /* the simulated connect failed: the real one is reset */
     BRIDGE_WHY_SLOW,        /* a command line or data arrived too slowly (a trickle) */
     BRIDGE_WHY_PER_ADDR,    /* too many connections from the client's address */
     BRIDGE_WHY_COUNT
 };
-
-/* Write into buf[cap] the line the bridge sends before closing for reason
- * why on a connection of protocol p, CRLF included:
- *   SMTP/submission "421 4.7.0 ..." (X8: "502 5.7.0 ..." as chasquid),
- *   POP3 "-ERR ...", IMAP "* BYE ...", HTTP "HTTP/1.1 503 ..." with headers.
- * Returns the length (truncated to cap - 1; buf is always NUL-terminated
- * when cap > 0). Can't fail. */
-size_t bridge_close_reply(enum bridge_proto p, enum bridge_close_why why, char *buf, size_t cap);
-
-/* True if a reply line from the simulated server (CRLF included or not)
- * means "your command was bad": SMTP 500..504, POP3 -ERR, IMAP tagged BAD.
- * Used to disconnect a client after BRIDGE_MAX_ERRORS in a row (L1). */
-bool bridge_is_error_reply(enum bridge_proto p, const char *line, size_t len);
 
 /* A listening address given with --listen: a literal IPv4 or IPv6 address
  * (no host names: they could resolve to anything). */
@@ -139,12 +126,13 @@ bool bridge_addr_parse(const char *text, struct bridge_addr *out, struct ms_erro
  * byte from the server ends the pending run. */
 #define BRIDGE_PENDING_MS (30 * 1000)
 #define BRIDGE_MIN_RATE 1024
-#define BRIDGE_MAX_ERRORS                                                                          \
-    10 /* consecutive error replies: the engines close (SMTP_SERVER_MAX_BAD, ...) */
+/* Consecutive replies an engine marks LINE_F_BAD before it closes
+ * (SMTP_SERVER_MAX_BAD, POP3_MAX_BAD, IMAP_MAX_BAD); the summary counts
+ * the sessions that reach it. */
+#define BRIDGE_MAX_ERRORS 10
 #define BRIDGE_IN_MAX (64 * 1024)            /* bytes read from a client, not yet simulated */
 #define BRIDGE_SIM_INFLIGHT_MAX (256 * 1024) /* bytes in the simulated TCP not yet acked */
 #define BRIDGE_OUT_MAX (32 * 1024 * 1024)    /* bytes for a client that it has not read */
-#define BRIDGE_FIRST_LINE_MAX 8192           /* first line held for the HTTP check */
 
 struct bridge_cfg {
     struct bridge_addr listen; /* default 127.0.0.1 */
@@ -180,7 +168,8 @@ struct bridge *bridge_new(struct world *w, const struct scn_scenario *s, struct 
 
 /* Stop: close the listeners and ask each session's simulated server to
  * shut down with its own goodbye (SMTP "421 4.3.2 ... shutting down",
- * IMAP "* BYE Server shutting down"; POP3 and webmail just close), then
+ * IMAP "* BYE Server shutting down", POP3 "-ERR [SYS/TEMP] ... shutting
+ * down"; webmail, and a session still connecting, just close), then
  * run the live loop up to max_wait_ms while the goodbyes reach the clients
  * and the sockets close. A second call does nothing. */
 void bridge_shutdown(struct bridge *b, int max_wait_ms);

@@ -38,7 +38,8 @@ void bridge_cli_usage(FILE *f)
             "--line-timeout (30s), and data (DATA, literals) at 1 KiB/s at least.\n"
             "--tls offers STARTTLS and opens implicit-TLS ports (2465 submissions, 1995\n"
             "pop3s, 1993 imaps) with a certificate made at start (or the given PEM files).\n"
-            "Ctrl-C stops it. See docs/live-mode.md.\n");
+            "A server's ports listen only while the lesson has it up: while it is down,\n"
+            "clients get \"connection refused\". Ctrl-C stops it. See docs/live-mode.md.\n");
 }
 
 /* Parse a whole decimal number in lo..hi (X9: no atoi, no wrap-around). */

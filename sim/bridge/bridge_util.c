@@ -1,6 +1,5 @@
 /* bridge_util.c -- the parts of live mode that need no socket: port scheme,
- * HTTP request-line detection (X8, L1), the bridge's own closing replies,
- * error-reply detection and --listen address parsing (L2). */
+ * defaults and --listen address parsing (L2). */
 #include "bridge/bridge.h"
 #include "core/ascii.h"
 
@@ -56,119 +55,6 @@ int32_t bridge_port(uint32_t base, uint32_t step, size_t k, enum bridge_proto p)
     int64_t port = (int64_t)base + bridge_port_offsets[p] + (int64_t)k * (int64_t)step;
     if (port < 1024 || port > 65535) return -1;
     return (int32_t)port;
-}
-
-static bool bridge_is_tchar_upper(char c)
-{
-    return (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
-}
-
-bool bridge_is_http_request(const char *line, size_t len)
-{
-    static const char *const methods[] = {"GET",     "POST",   "PUT",   "HEAD", "OPTIONS",
-                                          "CONNECT", "DELETE", "PATCH", "TRACE"};
-    if (len && line[len - 1] == '\n') len--;
-    if (len && line[len - 1] == '\r') len--;
-    size_t m = 0;
-    while (m < len && bridge_is_tchar_upper(line[m])) m++;
-    if (m == 0 || m > 24 || m >= len || line[m] != ' ') return false;
-    /* RFC 9112 §3: method SP request-target SP HTTP-version. */
-    if (len >= m + 1 + 1 + 9) {
-        const char *v = line + len - 9;
-        if (v[0] == ' ' && memcmp(v + 1, "HTTP/", 5) == 0 && v[6] >= '0' && v[6] <= '9' &&
-            v[7] == '.' && v[8] >= '0' && v[8] <= '9') {
-            bool target = false;
-            for (const char *t = line + m + 1; t < v; t++) {
-                if (*t == ' ') return false; /* exactly three fields */
-                target = true;
-            }
-            return target;
-        }
-    }
-    /* A common method with an origin-form target, even without a version
-     * (HTTP/0.9, or a line cut short). */
-    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-        size_t ml = strlen(methods[i]);
-        if (ml == m && memcmp(line, methods[i], ml) == 0 && m + 1 < len && line[m + 1] == '/')
-            return true;
-    }
-    return false;
-}
-
-/* Texts per protocol family: SMTP, POP3, IMAP, HTTP. */
-static const char *const bridge_why_text[BRIDGE_WHY_COUNT] = {
-    "too many connections to the simulation, try again later",
-    "this is a mail port, not a web server: HTTP request refused",
-    "idle for too long, closing",
-    "too many bad commands, closing",
-    "mailsim is shutting down",
-    "the simulated server cannot be reached (down, or not listening on this port)",
-    "data arrived too slowly (a command line must arrive whole in time, data at 1 KiB/s)",
-    "too many connections from your address, try again later",
-};
-
-size_t bridge_close_reply(enum bridge_proto p, enum bridge_close_why why, char *buf, size_t cap)
-{
-    if (!cap) return 0;
-    p = bridge_proto_plain(p);
-    const char *text = (unsigned)why < BRIDGE_WHY_COUNT ? bridge_why_text[why] : "closing";
-    int n;
-    switch (p) {
-    case BRIDGE_SMTP:
-    case BRIDGE_SUBMISSION:
-        /* RFC 5321 §3.8 / §4.2.3: 421 "Service not available, closing
-         * transmission channel". X8: the wrong-protocol answer of chasquid. */
-        if (why == BRIDGE_WHY_HTTP)
-            n = snprintf(buf, cap, "502 5.7.0 %s\r\n", text);
-        else if (why == BRIDGE_WHY_IDLE || why == BRIDGE_WHY_SLOW)
-            n = snprintf(buf, cap, "421 4.4.2 %s\r\n", text);
-        else if (why == BRIDGE_WHY_SHUTDOWN)
-            n = snprintf(buf, cap, "421 4.3.2 %s\r\n", text);
-        else if (why == BRIDGE_WHY_UNREACHABLE)
-            n = snprintf(buf, cap, "421 4.4.1 %s\r\n", text);
-        else
-            n = snprintf(buf, cap, "421 4.7.0 %s\r\n", text);
-        break;
-    case BRIDGE_POP3:
-        n = snprintf(buf, cap, "-ERR %s\r\n", text); /* RFC 1939 §3 */
-        break;
-    case BRIDGE_IMAP:
-        n = snprintf(buf, cap, "* BYE %s\r\n", text); /* RFC 3501 §7.1.5 */
-        break;
-    case BRIDGE_HTTP:
-    default:
-        n = snprintf(buf, cap,
-                     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
-                     strlen(text) + 1, text);
-        break;
-    }
-    if (n < 0) n = 0;
-    return (size_t)n < cap ? (size_t)n : cap - 1;
-}
-
-bool bridge_is_error_reply(enum bridge_proto p, const char *line, size_t len)
-{
-    switch (bridge_proto_plain(p)) {
-    case BRIDGE_SMTP:
-    case BRIDGE_SUBMISSION:
-        /* 500 syntax, 501 arguments, 502 not implemented, 503 sequence,
-         * 504 parameter not implemented (RFC 5321 §4.2.2). */
-        return len >= 4 && line[0] == '5' && line[1] == '0' && line[2] >= '0' && line[2] <= '4' &&
-               (line[3] == ' ' || line[3] == '-' || line[3] == '\r');
-    case BRIDGE_POP3:
-        return len >= 4 && memcmp(line, "-ERR", 4) == 0;
-    case BRIDGE_IMAP: {
-        /* "tag BAD ..." with a tag that is not "*" or "+". */
-        size_t i = 0;
-        while (i < len && line[i] != ' ') i++;
-        if (i == 0 || (i == 1 && (line[0] == '*' || line[0] == '+'))) return false;
-        return len >= i + 4 && memcmp(line + i, " BAD", 4) == 0 &&
-               (len == i + 4 || line[i + 4] == ' ' || line[i + 4] == '\r');
-    }
-    default:
-        return false;
-    }
 }
 
 bool bridge_addr_parse(const char *text, struct bridge_addr *out, struct ms_error *err)

@@ -332,6 +332,8 @@ bool mta_acc_timeout_conn(struct mta *m, uint32_t conn, bool shutdown)
             imap_server_shutdown(a->im); /* RFC 3501 §7.1.5 */
         else if (a->imap)
             imap_server_timeout(a->im); /* RFC 3501 §5.4: "* BYE", then close */
+        else if (shutdown)
+            pop3_server_shutdown(a->pop); /* -ERR [SYS/TEMP], no UPDATE */
         else
             pop3_server_timeout(a->pop); /* RFC 1939 §3: autologout, no UPDATE */
         if (a->imap)

@@ -36,7 +36,8 @@ bool world_live_tls_for(const struct world *w, uint32_t peer);
  * session on conn. */
 bool world_live_timeout(struct world *w, uint32_t host, uint32_t conn);
 /* The same when live mode stops: SMTP "421 4.3.2 ... shutting down", IMAP
- * "* BYE Server shutting down", POP3 closes (RFC 1939 has no such reply). */
+ * "* BYE Server shutting down", POP3 "-ERR [SYS/TEMP] ... shutting down"
+ * (RFC 2449 §8.1.2; between commands only). */
 bool world_live_shutdown(struct world *w, uint32_t host, uint32_t conn);
 
 /* Live mode traces the real clients' side of their connections from the

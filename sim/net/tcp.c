@@ -591,6 +591,11 @@ bool tcp_listen(struct net *n, uint32_t host, uint16_t port, const struct tcp_ap
     return true;
 }
 
+bool tcp_listening(const struct net *n, uint32_t host, uint16_t port)
+{
+    return tcp_find_listener(n, host, port) != NULL;
+}
+
 void tcp_unlisten(struct net *n, uint32_t host, uint16_t port)
 {
     for (struct tcp_listener **pp = &n->listeners; *pp; pp = &(*pp)->next) {

@@ -112,6 +112,9 @@ bool tcp_listen(struct net *n, uint32_t host, uint16_t port, const struct tcp_ap
 /* Stop accepting; established connections carry on. SYNs to the port are
  * then answered with RST. */
 void tcp_unlisten(struct net *n, uint32_t host, uint16_t port);
+/* True if host:port accepts connections (tcp_listen, not unlistened); the
+ * host may still be down (host_is_up). Can't fail. */
+bool tcp_listening(const struct net *n, uint32_t host, uint16_t port);
 
 /* Open a connection from host (an ephemeral port 49152..65535) to dst:port.
  * Sends the SYN now. Never returns NULL: every failure arrives later through

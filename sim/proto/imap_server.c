@@ -302,7 +302,12 @@ void imap_srv_tagged(struct imap_server *s, const char *tag, enum imap_result r,
     int k = vsnprintf(ev.text, sizeof ev.text, fmt, ap);
     va_end(ap);
     imap_srv_log_sync(s);
-    line_log_mark_out(&s->ss.log, r == IMAP_OK ? LINE_F_OK : LINE_F_ERR, 0, s->cur_cmd);
+    /* BAD counts toward IMAP_MAX_BAD (below): LINE_F_BAD says so */
+    line_log_mark_out(&s->ss.log,
+                      r == IMAP_OK    ? LINE_F_OK
+                      : r == IMAP_BAD ? LINE_F_ERR | LINE_F_BAD
+                                      : LINE_F_ERR,
+                      0, s->cur_cmd);
     imap_buf_printf(&s->stage, "%s %s ", tag, imap_result_name(r));
     if (k >= 0 && (size_t)k >= sizeof ev.text) { /* the event keeps a prefix, the wire all */
         char *big = ms_xmalloc((size_t)k + 1);
@@ -761,13 +766,19 @@ static bool imap_precheck(struct imap_server *s, const char **why, enum imap_res
 
 static bool imap_is_http(const char *p, size_t n)
 {
-    static const char *const verbs[] = {"GET ",     "POST ",    "PUT ",    "HEAD ",
-                                        "CONNECT ", "OPTIONS ", "DELETE /"};
+    /* a method and an origin-form target ("GET /"), so that "GET LOGIN a
+     * b" (a tag that spells GET) stays an IMAP command */
+    static const char *const verbs[] = {"GET /",    "POST /",    "PUT /",     "HEAD /",
+                                        "CONNECT ", "OPTIONS /", "OPTIONS *", "DELETE /"};
     for (size_t i = 0; i < MS_ARRAY_LEN(verbs); i++) {
         size_t l = strlen(verbs[i]);
         if (n >= l && memcmp(p, verbs[i], l) == 0) return true;
     }
-    return false;
+    /* any other method: the line ends in " HTTP/<digit>.<digit>" (RFC 9112 §3) */
+    if (n <= 9) return false;
+    const char *v = p + n - 9;
+    return memcmp(v, " HTTP/", 6) == 0 && v[6] >= '0' && v[6] <= '9' && v[7] == '.' &&
+           v[8] >= '0' && v[8] <= '9';
 }
 
 static void imap_exec(struct imap_server *s)
@@ -780,7 +791,10 @@ static void imap_exec(struct imap_server *s)
     s->cur_cmd[0] = '\0';
     s->no_expunge = false;
     if (s->commands++ == 0 && imap_is_http(s->cmd.p, s->cmd.len)) {
-        /* X8: an HTTP request on the IMAP port gets a BYE, not a dialogue */
+        /* X8: an HTTP request on the IMAP port gets a BYE, not a dialogue;
+         * the line's verb says what it is (live mode counts these) */
+        snprintf(s->cur_cmd, sizeof s->cur_cmd, "HTTP");
+        line_log_note_in(&s->ss.log, "HTTP", 4, 0);
         imap_logout(s, "This is an IMAP server, not a web server");
         goto out;
     }

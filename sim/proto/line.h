@@ -152,6 +152,10 @@ enum line_fact_kind {
     32u                /* the reply accepting STARTTLS / STLS: the connection is
                               * encrypted from the byte after it (line_log_tls_begins) */
 #define LINE_F_TLS 64u /* a line carried inside TLS: only the two endpoints see it */
+#define LINE_F_BAD                                                                                 \
+    128u /* a reply the engine counts toward its "too many bad commands" limit
+          * (SMTP 500-504, POP3 -ERR, IMAP BAD): the engine says so, no reader
+          * parses the reply's bytes to tell */
 
 #define LINE_VERB_MAX 16
 #define LINE_EXT_MAX 8 /* extension lines one reply may name (line_log_mark_ext) */

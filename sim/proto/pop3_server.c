@@ -113,7 +113,8 @@ static void pop3_reply(struct pop3_server *s, bool ok, const char *fmt, ...)
     char line[POP3_REPLY_MAX];
     int n =
         snprintf(line, sizeof line, "%s%s%s\r\n", ok ? "+OK" : "-ERR", text[0] ? " " : "", text);
-    line_log_mark_out(&s->ss.log, ok ? LINE_F_OK : LINE_F_ERR, 0, s->verb);
+    /* every -ERR counts toward cfg.max_bad (pop3_command_done) */
+    line_log_mark_out(&s->ss.log, ok ? LINE_F_OK : LINE_F_ERR | LINE_F_BAD, 0, s->verb);
     pop3_out_write(s, line, (size_t)n);
     line_log_mark_out(&s->ss.log, LINE_F_CONT, 0, NULL); /* the lines of a multi-line response */
     s->last_ok = ok;
@@ -585,7 +586,10 @@ static void pop3_dispatch(struct pop3_server *s, char *line, size_t len, bool ba
         line_log_note_in(&s->ss.log, up, kw, 0);
     }
     if (!cmd && s->in_first_line && strstr(line, " HTTP/")) {
-        /* bad-inputs X8: another protocol's client; answer and close. */
+        /* bad-inputs X8: another protocol's client; answer and close. The
+         * line's verb says what it is (live mode counts these). */
+        memcpy(s->verb, "HTTP", 5);
+        line_log_note_in(&s->ss.log, "HTTP", 4, 0);
         pop3_reply(s, false, "this is a POP3 server, not an HTTP server");
         pop3_close(s, "not a POP3 client");
         pop3_command_done(s);
@@ -802,6 +806,28 @@ void pop3_server_timeout(struct pop3_server *s)
     enum pop3_state from = s->state;
     pop3_enter_state(s, POP3_S_CLOSED);
     pop3_push_close(s, from, "autologout timer expired");
+    line_log_settle(&s->ss.log);
+}
+
+void pop3_server_shutdown(struct pop3_server *s)
+{
+    if (s->state == POP3_S_CLOSED || s->state == POP3_S_UPDATE) return;
+    /* RFC 1939 has no such reply; as Dovecot does, between commands only
+     * (never inside a multi-line response or a pending AUTH), a server
+     * that stops says -ERR with RFC 2449 §8.1.2's [SYS/TEMP] and closes,
+     * without UPDATE (§6: nothing is deleted). */
+    bool between =
+        s->stream == POP3_ST_NONE && !s->auth_pending && line_sess_room(&s->ss) >= POP3_REPLY_MAX;
+    s->stream = POP3_ST_NONE;
+    if (!between) line_sess_out_drop(&s->ss);
+    s->auth_pending = false;
+    if (between) {
+        s->verb[0] = '\0'; /* it answers no command */
+        pop3_reply(s, false, "[SYS/TEMP] %s server shutting down", s->host);
+    }
+    enum pop3_state from = s->state;
+    pop3_enter_state(s, POP3_S_CLOSED);
+    pop3_push_close(s, from, "server shutting down");
     line_log_settle(&s->ss.log);
 }
 

@@ -99,6 +99,11 @@ void pop3_server_update_done(struct pop3_server *s, bool ok);
 
 /* The caller's autologout timer fired (RFC 1939 §3): close without UPDATE. */
 void pop3_server_timeout(struct pop3_server *s);
+/* The caller's server is stopping (live mode ends): between commands
+ * "-ERR [SYS/TEMP] <host> server shutting down" (RFC 2449 §8.1.2, as
+ * Dovecot), then CLOSED without UPDATE; inside a multi-line response or
+ * an AUTH exchange it closes without a line. Can't fail. */
+void pop3_server_shutdown(struct pop3_server *s);
 /* The caller cannot serve this client now (live mode's connection caps):
  * instead of the greeting, "-ERR [SYS/TEMP] <host> has too many
  * connections, try again later" (RFC 2449 §8.1.2), then CLOSED. Call right

@@ -481,6 +481,7 @@ static void srv_commit_reply(struct smtp_server *s)
     int c = s->reply_code;
     unsigned flags = c < 400 ? LINE_F_OK : LINE_F_ERR;
     if (s->data_reply) flags |= LINE_F_DATA_END;
+    if (c >= 500 && c <= 504) flags |= LINE_F_BAD; /* what srv_count_bad counts */
     line_log_mark_out(&s->ss.log, flags, (unsigned)c, s->data_reply ? "DATA" : s->verb);
     if (s->reply_n_ext) { /* only EHLO's reply names its lines */
         line_log_mark_ext(&s->ss.log, s->reply_ext, s->reply_n_ext);
@@ -651,6 +652,20 @@ static bool srv_has_ctl(const char *p, size_t n)
     return false;
 }
 
+/* An HTTP request line (RFC 9112 §3): a known method, or any line that
+ * ends in " HTTP/<digit>.<digit>" (OPTIONS, DELETE, ...). */
+static bool srv_is_http(const char *line, size_t len, size_t vl)
+{
+    if (smtp_word_eq(line, vl, "GET") || smtp_word_eq(line, vl, "POST") ||
+        smtp_word_eq(line, vl, "CONNECT") || smtp_word_eq(line, vl, "HEAD") ||
+        smtp_word_eq(line, vl, "PUT"))
+        return true;
+    if (len <= vl + 9) return false;
+    const char *v = line + len - 9;
+    return memcmp(v, " HTTP/", 6) == 0 && v[6] >= '0' && v[6] <= '9' && v[7] == '.' &&
+           v[8] >= '0' && v[8] <= '9';
+}
+
 static void srv_command(struct smtp_server *s, const char *line, size_t len, bool more)
 {
     size_t vl = 0;
@@ -678,11 +693,11 @@ static void srv_command(struct smtp_server *s, const char *line, size_t len, boo
         return;
     }
     if (!cmd) {
-        if (s->st == SMTP_SS_INIT &&
-            (smtp_word_eq(line, vl, "GET") || smtp_word_eq(line, vl, "POST") ||
-             smtp_word_eq(line, vl, "CONNECT") || smtp_word_eq(line, vl, "HEAD") ||
-             smtp_word_eq(line, vl, "PUT"))) {
-            /* bad-inputs X8: another protocol's bytes: reply and close. */
+        if (s->st == SMTP_SS_INIT && srv_is_http(line, len, vl)) {
+            /* bad-inputs X8: another protocol's bytes: reply and close. The
+             * line's verb says what it is (live mode counts these). */
+            memcpy(s->verb, "HTTP", 5);
+            line_log_note_in(&s->ss.log, "HTTP", 4, 0);
             srv_reply(s, 502, "5.7.0", "Error: this is an SMTP server, not a web server; closing");
             srv_close(s);
             return;
