@@ -188,7 +188,7 @@ def one_run(display, tmp, incoming, security):
         tb = Thunderbird(display, profile, home)
         try:
             fetched = wait_until(lambda: (tb.type_password("builder") and False) or re.search(
-                got_it, live.output()), 90, 1)
+                got_it, live.output()), 180, 1)
             if incoming == "pop3":  # then DELE and QUIT: the UPDATE state
                 wait_until(lambda: re.search(c + r"QUIT" + inside, live.output()), 30, 1)
         finally:
@@ -237,7 +237,7 @@ def one_run(display, tmp, incoming, security):
                     pressed.append(time.time())
                 return re.search(r"delivered <bob@example\.net> -> <alice@example\.org>: into "
                                  r"alice's INBOX", live.output())
-            ok = wait_until(sent, 90, 2)
+            ok = wait_until(sent, 180, 2)
         finally:
             tb.stop()
         out = live.output()
