@@ -125,16 +125,7 @@ enum ui_proto ui_seg_proto(const struct trace_rec *r, const struct trace_seg *s)
 static bool ui_seg_in_tls(const struct ui_model *m, size_t k, const struct trace_seg *s)
 {
     if (s->conn == 0 || s->conn >= m->n_conns || k >= trace_count(m->tr)) return false;
-    sim_us t = trace_get(m->tr, k)->t;
-    const uint32_t *lines = m->conn_lines + m->conn_off[s->conn];
-    size_t nl = m->conn_off[s->conn + 1] - m->conn_off[s->conn];
-    for (size_t i = 0; i < nl; i++) {
-        const struct trace_rec *r = trace_get(m->tr, lines[i]);
-        if (r->t > t) break;
-        const struct trace_line *l = trace_as_line(r);
-        if (l && l->host == s->src && (l->flags & TRACE_LF_TLS)) return true;
-    }
-    return false;
+    return ui_model_tls_by(m, s->conn, s->src, trace_get(m->tr, k)->t);
 }
 
 /* The words a packet is labelled with: its first line ("[TLS] " first when

@@ -92,12 +92,14 @@ struct ui_model {
     size_t n_rows;
     uint32_t *rows_tcp; /* ... with TCP detail */
     size_t n_rows_tcp;
-    struct ui_dline *dl;  /* the pairing of each line of lines[] */
-    uint32_t n_conns;     /* connection ids 0 .. n_conns-1 */
-    uint32_t *conn_off;   /* CSR: LINE_SENT records of conn c are */
-    uint32_t *conn_lines; /* conn_lines[conn_off[c] .. conn_off[c+1]) */
-    int *column;          /* host -> sequence diagram column, -1 if none */
-    uint32_t *col_host;   /* column -> host */
+    struct ui_dline *dl;          /* the pairing of each line of lines[] */
+    uint32_t n_conns;             /* connection ids 0 .. n_conns-1 */
+    uint32_t *conn_off;           /* CSR: LINE_SENT records of conn c are */
+    uint32_t *conn_lines;         /* conn_lines[conn_off[c] .. conn_off[c+1]) */
+    struct ui_tls_from *tls_from; /* per (conn, host) that wrote inside TLS, */
+    size_t n_tls_from;            /* the time of its first such line; sorted */
+    int *column;                  /* host -> sequence diagram column, -1 if none */
+    uint32_t *col_host;           /* column -> host */
     size_t n_cols;
     sim_us *lat;                        /* nh x nh one-way latencies, or NULL (many hosts) */
     sim_us max_lat;                     /* the largest of them */
@@ -139,6 +141,13 @@ enum ui_dl_kind {
     UI_DL_GREETING, /* the server's first words */
     UI_DL_DATA      /* message text (SMTP DATA), a request's header or body */
 };
+/* When a host's engine first wrote a line inside TLS (TRACE_LF_TLS) on a
+ * connection: from then on its segments there carry encrypted bytes. */
+struct ui_tls_from {
+    uint32_t conn;
+    uint32_t host;
+    sim_us t;
+};
 struct ui_dline {
     uint8_t kind; /* enum ui_dl_kind */
     uint16_t pair;
@@ -150,6 +159,8 @@ void ui_pairs(const uint8_t *facts, size_t n, struct ui_dline *out);
 /* What ui_pairs needs of a line (of trace tr): its side and flags, and
  * whether it has an empty verb (a greeting), in one byte. */
 uint8_t ui_pairs_fact(const struct trace *tr, const struct trace_line *l);
+/* True when host had written a line inside TLS on conn by time t. */
+bool ui_model_tls_by(const struct ui_model *m, uint32_t conn, uint32_t host, sim_us t);
 /* The pairing of record rec (a LINE_SENT record), or NULL. */
 const struct ui_dline *ui_model_dline(const struct ui_model *m, size_t rec);
 

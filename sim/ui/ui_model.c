@@ -379,6 +379,44 @@ static void ui_model_latencies(struct ui_model *m)
         if (d[i] < INT64_MAX / 4 && d[i] > m->max_lat) m->max_lat = d[i];
 }
 
+static int ui_tls_from_cmp(const void *a, const void *b)
+{
+    const struct ui_tls_from *x = a, *y = b;
+    if (x->conn != y->conn) return x->conn < y->conn ? -1 : 1;
+    if (x->host != y->host) return x->host < y->host ? -1 : 1;
+    return (x->t > y->t) - (x->t < y->t);
+}
+
+/* Every line written inside TLS was collected in the pass; keep the first
+ * of each (conn, host). */
+static void ui_model_tls_from(struct ui_model *m)
+{
+    if (!m->n_tls_from) return;
+    qsort(m->tls_from, m->n_tls_from, sizeof *m->tls_from, ui_tls_from_cmp);
+    size_t n = 1;
+    for (size_t i = 1; i < m->n_tls_from; i++) {
+        const struct ui_tls_from *p = &m->tls_from[n - 1], *q = &m->tls_from[i];
+        if (q->conn != p->conn || q->host != p->host) m->tls_from[n++] = *q;
+    }
+    m->n_tls_from = n;
+    m->tls_from = ms_xrealloc(m->tls_from, n * sizeof *m->tls_from);
+}
+
+bool ui_model_tls_by(const struct ui_model *m, uint32_t conn, uint32_t host, sim_us t)
+{
+    size_t lo = 0, hi = m->n_tls_from;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct ui_tls_from *e = &m->tls_from[mid];
+        if (e->conn < conn || (e->conn == conn && e->host < host))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->n_tls_from && m->tls_from[lo].conn == conn && m->tls_from[lo].host == host &&
+           m->tls_from[lo].t <= t;
+}
+
 const struct ui_dline *ui_model_dline(const struct ui_model *m, size_t rec)
 {
     size_t p = ui_lower(m->lines, m->n_lines, rec);
@@ -476,7 +514,7 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
     uint32_t max_conn = 0;
     uint32_t *line_conn = NULL; /* the connection of lines[i] */
     uint8_t *line_fact = NULL;  /* and what ui_pairs needs of it */
-    size_t cap_line_conn = 0;
+    size_t cap_line_conn = 0, cap_tls_from = 0;
     m->column = ms_xmalloc((m->nh + 1) * sizeof *m->column);
     m->col_host = ms_xmalloc((m->nh + 1) * sizeof *m->col_host);
     for (size_t h = 0; h < m->nh; h++) m->column[h] = -1;
@@ -543,6 +581,13 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
             }
             line_conn[m->n_lines] = l->conn;
             line_fact[m->n_lines] = ui_pairs_fact(tr, l);
+            if (l->flags & TRACE_LF_TLS) {
+                if (m->n_tls_from == cap_tls_from) {
+                    cap_tls_from = cap_tls_from ? 2 * cap_tls_from : 16;
+                    m->tls_from = ms_xrealloc(m->tls_from, cap_tls_from * sizeof *m->tls_from);
+                }
+                m->tls_from[m->n_tls_from++] = (struct ui_tls_from){l->conn, l->host, r->t};
+            }
             ui_push(&m->lines, &m->n_lines, &cap_lines, i);
             ui_push(&m->rows, &m->n_rows, &cap_rows, i);
             ui_push(&m->rows_tcp, &m->n_rows_tcp, &cap_rows_tcp, i);
@@ -558,6 +603,7 @@ struct ui_model *ui_model_new(const struct trace *tr, const struct scn_scenario 
         }
     }
     ui_state_build_end(sb, m);
+    ui_model_tls_from(m);
     /* Lines per connection (CSR), with each one's place in lines[]. */
     m->n_conns = max_conn;
     m->conn_off = ms_xcalloc((size_t)max_conn + 2, sizeof *m->conn_off);
@@ -623,6 +669,7 @@ size_t ui_model_memory(const struct ui_model *m)
           m->n_teach + m->n_quiet + m->n_timers + m->n_dns_q) *
          sizeof(uint32_t);
     r += (m->n_conns + 2) * sizeof *m->conn_off + (m->n_lines + 1) * sizeof *m->dl;
+    r += m->n_tls_from * sizeof *m->tls_from;
     r += m->n_gaps * sizeof *m->gap_us + ui_state_hist_memory(m);
     for (size_t i = 0; i < m->n_narr_text; i++) r += strlen(m->narr_text[i]) + 1 + sizeof(char *);
     if (m->lat) r += m->nh * m->nh * sizeof *m->lat;
@@ -642,6 +689,7 @@ void ui_model_free(struct ui_model *m)
     free(m->rows_tcp);
     free(m->conn_off);
     free(m->conn_lines);
+    free(m->tls_from);
     free(m->column);
     free(m->col_host);
     free(m->bins);

@@ -582,6 +582,48 @@ static void test_state_agrees_with_replay(void **state)
     }
 }
 
+/* A segment's label says "[TLS] " exactly when its sender had written a line
+ * inside TLS on that connection by the segment's time (the model's table
+ * against a scan of every line up to its time, in lesson 23). */
+static void test_tls_labels(void **state)
+{
+    (void)state;
+    struct scn_error se;
+    struct ms_error err;
+    struct scn_scenario *scn = scn_load_file("scenarios/23-starttls.json", NULL, &se);
+    assert_non_null(scn);
+    struct trace *tr = world_simulate(scn, false, &err);
+    assert_non_null(tr);
+    struct ui_model *m = ui_model_new(tr, scn);
+    size_t with = 0, without = 0;
+    for (size_t k = 0; k < trace_count(tr); k++) {
+        const struct trace_rec *r = trace_get(tr, k);
+        const struct trace_seg *s = trace_as_seg(r);
+        size_t dlen;
+        const uint8_t *data = trace_data(r, &dlen);
+        if (!s || r->kind != TR_SEG_SENT || s->len == 0 || dlen == 0) continue;
+        bool inside = false;
+        /* Records are in time order; a line of the same instant counts,
+         * wherever it stands beside the segment. */
+        for (size_t i = 0; i < trace_count(tr) && !inside; i++) {
+            const struct trace_rec *q = trace_get(tr, i);
+            if (q->t > r->t) break;
+            const struct trace_line *l = trace_as_line(q);
+            inside = l && q->kind == TR_LINE_SENT && l->conn == s->conn && l->host == s->src &&
+                     (l->flags & TRACE_LF_TLS);
+        }
+        char text[96];
+        ui_payload_text(m, k, s, data, dlen, text, sizeof text);
+        assert_int_equal(strncmp(text, "[TLS] ", 6) == 0, inside);
+        with += inside;
+        without += !inside;
+    }
+    assert_true(with > 0 && without > 0);
+    ui_model_free(m);
+    trace_free(tr);
+    scn_free(scn);
+}
+
 static void test_layout_from_scenario(void **state)
 {
     struct fx *f = *state;
@@ -882,6 +924,7 @@ int main(void)
         cmocka_unit_test(test_overlays_draw),
         cmocka_unit_test(test_text_cache),
         cmocka_unit_test(test_state_agrees_with_replay),
+        cmocka_unit_test(test_tls_labels),
         cmocka_unit_test(test_layout_from_scenario),
         cmocka_unit_test(test_empty_trace),
         cmocka_unit_test(test_notice_in_narration_bar),
