@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WORLD_COPY_HEADER_MAX 4096 /* bytes of a copy's header kept for the view */
-
 static void world_msgid_remember(struct world *w, uint32_t msg, const char *id)
 {
     if (!id || msg == 0) return;
@@ -120,9 +118,9 @@ void world_msg_copy(struct world *w, uint32_t msg, uint32_t host, const char *da
         o->preview_len = (uint32_t)pl;
         free(dec);
     }
-    size_t hl = sp.hdr_len < WORLD_COPY_HEADER_MAX ? sp.hdr_len : WORLD_COPY_HEADER_MAX;
-    trace_add_msg_copy(w->tr, evq_now(w->q), msg, host, world_msgid_trace(w, msg), data, hl, len,
-                       parts, t.n_parts);
+    /* the trace keeps the header's first TRACE_COPY_HEADER_MAX bytes */
+    trace_add_msg_copy(w->tr, evq_now(w->q), msg, host, world_msgid_trace(w, msg), data,
+                       sp.hdr_len, len, parts, t.n_parts);
     free(parts);
     mime_tree_free(&t);
 }

@@ -46,6 +46,9 @@ struct trace {
     size_t ncopies, copychunks;
     void **parts; /* their MIME parts: chunks of struct trace_mime_part */
     size_t nparts, partchunks;
+    uint32_t *last_copy; /* message number -> its latest copy + 1, 0 = none */
+    size_t nlast_copy;
+    bool headers_whole; /* no header deltas (trace_copy_headers_whole) */
 };
 
 /* Body size of each kind, from the X-macro's family column. */
@@ -129,6 +132,7 @@ void trace_free(struct trace *tr)
     free(tr->copies);
     for (size_t i = 0; i < tr->partchunks; i++) free(tr->parts[i]);
     free(tr->parts);
+    free(tr->last_copy);
     free(tr);
 }
 
@@ -582,10 +586,91 @@ static void *trace_chunk_item(void ***chunks, size_t *nchunks, size_t i, size_t 
     return (uint8_t *)(*chunks)[c] + (i % TRACE_ITEM_CHUNK) * size;
 }
 
+void trace_copy_headers_whole(struct trace *tr, bool on)
+{
+    assert(tr->ncopies == 0 && "set before recording copies");
+    tr->headers_whole = on;
+}
+
+/* The slot of msg's latest copy, growing the table for it; NULL for a
+ * number far beyond the copies so far (the simulation numbers messages
+ * densely from 1; a stray number just gets no delta). */
+static uint32_t *trace_last_copy_slot(struct trace *tr, uint32_t msg)
+{
+    if (msg < tr->nlast_copy) return &tr->last_copy[msg];
+    if ((size_t)msg > 4 * tr->ncopies + 65536) return NULL;
+    size_t n = (size_t)msg + 1 + tr->nlast_copy / 2 + 64;
+    tr->last_copy = ms_xrealloc(tr->last_copy, n * sizeof *tr->last_copy);
+    memset(tr->last_copy + tr->nlast_copy, 0, (n - tr->nlast_copy) * sizeof *tr->last_copy);
+    tr->nlast_copy = n;
+    return &tr->last_copy[msg];
+}
+
+size_t trace_msg_copy_header(const struct trace *tr, const struct trace_msg_copy *c, char *buf,
+                             size_t cap)
+{
+    size_t len = 0;
+    for (;;) { /* bases are earlier copies: the walk ends */
+        uint32_t hl = c->head < tr->nstrs ? tr->strlens[c->head] : 0;
+        if (len < cap) {
+            size_t k = cap - len < hl ? cap - len : hl;
+            memcpy(buf + len, trace_str(tr, c->head), k);
+        }
+        len += hl;
+        if (c->base == TRACE_NONE) break;
+        c = trace_msg_copy_get(tr, c->base);
+    }
+    if (cap) buf[len < cap ? len : cap - 1] = '\0';
+    return len;
+}
+
+/* The copy of msg whose whole header hdr[0..len) ends with: msg's latest
+ * copy or one of its bases (each base's header is a tail of the latest's),
+ * the longest such tail first; TRACE_NONE if none. An empty header is no
+ * base. */
+static uint32_t trace_copy_base(const struct trace *tr, uint32_t latest, const char *hdr,
+                                size_t len)
+{
+    char whole[TRACE_COPY_HEADER_MAX + 1]; /* heads are cut to fit, so it holds it whole */
+    const struct trace_msg_copy *c = trace_msg_copy_get(tr, latest);
+    size_t wl = trace_msg_copy_header(tr, c, whole, sizeof whole);
+    uint32_t id = latest;
+    for (size_t tail = wl; tail > 0;) {
+        if (tail <= len && memcmp(hdr + len - tail, whole + wl - tail, tail) == 0) {
+            /* A copy with an empty head has its base's header: take the
+             * base, so that a copy fetched again and again makes no
+             * longer chain. */
+            while (c->base != TRACE_NONE && tr->strlens[c->head] == 0) {
+                id = c->base;
+                c = trace_msg_copy_get(tr, id);
+            }
+            return id;
+        }
+        tail -= tr->strlens[c->head];
+        if (c->base == TRACE_NONE) break;
+        id = c->base;
+        c = trace_msg_copy_get(tr, id);
+    }
+    return TRACE_NONE;
+}
+
 size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t host, uint32_t msgid,
                           const char *header, size_t header_len, uint64_t size,
                           const struct trace_mime_part *parts, size_t n)
 {
+    if (!header) header_len = 0;
+    if (header_len > TRACE_COPY_HEADER_MAX) header_len = TRACE_COPY_HEADER_MAX;
+    uint32_t base = TRACE_NONE;
+    uint32_t *last = tr->ncopies < UINT32_MAX - 1 ? trace_last_copy_slot(tr, msg) : NULL;
+    if (last && *last && !tr->headers_whole)
+        base = trace_copy_base(tr, *last - 1, header, header_len);
+    size_t head_len = header_len;
+    if (base != TRACE_NONE) {
+        char scratch[1];
+        head_len -= trace_msg_copy_header(tr, trace_msg_copy_get(tr, base), scratch, 0);
+    }
+    uint32_t head = trace_intern_n(tr, header ? header : "", head_len);
+    if (last) *last = (uint32_t)tr->ncopies + 1;
     struct trace_msg_copy *c =
         trace_chunk_item(&tr->copies, &tr->copychunks, tr->ncopies++, sizeof *c);
     memset(c, 0, sizeof *c);
@@ -594,7 +679,8 @@ size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t hos
     c->msg = msg;
     c->host = host;
     c->msgid = msgid;
-    c->header = trace_intern_n(tr, header ? header : "", header ? header_len : 0);
+    c->head = head;
+    c->base = base;
     c->size = size;
     c->first_part = (uint32_t)tr->nparts;
     c->n_parts = (uint32_t)n;
@@ -732,7 +818,7 @@ static void trace_put_u32(void (*fn)(void *, const void *, size_t), void *ctx, u
 void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p, size_t n),
                      void *ctx)
 {
-    static const char magic[] = "MAILSIM-TRACE 4\n";
+    static const char magic[] = "MAILSIM-TRACE 5\n";
     fn(ctx, magic, sizeof magic - 1);
     trace_put_u32(fn, ctx, (uint32_t)tr->nhosts);
     for (size_t i = 0; i < tr->nhosts; i++) {
@@ -778,10 +864,16 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
             trace_put_u32(fn, ctx, c->msg);
             trace_put_u32(fn, ctx, c->host);
             trace_put_u32(fn, ctx, c->msgid);
-            trace_put_u32(fn, ctx, c->header);
+            trace_put_u32(fn, ctx, c->head);
+            trace_put_u32(fn, ctx, c->base);
             fn(ctx, &c->size, sizeof c->size);
             trace_put_u32(fn, ctx, c->first_part);
             trace_put_u32(fn, ctx, c->n_parts);
+            /* The whole header as the view shows it, not only the delta. */
+            char hdr[TRACE_COPY_HEADER_MAX + 1];
+            uint32_t hl = (uint32_t)trace_msg_copy_header(tr, c, hdr, sizeof hdr);
+            trace_put_u32(fn, ctx, hl);
+            fn(ctx, hdr, hl);
         }
         fn(ctx, &np, sizeof np);
         for (size_t j = 0; j < tr->nparts; j += TRACE_ITEM_CHUNK) { /* no padding: 4x8 + 8x4 */
@@ -828,5 +920,6 @@ size_t trace_memory(const struct trace *tr)
     m += tr->strmemcap * sizeof *tr->strmem + tr->nstrmem * TRACE_STR_CHUNK;
     m += tr->copychunks * (TRACE_ITEM_CHUNK * sizeof(struct trace_msg_copy) + sizeof(void *));
     m += tr->partchunks * (TRACE_ITEM_CHUNK * sizeof(struct trace_mime_part) + sizeof(void *));
+    m += tr->nlast_copy * sizeof *tr->last_copy;
     return m;
 }

@@ -422,32 +422,60 @@ struct trace_mime_part {
 #define TRACE_MIME_RAW 64
 #define TRACE_MIME_PREVIEW 48
 
+/* A copy's header is kept up to this many bytes: the first of a longer
+ * header block (the message view shows no more). */
+#define TRACE_COPY_HEADER_MAX 4096
+
 /* A host holds a copy of message msg from this point on (composed, queued,
  * stored in a mailbox, fetched): recorded beside the records, like timer
- * notes, so that it adds no step. */
+ * notes, so that it adds no step. Each hop only puts a field or two
+ * (Received, Return-Path) in front of the header it was given, so a copy's
+ * header is kept as a delta: `head`, the bytes in front, then the whole
+ * header of copy `base`, an earlier copy of the same message. A copy whose
+ * header extends none of that message's earlier copies (the first copy, a
+ * rewritten header, one cut at TRACE_COPY_HEADER_MAX) has base TRACE_NONE
+ * and its whole header in head. Read the whole header with
+ * trace_msg_copy_header(), never from head alone. */
 struct trace_msg_copy {
     size_t before; /* recorded after records [0, before) */
     sim_us t;
     uint32_t msg;
     uint32_t host;
     uint32_t msgid;      /* interned Message-ID, or TRACE_NONE */
-    uint32_t header;     /* interned: the copy's header block (first 4 KiB) */
+    uint32_t head;       /* interned: the header's first bytes, all of it when base is TRACE_NONE */
     uint64_t size;       /* bytes of the copy */
     uint32_t first_part; /* its parts: trace_msg_part(tr, first_part + i) */
     uint32_t n_parts;
+    uint32_t base; /* the copy (number, < this copy's) whose whole header follows head,
+                    * or TRACE_NONE */
+    uint32_t pad;
 };
 
-/* Record that host holds a copy of msg: the header and the MIME outline
- * (parts[0..n), strings already interned) are copied. Returns the number of
- * records so far (the copy's `before`). */
+/* Record that host holds a copy of msg: the header (its first
+ * TRACE_COPY_HEADER_MAX bytes of header_len) and the MIME outline
+ * (parts[0..n), strings already interned) are copied. The header is kept as
+ * a delta over the latest copy of msg or one of its bases when it ends with
+ * that copy's whole header; an identical header costs no bytes. Returns
+ * the number of records so far (the copy's `before`). */
 size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t host, uint32_t msgid,
                           const char *header, size_t header_len, uint64_t size,
                           const struct trace_mime_part *parts, size_t n);
+/* With on, every copy's header is kept whole (base is always TRACE_NONE):
+ * the header bytes exactly as the host held them, against which the tests
+ * check the deltas. Set it before any copy is recorded. Can't fail. */
+void trace_copy_headers_whole(struct trace *tr, bool on);
 /* Number of copies, copy i (in order of recording) and part j of the whole
  * part table. Borrowed: valid until the next add. */
 size_t trace_msg_copy_count(const struct trace *tr);
 const struct trace_msg_copy *trace_msg_copy_get(const struct trace *tr, size_t i);
 const struct trace_mime_part *trace_msg_part(const struct trace *tr, size_t j);
+/* The whole header block of copy c (head, then its base's whole header, and
+ * so on down the bases, at most TRACE_COPY_HEADER_MAX bytes). Writes at most
+ * cap - 1 bytes of it and a NUL into buf (when cap > 0; a buffer of
+ * TRACE_COPY_HEADER_MAX + 1 always holds it whole), returns its length. The
+ * bytes may hold a NUL of the message's own. Can't fail. */
+size_t trace_msg_copy_header(const struct trace *tr, const struct trace_msg_copy *c, char *buf,
+                             size_t cap);
 
 /* ---- reading --------------------------------------------------------------- */
 
@@ -503,8 +531,9 @@ size_t trace_format_line(const struct trace *tr, size_t k, char *buf, size_t buf
 int trace_write_text(const struct trace *tr, FILE *f);
 
 /* Serialize the whole trace (header and records) in the canonical byte form,
- * handing it to fn in pieces. The form is: "MAILSIM-TRACE 4\n", then hosts,
- * links, strings and records, little-endian as in memory. */
+ * handing it to fn in pieces. The form is: "MAILSIM-TRACE 5\n", then hosts,
+ * links, strings and records, little-endian as in memory, then message
+ * copies (each with its whole header) and timer notes when there are any. */
 void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p, size_t n),
                      void *ctx);
 /* 64-bit FNV-1a of trace_serialize's bytes: equal traces, equal hashes. */

@@ -62,7 +62,8 @@ void ui_d_message(struct ui_frame *f)
     ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, col2, y, UI_AL_LEFT, "MIME tree");
     y += ui_px(f, 32);
     float y2 = y;
-    const char *hdr = trace_str(m->tr, mv.copy->header);
+    char hdr[TRACE_COPY_HEADER_MAX + 1];
+    trace_msg_copy_header(m->tr, mv.copy, hdr, sizeof hdr);
     for (const char *p = hdr; *p && y < maxy;) {
         const char *e = strchr(p, '\n');
         size_t n = e ? (size_t)(e - p) + 1 : strlen(p);

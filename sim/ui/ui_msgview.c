@@ -129,7 +129,10 @@ int ui_msgview_write_json(FILE *f, const struct ui_model *m, const struct ui_msg
         fputs(",\"copy_host\":", f);
         jsonl_write_string(f, ch, strlen(ch));
         fprintf(f, ",\"size\":%" PRIu64, c->size);
-        ui_mv_json_str(f, "header", tr, c->header);
+        char hdr[TRACE_COPY_HEADER_MAX + 1];
+        trace_msg_copy_header(tr, c, hdr, sizeof hdr);
+        fputs(",\"header\":", f); /* up to a NUL, as the view draws it */
+        jsonl_write_string(f, hdr, strlen(hdr));
         fputs(",\"parts\":[", f);
         for (size_t i = 0; i < c->n_parts; i++) {
             const struct trace_mime_part *p = ui_msgview_part(m, mv, i);

@@ -3,7 +3,8 @@
  * a store holds the message at the step that tells of it, every Received:
  * field has its ";" before the date (RFC 5322 §3.6.7), and each copy a host
  * takes is recorded with its MIME outline (what the message view shows);
- * the run summary tells a lost reply from a duplicate. */
+ * the run summary tells a lost reply from a duplicate; a copy's header
+ * read back through the copies it extends is the header the host held. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -233,7 +234,9 @@ static void test_copies_and_outline(void **state)
     assert_string_equal(trace_str(r.tr, p2->cte), "base64");
     assert_true(p2->decoded_len == 2400);
     assert_memory_equal(trace_str(r.tr, p2->preview), "\xff\xd8\xff", 3);
-    assert_non_null(strstr(trace_str(r.tr, at_bob->header), "Return-Path:"));
+    char hdr[TRACE_COPY_HEADER_MAX + 1];
+    trace_msg_copy_header(r.tr, at_bob, hdr, sizeof hdr);
+    assert_non_null(strstr(hdr, "Return-Path:"));
     run_free(&r);
     run_file(&r, "scenarios/01-alice-to-bob.json");
     bool on_pc = false;
@@ -293,6 +296,73 @@ static void test_long_line_quoted_printable(void **state)
     run_free(&r);
 }
 
+/* Run scenario s into a new trace, its copies' headers kept as deltas or
+ * (whole) exactly as each host held them. */
+static struct trace *run_copies(const struct scn_scenario *s, bool whole)
+{
+    struct trace *tr = trace_new();
+    trace_copy_headers_whole(tr, whole);
+    struct world *w = world_new(s, tr, NULL, NULL);
+    assert_non_null(w);
+    world_run(w, SIM_US_MAX);
+    world_free(w);
+    return tr;
+}
+
+/* Every copy's header, read back through its bases, is byte for byte the
+ * header the host held (a run that keeps every header whole), and as long as
+ * the MIME outline's header block (cut at TRACE_COPY_HEADER_MAX); *based
+ * counts the copies kept as deltas. */
+static void check_copy_headers(const char *what, const struct scn_scenario *s, size_t *based,
+                               size_t *copies)
+{
+    struct trace *d = run_copies(s, false), *w = run_copies(s, true);
+    assert_int_equal(trace_msg_copy_count(d), trace_msg_copy_count(w));
+    for (size_t i = 0; i < trace_msg_copy_count(d); i++) {
+        const struct trace_msg_copy *cd = trace_msg_copy_get(d, i), *cw = trace_msg_copy_get(w, i);
+        assert_int_equal(cw->base, TRACE_NONE);
+        char hd[TRACE_COPY_HEADER_MAX + 1];
+        size_t nd = trace_msg_copy_header(d, cd, hd, sizeof hd);
+        const char *hw = trace_str(w, cw->head);
+        size_t nw = trace_msg_copy_header(w, cw, NULL, 0);
+        if (nd != nw || memcmp(hd, hw, nd) != 0)
+            fail_msg("%s: copy %zu (message %u at %s): header of %zu bytes read back as %zu:\n%.*s",
+                     what, i, cd->msg, trace_host_name(d, cd->host), nw, nd, (int)nd, hd);
+        if (cd->n_parts > 0) {
+            uint64_t hl = trace_msg_part(d, cd->first_part)->hdr_len;
+            assert_int_equal(nd, hl < TRACE_COPY_HEADER_MAX ? hl : TRACE_COPY_HEADER_MAX);
+        }
+        if (cd->base != TRACE_NONE) (*based)++;
+        (*copies)++;
+    }
+    trace_free(d);
+    trace_free(w);
+}
+
+/* The message view shows the same header bytes as the copy its host held,
+ * in every lesson and in generated scenarios; most copies are deltas. */
+static void test_copy_headers_read_back_whole(void **state)
+{
+    (void)state;
+    size_t based = 0, copies = 0;
+    for (size_t i = 0; i < sizeof lessons / sizeof lessons[0]; i++) {
+        struct scn_error err;
+        struct scn_scenario *s = scn_load_file(lessons[i], NULL, &err);
+        if (!s) fail_msg("%s", err.text);
+        check_copy_headers(lessons[i], s, &based, &copies);
+        scn_free(s);
+    }
+    for (uint64_t seed = 1; seed <= 12; seed++) {
+        struct scn_scenario *s = scn_generate(seed, NULL);
+        char what[64];
+        snprintf(what, sizeof what, "generated seed %llu", (unsigned long long)seed);
+        check_copy_headers(what, s, &based, &copies);
+        scn_free(s);
+    }
+    assert_true(copies > 200);
+    assert_true(based > copies / 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_copies_and_outline),
         cmocka_unit_test(test_summary_lost_reply),
         cmocka_unit_test(test_long_line_quoted_printable),
+        cmocka_unit_test(test_copy_headers_read_back_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
