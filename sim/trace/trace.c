@@ -606,6 +606,40 @@ static uint32_t *trace_last_copy_slot(struct trace *tr, uint32_t msg)
     return &tr->last_copy[msg];
 }
 
+/* *p = *in with every padding byte zero. */
+static void trace_part_norm(struct trace_mime_part *p, const struct trace_mime_part *in)
+{
+    memset(p, 0, sizeof *p);
+    p->off = in->off;
+    p->hdr_len = in->hdr_len;
+    p->body_len = in->body_len;
+    p->decoded_len = in->decoded_len;
+    p->path = in->path;
+    p->type = in->type;
+    p->filename = in->filename;
+    p->cte = in->cte;
+    p->preview = in->preview;
+    p->raw = in->raw;
+    p->preview_len = in->preview_len;
+    p->depth = in->depth;
+}
+
+/* Part i of a copy whose header is shift bytes longer: the message's header
+ * block grows, every other part starts later. */
+static void trace_part_shift(struct trace_mime_part *p, size_t i, uint32_t shift)
+{
+    if (i == 0)
+        p->hdr_len += shift;
+    else
+        p->off += shift;
+}
+
+static const struct trace_mime_part *trace_part_at(const struct trace *tr, size_t j)
+{
+    assert(j < tr->nparts);
+    return (const struct trace_mime_part *)tr->parts[j / TRACE_ITEM_CHUNK] + j % TRACE_ITEM_CHUNK;
+}
+
 size_t trace_msg_copy_header(const struct trace *tr, const struct trace_msg_copy *c, char *buf,
                              size_t cap)
 {
@@ -670,6 +704,22 @@ size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t hos
         head_len -= trace_msg_copy_header(tr, trace_msg_copy_get(tr, base), scratch, 0);
     }
     uint32_t head = trace_intern_n(tr, header ? header : "", head_len);
+    /* The base's parts, moved on by the bytes in front, when they are these. */
+    uint32_t first_part = (uint32_t)tr->nparts, shift = 0;
+    bool shared = false;
+    if (base != TRACE_NONE) {
+        const struct trace_msg_copy *b = trace_msg_copy_get(tr, base);
+        shift = b->parts_shift + (uint32_t)head_len; /* both headers within the cap */
+        shared = b->n_parts == n;
+        for (size_t i = 0; i < n && shared; i++) {
+            struct trace_mime_part mine, theirs;
+            trace_part_norm(&mine, &parts[i]);
+            theirs = *trace_part_at(tr, b->first_part + i);
+            trace_part_shift(&theirs, i, shift);
+            shared = memcmp(&mine, &theirs, sizeof mine) == 0; /* no padding: assert above */
+        }
+        if (shared) first_part = b->first_part;
+    }
     if (last) *last = (uint32_t)tr->ncopies + 1;
     struct trace_msg_copy *c =
         trace_chunk_item(&tr->copies, &tr->copychunks, tr->ncopies++, sizeof *c);
@@ -682,25 +732,13 @@ size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t hos
     c->head = head;
     c->base = base;
     c->size = size;
-    c->first_part = (uint32_t)tr->nparts;
+    c->first_part = first_part;
     c->n_parts = (uint32_t)n;
-    for (size_t i = 0; i < n; i++) {
-        struct trace_mime_part *p =
-            trace_chunk_item(&tr->parts, &tr->partchunks, tr->nparts++, sizeof *p);
-        memset(p, 0, sizeof *p);
-        p->off = parts[i].off;
-        p->hdr_len = parts[i].hdr_len;
-        p->body_len = parts[i].body_len;
-        p->decoded_len = parts[i].decoded_len;
-        p->path = parts[i].path;
-        p->type = parts[i].type;
-        p->filename = parts[i].filename;
-        p->cte = parts[i].cte;
-        p->preview = parts[i].preview;
-        p->raw = parts[i].raw;
-        p->preview_len = parts[i].preview_len;
-        p->depth = parts[i].depth;
-    }
+    c->parts_shift = shared ? shift : 0;
+    for (size_t i = 0; i < n && !shared; i++)
+        trace_part_norm(trace_chunk_item(&tr->parts, &tr->partchunks, tr->nparts++,
+                                         sizeof(struct trace_mime_part)),
+                        &parts[i]);
     return tr->n;
 }
 
@@ -715,10 +753,12 @@ const struct trace_msg_copy *trace_msg_copy_get(const struct trace *tr, size_t i
     return (const struct trace_msg_copy *)tr->copies[i / TRACE_ITEM_CHUNK] + i % TRACE_ITEM_CHUNK;
 }
 
-const struct trace_mime_part *trace_msg_part(const struct trace *tr, size_t j)
+void trace_msg_copy_part(const struct trace *tr, const struct trace_msg_copy *c, size_t i,
+                         struct trace_mime_part *out)
 {
-    assert(j < tr->nparts);
-    return (const struct trace_mime_part *)tr->parts[j / TRACE_ITEM_CHUNK] + j % TRACE_ITEM_CHUNK;
+    assert(i < c->n_parts);
+    *out = *trace_part_at(tr, c->first_part + i);
+    trace_part_shift(out, i, c->parts_shift);
 }
 
 /* ---- reading --------------------------------------------------------------- */
@@ -869,6 +909,7 @@ void trace_serialize(const struct trace *tr, void (*fn)(void *ctx, const void *p
             fn(ctx, &c->size, sizeof c->size);
             trace_put_u32(fn, ctx, c->first_part);
             trace_put_u32(fn, ctx, c->n_parts);
+            trace_put_u32(fn, ctx, c->parts_shift);
             /* The whole header as the view shows it, not only the delta. */
             char hdr[TRACE_COPY_HEADER_MAX + 1];
             uint32_t hl = (uint32_t)trace_msg_copy_header(tr, c, hdr, sizeof hdr);

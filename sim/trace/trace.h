@@ -404,7 +404,8 @@ const struct trace_timer_note *trace_timer_note_get(const struct trace *tr, size
 /* ---- message copies: the MIME outline of each copy a host holds ------------ */
 
 /* One MIME part of a copy, in depth-first order (part 0 is the message).
- * Strings are interned; offsets are into the copy's bytes. */
+ * Strings are interned; offsets are into the copy's bytes. Read a copy's
+ * parts with trace_msg_copy_part(). */
 struct trace_mime_part {
     uint64_t off;         /* first byte of the part's header in the copy */
     uint64_t hdr_len;     /* the header block, its empty line included */
@@ -435,7 +436,9 @@ struct trace_mime_part {
  * header extends none of that message's earlier copies (the first copy, a
  * rewritten header, one cut at TRACE_COPY_HEADER_MAX) has base TRACE_NONE
  * and its whole header in head. Read the whole header with
- * trace_msg_copy_header(), never from head alone. */
+ * trace_msg_copy_header(), never from head alone. In the same way a copy
+ * whose body is its base's shares its base's MIME outline: the parts lie
+ * parts_shift bytes further on. Read them with trace_msg_copy_part(). */
 struct trace_msg_copy {
     size_t before; /* recorded after records [0, before) */
     sim_us t;
@@ -444,19 +447,22 @@ struct trace_msg_copy {
     uint32_t msgid;      /* interned Message-ID, or TRACE_NONE */
     uint32_t head;       /* interned: the header's first bytes, all of it when base is TRACE_NONE */
     uint64_t size;       /* bytes of the copy */
-    uint32_t first_part; /* its parts: trace_msg_part(tr, first_part + i) */
+    uint32_t first_part; /* its parts in the part table, maybe an earlier copy's */
     uint32_t n_parts;
-    uint32_t base; /* the copy (number, < this copy's) whose whole header follows head,
-                    * or TRACE_NONE */
-    uint32_t pad;
+    uint32_t base;        /* the copy (number, < this copy's) whose whole header follows
+                           * head, or TRACE_NONE */
+    uint32_t parts_shift; /* bytes the header is longer than that of the copy that recorded
+                           * the parts at first_part; 0 for its own */
 };
 
 /* Record that host holds a copy of msg: the header (its first
  * TRACE_COPY_HEADER_MAX bytes of header_len) and the MIME outline
  * (parts[0..n), strings already interned) are copied. The header is kept as
  * a delta over the latest copy of msg or one of its bases when it ends with
- * that copy's whole header; an identical header costs no bytes. Returns
- * the number of records so far (the copy's `before`). */
+ * that copy's whole header; an identical header costs no bytes. When the
+ * parts are that copy's, each after the header moved on by the bytes in
+ * front, none are stored. Returns the number of records so far (the
+ * copy's `before`). */
 size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t host, uint32_t msgid,
                           const char *header, size_t header_len, uint64_t size,
                           const struct trace_mime_part *parts, size_t n);
@@ -464,11 +470,14 @@ size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t hos
  * the header bytes exactly as the host held them, against which the tests
  * check the deltas. Set it before any copy is recorded. Can't fail. */
 void trace_copy_headers_whole(struct trace *tr, bool on);
-/* Number of copies, copy i (in order of recording) and part j of the whole
- * part table. Borrowed: valid until the next add. */
+/* Number of copies, and copy i (in order of recording). Borrowed: valid
+ * until the next add. */
 size_t trace_msg_copy_count(const struct trace *tr);
 const struct trace_msg_copy *trace_msg_copy_get(const struct trace *tr, size_t i);
-const struct trace_mime_part *trace_msg_part(const struct trace *tr, size_t j);
+/* Part i (< c->n_parts, depth-first) of copy c, with its offsets in c's
+ * bytes, copied to *out. Can't fail. */
+void trace_msg_copy_part(const struct trace *tr, const struct trace_msg_copy *c, size_t i,
+                         struct trace_mime_part *out);
 /* The whole header block of copy c (head, then its base's whole header, and
  * so on down the bases, at most TRACE_COPY_HEADER_MAX bytes). Writes at most
  * cap - 1 bytes of it and a NUL into buf (when cap > 0; a buffer of

@@ -74,9 +74,12 @@ void ui_d_message(struct ui_frame *f)
         ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT, line);
         y += ui_px(f, 32);
     }
+    struct trace_mime_part encp; /* the first encoded part with a preview */
     const struct trace_mime_part *enc = NULL;
     for (size_t i = 0; i < mv.copy->n_parts && y2 < maxy; i++) {
-        const struct trace_mime_part *p = ui_msgview_part(m, &mv, i);
+        struct trace_mime_part pv;
+        if (!ui_msgview_part(m, &mv, i, &pv)) break;
+        const struct trace_mime_part *p = &pv;
         const char *path = trace_str(m->tr, p->path), *cte = trace_str(m->tr, p->cte);
         char node[200];
         int o = snprintf(node, sizeof node, "%*s%s%s%s", (int)p->depth * 3, "", path,
@@ -89,8 +92,10 @@ void ui_d_message(struct ui_frame *f)
         ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, col2, y2, UI_AL_LEFT, node);
         y2 += ui_px(f, 32);
         if (!enc && p->preview_len > 0 &&
-            (strcmp(cte, "base64") == 0 || strcmp(cte, "quoted-printable") == 0))
-            enc = p;
+            (strcmp(cte, "base64") == 0 || strcmp(cte, "quoted-printable") == 0)) {
+            encp = pv;
+            enc = &encp;
+        }
     }
     if (enc && y2 + ui_px(f, 120) < maxy) {
         y2 += ui_px(f, 12);

@@ -601,9 +601,10 @@ struct ui_msgview {
 void ui_msgview_at(const struct ui_model *m, size_t step, uint32_t host, struct ui_msgview *mv);
 /* Does host hold a copy of some message at step? */
 bool ui_msgview_holds(const struct ui_model *m, size_t step, uint32_t host);
-/* Part i of the copy shown (depth-first, 0 = the message), or NULL. */
-const struct trace_mime_part *ui_msgview_part(const struct ui_model *m, const struct ui_msgview *mv,
-                                              size_t i);
+/* Part i of the copy shown (depth-first, 0 = the message) into *out; false
+ * when there is none. */
+bool ui_msgview_part(const struct ui_model *m, const struct ui_msgview *mv, size_t i,
+                     struct trace_mime_part *out);
 /* The view as one JSON object and a newline (what --dump-messages writes).
  * Returns 0, or -1 on a write error. */
 int ui_msgview_write_json(FILE *f, const struct ui_model *m, const struct ui_msgview *mv);

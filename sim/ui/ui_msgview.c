@@ -70,11 +70,12 @@ bool ui_msgview_holds(const struct ui_model *m, size_t step, uint32_t host)
     return ui_mv_copy(m->tr, step, 0, host) != NULL;
 }
 
-const struct trace_mime_part *ui_msgview_part(const struct ui_model *m, const struct ui_msgview *mv,
-                                              size_t i)
+bool ui_msgview_part(const struct ui_model *m, const struct ui_msgview *mv, size_t i,
+                     struct trace_mime_part *out)
 {
-    if (!mv->copy || i >= mv->copy->n_parts) return NULL;
-    return trace_msg_part(m->tr, mv->copy->first_part + i);
+    if (!mv->copy || i >= mv->copy->n_parts) return false;
+    trace_msg_copy_part(m->tr, mv->copy, i, out);
+    return true;
 }
 
 static void ui_mv_json_str(FILE *f, const char *key, const struct trace *tr, uint32_t id)
@@ -135,7 +136,9 @@ int ui_msgview_write_json(FILE *f, const struct ui_model *m, const struct ui_msg
         jsonl_write_string(f, hdr, strlen(hdr));
         fputs(",\"parts\":[", f);
         for (size_t i = 0; i < c->n_parts; i++) {
-            const struct trace_mime_part *p = ui_msgview_part(m, mv, i);
+            struct trace_mime_part pv;
+            if (!ui_msgview_part(m, mv, i, &pv)) break;
+            const struct trace_mime_part *p = &pv;
             fprintf(f, "%s{\"depth\":%" PRIu32, i ? "," : "", p->depth);
             ui_mv_json_str(f, "path", tr, p->path);
             ui_mv_json_str(f, "type", tr, p->type);

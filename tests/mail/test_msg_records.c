@@ -225,8 +225,10 @@ static void test_copies_and_outline(void **state)
     }
     assert_non_null(at_bob);
     assert_int_equal(at_bob->n_parts, 3);
-    const struct trace_mime_part *p0 = trace_msg_part(r.tr, at_bob->first_part);
-    const struct trace_mime_part *p2 = trace_msg_part(r.tr, at_bob->first_part + 2);
+    struct trace_mime_part part0, part2;
+    trace_msg_copy_part(r.tr, at_bob, 0, &part0);
+    trace_msg_copy_part(r.tr, at_bob, 2, &part2);
+    const struct trace_mime_part *p0 = &part0, *p2 = &part2;
     assert_string_equal(trace_str(r.tr, p0->type), "multipart/mixed");
     assert_string_equal(trace_str(r.tr, p2->type), "image/jpeg");
     assert_string_equal(trace_str(r.tr, p2->path), "2");
@@ -291,8 +293,9 @@ static void test_long_line_quoted_printable(void **state)
     assert_true(said);
     const struct trace_msg_copy *c = trace_msg_copy_get(r.tr, 0);
     assert_int_equal(c->n_parts, 1);
-    assert_string_equal(trace_str(r.tr, trace_msg_part(r.tr, c->first_part)->cte),
-                        "quoted-printable");
+    struct trace_mime_part p0;
+    trace_msg_copy_part(r.tr, c, 0, &p0);
+    assert_string_equal(trace_str(r.tr, p0.cte), "quoted-printable");
     run_free(&r);
 }
 
@@ -309,12 +312,30 @@ static struct trace *run_copies(const struct scn_scenario *s, bool whole)
     return tr;
 }
 
+/* Part a of trace ta says what part b of trace tb says (string ids differ
+ * between traces: their strings are compared). */
+static bool same_part(const struct trace *ta, const struct trace_mime_part *a,
+                      const struct trace *tb, const struct trace_mime_part *b)
+{
+    return a->off == b->off && a->hdr_len == b->hdr_len && a->body_len == b->body_len &&
+           a->decoded_len == b->decoded_len && a->depth == b->depth &&
+           a->preview_len == b->preview_len &&
+           strcmp(trace_str(ta, a->path), trace_str(tb, b->path)) == 0 &&
+           strcmp(trace_str(ta, a->type), trace_str(tb, b->type)) == 0 &&
+           (a->filename == TRACE_NONE) == (b->filename == TRACE_NONE) &&
+           strcmp(trace_str(ta, a->filename), trace_str(tb, b->filename)) == 0 &&
+           strcmp(trace_str(ta, a->cte), trace_str(tb, b->cte)) == 0 &&
+           strcmp(trace_str(ta, a->raw), trace_str(tb, b->raw)) == 0 &&
+           memcmp(trace_str(ta, a->preview), trace_str(tb, b->preview), a->preview_len) == 0;
+}
+
 /* Every copy's header, read back through its bases, is byte for byte the
  * header the host held (a run that keeps every header whole), and as long as
- * the MIME outline's header block (cut at TRACE_COPY_HEADER_MAX); *based
- * counts the copies kept as deltas. */
+ * the MIME outline's header block (cut at TRACE_COPY_HEADER_MAX); every
+ * part reads back as that run's. *based counts the copies kept as deltas,
+ * *shared those of them sharing their base's parts. */
 static void check_copy_headers(const char *what, const struct scn_scenario *s, size_t *based,
-                               size_t *copies)
+                               size_t *shared, size_t *copies)
 {
     struct trace *d = run_copies(s, false), *w = run_copies(s, true);
     assert_int_equal(trace_msg_copy_count(d), trace_msg_copy_count(w));
@@ -328,39 +349,59 @@ static void check_copy_headers(const char *what, const struct scn_scenario *s, s
         if (nd != nw || memcmp(hd, hw, nd) != 0)
             fail_msg("%s: copy %zu (message %u at %s): header of %zu bytes read back as %zu:\n%.*s",
                      what, i, cd->msg, trace_host_name(d, cd->host), nw, nd, (int)nd, hd);
-        if (cd->n_parts > 0) {
-            uint64_t hl = trace_msg_part(d, cd->first_part)->hdr_len;
-            assert_int_equal(nd, hl < TRACE_COPY_HEADER_MAX ? hl : TRACE_COPY_HEADER_MAX);
+        /* the outline too, though based copies share their base's */
+        assert_int_equal(cd->n_parts, cw->n_parts);
+        for (size_t j = 0; j < cd->n_parts; j++) {
+            struct trace_mime_part pd, pw;
+            trace_msg_copy_part(d, cd, j, &pd);
+            trace_msg_copy_part(w, cw, j, &pw);
+            if (!same_part(d, &pd, w, &pw))
+                fail_msg("%s: copy %zu (message %u at %s): part %zu differs: off %llu/%llu "
+                         "header %llu/%llu",
+                         what, i, cd->msg, trace_host_name(d, cd->host), j,
+                         (unsigned long long)pd.off, (unsigned long long)pw.off,
+                         (unsigned long long)pd.hdr_len, (unsigned long long)pw.hdr_len);
+            if (j == 0)
+                assert_int_equal(nd, pd.hdr_len < TRACE_COPY_HEADER_MAX ? pd.hdr_len
+                                                                        : TRACE_COPY_HEADER_MAX);
         }
-        if (cd->base != TRACE_NONE) (*based)++;
+        if (cd->base != TRACE_NONE) {
+            (*based)++;
+            if (cd->n_parts && cd->first_part == trace_msg_copy_get(d, cd->base)->first_part)
+                (*shared)++;
+        }
         (*copies)++;
     }
     trace_free(d);
     trace_free(w);
 }
 
-/* The message view shows the same header bytes as the copy its host held,
- * in every lesson and in generated scenarios; most copies are deltas. */
+/* The message view shows the same header bytes and outline as the copy its
+ * host held, in every lesson and in generated scenarios; most copies are
+ * deltas. */
 static void test_copy_headers_read_back_whole(void **state)
 {
     (void)state;
-    size_t based = 0, copies = 0;
+    size_t based = 0, shared = 0, copies = 0;
     for (size_t i = 0; i < sizeof lessons / sizeof lessons[0]; i++) {
         struct scn_error err;
         struct scn_scenario *s = scn_load_file(lessons[i], NULL, &err);
         if (!s) fail_msg("%s", err.text);
-        check_copy_headers(lessons[i], s, &based, &copies);
+        check_copy_headers(lessons[i], s, &based, &shared, &copies);
         scn_free(s);
     }
     for (uint64_t seed = 1; seed <= 12; seed++) {
         struct scn_scenario *s = scn_generate(seed, NULL);
         char what[64];
         snprintf(what, sizeof what, "generated seed %llu", (unsigned long long)seed);
-        check_copy_headers(what, s, &based, &copies);
+        check_copy_headers(what, s, &based, &shared, &copies);
         scn_free(s);
     }
+    print_message("%zu copies, %zu of them deltas, %zu of those sharing parts\n", copies, based,
+                  shared);
     assert_true(copies > 200);
     assert_true(based > copies / 2);
+    assert_true(shared > based / 2);
 }
 
 int main(void)

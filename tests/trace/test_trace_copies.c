@@ -2,7 +2,8 @@
  * as the bytes a hop put in front of an earlier copy's header, read back
  * whole through trace_msg_copy_header; headers that extend no earlier copy,
  * one cut at TRACE_COPY_HEADER_MAX, an identical one, the buffer contract
- * and the hash. */
+ * and the hash; the MIME outline shared with the copy extended when only
+ * the header grew, read back with the offsets of each copy. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -239,6 +240,88 @@ static void test_hash_covers_whole_header(void **state)
     trace_free(c);
 }
 
+/* A two-part outline of a message whose header is hl bytes: the message
+ * (multipart), one text part 40 bytes into the body. */
+static void outline(struct trace *tr, struct trace_mime_part p[2], uint64_t hl, uint64_t body)
+{
+    memset(p, 0, 2 * sizeof *p);
+    p[0].off = 0;
+    p[0].hdr_len = hl;
+    p[0].body_len = body;
+    p[0].decoded_len = body;
+    p[0].path = trace_intern(tr, "");
+    p[0].type = trace_intern(tr, "multipart/mixed");
+    p[0].filename = TRACE_NONE;
+    p[0].cte = trace_intern(tr, "7bit");
+    p[0].preview = p[0].raw = trace_intern(tr, "");
+    p[1].off = hl + 40;
+    p[1].hdr_len = 30;
+    p[1].body_len = 100;
+    p[1].decoded_len = 75;
+    p[1].path = trace_intern(tr, "1");
+    p[1].type = trace_intern(tr, "text/plain");
+    p[1].filename = trace_intern(tr, "a.txt");
+    p[1].cte = trace_intern(tr, "base64");
+    p[1].preview = trace_intern_n(tr, "hello", 5);
+    p[1].raw = trace_intern(tr, "aGVsbG8=");
+    p[1].depth = 1;
+    p[1].preview_len = 5;
+}
+
+static void add_outlined(struct trace *tr, uint32_t msg, const char *hdr, uint64_t body)
+{
+    struct trace_mime_part p[2];
+    outline(tr, p, strlen(hdr), body);
+    trace_add_msg_copy(tr, 0, msg, 0, TRACE_NONE, hdr, strlen(hdr), strlen(hdr) + body, p, 2);
+}
+
+/* Copy i's parts are those outline() makes for its header and body. */
+static void expect_outline(struct trace *tr, size_t i, const char *hdr, uint64_t body)
+{
+    struct trace_mime_part want[2], got;
+    outline(tr, want, strlen(hdr), body);
+    const struct trace_msg_copy *c = trace_msg_copy_get(tr, i);
+    assert_int_equal(c->n_parts, 2);
+    for (size_t j = 0; j < 2; j++) {
+        trace_msg_copy_part(tr, c, j, &got);
+        assert_memory_equal(&got, &want[j], sizeof got);
+    }
+}
+
+/* Queued, relayed, stored, fetched: the header grows and the body is the
+ * same, so the parts are stored once and read back moved on by the bytes in
+ * front; a body that changed (a hop rewrote it) gets parts of its own. */
+static void test_parts_shared(void **state)
+{
+    (void)state;
+    struct trace *tr = trace_new();
+    static const char *const hs[] = {H0, RA H0, RB RA H0, RP RB RA H0, RP RB RA H0};
+    for (size_t i = 0; i < 5; i++) add_outlined(tr, 1, hs[i], 500);
+    for (size_t i = 0; i < 5; i++) {
+        expect_outline(tr, i, hs[i], 500);
+        assert_int_equal(trace_msg_copy_get(tr, i)->first_part, 0);
+    }
+    assert_int_equal(trace_msg_copy_get(tr, 3)->parts_shift, strlen(RP RB RA));
+    add_outlined(tr, 1, "X-Scanned: yes\r\n" RP RB RA H0, 520);
+    assert_int_equal(trace_msg_copy_get(tr, 5)->base, 3); /* 4 has 3's header */
+    assert_int_equal(trace_msg_copy_get(tr, 5)->first_part, 2);
+    assert_int_equal(trace_msg_copy_get(tr, 5)->parts_shift, 0);
+    expect_outline(tr, 5, "X-Scanned: yes\r\n" RP RB RA H0, 520);
+    /* its next hop shares the new parts */
+    add_outlined(tr, 1, RA "X-Scanned: yes\r\n" RP RB RA H0, 520);
+    assert_int_equal(trace_msg_copy_get(tr, 6)->first_part, 2);
+    expect_outline(tr, 6, RA "X-Scanned: yes\r\n" RP RB RA H0, 520);
+    /* a different number of parts */
+    struct trace_mime_part p[2];
+    outline(tr, p, strlen(RB "X-Scanned: yes\r\n" RP RB RA H0), 520);
+    trace_add_msg_copy(tr, 0, 1, 0, TRACE_NONE, RB "X-Scanned: yes\r\n" RP RB RA H0,
+                       strlen(RB "X-Scanned: yes\r\n" RP RB RA H0), 900, p, 1);
+    assert_int_equal(trace_msg_copy_get(tr, 7)->base, 5);
+    assert_int_equal(trace_msg_copy_get(tr, 7)->first_part, 4);
+    assert_int_equal(trace_msg_copy_get(tr, 7)->n_parts, 1);
+    trace_free(tr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_buffer_contract),
         cmocka_unit_test(test_whole_and_stray_numbers),
         cmocka_unit_test(test_hash_covers_whole_header),
+        cmocka_unit_test(test_parts_shared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
