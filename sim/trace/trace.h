@@ -11,7 +11,11 @@
  * O(log blocks), the records around a time by binary search. Strings that repeat (protocol
  * and state names, users, folders) are interned to small ids; host names and
  * links are registered in the trace header, so a reader needs no simulation
- * state. Invariants: times never decrease; same scenario and seed, same bytes
+ * state. Timer notes and message copies lie beside the records; a copy's
+ * header and MIME outline are kept as a delta over an earlier copy of the
+ * same message and read back whole (trace_msg_copy_header,
+ * trace_msg_copy_part). Invariants: times never decrease; a copy's base is
+ * an earlier copy of the same message; same scenario and seed, same bytes
  * (trace_hash); every padding byte is zero. */
 #ifndef MAILSIM_TRACE_TRACE_H
 #define MAILSIM_TRACE_TRACE_H
