@@ -21,6 +21,11 @@
  * hundreds of thousands leave at most one chunk unused (a doubled array
  * leaves up to half) and are never copied to grow. */
 #define TRACE_ITEM_CHUNK 4096
+/* The bytes copies put in front of their base's header: blocks of 64 KiB
+ * (about 500 heads), 4 decoded; a message's copies are taken within a few
+ * blocks of each other. */
+#define TRACE_HEAD_BLOCK ((size_t)64 << 10)
+#define TRACE_HEAD_CACHE 4
 /* Timer notes: 4,096 a block, 4 blocks decoded. */
 #define TRACE_NOTE_BLOCK (4096 * sizeof(struct trace_timer_note))
 #define TRACE_NOTE_CACHE 4
@@ -46,7 +51,8 @@ struct trace {
     size_t ncopies, copychunks;
     void **parts; /* their MIME parts: chunks of struct trace_mime_part */
     size_t nparts, partchunks;
-    uint32_t *last_copy; /* message number -> its latest copy + 1, 0 = none */
+    struct trace_pack *heads; /* each copy's head (TRACE_PACK_BYTES), none when empty */
+    uint32_t *last_copy;      /* message number -> its latest copy + 1, 0 = none */
     size_t nlast_copy;
     bool headers_whole; /* no header deltas (trace_copy_headers_whole) */
 };
@@ -100,13 +106,17 @@ struct trace *trace_new(void)
     struct trace *tr = ms_xcalloc(1, sizeof *tr);
     tr->recs = trace_pack_new(TRACE_PACK_RECORDS, TRACE_BLOCK_BYTES, TRACE_CACHE_BLOCKS);
     tr->notes = trace_pack_new(TRACE_PACK_WORDS, TRACE_NOTE_BLOCK, TRACE_NOTE_CACHE);
+    tr->heads = trace_pack_new(TRACE_PACK_BYTES, TRACE_HEAD_BLOCK, TRACE_HEAD_CACHE);
     return tr;
 }
 
 void trace_set_storage(struct trace *tr, size_t block_bytes, size_t cache_blocks)
 {
-    assert(tr->n == 0 && trace_pack_count(tr->notes) == 0 && "set before recording");
-    if (tr->n || trace_pack_count(tr->notes)) return;
+    assert(tr->n == 0 && trace_pack_count(tr->notes) == 0 && tr->ncopies == 0 &&
+           "set before recording");
+    if (tr->n || trace_pack_count(tr->notes) || tr->ncopies) return;
+    trace_pack_free(tr->heads);
+    tr->heads = trace_pack_new(TRACE_PACK_BYTES, block_bytes, cache_blocks);
     trace_pack_free(tr->recs);
     tr->recs = trace_pack_new(TRACE_PACK_RECORDS, block_bytes, cache_blocks);
     size_t nb = block_bytes / sizeof(struct trace_timer_note);
@@ -128,6 +138,7 @@ void trace_free(struct trace *tr)
     free(tr->strlens);
     free(tr->slots);
     trace_pack_free(tr->notes);
+    trace_pack_free(tr->heads);
     for (size_t i = 0; i < tr->copychunks; i++) free(tr->copies[i]);
     free(tr->copies);
     for (size_t i = 0; i < tr->partchunks; i++) free(tr->parts[i]);
@@ -640,15 +651,51 @@ static const struct trace_mime_part *trace_part_at(const struct trace *tr, size_
     return (const struct trace_mime_part *)tr->parts[j / TRACE_ITEM_CHUNK] + j % TRACE_ITEM_CHUNK;
 }
 
+/* Keep a copy's head, bytes[0..len): its item number, TRACE_NONE when empty. */
+static uint32_t trace_head_put(struct trace *tr, sim_us t, const char *bytes, size_t len)
+{
+    if (len == 0) return TRACE_NONE;
+    uint32_t n32 = (uint32_t)len; /* at most TRACE_COPY_HEADER_MAX */
+    size_t need = (sizeof n32 + len + 7) & ~(size_t)7;
+    uint8_t *p = trace_pack_push(tr->heads, need, t);
+    memcpy(p, &n32, sizeof n32);
+    memcpy(p + sizeof n32, bytes, len);
+    memset(p + sizeof n32 + len, 0, need - sizeof n32 - len);
+    assert(trace_pack_count(tr->heads) <= UINT32_MAX);
+    return (uint32_t)(trace_pack_count(tr->heads) - 1);
+}
+
+/* The bytes of head id (valid until more blocks of heads are decoded). */
+static const char *trace_head_get(const struct trace *tr, uint32_t id, size_t *len)
+{
+    if (id == TRACE_NONE) {
+        *len = 0;
+        return "";
+    }
+    const uint8_t *p = trace_pack_get(tr->heads, id);
+    uint32_t n32;
+    memcpy(&n32, p, sizeof n32);
+    *len = n32;
+    return (const char *)p + sizeof n32;
+}
+
+static size_t trace_head_len(const struct trace *tr, uint32_t id)
+{
+    size_t len;
+    trace_head_get(tr, id, &len);
+    return len;
+}
+
 size_t trace_msg_copy_header(const struct trace *tr, const struct trace_msg_copy *c, char *buf,
                              size_t cap)
 {
     size_t len = 0;
     for (;;) { /* bases are earlier copies: the walk ends */
-        uint32_t hl = c->head < tr->nstrs ? tr->strlens[c->head] : 0;
+        size_t hl;
+        const char *h = trace_head_get(tr, c->head, &hl);
         if (len < cap) {
             size_t k = cap - len < hl ? cap - len : hl;
-            memcpy(buf + len, trace_str(tr, c->head), k);
+            memcpy(buf + len, h, k);
         }
         len += hl;
         if (c->base == TRACE_NONE) break;
@@ -674,13 +721,13 @@ static uint32_t trace_copy_base(const struct trace *tr, uint32_t latest, const c
             /* A copy with an empty head has its base's header: take the
              * base, so that a copy fetched again and again makes no
              * longer chain. */
-            while (c->base != TRACE_NONE && tr->strlens[c->head] == 0) {
+            while (c->base != TRACE_NONE && c->head == TRACE_NONE) {
                 id = c->base;
                 c = trace_msg_copy_get(tr, id);
             }
             return id;
         }
-        tail -= tr->strlens[c->head];
+        tail -= trace_head_len(tr, c->head);
         if (c->base == TRACE_NONE) break;
         id = c->base;
         c = trace_msg_copy_get(tr, id);
@@ -703,7 +750,7 @@ size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t hos
         char scratch[1];
         head_len -= trace_msg_copy_header(tr, trace_msg_copy_get(tr, base), scratch, 0);
     }
-    uint32_t head = trace_intern_n(tr, header ? header : "", head_len);
+    uint32_t head = trace_head_put(tr, t, header, head_len);
     /* The base's parts, moved on by the bytes in front, when they are these. */
     uint32_t first_part = (uint32_t)tr->nparts, shift = 0;
     bool shared = false;
@@ -955,7 +1002,8 @@ uint64_t trace_hash(const struct trace *tr)
 
 size_t trace_memory(const struct trace *tr)
 {
-    size_t m = sizeof *tr + trace_pack_memory(tr->recs) + trace_pack_memory(tr->notes);
+    size_t m = sizeof *tr + trace_pack_memory(tr->recs) + trace_pack_memory(tr->notes) +
+               trace_pack_memory(tr->heads);
     m += tr->hostcap * sizeof *tr->hosts + tr->linkcap * sizeof *tr->links;
     m += tr->nslots * sizeof *tr->slots + tr->strcap * (sizeof *tr->strs + sizeof *tr->strlens);
     m += tr->strmemcap * sizeof *tr->strmem + tr->nstrmem * TRACE_STR_CHUNK;

@@ -435,8 +435,9 @@ struct trace_mime_part {
  * stored in a mailbox, fetched): recorded beside the records, like timer
  * notes, so that it adds no step. Each hop only puts a field or two
  * (Received, Return-Path) in front of the header it was given, so a copy's
- * header is kept as a delta: `head`, the bytes in front, then the whole
- * header of copy `base`, an earlier copy of the same message. A copy whose
+ * header is kept as a delta: `head`, the bytes in front (packed and
+ * compressed like the records), then the whole header of copy `base`, an
+ * earlier copy of the same message. A copy whose
  * header extends none of that message's earlier copies (the first copy, a
  * rewritten header, one cut at TRACE_COPY_HEADER_MAX) has base TRACE_NONE
  * and its whole header in head. Read the whole header with
@@ -449,7 +450,8 @@ struct trace_msg_copy {
     uint32_t msg;
     uint32_t host;
     uint32_t msgid;      /* interned Message-ID, or TRACE_NONE */
-    uint32_t head;       /* interned: the header's first bytes, all of it when base is TRACE_NONE */
+    uint32_t head;       /* the header's first bytes, all of it when base is TRACE_NONE, kept
+                          * packed (number in the trace's store of heads); TRACE_NONE: none */
     uint64_t size;       /* bytes of the copy */
     uint32_t first_part; /* its parts in the part table, maybe an earlier copy's */
     uint32_t n_parts;

@@ -125,7 +125,8 @@ void trace_pack_free(struct trace_pack *p)
  * each 32-bit word of its body the difference from the same word of the
  * last record of its kind: hop records of one segment, or lines of one
  * dialogue, then differ in a few words and compress to almost nothing.
- * Fixed-size items: every word against the item before. undo reverses it. */
+ * Fixed-size items: every word against the item before. Bytes: none. undo
+ * reverses it. */
 /* Word j of b: x becomes x - prev (or, undoing, x + prev); prev the value. */
 static inline void trace_pack_word(uint8_t *b, uint32_t *prev, int undo)
 {
@@ -141,6 +142,7 @@ static inline void trace_pack_word(uint8_t *b, uint32_t *prev, int undo)
 static size_t trace_pack_diff(const struct trace_pack *p, uint8_t *b, const uint32_t *off, size_t n,
                               size_t raw, int undo)
 {
+    if (p->delta == TRACE_PACK_BYTES) return 0;
     if (p->delta == TRACE_PACK_WORDS) {
         size_t words = n ? (raw / n) / 4 : 0;
         uint32_t prev[64] = {0};
@@ -413,6 +415,16 @@ static struct trace_pack_slot *trace_pack_decode(struct trace_pack *p, size_t b)
     trace_pack_decompress(p, s->raw, bl->raw, bl->z, bl->zlen);
     if (p->delta == TRACE_PACK_RECORDS) {
         trace_pack_undo_records(p, s->raw, s->off, bl->n);
+        return s;
+    }
+    if (p->delta == TRACE_PACK_BYTES) { /* offsets from the lengths */
+        size_t o = 0;
+        for (uint32_t i = 0; i < bl->n; i++) {
+            uint32_t len;
+            s->off[i] = (uint32_t)o;
+            memcpy(&len, s->raw + o, sizeof len);
+            o += (sizeof len + (size_t)len + 7) & ~(size_t)7;
+        }
         return s;
     }
     /* Fixed-size items: offsets by size, then the differences undone. */

@@ -1,5 +1,5 @@
 /* trace_pack.h -- the trace's packed storage: a sequence of items (records,
- * timer notes) appended into a raw tail block; a full block is sealed, each
+ * timer notes, message headers) appended into a raw tail block; a full block is sealed, each
  * item's fields stored as differences from the item before it of the same
  * kind, then compressed with zstd. Reading an item decodes its whole block
  * into a small cache of decoded blocks (least recently used goes first).
@@ -18,7 +18,9 @@
 /* How a sealed block's items become small differences (and back). */
 enum trace_pack_delta {
     TRACE_PACK_RECORDS, /* struct trace_rec + body + data, 8-byte aligned */
-    TRACE_PACK_WORDS    /* fixed-size items of 32-bit words */
+    TRACE_PACK_WORDS,   /* fixed-size items of 32-bit words */
+    TRACE_PACK_BYTES    /* items of any size, each a uint32_t length, the bytes, zeros to a
+                         * multiple of 8: compressed as they are */
 };
 
 struct trace_pack;
