@@ -119,8 +119,8 @@ void world_msg_copy(struct world *w, uint32_t msg, uint32_t host, const char *da
         free(dec);
     }
     /* the trace keeps the header's first TRACE_COPY_HEADER_MAX bytes */
-    trace_add_msg_copy(w->tr, evq_now(w->q), msg, host, world_msgid_trace(w, msg), data,
-                       sp.hdr_len, len, parts, t.n_parts);
+    trace_add_msg_copy(w->tr, evq_now(w->q), msg, host, world_msgid_trace(w, msg), data, sp.hdr_len,
+                       len, parts, t.n_parts);
     free(parts);
     mime_tree_free(&t);
 }

@@ -86,7 +86,8 @@ static void test_not_an_extension(void **state)
     struct trace *tr = trace_new();
     add_s(tr, 1, 0, H0);
     add_s(tr, 2, 0, "From: carol@example.org\r\n\r\n");
-    const char *rewritten = RA "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: [x] Hi\r\n\r\n";
+    const char *rewritten =
+        RA "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: [x] Hi\r\n\r\n";
     size_t k = add_s(tr, 1, 1, rewritten);
     assert_int_equal(trace_msg_copy_get(tr, k)->base, TRACE_NONE);
     expect_head(tr, k, rewritten);
@@ -385,7 +386,8 @@ static void test_heads_packed(void **state)
         struct trace *w = trace_new();
         trace_copy_headers_whole(w, true);
         for (unsigned h = 0; h < 4; h++)
-            for (unsigned m = 1; m <= 300; m++) add(w, m, h, buf, hop_header(buf, sizeof buf, m, h));
+            for (unsigned m = 1; m <= 300; m++)
+                add(w, m, h, buf, hop_header(buf, sizeof buf, m, h));
         whole_mem = trace_memory(w);
         trace_free(w);
     }
