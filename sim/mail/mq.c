@@ -1,6 +1,9 @@
 /* mq.c -- the outgoing queue (see mq.h). Entries live in one array in id
  * order; each destination keeps the ids of its queued entries, so handing
- * out a batch costs O(destinations + entries of that destination). */
+ * out a batch costs O(destinations + entries of that destination). Each
+ * destination also remembers its earliest entry and its earliest retry, so
+ * that asking for them after every change (the window's queue records) does
+ * not scan a queue that holds the whole of a down server's mail. */
 #include "mail/mq.h"
 
 #include "core/ascii.h"
@@ -19,6 +22,8 @@ struct mq_dest {
     bool min_valid; /* min_t/min_id hold the earliest queued entry */
     sim_us min_t;
     uint32_t min_id;
+    bool retry_valid; /* retry_t holds the earliest next_try of a queued */
+    sim_us retry_t;   /* entry tried before (attempts > 0); -1: none */
 };
 
 struct mq {
@@ -155,13 +160,19 @@ static bool mq_dest_min(const struct mq *q, struct mq_dest *d, sim_us *t, uint32
 static void mq_dest_push(struct mq *q, struct mq_dest *d, uint32_t id)
 {
     sim_us t = q->e[id - 1].next_try;
+    bool retry = q->e[id - 1].attempts > 0;
     if (d->n == 0) {
         d->min_valid = true;
         d->min_t = t;
         d->min_id = id;
-    } else if (d->min_valid && (t < d->min_t || (t == d->min_t && id < d->min_id))) {
-        d->min_t = t;
-        d->min_id = id;
+        d->retry_valid = true;
+        d->retry_t = retry ? t : -1;
+    } else {
+        if (d->min_valid && (t < d->min_t || (t == d->min_t && id < d->min_id))) {
+            d->min_t = t;
+            d->min_id = id;
+        }
+        if (d->retry_valid && retry && (d->retry_t < 0 || t < d->retry_t)) d->retry_t = t;
     }
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 8;
@@ -239,15 +250,28 @@ sim_us mq_next_wakeup(const struct mq *q)
     return best;
 }
 
+/* The earliest next_try of d's queued entries tried before; -1 if none. */
+static sim_us mq_dest_retry(const struct mq *q, struct mq_dest *d)
+{
+    if (!d->retry_valid) {
+        d->retry_t = -1;
+        for (size_t j = 0; j < d->n; j++) {
+            const struct mq_entry *e = &q->e[d->queued[j] - 1];
+            if (e->attempts > 0 && (d->retry_t < 0 || e->next_try < d->retry_t))
+                d->retry_t = e->next_try;
+        }
+        d->retry_valid = true;
+    }
+    return d->retry_t;
+}
+
 sim_us mq_next_retry(const struct mq *q)
 {
     sim_us best = -1;
     for (size_t i = 0; i < q->ndest; i++) {
-        const struct mq_dest *d = &q->dest[i];
-        for (size_t j = 0; j < d->n; j++) {
-            const struct mq_entry *e = &q->e[d->queued[j] - 1];
-            if (e->attempts > 0 && (best < 0 || e->next_try < best)) best = e->next_try;
-        }
+        /* The cache is logically const: it only remembers a scan. */
+        sim_us t = mq_dest_retry(q, (struct mq_dest *)&q->dest[i]);
+        if (t >= 0 && (best < 0 || t < best)) best = t;
     }
     return best;
 }
@@ -284,6 +308,8 @@ size_t mq_take_due(struct mq *q, sim_us now, const char **domain, uint32_t *ids,
     }
     pick->n = keep;
     pick->min_valid = false;
+    /* Only entries due by now left; the earliest retry survives if it is later. */
+    if (pick->retry_valid && pick->retry_t >= 0 && pick->retry_t <= now) pick->retry_valid = false;
     *domain = pick->domain;
     return got;
 }

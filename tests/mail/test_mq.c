@@ -160,6 +160,69 @@ static void test_earliest_first(void **state)
     mq_free(q);
 }
 
+/* The earliest retry and wakeup the queue remembers per destination agree
+ * with a scan of every entry after each of a long random run of arrivals,
+ * partial and whole batches, deferrals, deliveries and bounces. */
+static void mq_scan(const struct mq *q, sim_us *wake, sim_us *retry)
+{
+    *wake = *retry = -1;
+    for (uint32_t id = 1; id <= mq_size(q); id++) {
+        const struct mq_entry *e = mq_get(q, id);
+        if (e->state != MQ_S_QUEUED) continue;
+        if (*wake < 0 || e->next_try < *wake) *wake = e->next_try;
+        if (e->attempts > 0 && (*retry < 0 || e->next_try < *retry)) *retry = e->next_try;
+    }
+}
+
+static void test_cached_minima(void **state)
+{
+    (void)state;
+    static const char *const rcpt[] = {"a@one.example", "b@two.example", "c@three.example"};
+    struct mq *q = mq_new(NULL);
+    uint32_t flying[64];
+    size_t nfly = 0, checks = 0, retries = 0;
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    sim_us now = 0;
+    for (int step = 0; step < 4000; step++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        unsigned r = (unsigned)(x >> 33);
+        now += (sim_us)(r % 7) * MIN;
+        switch (r % 5) {
+        case 0:
+        case 1:
+            mq_add(q, (uint32_t)step, "s@x.org", rcpt[(r >> 3) % 3], now);
+            break;
+        case 2: { /* a batch, sometimes cut short so that due entries stay */
+            const char *dom;
+            size_t room = sizeof flying / sizeof *flying - nfly;
+            size_t max = (r >> 4) % 2 ? room : ((r >> 5) % 3 < room ? (r >> 5) % 3 : room);
+            nfly += mq_take_due(q, now, &dom, flying + nfly, max);
+            break;
+        }
+        default: /* an outcome for one batch entry */
+            if (nfly == 0) break;
+            size_t i = (r >> 3) % nfly;
+            uint32_t id = flying[i];
+            flying[i] = flying[--nfly];
+            if ((r >> 6) % 4 == 0)
+                mq_delivered(q, id, now);
+            else if ((r >> 6) % 8 == 1)
+                mq_bounced(q, id, now, "550 no");
+            else
+                mq_deferred(q, id, now, "421 busy");
+        }
+        sim_us wake, retry;
+        mq_scan(q, &wake, &retry);
+        assert_int_equal(mq_next_wakeup(q), wake);
+        assert_int_equal(mq_next_retry(q), retry);
+        checks++;
+        retries += retry >= 0;
+    }
+    assert_int_equal(checks, 4000);
+    assert_true(retries > 1000); /* the run did exercise retries */
+    mq_free(q);
+}
+
 static void test_state_names(void **state)
 {
     (void)state;
@@ -174,7 +237,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),          cmocka_unit_test(test_grouping),
         cmocka_unit_test(test_retry_and_give_up), cmocka_unit_test(test_bounce_and_null_sender),
-        cmocka_unit_test(test_earliest_first),    cmocka_unit_test(test_state_names),
+        cmocka_unit_test(test_earliest_first),    cmocka_unit_test(test_cached_minima),
+        cmocka_unit_test(test_state_names),
     };
     return cmocka_run_group_tests_name("mq", tests, NULL, NULL);
 }
