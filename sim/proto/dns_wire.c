@@ -4,6 +4,7 @@
 #include "core/ascii.h"
 #include "core/common.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,7 +309,11 @@ enum dns_err dns_parse(const uint8_t *msg, size_t len, struct dns_msg *m, size_t
     size_t scratch;
     if (!err_off) err_off = &scratch;
     *err_off = 0;
-    memset(m, 0, sizeof *m);
+    /* Everything up to the records; each record is zeroed as it is read and
+     * none past the counts is ever read, so the 16 KiB of record slots are
+     * not cleared on every call. */
+    memset(m, 0, offsetof(struct dns_msg, an));
+    m->ns_count = m->ar_count = 0;
     if (len < DNS_HEADER_LEN) {
         *err_off = len;
         return DNS_E_SHORT_HEADER;
@@ -446,7 +451,8 @@ size_t dns_answer_build(const struct dns_zone *z, const uint8_t *q, size_t qlen,
     enum dns_err e = dns_parse(q, qlen, m, &off);
     size_t result = 0;
     struct dns_out o = {out, 0, cap, false};
-    struct dns_comp *comp = ms_xcalloc(1, sizeof *comp);
+    struct dns_comp *comp = ms_xmalloc(sizeof *comp); /* only entries below n are read */
+    comp->n = 0;
     if (qlen < DNS_HEADER_LEN || (q[2] & 0x80)) goto done; /* nothing to answer */
     uint16_t id = dns_get16(q);
     uint16_t rd = (uint16_t)(dns_get16(q + 2) & 0x0100);

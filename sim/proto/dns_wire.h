@@ -102,7 +102,8 @@ bool dns_name_valid(const char *name);
  * Returns the length written, or 0 if name is invalid or cap is too small. */
 size_t dns_query_build(uint16_t id, const char *name, uint16_t qtype, uint8_t *out, size_t cap);
 
-/* Parse msg[0..len) strictly. On success returns DNS_E_OK and fills *m;
+/* Parse msg[0..len) strictly. On success returns DNS_E_OK and fills *m (the
+ * record slots past an_count and ar_count are left as they were);
  * otherwise returns the first error and, when err_off is not NULL, the
  * offset at which it was found. *m is unspecified after an error. */
 enum dns_err dns_parse(const uint8_t *msg, size_t len, struct dns_msg *m, size_t *err_off);

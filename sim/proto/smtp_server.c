@@ -288,7 +288,7 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
     const struct line_sess_cfg sc = {
         .line_max = SMTP_CMD_LINE_MAX,
         .lf_ends = true, /* a hand-typed line gets 500, not silence */
-        .out_init = out_max,
+        .out_init = 1024, /* replies are short: grows to out_max when a client lags */
         .out_max = out_max,
         .ev_size = sizeof(struct smtp_event),
         .ev_cap = SRV_EVQ,
