@@ -40,6 +40,10 @@ PKGS     := sdl2 SDL2_ttf SDL2_image libcjson fontconfig libdeflate openssl libz
 # Recursively expanded so that 'make deps' works before the packages exist.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The release build's allocator (docs/dependencies.md): jemalloc keeps a long
+# mail day's cost per message flat, where glibc's malloc slows as the heap grows.
+# The sanitizer and fuzz builds keep their own (ASan replaces malloc).
+ALLOC_LIBS = $(shell pkg-config --libs jemalloc 2>/dev/null)
 # libpng: the tests decode exported frames with a PNG reader independent of ours.
 TEST_LIBS  = $(shell pkg-config --libs cmocka libpng 2>/dev/null)
 
@@ -81,7 +85,7 @@ all: mailsim
 # ---- build -----------------------------------------------------------------
 mailsim: $(REL_OBJ) $(BUILD)/rel/$(MAIN_SRC:.c=.o)
 	$(say) LINK $@
-	$(Q)$(CC) $(REL_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(Q)$(CC) $(REL_FLAGS) -o $@ $^ $(PKG_LIBS) $(ALLOC_LIBS) -lm
 
 $(BUILD)/rel/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -152,7 +156,7 @@ $(BUILD)/rel/tests/bench/%: tests/bench/%.c $(REL_OBJ)
 	@mkdir -p $(dir $@)
 	$(say) BENCH $@
 	$(Q)$(CC) $(WARN) $(DEFS) $(INC) -Itests $(REL_FLAGS) $(PKG_CFLAGS) -o $@ $< $(REL_OBJ) \
-	  $(PKG_LIBS) -lm
+	  $(PKG_LIBS) $(ALLOC_LIBS) -lm
 
 bench: $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done

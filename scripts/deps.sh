@@ -9,7 +9,8 @@
 set -eu
 
 RUN_PKGS="build-essential pkg-config libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev
-libcjson-dev libfontconfig-dev fontconfig fonts-dejavu-core libdeflate-dev libssl-dev libzstd-dev"
+libcjson-dev libfontconfig-dev fontconfig fonts-dejavu-core libdeflate-dev libssl-dev libzstd-dev
+libjemalloc-dev"
 TEST_PKGS="libcmocka-dev libpng-dev clang libclang-rt-14-dev xvfb xauth xdotool python3
 python3-jsonschema curl tshark cppcheck valgrind mandoc groff-base desktop-file-utils
 dpkg-dev lintian ffmpeg clang-format"

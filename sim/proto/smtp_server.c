@@ -287,7 +287,7 @@ struct smtp_server *smtp_server_new(const struct smtp_server_cfg *cfg)
     s->st = cfg->refuse ? SMTP_SS_REFUSING : SMTP_SS_INIT;
     const struct line_sess_cfg sc = {
         .line_max = SMTP_CMD_LINE_MAX,
-        .lf_ends = true, /* a hand-typed line gets 500, not silence */
+        .lf_ends = true,  /* a hand-typed line gets 500, not silence */
         .out_init = 1024, /* replies are short: grows to out_max when a client lags */
         .out_max = out_max,
         .ev_size = sizeof(struct smtp_event),
