@@ -22,7 +22,13 @@ void ui_d_message(struct ui_frame *f)
     else
         snprintf(title, sizeof title, "Message at %s", trace_host_name(m->tr, h));
     float y = ui_d_box(f, ui_px(f, 1300), ui_px(f, 720), title, &b);
-    float x = b.x + ui_px(f, 24), maxy = b.y + b.h - ui_px(f, 30);
+    /* Two columns, the header's the wider: every text is fitted to its
+     * column in pixels (cut with an ellipsis), so none runs into the other
+     * column or past the box. */
+    float x = b.x + ui_px(f, 24), right = b.x + b.w - ui_px(f, 24), gap = ui_px(f, 28);
+    float maxy = b.y + b.h - ui_px(f, 30), full = right - x;
+    float col2 = x + (full - gap) * 0.56f + gap, w1 = col2 - gap - x, w2 = right - col2;
+    float row = ui_px(f, 32), px = ui_px(f, UI_PX_SMALL);
     if (!mv.found) {
         ui_p_text(f->g, UI_F_SANS, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT,
                   "No message has been here yet.");
@@ -33,8 +39,8 @@ void ui_d_message(struct ui_frame *f)
     const char *from = trace_str(m->tr, mv.sender);
     snprintf(v1, sizeof v1, "from %s   to %s   %s", from[0] ? from : "<> (a bounce)",
              trace_str(m->tr, mv.rcpt), trace_str(m->tr, mv.msgid));
-    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT, v1);
-    y += ui_px(f, 32);
+    ui_p_text_fit(f->g, UI_F_BOLD, px, f->c->text, x, y, full, v1);
+    y += row;
     for (size_t i = 0; i < mv.n_events && i < UI_MSGVIEW_EVENTS && y < b.y + ui_px(f, 300); i++) {
         const struct trace_rec *r = trace_get(m->tr, mv.events[i]);
         const struct trace_msg *ms = trace_as_msg(r);
@@ -45,8 +51,8 @@ void ui_d_message(struct ui_frame *f)
         snprintf(v1, sizeof v1, "%s  %-16s at %s%s%s", trace_format_time(r->t, tb, sizeof tb),
                  trace_kind_name((enum trace_kind)r->kind), trace_host_name(m->tr, ms->host),
                  dl ? ": " : "", detail);
-        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT, v1);
-        y += ui_px(f, 32);
+        ui_p_text_fit(f->g, UI_F_MONO, px, f->c->text, x, y, full, v1);
+        y += row;
     }
     y += ui_px(f, 10);
     if (!mv.copy) {
@@ -55,24 +61,37 @@ void ui_d_message(struct ui_frame *f)
         ui_p_noclip(f->g);
         return;
     }
-    float col2 = b.x + b.w / 2 + ui_px(f, 10);
     snprintf(v1, sizeof v1, "RFC 5322 header (the copy at %s)",
              trace_host_name(m->tr, mv.copy->host));
-    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, x, y, UI_AL_LEFT, v1);
-    ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, col2, y, UI_AL_LEFT, "MIME tree");
-    y += ui_px(f, 32);
+    ui_p_text_fit(f->g, UI_F_BOLD, px, f->c->dim, x, y, w1, v1);
+    ui_p_text_fit(f->g, UI_F_BOLD, px, f->c->dim, col2, y, w2, "MIME tree");
+    y += row;
     float y2 = y;
     char hdr[TRACE_COPY_HEADER_MAX + 1];
     trace_msg_copy_header(m->tr, mv.copy, hdr, sizeof hdr);
-    for (const char *p = hdr; *p && y < maxy;) {
+    size_t lines = 0, shown = 0; /* the header's non-empty lines, and those drawn */
+    for (const char *p = hdr; *p;) {
         const char *e = strchr(p, '\n');
         size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
-        char line[120];
-        ui_first_line((const uint8_t *)p, n, line, 54);
+        lines += n > 2 || (n > 0 && p[0] != '\r' && p[0] != '\n');
+        p += n;
+    }
+    for (const char *p = hdr; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
+        char line[160];
+        ui_first_line((const uint8_t *)p, n, line, sizeof line);
         p += n;
         if (!line[0]) continue;
-        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, x, y, UI_AL_LEFT, line);
-        y += ui_px(f, 32);
+        /* The last row that fits says how many lines are left, when any are. */
+        if (y + 2 * row > maxy + 1 && lines - shown > 1) {
+            snprintf(line, sizeof line, "... %zu more header lines", lines - shown);
+            ui_p_text_fit(f->g, UI_F_SANS, px, f->c->dim, x, y, w1, line);
+            break;
+        }
+        ui_p_text_fit(f->g, UI_F_MONO, px, f->c->text, x, y, w1, line);
+        shown++;
+        y += row;
     }
     struct trace_mime_part encp; /* the first encoded part with a preview */
     const struct trace_mime_part *enc = NULL;
@@ -89,36 +108,41 @@ void ui_d_message(struct ui_frame *f)
                           trace_str(m->tr, p->filename));
         if (strcmp(cte, "7bit") != 0 && o > 0 && (size_t)o < sizeof node)
             snprintf(node + o, sizeof node - (size_t)o, "  %s", cte);
-        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, col2, y2, UI_AL_LEFT, node);
-        y2 += ui_px(f, 32);
+        ui_p_text_fit(f->g, UI_F_MONO, px, f->c->text, col2, y2, w2, node);
+        y2 += row;
         if (!enc && p->preview_len > 0 &&
             (strcmp(cte, "base64") == 0 || strcmp(cte, "quoted-printable") == 0)) {
             encp = pv;
             enc = &encp;
         }
     }
-    if (enc && y2 + ui_px(f, 120) < maxy) {
+    if (enc && y2 + 4 * row + ui_px(f, 12) <= maxy + 1) {
         y2 += ui_px(f, 12);
         snprintf(v1, sizeof v1, "Part %s before %s decoding", trace_str(m->tr, enc->path),
                  trace_str(m->tr, enc->cte));
-        ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, col2, y2, UI_AL_LEFT, v1);
-        y2 += ui_px(f, 32);
-        char shown[48];
+        ui_p_text_fit(f->g, UI_F_BOLD, px, f->c->dim, col2, y2, w2, v1);
+        y2 += row;
+        char raw[TRACE_MIME_RAW + 8];
         ui_first_line((const uint8_t *)trace_str(m->tr, enc->raw),
-                      strlen(trace_str(m->tr, enc->raw)), shown, 40);
-        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, col2, y2, UI_AL_LEFT, shown);
-        y2 += ui_px(f, 32);
+                      strlen(trace_str(m->tr, enc->raw)), raw, sizeof raw);
+        ui_p_text_fit(f->g, UI_F_MONO, px, f->c->text, col2, y2, w2, raw);
+        y2 += row;
         snprintf(v1, sizeof v1, "... and after: %" PRIu64 " bytes, starting", enc->decoded_len);
-        ui_p_text(f->g, UI_F_BOLD, ui_px(f, UI_PX_SMALL), f->c->dim, col2, y2, UI_AL_LEFT, v1);
-        y2 += ui_px(f, 32);
+        ui_p_text_fit(f->g, UI_F_BOLD, px, f->c->dim, col2, y2, w2, v1);
+        y2 += row;
+        /* As many whole bytes (of the first 16) as the column holds. */
+        int cw, ch;
+        ui_p_text_size(f->g, UI_F_MONO, px, "00 ", &cw, &ch);
         const uint8_t *pv = (const uint8_t *)trace_str(m->tr, enc->preview);
         size_t n = enc->preview_len < 16 ? enc->preview_len : 16;
+        if (cw > 0 && (float)n * (float)cw > w2 + (float)cw / 3)
+            n = (size_t)((w2 + (float)cw / 3) / (float)cw);
         char hex[64];
         int o = 0;
         for (size_t i = 0; i < n; i++)
-            o += snprintf(hex + o, sizeof hex - (size_t)o, "%02x ", pv[i]);
+            o += snprintf(hex + o, sizeof hex - (size_t)o, i + 1 < n ? "%02x " : "%02x", pv[i]);
         hex[o] = '\0';
-        ui_p_text(f->g, UI_F_MONO, ui_px(f, UI_PX_SMALL), f->c->text, col2, y2, UI_AL_LEFT, hex);
+        ui_p_text_fit(f->g, UI_F_MONO, px, f->c->text, col2, y2, w2, hex);
     }
     ui_p_noclip(f->g);
 }

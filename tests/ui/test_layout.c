@@ -10,7 +10,8 @@
  *   - no text over another text or over an icon;
  *   - every link's latency plate on or right beside its own link
  *     (check_plates).
- * The whole-connection view (N) is drawn at every 20th step as well.
+ * The whole-connection view (N) is drawn at every 20th step as well, and
+ * the message view (M) at every host holding a message, every 40th step.
  * The same checks run at every other zoom the + and - keys reach, at a
  * sample of steps (check_zooms).
  * A failure names the lesson, the size, the step and the two texts.
@@ -110,6 +111,15 @@ static void check_plates(struct ui_gfx *g, const char *lesson, const char *size,
     }
 }
 
+/* Set while an overlay is checked: only boxes of this role count (the
+ * frame under the overlay's backdrop is checked without it). */
+static const char *only_role;
+
+static bool checked_role(const struct ui_box *b)
+{
+    return !only_role || (b->role && strcmp(b->role, only_role) == 0);
+}
+
 /* size names the frame ("1920x1080", "1280x720 zoom 1.21 focus 3"); floors
  * false: the sizes are not checked (zoomed out, text is smaller by choice). */
 static void check_frame(struct ui_gfx *g, const char *lesson, const char *size, size_t step,
@@ -119,7 +129,7 @@ static void check_frame(struct ui_gfx *g, const char *lesson, const char *size, 
     const struct ui_box *bx = ui_gfx_boxes(g, &n);
     for (size_t i = 0; i < n; i++) {
         const struct ui_box *a = &bx[i];
-        if (a->kind != UI_BOX_TEXT || !visible(a)) continue;
+        if (a->kind != UI_BOX_TEXT || !visible(a) || !checked_role(a)) continue;
         if (floors && a->cap_px < floor_px(a, big))
             problem("%s %s step %zu: \"%s\" (%s) has %d px capitals, under %d", lesson, size, step,
                     a->text, a->role, a->cap_px, floor_px(a, big));
@@ -128,7 +138,7 @@ static void check_frame(struct ui_gfx *g, const char *lesson, const char *size, 
                     a->text, a->role);
         for (size_t j = 0; j < n; j++) {
             const struct ui_box *b = &bx[j];
-            if (j == i || b->kind == UI_BOX_PACKET || !visible(b)) continue;
+            if (j == i || b->kind == UI_BOX_PACKET || !visible(b) || !checked_role(b)) continue;
             if (b->kind == UI_BOX_TEXT && j < i) continue; /* each pair once */
             if (!boxes_meet(a, b)) continue;
             if (b->kind == UI_BOX_TEXT)
@@ -139,7 +149,34 @@ static void check_frame(struct ui_gfx *g, const char *lesson, const char *size, 
                         a->text, a->role, b->text);
         }
     }
-    check_plates(g, lesson, size, step);
+    if (!only_role) check_plates(g, lesson, size, step);
+}
+
+/* The message view (M) at every host holding a copy, every 40th step: its
+ * header, MIME tree and encoded part stay in their columns and in the box. */
+static size_t n_message_views; /* views checked: none checked is a failure */
+
+static void check_message_views(struct ui_gfx *g, const struct ui_model *m, const char *lesson,
+                                const char *size, bool big)
+{
+    struct ui_view v;
+    ui_view_init(&v);
+    only_role = "overlay";
+    for (size_t k = 0; k <= ui_model_steps(m); k += 40) {
+        for (uint32_t h = 0; h < trace_host_count(m->tr); h++) {
+            if (!ui_msgview_holds(m, k, h)) continue;
+            v.overlay = UI_OV_MESSAGE;
+            v.msg_host = h;
+            ui_view_seek(&v, m, k);
+            ui_draw(g, m, &v, NULL);
+            char name[600];
+            snprintf(name, sizeof name, "%s (message view at %s)", lesson,
+                     trace_host_name(m->tr, h));
+            check_frame(g, name, size, k, big, true);
+            n_message_views++;
+        }
+    }
+    only_role = NULL;
 }
 
 /* Every zoom the + and - keys reach in g's frame (ui_zoom_next from 1 up
@@ -213,6 +250,7 @@ static void check_lesson(const char *path)
             check_frame(g, name, sizes[s].name, k, sizes[s].h >= 1080, true);
         }
         v.whole_conn = false;
+        check_message_views(g, m, lesson, sizes[s].name, sizes[s].h >= 1080);
         check_zooms(g, m, lesson, sizes[s].name, sizes[s].h >= 1080);
         ui_gfx_free(g);
     }
@@ -248,6 +286,7 @@ static void test_every_lesson_at_both_sizes(void **state)
         free(names[i]);
     }
     assert_true(n_plates > 0);
+    assert_true(n_message_views > 0);
     if (n_problems) {
         fprintf(stderr, "%s", problems);
         fail_msg("%zu layout problems (the first 30 above)", n_problems);
@@ -321,6 +360,7 @@ static void test_generated_networks(void **state)
     }
     assert_true(checked >= 12);
     assert_true(n_plates > 0);
+    assert_true(n_message_views > 0);
     if (n_problems) {
         fprintf(stderr, "%s", problems);
         fail_msg("%zu layout problems in generated networks (the first 30 above)", n_problems);
