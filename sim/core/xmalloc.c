@@ -6,6 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The release build links jemalloc (docs/dependencies.md), which reads its
+ * options from this symbol; any other allocator ignores it. Freed pages are
+ * kept for reuse, not returned to the system, and a freed large extent may
+ * serve a much smaller request: the window frees and makes text surfaces of
+ * every width as it seeks, and pages handed back would fault in again
+ * (bench_ui seek: 150,000 page faults with jemalloc's defaults, 28,000 with
+ * these, as with glibc's malloc). */
+extern const char *malloc_conf;
+const char *malloc_conf = "dirty_decay_ms:-1,lg_extent_max_active_fit:12";
+
 void ms_fatal(const char *fmt, ...)
 {
     va_list ap;
