@@ -16,8 +16,8 @@
  *
  * Usage: bench_mailday [--full-trace | --window] [MESSAGES...]  (default:
  * $BENCH_MAILDAY_SIZES, else 10000 100000 300000 1000000; the last takes
- * about a minute). The first size runs three times and the ratios are
- * against its median. --full-trace records everything the window needs (protocol
+ * about a minute). The first size runs five times and the ratios are
+ * against its fastest run. --full-trace records everything the window needs (protocol
  * lines, segments, connections, timer notes) and reports its bytes per
  * message. --window opens the day as the window does (world_simulate with
  * timer notes, then the window's index, ui_model_new) and reports the
@@ -438,17 +438,18 @@ int main(int argc, char **argv)
         for (char *t = strtok(buf, " ,"); t && n < 16; t = strtok(NULL, " ,"))
             sizes[n++] = (size_t)strtoul(t, NULL, 10);
     }
-    /* The smallest day is the yardstick of the ratios: it runs three times
-     * and its median is used, so that one run disturbed by a neighbour does
-     * not move every ratio. */
+    /* The smallest day is the yardstick of the ratios: it runs five times
+     * and the fastest is used. Its 0.4 s runs vary by up to 40% on a shared
+     * machine, and a neighbour only ever adds time, so the minimum is its
+     * cost; the bigger days run once, so a ratio can only err upwards. */
     double first = 0;
     char first_lb[32] = "";
     int status = 0;
     for (size_t i = 0; i < n; i++) {
         char lb[32];
         bench_label(sizes[i], lb, sizeof lb);
-        int runs = i == 0 ? 3 : 1;
-        double us[3];
+        int runs = i == 0 ? 5 : 1;
+        double us[5];
         int ok = 0;
         for (int r = 0; r < runs; r++) ok += bench_day_child(sizes[i], &us[ok]);
         if (ok < runs) {
@@ -457,9 +458,9 @@ int main(int argc, char **argv)
         }
         if (i == 0) {
             qsort(us, (size_t)runs, sizeof *us, bench_cmp_d);
-            first = us[runs / 2];
+            first = us[0];
             snprintf(first_lb, sizeof first_lb, "%s", lb);
-            printf("bench mailday_%s_us_per_msg_median %.2f us\n", lb, first);
+            printf("bench mailday_%s_us_per_msg_min %.2f us\n", lb, first);
         } else if (first > 0) {
             printf("bench mailday_%s_vs_%s_us_per_msg %.2f ratio\n", lb, first_lb, us[0] / first);
         }
