@@ -308,7 +308,7 @@ size_t mq_take_due(struct mq *q, sim_us now, const char **domain, uint32_t *ids,
     }
     pick->n = keep;
     pick->min_valid = false;
-    /* Only entries due by now left; the earliest retry survives if it is later. */
+    /* The batch took only entries due by now: a later earliest retry stands. */
     if (pick->retry_valid && pick->retry_t >= 0 && pick->retry_t <= now) pick->retry_valid = false;
     *domain = pick->domain;
     return got;

@@ -707,10 +707,10 @@ size_t trace_msg_copy_header(const struct trace *tr, const struct trace_msg_copy
 
 /* The copy of msg whose whole header hdr[0..len) ends with: msg's latest
  * copy or one of its bases (each base's header is a tail of the latest's),
- * the longest such tail first; TRACE_NONE if none. An empty header is no
- * base. */
+ * the longest such tail first, and the length of that header in *base_len;
+ * TRACE_NONE if none. An empty header is no base. */
 static uint32_t trace_copy_base(const struct trace *tr, uint32_t latest, const char *hdr,
-                                size_t len)
+                                size_t len, size_t *base_len)
 {
     char whole[TRACE_COPY_HEADER_MAX + 1]; /* heads are cut to fit, so it holds it whole */
     const struct trace_msg_copy *c = trace_msg_copy_get(tr, latest);
@@ -725,6 +725,7 @@ static uint32_t trace_copy_base(const struct trace *tr, uint32_t latest, const c
                 id = c->base;
                 c = trace_msg_copy_get(tr, id);
             }
+            *base_len = tail; /* an empty head adds nothing to its base's */
             return id;
         }
         tail -= trace_head_len(tr, c->head);
@@ -743,13 +744,10 @@ size_t trace_add_msg_copy(struct trace *tr, sim_us t, uint32_t msg, uint32_t hos
     if (header_len > TRACE_COPY_HEADER_MAX) header_len = TRACE_COPY_HEADER_MAX;
     uint32_t base = TRACE_NONE;
     uint32_t *last = tr->ncopies < UINT32_MAX - 1 ? trace_last_copy_slot(tr, msg) : NULL;
+    size_t base_len = 0;
     if (last && *last && !tr->headers_whole)
-        base = trace_copy_base(tr, *last - 1, header, header_len);
-    size_t head_len = header_len;
-    if (base != TRACE_NONE) {
-        char scratch[1];
-        head_len -= trace_msg_copy_header(tr, trace_msg_copy_get(tr, base), scratch, 0);
-    }
+        base = trace_copy_base(tr, *last - 1, header, header_len, &base_len);
+    size_t head_len = header_len - base_len;
     uint32_t head = trace_head_put(tr, t, header, head_len);
     /* The base's parts, moved on by the bytes in front, when they are these. */
     uint32_t first_part = (uint32_t)tr->nparts, shift = 0;

@@ -7,6 +7,28 @@
 
 #include "ui/ui_int.h"
 
+#define UI_MV_LINE 160 /* a header line as shown: longer ones are fitted with an ellipsis */
+
+/* The header line at *p, as shown (ui_first_line), into out; *p moves past
+ * it. False for an empty line (the header's end), which is not shown. */
+static bool ui_mv_line(const char **p, char out[UI_MV_LINE])
+{
+    const char *e = strchr(*p, '\n');
+    size_t n = e ? (size_t)(e - *p) + 1 : strlen(*p);
+    ui_first_line((const uint8_t *)*p, n, out, UI_MV_LINE);
+    *p += n;
+    return out[0] != '\0';
+}
+
+/* How many lines from p on would be shown. */
+static size_t ui_mv_lines_from(const char *p)
+{
+    size_t k = 0;
+    char line[UI_MV_LINE];
+    while (*p) k += ui_mv_line(&p, line);
+    return k;
+}
+
 /* The message view: the content comes from ui_msgview_at (the trace's
  * message copies and their MIME outlines); this only lays it out. */
 void ui_d_message(struct ui_frame *f)
@@ -69,28 +91,17 @@ void ui_d_message(struct ui_frame *f)
     float y2 = y;
     char hdr[TRACE_COPY_HEADER_MAX + 1];
     trace_msg_copy_header(m->tr, mv.copy, hdr, sizeof hdr);
-    size_t lines = 0, shown = 0; /* the header's non-empty lines, and those drawn */
     for (const char *p = hdr; *p;) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
-        lines += n > 2 || (n > 0 && p[0] != '\r' && p[0] != '\n');
-        p += n;
-    }
-    for (const char *p = hdr; *p;) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
-        char line[160];
-        ui_first_line((const uint8_t *)p, n, line, sizeof line);
-        p += n;
-        if (!line[0]) continue;
+        char line[UI_MV_LINE];
+        if (!ui_mv_line(&p, line)) continue;
         /* The last row that fits says how many lines are left, when any are. */
-        if (y + 2 * row > maxy + 1 && lines - shown > 1) {
-            snprintf(line, sizeof line, "... %zu more header lines", lines - shown);
+        size_t left = y + 2 * row > maxy + 1 ? ui_mv_lines_from(p) : 0;
+        if (left > 0) {
+            snprintf(line, sizeof line, "... %zu more header lines", left + 1);
             ui_p_text_fit(f->g, UI_F_SANS, px, f->c->dim, x, y, w1, line);
             break;
         }
         ui_p_text_fit(f->g, UI_F_MONO, px, f->c->text, x, y, w1, line);
-        shown++;
         y += row;
     }
     struct trace_mime_part encp; /* the first encoded part with a preview */
